@@ -1,0 +1,44 @@
+/* The crisk command: one verb per stage of the loop (DESIGN.md "Interfaces"). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct verb {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+};
+
+static const struct verb verbs[] = {
+    {"gen", cmd_gen, "generate a synthetic city: feeds, catalog and hidden truth"},
+    {"ingest", cmd_ingest, "read every feed of a catalog into the store"},
+    {"quarantine", cmd_quarantine, "list quarantined rows by reason"},
+};
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "usage: crisk VERB [options]\n\nverbs:\n");
+    for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
+        fprintf(fp, "  %-11s %s\n", verbs[i].name, verbs[i].help);
+    fprintf(fp, "\n'crisk VERB --help' describes a verb's options.\n"
+                "Exit codes: 0 ok, 1 failure, 2 usage, 3 bad input.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
+        if (strcmp(argv[1], verbs[i].name) == 0)
+            return verbs[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "crisk: unknown verb '%s'\n", argv[1]);
+    usage(stderr);
+    return CLI_USAGE;
+}

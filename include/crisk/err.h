@@ -1,0 +1,45 @@
+/* crisk error currency: every fallible call returns a cr_err (CR_OK = 0) and may fill an
+ * optional cr_diag with a message and the place (file, line, column) the problem was found. */
+#ifndef CRISK_ERR_H
+#define CRISK_ERR_H
+
+#include <stddef.h>
+
+typedef enum cr_err {
+    CR_OK = 0,
+    CR_ENOMEM,    /* allocation failed */
+    CR_EINVAL,    /* bad argument or bad input value */
+    CR_EIO,       /* file or OS error */
+    CR_EPARSE,    /* malformed document (catalog, model, feed structure) */
+    CR_ESTORE,    /* the store refused or failed */
+    CR_ENOTFOUND, /* a named thing does not exist */
+    CR_ERANGE,    /* value out of range (overflow, date out of bounds) */
+    CR_ECHECK,    /* a check character or checksum does not match */
+    CR_EENCODING, /* text is not valid in its declared encoding */
+    CR__NERR
+} cr_err;
+
+/* Details of a failure. Every field is optional for the producer; consumers print what is set. */
+typedef struct cr_diag {
+    char msg[512];
+    char file[256];
+    long line; /* 1-based, 0 when unknown */
+    long col;  /* 1-based, 0 when unknown */
+} cr_diag;
+
+/* Returns a static English name for rc ("out of memory", ...). Never NULL. Thread-safe. */
+const char *cr_strerror(cr_err rc);
+
+/* Fills d (if not NULL) and returns rc, so callers can write `return cr_diag_set(d, ...)`.
+ * file may be NULL. The message is formatted like printf and truncated to fit. */
+cr_err cr_diag_set(cr_diag *d, cr_err rc, const char *file, long line, long col, const char *fmt,
+                   ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+
+/* Formats d as "file:line:col: msg" into out (capacity cap). Returns out. */
+const char *cr_diag_format(const cr_diag *d, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,54 @@
+/* Text and value parsing for department feeds: dates, money, UTF-8, NFKC and GB18030.
+ * Every parser takes (pointer, length) so fields can be parsed in place inside a mapped file. */
+#ifndef CRISK_TEXT_H
+#define CRISK_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crisk/err.h"
+
+/* Days since 1970-01-01 for a proleptic Gregorian date; valid for years 1..9999. */
+int32_t cr_days_from_civil(int y, int m, int d);
+/* Inverse of cr_days_from_civil. */
+void cr_civil_from_days(int32_t day, int *y, int *m, int *d);
+/* Writes "YYYY-MM-DD" and a NUL into out (11 bytes). */
+void cr_day_format(int32_t day, char out[11]);
+
+/* Parses a date as departments write it: 2021-11-04, 2021/11/4, 20211104, 2021年11月4日,
+ * 2021.11.04, each optionally followed by a time (" 08:30", "T08:30:00", " 8时30分") that is
+ * ignored. Full-width digits and separators are accepted. Surrounding spaces are ignored.
+ * Returns CR_EINVAL for anything else, CR_ERANGE for an impossible calendar date (2021-02-30) or a
+ * year outside 1900..2100. *day is written only on success. */
+cr_err cr_date_parse(const char *s, size_t len, int32_t *day);
+
+/* Parses an amount of money to int64 fen (分): optional sign or parentheses for negatives (红字),
+ * optional ¥/￥ prefix, thousand separators (, or full-width ，), decimals, and a unit suffix 元
+ * (default) or 万元 / 万. Results are rounded half away from zero to whole fen. Full-width digits
+ * are accepted. Returns CR_EINVAL for anything else, CR_ERANGE on overflow. */
+cr_err cr_amount_parse(const char *s, size_t len, int64_t *fen);
+
+/* Returns the length of the longest valid UTF-8 prefix of s (rejecting overlong forms,
+ * surrogates and code points above U+10FFFF). s is valid when the result equals len. */
+size_t cr_utf8_valid_prefix(const char *s, size_t len);
+
+/* Maps full-width ASCII and the ideographic space to half-width, in place semantics on a copy:
+ * writes at most len bytes to out (the result is never longer) and returns the new length. */
+size_t cr_halfwidth(const char *s, size_t len, char *out);
+
+/* NFKC-normalises valid UTF-8 s (utf8proc) and stores a malloc'd NUL-terminated result in *out;
+ * the caller frees it with free(). Pure-ASCII input is copied without calling utf8proc.
+ * Returns CR_EENCODING for invalid UTF-8, CR_ENOMEM on allocation failure. */
+cr_err cr_nfkc(const char *s, size_t len, char **out, size_t *out_len);
+
+/* Converts GB18030 bytes to UTF-8 (glibc iconv). On success *out is malloc'd (free with free()),
+ * NUL-terminated, and *out_len its length. On an invalid sequence returns CR_EENCODING and sets
+ * *bad_offset (if not NULL) to the byte offset of the first bad input byte. */
+cr_err cr_gb18030_to_utf8(const char *s, size_t len, char **out, size_t *out_len,
+                          size_t *bad_offset);
+
+/* Converts UTF-8 to GB18030; used by the generator to write some departments' files the way
+ * they really arrive. Same ownership and errors as cr_gb18030_to_utf8. */
+cr_err cr_utf8_to_gb18030(const char *s, size_t len, char **out, size_t *out_len);
+
+#endif

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs every Debian package crisk builds, tests or benchmarks with, when missing.
+# Idempotent: does nothing when all are present. Runs as root (or via sudo when available).
+set -euo pipefail
+PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
+      libsqlite3-dev sqlite3 libyaml-dev libjansson-dev libutf8proc-dev libsodium-dev libcmocka-dev)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

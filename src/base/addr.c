@@ -1,0 +1,267 @@
+#include "crisk/addr.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crisk/text.h"
+
+#define MAXCP 400
+
+static size_t decode(const char *s, size_t len, uint32_t *cp, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = 0;
+    for (size_t i = 0; i < len && n < cap;) {
+        unsigned c = p[i];
+        size_t k = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        uint32_t v = k == 1 ? c : k == 2 ? c & 0x1F : k == 3 ? c & 0x0F : c & 0x07;
+        for (size_t j = 1; j < k && i + j < len; j++)
+            v = (v << 6) | (p[i + j] & 0x3F);
+        cp[n++] = v;
+        i += k;
+    }
+    return n;
+}
+
+static size_t encode(const uint32_t *cp, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = cp[i];
+        char b[4];
+        size_t k;
+        if (c < 0x80)
+            b[0] = (char)c, k = 1;
+        else if (c < 0x800)
+            b[0] = (char)(0xC0 | (c >> 6)), b[1] = (char)(0x80 | (c & 0x3F)), k = 2;
+        else if (c < 0x10000)
+            b[0] = (char)(0xE0 | (c >> 12)), b[1] = (char)(0x80 | ((c >> 6) & 0x3F)),
+            b[2] = (char)(0x80 | (c & 0x3F)), k = 3;
+        else
+            b[0] = (char)(0xF0 | (c >> 18)), b[1] = (char)(0x80 | ((c >> 12) & 0x3F)),
+            b[2] = (char)(0x80 | ((c >> 6) & 0x3F)), b[3] = (char)(0x80 | (c & 0x3F)), k = 4;
+        if (o + k >= cap)
+            return (size_t)-1;
+        memcpy(out + o, b, k);
+        o += k;
+    }
+    out[o] = 0;
+    return o;
+}
+
+/* Punctuation and spacing that never distinguishes two places. '-' is kept: 12-3 is a number. */
+static int is_noise(uint32_t c)
+{
+    if (c <= 0x20 || c == 0x7F)
+        return 1;
+    if (c < 0x80)
+        return !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                 c == '-' || c == '#');
+    if (c == 0x3007) /* 〇 is a numeral */
+        return 0;
+    return (c >= 0x3000 && c <= 0x303F) || (c >= 0xFF00 && c <= 0xFF0F) ||
+           (c >= 0x2010 && c <= 0x206F) || c == 0xB7 || (c >= 0xFE30 && c <= 0xFE6F);
+}
+
+static int digit_of(uint32_t c)
+{
+    static const uint32_t d[] = {0x96F6, 0x4E00, 0x4E8C, 0x4E09, 0x56DB,
+                                 0x4E94, 0x516D, 0x4E03, 0x516B, 0x4E5D}; /* 零一二三四五六七八九 */
+    if (c == 0x3007)
+        return 0; /* 〇 */
+    if (c == 0x4E24)
+        return 2; /* 两 */
+    for (int i = 0; i < 10; i++)
+        if (d[i] == c)
+            return i;
+    return -1;
+}
+
+static int unit_of(uint32_t c)
+{
+    return c == 0x5341 ? 10 : c == 0x767E ? 100 : c == 0x5343 ? 1000 : 0; /* 十百千 */
+}
+
+/* Replaces each run of Chinese numerals by ASCII digits. A run with 十/百/千 is read by value
+ * (一百零五 → 105, 十三 → 13); a run without is read digit by digit (三〇一 → 301). */
+static size_t numerals(uint32_t *cp, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        int has_unit = 0;
+        while (j < n && (digit_of(cp[j]) >= 0 || unit_of(cp[j]))) {
+            has_unit |= unit_of(cp[j]) != 0;
+            j++;
+        }
+        if (j == i) {
+            cp[o++] = cp[i++];
+            continue;
+        }
+        char num[32];
+        size_t k = 0;
+        if (has_unit) {
+            long total = 0, cur = 0;
+            for (size_t t = i; t < j; t++) {
+                int u = unit_of(cp[t]);
+                if (u) {
+                    total += (cur ? cur : 1) * u;
+                    cur = 0;
+                } else {
+                    cur = digit_of(cp[t]);
+                }
+            }
+            total += cur;
+            char tmp[24];
+            size_t tl = 0;
+            do {
+                tmp[tl++] = (char)('0' + total % 10);
+                total /= 10;
+            } while (total && tl < sizeof tmp);
+            while (tl)
+                num[k++] = tmp[--tl];
+        } else {
+            for (size_t t = i; t < j && k < sizeof num; t++)
+                num[k++] = (char)('0' + digit_of(cp[t]));
+        }
+        for (size_t t = 0; t < k; t++)
+            cp[o++] = (uint32_t)num[t];
+        i = j;
+    }
+    return o;
+}
+
+static int is_digit(uint32_t c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Unifies the spellings that follow a number: 号楼/栋/座/幢 → 栋, 楼/层/F → 层, 室/房 → 室,
+ * # → 号, and 之 between two numbers → '-'. Buildings are also marked by letters (A栋 = A座). */
+static size_t suffixes(uint32_t *cp, size_t n)
+{
+    const uint32_t HAO = 0x53F7, LOU = 0x697C, DONG = 0x680B, ZUO = 0x5EA7, ZHUANG = 0x5E62,
+                   CENG = 0x5C42, SHI = 0x5BA4, FANG = 0x623F, ZHI = 0x4E4B;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = cp[i];
+        int after_num = o > 0 && is_digit(cp[o - 1]);
+        int after_mark = o > 0 && (is_digit(cp[o - 1]) || (cp[o - 1] >= 'A' && cp[o - 1] <= 'Z'));
+        if (after_num && c == HAO && i + 1 < n && cp[i + 1] == LOU) {
+            cp[o++] = DONG;
+            i++;
+        } else if (after_mark && (c == DONG || c == ZUO || c == ZHUANG)) {
+            cp[o++] = DONG;
+        } else if (after_num && (c == LOU || c == 'F' || c == 'f')) {
+            cp[o++] = CENG;
+        } else if (after_num && c == FANG) {
+            cp[o++] = SHI;
+        } else if (after_num && c == '#') {
+            cp[o++] = HAO;
+        } else if (after_num && c == ZHI && i + 1 < n && is_digit(cp[i + 1])) {
+            cp[o++] = '-';
+        } else {
+            cp[o++] = c;
+        }
+    }
+    return o;
+}
+
+static int match(const uint32_t *cp, size_t n, size_t at, const char *lit, size_t *len)
+{
+    uint32_t w[64];
+    size_t k = decode(lit, strlen(lit), w, 64);
+    if (at + k > n)
+        return 0;
+    for (size_t i = 0; i < k; i++)
+        if (cp[at + i] != w[i])
+            return 0;
+    *len = k;
+    return 1;
+}
+
+/* Strips the first literal of lits[] that starts at *at (lits ordered longest first). */
+static void strip_any(const uint32_t *cp, size_t n, size_t *at, const char *const *lits)
+{
+    for (size_t i = 0; lits[i]; i++) {
+        size_t k;
+        if (match(cp, n, *at, lits[i], &k)) {
+            *at += k;
+            return;
+        }
+    }
+}
+
+/* Returns the division of the given level whose name (for districts, the name as published,
+ * ending in 区) is the longest match at *at, and advances *at past it. */
+static const struct cr_division *strip_division(const cr_ref *ref, cr_div_level level,
+                                                const uint32_t *cp, size_t n, size_t *at)
+{
+    const struct cr_division *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; i < cr_ref_count(ref, level); i++) {
+        const struct cr_division *v = cr_ref_division(ref, level, i);
+        size_t k;
+        if (match(cp, n, *at, v->name, &k) && k > best_len)
+            best = v, best_len = k;
+    }
+    *at += best_len;
+    return best;
+}
+
+cr_err cr_addr_normalize(const cr_ref *ref, const char *s, size_t len, struct cr_addr *out)
+{
+    char *norm = NULL;
+    size_t nlen = 0;
+    cr_err rc = cr_nfkc(s, len, &norm, &nlen);
+    if (rc)
+        return rc;
+    uint32_t *cp = malloc(MAXCP * sizeof *cp);
+    if (!cp) {
+        free(norm);
+        return CR_ENOMEM;
+    }
+    size_t n = 0;
+    size_t raw = decode(norm, nlen, cp, MAXCP);
+    free(norm);
+    for (size_t i = 0; i < raw; i++) {
+        uint32_t c = cp[i];
+        if (is_noise(c))
+            continue;
+        cp[n++] = c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
+    }
+    static const char *const country[] = {"中华人民共和国", "中国", NULL};
+    static const char *const province[] = {"广东省", "广东", NULL};
+    static const char *const city[] = {"广州市", "广州", NULL};
+    size_t at = 0;
+    strip_any(cp, n, &at, country);
+    strip_any(cp, n, &at, province);
+    strip_any(cp, n, &at, city);
+    struct cr_addr a = {{0}, {0}, {0}};
+    if (ref) {
+        const struct cr_division *dist = strip_division(ref, CR_DIV_DISTRICT, cp, n, &at);
+        const struct cr_division *street = strip_division(ref, CR_DIV_STREET, cp, n, &at);
+        if (street) {
+            const struct cr_division *sd =
+                cr_ref_division(ref, CR_DIV_DISTRICT, (size_t)street->parent);
+            if (!dist || dist == sd) {
+                dist = sd;
+                memcpy(a.street, street->code, sizeof a.street);
+            }
+        }
+        if (dist)
+            memcpy(a.district, dist->code, sizeof a.district);
+    }
+    size_t m = numerals(cp + at, n - at);
+    m = suffixes(cp + at, m);
+    size_t dl = strlen(a.district);
+    memcpy(a.key, a.district, dl);
+    a.key[dl] = '|';
+    if (m == 0 || encode(cp + at, m, a.key + dl + 1, sizeof a.key - dl - 1) == (size_t)-1)
+        rc = CR_EINVAL;
+    free(cp);
+    if (!rc)
+        *out = a;
+    return rc;
+}

@@ -1,0 +1,288 @@
+#include "crisk/ref.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef CRISK_DATA_DIR
+#define CRISK_DATA_DIR "data"
+#endif
+
+struct cr_ref {
+    struct cr_division *div[4]; /* indexed by level */
+    size_t n_div[4];
+    struct cr_industry *ind;
+    size_t n_ind;
+    const struct cr_industry **ind_sorted; /* by code, for binary search on the ingest path */
+};
+
+const char *cr_ref_default_dir(void)
+{
+    const char *e = getenv("CRISK_DATA");
+    return e && *e ? e : CRISK_DATA_DIR;
+}
+
+/* Reference files are plain CSV without quoting; a quote means the file is not ours. */
+static int split(char *line, char **f, int max)
+{
+    int n = 0;
+    size_t len = strlen(line);
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        line[--len] = 0;
+    if (strchr(line, '"'))
+        return -1;
+    char *p = line;
+    for (;;) {
+        if (n == max)
+            return -1;
+        f[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c)
+            break;
+        *c = 0;
+        p = c + 1;
+    }
+    return n;
+}
+
+typedef cr_err (*row_fn)(cr_ref *ref, char **f, int n, const char *path, long line, cr_diag *d);
+
+static cr_err read_csv(cr_ref *ref, const char *dir, const char *name, int ncol, row_fn fn,
+                       cr_diag *d)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot open reference file");
+    char buf[1024];
+    long line = 0;
+    cr_err rc = CR_OK;
+    while (fgets(buf, sizeof buf, fp)) {
+        line++;
+        if (line == 1)
+            continue; /* header */
+        char *f[8];
+        int n = split(buf, f, 8);
+        if (n != ncol) {
+            rc = cr_diag_set(d, CR_EPARSE, path, line, 0, "expected %d columns", ncol);
+            break;
+        }
+        rc = fn(ref, f, n, path, line, d);
+        if (rc)
+            break;
+    }
+    fclose(fp);
+    return rc;
+}
+
+static cr_err push_div(cr_ref *ref, int level, const char *code, const char *name, int parent)
+{
+    size_t n = ref->n_div[level];
+    if ((n & (n - 1)) == 0) {
+        void *p = realloc(ref->div[level], (n ? n * 2 : 16) * sizeof *ref->div[level]);
+        if (!p)
+            return CR_ENOMEM;
+        ref->div[level] = p;
+    }
+    struct cr_division *v = &ref->div[level][n];
+    snprintf(v->code, sizeof v->code, "%s", code);
+    snprintf(v->name, sizeof v->name, "%s", name);
+    v->level = level;
+    v->parent = parent;
+    ref->n_div[level] = n + 1;
+    return CR_OK;
+}
+
+static int find_index(const cr_ref *ref, int level, const char *code)
+{
+    for (size_t i = 0; i < ref->n_div[level]; i++)
+        if (strcmp(ref->div[level][i].code, code) == 0)
+            return (int)i;
+    return -1;
+}
+
+static cr_err check_code(const char *code, size_t want, const char *path, long line, cr_diag *d)
+{
+    if (strlen(code) != want || strspn(code, "0123456789") != want)
+        return cr_diag_set(d, CR_EPARSE, path, line, 1, "code '%s' is not %zu digits", code, want);
+    return CR_OK;
+}
+
+static cr_err district_row(cr_ref *ref, char **f, int n, const char *path, long line, cr_diag *d)
+{
+    (void)n;
+    cr_err rc = check_code(f[0], 6, path, line, d);
+    if (rc)
+        return rc;
+    if (find_index(ref, CR_DIV_DISTRICT, f[0]) >= 0)
+        return cr_diag_set(d, CR_EPARSE, path, line, 1, "duplicate code %s", f[0]);
+    return push_div(ref, CR_DIV_DISTRICT, f[0], f[1], -1);
+}
+
+static cr_err child_row(cr_ref *ref, int level, size_t len, char **f, const char *path, long line,
+                        cr_diag *d)
+{
+    cr_err rc = check_code(f[0], len, path, line, d);
+    if (rc)
+        return rc;
+    int parent = find_index(ref, level - 1, f[2]);
+    if (parent < 0)
+        return cr_diag_set(d, CR_EPARSE, path, line, 3, "unknown parent code %s", f[2]);
+    if (strncmp(f[0], f[2], strlen(f[2])) != 0)
+        return cr_diag_set(d, CR_EPARSE, path, line, 1, "code %s does not start with parent %s",
+                           f[0], f[2]);
+    return push_div(ref, level, f[0], f[1], parent);
+}
+
+static cr_err street_row(cr_ref *ref, char **f, int n, const char *path, long line, cr_diag *d)
+{
+    (void)n;
+    if (find_index(ref, CR_DIV_STREET, f[0]) >= 0)
+        return cr_diag_set(d, CR_EPARSE, path, line, 1, "duplicate code %s", f[0]);
+    return child_row(ref, CR_DIV_STREET, 9, f, path, line, d);
+}
+
+static cr_err grid_row(cr_ref *ref, char **f, int n, const char *path, long line, cr_diag *d)
+{
+    (void)n;
+    /* 2,827 rows: a linear duplicate check would be quadratic; codes are sorted in the file, so
+     * a duplicate is always the previous row. */
+    size_t k = ref->n_div[CR_DIV_GRID];
+    if (k && strcmp(ref->div[CR_DIV_GRID][k - 1].code, f[0]) >= 0)
+        return cr_diag_set(d, CR_EPARSE, path, line, 1, "code %s out of order or duplicate", f[0]);
+    return child_row(ref, CR_DIV_GRID, 12, f, path, line, d);
+}
+
+static cr_err industry_row(cr_ref *ref, char **f, int n, const char *path, long line, cr_diag *d)
+{
+    (void)n;
+    size_t k = ref->n_ind;
+    if ((k & (k - 1)) == 0) {
+        void *p = realloc(ref->ind, (k ? k * 2 : 64) * sizeof *ref->ind);
+        if (!p)
+            return CR_ENOMEM;
+        ref->ind = p;
+    }
+    struct cr_industry *v = &ref->ind[k];
+    int level = f[1][0] - '0';
+    size_t clen = strlen(f[0]);
+    if (level < 1 || level > 4 || f[1][1] || strlen(f[2]) != 1 || f[2][0] < 'A' || f[2][0] > 'T' ||
+        clen != (size_t)(level == 1 ? 1 : level))
+        return cr_diag_set(d, CR_EPARSE, path, line, 0, "bad industry row '%s'", f[0]);
+    memcpy(v->code, f[0], clen + 1); /* clen <= 4 checked above */
+    snprintf(v->name, sizeof v->name, "%s", f[3]);
+    v->section = f[2][0];
+    v->level = level;
+    ref->n_ind = k + 1;
+    return CR_OK;
+}
+
+static int cmp_industry(const void *a, const void *b)
+{
+    const struct cr_industry *x = *(const struct cr_industry *const *)a;
+    const struct cr_industry *y = *(const struct cr_industry *const *)b;
+    return strcmp(x->code, y->code);
+}
+
+cr_err cr_ref_load(const char *dir, cr_ref **out, cr_diag *d)
+{
+    cr_ref *ref = calloc(1, sizeof *ref);
+    if (!ref)
+        return CR_ENOMEM;
+    cr_err rc = read_csv(ref, dir, "divisions/guangzhou_districts.csv", 3, district_row, d);
+    if (!rc)
+        rc = read_csv(ref, dir, "divisions/guangzhou_streets.csv", 3, street_row, d);
+    if (!rc)
+        rc = read_csv(ref, dir, "divisions/guangzhou_communities_2021.csv", 3, grid_row, d);
+    if (!rc)
+        rc = read_csv(ref, dir, "industry/gbt4754_2017.csv", 4, industry_row, d);
+    if (!rc && (ref->n_div[CR_DIV_DISTRICT] == 0 || ref->n_div[CR_DIV_STREET] == 0 ||
+                ref->n_div[CR_DIV_GRID] == 0 || ref->n_ind == 0))
+        rc = cr_diag_set(d, CR_EPARSE, dir, 0, 0, "reference data is empty");
+    if (!rc && !(ref->ind_sorted = malloc(ref->n_ind * sizeof *ref->ind_sorted)))
+        rc = CR_ENOMEM;
+    if (rc) {
+        cr_ref_free(ref);
+        return rc;
+    }
+    for (size_t i = 0; i < ref->n_ind; i++)
+        ref->ind_sorted[i] = &ref->ind[i];
+    qsort(ref->ind_sorted, ref->n_ind, sizeof *ref->ind_sorted, cmp_industry);
+    *out = ref;
+    return CR_OK;
+}
+
+void cr_ref_free(cr_ref *ref)
+{
+    if (!ref)
+        return;
+    for (int i = 0; i < 4; i++)
+        free(ref->div[i]);
+    free(ref->ind);
+    free(ref->ind_sorted);
+    free(ref);
+}
+
+size_t cr_ref_count(const cr_ref *ref, cr_div_level level)
+{
+    return ref->n_div[level];
+}
+
+const struct cr_division *cr_ref_division(const cr_ref *ref, cr_div_level level, size_t i)
+{
+    return i < ref->n_div[level] ? &ref->div[level][i] : NULL;
+}
+
+const struct cr_division *cr_ref_division_find(const cr_ref *ref, const char *code)
+{
+    size_t len = strlen(code);
+    int level = len == 6 ? CR_DIV_DISTRICT : len == 9 ? CR_DIV_STREET : len == 12 ? CR_DIV_GRID : 0;
+    if (!level)
+        return NULL;
+    if (level == CR_DIV_GRID) {
+        size_t lo = 0, hi = ref->n_div[level];
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            int c = strcmp(ref->div[level][mid].code, code);
+            if (c == 0)
+                return &ref->div[level][mid];
+            if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return NULL;
+    }
+    int i = find_index(ref, level, code);
+    return i < 0 ? NULL : &ref->div[level][i];
+}
+
+size_t cr_ref_industry_count(const cr_ref *ref)
+{
+    return ref->n_ind;
+}
+
+const struct cr_industry *cr_ref_industry(const cr_ref *ref, size_t i)
+{
+    return i < ref->n_ind ? &ref->ind[i] : NULL;
+}
+
+const struct cr_industry *cr_ref_industry_find(const cr_ref *ref, const char *code)
+{
+    /* "C1311" carries its section letter in front of the digits; the table keys digits only. */
+    if (code[0] >= 'A' && code[0] <= 'T' && code[1] >= '0' && code[1] <= '9')
+        code++;
+    size_t lo = 0, hi = ref->n_ind;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(ref->ind_sorted[mid]->code, code);
+        if (c == 0)
+            return ref->ind_sorted[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}

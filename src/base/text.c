@@ -1,0 +1,361 @@
+#include "crisk/text.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+int32_t cr_days_from_civil(int y, int m, int d)
+{
+    /* Howard Hinnant's days_from_civil, valid for the proleptic Gregorian calendar. */
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (int32_t)(era * 146097 + (int)doe - 719468);
+}
+
+void cr_civil_from_days(int32_t day, int *y, int *m, int *d)
+{
+    int z = day + 719468;
+    const int era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    const unsigned dd = doy - (153 * mp + 2) / 5 + 1;
+    const unsigned mm = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)yoe + era * 400 + (mm <= 2);
+    *m = (int)mm;
+    *d = (int)dd;
+}
+
+void cr_day_format(int32_t day, char out[11])
+{
+    int y, m, d;
+    cr_civil_from_days(day, &y, &m, &d);
+    out[0] = (char)('0' + y / 1000 % 10);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    out[4] = '-';
+    out[5] = (char)('0' + m / 10);
+    out[6] = (char)('0' + m % 10);
+    out[7] = '-';
+    out[8] = (char)('0' + d / 10);
+    out[9] = (char)('0' + d % 10);
+    out[10] = 0;
+}
+
+size_t cr_halfwidth(const char *s, size_t len, char *out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        if (i + 2 < len && p[i] == 0xEF && (p[i + 1] == 0xBC || p[i + 1] == 0xBD)) {
+            unsigned cp = ((unsigned)(p[i] & 0x0F) << 12) | ((unsigned)(p[i + 1] & 0x3F) << 6) |
+                          (unsigned)(p[i + 2] & 0x3F);
+            if (cp >= 0xFF01 && cp <= 0xFF5E) {
+                out[n++] = (char)(cp - 0xFF01 + 0x21);
+                i += 3;
+                continue;
+            }
+        }
+        if (i + 2 < len && p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80) {
+            out[n++] = ' ';
+            i += 3;
+            continue;
+        }
+        out[n++] = (char)p[i++];
+    }
+    return n;
+}
+
+static void trim(const char **s, size_t *len)
+{
+    while (*len && ((*s)[0] == ' ' || (*s)[0] == '\t'))
+        (*s)++, (*len)--;
+    while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t' || (*s)[*len - 1] == '\r'))
+        (*len)--;
+}
+
+/* Reads up to max digits at *i; returns the count read and the value in *v. */
+static int digits(const char *s, size_t len, size_t *i, int max, int *v)
+{
+    int n = 0;
+    *v = 0;
+    while (*i < len && n < max && s[*i] >= '0' && s[*i] <= '9') {
+        *v = *v * 10 + (s[*i] - '0');
+        (*i)++;
+        n++;
+    }
+    return n;
+}
+
+static int starts(const char *s, size_t len, size_t i, const char *lit)
+{
+    size_t k = strlen(lit);
+    return i + k <= len && memcmp(s + i, lit, k) == 0;
+}
+
+/* Accepts the separator at *i: one ASCII char among "-/." or the given CJK literal. Returns the
+ * separator's identity (the ASCII char, or 'Y'/'M' for 年/月) or 0. */
+static char separator(const char *s, size_t len, size_t *i, const char *cjk, char cjk_id)
+{
+    if (*i < len && (s[*i] == '-' || s[*i] == '/' || s[*i] == '.'))
+        return s[(*i)++];
+    if (starts(s, len, *i, cjk)) {
+        *i += strlen(cjk);
+        return cjk_id;
+    }
+    return 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return dm[m - 1] + (m == 2 && leap);
+}
+
+cr_err cr_date_parse(const char *in, size_t in_len, int32_t *day)
+{
+    char buf[64];
+    if (in_len > sizeof buf)
+        return CR_EINVAL;
+    size_t len = cr_halfwidth(in, in_len, buf);
+    const char *s = buf;
+    trim(&s, &len);
+    size_t i = 0;
+    int y, m, d;
+    int ny = digits(s, len, &i, 8, &y);
+    if (ny == 8) {
+        d = y % 100;
+        m = y / 100 % 100;
+        y /= 10000;
+    } else if (ny == 4) {
+        char s1 = separator(s, len, &i, "年", 'Y');
+        if (!s1 || digits(s, len, &i, 2, &m) == 0)
+            return CR_EINVAL;
+        char s2 = separator(s, len, &i, "月", 'M');
+        if (!s2 || digits(s, len, &i, 2, &d) == 0)
+            return CR_EINVAL;
+        if (s1 == 'Y' ? s2 != 'M' : s2 != s1)
+            return CR_EINVAL; /* mixed separators such as 2021-11/04 are not a date form */
+        if (s1 == 'Y' && starts(s, len, i, "日"))
+            i += strlen("日");
+        else if (s1 == 'Y' && starts(s, len, i, "号"))
+            i += strlen("号");
+    } else {
+        return CR_EINVAL;
+    }
+    if (i < len) {
+        /* A time may follow; its value is not kept, but it must look like one. */
+        if (s[i] != ' ' && s[i] != 'T')
+            return CR_EINVAL;
+        while (i < len && s[i] == ' ')
+            i++;
+        if (i < len && s[i] == 'T')
+            i++;
+        if (i >= len || s[i] < '0' || s[i] > '9')
+            return CR_EINVAL;
+    }
+    if (y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+        return CR_ERANGE;
+    *day = cr_days_from_civil(y, m, d);
+    return CR_OK;
+}
+
+cr_err cr_amount_parse(const char *in, size_t in_len, int64_t *fen)
+{
+    char buf[96];
+    if (in_len > sizeof buf)
+        return CR_EINVAL;
+    size_t len = cr_halfwidth(in, in_len, buf);
+    const char *s = buf;
+    trim(&s, &len);
+    size_t i = 0;
+    int neg = 0, paren = 0;
+    if (i < len && (s[i] == '-' || s[i] == '+'))
+        neg = s[i++] == '-';
+    else if (i < len && s[i] == '(')
+        paren = 1, neg = 1, i++;
+    if (starts(s, len, i, "¥"))
+        i += strlen("¥");
+    else if (starts(s, len, i, "￥"))
+        i += strlen("￥");
+    if (!neg && i < len && s[i] == '-')
+        neg = 1, i++;
+    /* mantissa: all digits, scale: count of digits after the point */
+    int64_t mant = 0;
+    int scale = 0, nd = 0, point = 0;
+    for (; i < len; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') {
+            if (mant > (INT64_MAX - (c - '0')) / 10)
+                return CR_ERANGE;
+            mant = mant * 10 + (c - '0');
+            nd++;
+            scale += point;
+        } else if (c == ',' && !point && nd > 0) {
+            continue;
+        } else if (c == '.' && !point) {
+            point = 1;
+        } else {
+            break;
+        }
+    }
+    if (nd == 0)
+        return CR_EINVAL;
+    int unit_exp = 2; /* fen per unit is 10^unit_exp: 元 → 100, 万元 → 1,000,000 */
+    if (starts(s, len, i, "万元"))
+        unit_exp = 6, i += strlen("万元");
+    else if (starts(s, len, i, "万"))
+        unit_exp = 6, i += strlen("万");
+    else if (starts(s, len, i, "元"))
+        i += strlen("元");
+    if (paren) {
+        if (i >= len || s[i] != ')')
+            return CR_EINVAL;
+        i++;
+    }
+    if (i != len || scale > 18)
+        return CR_EINVAL;
+    /* fen = mant * 10^(unit_exp - scale), rounded half away from zero. */
+    int64_t q = mant;
+    for (int k = scale; k < unit_exp; k++) {
+        if (q > INT64_MAX / 10)
+            return CR_ERANGE;
+        q *= 10;
+    }
+    /* Half away from zero needs only the most significant dropped digit, dropped last. */
+    for (int k = unit_exp; k < scale; k++) {
+        int64_t r = q % 10;
+        q /= 10;
+        if (k == scale - 1 && r >= 5)
+            q++;
+    }
+    *fen = neg ? -q : q;
+    return CR_OK;
+}
+
+size_t cr_utf8_valid_prefix(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        unsigned cp;
+        if (c >= 0xC2 && c <= 0xDF)
+            n = 2, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            n = 3, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            n = 4, cp = c & 0x07;
+        else
+            return i;
+        if (i + n > len)
+            return i;
+        for (size_t k = 1; k < n; k++) {
+            if ((p[i + k] & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += n;
+    }
+    return i;
+}
+
+cr_err cr_nfkc(const char *s, size_t len, char **out, size_t *out_len)
+{
+    size_t i = 0;
+    while (i < len && (unsigned char)s[i] < 0x80)
+        i++;
+    if (i == len) {
+        char *c = malloc(len + 1);
+        if (!c)
+            return CR_ENOMEM;
+        memcpy(c, s, len);
+        c[len] = 0;
+        *out = c;
+        *out_len = len;
+        return CR_OK;
+    }
+    if (cr_utf8_valid_prefix(s, len) != len)
+        return CR_EENCODING;
+    utf8proc_uint8_t *r = NULL;
+    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &r,
+                                      UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
+    if (n < 0)
+        return n == UTF8PROC_ERROR_NOMEM ? CR_ENOMEM : CR_EENCODING;
+    *out = (char *)r;
+    *out_len = (size_t)n;
+    return CR_OK;
+}
+
+static cr_err convert(const char *to, const char *from, const char *s, size_t len, char **out,
+                      size_t *out_len, size_t *bad_offset)
+{
+    iconv_t cd = iconv_open(to, from);
+    if (cd == (iconv_t)-1)
+        return CR_EINVAL;
+    size_t cap = len * 2 + 16;
+    char *buf = malloc(cap);
+    cr_err rc = CR_OK;
+    if (!buf) {
+        rc = CR_ENOMEM;
+        goto out;
+    }
+    char *ip = (char *)s, *op = buf;
+    size_t il = len, ol = cap - 1;
+    while (il > 0) {
+        if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1)
+            continue;
+        if (errno == E2BIG) {
+            size_t used = (size_t)(op - buf);
+            cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                rc = CR_ENOMEM;
+                goto out;
+            }
+            buf = nb;
+            op = buf + used;
+            ol = cap - used - 1;
+            continue;
+        }
+        if (bad_offset)
+            *bad_offset = (size_t)(ip - s);
+        rc = CR_EENCODING;
+        goto out;
+    }
+    *op = 0;
+    *out = buf;
+    *out_len = (size_t)(op - buf);
+    buf = NULL;
+out:
+    free(buf);
+    iconv_close(cd);
+    return rc;
+}
+
+cr_err cr_gb18030_to_utf8(const char *s, size_t len, char **out, size_t *out_len,
+                          size_t *bad_offset)
+{
+    return convert("UTF-8", "GB18030", s, len, out, out_len, bad_offset);
+}
+
+cr_err cr_utf8_to_gb18030(const char *s, size_t len, char **out, size_t *out_len)
+{
+    return convert("GB18030", "UTF-8", s, len, out, out_len, NULL);
+}

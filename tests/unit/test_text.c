@@ -1,0 +1,162 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crisk/text.h"
+
+static int32_t day_of(const char *s)
+{
+    int32_t d = -1;
+    cr_err rc = cr_date_parse(s, strlen(s), &d);
+    return rc ? -100000 - (int32_t)rc : d;
+}
+
+static void date_forms(void **state)
+{
+    (void)state;
+    int32_t want = cr_days_from_civil(2021, 11, 4);
+    const char *forms[] = {"2021-11-04",           "2021/11/4",           "20211104",
+                           "2021年11月4日",        "2021.11.04",          "2021-11-04 08:30:00",
+                           "2021-11-04T08:30:00Z", "2021/11/4 8:30",      " 2021-11-04 ",
+                           "２０２１－１１－０４", "2021年11月04日 10时", "2021年11月4号"};
+    for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+        int32_t got = day_of(forms[i]);
+        if (got != want)
+            fail_msg("'%s' parsed to %d, want %d", forms[i], got, want);
+    }
+}
+
+static void date_rejects(void **state)
+{
+    (void)state;
+    int32_t d = 7;
+    const char *bad[] = {
+        "",    "2021",        "2021-11",  "2021-11/04", "21-11-04", "2021-11-04x", "2021年11-04",
+        "abc", "2021--11-04", "202111045"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (cr_date_parse(bad[i], strlen(bad[i]), &d) != CR_EINVAL)
+            fail_msg("'%s' should be rejected", bad[i]);
+    assert_int_equal(cr_date_parse("2021-02-29", 10, &d), CR_ERANGE);
+    assert_int_equal(cr_date_parse("2020-02-29", 10, &d), CR_OK);
+    assert_int_equal(cr_date_parse("2021-13-01", 10, &d), CR_ERANGE);
+    assert_int_equal(cr_date_parse("1899-12-31", 10, &d), CR_ERANGE);
+    assert_int_equal(d, cr_days_from_civil(2020, 2, 29)); /* untouched by failures */
+}
+
+static void civil_roundtrip(void **state)
+{
+    (void)state;
+    assert_int_equal(cr_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(cr_days_from_civil(2000, 3, 1), 11017);
+    for (int32_t day = -30000; day < 60000; day += 13) {
+        int y, m, d;
+        cr_civil_from_days(day, &y, &m, &d);
+        assert_int_equal(cr_days_from_civil(y, m, d), day);
+    }
+    char buf[11];
+    cr_day_format(cr_days_from_civil(2021, 1, 9), buf);
+    assert_string_equal(buf, "2021-01-09");
+}
+
+static int64_t fen_of(const char *s)
+{
+    int64_t f = 0;
+    cr_err rc = cr_amount_parse(s, strlen(s), &f);
+    return rc ? INT64_MIN + rc : f;
+}
+
+static void amounts(void **state)
+{
+    (void)state;
+    assert_int_equal(fen_of("1234.56"), 123456);
+    assert_int_equal(fen_of("1,234.56"), 123456);
+    assert_int_equal(fen_of("1,234.56元"), 123456);
+    assert_int_equal(fen_of("¥1,234.5"), 123450);
+    assert_int_equal(fen_of("12.5万元"), 12500000);
+    assert_int_equal(fen_of("12.345678万"), 12345678);
+    assert_int_equal(fen_of("-943.4"), -94340);
+    assert_int_equal(fen_of("(943.40)"), -94340);
+    assert_int_equal(fen_of("-¥5"), -500);
+    assert_int_equal(fen_of("０.０５"), 5);
+    assert_int_equal(fen_of("1.005"), 101); /* half away from zero */
+    assert_int_equal(fen_of("-1.005"), -101);
+    assert_int_equal(fen_of("1.0049"), 100);
+    assert_int_equal(fen_of(" 7 "), 700);
+    assert_int_equal(fen_of("0"), 0);
+    assert_int_equal(fen_of("92233720368547758.07"), INT64_MAX);
+}
+
+static void amount_rejects(void **state)
+{
+    (void)state;
+    int64_t f = 42;
+    const char *bad[] = {"", "元", "abc", "1.2.3", "12元5", "(12", "1,2a", ",12", "--5", "5万万"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (cr_amount_parse(bad[i], strlen(bad[i]), &f) != CR_EINVAL)
+            fail_msg("'%s' should be rejected", bad[i]);
+    assert_int_equal(cr_amount_parse("92233720368547758.08", 20, &f), CR_ERANGE);
+    assert_int_equal(cr_amount_parse("99999999999999999999", 20, &f), CR_ERANGE);
+    assert_int_equal(f, 42);
+}
+
+static void utf8(void **state)
+{
+    (void)state;
+    const char *ok = "广州市天河区";
+    assert_int_equal(cr_utf8_valid_prefix(ok, strlen(ok)), strlen(ok));
+    assert_int_equal(cr_utf8_valid_prefix("ab\xC0\xAF", 4), 2);       /* overlong '/' */
+    assert_int_equal(cr_utf8_valid_prefix("\xED\xA0\x80", 3), 0);     /* surrogate */
+    assert_int_equal(cr_utf8_valid_prefix("\xF4\x90\x80\x80", 4), 0); /* > U+10FFFF */
+    assert_int_equal(cr_utf8_valid_prefix("x\xE5\xB9", 3), 1);        /* truncated */
+}
+
+static void nfkc(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    size_t n = 0;
+    const char *s = "ＡＢＣ１２３　广州";
+    assert_int_equal(cr_nfkc(s, strlen(s), &out, &n), CR_OK);
+    assert_string_equal(out, "ABC123 广州");
+    assert_int_equal(n, strlen("ABC123 广州"));
+    free(out);
+    assert_int_equal(cr_nfkc("\xff", 1, &out, &n), CR_EENCODING);
+}
+
+static void gb18030(void **state)
+{
+    (void)state;
+    /* "广州市" in GB18030 (same bytes as GBK). */
+    const char gb[] = "\xB9\xE3\xD6\xDD\xCA\xD0";
+    char *out = NULL, *back = NULL;
+    size_t n = 0, m = 0, bad = 0;
+    assert_int_equal(cr_gb18030_to_utf8(gb, 6, &out, &n, &bad), CR_OK);
+    assert_string_equal(out, "广州市");
+    assert_int_equal(cr_utf8_to_gb18030(out, n, &back, &m), CR_OK);
+    assert_int_equal(m, 6);
+    assert_memory_equal(back, gb, 6);
+    free(out);
+    free(back);
+    /* 0xB9 followed by a control byte is not a GB18030 sequence. */
+    assert_int_equal(cr_gb18030_to_utf8("ab\xB9\x01", 4, &out, &n, &bad), CR_EENCODING);
+    assert_int_equal(bad, 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(date_forms),
+        cmocka_unit_test(date_rejects),
+        cmocka_unit_test(civil_roundtrip),
+        cmocka_unit_test(amounts),
+        cmocka_unit_test(amount_rejects),
+        cmocka_unit_test(utf8),
+        cmocka_unit_test(nfkc),
+        cmocka_unit_test(gb18030),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
