@@ -5,6 +5,14 @@
 
 #include <stddef.h>
 
+/* Marks a printf-like function so format strings are checked (fmt is argument f, values from a;
+ * a = 0 for functions that take a fixed argument list instead of ...). */
+#if defined(__GNUC__)
+#define CR_FORMAT(f, a) __attribute__((format(printf, f, a)))
+#else
+#define CR_FORMAT(f, a)
+#endif
+
 typedef enum cr_err {
     CR_OK = 0,
     CR_ENOMEM,    /* allocation failed */
@@ -33,11 +41,7 @@ const char *cr_strerror(cr_err rc);
 /* Fills d (if not NULL) and returns rc, so callers can write `return cr_diag_set(d, ...)`.
  * file may be NULL. The message is formatted like printf and truncated to fit. */
 cr_err cr_diag_set(cr_diag *d, cr_err rc, const char *file, long line, long col, const char *fmt,
-                   ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 6, 7)))
-#endif
-    ;
+                   ...) CR_FORMAT(6, 7);
 
 /* Formats d as "file:line:col: msg" into out (capacity cap). Returns out. */
 const char *cr_diag_format(const cr_diag *d, char *out, size_t cap);

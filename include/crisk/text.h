@@ -41,6 +41,10 @@ size_t cr_halfwidth(const char *s, size_t len, char *out);
  * Returns CR_EENCODING for invalid UTF-8, CR_ENOMEM on allocation failure. */
 cr_err cr_nfkc(const char *s, size_t len, char **out, size_t *out_len);
 
+/* Returns 1 when NFKC certainly leaves s unchanged: only printable ASCII and CJK Unified
+ * Ideographs U+4E00..U+9FFF, the bulk of department text. 0 means "call cr_nfkc". */
+int cr_nfkc_stable(const char *s, size_t len);
+
 /* Converts GB18030 bytes to UTF-8 (glibc iconv). On success *out is malloc'd (free with free()),
  * NUL-terminated, and *out_len its length. On an invalid sequence returns CR_EENCODING and sets
  * *bad_offset (if not NULL) to the byte offset of the first bad input byte. */

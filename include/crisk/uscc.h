@@ -38,4 +38,8 @@ int cr_orgcode_valid(const char *s9);
 cr_err cr_uscc_make(char authority, char kind, const char *division6, uint64_t serial,
                     char out[CR_USCC_LEN + 1]);
 
+/* Returns 1 when s (len bytes) is an 18-character resident identity number (GB 11643-1999) with
+ * a valid check character (digit or upper-case X), else 0. */
+int cr_resident_id_valid(const char *s, size_t len);
+
 #endif

@@ -276,6 +276,23 @@ size_t cr_utf8_valid_prefix(const char *s, size_t len)
     return i;
 }
 
+int cr_nfkc_stable(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        if (p[i] >= 0x20 && p[i] < 0x7F) {
+            i++;
+        } else if (i + 2 < len &&
+                   ((p[i] == 0xE4 && p[i + 1] >= 0xB8) || (p[i] >= 0xE5 && p[i] <= 0xE9)) &&
+                   (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
+            i += 3; /* U+4E00..U+9FFF */
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 cr_err cr_nfkc(const char *s, size_t len, char **out, size_t *out_len)
 {
     size_t i = 0;

@@ -142,3 +142,17 @@ cr_err cr_uscc_make(char authority, char kind, const char *division6, uint64_t s
     memcpy(out, s, sizeof s);
     return CR_OK;
 }
+
+int cr_resident_id_valid(const char *s, size_t len)
+{
+    static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    if (len != 18)
+        return 0;
+    int sum = 0;
+    for (int i = 0; i < 17; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        sum += (s[i] - '0') * w[i];
+    }
+    return "10X98765432"[sum % 11] == s[17];
+}

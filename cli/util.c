@@ -1,0 +1,110 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char *cli_db_path(const char *flag)
+{
+    if (flag)
+        return flag;
+    const char *e = getenv("CRISK_DB");
+    return e && *e ? e : "crisk.db";
+}
+
+int cli_report_diag(const char *verb, cr_err rc, const cr_diag *d)
+{
+    char msg[1200];
+    cr_diag_format(d, msg, sizeof msg);
+    fprintf(stderr, "crisk %s: %s\n", verb, msg[0] ? msg : cr_strerror(rc));
+    switch (rc) {
+    case CR_EPARSE:
+    case CR_EINVAL:
+    case CR_ECHECK:
+    case CR_EENCODING:
+    case CR_ERANGE:
+    case CR_ENOTFOUND:
+        return CLI_BADINPUT;
+    default:
+        return CLI_FAIL;
+    }
+}
+
+int cli_json_print(json_t *obj)
+{
+    int rc = json_dumpf(obj, stdout, JSON_COMPACT);
+    fputc('\n', stdout);
+    json_decref(obj);
+    return rc == 0 ? CLI_OK : CLI_FAIL;
+}
+
+void cli_group(char *out, size_t cap, long long v)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%lld", v < 0 ? -v : v);
+    size_t o = 0;
+    if (v < 0 && o + 1 < cap)
+        out[o++] = '-';
+    for (int i = 0; i < n && o + 2 < cap; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = tmp[i];
+    }
+    out[o] = 0;
+}
+
+int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
+              const char **pos, size_t max_pos, size_t *n_pos, const char *help)
+{
+    *n_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            if (help)
+                fputs(help, stdout);
+            return -1;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            if (*n_pos == max_pos) {
+                fprintf(stderr, "crisk %s: unexpected argument '%s'\n", verb, a);
+                return CLI_USAGE;
+            }
+            pos[(*n_pos)++] = a;
+            continue;
+        }
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const struct cli_opt *o = NULL;
+        for (size_t k = 0; k < n_opts; k++)
+            if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, name, nlen) == 0)
+                o = &opts[k];
+        if (!o) {
+            fprintf(stderr, "crisk %s: unknown option '%s' (see crisk %s --help)\n", verb, a, verb);
+            return CLI_USAGE;
+        }
+        if (!o->takes_value) {
+            *o->value = "";
+        } else if (eq) {
+            *o->value = eq + 1;
+        } else if (i + 1 < argc) {
+            *o->value = argv[++i];
+        } else {
+            fprintf(stderr, "crisk %s: option --%s needs a value\n", verb, o->name);
+            return CLI_USAGE;
+        }
+    }
+    return CLI_OK;
+}
+
+long long cli_count(const char *s)
+{
+    if (!s || !*s)
+        return -1;
+    long long v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9' || v > (1LL << 50))
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    return v;
+}

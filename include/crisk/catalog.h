@@ -1,0 +1,101 @@
+/* The feed catalog (information-resource directory): which departments send which topics, in
+ * which files, and how their columns map to crisk's fields. Format: docs/catalog.md. */
+#ifndef CRISK_CATALOG_H
+#define CRISK_CATALOG_H
+
+#include <stddef.h>
+
+#include "crisk/err.h"
+
+typedef enum cr_topic_role {
+    CR_TOPIC_EVENTS = 0, /* dated events of one kind (penalty, arrears, licence, ...) */
+    CR_TOPIC_REGISTRY,   /* the enterprise registry: one row per enterprise, later rows update */
+    CR_TOPIC_ROLES       /* persons and their roles in enterprises */
+} cr_topic_role;
+
+typedef enum cr_feed_format { CR_FMT_CSV = 0, CR_FMT_JSONL } cr_feed_format;
+typedef enum cr_key_type { CR_KEY_USCC = 0, CR_KEY_LOCAL } cr_key_type;
+
+/* Named fields a topic can map. Registry and roles topics use their own subsets; every topic
+ * maps CR_F_KEY. The order is the storage order of registry attributes. */
+typedef enum cr_field {
+    CR_F_KEY = 0,
+    CR_F_DATE,
+    CR_F_AMOUNT,
+    /* registry */
+    CR_F_NAME,
+    CR_F_TYPE,
+    CR_F_INDUSTRY,
+    CR_F_CAPITAL,
+    CR_F_ESTABLISHED,
+    CR_F_STATUS,
+    CR_F_ADDRESS,
+    CR_F_DISTRICT,
+    CR_F_STREET,
+    CR_F_GRID,
+    CR_F_LON,
+    CR_F_LAT,
+    /* roles */
+    CR_F_PERSON_ID,
+    CR_F_PERSON_NAME,
+    CR_F_ROLE,
+    CR__NFIELD
+} cr_field;
+
+/* Returns the catalog spelling of a field ("key", "date", "person_id", ...). */
+const char *cr_field_name(cr_field f);
+
+/* A column reference: by header name, or by 1-based position when the file has no header. */
+struct cr_column {
+    char *name; /* NULL when given by position */
+    int index;  /* 1-based when name is NULL, else 0 */
+    long line;  /* catalog line that named it, for error messages */
+};
+
+struct cr_topic {
+    char *code;
+    char *name;
+    char *department; /* department code */
+    char *kind;       /* event kind: penalty, tax_arrears, ...; "registry" or "roles" */
+    cr_topic_role role;
+    char **files; /* glob patterns, relative to the catalog's folder */
+    size_t n_files;
+    cr_feed_format format;
+    int gb18030; /* 1 when files are GB18030, else UTF-8 */
+    char delimiter;
+    int header;
+    cr_key_type key_type;
+    char *key_namespace;                /* for CR_KEY_LOCAL: prefix that makes local keys unique */
+    struct cr_column field[CR__NFIELD]; /* unmapped fields have name NULL and index 0 */
+    int amount_wan;                     /* 1 when bare amounts are in 万元 rather than 元 */
+    struct cr_column *attrs;            /* extra columns kept verbatim (normalised) */
+    size_t n_attrs;
+    int required[CR__NFIELD]; /* 1 when an empty value quarantines the row */
+    long line;
+};
+
+struct cr_department {
+    char *code;
+    char *name;
+};
+
+typedef struct cr_catalog {
+    char *path; /* as given */
+    char *dir;  /* folder of path; files are relative to it */
+    char *id;
+    struct cr_department *departments;
+    size_t n_departments;
+    struct cr_topic *topics;
+    size_t n_topics;
+} cr_catalog;
+
+/* Parses and checks a catalog file. Every error names the file, line and field in d: unknown
+ * keys, missing required keys, unknown departments, duplicate codes, fields a topic's role does
+ * not allow. The result is freed with cr_catalog_free(). */
+cr_err cr_catalog_load(const char *path, cr_catalog **out, cr_diag *d);
+void cr_catalog_free(cr_catalog *cat);
+
+/* Returns 1 when the field is mapped in t. */
+int cr_topic_has(const struct cr_topic *t, cr_field f);
+
+#endif

@@ -1,0 +1,64 @@
+/* Reading one department feed file of a catalog topic: decoding (UTF-8 or GB18030, BOM, CRLF),
+ * splitting into records (CSV per RFC 4180 with the topic's delimiter, or JSON Lines), and
+ * finding the topic's mapped columns in each record. Structural problems of a record (bad
+ * encoding, unterminated quote, wrong number of columns, bad JSON) are reported on the record,
+ * never by failing the whole file, so the caller can quarantine the row and go on. */
+#ifndef CRISK_FEED_H
+#define CRISK_FEED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crisk/catalog.h"
+#include "crisk/err.h"
+
+typedef struct cr_feed cr_feed;
+
+/* A value slot: a cr_field, or CR__NFIELD + i for the topic's i-th kept attribute. */
+#define CR_FEED_ATTR(i) (CR__NFIELD + (int)(i))
+
+struct cr_feed_rec {
+    long line;       /* 1-based physical line where the record starts */
+    const char *raw; /* the record's bytes (decoded UTF-8, or original bytes when undecodable) */
+    size_t raw_len;
+    const char *reason;  /* NULL, or why the record cannot be read (a short reason code) */
+    char detail[160];    /* human explanation of reason */
+    int64_t next_offset; /* where the next record starts in the decoded text (for resuming) */
+    long next_line;
+};
+
+/* Opens a file for topic t (borrowed; must outlive the feed). Reads the whole file, computes its
+ * content hash, decodes it and reads the header. A missing file, an undecodable header or a
+ * mapped column missing from the header is an error naming the file (and the catalog line of the
+ * mapping). Freed with cr_feed_close(). */
+cr_err cr_feed_open(const char *path, const struct cr_topic *t, cr_feed **out, cr_diag *d);
+
+/* The same over a memory buffer (copied), for tests and fuzzing; name is used in messages. */
+cr_err cr_feed_open_buf(const char *name, const void *buf, size_t len, const struct cr_topic *t,
+                        cr_feed **out, cr_diag *d);
+void cr_feed_close(cr_feed *f);
+
+/* Size and content hash of the original file bytes. */
+int64_t cr_feed_size(const cr_feed *f);
+int64_t cr_feed_hash(const cr_feed *f);
+
+/* Continues reading at a resume point previously returned in a record's next_offset/next_line.
+ * Returns CR_EINVAL when offset is outside the decoded text. */
+cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line);
+
+/* Reads the next record into rec. Returns CR_OK, or CR_ENOTFOUND at the end of the file.
+ * rec's pointers stay valid until the next call. */
+cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec);
+
+/* The value of a slot in the last record read (trimmed of surrounding ASCII spaces). Unmapped
+ * slots and absent JSON keys give len 0. */
+void cr_feed_value(const cr_feed *f, int slot, const char **val, size_t *len);
+
+/* The header name (or "#N" for a position) that a slot reads, for messages. */
+const char *cr_feed_slot_label(const cr_feed *f, int slot);
+
+/* Parses one record's text with the same mapping as the file (header already known), used to
+ * retry a quarantined row after it was fixed. rec->reason tells whether it now reads. */
+cr_err cr_feed_parse_one(cr_feed *f, const char *text, size_t len, struct cr_feed_rec *rec);
+
+#endif

@@ -1,0 +1,56 @@
+/* Collect: reads every feed a catalog names into the store, accounting for every row
+ * (read = loaded + duplicates + quarantined, per file and in total). Re-running the same files
+ * adds nothing; an interrupted run resumes from its last commit. */
+#ifndef CRISK_INGEST_H
+#define CRISK_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crisk/catalog.h"
+#include "crisk/err.h"
+#include "crisk/ref.h"
+#include "crisk/store.h"
+
+struct cr_ingest_opts {
+    const cr_ref *ref;  /* divisions and industries to validate against; required */
+    int64_t batch_rows; /* rows per transaction (a resume point is saved at each commit);
+                           0 = the default, 200,000 */
+};
+
+struct cr_ingest_file {
+    char *path; /* relative to the catalog's folder */
+    char *topic;
+    int64_t read, loaded, duplicates, quarantined;
+    int skipped; /* 1: this exact content was ingested before; nothing read */
+    int resumed; /* 1: continued an interrupted ingest of this file */
+    char *error; /* non-NULL: the file could not be read at all (message with place) */
+};
+
+struct cr_ingest_reason {
+    char *reason;
+    int64_t count;
+};
+
+struct cr_ingest_report {
+    struct cr_ingest_file *files;
+    size_t n_files;
+    int64_t read, loaded, duplicates, quarantined;
+    int64_t unlinked; /* loaded rows whose enterprise is not (yet) in the registry */
+    struct cr_ingest_reason *reasons; /* quarantine reasons of this run, by count descending */
+    size_t n_reasons;
+    size_t n_file_errors;
+    size_t n_unmatched_patterns; /* catalog file patterns that matched no file */
+    double seconds;
+};
+
+/* Ingests every topic of cat into s: registry topics first, then roles, then events, each in
+ * catalog order. Returns CR_OK when every readable file was processed (files that could not be
+ * opened are listed in the report with an error), CR_ESTORE (with d) when the store failed, in
+ * which case the current transaction is rolled back and the run can be repeated. The report is
+ * freed with cr_ingest_report_free(). */
+cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_opts *opts,
+                     struct cr_ingest_report *report, cr_diag *d);
+void cr_ingest_report_free(struct cr_ingest_report *r);
+
+#endif

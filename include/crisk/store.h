@@ -1,0 +1,116 @@
+/* The store: the system of record (DESIGN.md "Data"). The embedded backend is SQLite in WAL
+ * mode; every write happens inside a transaction opened with cr_store_begin, so a process killed
+ * at any point leaves the last committed state. Schema: docs/store.md.
+ * A cr_store is used by one thread at a time. */
+#ifndef CRISK_STORE_H
+#define CRISK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crisk/err.h"
+
+typedef struct cr_store cr_store;
+
+/* Opens (creating when absent) the store at path and brings its schema up to date.
+ * Freed with cr_store_close(). */
+cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d);
+void cr_store_close(cr_store *s);
+
+cr_err cr_store_begin(cr_store *s);
+cr_err cr_store_commit(cr_store *s);
+/* Rolls back the open transaction, if any. Safe to call when none is open. */
+void cr_store_rollback(cr_store *s);
+
+/* The store's secret salt (32 bytes), created with the store, used to key person-ID hashes so
+ * raw ID numbers are never stored. */
+cr_err cr_store_salt(cr_store *s, unsigned char salt[32]);
+
+cr_err cr_store_department_put(cr_store *s, const char *code, const char *name);
+/* Inserts or updates a topic by code; writes its id. */
+cr_err cr_store_topic_put(cr_store *s, const char *code, const char *name, const char *department,
+                          const char *kind, int64_t *id);
+
+/* A feed file's ingest record. A file is identified by path and content hash; state "partial"
+ * carries the resume point of an interrupted ingest. */
+struct cr_file_rec {
+    int64_t id;
+    int64_t topic;
+    int64_t size;
+    int64_t hash;
+    int done;
+    int64_t next_offset; /* byte offset of the first unprocessed record (decoded text) */
+    int64_t next_line;   /* its 1-based physical line */
+    int64_t n_read, n_loaded, n_duplicate, n_quarantined;
+};
+
+/* Finds the record for (path, hash); CR_ENOTFOUND when this content was never started. */
+cr_err cr_store_file_get(cr_store *s, const char *path, int64_t hash, struct cr_file_rec *rec);
+/* Inserts (rec->id == 0; the new id is written back) or updates a record. */
+cr_err cr_store_file_put(cr_store *s, const char *path, struct cr_file_rec *rec);
+
+/* Calls fn for every subject (key → id) so callers can keep an in-memory index. */
+cr_err cr_store_subjects_each(cr_store *s,
+                              void (*fn)(void *ctx, const char *key, size_t len, int64_t id,
+                                         int registered),
+                              void *ctx);
+cr_err cr_store_subject_add(cr_store *s, const char *key, size_t len, int64_t *id);
+
+/* Calls fn with the content hash of every stored row (events, registry, roles). */
+cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t h), void *ctx);
+
+cr_err cr_store_event_add(cr_store *s, int64_t subject, int64_t topic, int32_t day,
+                          const int64_t *amount_fen, const char *attrs_json, int64_t h);
+
+/* Registry values; NULL strings and has_* = 0 store SQL NULL. */
+struct cr_enterprise_rec {
+    int64_t subject;
+    int64_t topic;
+    const char *uscc, *name, *type, *industry, *status, *address, *addr_key, *district, *street,
+        *grid;
+    int has_capital, has_established, has_coords;
+    int64_t capital_fen;
+    int32_t established;
+    double lon, lat;
+    int64_t h;
+};
+/* Inserts or replaces the registry row of rec->subject (a later row is a registry update). */
+cr_err cr_store_enterprise_put(cr_store *s, const struct cr_enterprise_rec *rec);
+
+/* Finds or inserts the person with this keyed ID hash; writes the person id. */
+cr_err cr_store_person_get(cr_store *s, const unsigned char idhash[16], const char *name,
+                           int64_t *id);
+cr_err cr_store_role_add(cr_store *s, int64_t subject, int64_t person, const char *role,
+                         const int32_t *start_day, int64_t topic, int64_t h);
+
+cr_err cr_store_quarantine_add(cr_store *s, int64_t file, int64_t topic, int64_t line,
+                               const char *reason, const char *detail, const void *raw,
+                               size_t raw_len);
+
+/* Quarantined rows, for listing and retry. state is "open" or "resolved". */
+struct cr_quarantine_row {
+    int64_t id, file, topic, line;
+    const char *path, *topic_code, *reason, *detail, *state;
+    const void *raw;
+    size_t raw_len;
+};
+/* Calls fn for each row (state filter and reason filter may be NULL for all), ordered by id.
+ * Pointers in the row are valid only during the call. fn returning non-zero stops early. */
+cr_err cr_store_quarantine_each(cr_store *s, const char *state, const char *reason,
+                                int (*fn)(void *ctx, const struct cr_quarantine_row *r), void *ctx);
+cr_err cr_store_quarantine_resolve(cr_store *s, int64_t id);
+cr_err cr_store_quarantine_update(cr_store *s, int64_t id, const char *reason, const char *detail,
+                                  const void *raw, size_t raw_len);
+
+/* Whole-store counts for reports. */
+struct cr_store_counts {
+    int64_t subjects, enterprises, persons, roles, events, quarantined_open, files;
+    int64_t subjects_unregistered; /* subjects with rows but no registry row yet */
+};
+cr_err cr_store_counts(cr_store *s, struct cr_store_counts *c);
+
+/* Runs a read-only SQL query and returns the first column of the first row as int64
+ * (for tests and reports). */
+cr_err cr_store_scalar(cr_store *s, const char *sql, int64_t *out);
+
+#endif

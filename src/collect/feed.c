@@ -1,0 +1,673 @@
+#include "crisk/feed.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <iconv.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crisk/hash.h"
+#include "crisk/text.h"
+
+struct bad_line {
+    long line;
+    size_t off, len; /* in the original bytes */
+};
+
+struct cr_feed {
+    const struct cr_topic *t;
+    char *name;
+    char *orig; /* original file bytes */
+    size_t orig_len;
+    char *decoded;    /* owned decoded text for GB18030 files, else NULL */
+    const char *text; /* UTF-8 text after any BOM */
+    size_t len;
+    size_t pos;
+    long line;
+    int64_t hash;
+    struct bad_line *bad;
+    size_t n_bad, i_bad;
+    int n_slots;
+    int ncol;         /* expected columns (CSV with header), or 0 */
+    int min_cols;     /* CSV without header: the largest mapped position */
+    int *col;         /* per slot: 0-based column, -1 unmapped */
+    char **label;     /* per slot */
+    const char **val; /* per slot, current record */
+    size_t *vlen;
+    const char **fv; /* all fields of the current CSV record */
+    size_t *fl;
+    size_t *foff; /* offset in scratch for unescaped fields, SIZE_MAX for fields in text */
+    size_t fcap;
+    char *scratch; /* unescaped quoted fields and JSON numbers of the current record */
+    size_t scap, sused;
+    json_t *json;
+};
+
+CR_FORMAT(4, 5)
+static cr_err feed_error(cr_feed *f, cr_diag *d, long line, const char *fmt, ...)
+{
+    char msg[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return cr_diag_set(d, CR_EPARSE, f->name, line, 0, "%s", msg);
+}
+
+/* GB18030 → UTF-8, line by line on failure: an undecodable line becomes an empty line in the
+ * text (so line numbers stay right) and is remembered with its original bytes. 0x0A never occurs
+ * inside a GB18030 multi-byte sequence, so lines can be cut on raw bytes. */
+static cr_err decode_gb(cr_feed *f)
+{
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1)
+        return CR_EIO;
+    size_t cap = f->orig_len * 3 / 2 + 16, used = 0;
+    char *out = malloc(cap);
+    cr_err rc = CR_OK;
+    size_t in_off = 0;
+    long line = 1;
+    while (out && in_off < f->orig_len) {
+        const char *nl = memchr(f->orig + in_off, '\n', f->orig_len - in_off);
+        size_t end = nl ? (size_t)(nl - f->orig) + 1 : f->orig_len;
+        size_t n = end - in_off;
+        if (cap - used < n * 2 + 4) {
+            cap = (cap + n * 2 + 4) * 2;
+            char *nb = realloc(out, cap);
+            if (!nb) {
+                free(out);
+                out = NULL;
+                break;
+            }
+            out = nb;
+        }
+        char *ip = f->orig + in_off, *op = out + used;
+        size_t il = n, ol = cap - used;
+        iconv(cd, NULL, NULL, NULL, NULL);
+        if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+            if (f->n_bad % 16 == 0) {
+                void *nb = realloc(f->bad, (f->n_bad + 16) * sizeof *f->bad);
+                if (!nb) {
+                    rc = CR_ENOMEM;
+                    break;
+                }
+                f->bad = nb;
+            }
+            size_t blen = n - (nl ? 1 : 0);
+            if (blen && f->orig[in_off + blen - 1] == '\r')
+                blen--;
+            f->bad[f->n_bad++] = (struct bad_line){line, in_off, blen};
+            op = out + used;
+            if (nl)
+                *op++ = '\n';
+        }
+        used = (size_t)(op - out);
+        in_off = end;
+        line++;
+    }
+    iconv_close(cd);
+    if (!out)
+        return CR_ENOMEM;
+    if (rc) {
+        free(out);
+        return rc;
+    }
+    out[used] = 0;
+    f->decoded = out;
+    f->text = out;
+    f->len = used;
+    return CR_OK;
+}
+
+/* Makes room for n more scratch bytes. Fields 0..nf-1 already pushed may point into scratch;
+ * they are re-pointed after the buffer moves. */
+static cr_err scratch_reserve(cr_feed *f, size_t n, size_t nf)
+{
+    if (f->sused + n <= f->scap)
+        return CR_OK;
+    size_t cap = (f->sused + n) * 2;
+    char *nb = realloc(f->scratch, cap);
+    if (!nb)
+        return CR_ENOMEM;
+    f->scratch = nb;
+    f->scap = cap;
+    for (size_t k = 0; k < nf; k++)
+        if (f->foff[k] != SIZE_MAX)
+            f->fv[k] = f->scratch + f->foff[k];
+    return CR_OK;
+}
+
+static void begin_record(cr_feed *f, size_t max_len)
+{
+    f->sused = 0;
+    if (f->scap < max_len + 64) {
+        free(f->scratch);
+        f->scap = max_len + 64;
+        f->scratch = malloc(f->scap);
+        if (!f->scratch)
+            f->scap = 0;
+    }
+    for (int s = 0; s < f->n_slots; s++)
+        f->vlen[s] = 0, f->val[s] = "";
+    if (f->json) {
+        json_decref(f->json);
+        f->json = NULL;
+    }
+}
+
+static cr_err push_field(cr_feed *f, size_t nf, const char *v, size_t len, size_t scratch_off)
+{
+    if (nf >= f->fcap) {
+        size_t cap = f->fcap ? f->fcap * 2 : 32;
+        const char **a = realloc(f->fv, cap * sizeof *a);
+        if (!a)
+            return CR_ENOMEM;
+        f->fv = a;
+        size_t *b = realloc(f->fl, cap * sizeof *b);
+        if (!b)
+            return CR_ENOMEM;
+        f->fl = b;
+        size_t *c = realloc(f->foff, cap * sizeof *c);
+        if (!c)
+            return CR_ENOMEM;
+        f->foff = c;
+        f->fcap = cap;
+    }
+    f->fv[nf] = v;
+    f->fl[nf] = len;
+    f->foff[nf] = scratch_off;
+    return CR_OK;
+}
+
+CR_FORMAT(3, 4)
+static void set_reason(struct cr_feed_rec *rec, const char *reason, const char *fmt, ...)
+{
+    rec->reason = reason;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rec->detail, sizeof rec->detail, fmt, ap);
+    va_end(ap);
+}
+
+static size_t line_end(const char *text, size_t len, size_t from)
+{
+    const char *nl = memchr(text + from, '\n', len - from);
+    return nl ? (size_t)(nl - text) : len;
+}
+
+/* Splits the CSV record that starts at pos in text[0..len) into fields. Sets *end to the offset
+ * of the record's terminating newline (or len) and counts the newlines it spans. */
+static cr_err split_csv(cr_feed *f, const char *text, size_t len, size_t pos, size_t *end,
+                        long *spanned, size_t *nf_out, struct cr_feed_rec *rec)
+{
+    const char delim = f->t->delimiter;
+    size_t nf = 0, p = pos;
+    long nl_count = 0;
+    cr_err rc;
+    for (;;) {
+        if (p < len && text[p] == '"') {
+            size_t q = p + 1, out = f->sused;
+            int closed = 0, escaped = 0;
+            while (q < len) {
+                const char *hit = memchr(text + q, '"', len - q);
+                if (!hit)
+                    break;
+                size_t h = (size_t)(hit - text);
+                if (h + 1 < len && text[h + 1] == '"') {
+                    escaped = 1;
+                    q = h + 2;
+                    continue;
+                }
+                q = h;
+                closed = 1;
+                break;
+            }
+            if (!closed) {
+                *end = line_end(text, len, pos);
+                *nf_out = nf;
+                set_reason(rec, "unterminated_quote",
+                           "a quoted field opened at column %ld is never closed", (long)nf + 1);
+                return CR_OK;
+            }
+            for (size_t k = p + 1; k < q; k++)
+                nl_count += text[k] == '\n';
+            if (!escaped) {
+                rc = push_field(f, nf++, text + p + 1, q - p - 1, SIZE_MAX);
+            } else {
+                if (scratch_reserve(f, q - p, nf))
+                    return CR_ENOMEM;
+                for (size_t k = p + 1; k < q; k++) {
+                    f->scratch[out++] = text[k];
+                    if (text[k] == '"')
+                        k++;
+                }
+                rc = push_field(f, nf++, f->scratch + f->sused, out - f->sused, f->sused);
+                f->sused = out;
+            }
+            if (rc)
+                return rc;
+            p = q + 1;
+            if (p < len && text[p] == '\r' && (p + 1 == len || text[p + 1] == '\n'))
+                p++;
+            if (p < len && text[p] != delim && text[p] != '\n') {
+                *end = line_end(text, len, p);
+                *nf_out = nf;
+                set_reason(rec, "bad_quote", "text follows the closing quote of column %ld",
+                           (long)nf);
+                *spanned = nl_count;
+                return CR_OK;
+            }
+        } else {
+            size_t q = p;
+            while (q < len && text[q] != delim && text[q] != '\n')
+                q++;
+            size_t vl = q - p;
+            if (q < len && text[q] == '\n' && vl && text[q - 1] == '\r')
+                vl--;
+            if ((rc = push_field(f, nf++, text + p, vl, SIZE_MAX)))
+                return rc;
+            p = q;
+        }
+        if (p < len && text[p] == delim) {
+            p++;
+            continue;
+        }
+        break;
+    }
+    *end = p;
+    *spanned = nl_count;
+    *nf_out = nf;
+    return CR_OK;
+}
+
+static void trim(const char **v, size_t *len)
+{
+    while (*len && ((*v)[0] == ' ' || (*v)[0] == '\t'))
+        (*v)++, (*len)--;
+    while (*len && ((*v)[*len - 1] == ' ' || (*v)[*len - 1] == '\t' || (*v)[*len - 1] == '\r'))
+        (*len)--;
+}
+
+static void map_csv_values(cr_feed *f, size_t nf)
+{
+    for (int s = 0; s < f->n_slots; s++) {
+        int c = f->col[s];
+        if (c >= 0 && (size_t)c < nf) {
+            const char *v = f->fv[c];
+            size_t l = f->fl[c];
+            trim(&v, &l);
+            f->val[s] = v;
+            f->vlen[s] = l;
+        }
+    }
+}
+
+/* Reads one JSON Lines record (the text of one line). */
+static cr_err parse_json(cr_feed *f, const char *text, size_t len, struct cr_feed_rec *rec)
+{
+    json_error_t err;
+    f->json = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+    if (!f->json || !json_is_object(f->json)) {
+        set_reason(rec, "bad_json", "not a JSON object (column %d)", f->json ? 1 : err.column);
+        return CR_OK;
+    }
+    for (int s = 0; s < f->n_slots; s++) {
+        if (!f->label[s] || f->col[s] < 0)
+            continue;
+        json_t *v = json_object_get(f->json, f->label[s]);
+        if (!v || json_is_null(v))
+            continue;
+        if (json_is_string(v)) {
+            const char *sv = json_string_value(v);
+            size_t l = json_string_length(v);
+            trim(&sv, &l);
+            f->val[s] = sv;
+            f->vlen[s] = l;
+        } else if (json_is_integer(v) || json_is_real(v)) {
+            if (scratch_reserve(f, 40, 0))
+                return CR_ENOMEM;
+            int n =
+                json_is_integer(v)
+                    ? snprintf(f->scratch + f->sused, 40, "%lld", (long long)json_integer_value(v))
+                    : snprintf(f->scratch + f->sused, 40, "%.15g", json_real_value(v));
+            f->val[s] = f->scratch + f->sused;
+            f->vlen[s] = (size_t)n;
+            f->sused += (size_t)n + 1;
+        } else {
+            set_reason(rec, "bad_json", "a mapped key holds an object, array or boolean (%s)",
+                       f->label[s]);
+            return CR_OK;
+        }
+    }
+    return CR_OK;
+}
+
+static cr_err parse_record(cr_feed *f, const char *text, size_t len, size_t pos,
+                           struct cr_feed_rec *rec, size_t *end, long *spanned)
+{
+    rec->reason = NULL;
+    rec->detail[0] = 0;
+    *spanned = 0;
+    size_t le = line_end(text, len, pos);
+    begin_record(f, f->t->format == CR_FMT_JSONL ? 64 * (size_t)f->n_slots : le - pos);
+    if (!f->scratch)
+        return CR_ENOMEM;
+    if (f->t->format == CR_FMT_JSONL) {
+        *end = le;
+        size_t l = le - pos;
+        if (l && text[pos + l - 1] == '\r')
+            l--;
+        if (cr_utf8_valid_prefix(text + pos, l) != l) {
+            set_reason(rec, "bad_utf8", "invalid UTF-8 at byte %ld of the line",
+                       (long)cr_utf8_valid_prefix(text + pos, l) + 1);
+            return CR_OK;
+        }
+        return parse_json(f, text + pos, l, rec);
+    }
+    size_t nf = 0;
+    cr_err rc = split_csv(f, text, len, pos, end, spanned, &nf, rec);
+    if (rc || rec->reason)
+        return rc;
+    size_t rl = *end - pos;
+    if (rl && text[pos + rl - 1] == '\r')
+        rl--;
+    size_t ok = cr_utf8_valid_prefix(text + pos, rl);
+    if (ok != rl) {
+        set_reason(rec, "bad_utf8", "invalid UTF-8 at byte %ld of the record", (long)ok + 1);
+        return CR_OK;
+    }
+    if (f->ncol && nf != (size_t)f->ncol) {
+        set_reason(rec, "bad_columns", "expected %d columns, found %ld", f->ncol, (long)nf);
+        return CR_OK;
+    }
+    if (!f->ncol && nf < (size_t)f->min_cols) {
+        set_reason(rec, "bad_columns", "expected at least %d columns, found %ld", f->min_cols,
+                   (long)nf);
+        return CR_OK;
+    }
+    map_csv_values(f, nf);
+    return CR_OK;
+}
+
+/* Reads the header record and resolves every mapped slot to a column. */
+static cr_err read_header(cr_feed *f, cr_diag *d)
+{
+    const struct cr_topic *t = f->t;
+    for (int s = 0; s < f->n_slots; s++) {
+        const struct cr_column *c = s < CR__NFIELD ? &t->field[s] : &t->attrs[s - CR__NFIELD];
+        f->col[s] = -1;
+        if (!c->name && c->index <= 0)
+            continue;
+        char pos[16];
+        snprintf(pos, sizeof pos, "#%d", c->index);
+        f->label[s] = strdup(c->name ? c->name : pos);
+        if (!f->label[s])
+            return CR_ENOMEM;
+        if (t->format == CR_FMT_JSONL) {
+            if (!c->name)
+                return feed_error(f, d, 0, "JSON Lines fields are named; position %s is not", pos);
+            f->col[s] = 0; /* marks the slot as mapped */
+        } else if (!c->name) {
+            f->col[s] = c->index - 1;
+            if (c->index > f->min_cols)
+                f->min_cols = c->index;
+        }
+    }
+    if (t->format == CR_FMT_JSONL || !t->header)
+        return CR_OK;
+    while (f->pos < f->len && (f->text[f->pos] == '\n' || f->text[f->pos] == '\r'))
+        f->line += f->text[f->pos++] == '\n';
+    if (f->pos >= f->len)
+        return feed_error(f, d, f->line, "file has no header line");
+    struct cr_feed_rec rec;
+    size_t end = 0, nf = 0;
+    long spanned = 0;
+    begin_record(f, line_end(f->text, f->len, f->pos) - f->pos);
+    rec.reason = NULL;
+    cr_err rc = split_csv(f, f->text, f->len, f->pos, &end, &spanned, &nf, &rec);
+    if (rc)
+        return rc;
+    if (rec.reason)
+        return feed_error(f, d, f->line, "header is malformed: %s", rec.detail);
+    if (cr_utf8_valid_prefix(f->text + f->pos, end - f->pos) != end - f->pos)
+        return feed_error(f, d, f->line, "header is not valid %s",
+                          t->gb18030 ? "GB18030" : "UTF-8");
+    f->ncol = (int)nf;
+    for (int s = 0; s < f->n_slots; s++) {
+        const struct cr_column *c = s < CR__NFIELD ? &t->field[s] : &t->attrs[s - CR__NFIELD];
+        if (!c->name)
+            continue;
+        for (size_t k = 0; k < nf && f->col[s] < 0; k++) {
+            const char *h = f->fv[k];
+            size_t hl = f->fl[k];
+            trim(&h, &hl);
+            if (hl == strlen(c->name) && memcmp(h, c->name, hl) == 0)
+                f->col[s] = (int)k;
+        }
+        if (f->col[s] < 0) {
+            char msg[300];
+            snprintf(msg, sizeof msg,
+                     "column '%s' mapped by topic %s (catalog line %ld) is not in the header",
+                     c->name, t->code, c->line);
+            return cr_diag_set(d, CR_EPARSE, f->name, f->line, 0, "%s", msg);
+        }
+    }
+    f->line += 1 + spanned;
+    f->pos = end < f->len ? end + 1 : end;
+    return CR_OK;
+}
+
+static cr_err open_common(cr_feed *f, cr_diag *d)
+{
+    const struct cr_topic *t = f->t;
+    f->hash = (int64_t)cr_hash64(f->orig, f->orig_len, 0x63726973u);
+    f->line = 1;
+    if (t->gb18030) {
+        cr_err rc = decode_gb(f);
+        if (rc)
+            return rc;
+    } else {
+        f->text = f->orig;
+        f->len = f->orig_len;
+    }
+    if (f->len >= 3 && memcmp(f->text, "\xEF\xBB\xBF", 3) == 0) {
+        f->text += 3;
+        f->len -= 3;
+    }
+    f->n_slots = CR__NFIELD + (int)t->n_attrs;
+    size_t n = (size_t)f->n_slots;
+    f->col = calloc(n, sizeof *f->col);
+    f->label = calloc(n, sizeof *f->label);
+    f->val = calloc(n, sizeof *f->val);
+    f->vlen = calloc(n, sizeof *f->vlen);
+    if (!f->col || !f->label || !f->val || !f->vlen)
+        return CR_ENOMEM;
+    return read_header(f, d);
+}
+
+cr_err cr_feed_open_buf(const char *name, const void *buf, size_t len, const struct cr_topic *t,
+                        cr_feed **out, cr_diag *d)
+{
+    cr_feed *f = calloc(1, sizeof *f);
+    if (!f)
+        return CR_ENOMEM;
+    f->t = t;
+    f->name = strdup(name);
+    f->orig = malloc(len + 1);
+    cr_err rc = CR_ENOMEM;
+    if (f->name && f->orig) {
+        memcpy(f->orig, buf, len);
+        f->orig[len] = 0;
+        f->orig_len = len;
+        rc = open_common(f, d);
+    }
+    if (rc) {
+        cr_feed_close(f);
+        return rc;
+    }
+    *out = f;
+    return CR_OK;
+}
+
+cr_err cr_feed_open(const char *path, const struct cr_topic *t, cr_feed **out, cr_diag *d)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot open feed: %s", strerror(errno));
+    cr_err rc = CR_OK;
+    char *buf = NULL;
+    long size = -1;
+    if (fseek(fp, 0, SEEK_END) == 0)
+        size = ftell(fp);
+    if (size < 0 || fseek(fp, 0, SEEK_SET) != 0) {
+        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot size feed");
+        goto out;
+    }
+    cr_feed *f = calloc(1, sizeof *f);
+    buf = malloc((size_t)size + 1);
+    if (!f || !buf) {
+        free(f);
+        rc = CR_ENOMEM;
+        goto out;
+    }
+    if (fread(buf, 1, (size_t)size, fp) != (size_t)size) {
+        free(f);
+        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read feed");
+        goto out;
+    }
+    buf[size] = 0;
+    f->t = t;
+    f->orig = buf;
+    f->orig_len = (size_t)size;
+    buf = NULL;
+    f->name = strdup(path);
+    rc = f->name ? open_common(f, d) : CR_ENOMEM;
+    if (rc)
+        cr_feed_close(f);
+    else
+        *out = f;
+out:
+    free(buf);
+    fclose(fp);
+    return rc;
+}
+
+void cr_feed_close(cr_feed *f)
+{
+    if (!f)
+        return;
+    if (f->json)
+        json_decref(f->json);
+    if (f->label)
+        for (int s = 0; s < f->n_slots; s++)
+            free(f->label[s]);
+    free(f->label);
+    free(f->col);
+    free(f->val);
+    free(f->vlen);
+    free(f->fv);
+    free(f->fl);
+    free(f->foff);
+    free(f->scratch);
+    free(f->bad);
+    free(f->decoded);
+    free(f->orig);
+    free(f->name);
+    free(f);
+}
+
+int64_t cr_feed_size(const cr_feed *f)
+{
+    return (int64_t)f->orig_len;
+}
+
+int64_t cr_feed_hash(const cr_feed *f)
+{
+    return f->hash;
+}
+
+cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line)
+{
+    if (offset < 0 || (size_t)offset > f->len || line < 1)
+        return CR_EINVAL;
+    f->pos = (size_t)offset;
+    f->line = line;
+    f->i_bad = 0;
+    while (f->i_bad < f->n_bad && f->bad[f->i_bad].line < line)
+        f->i_bad++;
+    return CR_OK;
+}
+
+cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec)
+{
+    for (;;) {
+        if (f->pos >= f->len)
+            return CR_ENOTFOUND;
+        size_t le = line_end(f->text, f->len, f->pos);
+        int blank = le == f->pos || (le == f->pos + 1 && f->text[f->pos] == '\r');
+        if (!blank)
+            break;
+        if (f->i_bad < f->n_bad && f->bad[f->i_bad].line == f->line) {
+            const struct bad_line *b = &f->bad[f->i_bad++];
+            rec->line = f->line;
+            rec->raw = f->orig + b->off;
+            rec->raw_len = b->len;
+            rec->reason = "bad_encoding";
+            snprintf(rec->detail, sizeof rec->detail, "line is not valid GB18030");
+            f->pos = le < f->len ? le + 1 : le;
+            f->line++;
+            rec->next_offset = (int64_t)f->pos;
+            rec->next_line = f->line;
+            begin_record(f, 0);
+            return CR_OK;
+        }
+        f->pos = le < f->len ? le + 1 : le;
+        f->line++;
+    }
+    size_t end = 0;
+    long spanned = 0;
+    rec->line = f->line;
+    cr_err rc = parse_record(f, f->text, f->len, f->pos, rec, &end, &spanned);
+    if (rc)
+        return rc;
+    size_t rl = end - f->pos;
+    if (rl && f->text[f->pos + rl - 1] == '\r')
+        rl--;
+    rec->raw = f->text + f->pos;
+    rec->raw_len = rl;
+    f->line += 1 + spanned;
+    f->pos = end < f->len ? end + 1 : end;
+    rec->next_offset = (int64_t)f->pos;
+    rec->next_line = f->line;
+    return CR_OK;
+}
+
+cr_err cr_feed_parse_one(cr_feed *f, const char *text, size_t len, struct cr_feed_rec *rec)
+{
+    size_t end = 0;
+    long spanned = 0;
+    rec->line = 0;
+    rec->raw = text;
+    rec->raw_len = len;
+    rec->next_offset = 0;
+    rec->next_line = 0;
+    return parse_record(f, text, len, 0, rec, &end, &spanned);
+}
+
+void cr_feed_value(const cr_feed *f, int slot, const char **val, size_t *len)
+{
+    if (slot < 0 || slot >= f->n_slots) {
+        *val = "";
+        *len = 0;
+        return;
+    }
+    *val = f->val[slot];
+    *len = f->vlen[slot];
+}
+
+const char *cr_feed_slot_label(const cr_feed *f, int slot)
+{
+    return slot >= 0 && slot < f->n_slots && f->label[slot] ? f->label[slot] : "?";
+}

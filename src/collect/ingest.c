@@ -1,0 +1,985 @@
+#include "crisk/ingest.h"
+
+#include <glob.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crisk/addr.h"
+#include "crisk/feed.h"
+#include "crisk/hash.h"
+#include "crisk/text.h"
+#include "crisk/uscc.h"
+
+#define DEFAULT_BATCH_ROWS 200000
+
+/* ---- in-memory indexes rebuilt from the store at the start of a run ---- */
+
+/* Open-addressing set of 64-bit content hashes; the value 0 is stored as 1. */
+struct hset {
+    uint64_t *slot;
+    size_t cap, n;
+};
+
+static int hset_grow(struct hset *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : 1 << 16;
+    uint64_t *slot = calloc(cap, sizeof *slot);
+    if (!slot)
+        return -1;
+    for (size_t i = 0; i < s->cap; i++) {
+        uint64_t h = s->slot[i];
+        if (!h)
+            continue;
+        size_t j = (size_t)cr_mix64(h) & (cap - 1);
+        while (slot[j])
+            j = (j + 1) & (cap - 1);
+        slot[j] = h;
+    }
+    free(s->slot);
+    s->slot = slot;
+    s->cap = cap;
+    return 0;
+}
+
+/* Returns 1 when h was added, 0 when already present, -1 when out of memory. */
+static int hset_add(struct hset *s, uint64_t h)
+{
+    if (!h)
+        h = 1;
+    if ((s->n + 1) * 4 > s->cap * 3 && hset_grow(s))
+        return -1;
+    size_t j = (size_t)cr_mix64(h) & (s->cap - 1);
+    while (s->slot[j]) {
+        if (s->slot[j] == h)
+            return 0;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->slot[j] = h;
+    s->n++;
+    return 1;
+}
+
+/* Subject keys (USCC or namespace:local key) → store id, with "has a registry row". */
+struct subj {
+    uint64_t h;
+    int64_t id;
+    size_t off;
+    uint32_t len;
+    uint8_t registered;
+};
+
+struct smap {
+    struct subj *slot;
+    size_t cap, n;
+    char *keys;
+    size_t klen, kcap;
+    cr_err err;
+};
+
+static int smap_grow(struct smap *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 1 << 14;
+    struct subj *slot = calloc(cap, sizeof *slot);
+    if (!slot)
+        return -1;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->slot[i].h)
+            continue;
+        size_t j = (size_t)m->slot[i].h & (cap - 1);
+        while (slot[j].h)
+            j = (j + 1) & (cap - 1);
+        slot[j] = m->slot[i];
+    }
+    free(m->slot);
+    m->slot = slot;
+    m->cap = cap;
+    return 0;
+}
+
+static struct subj *smap_find(struct smap *m, const char *key, size_t len, uint64_t h)
+{
+    if (!m->cap)
+        return NULL;
+    size_t j = (size_t)h & (m->cap - 1);
+    while (m->slot[j].h) {
+        struct subj *e = &m->slot[j];
+        if (e->h == h && e->len == len && memcmp(m->keys + e->off, key, len) == 0)
+            return e;
+        j = (j + 1) & (m->cap - 1);
+    }
+    return NULL;
+}
+
+static struct subj *smap_put(struct smap *m, const char *key, size_t len, uint64_t h, int64_t id,
+                             int registered)
+{
+    if ((m->n + 1) * 2 > m->cap && smap_grow(m))
+        return NULL;
+    if (m->klen + len > m->kcap) {
+        size_t cap = (m->kcap + len) * 2;
+        char *k = realloc(m->keys, cap);
+        if (!k)
+            return NULL;
+        m->keys = k;
+        m->kcap = cap;
+    }
+    memcpy(m->keys + m->klen, key, len);
+    size_t j = (size_t)h & (m->cap - 1);
+    while (m->slot[j].h)
+        j = (j + 1) & (m->cap - 1);
+    m->slot[j] = (struct subj){h, id, m->klen, (uint32_t)len, (uint8_t)registered};
+    m->klen += len;
+    m->n++;
+    return &m->slot[j];
+}
+
+static uint64_t key_hash(const char *key, size_t len)
+{
+    uint64_t h = cr_hash64(key, len, 0x5u);
+    return h ? h : 1;
+}
+
+static void load_subject(void *ctx, const char *key, size_t len, int64_t id, int registered)
+{
+    struct smap *m = ctx;
+    if (!m->err && !smap_put(m, key, len, key_hash(key, len), id, registered))
+        m->err = CR_ENOMEM;
+}
+
+static void load_hash(void *ctx, int64_t h)
+{
+    struct hset *s = ctx;
+    if (hset_add(s, (uint64_t)h) < 0)
+        s->n = SIZE_MAX; /* marks the failure; checked after the scan */
+}
+
+/* ---- a growable byte buffer for canonical row content and attribute JSON ---- */
+
+struct buf {
+    char *p;
+    size_t len, cap;
+    int oom;
+};
+
+static void buf_add(struct buf *b, const void *data, size_t len)
+{
+    if (b->oom)
+        return;
+    if (b->len + len + 1 > b->cap) {
+        size_t cap = (b->len + len + 1) * 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, data, len);
+    b->len += len;
+    b->p[b->len] = 0;
+}
+
+static void buf_str(struct buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
+
+/* Appends s as a JSON string literal. */
+static void buf_json(struct buf *b, const char *s, size_t len)
+{
+    buf_add(b, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        buf_add(b, s + run, i - run);
+        char esc[8];
+        snprintf(esc, sizeof esc, c == '"' ? "\\\"" : c == '\\' ? "\\\\" : "\\u%04x", c);
+        buf_str(b, esc);
+        run = i + 1;
+    }
+    buf_add(b, s + run, len - run);
+    buf_add(b, "\"", 1);
+}
+
+/* ---- the run ---- */
+
+typedef struct ingest {
+    cr_store *s;
+    const cr_catalog *cat;
+    const cr_ref *ref;
+    int64_t batch_rows;
+    struct hset seen;
+    struct smap subj;
+    struct buf canon, attrs, norm;
+    unsigned char salt[32];
+    struct cr_ingest_report *rep;
+    cr_diag *d;
+} ingest;
+
+enum outcome { LOADED, DUPLICATE, QUARANTINED };
+
+/* Why a row is quarantined: a reason code and a sentence naming the column and value. */
+struct verdict {
+    const char *reason;
+    char detail[512];
+};
+
+/* Fills v from a message template with two %s: the first gets a (a column or field name), the
+ * second the offending value b (cut to 60 bytes on a character boundary). The templates are
+ * literals of this file, so the non-literal format is safe. */
+static enum outcome reject(struct verdict *v, const char *reason, const char *fmt, const char *a,
+                           const char *b, size_t blen)
+{
+    v->reason = reason;
+    char val[80];
+    size_t n = blen;
+    if (n > 60) {
+        n = 60;
+        while (n > 0 && ((unsigned char)b[n] & 0xC0) == 0x80)
+            n--;
+    }
+    snprintf(val, sizeof val, "%.*s%s", b ? (int)n : 0, b ? b : "", n < blen ? "..." : "");
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    snprintf(v->detail, sizeof v->detail, fmt, a, val);
+#pragma GCC diagnostic pop
+    return QUARANTINED;
+}
+
+static int count_reason(struct cr_ingest_report *r, const char *reason)
+{
+    for (size_t i = 0; i < r->n_reasons; i++)
+        if (strcmp(r->reasons[i].reason, reason) == 0) {
+            r->reasons[i].count++;
+            return 0;
+        }
+    void *p = realloc(r->reasons, (r->n_reasons + 1) * sizeof *r->reasons);
+    if (!p)
+        return -1;
+    r->reasons = p;
+    char *copy = strdup(reason);
+    if (!copy)
+        return -1;
+    r->reasons[r->n_reasons++] = (struct cr_ingest_reason){copy, 1};
+    return 0;
+}
+
+/* NFKC of a value into ig->norm (when needed); returns the normalised text and length. */
+static const char *normalize(ingest *ig, const char *v, size_t len, size_t *out_len)
+{
+    if (cr_nfkc_stable(v, len)) {
+        *out_len = len;
+        return v;
+    }
+    char *n = NULL;
+    size_t nl = 0;
+    if (cr_nfkc(v, len, &n, &nl)) {
+        *out_len = len; /* invalid UTF-8 cannot reach here: records are validated first */
+        return v;
+    }
+    ig->norm.len = 0;
+    buf_add(&ig->norm, n, nl);
+    free(n);
+    *out_len = nl;
+    return ig->norm.p ? ig->norm.p : "";
+}
+
+static int check_required(const struct cr_topic *t, cr_feed *f, struct verdict *v)
+{
+    for (int fl = 0; fl < CR__NFIELD; fl++) {
+        if (!t->required[fl] || !cr_topic_has(t, (cr_field)fl))
+            continue;
+        const char *val;
+        size_t len;
+        cr_feed_value(f, fl, &val, &len);
+        if (len == 0) {
+            char what[160];
+            snprintf(what, sizeof what, "%s (column %s)", cr_field_name((cr_field)fl),
+                     cr_feed_slot_label(f, fl));
+            reject(v, "missing_field", "mandatory field %s is empty%s", what, NULL, 0);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Resolves the row's enterprise key into key/klen. */
+static enum outcome resolve_key(const struct cr_topic *t, cr_feed *f, char *key, size_t *klen,
+                                struct verdict *v)
+{
+    const char *val;
+    size_t len;
+    cr_feed_value(f, CR_F_KEY, &val, &len);
+    const char *col = cr_feed_slot_label(f, CR_F_KEY);
+    if (t->key_type == CR_KEY_USCC) {
+        char u[CR_USCC_LEN + 1];
+        cr_err rc = cr_uscc_normalize(val, len, u);
+        if (rc == CR_ECHECK)
+            return reject(v, "bad_uscc_check", "column %s: '%s' has a wrong check character", col,
+                          val, len);
+        if (rc)
+            return reject(v, "bad_uscc", "column %s: '%s' is not an 18-character USCC", col, val,
+                          len);
+        memcpy(key, u, CR_USCC_LEN + 1);
+        *klen = CR_USCC_LEN;
+        return LOADED;
+    }
+    char tmp[256];
+    size_t n = cr_halfwidth(val, len < sizeof tmp ? len : sizeof tmp, tmp);
+    size_t ns = strlen(t->key_namespace);
+    if (len >= sizeof tmp || ns + 1 + n >= 256)
+        return reject(v, "bad_key", "column %s: '%s' is too long for a key", col, val, len);
+    memcpy(key, t->key_namespace, ns);
+    key[ns] = ':';
+    memcpy(key + ns + 1, tmp, n);
+    key[ns + 1 + n] = 0;
+    *klen = ns + 1 + n;
+    return LOADED;
+}
+
+static cr_err subject_of(ingest *ig, const char *key, size_t klen, struct subj **out)
+{
+    uint64_t h = key_hash(key, klen);
+    struct subj *e = smap_find(&ig->subj, key, klen, h);
+    if (!e) {
+        int64_t id;
+        if (cr_store_subject_add(ig->s, key, klen, &id))
+            return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store: cannot add subject %.*s",
+                               (int)klen, key);
+        e = smap_put(&ig->subj, key, klen, h, id, 0);
+        if (!e)
+            return CR_ENOMEM;
+    }
+    *out = e;
+    return CR_OK;
+}
+
+static enum outcome parse_day(cr_feed *f, int slot, int32_t *day, int *has, struct verdict *v)
+{
+    const char *val;
+    size_t len;
+    cr_feed_value(f, slot, &val, &len);
+    *has = 0;
+    if (len == 0)
+        return LOADED;
+    cr_err rc = cr_date_parse(val, len, day);
+    if (rc == CR_ERANGE)
+        return reject(v, "bad_date", "column %s: '%s' is not a possible date",
+                      cr_feed_slot_label(f, slot), val, len);
+    if (rc)
+        return reject(v, "bad_date", "column %s: '%s' is not a date", cr_feed_slot_label(f, slot),
+                      val, len);
+    *has = 1;
+    return LOADED;
+}
+
+static enum outcome parse_money(const struct cr_topic *t, cr_feed *f, int slot, int64_t *fen,
+                                int *has, struct verdict *v)
+{
+    const char *val;
+    size_t len;
+    cr_feed_value(f, slot, &val, &len);
+    *has = 0;
+    if (len == 0)
+        return LOADED;
+    char tmp[100];
+    const char *p = val;
+    size_t n = len;
+    /* A bare number in a 万元 column gets its unit; written units always win. */
+    if (t->amount_wan && len + 4 < sizeof tmp && !memchr(val, 0xE4, len) &&
+        !memchr(val, 0xE5, len)) {
+        memcpy(tmp, val, len);
+        memcpy(tmp + len, "万", strlen("万"));
+        p = tmp;
+        n = len + strlen("万");
+    }
+    cr_err rc = cr_amount_parse(p, n, fen);
+    if (rc)
+        return reject(v, "bad_amount", "column %s: '%s' is not an amount of money",
+                      cr_feed_slot_label(f, slot), val, len);
+    *has = 1;
+    return LOADED;
+}
+
+static void canon_field(ingest *ig, const void *p, size_t len)
+{
+    buf_add(&ig->canon, p, len);
+    buf_add(&ig->canon, "\x1f", 1);
+}
+
+static void canon_i64(ingest *ig, int64_t v, int has)
+{
+    char b[24];
+    int n = has ? snprintf(b, sizeof b, "%lld", (long long)v) : 0;
+    canon_field(ig, b, (size_t)n);
+}
+
+/* Returns LOADED or DUPLICATE for the canonical content in ig->canon, and its hash. */
+static enum outcome dedupe(ingest *ig, int64_t *h, int *oom)
+{
+    uint64_t hv = cr_hash64(ig->canon.p, ig->canon.len, 0x64656475u);
+    int r = hset_add(&ig->seen, hv);
+    *h = (int64_t)hv;
+    *oom = r < 0 || ig->canon.oom;
+    return r == 0 ? DUPLICATE : LOADED;
+}
+
+static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
+                              const char *key, size_t klen, struct verdict *v, cr_err *err)
+{
+    int32_t day = 0;
+    int64_t fen = 0;
+    int has_day, has_amount;
+    if (parse_day(f, CR_F_DATE, &day, &has_day, v) == QUARANTINED ||
+        parse_money(t, f, CR_F_AMOUNT, &fen, &has_amount, v) == QUARANTINED)
+        return QUARANTINED;
+    ig->attrs.len = 0;
+    for (size_t i = 0; i < t->n_attrs; i++) {
+        const char *val;
+        size_t len;
+        cr_feed_value(f, CR_FEED_ATTR(i), &val, &len);
+        if (!len)
+            continue;
+        buf_add(&ig->attrs, ig->attrs.len ? "," : "{", 1);
+        const char *label = cr_feed_slot_label(f, CR_FEED_ATTR(i));
+        buf_json(&ig->attrs, label, strlen(label));
+        buf_add(&ig->attrs, ":", 1);
+        size_t nl;
+        const char *n = normalize(ig, val, len, &nl);
+        buf_json(&ig->attrs, n, nl);
+    }
+    if (ig->attrs.len)
+        buf_add(&ig->attrs, "}", 1);
+    ig->canon.len = 0;
+    canon_i64(ig, topic_id, 1);
+    canon_field(ig, key, klen);
+    canon_i64(ig, day, 1);
+    canon_i64(ig, fen, has_amount);
+    canon_field(ig, ig->attrs.p, ig->attrs.len);
+    int oom;
+    int64_t h;
+    enum outcome o = dedupe(ig, &h, &oom);
+    if (oom || ig->attrs.oom) {
+        *err = CR_ENOMEM;
+        return o;
+    }
+    struct subj *subject;
+    if (o == DUPLICATE || (*err = subject_of(ig, key, klen, &subject)))
+        return o;
+    if (cr_store_event_add(ig->s, subject->id, topic_id, day, has_amount ? &fen : NULL,
+                           ig->attrs.len ? ig->attrs.p : NULL, h))
+        *err = cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store: cannot add event");
+    if (!subject->registered)
+        ig->rep->unlinked++;
+    return LOADED;
+}
+
+/* A malloc'd, NUL-terminated, NFKC-normalised copy of a slot's value; NULL when empty.
+ * Sets *oom on allocation failure. */
+static char *value_copy(ingest *ig, cr_feed *f, int slot, int *oom)
+{
+    const char *val;
+    size_t len;
+    cr_feed_value(f, slot, &val, &len);
+    if (!len)
+        return NULL;
+    size_t nl;
+    const char *n = normalize(ig, val, len, &nl);
+    char *c = malloc(nl + 1);
+    if (!c) {
+        *oom = 1;
+        return NULL;
+    }
+    memcpy(c, n, nl);
+    c[nl] = 0;
+    return c;
+}
+
+/* Checks the registry row's division codes against the reference data and fills the ones the
+ * row leaves out from the finer ones or from the address. */
+static enum outcome divisions(ingest *ig, cr_feed *f, struct cr_enterprise_rec *r, char **own,
+                              const struct cr_addr *addr, char derived[2][16], struct verdict *v)
+{
+    static const int slots[3] = {CR_F_DISTRICT, CR_F_STREET, CR_F_GRID};
+    static const size_t lens[3] = {6, 9, 12};
+    const char **codes[3] = {&r->district, &r->street, &r->grid};
+    for (int i = 0; i < 3; i++) {
+        const char *c = own[i];
+        if (!c)
+            continue;
+        const struct cr_division *dv = cr_ref_division_find(ig->ref, c);
+        if (!dv || strlen(c) != lens[i])
+            return reject(v, "bad_division", "column %s: '%s' is not a Guangzhou division code",
+                          cr_feed_slot_label(f, slots[i]), c, strlen(c));
+        *codes[i] = c;
+    }
+    /* Finer codes imply coarser ones; given coarser ones must agree. */
+    if (r->grid) {
+        if (r->street && strncmp(r->grid, r->street, 9) != 0)
+            return reject(v, "bad_division", "grid %s is not in street %s", r->grid, r->street,
+                          strlen(r->street));
+        memcpy(derived[1], r->grid, 9);
+        derived[1][9] = 0;
+        r->street = r->street ? r->street : derived[1];
+    }
+    if (r->street) {
+        if (r->district && strncmp(r->street, r->district, 6) != 0)
+            return reject(v, "bad_division", "street %s is not in district %s", r->street,
+                          r->district, strlen(r->district));
+        memcpy(derived[0], r->street, 6);
+        derived[0][6] = 0;
+        r->district = r->district ? r->district : derived[0];
+    }
+    if (!r->district && addr && addr->district[0])
+        r->district = addr->district;
+    if (!r->street && addr && addr->street[0] && strncmp(addr->street, r->district, 6) == 0)
+        r->street = addr->street;
+    return LOADED;
+}
+
+static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
+                                 const char *key, size_t klen, struct verdict *v, cr_err *err)
+{
+    struct cr_enterprise_rec r = {.topic = topic_id};
+    int oom = 0;
+    enum outcome o = LOADED;
+    char *text[6] = {0}; /* name, type, status, address, industry, and a spare */
+    char *own[3] = {0};  /* district, street, grid as given */
+    static const int text_slots[4] = {CR_F_NAME, CR_F_TYPE, CR_F_STATUS, CR_F_ADDRESS};
+    for (int i = 0; i < 4; i++)
+        text[i] = value_copy(ig, f, text_slots[i], &oom);
+    static const int div_slots[3] = {CR_F_DISTRICT, CR_F_STREET, CR_F_GRID};
+    for (int i = 0; i < 3; i++)
+        own[i] = value_copy(ig, f, div_slots[i], &oom);
+    if (oom)
+        goto nomem;
+    r.uscc = t->key_type == CR_KEY_USCC ? key : NULL;
+    r.name = text[0];
+    r.type = text[1];
+    r.status = text[2];
+    r.address = text[3];
+    const char *ind;
+    size_t ind_len;
+    cr_feed_value(f, CR_F_INDUSTRY, &ind, &ind_len);
+    char indbuf[16];
+    if (ind_len) {
+        char code[16];
+        size_t n = ind_len < sizeof code - 1 ? cr_halfwidth(ind, ind_len, code) : 0;
+        code[n] = 0;
+        const struct cr_industry *in = n ? cr_ref_industry_find(ig->ref, code) : NULL;
+        if (!in) {
+            o = reject(v, "bad_industry", "column %s: '%s' is not a GB/T 4754-2017 code",
+                       cr_feed_slot_label(f, CR_F_INDUSTRY), ind, ind_len);
+            goto out;
+        }
+        snprintf(indbuf, sizeof indbuf, in->level == 1 ? "%c" : "%c%s", in->section, in->code);
+        r.industry = indbuf;
+    }
+    int has;
+    if (parse_money(t, f, CR_F_CAPITAL, &r.capital_fen, &has, v) == QUARANTINED ||
+        parse_day(f, CR_F_ESTABLISHED, &r.established, &r.has_established, v) == QUARANTINED) {
+        o = QUARANTINED;
+        goto out;
+    }
+    r.has_capital = has;
+    struct cr_addr addr;
+    int has_addr =
+        r.address && cr_addr_normalize(ig->ref, r.address, strlen(r.address), &addr) == CR_OK;
+    if (has_addr)
+        r.addr_key = addr.key;
+    char derived[2][16];
+    if ((o = divisions(ig, f, &r, own, has_addr ? &addr : NULL, derived, v)) == QUARANTINED)
+        goto out;
+    const char *lon, *lat;
+    size_t lon_len, lat_len;
+    cr_feed_value(f, CR_F_LON, &lon, &lon_len);
+    cr_feed_value(f, CR_F_LAT, &lat, &lat_len);
+    if (lon_len && lat_len) {
+        char a[32], b[32];
+        char *ea, *eb;
+        snprintf(a, sizeof a, "%.*s", (int)lon_len, lon);
+        snprintf(b, sizeof b, "%.*s", (int)lat_len, lat);
+        r.lon = strtod(a, &ea);
+        r.lat = strtod(b, &eb);
+        if (*ea || *eb || r.lon < -180 || r.lon > 180 || r.lat < -90 || r.lat > 90) {
+            o = reject(v, "bad_coordinates", "columns %s/%s: '%s' are not coordinates",
+                       cr_feed_slot_label(f, CR_F_LON), a, strlen(a));
+            goto out;
+        }
+        r.has_coords = 1;
+    }
+    ig->canon.len = 0;
+    canon_i64(ig, topic_id, 1);
+    canon_field(ig, key, klen);
+    const char *vals[] = {r.name,    r.type,     r.industry, r.status,
+                          r.address, r.district, r.street,   r.grid};
+    for (size_t i = 0; i < sizeof vals / sizeof *vals; i++)
+        canon_field(ig, vals[i] ? vals[i] : "", vals[i] ? strlen(vals[i]) : 0);
+    canon_i64(ig, r.capital_fen, r.has_capital);
+    canon_i64(ig, r.established, r.has_established);
+    canon_i64(ig, (int64_t)(r.lon * 1e6), r.has_coords);
+    canon_i64(ig, (int64_t)(r.lat * 1e6), r.has_coords);
+    o = dedupe(ig, &r.h, &oom);
+    if (oom)
+        goto nomem;
+    struct subj *subject = NULL;
+    if (o == LOADED && (*err = subject_of(ig, key, klen, &subject)))
+        goto out;
+    if (o == LOADED) {
+        r.subject = subject->id;
+        if (cr_store_enterprise_put(ig->s, &r))
+            *err =
+                cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store: cannot write enterprise %s", key);
+        subject->registered = 1;
+    }
+    goto out;
+nomem:
+    *err = CR_ENOMEM;
+out:
+    for (int i = 0; i < 6; i++)
+        free(text[i]);
+    for (int i = 0; i < 3; i++)
+        free(own[i]);
+    return o;
+}
+
+static enum outcome roles_row(ingest *ig, int64_t topic_id, cr_feed *f, const char *key,
+                              size_t klen, struct verdict *v, cr_err *err)
+{
+    const char *pid;
+    size_t pid_len;
+    cr_feed_value(f, CR_F_PERSON_ID, &pid, &pid_len);
+    char id[24];
+    size_t n = pid_len < 40 ? cr_halfwidth(pid, pid_len, id) : 0;
+    if (n == 18 && id[17] == 'x')
+        id[17] = 'X';
+    if (n != 18 || !cr_resident_id_valid(id, n))
+        return reject(v, "bad_person_id", "column %s: %s is not a valid resident ID number",
+                      cr_feed_slot_label(f, CR_F_PERSON_ID), "the value", 9);
+    unsigned char idhash[16];
+    crypto_generichash(idhash, sizeof idhash, (const unsigned char *)id, 18, ig->salt,
+                       sizeof ig->salt);
+    int32_t day = 0;
+    int has_day, oom = 0;
+    if (parse_day(f, CR_F_DATE, &day, &has_day, v) == QUARANTINED)
+        return QUARANTINED;
+    char *name = value_copy(ig, f, CR_F_PERSON_NAME, &oom);
+    char *role = value_copy(ig, f, CR_F_ROLE, &oom);
+    enum outcome o = LOADED;
+    int64_t h;
+    if (oom || !role)
+        goto nomem;
+    ig->canon.len = 0;
+    canon_i64(ig, topic_id, 1);
+    canon_field(ig, key, klen);
+    canon_field(ig, idhash, sizeof idhash);
+    canon_field(ig, role, strlen(role));
+    canon_i64(ig, day, has_day);
+    o = dedupe(ig, &h, &oom);
+    if (oom)
+        goto nomem;
+    struct subj *subject = NULL;
+    if (o == LOADED && (*err = subject_of(ig, key, klen, &subject)))
+        goto out;
+    if (o == LOADED) {
+        int64_t person;
+        if (cr_store_person_get(ig->s, idhash, name, &person) ||
+            cr_store_role_add(ig->s, subject->id, person, role, has_day ? &day : NULL, topic_id, h))
+            *err = cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store: cannot write role");
+    }
+    goto out;
+nomem:
+    *err = CR_ENOMEM;
+out:
+    free(name);
+    free(role);
+    return o;
+}
+
+/* The raw text to keep for a quarantined row. A roles row carries a person's ID number, which
+ * is never stored: it is masked in the copy. Returns a malloc'd copy or NULL (use raw as is). */
+static char *masked_raw(const struct cr_topic *t, cr_feed *f, const struct cr_feed_rec *rec)
+{
+    const char *pid;
+    size_t len;
+    if (t->role != CR_TOPIC_ROLES)
+        return NULL;
+    cr_feed_value(f, CR_F_PERSON_ID, &pid, &len);
+    char *copy = malloc(rec->raw_len + 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, rec->raw, rec->raw_len);
+    copy[rec->raw_len] = 0;
+    for (size_t i = 0; len >= 6 && i + len <= rec->raw_len; i++)
+        if (memcmp(copy + i, pid, len) == 0)
+            memset(copy + i, '*', len);
+    /* An unparsed row may hold an ID anywhere: mask every run of 15 or more digits. */
+    size_t run = 0;
+    for (size_t i = 0; i <= rec->raw_len; i++) {
+        int digit = i < rec->raw_len && ((copy[i] >= '0' && copy[i] <= '9') || copy[i] == 'X');
+        if (digit) {
+            run++;
+            continue;
+        }
+        if (run >= 15)
+            memset(copy + i - run, '*', run);
+        run = 0;
+    }
+    return copy;
+}
+
+static cr_err process_record(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
+                             const struct cr_feed_rec *rec, int64_t file_id, struct cr_file_rec *fr)
+{
+    struct verdict v = {NULL, {0}};
+    enum outcome o = QUARANTINED;
+    cr_err err = CR_OK;
+    char key[300];
+    size_t klen = 0;
+    fr->n_read++;
+    if (rec->reason) {
+        v.reason = rec->reason;
+        snprintf(v.detail, sizeof v.detail, "%s", rec->detail);
+    } else if (check_required(t, f, &v) && resolve_key(t, f, key, &klen, &v) == LOADED) {
+        if (t->role == CR_TOPIC_EVENTS)
+            o = event_row(ig, t, topic_id, f, key, klen, &v, &err);
+        else if (t->role == CR_TOPIC_REGISTRY)
+            o = registry_row(ig, t, topic_id, f, key, klen, &v, &err);
+        else
+            o = roles_row(ig, topic_id, f, key, klen, &v, &err);
+    }
+    if (err)
+        return err;
+    if (o == LOADED) {
+        fr->n_loaded++;
+    } else if (o == DUPLICATE) {
+        fr->n_duplicate++;
+    } else {
+        fr->n_quarantined++;
+        char *masked = masked_raw(t, f, rec);
+        cr_err rc = cr_store_quarantine_add(ig->s, file_id, topic_id, rec->line, v.reason, v.detail,
+                                            masked ? masked : rec->raw,
+                                            masked ? strlen(masked) : rec->raw_len);
+        free(masked);
+        if (rc)
+            return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store: cannot quarantine a row");
+        if (count_reason(ig->rep, v.reason))
+            return CR_ENOMEM;
+    }
+    return CR_OK;
+}
+
+static struct cr_ingest_file *add_file_report(struct cr_ingest_report *r, const char *path,
+                                              const char *topic)
+{
+    void *p = realloc(r->files, (r->n_files + 1) * sizeof *r->files);
+    if (!p)
+        return NULL;
+    r->files = p;
+    struct cr_ingest_file *fr = &r->files[r->n_files];
+    memset(fr, 0, sizeof *fr);
+    fr->path = strdup(path);
+    fr->topic = strdup(topic);
+    if (!fr->path || !fr->topic) {
+        free(fr->path);
+        free(fr->topic);
+        return NULL;
+    }
+    r->n_files++;
+    return fr;
+}
+
+static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id, const char *rel,
+                          const char *full)
+{
+    struct cr_ingest_file *out = add_file_report(ig->rep, rel, t->code);
+    if (!out)
+        return CR_ENOMEM;
+    cr_feed *f = NULL;
+    cr_diag fd = {{0}, {0}, 0, 0};
+    cr_err rc = cr_feed_open(full, t, &f, &fd);
+    if (rc == CR_ENOMEM)
+        return rc;
+    if (rc) {
+        char msg[900];
+        snprintf(fd.file, sizeof fd.file, "%s", rel);
+        out->error = strdup(cr_diag_format(&fd, msg, sizeof msg));
+        ig->rep->n_file_errors++;
+        return out->error ? CR_OK : CR_ENOMEM;
+    }
+    struct cr_file_rec fr = {0};
+    rc = cr_store_file_get(ig->s, rel, cr_feed_hash(f), &fr);
+    if (rc == CR_OK && fr.done) {
+        out->skipped = 1;
+        goto out;
+    }
+    if (rc == CR_OK) {
+        out->resumed = 1;
+        if ((rc = cr_feed_seek(f, fr.next_offset, (long)fr.next_line)))
+            goto out;
+    } else if (rc == CR_ENOTFOUND) {
+        fr = (struct cr_file_rec){
+            .topic = topic_id, .size = cr_feed_size(f), .hash = cr_feed_hash(f), .next_line = 1};
+    } else {
+        goto store_fail;
+    }
+    if (cr_store_begin(ig->s) || cr_store_file_put(ig->s, rel, &fr))
+        goto store_fail;
+    struct cr_feed_rec rec;
+    int64_t since = 0;
+    while ((rc = cr_feed_next(f, &rec)) == CR_OK) {
+        if ((rc = process_record(ig, t, topic_id, f, &rec, fr.id, &fr)))
+            goto fail;
+        fr.next_offset = rec.next_offset;
+        fr.next_line = rec.next_line;
+        if (++since >= ig->batch_rows) {
+            since = 0;
+            if (cr_store_file_put(ig->s, rel, &fr) || cr_store_commit(ig->s) ||
+                cr_store_begin(ig->s))
+                goto store_fail;
+        }
+    }
+    if (rc != CR_ENOTFOUND)
+        goto fail;
+    fr.done = 1;
+    if (cr_store_file_put(ig->s, rel, &fr) || cr_store_commit(ig->s))
+        goto store_fail;
+    rc = CR_OK;
+    goto out;
+store_fail:
+    rc = cr_diag_set(ig->d, CR_ESTORE, rel, 0, 0, "the store failed while ingesting this file");
+fail:
+    cr_store_rollback(ig->s);
+out:
+    out->read = fr.n_read;
+    out->loaded = fr.n_loaded;
+    out->duplicates = fr.n_duplicate;
+    out->quarantined = fr.n_quarantined;
+    if (out->skipped)
+        out->read = out->loaded = out->duplicates = out->quarantined = 0;
+    cr_feed_close(f);
+    return rc;
+}
+
+static cr_err ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
+{
+    for (size_t i = 0; i < t->n_files; i++) {
+        char pattern[2048];
+        int absolute = t->files[i][0] == '/';
+        snprintf(pattern, sizeof pattern, "%s%s%s", absolute ? "" : ig->cat->dir,
+                 absolute ? "" : "/", t->files[i]);
+        glob_t g;
+        int grc = glob(pattern, 0, NULL, &g);
+        if (grc == GLOB_NOMATCH) {
+            ig->rep->n_unmatched_patterns++;
+            continue;
+        }
+        if (grc)
+            return grc == GLOB_NOSPACE ? CR_ENOMEM : CR_EIO;
+        size_t prefix = absolute ? 0 : strlen(ig->cat->dir) + 1;
+        cr_err rc = CR_OK;
+        for (size_t k = 0; k < g.gl_pathc && !rc; k++)
+            rc = ingest_file(ig, t, topic_id, g.gl_pathv[k] + prefix, g.gl_pathv[k]);
+        globfree(&g);
+        if (rc)
+            return rc;
+    }
+    return CR_OK;
+}
+
+static int cmp_reason(const void *a, const void *b)
+{
+    const struct cr_ingest_reason *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1;
+    return strcmp(x->reason, y->reason);
+}
+
+static cr_err prepare(ingest *ig, int64_t *topic_ids)
+{
+    if (cr_store_salt(ig->s, ig->salt))
+        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store has no salt");
+    if (cr_store_subjects_each(ig->s, load_subject, &ig->subj) || ig->subj.err)
+        return cr_diag_set(ig->d, ig->subj.err ? ig->subj.err : CR_ESTORE, NULL, 0, 0,
+                           "cannot load subjects");
+    if (cr_store_hashes_each(ig->s, load_hash, &ig->seen) || ig->seen.n == SIZE_MAX)
+        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load row hashes");
+    if (cr_store_begin(ig->s))
+        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot begin a transaction");
+    for (size_t i = 0; i < ig->cat->n_departments; i++)
+        if (cr_store_department_put(ig->s, ig->cat->departments[i].code,
+                                    ig->cat->departments[i].name))
+            goto fail;
+    for (size_t i = 0; i < ig->cat->n_topics; i++) {
+        const struct cr_topic *t = &ig->cat->topics[i];
+        if (cr_store_topic_put(ig->s, t->code, t->name, t->department, t->kind, &topic_ids[i]))
+            goto fail;
+    }
+    if (cr_store_commit(ig->s))
+        goto fail;
+    return CR_OK;
+fail:
+    cr_store_rollback(ig->s);
+    return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot record departments and topics");
+}
+
+cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_opts *opts,
+                     struct cr_ingest_report *report, cr_diag *d)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    memset(report, 0, sizeof *report);
+    ingest ig = {.s = s,
+                 .cat = cat,
+                 .ref = opts->ref,
+                 .rep = report,
+                 .d = d,
+                 .batch_rows = opts->batch_rows > 0 ? opts->batch_rows : DEFAULT_BATCH_ROWS};
+    int64_t *topic_ids = calloc(cat->n_topics + 1, sizeof *topic_ids);
+    cr_err rc = topic_ids ? prepare(&ig, topic_ids) : CR_ENOMEM;
+    /* Registry first so rows of this run link at once; then roles; then events. */
+    static const cr_topic_role order[3] = {CR_TOPIC_REGISTRY, CR_TOPIC_ROLES, CR_TOPIC_EVENTS};
+    for (int pass = 0; pass < 3 && !rc; pass++)
+        for (size_t i = 0; i < cat->n_topics && !rc; i++)
+            if (cat->topics[i].role == order[pass])
+                rc = ingest_topic(&ig, &cat->topics[i], topic_ids[i]);
+    for (size_t i = 0; i < report->n_files; i++) {
+        report->read += report->files[i].read;
+        report->loaded += report->files[i].loaded;
+        report->duplicates += report->files[i].duplicates;
+        report->quarantined += report->files[i].quarantined;
+    }
+    qsort(report->reasons, report->n_reasons, sizeof *report->reasons, cmp_reason);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    report->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    free(topic_ids);
+    free(ig.seen.slot);
+    free(ig.subj.slot);
+    free(ig.subj.keys);
+    free(ig.canon.p);
+    free(ig.attrs.p);
+    free(ig.norm.p);
+    return rc;
+}
+
+void cr_ingest_report_free(struct cr_ingest_report *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n_files; i++) {
+        free(r->files[i].path);
+        free(r->files[i].topic);
+        free(r->files[i].error);
+    }
+    free(r->files);
+    for (size_t i = 0; i < r->n_reasons; i++)
+        free(r->reasons[i].reason);
+    free(r->reasons);
+    memset(r, 0, sizeof *r);
+}

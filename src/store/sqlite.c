@@ -1,0 +1,531 @@
+/* SQLite backend of the store: the embedded default. */
+#include "crisk/store.h"
+
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    ST_TOPIC_PUT,
+    ST_TOPIC_ID,
+    ST_DEPT_PUT,
+    ST_FILE_GET,
+    ST_FILE_INS,
+    ST_FILE_UPD,
+    ST_SUBJ_ADD,
+    ST_EVENT_ADD,
+    ST_ENT_PUT,
+    ST_PERSON_GET,
+    ST_PERSON_ADD,
+    ST_ROLE_ADD,
+    ST_QUAR_ADD,
+    ST_QUAR_RESOLVE,
+    ST_QUAR_UPDATE,
+    ST__N
+};
+
+static const char *const sql_text[ST__N] = {
+    [ST_TOPIC_PUT] = "INSERT INTO topic(code,name,department,kind) VALUES(?1,?2,?3,?4) "
+                     "ON CONFLICT(code) DO UPDATE SET name=?2, department=?3, kind=?4",
+    [ST_TOPIC_ID] = "SELECT id FROM topic WHERE code=?1",
+    [ST_DEPT_PUT] = "INSERT INTO department(code,name) VALUES(?1,?2) "
+                    "ON CONFLICT(code) DO UPDATE SET name=?2",
+    [ST_FILE_GET] = "SELECT id,topic,size,hash,state='done',next_offset,next_line,n_read,"
+                    "n_loaded,n_duplicate,n_quarantined FROM feed_file WHERE path=?1 AND hash=?2",
+    [ST_FILE_INS] = "INSERT INTO feed_file(path,topic,size,hash,state,next_offset,next_line,"
+                    "n_read,n_loaded,n_duplicate,n_quarantined,started) "
+                    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,datetime('now'))",
+    [ST_FILE_UPD] = "UPDATE feed_file SET state=?5,next_offset=?6,next_line=?7,n_read=?8,"
+                    "n_loaded=?9,n_duplicate=?10,n_quarantined=?11,"
+                    "finished=CASE WHEN ?5='done' THEN datetime('now') END WHERE id=?12",
+    [ST_SUBJ_ADD] = "INSERT INTO subject(key) VALUES(?1)",
+    [ST_EVENT_ADD] = "INSERT INTO event(subject,topic,day,amount_fen,attrs,h) "
+                     "VALUES(?1,?2,?3,?4,?5,?6)",
+    [ST_ENT_PUT] = "INSERT OR REPLACE INTO enterprise(subject,topic,uscc,name,type,industry,"
+                   "capital_fen,established,status,address,addr_key,district,street,grid,lon,lat,"
+                   "h) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+    [ST_PERSON_GET] = "SELECT id FROM person WHERE idhash=?1",
+    [ST_PERSON_ADD] = "INSERT INTO person(idhash,name) VALUES(?1,?2)",
+    [ST_ROLE_ADD] = "INSERT INTO role(subject,person,role,start_day,topic,h) "
+                    "VALUES(?1,?2,?3,?4,?5,?6)",
+    [ST_QUAR_ADD] = "INSERT INTO quarantine(file,topic,line,reason,detail,raw) "
+                    "VALUES(?1,?2,?3,?4,?5,?6)",
+    [ST_QUAR_RESOLVE] = "UPDATE quarantine SET state='resolved', resolved_at=datetime('now') "
+                        "WHERE id=?1",
+    [ST_QUAR_UPDATE] = "UPDATE quarantine SET reason=?2, detail=?3, raw=?4 WHERE id=?1",
+};
+
+/* Version 1 schema. Later versions append migrations; user_version says which ran. */
+static const char schema_v1[] =
+    "CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
+    "CREATE TABLE department(code TEXT PRIMARY KEY, name TEXT NOT NULL);"
+    "CREATE TABLE topic(id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+    " department TEXT NOT NULL, kind TEXT NOT NULL);"
+    "CREATE TABLE feed_file(id INTEGER PRIMARY KEY, path TEXT NOT NULL, topic INTEGER NOT NULL,"
+    " size INTEGER NOT NULL, hash INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN ('partial','done')),"
+    " next_offset INTEGER NOT NULL, next_line INTEGER NOT NULL, n_read INTEGER NOT NULL,"
+    " n_loaded INTEGER NOT NULL, n_duplicate INTEGER NOT NULL, n_quarantined INTEGER NOT NULL,"
+    " started TEXT, finished TEXT, UNIQUE(path, hash));"
+    "CREATE TABLE subject(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE enterprise(subject INTEGER PRIMARY KEY REFERENCES subject(id),"
+    " topic INTEGER NOT NULL, uscc TEXT, name TEXT NOT NULL, type TEXT, industry TEXT,"
+    " capital_fen INTEGER, established INTEGER, status TEXT, address TEXT, addr_key TEXT,"
+    " district TEXT, street TEXT, grid TEXT, lon REAL, lat REAL, h INTEGER NOT NULL);"
+    "CREATE TABLE person(id INTEGER PRIMARY KEY, idhash BLOB NOT NULL UNIQUE, name TEXT);"
+    "CREATE TABLE role(subject INTEGER NOT NULL, person INTEGER NOT NULL, role TEXT NOT NULL,"
+    " start_day INTEGER, topic INTEGER NOT NULL, h INTEGER NOT NULL);"
+    "CREATE TABLE event(subject INTEGER NOT NULL, topic INTEGER NOT NULL, day INTEGER NOT NULL,"
+    " amount_fen INTEGER, attrs TEXT, h INTEGER NOT NULL);"
+    "CREATE TABLE quarantine(id INTEGER PRIMARY KEY, file INTEGER NOT NULL, topic INTEGER,"
+    " line INTEGER NOT NULL, reason TEXT NOT NULL, detail TEXT, raw BLOB,"
+    " state TEXT NOT NULL DEFAULT 'open' CHECK(state IN ('open','resolved')), resolved_at TEXT);"
+    "CREATE INDEX quarantine_by_reason ON quarantine(state, reason);"
+    "PRAGMA user_version=1;";
+
+struct cr_store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST__N];
+    int in_tx;
+};
+
+static cr_err db_fail(cr_store *s, cr_diag *d, const char *what)
+{
+    return cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static cr_err exec(cr_store *s, const char *sql)
+{
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? CR_OK : CR_ESTORE;
+}
+
+static cr_err migrate(cr_store *s, cr_diag *d)
+{
+    int64_t version = 0;
+    if (cr_store_scalar(s, "PRAGMA user_version", &version))
+        return db_fail(s, d, "reading schema version");
+    if (version > 1)
+        return cr_diag_set(d, CR_ESTORE, NULL, 0, 0,
+                           "store schema version %lld is newer than this crisk (1)",
+                           (long long)version);
+    if (version == 1)
+        return CR_OK;
+    if (exec(s, "BEGIN IMMEDIATE") || exec(s, schema_v1))
+        goto fail;
+    unsigned char salt[32];
+    randombytes_buf(salt, sizeof salt);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO meta(k,v) VALUES('salt',?1)", -1, &st, NULL))
+        goto fail;
+    sqlite3_bind_blob(st, 1, salt, sizeof salt, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE || exec(s, "COMMIT"))
+        goto fail;
+    return CR_OK;
+fail : {
+    cr_err e = db_fail(s, d, "creating schema");
+    exec(s, "ROLLBACK");
+    return e;
+}
+}
+
+cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
+{
+    if (sodium_init() < 0)
+        return cr_diag_set(d, CR_EIO, NULL, 0, 0, "libsodium failed to initialise");
+    cr_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return CR_ENOMEM;
+    cr_err rc = CR_OK;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
+        rc = cr_diag_set(d, CR_ESTORE, path, 0, 0, "cannot open store: %s",
+                         s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    /* WAL keeps readers going during an ingest and makes every commit atomic on a crash;
+     * synchronous=NORMAL is durable against process death (kill -9), the case that matters
+     * for a batch job, and loses at most the last commit on power loss. */
+    if (exec(s, "PRAGMA journal_mode=WAL") || exec(s, "PRAGMA synchronous=NORMAL") ||
+        exec(s, "PRAGMA foreign_keys=OFF") || exec(s, "PRAGMA cache_size=-262144") ||
+        exec(s, "PRAGMA temp_store=MEMORY")) {
+        rc = cr_diag_set(d, CR_ESTORE, path, 0, 0, "cannot configure store: %s",
+                         sqlite3_errmsg(s->db));
+        goto out;
+    }
+    if ((rc = migrate(s, d)))
+        goto out;
+    for (int i = 0; i < ST__N; i++)
+        if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+                               NULL)) {
+            rc = db_fail(s, d, "preparing statements");
+            goto out;
+        }
+    *out = s;
+    s = NULL;
+out:
+    cr_store_close(s);
+    return rc;
+}
+
+void cr_store_close(cr_store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < ST__N; i++)
+        sqlite3_finalize(s->st[i]);
+    if (s->in_tx)
+        exec(s, "ROLLBACK");
+    sqlite3_close(s->db);
+    free(s);
+}
+
+cr_err cr_store_begin(cr_store *s)
+{
+    if (exec(s, "BEGIN IMMEDIATE"))
+        return CR_ESTORE;
+    s->in_tx = 1;
+    return CR_OK;
+}
+
+cr_err cr_store_commit(cr_store *s)
+{
+    if (exec(s, "COMMIT"))
+        return CR_ESTORE;
+    s->in_tx = 0;
+    return CR_OK;
+}
+
+void cr_store_rollback(cr_store *s)
+{
+    if (s->in_tx)
+        exec(s, "ROLLBACK");
+    s->in_tx = 0;
+}
+
+/* Steps a prepared statement to completion and resets it. */
+static cr_err run(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? CR_OK : CR_ESTORE;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+cr_err cr_store_salt(cr_store *s, unsigned char salt[32])
+{
+    sqlite3_stmt *st = NULL;
+    cr_err rc = CR_ESTORE;
+    if (sqlite3_prepare_v2(s->db, "SELECT v FROM meta WHERE k='salt'", -1, &st, NULL) == 0 &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+        memcpy(salt, sqlite3_column_blob(st, 0), 32);
+        rc = CR_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+cr_err cr_store_department_put(cr_store *s, const char *code, const char *name)
+{
+    sqlite3_stmt *st = s->st[ST_DEPT_PUT];
+    bind_text(st, 1, code);
+    bind_text(st, 2, name);
+    return run(st);
+}
+
+cr_err cr_store_topic_put(cr_store *s, const char *code, const char *name, const char *department,
+                          const char *kind, int64_t *id)
+{
+    sqlite3_stmt *st = s->st[ST_TOPIC_PUT];
+    bind_text(st, 1, code);
+    bind_text(st, 2, name);
+    bind_text(st, 3, department);
+    bind_text(st, 4, kind);
+    if (run(st))
+        return CR_ESTORE;
+    st = s->st[ST_TOPIC_ID];
+    bind_text(st, 1, code);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return CR_ESTORE;
+    }
+    *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return CR_OK;
+}
+
+cr_err cr_store_file_get(cr_store *s, const char *path, int64_t hash, struct cr_file_rec *rec)
+{
+    sqlite3_stmt *st = s->st[ST_FILE_GET];
+    bind_text(st, 1, path);
+    sqlite3_bind_int64(st, 2, hash);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        int64_t v[11];
+        for (int i = 0; i < 11; i++)
+            v[i] = sqlite3_column_int64(st, i);
+        *rec = (struct cr_file_rec){v[0], v[1], v[2], v[3], (int)v[4], v[5],
+                                    v[6], v[7], v[8], v[9], v[10]};
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? CR_OK : rc == SQLITE_DONE ? CR_ENOTFOUND : CR_ESTORE;
+}
+
+cr_err cr_store_file_put(cr_store *s, const char *path, struct cr_file_rec *rec)
+{
+    sqlite3_stmt *st = s->st[rec->id ? ST_FILE_UPD : ST_FILE_INS];
+    bind_text(st, 1, path);
+    sqlite3_bind_int64(st, 2, rec->topic);
+    sqlite3_bind_int64(st, 3, rec->size);
+    sqlite3_bind_int64(st, 4, rec->hash);
+    bind_text(st, 5, rec->done ? "done" : "partial");
+    sqlite3_bind_int64(st, 6, rec->next_offset);
+    sqlite3_bind_int64(st, 7, rec->next_line);
+    sqlite3_bind_int64(st, 8, rec->n_read);
+    sqlite3_bind_int64(st, 9, rec->n_loaded);
+    sqlite3_bind_int64(st, 10, rec->n_duplicate);
+    sqlite3_bind_int64(st, 11, rec->n_quarantined);
+    if (rec->id)
+        sqlite3_bind_int64(st, 12, rec->id);
+    if (run(st))
+        return CR_ESTORE;
+    if (!rec->id)
+        rec->id = sqlite3_last_insert_rowid(s->db);
+    return CR_OK;
+}
+
+cr_err cr_store_subjects_each(cr_store *s,
+                              void (*fn)(void *ctx, const char *key, size_t len, int64_t id,
+                                         int registered),
+                              void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT s.id, s.key, e.subject IS NOT NULL FROM subject s "
+                           "LEFT JOIN enterprise e ON e.subject = s.id",
+                           -1, &st, NULL))
+        return CR_ESTORE;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(ctx, (const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+           sqlite3_column_int64(st, 0), sqlite3_column_int(st, 2));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+}
+
+cr_err cr_store_subject_add(cr_store *s, const char *key, size_t len, int64_t *id)
+{
+    sqlite3_stmt *st = s->st[ST_SUBJ_ADD];
+    sqlite3_bind_text(st, 1, key, (int)len, SQLITE_STATIC);
+    if (run(st))
+        return CR_ESTORE;
+    *id = sqlite3_last_insert_rowid(s->db);
+    return CR_OK;
+}
+
+cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t h), void *ctx)
+{
+    static const char *const q[] = {"SELECT h FROM event", "SELECT h FROM enterprise",
+                                    "SELECT h FROM role"};
+    for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db, q[i], -1, &st, NULL))
+            return CR_ESTORE;
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            fn(ctx, sqlite3_column_int64(st, 0));
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return CR_ESTORE;
+    }
+    return CR_OK;
+}
+
+cr_err cr_store_event_add(cr_store *s, int64_t subject, int64_t topic, int32_t day,
+                          const int64_t *amount_fen, const char *attrs_json, int64_t h)
+{
+    sqlite3_stmt *st = s->st[ST_EVENT_ADD];
+    sqlite3_bind_int64(st, 1, subject);
+    sqlite3_bind_int64(st, 2, topic);
+    sqlite3_bind_int(st, 3, day);
+    if (amount_fen)
+        sqlite3_bind_int64(st, 4, *amount_fen);
+    else
+        sqlite3_bind_null(st, 4);
+    bind_text(st, 5, attrs_json);
+    sqlite3_bind_int64(st, 6, h);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st); /* every parameter is rebound next call: no clear_bindings needed */
+    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+}
+
+cr_err cr_store_enterprise_put(cr_store *s, const struct cr_enterprise_rec *r)
+{
+    sqlite3_stmt *st = s->st[ST_ENT_PUT];
+    sqlite3_bind_int64(st, 1, r->subject);
+    sqlite3_bind_int64(st, 2, r->topic);
+    const char *text[] = {r->uscc, r->name, r->type, r->industry};
+    for (int i = 0; i < 4; i++)
+        bind_text(st, 3 + i, text[i]);
+    if (r->has_capital)
+        sqlite3_bind_int64(st, 7, r->capital_fen);
+    if (r->has_established)
+        sqlite3_bind_int(st, 8, r->established);
+    const char *text2[] = {r->status, r->address, r->addr_key, r->district, r->street, r->grid};
+    for (int i = 0; i < 6; i++)
+        bind_text(st, 9 + i, text2[i]);
+    if (r->has_coords) {
+        sqlite3_bind_double(st, 15, r->lon);
+        sqlite3_bind_double(st, 16, r->lat);
+    }
+    sqlite3_bind_int64(st, 17, r->h);
+    return run(st);
+}
+
+cr_err cr_store_person_get(cr_store *s, const unsigned char idhash[16], const char *name,
+                           int64_t *id)
+{
+    sqlite3_stmt *st = s->st[ST_PERSON_GET];
+    sqlite3_bind_blob(st, 1, idhash, 16, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return CR_OK;
+    if (rc != SQLITE_DONE)
+        return CR_ESTORE;
+    st = s->st[ST_PERSON_ADD];
+    sqlite3_bind_blob(st, 1, idhash, 16, SQLITE_STATIC);
+    bind_text(st, 2, name);
+    if (run(st))
+        return CR_ESTORE;
+    *id = sqlite3_last_insert_rowid(s->db);
+    return CR_OK;
+}
+
+cr_err cr_store_role_add(cr_store *s, int64_t subject, int64_t person, const char *role,
+                         const int32_t *start_day, int64_t topic, int64_t h)
+{
+    sqlite3_stmt *st = s->st[ST_ROLE_ADD];
+    sqlite3_bind_int64(st, 1, subject);
+    sqlite3_bind_int64(st, 2, person);
+    bind_text(st, 3, role);
+    if (start_day)
+        sqlite3_bind_int(st, 4, *start_day);
+    sqlite3_bind_int64(st, 5, topic);
+    sqlite3_bind_int64(st, 6, h);
+    return run(st);
+}
+
+cr_err cr_store_quarantine_add(cr_store *s, int64_t file, int64_t topic, int64_t line,
+                               const char *reason, const char *detail, const void *raw,
+                               size_t raw_len)
+{
+    sqlite3_stmt *st = s->st[ST_QUAR_ADD];
+    sqlite3_bind_int64(st, 1, file);
+    if (topic)
+        sqlite3_bind_int64(st, 2, topic);
+    sqlite3_bind_int64(st, 3, line);
+    bind_text(st, 4, reason);
+    bind_text(st, 5, detail);
+    sqlite3_bind_blob(st, 6, raw, (int)raw_len, SQLITE_STATIC);
+    return run(st);
+}
+
+cr_err cr_store_quarantine_each(cr_store *s, const char *state, const char *reason,
+                                int (*fn)(void *ctx, const struct cr_quarantine_row *r), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT q.id, q.file, q.topic, q.line, f.path, t.code, q.reason, "
+                           "q.detail, q.state, q.raw FROM quarantine q "
+                           "JOIN feed_file f ON f.id = q.file LEFT JOIN topic t ON t.id = q.topic "
+                           "WHERE (?1 IS NULL OR q.state = ?1) AND (?2 IS NULL OR q.reason = ?2) "
+                           "ORDER BY q.id",
+                           -1, &st, NULL))
+        return CR_ESTORE;
+    bind_text(st, 1, state);
+    bind_text(st, 2, reason);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct cr_quarantine_row r = {
+            .id = sqlite3_column_int64(st, 0),
+            .file = sqlite3_column_int64(st, 1),
+            .topic = sqlite3_column_int64(st, 2),
+            .line = sqlite3_column_int64(st, 3),
+            .path = (const char *)sqlite3_column_text(st, 4),
+            .topic_code = (const char *)sqlite3_column_text(st, 5),
+            .reason = (const char *)sqlite3_column_text(st, 6),
+            .detail = (const char *)sqlite3_column_text(st, 7),
+            .state = (const char *)sqlite3_column_text(st, 8),
+            .raw = sqlite3_column_blob(st, 9),
+            .raw_len = (size_t)sqlite3_column_bytes(st, 9),
+        };
+        if (fn(ctx, &r))
+            break;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? CR_OK : CR_ESTORE;
+}
+
+cr_err cr_store_quarantine_resolve(cr_store *s, int64_t id)
+{
+    sqlite3_stmt *st = s->st[ST_QUAR_RESOLVE];
+    sqlite3_bind_int64(st, 1, id);
+    return run(st);
+}
+
+cr_err cr_store_quarantine_update(cr_store *s, int64_t id, const char *reason, const char *detail,
+                                  const void *raw, size_t raw_len)
+{
+    sqlite3_stmt *st = s->st[ST_QUAR_UPDATE];
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, reason);
+    bind_text(st, 3, detail);
+    sqlite3_bind_blob(st, 4, raw, (int)raw_len, SQLITE_STATIC);
+    return run(st);
+}
+
+cr_err cr_store_scalar(cr_store *s, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+        return CR_ESTORE;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? CR_OK : CR_ESTORE;
+}
+
+cr_err cr_store_counts(cr_store *s, struct cr_store_counts *c)
+{
+    struct {
+        const char *sql;
+        int64_t *out;
+    } q[] = {
+        {"SELECT count(*) FROM subject", &c->subjects},
+        {"SELECT count(*) FROM enterprise", &c->enterprises},
+        {"SELECT count(*) FROM person", &c->persons},
+        {"SELECT count(*) FROM role", &c->roles},
+        {"SELECT count(*) FROM event", &c->events},
+        {"SELECT count(*) FROM quarantine WHERE state='open'", &c->quarantined_open},
+        {"SELECT count(*) FROM feed_file", &c->files},
+    };
+    for (size_t i = 0; i < sizeof q / sizeof *q; i++)
+        if (cr_store_scalar(s, q[i].sql, q[i].out))
+            return CR_ESTORE;
+    c->subjects_unregistered = c->subjects - c->enterprises;
+    return CR_OK;
+}
