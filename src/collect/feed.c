@@ -368,8 +368,20 @@ static cr_err parse_record(cr_feed *f, const char *text, size_t len, size_t pos,
     }
     size_t nf = 0;
     cr_err rc = split_csv(f, text, len, pos, end, spanned, &nf, rec);
-    if (rc || rec->reason)
+    if (rc)
         return rc;
+    int bad_count = f->ncol ? nf != (size_t)f->ncol : nf < (size_t)f->min_cols;
+    if (*spanned > 0 && (rec->reason || bad_count)) {
+        /* A quote opened on this line ran into the next ones and the record came out wrong:
+         * far more often a cut line than a field with line breaks. Quarantine this line
+         * alone so the following rows are read on their own. */
+        *end = le;
+        *spanned = 0;
+        set_reason(rec, "unterminated_quote", "a quoted field is not closed on its line");
+        return CR_OK;
+    }
+    if (rec->reason)
+        return CR_OK;
     size_t rl = *end - pos;
     if (rl && text[pos + rl - 1] == '\r')
         rl--;

@@ -1,0 +1,369 @@
+/* Tables of the synthetic city: departments, event kinds and topic names, names and roads.
+ * Data, not code: a new kind or department is a new row here. Rates are per enterprise-year
+ * before the risk multiplier exp(beta * z); they are modelling choices of the generator, not
+ * policy, documented in docs/synthetic-city.md. */
+#ifndef CRISK_GEN_TABLES_H
+#define CRISK_GEN_TABLES_H
+
+enum gen_kind {
+    K_PENALTY,
+    K_INSPECTION,
+    K_LICENCE,
+    K_COMPLAINT,
+    K_CREDIT_GOOD,
+    K_COMMITMENT,
+    K_FILING,
+    K_TAX_ARREARS,
+    K_SOCIAL_ARREARS,
+    K_JUDGMENT,
+    K_DISHONEST,
+    K_ABNORMAL,
+    K_ANNUAL_REPORT,
+    K_CHANGE,
+    K_QUALITY_FAIL,
+    K_CERTIFICATE,
+    K_DIRECT_SELLING,
+    K_TAX_FILING,
+    K_SOCIAL_PAYMENT,
+    K_UTILITY,
+    K__N
+};
+
+struct gen_kind_def {
+    const char *kind;       /* catalog kind */
+    const char *date_col;   /* the date column's header */
+    const char *amount_col; /* NULL: no amount */
+    double rate;            /* events per enterprise-year (monthly kinds: share of firms) */
+    double beta;            /* risk elasticity */
+    double amount_median;   /* yuan */
+    int monthly;            /* one row per month per covered firm, split into yearly files */
+    const char *attrs[3];   /* attribute columns */
+    const char *topics[3];  /* topic name stems */
+};
+
+static const struct gen_kind_def gen_kinds[K__N] = {
+    [K_PENALTY] = {"penalty",
+                   "处罚决定日期",
+                   "罚没金额",
+                   0.05,
+                   1.3,
+                   5000,
+                   0,
+                   {"处罚决定书文号", "处罚种类", "违法行为类型"},
+                   {"行政处罚决定信息", "行政处罚结果信息", "简易程序处罚信息"}},
+    [K_INSPECTION] = {"inspection",
+                      "检查日期",
+                      NULL,
+                      0.12,
+                      0.6,
+                      0,
+                      0,
+                      {"检查类型", "检查结果", "检查实施机关"},
+                      {"日常监督检查结果", "双随机抽查结果", "专项检查记录"}},
+    [K_LICENCE] = {"licence",
+                   "许可决定日期",
+                   NULL,
+                   0.20,
+                   -0.2,
+                   0,
+                   0,
+                   {"许可证编号", "许可类别", NULL},
+                   {"行政许可信息", "许可证核发信息", "许可变更信息"}},
+    [K_COMPLAINT] = {"complaint",
+                     "登记日期",
+                     NULL,
+                     0.22,
+                     0.9,
+                     0,
+                     0,
+                     {"投诉类别", "办理结果", NULL},
+                     {"投诉举报信息", "信访件办理信息", NULL}},
+    [K_CREDIT_GOOD] = {"credit_good",
+                       "认定日期",
+                       NULL,
+                       0.04,
+                       -0.9,
+                       0,
+                       0,
+                       {"荣誉名称", NULL, NULL},
+                       {"表彰奖励信息", "守信激励名单", NULL}},
+    [K_COMMITMENT] = {"commitment",
+                      "承诺日期",
+                      NULL,
+                      0.12,
+                      -0.3,
+                      0,
+                      0,
+                      {"承诺类型", NULL, NULL},
+                      {"信用承诺信息", NULL, NULL}},
+    [K_FILING] = {"filing",
+                  "办理日期",
+                  NULL,
+                  0.45,
+                  0.0,
+                  0,
+                  0,
+                  {"事项名称", NULL, NULL},
+                  {"业务办理记录", "备案信息", "资料报送记录"}},
+    [K_TAX_ARREARS] = {"tax_arrears",
+                       "欠税公告日期",
+                       "欠税金额",
+                       0.03,
+                       1.2,
+                       20000,
+                       0,
+                       {"欠税税种", NULL, NULL},
+                       {"欠税公告信息", NULL, NULL}},
+    [K_SOCIAL_ARREARS] = {"social_arrears",
+                          "欠费认定日期",
+                          "欠费金额",
+                          0.04,
+                          1.1,
+                          8000,
+                          0,
+                          {"险种", NULL, NULL},
+                          {"社会保险欠费信息", "住房公积金欠缴信息", NULL}},
+    [K_JUDGMENT] = {"judgment",
+                    "裁判日期",
+                    "标的金额",
+                    0.05,
+                    1.0,
+                    50000,
+                    0,
+                    {"案号", "案由", "诉讼地位"},
+                    {"裁判文书信息", "被执行人信息", NULL}},
+    [K_DISHONEST] = {"dishonest_debtor",
+                     "发布日期",
+                     "未履行金额",
+                     0.008,
+                     1.6,
+                     80000,
+                     0,
+                     {"案号", "失信情形", NULL},
+                     {"失信被执行人信息", NULL, NULL}},
+    [K_ABNORMAL] = {"abnormal_list",
+                    "列入日期",
+                    NULL,
+                    0.03,
+                    1.4,
+                    0,
+                    0,
+                    {"列入原因", "作出决定机关", NULL},
+                    {"经营异常名录信息", NULL, NULL}},
+    [K_ANNUAL_REPORT] = {"annual_report",
+                         "报送日期",
+                         "营业总收入",
+                         0.92,
+                         -1.1,
+                         2000000,
+                         0,
+                         {"报告年度", "从业人数", NULL},
+                         {"企业年度报告信息", NULL, NULL}},
+    [K_CHANGE] = {"change",
+                  "变更日期",
+                  NULL,
+                  0.12,
+                  0.6,
+                  0,
+                  0,
+                  {"变更事项", NULL, NULL},
+                  {"登记变更信息", NULL, NULL}},
+    [K_QUALITY_FAIL] = {"quality_fail",
+                        "抽检日期",
+                        NULL,
+                        0.015,
+                        1.0,
+                        0,
+                        0,
+                        {"产品名称", "不合格项目", NULL},
+                        {"产品质量抽检不合格信息", NULL, NULL}},
+    [K_CERTIFICATE] = {"certificate",
+                       "发证日期",
+                       NULL,
+                       0,
+                       0,
+                       0,
+                       0,
+                       {"证书编号", "证书类别", NULL},
+                       {"高新技术企业认定信息", NULL, NULL}},
+    [K_DIRECT_SELLING] = {"direct_selling_licence",
+                          "批准日期",
+                          NULL,
+                          0,
+                          0,
+                          0,
+                          0,
+                          {"直销经营许可证号", "直销产品类别", NULL},
+                          {"直销企业信息", NULL, NULL}},
+    [K_TAX_FILING] = {"tax_filing",
+                      "申报日期",
+                      "申报税额",
+                      0.80,
+                      0,
+                      3000,
+                      1,
+                      {"税款所属期", NULL, NULL},
+                      {"纳税申报信息", NULL, NULL}},
+    [K_SOCIAL_PAYMENT] = {"social_payment",
+                          "缴费日期",
+                          "缴费金额",
+                          0.60,
+                          0,
+                          6000,
+                          1,
+                          {"缴费月份", "缴费人数", NULL},
+                          {"社会保险缴费信息", NULL, NULL}},
+    [K_UTILITY] = {"utility",
+                   "抄表日期",
+                   "电费金额",
+                   0.55,
+                   0,
+                   1200,
+                   1,
+                   {"计费月份", "用电量", NULL},
+                   {"用电信息", NULL, NULL}},
+};
+
+/* Department templates. City-level departments exist once; district-level ones once per
+ * district, named with the district. Each lists the kinds of its own topics; every department
+ * is then padded with generic topics to 20. */
+struct gen_dept_def {
+    const char *name; /* "%s" is replaced by the district name for district-level departments */
+    int per_district;
+    int kinds[8]; /* terminated by -1 */
+};
+
+static const struct gen_dept_def gen_depts[] = {
+    {"广州市市场监督管理局",
+     0,
+     {K_PENALTY, K_INSPECTION, K_ABNORMAL, K_ANNUAL_REPORT, K_CHANGE, K_QUALITY_FAIL,
+      K_DIRECT_SELLING, -1}},
+    {"国家税务总局广州市税务局", 0, {K_TAX_ARREARS, K_CREDIT_GOOD, K_PENALTY, -1}},
+    {"广州市人力资源和社会保障局", 0, {K_SOCIAL_ARREARS, K_PENALTY, -1}},
+    {"广州市中级人民法院", 0, {K_JUDGMENT, K_DISHONEST, -1}},
+    {"广州市生态环境局", 0, {K_PENALTY, K_LICENCE, -1}},
+    {"广州市应急管理局", 0, {K_PENALTY, K_LICENCE, K_INSPECTION, -1}},
+    {"广州市住房和城乡建设局", 0, {K_PENALTY, K_LICENCE, -1}},
+    {"广州市科学技术局", 0, {K_CERTIFICATE, K_CREDIT_GOOD, -1}},
+    {"广州市商务局", 0, {K_LICENCE, K_FILING, -1}},
+    {"广州市公安局", 0, {K_PENALTY, K_LICENCE, -1}},
+    {"广州市卫生健康委员会", 0, {K_PENALTY, K_LICENCE, K_INSPECTION, -1}},
+    {"广州市交通运输局", 0, {K_PENALTY, K_LICENCE, -1}},
+    {"广州市文化广电旅游局", 0, {K_PENALTY, K_LICENCE, -1}},
+    {"广州市城市管理和综合执法局", 0, {K_PENALTY, K_COMPLAINT, -1}},
+    {"广州市规划和自然资源局", 0, {K_PENALTY, K_LICENCE, -1}},
+    {"中华人民共和国广州海关", 0, {K_PENALTY, K_CREDIT_GOOD, -1}},
+    {"广州市消防救援支队", 0, {K_PENALTY, K_INSPECTION, -1}},
+    {"广州市医疗保障局", 0, {K_SOCIAL_ARREARS, K_PENALTY, -1}},
+    {"广州住房公积金管理中心", 0, {K_SOCIAL_ARREARS, -1}},
+    {"广州供电局", 0, {K_UTILITY, -1}},
+    {"广州市自来水有限公司", 0, {K_FILING, -1}},
+    {"广州市政务服务和数据管理局（12345热线）", 0, {K_COMPLAINT, -1}},
+    {"广州市知识产权局", 0, {K_PENALTY, K_CREDIT_GOOD, -1}},
+    {"广州市发展和改革委员会", 0, {K_CREDIT_GOOD, K_COMMITMENT, -1}},
+    {"广州市工业和信息化局", 0, {K_CREDIT_GOOD, K_FILING, -1}},
+    {"广州仲裁委员会", 0, {K_JUDGMENT, -1}},
+    {"广州互联网法院", 0, {K_JUDGMENT, -1}},
+    {"广州知识产权法院", 0, {K_JUDGMENT, -1}},
+    {"广州市烟草专卖局", 0, {K_LICENCE, K_PENALTY, -1}},
+    {"国家金融监督管理总局广东监管局（广州）", 0, {K_PENALTY, -1}},
+    {"%s市场监督管理局", 1, {K_PENALTY, K_INSPECTION, K_ABNORMAL, K_COMPLAINT, K_LICENCE, -1}},
+    {"%s人民法院", 1, {K_JUDGMENT, K_DISHONEST, -1}},
+    {"国家税务总局广州市%s税务局", 1, {K_TAX_FILING, K_TAX_ARREARS, K_PENALTY, -1}},
+    {"%s人力资源和社会保障局", 1, {K_SOCIAL_PAYMENT, K_SOCIAL_ARREARS, K_PENALTY, -1}},
+    {"广州市生态环境局%s分局", 1, {K_PENALTY, K_INSPECTION, -1}},
+    {"%s应急管理局", 1, {K_PENALTY, K_INSPECTION, -1}},
+    {"%s住房和城乡建设局", 1, {K_PENALTY, K_LICENCE, -1}},
+    {"%s城市管理和综合执法局", 1, {K_PENALTY, K_COMPLAINT, -1}},
+    {"%s卫生健康局", 1, {K_PENALTY, K_LICENCE, -1}},
+    {"广州市公安局%s分局", 1, {K_PENALTY, -1}},
+    {"%s消防救援大队", 1, {K_INSPECTION, K_PENALTY, -1}},
+};
+
+/* Kinds used to pad every department to GEN_TOPICS_PER_DEPT topics. */
+static const int gen_filler_kinds[] = {K_FILING, K_INSPECTION, K_LICENCE, K_COMMITMENT,
+                                       K_COMPLAINT};
+static const char *const gen_filler_names[] = {
+    "业务办理记录", "备案信息",         "资料报送记录", "日常检查记录", "现场核查信息",
+    "许可事项信息", "资质认定信息",     "信用承诺信息", "咨询投诉记录", "政务服务事项",
+    "公共服务记录", "行政确认信息",     "行政给付信息", "行政奖励信息", "行政裁决信息",
+    "行政征收信息", "其他行政权力事项", "统计报送信息", "专项整治记录", "约谈记录"};
+
+#define GEN_TOPICS_PER_DEPT 20
+
+static const char *const gen_surnames[] = {"陈", "李", "黄", "张", "梁", "刘", "林", "王", "吴",
+                                           "何", "罗", "郑", "杨", "谢", "周", "邓", "冯", "曾",
+                                           "钟", "麦", "关", "区", "叶", "潘", "朱"};
+static const char *const gen_given[] = {"伟", "芳", "敏", "静", "丽", "强", "磊", "军", "洋", "勇",
+                                        "艳", "杰", "娟", "涛", "明", "超", "秀", "霞", "平", "刚",
+                                        "华", "辉", "健", "婷", "俊", "嘉", "锦", "志", "国", "文"};
+static const char *const gen_trade[] = {
+    "穗",   "粤",   "珠",   "羊城", "花城", "南方", "华南", "岭南", "天越", "恒达", "瑞丰",
+    "鑫源", "宏图", "嘉禾", "万隆", "富力", "远航", "启明", "云帆", "中科", "佳美", "金沙",
+    "海晟", "德信", "荣盛", "锐思", "新程", "汇通", "博睿", "泰和", "骏业", "联创"};
+static const char *const gen_types[] = {"有限责任公司（自然人投资或控股）",
+                                        "有限责任公司（法人独资）",
+                                        "股份有限公司（非上市、自然人投资或控股）",
+                                        "个人独资企业",
+                                        "普通合伙企业",
+                                        "有限责任公司（外商投资、非独资）",
+                                        "有限责任公司分公司（自然人投资或控股）"};
+static const double gen_type_weights[] = {0.62, 0.10, 0.05, 0.08, 0.03, 0.04, 0.08};
+
+/* Real roads of each district, in district file order (荔湾 … 增城). */
+static const char *const gen_roads[11][6] = {
+    {"中山八路", "康王中路", "芳村大道中", "花地大道北", "龙津西路", "黄沙大道"},
+    {"中山五路", "北京路", "环市东路", "东风中路", "解放北路", "越秀南路"},
+    {"新港中路", "江南大道中", "工业大道北", "昌岗中路", "宝岗大道", "琶洲大道"},
+    {"天河路", "天河北路", "体育西路", "黄埔大道西", "中山大道西", "科韵路"},
+    {"白云大道北", "机场路", "广园中路", "同和路", "石井大道", "云城西路"},
+    {"科学大道", "开创大道", "黄埔东路", "香雪大道", "开发大道", "大沙东路"},
+    {"繁华路", "迎宾路", "汉溪大道东", "番禺大道北", "亚运大道", "清河东路"},
+    {"新华路", "迎宾大道", "凤凰北路", "商业大道", "云山大道", "茶园路"},
+    {"港前大道", "进港大道", "蕉门路", "环市大道南", "金岭北路", "海滨路"},
+    {"河滨北路", "新城路", "从城大道", "中田路", "江埔路", "府前路"},
+    {"府佑路", "荔城大道", "港口大道", "增城大道", "挂绿路", "创强路"},
+};
+/* Relative number of enterprises per district (荔湾 … 增城). */
+static const double gen_district_weights[11] = {0.07, 0.08, 0.10, 0.20, 0.15, 0.08,
+                                                0.12, 0.06, 0.05, 0.03, 0.06};
+
+/* Industry sections and their share of enterprises and risk offset. */
+struct gen_section {
+    char section;
+    double share;
+    double risk;
+};
+static const struct gen_section gen_sections[] = {
+    {'F', 0.34, 0.10}, {'L', 0.16, 0.30},  {'I', 0.08, -0.20}, {'M', 0.08, -0.30},
+    {'C', 0.10, 0.10}, {'E', 0.05, 0.20},  {'H', 0.04, 0.15},  {'K', 0.03, 0.25},
+    {'O', 0.03, 0.05}, {'G', 0.03, 0.05},  {'R', 0.02, 0.00},  {'A', 0.01, -0.10},
+    {'N', 0.01, 0.00}, {'P', 0.01, -0.10}, {'Q', 0.01, -0.10}};
+
+static const char *const gen_penalty_kinds[] = {"警告", "罚款", "没收违法所得、没收非法财物",
+                                                "责令停产停业", "暂扣或者吊销许可证"};
+static const char *const gen_violations[] = {
+    "未按规定公示信息", "虚假宣传", "无照经营",         "销售不合格产品", "违反食品安全规定",
+    "价格违法",         "商标侵权", "未按规定建立台账", "安全生产违法",   "环境污染"};
+static const char *const gen_inspect_results[] = {"未发现问题",
+                                                  "未按规定公示应当公示的信息",
+                                                  "公示信息隐瞒真实情况弄虚作假",
+                                                  "通过登记的住所（经营场所）无法联系",
+                                                  "发现问题待后续处理",
+                                                  "发现问题经责令已改正",
+                                                  "未发现开展本次抽查涉及的经营活动"};
+static const char *const gen_abnormal_reasons[] = {
+    "未按照规定期限公示年度报告", "未在责令的期限内公示有关企业信息",
+    "公示企业信息隐瞒真实情况、弄虚作假", "通过登记的住所或者经营场所无法联系"};
+static const char *const gen_change_items[] = {"法定代表人", "住所",           "经营范围",
+                                               "注册资本",   "股东（发起人）", "企业名称"};
+static const char *const gen_complaints[] = {"产品质量", "合同纠纷", "虚假宣传", "价格",
+                                             "售后服务", "食品安全", "预付卡"};
+static const char *const gen_roles[] = {"法定代表人", "股东", "经理", "联络员", "登记代理人"};
+
+/* Areas of resident ID numbers: Guangzhou districts and common places of origin. */
+static const char *const gen_id_areas[] = {"440103", "440104", "440105", "440106", "440111",
+                                           "440113", "445202", "441402", "430102", "360102",
+                                           "450102", "350102", "420102", "510104"};
+
+#endif
