@@ -7,10 +7,17 @@ static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 static const int weights18[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
 static const int weights9[8] = {3, 7, 9, 10, 5, 8, 4, 2};
 
+/* Character value by byte, -1 outside the alphabet; a table because this runs per feed row. */
+static const signed char values[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,
+    ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14,
+    ['E'] = 15, ['F'] = 16, ['G'] = 17, ['H'] = 18, ['J'] = 19, ['K'] = 20, ['L'] = 21,
+    ['M'] = 22, ['N'] = 23, ['P'] = 24, ['Q'] = 25, ['R'] = 26, ['T'] = 27, ['U'] = 28,
+    ['W'] = 29, ['X'] = 30, ['Y'] = 31};
+
 static int value_of(char c)
 {
-    const char *p = c ? strchr(alphabet, c) : NULL;
-    return p ? (int)(p - alphabet) : -1;
+    return values[(unsigned char)c] - 1; /* stored +1 so that 0 means "not in the alphabet" */
 }
 
 char cr_uscc_check_char(const char *s17)

@@ -1,6 +1,10 @@
 #include "crisk/feed.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <iconv.h>
 #include <jansson.h>
@@ -19,8 +23,9 @@ struct bad_line {
 struct cr_feed {
     const struct cr_topic *t;
     char *name;
-    char *orig; /* original file bytes */
+    char *orig; /* original file bytes: mapped (mapped = 1) or owned */
     size_t orig_len;
+    int mapped;
     char *decoded;    /* owned decoded text for GB18030 files, else NULL */
     const char *text; /* UTF-8 text after any BOM */
     size_t len;
@@ -525,44 +530,44 @@ cr_err cr_feed_open_buf(const char *name, const void *buf, size_t len, const str
 
 cr_err cr_feed_open(const char *path, const struct cr_topic *t, cr_feed **out, cr_diag *d)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
         return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot open feed: %s", strerror(errno));
+    struct stat st;
+    cr_feed *f = NULL;
     cr_err rc = CR_OK;
-    char *buf = NULL;
-    long size = -1;
-    if (fseek(fp, 0, SEEK_END) == 0)
-        size = ftell(fp);
-    if (size < 0 || fseek(fp, 0, SEEK_SET) != 0) {
-        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot size feed");
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "not a regular file");
         goto out;
     }
-    cr_feed *f = calloc(1, sizeof *f);
-    buf = malloc((size_t)size + 1);
-    if (!f || !buf) {
-        free(f);
+    if (!(f = calloc(1, sizeof *f))) {
         rc = CR_ENOMEM;
         goto out;
     }
-    if (fread(buf, 1, (size_t)size, fp) != (size_t)size) {
-        free(f);
-        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read feed");
+    f->t = t;
+    f->orig_len = (size_t)st.st_size;
+    /* Mapped, not read: feeds run to gigabytes and are scanned once, front to back. */
+    if (f->orig_len) {
+        void *m = mmap(NULL, f->orig_len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m == MAP_FAILED) {
+            rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot map feed: %s", strerror(errno));
+            goto out;
+        }
+        posix_madvise(m, f->orig_len, POSIX_MADV_SEQUENTIAL);
+        f->orig = m;
+        f->mapped = 1;
+    } else if (!(f->orig = calloc(1, 1))) {
+        rc = CR_ENOMEM;
         goto out;
     }
-    buf[size] = 0;
-    f->t = t;
-    f->orig = buf;
-    f->orig_len = (size_t)size;
-    buf = NULL;
     f->name = strdup(path);
     rc = f->name ? open_common(f, d) : CR_ENOMEM;
+out:
+    close(fd);
     if (rc)
         cr_feed_close(f);
     else
         *out = f;
-out:
-    free(buf);
-    fclose(fp);
     return rc;
 }
 
@@ -585,7 +590,10 @@ void cr_feed_close(cr_feed *f)
     free(f->scratch);
     free(f->bad);
     free(f->decoded);
-    free(f->orig);
+    if (f->mapped)
+        munmap(f->orig, f->orig_len);
+    else
+        free(f->orig);
     free(f->name);
     free(f);
 }

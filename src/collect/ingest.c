@@ -415,9 +415,13 @@ static void canon_field(ingest *ig, const void *p, size_t len)
 
 static void canon_i64(ingest *ig, int64_t v, int has)
 {
-    char b[24];
-    int n = has ? snprintf(b, sizeof b, "%lld", (long long)v) : 0;
-    canon_field(ig, b, (size_t)n);
+    /* Fixed-width binary: cheaper than text and unambiguous; "absent" is its own marker. */
+    unsigned char b[9];
+    b[0] = (unsigned char)has;
+    uint64_t u = has ? (uint64_t)v : 0;
+    for (int i = 0; i < 8; i++)
+        b[1 + i] = (unsigned char)(u >> (8 * i));
+    buf_add(&ig->canon, b, sizeof b);
 }
 
 /* Returns LOADED or DUPLICATE for the canonical content in ig->canon, and its hash. */

@@ -139,7 +139,7 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
     if (!s)
         return CR_ENOMEM;
     cr_err rc = CR_OK;
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)) {
         rc = cr_diag_set(d, CR_ESTORE, path, 0, 0, "cannot open store: %s",
                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto out;
