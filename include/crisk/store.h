@@ -44,17 +44,27 @@ struct cr_file_rec {
     int64_t n_read, n_loaded, n_duplicate, n_quarantined;
 };
 
+/* Calls fn for every file record. */
+cr_err cr_store_files_each(cr_store *s,
+                           void (*fn)(void *ctx, const char *path, const struct cr_file_rec *rec),
+                           void *ctx);
 /* Finds the record for (path, hash); CR_ENOTFOUND when this content was never started. */
 cr_err cr_store_file_get(cr_store *s, const char *path, int64_t hash, struct cr_file_rec *rec);
-/* Inserts (rec->id == 0; the new id is written back) or updates a record. */
-cr_err cr_store_file_put(cr_store *s, const char *path, struct cr_file_rec *rec);
+/* Inserts or updates the record with id rec->id (> 0; the caller assigns ids, see
+ * cr_store_max_id). */
+cr_err cr_store_file_put(cr_store *s, const char *path, const struct cr_file_rec *rec);
+
+/* The largest id in table ("subject", "person" or "feed_file"), 0 when empty. Writers that
+ * assign ids themselves (the ingest pipeline) continue from it. */
+cr_err cr_store_max_id(cr_store *s, const char *table, int64_t *out);
 
 /* Calls fn for every subject (key → id) so callers can keep an in-memory index. */
 cr_err cr_store_subjects_each(cr_store *s,
                               void (*fn)(void *ctx, const char *key, size_t len, int64_t id,
                                          int registered),
                               void *ctx);
-cr_err cr_store_subject_add(cr_store *s, const char *key, size_t len, int64_t *id);
+/* Adds a subject with a caller-assigned id. */
+cr_err cr_store_subject_add(cr_store *s, int64_t id, const char *key, size_t len);
 
 /* Calls fn with the content hash of every stored row (events, registry, roles). */
 cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t h), void *ctx);
@@ -77,9 +87,13 @@ struct cr_enterprise_rec {
 /* Inserts or replaces the registry row of rec->subject (a later row is a registry update). */
 cr_err cr_store_enterprise_put(cr_store *s, const struct cr_enterprise_rec *rec);
 
-/* Finds or inserts the person with this keyed ID hash; writes the person id. */
-cr_err cr_store_person_get(cr_store *s, const unsigned char idhash[16], const char *name,
-                           int64_t *id);
+/* Calls fn for every person (keyed ID hash → id). */
+cr_err cr_store_persons_each(cr_store *s,
+                             void (*fn)(void *ctx, const unsigned char idhash[16], int64_t id),
+                             void *ctx);
+/* Adds a person with a caller-assigned id; name may be NULL. */
+cr_err cr_store_person_add(cr_store *s, int64_t id, const unsigned char idhash[16],
+                           const char *name);
 cr_err cr_store_role_add(cr_store *s, int64_t subject, int64_t person, const char *role,
                          const int32_t *start_day, int64_t topic, int64_t h);
 

@@ -12,6 +12,7 @@
 #include "crisk/hash.h"
 #include "crisk/text.h"
 #include "crisk/uscc.h"
+#include "sink.h"
 
 #define DEFAULT_BATCH_ROWS 200000
 
@@ -209,8 +210,107 @@ static void buf_json(struct buf *b, const char *s, size_t len)
 
 /* ---- the run ---- */
 
+/* Persons by keyed ID hash → id. */
+struct pent {
+    unsigned char h[16];
+    int64_t id; /* 0 = empty slot */
+};
+struct pmap {
+    struct pent *slot;
+    size_t cap, n;
+    int oom;
+};
+
+static uint64_t pkey(const unsigned char h[16])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)h[i] << (8 * i);
+    return v;
+}
+
+static int pmap_grow(struct pmap *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 1 << 14;
+    struct pent *slot = calloc(cap, sizeof *slot);
+    if (!slot)
+        return -1;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->slot[i].id)
+            continue;
+        size_t j = (size_t)pkey(m->slot[i].h) & (cap - 1);
+        while (slot[j].id)
+            j = (j + 1) & (cap - 1);
+        slot[j] = m->slot[i];
+    }
+    free(m->slot);
+    m->slot = slot;
+    m->cap = cap;
+    return 0;
+}
+
+/* Returns the slot for h: an existing entry, or the empty slot where it belongs (id 0). */
+static struct pent *pmap_slot(struct pmap *m, const unsigned char h[16])
+{
+    if ((m->n + 1) * 2 > m->cap && pmap_grow(m))
+        return NULL;
+    size_t j = (size_t)pkey(h) & (m->cap - 1);
+    while (m->slot[j].id && memcmp(m->slot[j].h, h, 16) != 0)
+        j = (j + 1) & (m->cap - 1);
+    return &m->slot[j];
+}
+
+static void load_person(void *ctx, const unsigned char h[16], int64_t id)
+{
+    struct pmap *m = ctx;
+    struct pent *e = pmap_slot(m, h);
+    if (!e) {
+        m->oom = 1;
+        return;
+    }
+    memcpy(e->h, h, 16);
+    e->id = id;
+    m->n++;
+}
+
+/* File records of earlier runs, to skip or resume. */
+struct known_file {
+    char *path;
+    struct cr_file_rec rec;
+};
+struct known_files {
+    struct known_file *v;
+    size_t n, cap;
+    int oom;
+};
+
+static void load_file(void *ctx, const char *path, const struct cr_file_rec *rec)
+{
+    struct known_files *k = ctx;
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 256;
+        void *p = realloc(k->v, cap * sizeof *k->v);
+        if (!p) {
+            k->oom = 1;
+            return;
+        }
+        k->v = p;
+        k->cap = cap;
+    }
+    char *copy = strdup(path);
+    if (!copy) {
+        k->oom = 1;
+        return;
+    }
+    k->v[k->n++] = (struct known_file){copy, *rec};
+}
+
 typedef struct ingest {
     cr_store *s;
+    sink *out;
+    struct pmap persons;
+    struct known_files files;
+    int64_t next_subject, next_person, next_file;
     const cr_catalog *cat;
     const cr_ref *ref;
     int64_t batch_rows;
@@ -348,10 +448,8 @@ static cr_err subject_of(ingest *ig, const char *key, size_t klen, struct subj *
     uint64_t h = key_hash(key, klen);
     struct subj *e = smap_find(&ig->subj, key, klen, h);
     if (!e) {
-        int64_t id;
-        if (cr_store_subject_add(ig->s, key, klen, &id))
-            return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store: cannot add subject %.*s",
-                               (int)klen, key);
+        int64_t id = ++ig->next_subject;
+        sink_subject(ig->out, id, key, klen);
         e = smap_put(&ig->subj, key, klen, h, id, 0);
         if (!e)
             return CR_ENOMEM;
@@ -476,9 +574,8 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     struct subj *subject;
     if (o == DUPLICATE || (*err = subject_of(ig, key, klen, &subject)))
         return o;
-    if (cr_store_event_add(ig->s, subject->id, topic_id, day, has_amount ? &fen : NULL,
-                           ig->attrs.len ? ig->attrs.p : NULL, h))
-        *err = cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store: cannot add event");
+    sink_event(ig->out, subject->id, topic_id, day, has_amount ? &fen : NULL,
+               ig->attrs.len ? ig->attrs.p : NULL, ig->attrs.len, h);
     if (!subject->registered)
         ig->rep->unlinked++;
     return LOADED;
@@ -676,7 +773,7 @@ static enum outcome roles_row(ingest *ig, int64_t topic_id, cr_feed *f, const ch
     char *name = value_copy(ig, f, CR_F_PERSON_NAME, &oom);
     char *role = value_copy(ig, f, CR_F_ROLE, &oom);
     enum outcome o = LOADED;
-    int64_t h;
+    int64_t h, person;
     if (oom || !role)
         goto nomem;
     ig->canon.len = 0;
@@ -692,10 +789,17 @@ static enum outcome roles_row(ingest *ig, int64_t topic_id, cr_feed *f, const ch
     if (o == LOADED && (*err = subject_of(ig, key, klen, &subject)))
         goto out;
     if (o == LOADED) {
-        int64_t person;
-        if (cr_store_person_get(ig->s, idhash, name, &person) ||
-            cr_store_role_add(ig->s, subject->id, person, role, has_day ? &day : NULL, topic_id, h))
-            *err = cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store: cannot write role");
+        struct pent *pe = pmap_slot(&ig->persons, idhash);
+        if (!pe)
+            goto nomem;
+        if (!pe->id) {
+            memcpy(pe->h, idhash, 16);
+            pe->id = ++ig->next_person;
+            ig->persons.n++;
+            sink_person(ig->out, pe->id, idhash, name);
+        }
+        person = pe->id;
+        sink_role(ig->out, subject->id, person, role, has_day ? &day : NULL, topic_id, h);
     }
     goto out;
 nomem:
@@ -767,12 +871,9 @@ static cr_err process_record(ingest *ig, const struct cr_topic *t, int64_t topic
     } else {
         fr->n_quarantined++;
         char *masked = masked_raw(t, f, rec);
-        cr_err rc = cr_store_quarantine_add(ig->s, file_id, topic_id, rec->line, v.reason, v.detail,
-                                            masked ? masked : rec->raw,
-                                            masked ? strlen(masked) : rec->raw_len);
+        sink_quarantine(ig->out, file_id, topic_id, rec->line, v.reason, v.detail,
+                        masked ? masked : rec->raw, masked ? strlen(masked) : rec->raw_len);
         free(masked);
-        if (rc)
-            return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store: cannot quarantine a row");
         if (count_reason(ig->rep, v.reason))
             return CR_ENOMEM;
     }
@@ -818,48 +919,46 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
         return out->error ? CR_OK : CR_ENOMEM;
     }
     struct cr_file_rec fr = {0};
-    rc = cr_store_file_get(ig->s, rel, cr_feed_hash(f), &fr);
-    if (rc == CR_OK && fr.done) {
+    const struct known_file *known = NULL;
+    for (size_t i = 0; i < ig->files.n && !known; i++)
+        if (ig->files.v[i].rec.hash == cr_feed_hash(f) && strcmp(ig->files.v[i].path, rel) == 0)
+            known = &ig->files.v[i];
+    if (known && known->rec.done) {
         out->skipped = 1;
         goto out;
     }
-    if (rc == CR_OK) {
+    if (known) {
+        fr = known->rec;
         out->resumed = 1;
         if ((rc = cr_feed_seek(f, fr.next_offset, (long)fr.next_line)))
             goto out;
-    } else if (rc == CR_ENOTFOUND) {
-        fr = (struct cr_file_rec){
-            .topic = topic_id, .size = cr_feed_size(f), .hash = cr_feed_hash(f), .next_line = 1};
     } else {
-        goto store_fail;
+        fr = (struct cr_file_rec){.id = ++ig->next_file,
+                                  .topic = topic_id,
+                                  .size = cr_feed_size(f),
+                                  .hash = cr_feed_hash(f),
+                                  .next_line = 1};
+        sink_file(ig->out, rel, &fr, 0);
     }
-    if (cr_store_begin(ig->s) || cr_store_file_put(ig->s, rel, &fr))
-        goto store_fail;
     struct cr_feed_rec rec;
     int64_t since = 0;
     while ((rc = cr_feed_next(f, &rec)) == CR_OK) {
         if ((rc = process_record(ig, t, topic_id, f, &rec, fr.id, &fr)))
-            goto fail;
+            goto out;
         fr.next_offset = rec.next_offset;
         fr.next_line = rec.next_line;
         if (++since >= ig->batch_rows) {
             since = 0;
-            if (cr_store_file_put(ig->s, rel, &fr) || cr_store_commit(ig->s) ||
-                cr_store_begin(ig->s))
-                goto store_fail;
+            sink_file(ig->out, rel, &fr, 1);
+            if ((rc = sink_error(ig->out)))
+                goto out;
         }
     }
     if (rc != CR_ENOTFOUND)
-        goto fail;
+        goto out;
     fr.done = 1;
-    if (cr_store_file_put(ig->s, rel, &fr) || cr_store_commit(ig->s))
-        goto store_fail;
-    rc = CR_OK;
-    goto out;
-store_fail:
-    rc = cr_diag_set(ig->d, CR_ESTORE, rel, 0, 0, "the store failed while ingesting this file");
-fail:
-    cr_store_rollback(ig->s);
+    sink_file(ig->out, rel, &fr, 1);
+    rc = sink_error(ig->out);
 out:
     out->read = fr.n_read;
     out->loaded = fr.n_loaded;
@@ -914,6 +1013,12 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
                            "cannot load subjects");
     if (cr_store_hashes_each(ig->s, load_hash, &ig->seen) || ig->seen.n == SIZE_MAX)
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load row hashes");
+    if (cr_store_persons_each(ig->s, load_person, &ig->persons) || ig->persons.oom ||
+        cr_store_files_each(ig->s, load_file, &ig->files) || ig->files.oom ||
+        cr_store_max_id(ig->s, "subject", &ig->next_subject) ||
+        cr_store_max_id(ig->s, "person", &ig->next_person) ||
+        cr_store_max_id(ig->s, "feed_file", &ig->next_file))
+        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load persons and files");
     if (cr_store_begin(ig->s))
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot begin a transaction");
     for (size_t i = 0; i < ig->cat->n_departments; i++)
@@ -933,6 +1038,20 @@ fail:
     return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot record departments and topics");
 }
 
+static void ingest_free(ingest *ig)
+{
+    free(ig->seen.slot);
+    free(ig->subj.slot);
+    free(ig->subj.keys);
+    free(ig->persons.slot);
+    for (size_t i = 0; i < ig->files.n; i++)
+        free(ig->files.v[i].path);
+    free(ig->files.v);
+    free(ig->canon.p);
+    free(ig->attrs.p);
+    free(ig->norm.p);
+}
+
 cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_opts *opts,
                      struct cr_ingest_report *report, cr_diag *d)
 {
@@ -947,12 +1066,23 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
                  .batch_rows = opts->batch_rows > 0 ? opts->batch_rows : DEFAULT_BATCH_ROWS};
     int64_t *topic_ids = calloc(cat->n_topics + 1, sizeof *topic_ids);
     cr_err rc = topic_ids ? prepare(&ig, topic_ids) : CR_ENOMEM;
+    if (!rc && (rc = sink_start(s, &ig.out)))
+        cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer");
     /* Registry first so rows of this run link at once; then roles; then events. */
     static const cr_topic_role order[3] = {CR_TOPIC_REGISTRY, CR_TOPIC_ROLES, CR_TOPIC_EVENTS};
     for (int pass = 0; pass < 3 && !rc; pass++)
         for (size_t i = 0; i < cat->n_topics && !rc; i++)
             if (cat->topics[i].role == order[pass])
                 rc = ingest_topic(&ig, &cat->topics[i], topic_ids[i]);
+    if (ig.out) {
+        cr_diag sd = {{0}, {0}, 0, 0};
+        cr_err src = sink_finish(ig.out, rc == CR_OK, &sd);
+        if (src && (!rc || rc == CR_ESTORE)) {
+            rc = src;
+            if (d)
+                *d = sd;
+        }
+    }
     for (size_t i = 0; i < report->n_files; i++) {
         report->read += report->files[i].read;
         report->loaded += report->files[i].loaded;
@@ -963,12 +1093,7 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     clock_gettime(CLOCK_MONOTONIC, &t1);
     report->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     free(topic_ids);
-    free(ig.seen.slot);
-    free(ig.subj.slot);
-    free(ig.subj.keys);
-    free(ig.canon.p);
-    free(ig.attrs.p);
-    free(ig.norm.p);
+    ingest_free(&ig);
     return rc;
 }
 

@@ -11,12 +11,10 @@ enum {
     ST_TOPIC_ID,
     ST_DEPT_PUT,
     ST_FILE_GET,
-    ST_FILE_INS,
-    ST_FILE_UPD,
+    ST_FILE_PUT,
     ST_SUBJ_ADD,
     ST_EVENT_ADD,
     ST_ENT_PUT,
-    ST_PERSON_GET,
     ST_PERSON_ADD,
     ST_ROLE_ADD,
     ST_QUAR_ADD,
@@ -33,20 +31,19 @@ static const char *const sql_text[ST__N] = {
                     "ON CONFLICT(code) DO UPDATE SET name=?2",
     [ST_FILE_GET] = "SELECT id,topic,size,hash,state='done',next_offset,next_line,n_read,"
                     "n_loaded,n_duplicate,n_quarantined FROM feed_file WHERE path=?1 AND hash=?2",
-    [ST_FILE_INS] = "INSERT INTO feed_file(path,topic,size,hash,state,next_offset,next_line,"
+    [ST_FILE_PUT] = "INSERT INTO feed_file(id,path,topic,size,hash,state,next_offset,next_line,"
                     "n_read,n_loaded,n_duplicate,n_quarantined,started) "
-                    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,datetime('now'))",
-    [ST_FILE_UPD] = "UPDATE feed_file SET state=?5,next_offset=?6,next_line=?7,n_read=?8,"
-                    "n_loaded=?9,n_duplicate=?10,n_quarantined=?11,"
-                    "finished=CASE WHEN ?5='done' THEN datetime('now') END WHERE id=?12",
-    [ST_SUBJ_ADD] = "INSERT INTO subject(key) VALUES(?1)",
+                    "VALUES(?12,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,datetime('now')) "
+                    "ON CONFLICT(id) DO UPDATE SET state=?5,next_offset=?6,next_line=?7,"
+                    "n_read=?8,n_loaded=?9,n_duplicate=?10,n_quarantined=?11,"
+                    "finished=CASE WHEN ?5='done' THEN datetime('now') END",
+    [ST_SUBJ_ADD] = "INSERT INTO subject(id,key) VALUES(?1,?2)",
     [ST_EVENT_ADD] = "INSERT INTO event(subject,topic,day,amount_fen,attrs,h) "
                      "VALUES(?1,?2,?3,?4,?5,?6)",
     [ST_ENT_PUT] = "INSERT OR REPLACE INTO enterprise(subject,topic,uscc,name,type,industry,"
                    "capital_fen,established,status,address,addr_key,district,street,grid,lon,lat,"
                    "h) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
-    [ST_PERSON_GET] = "SELECT id FROM person WHERE idhash=?1",
-    [ST_PERSON_ADD] = "INSERT INTO person(idhash,name) VALUES(?1,?2)",
+    [ST_PERSON_ADD] = "INSERT INTO person(id,idhash,name) VALUES(?1,?2,?3)",
     [ST_ROLE_ADD] = "INSERT INTO role(subject,person,role,start_day,topic,h) "
                     "VALUES(?1,?2,?3,?4,?5,?6)",
     [ST_QUAR_ADD] = "INSERT INTO quarantine(file,topic,line,reason,detail,raw) "
@@ -135,11 +132,15 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
 {
     if (sodium_init() < 0)
         return cr_diag_set(d, CR_EIO, NULL, 0, 0, "libsodium failed to initialise");
+    /* Memory statistics take a global mutex on every allocation; crisk never reads them. Only
+     * possible before SQLite initialises, so a second open simply keeps the setting. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     cr_store *s = calloc(1, sizeof *s);
     if (!s)
         return CR_ENOMEM;
     cr_err rc = CR_OK;
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)) {
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)) {
         rc = cr_diag_set(d, CR_ESTORE, path, 0, 0, "cannot open store: %s",
                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto out;
@@ -148,6 +149,9 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
     /* WAL keeps readers going during an ingest and makes every commit atomic on a crash;
      * synchronous=NORMAL is durable against process death (kill -9), the case that matters
      * for a batch job, and loses at most the last commit on power loss. */
+    /* Bulk appends fill pages front to back: larger pages mean fewer B-tree pages to split
+     * and link. Only takes effect when the file is created. */
+    exec(s, "PRAGMA page_size=16384");
     if (exec(s, "PRAGMA journal_mode=WAL") || exec(s, "PRAGMA synchronous=NORMAL") ||
         exec(s, "PRAGMA foreign_keys=OFF") || exec(s, "PRAGMA cache_size=-262144") ||
         exec(s, "PRAGMA temp_store=MEMORY")) {
@@ -281,9 +285,9 @@ cr_err cr_store_file_get(cr_store *s, const char *path, int64_t hash, struct cr_
     return rc == SQLITE_ROW ? CR_OK : rc == SQLITE_DONE ? CR_ENOTFOUND : CR_ESTORE;
 }
 
-cr_err cr_store_file_put(cr_store *s, const char *path, struct cr_file_rec *rec)
+cr_err cr_store_file_put(cr_store *s, const char *path, const struct cr_file_rec *rec)
 {
-    sqlite3_stmt *st = s->st[rec->id ? ST_FILE_UPD : ST_FILE_INS];
+    sqlite3_stmt *st = s->st[ST_FILE_PUT];
     bind_text(st, 1, path);
     sqlite3_bind_int64(st, 2, rec->topic);
     sqlite3_bind_int64(st, 3, rec->size);
@@ -295,13 +299,41 @@ cr_err cr_store_file_put(cr_store *s, const char *path, struct cr_file_rec *rec)
     sqlite3_bind_int64(st, 9, rec->n_loaded);
     sqlite3_bind_int64(st, 10, rec->n_duplicate);
     sqlite3_bind_int64(st, 11, rec->n_quarantined);
-    if (rec->id)
-        sqlite3_bind_int64(st, 12, rec->id);
-    if (run(st))
+    sqlite3_bind_int64(st, 12, rec->id);
+    return run(st);
+}
+
+cr_err cr_store_max_id(cr_store *s, const char *table, int64_t *out)
+{
+    const char *sql = strcmp(table, "subject") == 0  ? "SELECT coalesce(max(id),0) FROM subject"
+                      : strcmp(table, "person") == 0 ? "SELECT coalesce(max(id),0) FROM person"
+                      : strcmp(table, "feed_file") == 0
+                          ? "SELECT coalesce(max(id),0) FROM feed_file"
+                          : NULL;
+    return sql ? cr_store_scalar(s, sql, out) : CR_EINVAL;
+}
+
+cr_err cr_store_files_each(cr_store *s,
+                           void (*fn)(void *ctx, const char *path, const struct cr_file_rec *rec),
+                           void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id,topic,size,hash,state='done',next_offset,next_line,n_read,"
+                           "n_loaded,n_duplicate,n_quarantined,path FROM feed_file",
+                           -1, &st, NULL))
         return CR_ESTORE;
-    if (!rec->id)
-        rec->id = sqlite3_last_insert_rowid(s->db);
-    return CR_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t v[11];
+        for (int i = 0; i < 11; i++)
+            v[i] = sqlite3_column_int64(st, i);
+        struct cr_file_rec rec = {v[0], v[1], v[2], v[3], (int)v[4], v[5],
+                                  v[6], v[7], v[8], v[9], v[10]};
+        fn(ctx, (const char *)sqlite3_column_text(st, 11), &rec);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
 }
 
 cr_err cr_store_subjects_each(cr_store *s,
@@ -323,14 +355,12 @@ cr_err cr_store_subjects_each(cr_store *s,
     return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
 }
 
-cr_err cr_store_subject_add(cr_store *s, const char *key, size_t len, int64_t *id)
+cr_err cr_store_subject_add(cr_store *s, int64_t id, const char *key, size_t len)
 {
     sqlite3_stmt *st = s->st[ST_SUBJ_ADD];
-    sqlite3_bind_text(st, 1, key, (int)len, SQLITE_STATIC);
-    if (run(st))
-        return CR_ESTORE;
-    *id = sqlite3_last_insert_rowid(s->db);
-    return CR_OK;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, key, (int)len, SQLITE_STATIC);
+    return run(st);
 }
 
 cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t h), void *ctx)
@@ -392,26 +422,29 @@ cr_err cr_store_enterprise_put(cr_store *s, const struct cr_enterprise_rec *r)
     return run(st);
 }
 
-cr_err cr_store_person_get(cr_store *s, const unsigned char idhash[16], const char *name,
-                           int64_t *id)
+cr_err cr_store_persons_each(cr_store *s,
+                             void (*fn)(void *ctx, const unsigned char idhash[16], int64_t id),
+                             void *ctx)
 {
-    sqlite3_stmt *st = s->st[ST_PERSON_GET];
-    sqlite3_bind_blob(st, 1, idhash, 16, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *id = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return CR_OK;
-    if (rc != SQLITE_DONE)
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT id, idhash FROM person", -1, &st, NULL))
         return CR_ESTORE;
-    st = s->st[ST_PERSON_ADD];
-    sqlite3_bind_blob(st, 1, idhash, 16, SQLITE_STATIC);
-    bind_text(st, 2, name);
-    if (run(st))
-        return CR_ESTORE;
-    *id = sqlite3_last_insert_rowid(s->db);
-    return CR_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (sqlite3_column_bytes(st, 1) == 16)
+            fn(ctx, sqlite3_column_blob(st, 1), sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+}
+
+cr_err cr_store_person_add(cr_store *s, int64_t id, const unsigned char idhash[16],
+                           const char *name)
+{
+    sqlite3_stmt *st = s->st[ST_PERSON_ADD];
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_blob(st, 2, idhash, 16, SQLITE_STATIC);
+    bind_text(st, 3, name);
+    return run(st);
 }
 
 cr_err cr_store_role_add(cr_store *s, int64_t subject, int64_t person, const char *role,

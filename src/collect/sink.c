@@ -1,0 +1,459 @@
+#include "sink.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Batches hold serialised operations: one op byte, then fixed-width integers and
+ * length-prefixed byte strings. A batch is handed over when it passes BATCH_BYTES. */
+#define BATCH_BYTES (4u << 20)
+#define N_BATCHES 3
+
+enum op {
+    OP_SUBJECT = 1,
+    OP_EVENT,
+    OP_ENTERPRISE,
+    OP_PERSON,
+    OP_ROLE,
+    OP_QUARANTINE,
+    OP_QRESOLVE,
+    OP_QUPDATE,
+    OP_FILE,
+};
+
+struct batch {
+    unsigned char *p;
+    size_t len, cap;
+    int oom;
+};
+
+struct sink {
+    cr_store *s;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct batch b[N_BATCHES];
+    int full[N_BATCHES];  /* queued for the writer, in order of qhead.. */
+    int queue[N_BATCHES]; /* ring of batch indexes waiting for the writer */
+    int qhead, qlen;
+    int cur; /* batch being filled by the producer */
+    int stop;
+    int done;   /* writer has exited */
+    cr_err err; /* sticky */
+    char errmsg[256];
+};
+
+/* ---- producer side: serialisation ---- */
+
+static void put(struct batch *b, const void *data, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n > b->cap) {
+        size_t cap = (b->len + n) * 2;
+        unsigned char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+}
+
+static void put_i64(struct batch *b, int64_t v)
+{
+    put(b, &v, sizeof v);
+}
+
+static void put_bytes(struct batch *b, const void *p, size_t n, int present)
+{
+    int64_t len = present ? (int64_t)n : -1;
+    put_i64(b, len);
+    if (present)
+        put(b, p, n);
+}
+
+static void put_str(struct batch *b, const char *s)
+{
+    put_bytes(b, s, s ? strlen(s) : 0, s != NULL);
+}
+
+static void put_op(struct batch *b, enum op op)
+{
+    unsigned char c = (unsigned char)op;
+    put(b, &c, 1);
+}
+
+/* Hands the current batch to the writer and takes a free one, waiting when all are busy. */
+static void hand_over(sink *k)
+{
+    pthread_mutex_lock(&k->mu);
+    if (k->b[k->cur].oom && !k->err)
+        k->err = CR_ENOMEM;
+    k->queue[(k->qhead + k->qlen) % N_BATCHES] = k->cur;
+    k->full[k->cur] = 1;
+    k->qlen++;
+    pthread_cond_broadcast(&k->cv);
+    for (;;) {
+        int free_b = -1;
+        for (int i = 0; i < N_BATCHES; i++)
+            if (!k->full[i])
+                free_b = i;
+        if (free_b >= 0 || k->done) {
+            k->cur = free_b >= 0 ? free_b : k->cur;
+            break;
+        }
+        pthread_cond_wait(&k->cv, &k->mu);
+    }
+    pthread_mutex_unlock(&k->mu);
+    k->b[k->cur].len = 0;
+    k->b[k->cur].oom = 0;
+}
+
+static struct batch *cur(sink *k)
+{
+    struct batch *b = &k->b[k->cur];
+    if (b->len >= BATCH_BYTES) {
+        hand_over(k);
+        b = &k->b[k->cur];
+    }
+    return b;
+}
+
+void sink_subject(sink *k, int64_t id, const char *key, size_t len)
+{
+    struct batch *b = cur(k);
+    put_op(b, OP_SUBJECT);
+    put_i64(b, id);
+    put_bytes(b, key, len, 1);
+}
+
+void sink_event(sink *k, int64_t subject, int64_t topic, int32_t day, const int64_t *amount_fen,
+                const char *attrs, size_t attrs_len, int64_t h)
+{
+    struct batch *b = cur(k);
+    put_op(b, OP_EVENT);
+    int64_t v[5] = {subject, topic, day, amount_fen ? *amount_fen : 0, h};
+    put(b, v, sizeof v);
+    unsigned char has = amount_fen != NULL;
+    put(b, &has, 1);
+    put_bytes(b, attrs, attrs_len, attrs != NULL);
+}
+
+void sink_enterprise(sink *k, const struct cr_enterprise_rec *r)
+{
+    struct batch *b = cur(k);
+    put_op(b, OP_ENTERPRISE);
+    put(b, r, sizeof *r);
+    const char *strs[] = {r->uscc,    r->name,     r->type,     r->industry, r->status,
+                          r->address, r->addr_key, r->district, r->street,   r->grid};
+    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
+        put_str(b, strs[i]);
+}
+
+void sink_person(sink *k, int64_t id, const unsigned char idhash[16], const char *name)
+{
+    struct batch *b = cur(k);
+    put_op(b, OP_PERSON);
+    put_i64(b, id);
+    put(b, idhash, 16);
+    put_str(b, name);
+}
+
+void sink_role(sink *k, int64_t subject, int64_t person, const char *role, const int32_t *start_day,
+               int64_t topic, int64_t h)
+{
+    struct batch *b = cur(k);
+    put_op(b, OP_ROLE);
+    int64_t v[5] = {subject, person, start_day ? *start_day : 0, topic, h};
+    put(b, v, sizeof v);
+    unsigned char has = start_day != NULL;
+    put(b, &has, 1);
+    put_str(b, role);
+}
+
+void sink_quarantine(sink *k, int64_t file, int64_t topic, int64_t line, const char *reason,
+                     const char *detail, const void *raw, size_t raw_len)
+{
+    struct batch *b = cur(k);
+    put_op(b, OP_QUARANTINE);
+    int64_t v[3] = {file, topic, line};
+    put(b, v, sizeof v);
+    put_str(b, reason);
+    put_str(b, detail);
+    put_bytes(b, raw, raw_len, 1);
+}
+
+void sink_quarantine_resolve(sink *k, int64_t id)
+{
+    struct batch *b = cur(k);
+    put_op(b, OP_QRESOLVE);
+    put_i64(b, id);
+}
+
+void sink_quarantine_update(sink *k, int64_t id, const char *reason, const char *detail,
+                            const void *raw, size_t raw_len)
+{
+    struct batch *b = cur(k);
+    put_op(b, OP_QUPDATE);
+    put_i64(b, id);
+    put_str(b, reason);
+    put_str(b, detail);
+    put_bytes(b, raw, raw_len, 1);
+}
+
+void sink_file(sink *k, const char *path, const struct cr_file_rec *rec, int commit)
+{
+    struct batch *b = cur(k);
+    put_op(b, OP_FILE);
+    put(b, rec, sizeof *rec);
+    unsigned char c = (unsigned char)commit;
+    put(b, &c, 1);
+    put_str(b, path);
+}
+
+cr_err sink_error(sink *k)
+{
+    pthread_mutex_lock(&k->mu);
+    cr_err rc = k->err;
+    pthread_mutex_unlock(&k->mu);
+    return rc;
+}
+
+/* ---- writer side ---- */
+
+struct reader {
+    const unsigned char *p, *end;
+};
+
+static int64_t get_i64(struct reader *r)
+{
+    int64_t v;
+    memcpy(&v, r->p, sizeof v);
+    r->p += sizeof v;
+    return v;
+}
+
+/* Returns a pointer to len bytes (NUL-terminated copies are not needed: SQLite takes lengths),
+ * or NULL for an absent string. Strings are stored without NUL, so text is bound by length. */
+static const char *get_bytes(struct reader *r, int64_t *len)
+{
+    *len = get_i64(r);
+    if (*len < 0)
+        return NULL;
+    const char *s = (const char *)r->p;
+    r->p += *len;
+    return s;
+}
+
+/* Copies a string out of the batch with a terminating NUL into buf (or heap when long). */
+static const char *get_cstr(struct reader *r, char *buf, size_t cap, char **heap)
+{
+    int64_t len;
+    const char *s = get_bytes(r, &len);
+    if (!s)
+        return NULL;
+    char *dst = buf;
+    if ((size_t)len + 1 > cap) {
+        dst = malloc((size_t)len + 1);
+        if (!dst)
+            return NULL;
+        free(*heap);
+        *heap = dst;
+    }
+    memcpy(dst, s, (size_t)len);
+    dst[len] = 0;
+    return dst;
+}
+
+static cr_err apply(sink *k, struct reader *r)
+{
+    enum op op = (enum op) * r->p++;
+    char sbuf[12][512];
+    char *heap[12] = {0};
+    cr_err rc = CR_OK;
+    switch (op) {
+    case OP_SUBJECT: {
+        int64_t id = get_i64(r), len;
+        const char *key = get_bytes(r, &len);
+        rc = cr_store_subject_add(k->s, id, key, (size_t)len);
+        break;
+    }
+    case OP_EVENT: {
+        int64_t v[5], len;
+        memcpy(v, r->p, sizeof v);
+        r->p += sizeof v;
+        int has = *r->p++;
+        const char *attrs = get_cstr(r, sbuf[0], sizeof sbuf[0], &heap[0]);
+        (void)len;
+        rc = cr_store_event_add(k->s, v[0], v[1], (int32_t)v[2], has ? &v[3] : NULL, attrs, v[4]);
+        break;
+    }
+    case OP_ENTERPRISE: {
+        struct cr_enterprise_rec e;
+        memcpy(&e, r->p, sizeof e);
+        r->p += sizeof e;
+        const char **strs[] = {&e.uscc,    &e.name,     &e.type,     &e.industry, &e.status,
+                               &e.address, &e.addr_key, &e.district, &e.street,   &e.grid};
+        for (size_t i = 0; i < 10; i++)
+            *strs[i] = get_cstr(r, sbuf[i], sizeof sbuf[i], &heap[i]);
+        rc = cr_store_enterprise_put(k->s, &e);
+        break;
+    }
+    case OP_PERSON: {
+        int64_t id = get_i64(r);
+        unsigned char idhash[16];
+        memcpy(idhash, r->p, 16);
+        r->p += 16;
+        const char *name = get_cstr(r, sbuf[0], sizeof sbuf[0], &heap[0]);
+        rc = cr_store_person_add(k->s, id, idhash, name);
+        break;
+    }
+    case OP_ROLE: {
+        int64_t v[5];
+        memcpy(v, r->p, sizeof v);
+        r->p += sizeof v;
+        int has = *r->p++;
+        int32_t day = (int32_t)v[2];
+        const char *role = get_cstr(r, sbuf[0], sizeof sbuf[0], &heap[0]);
+        rc = cr_store_role_add(k->s, v[0], v[1], role, has ? &day : NULL, v[3], v[4]);
+        break;
+    }
+    case OP_QUARANTINE: {
+        int64_t v[3], len;
+        memcpy(v, r->p, sizeof v);
+        r->p += sizeof v;
+        const char *reason = get_cstr(r, sbuf[0], sizeof sbuf[0], &heap[0]);
+        const char *detail = get_cstr(r, sbuf[1], sizeof sbuf[1], &heap[1]);
+        const char *raw = get_bytes(r, &len);
+        rc = cr_store_quarantine_add(k->s, v[0], v[1], v[2], reason, detail, raw, (size_t)len);
+        break;
+    }
+    case OP_QRESOLVE:
+        rc = cr_store_quarantine_resolve(k->s, get_i64(r));
+        break;
+    case OP_QUPDATE: {
+        int64_t id = get_i64(r), len;
+        const char *reason = get_cstr(r, sbuf[0], sizeof sbuf[0], &heap[0]);
+        const char *detail = get_cstr(r, sbuf[1], sizeof sbuf[1], &heap[1]);
+        const char *raw = get_bytes(r, &len);
+        rc = cr_store_quarantine_update(k->s, id, reason, detail, raw, (size_t)len);
+        break;
+    }
+    case OP_FILE: {
+        struct cr_file_rec rec;
+        memcpy(&rec, r->p, sizeof rec);
+        r->p += sizeof rec;
+        int commit = *r->p++;
+        const char *path = get_cstr(r, sbuf[0], sizeof sbuf[0], &heap[0]);
+        rc = cr_store_file_put(k->s, path, &rec);
+        if (!rc && commit && (cr_store_commit(k->s) || cr_store_begin(k->s)))
+            rc = CR_ESTORE;
+        break;
+    }
+    default:
+        rc = CR_EINVAL;
+    }
+    for (int i = 0; i < 12; i++)
+        free(heap[i]);
+    if (rc) {
+        snprintf(k->errmsg, sizeof k->errmsg, "store write failed (operation %d)", (int)op);
+        return rc == CR_EINVAL ? CR_EINVAL : CR_ESTORE;
+    }
+    return CR_OK;
+}
+
+static void *writer(void *arg)
+{
+    sink *k = arg;
+    pthread_mutex_lock(&k->mu);
+    for (;;) {
+        while (!k->qlen && !k->stop)
+            pthread_cond_wait(&k->cv, &k->mu);
+        if (!k->qlen && k->stop)
+            break;
+        int bi = k->queue[k->qhead];
+        cr_err err = k->err;
+        pthread_mutex_unlock(&k->mu);
+        cr_err rc = CR_OK;
+        struct reader r = {k->b[bi].p, k->b[bi].p + k->b[bi].len};
+        while (!err && !rc && r.p < r.end)
+            rc = apply(k, &r);
+        pthread_mutex_lock(&k->mu);
+        if (rc && !k->err)
+            k->err = rc;
+        k->full[bi] = 0;
+        k->qhead = (k->qhead + 1) % N_BATCHES;
+        k->qlen--;
+        pthread_cond_broadcast(&k->cv);
+    }
+    k->done = 1;
+    pthread_cond_broadcast(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+    return NULL;
+}
+
+cr_err sink_start(cr_store *s, sink **out)
+{
+    sink *k = calloc(1, sizeof *k);
+    if (!k)
+        return CR_ENOMEM;
+    k->s = s;
+    for (int i = 0; i < N_BATCHES; i++) {
+        k->b[i].cap = BATCH_BYTES + (64u << 10);
+        k->b[i].p = malloc(k->b[i].cap);
+        if (!k->b[i].p) {
+            for (int j = 0; j < i; j++)
+                free(k->b[j].p);
+            free(k);
+            return CR_ENOMEM;
+        }
+    }
+    if (cr_store_begin(s)) {
+        for (int i = 0; i < N_BATCHES; i++)
+            free(k->b[i].p);
+        free(k);
+        return CR_ESTORE;
+    }
+    pthread_mutex_init(&k->mu, NULL);
+    pthread_cond_init(&k->cv, NULL);
+    if (pthread_create(&k->thread, NULL, writer, k)) {
+        cr_store_rollback(s);
+        pthread_mutex_destroy(&k->mu);
+        pthread_cond_destroy(&k->cv);
+        for (int i = 0; i < N_BATCHES; i++)
+            free(k->b[i].p);
+        free(k);
+        return CR_EIO;
+    }
+    *out = k;
+    return CR_OK;
+}
+
+cr_err sink_finish(sink *k, int ok, cr_diag *d)
+{
+    if (k->b[k->cur].len)
+        hand_over(k);
+    pthread_mutex_lock(&k->mu);
+    k->stop = 1;
+    pthread_cond_broadcast(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+    pthread_join(k->thread, NULL);
+    cr_err rc = k->err;
+    if (!rc && ok && cr_store_commit(k->s))
+        rc = CR_ESTORE;
+    if (rc || !ok)
+        cr_store_rollback(k->s);
+    if (rc)
+        cr_diag_set(d, rc, NULL, 0, 0, "%s", k->errmsg[0] ? k->errmsg : cr_strerror(rc));
+    pthread_mutex_destroy(&k->mu);
+    pthread_cond_destroy(&k->cv);
+    for (int i = 0; i < N_BATCHES; i++)
+        free(k->b[i].p);
+    free(k);
+    return rc;
+}
