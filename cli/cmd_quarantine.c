@@ -1,7 +1,291 @@
+/* crisk quarantine: list, export and retry rows that ingest rejected. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
+#include "crisk/catalog.h"
+#include "crisk/feed.h"
+#include "crisk/ingest.h"
+#include "crisk/ref.h"
+#include "crisk/store.h"
+#include "crisk/text.h"
+
+static const char help[] =
+    "usage: crisk quarantine [--db FILE] [--reason R] [--limit N] [--json]\n"
+    "       crisk quarantine [--db FILE] [--reason R] --export FILE.csv\n"
+    "       crisk quarantine [--db FILE] --retry [FILE.csv] --catalog FILE\n"
+    "\n"
+    "Lists rows that ingest rejected, by reason, with file, line, reason and raw text.\n"
+    "--export writes open rows as CSV (id,topic,file,line,reason,detail,raw); fix the raw\n"
+    "column and give the file to --retry, which reads each row again through its topic's\n"
+    "mapping: rows that now pass are loaded and resolved. --retry without a file retries\n"
+    "every open row as stored (after a catalog fix). Person ID numbers are masked in raw text.\n";
+
+struct listing {
+    json_t *rows;
+    FILE *csv;
+    long limit, shown;
+};
+
+/* Raw text as UTF-8 for display: as is when valid, decoded when it is GB18030, else with
+ * each bad byte written as \\xNN. Returns a malloc'd string. */
+static char *display_raw(const void *raw, size_t len)
+{
+    if (cr_utf8_valid_prefix(raw, len) == len) {
+        char *s = malloc(len + 1);
+        if (s) {
+            memcpy(s, raw, len);
+            s[len] = 0;
+        }
+        return s;
+    }
+    char *out = NULL;
+    size_t n = 0;
+    if (cr_gb18030_to_utf8(raw, len, &out, &n, NULL) == CR_OK)
+        return out;
+    char *s = malloc(len * 4 + 1);
+    size_t o = 0;
+    const unsigned char *p = raw;
+    for (size_t i = 0; s && i < len;) {
+        size_t ok = cr_utf8_valid_prefix((const char *)p + i, len - i);
+        memcpy(s + o, p + i, ok);
+        o += ok;
+        i += ok;
+        if (i < len)
+            o += (size_t)snprintf(s + o, 5, "\\x%02X", p[i++]);
+    }
+    if (s)
+        s[o] = 0;
+    return s;
+}
+
+static void csv_field(FILE *fp, const char *s, int last)
+{
+    fputc('"', fp);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', fp);
+        fputc(*s, fp);
+    }
+    fputc('"', fp);
+    fputc(last ? '\n' : ',', fp);
+}
+
+static int list_row(void *ctx, const struct cr_quarantine_row *r)
+{
+    struct listing *l = ctx;
+    char *raw = display_raw(r->raw, r->raw_len);
+    if (!raw)
+        return 1;
+    if (l->csv) {
+        char id[24], line[24];
+        snprintf(id, sizeof id, "%lld", (long long)r->id);
+        snprintf(line, sizeof line, "%lld", (long long)r->line);
+        csv_field(l->csv, id, 0);
+        csv_field(l->csv, r->topic_code ? r->topic_code : "", 0);
+        csv_field(l->csv, r->path, 0);
+        csv_field(l->csv, line, 0);
+        csv_field(l->csv, r->reason, 0);
+        csv_field(l->csv, r->detail ? r->detail : "", 0);
+        csv_field(l->csv, raw, 1);
+        l->shown++;
+    } else if (l->shown < l->limit) {
+        if (l->rows)
+            json_array_append_new(l->rows, json_pack("{s:I,s:s?,s:s,s:I,s:s,s:s?,s:s,s:s}", "id",
+                                                     (json_int_t)r->id, "topic", r->topic_code,
+                                                     "file", r->path, "line", (json_int_t)r->line,
+                                                     "reason", r->reason, "detail", r->detail,
+                                                     "state", r->state, "raw", raw));
+        else
+            printf("  #%lld %s:%lld %s: %s\n      %s\n", (long long)r->id, r->path,
+                   (long long)r->line, r->reason, r->detail ? r->detail : "", raw);
+        l->shown++;
+    }
+    free(raw);
+    return 0;
+}
+
+static void count_reason(void *ctx, const char *reason, int64_t n)
+{
+    json_object_set_new(ctx, reason, json_integer(n));
+}
+
+static int summary(cr_store *s, const char *reason, long limit, int json)
+{
+    int64_t open = 0, resolved = 0;
+    cr_store_scalar(s, "SELECT count(*) FROM quarantine WHERE state='open'", &open);
+    cr_store_scalar(s, "SELECT count(*) FROM quarantine WHERE state='resolved'", &resolved);
+    json_t *by = json_object();
+    struct listing l = {.rows = json ? json_array() : NULL, .limit = limit};
+    cr_store_quarantine_counts(s, count_reason, by);
+    const char *k;
+    json_t *v;
+    if (!json) {
+        printf("quarantine: %lld open, %lld resolved\n", (long long)open, (long long)resolved);
+        json_object_foreach(by, k, v) printf("  %-20s %lld\n", k, (long long)json_integer_value(v));
+        if (limit > 0)
+            printf("rows%s%s (first %ld):\n", reason ? " with reason " : "", reason ? reason : "",
+                   limit);
+    }
+    if (cr_store_quarantine_each(s, "open", reason, list_row, &l)) {
+        json_decref(by);
+        json_decref(l.rows);
+        fprintf(stderr, "crisk quarantine: cannot read the quarantine\n");
+        return CLI_FAIL;
+    }
+    if (json)
+        return cli_json_print(json_pack("{s:I,s:I,s:o,s:o}", "open", (json_int_t)open, "resolved",
+                                        (json_int_t)resolved, "by_reason", by, "rows", l.rows));
+    json_decref(by);
+    return CLI_OK;
+}
+
+/* Reads an exported CSV (columns id and raw) with the feed reader itself. */
+static int read_fixes(const char *path, struct cr_retry_item **items, size_t *n, char ***texts)
+{
+    struct cr_topic t = {.code = "retry", .delimiter = ',', .header = 1};
+    t.field[CR_F_KEY].name = "id";
+    struct cr_column raw = {.name = "raw"};
+    t.attrs = &raw;
+    t.n_attrs = 1;
+    cr_feed *f = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_err rc = cr_feed_open(path, &t, &f, &d);
+    if (rc)
+        return cli_report_diag("quarantine", rc, &d);
+    struct cr_feed_rec rec;
+    size_t cap = 0;
+    *items = NULL;
+    *texts = NULL;
+    *n = 0;
+    int exit_code = CLI_OK;
+    while (cr_feed_next(f, &rec) == CR_OK) {
+        const char *id, *text;
+        size_t idl, tl;
+        cr_feed_value(f, CR_F_KEY, &id, &idl);
+        cr_feed_value(f, CR_FEED_ATTR(0), &text, &tl);
+        char num[24];
+        snprintf(num, sizeof num, "%.*s", (int)(idl < 20 ? idl : 20), id);
+        long long v = cli_count(num);
+        if (rec.reason || v <= 0) {
+            fprintf(stderr, "crisk quarantine: %s:%ld: not a row of an export (%s)\n", path,
+                    rec.line, rec.reason ? rec.detail : "bad id");
+            exit_code = CLI_BADINPUT;
+            break;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *items = realloc(*items, cap * sizeof **items);
+            *texts = realloc(*texts, cap * sizeof **texts);
+            if (!*items || !*texts) {
+                exit_code = CLI_FAIL;
+                break;
+            }
+        }
+        char *copy = malloc(tl + 1);
+        if (!copy) {
+            exit_code = CLI_FAIL;
+            break;
+        }
+        memcpy(copy, text, tl);
+        copy[tl] = 0;
+        (*texts)[*n] = copy;
+        (*items)[*n] = (struct cr_retry_item){v, copy, tl};
+        (*n)++;
+    }
+    cr_feed_close(f);
+    return exit_code;
+}
+
+static int retry(cr_store *s, const char *catalog, const char *file, const char *data, int json)
+{
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_catalog *cat = NULL;
+    cr_ref *ref = NULL;
+    struct cr_retry_item *items = NULL;
+    char **texts = NULL;
+    size_t n = 0;
+    int exit_code = CLI_OK;
+    cr_err rc = cr_catalog_load(catalog, &cat, &d);
+    if (!rc)
+        rc = cr_ref_load(data ? data : cr_ref_default_dir(), &ref, &d);
+    if (rc) {
+        exit_code = cli_report_diag("quarantine", rc, &d);
+        goto out;
+    }
+    if (file && (exit_code = read_fixes(file, &items, &n, &texts)))
+        goto out;
+    struct cr_ingest_opts o = {.ref = ref};
+    struct cr_retry_report rep;
+    rc = cr_ingest_retry(s, cat, &o, file ? items : NULL, file ? n : 0, &rep, &d);
+    if (rc) {
+        exit_code = cli_report_diag("quarantine", rc, &d);
+        goto out;
+    }
+    if (json)
+        exit_code = cli_json_print(json_pack(
+            "{s:I,s:I,s:I,s:I,s:I}", "retried", (json_int_t)rep.retried, "loaded",
+            (json_int_t)rep.loaded, "duplicates", (json_int_t)rep.duplicates, "quarantined",
+            (json_int_t)rep.quarantined, "skipped", (json_int_t)rep.skipped));
+    else
+        printf("retry: %lld retried = %lld loaded + %lld duplicates + %lld still quarantined; "
+               "%lld skipped\n",
+               (long long)rep.retried, (long long)rep.loaded, (long long)rep.duplicates,
+               (long long)rep.quarantined, (long long)rep.skipped);
+out:
+    for (size_t i = 0; i < n; i++)
+        free(texts[i]);
+    free(texts);
+    free(items);
+    cr_ref_free(ref);
+    cr_catalog_free(cat);
+    return exit_code;
+}
+
 int cmd_quarantine(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return 1;
+    const char *db = NULL, *reason = NULL, *limit = NULL, *json = NULL, *export = NULL,
+               *retry_flag = NULL, *catalog = NULL, *data = NULL;
+    const struct cli_opt opts[] = {{"db", 1, &db},           {"reason", 1, &reason},
+                                   {"limit", 1, &limit},     {"json", 0, &json},
+                                   {"export", 1, &export},   {"retry", 0, &retry_flag},
+                                   {"catalog", 1, &catalog}, {"data", 1, &data}};
+    const char *pos[1];
+    size_t n_pos;
+    int prc = cli_parse("quarantine", argc, argv, opts, 8, pos, 1, &n_pos, help);
+    if (prc)
+        return prc < 0 ? CLI_OK : prc;
+    long long lim = limit ? cli_count(limit) : 20;
+    if (lim < 0 || (n_pos && !retry_flag) || (retry_flag && !catalog)) {
+        fprintf(stderr, "crisk quarantine: --retry needs --catalog; a file is given only to "
+                        "--retry; --limit needs a number\n");
+        return CLI_USAGE;
+    }
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_store *s = NULL;
+    cr_err rc = cr_store_open(cli_db_path(db), &s, &d);
+    if (rc)
+        return cli_report_diag("quarantine", rc, &d);
+    int exit_code;
+    if (retry_flag) {
+        exit_code = retry(s, catalog, n_pos ? pos[0] : NULL, data, json != NULL);
+    } else if (export) {
+        FILE *fp = fopen(export, "wb");
+        struct listing l = {.csv = fp};
+        if (!fp) {
+            fprintf(stderr, "crisk quarantine: cannot create %s\n", export);
+            exit_code = CLI_FAIL;
+        } else {
+            fputs("id,topic,file,line,reason,detail,raw\n", fp);
+            rc = cr_store_quarantine_each(s, "open", reason, list_row, &l);
+            exit_code = fclose(fp) || rc ? CLI_FAIL : CLI_OK;
+            if (!exit_code)
+                fprintf(stderr, "exported %ld rows to %s\n", l.shown, export);
+        }
+    } else {
+        exit_code = summary(s, reason, (long)lim, json != NULL);
+    }
+    cr_store_close(s);
+    return exit_code;
 }

@@ -53,4 +53,25 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
                      struct cr_ingest_report *report, cr_diag *d);
 void cr_ingest_report_free(struct cr_ingest_report *r);
 
+/* A quarantined row to try again: its quarantine id and, when it was fixed by hand, the new
+ * text of the record (NULL: retry the stored text, e.g. after the catalog was corrected). */
+struct cr_retry_item {
+    int64_t id;
+    const char *raw;
+    size_t raw_len;
+};
+
+struct cr_retry_report {
+    int64_t retried, loaded, duplicates, quarantined;
+    int64_t skipped; /* not open in the quarantine, or its topic or source file is gone */
+};
+
+/* Re-reads quarantined rows through their topic's mapping in cat (the source file is opened
+ * for its header). Rows that now pass are loaded and their quarantine entries resolved; rows
+ * that still fail get their reason and text updated. items = NULL retries every open row.
+ * The source files' own counts are not changed: the quarantine keeps the history. */
+cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_ingest_opts *opts,
+                       const struct cr_retry_item *items, size_t n_items,
+                       struct cr_retry_report *report, cr_diag *d);
+
 #endif

@@ -112,6 +112,9 @@ struct cr_quarantine_row {
  * Pointers in the row are valid only during the call. fn returning non-zero stops early. */
 cr_err cr_store_quarantine_each(cr_store *s, const char *state, const char *reason,
                                 int (*fn)(void *ctx, const struct cr_quarantine_row *r), void *ctx);
+/* Calls fn with each reason of open quarantined rows and its count (uses the reason index). */
+cr_err cr_store_quarantine_counts(cr_store *s, void (*fn)(void *ctx, const char *reason, int64_t n),
+                                  void *ctx);
 cr_err cr_store_quarantine_resolve(cr_store *s, int64_t id);
 cr_err cr_store_quarantine_update(cr_store *s, int64_t id, const char *reason, const char *detail,
                                   const void *raw, size_t raw_len);

@@ -842,26 +842,38 @@ static char *masked_raw(const struct cr_topic *t, cr_feed *f, const struct cr_fe
     return copy;
 }
 
-static cr_err process_record(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
-                             const struct cr_feed_rec *rec, int64_t file_id, struct cr_file_rec *fr)
+/* Reads one record through the topic's mapping and, when it is good, queues its rows.
+ * Returns the outcome in *o and, for a quarantined record, why in *v. */
+static cr_err evaluate(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
+                       const struct cr_feed_rec *rec, enum outcome *o, struct verdict *v)
 {
-    struct verdict v = {NULL, {0}};
-    enum outcome o = QUARANTINED;
     cr_err err = CR_OK;
     char key[300];
     size_t klen = 0;
-    fr->n_read++;
+    *o = QUARANTINED;
+    v->reason = NULL;
+    v->detail[0] = 0;
     if (rec->reason) {
-        v.reason = rec->reason;
-        snprintf(v.detail, sizeof v.detail, "%s", rec->detail);
-    } else if (check_required(t, f, &v) && resolve_key(t, f, key, &klen, &v) == LOADED) {
+        v->reason = rec->reason;
+        snprintf(v->detail, sizeof v->detail, "%s", rec->detail);
+    } else if (check_required(t, f, v) && resolve_key(t, f, key, &klen, v) == LOADED) {
         if (t->role == CR_TOPIC_EVENTS)
-            o = event_row(ig, t, topic_id, f, key, klen, &v, &err);
+            *o = event_row(ig, t, topic_id, f, key, klen, v, &err);
         else if (t->role == CR_TOPIC_REGISTRY)
-            o = registry_row(ig, t, topic_id, f, key, klen, &v, &err);
+            *o = registry_row(ig, t, topic_id, f, key, klen, v, &err);
         else
-            o = roles_row(ig, topic_id, f, key, klen, &v, &err);
+            *o = roles_row(ig, topic_id, f, key, klen, v, &err);
     }
+    return err;
+}
+
+static cr_err process_record(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
+                             const struct cr_feed_rec *rec, int64_t file_id, struct cr_file_rec *fr)
+{
+    struct verdict v;
+    enum outcome o;
+    fr->n_read++;
+    cr_err err = evaluate(ig, t, topic_id, f, rec, &o, &v);
     if (err)
         return err;
     if (o == LOADED) {
@@ -1111,4 +1123,161 @@ void cr_ingest_report_free(struct cr_ingest_report *r)
         free(r->reasons[i].reason);
     free(r->reasons);
     memset(r, 0, sizeof *r);
+}
+
+/* ---- retrying quarantined rows ---- */
+
+struct qrow {
+    int64_t id, line;
+    char *path, *topic, *raw;
+    size_t raw_len;
+    int edited; /* raw comes from the user, not from the store */
+};
+
+struct qrows {
+    struct qrow *v;
+    size_t n, cap;
+    const struct cr_retry_item *want;
+    size_t n_want;
+    int oom;
+};
+
+static int collect_qrow(void *ctx, const struct cr_quarantine_row *r)
+{
+    struct qrows *q = ctx;
+    const struct cr_retry_item *item = NULL;
+    for (size_t i = 0; q->want && i < q->n_want && !item; i++)
+        if (q->want[i].id == r->id)
+            item = &q->want[i];
+    if (q->want && !item)
+        return 0;
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 64;
+        void *p = realloc(q->v, cap * sizeof *q->v);
+        if (!p)
+            return q->oom = 1;
+        q->v = p;
+        q->cap = cap;
+    }
+    const char *raw = item && item->raw ? item->raw : r->raw;
+    size_t len = item && item->raw ? item->raw_len : r->raw_len;
+    struct qrow *e = &q->v[q->n];
+    e->id = r->id;
+    e->line = r->line;
+    e->path = strdup(r->path ? r->path : "");
+    e->topic = strdup(r->topic_code ? r->topic_code : "");
+    e->raw = malloc(len + 1);
+    if (!e->path || !e->topic || !e->raw) {
+        free(e->path);
+        free(e->topic);
+        free(e->raw);
+        return q->oom = 1;
+    }
+    memcpy(e->raw, raw ? raw : "", len);
+    e->raw[len] = 0;
+    e->raw_len = len;
+    e->edited = item && item->raw;
+    q->n++;
+    return 0;
+}
+
+static cr_err retry_one(ingest *ig, const struct qrow *q, const int64_t *topic_ids, cr_feed **f,
+                        const struct cr_topic **ft, char **fpath, struct cr_retry_report *rep)
+{
+    size_t ti = 0;
+    while (ti < ig->cat->n_topics && strcmp(ig->cat->topics[ti].code, q->topic) != 0)
+        ti++;
+    if (ti == ig->cat->n_topics) {
+        rep->skipped++;
+        return CR_OK;
+    }
+    const struct cr_topic *t = &ig->cat->topics[ti];
+    if (t->role == CR_TOPIC_ROLES && !q->edited) {
+        rep->skipped++; /* its person ID was masked when stored: only a fixed text can pass */
+        return CR_OK;
+    }
+    if (!*f || *ft != t || strcmp(*fpath, q->path) != 0) {
+        cr_feed_close(*f);
+        *f = NULL;
+        free(*fpath);
+        *fpath = strdup(q->path);
+        char full[2048];
+        snprintf(full, sizeof full, "%s%s%s", q->path[0] == '/' ? "" : ig->cat->dir,
+                 q->path[0] == '/' ? "" : "/", q->path);
+        cr_diag fd = {{0}, {0}, 0, 0};
+        if (!*fpath || cr_feed_open(full, t, f, &fd)) {
+            rep->skipped++;
+            return *fpath ? CR_OK : CR_ENOMEM;
+        }
+        *ft = t;
+    }
+    struct cr_feed_rec rec;
+    cr_err rc = cr_feed_parse_one(*f, q->raw, q->raw_len, &rec);
+    if (rc)
+        return rc;
+    rec.line = q->line;
+    struct verdict v;
+    enum outcome o;
+    if ((rc = evaluate(ig, t, topic_ids[ti], *f, &rec, &o, &v)))
+        return rc;
+    rep->retried++;
+    if (o == QUARANTINED) {
+        rep->quarantined++;
+        char *masked = masked_raw(t, *f, &rec);
+        sink_quarantine_update(ig->out, q->id, v.reason, v.detail, masked ? masked : q->raw,
+                               masked ? strlen(masked) : q->raw_len);
+        free(masked);
+    } else {
+        if (o == LOADED)
+            rep->loaded++;
+        else
+            rep->duplicates++;
+        sink_quarantine_resolve(ig->out, q->id);
+    }
+    return CR_OK;
+}
+
+cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_ingest_opts *opts,
+                       const struct cr_retry_item *items, size_t n_items,
+                       struct cr_retry_report *report, cr_diag *d)
+{
+    memset(report, 0, sizeof *report);
+    struct cr_ingest_report scratch = {0};
+    ingest ig = {.s = s,
+                 .cat = cat,
+                 .ref = opts->ref,
+                 .rep = &scratch,
+                 .d = d,
+                 .batch_rows = DEFAULT_BATCH_ROWS};
+    struct qrows q = {.want = items, .n_want = n_items};
+    int64_t *topic_ids = calloc(cat->n_topics + 1, sizeof *topic_ids);
+    cr_err rc = topic_ids ? prepare(&ig, topic_ids) : CR_ENOMEM;
+    if (!rc && (cr_store_quarantine_each(s, "open", NULL, collect_qrow, &q) || q.oom))
+        rc = q.oom ? CR_ENOMEM : cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot read quarantine");
+    if (items && !rc)
+        report->skipped += (int64_t)(n_items - q.n);
+    if (!rc && (rc = sink_start(s, &ig.out)))
+        cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer");
+    cr_feed *f = NULL;
+    const struct cr_topic *ft = NULL;
+    char *fpath = NULL;
+    for (size_t i = 0; !rc && i < q.n; i++)
+        rc = retry_one(&ig, &q.v[i], topic_ids, &f, &ft, &fpath, report);
+    cr_feed_close(f);
+    free(fpath);
+    if (ig.out) {
+        cr_err src = sink_finish(ig.out, rc == CR_OK, d);
+        if (!rc)
+            rc = src;
+    }
+    for (size_t i = 0; i < q.n; i++) {
+        free(q.v[i].path);
+        free(q.v[i].topic);
+        free(q.v[i].raw);
+    }
+    free(q.v);
+    free(topic_ids);
+    cr_ingest_report_free(&scratch);
+    ingest_free(&ig);
+    return rc;
 }

@@ -512,6 +512,22 @@ cr_err cr_store_quarantine_each(cr_store *s, const char *state, const char *reas
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? CR_OK : CR_ESTORE;
 }
 
+cr_err cr_store_quarantine_counts(cr_store *s, void (*fn)(void *ctx, const char *reason, int64_t n),
+                                  void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT reason, count(*) FROM quarantine WHERE state='open' "
+                           "GROUP BY reason ORDER BY count(*) DESC, reason",
+                           -1, &st, NULL))
+        return CR_ESTORE;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+}
+
 cr_err cr_store_quarantine_resolve(cr_store *s, int64_t id)
 {
     sqlite3_stmt *st = s->st[ST_QUAR_RESOLVE];
