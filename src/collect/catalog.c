@@ -1,5 +1,6 @@
 #include "crisk/catalog.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,7 +430,8 @@ cr_err cr_catalog_load(const char *path, cr_catalog **out, cr_diag *d)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp)
-        return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot open catalog");
+        return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0,
+                           "cannot open catalog: %s", strerror(errno));
     cr_catalog *cat = calloc(1, sizeof *cat);
     parse p = {.path = path, .d = d};
     yaml_parser_t parser;

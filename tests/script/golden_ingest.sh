@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Golden test: a tiny catalog whose every row's fate is known (tests/golden/ingest/README.md).
+# Usage: golden_ingest.sh CRISK [--update]
+set -euo pipefail
+crisk=$1
+here=$(cd "$(dirname "$0")/../golden/ingest" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+db=$tmp/store.db
+zero_times() { sed -E 's/"seconds":[0-9.e+-]+/"seconds":0/; s/"rows_per_s":[0-9.e+-]+/"rows_per_s":0/'; }
+"$crisk" ingest --db "$db" --catalog "$here/catalog.yaml" --json | zero_times > "$tmp/ingest.json"
+"$crisk" quarantine --db "$db" --json > "$tmp/quarantine.json"
+sqlite3 "$db" "SELECT uscc,name,industry,capital_fen,established,addr_key,district,street,grid FROM enterprise ORDER BY uscc;
+               SELECT s.key,t.code,e.day,e.amount_fen,e.attrs FROM event e JOIN subject s ON s.id=e.subject JOIN topic t ON t.id=e.topic ORDER BY 1,2,3;
+               SELECT s.key,r.role,p.name,length(p.idhash) FROM role r JOIN subject s ON s.id=r.subject JOIN person p ON p.id=r.person;" > "$tmp/store.txt"
+# A second run over the same files adds nothing.
+"$crisk" ingest --db "$db" --catalog "$here/catalog.yaml" --json | zero_times > "$tmp/again.json"
+if [ "${2:-}" = --update ]; then
+  cp "$tmp"/ingest.json "$tmp"/quarantine.json "$tmp"/store.txt "$tmp"/again.json "$here/expected/"
+  echo "updated $here/expected"; exit 0
+fi
+fail=0
+for f in ingest.json quarantine.json store.txt again.json; do
+  if ! diff -u "$here/expected/$f" "$tmp/$f"; then echo "golden: $f differs"; fail=1; fi
+done
+# No raw ID number may be stored anywhere.
+if sqlite3 "$db" .dump | grep -q 440106198001011231; then echo "golden: a raw ID number was stored"; fail=1; fi
+[ $fail = 0 ] && echo "golden ingest: 4 outputs match"
+exit $fail

@@ -1,0 +1,136 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crisk/catalog.h"
+
+static const char good[] = "catalog: t\n"
+                           "departments:\n"
+                           "  - {code: D1, name: 部门一}\n"
+                           "topics:\n"
+                           "  - code: T1\n"
+                           "    name: 处罚\n"
+                           "    department: D1\n"
+                           "    kind: penalty\n"
+                           "    files: [feeds/*.csv]\n"
+                           "    encoding: gb18030\n"
+                           "    delimiter: \"|\"\n"
+                           "    key: {column: 信用代码}\n"
+                           "    fields:\n"
+                           "      date: 日期\n"
+                           "      amount: {column: 金额, unit: 万元}\n"
+                           "    attrs: [种类, 3]\n"
+                           "  - code: T2\n"
+                           "    name: 登记\n"
+                           "    department: D1\n"
+                           "    kind: registry\n"
+                           "    files: reg.csv\n"
+                           "    key: {column: 1, type: local, namespace: ns}\n"
+                           "    header: false\n"
+                           "    fields: {name: 2, capital: 3}\n"
+                           "    required: [name]\n";
+
+static char *write_tmp(const char *text)
+{
+    char *path = strdup("/tmp/crisk-catalog-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static void loads_good(void **state)
+{
+    (void)state;
+    char *path = write_tmp(good);
+    cr_catalog *cat = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_catalog_load(path, &cat, &d), CR_OK);
+    assert_int_equal(cat->n_topics, 2);
+    const struct cr_topic *t = &cat->topics[0];
+    assert_int_equal(t->role, CR_TOPIC_EVENTS);
+    assert_true(t->gb18030);
+    assert_int_equal(t->delimiter, '|');
+    assert_string_equal(t->field[CR_F_KEY].name, "信用代码");
+    assert_true(t->amount_wan);
+    assert_int_equal(t->n_attrs, 2);
+    assert_int_equal(t->attrs[1].index, 3);
+    assert_true(t->required[CR_F_DATE]);
+    const struct cr_topic *r = &cat->topics[1];
+    assert_int_equal(r->role, CR_TOPIC_REGISTRY);
+    assert_int_equal(r->key_type, CR_KEY_LOCAL);
+    assert_string_equal(r->key_namespace, "ns");
+    assert_int_equal(r->field[CR_F_KEY].index, 1);
+    assert_false(r->header);
+    assert_string_equal(cat->dir, "/tmp");
+    cr_catalog_free(cat);
+    unlink(path);
+    free(path);
+}
+
+/* Each broken catalog must fail with CR_EPARSE at the given line, mentioning the word. */
+struct bad_case {
+    const char *from, *to; /* replace in the good catalog */
+    long line;
+    const char *word;
+};
+
+static const struct bad_case bad[] = {
+    {"kind: penalty\n", "kind: penalty\n    colour: red\n", 9, "colour"},
+    {"department: D1\n    kind: penalty", "department: D9\n    kind: penalty", 7, "D9"},
+    {"      date: 日期\n", "", 5, "date"},
+    {"unit: 万元", "unit: 千元", 15, "千元"},
+    {"encoding: gb18030", "encoding: latin1", 10, "latin1"},
+    {"  - code: T2\n", "  - code: T1\n", 17, "T1"},
+    {"fields: {name: 2, capital: 3}", "fields: {name: 2, date: 3}", 24, "date"},
+    {"required: [name]", "required: [status]", 25, "status"},
+    {"header: false\n    fields: {name: 2,", "header: false\n    fields: {name: 名称,", 17,
+     "position"},
+    {"    files: [feeds/*.csv]\n", "", 5, "files"},
+    {"    name: 处罚\n", "    name: [处罚\n", 7, "YAML"}, /* libyaml reports where it noticed */
+};
+
+static void rejects_bad(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char text[4096];
+        const char *at = strstr(good, bad[i].from);
+        assert_non_null(at);
+        snprintf(text, sizeof text, "%.*s%s%s", (int)(at - good), good, bad[i].to,
+                 at + strlen(bad[i].from));
+        char *path = write_tmp(text);
+        cr_catalog *cat = NULL;
+        cr_diag d = {{0}, {0}, 0, 0};
+        cr_err rc = cr_catalog_load(path, &cat, &d);
+        if (rc != CR_EPARSE || d.line != bad[i].line || !strstr(d.msg, bad[i].word) ||
+            strcmp(d.file, path) != 0)
+            fail_msg("case %zu: rc %d line %ld msg '%s'", i, rc, d.line, d.msg);
+        assert_null(cat);
+        unlink(path);
+        free(path);
+    }
+}
+
+static void missing_file(void **state)
+{
+    (void)state;
+    cr_catalog *cat = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_catalog_load("/nonexistent/catalog.yaml", &cat, &d), CR_ENOTFOUND);
+    assert_string_equal(d.file, "/nonexistent/catalog.yaml");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(loads_good), cmocka_unit_test(rejects_bad),
+                                       cmocka_unit_test(missing_file)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,192 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crisk/feed.h"
+#include "crisk/text.h"
+
+/* A topic mapping key, date and one attribute by header name. */
+static struct cr_topic topic(cr_feed_format fmt, int gb, char delim)
+{
+    static struct cr_column attr = {.name = "备注"};
+    struct cr_topic t = {.code = "T",
+                         .format = fmt,
+                         .gb18030 = gb,
+                         .delimiter = delim,
+                         .header = 1,
+                         .attrs = &attr,
+                         .n_attrs = 1};
+    t.field[CR_F_KEY].name = "代码";
+    t.field[CR_F_DATE].name = "日期";
+    return t;
+}
+
+static int value_is(cr_feed *f, int slot, const char *want)
+{
+    const char *v;
+    size_t n;
+    cr_feed_value(f, slot, &v, &n);
+    return n == strlen(want) && memcmp(v, want, n) == 0;
+}
+
+static void csv_forms(void **state)
+{
+    (void)state;
+    struct cr_topic t = topic(CR_FMT_CSV, 0, ',');
+    const char text[] = "\xEF\xBB\xBF"
+                        "日期, 代码 ,备注\r\n"
+                        "2021-01-02,A1,plain\r\n"
+                        "\r\n"
+                        "2021-01-03,A2,\"quoted, with comma\"\r\n"
+                        "2021-01-04,A3,\"say \"\"hi\"\"\"\n"
+                        "2021-01-05,A4,\"two\nlines\"\n"
+                        "2021-01-06,A5\n"
+                        "2021-01-07,A6,\"open\n"
+                        "2021-01-08,A7,last";
+    cr_feed *f = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_feed_open_buf("mem.csv", text, sizeof text - 1, &t, &f, &d), CR_OK);
+    struct cr_feed_rec r;
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_null(r.reason);
+    assert_int_equal(r.line, 2);
+    assert_true(value_is(f, CR_F_KEY, "A1"));
+    assert_true(value_is(f, CR_F_DATE, "2021-01-02"));
+    assert_true(value_is(f, CR_FEED_ATTR(0), "plain"));
+    assert_int_equal(r.raw_len, strlen("2021-01-02,A1,plain")); /* no CR */
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);               /* blank line skipped */
+    assert_int_equal(r.line, 4);
+    assert_true(value_is(f, CR_FEED_ATTR(0), "quoted, with comma"));
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_true(value_is(f, CR_FEED_ATTR(0), "say \"hi\""));
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_int_equal(r.line, 6);
+    assert_null(r.reason);
+    assert_true(value_is(f, CR_FEED_ATTR(0), "two\nlines"));
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_int_equal(r.line, 8);
+    assert_string_equal(r.reason, "bad_columns");
+    assert_non_null(strstr(r.detail, "expected 3 columns, found 2"));
+    assert_int_equal(cr_feed_next(f, &r), CR_OK); /* the open quote costs only its own line */
+    assert_int_equal(r.line, 9);
+    assert_string_equal(r.reason, "unterminated_quote");
+    int64_t resume = r.next_offset;
+    long resume_line = r.next_line;
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_int_equal(r.line, 10);
+    assert_null(r.reason);
+    assert_true(value_is(f, CR_F_KEY, "A7"));
+    assert_int_equal(cr_feed_next(f, &r), CR_ENOTFOUND);
+    assert_int_equal(cr_feed_seek(f, resume, resume_line), CR_OK);
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_int_equal(r.line, 10);
+    assert_true(value_is(f, CR_F_KEY, "A7"));
+    cr_feed_close(f);
+}
+
+static void missing_column_is_a_file_error(void **state)
+{
+    (void)state;
+    struct cr_topic t = topic(CR_FMT_CSV, 0, ',');
+    const char text[] = "代码,备注\nA1,x\n";
+    cr_feed *f = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_feed_open_buf("mem.csv", text, sizeof text - 1, &t, &f, &d), CR_EPARSE);
+    assert_non_null(strstr(d.msg, "日期"));
+    assert_string_equal(d.file, "mem.csv");
+    assert_int_equal(d.line, 1);
+}
+
+static void gb18030_lines(void **state)
+{
+    (void)state;
+    struct cr_topic t = topic(CR_FMT_CSV, 1, '|');
+    const char utf8[] = "代码|日期|备注\n"
+                        "A1|2021年1月2日|广州市\n";
+    char *gb = NULL;
+    size_t gbl = 0;
+    assert_int_equal(cr_utf8_to_gb18030(utf8, sizeof utf8 - 1, &gb, &gbl), CR_OK);
+    /* Append a line that is not GB18030 (0xFF never starts a GB18030 sequence) and a good one. */
+    char buf[256];
+    memcpy(buf, gb, gbl);
+    const char tail[] = "A2|\xFF|x\nA3|2021-01-04|ok\n";
+    memcpy(buf + gbl, tail, sizeof tail - 1);
+    free(gb);
+    cr_feed *f = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_feed_open_buf("gb.csv", buf, gbl + sizeof tail - 1, &t, &f, &d), CR_OK);
+    struct cr_feed_rec r;
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_null(r.reason);
+    assert_true(value_is(f, CR_FEED_ATTR(0), "广州市"));
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_int_equal(r.line, 3);
+    assert_string_equal(r.reason, "bad_encoding");
+    assert_int_equal(r.raw_len, strlen("A2|\xFF|x"));
+    assert_memory_equal(r.raw, "A2|\xFF|x", r.raw_len); /* the original bytes are kept */
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_int_equal(r.line, 4);
+    assert_true(value_is(f, CR_F_KEY, "A3"));
+    assert_int_equal(cr_feed_next(f, &r), CR_ENOTFOUND);
+    cr_feed_close(f);
+}
+
+static void bad_utf8_row(void **state)
+{
+    (void)state;
+    struct cr_topic t = topic(CR_FMT_CSV, 0, ',');
+    const char text[] = "代码,日期,备注\nA1,2021-01-02,\xC3\x28\nA2,2021-01-02,ok\n";
+    cr_feed *f = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_feed_open_buf("u.csv", text, sizeof text - 1, &t, &f, &d), CR_OK);
+    struct cr_feed_rec r;
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_string_equal(r.reason, "bad_utf8");
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_null(r.reason);
+    cr_feed_close(f);
+}
+
+static void json_lines(void **state)
+{
+    (void)state;
+    struct cr_topic t = topic(CR_FMT_JSONL, 0, ',');
+    const char text[] = "{\"代码\":\"A1\",\"日期\":\"2021-01-02\",\"备注\":12.5}\n"
+                        "{\"代码\":\"A2\",\"日期\":\"2021-01-03\"\n"
+                        "[1,2]\n"
+                        "{\"代码\":\"A4\",\"日期\":null,\"备注\":{\"x\":1}}\n"
+                        "{\"代码\":\" A5 \",\"日期\":\"2021-01-05\",\"其他\":1}\n";
+    cr_feed *f = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_feed_open_buf("j.jsonl", text, sizeof text - 1, &t, &f, &d), CR_OK);
+    struct cr_feed_rec r;
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_null(r.reason);
+    assert_true(value_is(f, CR_FEED_ATTR(0), "12.5"));
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_string_equal(r.reason, "bad_json");
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_string_equal(r.reason, "bad_json");
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_string_equal(r.reason, "bad_json");
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_null(r.reason);
+    assert_true(value_is(f, CR_F_KEY, "A5"));
+    assert_true(value_is(f, CR_FEED_ATTR(0), ""));
+    assert_int_equal(cr_feed_next(f, &r), CR_ENOTFOUND);
+    cr_feed_close(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(csv_forms),     cmocka_unit_test(missing_column_is_a_file_error),
+        cmocka_unit_test(gb18030_lines), cmocka_unit_test(bad_utf8_row),
+        cmocka_unit_test(json_lines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
