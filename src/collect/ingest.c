@@ -179,7 +179,8 @@ static void buf_add(struct buf *b, const void *data, size_t len)
         b->p = p;
         b->cap = cap;
     }
-    memcpy(b->p + b->len, data, len);
+    if (len)
+        memcpy(b->p + b->len, data, len);
     b->len += len;
     b->p[b->len] = 0;
 }
@@ -1101,7 +1102,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
         report->duplicates += report->files[i].duplicates;
         report->quarantined += report->files[i].quarantined;
     }
-    qsort(report->reasons, report->n_reasons, sizeof *report->reasons, cmp_reason);
+    if (report->n_reasons)
+        qsort(report->reasons, report->n_reasons, sizeof *report->reasons, cmp_reason);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     report->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     free(topic_ids);
