@@ -72,6 +72,18 @@ cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t h), void 
 cr_err cr_store_event_add(cr_store *s, int64_t subject, int64_t topic, int32_t day,
                           const int64_t *amount_fen, const char *attrs_json, int64_t h);
 
+/* One event for cr_store_events_add; attrs (may be NULL) is attrs_len bytes of JSON, not
+ * necessarily NUL-terminated. */
+struct cr_event_row {
+    int64_t subject, topic, amount_fen, h;
+    int32_t day;
+    int has_amount;
+    const char *attrs;
+    size_t attrs_len;
+};
+/* Inserts n events with as few statements as possible (bulk path of ingest). */
+cr_err cr_store_events_add(cr_store *s, const struct cr_event_row *rows, size_t n);
+
 /* Registry values; NULL strings and has_* = 0 store SQL NULL. */
 struct cr_enterprise_rec {
     int64_t subject;

@@ -171,6 +171,9 @@ static size_t suffixes(uint32_t *cp, size_t n)
 static int match(const uint32_t *cp, size_t n, size_t at, const char *lit, size_t *len)
 {
     uint32_t w[64];
+    /* Nearly every name differs in its first character: check it before decoding the rest. */
+    if (at >= n || decode(lit, 4, w, 1) != 1 || w[0] != cp[at])
+        return 0;
     size_t k = decode(lit, strlen(lit), w, 64);
     if (at + k > n)
         return 0;

@@ -1,6 +1,7 @@
 #include "crisk/ingest.h"
 
 #include <glob.h>
+#include <sys/stat.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <time.h>
 
 #include "crisk/addr.h"
+#include "crisk/bigmem.h"
 #include "crisk/feed.h"
 #include "crisk/hash.h"
 #include "crisk/text.h"
@@ -27,7 +29,7 @@ struct hset {
 static int hset_grow(struct hset *s)
 {
     size_t cap = s->cap ? s->cap * 2 : 1 << 16;
-    uint64_t *slot = calloc(cap, sizeof *slot);
+    uint64_t *slot = cr_bigalloc(cap * sizeof *slot);
     if (!slot)
         return -1;
     for (size_t i = 0; i < s->cap; i++) {
@@ -39,7 +41,7 @@ static int hset_grow(struct hset *s)
             j = (j + 1) & (cap - 1);
         slot[j] = h;
     }
-    free(s->slot);
+    cr_bigfree(s->slot, s->cap * sizeof *s->slot);
     s->slot = slot;
     s->cap = cap;
     return 0;
@@ -312,6 +314,9 @@ typedef struct ingest {
     struct pmap persons;
     struct known_files files;
     int64_t next_subject, next_person, next_file;
+    struct subj *last_subj; /* cache of subject_of */
+    char last_key[64];
+    size_t last_len;
     const cr_catalog *cat;
     const cr_ref *ref;
     int64_t batch_rows;
@@ -446,6 +451,11 @@ static enum outcome resolve_key(const struct cr_topic *t, cr_feed *f, char *key,
 
 static cr_err subject_of(ingest *ig, const char *key, size_t klen, struct subj **out)
 {
+    /* Feeds list an enterprise's rows together: remember the last one. */
+    if (ig->last_subj && ig->last_len == klen && memcmp(ig->last_key, key, klen) == 0) {
+        *out = ig->last_subj;
+        return CR_OK;
+    }
     uint64_t h = key_hash(key, klen);
     struct subj *e = smap_find(&ig->subj, key, klen, h);
     if (!e) {
@@ -454,6 +464,12 @@ static cr_err subject_of(ingest *ig, const char *key, size_t klen, struct subj *
         e = smap_put(&ig->subj, key, klen, h, id, 0);
         if (!e)
             return CR_ENOMEM;
+    }
+    /* smap_put may have moved every entry: only the entry just returned is valid now. */
+    ig->last_subj = klen <= sizeof ig->last_key ? e : NULL;
+    if (ig->last_subj) {
+        memcpy(ig->last_key, key, klen);
+        ig->last_len = klen;
     }
     *out = e;
     return CR_OK;
@@ -1017,6 +1033,47 @@ static int cmp_reason(const void *a, const void *b)
     return strcmp(x->reason, y->reason);
 }
 
+/* Sizes the de-duplication set once for the rows to come (a guess from the feed bytes), so it
+ * is not rehashed again and again while it grows. */
+static cr_err hset_reserve(struct hset *s, size_t n)
+{
+    size_t cap = 1 << 16;
+    while (cap * 3 < n * 4)
+        cap *= 2;
+    if (cap <= s->cap)
+        return CR_OK;
+    struct hset bigger = {cr_bigalloc(cap * sizeof(uint64_t)), cap, 0};
+    if (!bigger.slot)
+        return CR_ENOMEM;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slot[i])
+            hset_add(&bigger, s->slot[i]);
+    cr_bigfree(s->slot, s->cap * sizeof *s->slot);
+    *s = bigger;
+    return CR_OK;
+}
+
+static size_t feed_bytes(const cr_catalog *cat)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < cat->n_topics; i++)
+        for (size_t k = 0; k < cat->topics[i].n_files; k++) {
+            char pattern[2048];
+            const char *f = cat->topics[i].files[k];
+            snprintf(pattern, sizeof pattern, "%s%s%s", f[0] == '/' ? "" : cat->dir,
+                     f[0] == '/' ? "" : "/", f);
+            glob_t g;
+            if (glob(pattern, 0, NULL, &g) == 0)
+                for (size_t j = 0; j < g.gl_pathc; j++) {
+                    struct stat st;
+                    if (stat(g.gl_pathv[j], &st) == 0)
+                        total += (size_t)st.st_size;
+                }
+            globfree(&g);
+        }
+    return total;
+}
+
 static cr_err prepare(ingest *ig, int64_t *topic_ids)
 {
     if (cr_store_salt(ig->s, ig->salt))
@@ -1024,6 +1081,13 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
     if (cr_store_subjects_each(ig->s, load_subject, &ig->subj) || ig->subj.err)
         return cr_diag_set(ig->d, ig->subj.err ? ig->subj.err : CR_ESTORE, NULL, 0, 0,
                            "cannot load subjects");
+    int64_t stored = 0;
+    if (cr_store_scalar(ig->s,
+                        "SELECT (SELECT count(*) FROM event)+(SELECT count(*) FROM role)"
+                        "+(SELECT count(*) FROM enterprise)",
+                        &stored) ||
+        hset_reserve(&ig->seen, (size_t)stored + feed_bytes(ig->cat) / 48))
+        return cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0, "cannot size the de-duplication set");
     if (cr_store_hashes_each(ig->s, load_hash, &ig->seen) || ig->seen.n == SIZE_MAX)
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load row hashes");
     if (cr_store_persons_each(ig->s, load_person, &ig->persons) || ig->persons.oom ||
@@ -1053,7 +1117,7 @@ fail:
 
 static void ingest_free(ingest *ig)
 {
-    free(ig->seen.slot);
+    cr_bigfree(ig->seen.slot, ig->seen.cap * sizeof *ig->seen.slot);
     free(ig->subj.slot);
     free(ig->subj.keys);
     free(ig->persons.slot);

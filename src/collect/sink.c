@@ -28,8 +28,13 @@ struct batch {
     int oom;
 };
 
+/* Consecutive events are inserted together; pointers refer into the batch being applied. */
+#define PENDING_EVENTS 256
+
 struct sink {
     cr_store *s;
+    struct cr_event_row pending[PENDING_EVENTS];
+    size_t n_pending;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -270,9 +275,22 @@ static const char *get_cstr(struct reader *r, char *buf, size_t cap, char **heap
     return dst;
 }
 
+static cr_err flush_events(sink *k)
+{
+    cr_err rc = k->n_pending ? cr_store_events_add(k->s, k->pending, k->n_pending) : CR_OK;
+    k->n_pending = 0;
+    return rc;
+}
+
 static cr_err apply(sink *k, struct reader *r)
 {
-    enum op op = (enum op) * r->p++;
+    enum op op = (enum op)r->p[0];
+    /* Other operations (a commit above all) must see every event queued before them. */
+    if (op != OP_EVENT && k->n_pending && flush_events(k)) {
+        snprintf(k->errmsg, sizeof k->errmsg, "store write failed (events)");
+        return CR_ESTORE;
+    }
+    r->p++;
     char sbuf[12][512];
     char *heap[12] = {0};
     cr_err rc = CR_OK;
@@ -288,9 +306,17 @@ static cr_err apply(sink *k, struct reader *r)
         memcpy(v, r->p, sizeof v);
         r->p += sizeof v;
         int has = *r->p++;
-        const char *attrs = get_cstr(r, sbuf[0], sizeof sbuf[0], &heap[0]);
-        (void)len;
-        rc = cr_store_event_add(k->s, v[0], v[1], (int32_t)v[2], has ? &v[3] : NULL, attrs, v[4]);
+        const char *attrs = get_bytes(r, &len);
+        k->pending[k->n_pending++] = (struct cr_event_row){.subject = v[0],
+                                                           .topic = v[1],
+                                                           .day = (int32_t)v[2],
+                                                           .amount_fen = v[3],
+                                                           .has_amount = has,
+                                                           .h = v[4],
+                                                           .attrs = attrs,
+                                                           .attrs_len = attrs ? (size_t)len : 0};
+        if (k->n_pending == PENDING_EVENTS)
+            rc = flush_events(k);
         break;
     }
     case OP_ENTERPRISE: {
@@ -383,6 +409,8 @@ static void *writer(void *arg)
         struct reader r = {k->b[bi].p, k->b[bi].p + k->b[bi].len};
         while (!err && !rc && r.p < r.end)
             rc = apply(k, &r);
+        if (!err && !rc && flush_events(k)) /* pending rows point into this batch */
+            rc = CR_ESTORE;
         pthread_mutex_lock(&k->mu);
         if (rc && !k->err)
             k->err = rc;

@@ -20,8 +20,12 @@ enum {
     ST_QUAR_ADD,
     ST_QUAR_RESOLVE,
     ST_QUAR_UPDATE,
+    ST_EVENT_MANY,
     ST__N
 };
+
+/* Rows per multi-row INSERT of events: one statement step for many rows. */
+#define EVENTS_PER_STMT 32
 
 static const char *const sql_text[ST__N] = {
     [ST_TOPIC_PUT] = "INSERT INTO topic(code,name,department,kind) VALUES(?1,?2,?3,?4) "
@@ -51,6 +55,7 @@ static const char *const sql_text[ST__N] = {
     [ST_QUAR_RESOLVE] = "UPDATE quarantine SET state='resolved', resolved_at=datetime('now') "
                         "WHERE id=?1",
     [ST_QUAR_UPDATE] = "UPDATE quarantine SET reason=?2, detail=?3, raw=?4 WHERE id=?1",
+    [ST_EVENT_MANY] = NULL, /* built at open: EVENTS_PER_STMT rows of 6 parameters */
 };
 
 /* Version 1 schema. Later versions append migrations; user_version says which ran. */
@@ -161,9 +166,18 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
     }
     if ((rc = migrate(s, d)))
         goto out;
+    char many[64 + EVENTS_PER_STMT * 16] =
+        "INSERT INTO event(subject,topic,day,amount_fen,attrs,h) VALUES";
+    size_t many_len = strlen(many);
+    for (int i = 0; i < EVENTS_PER_STMT; i++) {
+        const char *row = i ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)";
+        size_t k = strlen(row);
+        memcpy(many + many_len, row, k + 1);
+        many_len += k;
+    }
     for (int i = 0; i < ST__N; i++)
-        if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-                               NULL)) {
+        if (sqlite3_prepare_v3(s->db, sql_text[i] ? sql_text[i] : many, -1,
+                               SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL)) {
             rc = db_fail(s, d, "preparing statements");
             goto out;
         }
@@ -397,6 +411,45 @@ cr_err cr_store_event_add(cr_store *s, int64_t subject, int64_t topic, int32_t d
     int rc = sqlite3_step(st);
     sqlite3_reset(st); /* every parameter is rebound next call: no clear_bindings needed */
     return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+}
+
+static void bind_event(sqlite3_stmt *st, int base, const struct cr_event_row *e)
+{
+    sqlite3_bind_int64(st, base + 1, e->subject);
+    sqlite3_bind_int64(st, base + 2, e->topic);
+    sqlite3_bind_int(st, base + 3, e->day);
+    if (e->has_amount)
+        sqlite3_bind_int64(st, base + 4, e->amount_fen);
+    else
+        sqlite3_bind_null(st, base + 4);
+    if (e->attrs)
+        sqlite3_bind_text(st, base + 5, e->attrs, (int)e->attrs_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, base + 5);
+    sqlite3_bind_int64(st, base + 6, e->h);
+}
+
+cr_err cr_store_events_add(cr_store *s, const struct cr_event_row *rows, size_t n)
+{
+    size_t i = 0;
+    for (; i + EVENTS_PER_STMT <= n; i += EVENTS_PER_STMT) {
+        sqlite3_stmt *st = s->st[ST_EVENT_MANY];
+        for (int k = 0; k < EVENTS_PER_STMT; k++)
+            bind_event(st, k * 6, &rows[i + (size_t)k]);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return CR_ESTORE;
+    }
+    for (; i < n; i++) {
+        sqlite3_stmt *st = s->st[ST_EVENT_ADD];
+        bind_event(st, 0, &rows[i]);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return CR_ESTORE;
+    }
+    return CR_OK;
 }
 
 cr_err cr_store_enterprise_put(cr_store *s, const struct cr_enterprise_rec *r)

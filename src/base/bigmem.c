@@ -1,0 +1,37 @@
+/* MADV_HUGEPAGE is a Linux extension, hidden by _POSIX_C_SOURCE: ask for it here only. */
+#define _DEFAULT_SOURCE 1
+
+#include "crisk/bigmem.h"
+
+#include <stdlib.h>
+#include <sys/mman.h>
+
+/* Below this, plain calloc: huge pages only pay off for tables far larger than the caches. */
+#define BIG (64u << 20)
+
+void *cr_bigalloc(size_t size)
+{
+#if defined(MADV_HUGEPAGE) && defined(MAP_ANONYMOUS)
+    if (size >= BIG) {
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            return NULL;
+        madvise(p, size, MADV_HUGEPAGE); /* advice only: failure leaves normal pages */
+        return p;
+    }
+#endif
+    return calloc(1, size ? size : 1);
+}
+
+void cr_bigfree(void *p, size_t size)
+{
+    if (!p)
+        return;
+#if defined(MADV_HUGEPAGE) && defined(MAP_ANONYMOUS)
+    if (size >= BIG) {
+        munmap(p, size);
+        return;
+    }
+#endif
+    free(p);
+}
