@@ -7,6 +7,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "base/ydoc.h"
+
 static const char *const field_names[CR__NFIELD] = {
     "key",     "date",        "amount", "name",      "type",        "industry",
     "capital", "established", "status", "address",   "district",    "street",
@@ -37,67 +39,9 @@ static int field_allowed(cr_topic_role role, cr_field f)
     return 0;
 }
 
-typedef struct parse {
-    yaml_document_t doc;
-    const char *path;
-    cr_diag *d;
-} parse;
-
-static long line_of(yaml_node_t *n)
-{
-    return n ? (long)n->start_mark.line + 1 : 0;
-}
-
-CR_FORMAT(3, 4)
-static cr_err fail(parse *p, yaml_node_t *n, const char *fmt, ...)
-{
-    char msg[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return cr_diag_set(p->d, CR_EPARSE, p->path, line_of(n), n ? (long)n->start_mark.column + 1 : 0,
-                       "%s", msg);
-}
-
-static yaml_node_t *node(parse *p, int id)
+static yaml_node_t *node(cr__ydoc *p, int id)
 {
     return yaml_document_get_node(&p->doc, id);
-}
-
-static const char *scalar(yaml_node_t *n)
-{
-    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-/* Looks key up in a mapping; NULL when absent. */
-static yaml_node_t *get(parse *p, yaml_node_t *map, const char *key)
-{
-    if (!map || map->type != YAML_MAPPING_NODE)
-        return NULL;
-    for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < map->data.mapping.pairs.top;
-         q++) {
-        const char *k = scalar(node(p, q->key));
-        if (k && strcmp(k, key) == 0)
-            return node(p, q->value);
-    }
-    return NULL;
-}
-
-/* Rejects keys of map not in allowed (NULL-terminated): a typo must not be silently ignored. */
-static cr_err only_keys(parse *p, yaml_node_t *map, const char *const *allowed, const char *what)
-{
-    for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < map->data.mapping.pairs.top;
-         q++) {
-        yaml_node_t *kn = node(p, q->key);
-        const char *k = scalar(kn);
-        int ok = 0;
-        for (size_t i = 0; k && allowed[i]; i++)
-            ok |= strcmp(k, allowed[i]) == 0;
-        if (!ok)
-            return fail(p, kn, "unknown key '%s' in %s", k ? k : "?", what);
-    }
-    return CR_OK;
 }
 
 static cr_err dup_str(const char *s, char **out)
@@ -106,29 +50,12 @@ static cr_err dup_str(const char *s, char **out)
     return *out ? CR_OK : CR_ENOMEM;
 }
 
-/* Reads a required (or optional when out_default given) scalar string. */
-static cr_err str_field(parse *p, yaml_node_t *map, const char *key, int required, char **out,
-                        const char *what)
+static cr_err column(cr__ydoc *p, yaml_node_t *n, struct cr_column *c, const char *field)
 {
-    yaml_node_t *n = get(p, map, key);
-    if (!n) {
-        if (required)
-            return fail(p, map, "%s is missing required key '%s'", what, key);
-        *out = NULL;
-        return CR_OK;
-    }
-    const char *s = scalar(n);
+    const char *s = cr__yscalar(n);
     if (!s || !*s)
-        return fail(p, n, "key '%s' of %s must be a non-empty string", key, what);
-    return dup_str(s, out);
-}
-
-static cr_err column(parse *p, yaml_node_t *n, struct cr_column *c, const char *field)
-{
-    const char *s = scalar(n);
-    if (!s || !*s)
-        return fail(p, n, "field '%s' needs a column name or a 1-based position", field);
-    c->line = line_of(n);
+        return cr__yfail(p, n, "field '%s' needs a column name or a 1-based position", field);
+    c->line = cr__yline(n);
     char *end = NULL;
     long v = strtol(s, &end, 10);
     if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && end && *end == 0 && v > 0 && v < 10000) {
@@ -138,68 +65,68 @@ static cr_err column(parse *p, yaml_node_t *n, struct cr_column *c, const char *
     return dup_str(s, &c->name);
 }
 
-static cr_err parse_key(parse *p, yaml_node_t *n, struct cr_topic *t)
+static cr_err parse_key(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
 {
     if (!n)
-        return fail(p, NULL, "topic %s is missing required key 'key'", t->code);
+        return cr__yfail(p, NULL, "topic %s is missing required key 'key'", t->code);
     if (n->type == YAML_SCALAR_NODE)
         return column(p, n, &t->field[CR_F_KEY], "key");
     static const char *const allowed[] = {"column", "type", "namespace", NULL};
-    cr_err rc = only_keys(p, n, allowed, "key");
+    cr_err rc = cr__yonly(p, n, allowed, "key");
     if (rc)
         return rc;
-    yaml_node_t *col = get(p, n, "column");
+    yaml_node_t *col = cr__yget(p, n, "column");
     if (!col)
-        return fail(p, n, "key of topic %s needs 'column'", t->code);
+        return cr__yfail(p, n, "key of topic %s needs 'column'", t->code);
     if ((rc = column(p, col, &t->field[CR_F_KEY], "key")))
         return rc;
-    const char *type = scalar(get(p, n, "type"));
+    const char *type = cr__yscalar(cr__yget(p, n, "type"));
     if (!type || strcmp(type, "uscc") == 0) {
         t->key_type = CR_KEY_USCC;
     } else if (strcmp(type, "local") == 0) {
         t->key_type = CR_KEY_LOCAL;
-        if ((rc = str_field(p, n, "namespace", 1, &t->key_namespace, "a local key")))
+        if ((rc = cr__ystr(p, n, "namespace", 1, &t->key_namespace, "a local key")))
             return rc;
     } else {
-        return fail(p, get(p, n, "type"), "key type '%s' is not uscc or local", type);
+        return cr__yfail(p, cr__yget(p, n, "type"), "key type '%s' is not uscc or local", type);
     }
     return CR_OK;
 }
 
-static cr_err parse_fields(parse *p, yaml_node_t *n, struct cr_topic *t)
+static cr_err parse_fields(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
 {
     if (!n)
         return CR_OK;
     if (n->type != YAML_MAPPING_NODE)
-        return fail(p, n, "'fields' of topic %s must be a mapping", t->code);
+        return cr__yfail(p, n, "'fields' of topic %s must be a mapping", t->code);
     for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top; q++) {
         yaml_node_t *kn = node(p, q->key), *vn = node(p, q->value);
-        const char *k = scalar(kn);
+        const char *k = cr__yscalar(kn);
         int f = -1;
         for (int i = 1; k && i < CR__NFIELD; i++)
             if (strcmp(k, field_names[i]) == 0)
                 f = i;
         if (f < 0)
-            return fail(p, kn, "unknown field '%s' in topic %s", k ? k : "?", t->code);
+            return cr__yfail(p, kn, "unknown field '%s' in topic %s", k ? k : "?", t->code);
         if (!field_allowed(t->role, (cr_field)f))
-            return fail(p, kn, "field '%s' is not allowed in a topic of kind %s", k, t->kind);
+            return cr__yfail(p, kn, "field '%s' is not allowed in a topic of kind %s", k, t->kind);
         cr_err rc;
         if (vn->type == YAML_MAPPING_NODE) {
             static const char *const allowed[] = {"column", "unit", NULL};
-            if ((rc = only_keys(p, vn, allowed, k)))
+            if ((rc = cr__yonly(p, vn, allowed, k)))
                 return rc;
-            yaml_node_t *col = get(p, vn, "column");
+            yaml_node_t *col = cr__yget(p, vn, "column");
             if (!col)
-                return fail(p, vn, "field '%s' needs 'column'", k);
+                return cr__yfail(p, vn, "field '%s' needs 'column'", k);
             if ((rc = column(p, col, &t->field[f], k)))
                 return rc;
-            const char *unit = scalar(get(p, vn, "unit"));
+            const char *unit = cr__yscalar(cr__yget(p, vn, "unit"));
             if (unit && f != CR_F_AMOUNT && f != CR_F_CAPITAL)
-                return fail(p, vn, "field '%s' takes no unit", k);
+                return cr__yfail(p, vn, "field '%s' takes no unit", k);
             if (unit && strcmp(unit, "万元") == 0)
                 t->amount_wan = 1;
             else if (unit && strcmp(unit, "元") != 0)
-                return fail(p, get(p, vn, "unit"), "unit '%s' is not 元 or 万元", unit);
+                return cr__yfail(p, cr__yget(p, vn, "unit"), "unit '%s' is not 元 or 万元", unit);
         } else if ((rc = column(p, vn, &t->field[f], k))) {
             return rc;
         }
@@ -207,7 +134,7 @@ static cr_err parse_fields(parse *p, yaml_node_t *n, struct cr_topic *t)
     return CR_OK;
 }
 
-static cr_err parse_list(parse *p, yaml_node_t *n, const char *what, const char *topic,
+static cr_err parse_list(cr__ydoc *p, yaml_node_t *n, const char *what, const char *topic,
                          yaml_node_t ***items, size_t *n_items)
 {
     *items = NULL;
@@ -223,7 +150,7 @@ static cr_err parse_list(parse *p, yaml_node_t *n, const char *what, const char 
         return CR_OK;
     }
     if (n->type != YAML_SEQUENCE_NODE)
-        return fail(p, n, "'%s' of topic %s must be a list", what, topic);
+        return cr__yfail(p, n, "'%s' of topic %s must be a list", what, topic);
     size_t k = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     *items = calloc(k ? k : 1, sizeof **items);
     if (!*items)
@@ -234,87 +161,87 @@ static cr_err parse_list(parse *p, yaml_node_t *n, const char *what, const char 
     return CR_OK;
 }
 
-static cr_err parse_topic(parse *p, yaml_node_t *n, struct cr_topic *t, const cr_catalog *cat)
+static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const cr_catalog *cat)
 {
     static const char *const allowed[] = {"code",   "name",     "department", "kind",   "files",
                                           "format", "encoding", "delimiter",  "header", "key",
                                           "fields", "attrs",    "required",   NULL};
     if (n->type != YAML_MAPPING_NODE)
-        return fail(p, n, "a topic must be a mapping");
-    t->line = line_of(n);
+        return cr__yfail(p, n, "a topic must be a mapping");
+    t->line = cr__yline(n);
     t->delimiter = ',';
     t->header = 1;
-    cr_err rc = only_keys(p, n, allowed, "topic");
+    cr_err rc = cr__yonly(p, n, allowed, "topic");
     if (!rc)
-        rc = str_field(p, n, "code", 1, &t->code, "topic");
+        rc = cr__ystr(p, n, "code", 1, &t->code, "topic");
     if (!rc)
-        rc = str_field(p, n, "name", 1, &t->name, t->code);
+        rc = cr__ystr(p, n, "name", 1, &t->name, t->code);
     if (!rc)
-        rc = str_field(p, n, "department", 1, &t->department, t->code);
+        rc = cr__ystr(p, n, "department", 1, &t->department, t->code);
     if (!rc)
-        rc = str_field(p, n, "kind", 1, &t->kind, t->code);
+        rc = cr__ystr(p, n, "kind", 1, &t->kind, t->code);
     if (rc)
         return rc;
     int known = 0;
     for (size_t i = 0; i < cat->n_departments; i++)
         known |= strcmp(cat->departments[i].code, t->department) == 0;
     if (!known)
-        return fail(p, get(p, n, "department"), "topic %s names unknown department '%s'", t->code,
+        return cr__yfail(p, cr__yget(p, n, "department"), "topic %s names unknown department '%s'", t->code,
                     t->department);
     t->role = strcmp(t->kind, "registry") == 0 ? CR_TOPIC_REGISTRY
               : strcmp(t->kind, "roles") == 0  ? CR_TOPIC_ROLES
                                                : CR_TOPIC_EVENTS;
-    const char *fmt = scalar(get(p, n, "format"));
+    const char *fmt = cr__yscalar(cr__yget(p, n, "format"));
     if (fmt && strcmp(fmt, "jsonl") == 0)
         t->format = CR_FMT_JSONL;
     else if (fmt && strcmp(fmt, "csv") != 0)
-        return fail(p, get(p, n, "format"), "format '%s' is not csv or jsonl", fmt);
-    const char *enc = scalar(get(p, n, "encoding"));
+        return cr__yfail(p, cr__yget(p, n, "format"), "format '%s' is not csv or jsonl", fmt);
+    const char *enc = cr__yscalar(cr__yget(p, n, "encoding"));
     if (enc && (strcmp(enc, "gb18030") == 0 || strcmp(enc, "GB18030") == 0 ||
                 strcmp(enc, "gbk") == 0 || strcmp(enc, "GBK") == 0))
         t->gb18030 = 1;
     else if (enc && strcmp(enc, "utf-8") != 0 && strcmp(enc, "UTF-8") != 0)
-        return fail(p, get(p, n, "encoding"), "encoding '%s' is not utf-8 or gb18030", enc);
-    const char *delim = scalar(get(p, n, "delimiter"));
+        return cr__yfail(p, cr__yget(p, n, "encoding"), "encoding '%s' is not utf-8 or gb18030", enc);
+    const char *delim = cr__yscalar(cr__yget(p, n, "delimiter"));
     if (delim) {
         if (strcmp(delim, "\\t") == 0 || strcmp(delim, "\t") == 0)
             t->delimiter = '\t';
         else if (strlen(delim) == 1 && delim[0] != '"' && delim[0] != '\n')
             t->delimiter = delim[0];
         else
-            return fail(p, get(p, n, "delimiter"), "delimiter '%s' must be one character", delim);
+            return cr__yfail(p, cr__yget(p, n, "delimiter"), "delimiter '%s' must be one character", delim);
     }
-    const char *hdr = scalar(get(p, n, "header"));
+    const char *hdr = cr__yscalar(cr__yget(p, n, "header"));
     if (hdr && strcmp(hdr, "false") == 0)
         t->header = 0;
     else if (hdr && strcmp(hdr, "true") != 0)
-        return fail(p, get(p, n, "header"), "header must be true or false, not '%s'", hdr);
-    if ((rc = parse_key(p, get(p, n, "key"), t)))
+        return cr__yfail(p, cr__yget(p, n, "header"), "header must be true or false, not '%s'", hdr);
+    if ((rc = parse_key(p, cr__yget(p, n, "key"), t)))
         return rc;
-    if ((rc = parse_fields(p, get(p, n, "fields"), t)))
+    if ((rc = parse_fields(p, cr__yget(p, n, "fields"), t)))
         return rc;
     return CR_OK;
 }
 
 /* Files, attrs and required lists, and the checks that need the whole topic. */
-static cr_err parse_topic_lists(parse *p, yaml_node_t *n, struct cr_topic *t)
+static cr_err parse_topic_lists(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
 {
     yaml_node_t **items = NULL;
     size_t k = 0;
-    cr_err rc = parse_list(p, get(p, n, "files"), "files", t->code, &items, &k);
+    cr_err rc = parse_list(p, cr__yget(p, n, "files"), "files", t->code, &items, &k);
     if (!rc && k == 0)
-        rc = fail(p, n, "topic %s names no files", t->code);
+        rc = cr__yfail(p, n, "topic %s names no files", t->code);
     if (!rc && !(t->files = calloc(k, sizeof *t->files)))
         rc = CR_ENOMEM;
     for (size_t i = 0; !rc && i < k; i++) {
-        const char *s = scalar(items[i]);
+        const char *s = cr__yscalar(items[i]);
         rc = s && *s ? dup_str(s, &t->files[t->n_files++])
-                     : fail(p, items[i], "a file of topic %s must be a path", t->code);
+                     : cr__yfail(p, items[i], "a file of topic %s must be a path", t->code);
     }
     free(items);
     items = NULL;
     if (!rc)
-        rc = parse_list(p, get(p, n, "attrs"), "attrs", t->code, &items, &k);
+        rc = parse_list(p, cr__yget(p, n, "attrs"), "attrs", t->code, &items, &k);
     if (!rc && k && !(t->attrs = calloc(k, sizeof *t->attrs)))
         rc = CR_ENOMEM;
     for (size_t i = 0; !rc && i < k; i++)
@@ -322,15 +249,15 @@ static cr_err parse_topic_lists(parse *p, yaml_node_t *n, struct cr_topic *t)
     free(items);
     items = NULL;
     if (!rc)
-        rc = parse_list(p, get(p, n, "required"), "required", t->code, &items, &k);
+        rc = parse_list(p, cr__yget(p, n, "required"), "required", t->code, &items, &k);
     for (size_t i = 0; !rc && i < k; i++) {
-        const char *s = scalar(items[i]);
+        const char *s = cr__yscalar(items[i]);
         int f = -1;
         for (int j = 0; s && j < CR__NFIELD; j++)
             if (strcmp(s, field_names[j]) == 0)
                 f = j;
         if (f < 0 || !cr_topic_has(t, (cr_field)f))
-            rc = fail(p, items[i], "required field '%s' is not mapped in topic %s", s ? s : "?",
+            rc = cr__yfail(p, items[i], "required field '%s' is not mapped in topic %s", s ? s : "?",
                       t->code);
         else
             t->required[f] = 1;
@@ -340,40 +267,40 @@ static cr_err parse_topic_lists(parse *p, yaml_node_t *n, struct cr_topic *t)
         return rc;
     t->required[CR_F_KEY] = 1;
     if (t->role == CR_TOPIC_EVENTS && !cr_topic_has(t, CR_F_DATE))
-        return fail(p, n, "event topic %s must map field 'date'", t->code);
+        return cr__yfail(p, n, "event topic %s must map field 'date'", t->code);
     if (t->role == CR_TOPIC_EVENTS)
         t->required[CR_F_DATE] = 1;
     if (t->role == CR_TOPIC_REGISTRY && !cr_topic_has(t, CR_F_NAME))
-        return fail(p, n, "registry topic %s must map field 'name'", t->code);
+        return cr__yfail(p, n, "registry topic %s must map field 'name'", t->code);
     if (t->role == CR_TOPIC_ROLES &&
         (!cr_topic_has(t, CR_F_PERSON_ID) || !cr_topic_has(t, CR_F_ROLE)))
-        return fail(p, n, "roles topic %s must map 'person_id' and 'role'", t->code);
+        return cr__yfail(p, n, "roles topic %s must map 'person_id' and 'role'", t->code);
     if (t->role == CR_TOPIC_ROLES)
         t->required[CR_F_PERSON_ID] = t->required[CR_F_ROLE] = 1;
     for (int f = 0; f < CR__NFIELD; f++)
         if (!t->header && t->field[f].name)
-            return fail(p, n, "topic %s has no header, so field '%s' needs a column position",
+            return cr__yfail(p, n, "topic %s has no header, so field '%s' needs a column position",
                         t->code, field_names[f]);
     return CR_OK;
 }
 
-static cr_err parse_root(parse *p, cr_catalog *cat)
+static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
 {
-    yaml_node_t *root = yaml_document_get_root_node(&p->doc);
+    yaml_node_t *root = cr__yroot(p);
     if (!root || root->type != YAML_MAPPING_NODE)
-        return fail(p, root,
+        return cr__yfail(p, root,
                     "a catalog must be a mapping with 'catalog', 'departments' and 'topics'");
     static const char *const allowed[] = {"catalog", "description", "departments", "topics", NULL};
-    cr_err rc = only_keys(p, root, allowed, "the catalog");
+    cr_err rc = cr__yonly(p, root, allowed, "the catalog");
     if (!rc)
-        rc = str_field(p, root, "catalog", 1, &cat->id, "the catalog");
+        rc = cr__ystr(p, root, "catalog", 1, &cat->id, "the catalog");
     if (rc)
         return rc;
-    yaml_node_t *deps = get(p, root, "departments"), *tops = get(p, root, "topics");
+    yaml_node_t *deps = cr__yget(p, root, "departments"), *tops = cr__yget(p, root, "topics");
     if (!deps || deps->type != YAML_SEQUENCE_NODE)
-        return fail(p, deps ? deps : root, "'departments' must be a list");
+        return cr__yfail(p, deps ? deps : root, "'departments' must be a list");
     if (!tops || tops->type != YAML_SEQUENCE_NODE)
-        return fail(p, tops ? tops : root, "'topics' must be a list");
+        return cr__yfail(p, tops ? tops : root, "'topics' must be a list");
     size_t nd = (size_t)(deps->data.sequence.items.top - deps->data.sequence.items.start);
     size_t nt = (size_t)(tops->data.sequence.items.top - tops->data.sequence.items.start);
     cat->departments = calloc(nd ? nd : 1, sizeof *cat->departments);
@@ -385,14 +312,14 @@ static cr_err parse_root(parse *p, cr_catalog *cat)
         yaml_node_t *dn = node(p, deps->data.sequence.items.start[i]);
         struct cr_department *dep = &cat->departments[cat->n_departments++];
         if (dn->type != YAML_MAPPING_NODE)
-            return fail(p, dn, "a department must be a mapping with code and name");
-        if ((rc = only_keys(p, dn, dep_keys, "department")) ||
-            (rc = str_field(p, dn, "code", 1, &dep->code, "department")) ||
-            (rc = str_field(p, dn, "name", 1, &dep->name, dep->code)))
+            return cr__yfail(p, dn, "a department must be a mapping with code and name");
+        if ((rc = cr__yonly(p, dn, dep_keys, "department")) ||
+            (rc = cr__ystr(p, dn, "code", 1, &dep->code, "department")) ||
+            (rc = cr__ystr(p, dn, "name", 1, &dep->name, dep->code)))
             return rc;
         for (size_t j = 0; j + 1 < cat->n_departments; j++)
             if (strcmp(cat->departments[j].code, dep->code) == 0)
-                return fail(p, get(p, dn, "code"), "duplicate department code '%s'", dep->code);
+                return cr__yfail(p, cr__yget(p, dn, "code"), "duplicate department code '%s'", dep->code);
     }
     for (size_t i = 0; i < nt; i++) {
         yaml_node_t *tn = node(p, tops->data.sequence.items.start[i]);
@@ -408,7 +335,7 @@ static int cmp_code(const void *a, const void *b)
     return strcmp(((const struct cr_topic *)a)->code, ((const struct cr_topic *)b)->code);
 }
 
-static cr_err check_unique_topics(parse *p, cr_catalog *cat)
+static cr_err check_unique_topics(cr__ydoc *p, cr_catalog *cat)
 {
     struct cr_topic *copy = malloc((cat->n_topics + 1) * sizeof *copy);
     if (!copy)
@@ -428,44 +355,26 @@ static cr_err check_unique_topics(parse *p, cr_catalog *cat)
 
 cr_err cr_catalog_load(const char *path, cr_catalog **out, cr_diag *d)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0,
-                           "cannot open catalog: %s", strerror(errno));
-    cr_catalog *cat = calloc(1, sizeof *cat);
-    parse p = {.path = path, .d = d};
-    yaml_parser_t parser;
-    int have_doc = 0;
-    cr_err rc = CR_OK;
-    if (!cat || !yaml_parser_initialize(&parser)) {
-        fclose(fp);
-        free(cat);
-        return CR_ENOMEM;
-    }
-    yaml_parser_set_input_file(&parser, fp);
-    if (!yaml_parser_load(&parser, &p.doc)) {
-        rc = cr_diag_set(d, CR_EPARSE, path, (long)parser.problem_mark.line + 1,
-                         (long)parser.problem_mark.column + 1, "YAML: %s",
-                         parser.problem ? parser.problem : "syntax error");
-        goto out;
-    }
-    have_doc = 1;
-    if ((rc = dup_str(path, &cat->path)) || (rc = dup_str(path, &cat->dir)))
+    cr__ydoc y;
+    cr_err rc = cr__ydoc_load(&y, path, d);
+    cr_catalog *cat = rc ? NULL : calloc(1, sizeof *cat);
+    if (!rc && !cat)
+        rc = CR_ENOMEM;
+    if (!rc && (rc = dup_str(path, &cat->path)) == CR_OK)
+        rc = dup_str(path, &cat->dir);
+    if (rc)
         goto out;
     char *slash = strrchr(cat->dir, '/');
     if (slash)
         slash[slash == cat->dir ? 1 : 0] = 0;
     else
         memcpy(cat->dir, ".", 2); /* strlen(path) >= 1, so "." fits */
-    if ((rc = parse_root(&p, cat)) || (rc = check_unique_topics(&p, cat)))
+    if ((rc = parse_root(&y, cat)) || (rc = check_unique_topics(&y, cat)))
         goto out;
     *out = cat;
     cat = NULL;
 out:
-    if (have_doc)
-        yaml_document_delete(&p.doc);
-    yaml_parser_delete(&parser);
-    fclose(fp);
+    cr__ydoc_free(&y);
     cr_catalog_free(cat);
     return rc;
 }

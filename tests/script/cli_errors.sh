@@ -12,7 +12,7 @@ expect() { # expect CODE PATTERN -- command...
 }
 printf 'catalog: x\ndepartments:\n  - {code: D1, name: n}\ntopics:\n  - code: T1\n    name: t\n    department: D1\n    kind: penalty\n    files: [a.csv]\n    key: k\n    fields: {dat: d}\n' > "$tmp/bad.yaml"
 expect 3 "bad.yaml:11:.*unknown field 'dat'" -- "$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/bad.yaml"
-expect 3 "cannot open catalog" -- "$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/none.yaml"
+expect 3 "none.yaml: cannot open" -- "$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/none.yaml"
 expect 2 "unknown option" -- "$crisk" ingest --db "$tmp/s.db" --catalg x
 expect 2 "unknown verb" -- "$crisk" frobnicate
 expect 2 "required" -- "$crisk" ingest --db "$tmp/s.db"

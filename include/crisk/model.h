@@ -1,0 +1,142 @@
+/* An indicator model: aspects → categories → indicators, vetoes and level cut-offs, read from
+ * one YAML file (format: docs/model.md). Pure data; computing it is classify.h's job. */
+#ifndef CRISK_MODEL_H
+#define CRISK_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crisk/err.h"
+
+typedef enum cr_input { CR_IN_EVENTS = 0, CR_IN_REGISTRY, CR_IN_GRAPH } cr_input;
+
+typedef enum cr_agg {
+    CR_AGG_COUNT = 0,       /* events in the window */
+    CR_AGG_SUM,             /* their amounts, in 元 */
+    CR_AGG_MAX,             /* largest amount, in 元 */
+    CR_AGG_DAYS_SINCE_LAST, /* days from the last event to the as-of date; missing if none */
+    CR_AGG_EXISTS,          /* 1 if any event, else 0 */
+    CR_AGG_DISTINCT_TOPICS, /* how many different topics (departments' resources) */
+    CR_AGG_RATIO,           /* count of kinds / count of denominator kinds; missing if 0/0 */
+    CR_AGG_VALUE,           /* a registry or graph value as is */
+    CR__NAGG
+} cr_agg;
+
+/* Registry values an indicator can read. */
+typedef enum cr_reg_field {
+    CR_REG_AGE_DAYS = 0, /* days from establishment to the as-of date */
+    CR_REG_CAPITAL,      /* registered capital in 万元 */
+    CR_REG_INDUSTRY,     /* GB/T 4754 code such as C1492 (categorical) */
+    CR_REG_TYPE,         /* enterprise type text (categorical) */
+    CR_REG_STATUS,       /* registration status text (categorical) */
+    CR__NREG
+} cr_reg_field;
+
+/* Graph values from the enterprise–person–address graph. */
+typedef enum cr_graph_feature {
+    CR_G_FIRMS_AT_ADDRESS = 0, /* enterprises sharing the normalised address, this one included */
+    CR_G_PERSON_FIRMS,         /* most other firms any person in `role` here also holds a role in */
+    CR_G_PERSON_FLAGGED_FIRMS, /* of those, how many have an event of `kinds` in the window */
+    CR_G_ROLE_COUNT,           /* persons holding `role` in this firm */
+    CR__NGRAPH
+} cr_graph_feature;
+
+struct cr_bin {
+    double lo, hi; /* lo <= value < hi */
+    double points;
+};
+
+struct cr_map_entry {
+    char *match; /* prefix (industry) or substring (type, status) */
+    double points;
+};
+
+struct cr_indicator {
+    char *id, *name, *rationale;
+    char **sources;
+    size_t n_sources;
+    cr_input input;
+    char **kinds; /* events (and graph flagged firms): kinds counted */
+    size_t n_kinds;
+    char **den_kinds; /* ratio denominator */
+    size_t n_den_kinds;
+    char *flag;      /* events: only events carrying this flag (see cr_flag) */
+    cr_reg_field field;
+    cr_graph_feature feature;
+    char *role;      /* graph: role name, e.g. 法定代表人 */
+    int window_days; /* 0 = all history up to the as-of date */
+    cr_agg agg;
+    struct cr_bin *bins;
+    size_t n_bins;
+    struct cr_map_entry *map;
+    size_t n_map;
+    double map_default;
+    double missing_points; /* points when the value is missing */
+    double weight;
+    long line;
+};
+
+struct cr_category {
+    char *id, *name;
+    double weight;
+    struct cr_indicator *indicators;
+    size_t n_indicators;
+};
+
+struct cr_aspect {
+    char *id, *name;
+    double weight;
+    struct cr_category *categories;
+    size_t n_categories;
+};
+
+/* A veto forces a level when an enterprise has at least min_count events of kinds in the
+ * window (e.g. on the serious-violation list → D, DOMAIN.md §1). */
+struct cr_veto {
+    char *id, *name;
+    char **kinds;
+    size_t n_kinds;
+    int window_days;
+    int min_count;
+    char level; /* 'A'..'D' */
+};
+
+/* An event flag marks events of some kinds whose attribute has (or has not) certain values, so
+ * indicators can count, for example, inspections that found a problem. */
+struct cr_flag {
+    char *id;
+    char **kinds;
+    size_t n_kinds;
+    char *attr;
+    char **values;
+    size_t n_values;
+    int negate; /* 1: flag when the value is NOT among values */
+};
+
+typedef enum cr_level_method { CR_LEVELS_SHARE = 0, CR_LEVELS_SCORE } cr_level_method;
+
+typedef struct cr_model {
+    char *path, *id, *name;
+    int version;
+    char hash[17]; /* 64-bit content hash of the file, hex */
+    struct cr_aspect *aspects;
+    size_t n_aspects;
+    struct cr_veto *vetoes;
+    size_t n_vetoes;
+    struct cr_flag *flags;
+    size_t n_flags;
+    cr_level_method level_method;
+    double level_share[4]; /* A..D shares (method share), summing to 1 */
+    double level_score[4]; /* lowest score of B, C, D in [1..3] (method score) */
+    size_t n_indicators;   /* in all */
+} cr_model;
+
+/* Parses and checks a model file. Errors name the file, line and field. Freed with
+ * cr_model_free(). */
+cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d);
+void cr_model_free(cr_model *m);
+
+/* Returns the catalog spelling of an aggregation ("count", ...). */
+const char *cr_agg_name(cr_agg a);
+
+#endif
