@@ -12,6 +12,10 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_BADINPUT = 3 };
 int cmd_gen(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_quarantine(int argc, char **argv);
+int cmd_model(int argc, char **argv);
+
+/* The model used when --model is not given: $CRISK_MODEL, else the shipped gz-2021. */
+const char *cli_default_model(void);
 
 /* Returns the store path: the --db value when given, else $CRISK_DB, else "crisk.db". */
 const char *cli_db_path(const char *flag);

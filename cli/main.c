@@ -13,7 +13,8 @@ struct verb {
 static const struct verb verbs[] = {
     {"gen", cmd_gen, "generate a synthetic city: feeds, catalog and hidden truth"},
     {"ingest", cmd_ingest, "read every feed of a catalog into the store"},
-    {"quarantine", cmd_quarantine, "list quarantined rows by reason"},
+    {"quarantine", cmd_quarantine, "list, export and retry quarantined rows"},
+    {"model", cmd_model, "check an indicator model and print its tree"},
 };
 
 static void usage(FILE *fp)
