@@ -57,24 +57,23 @@ int cmd_model(int argc, char **argv)
             json_t *inds = json_array();
             for (size_t i = 0; i < cat->n_indicators; i++)
                 json_array_append_new(inds, indicator_json(&cat->indicators[i]));
-            json_array_append_new(cats, json_pack("{s:s,s:s,s:f,s:o}", "id", cat->id, "name",
-                                                  cat->name, "weight", cat->weight,
-                                                  "indicators", inds));
+            json_array_append_new(cats,
+                                  json_pack("{s:s,s:s,s:f,s:o}", "id", cat->id, "name", cat->name,
+                                            "weight", cat->weight, "indicators", inds));
             n_cat++;
         }
-        json_array_append_new(aspects, json_pack("{s:s,s:s,s:f,s:o}", "id", as->id, "name",
-                                                 as->name, "weight", as->weight, "categories",
-                                                 cats));
+        json_array_append_new(aspects,
+                              json_pack("{s:s,s:s,s:f,s:o}", "id", as->id, "name", as->name,
+                                        "weight", as->weight, "categories", cats));
     }
     int exit_code = CLI_OK;
     if (json) {
-        exit_code = cli_json_print(json_pack("{s:s,s:i,s:s,s:s,s:o}", "id", m->id, "version",
-                                             m->version, "hash", m->hash, "name", m->name,
-                                             "aspects", aspects));
+        exit_code =
+            cli_json_print(json_pack("{s:s,s:i,s:s,s:s,s:o}", "id", m->id, "version", m->version,
+                                     "hash", m->hash, "name", m->name, "aspects", aspects));
     } else {
-        printf("%s v%d (%s) %s: %zu aspects, %zu categories, %zu indicators, %zu vetoes\n",
-               m->id, m->version, m->hash, m->name, m->n_aspects, n_cat, m->n_indicators,
-               m->n_vetoes);
+        printf("%s v%d (%s) %s: %zu aspects, %zu categories, %zu indicators, %zu vetoes\n", m->id,
+               m->version, m->hash, m->name, m->n_aspects, n_cat, m->n_indicators, m->n_vetoes);
         for (size_t a = 0; a < m->n_aspects; a++) {
             const struct cr_aspect *as = &m->aspects[a];
             printf("  %s %s (%.2f)\n", as->id, as->name, as->weight);

@@ -15,6 +15,8 @@ static const struct verb verbs[] = {
     {"ingest", cmd_ingest, "read every feed of a catalog into the store"},
     {"quarantine", cmd_quarantine, "list, export and retry quarantined rows"},
     {"model", cmd_model, "check an indicator model and print its tree"},
+    {"classify", cmd_classify, "score every enterprise and assign levels A-D; record the run"},
+    {"scores", cmd_scores, "print a run's scores as CSV"},
 };
 
 static void usage(FILE *fp)

@@ -60,7 +60,7 @@ struct cr_indicator {
     size_t n_kinds;
     char **den_kinds; /* ratio denominator */
     size_t n_den_kinds;
-    char *flag;      /* events: only events carrying this flag (see cr_flag) */
+    char *flag; /* events: only events carrying this flag (see cr_flag) */
     cr_reg_field field;
     cr_graph_feature feature;
     char *role;      /* graph: role name, e.g. 法定代表人 */

@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crisk/classify.h"
 #include "crisk/err.h"
+#include "crisk/model.h"
 
 typedef struct cr_store cr_store;
 
@@ -137,6 +139,27 @@ struct cr_store_counts {
     int64_t subjects_unregistered; /* subjects with rows but no registry row yet */
 };
 cr_err cr_store_counts(cr_store *s, struct cr_store_counts *c);
+
+/* Builds the columns a classification needs (classify.h) from the store: every enterprise
+ * with a registry row, its events (with the model's event flags evaluated on their
+ * attributes), persons and roles. Rows of keys without a registry row are left out. Free the
+ * city with cr_city_free(). */
+cr_err cr_store_load_city(cr_store *s, const cr_model *m, struct cr_city *city, cr_diag *d);
+
+/* Records a classification run: the run (model id, version and content hash, as-of date,
+ * input counts, timing), every enterprise's score, level, aspect scores and top
+ * contributions, and the level changes against the previous run. Writes the new run id and
+ * the number of changes. */
+cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const struct cr_city *c,
+                         const struct cr_scores *sc, int64_t *run_id, int64_t *n_changes);
+
+/* The latest run id, CR_ENOTFOUND when there is none. */
+cr_err cr_store_run_latest(cr_store *s, int64_t *run_id);
+
+/* Calls fn for each enterprise of a run in subject order. key is the USCC (or local key). */
+cr_err cr_store_scores_each(cr_store *s, int64_t run,
+                            void (*fn)(void *ctx, const char *key, double score, char level),
+                            void *ctx);
 
 /* Runs a read-only SQL query and returns the first column of the first row as int64
  * (for tests and reports). */

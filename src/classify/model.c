@@ -8,8 +8,8 @@
 #include "base/ydoc.h"
 #include "crisk/hash.h"
 
-static const char *const agg_names[CR__NAGG] = {"count", "sum", "max", "days_since_last",
-                                                "exists", "distinct_topics", "ratio", "value"};
+static const char *const agg_names[CR__NAGG] = {
+    "count", "sum", "max", "days_since_last", "exists", "distinct_topics", "ratio", "value"};
 static const char *const reg_names[CR__NREG] = {"age_days", "capital", "industry", "type",
                                                 "status"};
 static const char *const graph_names[CR__NGRAPH] = {"firms_at_address", "person_firms",
@@ -106,13 +106,13 @@ static cr_err parse_input(cr__ydoc *y, yaml_node_t *n, struct cr_indicator *ind)
     yaml_node_t *ev = cr__yget(y, n, "events"), *reg = cr__yget(y, n, "registry"),
                 *gr = cr__yget(y, n, "graph");
     if (!!ev + !!reg + !!gr != 1)
-        return cr__yfail(y, n, "input of %s names exactly one of events, registry, graph",
-                         ind->id);
+        return cr__yfail(y, n, "input of %s names exactly one of events, registry, graph", ind->id);
     if (reg) {
         int f = lookup(cr__yscalar(reg), reg_names, CR__NREG);
         if (f < 0)
-            return cr__yfail(y, reg, "registry field '%s' is not one of age_days, capital, "
-                                     "industry, type, status",
+            return cr__yfail(y, reg,
+                             "registry field '%s' is not one of age_days, capital, "
+                             "industry, type, status",
                              cr__yscalar(reg) ? cr__yscalar(reg) : "?");
         ind->input = CR_IN_REGISTRY;
         ind->field = (cr_reg_field)f;
@@ -137,8 +137,9 @@ static cr_err parse_input(cr__ydoc *y, yaml_node_t *n, struct cr_indicator *ind)
     yaml_node_t *fn = cr__yget(y, m, "feature");
     int f = lookup(cr__yscalar(fn), graph_names, CR__NGRAPH);
     if (f < 0)
-        return cr__yfail(y, fn ? fn : m, "graph feature of %s must be one of firms_at_address, "
-                                         "person_firms, person_flagged_firms, role_count",
+        return cr__yfail(y, fn ? fn : m,
+                         "graph feature of %s must be one of firms_at_address, "
+                         "person_firms, person_flagged_firms, role_count",
                          ind->id);
     ind->feature = (cr_graph_feature)f;
     if (f != CR_G_FIRMS_AT_ADDRESS && !ind->role)
@@ -150,9 +151,9 @@ static cr_err parse_input(cr__ydoc *y, yaml_node_t *n, struct cr_indicator *ind)
 
 static cr_err parse_indicator(cr__ydoc *y, yaml_node_t *n, struct cr_indicator *ind)
 {
-    static const char *const keys[] = {"id",      "name",  "input",   "window_days", "aggregation",
-                                       "bins",    "map",   "missing", "weight",      "sources",
-                                       "rationale", NULL};
+    static const char *const keys[] = {"id",          "name",    "input",     "window_days",
+                                       "aggregation", "bins",    "map",       "missing",
+                                       "weight",      "sources", "rationale", NULL};
     cr_err rc = cr__yonly(y, n, keys, "an indicator");
     ind->line = cr__yline(n);
     if (!rc)
@@ -174,8 +175,9 @@ static cr_err parse_indicator(cr__ydoc *y, yaml_node_t *n, struct cr_indicator *
     yaml_node_t *an = cr__yget(y, n, "aggregation");
     int a = an ? lookup(cr__yscalar(an), agg_names, CR__NAGG) : -1;
     if (a < 0)
-        return cr__yfail(y, an ? an : n, "indicator %s needs an aggregation: count, sum, max, "
-                                         "days_since_last, exists, distinct_topics, ratio, value",
+        return cr__yfail(y, an ? an : n,
+                         "indicator %s needs an aggregation: count, sum, max, "
+                         "days_since_last, exists, distinct_topics, ratio, value",
                          ind->id);
     ind->agg = (cr_agg)a;
     if ((ind->input == CR_IN_EVENTS) == (ind->agg == CR_AGG_VALUE))
@@ -193,9 +195,9 @@ static cr_err parse_indicator(cr__ydoc *y, yaml_node_t *n, struct cr_indicator *
         ind->window_days = (int)w;
     }
     yaml_node_t *bn = cr__yget(y, n, "bins"), *mn = cr__yget(y, n, "map");
-    int categorical = ind->input == CR_IN_REGISTRY &&
-                      (ind->field == CR_REG_INDUSTRY || ind->field == CR_REG_TYPE ||
-                       ind->field == CR_REG_STATUS);
+    int categorical =
+        ind->input == CR_IN_REGISTRY &&
+        (ind->field == CR_REG_INDUSTRY || ind->field == CR_REG_TYPE || ind->field == CR_REG_STATUS);
     if (categorical ? !mn || bn : !bn || mn)
         return cr__yfail(y, n, "indicator %s needs %s", ind->id,
                          categorical ? "a map (and no bins)" : "bins (and no map)");
@@ -314,14 +316,15 @@ static cr_err parse_vetoes(cr__ydoc *y, yaml_node_t *n, cr_model *m)
         return cr__yfail(y, n, "vetoes must be a list");
     if (!(m->vetoes = calloc(k ? k : 1, sizeof *m->vetoes)))
         return CR_ENOMEM;
-    static const char *const keys[] = {"id", "name", "kinds", "window_days", "min_count", "level",
-                                       NULL};
+    static const char *const keys[] = {"id",        "name",  "kinds", "window_days",
+                                       "min_count", "level", NULL};
     for (size_t i = 0; i < k; i++) {
         yaml_node_t *v = cr__yitem(y, n, i);
         struct cr_veto *vt = &m->vetoes[m->n_vetoes++];
         cr_err rc;
         double w = 0, mc = 1;
-        if ((rc = cr__yonly(y, v, keys, "a veto")) || (rc = cr__ystr(y, v, "id", 1, &vt->id, "a veto")) ||
+        if ((rc = cr__yonly(y, v, keys, "a veto")) ||
+            (rc = cr__ystr(y, v, "id", 1, &vt->id, "a veto")) ||
             (rc = cr__ystr(y, v, "name", 1, &vt->name, vt->id)) ||
             (rc = cr__ystrs(y, cr__yget(y, v, "kinds"), &vt->kinds, &vt->n_kinds, "kinds")))
             return rc;
@@ -334,8 +337,9 @@ static cr_err parse_vetoes(cr__ydoc *y, yaml_node_t *n, cr_model *m)
         const char *lvl = cr__yscalar(cr__yget(y, v, "level"));
         if (!vt->n_kinds || !lvl || strlen(lvl) != 1 || lvl[0] < 'A' || lvl[0] > 'D' || w < 0 ||
             mc < 1)
-            return cr__yfail(y, v, "veto %s needs kinds, a level A..D, window_days >= 0 and "
-                                   "min_count >= 1",
+            return cr__yfail(y, v,
+                             "veto %s needs kinds, a level A..D, window_days >= 0 and "
+                             "min_count >= 1",
                              vt->id);
         vt->window_days = (int)w;
         vt->min_count = (int)mc;
@@ -357,7 +361,8 @@ static cr_err parse_flags(cr__ydoc *y, yaml_node_t *n, cr_model *m)
         struct cr_flag *f = &m->flags[m->n_flags++];
         cr_err rc;
         yaml_node_t *in = cr__yget(y, v, "in"), *not_in = cr__yget(y, v, "not_in");
-        if ((rc = cr__yonly(y, v, keys, "a flag")) || (rc = cr__ystr(y, v, "id", 1, &f->id, "a flag")) ||
+        if ((rc = cr__yonly(y, v, keys, "a flag")) ||
+            (rc = cr__ystr(y, v, "id", 1, &f->id, "a flag")) ||
             (rc = cr__ystr(y, v, "attr", 1, &f->attr, f->id)) ||
             (rc = cr__ystrs(y, cr__yget(y, v, "kinds"), &f->kinds, &f->n_kinds, "kinds")) ||
             (rc = cr__ystrs(y, in ? in : not_in, &f->values, &f->n_values, "values")))
@@ -427,8 +432,8 @@ cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d)
     if (rc)
         goto out;
     yaml_node_t *root = cr__yroot(&y);
-    static const char *const keys[] = {"model", "version", "name", "description", "levels",
-                                       "vetoes", "flags", "aspects", NULL};
+    static const char *const keys[] = {"model",  "version", "name",    "description", "levels",
+                                       "vetoes", "flags",   "aspects", NULL};
     double version = 0;
     if ((rc = cr__yonly(&y, root, keys, "the model")) ||
         (rc = cr__ystr(&y, root, "model", 1, &m->id, "the model")) ||

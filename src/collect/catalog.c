@@ -186,8 +186,8 @@ static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const
     for (size_t i = 0; i < cat->n_departments; i++)
         known |= strcmp(cat->departments[i].code, t->department) == 0;
     if (!known)
-        return cr__yfail(p, cr__yget(p, n, "department"), "topic %s names unknown department '%s'", t->code,
-                    t->department);
+        return cr__yfail(p, cr__yget(p, n, "department"), "topic %s names unknown department '%s'",
+                         t->code, t->department);
     t->role = strcmp(t->kind, "registry") == 0 ? CR_TOPIC_REGISTRY
               : strcmp(t->kind, "roles") == 0  ? CR_TOPIC_ROLES
                                                : CR_TOPIC_EVENTS;
@@ -201,7 +201,8 @@ static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const
                 strcmp(enc, "gbk") == 0 || strcmp(enc, "GBK") == 0))
         t->gb18030 = 1;
     else if (enc && strcmp(enc, "utf-8") != 0 && strcmp(enc, "UTF-8") != 0)
-        return cr__yfail(p, cr__yget(p, n, "encoding"), "encoding '%s' is not utf-8 or gb18030", enc);
+        return cr__yfail(p, cr__yget(p, n, "encoding"), "encoding '%s' is not utf-8 or gb18030",
+                         enc);
     const char *delim = cr__yscalar(cr__yget(p, n, "delimiter"));
     if (delim) {
         if (strcmp(delim, "\\t") == 0 || strcmp(delim, "\t") == 0)
@@ -209,13 +210,15 @@ static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const
         else if (strlen(delim) == 1 && delim[0] != '"' && delim[0] != '\n')
             t->delimiter = delim[0];
         else
-            return cr__yfail(p, cr__yget(p, n, "delimiter"), "delimiter '%s' must be one character", delim);
+            return cr__yfail(p, cr__yget(p, n, "delimiter"), "delimiter '%s' must be one character",
+                             delim);
     }
     const char *hdr = cr__yscalar(cr__yget(p, n, "header"));
     if (hdr && strcmp(hdr, "false") == 0)
         t->header = 0;
     else if (hdr && strcmp(hdr, "true") != 0)
-        return cr__yfail(p, cr__yget(p, n, "header"), "header must be true or false, not '%s'", hdr);
+        return cr__yfail(p, cr__yget(p, n, "header"), "header must be true or false, not '%s'",
+                         hdr);
     if ((rc = parse_key(p, cr__yget(p, n, "key"), t)))
         return rc;
     if ((rc = parse_fields(p, cr__yget(p, n, "fields"), t)))
@@ -257,8 +260,8 @@ static cr_err parse_topic_lists(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
             if (strcmp(s, field_names[j]) == 0)
                 f = j;
         if (f < 0 || !cr_topic_has(t, (cr_field)f))
-            rc = cr__yfail(p, items[i], "required field '%s' is not mapped in topic %s", s ? s : "?",
-                      t->code);
+            rc = cr__yfail(p, items[i], "required field '%s' is not mapped in topic %s",
+                           s ? s : "?", t->code);
         else
             t->required[f] = 1;
     }
@@ -280,7 +283,7 @@ static cr_err parse_topic_lists(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
     for (int f = 0; f < CR__NFIELD; f++)
         if (!t->header && t->field[f].name)
             return cr__yfail(p, n, "topic %s has no header, so field '%s' needs a column position",
-                        t->code, field_names[f]);
+                             t->code, field_names[f]);
     return CR_OK;
 }
 
@@ -289,7 +292,7 @@ static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
     yaml_node_t *root = cr__yroot(p);
     if (!root || root->type != YAML_MAPPING_NODE)
         return cr__yfail(p, root,
-                    "a catalog must be a mapping with 'catalog', 'departments' and 'topics'");
+                         "a catalog must be a mapping with 'catalog', 'departments' and 'topics'");
     static const char *const allowed[] = {"catalog", "description", "departments", "topics", NULL};
     cr_err rc = cr__yonly(p, root, allowed, "the catalog");
     if (!rc)
@@ -319,7 +322,8 @@ static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
             return rc;
         for (size_t j = 0; j + 1 < cat->n_departments; j++)
             if (strcmp(cat->departments[j].code, dep->code) == 0)
-                return cr__yfail(p, cr__yget(p, dn, "code"), "duplicate department code '%s'", dep->code);
+                return cr__yfail(p, cr__yget(p, dn, "code"), "duplicate department code '%s'",
+                                 dep->code);
     }
     for (size_t i = 0; i < nt; i++) {
         yaml_node_t *tn = node(p, tops->data.sequence.items.start[i]);

@@ -538,7 +538,7 @@ static cr_err make_enterprises(gen *g)
                    ((e->flags & F_HIGHTECH) ? -0.5 : 0) + (e->capital_fen < 100000000 ? 0.15 : 0);
         e->z = (float)z;
         /* What next year's inspection would find: the same propensity plus what no data shows. */
-        e->violation_next = cr_rng_unit(&r) < sigmoid(-2.2 + 1.3 * (z + 0.5 * cr_rng_normal(&r)));
+        e->violation_next = cr_rng_unit(&r) < sigmoid(-2.8 + 2.2 * (z + 0.2 * cr_rng_normal(&r)));
         e->end_day = INT32_MAX;
         if (cr_rng_unit(&r) < sigmoid(-4.2 + 1.2 * z)) {
             e->status = ST_REVOKED;
@@ -552,8 +552,9 @@ static cr_err make_enterprises(gen *g)
             else
                 e->end_day = from + (int32_t)cr_rng_below(&r, (uint64_t)(g->period_end - from));
         }
-        if (e->status != ST_ACTIVE)
-            e->violation_next = 0; /* a closed firm is not inspected next year */
+        if (e->status == ST_CANCELLED)
+            e->violation_next = 0; /* a deregistered firm is not inspected next year; a revoked
+                                      one still is, and is usually found unreachable */
         char div6[7];
         memcpy(div6, cr_ref_division(g->ref, CR_DIV_DISTRICT, e->district)->code, 6);
         div6[6] = 0;
@@ -1108,13 +1109,17 @@ static cr_err events_of(gen *g, struct kind_pass *kp, const struct ent *e, cr_rn
     cr_err rc = CR_OK;
     double z = e->z;
     if (kd->monthly) {
-        /* Coverage is a property of the firm: it files every month or is not in this feed. */
-        if (cr_mix64((uint64_t)(e - g->ents) * 31 + (uint64_t)kp->kind) % 1000 >= kd->rate * 1000)
+        /* Coverage is a property of the firm: it files every month or is not in this feed.
+         * Risky firms are less often covered (no staff on social insurance, no meter of their
+         * own), drawn from a hash so that the firm's choice is the same in every pass. */
+        double u =
+            (double)(cr_mix64((uint64_t)(e - g->ents) * 31 + (uint64_t)kp->kind) % 1000000) / 1e6;
+        if (u >= sigmoid(log(kd->rate / (1 - kd->rate)) - 0.8 * z))
             return CR_OK;
         int y0, m0, d0, y1, m1, d1;
         cr_civil_from_days(from, &y0, &m0, &d0);
         cr_civil_from_days(to, &y1, &m1, &d1);
-        double miss = sigmoid(-3.5 + 1.1 * z);
+        double miss = sigmoid(-3.2 + 1.3 * z);
         for (int ym = y0 * 12 + m0 - 1; !rc && ym < y1 * 12 + m1 - 1; ym++) {
             if (cr_rng_unit(r) < miss)
                 continue;

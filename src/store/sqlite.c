@@ -27,6 +27,8 @@ enum {
 /* Rows per multi-row INSERT of events: one statement step for many rows. */
 #define EVENTS_PER_STMT 32
 
+_Static_assert(ST__N <= 32, "struct cr_store holds 32 statements");
+
 static const char *const sql_text[ST__N] = {
     [ST_TOPIC_PUT] = "INSERT INTO topic(code,name,department,kind) VALUES(?1,?2,?3,?4) "
                      "ON CONFLICT(code) DO UPDATE SET name=?2, department=?3, kind=?4",
@@ -58,6 +60,19 @@ static const char *const sql_text[ST__N] = {
     [ST_EVENT_MANY] = NULL, /* built at open: EVENTS_PER_STMT rows of 6 parameters */
 };
 
+/* Version 2: classification runs. */
+static const char schema_v2[] =
+    "CREATE TABLE run(id INTEGER PRIMARY KEY, model_id TEXT NOT NULL,"
+    " model_version INTEGER NOT NULL, model_hash TEXT NOT NULL, as_of INTEGER NOT NULL,"
+    " created TEXT NOT NULL, enterprises INTEGER NOT NULL, events INTEGER NOT NULL,"
+    " seconds REAL, levels TEXT NOT NULL);"
+    "CREATE TABLE run_score(run INTEGER NOT NULL, subject INTEGER NOT NULL, score REAL NOT NULL,"
+    " level TEXT NOT NULL, veto TEXT, aspects TEXT NOT NULL, top TEXT NOT NULL,"
+    " PRIMARY KEY(run, subject)) WITHOUT ROWID;"
+    "CREATE TABLE level_change(run INTEGER NOT NULL, subject INTEGER NOT NULL,"
+    " before TEXT NOT NULL, after TEXT NOT NULL);"
+    "PRAGMA user_version=2;";
+
 /* Version 1 schema. Later versions append migrations; user_version says which ran. */
 static const char schema_v1[] =
     "CREATE TABLE meta(k TEXT PRIMARY KEY, v BLOB NOT NULL);"
@@ -86,11 +101,7 @@ static const char schema_v1[] =
     "CREATE INDEX quarantine_by_reason ON quarantine(state, reason);"
     "PRAGMA user_version=1;";
 
-struct cr_store {
-    sqlite3 *db;
-    sqlite3_stmt *st[ST__N];
-    int in_tx;
-};
+#include "internal.h"
 
 static cr_err db_fail(cr_store *s, cr_diag *d, const char *what)
 {
@@ -107,13 +118,21 @@ static cr_err migrate(cr_store *s, cr_diag *d)
     int64_t version = 0;
     if (cr_store_scalar(s, "PRAGMA user_version", &version))
         return db_fail(s, d, "reading schema version");
-    if (version > 1)
+    if (version > 2)
         return cr_diag_set(d, CR_ESTORE, NULL, 0, 0,
-                           "store schema version %lld is newer than this crisk (1)",
+                           "store schema version %lld is newer than this crisk (2)",
                            (long long)version);
-    if (version == 1)
+    if (version == 1) {
+        if (exec(s, "BEGIN IMMEDIATE") || exec(s, schema_v2) || exec(s, "COMMIT")) {
+            cr_err e = db_fail(s, d, "upgrading schema to version 2");
+            exec(s, "ROLLBACK");
+            return e;
+        }
         return CR_OK;
-    if (exec(s, "BEGIN IMMEDIATE") || exec(s, schema_v1))
+    }
+    if (version == 2)
+        return CR_OK;
+    if (exec(s, "BEGIN IMMEDIATE") || exec(s, schema_v1) || exec(s, schema_v2))
         goto fail;
     unsigned char salt[32];
     randombytes_buf(salt, sizeof salt);
@@ -186,6 +205,11 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
 out:
     cr_store_close(s);
     return rc;
+}
+
+sqlite3 *cr__store_db(cr_store *s)
+{
+    return s->db;
 }
 
 void cr_store_close(cr_store *s)

@@ -1,0 +1,144 @@
+/* crisk classify and crisk scores: run the model over the store; print a run's scores. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "crisk/classify.h"
+#include "crisk/model.h"
+#include "crisk/store.h"
+#include "crisk/text.h"
+
+static const char help[] =
+    "usage: crisk classify [--db FILE] [--model FILE] [--as-of YYYY-MM-DD] [--threads N] [--json]\n"
+    "\n"
+    "Computes every indicator of the model for every enterprise in the store as of the date\n"
+    "(events after it never count; default: the latest event date in the store), then category,\n"
+    "aspect and total scores, vetoes and levels A 低 / B 中 / C 较高 / D 高, and records the run\n"
+    "with each enterprise's score, level, aspect scores and top contributions.\n";
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int cmd_classify(int argc, char **argv)
+{
+    const char *db = NULL, *model = NULL, *as_of_s = NULL, *threads_s = NULL, *json = NULL;
+    const struct cli_opt opts[] = {{"db", 1, &db},
+                                   {"model", 1, &model},
+                                   {"as-of", 1, &as_of_s},
+                                   {"threads", 1, &threads_s},
+                                   {"json", 0, &json}};
+    size_t n_pos;
+    int prc = cli_parse("classify", argc, argv, opts, 5, NULL, 0, &n_pos, help);
+    if (prc)
+        return prc < 0 ? CLI_OK : prc;
+    long long threads = threads_s ? cli_count(threads_s) : 0;
+    int32_t as_of = 0;
+    if (threads < 0 || (as_of_s && cr_date_parse(as_of_s, strlen(as_of_s), &as_of))) {
+        fprintf(stderr, "crisk classify: --as-of needs a date, --threads a number\n");
+        return CLI_USAGE;
+    }
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_model *m = NULL;
+    cr_store *s = NULL;
+    struct cr_city city = {0};
+    struct cr_scores sc = {0};
+    int exit_code = CLI_OK;
+    double t0 = now_s();
+    cr_err rc = cr_model_load(model ? model : cli_default_model(), &m, &d);
+    if (!rc)
+        rc = cr_store_open(cli_db_path(db), &s, &d);
+    if (!rc && !as_of_s) {
+        int64_t last = 0;
+        if (cr_store_scalar(s, "SELECT coalesce(max(day), 0) FROM event", &last) || !last)
+            rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0,
+                             "the store has no events: ingest first, or give --as-of");
+        as_of = (int32_t)last;
+    }
+    if (!rc)
+        rc = cr_store_load_city(s, m, &city, &d);
+    double t_load = now_s();
+    if (!rc && city.n == 0)
+        rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0, "the store has no enterprises");
+    if (!rc)
+        rc = cr_classify(m, &city, as_of, (int)threads, &sc, &d);
+    double t_run = now_s();
+    int64_t run = 0, changes = 0;
+    if (!rc && cr_store_run_save(s, m, as_of, &city, &sc, &run, &changes))
+        rc = cr_diag_set(&d, CR_ESTORE, NULL, 0, 0, "cannot record the run");
+    double t_save = now_s();
+    if (rc) {
+        exit_code = cli_report_diag("classify", rc, &d);
+        goto out;
+    }
+    char day[11];
+    cr_day_format(as_of, day);
+    if (json) {
+        exit_code = cli_json_print(json_pack(
+            "{s:I,s:s,s:{s:s,s:i,s:s},s:{s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:f,s:{s:f,s:f,s:f}}", "run",
+            (json_int_t)run, "as_of", day, "model", "id", m->id, "version", m->version, "hash",
+            m->hash, "levels", "A", (json_int_t)sc.levels[0], "B", (json_int_t)sc.levels[1], "C",
+            (json_int_t)sc.levels[2], "D", (json_int_t)sc.levels[3], "enterprises",
+            (json_int_t)city.n, "events", (json_int_t)city.n_events, "level_changes",
+            (json_int_t)changes, "seconds", t_save - t0, "timings", "load", t_load - t0, "classify",
+            t_run - t_load, "save", t_save - t_run));
+    } else {
+        printf("run %lld: model %s v%d (%s) as of %s; %zu enterprises, %zu events\n",
+               (long long)run, m->id, m->version, m->hash, day, city.n, city.n_events);
+        printf("levels: A 低 %zu, B 中 %zu, C 较高 %zu, D 高 %zu; %lld level changes\n",
+               sc.levels[0], sc.levels[1], sc.levels[2], sc.levels[3], (long long)changes);
+        printf("time: load %.2f s, classify %.2f s, save %.2f s\n", t_load - t0, t_run - t_load,
+               t_save - t_run);
+    }
+out:
+    cr_scores_free(&sc);
+    cr_city_free(&city);
+    cr_store_close(s);
+    cr_model_free(m);
+    return exit_code;
+}
+
+static const char scores_help[] = "usage: crisk scores [--db FILE] [--run N] --csv\n"
+                                  "\n"
+                                  "Prints uscc,score,level for every enterprise of a run "
+                                  "(default: the latest).\n";
+
+static void print_score(void *ctx, const char *key, double score, char level)
+{
+    (void)ctx;
+    printf("%s,%.4f,%c\n", key, score, level);
+}
+
+int cmd_scores(int argc, char **argv)
+{
+    const char *db = NULL, *run_s = NULL, *csv = NULL;
+    const struct cli_opt opts[] = {{"db", 1, &db}, {"run", 1, &run_s}, {"csv", 0, &csv}};
+    size_t n_pos;
+    int prc = cli_parse("scores", argc, argv, opts, 3, NULL, 0, &n_pos, scores_help);
+    if (prc)
+        return prc < 0 ? CLI_OK : prc;
+    long long run = run_s ? cli_count(run_s) : 0;
+    if (!csv || run < 0) {
+        fprintf(stderr,
+                "crisk scores: --csv is required (the only format); --run needs a number\n");
+        return CLI_USAGE;
+    }
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_store *s = NULL;
+    cr_err rc = cr_store_open(cli_db_path(db), &s, &d);
+    int64_t r = run;
+    if (!rc && !run && cr_store_run_latest(s, &r))
+        rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0, "the store has no runs: classify first");
+    if (!rc) {
+        printf("uscc,score,level\n");
+        rc = cr_store_scores_each(s, r, print_score, NULL);
+        if (rc == CR_ENOTFOUND)
+            cr_diag_set(&d, rc, NULL, 0, 0, "run %lld does not exist", (long long)r);
+    }
+    cr_store_close(s);
+    return rc ? cli_report_diag("scores", rc, &d) : CLI_OK;
+}

@@ -1,0 +1,82 @@
+/* Classify: an indicator model over a city's columns → scores, levels and explanations.
+ * The engine does no I/O; cr_store_load_city (store.h) builds its input from the store.
+ * Results depend only on the model, the city and the as-of date: the same inputs give the
+ * same scores bit for bit whatever the number of threads. */
+#ifndef CRISK_CLASSIFY_H
+#define CRISK_CLASSIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crisk/err.h"
+#include "crisk/model.h"
+
+#define CR_NO_AMOUNT INT64_MIN
+#define CR_NO_DAY INT32_MIN
+
+/* The columns of a city. Enterprises have dense ids 0..n-1 in ascending store subject id. */
+struct cr_city {
+    size_t n;
+    int64_t *subject;
+    char (*uscc)[19];                  /* "" when the key is not a USCC */
+    int32_t *established;              /* day or CR_NO_DAY */
+    double *capital_wan;               /* NAN when unknown */
+    char **industry, **type, **status; /* NULL when unknown */
+    int32_t *addr;                     /* dense address key id, -1 when none */
+    size_t n_addr;
+    char **kinds; /* kind dictionary */
+    size_t n_kinds;
+    int32_t *topic_kind; /* by dense topic id */
+    size_t n_topics;
+    /* events, grouped by enterprise: those of e are [ev_off[e], ev_off[e+1]) */
+    size_t n_events;
+    size_t *ev_off;
+    int32_t *ev_day;
+    uint16_t *ev_topic;
+    int64_t *ev_amount; /* fen or CR_NO_AMOUNT */
+    uint32_t *ev_flags; /* bit f set when model flag f holds for the event */
+    /* roles, grouped by enterprise */
+    size_t n_roles;
+    size_t *ro_off;
+    int32_t *ro_person; /* dense person id */
+    uint8_t *ro_role;   /* index into role_names */
+    char **role_names;
+    size_t n_role_names;
+    size_t n_persons;
+};
+
+void cr_city_free(struct cr_city *c);
+
+#define CR_TOP 5 /* contributions kept per enterprise */
+
+struct cr_contribution {
+    int32_t indicator; /* index in model order */
+    float points;      /* of the indicator, 0..100 */
+    float share;       /* its contribution to the total score */
+};
+
+struct cr_scores {
+    size_t n, n_aspects;
+    double *score;               /* 0..100 */
+    char *level;                 /* 'A'..'D' */
+    int16_t *veto;               /* index of the veto that forced the level, -1 none */
+    float *aspects;              /* n * n_aspects */
+    struct cr_contribution *top; /* n * CR_TOP, largest first */
+    size_t levels[4];
+    double seconds;
+};
+
+void cr_scores_free(struct cr_scores *s);
+
+/* Classifies every enterprise of city as of the day as_of with threads workers (0 = number of
+ * processors). Returns CR_EINVAL when the model names a kind no topic has (a warning the caller
+ * may choose to ignore is not given: unknown kinds simply count nothing). */
+cr_err cr_classify(const cr_model *m, const struct cr_city *city, int32_t as_of, int threads,
+                   struct cr_scores *out, cr_diag *d);
+
+/* Explains one enterprise: each indicator's raw value (NAN when missing), points and share of
+ * the total score, in model order (arrays of m->n_indicators). The shares sum to the score. */
+cr_err cr_classify_explain(const cr_model *m, const struct cr_city *city, int32_t as_of, size_t e,
+                           double *values, double *points, double *shares);
+
+#endif

@@ -1,0 +1,583 @@
+/* Classification runs in the SQLite store: loading a city's columns, saving runs. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crisk/hash.h"
+#include "internal.h"
+
+/* ---- a small string → dense id dictionary ---- */
+
+struct dict {
+    char **keys;
+    uint64_t *hash;
+    int32_t *slot; /* -1 empty, else index into keys */
+    size_t n, cap, kcap;
+};
+
+static int32_t dict_id(struct dict *d, const char *key, size_t len)
+{
+    if ((d->n + 1) * 2 > d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 1024;
+        int32_t *slot = malloc(cap * sizeof *slot);
+        if (!slot)
+            return -2;
+        for (size_t i = 0; i < cap; i++)
+            slot[i] = -1;
+        for (size_t i = 0; i < d->n; i++) {
+            size_t j = (size_t)d->hash[i] & (cap - 1);
+            while (slot[j] >= 0)
+                j = (j + 1) & (cap - 1);
+            slot[j] = (int32_t)i;
+        }
+        free(d->slot);
+        d->slot = slot;
+        d->cap = cap;
+    }
+    uint64_t h = cr_hash64(key, len, 7);
+    size_t j = (size_t)h & (d->cap - 1);
+    while (d->slot[j] >= 0) {
+        int32_t k = d->slot[j];
+        if (d->hash[k] == h && strlen(d->keys[k]) == len && memcmp(d->keys[k], key, len) == 0)
+            return k;
+        j = (j + 1) & (d->cap - 1);
+    }
+    if (d->n == d->kcap) {
+        size_t kc = d->kcap ? d->kcap * 2 : 1024;
+        char **k2 = realloc(d->keys, kc * sizeof *k2);
+        uint64_t *h2 = k2 ? realloc(d->hash, kc * sizeof *h2) : NULL;
+        if (k2)
+            d->keys = k2;
+        if (!h2)
+            return -2;
+        d->hash = h2;
+        d->kcap = kc;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return -2;
+    memcpy(copy, key, len);
+    copy[len] = 0;
+    d->keys[d->n] = copy;
+    d->hash[d->n] = h;
+    d->slot[j] = (int32_t)d->n;
+    return (int32_t)d->n++;
+}
+
+static void dict_free(struct dict *d, int keep_keys)
+{
+    if (!keep_keys)
+        for (size_t i = 0; i < d->n; i++)
+            free(d->keys[i]);
+    if (!keep_keys)
+        free(d->keys);
+    free(d->hash);
+    free(d->slot);
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+static cr_err load_enterprises(sqlite3 *db, struct cr_city *c, int32_t **dense, int64_t *max_subj)
+{
+    int64_t n = 0, maxs = 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT count(*), coalesce(max(subject),0) FROM enterprise", -1, &st,
+                           NULL) ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return CR_ESTORE;
+    }
+    n = sqlite3_column_int64(st, 0);
+    maxs = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id),0) FROM subject", -1, &st, NULL) ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return CR_ESTORE;
+    }
+    if (sqlite3_column_int64(st, 0) > maxs)
+        maxs = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    size_t N = (size_t)n;
+    c->n = N;
+    c->subject = calloc(N + 1, sizeof *c->subject);
+    c->uscc = calloc(N + 1, sizeof *c->uscc);
+    c->established = calloc(N + 1, sizeof *c->established);
+    c->capital_wan = calloc(N + 1, sizeof *c->capital_wan);
+    c->industry = calloc(N + 1, sizeof *c->industry);
+    c->type = calloc(N + 1, sizeof *c->type);
+    c->status = calloc(N + 1, sizeof *c->status);
+    c->addr = calloc(N + 1, sizeof *c->addr);
+    *dense = malloc(((size_t)maxs + 1) * sizeof **dense);
+    if (!c->subject || !c->uscc || !c->established || !c->capital_wan || !c->industry || !c->type ||
+        !c->status || !c->addr || !*dense)
+        return CR_ENOMEM;
+    for (int64_t i = 0; i <= maxs; i++)
+        (*dense)[i] = -1;
+    *max_subj = maxs;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT subject, uscc, established, capital_fen, industry, type, "
+                           "status, addr_key FROM enterprise ORDER BY subject",
+                           -1, &st, NULL))
+        return CR_ESTORE;
+    struct dict addrs = {0};
+    size_t e = 0;
+    int rc;
+    cr_err err = CR_OK;
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW && e < N) {
+        c->subject[e] = sqlite3_column_int64(st, 0);
+        const unsigned char *u = sqlite3_column_text(st, 1);
+        snprintf(c->uscc[e], sizeof c->uscc[e], "%s", u ? (const char *)u : "");
+        c->established[e] =
+            sqlite3_column_type(st, 2) == SQLITE_NULL ? CR_NO_DAY : sqlite3_column_int(st, 2);
+        c->capital_wan[e] = sqlite3_column_type(st, 3) == SQLITE_NULL
+                                ? (double)NAN
+                                : (double)sqlite3_column_int64(st, 3) / 1e6;
+        c->industry[e] = col_dup(st, 4);
+        c->type[e] = col_dup(st, 5);
+        c->status[e] = col_dup(st, 6);
+        const unsigned char *ak = sqlite3_column_text(st, 7);
+        int32_t id =
+            ak ? dict_id(&addrs, (const char *)ak, (size_t)sqlite3_column_bytes(st, 7)) : -1;
+        if (id == -2)
+            err = CR_ENOMEM;
+        c->addr[e] = id;
+        (*dense)[c->subject[e]] = (int32_t)e;
+        e++;
+    }
+    sqlite3_finalize(st);
+    c->n_addr = addrs.n;
+    dict_free(&addrs, 0);
+    return err ? err : e == N ? CR_OK : CR_ESTORE;
+}
+
+/* Kind dictionary and topic → kind. */
+static cr_err load_topics(sqlite3 *db, struct cr_city *c)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id),0) FROM topic", -1, &st, NULL) ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return CR_ESTORE;
+    }
+    size_t max = (size_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (max > 65535)
+        return CR_ERANGE; /* ev_topic is 16-bit */
+    c->n_topics = max + 1;
+    c->topic_kind = malloc((max + 1) * sizeof *c->topic_kind);
+    if (!c->topic_kind)
+        return CR_ENOMEM;
+    for (size_t i = 0; i <= max; i++)
+        c->topic_kind[i] = -1;
+    if (sqlite3_prepare_v2(db, "SELECT id, kind FROM topic", -1, &st, NULL))
+        return CR_ESTORE;
+    struct dict kinds = {0};
+    cr_err err = CR_OK;
+    while (!err && sqlite3_step(st) == SQLITE_ROW) {
+        int32_t k = dict_id(&kinds, (const char *)sqlite3_column_text(st, 1),
+                            (size_t)sqlite3_column_bytes(st, 1));
+        if (k < 0)
+            err = CR_ENOMEM;
+        else
+            c->topic_kind[sqlite3_column_int64(st, 0)] = k;
+    }
+    sqlite3_finalize(st);
+    c->kinds = kinds.keys;
+    c->n_kinds = kinds.n;
+    dict_free(&kinds, 1);
+    return err;
+}
+
+/* For each kind, the bitmask of model flags defined on it. */
+static uint32_t *flag_masks(const cr_model *m, const struct cr_city *c)
+{
+    uint32_t *mask = calloc(c->n_kinds + 1, sizeof *mask);
+    for (size_t f = 0; mask && f < m->n_flags && f < 32; f++)
+        for (size_t j = 0; j < m->flags[f].n_kinds; j++)
+            for (size_t k = 0; k < c->n_kinds; k++)
+                if (strcmp(c->kinds[k], m->flags[f].kinds[j]) == 0)
+                    mask[k] |= 1u << f;
+    return mask;
+}
+
+static uint32_t eval_flags(const cr_model *m, uint32_t candidates, const char *attrs, int len)
+{
+    if (!attrs)
+        return 0;
+    json_t *o = json_loadb(attrs, (size_t)len, 0, NULL);
+    uint32_t out = 0;
+    for (uint32_t cm = candidates; cm; cm &= cm - 1) {
+        int f = __builtin_ctz(cm);
+        const struct cr_flag *fl = &m->flags[f];
+        const char *v = json_string_value(json_object_get(o, fl->attr));
+        int in = 0;
+        for (size_t i = 0; v && i < fl->n_values && !in; i++)
+            in = strcmp(v, fl->values[i]) == 0;
+        if (v && in != fl->negate)
+            out |= 1u << f;
+    }
+    json_decref(o);
+    return out;
+}
+
+static cr_err load_events(sqlite3 *db, const cr_model *m, struct cr_city *c, const int32_t *dense,
+                          int64_t max_subj)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t total = 0;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM event", -1, &st, NULL) ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return CR_ESTORE;
+    }
+    total = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    size_t cap = (size_t)total + 1;
+    int32_t *ent = malloc(cap * sizeof *ent), *day = malloc(cap * sizeof *day);
+    uint16_t *topic = malloc(cap * sizeof *topic);
+    int64_t *amount = malloc(cap * sizeof *amount);
+    uint32_t *flags = calloc(cap, sizeof *flags);
+    uint32_t *fmask = flag_masks(m, c);
+    c->ev_off = calloc(c->n + 2, sizeof *c->ev_off);
+    cr_err err = CR_OK;
+    if (!ent || !day || !topic || !amount || !flags || !fmask || !c->ev_off) {
+        err = CR_ENOMEM;
+        goto out;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT subject, topic, day, amount_fen, attrs FROM event", -1, &st,
+                           NULL)) {
+        err = CR_ESTORE;
+        goto out;
+    }
+    size_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < cap) {
+        int64_t s = sqlite3_column_int64(st, 0), t = sqlite3_column_int64(st, 1);
+        if (s < 0 || s > max_subj || dense[s] < 0 || t < 0 || (size_t)t >= c->n_topics)
+            continue; /* no registry row: not classified */
+        ent[n] = dense[s];
+        topic[n] = (uint16_t)t;
+        day[n] = sqlite3_column_int(st, 2);
+        amount[n] =
+            sqlite3_column_type(st, 3) == SQLITE_NULL ? CR_NO_AMOUNT : sqlite3_column_int64(st, 3);
+        int k = c->topic_kind[t];
+        if (k >= 0 && fmask[k])
+            flags[n] = eval_flags(m, fmask[k], (const char *)sqlite3_column_text(st, 4),
+                                  sqlite3_column_bytes(st, 4));
+        c->ev_off[ent[n] + 1]++;
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        err = CR_ESTORE;
+        goto out;
+    }
+    /* Group by enterprise with a counting sort that keeps store order within each. */
+    for (size_t e = 0; e < c->n; e++)
+        c->ev_off[e + 1] += c->ev_off[e];
+    c->n_events = n;
+    c->ev_day = malloc((n + 1) * sizeof *c->ev_day);
+    c->ev_topic = malloc((n + 1) * sizeof *c->ev_topic);
+    c->ev_amount = malloc((n + 1) * sizeof *c->ev_amount);
+    c->ev_flags = malloc((n + 1) * sizeof *c->ev_flags);
+    size_t *fill = calloc(c->n + 1, sizeof *fill);
+    if (!c->ev_day || !c->ev_topic || !c->ev_amount || !c->ev_flags || !fill) {
+        free(fill);
+        err = CR_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t at = c->ev_off[ent[i]] + fill[ent[i]]++;
+        c->ev_day[at] = day[i];
+        c->ev_topic[at] = topic[i];
+        c->ev_amount[at] = amount[i];
+        c->ev_flags[at] = flags[i];
+    }
+    free(fill);
+out:
+    free(ent);
+    free(day);
+    free(topic);
+    free(amount);
+    free(flags);
+    free(fmask);
+    return err;
+}
+
+static cr_err load_roles(sqlite3 *db, struct cr_city *c, const int32_t *dense, int64_t max_subj)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT count(*), (SELECT coalesce(max(id),0) FROM person) FROM role",
+                           -1, &st, NULL) ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return CR_ESTORE;
+    }
+    size_t cap = (size_t)sqlite3_column_int64(st, 0) + 1;
+    c->n_persons = (size_t)sqlite3_column_int64(st, 1) + 1;
+    sqlite3_finalize(st);
+    int32_t *ent = malloc(cap * sizeof *ent), *person = malloc(cap * sizeof *person);
+    uint8_t *role = malloc(cap);
+    c->ro_off = calloc(c->n + 2, sizeof *c->ro_off);
+    struct dict roles = {0};
+    cr_err err = CR_OK;
+    size_t n = 0;
+    if (!ent || !person || !role || !c->ro_off) {
+        err = CR_ENOMEM;
+        goto out;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT subject, person, role FROM role", -1, &st, NULL)) {
+        err = CR_ESTORE;
+        goto out;
+    }
+    while (!err && sqlite3_step(st) == SQLITE_ROW && n < cap) {
+        int64_t s = sqlite3_column_int64(st, 0), p = sqlite3_column_int64(st, 1);
+        if (s < 0 || s > max_subj || dense[s] < 0 || p < 0 || (size_t)p >= c->n_persons)
+            continue;
+        int32_t r = dict_id(&roles, (const char *)sqlite3_column_text(st, 2),
+                            (size_t)sqlite3_column_bytes(st, 2));
+        if (r < 0 || r > 255) {
+            err = r == -2 ? CR_ENOMEM : CR_ERANGE;
+            break;
+        }
+        ent[n] = dense[s];
+        person[n] = (int32_t)p;
+        role[n] = (uint8_t)r;
+        c->ro_off[ent[n] + 1]++;
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (err)
+        goto out;
+    for (size_t e = 0; e < c->n; e++)
+        c->ro_off[e + 1] += c->ro_off[e];
+    c->n_roles = n;
+    c->ro_person = malloc((n + 1) * sizeof *c->ro_person);
+    c->ro_role = malloc(n + 1);
+    size_t *fill = calloc(c->n + 1, sizeof *fill);
+    if (!c->ro_person || !c->ro_role || !fill) {
+        free(fill);
+        err = CR_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t at = c->ro_off[ent[i]] + fill[ent[i]]++;
+        c->ro_person[at] = person[i];
+        c->ro_role[at] = role[i];
+    }
+    free(fill);
+out:
+    c->role_names = roles.keys;
+    c->n_role_names = roles.n;
+    dict_free(&roles, 1);
+    free(ent);
+    free(person);
+    free(role);
+    return err;
+}
+
+cr_err cr_store_load_city(cr_store *s, const cr_model *m, struct cr_city *city, cr_diag *d)
+{
+    memset(city, 0, sizeof *city);
+    sqlite3 *db = cr__store_db(s);
+    int32_t *dense = NULL;
+    int64_t max_subj = 0;
+    cr_err rc = load_enterprises(db, city, &dense, &max_subj);
+    if (!rc)
+        rc = load_topics(db, city);
+    if (!rc)
+        rc = load_events(db, m, city, dense, max_subj);
+    if (!rc)
+        rc = load_roles(db, city, dense, max_subj);
+    free(dense);
+    if (rc) {
+        cr_city_free(city);
+        return cr_diag_set(d, rc, NULL, 0, 0, "cannot load the city from the store: %s",
+                           rc == CR_ESTORE ? sqlite3_errmsg(db) : cr_strerror(rc));
+    }
+    return CR_OK;
+}
+
+/* ---- runs ---- */
+
+static const char *indicator_id(const cr_model *m, int32_t k)
+{
+    for (size_t a = 0; a < m->n_aspects; a++)
+        for (size_t c = 0; c < m->aspects[a].n_categories; c++) {
+            const struct cr_category *cat = &m->aspects[a].categories[c];
+            if ((size_t)k < cat->n_indicators)
+                return cat->indicators[k].id;
+            k -= (int32_t)cat->n_indicators;
+        }
+    return "?";
+}
+
+cr_err cr_store_run_latest(cr_store *s, int64_t *run_id)
+{
+    int64_t v = 0;
+    if (cr_store_scalar(s, "SELECT coalesce(max(id),0) FROM run", &v))
+        return CR_ESTORE;
+    if (!v)
+        return CR_ENOTFOUND;
+    *run_id = v;
+    return CR_OK;
+}
+
+cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const struct cr_city *c,
+                         const struct cr_scores *sc, int64_t *run_id, int64_t *n_changes)
+{
+    sqlite3 *db = cr__store_db(s);
+    int64_t prev = 0;
+    int have_prev = cr_store_run_latest(s, &prev) == CR_OK;
+    char *before = calloc(c->n + 1, 1); /* previous level by dense id, 0 when new */
+    if (!before)
+        return CR_ENOMEM;
+    sqlite3_stmt *st = NULL;
+    cr_err rc = CR_OK;
+    if (have_prev) {
+        if (sqlite3_prepare_v2(db, "SELECT subject, level FROM run_score WHERE run=?1", -1, &st,
+                               NULL)) {
+            free(before);
+            return CR_ESTORE;
+        }
+        sqlite3_bind_int64(st, 1, prev);
+        size_t e = 0;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            int64_t subj = sqlite3_column_int64(st, 0);
+            while (e < c->n && c->subject[e] < subj)
+                e++; /* both in subject order */
+            if (e < c->n && c->subject[e] == subj)
+                before[e] = (char)sqlite3_column_text(st, 1)[0];
+        }
+        sqlite3_finalize(st);
+    }
+    if (cr_store_begin(s)) {
+        free(before);
+        return CR_ESTORE;
+    }
+    char levels[128];
+    snprintf(levels, sizeof levels, "{\"A\":%zu,\"B\":%zu,\"C\":%zu,\"D\":%zu}", sc->levels[0],
+             sc->levels[1], sc->levels[2], sc->levels[3]);
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO run(model_id, model_version, model_hash, as_of, created, "
+                           "enterprises, events, seconds, levels) "
+                           "VALUES(?1,?2,?3,?4,datetime('now'),?5,?6,?7,?8)",
+                           -1, &st, NULL))
+        goto fail;
+    sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, m->version);
+    sqlite3_bind_text(st, 3, m->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, as_of);
+    sqlite3_bind_int64(st, 5, (int64_t)c->n);
+    sqlite3_bind_int64(st, 6, (int64_t)c->n_events);
+    sqlite3_bind_double(st, 7, sc->seconds);
+    sqlite3_bind_text(st, 8, levels, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto fail;
+    sqlite3_finalize(st);
+    st = NULL;
+    int64_t id = sqlite3_last_insert_rowid(db);
+    sqlite3_stmt *ins = NULL, *chg = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO run_score(run, subject, score, level, veto, aspects, top) "
+                           "VALUES(?1,?2,?3,?4,?5,?6,?7)",
+                           -1, &ins, NULL) ||
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO level_change(run, subject, before, after) "
+                           "VALUES(?1,?2,?3,?4)",
+                           -1, &chg, NULL)) {
+        sqlite3_finalize(ins);
+        goto fail;
+    }
+    int64_t changes = 0;
+    char asp[512], top[1024];
+    for (size_t e = 0; e < c->n && !rc; e++) {
+        size_t o = 0;
+        asp[o++] = '[';
+        for (size_t a = 0; a < sc->n_aspects; a++)
+            o += (size_t)snprintf(asp + o, sizeof asp - o, "%s%.4f", a ? "," : "",
+                                  (double)sc->aspects[e * sc->n_aspects + a]);
+        snprintf(asp + o, sizeof asp - o, "]");
+        o = 0;
+        top[o++] = '[';
+        for (int k = 0; k < CR_TOP; k++) {
+            const struct cr_contribution *t = &sc->top[e * CR_TOP + k];
+            if (t->indicator < 0)
+                break;
+            o += (size_t)snprintf(
+                top + o, sizeof top - o, "%s{\"indicator\":\"%s\",\"points\":%.1f,\"share\":%.4f}",
+                k ? "," : "", indicator_id(m, t->indicator), (double)t->points, (double)t->share);
+        }
+        snprintf(top + o, sizeof top - o, "]");
+        char lvl[2] = {sc->level[e], 0};
+        sqlite3_bind_int64(ins, 1, id);
+        sqlite3_bind_int64(ins, 2, c->subject[e]);
+        sqlite3_bind_double(ins, 3, sc->score[e]);
+        sqlite3_bind_text(ins, 4, lvl, 1, SQLITE_TRANSIENT);
+        if (sc->veto[e] >= 0)
+            sqlite3_bind_text(ins, 5, m->vetoes[sc->veto[e]].id, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(ins, 5);
+        sqlite3_bind_text(ins, 6, asp, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 7, top, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(ins) != SQLITE_DONE)
+            rc = CR_ESTORE;
+        sqlite3_reset(ins);
+        if (!rc && before[e] && before[e] != sc->level[e]) {
+            char b[2] = {before[e], 0};
+            sqlite3_bind_int64(chg, 1, id);
+            sqlite3_bind_int64(chg, 2, c->subject[e]);
+            sqlite3_bind_text(chg, 3, b, 1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(chg, 4, lvl, 1, SQLITE_TRANSIENT);
+            if (sqlite3_step(chg) != SQLITE_DONE)
+                rc = CR_ESTORE;
+            sqlite3_reset(chg);
+            changes++;
+        }
+    }
+    sqlite3_finalize(ins);
+    sqlite3_finalize(chg);
+    if (rc || cr_store_commit(s))
+        goto fail;
+    free(before);
+    *run_id = id;
+    *n_changes = changes;
+    return CR_OK;
+fail:
+    sqlite3_finalize(st);
+    cr_store_rollback(s);
+    free(before);
+    return CR_ESTORE;
+}
+
+cr_err cr_store_scores_each(cr_store *s, int64_t run,
+                            void (*fn)(void *ctx, const char *key, double score, char level),
+                            void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(cr__store_db(s),
+                           "SELECT s.key, r.score, r.level FROM run_score r "
+                           "JOIN subject s ON s.id = r.subject WHERE r.run = ?1 ORDER BY r.subject",
+                           -1, &st, NULL))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, run);
+    int rc;
+    int64_t n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_double(st, 1),
+           (char)sqlite3_column_text(st, 2)[0]);
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return CR_ESTORE;
+    return n ? CR_OK : CR_ENOTFOUND;
+}
