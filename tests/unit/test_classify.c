@@ -1,0 +1,316 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crisk/classify.h"
+#include "crisk/model.h"
+#include "crisk/text.h"
+
+/* A model exercising every aggregation, a registry map, a graph feature, a flag and a veto. */
+static const char model_text[] =
+    "model: t\nversion: 3\nname: 测试模型\n"
+    "levels: {method: share, shares: {A: 0.25, B: 0.25, C: 0.25, D: 0.25}}\n"
+    "vetoes:\n  - {id: serious, name: 严重违法, kinds: [serious], window_days: 1095, level: D}\n"
+    "flags:\n  - {id: bad, kinds: [inspection], attr: 结果, not_in: [ok]}\n"
+    "aspects:\n"
+    "  - id: a1\n    name: 监管\n    weight: 3\n    categories:\n"
+    "      - id: c1\n        name: 处罚\n        weight: 1\n        indicators:\n"
+    "          - {id: pen_count, name: 处罚次数, input: {events: {kinds: [penalty]}}, window_days: "
+    "365,\n"
+    "             aggregation: count, bins: [[0, 1, 0], [1, 2, 50], [2, inf, 100]], missing: 0, "
+    "rationale: r}\n"
+    "          - {id: pen_sum, name: 罚款, input: {events: {kinds: [penalty]}}, window_days: 365,\n"
+    "             aggregation: sum, bins: [[-inf, 100, 0], [100, inf, 80]], missing: 0, rationale: "
+    "r}\n"
+    "          - {id: pen_last, name: 距今, input: {events: {kinds: [penalty]}},\n"
+    "             aggregation: days_since_last, bins: [[0, 30, 100], [30, inf, 20]], missing: 10, "
+    "rationale: r}\n"
+    "      - id: c2\n        name: 检查\n        weight: 1\n        indicators:\n"
+    "          - {id: bad_ratio, name: 问题率, input: {events: {kinds: [inspection], flag: bad, "
+    "over: [inspection]}},\n"
+    "             aggregation: ratio, bins: [[0, 0.5, 0], [0.5, inf, 100]], missing: 40, "
+    "rationale: r}\n"
+    "          - {id: topics, name: 主题数, input: {events: {kinds: [penalty, inspection]}},\n"
+    "             aggregation: distinct_topics, bins: [[0, 2, 0], [2, inf, 60]], missing: 0, "
+    "rationale: r}\n"
+    "  - id: a2\n    name: 基础\n    weight: 1\n    categories:\n"
+    "      - id: c3\n        name: 行业\n        indicators:\n"
+    "          - {id: ind, name: 行业, input: {registry: industry}, aggregation: value,\n"
+    "             map: {C13: 70, F: 30, default: 10}, missing: 50, rationale: r}\n"
+    "          - {id: addr, name: 同址, input: {graph: {feature: firms_at_address}}, aggregation: "
+    "value,\n"
+    "             bins: [[0, 2, 0], [2, inf, 100]], missing: 25, rationale: r}\n"
+    "          - {id: rep, name: 法人关联, input: {graph: {feature: person_firms, role: 法人}},\n"
+    "             aggregation: value, bins: [[0, 1, 0], [1, inf, 90]], missing: 5, rationale: r}\n";
+
+static char *write_tmp(const char *text)
+{
+    char *path = strdup("/tmp/crisk-model-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static cr_model *load(const char *text)
+{
+    char *path = write_tmp(text);
+    cr_model *m = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_err rc = cr_model_load(path, &m, &d);
+    if (rc)
+        fail_msg("model: %s:%ld: %s", d.file, d.line, d.msg);
+    unlink(path);
+    free(path);
+    return m;
+}
+
+/* Kinds: 0 penalty, 1 inspection, 2 serious. Topics: 1 penalty (市场), 2 penalty (环保),
+ * 3 inspection, 4 serious. */
+enum { AS_OF = 20000 };
+struct ev {
+    int e, topic;
+    int32_t day;
+    int64_t fen;
+    uint32_t flags;
+};
+
+static void build(struct cr_city *c, const struct ev *evs, size_t n_ev)
+{
+    memset(c, 0, sizeof *c);
+    c->n = 4;
+    c->subject = calloc(4, sizeof *c->subject);
+    c->uscc = calloc(4, sizeof *c->uscc);
+    c->established = calloc(4, sizeof *c->established);
+    c->capital_wan = calloc(4, sizeof *c->capital_wan);
+    c->industry = calloc(4, sizeof *c->industry);
+    c->type = calloc(4, sizeof *c->type);
+    c->status = calloc(4, sizeof *c->status);
+    c->addr = calloc(4, sizeof *c->addr);
+    const char *ind[4] = {"C1311", "F5211", NULL, "I6513"};
+    const int32_t addr[4] = {0, 0, -1, 1};
+    for (int e = 0; e < 4; e++) {
+        c->subject[e] = 10 + e;
+        c->industry[e] = ind[e] ? strdup(ind[e]) : NULL;
+        c->addr[e] = addr[e];
+        c->established[e] = CR_NO_DAY;
+        c->capital_wan[e] = NAN;
+    }
+    c->n_addr = 2;
+    const char *kinds[3] = {"penalty", "inspection", "serious"};
+    c->n_kinds = 3;
+    c->kinds = calloc(3, sizeof *c->kinds);
+    for (int k = 0; k < 3; k++)
+        c->kinds[k] = strdup(kinds[k]);
+    c->n_topics = 5;
+    c->topic_kind = calloc(5, sizeof *c->topic_kind);
+    const int32_t tk[5] = {-1, 0, 0, 1, 2};
+    memcpy(c->topic_kind, tk, sizeof tk);
+    c->ev_off = calloc(5, sizeof *c->ev_off);
+    c->n_events = n_ev;
+    c->ev_day = calloc(n_ev + 1, sizeof *c->ev_day);
+    c->ev_topic = calloc(n_ev + 1, sizeof *c->ev_topic);
+    c->ev_amount = calloc(n_ev + 1, sizeof *c->ev_amount);
+    c->ev_flags = calloc(n_ev + 1, sizeof *c->ev_flags);
+    size_t k = 0;
+    for (int e = 0; e < 4; e++) {
+        for (size_t i = 0; i < n_ev; i++) {
+            if (evs[i].e != e)
+                continue;
+            c->ev_day[k] = evs[i].day;
+            c->ev_topic[k] = (uint16_t)evs[i].topic;
+            c->ev_amount[k] = evs[i].fen;
+            c->ev_flags[k] = evs[i].flags;
+            k++;
+        }
+        c->ev_off[e + 1] = k;
+    }
+    /* Person 0 is 法人 of firms 0 and 1; person 1 is 法人 of firm 3 only; firm 2 has none. */
+    c->n_roles = 3;
+    c->n_persons = 2;
+    c->ro_off = calloc(5, sizeof *c->ro_off);
+    c->ro_person = calloc(3, sizeof *c->ro_person);
+    c->ro_role = calloc(3, 1);
+    const size_t off[5] = {0, 1, 2, 2, 3};
+    memcpy(c->ro_off, off, sizeof off);
+    const int32_t per[3] = {0, 0, 1};
+    memcpy(c->ro_person, per, sizeof per);
+    c->n_role_names = 1;
+    c->role_names = calloc(1, sizeof *c->role_names);
+    c->role_names[0] = strdup("法人");
+}
+
+static const struct ev base_events[] = {
+    {0, 1, AS_OF - 10, 5000, 0}, /* firm 0: two penalties in two topics, 150 元 */
+    {0, 2, AS_OF - 100, 10000, 0},
+    {0, 3, AS_OF - 50, CR_NO_AMOUNT, 1}, /* inspection with a problem */
+    {0, 3, AS_OF - 60, CR_NO_AMOUNT, 0}, /* inspection, fine */
+    {1, 1, AS_OF - 400, 100, 0},         /* firm 1: an old penalty, outside the 365-day window */
+    {3, 4, AS_OF - 5, CR_NO_AMOUNT, 0},  /* firm 3: on the serious list */
+};
+
+static void every_aggregation(void **state)
+{
+    (void)state;
+    cr_model *m = load(model_text);
+    assert_int_equal(m->n_indicators, 8);
+    assert_int_equal(m->version, 3);
+    struct cr_city c;
+    build(&c, base_events, sizeof base_events / sizeof *base_events);
+    double v[8], p[8], s[8];
+    assert_int_equal(cr_classify_explain(m, &c, AS_OF, 0, v, p, s), CR_OK);
+    const double want_v[8] = {2, 150, 10, 0.5, 3, NAN, 2, 1};
+    const double want_p[8] = {100, 80, 100, 100, 60, 70, 100, 90};
+    for (int i = 0; i < 8; i++) {
+        if (!(isnan(want_v[i]) ? isnan(v[i]) : fabs(v[i] - want_v[i]) < 1e-9))
+            fail_msg("indicator %d value %g, want %g", i, v[i], want_v[i]);
+        if (fabs(p[i] - want_p[i]) > 1e-9)
+            fail_msg("indicator %d points %g, want %g", i, p[i], want_p[i]);
+    }
+    /* Shares: aspect 3/4, two categories 1/2 each, three and two indicators. */
+    assert_true(fabs(s[0] - 0.75 * 0.5 / 3 * 100) < 1e-9);
+    assert_true(fabs(s[5] - 0.25 * 1 / 3 * 70) < 1e-9);
+    /* Firm 1: the penalty is outside the window for count and sum, but days_since_last sees it;
+     * no inspections: the ratio is missing (40); no topics in window... distinct counts all
+     * history of the kinds (no window). */
+    assert_int_equal(cr_classify_explain(m, &c, AS_OF, 1, v, p, s), CR_OK);
+    assert_true(v[0] == 0 && v[1] == 0 && v[2] == 400 && isnan(v[3]) && p[3] == 40 && v[4] == 1);
+    assert_true(p[5] == 30 && v[7] == 1);
+    /* Firm 2: no industry, no address, no legal representative: the missing points. */
+    assert_int_equal(cr_classify_explain(m, &c, AS_OF, 2, v, p, s), CR_OK);
+    assert_true(p[5] == 50 && p[6] == 25 && p[7] == 5 && p[2] == 10);
+    /* Firm 3: its representative has no other firm; default industry points. */
+    assert_int_equal(cr_classify_explain(m, &c, AS_OF, 3, v, p, s), CR_OK);
+    assert_true(v[7] == 0 && p[5] == 10 && v[6] == 1);
+    cr_city_free(&c);
+    cr_model_free(m);
+}
+
+static void scores_levels_vetoes(void **state)
+{
+    (void)state;
+    cr_model *m = load(model_text);
+    struct cr_city c;
+    build(&c, base_events, sizeof base_events / sizeof *base_events);
+    struct cr_scores one, four;
+    cr_diag d;
+    assert_int_equal(cr_classify(m, &c, AS_OF, 1, &one, &d), CR_OK);
+    assert_int_equal(cr_classify(m, &c, AS_OF, 4, &four, &d), CR_OK);
+    assert_memory_equal(one.score, four.score, c.n * sizeof *one.score); /* bit for bit */
+    for (size_t e = 0; e < c.n; e++) {
+        double v[8], p[8], s[8], sum = 0, asum = 0;
+        cr_classify_explain(m, &c, AS_OF, e, v, p, s);
+        for (int i = 0; i < 8; i++)
+            sum += s[i];
+        assert_true(fabs(sum - one.score[e]) < 1e-9);
+        for (size_t a = 0; a < 2; a++)
+            asum += one.aspects[e * 2 + a];
+        assert_true(fabs(asum - one.score[e]) < 1e-3);
+        assert_true(one.top[e * CR_TOP].indicator >= 0);
+    }
+    /* One per level by share; firm 3 is forced to D by the veto whatever its score. */
+    assert_int_equal(one.level[0], 'D');
+    assert_int_equal(one.level[3], 'D');
+    assert_int_equal(one.veto[3], 0);
+    assert_int_equal(one.veto[0], -1);
+    assert_true(one.score[0] > one.score[1] && one.score[1] > one.score[2]);
+    assert_int_equal(one.levels[0] + one.levels[1] + one.levels[2] + one.levels[3], 4);
+    cr_scores_free(&one);
+    cr_scores_free(&four);
+    cr_city_free(&c);
+    cr_model_free(m);
+}
+
+static void future_never_counts(void **state)
+{
+    (void)state;
+    cr_model *m = load(model_text);
+    struct cr_city a, b;
+    build(&a, base_events, sizeof base_events / sizeof *base_events);
+    struct ev more[sizeof base_events / sizeof *base_events + 3];
+    memcpy(more, base_events, sizeof base_events);
+    more[6] = (struct ev){1, 1, AS_OF + 1, 99999, 0};
+    more[7] = (struct ev){2, 4, AS_OF + 30, CR_NO_AMOUNT, 0}; /* a future veto */
+    more[8] = (struct ev){0, 3, AS_OF + 2, CR_NO_AMOUNT, 1};
+    build(&b, more, 9);
+    struct cr_scores sa, sb;
+    cr_diag d;
+    assert_int_equal(cr_classify(m, &a, AS_OF, 2, &sa, &d), CR_OK);
+    assert_int_equal(cr_classify(m, &b, AS_OF, 2, &sb, &d), CR_OK);
+    assert_memory_equal(sa.score, sb.score, a.n * sizeof *sa.score);
+    assert_memory_equal(sa.level, sb.level, a.n);
+    assert_int_equal(sb.veto[2], -1);
+    /* A day later, the future events count. */
+    struct cr_scores sc;
+    assert_int_equal(cr_classify(m, &b, AS_OF + 30, 2, &sc, &d), CR_OK);
+    assert_int_equal(sc.veto[2], 0);
+    cr_scores_free(&sa);
+    cr_scores_free(&sb);
+    cr_scores_free(&sc);
+    cr_city_free(&a);
+    cr_city_free(&b);
+    cr_model_free(m);
+}
+
+struct bad_model {
+    const char *from, *to;
+    long line;
+    const char *word;
+};
+
+static const struct bad_model bad[] = {
+    {"aggregation: count, bins: [[0, 1, 0]", "aggregation: cnt, bins: [[0, 1, 0]", 19,
+     "aggregation"},
+    {"[1, 2, 50]", "[2, 3, 50]", 19, "gaps"},
+    {"missing: 0, rationale: r}\n          - {id: pen_sum",
+     "rationale: r}\n          - {id: pen_sum", 18, "missing"},
+    {"{id: pen_sum", "{id: pen_count", 20, "duplicate"},
+    {"flag: bad,", "flag: worse,", 28, "worse"},
+    {"shares: {A: 0.25, B: 0.25", "shares: {A: 0.35, B: 0.25", 4, "add up"},
+    {"{registry: industry}", "{registry: colour}", 39, "colour"},
+    {"window_days: 365,\n             aggregation: count",
+     "window_days: 36.5,\n             aggregation: count", 18, "whole"},
+    {"role: 法人}", "rol: 法人}", 43, "rol"},
+    {"name: 测试模型\n", "", 1, "name"},
+};
+
+static void rejects_bad_models(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char text[8192];
+        const char *at = strstr(model_text, bad[i].from);
+        if (!at)
+            fail_msg("case %zu: pattern not found", i);
+        snprintf(text, sizeof text, "%.*s%s%s", (int)(at - model_text), model_text, bad[i].to,
+                 at + strlen(bad[i].from));
+        char *path = write_tmp(text);
+        cr_model *m = NULL;
+        cr_diag d = {{0}, {0}, 0, 0};
+        cr_err rc = cr_model_load(path, &m, &d);
+        if (rc != CR_EPARSE || d.line != bad[i].line || !strstr(d.msg, bad[i].word))
+            fail_msg("case %zu: rc %d line %ld msg '%s'", i, rc, d.line, d.msg);
+        assert_null(m);
+        unlink(path);
+        free(path);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_aggregation),
+        cmocka_unit_test(scores_levels_vetoes),
+        cmocka_unit_test(future_never_counts),
+        cmocka_unit_test(rejects_bad_models),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
