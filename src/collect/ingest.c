@@ -751,9 +751,7 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
         goto out;
     if (o == LOADED) {
         r.subject = subject->id;
-        if (cr_store_enterprise_put(ig->s, &r))
-            *err =
-                cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store: cannot write enterprise %s", key);
+        sink_enterprise(ig->out, &r);
         subject->registered = 1;
     }
     goto out;
@@ -1145,6 +1143,7 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     cr_err rc = topic_ids ? prepare(&ig, topic_ids) : CR_ENOMEM;
     if (!rc && (rc = sink_start(s, &ig.out)))
         cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer");
+    ig.s = NULL; /* the writer thread owns the connection from here on */
     /* Registry first so rows of this run link at once; then roles; then events. */
     static const cr_topic_role order[3] = {CR_TOPIC_REGISTRY, CR_TOPIC_ROLES, CR_TOPIC_EVENTS};
     for (int pass = 0; pass < 3 && !rc; pass++)
@@ -1324,6 +1323,7 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
         report->skipped += (int64_t)(n_items - q.n);
     if (!rc && (rc = sink_start(s, &ig.out)))
         cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer");
+    ig.s = NULL; /* the writer thread owns the connection from here on */
     cr_feed *f = NULL;
     const struct cr_topic *ft = NULL;
     char *fpath = NULL;
