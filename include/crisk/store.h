@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "crisk/classify.h"
 #include "crisk/err.h"
 #include "crisk/model.h"
@@ -145,6 +147,27 @@ cr_err cr_store_counts(cr_store *s, struct cr_store_counts *c);
  * attributes), persons and roles. Rows of keys without a registry row are left out. Free the
  * city with cr_city_free(). */
 cr_err cr_store_load_city(cr_store *s, const cr_model *m, struct cr_city *city, cr_diag *d);
+
+/* The same columns for one enterprise and its neighbourhood only: the firms its persons hold
+ * roles in and the firms at its address, so that graph features come out exactly as in a
+ * whole-city load. *e0 receives the enterprise's dense id in the small city. CR_ENOTFOUND when
+ * the subject has no registry row. */
+cr_err cr_store_load_city_around(cr_store *s, const cr_model *m, int64_t subject,
+                                 struct cr_city *city, size_t *e0, cr_diag *d);
+
+/* Builds the lookup indexes used by portraits and neighbourhood loads (events and roles by
+ * enterprise, roles by person, enterprises by address) when they do not exist yet. Ingest
+ * calls it once at its end; afterwards SQLite maintains them. */
+cr_err cr_store_ensure_indexes(cr_store *s);
+
+/* Finds the subject id of a key (USCC or namespace:key); CR_ENOTFOUND when unknown. */
+cr_err cr_store_subject_find(cr_store *s, const char *key, int64_t *subject);
+
+/* Stored facts about one enterprise as a JSON object (jansson; the caller owns it):
+ * "registry", "history" (level per run), "events" (the latest `recent`, with department and
+ * topic), "persons" (masked names, roles, how many other firms each holds a role in) and
+ * "linked" (other firms sharing a person or the address). */
+cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out);
 
 /* Records a classification run: the run (model id, version and content hash, as-of date,
  * input counts, timing), every enterprise's score, level, aspect scores and top

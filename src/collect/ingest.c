@@ -1159,6 +1159,10 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
                 *d = sd;
         }
     }
+    /* Portraits and neighbourhood loads need lookups by enterprise and person: built once,
+     * after the first bulk load (cheaper than maintaining them row by row during it). */
+    if (!rc && cr_store_ensure_indexes(s))
+        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot build the lookup indexes");
     for (size_t i = 0; i < report->n_files; i++) {
         report->read += report->files[i].read;
         report->loaded += report->files[i].loaded;

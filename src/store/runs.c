@@ -83,12 +83,25 @@ static char *col_dup(sqlite3_stmt *st, int i)
     return t ? strdup((const char *)t) : NULL;
 }
 
-static cr_err load_enterprises(sqlite3 *db, struct cr_city *c, int32_t **dense, int64_t *max_subj)
+/* FILTER is appended to the queries that read enterprise, event and role rows: empty for the
+ * whole city, or a condition on the temporary table city_filter for a neighbourhood. */
+struct filter {
+    const char *ent, *ev, *role;
+};
+
+static cr_err prepare_q(sqlite3 *db, sqlite3_stmt **st, const char *head, const char *tail)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "%s%s", head, tail);
+    return sqlite3_prepare_v2(db, sql, -1, st, NULL) ? CR_ESTORE : CR_OK;
+}
+
+static cr_err load_enterprises(sqlite3 *db, const struct filter *fl, struct cr_city *c,
+                               int32_t **dense, int64_t *max_subj)
 {
     int64_t n = 0, maxs = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT count(*), coalesce(max(subject),0) FROM enterprise", -1, &st,
-                           NULL) ||
+    if (prepare_q(db, &st, "SELECT count(*), coalesce(max(subject),0) FROM enterprise", fl->ent) ||
         sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_finalize(st);
         return CR_ESTORE;
@@ -121,10 +134,12 @@ static cr_err load_enterprises(sqlite3 *db, struct cr_city *c, int32_t **dense, 
     for (int64_t i = 0; i <= maxs; i++)
         (*dense)[i] = -1;
     *max_subj = maxs;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT subject, uscc, established, capital_fen, industry, type, "
-                           "status, addr_key FROM enterprise ORDER BY subject",
-                           -1, &st, NULL))
+    char tail[256];
+    snprintf(tail, sizeof tail, "%s ORDER BY subject", fl->ent);
+    if (prepare_q(db, &st,
+                  "SELECT subject, uscc, established, capital_fen, industry, type, status, "
+                  "addr_key FROM enterprise",
+                  tail))
         return CR_ESTORE;
     struct dict addrs = {0};
     size_t e = 0;
@@ -227,12 +242,12 @@ static uint32_t eval_flags(const cr_model *m, uint32_t candidates, const char *a
     return out;
 }
 
-static cr_err load_events(sqlite3 *db, const cr_model *m, struct cr_city *c, const int32_t *dense,
-                          int64_t max_subj)
+static cr_err load_events(sqlite3 *db, const struct filter *fl, const cr_model *m,
+                          struct cr_city *c, const int32_t *dense, int64_t max_subj)
 {
     sqlite3_stmt *st = NULL;
     int64_t total = 0;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM event", -1, &st, NULL) ||
+    if (prepare_q(db, &st, "SELECT count(*) FROM event", fl->ev) ||
         sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_finalize(st);
         return CR_ESTORE;
@@ -251,8 +266,7 @@ static cr_err load_events(sqlite3 *db, const cr_model *m, struct cr_city *c, con
         err = CR_ENOMEM;
         goto out;
     }
-    if (sqlite3_prepare_v2(db, "SELECT subject, topic, day, amount_fen, attrs FROM event", -1, &st,
-                           NULL)) {
+    if (prepare_q(db, &st, "SELECT subject, topic, day, amount_fen, attrs FROM event", fl->ev)) {
         err = CR_ESTORE;
         goto out;
     }
@@ -311,7 +325,8 @@ out:
     return err;
 }
 
-static cr_err load_roles(sqlite3 *db, struct cr_city *c, const int32_t *dense, int64_t max_subj)
+static cr_err load_roles(sqlite3 *db, const struct filter *fl, struct cr_city *c,
+                         const int32_t *dense, int64_t max_subj)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db,
@@ -334,7 +349,7 @@ static cr_err load_roles(sqlite3 *db, struct cr_city *c, const int32_t *dense, i
         err = CR_ENOMEM;
         goto out;
     }
-    if (sqlite3_prepare_v2(db, "SELECT subject, person, role FROM role", -1, &st, NULL)) {
+    if (prepare_q(db, &st, "SELECT subject, person, role FROM role", fl->role)) {
         err = CR_ESTORE;
         goto out;
     }
@@ -384,19 +399,20 @@ out:
     return err;
 }
 
-cr_err cr_store_load_city(cr_store *s, const cr_model *m, struct cr_city *city, cr_diag *d)
+static cr_err load(cr_store *s, const struct filter *fl, const cr_model *m, struct cr_city *city,
+                   cr_diag *d)
 {
     memset(city, 0, sizeof *city);
     sqlite3 *db = cr__store_db(s);
     int32_t *dense = NULL;
     int64_t max_subj = 0;
-    cr_err rc = load_enterprises(db, city, &dense, &max_subj);
+    cr_err rc = load_enterprises(db, fl, city, &dense, &max_subj);
     if (!rc)
         rc = load_topics(db, city);
     if (!rc)
-        rc = load_events(db, m, city, dense, max_subj);
+        rc = load_events(db, fl, m, city, dense, max_subj);
     if (!rc)
-        rc = load_roles(db, city, dense, max_subj);
+        rc = load_roles(db, fl, city, dense, max_subj);
     free(dense);
     if (rc) {
         cr_city_free(city);
@@ -404,6 +420,67 @@ cr_err cr_store_load_city(cr_store *s, const cr_model *m, struct cr_city *city, 
                            rc == CR_ESTORE ? sqlite3_errmsg(db) : cr_strerror(rc));
     }
     return CR_OK;
+}
+
+cr_err cr_store_load_city(cr_store *s, const cr_model *m, struct cr_city *city, cr_diag *d)
+{
+    static const struct filter all = {"", "", ""};
+    return load(s, &all, m, city, d);
+}
+
+cr_err cr_store_load_city_around(cr_store *s, const cr_model *m, int64_t subject,
+                                 struct cr_city *city, size_t *e0, cr_diag *d)
+{
+    sqlite3 *db = cr__store_db(s);
+    sqlite3_stmt *st = NULL;
+    int64_t known = 0;
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM enterprise WHERE subject=%lld",
+             (long long)subject);
+    if (cr_store_scalar(s, sql, &known))
+        return CR_ESTORE;
+    if (!known)
+        return cr_diag_set(d, CR_ENOTFOUND, NULL, 0, 0, "no registry row for this enterprise");
+    if (sqlite3_exec(db,
+                     "CREATE TEMP TABLE IF NOT EXISTS city_filter(subject INTEGER PRIMARY KEY);"
+                     "DELETE FROM city_filter;",
+                     NULL, NULL, NULL) ||
+        sqlite3_prepare_v2(db,
+                           "INSERT OR IGNORE INTO city_filter "
+                           "SELECT ?1 UNION SELECT r2.subject FROM role r1 JOIN role r2 "
+                           "ON r2.person = r1.person WHERE r1.subject = ?1 "
+                           "UNION SELECT e2.subject FROM enterprise e1 JOIN enterprise e2 "
+                           "ON e2.addr_key = e1.addr_key WHERE e1.subject = ?1",
+                           -1, &st, NULL))
+        return cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "%s", sqlite3_errmsg(db));
+    sqlite3_bind_int64(st, 1, subject);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "%s", sqlite3_errmsg(db));
+    static const struct filter around = {
+        " WHERE subject IN (SELECT subject FROM temp.city_filter)",
+        " WHERE subject IN (SELECT subject FROM temp.city_filter)",
+        " WHERE subject IN (SELECT subject FROM temp.city_filter)"};
+    cr_err err = load(s, &around, m, city, d);
+    if (err)
+        return err;
+    for (size_t e = 0; e < city->n; e++)
+        if (city->subject[e] == subject)
+            *e0 = e;
+    return CR_OK;
+}
+
+cr_err cr_store_ensure_indexes(cr_store *s)
+{
+    return sqlite3_exec(cr__store_db(s),
+                        "CREATE INDEX IF NOT EXISTS event_by_subject ON event(subject, day);"
+                        "CREATE INDEX IF NOT EXISTS role_by_subject ON role(subject);"
+                        "CREATE INDEX IF NOT EXISTS role_by_person ON role(person);"
+                        "CREATE INDEX IF NOT EXISTS enterprise_by_addr ON enterprise(addr_key);",
+                        NULL, NULL, NULL)
+               ? CR_ESTORE
+               : CR_OK;
 }
 
 /* ---- runs ---- */

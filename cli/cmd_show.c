@@ -1,0 +1,260 @@
+/* crisk show: the portrait of one enterprise. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "crisk/classify.h"
+#include "crisk/model.h"
+#include "crisk/ref.h"
+#include "crisk/store.h"
+#include "crisk/text.h"
+#include "crisk/uscc.h"
+
+static const char help[] =
+    "usage: crisk show [--db FILE] [--model FILE] [--events N] [--json] USCC\n"
+    "\n"
+    "The portrait of one enterprise: registry data; level and score of the latest run with the\n"
+    "aspect and category breakdown and every indicator's value, points and share (the shares sum\n"
+    "to the score); level history; recent events by department; the persons behind the firm\n"
+    "(names masked) and the other firms they and its address are linked to.\n"
+    "A key of a department's own (e.g. cumcm:E1) is accepted as well as a USCC.\n";
+
+/* Explanation of the latest run: each indicator recomputed from the neighbourhood. */
+static json_t *explain(cr_store *s, const cr_model *m, int64_t subject, int32_t as_of,
+                       double *score_out, cr_diag *d)
+{
+    struct cr_city c;
+    size_t e0 = 0;
+    if (cr_store_load_city_around(s, m, subject, &c, &e0, d))
+        return NULL;
+    size_t n = m->n_indicators;
+    double *v = calloc(n, sizeof *v), *p = calloc(n, sizeof *p), *sh = calloc(n, sizeof *sh);
+    json_t *aspects = NULL;
+    if (v && p && sh && cr_classify_explain(m, &c, as_of, e0, v, p, sh) == CR_OK) {
+        aspects = json_array();
+        size_t k = 0;
+        double total = 0;
+        for (size_t a = 0; a < m->n_aspects; a++) {
+            const struct cr_aspect *as = &m->aspects[a];
+            json_t *cats = json_array();
+            double asum = 0;
+            for (size_t ci = 0; ci < as->n_categories; ci++) {
+                const struct cr_category *cat = &as->categories[ci];
+                json_t *inds = json_array();
+                double csum = 0;
+                for (size_t i = 0; i < cat->n_indicators; i++, k++) {
+                    json_array_append_new(
+                        inds, json_pack("{s:s,s:s,s:o,s:f,s:f}", "id", cat->indicators[i].id,
+                                        "name", cat->indicators[i].name, "value",
+                                        isnan(v[k]) ? json_null() : json_real(v[k]), "points", p[k],
+                                        "share", sh[k]));
+                    csum += sh[k];
+                }
+                json_array_append_new(cats,
+                                      json_pack("{s:s,s:s,s:f,s:o}", "id", cat->id, "name",
+                                                cat->name, "share", csum, "indicators", inds));
+                asum += csum;
+            }
+            json_array_append_new(aspects, json_pack("{s:s,s:s,s:f,s:o}", "id", as->id, "name",
+                                                     as->name, "share", asum, "categories", cats));
+            total += asum;
+        }
+        *score_out = total;
+    }
+    free(v);
+    free(p);
+    free(sh);
+    cr_city_free(&c);
+    return aspects;
+}
+
+static const char *division_name(const cr_ref *ref, json_t *code)
+{
+    const char *c = json_string_value(code);
+    const struct cr_division *dv = c && ref ? cr_ref_division_find(ref, c) : NULL;
+    return dv ? dv->name : "";
+}
+
+static void print_text(json_t *o, const cr_ref *ref)
+{
+    json_t *reg = json_object_get(o, "registry");
+    printf("%s  %s\n", json_string_value(json_object_get(reg, "key")),
+           json_string_value(json_object_get(reg, "name")));
+    printf("  类型 %s | 行业 %s | 注册资本 %.2f 万元 | 成立 %s | %s\n",
+           json_string_value(json_object_get(reg, "type")),
+           json_string_value(json_object_get(reg, "industry")),
+           json_real_value(json_object_get(reg, "capital_wan")),
+           json_string_value(json_object_get(reg, "established")),
+           json_string_value(json_object_get(reg, "status")));
+    printf("  住所 %s（%s %s）\n", json_string_value(json_object_get(reg, "address")),
+           division_name(ref, json_object_get(reg, "district")),
+           division_name(ref, json_object_get(reg, "street")));
+    json_t *lv = json_object_get(o, "level");
+    if (lv) {
+        printf("  风险等级 %s  分数 %.2f  （运行 %lld，截至 %s，模型 %s）\n",
+               json_string_value(json_object_get(lv, "level")),
+               json_real_value(json_object_get(lv, "score")),
+               (long long)json_integer_value(json_object_get(lv, "run")),
+               json_string_value(json_object_get(lv, "as_of")),
+               json_string_value(json_object_get(lv, "model")));
+        size_t i;
+        json_t *a;
+        json_array_foreach(json_object_get(o, "aspects"), i, a)
+        {
+            printf("    %-12s %6.2f\n", json_string_value(json_object_get(a, "name")),
+                   json_real_value(json_object_get(a, "share")));
+        }
+        printf("  主要贡献指标:\n");
+        json_array_foreach(json_object_get(o, "drivers"), i, a)
+        {
+            json_t *val = json_object_get(a, "value");
+            char vbuf[32];
+            if (json_is_null(val))
+                snprintf(vbuf, sizeof vbuf, "缺失");
+            else
+                snprintf(vbuf, sizeof vbuf, "%g", json_real_value(val));
+            printf("    %-28s 值 %-10s 分 %5.1f  贡献 %5.2f\n",
+                   json_string_value(json_object_get(a, "name")), vbuf,
+                   json_real_value(json_object_get(a, "points")),
+                   json_real_value(json_object_get(a, "share")));
+        }
+    } else {
+        printf("  尚未分类（crisk classify）\n");
+    }
+    size_t i;
+    json_t *h;
+    printf("  等级历史:");
+    json_array_foreach(json_object_get(o, "history"), i, h)
+        printf(" %s→%s", json_string_value(json_object_get(h, "as_of")),
+               json_string_value(json_object_get(h, "level")));
+    printf("\n  近期记录:\n");
+    json_array_foreach(json_object_get(o, "events"), i, h)
+        printf("    %s  %s / %s\n", json_string_value(json_object_get(h, "date")),
+               json_string_value(json_object_get(h, "department")),
+               json_string_value(json_object_get(h, "topic")));
+    printf("  人员:");
+    json_array_foreach(json_object_get(o, "persons"), i, h)
+        printf(" %s(%s, 另有%lld家)", json_string_value(json_object_get(h, "name")),
+               json_string_value(json_object_get(h, "role")),
+               (long long)json_integer_value(json_object_get(h, "other_firms")));
+    printf("\n  关联企业: %zu 家\n", json_array_size(json_object_get(o, "linked")));
+}
+
+static int by_share_desc(const void *a, const void *b)
+{
+    double x = json_real_value(json_object_get(*(json_t *const *)a, "share"));
+    double y = json_real_value(json_object_get(*(json_t *const *)b, "share"));
+    return (x < y) - (x > y);
+}
+
+int cmd_show(int argc, char **argv)
+{
+    const char *db = NULL, *model = NULL, *json = NULL, *events = NULL;
+    const struct cli_opt opts[] = {
+        {"db", 1, &db}, {"model", 1, &model}, {"json", 0, &json}, {"events", 1, &events}};
+    const char *pos[1];
+    size_t n_pos;
+    int prc = cli_parse("show", argc, argv, opts, 4, pos, 1, &n_pos, help);
+    if (prc)
+        return prc < 0 ? CLI_OK : prc;
+    long long recent = events ? cli_count(events) : 10;
+    if (n_pos != 1 || recent < 0) {
+        fprintf(stderr, "crisk show: give one USCC (see crisk show --help)\n");
+        return CLI_USAGE;
+    }
+    char key[CR_USCC_LEN + 1];
+    const char *lookup = pos[0];
+    cr_err rc = cr_uscc_normalize(pos[0], strlen(pos[0]), key);
+    if (rc == CR_OK) {
+        lookup = key;
+    } else if (rc == CR_ECHECK) {
+        fprintf(stderr, "crisk show: %s has a wrong check character (expected %c)\n", pos[0],
+                cr_uscc_check_char(key));
+        return CLI_BADINPUT;
+    } else if (!strchr(pos[0], ':')) {
+        fprintf(stderr, "crisk show: %s is not an 18-character USCC\n", pos[0]);
+        return CLI_BADINPUT;
+    }
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_store *s = NULL;
+    cr_model *m = NULL;
+    cr_ref *ref = NULL;
+    json_t *o = NULL;
+    int64_t subject = 0;
+    int exit_code = CLI_OK;
+    rc = cr_store_open(cli_db_path(db), &s, &d);
+    if (!rc && (rc = cr_store_subject_find(s, lookup, &subject)) == CR_ENOTFOUND)
+        cr_diag_set(&d, rc, NULL, 0, 0, "%s is not in the store", lookup);
+    if (!rc && (rc = cr_store_portrait(s, subject, (int)recent, &o)) == CR_ENOTFOUND)
+        cr_diag_set(&d, rc, NULL, 0, 0, "%s has rows but no registry row yet", lookup);
+    if (rc) {
+        exit_code = cli_report_diag("show", rc, &d);
+        goto out;
+    }
+    json_t *hist = json_object_get(o, "history");
+    json_t *last = json_array_get(hist, json_array_size(hist) - 1);
+    if (last) {
+        /* The explanation uses the model of the latest run: the given one, or the default. */
+        rc = cr_model_load(model ? model : cli_default_model(), &m, &d);
+        if (rc) {
+            exit_code = cli_report_diag("show", rc, &d);
+            goto out;
+        }
+        int32_t as_of = 0;
+        const char *as_of_s = json_string_value(json_object_get(last, "as_of"));
+        cr_date_parse(as_of_s, strlen(as_of_s), &as_of);
+        double score = 0;
+        json_t *aspects = explain(s, m, subject, as_of, &score, &d);
+        if (!aspects) {
+            exit_code = cli_report_diag("show", CR_ESTORE, &d);
+            goto out;
+        }
+        {
+            json_t *drivers = json_array();
+            size_t i, j, k;
+            json_t *a, *c, *ind;
+            json_array_foreach(aspects, i, a)
+                json_array_foreach(json_object_get(a, "categories"), j, c)
+                    json_array_foreach(json_object_get(c, "indicators"), k,
+                                       ind) if (json_real_value(json_object_get(ind, "share")) > 0)
+                        json_array_append(drivers, ind);
+            size_t nd = json_array_size(drivers);
+            json_t **v = malloc((nd + 1) * sizeof *v);
+            for (i = 0; v && i < nd; i++)
+                v[i] = json_incref(json_array_get(drivers, i));
+            if (v)
+                qsort(v, nd, sizeof *v, by_share_desc);
+            json_t *top = json_array();
+            for (i = 0; v && i < nd; i++) {
+                if (i < 8)
+                    json_array_append(top, v[i]);
+                json_decref(v[i]);
+            }
+            free(v);
+            json_decref(drivers);
+            json_object_set_new(
+                o, "level",
+                json_pack("{s:O,s:O,s:O,s:O,s:f,s:s}", "run", json_object_get(last, "run"), "as_of",
+                          json_object_get(last, "as_of"), "model", json_object_get(last, "model"),
+                          "level", json_object_get(last, "level"), "score", score, "model_hash",
+                          m->hash));
+            json_object_set_new(o, "aspects", aspects);
+            json_object_set_new(o, "drivers", top);
+        }
+    }
+    if (json) {
+        exit_code = cli_json_print(o);
+        o = NULL;
+    } else {
+        cr_ref_load(cr_ref_default_dir(), &ref, NULL);
+        print_text(o, ref);
+    }
+out:
+    json_decref(o);
+    cr_ref_free(ref);
+    cr_model_free(m);
+    cr_store_close(s);
+    return exit_code;
+}

@@ -1,0 +1,197 @@
+/* Stored facts about one enterprise, for its portrait (crisk show). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crisk/text.h"
+#include "internal.h"
+
+cr_err cr_store_subject_find(cr_store *s, const char *key, int64_t *subject)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(cr__store_db(s), "SELECT id FROM subject WHERE key = ?1", -1, &st, NULL))
+        return CR_ESTORE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *subject = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? CR_OK : rc == SQLITE_DONE ? CR_ENOTFOUND : CR_ESTORE;
+}
+
+static json_t *col_json(sqlite3_stmt *st, int i)
+{
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_INTEGER:
+        return json_integer(sqlite3_column_int64(st, i));
+    case SQLITE_FLOAT:
+        return json_real(sqlite3_column_double(st, i));
+    case SQLITE_TEXT:
+        return json_string((const char *)sqlite3_column_text(st, i));
+    default:
+        return json_null();
+    }
+}
+
+static json_t *day_json(sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return json_null();
+    char d[11];
+    cr_day_format(sqlite3_column_int(st, i), d);
+    return json_string(d);
+}
+
+/* A person's name as shown: the surname, then one * per other character. */
+static json_t *masked(const char *name)
+{
+    if (!name || !*name)
+        return json_null();
+    char out[64];
+    size_t first = 1;
+    while (name[first] && ((unsigned char)name[first] & 0xC0) == 0x80)
+        first++;
+    size_t o = first < sizeof out ? first : 0;
+    memcpy(out, name, o);
+    for (const char *p = name + first; *p && o + 2 < sizeof out; p++)
+        if (((unsigned char)*p & 0xC0) != 0x80)
+            out[o++] = '*';
+    out[o] = 0;
+    return json_string(out);
+}
+
+static cr_err each_row(sqlite3 *db, const char *sql, int64_t subject, int limit,
+                       json_t *(*row)(sqlite3_stmt *st), json_t *array)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, subject);
+    sqlite3_bind_int(st, 2, limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(array, row(st));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+}
+
+static json_t *history_row(sqlite3_stmt *st)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "run", col_json(st, 0));
+    json_object_set_new(o, "as_of", day_json(st, 1));
+    json_object_set_new(o, "model", col_json(st, 2));
+    json_object_set_new(o, "score", col_json(st, 3));
+    json_object_set_new(o, "level", col_json(st, 4));
+    json_object_set_new(o, "veto", col_json(st, 5));
+    return o;
+}
+
+static json_t *event_row(sqlite3_stmt *st)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "date", day_json(st, 0));
+    json_object_set_new(o, "department", col_json(st, 1));
+    json_object_set_new(o, "topic", col_json(st, 2));
+    json_object_set_new(o, "kind", col_json(st, 3));
+    if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+        json_object_set_new(o, "amount_yuan",
+                            json_real((double)sqlite3_column_int64(st, 4) / 100.0));
+    const char *attrs = (const char *)sqlite3_column_text(st, 5);
+    json_t *a = attrs ? json_loads(attrs, 0, NULL) : NULL;
+    json_object_set_new(o, "attrs", a ? a : json_object());
+    return o;
+}
+
+static json_t *person_row(sqlite3_stmt *st)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", masked((const char *)sqlite3_column_text(st, 0)));
+    json_object_set_new(o, "role", col_json(st, 1));
+    json_object_set_new(o, "other_firms", col_json(st, 2));
+    return o;
+}
+
+static json_t *linked_row(sqlite3_stmt *st)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "key", col_json(st, 0));
+    json_object_set_new(o, "name", col_json(st, 1));
+    json_object_set_new(o, "via", col_json(st, 2));
+    json_object_set_new(o, "level", col_json(st, 3));
+    return o;
+}
+
+cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out)
+{
+    sqlite3 *db = cr__store_db(s);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT s.key, e.uscc, e.name, e.type, e.industry, e.capital_fen, "
+                           "e.established, e.status, e.address, e.district, e.street, e.grid, "
+                           "e.lon, e.lat FROM enterprise e JOIN subject s ON s.id = e.subject "
+                           "WHERE e.subject = ?1",
+                           -1, &st, NULL))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, subject);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return CR_ENOTFOUND;
+    }
+    json_t *reg = json_object();
+    static const char *const names[] = {"key",    "uscc", "name",   "type",    "industry",
+                                        NULL,     NULL,   "status", "address", "district",
+                                        "street", "grid", "lon",    "lat"};
+    for (int i = 0; i < 14; i++)
+        if (names[i])
+            json_object_set_new(reg, names[i], col_json(st, i));
+    if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+        json_object_set_new(reg, "capital_wan",
+                            json_real((double)sqlite3_column_int64(st, 5) / 1e6));
+    json_object_set_new(reg, "established", day_json(st, 6));
+    sqlite3_finalize(st);
+    json_t *o = json_object(), *history = json_array(), *events = json_array(),
+           *persons = json_array(), *linked = json_array();
+    json_object_set_new(o, "registry", reg);
+    json_object_set_new(o, "history", history);
+    json_object_set_new(o, "events", events);
+    json_object_set_new(o, "persons", persons);
+    json_object_set_new(o, "linked", linked);
+    cr_err rc = each_row(db,
+                         "SELECT r.id, r.as_of, r.model_id || ' v' || r.model_version, s.score, "
+                         "s.level, s.veto FROM run_score s JOIN run r ON r.id = s.run "
+                         "WHERE s.subject = ?1 ORDER BY r.id LIMIT ?2",
+                         subject, 1000, history_row, history);
+    if (!rc)
+        rc = each_row(db,
+                      "SELECT e.day, d.name, t.name, t.kind, e.amount_fen, e.attrs FROM event e "
+                      "JOIN topic t ON t.id = e.topic JOIN department d ON d.code = t.department "
+                      "WHERE e.subject = ?1 ORDER BY e.day DESC LIMIT ?2",
+                      subject, recent, event_row, events);
+    if (!rc)
+        rc = each_row(db,
+                      "SELECT p.name, r.role, (SELECT count(DISTINCT r2.subject) - 1 FROM role r2 "
+                      "WHERE r2.person = r.person) FROM role r JOIN person p ON p.id = r.person "
+                      "WHERE r.subject = ?1 LIMIT ?2",
+                      subject, 100, person_row, persons);
+    if (!rc)
+        rc = each_row(db,
+                      "WITH l(subject, via) AS ("
+                      " SELECT DISTINCT r2.subject, 'person' FROM role r1 JOIN role r2 "
+                      "  ON r2.person = r1.person WHERE r1.subject = ?1 AND r2.subject <> ?1 "
+                      " UNION SELECT e2.subject, 'address' FROM enterprise e1 JOIN enterprise e2 "
+                      "  ON e2.addr_key = e1.addr_key WHERE e1.subject = ?1 AND e2.subject <> ?1) "
+                      "SELECT s.key, e.name, group_concat(DISTINCT l.via), "
+                      " (SELECT level FROM run_score WHERE subject = l.subject "
+                      "  ORDER BY run DESC LIMIT 1) "
+                      "FROM l JOIN subject s ON s.id = l.subject "
+                      "LEFT JOIN enterprise e ON e.subject = l.subject "
+                      "GROUP BY l.subject ORDER BY l.subject LIMIT ?2",
+                      subject, 50, linked_row, linked);
+    if (rc) {
+        json_decref(o);
+        return rc;
+    }
+    *out = o;
+    return CR_OK;
+}
