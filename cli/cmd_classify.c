@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "crisk/classify.h"
 #include "crisk/model.h"
+#include "crisk/ref.h"
 #include "crisk/store.h"
 #include "crisk/text.h"
 
@@ -22,6 +23,15 @@ static double now_s(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void district_row(void *ctx, const char *district, const int64_t n[4])
+{
+    const struct cr_division *dv = ctx && *district ? cr_ref_division_find(ctx, district) : NULL;
+    int64_t total = n[0] + n[1] + n[2] + n[3];
+    printf("  %-8s %-6s %8lld %8lld %8lld %8lld   %5.1f%%\n", district, dv ? dv->name : "—",
+           (long long)n[0], (long long)n[1], (long long)n[2], (long long)n[3],
+           total ? 100.0 * (double)n[3] / (double)total : 0.0);
 }
 
 int cmd_classify(int argc, char **argv)
@@ -93,6 +103,11 @@ int cmd_classify(int argc, char **argv)
                sc.levels[0], sc.levels[1], sc.levels[2], sc.levels[3], (long long)changes);
         printf("time: load %.2f s, classify %.2f s, save %.2f s\n", t_load - t0, t_run - t_load,
                t_save - t_run);
+        cr_ref *ref = NULL;
+        cr_ref_load(cr_ref_default_dir(), &ref, NULL);
+        printf("by district:         A 低     B 中   C 较高     D 高   D share\n");
+        cr_store_run_by_district(s, run, district_row, ref);
+        cr_ref_free(ref);
     }
 out:
     cr_scores_free(&sc);

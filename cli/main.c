@@ -17,6 +17,7 @@ static const struct verb verbs[] = {
     {"model", cmd_model, "check an indicator model and print its tree"},
     {"classify", cmd_classify, "score every enterprise and assign levels A-D; record the run"},
     {"scores", cmd_scores, "print a run's scores as CSV"},
+    {"tag", cmd_tag, "tag enterprises by the rules of the theme library"},
     {"show", cmd_show, "the portrait of one enterprise"},
 };
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: build, generate a small synthetic Guangzhou, ingest
-# every department feed into SQLite, and print what was collected.
+# The main job on the embedded default: build, generate a small synthetic Guangzhou, collect
+# every department feed into SQLite, classify every enterprise with the gz-2021 model, tag them
+# by the theme library, and show the level distribution by district and one portrait.
 # Usage: scripts/demo.sh [ENTERPRISES] (default 20000); the store is out/demo.db.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,5 +15,12 @@ echo "== crisk ingest: every feed of out/city/catalog.yaml into out/demo.db"
 build/crisk ingest --db out/demo.db --catalog out/city/catalog.yaml | grep -v '^  T'
 echo "== crisk quarantine: what was rejected, and why"
 build/crisk quarantine --db out/demo.db --limit 3
-echo "== the same feeds again: nothing is added"
-build/crisk ingest --db out/demo.db --catalog out/city/catalog.yaml | grep '^total'
+echo "== crisk classify: 5 aspects, 24 categories, 72 indicators → levels A–D"
+build/crisk classify --db out/demo.db
+echo "== crisk tag: the theme library"
+build/crisk tag --db out/demo.db
+echo "== crisk show: the portrait of the riskiest enterprise"
+top=$(build/crisk scores --db out/demo.db --csv | tail -n +2 | sort -t, -k2,2gr | head -1 | cut -d, -f1)
+build/crisk show --db out/demo.db "$top"
+echo "== quality against the generator's hidden truth"
+CRISK=build/crisk bench/quality.sh out/demo.db out/city/truth.csv

@@ -176,6 +176,20 @@ cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out)
 cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const struct cr_city *c,
                          const struct cr_scores *sc, int64_t *run_id, int64_t *n_changes);
 
+/* The as-of day of a run and each city enterprise's level in it (levels[e] = 0 when the
+ * enterprise was not in the run). */
+cr_err cr_store_run_levels(cr_store *s, int64_t run, const struct cr_city *c, int32_t *as_of,
+                           char *levels);
+
+/* Replaces the tags of a run: bit r of bits[e] set = rule r of the tag set holds for e. */
+cr_err cr_store_tags_save(cr_store *s, int64_t run, const struct cr_city *c, const char *const *ids,
+                          const char *const *names, size_t n_tags, const uint64_t *bits);
+
+/* Level counts of a run per district code ("" for enterprises without one). */
+cr_err cr_store_run_by_district(cr_store *s, int64_t run,
+                                void (*fn)(void *ctx, const char *district, const int64_t n[4]),
+                                void *ctx);
+
 /* The latest run id, CR_ENOTFOUND when there is none. */
 cr_err cr_store_run_latest(cr_store *s, int64_t *run_id);
 

@@ -87,6 +87,11 @@ static json_t *history_row(sqlite3_stmt *st)
     return o;
 }
 
+static json_t *tag_row(sqlite3_stmt *st)
+{
+    return json_pack("{s:o,s:o}", "id", col_json(st, 0), "name", col_json(st, 1));
+}
+
 static json_t *event_row(sqlite3_stmt *st)
 {
     json_t *o = json_object();
@@ -151,7 +156,8 @@ cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out)
     json_object_set_new(reg, "established", day_json(st, 6));
     sqlite3_finalize(st);
     json_t *o = json_object(), *history = json_array(), *events = json_array(),
-           *persons = json_array(), *linked = json_array();
+           *persons = json_array(), *linked = json_array(), *tags = json_array();
+    json_object_set_new(o, "tags", tags);
     json_object_set_new(o, "registry", reg);
     json_object_set_new(o, "history", history);
     json_object_set_new(o, "events", events);
@@ -162,6 +168,11 @@ cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out)
                          "s.level, s.veto FROM run_score s JOIN run r ON r.id = s.run "
                          "WHERE s.subject = ?1 ORDER BY r.id LIMIT ?2",
                          subject, 1000, history_row, history);
+    if (!rc)
+        rc = each_row(db,
+                      "SELECT tag, name FROM enterprise_tag WHERE subject = ?1 AND run = "
+                      "(SELECT max(run) FROM enterprise_tag) LIMIT ?2",
+                      subject, 64, tag_row, tags);
     if (!rc)
         rc = each_row(db,
                       "SELECT e.day, d.name, t.name, t.kind, e.amount_fen, e.attrs FROM event e "

@@ -658,3 +658,101 @@ cr_err cr_store_scores_each(cr_store *s, int64_t run,
         return CR_ESTORE;
     return n ? CR_OK : CR_ENOTFOUND;
 }
+
+cr_err cr_store_run_levels(cr_store *s, int64_t run, const struct cr_city *c, int32_t *as_of,
+                           char *levels)
+{
+    sqlite3 *db = cr__store_db(s);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT as_of FROM run WHERE id=?1", -1, &st, NULL))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, run);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *as_of = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? CR_ENOTFOUND : CR_ESTORE;
+    memset(levels, 0, c->n);
+    if (sqlite3_prepare_v2(db, "SELECT subject, level FROM run_score WHERE run=?1 ORDER BY subject",
+                           -1, &st, NULL))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, run);
+    size_t e = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t subj = sqlite3_column_int64(st, 0);
+        while (e < c->n && c->subject[e] < subj)
+            e++;
+        if (e < c->n && c->subject[e] == subj)
+            levels[e] = (char)sqlite3_column_text(st, 1)[0];
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+}
+
+cr_err cr_store_tags_save(cr_store *s, int64_t run, const struct cr_city *c, const char *const *ids,
+                          const char *const *names, size_t n_tags, const uint64_t *bits)
+{
+    sqlite3 *db = cr__store_db(s);
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    cr_err rc = CR_OK;
+    if (cr_store_begin(s))
+        return CR_ESTORE;
+    if (sqlite3_prepare_v2(db, "DELETE FROM enterprise_tag WHERE run=?1", -1, &del, NULL) ||
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO enterprise_tag(run, subject, tag, name) "
+                           "VALUES(?1,?2,?3,?4)",
+                           -1, &ins, NULL)) {
+        rc = CR_ESTORE;
+        goto out;
+    }
+    sqlite3_bind_int64(del, 1, run);
+    if (sqlite3_step(del) != SQLITE_DONE) {
+        rc = CR_ESTORE;
+        goto out;
+    }
+    for (size_t e = 0; e < c->n && !rc; e++)
+        for (size_t r = 0; r < n_tags && !rc; r++) {
+            if (!(bits[e] >> r & 1))
+                continue;
+            sqlite3_bind_int64(ins, 1, run);
+            sqlite3_bind_int64(ins, 2, c->subject[e]);
+            sqlite3_bind_text(ins, 3, ids[r], -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 4, names[r], -1, SQLITE_STATIC);
+            if (sqlite3_step(ins) != SQLITE_DONE)
+                rc = CR_ESTORE;
+            sqlite3_reset(ins);
+        }
+out:
+    sqlite3_finalize(del);
+    sqlite3_finalize(ins);
+    if (rc || cr_store_commit(s)) {
+        cr_store_rollback(s);
+        return CR_ESTORE;
+    }
+    return CR_OK;
+}
+
+cr_err cr_store_run_by_district(cr_store *s, int64_t run,
+                                void (*fn)(void *ctx, const char *district, const int64_t n[4]),
+                                void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(cr__store_db(s),
+                           "SELECT coalesce(e.district, ''), sum(r.level='A'), sum(r.level='B'), "
+                           "sum(r.level='C'), sum(r.level='D') FROM run_score r "
+                           "JOIN enterprise e ON e.subject = r.subject WHERE r.run = ?1 "
+                           "GROUP BY 1 ORDER BY 1",
+                           -1, &st, NULL))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, run);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t n[4];
+        for (int i = 0; i < 4; i++)
+            n[i] = sqlite3_column_int64(st, 1 + i);
+        fn(ctx, (const char *)sqlite3_column_text(st, 0), n);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+}

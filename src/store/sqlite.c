@@ -71,6 +71,8 @@ static const char schema_v2[] =
     " PRIMARY KEY(run, subject)) WITHOUT ROWID;"
     "CREATE TABLE level_change(run INTEGER NOT NULL, subject INTEGER NOT NULL,"
     " before TEXT NOT NULL, after TEXT NOT NULL);"
+    "CREATE TABLE enterprise_tag(run INTEGER NOT NULL, subject INTEGER NOT NULL,"
+    " tag TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY(run, subject, tag)) WITHOUT ROWID;"
     "PRAGMA user_version=2;";
 
 /* Version 1 schema. Later versions append migrations; user_version says which ran. */
