@@ -1119,7 +1119,7 @@ static cr_err events_of(gen *g, struct kind_pass *kp, const struct ent *e, cr_rn
         int y0, m0, d0, y1, m1, d1;
         cr_civil_from_days(from, &y0, &m0, &d0);
         cr_civil_from_days(to, &y1, &m1, &d1);
-        double miss = sigmoid(-3.2 + 1.3 * z);
+        double miss = sigmoid(-3.2 + 1.6 * z);
         for (int ym = y0 * 12 + m0 - 1; !rc && ym < y1 * 12 + m1 - 1; ym++) {
             if (cr_rng_unit(r) < miss)
                 continue;
