@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Classification speed: crisk classify against the same 72 indicators written in SQL and run by
+# DuckDB (npm @duckdb/node-api) on the same rows, in the same run; checks that both give the
+# same levels. Prints the times and the ratio.
+# Usage: bench/classify.sh STORE [MODEL]    (a store ingested with crisk; e.g. bench/out/bench.db)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+db=$1; model=${2:-models/gz-2021.yaml}
+crisk=build/crisk
+[ -x "$crisk" ] || scripts/build.sh
+(cd bench/duckdb && { [ -d node_modules/@duckdb/node-api ] || npm ci --no-audit --no-fund > /dev/null; })
+out=bench/out/classify; mkdir -p "$out"
+"$crisk" model --model "$model" --json > "$out/model.json"
+echo "== crisk classify"
+/usr/bin/time -f "crisk peak RSS %M KiB, wall %e s" "$crisk" classify --db "$db" --model "$model" --json \
+  2> "$out/crisk.time" | tee "$out/crisk.json"
+cat "$out/crisk.time"
+run=$(sed -E 's/.*"run":([0-9]+).*/\1/' "$out/crisk.json")
+as_of=$(sqlite3 "$db" "SELECT as_of FROM run WHERE id=$run")
+# Event flags are evaluated on attributes by SQLite's JSON functions while exporting (DuckDB's
+# JSON extension would have to be downloaded, which this machine cannot).
+flags=$(node -e '
+  const m = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const q = (s) => "\x27" + s.replace(/\x27/g, "\x27\x27") + "\x27";
+  const arms = m.flags.map((f, k) => `(CASE WHEN t.kind IN (${f.kinds.map(q).join(",")}) AND json_extract(e.attrs, ${q("$." + f.attr)}) IS NOT NULL AND json_extract(e.attrs, ${q("$." + f.attr)}) ${f.negate ? "NOT IN" : "IN"} (${f.values.map(q).join(",")}) THEN ${1 << k} ELSE 0 END)`);
+  console.log(arms.length ? arms.join(" + ") : "0");' "$out/model.json")
+echo "== export the same rows for DuckDB (not timed against either engine)"
+s=$(date +%s.%N)
+sqlite3 -csv "$db" "SELECT subject, industry, type, status, established, capital_fen, addr_key FROM enterprise" > "$out/enterprise.csv"
+sqlite3 -csv "$db" "SELECT id, kind FROM topic" > "$out/topic.csv"
+sqlite3 -csv "$db" "SELECT e.subject, e.topic, e.day, e.amount_fen, $flags FROM event e JOIN topic t ON t.id = e.topic" > "$out/event.csv"
+sqlite3 -csv "$db" "SELECT subject, person, role FROM role WHERE subject IN (SELECT subject FROM enterprise)" > "$out/role.csv"
+sqlite3 -csv "$db" "SELECT subject, score, level FROM run_score WHERE run = $run" > "$out/crisk.csv"
+echo "export: $(echo "$(date +%s.%N) - $s" | bc) s"
+echo "== DuckDB"
+node bench/duckdb/classify.mjs "$out" "$out/model.json" "$as_of" | tee "$out/duckdb.json"
+node -e '
+  const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")), d = JSON.parse(require("fs").readFileSync(process.argv[2], "utf8"));
+  console.log(`compute: crisk ${c.timings.classify.toFixed(3)} s vs DuckDB ${d.query_s.toFixed(3)} s -> crisk is ${(d.query_s / c.timings.classify).toFixed(1)}x faster`);
+  console.log(`with loading: crisk ${(c.timings.load + c.timings.classify).toFixed(2)} s (from SQLite) vs DuckDB ${(d.load_s + d.query_s).toFixed(2)} s (from CSV)`);
+  console.log(`agreement: ${d.same_level} of ${d.compared} levels equal, largest score difference ${d.max_score_diff}`);' "$out/crisk.json" "$out/duckdb.json"
