@@ -242,27 +242,64 @@ static uint32_t eval_flags(const cr_model *m, uint32_t candidates, const char *a
     return out;
 }
 
-static cr_err load_events(sqlite3 *db, const struct filter *fl, const cr_model *m,
-                          struct cr_city *c, const int32_t *dense, int64_t max_subj)
+/* Counts each enterprise's events into c->ev_off[e + 1]: by the event_by_subject index when it
+ * exists (a streaming GROUP BY), else by one scan of the subject column. */
+static cr_err count_events(sqlite3 *db, const struct filter *fl, struct cr_city *c,
+                           const int32_t *dense, int64_t max_subj)
 {
     sqlite3_stmt *st = NULL;
-    int64_t total = 0;
-    if (prepare_q(db, &st, "SELECT count(*) FROM event", fl->ev) ||
+    int64_t indexed = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
+                           "name='event_by_subject'",
+                           -1, &st, NULL) ||
         sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_finalize(st);
         return CR_ESTORE;
     }
-    total = sqlite3_column_int64(st, 0);
+    indexed = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    size_t cap = (size_t)total + 1;
-    int32_t *ent = malloc(cap * sizeof *ent), *day = malloc(cap * sizeof *day);
-    uint16_t *topic = malloc(cap * sizeof *topic);
-    int64_t *amount = malloc(cap * sizeof *amount);
-    uint32_t *flags = calloc(cap, sizeof *flags);
-    uint32_t *fmask = flag_masks(m, c);
+    char tail[256];
+    snprintf(tail, sizeof tail, "%s%s", fl->ev, indexed ? " GROUP BY subject" : "");
+    if (prepare_q(db, &st,
+                  indexed ? "SELECT subject, count(*) FROM event" : "SELECT subject, 1 FROM event",
+                  tail))
+        return CR_ESTORE;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t s = sqlite3_column_int64(st, 0);
+        if (s >= 0 && s <= max_subj && dense[s] >= 0)
+            c->ev_off[dense[s] + 1] += (size_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+}
+
+/* Events grouped by enterprise. Two passes (count, then place) so that no temporary copy of
+ * 100 M events is ever held: peak memory is the columns themselves. */
+static cr_err load_events(sqlite3 *db, const struct filter *fl, const cr_model *m,
+                          struct cr_city *c, const int32_t *dense, int64_t max_subj)
+{
     c->ev_off = calloc(c->n + 2, sizeof *c->ev_off);
+    uint32_t *fmask = flag_masks(m, c);
+    size_t *fill = calloc(c->n + 1, sizeof *fill);
+    sqlite3_stmt *st = NULL;
     cr_err err = CR_OK;
-    if (!ent || !day || !topic || !amount || !flags || !fmask || !c->ev_off) {
+    if (!c->ev_off || !fmask || !fill) {
+        err = CR_ENOMEM;
+        goto out;
+    }
+    if ((err = count_events(db, fl, c, dense, max_subj)))
+        goto out;
+    for (size_t e = 0; e < c->n; e++)
+        c->ev_off[e + 1] += c->ev_off[e];
+    size_t n = c->ev_off[c->n];
+    c->n_events = n;
+    c->ev_day = malloc((n + 1) * sizeof *c->ev_day);
+    c->ev_topic = malloc((n + 1) * sizeof *c->ev_topic);
+    c->ev_amount = malloc((n + 1) * sizeof *c->ev_amount);
+    c->ev_flags = calloc(n + 1, sizeof *c->ev_flags);
+    if (!c->ev_day || !c->ev_topic || !c->ev_amount || !c->ev_flags) {
         err = CR_ENOMEM;
         goto out;
     }
@@ -270,57 +307,34 @@ static cr_err load_events(sqlite3 *db, const struct filter *fl, const cr_model *
         err = CR_ESTORE;
         goto out;
     }
-    size_t n = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < cap) {
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t s = sqlite3_column_int64(st, 0), t = sqlite3_column_int64(st, 1);
-        if (s < 0 || s > max_subj || dense[s] < 0 || t < 0 || (size_t)t >= c->n_topics)
+        if (s < 0 || s > max_subj || dense[s] < 0)
             continue; /* no registry row: not classified */
-        ent[n] = dense[s];
-        topic[n] = (uint16_t)t;
-        day[n] = sqlite3_column_int(st, 2);
-        amount[n] =
+        size_t e = (size_t)dense[s];
+        if (fill[e] == c->ev_off[e + 1] - c->ev_off[e]) {
+            err = CR_ESTORE; /* more rows than counted: the store changed under us */
+            break;
+        }
+        size_t at = c->ev_off[e] + fill[e]++;
+        c->ev_topic[at] = (uint16_t)(t >= 0 && (size_t)t < c->n_topics ? t : 0);
+        c->ev_day[at] = sqlite3_column_int(st, 2);
+        c->ev_amount[at] =
             sqlite3_column_type(st, 3) == SQLITE_NULL ? CR_NO_AMOUNT : sqlite3_column_int64(st, 3);
-        int k = c->topic_kind[t];
+        int k = t >= 0 && (size_t)t < c->n_topics ? c->topic_kind[t] : -1;
         if (k >= 0 && fmask[k])
-            flags[n] = eval_flags(m, fmask[k], (const char *)sqlite3_column_text(st, 4),
-                                  sqlite3_column_bytes(st, 4));
-        c->ev_off[ent[n] + 1]++;
-        n++;
+            c->ev_flags[at] = eval_flags(m, fmask[k], (const char *)sqlite3_column_text(st, 4),
+                                         sqlite3_column_bytes(st, 4));
     }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    if (!err && rc != SQLITE_DONE)
         err = CR_ESTORE;
-        goto out;
-    }
-    /* Group by enterprise with a counting sort that keeps store order within each. */
-    for (size_t e = 0; e < c->n; e++)
-        c->ev_off[e + 1] += c->ev_off[e];
-    c->n_events = n;
-    c->ev_day = malloc((n + 1) * sizeof *c->ev_day);
-    c->ev_topic = malloc((n + 1) * sizeof *c->ev_topic);
-    c->ev_amount = malloc((n + 1) * sizeof *c->ev_amount);
-    c->ev_flags = malloc((n + 1) * sizeof *c->ev_flags);
-    size_t *fill = calloc(c->n + 1, sizeof *fill);
-    if (!c->ev_day || !c->ev_topic || !c->ev_amount || !c->ev_flags || !fill) {
-        free(fill);
-        err = CR_ENOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        size_t at = c->ev_off[ent[i]] + fill[ent[i]]++;
-        c->ev_day[at] = day[i];
-        c->ev_topic[at] = topic[i];
-        c->ev_amount[at] = amount[i];
-        c->ev_flags[at] = flags[i];
-    }
-    free(fill);
+    for (size_t e = 0; !err && e < c->n; e++)
+        if (fill[e] != c->ev_off[e + 1] - c->ev_off[e])
+            err = CR_ESTORE; /* fewer rows than counted */
 out:
-    free(ent);
-    free(day);
-    free(topic);
-    free(amount);
-    free(flags);
+    free(fill);
     free(fmask);
     return err;
 }
@@ -329,9 +343,8 @@ static cr_err load_roles(sqlite3 *db, const struct filter *fl, struct cr_city *c
                          const int32_t *dense, int64_t max_subj)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT count(*), (SELECT coalesce(max(id),0) FROM person) FROM role",
-                           -1, &st, NULL) ||
+    if (prepare_q(db, &st, "SELECT count(*), (SELECT coalesce(max(id),0) FROM person) FROM role",
+                  fl->role) ||
         sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_finalize(st);
         return CR_ESTORE;
