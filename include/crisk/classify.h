@@ -28,9 +28,11 @@ struct cr_city {
     size_t n_kinds;
     int32_t *topic_kind; /* by dense topic id */
     size_t n_topics;
-    /* events, grouped by enterprise: those of e are [ev_off[e], ev_off[e+1]) */
+    /* events, grouped by enterprise: those of e are [ev_off[e], ev_end[e]), or
+     * [ev_off[e], ev_off[e+1]) when ev_end is NULL; use cr_city_events */
     size_t n_events;
     size_t *ev_off;
+    size_t *ev_end;
     int32_t *ev_day;
     uint16_t *ev_topic;
     int64_t *ev_amount; /* fen or CR_NO_AMOUNT */
@@ -43,9 +45,20 @@ struct cr_city {
     char **role_names;
     size_t n_role_names;
     size_t n_persons;
+    /* When the event columns (day, topic, amount, flags) live in a mapped cache file (store.h),
+     * the mapping: they are then unmapped together, not freed one by one. */
+    void *ev_map;
+    size_t ev_map_len;
 };
 
 void cr_city_free(struct cr_city *c);
+
+/* The events of enterprise e are the indexes [*lo, *hi). */
+static inline void cr_city_events(const struct cr_city *c, size_t e, size_t *lo, size_t *hi)
+{
+    *lo = c->ev_off[e];
+    *hi = c->ev_end ? c->ev_end[e] : c->ev_off[e + 1];
+}
 
 #define CR_TOP 5 /* contributions kept per enterprise */
 

@@ -62,6 +62,11 @@ cr_err cr_store_file_put(cr_store *s, const char *path, const struct cr_file_rec
  * assign ids themselves (the ingest pipeline) continue from it. */
 cr_err cr_store_max_id(cr_store *s, const char *table, int64_t *out);
 
+/* The store's generation: a counter raised by every commit that changes collected rows
+ * (ingest, quarantine retry). Derived caches record the generation they were built from. */
+cr_err cr_store_generation(cr_store *s, int64_t *out);
+cr_err cr_store_bump_generation(cr_store *s);
+
 /* Calls fn for every subject (key → id) so callers can keep an in-memory index. */
 cr_err cr_store_subjects_each(cr_store *s,
                               void (*fn)(void *ctx, const char *key, size_t len, int64_t id,
@@ -145,7 +150,10 @@ cr_err cr_store_counts(cr_store *s, struct cr_store_counts *c);
 /* Builds the columns a classification needs (classify.h) from the store: every enterprise
  * with a registry row, its events (with the model's event flags evaluated on their
  * attributes), persons and roles. Rows of keys without a registry row are left out. Free the
- * city with cr_city_free(). */
+ * city with cr_city_free().
+ * The event columns are kept in a cache file beside the store (STORE.cols), rebuilt when the
+ * store's generation or the model's flags differ from those it was built from, and then mapped
+ * instead of read from SQLite. $CRISK_COLUMN_CACHE=0 turns it off. */
 cr_err cr_store_load_city(cr_store *s, const cr_model *m, struct cr_city *city, cr_diag *d);
 
 /* The same columns for one enterprise and its neighbourhood only: the firms its persons hold

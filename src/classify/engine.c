@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -73,10 +74,15 @@ void cr_city_free(struct cr_city *c)
     free(c->kinds);
     free(c->topic_kind);
     free(c->ev_off);
-    free(c->ev_day);
-    free(c->ev_topic);
-    free(c->ev_amount);
-    free(c->ev_flags);
+    free(c->ev_end);
+    if (c->ev_map) {
+        munmap(c->ev_map, c->ev_map_len); /* the event columns live in it */
+    } else {
+        free(c->ev_day);
+        free(c->ev_topic);
+        free(c->ev_amount);
+        free(c->ev_flags);
+    }
     free(c->ro_off);
     free(c->ro_person);
     free(c->ro_role);
@@ -313,7 +319,9 @@ static void firm_flags_of(const struct plan *p, int32_t as_of, size_t e)
         if (g < 0)
             continue;
         uint8_t hit = 0;
-        for (size_t j = c->ev_off[e]; j < c->ev_off[e + 1] && !hit; j++) {
+        size_t lo, hi;
+        cr_city_events(c, e, &lo, &hi);
+        for (size_t j = lo; j < hi && !hit; j++) {
             int kk = c->topic_kind[c->ev_topic[j]];
             hit = kk >= 0 && kk < 64 && (p->firm_flag_kinds[g] >> kk & 1) &&
                   in_window(c->ev_day[j], as_of, p->ind[i].ind->window_days);
@@ -381,7 +389,9 @@ static double score_one(const struct plan *p, int32_t as_of, size_t e, struct ac
     for (size_t i = 0; i < p->n_ind; i++)
         acc[i].last = CR_NO_DAY;
     int veto_count[64] = {0};
-    for (size_t j = c->ev_off[e]; j < c->ev_off[e + 1]; j++) {
+    size_t lo, hi;
+    cr_city_events(c, e, &lo, &hi);
+    for (size_t j = lo; j < hi; j++) {
         int32_t day = c->ev_day[j];
         if (day > as_of)
             continue; /* the future never counts */

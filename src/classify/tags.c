@@ -124,7 +124,9 @@ void cr_tags_free(cr_tagset *t)
 static int has_event(const struct cr_city *c, size_t e, const uint8_t *kind_ok, int window,
                      int32_t as_of)
 {
-    for (size_t j = c->ev_off[e]; j < c->ev_off[e + 1]; j++) {
+    size_t lo, hi;
+    cr_city_events(c, e, &lo, &hi);
+    for (size_t j = lo; j < hi; j++) {
         int32_t day = c->ev_day[j];
         int k = c->topic_kind[c->ev_topic[j]];
         if (k >= 0 && kind_ok[k] && day <= as_of && (window <= 0 || day > as_of - window))

@@ -377,7 +377,8 @@ static cr_err apply(sink *k, struct reader *r)
         int commit = *r->p++;
         const char *path = get_cstr(r, sbuf[0], sizeof sbuf[0], &heap[0]);
         rc = cr_store_file_put(k->s, path, &rec);
-        if (!rc && commit && (cr_store_commit(k->s) || cr_store_begin(k->s)))
+        if (!rc && commit &&
+            (cr_store_bump_generation(k->s) || cr_store_commit(k->s) || cr_store_begin(k->s)))
             rc = CR_ESTORE;
         break;
     }
@@ -472,7 +473,7 @@ cr_err sink_finish(sink *k, int ok, cr_diag *d)
     pthread_mutex_unlock(&k->mu);
     pthread_join(k->thread, NULL);
     cr_err rc = k->err;
-    if (!rc && ok && cr_store_commit(k->s))
+    if (!rc && ok && (cr_store_bump_generation(k->s) || cr_store_commit(k->s)))
         rc = CR_ESTORE;
     if (rc || !ok)
         cr_store_rollback(k->s);

@@ -8,10 +8,12 @@
 
 struct cr_store {
     sqlite3 *db;
+    char *path;
     sqlite3_stmt *st[32];
     int in_tx;
 };
 
 sqlite3 *cr__store_db(cr_store *s);
+const char *cr__store_path(cr_store *s);
 
 #endif

@@ -1,5 +1,9 @@
 /* Classification runs in the SQLite store: loading a city's columns, saving runs. */
+#include <fcntl.h>
 #include <jansson.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,8 +246,9 @@ static uint32_t eval_flags(const cr_model *m, uint32_t candidates, const char *a
     return out;
 }
 
-/* Counts each enterprise's events into c->ev_off[e + 1]: by the event_by_subject index when it
- * exists (a streaming GROUP BY), else by one scan of the subject column. */
+/* Counts each enterprise's events into c->ev_off[e + 1] (e = dense[subject], or the subject
+ * itself when dense is NULL): by the event_by_subject index when it exists (a streaming
+ * GROUP BY), else by one scan of the subject column. */
 static cr_err count_events(sqlite3 *db, const struct filter *fl, struct cr_city *c,
                            const int32_t *dense, int64_t max_subj)
 {
@@ -268,8 +273,9 @@ static cr_err count_events(sqlite3 *db, const struct filter *fl, struct cr_city 
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t s = sqlite3_column_int64(st, 0);
-        if (s >= 0 && s <= max_subj && dense[s] >= 0)
-            c->ev_off[dense[s] + 1] += (size_t)sqlite3_column_int64(st, 1);
+        int64_t e = s < 0 || s > max_subj ? -1 : dense ? dense[s] : s;
+        if (e >= 0)
+            c->ev_off[e + 1] += (size_t)sqlite3_column_int64(st, 1);
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
@@ -337,6 +343,261 @@ out:
     free(fill);
     free(fmask);
     return err;
+}
+
+/* ---- the event column cache (STORE.cols) ---- */
+
+#define COLS_MAGIC "CRCOLS01"
+
+/* The file: this header, then off[max_subject + 2] (uint64), day[n] (int32), topic[n]
+ * (uint16), amount[n] (int64), flags[n] (uint32), each array starting on an 8-byte boundary.
+ * Events of subject s are [off[s], off[s + 1]), in store order. */
+struct cols_header {
+    char magic[8];
+    int64_t generation;
+    uint64_t flags_hash;
+    int64_t max_subject;
+    uint64_t n_events;
+    uint64_t n_topics;
+    uint64_t reserved[2];
+};
+
+struct cols {
+    uint64_t *off;
+    int32_t *day;
+    uint16_t *topic;
+    int64_t *amount;
+    uint32_t *flags;
+};
+
+static size_t align8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+static size_t cols_layout(int64_t max_subject, uint64_t n, size_t at[5])
+{
+    size_t o = sizeof(struct cols_header);
+    const size_t sizes[5] = {((size_t)max_subject + 2) * 8, n * 4, n * 2, n * 8, n * 4};
+    for (int i = 0; i < 5; i++) {
+        at[i] = o;
+        o = align8(o + sizes[i]);
+    }
+    return o;
+}
+
+/* What the cached flags depend on: the model's flag definitions and the topic kinds. */
+static uint64_t flags_hash(const cr_model *m, const struct cr_city *c)
+{
+    uint64_t h = 0x636f6c73;
+    for (size_t f = 0; f < m->n_flags; f++) {
+        const struct cr_flag *fl = &m->flags[f];
+        h = cr_hash64(fl->attr, strlen(fl->attr), h + (uint64_t)fl->negate);
+        for (size_t i = 0; i < fl->n_kinds; i++)
+            h = cr_hash64(fl->kinds[i], strlen(fl->kinds[i]), h);
+        for (size_t i = 0; i < fl->n_values; i++)
+            h = cr_hash64(fl->values[i], strlen(fl->values[i]), h ^ 0x5a);
+    }
+    for (size_t t = 0; t < c->n_topics; t++)
+        h = cr_hash64(&c->topic_kind[t], sizeof c->topic_kind[t], h);
+    return h;
+}
+
+/* Reads every event from SQLite into columns grouped by subject (two passes, no copy). */
+static cr_err cols_build(sqlite3 *db, const cr_model *m, const struct cr_city *c, int64_t max_subj,
+                         struct cols *k, uint64_t *n_out)
+{
+    static const struct filter all = {"", "", ""};
+    size_t ns = (size_t)max_subj + 2;
+    memset(k, 0, sizeof *k);
+    k->off = calloc(ns, sizeof *k->off);
+    uint32_t *fmask = flag_masks(m, c);
+    uint64_t *fill = calloc(ns, sizeof *fill);
+    cr_err err = CR_OK;
+    sqlite3_stmt *st = NULL;
+    if (!k->off || !fmask || !fill) {
+        err = CR_ENOMEM;
+        goto out;
+    }
+    struct cr_city counter = {.n = ns - 1, .ev_off = (size_t *)k->off};
+    _Static_assert(sizeof(size_t) == sizeof(uint64_t), "off doubles as size_t");
+    if ((err = count_events(db, &all, &counter, NULL, max_subj)))
+        goto out;
+    for (size_t i = 0; i + 1 < ns; i++)
+        k->off[i + 1] += k->off[i];
+    uint64_t n = k->off[ns - 1];
+    k->day = malloc((n + 1) * sizeof *k->day);
+    k->topic = malloc((n + 1) * sizeof *k->topic);
+    k->amount = malloc((n + 1) * sizeof *k->amount);
+    k->flags = calloc(n + 1, sizeof *k->flags);
+    if (!k->day || !k->topic || !k->amount || !k->flags) {
+        err = CR_ENOMEM;
+        goto out;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT subject, topic, day, amount_fen, attrs FROM event", -1, &st,
+                           NULL)) {
+        err = CR_ESTORE;
+        goto out;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t sj = sqlite3_column_int64(st, 0), t = sqlite3_column_int64(st, 1);
+        if (sj < 0 || sj > max_subj || fill[sj] == k->off[sj + 1] - k->off[sj]) {
+            err = CR_ESTORE;
+            break;
+        }
+        uint64_t at = k->off[sj] + fill[sj]++;
+        k->topic[at] = (uint16_t)(t >= 0 && (size_t)t < c->n_topics ? t : 0);
+        k->day[at] = sqlite3_column_int(st, 2);
+        k->amount[at] =
+            sqlite3_column_type(st, 3) == SQLITE_NULL ? CR_NO_AMOUNT : sqlite3_column_int64(st, 3);
+        int kk = t >= 0 && (size_t)t < c->n_topics ? c->topic_kind[t] : -1;
+        if (kk >= 0 && fmask[kk])
+            k->flags[at] = eval_flags(m, fmask[kk], (const char *)sqlite3_column_text(st, 4),
+                                      sqlite3_column_bytes(st, 4));
+    }
+    sqlite3_finalize(st);
+    if (!err && rc != SQLITE_DONE)
+        err = CR_ESTORE;
+    *n_out = n;
+out:
+    free(fmask);
+    free(fill);
+    return err;
+}
+
+static void cols_free(struct cols *k)
+{
+    free(k->off);
+    free(k->day);
+    free(k->topic);
+    free(k->amount);
+    free(k->flags);
+    memset(k, 0, sizeof *k);
+}
+
+/* Writes the cache atomically (a temporary file renamed over the old one). Best effort: a
+ * store in a read-only folder simply goes without. */
+static void cols_write(const char *path, const struct cols_header *h, const struct cols *k)
+{
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *fp = fopen(tmp, "wb");
+    if (!fp)
+        return;
+    size_t at[5];
+    size_t total = cols_layout(h->max_subject, h->n_events, at);
+    const void *data[5] = {k->off, k->day, k->topic, k->amount, k->flags};
+    const size_t sizes[5] = {((size_t)h->max_subject + 2) * 8, h->n_events * 4, h->n_events * 2,
+                             h->n_events * 8, h->n_events * 4};
+    int ok = fwrite(h, sizeof *h, 1, fp) == 1;
+    size_t pos = sizeof *h;
+    static const char zeros[8] = {0};
+    for (int i = 0; ok && i < 5; i++) {
+        ok = fwrite(zeros, 1, at[i] - pos, fp) == at[i] - pos &&
+             fwrite(data[i], 1, sizes[i], fp) == sizes[i];
+        pos = at[i] + sizes[i];
+    }
+    ok = ok && fwrite(zeros, 1, total - pos, fp) == total - pos;
+    if (fclose(fp) || !ok || rename(tmp, path))
+        remove(tmp);
+}
+
+/* Maps the cache when it was built from this generation and these flags; 0 on success. */
+static int cols_map(const char *path, int64_t generation, uint64_t fh, struct cols_header *h,
+                    struct cols *k, void **map, size_t *map_len)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    void *p = MAP_FAILED;
+    if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof *h)
+        p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED)
+        return -1;
+    memcpy(h, p, sizeof *h);
+    size_t at[5];
+    if (memcmp(h->magic, COLS_MAGIC, 8) != 0 || h->generation != generation ||
+        h->flags_hash != fh || h->max_subject < 0 ||
+        cols_layout(h->max_subject, h->n_events, at) != (size_t)st.st_size) {
+        munmap(p, (size_t)st.st_size);
+        return -1;
+    }
+    char *b = p;
+    k->off = (uint64_t *)(void *)(b + at[0]);
+    k->day = (int32_t *)(void *)(b + at[1]);
+    k->topic = (uint16_t *)(void *)(b + at[2]);
+    k->amount = (int64_t *)(void *)(b + at[3]);
+    k->flags = (uint32_t *)(void *)(b + at[4]);
+    *map = p;
+    *map_len = (size_t)st.st_size;
+    return 0;
+}
+
+/* Events of the whole city from the cache, built first when missing or stale. */
+static cr_err load_events_cached(cr_store *s, const cr_model *m, struct cr_city *c,
+                                 int64_t max_subj)
+{
+    sqlite3 *db = cr__store_db(s);
+    int64_t gen = 0;
+    if (cr_store_generation(s, &gen))
+        return CR_ESTORE;
+    char path[1100];
+    snprintf(path, sizeof path, "%s.cols", cr__store_path(s));
+    uint64_t fh = flags_hash(m, c);
+    struct cols_header h;
+    struct cols k = {0};
+    void *map = NULL;
+    size_t map_len = 0;
+    int mapped = cols_map(path, gen, fh, &h, &k, &map, &map_len) == 0 && h.max_subject >= max_subj;
+    if (!mapped && map) {
+        munmap(map, map_len);
+        map = NULL;
+    }
+    if (!mapped) {
+        uint64_t n = 0;
+        cr_err err = cols_build(db, m, c, max_subj, &k, &n);
+        if (err) {
+            cols_free(&k);
+            return err;
+        }
+        h = (struct cols_header){.generation = gen,
+                                 .flags_hash = fh,
+                                 .max_subject = max_subj,
+                                 .n_events = n,
+                                 .n_topics = c->n_topics};
+        memcpy(h.magic, COLS_MAGIC, 8);
+        cols_write(path, &h, &k);
+    }
+    c->ev_off = malloc((c->n + 1) * sizeof *c->ev_off);
+    c->ev_end = malloc((c->n + 1) * sizeof *c->ev_end);
+    if (!c->ev_off || !c->ev_end) {
+        if (mapped)
+            munmap(map, map_len);
+        else
+            cols_free(&k);
+        return CR_ENOMEM;
+    }
+    c->n_events = 0;
+    for (size_t e = 0; e < c->n; e++) {
+        int64_t sj = c->subject[e];
+        c->ev_off[e] = (size_t)k.off[sj];
+        c->ev_end[e] = (size_t)k.off[sj + 1];
+        c->n_events += c->ev_end[e] - c->ev_off[e];
+    }
+    c->ev_day = k.day;
+    c->ev_topic = k.topic;
+    c->ev_amount = k.amount;
+    c->ev_flags = k.flags;
+    if (mapped) {
+        c->ev_map = map;
+        c->ev_map_len = map_len;
+    } else {
+        free(k.off); /* the columns now belong to the city */
+    }
+    return CR_OK;
 }
 
 static cr_err load_roles(sqlite3 *db, const struct filter *fl, struct cr_city *c,
@@ -422,8 +683,11 @@ static cr_err load(cr_store *s, const struct filter *fl, const cr_model *m, stru
     cr_err rc = load_enterprises(db, fl, city, &dense, &max_subj);
     if (!rc)
         rc = load_topics(db, city);
+    const char *cache = getenv("CRISK_COLUMN_CACHE");
+    int use_cache = fl->ev[0] == 0 && !(cache && strcmp(cache, "0") == 0);
     if (!rc)
-        rc = load_events(db, fl, m, city, dense, max_subj);
+        rc = use_cache ? load_events_cached(s, m, city, max_subj)
+                       : load_events(db, fl, m, city, dense, max_subj);
     if (!rc)
         rc = load_roles(db, fl, city, dense, max_subj);
     free(dense);

@@ -73,6 +73,7 @@ static const char schema_v2[] =
     " before TEXT NOT NULL, after TEXT NOT NULL);"
     "CREATE TABLE enterprise_tag(run INTEGER NOT NULL, subject INTEGER NOT NULL,"
     " tag TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY(run, subject, tag)) WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO meta(k, v) VALUES('generation', 0);"
     "PRAGMA user_version=2;";
 
 /* Version 1 schema. Later versions append migrations; user_version says which ran. */
@@ -162,8 +163,10 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
      * possible before SQLite initialises, so a second open simply keeps the setting. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     cr_store *s = calloc(1, sizeof *s);
-    if (!s)
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
         return CR_ENOMEM;
+    }
     cr_err rc = CR_OK;
     if (sqlite3_open_v2(path, &s->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)) {
@@ -214,6 +217,23 @@ sqlite3 *cr__store_db(cr_store *s)
     return s->db;
 }
 
+const char *cr__store_path(cr_store *s)
+{
+    return s->path;
+}
+
+cr_err cr_store_bump_generation(cr_store *s)
+{
+    return exec(s, "INSERT INTO meta(k, v) VALUES('generation', 1) "
+                   "ON CONFLICT(k) DO UPDATE SET v = v + 1");
+}
+
+cr_err cr_store_generation(cr_store *s, int64_t *out)
+{
+    return cr_store_scalar(s, "SELECT coalesce((SELECT v FROM meta WHERE k = 'generation'), 0)",
+                           out);
+}
+
 void cr_store_close(cr_store *s)
 {
     if (!s)
@@ -223,6 +243,7 @@ void cr_store_close(cr_store *s)
     if (s->in_tx)
         exec(s, "ROLLBACK");
     sqlite3_close(s->db);
+    free(s->path);
     free(s);
 }
 

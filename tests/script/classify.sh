@@ -42,4 +42,20 @@ set +e
 "$crisk" show --db "$db" 91440101MA5CJQ4N58 2> "$tmp/err"; rc=$?
 set -e
 [ $rc = 3 ] && grep -q "wrong check character" "$tmp/err" || { echo "bad check character: exit $rc"; exit 1; }
+# The event column cache (STORE.cols) follows the store: new rows ingested after a run are
+# counted by the next run. A firm of level A gets three fresh penalties in a new feed.
+[ -f "$db.cols" ] || { echo "no column cache was written"; exit 1; }
+a=$(sqlite3 "$db" "SELECT s.key FROM run_score r JOIN subject s ON s.id=r.subject WHERE r.run=3 AND r.level='A' ORDER BY r.score LIMIT 1")
+before=$(sqlite3 "$db" "SELECT score FROM run_score r JOIN subject s ON s.id=r.subject WHERE r.run=3 AND s.key='$a'")
+mkdir -p "$tmp/extra"
+printf 'catalog: extra\ndepartments:\n  - {code: X, name: 新部门}\ntopics:\n  - code: X1\n    name: 新处罚\n    department: X\n    kind: penalty\n    files: [p.csv]\n    key: k\n    fields: {date: d, amount: a}\n' > "$tmp/extra/catalog.yaml"
+printf 'k,d,a\n%s,2025-12-01,50000\n%s,2025-11-01,60000\n%s,2025-10-01,70000\n' "$a" "$a" "$a" > "$tmp/extra/p.csv"
+"$crisk" ingest --db "$db" --catalog "$tmp/extra/catalog.yaml" > /dev/null
+"$crisk" classify --db "$db" --json > /dev/null
+after=$(sqlite3 "$db" "SELECT score FROM run_score r JOIN subject s ON s.id=r.subject WHERE r.run=4 AND s.key='$a'")
+echo "$after $before" | awk '{ exit !($1 > $2 + 1) }' || { echo "new penalties not counted: $before -> $after"; exit 1; }
+# Without the cache, the same scores.
+CRISK_COLUMN_CACHE=0 "$crisk" classify --db "$db" --json > /dev/null
+[ "$(sqlite3 "$db" "SELECT count(*) FROM run_score a JOIN run_score b ON a.subject=b.subject AND a.run=4 AND b.run=5 WHERE a.score <> b.score")" = 0 ] \
+  || { echo "cached and uncached runs differ"; exit 1; }
 echo "classify: $n enterprises, levels add up, runs reproducible, as-of respected, tags and portrait agree"
