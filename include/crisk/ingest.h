@@ -41,7 +41,8 @@ struct cr_ingest_report {
     size_t n_reasons;
     size_t n_file_errors;
     size_t n_unmatched_patterns; /* catalog file patterns that matched no file */
-    double seconds;
+    double seconds;              /* in all, index_seconds included */
+    double index_seconds;        /* building the lookup indexes after the first bulk load */
 };
 
 /* Ingests every topic of cat into s: registry topics first, then roles, then events, each in

@@ -75,8 +75,9 @@ cr_err cr_store_subjects_each(cr_store *s,
 /* Adds a subject with a caller-assigned id. */
 cr_err cr_store_subject_add(cr_store *s, int64_t id, const char *key, size_t len);
 
-/* Calls fn with the content hash of every stored row (events, registry, roles). */
-cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t h), void *ctx);
+/* Calls fn with the topic and content hash of every stored row (events, registry, roles). */
+cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h),
+                            void *ctx);
 
 cr_err cr_store_event_add(cr_store *s, int64_t subject, int64_t topic, int32_t day,
                           const int64_t *amount_fen, const char *attrs_json, int64_t h);

@@ -28,7 +28,7 @@ struct hset {
 
 static int hset_grow(struct hset *s)
 {
-    size_t cap = s->cap ? s->cap * 2 : 1 << 16;
+    size_t cap = s->cap ? s->cap * 2 : 256;
     uint64_t *slot = cr_bigalloc(cap * sizeof *slot);
     if (!slot)
         return -1;
@@ -152,11 +152,19 @@ static void load_subject(void *ctx, const char *key, size_t len, int64_t id, int
         m->err = CR_ENOMEM;
 }
 
-static void load_hash(void *ctx, int64_t h)
+/* One set per topic: de-duplication is within a topic, and a file's rows all probe the same,
+ * much smaller table, which stays in the caches far better than one city-wide table. */
+struct hsets {
+    struct hset *t; /* by topic id */
+    size_t n;
+    int oom;
+};
+
+static void load_hash(void *ctx, int64_t topic, int64_t h)
 {
-    struct hset *s = ctx;
-    if (hset_add(s, (uint64_t)h) < 0)
-        s->n = SIZE_MAX; /* marks the failure; checked after the scan */
+    struct hsets *s = ctx;
+    if (topic < 0 || (size_t)topic >= s->n || hset_add(&s->t[topic], (uint64_t)h) < 0)
+        s->oom = 1; /* checked after the scan */
 }
 
 /* ---- a growable byte buffer for canonical row content and attribute JSON ---- */
@@ -320,7 +328,7 @@ typedef struct ingest {
     const cr_catalog *cat;
     const cr_ref *ref;
     int64_t batch_rows;
-    struct hset seen;
+    struct hsets seen;
     struct smap subj;
     struct buf canon, attrs, norm;
     unsigned char salt[32];
@@ -540,10 +548,10 @@ static void canon_i64(ingest *ig, int64_t v, int has)
 }
 
 /* Returns LOADED or DUPLICATE for the canonical content in ig->canon, and its hash. */
-static enum outcome dedupe(ingest *ig, int64_t *h, int *oom)
+static enum outcome dedupe(ingest *ig, int64_t topic, int64_t *h, int *oom)
 {
     uint64_t hv = cr_hash64(ig->canon.p, ig->canon.len, 0x64656475u);
-    int r = hset_add(&ig->seen, hv);
+    int r = topic >= 0 && (size_t)topic < ig->seen.n ? hset_add(&ig->seen.t[topic], hv) : -1;
     *h = (int64_t)hv;
     *oom = r < 0 || ig->canon.oom;
     return r == 0 ? DUPLICATE : LOADED;
@@ -583,7 +591,7 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     canon_field(ig, ig->attrs.p, ig->attrs.len);
     int oom;
     int64_t h;
-    enum outcome o = dedupe(ig, &h, &oom);
+    enum outcome o = dedupe(ig, topic_id, &h, &oom);
     if (oom || ig->attrs.oom) {
         *err = CR_ENOMEM;
         return o;
@@ -743,7 +751,7 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     canon_i64(ig, r.established, r.has_established);
     canon_i64(ig, (int64_t)(r.lon * 1e6), r.has_coords);
     canon_i64(ig, (int64_t)(r.lat * 1e6), r.has_coords);
-    o = dedupe(ig, &r.h, &oom);
+    o = dedupe(ig, topic_id, &r.h, &oom);
     if (oom)
         goto nomem;
     struct subj *subject = NULL;
@@ -797,7 +805,7 @@ static enum outcome roles_row(ingest *ig, int64_t topic_id, cr_feed *f, const ch
     canon_field(ig, idhash, sizeof idhash);
     canon_field(ig, role, strlen(role));
     canon_i64(ig, day, has_day);
-    o = dedupe(ig, &h, &oom);
+    o = dedupe(ig, topic_id, &h, &oom);
     if (oom)
         goto nomem;
     struct subj *subject = NULL;
@@ -1035,7 +1043,7 @@ static int cmp_reason(const void *a, const void *b)
  * is not rehashed again and again while it grows. */
 static cr_err hset_reserve(struct hset *s, size_t n)
 {
-    size_t cap = 1 << 16;
+    size_t cap = 256;
     while (cap * 3 < n * 4)
         cap *= 2;
     if (cap <= s->cap)
@@ -1051,25 +1059,41 @@ static cr_err hset_reserve(struct hset *s, size_t n)
     return CR_OK;
 }
 
-static size_t feed_bytes(const cr_catalog *cat)
+static size_t topic_bytes(const cr_catalog *cat, const struct cr_topic *t)
 {
     size_t total = 0;
-    for (size_t i = 0; i < cat->n_topics; i++)
-        for (size_t k = 0; k < cat->topics[i].n_files; k++) {
-            char pattern[2048];
-            const char *f = cat->topics[i].files[k];
-            snprintf(pattern, sizeof pattern, "%s%s%s", f[0] == '/' ? "" : cat->dir,
-                     f[0] == '/' ? "" : "/", f);
-            glob_t g;
-            if (glob(pattern, 0, NULL, &g) == 0)
-                for (size_t j = 0; j < g.gl_pathc; j++) {
-                    struct stat st;
-                    if (stat(g.gl_pathv[j], &st) == 0)
-                        total += (size_t)st.st_size;
-                }
-            globfree(&g);
-        }
+    for (size_t k = 0; k < t->n_files; k++) {
+        char pattern[2048];
+        const char *f = t->files[k];
+        snprintf(pattern, sizeof pattern, "%s%s%s", f[0] == '/' ? "" : cat->dir,
+                 f[0] == '/' ? "" : "/", f);
+        glob_t g;
+        if (glob(pattern, 0, NULL, &g) == 0)
+            for (size_t j = 0; j < g.gl_pathc; j++) {
+                struct stat st;
+                if (stat(g.gl_pathv[j], &st) == 0)
+                    total += (size_t)st.st_size;
+            }
+        globfree(&g);
+    }
     return total;
+}
+
+/* One de-duplication set per topic id, each sized once for the rows its files may hold (a
+ * guess from their bytes), so that it is not rehashed again and again while it grows. */
+static cr_err make_sets(ingest *ig, const int64_t *topic_ids)
+{
+    int64_t max_id = 0;
+    if (cr_store_scalar(ig->s, "SELECT coalesce(max(id), 0) FROM topic", &max_id))
+        return CR_ESTORE;
+    ig->seen.n = (size_t)max_id + 1;
+    ig->seen.t = calloc(ig->seen.n, sizeof *ig->seen.t);
+    if (!ig->seen.t)
+        return CR_ENOMEM;
+    for (size_t i = 0; i < ig->cat->n_topics; i++)
+        if (hset_reserve(&ig->seen.t[topic_ids[i]], topic_bytes(ig->cat, &ig->cat->topics[i]) / 48))
+            return CR_ENOMEM;
+    return CR_OK;
 }
 
 static cr_err prepare(ingest *ig, int64_t *topic_ids)
@@ -1079,15 +1103,6 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
     if (cr_store_subjects_each(ig->s, load_subject, &ig->subj) || ig->subj.err)
         return cr_diag_set(ig->d, ig->subj.err ? ig->subj.err : CR_ESTORE, NULL, 0, 0,
                            "cannot load subjects");
-    int64_t stored = 0;
-    if (cr_store_scalar(ig->s,
-                        "SELECT (SELECT count(*) FROM event)+(SELECT count(*) FROM role)"
-                        "+(SELECT count(*) FROM enterprise)",
-                        &stored) ||
-        hset_reserve(&ig->seen, (size_t)stored + feed_bytes(ig->cat) / 48))
-        return cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0, "cannot size the de-duplication set");
-    if (cr_store_hashes_each(ig->s, load_hash, &ig->seen) || ig->seen.n == SIZE_MAX)
-        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load row hashes");
     if (cr_store_persons_each(ig->s, load_person, &ig->persons) || ig->persons.oom ||
         cr_store_files_each(ig->s, load_file, &ig->files) || ig->files.oom ||
         cr_store_max_id(ig->s, "subject", &ig->next_subject) ||
@@ -1107,6 +1122,10 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
     }
     if (cr_store_commit(ig->s))
         goto fail;
+    if (make_sets(ig, topic_ids))
+        return cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0, "cannot size the de-duplication sets");
+    if (cr_store_hashes_each(ig->s, load_hash, &ig->seen) || ig->seen.oom)
+        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load row hashes");
     return CR_OK;
 fail:
     cr_store_rollback(ig->s);
@@ -1115,7 +1134,9 @@ fail:
 
 static void ingest_free(ingest *ig)
 {
-    cr_bigfree(ig->seen.slot, ig->seen.cap * sizeof *ig->seen.slot);
+    for (size_t i = 0; i < ig->seen.n; i++)
+        cr_bigfree(ig->seen.t[i].slot, ig->seen.t[i].cap * sizeof *ig->seen.t[i].slot);
+    free(ig->seen.t);
     free(ig->subj.slot);
     free(ig->subj.keys);
     free(ig->persons.slot);
@@ -1161,8 +1182,13 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     }
     /* Portraits and neighbourhood loads need lookups by enterprise and person: built once,
      * after the first bulk load (cheaper than maintaining them row by row during it). */
+    struct timespec i0, i1;
+    clock_gettime(CLOCK_MONOTONIC, &i0);
     if (!rc && cr_store_ensure_indexes(s))
         rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot build the lookup indexes");
+    clock_gettime(CLOCK_MONOTONIC, &i1);
+    report->index_seconds =
+        (double)(i1.tv_sec - i0.tv_sec) + (double)(i1.tv_nsec - i0.tv_nsec) / 1e9;
     for (size_t i = 0; i < report->n_files; i++) {
         report->read += report->files[i].read;
         report->loaded += report->files[i].loaded;

@@ -424,17 +424,17 @@ cr_err cr_store_subject_add(cr_store *s, int64_t id, const char *key, size_t len
     return run(st);
 }
 
-cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t h), void *ctx)
+cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h), void *ctx)
 {
-    static const char *const q[] = {"SELECT h FROM event", "SELECT h FROM enterprise",
-                                    "SELECT h FROM role"};
+    static const char *const q[] = {"SELECT topic, h FROM event", "SELECT topic, h FROM enterprise",
+                                    "SELECT topic, h FROM role"};
     for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(s->db, q[i], -1, &st, NULL))
             return CR_ESTORE;
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-            fn(ctx, sqlite3_column_int64(st, 0));
+            fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE)
             return CR_ESTORE;

@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")/../golden/ingest" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 db=$tmp/store.db
-zero_times() { sed -E 's/"seconds":[0-9.e+-]+/"seconds":0/; s/"rows_per_s":[0-9.e+-]+/"rows_per_s":0/'; }
+zero_times() { sed -E 's/"seconds":[0-9.e+-]+/"seconds":0/; s/"rows_per_s":[0-9.e+-]+/"rows_per_s":0/; s/"index_seconds":[0-9.e+-]+/"index_seconds":0/'; }
 "$crisk" ingest --db "$db" --catalog "$here/catalog.yaml" --json | zero_times > "$tmp/ingest.json"
 "$crisk" quarantine --db "$db" --json > "$tmp/quarantine.json"
 sqlite3 "$db" "SELECT uscc,name,industry,capital_fen,established,addr_key,district,street,grid FROM enterprise ORDER BY uscc;
