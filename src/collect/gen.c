@@ -406,7 +406,7 @@ static cr_err build_catalog_tables(gen *g, cr_rng *r)
                 if (!rc)
                     rc = add_topic(g, dept, -2, "企业主要人员及股东信息");
             }
-            for (int j = 0; !rc && j < 8 && dd->kinds[j] >= 0; j++) {
+            for (int j = 0; !rc && j < 10 && dd->kinds[j] >= 0; j++) {
                 const struct gen_kind_def *kd = &gen_kinds[dd->kinds[j]];
                 /* Monthly kinds and rare ones get one topic; others one per name stem. */
                 for (int s = 0; !rc && s < 3 && kd->topics[s]; s++) {
@@ -998,6 +998,14 @@ static void event_attrs(gen *g, const struct ent *e, int kind, const struct topi
         } else {
             snprintf(vals[1], 128, "有履行能力而拒不履行生效法律文书确定义务");
         }
+        break;
+    }
+    case K_SERIOUS: {
+        static const char *const why[] = {"列入经营异常名录届满3年仍未履行相关义务",
+                                          "因食品安全违法行为受到较重行政处罚",
+                                          "因虚假宣传等违法行为受到较重行政处罚"};
+        snprintf(vals[0], 128, "%s", PICK(r, why));
+        snprintf(vals[1], 128, "%s", g->depts[t->dept].name);
         break;
     }
     case K_ABNORMAL:

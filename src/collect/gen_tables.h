@@ -26,6 +26,7 @@ enum gen_kind {
     K_TAX_FILING,
     K_SOCIAL_PAYMENT,
     K_UTILITY,
+    K_SERIOUS,
     K__N
 };
 
@@ -63,6 +64,7 @@ static const struct gen_kind_def gen_kinds[K__N] = {
     [K_DIRECT_SELLING]= {"direct_selling_licence", "批准日期",     NULL,       0,      0,   0,       0, {"直销经营许可证号", "直销产品类别", NULL}, {"直销企业信息", NULL, NULL}},
     [K_TAX_FILING]    = {"tax_filing",             "申报日期",     "申报税额", 0.95,   0,   3000,    1, {"税款所属期", NULL, NULL}, {"纳税申报信息", NULL, NULL}},
     [K_SOCIAL_PAYMENT]= {"social_payment",         "缴费日期",     "缴费金额", 0.75,   0,   6000,    1, {"缴费月份", "缴费人数", NULL}, {"社会保险缴费信息", NULL, NULL}},
+    [K_SERIOUS]       = {"serious_violation",      "列入日期",     NULL,       0.004,  2.0, 0,       0, {"列入事由", "作出决定机关", NULL}, {"严重违法失信名单信息", NULL, NULL}},
     [K_UTILITY]       = {"utility",                "抄表日期",     "电费金额", 0.70,   0,   1200,    1, {"计费月份", "用电量", NULL}, {"用电信息", NULL, NULL}},
 };
 /* clang-format on */
@@ -73,14 +75,15 @@ static const struct gen_kind_def gen_kinds[K__N] = {
 struct gen_dept_def {
     const char *name; /* "%s" is replaced by the district name for district-level departments */
     int per_district;
-    int kinds[8]; /* terminated by -1 */
+    int kinds[10]; /* terminated by -1 */
 };
 
+/* clang-format off */
 static const struct gen_dept_def gen_depts[] = {
     {"广州市市场监督管理局",
      0,
      {K_PENALTY, K_INSPECTION, K_ABNORMAL, K_ANNUAL_REPORT, K_CHANGE, K_QUALITY_FAIL,
-      K_DIRECT_SELLING, -1}},
+      K_DIRECT_SELLING, K_SERIOUS, -1}},
     {"国家税务总局广州市税务局", 0, {K_TAX_ARREARS, K_CREDIT_GOOD, K_PENALTY, -1}},
     {"广州市人力资源和社会保障局", 0, {K_SOCIAL_ARREARS, K_PENALTY, -1}},
     {"广州市中级人民法院", 0, {K_JUDGMENT, K_DISHONEST, -1}},
@@ -122,6 +125,7 @@ static const struct gen_dept_def gen_depts[] = {
     {"广州市公安局%s分局", 1, {K_PENALTY, -1}},
     {"%s消防救援大队", 1, {K_INSPECTION, K_PENALTY, -1}},
 };
+/* clang-format on */
 
 /* Kinds used to pad every department to GEN_TOPICS_PER_DEPT topics. */
 static const int gen_filler_kinds[] = {K_FILING, K_INSPECTION, K_LICENCE, K_COMMITMENT,
