@@ -20,7 +20,7 @@ build/crisk classify --db out/demo.db
 echo "== crisk tag: the theme library"
 build/crisk tag --db out/demo.db
 echo "== crisk show: the portrait of the riskiest enterprise"
-top=$(build/crisk scores --db out/demo.db --csv | tail -n +2 | sort -t, -k2,2gr | head -1 | cut -d, -f1)
+top=$(build/crisk scores --db out/demo.db --csv | awk -F, 'NR > 1 && $2 + 0 > best { best = $2 + 0; key = $1 } END { print key }')
 build/crisk show --db out/demo.db "$top"
 echo "== quality against the generator's hidden truth"
 CRISK=build/crisk bench/quality.sh out/demo.db out/city/truth.csv
