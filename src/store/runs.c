@@ -386,7 +386,8 @@ static size_t cols_layout(int64_t max_subject, uint64_t n, size_t at[5])
     return o;
 }
 
-/* What the cached flags depend on: the model's flag definitions and the topic kinds. */
+/* What the cached flags depend on: the model's flag definitions and the topic kinds (the
+ * caller mixes in the store's identity). */
 static uint64_t flags_hash(const cr_model *m, const struct cr_city *c)
 {
     uint64_t h = 0x636f6c73;
@@ -546,7 +547,12 @@ static cr_err load_events_cached(cr_store *s, const cr_model *m, struct cr_city 
         return CR_ESTORE;
     char path[1100];
     snprintf(path, sizeof path, "%s.cols", cr__store_path(s));
-    uint64_t fh = flags_hash(m, c);
+    /* The salt is random per store: a cache left by a deleted store that reached the same
+     * generation is not taken for this one's. */
+    unsigned char salt[32];
+    if (cr_store_salt(s, salt))
+        return CR_ESTORE;
+    uint64_t fh = cr_hash64(salt, sizeof salt, flags_hash(m, c));
     struct cols_header h;
     struct cols k = {0};
     void *map = NULL;

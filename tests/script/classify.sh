@@ -58,4 +58,17 @@ echo "$after $before" | awk '{ exit !($1 > $2 + 1) }' || { echo "new penalties n
 CRISK_COLUMN_CACHE=0 "$crisk" classify --db "$db" --json > /dev/null
 [ "$(sqlite3 "$db" "SELECT count(*) FROM run_score a JOIN run_score b ON a.subject=b.subject AND a.run=4 AND b.run=5 WHERE a.score <> b.score")" = 0 ] \
   || { echo "cached and uncached runs differ"; exit 1; }
+# A new store at the same path with other rows never takes the old store's cache.
+cp "$db.cols" "$tmp/old.cols"
+rm -f "$db" "$db-wal" "$db-shm"
+"$crisk" gen --out "$tmp/city2" --enterprises 500 --seed 10 > /dev/null
+"$crisk" ingest --db "$db" --catalog "$tmp/city2/catalog.yaml" > /dev/null
+cp "$tmp/old.cols" "$db.cols"
+# Even with the very generation the old cache was stamped with (bytes 8..15 of its header).
+old_gen=$(od -An -t d8 -j 8 -N 8 "$tmp/old.cols" | tr -d ' ')
+sqlite3 "$db" "UPDATE meta SET v = $old_gen WHERE k = 'generation'"
+"$crisk" classify --db "$db" --json > "$tmp/new.json"
+n2=$(sqlite3 "$db" "SELECT count(*) FROM enterprise")
+e2=$(sqlite3 "$db" "SELECT count(*) FROM event e JOIN enterprise x ON x.subject = e.subject")
+grep -q "\"enterprises\":$n2,\"events\":$e2," "$tmp/new.json" || { echo "a stale cache was used: $(cat "$tmp/new.json")"; exit 1; }
 echo "classify: $n enterprises, levels add up, runs reproducible, as-of respected, tags and portrait agree"
