@@ -1,6 +1,7 @@
 #include "crisk/hash.h"
 
 #include <math.h>
+#include <stdio.h>
 
 static uint64_t read64(const unsigned char *p)
 {
@@ -103,4 +104,22 @@ uint32_t cr_rng_poisson(cr_rng *r, double lambda)
         p *= cr_rng_unit(r);
     } while (p > l);
     return k - 1;
+}
+
+cr_err cr_hash_file(const char *path, char out[17])
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return CR_EIO;
+    uint64_t h = 0;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+        h = cr_hash64(buf, n, h);
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad)
+        return CR_EIO;
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+    return CR_OK;
 }

@@ -407,21 +407,6 @@ static cr_err check_names(cr__ydoc *y, cr_model *m)
     return rc;
 }
 
-static cr_err file_hash(const char *path, char out[17])
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return CR_EIO;
-    uint64_t h = 0;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-        h = cr_hash64(buf, n, h);
-    fclose(fp);
-    snprintf(out, 17, "%016llx", (unsigned long long)h);
-    return CR_OK;
-}
-
 cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d)
 {
     cr__ydoc y;
@@ -467,7 +452,7 @@ cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d)
         rc = check_names(&y, m);
     if (!rc && !(m->path = strdup(path)))
         rc = CR_ENOMEM;
-    if (!rc && file_hash(path, m->hash))
+    if (!rc && cr_hash_file(path, m->hash))
         rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read the model again to hash it");
 out:
     cr__ydoc_free(&y);

@@ -83,17 +83,8 @@ cr_err cr_tags_load(const char *path, cr_tagset **out, cr_diag *d)
     }
     if (!rc && !(t->path = strdup(path)))
         rc = CR_ENOMEM;
-    if (!rc) {
-        FILE *fp = fopen(path, "rb");
-        uint64_t h = 0;
-        char buf[4096];
-        size_t n;
-        while (fp && (n = fread(buf, 1, sizeof buf, fp)) > 0)
-            h = cr_hash64(buf, n, h);
-        if (fp)
-            fclose(fp);
-        snprintf(t->hash, sizeof t->hash, "%016llx", (unsigned long long)h);
-    }
+    if (!rc && cr_hash_file(path, t->hash))
+        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read the rules again to hash them");
     cr__ydoc_free(&y);
     if (rc) {
         cr_tags_free(t);
