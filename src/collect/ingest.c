@@ -15,140 +15,17 @@
 #include "crisk/text.h"
 #include "crisk/uscc.h"
 #include "sink.h"
+#include "tables.h"
 
 #define DEFAULT_BATCH_ROWS 200000
 
-/* ---- in-memory indexes rebuilt from the store at the start of a run ---- */
+/* ---- loading the in-memory indexes (tables.h) from the store ---- */
 
 /* Open-addressing set of 64-bit content hashes; the value 0 is stored as 1. */
-struct hset {
-    uint64_t *slot;
-    size_t cap, n;
-};
-
-static int hset_grow(struct hset *s)
-{
-    size_t cap = s->cap ? s->cap * 2 : 256;
-    uint64_t *slot = cr_bigalloc(cap * sizeof *slot);
-    if (!slot)
-        return -1;
-    for (size_t i = 0; i < s->cap; i++) {
-        uint64_t h = s->slot[i];
-        if (!h)
-            continue;
-        size_t j = (size_t)cr_mix64(h) & (cap - 1);
-        while (slot[j])
-            j = (j + 1) & (cap - 1);
-        slot[j] = h;
-    }
-    cr_bigfree(s->slot, s->cap * sizeof *s->slot);
-    s->slot = slot;
-    s->cap = cap;
-    return 0;
-}
-
-/* Returns 1 when h was added, 0 when already present, -1 when out of memory. */
-static int hset_add(struct hset *s, uint64_t h)
-{
-    if (!h)
-        h = 1;
-    if ((s->n + 1) * 4 > s->cap * 3 && hset_grow(s))
-        return -1;
-    size_t j = (size_t)cr_mix64(h) & (s->cap - 1);
-    while (s->slot[j]) {
-        if (s->slot[j] == h)
-            return 0;
-        j = (j + 1) & (s->cap - 1);
-    }
-    s->slot[j] = h;
-    s->n++;
-    return 1;
-}
-
-/* Subject keys (USCC or namespace:local key) → store id, with "has a registry row". */
-struct subj {
-    uint64_t h;
-    int64_t id;
-    size_t off;
-    uint32_t len;
-    uint8_t registered;
-};
-
-struct smap {
-    struct subj *slot;
-    size_t cap, n;
-    char *keys;
-    size_t klen, kcap;
-    cr_err err;
-};
-
-static int smap_grow(struct smap *m)
-{
-    size_t cap = m->cap ? m->cap * 2 : 1 << 14;
-    struct subj *slot = calloc(cap, sizeof *slot);
-    if (!slot)
-        return -1;
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->slot[i].h)
-            continue;
-        size_t j = (size_t)m->slot[i].h & (cap - 1);
-        while (slot[j].h)
-            j = (j + 1) & (cap - 1);
-        slot[j] = m->slot[i];
-    }
-    free(m->slot);
-    m->slot = slot;
-    m->cap = cap;
-    return 0;
-}
-
-static struct subj *smap_find(struct smap *m, const char *key, size_t len, uint64_t h)
-{
-    if (!m->cap)
-        return NULL;
-    size_t j = (size_t)h & (m->cap - 1);
-    while (m->slot[j].h) {
-        struct subj *e = &m->slot[j];
-        if (e->h == h && e->len == len && memcmp(m->keys + e->off, key, len) == 0)
-            return e;
-        j = (j + 1) & (m->cap - 1);
-    }
-    return NULL;
-}
-
-static struct subj *smap_put(struct smap *m, const char *key, size_t len, uint64_t h, int64_t id,
-                             int registered)
-{
-    if ((m->n + 1) * 2 > m->cap && smap_grow(m))
-        return NULL;
-    if (m->klen + len > m->kcap) {
-        size_t cap = (m->kcap + len) * 2;
-        char *k = realloc(m->keys, cap);
-        if (!k)
-            return NULL;
-        m->keys = k;
-        m->kcap = cap;
-    }
-    memcpy(m->keys + m->klen, key, len);
-    size_t j = (size_t)h & (m->cap - 1);
-    while (m->slot[j].h)
-        j = (j + 1) & (m->cap - 1);
-    m->slot[j] = (struct subj){h, id, m->klen, (uint32_t)len, (uint8_t)registered};
-    m->klen += len;
-    m->n++;
-    return &m->slot[j];
-}
-
-static uint64_t key_hash(const char *key, size_t len)
-{
-    uint64_t h = cr_hash64(key, len, 0x5u);
-    return h ? h : 1;
-}
-
 static void load_subject(void *ctx, const char *key, size_t len, int64_t id, int registered)
 {
     struct smap *m = ctx;
-    if (!m->err && !smap_put(m, key, len, key_hash(key, len), id, registered))
+    if (!m->err && !cr__smap_put(m, key, len, cr__key_hash(key, len), id, registered))
         m->err = CR_ENOMEM;
 }
 
@@ -163,118 +40,16 @@ struct hsets {
 static void load_hash(void *ctx, int64_t topic, int64_t h)
 {
     struct hsets *s = ctx;
-    if (topic < 0 || (size_t)topic >= s->n || hset_add(&s->t[topic], (uint64_t)h) < 0)
+    if (topic < 0 || (size_t)topic >= s->n || cr__hset_add(&s->t[topic], (uint64_t)h) < 0)
         s->oom = 1; /* checked after the scan */
-}
-
-/* ---- a growable byte buffer for canonical row content and attribute JSON ---- */
-
-struct buf {
-    char *p;
-    size_t len, cap;
-    int oom;
-};
-
-static void buf_add(struct buf *b, const void *data, size_t len)
-{
-    if (b->oom)
-        return;
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = (b->len + len + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    if (len)
-        memcpy(b->p + b->len, data, len);
-    b->len += len;
-    b->p[b->len] = 0;
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-    buf_add(b, s, strlen(s));
-}
-
-/* Appends s as a JSON string literal. */
-static void buf_json(struct buf *b, const char *s, size_t len)
-{
-    buf_add(b, "\"", 1);
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        buf_add(b, s + run, i - run);
-        char esc[8];
-        snprintf(esc, sizeof esc, c == '"' ? "\\\"" : c == '\\' ? "\\\\" : "\\u%04x", c);
-        buf_str(b, esc);
-        run = i + 1;
-    }
-    buf_add(b, s + run, len - run);
-    buf_add(b, "\"", 1);
 }
 
 /* ---- the run ---- */
 
-/* Persons by keyed ID hash → id. */
-struct pent {
-    unsigned char h[16];
-    int64_t id; /* 0 = empty slot */
-};
-struct pmap {
-    struct pent *slot;
-    size_t cap, n;
-    int oom;
-};
-
-static uint64_t pkey(const unsigned char h[16])
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)h[i] << (8 * i);
-    return v;
-}
-
-static int pmap_grow(struct pmap *m)
-{
-    size_t cap = m->cap ? m->cap * 2 : 1 << 14;
-    struct pent *slot = calloc(cap, sizeof *slot);
-    if (!slot)
-        return -1;
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->slot[i].id)
-            continue;
-        size_t j = (size_t)pkey(m->slot[i].h) & (cap - 1);
-        while (slot[j].id)
-            j = (j + 1) & (cap - 1);
-        slot[j] = m->slot[i];
-    }
-    free(m->slot);
-    m->slot = slot;
-    m->cap = cap;
-    return 0;
-}
-
-/* Returns the slot for h: an existing entry, or the empty slot where it belongs (id 0). */
-static struct pent *pmap_slot(struct pmap *m, const unsigned char h[16])
-{
-    if ((m->n + 1) * 2 > m->cap && pmap_grow(m))
-        return NULL;
-    size_t j = (size_t)pkey(h) & (m->cap - 1);
-    while (m->slot[j].id && memcmp(m->slot[j].h, h, 16) != 0)
-        j = (j + 1) & (m->cap - 1);
-    return &m->slot[j];
-}
-
 static void load_person(void *ctx, const unsigned char h[16], int64_t id)
 {
     struct pmap *m = ctx;
-    struct pent *e = pmap_slot(m, h);
+    struct pent *e = cr__pmap_slot(m, h);
     if (!e) {
         m->oom = 1;
         return;
@@ -398,7 +173,7 @@ static const char *normalize(ingest *ig, const char *v, size_t len, size_t *out_
         return v;
     }
     ig->norm.len = 0;
-    buf_add(&ig->norm, n, nl);
+    cr__buf_add(&ig->norm, n, nl);
     free(n);
     *out_len = nl;
     return ig->norm.p ? ig->norm.p : "";
@@ -464,12 +239,12 @@ static cr_err subject_of(ingest *ig, const char *key, size_t klen, struct subj *
         *out = ig->last_subj;
         return CR_OK;
     }
-    uint64_t h = key_hash(key, klen);
-    struct subj *e = smap_find(&ig->subj, key, klen, h);
+    uint64_t h = cr__key_hash(key, klen);
+    struct subj *e = cr__smap_find(&ig->subj, key, klen, h);
     if (!e) {
         int64_t id = ++ig->next_subject;
         sink_subject(ig->out, id, key, klen);
-        e = smap_put(&ig->subj, key, klen, h, id, 0);
+        e = cr__smap_put(&ig->subj, key, klen, h, id, 0);
         if (!e)
             return CR_ENOMEM;
     }
@@ -532,8 +307,8 @@ static enum outcome parse_money(const struct cr_topic *t, cr_feed *f, int slot, 
 
 static void canon_field(ingest *ig, const void *p, size_t len)
 {
-    buf_add(&ig->canon, p, len);
-    buf_add(&ig->canon, "\x1f", 1);
+    cr__buf_add(&ig->canon, p, len);
+    cr__buf_add(&ig->canon, "\x1f", 1);
 }
 
 static void canon_i64(ingest *ig, int64_t v, int has)
@@ -544,14 +319,14 @@ static void canon_i64(ingest *ig, int64_t v, int has)
     uint64_t u = has ? (uint64_t)v : 0;
     for (int i = 0; i < 8; i++)
         b[1 + i] = (unsigned char)(u >> (8 * i));
-    buf_add(&ig->canon, b, sizeof b);
+    cr__buf_add(&ig->canon, b, sizeof b);
 }
 
 /* Returns LOADED or DUPLICATE for the canonical content in ig->canon, and its hash. */
 static enum outcome dedupe(ingest *ig, int64_t topic, int64_t *h, int *oom)
 {
     uint64_t hv = cr_hash64(ig->canon.p, ig->canon.len, 0x64656475u);
-    int r = topic >= 0 && (size_t)topic < ig->seen.n ? hset_add(&ig->seen.t[topic], hv) : -1;
+    int r = topic >= 0 && (size_t)topic < ig->seen.n ? cr__hset_add(&ig->seen.t[topic], hv) : -1;
     *h = (int64_t)hv;
     *oom = r < 0 || ig->canon.oom;
     return r == 0 ? DUPLICATE : LOADED;
@@ -573,16 +348,16 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
         cr_feed_value(f, CR_FEED_ATTR(i), &val, &len);
         if (!len)
             continue;
-        buf_add(&ig->attrs, ig->attrs.len ? "," : "{", 1);
+        cr__buf_add(&ig->attrs, ig->attrs.len ? "," : "{", 1);
         const char *label = cr_feed_slot_label(f, CR_FEED_ATTR(i));
-        buf_json(&ig->attrs, label, strlen(label));
-        buf_add(&ig->attrs, ":", 1);
+        cr__buf_json(&ig->attrs, label, strlen(label));
+        cr__buf_add(&ig->attrs, ":", 1);
         size_t nl;
         const char *n = normalize(ig, val, len, &nl);
-        buf_json(&ig->attrs, n, nl);
+        cr__buf_json(&ig->attrs, n, nl);
     }
     if (ig->attrs.len)
-        buf_add(&ig->attrs, "}", 1);
+        cr__buf_add(&ig->attrs, "}", 1);
     ig->canon.len = 0;
     canon_i64(ig, topic_id, 1);
     canon_field(ig, key, klen);
@@ -812,7 +587,7 @@ static enum outcome roles_row(ingest *ig, int64_t topic_id, cr_feed *f, const ch
     if (o == LOADED && (*err = subject_of(ig, key, klen, &subject)))
         goto out;
     if (o == LOADED) {
-        struct pent *pe = pmap_slot(&ig->persons, idhash);
+        struct pent *pe = cr__pmap_slot(&ig->persons, idhash);
         if (!pe)
             goto nomem;
         if (!pe->id) {
@@ -1041,24 +816,6 @@ static int cmp_reason(const void *a, const void *b)
 
 /* Sizes the de-duplication set once for the rows to come (a guess from the feed bytes), so it
  * is not rehashed again and again while it grows. */
-static cr_err hset_reserve(struct hset *s, size_t n)
-{
-    size_t cap = 256;
-    while (cap * 3 < n * 4)
-        cap *= 2;
-    if (cap <= s->cap)
-        return CR_OK;
-    struct hset bigger = {cr_bigalloc(cap * sizeof(uint64_t)), cap, 0};
-    if (!bigger.slot)
-        return CR_ENOMEM;
-    for (size_t i = 0; i < s->cap; i++)
-        if (s->slot[i])
-            hset_add(&bigger, s->slot[i]);
-    cr_bigfree(s->slot, s->cap * sizeof *s->slot);
-    *s = bigger;
-    return CR_OK;
-}
-
 static size_t topic_bytes(const cr_catalog *cat, const struct cr_topic *t)
 {
     size_t total = 0;
@@ -1091,7 +848,8 @@ static cr_err make_sets(ingest *ig, const int64_t *topic_ids)
     if (!ig->seen.t)
         return CR_ENOMEM;
     for (size_t i = 0; i < ig->cat->n_topics; i++)
-        if (hset_reserve(&ig->seen.t[topic_ids[i]], topic_bytes(ig->cat, &ig->cat->topics[i]) / 48))
+        if (cr__hset_reserve(&ig->seen.t[topic_ids[i]],
+                             topic_bytes(ig->cat, &ig->cat->topics[i]) / 48))
             return CR_ENOMEM;
     return CR_OK;
 }

@@ -1,0 +1,215 @@
+/* In-memory indexes of an ingest run, rebuilt from the store at its start: content-hash sets,
+ * the subject map, the person map, and a growable byte buffer. See tables.h. */
+#include "tables.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crisk/bigmem.h"
+#include "crisk/hash.h"
+
+static int hset_grow(struct hset *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : 256;
+    uint64_t *slot = cr_bigalloc(cap * sizeof *slot);
+    if (!slot)
+        return -1;
+    for (size_t i = 0; i < s->cap; i++) {
+        uint64_t h = s->slot[i];
+        if (!h)
+            continue;
+        size_t j = (size_t)cr_mix64(h) & (cap - 1);
+        while (slot[j])
+            j = (j + 1) & (cap - 1);
+        slot[j] = h;
+    }
+    cr_bigfree(s->slot, s->cap * sizeof *s->slot);
+    s->slot = slot;
+    s->cap = cap;
+    return 0;
+}
+
+/* Returns 1 when h was added, 0 when already present, -1 when out of memory. */
+int cr__hset_add(struct hset *s, uint64_t h)
+{
+    if (!h)
+        h = 1;
+    if ((s->n + 1) * 4 > s->cap * 3 && hset_grow(s))
+        return -1;
+    size_t j = (size_t)cr_mix64(h) & (s->cap - 1);
+    while (s->slot[j]) {
+        if (s->slot[j] == h)
+            return 0;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->slot[j] = h;
+    s->n++;
+    return 1;
+}
+
+cr_err cr__hset_reserve(struct hset *s, size_t n)
+{
+    size_t cap = 256;
+    while (cap * 3 < n * 4)
+        cap *= 2;
+    if (cap <= s->cap)
+        return CR_OK;
+    struct hset bigger = {cr_bigalloc(cap * sizeof(uint64_t)), cap, 0};
+    if (!bigger.slot)
+        return CR_ENOMEM;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slot[i])
+            cr__hset_add(&bigger, s->slot[i]);
+    cr_bigfree(s->slot, s->cap * sizeof *s->slot);
+    *s = bigger;
+    return CR_OK;
+}
+
+static int smap_grow(struct smap *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 1 << 14;
+    struct subj *slot = calloc(cap, sizeof *slot);
+    if (!slot)
+        return -1;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->slot[i].h)
+            continue;
+        size_t j = (size_t)m->slot[i].h & (cap - 1);
+        while (slot[j].h)
+            j = (j + 1) & (cap - 1);
+        slot[j] = m->slot[i];
+    }
+    free(m->slot);
+    m->slot = slot;
+    m->cap = cap;
+    return 0;
+}
+
+struct subj *cr__smap_find(struct smap *m, const char *key, size_t len, uint64_t h)
+{
+    if (!m->cap)
+        return NULL;
+    size_t j = (size_t)h & (m->cap - 1);
+    while (m->slot[j].h) {
+        struct subj *e = &m->slot[j];
+        if (e->h == h && e->len == len && memcmp(m->keys + e->off, key, len) == 0)
+            return e;
+        j = (j + 1) & (m->cap - 1);
+    }
+    return NULL;
+}
+
+struct subj *cr__smap_put(struct smap *m, const char *key, size_t len, uint64_t h, int64_t id,
+                          int registered)
+{
+    if ((m->n + 1) * 2 > m->cap && smap_grow(m))
+        return NULL;
+    if (m->klen + len > m->kcap) {
+        size_t cap = (m->kcap + len) * 2;
+        char *k = realloc(m->keys, cap);
+        if (!k)
+            return NULL;
+        m->keys = k;
+        m->kcap = cap;
+    }
+    memcpy(m->keys + m->klen, key, len);
+    size_t j = (size_t)h & (m->cap - 1);
+    while (m->slot[j].h)
+        j = (j + 1) & (m->cap - 1);
+    m->slot[j] = (struct subj){h, id, m->klen, (uint32_t)len, (uint8_t)registered};
+    m->klen += len;
+    m->n++;
+    return &m->slot[j];
+}
+
+uint64_t cr__key_hash(const char *key, size_t len)
+{
+    uint64_t h = cr_hash64(key, len, 0x5u);
+    return h ? h : 1;
+}
+
+static uint64_t pkey(const unsigned char h[16])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)h[i] << (8 * i);
+    return v;
+}
+
+static int pmap_grow(struct pmap *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 1 << 14;
+    struct pent *slot = calloc(cap, sizeof *slot);
+    if (!slot)
+        return -1;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->slot[i].id)
+            continue;
+        size_t j = (size_t)pkey(m->slot[i].h) & (cap - 1);
+        while (slot[j].id)
+            j = (j + 1) & (cap - 1);
+        slot[j] = m->slot[i];
+    }
+    free(m->slot);
+    m->slot = slot;
+    m->cap = cap;
+    return 0;
+}
+
+/* Returns the slot for h: an existing entry, or the empty slot where it belongs (id 0). */
+struct pent *cr__pmap_slot(struct pmap *m, const unsigned char h[16])
+{
+    if ((m->n + 1) * 2 > m->cap && pmap_grow(m))
+        return NULL;
+    size_t j = (size_t)pkey(h) & (m->cap - 1);
+    while (m->slot[j].id && memcmp(m->slot[j].h, h, 16) != 0)
+        j = (j + 1) & (m->cap - 1);
+    return &m->slot[j];
+}
+
+/* ---- a growable byte buffer for canonical row content and attribute JSON ---- */
+
+void cr__buf_add(struct buf *b, const void *data, size_t len)
+{
+    if (b->oom)
+        return;
+    if (b->len + len + 1 > b->cap) {
+        size_t cap = (b->len + len + 1) * 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    if (len)
+        memcpy(b->p + b->len, data, len);
+    b->len += len;
+    b->p[b->len] = 0;
+}
+
+void cr__buf_str(struct buf *b, const char *s)
+{
+    cr__buf_add(b, s, strlen(s));
+}
+
+/* Appends s as a JSON string literal. */
+void cr__buf_json(struct buf *b, const char *s, size_t len)
+{
+    cr__buf_add(b, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        cr__buf_add(b, s + run, i - run);
+        char esc[8];
+        snprintf(esc, sizeof esc, c == '"' ? "\\\"" : c == '\\' ? "\\\\" : "\\u%04x", c);
+        cr__buf_str(b, esc);
+        run = i + 1;
+    }
+    cr__buf_add(b, s + run, len - run);
+    cr__buf_add(b, "\"", 1);
+}

@@ -1,0 +1,77 @@
+/* In-memory indexes of an ingest run (internal to src/collect). Open-addressing tables sized in
+ * powers of two; every function that allocates reports failure instead of aborting. */
+#ifndef CRISK_COLLECT_TABLES_H
+#define CRISK_COLLECT_TABLES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crisk/err.h"
+
+/* Open-addressing set of 64-bit content hashes. */
+struct hset {
+    uint64_t *slot;
+    size_t cap, n;
+};
+
+/* Subject keys (USCC or namespace:local key) → store id, with "has a registry row". */
+struct subj {
+    uint64_t h;
+    int64_t id;
+    size_t off;
+    uint32_t len;
+    uint8_t registered;
+};
+
+struct smap {
+    struct subj *slot;
+    size_t cap, n;
+    char *keys;
+    size_t klen, kcap;
+    cr_err err;
+};
+
+/* Persons by keyed ID hash → id. */
+struct pent {
+    unsigned char h[16];
+    int64_t id; /* 0 = empty slot */
+};
+
+struct pmap {
+    struct pent *slot;
+    size_t cap, n;
+    int oom;
+};
+
+struct buf {
+    char *p;
+    size_t len, cap;
+    int oom;
+};
+
+/* Adds h to the set (0 is stored as 1). Returns 1 when added, 0 when already present, -1 when
+ * out of memory. */
+int cr__hset_add(struct hset *s, uint64_t h);
+/* Grows the set once to hold n entries without rehashing on the way. */
+cr_err cr__hset_reserve(struct hset *s, size_t n);
+
+/* A non-zero 64-bit hash of a subject key. */
+uint64_t cr__key_hash(const char *key, size_t len);
+/* Finds key (with hash h) or NULL. Entries move when the map grows: a pointer is valid until the
+ * next cr__smap_put. */
+struct subj *cr__smap_find(struct smap *m, const char *key, size_t len, uint64_t h);
+/* Adds key → id; NULL when out of memory. */
+struct subj *cr__smap_put(struct smap *m, const char *key, size_t len, uint64_t h, int64_t id,
+                          int registered);
+
+/* The slot of idhash: the entry, or the empty slot where it belongs (id 0); NULL when out of
+ * memory. The caller fills an empty slot and counts it in m->n. */
+struct pent *cr__pmap_slot(struct pmap *m, const unsigned char h[16]);
+
+/* Appends bytes (a NUL is kept after them); sets b->oom instead of failing. */
+void cr__buf_add(struct buf *b, const void *data, size_t len);
+void cr__buf_str(struct buf *b, const char *s);
+/* Appends s as a JSON string literal. */
+void cr__buf_json(struct buf *b, const char *s, size_t len);
+
+#endif
