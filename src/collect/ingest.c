@@ -21,7 +21,6 @@
 
 /* ---- loading the in-memory indexes (tables.h) from the store ---- */
 
-/* Open-addressing set of 64-bit content hashes; the value 0 is stored as 1. */
 static void load_subject(void *ctx, const char *key, size_t len, int64_t id, int registered)
 {
     struct smap *m = ctx;

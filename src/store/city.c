@@ -1,0 +1,769 @@
+/* Loading a city's columns for classification: whole, or one enterprise's neighbourhood;
+ * the event column cache beside the store. */
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crisk/hash.h"
+#include "internal.h"
+
+/* ---- a small string → dense id dictionary ---- */
+
+struct dict {
+    char **keys;
+    uint64_t *hash;
+    int32_t *slot; /* -1 empty, else index into keys */
+    size_t n, cap, kcap;
+};
+
+static int32_t dict_id(struct dict *d, const char *key, size_t len)
+{
+    if ((d->n + 1) * 2 > d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 1024;
+        int32_t *slot = malloc(cap * sizeof *slot);
+        if (!slot)
+            return -2;
+        for (size_t i = 0; i < cap; i++)
+            slot[i] = -1;
+        for (size_t i = 0; i < d->n; i++) {
+            size_t j = (size_t)d->hash[i] & (cap - 1);
+            while (slot[j] >= 0)
+                j = (j + 1) & (cap - 1);
+            slot[j] = (int32_t)i;
+        }
+        free(d->slot);
+        d->slot = slot;
+        d->cap = cap;
+    }
+    uint64_t h = cr_hash64(key, len, 7);
+    size_t j = (size_t)h & (d->cap - 1);
+    while (d->slot[j] >= 0) {
+        int32_t k = d->slot[j];
+        if (d->hash[k] == h && strlen(d->keys[k]) == len && memcmp(d->keys[k], key, len) == 0)
+            return k;
+        j = (j + 1) & (d->cap - 1);
+    }
+    if (d->n == d->kcap) {
+        size_t kc = d->kcap ? d->kcap * 2 : 1024;
+        char **k2 = realloc(d->keys, kc * sizeof *k2);
+        uint64_t *h2 = k2 ? realloc(d->hash, kc * sizeof *h2) : NULL;
+        if (k2)
+            d->keys = k2;
+        if (!h2)
+            return -2;
+        d->hash = h2;
+        d->kcap = kc;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return -2;
+    memcpy(copy, key, len);
+    copy[len] = 0;
+    d->keys[d->n] = copy;
+    d->hash[d->n] = h;
+    d->slot[j] = (int32_t)d->n;
+    return (int32_t)d->n++;
+}
+
+static void dict_free(struct dict *d, int keep_keys)
+{
+    if (!keep_keys)
+        for (size_t i = 0; i < d->n; i++)
+            free(d->keys[i]);
+    if (!keep_keys)
+        free(d->keys);
+    free(d->hash);
+    free(d->slot);
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+/* FILTER is appended to the queries that read enterprise, event and role rows: empty for the
+ * whole city, or a condition on the temporary table city_filter for a neighbourhood. */
+struct filter {
+    const char *ent, *ev, *role;
+};
+
+static cr_err prepare_q(sqlite3 *db, sqlite3_stmt **st, const char *head, const char *tail)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "%s%s", head, tail);
+    return sqlite3_prepare_v2(db, sql, -1, st, NULL) ? CR_ESTORE : CR_OK;
+}
+
+static cr_err load_enterprises(sqlite3 *db, const struct filter *fl, struct cr_city *c,
+                               int32_t **dense, int64_t *max_subj)
+{
+    int64_t n = 0, maxs = 0;
+    sqlite3_stmt *st = NULL;
+    if (prepare_q(db, &st, "SELECT count(*), coalesce(max(subject),0) FROM enterprise", fl->ent) ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return CR_ESTORE;
+    }
+    n = sqlite3_column_int64(st, 0);
+    maxs = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id),0) FROM subject", -1, &st, NULL) ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return CR_ESTORE;
+    }
+    if (sqlite3_column_int64(st, 0) > maxs)
+        maxs = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    size_t N = (size_t)n;
+    c->n = N;
+    c->subject = calloc(N + 1, sizeof *c->subject);
+    c->uscc = calloc(N + 1, sizeof *c->uscc);
+    c->established = calloc(N + 1, sizeof *c->established);
+    c->capital_wan = calloc(N + 1, sizeof *c->capital_wan);
+    c->industry = calloc(N + 1, sizeof *c->industry);
+    c->type = calloc(N + 1, sizeof *c->type);
+    c->status = calloc(N + 1, sizeof *c->status);
+    c->addr = calloc(N + 1, sizeof *c->addr);
+    *dense = malloc(((size_t)maxs + 1) * sizeof **dense);
+    if (!c->subject || !c->uscc || !c->established || !c->capital_wan || !c->industry || !c->type ||
+        !c->status || !c->addr || !*dense)
+        return CR_ENOMEM;
+    for (int64_t i = 0; i <= maxs; i++)
+        (*dense)[i] = -1;
+    *max_subj = maxs;
+    char tail[256];
+    snprintf(tail, sizeof tail, "%s ORDER BY subject", fl->ent);
+    if (prepare_q(db, &st,
+                  "SELECT subject, uscc, established, capital_fen, industry, type, status, "
+                  "addr_key FROM enterprise",
+                  tail))
+        return CR_ESTORE;
+    struct dict addrs = {0};
+    size_t e = 0;
+    int rc;
+    cr_err err = CR_OK;
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW && e < N) {
+        c->subject[e] = sqlite3_column_int64(st, 0);
+        const unsigned char *u = sqlite3_column_text(st, 1);
+        snprintf(c->uscc[e], sizeof c->uscc[e], "%s", u ? (const char *)u : "");
+        c->established[e] =
+            sqlite3_column_type(st, 2) == SQLITE_NULL ? CR_NO_DAY : sqlite3_column_int(st, 2);
+        c->capital_wan[e] = sqlite3_column_type(st, 3) == SQLITE_NULL
+                                ? (double)NAN
+                                : (double)sqlite3_column_int64(st, 3) / 1e6;
+        c->industry[e] = col_dup(st, 4);
+        c->type[e] = col_dup(st, 5);
+        c->status[e] = col_dup(st, 6);
+        const unsigned char *ak = sqlite3_column_text(st, 7);
+        int32_t id =
+            ak ? dict_id(&addrs, (const char *)ak, (size_t)sqlite3_column_bytes(st, 7)) : -1;
+        if (id == -2)
+            err = CR_ENOMEM;
+        c->addr[e] = id;
+        (*dense)[c->subject[e]] = (int32_t)e;
+        e++;
+    }
+    sqlite3_finalize(st);
+    c->n_addr = addrs.n;
+    dict_free(&addrs, 0);
+    return err ? err : e == N ? CR_OK : CR_ESTORE;
+}
+
+/* Kind dictionary and topic → kind. */
+static cr_err load_topics(sqlite3 *db, struct cr_city *c)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id),0) FROM topic", -1, &st, NULL) ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return CR_ESTORE;
+    }
+    size_t max = (size_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (max > 65535)
+        return CR_ERANGE; /* ev_topic is 16-bit */
+    c->n_topics = max + 1;
+    c->topic_kind = malloc((max + 1) * sizeof *c->topic_kind);
+    if (!c->topic_kind)
+        return CR_ENOMEM;
+    for (size_t i = 0; i <= max; i++)
+        c->topic_kind[i] = -1;
+    if (sqlite3_prepare_v2(db, "SELECT id, kind FROM topic", -1, &st, NULL))
+        return CR_ESTORE;
+    struct dict kinds = {0};
+    cr_err err = CR_OK;
+    while (!err && sqlite3_step(st) == SQLITE_ROW) {
+        int32_t k = dict_id(&kinds, (const char *)sqlite3_column_text(st, 1),
+                            (size_t)sqlite3_column_bytes(st, 1));
+        if (k < 0)
+            err = CR_ENOMEM;
+        else
+            c->topic_kind[sqlite3_column_int64(st, 0)] = k;
+    }
+    sqlite3_finalize(st);
+    c->kinds = kinds.keys;
+    c->n_kinds = kinds.n;
+    dict_free(&kinds, 1);
+    return err;
+}
+
+/* For each kind, the bitmask of model flags defined on it. */
+static uint32_t *flag_masks(const cr_model *m, const struct cr_city *c)
+{
+    uint32_t *mask = calloc(c->n_kinds + 1, sizeof *mask);
+    for (size_t f = 0; mask && f < m->n_flags && f < 32; f++)
+        for (size_t j = 0; j < m->flags[f].n_kinds; j++)
+            for (size_t k = 0; k < c->n_kinds; k++)
+                if (strcmp(c->kinds[k], m->flags[f].kinds[j]) == 0)
+                    mask[k] |= 1u << f;
+    return mask;
+}
+
+static uint32_t eval_flags(const cr_model *m, uint32_t candidates, const char *attrs, int len)
+{
+    if (!attrs)
+        return 0;
+    json_t *o = json_loadb(attrs, (size_t)len, 0, NULL);
+    uint32_t out = 0;
+    for (uint32_t cm = candidates; cm; cm &= cm - 1) {
+        int f = __builtin_ctz(cm);
+        const struct cr_flag *fl = &m->flags[f];
+        const char *v = json_string_value(json_object_get(o, fl->attr));
+        int in = 0;
+        for (size_t i = 0; v && i < fl->n_values && !in; i++)
+            in = strcmp(v, fl->values[i]) == 0;
+        if (v && in != fl->negate)
+            out |= 1u << f;
+    }
+    json_decref(o);
+    return out;
+}
+
+/* Counts each enterprise's events into c->ev_off[e + 1] (e = dense[subject], or the subject
+ * itself when dense is NULL): by the event_by_subject index when it exists (a streaming
+ * GROUP BY), else by one scan of the subject column. */
+static cr_err count_events(sqlite3 *db, const struct filter *fl, struct cr_city *c,
+                           const int32_t *dense, int64_t max_subj)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t indexed = 0;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
+                           "name='event_by_subject'",
+                           -1, &st, NULL) ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return CR_ESTORE;
+    }
+    indexed = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    char tail[256];
+    snprintf(tail, sizeof tail, "%s%s", fl->ev, indexed ? " GROUP BY subject" : "");
+    if (prepare_q(db, &st,
+                  indexed ? "SELECT subject, count(*) FROM event" : "SELECT subject, 1 FROM event",
+                  tail))
+        return CR_ESTORE;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t s = sqlite3_column_int64(st, 0);
+        int64_t e = s < 0 || s > max_subj ? -1 : dense ? dense[s] : s;
+        if (e >= 0)
+            c->ev_off[e + 1] += (size_t)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+}
+
+/* Events grouped by enterprise. Two passes (count, then place) so that no temporary copy of
+ * 100 M events is ever held: peak memory is the columns themselves. */
+static cr_err load_events(sqlite3 *db, const struct filter *fl, const cr_model *m,
+                          struct cr_city *c, const int32_t *dense, int64_t max_subj)
+{
+    c->ev_off = calloc(c->n + 2, sizeof *c->ev_off);
+    uint32_t *fmask = flag_masks(m, c);
+    size_t *fill = calloc(c->n + 1, sizeof *fill);
+    sqlite3_stmt *st = NULL;
+    cr_err err = CR_OK;
+    if (!c->ev_off || !fmask || !fill) {
+        err = CR_ENOMEM;
+        goto out;
+    }
+    if ((err = count_events(db, fl, c, dense, max_subj)))
+        goto out;
+    for (size_t e = 0; e < c->n; e++)
+        c->ev_off[e + 1] += c->ev_off[e];
+    size_t n = c->ev_off[c->n];
+    c->n_events = n;
+    c->ev_day = malloc((n + 1) * sizeof *c->ev_day);
+    c->ev_topic = malloc((n + 1) * sizeof *c->ev_topic);
+    c->ev_amount = malloc((n + 1) * sizeof *c->ev_amount);
+    c->ev_flags = calloc(n + 1, sizeof *c->ev_flags);
+    if (!c->ev_day || !c->ev_topic || !c->ev_amount || !c->ev_flags) {
+        err = CR_ENOMEM;
+        goto out;
+    }
+    if (prepare_q(db, &st, "SELECT subject, topic, day, amount_fen, attrs FROM event", fl->ev)) {
+        err = CR_ESTORE;
+        goto out;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t s = sqlite3_column_int64(st, 0), t = sqlite3_column_int64(st, 1);
+        if (s < 0 || s > max_subj || dense[s] < 0)
+            continue; /* no registry row: not classified */
+        size_t e = (size_t)dense[s];
+        if (fill[e] == c->ev_off[e + 1] - c->ev_off[e]) {
+            err = CR_ESTORE; /* more rows than counted: the store changed under us */
+            break;
+        }
+        size_t at = c->ev_off[e] + fill[e]++;
+        c->ev_topic[at] = (uint16_t)(t >= 0 && (size_t)t < c->n_topics ? t : 0);
+        c->ev_day[at] = sqlite3_column_int(st, 2);
+        c->ev_amount[at] =
+            sqlite3_column_type(st, 3) == SQLITE_NULL ? CR_NO_AMOUNT : sqlite3_column_int64(st, 3);
+        int k = t >= 0 && (size_t)t < c->n_topics ? c->topic_kind[t] : -1;
+        if (k >= 0 && fmask[k])
+            c->ev_flags[at] = eval_flags(m, fmask[k], (const char *)sqlite3_column_text(st, 4),
+                                         sqlite3_column_bytes(st, 4));
+    }
+    sqlite3_finalize(st);
+    if (!err && rc != SQLITE_DONE)
+        err = CR_ESTORE;
+    for (size_t e = 0; !err && e < c->n; e++)
+        if (fill[e] != c->ev_off[e + 1] - c->ev_off[e])
+            err = CR_ESTORE; /* fewer rows than counted */
+out:
+    free(fill);
+    free(fmask);
+    return err;
+}
+
+/* ---- the event column cache (STORE.cols) ---- */
+
+#define COLS_MAGIC "CRCOLS01"
+
+/* The file: this header, then off[max_subject + 2] (uint64), day[n] (int32), topic[n]
+ * (uint16), amount[n] (int64), flags[n] (uint32), each array starting on an 8-byte boundary.
+ * Events of subject s are [off[s], off[s + 1]), in store order. */
+struct cols_header {
+    char magic[8];
+    int64_t generation;
+    uint64_t flags_hash;
+    int64_t max_subject;
+    uint64_t n_events;
+    uint64_t n_topics;
+    uint64_t reserved[2];
+};
+
+struct cols {
+    uint64_t *off;
+    int32_t *day;
+    uint16_t *topic;
+    int64_t *amount;
+    uint32_t *flags;
+};
+
+static size_t align8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+static size_t cols_layout(int64_t max_subject, uint64_t n, size_t at[5])
+{
+    size_t o = sizeof(struct cols_header);
+    const size_t sizes[5] = {((size_t)max_subject + 2) * 8, n * 4, n * 2, n * 8, n * 4};
+    for (int i = 0; i < 5; i++) {
+        at[i] = o;
+        o = align8(o + sizes[i]);
+    }
+    return o;
+}
+
+/* What the cached flags depend on: the model's flag definitions and the topic kinds (the
+ * caller mixes in the store's identity). */
+static uint64_t flags_hash(const cr_model *m, const struct cr_city *c)
+{
+    uint64_t h = 0x636f6c73;
+    for (size_t f = 0; f < m->n_flags; f++) {
+        const struct cr_flag *fl = &m->flags[f];
+        h = cr_hash64(fl->attr, strlen(fl->attr), h + (uint64_t)fl->negate);
+        for (size_t i = 0; i < fl->n_kinds; i++)
+            h = cr_hash64(fl->kinds[i], strlen(fl->kinds[i]), h);
+        for (size_t i = 0; i < fl->n_values; i++)
+            h = cr_hash64(fl->values[i], strlen(fl->values[i]), h ^ 0x5a);
+    }
+    for (size_t t = 0; t < c->n_topics; t++)
+        h = cr_hash64(&c->topic_kind[t], sizeof c->topic_kind[t], h);
+    return h;
+}
+
+/* Reads every event from SQLite into columns grouped by subject (two passes, no copy). */
+static cr_err cols_build(sqlite3 *db, const cr_model *m, const struct cr_city *c, int64_t max_subj,
+                         struct cols *k, uint64_t *n_out)
+{
+    static const struct filter all = {"", "", ""};
+    size_t ns = (size_t)max_subj + 2;
+    memset(k, 0, sizeof *k);
+    k->off = calloc(ns, sizeof *k->off);
+    uint32_t *fmask = flag_masks(m, c);
+    uint64_t *fill = calloc(ns, sizeof *fill);
+    cr_err err = CR_OK;
+    sqlite3_stmt *st = NULL;
+    if (!k->off || !fmask || !fill) {
+        err = CR_ENOMEM;
+        goto out;
+    }
+    struct cr_city counter = {.n = ns - 1, .ev_off = (size_t *)k->off};
+    _Static_assert(sizeof(size_t) == sizeof(uint64_t), "off doubles as size_t");
+    if ((err = count_events(db, &all, &counter, NULL, max_subj)))
+        goto out;
+    for (size_t i = 0; i + 1 < ns; i++)
+        k->off[i + 1] += k->off[i];
+    uint64_t n = k->off[ns - 1];
+    k->day = malloc((n + 1) * sizeof *k->day);
+    k->topic = malloc((n + 1) * sizeof *k->topic);
+    k->amount = malloc((n + 1) * sizeof *k->amount);
+    k->flags = calloc(n + 1, sizeof *k->flags);
+    if (!k->day || !k->topic || !k->amount || !k->flags) {
+        err = CR_ENOMEM;
+        goto out;
+    }
+    if (sqlite3_prepare_v2(db, "SELECT subject, topic, day, amount_fen, attrs FROM event", -1, &st,
+                           NULL)) {
+        err = CR_ESTORE;
+        goto out;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t sj = sqlite3_column_int64(st, 0), t = sqlite3_column_int64(st, 1);
+        if (sj < 0 || sj > max_subj || fill[sj] == k->off[sj + 1] - k->off[sj]) {
+            err = CR_ESTORE;
+            break;
+        }
+        uint64_t at = k->off[sj] + fill[sj]++;
+        k->topic[at] = (uint16_t)(t >= 0 && (size_t)t < c->n_topics ? t : 0);
+        k->day[at] = sqlite3_column_int(st, 2);
+        k->amount[at] =
+            sqlite3_column_type(st, 3) == SQLITE_NULL ? CR_NO_AMOUNT : sqlite3_column_int64(st, 3);
+        int kk = t >= 0 && (size_t)t < c->n_topics ? c->topic_kind[t] : -1;
+        if (kk >= 0 && fmask[kk])
+            k->flags[at] = eval_flags(m, fmask[kk], (const char *)sqlite3_column_text(st, 4),
+                                      sqlite3_column_bytes(st, 4));
+    }
+    sqlite3_finalize(st);
+    if (!err && rc != SQLITE_DONE)
+        err = CR_ESTORE;
+    *n_out = n;
+out:
+    free(fmask);
+    free(fill);
+    return err;
+}
+
+static void cols_free(struct cols *k)
+{
+    free(k->off);
+    free(k->day);
+    free(k->topic);
+    free(k->amount);
+    free(k->flags);
+    memset(k, 0, sizeof *k);
+}
+
+/* Writes the cache atomically (a temporary file renamed over the old one). Best effort: a
+ * store in a read-only folder simply goes without. */
+static void cols_write(const char *path, const struct cols_header *h, const struct cols *k)
+{
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *fp = fopen(tmp, "wb");
+    if (!fp)
+        return;
+    size_t at[5];
+    size_t total = cols_layout(h->max_subject, h->n_events, at);
+    const void *data[5] = {k->off, k->day, k->topic, k->amount, k->flags};
+    const size_t sizes[5] = {((size_t)h->max_subject + 2) * 8, h->n_events * 4, h->n_events * 2,
+                             h->n_events * 8, h->n_events * 4};
+    int ok = fwrite(h, sizeof *h, 1, fp) == 1;
+    size_t pos = sizeof *h;
+    static const char zeros[8] = {0};
+    for (int i = 0; ok && i < 5; i++) {
+        ok = fwrite(zeros, 1, at[i] - pos, fp) == at[i] - pos &&
+             fwrite(data[i], 1, sizes[i], fp) == sizes[i];
+        pos = at[i] + sizes[i];
+    }
+    ok = ok && fwrite(zeros, 1, total - pos, fp) == total - pos;
+    if (fclose(fp) || !ok || rename(tmp, path))
+        remove(tmp);
+}
+
+/* Maps the cache when it was built from this generation and these flags; 0 on success. */
+static int cols_map(const char *path, int64_t generation, uint64_t fh, struct cols_header *h,
+                    struct cols *k, void **map, size_t *map_len)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    void *p = MAP_FAILED;
+    if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof *h)
+        p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED)
+        return -1;
+    memcpy(h, p, sizeof *h);
+    size_t at[5];
+    if (memcmp(h->magic, COLS_MAGIC, 8) != 0 || h->generation != generation ||
+        h->flags_hash != fh || h->max_subject < 0 ||
+        cols_layout(h->max_subject, h->n_events, at) != (size_t)st.st_size) {
+        munmap(p, (size_t)st.st_size);
+        return -1;
+    }
+    char *b = p;
+    k->off = (uint64_t *)(void *)(b + at[0]);
+    k->day = (int32_t *)(void *)(b + at[1]);
+    k->topic = (uint16_t *)(void *)(b + at[2]);
+    k->amount = (int64_t *)(void *)(b + at[3]);
+    k->flags = (uint32_t *)(void *)(b + at[4]);
+    *map = p;
+    *map_len = (size_t)st.st_size;
+    return 0;
+}
+
+/* Events of the whole city from the cache, built first when missing or stale. */
+static cr_err load_events_cached(cr_store *s, const cr_model *m, struct cr_city *c,
+                                 int64_t max_subj)
+{
+    sqlite3 *db = cr__store_db(s);
+    int64_t gen = 0;
+    if (cr_store_generation(s, &gen))
+        return CR_ESTORE;
+    char path[1100];
+    snprintf(path, sizeof path, "%s.cols", cr__store_path(s));
+    /* The salt is random per store: a cache left by a deleted store that reached the same
+     * generation is not taken for this one's. */
+    unsigned char salt[32];
+    if (cr_store_salt(s, salt))
+        return CR_ESTORE;
+    uint64_t fh = cr_hash64(salt, sizeof salt, flags_hash(m, c));
+    struct cols_header h;
+    struct cols k = {0};
+    void *map = NULL;
+    size_t map_len = 0;
+    int mapped = cols_map(path, gen, fh, &h, &k, &map, &map_len) == 0 && h.max_subject >= max_subj;
+    if (!mapped && map) {
+        munmap(map, map_len);
+        map = NULL;
+    }
+    if (!mapped) {
+        uint64_t n = 0;
+        cr_err err = cols_build(db, m, c, max_subj, &k, &n);
+        if (err) {
+            cols_free(&k);
+            return err;
+        }
+        h = (struct cols_header){.generation = gen,
+                                 .flags_hash = fh,
+                                 .max_subject = max_subj,
+                                 .n_events = n,
+                                 .n_topics = c->n_topics};
+        memcpy(h.magic, COLS_MAGIC, 8);
+        cols_write(path, &h, &k);
+    }
+    c->ev_off = malloc((c->n + 1) * sizeof *c->ev_off);
+    c->ev_end = malloc((c->n + 1) * sizeof *c->ev_end);
+    if (!c->ev_off || !c->ev_end) {
+        if (mapped)
+            munmap(map, map_len);
+        else
+            cols_free(&k);
+        return CR_ENOMEM;
+    }
+    c->n_events = 0;
+    for (size_t e = 0; e < c->n; e++) {
+        int64_t sj = c->subject[e];
+        c->ev_off[e] = (size_t)k.off[sj];
+        c->ev_end[e] = (size_t)k.off[sj + 1];
+        c->n_events += c->ev_end[e] - c->ev_off[e];
+    }
+    c->ev_day = k.day;
+    c->ev_topic = k.topic;
+    c->ev_amount = k.amount;
+    c->ev_flags = k.flags;
+    if (mapped) {
+        c->ev_map = map;
+        c->ev_map_len = map_len;
+    } else {
+        free(k.off); /* the columns now belong to the city */
+    }
+    return CR_OK;
+}
+
+static cr_err load_roles(sqlite3 *db, const struct filter *fl, struct cr_city *c,
+                         const int32_t *dense, int64_t max_subj)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare_q(db, &st, "SELECT count(*), (SELECT coalesce(max(id),0) FROM person) FROM role",
+                  fl->role) ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return CR_ESTORE;
+    }
+    size_t cap = (size_t)sqlite3_column_int64(st, 0) + 1;
+    c->n_persons = (size_t)sqlite3_column_int64(st, 1) + 1;
+    sqlite3_finalize(st);
+    int32_t *ent = malloc(cap * sizeof *ent), *person = malloc(cap * sizeof *person);
+    uint8_t *role = malloc(cap);
+    c->ro_off = calloc(c->n + 2, sizeof *c->ro_off);
+    struct dict roles = {0};
+    cr_err err = CR_OK;
+    size_t n = 0;
+    if (!ent || !person || !role || !c->ro_off) {
+        err = CR_ENOMEM;
+        goto out;
+    }
+    if (prepare_q(db, &st, "SELECT subject, person, role FROM role", fl->role)) {
+        err = CR_ESTORE;
+        goto out;
+    }
+    while (!err && sqlite3_step(st) == SQLITE_ROW && n < cap) {
+        int64_t s = sqlite3_column_int64(st, 0), p = sqlite3_column_int64(st, 1);
+        if (s < 0 || s > max_subj || dense[s] < 0 || p < 0 || (size_t)p >= c->n_persons)
+            continue;
+        int32_t r = dict_id(&roles, (const char *)sqlite3_column_text(st, 2),
+                            (size_t)sqlite3_column_bytes(st, 2));
+        if (r < 0 || r > 255) {
+            err = r == -2 ? CR_ENOMEM : CR_ERANGE;
+            break;
+        }
+        ent[n] = dense[s];
+        person[n] = (int32_t)p;
+        role[n] = (uint8_t)r;
+        c->ro_off[ent[n] + 1]++;
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (err)
+        goto out;
+    for (size_t e = 0; e < c->n; e++)
+        c->ro_off[e + 1] += c->ro_off[e];
+    c->n_roles = n;
+    c->ro_person = malloc((n + 1) * sizeof *c->ro_person);
+    c->ro_role = malloc(n + 1);
+    size_t *fill = calloc(c->n + 1, sizeof *fill);
+    if (!c->ro_person || !c->ro_role || !fill) {
+        free(fill);
+        err = CR_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t at = c->ro_off[ent[i]] + fill[ent[i]]++;
+        c->ro_person[at] = person[i];
+        c->ro_role[at] = role[i];
+    }
+    free(fill);
+out:
+    c->role_names = roles.keys;
+    c->n_role_names = roles.n;
+    dict_free(&roles, 1);
+    free(ent);
+    free(person);
+    free(role);
+    return err;
+}
+
+static cr_err load(cr_store *s, const struct filter *fl, const cr_model *m, struct cr_city *city,
+                   cr_diag *d)
+{
+    memset(city, 0, sizeof *city);
+    sqlite3 *db = cr__store_db(s);
+    int32_t *dense = NULL;
+    int64_t max_subj = 0;
+    cr_err rc = load_enterprises(db, fl, city, &dense, &max_subj);
+    if (!rc)
+        rc = load_topics(db, city);
+    const char *cache = getenv("CRISK_COLUMN_CACHE");
+    int use_cache = fl->ev[0] == 0 && !(cache && strcmp(cache, "0") == 0);
+    if (!rc)
+        rc = use_cache ? load_events_cached(s, m, city, max_subj)
+                       : load_events(db, fl, m, city, dense, max_subj);
+    if (!rc)
+        rc = load_roles(db, fl, city, dense, max_subj);
+    free(dense);
+    if (rc) {
+        cr_city_free(city);
+        return cr_diag_set(d, rc, NULL, 0, 0, "cannot load the city from the store: %s",
+                           rc == CR_ESTORE ? sqlite3_errmsg(db) : cr_strerror(rc));
+    }
+    return CR_OK;
+}
+
+cr_err cr_store_load_city(cr_store *s, const cr_model *m, struct cr_city *city, cr_diag *d)
+{
+    static const struct filter all = {"", "", ""};
+    return load(s, &all, m, city, d);
+}
+
+cr_err cr_store_load_city_around(cr_store *s, const cr_model *m, int64_t subject,
+                                 struct cr_city *city, size_t *e0, cr_diag *d)
+{
+    sqlite3 *db = cr__store_db(s);
+    sqlite3_stmt *st = NULL;
+    int64_t known = 0;
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM enterprise WHERE subject=%lld",
+             (long long)subject);
+    if (cr_store_scalar(s, sql, &known))
+        return CR_ESTORE;
+    if (!known)
+        return cr_diag_set(d, CR_ENOTFOUND, NULL, 0, 0, "no registry row for this enterprise");
+    if (sqlite3_exec(db,
+                     "CREATE TEMP TABLE IF NOT EXISTS city_filter(subject INTEGER PRIMARY KEY);"
+                     "DELETE FROM city_filter;",
+                     NULL, NULL, NULL) ||
+        sqlite3_prepare_v2(db,
+                           "INSERT OR IGNORE INTO city_filter "
+                           "SELECT ?1 UNION SELECT r2.subject FROM role r1 JOIN role r2 "
+                           "ON r2.person = r1.person WHERE r1.subject = ?1 "
+                           "UNION SELECT e2.subject FROM enterprise e1 JOIN enterprise e2 "
+                           "ON e2.addr_key = e1.addr_key WHERE e1.subject = ?1",
+                           -1, &st, NULL))
+        return cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "%s", sqlite3_errmsg(db));
+    sqlite3_bind_int64(st, 1, subject);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "%s", sqlite3_errmsg(db));
+    static const struct filter around = {
+        " WHERE subject IN (SELECT subject FROM temp.city_filter)",
+        " WHERE subject IN (SELECT subject FROM temp.city_filter)",
+        " WHERE subject IN (SELECT subject FROM temp.city_filter)"};
+    cr_err err = load(s, &around, m, city, d);
+    if (err)
+        return err;
+    for (size_t e = 0; e < city->n; e++)
+        if (city->subject[e] == subject)
+            *e0 = e;
+    return CR_OK;
+}
+
+cr_err cr_store_ensure_indexes(cr_store *s)
+{
+    return sqlite3_exec(cr__store_db(s),
+                        "CREATE INDEX IF NOT EXISTS event_by_subject ON event(subject, day);"
+                        "CREATE INDEX IF NOT EXISTS role_by_subject ON role(subject);"
+                        "CREATE INDEX IF NOT EXISTS role_by_person ON role(person);"
+                        "CREATE INDEX IF NOT EXISTS enterprise_by_addr ON enterprise(addr_key);",
+                        NULL, NULL, NULL)
+               ? CR_ESTORE
+               : CR_OK;
+}
+
