@@ -766,4 +766,3 @@ cr_err cr_store_ensure_indexes(cr_store *s)
                ? CR_ESTORE
                : CR_OK;
 }
-
