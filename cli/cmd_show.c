@@ -149,6 +149,36 @@ static int by_share_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
+/* The n indicators with the largest shares of the score, largest first. */
+static json_t *top_drivers(json_t *aspects, size_t n)
+{
+    json_t *all = json_array(), *a, *c, *ind;
+    size_t i, j, k;
+    json_array_foreach(aspects, i, a)
+    {
+        json_array_foreach(json_object_get(a, "categories"), j, c)
+        {
+            json_array_foreach(json_object_get(c, "indicators"), k, ind)
+            {
+                if (json_real_value(json_object_get(ind, "share")) > 0)
+                    json_array_append(all, ind);
+            }
+        }
+    }
+    size_t nd = json_array_size(all);
+    json_t **v = malloc((nd + 1) * sizeof *v);
+    json_t *top = json_array();
+    for (i = 0; v && i < nd; i++)
+        v[i] = json_array_get(all, i);
+    if (v)
+        qsort(v, nd, sizeof *v, by_share_desc);
+    for (i = 0; v && i < nd && i < n; i++)
+        json_array_append(top, v[i]);
+    free(v);
+    json_decref(all);
+    return top;
+}
+
 int cmd_show(int argc, char **argv)
 {
     const char *db = NULL, *model = NULL, *json = NULL, *events = NULL;
@@ -211,38 +241,14 @@ int cmd_show(int argc, char **argv)
             exit_code = cli_report_diag("show", CR_ESTORE, &d);
             goto out;
         }
-        {
-            json_t *drivers = json_array();
-            size_t i, j, k;
-            json_t *a, *c, *ind;
-            json_array_foreach(aspects, i, a)
-                json_array_foreach(json_object_get(a, "categories"), j, c)
-                    json_array_foreach(json_object_get(c, "indicators"), k,
-                                       ind) if (json_real_value(json_object_get(ind, "share")) > 0)
-                        json_array_append(drivers, ind);
-            size_t nd = json_array_size(drivers);
-            json_t **v = malloc((nd + 1) * sizeof *v);
-            for (i = 0; v && i < nd; i++)
-                v[i] = json_incref(json_array_get(drivers, i));
-            if (v)
-                qsort(v, nd, sizeof *v, by_share_desc);
-            json_t *top = json_array();
-            for (i = 0; v && i < nd; i++) {
-                if (i < 8)
-                    json_array_append(top, v[i]);
-                json_decref(v[i]);
-            }
-            free(v);
-            json_decref(drivers);
-            json_object_set_new(
-                o, "level",
-                json_pack("{s:O,s:O,s:O,s:O,s:f,s:s}", "run", json_object_get(last, "run"), "as_of",
-                          json_object_get(last, "as_of"), "model", json_object_get(last, "model"),
-                          "level", json_object_get(last, "level"), "score", score, "model_hash",
-                          m->hash));
-            json_object_set_new(o, "aspects", aspects);
-            json_object_set_new(o, "drivers", top);
-        }
+        json_object_set_new(
+            o, "level",
+            json_pack("{s:O,s:O,s:O,s:O,s:f,s:s}", "run", json_object_get(last, "run"), "as_of",
+                      json_object_get(last, "as_of"), "model", json_object_get(last, "model"),
+                      "level", json_object_get(last, "level"), "score", score, "model_hash",
+                      m->hash));
+        json_object_set_new(o, "drivers", top_drivers(aspects, 8));
+        json_object_set_new(o, "aspects", aspects);
     }
     if (json) {
         exit_code = cli_json_print(o);

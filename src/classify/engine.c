@@ -593,9 +593,11 @@ static cr_err run_jobs(const struct plan *p, int32_t as_of, int threads, struct 
         if (!rc)
             rc = jobs[t].rc;
     }
-    if (started < threads - 1)
-        for (int t = started + 1; t < threads; t++)
-            worker(&jobs[t]); /* could not start a thread: do its share here */
+    for (int t = started + 1; t < threads; t++) {
+        worker(&jobs[t]); /* could not start a thread: do its share here */
+        if (!rc)
+            rc = jobs[t].rc;
+    }
     return rc;
 }
 
