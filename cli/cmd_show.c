@@ -77,33 +77,35 @@ static const char *division_name(const cr_ref *ref, json_t *code)
     return dv ? dv->name : "";
 }
 
+/* The text of a JSON string, or "—" for null and missing values. */
+static const char *txt(json_t *v)
+{
+    const char *s = json_string_value(v);
+    return s ? s : "—";
+}
+
 static void print_text(json_t *o, const cr_ref *ref)
 {
     json_t *reg = json_object_get(o, "registry");
-    printf("%s  %s\n", json_string_value(json_object_get(reg, "key")),
-           json_string_value(json_object_get(reg, "name")));
+    printf("%s  %s\n", txt(json_object_get(reg, "key")), txt(json_object_get(reg, "name")));
     printf("  类型 %s | 行业 %s | 注册资本 %.2f 万元 | 成立 %s | %s\n",
-           json_string_value(json_object_get(reg, "type")),
-           json_string_value(json_object_get(reg, "industry")),
+           txt(json_object_get(reg, "type")), txt(json_object_get(reg, "industry")),
            json_real_value(json_object_get(reg, "capital_wan")),
-           json_string_value(json_object_get(reg, "established")),
-           json_string_value(json_object_get(reg, "status")));
-    printf("  住所 %s（%s %s）\n", json_string_value(json_object_get(reg, "address")),
+           txt(json_object_get(reg, "established")), txt(json_object_get(reg, "status")));
+    printf("  住所 %s（%s %s）\n", txt(json_object_get(reg, "address")),
            division_name(ref, json_object_get(reg, "district")),
            division_name(ref, json_object_get(reg, "street")));
     json_t *lv = json_object_get(o, "level");
     if (lv) {
         printf("  风险等级 %s  分数 %.2f  （运行 %lld，截至 %s，模型 %s）\n",
-               json_string_value(json_object_get(lv, "level")),
-               json_real_value(json_object_get(lv, "score")),
+               txt(json_object_get(lv, "level")), json_real_value(json_object_get(lv, "score")),
                (long long)json_integer_value(json_object_get(lv, "run")),
-               json_string_value(json_object_get(lv, "as_of")),
-               json_string_value(json_object_get(lv, "model")));
+               txt(json_object_get(lv, "as_of")), txt(json_object_get(lv, "model")));
         size_t i;
         json_t *a;
         json_array_foreach(json_object_get(o, "aspects"), i, a)
         {
-            printf("    %-12s %6.2f\n", json_string_value(json_object_get(a, "name")),
+            printf("    %-12s %6.2f\n", txt(json_object_get(a, "name")),
                    json_real_value(json_object_get(a, "share")));
         }
         printf("  主要贡献指标:\n");
@@ -115,9 +117,8 @@ static void print_text(json_t *o, const cr_ref *ref)
                 snprintf(vbuf, sizeof vbuf, "缺失");
             else
                 snprintf(vbuf, sizeof vbuf, "%g", json_real_value(val));
-            printf("    %-28s 值 %-10s 分 %5.1f  贡献 %5.2f\n",
-                   json_string_value(json_object_get(a, "name")), vbuf,
-                   json_real_value(json_object_get(a, "points")),
+            printf("    %-28s 值 %-10s 分 %5.1f  贡献 %5.2f\n", txt(json_object_get(a, "name")),
+                   vbuf, json_real_value(json_object_get(a, "points")),
                    json_real_value(json_object_get(a, "share")));
         }
     } else {
@@ -127,18 +128,15 @@ static void print_text(json_t *o, const cr_ref *ref)
     json_t *h;
     printf("  等级历史:");
     json_array_foreach(json_object_get(o, "history"), i, h)
-        printf(" %s→%s", json_string_value(json_object_get(h, "as_of")),
-               json_string_value(json_object_get(h, "level")));
+        printf(" %s→%s", txt(json_object_get(h, "as_of")), txt(json_object_get(h, "level")));
     printf("\n  近期记录:\n");
     json_array_foreach(json_object_get(o, "events"), i, h)
-        printf("    %s  %s / %s\n", json_string_value(json_object_get(h, "date")),
-               json_string_value(json_object_get(h, "department")),
-               json_string_value(json_object_get(h, "topic")));
+        printf("    %s  %s / %s\n", txt(json_object_get(h, "date")),
+               txt(json_object_get(h, "department")), txt(json_object_get(h, "topic")));
     printf("  人员:");
-    json_array_foreach(json_object_get(o, "persons"), i, h)
-        printf(" %s(%s, 另有%lld家)", json_string_value(json_object_get(h, "name")),
-               json_string_value(json_object_get(h, "role")),
-               (long long)json_integer_value(json_object_get(h, "other_firms")));
+    json_array_foreach(json_object_get(o, "persons"), i, h) printf(
+        " %s(%s, 另有%lld家)", txt(json_object_get(h, "name")), txt(json_object_get(h, "role")),
+        (long long)json_integer_value(json_object_get(h, "other_firms")));
     printf("\n  关联企业: %zu 家\n", json_array_size(json_object_get(o, "linked")));
 }
 
