@@ -52,8 +52,6 @@ struct cr_file_rec {
 cr_err cr_store_files_each(cr_store *s,
                            void (*fn)(void *ctx, const char *path, const struct cr_file_rec *rec),
                            void *ctx);
-/* Finds the record for (path, hash); CR_ENOTFOUND when this content was never started. */
-cr_err cr_store_file_get(cr_store *s, const char *path, int64_t hash, struct cr_file_rec *rec);
 /* Inserts or updates the record with id rec->id (> 0; the caller assigns ids, see
  * cr_store_max_id). */
 cr_err cr_store_file_put(cr_store *s, const char *path, const struct cr_file_rec *rec);
@@ -78,9 +76,6 @@ cr_err cr_store_subject_add(cr_store *s, int64_t id, const char *key, size_t len
 /* Calls fn with the topic and content hash of every stored row (events, registry, roles). */
 cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h),
                             void *ctx);
-
-cr_err cr_store_event_add(cr_store *s, int64_t subject, int64_t topic, int32_t day,
-                          const int64_t *amount_fen, const char *attrs_json, int64_t h);
 
 /* One event for cr_store_events_add; attrs (may be NULL) is attrs_len bytes of JSON, not
  * necessarily NUL-terminated. */

@@ -10,7 +10,6 @@ enum {
     ST_TOPIC_PUT,
     ST_TOPIC_ID,
     ST_DEPT_PUT,
-    ST_FILE_GET,
     ST_FILE_PUT,
     ST_SUBJ_ADD,
     ST_EVENT_ADD,
@@ -35,8 +34,6 @@ static const char *const sql_text[ST__N] = {
     [ST_TOPIC_ID] = "SELECT id FROM topic WHERE code=?1",
     [ST_DEPT_PUT] = "INSERT INTO department(code,name) VALUES(?1,?2) "
                     "ON CONFLICT(code) DO UPDATE SET name=?2",
-    [ST_FILE_GET] = "SELECT id,topic,size,hash,state='done',next_offset,next_line,n_read,"
-                    "n_loaded,n_duplicate,n_quarantined FROM feed_file WHERE path=?1 AND hash=?2",
     [ST_FILE_PUT] = "INSERT INTO feed_file(id,path,topic,size,hash,state,next_offset,next_line,"
                     "n_read,n_loaded,n_duplicate,n_quarantined,started) "
                     "VALUES(?12,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,datetime('now')) "
@@ -329,23 +326,6 @@ cr_err cr_store_topic_put(cr_store *s, const char *code, const char *name, const
     return CR_OK;
 }
 
-cr_err cr_store_file_get(cr_store *s, const char *path, int64_t hash, struct cr_file_rec *rec)
-{
-    sqlite3_stmt *st = s->st[ST_FILE_GET];
-    bind_text(st, 1, path);
-    sqlite3_bind_int64(st, 2, hash);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        int64_t v[11];
-        for (int i = 0; i < 11; i++)
-            v[i] = sqlite3_column_int64(st, i);
-        *rec = (struct cr_file_rec){v[0], v[1], v[2], v[3], (int)v[4], v[5],
-                                    v[6], v[7], v[8], v[9], v[10]};
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? CR_OK : rc == SQLITE_DONE ? CR_ENOTFOUND : CR_ESTORE;
-}
-
 cr_err cr_store_file_put(cr_store *s, const char *path, const struct cr_file_rec *rec)
 {
     sqlite3_stmt *st = s->st[ST_FILE_PUT];
@@ -440,24 +420,6 @@ cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t topic, in
             return CR_ESTORE;
     }
     return CR_OK;
-}
-
-cr_err cr_store_event_add(cr_store *s, int64_t subject, int64_t topic, int32_t day,
-                          const int64_t *amount_fen, const char *attrs_json, int64_t h)
-{
-    sqlite3_stmt *st = s->st[ST_EVENT_ADD];
-    sqlite3_bind_int64(st, 1, subject);
-    sqlite3_bind_int64(st, 2, topic);
-    sqlite3_bind_int(st, 3, day);
-    if (amount_fen)
-        sqlite3_bind_int64(st, 4, *amount_fen);
-    else
-        sqlite3_bind_null(st, 4);
-    bind_text(st, 5, attrs_json);
-    sqlite3_bind_int64(st, 6, h);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st); /* every parameter is rebound next call: no clear_bindings needed */
-    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
 }
 
 static void bind_event(sqlite3_stmt *st, int base, const struct cr_event_row *e)
