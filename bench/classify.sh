@@ -28,7 +28,10 @@ echo "== export the same rows for DuckDB (not timed against either engine)"
 s=$(date +%s.%N)
 sqlite3 -csv "$db" "SELECT subject, industry, type, status, established, capital_fen, addr_key FROM enterprise" > "$out/enterprise.csv"
 sqlite3 -csv "$db" "SELECT id, kind FROM topic" > "$out/topic.csv"
-sqlite3 -csv "$db" "SELECT e.subject, e.topic, e.day, e.amount_fen, $flags FROM event e JOIN topic t ON t.id = e.topic" > "$out/event.csv"
+"$crisk" events --db "$db" --csv > "$out/events-raw.csv"
+sqlite3 -csv "$db" ".import --csv --schema temp $out/events-raw.csv ev" \
+  "SELECT e.subject, t.id, e.day, e.amount_fen, $flags FROM temp.ev e JOIN topic t ON t.code = e.topic" > "$out/event.csv"
+rm -f "$out/events-raw.csv"
 sqlite3 -csv "$db" "SELECT subject, person, role FROM role WHERE subject IN (SELECT subject FROM enterprise)" > "$out/role.csv"
 sqlite3 -csv "$db" "SELECT subject, score, level FROM run_score WHERE run = $run" > "$out/crisk.csv"
 echo "export: $(echo "$(date +%s.%N) - $s" | bc) s"

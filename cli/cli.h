@@ -16,6 +16,7 @@ int cmd_model(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_scores(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 
 /* The model used when --model is not given: $CRISK_MODEL, else the shipped gz-2021. */

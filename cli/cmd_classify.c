@@ -64,7 +64,7 @@ int cmd_classify(int argc, char **argv)
         rc = cr_store_open(cli_db_path(db), &s, &d);
     if (!rc && !as_of_s) {
         int64_t last = 0;
-        if (cr_store_scalar(s, "SELECT coalesce(max(day), 0) FROM event", &last) || !last)
+        if (cr_store_scalar(s, "SELECT coalesce(max(day_max), 0) FROM event_block", &last) || !last)
             rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0,
                              "the store has no events: ingest first, or give --as-of");
         as_of = (int32_t)last;

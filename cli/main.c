@@ -19,6 +19,7 @@ static const struct verb verbs[] = {
     {"scores", cmd_scores, "print a run's scores as CSV"},
     {"tag", cmd_tag, "tag enterprises by the rules of the theme library"},
     {"show", cmd_show, "the portrait of one enterprise"},
+    {"events", cmd_events, "print stored events as CSV (all, or one enterprise's)"},
 };
 
 static void usage(FILE *fp)

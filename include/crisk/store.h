@@ -31,6 +31,10 @@ void cr_store_rollback(cr_store *s);
 cr_err cr_store_salt(cr_store *s, unsigned char salt[32]);
 
 cr_err cr_store_department_put(cr_store *s, const char *code, const char *name);
+/* Calls fn for every topic, by id. */
+cr_err cr_store_topics_each(cr_store *s,
+                            void (*fn)(void *ctx, int64_t id, const char *code, const char *kind),
+                            void *ctx);
 /* Inserts or updates a topic by code; writes its id. */
 cr_err cr_store_topic_put(cr_store *s, const char *code, const char *name, const char *department,
                           const char *kind, int64_t *id);
@@ -86,8 +90,18 @@ struct cr_event_row {
     const char *attrs;
     size_t attrs_len;
 };
-/* Inserts n events with as few statements as possible (bulk path of ingest). */
+/* Adds n events. They are gathered into blocks of one topic (docs/store.md) and written when a
+ * block fills and at commit; a rollback drops the unwritten ones with the rest. Subjects must
+ * lie in 0..2^32-1 (CR_EINVAL otherwise). */
 cr_err cr_store_events_add(cr_store *s, const struct cr_event_row *rows, size_t n);
+
+/* Called for each event; attrs points into the store's buffer and is valid during the call.
+ * Returns nonzero to stop the scan. */
+typedef int (*cr_event_fn)(void *ctx, const struct cr_event_row *e);
+/* Every event in the order written (subjects NULL), or the events of the n given subjects
+ * (through event_posting; order by block, then within the block). */
+cr_err cr_store_events_each(cr_store *s, const int64_t *subjects, size_t n, cr_event_fn fn,
+                            void *ctx);
 
 /* Registry values; NULL strings and has_* = 0 store SQL NULL. */
 struct cr_enterprise_rec {

@@ -1123,6 +1123,9 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
         if (!rc)
             rc = src;
     }
+    /* Rows released from the quarantine join the postings of their enterprises. */
+    if (!rc && cr_store_ensure_indexes(s))
+        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot update the lookup indexes");
     for (size_t i = 0; i < q.n; i++) {
         free(q.v[i].path);
         free(q.v[i].topic);

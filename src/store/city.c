@@ -88,10 +88,12 @@ static char *col_dup(sqlite3_stmt *st, int i)
     return t ? strdup((const char *)t) : NULL;
 }
 
-/* FILTER is appended to the queries that read enterprise, event and role rows: empty for the
- * whole city, or a condition on the temporary table city_filter for a neighbourhood. */
+/* ent and role are appended to the queries that read enterprise and role rows: empty for the
+ * whole city, or a condition on the temporary table city_filter for a neighbourhood, whose
+ * events are then read through their postings (around). */
 struct filter {
-    const char *ent, *ev, *role;
+    const char *ent, *role;
+    int around;
 };
 
 static cr_err prepare_q(sqlite3 *db, sqlite3_stmt **st, const char *head, const char *tail)
@@ -247,103 +249,161 @@ static uint32_t eval_flags(const cr_model *m, uint32_t candidates, const char *a
     return out;
 }
 
-/* Counts each enterprise's events into c->ev_off[e + 1] (e = dense[subject], or the subject
- * itself when dense is NULL): by the event_by_subject index when it exists (a streaming
- * GROUP BY), else by one scan of the subject column. */
-static cr_err count_events(sqlite3 *db, const struct filter *fl, struct cr_city *c,
-                           const int32_t *dense, int64_t max_subj)
+/* Groups events by enterprise in two passes over the store (count, then place), so that no
+ * temporary copy of 100 M events is ever held: peak memory is the columns themselves. Rows are
+ * e = dense[subject], or the subject id itself when dense is NULL. */
+struct ev_group {
+    int placing;
+    const int32_t *dense;
+    int64_t max_subj;
+    uint64_t *off; /* pass 1: counts in off[e + 1]; pass 2: starts */
+    uint64_t *fill;
+    int32_t *day;
+    uint16_t *topic;
+    int64_t *amount;
+    uint32_t *flags;
+    const cr_model *m;
+    const uint32_t *fmask;
+    const struct cr_city *c;
+    int bad; /* a row the counting pass did not see, or of a subject out of range */
+};
+
+static int ev_group_row(void *ctx, const struct cr_event_row *r)
 {
-    sqlite3_stmt *st = NULL;
-    int64_t indexed = 0;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT count(*) FROM sqlite_master WHERE type='index' AND "
-                           "name='event_by_subject'",
-                           -1, &st, NULL) ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
-        return CR_ESTORE;
+    struct ev_group *g = ctx;
+    if (r->subject > g->max_subj) {
+        g->bad = 1; /* the store changed under us */
+        return 1;
     }
-    indexed = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    char tail[256];
-    snprintf(tail, sizeof tail, "%s%s", fl->ev, indexed ? " GROUP BY subject" : "");
-    if (prepare_q(db, &st,
-                  indexed ? "SELECT subject, count(*) FROM event" : "SELECT subject, 1 FROM event",
-                  tail))
-        return CR_ESTORE;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t s = sqlite3_column_int64(st, 0);
-        int64_t e = s < 0 || s > max_subj ? -1 : dense ? dense[s] : s;
-        if (e >= 0)
-            c->ev_off[e + 1] += (size_t)sqlite3_column_int64(st, 1);
+    int64_t e = g->dense ? g->dense[r->subject] : r->subject;
+    if (e < 0)
+        return 0; /* no registry row: not classified */
+    if (!g->placing) {
+        g->off[e + 1]++;
+        return 0;
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+    if (g->fill[e] == g->off[e + 1] - g->off[e]) {
+        g->bad = 1;
+        return 1;
+    }
+    uint64_t at = g->off[e] + g->fill[e]++;
+    int64_t t = r->topic;
+    int known = t >= 0 && (size_t)t < g->c->n_topics;
+    g->topic[at] = (uint16_t)(known ? t : 0);
+    g->day[at] = r->day;
+    g->amount[at] = r->has_amount ? r->amount_fen : CR_NO_AMOUNT;
+    int k = known ? g->c->topic_kind[t] : -1;
+    g->flags[at] = k >= 0 && g->fmask[k] && r->attrs
+                       ? eval_flags(g->m, g->fmask[k], r->attrs, (int)r->attrs_len)
+                       : 0;
+    return 0;
 }
 
-/* Events grouped by enterprise. Two passes (count, then place) so that no temporary copy of
- * 100 M events is ever held: peak memory is the columns themselves. */
-static cr_err load_events(sqlite3 *db, const struct filter *fl, const cr_model *m,
-                          struct cr_city *c, const int32_t *dense, int64_t max_subj)
+/* Fills g's columns for n_rows rows from the events of subjects (all when NULL). */
+static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjects,
+                           struct ev_group *g, size_t n_rows, uint64_t *n_out)
 {
-    c->ev_off = calloc(c->n + 2, sizeof *c->ev_off);
-    uint32_t *fmask = flag_masks(m, c);
-    size_t *fill = calloc(c->n + 1, sizeof *fill);
-    sqlite3_stmt *st = NULL;
     cr_err err = CR_OK;
-    if (!c->ev_off || !fmask || !fill) {
-        err = CR_ENOMEM;
-        goto out;
-    }
-    if ((err = count_events(db, fl, c, dense, max_subj)))
-        goto out;
-    for (size_t e = 0; e < c->n; e++)
-        c->ev_off[e + 1] += c->ev_off[e];
-    size_t n = c->ev_off[c->n];
-    c->n_events = n;
-    c->ev_day = malloc((n + 1) * sizeof *c->ev_day);
-    c->ev_topic = malloc((n + 1) * sizeof *c->ev_topic);
-    c->ev_amount = malloc((n + 1) * sizeof *c->ev_amount);
-    c->ev_flags = calloc(n + 1, sizeof *c->ev_flags);
-    if (!c->ev_day || !c->ev_topic || !c->ev_amount || !c->ev_flags) {
-        err = CR_ENOMEM;
-        goto out;
-    }
-    if (prepare_q(db, &st, "SELECT subject, topic, day, amount_fen, attrs FROM event", fl->ev)) {
-        err = CR_ESTORE;
-        goto out;
-    }
+    g->off = calloc(n_rows + 1, sizeof *g->off);
+    g->fill = calloc(n_rows + 1, sizeof *g->fill);
+    g->fmask = flag_masks(g->m, g->c);
+    if (!g->off || !g->fill || !g->fmask)
+        return CR_ENOMEM;
+    if ((err = cr_store_events_each(s, subjects, n_subjects, ev_group_row, g)))
+        return err;
+    if (g->bad)
+        return CR_ESTORE;
+    for (size_t e = 0; e < n_rows; e++)
+        g->off[e + 1] += g->off[e];
+    uint64_t n = g->off[n_rows];
+    g->day = malloc((n + 1) * sizeof *g->day);
+    g->topic = malloc((n + 1) * sizeof *g->topic);
+    g->amount = malloc((n + 1) * sizeof *g->amount);
+    g->flags = calloc(n + 1, sizeof *g->flags);
+    if (!g->day || !g->topic || !g->amount || !g->flags)
+        return CR_ENOMEM;
+    g->placing = 1;
+    if ((err = cr_store_events_each(s, subjects, n_subjects, ev_group_row, g)))
+        return err;
+    for (size_t e = 0; !g->bad && e < n_rows; e++)
+        if (g->fill[e] != g->off[e + 1] - g->off[e])
+            g->bad = 1; /* fewer rows than counted */
+    *n_out = n;
+    return g->bad ? CR_ESTORE : CR_OK;
+}
+
+static void ev_group_free(struct ev_group *g)
+{
+    free(g->off);
+    free(g->fill);
+    free((void *)g->fmask);
+    free(g->day);
+    free(g->topic);
+    free(g->amount);
+    free(g->flags);
+}
+
+/* The subjects of the temporary table city_filter (a neighbourhood load). */
+static cr_err filter_subjects(sqlite3 *db, int64_t **out, size_t *n)
+{
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT subject FROM temp.city_filter", -1, &st, NULL))
+        return CR_ESTORE;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t s = sqlite3_column_int64(st, 0), t = sqlite3_column_int64(st, 1);
-        if (s < 0 || s > max_subj || dense[s] < 0)
-            continue; /* no registry row: not classified */
-        size_t e = (size_t)dense[s];
-        if (fill[e] == c->ev_off[e + 1] - c->ev_off[e]) {
-            err = CR_ESTORE; /* more rows than counted: the store changed under us */
-            break;
+    size_t cap = 0;
+    cr_err err = CR_OK;
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            int64_t *p = realloc(*out, cap * sizeof *p);
+            if (!p) {
+                err = CR_ENOMEM;
+                break;
+            }
+            *out = p;
         }
-        size_t at = c->ev_off[e] + fill[e]++;
-        c->ev_topic[at] = (uint16_t)(t >= 0 && (size_t)t < c->n_topics ? t : 0);
-        c->ev_day[at] = sqlite3_column_int(st, 2);
-        c->ev_amount[at] =
-            sqlite3_column_type(st, 3) == SQLITE_NULL ? CR_NO_AMOUNT : sqlite3_column_int64(st, 3);
-        int k = t >= 0 && (size_t)t < c->n_topics ? c->topic_kind[t] : -1;
-        if (k >= 0 && fmask[k])
-            c->ev_flags[at] = eval_flags(m, fmask[k], (const char *)sqlite3_column_text(st, 4),
-                                         sqlite3_column_bytes(st, 4));
+        (*out)[(*n)++] = sqlite3_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
     if (!err && rc != SQLITE_DONE)
         err = CR_ESTORE;
-    for (size_t e = 0; !err && e < c->n; e++)
-        if (fill[e] != c->ev_off[e + 1] - c->ev_off[e])
-            err = CR_ESTORE; /* fewer rows than counted */
-out:
-    free(fill);
-    free(fmask);
+    sqlite3_finalize(st);
     return err;
+}
+
+/* Events of the city's enterprises, grouped by dense id. */
+static cr_err load_events(cr_store *s, const struct filter *fl, const cr_model *m,
+                          struct cr_city *c, const int32_t *dense, int64_t max_subj)
+{
+    int64_t *subjects = NULL;
+    size_t n_subjects = 0;
+    cr_err err = fl->around ? filter_subjects(cr__store_db(s), &subjects, &n_subjects) : CR_OK;
+    struct ev_group g = {.dense = dense, .max_subj = max_subj, .m = m, .c = c};
+    uint64_t n = 0;
+    _Static_assert(sizeof(size_t) == sizeof(uint64_t), "offsets double as size_t");
+    if (!err && !(fl->around && n_subjects == 0))
+        err = ev_group_run(s, fl->around ? subjects : NULL, n_subjects, &g, c->n, &n);
+    free(subjects);
+    if (!err && !g.off && !(g.off = calloc(c->n + 1, sizeof *g.off)))
+        err = CR_ENOMEM;
+    if (err) {
+        ev_group_free(&g);
+        return err;
+    }
+    c->ev_off = (size_t *)g.off;
+    c->n_events = n;
+    c->ev_day = g.day;
+    c->ev_topic = g.topic;
+    c->ev_amount = g.amount;
+    c->ev_flags = g.flags;
+    g.off = NULL;
+    g.day = NULL;
+    g.topic = NULL;
+    g.amount = NULL;
+    g.flags = NULL;
+    ev_group_free(&g);
+    return CR_OK;
 }
 
 /* ---- the event column cache (STORE.cols) ---- */
@@ -405,66 +465,15 @@ static uint64_t flags_hash(const cr_model *m, const struct cr_city *c)
     return h;
 }
 
-/* Reads every event from SQLite into columns grouped by subject (two passes, no copy). */
-static cr_err cols_build(sqlite3 *db, const cr_model *m, const struct cr_city *c, int64_t max_subj,
+/* Reads every event from the store into columns grouped by subject id. */
+static cr_err cols_build(cr_store *s, const cr_model *m, const struct cr_city *c, int64_t max_subj,
                          struct cols *k, uint64_t *n_out)
 {
-    static const struct filter all = {"", "", ""};
-    size_t ns = (size_t)max_subj + 2;
-    memset(k, 0, sizeof *k);
-    k->off = calloc(ns, sizeof *k->off);
-    uint32_t *fmask = flag_masks(m, c);
-    uint64_t *fill = calloc(ns, sizeof *fill);
-    cr_err err = CR_OK;
-    sqlite3_stmt *st = NULL;
-    if (!k->off || !fmask || !fill) {
-        err = CR_ENOMEM;
-        goto out;
-    }
-    struct cr_city counter = {.n = ns - 1, .ev_off = (size_t *)k->off};
-    _Static_assert(sizeof(size_t) == sizeof(uint64_t), "off doubles as size_t");
-    if ((err = count_events(db, &all, &counter, NULL, max_subj)))
-        goto out;
-    for (size_t i = 0; i + 1 < ns; i++)
-        k->off[i + 1] += k->off[i];
-    uint64_t n = k->off[ns - 1];
-    k->day = malloc((n + 1) * sizeof *k->day);
-    k->topic = malloc((n + 1) * sizeof *k->topic);
-    k->amount = malloc((n + 1) * sizeof *k->amount);
-    k->flags = calloc(n + 1, sizeof *k->flags);
-    if (!k->day || !k->topic || !k->amount || !k->flags) {
-        err = CR_ENOMEM;
-        goto out;
-    }
-    if (sqlite3_prepare_v2(db, "SELECT subject, topic, day, amount_fen, attrs FROM event", -1, &st,
-                           NULL)) {
-        err = CR_ESTORE;
-        goto out;
-    }
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t sj = sqlite3_column_int64(st, 0), t = sqlite3_column_int64(st, 1);
-        if (sj < 0 || sj > max_subj || fill[sj] == k->off[sj + 1] - k->off[sj]) {
-            err = CR_ESTORE;
-            break;
-        }
-        uint64_t at = k->off[sj] + fill[sj]++;
-        k->topic[at] = (uint16_t)(t >= 0 && (size_t)t < c->n_topics ? t : 0);
-        k->day[at] = sqlite3_column_int(st, 2);
-        k->amount[at] =
-            sqlite3_column_type(st, 3) == SQLITE_NULL ? CR_NO_AMOUNT : sqlite3_column_int64(st, 3);
-        int kk = t >= 0 && (size_t)t < c->n_topics ? c->topic_kind[t] : -1;
-        if (kk >= 0 && fmask[kk])
-            k->flags[at] = eval_flags(m, fmask[kk], (const char *)sqlite3_column_text(st, 4),
-                                      sqlite3_column_bytes(st, 4));
-    }
-    sqlite3_finalize(st);
-    if (!err && rc != SQLITE_DONE)
-        err = CR_ESTORE;
-    *n_out = n;
-out:
-    free(fmask);
-    free(fill);
+    struct ev_group g = {.max_subj = max_subj, .m = m, .c = c};
+    cr_err err = ev_group_run(s, NULL, 0, &g, (size_t)max_subj + 1, n_out);
+    *k = (struct cols){g.off, g.day, g.topic, g.amount, g.flags};
+    free(g.fill);
+    free((void *)g.fmask);
     return err;
 }
 
@@ -542,7 +551,6 @@ static int cols_map(const char *path, int64_t generation, uint64_t fh, struct co
 static cr_err load_events_cached(cr_store *s, const cr_model *m, struct cr_city *c,
                                  int64_t max_subj)
 {
-    sqlite3 *db = cr__store_db(s);
     int64_t gen = 0;
     if (cr_store_generation(s, &gen))
         return CR_ESTORE;
@@ -565,7 +573,7 @@ static cr_err load_events_cached(cr_store *s, const cr_model *m, struct cr_city 
     }
     if (!mapped) {
         uint64_t n = 0;
-        cr_err err = cols_build(db, m, c, max_subj, &k, &n);
+        cr_err err = cols_build(s, m, c, max_subj, &k, &n);
         if (err) {
             cols_free(&k);
             return err;
@@ -691,10 +699,10 @@ static cr_err load(cr_store *s, const struct filter *fl, const cr_model *m, stru
     if (!rc)
         rc = load_topics(db, city);
     const char *cache = getenv("CRISK_COLUMN_CACHE");
-    int use_cache = fl->ev[0] == 0 && !(cache && strcmp(cache, "0") == 0);
+    int use_cache = !fl->around && !(cache && strcmp(cache, "0") == 0);
     if (!rc)
         rc = use_cache ? load_events_cached(s, m, city, max_subj)
-                       : load_events(db, fl, m, city, dense, max_subj);
+                       : load_events(s, fl, m, city, dense, max_subj);
     if (!rc)
         rc = load_roles(db, fl, city, dense, max_subj);
     free(dense);
@@ -708,7 +716,7 @@ static cr_err load(cr_store *s, const struct filter *fl, const cr_model *m, stru
 
 cr_err cr_store_load_city(cr_store *s, const cr_model *m, struct cr_city *city, cr_diag *d)
 {
-    static const struct filter all = {"", "", ""};
+    static const struct filter all = {"", "", 0};
     return load(s, &all, m, city, d);
 }
 
@@ -742,10 +750,9 @@ cr_err cr_store_load_city_around(cr_store *s, const cr_model *m, int64_t subject
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "%s", sqlite3_errmsg(db));
-    static const struct filter around = {
-        " WHERE subject IN (SELECT subject FROM temp.city_filter)",
-        " WHERE subject IN (SELECT subject FROM temp.city_filter)",
-        " WHERE subject IN (SELECT subject FROM temp.city_filter)"};
+    static const struct filter around = {" WHERE subject IN (SELECT subject FROM temp.city_filter)",
+                                         " WHERE subject IN (SELECT subject FROM temp.city_filter)",
+                                         1};
     cr_err err = load(s, &around, m, city, d);
     if (err)
         return err;
@@ -757,12 +764,17 @@ cr_err cr_store_load_city_around(cr_store *s, const cr_model *m, int64_t subject
 
 cr_err cr_store_ensure_indexes(cr_store *s)
 {
-    return sqlite3_exec(cr__store_db(s),
-                        "CREATE INDEX IF NOT EXISTS event_by_subject ON event(subject, day);"
-                        "CREATE INDEX IF NOT EXISTS role_by_subject ON role(subject);"
-                        "CREATE INDEX IF NOT EXISTS role_by_person ON role(person);"
-                        "CREATE INDEX IF NOT EXISTS enterprise_by_addr ON enterprise(addr_key);",
-                        NULL, NULL, NULL)
-               ? CR_ESTORE
-               : CR_OK;
+    if (sqlite3_exec(cr__store_db(s),
+                     "CREATE INDEX IF NOT EXISTS role_by_subject ON role(subject);"
+                     "CREATE INDEX IF NOT EXISTS role_by_person ON role(person);"
+                     "CREATE INDEX IF NOT EXISTS enterprise_by_addr ON enterprise(addr_key);",
+                     NULL, NULL, NULL) ||
+        cr_store_begin(s))
+        return CR_ESTORE;
+    cr_err err = cr__events_postings(s);
+    if (err || cr_store_commit(s)) {
+        cr_store_rollback(s);
+        return err ? err : CR_ESTORE;
+    }
+    return CR_OK;
 }

@@ -11,9 +11,19 @@ struct cr_store {
     char *path;
     sqlite3_stmt *st[32];
     int in_tx;
+    struct cr_evblock *evb;   /* the event block being filled (events.c) */
+    sqlite3_stmt *evb_insert; /* prepared on first use */
 };
 
 sqlite3 *cr__store_db(cr_store *s);
 const char *cr__store_path(cr_store *s);
+
+/* Event blocks (events.c). Flush writes the open block; commit calls it, rollback discards
+ * it. Postings brings event_posting up to date inside the caller's transaction. */
+cr_err cr__events_flush(cr_store *s);
+void cr__events_discard(cr_store *s);
+void cr__events_free(cr_store *s);
+cr_err cr__events_hashes(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h), void *ctx);
+cr_err cr__events_postings(cr_store *s);
 
 #endif

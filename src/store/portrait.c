@@ -92,20 +92,94 @@ static json_t *tag_row(sqlite3_stmt *st)
     return json_pack("{s:o,s:o}", "id", col_json(st, 0), "name", col_json(st, 1));
 }
 
-static json_t *event_row(sqlite3_stmt *st)
+/* The events of one enterprise, gathered for its portrait. */
+struct ev_list {
+    struct ev_item {
+        int64_t topic, amount_fen, seq;
+        int32_t day;
+        int has_amount;
+        char *attrs;
+    } * v;
+    size_t n, cap;
+    int oom;
+};
+
+static int ev_collect(void *ctx, const struct cr_event_row *e)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "date", day_json(st, 0));
-    json_object_set_new(o, "department", col_json(st, 1));
-    json_object_set_new(o, "topic", col_json(st, 2));
-    json_object_set_new(o, "kind", col_json(st, 3));
-    if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-        json_object_set_new(o, "amount_yuan",
-                            json_real((double)sqlite3_column_int64(st, 4) / 100.0));
-    const char *attrs = (const char *)sqlite3_column_text(st, 5);
-    json_t *a = attrs ? json_loads(attrs, 0, NULL) : NULL;
-    json_object_set_new(o, "attrs", a ? a : json_object());
-    return o;
+    struct ev_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        struct ev_item *p = realloc(l->v, cap * sizeof *p);
+        if (!p) {
+            l->oom = 1;
+            return 1;
+        }
+        l->v = p;
+        l->cap = cap;
+    }
+    char *attrs = NULL;
+    if (e->attrs && (attrs = malloc(e->attrs_len + 1))) {
+        memcpy(attrs, e->attrs, e->attrs_len);
+        attrs[e->attrs_len] = 0;
+    }
+    l->v[l->n] =
+        (struct ev_item){e->topic, e->amount_fen, (int64_t)l->n, e->day, e->has_amount, attrs};
+    l->n++;
+    return 0;
+}
+
+/* Latest first; among events of one day, the last written first. */
+static int cmp_recent(const void *a, const void *b)
+{
+    const struct ev_item *x = a, *y = b;
+    if (x->day != y->day)
+        return x->day < y->day ? 1 : -1;
+    return x->seq < y->seq ? 1 : -1;
+}
+
+/* The latest `recent` events, with their department, topic and kind. */
+static cr_err recent_events(cr_store *s, int64_t subject, int recent, json_t *array)
+{
+    struct ev_list l = {0};
+    cr_err rc = cr_store_events_each(s, &subject, 1, ev_collect, &l);
+    if (!rc && l.oom)
+        rc = CR_ENOMEM;
+    sqlite3_stmt *st = NULL;
+    if (!rc && sqlite3_prepare_v2(cr__store_db(s),
+                                  "SELECT d.name, t.name, t.kind FROM topic t "
+                                  "JOIN department d ON d.code = t.department WHERE t.id = ?1",
+                                  -1, &st, NULL))
+        rc = CR_ESTORE;
+    if (!rc)
+        qsort(l.v, l.n, sizeof *l.v, cmp_recent);
+    for (size_t i = 0; !rc && i < l.n && i < (size_t)recent; i++) {
+        const struct ev_item *e = &l.v[i];
+        sqlite3_bind_int64(st, 1, e->topic);
+        int step = sqlite3_step(st);
+        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            rc = CR_ESTORE;
+            break;
+        }
+        int found = step == SQLITE_ROW;
+        char date[11];
+        cr_day_format(e->day, date);
+        json_t *o = json_object();
+        json_object_set_new(o, "date", json_string(date));
+        json_object_set_new(o, "department", found ? col_json(st, 0) : json_null());
+        json_object_set_new(o, "topic", found ? col_json(st, 1) : json_null());
+        json_object_set_new(o, "kind", found ? col_json(st, 2) : json_null());
+        if (e->has_amount)
+            json_object_set_new(o, "amount_yuan", json_real((double)e->amount_fen / 100.0));
+        json_t *a = e->attrs ? json_loads(e->attrs, 0, NULL) : NULL;
+        json_object_set_new(o, "attrs", a ? a : json_object());
+        json_array_append_new(array, o);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; i < l.n; i++)
+        free(l.v[i].attrs);
+    free(l.v);
+    return rc;
 }
 
 static json_t *person_row(sqlite3_stmt *st)
@@ -174,11 +248,7 @@ cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out)
                       "(SELECT max(run) FROM enterprise_tag) LIMIT ?2",
                       subject, 64, tag_row, tags);
     if (!rc)
-        rc = each_row(db,
-                      "SELECT e.day, d.name, t.name, t.kind, e.amount_fen, e.attrs FROM event e "
-                      "JOIN topic t ON t.id = e.topic JOIN department d ON d.code = t.department "
-                      "WHERE e.subject = ?1 ORDER BY e.day DESC LIMIT ?2",
-                      subject, recent, event_row, events);
+        rc = recent_events(s, subject, recent, events);
     if (!rc)
         rc = each_row(db,
                       "SELECT p.name, r.role, (SELECT count(DISTINCT r2.subject) - 1 FROM role r2 "

@@ -12,19 +12,14 @@ enum {
     ST_DEPT_PUT,
     ST_FILE_PUT,
     ST_SUBJ_ADD,
-    ST_EVENT_ADD,
     ST_ENT_PUT,
     ST_PERSON_ADD,
     ST_ROLE_ADD,
     ST_QUAR_ADD,
     ST_QUAR_RESOLVE,
     ST_QUAR_UPDATE,
-    ST_EVENT_MANY,
     ST__N
 };
-
-/* Rows per multi-row INSERT of events: one statement step for many rows. */
-#define EVENTS_PER_STMT 32
 
 _Static_assert(ST__N <= 32, "struct cr_store holds 32 statements");
 
@@ -41,8 +36,6 @@ static const char *const sql_text[ST__N] = {
                     "n_read=?8,n_loaded=?9,n_duplicate=?10,n_quarantined=?11,"
                     "finished=CASE WHEN ?5='done' THEN datetime('now') END",
     [ST_SUBJ_ADD] = "INSERT INTO subject(id,key) VALUES(?1,?2)",
-    [ST_EVENT_ADD] = "INSERT INTO event(subject,topic,day,amount_fen,attrs,h) "
-                     "VALUES(?1,?2,?3,?4,?5,?6)",
     [ST_ENT_PUT] = "INSERT OR REPLACE INTO enterprise(subject,topic,uscc,name,type,industry,"
                    "capital_fen,established,status,address,addr_key,district,street,grid,lon,lat,"
                    "h) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
@@ -54,7 +47,6 @@ static const char *const sql_text[ST__N] = {
     [ST_QUAR_RESOLVE] = "UPDATE quarantine SET state='resolved', resolved_at=datetime('now') "
                         "WHERE id=?1",
     [ST_QUAR_UPDATE] = "UPDATE quarantine SET reason=?2, detail=?3, raw=?4 WHERE id=?1",
-    [ST_EVENT_MANY] = NULL, /* built at open: EVENTS_PER_STMT rows of 6 parameters */
 };
 
 /* Version 2: classification runs. */
@@ -113,41 +105,86 @@ static cr_err exec(cr_store *s, const char *sql)
     return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? CR_OK : CR_ESTORE;
 }
 
+/* Version 3: events move into blocks (src/store/events.c, docs/store.md). */
+static const char schema_v3[] =
+    "CREATE TABLE event_block(id INTEGER PRIMARY KEY, topic INTEGER NOT NULL,"
+    " n INTEGER NOT NULL, day_min INTEGER NOT NULL, day_max INTEGER NOT NULL,"
+    " data BLOB NOT NULL);"
+    "CREATE TABLE event_posting(subject INTEGER PRIMARY KEY, blocks BLOB NOT NULL);"
+    "INSERT OR IGNORE INTO meta(k, v) VALUES('posting_upto', 0);";
+
+/* Moves the rows of a version 2 event table into blocks, in their order, and drops it. */
+static cr_err move_events(cr_store *s)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT subject, topic, day, amount_fen, attrs, h FROM event "
+                           "ORDER BY rowid",
+                           -1, &st, NULL))
+        return CR_ESTORE;
+    cr_err err = CR_OK;
+    int rc;
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct cr_event_row e = {.subject = sqlite3_column_int64(st, 0),
+                                 .topic = sqlite3_column_int64(st, 1),
+                                 .day = sqlite3_column_int(st, 2),
+                                 .amount_fen = sqlite3_column_int64(st, 3),
+                                 .has_amount = sqlite3_column_type(st, 3) != SQLITE_NULL,
+                                 .h = sqlite3_column_int64(st, 5),
+                                 .attrs = (const char *)sqlite3_column_text(st, 4),
+                                 .attrs_len = (size_t)sqlite3_column_bytes(st, 4)};
+        err = cr_store_events_add(s, &e, 1);
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = CR_ESTORE;
+    sqlite3_finalize(st);
+    if (!err)
+        err = cr__events_flush(s);
+    if (!err && exec(s, "DROP INDEX IF EXISTS event_by_subject; DROP TABLE event;"))
+        err = CR_ESTORE;
+    return err;
+}
+
+#define SCHEMA_VERSION 3
+
 static cr_err migrate(cr_store *s, cr_diag *d)
 {
     int64_t version = 0;
     if (cr_store_scalar(s, "PRAGMA user_version", &version))
         return db_fail(s, d, "reading schema version");
-    if (version > 2)
+    if (version > SCHEMA_VERSION)
         return cr_diag_set(d, CR_ESTORE, NULL, 0, 0,
-                           "store schema version %lld is newer than this crisk (2)",
-                           (long long)version);
-    if (version == 1) {
-        if (exec(s, "BEGIN IMMEDIATE") || exec(s, schema_v2) || exec(s, "COMMIT")) {
-            cr_err e = db_fail(s, d, "upgrading schema to version 2");
-            exec(s, "ROLLBACK");
-            return e;
-        }
+                           "store schema version %lld is newer than this crisk (%d)",
+                           (long long)version, SCHEMA_VERSION);
+    if (version == SCHEMA_VERSION)
         return CR_OK;
+    if (exec(s, "BEGIN IMMEDIATE"))
+        goto fail;
+    s->in_tx = 1;
+    if (version == 0) {
+        if (exec(s, schema_v1))
+            goto fail;
+        unsigned char salt[32];
+        randombytes_buf(salt, sizeof salt);
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db, "INSERT INTO meta(k,v) VALUES('salt',?1)", -1, &st, NULL))
+            goto fail;
+        sqlite3_bind_blob(st, 1, salt, sizeof salt, SQLITE_TRANSIENT);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            goto fail;
     }
-    if (version == 2)
-        return CR_OK;
-    if (exec(s, "BEGIN IMMEDIATE") || exec(s, schema_v1) || exec(s, schema_v2))
+    if (version <= 1 && exec(s, schema_v2))
         goto fail;
-    unsigned char salt[32];
-    randombytes_buf(salt, sizeof salt);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO meta(k,v) VALUES('salt',?1)", -1, &st, NULL))
-        goto fail;
-    sqlite3_bind_blob(st, 1, salt, sizeof salt, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE || exec(s, "COMMIT"))
+    if (exec(s, schema_v3) || move_events(s) || cr__events_postings(s) ||
+        cr_store_bump_generation(s) || exec(s, "PRAGMA user_version=3") || cr_store_commit(s))
         goto fail;
     return CR_OK;
 fail : {
-    cr_err e = db_fail(s, d, "creating schema");
-    exec(s, "ROLLBACK");
+    cr_err e = db_fail(s, d, version ? "upgrading the store's schema" : "creating schema");
+    cr__events_discard(s);
+    cr_store_rollback(s);
     return e;
 }
 }
@@ -187,18 +224,9 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
     }
     if ((rc = migrate(s, d)))
         goto out;
-    char many[64 + EVENTS_PER_STMT * 16] =
-        "INSERT INTO event(subject,topic,day,amount_fen,attrs,h) VALUES";
-    size_t many_len = strlen(many);
-    for (int i = 0; i < EVENTS_PER_STMT; i++) {
-        const char *row = i ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)";
-        size_t k = strlen(row);
-        memcpy(many + many_len, row, k + 1);
-        many_len += k;
-    }
     for (int i = 0; i < ST__N; i++)
-        if (sqlite3_prepare_v3(s->db, sql_text[i] ? sql_text[i] : many, -1,
-                               SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL)) {
+        if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+                               NULL)) {
             rc = db_fail(s, d, "preparing statements");
             goto out;
         }
@@ -239,6 +267,8 @@ void cr_store_close(cr_store *s)
         sqlite3_finalize(s->st[i]);
     if (s->in_tx)
         exec(s, "ROLLBACK");
+    sqlite3_finalize(s->evb_insert);
+    cr__events_free(s);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -254,7 +284,7 @@ cr_err cr_store_begin(cr_store *s)
 
 cr_err cr_store_commit(cr_store *s)
 {
-    if (exec(s, "COMMIT"))
+    if (cr__events_flush(s) || exec(s, "COMMIT"))
         return CR_ESTORE;
     s->in_tx = 0;
     return CR_OK;
@@ -262,6 +292,7 @@ cr_err cr_store_commit(cr_store *s)
 
 void cr_store_rollback(cr_store *s)
 {
+    cr__events_discard(s);
     if (s->in_tx)
         exec(s, "ROLLBACK");
     s->in_tx = 0;
@@ -396,6 +427,21 @@ cr_err cr_store_subjects_each(cr_store *s,
     return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
 }
 
+cr_err cr_store_topics_each(cr_store *s,
+                            void (*fn)(void *ctx, int64_t id, const char *code, const char *kind),
+                            void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT id, code, kind FROM topic ORDER BY id", -1, &st, NULL))
+        return CR_ESTORE;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+           (const char *)sqlite3_column_text(st, 2));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+}
+
 cr_err cr_store_subject_add(cr_store *s, int64_t id, const char *key, size_t len)
 {
     sqlite3_stmt *st = s->st[ST_SUBJ_ADD];
@@ -406,8 +452,9 @@ cr_err cr_store_subject_add(cr_store *s, int64_t id, const char *key, size_t len
 
 cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h), void *ctx)
 {
-    static const char *const q[] = {"SELECT topic, h FROM event", "SELECT topic, h FROM enterprise",
-                                    "SELECT topic, h FROM role"};
+    if (cr__events_hashes(s, fn, ctx))
+        return CR_ESTORE;
+    static const char *const q[] = {"SELECT topic, h FROM enterprise", "SELECT topic, h FROM role"};
     for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(s->db, q[i], -1, &st, NULL))
@@ -416,45 +463,6 @@ cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t topic, in
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
             fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
         sqlite3_finalize(st);
-        if (rc != SQLITE_DONE)
-            return CR_ESTORE;
-    }
-    return CR_OK;
-}
-
-static void bind_event(sqlite3_stmt *st, int base, const struct cr_event_row *e)
-{
-    sqlite3_bind_int64(st, base + 1, e->subject);
-    sqlite3_bind_int64(st, base + 2, e->topic);
-    sqlite3_bind_int(st, base + 3, e->day);
-    if (e->has_amount)
-        sqlite3_bind_int64(st, base + 4, e->amount_fen);
-    else
-        sqlite3_bind_null(st, base + 4);
-    if (e->attrs)
-        sqlite3_bind_text(st, base + 5, e->attrs, (int)e->attrs_len, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, base + 5);
-    sqlite3_bind_int64(st, base + 6, e->h);
-}
-
-cr_err cr_store_events_add(cr_store *s, const struct cr_event_row *rows, size_t n)
-{
-    size_t i = 0;
-    for (; i + EVENTS_PER_STMT <= n; i += EVENTS_PER_STMT) {
-        sqlite3_stmt *st = s->st[ST_EVENT_MANY];
-        for (int k = 0; k < EVENTS_PER_STMT; k++)
-            bind_event(st, k * 6, &rows[i + (size_t)k]);
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-            return CR_ESTORE;
-    }
-    for (; i < n; i++) {
-        sqlite3_stmt *st = s->st[ST_EVENT_ADD];
-        bind_event(st, 0, &rows[i]);
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
         if (rc != SQLITE_DONE)
             return CR_ESTORE;
     }
@@ -630,7 +638,7 @@ cr_err cr_store_counts(cr_store *s, struct cr_store_counts *c)
         {"SELECT count(*) FROM enterprise", &c->enterprises},
         {"SELECT count(*) FROM person", &c->persons},
         {"SELECT count(*) FROM role", &c->roles},
-        {"SELECT count(*) FROM event", &c->events},
+        {"SELECT coalesce(sum(n), 0) FROM event_block", &c->events},
         {"SELECT count(*) FROM quarantine WHERE state='open'", &c->quarantined_open},
         {"SELECT count(*) FROM feed_file", &c->files},
     };

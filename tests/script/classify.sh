@@ -53,6 +53,12 @@ printf 'k,d,a\n%s,2025-12-01,50000\n%s,2025-11-01,60000\n%s,2025-10-01,70000\n' 
 "$crisk" ingest --db "$db" --catalog "$tmp/extra/catalog.yaml" > /dev/null
 "$crisk" classify --db "$db" --json > /dev/null
 after=$(sqlite3 "$db" "SELECT score FROM run_score r JOIN subject s ON s.id=r.subject WHERE r.run=4 AND s.key='$a'")
+# The firm's events through its posting (extended by the second ingest) are exactly its rows
+# in a scan of the whole store, the three new penalties among them.
+"$crisk" events --db "$db" --key "$a" --csv | tail -n +2 > "$tmp/one.csv"
+"$crisk" events --db "$db" --csv | awk -F, -v k="$a" '$2 == k' > "$tmp/scan.csv"
+diff -u "$tmp/scan.csv" "$tmp/one.csv" || { echo "events by posting differ from a scan"; exit 1; }
+[ "$(grep -c ',X1,' "$tmp/one.csv")" = 3 ] || { echo "the new penalties are not in the posting"; exit 1; }
 echo "$after $before" | awk '{ exit !($1 > $2 + 1) }' || { echo "new penalties not counted: $before -> $after"; exit 1; }
 # Without the cache, the same scores.
 CRISK_COLUMN_CACHE=0 "$crisk" classify --db "$db" --json > /dev/null
@@ -69,6 +75,8 @@ old_gen=$(od -An -t d8 -j 8 -N 8 "$tmp/old.cols" | tr -d ' ')
 sqlite3 "$db" "UPDATE meta SET v = $old_gen WHERE k = 'generation'"
 "$crisk" classify --db "$db" --json > "$tmp/new.json"
 n2=$(sqlite3 "$db" "SELECT count(*) FROM enterprise")
-e2=$(sqlite3 "$db" "SELECT count(*) FROM event e JOIN enterprise x ON x.subject = e.subject")
+"$crisk" events --db "$db" --csv > "$tmp/events.csv"
+e2=$(sqlite3 "$db" ".import --csv --schema temp $tmp/events.csv ev" \
+  "SELECT count(*) FROM temp.ev e JOIN enterprise x ON x.subject = e.subject")
 grep -q "\"enterprises\":$n2,\"events\":$e2," "$tmp/new.json" || { echo "a stale cache was used: $(cat "$tmp/new.json")"; exit 1; }
 echo "classify: $n enterprises, levels add up, runs reproducible, as-of respected, tags and portrait agree"

@@ -22,6 +22,6 @@ printf 'catalog: x\ndepartments:\n  - {code: D1, name: n}\ntopics:\n  - code: T1
 printf 'k,x\n91440101MA5CJQ4N59,1\n' > "$tmp/a.csv"
 printf 'k,d\n91440101MA5CJQ4N59,2021-01-01\n' > "$tmp/b.csv"
 expect 3 "a.csv:1: column 'd' mapped by topic T1 (catalog line 11)" -- "$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/ok.yaml"
-[ "$(sqlite3 "$tmp/s.db" 'SELECT count(*) FROM event')" = 1 ] || { echo "the good file was not loaded"; exit 1; }
+[ "$(sqlite3 "$tmp/s.db" 'SELECT sum(n) FROM event_block')" = 1 ] || { echo "the good file was not loaded"; exit 1; }
 expect 2 "needs --out" -- "$crisk" gen --enterprises 5
 echo "cli errors: all reported with place and exit code"

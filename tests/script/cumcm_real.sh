@@ -14,5 +14,6 @@ echo "$out" | grep -q '"totals":{"read":373554,"loaded":368315,"duplicates":5239
 [ "$(sqlite3 "$tmp/c.db" "SELECT count(*) FROM enterprise WHERE uscc IS NULL")" = 123 ] || exit 1
 [ "$(sqlite3 "$tmp/c.db" "SELECT count(*) FROM subject WHERE key LIKE 'cumcm:E%'")" = 123 ] || exit 1
 # Red-letter invoices are negative amounts, kept as such.
-[ "$(sqlite3 "$tmp/c.db" "SELECT count(*) > 0 FROM event WHERE amount_fen < 0")" = 1 ] || exit 1
+"$crisk" events --db "$tmp/c.db" --csv | awk -F, 'NR > 1 && $6 != "" && $6 < 0 { n++ } END { exit !n }' \
+  || { echo "no negative amount was kept"; exit 1; }
 echo "cumcm: 373,554 real invoice rows accounted for, 5,239 duplicates as counted independently"

@@ -10,9 +10,11 @@ db=$tmp/store.db
 zero_times() { sed -E 's/"seconds":[0-9.e+-]+/"seconds":0/; s/"rows_per_s":[0-9.e+-]+/"rows_per_s":0/; s/"index_seconds":[0-9.e+-]+/"index_seconds":0/'; }
 "$crisk" ingest --db "$db" --catalog "$here/catalog.yaml" --json | zero_times > "$tmp/ingest.json"
 "$crisk" quarantine --db "$db" --json > "$tmp/quarantine.json"
-sqlite3 "$db" "SELECT uscc,name,industry,capital_fen,established,addr_key,district,street,grid FROM enterprise ORDER BY uscc;
-               SELECT s.key,t.code,e.day,e.amount_fen,e.attrs FROM event e JOIN subject s ON s.id=e.subject JOIN topic t ON t.id=e.topic ORDER BY 1,2,3;
-               SELECT s.key,r.role,p.name,length(p.idhash) FROM role r JOIN subject s ON s.id=r.subject JOIN person p ON p.id=r.person;" > "$tmp/store.txt"
+"$crisk" events --db "$db" --csv > "$tmp/events.csv"
+sqlite3 "$db" ".import --csv --schema temp $tmp/events.csv ev" \
+  "SELECT uscc,name,industry,capital_fen,established,addr_key,district,street,grid FROM enterprise ORDER BY uscc;
+   SELECT key,topic,day,amount_fen,attrs FROM temp.ev ORDER BY 1,2,3,4,5;
+   SELECT s.key,r.role,p.name,length(p.idhash) FROM role r JOIN subject s ON s.id=r.subject JOIN person p ON p.id=r.person;" > "$tmp/store.txt"
 # A second run over the same files adds nothing.
 "$crisk" ingest --db "$db" --catalog "$here/catalog.yaml" --json | zero_times > "$tmp/again.json"
 if [ "${2:-}" = --update ]; then

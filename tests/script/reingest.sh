@@ -10,7 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir "$tmp/later"
 later=$(cd "$tmp/city" && ls feeds/*/*_2025.* | head -40)
 for f in $later; do mkdir -p "$tmp/later/$(dirname "$f")"; mv "$tmp/city/$f" "$tmp/later/$f"; done
-ev() { sqlite3 "$1" "SELECT count(*) FROM event"; }
+ev() { sqlite3 "$1" "SELECT coalesce(sum(n),0) FROM event_block"; }
 "$crisk" ingest --db "$tmp/inc.db" --catalog "$tmp/city/catalog.yaml" > /dev/null
 before=$(ev "$tmp/inc.db")
 again=$("$crisk" ingest --db "$tmp/inc.db" --catalog "$tmp/city/catalog.yaml" --json)

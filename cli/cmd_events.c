@@ -1,0 +1,155 @@
+/* crisk events: the stored events as CSV, of the whole store or of one enterprise. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "crisk/store.h"
+#include "crisk/text.h"
+#include "crisk/uscc.h"
+
+static const char help[] =
+    "usage: crisk events [--db DB] [--key KEY] --csv\n"
+    "\n"
+    "Prints the stored events as CSV, in the order they were stored: every event, or those of\n"
+    "one enterprise (--key: its USCC or namespace:key). Columns: subject (the store's id),\n"
+    "key, topic (code), day (days since 1970-01-01), date, amount_fen (empty when none),\n"
+    "attrs (the kept columns as a JSON object).\n";
+
+/* Names by id: subject keys and topic codes. */
+struct names {
+    char **v;
+    size_t n;
+    int oom;
+};
+
+static void name_put(struct names *t, int64_t id, const char *s, size_t len)
+{
+    if (t->oom || id < 0)
+        return;
+    if ((size_t)id >= t->n) {
+        size_t n = ((size_t)id + 1) * 2;
+        char **p = realloc(t->v, n * sizeof *p);
+        if (!p) {
+            t->oom = 1;
+            return;
+        }
+        memset(p + t->n, 0, (n - t->n) * sizeof *p);
+        t->v = p;
+        t->n = n;
+    }
+    free(t->v[id]);
+    if (!(t->v[id] = malloc(len + 1))) {
+        t->oom = 1;
+        return;
+    }
+    memcpy(t->v[id], s, len);
+    t->v[id][len] = 0;
+}
+
+static const char *name_of(const struct names *t, int64_t id)
+{
+    return id >= 0 && (size_t)id < t->n && t->v[id] ? t->v[id] : "";
+}
+
+static void names_free(struct names *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->v[i]);
+    free(t->v);
+}
+
+static void subject_name(void *ctx, const char *key, size_t len, int64_t id, int registered)
+{
+    (void)registered;
+    name_put(ctx, id, key, len);
+}
+
+static void topic_name(void *ctx, int64_t id, const char *code, const char *kind)
+{
+    (void)kind;
+    name_put(ctx, id, code, strlen(code));
+}
+
+struct out {
+    struct names subjects, topics;
+};
+
+/* A CSV field: quoted when it holds a comma, quote or line break. */
+static void csv_field(const char *s, size_t len)
+{
+    if (!memchr(s, ',', len) && !memchr(s, '"', len) && !memchr(s, '\n', len) &&
+        !memchr(s, '\r', len)) {
+        fwrite(s, 1, len, stdout);
+        return;
+    }
+    putchar('"');
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            putchar('"');
+        putchar(s[i]);
+    }
+    putchar('"');
+}
+
+static int print_event(void *ctx, const struct cr_event_row *e)
+{
+    const struct out *o = ctx;
+    const char *key = name_of(&o->subjects, e->subject);
+    char date[11];
+    cr_day_format(e->day, date);
+    printf("%lld,", (long long)e->subject);
+    csv_field(key, strlen(key));
+    printf(",%s,%d,%s,", name_of(&o->topics, e->topic), e->day, date);
+    if (e->has_amount)
+        printf("%lld", (long long)e->amount_fen);
+    putchar(',');
+    if (e->attrs)
+        csv_field(e->attrs, e->attrs_len);
+    putchar('\n');
+    return 0;
+}
+
+int cmd_events(int argc, char **argv)
+{
+    const char *db = NULL, *key = NULL, *csv = NULL;
+    const struct cli_opt opts[] = {{"db", 1, &db}, {"key", 1, &key}, {"csv", 0, &csv}};
+    size_t n_pos;
+    int prc = cli_parse("events", argc, argv, opts, 3, NULL, 0, &n_pos, help);
+    if (prc)
+        return prc < 0 ? CLI_OK : prc;
+    if (!csv) {
+        fprintf(stderr, "crisk events: --csv is required (the only format)\n");
+        return CLI_USAGE;
+    }
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_store *s = NULL;
+    struct out o = {{0}, {0}};
+    int64_t subject = 0;
+    cr_err rc = cr_store_open(cli_db_path(db), &s, &d);
+    if (!rc && key) {
+        char norm[CR_USCC_LEN + 1];
+        /* A USCC is looked up in its normal form; other keys as given. */
+        const char *k = cr_uscc_normalize(key, strlen(key), norm) == CR_OK ? norm : key;
+        rc = cr_store_subject_find(s, k, &subject);
+        if (rc == CR_ENOTFOUND)
+            cr_diag_set(&d, rc, NULL, 0, 0, "no enterprise with key '%s' in the store", key);
+    }
+    if (!rc && (cr_store_subjects_each(s, subject_name, &o.subjects) ||
+                cr_store_topics_each(s, topic_name, &o.topics)))
+        rc = CR_ESTORE;
+    if (!rc && (o.subjects.oom || o.topics.oom))
+        rc = CR_ENOMEM;
+    if (!rc) {
+        printf("subject,key,topic,day,date,amount_fen,attrs\n");
+        rc = cr_store_events_each(s, key ? &subject : NULL, key ? 1 : 0, print_event, &o);
+    }
+    names_free(&o.subjects);
+    names_free(&o.topics);
+    cr_store_close(s);
+    if (rc == CR_ENOTFOUND) {
+        fprintf(stderr, "crisk events: %s\n", d.msg);
+        return CLI_BADINPUT;
+    }
+    return rc ? cli_report_diag("events", rc, &d) : CLI_OK;
+}

@@ -1,0 +1,597 @@
+/* Events in blocks: the bulk of the store (docs/store.md "Event blocks").
+ *
+ * Events are written as rows of event_block, each holding up to BLOCK_EVENTS events of one
+ * topic in columns, so that SQLite pays its per-row cost once per block rather than once per
+ * event. event_posting lists, per subject, the blocks holding its events; it is brought up to
+ * date at the end of every ingest (cr_store_ensure_indexes) and covers the blocks up to
+ * meta.posting_upto; readers scan any block after that as well, so a stale posting is slower,
+ * never wrong.
+ *
+ * A block's data, little-endian:
+ *   u32 version (1), u32 n,
+ *   u32 subject[n], i32 day[n], i64 amount[n] (INT64_MIN = none), i64 h[n],
+ *   u32 attrs_end[n] (end offset of attrs i in the bytes that follow; empty = none),
+ *   attrs bytes.
+ * The subject column comes first so a reader that needs only subjects reads the head. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define BLOCK_VERSION 1u
+#define BLOCK_EVENTS 512
+/* Blocks stay within one 16 KiB page (no overflow chain), so one block is one page read. */
+#define BLOCK_BYTES 12000u
+#define NO_AMOUNT INT64_MIN
+
+struct cr_evblock {
+    int64_t topic;
+    uint32_t n;
+    int32_t day_min, day_max;
+    uint32_t subject[BLOCK_EVENTS];
+    int32_t day[BLOCK_EVENTS];
+    int64_t amount[BLOCK_EVENTS];
+    int64_t h[BLOCK_EVENTS];
+    uint32_t attrs_end[BLOCK_EVENTS];
+    char *attrs;
+    size_t attrs_cap;
+    unsigned char *enc;
+    size_t enc_cap;
+};
+
+static size_t head_bytes(uint32_t n)
+{
+    return 8 + (size_t)n * 28;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static int64_t get64(const unsigned char *p)
+{
+    int64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* Writes the open block, if any, as one row. */
+cr_err cr__events_flush(cr_store *s)
+{
+    struct cr_evblock *b = s->evb;
+    if (!b || !b->n)
+        return CR_OK;
+    uint32_t n = b->n;
+    size_t abytes = n ? b->attrs_end[n - 1] : 0;
+    size_t total = head_bytes(n) + abytes;
+    if (total > b->enc_cap) {
+        unsigned char *p = realloc(b->enc, total);
+        if (!p)
+            return CR_ENOMEM;
+        b->enc = p;
+        b->enc_cap = total;
+    }
+    unsigned char *p = b->enc;
+    put32(p, BLOCK_VERSION);
+    put32(p + 4, n);
+    p += 8;
+    memcpy(p, b->subject, (size_t)n * 4);
+    p += (size_t)n * 4;
+    memcpy(p, b->day, (size_t)n * 4);
+    p += (size_t)n * 4;
+    memcpy(p, b->amount, (size_t)n * 8);
+    p += (size_t)n * 8;
+    memcpy(p, b->h, (size_t)n * 8);
+    p += (size_t)n * 8;
+    memcpy(p, b->attrs_end, (size_t)n * 4);
+    p += (size_t)n * 4;
+    if (abytes)
+        memcpy(p, b->attrs, abytes);
+    if (!s->evb_insert &&
+        sqlite3_prepare_v3(s->db,
+                           "INSERT INTO event_block(topic, n, day_min, day_max, data) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &s->evb_insert, NULL))
+        return CR_ESTORE;
+    sqlite3_stmt *st = s->evb_insert;
+    sqlite3_bind_int64(st, 1, b->topic);
+    sqlite3_bind_int64(st, 2, n);
+    sqlite3_bind_int(st, 3, b->day_min);
+    sqlite3_bind_int(st, 4, b->day_max);
+    sqlite3_bind_blob(st, 5, b->enc, (int)total, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    b->n = 0;
+    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+}
+
+void cr__events_discard(cr_store *s)
+{
+    if (s->evb)
+        s->evb->n = 0;
+}
+
+void cr__events_free(cr_store *s)
+{
+    if (!s->evb)
+        return;
+    free(s->evb->attrs);
+    free(s->evb->enc);
+    free(s->evb);
+    s->evb = NULL;
+}
+
+cr_err cr_store_events_add(cr_store *s, const struct cr_event_row *rows, size_t n)
+{
+    if (!s->evb && !(s->evb = calloc(1, sizeof *s->evb)))
+        return CR_ENOMEM;
+    struct cr_evblock *b = s->evb;
+    for (size_t i = 0; i < n; i++) {
+        const struct cr_event_row *e = &rows[i];
+        if (e->subject < 0 || e->subject > (int64_t)UINT32_MAX)
+            return CR_EINVAL;
+        size_t alen = e->attrs ? e->attrs_len : 0;
+        size_t used = b->n ? b->attrs_end[b->n - 1] : 0;
+        cr_err rc;
+        if (b->n && (b->topic != e->topic || b->n == BLOCK_EVENTS ||
+                     head_bytes(b->n + 1) + used + alen > BLOCK_BYTES)) {
+            if ((rc = cr__events_flush(s)))
+                return rc;
+            used = 0;
+        }
+        if (used + alen > UINT32_MAX)
+            return CR_EINVAL;
+        if (used + alen > b->attrs_cap) {
+            size_t cap = (used + alen) * 2 + 1024;
+            char *p = realloc(b->attrs, cap);
+            if (!p)
+                return CR_ENOMEM;
+            b->attrs = p;
+            b->attrs_cap = cap;
+        }
+        if (!b->n) {
+            b->topic = e->topic;
+            b->day_min = b->day_max = e->day;
+        }
+        uint32_t k = b->n++;
+        b->subject[k] = (uint32_t)e->subject;
+        b->day[k] = e->day;
+        b->day_min = e->day < b->day_min ? e->day : b->day_min;
+        b->day_max = e->day > b->day_max ? e->day : b->day_max;
+        b->amount[k] = e->has_amount ? e->amount_fen : NO_AMOUNT;
+        b->h[k] = e->h;
+        if (alen)
+            memcpy(b->attrs + used, e->attrs, alen);
+        b->attrs_end[k] = (uint32_t)(used + alen);
+    }
+    return CR_OK;
+}
+
+/* ---- reading ---- */
+
+/* A decoded view of one block's data; pointers into the blob. */
+struct view {
+    uint32_t n;
+    const unsigned char *subject, *day, *amount, *h, *attrs_end, *attrs;
+    size_t attrs_len;
+};
+
+static int view_of(const unsigned char *p, size_t len, struct view *v)
+{
+    if (len < 8 || get32(p) != BLOCK_VERSION)
+        return -1;
+    v->n = get32(p + 4);
+    if (v->n > (1u << 24) || len < head_bytes(v->n))
+        return -1;
+    v->subject = p + 8;
+    v->day = v->subject + (size_t)v->n * 4;
+    v->amount = v->day + (size_t)v->n * 4;
+    v->h = v->amount + (size_t)v->n * 8;
+    v->attrs_end = v->h + (size_t)v->n * 8;
+    v->attrs = v->attrs_end + (size_t)v->n * 4;
+    v->attrs_len = len - head_bytes(v->n);
+    if (v->n && get32(v->attrs_end + ((size_t)v->n - 1) * 4) > v->attrs_len)
+        return -1;
+    return 0;
+}
+
+static void row_at(const struct view *v, int64_t topic, uint32_t i, struct cr_event_row *e)
+{
+    uint32_t start = i ? get32(v->attrs_end + ((size_t)i - 1) * 4) : 0;
+    uint32_t end = get32(v->attrs_end + (size_t)i * 4);
+    int64_t amount = get64(v->amount + (size_t)i * 8);
+    int32_t day;
+    memcpy(&day, v->day + (size_t)i * 4, 4);
+    *e = (struct cr_event_row){.subject = get32(v->subject + (size_t)i * 4),
+                               .topic = topic,
+                               .day = day,
+                               .amount_fen = amount == NO_AMOUNT ? 0 : amount,
+                               .has_amount = amount != NO_AMOUNT,
+                               .h = get64(v->h + (size_t)i * 8),
+                               .attrs = end > start ? (const char *)v->attrs + start : NULL,
+                               .attrs_len = end > start ? end - start : 0};
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int member(const int64_t *sorted, size_t n, int64_t v)
+{
+    return n && bsearch(&v, sorted, n, sizeof *sorted, cmp_i64) != NULL;
+}
+
+/* Calls fn for the events of one block row (topic, data) whose subject is wanted (all when
+ * subjects is NULL). */
+static cr_err block_each(sqlite3_stmt *st, const int64_t *subjects, size_t n_subjects,
+                         cr_event_fn fn, void *ctx, int *stop)
+{
+    struct view v;
+    int64_t topic = sqlite3_column_int64(st, 0);
+    const unsigned char *p = sqlite3_column_blob(st, 1);
+    if (view_of(p, (size_t)sqlite3_column_bytes(st, 1), &v))
+        return CR_ESTORE;
+    for (uint32_t i = 0; i < v.n && !*stop; i++) {
+        if (subjects && !member(subjects, n_subjects, get32(v.subject + (size_t)i * 4)))
+            continue;
+        struct cr_event_row e;
+        row_at(&v, topic, i, &e);
+        *stop = fn(ctx, &e);
+    }
+    return CR_OK;
+}
+
+static cr_err meta_int(sqlite3 *db, const char *key, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    *out = 0;
+    if (sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k = ?1", -1, &st, NULL))
+        return CR_ESTORE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+}
+
+/* Varint (LEB128) of the gaps between ascending block ids. */
+static size_t varint_put(unsigned char *p, uint64_t v)
+{
+    size_t k = 0;
+    while (v >= 0x80) {
+        p[k++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    p[k++] = (unsigned char)v;
+    return k;
+}
+
+/* Appends the block ids of a posting blob to *ids; returns -1 on a malformed blob or OOM. */
+static int posting_decode(const unsigned char *p, size_t len, int64_t **ids, size_t *n, size_t *cap)
+{
+    uint64_t prev = 0, v = 0;
+    int shift = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (shift > 56)
+            return -1;
+        v |= (uint64_t)(p[i] & 0x7f) << shift;
+        shift += 7;
+        if (p[i] & 0x80)
+            continue;
+        prev += v;
+        if (*n == *cap) {
+            size_t c = *cap ? *cap * 2 : 64;
+            int64_t *q = realloc(*ids, c * sizeof *q);
+            if (!q)
+                return -1;
+            *ids = q;
+            *cap = c;
+        }
+        (*ids)[(*n)++] = (int64_t)prev;
+        v = 0;
+        shift = 0;
+    }
+    return shift ? -1 : 0;
+}
+
+/* Events of the given subjects: the blocks their postings name, and every block after
+ * posting_upto. */
+static cr_err events_of(cr_store *s, const int64_t *subjects, size_t n_subjects, cr_event_fn fn,
+                        void *ctx)
+{
+    int64_t upto;
+    if (meta_int(s->db, "posting_upto", &upto))
+        return CR_ESTORE;
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *st = NULL;
+    cr_err err = CR_OK;
+    if (sqlite3_prepare_v2(s->db, "SELECT blocks FROM event_posting WHERE subject = ?1", -1, &st,
+                           NULL))
+        return CR_ESTORE;
+    for (size_t i = 0; i < n_subjects && !err; i++) {
+        sqlite3_bind_int64(st, 1, subjects[i]);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW && posting_decode(sqlite3_column_blob(st, 0),
+                                               (size_t)sqlite3_column_bytes(st, 0), &ids, &n, &cap))
+            err = CR_ESTORE;
+        else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            err = CR_ESTORE;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    if (err) {
+        free(ids);
+        return err;
+    }
+    qsort(ids, n, sizeof *ids, cmp_i64);
+    int stop = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT topic, data FROM event_block WHERE id = ?1", -1, &st,
+                           NULL)) {
+        free(ids);
+        return CR_ESTORE;
+    }
+    for (size_t i = 0; i < n && !err && !stop; i++) {
+        if (i && ids[i] == ids[i - 1])
+            continue;
+        sqlite3_bind_int64(st, 1, ids[i]);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            err = block_each(st, subjects, n_subjects, fn, ctx, &stop);
+        else if (rc != SQLITE_DONE)
+            err = CR_ESTORE;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    free(ids);
+    if (err || stop)
+        return err;
+    if (sqlite3_prepare_v2(s->db, "SELECT topic, data FROM event_block WHERE id > ?1", -1, &st,
+                           NULL))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, upto);
+    int rc;
+    while (!err && !stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        err = block_each(st, subjects, n_subjects, fn, ctx, &stop);
+    if (!err && !stop && rc != SQLITE_DONE)
+        err = CR_ESTORE;
+    sqlite3_finalize(st);
+    return err;
+}
+
+cr_err cr_store_events_each(cr_store *s, const int64_t *subjects, size_t n_subjects, cr_event_fn fn,
+                            void *ctx)
+{
+    cr_err err = cr__events_flush(s);
+    if (err)
+        return err;
+    if (subjects) {
+        int64_t *sorted = malloc((n_subjects + 1) * sizeof *sorted);
+        if (!sorted)
+            return CR_ENOMEM;
+        memcpy(sorted, subjects, n_subjects * sizeof *sorted);
+        qsort(sorted, n_subjects, sizeof *sorted, cmp_i64);
+        err = events_of(s, sorted, n_subjects, fn, ctx);
+        free(sorted);
+        return err;
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT topic, data FROM event_block ORDER BY id", -1, &st, NULL))
+        return CR_ESTORE;
+    int rc, stop = 0;
+    while (!err && !stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        err = block_each(st, NULL, 0, fn, ctx, &stop);
+    if (!err && !stop && rc != SQLITE_DONE)
+        err = CR_ESTORE;
+    sqlite3_finalize(st);
+    return err;
+}
+
+cr_err cr__events_hashes(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT topic, data FROM event_block", -1, &st, NULL))
+        return CR_ESTORE;
+    int rc;
+    cr_err err = CR_OK;
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct view v;
+        int64_t topic = sqlite3_column_int64(st, 0);
+        if (view_of(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &v)) {
+            err = CR_ESTORE;
+            break;
+        }
+        for (uint32_t i = 0; i < v.n; i++)
+            fn(ctx, topic, get64(v.h + (size_t)i * 8));
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = CR_ESTORE;
+    sqlite3_finalize(st);
+    return err;
+}
+
+/* ---- postings ---- */
+
+/* Runs fn(ctx, block, subject) once per distinct subject of every block after upto. */
+static cr_err subjects_of_blocks(sqlite3 *db, int64_t upto, int64_t max_subject,
+                                 void (*fn)(void *ctx, int64_t block, uint32_t subject), void *ctx,
+                                 int64_t *last_seen)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT id, data FROM event_block WHERE id > ?1 ORDER BY id", -1,
+                           &st, NULL))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, upto);
+    int rc;
+    cr_err err = CR_OK;
+    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        struct view v;
+        if (view_of(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &v)) {
+            err = CR_ESTORE;
+            break;
+        }
+        for (uint32_t i = 0; i < v.n; i++) {
+            uint32_t sj = get32(v.subject + (size_t)i * 4);
+            if ((int64_t)sj > max_subject) {
+                err = CR_ESTORE; /* an event of a subject that does not exist */
+                break;
+            }
+            if (last_seen[sj] != id) {
+                last_seen[sj] = id;
+                fn(ctx, id, sj);
+            }
+        }
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = CR_ESTORE;
+    sqlite3_finalize(st);
+    return err;
+}
+
+struct postings {
+    uint64_t *off; /* by subject: start of its new block ids in ids */
+    int64_t *ids;
+};
+
+static void count_posting(void *ctx, int64_t block, uint32_t subject)
+{
+    (void)block;
+    ((struct postings *)ctx)->off[subject + 1]++;
+}
+
+static void place_posting(void *ctx, int64_t block, uint32_t subject)
+{
+    struct postings *p = ctx;
+    p->ids[p->off[subject]++] = block;
+}
+
+/* Appends the blocks written since the last call to the postings of their subjects. Runs in
+ * one transaction of its own. */
+static cr_err postings_update(cr_store *s)
+{
+    int64_t upto, top, max_subject;
+    if (meta_int(s->db, "posting_upto", &upto) ||
+        cr_store_scalar(s, "SELECT coalesce(max(id), 0) FROM event_block", &top) ||
+        cr_store_scalar(s, "SELECT coalesce(max(id), 0) FROM subject", &max_subject))
+        return CR_ESTORE;
+    if (top <= upto)
+        return CR_OK;
+    size_t ns = (size_t)max_subject + 1;
+    struct postings p = {calloc(ns + 1, sizeof *p.off), NULL};
+    int64_t *last = malloc(ns * sizeof *last);
+    unsigned char *enc = NULL;
+    int64_t *old = NULL;
+    size_t enc_cap = 0, old_cap = 0;
+    sqlite3_stmt *get = NULL, *put = NULL;
+    cr_err err = CR_OK;
+    if (!p.off || !last) {
+        err = CR_ENOMEM;
+        goto out;
+    }
+    memset(last, 0xff, ns * sizeof *last);
+    if ((err = subjects_of_blocks(s->db, upto, max_subject, count_posting, &p, last)))
+        goto out;
+    for (size_t i = 0; i < ns; i++)
+        p.off[i + 1] += p.off[i];
+    if (!(p.ids = malloc((p.off[ns] + 1) * sizeof *p.ids))) {
+        err = CR_ENOMEM;
+        goto out;
+    }
+    memset(last, 0xff, ns * sizeof *last);
+    if ((err = subjects_of_blocks(s->db, upto, max_subject, place_posting, &p, last)))
+        goto out;
+    /* place_posting advanced off[s] to the end of s's ids: off[s - 1] is now its start. */
+    if (sqlite3_prepare_v2(s->db, "SELECT blocks FROM event_posting WHERE subject = ?1", -1, &get,
+                           NULL) ||
+        sqlite3_prepare_v2(s->db,
+                           "INSERT OR REPLACE INTO event_posting(subject, blocks) VALUES(?1, ?2)",
+                           -1, &put, NULL)) {
+        err = CR_ESTORE;
+        goto out;
+    }
+    for (size_t sj = 0; sj < ns && !err; sj++) {
+        uint64_t start = sj ? p.off[sj - 1] : 0, end = p.off[sj];
+        if (start == end)
+            continue;
+        size_t n_old = 0;
+        if (upto) {
+            sqlite3_bind_int64(get, 1, (int64_t)sj);
+            int rc = sqlite3_step(get);
+            if (rc == SQLITE_ROW &&
+                posting_decode(sqlite3_column_blob(get, 0), (size_t)sqlite3_column_bytes(get, 0),
+                               &old, &n_old, &old_cap))
+                err = CR_ESTORE;
+            else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                err = CR_ESTORE;
+            sqlite3_reset(get);
+        }
+        size_t need = (n_old + (size_t)(end - start)) * 10;
+        if (!err && need > enc_cap) {
+            unsigned char *q = realloc(enc, need);
+            if (!q) {
+                err = CR_ENOMEM;
+                break;
+            }
+            enc = q;
+            enc_cap = need;
+        }
+        size_t len = 0;
+        int64_t prev = 0;
+        for (size_t i = 0; !err && i < n_old; i++) {
+            len += varint_put(enc + len, (uint64_t)(old[i] - prev));
+            prev = old[i];
+        }
+        for (uint64_t i = start; !err && i < end; i++) {
+            len += varint_put(enc + len, (uint64_t)(p.ids[i] - prev));
+            prev = p.ids[i];
+        }
+        if (err)
+            break;
+        sqlite3_bind_int64(put, 1, (int64_t)sj);
+        sqlite3_bind_blob(put, 2, enc, (int)len, SQLITE_STATIC);
+        if (sqlite3_step(put) != SQLITE_DONE)
+            err = CR_ESTORE;
+        sqlite3_reset(put);
+    }
+    if (!err) {
+        sqlite3_stmt *m = NULL;
+        if (sqlite3_prepare_v2(s->db,
+                               "INSERT INTO meta(k, v) VALUES('posting_upto', ?1) "
+                               "ON CONFLICT(k) DO UPDATE SET v = ?1",
+                               -1, &m, NULL))
+            err = CR_ESTORE;
+        else {
+            sqlite3_bind_int64(m, 1, top);
+            if (sqlite3_step(m) != SQLITE_DONE)
+                err = CR_ESTORE;
+            sqlite3_finalize(m);
+        }
+    }
+out:
+    sqlite3_finalize(get);
+    sqlite3_finalize(put);
+    free(p.off);
+    free(p.ids);
+    free(last);
+    free(enc);
+    free(old);
+    return err;
+}
+
+cr_err cr__events_postings(cr_store *s)
+{
+    cr_err err = cr__events_flush(s);
+    return err ? err : postings_update(s);
+}
