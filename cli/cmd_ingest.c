@@ -9,7 +9,8 @@
 #include "crisk/store.h"
 
 static const char help[] =
-    "usage: crisk ingest --catalog FILE [--db FILE] [--json] [--batch-rows N] [--data DIR]\n"
+    "usage: crisk ingest --catalog FILE [--db FILE] [--json] [--batch-rows N] [--threads N]\n"
+    "                    [--data DIR]\n"
     "\n"
     "Reads every feed file the catalog names, cleans, validates, de-duplicates and links each\n"
     "row, and stores it. Rejected rows go to the quarantine with file, line and reason\n"
@@ -20,6 +21,7 @@ static const char help[] =
     "  --db FILE        the store (default $CRISK_DB, else ./crisk.db)\n"
     "  --json           print one JSON object with per-file and total counts\n"
     "  --batch-rows N   rows per transaction and resume point (default 200000)\n"
+    "  --threads N      parser threads for the event feeds (default: one per core)\n"
     "  --data DIR       reference data folder (default: the shipped data/)\n"
     "\n"
     "Exit: 0 ok, 1 store failure, 2 usage, 3 bad catalog or unreadable feed file.\n";
@@ -104,14 +106,16 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
 
 int cmd_ingest(int argc, char **argv)
 {
-    const char *db = NULL, *catalog = NULL, *json = NULL, *batch = NULL, *data = NULL;
+    const char *db = NULL, *catalog = NULL, *json = NULL, *batch = NULL, *data = NULL,
+               *threads_s = NULL;
     const struct cli_opt opts[] = {{"db", 1, &db},
                                    {"catalog", 1, &catalog},
                                    {"json", 0, &json},
                                    {"batch-rows", 1, &batch},
+                                   {"threads", 1, &threads_s},
                                    {"data", 1, &data}};
     size_t n_pos;
-    int prc = cli_parse("ingest", argc, argv, opts, 5, NULL, 0, &n_pos, help);
+    int prc = cli_parse("ingest", argc, argv, opts, 6, NULL, 0, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
     if (!catalog) {
@@ -121,6 +125,11 @@ int cmd_ingest(int argc, char **argv)
     long long batch_rows = batch ? cli_count(batch) : 0;
     if (batch_rows < 0) {
         fprintf(stderr, "crisk ingest: --batch-rows needs a positive number\n");
+        return CLI_USAGE;
+    }
+    long long threads = threads_s ? cli_count(threads_s) : 0;
+    if (threads < 0 || threads > 64) {
+        fprintf(stderr, "crisk ingest: --threads needs a number from 1 to 64\n");
         return CLI_USAGE;
     }
     cr_diag d = {{0}, {0}, 0, 0};
@@ -138,7 +147,7 @@ int cmd_ingest(int argc, char **argv)
         exit_code = cli_report_diag("ingest", rc, &d);
         goto out;
     }
-    struct cr_ingest_opts io = {.ref = ref, .batch_rows = batch_rows};
+    struct cr_ingest_opts io = {.ref = ref, .batch_rows = batch_rows, .threads = (int)threads};
     rc = cr_ingest_run(s, cat, &io, &rep, &d);
     struct cr_store_counts counts = {0};
     if (!rc && cr_store_counts(s, &counts))

@@ -1,7 +1,9 @@
 #include "crisk/ingest.h"
 
 #include <glob.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,9 +92,25 @@ static void load_file(void *ctx, const char *path, const struct cr_file_rec *rec
     k->v[k->n++] = (struct known_file){copy, *rec};
 }
 
+/* Shared by the parser threads of the events pass (see cr_ingest_run). */
+struct par {
+    pthread_mutex_t mu;
+    struct smap late; /* keys first seen in this pass; the registry's map is read-only then */
+    int64_t next_subject, next_file;
+    const size_t *tasks; /* catalog indexes of the roles topics, then of the event topics */
+    size_t n_roles, n_tasks, next_task;
+    size_t *first, *count; /* by task: its file reports in the owning worker's report */
+    int *owner;            /* by task: the worker that ingested it */
+    cr_err err;            /* the first worker error; the others stop at their next topic */
+};
+
 typedef struct ingest {
     cr_store *s;
-    sink *out;
+    sink *k;
+    sink_out *out;
+    struct par *par; /* NULL while one thread parses */
+    int64_t last_id; /* cache of subject_id in the parallel pass */
+    int last_registered;
     struct pmap persons;
     struct known_files files;
     int64_t next_subject, next_person, next_file;
@@ -100,6 +118,7 @@ typedef struct ingest {
     char last_key[64];
     size_t last_len;
     const cr_catalog *cat;
+    const int64_t *topic_ids; /* by catalog index */
     const cr_ref *ref;
     int64_t batch_rows;
     struct hsets seen;
@@ -231,6 +250,7 @@ static enum outcome resolve_key(const struct cr_topic *t, cr_feed *f, char *key,
     return LOADED;
 }
 
+/* The subject of a key, created when new. One thread only (registry, roles, retry). */
 static cr_err subject_of(ingest *ig, const char *key, size_t klen, struct subj **out)
 {
     /* Feeds list an enterprise's rows together: remember the last one. */
@@ -242,7 +262,7 @@ static cr_err subject_of(ingest *ig, const char *key, size_t klen, struct subj *
     struct subj *e = cr__smap_find(&ig->subj, key, klen, h);
     if (!e) {
         int64_t id = ++ig->next_subject;
-        sink_subject(ig->out, id, key, klen);
+        sink_subject(ig->k, id, key, klen);
         e = cr__smap_put(&ig->subj, key, klen, h, id, 0);
         if (!e)
             return CR_ENOMEM;
@@ -254,6 +274,55 @@ static cr_err subject_of(ingest *ig, const char *key, size_t klen, struct subj *
         ig->last_len = klen;
     }
     *out = e;
+    return CR_OK;
+}
+
+/* The subject id of an event's key. In the parallel events pass the registry's map is only
+ * read, and keys new to it are looked up and created in par->late under par->mu. */
+static cr_err subject_id(ingest *ig, const char *key, size_t klen, int64_t *id, int *registered)
+{
+    if (!ig->par) {
+        struct subj *e;
+        cr_err rc = subject_of(ig, key, klen, &e);
+        if (!rc) {
+            *id = e->id;
+            *registered = e->registered;
+        }
+        return rc;
+    }
+    if (ig->last_id && ig->last_len == klen && memcmp(ig->last_key, key, klen) == 0) {
+        *id = ig->last_id;
+        *registered = ig->last_registered;
+        return CR_OK;
+    }
+    uint64_t h = cr__key_hash(key, klen);
+    const struct subj *e = cr__smap_find(&ig->subj, key, klen, h);
+    if (e) {
+        *id = e->id;
+        *registered = e->registered;
+    } else {
+        struct par *p = ig->par;
+        pthread_mutex_lock(&p->mu);
+        struct subj *n = cr__smap_find(&p->late, key, klen, h);
+        if (!n) {
+            int64_t nid = ++p->next_subject;
+            sink_subject(ig->k, nid, key, klen);
+            n = cr__smap_put(&p->late, key, klen, h, nid, 0);
+        }
+        if (n) {
+            *id = n->id;
+            *registered = n->registered;
+        }
+        pthread_mutex_unlock(&p->mu);
+        if (!n)
+            return CR_ENOMEM;
+    }
+    ig->last_id = klen <= sizeof ig->last_key ? *id : 0;
+    if (ig->last_id) {
+        memcpy(ig->last_key, key, klen);
+        ig->last_len = klen;
+        ig->last_registered = *registered;
+    }
     return CR_OK;
 }
 
@@ -370,12 +439,13 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
         *err = CR_ENOMEM;
         return o;
     }
-    struct subj *subject;
-    if (o == DUPLICATE || (*err = subject_of(ig, key, klen, &subject)))
+    int64_t subject;
+    int registered;
+    if (o == DUPLICATE || (*err = subject_id(ig, key, klen, &subject, &registered)))
         return o;
-    sink_event(ig->out, subject->id, topic_id, day, has_amount ? &fen : NULL,
+    sink_event(ig->out, subject, topic_id, day, has_amount ? &fen : NULL,
                ig->attrs.len ? ig->attrs.p : NULL, ig->attrs.len, h);
-    if (!subject->registered)
+    if (!registered)
         ig->rep->unlinked++;
     return LOADED;
 }
@@ -582,8 +652,9 @@ static enum outcome roles_row(ingest *ig, int64_t topic_id, cr_feed *f, const ch
     o = dedupe(ig, topic_id, &h, &oom);
     if (oom)
         goto nomem;
-    struct subj *subject = NULL;
-    if (o == LOADED && (*err = subject_of(ig, key, klen, &subject)))
+    int64_t subject;
+    int registered;
+    if (o == LOADED && (*err = subject_id(ig, key, klen, &subject, &registered)))
         goto out;
     if (o == LOADED) {
         struct pent *pe = cr__pmap_slot(&ig->persons, idhash);
@@ -596,7 +667,7 @@ static enum outcome roles_row(ingest *ig, int64_t topic_id, cr_feed *f, const ch
             sink_person(ig->out, pe->id, idhash, name);
         }
         person = pe->id;
-        sink_role(ig->out, subject->id, person, role, has_day ? &day : NULL, topic_id, h);
+        sink_role(ig->out, subject, person, role, has_day ? &day : NULL, topic_id, h);
     }
     goto out;
 nomem:
@@ -742,12 +813,20 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
         if ((rc = cr_feed_seek(f, fr.next_offset, (long)fr.next_line)))
             goto out;
     } else {
-        fr = (struct cr_file_rec){.id = ++ig->next_file,
+        int64_t id;
+        if (ig->par) {
+            pthread_mutex_lock(&ig->par->mu);
+            id = ++ig->par->next_file;
+            pthread_mutex_unlock(&ig->par->mu);
+        } else {
+            id = ++ig->next_file;
+        }
+        fr = (struct cr_file_rec){.id = id,
                                   .topic = topic_id,
                                   .size = cr_feed_size(f),
                                   .hash = cr_feed_hash(f),
                                   .next_line = 1};
-        sink_file(ig->out, rel, &fr, 0);
+        sink_file(ig->out, rel, &fr);
     }
     struct cr_feed_rec rec;
     int64_t since = 0;
@@ -756,18 +835,20 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
             goto out;
         fr.next_offset = rec.next_offset;
         fr.next_line = rec.next_line;
-        if (++since >= ig->batch_rows) {
+        if (++since >= ig->batch_rows || sink_batch_full(ig->out)) {
             since = 0;
-            sink_file(ig->out, rel, &fr, 1);
-            if ((rc = sink_error(ig->out)))
+            sink_file(ig->out, rel, &fr);
+            sink_commit(ig->out);
+            if ((rc = sink_error(ig->k)))
                 goto out;
         }
     }
     if (rc != CR_ENOTFOUND)
         goto out;
     fr.done = 1;
-    sink_file(ig->out, rel, &fr, 1);
-    rc = sink_error(ig->out);
+    sink_file(ig->out, rel, &fr);
+    sink_commit(ig->out);
+    rc = sink_error(ig->k);
 out:
     out->read = fr.n_read;
     out->loaded = fr.n_loaded;
@@ -905,6 +986,192 @@ static void ingest_free(ingest *ig)
     free(ig->norm.p);
 }
 
+/* ---- the events pass, in parallel ---- */
+
+struct worker {
+    ingest ig;
+    struct cr_ingest_report rep;
+    struct par *par;
+    int index;
+    int did_roles; /* its persons map is the run's now */
+    cr_err rc;
+};
+
+static void *worker_run(void *arg)
+{
+    struct worker *w = arg;
+    struct par *p = w->par;
+    const cr_catalog *cat = w->ig.cat;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        size_t task = p->err || p->next_task == p->n_tasks ? SIZE_MAX : p->next_task++;
+        /* The roles topics go to one thread together: it alone numbers the persons. */
+        size_t last = task < p->n_roles ? p->n_roles : task + 1;
+        if (task < p->n_roles)
+            p->next_task = p->n_roles;
+        pthread_mutex_unlock(&p->mu);
+        if (task == SIZE_MAX)
+            break;
+        if (task < p->n_roles)
+            w->did_roles = 1;
+        for (; task < last && !w->rc; task++) {
+            size_t t = p->tasks[task];
+            p->owner[task] = w->index;
+            p->first[task] = w->rep.n_files;
+            w->rc = ingest_topic(&w->ig, &cat->topics[t], w->ig.topic_ids[t]);
+            p->count[task] = w->rep.n_files - p->first[task];
+        }
+        if (w->rc) {
+            pthread_mutex_lock(&p->mu);
+            if (!p->err)
+                p->err = w->rc;
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+    }
+    return NULL;
+}
+
+static int merge_reason(struct cr_ingest_report *r, const char *reason, int64_t count)
+{
+    for (size_t i = 0; i < r->n_reasons; i++)
+        if (strcmp(r->reasons[i].reason, reason) == 0) {
+            r->reasons[i].count += count;
+            return 0;
+        }
+    if (count_reason(r, reason))
+        return -1;
+    r->reasons[r->n_reasons - 1].count = count;
+    return 0;
+}
+
+/* Moves a worker's file reports, reasons and counters into the run's report; files in catalog
+ * order, as one thread would have listed them. */
+static cr_err merge_reports(struct cr_ingest_report *into, struct worker *w, size_t n_workers,
+                            const struct par *p)
+{
+    size_t add = 0;
+    for (size_t i = 0; i < n_workers; i++)
+        add += w[i].rep.n_files;
+    void *grown = realloc(into->files, (into->n_files + add + 1) * sizeof *into->files);
+    if (!grown)
+        return CR_ENOMEM;
+    into->files = grown;
+    for (size_t task = 0; task < p->n_tasks; task++)
+        if (p->owner[task] >= 0) {
+            const struct cr_ingest_report *r = &w[p->owner[task]].rep;
+            memcpy(into->files + into->n_files, r->files + p->first[task],
+                   p->count[task] * sizeof *into->files);
+            into->n_files += p->count[task];
+        }
+    cr_err rc = CR_OK;
+    for (size_t i = 0; i < n_workers; i++) {
+        struct cr_ingest_report *r = &w[i].rep;
+        free(r->files); /* their strings now belong to into */
+        r->files = NULL;
+        r->n_files = 0;
+        into->unlinked += r->unlinked;
+        into->n_file_errors += r->n_file_errors;
+        into->n_unmatched_patterns += r->n_unmatched_patterns;
+        for (size_t k = 0; k < r->n_reasons; k++)
+            if (!rc && merge_reason(into, r->reasons[k].reason, r->reasons[k].count))
+                rc = CR_ENOMEM;
+        cr_ingest_report_free(r);
+    }
+    return rc;
+}
+
+/* The threads to parse event feeds with: the option, else one per online core (at most 8). */
+static size_t parser_threads(const struct cr_ingest_opts *opts)
+{
+    long n = opts->threads;
+    if (n <= 0) {
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+        n = n < 1 ? 1 : n > 8 ? 8 : n;
+    }
+    return (size_t)n;
+}
+
+/* Every roles and event topic, parsed by n threads that each take whole topics (a topic's
+ * de-duplication set then belongs to one thread; the roles topics go to one thread together). */
+static cr_err events_pass(ingest *ig, const struct cr_ingest_opts *opts)
+{
+    const cr_catalog *cat = ig->cat;
+    size_t n = parser_threads(opts);
+    struct par p = {.next_subject = ig->next_subject, .next_file = ig->next_file};
+    size_t *tasks = calloc(cat->n_topics + 1, sizeof *tasks);
+    p.first = calloc(cat->n_topics + 1, sizeof *p.first);
+    p.count = calloc(cat->n_topics + 1, sizeof *p.count);
+    p.owner = malloc((cat->n_topics + 1) * sizeof *p.owner);
+    struct worker *w = calloc(n, sizeof *w);
+    pthread_t *th = calloc(n, sizeof *th);
+    cr_err rc = CR_OK;
+    if (!tasks || !p.first || !p.count || !p.owner || !w || !th) {
+        rc = CR_ENOMEM;
+        goto out;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < cat->n_topics; i++)
+            if (cat->topics[i].role == (pass ? CR_TOPIC_EVENTS : CR_TOPIC_ROLES)) {
+                p.owner[p.n_tasks] = -1;
+                tasks[p.n_tasks++] = i;
+                p.n_roles += !pass;
+            }
+    p.tasks = tasks;
+    pthread_mutex_init(&p.mu, NULL);
+    size_t started = 0;
+    for (size_t i = 0; i < n; i++) {
+        w[i].ig = *ig; /* shared tables by pointer; buffers and counters of its own below */
+        w[i].ig.par = &p;
+        w[i].ig.rep = &w[i].rep;
+        w[i].ig.canon = w[i].ig.attrs = w[i].ig.norm = (struct buf){0};
+        w[i].ig.last_subj = NULL;
+        w[i].ig.last_id = 0;
+        w[i].par = &p;
+        w[i].index = (int)i;
+        if (!(w[i].ig.out = sink_open(ig->k))) {
+            rc = CR_ENOMEM;
+            break;
+        }
+    }
+    /* With one thread (or one that could not start) the work is simply done here. */
+    for (size_t i = 1; !rc && i < n; i++)
+        if (pthread_create(&th[i], NULL, worker_run, &w[i]) == 0)
+            started = i;
+        else
+            break;
+    if (!rc)
+        worker_run(&w[0]);
+    for (size_t i = 1; i <= started; i++)
+        pthread_join(th[i], NULL);
+    for (size_t i = 0; i < n; i++)
+        if (w[i].did_roles) {
+            ig->persons = w[i].ig.persons; /* grown by that thread alone */
+            ig->next_person = w[i].ig.next_person;
+        }
+    for (size_t i = 0; i < n; i++) {
+        sink_close(w[i].ig.out);
+        free(w[i].ig.canon.p);
+        free(w[i].ig.attrs.p);
+        free(w[i].ig.norm.p);
+    }
+    if (!rc)
+        rc = p.err;
+    cr_err mrc = merge_reports(ig->rep, w, n, &p);
+    rc = rc ? rc : mrc;
+    free(p.late.slot);
+    free(p.late.keys);
+    pthread_mutex_destroy(&p.mu);
+out:
+    free(tasks);
+    free(p.first);
+    free(p.count);
+    free(p.owner);
+    free(w);
+    free(th);
+    return rc;
+}
+
 cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_opts *opts,
                      struct cr_ingest_report *report, cr_diag *d)
 {
@@ -918,27 +1185,34 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
                  .d = d,
                  .batch_rows = opts->batch_rows > 0 ? opts->batch_rows : DEFAULT_BATCH_ROWS};
     int64_t *topic_ids = calloc(cat->n_topics + 1, sizeof *topic_ids);
+    ig.topic_ids = topic_ids;
     cr_err rc = topic_ids ? prepare(&ig, topic_ids) : CR_ENOMEM;
-    if (!rc && (rc = sink_start(s, &ig.out)))
+    if (!rc && (rc = sink_start(s, &ig.k)))
         cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer");
+    if (!rc && !(ig.out = sink_open(ig.k)))
+        rc = CR_ENOMEM;
     ig.s = NULL; /* the writer thread owns the connection from here on */
-    /* Registry first so rows of this run link at once; then roles; then events. */
-    static const cr_topic_role order[3] = {CR_TOPIC_REGISTRY, CR_TOPIC_ROLES, CR_TOPIC_EVENTS};
-    for (int pass = 0; pass < 3 && !rc; pass++)
-        for (size_t i = 0; i < cat->n_topics && !rc; i++)
-            if (cat->topics[i].role == order[pass])
-                rc = ingest_topic(&ig, &cat->topics[i], topic_ids[i]);
-    if (ig.out) {
+    /* The registry first, on this thread, so that rows of this run link at once; then roles
+     * and events in parallel. */
+    for (size_t i = 0; i < cat->n_topics && !rc; i++)
+        if (cat->topics[i].role == CR_TOPIC_REGISTRY)
+            rc = ingest_topic(&ig, &cat->topics[i], topic_ids[i]);
+    sink_close(ig.out);
+    ig.out = NULL;
+    if (!rc)
+        rc = events_pass(&ig, opts);
+
+    if (ig.k) {
         cr_diag sd = {{0}, {0}, 0, 0};
-        cr_err src = sink_finish(ig.out, rc == CR_OK, &sd);
+        cr_err src = sink_finish(ig.k, rc == CR_OK, &sd);
         if (src && (!rc || rc == CR_ESTORE)) {
             rc = src;
             if (d)
                 *d = sd;
         }
     }
-    /* Portraits and neighbourhood loads need lookups by enterprise and person: built once,
-     * after the first bulk load (cheaper than maintaining them row by row during it). */
+    /* Portraits and neighbourhood loads need lookups by enterprise and person: brought up to
+     * date after the bulk load (cheaper than maintaining them row by row during it). */
     struct timespec i0, i1;
     clock_gettime(CLOCK_MONOTONIC, &i0);
     if (!rc && cr_store_ensure_indexes(s))
@@ -1108,8 +1382,10 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
         rc = q.oom ? CR_ENOMEM : cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot read quarantine");
     if (items && !rc)
         report->skipped += (int64_t)(n_items - q.n);
-    if (!rc && (rc = sink_start(s, &ig.out)))
+    if (!rc && (rc = sink_start(s, &ig.k)))
         cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer");
+    if (!rc && !(ig.out = sink_open(ig.k)))
+        rc = CR_ENOMEM;
     ig.s = NULL; /* the writer thread owns the connection from here on */
     cr_feed *f = NULL;
     const struct cr_topic *ft = NULL;
@@ -1118,8 +1394,9 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
         rc = retry_one(&ig, &q.v[i], topic_ids, &f, &ft, &fpath, report);
     cr_feed_close(f);
     free(fpath);
-    if (ig.out) {
-        cr_err src = sink_finish(ig.out, rc == CR_OK, d);
+    sink_close(ig.out); /* one batch: the retry commits as a whole */
+    if (ig.k) {
+        cr_err src = sink_finish(ig.k, rc == CR_OK, d);
         if (!rc)
             rc = src;
     }

@@ -6,13 +6,14 @@
 #include <string.h>
 
 /* Batches hold serialised operations: one op byte, then fixed-width integers and
- * length-prefixed byte strings. A batch is handed over when it passes BATCH_BYTES. */
+ * length-prefixed byte strings. A producer fills its batch and hands it over at a resume point
+ * (sink_commit); the writer applies batches in the order handed over and commits after each, so
+ * every commit ends on a resume point of each producer. */
 #define BATCH_BYTES (4u << 20)
-#define N_BATCHES 3
+#define N_BATCHES 8
 
 enum op {
-    OP_SUBJECT = 1,
-    OP_EVENT,
+    OP_EVENT = 1,
     OP_ENTERPRISE,
     OP_PERSON,
     OP_ROLE,
@@ -31,6 +32,13 @@ struct batch {
 /* Consecutive events are inserted together; pointers refer into the batch being applied. */
 #define PENDING_EVENTS 256
 
+/* A subject created by some producer, written before any batch handed over after it. */
+struct new_subject {
+    int64_t id;
+    char *key;
+    size_t len;
+};
+
 struct sink {
     cr_store *s;
     struct cr_event_row pending[PENDING_EVENTS];
@@ -39,14 +47,21 @@ struct sink {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct batch b[N_BATCHES];
-    int full[N_BATCHES];  /* queued for the writer, in order of qhead.. */
+    int busy[N_BATCHES];  /* held by a producer or queued */
     int queue[N_BATCHES]; /* ring of batch indexes waiting for the writer */
     int qhead, qlen;
-    int cur; /* batch being filled by the producer */
+    struct new_subject *subjects; /* under mu */
+    size_t n_subjects, cap_subjects;
+    int subjects_oom;
     int stop;
     int done;   /* writer has exited */
     cr_err err; /* sticky */
     char errmsg[256];
+};
+
+struct sink_out {
+    sink *k;
+    int cur; /* the batch this producer fills */
 };
 
 /* ---- producer side: serialisation ---- */
@@ -93,51 +108,116 @@ static void put_op(struct batch *b, enum op op)
     put(b, &c, 1);
 }
 
-/* Hands the current batch to the writer and takes a free one, waiting when all are busy. */
-static void hand_over(sink *k)
+/* Takes a free batch; waits while all are busy. Called with k->mu held. Returns -1 when the
+ * writer is gone (after an error). */
+static int take_batch(sink *k)
 {
-    pthread_mutex_lock(&k->mu);
-    if (k->b[k->cur].oom && !k->err)
-        k->err = CR_ENOMEM;
-    k->queue[(k->qhead + k->qlen) % N_BATCHES] = k->cur;
-    k->full[k->cur] = 1;
-    k->qlen++;
-    pthread_cond_broadcast(&k->cv);
     for (;;) {
-        int free_b = -1;
         for (int i = 0; i < N_BATCHES; i++)
-            if (!k->full[i])
-                free_b = i;
-        if (free_b >= 0 || k->done) {
-            k->cur = free_b >= 0 ? free_b : k->cur;
-            break;
-        }
+            if (!k->busy[i]) {
+                k->busy[i] = 1;
+                k->b[i].len = 0;
+                k->b[i].oom = 0;
+                return i;
+            }
+        if (k->done)
+            return -1;
         pthread_cond_wait(&k->cv, &k->mu);
     }
-    pthread_mutex_unlock(&k->mu);
-    k->b[k->cur].len = 0;
-    k->b[k->cur].oom = 0;
 }
 
-static struct batch *cur(sink *k)
+/* Queues the producer's batch for the writer and takes a fresh one. */
+static void hand_over(sink_out *o, int take)
 {
-    struct batch *b = &k->b[k->cur];
-    if (b->len >= BATCH_BYTES) {
-        hand_over(k);
-        b = &k->b[k->cur];
+    sink *k = o->k;
+    pthread_mutex_lock(&k->mu);
+    if (o->cur >= 0) {
+        if (k->b[o->cur].oom && !k->err)
+            k->err = CR_ENOMEM;
+        if (k->done) {
+            k->busy[o->cur] = 0; /* the writer stopped on an error: drop it */
+        } else {
+            k->queue[(k->qhead + k->qlen) % N_BATCHES] = o->cur;
+            k->qlen++;
+        }
+        pthread_cond_broadcast(&k->cv);
     }
-    return b;
+    o->cur = take ? take_batch(k) : -1;
+    pthread_mutex_unlock(&k->mu);
+}
+
+/* A batch that swallows everything once the writer is gone, so producers need no checks. */
+static struct batch *cur(sink_out *o)
+{
+    static _Thread_local struct batch sinkhole;
+    if (o->cur < 0) {
+        sinkhole.len = 0;
+        return &sinkhole;
+    }
+    return &o->k->b[o->cur];
+}
+
+sink_out *sink_open(sink *k)
+{
+    sink_out *o = calloc(1, sizeof *o);
+    if (!o)
+        return NULL;
+    o->k = k;
+    pthread_mutex_lock(&k->mu);
+    o->cur = take_batch(k);
+    pthread_mutex_unlock(&k->mu);
+    return o;
+}
+
+void sink_commit(sink_out *o)
+{
+    hand_over(o, 1);
+}
+
+int sink_batch_full(const sink_out *o)
+{
+    return o->cur >= 0 && o->k->b[o->cur].len >= BATCH_BYTES;
+}
+
+void sink_close(sink_out *o)
+{
+    if (!o)
+        return;
+    if (o->cur >= 0 && o->k->b[o->cur].len)
+        hand_over(o, 0);
+    else if (o->cur >= 0) {
+        pthread_mutex_lock(&o->k->mu);
+        o->k->busy[o->cur] = 0;
+        pthread_cond_broadcast(&o->k->cv);
+        pthread_mutex_unlock(&o->k->mu);
+    }
+    free(o);
 }
 
 void sink_subject(sink *k, int64_t id, const char *key, size_t len)
 {
-    struct batch *b = cur(k);
-    put_op(b, OP_SUBJECT);
-    put_i64(b, id);
-    put_bytes(b, key, len, 1);
+    char *copy = malloc(len + 1);
+    pthread_mutex_lock(&k->mu);
+    if (copy && k->n_subjects == k->cap_subjects) {
+        size_t cap = k->cap_subjects ? k->cap_subjects * 2 : 256;
+        struct new_subject *p = realloc(k->subjects, cap * sizeof *p);
+        if (p) {
+            k->subjects = p;
+            k->cap_subjects = cap;
+        }
+    }
+    if (!copy || k->n_subjects == k->cap_subjects) {
+        free(copy);
+        k->subjects_oom = 1;
+    } else {
+        memcpy(copy, key, len);
+        copy[len] = 0;
+        k->subjects[k->n_subjects++] = (struct new_subject){id, copy, len};
+    }
+    pthread_mutex_unlock(&k->mu);
 }
 
-void sink_event(sink *k, int64_t subject, int64_t topic, int32_t day, const int64_t *amount_fen,
+void sink_event(sink_out *k, int64_t subject, int64_t topic, int32_t day, const int64_t *amount_fen,
                 const char *attrs, size_t attrs_len, int64_t h)
 {
     struct batch *b = cur(k);
@@ -149,7 +229,7 @@ void sink_event(sink *k, int64_t subject, int64_t topic, int32_t day, const int6
     put_bytes(b, attrs, attrs_len, attrs != NULL);
 }
 
-void sink_enterprise(sink *k, const struct cr_enterprise_rec *r)
+void sink_enterprise(sink_out *k, const struct cr_enterprise_rec *r)
 {
     struct batch *b = cur(k);
     put_op(b, OP_ENTERPRISE);
@@ -160,7 +240,7 @@ void sink_enterprise(sink *k, const struct cr_enterprise_rec *r)
         put_str(b, strs[i]);
 }
 
-void sink_person(sink *k, int64_t id, const unsigned char idhash[16], const char *name)
+void sink_person(sink_out *k, int64_t id, const unsigned char idhash[16], const char *name)
 {
     struct batch *b = cur(k);
     put_op(b, OP_PERSON);
@@ -169,8 +249,8 @@ void sink_person(sink *k, int64_t id, const unsigned char idhash[16], const char
     put_str(b, name);
 }
 
-void sink_role(sink *k, int64_t subject, int64_t person, const char *role, const int32_t *start_day,
-               int64_t topic, int64_t h)
+void sink_role(sink_out *k, int64_t subject, int64_t person, const char *role,
+               const int32_t *start_day, int64_t topic, int64_t h)
 {
     struct batch *b = cur(k);
     put_op(b, OP_ROLE);
@@ -181,7 +261,7 @@ void sink_role(sink *k, int64_t subject, int64_t person, const char *role, const
     put_str(b, role);
 }
 
-void sink_quarantine(sink *k, int64_t file, int64_t topic, int64_t line, const char *reason,
+void sink_quarantine(sink_out *k, int64_t file, int64_t topic, int64_t line, const char *reason,
                      const char *detail, const void *raw, size_t raw_len)
 {
     struct batch *b = cur(k);
@@ -193,14 +273,14 @@ void sink_quarantine(sink *k, int64_t file, int64_t topic, int64_t line, const c
     put_bytes(b, raw, raw_len, 1);
 }
 
-void sink_quarantine_resolve(sink *k, int64_t id)
+void sink_quarantine_resolve(sink_out *k, int64_t id)
 {
     struct batch *b = cur(k);
     put_op(b, OP_QRESOLVE);
     put_i64(b, id);
 }
 
-void sink_quarantine_update(sink *k, int64_t id, const char *reason, const char *detail,
+void sink_quarantine_update(sink_out *k, int64_t id, const char *reason, const char *detail,
                             const void *raw, size_t raw_len)
 {
     struct batch *b = cur(k);
@@ -211,13 +291,11 @@ void sink_quarantine_update(sink *k, int64_t id, const char *reason, const char 
     put_bytes(b, raw, raw_len, 1);
 }
 
-void sink_file(sink *k, const char *path, const struct cr_file_rec *rec, int commit)
+void sink_file(sink_out *k, const char *path, const struct cr_file_rec *rec)
 {
     struct batch *b = cur(k);
     put_op(b, OP_FILE);
     put(b, rec, sizeof *rec);
-    unsigned char c = (unsigned char)commit;
-    put(b, &c, 1);
     put_str(b, path);
 }
 
@@ -295,12 +373,6 @@ static cr_err apply(sink *k, struct reader *r)
     char *heap[12] = {0};
     cr_err rc = CR_OK;
     switch (op) {
-    case OP_SUBJECT: {
-        int64_t id = get_i64(r), len;
-        const char *key = get_bytes(r, &len);
-        rc = cr_store_subject_add(k->s, id, key, (size_t)len);
-        break;
-    }
     case OP_EVENT: {
         int64_t v[5], len;
         memcpy(v, r->p, sizeof v);
@@ -374,12 +446,8 @@ static cr_err apply(sink *k, struct reader *r)
         struct cr_file_rec rec;
         memcpy(&rec, r->p, sizeof rec);
         r->p += sizeof rec;
-        int commit = *r->p++;
         const char *path = get_cstr(r, sbuf[0], sizeof sbuf[0], &heap[0]);
         rc = cr_store_file_put(k->s, path, &rec);
-        if (!rc && commit &&
-            (cr_store_bump_generation(k->s) || cr_store_commit(k->s) || cr_store_begin(k->s)))
-            rc = CR_ESTORE;
         break;
     }
     default:
@@ -394,6 +462,28 @@ static cr_err apply(sink *k, struct reader *r)
     return CR_OK;
 }
 
+/* Writes the subjects created since the last call (before the batch that may use them). */
+static cr_err write_subjects(sink *k)
+{
+    pthread_mutex_lock(&k->mu);
+    struct new_subject *v = k->subjects;
+    size_t n = k->n_subjects;
+    int oom = k->subjects_oom;
+    k->subjects = NULL;
+    k->n_subjects = k->cap_subjects = 0;
+    pthread_mutex_unlock(&k->mu);
+    cr_err rc = oom ? CR_ENOMEM : CR_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (!rc && cr_store_subject_add(k->s, v[i].id, v[i].key, v[i].len)) {
+            snprintf(k->errmsg, sizeof k->errmsg, "store write failed (subject %s)", v[i].key);
+            rc = CR_ESTORE;
+        }
+        free(v[i].key);
+    }
+    free(v);
+    return rc;
+}
+
 static void *writer(void *arg)
 {
     sink *k = arg;
@@ -406,16 +496,22 @@ static void *writer(void *arg)
         int bi = k->queue[k->qhead];
         cr_err err = k->err;
         pthread_mutex_unlock(&k->mu);
-        cr_err rc = CR_OK;
+        cr_err rc = err ? CR_OK : write_subjects(k);
         struct reader r = {k->b[bi].p, k->b[bi].p + k->b[bi].len};
         while (!err && !rc && r.p < r.end)
             rc = apply(k, &r);
         if (!err && !rc && flush_events(k)) /* pending rows point into this batch */
             rc = CR_ESTORE;
+        /* Every batch ends on a resume point of its producer: commit. */
+        if (!err && !rc &&
+            (cr_store_bump_generation(k->s) || cr_store_commit(k->s) || cr_store_begin(k->s))) {
+            snprintf(k->errmsg, sizeof k->errmsg, "store commit failed");
+            rc = CR_ESTORE;
+        }
         pthread_mutex_lock(&k->mu);
         if (rc && !k->err)
             k->err = rc;
-        k->full[bi] = 0;
+        k->busy[bi] = 0;
         k->qhead = (k->qhead + 1) % N_BATCHES;
         k->qlen--;
         pthread_cond_broadcast(&k->cv);
@@ -465,14 +561,14 @@ cr_err sink_start(cr_store *s, sink **out)
 
 cr_err sink_finish(sink *k, int ok, cr_diag *d)
 {
-    if (k->b[k->cur].len)
-        hand_over(k);
     pthread_mutex_lock(&k->mu);
     k->stop = 1;
     pthread_cond_broadcast(&k->cv);
     pthread_mutex_unlock(&k->mu);
     pthread_join(k->thread, NULL);
     cr_err rc = k->err;
+    if (!rc && ok)
+        rc = write_subjects(k);
     if (!rc && ok && (cr_store_bump_generation(k->s) || cr_store_commit(k->s)))
         rc = CR_ESTORE;
     if (rc || !ok)
@@ -483,6 +579,9 @@ cr_err sink_finish(sink *k, int ok, cr_diag *d)
     pthread_cond_destroy(&k->cv);
     for (int i = 0; i < N_BATCHES; i++)
         free(k->b[i].p);
+    for (size_t i = 0; i < k->n_subjects; i++)
+        free(k->subjects[i].key);
+    free(k->subjects);
     free(k);
     return rc;
 }

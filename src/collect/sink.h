@@ -1,8 +1,9 @@
-/* The write side of ingest: rows the parser accepted, quarantined rows and resume points are
- * queued in batches and applied to the store by a writer thread, so parsing and SQLite run on
- * two cores at once. Applied in order; a resume point commits everything before it, so a
- * process killed at any moment leaves the store at the last resume point.
- * Internal to src/collect. One producer thread. */
+/* The write side of ingest: rows the parsers accepted, quarantined rows and resume points are
+ * queued in batches and applied to the store by one writer thread, so parsing and SQLite run
+ * on separate cores. Each parser thread fills batches through its own sink_out and hands one
+ * over at a resume point (sink_commit); the writer applies batches in the order handed over and
+ * commits after each, so a process killed at any moment leaves the store at a resume point of
+ * every parser. Internal to src/collect. */
 #ifndef CRISK_COLLECT_SINK_H
 #define CRISK_COLLECT_SINK_H
 
@@ -13,33 +14,48 @@
 #include "crisk/store.h"
 
 typedef struct sink sink;
+typedef struct sink_out sink_out; /* one producer thread's handle */
 
 /* Starts the writer thread on s (which it uses exclusively until sink_finish) and opens a
  * transaction. */
 cr_err sink_start(cr_store *s, sink **out);
 
+/* A producer's handle (NULL when out of memory); sink_close hands over what it queued since
+ * its last commit, which must end on a resume point too, and frees it. */
+sink_out *sink_open(sink *k);
+void sink_close(sink_out *o);
+/* Hands the batch to the writer, which commits once it is applied: call at a resume point
+ * (after sink_file). */
+void sink_commit(sink_out *o);
+/* 1 when the batch has grown to its nominal size: time for a resume point. */
+int sink_batch_full(const sink_out *o);
+
+/* A new subject, from any thread: written before every batch handed over after this call, so
+ * no batch of any producer can refer to a subject the store does not hold. Strings are
+ * copied. */
+void sink_subject(sink *k, int64_t id, const char *key, size_t len);
+
 /* Queues one operation. Nothing is reported here: a failure of the store is sticky and
  * returned by sink_error() and sink_finish(). Strings are copied. */
-void sink_subject(sink *k, int64_t id, const char *key, size_t len);
-void sink_event(sink *k, int64_t subject, int64_t topic, int32_t day, const int64_t *amount_fen,
+void sink_event(sink_out *k, int64_t subject, int64_t topic, int32_t day, const int64_t *amount_fen,
                 const char *attrs, size_t attrs_len, int64_t h);
-void sink_enterprise(sink *k, const struct cr_enterprise_rec *r);
-void sink_person(sink *k, int64_t id, const unsigned char idhash[16], const char *name);
-void sink_role(sink *k, int64_t subject, int64_t person, const char *role, const int32_t *start_day,
-               int64_t topic, int64_t h);
-void sink_quarantine(sink *k, int64_t file, int64_t topic, int64_t line, const char *reason,
+void sink_enterprise(sink_out *k, const struct cr_enterprise_rec *r);
+void sink_person(sink_out *k, int64_t id, const unsigned char idhash[16], const char *name);
+void sink_role(sink_out *k, int64_t subject, int64_t person, const char *role,
+               const int32_t *start_day, int64_t topic, int64_t h);
+void sink_quarantine(sink_out *k, int64_t file, int64_t topic, int64_t line, const char *reason,
                      const char *detail, const void *raw, size_t raw_len);
-void sink_quarantine_resolve(sink *k, int64_t id);
-void sink_quarantine_update(sink *k, int64_t id, const char *reason, const char *detail,
+void sink_quarantine_resolve(sink_out *k, int64_t id);
+void sink_quarantine_update(sink_out *k, int64_t id, const char *reason, const char *detail,
                             const void *raw, size_t raw_len);
-/* Records a file's progress; commit = 1 also commits the transaction (a resume point). */
-void sink_file(sink *k, const char *path, const struct cr_file_rec *rec, int commit);
+/* Records a file's progress: with the rows queued before it, a resume point. */
+void sink_file(sink_out *k, const char *path, const struct cr_file_rec *rec);
 
 /* Returns the sticky error (CR_OK while all is well) without waiting. */
 cr_err sink_error(sink *k);
 
-/* Applies everything queued, commits (ok = 1) or rolls back (ok = 0), stops the thread and
- * frees k. Returns the first error, with d describing it. */
+/* After every producer is closed: applies everything queued, commits (ok = 1) or rolls back
+ * (ok = 0), stops the thread and frees k. Returns the first error, with d describing it. */
 cr_err sink_finish(sink *k, int ok, cr_diag *d);
 
 #endif

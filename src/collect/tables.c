@@ -58,6 +58,10 @@ cr_err cr__hset_reserve(struct hset *s, size_t n)
     struct hset bigger = {cr_bigalloc(cap * sizeof(uint64_t)), cap, 0};
     if (!bigger.slot)
         return CR_ENOMEM;
+    /* Touch every page now, while one thread runs: a probe reads before it writes, and a page
+     * first read maps the shared zero page, so each page would fault twice later, the second
+     * time with a TLB flush on every core the parser threads run on. */
+    memset(bigger.slot, 0, cap * sizeof(uint64_t));
     for (size_t i = 0; i < s->cap; i++)
         if (s->slot[i])
             cr__hset_add(&bigger, s->slot[i]);

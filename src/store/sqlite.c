@@ -555,7 +555,7 @@ cr_err cr_store_quarantine_each(cr_store *s, const char *state, const char *reas
                            "q.detail, q.state, q.raw FROM quarantine q "
                            "JOIN feed_file f ON f.id = q.file LEFT JOIN topic t ON t.id = q.topic "
                            "WHERE (?1 IS NULL OR q.state = ?1) AND (?2 IS NULL OR q.reason = ?2) "
-                           "ORDER BY q.id",
+                           "ORDER BY f.path, q.line, q.id",
                            -1, &st, NULL))
         return CR_ESTORE;
     bind_text(st, 1, state);

@@ -9,7 +9,8 @@ trap 'rm -rf "$tmp"' EXIT
 db=$tmp/store.db
 zero_times() { sed -E 's/"seconds":[0-9.e+-]+/"seconds":0/; s/"rows_per_s":[0-9.e+-]+/"rows_per_s":0/; s/"index_seconds":[0-9.e+-]+/"index_seconds":0/'; }
 "$crisk" ingest --db "$db" --catalog "$here/catalog.yaml" --json | zero_times > "$tmp/ingest.json"
-"$crisk" quarantine --db "$db" --json > "$tmp/quarantine.json"
+# Quarantine ids follow the order in which parser threads handed rows over: not compared.
+"$crisk" quarantine --db "$db" --json | sed -E 's/"id":[0-9]+,//g' > "$tmp/quarantine.json"
 "$crisk" events --db "$db" --csv > "$tmp/events.csv"
 sqlite3 "$db" ".import --csv --schema temp $tmp/events.csv ev" \
   "SELECT uscc,name,industry,capital_fen,established,addr_key,district,street,grid FROM enterprise ORDER BY uscc;
