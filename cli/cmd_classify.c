@@ -1,5 +1,6 @@
 /* crisk classify and crisk scores: run the model over the store; print a run's scores. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -12,11 +13,60 @@
 
 static const char help[] =
     "usage: crisk classify [--db FILE] [--model FILE] [--as-of YYYY-MM-DD] [--threads N] [--json]\n"
+    "                      [--indicators FILE]\n"
     "\n"
     "Computes every indicator of the model for every enterprise in the store as of the date\n"
     "(events after it never count; default: the latest event date in the store), then category,\n"
     "aspect and total scores, vetoes and levels A 低 / B 中 / C 较高 / D 高, and records the run\n"
-    "with each enterprise's score, level, aspect scores and top contributions.\n";
+    "with each enterprise's score, level, aspect scores and top contributions.\n"
+    "\n"
+    "  --indicators FILE  also write every enterprise's indicators as CSV, for tuning the model:\n"
+    "                     uscc,score,level, then ID.value (empty when missing) and ID.points\n"
+    "                     for each indicator in model order\n";
+
+/* Every enterprise's indicator values and points (cr_classify_explain_each) as CSV. */
+struct ind_out {
+    FILE *fp;
+    const struct cr_city *city;
+    const struct cr_scores *sc;
+    size_t n;
+};
+
+static int indicator_row(void *ctx, size_t e, const double *v, const double *pts,
+                         const double *shares)
+{
+    (void)shares;
+    const struct ind_out *o = ctx;
+    fprintf(o->fp, "%s,%.4f,%c", o->city->uscc[e], o->sc->score[e], o->sc->level[e]);
+    for (size_t i = 0; i < o->n; i++) {
+        if (v[i] == v[i])
+            fprintf(o->fp, ",%.6g,%.4g", v[i], pts[i]);
+        else
+            fprintf(o->fp, ",,%.4g", pts[i]);
+    }
+    return fputc('\n', o->fp) == EOF;
+}
+
+static cr_err write_indicators(const char *path, const cr_model *m, const struct cr_city *city,
+                               int32_t as_of, const struct cr_scores *sc, cr_diag *d)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp)
+        return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot write the indicators file");
+    fputs("uscc,score,level", fp);
+    for (size_t a = 0; a < m->n_aspects; a++)
+        for (size_t c = 0; c < m->aspects[a].n_categories; c++)
+            for (size_t i = 0; i < m->aspects[a].categories[c].n_indicators; i++) {
+                const char *id = m->aspects[a].categories[c].indicators[i].id;
+                fprintf(fp, ",%s.value,%s.points", id, id);
+            }
+    fputc('\n', fp);
+    struct ind_out o = {fp, city, sc, m->n_indicators};
+    cr_err rc = cr_classify_explain_each(m, city, as_of, indicator_row, &o);
+    if (fclose(fp) && !rc)
+        rc = CR_EIO;
+    return rc ? cr_diag_set(d, rc, path, 0, 0, "cannot write the indicators file") : CR_OK;
+}
 
 static double now_s(void)
 {
@@ -36,14 +86,13 @@ static void district_row(void *ctx, const char *district, const int64_t n[4])
 
 int cmd_classify(int argc, char **argv)
 {
-    const char *db = NULL, *model = NULL, *as_of_s = NULL, *threads_s = NULL, *json = NULL;
-    const struct cli_opt opts[] = {{"db", 1, &db},
-                                   {"model", 1, &model},
-                                   {"as-of", 1, &as_of_s},
-                                   {"threads", 1, &threads_s},
-                                   {"json", 0, &json}};
+    const char *db = NULL, *model = NULL, *as_of_s = NULL, *threads_s = NULL, *json = NULL,
+               *indicators = NULL;
+    const struct cli_opt opts[] = {{"db", 1, &db},         {"model", 1, &model},
+                                   {"as-of", 1, &as_of_s}, {"threads", 1, &threads_s},
+                                   {"json", 0, &json},     {"indicators", 1, &indicators}};
     size_t n_pos;
-    int prc = cli_parse("classify", argc, argv, opts, 5, NULL, 0, &n_pos, help);
+    int prc = cli_parse("classify", argc, argv, opts, 6, NULL, 0, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
     long long threads = threads_s ? cli_count(threads_s) : 0;
@@ -81,6 +130,8 @@ int cmd_classify(int argc, char **argv)
     if (!rc && cr_store_run_save(s, m, as_of, &city, &sc, &run, &changes))
         rc = cr_diag_set(&d, CR_ESTORE, NULL, 0, 0, "cannot record the run");
     double t_save = now_s();
+    if (!rc && indicators)
+        rc = write_indicators(indicators, m, &city, as_of, &sc, &d);
     if (rc) {
         exit_code = cli_report_diag("classify", rc, &d);
         goto out;

@@ -91,5 +91,11 @@ cr_err cr_classify(const cr_model *m, const struct cr_city *city, int32_t as_of,
  * the total score, in model order (arrays of m->n_indicators). The shares sum to the score. */
 cr_err cr_classify_explain(const cr_model *m, const struct cr_city *city, int32_t as_of, size_t e,
                            double *values, double *points, double *shares);
+/* The same for every enterprise in turn, planning once: fn gets the dense id and the arrays
+ * (valid during the call) and returns nonzero to stop, which makes the result CR_EIO. */
+cr_err cr_classify_explain_each(const cr_model *m, const struct cr_city *city, int32_t as_of,
+                                int (*fn)(void *ctx, size_t e, const double *values,
+                                          const double *points, const double *shares),
+                                void *ctx);
 
 #endif

@@ -173,10 +173,15 @@ cr_err cr_store_load_city(cr_store *s, const cr_model *m, struct cr_city *city, 
 cr_err cr_store_load_city_around(cr_store *s, const cr_model *m, int64_t subject,
                                  struct cr_city *city, size_t *e0, cr_diag *d);
 
-/* Builds the lookup indexes used by portraits and neighbourhood loads (events and roles by
- * enterprise, roles by person, enterprises by address) when they do not exist yet. Ingest
- * calls it once at its end; afterwards SQLite maintains them. */
+/* Builds the lookup indexes (subjects by key, unique; roles by enterprise and by person;
+ * enterprises by address) when they do not exist, and brings the
+ * event postings up to date. Ingest calls it at its end; between ingests SQLite maintains
+ * the indexes. */
 cr_err cr_store_ensure_indexes(cr_store *s);
+/* Drops those indexes, for a bulk load: building them once afterwards is far cheaper than
+ * inserting millions of random keys into them. Until cr_store_ensure_indexes runs, lookups by
+ * key scan. */
+cr_err cr_store_drop_indexes(cr_store *s);
 
 /* Finds the subject id of a key (USCC or namespace:key); CR_ENOTFOUND when unknown. */
 cr_err cr_store_subject_find(cr_store *s, const char *key, int64_t *subject);

@@ -729,3 +729,34 @@ cr_err cr_classify_explain(const cr_model *m, const struct cr_city *city, int32_
     plan_free(&p);
     return rc;
 }
+
+cr_err cr_classify_explain_each(const cr_model *m, const struct cr_city *city, int32_t as_of,
+                                int (*fn)(void *ctx, size_t e, const double *values,
+                                          const double *points, const double *shares),
+                                void *ctx)
+{
+    struct plan p;
+    cr_err rc = plan_make(&p, m, city);
+    if (rc)
+        return rc;
+    size_t n = p.n_ind + 1;
+    struct acc *acc = malloc(n * sizeof *acc);
+    double *values = malloc(n * sizeof *values), *points = malloc(n * sizeof *points),
+           *shares = malloc(n * sizeof *shares);
+    if (!acc || !values || !points || !shares)
+        rc = CR_ENOMEM;
+    for (size_t f = 0; !rc && f < city->n; f++)
+        firm_flags_of(&p, as_of, f);
+    for (size_t e = 0; !rc && e < city->n; e++) {
+        int veto;
+        score_one(&p, as_of, e, acc, values, points, shares, &veto);
+        if (fn(ctx, e, values, points, shares))
+            rc = CR_EIO;
+    }
+    free(acc);
+    free(values);
+    free(points);
+    free(shares);
+    plan_free(&p);
+    return rc;
+}

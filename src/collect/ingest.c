@@ -916,6 +916,51 @@ static size_t topic_bytes(const cr_catalog *cat, const struct cr_topic *t)
     return total;
 }
 
+/* Bytes of the catalog's files not yet ingested to the end (judged by path and size). */
+static size_t incoming_bytes(const ingest *ig)
+{
+    size_t total = 0;
+    const cr_catalog *cat = ig->cat;
+    for (size_t i = 0; i < cat->n_topics; i++)
+        for (size_t k = 0; k < cat->topics[i].n_files; k++) {
+            char pattern[2048];
+            const char *f = cat->topics[i].files[k];
+            int absolute = f[0] == '/';
+            snprintf(pattern, sizeof pattern, "%s%s%s", absolute ? "" : cat->dir,
+                     absolute ? "" : "/", f);
+            size_t prefix = absolute ? 0 : strlen(cat->dir) + 1;
+            glob_t g;
+            if (glob(pattern, 0, NULL, &g) == 0)
+                for (size_t j = 0; j < g.gl_pathc; j++) {
+                    struct stat st;
+                    if (stat(g.gl_pathv[j], &st))
+                        continue;
+                    int done = 0;
+                    for (size_t n = 0; n < ig->files.n && !done; n++)
+                        done = ig->files.v[n].rec.done &&
+                               ig->files.v[n].rec.size == (int64_t)st.st_size &&
+                               strcmp(ig->files.v[n].path, g.gl_pathv[j] + prefix) == 0;
+                    total += done ? 0 : (size_t)st.st_size;
+                }
+            globfree(&g);
+        }
+    return total;
+}
+
+/* A bulk load (more new rows than a quarter of what the store holds) drops the lookup
+ * indexes, to build them once at the end. */
+static cr_err maybe_bulk(ingest *ig)
+{
+    int64_t subjects, persons, roles;
+    if (cr_store_max_id(ig->s, "subject", &subjects) ||
+        cr_store_max_id(ig->s, "person", &persons) ||
+        cr_store_scalar(ig->s, "SELECT coalesce(max(rowid), 0) FROM role", &roles))
+        return CR_ESTORE;
+    double incoming = (double)incoming_bytes(ig) / 80; /* rows, roughly */
+    double stored = (double)(subjects + persons + roles);
+    return incoming >= stored / 4 ? cr_store_drop_indexes(ig->s) : CR_OK;
+}
+
 /* One de-duplication set per topic id, each sized once for the rows its files may hold (a
  * guess from their bytes), so that it is not rehashed again and again while it grows. */
 static cr_err make_sets(ingest *ig, const int64_t *topic_ids)
@@ -960,6 +1005,9 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
     }
     if (cr_store_commit(ig->s))
         goto fail;
+    if (maybe_bulk(ig))
+        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0,
+                           "cannot prepare the store for a bulk load");
     if (make_sets(ig, topic_ids))
         return cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0, "cannot size the de-duplication sets");
     if (cr_store_hashes_each(ig->s, load_hash, &ig->seen) || ig->seen.oom)

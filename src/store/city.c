@@ -762,9 +762,21 @@ cr_err cr_store_load_city_around(cr_store *s, const cr_model *m, int64_t subject
     return CR_OK;
 }
 
+cr_err cr_store_drop_indexes(cr_store *s)
+{
+    return sqlite3_exec(cr__store_db(s),
+                        "DROP INDEX IF EXISTS subject_by_key;"
+                        "DROP INDEX IF EXISTS role_by_subject; DROP INDEX IF EXISTS role_by_person;"
+                        "DROP INDEX IF EXISTS enterprise_by_addr;",
+                        NULL, NULL, NULL)
+               ? CR_ESTORE
+               : CR_OK;
+}
+
 cr_err cr_store_ensure_indexes(cr_store *s)
 {
     if (sqlite3_exec(cr__store_db(s),
+                     "CREATE UNIQUE INDEX IF NOT EXISTS subject_by_key ON subject(key);"
                      "CREATE INDEX IF NOT EXISTS role_by_subject ON role(subject);"
                      "CREATE INDEX IF NOT EXISTS role_by_person ON role(person);"
                      "CREATE INDEX IF NOT EXISTS enterprise_by_addr ON enterprise(addr_key);",

@@ -63,6 +63,62 @@ static int64_t get64(const unsigned char *p)
     return v;
 }
 
+/* The (subject, block) pairs of the blocks this connection wrote, for the postings: kept while
+ * the blocks are written so that bringing the postings up to date needs no second read of
+ * them. Runs of one subject within a block count once (feeds list a firm's rows together);
+ * a repeat further on is dropped when the postings are written. A rollback forgets them all
+ * (their blocks are gone), and the postings then read the blocks instead. */
+struct cr_evpairs {
+    uint32_t *subject, *block;
+    size_t n, cap;
+    int64_t first, last; /* block ids covered */
+    int broken;          /* a block was not recorded */
+};
+
+static void pairs_forget(cr_store *s)
+{
+    if (!s->evp)
+        return;
+    free(s->evp->subject);
+    free(s->evp->block);
+    free(s->evp);
+    s->evp = NULL;
+}
+
+static void note_pairs(cr_store *s, int64_t block, const uint32_t *subject, uint32_t n)
+{
+    if (!s->evp && !(s->evp = calloc(1, sizeof *s->evp)))
+        return; /* then the postings read the blocks */
+    struct cr_evpairs *p = s->evp;
+    if (p->broken)
+        return;
+    if (block > UINT32_MAX || (p->last && block != p->last + 1)) {
+        p->broken = 1;
+        return;
+    }
+    if (p->n + n > p->cap) {
+        size_t cap = (p->n + n) * 2;
+        uint32_t *a = realloc(p->subject, cap * sizeof *a);
+        if (a)
+            p->subject = a;
+        uint32_t *b = a ? realloc(p->block, cap * sizeof *b) : NULL;
+        if (!b) {
+            p->broken = 1;
+            return;
+        }
+        p->block = b;
+        p->cap = cap;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (!i || subject[i] != subject[i - 1]) {
+            p->subject[p->n] = subject[i];
+            p->block[p->n++] = (uint32_t)block;
+        }
+    if (!p->first)
+        p->first = block;
+    p->last = block;
+}
+
 /* Writes the open block, if any, as one row. */
 cr_err cr__events_flush(cr_store *s)
 {
@@ -110,17 +166,31 @@ cr_err cr__events_flush(cr_store *s)
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     b->n = 0;
-    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+    if (rc != SQLITE_DONE)
+        return CR_ESTORE;
+    /* The event count, kept in meta so that counting never scans the blocks. */
+    if (!s->evb_count && sqlite3_prepare_v3(s->db, "UPDATE meta SET v = v + ?1 WHERE k = 'events'",
+                                            -1, SQLITE_PREPARE_PERSISTENT, &s->evb_count, NULL))
+        return CR_ESTORE;
+    sqlite3_bind_int64(s->evb_count, 1, n);
+    rc = sqlite3_step(s->evb_count);
+    sqlite3_reset(s->evb_count);
+    if (rc != SQLITE_DONE)
+        return CR_ESTORE;
+    note_pairs(s, sqlite3_last_insert_rowid(s->db), b->subject, n);
+    return CR_OK;
 }
 
 void cr__events_discard(cr_store *s)
 {
     if (s->evb)
         s->evb->n = 0;
+    pairs_forget(s);
 }
 
 void cr__events_free(cr_store *s)
 {
+    pairs_forget(s);
     if (!s->evb)
         return;
     free(s->evb->attrs);
@@ -500,18 +570,33 @@ static cr_err postings_update(cr_store *s)
         err = CR_ENOMEM;
         goto out;
     }
-    memset(last, 0xff, ns * sizeof *last);
-    if ((err = subjects_of_blocks(s->db, upto, max_subject, count_posting, &p, last)))
-        goto out;
+    const struct cr_evpairs *pr = s->evp;
+    int from_pairs = pr && !pr->broken && pr->first == upto + 1 && pr->last == top;
+    for (size_t i = 0; from_pairs && i < pr->n; i++)
+        if ((int64_t)pr->subject[i] > max_subject)
+            from_pairs = 0;
+    if (from_pairs) {
+        for (size_t i = 0; i < pr->n; i++)
+            p.off[pr->subject[i] + 1]++;
+    } else {
+        memset(last, 0xff, ns * sizeof *last);
+        if ((err = subjects_of_blocks(s->db, upto, max_subject, count_posting, &p, last)))
+            goto out;
+    }
     for (size_t i = 0; i < ns; i++)
         p.off[i + 1] += p.off[i];
     if (!(p.ids = malloc((p.off[ns] + 1) * sizeof *p.ids))) {
         err = CR_ENOMEM;
         goto out;
     }
-    memset(last, 0xff, ns * sizeof *last);
-    if ((err = subjects_of_blocks(s->db, upto, max_subject, place_posting, &p, last)))
-        goto out;
+    if (from_pairs) {
+        for (size_t i = 0; i < pr->n; i++)
+            place_posting(&p, pr->block[i], pr->subject[i]);
+    } else {
+        memset(last, 0xff, ns * sizeof *last);
+        if ((err = subjects_of_blocks(s->db, upto, max_subject, place_posting, &p, last)))
+            goto out;
+    }
     /* place_posting advanced off[s] to the end of s's ids: off[s - 1] is now its start. */
     if (sqlite3_prepare_v2(s->db, "SELECT blocks FROM event_posting WHERE subject = ?1", -1, &get,
                            NULL) ||
@@ -554,6 +639,8 @@ static cr_err postings_update(cr_store *s)
             prev = old[i];
         }
         for (uint64_t i = start; !err && i < end; i++) {
+            if (p.ids[i] == prev)
+                continue; /* a subject met twice in one block */
             len += varint_put(enc + len, (uint64_t)(p.ids[i] - prev));
             prev = p.ids[i];
         }
@@ -593,5 +680,8 @@ out:
 cr_err cr__events_postings(cr_store *s)
 {
     cr_err err = cr__events_flush(s);
-    return err ? err : postings_update(s);
+    if (!err)
+        err = postings_update(s);
+    pairs_forget(s);
+    return err;
 }

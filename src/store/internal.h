@@ -13,6 +13,8 @@ struct cr_store {
     int in_tx;
     struct cr_evblock *evb;   /* the event block being filled (events.c) */
     sqlite3_stmt *evb_insert; /* prepared on first use */
+    sqlite3_stmt *evb_count;
+    struct cr_evpairs *evp; /* (subject, block) pairs of the blocks written (events.c) */
 };
 
 sqlite3 *cr__store_db(cr_store *s);
