@@ -1,6 +1,7 @@
 /* Loading a city's columns for classification: whole, or one enterprise's neighbourhood;
  * the event column cache beside the store. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -252,12 +253,16 @@ static uint32_t eval_flags(const cr_model *m, uint32_t candidates, const char *a
 /* Groups events by enterprise in two passes over the store (count, then place), so that no
  * temporary copy of 100 M events is ever held: peak memory is the columns themselves. Rows are
  * e = dense[subject], or the subject id itself when dense is NULL. */
+/* Groups events by enterprise in two passes over the store (count, then place), so that no
+ * temporary copy of 100 M events is ever held: peak memory is the columns themselves. Rows are
+ * e = dense[subject], or the subject id itself when dense is NULL. A whole-city load splits the
+ * blocks into ranges read by one thread each, on connections of their own; each range's
+ * events of an enterprise go after the earlier ranges', so the order is the store's. */
 struct ev_group {
-    int placing;
     const int32_t *dense;
     int64_t max_subj;
-    uint64_t *off; /* pass 1: counts in off[e + 1]; pass 2: starts */
-    uint64_t *fill;
+    size_t n_rows;
+    uint64_t *off; /* by row: start of its events */
     int32_t *day;
     uint16_t *topic;
     int64_t *amount;
@@ -265,28 +270,46 @@ struct ev_group {
     const cr_model *m;
     const uint32_t *fmask;
     const struct cr_city *c;
-    int bad; /* a row the counting pass did not see, or of a subject out of range */
+    /* Provides the columns for n events (zeroed flags); NULL: the heap. */
+    cr_err (*columns)(struct ev_group *g, uint64_t n);
+    void *columns_ctx;
+};
+
+/* One range of blocks and what its thread counted and placed. */
+struct ev_part {
+    struct ev_group *g;
+    cr_store *s;    /* its connection */
+    int64_t lo, hi; /* block ids [lo, hi); hi = 0 for the events of subjects */
+    const int64_t *subjects;
+    size_t n_subjects;
+    int placing;
+    uint64_t *cnt; /* by row: events in this range (counted down while placing) */
+    uint64_t *pos; /* by row: where the next one goes */
+    int bad;       /* a row the counting pass did not see, or of a subject out of range */
+    cr_err rc;
 };
 
 static int ev_group_row(void *ctx, const struct cr_event_row *r)
 {
-    struct ev_group *g = ctx;
+    struct ev_part *p = ctx;
+    const struct ev_group *g = p->g;
     if (r->subject > g->max_subj) {
-        g->bad = 1; /* the store changed under us */
+        p->bad = 1; /* the store changed under us */
         return 1;
     }
     int64_t e = g->dense ? g->dense[r->subject] : r->subject;
     if (e < 0)
         return 0; /* no registry row: not classified */
-    if (!g->placing) {
-        g->off[e + 1]++;
+    if (!p->placing) {
+        p->cnt[e]++;
         return 0;
     }
-    if (g->fill[e] == g->off[e + 1] - g->off[e]) {
-        g->bad = 1;
+    if (!p->cnt[e]) {
+        p->bad = 1;
         return 1;
     }
-    uint64_t at = g->off[e] + g->fill[e]++;
+    p->cnt[e]--;
+    uint64_t at = p->pos[e]++;
     int64_t t = r->topic;
     int known = t >= 0 && (size_t)t < g->c->n_topics;
     g->topic[at] = (uint16_t)(known ? t : 0);
@@ -299,43 +322,111 @@ static int ev_group_row(void *ctx, const struct cr_event_row *r)
     return 0;
 }
 
-/* Fills g's columns for n_rows rows from the events of subjects (all when NULL). */
-static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjects,
-                           struct ev_group *g, size_t n_rows, uint64_t *n_out)
+static void *ev_part_run(void *arg)
 {
+    struct ev_part *p = arg;
+    p->rc = p->hi ? cr_store_events_range(p->s, p->lo, p->hi, ev_group_row, p)
+                  : cr_store_events_each(p->s, p->subjects, p->n_subjects, ev_group_row, p);
+    if (!p->rc && p->bad)
+        p->rc = CR_ESTORE;
+    return NULL;
+}
+
+/* Runs every part, parts 1.. on threads of their own (or here when one cannot start). */
+static cr_err ev_parts_run(struct ev_part *parts, size_t n)
+{
+    pthread_t tid[8];
+    int started[8] = {0};
+    for (size_t i = 1; i < n; i++)
+        started[i] = pthread_create(&tid[i], NULL, ev_part_run, &parts[i]) == 0;
+    ev_part_run(&parts[0]);
+    for (size_t i = 1; i < n; i++)
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        else
+            ev_part_run(&parts[i]);
+    for (size_t i = 0; i < n; i++)
+        if (parts[i].rc)
+            return parts[i].rc;
+    return CR_OK;
+}
+
+/* Fills g's columns for g->n_rows rows from the events of subjects (all when NULL). */
+static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjects,
+                           struct ev_group *g, uint64_t *n_out)
+{
+    struct ev_part parts[8];
+    size_t n_parts = 1, n_rows = g->n_rows;
+    int64_t top = 0;
+    memset(parts, 0, sizeof parts);
+    if (!subjects) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        if (cr_store_scalar(s, "SELECT coalesce(max(id), 0) FROM event_block", &top))
+            return CR_ESTORE;
+        n_parts = cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores;
+        if (top < 64)
+            n_parts = 1; /* too small to pay for a second connection */
+    }
     cr_err err = CR_OK;
     g->off = calloc(n_rows + 1, sizeof *g->off);
-    g->fill = calloc(n_rows + 1, sizeof *g->fill);
     g->fmask = flag_masks(g->m, g->c);
-    if (!g->off || !g->fill || !g->fmask)
-        return CR_ENOMEM;
-    if ((err = cr_store_events_each(s, subjects, n_subjects, ev_group_row, g)))
-        return err;
-    if (g->bad)
-        return CR_ESTORE;
-    for (size_t e = 0; e < n_rows; e++)
-        g->off[e + 1] += g->off[e];
-    uint64_t n = g->off[n_rows];
-    g->day = malloc((n + 1) * sizeof *g->day);
-    g->topic = malloc((n + 1) * sizeof *g->topic);
-    g->amount = malloc((n + 1) * sizeof *g->amount);
-    g->flags = calloc(n + 1, sizeof *g->flags);
-    if (!g->day || !g->topic || !g->amount || !g->flags)
-        return CR_ENOMEM;
-    g->placing = 1;
-    if ((err = cr_store_events_each(s, subjects, n_subjects, ev_group_row, g)))
-        return err;
-    for (size_t e = 0; !g->bad && e < n_rows; e++)
-        if (g->fill[e] != g->off[e + 1] - g->off[e])
-            g->bad = 1; /* fewer rows than counted */
+    if (!g->off || !g->fmask)
+        err = CR_ENOMEM;
+    for (size_t i = 0; i < n_parts && !err; i++) {
+        struct ev_part *p = &parts[i];
+        *p = (struct ev_part){.g = g, .s = s, .subjects = subjects, .n_subjects = n_subjects};
+        if (!subjects) {
+            p->lo = 1 + top * (int64_t)i / (int64_t)n_parts;
+            p->hi = 1 + top * (int64_t)(i + 1) / (int64_t)n_parts;
+        }
+        p->cnt = calloc(n_rows + 1, sizeof *p->cnt);
+        p->pos = calloc(n_rows + 1, sizeof *p->pos);
+        if (!p->cnt || !p->pos)
+            err = CR_ENOMEM;
+        else if (i && cr_store_open(cr__store_path(s), &p->s, NULL))
+            err = CR_ESTORE;
+    }
+    if (!err)
+        err = ev_parts_run(parts, n_parts);
+    uint64_t n = 0;
+    for (size_t e = 0; !err && e < n_rows; e++) {
+        g->off[e] = n;
+        for (size_t i = 0; i < n_parts; i++) {
+            parts[i].pos[e] = n;
+            n += parts[i].cnt[e];
+        }
+    }
+    g->off[n_rows] = n;
+    if (!err && g->columns) {
+        err = g->columns(g, n);
+    } else if (!err) {
+        g->day = malloc((n + 1) * sizeof *g->day);
+        g->topic = malloc((n + 1) * sizeof *g->topic);
+        g->amount = malloc((n + 1) * sizeof *g->amount);
+        g->flags = calloc(n + 1, sizeof *g->flags);
+        if (!g->day || !g->topic || !g->amount || !g->flags)
+            err = CR_ENOMEM;
+    }
+    for (size_t i = 0; i < n_parts; i++)
+        parts[i].placing = 1;
+    if (!err)
+        err = ev_parts_run(parts, n_parts);
+    for (size_t i = 0; i < n_parts; i++) {
+        for (size_t e = 0; !err && e < n_rows; e++)
+            if (parts[i].cnt[e])
+                err = CR_ESTORE; /* fewer rows than counted */
+        free(parts[i].cnt);
+        free(parts[i].pos);
+        if (i)
+            cr_store_close(parts[i].s);
+    }
     *n_out = n;
-    return g->bad ? CR_ESTORE : CR_OK;
+    return err;
 }
 
 static void ev_group_free(struct ev_group *g)
 {
     free(g->off);
-    free(g->fill);
     free((void *)g->fmask);
     free(g->day);
     free(g->topic);
@@ -379,11 +470,11 @@ static cr_err load_events(cr_store *s, const struct filter *fl, const cr_model *
     int64_t *subjects = NULL;
     size_t n_subjects = 0;
     cr_err err = fl->around ? filter_subjects(cr__store_db(s), &subjects, &n_subjects) : CR_OK;
-    struct ev_group g = {.dense = dense, .max_subj = max_subj, .m = m, .c = c};
+    struct ev_group g = {.dense = dense, .max_subj = max_subj, .n_rows = c->n, .m = m, .c = c};
     uint64_t n = 0;
     _Static_assert(sizeof(size_t) == sizeof(uint64_t), "offsets double as size_t");
     if (!err && !(fl->around && n_subjects == 0))
-        err = ev_group_run(s, fl->around ? subjects : NULL, n_subjects, &g, c->n, &n);
+        err = ev_group_run(s, fl->around ? subjects : NULL, n_subjects, &g, &n);
     free(subjects);
     if (!err && !g.off && !(g.off = calloc(c->n + 1, sizeof *g.off)))
         err = CR_ENOMEM;
@@ -408,7 +499,7 @@ static cr_err load_events(cr_store *s, const struct filter *fl, const cr_model *
 
 /* ---- the event column cache (STORE.cols) ---- */
 
-#define COLS_MAGIC "CRCOLS01"
+#define COLS_MAGIC "CRCOLS02"
 
 /* The file: this header, then off[max_subject + 2] (uint64), day[n] (int32), topic[n]
  * (uint16), amount[n] (int64), flags[n] (uint32), each array starting on an 8-byte boundary.
@@ -420,7 +511,8 @@ struct cols_header {
     int64_t max_subject;
     uint64_t n_events;
     uint64_t n_topics;
-    uint64_t reserved[2];
+    uint64_t checksum; /* cr_hash64 of every byte after the header */
+    uint64_t reserved;
 };
 
 struct cols {
@@ -469,10 +561,9 @@ static uint64_t flags_hash(const cr_model *m, const struct cr_city *c)
 static cr_err cols_build(cr_store *s, const cr_model *m, const struct cr_city *c, int64_t max_subj,
                          struct cols *k, uint64_t *n_out)
 {
-    struct ev_group g = {.max_subj = max_subj, .m = m, .c = c};
-    cr_err err = ev_group_run(s, NULL, 0, &g, (size_t)max_subj + 1, n_out);
+    struct ev_group g = {.max_subj = max_subj, .n_rows = (size_t)max_subj + 1, .m = m, .c = c};
+    cr_err err = ev_group_run(s, NULL, 0, &g, n_out);
     *k = (struct cols){g.off, g.day, g.topic, g.amount, g.flags};
-    free(g.fill);
     free((void *)g.fmask);
     return err;
 }
@@ -487,31 +578,72 @@ static void cols_free(struct cols *k)
     memset(k, 0, sizeof *k);
 }
 
-/* Writes the cache atomically (a temporary file renamed over the old one). Best effort: a
- * store in a read-only folder simply goes without. */
-static void cols_write(const char *path, const struct cols_header *h, const struct cols *k)
-{
+/* The cache file being built: its columns are placed straight into a shared mapping of it. */
+struct cols_file {
     char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *fp = fopen(tmp, "wb");
-    if (!fp)
-        return;
-    size_t at[5];
-    size_t total = cols_layout(h->max_subject, h->n_events, at);
-    const void *data[5] = {k->off, k->day, k->topic, k->amount, k->flags};
-    const size_t sizes[5] = {((size_t)h->max_subject + 2) * 8, h->n_events * 4, h->n_events * 2,
-                             h->n_events * 8, h->n_events * 4};
-    int ok = fwrite(h, sizeof *h, 1, fp) == 1;
-    size_t pos = sizeof *h;
-    static const char zeros[8] = {0};
-    for (int i = 0; ok && i < 5; i++) {
-        ok = fwrite(zeros, 1, at[i] - pos, fp) == at[i] - pos &&
-             fwrite(data[i], 1, sizes[i], fp) == sizes[i];
-        pos = at[i] + sizes[i];
+    int64_t max_subject;
+    void *map;
+    size_t len, at[5];
+};
+
+static cr_err cols_place(struct ev_group *g, uint64_t n)
+{
+    struct cols_file *f = g->columns_ctx;
+    f->len = cols_layout(f->max_subject, n, f->at);
+    int fd = open(f->tmp, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return CR_EIO;
+    void *p = MAP_FAILED;
+    if (ftruncate(fd, (off_t)f->len) == 0) /* a new file reads as zeros: flags start clear */
+        p = mmap(NULL, f->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) {
+        remove(f->tmp);
+        return CR_EIO;
     }
-    ok = ok && fwrite(zeros, 1, total - pos, fp) == total - pos;
-    if (fclose(fp) || !ok || rename(tmp, path))
-        remove(tmp);
+    f->map = p;
+    char *b = p;
+    g->day = (int32_t *)(void *)(b + f->at[1]);
+    g->topic = (uint16_t *)(void *)(b + f->at[2]);
+    g->amount = (int64_t *)(void *)(b + f->at[3]);
+    g->flags = (uint32_t *)(void *)(b + f->at[4]);
+    return CR_OK;
+}
+
+/* Builds the cache at path: the columns go straight into the file (no copy, written back by
+ * the kernel while the run goes on), stamped last with the checksum of its bytes, then
+ * renamed into place. On success *k points into the mapping, which the caller keeps. */
+static cr_err cols_build_file(cr_store *s, const cr_model *m, const struct cr_city *c,
+                              const char *path, struct cols_header *h, struct cols *k, void **map,
+                              size_t *map_len)
+{
+    struct cols_file f = {.max_subject = h->max_subject};
+    snprintf(f.tmp, sizeof f.tmp, "%s.%ld.tmp", path, (long)getpid()); /* one per process */
+    struct ev_group g = {.max_subj = h->max_subject,
+                         .n_rows = (size_t)h->max_subject + 1,
+                         .m = m,
+                         .c = c,
+                         .columns = cols_place,
+                         .columns_ctx = &f};
+    uint64_t n = 0;
+    cr_err err = ev_group_run(s, NULL, 0, &g, &n);
+    if (!err) {
+        char *b = f.map;
+        memcpy(b + f.at[0], g.off, ((size_t)h->max_subject + 2) * sizeof *g.off);
+        h->n_events = n;
+        h->checksum = cr_hash64(b + sizeof *h, f.len - sizeof *h, h->flags_hash);
+        memcpy(b, h, sizeof *h);
+        rename(f.tmp, path); /* best effort: the columns serve this run either way */
+        *k = (struct cols){(uint64_t *)(void *)(b + f.at[0]), g.day, g.topic, g.amount, g.flags};
+        *map = f.map;
+        *map_len = f.len;
+    } else if (f.map) {
+        munmap(f.map, f.len);
+        remove(f.tmp);
+    }
+    free(g.off);
+    free((void *)g.fmask);
+    return err;
 }
 
 /* Maps the cache when it was built from this generation and these flags; 0 on success. */
@@ -532,7 +664,8 @@ static int cols_map(const char *path, int64_t generation, uint64_t fh, struct co
     size_t at[5];
     if (memcmp(h->magic, COLS_MAGIC, 8) != 0 || h->generation != generation ||
         h->flags_hash != fh || h->max_subject < 0 ||
-        cols_layout(h->max_subject, h->n_events, at) != (size_t)st.st_size) {
+        cols_layout(h->max_subject, h->n_events, at) != (size_t)st.st_size ||
+        cr_hash64((char *)p + sizeof *h, (size_t)st.st_size - sizeof *h, fh) != h->checksum) {
         munmap(p, (size_t)st.st_size);
         return -1;
     }
@@ -572,19 +705,19 @@ static cr_err load_events_cached(cr_store *s, const cr_model *m, struct cr_city 
         map = NULL;
     }
     if (!mapped) {
-        uint64_t n = 0;
-        cr_err err = cols_build(s, m, c, max_subj, &k, &n);
-        if (err) {
-            cols_free(&k);
-            return err;
-        }
-        h = (struct cols_header){.generation = gen,
-                                 .flags_hash = fh,
-                                 .max_subject = max_subj,
-                                 .n_events = n,
-                                 .n_topics = c->n_topics};
+        h = (struct cols_header){
+            .generation = gen, .flags_hash = fh, .max_subject = max_subj, .n_topics = c->n_topics};
         memcpy(h.magic, COLS_MAGIC, 8);
-        cols_write(path, &h, &k);
+        cr_err err = cols_build_file(s, m, c, path, &h, &k, &map, &map_len);
+        if (err == CR_EIO) { /* a folder we cannot write to: the columns live on the heap */
+            uint64_t n = 0;
+            if ((err = cols_build(s, m, c, max_subj, &k, &n)))
+                cols_free(&k);
+        } else {
+            mapped = !err;
+        }
+        if (err)
+            return err;
     }
     c->ev_off = malloc((c->n + 1) * sizeof *c->ev_off);
     c->ev_end = malloc((c->n + 1) * sizeof *c->ev_end);

@@ -468,6 +468,28 @@ cr_err cr_store_events_each(cr_store *s, const int64_t *subjects, size_t n_subje
     return err;
 }
 
+cr_err cr_store_events_range(cr_store *s, int64_t from, int64_t to, cr_event_fn fn, void *ctx)
+{
+    cr_err err = cr__events_flush(s);
+    sqlite3_stmt *st = NULL;
+    if (err)
+        return err;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT topic, data FROM event_block WHERE id >= ?1 AND id < ?2 "
+                           "ORDER BY id",
+                           -1, &st, NULL))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    int rc, stop = 0;
+    while (!err && !stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        err = block_each(st, NULL, 0, fn, ctx, &stop);
+    if (!err && !stop && rc != SQLITE_DONE)
+        err = CR_ESTORE;
+    sqlite3_finalize(st);
+    return err;
+}
+
 cr_err cr__events_hashes(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h), void *ctx)
 {
     sqlite3_stmt *st = NULL;
