@@ -962,7 +962,8 @@ static cr_err maybe_bulk(ingest *ig)
 }
 
 /* One de-duplication set per topic id, each sized once for the rows its files may hold (a
- * guess from their bytes), so that it is not rehashed again and again while it grows. */
+ * guess from their bytes: rows of 64 bytes), so that it is not rehashed again and again while
+ * it grows. */
 static cr_err make_sets(ingest *ig, const int64_t *topic_ids)
 {
     int64_t max_id = 0;
@@ -974,7 +975,7 @@ static cr_err make_sets(ingest *ig, const int64_t *topic_ids)
         return CR_ENOMEM;
     for (size_t i = 0; i < ig->cat->n_topics; i++)
         if (cr__hset_reserve(&ig->seen.t[topic_ids[i]],
-                             topic_bytes(ig->cat, &ig->cat->topics[i]) / 48))
+                             topic_bytes(ig->cat, &ig->cat->topics[i]) / 64))
             return CR_ENOMEM;
     return CR_OK;
 }

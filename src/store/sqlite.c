@@ -3,8 +3,10 @@
 
 #include <sodium.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
     ST_TOPIC_PUT,
@@ -236,6 +238,11 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
                          sqlite3_errmsg(s->db));
         goto out;
     }
+    /* CREATE INDEX (at the end of every bulk ingest) sorts on this many threads. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    char threads[48];
+    snprintf(threads, sizeof threads, "PRAGMA threads=%ld", cores < 1 ? 1 : cores > 4 ? 4 : cores);
+    exec(s, threads);
     if ((rc = migrate(s, d)))
         goto out;
     for (int i = 0; i < ST__N; i++)
