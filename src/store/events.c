@@ -11,14 +11,22 @@
  *   u32 version (1), u32 n,
  *   u32 subject[n], i32 day[n], i64 amount[n] (INT64_MIN = none), i64 h[n],
  *   u32 attrs_end[n] (end offset of attrs i in the bytes that follow; empty = none),
- *   attrs bytes.
+ *   then, in version 2, the block's attribute names: u32 count, each u16 length + bytes,
+ *   then the attrs bytes.
+ * In version 1 an event's attrs bytes are its JSON object. In version 2 an object of string
+ * values whose names are the block's names in order is stored as u32 mask (which names it
+ * has) + each value as varint length + its JSON-escaped text; anything else as 0xFFFFFFFF +
+ * the JSON. The names, repeated in every event, were half of the bytes of a block. Readers
+ * give back the JSON, byte for byte.
  * The subject column comes first so a reader that needs only subjects reads the head. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-#define BLOCK_VERSION 1u
+#define BLOCK_VERSION 2u
+#define MAX_NAMES 32
+#define RAW_ATTRS 0xFFFFFFFFu
 #define BLOCK_EVENTS 512
 /* Blocks stay within one 16 KiB page (no overflow chain), so one block is one page read. */
 #define BLOCK_BYTES 12000u
@@ -35,6 +43,8 @@ struct cr_evblock {
     uint32_t attrs_end[BLOCK_EVENTS];
     char *attrs;
     size_t attrs_cap;
+    char *names[MAX_NAMES]; /* the block's attribute names, JSON-escaped */
+    size_t name_len[MAX_NAMES], n_names, names_bytes;
     unsigned char *enc;
     size_t enc_cap;
 };
@@ -42,6 +52,113 @@ struct cr_evblock {
 static size_t head_bytes(uint32_t n)
 {
     return 8 + (size_t)n * 28;
+}
+
+/* Splits a JSON object of string values, {"k":"v",...}, as ingest writes it: calls back with
+ * each name and value as escaped text. Returns -1 for anything else. */
+static int json_pairs(const char *p, size_t len,
+                      int (*fn)(void *ctx, const char *k, size_t kl, const char *v, size_t vl),
+                      void *ctx)
+{
+    const char *end = p + len;
+    if (len < 2 || *p != '{' || end[-1] != '}')
+        return -1;
+    p++;
+    if (p == end - 1)
+        return -1; /* {} is kept as it is */
+    for (;;) {
+        const char *str[2];
+        size_t sl[2];
+        for (int k = 0; k < 2; k++) {
+            if (p == end || *p != '"')
+                return -1;
+            const char *q = ++p;
+            while (p < end && *p != '"')
+                p += *p == '\\' ? 2 : 1;
+            if (p >= end)
+                return -1;
+            str[k] = q;
+            sl[k] = (size_t)(p - q);
+            p++;
+            if (k == 0) {
+                if (p == end || *p != ':')
+                    return -1;
+                p++;
+            }
+        }
+        if (fn(ctx, str[0], sl[0], str[1], sl[1]))
+            return -1;
+        if (p == end - 1 && *p == '}')
+            return 0;
+        if (*p != ',')
+            return -1;
+        p++;
+    }
+}
+
+struct packing {
+    struct cr_evblock *b;
+    unsigned char *out; /* room for the JSON's length + 5 */
+    size_t len;
+    uint32_t mask;
+    int last; /* index of the previous name */
+};
+
+static size_t varint_put(unsigned char *p, uint64_t v);
+
+static int pack_pair(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
+{
+    struct packing *pk = ctx;
+    struct cr_evblock *b = pk->b;
+    size_t i = 0;
+    while (i < b->n_names && !(b->name_len[i] == kl && memcmp(b->names[i], k, kl) == 0))
+        i++;
+    if (i == b->n_names) {
+        if (i == MAX_NAMES || !(b->names[i] = malloc(kl + 1)))
+            return -1;
+        memcpy(b->names[i], k, kl);
+        b->name_len[i] = kl;
+        b->n_names++;
+        b->names_bytes += 2 + kl;
+    }
+    if ((int)i <= pk->last)
+        return -1; /* names out of the block's order: kept as JSON */
+    pk->last = (int)i;
+    pk->mask |= 1u << i;
+    pk->len += varint_put(pk->out + pk->len, vl);
+    memcpy(pk->out + pk->len, v, vl);
+    pk->len += vl;
+    return 0;
+}
+
+/* Encodes one event's attrs at out (capacity len + 5); returns the bytes written. */
+static size_t pack_attrs(struct cr_evblock *b, const char *json, size_t len, unsigned char *out)
+{
+    if (!len)
+        return 0;
+    size_t names_before = b->n_names;
+    struct packing pk = {b, out + 4, 0, 0, -1};
+    if (json_pairs(json, len, pack_pair, &pk) == 0 && pk.len + 4 <= len + 5) {
+        memcpy(out, &pk.mask, 4);
+        return 4 + pk.len;
+    }
+    while (b->n_names > names_before) { /* names added by the failed attempt */
+        b->n_names--;
+        b->names_bytes -= 2 + b->name_len[b->n_names];
+        free(b->names[b->n_names]);
+    }
+    uint32_t raw = RAW_ATTRS;
+    memcpy(out, &raw, 4);
+    memcpy(out + 4, json, len);
+    return 4 + len;
+}
+
+static void names_reset(struct cr_evblock *b)
+{
+    for (size_t i = 0; i < b->n_names; i++)
+        free(b->names[i]);
+    b->n_names = 0;
+    b->names_bytes = 4;
 }
 
 static void put32(unsigned char *p, uint32_t v)
@@ -127,7 +244,7 @@ cr_err cr__events_flush(cr_store *s)
         return CR_OK;
     uint32_t n = b->n;
     size_t abytes = n ? b->attrs_end[n - 1] : 0;
-    size_t total = head_bytes(n) + abytes;
+    size_t total = head_bytes(n) + b->names_bytes + abytes;
     if (total > b->enc_cap) {
         unsigned char *p = realloc(b->enc, total);
         if (!p)
@@ -149,6 +266,15 @@ cr_err cr__events_flush(cr_store *s)
     p += (size_t)n * 8;
     memcpy(p, b->attrs_end, (size_t)n * 4);
     p += (size_t)n * 4;
+    uint32_t nn = (uint32_t)b->n_names;
+    memcpy(p, &nn, 4);
+    p += 4;
+    for (size_t i = 0; i < b->n_names; i++) {
+        uint16_t l = (uint16_t)b->name_len[i];
+        memcpy(p, &l, 2);
+        memcpy(p + 2, b->names[i], l);
+        p += 2 + l;
+    }
     if (abytes)
         memcpy(p, b->attrs, abytes);
     if (!s->evb_insert &&
@@ -166,6 +292,7 @@ cr_err cr__events_flush(cr_store *s)
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     b->n = 0;
+    names_reset(b);
     if (rc != SQLITE_DONE)
         return CR_ESTORE;
     /* The event count, kept in meta so that counting never scans the blocks. */
@@ -183,8 +310,10 @@ cr_err cr__events_flush(cr_store *s)
 
 void cr__events_discard(cr_store *s)
 {
-    if (s->evb)
+    if (s->evb) {
         s->evb->n = 0;
+        names_reset(s->evb);
+    }
     pairs_forget(s);
 }
 
@@ -193,6 +322,7 @@ void cr__events_free(cr_store *s)
     pairs_forget(s);
     if (!s->evb)
         return;
+    names_reset(s->evb);
     free(s->evb->attrs);
     free(s->evb->enc);
     free(s->evb);
@@ -204,15 +334,17 @@ cr_err cr_store_events_add(cr_store *s, const struct cr_event_row *rows, size_t 
     if (!s->evb && !(s->evb = calloc(1, sizeof *s->evb)))
         return CR_ENOMEM;
     struct cr_evblock *b = s->evb;
+    if (!b->names_bytes)
+        b->names_bytes = 4;
     for (size_t i = 0; i < n; i++) {
         const struct cr_event_row *e = &rows[i];
         if (e->subject < 0 || e->subject > (int64_t)UINT32_MAX)
             return CR_EINVAL;
-        size_t alen = e->attrs ? e->attrs_len : 0;
+        size_t alen = e->attrs && e->attrs_len ? e->attrs_len + 5 : 0; /* at most, packed */
         size_t used = b->n ? b->attrs_end[b->n - 1] : 0;
         cr_err rc;
         if (b->n && (b->topic != e->topic || b->n == BLOCK_EVENTS ||
-                     head_bytes(b->n + 1) + used + alen > BLOCK_BYTES)) {
+                     head_bytes(b->n + 1) + b->names_bytes + 2 * alen + used > BLOCK_BYTES)) {
             if ((rc = cr__events_flush(s)))
                 return rc;
             used = 0;
@@ -238,9 +370,9 @@ cr_err cr_store_events_add(cr_store *s, const struct cr_event_row *rows, size_t 
         b->day_max = e->day > b->day_max ? e->day : b->day_max;
         b->amount[k] = e->has_amount ? e->amount_fen : NO_AMOUNT;
         b->h[k] = e->h;
-        if (alen)
-            memcpy(b->attrs + used, e->attrs, alen);
-        b->attrs_end[k] = (uint32_t)(used + alen);
+        size_t w =
+            alen ? pack_attrs(b, e->attrs, e->attrs_len, (unsigned char *)b->attrs + used) : 0;
+        b->attrs_end[k] = (uint32_t)(used + w);
     }
     return CR_OK;
 }
@@ -249,15 +381,19 @@ cr_err cr_store_events_add(cr_store *s, const struct cr_event_row *rows, size_t 
 
 /* A decoded view of one block's data; pointers into the blob. */
 struct view {
-    uint32_t n;
+    uint32_t version, n;
     const unsigned char *subject, *day, *amount, *h, *attrs_end, *attrs;
     size_t attrs_len;
+    const unsigned char *name[MAX_NAMES];
+    uint16_t name_len[MAX_NAMES];
+    uint32_t n_names;
 };
 
 static int view_of(const unsigned char *p, size_t len, struct view *v)
 {
-    if (len < 8 || get32(p) != BLOCK_VERSION)
+    if (len < 8 || (get32(p) != 1 && get32(p) != BLOCK_VERSION))
         return -1;
+    v->version = get32(p);
     v->n = get32(p + 4);
     if (v->n > (1u << 24) || len < head_bytes(v->n))
         return -1;
@@ -267,27 +403,125 @@ static int view_of(const unsigned char *p, size_t len, struct view *v)
     v->h = v->amount + (size_t)v->n * 8;
     v->attrs_end = v->h + (size_t)v->n * 8;
     v->attrs = v->attrs_end + (size_t)v->n * 4;
-    v->attrs_len = len - head_bytes(v->n);
+    v->n_names = 0;
+    const unsigned char *end = p + len;
+    if (v->version >= 2) {
+        if (end - v->attrs < 4 || (v->n_names = get32(v->attrs)) > MAX_NAMES)
+            return -1;
+        const unsigned char *q = v->attrs + 4;
+        for (uint32_t k = 0; k < v->n_names; k++) {
+            if (end - q < 2)
+                return -1;
+            memcpy(&v->name_len[k], q, 2);
+            if (end - q - 2 < v->name_len[k])
+                return -1;
+            v->name[k] = q + 2;
+            q += 2 + v->name_len[k];
+        }
+        v->attrs = q;
+    }
+    v->attrs_len = (size_t)(end - v->attrs);
     if (v->n && get32(v->attrs_end + ((size_t)v->n - 1) * 4) > v->attrs_len)
         return -1;
     return 0;
 }
 
-static void row_at(const struct view *v, int64_t topic, uint32_t i, struct cr_event_row *e)
+/* Where an event's JSON is rebuilt from its packed form. */
+struct jbuf {
+    char *p;
+    size_t cap;
+};
+
+static int jbuf_room(struct jbuf *j, size_t n)
+{
+    if (n <= j->cap)
+        return 0;
+    char *p = realloc(j->p, n * 2);
+    if (!p)
+        return -1;
+    j->p = p;
+    j->cap = n * 2;
+    return 0;
+}
+
+/* The JSON of packed attrs a[0..len); NULL when malformed or out of memory. */
+static const char *unpack_attrs(const struct view *v, const unsigned char *a, size_t len,
+                                struct jbuf *j, size_t *out_len)
+{
+    if (len < 4)
+        return NULL;
+    uint32_t mask = get32(a);
+    if (mask == RAW_ATTRS) {
+        *out_len = len - 4;
+        return (const char *)a + 4;
+    }
+    size_t need = 2;
+    for (uint32_t k = 0; k < v->n_names; k++)
+        if (mask >> k & 1)
+            need += v->name_len[k] + 6;
+    if (jbuf_room(j, need + len))
+        return NULL;
+    char *o = j->p;
+    const unsigned char *q = a + 4, *end = a + len;
+    *o++ = '{';
+    for (uint32_t k = 0; k < MAX_NAMES; k++) {
+        if (!(mask >> k & 1))
+            continue;
+        uint64_t vl = 0;
+        int shift = 0;
+        while (q < end && *q & 0x80 && shift < 28) {
+            vl |= (uint64_t)(*q++ & 0x7f) << shift;
+            shift += 7;
+        }
+        if (k >= v->n_names || q == end)
+            return NULL;
+        vl |= (uint64_t)*q++ << shift;
+        if (vl > (uint64_t)(end - q))
+            return NULL;
+        if (o > j->p + 1)
+            *o++ = ',';
+        *o++ = '"';
+        memcpy(o, v->name[k], v->name_len[k]);
+        o += v->name_len[k];
+        memcpy(o, "\":\"", 3);
+        o += 3;
+        memcpy(o, q, vl);
+        o += vl;
+        q += vl;
+        *o++ = '"';
+    }
+    *o++ = '}';
+    *out_len = (size_t)(o - j->p);
+    return j->p;
+}
+
+/* Event i of the block; its attrs (rebuilt in j when packed) are valid until the next call. */
+static int row_at(const struct view *v, int64_t topic, uint32_t i, struct cr_event_row *e,
+                  struct jbuf *j)
 {
     uint32_t start = i ? get32(v->attrs_end + ((size_t)i - 1) * 4) : 0;
     uint32_t end = get32(v->attrs_end + (size_t)i * 4);
     int64_t amount = get64(v->amount + (size_t)i * 8);
     int32_t day;
     memcpy(&day, v->day + (size_t)i * 4, 4);
+    const char *attrs = NULL;
+    size_t attrs_len = 0;
+    if (end > start && v->version == 1) {
+        attrs = (const char *)v->attrs + start;
+        attrs_len = end - start;
+    } else if (end > start &&
+               !(attrs = unpack_attrs(v, v->attrs + start, end - start, j, &attrs_len))) {
+        return -1;
+    }
     *e = (struct cr_event_row){.subject = get32(v->subject + (size_t)i * 4),
                                .topic = topic,
                                .day = day,
                                .amount_fen = amount == NO_AMOUNT ? 0 : amount,
                                .has_amount = amount != NO_AMOUNT,
                                .h = get64(v->h + (size_t)i * 8),
-                               .attrs = end > start ? (const char *)v->attrs + start : NULL,
-                               .attrs_len = end > start ? end - start : 0};
+                               .attrs = attrs,
+                               .attrs_len = attrs_len};
+    return 0;
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -304,7 +538,7 @@ static int member(const int64_t *sorted, size_t n, int64_t v)
 /* Calls fn for the events of one block row (topic, data) whose subject is wanted (all when
  * subjects is NULL). */
 static cr_err block_each(sqlite3_stmt *st, const int64_t *subjects, size_t n_subjects,
-                         cr_event_fn fn, void *ctx, int *stop)
+                         cr_event_fn fn, void *ctx, int *stop, struct jbuf *j)
 {
     struct view v;
     int64_t topic = sqlite3_column_int64(st, 0);
@@ -315,7 +549,8 @@ static cr_err block_each(sqlite3_stmt *st, const int64_t *subjects, size_t n_sub
         if (subjects && !member(subjects, n_subjects, get32(v.subject + (size_t)i * 4)))
             continue;
         struct cr_event_row e;
-        row_at(&v, topic, i, &e);
+        if (row_at(&v, topic, i, &e, j))
+            return CR_ESTORE;
         *stop = fn(ctx, &e);
     }
     return CR_OK;
@@ -407,6 +642,7 @@ static cr_err events_of(cr_store *s, const int64_t *subjects, size_t n_subjects,
     }
     qsort(ids, n, sizeof *ids, cmp_i64);
     int stop = 0;
+    struct jbuf jb = {0};
     if (sqlite3_prepare_v2(s->db, "SELECT topic, data FROM event_block WHERE id = ?1", -1, &st,
                            NULL)) {
         free(ids);
@@ -418,25 +654,27 @@ static cr_err events_of(cr_store *s, const int64_t *subjects, size_t n_subjects,
         sqlite3_bind_int64(st, 1, ids[i]);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
-            err = block_each(st, subjects, n_subjects, fn, ctx, &stop);
+            err = block_each(st, subjects, n_subjects, fn, ctx, &stop, &jb);
         else if (rc != SQLITE_DONE)
             err = CR_ESTORE;
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
     free(ids);
-    if (err || stop)
-        return err;
-    if (sqlite3_prepare_v2(s->db, "SELECT topic, data FROM event_block WHERE id > ?1", -1, &st,
-                           NULL))
-        return CR_ESTORE;
-    sqlite3_bind_int64(st, 1, upto);
-    int rc;
-    while (!err && !stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        err = block_each(st, subjects, n_subjects, fn, ctx, &stop);
-    if (!err && !stop && rc != SQLITE_DONE)
+    if (!err && !stop &&
+        sqlite3_prepare_v2(s->db, "SELECT topic, data FROM event_block WHERE id > ?1", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, upto);
+        int rc;
+        while (!err && !stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+            err = block_each(st, subjects, n_subjects, fn, ctx, &stop, &jb);
+        if (!err && !stop && rc != SQLITE_DONE)
+            err = CR_ESTORE;
+        sqlite3_finalize(st);
+    } else if (!err && !stop) {
         err = CR_ESTORE;
-    sqlite3_finalize(st);
+    }
+    free(jb.p);
     return err;
 }
 
@@ -456,16 +694,7 @@ cr_err cr_store_events_each(cr_store *s, const int64_t *subjects, size_t n_subje
         free(sorted);
         return err;
     }
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT topic, data FROM event_block ORDER BY id", -1, &st, NULL))
-        return CR_ESTORE;
-    int rc, stop = 0;
-    while (!err && !stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        err = block_each(st, NULL, 0, fn, ctx, &stop);
-    if (!err && !stop && rc != SQLITE_DONE)
-        err = CR_ESTORE;
-    sqlite3_finalize(st);
-    return err;
+    return cr_store_events_range(s, 0, INT64_MAX, fn, ctx);
 }
 
 cr_err cr_store_events_range(cr_store *s, int64_t from, int64_t to, cr_event_fn fn, void *ctx)
@@ -482,11 +711,13 @@ cr_err cr_store_events_range(cr_store *s, int64_t from, int64_t to, cr_event_fn 
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, to);
     int rc, stop = 0;
+    struct jbuf jb = {0};
     while (!err && !stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        err = block_each(st, NULL, 0, fn, ctx, &stop);
+        err = block_each(st, NULL, 0, fn, ctx, &stop, &jb);
     if (!err && !stop && rc != SQLITE_DONE)
         err = CR_ESTORE;
     sqlite3_finalize(st);
+    free(jb.p);
     return err;
 }
 
