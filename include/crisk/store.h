@@ -102,8 +102,11 @@ typedef int (*cr_event_fn)(void *ctx, const struct cr_event_row *e);
  * (through event_posting; order by block, then within the block). */
 cr_err cr_store_events_each(cr_store *s, const int64_t *subjects, size_t n, cr_event_fn fn,
                             void *ctx);
-/* The events of the blocks with ids in [from, to), in order (a share of a parallel scan). */
-cr_err cr_store_events_range(cr_store *s, int64_t from, int64_t to, cr_event_fn fn, void *ctx);
+/* The events of the blocks with ids in [from, to), in order (a share of a parallel scan).
+ * attrs_of (by topic id, n_topics long; NULL = every topic) says for which topics the caller
+ * reads attrs: the others come with attrs NULL, which saves rebuilding them. */
+cr_err cr_store_events_range(cr_store *s, int64_t from, int64_t to, const uint8_t *attrs_of,
+                             size_t n_topics, cr_event_fn fn, void *ctx);
 
 /* Registry values; NULL strings and has_* = 0 store SQL NULL. */
 struct cr_enterprise_rec {

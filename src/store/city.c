@@ -269,6 +269,7 @@ struct ev_group {
     uint32_t *flags;
     const cr_model *m;
     const uint32_t *fmask;
+    const uint8_t *attrs_of; /* by topic: its kind has model flags (attrs are read) */
     const struct cr_city *c;
     /* Provides the columns for n events (zeroed flags); NULL: the heap. */
     cr_err (*columns)(struct ev_group *g, uint64_t n);
@@ -325,7 +326,8 @@ static int ev_group_row(void *ctx, const struct cr_event_row *r)
 static void *ev_part_run(void *arg)
 {
     struct ev_part *p = arg;
-    p->rc = p->hi ? cr_store_events_range(p->s, p->lo, p->hi, ev_group_row, p)
+    p->rc = p->hi ? cr_store_events_range(p->s, p->lo, p->hi, p->g->attrs_of, p->g->c->n_topics,
+                                          ev_group_row, p)
                   : cr_store_events_each(p->s, p->subjects, p->n_subjects, ev_group_row, p);
     if (!p->rc && p->bad)
         p->rc = CR_ESTORE;
@@ -370,8 +372,12 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
     cr_err err = CR_OK;
     g->off = calloc(n_rows + 1, sizeof *g->off);
     g->fmask = flag_masks(g->m, g->c);
-    if (!g->off || !g->fmask)
+    uint8_t *attrs_of = calloc(g->c->n_topics + 1, 1);
+    if (!g->off || !g->fmask || !attrs_of)
         err = CR_ENOMEM;
+    for (size_t t = 0; !err && t < g->c->n_topics; t++)
+        attrs_of[t] = g->c->topic_kind[t] >= 0 && g->fmask[g->c->topic_kind[t]] != 0;
+    g->attrs_of = attrs_of;
     for (size_t i = 0; i < n_parts && !err; i++) {
         struct ev_part *p = &parts[i];
         *p = (struct ev_part){.g = g, .s = s, .subjects = subjects, .n_subjects = n_subjects};
@@ -420,6 +426,8 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
         if (i)
             cr_store_close(parts[i].s);
     }
+    free(attrs_of);
+    g->attrs_of = NULL;
     *n_out = n;
     return err;
 }

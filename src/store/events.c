@@ -495,7 +495,8 @@ static const char *unpack_attrs(const struct view *v, const unsigned char *a, si
     return j->p;
 }
 
-/* Event i of the block; its attrs (rebuilt in j when packed) are valid until the next call. */
+/* Event i of the block; its attrs (rebuilt in j when packed) are valid until the next call.
+ * j NULL: without attrs. */
 static int row_at(const struct view *v, int64_t topic, uint32_t i, struct cr_event_row *e,
                   struct jbuf *j)
 {
@@ -506,7 +507,9 @@ static int row_at(const struct view *v, int64_t topic, uint32_t i, struct cr_eve
     memcpy(&day, v->day + (size_t)i * 4, 4);
     const char *attrs = NULL;
     size_t attrs_len = 0;
-    if (end > start && v->version == 1) {
+    if (!j) {
+        /* the caller reads no attrs of this topic */
+    } else if (end > start && v->version == 1) {
         attrs = (const char *)v->attrs + start;
         attrs_len = end - start;
     } else if (end > start &&
@@ -538,10 +541,12 @@ static int member(const int64_t *sorted, size_t n, int64_t v)
 /* Calls fn for the events of one block row (topic, data) whose subject is wanted (all when
  * subjects is NULL). */
 static cr_err block_each(sqlite3_stmt *st, const int64_t *subjects, size_t n_subjects,
-                         cr_event_fn fn, void *ctx, int *stop, struct jbuf *j)
+                         cr_event_fn fn, void *ctx, int *stop, struct jbuf *j,
+                         const uint8_t *attrs_of, size_t n_topics)
 {
     struct view v;
     int64_t topic = sqlite3_column_int64(st, 0);
+    int attrs = !attrs_of || (topic >= 0 && (size_t)topic < n_topics && attrs_of[topic]);
     const unsigned char *p = sqlite3_column_blob(st, 1);
     if (view_of(p, (size_t)sqlite3_column_bytes(st, 1), &v))
         return CR_ESTORE;
@@ -549,7 +554,7 @@ static cr_err block_each(sqlite3_stmt *st, const int64_t *subjects, size_t n_sub
         if (subjects && !member(subjects, n_subjects, get32(v.subject + (size_t)i * 4)))
             continue;
         struct cr_event_row e;
-        if (row_at(&v, topic, i, &e, j))
+        if (row_at(&v, topic, i, &e, attrs ? j : NULL))
             return CR_ESTORE;
         *stop = fn(ctx, &e);
     }
@@ -654,7 +659,7 @@ static cr_err events_of(cr_store *s, const int64_t *subjects, size_t n_subjects,
         sqlite3_bind_int64(st, 1, ids[i]);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
-            err = block_each(st, subjects, n_subjects, fn, ctx, &stop, &jb);
+            err = block_each(st, subjects, n_subjects, fn, ctx, &stop, &jb, NULL, 0);
         else if (rc != SQLITE_DONE)
             err = CR_ESTORE;
         sqlite3_reset(st);
@@ -667,7 +672,7 @@ static cr_err events_of(cr_store *s, const int64_t *subjects, size_t n_subjects,
         sqlite3_bind_int64(st, 1, upto);
         int rc;
         while (!err && !stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-            err = block_each(st, subjects, n_subjects, fn, ctx, &stop, &jb);
+            err = block_each(st, subjects, n_subjects, fn, ctx, &stop, &jb, NULL, 0);
         if (!err && !stop && rc != SQLITE_DONE)
             err = CR_ESTORE;
         sqlite3_finalize(st);
@@ -694,10 +699,11 @@ cr_err cr_store_events_each(cr_store *s, const int64_t *subjects, size_t n_subje
         free(sorted);
         return err;
     }
-    return cr_store_events_range(s, 0, INT64_MAX, fn, ctx);
+    return cr_store_events_range(s, 0, INT64_MAX, NULL, 0, fn, ctx);
 }
 
-cr_err cr_store_events_range(cr_store *s, int64_t from, int64_t to, cr_event_fn fn, void *ctx)
+cr_err cr_store_events_range(cr_store *s, int64_t from, int64_t to, const uint8_t *attrs_of,
+                             size_t n_topics, cr_event_fn fn, void *ctx)
 {
     cr_err err = cr__events_flush(s);
     sqlite3_stmt *st = NULL;
@@ -713,7 +719,7 @@ cr_err cr_store_events_range(cr_store *s, int64_t from, int64_t to, cr_event_fn 
     int rc, stop = 0;
     struct jbuf jb = {0};
     while (!err && !stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        err = block_each(st, NULL, 0, fn, ctx, &stop, &jb);
+        err = block_each(st, NULL, 0, fn, ctx, &stop, &jb, attrs_of, n_topics);
     if (!err && !stop && rc != SQLITE_DONE)
         err = CR_ESTORE;
     sqlite3_finalize(st);
