@@ -237,10 +237,12 @@ cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out)
     json_object_set_new(o, "events", events);
     json_object_set_new(o, "persons", persons);
     json_object_set_new(o, "linked", linked);
+    /* run_score is keyed (run, subject): walk the runs, one key lookup each (a search by
+     * subject alone would read every score of every run). */
     cr_err rc = each_row(db,
                          "SELECT r.id, r.as_of, r.model_id || ' v' || r.model_version, s.score, "
-                         "s.level, s.veto FROM run_score s JOIN run r ON r.id = s.run "
-                         "WHERE s.subject = ?1 ORDER BY r.id LIMIT ?2",
+                         "s.level, s.veto FROM run r CROSS JOIN run_score s "
+                         "ON s.run = r.id AND s.subject = ?1 ORDER BY r.id LIMIT ?2",
                          subject, 1000, history_row, history);
     if (!rc)
         rc = each_row(db,
@@ -263,8 +265,8 @@ cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out)
                       " UNION SELECT e2.subject, 'address' FROM enterprise e1 JOIN enterprise e2 "
                       "  ON e2.addr_key = e1.addr_key WHERE e1.subject = ?1 AND e2.subject <> ?1) "
                       "SELECT s.key, e.name, group_concat(DISTINCT l.via), "
-                      " (SELECT level FROM run_score WHERE subject = l.subject "
-                      "  ORDER BY run DESC LIMIT 1) "
+                      " (SELECT x.level FROM run r CROSS JOIN run_score x "
+                      "  ON x.run = r.id AND x.subject = l.subject ORDER BY r.id DESC LIMIT 1) "
                       "FROM l JOIN subject s ON s.id = l.subject "
                       "LEFT JOIN enterprise e ON e.subject = l.subject "
                       "GROUP BY l.subject ORDER BY l.subject LIMIT ?2",
