@@ -1,7 +1,7 @@
 // The gz-2021 indicators in SQL, run by DuckDB on the same rows crisk classifies, so that
 // bench/classify.sh can time both engines in one run and check that they agree.
 // Usage: node classify.mjs DIR MODEL.json AS_OF_DAY
-//   DIR holds enterprise.csv, event.csv, topic.csv, role.csv and crisk.csv (crisk's scores),
+//   DIR holds enterprise.csv, event.csv (crisk events --csv), topic.csv, role.csv and crisk.csv (crisk's scores),
 //   exported from the store by bench/classify.sh. Prints one JSON object with timings and the
 //   agreement with crisk.
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -118,8 +118,16 @@ const con = await db.connect();
 const t0 = performance.now();
 const csv = (name, cols) => `CREATE TABLE ${name} AS SELECT * FROM read_csv(${q(`${dir}/${name}.csv`)}, header = false, columns = {${cols}})`;
 await con.run(csv('enterprise', `'subject': 'BIGINT', 'industry': 'VARCHAR', 'type': 'VARCHAR', 'status': 'VARCHAR', 'established': 'INTEGER', 'capital_fen': 'BIGINT', 'addr_key': 'VARCHAR'`));
-await con.run(csv('topic', `'id': 'INTEGER', 'kind': 'VARCHAR'`));
-await con.run(csv('event', `'subject': 'BIGINT', 'topic': 'INTEGER', 'day': 'INTEGER', 'amount_fen': 'BIGINT', 'flags': 'INTEGER'`));
+await con.run(csv('topic', `'id': 'INTEGER', 'kind': 'VARCHAR', 'code': 'VARCHAR'`));
+// event.csv is `crisk events --csv`: topics by code, attributes as JSON text. The model's flags
+// are evaluated here, by regular expression (the JSON extension is a download away).
+const attr = (name) => `nullif(regexp_extract(e.attrs, ${q(`"${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}":"((?:[^"\\\\]|\\\\.)*)"`)}, 1), '')`;
+const flagSql = model.flags.length
+  ? model.flags.map((f, k) => `(CASE WHEN t.kind IN (${f.kinds.map(q).join(',')}) AND ${attr(f.attr)} IS NOT NULL AND ${attr(f.attr)} ${f.negate ? 'NOT IN' : 'IN'} (${f.values.map(q).join(',')}) THEN ${1 << k} ELSE 0 END)`).join(' + ')
+  : '0';
+await con.run(`CREATE TABLE event AS SELECT e.subject, t.id AS topic, e.day, e.amount_fen, ${flagSql} AS flags
+  FROM read_csv(${q(`${dir}/event.csv`)}, header = true, columns = {'subject': 'BIGINT', 'key': 'VARCHAR', 'topic': 'VARCHAR', 'day': 'INTEGER', 'date': 'VARCHAR', 'amount_fen': 'BIGINT', 'attrs': 'VARCHAR'}) e
+  JOIN topic t ON t.code = e.topic`);
 await con.run(csv('role', `'subject': 'BIGINT', 'person': 'BIGINT', 'role': 'VARCHAR'`));
 await con.run(csv('crisk', `'subject': 'BIGINT', 'score': 'DOUBLE', 'level': 'VARCHAR'`));
 const t1 = performance.now();
