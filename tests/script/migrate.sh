@@ -48,4 +48,9 @@ diff -u "$tmp/want.csv" "$tmp/all.csv" || { echo "migrate: events changed on the
 grep -v '^2,' "$tmp/all.csv" | diff -u - "$tmp/one.csv" || { echo "migrate: posting lookup differs"; exit 1; }
 [ "$(sqlite3 "$db" "SELECT v FROM meta WHERE k = 'posting_upto'")" = "$(sqlite3 "$db" 'SELECT max(id) FROM event_block')" ] \
   || { echo "migrate: postings not built"; exit 1; }
+# Attributes of some kinds only: the penalty's are left out, the complaint's kept.
+"$crisk" events --db "$db" --csv --attrs-of complaint,other > "$tmp/some.csv"
+[ "$(sed -n 2p "$tmp/some.csv")" = "1,91440101MA5CJQ4N59,T1,19000,2022-01-08,500000," ] \
+  && [ "$(sed -n 4p "$tmp/some.csv")" = "1,91440101MA5CJQ4N59,T2,19002,2022-01-10,-100,{}" ] \
+  || { echo "migrate: --attrs-of kept the wrong attributes"; cat "$tmp/some.csv"; exit 1; }
 echo "migrate: a version 2 store's 4 events moved into blocks unchanged, postings built"
