@@ -20,7 +20,7 @@ static const char help[] =
     "  --catalog FILE   the feed catalog (YAML; format in docs/catalog.md)\n"
     "  --db FILE        the store (default $CRISK_DB, else ./crisk.db)\n"
     "  --json           print one JSON object with per-file and total counts\n"
-    "  --batch-rows N   rows per transaction and resume point (default 200000)\n"
+    "  --batch-rows N   rows per resume point at most; commits fall on them (default 200000)\n"
     "  --threads N      parser threads for the event feeds (default: one per core)\n"
     "  --data DIR       reference data folder (default: the shipped data/)\n"
     "\n"

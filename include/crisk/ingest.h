@@ -14,7 +14,7 @@
 
 struct cr_ingest_opts {
     const cr_ref *ref;  /* divisions and industries to validate against; required */
-    int64_t batch_rows; /* rows per transaction (a resume point is saved at each commit);
+    int64_t batch_rows; /* rows per resume point at most (commits fall on resume points);
                            0 = the default, 200,000 */
     int threads;        /* parser threads for the event feeds; 0 = one per online core */
 };

@@ -7,8 +7,8 @@
 
 /* Batches hold serialised operations: one op byte, then fixed-width integers and
  * length-prefixed byte strings. A producer fills its batch and hands it over at a resume point
- * (sink_commit); the writer applies batches in the order handed over and commits after each, so
- * every commit ends on a resume point of each producer. */
+ * (sink_commit); the writer applies batches in the order handed over and commits between
+ * them, so every commit ends on a resume point of each producer. */
 #define BATCH_BYTES (4u << 20)
 #define N_BATCHES 8
 
@@ -53,6 +53,7 @@ struct sink {
     struct new_subject *subjects; /* under mu */
     size_t n_subjects, cap_subjects;
     int subjects_oom;
+    size_t since_commit; /* bytes applied since the last commit (writer only) */
     int stop;
     int done;   /* writer has exited */
     cr_err err; /* sticky */
@@ -502,8 +503,16 @@ static void *writer(void *arg)
             rc = apply(k, &r);
         if (!err && !rc && flush_events(k)) /* pending rows point into this batch */
             rc = CR_ESTORE;
-        /* Every batch ends on a resume point of its producer: commit. */
-        if (!err && !rc &&
+        /* Every batch ends on a resume point of its producer, so any batch boundary may be a
+         * commit: once a batch's worth is applied, or when no other batch waits. */
+        k->since_commit += k->b[bi].len;
+        pthread_mutex_lock(&k->mu);
+        int idle = k->qlen == 1;
+        pthread_mutex_unlock(&k->mu);
+        int commit = k->since_commit >= BATCH_BYTES || idle;
+        if (commit)
+            k->since_commit = 0;
+        if (!err && !rc && commit &&
             (cr_store_bump_generation(k->s) || cr_store_commit(k->s) || cr_store_begin(k->s))) {
             snprintf(k->errmsg, sizeof k->errmsg, "store commit failed");
             rc = CR_ESTORE;

@@ -2,8 +2,8 @@
  * queued in batches and applied to the store by one writer thread, so parsing and SQLite run
  * on separate cores. Each parser thread fills batches through its own sink_out and hands one
  * over at a resume point (sink_commit); the writer applies batches in the order handed over and
- * commits after each, so a process killed at any moment leaves the store at a resume point of
- * every parser. Internal to src/collect. */
+ * commits between them (after 4 MiB or when no batch waits), so a process killed at any moment
+ * leaves the store at a resume point of every parser. Internal to src/collect. */
 #ifndef CRISK_COLLECT_SINK_H
 #define CRISK_COLLECT_SINK_H
 
@@ -24,8 +24,8 @@ cr_err sink_start(cr_store *s, sink **out);
  * its last commit, which must end on a resume point too, and frees it. */
 sink_out *sink_open(sink *k);
 void sink_close(sink_out *o);
-/* Hands the batch to the writer, which commits once it is applied: call at a resume point
- * (after sink_file). */
+/* Hands the batch to the writer: call at a resume point (after sink_file). The writer commits
+ * at this or a later batch boundary. */
 void sink_commit(sink_out *o);
 /* 1 when the batch has grown to its nominal size: time for a resume point. */
 int sink_batch_full(const sink_out *o);
