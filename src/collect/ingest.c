@@ -860,22 +860,30 @@ out:
     return rc;
 }
 
+/* Finds the files of a catalog file pattern (relative to the catalog's folder unless
+ * absolute) with glob(3); *prefix is the length of the folder part of each path found. */
+static int glob_files(const cr_catalog *cat, const char *file, glob_t *g, size_t *prefix)
+{
+    char pattern[2048];
+    int absolute = file[0] == '/';
+    snprintf(pattern, sizeof pattern, "%s%s%s", absolute ? "" : cat->dir, absolute ? "" : "/",
+             file);
+    *prefix = absolute ? 0 : strlen(cat->dir) + 1;
+    return glob(pattern, 0, NULL, g);
+}
+
 static cr_err ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
 {
     for (size_t i = 0; i < t->n_files; i++) {
-        char pattern[2048];
-        int absolute = t->files[i][0] == '/';
-        snprintf(pattern, sizeof pattern, "%s%s%s", absolute ? "" : ig->cat->dir,
-                 absolute ? "" : "/", t->files[i]);
         glob_t g;
-        int grc = glob(pattern, 0, NULL, &g);
+        size_t prefix;
+        int grc = glob_files(ig->cat, t->files[i], &g, &prefix);
         if (grc == GLOB_NOMATCH) {
             ig->rep->n_unmatched_patterns++;
             continue;
         }
         if (grc)
             return grc == GLOB_NOSPACE ? CR_ENOMEM : CR_EIO;
-        size_t prefix = absolute ? 0 : strlen(ig->cat->dir) + 1;
         cr_err rc = CR_OK;
         for (size_t k = 0; k < g.gl_pathc && !rc; k++)
             rc = ingest_file(ig, t, topic_id, g.gl_pathv[k] + prefix, g.gl_pathv[k]);
@@ -894,77 +902,52 @@ static int cmp_reason(const void *a, const void *b)
     return strcmp(x->reason, y->reason);
 }
 
-/* Sizes the de-duplication set once for the rows to come (a guess from the feed bytes), so it
- * is not rehashed again and again while it grows. */
-static size_t topic_bytes(const cr_catalog *cat, const struct cr_topic *t)
+/* Rows are guessed from feed bytes, to size tables before reading: a row is rarely shorter. */
+#define ROW_BYTES 64
+
+/* The bytes of a topic's files: all of them, and those not yet ingested to the end (judged by
+ * path and size) added to *incoming. */
+static size_t topic_bytes(const ingest *ig, const struct cr_topic *t, size_t *incoming)
 {
     size_t total = 0;
     for (size_t k = 0; k < t->n_files; k++) {
-        char pattern[2048];
-        const char *f = t->files[k];
-        snprintf(pattern, sizeof pattern, "%s%s%s", f[0] == '/' ? "" : cat->dir,
-                 f[0] == '/' ? "" : "/", f);
         glob_t g;
-        if (glob(pattern, 0, NULL, &g) == 0)
+        size_t prefix;
+        if (glob_files(ig->cat, t->files[k], &g, &prefix) == 0)
             for (size_t j = 0; j < g.gl_pathc; j++) {
                 struct stat st;
-                if (stat(g.gl_pathv[j], &st) == 0)
-                    total += (size_t)st.st_size;
+                if (stat(g.gl_pathv[j], &st))
+                    continue;
+                int done = 0;
+                for (size_t n = 0; n < ig->files.n && !done; n++)
+                    done = ig->files.v[n].rec.done &&
+                           ig->files.v[n].rec.size == (int64_t)st.st_size &&
+                           strcmp(ig->files.v[n].path, g.gl_pathv[j] + prefix) == 0;
+                total += (size_t)st.st_size;
+                *incoming += done ? 0 : (size_t)st.st_size;
             }
         globfree(&g);
     }
     return total;
 }
 
-/* Bytes of the catalog's files not yet ingested to the end (judged by path and size). */
-static size_t incoming_bytes(const ingest *ig)
-{
-    size_t total = 0;
-    const cr_catalog *cat = ig->cat;
-    for (size_t i = 0; i < cat->n_topics; i++)
-        for (size_t k = 0; k < cat->topics[i].n_files; k++) {
-            char pattern[2048];
-            const char *f = cat->topics[i].files[k];
-            int absolute = f[0] == '/';
-            snprintf(pattern, sizeof pattern, "%s%s%s", absolute ? "" : cat->dir,
-                     absolute ? "" : "/", f);
-            size_t prefix = absolute ? 0 : strlen(cat->dir) + 1;
-            glob_t g;
-            if (glob(pattern, 0, NULL, &g) == 0)
-                for (size_t j = 0; j < g.gl_pathc; j++) {
-                    struct stat st;
-                    if (stat(g.gl_pathv[j], &st))
-                        continue;
-                    int done = 0;
-                    for (size_t n = 0; n < ig->files.n && !done; n++)
-                        done = ig->files.v[n].rec.done &&
-                               ig->files.v[n].rec.size == (int64_t)st.st_size &&
-                               strcmp(ig->files.v[n].path, g.gl_pathv[j] + prefix) == 0;
-                    total += done ? 0 : (size_t)st.st_size;
-                }
-            globfree(&g);
-        }
-    return total;
-}
-
 /* A bulk load (more new rows than a quarter of what the store holds) drops the lookup
  * indexes, to build them once at the end. */
-static cr_err maybe_bulk(ingest *ig)
+static cr_err maybe_bulk(ingest *ig, size_t incoming_bytes)
 {
     int64_t subjects, persons, roles;
     if (cr_store_max_id(ig->s, "subject", &subjects) ||
         cr_store_max_id(ig->s, "person", &persons) ||
         cr_store_scalar(ig->s, "SELECT coalesce(max(rowid), 0) FROM role", &roles))
         return CR_ESTORE;
-    double incoming = (double)incoming_bytes(ig) / 80; /* rows, roughly */
+    double incoming = (double)incoming_bytes / ROW_BYTES;
     double stored = (double)(subjects + persons + roles);
     return incoming >= stored / 4 ? cr_store_drop_indexes(ig->s) : CR_OK;
 }
 
-/* One de-duplication set per topic id, each sized once for the rows its files may hold (a
- * guess from their bytes: rows of 64 bytes), so that it is not rehashed again and again while
- * it grows. */
-static cr_err make_sets(ingest *ig, const int64_t *topic_ids)
+/* One de-duplication set per topic id, each sized once for the rows its files may hold (by
+ * their bytes), so that it is not rehashed again and again while it grows. */
+static cr_err make_sets(ingest *ig, const int64_t *topic_ids, const size_t *bytes)
 {
     int64_t max_id = 0;
     if (cr_store_scalar(ig->s, "SELECT coalesce(max(id), 0) FROM topic", &max_id))
@@ -974,8 +957,7 @@ static cr_err make_sets(ingest *ig, const int64_t *topic_ids)
     if (!ig->seen.t)
         return CR_ENOMEM;
     for (size_t i = 0; i < ig->cat->n_topics; i++)
-        if (cr__hset_reserve(&ig->seen.t[topic_ids[i]],
-                             topic_bytes(ig->cat, &ig->cat->topics[i]) / 64))
+        if (cr__hset_reserve(&ig->seen.t[topic_ids[i]], bytes[i] / ROW_BYTES))
             return CR_ENOMEM;
     return CR_OK;
 }
@@ -1006,11 +988,19 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
     }
     if (cr_store_commit(ig->s))
         goto fail;
-    if (maybe_bulk(ig))
-        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0,
-                           "cannot prepare the store for a bulk load");
-    if (make_sets(ig, topic_ids))
-        return cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0, "cannot size the de-duplication sets");
+    size_t *bytes = calloc(ig->cat->n_topics + 1, sizeof *bytes), incoming = 0;
+    if (!bytes)
+        return cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; i < ig->cat->n_topics; i++)
+        bytes[i] = topic_bytes(ig, &ig->cat->topics[i], &incoming);
+    cr_err rc = maybe_bulk(ig, incoming);
+    if (!rc)
+        rc = make_sets(ig, topic_ids, bytes);
+    free(bytes);
+    if (rc)
+        return cr_diag_set(ig->d, rc, NULL, 0, 0, "%s",
+                           rc == CR_ESTORE ? "cannot prepare the store for this ingest"
+                                           : "cannot size the de-duplication sets");
     if (cr_store_hashes_each(ig->s, load_hash, &ig->seen) || ig->seen.oom)
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load row hashes");
     return CR_OK;

@@ -147,15 +147,12 @@ static void hand_over(sink_out *o, int take)
     pthread_mutex_unlock(&k->mu);
 }
 
-/* A batch that swallows everything once the writer is gone, so producers need no checks. */
+/* A batch that swallows everything once the writer is gone, so producers need no checks: put()
+ * writes nothing into a batch marked out of memory. */
 static struct batch *cur(sink_out *o)
 {
-    static _Thread_local struct batch sinkhole;
-    if (o->cur < 0) {
-        sinkhole.len = 0;
-        return &sinkhole;
-    }
-    return &o->k->b[o->cur];
+    static _Thread_local struct batch sinkhole = {.oom = 1};
+    return o->cur < 0 ? &sinkhole : &o->k->b[o->cur];
 }
 
 sink_out *sink_open(sink *k)

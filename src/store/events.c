@@ -106,6 +106,19 @@ struct packing {
 
 static size_t varint_put(unsigned char *p, uint64_t v);
 
+/* Reads a varint (LEB128) at *p before end into *v and moves *p past it; -1 when malformed. */
+static int varint_get(const unsigned char **p, const unsigned char *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; *p < end && shift <= 63; shift += 7) {
+        unsigned char c = *(*p)++;
+        *v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return 0;
+    }
+    return -1;
+}
+
 static int pack_pair(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
 {
     struct packing *pk = ctx;
@@ -467,16 +480,8 @@ static const char *unpack_attrs(const struct view *v, const unsigned char *a, si
     for (uint32_t k = 0; k < MAX_NAMES; k++) {
         if (!(mask >> k & 1))
             continue;
-        uint64_t vl = 0;
-        int shift = 0;
-        while (q < end && *q & 0x80 && shift < 28) {
-            vl |= (uint64_t)(*q++ & 0x7f) << shift;
-            shift += 7;
-        }
-        if (k >= v->n_names || q == end)
-            return NULL;
-        vl |= (uint64_t)*q++ << shift;
-        if (vl > (uint64_t)(end - q))
+        uint64_t vl;
+        if (k >= v->n_names || varint_get(&q, end, &vl) || vl > (uint64_t)(end - q))
             return NULL;
         if (o > j->p + 1)
             *o++ = ',';
@@ -590,16 +595,12 @@ static size_t varint_put(unsigned char *p, uint64_t v)
 /* Appends the block ids of a posting blob to *ids; returns -1 on a malformed blob or OOM. */
 static int posting_decode(const unsigned char *p, size_t len, int64_t **ids, size_t *n, size_t *cap)
 {
-    uint64_t prev = 0, v = 0;
-    int shift = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (shift > 56)
+    const unsigned char *end = p + len;
+    uint64_t prev = 0, gap;
+    while (p < end) {
+        if (varint_get(&p, end, &gap))
             return -1;
-        v |= (uint64_t)(p[i] & 0x7f) << shift;
-        shift += 7;
-        if (p[i] & 0x80)
-            continue;
-        prev += v;
+        prev += gap;
         if (*n == *cap) {
             size_t c = *cap ? *cap * 2 : 64;
             int64_t *q = realloc(*ids, c * sizeof *q);
@@ -609,10 +610,8 @@ static int posting_decode(const unsigned char *p, size_t len, int64_t **ids, siz
             *cap = c;
         }
         (*ids)[(*n)++] = (int64_t)prev;
-        v = 0;
-        shift = 0;
     }
-    return shift ? -1 : 0;
+    return 0;
 }
 
 /* Events of the given subjects: the blocks their postings name, and every block after
