@@ -9,5 +9,8 @@
 /* Returns size zeroed bytes, or NULL. Free with cr_bigfree(p, size). */
 void *cr_bigalloc(size_t size);
 void cr_bigfree(void *p, size_t size);
+/* Maps every page of p writable now, keeping its contents (MADV_POPULATE_WRITE; advice only), so
+ * that random probes later take no page faults. */
+void cr_bigprefault(void *p, size_t size);
 
 #endif

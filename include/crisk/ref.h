@@ -4,16 +4,18 @@
 #define CRISK_REF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "crisk/err.h"
 
 typedef enum cr_div_level { CR_DIV_DISTRICT = 1, CR_DIV_STREET = 2, CR_DIV_GRID = 3 } cr_div_level;
 
 struct cr_division {
-    char code[16]; /* 6 digits (district), 9 (street), 12 (community/grid) */
-    char name[96]; /* UTF-8, as published */
-    int level;     /* cr_div_level */
-    int parent;    /* index into the same level's parent array, -1 for districts */
+    char code[16];  /* 6 digits (district), 9 (street), 12 (community/grid) */
+    char name[96];  /* UTF-8, as published */
+    int level;      /* cr_div_level */
+    int parent;     /* index into the same level's parent array, -1 for districts */
+    uint32_t first; /* the name's first code point, to rule out most names at once */
 };
 
 struct cr_industry {
@@ -40,6 +42,8 @@ const char *cr_ref_default_dir(void);
 size_t cr_ref_count(const cr_ref *ref, cr_div_level level);
 /* Returns the i-th division of a level (i < cr_ref_count), in file order. */
 const struct cr_division *cr_ref_division(const cr_ref *ref, cr_div_level level, size_t i);
+/* All divisions of a level, in file order; *n gets their count. */
+const struct cr_division *cr_ref_divisions(const cr_ref *ref, cr_div_level level, size_t *n);
 /* Finds a division by code at any level; NULL when unknown. */
 const struct cr_division *cr_ref_division_find(const cr_ref *ref, const char *code);
 

@@ -202,12 +202,13 @@ static const struct cr_division *strip_division(const cr_ref *ref, cr_div_level 
                                                 const uint32_t *cp, size_t n, size_t *at)
 {
     const struct cr_division *best = NULL;
-    size_t best_len = 0;
-    for (size_t i = 0; i < cr_ref_count(ref, level); i++) {
-        const struct cr_division *v = cr_ref_division(ref, level, i);
+    size_t best_len = 0, count;
+    const struct cr_division *all = cr_ref_divisions(ref, level, &count);
+    uint32_t first = *at < n ? cp[*at] : 0;
+    for (size_t i = 0; first && i < count; i++) {
         size_t k;
-        if (match(cp, n, *at, v->name, &k) && k > best_len)
-            best = v, best_len = k;
+        if (all[i].first == first && match(cp, n, *at, all[i].name, &k) && k > best_len)
+            best = &all[i], best_len = k;
     }
     *at += best_len;
     return best;

@@ -24,6 +24,17 @@ void *cr_bigalloc(size_t size)
     return calloc(1, size ? size : 1);
 }
 
+void cr_bigprefault(void *p, size_t size)
+{
+#if defined(MADV_POPULATE_WRITE) && defined(MAP_ANONYMOUS)
+    if (p && size >= BIG)
+        madvise(p, size, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)size;
+#endif
+}
+
 void cr_bigfree(void *p, size_t size)
 {
     if (!p)

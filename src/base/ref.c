@@ -13,7 +13,8 @@ struct cr_ref {
     size_t n_div[4];
     struct cr_industry *ind;
     size_t n_ind;
-    const struct cr_industry **ind_sorted; /* by code, for binary search on the ingest path */
+    const struct cr_industry **ind_sorted;    /* by code, for binary search on the ingest path */
+    const struct cr_division **div_sorted[4]; /* by code, likewise */
 };
 
 const char *cr_ref_default_dir(void)
@@ -88,6 +89,13 @@ static cr_err push_div(cr_ref *ref, int level, const char *code, const char *nam
     struct cr_division *v = &ref->div[level][n];
     snprintf(v->code, sizeof v->code, "%s", code);
     snprintf(v->name, sizeof v->name, "%s", name);
+    const unsigned char *u = (const unsigned char *)v->name;
+    v->first = u[0] < 0x80   ? u[0]
+               : u[0] < 0xE0 ? (uint32_t)(u[0] & 0x1F) << 6 | (u[1] & 0x3F)
+               : u[0] < 0xF0
+                   ? (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F)
+                   : (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12 |
+                         (uint32_t)(u[2] & 0x3F) << 6 | (u[3] & 0x3F);
     v->level = level;
     v->parent = parent;
     ref->n_div[level] = n + 1;
@@ -178,6 +186,13 @@ static cr_err industry_row(cr_ref *ref, char **f, int n, const char *path, long 
     return CR_OK;
 }
 
+static int cmp_division(const void *a, const void *b)
+{
+    const struct cr_division *x = *(const struct cr_division *const *)a;
+    const struct cr_division *y = *(const struct cr_division *const *)b;
+    return strcmp(x->code, y->code);
+}
+
 static int cmp_industry(const void *a, const void *b)
 {
     const struct cr_industry *x = *(const struct cr_industry *const *)a;
@@ -202,6 +217,16 @@ cr_err cr_ref_load(const char *dir, cr_ref **out, cr_diag *d)
         rc = cr_diag_set(d, CR_EPARSE, dir, 0, 0, "reference data is empty");
     if (!rc && !(ref->ind_sorted = malloc(ref->n_ind * sizeof *ref->ind_sorted)))
         rc = CR_ENOMEM;
+    for (int level = CR_DIV_DISTRICT; !rc && level <= CR_DIV_GRID; level++) {
+        size_t n = ref->n_div[level];
+        if (!(ref->div_sorted[level] = malloc(n * sizeof *ref->div_sorted[level]))) {
+            rc = CR_ENOMEM;
+            break;
+        }
+        for (size_t i = 0; i < n; i++)
+            ref->div_sorted[level][i] = &ref->div[level][i];
+        qsort(ref->div_sorted[level], n, sizeof *ref->div_sorted[level], cmp_division);
+    }
     if (rc) {
         cr_ref_free(ref);
         return rc;
@@ -217,8 +242,10 @@ void cr_ref_free(cr_ref *ref)
 {
     if (!ref)
         return;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 4; i++) {
         free(ref->div[i]);
+        free(ref->div_sorted[i]);
+    }
     free(ref->ind);
     free(ref->ind_sorted);
     free(ref);
@@ -234,28 +261,30 @@ const struct cr_division *cr_ref_division(const cr_ref *ref, cr_div_level level,
     return i < ref->n_div[level] ? &ref->div[level][i] : NULL;
 }
 
+const struct cr_division *cr_ref_divisions(const cr_ref *ref, cr_div_level level, size_t *n)
+{
+    *n = ref->n_div[level];
+    return ref->div[level];
+}
+
 const struct cr_division *cr_ref_division_find(const cr_ref *ref, const char *code)
 {
     size_t len = strlen(code);
     int level = len == 6 ? CR_DIV_DISTRICT : len == 9 ? CR_DIV_STREET : len == 12 ? CR_DIV_GRID : 0;
     if (!level)
         return NULL;
-    if (level == CR_DIV_GRID) {
-        size_t lo = 0, hi = ref->n_div[level];
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            int c = strcmp(ref->div[level][mid].code, code);
-            if (c == 0)
-                return &ref->div[level][mid];
-            if (c < 0)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        return NULL;
+    size_t lo = 0, hi = ref->n_div[level];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(ref->div_sorted[level][mid]->code, code);
+        if (c == 0)
+            return ref->div_sorted[level][mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    int i = find_index(ref, level, code);
-    return i < 0 ? NULL : &ref->div[level][i];
+    return NULL;
 }
 
 size_t cr_ref_industry_count(const cr_ref *ref)

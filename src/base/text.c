@@ -303,21 +303,53 @@ int cr_nfkc_stable(const char *s, size_t len)
     return 1;
 }
 
+/* NFKC without utf8proc for the characters most department text is made of: ASCII and the CJK
+ * unified ideographs U+4E00..U+9FFF are their own NFKC, a full-width form U+FF01..U+FF5E is its
+ * ASCII character and the ideographic space U+3000 a space; none of them composes with a
+ * neighbour. Writes at most len bytes to out; returns 0 when s holds any other character. */
+static int nfkc_fast(const char *s, size_t len, char *out, size_t *out_len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        if (p[i] < 0x80) {
+            out[o++] = (char)p[i++];
+            continue;
+        }
+        if (i + 2 >= len || (p[i] & 0xF0) != 0xE0 || (p[i + 1] & 0xC0) != 0x80 ||
+            (p[i + 2] & 0xC0) != 0x80)
+            return 0;
+        uint32_t c =
+            (uint32_t)(p[i] & 0x0F) << 12 | (uint32_t)(p[i + 1] & 0x3F) << 6 | (p[i + 2] & 0x3F);
+        if (c >= 0x4E00 && c <= 0x9FFF) {
+            memcpy(out + o, p + i, 3);
+            o += 3;
+        } else if (c >= 0xFF01 && c <= 0xFF5E) {
+            out[o++] = (char)(c - 0xFEE0);
+        } else if (c == 0x3000) {
+            out[o++] = ' ';
+        } else {
+            return 0;
+        }
+        i += 3;
+    }
+    *out_len = o;
+    return 1;
+}
+
 cr_err cr_nfkc(const char *s, size_t len, char **out, size_t *out_len)
 {
-    size_t i = 0;
-    while (i < len && (unsigned char)s[i] < 0x80)
-        i++;
-    if (i == len) {
-        char *c = malloc(len + 1);
-        if (!c)
-            return CR_ENOMEM;
-        memcpy(c, s, len);
-        c[len] = 0;
+    char *c = malloc(len + 1);
+    if (!c)
+        return CR_ENOMEM;
+    size_t fast_len;
+    if (nfkc_fast(s, len, c, &fast_len)) {
+        c[fast_len] = 0;
         *out = c;
-        *out_len = len;
+        *out_len = fast_len;
         return CR_OK;
     }
+    free(c);
     if (cr_utf8_valid_prefix(s, len) != len)
         return CR_EENCODING;
     utf8proc_uint8_t *r = NULL;

@@ -119,6 +119,7 @@ typedef struct ingest {
     size_t last_len;
     const cr_catalog *cat;
     const int64_t *topic_ids; /* by catalog index */
+    size_t *topic_bytes;      /* by catalog index: the bytes of its files */
     const cr_ref *ref;
     int64_t batch_rows;
     struct hsets seen;
@@ -874,6 +875,8 @@ static int glob_files(const cr_catalog *cat, const char *file, glob_t *g, size_t
 
 static cr_err ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
 {
+    if (topic_id >= 0 && (size_t)topic_id < ig->seen.n)
+        cr__hset_prefault(&ig->seen.t[topic_id]);
     for (size_t i = 0; i < t->n_files; i++) {
         glob_t g;
         size_t prefix;
@@ -993,10 +996,10 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
         return cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0, "out of memory");
     for (size_t i = 0; i < ig->cat->n_topics; i++)
         bytes[i] = topic_bytes(ig, &ig->cat->topics[i], &incoming);
+    ig->topic_bytes = bytes;
     cr_err rc = maybe_bulk(ig, incoming);
     if (!rc)
         rc = make_sets(ig, topic_ids, bytes);
-    free(bytes);
     if (rc)
         return cr_diag_set(ig->d, rc, NULL, 0, 0, "%s",
                            rc == CR_ESTORE ? "cannot prepare the store for this ingest"
@@ -1023,6 +1026,7 @@ static void ingest_free(ingest *ig)
     free(ig->canon.p);
     free(ig->attrs.p);
     free(ig->norm.p);
+    free(ig->topic_bytes);
 }
 
 /* ---- the events pass, in parallel ---- */
@@ -1096,13 +1100,27 @@ static cr_err merge_reports(struct cr_ingest_report *into, struct worker *w, siz
     if (!grown)
         return CR_ENOMEM;
     into->files = grown;
+    /* The files in catalog order, whatever order the tasks were handed out in. */
+    size_t n_topics = 0;
     for (size_t task = 0; task < p->n_tasks; task++)
-        if (p->owner[task] >= 0) {
-            const struct cr_ingest_report *r = &w[p->owner[task]].rep;
-            memcpy(into->files + into->n_files, r->files + p->first[task],
-                   p->count[task] * sizeof *into->files);
-            into->n_files += p->count[task];
-        }
+        n_topics = p->tasks[task] + 1 > n_topics ? p->tasks[task] + 1 : n_topics;
+    size_t *task_of = malloc((n_topics + 1) * sizeof *task_of);
+    if (!task_of)
+        return CR_ENOMEM;
+    for (size_t i = 0; i < n_topics; i++)
+        task_of[i] = SIZE_MAX;
+    for (size_t task = 0; task < p->n_tasks; task++)
+        task_of[p->tasks[task]] = task;
+    for (size_t i = 0; i < n_topics; i++) {
+        size_t task = task_of[i];
+        if (task == SIZE_MAX || p->owner[task] < 0)
+            continue;
+        const struct cr_ingest_report *r = &w[p->owner[task]].rep;
+        memcpy(into->files + into->n_files, r->files + p->first[task],
+               p->count[task] * sizeof *into->files);
+        into->n_files += p->count[task];
+    }
+    free(task_of);
     cr_err rc = CR_OK;
     for (size_t i = 0; i < n_workers; i++) {
         struct cr_ingest_report *r = &w[i].rep;
@@ -1131,8 +1149,37 @@ static size_t parser_threads(const struct cr_ingest_opts *opts)
     return (size_t)n;
 }
 
+struct sized_task {
+    size_t bytes, topic;
+};
+
+/* Largest first, then in catalog order. */
+static int cmp_task(const void *a, const void *b)
+{
+    const struct sized_task *x = a, *y = b;
+    if (x->bytes != y->bytes)
+        return x->bytes > y->bytes ? -1 : 1;
+    return x->topic < y->topic ? -1 : x->topic > y->topic;
+}
+
+static cr_err order_tasks(size_t *tasks, size_t n, const size_t *bytes)
+{
+    struct sized_task *v = malloc((n + 1) * sizeof *v);
+    if (!v)
+        return CR_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        v[i] = (struct sized_task){bytes[tasks[i]], tasks[i]};
+    qsort(v, n, sizeof *v, cmp_task);
+    for (size_t i = 0; i < n; i++)
+        tasks[i] = v[i].topic;
+    free(v);
+    return CR_OK;
+}
+
 /* Every roles and event topic, parsed by n threads that each take whole topics (a topic's
- * de-duplication set then belongs to one thread; the roles topics go to one thread together). */
+ * de-duplication set then belongs to one thread; the roles topics go to one thread together).
+ * Event topics are handed out largest first, so that no thread is left with a big one when the
+ * others are done. */
 static cr_err events_pass(ingest *ig, const struct cr_ingest_opts *opts)
 {
     const cr_catalog *cat = ig->cat;
@@ -1156,6 +1203,8 @@ static cr_err events_pass(ingest *ig, const struct cr_ingest_opts *opts)
                 tasks[p.n_tasks++] = i;
                 p.n_roles += !pass;
             }
+    if ((rc = order_tasks(tasks + p.n_roles, p.n_tasks - p.n_roles, ig->topic_bytes)))
+        goto out;
     p.tasks = tasks;
     pthread_mutex_init(&p.mu, NULL);
     size_t started = 0;

@@ -58,16 +58,20 @@ cr_err cr__hset_reserve(struct hset *s, size_t n)
     struct hset bigger = {cr_bigalloc(cap * sizeof(uint64_t)), cap, 0};
     if (!bigger.slot)
         return CR_ENOMEM;
-    /* Touch every page now, while one thread runs: a probe reads before it writes, and a page
-     * first read maps the shared zero page, so each page would fault twice later, the second
-     * time with a TLB flush on every core the parser threads run on. */
-    memset(bigger.slot, 0, cap * sizeof(uint64_t));
     for (size_t i = 0; i < s->cap; i++)
         if (s->slot[i])
             cr__hset_add(&bigger, s->slot[i]);
     cr_bigfree(s->slot, s->cap * sizeof *s->slot);
     *s = bigger;
     return CR_OK;
+}
+
+/* A probe reads before it writes, and a page first read maps the shared zero page, so without
+ * this each page would fault twice, the second time with a TLB flush on every core. Called by
+ * the thread that is about to fill the set, so that the kernel zeroes its pages there. */
+void cr__hset_prefault(struct hset *s)
+{
+    cr_bigprefault(s->slot, s->cap * sizeof *s->slot);
 }
 
 static int smap_grow(struct smap *m)

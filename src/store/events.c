@@ -28,8 +28,10 @@
 #define MAX_NAMES 32
 #define RAW_ATTRS 0xFFFFFFFFu
 #define BLOCK_EVENTS 512
-/* Blocks stay within one 16 KiB page (no overflow chain), so one block is one page read. */
-#define BLOCK_BYTES 12000u
+/* Blocks stay within one 16 KiB page (no overflow chain), so one block is one page read, and
+ * fill it: a table leaf cell keeps up to 16,349 payload bytes in the page (page size - 35), of
+ * which the record header and the topic, n and day columns take at most 20. */
+#define BLOCK_BYTES 16320u
 #define NO_AMOUNT INT64_MIN
 
 struct cr_evblock {

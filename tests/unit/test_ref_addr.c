@@ -43,6 +43,11 @@ static void divisions(void **state)
         const struct cr_division *di = cr_ref_division(ref, CR_DIV_DISTRICT, (size_t)st->parent);
         assert_memory_equal(st->code, di->code, 6);
     }
+    for (int level = CR_DIV_DISTRICT; level <= CR_DIV_GRID; level++)
+        for (size_t i = 0; i < cr_ref_count(ref, level); i++) {
+            const struct cr_division *v = cr_ref_division(ref, level, i);
+            assert_ptr_equal(cr_ref_division_find(ref, v->code), v);
+        }
     assert_null(cr_ref_division_find(ref, "440199"));
     assert_non_null(cr_ref_division_find(ref, "440103001101"));
 }

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "crisk/text.h"
 
@@ -127,6 +128,48 @@ static void nfkc(void **state)
     assert_int_equal(cr_nfkc("\xff", 1, &out, &n), CR_EENCODING);
 }
 
+static size_t put_utf8(uint32_t c, char *out)
+{
+    return (size_t)utf8proc_encode_char((utf8proc_int32_t)c, (utf8proc_uint8_t *)out);
+}
+
+/* cr_nfkc handles ASCII, CJK ideographs, full-width forms and the ideographic space itself:
+ * it must agree with utf8proc on each of them, next to each other and next to characters it
+ * leaves to utf8proc (compatibility ideographs, circled digits, other CJK punctuation). */
+static void nfkc_fast_path_agrees(void **state)
+{
+    (void)state;
+    static const uint32_t ranges[][2] = {
+        {0x20, 0x7E},     {0x3000, 0x3003}, {0x3036, 0x303A}, {0x4DFE, 0x4E01},
+        {0x9FFE, 0xA000}, {0xF900, 0xF902}, {0xFF00, 0xFF66}, {0x2460, 0x2462},
+        {0x00A0, 0x00A0}, {0x00C5, 0x00C5}, {0x0301, 0x0301},
+    };
+    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
+        for (uint32_t c = ranges[r][0]; c <= ranges[r][1]; c++)
+            for (int ctx = 0; ctx < 3; ctx++) {
+                /* alone, between ideographs, after 'A' (which U+0301 composes with) */
+                char s[32];
+                size_t len = 0;
+                if (ctx == 1)
+                    len += put_utf8(0x5E7F, s + len);
+                if (ctx == 2)
+                    s[len++] = 'A';
+                len += put_utf8(c, s + len);
+                if (ctx == 1)
+                    len += put_utf8(0xFF11, s + len);
+                s[len] = 0;
+                char *out = NULL;
+                size_t n = 0;
+                assert_int_equal(cr_nfkc(s, len, &out, &n), CR_OK);
+                utf8proc_uint8_t *want = utf8proc_NFKC((const utf8proc_uint8_t *)s);
+                assert_non_null(want);
+                assert_string_equal(out, (const char *)want);
+                assert_int_equal(n, strlen((const char *)want));
+                free(out);
+                free(want);
+            }
+}
+
 static void gb18030(void **state)
 {
     (void)state;
@@ -156,6 +199,7 @@ int main(void)
         cmocka_unit_test(amount_rejects),
         cmocka_unit_test(utf8),
         cmocka_unit_test(nfkc),
+        cmocka_unit_test(nfkc_fast_path_agrees),
         cmocka_unit_test(gb18030),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
