@@ -104,6 +104,26 @@ struct par {
     cr_err err;            /* the first worker error; the others stop at their next topic */
 };
 
+/* The de-duplication probes of an ingest_file's last event rows. A set of a big topic spans
+ * hundreds of MiB, so a probe misses every cache: each row is queued as loaded at once, its
+ * slot is prefetched, and the probe is made PROBE_LAG rows later, when the slot has arrived. A
+ * duplicate is then taken back from the batch (sink_event_drop) and recounted; every probe is
+ * made before the batch is handed over, so no commit holds a duplicate. */
+#define PROBE_LAG 8
+
+struct probe {
+    struct hset *set;
+    uint64_t h;
+    size_t mark;      /* sink_event's */
+    uint8_t unlinked; /* counted in the report's unlinked */
+};
+
+struct probes {
+    int on; /* set by ingest_file: event rows probe late */
+    struct probe v[PROBE_LAG];
+    size_t head, n;
+};
+
 typedef struct ingest {
     cr_store *s;
     sink *k;
@@ -123,6 +143,7 @@ typedef struct ingest {
     const cr_ref *ref;
     int64_t batch_rows;
     struct hsets seen;
+    struct probes probes;
     struct smap subj;
     struct buf canon, attrs, norm;
     unsigned char salt[32];
@@ -391,14 +412,47 @@ static void canon_i64(ingest *ig, int64_t v, int has)
     cr__buf_add(&ig->canon, b, sizeof b);
 }
 
+static struct hset *topic_set(ingest *ig, int64_t topic)
+{
+    return topic >= 0 && (size_t)topic < ig->seen.n ? &ig->seen.t[topic] : NULL;
+}
+
+static uint64_t content_hash(const ingest *ig)
+{
+    return cr_hash64(ig->canon.p, ig->canon.len, 0x64656475u);
+}
+
 /* Returns LOADED or DUPLICATE for the canonical content in ig->canon, and its hash. */
 static enum outcome dedupe(ingest *ig, int64_t topic, int64_t *h, int *oom)
 {
-    uint64_t hv = cr_hash64(ig->canon.p, ig->canon.len, 0x64656475u);
-    int r = topic >= 0 && (size_t)topic < ig->seen.n ? cr__hset_add(&ig->seen.t[topic], hv) : -1;
+    uint64_t hv = content_hash(ig);
+    struct hset *set = topic_set(ig, topic);
+    int r = set ? cr__hset_add(set, hv) : -1;
     *h = (int64_t)hv;
     *oom = r < 0 || ig->canon.oom;
     return r == 0 ? DUPLICATE : LOADED;
+}
+
+/* Makes the oldest probes until at most keep are left; a duplicate found is taken back from
+ * the batch and moved from loaded to duplicates in fr. */
+static cr_err probes_settle(ingest *ig, struct cr_file_rec *fr, size_t keep)
+{
+    struct probes *q = &ig->probes;
+    while (q->n > keep) {
+        struct probe *e = &q->v[q->head];
+        q->head = (q->head + 1) % PROBE_LAG;
+        q->n--;
+        int r = cr__hset_add(e->set, e->h);
+        if (r < 0)
+            return CR_ENOMEM;
+        if (r == 0) {
+            sink_event_drop(ig->out, e->mark);
+            fr->n_loaded--;
+            fr->n_duplicate++;
+            ig->rep->unlinked -= e->unlinked;
+        }
+    }
+    return CR_OK;
 }
 
 static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
@@ -433,9 +487,20 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     canon_i64(ig, day, 1);
     canon_i64(ig, fen, has_amount);
     canon_field(ig, ig->attrs.p, ig->attrs.len);
-    int oom;
+    struct probes *q = &ig->probes;
+    int oom = 0;
     int64_t h;
-    enum outcome o = dedupe(ig, topic_id, &h, &oom);
+    enum outcome o = LOADED;
+    if (q->on) {
+        /* Probed PROBE_LAG rows later (probes_settle); a duplicate's key is known, so looking
+         * it up below creates nothing. */
+        h = (int64_t)content_hash(ig);
+        oom = !topic_set(ig, topic_id) || ig->canon.oom;
+        if (!oom)
+            cr__hset_prefetch(topic_set(ig, topic_id), (uint64_t)h);
+    } else {
+        o = dedupe(ig, topic_id, &h, &oom);
+    }
     if (oom || ig->attrs.oom) {
         *err = CR_ENOMEM;
         return o;
@@ -444,10 +509,13 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     int registered;
     if (o == DUPLICATE || (*err = subject_id(ig, key, klen, &subject, &registered)))
         return o;
-    sink_event(ig->out, subject, topic_id, day, has_amount ? &fen : NULL,
-               ig->attrs.len ? ig->attrs.p : NULL, ig->attrs.len, h);
+    size_t mark = sink_event(ig->out, subject, topic_id, day, has_amount ? &fen : NULL,
+                             ig->attrs.len ? ig->attrs.p : NULL, ig->attrs.len, h);
     if (!registered)
         ig->rep->unlinked++;
+    if (q->on)
+        q->v[(q->head + q->n++) % PROBE_LAG] =
+            (struct probe){topic_set(ig, topic_id), (uint64_t)h, mark, !registered};
     return LOADED;
 }
 
@@ -831,26 +899,33 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
     }
     struct cr_feed_rec rec;
     int64_t since = 0;
+    ig->probes.on = t->role == CR_TOPIC_EVENTS;
     while ((rc = cr_feed_next(f, &rec)) == CR_OK) {
-        if ((rc = process_record(ig, t, topic_id, f, &rec, fr.id, &fr)))
+        if ((rc = probes_settle(ig, &fr, PROBE_LAG - 1)) ||
+            (rc = process_record(ig, t, topic_id, f, &rec, fr.id, &fr)))
             goto out;
         fr.next_offset = rec.next_offset;
         fr.next_line = rec.next_line;
         if (++since >= ig->batch_rows || sink_batch_full(ig->out)) {
             since = 0;
+            if ((rc = probes_settle(ig, &fr, 0)))
+                goto out;
             sink_file(ig->out, rel, &fr);
             sink_commit(ig->out);
             if ((rc = sink_error(ig->k)))
                 goto out;
         }
     }
-    if (rc != CR_ENOTFOUND)
+    if (rc != CR_ENOTFOUND || (rc = probes_settle(ig, &fr, 0)))
         goto out;
     fr.done = 1;
     sink_file(ig->out, rel, &fr);
     sink_commit(ig->out);
     rc = sink_error(ig->k);
 out:
+    if (probes_settle(ig, &fr, 0) && !rc) /* counts stay whole on every path */
+        rc = CR_ENOMEM;
+    ig->probes = (struct probes){0};
     out->read = fr.n_read;
     out->loaded = fr.n_loaded;
     out->duplicates = fr.n_duplicate;

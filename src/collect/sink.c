@@ -21,6 +21,7 @@ enum op {
     OP_QRESOLVE,
     OP_QUPDATE,
     OP_FILE,
+    OP_EVENT_DROPPED, /* an OP_EVENT found to be a duplicate after it was queued */
 };
 
 struct batch {
@@ -215,16 +216,25 @@ void sink_subject(sink *k, int64_t id, const char *key, size_t len)
     pthread_mutex_unlock(&k->mu);
 }
 
-void sink_event(sink_out *k, int64_t subject, int64_t topic, int32_t day, const int64_t *amount_fen,
-                const char *attrs, size_t attrs_len, int64_t h)
+size_t sink_event(sink_out *k, int64_t subject, int64_t topic, int32_t day,
+                  const int64_t *amount_fen, const char *attrs, size_t attrs_len, int64_t h)
 {
     struct batch *b = cur(k);
+    size_t mark = b->len;
     put_op(b, OP_EVENT);
     int64_t v[5] = {subject, topic, day, amount_fen ? *amount_fen : 0, h};
     put(b, v, sizeof v);
     unsigned char has = amount_fen != NULL;
     put(b, &has, 1);
     put_bytes(b, attrs, attrs_len, attrs != NULL);
+    return mark;
+}
+
+void sink_event_drop(sink_out *k, size_t mark)
+{
+    struct batch *b = cur(k);
+    if (!b->oom && mark < b->len && b->p[mark] == OP_EVENT)
+        b->p[mark] = OP_EVENT_DROPPED;
 }
 
 void sink_enterprise(sink_out *k, const struct cr_enterprise_rec *r)
@@ -362,7 +372,7 @@ static cr_err apply(sink *k, struct reader *r)
 {
     enum op op = (enum op)r->p[0];
     /* Other operations (a commit above all) must see every event queued before them. */
-    if (op != OP_EVENT && k->n_pending && flush_events(k)) {
+    if (op != OP_EVENT && op != OP_EVENT_DROPPED && k->n_pending && flush_events(k)) {
         snprintf(k->errmsg, sizeof k->errmsg, "store write failed (events)");
         return CR_ESTORE;
     }
@@ -371,12 +381,15 @@ static cr_err apply(sink *k, struct reader *r)
     char *heap[12] = {0};
     cr_err rc = CR_OK;
     switch (op) {
+    case OP_EVENT_DROPPED:
     case OP_EVENT: {
         int64_t v[5], len;
         memcpy(v, r->p, sizeof v);
         r->p += sizeof v;
         int has = *r->p++;
         const char *attrs = get_bytes(r, &len);
+        if (op == OP_EVENT_DROPPED)
+            break;
         k->pending[k->n_pending++] = (struct cr_event_row){.subject = v[0],
                                                            .topic = v[1],
                                                            .day = (int32_t)v[2],

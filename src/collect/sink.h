@@ -37,8 +37,11 @@ void sink_subject(sink *k, int64_t id, const char *key, size_t len);
 
 /* Queues one operation. Nothing is reported here: a failure of the store is sticky and
  * returned by sink_error() and sink_finish(). Strings are copied. */
-void sink_event(sink_out *k, int64_t subject, int64_t topic, int32_t day, const int64_t *amount_fen,
-                const char *attrs, size_t attrs_len, int64_t h);
+size_t sink_event(sink_out *k, int64_t subject, int64_t topic, int32_t day,
+                  const int64_t *amount_fen, const char *attrs, size_t attrs_len, int64_t h);
+/* Takes back an event queued since the producer's last commit; mark is what sink_event returned
+ * for it. */
+void sink_event_drop(sink_out *k, size_t mark);
 void sink_enterprise(sink_out *k, const struct cr_enterprise_rec *r);
 void sink_person(sink_out *k, int64_t id, const unsigned char idhash[16], const char *name);
 void sink_role(sink_out *k, int64_t subject, int64_t person, const char *role,

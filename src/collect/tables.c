@@ -74,6 +74,12 @@ void cr__hset_prefault(struct hset *s)
     cr_bigprefault(s->slot, s->cap * sizeof *s->slot);
 }
 
+void cr__hset_prefetch(const struct hset *s, uint64_t h)
+{
+    if (s->cap)
+        __builtin_prefetch(&s->slot[(size_t)cr_mix64(h ? h : 1) & (s->cap - 1)], 1);
+}
+
 static int smap_grow(struct smap *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 1 << 14;

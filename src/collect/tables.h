@@ -55,6 +55,8 @@ int cr__hset_add(struct hset *s, uint64_t h);
 /* Grows the set once to hold n entries without rehashing on the way. */
 cr_err cr__hset_reserve(struct hset *s, size_t n);
 void cr__hset_prefault(struct hset *s);
+/* Starts fetching the slot where h would be probed first; a hint, with no effect on the set. */
+void cr__hset_prefetch(const struct hset *s, uint64_t h);
 
 /* A non-zero 64-bit hash of a subject key. */
 uint64_t cr__key_hash(const char *key, size_t len);
