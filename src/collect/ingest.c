@@ -139,7 +139,8 @@ typedef struct ingest {
     size_t last_len;
     const cr_catalog *cat;
     const int64_t *topic_ids; /* by catalog index */
-    size_t *topic_bytes;      /* by catalog index: the bytes of its files */
+    size_t *topic_bytes;      /* by catalog index: the bytes of its files still to ingest */
+    size_t *topic_rows;       /* by catalog index: the rows guessed in them */
     const cr_ref *ref;
     int64_t batch_rows;
     struct hsets seen;
@@ -461,6 +462,9 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     int32_t day = 0;
     int64_t fen = 0;
     int has_day, has_amount;
+    /* The subject is looked up at the end of the row; its slot is fetched meanwhile. */
+    if (ig->par && !(ig->last_id && ig->last_len == klen && memcmp(ig->last_key, key, klen) == 0))
+        cr__smap_prefetch(&ig->subj, cr__key_hash(key, klen));
     if (parse_day(f, CR_F_DATE, &day, &has_day, v) == QUARANTINED ||
         parse_money(t, f, CR_F_AMOUNT, &fen, &has_amount, v) == QUARANTINED)
         return QUARANTINED;
@@ -950,8 +954,11 @@ static int glob_files(const cr_catalog *cat, const char *file, glob_t *g, size_t
 
 static cr_err ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
 {
-    if (topic_id >= 0 && (size_t)topic_id < ig->seen.n)
-        cr__hset_prefault(&ig->seen.t[topic_id]);
+    struct hset *set = topic_set(ig, topic_id);
+    if (set) {
+        if (cr__hset_reserve(set, set->n + ig->topic_rows[t - ig->cat->topics]))
+            return CR_ENOMEM;
+    }
     for (size_t i = 0; i < t->n_files; i++) {
         glob_t g;
         size_t prefix;
@@ -980,14 +987,29 @@ static int cmp_reason(const void *a, const void *b)
     return strcmp(x->reason, y->reason);
 }
 
-/* Rows are guessed from feed bytes, to size tables before reading: a row is rarely shorter. */
+/* Rows are guessed from feed bytes, to size tables before reading them: from the lines in the
+ * first SAMPLE_BYTES of a topic's first file, else ROW_BYTES a row. */
 #define ROW_BYTES 64
+#define SAMPLE_BYTES 16384
 
-/* The bytes of a topic's files: all of them, and those not yet ingested to the end (judged by
- * path and size) added to *incoming. */
-static size_t topic_bytes(const ingest *ig, const struct cr_topic *t, size_t *incoming)
+static size_t bytes_per_row(const char *path)
 {
-    size_t total = 0;
+    char buf[SAMPLE_BYTES];
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return ROW_BYTES;
+    size_t n = fread(buf, 1, sizeof buf, fp), lines = 0;
+    fclose(fp);
+    for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p))) != NULL; p++)
+        lines++;
+    return lines >= 8 ? n / lines : n < sizeof buf && lines ? n / lines + 1 : ROW_BYTES;
+}
+
+/* The bytes of a topic's files not yet ingested to the end (judged by path and size), and in
+ * *rows a guess of the rows they hold. */
+static size_t topic_bytes(const ingest *ig, const struct cr_topic *t, size_t *rows)
+{
+    size_t total = 0, per_row = 0;
     for (size_t k = 0; k < t->n_files; k++) {
         glob_t g;
         size_t prefix;
@@ -1001,43 +1023,42 @@ static size_t topic_bytes(const ingest *ig, const struct cr_topic *t, size_t *in
                     done = ig->files.v[n].rec.done &&
                            ig->files.v[n].rec.size == (int64_t)st.st_size &&
                            strcmp(ig->files.v[n].path, g.gl_pathv[j] + prefix) == 0;
+                if (done)
+                    continue;
                 total += (size_t)st.st_size;
-                *incoming += done ? 0 : (size_t)st.st_size;
+                if (!per_row)
+                    per_row = bytes_per_row(g.gl_pathv[j]);
             }
         globfree(&g);
     }
+    *rows = per_row ? total / per_row + total / per_row / 16 + 64 : 0; /* and a margin */
     return total;
 }
 
 /* A bulk load (more new rows than a quarter of what the store holds) drops the lookup
  * indexes, to build them once at the end. */
-static cr_err maybe_bulk(ingest *ig, size_t incoming_bytes)
+static cr_err maybe_bulk(ingest *ig, size_t incoming_rows)
 {
     int64_t subjects, persons, roles;
     if (cr_store_max_id(ig->s, "subject", &subjects) ||
         cr_store_max_id(ig->s, "person", &persons) ||
         cr_store_scalar(ig->s, "SELECT coalesce(max(rowid), 0) FROM role", &roles))
         return CR_ESTORE;
-    double incoming = (double)incoming_bytes / ROW_BYTES;
+    double incoming = (double)incoming_rows;
     double stored = (double)(subjects + persons + roles);
     return incoming >= stored / 4 ? cr_store_drop_indexes(ig->s) : CR_OK;
 }
 
-/* One de-duplication set per topic id, each sized once for the rows its files may hold (by
- * their bytes), so that it is not rehashed again and again while it grows. */
-static cr_err make_sets(ingest *ig, const int64_t *topic_ids, const size_t *bytes)
+/* One de-duplication set per topic id, filled here with the hashes the store holds; ingest_topic
+ * grows each once, to the rows its files are guessed to hold, before reading them. */
+static cr_err make_sets(ingest *ig)
 {
     int64_t max_id = 0;
     if (cr_store_scalar(ig->s, "SELECT coalesce(max(id), 0) FROM topic", &max_id))
         return CR_ESTORE;
     ig->seen.n = (size_t)max_id + 1;
     ig->seen.t = calloc(ig->seen.n, sizeof *ig->seen.t);
-    if (!ig->seen.t)
-        return CR_ENOMEM;
-    for (size_t i = 0; i < ig->cat->n_topics; i++)
-        if (cr__hset_reserve(&ig->seen.t[topic_ids[i]], bytes[i] / ROW_BYTES))
-            return CR_ENOMEM;
-    return CR_OK;
+    return ig->seen.t ? CR_OK : CR_ENOMEM;
 }
 
 static cr_err prepare(ingest *ig, int64_t *topic_ids)
@@ -1066,15 +1087,18 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
     }
     if (cr_store_commit(ig->s))
         goto fail;
-    size_t *bytes = calloc(ig->cat->n_topics + 1, sizeof *bytes), incoming = 0;
-    if (!bytes)
+    ig->topic_bytes = calloc(ig->cat->n_topics + 1, sizeof *ig->topic_bytes);
+    ig->topic_rows = calloc(ig->cat->n_topics + 1, sizeof *ig->topic_rows);
+    if (!ig->topic_bytes || !ig->topic_rows)
         return cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0, "out of memory");
-    for (size_t i = 0; i < ig->cat->n_topics; i++)
-        bytes[i] = topic_bytes(ig, &ig->cat->topics[i], &incoming);
-    ig->topic_bytes = bytes;
+    size_t incoming = 0;
+    for (size_t i = 0; i < ig->cat->n_topics; i++) {
+        ig->topic_bytes[i] = topic_bytes(ig, &ig->cat->topics[i], &ig->topic_rows[i]);
+        incoming += ig->topic_rows[i];
+    }
     cr_err rc = maybe_bulk(ig, incoming);
     if (!rc)
-        rc = make_sets(ig, topic_ids, bytes);
+        rc = make_sets(ig);
     if (rc)
         return cr_diag_set(ig->d, rc, NULL, 0, 0, "%s",
                            rc == CR_ESTORE ? "cannot prepare the store for this ingest"
@@ -1102,6 +1126,7 @@ static void ingest_free(ingest *ig)
     free(ig->attrs.p);
     free(ig->norm.p);
     free(ig->topic_bytes);
+    free(ig->topic_rows);
 }
 
 /* ---- the events pass, in parallel ---- */

@@ -15,6 +15,7 @@ static int hset_grow(struct hset *s)
     uint64_t *slot = cr_bigalloc(cap * sizeof *slot);
     if (!slot)
         return -1;
+    cr_bigprefault(slot, cap * sizeof *slot); /* as in cr__hset_reserve */
     for (size_t i = 0; i < s->cap; i++) {
         uint64_t h = s->slot[i];
         if (!h)
@@ -58,20 +59,16 @@ cr_err cr__hset_reserve(struct hset *s, size_t n)
     struct hset bigger = {cr_bigalloc(cap * sizeof(uint64_t)), cap, 0};
     if (!bigger.slot)
         return CR_ENOMEM;
+    /* A probe reads before it writes, and a page first read maps the shared zero page, so each
+     * page would fault twice, the second time with a TLB flush on every core. The kernel zeroes
+     * the pages here, on the thread about to fill the set. */
+    cr_bigprefault(bigger.slot, cap * sizeof(uint64_t));
     for (size_t i = 0; i < s->cap; i++)
         if (s->slot[i])
             cr__hset_add(&bigger, s->slot[i]);
     cr_bigfree(s->slot, s->cap * sizeof *s->slot);
     *s = bigger;
     return CR_OK;
-}
-
-/* A probe reads before it writes, and a page first read maps the shared zero page, so without
- * this each page would fault twice, the second time with a TLB flush on every core. Called by
- * the thread that is about to fill the set, so that the kernel zeroes its pages there. */
-void cr__hset_prefault(struct hset *s)
-{
-    cr_bigprefault(s->slot, s->cap * sizeof *s->slot);
 }
 
 void cr__hset_prefetch(const struct hset *s, uint64_t h)
@@ -112,6 +109,12 @@ struct subj *cr__smap_find(struct smap *m, const char *key, size_t len, uint64_t
         j = (j + 1) & (m->cap - 1);
     }
     return NULL;
+}
+
+void cr__smap_prefetch(const struct smap *m, uint64_t h)
+{
+    if (m->cap)
+        __builtin_prefetch(&m->slot[(size_t)h & (m->cap - 1)]);
 }
 
 struct subj *cr__smap_put(struct smap *m, const char *key, size_t len, uint64_t h, int64_t id,

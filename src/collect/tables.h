@@ -52,9 +52,8 @@ struct buf {
 /* Adds h to the set (0 is stored as 1). Returns 1 when added, 0 when already present, -1 when
  * out of memory. */
 int cr__hset_add(struct hset *s, uint64_t h);
-/* Grows the set once to hold n entries without rehashing on the way. */
+/* Grows the set once to hold n entries without rehashing on the way, its pages mapped. */
 cr_err cr__hset_reserve(struct hset *s, size_t n);
-void cr__hset_prefault(struct hset *s);
 /* Starts fetching the slot where h would be probed first; a hint, with no effect on the set. */
 void cr__hset_prefetch(const struct hset *s, uint64_t h);
 
@@ -62,6 +61,8 @@ void cr__hset_prefetch(const struct hset *s, uint64_t h);
 uint64_t cr__key_hash(const char *key, size_t len);
 /* Finds key (with hash h) or NULL. Entries move when the map grows: a pointer is valid until the
  * next cr__smap_put. */
+/* Starts fetching the slot where key hash h is looked for first; a hint only. */
+void cr__smap_prefetch(const struct smap *m, uint64_t h);
 struct subj *cr__smap_find(struct smap *m, const char *key, size_t len, uint64_t h);
 /* Adds key → id; NULL when out of memory. */
 struct subj *cr__smap_put(struct smap *m, const char *key, size_t len, uint64_t h, int64_t id,

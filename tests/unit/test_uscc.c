@@ -34,6 +34,8 @@ static void every_single_change_is_caught(void **state)
                 continue;
             s[pos] = *a;
             assert_false(cr_uscc_valid(s));
+            char out[19];
+            assert_int_equal(cr_uscc_normalize(s, 18, out), CR_ECHECK); /* the clean fast path */
             changes++;
         }
     }
@@ -65,6 +67,8 @@ static void normalize_forms(void **state)
     assert_int_equal(cr_uscc_normalize(shortc, strlen(shortc), out), CR_EINVAL);
     const char *banned = "91440101MA5CJQ4NO9"; /* letter O is not in the alphabet */
     assert_int_equal(cr_uscc_normalize(banned, strlen(banned), out), CR_EINVAL);
+    assert_int_equal(cr_uscc_normalize("91440101MA5CJQ4N5O", 18, out), CR_EINVAL);
+    assert_int_equal(cr_uscc_normalize("91440101MA5CJQ4N5\n", 18, out), CR_EINVAL);
     assert_int_equal(cr_uscc_normalize("", 0, out), CR_EINVAL);
 }
 
