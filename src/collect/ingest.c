@@ -143,6 +143,7 @@ typedef struct ingest {
     size_t *topic_rows;       /* by catalog index: the rows guessed in them */
     const cr_ref *ref;
     int64_t batch_rows;
+    int64_t fault_row, rows_seen; /* CRISK_FAULT_ROW: fail at this row of a thread (tests) */
     struct hsets seen;
     struct probes probes;
     struct smap subj;
@@ -908,6 +909,10 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
         if ((rc = probes_settle(ig, &fr, PROBE_LAG - 1)) ||
             (rc = process_record(ig, t, topic_id, f, &rec, fr.id, &fr)))
             goto out;
+        if (ig->fault_row && ++ig->rows_seen == ig->fault_row) {
+            rc = CR_EIO; /* an error anywhere in a file, as a failing disk or store would give */
+            goto out;
+        }
         fr.next_offset = rec.next_offset;
         fr.next_line = rec.next_line;
         if (++since >= ig->batch_rows || sink_batch_full(ig->out)) {
@@ -1338,7 +1343,7 @@ static cr_err events_pass(ingest *ig, const struct cr_ingest_opts *opts)
             ig->next_person = w[i].ig.next_person;
         }
     for (size_t i = 0; i < n; i++) {
-        sink_close(w[i].ig.out);
+        sink_close(w[i].ig.out, !w[i].rc); /* the others stopped between topics */
         free(w[i].ig.canon.p);
         free(w[i].ig.attrs.p);
         free(w[i].ig.norm.p);
@@ -1372,6 +1377,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
                  .rep = report,
                  .d = d,
                  .batch_rows = opts->batch_rows > 0 ? opts->batch_rows : DEFAULT_BATCH_ROWS};
+    const char *fault = getenv("CRISK_FAULT_ROW");
+    ig.fault_row = fault ? strtoll(fault, NULL, 10) : 0;
     int64_t *topic_ids = calloc(cat->n_topics + 1, sizeof *topic_ids);
     ig.topic_ids = topic_ids;
     cr_err rc = topic_ids ? prepare(&ig, topic_ids) : CR_ENOMEM;
@@ -1385,7 +1392,7 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     for (size_t i = 0; i < cat->n_topics && !rc; i++)
         if (cat->topics[i].role == CR_TOPIC_REGISTRY)
             rc = ingest_topic(&ig, &cat->topics[i], topic_ids[i]);
-    sink_close(ig.out);
+    sink_close(ig.out, !rc);
     ig.out = NULL;
     if (!rc)
         rc = events_pass(&ig, opts);
@@ -1582,7 +1589,7 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
         rc = retry_one(&ig, &q.v[i], topic_ids, &f, &ft, &fpath, report);
     cr_feed_close(f);
     free(fpath);
-    sink_close(ig.out); /* one batch: the retry commits as a whole */
+    sink_close(ig.out, !rc); /* one batch: the retry commits as a whole, or not at all */
     if (ig.k) {
         cr_err src = sink_finish(ig.k, rc == CR_OK, d);
         if (!rc)

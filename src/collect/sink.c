@@ -178,11 +178,11 @@ int sink_batch_full(const sink_out *o)
     return o->cur >= 0 && o->k->b[o->cur].len >= BATCH_BYTES;
 }
 
-void sink_close(sink_out *o)
+void sink_close(sink_out *o, int ok)
 {
     if (!o)
         return;
-    if (o->cur >= 0 && o->k->b[o->cur].len)
+    if (ok && o->cur >= 0 && o->k->b[o->cur].len)
         hand_over(o, 0);
     else if (o->cur >= 0) {
         pthread_mutex_lock(&o->k->mu);

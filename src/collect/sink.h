@@ -20,10 +20,11 @@ typedef struct sink_out sink_out; /* one producer thread's handle */
  * transaction. */
 cr_err sink_start(cr_store *s, sink **out);
 
-/* A producer's handle (NULL when out of memory); sink_close hands over what it queued since
- * its last commit, which must end on a resume point too, and frees it. */
+/* A producer's handle (NULL when out of memory). sink_close frees it; with ok it hands over
+ * what the producer queued since its last commit, which must then end on a resume point too,
+ * and without ok (the producer stopped on an error, anywhere) it drops that. */
 sink_out *sink_open(sink *k);
-void sink_close(sink_out *o);
+void sink_close(sink_out *o, int ok);
 /* Hands the batch to the writer: call at a resume point (after sink_file). The writer commits
  * at this or a later batch boundary. */
 void sink_commit(sink_out *o);
