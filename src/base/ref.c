@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #ifndef CRISK_DATA_DIR
 #define CRISK_DATA_DIR "data"
@@ -89,13 +90,9 @@ static cr_err push_div(cr_ref *ref, int level, const char *code, const char *nam
     struct cr_division *v = &ref->div[level][n];
     snprintf(v->code, sizeof v->code, "%s", code);
     snprintf(v->name, sizeof v->name, "%s", name);
-    const unsigned char *u = (const unsigned char *)v->name;
-    v->first = u[0] < 0x80   ? u[0]
-               : u[0] < 0xE0 ? (uint32_t)(u[0] & 0x1F) << 6 | (u[1] & 0x3F)
-               : u[0] < 0xF0
-                   ? (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F)
-                   : (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12 |
-                         (uint32_t)(u[2] & 0x3F) << 6 | (u[3] & 0x3F);
+    utf8proc_int32_t first = -1;
+    utf8proc_iterate((const utf8proc_uint8_t *)v->name, -1, &first);
+    v->first = first > 0 ? (uint32_t)first : 0; /* 0: an invalid name, which matches nothing */
     v->level = level;
     v->parent = parent;
     ref->n_div[level] = n + 1;

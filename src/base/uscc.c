@@ -87,20 +87,12 @@ static size_t fullwidth(const unsigned char *p, size_t left, char *half)
 
 cr_err cr_uscc_normalize(const char *in, size_t len, char out[CR_USCC_LEN + 1])
 {
-    /* Nearly every code arrives clean: 18 characters of the alphabet, checked in one pass. */
-    if (len == CR_USCC_LEN) {
-        int sum = 0, bad = 0;
-        for (int i = 0; i < 17; i++) {
-            int v = value_of(in[i]);
-            bad |= v < 0;
-            sum += v * weights18[i];
-        }
-        if (!bad && value_of(in[17]) >= 0) {
-            int c = 31 - sum % 31;
-            memcpy(out, in, CR_USCC_LEN);
-            out[CR_USCC_LEN] = 0;
-            return alphabet[c == 31 ? 0 : c] == in[17] ? CR_OK : CR_ECHECK;
-        }
+    /* Nearly every code arrives clean: 18 characters of the alphabet, checked as they are. */
+    char check = len == CR_USCC_LEN && value_of(in[17]) >= 0 ? cr_uscc_check_char(in) : 0;
+    if (check) {
+        memcpy(out, in, CR_USCC_LEN);
+        out[CR_USCC_LEN] = 0;
+        return check == in[17] ? CR_OK : CR_ECHECK;
     }
     char buf[CR_USCC_LEN + 1];
     size_t n = 0;

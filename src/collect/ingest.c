@@ -98,6 +98,7 @@ struct par {
     struct smap late; /* keys first seen in this pass; the registry's map is read-only then */
     int64_t next_subject, next_file;
     const size_t *tasks; /* catalog indexes of the roles topics, then of the event topics */
+    const size_t *order; /* the tasks in the order they are handed out */
     size_t n_roles, n_tasks, next_task;
     size_t *first, *count; /* by task: its file reports in the owning worker's report */
     int *owner;            /* by task: the worker that ingested it */
@@ -960,10 +961,8 @@ static int glob_files(const cr_catalog *cat, const char *file, glob_t *g, size_t
 static cr_err ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
 {
     struct hset *set = topic_set(ig, topic_id);
-    if (set) {
-        if (cr__hset_reserve(set, set->n + ig->topic_rows[t - ig->cat->topics]))
-            return CR_ENOMEM;
-    }
+    if (set && cr__hset_reserve(set, set->n + ig->topic_rows[t - ig->cat->topics]))
+        return CR_ENOMEM;
     for (size_t i = 0; i < t->n_files; i++) {
         glob_t g;
         size_t prefix;
@@ -1152,18 +1151,18 @@ static void *worker_run(void *arg)
     const cr_catalog *cat = w->ig.cat;
     for (;;) {
         pthread_mutex_lock(&p->mu);
-        size_t task = p->err || p->next_task == p->n_tasks ? SIZE_MAX : p->next_task++;
+        size_t at = p->err || p->next_task == p->n_tasks ? SIZE_MAX : p->next_task++;
         /* The roles topics go to one thread together: it alone numbers the persons. */
-        size_t last = task < p->n_roles ? p->n_roles : task + 1;
-        if (task < p->n_roles)
+        size_t last = at < p->n_roles ? p->n_roles : at + 1;
+        if (at < p->n_roles)
             p->next_task = p->n_roles;
         pthread_mutex_unlock(&p->mu);
-        if (task == SIZE_MAX)
+        if (at == SIZE_MAX)
             break;
-        if (task < p->n_roles)
+        if (at < p->n_roles)
             w->did_roles = 1;
-        for (; task < last && !w->rc; task++) {
-            size_t t = p->tasks[task];
+        for (; at < last && !w->rc; at++) {
+            size_t task = p->order[at], t = p->tasks[task];
             p->owner[task] = w->index;
             p->first[task] = w->rep.n_files;
             w->rc = ingest_topic(&w->ig, &cat->topics[t], w->ig.topic_ids[t]);
@@ -1205,27 +1204,13 @@ static cr_err merge_reports(struct cr_ingest_report *into, struct worker *w, siz
     if (!grown)
         return CR_ENOMEM;
     into->files = grown;
-    /* The files in catalog order, whatever order the tasks were handed out in. */
-    size_t n_topics = 0;
-    for (size_t task = 0; task < p->n_tasks; task++)
-        n_topics = p->tasks[task] + 1 > n_topics ? p->tasks[task] + 1 : n_topics;
-    size_t *task_of = malloc((n_topics + 1) * sizeof *task_of);
-    if (!task_of)
-        return CR_ENOMEM;
-    for (size_t i = 0; i < n_topics; i++)
-        task_of[i] = SIZE_MAX;
-    for (size_t task = 0; task < p->n_tasks; task++)
-        task_of[p->tasks[task]] = task;
-    for (size_t i = 0; i < n_topics; i++) {
-        size_t task = task_of[i];
-        if (task == SIZE_MAX || p->owner[task] < 0)
-            continue;
-        const struct cr_ingest_report *r = &w[p->owner[task]].rep;
-        memcpy(into->files + into->n_files, r->files + p->first[task],
-               p->count[task] * sizeof *into->files);
-        into->n_files += p->count[task];
-    }
-    free(task_of);
+    for (size_t task = 0; task < p->n_tasks; task++) /* in catalog order */
+        if (p->owner[task] >= 0) {
+            const struct cr_ingest_report *r = &w[p->owner[task]].rep;
+            memcpy(into->files + into->n_files, r->files + p->first[task],
+                   p->count[task] * sizeof *into->files);
+            into->n_files += p->count[task];
+        }
     cr_err rc = CR_OK;
     for (size_t i = 0; i < n_workers; i++) {
         struct cr_ingest_report *r = &w[i].rep;
@@ -1255,7 +1240,7 @@ static size_t parser_threads(const struct cr_ingest_opts *opts)
 }
 
 struct sized_task {
-    size_t bytes, topic;
+    size_t bytes, task;
 };
 
 /* Largest first, then in catalog order. */
@@ -1264,19 +1249,23 @@ static int cmp_task(const void *a, const void *b)
     const struct sized_task *x = a, *y = b;
     if (x->bytes != y->bytes)
         return x->bytes > y->bytes ? -1 : 1;
-    return x->topic < y->topic ? -1 : x->topic > y->topic;
+    return x->task < y->task ? -1 : x->task > y->task;
 }
 
-static cr_err order_tasks(size_t *tasks, size_t n, const size_t *bytes)
+/* Fills order[from..n) with the tasks from..n, largest topic first. */
+static cr_err order_tasks(size_t *order, size_t from, size_t n, const size_t *tasks,
+                          const size_t *bytes)
 {
     struct sized_task *v = malloc((n + 1) * sizeof *v);
     if (!v)
         return CR_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        v[i] = (struct sized_task){bytes[tasks[i]], tasks[i]};
-    qsort(v, n, sizeof *v, cmp_task);
-    for (size_t i = 0; i < n; i++)
-        tasks[i] = v[i].topic;
+    for (size_t i = from; i < n; i++)
+        v[i - from] = (struct sized_task){bytes[tasks[i]], i};
+    qsort(v, n - from, sizeof *v, cmp_task);
+    for (size_t i = 0; i < from; i++)
+        order[i] = i;
+    for (size_t i = from; i < n; i++)
+        order[i] = v[i - from].task;
     free(v);
     return CR_OK;
 }
@@ -1291,13 +1280,14 @@ static cr_err events_pass(ingest *ig, const struct cr_ingest_opts *opts)
     size_t n = parser_threads(opts);
     struct par p = {.next_subject = ig->next_subject, .next_file = ig->next_file};
     size_t *tasks = calloc(cat->n_topics + 1, sizeof *tasks);
+    size_t *order = calloc(cat->n_topics + 1, sizeof *order);
     p.first = calloc(cat->n_topics + 1, sizeof *p.first);
     p.count = calloc(cat->n_topics + 1, sizeof *p.count);
     p.owner = malloc((cat->n_topics + 1) * sizeof *p.owner);
     struct worker *w = calloc(n, sizeof *w);
     pthread_t *th = calloc(n, sizeof *th);
     cr_err rc = CR_OK;
-    if (!tasks || !p.first || !p.count || !p.owner || !w || !th) {
+    if (!tasks || !order || !p.first || !p.count || !p.owner || !w || !th) {
         rc = CR_ENOMEM;
         goto out;
     }
@@ -1308,9 +1298,10 @@ static cr_err events_pass(ingest *ig, const struct cr_ingest_opts *opts)
                 tasks[p.n_tasks++] = i;
                 p.n_roles += !pass;
             }
-    if ((rc = order_tasks(tasks + p.n_roles, p.n_tasks - p.n_roles, ig->topic_bytes)))
+    if ((rc = order_tasks(order, p.n_roles, p.n_tasks, tasks, ig->topic_bytes)))
         goto out;
     p.tasks = tasks;
+    p.order = order;
     pthread_mutex_init(&p.mu, NULL);
     size_t started = 0;
     for (size_t i = 0; i < n; i++) {
@@ -1357,6 +1348,7 @@ static cr_err events_pass(ingest *ig, const struct cr_ingest_opts *opts)
     pthread_mutex_destroy(&p.mu);
 out:
     free(tasks);
+    free(order);
     free(p.first);
     free(p.count);
     free(p.owner);

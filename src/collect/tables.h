@@ -59,10 +59,10 @@ void cr__hset_prefetch(const struct hset *s, uint64_t h);
 
 /* A non-zero 64-bit hash of a subject key. */
 uint64_t cr__key_hash(const char *key, size_t len);
-/* Finds key (with hash h) or NULL. Entries move when the map grows: a pointer is valid until the
- * next cr__smap_put. */
 /* Starts fetching the slot where key hash h is looked for first; a hint only. */
 void cr__smap_prefetch(const struct smap *m, uint64_t h);
+/* Finds key (with hash h) or NULL. Entries move when the map grows: a pointer is valid until the
+ * next cr__smap_put. */
 struct subj *cr__smap_find(struct smap *m, const char *key, size_t len, uint64_t h);
 /* Adds key → id; NULL when out of memory. */
 struct subj *cr__smap_put(struct smap *m, const char *key, size_t len, uint64_t h, int64_t id,

@@ -919,7 +919,7 @@ cr_err cr_store_ensure_indexes(cr_store *s)
     /* CREATE INDEX's sorter hands sorted runs to its worker threads (PRAGMA threads) only when
      * they outgrow the page cache and temporary files are files: with those two settings while
      * the indexes are built, it sorts on every core. The full city's four indexes took 7.5 s
-     * so, 10–12.8 s with a cache of 256 MiB and temp_store=MEMORY. */
+     * this way, against 10–12.8 s with a cache of 256 MiB and temp_store=MEMORY. */
     int64_t cache, temp;
     char restore[96];
     if (cr_store_scalar(s, "PRAGMA cache_size", &cache) ||
