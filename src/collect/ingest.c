@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #include "tables.h"
 
 #define DEFAULT_BATCH_ROWS 200000
+/* A subject key (namespace:local key) with its NUL; longer keys are quarantined (bad_key). */
+#define KEY_CAP 256
 
 /* ---- loading the in-memory indexes (tables.h) from the store ---- */
 
@@ -156,31 +159,43 @@ typedef struct ingest {
 
 enum outcome { LOADED, DUPLICATE, QUARANTINED };
 
-/* Why a row is quarantined: a reason code and a sentence naming the column and value. */
+/* Why a row is quarantined: a reason code and a sentence naming the column and value. val holds
+ * the offending values as shown in the sentence (see shown()). */
 struct verdict {
     const char *reason;
     char detail[512];
+    char val[2][80];
 };
 
-/* Fills v from a message template with two %s: the first gets a (a column or field name), the
- * second the offending value b (cut to 60 bytes on a character boundary). The templates are
- * literals of this file, so the non-literal format is safe. */
-static enum outcome reject(struct verdict *v, const char *reason, const char *fmt, const char *a,
-                           const char *b, size_t blen)
+/* The value b as a quarantine sentence shows it: cut to 60 bytes on a character boundary, with
+ * "..." when cut. Written to v->val[i] (bounded by it) and returned, for a reject() argument. */
+static const char *shown_at(struct verdict *v, int i, const char *b, size_t blen)
 {
-    v->reason = reason;
-    char val[80];
-    size_t n = blen;
+    size_t n = b ? blen : 0;
     if (n > 60) {
         n = 60;
         while (n > 0 && ((unsigned char)b[n] & 0xC0) == 0x80)
             n--;
     }
-    snprintf(val, sizeof val, "%.*s%s", b ? (int)n : 0, b ? b : "", n < blen ? "..." : "");
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    snprintf(v->detail, sizeof v->detail, fmt, a, val);
-#pragma GCC diagnostic pop
+    snprintf(v->val[i], sizeof v->val[i], "%.*s%s", (int)n, b ? b : "", b && n < blen ? "..." : "");
+    return v->val[i];
+}
+
+static const char *shown(struct verdict *v, const char *b, size_t blen)
+{
+    return shown_at(v, 0, b, blen);
+}
+
+/* Fills v with reason and the sentence fmt formats (a literal, checked by the compiler against
+ * its arguments); returns QUARANTINED. */
+CR_FORMAT(3, 4)
+static enum outcome reject(struct verdict *v, const char *reason, const char *fmt, ...)
+{
+    v->reason = reason;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->detail, sizeof v->detail, fmt, ap);
+    va_end(ap);
     return QUARANTINED;
 }
 
@@ -234,16 +249,16 @@ static int check_required(const struct cr_topic *t, cr_feed *f, struct verdict *
             char what[160];
             snprintf(what, sizeof what, "%s (column %s)", cr_field_name((cr_field)fl),
                      cr_feed_slot_label(f, fl));
-            reject(v, "missing_field", "mandatory field %s is empty%s", what, NULL, 0);
+            reject(v, "missing_field", "mandatory field %s is empty", what);
             return 0;
         }
     }
     return 1;
 }
 
-/* Resolves the row's enterprise key into key/klen. */
-static enum outcome resolve_key(const struct cr_topic *t, cr_feed *f, char *key, size_t *klen,
-                                struct verdict *v)
+/* Resolves the row's enterprise key into key (KEY_CAP bytes) and klen. */
+static enum outcome resolve_key(const struct cr_topic *t, cr_feed *f, char key[KEY_CAP],
+                                size_t *klen, struct verdict *v)
 {
     const char *val;
     size_t len;
@@ -254,19 +269,21 @@ static enum outcome resolve_key(const struct cr_topic *t, cr_feed *f, char *key,
         cr_err rc = cr_uscc_normalize(val, len, u);
         if (rc == CR_ECHECK)
             return reject(v, "bad_uscc_check", "column %s: '%s' has a wrong check character", col,
-                          val, len);
+                          shown(v, val, len));
         if (rc)
-            return reject(v, "bad_uscc", "column %s: '%s' is not an 18-character USCC", col, val,
-                          len);
+            return reject(v, "bad_uscc", "column %s: '%s' is not an 18-character USCC", col,
+                          shown(v, val, len));
         memcpy(key, u, CR_USCC_LEN + 1);
         *klen = CR_USCC_LEN;
         return LOADED;
     }
-    char tmp[256];
-    size_t n = cr_halfwidth(val, len < sizeof tmp ? len : sizeof tmp, tmp);
+    /* cr_halfwidth never lengthens: a value that fits tmp is converted whole. */
+    char tmp[KEY_CAP];
     size_t ns = strlen(t->key_namespace);
-    if (len >= sizeof tmp || ns + 1 + n >= 256)
-        return reject(v, "bad_key", "column %s: '%s' is too long for a key", col, val, len);
+    size_t n = len < sizeof tmp ? cr_halfwidth(val, len, tmp) : 0;
+    if (len >= sizeof tmp || ns + 1 + n >= KEY_CAP)
+        return reject(v, "bad_key", "column %s: '%s' is too long for a key", col,
+                      shown(v, val, len));
     memcpy(key, t->key_namespace, ns);
     key[ns] = ':';
     memcpy(key + ns + 1, tmp, n);
@@ -362,10 +379,10 @@ static enum outcome parse_day(cr_feed *f, int slot, int32_t *day, int *has, stru
     cr_err rc = cr_date_parse(val, len, day);
     if (rc == CR_ERANGE)
         return reject(v, "bad_date", "column %s: '%s' is not a possible date",
-                      cr_feed_slot_label(f, slot), val, len);
+                      cr_feed_slot_label(f, slot), shown(v, val, len));
     if (rc)
         return reject(v, "bad_date", "column %s: '%s' is not a date", cr_feed_slot_label(f, slot),
-                      val, len);
+                      shown(v, val, len));
     *has = 1;
     return LOADED;
 }
@@ -383,7 +400,7 @@ static enum outcome parse_money(const struct cr_topic *t, cr_feed *f, int slot, 
     const char *p = val;
     size_t n = len;
     /* A bare number in a 万元 column gets its unit; written units always win. */
-    if (t->amount_wan && len + 4 < sizeof tmp && !memchr(val, 0xE4, len) &&
+    if (t->amount_wan && len + sizeof "万" <= sizeof tmp && !memchr(val, 0xE4, len) &&
         !memchr(val, 0xE5, len)) {
         memcpy(tmp, val, len);
         memcpy(tmp + len, "万", strlen("万"));
@@ -393,7 +410,7 @@ static enum outcome parse_money(const struct cr_topic *t, cr_feed *f, int slot, 
     cr_err rc = cr_amount_parse(p, n, fen);
     if (rc)
         return reject(v, "bad_amount", "column %s: '%s' is not an amount of money",
-                      cr_feed_slot_label(f, slot), val, len);
+                      cr_feed_slot_label(f, slot), shown(v, val, len));
     *has = 1;
     return LOADED;
 }
@@ -561,14 +578,13 @@ static enum outcome divisions(ingest *ig, cr_feed *f, struct cr_enterprise_rec *
         const struct cr_division *dv = cr_ref_division_find(ig->ref, c);
         if (!dv || strlen(c) != lens[i])
             return reject(v, "bad_division", "column %s: '%s' is not a Guangzhou division code",
-                          cr_feed_slot_label(f, slots[i]), c, strlen(c));
+                          cr_feed_slot_label(f, slots[i]), shown(v, c, strlen(c)));
         *codes[i] = c;
     }
     /* Finer codes imply coarser ones; given coarser ones must agree. */
     if (r->grid) {
         if (r->street && strncmp(r->grid, r->street, 9) != 0)
-            return reject(v, "bad_division", "grid %s is not in street %s", r->grid, r->street,
-                          strlen(r->street));
+            return reject(v, "bad_division", "grid %s is not in street %s", r->grid, r->street);
         memcpy(derived[1], r->grid, 9);
         derived[1][9] = 0;
         r->street = r->street ? r->street : derived[1];
@@ -576,7 +592,7 @@ static enum outcome divisions(ingest *ig, cr_feed *f, struct cr_enterprise_rec *
     if (r->street) {
         if (r->district && strncmp(r->street, r->district, 6) != 0)
             return reject(v, "bad_division", "street %s is not in district %s", r->street,
-                          r->district, strlen(r->district));
+                          r->district);
         memcpy(derived[0], r->street, 6);
         derived[0][6] = 0;
         r->district = r->district ? r->district : derived[0];
@@ -586,6 +602,22 @@ static enum outcome divisions(ingest *ig, cr_feed *f, struct cr_enterprise_rec *
     if (!r->street && addr && addr->street[0] && strncmp(addr->street, r->district, 6) == 0)
         r->street = addr->street;
     return LOADED;
+}
+
+/* Reads a decimal degree in [lo, hi] from s; -1 when it is not one (or too long to be one). */
+static int parse_coord(const char *s, size_t len, double lo, double hi, double *out)
+{
+    char buf[32];
+    if (len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    char *end;
+    double x = strtod(buf, &end);
+    if (end == buf || *end || !(x >= lo && x <= hi))
+        return -1;
+    *out = x;
+    return 0;
 }
 
 static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
@@ -620,7 +652,7 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
         const struct cr_industry *in = n ? cr_ref_industry_find(ig->ref, code) : NULL;
         if (!in) {
             o = reject(v, "bad_industry", "column %s: '%s' is not a GB/T 4754-2017 code",
-                       cr_feed_slot_label(f, CR_F_INDUSTRY), ind, ind_len);
+                       cr_feed_slot_label(f, CR_F_INDUSTRY), shown(v, ind, ind_len));
             goto out;
         }
         snprintf(indbuf, sizeof indbuf, in->level == 1 ? "%c" : "%c%s", in->section, in->code);
@@ -646,15 +678,11 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     cr_feed_value(f, CR_F_LON, &lon, &lon_len);
     cr_feed_value(f, CR_F_LAT, &lat, &lat_len);
     if (lon_len && lat_len) {
-        char a[32], b[32];
-        char *ea, *eb;
-        snprintf(a, sizeof a, "%.*s", (int)lon_len, lon);
-        snprintf(b, sizeof b, "%.*s", (int)lat_len, lat);
-        r.lon = strtod(a, &ea);
-        r.lat = strtod(b, &eb);
-        if (*ea || *eb || r.lon < -180 || r.lon > 180 || r.lat < -90 || r.lat > 90) {
-            o = reject(v, "bad_coordinates", "columns %s/%s: '%s' are not coordinates",
-                       cr_feed_slot_label(f, CR_F_LON), a, strlen(a));
+        if (parse_coord(lon, lon_len, -180, 180, &r.lon) ||
+            parse_coord(lat, lat_len, -90, 90, &r.lat)) {
+            o = reject(v, "bad_coordinates", "columns %s/%s: '%s', '%s' are not coordinates",
+                       cr_feed_slot_label(f, CR_F_LON), cr_feed_slot_label(f, CR_F_LAT),
+                       shown_at(v, 0, lon, lon_len), shown_at(v, 1, lat, lat_len));
             goto out;
         }
         r.has_coords = 1;
@@ -698,13 +726,20 @@ static enum outcome roles_row(ingest *ig, int64_t topic_id, cr_feed *f, const ch
     const char *pid;
     size_t pid_len;
     cr_feed_value(f, CR_F_PERSON_ID, &pid, &pid_len);
-    char id[24];
-    size_t n = pid_len < 40 ? cr_halfwidth(pid, pid_len, id) : 0;
+    /* Room for 18 full-width characters (3 bytes each) and more; cr_halfwidth never
+     * lengthens, so a value that fits is converted whole, and a longer one cannot be an ID. The
+     * value itself is never shown: it may be a real person's number. */
+    char id[64];
+    if (pid_len > sizeof id)
+        return reject(v, "bad_person_id",
+                      "column %s: the value (%zu bytes) is too long for a resident ID number",
+                      cr_feed_slot_label(f, CR_F_PERSON_ID), pid_len);
+    size_t n = cr_halfwidth(pid, pid_len, id);
     if (n == 18 && id[17] == 'x')
         id[17] = 'X';
     if (n != 18 || !cr_resident_id_valid(id, n))
-        return reject(v, "bad_person_id", "column %s: %s is not a valid resident ID number",
-                      cr_feed_slot_label(f, CR_F_PERSON_ID), "the value", 9);
+        return reject(v, "bad_person_id", "column %s: the value is not a valid resident ID number",
+                      cr_feed_slot_label(f, CR_F_PERSON_ID));
     unsigned char idhash[16];
     crypto_generichash(idhash, sizeof idhash, (const unsigned char *)id, 18, ig->salt,
                        sizeof ig->salt);
@@ -791,7 +826,7 @@ static cr_err evaluate(ingest *ig, const struct cr_topic *t, int64_t topic_id, c
                        const struct cr_feed_rec *rec, enum outcome *o, struct verdict *v)
 {
     cr_err err = CR_OK;
-    char key[300];
+    char key[KEY_CAP];
     size_t klen = 0;
     *o = QUARANTINED;
     v->reason = NULL;
