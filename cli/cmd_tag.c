@@ -43,6 +43,8 @@ int cmd_tag(int argc, char **argv)
         rc = cr_model_load(cli_default_model(), &m, &d);
     if (!rc)
         rc = cr_store_open(cli_db_path(db), &s, &d);
+    if (!rc)
+        rc = cr_store_lock(s, "tag", &d);
     if (!rc && !run && cr_store_run_latest(s, &run))
         rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0,
                          "tags are kept per classification run: run crisk classify first");

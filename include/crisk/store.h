@@ -21,6 +21,24 @@ typedef struct cr_store cr_store;
 cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d);
 void cr_store_close(cr_store *s);
 
+/* Makes this handle the store's one writer until cr_store_close. Two writers at once would
+ * interleave their work (an ingest reads the files, counts and row hashes the store holds when
+ * it starts and writes batches that assume them: a second ingest duplicated quarantine rows and
+ * overwrote file counts), so every verb that writes (ingest, quarantine --retry, classify, tag)
+ * takes the lock before its first write, and verbs that only read never do (WAL gives them a
+ * consistent snapshot beside a writer).
+ * The lock is an exclusive flock on the file PATH.lock beside the store, which names the
+ * holder: "crisk VERB, pid N on HOST, since TIME UTC". The kernel drops it when the handle is
+ * closed or its process dies, kill -9 included, so a crash never leaves the store locked; the
+ * file itself stays (removing it would let two processes lock two different files). It needs a
+ * local filesystem (flock on NFS is emulated and not to be trusted). A store without a file
+ * (":memory:", "") has no other writer and is always granted.
+ * verb names the caller in the holder's description (e.g. "ingest"). Taking it again on the
+ * same handle is a no-op. Never waits. Returns CR_OK; CR_ESTORE with d naming the holder when
+ * another handle, in this process or another, holds it; CR_EIO when the lock file cannot be
+ * opened or locked; CR_ENOMEM. */
+cr_err cr_store_lock(cr_store *s, const char *verb, cr_diag *d);
+
 cr_err cr_store_begin(cr_store *s);
 cr_err cr_store_commit(cr_store *s);
 /* Rolls back the open transaction, if any. Safe to call when none is open. */

@@ -1,5 +1,6 @@
 #include "crisk/ingest.h"
 
+#include <fcntl.h>
 #include <glob.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -147,7 +148,11 @@ typedef struct ingest {
     size_t *topic_rows;       /* by catalog index: the rows guessed in them */
     const cr_ref *ref;
     int64_t batch_rows;
-    int64_t fault_row, rows_seen; /* CRISK_FAULT_ROW: fail at this row of a thread (tests) */
+    /* Test hooks, by the N-th row of a parser thread: CRISK_FAULT_ROW fails with an I/O error
+     * there; CRISK_PAUSE_ROW creates the file CRISK_PAUSE_FILE there and waits until it is
+     * removed (another process can act on the store or the feeds meanwhile). */
+    int64_t fault_row, pause_row, rows_seen;
+    const char *pause_file;
     struct hsets seen;
     struct probes probes;
     struct smap subj;
@@ -890,6 +895,24 @@ static struct cr_ingest_file *add_file_report(struct cr_ingest_report *r, const 
     return fr;
 }
 
+/* The test hooks of the row just processed (see struct ingest). */
+static cr_err test_hooks(ingest *ig)
+{
+    ig->rows_seen++;
+    if (ig->rows_seen == ig->fault_row)
+        return CR_EIO; /* an error anywhere in a file, as a failing disk or store would give */
+    if (ig->rows_seen == ig->pause_row && ig->pause_file) {
+        int fd = open(ig->pause_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0)
+            close(fd);
+        /* At most 10 minutes: a test that died must not leave an ingest behind forever. */
+        struct timespec tick = {0, 10 * 1000 * 1000};
+        for (int i = 0; fd >= 0 && i < 60000 && access(ig->pause_file, F_OK) == 0; i++)
+            nanosleep(&tick, NULL);
+    }
+    return CR_OK;
+}
+
 static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id, const char *rel,
                           const char *full)
 {
@@ -945,10 +968,8 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
         if ((rc = probes_settle(ig, &fr, PROBE_LAG - 1)) ||
             (rc = process_record(ig, t, topic_id, f, &rec, fr.id, &fr)))
             goto out;
-        if (ig->fault_row && ++ig->rows_seen == ig->fault_row) {
-            rc = CR_EIO; /* an error anywhere in a file, as a failing disk or store would give */
+        if ((ig->fault_row || ig->pause_row) && (rc = test_hooks(ig)))
             goto out;
-        }
         fr.next_offset = rec.next_offset;
         fr.next_line = rec.next_line;
         if (++since >= ig->batch_rows || sink_batch_full(ig->out)) {
@@ -1406,9 +1427,15 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
                  .batch_rows = opts->batch_rows > 0 ? opts->batch_rows : DEFAULT_BATCH_ROWS};
     const char *fault = getenv("CRISK_FAULT_ROW");
     ig.fault_row = fault ? strtoll(fault, NULL, 10) : 0;
+    const char *pause = getenv("CRISK_PAUSE_ROW");
+    ig.pause_row = pause ? strtoll(pause, NULL, 10) : 0;
+    ig.pause_file = getenv("CRISK_PAUSE_FILE");
     int64_t *topic_ids = calloc(cat->n_topics + 1, sizeof *topic_ids);
     ig.topic_ids = topic_ids;
-    cr_err rc = topic_ids ? prepare(&ig, topic_ids) : CR_ENOMEM;
+    /* One writer at a time: everything prepare() reads would be stale under a second one. */
+    cr_err rc = topic_ids ? cr_store_lock(s, "ingest", d) : CR_ENOMEM;
+    if (!rc)
+        rc = prepare(&ig, topic_ids);
     if (!rc && (rc = sink_start(s, &ig.k)))
         cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer");
     if (!rc && !(ig.out = sink_open(ig.k)))
@@ -1599,7 +1626,9 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
                  .batch_rows = DEFAULT_BATCH_ROWS};
     struct qrows q = {.want = items, .n_want = n_items};
     int64_t *topic_ids = calloc(cat->n_topics + 1, sizeof *topic_ids);
-    cr_err rc = topic_ids ? prepare(&ig, topic_ids) : CR_ENOMEM;
+    cr_err rc = topic_ids ? cr_store_lock(s, "quarantine --retry", d) : CR_ENOMEM;
+    if (!rc)
+        rc = prepare(&ig, topic_ids);
     if (!rc && (cr_store_quarantine_each(s, "open", NULL, collect_qrow, &q) || q.oom))
         rc = q.oom ? CR_ENOMEM : cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot read quarantine");
     if (items && !rc)

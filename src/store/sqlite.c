@@ -292,6 +292,7 @@ void cr_store_close(cr_store *s)
     sqlite3_finalize(s->evb_count);
     cr__events_free(s);
     sqlite3_close(s->db);
+    cr__store_unlock(s); /* after the close: the next writer finds every write done */
     free(s->path);
     free(s);
 }
