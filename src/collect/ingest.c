@@ -153,6 +153,7 @@ typedef struct ingest {
      * removed (another process can act on the store or the feeds meanwhile). */
     int64_t fault_row, pause_row, rows_seen;
     const char *pause_file;
+    char *fail; /* FAIL_CAP bytes shared by the run's threads: the first failure's message */
     struct hsets seen;
     struct probes probes;
     struct smap subj;
@@ -895,12 +896,69 @@ static struct cr_ingest_file *add_file_report(struct cr_ingest_report *r, const 
     return fr;
 }
 
+#define FAIL_CAP 512
+
+/* Records why the run fails, unless a thread did so first; returns rc. */
+CR_FORMAT(3, 4)
+static cr_err fail_note(ingest *ig, cr_err rc, const char *fmt, ...)
+{
+    if (ig->par)
+        pthread_mutex_lock(&ig->par->mu);
+    if (ig->fail && !ig->fail[0]) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ig->fail, FAIL_CAP, fmt, ap);
+        va_end(ap);
+    }
+    if (ig->par)
+        pthread_mutex_unlock(&ig->par->mu);
+    return rc;
+}
+
+/* The file's identity when its ingest starts: checked at every resume point, because the rows
+ * read come from a copy taken when it was opened (cr_feed_open) and must stay those the
+ * file holds. */
+struct file_id {
+    off_t size;
+    ino_t ino;
+    struct timespec mtime;
+};
+
+static int file_id_get(const char *path, struct file_id *id)
+{
+    struct stat st;
+    if (stat(path, &st))
+        return -1;
+    *id = (struct file_id){st.st_size, st.st_ino, st.st_mtim};
+    return 0;
+}
+
+/* CR_EIO with the run's failure noted when the file at full is no longer what was opened. */
+static cr_err file_unchanged(ingest *ig, const char *rel, const char *full,
+                             const struct file_id *was)
+{
+    struct file_id now;
+    if (file_id_get(full, &now))
+        return fail_note(ig, CR_EIO,
+                         "%s: removed while it was read; rows after its last resume point were "
+                         "not kept (run ingest again)",
+                         rel);
+    if (now.size == was->size && now.ino == was->ino && now.mtime.tv_sec == was->mtime.tv_sec &&
+        now.mtime.tv_nsec == was->mtime.tv_nsec)
+        return CR_OK;
+    return fail_note(ig, CR_EIO,
+                     "%s: changed while it was read (%lld bytes when opened, %lld now); rows "
+                     "after its last resume point were not kept (run ingest again)",
+                     rel, (long long)was->size, (long long)now.size);
+}
+
 /* The test hooks of the row just processed (see struct ingest). */
 static cr_err test_hooks(ingest *ig)
 {
     ig->rows_seen++;
-    if (ig->rows_seen == ig->fault_row)
-        return CR_EIO; /* an error anywhere in a file, as a failing disk or store would give */
+    if (ig->rows_seen == ig->fault_row) /* as a failing disk or store would give */
+        return fail_note(ig, CR_EIO, "fault injected at row %lld (CRISK_FAULT_ROW)",
+                         (long long)ig->rows_seen);
     if (ig->rows_seen == ig->pause_row && ig->pause_file) {
         int fd = open(ig->pause_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
         if (fd >= 0)
@@ -921,7 +979,14 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
         return CR_ENOMEM;
     cr_feed *f = NULL;
     cr_diag fd = {{0}, {0}, 0, 0};
+    struct file_id fid;
+    int have_id = file_id_get(full, &fid) == 0; /* before the copy is taken */
     cr_err rc = cr_feed_open(full, t, &f, &fd);
+    if (!rc && !have_id) {
+        cr_feed_close(f);
+        f = NULL;
+        rc = cr_diag_set(&fd, CR_EIO, full, 0, 0, "feed changed while it was opened");
+    }
     if (rc == CR_ENOMEM)
         return rc;
     if (rc) {
@@ -974,7 +1039,7 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
         fr.next_line = rec.next_line;
         if (++since >= ig->batch_rows || sink_batch_full(ig->out)) {
             since = 0;
-            if ((rc = probes_settle(ig, &fr, 0)))
+            if ((rc = probes_settle(ig, &fr, 0)) || (rc = file_unchanged(ig, rel, full, &fid)))
                 goto out;
             sink_file(ig->out, rel, &fr);
             sink_commit(ig->out);
@@ -982,7 +1047,8 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
                 goto out;
         }
     }
-    if (rc != CR_ENOTFOUND || (rc = probes_settle(ig, &fr, 0)))
+    if (rc != CR_ENOTFOUND || (rc = probes_settle(ig, &fr, 0)) ||
+        (rc = file_unchanged(ig, rel, full, &fid)))
         goto out;
     fr.done = 1;
     sink_file(ig->out, rel, &fr);
@@ -1430,6 +1496,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     const char *pause = getenv("CRISK_PAUSE_ROW");
     ig.pause_row = pause ? strtoll(pause, NULL, 10) : 0;
     ig.pause_file = getenv("CRISK_PAUSE_FILE");
+    char fail[FAIL_CAP] = "";
+    ig.fail = fail;
     int64_t *topic_ids = calloc(cat->n_topics + 1, sizeof *topic_ids);
     ig.topic_ids = topic_ids;
     /* One writer at a time: everything prepare() reads would be stale under a second one. */
@@ -1460,6 +1528,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
                 *d = sd;
         }
     }
+    if (rc && fail[0])
+        cr_diag_set(d, rc, NULL, 0, 0, "%s", fail);
     /* Portraits and neighbourhood loads need lookups by enterprise and person: brought up to
      * date after the bulk load (cheaper than maintaining them row by row during it). */
     struct timespec i0, i1;
