@@ -99,6 +99,13 @@ cr_err cr_store_subject_add(cr_store *s, int64_t id, const char *key, size_t len
 cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h),
                             void *ctx);
 
+/* How this store's row content hashes (the h stored with every row) are made: *keyed = 1 when
+ * they are keyed by the store's salt (SipHash, so no one without the salt can write down two
+ * rows that collide), 0 for a store that held rows hashed with the unkeyed cr_hash64 before
+ * keyed hashes existed (its rows keep their hashes, which cannot be remade). Decided once: a
+ * store without rows is made keyed here, inside the caller's write transaction. */
+cr_err cr_store_row_hash_keyed(cr_store *s, int *keyed);
+
 /* One event for cr_store_events_add; attrs (may be NULL) is attrs_len bytes of JSON, not
  * necessarily NUL-terminated. */
 struct cr_event_row {

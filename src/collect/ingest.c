@@ -45,7 +45,8 @@ struct hsets {
 static void load_hash(void *ctx, int64_t topic, int64_t h)
 {
     struct hsets *s = ctx;
-    if (topic < 0 || (size_t)topic >= s->n || cr__hset_add(&s->t[topic], (uint64_t)h) < 0)
+    struct hkey k = {(uint64_t)h, 0}; /* only lo is stored: hi unknown */
+    if (topic < 0 || (size_t)topic >= s->n || cr__hset_add(&s->t[topic], k) < 0)
         s->oom = 1; /* checked after the scan */
 }
 
@@ -118,7 +119,7 @@ struct par {
 
 struct probe {
     struct hset *set;
-    uint64_t h;
+    struct hkey h;
     size_t mark;      /* sink_event's */
     uint8_t unlinked; /* counted in the report's unlinked */
 };
@@ -159,6 +160,8 @@ typedef struct ingest {
     struct smap subj;
     struct buf canon, attrs, norm;
     unsigned char salt[32];
+    unsigned char rowkey[crypto_shorthash_siphashx24_KEYBYTES]; /* from salt (content_hash) */
+    int keyed;                                                  /* cr_store_row_hash_keyed */
     struct cr_ingest_report *rep;
     cr_diag *d;
 } ingest;
@@ -443,18 +446,37 @@ static struct hset *topic_set(ingest *ig, int64_t topic)
     return topic >= 0 && (size_t)topic < ig->seen.n ? &ig->seen.t[topic] : NULL;
 }
 
-static uint64_t content_hash(const ingest *ig)
+static uint64_t le64(const unsigned char *b)
 {
-    return cr_hash64(ig->canon.p, ig->canon.len, 0x64656475u);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
+/* The 128-bit hash of the canonical content in ig->canon: SipHash-2-4 with 128-bit output,
+ * keyed by the store's salt, so that no one without the salt can write down two rows that
+ * collide (the unkeyed cr_hash64 could be inverted by hand). lo is stored with the row; in a
+ * store whose rows were hashed with cr_hash64 before (cr_store_row_hash_keyed), lo stays that
+ * hash so that rows of earlier runs are still recognised. A hi of 0 marks "unknown": 1 here. */
+static struct hkey content_hash(const ingest *ig)
+{
+    unsigned char out[crypto_shorthash_siphashx24_BYTES];
+    crypto_shorthash_siphashx24(out, (const unsigned char *)ig->canon.p, ig->canon.len, ig->rowkey);
+    struct hkey k = {le64(out), le64(out + 8)};
+    if (!ig->keyed)
+        k.lo = cr_hash64(ig->canon.p, ig->canon.len, 0x64656475u);
+    k.hi += !k.hi;
+    return k;
 }
 
 /* Returns LOADED or DUPLICATE for the canonical content in ig->canon, and its hash. */
 static enum outcome dedupe(ingest *ig, int64_t topic, int64_t *h, int *oom)
 {
-    uint64_t hv = content_hash(ig);
+    struct hkey hv = content_hash(ig);
     struct hset *set = topic_set(ig, topic);
     int r = set ? cr__hset_add(set, hv) : -1;
-    *h = (int64_t)hv;
+    *h = (int64_t)hv.lo;
     *oom = r < 0 || ig->canon.oom;
     return r == 0 ? DUPLICATE : LOADED;
 }
@@ -519,14 +541,16 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     struct probes *q = &ig->probes;
     int oom = 0;
     int64_t h;
+    struct hkey hk = {0, 0};
     enum outcome o = LOADED;
     if (q->on) {
         /* Probed PROBE_LAG rows later (probes_settle); a duplicate's key is known, so looking
          * it up below creates nothing. */
-        h = (int64_t)content_hash(ig);
+        hk = content_hash(ig);
+        h = (int64_t)hk.lo;
         oom = !topic_set(ig, topic_id) || ig->canon.oom;
         if (!oom)
-            cr__hset_prefetch(topic_set(ig, topic_id), (uint64_t)h);
+            cr__hset_prefetch(topic_set(ig, topic_id), hk.lo);
     } else {
         o = dedupe(ig, topic_id, &h, &oom);
     }
@@ -544,7 +568,7 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
         ig->rep->unlinked++;
     if (q->on)
         q->v[(q->head + q->n++) % PROBE_LAG] =
-            (struct probe){topic_set(ig, topic_id), (uint64_t)h, mark, !registered};
+            (struct probe){topic_set(ig, topic_id), hk, mark, !registered};
     return LOADED;
 }
 
@@ -1191,6 +1215,9 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
 {
     if (cr_store_salt(ig->s, ig->salt))
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store has no salt");
+    static const char ctx[] = "crisk row content hash v1";
+    crypto_generichash(ig->rowkey, sizeof ig->rowkey, (const unsigned char *)ctx, sizeof ctx - 1,
+                       ig->salt, sizeof ig->salt);
     if (cr_store_subjects_each(ig->s, load_subject, &ig->subj) || ig->subj.err)
         return cr_diag_set(ig->d, ig->subj.err ? ig->subj.err : CR_ESTORE, NULL, 0, 0,
                            "cannot load subjects");
@@ -1202,6 +1229,8 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load persons and files");
     if (cr_store_begin(ig->s))
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot begin a transaction");
+    if (cr_store_row_hash_keyed(ig->s, &ig->keyed))
+        goto fail;
     for (size_t i = 0; i < ig->cat->n_departments; i++)
         if (cr_store_department_put(ig->s, ig->cat->departments[i].code,
                                     ig->cat->departments[i].name))
