@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A store has one writer at a time. While an ingest runs (held at a row by the test hook
-# CRISK_PAUSE_ROW, so the overlap is certain), a second ingest, a classify and a quarantine
-# retry fail with exit 1 and a message naming the holder; a read-only verb works. The store
-# then equals a clean single ingest: no quarantine row twice (two concurrent ingests once wrote
+# CRISK_PAUSE_ROW, so the overlap is certain), a second ingest, a classify, a quarantine
+# retry and a tag fail with exit 1 and a message naming the holder; a read-only verb works. The
+# store then equals a clean single ingest: no quarantine row twice (two concurrent ingests once wrote
 # 31,396 quarantine rows for 30,911 distinct file/line), the same counts and events.
 set -euo pipefail
 crisk=$1
@@ -33,6 +33,7 @@ expect_held() { # expect_held WHAT -- command...: exit 1 and the holder named
 expect_held "a second ingest" -- "$crisk" ingest --db "$tmp/s.db" --catalog "$cat"
 expect_held "classify" -- "$crisk" classify --db "$tmp/s.db" --as-of 2025-12-31
 expect_held "quarantine --retry" -- "$crisk" quarantine --db "$tmp/s.db" --retry --catalog "$cat"
+expect_held "tag" -- "$crisk" tag --db "$tmp/s.db"
 "$crisk" quarantine --db "$tmp/s.db" > /dev/null ||
   { echo "two_writers: a read-only verb failed beside the writer"; exit 1; }
 rm -f "$tmp/pause"
@@ -55,4 +56,4 @@ dup=$(q "$tmp/s.db" "SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT fi
 # The lock went with its holder: the store takes a writer again.
 "$crisk" ingest --db "$tmp/s.db" --catalog "$cat" > /dev/null ||
   { echo "two_writers: the lock outlived its holder"; exit 1; }
-echo "two_writers: 3 writers refused with the holder named, store equals a clean ingest ($b)"
+echo "two_writers: 4 writers refused with the holder named, store equals a clean ingest ($b)"
