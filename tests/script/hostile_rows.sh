@@ -43,6 +43,7 @@ uscc,pid,pname,role
 91440106MA5AAAA192,440106199001011235,张三,法定代表人
 91440106MA5AAAA192,$id39,李四,监事
 91440106MA5AAAA192,$id300,王五,董事
+91440106MA5AAAA192,４４０１０６１９９００１０１１２３５,张三,经理
 CSV
 set +e
 "$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/catalog.yaml" > "$tmp/out.txt" 2>&1
@@ -61,6 +62,9 @@ q "SELECT detail FROM quarantine WHERE reason = 'bad_person_id'" | grep -q "too 
 # No person ID reaches the store, not even in the quarantine's raw text.
 [ "$(q "SELECT count(*) FROM quarantine WHERE raw LIKE '%4444444444%' OR raw LIKE '%5555555555%'")" = 0 ] ||
   { echo "hostile_rows: a person ID is stored unmasked"; exit 1; }
-[ "$(q 'SELECT count(*) FROM enterprise')" = 1 ] && [ "$(q 'SELECT count(*) FROM role')" = 1 ] ||
+# The good rows load, the person ID in full-width digits (54 bytes) among them, as the same
+# person as its half-width spelling.
+[ "$(q 'SELECT count(*) FROM enterprise')" = 1 ] && [ "$(q 'SELECT count(*) FROM role')" = 2 ] &&
+  [ "$(q 'SELECT count(*) FROM person')" = 1 ] ||
   { echo "hostile_rows: the good rows did not load"; exit 1; }
 echo "hostile_rows: 4 bad coordinates and 2 overlong person IDs quarantined with their reasons"
