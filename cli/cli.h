@@ -43,7 +43,8 @@ struct cli_opt {
 };
 
 /* Parses argv[1..] against opts; positional arguments go to pos (up to max_pos). Prints the
- * problem and returns CLI_USAGE on an unknown option or a missing value, CLI_OK otherwise.
+ * problem and returns CLI_USAGE on an unknown option or a missing or empty value (no option
+ * means anything by ""), CLI_OK otherwise.
  * "--help" prints help (when not NULL) and returns -1. */
 int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
               const char **pos, size_t max_pos, size_t *n_pos, const char *help);

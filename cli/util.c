@@ -84,13 +84,16 @@ int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opt
         }
         if (!o->takes_value) {
             *o->value = "";
-        } else if (eq) {
-            *o->value = eq + 1;
-        } else if (i + 1 < argc) {
-            *o->value = argv[++i];
         } else {
-            fprintf(stderr, "crisk %s: option --%s needs a value\n", verb, o->name);
-            return CLI_USAGE;
+            const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+            /* No option has a meaning for "": an empty --db would be SQLite's temporary
+             * database, whose data are lost at exit. */
+            if (!v || !*v) {
+                fprintf(stderr, "crisk %s: option --%s needs a value%s\n", verb, o->name,
+                        v ? " (it is empty)" : "");
+                return CLI_USAGE;
+            }
+            *o->value = v;
         }
     }
     return CLI_OK;

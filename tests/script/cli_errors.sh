@@ -24,4 +24,14 @@ printf 'k,d\n91440101MA5CJQ4N59,2021-01-01\n' > "$tmp/b.csv"
 expect 3 "a.csv:1: column 'd' mapped by topic T1 (catalog line 11)" -- "$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/ok.yaml"
 [ "$(sqlite3 "$tmp/s.db" 'SELECT sum(n) FROM event_block')" = 1 ] || { echo "the good file was not loaded"; exit 1; }
 expect 2 "needs --out" -- "$crisk" gen --enterprises 5
+# An empty path is a usage error, never a temporary database whose data are lost (issue 8).
+expect 2 "option --db needs a value" -- "$crisk" ingest --db "" --catalog "$tmp/ok.yaml"
+expect 2 "option --db needs a value" -- "$crisk" ingest --db= --catalog "$tmp/ok.yaml"
+expect 2 "option --catalog needs a value" -- "$crisk" ingest --db "$tmp/e.db" --catalog ""
+expect 2 "option --data needs a value" -- "$crisk" ingest --db "$tmp/e.db" --catalog "$tmp/ok.yaml" --data ""
+expect 2 "option --db needs a value" -- "$crisk" scores --db "" --csv
+expect 2 "option --model needs a value" -- "$crisk" classify --db "$tmp/s.db" --model ""
+expect 2 "option --out needs a value" -- "$crisk" gen --out ""
+expect 2 "option --export needs a value" -- "$crisk" quarantine --db "$tmp/s.db" --export ""
+[ ! -e "$tmp/e.db" ] || { echo "a usage error created a store"; exit 1; }
 echo "cli errors: all reported with place and exit code"
