@@ -3,6 +3,7 @@
 #define CRISK_CLI_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stddef.h>
 
 #include "crisk/err.h"
@@ -49,7 +50,26 @@ struct cli_opt {
 int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
               const char **pos, size_t max_pos, size_t *n_pos, const char *help);
 
-/* Parses a non-negative integer option value; returns -1 when it is not one. */
+/* Parses a non-negative integer (an id read from a file); returns -1 when it is not one. */
 long long cli_count(const char *s);
+
+/* The value s of numeric option --name: a whole number in [min, max] written in plain decimal
+ * digits (no spaces, no '+', a '-' only when min < 0), stored in *out. Anything else (zero
+ * where min is 1, a fraction, text, a value past max or past long long) prints
+ * "crisk VERB: --NAME needs a whole number from MIN to MAX, not 'S'" and returns CLI_USAGE.
+ * s == NULL (the option was not given) returns CLI_OK and leaves the default in *out. Every
+ * numeric option of every verb goes through it, so all reject bad values alike. */
+/* Upper bounds of numeric options: the engines cap workers at 64; the rest are far beyond
+ * any real use and keep values inside int. */
+#define CLI_MAX_THREADS 64
+#define CLI_MAX_ROWS 1000000000LL
+#define CLI_MAX_LIST 1000000000LL
+#define CLI_MAX_ENTERPRISES 1000000000LL
+
+int cli_int_opt(const char *verb, const char *name, const char *s, long long min, long long max,
+                long long *out);
+/* The same for a decimal number (strtod syntax, finite) in [min, max]. */
+int cli_real_opt(const char *verb, const char *name, const char *s, double min, double max,
+                 double *out);
 
 #endif

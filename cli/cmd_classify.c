@@ -95,10 +95,12 @@ int cmd_classify(int argc, char **argv)
     int prc = cli_parse("classify", argc, argv, opts, 6, NULL, 0, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
-    long long threads = threads_s ? cli_count(threads_s) : 0;
+    long long threads = 0; /* 0: one per processor */
+    if ((prc = cli_int_opt("classify", "threads", threads_s, 1, CLI_MAX_THREADS, &threads)))
+        return prc;
     int32_t as_of = 0;
-    if (threads < 0 || (as_of_s && cr_date_parse(as_of_s, strlen(as_of_s), &as_of))) {
-        fprintf(stderr, "crisk classify: --as-of needs a date, --threads a number\n");
+    if (as_of_s && cr_date_parse(as_of_s, strlen(as_of_s), &as_of)) {
+        fprintf(stderr, "crisk classify: --as-of needs a date (YYYY-MM-DD)\n");
         return CLI_USAGE;
     }
     cr_diag d = {{0}, {0}, 0, 0};
@@ -187,10 +189,11 @@ int cmd_scores(int argc, char **argv)
     int prc = cli_parse("scores", argc, argv, opts, 3, NULL, 0, &n_pos, scores_help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
-    long long run = run_s ? cli_count(run_s) : 0;
-    if (!csv || run < 0) {
-        fprintf(stderr,
-                "crisk scores: --csv is required (the only format); --run needs a number\n");
+    long long run = 0; /* 0: the latest */
+    if ((prc = cli_int_opt("scores", "run", run_s, 1, LLONG_MAX, &run)))
+        return prc;
+    if (!csv) {
+        fprintf(stderr, "crisk scores: --csv is required (the only format)\n");
         return CLI_USAGE;
     }
     cr_diag d = {{0}, {0}, 0, 0};

@@ -122,16 +122,10 @@ int cmd_ingest(int argc, char **argv)
         fprintf(stderr, "crisk ingest: --catalog FILE is required\n");
         return CLI_USAGE;
     }
-    long long batch_rows = batch ? cli_count(batch) : 0;
-    if (batch_rows < 0) {
-        fprintf(stderr, "crisk ingest: --batch-rows needs a positive number\n");
-        return CLI_USAGE;
-    }
-    long long threads = threads_s ? cli_count(threads_s) : 0;
-    if (threads < 0 || threads > 64) {
-        fprintf(stderr, "crisk ingest: --threads needs a number from 1 to 64\n");
-        return CLI_USAGE;
-    }
+    long long batch_rows = 0, threads = 0; /* 0: the library's defaults */
+    if ((prc = cli_int_opt("ingest", "batch-rows", batch, 1, CLI_MAX_ROWS, &batch_rows)) ||
+        (prc = cli_int_opt("ingest", "threads", threads_s, 1, CLI_MAX_THREADS, &threads)))
+        return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_catalog *cat = NULL;
     cr_ref *ref = NULL;

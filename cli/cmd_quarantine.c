@@ -256,10 +256,12 @@ int cmd_quarantine(int argc, char **argv)
     int prc = cli_parse("quarantine", argc, argv, opts, 8, pos, 1, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
-    long long lim = limit ? cli_count(limit) : 20;
-    if (lim < 0 || (n_pos && !retry_flag) || (retry_flag && !catalog)) {
+    long long lim = 20;
+    if ((prc = cli_int_opt("quarantine", "limit", limit, 0, CLI_MAX_LIST, &lim)))
+        return prc;
+    if ((n_pos && !retry_flag) || (retry_flag && !catalog)) {
         fprintf(stderr, "crisk quarantine: --retry needs --catalog; a file is given only to "
-                        "--retry; --limit needs a number\n");
+                        "--retry\n");
         return CLI_USAGE;
     }
     cr_diag d = {{0}, {0}, 0, 0};

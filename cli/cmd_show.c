@@ -187,8 +187,10 @@ int cmd_show(int argc, char **argv)
     int prc = cli_parse("show", argc, argv, opts, 4, pos, 1, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
-    long long recent = events ? cli_count(events) : 10;
-    if (n_pos != 1 || recent < 0) {
+    long long recent = 10;
+    if ((prc = cli_int_opt("show", "events", events, 0, CLI_MAX_LIST, &recent)))
+        return prc;
+    if (n_pos != 1) {
         fprintf(stderr, "crisk show: give one USCC (see crisk show --help)\n");
         return CLI_USAGE;
     }

@@ -23,11 +23,9 @@ int cmd_tag(int argc, char **argv)
     int prc = cli_parse("tag", argc, argv, opts, 4, NULL, 0, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
-    long long run_arg = run_s ? cli_count(run_s) : 0;
-    if (run_arg < 0) {
-        fprintf(stderr, "crisk tag: --run needs a number\n");
-        return CLI_USAGE;
-    }
+    long long run_arg = 0; /* 0: the latest */
+    if ((prc = cli_int_opt("tag", "run", run_s, 1, LLONG_MAX, &run_arg)))
+        return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_tagset *t = NULL;
     cr_model *m = NULL;

@@ -1,3 +1,5 @@
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,4 +112,50 @@ long long cli_count(const char *s)
         v = v * 10 + (*p - '0');
     }
     return v;
+}
+
+int cli_int_opt(const char *verb, const char *name, const char *s, long long min, long long max,
+                long long *out)
+{
+    if (!s)
+        return CLI_OK;
+    /* strtoll alone would take leading spaces, a sign and "12abc" up to the letters; only
+     * plain decimal digits are a number here (a minus sign only when negatives are allowed). */
+    const char *p = s + (*s == '-' && min < 0);
+    int digits = *p != 0;
+    for (; *p; p++)
+        digits &= *p >= '0' && *p <= '9';
+    errno = 0;
+    char *end = NULL;
+    long long v = digits ? strtoll(s, &end, 10) : 0;
+    if (digits && errno == 0 && *end == 0 && v >= min && v <= max) {
+        *out = v;
+        return CLI_OK;
+    }
+    if (max == LLONG_MAX)
+        fprintf(stderr, "crisk %s: --%s needs a whole number from %lld up, not '%s'\n", verb, name,
+                min, s);
+    else
+        fprintf(stderr, "crisk %s: --%s needs a whole number from %lld to %lld, not '%s'\n", verb,
+                name, min, max, s);
+    return CLI_USAGE;
+}
+
+int cli_real_opt(const char *verb, const char *name, const char *s, double min, double max,
+                 double *out)
+{
+    if (!s)
+        return CLI_OK;
+    errno = 0;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    /* isfinite rejects "nan" and "inf", which strtod accepts and no range check catches. */
+    if (end != s && *end == 0 && errno == 0 && isfinite(v) && v >= min && v <= max &&
+        !(*s == ' ' || *s == '\t')) {
+        *out = v;
+        return CLI_OK;
+    }
+    fprintf(stderr, "crisk %s: --%s needs a number from %g to %g, not '%s'\n", verb, name, min, max,
+            s);
+    return CLI_USAGE;
 }

@@ -34,4 +34,25 @@ expect 2 "option --model needs a value" -- "$crisk" classify --db "$tmp/s.db" --
 expect 2 "option --out needs a value" -- "$crisk" gen --out ""
 expect 2 "option --export needs a value" -- "$crisk" quarantine --db "$tmp/s.db" --export ""
 [ ! -e "$tmp/e.db" ] || { echo "a usage error created a store"; exit 1; }
+# Every numeric option takes a whole number in its range, or is a usage error saying so: zero,
+# negative, non-numeric, fractional and overflowing values (issue 8).
+for v in 0 -1 x 1.5 " 2" 99999999999999999999999; do
+  expect 2 "threads needs a whole number from 1 to 64" -- "$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/ok.yaml" --threads "$v"
+  expect 2 "batch-rows needs a whole number from 1 to" -- "$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/ok.yaml" --batch-rows "$v"
+  expect 2 "threads needs a whole number from 1 to 64" -- "$crisk" classify --db "$tmp/s.db" --threads "$v"
+  expect 2 "run needs a whole number from 1" -- "$crisk" scores --db "$tmp/s.db" --csv --run "$v"
+  expect 2 "run needs a whole number from 1" -- "$crisk" tag --db "$tmp/s.db" --run "$v"
+  expect 2 "enterprises needs a whole number from 1" -- "$crisk" gen --out "$tmp/g" --enterprises "$v"
+  expect 2 "years needs a whole number from 1 to 10" -- "$crisk" gen --out "$tmp/g" --years "$v"
+done
+for v in -1 x 1.5 99999999999999999999999; do
+  expect 2 "limit needs a whole number from 0" -- "$crisk" quarantine --db "$tmp/s.db" --limit "$v"
+  expect 2 "events needs a whole number from 0" -- "$crisk" show --db "$tmp/s.db" --events "$v" 91440101MA5CJQ4N59
+  expect 2 "seed needs a whole number from 0" -- "$crisk" gen --out "$tmp/g" --seed "$v"
+  expect 2 "start-year needs a whole number from 1990 to 2090" -- "$crisk" gen --out "$tmp/g" --start-year "$v"
+done
+for v in -0.1 1.5 x nan inf 1e; do
+  expect 2 "dirt needs a number from 0 to 1" -- "$crisk" gen --out "$tmp/g" --dirt "$v"
+done
+[ ! -e "$tmp/g" ] || { echo "a usage error wrote a city"; exit 1; }
 echo "cli errors: all reported with place and exit code"
