@@ -198,7 +198,7 @@ int cmd_scores(int argc, char **argv)
     }
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
-    cr_err rc = cr_store_open(cli_db_path(db), &s, &d);
+    cr_err rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
     int64_t r = run;
     if (!rc && !run && cr_store_run_latest(s, &r))
         rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0, "the store has no runs: classify first");

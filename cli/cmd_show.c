@@ -214,7 +214,7 @@ int cmd_show(int argc, char **argv)
     json_t *o = NULL;
     int64_t subject = 0;
     int exit_code = CLI_OK;
-    rc = cr_store_open(cli_db_path(db), &s, &d);
+    rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
     if (!rc && (rc = cr_store_subject_find(s, lookup, &subject)) == CR_ENOTFOUND)
         cr_diag_set(&d, rc, NULL, 0, 0, "%s is not in the store", lookup);
     if (!rc && (rc = cr_store_portrait(s, subject, (int)recent, &o)) == CR_ENOTFOUND)

@@ -1,11 +1,13 @@
 /* SQLite backend of the store: the embedded default. */
 #include "crisk/store.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum {
@@ -205,7 +207,25 @@ fail : {
 }
 }
 
-cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
+/* A reader never migrates: it needs the schema this crisk writes. */
+static cr_err check_version(cr_store *s, cr_diag *d)
+{
+    int64_t version = 0;
+    if (cr_store_scalar(s, "PRAGMA user_version", &version))
+        return db_fail(s, d, "reading schema version");
+    if (version == SCHEMA_VERSION)
+        return CR_OK;
+    if (version == 0)
+        return cr_diag_set(d, CR_ESTORE, s->path, 0, 0, "not a crisk store (no schema)");
+    return cr_diag_set(d, CR_ESTORE, s->path, 0, 0,
+                       "store schema version %lld, this crisk reads version %d%s",
+                       (long long)version, SCHEMA_VERSION,
+                       version < SCHEMA_VERSION ? ": a writing verb (crisk ingest, classify, tag, "
+                                                  "quarantine --retry) upgrades it"
+                                                : "");
+}
+
+static cr_err open_store(const char *path, int readonly, cr_store **out, cr_diag *d)
 {
     if (sodium_init() < 0)
         return cr_diag_set(d, CR_EIO, NULL, 0, 0, "libsodium failed to initialise");
@@ -218,8 +238,8 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
         return CR_ENOMEM;
     }
     cr_err rc = CR_OK;
-    if (sqlite3_open_v2(path, &s->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)) {
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL)) {
         rc = cr_diag_set(d, CR_ESTORE, path, 0, 0, "cannot open store: %s",
                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto out;
@@ -230,8 +250,9 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
      * for a batch job, and loses at most the last commit on power loss. */
     /* Bulk appends fill pages front to back: larger pages mean fewer B-tree pages to split
      * and link. Only takes effect when the file is created. */
-    exec(s, "PRAGMA page_size=16384");
-    if (exec(s, "PRAGMA journal_mode=WAL") || exec(s, "PRAGMA synchronous=NORMAL") ||
+    if (!readonly)
+        exec(s, "PRAGMA page_size=16384");
+    if ((!readonly && exec(s, "PRAGMA journal_mode=WAL")) || exec(s, "PRAGMA synchronous=NORMAL") ||
         exec(s, "PRAGMA foreign_keys=OFF") || exec(s, "PRAGMA cache_size=-262144") ||
         exec(s, "PRAGMA temp_store=MEMORY")) {
         rc = cr_diag_set(d, CR_ESTORE, path, 0, 0, "cannot configure store: %s",
@@ -243,7 +264,7 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
     char threads[48];
     snprintf(threads, sizeof threads, "PRAGMA threads=%ld", cores < 1 ? 1 : cores > 4 ? 4 : cores);
     exec(s, threads);
-    if ((rc = migrate(s, d)))
+    if ((rc = readonly ? check_version(s, d) : migrate(s, d)))
         goto out;
     for (int i = 0; i < ST__N; i++)
         if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
@@ -256,6 +277,22 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
 out:
     cr_store_close(s);
     return rc;
+}
+
+cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
+{
+    return open_store(path, 0, out, d);
+}
+
+cr_err cr_store_open_readonly(const char *path, cr_store **out, cr_diag *d)
+{
+    struct stat st;
+    /* SQLite would say only "unable to open database file". */
+    if (stat(path, &st) != 0 && errno == ENOENT)
+        return cr_diag_set(d, CR_ENOTFOUND, path, 0, 0,
+                           "no store here (a reading verb never creates one: check --db and "
+                           "$CRISK_DB, or ingest first)");
+    return open_store(path, 1, out, d);
 }
 
 sqlite3 *cr__store_db(cr_store *s)

@@ -55,4 +55,22 @@ for v in -0.1 1.5 x nan inf 1e; do
   expect 2 "dirt needs a number from 0 to 1" -- "$crisk" gen --out "$tmp/g" --dirt "$v"
 done
 [ ! -e "$tmp/g" ] || { echo "a usage error wrote a city"; exit 1; }
+# The reading verbs never create a store: a path with none is bad input (exit 3), and a
+# store's file is opened read-only, so a reader works on a store it may not write (issue 8).
+for v in "scores --csv" "events --csv" "quarantine" "quarantine --export $tmp/q.csv" "show 91440101MA5CJQ4N59"; do
+  expect 3 "none.db: no store here" -- "$crisk" $v --db "$tmp/none.db"
+  [ ! -e "$tmp/none.db" ] || { echo "crisk $v created a store"; exit 1; }
+done
+CRISK_DB=$tmp/none.db expect 3 "none.db: no store here" -- "$crisk" scores --csv
+[ ! -e "$tmp/none.db" ] || { echo "crisk scores created a store from \$CRISK_DB"; exit 1; }
+cp "$tmp/s.db" "$tmp/ro.db"
+sqlite3 "$tmp/ro.db" 'PRAGMA journal_mode=DELETE' > /dev/null
+chmod a-w "$tmp/ro.db"
+before=$(md5sum < "$tmp/ro.db")
+expect 0 "subject,key,topic" -- "$crisk" events --db "$tmp/ro.db" --csv
+expect 0 "quarantine: 0 open" -- "$crisk" quarantine --db "$tmp/ro.db"
+[ "$(md5sum < "$tmp/ro.db")" = "$before" ] || { echo "a reader changed the store"; exit 1; }
+chmod u+w "$tmp/ro.db"
+printf 'not a store' > "$tmp/junk.db"
+expect 1 "junk.db: .*file is not a database" -- "$crisk" scores --db "$tmp/junk.db" --csv
 echo "cli errors: all reported with place and exit code"
