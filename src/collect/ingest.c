@@ -968,6 +968,12 @@ static cr_err ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_i
         size_t prefix;
         int grc = glob_files(ig->cat, t->files[i], &g, &prefix);
         if (grc == GLOB_NOMATCH) {
+            /* Listed like a file, so that every report names the pattern: a typo in a catalog
+             * otherwise loads nothing without a word. */
+            struct cr_ingest_file *fr = add_file_report(ig->rep, t->files[i], t->code);
+            if (!fr)
+                return CR_ENOMEM;
+            fr->unmatched = 1;
             ig->rep->n_unmatched_patterns++;
             continue;
         }

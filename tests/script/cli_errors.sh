@@ -73,4 +73,13 @@ expect 0 "quarantine: 0 open" -- "$crisk" quarantine --db "$tmp/ro.db"
 chmod u+w "$tmp/ro.db"
 printf 'not a store' > "$tmp/junk.db"
 expect 1 "junk.db: .*file is not a database" -- "$crisk" scores --db "$tmp/junk.db" --csv
+# A file pattern that matches nothing is named in the text report as a warning, not only
+# counted in --json; the rest still loads and the exit code stays 0 (issue 8).
+printf 'catalog: x\ndepartments:\n  - {code: D1, name: n}\ntopics:\n  - code: T1\n    name: t\n    department: D1\n    kind: penalty\n    files: [b.csv, "typo_*.csv"]\n    key: k\n    fields: {date: d}\n  - code: T2\n    name: t\n    department: D1\n    kind: complaint\n    files: [gone.csv]\n    key: k\n    fields: {date: d}\n' > "$tmp/pat.yaml"
+expect 0 "T1 .*typo_\*.csv: WARNING this pattern matches no file" -- "$crisk" ingest --db "$tmp/p.db" --catalog "$tmp/pat.yaml"
+echo "$out" | grep -q "T2 .*gone.csv: WARNING this pattern matches no file" || { echo "gone.csv not named: $out"; exit 1; }
+echo "$out" | grep -q "^total: 1 files, 1 read" || { echo "patterns counted as files: $out"; exit 1; }
+echo "$out" | grep -q "2 catalog file pattern(s) matched no file" || { echo "no summary of unmatched patterns: $out"; exit 1; }
+expect 0 '"path":"typo_\*.csv","topic":"T1".*"unmatched":true' -- "$crisk" ingest --db "$tmp/p2.db" --catalog "$tmp/pat.yaml" --json
+echo "$out" | grep -q '"unmatched_patterns":2' || { echo "json count wrong: $out"; exit 1; }
 echo "cli errors: all reported with place and exit code"
