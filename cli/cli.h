@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "crisk/err.h"
+#include "crisk/store.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_BADINPUT = 3 };
 
@@ -29,6 +30,11 @@ const char *cli_db_path(const char *flag);
 /* Prints "crisk VERB: file:line:col: message" to stderr and returns the exit code for rc
  * (3 for bad input, 1 otherwise). */
 int cli_report_diag(const char *verb, cr_err rc, const cr_diag *d);
+
+/* Fills d for a store function that failed with rc and has no cr_diag of its own: with
+ * "what: SQLite's message" (cr_store_errmsg) for CR_ESTORE, so that the user reads "database is
+ * locked" and never a bare "store error"; with what alone for other codes. Returns rc. */
+cr_err cli_store_fail(cr_diag *d, cr_err rc, const cr_store *s, const char *what);
 
 /* Prints obj as one line of JSON on stdout and releases it. */
 int cli_json_print(json_t *obj);

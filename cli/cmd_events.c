@@ -168,10 +168,12 @@ int cmd_events(int argc, char **argv)
         rc = cr_store_subject_find(s, k, &subject);
         if (rc == CR_ENOTFOUND)
             cr_diag_set(&d, rc, NULL, 0, 0, "no enterprise with key '%s' in the store", key);
+        else if (rc)
+            cli_store_fail(&d, rc, s, "cannot look the key up");
     }
     if (!rc && (cr_store_subjects_each(s, subject_name, &o.subjects) ||
                 cr_store_topics_each(s, topic_name, &o)))
-        rc = CR_ESTORE;
+        rc = cli_store_fail(&d, CR_ESTORE, s, "cannot read keys and topics");
     if (!rc && (o.subjects.oom || o.topics.oom))
         rc = CR_ENOMEM;
     if (!rc) {
@@ -181,6 +183,8 @@ int cmd_events(int argc, char **argv)
         else
             rc = cr_store_events_range(s, 0, INT64_MAX, o.want, attrs_of ? o.n_want : 0,
                                        print_event, &o);
+        if (rc)
+            cli_store_fail(&d, rc, s, "cannot read the events");
     }
     names_free(&o.subjects);
     names_free(&o.topics);

@@ -154,7 +154,7 @@ int cmd_ingest(int argc, char **argv)
     rc = cr_ingest_run(s, cat, &io, &rep, &d);
     struct cr_store_counts counts = {0};
     if (!rc && cr_store_counts(s, &counts))
-        rc = cr_diag_set(&d, CR_ESTORE, NULL, 0, 0, "cannot count the store");
+        rc = cli_store_fail(&d, CR_ESTORE, s, "cannot count the store");
     if (rc) {
         exit_code = cli_report_diag("ingest", rc, &d);
         goto out;

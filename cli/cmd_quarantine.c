@@ -131,7 +131,7 @@ static int summary(cr_store *s, const char *reason, long limit, int json)
     if (cr_store_quarantine_each(s, "open", reason, list_row, &l)) {
         json_decref(by);
         json_decref(l.rows);
-        fprintf(stderr, "crisk quarantine: cannot read the quarantine\n");
+        fprintf(stderr, "crisk quarantine: cannot read the quarantine: %s\n", cr_store_errmsg(s));
         return CLI_FAIL;
     }
     if (json)
@@ -283,6 +283,9 @@ int cmd_quarantine(int argc, char **argv)
         } else {
             fputs("id,topic,file,line,reason,detail,raw\n", fp);
             rc = cr_store_quarantine_each(s, "open", reason, list_row, &l);
+            if (rc)
+                fprintf(stderr, "crisk quarantine: cannot read the quarantine: %s\n",
+                        cr_store_errmsg(s));
             exit_code = fclose(fp) || rc ? CLI_FAIL : CLI_OK;
             if (!exit_code)
                 fprintf(stderr, "exported %ld rows to %s\n", l.shown, export);

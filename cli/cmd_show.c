@@ -217,8 +217,12 @@ int cmd_show(int argc, char **argv)
     rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
     if (!rc && (rc = cr_store_subject_find(s, lookup, &subject)) == CR_ENOTFOUND)
         cr_diag_set(&d, rc, NULL, 0, 0, "%s is not in the store", lookup);
+    else if (rc && !d.msg[0])
+        cli_store_fail(&d, rc, s, "cannot look the key up");
     if (!rc && (rc = cr_store_portrait(s, subject, (int)recent, &o)) == CR_ENOTFOUND)
         cr_diag_set(&d, rc, NULL, 0, 0, "%s has rows but no registry row yet", lookup);
+    else if (rc && !d.msg[0])
+        cli_store_fail(&d, rc, s, "cannot read the portrait");
     if (rc) {
         exit_code = cli_report_diag("show", rc, &d);
         goto out;
@@ -238,6 +242,8 @@ int cmd_show(int argc, char **argv)
         double score = 0;
         json_t *aspects = explain(s, m, subject, as_of, &score, &d);
         if (!aspects) {
+            if (!d.msg[0])
+                cli_store_fail(&d, CR_ESTORE, s, "cannot explain the score");
             exit_code = cli_report_diag("show", CR_ESTORE, &d);
             goto out;
         }

@@ -41,9 +41,11 @@ int cmd_tag(int argc, char **argv)
         rc = cr_model_load(cli_default_model(), &m, &d);
     if (!rc)
         rc = cr_store_open(cli_db_path(db), &s, &d);
-    if (!rc && !run && cr_store_run_latest(s, &run))
-        rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0,
-                         "tags are kept per classification run: run crisk classify first");
+    if (!rc && !run && (rc = cr_store_run_latest(s, &run)))
+        cli_store_fail(&d, rc, s,
+                       rc == CR_ENOTFOUND
+                           ? "tags are kept per classification run: run crisk classify first"
+                           : "cannot find the latest run");
     if (!rc)
         rc = cr_store_load_city(s, m, &city, &d);
     if (!rc) {
@@ -52,15 +54,17 @@ int cmd_tag(int argc, char **argv)
         if (!levels || !bits)
             rc = CR_ENOMEM;
     }
-    if (!rc && (rc = cr_store_run_levels(s, run, &city, &as_of, levels)))
+    if (!rc && (rc = cr_store_run_levels(s, run, &city, &as_of, levels)) == CR_ENOTFOUND)
         cr_diag_set(&d, rc, NULL, 0, 0, "run %lld does not exist", (long long)run);
+    else if (rc && !d.msg[0])
+        cli_store_fail(&d, rc, s, "cannot read the run's levels");
     if (!rc) {
         cr_tags_apply(t, &city, levels, as_of, bits);
         const char *ids[CR_MAX_TAGS], *names[CR_MAX_TAGS];
         for (size_t r = 0; r < t->n; r++)
             ids[r] = t->rules[r].id, names[r] = t->rules[r].name;
         if (cr_store_tags_save(s, run, &city, ids, names, t->n, bits))
-            rc = cr_diag_set(&d, CR_ESTORE, NULL, 0, 0, "cannot store the tags");
+            rc = cli_store_fail(&d, CR_ESTORE, s, "cannot store the tags");
     }
     if (rc) {
         exit_code = cli_report_diag("tag", rc, &d);

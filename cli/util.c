@@ -32,6 +32,13 @@ int cli_report_diag(const char *verb, cr_err rc, const cr_diag *d)
     }
 }
 
+cr_err cli_store_fail(cr_diag *d, cr_err rc, const cr_store *s, const char *what)
+{
+    if (rc != CR_ESTORE)
+        return cr_diag_set(d, rc, NULL, 0, 0, "%s", what);
+    return cr_diag_set(d, rc, NULL, 0, 0, "%s: %s", what, cr_store_errmsg(s));
+}
+
 int cli_json_print(json_t *obj)
 {
     int rc = json_dumpf(obj, stdout, JSON_COMPACT);

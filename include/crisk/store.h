@@ -29,6 +29,14 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d);
 cr_err cr_store_open_readonly(const char *path, cr_store **out, cr_diag *d);
 void cr_store_close(cr_store *s);
 
+/* SQLite's message of the last failure of a function on s that returned CR_ESTORE ("database
+ * is locked", "file is not a database", "disk I/O error", "attempt to write a readonly
+ * database"), kept at the failing call, so that a later rollback cannot turn it into "not an
+ * error"; a fixed text when the store held data crisk did not expect. Never NULL, never empty;
+ * "no store" for s = NULL. Valid until the next call on s. The store functions without a
+ * cr_diag leave it here for the caller's message. */
+const char *cr_store_errmsg(const cr_store *s);
+
 cr_err cr_store_begin(cr_store *s);
 cr_err cr_store_commit(cr_store *s);
 /* Rolls back the open transaction, if any. Safe to call when none is open. */

@@ -82,4 +82,22 @@ echo "$out" | grep -q "^total: 1 files, 1 read" || { echo "patterns counted as f
 echo "$out" | grep -q "2 catalog file pattern(s) matched no file" || { echo "no summary of unmatched patterns: $out"; exit 1; }
 expect 0 '"path":"typo_\*.csv","topic":"T1".*"unmatched":true' -- "$crisk" ingest --db "$tmp/p2.db" --catalog "$tmp/pat.yaml" --json
 echo "$out" | grep -q '"unmatched_patterns":2' || { echo "json count wrong: $out"; exit 1; }
+# Store errors carry SQLite's own message, never a bare "store error" or "not an error"
+# (issue 8): a page of a table zeroed in a copy of the store.
+corrupt() { # corrupt TABLE: a copy of s.db with the root page of TABLE zeroed, as $tmp/bad.db
+  cp "$tmp/s.db" "$tmp/bad.db"; rm -f "$tmp/bad.db-wal" "$tmp/bad.db-shm"
+  sqlite3 "$tmp/bad.db" 'PRAGMA journal_mode=DELETE' > /dev/null
+  local size page
+  size=$(sqlite3 "$tmp/bad.db" 'PRAGMA page_size')
+  page=$(sqlite3 "$tmp/bad.db" "SELECT rootpage FROM sqlite_master WHERE name = '$1'")
+  dd if=/dev/zero of="$tmp/bad.db" bs="$size" seek=$((page - 1)) count=1 conv=notrunc 2> /dev/null
+}
+corrupt event_block
+expect 1 "cannot read the events: database disk image is malformed" -- "$crisk" events --db "$tmp/bad.db" --csv
+expect 1 "cannot read the latest event date: database disk image is malformed" -- "$crisk" classify --db "$tmp/bad.db"
+corrupt subject
+expect 1 "cannot read keys and topics: database disk image is malformed" -- "$crisk" events --db "$tmp/bad.db" --csv
+expect 1 "cannot load subjects: database disk image is malformed" -- "$crisk" ingest --db "$tmp/bad.db" --catalog "$tmp/ok.yaml"
+corrupt quarantine
+expect 1 "cannot read the quarantine: database disk image is malformed" -- "$crisk" quarantine --db "$tmp/bad.db"
 echo "cli errors: all reported with place and exit code"

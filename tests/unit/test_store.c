@@ -153,6 +153,10 @@ static void readonly_open(void **state)
     assert_int_equal(cr_store_scalar(s, "SELECT count(*) FROM department", &n), CR_OK);
     assert_int_equal(n, 1);
     assert_int_equal(cr_store_department_put(s, "D2", "m"), CR_ESTORE);
+    /* SQLite's message is kept at the failing call: a rollback after it cannot turn it into
+     * "not an error". */
+    cr_store_rollback(s);
+    assert_non_null(strstr(cr_store_errmsg(s), "readonly database"));
     cr_store_close(s);
     remove_store(path);
 }
