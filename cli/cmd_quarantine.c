@@ -131,7 +131,7 @@ static int summary(cr_store *s, const char *reason, long limit, int json)
     if (cr_store_quarantine_each(s, "open", reason, list_row, &l)) {
         json_decref(by);
         json_decref(l.rows);
-        fprintf(stderr, "crisk quarantine: cannot read the quarantine\n");
+        fprintf(stderr, "crisk quarantine: cannot read the quarantine: %s\n", cr_store_errmsg(s));
         return CLI_FAIL;
     }
     if (json)
@@ -256,15 +256,19 @@ int cmd_quarantine(int argc, char **argv)
     int prc = cli_parse("quarantine", argc, argv, opts, 8, pos, 1, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
-    long long lim = limit ? cli_count(limit) : 20;
-    if (lim < 0 || (n_pos && !retry_flag) || (retry_flag && !catalog)) {
+    long long lim = 20;
+    if ((prc = cli_int_opt("quarantine", "limit", limit, 0, CLI_MAX_LIST, &lim)))
+        return prc;
+    if ((n_pos && !retry_flag) || (retry_flag && !catalog)) {
         fprintf(stderr, "crisk quarantine: --retry needs --catalog; a file is given only to "
-                        "--retry; --limit needs a number\n");
+                        "--retry\n");
         return CLI_USAGE;
     }
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
-    cr_err rc = cr_store_open(cli_db_path(db), &s, &d);
+    /* Listing and export only read: they never create or change a store. */
+    cr_err rc = retry_flag ? cr_store_open(cli_db_path(db), &s, &d)
+                           : cr_store_open_readonly(cli_db_path(db), &s, &d);
     if (rc)
         return cli_report_diag("quarantine", rc, &d);
     int exit_code;
@@ -279,6 +283,9 @@ int cmd_quarantine(int argc, char **argv)
         } else {
             fputs("id,topic,file,line,reason,detail,raw\n", fp);
             rc = cr_store_quarantine_each(s, "open", reason, list_row, &l);
+            if (rc)
+                fprintf(stderr, "crisk quarantine: cannot read the quarantine: %s\n",
+                        cr_store_errmsg(s));
             exit_code = fclose(fp) || rc ? CLI_FAIL : CLI_OK;
             if (!exit_code)
                 fprintf(stderr, "exported %ld rows to %s\n", l.shown, export);

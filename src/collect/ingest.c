@@ -968,6 +968,12 @@ static cr_err ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_i
         size_t prefix;
         int grc = glob_files(ig->cat, t->files[i], &g, &prefix);
         if (grc == GLOB_NOMATCH) {
+            /* Listed like a file, so that every report names the pattern: a typo in a catalog
+             * otherwise loads nothing without a word. */
+            struct cr_ingest_file *fr = add_file_report(ig->rep, t->files[i], t->code);
+            if (!fr)
+                return CR_ENOMEM;
+            fr->unmatched = 1;
             ig->rep->n_unmatched_patterns++;
             continue;
         }
@@ -1068,18 +1074,21 @@ static cr_err make_sets(ingest *ig)
 static cr_err prepare(ingest *ig, int64_t *topic_ids)
 {
     if (cr_store_salt(ig->s, ig->salt))
-        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store has no salt");
+        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store has no salt: %s",
+                           cr_store_errmsg(ig->s));
     if (cr_store_subjects_each(ig->s, load_subject, &ig->subj) || ig->subj.err)
         return cr_diag_set(ig->d, ig->subj.err ? ig->subj.err : CR_ESTORE, NULL, 0, 0,
-                           "cannot load subjects");
+                           "cannot load subjects: %s", cr_store_errmsg(ig->s));
     if (cr_store_persons_each(ig->s, load_person, &ig->persons) || ig->persons.oom ||
         cr_store_files_each(ig->s, load_file, &ig->files) || ig->files.oom ||
         cr_store_max_id(ig->s, "subject", &ig->next_subject) ||
         cr_store_max_id(ig->s, "person", &ig->next_person) ||
         cr_store_max_id(ig->s, "feed_file", &ig->next_file))
-        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load persons and files");
+        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load persons and files: %s",
+                           cr_store_errmsg(ig->s));
     if (cr_store_begin(ig->s))
-        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot begin a transaction");
+        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot begin a transaction: %s",
+                           cr_store_errmsg(ig->s));
     for (size_t i = 0; i < ig->cat->n_departments; i++)
         if (cr_store_department_put(ig->s, ig->cat->departments[i].code,
                                     ig->cat->departments[i].name))
@@ -1104,15 +1113,18 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
     if (!rc)
         rc = make_sets(ig);
     if (rc)
-        return cr_diag_set(ig->d, rc, NULL, 0, 0, "%s",
+        return cr_diag_set(ig->d, rc, NULL, 0, 0, "%s: %s",
                            rc == CR_ESTORE ? "cannot prepare the store for this ingest"
-                                           : "cannot size the de-duplication sets");
+                                           : "cannot size the de-duplication sets",
+                           rc == CR_ESTORE ? cr_store_errmsg(ig->s) : cr_strerror(rc));
     if (cr_store_hashes_each(ig->s, load_hash, &ig->seen) || ig->seen.oom)
-        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load row hashes");
+        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load row hashes: %s",
+                           cr_store_errmsg(ig->s));
     return CR_OK;
 fail:
     cr_store_rollback(ig->s);
-    return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot record departments and topics");
+    return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot record departments and topics: %s",
+                       cr_store_errmsg(ig->s));
 }
 
 static void ingest_free(ingest *ig)
@@ -1375,7 +1387,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     ig.topic_ids = topic_ids;
     cr_err rc = topic_ids ? prepare(&ig, topic_ids) : CR_ENOMEM;
     if (!rc && (rc = sink_start(s, &ig.k)))
-        cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer");
+        cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer: %s",
+                    rc == CR_ESTORE ? cr_store_errmsg(s) : cr_strerror(rc));
     if (!rc && !(ig.out = sink_open(ig.k)))
         rc = CR_ENOMEM;
     ig.s = NULL; /* the writer thread owns the connection from here on */
@@ -1403,7 +1416,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     struct timespec i0, i1;
     clock_gettime(CLOCK_MONOTONIC, &i0);
     if (!rc && cr_store_ensure_indexes(s))
-        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot build the lookup indexes");
+        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot build the lookup indexes: %s",
+                         cr_store_errmsg(s));
     clock_gettime(CLOCK_MONOTONIC, &i1);
     report->index_seconds =
         (double)(i1.tv_sec - i0.tv_sec) + (double)(i1.tv_nsec - i0.tv_nsec) / 1e9;
@@ -1566,11 +1580,14 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
     int64_t *topic_ids = calloc(cat->n_topics + 1, sizeof *topic_ids);
     cr_err rc = topic_ids ? prepare(&ig, topic_ids) : CR_ENOMEM;
     if (!rc && (cr_store_quarantine_each(s, "open", NULL, collect_qrow, &q) || q.oom))
-        rc = q.oom ? CR_ENOMEM : cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot read quarantine");
+        rc = q.oom ? CR_ENOMEM
+                   : cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot read quarantine: %s",
+                                 cr_store_errmsg(s));
     if (items && !rc)
         report->skipped += (int64_t)(n_items - q.n);
     if (!rc && (rc = sink_start(s, &ig.k)))
-        cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer");
+        cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer: %s",
+                    rc == CR_ESTORE ? cr_store_errmsg(s) : cr_strerror(rc));
     if (!rc && !(ig.out = sink_open(ig.k)))
         rc = CR_ENOMEM;
     ig.s = NULL; /* the writer thread owns the connection from here on */
@@ -1589,7 +1606,8 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
     }
     /* Rows released from the quarantine join the postings of their enterprises. */
     if (!rc && cr_store_ensure_indexes(s))
-        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot update the lookup indexes");
+        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot update the lookup indexes: %s",
+                         cr_store_errmsg(s));
     for (size_t i = 0; i < q.n; i++) {
         free(q.v[i].path);
         free(q.v[i].topic);
