@@ -28,9 +28,11 @@ struct cr_feed_rec {
 };
 
 /* Opens a file for topic t (borrowed; must outlive the feed). Reads the whole file, computes its
- * content hash, decodes it and reads the header. A missing file, an undecodable header or a
+ * content hash, decodes it and reads the header. A missing file, an undecodable header (the first
+ * line that is not blank), a GB18030 topic's file that starts with a UTF-8 byte-order mark or a
  * mapped column missing from the header is an error naming the file (and the catalog line of the
- * mapping). Freed with cr_feed_close(). */
+ * mapping). Every undecodable line after the header is a record of its own (bad_encoding, with
+ * its original bytes). Freed with cr_feed_close(). */
 cr_err cr_feed_open(const char *path, const struct cr_topic *t, cr_feed **out, cr_diag *d);
 
 /* The same over a memory buffer (copied), for tests and fuzzing; name is used in messages. */
