@@ -63,4 +63,10 @@ const char *cr_feed_slot_label(const cr_feed *f, int slot);
  * retry a quarantined row after it was fixed. rec->reason tells whether it now reads. */
 cr_err cr_feed_parse_one(cr_feed *f, const char *text, size_t len, struct cr_feed_rec *rec);
 
+/* The same for a record in the file's own encoding (the original bytes that a bad_encoding record
+ * keeps): a GB18030 topic's text is decoded first, and when it still does not decode rec->reason
+ * is bad_encoding as cr_feed_next gives it, with rec->raw the bytes given. Otherwise rec->raw is
+ * the decoded text, valid until the next call. */
+cr_err cr_feed_parse_orig(cr_feed *f, const char *bytes, size_t len, struct cr_feed_rec *rec);
+
 #endif

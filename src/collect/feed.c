@@ -26,6 +26,7 @@ struct cr_feed {
     size_t orig_len;
     int mapped;
     char *decoded;    /* owned decoded text for GB18030 files, else NULL */
+    char *one;        /* decoded text of the last cr_feed_parse_orig, else NULL */
     const char *text; /* UTF-8 text after any BOM */
     size_t len;
     size_t pos;
@@ -975,6 +976,7 @@ void cr_feed_close(cr_feed *f)
     free(f->scratch);
     free(f->bad);
     free(f->decoded);
+    free(f->one);
     if (f->mapped)
         munmap(f->orig, f->orig_len);
     else
@@ -1078,6 +1080,24 @@ cr_err cr_feed_parse_one(cr_feed *f, const char *text, size_t len, struct cr_fee
     rec->next_offset = 0;
     rec->next_line = 0;
     return parse_record(f, text, len, 0, rec, &end, &spanned);
+}
+
+cr_err cr_feed_parse_orig(cr_feed *f, const char *bytes, size_t len, struct cr_feed_rec *rec)
+{
+    if (!f->t->gb18030)
+        return cr_feed_parse_one(f, bytes, len, rec);
+    free(f->one);
+    f->one = NULL;
+    size_t ul = 0;
+    cr_err rc = cr_gb18030_to_utf8(bytes, len, &f->one, &ul, NULL);
+    if (rc == CR_OK)
+        return cr_feed_parse_one(f, f->one, ul, rec);
+    if (rc != CR_EENCODING)
+        return rc;
+    *rec = (struct cr_feed_rec){.raw = bytes, .raw_len = len, .reason = "bad_encoding"};
+    snprintf(rec->detail, sizeof rec->detail, "line is not valid GB18030");
+    begin_record(f, 0);
+    return f->scratch ? CR_OK : CR_ENOMEM;
 }
 
 void cr_feed_value(const cr_feed *f, int slot, const char **val, size_t *len)
