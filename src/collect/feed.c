@@ -178,6 +178,8 @@ static const char *encoding_hint(const cr_feed *f, long line)
                    ? " (the line reads as UTF-8: is the topic's encoding right?)"
                    : "";
     }
+    if (cr_utf8_valid_prefix(p, n) == n)
+        return "";
     char *out = NULL;
     size_t ol = 0;
     cr_err rc = cr_gb18030_to_utf8(p, n, &out, &ol, NULL);

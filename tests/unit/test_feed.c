@@ -97,8 +97,16 @@ static void missing_column_is_a_file_error(void **state)
     cr_diag d = {{0}, {0}, 0, 0};
     assert_int_equal(cr_feed_open_buf("mem.csv", text, sizeof text - 1, &t, &f, &d), CR_EPARSE);
     assert_non_null(strstr(d.msg, "日期"));
+    assert_null(strstr(d.msg, "encoding")); /* a UTF-8 header needs no hint */
     assert_string_equal(d.file, "mem.csv");
     assert_int_equal(d.line, 1);
+    /* A GB18030 file under a UTF-8 topic: the header is not UTF-8, and the message says why. */
+    char *gb = NULL;
+    size_t gbl = 0;
+    assert_int_equal(cr_utf8_to_gb18030(text, sizeof text - 1, &gb, &gbl), CR_OK);
+    assert_int_equal(cr_feed_open_buf("mem.csv", gb, gbl, &t, &f, &d), CR_EPARSE);
+    assert_non_null(strstr(d.msg, "header is not valid UTF-8 (the line reads as GB18030"));
+    free(gb);
 }
 
 static void gb18030_lines(void **state)
