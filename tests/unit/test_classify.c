@@ -11,6 +11,7 @@
 
 #include "crisk/classify.h"
 #include "crisk/model.h"
+#include "crisk/tags.h"
 #include "crisk/text.h"
 
 /* A model exercising every aggregation, a registry map, a graph feature, a flag and a veto. */
@@ -338,6 +339,17 @@ static void rejects_duplicate_keys(void **state)
         unlink(path);
         free(path);
     }
+    /* Tags files are read by the same loader. */
+    char *path = write_tmp("tags:\n  - id: t1\n    name: 一\n    when: {levels: D}\n"
+                           "    name: 二\n");
+    cr_tagset *tags = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_err rc = cr_tags_load(path, &tags, &d);
+    if (rc != CR_EPARSE || d.line != 5 || d.col != 5 || !strstr(d.msg, "duplicate key 'name'"))
+        fail_msg("tags: rc %d at %ld:%ld msg '%s'", rc, d.line, d.col, d.msg);
+    assert_null(tags);
+    unlink(path);
+    free(path);
 }
 
 int main(void)
