@@ -19,9 +19,9 @@
 cr_err cr_escape(const char *s, size_t len, int ascii, char **out, size_t *out_len);
 
 /* Reverses cr_escape exactly: \\ is a backslash and \xNN (hex, either case) the byte NN; every
- * other character is itself. Writes at most len bytes to out (never more than the input). A
- * backslash followed by anything else returns CR_EINVAL and sets *bad_offset (if not NULL) to its
- * offset in s; out is then undefined. */
+ * other character is itself. Writes at most len bytes to out, which may be s itself (the output
+ * never overtakes the input). A backslash followed by anything else returns CR_EINVAL and sets
+ * *bad_offset (if not NULL) to its offset in s; out is then undefined. */
 cr_err cr_unescape(const char *s, size_t len, char *out, size_t *out_len, size_t *bad_offset);
 
 #endif
