@@ -97,6 +97,9 @@ static void round_trips_any_bytes(void **state)
         assert_int_equal(cr_unescape(out, n, back, &bl, NULL), CR_OK);
         assert_int_equal(bl, len);
         assert_memory_equal(back, in, len);
+        assert_int_equal(cr_unescape(out, n, out, &bl, NULL), CR_OK); /* in place */
+        assert_int_equal(bl, len);
+        assert_memory_equal(out, in, len);
         free(out);
     }
 }
