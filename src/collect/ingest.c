@@ -1459,6 +1459,7 @@ struct qrow {
     char *path, *topic, *raw;
     size_t raw_len;
     int edited; /* raw comes from the user, not from the store */
+    int orig;   /* raw is a bad_encoding row's bytes in its file's encoding */
 };
 
 struct qrows {
@@ -1486,8 +1487,9 @@ static int collect_qrow(void *ctx, const struct cr_quarantine_row *r)
         q->v = p;
         q->cap = cap;
     }
-    const char *raw = item && item->raw ? item->raw : r->raw;
-    size_t len = item && item->raw ? item->raw_len : r->raw_len;
+    int edited = item && item->raw;
+    const char *raw = edited ? item->raw : r->raw;
+    size_t len = edited ? item->raw_len : r->raw_len;
     struct qrow *e = &q->v[q->n];
     e->id = r->id;
     e->line = r->line;
@@ -1503,7 +1505,8 @@ static int collect_qrow(void *ctx, const struct cr_quarantine_row *r)
     memcpy(e->raw, raw ? raw : "", len);
     e->raw[len] = 0;
     e->raw_len = len;
-    e->edited = item && item->raw;
+    e->edited = edited;
+    e->orig = !edited && strcmp(r->reason, "bad_encoding") == 0;
     q->n++;
     return 0;
 }
@@ -1539,7 +1542,8 @@ static cr_err retry_one(ingest *ig, const struct qrow *q, const int64_t *topic_i
         *ft = t;
     }
     struct cr_feed_rec rec;
-    cr_err rc = cr_feed_parse_one(*f, q->raw, q->raw_len, &rec);
+    cr_err rc = q->orig ? cr_feed_parse_orig(*f, q->raw, q->raw_len, &rec)
+                        : cr_feed_parse_one(*f, q->raw, q->raw_len, &rec);
     if (rc)
         return rc;
     rec.line = q->line;
@@ -1551,8 +1555,8 @@ static cr_err retry_one(ingest *ig, const struct qrow *q, const int64_t *topic_i
     if (o == QUARANTINED) {
         rep->quarantined++;
         char *masked = masked_raw(t, *f, &rec);
-        sink_quarantine_update(ig->out, q->id, v.reason, v.detail, masked ? masked : q->raw,
-                               masked ? strlen(masked) : q->raw_len);
+        sink_quarantine_update(ig->out, q->id, v.reason, v.detail, masked ? masked : rec.raw,
+                               masked ? strlen(masked) : rec.raw_len);
         free(masked);
     } else {
         if (o == LOADED)
