@@ -3,9 +3,11 @@
 #define CRISK_CLI_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stddef.h>
 
 #include "crisk/err.h"
+#include "crisk/store.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_BADINPUT = 3 };
 
@@ -29,6 +31,11 @@ const char *cli_db_path(const char *flag);
  * (3 for bad input, 1 otherwise). */
 int cli_report_diag(const char *verb, cr_err rc, const cr_diag *d);
 
+/* Fills d for a store function that failed with rc and has no cr_diag of its own: with
+ * "what: SQLite's message" (cr_store_errmsg) for CR_ESTORE, so that the user reads "database is
+ * locked" and never a bare "store error"; with what alone for other codes. Returns rc. */
+cr_err cli_store_fail(cr_diag *d, cr_err rc, const cr_store *s, const char *what);
+
 /* Prints obj as one line of JSON on stdout and releases it. */
 int cli_json_print(json_t *obj);
 
@@ -43,12 +50,32 @@ struct cli_opt {
 };
 
 /* Parses argv[1..] against opts; positional arguments go to pos (up to max_pos). Prints the
- * problem and returns CLI_USAGE on an unknown option or a missing value, CLI_OK otherwise.
+ * problem and returns CLI_USAGE on an unknown option or a missing or empty value (no option
+ * means anything by ""), CLI_OK otherwise.
  * "--help" prints help (when not NULL) and returns -1. */
 int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
               const char **pos, size_t max_pos, size_t *n_pos, const char *help);
 
-/* Parses a non-negative integer option value; returns -1 when it is not one. */
+/* Parses a non-negative integer (an id read from a file); returns -1 when it is not one. */
 long long cli_count(const char *s);
+
+/* The value s of numeric option --name: a whole number in [min, max] written in plain decimal
+ * digits (no spaces, no '+', a '-' only when min < 0), stored in *out. Anything else (zero
+ * where min is 1, a fraction, text, a value past max or past long long) prints
+ * "crisk VERB: --NAME needs a whole number from MIN to MAX, not 'S'" and returns CLI_USAGE.
+ * s == NULL (the option was not given) returns CLI_OK and leaves the default in *out. Every
+ * numeric option of every verb goes through it, so all reject bad values alike. */
+/* Upper bounds of numeric options: the engines cap workers at 64; the rest are far beyond
+ * any real use and keep values inside int. */
+#define CLI_MAX_THREADS 64
+#define CLI_MAX_ROWS 1000000000LL
+#define CLI_MAX_LIST 1000000000LL
+#define CLI_MAX_ENTERPRISES 1000000000LL
+
+int cli_int_opt(const char *verb, const char *name, const char *s, long long min, long long max,
+                long long *out);
+/* The same for a decimal number (strtod syntax, finite) in [min, max]. */
+int cli_real_opt(const char *verb, const char *name, const char *s, double min, double max,
+                 double *out);
 
 #endif

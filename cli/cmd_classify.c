@@ -95,10 +95,12 @@ int cmd_classify(int argc, char **argv)
     int prc = cli_parse("classify", argc, argv, opts, 6, NULL, 0, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
-    long long threads = threads_s ? cli_count(threads_s) : 0;
+    long long threads = 0; /* 0: one per processor */
+    if ((prc = cli_int_opt("classify", "threads", threads_s, 1, CLI_MAX_THREADS, &threads)))
+        return prc;
     int32_t as_of = 0;
-    if (threads < 0 || (as_of_s && cr_date_parse(as_of_s, strlen(as_of_s), &as_of))) {
-        fprintf(stderr, "crisk classify: --as-of needs a date, --threads a number\n");
+    if (as_of_s && cr_date_parse(as_of_s, strlen(as_of_s), &as_of)) {
+        fprintf(stderr, "crisk classify: --as-of needs a date (YYYY-MM-DD)\n");
         return CLI_USAGE;
     }
     cr_diag d = {{0}, {0}, 0, 0};
@@ -115,7 +117,9 @@ int cmd_classify(int argc, char **argv)
         rc = cr_store_lock(s, "classify", &d);
     if (!rc && !as_of_s) {
         int64_t last = 0;
-        if (cr_store_scalar(s, "SELECT coalesce(max(day_max), 0) FROM event_block", &last) || !last)
+        if (cr_store_scalar(s, "SELECT coalesce(max(day_max), 0) FROM event_block", &last))
+            rc = cli_store_fail(&d, CR_ESTORE, s, "cannot read the latest event date");
+        else if (!last)
             rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0,
                              "the store has no events: ingest first, or give --as-of");
         as_of = (int32_t)last;
@@ -130,7 +134,7 @@ int cmd_classify(int argc, char **argv)
     double t_run = now_s();
     int64_t run = 0, changes = 0;
     if (!rc && cr_store_run_save(s, m, as_of, &city, &sc, &run, &changes))
-        rc = cr_diag_set(&d, CR_ESTORE, NULL, 0, 0, "cannot record the run");
+        rc = cli_store_fail(&d, CR_ESTORE, s, "cannot record the run");
     double t_save = now_s();
     if (!rc && indicators)
         rc = write_indicators(indicators, m, &city, as_of, &sc, &d);
@@ -189,23 +193,28 @@ int cmd_scores(int argc, char **argv)
     int prc = cli_parse("scores", argc, argv, opts, 3, NULL, 0, &n_pos, scores_help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
-    long long run = run_s ? cli_count(run_s) : 0;
-    if (!csv || run < 0) {
-        fprintf(stderr,
-                "crisk scores: --csv is required (the only format); --run needs a number\n");
+    long long run = 0; /* 0: the latest */
+    if ((prc = cli_int_opt("scores", "run", run_s, 1, LLONG_MAX, &run)))
+        return prc;
+    if (!csv) {
+        fprintf(stderr, "crisk scores: --csv is required (the only format)\n");
         return CLI_USAGE;
     }
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
-    cr_err rc = cr_store_open(cli_db_path(db), &s, &d);
+    cr_err rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
     int64_t r = run;
-    if (!rc && !run && cr_store_run_latest(s, &r))
-        rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0, "the store has no runs: classify first");
+    if (!rc && !run && (rc = cr_store_run_latest(s, &r)))
+        cli_store_fail(&d, rc, s,
+                       rc == CR_ENOTFOUND ? "the store has no runs: classify first"
+                                          : "cannot find the latest run");
     if (!rc) {
         printf("uscc,score,level\n");
         rc = cr_store_scores_each(s, r, print_score, NULL);
         if (rc == CR_ENOTFOUND)
             cr_diag_set(&d, rc, NULL, 0, 0, "run %lld does not exist", (long long)r);
+        else if (rc)
+            cli_store_fail(&d, rc, s, "cannot read the scores");
     }
     cr_store_close(s);
     return rc ? cli_report_diag("scores", rc, &d) : CLI_OK;

@@ -160,7 +160,7 @@ int cmd_events(int argc, char **argv)
     cr_store *s = NULL;
     struct out o = {{0}, {0}, attrs_of, NULL, 0};
     int64_t subject = 0;
-    cr_err rc = cr_store_open(cli_db_path(db), &s, &d);
+    cr_err rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
     if (!rc && key) {
         char norm[CR_USCC_LEN + 1];
         /* A USCC is looked up in its normal form; other keys as given. */
@@ -168,10 +168,12 @@ int cmd_events(int argc, char **argv)
         rc = cr_store_subject_find(s, k, &subject);
         if (rc == CR_ENOTFOUND)
             cr_diag_set(&d, rc, NULL, 0, 0, "no enterprise with key '%s' in the store", key);
+        else if (rc)
+            cli_store_fail(&d, rc, s, "cannot look the key up");
     }
     if (!rc && (cr_store_subjects_each(s, subject_name, &o.subjects) ||
                 cr_store_topics_each(s, topic_name, &o)))
-        rc = CR_ESTORE;
+        rc = cli_store_fail(&d, CR_ESTORE, s, "cannot read keys and topics");
     if (!rc && (o.subjects.oom || o.topics.oom))
         rc = CR_ENOMEM;
     if (!rc) {
@@ -181,14 +183,12 @@ int cmd_events(int argc, char **argv)
         else
             rc = cr_store_events_range(s, 0, INT64_MAX, o.want, attrs_of ? o.n_want : 0,
                                        print_event, &o);
+        if (rc)
+            cli_store_fail(&d, rc, s, "cannot read the events");
     }
     names_free(&o.subjects);
     names_free(&o.topics);
     free(o.want);
     cr_store_close(s);
-    if (rc == CR_ENOTFOUND) {
-        fprintf(stderr, "crisk events: %s\n", d.msg);
-        return CLI_BADINPUT;
-    }
     return rc ? cli_report_diag("events", rc, &d) : CLI_OK;
 }

@@ -32,16 +32,18 @@ int cmd_gen(int argc, char **argv)
     int prc = cli_parse("gen", argc, argv, opts, 8, NULL, 0, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
-    long long ne = n ? cli_count(n) : 10000, sd = seed ? cli_count(seed) : 1;
-    long long sy = start ? cli_count(start) : 2023, ny = years ? cli_count(years) : 3;
-    char *end = NULL;
-    double dt = dirt ? strtod(dirt, &end) : 0.02;
-    if (!out || ne <= 0 || sd < 0 || (dirt && (*end || dt < 0 || dt > 1)) || sy < 1990 ||
-        sy > 2090 || ny < 1 || ny > 10) {
-        fprintf(stderr, "crisk gen: needs --out DIR; --enterprises > 0; --dirt between 0 and 1; "
-                        "--start-year 1990..2090; --years 1..10\n");
+    if (!out) {
+        fprintf(stderr, "crisk gen: needs --out DIR\n");
         return CLI_USAGE;
     }
+    long long ne = 10000, sd = 1, sy = 2023, ny = 3;
+    double dt = 0.02;
+    if ((prc = cli_int_opt("gen", "enterprises", n, 1, CLI_MAX_ENTERPRISES, &ne)) ||
+        (prc = cli_int_opt("gen", "seed", seed, 0, LLONG_MAX, &sd)) ||
+        (prc = cli_real_opt("gen", "dirt", dirt, 0, 1, &dt)) ||
+        (prc = cli_int_opt("gen", "start-year", start, 1990, 2090, &sy)) ||
+        (prc = cli_int_opt("gen", "years", years, 1, 10, &ny)))
+        return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_ref *ref = NULL;
     cr_err rc = cr_ref_load(data ? data : cr_ref_default_dir(), &ref, &d);

@@ -39,6 +39,8 @@ static json_t *report_json(const struct cr_ingest_report *r, const struct cr_sto
             json_object_set_new(o, "skipped", json_true());
         if (f->resumed)
             json_object_set_new(o, "resumed", json_true());
+        if (f->unmatched)
+            json_object_set_new(o, "unmatched", json_true());
         if (f->error)
             json_object_set_new(o, "error", json_string(f->error));
         json_array_append_new(files, o);
@@ -73,6 +75,10 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
             printf("  %-8s %s: already ingested, skipped\n", f->topic, f->path);
             continue;
         }
+        if (f->unmatched) {
+            printf("  %-8s %s: WARNING this pattern matches no file\n", f->topic, f->path);
+            continue;
+        }
         cli_group(a, sizeof a, f->read);
         cli_group(b, sizeof b, f->loaded);
         cli_group(d, sizeof d, f->duplicates);
@@ -84,8 +90,8 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
     cli_group(b, sizeof b, r->loaded);
     cli_group(d, sizeof d, r->duplicates);
     cli_group(e, sizeof e, r->quarantined);
-    printf("total: %zu files, %s read = %s loaded + %s duplicates + %s quarantined\n", r->n_files,
-           a, b, d, e);
+    printf("total: %zu files, %s read = %s loaded + %s duplicates + %s quarantined\n",
+           r->n_files - r->n_unmatched_patterns, a, b, d, e);
     cli_group(a, sizeof a, (long long)(r->seconds > 0 ? (double)r->read / r->seconds : 0));
     printf("time: %.2f s, %s rows/s (of which %.2f s building lookup indexes)\n", r->seconds, a,
            r->index_seconds);
@@ -102,6 +108,9 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
            a, b, d, e);
     if (r->n_file_errors)
         printf("%zu file(s) could not be read: see ERROR lines above\n", r->n_file_errors);
+    if (r->n_unmatched_patterns)
+        printf("warning: %zu catalog file pattern(s) matched no file: see WARNING lines above\n",
+               r->n_unmatched_patterns);
 }
 
 int cmd_ingest(int argc, char **argv)
@@ -122,16 +131,10 @@ int cmd_ingest(int argc, char **argv)
         fprintf(stderr, "crisk ingest: --catalog FILE is required\n");
         return CLI_USAGE;
     }
-    long long batch_rows = batch ? cli_count(batch) : 0;
-    if (batch_rows < 0) {
-        fprintf(stderr, "crisk ingest: --batch-rows needs a positive number\n");
-        return CLI_USAGE;
-    }
-    long long threads = threads_s ? cli_count(threads_s) : 0;
-    if (threads < 0 || threads > 64) {
-        fprintf(stderr, "crisk ingest: --threads needs a number from 1 to 64\n");
-        return CLI_USAGE;
-    }
+    long long batch_rows = 0, threads = 0; /* 0: the library's defaults */
+    if ((prc = cli_int_opt("ingest", "batch-rows", batch, 1, CLI_MAX_ROWS, &batch_rows)) ||
+        (prc = cli_int_opt("ingest", "threads", threads_s, 1, CLI_MAX_THREADS, &threads)))
+        return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_catalog *cat = NULL;
     cr_ref *ref = NULL;
@@ -151,7 +154,7 @@ int cmd_ingest(int argc, char **argv)
     rc = cr_ingest_run(s, cat, &io, &rep, &d);
     struct cr_store_counts counts = {0};
     if (!rc && cr_store_counts(s, &counts))
-        rc = cr_diag_set(&d, CR_ESTORE, NULL, 0, 0, "cannot count the store");
+        rc = cli_store_fail(&d, CR_ESTORE, s, "cannot count the store");
     if (rc) {
         exit_code = cli_report_diag("ingest", rc, &d);
         goto out;

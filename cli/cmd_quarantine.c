@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "crisk/catalog.h"
+#include "crisk/escape.h"
 #include "crisk/feed.h"
 #include "crisk/ingest.h"
 #include "crisk/ref.h"
@@ -19,45 +20,31 @@ static const char help[] =
     "Lists rows that ingest rejected, by reason, with file, line, reason and raw text.\n"
     "--export writes open rows as CSV (id,topic,file,line,reason,detail,raw); fix the raw\n"
     "column and give the file to --retry, which reads each row again through its topic's\n"
-    "mapping: rows that now pass are loaded and resolved. --retry without a file retries\n"
-    "every open row as stored (after a catalog fix). Person ID numbers are masked in raw text.\n";
+    "mapping: rows that now pass are loaded and resolved; a row left as exported is retried\n"
+    "exactly as stored. --retry without a file retries every open row as stored (after a\n"
+    "catalog fix). Texts are shown escaped: \\\\ is a backslash, \\xNN a byte that is a\n"
+    "control character or not UTF-8 (\\x00 a NUL). Person ID numbers are masked in raw text.\n";
 
 struct listing {
     json_t *rows;
     FILE *csv;
     long limit, shown;
+    int failed; /* out of memory: the listing stopped early */
 };
 
-/* Raw text as UTF-8 for display: as is when valid, decoded when it is GB18030, else with
- * each bad byte written as \\xNN. Returns a malloc'd string. */
-static char *display_raw(const void *raw, size_t len)
+/* Every text of a row as shown, listed or exported: cr_escape's exact form (docs/collect.md),
+ * so invalid UTF-8, NUL and control bytes are named, never cut or re-read as another encoding. */
+static char *shown(const void *bytes, size_t len, int ascii)
 {
-    if (cr_utf8_valid_prefix(raw, len) == len) {
-        char *s = malloc(len + 1);
-        if (s) {
-            memcpy(s, raw, len);
-            s[len] = 0;
-        }
-        return s;
-    }
     char *out = NULL;
-    size_t n = 0;
-    if (cr_gb18030_to_utf8(raw, len, &out, &n, NULL) == CR_OK)
-        return out;
-    char *s = malloc(len * 4 + 1);
-    size_t o = 0;
-    const unsigned char *p = raw;
-    for (size_t i = 0; s && i < len;) {
-        size_t ok = cr_utf8_valid_prefix((const char *)p + i, len - i);
-        memcpy(s + o, p + i, ok);
-        o += ok;
-        i += ok;
-        if (i < len)
-            o += (size_t)snprintf(s + o, 5, "\\x%02X", p[i++]);
-    }
-    if (s)
-        s[o] = 0;
-    return s;
+    return cr_escape(bytes ? bytes : "", bytes ? len : 0, ascii, &out, NULL) == CR_OK ? out : NULL;
+}
+
+/* A row's raw text as shown. A bad_encoding row keeps its line in the file's own encoding (not
+ * UTF-8), so its bytes above 0x7F are shown as bytes: retyping them is an edit. */
+static char *shown_raw(const struct cr_quarantine_row *r)
+{
+    return shown(r->raw, r->raw_len, strcmp(r->reason, "bad_encoding") == 0);
 }
 
 static void csv_field(FILE *fp, const char *s, int last)
@@ -75,35 +62,39 @@ static void csv_field(FILE *fp, const char *s, int last)
 static int list_row(void *ctx, const struct cr_quarantine_row *r)
 {
     struct listing *l = ctx;
-    char *raw = display_raw(r->raw, r->raw_len);
-    if (!raw)
-        return 1;
-    if (l->csv) {
+    char *raw = shown_raw(r);
+    char *detail = shown(r->detail, r->detail ? strlen(r->detail) : 0, 0);
+    char *path = shown(r->path, r->path ? strlen(r->path) : 0, 0);
+    int failed = !raw || !detail || !path;
+    if (!failed && l->csv) {
         char id[24], line[24];
         snprintf(id, sizeof id, "%lld", (long long)r->id);
         snprintf(line, sizeof line, "%lld", (long long)r->line);
         csv_field(l->csv, id, 0);
         csv_field(l->csv, r->topic_code ? r->topic_code : "", 0);
-        csv_field(l->csv, r->path, 0);
+        csv_field(l->csv, path, 0);
         csv_field(l->csv, line, 0);
         csv_field(l->csv, r->reason, 0);
-        csv_field(l->csv, r->detail ? r->detail : "", 0);
+        csv_field(l->csv, detail, 0);
         csv_field(l->csv, raw, 1);
         l->shown++;
-    } else if (l->shown < l->limit) {
+    } else if (!failed && l->shown < l->limit) {
         if (l->rows)
-            json_array_append_new(l->rows, json_pack("{s:I,s:s?,s:s,s:I,s:s,s:s?,s:s,s:s}", "id",
-                                                     (json_int_t)r->id, "topic", r->topic_code,
-                                                     "file", r->path, "line", (json_int_t)r->line,
-                                                     "reason", r->reason, "detail", r->detail,
-                                                     "state", r->state, "raw", raw));
+            failed = json_array_append_new(
+                l->rows,
+                json_pack("{s:I,s:s?,s:s,s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)r->id, "topic",
+                          r->topic_code, "file", path, "line", (json_int_t)r->line, "reason",
+                          r->reason, "detail", detail, "state", r->state, "raw", raw));
         else
-            printf("  #%lld %s:%lld %s: %s\n      %s\n", (long long)r->id, r->path,
-                   (long long)r->line, r->reason, r->detail ? r->detail : "", raw);
+            printf("  #%lld %s:%lld %s: %s\n      %s\n", (long long)r->id, path, (long long)r->line,
+                   r->reason, detail, raw);
         l->shown++;
     }
     free(raw);
-    return 0;
+    free(detail);
+    free(path);
+    l->failed |= failed != 0;
+    return failed;
 }
 
 static void count_reason(void *ctx, const char *reason, int64_t n)
@@ -128,10 +119,10 @@ static int summary(cr_store *s, const char *reason, long limit, int json)
             printf("rows%s%s (first %ld):\n", reason ? " with reason " : "", reason ? reason : "",
                    limit);
     }
-    if (cr_store_quarantine_each(s, "open", reason, list_row, &l)) {
+    if (cr_store_quarantine_each(s, "open", reason, list_row, &l) || l.failed) {
         json_decref(by);
         json_decref(l.rows);
-        fprintf(stderr, "crisk quarantine: cannot read the quarantine\n");
+        fprintf(stderr, "crisk quarantine: cannot read the quarantine: %s\n", cr_store_errmsg(s));
         return CLI_FAIL;
     }
     if (json)
@@ -141,8 +132,23 @@ static int summary(cr_store *s, const char *reason, long limit, int json)
     return CLI_OK;
 }
 
+/* A row of an export given to --retry: its raw column as written, and its line for messages. */
+struct fix {
+    int64_t id;
+    long line;
+    char *text;
+    size_t len;
+    int same; /* the raw column is exactly what the export wrote for this row */
+};
+
+static int fix_cmp(const void *a, const void *b)
+{
+    const struct fix *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
 /* Reads an exported CSV (columns id and raw) with the feed reader itself. */
-static int read_fixes(const char *path, struct cr_retry_item **items, size_t *n, char ***texts)
+static int read_fixes(const char *path, struct fix **fixes, size_t *n)
 {
     struct cr_topic t = {.code = "retry", .delimiter = ',', .header = 1};
     t.field[CR_F_KEY].name = "id";
@@ -156,9 +162,6 @@ static int read_fixes(const char *path, struct cr_retry_item **items, size_t *n,
         return cli_report_diag("quarantine", rc, &d);
     struct cr_feed_rec rec;
     size_t cap = 0;
-    *items = NULL;
-    *texts = NULL;
-    *n = 0;
     int exit_code = CLI_OK;
     while (cr_feed_next(f, &rec) == CR_OK) {
         const char *id, *text;
@@ -176,12 +179,12 @@ static int read_fixes(const char *path, struct cr_retry_item **items, size_t *n,
         }
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
-            *items = realloc(*items, cap * sizeof **items);
-            *texts = realloc(*texts, cap * sizeof **texts);
-            if (!*items || !*texts) {
+            void *p = realloc(*fixes, cap * sizeof **fixes);
+            if (!p) {
                 exit_code = CLI_FAIL;
                 break;
             }
+            *fixes = p;
         }
         char *copy = malloc(tl + 1);
         if (!copy) {
@@ -190,12 +193,63 @@ static int read_fixes(const char *path, struct cr_retry_item **items, size_t *n,
         }
         memcpy(copy, text, tl);
         copy[tl] = 0;
-        (*texts)[*n] = copy;
-        (*items)[*n] = (struct cr_retry_item){v, copy, tl};
-        (*n)++;
+        (*fixes)[(*n)++] = (struct fix){v, rec.line, copy, tl, 0};
     }
     cr_feed_close(f);
     return exit_code;
+}
+
+struct settle {
+    struct fix *v;
+    size_t n;
+    int oom;
+};
+
+static int mark_same(void *ctx, const struct cr_quarantine_row *r)
+{
+    struct settle *st = ctx;
+    struct fix key = {.id = r->id};
+    struct fix *x = bsearch(&key, st->v, st->n, sizeof *st->v, fix_cmp);
+    if (!x)
+        return 0;
+    char *raw = shown_raw(r);
+    if (!raw)
+        return st->oom = 1;
+    /* Several lines may name one id: each is compared (and, when edited, retried) on its own. */
+    for (struct fix *y = x; y > st->v && y[-1].id == r->id;)
+        x = --y;
+    for (; x < st->v + st->n && x->id == r->id; x++)
+        x->same = strcmp(x->text, raw) == 0;
+    free(raw);
+    return 0;
+}
+
+/* Turns an export into retry items. A raw column left as the export wrote it is the stored row
+ * itself (retried as stored: the same bytes, the same rejection); an edited one is un-escaped to
+ * the bytes it names, to be read as UTF-8. */
+static int settle_fixes(cr_store *s, const char *path, struct fix *v, size_t n,
+                        struct cr_retry_item **items)
+{
+    qsort(v, n, sizeof *v, fix_cmp);
+    struct settle st = {v, n, 0};
+    if (cr_store_quarantine_each(s, "open", NULL, mark_same, &st) || st.oom) {
+        fprintf(stderr, "crisk quarantine: cannot read the quarantine\n");
+        return CLI_FAIL;
+    }
+    if (!(*items = calloc(n ? n : 1, sizeof **items)))
+        return CLI_FAIL;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0, at = 0;
+        if (!v[i].same && cr_unescape(v[i].text, v[i].len, v[i].text, &len, &at) != CR_OK) {
+            fprintf(stderr,
+                    "crisk quarantine: %s:%ld: the raw column has a backslash that is not \\\\ "
+                    "or \\xNN (at byte %ld); write a backslash as \\\\\n",
+                    path, v[i].line, (long)at + 1);
+            return CLI_BADINPUT;
+        }
+        (*items)[i] = (struct cr_retry_item){v[i].id, v[i].same ? NULL : v[i].text, len};
+    }
+    return CLI_OK;
 }
 
 static int retry(cr_store *s, const char *catalog, const char *file, const char *data, int json)
@@ -204,7 +258,7 @@ static int retry(cr_store *s, const char *catalog, const char *file, const char 
     cr_catalog *cat = NULL;
     cr_ref *ref = NULL;
     struct cr_retry_item *items = NULL;
-    char **texts = NULL;
+    struct fix *fixes = NULL;
     size_t n = 0;
     int exit_code = CLI_OK;
     cr_err rc = cr_catalog_load(catalog, &cat, &d);
@@ -214,7 +268,8 @@ static int retry(cr_store *s, const char *catalog, const char *file, const char 
         exit_code = cli_report_diag("quarantine", rc, &d);
         goto out;
     }
-    if (file && (exit_code = read_fixes(file, &items, &n, &texts)))
+    if (file && ((exit_code = read_fixes(file, &fixes, &n)) ||
+                 (exit_code = settle_fixes(s, file, fixes, n, &items))))
         goto out;
     struct cr_ingest_opts o = {.ref = ref};
     struct cr_retry_report rep;
@@ -235,8 +290,8 @@ static int retry(cr_store *s, const char *catalog, const char *file, const char 
                (long long)rep.quarantined, (long long)rep.skipped);
 out:
     for (size_t i = 0; i < n; i++)
-        free(texts[i]);
-    free(texts);
+        free(fixes[i].text);
+    free(fixes);
     free(items);
     cr_ref_free(ref);
     cr_catalog_free(cat);
@@ -256,15 +311,19 @@ int cmd_quarantine(int argc, char **argv)
     int prc = cli_parse("quarantine", argc, argv, opts, 8, pos, 1, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
-    long long lim = limit ? cli_count(limit) : 20;
-    if (lim < 0 || (n_pos && !retry_flag) || (retry_flag && !catalog)) {
+    long long lim = 20;
+    if ((prc = cli_int_opt("quarantine", "limit", limit, 0, CLI_MAX_LIST, &lim)))
+        return prc;
+    if ((n_pos && !retry_flag) || (retry_flag && !catalog)) {
         fprintf(stderr, "crisk quarantine: --retry needs --catalog; a file is given only to "
-                        "--retry; --limit needs a number\n");
+                        "--retry\n");
         return CLI_USAGE;
     }
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
-    cr_err rc = cr_store_open(cli_db_path(db), &s, &d);
+    /* Listing and export only read: they never create or change a store. */
+    cr_err rc = retry_flag ? cr_store_open(cli_db_path(db), &s, &d)
+                           : cr_store_open_readonly(cli_db_path(db), &s, &d);
     if (rc)
         return cli_report_diag("quarantine", rc, &d);
     int exit_code;
@@ -279,7 +338,10 @@ int cmd_quarantine(int argc, char **argv)
         } else {
             fputs("id,topic,file,line,reason,detail,raw\n", fp);
             rc = cr_store_quarantine_each(s, "open", reason, list_row, &l);
-            exit_code = fclose(fp) || rc ? CLI_FAIL : CLI_OK;
+            if (rc)
+                fprintf(stderr, "crisk quarantine: cannot read the quarantine: %s\n",
+                        cr_store_errmsg(s));
+            exit_code = fclose(fp) || rc || l.failed ? CLI_FAIL : CLI_OK;
             if (!exit_code)
                 fprintf(stderr, "exported %ld rows to %s\n", l.shown, export);
         }

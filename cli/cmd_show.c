@@ -187,8 +187,10 @@ int cmd_show(int argc, char **argv)
     int prc = cli_parse("show", argc, argv, opts, 4, pos, 1, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
-    long long recent = events ? cli_count(events) : 10;
-    if (n_pos != 1 || recent < 0) {
+    long long recent = 10;
+    if ((prc = cli_int_opt("show", "events", events, 0, CLI_MAX_LIST, &recent)))
+        return prc;
+    if (n_pos != 1) {
         fprintf(stderr, "crisk show: give one USCC (see crisk show --help)\n");
         return CLI_USAGE;
     }
@@ -212,11 +214,15 @@ int cmd_show(int argc, char **argv)
     json_t *o = NULL;
     int64_t subject = 0;
     int exit_code = CLI_OK;
-    rc = cr_store_open(cli_db_path(db), &s, &d);
+    rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
     if (!rc && (rc = cr_store_subject_find(s, lookup, &subject)) == CR_ENOTFOUND)
         cr_diag_set(&d, rc, NULL, 0, 0, "%s is not in the store", lookup);
+    else if (rc && !d.msg[0])
+        cli_store_fail(&d, rc, s, "cannot look the key up");
     if (!rc && (rc = cr_store_portrait(s, subject, (int)recent, &o)) == CR_ENOTFOUND)
         cr_diag_set(&d, rc, NULL, 0, 0, "%s has rows but no registry row yet", lookup);
+    else if (rc && !d.msg[0])
+        cli_store_fail(&d, rc, s, "cannot read the portrait");
     if (rc) {
         exit_code = cli_report_diag("show", rc, &d);
         goto out;
@@ -236,6 +242,8 @@ int cmd_show(int argc, char **argv)
         double score = 0;
         json_t *aspects = explain(s, m, subject, as_of, &score, &d);
         if (!aspects) {
+            if (!d.msg[0])
+                cli_store_fail(&d, CR_ESTORE, s, "cannot explain the score");
             exit_code = cli_report_diag("show", CR_ESTORE, &d);
             goto out;
         }

@@ -23,11 +23,9 @@ int cmd_tag(int argc, char **argv)
     int prc = cli_parse("tag", argc, argv, opts, 4, NULL, 0, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
-    long long run_arg = run_s ? cli_count(run_s) : 0;
-    if (run_arg < 0) {
-        fprintf(stderr, "crisk tag: --run needs a number\n");
-        return CLI_USAGE;
-    }
+    long long run_arg = 0; /* 0: the latest */
+    if ((prc = cli_int_opt("tag", "run", run_s, 1, LLONG_MAX, &run_arg)))
+        return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_tagset *t = NULL;
     cr_model *m = NULL;
@@ -45,9 +43,11 @@ int cmd_tag(int argc, char **argv)
         rc = cr_store_open(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "tag", &d);
-    if (!rc && !run && cr_store_run_latest(s, &run))
-        rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0,
-                         "tags are kept per classification run: run crisk classify first");
+    if (!rc && !run && (rc = cr_store_run_latest(s, &run)))
+        cli_store_fail(&d, rc, s,
+                       rc == CR_ENOTFOUND
+                           ? "tags are kept per classification run: run crisk classify first"
+                           : "cannot find the latest run");
     if (!rc)
         rc = cr_store_load_city(s, m, &city, &d);
     if (!rc) {
@@ -56,15 +56,17 @@ int cmd_tag(int argc, char **argv)
         if (!levels || !bits)
             rc = CR_ENOMEM;
     }
-    if (!rc && (rc = cr_store_run_levels(s, run, &city, &as_of, levels)))
+    if (!rc && (rc = cr_store_run_levels(s, run, &city, &as_of, levels)) == CR_ENOTFOUND)
         cr_diag_set(&d, rc, NULL, 0, 0, "run %lld does not exist", (long long)run);
+    else if (rc && !d.msg[0])
+        cli_store_fail(&d, rc, s, "cannot read the run's levels");
     if (!rc) {
         cr_tags_apply(t, &city, levels, as_of, bits);
         const char *ids[CR_MAX_TAGS], *names[CR_MAX_TAGS];
         for (size_t r = 0; r < t->n; r++)
             ids[r] = t->rules[r].id, names[r] = t->rules[r].name;
         if (cr_store_tags_save(s, run, &city, ids, names, t->n, bits))
-            rc = cr_diag_set(&d, CR_ESTORE, NULL, 0, 0, "cannot store the tags");
+            rc = cli_store_fail(&d, CR_ESTORE, s, "cannot store the tags");
     }
     if (rc) {
         exit_code = cli_report_diag("tag", rc, &d);

@@ -1,3 +1,5 @@
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,13 @@ int cli_report_diag(const char *verb, cr_err rc, const cr_diag *d)
     default:
         return CLI_FAIL;
     }
+}
+
+cr_err cli_store_fail(cr_diag *d, cr_err rc, const cr_store *s, const char *what)
+{
+    if (rc != CR_ESTORE)
+        return cr_diag_set(d, rc, NULL, 0, 0, "%s", what);
+    return cr_diag_set(d, rc, NULL, 0, 0, "%s: %s", what, cr_store_errmsg(s));
 }
 
 int cli_json_print(json_t *obj)
@@ -84,13 +93,16 @@ int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opt
         }
         if (!o->takes_value) {
             *o->value = "";
-        } else if (eq) {
-            *o->value = eq + 1;
-        } else if (i + 1 < argc) {
-            *o->value = argv[++i];
         } else {
-            fprintf(stderr, "crisk %s: option --%s needs a value\n", verb, o->name);
-            return CLI_USAGE;
+            const char *v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
+            /* No option has a meaning for "": an empty --db would be SQLite's temporary
+             * database, whose data are lost at exit. */
+            if (!v || !*v) {
+                fprintf(stderr, "crisk %s: option --%s needs a value%s\n", verb, o->name,
+                        v ? " (it is empty)" : "");
+                return CLI_USAGE;
+            }
+            *o->value = v;
         }
     }
     return CLI_OK;
@@ -107,4 +119,50 @@ long long cli_count(const char *s)
         v = v * 10 + (*p - '0');
     }
     return v;
+}
+
+int cli_int_opt(const char *verb, const char *name, const char *s, long long min, long long max,
+                long long *out)
+{
+    if (!s)
+        return CLI_OK;
+    /* strtoll alone would take leading spaces, a sign and "12abc" up to the letters; only
+     * plain decimal digits are a number here (a minus sign only when negatives are allowed). */
+    const char *p = s + (*s == '-' && min < 0);
+    int digits = *p != 0;
+    for (; *p; p++)
+        digits &= *p >= '0' && *p <= '9';
+    errno = 0;
+    char *end = NULL;
+    long long v = digits ? strtoll(s, &end, 10) : 0;
+    if (digits && errno == 0 && *end == 0 && v >= min && v <= max) {
+        *out = v;
+        return CLI_OK;
+    }
+    if (max == LLONG_MAX)
+        fprintf(stderr, "crisk %s: --%s needs a whole number from %lld up, not '%s'\n", verb, name,
+                min, s);
+    else
+        fprintf(stderr, "crisk %s: --%s needs a whole number from %lld to %lld, not '%s'\n", verb,
+                name, min, max, s);
+    return CLI_USAGE;
+}
+
+int cli_real_opt(const char *verb, const char *name, const char *s, double min, double max,
+                 double *out)
+{
+    if (!s)
+        return CLI_OK;
+    errno = 0;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    /* isfinite rejects "nan" and "inf", which strtod accepts and no range check catches. */
+    if (end != s && *end == 0 && errno == 0 && isfinite(v) && v >= min && v <= max &&
+        !(*s == ' ' || *s == '\t')) {
+        *out = v;
+        return CLI_OK;
+    }
+    fprintf(stderr, "crisk %s: --%s needs a number from %g to %g, not '%s'\n", verb, name, min, max,
+            s);
+    return CLI_USAGE;
 }

@@ -28,9 +28,11 @@ struct cr_feed_rec {
 };
 
 /* Opens a file for topic t (borrowed; must outlive the feed). Reads the whole file, computes its
- * content hash, decodes it and reads the header. A missing file, an undecodable header or a
+ * content hash, decodes it and reads the header. A missing file, an undecodable header (the first
+ * line that is not blank), a GB18030 topic's file that starts with a UTF-8 byte-order mark or a
  * mapped column missing from the header is an error naming the file (and the catalog line of the
- * mapping). Freed with cr_feed_close(). */
+ * mapping). Every undecodable line after the header is a record of its own (bad_encoding, with
+ * its original bytes). Freed with cr_feed_close(). */
 cr_err cr_feed_open(const char *path, const struct cr_topic *t, cr_feed **out, cr_diag *d);
 
 /* The same over a memory buffer (copied), for tests and fuzzing; name is used in messages. */
@@ -60,5 +62,11 @@ const char *cr_feed_slot_label(const cr_feed *f, int slot);
 /* Parses one record's text with the same mapping as the file (header already known), used to
  * retry a quarantined row after it was fixed. rec->reason tells whether it now reads. */
 cr_err cr_feed_parse_one(cr_feed *f, const char *text, size_t len, struct cr_feed_rec *rec);
+
+/* The same for a record in the file's own encoding (the original bytes that a bad_encoding record
+ * keeps): a GB18030 topic's text is decoded first, and when it still does not decode rec->reason
+ * is bad_encoding as cr_feed_next gives it, with rec->raw the bytes given. Otherwise rec->raw is
+ * the decoded text, valid until the next call. */
+cr_err cr_feed_parse_orig(cr_feed *f, const char *bytes, size_t len, struct cr_feed_rec *rec);
 
 #endif

@@ -26,6 +26,8 @@ struct cr_ingest_file {
     int skipped; /* 1: this exact content was ingested before; nothing read */
     int resumed; /* 1: continued an interrupted ingest of this file */
     char *error; /* non-NULL: the file could not be read at all (message with place) */
+    /* 1: path is a catalog file pattern that matched no file; nothing read */
+    int unmatched;
 };
 
 struct cr_ingest_reason {
@@ -34,7 +36,7 @@ struct cr_ingest_reason {
 };
 
 struct cr_ingest_report {
-    struct cr_ingest_file *files;
+    struct cr_ingest_file *files; /* in catalog order, unmatched patterns among them */
     size_t n_files;
     int64_t read, loaded, duplicates, quarantined;
     int64_t unlinked; /* loaded rows whose enterprise is not (yet) in the registry */

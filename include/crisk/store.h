@@ -19,6 +19,14 @@ typedef struct cr_store cr_store;
 /* Opens (creating when absent) the store at path and brings its schema up to date.
  * Freed with cr_store_close(). */
 cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d);
+/* Opens the existing store at path for reading only (SQLite's SQLITE_OPEN_READONLY), for the
+ * verbs that only read: it never creates a store behind a mistyped path, never migrates one and
+ * cannot change one, and a reader needs no writer's permissions. CR_ENOTFOUND (d names path)
+ * when there is no file at path; CR_ESTORE (with SQLite's message) when the file is not a
+ * store or its schema version is not this crisk's: an older store is upgraded by opening it
+ * with cr_store_open. Every writing function fails on the handle with CR_ESTORE ("attempt to
+ * write a readonly database"). Freed with cr_store_close(). */
+cr_err cr_store_open_readonly(const char *path, cr_store **out, cr_diag *d);
 void cr_store_close(cr_store *s);
 
 /* Makes this handle the store's one writer until cr_store_close. Two writers at once would
@@ -38,6 +46,13 @@ void cr_store_close(cr_store *s);
  * another handle, in this process or another, holds it; CR_EIO when the lock file cannot be
  * opened or locked; CR_ENOMEM. */
 cr_err cr_store_lock(cr_store *s, const char *verb, cr_diag *d);
+/* SQLite's message of the last failure of a function on s that returned CR_ESTORE ("database
+ * is locked", "file is not a database", "disk I/O error", "attempt to write a readonly
+ * database"), kept at the failing call, so that a later rollback cannot turn it into "not an
+ * error"; a fixed text when the store held data crisk did not expect. Never NULL, never empty;
+ * "no store" for s = NULL. Valid until the next call on s. The store functions without a
+ * cr_diag leave it here for the caller's message. */
+const char *cr_store_errmsg(const cr_store *s);
 
 cr_err cr_store_begin(cr_store *s);
 cr_err cr_store_commit(cr_store *s);

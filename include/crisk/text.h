@@ -23,7 +23,8 @@ void cr_day_format(int32_t day, char out[11]);
 cr_err cr_date_parse(const char *s, size_t len, int32_t *day);
 
 /* Parses an amount of money to int64 fen (分): optional sign or parentheses for negatives (红字),
- * optional ¥/￥ prefix, thousand separators (, or full-width ，), decimals, and a unit suffix 元
+ * optional ¥/￥ prefix, thousand separators (, or full-width ，) only between groups of three
+ * digits (1,234,567.89; not 1,5 or 12,,3), decimals, and a unit suffix 元
  * (default) or 万元 / 万. Results are rounded half away from zero to whole fen. Full-width digits
  * are accepted. Returns CR_EINVAL for anything else, CR_ERANGE on overflow. */
 cr_err cr_amount_parse(const char *s, size_t len, int64_t *fen);

@@ -188,9 +188,11 @@ cr_err cr_amount_parse(const char *in, size_t in_len, int64_t *fen)
         i += strlen("￥");
     if (!neg && i < len && s[i] == '-')
         neg = 1, i++;
-    /* mantissa: all digits, scale: count of digits after the point */
+    /* mantissa: all digits, scale: count of digits after the point. A thousands separator
+     * follows one to three leading digits or a group of exactly three, and is followed by exactly
+     * three: "1,5" or "1,2,3" is a typo or a decimal comma, not 15 or 123 元. */
     int64_t mant = 0;
-    int scale = 0, nd = 0, point = 0;
+    int scale = 0, nd = 0, point = 0, commas = 0, group = 0;
     for (; i < len; i++) {
         char c = s[i];
         if (c >= '0' && c <= '9') {
@@ -199,15 +201,19 @@ cr_err cr_amount_parse(const char *in, size_t in_len, int64_t *fen)
             mant = mant * 10 + (c - '0');
             nd++;
             scale += point;
-        } else if (c == ',' && !point && nd > 0) {
-            continue;
+            group += !point;
+        } else if (c == ',' && !point && group > 0 && (commas ? group == 3 : group <= 3)) {
+            commas++;
+            group = 0;
         } else if (c == '.' && !point) {
+            if (commas && group != 3)
+                return CR_EINVAL;
             point = 1;
         } else {
             break;
         }
     }
-    if (nd == 0)
+    if (nd == 0 || (commas && !point && group != 3))
         return CR_EINVAL;
     int unit_exp = 2; /* fen per unit is 10^unit_exp: 元 → 100, 万元 → 1,000,000 */
     if (starts(s, len, i, "万元"))

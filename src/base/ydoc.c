@@ -7,6 +7,74 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct ykey {
+    const char *text;
+    yaml_node_t *node;
+};
+
+static int ykey_cmp(const void *a, const void *b)
+{
+    const struct ykey *x = a, *y = b;
+    int c = strcmp(x->text, y->text);
+    if (c)
+        return c;
+    return (x->node->start_mark.index > y->node->start_mark.index) -
+           (x->node->start_mark.index < y->node->start_mark.index);
+}
+
+/* Finds, in one mapping, the repeated key that comes first in the file (NULL when none); *first
+ * is set to its earlier occurrence. Keys compare as cr__yget compares them. */
+static cr_err mapping_duplicate(cr__ydoc *y, yaml_node_t *map, yaml_node_t **dup,
+                                yaml_node_t **first)
+{
+    *dup = NULL;
+    size_t n = (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+    if (n < 2)
+        return CR_OK;
+    struct ykey *k = malloc(n * sizeof *k);
+    if (!k)
+        return CR_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *kn = yaml_document_get_node(&y->doc, map->data.mapping.pairs.start[i].key);
+        if (cr__yscalar(kn))
+            k[m++] = (struct ykey){cr__yscalar(kn), kn};
+    }
+    /* Sorting, not comparing every pair: a hostile mapping of 100,000 keys stays fast. */
+    qsort(k, m, sizeof *k, ykey_cmp);
+    for (size_t i = 1; i < m; i++) {
+        if (strcmp(k[i - 1].text, k[i].text) != 0)
+            continue;
+        if (!*dup || k[i].node->start_mark.index < (*dup)->start_mark.index) {
+            *dup = k[i].node;
+            *first = k[i - 1].node;
+        }
+    }
+    free(k);
+    return CR_OK;
+}
+
+/* A key given twice is an error: libyaml keeps both and a lookup would silently take one, so a
+ * catalog or model that says two things about one key would mean only half of what it says. */
+static cr_err reject_duplicate_keys(cr__ydoc *y)
+{
+    yaml_node_t *dup = NULL, *first = NULL;
+    for (yaml_node_t *n = y->doc.nodes.start; n < y->doc.nodes.top; n++) {
+        if (n->type != YAML_MAPPING_NODE)
+            continue;
+        yaml_node_t *d = NULL, *f = NULL;
+        cr_err rc = mapping_duplicate(y, n, &d, &f);
+        if (rc)
+            return rc;
+        if (d && (!dup || d->start_mark.index < dup->start_mark.index))
+            dup = d, first = f;
+    }
+    if (!dup)
+        return CR_OK;
+    return cr__yfail(y, dup, "duplicate key '%s' (first given at line %ld, column %ld)",
+                     cr__yscalar(dup), cr__yline(first), (long)first->start_mark.column + 1);
+}
+
 cr_err cr__ydoc_load(cr__ydoc *y, const char *path, cr_diag *d)
 {
     memset(y, 0, sizeof *y);
@@ -31,6 +99,8 @@ cr_err cr__ydoc_load(cr__ydoc *y, const char *path, cr_diag *d)
         y->loaded = 1;
     yaml_parser_delete(&parser);
     fclose(fp);
+    if (!rc)
+        rc = reject_duplicate_keys(y);
     return rc;
 }
 

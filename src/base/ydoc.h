@@ -16,7 +16,8 @@ typedef struct cr__ydoc {
 } cr__ydoc;
 
 /* Loads the first document of path; CR_ENOTFOUND / CR_EIO when it cannot be opened, CR_EPARSE
- * on a YAML syntax error. Free with cr__ydoc_free (also after a failure). */
+ * on a YAML syntax error or a key given twice in one mapping (at the second one's line:column).
+ * Free with cr__ydoc_free (also after a failure). */
 cr_err cr__ydoc_load(cr__ydoc *y, const char *path, cr_diag *d);
 void cr__ydoc_free(cr__ydoc *y);
 

@@ -24,6 +24,7 @@ struct cr_feed {
     char *orig; /* original file bytes, owned, NUL-terminated */
     size_t orig_len;
     char *decoded;    /* owned decoded text for GB18030 files, else NULL */
+    char *one;        /* decoded text of the last cr_feed_parse_orig, else NULL */
     const char *text; /* UTF-8 text after any BOM */
     size_t len;
     size_t pos;
@@ -55,6 +56,12 @@ static cr_err feed_error(cr_feed *f, cr_diag *d, long line, const char *fmt, ...
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     return cr_diag_set(d, CR_EPARSE, f->name, line, 0, "%s", msg);
+}
+
+static size_t line_end(const char *text, size_t len, size_t from)
+{
+    const char *nl = memchr(text + from, '\n', len - from);
+    return nl ? (size_t)(nl - text) : len;
 }
 
 /* GB18030 → UTF-8, line by line on failure: an undecodable line becomes an empty line in the
@@ -122,6 +129,62 @@ static cr_err decode_gb(cr_feed *f)
     return CR_OK;
 }
 
+/* The undecodable line at line, or NULL. Lines are asked for in increasing order; the cursor
+ * only moves past lines already behind the reader. */
+static const struct bad_line *bad_at(cr_feed *f, long line)
+{
+    while (f->i_bad < f->n_bad && f->bad[f->i_bad].line < line)
+        f->i_bad++;
+    return f->i_bad < f->n_bad && f->bad[f->i_bad].line == line ? &f->bad[f->i_bad] : NULL;
+}
+
+/* The first undecodable line in [from, to], or 0. */
+static long bad_within(const cr_feed *f, long from, long to)
+{
+    for (size_t i = f->i_bad; i < f->n_bad && f->bad[i].line <= to; i++)
+        if (f->bad[i].line >= from)
+            return f->bad[i].line;
+    return 0;
+}
+
+/* The original bytes of a physical line (without its line end), for messages about encodings. */
+static void orig_line(const cr_feed *f, long line, const char **p, size_t *len)
+{
+    size_t off = 0;
+    for (long l = 1; l < line && off < f->orig_len; l++) {
+        const char *nl = memchr(f->orig + off, '\n', f->orig_len - off);
+        off = nl ? (size_t)(nl - f->orig) + 1 : f->orig_len;
+    }
+    size_t end = line_end(f->orig, f->orig_len, off);
+    if (end > off && f->orig[end - 1] == '\r')
+        end--;
+    *p = f->orig + off;
+    *len = end - off;
+}
+
+/* A hint for a header that does not read in the declared encoding but does in the other. */
+static const char *encoding_hint(const cr_feed *f, long line)
+{
+    const char *p;
+    size_t n;
+    orig_line(f, line, &p, &n);
+    if (f->t->gb18030) {
+        int ascii = 1;
+        for (size_t i = 0; i < n && ascii; i++)
+            ascii = (unsigned char)p[i] < 0x80;
+        return !ascii && cr_utf8_valid_prefix(p, n) == n
+                   ? " (the line reads as UTF-8: is the topic's encoding right?)"
+                   : "";
+    }
+    if (cr_utf8_valid_prefix(p, n) == n)
+        return "";
+    char *out = NULL;
+    size_t ol = 0;
+    cr_err rc = cr_gb18030_to_utf8(p, n, &out, &ol, NULL);
+    free(out);
+    return rc == CR_OK ? " (the line reads as GB18030: declare encoding: gb18030)" : "";
+}
+
 /* Makes room for n more scratch bytes. Fields 0..nf-1 already pushed may point into scratch;
  * they are re-pointed after the buffer moves. */
 static cr_err scratch_reserve(cr_feed *f, size_t n, size_t nf)
@@ -186,12 +249,6 @@ static void set_reason(struct cr_feed_rec *rec, const char *reason, const char *
     va_start(ap, fmt);
     vsnprintf(rec->detail, sizeof rec->detail, fmt, ap);
     va_end(ap);
-}
-
-static size_t line_end(const char *text, size_t len, size_t from)
-{
-    const char *nl = memchr(text + from, '\n', len - from);
-    return nl ? (size_t)(nl - text) : len;
 }
 
 /* Splits the CSV record that starts at pos in text[0..len) into fields. Sets *end to the offset
@@ -754,8 +811,14 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
     }
     if (t->format == CR_FMT_JSONL || !t->header)
         return CR_OK;
-    while (f->pos < f->len && (f->text[f->pos] == '\n' || f->text[f->pos] == '\r'))
+    /* The header is the first line that is not blank; an undecodable line is not blank (it is
+     * an empty line in the decoded text only), so it is a header that does not decode. */
+    while (f->pos < f->len && (f->text[f->pos] == '\n' || f->text[f->pos] == '\r') &&
+           !bad_at(f, f->line))
         f->line += f->text[f->pos++] == '\n';
+    if (bad_at(f, f->line))
+        return feed_error(f, d, f->line, "header is not valid GB18030%s",
+                          encoding_hint(f, f->line));
     if (f->pos >= f->len)
         return feed_error(f, d, f->line, "file has no header line");
     struct cr_feed_rec rec;
@@ -769,8 +832,8 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
     if (rec.reason)
         return feed_error(f, d, f->line, "header is malformed: %s", rec.detail);
     if (cr_utf8_valid_prefix(f->text + f->pos, end - f->pos) != end - f->pos)
-        return feed_error(f, d, f->line, "header is not valid %s",
-                          t->gb18030 ? "GB18030" : "UTF-8");
+        return feed_error(f, d, f->line, "header is not valid %s%s",
+                          t->gb18030 ? "GB18030" : "UTF-8", encoding_hint(f, f->line));
     f->ncol = (int)nf;
     for (int s = 0; s < f->n_slots; s++) {
         const struct cr_column *c = s < CR__NFIELD ? &t->field[s] : &t->attrs[s - CR__NFIELD];
@@ -786,8 +849,8 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
         if (f->col[s] < 0) {
             char msg[300];
             snprintf(msg, sizeof msg,
-                     "column '%s' mapped by topic %s (catalog line %ld) is not in the header",
-                     c->name, t->code, c->line);
+                     "column '%s' mapped by topic %s (catalog line %ld) is not in the header%s",
+                     c->name, t->code, c->line, encoding_hint(f, f->line));
             return cr_diag_set(d, CR_EPARSE, f->name, f->line, 0, "%s", msg);
         }
     }
@@ -801,6 +864,11 @@ static cr_err open_common(cr_feed *f, cr_diag *d)
     const struct cr_topic *t = f->t;
     f->hash = (int64_t)cr_hash64(f->orig, f->orig_len, 0x63726973u);
     f->line = 1;
+    if (t->gb18030 && f->orig_len >= 3 && memcmp(f->orig, "\xEF\xBB\xBF", 3) == 0)
+        return feed_error(f, d, 1,
+                          "the file starts with a UTF-8 byte-order mark, but topic %s (catalog "
+                          "line %ld) declares encoding gb18030: the file is UTF-8",
+                          t->code, t->line);
     if (t->gb18030) {
         cr_err rc = decode_gb(f);
         if (rc)
@@ -921,6 +989,7 @@ void cr_feed_close(cr_feed *f)
     free(f->scratch);
     free(f->bad);
     free(f->decoded);
+    free(f->one);
     free(f->orig);
     free(f->name);
     free(f);
@@ -951,26 +1020,31 @@ cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line)
 cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec)
 {
     for (;;) {
-        if (f->pos >= f->len)
-            return CR_ENOTFOUND;
-        size_t le = line_end(f->text, f->len, f->pos);
-        int blank = le == f->pos || (le == f->pos + 1 && f->text[f->pos] == '\r');
-        if (!blank)
-            break;
-        if (f->i_bad < f->n_bad && f->bad[f->i_bad].line == f->line) {
-            const struct bad_line *b = &f->bad[f->i_bad++];
+        /* An undecodable line is an empty line in the text, possibly the last one without a
+         * line end: it is asked for by number before the text is looked at. */
+        const struct bad_line *b = bad_at(f, f->line);
+        if (b) {
             rec->line = f->line;
             rec->raw = f->orig + b->off;
             rec->raw_len = b->len;
             rec->reason = "bad_encoding";
             snprintf(rec->detail, sizeof rec->detail, "line is not valid GB18030");
-            f->pos = le < f->len ? le + 1 : le;
+            if (f->pos < f->len) {
+                size_t le = line_end(f->text, f->len, f->pos);
+                f->pos = le < f->len ? le + 1 : le;
+            }
             f->line++;
             rec->next_offset = (int64_t)f->pos;
             rec->next_line = f->line;
             begin_record(f, 0);
             return CR_OK;
         }
+        if (f->pos >= f->len)
+            return CR_ENOTFOUND;
+        size_t le = line_end(f->text, f->len, f->pos);
+        int blank = le == f->pos || (le == f->pos + 1 && f->text[f->pos] == '\r');
+        if (!blank)
+            break;
         f->pos = le < f->len ? le + 1 : le;
         f->line++;
     }
@@ -980,6 +1054,20 @@ cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec)
     cr_err rc = parse_record(f, f->text, f->len, f->pos, rec, &end, &spanned);
     if (rc)
         return rc;
+    long bad = spanned > 0 ? bad_within(f, f->line + 1, f->line + spanned) : 0;
+    if (bad) {
+        /* A quoted field ran over a line that does not decode (an empty line in the text):
+         * the record cannot be whole. As for any quote that runs on, only this line is
+         * quarantined and the undecodable line is read as a record of its own. */
+        end = line_end(f->text, f->len, f->pos);
+        spanned = 0;
+        for (int s = 0; s < f->n_slots; s++)
+            f->vlen[s] = 0, f->val[s] = "";
+        set_reason(rec, "unterminated_quote",
+                   "a quoted field is not closed on its line (it runs into line %ld, which is "
+                   "not valid GB18030)",
+                   bad);
+    }
     size_t rl = end - f->pos;
     if (rl && f->text[f->pos + rl - 1] == '\r')
         rl--;
@@ -1002,6 +1090,24 @@ cr_err cr_feed_parse_one(cr_feed *f, const char *text, size_t len, struct cr_fee
     rec->next_offset = 0;
     rec->next_line = 0;
     return parse_record(f, text, len, 0, rec, &end, &spanned);
+}
+
+cr_err cr_feed_parse_orig(cr_feed *f, const char *bytes, size_t len, struct cr_feed_rec *rec)
+{
+    if (!f->t->gb18030)
+        return cr_feed_parse_one(f, bytes, len, rec);
+    free(f->one);
+    f->one = NULL;
+    size_t ul = 0;
+    cr_err rc = cr_gb18030_to_utf8(bytes, len, &f->one, &ul, NULL);
+    if (rc == CR_OK)
+        return cr_feed_parse_one(f, f->one, ul, rec);
+    if (rc != CR_EENCODING)
+        return rc;
+    *rec = (struct cr_feed_rec){.raw = bytes, .raw_len = len, .reason = "bad_encoding"};
+    snprintf(rec->detail, sizeof rec->detail, "line is not valid GB18030");
+    begin_record(f, 0);
+    return f->scratch ? CR_OK : CR_ENOMEM;
 }
 
 void cr_feed_value(const cr_feed *f, int slot, const char **val, size_t *len)

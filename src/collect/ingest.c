@@ -1114,6 +1114,12 @@ static cr_err ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_i
         size_t prefix;
         int grc = glob_files(ig->cat, t->files[i], &g, &prefix);
         if (grc == GLOB_NOMATCH) {
+            /* Listed like a file, so that every report names the pattern: a typo in a catalog
+             * otherwise loads nothing without a word. */
+            struct cr_ingest_file *fr = add_file_report(ig->rep, t->files[i], t->code);
+            if (!fr)
+                return CR_ENOMEM;
+            fr->unmatched = 1;
             ig->rep->n_unmatched_patterns++;
             continue;
         }
@@ -1214,21 +1220,24 @@ static cr_err make_sets(ingest *ig)
 static cr_err prepare(ingest *ig, int64_t *topic_ids)
 {
     if (cr_store_salt(ig->s, ig->salt))
-        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store has no salt");
+        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store has no salt: %s",
+                           cr_store_errmsg(ig->s));
     static const char ctx[] = "crisk row content hash v1";
     crypto_generichash(ig->rowkey, sizeof ig->rowkey, (const unsigned char *)ctx, sizeof ctx - 1,
                        ig->salt, sizeof ig->salt);
     if (cr_store_subjects_each(ig->s, load_subject, &ig->subj) || ig->subj.err)
         return cr_diag_set(ig->d, ig->subj.err ? ig->subj.err : CR_ESTORE, NULL, 0, 0,
-                           "cannot load subjects");
+                           "cannot load subjects: %s", cr_store_errmsg(ig->s));
     if (cr_store_persons_each(ig->s, load_person, &ig->persons) || ig->persons.oom ||
         cr_store_files_each(ig->s, load_file, &ig->files) || ig->files.oom ||
         cr_store_max_id(ig->s, "subject", &ig->next_subject) ||
         cr_store_max_id(ig->s, "person", &ig->next_person) ||
         cr_store_max_id(ig->s, "feed_file", &ig->next_file))
-        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load persons and files");
+        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load persons and files: %s",
+                           cr_store_errmsg(ig->s));
     if (cr_store_begin(ig->s))
-        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot begin a transaction");
+        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot begin a transaction: %s",
+                           cr_store_errmsg(ig->s));
     if (cr_store_row_hash_keyed(ig->s, &ig->keyed))
         goto fail;
     for (size_t i = 0; i < ig->cat->n_departments; i++)
@@ -1255,15 +1264,18 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
     if (!rc)
         rc = make_sets(ig);
     if (rc)
-        return cr_diag_set(ig->d, rc, NULL, 0, 0, "%s",
+        return cr_diag_set(ig->d, rc, NULL, 0, 0, "%s: %s",
                            rc == CR_ESTORE ? "cannot prepare the store for this ingest"
-                                           : "cannot size the de-duplication sets");
+                                           : "cannot size the de-duplication sets",
+                           rc == CR_ESTORE ? cr_store_errmsg(ig->s) : cr_strerror(rc));
     if (cr_store_hashes_each(ig->s, load_hash, &ig->seen) || ig->seen.oom)
-        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load row hashes");
+        return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load row hashes: %s",
+                           cr_store_errmsg(ig->s));
     return CR_OK;
 fail:
     cr_store_rollback(ig->s);
-    return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot record departments and topics");
+    return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot record departments and topics: %s",
+                       cr_store_errmsg(ig->s));
 }
 
 static void ingest_free(ingest *ig)
@@ -1534,7 +1546,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     if (!rc)
         rc = prepare(&ig, topic_ids);
     if (!rc && (rc = sink_start(s, &ig.k)))
-        cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer");
+        cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer: %s",
+                    rc == CR_ESTORE ? cr_store_errmsg(s) : cr_strerror(rc));
     if (!rc && !(ig.out = sink_open(ig.k)))
         rc = CR_ENOMEM;
     ig.s = NULL; /* the writer thread owns the connection from here on */
@@ -1564,7 +1577,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     struct timespec i0, i1;
     clock_gettime(CLOCK_MONOTONIC, &i0);
     if (!rc && cr_store_ensure_indexes(s))
-        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot build the lookup indexes");
+        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot build the lookup indexes: %s",
+                         cr_store_errmsg(s));
     clock_gettime(CLOCK_MONOTONIC, &i1);
     report->index_seconds =
         (double)(i1.tv_sec - i0.tv_sec) + (double)(i1.tv_nsec - i0.tv_nsec) / 1e9;
@@ -1606,6 +1620,7 @@ struct qrow {
     char *path, *topic, *raw;
     size_t raw_len;
     int edited; /* raw comes from the user, not from the store */
+    int orig;   /* raw is a bad_encoding row's bytes in its file's encoding */
 };
 
 struct qrows {
@@ -1633,8 +1648,9 @@ static int collect_qrow(void *ctx, const struct cr_quarantine_row *r)
         q->v = p;
         q->cap = cap;
     }
-    const char *raw = item && item->raw ? item->raw : r->raw;
-    size_t len = item && item->raw ? item->raw_len : r->raw_len;
+    int edited = item && item->raw;
+    const char *raw = edited ? item->raw : r->raw;
+    size_t len = edited ? item->raw_len : r->raw_len;
     struct qrow *e = &q->v[q->n];
     e->id = r->id;
     e->line = r->line;
@@ -1650,7 +1666,8 @@ static int collect_qrow(void *ctx, const struct cr_quarantine_row *r)
     memcpy(e->raw, raw ? raw : "", len);
     e->raw[len] = 0;
     e->raw_len = len;
-    e->edited = item && item->raw;
+    e->edited = edited;
+    e->orig = !edited && strcmp(r->reason, "bad_encoding") == 0;
     q->n++;
     return 0;
 }
@@ -1686,7 +1703,8 @@ static cr_err retry_one(ingest *ig, const struct qrow *q, const int64_t *topic_i
         *ft = t;
     }
     struct cr_feed_rec rec;
-    cr_err rc = cr_feed_parse_one(*f, q->raw, q->raw_len, &rec);
+    cr_err rc = q->orig ? cr_feed_parse_orig(*f, q->raw, q->raw_len, &rec)
+                        : cr_feed_parse_one(*f, q->raw, q->raw_len, &rec);
     if (rc)
         return rc;
     rec.line = q->line;
@@ -1698,8 +1716,8 @@ static cr_err retry_one(ingest *ig, const struct qrow *q, const int64_t *topic_i
     if (o == QUARANTINED) {
         rep->quarantined++;
         char *masked = masked_raw(t, *f, &rec);
-        sink_quarantine_update(ig->out, q->id, v.reason, v.detail, masked ? masked : q->raw,
-                               masked ? strlen(masked) : q->raw_len);
+        sink_quarantine_update(ig->out, q->id, v.reason, v.detail, masked ? masked : rec.raw,
+                               masked ? strlen(masked) : rec.raw_len);
         free(masked);
     } else {
         if (o == LOADED)
@@ -1729,11 +1747,14 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
     if (!rc)
         rc = prepare(&ig, topic_ids);
     if (!rc && (cr_store_quarantine_each(s, "open", NULL, collect_qrow, &q) || q.oom))
-        rc = q.oom ? CR_ENOMEM : cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot read quarantine");
+        rc = q.oom ? CR_ENOMEM
+                   : cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot read quarantine: %s",
+                                 cr_store_errmsg(s));
     if (items && !rc)
         report->skipped += (int64_t)(n_items - q.n);
     if (!rc && (rc = sink_start(s, &ig.k)))
-        cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer");
+        cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer: %s",
+                    rc == CR_ESTORE ? cr_store_errmsg(s) : cr_strerror(rc));
     if (!rc && !(ig.out = sink_open(ig.k)))
         rc = CR_ENOMEM;
     ig.s = NULL; /* the writer thread owns the connection from here on */
@@ -1752,7 +1773,8 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
     }
     /* Rows released from the quarantine join the postings of their enterprises. */
     if (!rc && cr_store_ensure_indexes(s))
-        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot update the lookup indexes");
+        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot update the lookup indexes: %s",
+                         cr_store_errmsg(s));
     for (size_t i = 0; i < q.n; i++) {
         free(q.v[i].path);
         free(q.v[i].topic);

@@ -373,7 +373,8 @@ static cr_err apply(sink *k, struct reader *r)
     enum op op = (enum op)r->p[0];
     /* Other operations (a commit above all) must see every event queued before them. */
     if (op != OP_EVENT && op != OP_EVENT_DROPPED && k->n_pending && flush_events(k)) {
-        snprintf(k->errmsg, sizeof k->errmsg, "store write failed (events)");
+        snprintf(k->errmsg, sizeof k->errmsg, "store write failed (events): %s",
+                 cr_store_errmsg(k->s));
         return CR_ESTORE;
     }
     r->p++;
@@ -467,7 +468,8 @@ static cr_err apply(sink *k, struct reader *r)
     for (int i = 0; i < 12; i++)
         free(heap[i]);
     if (rc) {
-        snprintf(k->errmsg, sizeof k->errmsg, "store write failed (operation %d)", (int)op);
+        snprintf(k->errmsg, sizeof k->errmsg, "store write failed (operation %d): %s", (int)op,
+                 cr_store_errmsg(k->s));
         return rc == CR_EINVAL ? CR_EINVAL : CR_ESTORE;
     }
     return CR_OK;
@@ -486,7 +488,8 @@ static cr_err write_subjects(sink *k)
     cr_err rc = oom ? CR_ENOMEM : CR_OK;
     for (size_t i = 0; i < n; i++) {
         if (!rc && cr_store_subject_add(k->s, v[i].id, v[i].key, v[i].len)) {
-            snprintf(k->errmsg, sizeof k->errmsg, "store write failed (subject %s)", v[i].key);
+            snprintf(k->errmsg, sizeof k->errmsg, "store write failed (subject %s): %s", v[i].key,
+                     cr_store_errmsg(k->s));
             rc = CR_ESTORE;
         }
         free(v[i].key);
@@ -511,8 +514,11 @@ static void *writer(void *arg)
         struct reader r = {k->b[bi].p, k->b[bi].p + k->b[bi].len};
         while (!err && !rc && r.p < r.end)
             rc = apply(k, &r);
-        if (!err && !rc && flush_events(k)) /* pending rows point into this batch */
+        if (!err && !rc && flush_events(k)) { /* pending rows point into this batch */
+            snprintf(k->errmsg, sizeof k->errmsg, "store write failed (events): %s",
+                     cr_store_errmsg(k->s));
             rc = CR_ESTORE;
+        }
         /* Every batch ends on a resume point of its producer, so any batch boundary may be a
          * commit: once a batch's worth is applied, or when no other batch waits. */
         k->since_commit += k->b[bi].len;
@@ -524,7 +530,7 @@ static void *writer(void *arg)
             k->since_commit = 0;
         if (!err && !rc && commit &&
             (cr_store_bump_generation(k->s) || cr_store_commit(k->s) || cr_store_begin(k->s))) {
-            snprintf(k->errmsg, sizeof k->errmsg, "store commit failed");
+            snprintf(k->errmsg, sizeof k->errmsg, "store commit failed: %s", cr_store_errmsg(k->s));
             rc = CR_ESTORE;
         }
         pthread_mutex_lock(&k->mu);
@@ -588,8 +594,10 @@ cr_err sink_finish(sink *k, int ok, cr_diag *d)
     cr_err rc = k->err;
     if (!rc && ok)
         rc = write_subjects(k);
-    if (!rc && ok && (cr_store_bump_generation(k->s) || cr_store_commit(k->s)))
+    if (!rc && ok && (cr_store_bump_generation(k->s) || cr_store_commit(k->s))) {
+        snprintf(k->errmsg, sizeof k->errmsg, "store commit failed: %s", cr_store_errmsg(k->s));
         rc = CR_ESTORE;
+    }
     if (rc || !ok)
         cr_store_rollback(k->s);
     if (rc)

@@ -850,7 +850,7 @@ static cr_err load(cr_store *s, const struct filter *fl, const cr_model *m, stru
     if (rc) {
         cr_city_free(city);
         return cr_diag_set(d, rc, NULL, 0, 0, "cannot load the city from the store: %s",
-                           rc == CR_ESTORE ? sqlite3_errmsg(db) : cr_strerror(rc));
+                           rc == CR_ESTORE ? cr_store_errmsg(s) : cr_strerror(rc));
     }
     return CR_OK;
 }

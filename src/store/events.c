@@ -297,7 +297,7 @@ cr_err cr__events_flush(cr_store *s)
                            "INSERT INTO event_block(topic, n, day_min, day_max, data) "
                            "VALUES(?1, ?2, ?3, ?4, ?5)",
                            -1, SQLITE_PREPARE_PERSISTENT, &s->evb_insert, NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     sqlite3_stmt *st = s->evb_insert;
     sqlite3_bind_int64(st, 1, b->topic);
     sqlite3_bind_int64(st, 2, n);
@@ -309,16 +309,16 @@ cr_err cr__events_flush(cr_store *s)
     b->n = 0;
     names_reset(b);
     if (rc != SQLITE_DONE)
-        return CR_ESTORE;
+        return cr__store_fail(s);
     /* The event count, kept in meta so that counting never scans the blocks. */
     if (!s->evb_count && sqlite3_prepare_v3(s->db, "UPDATE meta SET v = v + ?1 WHERE k = 'events'",
                                             -1, SQLITE_PREPARE_PERSISTENT, &s->evb_count, NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     sqlite3_bind_int64(s->evb_count, 1, n);
     rc = sqlite3_step(s->evb_count);
     sqlite3_reset(s->evb_count);
     if (rc != SQLITE_DONE)
-        return CR_ESTORE;
+        return cr__store_fail(s);
     note_pairs(s, sqlite3_last_insert_rowid(s->db), b->subject, n);
     return CR_OK;
 }
@@ -547,6 +547,12 @@ static int member(const int64_t *sorted, size_t n, int64_t v)
 
 /* Calls fn for the events of one block row (topic, data) whose subject is wanted (all when
  * subjects is NULL). */
+/* Keeps the store's message for a failure of a helper that has no store handle. */
+static cr_err kept(cr_store *s, cr_err err)
+{
+    return err == CR_ESTORE ? cr__store_fail(s) : err;
+}
+
 static cr_err block_each(sqlite3_stmt *st, const int64_t *subjects, size_t n_subjects,
                          cr_event_fn fn, void *ctx, int *stop, struct jbuf *j,
                          const uint8_t *attrs_of, size_t n_topics)
@@ -623,22 +629,22 @@ static cr_err events_of(cr_store *s, const int64_t *subjects, size_t n_subjects,
 {
     int64_t upto;
     if (meta_int(s->db, "posting_upto", &upto))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     int64_t *ids = NULL;
     size_t n = 0, cap = 0;
     sqlite3_stmt *st = NULL;
     cr_err err = CR_OK;
     if (sqlite3_prepare_v2(s->db, "SELECT blocks FROM event_posting WHERE subject = ?1", -1, &st,
                            NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     for (size_t i = 0; i < n_subjects && !err; i++) {
         sqlite3_bind_int64(st, 1, subjects[i]);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW && posting_decode(sqlite3_column_blob(st, 0),
                                                (size_t)sqlite3_column_bytes(st, 0), &ids, &n, &cap))
-            err = CR_ESTORE;
+            err = cr__store_fail(s);
         else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            err = CR_ESTORE;
+            err = cr__store_fail(s);
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
@@ -652,7 +658,7 @@ static cr_err events_of(cr_store *s, const int64_t *subjects, size_t n_subjects,
     if (sqlite3_prepare_v2(s->db, "SELECT topic, data FROM event_block WHERE id = ?1", -1, &st,
                            NULL)) {
         free(ids);
-        return CR_ESTORE;
+        return cr__store_fail(s);
     }
     for (size_t i = 0; i < n && !err && !stop; i++) {
         if (i && ids[i] == ids[i - 1])
@@ -660,9 +666,9 @@ static cr_err events_of(cr_store *s, const int64_t *subjects, size_t n_subjects,
         sqlite3_bind_int64(st, 1, ids[i]);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
-            err = block_each(st, subjects, n_subjects, fn, ctx, &stop, &jb, NULL, 0);
+            err = kept(s, block_each(st, subjects, n_subjects, fn, ctx, &stop, &jb, NULL, 0));
         else if (rc != SQLITE_DONE)
-            err = CR_ESTORE;
+            err = cr__store_fail(s);
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
@@ -673,12 +679,12 @@ static cr_err events_of(cr_store *s, const int64_t *subjects, size_t n_subjects,
         sqlite3_bind_int64(st, 1, upto);
         int rc;
         while (!err && !stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-            err = block_each(st, subjects, n_subjects, fn, ctx, &stop, &jb, NULL, 0);
+            err = kept(s, block_each(st, subjects, n_subjects, fn, ctx, &stop, &jb, NULL, 0));
         if (!err && !stop && rc != SQLITE_DONE)
-            err = CR_ESTORE;
+            err = cr__store_fail(s);
         sqlite3_finalize(st);
     } else if (!err && !stop) {
-        err = CR_ESTORE;
+        err = cr__store_fail(s);
     }
     free(jb.p);
     return err;
@@ -714,15 +720,15 @@ cr_err cr_store_events_range(cr_store *s, int64_t from, int64_t to, const uint8_
                            "SELECT topic, data FROM event_block WHERE id >= ?1 AND id < ?2 "
                            "ORDER BY id",
                            -1, &st, NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     sqlite3_bind_int64(st, 1, from);
     sqlite3_bind_int64(st, 2, to);
     int rc, stop = 0;
     struct jbuf jb = {0};
     while (!err && !stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        err = block_each(st, NULL, 0, fn, ctx, &stop, &jb, attrs_of, n_topics);
+        err = kept(s, block_each(st, NULL, 0, fn, ctx, &stop, &jb, attrs_of, n_topics));
     if (!err && !stop && rc != SQLITE_DONE)
-        err = CR_ESTORE;
+        err = cr__store_fail(s);
     sqlite3_finalize(st);
     free(jb.p);
     return err;
@@ -732,21 +738,21 @@ cr_err cr__events_hashes(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, "SELECT topic, data FROM event_block", -1, &st, NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     int rc;
     cr_err err = CR_OK;
     while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct view v;
         int64_t topic = sqlite3_column_int64(st, 0);
         if (view_of(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), &v)) {
-            err = CR_ESTORE;
+            err = cr__store_fail(s);
             break;
         }
         for (uint32_t i = 0; i < v.n; i++)
             fn(ctx, topic, get64(v.h + (size_t)i * 8));
     }
     if (!err && rc != SQLITE_DONE)
-        err = CR_ESTORE;
+        err = cr__store_fail(s);
     sqlite3_finalize(st);
     return err;
 }
@@ -815,7 +821,7 @@ static cr_err postings_update(cr_store *s)
     if (meta_int(s->db, "posting_upto", &upto) ||
         cr_store_scalar(s, "SELECT coalesce(max(id), 0) FROM event_block", &top) ||
         cr_store_scalar(s, "SELECT coalesce(max(id), 0) FROM subject", &max_subject))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     if (top <= upto)
         return CR_OK;
     size_t ns = (size_t)max_subject + 1;
@@ -840,7 +846,7 @@ static cr_err postings_update(cr_store *s)
             p.off[pr->subject[i] + 1]++;
     } else {
         memset(last, 0xff, ns * sizeof *last);
-        if ((err = subjects_of_blocks(s->db, upto, max_subject, count_posting, &p, last)))
+        if ((err = kept(s, subjects_of_blocks(s->db, upto, max_subject, count_posting, &p, last))))
             goto out;
     }
     for (size_t i = 0; i < ns; i++)
@@ -854,7 +860,7 @@ static cr_err postings_update(cr_store *s)
             place_posting(&p, pr->block[i], pr->subject[i]);
     } else {
         memset(last, 0xff, ns * sizeof *last);
-        if ((err = subjects_of_blocks(s->db, upto, max_subject, place_posting, &p, last)))
+        if ((err = kept(s, subjects_of_blocks(s->db, upto, max_subject, place_posting, &p, last))))
             goto out;
     }
     /* place_posting advanced off[s] to the end of s's ids: off[s - 1] is now its start. */
@@ -863,7 +869,7 @@ static cr_err postings_update(cr_store *s)
         sqlite3_prepare_v2(s->db,
                            "INSERT OR REPLACE INTO event_posting(subject, blocks) VALUES(?1, ?2)",
                            -1, &put, NULL)) {
-        err = CR_ESTORE;
+        err = cr__store_fail(s);
         goto out;
     }
     for (size_t sj = 0; sj < ns && !err; sj++) {
@@ -877,9 +883,9 @@ static cr_err postings_update(cr_store *s)
             if (rc == SQLITE_ROW &&
                 posting_decode(sqlite3_column_blob(get, 0), (size_t)sqlite3_column_bytes(get, 0),
                                &old, &n_old, &old_cap))
-                err = CR_ESTORE;
+                err = cr__store_fail(s);
             else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-                err = CR_ESTORE;
+                err = cr__store_fail(s);
             sqlite3_reset(get);
         }
         size_t need = (n_old + (size_t)(end - start)) * 10;
@@ -909,7 +915,7 @@ static cr_err postings_update(cr_store *s)
         sqlite3_bind_int64(put, 1, (int64_t)sj);
         sqlite3_bind_blob(put, 2, enc, (int)len, SQLITE_STATIC);
         if (sqlite3_step(put) != SQLITE_DONE)
-            err = CR_ESTORE;
+            err = cr__store_fail(s);
         sqlite3_reset(put);
     }
     if (!err) {
@@ -918,11 +924,11 @@ static cr_err postings_update(cr_store *s)
                                "INSERT INTO meta(k, v) VALUES('posting_upto', ?1) "
                                "ON CONFLICT(k) DO UPDATE SET v = ?1",
                                -1, &m, NULL))
-            err = CR_ESTORE;
+            err = cr__store_fail(s);
         else {
             sqlite3_bind_int64(m, 1, top);
             if (sqlite3_step(m) != SQLITE_DONE)
-                err = CR_ESTORE;
+                err = cr__store_fail(s);
             sqlite3_finalize(m);
         }
     }

@@ -16,9 +16,16 @@ struct cr_store {
     sqlite3_stmt *evb_count;
     struct cr_evpairs *evp; /* (subject, block) pairs of the blocks written (events.c) */
     int locked, lock_fd;    /* the writer lock (lock.c); lock_fd is -1 without a file */
+    char err[256];          /* SQLite's message of the last failure (cr_store_errmsg) */
 };
 
 sqlite3 *cr__store_db(cr_store *s);
+/* Keeps SQLite's message of the failure just seen on s for cr_store_errmsg and returns
+ * CR_ESTORE: `return cr__store_fail(s);`. Call it at the failing call, before anything else
+ * runs on the connection (finalising a statement that succeeded, or a rollback, replaces
+ * SQLite's message with "not an error"); where SQLite saw no error (crisk found data it did
+ * not expect) it keeps a message that says so. */
+cr_err cr__store_fail(cr_store *s);
 const char *cr__store_path(cr_store *s);
 /* Releases the writer lock if s holds it (lock.c); cr_store_close calls it last. */
 void cr__store_unlock(cr_store *s);

@@ -10,13 +10,13 @@ cr_err cr_store_subject_find(cr_store *s, const char *key, int64_t *subject)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(cr__store_db(s), "SELECT id FROM subject WHERE key = ?1", -1, &st, NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *subject = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? CR_OK : rc == SQLITE_DONE ? CR_ENOTFOUND : CR_ESTORE;
+    return rc == SQLITE_ROW ? CR_OK : rc == SQLITE_DONE ? CR_ENOTFOUND : cr__store_fail(s);
 }
 
 static json_t *col_json(sqlite3_stmt *st, int i)
@@ -149,7 +149,7 @@ static cr_err recent_events(cr_store *s, int64_t subject, int recent, json_t *ar
                                   "SELECT d.name, t.name, t.kind FROM topic t "
                                   "JOIN department d ON d.code = t.department WHERE t.id = ?1",
                                   -1, &st, NULL))
-        rc = CR_ESTORE;
+        rc = cr__store_fail(s);
     if (!rc)
         qsort(l.v, l.n, sizeof *l.v, cmp_recent);
     for (size_t i = 0; !rc && i < l.n && i < (size_t)recent; i++) {
@@ -157,7 +157,7 @@ static cr_err recent_events(cr_store *s, int64_t subject, int recent, json_t *ar
         sqlite3_bind_int64(st, 1, e->topic);
         int step = sqlite3_step(st);
         if (step != SQLITE_ROW && step != SQLITE_DONE) {
-            rc = CR_ESTORE;
+            rc = cr__store_fail(s);
             break;
         }
         int found = step == SQLITE_ROW;
@@ -211,7 +211,7 @@ cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out)
                            "e.lon, e.lat FROM enterprise e JOIN subject s ON s.id = e.subject "
                            "WHERE e.subject = ?1",
                            -1, &st, NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     sqlite3_bind_int64(st, 1, subject);
     if (sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_finalize(st);
@@ -273,7 +273,7 @@ cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out)
                       subject, 50, linked_row, linked);
     if (rc) {
         json_decref(o);
-        return rc;
+        return rc == CR_ESTORE ? cr__store_fail(s) : rc;
     }
     *out = o;
     return CR_OK;

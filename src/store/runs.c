@@ -186,6 +186,7 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
     *n_changes = changes;
     return CR_OK;
 fail:
+    cr__store_fail(s); /* before the rollback replaces SQLite's message */
     sqlite3_finalize(st);
     cr_store_rollback(s);
     free(before);

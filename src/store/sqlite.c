@@ -1,11 +1,13 @@
 /* SQLite backend of the store: the embedded default. */
 #include "crisk/store.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum {
@@ -97,14 +99,41 @@ static const char schema_v1[] =
 
 #include "internal.h"
 
+/* What SQLite reports when it has no error of its own to report: crisk found rows it did not
+ * expect (a block that does not decode, fewer rows than counted). */
+static const char no_sqlite_error[] =
+    "unexpected data in the store (damaged, or changed by another process)";
+
+static int is_error(int code)
+{
+    return code != SQLITE_OK && code != SQLITE_ROW && code != SQLITE_DONE;
+}
+
+cr_err cr__store_fail(cr_store *s)
+{
+    int code = sqlite3_errcode(s->db);
+    snprintf(s->err, sizeof s->err, "%s", is_error(code) ? sqlite3_errmsg(s->db) : no_sqlite_error);
+    return CR_ESTORE;
+}
+
+const char *cr_store_errmsg(const cr_store *s)
+{
+    if (!s)
+        return "no store";
+    if (s->err[0])
+        return s->err;
+    return is_error(sqlite3_errcode(s->db)) ? sqlite3_errmsg(s->db) : no_sqlite_error;
+}
+
 static cr_err db_fail(cr_store *s, cr_diag *d, const char *what)
 {
-    return cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "%s: %s", what, sqlite3_errmsg(s->db));
+    cr__store_fail(s);
+    return cr_diag_set(d, CR_ESTORE, s->path, 0, 0, "%s: %s", what, s->err);
 }
 
 static cr_err exec(cr_store *s, const char *sql)
 {
-    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? CR_OK : CR_ESTORE;
+    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? CR_OK : cr__store_fail(s);
 }
 
 /* Version 3: events move into blocks (src/store/events.c, docs/store.md). */
@@ -137,7 +166,7 @@ static cr_err move_events(cr_store *s)
                            "SELECT subject, topic, day, amount_fen, attrs, h FROM event "
                            "ORDER BY rowid",
                            -1, &st, NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     cr_err err = CR_OK;
     int rc;
     while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -152,12 +181,12 @@ static cr_err move_events(cr_store *s)
         err = cr_store_events_add(s, &e, 1);
     }
     if (!err && rc != SQLITE_DONE)
-        err = CR_ESTORE;
+        err = cr__store_fail(s);
     sqlite3_finalize(st);
     if (!err)
         err = cr__events_flush(s);
     if (!err && exec(s, "DROP INDEX IF EXISTS event_by_subject; DROP TABLE event;"))
-        err = CR_ESTORE;
+        err = cr__store_fail(s);
     return err;
 }
 
@@ -169,7 +198,7 @@ static cr_err migrate(cr_store *s, cr_diag *d)
     if (cr_store_scalar(s, "PRAGMA user_version", &version))
         return db_fail(s, d, "reading schema version");
     if (version > SCHEMA_VERSION)
-        return cr_diag_set(d, CR_ESTORE, NULL, 0, 0,
+        return cr_diag_set(d, CR_ESTORE, s->path, 0, 0,
                            "store schema version %lld is newer than this crisk (%d)",
                            (long long)version, SCHEMA_VERSION);
     if (version == SCHEMA_VERSION)
@@ -198,14 +227,35 @@ static cr_err migrate(cr_store *s, cr_diag *d)
         goto fail;
     return CR_OK;
 fail : {
-    cr_err e = db_fail(s, d, version ? "upgrading the store's schema" : "creating schema");
+    if (!s->err[0])
+        cr__store_fail(s);
+    cr_err e = cr_diag_set(d, CR_ESTORE, s->path, 0, 0, "%s: %s",
+                           version ? "upgrading the store's schema" : "creating schema", s->err);
     cr__events_discard(s);
     cr_store_rollback(s);
     return e;
 }
 }
 
-cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
+/* A reader never migrates: it needs the schema this crisk writes. */
+static cr_err check_version(cr_store *s, cr_diag *d)
+{
+    int64_t version = 0;
+    if (cr_store_scalar(s, "PRAGMA user_version", &version))
+        return db_fail(s, d, "reading schema version");
+    if (version == SCHEMA_VERSION)
+        return CR_OK;
+    if (version == 0)
+        return cr_diag_set(d, CR_ESTORE, s->path, 0, 0, "not a crisk store (no schema)");
+    return cr_diag_set(d, CR_ESTORE, s->path, 0, 0,
+                       "store schema version %lld, this crisk reads version %d%s",
+                       (long long)version, SCHEMA_VERSION,
+                       version < SCHEMA_VERSION ? ": a writing verb (crisk ingest, classify, tag, "
+                                                  "quarantine --retry) upgrades it"
+                                                : "");
+}
+
+static cr_err open_store(const char *path, int readonly, cr_store **out, cr_diag *d)
 {
     if (sodium_init() < 0)
         return cr_diag_set(d, CR_EIO, NULL, 0, 0, "libsodium failed to initialise");
@@ -218,8 +268,8 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
         return CR_ENOMEM;
     }
     cr_err rc = CR_OK;
-    if (sqlite3_open_v2(path, &s->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)) {
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL)) {
         rc = cr_diag_set(d, CR_ESTORE, path, 0, 0, "cannot open store: %s",
                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto out;
@@ -230,8 +280,9 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
      * for a batch job, and loses at most the last commit on power loss. */
     /* Bulk appends fill pages front to back: larger pages mean fewer B-tree pages to split
      * and link. Only takes effect when the file is created. */
-    exec(s, "PRAGMA page_size=16384");
-    if (exec(s, "PRAGMA journal_mode=WAL") || exec(s, "PRAGMA synchronous=NORMAL") ||
+    if (!readonly)
+        exec(s, "PRAGMA page_size=16384");
+    if ((!readonly && exec(s, "PRAGMA journal_mode=WAL")) || exec(s, "PRAGMA synchronous=NORMAL") ||
         exec(s, "PRAGMA foreign_keys=OFF") || exec(s, "PRAGMA cache_size=-262144") ||
         exec(s, "PRAGMA temp_store=MEMORY")) {
         rc = cr_diag_set(d, CR_ESTORE, path, 0, 0, "cannot configure store: %s",
@@ -243,7 +294,7 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
     char threads[48];
     snprintf(threads, sizeof threads, "PRAGMA threads=%ld", cores < 1 ? 1 : cores > 4 ? 4 : cores);
     exec(s, threads);
-    if ((rc = migrate(s, d)))
+    if ((rc = readonly ? check_version(s, d) : migrate(s, d)))
         goto out;
     for (int i = 0; i < ST__N; i++)
         if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
@@ -256,6 +307,22 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
 out:
     cr_store_close(s);
     return rc;
+}
+
+cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
+{
+    return open_store(path, 0, out, d);
+}
+
+cr_err cr_store_open_readonly(const char *path, cr_store **out, cr_diag *d)
+{
+    struct stat st;
+    /* SQLite would say only "unable to open database file". */
+    if (stat(path, &st) != 0 && errno == ENOENT)
+        return cr_diag_set(d, CR_ENOTFOUND, path, 0, 0,
+                           "no store here (a reading verb never creates one: check --db and "
+                           "$CRISK_DB, or ingest first)");
+    return open_store(path, 1, out, d);
 }
 
 sqlite3 *cr__store_db(cr_store *s)
@@ -307,7 +374,7 @@ void cr_store_close(cr_store *s)
     for (int i = 0; i < ST__N; i++)
         sqlite3_finalize(s->st[i]);
     if (s->in_tx)
-        exec(s, "ROLLBACK");
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_finalize(s->evb_insert);
     sqlite3_finalize(s->evb_count);
     cr__events_free(s);
@@ -328,7 +395,7 @@ cr_err cr_store_begin(cr_store *s)
 cr_err cr_store_commit(cr_store *s)
 {
     if (cr__events_flush(s) || exec(s, "COMMIT"))
-        return CR_ESTORE;
+        return CR_ESTORE; /* the failing call kept SQLite's message */
     s->in_tx = 0;
     return CR_OK;
 }
@@ -336,18 +403,20 @@ cr_err cr_store_commit(cr_store *s)
 void cr_store_rollback(cr_store *s)
 {
     cr__events_discard(s);
+    /* Not exec: the message of the failure that led here is kept. */
     if (s->in_tx)
-        exec(s, "ROLLBACK");
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     s->in_tx = 0;
 }
 
-/* Steps a prepared statement to completion and resets it. */
-static cr_err run(sqlite3_stmt *st)
+/* Steps a prepared statement to completion and resets it; a failure keeps SQLite's message. */
+static cr_err run(cr_store *s, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
+    cr_err err = rc == SQLITE_DONE || rc == SQLITE_ROW ? CR_OK : cr__store_fail(s);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? CR_OK : CR_ESTORE;
+    return err;
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
@@ -361,11 +430,13 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
 cr_err cr_store_salt(cr_store *s, unsigned char salt[32])
 {
     sqlite3_stmt *st = NULL;
-    cr_err rc = CR_ESTORE;
+    cr_err rc;
     if (sqlite3_prepare_v2(s->db, "SELECT v FROM meta WHERE k='salt'", -1, &st, NULL) == 0 &&
         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
         memcpy(salt, sqlite3_column_blob(st, 0), 32);
         rc = CR_OK;
+    } else {
+        rc = cr__store_fail(s);
     }
     sqlite3_finalize(st);
     return rc;
@@ -376,7 +447,7 @@ cr_err cr_store_department_put(cr_store *s, const char *code, const char *name)
     sqlite3_stmt *st = s->st[ST_DEPT_PUT];
     bind_text(st, 1, code);
     bind_text(st, 2, name);
-    return run(st);
+    return run(s, st);
 }
 
 cr_err cr_store_topic_put(cr_store *s, const char *code, const char *name, const char *department,
@@ -387,13 +458,13 @@ cr_err cr_store_topic_put(cr_store *s, const char *code, const char *name, const
     bind_text(st, 2, name);
     bind_text(st, 3, department);
     bind_text(st, 4, kind);
-    if (run(st))
+    if (run(s, st))
         return CR_ESTORE;
     st = s->st[ST_TOPIC_ID];
     bind_text(st, 1, code);
     if (sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_reset(st);
-        return CR_ESTORE;
+        return cr__store_fail(s);
     }
     *id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
@@ -415,7 +486,7 @@ cr_err cr_store_file_put(cr_store *s, const char *path, const struct cr_file_rec
     sqlite3_bind_int64(st, 10, rec->n_duplicate);
     sqlite3_bind_int64(st, 11, rec->n_quarantined);
     sqlite3_bind_int64(st, 12, rec->id);
-    return run(st);
+    return run(s, st);
 }
 
 cr_err cr_store_max_id(cr_store *s, const char *table, int64_t *out)
@@ -437,7 +508,7 @@ cr_err cr_store_files_each(cr_store *s,
                            "SELECT id,topic,size,hash,state='done',next_offset,next_line,n_read,"
                            "n_loaded,n_duplicate,n_quarantined,path FROM feed_file",
                            -1, &st, NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t v[11];
@@ -448,7 +519,7 @@ cr_err cr_store_files_each(cr_store *s,
         fn(ctx, (const char *)sqlite3_column_text(st, 11), &rec);
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+    return rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
 }
 
 cr_err cr_store_subjects_each(cr_store *s,
@@ -461,13 +532,13 @@ cr_err cr_store_subjects_each(cr_store *s,
                            "SELECT s.id, s.key, e.subject IS NOT NULL FROM subject s "
                            "LEFT JOIN enterprise e ON e.subject = s.id",
                            -1, &st, NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         fn(ctx, (const char *)sqlite3_column_text(st, 1), (size_t)sqlite3_column_bytes(st, 1),
            sqlite3_column_int64(st, 0), sqlite3_column_int(st, 2));
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+    return rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
 }
 
 cr_err cr_store_topics_each(cr_store *s,
@@ -476,13 +547,13 @@ cr_err cr_store_topics_each(cr_store *s,
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, "SELECT id, code, kind FROM topic ORDER BY id", -1, &st, NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
            (const char *)sqlite3_column_text(st, 2));
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+    return rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
 }
 
 cr_err cr_store_subject_add(cr_store *s, int64_t id, const char *key, size_t len)
@@ -490,7 +561,7 @@ cr_err cr_store_subject_add(cr_store *s, int64_t id, const char *key, size_t len
     sqlite3_stmt *st = s->st[ST_SUBJ_ADD];
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, key, (int)len, SQLITE_STATIC);
-    return run(st);
+    return run(s, st);
 }
 
 cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h), void *ctx)
@@ -501,13 +572,13 @@ cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t topic, in
     for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(s->db, q[i], -1, &st, NULL))
-            return CR_ESTORE;
+            return cr__store_fail(s);
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
             fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE)
-            return CR_ESTORE;
+            return cr__store_fail(s);
     }
     return CR_OK;
 }
@@ -532,7 +603,7 @@ cr_err cr_store_enterprise_put(cr_store *s, const struct cr_enterprise_rec *r)
         sqlite3_bind_double(st, 16, r->lat);
     }
     sqlite3_bind_int64(st, 17, r->h);
-    return run(st);
+    return run(s, st);
 }
 
 cr_err cr_store_persons_each(cr_store *s,
@@ -541,13 +612,13 @@ cr_err cr_store_persons_each(cr_store *s,
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, "SELECT id, idhash FROM person", -1, &st, NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         if (sqlite3_column_bytes(st, 1) == 16)
             fn(ctx, sqlite3_column_blob(st, 1), sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+    return rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
 }
 
 cr_err cr_store_person_add(cr_store *s, int64_t id, const unsigned char idhash[16],
@@ -557,7 +628,7 @@ cr_err cr_store_person_add(cr_store *s, int64_t id, const unsigned char idhash[1
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_blob(st, 2, idhash, 16, SQLITE_STATIC);
     bind_text(st, 3, name);
-    return run(st);
+    return run(s, st);
 }
 
 cr_err cr_store_role_add(cr_store *s, int64_t subject, int64_t person, const char *role,
@@ -571,7 +642,7 @@ cr_err cr_store_role_add(cr_store *s, int64_t subject, int64_t person, const cha
         sqlite3_bind_int(st, 4, *start_day);
     sqlite3_bind_int64(st, 5, topic);
     sqlite3_bind_int64(st, 6, h);
-    return run(st);
+    return run(s, st);
 }
 
 cr_err cr_store_quarantine_add(cr_store *s, int64_t file, int64_t topic, int64_t line,
@@ -586,7 +657,7 @@ cr_err cr_store_quarantine_add(cr_store *s, int64_t file, int64_t topic, int64_t
     bind_text(st, 4, reason);
     bind_text(st, 5, detail);
     sqlite3_bind_blob(st, 6, raw, (int)raw_len, SQLITE_STATIC);
-    return run(st);
+    return run(s, st);
 }
 
 cr_err cr_store_quarantine_each(cr_store *s, const char *state, const char *reason,
@@ -600,7 +671,7 @@ cr_err cr_store_quarantine_each(cr_store *s, const char *state, const char *reas
                            "WHERE (?1 IS NULL OR q.state = ?1) AND (?2 IS NULL OR q.reason = ?2) "
                            "ORDER BY f.path, q.line, q.id",
                            -1, &st, NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     bind_text(st, 1, state);
     bind_text(st, 2, reason);
     int rc;
@@ -622,7 +693,7 @@ cr_err cr_store_quarantine_each(cr_store *s, const char *state, const char *reas
             break;
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? CR_OK : CR_ESTORE;
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? CR_OK : cr__store_fail(s);
 }
 
 cr_err cr_store_quarantine_counts(cr_store *s, void (*fn)(void *ctx, const char *reason, int64_t n),
@@ -633,19 +704,19 @@ cr_err cr_store_quarantine_counts(cr_store *s, void (*fn)(void *ctx, const char 
                            "SELECT reason, count(*) FROM quarantine WHERE state='open' "
                            "GROUP BY reason ORDER BY count(*) DESC, reason",
                            -1, &st, NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
+    return rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
 }
 
 cr_err cr_store_quarantine_resolve(cr_store *s, int64_t id)
 {
     sqlite3_stmt *st = s->st[ST_QUAR_RESOLVE];
     sqlite3_bind_int64(st, 1, id);
-    return run(st);
+    return run(s, st);
 }
 
 cr_err cr_store_quarantine_update(cr_store *s, int64_t id, const char *reason, const char *detail,
@@ -656,19 +727,19 @@ cr_err cr_store_quarantine_update(cr_store *s, int64_t id, const char *reason, c
     bind_text(st, 2, reason);
     bind_text(st, 3, detail);
     sqlite3_bind_blob(st, 4, raw, (int)raw_len, SQLITE_STATIC);
-    return run(st);
+    return run(s, st);
 }
 
 cr_err cr_store_scalar(cr_store *s, const char *sql, int64_t *out)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
-        return CR_ESTORE;
+        return cr__store_fail(s);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *out = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? CR_OK : CR_ESTORE;
+    return rc == SQLITE_ROW ? CR_OK : cr__store_fail(s);
 }
 
 cr_err cr_store_counts(cr_store *s, struct cr_store_counts *c)
@@ -687,7 +758,7 @@ cr_err cr_store_counts(cr_store *s, struct cr_store_counts *c)
     };
     for (size_t i = 0; i < sizeof q / sizeof *q; i++)
         if (cr_store_scalar(s, q[i].sql, q[i].out))
-            return CR_ESTORE;
+            return cr__store_fail(s);
     c->subjects_unregistered = c->subjects - c->enterprises;
     return CR_OK;
 }

@@ -32,6 +32,11 @@ INSERT INTO event VALUES(1, 1, 19000, 500000, '{"result":"罚款, 警告"}', 11)
 CREATE INDEX event_by_subject ON event(subject, day);
 PRAGMA user_version=2;
 SQL
+# A writer upgrades the store (the reading verbs open it read-only and refuse an old schema):
+# a retry of its empty quarantine, with a catalog of the topics it holds.
+printf 'catalog: v2\ndepartments:\n  - {code: D1, name: 市场监管局}\ntopics:\n  - {code: T1, name: 行政处罚, department: D1, kind: penalty, files: [t1.csv], key: k, fields: {date: d}}\n  - {code: T2, name: 投诉, department: D1, kind: complaint, files: [t2.csv], key: k, fields: {date: d}}\n' > "$tmp/v2.yaml"
+"$crisk" events --db "$db" --csv > /dev/null 2>&1 && { echo "migrate: a reader opened a version 2 store"; exit 1; }
+"$crisk" quarantine --db "$db" --retry --catalog "$tmp/v2.yaml" > /dev/null
 "$crisk" events --db "$db" --csv > "$tmp/all.csv"
 cat > "$tmp/want.csv" <<'CSV'
 subject,key,topic,day,date,amount_fen,attrs

@@ -119,6 +119,40 @@ static void rejects_bad(void **state)
     }
 }
 
+/* Issue 8: a key given twice in one mapping was read as its last value; each case must fail at the
+ * second key's line and column (libyaml counts columns in characters). */
+static const struct dup_case {
+    const char *from, *to;
+    long line, col;
+} dups[] = {
+    {"    kind: penalty\n", "    kind: penalty\n    kind: registry\n", 9, 5},
+    {"fields: {name: 2, capital: 3}", "fields: {name: 2, name: 3}", 24, 23},
+    {"key: {column: 信用代码}", "key: {column: 信用代码, column: 代码}", 12, 25},
+    {"    required: [name]\n", "    required: [name]\ncatalog: u\n", 26, 1},
+};
+
+static void rejects_duplicate_keys(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof dups / sizeof *dups; i++) {
+        char text[4096];
+        const char *at = strstr(good, dups[i].from);
+        assert_non_null(at);
+        snprintf(text, sizeof text, "%.*s%s%s", (int)(at - good), good, dups[i].to,
+                 at + strlen(dups[i].from));
+        char *path = write_tmp(text);
+        cr_catalog *cat = NULL;
+        cr_diag d = {{0}, {0}, 0, 0};
+        cr_err rc = cr_catalog_load(path, &cat, &d);
+        if (rc != CR_EPARSE || d.line != dups[i].line || d.col != dups[i].col ||
+            !strstr(d.msg, "duplicate key"))
+            fail_msg("case %zu: rc %d at %ld:%ld msg '%s'", i, rc, d.line, d.col, d.msg);
+        assert_null(cat);
+        unlink(path);
+        free(path);
+    }
+}
+
 static void missing_file(void **state)
 {
     (void)state;
@@ -131,6 +165,7 @@ static void missing_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(loads_good), cmocka_unit_test(rejects_bad),
+                                       cmocka_unit_test(rejects_duplicate_keys),
                                        cmocka_unit_test(missing_file)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 
 #include "crisk/classify.h"
 #include "crisk/model.h"
+#include "crisk/tags.h"
 #include "crisk/text.h"
 
 /* A model exercising every aggregation, a registry map, a graph feature, a flag and a veto. */
@@ -304,13 +305,59 @@ static void rejects_bad_models(void **state)
     }
 }
 
+/* Issue 8: a key given twice in a model was read as its last value (the weight silently 2). */
+static const struct dup_model {
+    const char *from, *to;
+    long line, col;
+} dups[] = {
+    {"        weight: 1\n        indicators:\n          - {id: pen_count",
+     "        weight: 1\n        weight: 2\n        indicators:\n          - {id: pen_count", 17,
+     9},
+    {"aggregation: count, bins: [[0, 1, 0]",
+     "aggregation: count, aggregation: sum, bins: [[0, 1, 0]", 19, 34},
+    {"version: 3\n", "version: 3\nversion: 4\n", 3, 1},
+};
+
+static void rejects_duplicate_keys(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof dups / sizeof *dups; i++) {
+        char text[8192];
+        const char *at = strstr(model_text, dups[i].from);
+        if (!at)
+            fail_msg("case %zu: pattern not found", i);
+        snprintf(text, sizeof text, "%.*s%s%s", (int)(at - model_text), model_text, dups[i].to,
+                 at + strlen(dups[i].from));
+        char *path = write_tmp(text);
+        cr_model *m = NULL;
+        cr_diag d = {{0}, {0}, 0, 0};
+        cr_err rc = cr_model_load(path, &m, &d);
+        if (rc != CR_EPARSE || d.line != dups[i].line || d.col != dups[i].col ||
+            !strstr(d.msg, "duplicate key"))
+            fail_msg("case %zu: rc %d at %ld:%ld msg '%s'", i, rc, d.line, d.col, d.msg);
+        assert_null(m);
+        unlink(path);
+        free(path);
+    }
+    /* Tags files are read by the same loader. */
+    char *path = write_tmp("tags:\n  - id: t1\n    name: 一\n    when: {levels: D}\n"
+                           "    name: 二\n");
+    cr_tagset *tags = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_err rc = cr_tags_load(path, &tags, &d);
+    if (rc != CR_EPARSE || d.line != 5 || d.col != 5 || !strstr(d.msg, "duplicate key 'name'"))
+        fail_msg("tags: rc %d at %ld:%ld msg '%s'", rc, d.line, d.col, d.msg);
+    assert_null(tags);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(every_aggregation),
-        cmocka_unit_test(scores_levels_vetoes),
-        cmocka_unit_test(future_never_counts),
-        cmocka_unit_test(rejects_bad_models),
+        cmocka_unit_test(every_aggregation),      cmocka_unit_test(scores_levels_vetoes),
+        cmocka_unit_test(future_never_counts),    cmocka_unit_test(rejects_bad_models),
+        cmocka_unit_test(rejects_duplicate_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

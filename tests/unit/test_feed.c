@@ -97,8 +97,16 @@ static void missing_column_is_a_file_error(void **state)
     cr_diag d = {{0}, {0}, 0, 0};
     assert_int_equal(cr_feed_open_buf("mem.csv", text, sizeof text - 1, &t, &f, &d), CR_EPARSE);
     assert_non_null(strstr(d.msg, "日期"));
+    assert_null(strstr(d.msg, "encoding")); /* a UTF-8 header needs no hint */
     assert_string_equal(d.file, "mem.csv");
     assert_int_equal(d.line, 1);
+    /* A GB18030 file under a UTF-8 topic: the header is not UTF-8, and the message says why. */
+    char *gb = NULL;
+    size_t gbl = 0;
+    assert_int_equal(cr_utf8_to_gb18030(text, sizeof text - 1, &gb, &gbl), CR_OK);
+    assert_int_equal(cr_feed_open_buf("mem.csv", gb, gbl, &t, &f, &d), CR_EPARSE);
+    assert_non_null(strstr(d.msg, "header is not valid UTF-8 (the line reads as GB18030"));
+    free(gb);
 }
 
 static void gb18030_lines(void **state)
@@ -133,6 +141,140 @@ static void gb18030_lines(void **state)
     assert_true(value_is(f, CR_F_KEY, "A3"));
     assert_int_equal(cr_feed_next(f, &r), CR_ENOTFOUND);
     cr_feed_close(f);
+}
+
+/* GB18030 bytes of a UTF-8 text followed by raw bytes (tail), in a malloc'd buffer. */
+static char *gb_file(const char *utf8, const char *tail, size_t tail_len, size_t *len)
+{
+    char *gb = NULL;
+    size_t gbl = 0;
+    assert_int_equal(cr_utf8_to_gb18030(utf8, strlen(utf8), &gb, &gbl), CR_OK);
+    char *buf = malloc(gbl + tail_len + 8); /* room for a test to prepend lines */
+    assert_non_null(buf);
+    memcpy(buf, gb, gbl);
+    memcpy(buf + gbl, tail, tail_len);
+    free(gb);
+    *len = gbl + tail_len;
+    return buf;
+}
+
+/* Issue 8: a title line that does not decode was skipped as blank and the header taken from the
+ * next line; every later undecodable row then vanished, so 7 rows were read of 10 lines. */
+static void gb18030_header_must_decode(void **state)
+{
+    (void)state;
+    struct cr_topic t = topic(CR_FMT_CSV, 1, '|');
+    size_t len;
+    static const char hostile[] = "\xFF\xFE title\n" /* then 代码|日期|备注 in GB18030 */
+                                  "\xB4\xFA\xC2\xEB|\xC8\xD5\xC6\xDA|\xB1\xB8\xD7\xA2\n"
+                                  "A1|2021-01-02|x\n\xFF\n";
+    char *buf = gb_file("", hostile, sizeof hostile - 1, &len);
+    cr_feed *f = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_feed_open_buf("gb.csv", buf, len, &t, &f, &d), CR_EPARSE);
+    assert_null(f);
+    assert_int_equal(d.line, 1);
+    assert_non_null(strstr(d.msg, "header"));
+    assert_non_null(strstr(d.msg, "GB18030"));
+    /* Also after blank lines, and when no line decodes at all. */
+    memmove(buf + 2, buf, len);
+    buf[0] = '\n', buf[1] = '\n';
+    assert_int_equal(cr_feed_open_buf("gb.csv", buf, len + 2, &t, &f, &d), CR_EPARSE);
+    assert_int_equal(d.line, 3);
+    assert_non_null(strstr(d.msg, "header"));
+    assert_int_equal(cr_feed_open_buf("gb.csv", "\xFF\n\xFF\n", 4, &t, &f, &d), CR_EPARSE);
+    assert_non_null(strstr(d.msg, "header"));
+    free(buf);
+}
+
+/* Every undecodable line is a record of its own, with its line number and original bytes: one
+ * after another, at the end without a newline, in a file without a header, and where a quoted
+ * field would run into it. */
+static void gb18030_every_bad_line_counts(void **state)
+{
+    (void)state;
+    struct cr_topic t = topic(CR_FMT_CSV, 1, '|');
+    static const char tail[] = "\xFF"
+                               "1\n" /* line 3 */
+                               "\xFF"
+                               "2\r\n"               /* line 4 */
+                               "A5|2021-01-05|ok\n"  /* line 5 */
+                               "\n"                  /* line 6: blank, not a row */
+                               "A7|2021-01-07|\"a\n" /* line 7: a quote that would run ... */
+                               "\x81\x20\n"          /* line 8: ... over this bad line ... */
+                               "b\"\n"               /* line 9: ... and close here */
+                               "A10|2021-01-10|ok\n" /* line 10 */
+                               "\x80last";           /* line 11, no newline */
+    size_t len;
+    char *buf = gb_file("代码|日期|备注\nA2|2021年1月2日|广州\n", tail, sizeof tail - 1, &len);
+    cr_feed *f = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_feed_open_buf("gb.csv", buf, len, &t, &f, &d), CR_OK);
+    static const struct {
+        long line;
+        const char *reason, *raw;
+    } want[] = {{2, NULL, NULL},
+                {3, "bad_encoding",
+                 "\xFF"
+                 "1"},
+                {4, "bad_encoding",
+                 "\xFF"
+                 "2"},
+                {5, NULL, NULL},
+                {7, "unterminated_quote", "A7|2021-01-07|\"a"},
+                {8, "bad_encoding", "\x81 "},
+                {9, "bad_columns", "b\""},
+                {10, NULL, NULL},
+                {11, "bad_encoding", "\x80last"}};
+    struct cr_feed_rec r;
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        if (cr_feed_next(f, &r) != CR_OK)
+            fail_msg("record %zu missing", i);
+        if (r.line != want[i].line || (want[i].reason == NULL) != (r.reason == NULL) ||
+            (r.reason && strcmp(r.reason, want[i].reason) != 0))
+            fail_msg("record %zu: line %ld reason %s", i, r.line, r.reason ? r.reason : "-");
+        if (want[i].raw &&
+            (r.raw_len != strlen(want[i].raw) || memcmp(r.raw, want[i].raw, r.raw_len) != 0))
+            fail_msg("record %zu: raw '%.*s'", i, (int)r.raw_len, r.raw);
+    }
+    assert_int_equal(cr_feed_next(f, &r), CR_ENOTFOUND);
+    cr_feed_close(f);
+    free(buf);
+
+    /* Without a header the first line is a row like any other. */
+    t.header = 0;
+    t.field[CR_F_KEY].name = NULL, t.field[CR_F_KEY].index = 1;
+    t.field[CR_F_DATE].name = NULL, t.field[CR_F_DATE].index = 2;
+    t.n_attrs = 0;
+    const char raw[] = "\xFF\nA2|2021-01-02\n\xFF\n";
+    assert_int_equal(cr_feed_open_buf("gb.csv", raw, sizeof raw - 1, &t, &f, &d), CR_OK);
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_int_equal(r.line, 1);
+    assert_string_equal(r.reason, "bad_encoding");
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_null(r.reason);
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_int_equal(r.line, 3);
+    assert_string_equal(r.reason, "bad_encoding");
+    assert_int_equal(cr_feed_next(f, &r), CR_ENOTFOUND);
+    cr_feed_close(f);
+}
+
+/* A UTF-8 file (with a BOM) declared gb18030 says so, not "column ... is not in the header". */
+static void utf8_bom_declared_gb18030(void **state)
+{
+    (void)state;
+    struct cr_topic t = topic(CR_FMT_CSV, 1, '|');
+    const char text[] = "\xEF\xBB\xBF代码|日期|备注\nA1|2021-01-02|x\n";
+    cr_feed *f = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_feed_open_buf("u.csv", text, sizeof text - 1, &t, &f, &d), CR_EPARSE);
+    assert_non_null(strstr(d.msg, "UTF-8"));
+    assert_non_null(strstr(d.msg, "gb18030"));
+    assert_int_equal(d.line, 1);
+    /* Without a BOM the header may still read as GB18030 (garbled): the error hints at UTF-8. */
+    assert_int_equal(cr_feed_open_buf("u.csv", text + 3, sizeof text - 4, &t, &f, &d), CR_EPARSE);
+    assert_non_null(strstr(d.msg, "UTF-8"));
 }
 
 static void bad_utf8_row(void **state)
@@ -184,8 +326,13 @@ static void json_lines(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(csv_forms),     cmocka_unit_test(missing_column_is_a_file_error),
-        cmocka_unit_test(gb18030_lines), cmocka_unit_test(bad_utf8_row),
+        cmocka_unit_test(csv_forms),
+        cmocka_unit_test(missing_column_is_a_file_error),
+        cmocka_unit_test(gb18030_lines),
+        cmocka_unit_test(gb18030_header_must_decode),
+        cmocka_unit_test(gb18030_every_bad_line_counts),
+        cmocka_unit_test(utf8_bom_declared_gb18030),
+        cmocka_unit_test(bad_utf8_row),
         cmocka_unit_test(json_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

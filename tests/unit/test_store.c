@@ -119,6 +119,48 @@ static void blocks_round_trip(void **state)
     unlink(side);
 }
 
+static void remove_store(const char *path)
+{
+    char side[64];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+/* A reader never creates a store, and cannot write through its handle. */
+static void readonly_open(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/crisk-test-store-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    cr_store *s = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_store_open_readonly(path, &s, &d), CR_ENOTFOUND);
+    assert_null(s);
+    assert_string_equal(d.file, path);
+    assert_int_equal(access(path, F_OK), -1);
+    assert_int_equal(cr_store_open(path, &s, &d), CR_OK);
+    assert_int_equal(cr_store_department_put(s, "D1", "n"), CR_OK);
+    cr_store_close(s);
+    s = NULL;
+    assert_int_equal(cr_store_open_readonly(path, &s, &d), CR_OK);
+    int64_t n = 0;
+    assert_int_equal(cr_store_scalar(s, "SELECT count(*) FROM department", &n), CR_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(cr_store_department_put(s, "D2", "m"), CR_ESTORE);
+    /* SQLite's message is kept at the failing call: a rollback after it cannot turn it into
+     * "not an error". */
+    cr_store_rollback(s);
+    assert_non_null(strstr(cr_store_errmsg(s), "readonly database"));
+    cr_store_close(s);
+    remove_store(path);
+}
+
 /* One writer at a time, also between two handles of one process; the holder is named; closing
  * the holder frees the store; an in-memory store is always granted. */
 static void writer_lock(void **state)
@@ -146,17 +188,16 @@ static void writer_lock(void **state)
     assert_int_equal(cr_store_open(":memory:", &m, &d), CR_OK);
     assert_int_equal(cr_store_lock(m, "ingest", &d), CR_OK);
     cr_store_close(m);
-    const char *sides[] = {"", "-wal", "-shm", ".lock"};
-    for (size_t i = 0; i < 4; i++) {
-        char side[64];
-        snprintf(side, sizeof side, "%s%s", path, sides[i]);
-        unlink(side);
-    }
+    remove_store(path);
+    char lock[64];
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    unlink(lock);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(blocks_round_trip),
+                                       cmocka_unit_test(readonly_open),
                                        cmocka_unit_test(writer_lock)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,6 +89,26 @@ static void amounts(void **state)
     assert_int_equal(fen_of(" 7 "), 700);
     assert_int_equal(fen_of("0"), 0);
     assert_int_equal(fen_of("92233720368547758.07"), INT64_MAX);
+    assert_int_equal(fen_of("1,234,567.89"), 123456789);
+    assert_int_equal(fen_of("12,345"), 1234500);
+    assert_int_equal(fen_of("123,456元"), 12345600);
+    assert_int_equal(fen_of("(1,234)"), -123400);
+    assert_int_equal(fen_of("1，234，567.8"), 123456780); /* full-width comma */
+    assert_int_equal(fen_of("1,234.5678万"), 1234567800);
+}
+
+/* Issue 8: a comma outside a group of three digits was skipped, so 1,5 read as 15 元. */
+static void amount_thousands_groups(void **state)
+{
+    (void)state;
+    int64_t f = 42;
+    const char *bad[] = {"1,5",       "12,,3",   "1,2,3",  "1234,567", "1,23",     "1,2345",
+                         "1,234,56",  "123,",    "1,234,", "1,5.0",    "1，5",     "1,234,5678",
+                         "1,234.5,6", "0,5万元", "(1,5)",  "¥1,23",    "1,2345.00"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (cr_amount_parse(bad[i], strlen(bad[i]), &f) != CR_EINVAL)
+            fail_msg("'%s' should be rejected", bad[i]);
+    assert_int_equal(f, 42);
 }
 
 static void amount_rejects(void **state)
@@ -197,6 +217,7 @@ int main(void)
         cmocka_unit_test(civil_roundtrip),
         cmocka_unit_test(amounts),
         cmocka_unit_test(amount_rejects),
+        cmocka_unit_test(amount_thousands_groups),
         cmocka_unit_test(utf8),
         cmocka_unit_test(nfkc),
         cmocka_unit_test(nfkc_fast_path_agrees),
