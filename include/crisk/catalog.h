@@ -71,6 +71,10 @@ struct cr_topic {
     struct cr_column *attrs;            /* extra columns kept verbatim (normalised) */
     size_t n_attrs;
     int required[CR__NFIELD]; /* 1 when an empty value quarantines the row */
+    char **nulls; /* values read as missing besides the empty one (ASCII case ignored): the
+                     topic's 'nulls', else the catalog's, else NA N/A - NULL \N */
+    size_t n_nulls;
+    size_t nulls_max; /* the longest token's length: longer values are never null */
     long line;
 };
 
@@ -97,5 +101,9 @@ void cr_catalog_free(cr_catalog *cat);
 
 /* Returns 1 when the field is mapped in t. */
 int cr_topic_has(const struct cr_topic *t, cr_field f);
+
+/* Returns 1 when the value s (len bytes, already trimmed) is one of t's null tokens: a missing
+ * value, as if the cell were empty. Thread-safe. */
+int cr_topic_null(const struct cr_topic *t, const char *s, size_t len);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "base/ydoc.h"
@@ -23,6 +24,72 @@ const char *cr_field_name(cr_field f)
 int cr_topic_has(const struct cr_topic *t, cr_field f)
 {
     return t->field[f].name != NULL || t->field[f].index > 0;
+}
+
+int cr_topic_null(const struct cr_topic *t, const char *s, size_t len)
+{
+    if (len > t->nulls_max)
+        return 0;
+    for (size_t i = 0; i < t->n_nulls; i++)
+        if (strlen(t->nulls[i]) == len && strncasecmp(t->nulls[i], s, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* The null tokens of a catalog that names none: how R, MySQL dumps, spreadsheets and department
+ * exports write a missing value (docs/catalog.md). */
+static const char *const default_nulls[] = {"NA", "N/A", "-", "NULL", "\\N", NULL};
+
+/* A 'nulls' list (n may be NULL: the defaults) into a fresh array. Empty items are allowed and
+ * dropped: an empty value is always missing. */
+static cr_err parse_nulls(cr__ydoc *p, yaml_node_t *n, char ***out, size_t *n_out)
+{
+    size_t k = 0;
+    if (!n)
+        while (default_nulls[k])
+            k++;
+    else if (n->type == YAML_SEQUENCE_NODE)
+        k = cr__ylen(n);
+    else
+        return cr__yfail(p, n, "'nulls' must be a list of values read as missing");
+    char **v = calloc(k + 1, sizeof *v);
+    if (!v)
+        return CR_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < k; i++) {
+        yaml_node_t *item = n ? cr__yitem(p, n, i) : NULL;
+        const char *s = n ? cr__yscalar(item) : default_nulls[i];
+        if (!s) {
+            cr__ystrs_free(v, m);
+            return cr__yfail(p, item, "an item of 'nulls' must be a string");
+        }
+        if (!*s)
+            continue;
+        if (!(v[m++] = strdup(s))) {
+            cr__ystrs_free(v, m - 1);
+            return CR_ENOMEM;
+        }
+    }
+    *out = v;
+    *n_out = m;
+    return CR_OK;
+}
+
+static cr_err copy_nulls(char *const *from, size_t n, struct cr_topic *t)
+{
+    if (!(t->nulls = calloc(n + 1, sizeof *t->nulls)))
+        return CR_ENOMEM;
+    for (; t->n_nulls < n; t->n_nulls++)
+        if (!(t->nulls[t->n_nulls] = strdup(from[t->n_nulls])))
+            return CR_ENOMEM;
+    return CR_OK;
+}
+
+static void set_nulls_max(struct cr_topic *t)
+{
+    for (size_t i = 0; i < t->n_nulls; i++)
+        if (strlen(t->nulls[i]) > t->nulls_max)
+            t->nulls_max = strlen(t->nulls[i]);
 }
 
 /* Which fields each role may map (besides key). */
@@ -161,11 +228,12 @@ static cr_err parse_list(cr__ydoc *p, yaml_node_t *n, const char *what, const ch
     return CR_OK;
 }
 
-static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const cr_catalog *cat)
+static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const cr_catalog *cat,
+                          char *const *nulls, size_t n_nulls)
 {
     static const char *const allowed[] = {"code",   "name",     "department", "kind",   "files",
                                           "format", "encoding", "delimiter",  "header", "key",
-                                          "fields", "attrs",    "required",   NULL};
+                                          "fields", "attrs",    "required",   "nulls",  NULL};
     if (n->type != YAML_MAPPING_NODE)
         return cr__yfail(p, n, "a topic must be a mapping");
     t->line = cr__yline(n);
@@ -223,7 +291,10 @@ static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const
         return rc;
     if ((rc = parse_fields(p, cr__yget(p, n, "fields"), t)))
         return rc;
-    return CR_OK;
+    yaml_node_t *own = cr__yget(p, n, "nulls");
+    rc = own ? parse_nulls(p, own, &t->nulls, &t->n_nulls) : copy_nulls(nulls, n_nulls, t);
+    set_nulls_max(t);
+    return rc;
 }
 
 /* Files, attrs and required lists, and the checks that need the whole topic. */
@@ -293,7 +364,8 @@ static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
     if (!root || root->type != YAML_MAPPING_NODE)
         return cr__yfail(p, root,
                          "a catalog must be a mapping with 'catalog', 'departments' and 'topics'");
-    static const char *const allowed[] = {"catalog", "description", "departments", "topics", NULL};
+    static const char *const allowed[] = {"catalog", "description", "departments",
+                                          "topics",  "nulls",       NULL};
     cr_err rc = cr__yonly(p, root, allowed, "the catalog");
     if (!rc)
         rc = cr__ystr(p, root, "catalog", 1, &cat->id, "the catalog");
@@ -325,13 +397,18 @@ static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
                 return cr__yfail(p, cr__yget(p, dn, "code"), "duplicate department code '%s'",
                                  dep->code);
     }
-    for (size_t i = 0; i < nt; i++) {
+    char **nulls = NULL;
+    size_t n_nulls = 0;
+    if ((rc = parse_nulls(p, cr__yget(p, root, "nulls"), &nulls, &n_nulls)))
+        return rc;
+    for (size_t i = 0; i < nt && !rc; i++) {
         yaml_node_t *tn = node(p, tops->data.sequence.items.start[i]);
         struct cr_topic *t = &cat->topics[cat->n_topics++];
-        if ((rc = parse_topic(p, tn, t, cat)) || (rc = parse_topic_lists(p, tn, t)))
-            return rc;
+        if (!(rc = parse_topic(p, tn, t, cat, nulls, n_nulls)))
+            rc = parse_topic_lists(p, tn, t);
     }
-    return CR_OK;
+    cr__ystrs_free(nulls, n_nulls);
+    return rc;
 }
 
 static int cmp_code(const void *a, const void *b)
@@ -406,6 +483,7 @@ void cr_catalog_free(cr_catalog *cat)
         for (size_t j = 0; j < t->n_attrs; j++)
             free(t->attrs[j].name);
         free(t->attrs);
+        cr__ystrs_free(t->nulls, t->n_nulls);
     }
     free(cat->departments);
     free(cat->topics);

@@ -234,7 +234,12 @@ static int check_required(const struct cr_topic *t, cr_feed *f, struct verdict *
             char what[160];
             snprintf(what, sizeof what, "%s (column %s)", cr_field_name((cr_field)fl),
                      cr_feed_slot_label(f, fl));
-            reject(v, "missing_field", "mandatory field %s is empty%s", what, NULL, 0);
+            size_t tl = 0;
+            const char *tok = cr_feed_null_token(f, fl, &tl);
+            reject(v, "missing_field",
+                   tok ? "mandatory field %s holds the null token '%s'"
+                       : "mandatory field %s is empty%s",
+                   what, tok, tl);
             return 0;
         }
     }

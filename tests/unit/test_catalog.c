@@ -95,6 +95,7 @@ static const struct bad_case bad[] = {
      "position"},
     {"    files: [feeds/*.csv]\n", "", 5, "files"},
     {"    name: 处罚\n", "    name: [处罚\n", 7, "YAML"}, /* libyaml reports where it noticed */
+    {"    attrs: [种类, 3]\n", "    attrs: [种类, 3]\n    nulls: NA\n", 17, "nulls"},
 };
 
 static void rejects_bad(void **state)
@@ -119,6 +120,46 @@ static void rejects_bad(void **state)
     }
 }
 
+/* Null tokens: the defaults, a catalog's own list, a topic's list replacing the catalog's. */
+static void null_tokens(void **state)
+{
+    (void)state;
+    char *path = write_tmp(good);
+    cr_catalog *cat = NULL;
+    assert_int_equal(cr_catalog_load(path, &cat, NULL), CR_OK);
+    const struct cr_topic *t = &cat->topics[0];
+    assert_true(cr_topic_null(t, "NA", 2));
+    assert_true(cr_topic_null(t, "n/a", 3));
+    assert_true(cr_topic_null(t, "-", 1));
+    assert_true(cr_topic_null(t, "null", 4));
+    assert_true(cr_topic_null(t, "\\N", 2));
+    assert_false(cr_topic_null(t, "NAN", 3));
+    assert_false(cr_topic_null(t, "--", 2));
+    cr_catalog_free(cat);
+    unlink(path);
+    free(path);
+    char text[4096];
+    snprintf(text, sizeof text, "nulls: [无, '']\n%s", good);
+    char *own = strstr(text, "    attrs: [种类, 3]\n");
+    assert_non_null(own);
+    memmove(own + 29, own, strlen(own) + 1);
+    memcpy(own, "    nulls: [\"-\", 未知, \"\"]\n", 29);
+    path = write_tmp(text);
+    assert_int_equal(cr_catalog_load(path, &cat, NULL), CR_OK);
+    t = &cat->topics[0];
+    assert_int_equal(t->n_nulls, 2);
+    assert_true(cr_topic_null(t, "未知", strlen("未知")));
+    assert_false(cr_topic_null(t, "无", strlen("无")));
+    assert_false(cr_topic_null(t, "NA", 2));
+    t = &cat->topics[1];
+    assert_int_equal(t->n_nulls, 1);
+    assert_true(cr_topic_null(t, "无", strlen("无")));
+    assert_false(cr_topic_null(t, "-", 1));
+    cr_catalog_free(cat);
+    unlink(path);
+    free(path);
+}
+
 static void missing_file(void **state)
 {
     (void)state;
@@ -131,6 +172,7 @@ static void missing_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(loads_good), cmocka_unit_test(rejects_bad),
+                                       cmocka_unit_test(null_tokens),
                                        cmocka_unit_test(missing_file)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
