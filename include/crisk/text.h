@@ -28,6 +28,11 @@ cr_err cr_date_parse(const char *s, size_t len, int32_t *day);
  * are accepted. Returns CR_EINVAL for anything else, CR_ERANGE on overflow. */
 cr_err cr_amount_parse(const char *s, size_t len, int64_t *fen);
 
+/* A code or numeric key as a spreadsheet writes a number: "7513.0" and "7513.00" are "7513".
+ * Returns the length of s without its fraction when s is ASCII digits, a point and only zeros;
+ * else len (a fraction that is not zero is never dropped). */
+size_t cr_zero_fraction_len(const char *s, size_t len);
+
 /* Returns the length of the longest valid UTF-8 prefix of s (rejecting overlong forms,
  * surrogates and code points above U+10FFFF). s is valid when the result equals len. */
 size_t cr_utf8_valid_prefix(const char *s, size_t len);

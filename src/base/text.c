@@ -241,6 +241,19 @@ cr_err cr_amount_parse(const char *in, size_t in_len, int64_t *fen)
     return CR_OK;
 }
 
+size_t cr_zero_fraction_len(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == 0 || i + 1 >= len || s[i] != '.')
+        return len;
+    for (size_t k = i + 1; k < len; k++)
+        if (s[k] != '0')
+            return len;
+    return i;
+}
+
 size_t cr_utf8_valid_prefix(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -269,6 +269,7 @@ static enum outcome resolve_key(const struct cr_topic *t, cr_feed *f, char *key,
     }
     char tmp[256];
     size_t n = cr_halfwidth(val, len < sizeof tmp ? len : sizeof tmp, tmp);
+    n = cr_zero_fraction_len(tmp, n); /* a numeric key written 1001.0 is 1001 */
     size_t ns = strlen(t->key_namespace);
     if (len >= sizeof tmp || ns + 1 + n >= 256)
         return reject(v, "bad_key", "column %s: '%s' is too long for a key", col, val, len);
@@ -606,7 +607,8 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
         text[i] = value_copy(ig, f, text_slots[i], &oom);
     static const int div_slots[3] = {CR_F_DISTRICT, CR_F_STREET, CR_F_GRID};
     for (int i = 0; i < 3; i++)
-        own[i] = value_copy(ig, f, div_slots[i], &oom);
+        if ((own[i] = value_copy(ig, f, div_slots[i], &oom)))
+            own[i][cr_zero_fraction_len(own[i], strlen(own[i]))] = 0; /* 440106.0 */
     if (oom)
         goto nomem;
     r.uscc = t->key_type == CR_KEY_USCC ? key : NULL;
@@ -621,6 +623,7 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     if (ind_len) {
         char code[16];
         size_t n = ind_len < sizeof code - 1 ? cr_halfwidth(ind, ind_len, code) : 0;
+        n = cr_zero_fraction_len(code, n); /* 7513.0 */
         code[n] = 0;
         const struct cr_industry *in = n ? cr_ref_industry_find(ig->ref, code) : NULL;
         if (!in) {

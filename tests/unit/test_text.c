@@ -48,6 +48,19 @@ static void date_rejects(void **state)
     assert_int_equal(d, cr_days_from_civil(2020, 2, 29)); /* untouched by failures */
 }
 
+static void zero_fraction(void **state)
+{
+    (void)state;
+    const struct {
+        const char *s;
+        size_t want;
+    } cases[] = {{"7513.0", 4}, {"7513.000", 4}, {"7513", 4},    {"7513.5", 6}, {"7513.", 5},
+                 {".0", 2},     {"75a3.0", 6},   {"7513.01", 7}, {"", 0},       {"0.0", 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        if (cr_zero_fraction_len(cases[i].s, strlen(cases[i].s)) != cases[i].want)
+            fail_msg("'%s' should keep %zu bytes", cases[i].s, cases[i].want);
+}
+
 static void civil_roundtrip(void **state)
 {
     (void)state;
@@ -195,6 +208,7 @@ int main(void)
         cmocka_unit_test(date_forms),
         cmocka_unit_test(date_rejects),
         cmocka_unit_test(civil_roundtrip),
+        cmocka_unit_test(zero_fraction),
         cmocka_unit_test(amounts),
         cmocka_unit_test(amount_rejects),
         cmocka_unit_test(utf8),
