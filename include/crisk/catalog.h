@@ -52,6 +52,13 @@ struct cr_column {
     long line;  /* catalog line that named it, for error messages */
 };
 
+/* How a mapped field is read, beyond its column (docs/catalog.md). */
+struct cr_field_opts {
+    char *format;     /* date fields: a pattern such as "%m/%d/%Y"; NULL = the usual forms */
+    int period_start; /* date fields: a period (2017, 2017-06) is dated by its first day, not
+                         its last */
+};
+
 struct cr_topic {
     char *code;
     char *name;
@@ -71,6 +78,7 @@ struct cr_topic {
     struct cr_column *attrs;            /* extra columns kept verbatim (normalised) */
     size_t n_attrs;
     int required[CR__NFIELD]; /* 1 when an empty value quarantines the row */
+    struct cr_field_opts opt[CR__NFIELD];
     char **nulls; /* values read as missing besides the empty one (ASCII case ignored): the
                      topic's 'nulls', else the catalog's, else NA N/A - NULL \N */
     size_t n_nulls;
@@ -98,6 +106,11 @@ typedef struct cr_catalog {
  * not allow. The result is freed with cr_catalog_free(). */
 cr_err cr_catalog_load(const char *path, cr_catalog **out, cr_diag *d);
 void cr_catalog_free(cr_catalog *cat);
+
+/* The attribute that keeps an event's period when its date names one (2017, 2017-06): the day
+ * alone would make an annual report for 2017 an event of 2017-12-31. No kept column may have
+ * this name. */
+#define CR_PERIOD_ATTR "_period"
 
 /* Returns 1 when the field is mapped in t. */
 int cr_topic_has(const struct cr_topic *t, cr_field f);

@@ -9,6 +9,7 @@
 #include <yaml.h>
 
 #include "base/ydoc.h"
+#include "crisk/text.h"
 
 static const char *const field_names[CR__NFIELD] = {
     "key",     "date",        "amount", "name",      "type",        "industry",
@@ -160,6 +161,37 @@ static cr_err parse_key(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
     return CR_OK;
 }
 
+static int is_date_field(cr_field f)
+{
+    return f == CR_F_DATE || f == CR_F_ESTABLISHED;
+}
+
+/* The options of a field given as a mapping, besides its column and unit. */
+static cr_err parse_field_opts(cr__ydoc *p, yaml_node_t *vn, struct cr_topic *t, cr_field f)
+{
+    yaml_node_t *fmt = cr__yget(p, vn, "format"), *per = cr__yget(p, vn, "period");
+    if ((fmt || per) && !is_date_field(f))
+        return cr__yfail(p, fmt ? fmt : per, "field '%s' is not a date: it takes no %s",
+                         field_names[f], fmt ? "format" : "period");
+    if (fmt) {
+        const char *s = cr__yscalar(fmt), *why = NULL;
+        if (!s || !*s)
+            return cr__yfail(p, fmt, "the format of field '%s' must be a pattern such as %s",
+                             field_names[f], "\"%m/%d/%Y\"");
+        if (cr_date_pattern_check(s, &why))
+            return cr__yfail(p, fmt, "date format '%s' of field '%s' is not usable: %s", s,
+                             field_names[f], why);
+        cr_err rc = dup_str(s, &t->opt[f].format);
+        if (rc)
+            return rc;
+    }
+    const char *ps = cr__yscalar(per);
+    if (per && (!ps || (strcmp(ps, "start") != 0 && strcmp(ps, "end") != 0)))
+        return cr__yfail(p, per, "period of field '%s' must be start or end", field_names[f]);
+    t->opt[f].period_start = ps && strcmp(ps, "start") == 0;
+    return CR_OK;
+}
+
 static cr_err parse_fields(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
 {
     if (!n)
@@ -179,8 +211,9 @@ static cr_err parse_fields(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
             return cr__yfail(p, kn, "field '%s' is not allowed in a topic of kind %s", k, t->kind);
         cr_err rc;
         if (vn->type == YAML_MAPPING_NODE) {
-            static const char *const allowed[] = {"column", "unit", NULL};
-            if ((rc = cr__yonly(p, vn, allowed, k)))
+            static const char *const allowed[] = {"column", "unit", "format", "period", NULL};
+            if ((rc = cr__yonly(p, vn, allowed, k)) ||
+                (rc = parse_field_opts(p, vn, t, (cr_field)f)))
                 return rc;
             yaml_node_t *col = cr__yget(p, vn, "column");
             if (!col)
@@ -318,8 +351,12 @@ static cr_err parse_topic_lists(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
         rc = parse_list(p, cr__yget(p, n, "attrs"), "attrs", t->code, &items, &k);
     if (!rc && k && !(t->attrs = calloc(k, sizeof *t->attrs)))
         rc = CR_ENOMEM;
-    for (size_t i = 0; !rc && i < k; i++)
+    for (size_t i = 0; !rc && i < k; i++) {
         rc = column(p, items[i], &t->attrs[t->n_attrs++], "attrs");
+        if (!rc && t->attrs[i].name && strcmp(t->attrs[i].name, CR_PERIOD_ATTR) == 0)
+            rc = cr__yfail(p, items[i], "'%s' is the name crisk keeps a date's period under",
+                           CR_PERIOD_ATTR);
+    }
     free(items);
     items = NULL;
     if (!rc)
@@ -478,8 +515,10 @@ void cr_catalog_free(cr_catalog *cat)
         for (size_t j = 0; j < t->n_files; j++)
             free(t->files[j]);
         free(t->files);
-        for (int f = 0; f < CR__NFIELD; f++)
+        for (int f = 0; f < CR__NFIELD; f++) {
             free(t->field[f].name);
+            free(t->opt[f].format);
+        }
         for (size_t j = 0; j < t->n_attrs; j++)
             free(t->attrs[j].name);
         free(t->attrs);

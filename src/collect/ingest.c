@@ -357,21 +357,34 @@ static cr_err subject_id(ingest *ig, const char *key, size_t klen, int64_t *id, 
     return CR_OK;
 }
 
-static enum outcome parse_day(cr_feed *f, int slot, int32_t *day, int *has, struct verdict *v)
+/* A date field: its day and, for a period (2017, 2017-06), the period as text in period (else
+ * ""), to be kept beside the day (docs/catalog.md "Dates"). */
+static enum outcome parse_day(const struct cr_topic *t, cr_feed *f, int slot, int32_t *day,
+                              int *has, char period[8], struct verdict *v)
 {
     const char *val;
     size_t len;
     cr_feed_value(f, slot, &val, &len);
     *has = 0;
+    period[0] = 0;
     if (len == 0)
         return LOADED;
-    cr_err rc = cr_date_parse(val, len, day);
+    struct cr_date dt;
+    cr_err rc = cr_date_read(val, len, t->opt[slot].format, t->opt[slot].period_start, &dt);
+    if (rc && cr_date_relative(val, len))
+        return reject(v, "relative_date", "column %s: '%s' is a relative date, with no day",
+                      cr_feed_slot_label(f, slot), val, len);
     if (rc == CR_ERANGE)
         return reject(v, "bad_date", "column %s: '%s' is not a possible date",
                       cr_feed_slot_label(f, slot), val, len);
     if (rc)
-        return reject(v, "bad_date", "column %s: '%s' is not a date", cr_feed_slot_label(f, slot),
-                      val, len);
+        return reject(v, "bad_date",
+                      t->opt[slot].format ? "column %s: '%s' is not a date in the column's format"
+                                          : "column %s: '%s' is not a date",
+                      cr_feed_slot_label(f, slot), val, len);
+    if (dt.prec != CR_DATE_DAY)
+        cr_date_period_format(&dt, period);
+    *day = dt.day;
     *has = 1;
     return LOADED;
 }
@@ -470,10 +483,11 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     int32_t day = 0;
     int64_t fen = 0;
     int has_day, has_amount;
+    char period[8];
     /* The subject is looked up at the end of the row; its slot is fetched meanwhile. */
     if (ig->par && !(ig->last_id && ig->last_len == klen && memcmp(ig->last_key, key, klen) == 0))
         cr__smap_prefetch(&ig->subj, cr__key_hash(key, klen));
-    if (parse_day(f, CR_F_DATE, &day, &has_day, v) == QUARANTINED ||
+    if (parse_day(t, f, CR_F_DATE, &day, &has_day, period, v) == QUARANTINED ||
         parse_money(t, f, CR_F_AMOUNT, &fen, &has_amount, v) == QUARANTINED)
         return QUARANTINED;
     ig->attrs.len = 0;
@@ -490,6 +504,11 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
         size_t nl;
         const char *n = normalize(ig, val, len, &nl);
         cr__buf_json(&ig->attrs, n, nl);
+    }
+    if (period[0]) { /* an annual report for 2017 is not an event of 2017-12-31 */
+        cr__buf_add(&ig->attrs, ig->attrs.len ? "," : "{", 1);
+        cr__buf_str(&ig->attrs, "\"" CR_PERIOD_ATTR "\":");
+        cr__buf_json(&ig->attrs, period, strlen(period));
     }
     if (ig->attrs.len)
         cr__buf_add(&ig->attrs, "}", 1);
@@ -635,8 +654,10 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
         r.industry = indbuf;
     }
     int has;
+    char period[8];
     if (parse_money(t, f, CR_F_CAPITAL, &r.capital_fen, &has, v) == QUARANTINED ||
-        parse_day(f, CR_F_ESTABLISHED, &r.established, &r.has_established, v) == QUARANTINED) {
+        parse_day(t, f, CR_F_ESTABLISHED, &r.established, &r.has_established, period, v) ==
+            QUARANTINED) {
         o = QUARANTINED;
         goto out;
     }
@@ -700,8 +721,8 @@ out:
     return o;
 }
 
-static enum outcome roles_row(ingest *ig, int64_t topic_id, cr_feed *f, const char *key,
-                              size_t klen, struct verdict *v, cr_err *err)
+static enum outcome roles_row(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
+                              const char *key, size_t klen, struct verdict *v, cr_err *err)
 {
     const char *pid;
     size_t pid_len;
@@ -718,7 +739,8 @@ static enum outcome roles_row(ingest *ig, int64_t topic_id, cr_feed *f, const ch
                        sizeof ig->salt);
     int32_t day = 0;
     int has_day, oom = 0;
-    if (parse_day(f, CR_F_DATE, &day, &has_day, v) == QUARANTINED)
+    char period[8]; /* a role's start keeps its day only (docs/catalog.md) */
+    if (parse_day(t, f, CR_F_DATE, &day, &has_day, period, v) == QUARANTINED)
         return QUARANTINED;
     char *name = value_copy(ig, f, CR_F_PERSON_NAME, &oom);
     char *role = value_copy(ig, f, CR_F_ROLE, &oom);
@@ -813,7 +835,7 @@ static cr_err evaluate(ingest *ig, const struct cr_topic *t, int64_t topic_id, c
         else if (t->role == CR_TOPIC_REGISTRY)
             *o = registry_row(ig, t, topic_id, f, key, klen, v, &err);
         else
-            *o = roles_row(ig, topic_id, f, key, klen, v, &err);
+            *o = roles_row(ig, t, topic_id, f, key, klen, v, &err);
     }
     return err;
 }

@@ -96,6 +96,10 @@ static const struct bad_case bad[] = {
     {"    files: [feeds/*.csv]\n", "", 5, "files"},
     {"    name: 处罚\n", "    name: [处罚\n", 7, "YAML"}, /* libyaml reports where it noticed */
     {"    attrs: [种类, 3]\n", "    attrs: [种类, 3]\n    nulls: NA\n", 17, "nulls"},
+    {"date: 日期\n", "date: {column: 日期, format: \"%d/%m\"}\n", 14, "%Y"},
+    {"date: 日期\n", "date: {column: 日期, period: mid}\n", 14, "start or end"},
+    {"unit: 万元}", "unit: 万元, format: \"%Y\"}", 15, "not a date"},
+    {"attrs: [种类, 3]", "attrs: [种类, _period]", 16, "period"},
 };
 
 static void rejects_bad(void **state)
