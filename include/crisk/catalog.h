@@ -4,6 +4,7 @@
 #define CRISK_CATALOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "crisk/err.h"
 
@@ -79,8 +80,10 @@ struct cr_topic {
     size_t n_attrs;
     int required[CR__NFIELD]; /* 1 when an empty value quarantines the row */
     struct cr_field_opts opt[CR__NFIELD];
-    char **nulls; /* values read as missing besides the empty one (ASCII case ignored): the
-                     topic's 'nulls', else the catalog's, else NA N/A - NULL \N */
+    int has_as_of;     /* event topics: rows without a date of their own are dated as_of_day */
+    int32_t as_of_day; /* days since 1970-01-01: the day an extract of counts was taken */
+    char **nulls;      /* values read as missing besides the empty one (ASCII case ignored): the
+                          topic's 'nulls', else the catalog's, else NA N/A - NULL \N */
     size_t n_nulls;
     size_t nulls_max; /* the longest token's length: longer values are never null */
     long line;

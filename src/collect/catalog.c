@@ -264,9 +264,9 @@ static cr_err parse_list(cr__ydoc *p, yaml_node_t *n, const char *what, const ch
 static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const cr_catalog *cat,
                           char *const *nulls, size_t n_nulls)
 {
-    static const char *const allowed[] = {"code",   "name",     "department", "kind",   "files",
-                                          "format", "encoding", "delimiter",  "header", "key",
-                                          "fields", "attrs",    "required",   "nulls",  NULL};
+    static const char *const allowed[] = {
+        "code",   "name", "department", "kind",  "files",    "format", "encoding", "delimiter",
+        "header", "key",  "fields",     "attrs", "required", "nulls",  "as_of",    NULL};
     if (n->type != YAML_MAPPING_NODE)
         return cr__yfail(p, n, "a topic must be a mapping");
     t->line = cr__yline(n);
@@ -330,6 +330,22 @@ static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const
     return rc;
 }
 
+/* A topic's as_of: the day of an extract, for rows that carry no date (counts as of then). */
+static cr_err parse_as_of(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
+{
+    if (!n)
+        return CR_OK;
+    const char *s = cr__yscalar(n);
+    if (t->role != CR_TOPIC_EVENTS)
+        return cr__yfail(p, n, "as_of is for event topics; topic %s is a %s topic", t->code,
+                         t->kind);
+    if (!s || cr_date_parse(s, strlen(s), &t->as_of_day))
+        return cr__yfail(p, n, "as_of of topic %s must be a day such as 2020-12-31, not '%s'",
+                         t->code, s ? s : "(not a scalar)");
+    t->has_as_of = 1;
+    return CR_OK;
+}
+
 /* Files, attrs and required lists, and the checks that need the whole topic. */
 static cr_err parse_topic_lists(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
 {
@@ -377,9 +393,11 @@ static cr_err parse_topic_lists(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
     if (rc)
         return rc;
     t->required[CR_F_KEY] = 1;
-    if (t->role == CR_TOPIC_EVENTS && !cr_topic_has(t, CR_F_DATE))
-        return cr__yfail(p, n, "event topic %s must map field 'date'", t->code);
-    if (t->role == CR_TOPIC_EVENTS)
+    if ((rc = parse_as_of(p, cr__yget(p, n, "as_of"), t)))
+        return rc;
+    if (t->role == CR_TOPIC_EVENTS && !cr_topic_has(t, CR_F_DATE) && !t->has_as_of)
+        return cr__yfail(p, n, "event topic %s must map field 'date' or give 'as_of'", t->code);
+    if (t->role == CR_TOPIC_EVENTS && !t->has_as_of)
         t->required[CR_F_DATE] = 1;
     if (t->role == CR_TOPIC_REGISTRY && !cr_topic_has(t, CR_F_NAME))
         return cr__yfail(p, n, "registry topic %s must map field 'name'", t->code);

@@ -490,6 +490,8 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     if (parse_day(t, f, CR_F_DATE, &day, &has_day, period, v) == QUARANTINED ||
         parse_money(t, f, CR_F_AMOUNT, &fen, &has_amount, v) == QUARANTINED)
         return QUARANTINED;
+    if (!has_day) /* only a topic with as_of lets a row without a date through */
+        day = t->as_of_day;
     ig->attrs.len = 0;
     for (size_t i = 0; i < t->n_attrs; i++) {
         const char *val;

@@ -100,6 +100,9 @@ static const struct bad_case bad[] = {
     {"date: 日期\n", "date: {column: 日期, period: mid}\n", 14, "start or end"},
     {"unit: 万元}", "unit: 万元, format: \"%Y\"}", 15, "not a date"},
     {"attrs: [种类, 3]", "attrs: [种类, _period]", 16, "period"},
+    {"    required: [name]\n", "    required: [name]\n    as_of: 2020-12-31\n", 26, "event topics"},
+    {"      date: 日期\n", "", 5, "as_of"},
+    {"    attrs: [种类, 3]\n", "    attrs: [种类, 3]\n    as_of: 2020-02-30\n", 17, "2020-02-30"},
 };
 
 static void rejects_bad(void **state)
