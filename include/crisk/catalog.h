@@ -114,6 +114,8 @@ void cr_catalog_free(cr_catalog *cat);
  * alone would make an annual report for 2017 an event of 2017-12-31. No kept column may have
  * this name. */
 #define CR_PERIOD_ATTR "_period"
+/* Likewise for a registry row's established date. */
+#define CR_ESTABLISHED_PERIOD_ATTR "_established_period"
 
 /* Returns 1 when the field is mapped in t. */
 int cr_topic_has(const struct cr_topic *t, cr_field f);

@@ -369,9 +369,9 @@ static cr_err parse_topic_lists(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
         rc = CR_ENOMEM;
     for (size_t i = 0; !rc && i < k; i++) {
         rc = column(p, items[i], &t->attrs[t->n_attrs++], "attrs");
-        if (!rc && t->attrs[i].name && strcmp(t->attrs[i].name, CR_PERIOD_ATTR) == 0)
-            rc = cr__yfail(p, items[i], "'%s' is the name crisk keeps a date's period under",
-                           CR_PERIOD_ATTR);
+        const char *a = rc ? NULL : t->attrs[i].name;
+        if (a && (strcmp(a, CR_PERIOD_ATTR) == 0 || strcmp(a, CR_ESTABLISHED_PERIOD_ATTR) == 0))
+            rc = cr__yfail(p, items[i], "'%s' is the name crisk keeps a date's period under", a);
     }
     free(items);
     items = NULL;
@@ -399,8 +399,6 @@ static cr_err parse_topic_lists(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
         return cr__yfail(p, n, "event topic %s must map field 'date' or give 'as_of'", t->code);
     if (t->role == CR_TOPIC_EVENTS && !t->has_as_of)
         t->required[CR_F_DATE] = 1;
-    if (t->role == CR_TOPIC_REGISTRY && !cr_topic_has(t, CR_F_NAME))
-        return cr__yfail(p, n, "registry topic %s must map field 'name'", t->code);
     if (t->role == CR_TOPIC_ROLES &&
         (!cr_topic_has(t, CR_F_PERSON_ID) || !cr_topic_has(t, CR_F_ROLE)))
         return cr__yfail(p, n, "roles topic %s must map 'person_id' and 'role'", t->code);

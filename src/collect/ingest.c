@@ -477,21 +477,11 @@ static cr_err probes_settle(ingest *ig, struct cr_file_rec *fr, size_t keep)
     return CR_OK;
 }
 
-static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
-                              const char *key, size_t klen, struct verdict *v, cr_err *err)
+/* The row's kept columns as a JSON object in ig->attrs (empty when none has a value), and a
+ * date's period under name when period is not "". */
+static void build_attrs(ingest *ig, const struct cr_topic *t, cr_feed *f, const char *name,
+                        const char *period)
 {
-    int32_t day = 0;
-    int64_t fen = 0;
-    int has_day, has_amount;
-    char period[8];
-    /* The subject is looked up at the end of the row; its slot is fetched meanwhile. */
-    if (ig->par && !(ig->last_id && ig->last_len == klen && memcmp(ig->last_key, key, klen) == 0))
-        cr__smap_prefetch(&ig->subj, cr__key_hash(key, klen));
-    if (parse_day(t, f, CR_F_DATE, &day, &has_day, period, v) == QUARANTINED ||
-        parse_money(t, f, CR_F_AMOUNT, &fen, &has_amount, v) == QUARANTINED)
-        return QUARANTINED;
-    if (!has_day) /* only a topic with as_of lets a row without a date through */
-        day = t->as_of_day;
     ig->attrs.len = 0;
     for (size_t i = 0; i < t->n_attrs; i++) {
         const char *val;
@@ -509,11 +499,30 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     }
     if (period[0]) { /* an annual report for 2017 is not an event of 2017-12-31 */
         cr__buf_add(&ig->attrs, ig->attrs.len ? "," : "{", 1);
-        cr__buf_str(&ig->attrs, "\"" CR_PERIOD_ATTR "\":");
+        cr__buf_json(&ig->attrs, name, strlen(name));
+        cr__buf_add(&ig->attrs, ":", 1);
         cr__buf_json(&ig->attrs, period, strlen(period));
     }
     if (ig->attrs.len)
         cr__buf_add(&ig->attrs, "}", 1);
+}
+
+static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
+                              const char *key, size_t klen, struct verdict *v, cr_err *err)
+{
+    int32_t day = 0;
+    int64_t fen = 0;
+    int has_day, has_amount;
+    char period[8];
+    /* The subject is looked up at the end of the row; its slot is fetched meanwhile. */
+    if (ig->par && !(ig->last_id && ig->last_len == klen && memcmp(ig->last_key, key, klen) == 0))
+        cr__smap_prefetch(&ig->subj, cr__key_hash(key, klen));
+    if (parse_day(t, f, CR_F_DATE, &day, &has_day, period, v) == QUARANTINED ||
+        parse_money(t, f, CR_F_AMOUNT, &fen, &has_amount, v) == QUARANTINED)
+        return QUARANTINED;
+    if (!has_day) /* only a topic with as_of lets a row without a date through */
+        day = t->as_of_day;
+    build_attrs(ig, t, f, CR_PERIOD_ATTR, period);
     ig->canon.len = 0;
     canon_i64(ig, topic_id, 1);
     canon_field(ig, key, klen);
@@ -633,7 +642,7 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     if (oom)
         goto nomem;
     r.uscc = t->key_type == CR_KEY_USCC ? key : NULL;
-    r.name = text[0];
+    r.name = text[0] ? text[0] : ""; /* name is optional (docs/catalog.md) */
     r.type = text[1];
     r.status = text[2];
     r.address = text[3];
@@ -701,7 +710,11 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     canon_i64(ig, r.established, r.has_established);
     canon_i64(ig, (int64_t)(r.lon * 1e6), r.has_coords);
     canon_i64(ig, (int64_t)(r.lat * 1e6), r.has_coords);
+    build_attrs(ig, t, f, CR_ESTABLISHED_PERIOD_ATTR, period);
+    r.attrs = ig->attrs.len ? ig->attrs.p : NULL;
+    canon_field(ig, ig->attrs.p, ig->attrs.len);
     o = dedupe(ig, topic_id, &r.h, &oom);
+    oom |= ig->attrs.oom;
     if (oom)
         goto nomem;
     struct subj *subject = NULL;
