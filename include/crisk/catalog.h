@@ -55,9 +55,11 @@ struct cr_column {
 
 /* How a mapped field is read, beyond its column (docs/catalog.md). */
 struct cr_field_opts {
-    char *format;     /* date fields: a pattern such as "%m/%d/%Y"; NULL = the usual forms */
-    int period_start; /* date fields: a period (2017, 2017-06) is dated by its first day, not
-                         its last */
+    char *format;      /* date fields: a pattern such as "%m/%d/%Y"; NULL = the usual forms */
+    int period_start;  /* date fields: a period (2017, 2017-06) is dated by its first day, not
+                          its last */
+    int on_error_null; /* a bad value is left out (and counted) instead of quarantining the row;
+                          only for optional fields */
 };
 
 struct cr_topic {

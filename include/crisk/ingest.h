@@ -40,6 +40,9 @@ struct cr_ingest_report {
     int64_t unlinked; /* loaded rows whose enterprise is not (yet) in the registry */
     struct cr_ingest_reason *reasons; /* quarantine reasons of this run, by count descending */
     size_t n_reasons;
+    struct cr_ingest_reason *nulled; /* fields left out of rows that were not quarantined, by the
+                                        reason they were bad (on_error: null), count descending */
+    size_t n_nulled;
     size_t n_file_errors;
     size_t n_unmatched_patterns; /* catalog file patterns that matched no file */
     double seconds;              /* in all, index_seconds included */

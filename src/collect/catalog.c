@@ -189,6 +189,12 @@ static cr_err parse_field_opts(cr__ydoc *p, yaml_node_t *vn, struct cr_topic *t,
     if (per && (!ps || (strcmp(ps, "start") != 0 && strcmp(ps, "end") != 0)))
         return cr__yfail(p, per, "period of field '%s' must be start or end", field_names[f]);
     t->opt[f].period_start = ps && strcmp(ps, "start") == 0;
+    yaml_node_t *oe = cr__yget(p, vn, "on_error");
+    const char *os = cr__yscalar(oe);
+    if (oe && (!os || (strcmp(os, "null") != 0 && strcmp(os, "quarantine") != 0)))
+        return cr__yfail(p, oe, "on_error of field '%s' must be quarantine or null",
+                         field_names[f]);
+    t->opt[f].on_error_null = os && strcmp(os, "null") == 0;
     return CR_OK;
 }
 
@@ -211,7 +217,8 @@ static cr_err parse_fields(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
             return cr__yfail(p, kn, "field '%s' is not allowed in a topic of kind %s", k, t->kind);
         cr_err rc;
         if (vn->type == YAML_MAPPING_NODE) {
-            static const char *const allowed[] = {"column", "unit", "format", "period", NULL};
+            static const char *const allowed[] = {"column", "unit",     "format",
+                                                  "period", "on_error", NULL};
             if ((rc = cr__yonly(p, vn, allowed, k)) ||
                 (rc = parse_field_opts(p, vn, t, (cr_field)f)))
                 return rc;
@@ -404,6 +411,13 @@ static cr_err parse_topic_lists(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
         return cr__yfail(p, n, "roles topic %s must map 'person_id' and 'role'", t->code);
     if (t->role == CR_TOPIC_ROLES)
         t->required[CR_F_PERSON_ID] = t->required[CR_F_ROLE] = 1;
+    for (int f = 0; f < CR__NFIELD; f++)
+        if (t->opt[f].on_error_null &&
+            (t->required[f] || (f == CR_F_DATE && t->role == CR_TOPIC_EVENTS)))
+            return cr_diag_set(p->d, CR_EPARSE, p->path, t->field[f].line, 0,
+                               "field '%s' of topic %s is %s: it cannot take on_error: null",
+                               field_names[f], t->code,
+                               t->required[f] ? "required" : "what dates its events");
     for (int f = 0; f < CR__NFIELD; f++)
         if (!t->header && t->field[f].name)
             return cr__yfail(p, n, "topic %s has no header, so field '%s' needs a column position",

@@ -151,6 +151,8 @@ typedef struct ingest {
     struct buf canon, attrs, norm;
     unsigned char salt[32];
     struct cr_ingest_report *rep;
+    const char *row_nulled[CR__NFIELD]; /* reasons of the fields this row left out (on_error) */
+    int n_row_nulled;
     cr_diag *d;
 } ingest;
 
@@ -199,6 +201,35 @@ static int count_reason(struct cr_ingest_report *r, const char *reason)
     if (!copy)
         return -1;
     r->reasons[r->n_reasons++] = (struct cr_ingest_reason){copy, 1};
+    return 0;
+}
+
+/* A bad value of an optional field, whose reason is in v: with on_error: null for the field it
+ * is left out and the row goes on (returns 1; counted in the report's nulled unless the row is
+ * quarantined for something else), else 0 and the row is quarantined with v. */
+static int drop_bad(ingest *ig, const struct cr_topic *t, int field, const struct verdict *v)
+{
+    if (!t->opt[field].on_error_null || ig->n_row_nulled >= CR__NFIELD)
+        return 0;
+    ig->row_nulled[ig->n_row_nulled++] = v->reason;
+    return 1;
+}
+
+static int count_nulled(struct cr_ingest_report *r, const char *reason, int64_t by)
+{
+    for (size_t i = 0; i < r->n_nulled; i++)
+        if (strcmp(r->nulled[i].reason, reason) == 0) {
+            r->nulled[i].count += by;
+            return 0;
+        }
+    void *p = realloc(r->nulled, (r->n_nulled + 1) * sizeof *r->nulled);
+    if (!p)
+        return -1;
+    r->nulled = p;
+    char *copy = strdup(reason);
+    if (!copy)
+        return -1;
+    r->nulled[r->n_nulled++] = (struct cr_ingest_reason){copy, by};
     return 0;
 }
 
@@ -518,7 +549,8 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     if (ig->par && !(ig->last_id && ig->last_len == klen && memcmp(ig->last_key, key, klen) == 0))
         cr__smap_prefetch(&ig->subj, cr__key_hash(key, klen));
     if (parse_day(t, f, CR_F_DATE, &day, &has_day, period, v) == QUARANTINED ||
-        parse_money(t, f, CR_F_AMOUNT, &fen, &has_amount, v) == QUARANTINED)
+        (parse_money(t, f, CR_F_AMOUNT, &fen, &has_amount, v) == QUARANTINED &&
+         !drop_bad(ig, t, CR_F_AMOUNT, v)))
         return QUARANTINED;
     if (!has_day) /* only a topic with as_of lets a row without a date through */
         day = t->as_of_day;
@@ -584,8 +616,9 @@ static char *value_copy(ingest *ig, cr_feed *f, int slot, int *oom)
 
 /* Checks the registry row's division codes against the reference data and fills the ones the
  * row leaves out from the finer ones or from the address. */
-static enum outcome divisions(ingest *ig, cr_feed *f, struct cr_enterprise_rec *r, char **own,
-                              const struct cr_addr *addr, char derived[2][16], struct verdict *v)
+static enum outcome divisions(ingest *ig, const struct cr_topic *t, cr_feed *f,
+                              struct cr_enterprise_rec *r, char **own, const struct cr_addr *addr,
+                              char derived[2][16], struct verdict *v)
 {
     static const int slots[3] = {CR_F_DISTRICT, CR_F_STREET, CR_F_GRID};
     static const size_t lens[3] = {6, 9, 12};
@@ -595,24 +628,36 @@ static enum outcome divisions(ingest *ig, cr_feed *f, struct cr_enterprise_rec *
         if (!c)
             continue;
         const struct cr_division *dv = cr_ref_division_find(ig->ref, c);
-        if (!dv || strlen(c) != lens[i])
-            return reject(v, "bad_division", "column %s: '%s' is not a Guangzhou division code",
-                          cr_feed_slot_label(f, slots[i]), c, strlen(c));
+        if (!dv || strlen(c) != lens[i]) {
+            reject(v, "bad_division", "column %s: '%s' is not a Guangzhou division code",
+                   cr_feed_slot_label(f, slots[i]), c, strlen(c));
+            if (!drop_bad(ig, t, slots[i], v))
+                return QUARANTINED;
+            continue;
+        }
         *codes[i] = c;
     }
     /* Finer codes imply coarser ones; given coarser ones must agree. */
+    if (r->grid && r->street && strncmp(r->grid, r->street, 9) != 0) {
+        reject(v, "bad_division", "grid %s is not in street %s", r->grid, r->street,
+               strlen(r->street));
+        if (!drop_bad(ig, t, CR_F_GRID, v))
+            return QUARANTINED;
+        r->grid = NULL; /* the finer code is the one left out */
+    }
     if (r->grid) {
-        if (r->street && strncmp(r->grid, r->street, 9) != 0)
-            return reject(v, "bad_division", "grid %s is not in street %s", r->grid, r->street,
-                          strlen(r->street));
         memcpy(derived[1], r->grid, 9);
         derived[1][9] = 0;
         r->street = r->street ? r->street : derived[1];
     }
+    if (r->street && r->district && strncmp(r->street, r->district, 6) != 0) {
+        reject(v, "bad_division", "street %s is not in district %s", r->street, r->district,
+               strlen(r->district));
+        if (!drop_bad(ig, t, r->street == derived[1] ? CR_F_GRID : CR_F_STREET, v))
+            return QUARANTINED;
+        r->street = r->grid = NULL;
+    }
     if (r->street) {
-        if (r->district && strncmp(r->street, r->district, 6) != 0)
-            return reject(v, "bad_division", "street %s is not in district %s", r->street,
-                          r->district, strlen(r->district));
         memcpy(derived[0], r->street, 6);
         derived[0][6] = 0;
         r->district = r->district ? r->district : derived[0];
@@ -659,16 +704,21 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
         if (!in) {
             o = reject(v, "bad_industry", "column %s: '%s' is not a GB/T 4754-2017 code",
                        cr_feed_slot_label(f, CR_F_INDUSTRY), ind, ind_len);
-            goto out;
+            if (!drop_bad(ig, t, CR_F_INDUSTRY, v))
+                goto out;
+            o = LOADED;
+        } else {
+            snprintf(indbuf, sizeof indbuf, in->level == 1 ? "%c" : "%c%s", in->section, in->code);
+            r.industry = indbuf;
         }
-        snprintf(indbuf, sizeof indbuf, in->level == 1 ? "%c" : "%c%s", in->section, in->code);
-        r.industry = indbuf;
     }
     int has;
     char period[8];
-    if (parse_money(t, f, CR_F_CAPITAL, &r.capital_fen, &has, v) == QUARANTINED ||
-        parse_day(t, f, CR_F_ESTABLISHED, &r.established, &r.has_established, period, v) ==
-            QUARANTINED) {
+    if ((parse_money(t, f, CR_F_CAPITAL, &r.capital_fen, &has, v) == QUARANTINED &&
+         !drop_bad(ig, t, CR_F_CAPITAL, v)) ||
+        (parse_day(t, f, CR_F_ESTABLISHED, &r.established, &r.has_established, period, v) ==
+             QUARANTINED &&
+         !drop_bad(ig, t, CR_F_ESTABLISHED, v))) {
         o = QUARANTINED;
         goto out;
     }
@@ -679,7 +729,7 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     if (has_addr)
         r.addr_key = addr.key;
     char derived[2][16];
-    if ((o = divisions(ig, f, &r, own, has_addr ? &addr : NULL, derived, v)) == QUARANTINED)
+    if ((o = divisions(ig, t, f, &r, own, has_addr ? &addr : NULL, derived, v)) == QUARANTINED)
         goto out;
     const char *lon, *lat;
     size_t lon_len, lat_len;
@@ -695,9 +745,12 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
         if (*ea || *eb || r.lon < -180 || r.lon > 180 || r.lat < -90 || r.lat > 90) {
             o = reject(v, "bad_coordinates", "columns %s/%s: '%s' are not coordinates",
                        cr_feed_slot_label(f, CR_F_LON), a, strlen(a));
-            goto out;
+            if (!drop_bad(ig, t, t->opt[CR_F_LON].on_error_null ? CR_F_LON : CR_F_LAT, v))
+                goto out;
+            o = LOADED;
+        } else {
+            r.has_coords = 1;
         }
-        r.has_coords = 1;
     }
     ig->canon.len = 0;
     canon_i64(ig, topic_id, 1);
@@ -755,7 +808,8 @@ static enum outcome roles_row(ingest *ig, const struct cr_topic *t, int64_t topi
     int32_t day = 0;
     int has_day, oom = 0;
     char period[8]; /* a role's start keeps its day only (docs/catalog.md) */
-    if (parse_day(t, f, CR_F_DATE, &day, &has_day, period, v) == QUARANTINED)
+    if (parse_day(t, f, CR_F_DATE, &day, &has_day, period, v) == QUARANTINED &&
+        !drop_bad(ig, t, CR_F_DATE, v))
         return QUARANTINED;
     char *name = value_copy(ig, f, CR_F_PERSON_NAME, &oom);
     char *role = value_copy(ig, f, CR_F_ROLE, &oom);
@@ -841,6 +895,7 @@ static cr_err evaluate(ingest *ig, const struct cr_topic *t, int64_t topic_id, c
     *o = QUARANTINED;
     v->reason = NULL;
     v->detail[0] = 0;
+    ig->n_row_nulled = 0;
     if (rec->reason) {
         v->reason = rec->reason;
         snprintf(v->detail, sizeof v->detail, "%s", rec->detail);
@@ -864,6 +919,9 @@ static cr_err process_record(ingest *ig, const struct cr_topic *t, int64_t topic
     cr_err err = evaluate(ig, t, topic_id, f, rec, &o, &v);
     if (err)
         return err;
+    for (int i = 0; o != QUARANTINED && i < ig->n_row_nulled; i++)
+        if (count_nulled(ig->rep, ig->row_nulled[i], 1))
+            return CR_ENOMEM;
     if (o == LOADED) {
         fr->n_loaded++;
     } else if (o == DUPLICATE) {
@@ -1268,6 +1326,9 @@ static cr_err merge_reports(struct cr_ingest_report *into, struct worker *w, siz
         for (size_t k = 0; k < r->n_reasons; k++)
             if (!rc && merge_reason(into, r->reasons[k].reason, r->reasons[k].count))
                 rc = CR_ENOMEM;
+        for (size_t k = 0; k < r->n_nulled; k++)
+            if (!rc && count_nulled(into, r->nulled[k].reason, r->nulled[k].count))
+                rc = CR_ENOMEM;
         cr_ingest_report_free(r);
     }
     return rc;
@@ -1460,6 +1521,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     }
     if (report->n_reasons)
         qsort(report->reasons, report->n_reasons, sizeof *report->reasons, cmp_reason);
+    if (report->n_nulled)
+        qsort(report->nulled, report->n_nulled, sizeof *report->nulled, cmp_reason);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     report->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     free(topic_ids);
@@ -1480,6 +1543,9 @@ void cr_ingest_report_free(struct cr_ingest_report *r)
     for (size_t i = 0; i < r->n_reasons; i++)
         free(r->reasons[i].reason);
     free(r->reasons);
+    for (size_t i = 0; i < r->n_nulled; i++)
+        free(r->nulled[i].reason);
+    free(r->nulled);
     memset(r, 0, sizeof *r);
 }
 
