@@ -64,6 +64,8 @@ static json_t *report_json(const struct cr_ingest_report *r, const struct cr_sto
             json_object_set_new(nulled, r->nulled[i].reason, json_integer(r->nulled[i].count));
         json_object_set_new(o, "nulled", nulled);
     }
+    if (o && r->unverified_divisions) /* another city's streets and grids, kept as given */
+        json_object_set_new(o, "unverified_divisions", json_integer(r->unverified_divisions));
     return o;
 }
 
@@ -104,6 +106,12 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
         cli_group(a, sizeof a, r->nulled[i].count);
         printf("  nulled      %-20s %s (field left out, row loaded: on_error: null)\n",
                r->nulled[i].reason, a);
+    }
+    if (r->unverified_divisions) {
+        cli_group(a, sizeof a, r->unverified_divisions);
+        printf("  unverified  %s street or grid codes of counties without reference data for them, "
+               "kept as given\n",
+               a);
     }
     cli_group(a, sizeof a, c->enterprises);
     cli_group(b, sizeof b, c->events);

@@ -153,6 +153,7 @@ typedef struct ingest {
     struct cr_ingest_report *rep;
     const char *row_nulled[CR__NFIELD]; /* reasons of the fields this row left out (on_error) */
     int n_row_nulled;
+    int row_unverified; /* division codes of this row kept unchecked (unverified_division) */
     cr_diag *d;
 } ingest;
 
@@ -614,6 +615,18 @@ static char *value_copy(ingest *ig, cr_feed *f, int slot, int *oom)
     return c;
 }
 
+/* A street or grid code (len digits) that cannot be checked: it lies in a county the reference
+ * knows but holds no streets and grids of (any city but Guangzhou, unless a catalog adds them). */
+static int unverified_division(const cr_ref *ref, const char *c, size_t len)
+{
+    char county[7];
+    if (len < 9 || strlen(c) != len || strspn(c, "0123456789") != len)
+        return 0;
+    memcpy(county, c, 6);
+    county[6] = 0;
+    return cr_ref_division_find(ref, county) && !cr_ref_division_covered(ref, county);
+}
+
 /* Checks the registry row's division codes against the reference data and fills the ones the
  * row leaves out from the finer ones or from the address. */
 static enum outcome divisions(ingest *ig, const struct cr_topic *t, cr_feed *f,
@@ -628,8 +641,13 @@ static enum outcome divisions(ingest *ig, const struct cr_topic *t, cr_feed *f,
         if (!c)
             continue;
         const struct cr_division *dv = cr_ref_division_find(ig->ref, c);
+        if (!dv && unverified_division(ig->ref, c, lens[i])) {
+            ig->row_unverified++; /* another city's street or grid: kept as given, counted */
+            *codes[i] = c;
+            continue;
+        }
         if (!dv || strlen(c) != lens[i]) {
-            reject(v, "bad_division", "column %s: '%s' is not a Guangzhou division code",
+            reject(v, "bad_division", "column %s: '%s' is not a division code (GB/T 2260)",
                    cr_feed_slot_label(f, slots[i]), c, strlen(c));
             if (!drop_bad(ig, t, slots[i], v))
                 return QUARANTINED;
@@ -896,6 +914,7 @@ static cr_err evaluate(ingest *ig, const struct cr_topic *t, int64_t topic_id, c
     v->reason = NULL;
     v->detail[0] = 0;
     ig->n_row_nulled = 0;
+    ig->row_unverified = 0;
     if (rec->reason) {
         v->reason = rec->reason;
         snprintf(v->detail, sizeof v->detail, "%s", rec->detail);
@@ -919,6 +938,8 @@ static cr_err process_record(ingest *ig, const struct cr_topic *t, int64_t topic
     cr_err err = evaluate(ig, t, topic_id, f, rec, &o, &v);
     if (err)
         return err;
+    if (o != QUARANTINED)
+        ig->rep->unverified_divisions += ig->row_unverified;
     for (int i = 0; o != QUARANTINED && i < ig->n_row_nulled; i++)
         if (count_nulled(ig->rep, ig->row_nulled[i], 1))
             return CR_ENOMEM;
@@ -1323,6 +1344,7 @@ static cr_err merge_reports(struct cr_ingest_report *into, struct worker *w, siz
         into->unlinked += r->unlinked;
         into->n_file_errors += r->n_file_errors;
         into->n_unmatched_patterns += r->n_unmatched_patterns;
+        into->unverified_divisions += r->unverified_divisions;
         for (size_t k = 0; k < r->n_reasons; k++)
             if (!rc && merge_reason(into, r->reasons[k].reason, r->reasons[k].count))
                 rc = CR_ENOMEM;
