@@ -87,7 +87,9 @@ struct cr_topic {
     char **nulls;      /* values read as missing besides the empty one (ASCII case ignored): the
                           topic's 'nulls', else the catalog's, else NA N/A - NULL \N */
     size_t n_nulls;
-    size_t nulls_max; /* the longest token's length: longer values are never null */
+    size_t nulls_max;              /* the longest token's length: longer values are never null */
+    unsigned char nulls_first[32]; /* bit set of the tokens' first bytes (ASCII lower case): a
+                                      value starting otherwise (a digit) is never null */
     long line;
 };
 

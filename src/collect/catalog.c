@@ -1,5 +1,6 @@
 #include "crisk/catalog.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,7 +30,8 @@ int cr_topic_has(const struct cr_topic *t, cr_field f)
 
 int cr_topic_null(const struct cr_topic *t, const char *s, size_t len)
 {
-    if (len > t->nulls_max)
+    unsigned char c0 = len ? (unsigned char)tolower((unsigned char)s[0]) : 0;
+    if (len > t->nulls_max || !(t->nulls_first[c0 >> 3] & (1u << (c0 & 7))))
         return 0;
     for (size_t i = 0; i < t->n_nulls; i++)
         if (strlen(t->nulls[i]) == len && strncasecmp(t->nulls[i], s, len) == 0)
@@ -88,9 +90,12 @@ static cr_err copy_nulls(char *const *from, size_t n, struct cr_topic *t)
 
 static void set_nulls_max(struct cr_topic *t)
 {
-    for (size_t i = 0; i < t->n_nulls; i++)
+    for (size_t i = 0; i < t->n_nulls; i++) {
+        unsigned char c0 = (unsigned char)tolower((unsigned char)t->nulls[i][0]);
+        t->nulls_first[c0 >> 3] |= (unsigned char)(1u << (c0 & 7));
         if (strlen(t->nulls[i]) > t->nulls_max)
             t->nulls_max = strlen(t->nulls[i]);
+    }
 }
 
 /* Which fields each role may map (besides key). */
