@@ -162,6 +162,8 @@ int cmd_ingest(int argc, char **argv)
     if (!rc)
         rc = cr_ref_load(data ? data : cr_ref_default_dir(), &ref, &d);
     if (!rc)
+        rc = cr_catalog_add_divisions(cat, ref, &d);
+    if (!rc)
         rc = cr_store_open(cli_db_path(db), &s, &d);
     if (rc) {
         exit_code = cli_report_diag("ingest", rc, &d);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "crisk/err.h"
+#include "crisk/ref.h"
 
 typedef enum cr_topic_role {
     CR_TOPIC_EVENTS = 0, /* dated events of one kind (penalty, arrears, licence, ...) */
@@ -106,6 +107,8 @@ typedef struct cr_catalog {
     size_t n_departments;
     struct cr_topic *topics;
     size_t n_topics;
+    char **divisions; /* the city's own street and grid files, relative to dir (docs/catalog.md) */
+    size_t n_divisions;
 } cr_catalog;
 
 /* Parses and checks a catalog file. Every error names the file, line and field in d: unknown
@@ -113,6 +116,10 @@ typedef struct cr_catalog {
  * not allow. The result is freed with cr_catalog_free(). */
 cr_err cr_catalog_load(const char *path, cr_catalog **out, cr_diag *d);
 void cr_catalog_free(cr_catalog *cat);
+
+/* Adds the division files the catalog names ('divisions') to ref (cr_ref_add_divisions), so
+ * that its city's street and grid codes are checked. Errors name the file and line in d. */
+cr_err cr_catalog_add_divisions(const cr_catalog *cat, cr_ref *ref, cr_diag *d);
 
 /* The attribute that keeps an event's period when its date names one (2017, 2017-06): the day
  * alone would make an annual report for 2017 an event of 2017-12-31. No kept column may have

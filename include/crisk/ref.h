@@ -38,6 +38,13 @@ typedef struct cr_ref cr_ref;
 cr_err cr_ref_load(const char *data_dir, cr_ref **out, cr_diag *d);
 void cr_ref_free(cr_ref *ref);
 
+/* Adds a city's own streets (9 digits) and grids (12) from a CSV file with a header and rows
+ * code,name,parent_code (a county, or a street of the same or an earlier file), as a catalog's
+ * 'divisions' names them. Their counties then count as covered (cr_ref_division_covered).
+ * CR_EIO / CR_EPARSE with the file and line in d; on error nothing of this file is added. Not
+ * thread-safe: call before sharing ref. */
+cr_err cr_ref_add_divisions(cr_ref *ref, const char *path, cr_diag *d);
+
 /* Returns the directory of the shipped reference data: $CRISK_DATA if set, else the build's
  * configured default. Never NULL. */
 const char *cr_ref_default_dir(void);
@@ -49,11 +56,12 @@ const struct cr_division *cr_ref_division(const cr_ref *ref, cr_div_level level,
 const struct cr_division *cr_ref_divisions(const cr_ref *ref, cr_div_level level, size_t *n);
 /* Finds a division by code at any level; NULL when unknown. A 6-digit code is looked up among
  * Guangzhou's districts, then among every county-level division of China (GB/T 2260; level
- * CR_DIV_DISTRICT, parent -1, first 0). */
+ * CR_DIV_DISTRICT, parent -1, first 0); a 9- or 12-digit one among Guangzhou's, then among those
+ * added by cr_ref_add_divisions (parent -1, first 0). */
 const struct cr_division *cr_ref_division_find(const cr_ref *ref, const char *code);
 /* Returns 1 when the reference holds the streets and grids of the county whose code begins code
- * (Guangzhou's districts): a finer code there that find does not know is wrong, while one of
- * another county cannot be checked. */
+ * (Guangzhou's districts, and counties with streets from cr_ref_add_divisions): a finer code
+ * there that find does not know is wrong, while one of another county cannot be checked. */
 int cr_ref_division_covered(const cr_ref *ref, const char *code);
 
 size_t cr_ref_industry_count(const cr_ref *ref);

@@ -12,6 +12,9 @@
 struct cr_ref {
     struct cr_division *div[4]; /* indexed by level */
     struct cr_division *county; /* every county-level division of China, by code */
+    struct cr_division *extra;  /* streets and grids of other cities, from catalogs' files */
+    size_t n_extra;
+    size_t n_sorted; /* the first n_sorted rows of extra are in code order */
     size_t n_county;
     char (*province)[8]; /* province codes (2 digits) and city codes (4), to check counties */
     size_t n_province;
@@ -62,11 +65,8 @@ static int split(char *line, char **f, int max)
 
 typedef cr_err (*row_fn)(cr_ref *ref, char **f, int n, const char *path, long line, cr_diag *d);
 
-static cr_err read_csv(cr_ref *ref, const char *dir, const char *name, int ncol, row_fn fn,
-                       cr_diag *d)
+static cr_err read_csv_path(cr_ref *ref, const char *path, int ncol, row_fn fn, cr_diag *d)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *fp = fopen(path, "r");
     if (!fp)
         return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot open reference file");
@@ -89,6 +89,14 @@ static cr_err read_csv(cr_ref *ref, const char *dir, const char *name, int ncol,
     }
     fclose(fp);
     return rc;
+}
+
+static cr_err read_csv(cr_ref *ref, const char *dir, const char *name, int ncol, row_fn fn,
+                       cr_diag *d)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return read_csv_path(ref, path, ncol, fn, d);
 }
 
 static cr_err push_div(cr_ref *ref, int level, const char *code, const char *name, int parent)
@@ -334,6 +342,7 @@ void cr_ref_free(cr_ref *ref)
     free(ref->ind);
     free(ref->ind_sorted);
     free(ref->county);
+    free(ref->extra);
     free(ref->province);
     free(ref->city);
     free(ref);
@@ -384,7 +393,69 @@ const struct cr_division *cr_ref_division_find(const cr_ref *ref, const char *co
     const struct cr_division *dv = search(NULL, ref->div_sorted[level], ref->n_div[level], code);
     if (!dv && level == CR_DIV_DISTRICT)
         dv = search(ref->county, NULL, ref->n_county, code); /* counties are sorted in the file */
+    if (!dv && level != CR_DIV_DISTRICT)
+        dv = search(ref->extra, NULL, ref->n_sorted, code);
     return dv;
+}
+
+/* A code known before, or earlier in the file being read (not yet in the sorted index, so
+ * looked for one by one). */
+static const struct cr_division *extra_parent(const cr_ref *ref, const char *code)
+{
+    const struct cr_division *dv = cr_ref_division_find(ref, code);
+    for (size_t i = ref->n_sorted; !dv && i < ref->n_extra; i++)
+        if (strcmp(ref->extra[i].code, code) == 0)
+            dv = &ref->extra[i];
+    return dv;
+}
+
+static cr_err extra_row(cr_ref *ref, char **f, int n, const char *path, long line, cr_diag *d)
+{
+    (void)n;
+    size_t len = strlen(f[0]);
+    cr_err rc = check_code(f[0], len == 12 ? 12 : 9, path, line, d);
+    if (rc)
+        return rc;
+    if (extra_parent(ref, f[0]))
+        return cr_diag_set(d, CR_EPARSE, path, line, 1, "code %s is already known", f[0]);
+    const struct cr_division *parent = extra_parent(ref, f[2]);
+    if (!parent || strlen(f[2]) != (len == 12 ? 9 : 6) || strncmp(f[0], f[2], strlen(f[2])) != 0)
+        return cr_diag_set(d, CR_EPARSE, path, line, 3,
+                           "parent %s of %s is not a known %s that begins its code", f[2], f[0],
+                           len == 12 ? "street" : "county");
+    size_t k = ref->n_extra;
+    if ((k & (k - 1)) == 0) {
+        void *p = realloc(ref->extra, (k ? k * 2 : 64) * sizeof *ref->extra);
+        if (!p)
+            return CR_ENOMEM;
+        ref->extra = p;
+    }
+    struct cr_division *v = &ref->extra[k];
+    memset(v, 0, sizeof *v);
+    snprintf(v->code, sizeof v->code, "%s", f[0]);
+    snprintf(v->name, sizeof v->name, "%s", f[1]);
+    v->level = len == 12 ? CR_DIV_GRID : CR_DIV_STREET;
+    v->parent = -1;
+    ref->n_extra = k + 1;
+    return CR_OK;
+}
+
+static int cmp_code(const void *a, const void *b)
+{
+    return strcmp(((const struct cr_division *)a)->code, ((const struct cr_division *)b)->code);
+}
+
+cr_err cr_ref_add_divisions(cr_ref *ref, const char *path, cr_diag *d)
+{
+    size_t before = ref->n_extra;
+    cr_err rc = read_csv_path(ref, path, 3, extra_row, d);
+    if (rc) {
+        ref->n_extra = before; /* nothing of a bad file */
+        return rc;
+    }
+    qsort(ref->extra, ref->n_extra, sizeof *ref->extra, cmp_code);
+    ref->n_sorted = ref->n_extra;
+    return CR_OK;
 }
 
 int cr_ref_division_covered(const cr_ref *ref, const char *code)
@@ -394,8 +465,12 @@ int cr_ref_division_covered(const cr_ref *ref, const char *code)
         return 0;
     memcpy(county, code, 6);
     county[6] = 0;
-    return search(NULL, ref->div_sorted[CR_DIV_DISTRICT], ref->n_div[CR_DIV_DISTRICT], county) !=
-           NULL;
+    if (search(NULL, ref->div_sorted[CR_DIV_DISTRICT], ref->n_div[CR_DIV_DISTRICT], county))
+        return 1;
+    for (size_t i = 0; i < ref->n_extra; i++) /* a catalog's own streets of that county */
+        if (memcmp(ref->extra[i].code, county, 6) == 0)
+            return 1;
+    return 0;
 }
 
 size_t cr_ref_industry_count(const cr_ref *ref)

@@ -436,12 +436,15 @@ static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
     if (!root || root->type != YAML_MAPPING_NODE)
         return cr__yfail(p, root,
                          "a catalog must be a mapping with 'catalog', 'departments' and 'topics'");
-    static const char *const allowed[] = {"catalog", "description", "departments",
-                                          "topics",  "nulls",       NULL};
+    static const char *const allowed[] = {"catalog", "description", "departments", "topics",
+                                          "nulls",   "divisions",   NULL};
     cr_err rc = cr__yonly(p, root, allowed, "the catalog");
     if (!rc)
         rc = cr__ystr(p, root, "catalog", 1, &cat->id, "the catalog");
     if (rc)
+        return rc;
+    if ((rc = cr__ystrs(p, cr__yget(p, root, "divisions"), &cat->divisions, &cat->n_divisions,
+                        "'divisions' (files of the city's streets and grids)")))
         return rc;
     yaml_node_t *deps = cr__yget(p, root, "departments"), *tops = cr__yget(p, root, "topics");
     if (!deps || deps->type != YAML_SEQUENCE_NODE)
@@ -532,6 +535,21 @@ out:
     return rc;
 }
 
+cr_err cr_catalog_add_divisions(const cr_catalog *cat, cr_ref *ref, cr_diag *d)
+{
+    cr_err rc = CR_OK;
+    for (size_t i = 0; !rc && i < cat->n_divisions; i++) {
+        const char *f = cat->divisions[i];
+        char path[2048];
+        int n = snprintf(path, sizeof path, "%s%s%s", f[0] == '/' ? "" : cat->dir,
+                         f[0] == '/' ? "" : "/", f);
+        rc = n < 0 || (size_t)n >= sizeof path
+                 ? cr_diag_set(d, CR_EIO, cat->path, 0, 0, "division file path too long: %s", f)
+                 : cr_ref_add_divisions(ref, path, d);
+    }
+    return rc;
+}
+
 void cr_catalog_free(cr_catalog *cat)
 {
     if (!cat)
@@ -561,6 +579,7 @@ void cr_catalog_free(cr_catalog *cat)
     }
     free(cat->departments);
     free(cat->topics);
+    cr__ystrs_free(cat->divisions, cat->n_divisions);
     free(cat->path);
     free(cat->dir);
     free(cat->id);
