@@ -130,6 +130,7 @@ struct cr_enterprise_rec {
     int64_t topic;
     const char *uscc, *name, *type, *industry, *status, *address, *addr_key, *district, *street,
         *grid;
+    const char *attrs; /* the row's kept columns as a JSON object, or NULL */
     int has_capital, has_established, has_coords;
     int64_t capital_fen;
     int32_t established;

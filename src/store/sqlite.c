@@ -40,9 +40,10 @@ static const char *const sql_text[ST__N] = {
                     "n_read=?8,n_loaded=?9,n_duplicate=?10,n_quarantined=?11,"
                     "finished=CASE WHEN ?5='done' THEN datetime('now') END",
     [ST_SUBJ_ADD] = "INSERT INTO subject(id,key) VALUES(?1,?2)",
-    [ST_ENT_PUT] = "INSERT OR REPLACE INTO enterprise(subject,topic,uscc,name,type,industry,"
-                   "capital_fen,established,status,address,addr_key,district,street,grid,lon,lat,"
-                   "h) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+    [ST_ENT_PUT] =
+        "INSERT OR REPLACE INTO enterprise(subject,topic,uscc,name,type,industry,"
+        "capital_fen,established,status,address,addr_key,district,street,grid,lon,lat,"
+        "h,attrs) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
     [ST_PERSON_ADD] = "INSERT INTO person(id,idhash,name) VALUES(?1,?2,?3)",
     [ST_ROLE_ADD] = "INSERT INTO role(subject,person,role,start_day,topic,h) "
                     "VALUES(?1,?2,?3,?4,?5,?6)",
@@ -237,6 +238,22 @@ fail : {
 }
 }
 
+/* enterprise.attrs (a registry row's kept columns, JSON) joins a store that lacks it, whatever
+ * its version: one nullable column needs no version of its own, and so stays out of the way of
+ * the numbered migrations. */
+static cr_err ensure_enterprise_attrs(cr_store *s, cr_diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT attrs FROM enterprise LIMIT 0", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_finalize(st);
+        return CR_OK;
+    }
+    return exec(s, "ALTER TABLE enterprise ADD COLUMN attrs TEXT")
+               ? db_fail(s, d, "adding enterprise.attrs")
+               : CR_OK;
+}
+
 /* A reader never migrates: it needs the schema this crisk writes. */
 static cr_err check_version(cr_store *s, cr_diag *d)
 {
@@ -294,7 +311,8 @@ static cr_err open_store(const char *path, int readonly, cr_store **out, cr_diag
     char threads[48];
     snprintf(threads, sizeof threads, "PRAGMA threads=%ld", cores < 1 ? 1 : cores > 4 ? 4 : cores);
     exec(s, threads);
-    if ((rc = readonly ? check_version(s, d) : migrate(s, d)))
+    if ((rc = readonly ? check_version(s, d) : migrate(s, d)) ||
+        (!readonly && (rc = ensure_enterprise_attrs(s, d))))
         goto out;
     for (int i = 0; i < ST__N; i++)
         if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
@@ -582,6 +600,7 @@ cr_err cr_store_enterprise_put(cr_store *s, const struct cr_enterprise_rec *r)
         sqlite3_bind_double(st, 16, r->lat);
     }
     sqlite3_bind_int64(st, 17, r->h);
+    bind_text(st, 18, r->attrs);
     return run(s, st);
 }
 
