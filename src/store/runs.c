@@ -31,31 +31,102 @@ cr_err cr_store_run_latest(cr_store *s, int64_t *run_id)
     return CR_OK;
 }
 
+/* A growing text buffer for a run's JSON columns: every append is bounded by its capacity, which
+ * grows as needed (an indicator id has no length limit). oom is sticky. */
+struct jbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+};
+
+static void jb_reserve(struct jbuf *b, size_t more)
+{
+    if (b->oom || b->len + more + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + more + 1)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        b->oom = 1;
+        return;
+    }
+    b->p = p;
+    b->cap = cap;
+}
+
+static void jb_put(struct jbuf *b, const char *s, size_t n)
+{
+    jb_reserve(b, n);
+    if (b->oom)
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+static void jb_char(struct jbuf *b, char c)
+{
+    jb_put(b, &c, 1);
+}
+
+/* s as a JSON string, quotes included (an id is any UTF-8 text of the model file). */
+static void jb_string(struct jbuf *b, const char *s)
+{
+    jb_char(b, '"');
+    for (const char *q = s; *q; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            jb_put(b, e, 2);
+        } else if (c < 0x20) {
+            char e[8];
+            int n = snprintf(e, sizeof e, "\\u%04x", c);
+            jb_put(b, e, (size_t)n);
+        } else {
+            jb_char(b, (char)c);
+        }
+    }
+    jb_char(b, '"');
+}
+
 /* v with the given decimals (at most 6), as printf's %.Nf would write it for the values a run
  * holds (finite, |v| < 1e9), without printf's cost for 10 M numbers. */
-static char *put_fixed(char *o, double v, int decimals)
+static void jb_fixed(struct jbuf *b, double v, int decimals)
 {
     static const double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
-    if (!(v == v) || v > 1e9 || v < -1e9)
-        return o + sprintf(o, "%.*f", decimals, v);
+    char t[48];
+    if (!(v == v) || v > 1e9 || v < -1e9) {
+        int n = snprintf(t, sizeof t, "%.*f", decimals, v);
+        jb_put(b, t, n > 0 && (size_t)n < sizeof t ? (size_t)n : 0);
+        return;
+    }
+    size_t o = 0;
     if (v < 0) {
         double r = floor(-v * scale[decimals] + 0.5);
         if (r > 0)
-            *o++ = '-';
+            t[o++] = '-';
         v = -v;
     }
     uint64_t r = (uint64_t)floor(v * scale[decimals] + 0.5);
     uint64_t whole = r / (uint64_t)scale[decimals], frac = r % (uint64_t)scale[decimals];
-    o += sprintf(o, "%llu", (unsigned long long)whole);
+    char digits[24];
+    size_t nd = 0;
+    do {
+        digits[nd++] = (char)('0' + whole % 10);
+        whole /= 10;
+    } while (whole);
+    while (nd)
+        t[o++] = digits[--nd];
     if (decimals) {
-        *o++ = '.';
+        t[o++] = '.';
         for (int d = decimals - 1; d >= 0; d--) {
-            o[d] = (char)('0' + frac % 10);
+            t[o + (size_t)d] = (char)('0' + frac % 10);
             frac /= 10;
         }
-        o += decimals;
+        o += (size_t)decimals;
     }
-    return o;
+    jb_put(b, t, o);
 }
 
 cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const struct cr_city *c,
@@ -125,32 +196,36 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
         goto fail;
     }
     int64_t changes = 0;
-    char asp[512], top[1024];
+    struct jbuf asp = {0}, top = {0};
     for (size_t e = 0; e < c->n && !rc; e++) {
-        char *o = asp;
-        *o++ = '[';
+        asp.len = top.len = 0;
+        jb_char(&asp, '[');
         for (size_t a = 0; a < sc->n_aspects; a++) {
             if (a)
-                *o++ = ',';
-            o = put_fixed(o, sc->aspects[e * sc->n_aspects + a], 4);
+                jb_char(&asp, ',');
+            jb_fixed(&asp, sc->aspects[e * sc->n_aspects + a], 4);
         }
-        *o++ = ']';
-        *o = 0;
-        o = top;
-        *o++ = '[';
+        jb_char(&asp, ']');
+        jb_char(&top, '[');
         for (int k = 0; k < CR_TOP; k++) {
             const struct cr_contribution *t = &sc->top[e * CR_TOP + k];
-            const char *ind = t->indicator >= 0 ? indicator_id(m, t->indicator) : NULL;
-            if (!ind || strlen(ind) > 200)
+            if (t->indicator < 0)
                 break;
-            o += sprintf(o, "%s[\"%s\",", k ? "," : "", ind);
-            o = put_fixed(o, t->points, 1);
-            *o++ = ',';
-            o = put_fixed(o, t->share, 4);
-            *o++ = ']';
+            if (k)
+                jb_char(&top, ',');
+            jb_char(&top, '[');
+            jb_string(&top, indicator_id(m, t->indicator));
+            jb_char(&top, ',');
+            jb_fixed(&top, t->points, 1);
+            jb_char(&top, ',');
+            jb_fixed(&top, t->share, 4);
+            jb_char(&top, ']');
         }
-        *o++ = ']';
-        *o = 0;
+        jb_char(&top, ']');
+        if (asp.oom || top.oom) {
+            rc = CR_ENOMEM;
+            break;
+        }
         char lvl[2] = {sc->level[e], 0};
         sqlite3_bind_int64(ins, 1, id);
         sqlite3_bind_int64(ins, 2, c->subject[e]);
@@ -160,8 +235,8 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
             sqlite3_bind_text(ins, 5, m->vetoes[sc->veto[e]].id, -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(ins, 5);
-        sqlite3_bind_text(ins, 6, asp, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 7, top, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 6, asp.p, (int)asp.len, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 7, top.p, (int)top.len, SQLITE_TRANSIENT);
         if (sqlite3_step(ins) != SQLITE_DONE)
             rc = CR_ESTORE;
         sqlite3_reset(ins);
@@ -179,6 +254,8 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
     }
     sqlite3_finalize(ins);
     sqlite3_finalize(chg);
+    free(asp.p);
+    free(top.p);
     if (rc || cr_store_commit(s))
         goto fail;
     free(before);
@@ -189,7 +266,7 @@ fail:
     sqlite3_finalize(st);
     cr_store_rollback(s);
     free(before);
-    return CR_ESTORE;
+    return rc == CR_ENOMEM ? CR_ENOMEM : CR_ESTORE;
 }
 
 cr_err cr_store_scores_each(cr_store *s, int64_t run,
