@@ -353,14 +353,31 @@ static cr_err ev_parts_run(struct ev_part *parts, size_t n)
     return CR_OK;
 }
 
+/* Opens up to n - 1 more connections to the store for a parallel scan; returns how many parts
+ * can run (1 + the connections opened). A connection that cannot be opened (no file
+ * descriptors left, say) only makes the scan use fewer threads. */
+static size_t open_parts(cr_store *s, cr_store **extra, size_t n)
+{
+    size_t k = 1;
+    for (; k < n; k++) {
+        cr_store *c = NULL;
+        if (cr_store_open(cr__store_path(s), &c, NULL))
+            break;
+        extra[k] = c;
+    }
+    return k;
+}
+
 /* Fills g's columns for g->n_rows rows from the events of subjects (all when NULL). */
 static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjects,
                            struct ev_group *g, uint64_t *n_out)
 {
     struct ev_part parts[8];
+    cr_store *extra[8] = {NULL};
     size_t n_parts = 1, n_rows = g->n_rows;
     int64_t top = 0;
     memset(parts, 0, sizeof parts);
+    *n_out = 0;
     if (!subjects) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         if (cr_store_scalar(s, "SELECT coalesce(max(id), 0) FROM event_block", &top))
@@ -368,6 +385,7 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
         n_parts = cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores;
         if (top < 64)
             n_parts = 1; /* too small to pay for a second connection */
+        n_parts = open_parts(s, extra, n_parts);
     }
     cr_err err = CR_OK;
     g->off = calloc(n_rows + 1, sizeof *g->off);
@@ -380,7 +398,8 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
     g->attrs_of = attrs_of;
     for (size_t i = 0; i < n_parts && !err; i++) {
         struct ev_part *p = &parts[i];
-        *p = (struct ev_part){.g = g, .s = s, .subjects = subjects, .n_subjects = n_subjects};
+        *p = (struct ev_part){
+            .g = g, .s = i ? extra[i] : s, .subjects = subjects, .n_subjects = n_subjects};
         if (!subjects) {
             p->lo = 1 + top * (int64_t)i / (int64_t)n_parts;
             p->hi = 1 + top * (int64_t)(i + 1) / (int64_t)n_parts;
@@ -389,8 +408,6 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
         p->pos = calloc(n_rows + 1, sizeof *p->pos);
         if (!p->cnt || !p->pos)
             err = CR_ENOMEM;
-        else if (i && cr_store_open(cr__store_path(s), &p->s, NULL))
-            err = CR_ESTORE;
     }
     if (!err)
         err = ev_parts_run(parts, n_parts);
@@ -402,7 +419,8 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
             n += parts[i].cnt[e];
         }
     }
-    g->off[n_rows] = n;
+    if (!err)
+        g->off[n_rows] = n;
     if (!err && g->columns) {
         err = g->columns(g, n);
     } else if (!err) {
@@ -423,12 +441,13 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
                 err = CR_ESTORE; /* fewer rows than counted */
         free(parts[i].cnt);
         free(parts[i].pos);
-        if (i)
-            cr_store_close(parts[i].s);
     }
+    for (size_t i = 1; i < 8; i++)
+        cr_store_close(extra[i]); /* never the caller's store */
     free(attrs_of);
     g->attrs_of = NULL;
-    *n_out = n;
+    if (!err)
+        *n_out = n;
     return err;
 }
 
