@@ -8,6 +8,12 @@
 
 #include "crisk/err.h"
 
+/* What the engine can hold, checked when a model is loaded (a larger model is an error with the
+ * file and line, never silently cut): each event carries its flags as bits of a 32-bit word,
+ * and each kind names the vetoes counting it as bits of a 64-bit word. */
+#define CR_MAX_FLAGS 32
+#define CR_MAX_VETOES 64
+
 typedef enum cr_input { CR_IN_EVENTS = 0, CR_IN_REGISTRY, CR_IN_GRAPH } cr_input;
 
 typedef enum cr_agg {

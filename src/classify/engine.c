@@ -30,13 +30,13 @@ struct plan {
     int32_t *kind_ind;
     uint8_t *kind_den;
     /* veto kinds: bit v of veto_kinds[k] set when veto v counts kind k */
-    uint64_t *veto_kinds;
+    uint64_t *veto_kinds; /* CR_MAX_VETOES bits */
     int32_t *addr_count;
     size_t *pf_off; /* person → firms */
     int32_t *pf_firm;
     size_t n_firm_flags;
     uint8_t **firm_flags;      /* [n_firm_flags][n] */
-    uint64_t *firm_flag_kinds; /* per firm flag: bitmask over kinds (first 64 kinds) */
+    uint8_t **firm_flag_kinds; /* [n_firm_flags][n_kinds]: 1 when the firm flag counts the kind */
 };
 
 struct acc {
@@ -128,8 +128,12 @@ static void plan_free(struct plan *p)
     free(p->addr_count);
     free(p->pf_off);
     free(p->pf_firm);
-    for (size_t i = 0; i < p->n_firm_flags; i++)
-        free(p->firm_flags[i]);
+    for (size_t i = 0; i < p->n_firm_flags; i++) {
+        if (p->firm_flags)
+            free(p->firm_flags[i]);
+        if (p->firm_flag_kinds)
+            free(p->firm_flag_kinds[i]);
+    }
     free(p->firm_flags);
     free(p->firm_flag_kinds);
 }
@@ -226,7 +230,7 @@ static cr_err plan_kinds(struct plan *p)
         }
         free(fill);
     }
-    for (size_t v = 0; v < p->m->n_vetoes && v < 64; v++)
+    for (size_t v = 0; v < p->m->n_vetoes && v < CR_MAX_VETOES; v++)
         for (size_t j = 0; j < p->m->vetoes[v].n_kinds; j++) {
             int kk = kind_index(c, p->m->vetoes[v].kinds[j]);
             if (kk >= 0)
@@ -294,12 +298,13 @@ static cr_err plan_graph(struct plan *p)
         int g = p->ind[i].firm_flag;
         if (g < 0)
             continue;
-        if (!(p->firm_flags[g] = calloc(c->n + 1, 1)))
+        if (!(p->firm_flags[g] = calloc(c->n + 1, 1)) ||
+            !(p->firm_flag_kinds[g] = calloc(c->n_kinds + 1, 1)))
             return CR_ENOMEM;
         for (size_t j = 0; j < p->ind[i].ind->n_kinds; j++) {
             int kk = kind_index(c, p->ind[i].ind->kinds[j]);
-            if (kk >= 0 && kk < 64)
-                p->firm_flag_kinds[g] |= 1ULL << kk;
+            if (kk >= 0)
+                p->firm_flag_kinds[g][kk] = 1;
         }
     }
     return CR_OK;
@@ -323,7 +328,7 @@ static void firm_flags_of(const struct plan *p, int32_t as_of, size_t e)
         cr_city_events(c, e, &lo, &hi);
         for (size_t j = lo; j < hi && !hit; j++) {
             int kk = c->topic_kind[c->ev_topic[j]];
-            hit = kk >= 0 && kk < 64 && (p->firm_flag_kinds[g] >> kk & 1) &&
+            hit = kk >= 0 && p->firm_flag_kinds[g][kk] &&
                   in_window(c->ev_day[j], as_of, p->ind[i].ind->window_days);
         }
         p->firm_flags[g][e] = hit;
@@ -388,7 +393,7 @@ static double score_one(const struct plan *p, int32_t as_of, size_t e, struct ac
     memset(acc, 0, p->n_ind * sizeof *acc);
     for (size_t i = 0; i < p->n_ind; i++)
         acc[i].last = CR_NO_DAY;
-    int veto_count[64] = {0};
+    int veto_count[CR_MAX_VETOES] = {0};
     size_t lo, hi;
     cr_city_events(c, e, &lo, &hi);
     for (size_t j = lo; j < hi; j++) {
@@ -431,7 +436,7 @@ static double score_one(const struct plan *p, int32_t as_of, size_t e, struct ac
         }
     }
     *veto = -1;
-    for (size_t v = 0; v < p->m->n_vetoes && v < 64 && *veto < 0; v++)
+    for (size_t v = 0; v < p->m->n_vetoes && v < CR_MAX_VETOES && *veto < 0; v++)
         if (veto_count[v] >= p->m->vetoes[v].min_count)
             *veto = (int)v;
     double total = 0;

@@ -314,6 +314,10 @@ static cr_err parse_vetoes(cr__ydoc *y, yaml_node_t *n, cr_model *m)
     size_t k = cr__ylen(n);
     if (n && !k)
         return cr__yfail(y, n, "vetoes must be a list");
+    if (k > CR_MAX_VETOES)
+        return cr__yfail(y, cr__yitem(y, n, CR_MAX_VETOES),
+                         "a model has at most %d vetoes (the engine keeps one bit per veto)",
+                         CR_MAX_VETOES);
     if (!(m->vetoes = calloc(k ? k : 1, sizeof *m->vetoes)))
         return CR_ENOMEM;
     static const char *const keys[] = {"id",        "name",  "kinds", "window_days",
@@ -335,11 +339,11 @@ static cr_err parse_vetoes(cr__ydoc *y, yaml_node_t *n, cr_model *m)
             (rc = cr__ynum(y, cr__yget(y, v, "min_count"), &mc, "min_count")))
             return rc;
         const char *lvl = cr__yscalar(cr__yget(y, v, "level"));
-        if (!vt->n_kinds || !lvl || strlen(lvl) != 1 || lvl[0] < 'A' || lvl[0] > 'D' || w < 0 ||
-            mc < 1)
+        if (!vt->n_kinds || !lvl || strlen(lvl) != 1 || lvl[0] < 'A' || lvl[0] > 'D' ||
+            !(w >= 0 && w <= 36500 && w == floor(w)) || !(mc >= 1 && mc <= 1e9 && mc == floor(mc)))
             return cr__yfail(y, v,
-                             "veto %s needs kinds, a level A..D, window_days >= 0 and "
-                             "min_count >= 1",
+                             "veto %s needs kinds, a level A..D, window_days a whole number in "
+                             "0..36500 and min_count a whole number >= 1",
                              vt->id);
         vt->window_days = (int)w;
         vt->min_count = (int)mc;
@@ -353,6 +357,10 @@ static cr_err parse_flags(cr__ydoc *y, yaml_node_t *n, cr_model *m)
     size_t k = cr__ylen(n);
     if (n && !k)
         return cr__yfail(y, n, "flags must be a list");
+    if (k > CR_MAX_FLAGS)
+        return cr__yfail(y, cr__yitem(y, n, CR_MAX_FLAGS),
+                         "a model has at most %d flags (each event keeps one bit per flag)",
+                         CR_MAX_FLAGS);
     if (!(m->flags = calloc(k ? k : 1, sizeof *m->flags)))
         return CR_ENOMEM;
     static const char *const keys[] = {"id", "kinds", "attr", "in", "not_in", NULL};
@@ -433,6 +441,10 @@ cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d)
         (rc = parse_vetoes(&y, cr__yget(&y, root, "vetoes"), m)) ||
         (rc = parse_flags(&y, cr__yget(&y, root, "flags"), m)))
         goto out;
+    if (!(version >= 0 && version <= 1e9 && version == floor(version))) {
+        rc = cr__yfail(&y, cr__yget(&y, root, "version"), "version must be a whole number");
+        goto out;
+    }
     m->version = (int)version;
     yaml_node_t *asp = cr__yget(&y, root, "aspects");
     size_t k = cr__ylen(asp);
