@@ -606,8 +606,13 @@ static cr_err run_jobs(const struct plan *p, int32_t as_of, int threads, struct 
     return rc;
 }
 
+/* Scores closer than this are one score when levels are cut by share: a sum of the same shares
+ * in another order may differ in the last bits, and firms the printed score cannot tell apart
+ * must not be told apart by a cut-off either (docs/model.md, "Scores"). */
+#define TIE_SCALE 1e6
+
 struct rank {
-    double score;
+    int64_t key; /* the score in millionths */
     int64_t subject;
     size_t e;
 };
@@ -615,12 +620,42 @@ struct rank {
 static int cmp_rank(const void *a, const void *b)
 {
     const struct rank *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score < y->score ? 1 : -1; /* riskiest first */
+    if (x->key != y->key)
+        return x->key < y->key ? 1 : -1; /* riskiest first */
     return (x->subject > y->subject) - (x->subject < y->subject);
 }
 
-/* Levels by target share (riskiest first get D) or by score cut-offs; vetoes override. */
+/* Levels by target share: the riskiest share_D of the ranking get D, the next share_C C, and so
+ * on; a group of equal scores that straddles a cut-off goes wholly to the less risky side, so
+ * equal scores always get equal levels. */
+static cr_err levels_by_share(const cr_model *m, const struct cr_city *c, struct cr_scores *o)
+{
+    size_t n = o->n;
+    struct rank *idx = malloc((n + 1) * sizeof *idx);
+    if (!idx)
+        return CR_ENOMEM;
+    for (size_t e = 0; e < n; e++)
+        idx[e] = (struct rank){llround(o->score[e] * TIE_SCALE), c->subject[e], e};
+    qsort(idx, n, sizeof *idx, cmp_rank);
+    size_t cut[4], acc = 0;
+    for (int l = 3; l >= 0; l--) {
+        acc += (size_t)llround(m->level_share[l] * (double)n);
+        cut[l] = acc > n ? n : acc;
+    }
+    for (size_t r = 0; r < n;) {
+        size_t end = r + 1;
+        while (end < n && idx[end].key == idx[r].key)
+            end++;
+        size_t last = end - 1; /* the group's least risky position decides */
+        int l = last < cut[3] ? 3 : last < cut[2] ? 2 : last < cut[1] ? 1 : 0;
+        for (; r < end; r++)
+            o->level[idx[r].e] = (char)('A' + l);
+    }
+    free(idx);
+    return CR_OK;
+}
+
+/* Levels by share or by score cut-offs; vetoes override. */
 static cr_err assign_levels(const cr_model *m, const struct cr_city *c, struct cr_scores *o)
 {
     size_t n = o->n;
@@ -633,22 +668,9 @@ static cr_err assign_levels(const cr_model *m, const struct cr_city *c, struct c
             o->level[e] = (char)('A' + l);
         }
     } else {
-        struct rank *idx = malloc((n + 1) * sizeof *idx);
-        if (!idx)
-            return CR_ENOMEM;
-        for (size_t e = 0; e < n; e++)
-            idx[e] = (struct rank){o->score[e], c->subject[e], e};
-        qsort(idx, n, sizeof *idx, cmp_rank);
-        size_t cut[4], acc = 0;
-        for (int l = 3; l >= 0; l--) {
-            acc += (size_t)llround(m->level_share[l] * (double)n);
-            cut[l] = acc > n ? n : acc;
-        }
-        for (size_t r = 0; r < n; r++) {
-            int l = r < cut[3] ? 3 : r < cut[2] ? 2 : r < cut[1] ? 1 : 0;
-            o->level[idx[r].e] = (char)('A' + l);
-        }
-        free(idx);
+        cr_err rc = levels_by_share(m, c, o);
+        if (rc)
+            return rc;
     }
     for (size_t e = 0; e < n; e++)
         if (o->veto[e] >= 0)

@@ -384,12 +384,89 @@ static void kinds_past_64(void **state)
     cr_model_free(m);
 }
 
+/* A city of n firms without roles or addresses; the first n_pen have one penalty each, all
+ * alike. */
+static void build_alike(struct cr_city *c, size_t n, size_t n_pen)
+{
+    struct ev *evs = calloc(n_pen + 1, sizeof *evs);
+    struct cr_city four;
+    build(&four, NULL, 0); /* borrows its kinds and topics */
+    memset(c, 0, sizeof *c);
+    c->n = n;
+    c->subject = calloc(n, sizeof *c->subject);
+    c->uscc = calloc(n, sizeof *c->uscc);
+    c->established = calloc(n, sizeof *c->established);
+    c->capital_wan = calloc(n, sizeof *c->capital_wan);
+    c->industry = calloc(n, sizeof *c->industry);
+    c->type = calloc(n, sizeof *c->type);
+    c->status = calloc(n, sizeof *c->status);
+    c->addr = calloc(n, sizeof *c->addr);
+    c->ev_off = calloc(n + 1, sizeof *c->ev_off);
+    c->ro_off = calloc(n + 1, sizeof *c->ro_off);
+    c->n_events = n_pen;
+    c->ev_day = calloc(n_pen + 1, sizeof *c->ev_day);
+    c->ev_topic = calloc(n_pen + 1, sizeof *c->ev_topic);
+    c->ev_amount = calloc(n_pen + 1, sizeof *c->ev_amount);
+    c->ev_flags = calloc(n_pen + 1, sizeof *c->ev_flags);
+    for (size_t e = 0; e < n; e++) {
+        c->subject[e] = (int64_t)(n - e) * 7 % 1009; /* store ids in no particular order */
+        c->established[e] = CR_NO_DAY;
+        c->capital_wan[e] = NAN;
+        c->addr[e] = -1;
+        if (e < n_pen) {
+            c->ev_day[e] = AS_OF - 3;
+            c->ev_topic[e] = 1;
+            c->ev_amount[e] = 5000;
+        }
+        c->ev_off[e + 1] = e < n_pen ? e + 1 : n_pen;
+    }
+    c->kinds = four.kinds;
+    c->n_kinds = four.n_kinds;
+    c->topic_kind = four.topic_kind;
+    c->n_topics = four.n_topics;
+    four.kinds = NULL;
+    four.n_kinds = 0;
+    four.topic_kind = NULL;
+    cr_city_free(&four);
+    free(evs);
+}
+
+/* Equal scores get equal levels: a tie group straddling a cut-off goes wholly to the less risky
+ * side (store ids used to split it, so one score landed in two or all four levels). */
+static void equal_scores_equal_levels(void **state)
+{
+    (void)state;
+    cr_model *m = load(model_text);
+    cr_diag d;
+    /* 60 of 200 alike firms with a penalty straddle the D cut-off (50): all 60 get C; the 140
+     * others tie across C, B and A: all get A. */
+    struct cr_city c;
+    build_alike(&c, 200, 60);
+    struct cr_scores sc;
+    assert_int_equal(cr_classify(m, &c, AS_OF, 2, &sc, &d), CR_OK);
+    for (size_t e = 0; e < c.n; e++) {
+        assert_int_equal(sc.score[e], sc.score[e < 60 ? 0 : 60]);
+        assert_int_equal(sc.level[e], e < 60 ? 'C' : 'A');
+    }
+    assert_true(sc.levels[3] == 0 && sc.levels[2] == 60 && sc.levels[0] == 140);
+    cr_scores_free(&sc);
+    cr_city_free(&c);
+    /* Every firm with one score: one level for all. */
+    build_alike(&c, 1000, 0);
+    assert_int_equal(cr_classify(m, &c, AS_OF, 2, &sc, &d), CR_OK);
+    assert_int_equal(sc.levels[0], 1000);
+    cr_scores_free(&sc);
+    cr_city_free(&c);
+    cr_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_aggregation),          cmocka_unit_test(scores_levels_vetoes),
         cmocka_unit_test(future_never_counts),        cmocka_unit_test(rejects_bad_models),
         cmocka_unit_test(rejects_models_past_limits), cmocka_unit_test(kinds_past_64),
+        cmocka_unit_test(equal_scores_equal_levels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
