@@ -1,9 +1,12 @@
 /* Loading a city's columns for classification: whole, or one enterprise's neighbourhood;
  * the event column cache beside the store. */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,7 +274,7 @@ struct ev_group {
     const uint32_t *fmask;
     const uint8_t *attrs_of; /* by topic: its kind has model flags (attrs are read) */
     const struct cr_city *c;
-    /* Provides the columns for n events (zeroed flags); NULL: the heap. */
+    /* Provides the columns for n events (zeroed flags); NULL or a failure: the heap. */
     cr_err (*columns)(struct ev_group *g, uint64_t n);
     void *columns_ctx;
 };
@@ -421,9 +424,9 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
     }
     if (!err)
         g->off[n_rows] = n;
-    if (!err && g->columns) {
-        err = g->columns(g, n);
-    } else if (!err) {
+    /* A cache file that cannot be made (a full disk) leaves the columns to the heap. */
+    int placed = !err && g->columns && g->columns(g, n) == CR_OK;
+    if (!err && !placed) {
         g->day = malloc((n + 1) * sizeof *g->day);
         g->topic = malloc((n + 1) * sizeof *g->topic);
         g->amount = malloc((n + 1) * sizeof *g->amount);
@@ -584,17 +587,6 @@ static uint64_t flags_hash(const cr_model *m, const struct cr_city *c)
     return h;
 }
 
-/* Reads every event from the store into columns grouped by subject id. */
-static cr_err cols_build(cr_store *s, const cr_model *m, const struct cr_city *c, int64_t max_subj,
-                         struct cols *k, uint64_t *n_out)
-{
-    struct ev_group g = {.max_subj = max_subj, .n_rows = (size_t)max_subj + 1, .m = m, .c = c};
-    cr_err err = ev_group_run(s, NULL, 0, &g, n_out);
-    *k = (struct cols){g.off, g.day, g.topic, g.amount, g.flags};
-    free((void *)g.fmask);
-    return err;
-}
-
 static void cols_free(struct cols *k)
 {
     free(k->off);
@@ -607,12 +599,16 @@ static void cols_free(struct cols *k)
 
 /* The cache file being built: its columns are placed straight into a shared mapping of it. */
 struct cols_file {
-    char tmp[1100];
+    char *tmp;
     int64_t max_subject;
     void *map;
     size_t len, at[5];
 };
 
+/* Maps a new cache file for the columns. Its blocks are allocated first (posix_fallocate): on a
+ * full disk that fails here, with ENOSPC, instead of raising SIGBUS at the first store into
+ * a page of a hole. Any failure removes the file and leaves g without columns: the caller then
+ * keeps them on the heap (docs/store.md). */
 static cr_err cols_place(struct ev_group *g, uint64_t n)
 {
     struct cols_file *f = g->columns_ctx;
@@ -621,7 +617,8 @@ static cr_err cols_place(struct ev_group *g, uint64_t n)
     if (fd < 0)
         return CR_EIO;
     void *p = MAP_FAILED;
-    if (ftruncate(fd, (off_t)f->len) == 0) /* a new file reads as zeros: flags start clear */
+    /* Allocated blocks read as zeros: flags start clear. */
+    if (posix_fallocate(fd, 0, (off_t)f->len) == 0)
         p = mmap(NULL, f->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (p == MAP_FAILED) {
@@ -637,15 +634,62 @@ static cr_err cols_place(struct ev_group *g, uint64_t n)
     return CR_OK;
 }
 
+/* Removes the temporary cache files (PATH.PID.tmp) of processes that no longer run: a build
+ * killed mid-way must not leave its file behind for good. */
+static void cols_sweep(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dir_len = slash ? (size_t)(slash - path) : 0, base_len = strlen(base);
+    char *dir = malloc(dir_len + 2), *victim = malloc(strlen(path) + 64);
+    if (!dir || !victim)
+        goto out;
+    memcpy(dir, slash ? path : ".", slash ? dir_len : 1);
+    dir[slash ? dir_len : 1] = 0;
+    if (slash && dir_len == 0)
+        memcpy(dir, "/", 2);
+    DIR *d = opendir(dir);
+    if (!d)
+        goto out;
+    const struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *nm = de->d_name;
+        size_t len = strlen(nm);
+        if (len <= base_len + 5 || strncmp(nm, base, base_len) != 0 || nm[base_len] != '.' ||
+            strcmp(nm + len - 4, ".tmp") != 0)
+            continue;
+        long long pid = 0;
+        const char *q = nm + base_len + 1;
+        for (; q < nm + len - 4 && *q >= '0' && *q <= '9' && pid < 1000000000; q++)
+            pid = pid * 10 + (*q - '0');
+        if (q != nm + len - 4 || pid <= 0 || pid == (long long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* its builder still runs (or is not ours to judge) */
+        snprintf(victim, strlen(path) + 64, "%s%s%s", slash ? dir : "", slash ? "/" : "", nm);
+        remove(victim);
+    }
+    closedir(d);
+out:
+    free(dir);
+    free(victim);
+}
+
 /* Builds the cache at path: the columns go straight into the file (no copy, written back by
  * the kernel while the run goes on), stamped last with the checksum of its bytes, then
- * renamed into place. On success *k points into the mapping, which the caller keeps. */
+ * renamed into place. On success *k points into the mapping (*map, which the caller keeps), or
+ * into the heap (*map NULL) when no file could be made: a full disk, a read-only folder,
+ * PATH being a folder. No temporary file is left behind either way. */
 static cr_err cols_build_file(cr_store *s, const cr_model *m, const struct cr_city *c,
                               const char *path, struct cols_header *h, struct cols *k, void **map,
                               size_t *map_len)
 {
     struct cols_file f = {.max_subject = h->max_subject};
-    snprintf(f.tmp, sizeof f.tmp, "%s.%ld.tmp", path, (long)getpid()); /* one per process */
+    size_t tmp_cap = strlen(path) + 32;
+    if (!(f.tmp = malloc(tmp_cap)))
+        return CR_ENOMEM;
+    snprintf(f.tmp, tmp_cap, "%s.%ld.tmp", path, (long)getpid()); /* one per process */
+    cols_sweep(path);
     struct ev_group g = {.max_subj = h->max_subject,
                          .n_rows = (size_t)h->max_subject + 1,
                          .m = m,
@@ -653,23 +697,37 @@ static cr_err cols_build_file(cr_store *s, const cr_model *m, const struct cr_ci
                          .columns = cols_place,
                          .columns_ctx = &f};
     uint64_t n = 0;
+    *map = NULL;
+    *map_len = 0;
     cr_err err = ev_group_run(s, NULL, 0, &g, &n);
-    if (!err) {
+    if (!err && f.map) {
         char *b = f.map;
         memcpy(b + f.at[0], g.off, ((size_t)h->max_subject + 2) * sizeof *g.off);
         h->n_events = n;
         h->checksum = cr_hash64(b + sizeof *h, f.len - sizeof *h, h->flags_hash);
         memcpy(b, h, sizeof *h);
-        rename(f.tmp, path); /* best effort: the columns serve this run either way */
+        if (rename(f.tmp, path) != 0)
+            remove(f.tmp); /* PATH is a folder, say: the mapping serves this run all the same */
         *k = (struct cols){(uint64_t *)(void *)(b + f.at[0]), g.day, g.topic, g.amount, g.flags};
         *map = f.map;
         *map_len = f.len;
-    } else if (f.map) {
-        munmap(f.map, f.len);
-        remove(f.tmp);
+        free(g.off);
+    } else if (!err) {
+        *k = (struct cols){g.off, g.day, g.topic, g.amount, g.flags}; /* on the heap */
+    } else {
+        if (f.map) {
+            munmap(f.map, f.len);
+            remove(f.tmp);
+            g.day = NULL;
+            g.topic = NULL;
+            g.amount = NULL;
+            g.flags = NULL;
+        }
+        struct cols heap = {g.off, g.day, g.topic, g.amount, g.flags};
+        cols_free(&heap);
     }
-    free(g.off);
     free((void *)g.fmask);
+    free(f.tmp);
     return err;
 }
 
@@ -682,7 +740,7 @@ static int cols_map(const char *path, int64_t generation, uint64_t fh, struct co
         return -1;
     struct stat st;
     void *p = MAP_FAILED;
-    if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof *h)
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size >= sizeof *h)
         p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
     close(fd);
     if (p == MAP_FAILED)
@@ -714,13 +772,18 @@ static cr_err load_events_cached(cr_store *s, const cr_model *m, struct cr_city 
     int64_t gen = 0;
     if (cr_store_generation(s, &gen))
         return CR_ESTORE;
-    char path[1100];
-    snprintf(path, sizeof path, "%s.cols", cr__store_path(s));
+    size_t path_cap = strlen(cr__store_path(s)) + 8;
+    char *path = malloc(path_cap);
+    if (!path)
+        return CR_ENOMEM;
+    snprintf(path, path_cap, "%s.cols", cr__store_path(s));
     /* The salt is random per store: a cache left by a deleted store that reached the same
      * generation is not taken for this one's. */
     unsigned char salt[32];
-    if (cr_store_salt(s, salt))
+    if (cr_store_salt(s, salt)) {
+        free(path);
         return CR_ESTORE;
+    }
     uint64_t fh = cr_hash64(salt, sizeof salt, flags_hash(m, c));
     struct cols_header h;
     struct cols k = {0};
@@ -736,16 +799,13 @@ static cr_err load_events_cached(cr_store *s, const cr_model *m, struct cr_city 
             .generation = gen, .flags_hash = fh, .max_subject = max_subj, .n_topics = c->n_topics};
         memcpy(h.magic, COLS_MAGIC, 8);
         cr_err err = cols_build_file(s, m, c, path, &h, &k, &map, &map_len);
-        if (err == CR_EIO) { /* a folder we cannot write to: the columns live on the heap */
-            uint64_t n = 0;
-            if ((err = cols_build(s, m, c, max_subj, &k, &n)))
-                cols_free(&k);
-        } else {
-            mapped = !err;
-        }
-        if (err)
+        if (err) {
+            free(path);
             return err;
+        }
+        mapped = map != NULL;
     }
+    free(path);
     c->ev_off = malloc((c->n + 1) * sizeof *c->ev_off);
     c->ev_end = malloc((c->n + 1) * sizeof *c->ev_end);
     if (!c->ev_off || !c->ev_end) {
