@@ -177,3 +177,23 @@ void cr__ystrs_free(char **v, size_t n)
         free(v[i]);
     free(v);
 }
+
+cr_err cr__ydoc_load_mem(cr__ydoc *y, const char *name, const void *text, size_t len, cr_diag *d)
+{
+    memset(y, 0, sizeof *y);
+    y->path = name;
+    y->d = d;
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return CR_ENOMEM;
+    yaml_parser_set_input_string(&parser, text, len);
+    cr_err rc = CR_OK;
+    if (!yaml_parser_load(&parser, &y->doc))
+        rc = cr_diag_set(d, CR_EPARSE, name, (long)parser.problem_mark.line + 1,
+                         (long)parser.problem_mark.column + 1, "YAML: %s",
+                         parser.problem ? parser.problem : "syntax error");
+    else
+        y->loaded = 1;
+    yaml_parser_delete(&parser);
+    return rc;
+}

@@ -1,5 +1,6 @@
 #include "crisk/model.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -415,10 +416,46 @@ static cr_err check_names(cr__ydoc *y, cr_model *m)
     return rc;
 }
 
+/* The content hash of a model's bytes, as cr_hash_file computes it for the file (64 KiB at a
+ * time), so a model loaded from a run's recorded text keeps the hash of its file. */
+static void text_hash(const char *text, size_t len, char out[17])
+{
+    uint64_t h = 0;
+    for (size_t at = 0; at < len; at += 65536)
+        h = cr_hash64(text + at, len - at < 65536 ? len - at : 65536, h);
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d)
 {
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0,
+                           "cannot open: %s", strerror(errno));
+    char *text = malloc(CR_MODEL_MAX_BYTES + 1);
+    size_t len = text ? fread(text, 1, CR_MODEL_MAX_BYTES + 1, fp) : 0;
+    int bad = ferror(fp);
+    fclose(fp);
+    cr_err rc = CR_OK;
+    if (!text)
+        rc = CR_ENOMEM;
+    else if (bad)
+        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read the model");
+    else if (len > CR_MODEL_MAX_BYTES)
+        rc = cr_diag_set(d, CR_EPARSE, path, 0, 0, "a model file has at most %d bytes",
+                         CR_MODEL_MAX_BYTES);
+    if (!rc)
+        rc = cr_model_load_text(path, text, len, out, d);
+    free(text);
+    return rc;
+}
+
+cr_err cr_model_load_text(const char *name, const char *text, size_t len, cr_model **out,
+                          cr_diag *d)
+{
+    const char *path = name;
     cr__ydoc y;
-    cr_err rc = cr__ydoc_load(&y, path, d);
+    cr_err rc = cr__ydoc_load_mem(&y, name, text, len, d);
     cr_model *m = rc ? NULL : calloc(1, sizeof *m);
     if (!rc && !m)
         rc = CR_ENOMEM;
@@ -462,10 +499,14 @@ cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d)
     }
     if (!rc)
         rc = check_names(&y, m);
-    if (!rc && !(m->path = strdup(path)))
+    if (!rc && (!(m->path = strdup(path)) || !(m->text = malloc(len + 1))))
         rc = CR_ENOMEM;
-    if (!rc && cr_hash_file(path, m->hash))
-        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read the model again to hash it");
+    if (!rc) {
+        memcpy(m->text, text, len);
+        m->text[len] = 0;
+        m->text_len = len;
+        text_hash(text, len, m->hash);
+    }
 out:
     cr__ydoc_free(&y);
     if (rc) {
@@ -525,6 +566,7 @@ void cr_model_free(cr_model *m)
     }
     free(m->flags);
     free(m->path);
+    free(m->text);
     free(m->id);
     free(m->name);
     free(m);

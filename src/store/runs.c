@@ -183,6 +183,23 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
     sqlite3_finalize(st);
     st = NULL;
     int64_t id = sqlite3_last_insert_rowid(db);
+    /* The model's text, once per content hash: readers of the run explain it with this model. */
+    if (sqlite3_prepare_v2(db,
+                           "INSERT OR IGNORE INTO model(hash, id, version, text) "
+                           "VALUES(?1,?2,?3,?4)",
+                           -1, &st, NULL))
+        goto fail;
+    sqlite3_bind_text(st, 1, m->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, m->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, m->version);
+    if (m->text)
+        sqlite3_bind_blob(st, 4, m->text, (int)m->text_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_blob(st, 4, "", 0, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto fail;
+    sqlite3_finalize(st);
+    st = NULL;
     sqlite3_stmt *ins = NULL, *chg = NULL;
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO run_score(run, subject, score, level, veto, aspects, top) "
@@ -267,6 +284,40 @@ fail:
     cr_store_rollback(s);
     free(before);
     return rc == CR_ENOMEM ? CR_ENOMEM : CR_ESTORE;
+}
+
+cr_err cr_store_run_model(cr_store *s, int64_t run, char hash[17], char **text, size_t *len)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(cr__store_db(s),
+                           "SELECT r.model_hash, m.text FROM run r LEFT JOIN model m "
+                           "ON m.hash = r.model_hash WHERE r.id = ?1",
+                           -1, &st, NULL))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, run);
+    int rc = sqlite3_step(st);
+    cr_err err = rc == SQLITE_ROW ? CR_OK : rc == SQLITE_DONE ? CR_ENOTFOUND : CR_ESTORE;
+    char *t = NULL;
+    size_t n = 0;
+    if (!err) {
+        const unsigned char *h = sqlite3_column_text(st, 0);
+        snprintf(hash, 17, "%s", h ? (const char *)h : "");
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL && sqlite3_column_bytes(st, 1) > 0) {
+            n = (size_t)sqlite3_column_bytes(st, 1);
+            if ((t = malloc(n + 1))) {
+                memcpy(t, sqlite3_column_blob(st, 1), n);
+                t[n] = 0;
+            } else {
+                err = CR_ENOMEM;
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    if (!err) {
+        *text = t;
+        *len = n;
+    }
+    return err;
 }
 
 cr_err cr_store_scores_each(cr_store *s, int64_t run,

@@ -161,7 +161,13 @@ static cr_err move_events(cr_store *s)
     return err;
 }
 
-#define SCHEMA_VERSION 3
+/* Version 4: the text of every model a run used, by content hash (crisk show explains a run
+ * with its own model). */
+static const char schema_v4[] =
+    "CREATE TABLE model(hash TEXT PRIMARY KEY, id TEXT NOT NULL, version INTEGER NOT NULL,"
+    " text BLOB NOT NULL) WITHOUT ROWID;";
+
+#define SCHEMA_VERSION 4
 
 static cr_err migrate(cr_store *s, cr_diag *d)
 {
@@ -193,8 +199,10 @@ static cr_err migrate(cr_store *s, cr_diag *d)
     }
     if (version <= 1 && exec(s, schema_v2))
         goto fail;
-    if (exec(s, schema_v3) || move_events(s) || cr__events_postings(s) ||
-        cr_store_bump_generation(s) || exec(s, "PRAGMA user_version=3") || cr_store_commit(s))
+    if (version <= 2 && (exec(s, schema_v3) || move_events(s) || cr__events_postings(s) ||
+                         cr_store_bump_generation(s)))
+        goto fail;
+    if (exec(s, schema_v4) || exec(s, "PRAGMA user_version=4") || cr_store_commit(s))
         goto fail;
     return CR_OK;
 fail : {
