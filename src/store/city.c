@@ -17,6 +17,24 @@
 #include "crisk/hash.h"
 #include "internal.h"
 
+/* Why the load on this thread failed, when the code alone does not say it (the SQLite message
+ * of another connection, rows that do not agree): a load fails with a real message, never
+ * SQLite's "not an error". Cleared by every load. */
+static _Thread_local char load_why[256];
+
+static void set_why(const char *what, const char *detail)
+{
+    if (!load_why[0])
+        snprintf(load_why, sizeof load_why, "%s%s%s", what, detail ? ": " : "",
+                 detail ? detail : "");
+}
+
+/* The SQLite message of db's last call, or NULL when it succeeded. */
+static const char *db_error(sqlite3 *db)
+{
+    return sqlite3_errcode(db) != SQLITE_OK ? sqlite3_errmsg(db) : NULL;
+}
+
 /* ---- a small string → dense id dictionary ---- */
 
 struct dict {
@@ -158,6 +176,8 @@ static cr_err load_enterprises(sqlite3 *db, const struct filter *fl, struct cr_c
     cr_err err = CR_OK;
     while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW && e < N) {
         c->subject[e] = sqlite3_column_int64(st, 0);
+        if (c->subject[e] < 0 || c->subject[e] > maxs)
+            break; /* rows that do not agree: reported below */
         const unsigned char *u = sqlite3_column_text(st, 1);
         snprintf(c->uscc[e], sizeof c->uscc[e], "%s", u ? (const char *)u : "");
         c->established[e] =
@@ -180,7 +200,13 @@ static cr_err load_enterprises(sqlite3 *db, const struct filter *fl, struct cr_c
     sqlite3_finalize(st);
     c->n_addr = addrs.n;
     dict_free(&addrs, 0);
-    return err ? err : e == N ? CR_OK : CR_ESTORE;
+    if (!err && e != N) {
+        set_why("reading the enterprises", db_error(db) ? db_error(db)
+                                                        : "fewer rows than counted, or a subject "
+                                                          "out of range (the store is damaged)");
+        err = CR_ESTORE;
+    }
+    return err;
 }
 
 /* Kind dictionary and topic → kind. */
@@ -194,8 +220,10 @@ static cr_err load_topics(sqlite3 *db, struct cr_city *c)
     }
     size_t max = (size_t)sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    if (max > 65535)
+    if (max > 65535) {
+        set_why("more than 65,535 topics", "the engine keeps a topic in 16 bits");
         return CR_ERANGE; /* ev_topic is 16-bit */
+    }
     c->n_topics = max + 1;
     c->topic_kind = malloc((max + 1) * sizeof *c->topic_kind);
     if (!c->topic_kind)
@@ -291,6 +319,7 @@ struct ev_part {
     uint64_t *pos; /* by row: where the next one goes */
     int bad;       /* a row the counting pass did not see, or of a subject out of range */
     cr_err rc;
+    char why[200]; /* what failed, when rc says it */
 };
 
 static int ev_group_row(void *ctx, const struct cr_event_row *r)
@@ -334,6 +363,15 @@ static void *ev_part_run(void *arg)
                   : cr_store_events_each(p->s, p->subjects, p->n_subjects, ev_group_row, p);
     if (!p->rc && p->bad)
         p->rc = CR_ESTORE;
+    const char *msg = p->rc == CR_ESTORE ? db_error(cr__store_db(p->s)) : NULL;
+    if (p->rc)
+        snprintf(p->why, sizeof p->why, "%s",
+                 p->bad ? "an event of an enterprise the load did not see (the store's rows do "
+                          "not agree: it is damaged)"
+                 : msg  ? msg
+                 : p->rc == CR_ESTORE ? "an event block that cannot be decoded (the store "
+                                        "is damaged)"
+                                      : cr_strerror(p->rc));
     return NULL;
 }
 
@@ -351,21 +389,41 @@ static cr_err ev_parts_run(struct ev_part *parts, size_t n)
         else
             ev_part_run(&parts[i]);
     for (size_t i = 0; i < n; i++)
-        if (parts[i].rc)
+        if (parts[i].rc) {
+            set_why("reading the events", parts[i].why);
             return parts[i].rc;
+        }
     return CR_OK;
 }
 
-/* Opens up to n - 1 more connections to the store for a parallel scan; returns how many parts
- * can run (1 + the connections opened). A connection that cannot be opened (no file
- * descriptors left, say) only makes the scan use fewer threads. */
-static size_t open_parts(cr_store *s, cr_store **extra, size_t n)
+/* What identifies the committed state the events are read from: the generation (raised by
+ * every commit of collected rows) and the last block. */
+static cr_err read_stamp(cr_store *s, int64_t stamp[2])
+{
+    return cr_store_generation(s, &stamp[0]) ||
+                   cr_store_scalar(s, "SELECT coalesce(max(id), 0) FROM event_block", &stamp[1])
+               ? CR_ESTORE
+               : CR_OK;
+}
+
+/* Opens up to n - 1 more connections to the store for a parallel scan, each in a read
+ * transaction that must see the very state s reads (stamp): one read by a connection that
+ * opened after a writer committed would mix two states. Returns how many parts can run (1 +
+ * the connections kept). A connection that cannot be opened (no file descriptors left, say)
+ * or sees another state only makes the scan use fewer threads. */
+static size_t open_parts(cr_store *s, const int64_t stamp[2], cr_store **extra, size_t n)
 {
     size_t k = 1;
     for (; k < n; k++) {
         cr_store *c = NULL;
+        int64_t seen[2];
         if (cr_store_open(cr__store_path(s), &c, NULL))
             break;
+        if (sqlite3_exec(cr__store_db(c), "BEGIN", NULL, NULL, NULL) || read_stamp(c, seen) ||
+            seen[0] != stamp[0] || seen[1] != stamp[1]) {
+            cr_store_close(c);
+            break;
+        }
         extra[k] = c;
     }
     return k;
@@ -388,7 +446,10 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
         n_parts = cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores;
         if (top < 64)
             n_parts = 1; /* too small to pay for a second connection */
-        n_parts = open_parts(s, extra, n_parts);
+        int64_t stamp[2];
+        if (n_parts > 1 && read_stamp(s, stamp))
+            return CR_ESTORE;
+        n_parts = n_parts > 1 ? open_parts(s, stamp, extra, n_parts) : 1;
     }
     cr_err err = CR_OK;
     g->off = calloc(n_rows + 1, sizeof *g->off);
@@ -440,13 +501,19 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
         err = ev_parts_run(parts, n_parts);
     for (size_t i = 0; i < n_parts; i++) {
         for (size_t e = 0; !err && e < n_rows; e++)
-            if (parts[i].cnt[e])
-                err = CR_ESTORE; /* fewer rows than counted */
+            if (parts[i].cnt[e]) {
+                err = CR_ESTORE;
+                set_why("reading the events",
+                        "fewer events than counted (the store's rows do not agree: it is damaged)");
+            }
         free(parts[i].cnt);
         free(parts[i].pos);
     }
-    for (size_t i = 1; i < 8; i++)
+    for (size_t i = 1; i < 8; i++) {
+        if (extra[i])
+            sqlite3_exec(cr__store_db(extra[i]), "COMMIT", NULL, NULL, NULL); /* read only */
         cr_store_close(extra[i]); /* never the caller's store */
+    }
     free(attrs_of);
     g->attrs_of = NULL;
     if (!err)
@@ -862,7 +929,8 @@ static cr_err load_roles(sqlite3 *db, const struct filter *fl, struct cr_city *c
         err = CR_ESTORE;
         goto out;
     }
-    while (!err && sqlite3_step(st) == SQLITE_ROW && n < cap) {
+    int step = SQLITE_DONE;
+    while (!err && (step = sqlite3_step(st)) == SQLITE_ROW && n < cap) {
         int64_t s = sqlite3_column_int64(st, 0), p = sqlite3_column_int64(st, 1);
         if (s < 0 || s > max_subj || dense[s] < 0 || p < 0 || (size_t)p >= c->n_persons)
             continue;
@@ -870,6 +938,8 @@ static cr_err load_roles(sqlite3 *db, const struct filter *fl, struct cr_city *c
                             (size_t)sqlite3_column_bytes(st, 2));
         if (r < 0 || r > 255) {
             err = r == -2 ? CR_ENOMEM : CR_ERANGE;
+            if (err == CR_ERANGE)
+                set_why("more than 256 role names", "the engine keeps a role in 8 bits");
             break;
         }
         ent[n] = dense[s];
@@ -878,7 +948,8 @@ static cr_err load_roles(sqlite3 *db, const struct filter *fl, struct cr_city *c
         c->ro_off[ent[n] + 1]++;
         n++;
     }
-    sqlite3_finalize(st);
+    if (sqlite3_finalize(st) != SQLITE_OK && !err && step != SQLITE_ROW && step != SQLITE_DONE)
+        err = CR_ESTORE; /* db's message says why */
     if (err)
         goto out;
     for (size_t e = 0; e < c->n; e++)
@@ -908,11 +979,19 @@ out:
     return err;
 }
 
+/* The whole load reads one committed state of the store: it runs in one read transaction (its
+ * extra connections check they see the same, open_parts), so an ingest committing meanwhile
+ * is either wholly in the city or not at all. */
 static cr_err load(cr_store *s, const struct filter *fl, const cr_model *m, struct cr_city *city,
                    cr_diag *d)
 {
     memset(city, 0, sizeof *city);
+    load_why[0] = 0;
     sqlite3 *db = cr__store_db(s);
+    int own_tx = sqlite3_get_autocommit(db);
+    if (own_tx && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL))
+        return cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot load the city from the store: %s",
+                           sqlite3_errmsg(db));
     int32_t *dense = NULL;
     int64_t max_subj = 0;
     cr_err rc = load_enterprises(db, fl, city, &dense, &max_subj);
@@ -927,11 +1006,20 @@ static cr_err load(cr_store *s, const struct filter *fl, const cr_model *m, stru
         rc = load_roles(db, fl, city, dense, max_subj);
     free(dense);
     if (rc) {
+        /* The message first: ending the transaction clears SQLite's. */
+        const char *why = load_why[0]                       ? load_why
+                          : rc == CR_ESTORE && db_error(db) ? db_error(db)
+                          : rc == CR_ESTORE ? "the store's rows do not agree (it is damaged)"
+                                            : cr_strerror(rc);
+        cr_diag_set(d, rc, NULL, 0, 0, "cannot load the city from the store: %s", why);
         cr_city_free(city);
-        return cr_diag_set(d, rc, NULL, 0, 0, "cannot load the city from the store: %s",
-                           rc == CR_ESTORE ? sqlite3_errmsg(db) : cr_strerror(rc));
     }
-    return CR_OK;
+    if (own_tx && sqlite3_exec(db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) && !rc) {
+        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot load the city from the store: %s",
+                         sqlite3_errmsg(db));
+        cr_city_free(city);
+    }
+    return rc;
 }
 
 cr_err cr_store_load_city(cr_store *s, const cr_model *m, struct cr_city *city, cr_diag *d)
