@@ -226,6 +226,10 @@ cr_err cr_store_run_model(cr_store *s, int64_t run, char hash[17], char **text, 
 /* The latest run id, CR_ENOTFOUND when there is none. */
 cr_err cr_store_run_latest(cr_store *s, int64_t *run_id);
 
+/* Whether every enterprise of a run is keyed by its USCC (1), or some by a department's own key
+ * (namespace:local, 0). */
+cr_err cr_store_run_all_uscc(cr_store *s, int64_t run, int *all_uscc);
+
 /* Calls fn for each enterprise of a run in subject order. key is the USCC (or local key). */
 cr_err cr_store_scores_each(cr_store *s, int64_t run,
                             void (*fn)(void *ctx, const char *key, double score, char level),

@@ -787,3 +787,74 @@ cr_err cr_classify_explain_each(const cr_model *m, const struct cr_city *city, i
     plan_free(&p);
     return rc;
 }
+
+/* Calls visit for every kind the model reads, in model order (repeats included). */
+static void model_kinds(const cr_model *m, void (*visit)(void *ctx, const char *kind), void *ctx)
+{
+    for (size_t a = 0; a < m->n_aspects; a++)
+        for (size_t c = 0; c < m->aspects[a].n_categories; c++)
+            for (size_t i = 0; i < m->aspects[a].categories[c].n_indicators; i++) {
+                const struct cr_indicator *ind = &m->aspects[a].categories[c].indicators[i];
+                for (size_t k = 0; k < ind->n_kinds; k++)
+                    visit(ctx, ind->kinds[k]);
+                for (size_t k = 0; k < ind->n_den_kinds; k++)
+                    visit(ctx, ind->den_kinds[k]);
+            }
+    for (size_t v = 0; v < m->n_vetoes; v++)
+        for (size_t k = 0; k < m->vetoes[v].n_kinds; k++)
+            visit(ctx, m->vetoes[v].kinds[k]);
+    for (size_t f = 0; f < m->n_flags; f++)
+        for (size_t k = 0; k < m->flags[f].n_kinds; k++)
+            visit(ctx, m->flags[f].kinds[k]);
+}
+
+struct gaps {
+    const struct cr_city *c;
+    uint8_t *read;     /* by city kind: the model reads it */
+    const char **told; /* unprovided kinds already reported */
+    size_t n_told, cap;
+    void (*fn)(void *ctx, const char *kind, int unprovided);
+    void *ctx;
+    int oom;
+};
+
+static void gap_visit(void *ctx, const char *kind)
+{
+    struct gaps *g = ctx;
+    int k = kind_index(g->c, kind);
+    if (k >= 0) {
+        g->read[k] = 1;
+        return;
+    }
+    for (size_t i = 0; i < g->n_told; i++)
+        if (strcmp(g->told[i], kind) == 0)
+            return;
+    if (g->n_told == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 16;
+        const char **t = realloc(g->told, cap * sizeof *t);
+        if (!t) {
+            g->oom = 1;
+            return;
+        }
+        g->told = t;
+        g->cap = cap;
+    }
+    g->told[g->n_told++] = kind;
+    g->fn(g->ctx, kind, 1);
+}
+
+cr_err cr_classify_kind_gaps(const cr_model *m, const struct cr_city *city,
+                             void (*fn)(void *ctx, const char *kind, int unprovided), void *ctx)
+{
+    struct gaps g = {.c = city, .read = calloc(city->n_kinds + 1, 1), .fn = fn, .ctx = ctx};
+    if (!g.read)
+        return CR_ENOMEM;
+    model_kinds(m, gap_visit, &g);
+    for (size_t k = 0; k < city->n_kinds && !g.oom; k++)
+        if (!g.read[k] && strcmp(city->kinds[k], "registry") != 0 &&
+            strcmp(city->kinds[k], "roles") != 0)
+            fn(ctx, city->kinds[k], 0);
+    free(g.read);
+    free(g.told);
+    return g.oom ? CR_ENOMEM : CR_OK;
+}

@@ -320,6 +320,20 @@ cr_err cr_store_run_model(cr_store *s, int64_t run, char hash[17], char **text, 
     return err;
 }
 
+cr_err cr_store_run_all_uscc(cr_store *s, int64_t run, int *all_uscc)
+{
+    int64_t v = 0;
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT NOT EXISTS (SELECT 1 FROM run_score r JOIN subject s ON s.id = r.subject "
+             "WHERE r.run = %lld AND instr(s.key, ':') > 0)",
+             (long long)run);
+    if (cr_store_scalar(s, sql, &v))
+        return CR_ESTORE;
+    *all_uscc = (int)v;
+    return CR_OK;
+}
+
 cr_err cr_store_scores_each(cr_store *s, int64_t run,
                             void (*fn)(void *ctx, const char *key, double score, char level),
                             void *ctx)
