@@ -121,7 +121,11 @@ struct filter {
 static cr_err prepare_q(sqlite3 *db, sqlite3_stmt **st, const char *head, const char *tail)
 {
     char sql[512];
-    snprintf(sql, sizeof sql, "%s%s", head, tail);
+    int n = snprintf(sql, sizeof sql, "%s%s", head, tail);
+    if (n < 0 || (size_t)n >= sizeof sql) {
+        set_why("a query longer than its buffer", head); /* a programming error, said so */
+        return CR_ESTORE;
+    }
     return sqlite3_prepare_v2(db, sql, -1, st, NULL) ? CR_ESTORE : CR_OK;
 }
 
