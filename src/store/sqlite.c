@@ -191,7 +191,14 @@ static cr_err move_events(cr_store *s)
     return err;
 }
 
-#define SCHEMA_VERSION 3
+/* Version 4: the text of every model a run used, by content hash (crisk show explains a run
+ * with its own model), and a registry row's kept columns (attrs, JSON). */
+static const char schema_v4[] =
+    "CREATE TABLE model(hash TEXT PRIMARY KEY, id TEXT NOT NULL, version INTEGER NOT NULL,"
+    " text BLOB NOT NULL) WITHOUT ROWID;"
+    "ALTER TABLE enterprise ADD COLUMN attrs TEXT;";
+
+#define SCHEMA_VERSION 4
 
 static cr_err migrate(cr_store *s, cr_diag *d)
 {
@@ -223,8 +230,10 @@ static cr_err migrate(cr_store *s, cr_diag *d)
     }
     if (version <= 1 && exec(s, schema_v2))
         goto fail;
-    if (exec(s, schema_v3) || move_events(s) || cr__events_postings(s) ||
-        cr_store_bump_generation(s) || exec(s, "PRAGMA user_version=3") || cr_store_commit(s))
+    if (version <= 2 && (exec(s, schema_v3) || move_events(s) || cr__events_postings(s) ||
+                         cr_store_bump_generation(s)))
+        goto fail;
+    if (exec(s, schema_v4) || exec(s, "PRAGMA user_version=4") || cr_store_commit(s))
         goto fail;
     return CR_OK;
 fail : {
@@ -236,22 +245,6 @@ fail : {
     cr_store_rollback(s);
     return e;
 }
-}
-
-/* enterprise.attrs (a registry row's kept columns, JSON) joins a store that lacks it, whatever
- * its version: one nullable column needs no version of its own, and so stays out of the way of
- * the numbered migrations. */
-static cr_err ensure_enterprise_attrs(cr_store *s, cr_diag *d)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT attrs FROM enterprise LIMIT 0", -1, &st, NULL) ==
-        SQLITE_OK) {
-        sqlite3_finalize(st);
-        return CR_OK;
-    }
-    return exec(s, "ALTER TABLE enterprise ADD COLUMN attrs TEXT")
-               ? db_fail(s, d, "adding enterprise.attrs")
-               : CR_OK;
 }
 
 /* A reader never migrates: it needs the schema this crisk writes. */
@@ -311,8 +304,7 @@ static cr_err open_store(const char *path, int readonly, cr_store **out, cr_diag
     char threads[48];
     snprintf(threads, sizeof threads, "PRAGMA threads=%ld", cores < 1 ? 1 : cores > 4 ? 4 : cores);
     exec(s, threads);
-    if ((rc = readonly ? check_version(s, d) : migrate(s, d)) ||
-        (!readonly && (rc = ensure_enterprise_attrs(s, d))))
+    if ((rc = readonly ? check_version(s, d) : migrate(s, d)))
         goto out;
     for (int i = 0; i < ST__N; i++)
         if (sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
