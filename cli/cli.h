@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "crisk/err.h"
 #include "crisk/store.h"
@@ -23,6 +24,14 @@ int cmd_tag(int argc, char **argv);
 
 /* The model used when --model is not given: $CRISK_MODEL, else the shipped gz-2021. */
 const char *cli_default_model(void);
+
+/* The model run used: its text recorded with the run, or for a run recorded before stores kept
+ * them, file (or the default model) when its hash is the run's (CR_ENOTFOUND otherwise, with
+ * the reason in d). A file given for a run whose model is recorded must be that model. */
+struct cr_store;
+struct cr_model;
+cr_err cli_run_model(struct cr_store *s, int64_t run, const char *file, struct cr_model **out,
+                     cr_diag *d);
 
 /* Returns the store path: the --db value when given, else $CRISK_DB, else "crisk.db". */
 const char *cli_db_path(const char *flag);

@@ -21,23 +21,40 @@ static const char help[] =
     "with each enterprise's score, level, aspect scores and top contributions.\n"
     "\n"
     "  --indicators FILE  also write every enterprise's indicators as CSV, for tuning the model:\n"
-    "                     uscc,score,level, then ID.value (empty when missing) and ID.points\n"
-    "                     for each indicator in model order\n";
+    "                     uscc,score,level (key,… when some keys are no USCCs), then ID.value\n"
+    "                     (empty when missing) and ID.points for each indicator in model order\n"
+    "\n"
+    "Warns (text and --json \"warnings\") about each kind the model reads that no topic provides\n"
+    "and each loaded kind the model reads nowhere.\n";
 
 /* Every enterprise's indicator values and points (cr_classify_explain_each) as CSV. */
 struct ind_out {
     FILE *fp;
-    const struct cr_city *city;
+    char **keys; /* by dense id: the run's keys, in subject order as the city */
+    size_t n_keys;
+    int oom;
     const struct cr_scores *sc;
     size_t n;
 };
+
+static void collect_key(void *ctx, const char *key, double score, char level)
+{
+    (void)score;
+    (void)level;
+    struct ind_out *o = ctx;
+    char *k = strdup(key);
+    if (!k)
+        o->oom = 1;
+    else
+        o->keys[o->n_keys++] = k;
+}
 
 static int indicator_row(void *ctx, size_t e, const double *v, const double *pts,
                          const double *shares)
 {
     (void)shares;
     const struct ind_out *o = ctx;
-    fprintf(o->fp, "%s,%.4f,%c", o->city->uscc[e], o->sc->score[e], o->sc->level[e]);
+    fprintf(o->fp, "%s,%.4f,%c", e < o->n_keys ? o->keys[e] : "", o->sc->score[e], o->sc->level[e]);
     for (size_t i = 0; i < o->n; i++) {
         if (v[i] == v[i])
             fprintf(o->fp, ",%.6g,%.4g", v[i], pts[i]);
@@ -47,25 +64,60 @@ static int indicator_row(void *ctx, size_t e, const double *v, const double *pts
     return fputc('\n', o->fp) == EOF;
 }
 
-static cr_err write_indicators(const char *path, const cr_model *m, const struct cr_city *city,
-                               int32_t as_of, const struct cr_scores *sc, cr_diag *d)
+static cr_err write_indicators(const char *path, cr_store *s, int64_t run, const cr_model *m,
+                               const struct cr_city *city, int32_t as_of,
+                               const struct cr_scores *sc, cr_diag *d)
 {
-    FILE *fp = fopen(path, "w");
-    if (!fp)
-        return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot write the indicators file");
-    fputs("uscc,score,level", fp);
-    for (size_t a = 0; a < m->n_aspects; a++)
-        for (size_t c = 0; c < m->aspects[a].n_categories; c++)
-            for (size_t i = 0; i < m->aspects[a].categories[c].n_indicators; i++) {
-                const char *id = m->aspects[a].categories[c].indicators[i].id;
-                fprintf(fp, ",%s.value,%s.points", id, id);
-            }
-    fputc('\n', fp);
-    struct ind_out o = {fp, city, sc, m->n_indicators};
-    cr_err rc = cr_classify_explain_each(m, city, as_of, indicator_row, &o);
-    if (fclose(fp) && !rc)
+    struct ind_out o = {NULL, calloc(city->n + 1, sizeof(char *)), 0, 0, sc, m->n_indicators};
+    int all_uscc = 1;
+    cr_err rc = o.keys ? cr_store_scores_each(s, run, collect_key, &o) : CR_ENOMEM;
+    if (!rc && (o.oom || o.n_keys != city->n))
+        rc = o.oom ? CR_ENOMEM : CR_ESTORE;
+    if (!rc)
+        rc = cr_store_run_all_uscc(s, run, &all_uscc);
+    if (!rc && !(o.fp = fopen(path, "w")))
         rc = CR_EIO;
-    return rc ? cr_diag_set(d, rc, path, 0, 0, "cannot write the indicators file") : CR_OK;
+    if (!rc) {
+        fputs(all_uscc ? "uscc,score,level" : "key,score,level", o.fp);
+        for (size_t a = 0; a < m->n_aspects; a++)
+            for (size_t c = 0; c < m->aspects[a].n_categories; c++)
+                for (size_t i = 0; i < m->aspects[a].categories[c].n_indicators; i++) {
+                    const char *id = m->aspects[a].categories[c].indicators[i].id;
+                    fprintf(o.fp, ",%s.value,%s.points", id, id);
+                }
+        fputc('\n', o.fp);
+        rc = cr_classify_explain_each(m, city, as_of, indicator_row, &o);
+    }
+    if (o.fp && fclose(o.fp) && !rc)
+        rc = CR_EIO;
+    for (size_t i = 0; i < o.n_keys; i++)
+        free(o.keys[i]);
+    free(o.keys);
+    return rc ? cr_diag_set(d, rc, path, 0, 0, "cannot write the indicators file: %s",
+                            cr_strerror(rc))
+              : CR_OK;
+}
+
+/* Kinds the model reads that no topic provides, and loaded kinds the model ignores. */
+struct kind_gaps {
+    json_t *unprovided, *ignored, *warnings;
+};
+
+static void kind_gap(void *ctx, const char *kind, int unprovided)
+{
+    struct kind_gaps *g = ctx;
+    char msg[512];
+    if (unprovided)
+        snprintf(msg, sizeof msg,
+                 "the model reads kind '%s', which no topic of the store provides: its "
+                 "indicators and vetoes count nothing",
+                 kind);
+    else
+        snprintf(msg, sizeof msg,
+                 "topics of kind '%s' are loaded, but the model reads no events of that kind",
+                 kind);
+    json_array_append_new(unprovided ? g->unprovided : g->ignored, json_string(kind));
+    json_array_append_new(g->warnings, json_string(msg));
 }
 
 static double now_s(void)
@@ -129,6 +181,9 @@ int cmd_classify(int argc, char **argv)
     double t_load = now_s();
     if (!rc && city.n == 0)
         rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0, "the store has no enterprises");
+    struct kind_gaps gaps = {json_array(), json_array(), json_array()};
+    if (!rc && cr_classify_kind_gaps(m, &city, kind_gap, &gaps))
+        rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
     if (!rc)
         rc = cr_classify(m, &city, as_of, (int)threads, &sc, &d);
     double t_run = now_s();
@@ -137,7 +192,7 @@ int cmd_classify(int argc, char **argv)
         rc = cli_store_fail(&d, CR_ESTORE, s, "cannot record the run");
     double t_save = now_s();
     if (!rc && indicators)
-        rc = write_indicators(indicators, m, &city, as_of, &sc, &d);
+        rc = write_indicators(indicators, s, run, m, &city, as_of, &sc, &d);
     if (rc) {
         exit_code = cli_report_diag("classify", rc, &d);
         goto out;
@@ -145,14 +200,19 @@ int cmd_classify(int argc, char **argv)
     char day[11];
     cr_day_format(as_of, day);
     if (json) {
-        exit_code = cli_json_print(json_pack(
+        json_t *o = json_pack(
             "{s:I,s:s,s:{s:s,s:i,s:s},s:{s:I,s:I,s:I,s:I},s:I,s:I,s:I,s:f,s:{s:f,s:f,s:f}}", "run",
             (json_int_t)run, "as_of", day, "model", "id", m->id, "version", m->version, "hash",
             m->hash, "levels", "A", (json_int_t)sc.levels[0], "B", (json_int_t)sc.levels[1], "C",
             (json_int_t)sc.levels[2], "D", (json_int_t)sc.levels[3], "enterprises",
             (json_int_t)city.n, "events", (json_int_t)city.n_events, "level_changes",
             (json_int_t)changes, "seconds", t_save - t0, "timings", "load", t_load - t0, "classify",
-            t_run - t_load, "save", t_save - t_run));
+            t_run - t_load, "save", t_save - t_run);
+        json_object_set(o, "warnings", gaps.warnings);
+        json_object_set_new(
+            o, "kinds",
+            json_pack("{s:O,s:O}", "unprovided", gaps.unprovided, "ignored", gaps.ignored));
+        exit_code = cli_json_print(o);
     } else {
         printf("run %lld: model %s v%d (%s) as of %s; %zu enterprises, %zu events\n",
                (long long)run, m->id, m->version, m->hash, day, city.n, city.n_events);
@@ -165,8 +225,14 @@ int cmd_classify(int argc, char **argv)
         printf("by district:         A 低     B 中   C 较高     D 高   D share\n");
         cr_store_run_by_district(s, run, district_row, ref);
         cr_ref_free(ref);
+        size_t i;
+        json_t *w;
+        json_array_foreach(gaps.warnings, i, w) printf("warning: %s\n", json_string_value(w));
     }
 out:
+    json_decref(gaps.unprovided);
+    json_decref(gaps.ignored);
+    json_decref(gaps.warnings);
     cr_scores_free(&sc);
     cr_city_free(&city);
     cr_store_close(s);
@@ -177,7 +243,9 @@ out:
 static const char scores_help[] = "usage: crisk scores [--db FILE] [--run N] --csv\n"
                                   "\n"
                                   "Prints uscc,score,level for every enterprise of a run "
-                                  "(default: the latest).\n";
+                                  "(default: the latest);\n"
+                                  "the first column is named key when some enterprises are "
+                                  "keyed by a department's own key.\n";
 
 static void print_score(void *ctx, const char *key, double score, char level)
 {
@@ -208,8 +276,12 @@ int cmd_scores(int argc, char **argv)
         cli_store_fail(&d, rc, s,
                        rc == CR_ENOTFOUND ? "the store has no runs: classify first"
                                           : "cannot find the latest run");
+    int all_uscc = 1;
+    if (!rc && (rc = cr_store_run_all_uscc(s, r, &all_uscc)) == CR_ESTORE)
+        cli_store_fail(&d, rc, s, "cannot read the run");
     if (!rc) {
-        printf("uscc,score,level\n");
+        /* Keys of a department's own (type: local) are no USCCs: the column says key then. */
+        printf("%s,score,level\n", all_uscc ? "uscc" : "key");
         rc = cr_store_scores_each(s, r, print_score, NULL);
         if (rc == CR_ENOTFOUND)
             cr_diag_set(&d, rc, NULL, 0, 0, "run %lld does not exist", (long long)r);

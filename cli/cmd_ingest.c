@@ -49,7 +49,7 @@ static json_t *report_json(const struct cr_ingest_report *r, const struct cr_sto
     for (size_t i = 0; i < r->n_reasons; i++)
         json_object_set_new(reasons, r->reasons[i].reason, json_integer(r->reasons[i].count));
     double rate = r->seconds > 0 ? (double)r->read / r->seconds : 0;
-    return json_pack(
+    json_t *o = json_pack(
         "{s:o,s:{s:I,s:I,s:I,s:I,s:I},s:o,s:I,s:I,s:f,s:f,s:f,s:{s:I,s:I,s:I,s:I,s:I,s:I}}",
         "files", files, "totals", "read", (json_int_t)r->read, "loaded", (json_int_t)r->loaded,
         "duplicates", (json_int_t)r->duplicates, "quarantined", (json_int_t)r->quarantined,
@@ -60,6 +60,15 @@ static json_t *report_json(const struct cr_ingest_report *r, const struct cr_sto
         "unregistered_subjects", (json_int_t)c->subjects_unregistered, "events",
         (json_int_t)c->events, "roles", (json_int_t)c->roles, "quarantined_open",
         (json_int_t)c->quarantined_open);
+    if (o && r->n_nulled) { /* fields left out by on_error: null (docs/catalog.md) */
+        json_t *nulled = json_object();
+        for (size_t i = 0; i < r->n_nulled; i++)
+            json_object_set_new(nulled, r->nulled[i].reason, json_integer(r->nulled[i].count));
+        json_object_set_new(o, "nulled", nulled);
+    }
+    if (o && r->unverified_divisions) /* another city's streets and grids, kept as given */
+        json_object_set_new(o, "unverified_divisions", json_integer(r->unverified_divisions));
+    return o;
 }
 
 static void report_text(const struct cr_ingest_report *r, const struct cr_store_counts *c)
@@ -98,6 +107,17 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
     for (size_t i = 0; i < r->n_reasons; i++) {
         cli_group(a, sizeof a, r->reasons[i].count);
         printf("  quarantined %-20s %s\n", r->reasons[i].reason, a);
+    }
+    for (size_t i = 0; i < r->n_nulled; i++) {
+        cli_group(a, sizeof a, r->nulled[i].count);
+        printf("  nulled      %-20s %s (field left out, row loaded: on_error: null)\n",
+               r->nulled[i].reason, a);
+    }
+    if (r->unverified_divisions) {
+        cli_group(a, sizeof a, r->unverified_divisions);
+        printf("  unverified  %s street or grid codes of counties without reference data for them, "
+               "kept as given\n",
+               a);
     }
     cli_group(a, sizeof a, c->enterprises);
     cli_group(b, sizeof b, c->events);
@@ -144,6 +164,8 @@ int cmd_ingest(int argc, char **argv)
     cr_err rc = cr_catalog_load(catalog, &cat, &d);
     if (!rc)
         rc = cr_ref_load(data ? data : cr_ref_default_dir(), &ref, &d);
+    if (!rc)
+        rc = cr_catalog_add_divisions(cat, ref, &d);
     if (!rc)
         rc = cr_store_open(cli_db_path(db), &s, &d);
     if (rc) {

@@ -264,6 +264,8 @@ static int retry(cr_store *s, const char *catalog, const char *file, const char 
     cr_err rc = cr_catalog_load(catalog, &cat, &d);
     if (!rc)
         rc = cr_ref_load(data ? data : cr_ref_default_dir(), &ref, &d);
+    if (!rc)
+        rc = cr_catalog_add_divisions(cat, ref, &d);
     if (rc) {
         exit_code = cli_report_diag("quarantine", rc, &d);
         goto out;

@@ -19,7 +19,61 @@ static const char help[] =
     "aspect and category breakdown and every indicator's value, points and share (the shares sum\n"
     "to the score); level history; recent events by department; the persons behind the firm\n"
     "(names masked) and the other firms they and its address are linked to.\n"
+    "The breakdown uses the model the run used, as recorded with the run; --model FILE is only\n"
+    "needed for a run recorded before the store kept model texts (it must be that model).\n"
     "A key of a department's own (e.g. cumcm:E1) is accepted as well as a USCC.\n";
+
+cr_err cli_run_model(cr_store *s, int64_t run, const char *file, cr_model **out, cr_diag *d)
+{
+    char hash[17] = "";
+    char *text = NULL;
+    size_t len = 0;
+    cr_err rc = cr_store_run_model(s, run, hash, &text, &len);
+    if (rc)
+        return cr_diag_set(d, rc == CR_ENOTFOUND ? CR_EINVAL : rc, NULL, 0, 0,
+                           rc == CR_ENOTFOUND ? "run %lld does not exist"
+                                              : "cannot read the model of run %lld",
+                           (long long)run);
+    cr_model *m = NULL;
+    if (text) {
+        char name[64];
+        snprintf(name, sizeof name, "the model of run %lld", (long long)run);
+        rc = cr_model_load_text(name, text, len, &m, d);
+        free(text);
+        if (rc)
+            return rc;
+        if (file) {
+            cr_model *given = NULL;
+            rc = cr_model_load(file, &given, d);
+            int other = !rc && strcmp(given->hash, m->hash) != 0;
+            cr_model_free(given);
+            if (rc || other) {
+                cr_model_free(m);
+                return rc ? rc
+                          : cr_diag_set(d, CR_EINVAL, file, 0, 0,
+                                        "run %lld used model %s (kept in the store), not this "
+                                        "one: leave out --model",
+                                        (long long)run, hash);
+            }
+        }
+        *out = m;
+        return CR_OK;
+    }
+    /* A run recorded before stores kept model texts: the file given, or the default, when it
+     * is the very model the run used. */
+    const char *path = file ? file : cli_default_model();
+    if ((rc = cr_model_load(path, &m, d)))
+        return rc;
+    if (strcmp(m->hash, hash) != 0) {
+        cr_model_free(m);
+        return cr_diag_set(d, CR_ENOTFOUND, path, 0, 0,
+                           "run %lld used model %s, which the store does not keep (recorded "
+                           "before schema 4) and this file is not; give it with --model",
+                           (long long)run, hash);
+    }
+    *out = m;
+    return CR_OK;
+}
 
 /* Explanation of the latest run: each indicator recomputed from the neighbourhood. */
 static json_t *explain(cr_store *s, const cr_model *m, int64_t subject, int32_t as_of,
@@ -97,10 +151,13 @@ static void print_text(json_t *o, const cr_ref *ref)
            division_name(ref, json_object_get(reg, "street")));
     json_t *lv = json_object_get(o, "level");
     if (lv) {
-        printf("  风险等级 %s  分数 %.2f  （运行 %lld，截至 %s，模型 %s）\n",
+        printf("  风险等级 %s  分数 %.2f  （运行 %lld，截至 %s，模型 %s %s）\n",
                txt(json_object_get(lv, "level")), json_real_value(json_object_get(lv, "score")),
                (long long)json_integer_value(json_object_get(lv, "run")),
-               txt(json_object_get(lv, "as_of")), txt(json_object_get(lv, "model")));
+               txt(json_object_get(lv, "as_of")), txt(json_object_get(lv, "model")),
+               txt(json_object_get(lv, "model_hash")));
+        if (json_object_get(lv, "unexplained"))
+            printf("  （无法分解：%s）\n", txt(json_object_get(lv, "unexplained")));
         size_t i;
         json_t *a;
         json_array_foreach(json_object_get(o, "aspects"), i, a)
@@ -230,9 +287,10 @@ int cmd_show(int argc, char **argv)
     json_t *hist = json_object_get(o, "history");
     json_t *last = json_array_get(hist, json_array_size(hist) - 1);
     if (last) {
-        /* The explanation uses the model of the latest run: the given one, or the default. */
-        rc = cr_model_load(model ? model : cli_default_model(), &m, &d);
-        if (rc) {
+        /* The explanation uses the model the latest run used, as recorded with the run. */
+        int64_t run = json_integer_value(json_object_get(last, "run"));
+        rc = cli_run_model(s, run, model, &m, &d);
+        if (rc && rc != CR_ENOTFOUND) {
             exit_code = cli_report_diag("show", rc, &d);
             goto out;
         }
@@ -240,21 +298,26 @@ int cmd_show(int argc, char **argv)
         const char *as_of_s = json_string_value(json_object_get(last, "as_of"));
         cr_date_parse(as_of_s, strlen(as_of_s), &as_of);
         double score = 0;
-        json_t *aspects = explain(s, m, subject, as_of, &score, &d);
-        if (!aspects) {
+        json_t *aspects = m ? explain(s, m, subject, as_of, &score, &d) : NULL;
+        if (m && !aspects) {
             if (!d.msg[0])
                 cli_store_fail(&d, CR_ESTORE, s, "cannot explain the score");
             exit_code = cli_report_diag("show", CR_ESTORE, &d);
             goto out;
         }
-        json_object_set_new(
-            o, "level",
-            json_pack("{s:O,s:O,s:O,s:O,s:f,s:s}", "run", json_object_get(last, "run"), "as_of",
-                      json_object_get(last, "as_of"), "model", json_object_get(last, "model"),
-                      "level", json_object_get(last, "level"), "score", score, "model_hash",
-                      m->hash));
-        json_object_set_new(o, "drivers", top_drivers(aspects, 8));
-        json_object_set_new(o, "aspects", aspects);
+        json_t *lv = json_pack(
+            "{s:O,s:O,s:O,s:O,s:O,s:O}", "run", json_object_get(last, "run"), "as_of",
+            json_object_get(last, "as_of"), "model", json_object_get(last, "model"), "level",
+            json_object_get(last, "level"), "score", json_object_get(last, "score"), "model_hash",
+            json_object_get(last, "model_hash"));
+        if (aspects) {
+            json_object_set_new(lv, "explained_score", json_real(score));
+            json_object_set_new(o, "drivers", top_drivers(aspects, 8));
+            json_object_set_new(o, "aspects", aspects);
+        } else {
+            json_object_set_new(lv, "unexplained", json_string(d.msg));
+        }
+        json_object_set_new(o, "level", lv);
     }
     if (json) {
         exit_code = cli_json_print(o);

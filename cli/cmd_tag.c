@@ -38,8 +38,6 @@ int cmd_tag(int argc, char **argv)
     int32_t as_of = 0;
     cr_err rc = cr_tags_load(rules ? rules : CRISK_TAGS_DEFAULT, &t, &d);
     if (!rc)
-        rc = cr_model_load(cli_default_model(), &m, &d);
-    if (!rc)
         rc = cr_store_open(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "tag", &d);
@@ -48,6 +46,10 @@ int cmd_tag(int argc, char **argv)
                        rc == CR_ENOTFOUND
                            ? "tags are kept per classification run: run crisk classify first"
                            : "cannot find the latest run");
+    /* The city as the run saw it: with the run's own model (its event flags). A run recorded
+     * before stores kept models falls back to the default, whose flags tags never read. */
+    if (!rc && (rc = cli_run_model(s, run, NULL, &m, &d)) == CR_ENOTFOUND)
+        rc = cr_model_load(cli_default_model(), &m, &d);
     if (!rc)
         rc = cr_store_load_city(s, m, &city, &d);
     if (!rc) {

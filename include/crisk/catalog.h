@@ -4,8 +4,10 @@
 #define CRISK_CATALOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "crisk/err.h"
+#include "crisk/ref.h"
 
 typedef enum cr_topic_role {
     CR_TOPIC_EVENTS = 0, /* dated events of one kind (penalty, arrears, licence, ...) */
@@ -52,6 +54,15 @@ struct cr_column {
     long line;  /* catalog line that named it, for error messages */
 };
 
+/* How a mapped field is read, beyond its column (docs/catalog.md). */
+struct cr_field_opts {
+    char *format;      /* date fields: a pattern such as "%m/%d/%Y"; NULL = the usual forms */
+    int period_start;  /* date fields: a period (2017, 2017-06) is dated by its first day, not
+                          its last */
+    int on_error_null; /* a bad value is left out (and counted) instead of quarantining the row;
+                          only for optional fields */
+};
+
 struct cr_topic {
     char *code;
     char *name;
@@ -71,6 +82,15 @@ struct cr_topic {
     struct cr_column *attrs;            /* extra columns kept verbatim (normalised) */
     size_t n_attrs;
     int required[CR__NFIELD]; /* 1 when an empty value quarantines the row */
+    struct cr_field_opts opt[CR__NFIELD];
+    int has_as_of;     /* event topics: rows without a date of their own are dated as_of_day */
+    int32_t as_of_day; /* days since 1970-01-01: the day an extract of counts was taken */
+    char **nulls;      /* values read as missing besides the empty one (ASCII case ignored): the
+                          topic's 'nulls', else the catalog's, else NA N/A - NULL \N */
+    size_t n_nulls;
+    size_t nulls_max;              /* the longest token's length: longer values are never null */
+    unsigned char nulls_first[32]; /* bit set of the tokens' first bytes (ASCII lower case): a
+                                      value starting otherwise (a digit) is never null */
     long line;
 };
 
@@ -87,6 +107,8 @@ typedef struct cr_catalog {
     size_t n_departments;
     struct cr_topic *topics;
     size_t n_topics;
+    char **divisions; /* the city's own street and grid files, relative to dir (docs/catalog.md) */
+    size_t n_divisions;
 } cr_catalog;
 
 /* Parses and checks a catalog file. Every error names the file, line and field in d: unknown
@@ -95,7 +117,22 @@ typedef struct cr_catalog {
 cr_err cr_catalog_load(const char *path, cr_catalog **out, cr_diag *d);
 void cr_catalog_free(cr_catalog *cat);
 
+/* Adds the division files the catalog names ('divisions') to ref (cr_ref_add_divisions), so
+ * that its city's street and grid codes are checked. Errors name the file and line in d. */
+cr_err cr_catalog_add_divisions(const cr_catalog *cat, cr_ref *ref, cr_diag *d);
+
+/* The attribute that keeps an event's period when its date names one (2017, 2017-06): the day
+ * alone would make an annual report for 2017 an event of 2017-12-31. No kept column may have
+ * this name. */
+#define CR_PERIOD_ATTR "_period"
+/* Likewise for a registry row's established date. */
+#define CR_ESTABLISHED_PERIOD_ATTR "_established_period"
+
 /* Returns 1 when the field is mapped in t. */
 int cr_topic_has(const struct cr_topic *t, cr_field f);
+
+/* Returns 1 when the value s (len bytes, already trimmed) is one of t's null tokens: a missing
+ * value, as if the cell were empty. Thread-safe. */
+int cr_topic_null(const struct cr_topic *t, const char *s, size_t len);
 
 #endif

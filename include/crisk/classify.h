@@ -82,10 +82,19 @@ struct cr_scores {
 void cr_scores_free(struct cr_scores *s);
 
 /* Classifies every enterprise of city as of the day as_of with threads workers (0 = number of
- * processors). Returns CR_EINVAL when the model names a kind no topic has (a warning the caller
- * may choose to ignore is not given: unknown kinds simply count nothing). */
+ * processors). A kind the model names that no topic provides simply counts nothing: callers
+ * warn about it with cr_classify_kind_gaps. */
 cr_err cr_classify(const cr_model *m, const struct cr_city *city, int32_t as_of, int threads,
                    struct cr_scores *out, cr_diag *d);
+
+/* How the model's kinds and the city's differ, for warnings (a catalog that says `tax` where the
+ * model counts `tax_filing` would silently score every firm as having none): fn is called with
+ * unprovided = 1 for each kind the model reads (indicators, ratio denominators, graph kinds,
+ * vetoes, flags) that no topic of the city has, in model order, each once; then with
+ * unprovided = 0 for each event kind of the city's topics the model reads nowhere (the kinds
+ * "registry" and "roles" are read through registry and graph inputs). CR_ENOMEM or CR_OK. */
+cr_err cr_classify_kind_gaps(const cr_model *m, const struct cr_city *city,
+                             void (*fn)(void *ctx, const char *kind, int unprovided), void *ctx);
 
 /* Explains one enterprise: each indicator's raw value (NAN when missing), points and share of
  * the total score, in model order (arrays of m->n_indicators). The shares sum to the score. */

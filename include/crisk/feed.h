@@ -53,8 +53,12 @@ cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line);
 cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec);
 
 /* The value of a slot in the last record read (trimmed of surrounding ASCII spaces). Unmapped
- * slots and absent JSON keys give len 0. */
+ * slots, absent JSON keys and the topic's null tokens (NA, N/A, ...) give len 0. */
 void cr_feed_value(const cr_feed *f, int slot, const char **val, size_t *len);
+
+/* The text of a slot in the last record read when it is one of the topic's null tokens (its
+ * length in *len), else NULL: to say why a mandatory value is missing. */
+const char *cr_feed_null_token(const cr_feed *f, int slot, size_t *len);
 
 /* The header name (or "#N" for a position) that a slot reads, for messages. */
 const char *cr_feed_slot_label(const cr_feed *f, int slot);

@@ -39,9 +39,14 @@ struct cr_ingest_report {
     struct cr_ingest_file *files; /* in catalog order, unmatched patterns among them */
     size_t n_files;
     int64_t read, loaded, duplicates, quarantined;
-    int64_t unlinked; /* loaded rows whose enterprise is not (yet) in the registry */
+    int64_t unlinked;             /* loaded rows whose enterprise is not (yet) in the registry */
+    int64_t unverified_divisions; /* street and grid codes of counties without reference data
+                                     for them (another city's), kept as given */
     struct cr_ingest_reason *reasons; /* quarantine reasons of this run, by count descending */
     size_t n_reasons;
+    struct cr_ingest_reason *nulled; /* fields left out of rows that were not quarantined, by the
+                                        reason they were bad (on_error: null), count descending */
+    size_t n_nulled;
     size_t n_file_errors;
     size_t n_unmatched_patterns; /* catalog file patterns that matched no file */
     double seconds;              /* in all, index_seconds included */

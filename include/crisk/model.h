@@ -8,6 +8,12 @@
 
 #include "crisk/err.h"
 
+/* What the engine can hold, checked when a model is loaded (a larger model is an error with the
+ * file and line, never silently cut): each event carries its flags as bits of a 32-bit word,
+ * and each kind names the vetoes counting it as bits of a 64-bit word. */
+#define CR_MAX_FLAGS 32
+#define CR_MAX_VETOES 64
+
 typedef enum cr_input { CR_IN_EVENTS = 0, CR_IN_REGISTRY, CR_IN_GRAPH } cr_input;
 
 typedef enum cr_agg {
@@ -119,6 +125,8 @@ typedef struct cr_model {
     char *path, *id, *name;
     int version;
     char hash[17]; /* 64-bit content hash of the file, hex */
+    char *text;    /* the file's bytes (NUL-terminated), recorded with every run */
+    size_t text_len;
     struct cr_aspect *aspects;
     size_t n_aspects;
     struct cr_veto *vetoes;
@@ -131,9 +139,18 @@ typedef struct cr_model {
     size_t n_indicators;   /* in all */
 } cr_model;
 
-/* Parses and checks a model file. Errors name the file, line and field. Freed with
- * cr_model_free(). */
+/* A model file is at most this long: a guard against reading some other large file whole
+ * (gz-2021 is 30 KiB). */
+#define CR_MODEL_MAX_BYTES (4 * 1024 * 1024)
+
+/* Parses and checks a model file (read once: its text and hash are those of the bytes parsed).
+ * Errors name the file, line and field. Freed with cr_model_free(). */
 cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d);
+/* The same from the len bytes of a model's text (borrowed; as recorded with a run, see
+ * cr_store_run_model). name stands for the path in messages and in m->path. The hash is the one
+ * cr_model_load gives the file with these bytes. */
+cr_err cr_model_load_text(const char *name, const char *text, size_t len, cr_model **out,
+                          cr_diag *d);
 void cr_model_free(cr_model *m);
 
 /* Returns the catalog spelling of an aggregation ("count", ...). */

@@ -154,6 +154,7 @@ struct cr_enterprise_rec {
     int64_t topic;
     const char *uscc, *name, *type, *industry, *status, *address, *addr_key, *district, *street,
         *grid;
+    const char *attrs; /* the row's kept columns as a JSON object, or NULL */
     int has_capital, has_established, has_coords;
     int64_t capital_fen;
     int32_t established;
@@ -238,9 +239,9 @@ cr_err cr_store_subject_find(cr_store *s, const char *key, int64_t *subject);
 cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out);
 
 /* Records a classification run: the run (model id, version and content hash, as-of date,
- * input counts, timing), every enterprise's score, level, aspect scores and top
- * contributions, and the level changes against the previous run. Writes the new run id and
- * the number of changes. */
+ * input counts, timing), the model's text (once per hash), every enterprise's score, level, aspect
+ * scores and top contributions, and the level changes against the previous run. Writes the new run
+ * id and the number of changes. */
 cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const struct cr_city *c,
                          const struct cr_scores *sc, int64_t *run_id, int64_t *n_changes);
 
@@ -258,8 +259,17 @@ cr_err cr_store_run_by_district(cr_store *s, int64_t run,
                                 void (*fn)(void *ctx, const char *district, const int64_t n[4]),
                                 void *ctx);
 
+/* The model a run used: its content hash (hex, NUL-terminated) and its text as recorded with
+ * the run (malloc'd, the caller frees it; *text NULL when the run was recorded before the store
+ * kept model texts, schema 4). CR_ENOTFOUND when the run does not exist. */
+cr_err cr_store_run_model(cr_store *s, int64_t run, char hash[17], char **text, size_t *len);
+
 /* The latest run id, CR_ENOTFOUND when there is none. */
 cr_err cr_store_run_latest(cr_store *s, int64_t *run_id);
+
+/* Whether every enterprise of a run is keyed by its USCC (1), or some by a department's own key
+ * (namespace:local, 0). */
+cr_err cr_store_run_all_uscc(cr_store *s, int64_t run, int *all_uscc);
 
 /* Calls fn for each enterprise of a run in subject order. key is the USCC (or local key). */
 cr_err cr_store_scores_each(cr_store *s, int64_t run,

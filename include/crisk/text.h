@@ -22,12 +22,51 @@ void cr_day_format(int32_t day, char out[11]);
  * year outside 1900..2100. *day is written only on success. */
 cr_err cr_date_parse(const char *s, size_t len, int32_t *day);
 
+/* How much of the calendar a date value names: a day, or a period (docs/catalog.md "Dates"). */
+typedef enum cr_date_prec { CR_DATE_DAY = 0, CR_DATE_MONTH, CR_DATE_YEAR } cr_date_prec;
+
+struct cr_date {
+    int32_t day;       /* the day; for a period its last day, or its first (period_start) */
+    cr_date_prec prec; /* CR_DATE_DAY, or the length of the period */
+    int year, month;   /* the period: month 0 for a year */
+};
+
+/* Reads a date or a period. With pattern NULL: the forms of cr_date_parse, a 14-digit compact
+ * date and time (20170117095523), and the periods 2017, 2017年 (a year), 201712, 2017-06,
+ * 2017/6, 2017.6, 2019年7月 (a month); a number with a zero fraction (2017.0, 20171231.0) is
+ * read as its integer. With a pattern (checked by cr_date_pattern_check): the value must match
+ * it, byte by byte outside directives (a space matches one or more), and may be followed by a
+ * time as in cr_date_parse; a pattern without %d reads a month, without a month a year.
+ * period_start = 1 dates a period by its first day, else by its last (the day it is complete:
+ * nothing about 2017 is known before 2017 ends). Returns CR_EINVAL for anything else, CR_ERANGE
+ * for an impossible date or a year outside 1900..2100. *out is written only on success. */
+cr_err cr_date_read(const char *s, size_t len, const char *pattern, int period_start,
+                    struct cr_date *out);
+
+/* Checks a date pattern: directives %Y (4 digits, required) %m (1-2 digits) %b (an English
+ * month name or its first three letters) %d %H %M %S (1-2 digits) %p (AM/PM) %%; any other byte
+ * is literal. Returns CR_EINVAL with *why (a static sentence) for an unknown or repeated
+ * directive, no %Y, a day without a month or a time without a day. */
+cr_err cr_date_pattern_check(const char *pattern, const char **why);
+
+/* Returns 1 when s is a date relative to a moment the value does not carry (4小时前, 昨天,
+ * 3 days ago): such a value cannot be dated. */
+int cr_date_relative(const char *s, size_t len);
+
+/* Writes a period as "2017" or "2017-06" (NUL-terminated, at most 8 bytes); a day's month. */
+void cr_date_period_format(const struct cr_date *d, char out[8]);
+
 /* Parses an amount of money to int64 fen (分): optional sign or parentheses for negatives (红字),
  * optional ¥/￥ prefix, thousand separators (, or full-width ，) only between groups of three
  * digits (1,234,567.89; not 1,5 or 12,,3), decimals, and a unit suffix 元
  * (default) or 万元 / 万. Results are rounded half away from zero to whole fen. Full-width digits
  * are accepted. Returns CR_EINVAL for anything else, CR_ERANGE on overflow. */
 cr_err cr_amount_parse(const char *s, size_t len, int64_t *fen);
+
+/* A code or numeric key as a spreadsheet writes a number: "7513.0" and "7513.00" are "7513".
+ * Returns the length of s without its fraction when s is ASCII digits, a point and only zeros;
+ * else len (a fraction that is not zero is never dropped). */
+size_t cr_zero_fraction_len(const char *s, size_t len);
 
 /* Returns the length of the longest valid UTF-8 prefix of s (rejecting overlong forms,
  * surrogates and code points above U+10FFFF). s is valid when the result equals len. */

@@ -11,6 +11,15 @@
 
 struct cr_ref {
     struct cr_division *div[4]; /* indexed by level */
+    struct cr_division *county; /* every county-level division of China, by code */
+    struct cr_division *extra;  /* streets and grids of other cities, from catalogs' files */
+    size_t n_extra;
+    size_t n_sorted; /* the first n_sorted rows of extra are in code order */
+    size_t n_county;
+    char (*province)[8]; /* province codes (2 digits) and city codes (4), to check counties */
+    size_t n_province;
+    char (*city)[8];
+    size_t n_city;
     size_t n_div[4];
     struct cr_industry *ind;
     size_t n_ind;
@@ -24,24 +33,31 @@ const char *cr_ref_default_dir(void)
     return e && *e ? e : CRISK_DATA_DIR;
 }
 
-/* Reference files are plain CSV without quoting; a quote means the file is not ours. */
+/* Reference files are plain CSV: a field may be quoted as a whole ("东城区", as the national
+ * division files are) but holds no comma or quote of its own; anything else is not our file. */
 static int split(char *line, char **f, int max)
 {
     int n = 0;
     size_t len = strlen(line);
     while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
         line[--len] = 0;
-    if (strchr(line, '"'))
-        return -1;
     char *p = line;
     for (;;) {
         if (n == max)
             return -1;
-        f[n++] = p;
         char *c = strchr(p, ',');
+        if (c)
+            *c = 0;
+        size_t fl = strlen(p);
+        if (fl >= 2 && p[0] == '"' && p[fl - 1] == '"') {
+            p[fl - 1] = 0;
+            p++;
+        }
+        if (strchr(p, '"'))
+            return -1;
+        f[n++] = p;
         if (!c)
             break;
-        *c = 0;
         p = c + 1;
     }
     return n;
@@ -49,11 +65,8 @@ static int split(char *line, char **f, int max)
 
 typedef cr_err (*row_fn)(cr_ref *ref, char **f, int n, const char *path, long line, cr_diag *d);
 
-static cr_err read_csv(cr_ref *ref, const char *dir, const char *name, int ncol, row_fn fn,
-                       cr_diag *d)
+static cr_err read_csv_path(cr_ref *ref, const char *path, int ncol, row_fn fn, cr_diag *d)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *fp = fopen(path, "r");
     if (!fp)
         return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot open reference file");
@@ -76,6 +89,14 @@ static cr_err read_csv(cr_ref *ref, const char *dir, const char *name, int ncol,
     }
     fclose(fp);
     return rc;
+}
+
+static cr_err read_csv(cr_ref *ref, const char *dir, const char *name, int ncol, row_fn fn,
+                       cr_diag *d)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return read_csv_path(ref, path, ncol, fn, d);
 }
 
 static cr_err push_div(cr_ref *ref, int level, const char *code, const char *name, int parent)
@@ -159,6 +180,75 @@ static cr_err grid_row(cr_ref *ref, char **f, int n, const char *path, long line
     return child_row(ref, CR_DIV_GRID, 12, f, path, line, d);
 }
 
+/* Province and city codes, kept to check that every county names known ones. */
+static cr_err push_code(char (**v)[8], size_t *n, const char *code)
+{
+    if ((*n & (*n - 1)) == 0) {
+        void *p = realloc(*v, (*n ? *n * 2 : 64) * sizeof **v);
+        if (!p)
+            return CR_ENOMEM;
+        *v = p;
+    }
+    snprintf((*v)[(*n)++], sizeof **v, "%s", code);
+    return CR_OK;
+}
+
+static int has_code(char (*v)[8], size_t n, const char *code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], code) == 0)
+            return 1;
+    return 0;
+}
+
+static cr_err province_row(cr_ref *ref, char **f, int n, const char *path, long line, cr_diag *d)
+{
+    (void)n;
+    cr_err rc = check_code(f[0], 2, path, line, d);
+    return rc ? rc : push_code(&ref->province, &ref->n_province, f[0]);
+}
+
+static cr_err city_row(cr_ref *ref, char **f, int n, const char *path, long line, cr_diag *d)
+{
+    (void)n;
+    cr_err rc = check_code(f[0], 4, path, line, d);
+    if (rc)
+        return rc;
+    if (!has_code(ref->province, ref->n_province, f[2]) || strncmp(f[0], f[2], 2) != 0)
+        return cr_diag_set(d, CR_EPARSE, path, line, 3, "city %s is not in a known province %s",
+                           f[0], f[2]);
+    return push_code(&ref->city, &ref->n_city, f[0]);
+}
+
+static cr_err county_row(cr_ref *ref, char **f, int n, const char *path, long line, cr_diag *d)
+{
+    (void)n;
+    cr_err rc = check_code(f[0], 6, path, line, d);
+    if (rc)
+        return rc;
+    size_t k = ref->n_county;
+    if (k && strcmp(ref->county[k - 1].code, f[0]) >= 0)
+        return cr_diag_set(d, CR_EPARSE, path, line, 1, "code %s out of order or duplicate", f[0]);
+    if (!has_code(ref->city, ref->n_city, f[2]) || strncmp(f[0], f[2], 4) != 0 ||
+        strncmp(f[2], f[3], 2) != 0)
+        return cr_diag_set(d, CR_EPARSE, path, line, 3, "county %s is not in a known city %s", f[0],
+                           f[2]);
+    if ((k & (k - 1)) == 0) {
+        void *p = realloc(ref->county, (k ? k * 2 : 64) * sizeof *ref->county);
+        if (!p)
+            return CR_ENOMEM;
+        ref->county = p;
+    }
+    struct cr_division *v = &ref->county[k];
+    memset(v, 0, sizeof *v);
+    snprintf(v->code, sizeof v->code, "%s", f[0]);
+    snprintf(v->name, sizeof v->name, "%s", f[1]);
+    v->level = CR_DIV_DISTRICT;
+    v->parent = -1;
+    ref->n_county = k + 1;
+    return CR_OK;
+}
+
 static cr_err industry_row(cr_ref *ref, char **f, int n, const char *path, long line, cr_diag *d)
 {
     (void)n;
@@ -209,8 +299,14 @@ cr_err cr_ref_load(const char *dir, cr_ref **out, cr_diag *d)
         rc = read_csv(ref, dir, "divisions/guangzhou_communities_2021.csv", 3, grid_row, d);
     if (!rc)
         rc = read_csv(ref, dir, "industry/gbt4754_2017.csv", 4, industry_row, d);
+    if (!rc)
+        rc = read_csv(ref, dir, "divisions/china_provinces.csv", 2, province_row, d);
+    if (!rc)
+        rc = read_csv(ref, dir, "divisions/china_cities.csv", 3, city_row, d);
+    if (!rc)
+        rc = read_csv(ref, dir, "divisions/china_areas.csv", 4, county_row, d);
     if (!rc && (ref->n_div[CR_DIV_DISTRICT] == 0 || ref->n_div[CR_DIV_STREET] == 0 ||
-                ref->n_div[CR_DIV_GRID] == 0 || ref->n_ind == 0))
+                ref->n_div[CR_DIV_GRID] == 0 || ref->n_ind == 0 || ref->n_county == 0))
         rc = cr_diag_set(d, CR_EPARSE, dir, 0, 0, "reference data is empty");
     if (!rc && !(ref->ind_sorted = malloc(ref->n_ind * sizeof *ref->ind_sorted)))
         rc = CR_ENOMEM;
@@ -245,6 +341,10 @@ void cr_ref_free(cr_ref *ref)
     }
     free(ref->ind);
     free(ref->ind_sorted);
+    free(ref->county);
+    free(ref->extra);
+    free(ref->province);
+    free(ref->city);
     free(ref);
 }
 
@@ -264,24 +364,113 @@ const struct cr_division *cr_ref_divisions(const cr_ref *ref, cr_div_level level
     return ref->div[level];
 }
 
-const struct cr_division *cr_ref_division_find(const cr_ref *ref, const char *code)
+/* Binary search of code among n divisions (through pointers when sorted is not NULL). */
+static const struct cr_division *search(const struct cr_division *v,
+                                        const struct cr_division *const *sorted, size_t n,
+                                        const char *code)
 {
-    size_t len = strlen(code);
-    int level = len == 6 ? CR_DIV_DISTRICT : len == 9 ? CR_DIV_STREET : len == 12 ? CR_DIV_GRID : 0;
-    if (!level)
-        return NULL;
-    size_t lo = 0, hi = ref->n_div[level];
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = strcmp(ref->div_sorted[level][mid]->code, code);
+        const struct cr_division *e = sorted ? sorted[mid] : &v[mid];
+        int c = strcmp(e->code, code);
         if (c == 0)
-            return ref->div_sorted[level][mid];
+            return e;
         if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     return NULL;
+}
+
+const struct cr_division *cr_ref_division_find(const cr_ref *ref, const char *code)
+{
+    size_t len = strlen(code);
+    int level = len == 6 ? CR_DIV_DISTRICT : len == 9 ? CR_DIV_STREET : len == 12 ? CR_DIV_GRID : 0;
+    if (!level)
+        return NULL;
+    const struct cr_division *dv = search(NULL, ref->div_sorted[level], ref->n_div[level], code);
+    if (!dv && level == CR_DIV_DISTRICT)
+        dv = search(ref->county, NULL, ref->n_county, code); /* counties are sorted in the file */
+    if (!dv && level != CR_DIV_DISTRICT)
+        dv = search(ref->extra, NULL, ref->n_sorted, code);
+    return dv;
+}
+
+/* A code known before, or earlier in the file being read (not yet in the sorted index, so
+ * looked for one by one). */
+static const struct cr_division *extra_parent(const cr_ref *ref, const char *code)
+{
+    const struct cr_division *dv = cr_ref_division_find(ref, code);
+    for (size_t i = ref->n_sorted; !dv && i < ref->n_extra; i++)
+        if (strcmp(ref->extra[i].code, code) == 0)
+            dv = &ref->extra[i];
+    return dv;
+}
+
+static cr_err extra_row(cr_ref *ref, char **f, int n, const char *path, long line, cr_diag *d)
+{
+    (void)n;
+    size_t len = strlen(f[0]);
+    cr_err rc = check_code(f[0], len == 12 ? 12 : 9, path, line, d);
+    if (rc)
+        return rc;
+    if (extra_parent(ref, f[0]))
+        return cr_diag_set(d, CR_EPARSE, path, line, 1, "code %s is already known", f[0]);
+    const struct cr_division *parent = extra_parent(ref, f[2]);
+    if (!parent || strlen(f[2]) != (len == 12 ? 9 : 6) || strncmp(f[0], f[2], strlen(f[2])) != 0)
+        return cr_diag_set(d, CR_EPARSE, path, line, 3,
+                           "parent %s of %s is not a known %s that begins its code", f[2], f[0],
+                           len == 12 ? "street" : "county");
+    size_t k = ref->n_extra;
+    if ((k & (k - 1)) == 0) {
+        void *p = realloc(ref->extra, (k ? k * 2 : 64) * sizeof *ref->extra);
+        if (!p)
+            return CR_ENOMEM;
+        ref->extra = p;
+    }
+    struct cr_division *v = &ref->extra[k];
+    memset(v, 0, sizeof *v);
+    snprintf(v->code, sizeof v->code, "%s", f[0]);
+    snprintf(v->name, sizeof v->name, "%s", f[1]);
+    v->level = len == 12 ? CR_DIV_GRID : CR_DIV_STREET;
+    v->parent = -1;
+    ref->n_extra = k + 1;
+    return CR_OK;
+}
+
+static int cmp_code(const void *a, const void *b)
+{
+    return strcmp(((const struct cr_division *)a)->code, ((const struct cr_division *)b)->code);
+}
+
+cr_err cr_ref_add_divisions(cr_ref *ref, const char *path, cr_diag *d)
+{
+    size_t before = ref->n_extra;
+    cr_err rc = read_csv_path(ref, path, 3, extra_row, d);
+    if (rc) {
+        ref->n_extra = before; /* nothing of a bad file */
+        return rc;
+    }
+    qsort(ref->extra, ref->n_extra, sizeof *ref->extra, cmp_code);
+    ref->n_sorted = ref->n_extra;
+    return CR_OK;
+}
+
+int cr_ref_division_covered(const cr_ref *ref, const char *code)
+{
+    char county[7];
+    if (strlen(code) < 6)
+        return 0;
+    memcpy(county, code, 6);
+    county[6] = 0;
+    if (search(NULL, ref->div_sorted[CR_DIV_DISTRICT], ref->n_div[CR_DIV_DISTRICT], county))
+        return 1;
+    for (size_t i = 0; i < ref->n_extra; i++) /* a catalog's own streets of that county */
+        if (memcmp(ref->extra[i].code, county, 6) == 0)
+            return 1;
+    return 0;
 }
 
 size_t cr_ref_industry_count(const cr_ref *ref)

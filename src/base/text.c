@@ -120,7 +120,180 @@ static int days_in_month(int y, int m)
     return dm[m - 1] + (m == 2 && leap);
 }
 
-cr_err cr_date_parse(const char *in, size_t in_len, int32_t *day)
+/* A time may follow a day; its value is not kept, but it must look like one. */
+static int time_follows(const char *s, size_t len, size_t i)
+{
+    if (i == len)
+        return 1;
+    if (s[i] != ' ' && s[i] != 'T')
+        return 0;
+    while (i < len && s[i] == ' ')
+        i++;
+    if (i < len && s[i] == 'T')
+        i++;
+    return i < len && s[i] >= '0' && s[i] <= '9';
+}
+
+/* The length of the run of ASCII digits at i. */
+static size_t digit_run(const char *s, size_t len, size_t i)
+{
+    size_t n = 0;
+    while (i + n < len && s[i + n] >= '0' && s[i + n] <= '9')
+        n++;
+    return n;
+}
+
+/* Year, month and day of the forms departments write (cr_date_parse, cr_date_read); m = -1 for
+ * a year, d = -1 for a month. */
+static cr_err read_forms(const char *s, size_t len, int *y, int *m, int *d)
+{
+    size_t i = 0, run = digit_run(s, len, 0);
+    int hh, mi, ss;
+    *m = *d = -1;
+    if (run == 8 || run == 14) {
+        digits(s, len, &i, 4, y);
+        digits(s, len, &i, 2, m);
+        digits(s, len, &i, 2, d);
+        if (run == 8)
+            return time_follows(s, len, i) ? CR_OK : CR_EINVAL;
+        /* 20170117095523: a compact time, checked and not kept */
+        digits(s, len, &i, 2, &hh);
+        digits(s, len, &i, 2, &mi);
+        digits(s, len, &i, 2, &ss);
+        return i == len && hh < 24 && mi < 60 && ss <= 60 ? CR_OK : CR_EINVAL;
+    }
+    if (run == 6) { /* 201712 */
+        digits(s, len, &i, 4, y);
+        digits(s, len, &i, 2, m);
+        return i == len ? CR_OK : CR_EINVAL;
+    }
+    if (run != 4)
+        return CR_EINVAL;
+    digits(s, len, &i, 4, y);
+    if (i == len || (starts(s, len, i, "年") && i + strlen("年") == len))
+        return CR_OK; /* 2017, 2017年 */
+    char s1 = separator(s, len, &i, "年", 'Y');
+    if (!s1 || digits(s, len, &i, 2, m) == 0)
+        return CR_EINVAL;
+    if (s1 != 'Y' && i == len)
+        return CR_OK; /* 2017-06, 2017/6, 2017.6 */
+    if (s1 == 'Y' && starts(s, len, i, "月") && i + strlen("月") == len)
+        return CR_OK; /* 2019年7月 */
+    char s2 = separator(s, len, &i, "月", 'M');
+    if (!s2 || digits(s, len, &i, 2, d) == 0)
+        return CR_EINVAL;
+    if (s1 == 'Y' ? s2 != 'M' : s2 != s1)
+        return CR_EINVAL; /* mixed separators such as 2021-11/04 are not a date form */
+    if (s1 == 'Y' && starts(s, len, i, "日"))
+        i += strlen("日");
+    else if (s1 == 'Y' && starts(s, len, i, "号"))
+        i += strlen("号");
+    return time_follows(s, len, i) ? CR_OK : CR_EINVAL;
+}
+
+static const char *const month_names[12] = {"january",   "february", "march",    "april",
+                                            "may",       "june",     "july",     "august",
+                                            "september", "october",  "november", "december"};
+
+/* An English month name or its first three letters, any case; 0 when none. */
+static int month_name(const char *s, size_t len, size_t *i)
+{
+    for (int k = 0; k < 12; k++) {
+        size_t full = strlen(month_names[k]), n = 0;
+        while (n < full && *i + n < len && (s[*i + n] | 0x20) == month_names[k][n])
+            n++;
+        if (n >= 3) {
+            *i += n;
+            return k + 1;
+        }
+    }
+    return 0;
+}
+
+/* Year, month and day of s read with a checked pattern (cr_date_pattern_check). */
+static cr_err read_pattern(const char *s, size_t len, const char *pat, int *y, int *m, int *d)
+{
+    size_t i = 0;
+    *m = *d = -1;
+    for (const char *p = pat; *p; p++) {
+        int v = 0, n = 1;
+        if (*p == ' ') { /* one or more spaces */
+            n = i < len && s[i] == ' ';
+            while (i < len && s[i] == ' ')
+                i++;
+        } else if (*p != '%' || p[1] == '%') {
+            p += *p == '%';
+            n = i < len && s[i] == *p;
+            i += (size_t)n;
+        } else {
+            switch (*++p) {
+            case 'Y':
+                n = digits(s, len, &i, 4, y) == 4;
+                break;
+            case 'm':
+                n = digits(s, len, &i, 2, m);
+                break;
+            case 'b':
+                n = (*m = month_name(s, len, &i)) > 0;
+                break;
+            case 'd':
+                n = digits(s, len, &i, 2, d);
+                break;
+            case 'H':
+                n = digits(s, len, &i, 2, &v) && v < 24;
+                break;
+            case 'M':
+                n = digits(s, len, &i, 2, &v) && v < 60;
+                break;
+            case 'S':
+                n = digits(s, len, &i, 2, &v) && v <= 60;
+                break;
+            case 'p':
+                n = i + 1 < len && ((s[i] | 0x20) == 'a' || (s[i] | 0x20) == 'p') &&
+                    (s[i + 1] | 0x20) == 'm';
+                i += n ? 2 : 0;
+                break;
+            default:
+                n = 0;
+            }
+        }
+        if (!n)
+            return CR_EINVAL;
+    }
+    return time_follows(s, len, i) ? CR_OK : CR_EINVAL;
+}
+
+cr_err cr_date_pattern_check(const char *pat, const char **why)
+{
+    int seen[128] = {0};
+    for (const char *p = pat; *p; p++) {
+        if (*p != '%')
+            continue;
+        char c = *++p;
+        if (!c || !strchr("YmbdHMSp%", c)) {
+            *why = "it has a directive other than %Y %m %b %d %H %M %S %p %%";
+            return CR_EINVAL;
+        }
+        if (c != '%' && seen[(unsigned char)c]++) {
+            *why = "a directive appears twice";
+            return CR_EINVAL;
+        }
+    }
+    const char *w = !seen['Y']                              ? "it has no %Y"
+                    : seen['m'] && seen['b']                ? "it has both %m and %b"
+                    : seen['d'] && !seen['m'] && !seen['b'] ? "it has %d without a month"
+                    : (seen['H'] || seen['M'] || seen['S']) && !seen['d']
+                        ? "it has a time but no %d"
+                        : NULL;
+    if (w) {
+        *why = w;
+        return CR_EINVAL;
+    }
+    return CR_OK;
+}
+
+cr_err cr_date_read(const char *in, size_t in_len, const char *pattern, int period_start,
+                    struct cr_date *out)
 {
     char buf[64];
     if (in_len > sizeof buf)
@@ -128,44 +301,75 @@ cr_err cr_date_parse(const char *in, size_t in_len, int32_t *day)
     size_t len = cr_halfwidth(in, in_len, buf);
     const char *s = buf;
     trim(&s, &len);
-    size_t i = 0;
-    int y, m, d;
-    int ny = digits(s, len, &i, 8, &y);
-    if (ny == 8) {
-        d = y % 100;
-        m = y / 100 % 100;
-        y /= 10000;
-    } else if (ny == 4) {
-        char s1 = separator(s, len, &i, "年", 'Y');
-        if (!s1 || digits(s, len, &i, 2, &m) == 0)
-            return CR_EINVAL;
-        char s2 = separator(s, len, &i, "月", 'M');
-        if (!s2 || digits(s, len, &i, 2, &d) == 0)
-            return CR_EINVAL;
-        if (s1 == 'Y' ? s2 != 'M' : s2 != s1)
-            return CR_EINVAL; /* mixed separators such as 2021-11/04 are not a date form */
-        if (s1 == 'Y' && starts(s, len, i, "日"))
-            i += strlen("日");
-        else if (s1 == 'Y' && starts(s, len, i, "号"))
-            i += strlen("号");
-    } else {
-        return CR_EINVAL;
-    }
-    if (i < len) {
-        /* A time may follow; its value is not kept, but it must look like one. */
-        if (s[i] != ' ' && s[i] != 'T')
-            return CR_EINVAL;
-        while (i < len && s[i] == ' ')
-            i++;
-        if (i < len && s[i] == 'T')
-            i++;
-        if (i >= len || s[i] < '0' || s[i] > '9')
-            return CR_EINVAL;
-    }
-    if (y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+    len = cr_zero_fraction_len(s, len); /* a year or day written as a float: 2017.0 */
+    int y = 0, m, d;
+    cr_err rc =
+        pattern ? read_pattern(s, len, pattern, &y, &m, &d) : read_forms(s, len, &y, &m, &d);
+    if (rc)
+        return rc;
+    if (y < 1900 || y > 2100 || (m != -1 && (m < 1 || m > 12)) ||
+        (d != -1 && (m == -1 || d < 1 || d > days_in_month(y, m))))
         return CR_ERANGE;
-    *day = cr_days_from_civil(y, m, d);
+    struct cr_date r = {.year = y, .month = m < 0 ? 0 : m};
+    if (d > 0) {
+        r.prec = CR_DATE_DAY;
+        r.day = cr_days_from_civil(y, m, d);
+    } else if (m > 0) {
+        r.prec = CR_DATE_MONTH;
+        r.day = cr_days_from_civil(y, m, period_start ? 1 : days_in_month(y, m));
+    } else {
+        r.prec = CR_DATE_YEAR;
+        r.day = period_start ? cr_days_from_civil(y, 1, 1) : cr_days_from_civil(y, 12, 31);
+    }
+    *out = r;
     return CR_OK;
+}
+
+cr_err cr_date_parse(const char *in, size_t in_len, int32_t *day)
+{
+    struct cr_date r;
+    cr_err rc = cr_date_read(in, in_len, NULL, 0, &r);
+    if (rc)
+        return rc;
+    if (r.prec != CR_DATE_DAY)
+        return CR_EINVAL; /* a period is not a day */
+    *day = r.day;
+    return CR_OK;
+}
+
+int cr_date_relative(const char *in, size_t in_len)
+{
+    /* Relative to a moment the row does not carry (when a page was scraped or printed). */
+    static const char *const marks[] = {"秒前", "分钟前", "小时前",    "天前",  "周前",    "星期前",
+                                        "月前", "年前",   "刚刚",      "刚才",  "今天",    "昨天",
+                                        "前天", "ago",    "yesterday", "today", "just now"};
+    char buf[128];
+    size_t len = in_len < sizeof buf ? in_len : sizeof buf;
+    for (size_t i = 0; i < len; i++)
+        buf[i] = in[i] >= 'A' && in[i] <= 'Z' ? (char)(in[i] | 0x20) : in[i];
+    for (size_t k = 0; k < sizeof marks / sizeof *marks; k++) {
+        size_t ml = strlen(marks[k]);
+        for (size_t i = 0; i + ml <= len; i++)
+            if (memcmp(buf + i, marks[k], ml) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+void cr_date_period_format(const struct cr_date *d, char out[8])
+{
+    int y = d->year, m = d->prec == CR_DATE_MONTH ? d->month : 0;
+    out[0] = (char)('0' + y / 1000 % 10);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    out[4] = 0;
+    if (m) {
+        out[4] = '-';
+        out[5] = (char)('0' + m / 10);
+        out[6] = (char)('0' + m % 10);
+        out[7] = 0;
+    }
 }
 
 cr_err cr_amount_parse(const char *in, size_t in_len, int64_t *fen)
@@ -245,6 +449,19 @@ cr_err cr_amount_parse(const char *in, size_t in_len, int64_t *fen)
     }
     *fen = neg ? -q : q;
     return CR_OK;
+}
+
+size_t cr_zero_fraction_len(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == 0 || i + 1 >= len || s[i] != '.')
+        return len;
+    for (size_t k = i + 1; k < len; k++)
+        if (s[k] != '0')
+            return len;
+    return i;
 }
 
 size_t cr_utf8_valid_prefix(const char *s, size_t len)

@@ -75,6 +75,22 @@ static cr_err reject_duplicate_keys(cr__ydoc *y)
                      cr__yscalar(dup), cr__yline(first), (long)first->start_mark.column + 1);
 }
 
+/* Loads the document from an initialised parser, which it deletes, then refuses repeated keys. */
+static cr_err parse(cr__ydoc *y, yaml_parser_t *parser)
+{
+    cr_err rc = CR_OK;
+    if (!yaml_parser_load(parser, &y->doc))
+        rc = cr_diag_set(y->d, CR_EPARSE, y->path, (long)parser->problem_mark.line + 1,
+                         (long)parser->problem_mark.column + 1, "YAML: %s",
+                         parser->problem ? parser->problem : "syntax error");
+    else
+        y->loaded = 1;
+    yaml_parser_delete(parser);
+    if (!rc)
+        rc = reject_duplicate_keys(y);
+    return rc;
+}
+
 cr_err cr__ydoc_load(cr__ydoc *y, const char *path, cr_diag *d)
 {
     memset(y, 0, sizeof *y);
@@ -90,17 +106,8 @@ cr_err cr__ydoc_load(cr__ydoc *y, const char *path, cr_diag *d)
         return CR_ENOMEM;
     }
     yaml_parser_set_input_file(&parser, fp);
-    cr_err rc = CR_OK;
-    if (!yaml_parser_load(&parser, &y->doc))
-        rc = cr_diag_set(d, CR_EPARSE, path, (long)parser.problem_mark.line + 1,
-                         (long)parser.problem_mark.column + 1, "YAML: %s",
-                         parser.problem ? parser.problem : "syntax error");
-    else
-        y->loaded = 1;
-    yaml_parser_delete(&parser);
+    cr_err rc = parse(y, &parser);
     fclose(fp);
-    if (!rc)
-        rc = reject_duplicate_keys(y);
     return rc;
 }
 
@@ -246,4 +253,16 @@ void cr__ystrs_free(char **v, size_t n)
     for (size_t i = 0; v && i < n; i++)
         free(v[i]);
     free(v);
+}
+
+cr_err cr__ydoc_load_mem(cr__ydoc *y, const char *name, const void *text, size_t len, cr_diag *d)
+{
+    memset(y, 0, sizeof *y);
+    y->path = name;
+    y->d = d;
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return CR_ENOMEM;
+    yaml_parser_set_input_string(&parser, text, len);
+    return parse(y, &parser);
 }

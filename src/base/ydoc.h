@@ -20,6 +20,9 @@ typedef struct cr__ydoc {
  * Free with cr__ydoc_free (also after a failure). */
 cr_err cr__ydoc_load(cr__ydoc *y, const char *path, cr_diag *d);
 void cr__ydoc_free(cr__ydoc *y);
+/* The same from len bytes of text in memory (borrowed for the call); name stands for the path in
+ * messages. */
+cr_err cr__ydoc_load_mem(cr__ydoc *y, const char *name, const void *text, size_t len, cr_diag *d);
 
 yaml_node_t *cr__yroot(cr__ydoc *y);
 /* The value of key in a mapping node, NULL when absent (or map is not a mapping). */

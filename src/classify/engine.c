@@ -30,13 +30,13 @@ struct plan {
     int32_t *kind_ind;
     uint8_t *kind_den;
     /* veto kinds: bit v of veto_kinds[k] set when veto v counts kind k */
-    uint64_t *veto_kinds;
+    uint64_t *veto_kinds; /* CR_MAX_VETOES bits */
     int32_t *addr_count;
     size_t *pf_off; /* person → firms */
     int32_t *pf_firm;
     size_t n_firm_flags;
     uint8_t **firm_flags;      /* [n_firm_flags][n] */
-    uint64_t *firm_flag_kinds; /* per firm flag: bitmask over kinds (first 64 kinds) */
+    uint8_t **firm_flag_kinds; /* [n_firm_flags][n_kinds]: 1 when the firm flag counts the kind */
 };
 
 struct acc {
@@ -128,8 +128,12 @@ static void plan_free(struct plan *p)
     free(p->addr_count);
     free(p->pf_off);
     free(p->pf_firm);
-    for (size_t i = 0; i < p->n_firm_flags; i++)
-        free(p->firm_flags[i]);
+    for (size_t i = 0; i < p->n_firm_flags; i++) {
+        if (p->firm_flags)
+            free(p->firm_flags[i]);
+        if (p->firm_flag_kinds)
+            free(p->firm_flag_kinds[i]);
+    }
     free(p->firm_flags);
     free(p->firm_flag_kinds);
 }
@@ -226,7 +230,7 @@ static cr_err plan_kinds(struct plan *p)
         }
         free(fill);
     }
-    for (size_t v = 0; v < p->m->n_vetoes && v < 64; v++)
+    for (size_t v = 0; v < p->m->n_vetoes && v < CR_MAX_VETOES; v++)
         for (size_t j = 0; j < p->m->vetoes[v].n_kinds; j++) {
             int kk = kind_index(c, p->m->vetoes[v].kinds[j]);
             if (kk >= 0)
@@ -294,12 +298,13 @@ static cr_err plan_graph(struct plan *p)
         int g = p->ind[i].firm_flag;
         if (g < 0)
             continue;
-        if (!(p->firm_flags[g] = calloc(c->n + 1, 1)))
+        if (!(p->firm_flags[g] = calloc(c->n + 1, 1)) ||
+            !(p->firm_flag_kinds[g] = calloc(c->n_kinds + 1, 1)))
             return CR_ENOMEM;
         for (size_t j = 0; j < p->ind[i].ind->n_kinds; j++) {
             int kk = kind_index(c, p->ind[i].ind->kinds[j]);
-            if (kk >= 0 && kk < 64)
-                p->firm_flag_kinds[g] |= 1ULL << kk;
+            if (kk >= 0)
+                p->firm_flag_kinds[g][kk] = 1;
         }
     }
     return CR_OK;
@@ -323,7 +328,7 @@ static void firm_flags_of(const struct plan *p, int32_t as_of, size_t e)
         cr_city_events(c, e, &lo, &hi);
         for (size_t j = lo; j < hi && !hit; j++) {
             int kk = c->topic_kind[c->ev_topic[j]];
-            hit = kk >= 0 && kk < 64 && (p->firm_flag_kinds[g] >> kk & 1) &&
+            hit = kk >= 0 && p->firm_flag_kinds[g][kk] &&
                   in_window(c->ev_day[j], as_of, p->ind[i].ind->window_days);
         }
         p->firm_flags[g][e] = hit;
@@ -388,7 +393,7 @@ static double score_one(const struct plan *p, int32_t as_of, size_t e, struct ac
     memset(acc, 0, p->n_ind * sizeof *acc);
     for (size_t i = 0; i < p->n_ind; i++)
         acc[i].last = CR_NO_DAY;
-    int veto_count[64] = {0};
+    int veto_count[CR_MAX_VETOES] = {0};
     size_t lo, hi;
     cr_city_events(c, e, &lo, &hi);
     for (size_t j = lo; j < hi; j++) {
@@ -431,7 +436,7 @@ static double score_one(const struct plan *p, int32_t as_of, size_t e, struct ac
         }
     }
     *veto = -1;
-    for (size_t v = 0; v < p->m->n_vetoes && v < 64 && *veto < 0; v++)
+    for (size_t v = 0; v < p->m->n_vetoes && v < CR_MAX_VETOES && *veto < 0; v++)
         if (veto_count[v] >= p->m->vetoes[v].min_count)
             *veto = (int)v;
     double total = 0;
@@ -601,8 +606,13 @@ static cr_err run_jobs(const struct plan *p, int32_t as_of, int threads, struct 
     return rc;
 }
 
+/* Scores closer than this are one score when levels are cut by share: a sum of the same shares
+ * in another order may differ in the last bits, and firms the printed score cannot tell apart
+ * must not be told apart by a cut-off either (docs/model.md, "Scores"). */
+#define TIE_SCALE 1e6
+
 struct rank {
-    double score;
+    int64_t key; /* the score in millionths */
     int64_t subject;
     size_t e;
 };
@@ -610,12 +620,42 @@ struct rank {
 static int cmp_rank(const void *a, const void *b)
 {
     const struct rank *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score < y->score ? 1 : -1; /* riskiest first */
+    if (x->key != y->key)
+        return x->key < y->key ? 1 : -1; /* riskiest first */
     return (x->subject > y->subject) - (x->subject < y->subject);
 }
 
-/* Levels by target share (riskiest first get D) or by score cut-offs; vetoes override. */
+/* Levels by target share: the riskiest share_D of the ranking get D, the next share_C C, and so
+ * on; a group of equal scores that straddles a cut-off goes wholly to the less risky side, so
+ * equal scores always get equal levels. */
+static cr_err levels_by_share(const cr_model *m, const struct cr_city *c, struct cr_scores *o)
+{
+    size_t n = o->n;
+    struct rank *idx = malloc((n + 1) * sizeof *idx);
+    if (!idx)
+        return CR_ENOMEM;
+    for (size_t e = 0; e < n; e++)
+        idx[e] = (struct rank){llround(o->score[e] * TIE_SCALE), c->subject[e], e};
+    qsort(idx, n, sizeof *idx, cmp_rank);
+    size_t cut[4], acc = 0;
+    for (int l = 3; l >= 0; l--) {
+        acc += (size_t)llround(m->level_share[l] * (double)n);
+        cut[l] = acc > n ? n : acc;
+    }
+    for (size_t r = 0; r < n;) {
+        size_t end = r + 1;
+        while (end < n && idx[end].key == idx[r].key)
+            end++;
+        size_t last = end - 1; /* the group's least risky position decides */
+        int l = last < cut[3] ? 3 : last < cut[2] ? 2 : last < cut[1] ? 1 : 0;
+        for (; r < end; r++)
+            o->level[idx[r].e] = (char)('A' + l);
+    }
+    free(idx);
+    return CR_OK;
+}
+
+/* Levels by share or by score cut-offs; vetoes override. */
 static cr_err assign_levels(const cr_model *m, const struct cr_city *c, struct cr_scores *o)
 {
     size_t n = o->n;
@@ -628,22 +668,9 @@ static cr_err assign_levels(const cr_model *m, const struct cr_city *c, struct c
             o->level[e] = (char)('A' + l);
         }
     } else {
-        struct rank *idx = malloc((n + 1) * sizeof *idx);
-        if (!idx)
-            return CR_ENOMEM;
-        for (size_t e = 0; e < n; e++)
-            idx[e] = (struct rank){o->score[e], c->subject[e], e};
-        qsort(idx, n, sizeof *idx, cmp_rank);
-        size_t cut[4], acc = 0;
-        for (int l = 3; l >= 0; l--) {
-            acc += (size_t)llround(m->level_share[l] * (double)n);
-            cut[l] = acc > n ? n : acc;
-        }
-        for (size_t r = 0; r < n; r++) {
-            int l = r < cut[3] ? 3 : r < cut[2] ? 2 : r < cut[1] ? 1 : 0;
-            o->level[idx[r].e] = (char)('A' + l);
-        }
-        free(idx);
+        cr_err rc = levels_by_share(m, c, o);
+        if (rc)
+            return rc;
     }
     for (size_t e = 0; e < n; e++)
         if (o->veto[e] >= 0)
@@ -759,4 +786,75 @@ cr_err cr_classify_explain_each(const cr_model *m, const struct cr_city *city, i
     free(shares);
     plan_free(&p);
     return rc;
+}
+
+/* Calls visit for every kind the model reads, in model order (repeats included). */
+static void model_kinds(const cr_model *m, void (*visit)(void *ctx, const char *kind), void *ctx)
+{
+    for (size_t a = 0; a < m->n_aspects; a++)
+        for (size_t c = 0; c < m->aspects[a].n_categories; c++)
+            for (size_t i = 0; i < m->aspects[a].categories[c].n_indicators; i++) {
+                const struct cr_indicator *ind = &m->aspects[a].categories[c].indicators[i];
+                for (size_t k = 0; k < ind->n_kinds; k++)
+                    visit(ctx, ind->kinds[k]);
+                for (size_t k = 0; k < ind->n_den_kinds; k++)
+                    visit(ctx, ind->den_kinds[k]);
+            }
+    for (size_t v = 0; v < m->n_vetoes; v++)
+        for (size_t k = 0; k < m->vetoes[v].n_kinds; k++)
+            visit(ctx, m->vetoes[v].kinds[k]);
+    for (size_t f = 0; f < m->n_flags; f++)
+        for (size_t k = 0; k < m->flags[f].n_kinds; k++)
+            visit(ctx, m->flags[f].kinds[k]);
+}
+
+struct gaps {
+    const struct cr_city *c;
+    uint8_t *read;     /* by city kind: the model reads it */
+    const char **told; /* unprovided kinds already reported */
+    size_t n_told, cap;
+    void (*fn)(void *ctx, const char *kind, int unprovided);
+    void *ctx;
+    int oom;
+};
+
+static void gap_visit(void *ctx, const char *kind)
+{
+    struct gaps *g = ctx;
+    int k = kind_index(g->c, kind);
+    if (k >= 0) {
+        g->read[k] = 1;
+        return;
+    }
+    for (size_t i = 0; i < g->n_told; i++)
+        if (strcmp(g->told[i], kind) == 0)
+            return;
+    if (g->n_told == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 16;
+        const char **t = realloc(g->told, cap * sizeof *t);
+        if (!t) {
+            g->oom = 1;
+            return;
+        }
+        g->told = t;
+        g->cap = cap;
+    }
+    g->told[g->n_told++] = kind;
+    g->fn(g->ctx, kind, 1);
+}
+
+cr_err cr_classify_kind_gaps(const cr_model *m, const struct cr_city *city,
+                             void (*fn)(void *ctx, const char *kind, int unprovided), void *ctx)
+{
+    struct gaps g = {.c = city, .read = calloc(city->n_kinds + 1, 1), .fn = fn, .ctx = ctx};
+    if (!g.read)
+        return CR_ENOMEM;
+    model_kinds(m, gap_visit, &g);
+    for (size_t k = 0; k < city->n_kinds && !g.oom; k++)
+        if (!g.read[k] && strcmp(city->kinds[k], "registry") != 0 &&
+            strcmp(city->kinds[k], "roles") != 0)
+            fn(ctx, city->kinds[k], 0);
+    free(g.read);
+    free(g.told);
+    return g.oom ? CR_ENOMEM : CR_OK;
 }

@@ -1,5 +1,6 @@
 #include "crisk/model.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,6 +315,10 @@ static cr_err parse_vetoes(cr__ydoc *y, yaml_node_t *n, cr_model *m)
     size_t k = cr__ylen(n);
     if (n && !k)
         return cr__yfail(y, n, "vetoes must be a list");
+    if (k > CR_MAX_VETOES)
+        return cr__yfail(y, cr__yitem(y, n, CR_MAX_VETOES),
+                         "a model has at most %d vetoes (the engine keeps one bit per veto)",
+                         CR_MAX_VETOES);
     if (!(m->vetoes = calloc(k ? k : 1, sizeof *m->vetoes)))
         return CR_ENOMEM;
     static const char *const keys[] = {"id",        "name",  "kinds", "window_days",
@@ -335,11 +340,11 @@ static cr_err parse_vetoes(cr__ydoc *y, yaml_node_t *n, cr_model *m)
             (rc = cr__ynum(y, cr__yget(y, v, "min_count"), &mc, "min_count")))
             return rc;
         const char *lvl = cr__yscalar(cr__yget(y, v, "level"));
-        if (!vt->n_kinds || !lvl || strlen(lvl) != 1 || lvl[0] < 'A' || lvl[0] > 'D' || w < 0 ||
-            mc < 1)
+        if (!vt->n_kinds || !lvl || strlen(lvl) != 1 || lvl[0] < 'A' || lvl[0] > 'D' ||
+            !(w >= 0 && w <= 36500 && w == floor(w)) || !(mc >= 1 && mc <= 1e9 && mc == floor(mc)))
             return cr__yfail(y, v,
-                             "veto %s needs kinds, a level A..D, window_days >= 0 and "
-                             "min_count >= 1",
+                             "veto %s needs kinds, a level A..D, window_days a whole number in "
+                             "0..36500 and min_count a whole number >= 1",
                              vt->id);
         vt->window_days = (int)w;
         vt->min_count = (int)mc;
@@ -353,6 +358,10 @@ static cr_err parse_flags(cr__ydoc *y, yaml_node_t *n, cr_model *m)
     size_t k = cr__ylen(n);
     if (n && !k)
         return cr__yfail(y, n, "flags must be a list");
+    if (k > CR_MAX_FLAGS)
+        return cr__yfail(y, cr__yitem(y, n, CR_MAX_FLAGS),
+                         "a model has at most %d flags (each event keeps one bit per flag)",
+                         CR_MAX_FLAGS);
     if (!(m->flags = calloc(k ? k : 1, sizeof *m->flags)))
         return CR_ENOMEM;
     static const char *const keys[] = {"id", "kinds", "attr", "in", "not_in", NULL};
@@ -407,10 +416,46 @@ static cr_err check_names(cr__ydoc *y, cr_model *m)
     return rc;
 }
 
+/* The content hash of a model's bytes, as cr_hash_file computes it for the file (64 KiB at a
+ * time), so a model loaded from a run's recorded text keeps the hash of its file. */
+static void text_hash(const char *text, size_t len, char out[17])
+{
+    uint64_t h = 0;
+    for (size_t at = 0; at < len; at += 65536)
+        h = cr_hash64(text + at, len - at < 65536 ? len - at : 65536, h);
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d)
 {
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0,
+                           "cannot open: %s", strerror(errno));
+    char *text = malloc(CR_MODEL_MAX_BYTES + 1);
+    size_t len = text ? fread(text, 1, CR_MODEL_MAX_BYTES + 1, fp) : 0;
+    int bad = ferror(fp);
+    fclose(fp);
+    cr_err rc = CR_OK;
+    if (!text)
+        rc = CR_ENOMEM;
+    else if (bad)
+        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read the model");
+    else if (len > CR_MODEL_MAX_BYTES)
+        rc = cr_diag_set(d, CR_EPARSE, path, 0, 0, "a model file has at most %d bytes",
+                         CR_MODEL_MAX_BYTES);
+    if (!rc)
+        rc = cr_model_load_text(path, text, len, out, d);
+    free(text);
+    return rc;
+}
+
+cr_err cr_model_load_text(const char *name, const char *text, size_t len, cr_model **out,
+                          cr_diag *d)
+{
+    const char *path = name;
     cr__ydoc y;
-    cr_err rc = cr__ydoc_load(&y, path, d);
+    cr_err rc = cr__ydoc_load_mem(&y, name, text, len, d);
     cr_model *m = rc ? NULL : calloc(1, sizeof *m);
     if (!rc && !m)
         rc = CR_ENOMEM;
@@ -433,6 +478,10 @@ cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d)
         (rc = parse_vetoes(&y, cr__yget(&y, root, "vetoes"), m)) ||
         (rc = parse_flags(&y, cr__yget(&y, root, "flags"), m)))
         goto out;
+    if (!(version >= 0 && version <= 1e9 && version == floor(version))) {
+        rc = cr__yfail(&y, cr__yget(&y, root, "version"), "version must be a whole number");
+        goto out;
+    }
     m->version = (int)version;
     yaml_node_t *asp = cr__yget(&y, root, "aspects");
     size_t k = cr__ylen(asp);
@@ -450,10 +499,14 @@ cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d)
     }
     if (!rc)
         rc = check_names(&y, m);
-    if (!rc && !(m->path = strdup(path)))
+    if (!rc && (!(m->path = strdup(path)) || !(m->text = malloc(len + 1))))
         rc = CR_ENOMEM;
-    if (!rc && cr_hash_file(path, m->hash))
-        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read the model again to hash it");
+    if (!rc) {
+        memcpy(m->text, text, len);
+        m->text[len] = 0;
+        m->text_len = len;
+        text_hash(text, len, m->hash);
+    }
 out:
     cr__ydoc_free(&y);
     if (rc) {
@@ -513,6 +566,7 @@ void cr_model_free(cr_model *m)
     }
     free(m->flags);
     free(m->path);
+    free(m->text);
     free(m->id);
     free(m->name);
     free(m);

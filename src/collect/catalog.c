@@ -1,13 +1,16 @@
 #include "crisk/catalog.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yaml.h>
 
 #include "base/ydoc.h"
+#include "crisk/text.h"
 
 static const char *const field_names[CR__NFIELD] = {
     "key",     "date",        "amount", "name",      "type",        "industry",
@@ -23,6 +26,76 @@ const char *cr_field_name(cr_field f)
 int cr_topic_has(const struct cr_topic *t, cr_field f)
 {
     return t->field[f].name != NULL || t->field[f].index > 0;
+}
+
+int cr_topic_null(const struct cr_topic *t, const char *s, size_t len)
+{
+    unsigned char c0 = len ? (unsigned char)tolower((unsigned char)s[0]) : 0;
+    if (len > t->nulls_max || !(t->nulls_first[c0 >> 3] & (1u << (c0 & 7))))
+        return 0;
+    for (size_t i = 0; i < t->n_nulls; i++)
+        if (strlen(t->nulls[i]) == len && strncasecmp(t->nulls[i], s, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* The null tokens of a catalog that names none: how R, MySQL dumps, spreadsheets and department
+ * exports write a missing value (docs/catalog.md). */
+static const char *const default_nulls[] = {"NA", "N/A", "-", "NULL", "\\N", NULL};
+
+/* A 'nulls' list (n may be NULL: the defaults) into a fresh array. Empty items are allowed and
+ * dropped: an empty value is always missing. */
+static cr_err parse_nulls(cr__ydoc *p, yaml_node_t *n, char ***out, size_t *n_out)
+{
+    size_t k = 0;
+    if (!n)
+        while (default_nulls[k])
+            k++;
+    else if (n->type == YAML_SEQUENCE_NODE)
+        k = cr__ylen(n);
+    else
+        return cr__yfail(p, n, "'nulls' must be a list of values read as missing");
+    char **v = calloc(k + 1, sizeof *v);
+    if (!v)
+        return CR_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < k; i++) {
+        yaml_node_t *item = n ? cr__yitem(p, n, i) : NULL;
+        const char *s = n ? cr__yscalar(item) : default_nulls[i];
+        if (!s) {
+            cr__ystrs_free(v, m);
+            return cr__yfail(p, item, "an item of 'nulls' must be a string");
+        }
+        if (!*s)
+            continue;
+        if (!(v[m++] = strdup(s))) {
+            cr__ystrs_free(v, m - 1);
+            return CR_ENOMEM;
+        }
+    }
+    *out = v;
+    *n_out = m;
+    return CR_OK;
+}
+
+static cr_err copy_nulls(char *const *from, size_t n, struct cr_topic *t)
+{
+    if (!(t->nulls = calloc(n + 1, sizeof *t->nulls)))
+        return CR_ENOMEM;
+    for (; t->n_nulls < n; t->n_nulls++)
+        if (!(t->nulls[t->n_nulls] = strdup(from[t->n_nulls])))
+            return CR_ENOMEM;
+    return CR_OK;
+}
+
+static void set_nulls_max(struct cr_topic *t)
+{
+    for (size_t i = 0; i < t->n_nulls; i++) {
+        unsigned char c0 = (unsigned char)tolower((unsigned char)t->nulls[i][0]);
+        t->nulls_first[c0 >> 3] |= (unsigned char)(1u << (c0 & 7));
+        if (strlen(t->nulls[i]) > t->nulls_max)
+            t->nulls_max = strlen(t->nulls[i]);
+    }
 }
 
 /* Which fields each role may map (besides key). */
@@ -93,6 +166,43 @@ static cr_err parse_key(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
     return CR_OK;
 }
 
+static int is_date_field(cr_field f)
+{
+    return f == CR_F_DATE || f == CR_F_ESTABLISHED;
+}
+
+/* The options of a field given as a mapping, besides its column and unit. */
+static cr_err parse_field_opts(cr__ydoc *p, yaml_node_t *vn, struct cr_topic *t, cr_field f)
+{
+    yaml_node_t *fmt = cr__yget(p, vn, "format"), *per = cr__yget(p, vn, "period");
+    if ((fmt || per) && !is_date_field(f))
+        return cr__yfail(p, fmt ? fmt : per, "field '%s' is not a date: it takes no %s",
+                         field_names[f], fmt ? "format" : "period");
+    if (fmt) {
+        const char *s = cr__yscalar(fmt), *why = NULL;
+        if (!s || !*s)
+            return cr__yfail(p, fmt, "the format of field '%s' must be a pattern such as %s",
+                             field_names[f], "\"%m/%d/%Y\"");
+        if (cr_date_pattern_check(s, &why))
+            return cr__yfail(p, fmt, "date format '%s' of field '%s' is not usable: %s", s,
+                             field_names[f], why);
+        cr_err rc = dup_str(s, &t->opt[f].format);
+        if (rc)
+            return rc;
+    }
+    const char *ps = cr__yscalar(per);
+    if (per && (!ps || (strcmp(ps, "start") != 0 && strcmp(ps, "end") != 0)))
+        return cr__yfail(p, per, "period of field '%s' must be start or end", field_names[f]);
+    t->opt[f].period_start = ps && strcmp(ps, "start") == 0;
+    yaml_node_t *oe = cr__yget(p, vn, "on_error");
+    const char *os = cr__yscalar(oe);
+    if (oe && (!os || (strcmp(os, "null") != 0 && strcmp(os, "quarantine") != 0)))
+        return cr__yfail(p, oe, "on_error of field '%s' must be quarantine or null",
+                         field_names[f]);
+    t->opt[f].on_error_null = os && strcmp(os, "null") == 0;
+    return CR_OK;
+}
+
 static cr_err parse_fields(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
 {
     if (!n)
@@ -112,8 +222,10 @@ static cr_err parse_fields(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
             return cr__yfail(p, kn, "field '%s' is not allowed in a topic of kind %s", k, t->kind);
         cr_err rc;
         if (vn->type == YAML_MAPPING_NODE) {
-            static const char *const allowed[] = {"column", "unit", NULL};
-            if ((rc = cr__yonly(p, vn, allowed, k)))
+            static const char *const allowed[] = {"column", "unit",     "format",
+                                                  "period", "on_error", NULL};
+            if ((rc = cr__yonly(p, vn, allowed, k)) ||
+                (rc = parse_field_opts(p, vn, t, (cr_field)f)))
                 return rc;
             yaml_node_t *col = cr__yget(p, vn, "column");
             if (!col)
@@ -161,11 +273,12 @@ static cr_err parse_list(cr__ydoc *p, yaml_node_t *n, const char *what, const ch
     return CR_OK;
 }
 
-static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const cr_catalog *cat)
+static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const cr_catalog *cat,
+                          char *const *nulls, size_t n_nulls)
 {
-    static const char *const allowed[] = {"code",   "name",     "department", "kind",   "files",
-                                          "format", "encoding", "delimiter",  "header", "key",
-                                          "fields", "attrs",    "required",   NULL};
+    static const char *const allowed[] = {
+        "code",   "name", "department", "kind",  "files",    "format", "encoding", "delimiter",
+        "header", "key",  "fields",     "attrs", "required", "nulls",  "as_of",    NULL};
     if (n->type != YAML_MAPPING_NODE)
         return cr__yfail(p, n, "a topic must be a mapping");
     t->line = cr__yline(n);
@@ -223,6 +336,25 @@ static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const
         return rc;
     if ((rc = parse_fields(p, cr__yget(p, n, "fields"), t)))
         return rc;
+    yaml_node_t *own = cr__yget(p, n, "nulls");
+    rc = own ? parse_nulls(p, own, &t->nulls, &t->n_nulls) : copy_nulls(nulls, n_nulls, t);
+    set_nulls_max(t);
+    return rc;
+}
+
+/* A topic's as_of: the day of an extract, for rows that carry no date (counts as of then). */
+static cr_err parse_as_of(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
+{
+    if (!n)
+        return CR_OK;
+    const char *s = cr__yscalar(n);
+    if (t->role != CR_TOPIC_EVENTS)
+        return cr__yfail(p, n, "as_of is for event topics; topic %s is a %s topic", t->code,
+                         t->kind);
+    if (!s || cr_date_parse(s, strlen(s), &t->as_of_day))
+        return cr__yfail(p, n, "as_of of topic %s must be a day such as 2020-12-31, not '%s'",
+                         t->code, s ? s : "(not a scalar)");
+    t->has_as_of = 1;
     return CR_OK;
 }
 
@@ -247,8 +379,12 @@ static cr_err parse_topic_lists(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
         rc = parse_list(p, cr__yget(p, n, "attrs"), "attrs", t->code, &items, &k);
     if (!rc && k && !(t->attrs = calloc(k, sizeof *t->attrs)))
         rc = CR_ENOMEM;
-    for (size_t i = 0; !rc && i < k; i++)
+    for (size_t i = 0; !rc && i < k; i++) {
         rc = column(p, items[i], &t->attrs[t->n_attrs++], "attrs");
+        const char *a = rc ? NULL : t->attrs[i].name;
+        if (a && (strcmp(a, CR_PERIOD_ATTR) == 0 || strcmp(a, CR_ESTABLISHED_PERIOD_ATTR) == 0))
+            rc = cr__yfail(p, items[i], "'%s' is the name crisk keeps a date's period under", a);
+    }
     free(items);
     items = NULL;
     if (!rc)
@@ -269,17 +405,24 @@ static cr_err parse_topic_lists(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
     if (rc)
         return rc;
     t->required[CR_F_KEY] = 1;
-    if (t->role == CR_TOPIC_EVENTS && !cr_topic_has(t, CR_F_DATE))
-        return cr__yfail(p, n, "event topic %s must map field 'date'", t->code);
-    if (t->role == CR_TOPIC_EVENTS)
+    if ((rc = parse_as_of(p, cr__yget(p, n, "as_of"), t)))
+        return rc;
+    if (t->role == CR_TOPIC_EVENTS && !cr_topic_has(t, CR_F_DATE) && !t->has_as_of)
+        return cr__yfail(p, n, "event topic %s must map field 'date' or give 'as_of'", t->code);
+    if (t->role == CR_TOPIC_EVENTS && !t->has_as_of)
         t->required[CR_F_DATE] = 1;
-    if (t->role == CR_TOPIC_REGISTRY && !cr_topic_has(t, CR_F_NAME))
-        return cr__yfail(p, n, "registry topic %s must map field 'name'", t->code);
     if (t->role == CR_TOPIC_ROLES &&
         (!cr_topic_has(t, CR_F_PERSON_ID) || !cr_topic_has(t, CR_F_ROLE)))
         return cr__yfail(p, n, "roles topic %s must map 'person_id' and 'role'", t->code);
     if (t->role == CR_TOPIC_ROLES)
         t->required[CR_F_PERSON_ID] = t->required[CR_F_ROLE] = 1;
+    for (int f = 0; f < CR__NFIELD; f++)
+        if (t->opt[f].on_error_null &&
+            (t->required[f] || (f == CR_F_DATE && t->role == CR_TOPIC_EVENTS)))
+            return cr_diag_set(p->d, CR_EPARSE, p->path, t->field[f].line, 0,
+                               "field '%s' of topic %s is %s: it cannot take on_error: null",
+                               field_names[f], t->code,
+                               t->required[f] ? "required" : "what dates its events");
     for (int f = 0; f < CR__NFIELD; f++)
         if (!t->header && t->field[f].name)
             return cr__yfail(p, n, "topic %s has no header, so field '%s' needs a column position",
@@ -293,11 +436,15 @@ static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
     if (!root || root->type != YAML_MAPPING_NODE)
         return cr__yfail(p, root,
                          "a catalog must be a mapping with 'catalog', 'departments' and 'topics'");
-    static const char *const allowed[] = {"catalog", "description", "departments", "topics", NULL};
+    static const char *const allowed[] = {"catalog", "description", "departments", "topics",
+                                          "nulls",   "divisions",   NULL};
     cr_err rc = cr__yonly(p, root, allowed, "the catalog");
     if (!rc)
         rc = cr__ystr(p, root, "catalog", 1, &cat->id, "the catalog");
     if (rc)
+        return rc;
+    if ((rc = cr__ystrs(p, cr__yget(p, root, "divisions"), &cat->divisions, &cat->n_divisions,
+                        "'divisions' (files of the city's streets and grids)")))
         return rc;
     yaml_node_t *deps = cr__yget(p, root, "departments"), *tops = cr__yget(p, root, "topics");
     if (!deps || deps->type != YAML_SEQUENCE_NODE)
@@ -325,13 +472,18 @@ static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
                 return cr__yfail(p, cr__yget(p, dn, "code"), "duplicate department code '%s'",
                                  dep->code);
     }
-    for (size_t i = 0; i < nt; i++) {
+    char **nulls = NULL;
+    size_t n_nulls = 0;
+    if ((rc = parse_nulls(p, cr__yget(p, root, "nulls"), &nulls, &n_nulls)))
+        return rc;
+    for (size_t i = 0; i < nt && !rc; i++) {
         yaml_node_t *tn = node(p, tops->data.sequence.items.start[i]);
         struct cr_topic *t = &cat->topics[cat->n_topics++];
-        if ((rc = parse_topic(p, tn, t, cat)) || (rc = parse_topic_lists(p, tn, t)))
-            return rc;
+        if (!(rc = parse_topic(p, tn, t, cat, nulls, n_nulls)))
+            rc = parse_topic_lists(p, tn, t);
     }
-    return CR_OK;
+    cr__ystrs_free(nulls, n_nulls);
+    return rc;
 }
 
 static int cmp_code(const void *a, const void *b)
@@ -383,6 +535,21 @@ out:
     return rc;
 }
 
+cr_err cr_catalog_add_divisions(const cr_catalog *cat, cr_ref *ref, cr_diag *d)
+{
+    cr_err rc = CR_OK;
+    for (size_t i = 0; !rc && i < cat->n_divisions; i++) {
+        const char *f = cat->divisions[i];
+        char path[2048];
+        int n = snprintf(path, sizeof path, "%s%s%s", f[0] == '/' ? "" : cat->dir,
+                         f[0] == '/' ? "" : "/", f);
+        rc = n < 0 || (size_t)n >= sizeof path
+                 ? cr_diag_set(d, CR_EIO, cat->path, 0, 0, "division file path too long: %s", f)
+                 : cr_ref_add_divisions(ref, path, d);
+    }
+    return rc;
+}
+
 void cr_catalog_free(cr_catalog *cat)
 {
     if (!cat)
@@ -401,14 +568,18 @@ void cr_catalog_free(cr_catalog *cat)
         for (size_t j = 0; j < t->n_files; j++)
             free(t->files[j]);
         free(t->files);
-        for (int f = 0; f < CR__NFIELD; f++)
+        for (int f = 0; f < CR__NFIELD; f++) {
             free(t->field[f].name);
+            free(t->opt[f].format);
+        }
         for (size_t j = 0; j < t->n_attrs; j++)
             free(t->attrs[j].name);
         free(t->attrs);
+        cr__ystrs_free(t->nulls, t->n_nulls);
     }
     free(cat->departments);
     free(cat->topics);
+    cr__ystrs_free(cat->divisions, cat->n_divisions);
     free(cat->path);
     free(cat->dir);
     free(cat->id);

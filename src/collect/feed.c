@@ -1119,6 +1119,17 @@ void cr_feed_value(const cr_feed *f, int slot, const char **val, size_t *len)
     }
     *val = f->val[slot];
     *len = f->vlen[slot];
+    if (*len && cr_topic_null(f->t, *val, *len))
+        *len = 0; /* a null token is a missing value (docs/catalog.md) */
+}
+
+const char *cr_feed_null_token(const cr_feed *f, int slot, size_t *len)
+{
+    if (slot < 0 || slot >= f->n_slots || !f->vlen[slot] ||
+        !cr_topic_null(f->t, f->val[slot], f->vlen[slot]))
+        return NULL;
+    *len = f->vlen[slot];
+    return f->val[slot];
 }
 
 const char *cr_feed_slot_label(const cr_feed *f, int slot)

@@ -163,6 +163,9 @@ typedef struct ingest {
     unsigned char rowkey[crypto_shorthash_siphashx24_KEYBYTES]; /* from salt (content_hash) */
     int keyed;                                                  /* cr_store_row_hash_keyed */
     struct cr_ingest_report *rep;
+    const char *row_nulled[CR__NFIELD]; /* reasons of the fields this row left out (on_error) */
+    int n_row_nulled;
+    int row_unverified; /* division codes of this row kept unchecked (unverified_division) */
     cr_diag *d;
 } ingest;
 
@@ -226,6 +229,35 @@ static int count_reason(struct cr_ingest_report *r, const char *reason)
     return 0;
 }
 
+/* A bad value of an optional field, whose reason is in v: with on_error: null for the field it
+ * is left out and the row goes on (returns 1; counted in the report's nulled unless the row is
+ * quarantined for something else), else 0 and the row is quarantined with v. */
+static int drop_bad(ingest *ig, const struct cr_topic *t, int field, const struct verdict *v)
+{
+    if (!t->opt[field].on_error_null || ig->n_row_nulled >= CR__NFIELD)
+        return 0;
+    ig->row_nulled[ig->n_row_nulled++] = v->reason;
+    return 1;
+}
+
+static int count_nulled(struct cr_ingest_report *r, const char *reason, int64_t by)
+{
+    for (size_t i = 0; i < r->n_nulled; i++)
+        if (strcmp(r->nulled[i].reason, reason) == 0) {
+            r->nulled[i].count += by;
+            return 0;
+        }
+    void *p = realloc(r->nulled, (r->n_nulled + 1) * sizeof *r->nulled);
+    if (!p)
+        return -1;
+    r->nulled = p;
+    char *copy = strdup(reason);
+    if (!copy)
+        return -1;
+    r->nulled[r->n_nulled++] = (struct cr_ingest_reason){copy, by};
+    return 0;
+}
+
 /* NFKC of a value into ig->norm (when needed); returns the normalised text and length. */
 static const char *normalize(ingest *ig, const char *v, size_t len, size_t *out_len)
 {
@@ -258,7 +290,13 @@ static int check_required(const struct cr_topic *t, cr_feed *f, struct verdict *
             char what[160];
             snprintf(what, sizeof what, "%s (column %s)", cr_field_name((cr_field)fl),
                      cr_feed_slot_label(f, fl));
-            reject(v, "missing_field", "mandatory field %s is empty", what);
+            size_t tl = 0;
+            const char *tok = cr_feed_null_token(f, fl, &tl);
+            if (tok)
+                reject(v, "missing_field", "mandatory field %s holds the null token '%s'", what,
+                       shown(v, tok, tl));
+            else
+                reject(v, "missing_field", "mandatory field %s is empty", what);
             return 0;
         }
     }
@@ -290,6 +328,7 @@ static enum outcome resolve_key(const struct cr_topic *t, cr_feed *f, char key[K
     char tmp[KEY_CAP];
     size_t ns = strlen(t->key_namespace);
     size_t n = len < sizeof tmp ? cr_halfwidth(val, len, tmp) : 0;
+    n = cr_zero_fraction_len(tmp, n); /* a numeric key written 1001.0 is 1001 */
     if (len >= sizeof tmp || ns + 1 + n >= KEY_CAP)
         return reject(v, "bad_key", "column %s: '%s' is too long for a key", col,
                       shown(v, val, len));
@@ -377,21 +416,34 @@ static cr_err subject_id(ingest *ig, const char *key, size_t klen, int64_t *id, 
     return CR_OK;
 }
 
-static enum outcome parse_day(cr_feed *f, int slot, int32_t *day, int *has, struct verdict *v)
+/* A date field: its day and, for a period (2017, 2017-06), the period as text in period (else
+ * ""), to be kept beside the day (docs/catalog.md "Dates"). */
+static enum outcome parse_day(const struct cr_topic *t, cr_feed *f, int slot, int32_t *day,
+                              int *has, char period[8], struct verdict *v)
 {
     const char *val;
     size_t len;
     cr_feed_value(f, slot, &val, &len);
     *has = 0;
+    period[0] = 0;
     if (len == 0)
         return LOADED;
-    cr_err rc = cr_date_parse(val, len, day);
+    struct cr_date dt;
+    cr_err rc = cr_date_read(val, len, t->opt[slot].format, t->opt[slot].period_start, &dt);
+    if (rc && cr_date_relative(val, len))
+        return reject(v, "relative_date", "column %s: '%s' is a relative date, with no day",
+                      cr_feed_slot_label(f, slot), shown(v, val, len));
     if (rc == CR_ERANGE)
         return reject(v, "bad_date", "column %s: '%s' is not a possible date",
                       cr_feed_slot_label(f, slot), shown(v, val, len));
     if (rc)
-        return reject(v, "bad_date", "column %s: '%s' is not a date", cr_feed_slot_label(f, slot),
-                      shown(v, val, len));
+        return reject(v, "bad_date",
+                      t->opt[slot].format ? "column %s: '%s' is not a date in the column's format"
+                                          : "column %s: '%s' is not a date",
+                      cr_feed_slot_label(f, slot), shown(v, val, len));
+    if (dt.prec != CR_DATE_DAY)
+        cr_date_period_format(&dt, period);
+    *day = dt.day;
     *has = 1;
     return LOADED;
 }
@@ -503,18 +555,11 @@ static cr_err probes_settle(ingest *ig, struct cr_file_rec *fr, size_t keep)
     return CR_OK;
 }
 
-static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
-                              const char *key, size_t klen, struct verdict *v, cr_err *err)
+/* The row's kept columns as a JSON object in ig->attrs (empty when none has a value), and a
+ * date's period under name when period is not "". */
+static void build_attrs(ingest *ig, const struct cr_topic *t, cr_feed *f, const char *name,
+                        const char *period)
 {
-    int32_t day = 0;
-    int64_t fen = 0;
-    int has_day, has_amount;
-    /* The subject is looked up at the end of the row; its slot is fetched meanwhile. */
-    if (ig->par && !(ig->last_id && ig->last_len == klen && memcmp(ig->last_key, key, klen) == 0))
-        cr__smap_prefetch(&ig->subj, cr__key_hash(key, klen));
-    if (parse_day(f, CR_F_DATE, &day, &has_day, v) == QUARANTINED ||
-        parse_money(t, f, CR_F_AMOUNT, &fen, &has_amount, v) == QUARANTINED)
-        return QUARANTINED;
     ig->attrs.len = 0;
     for (size_t i = 0; i < t->n_attrs; i++) {
         const char *val;
@@ -530,8 +575,33 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
         const char *n = normalize(ig, val, len, &nl);
         cr__buf_json(&ig->attrs, n, nl);
     }
+    if (period[0]) { /* an annual report for 2017 is not an event of 2017-12-31 */
+        cr__buf_add(&ig->attrs, ig->attrs.len ? "," : "{", 1);
+        cr__buf_json(&ig->attrs, name, strlen(name));
+        cr__buf_add(&ig->attrs, ":", 1);
+        cr__buf_json(&ig->attrs, period, strlen(period));
+    }
     if (ig->attrs.len)
         cr__buf_add(&ig->attrs, "}", 1);
+}
+
+static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
+                              const char *key, size_t klen, struct verdict *v, cr_err *err)
+{
+    int32_t day = 0;
+    int64_t fen = 0;
+    int has_day, has_amount;
+    char period[8];
+    /* The subject is looked up at the end of the row; its slot is fetched meanwhile. */
+    if (ig->par && !(ig->last_id && ig->last_len == klen && memcmp(ig->last_key, key, klen) == 0))
+        cr__smap_prefetch(&ig->subj, cr__key_hash(key, klen));
+    if (parse_day(t, f, CR_F_DATE, &day, &has_day, period, v) == QUARANTINED ||
+        (parse_money(t, f, CR_F_AMOUNT, &fen, &has_amount, v) == QUARANTINED &&
+         !drop_bad(ig, t, CR_F_AMOUNT, v)))
+        return QUARANTINED;
+    if (!has_day) /* only a topic with as_of lets a row without a date through */
+        day = t->as_of_day;
+    build_attrs(ig, t, f, CR_PERIOD_ATTR, period);
     ig->canon.len = 0;
     canon_i64(ig, topic_id, 1);
     canon_field(ig, key, klen);
@@ -593,10 +663,23 @@ static char *value_copy(ingest *ig, cr_feed *f, int slot, int *oom)
     return c;
 }
 
+/* A street or grid code (len digits) that cannot be checked: it lies in a county the reference
+ * knows but holds no streets and grids of (any city but Guangzhou, unless a catalog adds them). */
+static int unverified_division(const cr_ref *ref, const char *c, size_t len)
+{
+    char county[7];
+    if (len < 9 || strlen(c) != len || strspn(c, "0123456789") != len)
+        return 0;
+    memcpy(county, c, 6);
+    county[6] = 0;
+    return cr_ref_division_find(ref, county) && !cr_ref_division_covered(ref, county);
+}
+
 /* Checks the registry row's division codes against the reference data and fills the ones the
  * row leaves out from the finer ones or from the address. */
-static enum outcome divisions(ingest *ig, cr_feed *f, struct cr_enterprise_rec *r, char **own,
-                              const struct cr_addr *addr, char derived[2][16], struct verdict *v)
+static enum outcome divisions(ingest *ig, const struct cr_topic *t, cr_feed *f,
+                              struct cr_enterprise_rec *r, char **own, const struct cr_addr *addr,
+                              char derived[2][16], struct verdict *v)
 {
     static const int slots[3] = {CR_F_DISTRICT, CR_F_STREET, CR_F_GRID};
     static const size_t lens[3] = {6, 9, 12};
@@ -606,23 +689,39 @@ static enum outcome divisions(ingest *ig, cr_feed *f, struct cr_enterprise_rec *
         if (!c)
             continue;
         const struct cr_division *dv = cr_ref_division_find(ig->ref, c);
-        if (!dv || strlen(c) != lens[i])
-            return reject(v, "bad_division", "column %s: '%s' is not a Guangzhou division code",
-                          cr_feed_slot_label(f, slots[i]), shown(v, c, strlen(c)));
+        if (!dv && unverified_division(ig->ref, c, lens[i])) {
+            ig->row_unverified++; /* another city's street or grid: kept as given, counted */
+            *codes[i] = c;
+            continue;
+        }
+        if (!dv || strlen(c) != lens[i]) {
+            reject(v, "bad_division", "column %s: '%s' is not a division code (GB/T 2260)",
+                   cr_feed_slot_label(f, slots[i]), shown(v, c, strlen(c)));
+            if (!drop_bad(ig, t, slots[i], v))
+                return QUARANTINED;
+            continue;
+        }
         *codes[i] = c;
     }
     /* Finer codes imply coarser ones; given coarser ones must agree. */
+    if (r->grid && r->street && strncmp(r->grid, r->street, 9) != 0) {
+        reject(v, "bad_division", "grid %s is not in street %s", r->grid, r->street);
+        if (!drop_bad(ig, t, CR_F_GRID, v))
+            return QUARANTINED;
+        r->grid = NULL; /* the finer code is the one left out */
+    }
     if (r->grid) {
-        if (r->street && strncmp(r->grid, r->street, 9) != 0)
-            return reject(v, "bad_division", "grid %s is not in street %s", r->grid, r->street);
         memcpy(derived[1], r->grid, 9);
         derived[1][9] = 0;
         r->street = r->street ? r->street : derived[1];
     }
+    if (r->street && r->district && strncmp(r->street, r->district, 6) != 0) {
+        reject(v, "bad_division", "street %s is not in district %s", r->street, r->district);
+        if (!drop_bad(ig, t, r->street == derived[1] ? CR_F_GRID : CR_F_STREET, v))
+            return QUARANTINED;
+        r->street = r->grid = NULL;
+    }
     if (r->street) {
-        if (r->district && strncmp(r->street, r->district, 6) != 0)
-            return reject(v, "bad_division", "street %s is not in district %s", r->street,
-                          r->district);
         memcpy(derived[0], r->street, 6);
         derived[0][6] = 0;
         r->district = r->district ? r->district : derived[0];
@@ -663,11 +762,12 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
         text[i] = value_copy(ig, f, text_slots[i], &oom);
     static const int div_slots[3] = {CR_F_DISTRICT, CR_F_STREET, CR_F_GRID};
     for (int i = 0; i < 3; i++)
-        own[i] = value_copy(ig, f, div_slots[i], &oom);
+        if ((own[i] = value_copy(ig, f, div_slots[i], &oom)))
+            own[i][cr_zero_fraction_len(own[i], strlen(own[i]))] = 0; /* 440106.0 */
     if (oom)
         goto nomem;
     r.uscc = t->key_type == CR_KEY_USCC ? key : NULL;
-    r.name = text[0];
+    r.name = text[0] ? text[0] : ""; /* name is optional (docs/catalog.md) */
     r.type = text[1];
     r.status = text[2];
     r.address = text[3];
@@ -678,19 +778,27 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     if (ind_len) {
         char code[16];
         size_t n = ind_len < sizeof code - 1 ? cr_halfwidth(ind, ind_len, code) : 0;
+        n = cr_zero_fraction_len(code, n); /* 7513.0 */
         code[n] = 0;
         const struct cr_industry *in = n ? cr_ref_industry_find(ig->ref, code) : NULL;
         if (!in) {
             o = reject(v, "bad_industry", "column %s: '%s' is not a GB/T 4754-2017 code",
                        cr_feed_slot_label(f, CR_F_INDUSTRY), shown(v, ind, ind_len));
-            goto out;
+            if (!drop_bad(ig, t, CR_F_INDUSTRY, v))
+                goto out;
+            o = LOADED;
+        } else {
+            snprintf(indbuf, sizeof indbuf, in->level == 1 ? "%c" : "%c%s", in->section, in->code);
+            r.industry = indbuf;
         }
-        snprintf(indbuf, sizeof indbuf, in->level == 1 ? "%c" : "%c%s", in->section, in->code);
-        r.industry = indbuf;
     }
     int has;
-    if (parse_money(t, f, CR_F_CAPITAL, &r.capital_fen, &has, v) == QUARANTINED ||
-        parse_day(f, CR_F_ESTABLISHED, &r.established, &r.has_established, v) == QUARANTINED) {
+    char period[8];
+    if ((parse_money(t, f, CR_F_CAPITAL, &r.capital_fen, &has, v) == QUARANTINED &&
+         !drop_bad(ig, t, CR_F_CAPITAL, v)) ||
+        (parse_day(t, f, CR_F_ESTABLISHED, &r.established, &r.has_established, period, v) ==
+             QUARANTINED &&
+         !drop_bad(ig, t, CR_F_ESTABLISHED, v))) {
         o = QUARANTINED;
         goto out;
     }
@@ -701,7 +809,7 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     if (has_addr)
         r.addr_key = addr.key;
     char derived[2][16];
-    if ((o = divisions(ig, f, &r, own, has_addr ? &addr : NULL, derived, v)) == QUARANTINED)
+    if ((o = divisions(ig, t, f, &r, own, has_addr ? &addr : NULL, derived, v)) == QUARANTINED)
         goto out;
     const char *lon, *lat;
     size_t lon_len, lat_len;
@@ -713,9 +821,12 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
             o = reject(v, "bad_coordinates", "columns %s/%s: '%s', '%s' are not coordinates",
                        cr_feed_slot_label(f, CR_F_LON), cr_feed_slot_label(f, CR_F_LAT),
                        shown_at(v, 0, lon, lon_len), shown_at(v, 1, lat, lat_len));
-            goto out;
+            if (!drop_bad(ig, t, t->opt[CR_F_LON].on_error_null ? CR_F_LON : CR_F_LAT, v))
+                goto out;
+            o = LOADED;
+        } else {
+            r.has_coords = 1;
         }
-        r.has_coords = 1;
     }
     ig->canon.len = 0;
     canon_i64(ig, topic_id, 1);
@@ -728,7 +839,11 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     canon_i64(ig, r.established, r.has_established);
     canon_i64(ig, (int64_t)(r.lon * 1e6), r.has_coords);
     canon_i64(ig, (int64_t)(r.lat * 1e6), r.has_coords);
+    build_attrs(ig, t, f, CR_ESTABLISHED_PERIOD_ATTR, period);
+    r.attrs = ig->attrs.len ? ig->attrs.p : NULL;
+    canon_field(ig, ig->attrs.p, ig->attrs.len);
     o = dedupe(ig, topic_id, &r.h, &oom);
+    oom |= ig->attrs.oom;
     if (oom)
         goto nomem;
     struct subj *subject = NULL;
@@ -750,8 +865,8 @@ out:
     return o;
 }
 
-static enum outcome roles_row(ingest *ig, int64_t topic_id, cr_feed *f, const char *key,
-                              size_t klen, struct verdict *v, cr_err *err)
+static enum outcome roles_row(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
+                              const char *key, size_t klen, struct verdict *v, cr_err *err)
 {
     const char *pid;
     size_t pid_len;
@@ -775,7 +890,9 @@ static enum outcome roles_row(ingest *ig, int64_t topic_id, cr_feed *f, const ch
                        sizeof ig->salt);
     int32_t day = 0;
     int has_day, oom = 0;
-    if (parse_day(f, CR_F_DATE, &day, &has_day, v) == QUARANTINED)
+    char period[8]; /* a role's start keeps its day only (docs/catalog.md) */
+    if (parse_day(t, f, CR_F_DATE, &day, &has_day, period, v) == QUARANTINED &&
+        !drop_bad(ig, t, CR_F_DATE, v))
         return QUARANTINED;
     char *name = value_copy(ig, f, CR_F_PERSON_NAME, &oom);
     char *role = value_copy(ig, f, CR_F_ROLE, &oom);
@@ -861,6 +978,8 @@ static cr_err evaluate(ingest *ig, const struct cr_topic *t, int64_t topic_id, c
     *o = QUARANTINED;
     v->reason = NULL;
     v->detail[0] = 0;
+    ig->n_row_nulled = 0;
+    ig->row_unverified = 0;
     if (rec->reason) {
         v->reason = rec->reason;
         snprintf(v->detail, sizeof v->detail, "%s", rec->detail);
@@ -870,7 +989,7 @@ static cr_err evaluate(ingest *ig, const struct cr_topic *t, int64_t topic_id, c
         else if (t->role == CR_TOPIC_REGISTRY)
             *o = registry_row(ig, t, topic_id, f, key, klen, v, &err);
         else
-            *o = roles_row(ig, topic_id, f, key, klen, v, &err);
+            *o = roles_row(ig, t, topic_id, f, key, klen, v, &err);
     }
     return err;
 }
@@ -884,6 +1003,11 @@ static cr_err process_record(ingest *ig, const struct cr_topic *t, int64_t topic
     cr_err err = evaluate(ig, t, topic_id, f, rec, &o, &v);
     if (err)
         return err;
+    if (o != QUARANTINED)
+        ig->rep->unverified_divisions += ig->row_unverified;
+    for (int i = 0; o != QUARANTINED && i < ig->n_row_nulled; i++)
+        if (count_nulled(ig->rep, ig->row_nulled[i], 1))
+            return CR_ENOMEM;
     if (o == LOADED) {
         fr->n_loaded++;
     } else if (o == DUPLICATE) {
@@ -1383,8 +1507,12 @@ static cr_err merge_reports(struct cr_ingest_report *into, struct worker *w, siz
         into->unlinked += r->unlinked;
         into->n_file_errors += r->n_file_errors;
         into->n_unmatched_patterns += r->n_unmatched_patterns;
+        into->unverified_divisions += r->unverified_divisions;
         for (size_t k = 0; k < r->n_reasons; k++)
             if (!rc && merge_reason(into, r->reasons[k].reason, r->reasons[k].count))
+                rc = CR_ENOMEM;
+        for (size_t k = 0; k < r->n_nulled; k++)
+            if (!rc && count_nulled(into, r->nulled[k].reason, r->nulled[k].count))
                 rc = CR_ENOMEM;
         cr_ingest_report_free(r);
     }
@@ -1590,6 +1718,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     }
     if (report->n_reasons)
         qsort(report->reasons, report->n_reasons, sizeof *report->reasons, cmp_reason);
+    if (report->n_nulled)
+        qsort(report->nulled, report->n_nulled, sizeof *report->nulled, cmp_reason);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     report->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     free(topic_ids);
@@ -1610,6 +1740,9 @@ void cr_ingest_report_free(struct cr_ingest_report *r)
     for (size_t i = 0; i < r->n_reasons; i++)
         free(r->reasons[i].reason);
     free(r->reasons);
+    for (size_t i = 0; i < r->n_nulled; i++)
+        free(r->nulled[i].reason);
+    free(r->nulled);
     memset(r, 0, sizeof *r);
 }
 

@@ -242,8 +242,8 @@ void sink_enterprise(sink_out *k, const struct cr_enterprise_rec *r)
     struct batch *b = cur(k);
     put_op(b, OP_ENTERPRISE);
     put(b, r, sizeof *r);
-    const char *strs[] = {r->uscc,    r->name,     r->type,     r->industry, r->status,
-                          r->address, r->addr_key, r->district, r->street,   r->grid};
+    const char *strs[] = {r->uscc,     r->name,     r->type,   r->industry, r->status, r->address,
+                          r->addr_key, r->district, r->street, r->grid,     r->attrs};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
         put_str(b, strs[i]);
 }
@@ -407,9 +407,10 @@ static cr_err apply(sink *k, struct reader *r)
         struct cr_enterprise_rec e;
         memcpy(&e, r->p, sizeof e);
         r->p += sizeof e;
-        const char **strs[] = {&e.uscc,    &e.name,     &e.type,     &e.industry, &e.status,
-                               &e.address, &e.addr_key, &e.district, &e.street,   &e.grid};
-        for (size_t i = 0; i < 10; i++)
+        const char **strs[] = {&e.uscc,   &e.name,    &e.type,     &e.industry,
+                               &e.status, &e.address, &e.addr_key, &e.district,
+                               &e.street, &e.grid,    &e.attrs};
+        for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
             *strs[i] = get_cstr(r, sbuf[i], sizeof sbuf[i], &heap[i]);
         rc = cr_store_enterprise_put(k->s, &e);
         break;

@@ -1,9 +1,12 @@
 /* Loading a city's columns for classification: whole, or one enterprise's neighbourhood;
  * the event column cache beside the store. */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,24 @@
 
 #include "crisk/hash.h"
 #include "internal.h"
+
+/* Why the load on this thread failed, when the code alone does not say it (the SQLite message
+ * of another connection, rows that do not agree): a load fails with a real message, never
+ * SQLite's "not an error". Cleared by every load. */
+static _Thread_local char load_why[256];
+
+static void set_why(const char *what, const char *detail)
+{
+    if (!load_why[0])
+        snprintf(load_why, sizeof load_why, "%s%s%s", what, detail ? ": " : "",
+                 detail ? detail : "");
+}
+
+/* The SQLite message of db's last call, or NULL when it succeeded. */
+static const char *db_error(sqlite3 *db)
+{
+    return sqlite3_errcode(db) != SQLITE_OK ? sqlite3_errmsg(db) : NULL;
+}
 
 /* ---- a small string → dense id dictionary ---- */
 
@@ -100,7 +121,11 @@ struct filter {
 static cr_err prepare_q(sqlite3 *db, sqlite3_stmt **st, const char *head, const char *tail)
 {
     char sql[512];
-    snprintf(sql, sizeof sql, "%s%s", head, tail);
+    int n = snprintf(sql, sizeof sql, "%s%s", head, tail);
+    if (n < 0 || (size_t)n >= sizeof sql) {
+        set_why("a query longer than its buffer", head); /* a programming error, said so */
+        return CR_ESTORE;
+    }
     return sqlite3_prepare_v2(db, sql, -1, st, NULL) ? CR_ESTORE : CR_OK;
 }
 
@@ -155,6 +180,8 @@ static cr_err load_enterprises(sqlite3 *db, const struct filter *fl, struct cr_c
     cr_err err = CR_OK;
     while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW && e < N) {
         c->subject[e] = sqlite3_column_int64(st, 0);
+        if (c->subject[e] < 0 || c->subject[e] > maxs)
+            break; /* rows that do not agree: reported below */
         const unsigned char *u = sqlite3_column_text(st, 1);
         snprintf(c->uscc[e], sizeof c->uscc[e], "%s", u ? (const char *)u : "");
         c->established[e] =
@@ -177,7 +204,13 @@ static cr_err load_enterprises(sqlite3 *db, const struct filter *fl, struct cr_c
     sqlite3_finalize(st);
     c->n_addr = addrs.n;
     dict_free(&addrs, 0);
-    return err ? err : e == N ? CR_OK : CR_ESTORE;
+    if (!err && e != N) {
+        set_why("reading the enterprises", db_error(db) ? db_error(db)
+                                                        : "fewer rows than counted, or a subject "
+                                                          "out of range (the store is damaged)");
+        err = CR_ESTORE;
+    }
+    return err;
 }
 
 /* Kind dictionary and topic → kind. */
@@ -191,8 +224,10 @@ static cr_err load_topics(sqlite3 *db, struct cr_city *c)
     }
     size_t max = (size_t)sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    if (max > 65535)
+    if (max > 65535) {
+        set_why("more than 65,535 topics", "the engine keeps a topic in 16 bits");
         return CR_ERANGE; /* ev_topic is 16-bit */
+    }
     c->n_topics = max + 1;
     c->topic_kind = malloc((max + 1) * sizeof *c->topic_kind);
     if (!c->topic_kind)
@@ -271,7 +306,7 @@ struct ev_group {
     const uint32_t *fmask;
     const uint8_t *attrs_of; /* by topic: its kind has model flags (attrs are read) */
     const struct cr_city *c;
-    /* Provides the columns for n events (zeroed flags); NULL: the heap. */
+    /* Provides the columns for n events (zeroed flags); NULL or a failure: the heap. */
     cr_err (*columns)(struct ev_group *g, uint64_t n);
     void *columns_ctx;
 };
@@ -288,6 +323,7 @@ struct ev_part {
     uint64_t *pos; /* by row: where the next one goes */
     int bad;       /* a row the counting pass did not see, or of a subject out of range */
     cr_err rc;
+    char why[200]; /* what failed, when rc says it */
 };
 
 static int ev_group_row(void *ctx, const struct cr_event_row *r)
@@ -331,6 +367,15 @@ static void *ev_part_run(void *arg)
                   : cr_store_events_each(p->s, p->subjects, p->n_subjects, ev_group_row, p);
     if (!p->rc && p->bad)
         p->rc = CR_ESTORE;
+    const char *msg = p->rc == CR_ESTORE ? db_error(cr__store_db(p->s)) : NULL;
+    if (p->rc)
+        snprintf(p->why, sizeof p->why, "%s",
+                 p->bad ? "an event of an enterprise the load did not see (the store's rows do "
+                          "not agree: it is damaged)"
+                 : msg  ? msg
+                 : p->rc == CR_ESTORE ? "an event block that cannot be decoded (the store "
+                                        "is damaged)"
+                                      : cr_strerror(p->rc));
     return NULL;
 }
 
@@ -348,9 +393,44 @@ static cr_err ev_parts_run(struct ev_part *parts, size_t n)
         else
             ev_part_run(&parts[i]);
     for (size_t i = 0; i < n; i++)
-        if (parts[i].rc)
+        if (parts[i].rc) {
+            set_why("reading the events", parts[i].why);
             return parts[i].rc;
+        }
     return CR_OK;
+}
+
+/* What identifies the committed state the events are read from: the generation (raised by
+ * every commit of collected rows) and the last block. */
+static cr_err read_stamp(cr_store *s, int64_t stamp[2])
+{
+    return cr_store_generation(s, &stamp[0]) ||
+                   cr_store_scalar(s, "SELECT coalesce(max(id), 0) FROM event_block", &stamp[1])
+               ? CR_ESTORE
+               : CR_OK;
+}
+
+/* Opens up to n - 1 more connections to the store for a parallel scan, each in a read
+ * transaction that must see the very state s reads (stamp): one read by a connection that
+ * opened after a writer committed would mix two states. Returns how many parts can run (1 +
+ * the connections kept). A connection that cannot be opened (no file descriptors left, say)
+ * or sees another state only makes the scan use fewer threads. */
+static size_t open_parts(cr_store *s, const int64_t stamp[2], cr_store **extra, size_t n)
+{
+    size_t k = 1;
+    for (; k < n; k++) {
+        cr_store *c = NULL;
+        int64_t seen[2];
+        if (cr_store_open(cr__store_path(s), &c, NULL))
+            break;
+        if (sqlite3_exec(cr__store_db(c), "BEGIN", NULL, NULL, NULL) || read_stamp(c, seen) ||
+            seen[0] != stamp[0] || seen[1] != stamp[1]) {
+            cr_store_close(c);
+            break;
+        }
+        extra[k] = c;
+    }
+    return k;
 }
 
 /* Fills g's columns for g->n_rows rows from the events of subjects (all when NULL). */
@@ -358,9 +438,11 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
                            struct ev_group *g, uint64_t *n_out)
 {
     struct ev_part parts[8];
+    cr_store *extra[8] = {NULL};
     size_t n_parts = 1, n_rows = g->n_rows;
     int64_t top = 0;
     memset(parts, 0, sizeof parts);
+    *n_out = 0;
     if (!subjects) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
         if (cr_store_scalar(s, "SELECT coalesce(max(id), 0) FROM event_block", &top))
@@ -368,6 +450,10 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
         n_parts = cores < 1 ? 1 : cores > 8 ? 8 : (size_t)cores;
         if (top < 64)
             n_parts = 1; /* too small to pay for a second connection */
+        int64_t stamp[2];
+        if (n_parts > 1 && read_stamp(s, stamp))
+            return CR_ESTORE;
+        n_parts = n_parts > 1 ? open_parts(s, stamp, extra, n_parts) : 1;
     }
     cr_err err = CR_OK;
     g->off = calloc(n_rows + 1, sizeof *g->off);
@@ -380,7 +466,8 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
     g->attrs_of = attrs_of;
     for (size_t i = 0; i < n_parts && !err; i++) {
         struct ev_part *p = &parts[i];
-        *p = (struct ev_part){.g = g, .s = s, .subjects = subjects, .n_subjects = n_subjects};
+        *p = (struct ev_part){
+            .g = g, .s = i ? extra[i] : s, .subjects = subjects, .n_subjects = n_subjects};
         if (!subjects) {
             p->lo = 1 + top * (int64_t)i / (int64_t)n_parts;
             p->hi = 1 + top * (int64_t)(i + 1) / (int64_t)n_parts;
@@ -389,8 +476,6 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
         p->pos = calloc(n_rows + 1, sizeof *p->pos);
         if (!p->cnt || !p->pos)
             err = CR_ENOMEM;
-        else if (i && cr_store_open(cr__store_path(s), &p->s, NULL))
-            err = CR_ESTORE;
     }
     if (!err)
         err = ev_parts_run(parts, n_parts);
@@ -402,10 +487,11 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
             n += parts[i].cnt[e];
         }
     }
-    g->off[n_rows] = n;
-    if (!err && g->columns) {
-        err = g->columns(g, n);
-    } else if (!err) {
+    if (!err)
+        g->off[n_rows] = n;
+    /* A cache file that cannot be made (a full disk) leaves the columns to the heap. */
+    int placed = !err && g->columns && g->columns(g, n) == CR_OK;
+    if (!err && !placed) {
         g->day = malloc((n + 1) * sizeof *g->day);
         g->topic = malloc((n + 1) * sizeof *g->topic);
         g->amount = malloc((n + 1) * sizeof *g->amount);
@@ -419,16 +505,23 @@ static cr_err ev_group_run(cr_store *s, const int64_t *subjects, size_t n_subjec
         err = ev_parts_run(parts, n_parts);
     for (size_t i = 0; i < n_parts; i++) {
         for (size_t e = 0; !err && e < n_rows; e++)
-            if (parts[i].cnt[e])
-                err = CR_ESTORE; /* fewer rows than counted */
+            if (parts[i].cnt[e]) {
+                err = CR_ESTORE;
+                set_why("reading the events",
+                        "fewer events than counted (the store's rows do not agree: it is damaged)");
+            }
         free(parts[i].cnt);
         free(parts[i].pos);
-        if (i)
-            cr_store_close(parts[i].s);
+    }
+    for (size_t i = 1; i < 8; i++) {
+        if (extra[i])
+            sqlite3_exec(cr__store_db(extra[i]), "COMMIT", NULL, NULL, NULL); /* read only */
+        cr_store_close(extra[i]); /* never the caller's store */
     }
     free(attrs_of);
     g->attrs_of = NULL;
-    *n_out = n;
+    if (!err)
+        *n_out = n;
     return err;
 }
 
@@ -565,17 +658,6 @@ static uint64_t flags_hash(const cr_model *m, const struct cr_city *c)
     return h;
 }
 
-/* Reads every event from the store into columns grouped by subject id. */
-static cr_err cols_build(cr_store *s, const cr_model *m, const struct cr_city *c, int64_t max_subj,
-                         struct cols *k, uint64_t *n_out)
-{
-    struct ev_group g = {.max_subj = max_subj, .n_rows = (size_t)max_subj + 1, .m = m, .c = c};
-    cr_err err = ev_group_run(s, NULL, 0, &g, n_out);
-    *k = (struct cols){g.off, g.day, g.topic, g.amount, g.flags};
-    free((void *)g.fmask);
-    return err;
-}
-
 static void cols_free(struct cols *k)
 {
     free(k->off);
@@ -588,12 +670,16 @@ static void cols_free(struct cols *k)
 
 /* The cache file being built: its columns are placed straight into a shared mapping of it. */
 struct cols_file {
-    char tmp[1100];
+    char *tmp;
     int64_t max_subject;
     void *map;
     size_t len, at[5];
 };
 
+/* Maps a new cache file for the columns. Its blocks are allocated first (posix_fallocate): on a
+ * full disk that fails here, with ENOSPC, instead of raising SIGBUS at the first store into
+ * a page of a hole. Any failure removes the file and leaves g without columns: the caller then
+ * keeps them on the heap (docs/store.md). */
 static cr_err cols_place(struct ev_group *g, uint64_t n)
 {
     struct cols_file *f = g->columns_ctx;
@@ -602,7 +688,8 @@ static cr_err cols_place(struct ev_group *g, uint64_t n)
     if (fd < 0)
         return CR_EIO;
     void *p = MAP_FAILED;
-    if (ftruncate(fd, (off_t)f->len) == 0) /* a new file reads as zeros: flags start clear */
+    /* Allocated blocks read as zeros: flags start clear. */
+    if (posix_fallocate(fd, 0, (off_t)f->len) == 0)
         p = mmap(NULL, f->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (p == MAP_FAILED) {
@@ -618,15 +705,62 @@ static cr_err cols_place(struct ev_group *g, uint64_t n)
     return CR_OK;
 }
 
+/* Removes the temporary cache files (PATH.PID.tmp) of processes that no longer run: a build
+ * killed mid-way must not leave its file behind for good. */
+static void cols_sweep(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dir_len = slash ? (size_t)(slash - path) : 0, base_len = strlen(base);
+    char *dir = malloc(dir_len + 2), *victim = malloc(strlen(path) + 64);
+    if (!dir || !victim)
+        goto out;
+    memcpy(dir, slash ? path : ".", slash ? dir_len : 1);
+    dir[slash ? dir_len : 1] = 0;
+    if (slash && dir_len == 0)
+        memcpy(dir, "/", 2);
+    DIR *d = opendir(dir);
+    if (!d)
+        goto out;
+    const struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        const char *nm = de->d_name;
+        size_t len = strlen(nm);
+        if (len <= base_len + 5 || strncmp(nm, base, base_len) != 0 || nm[base_len] != '.' ||
+            strcmp(nm + len - 4, ".tmp") != 0)
+            continue;
+        long long pid = 0;
+        const char *q = nm + base_len + 1;
+        for (; q < nm + len - 4 && *q >= '0' && *q <= '9' && pid < 1000000000; q++)
+            pid = pid * 10 + (*q - '0');
+        if (q != nm + len - 4 || pid <= 0 || pid == (long long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* its builder still runs (or is not ours to judge) */
+        snprintf(victim, strlen(path) + 64, "%s%s%s", slash ? dir : "", slash ? "/" : "", nm);
+        remove(victim);
+    }
+    closedir(d);
+out:
+    free(dir);
+    free(victim);
+}
+
 /* Builds the cache at path: the columns go straight into the file (no copy, written back by
  * the kernel while the run goes on), stamped last with the checksum of its bytes, then
- * renamed into place. On success *k points into the mapping, which the caller keeps. */
+ * renamed into place. On success *k points into the mapping (*map, which the caller keeps), or
+ * into the heap (*map NULL) when no file could be made: a full disk, a read-only folder,
+ * PATH being a folder. No temporary file is left behind either way. */
 static cr_err cols_build_file(cr_store *s, const cr_model *m, const struct cr_city *c,
                               const char *path, struct cols_header *h, struct cols *k, void **map,
                               size_t *map_len)
 {
     struct cols_file f = {.max_subject = h->max_subject};
-    snprintf(f.tmp, sizeof f.tmp, "%s.%ld.tmp", path, (long)getpid()); /* one per process */
+    size_t tmp_cap = strlen(path) + 32;
+    if (!(f.tmp = malloc(tmp_cap)))
+        return CR_ENOMEM;
+    snprintf(f.tmp, tmp_cap, "%s.%ld.tmp", path, (long)getpid()); /* one per process */
+    cols_sweep(path);
     struct ev_group g = {.max_subj = h->max_subject,
                          .n_rows = (size_t)h->max_subject + 1,
                          .m = m,
@@ -634,23 +768,37 @@ static cr_err cols_build_file(cr_store *s, const cr_model *m, const struct cr_ci
                          .columns = cols_place,
                          .columns_ctx = &f};
     uint64_t n = 0;
+    *map = NULL;
+    *map_len = 0;
     cr_err err = ev_group_run(s, NULL, 0, &g, &n);
-    if (!err) {
+    if (!err && f.map) {
         char *b = f.map;
         memcpy(b + f.at[0], g.off, ((size_t)h->max_subject + 2) * sizeof *g.off);
         h->n_events = n;
         h->checksum = cr_hash64(b + sizeof *h, f.len - sizeof *h, h->flags_hash);
         memcpy(b, h, sizeof *h);
-        rename(f.tmp, path); /* best effort: the columns serve this run either way */
+        if (rename(f.tmp, path) != 0)
+            remove(f.tmp); /* PATH is a folder, say: the mapping serves this run all the same */
         *k = (struct cols){(uint64_t *)(void *)(b + f.at[0]), g.day, g.topic, g.amount, g.flags};
         *map = f.map;
         *map_len = f.len;
-    } else if (f.map) {
-        munmap(f.map, f.len);
-        remove(f.tmp);
+        free(g.off);
+    } else if (!err) {
+        *k = (struct cols){g.off, g.day, g.topic, g.amount, g.flags}; /* on the heap */
+    } else {
+        if (f.map) {
+            munmap(f.map, f.len);
+            remove(f.tmp);
+            g.day = NULL;
+            g.topic = NULL;
+            g.amount = NULL;
+            g.flags = NULL;
+        }
+        struct cols heap = {g.off, g.day, g.topic, g.amount, g.flags};
+        cols_free(&heap);
     }
-    free(g.off);
     free((void *)g.fmask);
+    free(f.tmp);
     return err;
 }
 
@@ -663,7 +811,7 @@ static int cols_map(const char *path, int64_t generation, uint64_t fh, struct co
         return -1;
     struct stat st;
     void *p = MAP_FAILED;
-    if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof *h)
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size >= sizeof *h)
         p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
     close(fd);
     if (p == MAP_FAILED)
@@ -695,13 +843,18 @@ static cr_err load_events_cached(cr_store *s, const cr_model *m, struct cr_city 
     int64_t gen = 0;
     if (cr_store_generation(s, &gen))
         return CR_ESTORE;
-    char path[1100];
-    snprintf(path, sizeof path, "%s.cols", cr__store_path(s));
+    size_t path_cap = strlen(cr__store_path(s)) + 8;
+    char *path = malloc(path_cap);
+    if (!path)
+        return CR_ENOMEM;
+    snprintf(path, path_cap, "%s.cols", cr__store_path(s));
     /* The salt is random per store: a cache left by a deleted store that reached the same
      * generation is not taken for this one's. */
     unsigned char salt[32];
-    if (cr_store_salt(s, salt))
+    if (cr_store_salt(s, salt)) {
+        free(path);
         return CR_ESTORE;
+    }
     uint64_t fh = cr_hash64(salt, sizeof salt, flags_hash(m, c));
     struct cols_header h;
     struct cols k = {0};
@@ -717,16 +870,13 @@ static cr_err load_events_cached(cr_store *s, const cr_model *m, struct cr_city 
             .generation = gen, .flags_hash = fh, .max_subject = max_subj, .n_topics = c->n_topics};
         memcpy(h.magic, COLS_MAGIC, 8);
         cr_err err = cols_build_file(s, m, c, path, &h, &k, &map, &map_len);
-        if (err == CR_EIO) { /* a folder we cannot write to: the columns live on the heap */
-            uint64_t n = 0;
-            if ((err = cols_build(s, m, c, max_subj, &k, &n)))
-                cols_free(&k);
-        } else {
-            mapped = !err;
-        }
-        if (err)
+        if (err) {
+            free(path);
             return err;
+        }
+        mapped = map != NULL;
     }
+    free(path);
     c->ev_off = malloc((c->n + 1) * sizeof *c->ev_off);
     c->ev_end = malloc((c->n + 1) * sizeof *c->ev_end);
     if (!c->ev_off || !c->ev_end) {
@@ -783,7 +933,8 @@ static cr_err load_roles(sqlite3 *db, const struct filter *fl, struct cr_city *c
         err = CR_ESTORE;
         goto out;
     }
-    while (!err && sqlite3_step(st) == SQLITE_ROW && n < cap) {
+    int step = SQLITE_DONE;
+    while (!err && (step = sqlite3_step(st)) == SQLITE_ROW && n < cap) {
         int64_t s = sqlite3_column_int64(st, 0), p = sqlite3_column_int64(st, 1);
         if (s < 0 || s > max_subj || dense[s] < 0 || p < 0 || (size_t)p >= c->n_persons)
             continue;
@@ -791,6 +942,8 @@ static cr_err load_roles(sqlite3 *db, const struct filter *fl, struct cr_city *c
                             (size_t)sqlite3_column_bytes(st, 2));
         if (r < 0 || r > 255) {
             err = r == -2 ? CR_ENOMEM : CR_ERANGE;
+            if (err == CR_ERANGE)
+                set_why("more than 256 role names", "the engine keeps a role in 8 bits");
             break;
         }
         ent[n] = dense[s];
@@ -799,7 +952,8 @@ static cr_err load_roles(sqlite3 *db, const struct filter *fl, struct cr_city *c
         c->ro_off[ent[n] + 1]++;
         n++;
     }
-    sqlite3_finalize(st);
+    if (sqlite3_finalize(st) != SQLITE_OK && !err && step != SQLITE_ROW && step != SQLITE_DONE)
+        err = CR_ESTORE; /* db's message says why */
     if (err)
         goto out;
     for (size_t e = 0; e < c->n; e++)
@@ -829,11 +983,19 @@ out:
     return err;
 }
 
+/* The whole load reads one committed state of the store: it runs in one read transaction (its
+ * extra connections check they see the same, open_parts), so an ingest committing meanwhile
+ * is either wholly in the city or not at all. */
 static cr_err load(cr_store *s, const struct filter *fl, const cr_model *m, struct cr_city *city,
                    cr_diag *d)
 {
     memset(city, 0, sizeof *city);
+    load_why[0] = 0;
     sqlite3 *db = cr__store_db(s);
+    int own_tx = sqlite3_get_autocommit(db);
+    if (own_tx && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL))
+        return cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot load the city from the store: %s",
+                           sqlite3_errmsg(db));
     int32_t *dense = NULL;
     int64_t max_subj = 0;
     cr_err rc = load_enterprises(db, fl, city, &dense, &max_subj);
@@ -848,11 +1010,20 @@ static cr_err load(cr_store *s, const struct filter *fl, const cr_model *m, stru
         rc = load_roles(db, fl, city, dense, max_subj);
     free(dense);
     if (rc) {
+        /* The message first: ending the transaction clears SQLite's. */
+        const char *why = load_why[0]                       ? load_why
+                          : rc == CR_ESTORE && db_error(db) ? db_error(db)
+                          : rc == CR_ESTORE ? "the store's rows do not agree (it is damaged)"
+                                            : cr_strerror(rc);
+        cr_diag_set(d, rc, NULL, 0, 0, "cannot load the city from the store: %s", why);
         cr_city_free(city);
-        return cr_diag_set(d, rc, NULL, 0, 0, "cannot load the city from the store: %s",
-                           rc == CR_ESTORE ? cr_store_errmsg(s) : cr_strerror(rc));
     }
-    return CR_OK;
+    if (own_tx && sqlite3_exec(db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL) && !rc) {
+        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot load the city from the store: %s",
+                         sqlite3_errmsg(db));
+        cr_city_free(city);
+    }
+    return rc;
 }
 
 cr_err cr_store_load_city(cr_store *s, const cr_model *m, struct cr_city *city, cr_diag *d)

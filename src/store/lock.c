@@ -83,7 +83,8 @@ cr_err cr_store_lock(cr_store *s, const char *verb, cr_diag *d)
     cr_err rc = CR_OK;
     int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
-        rc = cr_diag_set(d, CR_EIO, lp, 0, 0, "cannot open the store's writer lock: %s",
+        rc = cr_diag_set(d, CR_EIO, lp, 0, 0,
+                         "cannot open store lock (the writer lock beside the store): %s",
                          strerror(errno));
         goto out;
     }

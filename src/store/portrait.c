@@ -84,6 +84,7 @@ static json_t *history_row(sqlite3_stmt *st)
     json_object_set_new(o, "score", col_json(st, 3));
     json_object_set_new(o, "level", col_json(st, 4));
     json_object_set_new(o, "veto", col_json(st, 5));
+    json_object_set_new(o, "model_hash", col_json(st, 6));
     return o;
 }
 
@@ -241,7 +242,7 @@ cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out)
      * subject alone would read every score of every run). */
     cr_err rc = each_row(db,
                          "SELECT r.id, r.as_of, r.model_id || ' v' || r.model_version, s.score, "
-                         "s.level, s.veto FROM run r CROSS JOIN run_score s "
+                         "s.level, s.veto, r.model_hash FROM run r CROSS JOIN run_score s "
                          "ON s.run = r.id AND s.subject = ?1 ORDER BY r.id LIMIT ?2",
                          subject, 1000, history_row, history);
     if (!rc)

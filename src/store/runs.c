@@ -31,31 +31,102 @@ cr_err cr_store_run_latest(cr_store *s, int64_t *run_id)
     return CR_OK;
 }
 
+/* A growing text buffer for a run's JSON columns: every append is bounded by its capacity, which
+ * grows as needed (an indicator id has no length limit). oom is sticky. */
+struct jbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+};
+
+static void jb_reserve(struct jbuf *b, size_t more)
+{
+    if (b->oom || b->len + more + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + more + 1)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        b->oom = 1;
+        return;
+    }
+    b->p = p;
+    b->cap = cap;
+}
+
+static void jb_put(struct jbuf *b, const char *s, size_t n)
+{
+    jb_reserve(b, n);
+    if (b->oom)
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+static void jb_char(struct jbuf *b, char c)
+{
+    jb_put(b, &c, 1);
+}
+
+/* s as a JSON string, quotes included (an id is any UTF-8 text of the model file). */
+static void jb_string(struct jbuf *b, const char *s)
+{
+    jb_char(b, '"');
+    for (const char *q = s; *q; q++) {
+        unsigned char c = (unsigned char)*q;
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            jb_put(b, e, 2);
+        } else if (c < 0x20) {
+            char e[8];
+            int n = snprintf(e, sizeof e, "\\u%04x", c);
+            jb_put(b, e, (size_t)n);
+        } else {
+            jb_char(b, (char)c);
+        }
+    }
+    jb_char(b, '"');
+}
+
 /* v with the given decimals (at most 6), as printf's %.Nf would write it for the values a run
  * holds (finite, |v| < 1e9), without printf's cost for 10 M numbers. */
-static char *put_fixed(char *o, double v, int decimals)
+static void jb_fixed(struct jbuf *b, double v, int decimals)
 {
     static const double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
-    if (!(v == v) || v > 1e9 || v < -1e9)
-        return o + sprintf(o, "%.*f", decimals, v);
+    char t[48];
+    if (!(v == v) || v > 1e9 || v < -1e9) {
+        int n = snprintf(t, sizeof t, "%.*f", decimals, v);
+        jb_put(b, t, n > 0 && (size_t)n < sizeof t ? (size_t)n : 0);
+        return;
+    }
+    size_t o = 0;
     if (v < 0) {
         double r = floor(-v * scale[decimals] + 0.5);
         if (r > 0)
-            *o++ = '-';
+            t[o++] = '-';
         v = -v;
     }
     uint64_t r = (uint64_t)floor(v * scale[decimals] + 0.5);
     uint64_t whole = r / (uint64_t)scale[decimals], frac = r % (uint64_t)scale[decimals];
-    o += sprintf(o, "%llu", (unsigned long long)whole);
+    char digits[24];
+    size_t nd = 0;
+    do {
+        digits[nd++] = (char)('0' + whole % 10);
+        whole /= 10;
+    } while (whole);
+    while (nd)
+        t[o++] = digits[--nd];
     if (decimals) {
-        *o++ = '.';
+        t[o++] = '.';
         for (int d = decimals - 1; d >= 0; d--) {
-            o[d] = (char)('0' + frac % 10);
+            t[o + (size_t)d] = (char)('0' + frac % 10);
             frac /= 10;
         }
-        o += decimals;
+        o += (size_t)decimals;
     }
-    return o;
+    jb_put(b, t, o);
 }
 
 cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const struct cr_city *c,
@@ -112,6 +183,23 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
     sqlite3_finalize(st);
     st = NULL;
     int64_t id = sqlite3_last_insert_rowid(db);
+    /* The model's text, once per content hash: readers of the run explain it with this model. */
+    if (sqlite3_prepare_v2(db,
+                           "INSERT OR IGNORE INTO model(hash, id, version, text) "
+                           "VALUES(?1,?2,?3,?4)",
+                           -1, &st, NULL))
+        goto fail;
+    sqlite3_bind_text(st, 1, m->hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, m->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, m->version);
+    if (m->text)
+        sqlite3_bind_blob(st, 4, m->text, (int)m->text_len, SQLITE_STATIC);
+    else
+        sqlite3_bind_blob(st, 4, "", 0, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        goto fail;
+    sqlite3_finalize(st);
+    st = NULL;
     sqlite3_stmt *ins = NULL, *chg = NULL;
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO run_score(run, subject, score, level, veto, aspects, top) "
@@ -125,32 +213,36 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
         goto fail;
     }
     int64_t changes = 0;
-    char asp[512], top[1024];
+    struct jbuf asp = {0}, top = {0};
     for (size_t e = 0; e < c->n && !rc; e++) {
-        char *o = asp;
-        *o++ = '[';
+        asp.len = top.len = 0;
+        jb_char(&asp, '[');
         for (size_t a = 0; a < sc->n_aspects; a++) {
             if (a)
-                *o++ = ',';
-            o = put_fixed(o, sc->aspects[e * sc->n_aspects + a], 4);
+                jb_char(&asp, ',');
+            jb_fixed(&asp, sc->aspects[e * sc->n_aspects + a], 4);
         }
-        *o++ = ']';
-        *o = 0;
-        o = top;
-        *o++ = '[';
+        jb_char(&asp, ']');
+        jb_char(&top, '[');
         for (int k = 0; k < CR_TOP; k++) {
             const struct cr_contribution *t = &sc->top[e * CR_TOP + k];
-            const char *ind = t->indicator >= 0 ? indicator_id(m, t->indicator) : NULL;
-            if (!ind || strlen(ind) > 200)
+            if (t->indicator < 0)
                 break;
-            o += sprintf(o, "%s[\"%s\",", k ? "," : "", ind);
-            o = put_fixed(o, t->points, 1);
-            *o++ = ',';
-            o = put_fixed(o, t->share, 4);
-            *o++ = ']';
+            if (k)
+                jb_char(&top, ',');
+            jb_char(&top, '[');
+            jb_string(&top, indicator_id(m, t->indicator));
+            jb_char(&top, ',');
+            jb_fixed(&top, t->points, 1);
+            jb_char(&top, ',');
+            jb_fixed(&top, t->share, 4);
+            jb_char(&top, ']');
         }
-        *o++ = ']';
-        *o = 0;
+        jb_char(&top, ']');
+        if (asp.oom || top.oom) {
+            rc = CR_ENOMEM;
+            break;
+        }
         char lvl[2] = {sc->level[e], 0};
         sqlite3_bind_int64(ins, 1, id);
         sqlite3_bind_int64(ins, 2, c->subject[e]);
@@ -160,8 +252,8 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
             sqlite3_bind_text(ins, 5, m->vetoes[sc->veto[e]].id, -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(ins, 5);
-        sqlite3_bind_text(ins, 6, asp, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 7, top, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 6, asp.p, (int)asp.len, SQLITE_TRANSIENT);
+        sqlite3_bind_text(ins, 7, top.p, (int)top.len, SQLITE_TRANSIENT);
         if (sqlite3_step(ins) != SQLITE_DONE)
             rc = CR_ESTORE;
         sqlite3_reset(ins);
@@ -179,6 +271,8 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
     }
     sqlite3_finalize(ins);
     sqlite3_finalize(chg);
+    free(asp.p);
+    free(top.p);
     if (rc || cr_store_commit(s))
         goto fail;
     free(before);
@@ -190,7 +284,55 @@ fail:
     sqlite3_finalize(st);
     cr_store_rollback(s);
     free(before);
-    return CR_ESTORE;
+    return rc == CR_ENOMEM ? CR_ENOMEM : CR_ESTORE;
+}
+
+cr_err cr_store_run_model(cr_store *s, int64_t run, char hash[17], char **text, size_t *len)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(cr__store_db(s),
+                           "SELECT r.model_hash, m.text FROM run r LEFT JOIN model m "
+                           "ON m.hash = r.model_hash WHERE r.id = ?1",
+                           -1, &st, NULL))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, run);
+    int rc = sqlite3_step(st);
+    cr_err err = rc == SQLITE_ROW ? CR_OK : rc == SQLITE_DONE ? CR_ENOTFOUND : CR_ESTORE;
+    char *t = NULL;
+    size_t n = 0;
+    if (!err) {
+        const unsigned char *h = sqlite3_column_text(st, 0);
+        snprintf(hash, 17, "%s", h ? (const char *)h : "");
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL && sqlite3_column_bytes(st, 1) > 0) {
+            n = (size_t)sqlite3_column_bytes(st, 1);
+            if ((t = malloc(n + 1))) {
+                memcpy(t, sqlite3_column_blob(st, 1), n);
+                t[n] = 0;
+            } else {
+                err = CR_ENOMEM;
+            }
+        }
+    }
+    sqlite3_finalize(st);
+    if (!err) {
+        *text = t;
+        *len = n;
+    }
+    return err;
+}
+
+cr_err cr_store_run_all_uscc(cr_store *s, int64_t run, int *all_uscc)
+{
+    int64_t v = 0;
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT NOT EXISTS (SELECT 1 FROM run_score r JOIN subject s ON s.id = r.subject "
+             "WHERE r.run = %lld AND instr(s.key, ':') > 0)",
+             (long long)run);
+    if (cr_store_scalar(s, sql, &v))
+        return CR_ESTORE;
+    *all_uscc = (int)v;
+    return CR_OK;
 }
 
 cr_err cr_store_scores_each(cr_store *s, int64_t run,

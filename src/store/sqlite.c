@@ -40,9 +40,10 @@ static const char *const sql_text[ST__N] = {
                     "n_read=?8,n_loaded=?9,n_duplicate=?10,n_quarantined=?11,"
                     "finished=CASE WHEN ?5='done' THEN datetime('now') END",
     [ST_SUBJ_ADD] = "INSERT INTO subject(id,key) VALUES(?1,?2)",
-    [ST_ENT_PUT] = "INSERT OR REPLACE INTO enterprise(subject,topic,uscc,name,type,industry,"
-                   "capital_fen,established,status,address,addr_key,district,street,grid,lon,lat,"
-                   "h) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+    [ST_ENT_PUT] =
+        "INSERT OR REPLACE INTO enterprise(subject,topic,uscc,name,type,industry,"
+        "capital_fen,established,status,address,addr_key,district,street,grid,lon,lat,"
+        "h,attrs) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
     [ST_PERSON_ADD] = "INSERT INTO person(id,idhash,name) VALUES(?1,?2,?3)",
     [ST_ROLE_ADD] = "INSERT INTO role(subject,person,role,start_day,topic,h) "
                     "VALUES(?1,?2,?3,?4,?5,?6)",
@@ -190,7 +191,14 @@ static cr_err move_events(cr_store *s)
     return err;
 }
 
-#define SCHEMA_VERSION 3
+/* Version 4: the text of every model a run used, by content hash (crisk show explains a run
+ * with its own model), and a registry row's kept columns (attrs, JSON). */
+static const char schema_v4[] =
+    "CREATE TABLE model(hash TEXT PRIMARY KEY, id TEXT NOT NULL, version INTEGER NOT NULL,"
+    " text BLOB NOT NULL) WITHOUT ROWID;"
+    "ALTER TABLE enterprise ADD COLUMN attrs TEXT;";
+
+#define SCHEMA_VERSION 4
 
 static cr_err migrate(cr_store *s, cr_diag *d)
 {
@@ -222,8 +230,10 @@ static cr_err migrate(cr_store *s, cr_diag *d)
     }
     if (version <= 1 && exec(s, schema_v2))
         goto fail;
-    if (exec(s, schema_v3) || move_events(s) || cr__events_postings(s) ||
-        cr_store_bump_generation(s) || exec(s, "PRAGMA user_version=3") || cr_store_commit(s))
+    if (version <= 2 && (exec(s, schema_v3) || move_events(s) || cr__events_postings(s) ||
+                         cr_store_bump_generation(s)))
+        goto fail;
+    if (exec(s, schema_v4) || exec(s, "PRAGMA user_version=4") || cr_store_commit(s))
         goto fail;
     return CR_OK;
 fail : {
@@ -603,6 +613,7 @@ cr_err cr_store_enterprise_put(cr_store *s, const struct cr_enterprise_rec *r)
         sqlite3_bind_double(st, 16, r->lat);
     }
     sqlite3_bind_int64(st, 17, r->h);
+    bind_text(st, 18, r->attrs);
     return run(s, st);
 }
 

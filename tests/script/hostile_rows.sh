@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Hostile single rows are quarantined with a reason that names them, never crash ingest:
-# coordinates that are not coordinates (NA, 200, nan, a number too long to be one) and person
-# IDs of 39 and 300 characters (a 39-character ID overflowed a 24-byte buffer once; run this
-# under ASan to see a clean run). Good rows beside them still load.
+# coordinates that are not coordinates (text, 200, nan, a number too long to be one; NA is a
+# null token, a missing value) crashed ingest through a sentence with three %s for two values,
+# and a person ID of 39 characters overflowed a 24-byte buffer (run this under ASan to see a
+# clean run); one of 300 characters is too long. Good rows beside them still load.
 set -euo pipefail
 crisk=$1
 tmp=$(mktemp -d)
@@ -31,7 +32,7 @@ long=$(printf '1%.0s' $(seq 1 60))
 cat > "$tmp/registry.csv" <<CSV
 uscc,name,lon,lat
 91440106MA5AAAA192,甲,113.3,23.1
-91440106MA5AAAB236,乙,NA,NA
+91440106MA5AAAB236,乙,abc,x23
 91440106MA5AAAE57N,丙,200,23.1
 91440106MA5AAAD42G,丁,113.3,nan
 91440101MA5CJQ4N59,戊,113.$long,23.1
@@ -55,7 +56,7 @@ got=$(q "SELECT line || ' ' || reason FROM quarantine ORDER BY file, line" | tr 
 want="3 bad_coordinates;4 bad_coordinates;5 bad_coordinates;6 bad_coordinates;3 bad_person_id;4 bad_person_id;"
 [ "$got" = "$want" ] || { echo "hostile_rows: quarantine '$got', want '$want'"; exit 1; }
 q "SELECT detail FROM quarantine WHERE line = 3 AND reason = 'bad_coordinates'" |
-  grep -qx "columns lon/lat: 'NA', 'NA' are not coordinates" ||
+  grep -qx "columns lon/lat: 'abc', 'x23' are not coordinates" ||
   { echo "hostile_rows: unclear reason: $(q "SELECT detail FROM quarantine")"; exit 1; }
 q "SELECT detail FROM quarantine WHERE reason = 'bad_person_id'" | grep -q "too long" ||
   { echo "hostile_rows: the 300-character ID is not called too long"; exit 1; }

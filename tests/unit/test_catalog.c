@@ -95,6 +95,14 @@ static const struct bad_case bad[] = {
      "position"},
     {"    files: [feeds/*.csv]\n", "", 5, "files"},
     {"    name: 处罚\n", "    name: [处罚\n", 7, "YAML"}, /* libyaml reports where it noticed */
+    {"    attrs: [种类, 3]\n", "    attrs: [种类, 3]\n    nulls: NA\n", 17, "nulls"},
+    {"date: 日期\n", "date: {column: 日期, format: \"%d/%m\"}\n", 14, "%Y"},
+    {"date: 日期\n", "date: {column: 日期, period: mid}\n", 14, "start or end"},
+    {"unit: 万元}", "unit: 万元, format: \"%Y\"}", 15, "not a date"},
+    {"attrs: [种类, 3]", "attrs: [种类, _period]", 16, "period"},
+    {"    required: [name]\n", "    required: [name]\n    as_of: 2020-12-31\n", 26, "event topics"},
+    {"      date: 日期\n", "", 5, "as_of"},
+    {"    attrs: [种类, 3]\n", "    attrs: [种类, 3]\n    as_of: 2020-02-30\n", 17, "2020-02-30"},
 };
 
 static void rejects_bad(void **state)
@@ -153,6 +161,46 @@ static void rejects_duplicate_keys(void **state)
     }
 }
 
+/* Null tokens: the defaults, a catalog's own list, a topic's list replacing the catalog's. */
+static void null_tokens(void **state)
+{
+    (void)state;
+    char *path = write_tmp(good);
+    cr_catalog *cat = NULL;
+    assert_int_equal(cr_catalog_load(path, &cat, NULL), CR_OK);
+    const struct cr_topic *t = &cat->topics[0];
+    assert_true(cr_topic_null(t, "NA", 2));
+    assert_true(cr_topic_null(t, "n/a", 3));
+    assert_true(cr_topic_null(t, "-", 1));
+    assert_true(cr_topic_null(t, "null", 4));
+    assert_true(cr_topic_null(t, "\\N", 2));
+    assert_false(cr_topic_null(t, "NAN", 3));
+    assert_false(cr_topic_null(t, "--", 2));
+    cr_catalog_free(cat);
+    unlink(path);
+    free(path);
+    char text[4096];
+    snprintf(text, sizeof text, "nulls: [无, '']\n%s", good);
+    char *own = strstr(text, "    attrs: [种类, 3]\n");
+    assert_non_null(own);
+    memmove(own + 29, own, strlen(own) + 1);
+    memcpy(own, "    nulls: [\"-\", 未知, \"\"]\n", 29);
+    path = write_tmp(text);
+    assert_int_equal(cr_catalog_load(path, &cat, NULL), CR_OK);
+    t = &cat->topics[0];
+    assert_int_equal(t->n_nulls, 2);
+    assert_true(cr_topic_null(t, "未知", strlen("未知")));
+    assert_false(cr_topic_null(t, "无", strlen("无")));
+    assert_false(cr_topic_null(t, "NA", 2));
+    t = &cat->topics[1];
+    assert_int_equal(t->n_nulls, 1);
+    assert_true(cr_topic_null(t, "无", strlen("无")));
+    assert_false(cr_topic_null(t, "-", 1));
+    cr_catalog_free(cat);
+    unlink(path);
+    free(path);
+}
+
 static void missing_file(void **state)
 {
     (void)state;
@@ -166,6 +214,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(loads_good), cmocka_unit_test(rejects_bad),
                                        cmocka_unit_test(rejects_duplicate_keys),
+                                       cmocka_unit_test(null_tokens),
                                        cmocka_unit_test(missing_file)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

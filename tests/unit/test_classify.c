@@ -352,12 +352,169 @@ static void rejects_duplicate_keys(void **state)
     free(path);
 }
 
+/* The model with n - 1 more copies of the line that follows `after` (ids made unique), and the
+ * result of loading it. */
+static cr_err load_grown(const char *after, const char *fmt, int n, cr_diag *d)
+{
+    size_t cap = strlen(model_text) + (size_t)n * 200;
+    char *text = malloc(cap);
+    const char *at = strstr(model_text, after);
+    assert_non_null(at);
+    at += strlen(after);
+    size_t o = (size_t)(at - model_text);
+    memcpy(text, model_text, o);
+    for (int i = 1; i < n; i++)
+        o += (size_t)snprintf(text + o, cap - o, fmt, i);
+    snprintf(text + o, cap - o, "%s", at);
+    char *path = write_tmp(text);
+    cr_model *m = NULL;
+    cr_err rc = cr_model_load(path, &m, d);
+    cr_model_free(m);
+    unlink(path);
+    free(path);
+    free(text);
+    return rc;
+}
+
+/* What the engine cannot hold is refused at load, at the first item too many: 33 flags would
+ * shift past the 32-bit flag word, a 65th veto would never count. */
+static void rejects_models_past_limits(void **state)
+{
+    (void)state;
+    cr_diag d = {{0}, {0}, 0, 0};
+    const char *flags_at = "flags:\n  - {id: bad, kinds: [inspection], attr: 结果, not_in: [ok]}\n";
+    const char *flag = "  - {id: f%d, kinds: [inspection], attr: 结果, in: [x]}\n";
+    assert_int_equal(load_grown(flags_at, flag, 32, &d), CR_OK);
+    assert_int_equal(load_grown(flags_at, flag, 33, &d), CR_EPARSE);
+    assert_int_equal(d.line, 8 + 32); /* the 33rd flag */
+    assert_non_null(strstr(d.msg, "at most 32 flags"));
+    assert_non_null(strstr(d.file, "crisk-model-"));
+    const char *vetoes_at = "window_days: 1095, level: D}\n";
+    const char *veto = "  - {id: v%d, name: v, kinds: [serious], level: C}\n";
+    memset(&d, 0, sizeof d);
+    assert_int_equal(load_grown(vetoes_at, veto, 64, &d), CR_OK);
+    assert_int_equal(load_grown(vetoes_at, veto, 65, &d), CR_EPARSE);
+    assert_int_equal(d.line, 6 + 64); /* the 65th veto */
+    assert_non_null(strstr(d.msg, "at most 64 vetoes"));
+}
+
+/* A city with more than 64 kinds: a kind past the 64th counts like any other (person-flagged
+ * firms kept their kinds in a 64-bit mask and silently dropped the rest). */
+static void kinds_past_64(void **state)
+{
+    (void)state;
+    cr_model *m = load(
+        "model: k\nversion: 1\nname: n\n"
+        "levels: {method: share, shares: {A: 0.25, B: 0.25, C: 0.25, D: 0.25}}\n"
+        "aspects:\n  - id: a\n    name: a\n    categories:\n      - id: c\n        name: c\n"
+        "        indicators:\n"
+        "          - {id: pf, name: n, input: {graph: {feature: person_flagged_firms, role: 法人,\n"
+        "             kinds: [late]}}, aggregation: value, bins: [[0, 1, 0], [1, inf, 100]],\n"
+        "             missing: 0, rationale: r}\n");
+    struct cr_city c;
+    build(&c, base_events, sizeof base_events / sizeof *base_events);
+    char **kinds = calloc(70, sizeof *kinds);
+    for (int k = 0; k < 70; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "k%d", k);
+        kinds[k] = strdup(k < 3 ? c.kinds[k] : k == 69 ? "late" : name);
+        if (k < 3)
+            free(c.kinds[k]);
+    }
+    free(c.kinds);
+    c.kinds = kinds;
+    c.n_kinds = 70;
+    c.topic_kind[1] = 69; /* firm 1's penalty is of kind 69, "late" */
+    double v[1], p[1], sh[1];
+    assert_int_equal(cr_classify_explain(m, &c, AS_OF, 0, v, p, sh), CR_OK);
+    assert_true(v[0] == 1 && p[0] == 100); /* firm 0's representative also runs firm 1 */
+    cr_city_free(&c);
+    cr_model_free(m);
+}
+
+/* A city of n firms without roles or addresses; the first n_pen have one penalty each, all
+ * alike. */
+static void build_alike(struct cr_city *c, size_t n, size_t n_pen)
+{
+    struct ev *evs = calloc(n_pen + 1, sizeof *evs);
+    struct cr_city four;
+    build(&four, NULL, 0); /* borrows its kinds and topics */
+    memset(c, 0, sizeof *c);
+    c->n = n;
+    c->subject = calloc(n, sizeof *c->subject);
+    c->uscc = calloc(n, sizeof *c->uscc);
+    c->established = calloc(n, sizeof *c->established);
+    c->capital_wan = calloc(n, sizeof *c->capital_wan);
+    c->industry = calloc(n, sizeof *c->industry);
+    c->type = calloc(n, sizeof *c->type);
+    c->status = calloc(n, sizeof *c->status);
+    c->addr = calloc(n, sizeof *c->addr);
+    c->ev_off = calloc(n + 1, sizeof *c->ev_off);
+    c->ro_off = calloc(n + 1, sizeof *c->ro_off);
+    c->n_events = n_pen;
+    c->ev_day = calloc(n_pen + 1, sizeof *c->ev_day);
+    c->ev_topic = calloc(n_pen + 1, sizeof *c->ev_topic);
+    c->ev_amount = calloc(n_pen + 1, sizeof *c->ev_amount);
+    c->ev_flags = calloc(n_pen + 1, sizeof *c->ev_flags);
+    for (size_t e = 0; e < n; e++) {
+        c->subject[e] = (int64_t)(n - e) * 7 % 1009; /* store ids in no particular order */
+        c->established[e] = CR_NO_DAY;
+        c->capital_wan[e] = NAN;
+        c->addr[e] = -1;
+        if (e < n_pen) {
+            c->ev_day[e] = AS_OF - 3;
+            c->ev_topic[e] = 1;
+            c->ev_amount[e] = 5000;
+        }
+        c->ev_off[e + 1] = e < n_pen ? e + 1 : n_pen;
+    }
+    c->kinds = four.kinds;
+    c->n_kinds = four.n_kinds;
+    c->topic_kind = four.topic_kind;
+    c->n_topics = four.n_topics;
+    four.kinds = NULL;
+    four.n_kinds = 0;
+    four.topic_kind = NULL;
+    cr_city_free(&four);
+    free(evs);
+}
+
+/* Equal scores get equal levels: a tie group straddling a cut-off goes wholly to the less risky
+ * side (store ids used to split it, so one score landed in two or all four levels). */
+static void equal_scores_equal_levels(void **state)
+{
+    (void)state;
+    cr_model *m = load(model_text);
+    cr_diag d;
+    /* 60 of 200 alike firms with a penalty straddle the D cut-off (50): all 60 get C; the 140
+     * others tie across C, B and A: all get A. */
+    struct cr_city c;
+    build_alike(&c, 200, 60);
+    struct cr_scores sc;
+    assert_int_equal(cr_classify(m, &c, AS_OF, 2, &sc, &d), CR_OK);
+    for (size_t e = 0; e < c.n; e++) {
+        assert_int_equal(sc.score[e], sc.score[e < 60 ? 0 : 60]);
+        assert_int_equal(sc.level[e], e < 60 ? 'C' : 'A');
+    }
+    assert_true(sc.levels[3] == 0 && sc.levels[2] == 60 && sc.levels[0] == 140);
+    cr_scores_free(&sc);
+    cr_city_free(&c);
+    /* Every firm with one score: one level for all. */
+    build_alike(&c, 1000, 0);
+    assert_int_equal(cr_classify(m, &c, AS_OF, 2, &sc, &d), CR_OK);
+    assert_int_equal(sc.levels[0], 1000);
+    cr_scores_free(&sc);
+    cr_city_free(&c);
+    cr_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_aggregation),      cmocka_unit_test(scores_levels_vetoes),
         cmocka_unit_test(future_never_counts),    cmocka_unit_test(rejects_bad_models),
-        cmocka_unit_test(rejects_duplicate_keys),
+        cmocka_unit_test(rejects_duplicate_keys), cmocka_unit_test(rejects_models_past_limits),
+        cmocka_unit_test(kinds_past_64),          cmocka_unit_test(equal_scores_equal_levels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,6 +52,26 @@ static void divisions(void **state)
     assert_non_null(cr_ref_division_find(ref, "440103001101"));
 }
 
+/* Every county of China is known; only Guangzhou's hold streets and grids. */
+static void counties(void **state)
+{
+    const cr_ref *ref = *state;
+    const struct cr_division *c = cr_ref_division_find(ref, "440305");
+    assert_non_null(c);
+    assert_string_equal(c->name, "南山区");
+    assert_string_equal(cr_ref_division_find(ref, "110102")->name, "西城区");
+    assert_string_equal(cr_ref_division_find(ref, "440103")->name, "荔湾区");
+    assert_null(cr_ref_division_find(ref, "449999"));
+    assert_null(cr_ref_division_find(ref, "440305001"));
+    assert_true(cr_ref_division_covered(ref, "440103001"));
+    assert_true(cr_ref_division_covered(ref, "440118"));
+    assert_false(cr_ref_division_covered(ref, "440305001"));
+    assert_false(cr_ref_division_covered(ref, "44"));
+    /* The Guangzhou districts of the national list are the ones with streets. */
+    for (size_t i = 0; i < cr_ref_count(ref, CR_DIV_DISTRICT); i++)
+        assert_true(cr_ref_division_covered(ref, cr_ref_division(ref, CR_DIV_DISTRICT, i)->code));
+}
+
 static void industries(void **state)
 {
     const cr_ref *ref = *state;
@@ -142,9 +162,9 @@ static void division_codes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(divisions),      cmocka_unit_test(industries),
-        cmocka_unit_test(same_place),     cmocka_unit_test(different_places),
-        cmocka_unit_test(division_codes),
+        cmocka_unit_test(divisions),        cmocka_unit_test(counties),
+        cmocka_unit_test(industries),       cmocka_unit_test(same_place),
+        cmocka_unit_test(different_places), cmocka_unit_test(division_codes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -48,6 +48,120 @@ static void date_rejects(void **state)
     assert_int_equal(d, cr_days_from_civil(2020, 2, 29)); /* untouched by failures */
 }
 
+/* Periods: the day is the period's last (or first) day and the period is told apart. */
+static void date_periods(void **state)
+{
+    (void)state;
+    const struct {
+        const char *s;
+        cr_date_prec prec;
+        int y, m, d; /* the last day */
+    } cases[] = {
+        {"2017", CR_DATE_YEAR, 2017, 12, 31},        {"2017.0", CR_DATE_YEAR, 2017, 12, 31},
+        {"2017年", CR_DATE_YEAR, 2017, 12, 31},      {"201712", CR_DATE_MONTH, 2017, 12, 31},
+        {"201702.0", CR_DATE_MONTH, 2017, 2, 28},    {"2016-02", CR_DATE_MONTH, 2016, 2, 29},
+        {"2017/6", CR_DATE_MONTH, 2017, 6, 30},      {"2017.6", CR_DATE_MONTH, 2017, 6, 30},
+        {"2019年7月", CR_DATE_MONTH, 2019, 7, 31},   {"２０１９年７月", CR_DATE_MONTH, 2019, 7, 31},
+        {"2017-06-05", CR_DATE_DAY, 2017, 6, 5},     {"20170605.0", CR_DATE_DAY, 2017, 6, 5},
+        {"20170117095523", CR_DATE_DAY, 2017, 1, 17}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct cr_date end, start;
+        const char *s = cases[i].s;
+        if (cr_date_read(s, strlen(s), NULL, 0, &end) ||
+            cr_date_read(s, strlen(s), NULL, 1, &start))
+            fail_msg("'%s' was not read", s);
+        if (end.prec != cases[i].prec ||
+            end.day != cr_days_from_civil(cases[i].y, cases[i].m, cases[i].d))
+            fail_msg("'%s': precision %d day %d", s, end.prec, end.day);
+        int first = cr_days_from_civil(cases[i].y, cases[i].prec == CR_DATE_YEAR ? 1 : cases[i].m,
+                                       cases[i].prec == CR_DATE_DAY ? cases[i].d : 1);
+        if (start.day != first)
+            fail_msg("'%s': first day %d, want %d", s, start.day, first);
+    }
+    struct cr_date r;
+    char text[8];
+    assert_int_equal(cr_date_read("2017-06", 7, NULL, 0, &r), CR_OK);
+    cr_date_period_format(&r, text);
+    assert_string_equal(text, "2017-06");
+    assert_int_equal(cr_date_read("2017.0", 6, NULL, 0, &r), CR_OK);
+    cr_date_period_format(&r, text);
+    assert_string_equal(text, "2017");
+    const char *bad[] = {"201713",         "2017-13", "1899",   "2017.5.0",
+                         "20170117256000", "2017年7", "2017-6-"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (cr_date_read(bad[i], strlen(bad[i]), NULL, 0, &r) == CR_OK)
+            fail_msg("'%s' should be rejected", bad[i]);
+    /* A day parser never takes a period for a day. */
+    int32_t d;
+    assert_int_equal(cr_date_parse("2017", 4, &d), CR_EINVAL);
+    assert_int_equal(cr_date_parse("201712", 6, &d), CR_EINVAL);
+}
+
+static void date_patterns(void **state)
+{
+    (void)state;
+    const struct {
+        const char *pat, *s;
+        int y, m, d; /* y 0: rejected */
+    } cases[] = {{"%m/%d/%Y", "01/15/2019", 2019, 1, 15},
+                 {"%m/%d/%Y", "1/5/2019 12:00:00 AM", 2019, 1, 5},
+                 {"%m/%d/%Y", "2019-01-15", 0, 0, 0},
+                 {"%m/%d/%Y", "13/01/2019", -1, 0, 0},
+                 {"%d.%m.%Y", "04.11.2021", 2021, 11, 4},
+                 {"%d-%b-%Y", "15-JAN-2019", 2019, 1, 15},
+                 {"%b %d, %Y", "September 3, 2020", 2020, 9, 3},
+                 {"%Y年%m月%d日", "2021年3月4日", 2021, 3, 4},
+                 {"%m/%d/%Y %H:%M %p", "03/04/2021 11:30 PM", 2021, 3, 4},
+                 {"%m/%d/%Y %H:%M", "03/04/2021 25:30", 0, 0, 0},
+                 {"%Y%%%m", "2021%03", 2021, 3, 31},
+                 {"%Y", "2021.0", 2021, 12, 31},
+                 {"%m/%Y", "02/2020", 2020, 2, 29}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *why = NULL;
+        struct cr_date r;
+        assert_int_equal(cr_date_pattern_check(cases[i].pat, &why), CR_OK);
+        cr_err rc = cr_date_read(cases[i].s, strlen(cases[i].s), cases[i].pat, 0, &r);
+        if (cases[i].y == 0 ? rc != CR_EINVAL
+            : cases[i].y < 0
+                ? rc != CR_ERANGE
+                : rc || r.day != cr_days_from_civil(cases[i].y, cases[i].m, cases[i].d))
+            fail_msg("'%s' with '%s': rc %d", cases[i].s, cases[i].pat, rc);
+    }
+    const char *bad[] = {"%m/%d", "%Y-%q", "%Y-%m-%m", "%Y %d", "%Y %H", "%Y-%m-%b", "%Y%"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *why = NULL;
+        if (cr_date_pattern_check(bad[i], &why) != CR_EINVAL || !why)
+            fail_msg("pattern '%s' should be rejected", bad[i]);
+    }
+}
+
+static void date_relative(void **state)
+{
+    (void)state;
+    const char *rel[] = {"4小时前", "昨天",        "前天 10:20", "3天前",
+                         "刚刚",    "2 hours ago", "Yesterday"};
+    for (size_t i = 0; i < sizeof rel / sizeof *rel; i++)
+        if (!cr_date_relative(rel[i], strlen(rel[i])))
+            fail_msg("'%s' is relative", rel[i]);
+    const char *abs_[] = {"2019-07-25", "2019年7月", "前进路1号", ""};
+    for (size_t i = 0; i < sizeof abs_ / sizeof *abs_; i++)
+        if (cr_date_relative(abs_[i], strlen(abs_[i])))
+            fail_msg("'%s' is not relative", abs_[i]);
+}
+
+static void zero_fraction(void **state)
+{
+    (void)state;
+    const struct {
+        const char *s;
+        size_t want;
+    } cases[] = {{"7513.0", 4}, {"7513.000", 4}, {"7513", 4},    {"7513.5", 6}, {"7513.", 5},
+                 {".0", 2},     {"75a3.0", 6},   {"7513.01", 7}, {"", 0},       {"0.0", 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        if (cr_zero_fraction_len(cases[i].s, strlen(cases[i].s)) != cases[i].want)
+            fail_msg("'%s' should keep %zu bytes", cases[i].s, cases[i].want);
+}
+
 static void civil_roundtrip(void **state)
 {
     (void)state;
@@ -215,6 +329,10 @@ int main(void)
         cmocka_unit_test(date_forms),
         cmocka_unit_test(date_rejects),
         cmocka_unit_test(civil_roundtrip),
+        cmocka_unit_test(zero_fraction),
+        cmocka_unit_test(date_periods),
+        cmocka_unit_test(date_patterns),
+        cmocka_unit_test(date_relative),
         cmocka_unit_test(amounts),
         cmocka_unit_test(amount_rejects),
         cmocka_unit_test(amount_thousands_groups),
