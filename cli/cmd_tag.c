@@ -39,6 +39,8 @@ int cmd_tag(int argc, char **argv)
     cr_err rc = cr_tags_load(rules ? rules : CRISK_TAGS_DEFAULT, &t, &d);
     if (!rc)
         rc = cr_store_open(cli_db_path(db), &s, &d);
+    if (!rc)
+        rc = cr_store_lock(s, "tag", &d);
     if (!rc && !run && (rc = cr_store_run_latest(s, &run)))
         cli_store_fail(&d, rc, s,
                        rc == CR_ENOTFOUND

@@ -29,6 +29,23 @@ cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d);
 cr_err cr_store_open_readonly(const char *path, cr_store **out, cr_diag *d);
 void cr_store_close(cr_store *s);
 
+/* Makes this handle the store's one writer until cr_store_close. Two writers at once would
+ * interleave their work (an ingest reads the files, counts and row hashes the store holds when
+ * it starts and writes batches that assume them: a second ingest duplicated quarantine rows and
+ * overwrote file counts), so every verb that writes (ingest, quarantine --retry, classify, tag)
+ * takes the lock before its first write, and verbs that only read never do (WAL gives them a
+ * consistent snapshot beside a writer).
+ * The lock is an exclusive flock on the file PATH.lock beside the store, which names the
+ * holder: "crisk VERB, pid N on HOST, since TIME UTC". The kernel drops it when the handle is
+ * closed or its process dies, kill -9 included, so a crash never leaves the store locked; the
+ * file itself stays (removing it would let two processes lock two different files). It needs a
+ * local filesystem (flock on NFS is emulated and not to be trusted). A store without a file
+ * (":memory:", "") has no other writer and is always granted.
+ * verb names the caller in the holder's description (e.g. "ingest"). Taking it again on the
+ * same handle is a no-op. Never waits. Returns CR_OK; CR_ESTORE with d naming the holder when
+ * another handle, in this process or another, holds it; CR_EIO when the lock file cannot be
+ * opened or locked; CR_ENOMEM. */
+cr_err cr_store_lock(cr_store *s, const char *verb, cr_diag *d);
 /* SQLite's message of the last failure of a function on s that returned CR_ESTORE ("database
  * is locked", "file is not a database", "disk I/O error", "attempt to write a readonly
  * database"), kept at the failing call, so that a later rollback cannot turn it into "not an
@@ -96,6 +113,13 @@ cr_err cr_store_subject_add(cr_store *s, int64_t id, const char *key, size_t len
 /* Calls fn with the topic and content hash of every stored row (events, registry, roles). */
 cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h),
                             void *ctx);
+
+/* How this store's row content hashes (the h stored with every row) are made: *keyed = 1 when
+ * they are keyed by the store's salt (SipHash, so no one without the salt can write down two
+ * rows that collide), 0 for a store that held rows hashed with the unkeyed cr_hash64 before
+ * keyed hashes existed (its rows keep their hashes, which cannot be remade). Decided once: a
+ * store without rows is made keyed here, inside the caller's write transaction. */
+cr_err cr_store_row_hash_keyed(cr_store *s, int *keyed);
 
 /* One event for cr_store_events_add; attrs (may be NULL) is attrs_len bytes of JSON, not
  * necessarily NUL-terminated. */

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdarg.h>
@@ -22,9 +21,8 @@ struct bad_line {
 struct cr_feed {
     const struct cr_topic *t;
     char *name;
-    char *orig; /* original file bytes: mapped (mapped = 1) or owned */
+    char *orig; /* original file bytes, owned, NUL-terminated */
     size_t orig_len;
-    int mapped;
     char *decoded;    /* owned decoded text for GB18030 files, else NULL */
     char *one;        /* decoded text of the last cr_feed_parse_orig, else NULL */
     const char *text; /* UTF-8 text after any BOM */
@@ -918,6 +916,31 @@ cr_err cr_feed_open_buf(const char *name, const void *buf, size_t len, const str
     return CR_OK;
 }
 
+/* Reads the f->orig_len bytes of fd into f->orig (NUL-terminated). Read, not mapped: a mapped
+ * file cut by another process kills the reader with SIGBUS at the first page past its new end,
+ * and a copy is also the snapshot the fingerprint describes. The cost is memory of the file's
+ * size while it is read (ingest checks afterwards that the file did not change, ingest.c). */
+static cr_err read_all(int fd, const char *path, cr_feed *f, cr_diag *d)
+{
+    if (!(f->orig = malloc(f->orig_len + 1)))
+        return CR_ENOMEM;
+    size_t got = 0;
+    while (got < f->orig_len) {
+        ssize_t n = pread(fd, f->orig + got, f->orig_len - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read feed: %s", strerror(errno));
+        if (n == 0)
+            return cr_diag_set(d, CR_EIO, path, 0, 0,
+                               "feed changed while it was read: %zu bytes, then only %zu",
+                               f->orig_len, got);
+        got += (size_t)n;
+    }
+    f->orig[got] = 0;
+    return CR_OK;
+}
+
 cr_err cr_feed_open(const char *path, const struct cr_topic *t, cr_feed **out, cr_diag *d)
 {
     int fd = open(path, O_RDONLY);
@@ -936,20 +959,8 @@ cr_err cr_feed_open(const char *path, const struct cr_topic *t, cr_feed **out, c
     }
     f->t = t;
     f->orig_len = (size_t)st.st_size;
-    /* Mapped, not read: feeds run to gigabytes and are scanned once, front to back. */
-    if (f->orig_len) {
-        void *m = mmap(NULL, f->orig_len, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (m == MAP_FAILED) {
-            rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot map feed: %s", strerror(errno));
-            goto out;
-        }
-        posix_madvise(m, f->orig_len, POSIX_MADV_SEQUENTIAL);
-        f->orig = m;
-        f->mapped = 1;
-    } else if (!(f->orig = calloc(1, 1))) {
-        rc = CR_ENOMEM;
+    if ((rc = read_all(fd, path, f, d)))
         goto out;
-    }
     f->name = strdup(path);
     rc = f->name ? open_common(f, d) : CR_ENOMEM;
 out:
@@ -979,10 +990,7 @@ void cr_feed_close(cr_feed *f)
     free(f->bad);
     free(f->decoded);
     free(f->one);
-    if (f->mapped)
-        munmap(f->orig, f->orig_len);
-    else
-        free(f->orig);
+    free(f->orig);
     free(f->name);
     free(f);
 }

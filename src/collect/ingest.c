@@ -1,10 +1,12 @@
 #include "crisk/ingest.h"
 
+#include <fcntl.h>
 #include <glob.h>
 #include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,8 @@
 #include "tables.h"
 
 #define DEFAULT_BATCH_ROWS 200000
+/* A subject key (namespace:local key) with its NUL; longer keys are quarantined (bad_key). */
+#define KEY_CAP 256
 
 /* ---- loading the in-memory indexes (tables.h) from the store ---- */
 
@@ -41,7 +45,8 @@ struct hsets {
 static void load_hash(void *ctx, int64_t topic, int64_t h)
 {
     struct hsets *s = ctx;
-    if (topic < 0 || (size_t)topic >= s->n || cr__hset_add(&s->t[topic], (uint64_t)h) < 0)
+    struct hkey k = {(uint64_t)h, 0}; /* only lo is stored: hi unknown */
+    if (topic < 0 || (size_t)topic >= s->n || cr__hset_add(&s->t[topic], k) < 0)
         s->oom = 1; /* checked after the scan */
 }
 
@@ -114,7 +119,7 @@ struct par {
 
 struct probe {
     struct hset *set;
-    uint64_t h;
+    struct hkey h;
     size_t mark;      /* sink_event's */
     uint8_t unlinked; /* counted in the report's unlinked */
 };
@@ -144,12 +149,19 @@ typedef struct ingest {
     size_t *topic_rows;       /* by catalog index: the rows guessed in them */
     const cr_ref *ref;
     int64_t batch_rows;
-    int64_t fault_row, rows_seen; /* CRISK_FAULT_ROW: fail at this row of a thread (tests) */
+    /* Test hooks, by the N-th row of a parser thread: CRISK_FAULT_ROW fails with an I/O error
+     * there; CRISK_PAUSE_ROW creates the file CRISK_PAUSE_FILE there and waits until it is
+     * removed (another process can act on the store or the feeds meanwhile). */
+    int64_t fault_row, pause_row, rows_seen;
+    const char *pause_file;
+    char *fail; /* FAIL_CAP bytes shared by the run's threads: the first failure's message */
     struct hsets seen;
     struct probes probes;
     struct smap subj;
     struct buf canon, attrs, norm;
     unsigned char salt[32];
+    unsigned char rowkey[crypto_shorthash_siphashx24_KEYBYTES]; /* from salt (content_hash) */
+    int keyed;                                                  /* cr_store_row_hash_keyed */
     struct cr_ingest_report *rep;
     const char *row_nulled[CR__NFIELD]; /* reasons of the fields this row left out (on_error) */
     int n_row_nulled;
@@ -159,31 +171,43 @@ typedef struct ingest {
 
 enum outcome { LOADED, DUPLICATE, QUARANTINED };
 
-/* Why a row is quarantined: a reason code and a sentence naming the column and value. */
+/* Why a row is quarantined: a reason code and a sentence naming the column and value. val holds
+ * the offending values as shown in the sentence (see shown()). */
 struct verdict {
     const char *reason;
     char detail[512];
+    char val[2][80];
 };
 
-/* Fills v from a message template with two %s: the first gets a (a column or field name), the
- * second the offending value b (cut to 60 bytes on a character boundary). The templates are
- * literals of this file, so the non-literal format is safe. */
-static enum outcome reject(struct verdict *v, const char *reason, const char *fmt, const char *a,
-                           const char *b, size_t blen)
+/* The value b as a quarantine sentence shows it: cut to 60 bytes on a character boundary, with
+ * "..." when cut. Written to v->val[i] (bounded by it) and returned, for a reject() argument. */
+static const char *shown_at(struct verdict *v, int i, const char *b, size_t blen)
 {
-    v->reason = reason;
-    char val[80];
-    size_t n = blen;
+    size_t n = b ? blen : 0;
     if (n > 60) {
         n = 60;
         while (n > 0 && ((unsigned char)b[n] & 0xC0) == 0x80)
             n--;
     }
-    snprintf(val, sizeof val, "%.*s%s", b ? (int)n : 0, b ? b : "", n < blen ? "..." : "");
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    snprintf(v->detail, sizeof v->detail, fmt, a, val);
-#pragma GCC diagnostic pop
+    snprintf(v->val[i], sizeof v->val[i], "%.*s%s", (int)n, b ? b : "", b && n < blen ? "..." : "");
+    return v->val[i];
+}
+
+static const char *shown(struct verdict *v, const char *b, size_t blen)
+{
+    return shown_at(v, 0, b, blen);
+}
+
+/* Fills v with reason and the sentence fmt formats (a literal, checked by the compiler against
+ * its arguments); returns QUARANTINED. */
+CR_FORMAT(3, 4)
+static enum outcome reject(struct verdict *v, const char *reason, const char *fmt, ...)
+{
+    v->reason = reason;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->detail, sizeof v->detail, fmt, ap);
+    va_end(ap);
     return QUARANTINED;
 }
 
@@ -268,19 +292,20 @@ static int check_required(const struct cr_topic *t, cr_feed *f, struct verdict *
                      cr_feed_slot_label(f, fl));
             size_t tl = 0;
             const char *tok = cr_feed_null_token(f, fl, &tl);
-            reject(v, "missing_field",
-                   tok ? "mandatory field %s holds the null token '%s'"
-                       : "mandatory field %s is empty%s",
-                   what, tok, tl);
+            if (tok)
+                reject(v, "missing_field", "mandatory field %s holds the null token '%s'", what,
+                       shown(v, tok, tl));
+            else
+                reject(v, "missing_field", "mandatory field %s is empty", what);
             return 0;
         }
     }
     return 1;
 }
 
-/* Resolves the row's enterprise key into key/klen. */
-static enum outcome resolve_key(const struct cr_topic *t, cr_feed *f, char *key, size_t *klen,
-                                struct verdict *v)
+/* Resolves the row's enterprise key into key (KEY_CAP bytes) and klen. */
+static enum outcome resolve_key(const struct cr_topic *t, cr_feed *f, char key[KEY_CAP],
+                                size_t *klen, struct verdict *v)
 {
     const char *val;
     size_t len;
@@ -291,20 +316,22 @@ static enum outcome resolve_key(const struct cr_topic *t, cr_feed *f, char *key,
         cr_err rc = cr_uscc_normalize(val, len, u);
         if (rc == CR_ECHECK)
             return reject(v, "bad_uscc_check", "column %s: '%s' has a wrong check character", col,
-                          val, len);
+                          shown(v, val, len));
         if (rc)
-            return reject(v, "bad_uscc", "column %s: '%s' is not an 18-character USCC", col, val,
-                          len);
+            return reject(v, "bad_uscc", "column %s: '%s' is not an 18-character USCC", col,
+                          shown(v, val, len));
         memcpy(key, u, CR_USCC_LEN + 1);
         *klen = CR_USCC_LEN;
         return LOADED;
     }
-    char tmp[256];
-    size_t n = cr_halfwidth(val, len < sizeof tmp ? len : sizeof tmp, tmp);
-    n = cr_zero_fraction_len(tmp, n); /* a numeric key written 1001.0 is 1001 */
+    /* cr_halfwidth never lengthens: a value that fits tmp is converted whole. */
+    char tmp[KEY_CAP];
     size_t ns = strlen(t->key_namespace);
-    if (len >= sizeof tmp || ns + 1 + n >= 256)
-        return reject(v, "bad_key", "column %s: '%s' is too long for a key", col, val, len);
+    size_t n = len < sizeof tmp ? cr_halfwidth(val, len, tmp) : 0;
+    n = cr_zero_fraction_len(tmp, n); /* a numeric key written 1001.0 is 1001 */
+    if (len >= sizeof tmp || ns + 1 + n >= KEY_CAP)
+        return reject(v, "bad_key", "column %s: '%s' is too long for a key", col,
+                      shown(v, val, len));
     memcpy(key, t->key_namespace, ns);
     key[ns] = ':';
     memcpy(key + ns + 1, tmp, n);
@@ -405,15 +432,15 @@ static enum outcome parse_day(const struct cr_topic *t, cr_feed *f, int slot, in
     cr_err rc = cr_date_read(val, len, t->opt[slot].format, t->opt[slot].period_start, &dt);
     if (rc && cr_date_relative(val, len))
         return reject(v, "relative_date", "column %s: '%s' is a relative date, with no day",
-                      cr_feed_slot_label(f, slot), val, len);
+                      cr_feed_slot_label(f, slot), shown(v, val, len));
     if (rc == CR_ERANGE)
         return reject(v, "bad_date", "column %s: '%s' is not a possible date",
-                      cr_feed_slot_label(f, slot), val, len);
+                      cr_feed_slot_label(f, slot), shown(v, val, len));
     if (rc)
         return reject(v, "bad_date",
                       t->opt[slot].format ? "column %s: '%s' is not a date in the column's format"
                                           : "column %s: '%s' is not a date",
-                      cr_feed_slot_label(f, slot), val, len);
+                      cr_feed_slot_label(f, slot), shown(v, val, len));
     if (dt.prec != CR_DATE_DAY)
         cr_date_period_format(&dt, period);
     *day = dt.day;
@@ -434,7 +461,7 @@ static enum outcome parse_money(const struct cr_topic *t, cr_feed *f, int slot, 
     const char *p = val;
     size_t n = len;
     /* A bare number in a 万元 column gets its unit; written units always win. */
-    if (t->amount_wan && len + 4 < sizeof tmp && !memchr(val, 0xE4, len) &&
+    if (t->amount_wan && len + sizeof "万" <= sizeof tmp && !memchr(val, 0xE4, len) &&
         !memchr(val, 0xE5, len)) {
         memcpy(tmp, val, len);
         memcpy(tmp + len, "万", strlen("万"));
@@ -444,7 +471,7 @@ static enum outcome parse_money(const struct cr_topic *t, cr_feed *f, int slot, 
     cr_err rc = cr_amount_parse(p, n, fen);
     if (rc)
         return reject(v, "bad_amount", "column %s: '%s' is not an amount of money",
-                      cr_feed_slot_label(f, slot), val, len);
+                      cr_feed_slot_label(f, slot), shown(v, val, len));
     *has = 1;
     return LOADED;
 }
@@ -471,18 +498,37 @@ static struct hset *topic_set(ingest *ig, int64_t topic)
     return topic >= 0 && (size_t)topic < ig->seen.n ? &ig->seen.t[topic] : NULL;
 }
 
-static uint64_t content_hash(const ingest *ig)
+static uint64_t le64(const unsigned char *b)
 {
-    return cr_hash64(ig->canon.p, ig->canon.len, 0x64656475u);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
+/* The 128-bit hash of the canonical content in ig->canon: SipHash-2-4 with 128-bit output,
+ * keyed by the store's salt, so that no one without the salt can write down two rows that
+ * collide (the unkeyed cr_hash64 could be inverted by hand). lo is stored with the row; in a
+ * store whose rows were hashed with cr_hash64 before (cr_store_row_hash_keyed), lo stays that
+ * hash so that rows of earlier runs are still recognised. A hi of 0 marks "unknown": 1 here. */
+static struct hkey content_hash(const ingest *ig)
+{
+    unsigned char out[crypto_shorthash_siphashx24_BYTES];
+    crypto_shorthash_siphashx24(out, (const unsigned char *)ig->canon.p, ig->canon.len, ig->rowkey);
+    struct hkey k = {le64(out), le64(out + 8)};
+    if (!ig->keyed)
+        k.lo = cr_hash64(ig->canon.p, ig->canon.len, 0x64656475u);
+    k.hi += !k.hi;
+    return k;
 }
 
 /* Returns LOADED or DUPLICATE for the canonical content in ig->canon, and its hash. */
 static enum outcome dedupe(ingest *ig, int64_t topic, int64_t *h, int *oom)
 {
-    uint64_t hv = content_hash(ig);
+    struct hkey hv = content_hash(ig);
     struct hset *set = topic_set(ig, topic);
     int r = set ? cr__hset_add(set, hv) : -1;
-    *h = (int64_t)hv;
+    *h = (int64_t)hv.lo;
     *oom = r < 0 || ig->canon.oom;
     return r == 0 ? DUPLICATE : LOADED;
 }
@@ -565,14 +611,16 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     struct probes *q = &ig->probes;
     int oom = 0;
     int64_t h;
+    struct hkey hk = {0, 0};
     enum outcome o = LOADED;
     if (q->on) {
         /* Probed PROBE_LAG rows later (probes_settle); a duplicate's key is known, so looking
          * it up below creates nothing. */
-        h = (int64_t)content_hash(ig);
+        hk = content_hash(ig);
+        h = (int64_t)hk.lo;
         oom = !topic_set(ig, topic_id) || ig->canon.oom;
         if (!oom)
-            cr__hset_prefetch(topic_set(ig, topic_id), (uint64_t)h);
+            cr__hset_prefetch(topic_set(ig, topic_id), hk.lo);
     } else {
         o = dedupe(ig, topic_id, &h, &oom);
     }
@@ -590,7 +638,7 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
         ig->rep->unlinked++;
     if (q->on)
         q->v[(q->head + q->n++) % PROBE_LAG] =
-            (struct probe){topic_set(ig, topic_id), (uint64_t)h, mark, !registered};
+            (struct probe){topic_set(ig, topic_id), hk, mark, !registered};
     return LOADED;
 }
 
@@ -648,7 +696,7 @@ static enum outcome divisions(ingest *ig, const struct cr_topic *t, cr_feed *f,
         }
         if (!dv || strlen(c) != lens[i]) {
             reject(v, "bad_division", "column %s: '%s' is not a division code (GB/T 2260)",
-                   cr_feed_slot_label(f, slots[i]), c, strlen(c));
+                   cr_feed_slot_label(f, slots[i]), shown(v, c, strlen(c)));
             if (!drop_bad(ig, t, slots[i], v))
                 return QUARANTINED;
             continue;
@@ -657,8 +705,7 @@ static enum outcome divisions(ingest *ig, const struct cr_topic *t, cr_feed *f,
     }
     /* Finer codes imply coarser ones; given coarser ones must agree. */
     if (r->grid && r->street && strncmp(r->grid, r->street, 9) != 0) {
-        reject(v, "bad_division", "grid %s is not in street %s", r->grid, r->street,
-               strlen(r->street));
+        reject(v, "bad_division", "grid %s is not in street %s", r->grid, r->street);
         if (!drop_bad(ig, t, CR_F_GRID, v))
             return QUARANTINED;
         r->grid = NULL; /* the finer code is the one left out */
@@ -669,8 +716,7 @@ static enum outcome divisions(ingest *ig, const struct cr_topic *t, cr_feed *f,
         r->street = r->street ? r->street : derived[1];
     }
     if (r->street && r->district && strncmp(r->street, r->district, 6) != 0) {
-        reject(v, "bad_division", "street %s is not in district %s", r->street, r->district,
-               strlen(r->district));
+        reject(v, "bad_division", "street %s is not in district %s", r->street, r->district);
         if (!drop_bad(ig, t, r->street == derived[1] ? CR_F_GRID : CR_F_STREET, v))
             return QUARANTINED;
         r->street = r->grid = NULL;
@@ -685,6 +731,22 @@ static enum outcome divisions(ingest *ig, const struct cr_topic *t, cr_feed *f,
     if (!r->street && addr && addr->street[0] && strncmp(addr->street, r->district, 6) == 0)
         r->street = addr->street;
     return LOADED;
+}
+
+/* Reads a decimal degree in [lo, hi] from s; -1 when it is not one (or too long to be one). */
+static int parse_coord(const char *s, size_t len, double lo, double hi, double *out)
+{
+    char buf[32];
+    if (len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    char *end;
+    double x = strtod(buf, &end);
+    if (end == buf || *end || !(x >= lo && x <= hi))
+        return -1;
+    *out = x;
+    return 0;
 }
 
 static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
@@ -721,7 +783,7 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
         const struct cr_industry *in = n ? cr_ref_industry_find(ig->ref, code) : NULL;
         if (!in) {
             o = reject(v, "bad_industry", "column %s: '%s' is not a GB/T 4754-2017 code",
-                       cr_feed_slot_label(f, CR_F_INDUSTRY), ind, ind_len);
+                       cr_feed_slot_label(f, CR_F_INDUSTRY), shown(v, ind, ind_len));
             if (!drop_bad(ig, t, CR_F_INDUSTRY, v))
                 goto out;
             o = LOADED;
@@ -754,15 +816,11 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     cr_feed_value(f, CR_F_LON, &lon, &lon_len);
     cr_feed_value(f, CR_F_LAT, &lat, &lat_len);
     if (lon_len && lat_len) {
-        char a[32], b[32];
-        char *ea, *eb;
-        snprintf(a, sizeof a, "%.*s", (int)lon_len, lon);
-        snprintf(b, sizeof b, "%.*s", (int)lat_len, lat);
-        r.lon = strtod(a, &ea);
-        r.lat = strtod(b, &eb);
-        if (*ea || *eb || r.lon < -180 || r.lon > 180 || r.lat < -90 || r.lat > 90) {
-            o = reject(v, "bad_coordinates", "columns %s/%s: '%s' are not coordinates",
-                       cr_feed_slot_label(f, CR_F_LON), a, strlen(a));
+        if (parse_coord(lon, lon_len, -180, 180, &r.lon) ||
+            parse_coord(lat, lat_len, -90, 90, &r.lat)) {
+            o = reject(v, "bad_coordinates", "columns %s/%s: '%s', '%s' are not coordinates",
+                       cr_feed_slot_label(f, CR_F_LON), cr_feed_slot_label(f, CR_F_LAT),
+                       shown_at(v, 0, lon, lon_len), shown_at(v, 1, lat, lat_len));
             if (!drop_bad(ig, t, t->opt[CR_F_LON].on_error_null ? CR_F_LON : CR_F_LAT, v))
                 goto out;
             o = LOADED;
@@ -813,13 +871,20 @@ static enum outcome roles_row(ingest *ig, const struct cr_topic *t, int64_t topi
     const char *pid;
     size_t pid_len;
     cr_feed_value(f, CR_F_PERSON_ID, &pid, &pid_len);
-    char id[24];
-    size_t n = pid_len < 40 ? cr_halfwidth(pid, pid_len, id) : 0;
+    /* Room for 18 full-width characters (3 bytes each) and more; cr_halfwidth never
+     * lengthens, so a value that fits is converted whole, and a longer one cannot be an ID. The
+     * value itself is never shown: it may be a real person's number. */
+    char id[64];
+    if (pid_len > sizeof id)
+        return reject(v, "bad_person_id",
+                      "column %s: the value (%zu bytes) is too long for a resident ID number",
+                      cr_feed_slot_label(f, CR_F_PERSON_ID), pid_len);
+    size_t n = cr_halfwidth(pid, pid_len, id);
     if (n == 18 && id[17] == 'x')
         id[17] = 'X';
     if (n != 18 || !cr_resident_id_valid(id, n))
-        return reject(v, "bad_person_id", "column %s: %s is not a valid resident ID number",
-                      cr_feed_slot_label(f, CR_F_PERSON_ID), "the value", 9);
+        return reject(v, "bad_person_id", "column %s: the value is not a valid resident ID number",
+                      cr_feed_slot_label(f, CR_F_PERSON_ID));
     unsigned char idhash[16];
     crypto_generichash(idhash, sizeof idhash, (const unsigned char *)id, 18, ig->salt,
                        sizeof ig->salt);
@@ -908,7 +973,7 @@ static cr_err evaluate(ingest *ig, const struct cr_topic *t, int64_t topic_id, c
                        const struct cr_feed_rec *rec, enum outcome *o, struct verdict *v)
 {
     cr_err err = CR_OK;
-    char key[300];
+    char key[KEY_CAP];
     size_t klen = 0;
     *o = QUARANTINED;
     v->reason = NULL;
@@ -979,6 +1044,81 @@ static struct cr_ingest_file *add_file_report(struct cr_ingest_report *r, const 
     return fr;
 }
 
+#define FAIL_CAP 512
+
+/* Records why the run fails, unless a thread did so first; returns rc. */
+CR_FORMAT(3, 4)
+static cr_err fail_note(ingest *ig, cr_err rc, const char *fmt, ...)
+{
+    if (ig->par)
+        pthread_mutex_lock(&ig->par->mu);
+    if (ig->fail && !ig->fail[0]) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ig->fail, FAIL_CAP, fmt, ap);
+        va_end(ap);
+    }
+    if (ig->par)
+        pthread_mutex_unlock(&ig->par->mu);
+    return rc;
+}
+
+/* The file's identity when its ingest starts: checked at every resume point, because the rows
+ * read come from a copy taken when it was opened (cr_feed_open) and must stay those the
+ * file holds. */
+struct file_id {
+    off_t size;
+    ino_t ino;
+    struct timespec mtime;
+};
+
+static int file_id_get(const char *path, struct file_id *id)
+{
+    struct stat st;
+    if (stat(path, &st))
+        return -1;
+    *id = (struct file_id){st.st_size, st.st_ino, st.st_mtim};
+    return 0;
+}
+
+/* CR_EIO with the run's failure noted when the file at full is no longer what was opened. */
+static cr_err file_unchanged(ingest *ig, const char *rel, const char *full,
+                             const struct file_id *was)
+{
+    struct file_id now;
+    if (file_id_get(full, &now))
+        return fail_note(ig, CR_EIO,
+                         "%s: removed while it was read; rows after its last resume point were "
+                         "not kept (run ingest again)",
+                         rel);
+    if (now.size == was->size && now.ino == was->ino && now.mtime.tv_sec == was->mtime.tv_sec &&
+        now.mtime.tv_nsec == was->mtime.tv_nsec)
+        return CR_OK;
+    return fail_note(ig, CR_EIO,
+                     "%s: changed while it was read (%lld bytes when opened, %lld now); rows "
+                     "after its last resume point were not kept (run ingest again)",
+                     rel, (long long)was->size, (long long)now.size);
+}
+
+/* The test hooks of the row just processed (see struct ingest). */
+static cr_err test_hooks(ingest *ig)
+{
+    ig->rows_seen++;
+    if (ig->rows_seen == ig->fault_row) /* as a failing disk or store would give */
+        return fail_note(ig, CR_EIO, "fault injected at row %lld (CRISK_FAULT_ROW)",
+                         (long long)ig->rows_seen);
+    if (ig->rows_seen == ig->pause_row && ig->pause_file) {
+        int fd = open(ig->pause_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0)
+            close(fd);
+        /* At most 10 minutes: a test that died must not leave an ingest behind forever. */
+        struct timespec tick = {0, 10 * 1000 * 1000};
+        for (int i = 0; fd >= 0 && i < 60000 && access(ig->pause_file, F_OK) == 0; i++)
+            nanosleep(&tick, NULL);
+    }
+    return CR_OK;
+}
+
 static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id, const char *rel,
                           const char *full)
 {
@@ -987,7 +1127,14 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
         return CR_ENOMEM;
     cr_feed *f = NULL;
     cr_diag fd = {{0}, {0}, 0, 0};
+    struct file_id fid;
+    int have_id = file_id_get(full, &fid) == 0; /* before the copy is taken */
     cr_err rc = cr_feed_open(full, t, &f, &fd);
+    if (!rc && !have_id) {
+        cr_feed_close(f);
+        f = NULL;
+        rc = cr_diag_set(&fd, CR_EIO, full, 0, 0, "feed changed while it was opened");
+    }
     if (rc == CR_ENOMEM)
         return rc;
     if (rc) {
@@ -1034,15 +1181,13 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
         if ((rc = probes_settle(ig, &fr, PROBE_LAG - 1)) ||
             (rc = process_record(ig, t, topic_id, f, &rec, fr.id, &fr)))
             goto out;
-        if (ig->fault_row && ++ig->rows_seen == ig->fault_row) {
-            rc = CR_EIO; /* an error anywhere in a file, as a failing disk or store would give */
+        if ((ig->fault_row || ig->pause_row) && (rc = test_hooks(ig)))
             goto out;
-        }
         fr.next_offset = rec.next_offset;
         fr.next_line = rec.next_line;
         if (++since >= ig->batch_rows || sink_batch_full(ig->out)) {
             since = 0;
-            if ((rc = probes_settle(ig, &fr, 0)))
+            if ((rc = probes_settle(ig, &fr, 0)) || (rc = file_unchanged(ig, rel, full, &fid)))
                 goto out;
             sink_file(ig->out, rel, &fr);
             sink_commit(ig->out);
@@ -1050,7 +1195,8 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
                 goto out;
         }
     }
-    if (rc != CR_ENOTFOUND || (rc = probes_settle(ig, &fr, 0)))
+    if (rc != CR_ENOTFOUND || (rc = probes_settle(ig, &fr, 0)) ||
+        (rc = file_unchanged(ig, rel, full, &fid)))
         goto out;
     fr.done = 1;
     sink_file(ig->out, rel, &fr);
@@ -1200,6 +1346,9 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
     if (cr_store_salt(ig->s, ig->salt))
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store has no salt: %s",
                            cr_store_errmsg(ig->s));
+    static const char ctx[] = "crisk row content hash v1";
+    crypto_generichash(ig->rowkey, sizeof ig->rowkey, (const unsigned char *)ctx, sizeof ctx - 1,
+                       ig->salt, sizeof ig->salt);
     if (cr_store_subjects_each(ig->s, load_subject, &ig->subj) || ig->subj.err)
         return cr_diag_set(ig->d, ig->subj.err ? ig->subj.err : CR_ESTORE, NULL, 0, 0,
                            "cannot load subjects: %s", cr_store_errmsg(ig->s));
@@ -1213,6 +1362,8 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
     if (cr_store_begin(ig->s))
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot begin a transaction: %s",
                            cr_store_errmsg(ig->s));
+    if (cr_store_row_hash_keyed(ig->s, &ig->keyed))
+        goto fail;
     for (size_t i = 0; i < ig->cat->n_departments; i++)
         if (cr_store_department_put(ig->s, ig->cat->departments[i].code,
                                     ig->cat->departments[i].name))
@@ -1511,9 +1662,17 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
                  .batch_rows = opts->batch_rows > 0 ? opts->batch_rows : DEFAULT_BATCH_ROWS};
     const char *fault = getenv("CRISK_FAULT_ROW");
     ig.fault_row = fault ? strtoll(fault, NULL, 10) : 0;
+    const char *pause = getenv("CRISK_PAUSE_ROW");
+    ig.pause_row = pause ? strtoll(pause, NULL, 10) : 0;
+    ig.pause_file = getenv("CRISK_PAUSE_FILE");
+    char fail[FAIL_CAP] = "";
+    ig.fail = fail;
     int64_t *topic_ids = calloc(cat->n_topics + 1, sizeof *topic_ids);
     ig.topic_ids = topic_ids;
-    cr_err rc = topic_ids ? prepare(&ig, topic_ids) : CR_ENOMEM;
+    /* One writer at a time: everything prepare() reads would be stale under a second one. */
+    cr_err rc = topic_ids ? cr_store_lock(s, "ingest", d) : CR_ENOMEM;
+    if (!rc)
+        rc = prepare(&ig, topic_ids);
     if (!rc && (rc = sink_start(s, &ig.k)))
         cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer: %s",
                     rc == CR_ESTORE ? cr_store_errmsg(s) : cr_strerror(rc));
@@ -1539,6 +1698,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
                 *d = sd;
         }
     }
+    if (rc && fail[0])
+        cr_diag_set(d, rc, NULL, 0, 0, "%s", fail);
     /* Portraits and neighbourhood loads need lookups by enterprise and person: brought up to
      * date after the bulk load (cheaper than maintaining them row by row during it). */
     struct timespec i0, i1;
@@ -1715,7 +1876,9 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
                  .batch_rows = DEFAULT_BATCH_ROWS};
     struct qrows q = {.want = items, .n_want = n_items};
     int64_t *topic_ids = calloc(cat->n_topics + 1, sizeof *topic_ids);
-    cr_err rc = topic_ids ? prepare(&ig, topic_ids) : CR_ENOMEM;
+    cr_err rc = topic_ids ? cr_store_lock(s, "quarantine --retry", d) : CR_ENOMEM;
+    if (!rc)
+        rc = prepare(&ig, topic_ids);
     if (!rc && (cr_store_quarantine_each(s, "open", NULL, collect_qrow, &q) || q.oom))
         rc = q.oom ? CR_ENOMEM
                    : cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot read quarantine: %s",

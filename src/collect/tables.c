@@ -9,38 +9,44 @@
 #include "crisk/bigmem.h"
 #include "crisk/hash.h"
 
+/* Places h in an empty slot of slot[cap] (h not present, a free slot exists). */
+static void hset_place(struct hkey *slot, size_t cap, struct hkey h)
+{
+    size_t j = (size_t)cr_mix64(h.lo) & (cap - 1);
+    while (slot[j].lo)
+        j = (j + 1) & (cap - 1);
+    slot[j] = h;
+}
+
 static int hset_grow(struct hset *s)
 {
     size_t cap = s->cap ? s->cap * 2 : 256;
-    uint64_t *slot = cr_bigalloc(cap * sizeof *slot);
+    struct hkey *slot = cr_bigalloc(cap * sizeof *slot);
     if (!slot)
         return -1;
     cr_bigprefault(slot, cap * sizeof *slot); /* as in cr__hset_reserve */
-    for (size_t i = 0; i < s->cap; i++) {
-        uint64_t h = s->slot[i];
-        if (!h)
-            continue;
-        size_t j = (size_t)cr_mix64(h) & (cap - 1);
-        while (slot[j])
-            j = (j + 1) & (cap - 1);
-        slot[j] = h;
-    }
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slot[i].lo)
+            hset_place(slot, cap, s->slot[i]);
     cr_bigfree(s->slot, s->cap * sizeof *s->slot);
     s->slot = slot;
     s->cap = cap;
     return 0;
 }
 
-/* Returns 1 when h was added, 0 when already present, -1 when out of memory. */
-int cr__hset_add(struct hset *s, uint64_t h)
+/* Returns 1 when h was added, 0 when the same row is present, -1 when out of memory. Entries
+ * with h's lo and another known hi are other rows: the probe goes on past them (they lie
+ * before the first empty slot, as h would). */
+int cr__hset_add(struct hset *s, struct hkey h)
 {
-    if (!h)
-        h = 1;
+    if (!h.lo)
+        h.lo = 1;
     if ((s->n + 1) * 4 > s->cap * 3 && hset_grow(s))
         return -1;
-    size_t j = (size_t)cr_mix64(h) & (s->cap - 1);
-    while (s->slot[j]) {
-        if (s->slot[j] == h)
+    size_t j = (size_t)cr_mix64(h.lo) & (s->cap - 1);
+    while (s->slot[j].lo) {
+        const struct hkey *e = &s->slot[j];
+        if (e->lo == h.lo && (e->hi == h.hi || !e->hi || !h.hi))
             return 0;
         j = (j + 1) & (s->cap - 1);
     }
@@ -56,25 +62,26 @@ cr_err cr__hset_reserve(struct hset *s, size_t n)
         cap *= 2;
     if (cap <= s->cap)
         return CR_OK;
-    struct hset bigger = {cr_bigalloc(cap * sizeof(uint64_t)), cap, 0};
+    struct hset bigger = {cr_bigalloc(cap * sizeof(struct hkey)), cap, 0};
     if (!bigger.slot)
         return CR_ENOMEM;
     /* A probe reads before it writes, and a page first read maps the shared zero page, so each
      * page would fault twice, the second time with a TLB flush on every core. The kernel zeroes
      * the pages here, on the thread about to fill the set. */
-    cr_bigprefault(bigger.slot, cap * sizeof(uint64_t));
+    cr_bigprefault(bigger.slot, cap * sizeof(struct hkey));
     for (size_t i = 0; i < s->cap; i++)
-        if (s->slot[i])
-            cr__hset_add(&bigger, s->slot[i]);
+        if (s->slot[i].lo)
+            hset_place(bigger.slot, cap, s->slot[i]);
+    bigger.n = s->n;
     cr_bigfree(s->slot, s->cap * sizeof *s->slot);
     *s = bigger;
     return CR_OK;
 }
 
-void cr__hset_prefetch(const struct hset *s, uint64_t h)
+void cr__hset_prefetch(const struct hset *s, uint64_t lo)
 {
     if (s->cap)
-        __builtin_prefetch(&s->slot[(size_t)cr_mix64(h ? h : 1) & (s->cap - 1)], 1);
+        __builtin_prefetch(&s->slot[(size_t)cr_mix64(lo ? lo : 1) & (s->cap - 1)], 1);
 }
 
 static int smap_grow(struct smap *m)

@@ -8,9 +8,16 @@
 
 #include "crisk/err.h"
 
-/* Open-addressing set of 64-bit content hashes. */
+/* A row's 128-bit content hash: lo is stored with the row, hi only lives in this run's sets
+ * (0 = unknown: a row loaded from the store). */
+struct hkey {
+    uint64_t lo, hi;
+};
+
+/* Open-addressing set of content hashes, probed by lo. Two entries are the same row when their
+ * lo are equal and so are their hi, or one hi is unknown. */
 struct hset {
-    uint64_t *slot;
+    struct hkey *slot;
     size_t cap, n;
 };
 
@@ -49,13 +56,13 @@ struct buf {
     int oom;
 };
 
-/* Adds h to the set (0 is stored as 1). Returns 1 when added, 0 when already present, -1 when
- * out of memory. */
-int cr__hset_add(struct hset *s, uint64_t h);
+/* Adds h to the set (a lo of 0 is stored as 1). Returns 1 when added, 0 when the same row is
+ * already present, -1 when out of memory. */
+int cr__hset_add(struct hset *s, struct hkey h);
 /* Grows the set once to hold n entries without rehashing on the way, its pages mapped. */
 cr_err cr__hset_reserve(struct hset *s, size_t n);
-/* Starts fetching the slot where h would be probed first; a hint, with no effect on the set. */
-void cr__hset_prefetch(const struct hset *s, uint64_t h);
+/* Starts fetching the slot where lo would be probed first; a hint, with no effect on the set. */
+void cr__hset_prefetch(const struct hset *s, uint64_t lo);
 
 /* A non-zero 64-bit hash of a subject key. */
 uint64_t cr__key_hash(const char *key, size_t len);

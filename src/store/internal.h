@@ -15,6 +15,7 @@ struct cr_store {
     sqlite3_stmt *evb_insert; /* prepared on first use */
     sqlite3_stmt *evb_count;
     struct cr_evpairs *evp; /* (subject, block) pairs of the blocks written (events.c) */
+    int locked, lock_fd;    /* the writer lock (lock.c); lock_fd is -1 without a file */
     char err[256];          /* SQLite's message of the last failure (cr_store_errmsg) */
 };
 
@@ -26,6 +27,8 @@ sqlite3 *cr__store_db(cr_store *s);
  * not expect) it keeps a message that says so. */
 cr_err cr__store_fail(cr_store *s);
 const char *cr__store_path(cr_store *s);
+/* Releases the writer lock if s holds it (lock.c); cr_store_close calls it last. */
+void cr__store_unlock(cr_store *s);
 
 /* Event blocks (events.c). Flush writes the open block; commit calls it, rollback discards
  * it. Postings brings event_posting up to date inside the caller's transaction. */

@@ -351,6 +351,26 @@ cr_err cr_store_bump_generation(cr_store *s)
                    "ON CONFLICT(k) DO UPDATE SET v = v + 1");
 }
 
+cr_err cr_store_row_hash_keyed(cr_store *s, int *keyed)
+{
+    int64_t v = -1, rows = 0;
+    if (cr_store_scalar(s, "SELECT coalesce((SELECT v FROM meta WHERE k = 'row_hash'), -1)", &v))
+        return CR_ESTORE;
+    if (v < 0) {
+        if (cr_store_scalar(s,
+                            "SELECT EXISTS(SELECT 1 FROM enterprise) OR EXISTS(SELECT 1 FROM role) "
+                            "OR EXISTS(SELECT 1 FROM event_block)",
+                            &rows))
+            return CR_ESTORE;
+        v = rows ? 0 : 1;
+        if (exec(s, v ? "INSERT INTO meta(k, v) VALUES('row_hash', 1)"
+                      : "INSERT INTO meta(k, v) VALUES('row_hash', 0)"))
+            return CR_ESTORE;
+    }
+    *keyed = v == 1;
+    return CR_OK;
+}
+
 cr_err cr_store_generation(cr_store *s, int64_t *out)
 {
     return cr_store_scalar(s, "SELECT coalesce((SELECT v FROM meta WHERE k = 'generation'), 0)",
@@ -369,6 +389,7 @@ void cr_store_close(cr_store *s)
     sqlite3_finalize(s->evb_count);
     cr__events_free(s);
     sqlite3_close(s->db);
+    cr__store_unlock(s); /* after the close: the next writer finds every write done */
     free(s->path);
     free(s);
 }

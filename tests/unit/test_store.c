@@ -161,9 +161,43 @@ static void readonly_open(void **state)
     remove_store(path);
 }
 
+/* One writer at a time, also between two handles of one process; the holder is named; closing
+ * the holder frees the store; an in-memory store is always granted. */
+static void writer_lock(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/crisk-test-lock-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    cr_store *a = NULL, *b = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_store_open(path, &a, &d), CR_OK);
+    assert_int_equal(cr_store_open(path, &b, &d), CR_OK);
+    assert_int_equal(cr_store_lock(a, "ingest", &d), CR_OK);
+    assert_int_equal(cr_store_lock(a, "ingest", &d), CR_OK); /* again: a no-op */
+    assert_int_equal(cr_store_lock(b, "classify", &d), CR_ESTORE);
+    char want[64];
+    snprintf(want, sizeof want, "crisk ingest, pid %ld on ", (long)getpid());
+    assert_non_null(strstr(d.msg, want));
+    cr_store_close(a);
+    assert_int_equal(cr_store_lock(b, "classify", &d), CR_OK);
+    cr_store_close(b);
+    cr_store *m = NULL;
+    assert_int_equal(cr_store_open(":memory:", &m, &d), CR_OK);
+    assert_int_equal(cr_store_lock(m, "ingest", &d), CR_OK);
+    cr_store_close(m);
+    remove_store(path);
+    char lock[64];
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    unlink(lock);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(blocks_round_trip),
-                                       cmocka_unit_test(readonly_open)};
+                                       cmocka_unit_test(readonly_open),
+                                       cmocka_unit_test(writer_lock)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
