@@ -31,7 +31,7 @@ const char *cli_default_model(void);
 struct cr_store;
 struct cr_model;
 cr_err cli_run_model(struct cr_store *s, int64_t run, const char *file, struct cr_model **out,
-                     cr_diag *d);
+                     cr_diag *d) CR_MUST_USE;
 
 /* Returns the store path: the --db value when given, else $CRISK_DB, else "crisk.db". */
 const char *cli_db_path(const char *flag);

@@ -221,9 +221,14 @@ int cmd_classify(int argc, char **argv)
         printf("time: load %.2f s, classify %.2f s, save %.2f s\n", t_load - t0, t_run - t_load,
                t_save - t_run);
         cr_ref *ref = NULL;
-        cr_ref_load(cr_ref_default_dir(), &ref, NULL);
+        if (cr_ref_load(cr_ref_default_dir(), &ref, NULL))
+            ref = NULL; /* district names are then shown as "—" */
         printf("by district:         A 低     B 中   C 较高     D 高   D share\n");
-        cr_store_run_by_district(s, run, district_row, ref);
+        if (cr_store_run_by_district(s, run, district_row, ref)) {
+            fprintf(stderr, "crisk classify: cannot count levels by district: %s\n",
+                    cr_store_errmsg(s));
+            exit_code = CLI_FAIL;
+        }
         cr_ref_free(ref);
         size_t i;
         json_t *w;

@@ -105,11 +105,16 @@ static void count_reason(void *ctx, const char *reason, int64_t n)
 static int summary(cr_store *s, const char *reason, long limit, int json)
 {
     int64_t open = 0, resolved = 0;
-    cr_store_scalar(s, "SELECT count(*) FROM quarantine WHERE state='open'", &open);
-    cr_store_scalar(s, "SELECT count(*) FROM quarantine WHERE state='resolved'", &resolved);
     json_t *by = json_object();
     struct listing l = {.rows = json ? json_array() : NULL, .limit = limit};
-    cr_store_quarantine_counts(s, count_reason, by);
+    if (cr_store_scalar(s, "SELECT count(*) FROM quarantine WHERE state='open'", &open) ||
+        cr_store_scalar(s, "SELECT count(*) FROM quarantine WHERE state='resolved'", &resolved) ||
+        cr_store_quarantine_counts(s, count_reason, by)) {
+        json_decref(by);
+        json_decref(l.rows);
+        fprintf(stderr, "crisk quarantine: cannot count the quarantine: %s\n", cr_store_errmsg(s));
+        return CLI_FAIL;
+    }
     const char *k;
     json_t *v;
     if (!json) {

@@ -296,7 +296,11 @@ int cmd_show(int argc, char **argv)
         }
         int32_t as_of = 0;
         const char *as_of_s = json_string_value(json_object_get(last, "as_of"));
-        cr_date_parse(as_of_s, strlen(as_of_s), &as_of);
+        if (!as_of_s || cr_date_parse(as_of_s, strlen(as_of_s), &as_of)) {
+            cr_diag_set(&d, CR_ESTORE, NULL, 0, 0, "the latest run has no as-of date");
+            exit_code = cli_report_diag("show", CR_ESTORE, &d);
+            goto out;
+        }
         double score = 0;
         json_t *aspects = m ? explain(s, m, subject, as_of, &score, &d) : NULL;
         if (m && !aspects) {
@@ -323,7 +327,8 @@ int cmd_show(int argc, char **argv)
         exit_code = cli_json_print(o);
         o = NULL;
     } else {
-        cr_ref_load(cr_ref_default_dir(), &ref, NULL);
+        if (cr_ref_load(cr_ref_default_dir(), &ref, NULL))
+            ref = NULL; /* division names are then left out */
         print_text(o, ref);
     }
 out:

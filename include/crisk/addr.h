@@ -20,6 +20,7 @@ struct cr_addr {
  * digits and unifies 号楼/栋/座/幢, 楼/层/F, 室/房 and 号/# after a number. A named street also
  * fixes the district. ref may be NULL (no division matching). Returns CR_EENCODING for invalid
  * UTF-8, CR_EINVAL for an address that is empty after normalisation or too long for key. */
-cr_err cr_addr_normalize(const cr_ref *ref, const char *s, size_t len, struct cr_addr *out);
+cr_err cr_addr_normalize(const cr_ref *ref, const char *s, size_t len,
+                         struct cr_addr *out) CR_MUST_USE;
 
 #endif

@@ -114,12 +114,12 @@ typedef struct cr_catalog {
 /* Parses and checks a catalog file. Every error names the file, line and field in d: unknown
  * keys, missing required keys, unknown departments, duplicate codes, fields a topic's role does
  * not allow. The result is freed with cr_catalog_free(). */
-cr_err cr_catalog_load(const char *path, cr_catalog **out, cr_diag *d);
+cr_err cr_catalog_load(const char *path, cr_catalog **out, cr_diag *d) CR_MUST_USE;
 void cr_catalog_free(cr_catalog *cat);
 
 /* Adds the division files the catalog names ('divisions') to ref (cr_ref_add_divisions), so
  * that its city's street and grid codes are checked. Errors name the file and line in d. */
-cr_err cr_catalog_add_divisions(const cr_catalog *cat, cr_ref *ref, cr_diag *d);
+cr_err cr_catalog_add_divisions(const cr_catalog *cat, cr_ref *ref, cr_diag *d) CR_MUST_USE;
 
 /* The attribute that keeps an event's period when its date names one (2017, 2017-06): the day
  * alone would make an annual report for 2017 an event of 2017-12-31. No kept column may have

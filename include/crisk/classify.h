@@ -85,7 +85,7 @@ void cr_scores_free(struct cr_scores *s);
  * processors). A kind the model names that no topic provides simply counts nothing: callers
  * warn about it with cr_classify_kind_gaps. */
 cr_err cr_classify(const cr_model *m, const struct cr_city *city, int32_t as_of, int threads,
-                   struct cr_scores *out, cr_diag *d);
+                   struct cr_scores *out, cr_diag *d) CR_MUST_USE;
 
 /* How the model's kinds and the city's differ, for warnings (a catalog that says `tax` where the
  * model counts `tax_filing` would silently score every firm as having none): fn is called with
@@ -94,17 +94,18 @@ cr_err cr_classify(const cr_model *m, const struct cr_city *city, int32_t as_of,
  * unprovided = 0 for each event kind of the city's topics the model reads nowhere (the kinds
  * "registry" and "roles" are read through registry and graph inputs). CR_ENOMEM or CR_OK. */
 cr_err cr_classify_kind_gaps(const cr_model *m, const struct cr_city *city,
-                             void (*fn)(void *ctx, const char *kind, int unprovided), void *ctx);
+                             void (*fn)(void *ctx, const char *kind, int unprovided),
+                             void *ctx) CR_MUST_USE;
 
 /* Explains one enterprise: each indicator's raw value (NAN when missing), points and share of
  * the total score, in model order (arrays of m->n_indicators). The shares sum to the score. */
 cr_err cr_classify_explain(const cr_model *m, const struct cr_city *city, int32_t as_of, size_t e,
-                           double *values, double *points, double *shares);
+                           double *values, double *points, double *shares) CR_MUST_USE;
 /* The same for every enterprise in turn, planning once: fn gets the dense id and the arrays
  * (valid during the call) and returns nonzero to stop, which makes the result CR_EIO. */
 cr_err cr_classify_explain_each(const cr_model *m, const struct cr_city *city, int32_t as_of,
                                 int (*fn)(void *ctx, size_t e, const double *values,
                                           const double *points, const double *shares),
-                                void *ctx);
+                                void *ctx) CR_MUST_USE;
 
 #endif

@@ -13,6 +13,16 @@
 #define CR_FORMAT(f, a)
 #endif
 
+/* Marks a function whose result must be looked at: every function returning cr_err carries it,
+ * so a failure is handled or passed on, never dropped (GCC ignores a (void) cast here: a result
+ * that truly does not matter is tested and the reason written beside it). The exceptions are
+ * cr_diag_set and the like, whose result is the rc they were given. */
+#if defined(__GNUC__)
+#define CR_MUST_USE __attribute__((warn_unused_result))
+#else
+#define CR_MUST_USE
+#endif
+
 typedef enum cr_err {
     CR_OK = 0,
     CR_ENOMEM,    /* allocation failed */

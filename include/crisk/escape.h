@@ -16,12 +16,13 @@
  * that they are not shown as characters they do not mean. The result has no line break, tab or
  * NUL, does not begin or end with a space, and is never cut. *out is malloc'd and NUL-terminated
  * (free with free()); *out_len (if not NULL) is its length. Returns CR_ENOMEM on failure. */
-cr_err cr_escape(const char *s, size_t len, int ascii, char **out, size_t *out_len);
+cr_err cr_escape(const char *s, size_t len, int ascii, char **out, size_t *out_len) CR_MUST_USE;
 
 /* Reverses cr_escape exactly: \\ is a backslash and \xNN (hex, either case) the byte NN; every
  * other character is itself. Writes at most len bytes to out, which may be s itself (the output
  * never overtakes the input). A backslash followed by anything else returns CR_EINVAL and sets
  * *bad_offset (if not NULL) to its offset in s; out is then undefined. */
-cr_err cr_unescape(const char *s, size_t len, char *out, size_t *out_len, size_t *bad_offset);
+cr_err cr_unescape(const char *s, size_t len, char *out, size_t *out_len,
+                   size_t *bad_offset) CR_MUST_USE;
 
 #endif

@@ -33,11 +33,12 @@ struct cr_feed_rec {
  * mapped column missing from the header is an error naming the file (and the catalog line of the
  * mapping). Every undecodable line after the header is a record of its own (bad_encoding, with
  * its original bytes). Freed with cr_feed_close(). */
-cr_err cr_feed_open(const char *path, const struct cr_topic *t, cr_feed **out, cr_diag *d);
+cr_err cr_feed_open(const char *path, const struct cr_topic *t, cr_feed **out,
+                    cr_diag *d) CR_MUST_USE;
 
 /* The same over a memory buffer (copied), for tests and fuzzing; name is used in messages. */
 cr_err cr_feed_open_buf(const char *name, const void *buf, size_t len, const struct cr_topic *t,
-                        cr_feed **out, cr_diag *d);
+                        cr_feed **out, cr_diag *d) CR_MUST_USE;
 void cr_feed_close(cr_feed *f);
 
 /* Size and content hash of the original file bytes. */
@@ -46,11 +47,11 @@ int64_t cr_feed_hash(const cr_feed *f);
 
 /* Continues reading at a resume point previously returned in a record's next_offset/next_line.
  * Returns CR_EINVAL when offset is outside the decoded text. */
-cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line);
+cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line) CR_MUST_USE;
 
 /* Reads the next record into rec. Returns CR_OK, or CR_ENOTFOUND at the end of the file.
  * rec's pointers stay valid until the next call. */
-cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec);
+cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec) CR_MUST_USE;
 
 /* The value of a slot in the last record read (trimmed of surrounding ASCII spaces). Unmapped
  * slots, absent JSON keys and the topic's null tokens (NA, N/A, ...) give len 0. */
@@ -65,12 +66,14 @@ const char *cr_feed_slot_label(const cr_feed *f, int slot);
 
 /* Parses one record's text with the same mapping as the file (header already known), used to
  * retry a quarantined row after it was fixed. rec->reason tells whether it now reads. */
-cr_err cr_feed_parse_one(cr_feed *f, const char *text, size_t len, struct cr_feed_rec *rec);
+cr_err cr_feed_parse_one(cr_feed *f, const char *text, size_t len,
+                         struct cr_feed_rec *rec) CR_MUST_USE;
 
 /* The same for a record in the file's own encoding (the original bytes that a bad_encoding record
  * keeps): a GB18030 topic's text is decoded first, and when it still does not decode rec->reason
  * is bad_encoding as cr_feed_next gives it, with rec->raw the bytes given. Otherwise rec->raw is
  * the decoded text, valid until the next call. */
-cr_err cr_feed_parse_orig(cr_feed *f, const char *bytes, size_t len, struct cr_feed_rec *rec);
+cr_err cr_feed_parse_orig(cr_feed *f, const char *bytes, size_t len,
+                          struct cr_feed_rec *rec) CR_MUST_USE;
 
 #endif

@@ -31,6 +31,6 @@ struct cr_gen_report {
 /* Generates the city. Returns CR_EIO (with d naming the path) when a file cannot be written,
  * CR_EINVAL for bad options. */
 cr_err cr_gen_city(const struct cr_gen_opts *opts, const cr_ref *ref, struct cr_gen_report *rep,
-                   cr_diag *d);
+                   cr_diag *d) CR_MUST_USE;
 
 #endif

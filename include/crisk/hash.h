@@ -15,7 +15,7 @@ uint64_t cr_hash64(const void *p, size_t len, uint64_t seed);
 
 /* Hashes a whole file's bytes with cr_hash64 and writes 16 hex digits and a NUL: the content
  * stamp recorded with runs (models, tag rules). Returns CR_EIO when it cannot be read. */
-cr_err cr_hash_file(const char *path, char out[17]);
+cr_err cr_hash_file(const char *path, char out[17]) CR_MUST_USE;
 
 /* Mixes a 64-bit value (the splitmix64 finaliser). */
 uint64_t cr_mix64(uint64_t x);

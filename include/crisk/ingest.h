@@ -59,7 +59,7 @@ struct cr_ingest_report {
  * which case the current transaction is rolled back and the run can be repeated. The report is
  * freed with cr_ingest_report_free(). */
 cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_opts *opts,
-                     struct cr_ingest_report *report, cr_diag *d);
+                     struct cr_ingest_report *report, cr_diag *d) CR_MUST_USE;
 void cr_ingest_report_free(struct cr_ingest_report *r);
 
 /* A quarantined row to try again: its quarantine id and, when it was fixed by hand, the new
@@ -81,6 +81,6 @@ struct cr_retry_report {
  * The source files' own counts are not changed: the quarantine keeps the history. */
 cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_ingest_opts *opts,
                        const struct cr_retry_item *items, size_t n_items,
-                       struct cr_retry_report *report, cr_diag *d);
+                       struct cr_retry_report *report, cr_diag *d) CR_MUST_USE;
 
 #endif

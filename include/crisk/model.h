@@ -145,12 +145,12 @@ typedef struct cr_model {
 
 /* Parses and checks a model file (read once: its text and hash are those of the bytes parsed).
  * Errors name the file, line and field. Freed with cr_model_free(). */
-cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d);
+cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d) CR_MUST_USE;
 /* The same from the len bytes of a model's text (borrowed; as recorded with a run, see
  * cr_store_run_model). name stands for the path in messages and in m->path. The hash is the one
  * cr_model_load gives the file with these bytes. */
 cr_err cr_model_load_text(const char *name, const char *text, size_t len, cr_model **out,
-                          cr_diag *d);
+                          cr_diag *d) CR_MUST_USE;
 void cr_model_free(cr_model *m);
 
 /* Returns the catalog spelling of an aggregation ("count", ...). */

@@ -35,7 +35,7 @@ typedef struct cr_ref cr_ref;
  * with the file and line in d. The result is freed with cr_ref_free(). Read-only afterwards, so
  * safe to share between threads.
  */
-cr_err cr_ref_load(const char *data_dir, cr_ref **out, cr_diag *d);
+cr_err cr_ref_load(const char *data_dir, cr_ref **out, cr_diag *d) CR_MUST_USE;
 void cr_ref_free(cr_ref *ref);
 
 /* Adds a city's own streets (9 digits) and grids (12) from a CSV file with a header and rows
@@ -43,7 +43,7 @@ void cr_ref_free(cr_ref *ref);
  * 'divisions' names them. Their counties then count as covered (cr_ref_division_covered).
  * CR_EIO / CR_EPARSE with the file and line in d; on error nothing of this file is added. Not
  * thread-safe: call before sharing ref. */
-cr_err cr_ref_add_divisions(cr_ref *ref, const char *path, cr_diag *d);
+cr_err cr_ref_add_divisions(cr_ref *ref, const char *path, cr_diag *d) CR_MUST_USE;
 
 /* Returns the directory of the shipped reference data: $CRISK_DATA if set, else the build's
  * configured default. Never NULL. */

@@ -35,7 +35,7 @@ typedef struct cr_tagset {
 
 /* Reads a rules file; errors name the file, line and field. At most CR_MAX_TAGS rules; a rule
  * may only refer to tags defined before it. Freed with cr_tags_free(). */
-cr_err cr_tags_load(const char *path, cr_tagset **out, cr_diag *d);
+cr_err cr_tags_load(const char *path, cr_tagset **out, cr_diag *d) CR_MUST_USE;
 void cr_tags_free(cr_tagset *t);
 
 /* Evaluates every rule for every enterprise of city as of the day as_of. levels (one char per

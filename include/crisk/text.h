@@ -20,7 +20,7 @@ void cr_day_format(int32_t day, char out[11]);
  * ignored. Full-width digits and separators are accepted. Surrounding spaces are ignored.
  * Returns CR_EINVAL for anything else, CR_ERANGE for an impossible calendar date (2021-02-30) or a
  * year outside 1900..2100. *day is written only on success. */
-cr_err cr_date_parse(const char *s, size_t len, int32_t *day);
+cr_err cr_date_parse(const char *s, size_t len, int32_t *day) CR_MUST_USE;
 
 /* How much of the calendar a date value names: a day, or a period (docs/catalog.md "Dates"). */
 typedef enum cr_date_prec { CR_DATE_DAY = 0, CR_DATE_MONTH, CR_DATE_YEAR } cr_date_prec;
@@ -41,13 +41,13 @@ struct cr_date {
  * nothing about 2017 is known before 2017 ends). Returns CR_EINVAL for anything else, CR_ERANGE
  * for an impossible date or a year outside 1900..2100. *out is written only on success. */
 cr_err cr_date_read(const char *s, size_t len, const char *pattern, int period_start,
-                    struct cr_date *out);
+                    struct cr_date *out) CR_MUST_USE;
 
 /* Checks a date pattern: directives %Y (4 digits, required) %m (1-2 digits) %b (an English
  * month name or its first three letters) %d %H %M %S (1-2 digits) %p (AM/PM) %%; any other byte
  * is literal. Returns CR_EINVAL with *why (a static sentence) for an unknown or repeated
  * directive, no %Y, a day without a month or a time without a day. */
-cr_err cr_date_pattern_check(const char *pattern, const char **why);
+cr_err cr_date_pattern_check(const char *pattern, const char **why) CR_MUST_USE;
 
 /* Returns 1 when s is a date relative to a moment the value does not carry (4小时前, 昨天,
  * 3 days ago): such a value cannot be dated. */
@@ -61,7 +61,7 @@ void cr_date_period_format(const struct cr_date *d, char out[8]);
  * digits (1,234,567.89; not 1,5 or 12,,3), decimals, and a unit suffix 元
  * (default) or 万元 / 万. Results are rounded half away from zero to whole fen. Full-width digits
  * are accepted. Returns CR_EINVAL for anything else, CR_ERANGE on overflow. */
-cr_err cr_amount_parse(const char *s, size_t len, int64_t *fen);
+cr_err cr_amount_parse(const char *s, size_t len, int64_t *fen) CR_MUST_USE;
 
 /* A code or numeric key as a spreadsheet writes a number: "7513.0" and "7513.00" are "7513".
  * Returns the length of s without its fraction when s is ASCII digits, a point and only zeros;
@@ -79,7 +79,7 @@ size_t cr_halfwidth(const char *s, size_t len, char *out);
 /* NFKC-normalises valid UTF-8 s (utf8proc) and stores a malloc'd NUL-terminated result in *out;
  * the caller frees it with free(). Pure-ASCII input is copied without calling utf8proc.
  * Returns CR_EENCODING for invalid UTF-8, CR_ENOMEM on allocation failure. */
-cr_err cr_nfkc(const char *s, size_t len, char **out, size_t *out_len);
+cr_err cr_nfkc(const char *s, size_t len, char **out, size_t *out_len) CR_MUST_USE;
 
 /* Returns 1 when NFKC certainly leaves s unchanged: only printable ASCII and CJK Unified
  * Ideographs U+4E00..U+9FFF, the bulk of department text. 0 means "call cr_nfkc". */
@@ -89,10 +89,10 @@ int cr_nfkc_stable(const char *s, size_t len);
  * NUL-terminated, and *out_len its length. On an invalid sequence returns CR_EENCODING and sets
  * *bad_offset (if not NULL) to the byte offset of the first bad input byte. */
 cr_err cr_gb18030_to_utf8(const char *s, size_t len, char **out, size_t *out_len,
-                          size_t *bad_offset);
+                          size_t *bad_offset) CR_MUST_USE;
 
 /* Converts UTF-8 to GB18030; used by the generator to write some departments' files the way
  * they really arrive. Same ownership and errors as cr_gb18030_to_utf8. */
-cr_err cr_utf8_to_gb18030(const char *s, size_t len, char **out, size_t *out_len);
+cr_err cr_utf8_to_gb18030(const char *s, size_t len, char **out, size_t *out_len) CR_MUST_USE;
 
 #endif

@@ -15,7 +15,7 @@
  * writes 18 characters and a NUL to out. Returns CR_EINVAL when the result is not 18 characters of
  * the USCC alphabet (I, O, S, V, Z excluded), CR_ECHECK when only the check character is wrong;
  * in that case out still holds the normalised code so it can be reported. */
-cr_err cr_uscc_normalize(const char *in, size_t len, char out[CR_USCC_LEN + 1]);
+cr_err cr_uscc_normalize(const char *in, size_t len, char out[CR_USCC_LEN + 1]) CR_MUST_USE;
 
 /* Returns 1 when s (18 characters, already normalised) has a valid check character, else 0. */
 int cr_uscc_valid(const char *s);
@@ -36,7 +36,7 @@ int cr_orgcode_valid(const char *s9);
  * organisation body. Different serials below 31^6 * 21 (about 1.8e10) give different codes for
  * the same authority, kind and division. Returns CR_EINVAL for characters outside the alphabet. */
 cr_err cr_uscc_make(char authority, char kind, const char *division6, uint64_t serial,
-                    char out[CR_USCC_LEN + 1]);
+                    char out[CR_USCC_LEN + 1]) CR_MUST_USE;
 
 /* Returns 1 when s (len bytes) is an 18-character resident identity number (GB 11643-1999) with
  * a valid check character (digit or upper-case X), else 0. */

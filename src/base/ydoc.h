@@ -18,11 +18,12 @@ typedef struct cr__ydoc {
 /* Loads the first document of path; CR_ENOTFOUND / CR_EIO when it cannot be opened, CR_EPARSE
  * on a YAML syntax error or a key given twice in one mapping (at the second one's line:column).
  * Free with cr__ydoc_free (also after a failure). */
-cr_err cr__ydoc_load(cr__ydoc *y, const char *path, cr_diag *d);
+cr_err cr__ydoc_load(cr__ydoc *y, const char *path, cr_diag *d) CR_MUST_USE;
 void cr__ydoc_free(cr__ydoc *y);
 /* The same from len bytes of text in memory (borrowed for the call); name stands for the path in
  * messages. */
-cr_err cr__ydoc_load_mem(cr__ydoc *y, const char *name, const void *text, size_t len, cr_diag *d);
+cr_err cr__ydoc_load_mem(cr__ydoc *y, const char *name, const void *text, size_t len,
+                         cr_diag *d) CR_MUST_USE;
 
 yaml_node_t *cr__yroot(cr__ydoc *y);
 /* The value of key in a mapping node, NULL when absent (or map is not a mapping). */
@@ -34,16 +35,18 @@ yaml_node_t *cr__yitem(cr__ydoc *y, yaml_node_t *seq, size_t i);
 long cr__yline(yaml_node_t *n);
 
 /* Sets the diagnostic at node n (may be NULL) and returns CR_EPARSE. */
-cr_err cr__yfail(cr__ydoc *y, yaml_node_t *n, const char *fmt, ...) CR_FORMAT(3, 4);
+cr_err cr__yfail(cr__ydoc *y, yaml_node_t *n, const char *fmt, ...) CR_FORMAT(3, 4) CR_MUST_USE;
 /* Rejects keys of map not in allowed (NULL-terminated): a typo must not be silently ignored. */
-cr_err cr__yonly(cr__ydoc *y, yaml_node_t *map, const char *const *allowed, const char *what);
+cr_err cr__yonly(cr__ydoc *y, yaml_node_t *map, const char *const *allowed,
+                 const char *what) CR_MUST_USE;
 /* Copies a non-empty string value of key into *out (NULL when absent and not required). */
 cr_err cr__ystr(cr__ydoc *y, yaml_node_t *map, const char *key, int required, char **out,
-                const char *what);
+                const char *what) CR_MUST_USE;
 /* Parses a number node (also "inf" and "-inf"). */
-cr_err cr__ynum(cr__ydoc *y, yaml_node_t *n, double *out, const char *what);
+cr_err cr__ynum(cr__ydoc *y, yaml_node_t *n, double *out, const char *what) CR_MUST_USE;
 /* A scalar or a list of scalars as an array of copies. */
-cr_err cr__ystrs(cr__ydoc *y, yaml_node_t *n, char ***out, size_t *n_out, const char *what);
+cr_err cr__ystrs(cr__ydoc *y, yaml_node_t *n, char ***out, size_t *n_out,
+                 const char *what) CR_MUST_USE;
 void cr__ystrs_free(char **v, size_t n);
 
 #endif

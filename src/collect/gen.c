@@ -697,7 +697,9 @@ static void dirty_key(gen *g, const char *uscc, enum dirt dirt, cr_rng *r, char 
         return;
     }
     case D_UNKNOWN:
-        cr_uscc_make('9', '1', "440106", 900000000ULL + cr_rng_below(r, 1000000), out);
+        /* Constant authority, kind and division: cannot fail; an empty key if it ever did. */
+        if (cr_uscc_make('9', '1', "440106", 900000000ULL + cr_rng_below(r, 1000000), out))
+            out[0] = 0;
         return;
     case D_EMPTY:
         out[0] = 0;

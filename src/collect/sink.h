@@ -18,7 +18,7 @@ typedef struct sink_out sink_out; /* one producer thread's handle */
 
 /* Starts the writer thread on s (which it uses exclusively until sink_finish) and opens a
  * transaction. */
-cr_err sink_start(cr_store *s, sink **out);
+cr_err sink_start(cr_store *s, sink **out) CR_MUST_USE;
 
 /* A producer's handle (NULL when out of memory). sink_close frees it; with ok it hands over
  * what the producer queued since its last commit, which must then end on a resume point too,
@@ -56,10 +56,10 @@ void sink_quarantine_update(sink_out *k, int64_t id, const char *reason, const c
 void sink_file(sink_out *k, const char *path, const struct cr_file_rec *rec);
 
 /* Returns the sticky error (CR_OK while all is well) without waiting. */
-cr_err sink_error(sink *k);
+cr_err sink_error(sink *k) CR_MUST_USE;
 
 /* After every producer is closed: applies everything queued, commits (ok = 1) or rolls back
  * (ok = 0), stops the thread and frees k. Returns the first error, with d describing it. */
-cr_err sink_finish(sink *k, int ok, cr_diag *d);
+cr_err sink_finish(sink *k, int ok, cr_diag *d) CR_MUST_USE;
 
 #endif

@@ -60,7 +60,7 @@ struct buf {
  * already present, -1 when out of memory. */
 int cr__hset_add(struct hset *s, struct hkey h);
 /* Grows the set once to hold n entries without rehashing on the way, its pages mapped. */
-cr_err cr__hset_reserve(struct hset *s, size_t n);
+cr_err cr__hset_reserve(struct hset *s, size_t n) CR_MUST_USE;
 /* Starts fetching the slot where lo would be probed first; a hint, with no effect on the set. */
 void cr__hset_prefetch(const struct hset *s, uint64_t lo);
 

@@ -25,17 +25,18 @@ sqlite3 *cr__store_db(cr_store *s);
  * runs on the connection (finalising a statement that succeeded, or a rollback, replaces
  * SQLite's message with "not an error"); where SQLite saw no error (crisk found data it did
  * not expect) it keeps a message that says so. */
-cr_err cr__store_fail(cr_store *s);
+cr_err cr__store_fail(cr_store *s); /* no CR_MUST_USE: always CR_ESTORE, as cr_diag_set */
 const char *cr__store_path(cr_store *s);
 /* Releases the writer lock if s holds it (lock.c); cr_store_close calls it last. */
 void cr__store_unlock(cr_store *s);
 
 /* Event blocks (events.c). Flush writes the open block; commit calls it, rollback discards
  * it. Postings brings event_posting up to date inside the caller's transaction. */
-cr_err cr__events_flush(cr_store *s);
+cr_err cr__events_flush(cr_store *s) CR_MUST_USE;
 void cr__events_discard(cr_store *s);
 void cr__events_free(cr_store *s);
-cr_err cr__events_hashes(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h), void *ctx);
-cr_err cr__events_postings(cr_store *s);
+cr_err cr__events_hashes(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h),
+                         void *ctx) CR_MUST_USE;
+cr_err cr__events_postings(cr_store *s) CR_MUST_USE;
 
 #endif

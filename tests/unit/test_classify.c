@@ -208,7 +208,7 @@ static void scores_levels_vetoes(void **state)
     assert_memory_equal(one.score, four.score, c.n * sizeof *one.score); /* bit for bit */
     for (size_t e = 0; e < c.n; e++) {
         double v[8], p[8], s[8], sum = 0, asum = 0;
-        cr_classify_explain(m, &c, AS_OF, e, v, p, s);
+        assert_int_equal(cr_classify_explain(m, &c, AS_OF, e, v, p, s), CR_OK);
         for (int i = 0; i < 8; i++)
             sum += s[i];
         assert_true(fabs(sum - one.score[e]) < 1e-9);
