@@ -597,6 +597,8 @@ static size_t varint_put(unsigned char *p, uint64_t v)
 /* Appends the block ids of a posting blob to *ids; returns -1 on a malformed blob or OOM. */
 static int posting_decode(const unsigned char *p, size_t len, int64_t **ids, size_t *n, size_t *cap)
 {
+    if (!len)
+        return 0; /* SQLite gives an empty blob as NULL, which takes no offset */
     const unsigned char *end = p + len;
     uint64_t prev = 0, gap;
     while (p < end) {
@@ -646,7 +648,8 @@ static cr_err events_of(cr_store *s, const int64_t *subjects, size_t n_subjects,
         free(ids);
         return err;
     }
-    qsort(ids, n, sizeof *ids, cmp_i64);
+    if (n) /* ids is NULL when no subject has a posting */
+        qsort(ids, n, sizeof *ids, cmp_i64);
     int stop = 0;
     struct jbuf jb = {0};
     if (sqlite3_prepare_v2(s->db, "SELECT topic, data FROM event_block WHERE id = ?1", -1, &st,
