@@ -509,6 +509,8 @@ static int row_at(const struct view *v, int64_t topic, uint32_t i, struct cr_eve
 {
     uint32_t start = i ? get32(v->attrs_end + ((size_t)i - 1) * 4) : 0;
     uint32_t end = get32(v->attrs_end + (size_t)i * 4);
+    if (end > v->attrs_len)
+        return -1; /* a damaged block: view_of checked only the last end */
     int64_t amount = get64(v->amount + (size_t)i * 8);
     int32_t day;
     memcpy(&day, v->day + (size_t)i * 4, 4);
