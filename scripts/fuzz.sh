@@ -35,8 +35,10 @@ for t in "${targets[@]}"; do
     cp "$f" "$work/$t/seeds/"
   done
   echo "== fuzz_$t: ${secs}s on $(ls "$work/$t/seeds" | wc -l) inputs"
+  dict=()
+  [ -f tests/fuzz/$t.dict ] && dict=(-dict="tests/fuzz/$t.dict")
   rc=0
-  "$bin" "$work/$t/new" "$work/$t/seeds" -max_total_time="$secs" -timeout=25 \
+  "$bin" "$work/$t/new" "$work/$t/seeds" "${dict[@]}" -max_total_time="$secs" -timeout=25 \
     -artifact_prefix="$corpus/" -print_final_stats=1 > "$work/$t/log" 2>&1 || rc=$?
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$work/$t/log" | tail -1 || true)
   runs=$(grep -oE '^stat::number_of_executed_units: *[0-9]+' "$work/$t/log" | grep -oE '[0-9]+$' || true)
@@ -47,8 +49,9 @@ for t in "${targets[@]}"; do
   else
     summary+=("$t: ${cov:-no coverage line}, ${runs:-?} runs")
   fi
-  # Minimise: the smallest set of seeds, kept inputs and new finds that covers them all.
-  "$bin" -merge=1 "$work/$t/min" "$work/$t/seeds" "$work/$t/new" > "$work/$t/merge.log" 2>&1 ||
+  # Minimise: the smallest set of seeds, kept inputs and new finds that reaches every edge they
+  # reach (edges, not hit counts: -use_counters=0 keeps a corpus at a few hundred files).
+  "$bin" -merge=1 -use_counters=0 "$work/$t/min" "$work/$t/seeds" "$work/$t/new" > "$work/$t/merge.log" 2>&1 ||
     { echo "fuzz_$t: merge failed (see below)" >&2; tail -5 "$work/$t/merge.log" >&2; failed=1; continue; }
   declare -A named=()
   for f in "$corpus"/*; do
