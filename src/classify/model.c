@@ -335,11 +335,12 @@ static cr_err parse_vetoes(cr__ydoc *y, yaml_node_t *n, cr_model *m)
             (rc = cr__ynum(y, cr__yget(y, v, "min_count"), &mc, "min_count")))
             return rc;
         const char *lvl = cr__yscalar(cr__yget(y, v, "level"));
-        if (!vt->n_kinds || !lvl || strlen(lvl) != 1 || lvl[0] < 'A' || lvl[0] > 'D' || w < 0 ||
-            mc < 1)
+        /* whole numbers in range before the casts below (inf or nan would be undefined) */
+        if (!vt->n_kinds || !lvl || strlen(lvl) != 1 || lvl[0] < 'A' || lvl[0] > 'D' ||
+            !(w >= 0 && w <= 36500 && w == floor(w)) || !(mc >= 1 && mc <= 1e9 && mc == floor(mc)))
             return cr__yfail(y, v,
-                             "veto %s needs kinds, a level A..D, window_days >= 0 and "
-                             "min_count >= 1",
+                             "veto %s needs kinds, a level A..D, window_days 0..36500 and "
+                             "min_count >= 1 (whole numbers)",
                              vt->id);
         vt->window_days = (int)w;
         vt->min_count = (int)mc;
@@ -433,6 +434,10 @@ cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d)
         (rc = parse_vetoes(&y, cr__yget(&y, root, "vetoes"), m)) ||
         (rc = parse_flags(&y, cr__yget(&y, root, "flags"), m)))
         goto out;
+    if (!(version >= 0 && version <= 1e9 && version == floor(version))) {
+        rc = cr__yfail(&y, cr__yget(&y, root, "version"), "version must be a whole number");
+        goto out;
+    }
     m->version = (int)version;
     yaml_node_t *asp = cr__yget(&y, root, "aspects");
     size_t k = cr__ylen(asp);
