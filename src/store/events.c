@@ -129,7 +129,8 @@ static int pack_pair(void *ctx, const char *k, size_t kl, const char *v, size_t 
     while (i < b->n_names && !(b->name_len[i] == kl && memcmp(b->names[i], k, kl) == 0))
         i++;
     if (i == b->n_names) {
-        if (i == MAX_NAMES || !(b->names[i] = malloc(kl + 1)))
+        /* a name is stored with a u16 length: a longer one keeps the event's JSON as it is */
+        if (i == MAX_NAMES || kl > UINT16_MAX || !(b->names[i] = malloc(kl + 1)))
             return -1;
         memcpy(b->names[i], k, kl);
         b->name_len[i] = kl;
