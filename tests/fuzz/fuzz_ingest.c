@@ -21,6 +21,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Registry coordinates that are not coordinates crash ingest today (a message with three %s and
+ * two arguments; corpus/ingest/crash-registry-coords-na, listed in pending.txt). Unmapped until
+ * that fix is merged, so the fuzzer is not stopped by it at once: then set 1 and drop the line. */
+#define MAP_COORDS 0
+
 /* Columns of each role, in file order: by name with a header, by position without. */
 static const char *const cols_events[] = {"k", "d", "a", "x", "y", NULL};
 static const char *const map_events[] = {"key", "date", "amount", "+x", "+y", NULL};
@@ -81,7 +86,8 @@ static size_t catalog_text(unsigned v, char *buf, size_t cap)
         add(buf, cap, &len, "    key: %s\n", col);
     add(buf, cap, &len, "    fields:\n");
     for (int i = 1; map[i]; i++)
-        if (map[i][0] != '+') {
+        if (map[i][0] != '+' &&
+            (MAP_COORDS || (strcmp(map[i], "lon") != 0 && strcmp(map[i], "lat") != 0))) {
             colref(cols, i, positional, col, sizeof col);
             add(buf, cap, &len, "      %s: %s\n", map[i], col);
         }
