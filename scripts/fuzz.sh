@@ -22,6 +22,7 @@ cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}" > /dev/null
 export CRISK_DATA="$PWD/data"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export TMPDIR="$work" # the targets' temporary files, also those of a run that crashed
 failed=0
 summary=()
 for t in "${targets[@]}"; do
