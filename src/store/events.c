@@ -129,7 +129,8 @@ static int pack_pair(void *ctx, const char *k, size_t kl, const char *v, size_t 
     while (i < b->n_names && !(b->name_len[i] == kl && memcmp(b->names[i], k, kl) == 0))
         i++;
     if (i == b->n_names) {
-        if (i == MAX_NAMES || !(b->names[i] = malloc(kl + 1)))
+        /* a name is stored with a u16 length: a longer one keeps the event's JSON as it is */
+        if (i == MAX_NAMES || kl > UINT16_MAX || !(b->names[i] = malloc(kl + 1)))
             return -1;
         memcpy(b->names[i], k, kl);
         b->name_len[i] = kl;
@@ -509,6 +510,8 @@ static int row_at(const struct view *v, int64_t topic, uint32_t i, struct cr_eve
 {
     uint32_t start = i ? get32(v->attrs_end + ((size_t)i - 1) * 4) : 0;
     uint32_t end = get32(v->attrs_end + (size_t)i * 4);
+    if (end > v->attrs_len)
+        return -1; /* a damaged block: view_of checked only the last end */
     int64_t amount = get64(v->amount + (size_t)i * 8);
     int32_t day;
     memcpy(&day, v->day + (size_t)i * 4, 4);
@@ -603,6 +606,8 @@ static size_t varint_put(unsigned char *p, uint64_t v)
 /* Appends the block ids of a posting blob to *ids; returns -1 on a malformed blob or OOM. */
 static int posting_decode(const unsigned char *p, size_t len, int64_t **ids, size_t *n, size_t *cap)
 {
+    if (!len)
+        return 0; /* SQLite gives an empty blob as NULL, which takes no offset */
     const unsigned char *end = p + len;
     uint64_t prev = 0, gap;
     while (p < end) {
@@ -652,7 +657,8 @@ static cr_err events_of(cr_store *s, const int64_t *subjects, size_t n_subjects,
         free(ids);
         return err;
     }
-    qsort(ids, n, sizeof *ids, cmp_i64);
+    if (n) /* ids is NULL when no subject has a posting */
+        qsort(ids, n, sizeof *ids, cmp_i64);
     int stop = 0;
     struct jbuf jb = {0};
     if (sqlite3_prepare_v2(s->db, "SELECT topic, data FROM event_block WHERE id = ?1", -1, &st,
