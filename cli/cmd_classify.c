@@ -155,6 +155,9 @@ int cmd_classify(int argc, char **argv)
         fprintf(stderr, "crisk classify: --as-of needs a date (YYYY-MM-DD)\n");
         return CLI_USAGE;
     }
+    if (indicators &&
+        (prc = cli_check_output("classify", "indicators", indicators, cli_db_path(db))))
+        return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_model *m = NULL;
     cr_store *s = NULL;

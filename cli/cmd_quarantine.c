@@ -321,6 +321,8 @@ int cmd_quarantine(int argc, char **argv)
                         "--retry\n");
         return CLI_USAGE;
     }
+    if (export && (prc = cli_check_output("quarantine", "export", export, cli_db_path(db))))
+        return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
     /* Listing and export only read: they never create or change a store. */

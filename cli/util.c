@@ -1,8 +1,11 @@
+/* realpath (cli_check_output) is an XSI extension, hidden by _POSIX_C_SOURCE alone. */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -165,4 +168,55 @@ int cli_real_opt(const char *verb, const char *name, const char *s, double min, 
     fprintf(stderr, "crisk %s: --%s needs a number from %g to %g, not '%s'\n", verb, name, min, max,
             s);
     return CLI_USAGE;
+}
+
+/* path as one canonical name: realpath when it exists, else its folder's realpath and its own
+ * last component (a file that does not exist yet is still compared by where it would be). */
+static int canonical(const char *path, char *out, size_t cap)
+{
+    char buf[PATH_MAX];
+    if (realpath(path, buf))
+        return snprintf(out, cap, "%s", buf) < (int)cap ? 0 : -1;
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX];
+    int n = slash ? snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path)
+                  : snprintf(dir, sizeof dir, ".");
+    if (slash == path)
+        n = snprintf(dir, sizeof dir, "/");
+    if (n < 0 || (size_t)n >= sizeof dir || !realpath(dir, buf))
+        return -1;
+    return snprintf(out, cap, "%s/%s", buf, slash ? slash + 1 : path) < (int)cap ? 0 : -1;
+}
+
+int cli_check_output(const char *verb, const char *option, const char *out, const char *db)
+{
+    /* The files SQLite and crisk keep beside a store: writing any of them loses the store. */
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal", ".lock", ".cols"};
+    struct stat so;
+    char out_name[PATH_MAX + 1];
+    int out_exists = stat(out, &so) == 0,
+        out_named = canonical(out, out_name, sizeof out_name) == 0;
+    for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
+        char p[PATH_MAX + 16], name[PATH_MAX + 1];
+        if (snprintf(p, sizeof p, "%s%s", db, suffix[i]) >= (int)sizeof p)
+            continue;
+        struct stat sp;
+        int same =
+            out_exists && stat(p, &sp) == 0 && sp.st_dev == so.st_dev && sp.st_ino == so.st_ino;
+        same |= out_named && canonical(p, name, sizeof name) == 0 && strcmp(name, out_name) == 0;
+        if (same) {
+            if (*suffix[i])
+                fprintf(stderr,
+                        "crisk %s: --%s %s is the %s file of the store %s: refusing to write "
+                        "over it (give another file)\n",
+                        verb, option, out, suffix[i], db);
+            else
+                fprintf(stderr,
+                        "crisk %s: --%s %s is the store itself: refusing to write over it "
+                        "(give another file)\n",
+                        verb, option, out);
+            return CLI_USAGE;
+        }
+    }
+    return CLI_OK;
 }
