@@ -167,7 +167,7 @@ int cmd_classify(int argc, char **argv)
     double t0 = now_s();
     cr_err rc = cr_model_load(model ? model : cli_default_model(), &m, &d);
     if (!rc)
-        rc = cr_store_open(cli_db_path(db), &s, &d);
+        rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc && !as_of_s) {
         int64_t last = 0;
         if (cr_store_scalar(s, "SELECT coalesce(max(day_max), 0) FROM event_block", &last))

@@ -326,7 +326,7 @@ int cmd_quarantine(int argc, char **argv)
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
     /* Listing and export only read: they never create or change a store. */
-    cr_err rc = retry_flag ? cr_store_open(cli_db_path(db), &s, &d)
+    cr_err rc = retry_flag ? cr_store_open_existing(cli_db_path(db), &s, &d)
                            : cr_store_open_readonly(cli_db_path(db), &s, &d);
     if (rc)
         return cli_report_diag("quarantine", rc, &d);

@@ -14,6 +14,7 @@ const char *cli_db_path(const char *flag)
     if (flag)
         return flag;
     const char *e = getenv("CRISK_DB");
+    /* cli_parse refused an empty $CRISK_DB already. */
     return e && *e ? e : "crisk.db";
 }
 
@@ -106,6 +107,15 @@ int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opt
                 return CLI_USAGE;
             }
             *o->value = v;
+        }
+    }
+    /* $CRISK_DB set but empty means no store as little as --db "" does. */
+    for (size_t k = 0; k < n_opts; k++) {
+        const char *e = getenv("CRISK_DB");
+        if (strcmp(opts[k].name, "db") == 0 && !*opts[k].value && e && !*e) {
+            fprintf(stderr, "crisk %s: $CRISK_DB is set but empty: give --db FILE or unset it\n",
+                    verb);
+            return CLI_USAGE;
         }
     }
     return CLI_OK;

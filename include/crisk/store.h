@@ -19,6 +19,12 @@ typedef struct cr_store cr_store;
 /* Opens (creating when absent) the store at path and brings its schema up to date.
  * Freed with cr_store_close(). */
 cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d);
+/* Opens the existing store at path for reading and writing (SQLite's SQLITE_OPEN_READWRITE
+ * without SQLITE_OPEN_CREATE) and brings its schema up to date, for the verbs that change a
+ * store but must not make one (classify, tag, quarantine --retry): a mistyped path leaves no
+ * empty store behind. CR_ENOTFOUND (d names path) when there is no file at path; otherwise as
+ * cr_store_open. Freed with cr_store_close(). */
+cr_err cr_store_open_existing(const char *path, cr_store **out, cr_diag *d);
 /* Opens the existing store at path for reading only (SQLite's SQLITE_OPEN_READONLY), for the
  * verbs that only read: it never creates a store behind a mistyped path, never migrates one and
  * cannot change one, and a reader needs no writer's permissions. CR_ENOTFOUND (d names path)
