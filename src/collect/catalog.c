@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,34 @@ int cr_topic_null(const struct cr_topic *t, const char *s, size_t len)
         if (strlen(t->nulls[i]) == len && strncasecmp(t->nulls[i], s, len) == 0)
             return 1;
     return 0;
+}
+
+int cr_topic_in_bounds(const struct cr_topic *t, double lon, double lat)
+{
+    return isfinite(lon) && isfinite(lat) && lon >= t->bounds[0] && lat >= t->bounds[1] &&
+           lon <= t->bounds[2] && lat <= t->bounds[3];
+}
+
+/* 'bounds: [lon_min, lat_min, lon_max, lat_max]' (n may be NULL: out is left as it is). */
+static cr_err parse_bounds(cr__ydoc *p, yaml_node_t *n, double out[4])
+{
+    if (!n)
+        return CR_OK;
+    if (n->type != YAML_SEQUENCE_NODE || cr__ylen(n) != 4)
+        return cr__yfail(p, n, "'bounds' must be a list [lon_min, lat_min, lon_max, lat_max]");
+    double b[4];
+    for (size_t i = 0; i < 4; i++) {
+        cr_err rc = cr__ynum(p, cr__yitem(p, n, i), &b[i], "an item of 'bounds'");
+        if (rc)
+            return rc;
+    }
+    if (!(b[0] >= -180 && b[0] < b[2] && b[2] <= 180 && b[1] >= -90 && b[1] < b[3] && b[3] <= 90))
+        return cr__yfail(p, n,
+                         "'bounds' [%g, %g, %g, %g] is not [lon_min, lat_min, lon_max, lat_max] "
+                         "with -180 <= lon_min < lon_max <= 180 and -90 <= lat_min < lat_max <= 90",
+                         b[0], b[1], b[2], b[3]);
+    memcpy(out, b, sizeof b);
+    return CR_OK;
 }
 
 /* The null tokens of a catalog that names none: how R, MySQL dumps, spreadsheets and department
@@ -276,9 +305,10 @@ static cr_err parse_list(cr__ydoc *p, yaml_node_t *n, const char *what, const ch
 static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const cr_catalog *cat,
                           char *const *nulls, size_t n_nulls)
 {
-    static const char *const allowed[] = {
-        "code",   "name", "department", "kind",  "files",    "format", "encoding", "delimiter",
-        "header", "key",  "fields",     "attrs", "required", "nulls",  "as_of",    NULL};
+    static const char *const allowed[] = {"code",   "name",     "department", "kind",   "files",
+                                          "format", "encoding", "delimiter",  "header", "key",
+                                          "fields", "attrs",    "required",   "nulls",  "as_of",
+                                          "bounds", NULL};
     if (n->type != YAML_MAPPING_NODE)
         return cr__yfail(p, n, "a topic must be a mapping");
     t->line = cr__yline(n);
@@ -335,6 +365,13 @@ static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const
     if ((rc = parse_key(p, cr__yget(p, n, "key"), t)))
         return rc;
     if ((rc = parse_fields(p, cr__yget(p, n, "fields"), t)))
+        return rc;
+    memcpy(t->bounds, cat->bounds, sizeof t->bounds);
+    yaml_node_t *bounds = cr__yget(p, n, "bounds");
+    if (bounds && t->role != CR_TOPIC_REGISTRY)
+        return cr__yfail(p, bounds, "bounds is for registry topics; topic %s is a %s topic",
+                         t->code, t->kind);
+    if ((rc = parse_bounds(p, bounds, t->bounds)))
         return rc;
     yaml_node_t *own = cr__yget(p, n, "nulls");
     rc = own ? parse_nulls(p, own, &t->nulls, &t->n_nulls) : copy_nulls(nulls, n_nulls, t);
@@ -437,7 +474,7 @@ static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
         return cr__yfail(p, root,
                          "a catalog must be a mapping with 'catalog', 'departments' and 'topics'");
     static const char *const allowed[] = {"catalog", "description", "departments", "topics",
-                                          "nulls",   "divisions",   NULL};
+                                          "nulls",   "divisions",   "bounds",      NULL};
     cr_err rc = cr__yonly(p, root, allowed, "the catalog");
     if (!rc)
         rc = cr__ystr(p, root, "catalog", 1, &cat->id, "the catalog");
@@ -445,6 +482,10 @@ static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
         return rc;
     if ((rc = cr__ystrs(p, cr__yget(p, root, "divisions"), &cat->divisions, &cat->n_divisions,
                         "'divisions' (files of the city's streets and grids)")))
+        return rc;
+    const double china[4] = CR_BOUNDS_DEFAULT;
+    memcpy(cat->bounds, china, sizeof china);
+    if ((rc = parse_bounds(p, cr__yget(p, root, "bounds"), cat->bounds)))
         return rc;
     yaml_node_t *deps = cr__yget(p, root, "departments"), *tops = cr__yget(p, root, "topics");
     if (!deps || deps->type != YAML_SEQUENCE_NODE)

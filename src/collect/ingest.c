@@ -754,15 +754,23 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     cr_feed_value(f, CR_F_LON, &lon, &lon_len);
     cr_feed_value(f, CR_F_LAT, &lat, &lat_len);
     if (lon_len && lat_len) {
-        char a[32], b[32];
-        char *ea, *eb;
+        char a[32], b[32], both[72], cols[128];
+        char *ea = a, *eb = b;
         snprintf(a, sizeof a, "%.*s", (int)lon_len, lon);
         snprintf(b, sizeof b, "%.*s", (int)lat_len, lat);
-        r.lon = strtod(a, &ea);
-        r.lat = strtod(b, &eb);
-        if (*ea || *eb || r.lon < -180 || r.lon > 180 || r.lat < -90 || r.lat > 90) {
-            o = reject(v, "bad_coordinates", "columns %s/%s: '%s' are not coordinates",
-                       cr_feed_slot_label(f, CR_F_LON), a, strlen(a));
+        /* Decimal only: strtod would also read hex (0x71) and nan or inf. */
+        static const char dec[] = "0123456789.+-eE";
+        r.lon = lon_len < sizeof a && strspn(a, dec) == lon_len ? strtod(a, &ea) : 0;
+        r.lat = lat_len < sizeof b && strspn(b, dec) == lat_len ? strtod(b, &eb) : 0;
+        /* Both inside the topic's bounds (0,0 is no place in a city's registry), or neither
+         * is kept. */
+        if (ea == a || eb == b || *ea || *eb || !cr_topic_in_bounds(t, r.lon, r.lat)) {
+            snprintf(both, sizeof both, "%s,%s", a, b);
+            snprintf(cols, sizeof cols, "%s/%s", cr_feed_slot_label(f, CR_F_LON),
+                     cr_feed_slot_label(f, CR_F_LAT));
+            o = reject(v, "bad_coordinates",
+                       "columns %s: '%s' are not finite coordinates inside the topic's bounds",
+                       cols, both, strlen(both));
             if (!drop_bad(ig, t, t->opt[CR_F_LON].on_error_null ? CR_F_LON : CR_F_LAT, v))
                 goto out;
             o = LOADED;
