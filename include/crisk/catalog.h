@@ -91,6 +91,8 @@ struct cr_topic {
     size_t nulls_max;              /* the longest token's length: longer values are never null */
     unsigned char nulls_first[32]; /* bit set of the tokens' first bytes (ASCII lower case): a
                                       value starting otherwise (a digit) is never null */
+    int zone_min;     /* the catalog's time_zone: UTC offset in minutes that times with a zone
+                         of their own are moved into */
     double bounds[4]; /* registry coordinates: lon_min, lat_min, lon_max, lat_max (inclusive):
                          the topic's 'bounds', else the catalog's, else China's extent */
     long line;
@@ -112,6 +114,7 @@ typedef struct cr_catalog {
     char **divisions; /* the city's own street and grid files, relative to dir (docs/catalog.md) */
     size_t n_divisions;
     double bounds[4]; /* the catalog's 'bounds', else CR_BOUNDS_DEFAULT */
+    int zone_min;     /* the catalog's 'time_zone', else CR_ZONE_DEFAULT_MIN (UTC+8) */
 } cr_catalog;
 
 /* Where registry coordinates may lie when a catalog says nothing (lon_min, lat_min, lon_max,

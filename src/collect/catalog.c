@@ -68,6 +68,29 @@ static cr_err parse_bounds(cr__ydoc *p, yaml_node_t *n, double out[4])
     return CR_OK;
 }
 
+/* 'time_zone: +08:00' (n may be NULL: out is left as it is): a UTC offset ±HH:MM, or UTC. */
+static cr_err parse_zone(cr__ydoc *p, yaml_node_t *n, int *out)
+{
+    if (!n)
+        return CR_OK;
+    const char *z = cr__yscalar(n);
+    if (z && strcmp(z, "UTC") == 0) {
+        *out = 0;
+        return CR_OK;
+    }
+    if (z && (z[0] == '+' || z[0] == '-') && strlen(z) == 6 && isdigit((unsigned char)z[1]) &&
+        isdigit((unsigned char)z[2]) && z[3] == ':' && isdigit((unsigned char)z[4]) &&
+        isdigit((unsigned char)z[5])) {
+        int h = (z[1] - '0') * 10 + z[2] - '0', m = (z[4] - '0') * 10 + z[5] - '0';
+        if (h <= 14 && m < 60) {
+            *out = (z[0] == '-' ? -1 : 1) * (h * 60 + m);
+            return CR_OK;
+        }
+    }
+    return cr__yfail(p, n, "time_zone must be a UTC offset such as +08:00 (or UTC), not '%s'",
+                     z ? z : "(not a scalar)");
+}
+
 /* The null tokens of a catalog that names none: how R, MySQL dumps, spreadsheets and department
  * exports write a missing value (docs/catalog.md). */
 static const char *const default_nulls[] = {"NA", "N/A", "-", "NULL", "\\N", NULL};
@@ -367,6 +390,7 @@ static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const
     if ((rc = parse_fields(p, cr__yget(p, n, "fields"), t)))
         return rc;
     memcpy(t->bounds, cat->bounds, sizeof t->bounds);
+    t->zone_min = cat->zone_min;
     yaml_node_t *bounds = cr__yget(p, n, "bounds");
     if (bounds && t->role != CR_TOPIC_REGISTRY)
         return cr__yfail(p, bounds, "bounds is for registry topics; topic %s is a %s topic",
@@ -473,8 +497,9 @@ static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
     if (!root || root->type != YAML_MAPPING_NODE)
         return cr__yfail(p, root,
                          "a catalog must be a mapping with 'catalog', 'departments' and 'topics'");
-    static const char *const allowed[] = {"catalog", "description", "departments", "topics",
-                                          "nulls",   "divisions",   "bounds",      NULL};
+    static const char *const allowed[] = {"catalog", "description", "departments",
+                                          "topics",  "nulls",       "divisions",
+                                          "bounds",  "time_zone",   NULL};
     cr_err rc = cr__yonly(p, root, allowed, "the catalog");
     if (!rc)
         rc = cr__ystr(p, root, "catalog", 1, &cat->id, "the catalog");
@@ -486,6 +511,9 @@ static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
     const double china[4] = CR_BOUNDS_DEFAULT;
     memcpy(cat->bounds, china, sizeof china);
     if ((rc = parse_bounds(p, cr__yget(p, root, "bounds"), cat->bounds)))
+        return rc;
+    cat->zone_min = CR_ZONE_DEFAULT_MIN;
+    if ((rc = parse_zone(p, cr__yget(p, root, "time_zone"), &cat->zone_min)))
         return rc;
     yaml_node_t *deps = cr__yget(p, root, "departments"), *tops = cr__yget(p, root, "topics");
     if (!deps || deps->type != YAML_SEQUENCE_NODE)

@@ -402,7 +402,8 @@ static enum outcome parse_day(const struct cr_topic *t, cr_feed *f, int slot, in
     if (len == 0)
         return LOADED;
     struct cr_date dt;
-    cr_err rc = cr_date_read(val, len, t->opt[slot].format, t->opt[slot].period_start, &dt);
+    cr_err rc =
+        cr_date_read(val, len, t->opt[slot].format, t->opt[slot].period_start, t->zone_min, &dt);
     if (rc && cr_date_relative(val, len))
         return reject(v, "relative_date", "column %s: '%s' is a relative date, with no day",
                       cr_feed_slot_label(f, slot), val, len);

@@ -48,6 +48,70 @@ static void date_rejects(void **state)
     assert_int_equal(d, cr_days_from_civil(2020, 2, 29)); /* untouched by failures */
 }
 
+/* The time after a day is checked, and a time with a zone is moved into the catalog's zone
+ * (issue 8: 25:00 and 10:61 loaded, -05:00 was ignored). */
+static void date_times(void **state)
+{
+    (void)state;
+    int32_t nov4 = cr_days_from_civil(2021, 11, 4);
+    const struct {
+        const char *s;
+        int32_t day; /* -1: rejected */
+    } cases[] = {
+        {"2021-11-04 23:59:59", nov4},
+        {"2021-11-04 00:00", nov4},
+        {"2021-11-04 24:00", -1},
+        {"2021-01-01 25:00", -1},
+        {"2021-11-04 10:61", -1},
+        {"2021-11-04 10:30:60", -1},
+        {"2021-11-04 10:3", -1},
+        {"2021-11-04 10:30:00.123", nov4},
+        {"2021-11-04 9:05 PM", nov4},
+        {"2021-11-04 13:05 PM", -1},
+        {"2021-11-04 8时30分", nov4},
+        {"2021-11-04 8时70分", -1},
+        {"2021-11-04 08:30x", -1},
+        {"20211104256000", -1},
+        {"20211104235960", -1},
+        {"2021-11-04T23:30:00-05:00", nov4 + 1}, /* 12:30 next day in Beijing */
+        {"2021-11-04T23:30:00-0500", nov4 + 1},  /* 12:30 next day in Beijing */
+        {"2021-11-04T15:59:59Z", nov4},          /* 23:59:59 */
+        {"2021-11-04T16:00:00Z", nov4 + 1},      /* midnight */
+        {"2021-11-04 16:00 UTC", nov4 + 1},      /* midnight */
+        {"2021-11-04T08:00:00+08:00", nov4},     /* the catalog's own zone */
+        {"2021-11-04T01:00:00+14:00", nov4 - 1}, /* 19:00 the day before */
+        {"2021-11-04T01:00:00+15:00", -1},       /* no such zone */
+        {"2021-11-04T10:00:00+08:61", -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int32_t d = -1;
+        cr_err rc = cr_date_parse(cases[i].s, strlen(cases[i].s), &d);
+        if (cases[i].day < 0 ? rc == CR_OK : rc || d != cases[i].day)
+            fail_msg("'%s': rc %d day %d, want %d", cases[i].s, rc, d, cases[i].day);
+    }
+    /* Another catalog zone (UTC-5): the same instant is another day. */
+    struct cr_date r;
+    assert_int_equal(cr_date_read("2021-11-04T02:00:00+08:00", 25, NULL, 0, -300, &r), CR_OK);
+    assert_int_equal(r.day, nov4 - 1);
+    assert_int_equal(cr_date_read("2021-11-04T02:00:00", 19, NULL, 0, -300, &r), CR_OK);
+    assert_int_equal(r.day, nov4); /* a time without a zone is the catalog's own */
+    /* A pattern's own time is checked and zoned alike. */
+    assert_int_equal(cr_date_read("11/04/2021 11:30 PM -05:00", 26, "%m/%d/%Y %H:%M %p", 0,
+                                  CR_ZONE_DEFAULT_MIN, &r),
+                     CR_OK);
+    assert_int_equal(r.day, nov4 + 1);
+    assert_int_equal(
+        cr_date_read("11/04/2021 0:30 PM", 18, "%m/%d/%Y %H:%M %p", 0, CR_ZONE_DEFAULT_MIN, &r),
+        CR_EINVAL);
+    /* %b takes a month's full name or exactly its first three letters. */
+    assert_int_equal(cr_date_read("04-Sept-2021", 12, "%d-%b-%Y", 0, CR_ZONE_DEFAULT_MIN, &r),
+                     CR_EINVAL);
+    assert_int_equal(cr_date_read("04-Sep-2021", 11, "%d-%b-%Y", 0, CR_ZONE_DEFAULT_MIN, &r),
+                     CR_OK);
+    assert_int_equal(cr_date_read("04-Septem-2021", 14, "%d-%b-%Y", 0, CR_ZONE_DEFAULT_MIN, &r),
+                     CR_EINVAL);
+}
+
 /* Periods: the day is the period's last (or first) day and the period is told apart. */
 static void date_periods(void **state)
 {
@@ -67,8 +131,8 @@ static void date_periods(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         struct cr_date end, start;
         const char *s = cases[i].s;
-        if (cr_date_read(s, strlen(s), NULL, 0, &end) ||
-            cr_date_read(s, strlen(s), NULL, 1, &start))
+        if (cr_date_read(s, strlen(s), NULL, 0, CR_ZONE_DEFAULT_MIN, &end) ||
+            cr_date_read(s, strlen(s), NULL, 1, CR_ZONE_DEFAULT_MIN, &start))
             fail_msg("'%s' was not read", s);
         if (end.prec != cases[i].prec ||
             end.day != cr_days_from_civil(cases[i].y, cases[i].m, cases[i].d))
@@ -80,16 +144,16 @@ static void date_periods(void **state)
     }
     struct cr_date r;
     char text[8];
-    assert_int_equal(cr_date_read("2017-06", 7, NULL, 0, &r), CR_OK);
+    assert_int_equal(cr_date_read("2017-06", 7, NULL, 0, CR_ZONE_DEFAULT_MIN, &r), CR_OK);
     cr_date_period_format(&r, text);
     assert_string_equal(text, "2017-06");
-    assert_int_equal(cr_date_read("2017.0", 6, NULL, 0, &r), CR_OK);
+    assert_int_equal(cr_date_read("2017.0", 6, NULL, 0, CR_ZONE_DEFAULT_MIN, &r), CR_OK);
     cr_date_period_format(&r, text);
     assert_string_equal(text, "2017");
     const char *bad[] = {"201713",         "2017-13", "1899",   "2017.5.0",
                          "20170117256000", "2017年7", "2017-6-"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        if (cr_date_read(bad[i], strlen(bad[i]), NULL, 0, &r) == CR_OK)
+        if (cr_date_read(bad[i], strlen(bad[i]), NULL, 0, CR_ZONE_DEFAULT_MIN, &r) == CR_OK)
             fail_msg("'%s' should be rejected", bad[i]);
     /* A day parser never takes a period for a day. */
     int32_t d;
@@ -120,7 +184,8 @@ static void date_patterns(void **state)
         const char *why = NULL;
         struct cr_date r;
         assert_int_equal(cr_date_pattern_check(cases[i].pat, &why), CR_OK);
-        cr_err rc = cr_date_read(cases[i].s, strlen(cases[i].s), cases[i].pat, 0, &r);
+        cr_err rc =
+            cr_date_read(cases[i].s, strlen(cases[i].s), cases[i].pat, 0, CR_ZONE_DEFAULT_MIN, &r);
         if (cases[i].y == 0 ? rc != CR_EINVAL
             : cases[i].y < 0
                 ? rc != CR_ERANGE
@@ -328,6 +393,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(date_forms),
         cmocka_unit_test(date_rejects),
+        cmocka_unit_test(date_times),
         cmocka_unit_test(civil_roundtrip),
         cmocka_unit_test(zero_fraction),
         cmocka_unit_test(date_periods),
