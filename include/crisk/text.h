@@ -66,9 +66,11 @@ void cr_date_period_format(const struct cr_date *d, char out[8]);
 
 /* Parses an amount of money to int64 fen (分): optional sign or parentheses for negatives (红字),
  * optional ¥/￥ prefix, thousand separators (, or full-width ，) only between groups of three
- * digits (1,234,567.89; not 1,5 or 12,,3), decimals, and a unit suffix 元
- * (default) or 万元 / 万. Results are rounded half away from zero to whole fen. Full-width digits
- * are accepted. Returns CR_EINVAL for anything else, CR_ERANGE on overflow. */
+ * digits after a leading group that does not start with 0 (1,234,567.89; not 1,5 or 12,,3 or
+ * 0,123), decimals, and a unit suffix 元 (default) or 万元 / 万, after spaces or none, then 整
+ * (5.00元整). The value must be whole fen: digits past the fen that are not zeros (1.005,
+ * 1.2345678万) are refused, never rounded. Full-width digits are accepted. Returns CR_EINVAL
+ * for anything else, CR_ERANGE on overflow. */
 cr_err cr_amount_parse(const char *s, size_t len, int64_t *fen);
 
 /* A code or numeric key as a spreadsheet writes a number: "7513.0" and "7513.00" are "7513".

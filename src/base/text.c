@@ -504,6 +504,7 @@ cr_err cr_amount_parse(const char *in, size_t in_len, int64_t *fen)
      * three: "1,5" or "1,2,3" is a typo or a decimal comma, not 15 or 123 元. */
     int64_t mant = 0;
     int scale = 0, nd = 0, point = 0, commas = 0, group = 0;
+    char lead = i < len ? s[i] : 0;
     for (; i < len; i++) {
         char c = s[i];
         if (c >= '0' && c <= '9') {
@@ -513,7 +514,9 @@ cr_err cr_amount_parse(const char *in, size_t in_len, int64_t *fen)
             nd++;
             scale += point;
             group += !point;
-        } else if (c == ',' && !point && group > 0 && (commas ? group == 3 : group <= 3)) {
+        } else if (c == ',' && !point && group > 0 && (commas ? group == 3 : group <= 3) &&
+                   !(commas == 0 && lead == '0')) {
+            /* A leading group of 0 or 00 is no thousands group: "0,123" is a European 0.123. */
             commas++;
             group = 0;
         } else if (c == '.' && !point) {
@@ -527,12 +530,17 @@ cr_err cr_amount_parse(const char *in, size_t in_len, int64_t *fen)
     if (nd == 0 || (commas && !point && group != 3))
         return CR_EINVAL;
     int unit_exp = 2; /* fen per unit is 10^unit_exp: 元 → 100, 万元 → 1,000,000 */
-    if (starts(s, len, i, "万元"))
-        unit_exp = 6, i += strlen("万元");
-    else if (starts(s, len, i, "万"))
-        unit_exp = 6, i += strlen("万");
-    else if (starts(s, len, i, "元"))
-        i += strlen("元");
+    size_t u = i;
+    while (u < len && s[u] == ' ') /* "5 万元" */
+        u++;
+    if (starts(s, len, u, "万元"))
+        unit_exp = 6, i = u + strlen("万元");
+    else if (starts(s, len, u, "万"))
+        unit_exp = 6, i = u + strlen("万");
+    else if (starts(s, len, u, "元"))
+        i = u + strlen("元");
+    if (i > u && starts(s, len, i, "整")) /* "5.00元整": and no fraction of it */
+        i += strlen("整");
     if (paren) {
         if (i >= len || s[i] != ')')
             return CR_EINVAL;
@@ -540,19 +548,19 @@ cr_err cr_amount_parse(const char *in, size_t in_len, int64_t *fen)
     }
     if (i != len || scale > 18)
         return CR_EINVAL;
-    /* fen = mant * 10^(unit_exp - scale), rounded half away from zero. */
+    /* fen = mant * 10^(unit_exp - scale), exactly. */
     int64_t q = mant;
     for (int k = scale; k < unit_exp; k++) {
         if (q > INT64_MAX / 10)
             return CR_ERANGE;
         q *= 10;
     }
-    /* Half away from zero needs only the most significant dropped digit, dropped last. */
+    /* Digits past the fen must be zeros: 1.005 元 is no amount a ledger holds, and rounding it
+     * would load a value nobody wrote. */
     for (int k = unit_exp; k < scale; k++) {
-        int64_t r = q % 10;
+        if (q % 10)
+            return CR_EINVAL;
         q /= 10;
-        if (k == scale - 1 && r >= 5)
-            q++;
     }
     *fen = neg ? -q : q;
     return CR_OK;

@@ -262,9 +262,12 @@ static void amounts(void **state)
     assert_int_equal(fen_of("(943.40)"), -94340);
     assert_int_equal(fen_of("-¥5"), -500);
     assert_int_equal(fen_of("０.０５"), 5);
-    assert_int_equal(fen_of("1.005"), 101); /* half away from zero */
-    assert_int_equal(fen_of("-1.005"), -101);
-    assert_int_equal(fen_of("1.0049"), 100);
+    assert_int_equal(fen_of("1.0050"), INT64_MIN + CR_EINVAL); /* past the fen: refused */
+    assert_int_equal(fen_of("1.0000"), 100);                   /* zeros past it are exact */
+    assert_int_equal(fen_of("5 万元"), 5000000);
+    assert_int_equal(fen_of("5 万"), 5000000);
+    assert_int_equal(fen_of("5.00元整"), 500);
+    assert_int_equal(fen_of("5万元整"), 5000000);
     assert_int_equal(fen_of(" 7 "), 700);
     assert_int_equal(fen_of("0"), 0);
     assert_int_equal(fen_of("92233720368547758.07"), INT64_MAX);
@@ -274,6 +277,33 @@ static void amounts(void **state)
     assert_int_equal(fen_of("(1,234)"), -123400);
     assert_int_equal(fen_of("1，234，567.8"), 123456780); /* full-width comma */
     assert_int_equal(fen_of("1,234.5678万"), 1234567800);
+}
+
+/* Issue 8: a European decimal comma after 0 read as thousands (0,123 as 123 元), amounts past
+ * the fen were rounded (1.005 as 101 分), and a space before the unit or 整 after it refused. */
+static void amount_values(void **state)
+{
+    (void)state;
+    int64_t f = 42;
+    const char *bad[] = {"0,123",  "00,123", "0,123,456", "-0,123",      "¥0,123.00", "1.005",
+                         "-1.005", "1.0049", "0.001",     "1.2345678万", "5整",       "5 整",
+                         "整",     "5元 整", "5 5元",     "5元整整"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (cr_amount_parse(bad[i], strlen(bad[i]), &f) != CR_EINVAL)
+            fail_msg("'%s' should be rejected", bad[i]);
+    assert_int_equal(f, 42);
+    const struct {
+        const char *s;
+        int64_t fen;
+    } ok[] = {{"0.12", 12},         {"1,023", 102300},        {"10,123", 1012300},
+              {"5 万元", 5000000},  {"5  元", 500},           {"5.00元整", 500},
+              {"5万元整", 5000000}, {"1.010", 101},           {"1.2345670000万", 1234567},
+              {"(5 元)", -500},     {"０，１２３", INT64_MIN}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        cr_err rc = cr_amount_parse(ok[i].s, strlen(ok[i].s), &f);
+        if (ok[i].fen == INT64_MIN ? rc != CR_EINVAL : rc || f != ok[i].fen)
+            fail_msg("'%s': rc %d, %lld fen", ok[i].s, rc, (long long)f);
+    }
 }
 
 /* Issue 8: a comma outside a group of three digits was skipped, so 1,5 read as 15 元. */
@@ -402,6 +432,7 @@ int main(void)
         cmocka_unit_test(amounts),
         cmocka_unit_test(amount_rejects),
         cmocka_unit_test(amount_thousands_groups),
+        cmocka_unit_test(amount_values),
         cmocka_unit_test(utf8),
         cmocka_unit_test(nfkc),
         cmocka_unit_test(nfkc_fast_path_agrees),
