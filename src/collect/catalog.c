@@ -29,7 +29,7 @@ int cr_topic_has(const struct cr_topic *t, cr_field f)
     return t->field[f].name != NULL || t->field[f].index > 0;
 }
 
-int cr_topic_null(const struct cr_topic *t, const char *s, size_t len)
+static int null_as_written(const struct cr_topic *t, const char *s, size_t len)
 {
     unsigned char c0 = len ? (unsigned char)tolower((unsigned char)s[0]) : 0;
     if (len > t->nulls_max || !(t->nulls_first[c0 >> 3] & (1u << (c0 & 7))))
@@ -38,6 +38,35 @@ int cr_topic_null(const struct cr_topic *t, const char *s, size_t len)
         if (strlen(t->nulls[i]) == len && strncasecmp(t->nulls[i], s, len) == 0)
             return 1;
     return 0;
+}
+
+/* s without the spaces and tabs around it (NFKC makes U+3000 a space). */
+static const char *trim_spaces(const char *s, size_t *len)
+{
+    while (*len && (s[0] == ' ' || s[0] == '\t'))
+        s++, (*len)--;
+    while (*len && (s[*len - 1] == ' ' || s[*len - 1] == '\t'))
+        (*len)--;
+    return s;
+}
+
+int cr_topic_null(const struct cr_topic *t, const char *s, size_t len)
+{
+    if (null_as_written(t, s, len))
+        return 1;
+    /* A token written in other forms (ＮＡ, full-width spaces around it) is the token after
+     * the normalisation every text value gets: NFKC, trimmed. Only a short value that NFKC
+     * changes pays for it; NFKC makes no character more than four times shorter (𝐍 is N). */
+    if (!t->n_nulls || len > 4 * t->nulls_max + 12 || cr_nfkc_stable(s, len))
+        return 0;
+    char *n = NULL;
+    size_t nl = 0;
+    if (cr_nfkc(s, len, &n, &nl))
+        return 0;
+    const char *v = trim_spaces(n, &nl);
+    int null = null_as_written(t, v, nl);
+    free(n);
+    return null;
 }
 
 int cr_topic_in_bounds(const struct cr_topic *t, double lon, double lat)
@@ -118,12 +147,23 @@ static cr_err parse_nulls(cr__ydoc *p, yaml_node_t *n, char ***out, size_t *n_ou
             cr__ystrs_free(v, m);
             return cr__yfail(p, item, "an item of 'nulls' must be a string");
         }
-        if (!*s)
-            continue;
-        if (!(v[m++] = strdup(s))) {
+        /* Tokens are compared with values as values are kept: NFKC, trimmed (" - " is "-",
+         * "ＮＡ" is "NA"); a token that is only spaces is the empty value, always missing. */
+        char *norm = NULL;
+        size_t nl = 0;
+        if (cr_nfkc(s, strlen(s), &norm, &nl) == CR_ENOMEM) {
+            cr__ystrs_free(v, m);
+            return CR_ENOMEM;
+        }
+        const char *tok = norm ? trim_spaces(norm, &nl) : s;
+        if (!norm)
+            nl = strlen(s);
+        if (nl && !(v[m++] = strndup(tok, nl))) {
+            free(norm);
             cr__ystrs_free(v, m - 1);
             return CR_ENOMEM;
         }
+        free(norm);
     }
     *out = v;
     *n_out = m;
