@@ -113,8 +113,9 @@ typedef struct cr_catalog {
     size_t n_topics;
     char **divisions; /* the city's own street and grid files, relative to dir (docs/catalog.md) */
     size_t n_divisions;
-    double bounds[4]; /* the catalog's 'bounds', else CR_BOUNDS_DEFAULT */
-    int zone_min;     /* the catalog's 'time_zone', else CR_ZONE_DEFAULT_MIN (UTC+8) */
+    long (*division_at)[2]; /* line and column of each in the catalog, for its errors */
+    double bounds[4];       /* the catalog's 'bounds', else CR_BOUNDS_DEFAULT */
+    int zone_min;           /* the catalog's 'time_zone', else CR_ZONE_DEFAULT_MIN (UTC+8) */
 } cr_catalog;
 
 /* Where registry coordinates may lie when a catalog says nothing (lon_min, lat_min, lon_max,
@@ -132,7 +133,9 @@ cr_err cr_catalog_load(const char *path, cr_catalog **out, cr_diag *d);
 void cr_catalog_free(cr_catalog *cat);
 
 /* Adds the division files the catalog names ('divisions') to ref (cr_ref_add_divisions), so
- * that its city's street and grid codes are checked. Errors name the file and line in d. */
+ * that its city's street and grid codes are checked. A file that is missing, unreadable, a
+ * folder, empty or without a row of divisions is CR_EPARSE at the catalog's line and column of
+ * its name (d also names the file's own line where there is one). */
 cr_err cr_catalog_add_divisions(const cr_catalog *cat, cr_ref *ref, cr_diag *d);
 
 /* The attribute that keeps an event's period when its date names one (2017, 2017-06): the day

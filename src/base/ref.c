@@ -87,6 +87,8 @@ static cr_err read_csv_path(cr_ref *ref, const char *path, int ncol, row_fn fn, 
         if (rc)
             break;
     }
+    if (!rc && ferror(fp))
+        rc = cr_diag_set(d, CR_EIO, path, line, 0, "cannot read reference file");
     fclose(fp);
     return rc;
 }
@@ -449,6 +451,11 @@ cr_err cr_ref_add_divisions(cr_ref *ref, const char *path, cr_diag *d)
 {
     size_t before = ref->n_extra;
     cr_err rc = read_csv_path(ref, path, 3, extra_row, d);
+    /* A file that adds nothing (empty, a header alone) is a mistake, not a city without streets. */
+    if (!rc && ref->n_extra == before)
+        rc = cr_diag_set(d, CR_EPARSE, path, 0, 0,
+                         "no divisions (a header code,name,parent_code, then a row per street "
+                         "or grid)");
     if (rc) {
         ref->n_extra = before; /* nothing of a bad file */
         return rc;

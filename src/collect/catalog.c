@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "base/ydoc.h"
@@ -545,9 +546,18 @@ static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
         rc = cr__ystr(p, root, "catalog", 1, &cat->id, "the catalog");
     if (rc)
         return rc;
-    if ((rc = cr__ystrs(p, cr__yget(p, root, "divisions"), &cat->divisions, &cat->n_divisions,
+    yaml_node_t *divs = cr__yget(p, root, "divisions");
+    if ((rc = cr__ystrs(p, divs, &cat->divisions, &cat->n_divisions,
                         "'divisions' (files of the city's streets and grids)")))
         return rc;
+    if (cat->n_divisions &&
+        !(cat->division_at = calloc(cat->n_divisions, sizeof *cat->division_at)))
+        return CR_ENOMEM;
+    for (size_t i = 0; i < cat->n_divisions; i++) {
+        yaml_node_t *item = divs->type == YAML_SCALAR_NODE ? divs : cr__yitem(p, divs, i);
+        cat->division_at[i][0] = cr__yline(item);
+        cat->division_at[i][1] = (long)item->start_mark.column + 1;
+    }
     const double china[4] = CR_BOUNDS_DEFAULT;
     memcpy(cat->bounds, china, sizeof china);
     if ((rc = parse_bounds(p, cr__yget(p, root, "bounds"), cat->bounds)))
@@ -652,11 +662,29 @@ cr_err cr_catalog_add_divisions(const cr_catalog *cat, cr_ref *ref, cr_diag *d)
         char path[2048];
         int n = snprintf(path, sizeof path, "%s%s%s", f[0] == '/' ? "" : cat->dir,
                          f[0] == '/' ? "" : "/", f);
-        rc = n < 0 || (size_t)n >= sizeof path
-                 ? cr_diag_set(d, CR_EIO, cat->path, 0, 0, "division file path too long: %s", f)
-                 : cr_ref_add_divisions(ref, path, d);
+        long line = cat->division_at[i][0], col = cat->division_at[i][1];
+        if (n < 0 || (size_t)n >= sizeof path)
+            return cr_diag_set(d, CR_EPARSE, cat->path, line, col,
+                               "divisions: the path of %s is too long", f);
+        struct stat st;
+        if (stat(path, &st) != 0)
+            return cr_diag_set(d, CR_EPARSE, cat->path, line, col, "divisions: %s: %s", path,
+                               strerror(errno));
+        if (S_ISDIR(st.st_mode))
+            return cr_diag_set(d, CR_EPARSE, cat->path, line, col,
+                               "divisions: %s is a folder, not a file of code,name,parent_code",
+                               path);
+        cr_diag inner = {{0}, {0}, 0, 0};
+        rc = cr_ref_add_divisions(ref, path, &inner);
+        if (rc == CR_ENOMEM)
+            return rc;
+        if (rc) {
+            char msg[400];
+            cr_diag_format(&inner, msg, sizeof msg);
+            return cr_diag_set(d, CR_EPARSE, cat->path, line, col, "divisions: %s", msg);
+        }
     }
-    return rc;
+    return CR_OK;
 }
 
 void cr_catalog_free(cr_catalog *cat)
@@ -689,6 +717,7 @@ void cr_catalog_free(cr_catalog *cat)
     free(cat->departments);
     free(cat->topics);
     cr__ystrs_free(cat->divisions, cat->n_divisions);
+    free(cat->division_at);
     free(cat->path);
     free(cat->dir);
     free(cat->id);

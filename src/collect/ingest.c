@@ -715,10 +715,14 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     cr_feed_value(f, CR_F_INDUSTRY, &ind, &ind_len);
     char indbuf[16];
     if (ind_len) {
-        char code[16];
-        size_t n = ind_len < sizeof code - 1 ? cr_halfwidth(ind, ind_len, code) : 0;
-        n = cr_zero_fraction_len(code, n); /* 7513.0 */
+        char code[64];
+        /* Text is compared as NFKC keeps it (Ｍ７５１３ is M7513), the section letter in upper
+         * case (m7513). */
+        size_t n = ind_len < sizeof code ? cr_halfwidth(ind, ind_len, code) : 0;
+        n = n < 16 ? cr_zero_fraction_len(code, n) : 0; /* 7513.0 */
         code[n] = 0;
+        if (code[0] >= 'a' && code[0] <= 'z')
+            code[0] = (char)(code[0] - 'a' + 'A');
         const struct cr_industry *in = n ? cr_ref_industry_find(ig->ref, code) : NULL;
         if (!in) {
             o = reject(v, "bad_industry", "column %s: '%s' is not a GB/T 4754-2017 code",
