@@ -280,6 +280,8 @@ int cmd_scores(int argc, char **argv)
     int all_uscc = 1;
     if (!rc && (rc = cr_store_run_all_uscc(s, r, &all_uscc)) == CR_ESTORE)
         cli_store_fail(&d, rc, s, "cannot read the run");
+    else if (rc == CR_ENOTFOUND && run) /* before the header: no CSV of a run that is not */
+        cr_diag_set(&d, rc, NULL, 0, 0, "run %lld does not exist", (long long)r);
     if (!rc) {
         /* Keys of a department's own (type: local) are no USCCs: the column says key then. */
         printf("%s,score,level\n", all_uscc ? "uscc" : "key");

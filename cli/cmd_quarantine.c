@@ -158,6 +158,14 @@ static int read_fixes(const char *path, struct fix **fixes, size_t *n)
     cr_feed *f = NULL;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_err rc = cr_feed_open(path, &t, &f, &d);
+    if (rc == CR_EPARSE) { /* the feed reader's words are about a catalog the user never wrote */
+        fprintf(stderr,
+                "crisk quarantine: %s: not an export of crisk quarantine --export: the retry file "
+                "needs the export's columns id,topic,file,line,reason,detail,raw (with its "
+                "header line); edit only the raw column\n",
+                path);
+        return CLI_BADINPUT;
+    }
     if (rc)
         return cli_report_diag("quarantine", rc, &d);
     struct cr_feed_rec rec;

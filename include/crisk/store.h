@@ -250,7 +250,8 @@ cr_err cr_store_run_model(cr_store *s, int64_t run, char hash[17], char **text, 
 cr_err cr_store_run_latest(cr_store *s, int64_t *run_id);
 
 /* Whether every enterprise of a run is keyed by its USCC (1), or some by a department's own key
- * (namespace:local, 0). */
+ * (namespace:local, 0). CR_ENOTFOUND when there is no such run, so that a caller can say so
+ * before it prints anything. */
 cr_err cr_store_run_all_uscc(cr_store *s, int64_t run, int *all_uscc);
 
 /* Calls fn for each enterprise of a run in subject order. key is the USCC (or local key). */

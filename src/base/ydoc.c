@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct ykey {
     const char *text;
@@ -100,6 +101,11 @@ cr_err cr__ydoc_load(cr__ydoc *y, const char *path, cr_diag *d)
     if (!fp)
         return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0,
                            "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(fp); /* libyaml would say only "input error" */
+        return cr_diag_set(d, CR_EINVAL, path, 0, 0, "is a folder, not a YAML file");
+    }
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
         fclose(fp);

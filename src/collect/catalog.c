@@ -414,7 +414,10 @@ static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const
     if (delim) {
         if (strcmp(delim, "\\t") == 0 || strcmp(delim, "\t") == 0)
             t->delimiter = '\t';
-        else if (strlen(delim) == 1 && delim[0] != '"' && delim[0] != '\n')
+        else if (strcmp(delim, "\"") == 0)
+            return cr__yfail(p, cr__yget(p, n, "delimiter"),
+                             "a quote (\") cannot be the delimiter: it encloses fields");
+        else if (strlen(delim) == 1 && delim[0] != '\n')
             t->delimiter = delim[0];
         else
             return cr__yfail(p, cr__yget(p, n, "delimiter"), "delimiter '%s' must be one character",

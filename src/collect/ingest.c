@@ -292,9 +292,15 @@ static enum outcome resolve_key(const struct cr_topic *t, cr_feed *f, char *key,
         if (rc == CR_ECHECK)
             return reject(v, "bad_uscc_check", "column %s: '%s' has a wrong check character", col,
                           val, len);
-        if (rc)
-            return reject(v, "bad_uscc", "column %s: '%s' is not an 18-character USCC", col, val,
-                          len);
+        if (rc) {
+            reject(v, "bad_uscc", "column %s: '%s' is not an 18-character USCC", col, val, len);
+            size_t dl = strlen(v->detail); /* and why, when it fits */
+            if (dl + 3 < sizeof v->detail) {
+                memcpy(v->detail + dl, ": ", 2);
+                cr_uscc_explain(val, len, v->detail + dl + 2, sizeof v->detail - dl - 2);
+            }
+            return QUARANTINED;
+        }
         memcpy(key, u, CR_USCC_LEN + 1);
         *klen = CR_USCC_LEN;
         return LOADED;
