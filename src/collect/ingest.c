@@ -782,6 +782,7 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
             o = reject(v, "bad_coordinates",
                        "columns %s: '%s' are not finite coordinates inside the topic's bounds",
                        cols, both, strlen(both));
+            r.lon = r.lat = 0; /* never cast inf to an integer for the row's content */
             if (!drop_bad(ig, t, t->opt[CR_F_LON].on_error_null ? CR_F_LON : CR_F_LAT, v))
                 goto out;
             o = LOADED;
