@@ -60,6 +60,13 @@ int cr_topic_null(const struct cr_topic *t, const char *s, size_t len)
      * changes pays for it; NFKC makes no character more than four times shorter (𝐍 is N). */
     if (!t->n_nulls || len > 4 * t->nulls_max + 12 || cr_nfkc_stable(s, len))
         return 0;
+    char hw[128]; /* full-width forms, the common case, without an allocation */
+    if (len <= sizeof hw) {
+        size_t hl = cr_halfwidth(s, len, hw);
+        const char *h = trim_spaces(hw, &hl);
+        if (cr_nfkc_stable(h, hl))
+            return null_as_written(t, h, hl);
+    }
     char *n = NULL;
     size_t nl = 0;
     if (cr_nfkc(s, len, &n, &nl))
