@@ -45,6 +45,12 @@ int cli_report_diag(const char *verb, cr_err rc, const cr_diag *d);
  * locked" and never a bare "store error"; with what alone for other codes. Returns rc. */
 cr_err cli_store_fail(cr_diag *d, cr_err rc, const cr_store *s, const char *what);
 
+/* Refuses an output file out (given to --option) that is the store db or one of the files kept
+ * beside it (-wal, -shm, -journal, .lock, .cols), compared by device and inode when both exist
+ * and by canonical name otherwise, so that an export can never replace the store. Prints why and
+ * returns CLI_USAGE; CLI_OK otherwise. Called before the store is opened or out is created. */
+int cli_check_output(const char *verb, const char *option, const char *out, const char *db);
+
 /* Prints obj as one line of JSON on stdout and releases it. */
 int cli_json_print(json_t *obj);
 

@@ -155,6 +155,9 @@ int cmd_classify(int argc, char **argv)
         fprintf(stderr, "crisk classify: --as-of needs a date (YYYY-MM-DD)\n");
         return CLI_USAGE;
     }
+    if (indicators &&
+        (prc = cli_check_output("classify", "indicators", indicators, cli_db_path(db))))
+        return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_model *m = NULL;
     cr_store *s = NULL;
@@ -164,7 +167,7 @@ int cmd_classify(int argc, char **argv)
     double t0 = now_s();
     cr_err rc = cr_model_load(model ? model : cli_default_model(), &m, &d);
     if (!rc)
-        rc = cr_store_open(cli_db_path(db), &s, &d);
+        rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "classify", &d);
     if (!rc && !as_of_s) {
@@ -284,6 +287,8 @@ int cmd_scores(int argc, char **argv)
     int all_uscc = 1;
     if (!rc && (rc = cr_store_run_all_uscc(s, r, &all_uscc)) == CR_ESTORE)
         cli_store_fail(&d, rc, s, "cannot read the run");
+    else if (rc == CR_ENOTFOUND && run) /* before the header: no CSV of a run that is not */
+        cr_diag_set(&d, rc, NULL, 0, 0, "run %lld does not exist", (long long)r);
     if (!rc) {
         /* Keys of a department's own (type: local) are no USCCs: the column says key then. */
         printf("%s,score,level\n", all_uscc ? "uscc" : "key");

@@ -163,6 +163,14 @@ static int read_fixes(const char *path, struct fix **fixes, size_t *n)
     cr_feed *f = NULL;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_err rc = cr_feed_open(path, &t, &f, &d);
+    if (rc == CR_EPARSE) { /* the feed reader's words are about a catalog the user never wrote */
+        fprintf(stderr,
+                "crisk quarantine: %s: not an export of crisk quarantine --export: the retry file "
+                "needs the export's columns id,topic,file,line,reason,detail,raw (with its "
+                "header line); edit only the raw column\n",
+                path);
+        return CLI_BADINPUT;
+    }
     if (rc)
         return cli_report_diag("quarantine", rc, &d);
     struct cr_feed_rec rec;
@@ -326,10 +334,12 @@ int cmd_quarantine(int argc, char **argv)
                         "--retry\n");
         return CLI_USAGE;
     }
+    if (export && (prc = cli_check_output("quarantine", "export", export, cli_db_path(db))))
+        return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
     /* Listing and export only read: they never create or change a store. */
-    cr_err rc = retry_flag ? cr_store_open(cli_db_path(db), &s, &d)
+    cr_err rc = retry_flag ? cr_store_open_existing(cli_db_path(db), &s, &d)
                            : cr_store_open_readonly(cli_db_path(db), &s, &d);
     if (rc)
         return cli_report_diag("quarantine", rc, &d);

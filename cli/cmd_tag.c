@@ -38,7 +38,7 @@ int cmd_tag(int argc, char **argv)
     int32_t as_of = 0;
     cr_err rc = cr_tags_load(rules ? rules : CRISK_TAGS_DEFAULT, &t, &d);
     if (!rc)
-        rc = cr_store_open(cli_db_path(db), &s, &d);
+        rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "tag", &d);
     if (!rc && !run && (rc = cr_store_run_latest(s, &run)))

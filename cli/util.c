@@ -1,8 +1,11 @@
+/* realpath (cli_check_output) is an XSI extension, hidden by _POSIX_C_SOURCE alone. */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -11,6 +14,7 @@ const char *cli_db_path(const char *flag)
     if (flag)
         return flag;
     const char *e = getenv("CRISK_DB");
+    /* cli_parse refused an empty $CRISK_DB already. */
     return e && *e ? e : "crisk.db";
 }
 
@@ -105,6 +109,15 @@ int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opt
             *o->value = v;
         }
     }
+    /* $CRISK_DB set but empty means no store as little as --db "" does. */
+    for (size_t k = 0; k < n_opts; k++) {
+        const char *e = getenv("CRISK_DB");
+        if (strcmp(opts[k].name, "db") == 0 && !*opts[k].value && e && !*e) {
+            fprintf(stderr, "crisk %s: $CRISK_DB is set but empty: give --db FILE or unset it\n",
+                    verb);
+            return CLI_USAGE;
+        }
+    }
     return CLI_OK;
 }
 
@@ -165,4 +178,55 @@ int cli_real_opt(const char *verb, const char *name, const char *s, double min, 
     fprintf(stderr, "crisk %s: --%s needs a number from %g to %g, not '%s'\n", verb, name, min, max,
             s);
     return CLI_USAGE;
+}
+
+/* path as one canonical name: realpath when it exists, else its folder's realpath and its own
+ * last component (a file that does not exist yet is still compared by where it would be). */
+static int canonical(const char *path, char *out, size_t cap)
+{
+    char buf[PATH_MAX];
+    if (realpath(path, buf))
+        return snprintf(out, cap, "%s", buf) < (int)cap ? 0 : -1;
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX];
+    int n = slash ? snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path)
+                  : snprintf(dir, sizeof dir, ".");
+    if (slash == path)
+        n = snprintf(dir, sizeof dir, "/");
+    if (n < 0 || (size_t)n >= sizeof dir || !realpath(dir, buf))
+        return -1;
+    return snprintf(out, cap, "%s/%s", buf, slash ? slash + 1 : path) < (int)cap ? 0 : -1;
+}
+
+int cli_check_output(const char *verb, const char *option, const char *out, const char *db)
+{
+    /* The files SQLite and crisk keep beside a store: writing any of them loses the store. */
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal", ".lock", ".cols"};
+    struct stat so;
+    char out_name[PATH_MAX + 1];
+    int out_exists = stat(out, &so) == 0,
+        out_named = canonical(out, out_name, sizeof out_name) == 0;
+    for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
+        char p[PATH_MAX + 16], name[PATH_MAX + 1];
+        if (snprintf(p, sizeof p, "%s%s", db, suffix[i]) >= (int)sizeof p)
+            continue;
+        struct stat sp;
+        int same =
+            out_exists && stat(p, &sp) == 0 && sp.st_dev == so.st_dev && sp.st_ino == so.st_ino;
+        same |= out_named && canonical(p, name, sizeof name) == 0 && strcmp(name, out_name) == 0;
+        if (same) {
+            if (*suffix[i])
+                fprintf(stderr,
+                        "crisk %s: --%s %s is the %s file of the store %s: refusing to write "
+                        "over it (give another file)\n",
+                        verb, option, out, suffix[i], db);
+            else
+                fprintf(stderr,
+                        "crisk %s: --%s %s is the store itself: refusing to write over it "
+                        "(give another file)\n",
+                        verb, option, out);
+            return CLI_USAGE;
+        }
+    }
+    return CLI_OK;
 }

@@ -91,6 +91,10 @@ struct cr_topic {
     size_t nulls_max;              /* the longest token's length: longer values are never null */
     unsigned char nulls_first[32]; /* bit set of the tokens' first bytes (ASCII lower case): a
                                       value starting otherwise (a digit) is never null */
+    int zone_min;     /* the catalog's time_zone: UTC offset in minutes that times with a zone
+                         of their own are moved into */
+    double bounds[4]; /* registry coordinates: lon_min, lat_min, lon_max, lat_max (inclusive):
+                         the topic's 'bounds', else the catalog's, else China's extent */
     long line;
 };
 
@@ -109,7 +113,18 @@ typedef struct cr_catalog {
     size_t n_topics;
     char **divisions; /* the city's own street and grid files, relative to dir (docs/catalog.md) */
     size_t n_divisions;
+    long (*division_at)[2]; /* line and column of each in the catalog, for its errors */
+    double bounds[4];       /* the catalog's 'bounds', else CR_BOUNDS_DEFAULT */
+    int zone_min;           /* the catalog's 'time_zone', else CR_ZONE_DEFAULT_MIN (UTC+8) */
 } cr_catalog;
+
+/* Where registry coordinates may lie when a catalog says nothing (lon_min, lat_min, lon_max,
+ * lat_max): China's extent, a configurable default (docs/catalog.md 'bounds'), so that 0,0 or
+ * swapped columns are bad_coordinates rather than a firm in the ocean. */
+#define CR_BOUNDS_DEFAULT                                                                          \
+    {                                                                                              \
+        73.0, 3.0, 136.0, 54.0                                                                     \
+    }
 
 /* Parses and checks a catalog file. Every error names the file, line and field in d: unknown
  * keys, missing required keys, unknown departments, duplicate codes, fields a topic's role does
@@ -118,7 +133,9 @@ cr_err cr_catalog_load(const char *path, cr_catalog **out, cr_diag *d) CR_MUST_U
 void cr_catalog_free(cr_catalog *cat);
 
 /* Adds the division files the catalog names ('divisions') to ref (cr_ref_add_divisions), so
- * that its city's street and grid codes are checked. Errors name the file and line in d. */
+ * that its city's street and grid codes are checked. A file that is missing, unreadable, a
+ * folder, empty or without a row of divisions is CR_EPARSE at the catalog's line and column of
+ * its name (d also names the file's own line where there is one). */
 cr_err cr_catalog_add_divisions(const cr_catalog *cat, cr_ref *ref, cr_diag *d) CR_MUST_USE;
 
 /* The attribute that keeps an event's period when its date names one (2017, 2017-06): the day
@@ -127,6 +144,9 @@ cr_err cr_catalog_add_divisions(const cr_catalog *cat, cr_ref *ref, cr_diag *d) 
 #define CR_PERIOD_ATTR "_period"
 /* Likewise for a registry row's established date. */
 #define CR_ESTABLISHED_PERIOD_ATTR "_established_period"
+
+/* Returns 1 when lon and lat are finite and inside t's bounds. */
+int cr_topic_in_bounds(const struct cr_topic *t, double lon, double lat);
 
 /* Returns 1 when the field is mapped in t. */
 int cr_topic_has(const struct cr_topic *t, cr_field f);

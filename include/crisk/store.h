@@ -19,6 +19,12 @@ typedef struct cr_store cr_store;
 /* Opens (creating when absent) the store at path and brings its schema up to date.
  * Freed with cr_store_close(). */
 cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d) CR_MUST_USE;
+/* Opens the existing store at path for reading and writing (SQLite's SQLITE_OPEN_READWRITE
+ * without SQLITE_OPEN_CREATE) and brings its schema up to date, for the verbs that change a
+ * store but must not make one (classify, tag, quarantine --retry): a mistyped path leaves no
+ * empty store behind. CR_ENOTFOUND (d names path) when there is no file at path; otherwise as
+ * cr_store_open. Freed with cr_store_close(). */
+cr_err cr_store_open_existing(const char *path, cr_store **out, cr_diag *d) CR_MUST_USE;
 /* Opens the existing store at path for reading only (SQLite's SQLITE_OPEN_READONLY), for the
  * verbs that only read: it never creates a store behind a mistyped path, never migrates one and
  * cannot change one, and a reader needs no writer's permissions. CR_ENOTFOUND (d names path)
@@ -273,7 +279,8 @@ cr_err cr_store_run_model(cr_store *s, int64_t run, char hash[17], char **text,
 cr_err cr_store_run_latest(cr_store *s, int64_t *run_id) CR_MUST_USE;
 
 /* Whether every enterprise of a run is keyed by its USCC (1), or some by a department's own key
- * (namespace:local, 0). */
+ * (namespace:local, 0). CR_ENOTFOUND when there is no such run, so that a caller can say so
+ * before it prints anything. */
 cr_err cr_store_run_all_uscc(cr_store *s, int64_t run, int *all_uscc) CR_MUST_USE;
 
 /* Calls fn for each enterprise of a run in subject order. key is the USCC (or local key). */

@@ -15,11 +15,17 @@ void cr_civil_from_days(int32_t day, int *y, int *m, int *d);
 /* Writes "YYYY-MM-DD" and a NUL into out (11 bytes). */
 void cr_day_format(int32_t day, char out[11]);
 
+/* The UTC offset, in minutes, of the time zone a catalog's days are in when it names none
+ * (docs/catalog.md 'time_zone'): Asia/Shanghai, UTC+8, a configurable default. */
+#define CR_ZONE_DEFAULT_MIN 480
+
 /* Parses a date as departments write it: 2021-11-04, 2021/11/4, 20211104, 2021年11月4日,
- * 2021.11.04, each optionally followed by a time (" 08:30", "T08:30:00", " 8时30分") that is
- * ignored. Full-width digits and separators are accepted. Surrounding spaces are ignored.
- * Returns CR_EINVAL for anything else, CR_ERANGE for an impossible calendar date (2021-02-30) or a
- * year outside 1900..2100. *day is written only on success. */
+ * 2021.11.04, each optionally followed by a time (" 08:30", "T08:30:00.5", " 8时30分",
+ * " 9:05 PM"; hour 0-23 or 1-12 with AM/PM, minute and second 0-59) and a zone (Z, UTC, +08:00,
+ * -0500): a time with a zone is moved into CR_ZONE_DEFAULT_MIN, which can change its day.
+ * Full-width digits and separators are accepted. Surrounding spaces are ignored.
+ * Returns CR_EINVAL for anything else (25:00, 10:61), CR_ERANGE for an impossible calendar date
+ * (2021-02-30) or a year outside 1900..2100. *day is written only on success. */
 cr_err cr_date_parse(const char *s, size_t len, int32_t *day) CR_MUST_USE;
 
 /* How much of the calendar a date value names: a day, or a period (docs/catalog.md "Dates"). */
@@ -38,15 +44,17 @@ struct cr_date {
  * it, byte by byte outside directives (a space matches one or more), and may be followed by a
  * time as in cr_date_parse; a pattern without %d reads a month, without a month a year.
  * period_start = 1 dates a period by its first day, else by its last (the day it is complete:
- * nothing about 2017 is known before 2017 ends). Returns CR_EINVAL for anything else, CR_ERANGE
- * for an impossible date or a year outside 1900..2100. *out is written only on success. */
-cr_err cr_date_read(const char *s, size_t len, const char *pattern, int period_start,
+ * nothing about 2017 is known before 2017 ends). A time with a zone is moved into zone_min (the
+ * catalog's UTC offset in minutes), which can change the day. Returns CR_EINVAL for anything
+ * else, CR_ERANGE for an impossible date or a year outside 1900..2100. *out is written only on
+ * success. */
+cr_err cr_date_read(const char *s, size_t len, const char *pattern, int period_start, int zone_min,
                     struct cr_date *out) CR_MUST_USE;
 
 /* Checks a date pattern: directives %Y (4 digits, required) %m (1-2 digits) %b (an English
- * month name or its first three letters) %d %H %M %S (1-2 digits) %p (AM/PM) %%; any other byte
- * is literal. Returns CR_EINVAL with *why (a static sentence) for an unknown or repeated
- * directive, no %Y, a day without a month or a time without a day. */
+ * month name or exactly its first three letters: not "Sept") %d %H %M %S (1-2 digits) %p (AM/PM)
+ * %%; any other byte is literal. Returns CR_EINVAL with *why (a static sentence) for an unknown or
+ * repeated directive, no %Y, a day without a month or a time without a day. */
 cr_err cr_date_pattern_check(const char *pattern, const char **why) CR_MUST_USE;
 
 /* Returns 1 when s is a date relative to a moment the value does not carry (4小时前, 昨天,
@@ -58,9 +66,11 @@ void cr_date_period_format(const struct cr_date *d, char out[8]);
 
 /* Parses an amount of money to int64 fen (分): optional sign or parentheses for negatives (红字),
  * optional ¥/￥ prefix, thousand separators (, or full-width ，) only between groups of three
- * digits (1,234,567.89; not 1,5 or 12,,3), decimals, and a unit suffix 元
- * (default) or 万元 / 万. Results are rounded half away from zero to whole fen. Full-width digits
- * are accepted. Returns CR_EINVAL for anything else, CR_ERANGE on overflow. */
+ * digits after a leading group that does not start with 0 (1,234,567.89; not 1,5 or 12,,3 or
+ * 0,123), decimals, and a unit suffix 元 (default) or 万元 / 万, after spaces or none, then 整
+ * (5.00元整). The value must be whole fen: digits past the fen that are not zeros (1.005,
+ * 1.2345678万) are refused, never rounded. Full-width digits are accepted. Returns CR_EINVAL
+ * for anything else, CR_ERANGE on overflow. */
 cr_err cr_amount_parse(const char *s, size_t len, int64_t *fen) CR_MUST_USE;
 
 /* A code or numeric key as a spreadsheet writes a number: "7513.0" and "7513.00" are "7513".

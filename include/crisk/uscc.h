@@ -17,6 +17,11 @@
  * in that case out still holds the normalised code so it can be reported. */
 cr_err cr_uscc_normalize(const char *in, size_t len, char out[CR_USCC_LEN + 1]) CR_MUST_USE;
 
+/* Why cr_uscc_normalize returned CR_EINVAL for in, as a sentence into out (cap bytes, always
+ * NUL-terminated): the first character outside the USCC alphabet and its place ("'S'
+ * (character 5) is not in the USCC alphabet ..."), else the count of characters. */
+void cr_uscc_explain(const char *in, size_t len, char *out, size_t cap);
+
 /* Returns 1 when s (18 characters, already normalised) has a valid check character, else 0. */
 int cr_uscc_valid(const char *s);
 

@@ -50,10 +50,11 @@ static size_t encode(const uint32_t *cp, size_t n, char *out, size_t cap)
     return o;
 }
 
-/* Punctuation and spacing that never distinguishes two places. '-' is kept: 12-3 is a number. */
+/* Punctuation, spacing and control characters (C0, DEL and C1 alike) that never distinguish two
+ * places. '-' is kept: 12-3 is a number. */
 static int is_noise(uint32_t c)
 {
-    if (c <= 0x20 || c == 0x7F)
+    if (c <= 0x20 || (c >= 0x7F && c <= 0x9F))
         return 1;
     if (c < 0x80)
         return !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||

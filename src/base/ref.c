@@ -1,5 +1,6 @@
 #include "crisk/ref.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,8 +69,10 @@ typedef cr_err (*row_fn)(cr_ref *ref, char **f, int n, const char *path, long li
 static cr_err read_csv_path(cr_ref *ref, const char *path, int ncol, row_fn fn, cr_diag *d)
 {
     FILE *fp = fopen(path, "r");
+    /* A folder or file that is not there is a wrong --data or catalog, bad input (exit 3). */
     if (!fp)
-        return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot open reference file");
+        return cr_diag_set(d, errno == ENOENT || errno == ENOTDIR ? CR_ENOTFOUND : CR_EIO, path, 0,
+                           0, "cannot open reference file: %s", strerror(errno));
     char buf[1024];
     long line = 0;
     cr_err rc = CR_OK;
@@ -87,6 +90,8 @@ static cr_err read_csv_path(cr_ref *ref, const char *path, int ncol, row_fn fn, 
         if (rc)
             break;
     }
+    if (!rc && ferror(fp))
+        rc = cr_diag_set(d, CR_EIO, path, line, 0, "cannot read reference file");
     fclose(fp);
     return rc;
 }
@@ -449,6 +454,11 @@ cr_err cr_ref_add_divisions(cr_ref *ref, const char *path, cr_diag *d)
 {
     size_t before = ref->n_extra;
     cr_err rc = read_csv_path(ref, path, 3, extra_row, d);
+    /* A file that adds nothing (empty, a header alone) is a mistake, not a city without streets. */
+    if (!rc && ref->n_extra == before)
+        rc = cr_diag_set(d, CR_EPARSE, path, 0, 0,
+                         "no divisions (a header code,name,parent_code, then a row per street "
+                         "or grid)");
     if (rc) {
         ref->n_extra = before; /* nothing of a bad file */
         return rc;

@@ -120,20 +120,6 @@ static int days_in_month(int y, int m)
     return dm[m - 1] + (m == 2 && leap);
 }
 
-/* A time may follow a day; its value is not kept, but it must look like one. */
-static int time_follows(const char *s, size_t len, size_t i)
-{
-    if (i == len)
-        return 1;
-    if (s[i] != ' ' && s[i] != 'T')
-        return 0;
-    while (i < len && s[i] == ' ')
-        i++;
-    if (i < len && s[i] == 'T')
-        i++;
-    return i < len && s[i] >= '0' && s[i] <= '9';
-}
-
 /* The length of the run of ASCII digits at i. */
 static size_t digit_run(const char *s, size_t len, size_t i)
 {
@@ -143,9 +129,113 @@ static size_t digit_run(const char *s, size_t len, size_t i)
     return n;
 }
 
+/* The clock of a value, read after its day: hh and mi once read (-1 before), and the zone
+ * offset the value writes (has_zone). */
+struct clock {
+    int hh, mi, has_zone, zone_min;
+};
+
+/* AM/PM after an hour read as 1..12 (12 AM is midnight). */
+static int am_pm(const char *s, size_t len, size_t *i, struct clock *c)
+{
+    size_t k = *i + (*i < len && s[*i] == ' ');
+    if (k + 1 >= len || ((s[k] | 0x20) != 'a' && (s[k] | 0x20) != 'p') || (s[k + 1] | 0x20) != 'm')
+        return 1;
+    if (c->hh < 1 || c->hh > 12)
+        return 0;
+    c->hh = c->hh % 12 + ((s[k] | 0x20) == 'p' ? 12 : 0);
+    *i = k + 2;
+    return 1;
+}
+
+/* A time of day at *i: H[H][:MM[:SS[.fff]]] or H时[MM分[SS秒]] (点 for 时), with AM/PM. Hour
+ * 0-23 (1-12 before AM/PM), minute and second 0-59. */
+static int clock_time(const char *s, size_t len, size_t *i, struct clock *c)
+{
+    int h, m = 0, sec = 0;
+    if (!digits(s, len, i, 2, &h))
+        return 0;
+    if (*i < len && s[*i] == ':') {
+        (*i)++;
+        if (digits(s, len, i, 2, &m) != 2)
+            return 0;
+        if (*i < len && s[*i] == ':') {
+            (*i)++;
+            if (digits(s, len, i, 2, &sec) != 2)
+                return 0;
+            if (*i < len && s[*i] == '.' && digit_run(s, len, *i + 1))
+                *i += 1 + digit_run(s, len, *i + 1); /* fractions of a second */
+        }
+    } else if (starts(s, len, *i, "时") || starts(s, len, *i, "点")) {
+        *i += strlen("时");
+        if (digits(s, len, i, 2, &m)) {
+            if (!starts(s, len, *i, "分"))
+                return 0;
+            *i += strlen("分");
+            if (digits(s, len, i, 2, &sec)) {
+                if (!starts(s, len, *i, "秒"))
+                    return 0;
+                *i += strlen("秒");
+            }
+        }
+    }
+    c->hh = h;
+    c->mi = m;
+    return h < 24 && m < 60 && sec < 60 && am_pm(s, len, i, c);
+}
+
+/* A zone at *i: Z, UTC or GMT, or an offset +HH, +HHMM, +HH:MM (or -), after at most a space. */
+static int zone(const char *s, size_t len, size_t *i, struct clock *c)
+{
+    size_t k = *i + (*i < len && s[*i] == ' ');
+    if (k < len && s[k] == 'Z') {
+        *i = k + 1;
+    } else if (starts(s, len, k, "UTC") || starts(s, len, k, "GMT")) {
+        *i = k + 3;
+        if (*i == len)
+            c->has_zone = 1, c->zone_min = 0;
+        return *i == len || zone(s, len, i, c);
+    } else if (k < len && (s[k] == '+' || s[k] == '-')) {
+        int sign = s[k] == '-' ? -1 : 1, h, m = 0;
+        *i = k + 1;
+        if (digits(s, len, i, 2, &h) != 2)
+            return 0;
+        if (*i < len && s[*i] == ':')
+            (*i)++;
+        if (*i < len && digits(s, len, i, 2, &m) != 2)
+            return 0;
+        if (h > 14 || m > 59)
+            return 0;
+        c->zone_min = sign * (h * 60 + m);
+    } else {
+        return 1; /* no zone */
+    }
+    c->has_zone = 1;
+    return 1;
+}
+
+/* What may follow a day: nothing, or a time (after spaces or T) and then a zone. The time is
+ * checked (2021-01-01 25:00 is not a date); its value only matters with a zone. */
+static int time_follows(const char *s, size_t len, size_t i, struct clock *c)
+{
+    if (i == len)
+        return 1;
+    if (c->hh < 0) {
+        if (s[i] != ' ' && s[i] != 'T')
+            return 0;
+        while (i < len && s[i] == ' ')
+            i++;
+        if (i < len && s[i] == 'T')
+            i++;
+        if (!clock_time(s, len, &i, c))
+            return 0;
+    }
+    return zone(s, len, &i, c) && i == len;
+}
+
 /* Year, month and day of the forms departments write (cr_date_parse, cr_date_read); m = -1 for
  * a year, d = -1 for a month. */
-static cr_err read_forms(const char *s, size_t len, int *y, int *m, int *d)
+static cr_err read_forms(const char *s, size_t len, int *y, int *m, int *d, struct clock *c)
 {
     size_t i = 0, run = digit_run(s, len, 0);
     int hh, mi, ss;
@@ -155,12 +245,12 @@ static cr_err read_forms(const char *s, size_t len, int *y, int *m, int *d)
         digits(s, len, &i, 2, m);
         digits(s, len, &i, 2, d);
         if (run == 8)
-            return time_follows(s, len, i) ? CR_OK : CR_EINVAL;
+            return time_follows(s, len, i, c) ? CR_OK : CR_EINVAL;
         /* 20170117095523: a compact time, checked and not kept */
         digits(s, len, &i, 2, &hh);
         digits(s, len, &i, 2, &mi);
         digits(s, len, &i, 2, &ss);
-        return i == len && hh < 24 && mi < 60 && ss <= 60 ? CR_OK : CR_EINVAL;
+        return i == len && hh < 24 && mi < 60 && ss < 60 ? CR_OK : CR_EINVAL;
     }
     if (run == 6) { /* 201712 */
         digits(s, len, &i, 4, y);
@@ -188,7 +278,7 @@ static cr_err read_forms(const char *s, size_t len, int *y, int *m, int *d)
         i += strlen("日");
     else if (s1 == 'Y' && starts(s, len, i, "号"))
         i += strlen("号");
-    return time_follows(s, len, i) ? CR_OK : CR_EINVAL;
+    return time_follows(s, len, i, c) ? CR_OK : CR_EINVAL;
 }
 
 static const char *const month_names[12] = {"january",   "february", "march",    "april",
@@ -202,7 +292,9 @@ static int month_name(const char *s, size_t len, size_t *i)
         size_t full = strlen(month_names[k]), n = 0;
         while (n < full && *i + n < len && (s[*i + n] | 0x20) == month_names[k][n])
             n++;
-        if (n >= 3) {
+        /* The full name or its first three letters: "Sept" is neither. */
+        int letter = *i + n < len && ((s[*i + n] | 0x20) >= 'a' && (s[*i + n] | 0x20) <= 'z');
+        if (n == full || (n == 3 && !letter)) {
             *i += n;
             return k + 1;
         }
@@ -211,8 +303,10 @@ static int month_name(const char *s, size_t len, size_t *i)
 }
 
 /* Year, month and day of s read with a checked pattern (cr_date_pattern_check). */
-static cr_err read_pattern(const char *s, size_t len, const char *pat, int *y, int *m, int *d)
+static cr_err read_pattern(const char *s, size_t len, const char *pat, int *y, int *m, int *d,
+                           struct clock *c)
 {
+    int pm = -1; /* %p: 0 AM, 1 PM */
     size_t i = 0;
     *m = *d = -1;
     for (const char *p = pat; *p; p++) {
@@ -240,17 +334,18 @@ static cr_err read_pattern(const char *s, size_t len, const char *pat, int *y, i
                 n = digits(s, len, &i, 2, d);
                 break;
             case 'H':
-                n = digits(s, len, &i, 2, &v) && v < 24;
+                n = digits(s, len, &i, 2, &c->hh) && c->hh < 24;
                 break;
             case 'M':
-                n = digits(s, len, &i, 2, &v) && v < 60;
+                n = digits(s, len, &i, 2, &c->mi) && c->mi < 60;
                 break;
             case 'S':
-                n = digits(s, len, &i, 2, &v) && v <= 60;
+                n = digits(s, len, &i, 2, &v) && v < 60;
                 break;
             case 'p':
                 n = i + 1 < len && ((s[i] | 0x20) == 'a' || (s[i] | 0x20) == 'p') &&
                     (s[i + 1] | 0x20) == 'm';
+                pm = n && (s[i] | 0x20) == 'p';
                 i += n ? 2 : 0;
                 break;
             default:
@@ -260,7 +355,14 @@ static cr_err read_pattern(const char *s, size_t len, const char *pat, int *y, i
         if (!n)
             return CR_EINVAL;
     }
-    return time_follows(s, len, i) ? CR_OK : CR_EINVAL;
+    if (pm >= 0) { /* %p: the hour is 1..12 */
+        if (c->hh < 1 || c->hh > 12)
+            return CR_EINVAL;
+        c->hh = c->hh % 12 + 12 * pm;
+    }
+    if (c->hh >= 0 && c->mi < 0)
+        c->mi = 0;
+    return time_follows(s, len, i, c) ? CR_OK : CR_EINVAL;
 }
 
 cr_err cr_date_pattern_check(const char *pat, const char **why)
@@ -293,7 +395,7 @@ cr_err cr_date_pattern_check(const char *pat, const char **why)
 }
 
 cr_err cr_date_read(const char *in, size_t in_len, const char *pattern, int period_start,
-                    struct cr_date *out)
+                    int zone_min, struct cr_date *out)
 {
     char buf[64];
     if (in_len > sizeof buf)
@@ -303,8 +405,9 @@ cr_err cr_date_read(const char *in, size_t in_len, const char *pattern, int peri
     trim(&s, &len);
     len = cr_zero_fraction_len(s, len); /* a year or day written as a float: 2017.0 */
     int y = 0, m, d;
-    cr_err rc =
-        pattern ? read_pattern(s, len, pattern, &y, &m, &d) : read_forms(s, len, &y, &m, &d);
+    struct clock c = {-1, -1, 0, 0};
+    cr_err rc = pattern ? read_pattern(s, len, pattern, &y, &m, &d, &c)
+                        : read_forms(s, len, &y, &m, &d, &c);
     if (rc)
         return rc;
     if (y < 1900 || y > 2100 || (m != -1 && (m < 1 || m > 12)) ||
@@ -314,6 +417,10 @@ cr_err cr_date_read(const char *in, size_t in_len, const char *pattern, int peri
     if (d > 0) {
         r.prec = CR_DATE_DAY;
         r.day = cr_days_from_civil(y, m, d);
+        /* A time written with its zone is moved into the catalog's: 23:30-05:00 is the next
+         * day in Beijing. */
+        int local = c.has_zone ? c.hh * 60 + c.mi - c.zone_min + zone_min : 0;
+        r.day += local >= 0 ? local / 1440 : -((-local + 1439) / 1440);
     } else if (m > 0) {
         r.prec = CR_DATE_MONTH;
         r.day = cr_days_from_civil(y, m, period_start ? 1 : days_in_month(y, m));
@@ -328,7 +435,7 @@ cr_err cr_date_read(const char *in, size_t in_len, const char *pattern, int peri
 cr_err cr_date_parse(const char *in, size_t in_len, int32_t *day)
 {
     struct cr_date r;
-    cr_err rc = cr_date_read(in, in_len, NULL, 0, &r);
+    cr_err rc = cr_date_read(in, in_len, NULL, 0, CR_ZONE_DEFAULT_MIN, &r);
     if (rc)
         return rc;
     if (r.prec != CR_DATE_DAY)
@@ -397,6 +504,7 @@ cr_err cr_amount_parse(const char *in, size_t in_len, int64_t *fen)
      * three: "1,5" or "1,2,3" is a typo or a decimal comma, not 15 or 123 元. */
     int64_t mant = 0;
     int scale = 0, nd = 0, point = 0, commas = 0, group = 0;
+    char lead = i < len ? s[i] : 0;
     for (; i < len; i++) {
         char c = s[i];
         if (c >= '0' && c <= '9') {
@@ -406,7 +514,9 @@ cr_err cr_amount_parse(const char *in, size_t in_len, int64_t *fen)
             nd++;
             scale += point;
             group += !point;
-        } else if (c == ',' && !point && group > 0 && (commas ? group == 3 : group <= 3)) {
+        } else if (c == ',' && !point && group > 0 && (commas ? group == 3 : group <= 3) &&
+                   !(commas == 0 && lead == '0')) {
+            /* A leading group of 0 or 00 is no thousands group: "0,123" is a European 0.123. */
             commas++;
             group = 0;
         } else if (c == '.' && !point) {
@@ -420,12 +530,17 @@ cr_err cr_amount_parse(const char *in, size_t in_len, int64_t *fen)
     if (nd == 0 || (commas && !point && group != 3))
         return CR_EINVAL;
     int unit_exp = 2; /* fen per unit is 10^unit_exp: 元 → 100, 万元 → 1,000,000 */
-    if (starts(s, len, i, "万元"))
-        unit_exp = 6, i += strlen("万元");
-    else if (starts(s, len, i, "万"))
-        unit_exp = 6, i += strlen("万");
-    else if (starts(s, len, i, "元"))
-        i += strlen("元");
+    size_t u = i;
+    while (u < len && s[u] == ' ') /* "5 万元" */
+        u++;
+    if (starts(s, len, u, "万元"))
+        unit_exp = 6, i = u + strlen("万元");
+    else if (starts(s, len, u, "万"))
+        unit_exp = 6, i = u + strlen("万");
+    else if (starts(s, len, u, "元"))
+        i = u + strlen("元");
+    if (i > u && starts(s, len, i, "整")) /* "5.00元整": and no fraction of it */
+        i += strlen("整");
     if (paren) {
         if (i >= len || s[i] != ')')
             return CR_EINVAL;
@@ -433,19 +548,19 @@ cr_err cr_amount_parse(const char *in, size_t in_len, int64_t *fen)
     }
     if (i != len || scale > 18)
         return CR_EINVAL;
-    /* fen = mant * 10^(unit_exp - scale), rounded half away from zero. */
+    /* fen = mant * 10^(unit_exp - scale), exactly. */
     int64_t q = mant;
     for (int k = scale; k < unit_exp; k++) {
         if (q > INT64_MAX / 10)
             return CR_ERANGE;
         q *= 10;
     }
-    /* Half away from zero needs only the most significant dropped digit, dropped last. */
+    /* Digits past the fen must be zeros: 1.005 元 is no amount a ledger holds, and rounding it
+     * would load a value nobody wrote. */
     for (int k = unit_exp; k < scale; k++) {
-        int64_t r = q % 10;
+        if (q % 10)
+            return CR_EINVAL;
         q /= 10;
-        if (k == scale - 1 && r >= 5)
-            q++;
     }
     *fen = neg ? -q : q;
     return CR_OK;

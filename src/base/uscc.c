@@ -1,5 +1,6 @@
 #include "crisk/uscc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* GB 32100-2015 alphabet: index = character value. */
@@ -118,6 +119,44 @@ cr_err cr_uscc_normalize(const char *in, size_t len, char out[CR_USCC_LEN + 1])
     buf[n] = 0;
     memcpy(out, buf, sizeof buf);
     return cr_uscc_check_char(buf) == buf[17] ? CR_OK : CR_ECHECK;
+}
+
+void cr_uscc_explain(const char *in, size_t len, char *out, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        char c;
+        size_t k = fullwidth(p + i, len - i, &c);
+        if (k == 0) {
+            c = (char)p[i];
+            k = 1;
+        }
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            i += k;
+            continue;
+        }
+        char up = c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+        if (value_of(up) < 0) {
+            if (p[i] >= 0x80 && k == 1)
+                snprintf(out, cap,
+                         "character %zu is not in the USCC alphabet (digits and A-Z "
+                         "without I, O, S, V, Z)",
+                         n + 1);
+            else if (up >= 0x21 && up <= 0x7E)
+                snprintf(out, cap,
+                         "'%c' (character %zu) is not in the USCC alphabet (digits and "
+                         "A-Z without I, O, S, V, Z)",
+                         up, n + 1);
+            else
+                snprintf(out, cap, "character %zu (byte 0x%02X) is not in the USCC alphabet", n + 1,
+                         (unsigned)(unsigned char)up);
+            return;
+        }
+        i += k;
+        n++;
+    }
+    snprintf(out, cap, "it has %zu characters, not %d", n, CR_USCC_LEN);
 }
 
 cr_err cr_uscc_make(char authority, char kind, const char *division6, uint64_t serial,

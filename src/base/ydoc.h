@@ -15,8 +15,14 @@ typedef struct cr__ydoc {
     int loaded;
 } cr__ydoc;
 
-/* Loads the first document of path; CR_ENOTFOUND / CR_EIO when it cannot be opened, CR_EPARSE
- * on a YAML syntax error or a key given twice in one mapping (at the second one's line:column).
+/* How deep a catalog, model or tags file may nest mappings and lists: theirs nest a few levels;
+ * a hostile one nested thousands deep would cost libyaml quadratic time. */
+#define CR_YAML_MAX_DEPTH 64
+
+/* Loads the first document of path; CR_ENOTFOUND / CR_EIO when it cannot be opened, CR_EINVAL
+ * when it is a folder, CR_EPARSE on a YAML syntax error, nesting deeper than CR_YAML_MAX_DEPTH
+ * (at the first collection too deep, before the document is built) or a key given twice in one
+ * mapping (at the second one's line:column).
  * Free with cr__ydoc_free (also after a failure). */
 cr_err cr__ydoc_load(cr__ydoc *y, const char *path, cr_diag *d) CR_MUST_USE;
 void cr__ydoc_free(cr__ydoc *y);

@@ -2,11 +2,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "base/ydoc.h"
@@ -28,7 +30,7 @@ int cr_topic_has(const struct cr_topic *t, cr_field f)
     return t->field[f].name != NULL || t->field[f].index > 0;
 }
 
-int cr_topic_null(const struct cr_topic *t, const char *s, size_t len)
+static int null_as_written(const struct cr_topic *t, const char *s, size_t len)
 {
     unsigned char c0 = len ? (unsigned char)tolower((unsigned char)s[0]) : 0;
     if (len > t->nulls_max || !(t->nulls_first[c0 >> 3] & (1u << (c0 & 7))))
@@ -37,6 +39,93 @@ int cr_topic_null(const struct cr_topic *t, const char *s, size_t len)
         if (strlen(t->nulls[i]) == len && strncasecmp(t->nulls[i], s, len) == 0)
             return 1;
     return 0;
+}
+
+/* s without the spaces and tabs around it (NFKC makes U+3000 a space). */
+static const char *trim_spaces(const char *s, size_t *len)
+{
+    while (*len && (s[0] == ' ' || s[0] == '\t'))
+        s++, (*len)--;
+    while (*len && (s[*len - 1] == ' ' || s[*len - 1] == '\t'))
+        (*len)--;
+    return s;
+}
+
+int cr_topic_null(const struct cr_topic *t, const char *s, size_t len)
+{
+    if (null_as_written(t, s, len))
+        return 1;
+    /* A token written in other forms (ＮＡ, full-width spaces around it) is the token after
+     * the normalisation every text value gets: NFKC, trimmed. Only a short value that NFKC
+     * changes pays for it; NFKC makes no character more than four times shorter (𝐍 is N). */
+    if (!t->n_nulls || len > 4 * t->nulls_max + 12 || cr_nfkc_stable(s, len))
+        return 0;
+    char hw[128]; /* full-width forms, the common case, without an allocation */
+    if (len <= sizeof hw) {
+        size_t hl = cr_halfwidth(s, len, hw);
+        const char *h = trim_spaces(hw, &hl);
+        if (cr_nfkc_stable(h, hl))
+            return null_as_written(t, h, hl);
+    }
+    char *n = NULL;
+    size_t nl = 0;
+    if (cr_nfkc(s, len, &n, &nl))
+        return 0;
+    const char *v = trim_spaces(n, &nl);
+    int null = null_as_written(t, v, nl);
+    free(n);
+    return null;
+}
+
+int cr_topic_in_bounds(const struct cr_topic *t, double lon, double lat)
+{
+    return isfinite(lon) && isfinite(lat) && lon >= t->bounds[0] && lat >= t->bounds[1] &&
+           lon <= t->bounds[2] && lat <= t->bounds[3];
+}
+
+/* 'bounds: [lon_min, lat_min, lon_max, lat_max]' (n may be NULL: out is left as it is). */
+static cr_err parse_bounds(cr__ydoc *p, yaml_node_t *n, double out[4])
+{
+    if (!n)
+        return CR_OK;
+    if (n->type != YAML_SEQUENCE_NODE || cr__ylen(n) != 4)
+        return cr__yfail(p, n, "'bounds' must be a list [lon_min, lat_min, lon_max, lat_max]");
+    double b[4];
+    for (size_t i = 0; i < 4; i++) {
+        cr_err rc = cr__ynum(p, cr__yitem(p, n, i), &b[i], "an item of 'bounds'");
+        if (rc)
+            return rc;
+    }
+    if (!(b[0] >= -180 && b[0] < b[2] && b[2] <= 180 && b[1] >= -90 && b[1] < b[3] && b[3] <= 90))
+        return cr__yfail(p, n,
+                         "'bounds' [%g, %g, %g, %g] is not [lon_min, lat_min, lon_max, lat_max] "
+                         "with -180 <= lon_min < lon_max <= 180 and -90 <= lat_min < lat_max <= 90",
+                         b[0], b[1], b[2], b[3]);
+    memcpy(out, b, sizeof b);
+    return CR_OK;
+}
+
+/* 'time_zone: +08:00' (n may be NULL: out is left as it is): a UTC offset ±HH:MM, or UTC. */
+static cr_err parse_zone(cr__ydoc *p, yaml_node_t *n, int *out)
+{
+    if (!n)
+        return CR_OK;
+    const char *z = cr__yscalar(n);
+    if (z && strcmp(z, "UTC") == 0) {
+        *out = 0;
+        return CR_OK;
+    }
+    if (z && (z[0] == '+' || z[0] == '-') && strlen(z) == 6 && isdigit((unsigned char)z[1]) &&
+        isdigit((unsigned char)z[2]) && z[3] == ':' && isdigit((unsigned char)z[4]) &&
+        isdigit((unsigned char)z[5])) {
+        int h = (z[1] - '0') * 10 + z[2] - '0', m = (z[4] - '0') * 10 + z[5] - '0';
+        if (h <= 14 && m < 60) {
+            *out = (z[0] == '-' ? -1 : 1) * (h * 60 + m);
+            return CR_OK;
+        }
+    }
+    return cr__yfail(p, n, "time_zone must be a UTC offset such as +08:00 (or UTC), not '%s'",
+                     z ? z : "(not a scalar)");
 }
 
 /* The null tokens of a catalog that names none: how R, MySQL dumps, spreadsheets and department
@@ -66,12 +155,23 @@ static cr_err parse_nulls(cr__ydoc *p, yaml_node_t *n, char ***out, size_t *n_ou
             cr__ystrs_free(v, m);
             return cr__yfail(p, item, "an item of 'nulls' must be a string");
         }
-        if (!*s)
-            continue;
-        if (!(v[m++] = strdup(s))) {
+        /* Tokens are compared with values as values are kept: NFKC, trimmed (" - " is "-",
+         * "ＮＡ" is "NA"); a token that is only spaces is the empty value, always missing. */
+        char *norm = NULL;
+        size_t nl = 0;
+        if (cr_nfkc(s, strlen(s), &norm, &nl) == CR_ENOMEM) {
+            cr__ystrs_free(v, m);
+            return CR_ENOMEM;
+        }
+        const char *tok = norm ? trim_spaces(norm, &nl) : s;
+        if (!norm)
+            nl = strlen(s);
+        if (nl && !(v[m++] = strndup(tok, nl))) {
+            free(norm);
             cr__ystrs_free(v, m - 1);
             return CR_ENOMEM;
         }
+        free(norm);
     }
     *out = v;
     *n_out = m;
@@ -276,9 +376,10 @@ static cr_err parse_list(cr__ydoc *p, yaml_node_t *n, const char *what, const ch
 static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const cr_catalog *cat,
                           char *const *nulls, size_t n_nulls)
 {
-    static const char *const allowed[] = {
-        "code",   "name", "department", "kind",  "files",    "format", "encoding", "delimiter",
-        "header", "key",  "fields",     "attrs", "required", "nulls",  "as_of",    NULL};
+    static const char *const allowed[] = {"code",   "name",     "department", "kind",   "files",
+                                          "format", "encoding", "delimiter",  "header", "key",
+                                          "fields", "attrs",    "required",   "nulls",  "as_of",
+                                          "bounds", NULL};
     if (n->type != YAML_MAPPING_NODE)
         return cr__yfail(p, n, "a topic must be a mapping");
     t->line = cr__yline(n);
@@ -320,7 +421,10 @@ static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const
     if (delim) {
         if (strcmp(delim, "\\t") == 0 || strcmp(delim, "\t") == 0)
             t->delimiter = '\t';
-        else if (strlen(delim) == 1 && delim[0] != '"' && delim[0] != '\n')
+        else if (strcmp(delim, "\"") == 0)
+            return cr__yfail(p, cr__yget(p, n, "delimiter"),
+                             "a quote (\") cannot be the delimiter: it encloses fields");
+        else if (strlen(delim) == 1 && delim[0] != '\n')
             t->delimiter = delim[0];
         else
             return cr__yfail(p, cr__yget(p, n, "delimiter"), "delimiter '%s' must be one character",
@@ -335,6 +439,14 @@ static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const
     if ((rc = parse_key(p, cr__yget(p, n, "key"), t)))
         return rc;
     if ((rc = parse_fields(p, cr__yget(p, n, "fields"), t)))
+        return rc;
+    memcpy(t->bounds, cat->bounds, sizeof t->bounds);
+    t->zone_min = cat->zone_min;
+    yaml_node_t *bounds = cr__yget(p, n, "bounds");
+    if (bounds && t->role != CR_TOPIC_REGISTRY)
+        return cr__yfail(p, bounds, "bounds is for registry topics; topic %s is a %s topic",
+                         t->code, t->kind);
+    if ((rc = parse_bounds(p, bounds, t->bounds)))
         return rc;
     yaml_node_t *own = cr__yget(p, n, "nulls");
     rc = own ? parse_nulls(p, own, &t->nulls, &t->n_nulls) : copy_nulls(nulls, n_nulls, t);
@@ -436,15 +548,32 @@ static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
     if (!root || root->type != YAML_MAPPING_NODE)
         return cr__yfail(p, root,
                          "a catalog must be a mapping with 'catalog', 'departments' and 'topics'");
-    static const char *const allowed[] = {"catalog", "description", "departments", "topics",
-                                          "nulls",   "divisions",   NULL};
+    static const char *const allowed[] = {"catalog", "description", "departments",
+                                          "topics",  "nulls",       "divisions",
+                                          "bounds",  "time_zone",   NULL};
     cr_err rc = cr__yonly(p, root, allowed, "the catalog");
     if (!rc)
         rc = cr__ystr(p, root, "catalog", 1, &cat->id, "the catalog");
     if (rc)
         return rc;
-    if ((rc = cr__ystrs(p, cr__yget(p, root, "divisions"), &cat->divisions, &cat->n_divisions,
+    yaml_node_t *divs = cr__yget(p, root, "divisions");
+    if ((rc = cr__ystrs(p, divs, &cat->divisions, &cat->n_divisions,
                         "'divisions' (files of the city's streets and grids)")))
+        return rc;
+    if (cat->n_divisions &&
+        !(cat->division_at = calloc(cat->n_divisions, sizeof *cat->division_at)))
+        return CR_ENOMEM;
+    for (size_t i = 0; i < cat->n_divisions; i++) {
+        yaml_node_t *item = divs->type == YAML_SCALAR_NODE ? divs : cr__yitem(p, divs, i);
+        cat->division_at[i][0] = cr__yline(item);
+        cat->division_at[i][1] = (long)item->start_mark.column + 1;
+    }
+    const double china[4] = CR_BOUNDS_DEFAULT;
+    memcpy(cat->bounds, china, sizeof china);
+    if ((rc = parse_bounds(p, cr__yget(p, root, "bounds"), cat->bounds)))
+        return rc;
+    cat->zone_min = CR_ZONE_DEFAULT_MIN;
+    if ((rc = parse_zone(p, cr__yget(p, root, "time_zone"), &cat->zone_min)))
         return rc;
     yaml_node_t *deps = cr__yget(p, root, "departments"), *tops = cr__yget(p, root, "topics");
     if (!deps || deps->type != YAML_SEQUENCE_NODE)
@@ -543,11 +672,29 @@ cr_err cr_catalog_add_divisions(const cr_catalog *cat, cr_ref *ref, cr_diag *d)
         char path[2048];
         int n = snprintf(path, sizeof path, "%s%s%s", f[0] == '/' ? "" : cat->dir,
                          f[0] == '/' ? "" : "/", f);
-        rc = n < 0 || (size_t)n >= sizeof path
-                 ? cr_diag_set(d, CR_EIO, cat->path, 0, 0, "division file path too long: %s", f)
-                 : cr_ref_add_divisions(ref, path, d);
+        long line = cat->division_at[i][0], col = cat->division_at[i][1];
+        if (n < 0 || (size_t)n >= sizeof path)
+            return cr_diag_set(d, CR_EPARSE, cat->path, line, col,
+                               "divisions: the path of %s is too long", f);
+        struct stat st;
+        if (stat(path, &st) != 0)
+            return cr_diag_set(d, CR_EPARSE, cat->path, line, col, "divisions: %s: %s", path,
+                               strerror(errno));
+        if (S_ISDIR(st.st_mode))
+            return cr_diag_set(d, CR_EPARSE, cat->path, line, col,
+                               "divisions: %s is a folder, not a file of code,name,parent_code",
+                               path);
+        cr_diag inner = {{0}, {0}, 0, 0};
+        rc = cr_ref_add_divisions(ref, path, &inner);
+        if (rc == CR_ENOMEM)
+            return rc;
+        if (rc) {
+            char msg[400];
+            cr_diag_format(&inner, msg, sizeof msg);
+            return cr_diag_set(d, CR_EPARSE, cat->path, line, col, "divisions: %s", msg);
+        }
     }
-    return rc;
+    return CR_OK;
 }
 
 void cr_catalog_free(cr_catalog *cat)
@@ -580,6 +727,7 @@ void cr_catalog_free(cr_catalog *cat)
     free(cat->departments);
     free(cat->topics);
     cr__ystrs_free(cat->divisions, cat->n_divisions);
+    free(cat->division_at);
     free(cat->path);
     free(cat->dir);
     free(cat->id);

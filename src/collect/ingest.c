@@ -317,9 +317,16 @@ static enum outcome resolve_key(const struct cr_topic *t, cr_feed *f, char key[K
         if (rc == CR_ECHECK)
             return reject(v, "bad_uscc_check", "column %s: '%s' has a wrong check character", col,
                           shown(v, val, len));
-        if (rc)
-            return reject(v, "bad_uscc", "column %s: '%s' is not an 18-character USCC", col,
-                          shown(v, val, len));
+        if (rc) {
+            reject(v, "bad_uscc", "column %s: '%s' is not an 18-character USCC", col,
+                   shown(v, val, len));
+            size_t dl = strlen(v->detail); /* and why, when it fits */
+            if (dl + 3 < sizeof v->detail) {
+                memcpy(v->detail + dl, ": ", 2);
+                cr_uscc_explain(val, len, v->detail + dl + 2, sizeof v->detail - dl - 2);
+            }
+            return QUARANTINED;
+        }
         memcpy(key, u, CR_USCC_LEN + 1);
         *klen = CR_USCC_LEN;
         return LOADED;
@@ -429,7 +436,8 @@ static enum outcome parse_day(const struct cr_topic *t, cr_feed *f, int slot, in
     if (len == 0)
         return LOADED;
     struct cr_date dt;
-    cr_err rc = cr_date_read(val, len, t->opt[slot].format, t->opt[slot].period_start, &dt);
+    cr_err rc =
+        cr_date_read(val, len, t->opt[slot].format, t->opt[slot].period_start, t->zone_min, &dt);
     if (rc && cr_date_relative(val, len))
         return reject(v, "relative_date", "column %s: '%s' is a relative date, with no day",
                       cr_feed_slot_label(f, slot), shown(v, val, len));
@@ -741,6 +749,9 @@ static int parse_coord(const char *s, size_t len, double lo, double hi, double *
         return -1;
     memcpy(buf, s, len);
     buf[len] = 0;
+    /* Decimal only: strtod would also read hex (0x71), nan and inf. */
+    if (strspn(buf, "0123456789.+-eE") != len)
+        return -1;
     char *end;
     double x = strtod(buf, &end);
     if (end == buf || *end || !(x >= lo && x <= hi))
@@ -776,10 +787,14 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     cr_feed_value(f, CR_F_INDUSTRY, &ind, &ind_len);
     char indbuf[16];
     if (ind_len) {
-        char code[16];
-        size_t n = ind_len < sizeof code - 1 ? cr_halfwidth(ind, ind_len, code) : 0;
-        n = cr_zero_fraction_len(code, n); /* 7513.0 */
+        char code[64];
+        /* Text is compared as NFKC keeps it (Ｍ７５１３ is M7513), the section letter in upper
+         * case (m7513). */
+        size_t n = ind_len < sizeof code ? cr_halfwidth(ind, ind_len, code) : 0;
+        n = n < 16 ? cr_zero_fraction_len(code, n) : 0; /* 7513.0 */
         code[n] = 0;
+        if (code[0] >= 'a' && code[0] <= 'z')
+            code[0] = (char)(code[0] - 'a' + 'A');
         const struct cr_industry *in = n ? cr_ref_industry_find(ig->ref, code) : NULL;
         if (!in) {
             o = reject(v, "bad_industry", "column %s: '%s' is not a GB/T 4754-2017 code",
@@ -816,11 +831,16 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     cr_feed_value(f, CR_F_LON, &lon, &lon_len);
     cr_feed_value(f, CR_F_LAT, &lat, &lat_len);
     if (lon_len && lat_len) {
+        /* Both finite, decimal and inside the topic's bounds (0,0 is no place in a city's
+         * registry), or neither is kept. */
         if (parse_coord(lon, lon_len, -180, 180, &r.lon) ||
-            parse_coord(lat, lat_len, -90, 90, &r.lat)) {
-            o = reject(v, "bad_coordinates", "columns %s/%s: '%s', '%s' are not coordinates",
+            parse_coord(lat, lat_len, -90, 90, &r.lat) || !cr_topic_in_bounds(t, r.lon, r.lat)) {
+            o = reject(v, "bad_coordinates",
+                       "columns %s/%s: '%s', '%s' are not finite coordinates inside the topic's "
+                       "bounds",
                        cr_feed_slot_label(f, CR_F_LON), cr_feed_slot_label(f, CR_F_LAT),
                        shown_at(v, 0, lon, lon_len), shown_at(v, 1, lat, lat_len));
+            r.lon = r.lat = 0; /* never cast inf to an integer for the row's content */
             if (!drop_bad(ig, t, t->opt[CR_F_LON].on_error_null ? CR_F_LON : CR_F_LAT, v))
                 goto out;
             o = LOADED;

@@ -421,7 +421,7 @@ static size_t open_parts(cr_store *s, const int64_t stamp[2], cr_store **extra, 
     for (; k < n; k++) {
         cr_store *c = NULL;
         int64_t seen[2];
-        if (cr_store_open(cr__store_path(s), &c, NULL))
+        if (cr_store_open_existing(cr__store_path(s), &c, NULL))
             break;
         if (sqlite3_exec(cr__store_db(c), "BEGIN", NULL, NULL, NULL) || read_stamp(c, seen) ||
             seen[0] != stamp[0] || seen[1] != stamp[1]) {

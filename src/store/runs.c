@@ -325,6 +325,11 @@ cr_err cr_store_run_all_uscc(cr_store *s, int64_t run, int *all_uscc)
 {
     int64_t v = 0;
     char sql[200];
+    snprintf(sql, sizeof sql, "SELECT EXISTS (SELECT 1 FROM run WHERE id = %lld)", (long long)run);
+    if (cr_store_scalar(s, sql, &v))
+        return CR_ESTORE;
+    if (!v)
+        return CR_ENOTFOUND;
     snprintf(sql, sizeof sql,
              "SELECT NOT EXISTS (SELECT 1 FROM run_score r JOIN subject s ON s.id = r.subject "
              "WHERE r.run = %lld AND instr(s.key, ':') > 0)",

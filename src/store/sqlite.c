@@ -265,7 +265,9 @@ static cr_err check_version(cr_store *s, cr_diag *d)
                                                 : "");
 }
 
-static cr_err open_store(const char *path, int readonly, cr_store **out, cr_diag *d)
+enum open_mode { OPEN_CREATE, OPEN_EXISTING, OPEN_READONLY };
+
+static cr_err open_store(const char *path, enum open_mode mode, cr_store **out, cr_diag *d)
 {
     if (sodium_init() < 0)
         return cr_diag_set(d, CR_EIO, NULL, 0, 0, "libsodium failed to initialise");
@@ -278,7 +280,10 @@ static cr_err open_store(const char *path, int readonly, cr_store **out, cr_diag
         return CR_ENOMEM;
     }
     cr_err rc = CR_OK;
-    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    int readonly = mode == OPEN_READONLY;
+    int flags = readonly                ? SQLITE_OPEN_READONLY
+                : mode == OPEN_EXISTING ? SQLITE_OPEN_READWRITE
+                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL)) {
         rc = cr_diag_set(d, CR_ESTORE, path, 0, 0, "cannot open store: %s",
                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -321,18 +326,28 @@ out:
 
 cr_err cr_store_open(const char *path, cr_store **out, cr_diag *d)
 {
-    return open_store(path, 0, out, d);
+    return open_store(path, OPEN_CREATE, out, d);
 }
 
-cr_err cr_store_open_readonly(const char *path, cr_store **out, cr_diag *d)
+cr_err cr_store_open_existing(const char *path, cr_store **out, cr_diag *d)
 {
     struct stat st;
     /* SQLite would say only "unable to open database file". */
     if (stat(path, &st) != 0 && errno == ENOENT)
         return cr_diag_set(d, CR_ENOTFOUND, path, 0, 0,
+                           "no store here (only crisk ingest creates one: check --db and "
+                           "$CRISK_DB, or ingest first)");
+    return open_store(path, OPEN_EXISTING, out, d);
+}
+
+cr_err cr_store_open_readonly(const char *path, cr_store **out, cr_diag *d)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 && errno == ENOENT)
+        return cr_diag_set(d, CR_ENOTFOUND, path, 0, 0,
                            "no store here (a reading verb never creates one: check --db and "
                            "$CRISK_DB, or ingest first)");
-    return open_store(path, 1, out, d);
+    return open_store(path, OPEN_READONLY, out, d);
 }
 
 sqlite3 *cr__store_db(cr_store *s)

@@ -56,7 +56,7 @@ got=$(q "SELECT line || ' ' || reason FROM quarantine ORDER BY file, line" | tr 
 want="3 bad_coordinates;4 bad_coordinates;5 bad_coordinates;6 bad_coordinates;3 bad_person_id;4 bad_person_id;"
 [ "$got" = "$want" ] || { echo "hostile_rows: quarantine '$got', want '$want'"; exit 1; }
 q "SELECT detail FROM quarantine WHERE line = 3 AND reason = 'bad_coordinates'" |
-  grep -qx "columns lon/lat: 'abc', 'x23' are not coordinates" ||
+  grep -qx "columns lon/lat: 'abc', 'x23' are not finite coordinates inside the topic's bounds" ||
   { echo "hostile_rows: unclear reason: $(q "SELECT detail FROM quarantine")"; exit 1; }
 q "SELECT detail FROM quarantine WHERE reason = 'bad_person_id'" | grep -q "too long" ||
   { echo "hostile_rows: the 300-character ID is not called too long"; exit 1; }

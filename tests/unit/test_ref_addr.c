@@ -108,6 +108,16 @@ static void same_place(void **state)
         {"黄埔区科学大道18号A栋201", "黄埔区科学大道18号A幢201"},
         {"增城区荔城街道府佑路98号（自编2号楼）", "增城区府佑路98号自编2栋"},
         {"中国广东省广州市南沙区港前大道南162号", "南沙区港前大道南162号"},
+        /* Issue 8: every control character is noise alike, DEL and C1 (U+0085) as C0. */
+        {"天河区天河路\x7f"
+         "385号",
+         "天河区天河路385号"},
+        {"天河区天河路\xc2\x85"
+         "385号",
+         "天河区天河路385号"},
+        {"天河区天河路\xc2\x9f"
+         "385号\x01",
+         "天河区天河路385号"},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         char a[512], b[512];

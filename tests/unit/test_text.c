@@ -48,6 +48,70 @@ static void date_rejects(void **state)
     assert_int_equal(d, cr_days_from_civil(2020, 2, 29)); /* untouched by failures */
 }
 
+/* The time after a day is checked, and a time with a zone is moved into the catalog's zone
+ * (issue 8: 25:00 and 10:61 loaded, -05:00 was ignored). */
+static void date_times(void **state)
+{
+    (void)state;
+    int32_t nov4 = cr_days_from_civil(2021, 11, 4);
+    const struct {
+        const char *s;
+        int32_t day; /* -1: rejected */
+    } cases[] = {
+        {"2021-11-04 23:59:59", nov4},
+        {"2021-11-04 00:00", nov4},
+        {"2021-11-04 24:00", -1},
+        {"2021-01-01 25:00", -1},
+        {"2021-11-04 10:61", -1},
+        {"2021-11-04 10:30:60", -1},
+        {"2021-11-04 10:3", -1},
+        {"2021-11-04 10:30:00.123", nov4},
+        {"2021-11-04 9:05 PM", nov4},
+        {"2021-11-04 13:05 PM", -1},
+        {"2021-11-04 8时30分", nov4},
+        {"2021-11-04 8时70分", -1},
+        {"2021-11-04 08:30x", -1},
+        {"20211104256000", -1},
+        {"20211104235960", -1},
+        {"2021-11-04T23:30:00-05:00", nov4 + 1}, /* 12:30 next day in Beijing */
+        {"2021-11-04T23:30:00-0500", nov4 + 1},  /* 12:30 next day in Beijing */
+        {"2021-11-04T15:59:59Z", nov4},          /* 23:59:59 */
+        {"2021-11-04T16:00:00Z", nov4 + 1},      /* midnight */
+        {"2021-11-04 16:00 UTC", nov4 + 1},      /* midnight */
+        {"2021-11-04T08:00:00+08:00", nov4},     /* the catalog's own zone */
+        {"2021-11-04T01:00:00+14:00", nov4 - 1}, /* 19:00 the day before */
+        {"2021-11-04T01:00:00+15:00", -1},       /* no such zone */
+        {"2021-11-04T10:00:00+08:61", -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int32_t d = -1;
+        cr_err rc = cr_date_parse(cases[i].s, strlen(cases[i].s), &d);
+        if (cases[i].day < 0 ? rc == CR_OK : rc || d != cases[i].day)
+            fail_msg("'%s': rc %d day %d, want %d", cases[i].s, rc, d, cases[i].day);
+    }
+    /* Another catalog zone (UTC-5): the same instant is another day. */
+    struct cr_date r;
+    assert_int_equal(cr_date_read("2021-11-04T02:00:00+08:00", 25, NULL, 0, -300, &r), CR_OK);
+    assert_int_equal(r.day, nov4 - 1);
+    assert_int_equal(cr_date_read("2021-11-04T02:00:00", 19, NULL, 0, -300, &r), CR_OK);
+    assert_int_equal(r.day, nov4); /* a time without a zone is the catalog's own */
+    /* A pattern's own time is checked and zoned alike. */
+    assert_int_equal(cr_date_read("11/04/2021 11:30 PM -05:00", 26, "%m/%d/%Y %H:%M %p", 0,
+                                  CR_ZONE_DEFAULT_MIN, &r),
+                     CR_OK);
+    assert_int_equal(r.day, nov4 + 1);
+    assert_int_equal(
+        cr_date_read("11/04/2021 0:30 PM", 18, "%m/%d/%Y %H:%M %p", 0, CR_ZONE_DEFAULT_MIN, &r),
+        CR_EINVAL);
+    /* %b takes a month's full name or exactly its first three letters. */
+    assert_int_equal(cr_date_read("04-Sept-2021", 12, "%d-%b-%Y", 0, CR_ZONE_DEFAULT_MIN, &r),
+                     CR_EINVAL);
+    assert_int_equal(cr_date_read("04-Sep-2021", 11, "%d-%b-%Y", 0, CR_ZONE_DEFAULT_MIN, &r),
+                     CR_OK);
+    assert_int_equal(cr_date_read("04-Septem-2021", 14, "%d-%b-%Y", 0, CR_ZONE_DEFAULT_MIN, &r),
+                     CR_EINVAL);
+}
+
 /* Periods: the day is the period's last (or first) day and the period is told apart. */
 static void date_periods(void **state)
 {
@@ -67,8 +131,8 @@ static void date_periods(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         struct cr_date end, start;
         const char *s = cases[i].s;
-        if (cr_date_read(s, strlen(s), NULL, 0, &end) ||
-            cr_date_read(s, strlen(s), NULL, 1, &start))
+        if (cr_date_read(s, strlen(s), NULL, 0, CR_ZONE_DEFAULT_MIN, &end) ||
+            cr_date_read(s, strlen(s), NULL, 1, CR_ZONE_DEFAULT_MIN, &start))
             fail_msg("'%s' was not read", s);
         if (end.prec != cases[i].prec ||
             end.day != cr_days_from_civil(cases[i].y, cases[i].m, cases[i].d))
@@ -80,16 +144,16 @@ static void date_periods(void **state)
     }
     struct cr_date r;
     char text[8];
-    assert_int_equal(cr_date_read("2017-06", 7, NULL, 0, &r), CR_OK);
+    assert_int_equal(cr_date_read("2017-06", 7, NULL, 0, CR_ZONE_DEFAULT_MIN, &r), CR_OK);
     cr_date_period_format(&r, text);
     assert_string_equal(text, "2017-06");
-    assert_int_equal(cr_date_read("2017.0", 6, NULL, 0, &r), CR_OK);
+    assert_int_equal(cr_date_read("2017.0", 6, NULL, 0, CR_ZONE_DEFAULT_MIN, &r), CR_OK);
     cr_date_period_format(&r, text);
     assert_string_equal(text, "2017");
     const char *bad[] = {"201713",         "2017-13", "1899",   "2017.5.0",
                          "20170117256000", "2017年7", "2017-6-"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        if (cr_date_read(bad[i], strlen(bad[i]), NULL, 0, &r) == CR_OK)
+        if (cr_date_read(bad[i], strlen(bad[i]), NULL, 0, CR_ZONE_DEFAULT_MIN, &r) == CR_OK)
             fail_msg("'%s' should be rejected", bad[i]);
     /* A day parser never takes a period for a day. */
     int32_t d;
@@ -120,7 +184,8 @@ static void date_patterns(void **state)
         const char *why = NULL;
         struct cr_date r;
         assert_int_equal(cr_date_pattern_check(cases[i].pat, &why), CR_OK);
-        cr_err rc = cr_date_read(cases[i].s, strlen(cases[i].s), cases[i].pat, 0, &r);
+        cr_err rc =
+            cr_date_read(cases[i].s, strlen(cases[i].s), cases[i].pat, 0, CR_ZONE_DEFAULT_MIN, &r);
         if (cases[i].y == 0 ? rc != CR_EINVAL
             : cases[i].y < 0
                 ? rc != CR_ERANGE
@@ -197,9 +262,12 @@ static void amounts(void **state)
     assert_int_equal(fen_of("(943.40)"), -94340);
     assert_int_equal(fen_of("-¥5"), -500);
     assert_int_equal(fen_of("０.０５"), 5);
-    assert_int_equal(fen_of("1.005"), 101); /* half away from zero */
-    assert_int_equal(fen_of("-1.005"), -101);
-    assert_int_equal(fen_of("1.0049"), 100);
+    assert_int_equal(fen_of("1.0050"), INT64_MIN + CR_EINVAL); /* past the fen: refused */
+    assert_int_equal(fen_of("1.0000"), 100);                   /* zeros past it are exact */
+    assert_int_equal(fen_of("5 万元"), 5000000);
+    assert_int_equal(fen_of("5 万"), 5000000);
+    assert_int_equal(fen_of("5.00元整"), 500);
+    assert_int_equal(fen_of("5万元整"), 5000000);
     assert_int_equal(fen_of(" 7 "), 700);
     assert_int_equal(fen_of("0"), 0);
     assert_int_equal(fen_of("92233720368547758.07"), INT64_MAX);
@@ -209,6 +277,33 @@ static void amounts(void **state)
     assert_int_equal(fen_of("(1,234)"), -123400);
     assert_int_equal(fen_of("1，234，567.8"), 123456780); /* full-width comma */
     assert_int_equal(fen_of("1,234.5678万"), 1234567800);
+}
+
+/* Issue 8: a European decimal comma after 0 read as thousands (0,123 as 123 元), amounts past
+ * the fen were rounded (1.005 as 101 分), and a space before the unit or 整 after it refused. */
+static void amount_values(void **state)
+{
+    (void)state;
+    int64_t f = 42;
+    const char *bad[] = {"0,123",  "00,123", "0,123,456", "-0,123",      "¥0,123.00", "1.005",
+                         "-1.005", "1.0049", "0.001",     "1.2345678万", "5整",       "5 整",
+                         "整",     "5元 整", "5 5元",     "5元整整"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (cr_amount_parse(bad[i], strlen(bad[i]), &f) != CR_EINVAL)
+            fail_msg("'%s' should be rejected", bad[i]);
+    assert_int_equal(f, 42);
+    const struct {
+        const char *s;
+        int64_t fen;
+    } ok[] = {{"0.12", 12},         {"1,023", 102300},        {"10,123", 1012300},
+              {"5 万元", 5000000},  {"5  元", 500},           {"5.00元整", 500},
+              {"5万元整", 5000000}, {"1.010", 101},           {"1.2345670000万", 1234567},
+              {"(5 元)", -500},     {"０，１２３", INT64_MIN}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        cr_err rc = cr_amount_parse(ok[i].s, strlen(ok[i].s), &f);
+        if (ok[i].fen == INT64_MIN ? rc != CR_EINVAL : rc || f != ok[i].fen)
+            fail_msg("'%s': rc %d, %lld fen", ok[i].s, rc, (long long)f);
+    }
 }
 
 /* Issue 8: a comma outside a group of three digits was skipped, so 1,5 read as 15 元. */
@@ -328,6 +423,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(date_forms),
         cmocka_unit_test(date_rejects),
+        cmocka_unit_test(date_times),
         cmocka_unit_test(civil_roundtrip),
         cmocka_unit_test(zero_fraction),
         cmocka_unit_test(date_periods),
@@ -336,6 +432,7 @@ int main(void)
         cmocka_unit_test(amounts),
         cmocka_unit_test(amount_rejects),
         cmocka_unit_test(amount_thousands_groups),
+        cmocka_unit_test(amount_values),
         cmocka_unit_test(utf8),
         cmocka_unit_test(nfkc),
         cmocka_unit_test(nfkc_fast_path_agrees),

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# One rule for control characters in text values (docs/collect.md): every one — C0, DEL (0x7F)
+# and C1 such as U+0085 (NEL) — is kept as given in names, keys and attributes, whatever the
+# file's format or encoding; only the address comparison key drops them, as it drops spaces.
+set -euo pipefail
+crisk=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cat > "$tmp/c.yaml" <<'YAML'
+catalog: ctl
+departments:
+  - {code: D1, name: n}
+topics:
+  - code: R
+    name: t
+    department: D1
+    kind: registry
+    files: [r.csv]
+    key: {column: id, type: local, namespace: n}
+    fields: {name: name, address: addr}
+    attrs: [x]
+  - code: G
+    name: t
+    department: D1
+    kind: penalty
+    encoding: gb18030
+    files: [g.csv]
+    key: {column: id, type: local, namespace: n}
+    fields: {date: d}
+    attrs: [x]
+  - code: J
+    name: t
+    department: D1
+    kind: complaint
+    format: jsonl
+    files: [j.jsonl]
+    key: {column: id, type: local, namespace: n}
+    fields: {date: d}
+    attrs: [x]
+YAML
+printf 'id,name,addr,x\nA\x7f,a\x7fb\xc2\x85c\x01,天河区天河路\xc2\x85""385号,\xc3\xa9\x7f\xc2\x85\x1f\nB,天河区天河路385号,天河区天河路385号,y\n' > "$tmp/r.csv"
+printf 'id,d,x\nA\x7f,2021-01-01,a\x7fb\x81\x30\x81\x35c\x01\n' > "$tmp/g.csv"   # U+0085 in GB18030
+printf '{"id":"A\\u007f","d":"2021-01-02","x":"a\\u007fb\\u0085c\\u0001"}\n' > "$tmp/j.jsonl"
+"$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/c.yaml" > /dev/null
+q() { sqlite3 "$tmp/s.db" "$1"; }
+[ "$(q "SELECT hex(e.name) || '|' || hex(e.attrs) FROM enterprise e JOIN subject s ON s.id = e.subject WHERE s.key = 'n:A' || char(127)")" \
+  = "617F62C2856301|$(printf '{"x":"\xc3\xa9\x7f\xc2\x85\\u001f"}' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ] \
+  || { echo "registry text changed: $(q 'SELECT hex(name), hex(attrs) FROM enterprise')"; exit 1; }
+[ "$("$crisk" events --db "$tmp/s.db" --key "n:A$(printf '\x7f')" --csv --attrs-of penalty,complaint | tail -n +2 | cut -d, -f3,7- | tr -d '"' | sort | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" \
+  = "$(printf 'G,{x:a\x7fb\xc2\x85c\\u0001}\nJ,{x:a\x7fb\xc2\x85c\\u0001}\n' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ] \
+  || { echo "event attrs changed:"; "$crisk" events --db "$tmp/s.db" --csv --attrs-of penalty,complaint | od -c; exit 1; }
+# The address comparison key drops control characters like spaces: one place.
+[ "$(q "SELECT count(DISTINCT addr_key) FROM enterprise")" = 1 ] \
+  || { echo "address keys differ: $(q 'SELECT addr_key FROM enterprise')"; exit 1; }
+echo "control chars: kept in text, dropped from address keys"
