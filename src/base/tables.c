@@ -1,5 +1,6 @@
-/* In-memory indexes of an ingest run, rebuilt from the store at its start: content-hash sets,
- * the subject map, the person map, and a growable byte buffer. See tables.h. */
+/* The in-memory hash tables (tables.h): content-hash sets, the subject map, the person map and a
+ * growable byte buffer of an ingest run, rebuilt from the store at its start, and the string
+ * dictionary of a city load. */
 #include "tables.h"
 
 #include <stdio.h>
@@ -236,4 +237,66 @@ void cr__buf_json(struct buf *b, const char *s, size_t len)
     }
     cr__buf_add(b, s + run, len - run);
     cr__buf_add(b, "\"", 1);
+}
+
+/* ---- the string → dense id dictionary (a city load's kinds, roles, addresses) ---- */
+
+int32_t cr__dict_id(struct cr__dict *d, const char *key, size_t len)
+{
+    if ((d->n + 1) * 2 > d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 1024;
+        int32_t *slot = malloc(cap * sizeof *slot);
+        if (!slot)
+            return -2;
+        for (size_t i = 0; i < cap; i++)
+            slot[i] = -1;
+        for (size_t i = 0; i < d->n; i++) {
+            size_t j = (size_t)d->hash[i] & (cap - 1);
+            while (slot[j] >= 0)
+                j = (j + 1) & (cap - 1);
+            slot[j] = (int32_t)i;
+        }
+        free(d->slot);
+        d->slot = slot;
+        d->cap = cap;
+    }
+    uint64_t h = cr_hash64(key, len, 7);
+    size_t j = (size_t)h & (d->cap - 1);
+    while (d->slot[j] >= 0) {
+        int32_t k = d->slot[j];
+        if (d->hash[k] == h && strlen(d->keys[k]) == len && memcmp(d->keys[k], key, len) == 0)
+            return k;
+        j = (j + 1) & (d->cap - 1);
+    }
+    if (d->n == d->kcap) {
+        size_t kc = d->kcap ? d->kcap * 2 : 1024;
+        char **k2 = realloc(d->keys, kc * sizeof *k2);
+        uint64_t *h2 = k2 ? realloc(d->hash, kc * sizeof *h2) : NULL;
+        if (k2)
+            d->keys = k2;
+        if (!h2)
+            return -2;
+        d->hash = h2;
+        d->kcap = kc;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return -2;
+    memcpy(copy, key, len);
+    copy[len] = 0;
+    d->keys[d->n] = copy;
+    d->hash[d->n] = h;
+    d->slot[j] = (int32_t)d->n;
+    return (int32_t)d->n++;
+}
+
+void cr__dict_free(struct cr__dict *d, int keep_keys)
+{
+    if (!keep_keys)
+        for (size_t i = 0; i < d->n; i++)
+            free(d->keys[i]);
+    if (!keep_keys)
+        free(d->keys);
+    free(d->hash);
+    free(d->slot);
 }
