@@ -241,42 +241,20 @@ void cr__buf_json(struct buf *b, const char *s, size_t len)
 
 /* ---- the string → dense id dictionary (a city load's kinds, roles, addresses) ---- */
 
+/* Keys are found through the subject map (an id per key, the keys' bytes in its buffer); keys[]
+ * keeps a NUL-terminated copy of each, by id, for the caller to take. */
 int32_t cr__dict_id(struct cr__dict *d, const char *key, size_t len)
 {
-    if ((d->n + 1) * 2 > d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 1024;
-        int32_t *slot = malloc(cap * sizeof *slot);
-        if (!slot)
-            return -2;
-        for (size_t i = 0; i < cap; i++)
-            slot[i] = -1;
-        for (size_t i = 0; i < d->n; i++) {
-            size_t j = (size_t)d->hash[i] & (cap - 1);
-            while (slot[j] >= 0)
-                j = (j + 1) & (cap - 1);
-            slot[j] = (int32_t)i;
-        }
-        free(d->slot);
-        d->slot = slot;
-        d->cap = cap;
-    }
-    uint64_t h = cr_hash64(key, len, 7);
-    size_t j = (size_t)h & (d->cap - 1);
-    while (d->slot[j] >= 0) {
-        int32_t k = d->slot[j];
-        if (d->hash[k] == h && strlen(d->keys[k]) == len && memcmp(d->keys[k], key, len) == 0)
-            return k;
-        j = (j + 1) & (d->cap - 1);
-    }
+    uint64_t h = cr__key_hash(key, len);
+    const struct subj *e = cr__smap_find(&d->map, key, len, h);
+    if (e)
+        return (int32_t)e->id;
     if (d->n == d->kcap) {
         size_t kc = d->kcap ? d->kcap * 2 : 1024;
         char **k2 = realloc(d->keys, kc * sizeof *k2);
-        uint64_t *h2 = k2 ? realloc(d->hash, kc * sizeof *h2) : NULL;
-        if (k2)
-            d->keys = k2;
-        if (!h2)
+        if (!k2)
             return -2;
-        d->hash = h2;
+        d->keys = k2;
         d->kcap = kc;
     }
     char *copy = malloc(len + 1);
@@ -284,19 +262,21 @@ int32_t cr__dict_id(struct cr__dict *d, const char *key, size_t len)
         return -2;
     memcpy(copy, key, len);
     copy[len] = 0;
+    if (!cr__smap_put(&d->map, key, len, h, (int64_t)d->n, 0)) {
+        free(copy);
+        return -2;
+    }
     d->keys[d->n] = copy;
-    d->hash[d->n] = h;
-    d->slot[j] = (int32_t)d->n;
     return (int32_t)d->n++;
 }
 
 void cr__dict_free(struct cr__dict *d, int keep_keys)
 {
-    if (!keep_keys)
+    if (!keep_keys) {
         for (size_t i = 0; i < d->n; i++)
             free(d->keys[i]);
-    if (!keep_keys)
         free(d->keys);
-    free(d->hash);
-    free(d->slot);
+    }
+    free(d->map.slot);
+    free(d->map.keys);
 }

@@ -86,12 +86,12 @@ void cr__buf_str(struct buf *b, const char *s);
 /* Appends s as a JSON string literal. */
 void cr__buf_json(struct buf *b, const char *s, size_t len);
 
-/* A string → dense id dictionary: ids 0, 1, … in order of first sight; keys[id] is the key. */
+/* A string → dense id dictionary on the subject map: ids 0, 1, … in order of first sight;
+ * keys[id] is the key, NUL-terminated. */
 struct cr__dict {
+    struct smap map;
     char **keys;
-    uint64_t *hash;
-    int32_t *slot; /* -1 empty, else index into keys */
-    size_t n, cap, kcap;
+    size_t n, kcap;
 };
 
 /* The id of key (len bytes), added when new; -2 when out of memory. */
