@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "crisk/err.h"
+#include "crisk/city.h"
 #include "crisk/store.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2, CLI_BADINPUT = 3 };

@@ -180,7 +180,7 @@ int cmd_classify(int argc, char **argv)
         as_of = (int32_t)last;
     }
     if (!rc)
-        rc = cr_store_load_city(s, m, &city, &d);
+        rc = cr_city_load(s, m, &city, &d);
     double t_load = now_s();
     if (!rc && city.n == 0)
         rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0, "the store has no enterprises");
@@ -191,7 +191,7 @@ int cmd_classify(int argc, char **argv)
         rc = cr_classify(m, &city, as_of, (int)threads, &sc, &d);
     double t_run = now_s();
     int64_t run = 0, changes = 0;
-    if (!rc && cr_store_run_save(s, m, as_of, &city, &sc, &run, &changes))
+    if (!rc && cr_city_run_save(s, m, as_of, &city, &sc, &run, &changes))
         rc = cli_store_fail(&d, CR_ESTORE, s, "cannot record the run");
     double t_save = now_s();
     if (!rc && indicators)

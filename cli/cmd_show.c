@@ -81,7 +81,7 @@ static json_t *explain(cr_store *s, const cr_model *m, int64_t subject, int32_t 
 {
     struct cr_city c;
     size_t e0 = 0;
-    if (cr_store_load_city_around(s, m, subject, &c, &e0, d))
+    if (cr_city_load_around(s, m, subject, &c, &e0, d))
         return NULL;
     size_t n = m->n_indicators;
     double *v = calloc(n, sizeof *v), *p = calloc(n, sizeof *p), *sh = calloc(n, sizeof *sh);

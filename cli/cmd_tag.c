@@ -51,14 +51,15 @@ int cmd_tag(int argc, char **argv)
     if (!rc && (rc = cli_run_model(s, run, NULL, &m, &d)) == CR_ENOTFOUND)
         rc = cr_model_load(cli_default_model(), &m, &d);
     if (!rc)
-        rc = cr_store_load_city(s, m, &city, &d);
+        rc = cr_city_load(s, m, &city, &d);
     if (!rc) {
         levels = calloc(city.n + 1, 1);
         bits = calloc(city.n + 1, sizeof *bits);
         if (!levels || !bits)
             rc = CR_ENOMEM;
     }
-    if (!rc && (rc = cr_store_run_levels(s, run, &city, &as_of, levels)) == CR_ENOTFOUND)
+    if (!rc &&
+        (rc = cr_store_run_levels(s, run, city.subject, city.n, &as_of, levels)) == CR_ENOTFOUND)
         cr_diag_set(&d, rc, NULL, 0, 0, "run %lld does not exist", (long long)run);
     else if (rc && !d.msg[0])
         cli_store_fail(&d, rc, s, "cannot read the run's levels");
@@ -67,7 +68,7 @@ int cmd_tag(int argc, char **argv)
         const char *ids[CR_MAX_TAGS], *names[CR_MAX_TAGS];
         for (size_t r = 0; r < t->n; r++)
             ids[r] = t->rules[r].id, names[r] = t->rules[r].name;
-        if (cr_store_tags_save(s, run, &city, ids, names, t->n, bits))
+        if (cr_store_tags_save(s, run, city.subject, city.n, ids, names, t->n, bits))
             rc = cli_store_fail(&d, CR_ESTORE, s, "cannot store the tags");
     }
     if (rc) {

@@ -1,5 +1,5 @@
 /* Classify: an indicator model over a city's columns → scores, levels and explanations.
- * The engine does no I/O; cr_store_load_city (store.h) builds its input from the store.
+ * The engine does no I/O; cr_city_load (city.h) builds its input from the store.
  * Results depend only on the model, the city and the as-of date: the same inputs give the
  * same scores bit for bit whatever the number of threads. */
 #ifndef CRISK_CLASSIFY_H
@@ -45,13 +45,12 @@ struct cr_city {
     char **role_names;
     size_t n_role_names;
     size_t n_persons;
-    /* When the event columns (day, topic, amount, flags) live in a mapped cache file (store.h),
-     * the mapping: they are then unmapped together, not freed one by one. */
+    /* When the event columns (day, topic, amount, flags) live in a mapped cache file (city.h),
+     * the mapping: they are then unmapped together by cr_city_free (city.h), not freed one by
+     * one. The engine never reads these two. */
     void *ev_map;
     size_t ev_map_len;
 };
-
-void cr_city_free(struct cr_city *c);
 
 /* The events of enterprise e are the indexes [*lo, *hi). */
 static inline void cr_city_events(const struct cr_city *c, size_t e, size_t *lo, size_t *hi)

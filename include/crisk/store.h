@@ -10,9 +10,7 @@
 
 #include <jansson.h>
 
-#include "crisk/classify.h"
 #include "crisk/err.h"
-#include "crisk/model.h"
 
 typedef struct cr_store cr_store;
 
@@ -210,23 +208,6 @@ struct cr_store_counts {
 };
 cr_err cr_store_counts(cr_store *s, struct cr_store_counts *c) CR_MUST_USE;
 
-/* Builds the columns a classification needs (classify.h) from the store: every enterprise
- * with a registry row, its events (with the model's event flags evaluated on their
- * attributes), persons and roles. Rows of keys without a registry row are left out. Free the
- * city with cr_city_free().
- * The event columns are kept in a cache file beside the store (STORE.cols), rebuilt when the
- * store's generation or the model's flags differ from those it was built from, and then mapped
- * instead of read from SQLite. $CRISK_COLUMN_CACHE=0 turns it off. */
-cr_err cr_store_load_city(cr_store *s, const cr_model *m, struct cr_city *city,
-                          cr_diag *d) CR_MUST_USE;
-
-/* The same columns for one enterprise and its neighbourhood only: the firms its persons hold
- * roles in and the firms at its address, so that graph features come out exactly as in a
- * whole-city load. *e0 receives the enterprise's dense id in the small city. CR_ENOTFOUND when
- * the subject has no registry row. */
-cr_err cr_store_load_city_around(cr_store *s, const cr_model *m, int64_t subject,
-                                 struct cr_city *city, size_t *e0, cr_diag *d) CR_MUST_USE;
-
 /* Builds the lookup indexes (subjects by key, unique; roles by enterprise and by person;
  * enterprises by address) when they do not exist, and brings the
  * event postings up to date. Ingest calls it at its end; between ingests SQLite maintains
@@ -246,22 +227,50 @@ cr_err cr_store_subject_find(cr_store *s, const char *key, int64_t *subject) CR_
  * "linked" (other firms sharing a person or the address). */
 cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out) CR_MUST_USE;
 
+/* What a run records (plain data, prepared by the caller: cr_city_run_save in city.h). The
+ * enterprises are subject[0..n-1] in ascending order; per enterprise e its score, level ('A'..'D'),
+ * veto (an index into veto_ids, -1 none), n_aspects aspect scores at aspects[e * n_aspects] and
+ * up to n_top contributions, the k-th of e at index e * n_top + k of three strided arrays: the
+ * indicator (an index into indicator_ids; -1 ends the list), its points and its share, each
+ * top_stride bytes after the one before (so the caller's array of structs is read in place). */
+struct cr_run_rec {
+    const char *model_id, *model_hash; /* hash: hex */
+    int model_version;
+    const char *model_text; /* the model file's text (NULL: none), model_text_len bytes */
+    size_t model_text_len;
+    const char *const *indicator_ids; /* in model order, n_indicators */
+    size_t n_indicators;
+    const char *const *veto_ids;
+    int32_t as_of;
+    size_t n, n_events, levels[4];
+    double seconds;
+    const int64_t *subject;
+    const double *score;
+    const char *level;
+    const int16_t *veto;
+    size_t n_aspects;
+    const float *aspects;
+    size_t n_top, top_stride;
+    const int32_t *top_indicator;
+    const float *top_points, *top_share;
+};
+
 /* Records a classification run: the run (model id, version and content hash, as-of date,
  * input counts, timing), the model's text (once per hash), every enterprise's score, level, aspect
  * scores and top contributions, and the level changes against the previous run. Writes the new run
  * id and the number of changes. */
-cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const struct cr_city *c,
-                         const struct cr_scores *sc, int64_t *run_id,
+cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_id,
                          int64_t *n_changes) CR_MUST_USE;
 
-/* The as-of day of a run and each city enterprise's level in it (levels[e] = 0 when the
- * enterprise was not in the run). */
-cr_err cr_store_run_levels(cr_store *s, int64_t run, const struct cr_city *c, int32_t *as_of,
-                           char *levels) CR_MUST_USE;
+/* The as-of day of a run and the level in it of each of the n enterprises subject[0..n-1]
+ * (ascending; levels[e] = 0 when the enterprise was not in the run). */
+cr_err cr_store_run_levels(cr_store *s, int64_t run, const int64_t *subject, size_t n,
+                           int32_t *as_of, char *levels) CR_MUST_USE;
 
-/* Replaces the tags of a run: bit r of bits[e] set = rule r of the tag set holds for e. */
-cr_err cr_store_tags_save(cr_store *s, int64_t run, const struct cr_city *c, const char *const *ids,
-                          const char *const *names, size_t n_tags,
+/* Replaces the tags of a run: bit r of bits[e] set = rule r of the tag set holds for the
+ * enterprise subject[e] (e < n). */
+cr_err cr_store_tags_save(cr_store *s, int64_t run, const int64_t *subject, size_t n,
+                          const char *const *ids, const char *const *names, size_t n_tags,
                           const uint64_t *bits) CR_MUST_USE;
 
 /* Level counts of a run per district code ("" for enterprises without one). */
@@ -287,6 +296,54 @@ cr_err cr_store_run_all_uscc(cr_store *s, int64_t run, int *all_uscc) CR_MUST_US
 cr_err cr_store_scores_each(cr_store *s, int64_t run,
                             void (*fn)(void *ctx, const char *key, double score, char level),
                             void *ctx) CR_MUST_USE;
+
+/* ---- typed readers for the city layer (readers.c; city.h) ---- */
+
+/* The path the store was opened with (its cache files live beside it). */
+const char *cr_store_path(cr_store *s);
+/* SQLite's message of the last call on s, or NULL when it succeeded. */
+const char *cr_store_db_error(cr_store *s);
+/* Begins a read transaction when none is open (*began = 1), so that every read until
+ * cr_store_read_end sees one committed state; *began = 0 inside the caller's transaction. */
+cr_err cr_store_read_begin(cr_store *s, int *began) CR_MUST_USE;
+/* Ends the transaction cr_store_read_begin began: COMMIT when commit, else ROLLBACK. */
+cr_err cr_store_read_end(cr_store *s, int commit) CR_MUST_USE;
+/* The largest event block id (0 when none): blocks 1..top are a scan's ranges. */
+cr_err cr_store_event_blocks_top(cr_store *s, int64_t *top) CR_MUST_USE;
+/* The largest topic id, 0 when none. */
+cr_err cr_store_topic_top(cr_store *s, int64_t *top) CR_MUST_USE;
+
+/* The readers below read the whole store (around = 0) or the neighbourhood marked by the last
+ * cr_store_around_mark on s (around = 1). Their callbacks return nonzero to stop. *why names
+ * the query when it did not fit its buffer (a programming error), else NULL. */
+
+/* The number of enterprises and the largest subject id (of enterprises or subjects). */
+cr_err cr_store_enterprise_extent(cr_store *s, int around, int64_t *n, int64_t *max_subject,
+                                  const char **why) CR_MUST_USE;
+/* Each enterprise's columns a classification reads (subject, uscc, established, capital_fen,
+ * industry, type, status, addr_key; the others unset), by subject. Strings are valid during the
+ * call. */
+cr_err cr_store_enterprises_read(cr_store *s, int around,
+                                 int (*fn)(void *ctx, const struct cr_enterprise_rec *r,
+                                           size_t addr_key_len),
+                                 void *ctx, const char **why) CR_MUST_USE;
+/* Each topic's id and kind. */
+cr_err cr_store_topic_kinds(cr_store *s,
+                            int (*fn)(void *ctx, int64_t id, const char *kind, size_t len),
+                            void *ctx) CR_MUST_USE;
+/* The number of roles and the largest person id. */
+cr_err cr_store_role_extent(cr_store *s, int around, int64_t *n, int64_t *max_person,
+                            const char **why) CR_MUST_USE;
+/* Each role: its enterprise's subject, person and role name. */
+cr_err cr_store_roles_read(cr_store *s, int around,
+                           int (*fn)(void *ctx, int64_t subject, int64_t person, const char *role,
+                                     size_t len),
+                           void *ctx, const char **why) CR_MUST_USE;
+/* Marks the neighbourhood of subject (it, the firms its persons hold roles in, the firms at its
+ * address) for the readers' around = 1. CR_ENOTFOUND when subject has no registry row. */
+cr_err cr_store_around_mark(cr_store *s, int64_t subject, cr_diag *d) CR_MUST_USE;
+/* The subjects marked, ascending (malloc'd; the caller frees *out). */
+cr_err cr_store_around_subjects(cr_store *s, int64_t **out, size_t *n) CR_MUST_USE;
 
 /* Runs a read-only SQL query and returns the first column of the first row as int64
  * (for tests and reports). */

@@ -2,7 +2,6 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,49 +45,6 @@ struct acc {
     int n_topics;
     uint16_t topics[MAX_TOPICS_SEEN];
 };
-
-void cr_city_free(struct cr_city *c)
-{
-    if (!c)
-        return;
-    for (size_t i = 0; i < c->n; i++) {
-        if (c->industry)
-            free(c->industry[i]);
-        if (c->type)
-            free(c->type[i]);
-        if (c->status)
-            free(c->status[i]);
-    }
-    for (size_t i = 0; c->kinds && i < c->n_kinds; i++)
-        free(c->kinds[i]);
-    for (size_t i = 0; c->role_names && i < c->n_role_names; i++)
-        free(c->role_names[i]);
-    free(c->subject);
-    free(c->uscc);
-    free(c->established);
-    free(c->capital_wan);
-    free(c->industry);
-    free(c->type);
-    free(c->status);
-    free(c->addr);
-    free(c->kinds);
-    free(c->topic_kind);
-    free(c->ev_off);
-    free(c->ev_end);
-    if (c->ev_map) {
-        munmap(c->ev_map, c->ev_map_len); /* the event columns live in it */
-    } else {
-        free(c->ev_day);
-        free(c->ev_topic);
-        free(c->ev_amount);
-        free(c->ev_flags);
-    }
-    free(c->ro_off);
-    free(c->ro_person);
-    free(c->ro_role);
-    free(c->role_names);
-    memset(c, 0, sizeof *c);
-}
 
 void cr_scores_free(struct cr_scores *s)
 {

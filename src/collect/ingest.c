@@ -19,7 +19,7 @@
 #include "crisk/text.h"
 #include "crisk/uscc.h"
 #include "sink.h"
-#include "tables.h"
+#include "base/tables.h"
 
 #define DEFAULT_BATCH_ROWS 200000
 /* A subject key (namespace:local key) with its NUL; longer keys are quarantined (bad_key). */

@@ -8,18 +8,6 @@
 
 /* ---- runs ---- */
 
-static const char *indicator_id(const cr_model *m, int32_t k)
-{
-    for (size_t a = 0; a < m->n_aspects; a++)
-        for (size_t c = 0; c < m->aspects[a].n_categories; c++) {
-            const struct cr_category *cat = &m->aspects[a].categories[c];
-            if ((size_t)k < cat->n_indicators)
-                return cat->indicators[k].id;
-            k -= (int32_t)cat->n_indicators;
-        }
-    return "?";
-}
-
 cr_err cr_store_run_latest(cr_store *s, int64_t *run_id)
 {
     int64_t v = 0;
@@ -129,13 +117,13 @@ static void jb_fixed(struct jbuf *b, double v, int decimals)
     jb_put(b, t, o);
 }
 
-cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const struct cr_city *c,
-                         const struct cr_scores *sc, int64_t *run_id, int64_t *n_changes)
+cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_id,
+                         int64_t *n_changes)
 {
     sqlite3 *db = cr__store_db(s);
     int64_t prev = 0;
     int have_prev = cr_store_run_latest(s, &prev) == CR_OK;
-    char *before = calloc(c->n + 1, 1); /* previous level by dense id, 0 when new */
+    char *before = calloc(r->n + 1, 1); /* previous level by dense id, 0 when new */
     if (!before)
         return CR_ENOMEM;
     sqlite3_stmt *st = NULL;
@@ -150,9 +138,9 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
         size_t e = 0;
         while (sqlite3_step(st) == SQLITE_ROW) {
             int64_t subj = sqlite3_column_int64(st, 0);
-            while (e < c->n && c->subject[e] < subj)
+            while (e < r->n && r->subject[e] < subj)
                 e++; /* both in subject order */
-            if (e < c->n && c->subject[e] == subj)
+            if (e < r->n && r->subject[e] == subj)
                 before[e] = (char)sqlite3_column_text(st, 1)[0];
         }
         sqlite3_finalize(st);
@@ -162,21 +150,21 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
         return CR_ESTORE;
     }
     char levels[128];
-    snprintf(levels, sizeof levels, "{\"A\":%zu,\"B\":%zu,\"C\":%zu,\"D\":%zu}", sc->levels[0],
-             sc->levels[1], sc->levels[2], sc->levels[3]);
+    snprintf(levels, sizeof levels, "{\"A\":%zu,\"B\":%zu,\"C\":%zu,\"D\":%zu}", r->levels[0],
+             r->levels[1], r->levels[2], r->levels[3]);
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO run(model_id, model_version, model_hash, as_of, created, "
                            "enterprises, events, seconds, levels) "
                            "VALUES(?1,?2,?3,?4,datetime('now'),?5,?6,?7,?8)",
                            -1, &st, NULL))
         goto fail;
-    sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, m->version);
-    sqlite3_bind_text(st, 3, m->hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 4, as_of);
-    sqlite3_bind_int64(st, 5, (int64_t)c->n);
-    sqlite3_bind_int64(st, 6, (int64_t)c->n_events);
-    sqlite3_bind_double(st, 7, sc->seconds);
+    sqlite3_bind_text(st, 1, r->model_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, r->model_version);
+    sqlite3_bind_text(st, 3, r->model_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, r->as_of);
+    sqlite3_bind_int64(st, 5, (int64_t)r->n);
+    sqlite3_bind_int64(st, 6, (int64_t)r->n_events);
+    sqlite3_bind_double(st, 7, r->seconds);
     sqlite3_bind_text(st, 8, levels, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
         goto fail;
@@ -189,11 +177,11 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
                            "VALUES(?1,?2,?3,?4)",
                            -1, &st, NULL))
         goto fail;
-    sqlite3_bind_text(st, 1, m->hash, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, m->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, m->version);
-    if (m->text)
-        sqlite3_bind_blob(st, 4, m->text, (int)m->text_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, r->model_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->model_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, r->model_version);
+    if (r->model_text)
+        sqlite3_bind_blob(st, 4, r->model_text, (int)r->model_text_len, SQLITE_STATIC);
     else
         sqlite3_bind_blob(st, 4, "", 0, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
@@ -214,28 +202,29 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
     }
     int64_t changes = 0;
     struct jbuf asp = {0}, top = {0};
-    for (size_t e = 0; e < c->n && !rc; e++) {
+    for (size_t e = 0; e < r->n && !rc; e++) {
         asp.len = top.len = 0;
         jb_char(&asp, '[');
-        for (size_t a = 0; a < sc->n_aspects; a++) {
+        for (size_t a = 0; a < r->n_aspects; a++) {
             if (a)
                 jb_char(&asp, ',');
-            jb_fixed(&asp, sc->aspects[e * sc->n_aspects + a], 4);
+            jb_fixed(&asp, r->aspects[e * r->n_aspects + a], 4);
         }
         jb_char(&asp, ']');
         jb_char(&top, '[');
-        for (int k = 0; k < CR_TOP; k++) {
-            const struct cr_contribution *t = &sc->top[e * CR_TOP + k];
-            if (t->indicator < 0)
+        for (size_t k = 0; k < r->n_top; k++) {
+            size_t at = (e * r->n_top + k) * r->top_stride;
+            int32_t ind = *(const int32_t *)(const void *)((const char *)r->top_indicator + at);
+            if (ind < 0)
                 break;
             if (k)
                 jb_char(&top, ',');
             jb_char(&top, '[');
-            jb_string(&top, indicator_id(m, t->indicator));
+            jb_string(&top, (size_t)ind < r->n_indicators ? r->indicator_ids[ind] : "?");
             jb_char(&top, ',');
-            jb_fixed(&top, t->points, 1);
+            jb_fixed(&top, *(const float *)(const void *)((const char *)r->top_points + at), 1);
             jb_char(&top, ',');
-            jb_fixed(&top, t->share, 4);
+            jb_fixed(&top, *(const float *)(const void *)((const char *)r->top_share + at), 4);
             jb_char(&top, ']');
         }
         jb_char(&top, ']');
@@ -243,13 +232,13 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
             rc = CR_ENOMEM;
             break;
         }
-        char lvl[2] = {sc->level[e], 0};
+        char lvl[2] = {r->level[e], 0};
         sqlite3_bind_int64(ins, 1, id);
-        sqlite3_bind_int64(ins, 2, c->subject[e]);
-        sqlite3_bind_double(ins, 3, sc->score[e]);
+        sqlite3_bind_int64(ins, 2, r->subject[e]);
+        sqlite3_bind_double(ins, 3, r->score[e]);
         sqlite3_bind_text(ins, 4, lvl, 1, SQLITE_TRANSIENT);
-        if (sc->veto[e] >= 0)
-            sqlite3_bind_text(ins, 5, m->vetoes[sc->veto[e]].id, -1, SQLITE_STATIC);
+        if (r->veto[e] >= 0)
+            sqlite3_bind_text(ins, 5, r->veto_ids[r->veto[e]], -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(ins, 5);
         sqlite3_bind_text(ins, 6, asp.p, (int)asp.len, SQLITE_TRANSIENT);
@@ -257,10 +246,10 @@ cr_err cr_store_run_save(cr_store *s, const cr_model *m, int32_t as_of, const st
         if (sqlite3_step(ins) != SQLITE_DONE)
             rc = CR_ESTORE;
         sqlite3_reset(ins);
-        if (!rc && before[e] && before[e] != sc->level[e]) {
+        if (!rc && before[e] && before[e] != r->level[e]) {
             char b[2] = {before[e], 0};
             sqlite3_bind_int64(chg, 1, id);
-            sqlite3_bind_int64(chg, 2, c->subject[e]);
+            sqlite3_bind_int64(chg, 2, r->subject[e]);
             sqlite3_bind_text(chg, 3, b, 1, SQLITE_TRANSIENT);
             sqlite3_bind_text(chg, 4, lvl, 1, SQLITE_TRANSIENT);
             if (sqlite3_step(chg) != SQLITE_DONE)
@@ -364,8 +353,8 @@ cr_err cr_store_scores_each(cr_store *s, int64_t run,
     return n ? CR_OK : CR_ENOTFOUND;
 }
 
-cr_err cr_store_run_levels(cr_store *s, int64_t run, const struct cr_city *c, int32_t *as_of,
-                           char *levels)
+cr_err cr_store_run_levels(cr_store *s, int64_t run, const int64_t *subject, size_t n,
+                           int32_t *as_of, char *levels)
 {
     sqlite3 *db = cr__store_db(s);
     sqlite3_stmt *st = NULL;
@@ -378,7 +367,7 @@ cr_err cr_store_run_levels(cr_store *s, int64_t run, const struct cr_city *c, in
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW)
         return rc == SQLITE_DONE ? CR_ENOTFOUND : CR_ESTORE;
-    memset(levels, 0, c->n);
+    memset(levels, 0, n);
     if (sqlite3_prepare_v2(db, "SELECT subject, level FROM run_score WHERE run=?1 ORDER BY subject",
                            -1, &st, NULL))
         return CR_ESTORE;
@@ -386,17 +375,18 @@ cr_err cr_store_run_levels(cr_store *s, int64_t run, const struct cr_city *c, in
     size_t e = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t subj = sqlite3_column_int64(st, 0);
-        while (e < c->n && c->subject[e] < subj)
+        while (e < n && subject[e] < subj)
             e++;
-        if (e < c->n && c->subject[e] == subj)
+        if (e < n && subject[e] == subj)
             levels[e] = (char)sqlite3_column_text(st, 1)[0];
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;
 }
 
-cr_err cr_store_tags_save(cr_store *s, int64_t run, const struct cr_city *c, const char *const *ids,
-                          const char *const *names, size_t n_tags, const uint64_t *bits)
+cr_err cr_store_tags_save(cr_store *s, int64_t run, const int64_t *subject, size_t n,
+                          const char *const *ids, const char *const *names, size_t n_tags,
+                          const uint64_t *bits)
 {
     sqlite3 *db = cr__store_db(s);
     sqlite3_stmt *del = NULL, *ins = NULL;
@@ -416,12 +406,12 @@ cr_err cr_store_tags_save(cr_store *s, int64_t run, const struct cr_city *c, con
         rc = CR_ESTORE;
         goto out;
     }
-    for (size_t e = 0; e < c->n && !rc; e++)
+    for (size_t e = 0; e < n && !rc; e++)
         for (size_t r = 0; r < n_tags && !rc; r++) {
             if (!(bits[e] >> r & 1))
                 continue;
             sqlite3_bind_int64(ins, 1, run);
-            sqlite3_bind_int64(ins, 2, c->subject[e]);
+            sqlite3_bind_int64(ins, 2, subject[e]);
             sqlite3_bind_text(ins, 3, ids[r], -1, SQLITE_STATIC);
             sqlite3_bind_text(ins, 4, names[r], -1, SQLITE_STATIC);
             if (sqlite3_step(ins) != SQLITE_DONE)

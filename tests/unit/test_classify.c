@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crisk/city.h"
 #include "crisk/classify.h"
 #include "crisk/model.h"
 #include "crisk/tags.h"

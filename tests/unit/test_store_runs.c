@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crisk/city.h"
 #include "crisk/classify.h"
 #include "crisk/model.h"
 #include "crisk/store.h"
@@ -98,7 +99,7 @@ static void long_indicator_ids(void **state)
                            .top = top,
                            .levels = {0, 1, 0, 0}};
     int64_t run = 0, changes = 0;
-    assert_int_equal(cr_store_run_save(s, m, 19000, &c, &sc, &run, &changes), CR_OK);
+    assert_int_equal(cr_city_run_save(s, m, 19000, &c, &sc, &run, &changes), CR_OK);
     assert_int_equal(run, 1);
     int64_t v = 0;
     assert_int_equal(cr_store_scalar(s, "SELECT json_valid(top) FROM run_score", &v), CR_OK);

@@ -1,7 +1,8 @@
-/* In-memory indexes of an ingest run (internal to src/collect). Open-addressing tables sized in
- * powers of two; every function that allocates reports failure instead of aborting. */
-#ifndef CRISK_COLLECT_TABLES_H
-#define CRISK_COLLECT_TABLES_H
+/* The library's in-memory hash tables (internal to src/): the sets and maps of an ingest run
+ * (src/collect) and the string dictionary of a city load (src/city). Open-addressing tables
+ * sized in powers of two; every function that allocates reports failure instead of aborting. */
+#ifndef CRISK_BASE_TABLES_H
+#define CRISK_BASE_TABLES_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -84,5 +85,18 @@ void cr__buf_add(struct buf *b, const void *data, size_t len);
 void cr__buf_str(struct buf *b, const char *s);
 /* Appends s as a JSON string literal. */
 void cr__buf_json(struct buf *b, const char *s, size_t len);
+
+/* A string → dense id dictionary on the subject map: ids 0, 1, … in order of first sight;
+ * keys[id] is the key, NUL-terminated. */
+struct cr__dict {
+    struct smap map;
+    char **keys;
+    size_t n, kcap;
+};
+
+/* The id of key (len bytes), added when new; -2 when out of memory. */
+int32_t cr__dict_id(struct cr__dict *d, const char *key, size_t len);
+/* Frees the dictionary; with keep_keys, keys and its strings stay (the caller took them). */
+void cr__dict_free(struct cr__dict *d, int keep_keys);
 
 #endif

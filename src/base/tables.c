@@ -1,5 +1,6 @@
-/* In-memory indexes of an ingest run, rebuilt from the store at its start: content-hash sets,
- * the subject map, the person map, and a growable byte buffer. See tables.h. */
+/* The in-memory hash tables (tables.h): content-hash sets, the subject map, the person map and a
+ * growable byte buffer of an ingest run, rebuilt from the store at its start, and the string
+ * dictionary of a city load. */
 #include "tables.h"
 
 #include <stdio.h>
@@ -236,4 +237,46 @@ void cr__buf_json(struct buf *b, const char *s, size_t len)
     }
     cr__buf_add(b, s + run, len - run);
     cr__buf_add(b, "\"", 1);
+}
+
+/* ---- the string → dense id dictionary (a city load's kinds, roles, addresses) ---- */
+
+/* Keys are found through the subject map (an id per key, the keys' bytes in its buffer); keys[]
+ * keeps a NUL-terminated copy of each, by id, for the caller to take. */
+int32_t cr__dict_id(struct cr__dict *d, const char *key, size_t len)
+{
+    uint64_t h = cr__key_hash(key, len);
+    const struct subj *e = cr__smap_find(&d->map, key, len, h);
+    if (e)
+        return (int32_t)e->id;
+    if (d->n == d->kcap) {
+        size_t kc = d->kcap ? d->kcap * 2 : 1024;
+        char **k2 = realloc(d->keys, kc * sizeof *k2);
+        if (!k2)
+            return -2;
+        d->keys = k2;
+        d->kcap = kc;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return -2;
+    memcpy(copy, key, len);
+    copy[len] = 0;
+    if (!cr__smap_put(&d->map, key, len, h, (int64_t)d->n, 0)) {
+        free(copy);
+        return -2;
+    }
+    d->keys[d->n] = copy;
+    return (int32_t)d->n++;
+}
+
+void cr__dict_free(struct cr__dict *d, int keep_keys)
+{
+    if (!keep_keys) {
+        for (size_t i = 0; i < d->n; i++)
+            free(d->keys[i]);
+        free(d->keys);
+    }
+    free(d->map.slot);
+    free(d->map.keys);
 }

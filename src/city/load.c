@@ -1,0 +1,353 @@
+/* Loading a city's columns for classification from the store, whole or one enterprise's
+ * neighbourhood, in one read transaction: the registry, the topics' kinds and the roles here;
+ * the events in events.c (or the cache, cache.c). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "base/tables.h"
+#include "internal.h"
+
+_Thread_local char cr__city_why[256];
+
+void cr__city_set_why(const char *what, const char *detail)
+{
+    if (!cr__city_why[0])
+        snprintf(cr__city_why, sizeof cr__city_why, "%s%s%s", what, detail ? ": " : "",
+                 detail ? detail : "");
+}
+
+/* SQLite's message of the store's last call ("not an error" when it succeeded). */
+static const char *db_msg(cr_store *s)
+{
+    const char *m = cr_store_db_error(s);
+    return m ? m : "not an error";
+}
+
+static char *str_dup(const char *t)
+{
+    return t ? strdup(t) : NULL;
+}
+
+/* A failed reader's query that did not fit its buffer (a programming error), said so. */
+static cr_err query_too_long(cr_err err, const char *why)
+{
+    if (err && why)
+        cr__city_set_why("a query longer than its buffer", why);
+    return err;
+}
+
+struct ent_fill {
+    struct cr_city *c;
+    int32_t *dense;
+    int64_t maxs;
+    size_t e, N;
+    struct cr__dict addrs;
+    cr_err err;
+};
+
+static int ent_row(void *ctx, const struct cr_enterprise_rec *r, size_t ak_len)
+{
+    struct ent_fill *f = ctx;
+    struct cr_city *c = f->c;
+    size_t e = f->e;
+    if (e >= f->N)
+        return 1;
+    c->subject[e] = r->subject;
+    if (c->subject[e] < 0 || c->subject[e] > f->maxs)
+        return 1; /* rows that do not agree: reported below */
+    snprintf(c->uscc[e], sizeof c->uscc[e], "%s", r->uscc ? r->uscc : "");
+    c->established[e] = r->has_established ? r->established : CR_NO_DAY;
+    c->capital_wan[e] = r->has_capital ? (double)r->capital_fen / 1e6 : (double)NAN;
+    c->industry[e] = str_dup(r->industry);
+    c->type[e] = str_dup(r->type);
+    c->status[e] = str_dup(r->status);
+    int32_t id = r->addr_key ? cr__dict_id(&f->addrs, r->addr_key, ak_len) : -1;
+    if (id == -2)
+        f->err = CR_ENOMEM;
+    c->addr[e] = id;
+    f->dense[c->subject[e]] = (int32_t)e;
+    f->e++;
+    return f->err != CR_OK;
+}
+
+static cr_err load_enterprises(cr_store *s, int around, struct cr_city *c, int32_t **dense,
+                               int64_t *max_subj)
+{
+    int64_t n = 0, maxs = 0;
+    const char *why = NULL;
+    if (query_too_long(cr_store_enterprise_extent(s, around, &n, &maxs, &why), why))
+        return CR_ESTORE;
+    size_t N = (size_t)n;
+    c->n = N;
+    c->subject = calloc(N + 1, sizeof *c->subject);
+    c->uscc = calloc(N + 1, sizeof *c->uscc);
+    c->established = calloc(N + 1, sizeof *c->established);
+    c->capital_wan = calloc(N + 1, sizeof *c->capital_wan);
+    c->industry = calloc(N + 1, sizeof *c->industry);
+    c->type = calloc(N + 1, sizeof *c->type);
+    c->status = calloc(N + 1, sizeof *c->status);
+    c->addr = calloc(N + 1, sizeof *c->addr);
+    *dense = malloc(((size_t)maxs + 1) * sizeof **dense);
+    if (!c->subject || !c->uscc || !c->established || !c->capital_wan || !c->industry || !c->type ||
+        !c->status || !c->addr || !*dense)
+        return CR_ENOMEM;
+    for (int64_t i = 0; i <= maxs; i++)
+        (*dense)[i] = -1;
+    *max_subj = maxs;
+    struct ent_fill f = {.c = c, .dense = *dense, .maxs = maxs, .N = N};
+    if (query_too_long(cr_store_enterprises_read(s, around, ent_row, &f, &why), why)) {
+        cr__dict_free(&f.addrs, 0);
+        return CR_ESTORE;
+    }
+    cr_err err = f.err;
+    c->n_addr = f.addrs.n;
+    cr__dict_free(&f.addrs, 0);
+    if (!err && f.e != N) {
+        const char *db = cr_store_db_error(s);
+        cr__city_set_why("reading the enterprises",
+                         db ? db
+                            : "fewer rows than counted, or a subject out of range (the store "
+                              "is damaged)");
+        err = CR_ESTORE;
+    }
+    return err;
+}
+
+struct kind_fill {
+    struct cr_city *c;
+    struct cr__dict kinds;
+    cr_err err;
+};
+
+static int kind_row(void *ctx, int64_t id, const char *kind, size_t len)
+{
+    struct kind_fill *f = ctx;
+    int32_t k = cr__dict_id(&f->kinds, kind, len);
+    if (k < 0)
+        f->err = CR_ENOMEM;
+    else
+        f->c->topic_kind[id] = k;
+    return f->err != CR_OK;
+}
+
+/* Kind dictionary and topic → kind. */
+static cr_err load_topics(cr_store *s, struct cr_city *c)
+{
+    int64_t top = 0;
+    if (cr_store_topic_top(s, &top))
+        return CR_ESTORE;
+    size_t max = (size_t)top;
+    if (max > 65535) {
+        cr__city_set_why("more than 65,535 topics", "the engine keeps a topic in 16 bits");
+        return CR_ERANGE; /* ev_topic is 16-bit */
+    }
+    c->n_topics = max + 1;
+    c->topic_kind = malloc((max + 1) * sizeof *c->topic_kind);
+    if (!c->topic_kind)
+        return CR_ENOMEM;
+    for (size_t i = 0; i <= max; i++)
+        c->topic_kind[i] = -1;
+    struct kind_fill f = {.c = c};
+    if (cr_store_topic_kinds(s, kind_row, &f)) {
+        cr__dict_free(&f.kinds, 0);
+        return CR_ESTORE;
+    }
+    c->kinds = f.kinds.keys;
+    c->n_kinds = f.kinds.n;
+    cr__dict_free(&f.kinds, 1);
+    return f.err;
+}
+
+struct role_fill {
+    struct cr_city *c;
+    const int32_t *dense;
+    int64_t max_subj;
+    int32_t *ent, *person;
+    uint8_t *role;
+    size_t n, cap;
+    struct cr__dict roles;
+    cr_err err;
+};
+
+static int role_row(void *ctx, int64_t s, int64_t p, const char *name, size_t len)
+{
+    struct role_fill *f = ctx;
+    struct cr_city *c = f->c;
+    if (f->n >= f->cap)
+        return 1;
+    if (s < 0 || s > f->max_subj || f->dense[s] < 0 || p < 0 || (size_t)p >= c->n_persons)
+        return 0;
+    int32_t r = cr__dict_id(&f->roles, name, len);
+    if (r < 0 || r > 255) {
+        f->err = r == -2 ? CR_ENOMEM : CR_ERANGE;
+        if (f->err == CR_ERANGE)
+            cr__city_set_why("more than 256 role names", "the engine keeps a role in 8 bits");
+        return 1;
+    }
+    size_t n = f->n++;
+    f->ent[n] = f->dense[s];
+    f->person[n] = (int32_t)p;
+    f->role[n] = (uint8_t)r;
+    c->ro_off[f->ent[n] + 1]++;
+    return 0;
+}
+
+static cr_err load_roles(cr_store *s, int around, struct cr_city *c, const int32_t *dense,
+                         int64_t max_subj)
+{
+    int64_t n_roles = 0, max_person = 0;
+    const char *why = NULL;
+    if (query_too_long(cr_store_role_extent(s, around, &n_roles, &max_person, &why), why))
+        return CR_ESTORE;
+    struct role_fill f = {.c = c, .dense = dense, .max_subj = max_subj};
+    f.cap = (size_t)n_roles + 1;
+    c->n_persons = (size_t)max_person + 1;
+    f.ent = malloc(f.cap * sizeof *f.ent);
+    f.person = malloc(f.cap * sizeof *f.person);
+    f.role = malloc(f.cap);
+    c->ro_off = calloc(c->n + 2, sizeof *c->ro_off);
+    cr_err err = CR_OK;
+    if (!f.ent || !f.person || !f.role || !c->ro_off) {
+        err = CR_ENOMEM;
+        goto out;
+    }
+    err = query_too_long(cr_store_roles_read(s, around, role_row, &f, &why), why);
+    if (!err)
+        err = f.err;
+    if (err)
+        goto out;
+    size_t n = f.n;
+    for (size_t e = 0; e < c->n; e++)
+        c->ro_off[e + 1] += c->ro_off[e];
+    c->n_roles = n;
+    c->ro_person = malloc((n + 1) * sizeof *c->ro_person);
+    c->ro_role = malloc(n + 1);
+    size_t *fill = calloc(c->n + 1, sizeof *fill);
+    if (!c->ro_person || !c->ro_role || !fill) {
+        free(fill);
+        err = CR_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t at = c->ro_off[f.ent[i]] + fill[f.ent[i]]++;
+        c->ro_person[at] = f.person[i];
+        c->ro_role[at] = f.role[i];
+    }
+    free(fill);
+out:
+    c->role_names = f.roles.keys;
+    c->n_role_names = f.roles.n;
+    cr__dict_free(&f.roles, 1);
+    free(f.ent);
+    free(f.person);
+    free(f.role);
+    return err;
+}
+
+/* The whole load reads one committed state of the store: it runs in one read transaction (its
+ * extra connections check they see the same, events.c), so an ingest committing meanwhile
+ * is either wholly in the city or not at all. around: the neighbourhood marked in the store. */
+static cr_err load(cr_store *s, int around, const cr_model *m, struct cr_city *city, cr_diag *d)
+{
+    memset(city, 0, sizeof *city);
+    cr__city_why[0] = 0;
+    int own_tx = 0;
+    if (cr_store_read_begin(s, &own_tx))
+        return cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot load the city from the store: %s",
+                           db_msg(s));
+    int32_t *dense = NULL;
+    int64_t max_subj = 0;
+    cr_err rc = load_enterprises(s, around, city, &dense, &max_subj);
+    if (!rc)
+        rc = load_topics(s, city);
+    const char *cache = getenv("CRISK_COLUMN_CACHE");
+    int use_cache = !around && !(cache && strcmp(cache, "0") == 0);
+    if (!rc)
+        rc = use_cache ? cr__city_load_events_cached(s, m, city, max_subj)
+                       : cr__city_load_events(s, around, m, city, dense, max_subj);
+    if (!rc)
+        rc = load_roles(s, around, city, dense, max_subj);
+    free(dense);
+    if (rc) {
+        /* The message first: ending the transaction clears SQLite's. */
+        const char *db = cr_store_db_error(s);
+        const char *why = cr__city_why[0]         ? cr__city_why
+                          : rc == CR_ESTORE && db ? db
+                          : rc == CR_ESTORE       ? "the store's rows do not agree (it is damaged)"
+                                                  : cr_strerror(rc);
+        cr_diag_set(d, rc, NULL, 0, 0, "cannot load the city from the store: %s", why);
+        cr_city_free(city);
+    }
+    if (own_tx && cr_store_read_end(s, !rc) && !rc) {
+        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot load the city from the store: %s",
+                         db_msg(s));
+        cr_city_free(city);
+    }
+    return rc;
+}
+
+cr_err cr_city_load(cr_store *s, const cr_model *m, struct cr_city *city, cr_diag *d)
+{
+    return load(s, 0, m, city, d);
+}
+
+cr_err cr_city_load_around(cr_store *s, const cr_model *m, int64_t subject, struct cr_city *city,
+                           size_t *e0, cr_diag *d)
+{
+    cr_err err = cr_store_around_mark(s, subject, d);
+    if (err)
+        return err;
+    err = load(s, 1, m, city, d);
+    if (err)
+        return err;
+    for (size_t e = 0; e < city->n; e++)
+        if (city->subject[e] == subject)
+            *e0 = e;
+    return CR_OK;
+}
+
+void cr_city_free(struct cr_city *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->industry)
+            free(c->industry[i]);
+        if (c->type)
+            free(c->type[i]);
+        if (c->status)
+            free(c->status[i]);
+    }
+    for (size_t i = 0; c->kinds && i < c->n_kinds; i++)
+        free(c->kinds[i]);
+    for (size_t i = 0; c->role_names && i < c->n_role_names; i++)
+        free(c->role_names[i]);
+    free(c->subject);
+    free(c->uscc);
+    free(c->established);
+    free(c->capital_wan);
+    free(c->industry);
+    free(c->type);
+    free(c->status);
+    free(c->addr);
+    free(c->kinds);
+    free(c->topic_kind);
+    free(c->ev_off);
+    free(c->ev_end);
+    if (c->ev_map) {
+        munmap(c->ev_map, c->ev_map_len); /* the event columns live in it */
+    } else {
+        free(c->ev_day);
+        free(c->ev_topic);
+        free(c->ev_amount);
+        free(c->ev_flags);
+    }
+    free(c->ro_off);
+    free(c->ro_person);
+    free(c->ro_role);
+    free(c->role_names);
+    memset(c, 0, sizeof *c);
+}
