@@ -72,8 +72,9 @@ cr_err cr_store_topics_each(cr_store *s,
 cr_err cr_store_topic_put(cr_store *s, const char *code, const char *name, const char *department,
                           const char *kind, int64_t *id);
 
-/* A feed file's ingest record. A file is identified by path and content hash; state "partial"
- * carries the resume point of an interrupted ingest. */
+/* A feed file's ingest record. A file is identified by topic, path and content hash (a table
+ * two topics read has a record for each); state "partial" carries the resume point of an
+ * interrupted ingest. */
 struct cr_file_rec {
     int64_t id;
     int64_t topic;

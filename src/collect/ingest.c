@@ -1147,7 +1147,8 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
     struct cr_file_rec fr = {0};
     const struct known_file *known = NULL;
     for (size_t i = 0; i < ig->files.n && !known; i++)
-        if (ig->files.v[i].rec.hash == cr_feed_hash(f) && strcmp(ig->files.v[i].path, rel) == 0)
+        if (ig->files.v[i].rec.topic == topic_id && ig->files.v[i].rec.hash == cr_feed_hash(f) &&
+            strcmp(ig->files.v[i].path, rel) == 0)
             known = &ig->files.v[i];
     if (known && known->rec.done) {
         out->skipped = 1;
@@ -1228,35 +1229,78 @@ static int glob_files(const cr_catalog *cat, const char *file, glob_t *g, size_t
     return glob(pattern, 0, NULL, g);
 }
 
+/* The files a topic's patterns matched so far, by device and inode: a file two patterns
+ * match ("*.csv" and "p*.csv", or one listed twice) is read once. */
+struct matched {
+    struct matched_file {
+        dev_t dev;
+        ino_t ino;
+    } * v;
+    size_t n, cap;
+};
+
+/* 1 when full was matched before, else remembers it (*oom set when it cannot). A file that
+ * cannot be stat'ed is not remembered: its ingest reports why it cannot be read. */
+static int matched_before(struct matched *m, const char *full, int *oom)
+{
+    struct stat st;
+    if (stat(full, &st))
+        return 0;
+    for (size_t i = 0; i < m->n; i++)
+        if (m->v[i].dev == st.st_dev && m->v[i].ino == st.st_ino)
+            return 1;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 16;
+        void *p = realloc(m->v, cap * sizeof *m->v);
+        if (!p) {
+            *oom = 1;
+            return 1;
+        }
+        m->v = p;
+        m->cap = cap;
+    }
+    m->v[m->n++] = (struct matched_file){st.st_dev, st.st_ino};
+    return 0;
+}
+
+static cr_err ingest_pattern(ingest *ig, const struct cr_topic *t, int64_t topic_id,
+                             const char *pattern, struct matched *seen)
+{
+    glob_t g;
+    size_t prefix;
+    int grc = glob_files(ig->cat, pattern, &g, &prefix);
+    if (grc == GLOB_NOMATCH) {
+        /* Listed like a file, so that every report names the pattern: a typo in a catalog
+         * otherwise loads nothing without a word. */
+        struct cr_ingest_file *fr = add_file_report(ig->rep, pattern, t->code);
+        if (!fr)
+            return CR_ENOMEM;
+        fr->unmatched = 1;
+        ig->rep->n_unmatched_patterns++;
+        return CR_OK;
+    }
+    if (grc)
+        return grc == GLOB_NOSPACE ? CR_ENOMEM : CR_EIO;
+    cr_err rc = CR_OK;
+    int oom = 0;
+    for (size_t k = 0; k < g.gl_pathc && !rc; k++)
+        if (!matched_before(seen, g.gl_pathv[k], &oom))
+            rc = ingest_file(ig, t, topic_id, g.gl_pathv[k] + prefix, g.gl_pathv[k]);
+    globfree(&g);
+    return rc ? rc : oom ? CR_ENOMEM : CR_OK;
+}
+
 static cr_err ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
 {
     struct hset *set = topic_set(ig, topic_id);
     if (set && cr__hset_reserve(set, set->n + ig->topic_rows[t - ig->cat->topics]))
         return CR_ENOMEM;
-    for (size_t i = 0; i < t->n_files; i++) {
-        glob_t g;
-        size_t prefix;
-        int grc = glob_files(ig->cat, t->files[i], &g, &prefix);
-        if (grc == GLOB_NOMATCH) {
-            /* Listed like a file, so that every report names the pattern: a typo in a catalog
-             * otherwise loads nothing without a word. */
-            struct cr_ingest_file *fr = add_file_report(ig->rep, t->files[i], t->code);
-            if (!fr)
-                return CR_ENOMEM;
-            fr->unmatched = 1;
-            ig->rep->n_unmatched_patterns++;
-            continue;
-        }
-        if (grc)
-            return grc == GLOB_NOSPACE ? CR_ENOMEM : CR_EIO;
-        cr_err rc = CR_OK;
-        for (size_t k = 0; k < g.gl_pathc && !rc; k++)
-            rc = ingest_file(ig, t, topic_id, g.gl_pathv[k] + prefix, g.gl_pathv[k]);
-        globfree(&g);
-        if (rc)
-            return rc;
-    }
-    return CR_OK;
+    struct matched seen = {0};
+    cr_err rc = CR_OK;
+    for (size_t i = 0; i < t->n_files && !rc; i++)
+        rc = ingest_pattern(ig, t, topic_id, t->files[i], &seen);
+    free(seen.v);
+    return rc;
 }
 
 static int cmp_reason(const void *a, const void *b)
@@ -1287,7 +1331,8 @@ static size_t bytes_per_row(const char *path)
 
 /* The bytes of a topic's files not yet ingested to the end (judged by path and size), and in
  * *rows a guess of the rows they hold. */
-static size_t topic_bytes(const ingest *ig, const struct cr_topic *t, size_t *rows)
+static size_t topic_bytes(const ingest *ig, const struct cr_topic *t, int64_t topic_id,
+                          size_t *rows)
 {
     size_t total = 0, per_row = 0;
     for (size_t k = 0; k < t->n_files; k++) {
@@ -1300,7 +1345,7 @@ static size_t topic_bytes(const ingest *ig, const struct cr_topic *t, size_t *ro
                     continue;
                 int done = 0;
                 for (size_t n = 0; n < ig->files.n && !done; n++)
-                    done = ig->files.v[n].rec.done &&
+                    done = ig->files.v[n].rec.done && ig->files.v[n].rec.topic == topic_id &&
                            ig->files.v[n].rec.size == (int64_t)st.st_size &&
                            strcmp(ig->files.v[n].path, g.gl_pathv[j] + prefix) == 0;
                 if (done)
@@ -1381,7 +1426,7 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
         return cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0, "out of memory");
     size_t incoming = 0;
     for (size_t i = 0; i < ig->cat->n_topics; i++) {
-        ig->topic_bytes[i] = topic_bytes(ig, &ig->cat->topics[i], &ig->topic_rows[i]);
+        ig->topic_bytes[i] = topic_bytes(ig, &ig->cat->topics[i], topic_ids[i], &ig->topic_rows[i]);
         incoming += ig->topic_rows[i];
     }
     cr_err rc = maybe_bulk(ig, incoming);
