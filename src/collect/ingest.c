@@ -1386,6 +1386,37 @@ static cr_err make_sets(ingest *ig)
     return ig->seen.t ? CR_OK : CR_ENOMEM;
 }
 
+/* A topic's code names its kind and department in every row stored under it: a catalog that
+ * changed them would relabel those rows (a penalty of one department read as another's
+ * complaint). Only the name may change. CR_ECHECK with the topic, both values and the remedy. */
+static cr_err check_identity(ingest *ig)
+{
+    for (size_t i = 0; i < ig->cat->n_topics; i++) {
+        const struct cr_topic *t = &ig->cat->topics[i];
+        char kind[128], dept[128];
+        int found = 0, has_rows = 0;
+        if (cr_store_topic_identity(ig->s, t->code, kind, sizeof kind, dept, sizeof dept, &found,
+                                    &has_rows))
+            return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot read the stored topics: %s",
+                               cr_store_errmsg(ig->s));
+        if (!found || !has_rows)
+            continue;
+        const char *what = strcmp(kind, t->kind) != 0         ? "kind"
+                           : strcmp(dept, t->department) != 0 ? "department"
+                                                              : NULL;
+        if (!what)
+            continue;
+        int is_kind = what[0] == 'k';
+        return cr_diag_set(ig->d, CR_ECHECK, ig->cat->path, t->line, 0,
+                           "topic %s: %s '%s' differs from the stored topic's %s '%s'; rows of %s "
+                           "are stored as %s, and a topic's kind and department are fixed once "
+                           "rows are stored: give this topic a new code",
+                           t->code, what, is_kind ? t->kind : t->department, what,
+                           is_kind ? kind : dept, t->code, is_kind ? kind : dept);
+    }
+    return CR_OK;
+}
+
 static cr_err prepare(ingest *ig, int64_t *topic_ids)
 {
     if (cr_store_salt(ig->s, ig->salt))
@@ -1404,6 +1435,9 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
         cr_store_max_id(ig->s, "feed_file", &ig->next_file))
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load persons and files: %s",
                            cr_store_errmsg(ig->s));
+    cr_err idrc = check_identity(ig);
+    if (idrc)
+        return idrc;
     if (cr_store_begin(ig->s))
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot begin a transaction: %s",
                            cr_store_errmsg(ig->s));

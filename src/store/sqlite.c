@@ -493,6 +493,28 @@ cr_err cr_store_topic_put(cr_store *s, const char *code, const char *name, const
     return CR_OK;
 }
 
+cr_err cr_store_topic_identity(cr_store *s, const char *code, char *kind, size_t kind_cap,
+                               char *department, size_t department_cap, int *found, int *has_rows)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT kind, department, EXISTS(SELECT 1 FROM feed_file f "
+                           "WHERE f.topic = t.id) FROM topic t WHERE code = ?1",
+                           -1, &st, NULL))
+        return cr__store_fail(s);
+    bind_text(st, 1, code);
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    *has_rows = 0;
+    if (*found) {
+        snprintf(kind, kind_cap, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(department, department_cap, "%s", (const char *)sqlite3_column_text(st, 1));
+        *has_rows = sqlite3_column_int(st, 2);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+}
+
 cr_err cr_store_file_put(cr_store *s, const char *path, const struct cr_file_rec *rec)
 {
     sqlite3_stmt *st = s->st[ST_FILE_PUT];
