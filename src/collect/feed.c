@@ -43,7 +43,9 @@ struct cr_feed {
     size_t *fl;
     size_t *foff; /* offset in scratch for unescaped fields, SIZE_MAX for fields in text */
     size_t fcap;
-    char *scratch; /* unescaped quoted fields and JSON numbers of the current record */
+    char **head;      /* the header's fields, trimmed (ncol of them): a row equal to it is one */
+    size_t *head_len; /* more header, from files joined with their headers */
+    char *scratch;    /* unescaped quoted fields and JSON numbers of the current record */
     size_t scap, sused;
 };
 
@@ -726,12 +728,31 @@ bad:
     return CR_OK;
 }
 
+/* 1 when the record's nf fields equal the header's, each trimmed. */
+static int is_header(const cr_feed *f, size_t nf)
+{
+    if (!f->head || nf != (size_t)f->ncol)
+        return 0;
+    for (size_t k = 0; k < nf; k++) {
+        const char *v = f->fv[k];
+        size_t l = f->fl[k];
+        trim(&v, &l);
+        if (l != f->head_len[k] || memcmp(v, f->head[k], l) != 0)
+            return 0;
+    }
+    return 1;
+}
+
 static cr_err parse_record(cr_feed *f, const char *text, size_t len, size_t pos,
                            struct cr_feed_rec *rec, size_t *end, long *spanned)
 {
     rec->reason = NULL;
     rec->detail[0] = 0;
     *spanned = 0;
+    /* A byte-order mark inside a file starts a file that was joined to it: dropped as the
+     * first one is (rec->raw keeps it). */
+    if (len - pos >= 3 && memcmp(text + pos, "\xEF\xBB\xBF", 3) == 0)
+        pos += 3;
     size_t le = line_end(text, len, pos);
     begin_record(f, f->t->format == CR_FMT_JSONL ? le - pos + 64 * (size_t)f->n_slots : le - pos);
     if (!f->scratch)
@@ -779,6 +800,11 @@ static cr_err parse_record(cr_feed *f, const char *text, size_t len, size_t pos,
     if (!f->ncol && nf < (size_t)f->min_cols) {
         set_reason(rec, "bad_columns", "expected at least %d columns, found %ld", f->min_cols,
                    (long)nf);
+        return CR_OK;
+    }
+    if (is_header(f, nf)) {
+        set_reason(rec, "repeated_header",
+                   "the row repeats the header (files joined with their headers?)");
         return CR_OK;
     }
     map_csv_values(f, nf);
@@ -835,6 +861,20 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
         return feed_error(f, d, f->line, "header is not valid %s%s",
                           t->gb18030 ? "GB18030" : "UTF-8", encoding_hint(f, f->line));
     f->ncol = (int)nf;
+    f->head = calloc(nf ? nf : 1, sizeof *f->head);
+    f->head_len = calloc(nf ? nf : 1, sizeof *f->head_len);
+    if (!f->head || !f->head_len)
+        return CR_ENOMEM;
+    for (size_t k = 0; k < nf; k++) {
+        const char *h = f->fv[k];
+        size_t hl = f->fl[k];
+        trim(&h, &hl);
+        if (!(f->head[k] = malloc(hl + 1)))
+            return CR_ENOMEM;
+        memcpy(f->head[k], h, hl);
+        f->head[k][hl] = 0;
+        f->head_len[k] = hl;
+    }
     for (int s = 0; s < f->n_slots; s++) {
         const struct cr_column *c = s < CR__NFIELD ? &t->field[s] : &t->attrs[s - CR__NFIELD];
         if (!c->name)
@@ -980,6 +1020,11 @@ void cr_feed_close(cr_feed *f)
         for (int s = 0; s < f->n_slots; s++)
             free(f->label[s]);
     free(f->label);
+    if (f->head)
+        for (int k = 0; k < f->ncol; k++)
+            free(f->head[k]);
+    free(f->head);
+    free(f->head_len);
     free(f->col);
     free(f->val);
     free(f->vlen);
