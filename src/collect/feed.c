@@ -879,12 +879,15 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
         const struct cr_column *c = s < CR__NFIELD ? &t->field[s] : &t->attrs[s - CR__NFIELD];
         if (!c->name)
             continue;
-        for (size_t k = 0; k < nf && f->col[s] < 0; k++) {
-            const char *h = f->fv[k];
-            size_t hl = f->fl[k];
-            trim(&h, &hl);
-            if (hl == strlen(c->name) && memcmp(h, c->name, hl) == 0)
-                f->col[s] = (int)k;
+        for (size_t k = 0; k < nf; k++) {
+            if (f->head_len[k] != strlen(c->name) || memcmp(f->head[k], c->name, f->head_len[k]))
+                continue;
+            if (f->col[s] >= 0)
+                return cr_diag_set(d, CR_EPARSE, f->name, f->line, 0,
+                                   "column '%s' mapped by topic %s (catalog line %ld) is in the "
+                                   "header twice, at columns %d and %ld: rename one",
+                                   c->name, t->code, c->line, f->col[s] + 1, (long)k + 1);
+            f->col[s] = (int)k;
         }
         if (f->col[s] < 0) {
             char msg[300];
