@@ -29,6 +29,8 @@ struct cr_feed {
     size_t len;
     size_t pos;
     long line;
+    size_t body_pos; /* the first record after the header, for cr_feed_rewind */
+    long body_line;
     int64_t hash;
     struct bad_line *bad;
     size_t n_bad, i_bad;
@@ -932,7 +934,10 @@ static cr_err open_common(cr_feed *f, cr_diag *d)
     f->vlen = calloc(n, sizeof *f->vlen);
     if (!f->col || !f->label || !f->val || !f->vlen)
         return CR_ENOMEM;
-    return read_header(f, d);
+    cr_err rc = read_header(f, d);
+    f->body_pos = f->pos;
+    f->body_line = f->line;
+    return rc;
 }
 
 cr_err cr_feed_open_buf(const char *name, const void *buf, size_t len, const struct cr_topic *t,
@@ -1128,6 +1133,21 @@ cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec)
     return CR_OK;
 }
 
+void cr_feed_rewind(cr_feed *f)
+{
+    f->pos = f->body_pos;
+    f->line = f->body_line;
+    f->i_bad = 0;
+}
+
+void cr_feed_set_value(cr_feed *f, int slot, const char *val, size_t len)
+{
+    if (slot >= 0 && slot < f->n_slots) {
+        f->val[slot] = val;
+        f->vlen[slot] = len;
+    }
+}
+
 cr_err cr_feed_parse_one(cr_feed *f, const char *text, size_t len, struct cr_feed_rec *rec)
 {
     size_t end = 0;
@@ -1135,9 +1155,10 @@ cr_err cr_feed_parse_one(cr_feed *f, const char *text, size_t len, struct cr_fee
     rec->line = 0;
     rec->raw = text;
     rec->raw_len = len;
-    rec->next_offset = 0;
     rec->next_line = 0;
-    return parse_record(f, text, len, 0, rec, &end, &spanned);
+    cr_err rc = parse_record(f, text, len, 0, rec, &end, &spanned);
+    rec->next_offset = (int64_t)end;
+    return rc;
 }
 
 cr_err cr_feed_parse_orig(cr_feed *f, const char *bytes, size_t len, struct cr_feed_rec *rec)
