@@ -304,9 +304,13 @@ static int retry(cr_store *s, const char *catalog, const char *file, const char 
         refused |= rep.skips[i].refused;
     if (json) {
         json_t *skips = json_array();
-        for (size_t i = 0; i < rep.n_skips; i++)
+        for (size_t i = 0; i < rep.n_skips; i++) {
+            char *why = shown(rep.skips[i].why, strlen(rep.skips[i].why),
+                              0); /* may name a file that is not UTF-8 */
             json_array_append_new(skips, json_pack("{s:I,s:s}", "id", (json_int_t)rep.skips[i].id,
-                                                   "why", rep.skips[i].why));
+                                                   "why", why ? why : "(out of memory)"));
+            free(why);
+        }
         exit_code = cli_json_print(json_pack(
             "{s:I,s:I,s:I,s:I,s:I,s:o}", "retried", (json_int_t)rep.retried, "loaded",
             (json_int_t)rep.loaded, "duplicates", (json_int_t)rep.duplicates, "quarantined",
@@ -316,8 +320,12 @@ static int retry(cr_store *s, const char *catalog, const char *file, const char 
                "%lld skipped\n",
                (long long)rep.retried, (long long)rep.loaded, (long long)rep.duplicates,
                (long long)rep.quarantined, (long long)rep.skipped);
-        for (size_t i = 0; i < rep.n_skips; i++)
-            printf("  skipped #%lld: %s\n", (long long)rep.skips[i].id, rep.skips[i].why);
+        for (size_t i = 0; i < rep.n_skips; i++) {
+            char *why = shown(rep.skips[i].why, strlen(rep.skips[i].why), 0);
+            printf("  skipped #%lld: %s\n", (long long)rep.skips[i].id,
+                   why ? why : "(out of memory)");
+            free(why);
+        }
     }
     if (!exit_code && refused)
         exit_code = CLI_BADINPUT;
