@@ -373,7 +373,11 @@ static void map_csv_values(cr_feed *f, size_t nf)
 struct jp {
     const char *s, *p, *end;
     const char *err; /* where the record stopped being JSON */
+    const char *why; /* why, when it is more than "not JSON" (a limit of this reader) */
 };
+
+/* The deepest nesting of objects and arrays read under a key the topic does not map. */
+#define JSON_MAX_DEPTH 64
 
 static void jws(struct jp *j)
 {
@@ -386,6 +390,14 @@ static int jfail(struct jp *j)
     if (!j->err)
         j->err = j->p < j->end ? j->p : j->end;
     return -1;
+}
+
+/* jfail with the reason the record is refused, when it is valid JSON this reader refuses. */
+static int jrefuse(struct jp *j, const char *why)
+{
+    if (!j->err)
+        j->why = why;
+    return jfail(j);
 }
 
 static int hex4(const char *p, uint32_t *out)
@@ -483,9 +495,12 @@ static int jstring(cr_feed *f, struct jp *j, const char **out, size_t *olen)
             }
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             r += 6;
-        } else if ((cp >= 0xDC00 && cp <= 0xDFFF) || cp == 0) {
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             j->p = r;
             return jfail(j);
+        } else if (cp == 0) {
+            j->p = r - 5; /* its backslash */
+            return jrefuse(j, "a NUL character (\\u0000) in a string is not allowed");
         }
         k += utf8_put(d + k, cp);
     }
@@ -497,7 +512,9 @@ static int jstring(cr_feed *f, struct jp *j, const char **out, size_t *olen)
 }
 
 /* A number: its value is written as text the way it always was (integers as such, others with
- * 15 significant digits), so that stored attributes and content hashes stay the same. */
+ * 15 significant digits), so that stored attributes and content hashes stay the same; an
+ * integer beyond 64 bits is kept as its digits. out = NULL only checks the syntax (a value
+ * under a key the topic does not map). */
 static int jnumber(cr_feed *f, struct jp *j, const char **out, size_t *olen)
 {
     const char *b = j->p;
@@ -528,24 +545,29 @@ static int jnumber(cr_feed *f, struct jp *j, const char **out, size_t *olen)
         while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
             j->p++;
     }
+    if (!out)
+        return 0;
     char num[64];
     size_t n = (size_t)(j->p - b);
+    char *d = f->scratch + f->sused;
+    if (integer && (n >= sizeof num || n > 18)) {
+        /* Possibly past 64 bits: its digits are its text (the scratch holds the line). */
+        memcpy(d, b, n);
+        d[n] = 0;
+        f->sused += n + 1;
+        *out = d;
+        *olen = n;
+        return 0;
+    }
     if (n >= sizeof num) {
         j->p = b;
-        return jfail(j);
+        return jrefuse(j, "a number longer than 63 characters with a fraction or exponent");
     }
     memcpy(num, b, n);
     num[n] = 0;
-    char *d = f->scratch + f->sused;
     int w;
     if (integer) {
-        errno = 0;
-        long long v = strtoll(num, NULL, 10);
-        if (errno) {
-            j->p = b;
-            return jfail(j); /* too large for an integer */
-        }
-        w = snprintf(d, 40, "%lld", v);
+        w = snprintf(d, 40, "%lld", strtoll(num, NULL, 10));
     } else {
         w = snprintf(d, 40, "%.15g", strtod(num, NULL));
     }
@@ -570,7 +592,9 @@ static int jskip(cr_feed *f, struct jp *j, int depth)
     const char *v;
     size_t l;
     jws(j);
-    if (j->p == j->end || depth > 64)
+    if (depth > JSON_MAX_DEPTH)
+        return jrefuse(j, "objects and arrays nested deeper than 64");
+    if (j->p == j->end)
         return jfail(j);
     char c = *j->p;
     if (c == '"') {
@@ -617,10 +641,7 @@ static int jskip(cr_feed *f, struct jp *j, int depth)
         return jliteral(j, "false");
     if (c == 'n')
         return jliteral(j, "null");
-    size_t mark = f->sused;
-    int rc = jnumber(f, j, &v, &l);
-    f->sused = mark;
-    return rc;
+    return jnumber(f, j, NULL, NULL);
 }
 
 /* The column (in characters, 1-based) of a place in the line, for the quarantine detail. */
@@ -635,7 +656,7 @@ static long jcolumn(const struct jp *j)
 /* Reads one JSON Lines record (the text of one line). */
 static cr_err parse_json(cr_feed *f, const char *text, size_t len, struct cr_feed_rec *rec)
 {
-    struct jp j = {text, text, text + len, NULL};
+    struct jp j = {text, text, text + len, NULL, NULL};
     const char *keys[64];
     size_t klens[64], n_keys = 0;
     jws(&j);
@@ -726,7 +747,10 @@ done:
 bad:
     for (int s = 0; s < f->n_slots; s++)
         f->vlen[s] = 0, f->val[s] = "";
-    set_reason(rec, "bad_json", "not a JSON object (column %ld)", jcolumn(&j));
+    if (j.why)
+        set_reason(rec, "bad_json", "%s (column %ld)", j.why, jcolumn(&j));
+    else
+        set_reason(rec, "bad_json", "not a JSON object (column %ld)", jcolumn(&j));
     return CR_OK;
 }
 
@@ -813,6 +837,16 @@ static cr_err parse_record(cr_feed *f, const char *text, size_t len, size_t pos,
     return CR_OK;
 }
 
+/* 1 when text[from, to) holds only spaces, tabs and a carriage return: not a row (nor a
+ * header), in CSV and JSON Lines alike. */
+static int blank_line(const char *text, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r')
+            return 0;
+    return 1;
+}
+
 /* Reads the header record and resolves every mapped slot to a column. */
 static cr_err read_header(cr_feed *f, cr_diag *d)
 {
@@ -841,9 +875,13 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
         return CR_OK;
     /* The header is the first line that is not blank; an undecodable line is not blank (it is
      * an empty line in the decoded text only), so it is a header that does not decode. */
-    while (f->pos < f->len && (f->text[f->pos] == '\n' || f->text[f->pos] == '\r') &&
-           !bad_at(f, f->line))
-        f->line += f->text[f->pos++] == '\n';
+    while (f->pos < f->len && !bad_at(f, f->line)) {
+        size_t le = line_end(f->text, f->len, f->pos);
+        if (!blank_line(f->text, f->pos, le))
+            break;
+        f->pos = le < f->len ? le + 1 : le;
+        f->line++;
+    }
     if (bad_at(f, f->line))
         return feed_error(f, d, f->line, "header is not valid GB18030%s",
                           encoding_hint(f, f->line));
@@ -1095,8 +1133,7 @@ cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec)
         if (f->pos >= f->len)
             return CR_ENOTFOUND;
         size_t le = line_end(f->text, f->len, f->pos);
-        int blank = le == f->pos || (le == f->pos + 1 && f->text[f->pos] == '\r');
-        if (!blank)
+        if (!blank_line(f->text, f->pos, le))
             break;
         f->pos = le < f->len ? le + 1 : le;
         f->line++;
