@@ -1,9 +1,11 @@
 /* crisk ingest: read every feed of a catalog into the store. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "crisk/catalog.h"
+#include "crisk/escape.h"
 #include "crisk/ingest.h"
 #include "crisk/ref.h"
 #include "crisk/store.h"
@@ -26,24 +28,48 @@ static const char help[] =
     "\n"
     "Exit: 0 ok, 1 store failure, 2 usage, 3 bad catalog or unreadable feed file.\n";
 
+/* A file name or message as shown: cr_escape's exact, reversible form (the quarantine's,
+ * docs/collect.md), since a name need not be UTF-8 (a GBK name from a Windows share) and may
+ * hold line breaks or control bytes. NULL when out of memory. */
+static char *shown(const char *s)
+{
+    char *out = NULL;
+    return cr_escape(s, strlen(s), 0, &out, NULL) == CR_OK ? out : NULL;
+}
+
+static json_t *file_json(const struct cr_ingest_file *f)
+{
+    char *path = shown(f->path), *topic = shown(f->topic),
+         *error = f->error ? shown(f->error) : NULL;
+    json_t *o =
+        path && topic && (error || !f->error)
+            ? json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "path", path, "topic", topic, "read",
+                        (json_int_t)f->read, "loaded", (json_int_t)f->loaded, "duplicates",
+                        (json_int_t)f->duplicates, "quarantined", (json_int_t)f->quarantined)
+            : NULL;
+    if (o && f->skipped)
+        json_object_set_new(o, "skipped", json_true());
+    if (o && f->resumed)
+        json_object_set_new(o, "resumed", json_true());
+    if (o && f->unmatched)
+        json_object_set_new(o, "unmatched", json_true());
+    if (o && error)
+        json_object_set_new(o, "error", json_string(error));
+    free(path);
+    free(topic);
+    free(error);
+    return o;
+}
+
 static json_t *report_json(const struct cr_ingest_report *r, const struct cr_store_counts *c)
 {
     json_t *files = json_array();
     for (size_t i = 0; i < r->n_files; i++) {
-        const struct cr_ingest_file *f = &r->files[i];
-        json_t *o =
-            json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "path", f->path, "topic", f->topic, "read",
-                      (json_int_t)f->read, "loaded", (json_int_t)f->loaded, "duplicates",
-                      (json_int_t)f->duplicates, "quarantined", (json_int_t)f->quarantined);
-        if (f->skipped)
-            json_object_set_new(o, "skipped", json_true());
-        if (f->resumed)
-            json_object_set_new(o, "resumed", json_true());
-        if (f->unmatched)
-            json_object_set_new(o, "unmatched", json_true());
-        if (f->error)
-            json_object_set_new(o, "error", json_string(f->error));
-        json_array_append_new(files, o);
+        json_t *o = file_json(&r->files[i]);
+        if (!o || json_array_append_new(files, o)) { /* never a report that leaves a file out */
+            json_decref(files);
+            return NULL;
+        }
     }
     json_t *reasons = json_object();
     for (size_t i = 0; i < r->n_reasons; i++)
@@ -76,24 +102,24 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
     char a[32], b[32], d[32], e[32];
     for (size_t i = 0; i < r->n_files; i++) {
         const struct cr_ingest_file *f = &r->files[i];
+        char *path = shown(f->path), *err = f->error ? shown(f->error) : NULL;
+        const char *p = path ? path : "(out of memory)";
         if (f->error) {
-            printf("  %-8s %s: ERROR %s\n", f->topic, f->path, f->error);
-            continue;
+            printf("  %-8s %s: ERROR %s\n", f->topic, p, err ? err : "(out of memory)");
+        } else if (f->skipped) {
+            printf("  %-8s %s: already ingested, skipped\n", f->topic, p);
+        } else if (f->unmatched) {
+            printf("  %-8s %s: WARNING this pattern matches no file\n", f->topic, p);
+        } else {
+            cli_group(a, sizeof a, f->read);
+            cli_group(b, sizeof b, f->loaded);
+            cli_group(d, sizeof d, f->duplicates);
+            cli_group(e, sizeof e, f->quarantined);
+            printf("  %-8s %s: %s read = %s loaded + %s duplicates + %s quarantined%s\n", f->topic,
+                   p, a, b, d, e, f->resumed ? " (resumed)" : "");
         }
-        if (f->skipped) {
-            printf("  %-8s %s: already ingested, skipped\n", f->topic, f->path);
-            continue;
-        }
-        if (f->unmatched) {
-            printf("  %-8s %s: WARNING this pattern matches no file\n", f->topic, f->path);
-            continue;
-        }
-        cli_group(a, sizeof a, f->read);
-        cli_group(b, sizeof b, f->loaded);
-        cli_group(d, sizeof d, f->duplicates);
-        cli_group(e, sizeof e, f->quarantined);
-        printf("  %-8s %s: %s read = %s loaded + %s duplicates + %s quarantined%s\n", f->topic,
-               f->path, a, b, d, e, f->resumed ? " (resumed)" : "");
+        free(path);
+        free(err);
     }
     cli_group(a, sizeof a, r->read);
     cli_group(b, sizeof b, r->loaded);

@@ -23,7 +23,12 @@ static const char help[] =
     "mapping: rows that now pass are loaded and resolved; a row left as exported is retried\n"
     "exactly as stored. --retry without a file retries every open row as stored (after a\n"
     "catalog fix). Texts are shown escaped: \\\\ is a backslash, \\xNN a byte that is a\n"
-    "control character or not UTF-8 (\\x00 a NUL). Person ID numbers are masked in raw text.\n";
+    "control character or not UTF-8 (\\x00 a NUL). Person ID numbers are masked in raw text;\n"
+    "a roles row whose ID is left masked takes it from its line in the unchanged source file.\n"
+    "Rows not read again are listed as skipped, each with why (docs/collect.md).\n"
+    "\n"
+    "Exit: 0 ok, 1 store failure, 2 usage, 3 bad catalog or export (an edited raw holding\n"
+    "more than one record is skipped and exits 3).\n";
 
 struct listing {
     json_t *rows;
@@ -152,6 +157,21 @@ static int fix_cmp(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
+/* An export's id: decimal digits only, 1 to 18 of them (ids are positive int64), else -1. Read
+ * whole: an id cut to fit a buffer could name another row. */
+static long long export_id(const char *s, size_t len)
+{
+    if (len == 0 || len > 18)
+        return -1;
+    long long v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
 /* Reads an exported CSV (columns id and raw) with the feed reader itself. */
 static int read_fixes(const char *path, struct fix **fixes, size_t *n)
 {
@@ -181,9 +201,7 @@ static int read_fixes(const char *path, struct fix **fixes, size_t *n)
         size_t idl, tl;
         cr_feed_value(f, CR_F_KEY, &id, &idl);
         cr_feed_value(f, CR_FEED_ATTR(0), &text, &tl);
-        char num[24];
-        snprintf(num, sizeof num, "%.*s", (int)(idl < 20 ? idl : 20), id);
-        long long v = cli_count(num);
+        long long v = export_id(id, idl);
         if (rec.reason || v <= 0) {
             fprintf(stderr, "crisk quarantine: %s:%ld: not a row of an export (%s)\n", path,
                     rec.line, rec.reason ? rec.detail : "bad id");
@@ -287,22 +305,44 @@ static int retry(cr_store *s, const char *catalog, const char *file, const char 
                  (exit_code = settle_fixes(s, file, fixes, n, &items))))
         goto out;
     struct cr_ingest_opts o = {.ref = ref};
-    struct cr_retry_report rep;
+    struct cr_retry_report rep = {0};
     rc = cr_ingest_retry(s, cat, &o, file ? items : NULL, file ? n : 0, &rep, &d);
     if (rc) {
+        cr_retry_report_free(&rep);
         exit_code = cli_report_diag("quarantine", rc, &d);
         goto out;
     }
-    if (json)
+    int refused = 0;
+    for (size_t i = 0; i < rep.n_skips; i++)
+        refused |= rep.skips[i].refused;
+    if (json) {
+        json_t *skips = json_array();
+        for (size_t i = 0; i < rep.n_skips; i++) {
+            char *why = shown(rep.skips[i].why, strlen(rep.skips[i].why),
+                              0); /* may name a file that is not UTF-8 */
+            json_array_append_new(skips, json_pack("{s:I,s:s}", "id", (json_int_t)rep.skips[i].id,
+                                                   "why", why ? why : "(out of memory)"));
+            free(why);
+        }
         exit_code = cli_json_print(json_pack(
-            "{s:I,s:I,s:I,s:I,s:I}", "retried", (json_int_t)rep.retried, "loaded",
+            "{s:I,s:I,s:I,s:I,s:I,s:o}", "retried", (json_int_t)rep.retried, "loaded",
             (json_int_t)rep.loaded, "duplicates", (json_int_t)rep.duplicates, "quarantined",
-            (json_int_t)rep.quarantined, "skipped", (json_int_t)rep.skipped));
-    else
+            (json_int_t)rep.quarantined, "skipped", (json_int_t)rep.skipped, "skips", skips));
+    } else {
         printf("retry: %lld retried = %lld loaded + %lld duplicates + %lld still quarantined; "
                "%lld skipped\n",
                (long long)rep.retried, (long long)rep.loaded, (long long)rep.duplicates,
                (long long)rep.quarantined, (long long)rep.skipped);
+        for (size_t i = 0; i < rep.n_skips; i++) {
+            char *why = shown(rep.skips[i].why, strlen(rep.skips[i].why), 0);
+            printf("  skipped #%lld: %s\n", (long long)rep.skips[i].id,
+                   why ? why : "(out of memory)");
+            free(why);
+        }
+    }
+    if (!exit_code && refused)
+        exit_code = CLI_BADINPUT;
+    cr_retry_report_free(&rep);
 out:
     for (size_t i = 0; i < n; i++)
         free(fixes[i].text);

@@ -64,8 +64,18 @@ const char *cr_feed_null_token(const cr_feed *f, int slot, size_t *len);
 /* The header name (or "#N" for a position) that a slot reads, for messages. */
 const char *cr_feed_slot_label(const cr_feed *f, int slot);
 
+/* Goes back to the first record after the header (as cr_feed_open left the feed). */
+void cr_feed_rewind(cr_feed *f);
+
+/* Replaces the value of a slot in the last record read by len bytes at val (borrowed: must stay
+ * valid while the record is used): a retried roles row gets back the person ID that was masked
+ * when it was quarantined. */
+void cr_feed_set_value(cr_feed *f, int slot, const char *val, size_t len);
+
 /* Parses one record's text with the same mapping as the file (header already known), used to
- * retry a quarantined row after it was fixed. rec->reason tells whether it now reads. */
+ * retry a quarantined row after it was fixed. rec->reason tells whether it now reads;
+ * rec->next_offset is where the record ends in text (its line end, or len): anything after that
+ * line end is another record. */
 cr_err cr_feed_parse_one(cr_feed *f, const char *text, size_t len,
                          struct cr_feed_rec *rec) CR_MUST_USE;
 

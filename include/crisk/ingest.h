@@ -70,15 +70,31 @@ struct cr_retry_item {
     size_t raw_len;
 };
 
+/* A row the retry did not read, and why. */
+struct cr_retry_skip {
+    int64_t id;
+    int refused; /* the text given for it cannot be one record (the user's to fix) */
+    char why[400];
+};
+
 struct cr_retry_report {
     int64_t retried, loaded, duplicates, quarantined;
-    int64_t skipped; /* not open in the quarantine, or its topic or source file is gone */
+    int64_t skipped; /* rows not read again: n_skips of them, each with its reason */
+    struct cr_retry_skip *skips;
+    size_t n_skips;
 };
+/* Frees what a retry report holds; accepts a zeroed report. */
+void cr_retry_report_free(struct cr_retry_report *r);
 
 /* Re-reads quarantined rows through their topic's mapping in cat (the source file is opened
  * for its header). Rows that now pass are loaded and their quarantine entries resolved; rows
  * that still fail get their reason and text updated. items = NULL retries every open row.
- * The source files' own counts are not changed: the quarantine keeps the history. */
+ * A stored row's original bytes (bad_encoding, bad_utf8) are decoded in the topic's current
+ * encoding. A roles row whose person ID is still masked as stored takes the ID from its line
+ * in the source file, when that file is unchanged. Rows not read again (unknown id, topic or
+ * file gone, ID not restorable, an edited text holding two records) are listed in
+ * report->skips with the reason. The source files' own counts are not changed: the quarantine
+ * keeps the history. Free the report with cr_retry_report_free. */
 cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_ingest_opts *opts,
                        const struct cr_retry_item *items, size_t n_items,
                        struct cr_retry_report *report, cr_diag *d) CR_MUST_USE;

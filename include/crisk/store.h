@@ -72,12 +72,20 @@ cr_err cr_store_department_put(cr_store *s, const char *code, const char *name) 
 cr_err cr_store_topics_each(cr_store *s,
                             void (*fn)(void *ctx, int64_t id, const char *code, const char *kind),
                             void *ctx) CR_MUST_USE;
+/* The stored kind and department of the topic with this code, each copied into its buffer
+ * (cut to fit, NUL-terminated). *found = 0 when there is no such topic; *has_rows = 1 when a
+ * file was ingested for it (its rows carry its identity, so a catalog must not change it).
+ * The buffers are written only when *found. */
+cr_err cr_store_topic_identity(cr_store *s, const char *code, char *kind, size_t kind_cap,
+                               char *department, size_t department_cap, int *found,
+                               int *has_rows) CR_MUST_USE;
 /* Inserts or updates a topic by code; writes its id. */
 cr_err cr_store_topic_put(cr_store *s, const char *code, const char *name, const char *department,
                           const char *kind, int64_t *id) CR_MUST_USE;
 
-/* A feed file's ingest record. A file is identified by path and content hash; state "partial"
- * carries the resume point of an interrupted ingest. */
+/* A feed file's ingest record. A file is identified by topic, path and content hash (a table
+ * two topics read has a record for each); state "partial" carries the resume point of an
+ * interrupted ingest. */
 struct cr_file_rec {
     int64_t id;
     int64_t topic;

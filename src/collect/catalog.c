@@ -470,6 +470,12 @@ static cr_err parse_as_of(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
     return CR_OK;
 }
 
+static int same_column(const struct cr_column *a, const struct cr_column *b)
+{
+    return a->name || b->name ? a->name && b->name && strcmp(a->name, b->name) == 0
+                              : a->index == b->index;
+}
+
 /* Files, attrs and required lists, and the checks that need the whole topic. */
 static cr_err parse_topic_lists(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
 {
@@ -496,6 +502,12 @@ static cr_err parse_topic_lists(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t)
         const char *a = rc ? NULL : t->attrs[i].name;
         if (a && (strcmp(a, CR_PERIOD_ATTR) == 0 || strcmp(a, CR_ESTABLISHED_PERIOD_ATTR) == 0))
             rc = cr__yfail(p, items[i], "'%s' is the name crisk keeps a date's period under", a);
+        for (size_t j = 0; !rc && j < i; j++)
+            if (same_column(&t->attrs[j], &t->attrs[i]))
+                rc = cr__yfail(p, items[i],
+                               "attrs of topic %s name column '%s' twice (a row's attributes "
+                               "would hold one name twice)",
+                               t->code, cr__yscalar(items[i]));
     }
     free(items);
     items = NULL;

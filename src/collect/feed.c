@@ -29,6 +29,8 @@ struct cr_feed {
     size_t len;
     size_t pos;
     long line;
+    size_t body_pos; /* the first record after the header, for cr_feed_rewind */
+    long body_line;
     int64_t hash;
     struct bad_line *bad;
     size_t n_bad, i_bad;
@@ -43,7 +45,9 @@ struct cr_feed {
     size_t *fl;
     size_t *foff; /* offset in scratch for unescaped fields, SIZE_MAX for fields in text */
     size_t fcap;
-    char *scratch; /* unescaped quoted fields and JSON numbers of the current record */
+    char **head;      /* the header's fields, trimmed (ncol of them): a row equal to it is one */
+    size_t *head_len; /* more header, from files joined with their headers */
+    char *scratch;    /* unescaped quoted fields and JSON numbers of the current record */
     size_t scap, sused;
 };
 
@@ -369,7 +373,11 @@ static void map_csv_values(cr_feed *f, size_t nf)
 struct jp {
     const char *s, *p, *end;
     const char *err; /* where the record stopped being JSON */
+    const char *why; /* why, when it is more than "not JSON" (a limit of this reader) */
 };
+
+/* The deepest nesting of objects and arrays read under a key the topic does not map. */
+#define JSON_MAX_DEPTH 64
 
 static void jws(struct jp *j)
 {
@@ -382,6 +390,14 @@ static int jfail(struct jp *j)
     if (!j->err)
         j->err = j->p < j->end ? j->p : j->end;
     return -1;
+}
+
+/* jfail with the reason the record is refused, when it is valid JSON this reader refuses. */
+static int jrefuse(struct jp *j, const char *why)
+{
+    if (!j->err)
+        j->why = why;
+    return jfail(j);
 }
 
 static int hex4(const char *p, uint32_t *out)
@@ -479,9 +495,12 @@ static int jstring(cr_feed *f, struct jp *j, const char **out, size_t *olen)
             }
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             r += 6;
-        } else if ((cp >= 0xDC00 && cp <= 0xDFFF) || cp == 0) {
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
             j->p = r;
             return jfail(j);
+        } else if (cp == 0) {
+            j->p = r - 5; /* its backslash */
+            return jrefuse(j, "a NUL character (\\u0000) in a string is not allowed");
         }
         k += utf8_put(d + k, cp);
     }
@@ -493,7 +512,9 @@ static int jstring(cr_feed *f, struct jp *j, const char **out, size_t *olen)
 }
 
 /* A number: its value is written as text the way it always was (integers as such, others with
- * 15 significant digits), so that stored attributes and content hashes stay the same. */
+ * 15 significant digits), so that stored attributes and content hashes stay the same; an
+ * integer beyond 64 bits is kept as its digits. out = NULL only checks the syntax (a value
+ * under a key the topic does not map). */
 static int jnumber(cr_feed *f, struct jp *j, const char **out, size_t *olen)
 {
     const char *b = j->p;
@@ -524,24 +545,29 @@ static int jnumber(cr_feed *f, struct jp *j, const char **out, size_t *olen)
         while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
             j->p++;
     }
+    if (!out)
+        return 0;
     char num[64];
     size_t n = (size_t)(j->p - b);
+    char *d = f->scratch + f->sused;
+    if (integer && (n >= sizeof num || n > 18)) {
+        /* Possibly past 64 bits: its digits are its text (the scratch holds the line). */
+        memcpy(d, b, n);
+        d[n] = 0;
+        f->sused += n + 1;
+        *out = d;
+        *olen = n;
+        return 0;
+    }
     if (n >= sizeof num) {
         j->p = b;
-        return jfail(j);
+        return jrefuse(j, "a number longer than 63 characters with a fraction or exponent");
     }
     memcpy(num, b, n);
     num[n] = 0;
-    char *d = f->scratch + f->sused;
     int w;
     if (integer) {
-        errno = 0;
-        long long v = strtoll(num, NULL, 10);
-        if (errno) {
-            j->p = b;
-            return jfail(j); /* too large for an integer */
-        }
-        w = snprintf(d, 40, "%lld", v);
+        w = snprintf(d, 40, "%lld", strtoll(num, NULL, 10));
     } else {
         w = snprintf(d, 40, "%.15g", strtod(num, NULL));
     }
@@ -566,7 +592,9 @@ static int jskip(cr_feed *f, struct jp *j, int depth)
     const char *v;
     size_t l;
     jws(j);
-    if (j->p == j->end || depth > 64)
+    if (depth > JSON_MAX_DEPTH)
+        return jrefuse(j, "objects and arrays nested deeper than 64");
+    if (j->p == j->end)
         return jfail(j);
     char c = *j->p;
     if (c == '"') {
@@ -613,10 +641,7 @@ static int jskip(cr_feed *f, struct jp *j, int depth)
         return jliteral(j, "false");
     if (c == 'n')
         return jliteral(j, "null");
-    size_t mark = f->sused;
-    int rc = jnumber(f, j, &v, &l);
-    f->sused = mark;
-    return rc;
+    return jnumber(f, j, NULL, NULL);
 }
 
 /* The column (in characters, 1-based) of a place in the line, for the quarantine detail. */
@@ -631,7 +656,7 @@ static long jcolumn(const struct jp *j)
 /* Reads one JSON Lines record (the text of one line). */
 static cr_err parse_json(cr_feed *f, const char *text, size_t len, struct cr_feed_rec *rec)
 {
-    struct jp j = {text, text, text + len, NULL};
+    struct jp j = {text, text, text + len, NULL, NULL};
     const char *keys[64];
     size_t klens[64], n_keys = 0;
     jws(&j);
@@ -722,8 +747,26 @@ done:
 bad:
     for (int s = 0; s < f->n_slots; s++)
         f->vlen[s] = 0, f->val[s] = "";
-    set_reason(rec, "bad_json", "not a JSON object (column %ld)", jcolumn(&j));
+    if (j.why)
+        set_reason(rec, "bad_json", "%s (column %ld)", j.why, jcolumn(&j));
+    else
+        set_reason(rec, "bad_json", "not a JSON object (column %ld)", jcolumn(&j));
     return CR_OK;
+}
+
+/* 1 when the record's nf fields equal the header's, each trimmed. */
+static int is_header(const cr_feed *f, size_t nf)
+{
+    if (!f->head || nf != (size_t)f->ncol)
+        return 0;
+    for (size_t k = 0; k < nf; k++) {
+        const char *v = f->fv[k];
+        size_t l = f->fl[k];
+        trim(&v, &l);
+        if (l != f->head_len[k] || memcmp(v, f->head[k], l) != 0)
+            return 0;
+    }
+    return 1;
 }
 
 static cr_err parse_record(cr_feed *f, const char *text, size_t len, size_t pos,
@@ -732,6 +775,10 @@ static cr_err parse_record(cr_feed *f, const char *text, size_t len, size_t pos,
     rec->reason = NULL;
     rec->detail[0] = 0;
     *spanned = 0;
+    /* A byte-order mark inside a file starts a file that was joined to it: dropped as the
+     * first one is (rec->raw keeps it). */
+    if (len - pos >= 3 && memcmp(text + pos, "\xEF\xBB\xBF", 3) == 0)
+        pos += 3;
     size_t le = line_end(text, len, pos);
     begin_record(f, f->t->format == CR_FMT_JSONL ? le - pos + 64 * (size_t)f->n_slots : le - pos);
     if (!f->scratch)
@@ -781,8 +828,23 @@ static cr_err parse_record(cr_feed *f, const char *text, size_t len, size_t pos,
                    (long)nf);
         return CR_OK;
     }
+    if (is_header(f, nf)) {
+        set_reason(rec, "repeated_header",
+                   "the row repeats the header (files joined with their headers?)");
+        return CR_OK;
+    }
     map_csv_values(f, nf);
     return CR_OK;
+}
+
+/* 1 when text[from, to) holds only spaces, tabs and a carriage return: not a row (nor a
+ * header), in CSV and JSON Lines alike. */
+static int blank_line(const char *text, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r')
+            return 0;
+    return 1;
 }
 
 /* Reads the header record and resolves every mapped slot to a column. */
@@ -813,9 +875,13 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
         return CR_OK;
     /* The header is the first line that is not blank; an undecodable line is not blank (it is
      * an empty line in the decoded text only), so it is a header that does not decode. */
-    while (f->pos < f->len && (f->text[f->pos] == '\n' || f->text[f->pos] == '\r') &&
-           !bad_at(f, f->line))
-        f->line += f->text[f->pos++] == '\n';
+    while (f->pos < f->len && !bad_at(f, f->line)) {
+        size_t le = line_end(f->text, f->len, f->pos);
+        if (!blank_line(f->text, f->pos, le))
+            break;
+        f->pos = le < f->len ? le + 1 : le;
+        f->line++;
+    }
     if (bad_at(f, f->line))
         return feed_error(f, d, f->line, "header is not valid GB18030%s",
                           encoding_hint(f, f->line));
@@ -835,16 +901,33 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
         return feed_error(f, d, f->line, "header is not valid %s%s",
                           t->gb18030 ? "GB18030" : "UTF-8", encoding_hint(f, f->line));
     f->ncol = (int)nf;
+    f->head = calloc(nf ? nf : 1, sizeof *f->head);
+    f->head_len = calloc(nf ? nf : 1, sizeof *f->head_len);
+    if (!f->head || !f->head_len)
+        return CR_ENOMEM;
+    for (size_t k = 0; k < nf; k++) {
+        const char *h = f->fv[k];
+        size_t hl = f->fl[k];
+        trim(&h, &hl);
+        if (!(f->head[k] = malloc(hl + 1)))
+            return CR_ENOMEM;
+        memcpy(f->head[k], h, hl);
+        f->head[k][hl] = 0;
+        f->head_len[k] = hl;
+    }
     for (int s = 0; s < f->n_slots; s++) {
         const struct cr_column *c = s < CR__NFIELD ? &t->field[s] : &t->attrs[s - CR__NFIELD];
         if (!c->name)
             continue;
-        for (size_t k = 0; k < nf && f->col[s] < 0; k++) {
-            const char *h = f->fv[k];
-            size_t hl = f->fl[k];
-            trim(&h, &hl);
-            if (hl == strlen(c->name) && memcmp(h, c->name, hl) == 0)
-                f->col[s] = (int)k;
+        for (size_t k = 0; k < nf; k++) {
+            if (f->head_len[k] != strlen(c->name) || memcmp(f->head[k], c->name, f->head_len[k]))
+                continue;
+            if (f->col[s] >= 0)
+                return cr_diag_set(d, CR_EPARSE, f->name, f->line, 0,
+                                   "column '%s' mapped by topic %s (catalog line %ld) is in the "
+                                   "header twice, at columns %d and %ld: rename one",
+                                   c->name, t->code, c->line, f->col[s] + 1, (long)k + 1);
+            f->col[s] = (int)k;
         }
         if (f->col[s] < 0) {
             char msg[300];
@@ -889,7 +972,10 @@ static cr_err open_common(cr_feed *f, cr_diag *d)
     f->vlen = calloc(n, sizeof *f->vlen);
     if (!f->col || !f->label || !f->val || !f->vlen)
         return CR_ENOMEM;
-    return read_header(f, d);
+    cr_err rc = read_header(f, d);
+    f->body_pos = f->pos;
+    f->body_line = f->line;
+    return rc;
 }
 
 cr_err cr_feed_open_buf(const char *name, const void *buf, size_t len, const struct cr_topic *t,
@@ -980,6 +1066,11 @@ void cr_feed_close(cr_feed *f)
         for (int s = 0; s < f->n_slots; s++)
             free(f->label[s]);
     free(f->label);
+    if (f->head)
+        for (int k = 0; k < f->ncol; k++)
+            free(f->head[k]);
+    free(f->head);
+    free(f->head_len);
     free(f->col);
     free(f->val);
     free(f->vlen);
@@ -1042,8 +1133,7 @@ cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec)
         if (f->pos >= f->len)
             return CR_ENOTFOUND;
         size_t le = line_end(f->text, f->len, f->pos);
-        int blank = le == f->pos || (le == f->pos + 1 && f->text[f->pos] == '\r');
-        if (!blank)
+        if (!blank_line(f->text, f->pos, le))
             break;
         f->pos = le < f->len ? le + 1 : le;
         f->line++;
@@ -1080,6 +1170,21 @@ cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec)
     return CR_OK;
 }
 
+void cr_feed_rewind(cr_feed *f)
+{
+    f->pos = f->body_pos;
+    f->line = f->body_line;
+    f->i_bad = 0;
+}
+
+void cr_feed_set_value(cr_feed *f, int slot, const char *val, size_t len)
+{
+    if (slot >= 0 && slot < f->n_slots) {
+        f->val[slot] = val;
+        f->vlen[slot] = len;
+    }
+}
+
 cr_err cr_feed_parse_one(cr_feed *f, const char *text, size_t len, struct cr_feed_rec *rec)
 {
     size_t end = 0;
@@ -1087,9 +1192,10 @@ cr_err cr_feed_parse_one(cr_feed *f, const char *text, size_t len, struct cr_fee
     rec->line = 0;
     rec->raw = text;
     rec->raw_len = len;
-    rec->next_offset = 0;
     rec->next_line = 0;
-    return parse_record(f, text, len, 0, rec, &end, &spanned);
+    cr_err rc = parse_record(f, text, len, 0, rec, &end, &spanned);
+    rec->next_offset = (int64_t)end;
+    return rc;
 }
 
 cr_err cr_feed_parse_orig(cr_feed *f, const char *bytes, size_t len, struct cr_feed_rec *rec)

@@ -1167,7 +1167,8 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
     struct cr_file_rec fr = {0};
     const struct known_file *known = NULL;
     for (size_t i = 0; i < ig->files.n && !known; i++)
-        if (ig->files.v[i].rec.hash == cr_feed_hash(f) && strcmp(ig->files.v[i].path, rel) == 0)
+        if (ig->files.v[i].rec.topic == topic_id && ig->files.v[i].rec.hash == cr_feed_hash(f) &&
+            strcmp(ig->files.v[i].path, rel) == 0)
             known = &ig->files.v[i];
     if (known && known->rec.done) {
         out->skipped = 1;
@@ -1248,35 +1249,78 @@ static int glob_files(const cr_catalog *cat, const char *file, glob_t *g, size_t
     return glob(pattern, 0, NULL, g);
 }
 
+/* The files a topic's patterns matched so far, by device and inode: a file two patterns
+ * match ("*.csv" and "p*.csv", or one listed twice) is read once. */
+struct matched {
+    struct matched_file {
+        dev_t dev;
+        ino_t ino;
+    } * v;
+    size_t n, cap;
+};
+
+/* 1 when full was matched before, else remembers it (*oom set when it cannot). A file that
+ * cannot be stat'ed is not remembered: its ingest reports why it cannot be read. */
+static int matched_before(struct matched *m, const char *full, int *oom)
+{
+    struct stat st;
+    if (stat(full, &st))
+        return 0;
+    for (size_t i = 0; i < m->n; i++)
+        if (m->v[i].dev == st.st_dev && m->v[i].ino == st.st_ino)
+            return 1;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 16;
+        void *p = realloc(m->v, cap * sizeof *m->v);
+        if (!p) {
+            *oom = 1;
+            return 1;
+        }
+        m->v = p;
+        m->cap = cap;
+    }
+    m->v[m->n++] = (struct matched_file){st.st_dev, st.st_ino};
+    return 0;
+}
+
+static cr_err ingest_pattern(ingest *ig, const struct cr_topic *t, int64_t topic_id,
+                             const char *pattern, struct matched *seen)
+{
+    glob_t g;
+    size_t prefix;
+    int grc = glob_files(ig->cat, pattern, &g, &prefix);
+    if (grc == GLOB_NOMATCH) {
+        /* Listed like a file, so that every report names the pattern: a typo in a catalog
+         * otherwise loads nothing without a word. */
+        struct cr_ingest_file *fr = add_file_report(ig->rep, pattern, t->code);
+        if (!fr)
+            return CR_ENOMEM;
+        fr->unmatched = 1;
+        ig->rep->n_unmatched_patterns++;
+        return CR_OK;
+    }
+    if (grc)
+        return grc == GLOB_NOSPACE ? CR_ENOMEM : CR_EIO;
+    cr_err rc = CR_OK;
+    int oom = 0;
+    for (size_t k = 0; k < g.gl_pathc && !rc; k++)
+        if (!matched_before(seen, g.gl_pathv[k], &oom))
+            rc = ingest_file(ig, t, topic_id, g.gl_pathv[k] + prefix, g.gl_pathv[k]);
+    globfree(&g);
+    return rc ? rc : oom ? CR_ENOMEM : CR_OK;
+}
+
 static cr_err ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
 {
     struct hset *set = topic_set(ig, topic_id);
     if (set && cr__hset_reserve(set, set->n + ig->topic_rows[t - ig->cat->topics]))
         return CR_ENOMEM;
-    for (size_t i = 0; i < t->n_files; i++) {
-        glob_t g;
-        size_t prefix;
-        int grc = glob_files(ig->cat, t->files[i], &g, &prefix);
-        if (grc == GLOB_NOMATCH) {
-            /* Listed like a file, so that every report names the pattern: a typo in a catalog
-             * otherwise loads nothing without a word. */
-            struct cr_ingest_file *fr = add_file_report(ig->rep, t->files[i], t->code);
-            if (!fr)
-                return CR_ENOMEM;
-            fr->unmatched = 1;
-            ig->rep->n_unmatched_patterns++;
-            continue;
-        }
-        if (grc)
-            return grc == GLOB_NOSPACE ? CR_ENOMEM : CR_EIO;
-        cr_err rc = CR_OK;
-        for (size_t k = 0; k < g.gl_pathc && !rc; k++)
-            rc = ingest_file(ig, t, topic_id, g.gl_pathv[k] + prefix, g.gl_pathv[k]);
-        globfree(&g);
-        if (rc)
-            return rc;
-    }
-    return CR_OK;
+    struct matched seen = {0};
+    cr_err rc = CR_OK;
+    for (size_t i = 0; i < t->n_files && !rc; i++)
+        rc = ingest_pattern(ig, t, topic_id, t->files[i], &seen);
+    free(seen.v);
+    return rc;
 }
 
 static int cmp_reason(const void *a, const void *b)
@@ -1307,7 +1351,8 @@ static size_t bytes_per_row(const char *path)
 
 /* The bytes of a topic's files not yet ingested to the end (judged by path and size), and in
  * *rows a guess of the rows they hold. */
-static size_t topic_bytes(const ingest *ig, const struct cr_topic *t, size_t *rows)
+static size_t topic_bytes(const ingest *ig, const struct cr_topic *t, int64_t topic_id,
+                          size_t *rows)
 {
     size_t total = 0, per_row = 0;
     for (size_t k = 0; k < t->n_files; k++) {
@@ -1320,7 +1365,7 @@ static size_t topic_bytes(const ingest *ig, const struct cr_topic *t, size_t *ro
                     continue;
                 int done = 0;
                 for (size_t n = 0; n < ig->files.n && !done; n++)
-                    done = ig->files.v[n].rec.done &&
+                    done = ig->files.v[n].rec.done && ig->files.v[n].rec.topic == topic_id &&
                            ig->files.v[n].rec.size == (int64_t)st.st_size &&
                            strcmp(ig->files.v[n].path, g.gl_pathv[j] + prefix) == 0;
                 if (done)
@@ -1361,6 +1406,37 @@ static cr_err make_sets(ingest *ig)
     return ig->seen.t ? CR_OK : CR_ENOMEM;
 }
 
+/* A topic's code names its kind and department in every row stored under it: a catalog that
+ * changed them would relabel those rows (a penalty of one department read as another's
+ * complaint). Only the name may change. CR_ECHECK with the topic, both values and the remedy. */
+static cr_err check_identity(ingest *ig)
+{
+    for (size_t i = 0; i < ig->cat->n_topics; i++) {
+        const struct cr_topic *t = &ig->cat->topics[i];
+        char kind[128], dept[128];
+        int found = 0, has_rows = 0;
+        if (cr_store_topic_identity(ig->s, t->code, kind, sizeof kind, dept, sizeof dept, &found,
+                                    &has_rows))
+            return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot read the stored topics: %s",
+                               cr_store_errmsg(ig->s));
+        if (!found || !has_rows)
+            continue;
+        const char *what = strcmp(kind, t->kind) != 0         ? "kind"
+                           : strcmp(dept, t->department) != 0 ? "department"
+                                                              : NULL;
+        if (!what)
+            continue;
+        int is_kind = what[0] == 'k';
+        return cr_diag_set(ig->d, CR_ECHECK, ig->cat->path, t->line, 0,
+                           "topic %s: %s '%s' differs from the stored topic's %s '%s'; rows of %s "
+                           "are stored as %s, and a topic's kind and department are fixed once "
+                           "rows are stored: give this topic a new code",
+                           t->code, what, is_kind ? t->kind : t->department, what,
+                           is_kind ? kind : dept, t->code, is_kind ? kind : dept);
+    }
+    return CR_OK;
+}
+
 static cr_err prepare(ingest *ig, int64_t *topic_ids)
 {
     if (cr_store_salt(ig->s, ig->salt))
@@ -1379,6 +1455,9 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
         cr_store_max_id(ig->s, "feed_file", &ig->next_file))
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load persons and files: %s",
                            cr_store_errmsg(ig->s));
+    cr_err idrc = check_identity(ig);
+    if (idrc)
+        return idrc;
     if (cr_store_begin(ig->s))
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot begin a transaction: %s",
                            cr_store_errmsg(ig->s));
@@ -1401,7 +1480,7 @@ static cr_err prepare(ingest *ig, int64_t *topic_ids)
         return cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0, "out of memory");
     size_t incoming = 0;
     for (size_t i = 0; i < ig->cat->n_topics; i++) {
-        ig->topic_bytes[i] = topic_bytes(ig, &ig->cat->topics[i], &ig->topic_rows[i]);
+        ig->topic_bytes[i] = topic_bytes(ig, &ig->cat->topics[i], topic_ids[i], &ig->topic_rows[i]);
         incoming += ig->topic_rows[i];
     }
     cr_err rc = maybe_bulk(ig, incoming);
@@ -1769,7 +1848,7 @@ void cr_ingest_report_free(struct cr_ingest_report *r)
 /* ---- retrying quarantined rows ---- */
 
 struct qrow {
-    int64_t id, line;
+    int64_t id, line, file;
     char *path, *topic, *raw;
     size_t raw_len;
     int edited; /* raw comes from the user, not from the store */
@@ -1820,55 +1899,166 @@ static int collect_qrow(void *ctx, const struct cr_quarantine_row *r)
     e->raw[len] = 0;
     e->raw_len = len;
     e->edited = edited;
-    e->orig = !edited && strcmp(r->reason, "bad_encoding") == 0;
+    /* These keep the line's own bytes: read again in the topic's encoding of today. */
+    e->orig =
+        !edited && (strcmp(r->reason, "bad_encoding") == 0 || strcmp(r->reason, "bad_utf8") == 0);
+    e->file = r->file;
     q->n++;
     return 0;
 }
 
-static cr_err retry_one(ingest *ig, const struct qrow *q, const int64_t *topic_ids, cr_feed **f,
-                        const struct cr_topic **ft, char **fpath, struct cr_retry_report *rep)
+/* Notes a row the retry does not read; CR_ENOMEM when it cannot. */
+CR_FORMAT(4, 5)
+static cr_err skip(struct cr_retry_report *rep, int64_t id, int refused, const char *fmt, ...)
+{
+    void *p = realloc(rep->skips, (rep->n_skips + 1) * sizeof *rep->skips);
+    if (!p)
+        return CR_ENOMEM;
+    rep->skips = p;
+    struct cr_retry_skip *k = &rep->skips[rep->n_skips++];
+    k->id = id;
+    k->refused = refused;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(k->why, sizeof k->why, fmt, ap);
+    va_end(ap);
+    rep->skipped++;
+    return CR_OK;
+}
+
+/* The source file a retry reads headers (and masked person IDs) from. */
+struct retry_src {
+    cr_feed *f;
+    const struct cr_topic *t;
+    char *path;
+};
+
+/* 1 when the person ID of the record just parsed is as the quarantine masked it (all '*'). */
+static int pid_masked(const cr_feed *f)
+{
+    const char *v;
+    size_t n;
+    cr_feed_value(f, CR_F_PERSON_ID, &v, &n);
+    size_t stars = 0;
+    while (stars < n && v[stars] == '*')
+        stars++;
+    return n >= 6 && stars == n;
+}
+
+/* Copies into id the person ID of the row's line in its source file, which must be the file
+ * content the row was read from. 0 with why written when it cannot. */
+static int source_pid(ingest *ig, const struct qrow *q, cr_feed *f, char *id, size_t cap,
+                      size_t *len, char *why, size_t wcap)
+{
+    const struct known_file *k = NULL;
+    for (size_t i = 0; i < ig->files.n && !k; i++)
+        if (ig->files.v[i].rec.id == q->file)
+            k = &ig->files.v[i];
+    if (!k || k->rec.hash != cr_feed_hash(f)) {
+        snprintf(why, wcap,
+                 "its person ID is masked and %s is no longer the file it was read from: write "
+                 "the full ID number in the raw column",
+                 q->path);
+        return 0;
+    }
+    cr_feed_rewind(f);
+    struct cr_feed_rec rec = {0};
+    cr_err rc;
+    while ((rc = cr_feed_next(f, &rec)) == CR_OK && rec.line < q->line)
+        ;
+    const char *v = NULL;
+    size_t n = 0;
+    if (rc == CR_OK && rec.line == q->line)
+        cr_feed_value(f, CR_F_PERSON_ID, &v, &n);
+    if (!n || n >= cap) {
+        snprintf(why, wcap,
+                 "its person ID is masked and line %lld of %s does not give one: write the full "
+                 "ID number in the raw column",
+                 (long long)q->line, q->path);
+        return 0;
+    }
+    memcpy(id, v, n);
+    id[n] = 0;
+    *len = n;
+    return 1;
+}
+
+/* The record parsed from q's text, in q's form (original bytes or UTF-8 text). */
+static cr_err parse_q(cr_feed *f, const struct qrow *q, struct cr_feed_rec *rec)
+{
+    return q->orig ? cr_feed_parse_orig(f, q->raw, q->raw_len, rec)
+                   : cr_feed_parse_one(f, q->raw, q->raw_len, rec);
+}
+
+/* 1 when text holds more after the record that ends at end (past one line end). */
+static int more_records(const char *text, size_t len, size_t end)
+{
+    if (end < len && text[end] == '\r')
+        end++;
+    if (end < len && text[end] == '\n')
+        end++;
+    return end < len;
+}
+
+static cr_err retry_one(ingest *ig, const struct qrow *q, const int64_t *topic_ids,
+                        struct retry_src *src, struct cr_retry_report *rep)
 {
     size_t ti = 0;
     while (ti < ig->cat->n_topics && strcmp(ig->cat->topics[ti].code, q->topic) != 0)
         ti++;
-    if (ti == ig->cat->n_topics) {
-        rep->skipped++;
-        return CR_OK;
-    }
+    if (ti == ig->cat->n_topics)
+        return skip(rep, q->id, 0, "topic %s is no longer in the catalog", q->topic);
     const struct cr_topic *t = &ig->cat->topics[ti];
-    if (t->role == CR_TOPIC_ROLES && !q->edited) {
-        rep->skipped++; /* its person ID was masked when stored: only a fixed text can pass */
-        return CR_OK;
-    }
-    if (!*f || *ft != t || strcmp(*fpath, q->path) != 0) {
-        cr_feed_close(*f);
-        *f = NULL;
-        free(*fpath);
-        *fpath = strdup(q->path);
+    if (!src->f || src->t != t || strcmp(src->path, q->path) != 0) {
+        cr_feed_close(src->f);
+        src->f = NULL;
+        free(src->path);
+        if (!(src->path = strdup(q->path)))
+            return CR_ENOMEM;
         char full[2048];
         snprintf(full, sizeof full, "%s%s%s", q->path[0] == '/' ? "" : ig->cat->dir,
                  q->path[0] == '/' ? "" : "/", q->path);
         cr_diag fd = {{0}, {0}, 0, 0};
-        if (!*fpath || cr_feed_open(full, t, f, &fd)) {
-            rep->skipped++;
-            return *fpath ? CR_OK : CR_ENOMEM;
+        cr_err orc = cr_feed_open(full, t, &src->f, &fd);
+        if (orc == CR_ENOMEM)
+            return orc;
+        if (orc) {
+            char msg[300];
+            snprintf(fd.file, sizeof fd.file, "%s", q->path);
+            return skip(rep, q->id, 0, "its file cannot be read with topic %s's mapping: %s",
+                        t->code, cr_diag_format(&fd, msg, sizeof msg));
         }
-        *ft = t;
+        src->t = t;
     }
+    cr_feed *f = src->f;
     struct cr_feed_rec rec;
-    cr_err rc = q->orig ? cr_feed_parse_orig(*f, q->raw, q->raw_len, &rec)
-                        : cr_feed_parse_one(*f, q->raw, q->raw_len, &rec);
+    cr_err rc = parse_q(f, q, &rec);
     if (rc)
         return rc;
+    if (q->edited && more_records(q->raw, q->raw_len, (size_t)rec.next_offset))
+        return skip(rep, q->id, 1,
+                    "the text given holds more than one record (a line break at byte %lld): "
+                    "give one record per row",
+                    (long long)rec.next_offset + 1);
+    char pid[72];
+    size_t pid_len = 0;
+    if (t->role == CR_TOPIC_ROLES && !rec.reason && pid_masked(f)) {
+        char why[300];
+        if (!source_pid(ig, q, f, pid, sizeof pid, &pid_len, why, sizeof why))
+            return skip(rep, q->id, 0, "%s", why);
+        if ((rc = parse_q(f, q, &rec))) /* the source line took the record's place */
+            return rc;
+        cr_feed_set_value(f, CR_F_PERSON_ID, pid, pid_len);
+    }
     rec.line = q->line;
     struct verdict v;
     enum outcome o;
-    if ((rc = evaluate(ig, t, topic_ids[ti], *f, &rec, &o, &v)))
+    if ((rc = evaluate(ig, t, topic_ids[ti], f, &rec, &o, &v)))
         return rc;
     rep->retried++;
     if (o == QUARANTINED) {
         rep->quarantined++;
-        char *masked = masked_raw(t, *f, &rec);
+        char *masked = masked_raw(t, f, &rec);
         sink_quarantine_update(ig->out, q->id, v.reason, v.detail, masked ? masked : rec.raw,
                                masked ? strlen(masked) : rec.raw_len);
         free(masked);
@@ -1880,6 +2070,15 @@ static cr_err retry_one(ingest *ig, const struct qrow *q, const int64_t *topic_i
         sink_quarantine_resolve(ig->out, q->id);
     }
     return CR_OK;
+}
+
+void cr_retry_report_free(struct cr_retry_report *r)
+{
+    if (!r)
+        return;
+    free(r->skips);
+    r->skips = NULL;
+    r->n_skips = 0;
 }
 
 cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_ingest_opts *opts,
@@ -1903,21 +2102,25 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
         rc = q.oom ? CR_ENOMEM
                    : cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot read quarantine: %s",
                                  cr_store_errmsg(s));
-    if (items && !rc)
-        report->skipped += (int64_t)(n_items - q.n);
+    for (size_t i = 0; items && !rc && i < n_items; i++) {
+        int found = 0;
+        for (size_t k = 0; k < q.n && !found; k++)
+            found = q.v[k].id == items[i].id;
+        if (!found)
+            rc = skip(report, items[i].id, 0,
+                      "no open quarantine row has this id (unknown, or resolved already)");
+    }
     if (!rc && (rc = sink_start(s, &ig.k)))
         cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer: %s",
                     rc == CR_ESTORE ? cr_store_errmsg(s) : cr_strerror(rc));
     if (!rc && !(ig.out = sink_open(ig.k)))
         rc = CR_ENOMEM;
     ig.s = NULL; /* the writer thread owns the connection from here on */
-    cr_feed *f = NULL;
-    const struct cr_topic *ft = NULL;
-    char *fpath = NULL;
+    struct retry_src from = {0};
     for (size_t i = 0; !rc && i < q.n; i++)
-        rc = retry_one(&ig, &q.v[i], topic_ids, &f, &ft, &fpath, report);
-    cr_feed_close(f);
-    free(fpath);
+        rc = retry_one(&ig, &q.v[i], topic_ids, &from, report);
+    cr_feed_close(from.f);
+    free(from.path);
     sink_close(ig.out, !rc); /* one batch: the retry commits as a whole, or not at all */
     if (ig.k) {
         cr_err src = sink_finish(ig.k, rc == CR_OK, d);

@@ -192,11 +192,23 @@ static cr_err move_events(cr_store *s)
 }
 
 /* Version 4: the text of every model a run used, by content hash (crisk show explains a run
- * with its own model), and a registry row's kept columns (attrs, JSON). */
+ * with its own model), a registry row's kept columns (attrs, JSON), and feed files recorded
+ * per topic. */
 static const char schema_v4[] =
     "CREATE TABLE model(hash TEXT PRIMARY KEY, id TEXT NOT NULL, version INTEGER NOT NULL,"
     " text BLOB NOT NULL) WITHOUT ROWID;"
-    "ALTER TABLE enterprise ADD COLUMN attrs TEXT;";
+    "ALTER TABLE enterprise ADD COLUMN attrs TEXT;"
+    /* A file is recorded per topic that reads it: one table can be both a registry and a
+     * topic's events (docs/catalog.md). Ids are kept, so quarantine rows keep their file. */
+    "CREATE TABLE feed_file_v4(id INTEGER PRIMARY KEY, path TEXT NOT NULL,"
+    " topic INTEGER NOT NULL, size INTEGER NOT NULL, hash INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN ('partial','done')),"
+    " next_offset INTEGER NOT NULL, next_line INTEGER NOT NULL, n_read INTEGER NOT NULL,"
+    " n_loaded INTEGER NOT NULL, n_duplicate INTEGER NOT NULL, n_quarantined INTEGER NOT NULL,"
+    " started TEXT, finished TEXT, UNIQUE(topic, path, hash));"
+    "INSERT INTO feed_file_v4 SELECT * FROM feed_file;"
+    "DROP TABLE feed_file;"
+    "ALTER TABLE feed_file_v4 RENAME TO feed_file;";
 
 #define SCHEMA_VERSION 4
 
@@ -494,6 +506,28 @@ cr_err cr_store_topic_put(cr_store *s, const char *code, const char *name, const
     *id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     return CR_OK;
+}
+
+cr_err cr_store_topic_identity(cr_store *s, const char *code, char *kind, size_t kind_cap,
+                               char *department, size_t department_cap, int *found, int *has_rows)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT kind, department, EXISTS(SELECT 1 FROM feed_file f "
+                           "WHERE f.topic = t.id) FROM topic t WHERE code = ?1",
+                           -1, &st, NULL))
+        return cr__store_fail(s);
+    bind_text(st, 1, code);
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    *has_rows = 0;
+    if (*found) {
+        snprintf(kind, kind_cap, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(department, department_cap, "%s", (const char *)sqlite3_column_text(st, 1));
+        *has_rows = sqlite3_column_int(st, 2);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
 }
 
 cr_err cr_store_file_put(cr_store *s, const char *path, const struct cr_file_rec *rec)
