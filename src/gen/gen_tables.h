@@ -213,4 +213,18 @@ static const char *const gen_id_areas[] = {"440103", "440104", "440105", "440106
                                            "440113", "445202", "441402", "430102", "360102",
                                            "450102", "350102", "420102", "510104"};
 
+/* Headers departments give the USCC column of their event feeds (the registry always uses the
+ * first). */
+static const char *const gen_key_headers[] = {"统一社会信用代码", "社会信用代码", "信用代码",
+                                              "USCC", "统一代码"};
+
+/* Columns of the registry and roles feeds, key first. */
+static const char *const gen_registry_cols[] = {
+    "统一社会信用代码", "企业名称", "企业类型", "行业代码", "注册资本(万元)",
+    "成立日期",         "登记状态", "住所",     "所属区",   "所属街道",
+    "所属网格",         "经度",     "纬度"};
+
+static const char *const gen_roles_cols[] = {"统一社会信用代码", "证件号码", "姓名", "职务",
+                                             "任职日期"};
+
 #endif

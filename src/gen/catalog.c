@@ -1,0 +1,157 @@
+/* catalog.yaml, describing every feed, and truth.csv, the hidden truth. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gen_tables.h"
+
+/* ---- catalog and truth ---- */
+
+static void yq(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fputc('\\', fp);
+        if (*p == '\t')
+            fputs("\\t", fp);
+        else
+            fputc(*p, fp);
+    }
+    fputc('"', fp);
+}
+
+static void topic_format(FILE *fp, const struct dept *dp)
+{
+    fprintf(fp, "    format: %s\n    encoding: %s\n", dp->jsonl ? "jsonl" : "csv",
+            dp->gb18030 ? "gb18030" : "utf-8");
+    if (!dp->jsonl) {
+        char delim[2] = {dp->delim, 0};
+        fputs("    delimiter: ", fp);
+        yq(fp, delim);
+        fputc('\n', fp);
+    }
+}
+
+cr_err cr__gen_catalog(gen *g)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/catalog.yaml", g->o->out_dir);
+    FILE *fp = fopen(path, "wb");
+    if (!fp)
+        return cr_diag_set(g->d, CR_EIO, path, 0, 0, "cannot create: %s", strerror(errno));
+    fprintf(fp,
+            "# Written by crisk gen (seed %llu, %lld enterprises). Describes every feed of the\n"
+            "# synthetic city; docs/catalog.md explains the format.\n"
+            "catalog: gz-synthetic-%llu\n"
+            "description: 合成广州市企业信用数据（%d个部门、%d个信息资源主题）\n"
+            "departments:\n",
+            (unsigned long long)g->o->seed, (long long)g->n, (unsigned long long)g->o->seed,
+            g->n_depts, g->n_topics);
+    for (int i = 0; i < g->n_depts; i++) {
+        fprintf(fp, "  - code: D%03d\n    name: ", i + 1);
+        yq(fp, g->depts[i].name);
+        fputc('\n', fp);
+    }
+    fputs("topics:\n", fp);
+    for (int i = 0; i < g->n_topics; i++) {
+        const struct topic *t = &g->topics[i];
+        const struct dept *dp = &g->depts[t->dept];
+        const char *kind = t->kind == -1   ? "registry"
+                           : t->kind == -2 ? "roles"
+                                           : gen_kinds[t->kind].kind;
+        fprintf(fp, "  - code: %s\n    name: ", t->code);
+        yq(fp, t->name);
+        fprintf(fp, "\n    department: D%03d\n    kind: %s\n", t->dept + 1, kind);
+        char rel[300];
+        int monthly = t->kind >= 0 && gen_kinds[t->kind].monthly;
+        if (monthly) {
+            snprintf(rel, sizeof rel, "feeds/D%03d/%s_*.%s", t->dept + 1, t->code,
+                     dp->jsonl ? "jsonl" : "csv");
+        } else {
+            cr__gen_topic_rel(g, t, 0, rel, sizeof rel);
+        }
+        fputs("    files: [", fp);
+        yq(fp, rel);
+        fputs("]\n", fp);
+        topic_format(fp, dp);
+        fputs("    key: {column: ", fp);
+        yq(fp, t->kind < 0 ? "统一社会信用代码" : gen_key_headers[dp->key_hdr]);
+        fputs(", type: uscc}\n    fields:\n", fp);
+        if (t->kind == -1) {
+            static const char *const f[] = {"name",        "type",   "industry", NULL,
+                                            "established", "status", "address",  "district",
+                                            "street",      "grid",   "lon",      "lat"};
+            for (int c = 0; c < COUNT(f); c++) {
+                if (!f[c]) {
+                    fputs("      capital: {column: ", fp);
+                    yq(fp, gen_registry_cols[c + 1]);
+                    fputs(", unit: 万元}\n", fp);
+                    continue;
+                }
+                fprintf(fp, "      %s: ", f[c]);
+                yq(fp, gen_registry_cols[c + 1]);
+                fputc('\n', fp);
+            }
+            fputs("    required: [name]\n", fp);
+        } else if (t->kind == -2) {
+            static const char *const f[] = {"person_id", "person_name", "role", "date"};
+            for (int c = 0; c < 4; c++) {
+                fprintf(fp, "      %s: ", f[c]);
+                yq(fp, gen_roles_cols[c + 1]);
+                fputc('\n', fp);
+            }
+        } else {
+            const struct gen_kind_def *kd = &gen_kinds[t->kind];
+            fputs("      date: ", fp);
+            yq(fp, kd->date_col);
+            fputc('\n', fp);
+            if (kd->amount_col) {
+                fputs("      amount: {column: ", fp);
+                yq(fp, kd->amount_col);
+                fprintf(fp, ", unit: %s}\n", dp->amount_fmt == 3 ? "万元" : "元");
+            }
+            if (kd->attrs[0]) {
+                fputs("    attrs: [", fp);
+                for (int a = 0; a < 3 && kd->attrs[a]; a++) {
+                    if (a)
+                        fputs(", ", fp);
+                    yq(fp, kd->attrs[a]);
+                }
+                fputs("]\n", fp);
+            }
+        }
+    }
+    if (fclose(fp))
+        return cr_diag_set(g->d, CR_EIO, path, 0, 0, "write failed");
+    return CR_OK;
+}
+
+cr_err cr__gen_truth(gen *g)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/truth.csv", g->o->out_dir);
+    FILE *fp = fopen(path, "wb");
+    if (!fp)
+        return cr_diag_set(g->d, CR_EIO, path, 0, 0, "cannot create: %s", strerror(errno));
+    fputs("uscc,violation_next,propensity,status,shell_ring,cluster_address,high_tech,"
+          "direct_selling,registry_dirty\n",
+          fp);
+    int64_t viol = 0, counted = 0;
+    for (int64_t i = 0; i < g->n; i++) {
+        const struct ent *e = &g->ents[i];
+        if (e->est_day > g->period_end)
+            continue;
+        counted++;
+        viol += e->violation_next;
+        fprintf(fp, "%s,%d,%.4f,%d,%d,%d,%d,%d,%d\n", e->uscc, e->violation_next, (double)e->z,
+                e->status, !!(e->flags & F_RING), !!(e->flags & F_CLUSTER),
+                !!(e->flags & F_HIGHTECH), !!(e->flags & F_DIRECT), !!(e->flags & F_REG_DIRTY));
+    }
+    g->rep->violation_rate = counted ? (double)viol / (double)counted : 0;
+    if (fclose(fp))
+        return cr_diag_set(g->d, CR_EIO, path, 0, 0, "write failed");
+    return CR_OK;
+}

@@ -1,0 +1,359 @@
+/* The event feeds: one pass per kind over all enterprises, writing every topic of the kind. */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crisk/hash.h"
+#include "crisk/text.h"
+#include "gen_tables.h"
+
+/* ---- event feeds, one pass per kind ---- */
+
+struct kind_pass {
+    int kind;
+    int n_topics;
+    int *topic;       /* topic indexes of this kind */
+    struct writer *w; /* per topic (per topic and year for monthly kinds) */
+    int years;
+    int *cand[N_DISTRICTS]; /* candidate positions in topic[] per district */
+    int n_cand[N_DISTRICTS];
+};
+
+static int kind_columns(const gen *g, const struct topic *t, const char **cols)
+{
+    const struct gen_kind_def *kd = &gen_kinds[t->kind];
+    int n = 0;
+    cols[n++] = gen_key_headers[g->depts[t->dept].key_hdr];
+    cols[n++] = kd->date_col;
+    if (kd->amount_col)
+        cols[n++] = kd->amount_col;
+    for (int a = 0; a < 3 && kd->attrs[a]; a++)
+        cols[n++] = kd->attrs[a];
+    return n;
+}
+
+static const char *year_rel(gen *g, const struct kind_pass *kp, int ti, int y, char *out,
+                            size_t cap)
+{
+    return cr__gen_topic_rel(g, &g->topics[kp->topic[ti]], kp->years ? g->o->start_year + y : 0,
+                             out, cap);
+}
+
+static cr_err open_kind(gen *g, struct kind_pass *kp)
+{
+    for (int i = 0; i < g->n_topics; i++)
+        if (g->topics[i].kind == kp->kind)
+            kp->n_topics++;
+    kp->years = gen_kinds[kp->kind].monthly ? g->o->years : 0;
+    int per = kp->years ? kp->years : 1;
+    kp->topic = calloc((size_t)kp->n_topics + 1, sizeof *kp->topic);
+    kp->w = calloc((size_t)(kp->n_topics * per) + 1, sizeof *kp->w);
+    if (!kp->topic || !kp->w)
+        return CR_ENOMEM;
+    int k = 0;
+    for (int i = 0; i < g->n_topics; i++)
+        if (g->topics[i].kind == kp->kind)
+            kp->topic[k++] = i;
+    for (int d = 0; d < N_DISTRICTS; d++) {
+        kp->cand[d] = calloc((size_t)kp->n_topics + 1, sizeof *kp->cand[d]);
+        if (!kp->cand[d])
+            return CR_ENOMEM;
+        for (int ti = 0; ti < kp->n_topics; ti++) {
+            int td = g->depts[g->topics[kp->topic[ti]].dept].district;
+            if (td < 0 || td == d)
+                kp->cand[d][kp->n_cand[d]++] = ti;
+        }
+    }
+    for (int ti = 0; ti < kp->n_topics; ti++) {
+        const struct topic *t = &g->topics[kp->topic[ti]];
+        const char *cols[MAX_COLS];
+        int nc = kind_columns(g, t, cols);
+        for (int y = 0; y < per; y++) {
+            char rel[300];
+            struct writer *w = &kp->w[ti * per + y];
+            cr_err rc = cr__gen_writer_open(g, w, year_rel(g, kp, ti, y, rel, sizeof rel),
+                                            &g->depts[t->dept], cols, nc);
+            if (rc)
+                return rc;
+            /* Hundreds of topics are open at once: small buffers. */
+            w->cap = 1 << 16;
+        }
+    }
+    return CR_OK;
+}
+
+static cr_err close_kind(gen *g, struct kind_pass *kp)
+{
+    cr_err rc = CR_OK;
+    int per = kp->years ? kp->years : 1;
+    for (int i = 0; kp->w && i < kp->n_topics * per; i++) {
+        cr_err r2 = kp->w[i].buf ? cr__gen_writer_close(g, &kp->w[i]) : CR_OK;
+        if (!rc)
+            rc = r2;
+    }
+    free(kp->w);
+    free(kp->topic);
+    for (int d = 0; d < N_DISTRICTS; d++)
+        free(kp->cand[d]);
+    return rc;
+}
+
+/* Fills the attribute values of one event (into buffers of 128 bytes each). */
+static void event_attrs(gen *g, const struct ent *e, int kind, const struct topic *t, int32_t day,
+                        cr_rng *r, char vals[3][128])
+{
+    int y, m, d;
+    cr_civil_from_days(day, &y, &m, &d);
+    const char *dname = cr_ref_division(g->ref, CR_DIV_DISTRICT, e->district)->name;
+    switch (kind) {
+    case K_PENALTY:
+        snprintf(vals[0], 128, "穗%.6s罚〔%d〕%d号", dname, y, (int)cr_rng_below(r, 9000) + 100);
+        snprintf(vals[1], 128, "%s",
+                 gen_penalty_kinds[cr_rng_unit(r) < 0.6 ? 1 : cr_rng_below(r, 5)]);
+        snprintf(vals[2], 128, "%s", PICK(r, gen_violations));
+        break;
+    case K_INSPECTION: {
+        snprintf(vals[0], 128, "%s", cr_rng_unit(r) < 0.6 ? "抽查" : "检查");
+        int bad = cr_rng_unit(r) < sigmoid(-1.6 + 1.2 * e->z);
+        snprintf(vals[1], 128, "%s",
+                 bad ? gen_inspect_results[1 + cr_rng_below(r, 5)]
+                     : gen_inspect_results[cr_rng_unit(r) < 0.9 ? 0 : 6]);
+        snprintf(vals[2], 128, "%s", g->depts[t->dept].name);
+        break;
+    }
+    case K_LICENCE:
+        snprintf(vals[0], 128, "XK%s%08llu", e->uscc + 2,
+                 (unsigned long long)cr_rng_below(r, 100000000));
+        snprintf(vals[1], 128, "%s", t->name);
+        break;
+    case K_COMPLAINT:
+        snprintf(vals[0], 128, "%s", PICK(r, gen_complaints));
+        snprintf(vals[1], 128, "%s", cr_rng_unit(r) < 0.7 ? "已办结" : "调解成功");
+        break;
+    case K_CREDIT_GOOD: {
+        static const char *const h[] = {"纳税信用A级纳税人", "守合同重信用企业", "AEO高级认证企业",
+                                        "诚信经营示范单位"};
+        snprintf(vals[0], 128, "%s", PICK(r, h));
+        break;
+    }
+    case K_COMMITMENT: {
+        static const char *const c[] = {"告知承诺", "主动型承诺", "信用修复承诺"};
+        snprintf(vals[0], 128, "%s", PICK(r, c));
+        break;
+    }
+    case K_FILING:
+        snprintf(vals[0], 128, "%s", t->name);
+        break;
+    case K_TAX_ARREARS: {
+        static const char *const tx[] = {"增值税", "企业所得税", "城市维护建设税", "印花税"};
+        snprintf(vals[0], 128, "%s", PICK(r, tx));
+        break;
+    }
+    case K_SOCIAL_ARREARS: {
+        static const char *const ins[] = {"养老保险", "医疗保险", "失业保险", "工伤保险",
+                                          "住房公积金"};
+        snprintf(vals[0], 128, "%s", PICK(r, ins));
+        break;
+    }
+    case K_JUDGMENT:
+    case K_DISHONEST: {
+        static const char *const causes[] = {"买卖合同纠纷", "劳动争议", "民间借贷纠纷",
+                                             "租赁合同纠纷", "服务合同纠纷"};
+        snprintf(vals[0], 128, "（%d）粤%.4s民初%d号", y,
+                 cr_ref_division(g->ref, CR_DIV_DISTRICT, e->district)->code + 2,
+                 (int)cr_rng_below(r, 40000) + 1);
+        if (kind == K_JUDGMENT) {
+            snprintf(vals[1], 128, "%s", PICK(r, causes));
+            snprintf(vals[2], 128, "%s",
+                     cr_rng_unit(r) < sigmoid(0.6 + 0.8 * e->z) ? "被告" : "原告");
+        } else {
+            snprintf(vals[1], 128, "有履行能力而拒不履行生效法律文书确定义务");
+        }
+        break;
+    }
+    case K_SERIOUS: {
+        static const char *const why[] = {"列入经营异常名录届满3年仍未履行相关义务",
+                                          "因食品安全违法行为受到较重行政处罚",
+                                          "因虚假宣传等违法行为受到较重行政处罚"};
+        snprintf(vals[0], 128, "%s", PICK(r, why));
+        snprintf(vals[1], 128, "%s", g->depts[t->dept].name);
+        break;
+    }
+    case K_ABNORMAL:
+        snprintf(vals[0], 128, "%s", PICK(r, gen_abnormal_reasons));
+        snprintf(vals[1], 128, "%s", g->depts[t->dept].name);
+        break;
+    case K_ANNUAL_REPORT:
+        snprintf(vals[0], 128, "%d", y - 1);
+        snprintf(vals[1], 128, "%d", (int)(3 + 40 * cr_rng_unit(r) * cr_rng_unit(r)));
+        break;
+    case K_CHANGE:
+        snprintf(vals[0], 128, "%s", PICK(r, gen_change_items));
+        break;
+    case K_QUALITY_FAIL: {
+        static const char *const items[] = {"标签标识", "菌落总数", "甲醛含量", "电气强度",
+                                            "色牢度"};
+        snprintf(vals[0], 128, "%s", cr_ref_industry(g->ref, (size_t)e->industry)->name);
+        snprintf(vals[1], 128, "%s", PICK(r, items));
+        break;
+    }
+    case K_CERTIFICATE:
+        snprintf(vals[0], 128, "GR%d44%06d", y, (int)cr_rng_below(r, 1000000));
+        snprintf(vals[1], 128, "高新技术企业");
+        break;
+    case K_DIRECT_SELLING: {
+        static const char *const cat[] = {"保健食品", "化妆品", "保洁用品", "小型厨具"};
+        snprintf(vals[0], 128, "直销%d%04d", y, (int)cr_rng_below(r, 10000));
+        snprintf(vals[1], 128, "%s", PICK(r, cat));
+        break;
+    }
+    case K_TAX_FILING:
+    case K_SOCIAL_PAYMENT:
+    case K_UTILITY: {
+        int pm = m == 1 ? 12 : m - 1, py = m == 1 ? y - 1 : y;
+        snprintf(vals[0], 128, "%04d-%02d", py, pm);
+        if (kind == K_SOCIAL_PAYMENT)
+            snprintf(vals[1], 128, "%d", (int)(2 + 30 * cr_rng_unit(r) * cr_rng_unit(r)));
+        else if (kind == K_UTILITY)
+            snprintf(vals[1], 128, "%d", (int)(200 + 20000 * cr_rng_unit(r) * cr_rng_unit(r)));
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static cr_err write_event(gen *g, struct kind_pass *kp, const struct ent *e, int32_t day, cr_rng *r)
+{
+    int kind = kp->kind;
+    if (!kp->n_cand[e->district])
+        return CR_OK;
+    int ti = kp->cand[e->district][cr_rng_below(r, (uint64_t)kp->n_cand[e->district])];
+    int y = 0;
+    if (kp->years) {
+        int yy, mm, dd;
+        cr_civil_from_days(day, &yy, &mm, &dd);
+        y = yy - g->o->start_year;
+        if (y < 0 || y >= kp->years)
+            return CR_OK;
+    }
+    struct writer *w = &kp->w[ti * (kp->years ? kp->years : 1) + y];
+    const struct topic *t = &g->topics[kp->topic[ti]];
+    const struct dept *dp = &g->depts[t->dept];
+    static const enum dirt allowed[] = {D_DUP,      D_FULLWIDTH, D_ALTDATE, D_BADCHECK, D_UNKNOWN,
+                                        D_TRUNCATE, D_EMPTY,     D_BADDATE, D_SPACES};
+    enum dirt dirt = cr__gen_pick_dirt(g, r, allowed, COUNT(allowed));
+    char key[80], date[48], amount[48], attrs[3][128] = {"", "", ""};
+    cr__gen_dirty_key(g, e->uscc, dirt == D_EMPTY && cr_rng_unit(r) < 0.5 ? D_EMPTY : dirt, r, key,
+                      sizeof key);
+    cr__gen_fmt_date(
+        date, sizeof date, day,
+        dirt == D_ALTDATE ? (dp->date_fmt + 1 + (int)cr_rng_below(r, 5)) % 6 : dp->date_fmt, r);
+    if (dirt == D_EMPTY && key[0])
+        date[0] = 0;
+    if (dirt == D_BADDATE) {
+        int yy, mm, dd;
+        cr_civil_from_days(day, &yy, &mm, &dd);
+        snprintf(date, sizeof date, "%04d-%02d-%02d", yy, cr_rng_unit(r) < 0.5 ? 13 : 2, 30);
+    }
+    const struct gen_kind_def *kd = &gen_kinds[kind];
+    int64_t fen = 0;
+    if (kd->amount_col) {
+        fen = (int64_t)(kd->amount_median * 100 * exp(0.9 * cr_rng_normal(r)));
+        if (kind == K_TAX_FILING && cr_rng_unit(r) < 0.01)
+            fen = -fen / 10; /* a red-letter correction */
+        cr__gen_fmt_amount(amount, sizeof amount, fen, dp->amount_fmt);
+    }
+    event_attrs(g, e, kind, t, day, r, attrs);
+    const char *vals[MAX_COLS];
+    int n = 0;
+    vals[n++] = key;
+    vals[n++] = date;
+    if (kd->amount_col)
+        vals[n++] = amount;
+    for (int a = 0; a < 3 && kd->attrs[a]; a++)
+        vals[n++] = attrs[a];
+    g->rep->event_rows += dirt == D_DUP ? 2 : 1;
+    return cr__gen_writer_row(g, w, vals, dirt, r);
+}
+
+/* Generates one enterprise's events of the pass's kind. */
+static cr_err events_of(gen *g, struct kind_pass *kp, const struct ent *e, cr_rng *r)
+{
+    const struct gen_kind_def *kd = &gen_kinds[kp->kind];
+    int32_t from = e->est_day > g->period_start ? e->est_day : g->period_start;
+    int32_t to = e->end_day < g->period_end ? e->end_day : g->period_end;
+    if (from > to)
+        return CR_OK;
+    cr_err rc = CR_OK;
+    double z = e->z;
+    if (kd->monthly) {
+        /* Coverage is a property of the firm: it files every month or is not in this feed.
+         * Risky firms are less often covered (no staff on social insurance, no meter of their
+         * own), drawn from a hash so that the firm's choice is the same in every pass. */
+        double u =
+            (double)(cr_mix64((uint64_t)(e - g->ents) * 31 + (uint64_t)kp->kind) % 1000000) / 1e6;
+        if (u >= sigmoid(log(kd->rate / (1 - kd->rate)) - 0.8 * z))
+            return CR_OK;
+        int y0, m0, d0, y1, m1, d1;
+        cr_civil_from_days(from, &y0, &m0, &d0);
+        cr_civil_from_days(to, &y1, &m1, &d1);
+        double miss = sigmoid(-3.2 + 1.6 * z);
+        for (int ym = y0 * 12 + m0 - 1; !rc && ym < y1 * 12 + m1 - 1; ym++) {
+            if (cr_rng_unit(r) < miss)
+                continue;
+            int ny = (ym + 1) / 12, nm = (ym + 1) % 12 + 1;
+            int32_t day = cr_days_from_civil(ny, nm, 1 + (int)cr_rng_below(r, 15));
+            if (day <= g->period_end)
+                rc = write_event(g, kp, e, day, r);
+        }
+        return rc;
+    }
+    if (kp->kind == K_ANNUAL_REPORT) {
+        for (int y = g->o->start_year; !rc && y < g->o->start_year + g->o->years; y++) {
+            int32_t jun30 = cr_days_from_civil(y, 6, 30);
+            if (e->est_day >= cr_days_from_civil(y, 1, 1) || e->end_day < jun30)
+                continue;
+            double logit = log(kd->rate / (1 - kd->rate));
+            if (cr_rng_unit(r) >= sigmoid(logit + kd->beta * z))
+                continue;
+            int late = cr_rng_unit(r) < sigmoid(-2.5 + 0.8 * z);
+            int32_t day = late ? jun30 + 1 + (int32_t)cr_rng_below(r, 150)
+                               : cr_days_from_civil(y, 1, 1) + (int32_t)cr_rng_below(r, 180);
+            rc = write_event(g, kp, e, day, r);
+        }
+        return rc;
+    }
+    if (kp->kind == K_CERTIFICATE || kp->kind == K_DIRECT_SELLING) {
+        int flag = kp->kind == K_CERTIFICATE ? F_HIGHTECH : F_DIRECT;
+        if (e->flags & flag)
+            rc = write_event(g, kp, e, from + (int32_t)cr_rng_below(r, (uint64_t)(to - from + 1)),
+                             r);
+        return rc;
+    }
+    double years = (to - from + 1) / 365.25;
+    double lambda = kd->rate * years * exp(kd->beta * z - 0.5 * kd->beta * kd->beta);
+    uint32_t k = cr_rng_poisson(r, lambda);
+    for (uint32_t i = 0; !rc && i < k; i++)
+        rc = write_event(g, kp, e, from + (int32_t)cr_rng_below(r, (uint64_t)(to - from + 1)), r);
+    return rc;
+}
+
+cr_err cr__gen_events(gen *g)
+{
+    for (int kind = 0; kind < K__N; kind++) {
+        struct kind_pass kp = {.kind = kind};
+        cr_rng r;
+        cr_rng_seed(&r, g->o->seed ^ (0x4B494E44ULL + (uint64_t)kind * 0x100000001ULL));
+        cr_err rc = open_kind(g, &kp);
+        for (int64_t i = 0; !rc && i < g->n; i++)
+            rc = events_of(g, &kp, &g->ents[i], &r);
+        cr_err rc2 = close_kind(g, &kp);
+        if (rc || rc2)
+            return rc ? rc : rc2;
+    }
+    return CR_OK;
+}
