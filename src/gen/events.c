@@ -1,6 +1,7 @@
 /* The event feeds: one pass per kind over all enterprises, writing every topic of the kind. */
 #include "internal.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,9 @@ static cr_err open_kind(gen *g, struct kind_pass *kp)
     for (int i = 0; i < g->n_topics; i++)
         if (g->topics[i].kind == kp->kind)
             kp->n_topics++;
+    /* Each named attribute column has its rule and each rule its column (gen_tables.h). */
+    for (int a = 0; a < 3; a++)
+        assert(!gen_kinds[kp->kind].attrs[a] == (gen_kind_attrs[kp->kind][a].op == A_NONE));
     kp->years = gen_kinds[kp->kind].monthly ? g->o->years : 0;
     int per = kp->years ? kp->years : 1;
     kp->topic = calloc((size_t)kp->n_topics + 1, sizeof *kp->topic);
@@ -101,129 +105,87 @@ static cr_err close_kind(gen *g, struct kind_pass *kp)
     return rc;
 }
 
-/* Fills the attribute values of one event (into buffers of 128 bytes each). */
+/* Picks from an attribute's list or texts as its op says (gen_tables.h). */
+static const char *attr_pick(const struct ent *e, const struct gen_attr_def *ad, cr_rng *r)
+{
+    switch (ad->op) {
+    case A_PICK:
+        return ad->list[cr_rng_below(r, (uint64_t)ad->n)];
+    case A_PICK_MOSTLY:
+        return ad
+            ->list[cr_rng_unit(r) < ad->p ? (uint64_t)ad->k : cr_rng_below(r, (uint64_t)ad->n)];
+    case A_CHOICE:
+        return ad->text[cr_rng_unit(r) < ad->p ? 0 : 1];
+    case A_RISK_CHOICE:
+        return ad->text[cr_rng_unit(r) < sigmoid(ad->a + ad->b * e->z) ? 0 : 1];
+    case A_FINDING: {
+        int bad = cr_rng_unit(r) < sigmoid(ad->a + ad->b * e->z);
+        return bad ? ad->list[1 + cr_rng_below(r, (uint64_t)ad->n - 2)]
+                   : ad->list[cr_rng_unit(r) < ad->p ? 0 : ad->n - 1];
+    }
+    default:
+        return ad->text[0];
+    }
+}
+
+/* Writes one attribute value of an event on day (year y, month m) into out (128 bytes). */
+static void event_attr(gen *g, const struct ent *e, const struct topic *t, int y, int m,
+                       const struct gen_attr_def *ad, cr_rng *r, char *out)
+{
+    const struct cr_division *district = cr_ref_division(g->ref, CR_DIV_DISTRICT, e->district);
+    switch (ad->op) {
+    case A_DEPT:
+        snprintf(out, 128, "%s", g->depts[t->dept].name);
+        break;
+    case A_TOPIC:
+        snprintf(out, 128, "%s", t->name);
+        break;
+    case A_PRODUCT:
+        snprintf(out, 128, "%s", cr_ref_industry(g->ref, (size_t)e->industry)->name);
+        break;
+    case A_PENALTY_NO:
+        snprintf(out, 128, "穗%.6s罚〔%d〕%d号", district->name, y,
+                 (int)cr_rng_below(r, 9000) + 100);
+        break;
+    case A_CASE_NO:
+        snprintf(out, 128, "（%d）粤%.4s民初%d号", y, district->code + 2,
+                 (int)cr_rng_below(r, 40000) + 1);
+        break;
+    case A_LICENCE_NO:
+        snprintf(out, 128, "XK%s%08llu", e->uscc + 2,
+                 (unsigned long long)cr_rng_below(r, 100000000));
+        break;
+    case A_YEAR_SERIAL: {
+        uint64_t bound = 1;
+        for (int i = 0; i < ad->k; i++)
+            bound *= 10;
+        snprintf(out, 128, "%s%d%s%0*d", ad->text[0], y, ad->text[1], ad->k,
+                 (int)cr_rng_below(r, bound));
+        break;
+    }
+    case A_PRIOR_YEAR:
+        snprintf(out, 128, "%d", y - 1);
+        break;
+    case A_PRIOR_MONTH:
+        snprintf(out, 128, "%04d-%02d", m == 1 ? y - 1 : y, m == 1 ? 12 : m - 1);
+        break;
+    case A_SKEWED:
+        snprintf(out, 128, "%d", (int)(ad->a + ad->b * cr_rng_unit(r) * cr_rng_unit(r)));
+        break;
+    default:
+        snprintf(out, 128, "%s", attr_pick(e, ad, r));
+    }
+}
+
+/* Fills the attribute values of one event (into buffers of 128 bytes each), as gen_kind_attrs
+ * says for its kind. */
 static void event_attrs(gen *g, const struct ent *e, int kind, const struct topic *t, int32_t day,
                         cr_rng *r, char vals[3][128])
 {
     int y, m, d;
     cr_civil_from_days(day, &y, &m, &d);
-    const char *dname = cr_ref_division(g->ref, CR_DIV_DISTRICT, e->district)->name;
-    switch (kind) {
-    case K_PENALTY:
-        snprintf(vals[0], 128, "穗%.6s罚〔%d〕%d号", dname, y, (int)cr_rng_below(r, 9000) + 100);
-        snprintf(vals[1], 128, "%s",
-                 gen_penalty_kinds[cr_rng_unit(r) < 0.6 ? 1 : cr_rng_below(r, 5)]);
-        snprintf(vals[2], 128, "%s", PICK(r, gen_violations));
-        break;
-    case K_INSPECTION: {
-        snprintf(vals[0], 128, "%s", cr_rng_unit(r) < 0.6 ? "抽查" : "检查");
-        int bad = cr_rng_unit(r) < sigmoid(-1.6 + 1.2 * e->z);
-        snprintf(vals[1], 128, "%s",
-                 bad ? gen_inspect_results[1 + cr_rng_below(r, 5)]
-                     : gen_inspect_results[cr_rng_unit(r) < 0.9 ? 0 : 6]);
-        snprintf(vals[2], 128, "%s", g->depts[t->dept].name);
-        break;
-    }
-    case K_LICENCE:
-        snprintf(vals[0], 128, "XK%s%08llu", e->uscc + 2,
-                 (unsigned long long)cr_rng_below(r, 100000000));
-        snprintf(vals[1], 128, "%s", t->name);
-        break;
-    case K_COMPLAINT:
-        snprintf(vals[0], 128, "%s", PICK(r, gen_complaints));
-        snprintf(vals[1], 128, "%s", cr_rng_unit(r) < 0.7 ? "已办结" : "调解成功");
-        break;
-    case K_CREDIT_GOOD: {
-        static const char *const h[] = {"纳税信用A级纳税人", "守合同重信用企业", "AEO高级认证企业",
-                                        "诚信经营示范单位"};
-        snprintf(vals[0], 128, "%s", PICK(r, h));
-        break;
-    }
-    case K_COMMITMENT: {
-        static const char *const c[] = {"告知承诺", "主动型承诺", "信用修复承诺"};
-        snprintf(vals[0], 128, "%s", PICK(r, c));
-        break;
-    }
-    case K_FILING:
-        snprintf(vals[0], 128, "%s", t->name);
-        break;
-    case K_TAX_ARREARS: {
-        static const char *const tx[] = {"增值税", "企业所得税", "城市维护建设税", "印花税"};
-        snprintf(vals[0], 128, "%s", PICK(r, tx));
-        break;
-    }
-    case K_SOCIAL_ARREARS: {
-        static const char *const ins[] = {"养老保险", "医疗保险", "失业保险", "工伤保险",
-                                          "住房公积金"};
-        snprintf(vals[0], 128, "%s", PICK(r, ins));
-        break;
-    }
-    case K_JUDGMENT:
-    case K_DISHONEST: {
-        static const char *const causes[] = {"买卖合同纠纷", "劳动争议", "民间借贷纠纷",
-                                             "租赁合同纠纷", "服务合同纠纷"};
-        snprintf(vals[0], 128, "（%d）粤%.4s民初%d号", y,
-                 cr_ref_division(g->ref, CR_DIV_DISTRICT, e->district)->code + 2,
-                 (int)cr_rng_below(r, 40000) + 1);
-        if (kind == K_JUDGMENT) {
-            snprintf(vals[1], 128, "%s", PICK(r, causes));
-            snprintf(vals[2], 128, "%s",
-                     cr_rng_unit(r) < sigmoid(0.6 + 0.8 * e->z) ? "被告" : "原告");
-        } else {
-            snprintf(vals[1], 128, "有履行能力而拒不履行生效法律文书确定义务");
-        }
-        break;
-    }
-    case K_SERIOUS: {
-        static const char *const why[] = {"列入经营异常名录届满3年仍未履行相关义务",
-                                          "因食品安全违法行为受到较重行政处罚",
-                                          "因虚假宣传等违法行为受到较重行政处罚"};
-        snprintf(vals[0], 128, "%s", PICK(r, why));
-        snprintf(vals[1], 128, "%s", g->depts[t->dept].name);
-        break;
-    }
-    case K_ABNORMAL:
-        snprintf(vals[0], 128, "%s", PICK(r, gen_abnormal_reasons));
-        snprintf(vals[1], 128, "%s", g->depts[t->dept].name);
-        break;
-    case K_ANNUAL_REPORT:
-        snprintf(vals[0], 128, "%d", y - 1);
-        snprintf(vals[1], 128, "%d", (int)(3 + 40 * cr_rng_unit(r) * cr_rng_unit(r)));
-        break;
-    case K_CHANGE:
-        snprintf(vals[0], 128, "%s", PICK(r, gen_change_items));
-        break;
-    case K_QUALITY_FAIL: {
-        static const char *const items[] = {"标签标识", "菌落总数", "甲醛含量", "电气强度",
-                                            "色牢度"};
-        snprintf(vals[0], 128, "%s", cr_ref_industry(g->ref, (size_t)e->industry)->name);
-        snprintf(vals[1], 128, "%s", PICK(r, items));
-        break;
-    }
-    case K_CERTIFICATE:
-        snprintf(vals[0], 128, "GR%d44%06d", y, (int)cr_rng_below(r, 1000000));
-        snprintf(vals[1], 128, "高新技术企业");
-        break;
-    case K_DIRECT_SELLING: {
-        static const char *const cat[] = {"保健食品", "化妆品", "保洁用品", "小型厨具"};
-        snprintf(vals[0], 128, "直销%d%04d", y, (int)cr_rng_below(r, 10000));
-        snprintf(vals[1], 128, "%s", PICK(r, cat));
-        break;
-    }
-    case K_TAX_FILING:
-    case K_SOCIAL_PAYMENT:
-    case K_UTILITY: {
-        int pm = m == 1 ? 12 : m - 1, py = m == 1 ? y - 1 : y;
-        snprintf(vals[0], 128, "%04d-%02d", py, pm);
-        if (kind == K_SOCIAL_PAYMENT)
-            snprintf(vals[1], 128, "%d", (int)(2 + 30 * cr_rng_unit(r) * cr_rng_unit(r)));
-        else if (kind == K_UTILITY)
-            snprintf(vals[1], 128, "%d", (int)(200 + 20000 * cr_rng_unit(r) * cr_rng_unit(r)));
-        break;
-    }
-    default:
-        break;
-    }
+    for (int a = 0; a < 3 && gen_kind_attrs[kind][a].op != A_NONE; a++)
+        event_attr(g, e, t, y, m, &gen_kind_attrs[kind][a], r, vals[a]);
 }
 
 static cr_err write_event(gen *g, struct kind_pass *kp, const struct ent *e, int32_t day, cr_rng *r)

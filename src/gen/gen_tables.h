@@ -206,6 +206,84 @@ static const char *const gen_change_items[] = {"法定代表人", "住所",     
                                                "注册资本",   "股东（发起人）", "企业名称"};
 static const char *const gen_complaints[] = {"产品质量", "合同纠纷", "虚假宣传", "价格",
                                              "售后服务", "食品安全", "预付卡"};
+
+/* How an event's attribute value is drawn (events.c), with the operands of struct gen_attr_def:
+ * u is a uniform draw, z the firm's hidden propensity, y and m the event's year and month. */
+enum gen_attr_op {
+    A_NONE,        /* no such column */
+    A_PICK,        /* a uniform pick from list */
+    A_PICK_MOSTLY, /* list[k] with chance p, else a uniform pick */
+    A_CHOICE,      /* text[0] with chance p, else text[1] */
+    A_RISK_CHOICE, /* text[0] with chance sigmoid(a + b z), else text[1] */
+    A_FINDING,     /* with chance sigmoid(a + b z) a finding list[1 .. n-2], else list[0] with
+                      chance p, else list[n-1] */
+    A_TEXT,        /* text[0] */
+    A_DEPT,        /* the name of the topic's department */
+    A_TOPIC,       /* the name of the topic */
+    A_PRODUCT,     /* the name of the enterprise's industry class */
+    A_PENALTY_NO,  /* 穗<district>罚〔y〕<n>号 */
+    A_CASE_NO,     /* （y）粤<district code>民初<n>号 */
+    A_LICENCE_NO,  /* XK<USCC without its first two characters><8 digits> */
+    A_YEAR_SERIAL, /* text[0] y text[1] then k random digits */
+    A_PRIOR_YEAR,  /* y - 1 (the year an annual report covers) */
+    A_PRIOR_MONTH, /* YYYY-MM of the month before (the month a monthly filing covers) */
+    A_SKEWED,      /* the whole part of a + b u u: a count with a long tail */
+};
+
+struct gen_attr_def {
+    enum gen_attr_op op;
+    const char *const *list;
+    int n; /* entries in list */
+    const char *text[2];
+    double p, a, b;
+    int k;
+};
+
+#define GEN_LIST(a) .list = (a), .n = (int)(sizeof(a) / sizeof *(a))
+
+static const char *const gen_honours[] = {"纳税信用A级纳税人", "守合同重信用企业",
+                                          "AEO高级认证企业", "诚信经营示范单位"};
+static const char *const gen_commitments[] = {"告知承诺", "主动型承诺", "信用修复承诺"};
+static const char *const gen_taxes[] = {"增值税", "企业所得税", "城市维护建设税", "印花税"};
+static const char *const gen_insurances[] = {"养老保险", "医疗保险", "失业保险", "工伤保险",
+                                             "住房公积金"};
+static const char *const gen_causes[] = {"买卖合同纠纷", "劳动争议", "民间借贷纠纷", "租赁合同纠纷",
+                                         "服务合同纠纷"};
+static const char *const gen_serious_reasons[] = {"列入经营异常名录届满3年仍未履行相关义务",
+                                                  "因食品安全违法行为受到较重行政处罚",
+                                                  "因虚假宣传等违法行为受到较重行政处罚"};
+static const char *const gen_test_items[] = {"标签标识", "菌落总数", "甲醛含量", "电气强度",
+                                             "色牢度"};
+static const char *const gen_direct_products[] = {"保健食品", "化妆品", "保洁用品", "小型厨具"};
+
+/* The attribute values of each kind, column by column as gen_kinds names them: a new kind is a
+ * row there and a row here. */
+/* clang-format off */
+static const struct gen_attr_def gen_kind_attrs[K__N][3] = {
+    [K_PENALTY]        = {{.op = A_PENALTY_NO}, {.op = A_PICK_MOSTLY, GEN_LIST(gen_penalty_kinds), .p = 0.6, .k = 1}, {.op = A_PICK, GEN_LIST(gen_violations)}},
+    [K_INSPECTION]     = {{.op = A_CHOICE, .text = {"抽查", "检查"}, .p = 0.6}, {.op = A_FINDING, GEN_LIST(gen_inspect_results), .a = -1.6, .b = 1.2, .p = 0.9}, {.op = A_DEPT}},
+    [K_LICENCE]        = {{.op = A_LICENCE_NO}, {.op = A_TOPIC}},
+    [K_COMPLAINT]      = {{.op = A_PICK, GEN_LIST(gen_complaints)}, {.op = A_CHOICE, .text = {"已办结", "调解成功"}, .p = 0.7}},
+    [K_CREDIT_GOOD]    = {{.op = A_PICK, GEN_LIST(gen_honours)}},
+    [K_COMMITMENT]     = {{.op = A_PICK, GEN_LIST(gen_commitments)}},
+    [K_FILING]         = {{.op = A_TOPIC}},
+    [K_TAX_ARREARS]    = {{.op = A_PICK, GEN_LIST(gen_taxes)}},
+    [K_SOCIAL_ARREARS] = {{.op = A_PICK, GEN_LIST(gen_insurances)}},
+    [K_JUDGMENT]       = {{.op = A_CASE_NO}, {.op = A_PICK, GEN_LIST(gen_causes)}, {.op = A_RISK_CHOICE, .text = {"被告", "原告"}, .a = 0.6, .b = 0.8}},
+    [K_DISHONEST]      = {{.op = A_CASE_NO}, {.op = A_TEXT, .text = {"有履行能力而拒不履行生效法律文书确定义务"}}},
+    [K_ABNORMAL]       = {{.op = A_PICK, GEN_LIST(gen_abnormal_reasons)}, {.op = A_DEPT}},
+    [K_ANNUAL_REPORT]  = {{.op = A_PRIOR_YEAR}, {.op = A_SKEWED, .a = 3, .b = 40}},
+    [K_CHANGE]         = {{.op = A_PICK, GEN_LIST(gen_change_items)}},
+    [K_QUALITY_FAIL]   = {{.op = A_PRODUCT}, {.op = A_PICK, GEN_LIST(gen_test_items)}},
+    [K_CERTIFICATE]    = {{.op = A_YEAR_SERIAL, .text = {"GR", "44"}, .k = 6}, {.op = A_TEXT, .text = {"高新技术企业"}}},
+    [K_DIRECT_SELLING] = {{.op = A_YEAR_SERIAL, .text = {"直销", ""}, .k = 4}, {.op = A_PICK, GEN_LIST(gen_direct_products)}},
+    [K_TAX_FILING]     = {{.op = A_PRIOR_MONTH}},
+    [K_SOCIAL_PAYMENT] = {{.op = A_PRIOR_MONTH}, {.op = A_SKEWED, .a = 2, .b = 30}},
+    [K_UTILITY]        = {{.op = A_PRIOR_MONTH}, {.op = A_SKEWED, .a = 200, .b = 20000}},
+    [K_SERIOUS]        = {{.op = A_PICK, GEN_LIST(gen_serious_reasons)}, {.op = A_DEPT}},
+};
+/* clang-format on */
+
 static const char *const gen_roles[] = {"法定代表人", "股东", "经理", "联络员", "登记代理人"};
 
 /* Areas of resident ID numbers: Guangzhou districts and common places of origin. */
