@@ -66,7 +66,7 @@ cr_err cr__gen_catalog(gen *g)
         yq(fp, t->name);
         fprintf(fp, "\n    department: D%03d\n    kind: %s\n", t->dept + 1, kind);
         char rel[300];
-        int monthly = t->kind >= 0 && gen_kinds[t->kind].monthly;
+        int monthly = t->kind >= 0 && gen_kinds[t->kind].schedule == S_MONTHLY;
         if (monthly) {
             snprintf(rel, sizeof rel, "feeds/D%03d/%s_*.%s", t->dept + 1, t->code,
                      dp->jsonl ? "jsonl" : "csv");
@@ -113,12 +113,12 @@ cr_err cr__gen_catalog(gen *g)
                 yq(fp, kd->amount_col);
                 fprintf(fp, ", unit: %s}\n", dp->amount_fmt == 3 ? "万元" : "元");
             }
-            if (kd->attrs[0]) {
+            if (kd->attrs[0].col) {
                 fputs("    attrs: [", fp);
-                for (int a = 0; a < 3 && kd->attrs[a]; a++) {
+                for (int a = 0; a < 3 && kd->attrs[a].col; a++) {
                     if (a)
                         fputs(", ", fp);
-                    yq(fp, kd->attrs[a]);
+                    yq(fp, kd->attrs[a].col);
                 }
                 fputs("]\n", fp);
             }

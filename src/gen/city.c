@@ -90,12 +90,9 @@ cr_err cr__gen_departments(gen *g, cr_rng *r)
             }
             for (int j = 0; !rc && j < 10 && dd->kinds[j] >= 0; j++) {
                 const struct gen_kind_def *kd = &gen_kinds[dd->kinds[j]];
-                /* Monthly kinds and rare ones get one topic; others one per name stem. */
-                for (int s = 0; !rc && s < 3 && kd->topics[s]; s++) {
-                    if (s > 0 && (kd->monthly || dd->kinds[j] >= K_CERTIFICATE))
-                        break;
+                /* One topic per name stem (monthly and rare kinds have one). */
+                for (int s = 0; !rc && s < 3 && kd->topics[s]; s++)
                     rc = add_topic(g, dept, dd->kinds[j], kd->topics[s]);
-                }
             }
             for (int f = 0; !rc && g->n_topics - before < GEN_TOPICS_PER_DEPT; f++)
                 rc = add_topic(g, dept, gen_filler_kinds[f % COUNT(gen_filler_kinds)],

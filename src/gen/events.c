@@ -1,7 +1,6 @@
 /* The event feeds: one pass per kind over all enterprises, writing every topic of the kind. */
 #include "internal.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +30,8 @@ static int kind_columns(const gen *g, const struct topic *t, const char **cols)
     cols[n++] = kd->date_col;
     if (kd->amount_col)
         cols[n++] = kd->amount_col;
-    for (int a = 0; a < 3 && kd->attrs[a]; a++)
-        cols[n++] = kd->attrs[a];
+    for (int a = 0; a < 3 && kd->attrs[a].col; a++)
+        cols[n++] = kd->attrs[a].col;
     return n;
 }
 
@@ -48,10 +47,7 @@ static cr_err open_kind(gen *g, struct kind_pass *kp)
     for (int i = 0; i < g->n_topics; i++)
         if (g->topics[i].kind == kp->kind)
             kp->n_topics++;
-    /* Each named attribute column has its rule and each rule its column (gen_tables.h). */
-    for (int a = 0; a < 3; a++)
-        assert(!gen_kinds[kp->kind].attrs[a] == (gen_kind_attrs[kp->kind][a].op == A_NONE));
-    kp->years = gen_kinds[kp->kind].monthly ? g->o->years : 0;
+    kp->years = gen_kinds[kp->kind].schedule == S_MONTHLY ? g->o->years : 0;
     int per = kp->years ? kp->years : 1;
     kp->topic = calloc((size_t)kp->n_topics + 1, sizeof *kp->topic);
     kp->w = calloc((size_t)(kp->n_topics * per) + 1, sizeof *kp->w);
@@ -177,15 +173,15 @@ static void event_attr(gen *g, const struct ent *e, const struct topic *t, int y
     }
 }
 
-/* Fills the attribute values of one event (into buffers of 128 bytes each), as gen_kind_attrs
- * says for its kind. */
+/* Fills the attribute values of one event (into buffers of 128 bytes each), as its kind's row
+ * in gen_kinds says. */
 static void event_attrs(gen *g, const struct ent *e, int kind, const struct topic *t, int32_t day,
                         cr_rng *r, char vals[3][128])
 {
     int y, m, d;
     cr_civil_from_days(day, &y, &m, &d);
-    for (int a = 0; a < 3 && gen_kind_attrs[kind][a].op != A_NONE; a++)
-        event_attr(g, e, t, y, m, &gen_kind_attrs[kind][a], r, vals[a]);
+    for (int a = 0; a < 3 && gen_kinds[kind].attrs[a].col; a++)
+        event_attr(g, e, t, y, m, &gen_kinds[kind].attrs[a], r, vals[a]);
 }
 
 static cr_err write_event(gen *g, struct kind_pass *kp, const struct ent *e, int32_t day, cr_rng *r)
@@ -225,7 +221,7 @@ static cr_err write_event(gen *g, struct kind_pass *kp, const struct ent *e, int
     int64_t fen = 0;
     if (kd->amount_col) {
         fen = (int64_t)(kd->amount_median * 100 * exp(0.9 * cr_rng_normal(r)));
-        if (kind == K_TAX_FILING && cr_rng_unit(r) < 0.01)
+        if (kd->red_share > 0 && cr_rng_unit(r) < kd->red_share)
             fen = -fen / 10; /* a red-letter correction */
         cr__gen_fmt_amount(amount, sizeof amount, fen, dp->amount_fmt);
     }
@@ -236,72 +232,102 @@ static cr_err write_event(gen *g, struct kind_pass *kp, const struct ent *e, int
     vals[n++] = date;
     if (kd->amount_col)
         vals[n++] = amount;
-    for (int a = 0; a < 3 && kd->attrs[a]; a++)
+    for (int a = 0; a < 3 && kd->attrs[a].col; a++)
         vals[n++] = attrs[a];
     g->rep->event_rows += dirt == D_DUP ? 2 : 1;
     return cr__gen_writer_row(g, w, vals, dirt, r);
 }
 
-/* Generates one enterprise's events of the pass's kind. */
-static cr_err events_of(gen *g, struct kind_pass *kp, const struct ent *e, cr_rng *r)
+/* The schedules of gen_tables.h: each writes one enterprise's events of the pass's kind, active
+ * from day from to day to (inclusive, within the period). */
+typedef cr_err schedule_fn(gen *g, struct kind_pass *kp, const struct ent *e, int32_t from,
+                           int32_t to, cr_rng *r);
+
+static cr_err monthly_events(gen *g, struct kind_pass *kp, const struct ent *e, int32_t from,
+                             int32_t to, cr_rng *r)
 {
     const struct gen_kind_def *kd = &gen_kinds[kp->kind];
+    double z = e->z;
+    /* Coverage is a property of the firm: it files every month or is not in this feed.
+     * Risky firms are less often covered (no staff on social insurance, no meter of their
+     * own), drawn from a hash so that the firm's choice is the same in every pass. */
+    double u =
+        (double)(cr_mix64((uint64_t)(e - g->ents) * 31 + (uint64_t)kp->kind) % 1000000) / 1e6;
+    if (u >= sigmoid(log(kd->rate / (1 - kd->rate)) - 0.8 * z))
+        return CR_OK;
+    int y0, m0, d0, y1, m1, d1;
+    cr_civil_from_days(from, &y0, &m0, &d0);
+    cr_civil_from_days(to, &y1, &m1, &d1);
+    double miss = sigmoid(-3.2 + 1.6 * z);
+    cr_err rc = CR_OK;
+    for (int ym = y0 * 12 + m0 - 1; !rc && ym < y1 * 12 + m1 - 1; ym++) {
+        if (cr_rng_unit(r) < miss)
+            continue;
+        int ny = (ym + 1) / 12, nm = (ym + 1) % 12 + 1;
+        int32_t day = cr_days_from_civil(ny, nm, 1 + (int)cr_rng_below(r, 15));
+        if (day <= g->period_end)
+            rc = write_event(g, kp, e, day, r);
+    }
+    return rc;
+}
+
+static cr_err annual_events(gen *g, struct kind_pass *kp, const struct ent *e, int32_t from,
+                            int32_t to, cr_rng *r)
+{
+    const struct gen_kind_def *kd = &gen_kinds[kp->kind];
+    double z = e->z;
+    cr_err rc = CR_OK;
+    for (int y = g->o->start_year; !rc && y < g->o->start_year + g->o->years; y++) {
+        int32_t jun30 = cr_days_from_civil(y, 6, 30);
+        if (e->est_day >= cr_days_from_civil(y, 1, 1) || e->end_day < jun30)
+            continue;
+        double logit = log(kd->rate / (1 - kd->rate));
+        if (cr_rng_unit(r) >= sigmoid(logit + kd->beta * z))
+            continue;
+        int late = cr_rng_unit(r) < sigmoid(-2.5 + 0.8 * z);
+        int32_t day = late ? jun30 + 1 + (int32_t)cr_rng_below(r, 150)
+                           : cr_days_from_civil(y, 1, 1) + (int32_t)cr_rng_below(r, 180);
+        rc = write_event(g, kp, e, day, r);
+    }
+    (void)from, (void)to;
+    return rc;
+}
+
+static cr_err flagged_events(gen *g, struct kind_pass *kp, const struct ent *e, int32_t from,
+                             int32_t to, cr_rng *r)
+{
+    if (!(e->flags & gen_kinds[kp->kind].flag))
+        return CR_OK;
+    return write_event(g, kp, e, from + (int32_t)cr_rng_below(r, (uint64_t)(to - from + 1)), r);
+}
+
+static cr_err poisson_events(gen *g, struct kind_pass *kp, const struct ent *e, int32_t from,
+                             int32_t to, cr_rng *r)
+{
+    const struct gen_kind_def *kd = &gen_kinds[kp->kind];
+    double z = e->z;
+    double years = (to - from + 1) / 365.25;
+    double lambda = kd->rate * years * exp(kd->beta * z - 0.5 * kd->beta * kd->beta);
+    uint32_t k = cr_rng_poisson(r, lambda);
+    cr_err rc = CR_OK;
+    for (uint32_t i = 0; !rc && i < k; i++)
+        rc = write_event(g, kp, e, from + (int32_t)cr_rng_below(r, (uint64_t)(to - from + 1)), r);
+    return rc;
+}
+
+static schedule_fn *const schedules[] = {[S_POISSON] = poisson_events,
+                                         [S_MONTHLY] = monthly_events,
+                                         [S_ANNUAL] = annual_events,
+                                         [S_FLAGGED] = flagged_events};
+
+/* Generates one enterprise's events of the pass's kind, by the kind's schedule. */
+static cr_err events_of(gen *g, struct kind_pass *kp, const struct ent *e, cr_rng *r)
+{
     int32_t from = e->est_day > g->period_start ? e->est_day : g->period_start;
     int32_t to = e->end_day < g->period_end ? e->end_day : g->period_end;
     if (from > to)
         return CR_OK;
-    cr_err rc = CR_OK;
-    double z = e->z;
-    if (kd->monthly) {
-        /* Coverage is a property of the firm: it files every month or is not in this feed.
-         * Risky firms are less often covered (no staff on social insurance, no meter of their
-         * own), drawn from a hash so that the firm's choice is the same in every pass. */
-        double u =
-            (double)(cr_mix64((uint64_t)(e - g->ents) * 31 + (uint64_t)kp->kind) % 1000000) / 1e6;
-        if (u >= sigmoid(log(kd->rate / (1 - kd->rate)) - 0.8 * z))
-            return CR_OK;
-        int y0, m0, d0, y1, m1, d1;
-        cr_civil_from_days(from, &y0, &m0, &d0);
-        cr_civil_from_days(to, &y1, &m1, &d1);
-        double miss = sigmoid(-3.2 + 1.6 * z);
-        for (int ym = y0 * 12 + m0 - 1; !rc && ym < y1 * 12 + m1 - 1; ym++) {
-            if (cr_rng_unit(r) < miss)
-                continue;
-            int ny = (ym + 1) / 12, nm = (ym + 1) % 12 + 1;
-            int32_t day = cr_days_from_civil(ny, nm, 1 + (int)cr_rng_below(r, 15));
-            if (day <= g->period_end)
-                rc = write_event(g, kp, e, day, r);
-        }
-        return rc;
-    }
-    if (kp->kind == K_ANNUAL_REPORT) {
-        for (int y = g->o->start_year; !rc && y < g->o->start_year + g->o->years; y++) {
-            int32_t jun30 = cr_days_from_civil(y, 6, 30);
-            if (e->est_day >= cr_days_from_civil(y, 1, 1) || e->end_day < jun30)
-                continue;
-            double logit = log(kd->rate / (1 - kd->rate));
-            if (cr_rng_unit(r) >= sigmoid(logit + kd->beta * z))
-                continue;
-            int late = cr_rng_unit(r) < sigmoid(-2.5 + 0.8 * z);
-            int32_t day = late ? jun30 + 1 + (int32_t)cr_rng_below(r, 150)
-                               : cr_days_from_civil(y, 1, 1) + (int32_t)cr_rng_below(r, 180);
-            rc = write_event(g, kp, e, day, r);
-        }
-        return rc;
-    }
-    if (kp->kind == K_CERTIFICATE || kp->kind == K_DIRECT_SELLING) {
-        int flag = kp->kind == K_CERTIFICATE ? F_HIGHTECH : F_DIRECT;
-        if (e->flags & flag)
-            rc = write_event(g, kp, e, from + (int32_t)cr_rng_below(r, (uint64_t)(to - from + 1)),
-                             r);
-        return rc;
-    }
-    double years = (to - from + 1) / 365.25;
-    double lambda = kd->rate * years * exp(kd->beta * z - 0.5 * kd->beta * kd->beta);
-    uint32_t k = cr_rng_poisson(r, lambda);
-    for (uint32_t i = 0; !rc && i < k; i++)
-        rc = write_event(g, kp, e, from + (int32_t)cr_rng_below(r, (uint64_t)(to - from + 1)), r);
-    return rc;
+    return schedules[gen_kinds[kp->kind].schedule](g, kp, e, from, to, r);
 }
 
 cr_err cr__gen_events(gen *g)

@@ -5,6 +5,8 @@
 #ifndef CRISK_GEN_TABLES_H
 #define CRISK_GEN_TABLES_H
 
+#include "internal.h" /* the enterprise flags */
+
 enum gen_kind {
     K_PENALTY,
     K_INSPECTION,
@@ -29,45 +31,6 @@ enum gen_kind {
     K_SERIOUS,
     K__N
 };
-
-struct gen_kind_def {
-    const char *kind;       /* catalog kind */
-    const char *date_col;   /* the date column's header */
-    const char *amount_col; /* NULL: no amount */
-    double rate;            /* events per enterprise-year (monthly kinds: share of firms) */
-    double beta;            /* risk elasticity */
-    double amount_median;   /* yuan */
-    int monthly;            /* one row per month per covered firm, split into yearly files */
-    const char *attrs[3];   /* attribute columns */
-    const char *topics[3];  /* topic name stems */
-};
-
-/* clang-format off */
-static const struct gen_kind_def gen_kinds[K__N] = {
-    /*                   kind                      date column     amount column  rate   beta median  monthly */
-    [K_PENALTY]       = {"penalty",                "处罚决定日期", "罚没金额", 0.10,   1.5, 5000,    0, {"处罚决定书文号", "处罚种类", "违法行为类型"}, {"行政处罚决定信息", "行政处罚结果信息", "简易程序处罚信息"}},
-    [K_INSPECTION]    = {"inspection",             "检查日期",     NULL,       0.20,   0.6, 0,       0, {"检查类型", "检查结果", "检查实施机关"}, {"日常监督检查结果", "双随机抽查结果", "专项检查记录"}},
-    [K_LICENCE]       = {"licence",                "许可决定日期", NULL,       0.20,  -0.2, 0,       0, {"许可证编号", "许可类别", NULL}, {"行政许可信息", "许可证核发信息", "许可变更信息"}},
-    [K_COMPLAINT]     = {"complaint",              "登记日期",     NULL,       0.35,   1.1, 0,       0, {"投诉类别", "办理结果", NULL}, {"投诉举报信息", "信访件办理信息", NULL}},
-    [K_CREDIT_GOOD]   = {"credit_good",            "认定日期",     NULL,       0.04,  -0.9, 0,       0, {"荣誉名称", NULL, NULL}, {"表彰奖励信息", "守信激励名单", NULL}},
-    [K_COMMITMENT]    = {"commitment",             "承诺日期",     NULL,       0.12,  -0.3, 0,       0, {"承诺类型", NULL, NULL}, {"信用承诺信息", NULL, NULL}},
-    [K_FILING]        = {"filing",                 "办理日期",     NULL,       0.45,   0.0, 0,       0, {"事项名称", NULL, NULL}, {"业务办理记录", "备案信息", "资料报送记录"}},
-    [K_TAX_ARREARS]   = {"tax_arrears",            "欠税公告日期", "欠税金额", 0.03,   1.4, 20000,   0, {"欠税税种", NULL, NULL}, {"欠税公告信息", NULL, NULL}},
-    [K_SOCIAL_ARREARS]= {"social_arrears",         "欠费认定日期", "欠费金额", 0.04,   1.3, 8000,    0, {"险种", NULL, NULL}, {"社会保险欠费信息", "住房公积金欠缴信息", NULL}},
-    [K_JUDGMENT]      = {"judgment",               "裁判日期",     "标的金额", 0.08,   1.2, 50000,   0, {"案号", "案由", "诉讼地位"}, {"裁判文书信息", "被执行人信息", NULL}},
-    [K_DISHONEST]     = {"dishonest_debtor",       "发布日期",     "未履行金额", 0.008, 1.6, 80000,  0, {"案号", "失信情形", NULL}, {"失信被执行人信息", NULL, NULL}},
-    [K_ABNORMAL]      = {"abnormal_list",          "列入日期",     NULL,       0.05,   1.6, 0,       0, {"列入原因", "作出决定机关", NULL}, {"经营异常名录信息", NULL, NULL}},
-    [K_ANNUAL_REPORT] = {"annual_report",          "报送日期",     "营业总收入", 0.92, -1.5, 2000000, 0, {"报告年度", "从业人数", NULL}, {"企业年度报告信息", NULL, NULL}},
-    [K_CHANGE]        = {"change",                 "变更日期",     NULL,       0.12,   0.6, 0,       0, {"变更事项", NULL, NULL}, {"登记变更信息", NULL, NULL}},
-    [K_QUALITY_FAIL]  = {"quality_fail",           "抽检日期",     NULL,       0.015,  1.2, 0,       0, {"产品名称", "不合格项目", NULL}, {"产品质量抽检不合格信息", NULL, NULL}},
-    [K_CERTIFICATE]   = {"certificate",            "发证日期",     NULL,       0,      0,   0,       0, {"证书编号", "证书类别", NULL}, {"高新技术企业认定信息", NULL, NULL}},
-    [K_DIRECT_SELLING]= {"direct_selling_licence", "批准日期",     NULL,       0,      0,   0,       0, {"直销经营许可证号", "直销产品类别", NULL}, {"直销企业信息", NULL, NULL}},
-    [K_TAX_FILING]    = {"tax_filing",             "申报日期",     "申报税额", 0.95,   0,   3000,    1, {"税款所属期", NULL, NULL}, {"纳税申报信息", NULL, NULL}},
-    [K_SOCIAL_PAYMENT]= {"social_payment",         "缴费日期",     "缴费金额", 0.75,   0,   6000,    1, {"缴费月份", "缴费人数", NULL}, {"社会保险缴费信息", NULL, NULL}},
-    [K_SERIOUS]       = {"serious_violation",      "列入日期",     NULL,       0.004,  2.0, 0,       0, {"列入事由", "作出决定机关", NULL}, {"严重违法失信名单信息", NULL, NULL}},
-    [K_UTILITY]       = {"utility",                "抄表日期",     "电费金额", 0.70,   0,   1200,    1, {"计费月份", "用电量", NULL}, {"用电信息", NULL, NULL}},
-};
-/* clang-format on */
 
 /* Department templates. City-level departments exist once; district-level ones once per
  * district, named with the district. Each lists the kinds of its own topics; every department
@@ -231,6 +194,7 @@ enum gen_attr_op {
 };
 
 struct gen_attr_def {
+    const char *col; /* the column's header; NULL ends the list */
     enum gen_attr_op op;
     const char *const *list;
     int n; /* entries in list */
@@ -256,31 +220,110 @@ static const char *const gen_test_items[] = {"标签标识", "菌落总数", "�
                                              "色牢度"};
 static const char *const gen_direct_products[] = {"保健食品", "化妆品", "保洁用品", "小型厨具"};
 
-/* The attribute values of each kind, column by column as gen_kinds names them: a new kind is a
- * row there and a row here. */
+/* How a kind's events fall in time (events.c). */
+enum gen_schedule {
+    S_POISSON, /* rate x years x exp(beta z - beta^2/2) events on uniform days */
+    S_MONTHLY, /* one row a month per covered firm (rate: share of firms covered, lower for risky
+                  ones), some months missed; split into yearly files */
+    S_ANNUAL,  /* one report a year with chance sigmoid(logit(rate) + beta z), late with a
+                  risk-driven chance */
+    S_FLAGGED, /* one event on a uniform day for each enterprise carrying flag */
+};
+
+struct gen_kind_def {
+    const char *kind;       /* catalog kind */
+    const char *date_col;   /* the date column's header */
+    const char *amount_col; /* NULL: no amount */
+    double rate;            /* events per enterprise-year (monthly kinds: share of firms) */
+    double beta;            /* risk elasticity */
+    double amount_median;   /* yuan */
+    enum gen_schedule schedule;
+    int flag;                     /* S_FLAGGED: the enterprise flag (F_HIGHTECH, F_DIRECT) */
+    double red_share;             /* share of amounts written as a red-letter correction */
+    struct gen_attr_def attrs[3]; /* attribute columns and how their values are drawn */
+    const char *topics[3];        /* topic name stems, one topic each */
+};
+
+/* The event kinds, a row each: a new kind is an enum entry and a row here (and a department that
+ * publishes it). */
 /* clang-format off */
-static const struct gen_attr_def gen_kind_attrs[K__N][3] = {
-    [K_PENALTY]        = {{.op = A_PENALTY_NO}, {.op = A_PICK_MOSTLY, GEN_LIST(gen_penalty_kinds), .p = 0.6, .k = 1}, {.op = A_PICK, GEN_LIST(gen_violations)}},
-    [K_INSPECTION]     = {{.op = A_CHOICE, .text = {"抽查", "检查"}, .p = 0.6}, {.op = A_FINDING, GEN_LIST(gen_inspect_results), .a = -1.6, .b = 1.2, .p = 0.9}, {.op = A_DEPT}},
-    [K_LICENCE]        = {{.op = A_LICENCE_NO}, {.op = A_TOPIC}},
-    [K_COMPLAINT]      = {{.op = A_PICK, GEN_LIST(gen_complaints)}, {.op = A_CHOICE, .text = {"已办结", "调解成功"}, .p = 0.7}},
-    [K_CREDIT_GOOD]    = {{.op = A_PICK, GEN_LIST(gen_honours)}},
-    [K_COMMITMENT]     = {{.op = A_PICK, GEN_LIST(gen_commitments)}},
-    [K_FILING]         = {{.op = A_TOPIC}},
-    [K_TAX_ARREARS]    = {{.op = A_PICK, GEN_LIST(gen_taxes)}},
-    [K_SOCIAL_ARREARS] = {{.op = A_PICK, GEN_LIST(gen_insurances)}},
-    [K_JUDGMENT]       = {{.op = A_CASE_NO}, {.op = A_PICK, GEN_LIST(gen_causes)}, {.op = A_RISK_CHOICE, .text = {"被告", "原告"}, .a = 0.6, .b = 0.8}},
-    [K_DISHONEST]      = {{.op = A_CASE_NO}, {.op = A_TEXT, .text = {"有履行能力而拒不履行生效法律文书确定义务"}}},
-    [K_ABNORMAL]       = {{.op = A_PICK, GEN_LIST(gen_abnormal_reasons)}, {.op = A_DEPT}},
-    [K_ANNUAL_REPORT]  = {{.op = A_PRIOR_YEAR}, {.op = A_SKEWED, .a = 3, .b = 40}},
-    [K_CHANGE]         = {{.op = A_PICK, GEN_LIST(gen_change_items)}},
-    [K_QUALITY_FAIL]   = {{.op = A_PRODUCT}, {.op = A_PICK, GEN_LIST(gen_test_items)}},
-    [K_CERTIFICATE]    = {{.op = A_YEAR_SERIAL, .text = {"GR", "44"}, .k = 6}, {.op = A_TEXT, .text = {"高新技术企业"}}},
-    [K_DIRECT_SELLING] = {{.op = A_YEAR_SERIAL, .text = {"直销", ""}, .k = 4}, {.op = A_PICK, GEN_LIST(gen_direct_products)}},
-    [K_TAX_FILING]     = {{.op = A_PRIOR_MONTH}},
-    [K_SOCIAL_PAYMENT] = {{.op = A_PRIOR_MONTH}, {.op = A_SKEWED, .a = 2, .b = 30}},
-    [K_UTILITY]        = {{.op = A_PRIOR_MONTH}, {.op = A_SKEWED, .a = 200, .b = 20000}},
-    [K_SERIOUS]        = {{.op = A_PICK, GEN_LIST(gen_serious_reasons)}, {.op = A_DEPT}},
+static const struct gen_kind_def gen_kinds[K__N] = {
+    /*                    kind                      date column     amount column  rate   beta  median   schedule   flag  red */
+    [K_PENALTY]        = {"penalty",                "处罚决定日期", "罚没金额",    0.10,  1.5,  5000,    S_POISSON, 0, 0,
+        {{.col = "处罚决定书文号", .op = A_PENALTY_NO},
+         {.col = "处罚种类", .op = A_PICK_MOSTLY, GEN_LIST(gen_penalty_kinds), .p = 0.6, .k = 1},
+         {.col = "违法行为类型", .op = A_PICK, GEN_LIST(gen_violations)}},
+        {"行政处罚决定信息", "行政处罚结果信息", "简易程序处罚信息"}},
+    [K_INSPECTION]     = {"inspection",             "检查日期",     NULL,          0.20,  0.6,  0,       S_POISSON, 0, 0,
+        {{.col = "检查类型", .op = A_CHOICE, .text = {"抽查", "检查"}, .p = 0.6},
+         {.col = "检查结果", .op = A_FINDING, GEN_LIST(gen_inspect_results), .a = -1.6, .b = 1.2, .p = 0.9},
+         {.col = "检查实施机关", .op = A_DEPT}},
+        {"日常监督检查结果", "双随机抽查结果", "专项检查记录"}},
+    [K_LICENCE]        = {"licence",                "许可决定日期", NULL,          0.20, -0.2,  0,       S_POISSON, 0, 0,
+        {{.col = "许可证编号", .op = A_LICENCE_NO}, {.col = "许可类别", .op = A_TOPIC}},
+        {"行政许可信息", "许可证核发信息", "许可变更信息"}},
+    [K_COMPLAINT]      = {"complaint",              "登记日期",     NULL,          0.35,  1.1,  0,       S_POISSON, 0, 0,
+        {{.col = "投诉类别", .op = A_PICK, GEN_LIST(gen_complaints)},
+         {.col = "办理结果", .op = A_CHOICE, .text = {"已办结", "调解成功"}, .p = 0.7}},
+        {"投诉举报信息", "信访件办理信息", NULL}},
+    [K_CREDIT_GOOD]    = {"credit_good",            "认定日期",     NULL,          0.04, -0.9,  0,       S_POISSON, 0, 0,
+        {{.col = "荣誉名称", .op = A_PICK, GEN_LIST(gen_honours)}},
+        {"表彰奖励信息", "守信激励名单", NULL}},
+    [K_COMMITMENT]     = {"commitment",             "承诺日期",     NULL,          0.12, -0.3,  0,       S_POISSON, 0, 0,
+        {{.col = "承诺类型", .op = A_PICK, GEN_LIST(gen_commitments)}},
+        {"信用承诺信息", NULL, NULL}},
+    [K_FILING]         = {"filing",                 "办理日期",     NULL,          0.45,  0.0,  0,       S_POISSON, 0, 0,
+        {{.col = "事项名称", .op = A_TOPIC}},
+        {"业务办理记录", "备案信息", "资料报送记录"}},
+    [K_TAX_ARREARS]    = {"tax_arrears",            "欠税公告日期", "欠税金额",    0.03,  1.4,  20000,   S_POISSON, 0, 0,
+        {{.col = "欠税税种", .op = A_PICK, GEN_LIST(gen_taxes)}},
+        {"欠税公告信息", NULL, NULL}},
+    [K_SOCIAL_ARREARS] = {"social_arrears",         "欠费认定日期", "欠费金额",    0.04,  1.3,  8000,    S_POISSON, 0, 0,
+        {{.col = "险种", .op = A_PICK, GEN_LIST(gen_insurances)}},
+        {"社会保险欠费信息", "住房公积金欠缴信息", NULL}},
+    [K_JUDGMENT]       = {"judgment",               "裁判日期",     "标的金额",    0.08,  1.2,  50000,   S_POISSON, 0, 0,
+        {{.col = "案号", .op = A_CASE_NO},
+         {.col = "案由", .op = A_PICK, GEN_LIST(gen_causes)},
+         {.col = "诉讼地位", .op = A_RISK_CHOICE, .text = {"被告", "原告"}, .a = 0.6, .b = 0.8}},
+        {"裁判文书信息", "被执行人信息", NULL}},
+    [K_DISHONEST]      = {"dishonest_debtor",       "发布日期",     "未履行金额",  0.008, 1.6,  80000,   S_POISSON, 0, 0,
+        {{.col = "案号", .op = A_CASE_NO},
+         {.col = "失信情形", .op = A_TEXT, .text = {"有履行能力而拒不履行生效法律文书确定义务"}}},
+        {"失信被执行人信息", NULL, NULL}},
+    [K_ABNORMAL]       = {"abnormal_list",          "列入日期",     NULL,          0.05,  1.6,  0,       S_POISSON, 0, 0,
+        {{.col = "列入原因", .op = A_PICK, GEN_LIST(gen_abnormal_reasons)},
+         {.col = "作出决定机关", .op = A_DEPT}},
+        {"经营异常名录信息", NULL, NULL}},
+    [K_ANNUAL_REPORT]  = {"annual_report",          "报送日期",     "营业总收入",  0.92, -1.5,  2000000, S_ANNUAL,  0, 0,
+        {{.col = "报告年度", .op = A_PRIOR_YEAR}, {.col = "从业人数", .op = A_SKEWED, .a = 3, .b = 40}},
+        {"企业年度报告信息", NULL, NULL}},
+    [K_CHANGE]         = {"change",                 "变更日期",     NULL,          0.12,  0.6,  0,       S_POISSON, 0, 0,
+        {{.col = "变更事项", .op = A_PICK, GEN_LIST(gen_change_items)}},
+        {"登记变更信息", NULL, NULL}},
+    [K_QUALITY_FAIL]   = {"quality_fail",           "抽检日期",     NULL,          0.015, 1.2,  0,       S_POISSON, 0, 0,
+        {{.col = "产品名称", .op = A_PRODUCT}, {.col = "不合格项目", .op = A_PICK, GEN_LIST(gen_test_items)}},
+        {"产品质量抽检不合格信息", NULL, NULL}},
+    [K_CERTIFICATE]    = {"certificate",            "发证日期",     NULL,          0,     0,    0,       S_FLAGGED, F_HIGHTECH, 0,
+        {{.col = "证书编号", .op = A_YEAR_SERIAL, .text = {"GR", "44"}, .k = 6},
+         {.col = "证书类别", .op = A_TEXT, .text = {"高新技术企业"}}},
+        {"高新技术企业认定信息", NULL, NULL}},
+    [K_DIRECT_SELLING] = {"direct_selling_licence", "批准日期",     NULL,          0,     0,    0,       S_FLAGGED, F_DIRECT, 0,
+        {{.col = "直销经营许可证号", .op = A_YEAR_SERIAL, .text = {"直销", ""}, .k = 4},
+         {.col = "直销产品类别", .op = A_PICK, GEN_LIST(gen_direct_products)}},
+        {"直销企业信息", NULL, NULL}},
+    [K_TAX_FILING]     = {"tax_filing",             "申报日期",     "申报税额",    0.95,  0,    3000,    S_MONTHLY, 0, 0.01,
+        {{.col = "税款所属期", .op = A_PRIOR_MONTH}},
+        {"纳税申报信息", NULL, NULL}},
+    [K_SOCIAL_PAYMENT] = {"social_payment",         "缴费日期",     "缴费金额",    0.75,  0,    6000,    S_MONTHLY, 0, 0,
+        {{.col = "缴费月份", .op = A_PRIOR_MONTH}, {.col = "缴费人数", .op = A_SKEWED, .a = 2, .b = 30}},
+        {"社会保险缴费信息", NULL, NULL}},
+    [K_SERIOUS]        = {"serious_violation",      "列入日期",     NULL,          0.004, 2.0,  0,       S_POISSON, 0, 0,
+        {{.col = "列入事由", .op = A_PICK, GEN_LIST(gen_serious_reasons)},
+         {.col = "作出决定机关", .op = A_DEPT}},
+        {"严重违法失信名单信息", NULL, NULL}},
+    [K_UTILITY]        = {"utility",                "抄表日期",     "电费金额",    0.70,  0,    1200,    S_MONTHLY, 0, 0,
+        {{.col = "计费月份", .op = A_PRIOR_MONTH}, {.col = "用电量", .op = A_SKEWED, .a = 200, .b = 20000}},
+        {"用电信息", NULL, NULL}},
 };
 /* clang-format on */
 
