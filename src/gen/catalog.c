@@ -7,8 +7,6 @@
 
 #include "gen_tables.h"
 
-/* ---- catalog and truth ---- */
-
 static void yq(FILE *fp, const char *s)
 {
     fputc('"', fp);
@@ -35,13 +33,25 @@ static void topic_format(FILE *fp, const struct dept *dp)
     }
 }
 
-cr_err cr__gen_catalog(gen *g)
+/* Creates out_dir/name for writing (path receives its path). CR_EIO naming the path. */
+static cr_err create(gen *g, const char *name, char *path, size_t cap, FILE **fp)
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/catalog.yaml", g->o->out_dir);
-    FILE *fp = fopen(path, "wb");
-    if (!fp)
+    snprintf(path, cap, "%s/%s", g->o->out_dir, name);
+    *fp = fopen(path, "wb");
+    if (!*fp)
         return cr_diag_set(g->d, CR_EIO, path, 0, 0, "cannot create: %s", strerror(errno));
+    return CR_OK;
+}
+
+static cr_err finish(gen *g, const char *path, FILE *fp)
+{
+    if (fclose(fp))
+        return cr_diag_set(g->d, CR_EIO, path, 0, 0, "write failed");
+    return CR_OK;
+}
+
+static void catalog_head(gen *g, FILE *fp)
+{
     fprintf(fp,
             "# Written by crisk gen (seed %llu, %lld enterprises). Describes every feed of the\n"
             "# synthetic city; docs/catalog.md explains the format.\n"
@@ -55,87 +65,110 @@ cr_err cr__gen_catalog(gen *g)
         yq(fp, g->depts[i].name);
         fputc('\n', fp);
     }
-    fputs("topics:\n", fp);
-    for (int i = 0; i < g->n_topics; i++) {
-        const struct topic *t = &g->topics[i];
-        const struct dept *dp = &g->depts[t->dept];
-        const char *kind = t->kind == -1   ? "registry"
-                           : t->kind == -2 ? "roles"
-                                           : gen_kinds[t->kind].kind;
-        fprintf(fp, "  - code: %s\n    name: ", t->code);
-        yq(fp, t->name);
-        fprintf(fp, "\n    department: D%03d\n    kind: %s\n", t->dept + 1, kind);
-        char rel[300];
-        int monthly = t->kind >= 0 && gen_kinds[t->kind].schedule == S_MONTHLY;
-        if (monthly) {
-            snprintf(rel, sizeof rel, "feeds/D%03d/%s_*.%s", t->dept + 1, t->code,
-                     dp->jsonl ? "jsonl" : "csv");
-        } else {
-            cr__gen_topic_rel(g, t, 0, rel, sizeof rel);
+}
+
+/* Maps catalog fields to the columns of the registry or roles feed (cols[c + 1], after the key).
+ * A NULL field is the registry's capital, in 万元. */
+static void fixed_fields(FILE *fp, const char *const *f, int n, const char *const *cols)
+{
+    for (int c = 0; c < n; c++) {
+        if (!f[c]) {
+            fputs("      capital: {column: ", fp);
+            yq(fp, cols[c + 1]);
+            fputs(", unit: 万元}\n", fp);
+            continue;
         }
-        fputs("    files: [", fp);
-        yq(fp, rel);
-        fputs("]\n", fp);
-        topic_format(fp, dp);
-        fputs("    key: {column: ", fp);
-        yq(fp, t->kind < 0 ? "统一社会信用代码" : gen_key_headers[dp->key_hdr]);
-        fputs(", type: uscc}\n    fields:\n", fp);
-        if (t->kind == -1) {
-            static const char *const f[] = {"name",        "type",   "industry", NULL,
-                                            "established", "status", "address",  "district",
-                                            "street",      "grid",   "lon",      "lat"};
-            for (int c = 0; c < COUNT(f); c++) {
-                if (!f[c]) {
-                    fputs("      capital: {column: ", fp);
-                    yq(fp, gen_registry_cols[c + 1]);
-                    fputs(", unit: 万元}\n", fp);
-                    continue;
-                }
-                fprintf(fp, "      %s: ", f[c]);
-                yq(fp, gen_registry_cols[c + 1]);
-                fputc('\n', fp);
-            }
-            fputs("    required: [name]\n", fp);
-        } else if (t->kind == -2) {
-            static const char *const f[] = {"person_id", "person_name", "role", "date"};
-            for (int c = 0; c < 4; c++) {
-                fprintf(fp, "      %s: ", f[c]);
-                yq(fp, gen_roles_cols[c + 1]);
-                fputc('\n', fp);
-            }
-        } else {
-            const struct gen_kind_def *kd = &gen_kinds[t->kind];
-            fputs("      date: ", fp);
-            yq(fp, kd->date_col);
-            fputc('\n', fp);
-            if (kd->amount_col) {
-                fputs("      amount: {column: ", fp);
-                yq(fp, kd->amount_col);
-                fprintf(fp, ", unit: %s}\n", dp->amount_fmt == 3 ? "万元" : "元");
-            }
-            if (kd->attrs[0].col) {
-                fputs("    attrs: [", fp);
-                for (int a = 0; a < 3 && kd->attrs[a].col; a++) {
-                    if (a)
-                        fputs(", ", fp);
-                    yq(fp, kd->attrs[a].col);
-                }
-                fputs("]\n", fp);
-            }
-        }
+        fprintf(fp, "      %s: ", f[c]);
+        yq(fp, cols[c + 1]);
+        fputc('\n', fp);
     }
-    if (fclose(fp))
-        return cr_diag_set(g->d, CR_EIO, path, 0, 0, "write failed");
-    return CR_OK;
+}
+
+static void event_fields(FILE *fp, const struct gen_kind_def *kd, const struct dept *dp)
+{
+    fputs("      date: ", fp);
+    yq(fp, kd->date_col);
+    fputc('\n', fp);
+    if (kd->amount_col) {
+        fputs("      amount: {column: ", fp);
+        yq(fp, kd->amount_col);
+        fprintf(fp, ", unit: %s}\n", dp->amount_fmt == 3 ? "万元" : "元");
+    }
+    if (kd->attrs[0].col) {
+        fputs("    attrs: [", fp);
+        for (int a = 0; a < 3 && kd->attrs[a].col; a++) {
+            if (a)
+                fputs(", ", fp);
+            yq(fp, kd->attrs[a].col);
+        }
+        fputs("]\n", fp);
+    }
+}
+
+static void topic_fields(FILE *fp, const struct topic *t, const struct dept *dp)
+{
+    static const char *const registry[] = {"name",        "type",   "industry", NULL,
+                                           "established", "status", "address",  "district",
+                                           "street",      "grid",   "lon",      "lat"};
+    static const char *const roles[] = {"person_id", "person_name", "role", "date"};
+    if (t->kind == -1) {
+        fixed_fields(fp, registry, COUNT(registry), gen_registry_cols);
+        fputs("    required: [name]\n", fp);
+    } else if (t->kind == -2) {
+        fixed_fields(fp, roles, COUNT(roles), gen_roles_cols);
+    } else {
+        event_fields(fp, &gen_kinds[t->kind], dp);
+    }
+}
+
+static void catalog_topic(gen *g, FILE *fp, const struct topic *t)
+{
+    const struct dept *dp = &g->depts[t->dept];
+    const char *kind = t->kind == -1   ? "registry"
+                       : t->kind == -2 ? "roles"
+                                       : gen_kinds[t->kind].kind;
+    fprintf(fp, "  - code: %s\n    name: ", t->code);
+    yq(fp, t->name);
+    fprintf(fp, "\n    department: D%03d\n    kind: %s\n", t->dept + 1, kind);
+    char rel[300];
+    int monthly = t->kind >= 0 && gen_kinds[t->kind].schedule == S_MONTHLY;
+    if (monthly) {
+        snprintf(rel, sizeof rel, "feeds/D%03d/%s_*.%s", t->dept + 1, t->code,
+                 dp->jsonl ? "jsonl" : "csv");
+    } else {
+        cr__gen_topic_rel(g, t, 0, rel, sizeof rel);
+    }
+    fputs("    files: [", fp);
+    yq(fp, rel);
+    fputs("]\n", fp);
+    topic_format(fp, dp);
+    fputs("    key: {column: ", fp);
+    yq(fp, t->kind < 0 ? "统一社会信用代码" : gen_key_headers[dp->key_hdr]);
+    fputs(", type: uscc}\n    fields:\n", fp);
+    topic_fields(fp, t, dp);
+}
+
+cr_err cr__gen_catalog(gen *g)
+{
+    char path[600];
+    FILE *fp;
+    cr_err rc = create(g, "catalog.yaml", path, sizeof path, &fp);
+    if (rc)
+        return rc;
+    catalog_head(g, fp);
+    fputs("topics:\n", fp);
+    for (int i = 0; i < g->n_topics; i++)
+        catalog_topic(g, fp, &g->topics[i]);
+    return finish(g, path, fp);
 }
 
 cr_err cr__gen_truth(gen *g)
 {
     char path[600];
-    snprintf(path, sizeof path, "%s/truth.csv", g->o->out_dir);
-    FILE *fp = fopen(path, "wb");
-    if (!fp)
-        return cr_diag_set(g->d, CR_EIO, path, 0, 0, "cannot create: %s", strerror(errno));
+    FILE *fp;
+    cr_err rc = create(g, "truth.csv", path, sizeof path, &fp);
+    if (rc)
+        return rc;
     fputs("uscc,violation_next,propensity,status,shell_ring,cluster_address,high_tech,"
           "direct_selling,registry_dirty\n",
           fp);
@@ -151,7 +184,5 @@ cr_err cr__gen_truth(gen *g)
                 !!(e->flags & F_HIGHTECH), !!(e->flags & F_DIRECT), !!(e->flags & F_REG_DIRTY));
     }
     g->rep->violation_rate = counted ? (double)viol / (double)counted : 0;
-    if (fclose(fp))
-        return cr_diag_set(g->d, CR_EIO, path, 0, 0, "write failed");
-    return CR_OK;
+    return finish(g, path, fp);
 }

@@ -159,10 +159,10 @@ static int32_t pick_grid(gen *g, cr_rng *r, int di)
     }
 }
 
-cr_err cr__gen_enterprises(gen *g)
+/* Allocates the enterprises and draws the address clusters and the shell rings, whose legal
+ * representatives are persons 0..n_rings-1. CR_ENOMEM. */
+static cr_err clusters_and_rings(gen *g, cr_rng *r)
 {
-    cr_rng r;
-    cr_rng_seed(&r, g->o->seed ^ 0x454E54ULL);
     int64_t n = g->n;
     g->ents = calloc((size_t)n, sizeof *g->ents);
     g->n_clusters = (int)(n / 5000 > 3 ? n / 5000 : 3);
@@ -172,68 +172,97 @@ cr_err cr__gen_enterprises(gen *g)
     if (!g->ents || !g->clusters || !g->ring_rep)
         return CR_ENOMEM;
     for (int c = 0; c < g->n_clusters; c++)
-        g->clusters[c] = (struct cluster){pick_weighted(&r, gen_district_weights, N_DISTRICTS),
-                                          (int)cr_rng_below(&r, 6), 1 + (int)cr_rng_below(&r, 400),
-                                          (int)cr_rng_below(&r, 4)};
-    /* Persons 0..n_rings-1 are the rings' legal representatives. */
+        g->clusters[c] = (struct cluster){pick_weighted(r, gen_district_weights, N_DISTRICTS),
+                                          (int)cr_rng_below(r, 6), 1 + (int)cr_rng_below(r, 400),
+                                          (int)cr_rng_below(r, 4)};
     g->n_persons = g->n_rings;
     for (int k = 0; k < g->n_rings; k++)
         g->ring_rep[k] = k;
+    return CR_OK;
+}
+
+/* Draws e's shell ring or address cluster (a ring's firms share one), district and grid. */
+static void place(gen *g, struct ent *e, cr_rng *r)
+{
+    e->cluster = e->ring = -1;
+    double u = cr_rng_unit(r);
+    if (u < 0.012) {
+        e->ring = (int32_t)cr_rng_below(r, (uint64_t)g->n_rings);
+        e->cluster = e->ring % g->n_clusters;
+        e->flags |= F_RING | F_CLUSTER;
+    } else if (u < 0.042) {
+        e->cluster = (int32_t)cr_rng_below(r, (uint64_t)g->n_clusters);
+        e->flags |= F_CLUSTER;
+    }
+    e->district = (uint8_t)(e->cluster >= 0 ? g->clusters[e->cluster].district
+                                            : pick_weighted(r, gen_district_weights, N_DISTRICTS));
+    e->grid = pick_grid(g, r, e->district);
+}
+
+/* Draws e's industry, type, age (span: days from 1995 to the period end) and capital, and the
+ * flags the industry allows; returns the index of its section in gen_sections. */
+static int profile(gen *g, struct ent *e, int32_t span, cr_rng *r)
+{
+    int sec_i;
+    e->industry = industry_class(g, r, &sec_i);
+    e->type = (uint8_t)pick_weighted(r, gen_type_weights, COUNT(gen_type_weights));
+    /* Young firms dominate: ages drawn with a quadratic skew toward the period end. */
+    double a = cr_rng_unit(r);
+    e->est_day = g->period_end - 30 - (int32_t)(a * a * span);
+    e->capital_fen = (int64_t)(1e6 * 100 * exp(1.4 * cr_rng_normal(r))) / 100 * 100;
+    const struct cr_industry *in = cr_ref_industry(g->ref, (size_t)e->industry);
+    int tech_industry = in->section == 'I' || in->section == 'M' ||
+                        (in->section == 'C' && strtol(in->code, NULL, 10) >= 2600);
+    if (tech_industry && cr_rng_unit(r) < 0.10)
+        e->flags |= F_HIGHTECH;
+    if ((in->section == 'F' || strncmp(in->code, "1492", 4) == 0) && cr_rng_unit(r) < 0.004)
+        e->flags |= F_DIRECT;
+    return sec_i;
+}
+
+/* Draws e's hidden propensity z from what the data will show (section, age, cluster, ring, high
+ * tech, small capital) plus noise, and what follows from it: next year's inspection finding, and
+ * whether the firm is revoked or cancelled within the period. */
+static void propensity(gen *g, struct ent *e, int sec_i, cr_rng *r)
+{
+    double age_years = (g->period_end - e->est_day) / 365.25;
+    double z = 0.9 * cr_rng_normal(r) + gen_sections[sec_i].risk + (age_years < 2 ? 0.3 : 0) +
+               ((e->flags & F_CLUSTER) ? 0.7 : 0) + ((e->flags & F_RING) ? 1.3 : 0) +
+               ((e->flags & F_HIGHTECH) ? -0.5 : 0) + (e->capital_fen < 100000000 ? 0.15 : 0);
+    e->z = (float)z;
+    /* What next year's inspection would find: the same propensity plus what no data shows. */
+    e->violation_next = cr_rng_unit(r) < sigmoid(-2.8 + 2.2 * (z + 0.2 * cr_rng_normal(r)));
+    e->end_day = INT32_MAX;
+    if (cr_rng_unit(r) < sigmoid(-4.2 + 1.2 * z)) {
+        e->status = ST_REVOKED;
+    } else if (cr_rng_unit(r) < 0.03) {
+        e->status = ST_CANCELLED;
+    }
+    if (e->status != ST_ACTIVE) {
+        int32_t from = e->est_day > g->period_start ? e->est_day : g->period_start;
+        if (from >= g->period_end)
+            e->status = ST_ACTIVE;
+        else
+            e->end_day = from + (int32_t)cr_rng_below(r, (uint64_t)(g->period_end - from));
+    }
+    if (e->status == ST_CANCELLED)
+        e->violation_next = 0; /* a deregistered firm is not inspected next year; a revoked
+                                  one still is, and is usually found unreachable */
+}
+
+cr_err cr__gen_enterprises(gen *g)
+{
+    cr_rng r;
+    cr_rng_seed(&r, g->o->seed ^ 0x454E54ULL);
+    cr_err rc = clusters_and_rings(g, &r);
+    if (rc)
+        return rc;
     uint64_t serial_base = cr_rng_below(&r, 1000000);
     int32_t span = g->period_end - cr_days_from_civil(1995, 1, 1);
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = 0; i < g->n; i++) {
         struct ent *e = &g->ents[i];
-        e->cluster = e->ring = -1;
-        double u = cr_rng_unit(&r);
-        if (u < 0.012) {
-            e->ring = (int32_t)cr_rng_below(&r, (uint64_t)g->n_rings);
-            e->cluster = e->ring % g->n_clusters;
-            e->flags |= F_RING | F_CLUSTER;
-        } else if (u < 0.042) {
-            e->cluster = (int32_t)cr_rng_below(&r, (uint64_t)g->n_clusters);
-            e->flags |= F_CLUSTER;
-        }
-        e->district =
-            (uint8_t)(e->cluster >= 0 ? g->clusters[e->cluster].district
-                                      : pick_weighted(&r, gen_district_weights, N_DISTRICTS));
-        e->grid = pick_grid(g, &r, e->district);
-        int sec_i;
-        e->industry = industry_class(g, &r, &sec_i);
-        e->type = (uint8_t)pick_weighted(&r, gen_type_weights, COUNT(gen_type_weights));
-        /* Young firms dominate: ages drawn with a quadratic skew toward the period end. */
-        double a = cr_rng_unit(&r);
-        e->est_day = g->period_end - 30 - (int32_t)(a * a * span);
-        e->capital_fen = (int64_t)(1e6 * 100 * exp(1.4 * cr_rng_normal(&r))) / 100 * 100;
-        const struct cr_industry *in = cr_ref_industry(g->ref, (size_t)e->industry);
-        int tech_industry = in->section == 'I' || in->section == 'M' ||
-                            (in->section == 'C' && strtol(in->code, NULL, 10) >= 2600);
-        if (tech_industry && cr_rng_unit(&r) < 0.10)
-            e->flags |= F_HIGHTECH;
-        if ((in->section == 'F' || strncmp(in->code, "1492", 4) == 0) && cr_rng_unit(&r) < 0.004)
-            e->flags |= F_DIRECT;
-        double age_years = (g->period_end - e->est_day) / 365.25;
-        double z = 0.9 * cr_rng_normal(&r) + gen_sections[sec_i].risk + (age_years < 2 ? 0.3 : 0) +
-                   ((e->flags & F_CLUSTER) ? 0.7 : 0) + ((e->flags & F_RING) ? 1.3 : 0) +
-                   ((e->flags & F_HIGHTECH) ? -0.5 : 0) + (e->capital_fen < 100000000 ? 0.15 : 0);
-        e->z = (float)z;
-        /* What next year's inspection would find: the same propensity plus what no data shows. */
-        e->violation_next = cr_rng_unit(&r) < sigmoid(-2.8 + 2.2 * (z + 0.2 * cr_rng_normal(&r)));
-        e->end_day = INT32_MAX;
-        if (cr_rng_unit(&r) < sigmoid(-4.2 + 1.2 * z)) {
-            e->status = ST_REVOKED;
-        } else if (cr_rng_unit(&r) < 0.03) {
-            e->status = ST_CANCELLED;
-        }
-        if (e->status != ST_ACTIVE) {
-            int32_t from = e->est_day > g->period_start ? e->est_day : g->period_start;
-            if (from >= g->period_end)
-                e->status = ST_ACTIVE;
-            else
-                e->end_day = from + (int32_t)cr_rng_below(&r, (uint64_t)(g->period_end - from));
-        }
-        if (e->status == ST_CANCELLED)
-            e->violation_next = 0; /* a deregistered firm is not inspected next year; a revoked
-                                      one still is, and is usually found unreachable */
+        place(g, e, &r);
+        propensity(g, e, profile(g, e, span, &r), &r);
         char div6[7];
         memcpy(div6, cr_ref_division(g->ref, CR_DIV_DISTRICT, e->district)->code, 6);
         div6[6] = 0;
