@@ -33,18 +33,15 @@ static void topic_format(FILE *fp, const struct dept *dp)
     }
 }
 
-/* Creates out_dir/name for writing (path receives its path). CR_EIO naming the path. */
-static cr_err create(gen *g, const char *name, char *path, size_t cap, FILE **fp)
+/* Writes out_dir/name with body. CR_EIO naming the path. */
+static cr_err write_file(gen *g, const char *name, void (*body)(gen *g, FILE *fp))
 {
-    snprintf(path, cap, "%s/%s", g->o->out_dir, name);
-    *fp = fopen(path, "wb");
-    if (!*fp)
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", g->o->out_dir, name);
+    FILE *fp = fopen(path, "wb");
+    if (!fp)
         return cr_diag_set(g->d, CR_EIO, path, 0, 0, "cannot create: %s", strerror(errno));
-    return CR_OK;
-}
-
-static cr_err finish(gen *g, const char *path, FILE *fp)
-{
+    body(g, fp);
     if (fclose(fp))
         return cr_diag_set(g->d, CR_EIO, path, 0, 0, "write failed");
     return CR_OK;
@@ -148,27 +145,21 @@ static void catalog_topic(gen *g, FILE *fp, const struct topic *t)
     topic_fields(fp, t, dp);
 }
 
-cr_err cr__gen_catalog(gen *g)
+static void catalog_body(gen *g, FILE *fp)
 {
-    char path[600];
-    FILE *fp;
-    cr_err rc = create(g, "catalog.yaml", path, sizeof path, &fp);
-    if (rc)
-        return rc;
     catalog_head(g, fp);
     fputs("topics:\n", fp);
     for (int i = 0; i < g->n_topics; i++)
         catalog_topic(g, fp, &g->topics[i]);
-    return finish(g, path, fp);
 }
 
-cr_err cr__gen_truth(gen *g)
+cr_err cr__gen_catalog(gen *g)
 {
-    char path[600];
-    FILE *fp;
-    cr_err rc = create(g, "truth.csv", path, sizeof path, &fp);
-    if (rc)
-        return rc;
+    return write_file(g, "catalog.yaml", catalog_body);
+}
+
+static void truth_body(gen *g, FILE *fp)
+{
     fputs("uscc,violation_next,propensity,status,shell_ring,cluster_address,high_tech,"
           "direct_selling,registry_dirty\n",
           fp);
@@ -184,5 +175,9 @@ cr_err cr__gen_truth(gen *g)
                 !!(e->flags & F_HIGHTECH), !!(e->flags & F_DIRECT), !!(e->flags & F_REG_DIRTY));
     }
     g->rep->violation_rate = counted ? (double)viol / (double)counted : 0;
-    return finish(g, path, fp);
+}
+
+cr_err cr__gen_truth(gen *g)
+{
+    return write_file(g, "truth.csv", truth_body);
 }

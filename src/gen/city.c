@@ -70,8 +70,10 @@ static void dept_name(char *out, size_t cap, const char *tmpl, const char *distr
         snprintf(out, cap, "%.*s%s%s", (int)(at - tmpl), tmpl, district, at + 2);
 }
 
-cr_err cr__gen_departments(gen *g, cr_rng *r)
+cr_err cr__gen_departments(gen *g)
 {
+    cr_rng stream, *r = &stream;
+    cr_rng_seed(r, g->o->seed ^ 0x444550ULL);
     for (int i = 0; i < COUNT(gen_depts); i++) {
         const struct gen_dept_def *dd = &gen_depts[i];
         for (int k = 0; k < (dd->per_district ? N_DISTRICTS : 1); k++) {

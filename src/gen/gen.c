@@ -29,6 +29,29 @@ static cr_err make_dirs(gen *g)
     return CR_OK;
 }
 
+/* The passes in their order. Each draws from its own random stream seeded from the options, so
+ * the order matters only for what a pass reads of the ones before it. */
+static cr_err (*const passes[])(gen *g) = {
+    cr__gen_departments, cr__gen_index_reference, make_dirs,
+    cr__gen_enterprises, cr__gen_registry,        cr__gen_roles,
+    cr__gen_events,      cr__gen_catalog,         cr__gen_truth};
+
+/* Fills the report's counts and frees the city. */
+static void report(gen *g)
+{
+    struct cr_gen_report *rep = g->rep;
+    rep->departments = g->n_depts;
+    rep->topics = g->n_topics;
+    rep->persons = g->n_persons;
+    for (int64_t i = 0; i < g->n; i++)
+        rep->enterprises += g->ents && g->ents[i].est_day <= g->period_end;
+    free(g->ents);
+    free(g->clusters);
+    free(g->ring_rep);
+    free(g->topics);
+    free(g->class_idx);
+}
+
 cr_err cr_gen_city(const struct cr_gen_opts *opts, const cr_ref *ref, struct cr_gen_report *rep,
                    cr_diag *d)
 {
@@ -53,36 +76,11 @@ cr_err cr_gen_city(const struct cr_gen_opts *opts, const cr_ref *ref, struct cr_
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
-    cr_rng r;
-    cr_rng_seed(&r, o.seed ^ 0x444550ULL);
     cr__gen_load_centroids(&g);
-    cr_err rc = cr__gen_departments(&g, &r);
-    if (!rc)
-        rc = cr__gen_index_reference(&g);
-    if (!rc)
-        rc = make_dirs(&g);
-    if (!rc)
-        rc = cr__gen_enterprises(&g);
-    if (!rc)
-        rc = cr__gen_registry(&g);
-    if (!rc)
-        rc = cr__gen_roles(&g);
-    if (!rc)
-        rc = cr__gen_events(&g);
-    if (!rc)
-        rc = cr__gen_catalog(&g);
-    if (!rc)
-        rc = cr__gen_truth(&g);
-    rep->departments = g.n_depts;
-    rep->topics = g.n_topics;
-    rep->persons = g.n_persons;
-    for (int64_t i = 0; i < g.n; i++)
-        rep->enterprises += g.ents && g.ents[i].est_day <= g.period_end;
-    free(g.ents);
-    free(g.clusters);
-    free(g.ring_rep);
-    free(g.topics);
-    free(g.class_idx);
+    cr_err rc = CR_OK;
+    for (int i = 0; !rc && i < COUNT(passes); i++)
+        rc = passes[i](&g);
+    report(&g);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     return rc;

@@ -121,8 +121,8 @@ static inline double sigmoid(double x)
 /* ---- the city model (city.c) ---- */
 
 /* Builds the departments and their topics (registry and roles first) from gen_tables.h,
- * drawing each department's file conventions from r. CR_ENOMEM. */
-cr_err cr__gen_departments(gen *g, cr_rng *r) CR_MUST_USE;
+ * drawing each department's file conventions. CR_ENOMEM. */
+cr_err cr__gen_departments(gen *g) CR_MUST_USE;
 /* Indexes the reference data the city draws from: industry classes per section, grids per
  * street. CR_ENOMEM, or CR_EINVAL when the reference has more streets than the index holds. */
 cr_err cr__gen_index_reference(gen *g) CR_MUST_USE;

@@ -83,45 +83,68 @@ cr_err cr__gen_writer_close(gen *g, struct writer *w)
     return rc;
 }
 
-/* Serialises one row of values (NULL = empty) and applies row-level dirt. */
-static cr_err w_row(gen *g, struct writer *w, const char *const *vals, enum dirt dirt, cr_rng *r)
+/* Appends value v (vl bytes) as field i of a JSON Lines row to line (n bytes so far, cap in
+ * all); returns the new length. */
+static size_t json_field(const struct writer *w, int i, const char *v, size_t vl, char *line,
+                         size_t n, size_t cap)
 {
-    char line[4096];
+    n += (size_t)snprintf(line + n, cap - n, "%s\"%s\":\"", i ? "," : "", w->cols[i]);
+    for (size_t k = 0; k < vl && n < cap - 8; k++) {
+        if (v[k] == '"' || v[k] == '\\')
+            line[n++] = '\\';
+        line[n++] = v[k];
+    }
+    line[n++] = '"';
+    return n;
+}
+
+/* As json_field, for a delimited row: quoted when the value holds the delimiter, a quote or a
+ * line end. */
+static size_t csv_field(const struct writer *w, int i, const char *v, size_t vl, char *line,
+                        size_t n, size_t cap)
+{
+    char delim = w->dp->delim;
+    if (i)
+        line[n++] = delim;
+    int quote = memchr(v, delim, vl) || memchr(v, '"', vl) || memchr(v, '\n', vl);
+    if (quote)
+        line[n++] = '"';
+    for (size_t k = 0; k < vl && n < cap - 8; k++) {
+        if (quote && v[k] == '"')
+            line[n++] = '"';
+        line[n++] = v[k];
+    }
+    if (quote)
+        line[n++] = '"';
+    return n;
+}
+
+/* Serialises one row of values (NULL = empty, each cut at 900 bytes) into line; returns its
+ * length, without the line end. */
+static size_t serialise(const struct writer *w, const char *const *vals, char *line, size_t cap)
+{
     size_t n = 0;
-    const struct dept *dp = w->dp;
-    if (dp->jsonl)
+    int jsonl = w->dp->jsonl;
+    if (jsonl)
         line[n++] = '{';
     for (int i = 0; i < w->ncol; i++) {
         const char *v = vals[i] ? vals[i] : "";
         size_t vl = strlen(v);
         if (vl > 900)
             vl = 900;
-        if (dp->jsonl) {
-            n += (size_t)snprintf(line + n, sizeof line - n, "%s\"%s\":\"", i ? "," : "",
-                                  w->cols[i]);
-            for (size_t k = 0; k < vl && n < sizeof line - 8; k++) {
-                if (v[k] == '"' || v[k] == '\\')
-                    line[n++] = '\\';
-                line[n++] = v[k];
-            }
-            line[n++] = '"';
-            continue;
-        }
-        if (i)
-            line[n++] = dp->delim;
-        int quote = memchr(v, dp->delim, vl) || memchr(v, '"', vl) || memchr(v, '\n', vl);
-        if (quote)
-            line[n++] = '"';
-        for (size_t k = 0; k < vl && n < sizeof line - 8; k++) {
-            if (quote && v[k] == '"')
-                line[n++] = '"';
-            line[n++] = v[k];
-        }
-        if (quote)
-            line[n++] = '"';
+        n = (jsonl ? json_field : csv_field)(w, i, v, vl, line, n, cap);
     }
-    if (dp->jsonl)
+    if (jsonl)
         line[n++] = '}';
+    return n;
+}
+
+/* Writes one row of values (NULL = empty) and applies row-level dirt. */
+static cr_err w_row(gen *g, struct writer *w, const char *const *vals, enum dirt dirt, cr_rng *r)
+{
+    char line[4096];
+    const struct dept *dp = w->dp;
+    size_t n = serialise(w, vals, line, sizeof line);
     if (dirt == D_TRUNCATE && n > 8) {
         /* A cut in the second half, on a character boundary, like a lost tail. */
         size_t cut = n / 2 + (size_t)cr_rng_below(r, n / 2);
@@ -158,30 +181,26 @@ cr_err cr__gen_writer_row(gen *g, struct writer *w, const char *const *vals, enu
 
 /* ---- value formatting ---- */
 
+/* The date forms departments write: year and month/day widths (0: unpadded) and the texts after
+ * year, month and day. Form 5 is form 0 with a time of day. */
+static const struct date_form {
+    int year_w, md_w;
+    const char *after[3];
+} date_forms[] = {
+    {4, 2, {"-", "-", ""}},     {0, 0, {"/", "/", ""}}, {4, 2, {"", "", ""}},
+    {0, 0, {"年", "月", "日"}}, {4, 2, {".", ".", ""}}, {4, 2, {"-", "-", ""}},
+};
+
 void cr__gen_fmt_date(char *out, size_t cap, int32_t day, int form, cr_rng *r)
 {
     int y, m, d;
     cr_civil_from_days(day, &y, &m, &d);
-    switch (form) {
-    case 1:
-        snprintf(out, cap, "%d/%d/%d", y, m, d);
-        break;
-    case 2:
-        snprintf(out, cap, "%04d%02d%02d", y, m, d);
-        break;
-    case 3:
-        snprintf(out, cap, "%d年%d月%d日", y, m, d);
-        break;
-    case 4:
-        snprintf(out, cap, "%04d.%02d.%02d", y, m, d);
-        break;
-    case 5:
-        snprintf(out, cap, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, (int)cr_rng_below(r, 10) + 8,
+    const struct date_form *f = &date_forms[form >= 0 && form < 6 ? form : 0];
+    int n = snprintf(out, cap, "%0*d%s%0*d%s%0*d%s", f->year_w, y, f->after[0], f->md_w, m,
+                     f->after[1], f->md_w, d, f->after[2]);
+    if (form == 5 && n > 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n, " %02d:%02d:%02d", (int)cr_rng_below(r, 10) + 8,
                  (int)cr_rng_below(r, 60), (int)cr_rng_below(r, 60));
-        break;
-    default:
-        snprintf(out, cap, "%04d-%02d-%02d", y, m, d);
-    }
 }
 
 void cr__gen_fmt_amount(char *out, size_t cap, int64_t fen, int form)
