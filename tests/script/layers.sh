@@ -16,6 +16,7 @@ uses() {
     classify) echo "base" ;;
     city) echo "base store classify" ;;
     collect) echo "base store" ;;
+    gen) echo "base" ;;
     *) return 1 ;;
     esac
 }
@@ -26,7 +27,8 @@ header_layer() {
     store.h) echo store ;;
     classify.h | model.h | tags.h) echo classify ;;
     city.h) echo city ;;
-    catalog.h | feed.h | ingest.h | gen.h) echo collect ;;
+    catalog.h | feed.h | ingest.h) echo collect ;;
+    gen.h) echo gen ;;
     *) return 1 ;;
     esac
 }
