@@ -19,6 +19,7 @@
 #include "crisk/text.h"
 #include "crisk/uscc.h"
 #include "sink.h"
+#include "base/buf.h"
 #include "base/tables.h"
 
 #define DEFAULT_BATCH_ROWS 200000
