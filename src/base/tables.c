@@ -1,6 +1,6 @@
-/* The in-memory hash tables (tables.h): content-hash sets, the subject map, the person map and a
- * growable byte buffer of an ingest run, rebuilt from the store at its start, and the string
- * dictionary of a city load. */
+/* The in-memory hash tables (tables.h): content-hash sets, the subject map and the person map of
+ * an ingest run, rebuilt from the store at its start, and the string dictionary of a city
+ * load. */
 #include "tables.h"
 
 #include <stdio.h>
@@ -191,52 +191,6 @@ struct pent *cr__pmap_slot(struct pmap *m, const unsigned char h[16])
     while (m->slot[j].id && memcmp(m->slot[j].h, h, 16) != 0)
         j = (j + 1) & (m->cap - 1);
     return &m->slot[j];
-}
-
-/* ---- a growable byte buffer for canonical row content and attribute JSON ---- */
-
-void cr__buf_add(struct buf *b, const void *data, size_t len)
-{
-    if (b->oom)
-        return;
-    if (b->len + len + 1 > b->cap) {
-        size_t cap = (b->len + len + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    if (len)
-        memcpy(b->p + b->len, data, len);
-    b->len += len;
-    b->p[b->len] = 0;
-}
-
-void cr__buf_str(struct buf *b, const char *s)
-{
-    cr__buf_add(b, s, strlen(s));
-}
-
-/* Appends s as a JSON string literal. */
-void cr__buf_json(struct buf *b, const char *s, size_t len)
-{
-    cr__buf_add(b, "\"", 1);
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        cr__buf_add(b, s + run, i - run);
-        char esc[8];
-        snprintf(esc, sizeof esc, c == '"' ? "\\\"" : c == '\\' ? "\\\\" : "\\u%04x", c);
-        cr__buf_str(b, esc);
-        run = i + 1;
-    }
-    cr__buf_add(b, s + run, len - run);
-    cr__buf_add(b, "\"", 1);
 }
 
 /* ---- the string → dense id dictionary (a city load's kinds, roles, addresses) ---- */

@@ -51,12 +51,6 @@ struct pmap {
     int oom;
 };
 
-struct buf {
-    char *p;
-    size_t len, cap;
-    int oom;
-};
-
 /* Adds h to the set (a lo of 0 is stored as 1). Returns 1 when added, 0 when the same row is
  * already present, -1 when out of memory. */
 int cr__hset_add(struct hset *s, struct hkey h);
@@ -79,12 +73,6 @@ struct subj *cr__smap_put(struct smap *m, const char *key, size_t len, uint64_t 
 /* The slot of idhash: the entry, or the empty slot where it belongs (id 0); NULL when out of
  * memory. The caller fills an empty slot and counts it in m->n. */
 struct pent *cr__pmap_slot(struct pmap *m, const unsigned char h[16]);
-
-/* Appends bytes (a NUL is kept after them); sets b->oom instead of failing. */
-void cr__buf_add(struct buf *b, const void *data, size_t len);
-void cr__buf_str(struct buf *b, const char *s);
-/* Appends s as a JSON string literal. */
-void cr__buf_json(struct buf *b, const char *s, size_t len);
 
 /* A string → dense id dictionary on the subject map: ids 0, 1, … in order of first sight;
  * keys[id] is the key, NUL-terminated. */

@@ -19,6 +19,7 @@
 #include "crisk/text.h"
 #include "crisk/uscc.h"
 #include "sink.h"
+#include "base/buf.h"
 #include "base/tables.h"
 
 #define DEFAULT_BATCH_ROWS 200000
@@ -113,14 +114,14 @@ struct par {
 /* The de-duplication probes of an ingest_file's last event rows. A set of a big topic spans
  * hundreds of MiB, so a probe misses every cache: each row is queued as loaded at once, its
  * slot is prefetched, and the probe is made PROBE_LAG rows later, when the slot has arrived. A
- * duplicate is then taken back from the batch (sink_event_drop) and recounted; every probe is
+ * duplicate is then taken back from the batch (cr__sink_event_drop) and recounted; every probe is
  * made before the batch is handed over, so no commit holds a duplicate. */
 #define PROBE_LAG 8
 
 struct probe {
     struct hset *set;
     struct hkey h;
-    size_t mark;      /* sink_event's */
+    size_t mark;      /* cr__sink_event's */
     uint8_t unlinked; /* counted in the report's unlinked */
 };
 
@@ -132,8 +133,8 @@ struct probes {
 
 typedef struct ingest {
     cr_store *s;
-    sink *k;
-    sink_out *out;
+    cr_sink *k;
+    cr_sink_out *out;
     struct par *par; /* NULL while one thread parses */
     int64_t last_id; /* cache of subject_id in the parallel pass */
     int last_registered;
@@ -359,7 +360,7 @@ static cr_err subject_of(ingest *ig, const char *key, size_t klen, struct subj *
     struct subj *e = cr__smap_find(&ig->subj, key, klen, h);
     if (!e) {
         int64_t id = ++ig->next_subject;
-        sink_subject(ig->k, id, key, klen);
+        cr__sink_subject(ig->k, id, key, klen);
         e = cr__smap_put(&ig->subj, key, klen, h, id, 0);
         if (!e)
             return CR_ENOMEM;
@@ -403,7 +404,7 @@ static cr_err subject_id(ingest *ig, const char *key, size_t klen, int64_t *id, 
         struct subj *n = cr__smap_find(&p->late, key, klen, h);
         if (!n) {
             int64_t nid = ++p->next_subject;
-            sink_subject(ig->k, nid, key, klen);
+            cr__sink_subject(ig->k, nid, key, klen);
             n = cr__smap_put(&p->late, key, klen, h, nid, 0);
         }
         if (n) {
@@ -554,7 +555,7 @@ static cr_err probes_settle(ingest *ig, struct cr_file_rec *fr, size_t keep)
         if (r < 0)
             return CR_ENOMEM;
         if (r == 0) {
-            sink_event_drop(ig->out, e->mark);
+            cr__sink_event_drop(ig->out, e->mark);
             fr->n_loaded--;
             fr->n_duplicate++;
             ig->rep->unlinked -= e->unlinked;
@@ -640,8 +641,8 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     int registered;
     if (o == DUPLICATE || (*err = subject_id(ig, key, klen, &subject, &registered)))
         return o;
-    size_t mark = sink_event(ig->out, subject, topic_id, day, has_amount ? &fen : NULL,
-                             ig->attrs.len ? ig->attrs.p : NULL, ig->attrs.len, h);
+    size_t mark = cr__sink_event(ig->out, subject, topic_id, day, has_amount ? &fen : NULL,
+                                 ig->attrs.len ? ig->attrs.p : NULL, ig->attrs.len, h);
     if (!registered)
         ig->rep->unlinked++;
     if (q->on)
@@ -871,7 +872,7 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
         goto out;
     if (o == LOADED) {
         r.subject = subject->id;
-        sink_enterprise(ig->out, &r);
+        cr__sink_enterprise(ig->out, &r);
         subject->registered = 1;
     }
     goto out;
@@ -941,10 +942,10 @@ static enum outcome roles_row(ingest *ig, const struct cr_topic *t, int64_t topi
             memcpy(pe->h, idhash, 16);
             pe->id = ++ig->next_person;
             ig->persons.n++;
-            sink_person(ig->out, pe->id, idhash, name);
+            cr__sink_person(ig->out, pe->id, idhash, name);
         }
         person = pe->id;
-        sink_role(ig->out, subject, person, role, has_day ? &day : NULL, topic_id, h);
+        cr__sink_role(ig->out, subject, person, role, has_day ? &day : NULL, topic_id, h);
     }
     goto out;
 nomem:
@@ -1035,8 +1036,8 @@ static cr_err process_record(ingest *ig, const struct cr_topic *t, int64_t topic
     } else {
         fr->n_quarantined++;
         char *masked = masked_raw(t, f, rec);
-        sink_quarantine(ig->out, file_id, topic_id, rec->line, v.reason, v.detail,
-                        masked ? masked : rec->raw, masked ? strlen(masked) : rec->raw_len);
+        cr__sink_quarantine(ig->out, file_id, topic_id, rec->line, v.reason, v.detail,
+                            masked ? masked : rec->raw, masked ? strlen(masked) : rec->raw_len);
         free(masked);
         if (count_reason(ig->rep, v.reason))
             return CR_ENOMEM;
@@ -1193,7 +1194,7 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
                                   .size = cr_feed_size(f),
                                   .hash = cr_feed_hash(f),
                                   .next_line = 1};
-        sink_file(ig->out, rel, &fr);
+        cr__sink_file(ig->out, rel, &fr);
     }
     struct cr_feed_rec rec;
     int64_t since = 0;
@@ -1206,13 +1207,13 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
             goto out;
         fr.next_offset = rec.next_offset;
         fr.next_line = rec.next_line;
-        if (++since >= ig->batch_rows || sink_batch_full(ig->out)) {
+        if (++since >= ig->batch_rows || cr__sink_batch_full(ig->out)) {
             since = 0;
             if ((rc = probes_settle(ig, &fr, 0)) || (rc = file_unchanged(ig, rel, full, &fid)))
                 goto out;
-            sink_file(ig->out, rel, &fr);
-            sink_commit(ig->out);
-            if ((rc = sink_error(ig->k)))
+            cr__sink_file(ig->out, rel, &fr);
+            cr__sink_commit(ig->out);
+            if ((rc = cr__sink_error(ig->k)))
                 goto out;
         }
     }
@@ -1220,9 +1221,9 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
         (rc = file_unchanged(ig, rel, full, &fid)))
         goto out;
     fr.done = 1;
-    sink_file(ig->out, rel, &fr);
-    sink_commit(ig->out);
-    rc = sink_error(ig->k);
+    cr__sink_file(ig->out, rel, &fr);
+    cr__sink_commit(ig->out);
+    rc = cr__sink_error(ig->k);
 out:
     if (probes_settle(ig, &fr, 0) && !rc) /* counts stay whole on every path */
         rc = CR_ENOMEM;
@@ -1703,7 +1704,7 @@ static cr_err events_pass(ingest *ig, const struct cr_ingest_opts *opts)
         w[i].ig.last_id = 0;
         w[i].par = &p;
         w[i].index = (int)i;
-        if (!(w[i].ig.out = sink_open(ig->k))) {
+        if (!(w[i].ig.out = cr__sink_open(ig->k))) {
             rc = CR_ENOMEM;
             break;
         }
@@ -1724,7 +1725,7 @@ static cr_err events_pass(ingest *ig, const struct cr_ingest_opts *opts)
             ig->next_person = w[i].ig.next_person;
         }
     for (size_t i = 0; i < n; i++) {
-        sink_close(w[i].ig.out, !w[i].rc); /* the others stopped between topics */
+        cr__sink_close(w[i].ig.out, !w[i].rc); /* the others stopped between topics */
         free(w[i].ig.canon.p);
         free(w[i].ig.attrs.p);
         free(w[i].ig.norm.p);
@@ -1772,10 +1773,10 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     cr_err rc = topic_ids ? cr_store_lock(s, "ingest", d) : CR_ENOMEM;
     if (!rc)
         rc = prepare(&ig, topic_ids);
-    if (!rc && (rc = sink_start(s, &ig.k)))
+    if (!rc && (rc = cr__sink_start(s, &ig.k)))
         cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer: %s",
                     rc == CR_ESTORE ? cr_store_errmsg(s) : cr_strerror(rc));
-    if (!rc && !(ig.out = sink_open(ig.k)))
+    if (!rc && !(ig.out = cr__sink_open(ig.k)))
         rc = CR_ENOMEM;
     ig.s = NULL; /* the writer thread owns the connection from here on */
     /* The registry first, on this thread, so that rows of this run link at once; then roles
@@ -1783,14 +1784,14 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     for (size_t i = 0; i < cat->n_topics && !rc; i++)
         if (cat->topics[i].role == CR_TOPIC_REGISTRY)
             rc = ingest_topic(&ig, &cat->topics[i], topic_ids[i]);
-    sink_close(ig.out, !rc);
+    cr__sink_close(ig.out, !rc);
     ig.out = NULL;
     if (!rc)
         rc = events_pass(&ig, opts);
 
     if (ig.k) {
         cr_diag sd = {{0}, {0}, 0, 0};
-        cr_err src = sink_finish(ig.k, rc == CR_OK, &sd);
+        cr_err src = cr__sink_finish(ig.k, rc == CR_OK, &sd);
         if (src && (!rc || rc == CR_ESTORE)) {
             rc = src;
             if (d)
@@ -2059,15 +2060,15 @@ static cr_err retry_one(ingest *ig, const struct qrow *q, const int64_t *topic_i
     if (o == QUARANTINED) {
         rep->quarantined++;
         char *masked = masked_raw(t, f, &rec);
-        sink_quarantine_update(ig->out, q->id, v.reason, v.detail, masked ? masked : rec.raw,
-                               masked ? strlen(masked) : rec.raw_len);
+        cr__sink_quarantine_update(ig->out, q->id, v.reason, v.detail, masked ? masked : rec.raw,
+                                   masked ? strlen(masked) : rec.raw_len);
         free(masked);
     } else {
         if (o == LOADED)
             rep->loaded++;
         else
             rep->duplicates++;
-        sink_quarantine_resolve(ig->out, q->id);
+        cr__sink_quarantine_resolve(ig->out, q->id);
     }
     return CR_OK;
 }
@@ -2110,10 +2111,10 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
             rc = skip(report, items[i].id, 0,
                       "no open quarantine row has this id (unknown, or resolved already)");
     }
-    if (!rc && (rc = sink_start(s, &ig.k)))
+    if (!rc && (rc = cr__sink_start(s, &ig.k)))
         cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer: %s",
                     rc == CR_ESTORE ? cr_store_errmsg(s) : cr_strerror(rc));
-    if (!rc && !(ig.out = sink_open(ig.k)))
+    if (!rc && !(ig.out = cr__sink_open(ig.k)))
         rc = CR_ENOMEM;
     ig.s = NULL; /* the writer thread owns the connection from here on */
     struct retry_src from = {0};
@@ -2121,9 +2122,9 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
         rc = retry_one(&ig, &q.v[i], topic_ids, &from, report);
     cr_feed_close(from.f);
     free(from.path);
-    sink_close(ig.out, !rc); /* one batch: the retry commits as a whole, or not at all */
+    cr__sink_close(ig.out, !rc); /* one batch: the retry commits as a whole, or not at all */
     if (ig.k) {
-        cr_err src = sink_finish(ig.k, rc == CR_OK, d);
+        cr_err src = cr__sink_finish(ig.k, rc == CR_OK, d);
         if (!rc)
             rc = src;
     }

@@ -7,7 +7,7 @@
 
 /* Batches hold serialised operations: one op byte, then fixed-width integers and
  * length-prefixed byte strings. A producer fills its batch and hands it over at a resume point
- * (sink_commit); the writer applies batches in the order handed over and commits between
+ * (cr__sink_commit); the writer applies batches in the order handed over and commits between
  * them, so every commit ends on a resume point of each producer. */
 #define BATCH_BYTES (4u << 20)
 #define N_BATCHES 8
@@ -40,7 +40,7 @@ struct new_subject {
     size_t len;
 };
 
-struct sink {
+struct cr_sink {
     cr_store *s;
     struct cr_event_row pending[PENDING_EVENTS];
     size_t n_pending;
@@ -61,8 +61,8 @@ struct sink {
     char errmsg[256];
 };
 
-struct sink_out {
-    sink *k;
+struct cr_sink_out {
+    cr_sink *k;
     int cur; /* the batch this producer fills */
 };
 
@@ -112,7 +112,7 @@ static void put_op(struct batch *b, enum op op)
 
 /* Takes a free batch; waits while all are busy. Called with k->mu held. Returns -1 when the
  * writer is gone (after an error). */
-static int take_batch(sink *k)
+static int take_batch(cr_sink *k)
 {
     for (;;) {
         for (int i = 0; i < N_BATCHES; i++)
@@ -129,9 +129,9 @@ static int take_batch(sink *k)
 }
 
 /* Queues the producer's batch for the writer and takes a fresh one. */
-static void hand_over(sink_out *o, int take)
+static void hand_over(cr_sink_out *o, int take)
 {
-    sink *k = o->k;
+    cr_sink *k = o->k;
     pthread_mutex_lock(&k->mu);
     if (o->cur >= 0) {
         if (k->b[o->cur].oom && !k->err)
@@ -150,15 +150,15 @@ static void hand_over(sink_out *o, int take)
 
 /* A batch that swallows everything once the writer is gone, so producers need no checks: put()
  * writes nothing into a batch marked out of memory. */
-static struct batch *cur(sink_out *o)
+static struct batch *cur(cr_sink_out *o)
 {
     static _Thread_local struct batch sinkhole = {.oom = 1};
     return o->cur < 0 ? &sinkhole : &o->k->b[o->cur];
 }
 
-sink_out *sink_open(sink *k)
+cr_sink_out *cr__sink_open(cr_sink *k)
 {
-    sink_out *o = calloc(1, sizeof *o);
+    cr_sink_out *o = calloc(1, sizeof *o);
     if (!o)
         return NULL;
     o->k = k;
@@ -168,17 +168,17 @@ sink_out *sink_open(sink *k)
     return o;
 }
 
-void sink_commit(sink_out *o)
+void cr__sink_commit(cr_sink_out *o)
 {
     hand_over(o, 1);
 }
 
-int sink_batch_full(const sink_out *o)
+int cr__sink_batch_full(const cr_sink_out *o)
 {
     return o->cur >= 0 && o->k->b[o->cur].len >= BATCH_BYTES;
 }
 
-void sink_close(sink_out *o, int ok)
+void cr__sink_close(cr_sink_out *o, int ok)
 {
     if (!o)
         return;
@@ -193,7 +193,7 @@ void sink_close(sink_out *o, int ok)
     free(o);
 }
 
-void sink_subject(sink *k, int64_t id, const char *key, size_t len)
+void cr__sink_subject(cr_sink *k, int64_t id, const char *key, size_t len)
 {
     char *copy = malloc(len + 1);
     pthread_mutex_lock(&k->mu);
@@ -216,8 +216,8 @@ void sink_subject(sink *k, int64_t id, const char *key, size_t len)
     pthread_mutex_unlock(&k->mu);
 }
 
-size_t sink_event(sink_out *k, int64_t subject, int64_t topic, int32_t day,
-                  const int64_t *amount_fen, const char *attrs, size_t attrs_len, int64_t h)
+size_t cr__sink_event(cr_sink_out *k, int64_t subject, int64_t topic, int32_t day,
+                      const int64_t *amount_fen, const char *attrs, size_t attrs_len, int64_t h)
 {
     struct batch *b = cur(k);
     size_t mark = b->len;
@@ -230,14 +230,14 @@ size_t sink_event(sink_out *k, int64_t subject, int64_t topic, int32_t day,
     return mark;
 }
 
-void sink_event_drop(sink_out *k, size_t mark)
+void cr__sink_event_drop(cr_sink_out *k, size_t mark)
 {
     struct batch *b = cur(k);
     if (!b->oom && mark < b->len && b->p[mark] == OP_EVENT)
         b->p[mark] = OP_EVENT_DROPPED;
 }
 
-void sink_enterprise(sink_out *k, const struct cr_enterprise_rec *r)
+void cr__sink_enterprise(cr_sink_out *k, const struct cr_enterprise_rec *r)
 {
     struct batch *b = cur(k);
     put_op(b, OP_ENTERPRISE);
@@ -248,7 +248,7 @@ void sink_enterprise(sink_out *k, const struct cr_enterprise_rec *r)
         put_str(b, strs[i]);
 }
 
-void sink_person(sink_out *k, int64_t id, const unsigned char idhash[16], const char *name)
+void cr__sink_person(cr_sink_out *k, int64_t id, const unsigned char idhash[16], const char *name)
 {
     struct batch *b = cur(k);
     put_op(b, OP_PERSON);
@@ -257,8 +257,8 @@ void sink_person(sink_out *k, int64_t id, const unsigned char idhash[16], const 
     put_str(b, name);
 }
 
-void sink_role(sink_out *k, int64_t subject, int64_t person, const char *role,
-               const int32_t *start_day, int64_t topic, int64_t h)
+void cr__sink_role(cr_sink_out *k, int64_t subject, int64_t person, const char *role,
+                   const int32_t *start_day, int64_t topic, int64_t h)
 {
     struct batch *b = cur(k);
     put_op(b, OP_ROLE);
@@ -269,8 +269,8 @@ void sink_role(sink_out *k, int64_t subject, int64_t person, const char *role,
     put_str(b, role);
 }
 
-void sink_quarantine(sink_out *k, int64_t file, int64_t topic, int64_t line, const char *reason,
-                     const char *detail, const void *raw, size_t raw_len)
+void cr__sink_quarantine(cr_sink_out *k, int64_t file, int64_t topic, int64_t line,
+                         const char *reason, const char *detail, const void *raw, size_t raw_len)
 {
     struct batch *b = cur(k);
     put_op(b, OP_QUARANTINE);
@@ -281,15 +281,15 @@ void sink_quarantine(sink_out *k, int64_t file, int64_t topic, int64_t line, con
     put_bytes(b, raw, raw_len, 1);
 }
 
-void sink_quarantine_resolve(sink_out *k, int64_t id)
+void cr__sink_quarantine_resolve(cr_sink_out *k, int64_t id)
 {
     struct batch *b = cur(k);
     put_op(b, OP_QRESOLVE);
     put_i64(b, id);
 }
 
-void sink_quarantine_update(sink_out *k, int64_t id, const char *reason, const char *detail,
-                            const void *raw, size_t raw_len)
+void cr__sink_quarantine_update(cr_sink_out *k, int64_t id, const char *reason, const char *detail,
+                                const void *raw, size_t raw_len)
 {
     struct batch *b = cur(k);
     put_op(b, OP_QUPDATE);
@@ -299,7 +299,7 @@ void sink_quarantine_update(sink_out *k, int64_t id, const char *reason, const c
     put_bytes(b, raw, raw_len, 1);
 }
 
-void sink_file(sink_out *k, const char *path, const struct cr_file_rec *rec)
+void cr__sink_file(cr_sink_out *k, const char *path, const struct cr_file_rec *rec)
 {
     struct batch *b = cur(k);
     put_op(b, OP_FILE);
@@ -307,7 +307,7 @@ void sink_file(sink_out *k, const char *path, const struct cr_file_rec *rec)
     put_str(b, path);
 }
 
-cr_err sink_error(sink *k)
+cr_err cr__sink_error(cr_sink *k)
 {
     pthread_mutex_lock(&k->mu);
     cr_err rc = k->err;
@@ -361,14 +361,14 @@ static const char *get_cstr(struct reader *r, char *buf, size_t cap, char **heap
     return dst;
 }
 
-static cr_err flush_events(sink *k)
+static cr_err flush_events(cr_sink *k)
 {
     cr_err rc = k->n_pending ? cr_store_events_add(k->s, k->pending, k->n_pending) : CR_OK;
     k->n_pending = 0;
     return rc;
 }
 
-static cr_err apply(sink *k, struct reader *r)
+static cr_err apply(cr_sink *k, struct reader *r)
 {
     enum op op = (enum op)r->p[0];
     /* Other operations (a commit above all) must see every event queued before them. */
@@ -477,7 +477,7 @@ static cr_err apply(sink *k, struct reader *r)
 }
 
 /* Writes the subjects created since the last call (before the batch that may use them). */
-static cr_err write_subjects(sink *k)
+static cr_err write_subjects(cr_sink *k)
 {
     pthread_mutex_lock(&k->mu);
     struct new_subject *v = k->subjects;
@@ -501,7 +501,7 @@ static cr_err write_subjects(sink *k)
 
 static void *writer(void *arg)
 {
-    sink *k = arg;
+    cr_sink *k = arg;
     pthread_mutex_lock(&k->mu);
     for (;;) {
         while (!k->qlen && !k->stop)
@@ -548,9 +548,9 @@ static void *writer(void *arg)
     return NULL;
 }
 
-cr_err sink_start(cr_store *s, sink **out)
+cr_err cr__sink_start(cr_store *s, cr_sink **out)
 {
-    sink *k = calloc(1, sizeof *k);
+    cr_sink *k = calloc(1, sizeof *k);
     if (!k)
         return CR_ENOMEM;
     k->s = s;
@@ -585,7 +585,7 @@ cr_err sink_start(cr_store *s, sink **out)
     return CR_OK;
 }
 
-cr_err sink_finish(sink *k, int ok, cr_diag *d)
+cr_err cr__sink_finish(cr_sink *k, int ok, cr_diag *d)
 {
     pthread_mutex_lock(&k->mu);
     k->stop = 1;

@@ -1,4 +1,5 @@
-/* Internals of the SQLite store shared by its files (sqlite.c, runs.c). */
+/* Internals of the SQLite store shared by its files (sqlite.c and the files built on its
+ * connection). */
 #ifndef CRISK_STORE_INTERNAL_H
 #define CRISK_STORE_INTERNAL_H
 
@@ -11,12 +12,9 @@ struct cr_store {
     char *path;
     sqlite3_stmt *st[32];
     int in_tx;
-    struct cr_evblock *evb;   /* the event block being filled (events.c) */
-    sqlite3_stmt *evb_insert; /* prepared on first use */
-    sqlite3_stmt *evb_count;
-    struct cr_evpairs *evp; /* (subject, block) pairs of the blocks written (events.c) */
-    int locked, lock_fd;    /* the writer lock (lock.c); lock_fd is -1 without a file */
-    char err[256];          /* SQLite's message of the last failure (cr_store_errmsg) */
+    struct cr_events *events; /* the event blocks' own state (events.c) */
+    int locked, lock_fd;      /* the writer lock (lock.c); lock_fd is -1 without a file */
+    char err[256];            /* SQLite's message of the last failure (cr_store_errmsg) */
 };
 
 sqlite3 *cr__store_db(cr_store *s);
@@ -26,15 +24,23 @@ sqlite3 *cr__store_db(cr_store *s);
  * SQLite's message with "not an error"); where SQLite saw no error (crisk found data it did
  * not expect) it keeps a message that says so. */
 cr_err cr__store_fail(cr_store *s); /* no CR_MUST_USE: always CR_ESTORE, as cr_diag_set */
+/* Keeps the store's message for a failure of a helper that has no store handle. */
+static inline cr_err cr__store_kept(cr_store *s, cr_err err)
+{
+    return err == CR_ESTORE ? cr__store_fail(s) : err;
+}
 const char *cr__store_path(cr_store *s);
 /* Releases the writer lock if s holds it (lock.c); cr_store_close calls it last. */
 void cr__store_unlock(cr_store *s);
 
-/* Event blocks (events.c). Flush writes the open block; commit calls it, rollback discards
- * it. Postings brings event_posting up to date inside the caller's transaction. */
+/* Event blocks (events.c), built on the connection: sqlite.c calls only these, and never
+ * touches their state. Init and fini pair with open and close. Flush writes the open block;
+ * commit calls it, rollback discards it. Postings brings event_posting up to date inside the
+ * caller's transaction. */
+cr_err cr__events_init(cr_store *s) CR_MUST_USE;
+void cr__events_fini(cr_store *s);
 cr_err cr__events_flush(cr_store *s) CR_MUST_USE;
 void cr__events_discard(cr_store *s);
-void cr__events_free(cr_store *s);
 cr_err cr__events_hashes(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h),
                          void *ctx) CR_MUST_USE;
 cr_err cr__events_postings(cr_store *s) CR_MUST_USE;

@@ -1,9 +1,9 @@
 /* Classification runs in the SQLite store: saving runs and tags, reading them back. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "internal.h"
 
 /* ---- runs ---- */
@@ -17,104 +17,6 @@ cr_err cr_store_run_latest(cr_store *s, int64_t *run_id)
         return CR_ENOTFOUND;
     *run_id = v;
     return CR_OK;
-}
-
-/* A growing text buffer for a run's JSON columns: every append is bounded by its capacity, which
- * grows as needed (an indicator id has no length limit). oom is sticky. */
-struct jbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-};
-
-static void jb_reserve(struct jbuf *b, size_t more)
-{
-    if (b->oom || b->len + more + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + more + 1)
-        cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = 1;
-        return;
-    }
-    b->p = p;
-    b->cap = cap;
-}
-
-static void jb_put(struct jbuf *b, const char *s, size_t n)
-{
-    jb_reserve(b, n);
-    if (b->oom)
-        return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-
-static void jb_char(struct jbuf *b, char c)
-{
-    jb_put(b, &c, 1);
-}
-
-/* s as a JSON string, quotes included (an id is any UTF-8 text of the model file). */
-static void jb_string(struct jbuf *b, const char *s)
-{
-    jb_char(b, '"');
-    for (const char *q = s; *q; q++) {
-        unsigned char c = (unsigned char)*q;
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            jb_put(b, e, 2);
-        } else if (c < 0x20) {
-            char e[8];
-            int n = snprintf(e, sizeof e, "\\u%04x", c);
-            jb_put(b, e, (size_t)n);
-        } else {
-            jb_char(b, (char)c);
-        }
-    }
-    jb_char(b, '"');
-}
-
-/* v with the given decimals (at most 6), as printf's %.Nf would write it for the values a run
- * holds (finite, |v| < 1e9), without printf's cost for 10 M numbers. */
-static void jb_fixed(struct jbuf *b, double v, int decimals)
-{
-    static const double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
-    char t[48];
-    if (!(v == v) || v > 1e9 || v < -1e9) {
-        int n = snprintf(t, sizeof t, "%.*f", decimals, v);
-        jb_put(b, t, n > 0 && (size_t)n < sizeof t ? (size_t)n : 0);
-        return;
-    }
-    size_t o = 0;
-    if (v < 0) {
-        double r = floor(-v * scale[decimals] + 0.5);
-        if (r > 0)
-            t[o++] = '-';
-        v = -v;
-    }
-    uint64_t r = (uint64_t)floor(v * scale[decimals] + 0.5);
-    uint64_t whole = r / (uint64_t)scale[decimals], frac = r % (uint64_t)scale[decimals];
-    char digits[24];
-    size_t nd = 0;
-    do {
-        digits[nd++] = (char)('0' + whole % 10);
-        whole /= 10;
-    } while (whole);
-    while (nd)
-        t[o++] = digits[--nd];
-    if (decimals) {
-        t[o++] = '.';
-        for (int d = decimals - 1; d >= 0; d--) {
-            t[o + (size_t)d] = (char)('0' + frac % 10);
-            frac /= 10;
-        }
-        o += (size_t)decimals;
-    }
-    jb_put(b, t, o);
 }
 
 cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_id,
@@ -201,33 +103,35 @@ cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_i
         goto fail;
     }
     int64_t changes = 0;
-    struct jbuf asp = {0}, top = {0};
+    struct buf asp = {0}, top = {0};
     for (size_t e = 0; e < r->n && !rc; e++) {
         asp.len = top.len = 0;
-        jb_char(&asp, '[');
+        cr__buf_char(&asp, '[');
         for (size_t a = 0; a < r->n_aspects; a++) {
             if (a)
-                jb_char(&asp, ',');
-            jb_fixed(&asp, r->aspects[e * r->n_aspects + a], 4);
+                cr__buf_char(&asp, ',');
+            cr__buf_fixed(&asp, r->aspects[e * r->n_aspects + a], 4);
         }
-        jb_char(&asp, ']');
-        jb_char(&top, '[');
+        cr__buf_char(&asp, ']');
+        cr__buf_char(&top, '[');
         for (size_t k = 0; k < r->n_top; k++) {
             size_t at = (e * r->n_top + k) * r->top_stride;
             int32_t ind = *(const int32_t *)(const void *)((const char *)r->top_indicator + at);
             if (ind < 0)
                 break;
             if (k)
-                jb_char(&top, ',');
-            jb_char(&top, '[');
-            jb_string(&top, (size_t)ind < r->n_indicators ? r->indicator_ids[ind] : "?");
-            jb_char(&top, ',');
-            jb_fixed(&top, *(const float *)(const void *)((const char *)r->top_points + at), 1);
-            jb_char(&top, ',');
-            jb_fixed(&top, *(const float *)(const void *)((const char *)r->top_share + at), 4);
-            jb_char(&top, ']');
+                cr__buf_char(&top, ',');
+            cr__buf_char(&top, '[');
+            const char *ind_id = (size_t)ind < r->n_indicators ? r->indicator_ids[ind] : "?";
+            cr__buf_json(&top, ind_id, strlen(ind_id));
+            cr__buf_char(&top, ',');
+            cr__buf_fixed(&top, *(const float *)(const void *)((const char *)r->top_points + at),
+                          1);
+            cr__buf_char(&top, ',');
+            cr__buf_fixed(&top, *(const float *)(const void *)((const char *)r->top_share + at), 4);
+            cr__buf_char(&top, ']');
         }
-        jb_char(&top, ']');
+        cr__buf_char(&top, ']');
         if (asp.oom || top.oom) {
             rc = CR_ENOMEM;
             break;

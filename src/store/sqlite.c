@@ -291,7 +291,9 @@ static cr_err open_store(const char *path, enum open_mode mode, cr_store **out, 
         free(s);
         return CR_ENOMEM;
     }
-    cr_err rc = CR_OK;
+    cr_err rc = cr__events_init(s);
+    if (rc)
+        goto out;
     int readonly = mode == OPEN_READONLY;
     int flags = readonly                ? SQLITE_OPEN_READONLY
                 : mode == OPEN_EXISTING ? SQLITE_OPEN_READWRITE
@@ -412,9 +414,7 @@ void cr_store_close(cr_store *s)
         sqlite3_finalize(s->st[i]);
     if (s->in_tx)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_finalize(s->evb_insert);
-    sqlite3_finalize(s->evb_count);
-    cr__events_free(s);
+    cr__events_fini(s);
     sqlite3_close(s->db);
     cr__store_unlock(s); /* after the close: the next writer finds every write done */
     free(s->path);
