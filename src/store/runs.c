@@ -19,6 +19,38 @@ cr_err cr_store_run_latest(cr_store *s, int64_t *run_id)
     return CR_OK;
 }
 
+/* Enterprise e's aspects and top contributions as the JSON of run_score's columns, in asp and
+ * top (emptied first). */
+static void row_json(const struct cr_run_rec *r, size_t e, struct buf *asp, struct buf *top)
+{
+    asp->len = top->len = 0;
+    cr__buf_char(asp, '[');
+    for (size_t a = 0; a < r->n_aspects; a++) {
+        if (a)
+            cr__buf_char(asp, ',');
+        cr__buf_fixed(asp, r->aspects[e * r->n_aspects + a], 4);
+    }
+    cr__buf_char(asp, ']');
+    cr__buf_char(top, '[');
+    for (size_t k = 0; k < r->n_top; k++) {
+        size_t at = (e * r->n_top + k) * r->top_stride;
+        int32_t ind = *(const int32_t *)(const void *)((const char *)r->top_indicator + at);
+        if (ind < 0)
+            break;
+        if (k)
+            cr__buf_char(top, ',');
+        cr__buf_char(top, '[');
+        const char *ind_id = (size_t)ind < r->n_indicators ? r->indicator_ids[ind] : "?";
+        cr__buf_json(top, ind_id, strlen(ind_id));
+        cr__buf_char(top, ',');
+        cr__buf_fixed(top, *(const float *)(const void *)((const char *)r->top_points + at), 1);
+        cr__buf_char(top, ',');
+        cr__buf_fixed(top, *(const float *)(const void *)((const char *)r->top_share + at), 4);
+        cr__buf_char(top, ']');
+    }
+    cr__buf_char(top, ']');
+}
+
 cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_id,
                          int64_t *n_changes)
 {
@@ -105,33 +137,7 @@ cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_i
     int64_t changes = 0;
     struct buf asp = {0}, top = {0};
     for (size_t e = 0; e < r->n && !rc; e++) {
-        asp.len = top.len = 0;
-        cr__buf_char(&asp, '[');
-        for (size_t a = 0; a < r->n_aspects; a++) {
-            if (a)
-                cr__buf_char(&asp, ',');
-            cr__buf_fixed(&asp, r->aspects[e * r->n_aspects + a], 4);
-        }
-        cr__buf_char(&asp, ']');
-        cr__buf_char(&top, '[');
-        for (size_t k = 0; k < r->n_top; k++) {
-            size_t at = (e * r->n_top + k) * r->top_stride;
-            int32_t ind = *(const int32_t *)(const void *)((const char *)r->top_indicator + at);
-            if (ind < 0)
-                break;
-            if (k)
-                cr__buf_char(&top, ',');
-            cr__buf_char(&top, '[');
-            const char *ind_id = (size_t)ind < r->n_indicators ? r->indicator_ids[ind] : "?";
-            cr__buf_json(&top, ind_id, strlen(ind_id));
-            cr__buf_char(&top, ',');
-            cr__buf_fixed(&top, *(const float *)(const void *)((const char *)r->top_points + at),
-                          1);
-            cr__buf_char(&top, ',');
-            cr__buf_fixed(&top, *(const float *)(const void *)((const char *)r->top_share + at), 4);
-            cr__buf_char(&top, ']');
-        }
-        cr__buf_char(&top, ']');
+        row_json(r, e, &asp, &top);
         if (asp.oom || top.oom) {
             rc = CR_ENOMEM;
             break;
