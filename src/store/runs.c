@@ -62,22 +62,10 @@ cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_i
         return CR_ENOMEM;
     sqlite3_stmt *st = NULL;
     cr_err rc = CR_OK;
-    if (have_prev) {
-        if (sqlite3_prepare_v2(db, "SELECT subject, level FROM run_score WHERE run=?1", -1, &st,
-                               NULL)) {
-            free(before);
-            return CR_ESTORE;
-        }
-        sqlite3_bind_int64(st, 1, prev);
-        size_t e = 0;
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            int64_t subj = sqlite3_column_int64(st, 0);
-            while (e < r->n && r->subject[e] < subj)
-                e++; /* both in subject order */
-            if (e < r->n && r->subject[e] == subj)
-                before[e] = (char)sqlite3_column_text(st, 1)[0];
-        }
-        sqlite3_finalize(st);
+    int32_t prev_as_of;
+    if (have_prev && cr_store_run_levels(s, prev, r->subject, r->n, &prev_as_of, before)) {
+        free(before);
+        return CR_ESTORE;
     }
     if (cr_store_begin(s)) {
         free(before);
