@@ -263,7 +263,7 @@ cr_err cr_store_events_range(cr_store *s, int64_t from, int64_t to, const uint8_
     return err;
 }
 
-cr_err cr__events_hashes(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h), void *ctx)
+static cr_err events_hashes(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h), void *ctx)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, "SELECT topic, data FROM event_block", -1, &st, NULL))
@@ -284,6 +284,26 @@ cr_err cr__events_hashes(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64
         err = cr__store_fail(s);
     sqlite3_finalize(st);
     return err;
+}
+
+/* The content hashes of every stored row, events first, then enterprises and roles. */
+cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h), void *ctx)
+{
+    if (events_hashes(s, fn, ctx))
+        return CR_ESTORE;
+    static const char *const q[] = {"SELECT topic, h FROM enterprise", "SELECT topic, h FROM role"};
+    for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db, q[i], -1, &st, NULL))
+            return cr__store_fail(s);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return cr__store_fail(s);
+    }
+    return CR_OK;
 }
 
 cr_err cr__events_postings(cr_store *s)

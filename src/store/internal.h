@@ -41,8 +41,6 @@ cr_err cr__events_init(cr_store *s) CR_MUST_USE;
 void cr__events_fini(cr_store *s);
 cr_err cr__events_flush(cr_store *s) CR_MUST_USE;
 void cr__events_discard(cr_store *s);
-cr_err cr__events_hashes(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h),
-                         void *ctx) CR_MUST_USE;
 cr_err cr__events_postings(cr_store *s) CR_MUST_USE;
 
 #endif

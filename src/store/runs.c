@@ -19,6 +19,47 @@ cr_err cr_store_run_latest(cr_store *s, int64_t *run_id)
     return CR_OK;
 }
 
+/* Prepares sql on s's connection with run bound to ?1. */
+static cr_err prepare_run(cr_store *s, const char *sql, int64_t run, sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v2(cr__store_db(s), sql, -1, st, NULL))
+        return CR_ESTORE;
+    sqlite3_bind_int64(*st, 1, run);
+    return CR_OK;
+}
+
+/* Enterprise e's aspects and top contributions as the JSON of run_score's columns, in asp and
+ * top (emptied first). */
+static void row_json(const struct cr_run_rec *r, size_t e, struct buf *asp, struct buf *top)
+{
+    asp->len = top->len = 0;
+    cr__buf_char(asp, '[');
+    for (size_t a = 0; a < r->n_aspects; a++) {
+        if (a)
+            cr__buf_char(asp, ',');
+        cr__buf_fixed(asp, r->aspects[e * r->n_aspects + a], 4);
+    }
+    cr__buf_char(asp, ']');
+    cr__buf_char(top, '[');
+    for (size_t k = 0; k < r->n_top; k++) {
+        size_t at = (e * r->n_top + k) * r->top_stride;
+        int32_t ind = *(const int32_t *)(const void *)((const char *)r->top_indicator + at);
+        if (ind < 0)
+            break;
+        if (k)
+            cr__buf_char(top, ',');
+        cr__buf_char(top, '[');
+        const char *ind_id = (size_t)ind < r->n_indicators ? r->indicator_ids[ind] : "?";
+        cr__buf_json(top, ind_id, strlen(ind_id));
+        cr__buf_char(top, ',');
+        cr__buf_fixed(top, *(const float *)(const void *)((const char *)r->top_points + at), 1);
+        cr__buf_char(top, ',');
+        cr__buf_fixed(top, *(const float *)(const void *)((const char *)r->top_share + at), 4);
+        cr__buf_char(top, ']');
+    }
+    cr__buf_char(top, ']');
+}
+
 cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_id,
                          int64_t *n_changes)
 {
@@ -30,22 +71,10 @@ cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_i
         return CR_ENOMEM;
     sqlite3_stmt *st = NULL;
     cr_err rc = CR_OK;
-    if (have_prev) {
-        if (sqlite3_prepare_v2(db, "SELECT subject, level FROM run_score WHERE run=?1", -1, &st,
-                               NULL)) {
-            free(before);
-            return CR_ESTORE;
-        }
-        sqlite3_bind_int64(st, 1, prev);
-        size_t e = 0;
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            int64_t subj = sqlite3_column_int64(st, 0);
-            while (e < r->n && r->subject[e] < subj)
-                e++; /* both in subject order */
-            if (e < r->n && r->subject[e] == subj)
-                before[e] = (char)sqlite3_column_text(st, 1)[0];
-        }
-        sqlite3_finalize(st);
+    int32_t prev_as_of;
+    if (have_prev && cr_store_run_levels(s, prev, r->subject, r->n, &prev_as_of, before)) {
+        free(before);
+        return CR_ESTORE;
     }
     if (cr_store_begin(s)) {
         free(before);
@@ -105,33 +134,7 @@ cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_i
     int64_t changes = 0;
     struct buf asp = {0}, top = {0};
     for (size_t e = 0; e < r->n && !rc; e++) {
-        asp.len = top.len = 0;
-        cr__buf_char(&asp, '[');
-        for (size_t a = 0; a < r->n_aspects; a++) {
-            if (a)
-                cr__buf_char(&asp, ',');
-            cr__buf_fixed(&asp, r->aspects[e * r->n_aspects + a], 4);
-        }
-        cr__buf_char(&asp, ']');
-        cr__buf_char(&top, '[');
-        for (size_t k = 0; k < r->n_top; k++) {
-            size_t at = (e * r->n_top + k) * r->top_stride;
-            int32_t ind = *(const int32_t *)(const void *)((const char *)r->top_indicator + at);
-            if (ind < 0)
-                break;
-            if (k)
-                cr__buf_char(&top, ',');
-            cr__buf_char(&top, '[');
-            const char *ind_id = (size_t)ind < r->n_indicators ? r->indicator_ids[ind] : "?";
-            cr__buf_json(&top, ind_id, strlen(ind_id));
-            cr__buf_char(&top, ',');
-            cr__buf_fixed(&top, *(const float *)(const void *)((const char *)r->top_points + at),
-                          1);
-            cr__buf_char(&top, ',');
-            cr__buf_fixed(&top, *(const float *)(const void *)((const char *)r->top_share + at), 4);
-            cr__buf_char(&top, ']');
-        }
-        cr__buf_char(&top, ']');
+        row_json(r, e, &asp, &top);
         if (asp.oom || top.oom) {
             rc = CR_ENOMEM;
             break;
@@ -183,12 +186,11 @@ fail:
 cr_err cr_store_run_model(cr_store *s, int64_t run, char hash[17], char **text, size_t *len)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(cr__store_db(s),
-                           "SELECT r.model_hash, m.text FROM run r LEFT JOIN model m "
-                           "ON m.hash = r.model_hash WHERE r.id = ?1",
-                           -1, &st, NULL))
+    if (prepare_run(s,
+                    "SELECT r.model_hash, m.text FROM run r LEFT JOIN model m "
+                    "ON m.hash = r.model_hash WHERE r.id = ?1",
+                    run, &st))
         return CR_ESTORE;
-    sqlite3_bind_int64(st, 1, run);
     int rc = sqlite3_step(st);
     cr_err err = rc == SQLITE_ROW ? CR_OK : rc == SQLITE_DONE ? CR_ENOTFOUND : CR_ESTORE;
     char *t = NULL;
@@ -238,12 +240,11 @@ cr_err cr_store_scores_each(cr_store *s, int64_t run,
                             void *ctx)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(cr__store_db(s),
-                           "SELECT s.key, r.score, r.level FROM run_score r "
-                           "JOIN subject s ON s.id = r.subject WHERE r.run = ?1 ORDER BY r.subject",
-                           -1, &st, NULL))
+    if (prepare_run(s,
+                    "SELECT s.key, r.score, r.level FROM run_score r "
+                    "JOIN subject s ON s.id = r.subject WHERE r.run = ?1 ORDER BY r.subject",
+                    run, &st))
         return CR_ESTORE;
-    sqlite3_bind_int64(st, 1, run);
     int rc;
     int64_t n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -260,11 +261,9 @@ cr_err cr_store_scores_each(cr_store *s, int64_t run,
 cr_err cr_store_run_levels(cr_store *s, int64_t run, const int64_t *subject, size_t n,
                            int32_t *as_of, char *levels)
 {
-    sqlite3 *db = cr__store_db(s);
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT as_of FROM run WHERE id=?1", -1, &st, NULL))
+    if (prepare_run(s, "SELECT as_of FROM run WHERE id=?1", run, &st))
         return CR_ESTORE;
-    sqlite3_bind_int64(st, 1, run);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *as_of = sqlite3_column_int(st, 0);
@@ -272,10 +271,9 @@ cr_err cr_store_run_levels(cr_store *s, int64_t run, const int64_t *subject, siz
     if (rc != SQLITE_ROW)
         return rc == SQLITE_DONE ? CR_ENOTFOUND : CR_ESTORE;
     memset(levels, 0, n);
-    if (sqlite3_prepare_v2(db, "SELECT subject, level FROM run_score WHERE run=?1 ORDER BY subject",
-                           -1, &st, NULL))
+    if (prepare_run(s, "SELECT subject, level FROM run_score WHERE run=?1 ORDER BY subject", run,
+                    &st))
         return CR_ESTORE;
-    sqlite3_bind_int64(st, 1, run);
     size_t e = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t subj = sqlite3_column_int64(st, 0);
@@ -337,14 +335,13 @@ cr_err cr_store_run_by_district(cr_store *s, int64_t run,
                                 void *ctx)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(cr__store_db(s),
-                           "SELECT coalesce(e.district, ''), sum(r.level='A'), sum(r.level='B'), "
-                           "sum(r.level='C'), sum(r.level='D') FROM run_score r "
-                           "JOIN enterprise e ON e.subject = r.subject WHERE r.run = ?1 "
-                           "GROUP BY 1 ORDER BY 1",
-                           -1, &st, NULL))
+    if (prepare_run(s,
+                    "SELECT coalesce(e.district, ''), sum(r.level='A'), sum(r.level='B'), "
+                    "sum(r.level='C'), sum(r.level='D') FROM run_score r "
+                    "JOIN enterprise e ON e.subject = r.subject WHERE r.run = ?1 "
+                    "GROUP BY 1 ORDER BY 1",
+                    run, &st))
         return CR_ESTORE;
-    sqlite3_bind_int64(st, 1, run);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t n[4];

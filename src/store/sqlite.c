@@ -623,25 +623,6 @@ cr_err cr_store_subject_add(cr_store *s, int64_t id, const char *key, size_t len
     return run(s, st);
 }
 
-cr_err cr_store_hashes_each(cr_store *s, void (*fn)(void *ctx, int64_t topic, int64_t h), void *ctx)
-{
-    if (cr__events_hashes(s, fn, ctx))
-        return CR_ESTORE;
-    static const char *const q[] = {"SELECT topic, h FROM enterprise", "SELECT topic, h FROM role"};
-    for (size_t i = 0; i < sizeof q / sizeof *q; i++) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(s->db, q[i], -1, &st, NULL))
-            return cr__store_fail(s);
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-            fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE)
-            return cr__store_fail(s);
-    }
-    return CR_OK;
-}
-
 cr_err cr_store_enterprise_put(cr_store *s, const struct cr_enterprise_rec *r)
 {
     sqlite3_stmt *st = s->st[ST_ENT_PUT];
