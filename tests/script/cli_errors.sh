@@ -8,7 +8,7 @@ expect() { # expect CODE PATTERN -- command...
   local code=$1 pat=$2; shift 3
   set +e; out=$("$@" 2>&1); rc=$?; set -e
   [ $rc = "$code" ] || { echo "expected exit $code, got $rc: $*"; echo "$out"; exit 1; }
-  echo "$out" | grep -q -- "$pat" || { echo "expected '$pat' in: $out"; exit 1; }
+  echo "$out" | grep >/dev/null -- "$pat" || { echo "expected '$pat' in: $out"; exit 1; }
 }
 printf 'catalog: x\ndepartments:\n  - {code: D1, name: n}\ntopics:\n  - code: T1\n    name: t\n    department: D1\n    kind: penalty\n    files: [a.csv]\n    key: k\n    fields: {dat: d}\n' > "$tmp/bad.yaml"
 expect 3 "bad.yaml:11:.*unknown field 'dat'" -- "$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/bad.yaml"
@@ -77,11 +77,11 @@ expect 1 "junk.db: .*file is not a database" -- "$crisk" scores --db "$tmp/junk.
 # counted in --json; the rest still loads and the exit code stays 0 (issue 8).
 printf 'catalog: x\ndepartments:\n  - {code: D1, name: n}\ntopics:\n  - code: T1\n    name: t\n    department: D1\n    kind: penalty\n    files: [b.csv, "typo_*.csv"]\n    key: k\n    fields: {date: d}\n  - code: T2\n    name: t\n    department: D1\n    kind: complaint\n    files: [gone.csv]\n    key: k\n    fields: {date: d}\n' > "$tmp/pat.yaml"
 expect 0 "T1 .*typo_\*.csv: WARNING this pattern matches no file" -- "$crisk" ingest --db "$tmp/p.db" --catalog "$tmp/pat.yaml"
-echo "$out" | grep -q "T2 .*gone.csv: WARNING this pattern matches no file" || { echo "gone.csv not named: $out"; exit 1; }
-echo "$out" | grep -q "^total: 1 files, 1 read" || { echo "patterns counted as files: $out"; exit 1; }
-echo "$out" | grep -q "2 catalog file pattern(s) matched no file" || { echo "no summary of unmatched patterns: $out"; exit 1; }
+echo "$out" | grep >/dev/null "T2 .*gone.csv: WARNING this pattern matches no file" || { echo "gone.csv not named: $out"; exit 1; }
+echo "$out" | grep >/dev/null "^total: 1 files, 1 read" || { echo "patterns counted as files: $out"; exit 1; }
+echo "$out" | grep >/dev/null "2 catalog file pattern(s) matched no file" || { echo "no summary of unmatched patterns: $out"; exit 1; }
 expect 0 '"path":"typo_\*.csv","topic":"T1".*"unmatched":true' -- "$crisk" ingest --db "$tmp/p2.db" --catalog "$tmp/pat.yaml" --json
-echo "$out" | grep -q '"unmatched_patterns":2' || { echo "json count wrong: $out"; exit 1; }
+echo "$out" | grep >/dev/null '"unmatched_patterns":2' || { echo "json count wrong: $out"; exit 1; }
 # Store errors carry SQLite's own message, never a bare "store error" or "not an error"
 # (issue 8): a page of a table zeroed in a copy of the store.
 corrupt() { # corrupt TABLE: a copy of s.db with the root page of TABLE zeroed, as $tmp/bad.db

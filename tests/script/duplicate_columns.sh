@@ -16,7 +16,7 @@ topics:
 Y
 rc=0; out=$("$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/hdr.yaml" 2>&1) || rc=$?
 [ "$rc" = 3 ] || { echo "duplicate_columns: a header naming the mapped column twice gave exit $rc: $out"; exit 1; }
-echo "$out" | grep -q "dup.csv:1: .*column 'n' .*header twice, at columns 2 and 3" \
+echo "$out" | grep >/dev/null "dup.csv:1: .*column 'n' .*header twice, at columns 2 and 3" \
   || { echo "duplicate_columns: unclear message: $out"; exit 1; }
 [ "$(sqlite3 "$tmp/s.db" 'SELECT count(*) FROM enterprise')" = 0 ] || { echo "duplicate_columns: rows loaded"; exit 1; }
 cat > "$tmp/attrs.yaml" <<'Y'
@@ -34,5 +34,5 @@ topics:
 Y
 rc=0; out=$("$crisk" ingest --db "$tmp/t.db" --catalog "$tmp/attrs.yaml" 2>&1) || rc=$?
 [ "$rc" = 3 ] || { echo "duplicate_columns: attrs naming a column twice gave exit $rc: $out"; exit 1; }
-echo "$out" | grep -q "attrs.yaml:11:17: .*column '备注' twice" || { echo "duplicate_columns: no line:column: $out"; exit 1; }
+echo "$out" | grep >/dev/null "attrs.yaml:11:17: .*column '备注' twice" || { echo "duplicate_columns: no line:column: $out"; exit 1; }
 echo "duplicate_columns: header and attrs duplicates refused with their positions"

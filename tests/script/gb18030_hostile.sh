@@ -47,8 +47,8 @@ out=$("$crisk" ingest --db "$tmp/t.db" --catalog "$tmp/c.yaml" 2>&1)
 rc=$?
 set -e
 [ $rc = 3 ] || fail "title line: exit $rc: $out"
-echo "$out" | grep -q 'a.csv:1: header is not valid GB18030' || fail "title line: $out"
-echo "$out" | grep -q '0 read' || fail "title line read rows: $out"
+echo "$out" | grep >/dev/null 'a.csv:1: header is not valid GB18030' || fail "title line: $out"
+echo "$out" | grep >/dev/null '0 read' || fail "title line read rows: $out"
 
 # A UTF-8 file with a BOM declared gb18030 is named as such, not as a missing column.
 printf '\xef\xbb\xbfk,d,m,备注\n%s,2021-01-01,1,x\n' "$key" > "$tmp/a.csv"
@@ -57,6 +57,6 @@ out=$("$crisk" ingest --db "$tmp/u.db" --catalog "$tmp/c.yaml" 2>&1)
 rc=$?
 set -e
 [ $rc = 3 ] || fail "UTF-8 BOM: exit $rc: $out"
-echo "$out" | grep -q 'a.csv:1: the file starts with a UTF-8 byte-order mark, but topic T1 (catalog line 5) declares encoding gb18030' ||
+echo "$out" | grep >/dev/null 'a.csv:1: the file starts with a UTF-8 byte-order mark, but topic T1 (catalog line 5) declares encoding gb18030' ||
   fail "UTF-8 BOM: $out"
 echo "gb18030_hostile: every line counted, bad headers are file errors"

@@ -23,14 +23,14 @@ Y
 rc=0; out=$("$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/c.yaml" --json 2>&1) || rc=$?
 [ "$rc" = 0 ] || { echo "jsonl_hostile: ingest exit $rc: $out"; exit 1; }
 q() { sqlite3 "$tmp/s.db" "$1"; }
-echo "$out" | grep -q '"path":"e.jsonl","topic":"J","read":3,"loaded":1,"duplicates":0,"quarantined":2' \
+echo "$out" | grep >/dev/null '"path":"e.jsonl","topic":"J","read":3,"loaded":1,"duplicates":0,"quarantined":2' \
   || { echo "jsonl_hostile: JSON Lines counts (a blank line read as a row?): $out"; bad=1; }
-echo "$out" | grep -q '"path":"e.csv","topic":"C","read":2,"loaded":2,' \
+echo "$out" | grep >/dev/null '"path":"e.csv","topic":"C","read":2,"loaded":2,' \
   || { echo "jsonl_hostile: CSV with lines of spaces: $out"; bad=1; }
 [ "$(q "SELECT detail FROM quarantine WHERE line = 1 AND reason = 'bad_json'")" = 'a NUL character (\u0000) in a string is not allowed (column 34)' ] \
   || { echo "jsonl_hostile: NUL reason: $(q "SELECT detail FROM quarantine WHERE line = 1")"; bad=1; }
-q "SELECT detail FROM quarantine WHERE line = 5 AND reason = 'bad_json'" | grep -q '^objects and arrays nested deeper than 64 (column' \
+q "SELECT detail FROM quarantine WHERE line = 5 AND reason = 'bad_json'" | grep >/dev/null '^objects and arrays nested deeper than 64 (column' \
   || { echo "jsonl_hostile: nesting reason: $(q "SELECT reason, detail FROM quarantine WHERE line = 5")"; bad=1; }
-"$crisk" events --db "$tmp/s.db" --csv | grep -q '98765432109876543210987' || { echo "jsonl_hostile: big integer not kept as its digits"; bad=1; }
+"$crisk" events --db "$tmp/s.db" --csv | grep >/dev/null '98765432109876543210987' || { echo "jsonl_hostile: big integer not kept as its digits"; bad=1; }
 [ "$bad" = 0 ] || exit 1
 echo "jsonl_hostile: precise reasons, big integers read, lines of spaces blank"

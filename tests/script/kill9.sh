@@ -20,7 +20,7 @@ counts() {
 invariants() {
   local db=$1
   [ "$(q "$db" 'PRAGMA integrity_check')" = ok ] || { echo "integrity_check failed"; return 1; }
-  q "$db" "SELECT count(*) FROM feed_file WHERE n_read <> n_loaded + n_duplicate + n_quarantined" | grep -qx 0 \
+  q "$db" "SELECT count(*) FROM feed_file WHERE n_read <> n_loaded + n_duplicate + n_quarantined" | grep -x >/dev/null 0 \
     || { echo "a file's counts do not add up"; return 1; }
   local loaded stored quar fq
   loaded=$(q "$db" "SELECT coalesce(sum(n_loaded),0) FROM feed_file")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # House rules the compiler does not check by itself (STYLE.md): every function returning cr_err
 # is declared CR_MUST_USE (a few that only pass on the code they are given are exempt), no banned
-# function is called, and no warning is switched off in the source.
+# function is called, no warning is switched off in the source, and no test pipes into grep -q.
 set -euo pipefail
 src=${CRISK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$src"
@@ -24,6 +24,11 @@ if grep -nE "$banned" $(find src cli include -name '*.[ch]') | grep -vE '^\S+:[0
 fi
 if grep -n 'pragma GCC diagnostic ignored\|pragma clang diagnostic ignored' $(find src cli include -name '*.[ch]'); then
   echo "lint: a warning is switched off in the source"; fail=1
+fi
+# Under pipefail, `producer | grep -q` fails when grep exits at its first match and the producer
+# gets SIGPIPE: a test that flakes under load. grep without -q reads all its input.
+if grep -nE '\|[[:space:]]*grep -q' tests/script/*.sh scripts/*.sh bench/*.sh; then
+  echo "lint: '| grep -q' in a pipefail script (use 'grep PATTERN >/dev/null')"; fail=1
 fi
 [ $fail = 0 ] && echo "lint: CR_MUST_USE on every cr_err declaration, no banned calls, no suppressed warnings"
 exit $fail

@@ -11,7 +11,7 @@ expect() { # expect CODE PATTERN -- command...
   local code=$1 pat=$2; shift 3
   set +e; out=$("$@" 2>&1); rc=$?; set -e
   [ $rc = "$code" ] || { echo "expected exit $code, got $rc: $*"; echo "$out"; exit 1; }
-  echo "$out" | grep -q -- "$pat" || { echo "expected '$pat' in: $out"; exit 1; }
+  echo "$out" | grep >/dev/null -- "$pat" || { echo "expected '$pat' in: $out"; exit 1; }
 }
 cat_yaml() { # cat_yaml EXTRA-TOPIC-LINE > file
   printf 'catalog: x\ndepartments:\n  - {code: D1, name: n}\ntopics:\n  - code: T1\n    name: t\n    department: D1\n    kind: penalty\n    files: [a.csv]\n    key: k\n    fields: {date: d}\n%s' "$1"
@@ -26,11 +26,11 @@ printf 'k,d\n91440101MA5CJQ4S59,2021-01-01\n91440101MA5CJQ4N5,2021-01-01\n914401
 expect 3 "no store here" -- "$crisk" scores --db "$tmp/s.db" --csv
 "$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/c.yaml" > /dev/null || true
 d=$(sqlite3 "$tmp/s.db" "SELECT group_concat(detail, '|') FROM (SELECT detail FROM quarantine ORDER BY line)")
-echo "$d" | grep -q "'91440101MA5CJQ4S59' is not an 18-character USCC: 'S' (character 16) is not in the USCC alphabet (digits and A-Z without I, O, S, V, Z)" \
+echo "$d" | grep >/dev/null "'91440101MA5CJQ4S59' is not an 18-character USCC: 'S' (character 16) is not in the USCC alphabet (digits and A-Z without I, O, S, V, Z)" \
   || { echo "S not named: $d"; exit 1; }
-echo "$d" | grep -q "'91440101MA5CJQ4N5' is not an 18-character USCC: it has 17 characters, not 18" \
+echo "$d" | grep >/dev/null "'91440101MA5CJQ4N5' is not an 18-character USCC: it has 17 characters, not 18" \
   || { echo "length not named: $d"; exit 1; }
-echo "$d" | grep -q "is not an 18-character USCC: character 14 is not in the USCC alphabet" \
+echo "$d" | grep >/dev/null "is not an 18-character USCC: character 14 is not in the USCC alphabet" \
   || { echo "CJK character not placed: $d"; exit 1; }
 # A retry file that is not an export.
 printf 'id,raw2\n1,x\n' > "$tmp/fix.csv"

@@ -50,7 +50,7 @@ diff -u "$tmp/want.csv" "$tmp/all.csv" || { echo "migrate: events changed on the
 [ "$(sqlite3 "$db" 'PRAGMA user_version')" = 4 ] || { echo "migrate: schema not at version 4"; exit 1; }
 [ "$(sqlite3 "$db" "SELECT count(*) FROM model")" = 0 ] || { echo "migrate: no empty model table (version 4)"; exit 1; }
 sqlite3 "$db" "SELECT attrs FROM enterprise LIMIT 0" || { echo "migrate: no enterprise.attrs (version 4)"; exit 1; }
-sqlite3 "$db" ".schema feed_file" | grep -q 'UNIQUE(topic, path, hash)' || { echo "migrate: feed_file not recorded per topic (version 4)"; exit 1; }
+sqlite3 "$db" ".schema feed_file" | grep >/dev/null 'UNIQUE(topic, path, hash)' || { echo "migrate: feed_file not recorded per topic (version 4)"; exit 1; }
 [ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_master WHERE name = 'event'")" = 0 ] || { echo "migrate: old table kept"; exit 1; }
 # The postings reach them: one enterprise's events through its posting.
 "$crisk" events --db "$db" --key 91440101MA5CJQ4N59 --csv > "$tmp/one.csv"

@@ -9,7 +9,7 @@ expect() { # expect CODE PATTERN -- command...
   local code=$1 pat=$2; shift 3
   set +e; out=$("$@" 2>&1); rc=$?; set -e
   [ $rc = "$code" ] || { echo "expected exit $code, got $rc: $*"; echo "$out"; exit 1; }
-  echo "$out" | grep -q -- "$pat" || { echo "expected '$pat' in: $out"; exit 1; }
+  echo "$out" | grep >/dev/null -- "$pat" || { echo "expected '$pat' in: $out"; exit 1; }
 }
 printf 'catalog: x\ndepartments:\n  - {code: D1, name: n}\ntopics:\n  - code: T1\n    name: t\n    department: D1\n    kind: penalty\n    files: [a.csv]\n    key: k\n    fields: {date: d}\n' > "$tmp/c.yaml"
 printf 'k,d\n91440101MA5CJQ4N59,2021-01-01\nbad,2021-01-01\n' > "$tmp/a.csv"
@@ -41,5 +41,5 @@ CRISK_DB=$tmp/z.db expect 2 "is the store itself" -- "$crisk" classify --indicat
 check others
 # Another file is written as before.
 expect 0 "exported 1 rows" -- "$crisk" quarantine --db "$tmp/z.db" --export "$tmp/q.csv"
-head -1 "$tmp/q.csv" | grep -q '^id,topic,file,line,reason,detail,raw$' || { echo "no export"; exit 1; }
+head -1 "$tmp/q.csv" | grep >/dev/null '^id,topic,file,line,reason,detail,raw$' || { echo "no export"; exit 1; }
 echo "output guard: the store is never an output file"

@@ -53,21 +53,21 @@ events=$(sqlite3 "$tmp/s.db" 'SELECT sum(n) FROM event_block')
 # Listing and export name every byte: no cut at the NUL, no GB18030 reading of C0 AF.
 list=$("$crisk" quarantine --db "$tmp/s.db")
 for want in 'a\x00b' '\xC0\xAF' 'x\x01\x1B\x09y' 'C:\\x41 \xC2\x85\x20' '\xFF' '"1,2",广州' '1,\xE4\xB8\xAD'; do
-  echo "$list" | grep -qF -- "$want" || fail "listing lacks $want: $list"
+  echo "$list" | grep -F >/dev/null -- "$want" || fail "listing lacks $want: $list"
 done
-echo "$list" | grep -q '蜡' && fail "C0 AF listed as its GB18030 reading"
-"$crisk" quarantine --db "$tmp/s.db" --json | grep -qF '"raw":"'"$key"',2021-01-02,1,5,a\\x00b"' ||
+echo "$list" | grep >/dev/null '蜡' && fail "C0 AF listed as its GB18030 reading"
+"$crisk" quarantine --db "$tmp/s.db" --json | grep -F >/dev/null '"raw":"'"$key"',2021-01-02,1,5,a\\x00b"' ||
   fail "JSON listing: $("$crisk" quarantine --db "$tmp/s.db" --json)"
 "$crisk" quarantine --db "$tmp/s.db" --export "$tmp/fix.csv" 2> /dev/null
 [ "$(wc -l < "$tmp/fix.csv")" = 8 ] || fail "export is not one line per row: $(cat "$tmp/fix.csv")"
 
 # Unedited: exactly the same rejections, nothing loaded, the same bytes kept.
 out=$("$crisk" quarantine --db "$tmp/s.db" --retry "$tmp/fix.csv" --catalog "$tmp/c.yaml")
-echo "$out" | grep -q '7 retried = 0 loaded + 0 duplicates + 7 still quarantined' || fail "unedited retry: $out"
+echo "$out" | grep >/dev/null '7 retried = 0 loaded + 0 duplicates + 7 still quarantined' || fail "unedited retry: $out"
 [ "$(state)" = "$before" ] || fail "unedited retry changed the quarantine: $(state)"
 [ "$(sqlite3 "$tmp/s.db" 'SELECT sum(n) FROM event_block')" = "$events" ] || fail "unedited retry loaded rows"
 # The same for a retry of the stored rows, and a second export is the same file.
-"$crisk" quarantine --db "$tmp/s.db" --retry --catalog "$tmp/c.yaml" | grep -q ' 0 loaded' || fail "stored retry loaded"
+"$crisk" quarantine --db "$tmp/s.db" --retry --catalog "$tmp/c.yaml" | grep >/dev/null ' 0 loaded' || fail "stored retry loaded"
 [ "$(state)" = "$before" ] || fail "stored retry changed the quarantine: $(state)"
 "$crisk" quarantine --db "$tmp/s.db" --export "$tmp/again.csv" 2> /dev/null
 cmp -s "$tmp/fix.csv" "$tmp/again.csv" || fail "the export changed after an unedited retry"
@@ -76,7 +76,7 @@ cmp -s "$tmp/fix.csv" "$tmp/again.csv" || fail "the export changed after an uned
 sed -e 's/2021-01-03,""1,5""/2021-01-03,1.5/' -e 's/2021-02-01,1,\\xE4\\xB8\\xAD/2021-02-01,1,中/' \
   "$tmp/fix.csv" > "$tmp/edited.csv"
 out=$("$crisk" quarantine --db "$tmp/s.db" --retry "$tmp/edited.csv" --catalog "$tmp/c.yaml")
-echo "$out" | grep -q '7 retried = 2 loaded + 0 duplicates + 5 still quarantined' || fail "edited retry: $out"
+echo "$out" | grep >/dev/null '7 retried = 2 loaded + 0 duplicates + 5 still quarantined' || fail "edited retry: $out"
 [ "$(sqlite3 "$tmp/s.db" "SELECT count(*) FROM quarantine WHERE state='open'")" = 5 ] || fail "open rows"
 # A backslash that is not an escape is an error, not a guess.
 sed -e 's/C:\\\\x41/C:\\q/' "$tmp/fix.csv" > "$tmp/bad.csv"
@@ -84,5 +84,5 @@ set +e
 out=$("$crisk" quarantine --db "$tmp/s.db" --retry "$tmp/bad.csv" --catalog "$tmp/c.yaml" 2>&1)
 rc=$?
 set -e
-[ $rc = 3 ] && echo "$out" | grep -q 'bad.csv:[0-9]*: the raw column has a backslash' || fail "bad escape: $rc $out"
+[ $rc = 3 ] && echo "$out" | grep >/dev/null 'bad.csv:[0-9]*: the raw column has a backslash' || fail "bad escape: $rc $out"
 echo "quarantine_roundtrip: export and retry keep every byte"

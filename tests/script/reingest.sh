@@ -15,7 +15,7 @@ ev() { sqlite3 "$1" "SELECT coalesce(sum(n),0) FROM event_block"; }
 before=$(ev "$tmp/inc.db")
 again=$("$crisk" ingest --db "$tmp/inc.db" --catalog "$tmp/city/catalog.yaml" --json)
 [ "$(ev "$tmp/inc.db")" = "$before" ] || { echo "a second run added rows"; exit 1; }
-echo "$again" | grep -q '"totals":{"read":0,' || { echo "a second run read rows: $again"; exit 1; }
+echo "$again" | grep >/dev/null '"totals":{"read":0,' || { echo "a second run read rows: $again"; exit 1; }
 for f in $later; do mv "$tmp/later/$f" "$tmp/city/$f"; done
 new=$("$crisk" ingest --db "$tmp/inc.db" --catalog "$tmp/city/catalog.yaml" --json)
 loaded=$(echo "$new" | sed -E 's/.*"totals":\{"read":[0-9]+,"loaded":([0-9]+).*/\1/')

@@ -35,7 +35,7 @@ n:E|M7513'
 expect() { # expect LIST PATTERN
   sed "s|^departments:|divisions: $1\ndepartments:|" "$tmp/catalog.yaml" > "$tmp/d.yaml"
   set +e; o=$("$crisk" ingest --db "$tmp/d.db" --catalog "$tmp/d.yaml" 2>&1); rc=$?; set -e
-  [ $rc = 3 ] && echo "$o" | grep -q -- "$2" || { echo "divisions $1: exit $rc: $o"; exit 1; }
+  [ $rc = 3 ] && echo "$o" | grep >/dev/null -- "$2" || { echo "divisions $1: exit $rc: $o"; exit 1; }
   [ ! -e "$tmp/d.db" ] || { echo "divisions $1: the store was created"; exit 1; }
 }
 : > "$tmp/empty.csv"

@@ -69,9 +69,9 @@ so:J|-|-'
 [ "$(q s.db "SELECT count(*) FROM quarantine WHERE reason = 'bad_coordinates'")" = 17 ] \
   || { echo "bad coordinates not quarantined: $out"; exit 1; }
 q s.db "SELECT detail FROM quarantine WHERE line = 3 AND reason = 'bad_coordinates' LIMIT 1" \
-  | grep -q "^columns lon/lat: 'NaN', '23.1' are not finite coordinates inside the topic's bounds$" \
+  | grep >/dev/null "^columns lon/lat: 'NaN', '23.1' are not finite coordinates inside the topic's bounds$" \
   || { echo "unclear detail: $(q s.db 'SELECT detail FROM quarantine')"; exit 1; }
-echo "$out" | grep -q '"nulled":{"bad_coordinates":8}' || { echo "nulled not counted: $out"; exit 1; }
+echo "$out" | grep >/dev/null '"nulled":{"bad_coordinates":8}' || { echo "nulled not counted: $out"; exit 1; }
 # The catalog's bounds apply to every registry topic; bad bounds are catalog errors at line:col.
 sed 's/^departments:/bounds: [0, 0, 180, 60]\ndepartments:/' "$tmp/catalog.yaml" > "$tmp/wide.yaml"
 "$crisk" ingest --db "$tmp/w.db" --catalog "$tmp/wide.yaml" > /dev/null || true
@@ -80,7 +80,7 @@ sed 's/^departments:/bounds: [0, 0, 180, 60]\ndepartments:/' "$tmp/catalog.yaml"
 expect() { # expect PATTERN BOUNDS
   sed "s/^departments:/bounds: $2\ndepartments:/" "$tmp/catalog.yaml" > "$tmp/bad.yaml"
   set +e; o=$("$crisk" ingest --db "$tmp/b.db" --catalog "$tmp/bad.yaml" 2>&1); rc=$?; set -e
-  [ $rc = 3 ] && echo "$o" | grep -q -- "$1" || { echo "bounds $2: exit $rc: $o"; exit 1; }
+  [ $rc = 3 ] && echo "$o" | grep >/dev/null -- "$1" || { echo "bounds $2: exit $rc: $o"; exit 1; }
 }
 expect "bad.yaml:2:9: 'bounds' must be a list" "[1, 2, 3]"
 expect "bad.yaml:2:9: 'bounds' \[136, 3, 73, 54\] is not" "[136, 3, 73, 54]"
@@ -88,5 +88,5 @@ expect "bad.yaml:2:9: 'bounds' \[0, -100, 10, 10\] is not" "[0, -100, 10, 10]"
 expect "bad.yaml:2:10: .*number" "[x, 1, 2, 3]"
 printf 'catalog: x\ndepartments:\n  - {code: D1, name: n}\ntopics:\n  - code: T1\n    name: t\n    department: D1\n    kind: penalty\n    files: [a.csv]\n    key: k\n    bounds: [1, 1, 2, 2]\n    fields: {date: d}\n' > "$tmp/ev.yaml"
 set +e; o=$("$crisk" ingest --db "$tmp/b.db" --catalog "$tmp/ev.yaml" 2>&1); rc=$?; set -e
-[ $rc = 3 ] && echo "$o" | grep -q "ev.yaml:11:13: bounds is for registry topics" || { echo "bounds on events: $rc $o"; exit 1; }
+[ $rc = 3 ] && echo "$o" | grep >/dev/null "ev.yaml:11:13: bounds is for registry topics" || { echo "bounds on events: $rc $o"; exit 1; }
 echo "rt coords: NaN, inf, 0,0 and out-of-bounds coordinates are bad_coordinates"

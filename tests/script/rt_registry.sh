@@ -23,7 +23,7 @@ topics:
 YAML
 printf '企业代号,信誉评级,是否违约,成立年份\nE1,A,否,2010\nE1,B,否,2010\nE1,B,否,2010\nE2,D,是,\n' > "$tmp/ent.csv"
 out=$("$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/catalog.yaml" --json)
-echo "$out" | grep -q '"totals":{"read":4,"loaded":3,"duplicates":1,"quarantined":0,' \
+echo "$out" | grep >/dev/null '"totals":{"read":4,"loaded":3,"duplicates":1,"quarantined":0,' \
   || { echo "unexpected totals: $out"; exit 1; }
 got=$(q "SELECT s.key, e.name, e.established, e.attrs FROM enterprise e JOIN subject s ON s.id = e.subject ORDER BY 1")
 want='c:E1||14974|{"信誉评级":"B","是否违约":"否","_established_period":"2010"}

@@ -40,6 +40,6 @@ ns:E,2021-11-04'
 [ "$got" = "$want" ] || { echo "events in -05:00 differ:"; diff <(echo "$want") <(echo "$got"); exit 1; }
 sed 's/^departments:/time_zone: Asia\/Shanghai\ndepartments:/' "$tmp/catalog.yaml" > "$tmp/bad.yaml"
 set +e; o=$("$crisk" ingest --db "$tmp/b.db" --catalog "$tmp/bad.yaml" 2>&1); rc=$?; set -e
-[ $rc = 3 ] && echo "$o" | grep -q "bad.yaml:2:12: time_zone must be a UTC offset such as +08:00" \
+[ $rc = 3 ] && echo "$o" | grep >/dev/null "bad.yaml:2:12: time_zone must be a UTC offset such as +08:00" \
   || { echo "bad time_zone: $rc $o"; exit 1; }
 echo "rt times: times checked, zones moved into the catalog's"

@@ -27,7 +27,7 @@ expect_held() { # expect_held WHAT -- command...: exit 1 and the holder named
   local what=$1; shift 2
   set +e; out=$("$@" 2>&1); rc=$?; set -e
   [ $rc = 1 ] || { echo "two_writers: $what exited $rc while the store had a writer: $out"; exit 1; }
-  echo "$out" | grep -q "another writer: crisk ingest, pid $pid1 on " ||
+  echo "$out" | grep >/dev/null "another writer: crisk ingest, pid $pid1 on " ||
     { echo "two_writers: $what does not name the holder: $out"; exit 1; }
 }
 expect_held "a second ingest" -- "$crisk" ingest --db "$tmp/s.db" --catalog "$cat"

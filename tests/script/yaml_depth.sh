@@ -10,7 +10,7 @@ expect() { # expect CODE PATTERN -- command...
   local code=$1 pat=$2; shift 3
   set +e; out=$("$@" 2>&1); rc=$?; set -e
   [ $rc = "$code" ] || { echo "expected exit $code, got $rc: $*"; echo "$out"; exit 1; }
-  echo "$out" | grep -q -- "$pat" || { echo "expected '$pat' in: $out"; exit 1; }
+  echo "$out" | grep >/dev/null -- "$pat" || { echo "expected '$pat' in: $out"; exit 1; }
 }
 deep() { # deep N: a description nested N flow lists deep
   printf 'catalog: x\ndescription: '
