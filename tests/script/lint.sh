@@ -25,10 +25,10 @@ fi
 if grep -n 'pragma GCC diagnostic ignored\|pragma clang diagnostic ignored' $(find src cli include -name '*.[ch]'); then
   echo "lint: a warning is switched off in the source"; fail=1
 fi
-# Under pipefail, `producer | grep -q` fails when grep exits at its first match and the producer
-# gets SIGPIPE: a test that flakes under load. grep without -q reads all its input.
+# Under pipefail, a producer piped into a quiet grep (-q) fails when grep exits at its first
+# match and the producer gets SIGPIPE: a test that flakes under load. Without -q grep reads all.
 if grep -nE '\|[[:space:]]*grep -q' tests/script/*.sh scripts/*.sh bench/*.sh; then
-  echo "lint: '| grep -q' in a pipefail script (use 'grep PATTERN >/dev/null')"; fail=1
+  echo "lint: a pipe into grep -q in a pipefail script (use 'grep PATTERN >/dev/null')"; fail=1
 fi
 [ $fail = 0 ] && echo "lint: CR_MUST_USE on every cr_err declaration, no banned calls, no suppressed warnings"
 exit $fail
