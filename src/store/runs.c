@@ -129,21 +129,28 @@ cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_i
     sqlite3_stmt *st = NULL;
     cr_err rc = CR_OK;
     if (have_prev) {
-        if (sqlite3_prepare_v2(db, "SELECT subject, level FROM run_score WHERE run=?1", -1, &st,
-                               NULL)) {
+        if (sqlite3_prepare_v2(db,
+                               "SELECT subject, level FROM run_score WHERE run=?1 ORDER BY subject",
+                               -1, &st, NULL)) {
             free(before);
             return CR_ESTORE;
         }
         sqlite3_bind_int64(st, 1, prev);
         size_t e = 0;
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        int sr;
+        while ((sr = sqlite3_step(st)) == SQLITE_ROW) {
             int64_t subj = sqlite3_column_int64(st, 0);
+            const unsigned char *lv = sqlite3_column_text(st, 1); /* NULL in a damaged store */
             while (e < r->n && r->subject[e] < subj)
                 e++; /* both in subject order */
-            if (e < r->n && r->subject[e] == subj)
-                before[e] = (char)sqlite3_column_text(st, 1)[0];
+            if (e < r->n && r->subject[e] == subj && lv)
+                before[e] = (char)lv[0];
         }
         sqlite3_finalize(st);
+        if (sr != SQLITE_DONE) { /* an error is not the end of the previous run */
+            free(before);
+            return CR_ESTORE;
+        }
     }
     if (cr_store_begin(s)) {
         free(before);
@@ -181,7 +188,7 @@ cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_i
     sqlite3_bind_text(st, 2, r->model_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, r->model_version);
     if (r->model_text)
-        sqlite3_bind_blob(st, 4, r->model_text, (int)r->model_text_len, SQLITE_STATIC);
+        sqlite3_bind_blob64(st, 4, r->model_text, r->model_text_len, SQLITE_STATIC);
     else
         sqlite3_bind_blob(st, 4, "", 0, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
@@ -232,6 +239,10 @@ cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_i
             rc = CR_ENOMEM;
             break;
         }
+        if (r->veto[e] >= 0 && (size_t)r->veto[e] >= r->n_vetoes) {
+            rc = CR_EINVAL; /* a veto the model does not have: a caller's bug */
+            break;
+        }
         char lvl[2] = {r->level[e], 0};
         sqlite3_bind_int64(ins, 1, id);
         sqlite3_bind_int64(ins, 2, r->subject[e]);
@@ -241,8 +252,8 @@ cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_i
             sqlite3_bind_text(ins, 5, r->veto_ids[r->veto[e]], -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(ins, 5);
-        sqlite3_bind_text(ins, 6, asp.p, (int)asp.len, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 7, top.p, (int)top.len, SQLITE_TRANSIENT);
+        sqlite3_bind_text64(ins, 6, asp.p, asp.len, SQLITE_TRANSIENT, SQLITE_UTF8);
+        sqlite3_bind_text64(ins, 7, top.p, top.len, SQLITE_TRANSIENT, SQLITE_UTF8);
         if (sqlite3_step(ins) != SQLITE_DONE)
             rc = CR_ESTORE;
         sqlite3_reset(ins);
