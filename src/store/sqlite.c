@@ -226,6 +226,13 @@ static cr_err migrate(cr_store *s, cr_diag *d)
     if (exec(s, "BEGIN IMMEDIATE"))
         goto fail;
     s->in_tx = 1;
+    /* Read again under the write lock: another process may have upgraded it meanwhile. */
+    if (cr_store_scalar(s, "PRAGMA user_version", &version))
+        goto fail;
+    if (version >= SCHEMA_VERSION) {
+        cr_store_rollback(s);
+        return version == SCHEMA_VERSION ? CR_OK : migrate(s, d); /* newer: its message */
+    }
     if (version == 0) {
         if (exec(s, schema_v1))
             goto fail;
