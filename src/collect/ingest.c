@@ -1339,11 +1339,15 @@ static int cmp_reason(const void *a, const void *b)
 static size_t bytes_per_row(const char *path)
 {
     char buf[SAMPLE_BYTES];
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    /* Non-blocking, regular files only: a FIFO would wait for a writer (cr_feed_open refuses
+     * it with a message). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
         return ROW_BYTES;
-    size_t n = fread(buf, 1, sizeof buf, fp), lines = 0;
-    fclose(fp);
+    ssize_t got = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, sizeof buf) : -1;
+    close(fd);
+    size_t n = got > 0 ? (size_t)got : 0, lines = 0;
     for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p))) != NULL; p++)
         lines++;
     return lines >= 8 ? n / lines : n < sizeof buf && lines ? n / lines + 1 : ROW_BYTES;
