@@ -106,7 +106,13 @@ static cr_err cols_place(struct ev_group *g, uint64_t n)
     f->len = cols_layout(f->max_subject, n, f->at);
     if (!f->len)
         return CR_ENOMEM;
-    int fd = open(f->tmp, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    /* A new file only: never through a symlink, never someone's file truncated. The name holds
+     * this process's pid, so one already there was left by a dead process of the same pid (the
+     * sweep spares our pid): removed (a symlink itself, not its target), then made anew. */
+    const int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = open(f->tmp, flags, 0644);
+    if (fd < 0 && errno == EEXIST && unlink(f->tmp) == 0)
+        fd = open(f->tmp, flags, 0644);
     if (fd < 0)
         return CR_EIO;
     void *p = MAP_FAILED;
