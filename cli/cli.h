@@ -52,6 +52,13 @@ cr_err cli_store_fail(cr_diag *d, cr_err rc, const cr_store *s, const char *what
  * returns CLI_USAGE; CLI_OK otherwise. Called before the store is opened or out is created. */
 int cli_check_output(const char *verb, const char *option, const char *out, const char *db);
 
+/* Opens the output file out (given to --option) for writing: created if need be, never through a
+ * symbolic link, compared by device and inode with the store db's files once open (so a file
+ * swapped in after cli_check_output is still caught), and only then emptied. Returns the stream,
+ * or NULL after printing why with *prc set to the exit code (CLI_USAGE: a store file). */
+FILE *cli_open_output(const char *verb, const char *option, const char *out, const char *db,
+                      int *prc);
+
 /* Prints obj as one line of JSON on stdout and releases it. */
 int cli_json_print(json_t *obj);
 

@@ -393,12 +393,9 @@ int cmd_quarantine(int argc, char **argv)
     if (retry_flag) {
         exit_code = retry(s, catalog, n_pos ? pos[0] : NULL, data, json != NULL);
     } else if (export) {
-        FILE *fp = fopen(export, "wb");
+        FILE *fp = cli_open_output("quarantine", "export", export, cli_db_path(db), &exit_code);
         struct listing l = {.csv = fp};
-        if (!fp) {
-            fprintf(stderr, "crisk quarantine: cannot create %s\n", export);
-            exit_code = CLI_FAIL;
-        } else {
+        if (fp) {
             fputs("id,topic,file,line,reason,detail,raw\n", fp);
             rc = cr_store_quarantine_each(s, "open", reason, list_row, &l);
             if (rc)
