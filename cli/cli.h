@@ -88,8 +88,9 @@ long long cli_count(const char *s);
  * "crisk VERB: --NAME needs a whole number from MIN to MAX, not 'S'" and returns CLI_USAGE.
  * s == NULL (the option was not given) returns CLI_OK and leaves the default in *out. Every
  * numeric option of every verb goes through it, so all reject bad values alike. */
-/* Upper bounds of numeric options: the engines cap workers at 64; the rest are far beyond
- * any real use and keep values inside int. */
+/* Upper bounds of numeric options: the engines cap workers at 64 (classify, and ingest's
+ * CR_INGEST_MAX_THREADS; ingest's default is at most CR_INGEST_DEFAULT_THREADS, 8); the rest
+ * are far beyond any real use and keep values inside int. */
 #define CLI_MAX_THREADS 64
 #define CLI_MAX_ROWS 1000000000LL
 #define CLI_MAX_LIST 1000000000LL

@@ -1622,15 +1622,16 @@ static cr_err merge_reports(struct cr_ingest_report *into, struct worker *w, siz
     return rc;
 }
 
-/* The threads to parse event feeds with: the option, else one per online core (at most 8). */
+/* The threads to parse event feeds with: the option (at most CR_INGEST_MAX_THREADS), else one
+ * per online core up to CR_INGEST_DEFAULT_THREADS (crisk/ingest.h). */
 static size_t parser_threads(const struct cr_ingest_opts *opts)
 {
     long n = opts->threads;
     if (n <= 0) {
         n = sysconf(_SC_NPROCESSORS_ONLN);
-        n = n < 1 ? 1 : n > 8 ? 8 : n;
+        n = n < 1 ? 1 : n > CR_INGEST_DEFAULT_THREADS ? CR_INGEST_DEFAULT_THREADS : n;
     }
-    return (size_t)n;
+    return (size_t)(n > CR_INGEST_MAX_THREADS ? CR_INGEST_MAX_THREADS : n);
 }
 
 struct sized_task {
