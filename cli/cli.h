@@ -52,6 +52,13 @@ cr_err cli_store_fail(cr_diag *d, cr_err rc, const cr_store *s, const char *what
  * returns CLI_USAGE; CLI_OK otherwise. Called before the store is opened or out is created. */
 int cli_check_output(const char *verb, const char *option, const char *out, const char *db);
 
+/* Opens the output file out (given to --option) for writing: created if need be, never through a
+ * symbolic link, compared by device and inode with the store db's files once open (so a file
+ * swapped in after cli_check_output is still caught), and only then emptied. Returns the stream,
+ * or NULL after printing why with *prc set to the exit code (CLI_USAGE: a store file). */
+FILE *cli_open_output(const char *verb, const char *option, const char *out, const char *db,
+                      int *prc);
+
 /* Prints obj as one line of JSON on stdout and releases it. */
 int cli_json_print(json_t *obj);
 
@@ -81,8 +88,9 @@ long long cli_count(const char *s);
  * "crisk VERB: --NAME needs a whole number from MIN to MAX, not 'S'" and returns CLI_USAGE.
  * s == NULL (the option was not given) returns CLI_OK and leaves the default in *out. Every
  * numeric option of every verb goes through it, so all reject bad values alike. */
-/* Upper bounds of numeric options: the engines cap workers at 64; the rest are far beyond
- * any real use and keep values inside int. */
+/* Upper bounds of numeric options: the engines cap workers at 64 (classify, and ingest's
+ * CR_INGEST_MAX_THREADS; ingest's default is at most CR_INGEST_DEFAULT_THREADS, 8); the rest
+ * are far beyond any real use and keep values inside int. */
 #define CLI_MAX_THREADS 64
 #define CLI_MAX_ROWS 1000000000LL
 #define CLI_MAX_LIST 1000000000LL

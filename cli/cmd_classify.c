@@ -64,19 +64,17 @@ static int indicator_row(void *ctx, size_t e, const double *v, const double *pts
     return fputc('\n', o->fp) == EOF;
 }
 
-static cr_err write_indicators(const char *path, cr_store *s, int64_t run, const cr_model *m,
-                               const struct cr_city *city, int32_t as_of,
+static cr_err write_indicators(FILE *fp, const char *path, cr_store *s, int64_t run,
+                               const cr_model *m, const struct cr_city *city, int32_t as_of,
                                const struct cr_scores *sc, cr_diag *d)
 {
-    struct ind_out o = {NULL, calloc(city->n + 1, sizeof(char *)), 0, 0, sc, m->n_indicators};
+    struct ind_out o = {fp, calloc(city->n + 1, sizeof(char *)), 0, 0, sc, m->n_indicators};
     int all_uscc = 1;
     cr_err rc = o.keys ? cr_store_scores_each(s, run, collect_key, &o) : CR_ENOMEM;
     if (!rc && (o.oom || o.n_keys != city->n))
         rc = o.oom ? CR_ENOMEM : CR_ESTORE;
     if (!rc)
         rc = cr_store_run_all_uscc(s, run, &all_uscc);
-    if (!rc && !(o.fp = fopen(path, "w")))
-        rc = CR_EIO;
     if (!rc) {
         fputs(all_uscc ? "uscc,score,level" : "key,score,level", o.fp);
         for (size_t a = 0; a < m->n_aspects; a++)
@@ -194,8 +192,14 @@ int cmd_classify(int argc, char **argv)
     if (!rc && cr_city_run_save(s, m, as_of, &city, &sc, &run, &changes))
         rc = cli_store_fail(&d, CR_ESTORE, s, "cannot record the run");
     double t_save = now_s();
-    if (!rc && indicators)
-        rc = write_indicators(indicators, s, run, m, &city, as_of, &sc, &d);
+    if (!rc && indicators) {
+        FILE *fp = cli_open_output("classify", "indicators", indicators, cli_db_path(db), &prc);
+        if (!fp) {
+            exit_code = prc;
+            goto out;
+        }
+        rc = write_indicators(fp, indicators, s, run, m, &city, as_of, &sc, &d);
+    }
     if (rc) {
         exit_code = cli_report_diag("classify", rc, &d);
         goto out;

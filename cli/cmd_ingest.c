@@ -23,7 +23,8 @@ static const char help[] =
     "  --db FILE        the store (default $CRISK_DB, else ./crisk.db)\n"
     "  --json           print one JSON object with per-file and total counts\n"
     "  --batch-rows N   rows per resume point at most; commits fall on them (default 200000)\n"
-    "  --threads N      parser threads for the event feeds (default: one per core)\n"
+    "  --threads N      parser threads for the event feeds, 1 to 64 (default: one per core,\n"
+    "                   at most 8)\n"
     "  --data DIR       reference data folder (default: the shipped data/)\n"
     "\n"
     "Exit: 0 ok, 1 store failure, 2 usage, 3 bad catalog or unreadable feed file.\n";

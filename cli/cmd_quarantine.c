@@ -196,7 +196,8 @@ static int read_fixes(const char *path, struct fix **fixes, size_t *n)
     struct cr_feed_rec rec;
     size_t cap = 0;
     int exit_code = CLI_OK;
-    while (cr_feed_next(f, &rec) == CR_OK) {
+    cr_err next;
+    while ((next = cr_feed_next(f, &rec)) == CR_OK) {
         const char *id, *text;
         size_t idl, tl;
         cr_feed_value(f, CR_F_KEY, &id, &idl);
@@ -226,6 +227,11 @@ static int read_fixes(const char *path, struct fix **fixes, size_t *n)
         copy[tl] = 0;
         (*fixes)[(*n)++] = (struct fix){v, rec.line, copy, tl, 0};
     }
+    if (exit_code == CLI_OK && next != CR_ENOTFOUND) { /* not the end: the rest would be lost */
+        fprintf(stderr, "crisk quarantine: %s: cannot read the retry file to its end: %s\n", path,
+                cr_strerror(next));
+        exit_code = CLI_FAIL;
+    }
     cr_feed_close(f);
     return exit_code;
 }
@@ -250,7 +256,7 @@ static int mark_same(void *ctx, const struct cr_quarantine_row *r)
     for (struct fix *y = x; y > st->v && y[-1].id == r->id;)
         x = --y;
     for (; x < st->v + st->n && x->id == r->id; x++)
-        x->same = strcmp(x->text, raw) == 0;
+        x->same = x->len == strlen(raw) && memcmp(x->text, raw, x->len) == 0; /* NUL in text */
     free(raw);
     return 0;
 }
@@ -387,12 +393,9 @@ int cmd_quarantine(int argc, char **argv)
     if (retry_flag) {
         exit_code = retry(s, catalog, n_pos ? pos[0] : NULL, data, json != NULL);
     } else if (export) {
-        FILE *fp = fopen(export, "wb");
+        FILE *fp = cli_open_output("quarantine", "export", export, cli_db_path(db), &exit_code);
         struct listing l = {.csv = fp};
-        if (!fp) {
-            fprintf(stderr, "crisk quarantine: cannot create %s\n", export);
-            exit_code = CLI_FAIL;
-        } else {
+        if (fp) {
             fputs("id,topic,file,line,reason,detail,raw\n", fp);
             rc = cr_store_quarantine_each(s, "open", reason, list_row, &l);
             if (rc)

@@ -1,11 +1,13 @@
 /* realpath (cli_check_output) is an XSI extension, hidden by _POSIX_C_SOURCE alone. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -198,6 +200,21 @@ static int canonical(const char *path, char *out, size_t cap)
     return snprintf(out, cap, "%s/%s", buf, slash ? slash + 1 : path) < (int)cap ? 0 : -1;
 }
 
+static void refuse_output(const char *verb, const char *option, const char *out, const char *db,
+                          const char *suffix)
+{
+    if (*suffix)
+        fprintf(stderr,
+                "crisk %s: --%s %s is the %s file of the store %s: refusing to write over it "
+                "(give another file)\n",
+                verb, option, out, suffix, db);
+    else
+        fprintf(stderr,
+                "crisk %s: --%s %s is the store itself: refusing to write over it (give another "
+                "file)\n",
+                verb, option, out);
+}
+
 int cli_check_output(const char *verb, const char *option, const char *out, const char *db)
 {
     /* The files SQLite and crisk keep beside a store: writing any of them loses the store. */
@@ -215,18 +232,47 @@ int cli_check_output(const char *verb, const char *option, const char *out, cons
             out_exists && stat(p, &sp) == 0 && sp.st_dev == so.st_dev && sp.st_ino == so.st_ino;
         same |= out_named && canonical(p, name, sizeof name) == 0 && strcmp(name, out_name) == 0;
         if (same) {
-            if (*suffix[i])
-                fprintf(stderr,
-                        "crisk %s: --%s %s is the %s file of the store %s: refusing to write "
-                        "over it (give another file)\n",
-                        verb, option, out, suffix[i], db);
-            else
-                fprintf(stderr,
-                        "crisk %s: --%s %s is the store itself: refusing to write over it "
-                        "(give another file)\n",
-                        verb, option, out);
+            refuse_output(verb, option, out, db, suffix[i]);
             return CLI_USAGE;
         }
     }
     return CLI_OK;
+}
+
+FILE *cli_open_output(const char *verb, const char *option, const char *out, const char *db,
+                      int *prc)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal", ".lock", ".cols"};
+    *prc = CLI_FAIL;
+    /* Not truncated yet: what was opened is compared with the store's files first. */
+    int fd = open(out, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "crisk %s: cannot create %s: %s\n", verb, out,
+                errno == ELOOP ? "it is a symbolic link (give the file itself)" : strerror(errno));
+        return NULL;
+    }
+    struct stat so, sp;
+    if (fstat(fd, &so) != 0) {
+        fprintf(stderr, "crisk %s: cannot create %s: %s\n", verb, out, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
+        char p[PATH_MAX + 16];
+        if (snprintf(p, sizeof p, "%s%s", db, suffix[i]) < (int)sizeof p && stat(p, &sp) == 0 &&
+            sp.st_dev == so.st_dev && sp.st_ino == so.st_ino) {
+            refuse_output(verb, option, out, db, suffix[i]);
+            close(fd);
+            *prc = CLI_USAGE;
+            return NULL;
+        }
+    }
+    FILE *fp = NULL;
+    if ((S_ISREG(so.st_mode) && ftruncate(fd, 0) != 0) || !(fp = fdopen(fd, "wb"))) {
+        fprintf(stderr, "crisk %s: cannot create %s: %s\n", verb, out, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    *prc = CLI_OK;
+    return fp;
 }

@@ -49,8 +49,12 @@ int64_t cr_feed_hash(const cr_feed *f);
  * Returns CR_EINVAL when offset is outside the decoded text. */
 cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line) CR_MUST_USE;
 
-/* Reads the next record into rec. Returns CR_OK, or CR_ENOTFOUND at the end of the file.
- * rec's pointers stay valid until the next call. */
+/* Reads the next record into rec. rec's pointers stay valid until the next call. Returns:
+ *   CR_OK        a record: read, or quarantined (rec->reason and rec->detail set);
+ *   CR_ENOTFOUND the end of the file (no record);
+ *   CR_ENOMEM    out of memory: the record was not read;
+ * and no other code today. Any code but CR_OK and CR_ENOTFOUND is an error, not the end: a
+ * caller stops and reports it (the rows after it were not read). */
 cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec) CR_MUST_USE;
 
 /* The value of a slot in the last record read (trimmed of surrounding ASCII spaces). Unmapped

@@ -12,11 +12,19 @@
 #include "crisk/ref.h"
 #include "crisk/store.h"
 
+/* Parser threads: the default takes one per online core but no more than 8 (the writer thread
+ * takes the rows of all of them, and more parsers only wait on it); an explicit count is capped
+ * at 64, as classify's workers are. */
+#define CR_INGEST_DEFAULT_THREADS 8
+#define CR_INGEST_MAX_THREADS 64
+
 struct cr_ingest_opts {
     const cr_ref *ref;  /* divisions and industries to validate against; required */
     int64_t batch_rows; /* rows per resume point at most (commits fall on resume points);
                            0 = the default, 200,000 */
-    int threads;        /* parser threads for the event feeds; 0 = one per online core */
+    int threads;        /* parser threads for the event feeds, at most CR_INGEST_MAX_THREADS
+                           (more is taken as that); 0 = the default, one per online core up to
+                           CR_INGEST_DEFAULT_THREADS */
 };
 
 struct cr_ingest_file {

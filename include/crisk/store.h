@@ -248,7 +248,8 @@ struct cr_run_rec {
     size_t model_text_len;
     const char *const *indicator_ids; /* in model order, n_indicators */
     size_t n_indicators;
-    const char *const *veto_ids;
+    const char *const *veto_ids; /* n_vetoes; a veto[e] outside it: CR_EINVAL */
+    size_t n_vetoes;
     int32_t as_of;
     size_t n, n_events, levels[4];
     double seconds;

@@ -1,5 +1,6 @@
 #include "crisk/escape.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "crisk/text.h"
@@ -21,6 +22,8 @@ cr_err cr_escape(const char *s, size_t len, int ascii, char **out, size_t *out_l
 {
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *p = (const unsigned char *)s;
+    if (len > (SIZE_MAX - 1) / 4)
+        return CR_ENOMEM;          /* the escaped form would not fit a size_t */
     char *o = malloc(len * 4 + 1); /* every byte at most \xNN */
     if (!o)
         return CR_ENOMEM;

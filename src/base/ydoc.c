@@ -142,13 +142,21 @@ cr_err cr__ydoc_load(cr__ydoc *y, const char *path, cr_diag *d)
     size_t len = 0, cap = 0;
     cr_err rc = CR_OK;
     for (;;) {
+        if (len > CR_YAML_MAX_BYTES) {
+            rc = cr_diag_set(d, CR_EINVAL, path, 0, 0,
+                             "longer than %zu MiB: not a catalog, model or tags file",
+                             CR_YAML_MAX_BYTES >> 20);
+            break;
+        }
         if (len == cap) {
-            char *p = realloc(text, cap = cap ? cap * 2 : 8192);
+            size_t grown = cap ? cap * 2 : 8192; /* at most twice the limit: no overflow */
+            char *p = realloc(text, grown);
             if (!p) {
                 rc = CR_ENOMEM;
                 break;
             }
             text = p;
+            cap = grown;
         }
         size_t got = fread(text + len, 1, cap - len, fp);
         len += got;

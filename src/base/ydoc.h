@@ -19,11 +19,15 @@ typedef struct cr__ydoc {
  * a hostile one nested thousands deep would cost libyaml quadratic time. */
 #define CR_YAML_MAX_DEPTH 64
 
+/* The largest catalog, model or tags file read (16 MiB; theirs are kilobytes): a longer one, or
+ * an endless one such as /dev/zero, is an error instead of filling the memory. */
+#define CR_YAML_MAX_BYTES ((size_t)16 << 20)
+
 /* Loads the first document of path; CR_ENOTFOUND / CR_EIO when it cannot be opened, CR_EINVAL
- * when it is a folder, CR_EPARSE on a YAML syntax error, nesting deeper than CR_YAML_MAX_DEPTH
- * (at the first collection too deep, before the document is built) or a key given twice in one
- * mapping (at the second one's line:column).
- * Free with cr__ydoc_free (also after a failure). */
+ * when it is a folder or longer than CR_YAML_MAX_BYTES, CR_EPARSE on a YAML syntax error, nesting
+ * deeper than CR_YAML_MAX_DEPTH (at the first collection too deep, before the document is built) or
+ * a key given twice in one mapping (at the second one's line:column). Free with cr__ydoc_free (also
+ * after a failure). */
 cr_err cr__ydoc_load(cr__ydoc *y, const char *path, cr_diag *d) CR_MUST_USE;
 void cr__ydoc_free(cr__ydoc *y);
 /* The same from len bytes of text in memory (borrowed for the call); name stands for the path in

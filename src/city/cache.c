@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,10 @@ static size_t align8(size_t n)
 static size_t cols_layout(int64_t max_subject, uint64_t n, size_t at[5])
 {
     size_t o = sizeof(struct cols_header);
+    /* A header's counts past what any store holds (a damaged file) would wrap the sizes: 0, a
+     * length no file has, so the cache is rebuilt. */
+    if (max_subject < 0 || max_subject > INT32_MAX || n > (uint64_t)(SIZE_MAX / 64))
+        return 0;
     const size_t sizes[5] = {((size_t)max_subject + 2) * 8, n * 4, n * 2, n * 8, n * 4};
     for (int i = 0; i < 5; i++) {
         at[i] = o;
@@ -99,7 +104,15 @@ static cr_err cols_place(struct ev_group *g, uint64_t n)
 {
     struct cols_file *f = g->columns_ctx;
     f->len = cols_layout(f->max_subject, n, f->at);
-    int fd = open(f->tmp, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (!f->len)
+        return CR_ENOMEM;
+    /* A new file only: never through a symlink, never someone's file truncated. The name holds
+     * this process's pid, so one already there was left by a dead process of the same pid (the
+     * sweep spares our pid): removed (a symlink itself, not its target), then made anew. */
+    const int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = open(f->tmp, flags, 0644);
+    if (fd < 0 && errno == EEXIST && unlink(f->tmp) == 0)
+        fd = open(f->tmp, flags, 0644);
     if (fd < 0)
         return CR_EIO;
     void *p = MAP_FAILED;

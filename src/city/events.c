@@ -13,7 +13,7 @@
 uint32_t *cr__city_flag_masks(const cr_model *m, const struct cr_city *c)
 {
     uint32_t *mask = calloc(c->n_kinds + 1, sizeof *mask);
-    for (size_t f = 0; mask && f < m->n_flags && f < 32; f++)
+    for (size_t f = 0; mask && f < m->n_flags && f < CR_MAX_FLAGS; f++)
         for (size_t j = 0; j < m->flags[f].n_kinds; j++)
             for (size_t k = 0; k < c->n_kinds; k++)
                 if (strcmp(c->kinds[k], m->flags[f].kinds[j]) == 0)
@@ -21,11 +21,11 @@ uint32_t *cr__city_flag_masks(const cr_model *m, const struct cr_city *c)
     return mask;
 }
 
-static uint32_t eval_flags(const cr_model *m, uint32_t candidates, const char *attrs, int len)
+static uint32_t eval_flags(const cr_model *m, uint32_t candidates, const char *attrs, size_t len)
 {
     if (!attrs)
         return 0;
-    json_t *o = json_loadb(attrs, (size_t)len, 0, NULL);
+    json_t *o = json_loadb(attrs, len, 0, NULL);
     uint32_t out = 0;
     for (uint32_t cm = candidates; cm; cm &= cm - 1) {
         int f = __builtin_ctz(cm);
@@ -84,7 +84,7 @@ static int ev_group_row(void *ctx, const struct cr_event_row *r)
     g->amount[at] = r->has_amount ? r->amount_fen : CR_NO_AMOUNT;
     int k = known ? g->c->topic_kind[t] : -1;
     g->flags[at] = k >= 0 && g->fmask[k] && r->attrs
-                       ? eval_flags(g->m, g->fmask[k], r->attrs, (int)r->attrs_len)
+                       ? eval_flags(g->m, g->fmask[k], r->attrs, r->attrs_len)
                        : 0;
     return 0;
 }

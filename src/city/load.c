@@ -2,6 +2,7 @@
  * neighbourhood, in one read transaction: the registry, the topics' kinds and the roles here;
  * the events in events.c (or the cache, cache.c). */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,14 @@ static cr_err load_enterprises(cr_store *s, int around, struct cr_city *c, int32
     const char *why = NULL;
     if (query_too_long(cr_store_enterprise_extent(s, around, &n, &maxs, &why), why))
         return CR_ESTORE;
+    /* Subject ids are dense-indexed and kept in 32 bits: a count or id outside that range (a
+     * damaged store) would wrap the allocations below. */
+    if (n < 0 || n > INT32_MAX || maxs < 0 || maxs > INT32_MAX ||
+        (size_t)maxs + 1 > SIZE_MAX / sizeof **dense) {
+        cr__city_set_why("reading the enterprises",
+                         "a subject id or count outside 0..2147483647 (the store is damaged)");
+        return CR_ESTORE;
+    }
     size_t N = (size_t)n;
     c->n = N;
     c->subject = calloc(N + 1, sizeof *c->subject);

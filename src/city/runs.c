@@ -32,6 +32,7 @@ cr_err cr_city_run_save(cr_store *s, const cr_model *m, int32_t as_of, const str
         .indicator_ids = ind,
         .n_indicators = k,
         .veto_ids = veto,
+        .n_vetoes = m->n_vetoes,
         .as_of = as_of,
         .n = c->n,
         .n_events = c->n_events,

@@ -1029,14 +1029,18 @@ static cr_err read_all(int fd, const char *path, cr_feed *f, cr_diag *d)
 
 cr_err cr_feed_open(const char *path, const struct cr_topic *t, cr_feed **out, cr_diag *d)
 {
-    int fd = open(path, O_RDONLY);
+    /* Non-blocking: a FIFO opens at once (and is refused below) instead of waiting for a
+     * writer forever. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot open feed: %s", strerror(errno));
     struct stat st;
     cr_feed *f = NULL;
     cr_err rc = CR_OK;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "not a regular file");
+        rc = cr_diag_set(d, CR_EIO, path, 0, 0,
+                         "not a regular file (a folder, FIFO or device): a feed is read whole "
+                         "from a file");
         goto out;
     }
     if (!(f = calloc(1, sizeof *f))) {

@@ -1340,11 +1340,15 @@ static int cmp_reason(const void *a, const void *b)
 static size_t bytes_per_row(const char *path)
 {
     char buf[SAMPLE_BYTES];
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    /* Non-blocking, regular files only: a FIFO would wait for a writer (cr_feed_open refuses
+     * it with a message). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
         return ROW_BYTES;
-    size_t n = fread(buf, 1, sizeof buf, fp), lines = 0;
-    fclose(fp);
+    ssize_t got = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, buf, sizeof buf) : -1;
+    close(fd);
+    size_t n = got > 0 ? (size_t)got : 0, lines = 0;
     for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p))) != NULL; p++)
         lines++;
     return lines >= 8 ? n / lines : n < sizeof buf && lines ? n / lines + 1 : ROW_BYTES;
@@ -1619,15 +1623,16 @@ static cr_err merge_reports(struct cr_ingest_report *into, struct worker *w, siz
     return rc;
 }
 
-/* The threads to parse event feeds with: the option, else one per online core (at most 8). */
+/* The threads to parse event feeds with: the option (at most CR_INGEST_MAX_THREADS), else one
+ * per online core up to CR_INGEST_DEFAULT_THREADS (crisk/ingest.h). */
 static size_t parser_threads(const struct cr_ingest_opts *opts)
 {
     long n = opts->threads;
     if (n <= 0) {
         n = sysconf(_SC_NPROCESSORS_ONLN);
-        n = n < 1 ? 1 : n > 8 ? 8 : n;
+        n = n < 1 ? 1 : n > CR_INGEST_DEFAULT_THREADS ? CR_INGEST_DEFAULT_THREADS : n;
     }
-    return (size_t)n;
+    return (size_t)(n > CR_INGEST_MAX_THREADS ? CR_INGEST_MAX_THREADS : n);
 }
 
 struct sized_task {

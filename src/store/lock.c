@@ -15,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-/* Stores that have no file of their own: SQLite's in-memory and temporary databases. */
+/* Stores that have no file of their own: SQLite's in-memory and temporary databases. A name
+ * starting with "file:" is a file (sqlite.c never reads a store's name as a URI). */
 static int has_no_file(const char *path)
 {
     return !path[0] || strcmp(path, ":memory:") == 0;
@@ -81,15 +83,34 @@ cr_err cr_store_lock(cr_store *s, const char *verb, cr_diag *d)
     memcpy(lp, s->path, plen);
     memcpy(lp + plen, ".lock", sizeof ".lock");
     cr_err rc = CR_OK;
-    int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        rc = cr_diag_set(d, CR_EIO, lp, 0, 0,
-                         "cannot open store lock (the writer lock beside the store): %s",
-                         strerror(errno));
-        goto out;
+    int fd = -1, e = 0;
+    /* The lock is on the file now at PATH.lock: one unlinked or replaced after it was opened
+     * would be locked alone while another writer locks the new one, so it is checked after the
+     * flock (device and inode) and opened again when it changed. */
+    for (int attempt = 0;; attempt++) {
+        fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            rc = cr_diag_set(d, CR_EIO, lp, 0, 0,
+                             "cannot open store lock (the writer lock beside the store): %s",
+                             strerror(errno));
+            goto out;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            e = errno;
+            break;
+        }
+        struct stat sf, sp;
+        if (fstat(fd, &sf) == 0 && stat(lp, &sp) == 0 && sf.st_dev == sp.st_dev &&
+            sf.st_ino == sp.st_ino)
+            break;
+        close(fd);
+        if (attempt == 8) {
+            rc = cr_diag_set(d, CR_EIO, lp, 0, 0,
+                             "cannot lock the store: its lock file keeps being replaced");
+            goto out;
+        }
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        int e = errno;
+    if (e) {
         if (e == EWOULDBLOCK || e == EAGAIN) {
             char holder[512];
             read_holder(fd, holder, sizeof holder);

@@ -112,7 +112,7 @@ cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_i
     sqlite3_bind_text(st, 2, r->model_id, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, r->model_version);
     if (r->model_text)
-        sqlite3_bind_blob(st, 4, r->model_text, (int)r->model_text_len, SQLITE_STATIC);
+        sqlite3_bind_blob64(st, 4, r->model_text, r->model_text_len, SQLITE_STATIC);
     else
         sqlite3_bind_blob(st, 4, "", 0, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE)
@@ -139,6 +139,10 @@ cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_i
             rc = CR_ENOMEM;
             break;
         }
+        if (r->veto[e] >= 0 && (size_t)r->veto[e] >= r->n_vetoes) {
+            rc = CR_EINVAL; /* a veto the model does not have: a caller's bug */
+            break;
+        }
         char lvl[2] = {r->level[e], 0};
         sqlite3_bind_int64(ins, 1, id);
         sqlite3_bind_int64(ins, 2, r->subject[e]);
@@ -148,8 +152,8 @@ cr_err cr_store_run_save(cr_store *s, const struct cr_run_rec *r, int64_t *run_i
             sqlite3_bind_text(ins, 5, r->veto_ids[r->veto[e]], -1, SQLITE_STATIC);
         else
             sqlite3_bind_null(ins, 5);
-        sqlite3_bind_text(ins, 6, asp.p, (int)asp.len, SQLITE_TRANSIENT);
-        sqlite3_bind_text(ins, 7, top.p, (int)top.len, SQLITE_TRANSIENT);
+        sqlite3_bind_text64(ins, 6, asp.p, asp.len, SQLITE_TRANSIENT, SQLITE_UTF8);
+        sqlite3_bind_text64(ins, 7, top.p, top.len, SQLITE_TRANSIENT, SQLITE_UTF8);
         if (sqlite3_step(ins) != SQLITE_DONE)
             rc = CR_ESTORE;
         sqlite3_reset(ins);
@@ -279,8 +283,10 @@ cr_err cr_store_run_levels(cr_store *s, int64_t run, const int64_t *subject, siz
         int64_t subj = sqlite3_column_int64(st, 0);
         while (e < n && subject[e] < subj)
             e++;
-        if (e < n && subject[e] == subj)
-            levels[e] = (char)sqlite3_column_text(st, 1)[0];
+        if (e < n && subject[e] == subj) {
+            const unsigned char *lv = sqlite3_column_text(st, 1); /* NULL in a damaged store */
+            levels[e] = lv ? (char)lv[0] : 0;
+        }
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? CR_OK : CR_ESTORE;

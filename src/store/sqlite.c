@@ -226,6 +226,13 @@ static cr_err migrate(cr_store *s, cr_diag *d)
     if (exec(s, "BEGIN IMMEDIATE"))
         goto fail;
     s->in_tx = 1;
+    /* Read again under the write lock: another process may have upgraded it meanwhile. */
+    if (cr_store_scalar(s, "PRAGMA user_version", &version))
+        goto fail;
+    if (version >= SCHEMA_VERSION) {
+        cr_store_rollback(s);
+        return version == SCHEMA_VERSION ? CR_OK : migrate(s, d); /* newer: its message */
+    }
     if (version == 0) {
         if (exec(s, schema_v1))
             goto fail;
@@ -298,7 +305,15 @@ static cr_err open_store(const char *path, enum open_mode mode, cr_store **out, 
     int flags = readonly                ? SQLITE_OPEN_READONLY
                 : mode == OPEN_EXISTING ? SQLITE_OPEN_READWRITE
                                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL)) {
+    /* A store is a file: a name starting with "file:" is a file of that name (as the lock and
+     * the output guards take it), never an SQLite URI, which could name a memory database. */
+    char *name = malloc(strlen(path) + 3);
+    if (name)
+        snprintf(name, strlen(path) + 3, "%s%s", strncmp(path, "file:", 5) == 0 ? "./" : "", path);
+    int open_rc =
+        name ? sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) : SQLITE_NOMEM;
+    free(name);
+    if (open_rc) {
         rc = cr_diag_set(d, CR_ESTORE, path, 0, 0, "cannot open store: %s",
                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto out;

@@ -21,9 +21,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Registry coordinates that are not coordinates crash ingest today (a message with three %s and
- * two arguments; corpus/ingest/crash-registry-coords-na, listed in pending.txt). Unmapped until
- * that fix is merged, so the fuzzer is not stopped by it at once: then set 1 and drop the line. */
+/* Registry coordinates are mapped (1). They were left unmapped (0) while coordinates that are
+ * not coordinates crashed ingest (a message with three %s and two arguments); that fix is in
+ * and corpus/ingest/crash-registry-coords-na is replayed. Set 0 only to fuzz without them. */
 #define MAP_COORDS 1
 
 /* Columns of each role, in file order: by name with a header, by position without. */

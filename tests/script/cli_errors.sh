@@ -100,4 +100,8 @@ expect 1 "cannot read keys and topics: database disk image is malformed" -- "$cr
 expect 1 "cannot load subjects: database disk image is malformed" -- "$crisk" ingest --db "$tmp/bad.db" --catalog "$tmp/ok.yaml"
 corrupt quarantine
 expect 1 "cannot read the quarantine: database disk image is malformed" -- "$crisk" quarantine --db "$tmp/bad.db"
+# --threads: the help states the default's cap and the range the option takes (crisk/ingest.h).
+"$crisk" ingest --help | tr -s ' \n' ' ' | grep >/dev/null "1 to 64 (default: one per core, at most 8)" \
+  || { echo "cli_errors: ingest --help does not state the threads default and range"; exit 1; }
+expect 2 "from 1 to 64, not '65'" -- "$crisk" ingest --db "$tmp/t.db" --catalog "$tmp/ok.yaml" --threads 65
 echo "cli errors: all reported with place and exit code"

@@ -104,12 +104,24 @@ static void round_trips_any_bytes(void **state)
     }
 }
 
+/* A length whose escaped size (len * 4 + 1) does not fit a size_t is refused before anything
+ * is read: 2^62 wrapped to a one-byte buffer that the loop then overran. */
+static void refuses_unescapable_length(void **state)
+{
+    (void)state;
+    char text[8] = "abc";
+    char *out = NULL;
+    assert_int_equal(cr_escape(text, (size_t)1 << 62, 0, &out, NULL), CR_ENOMEM);
+    assert_null(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_every_byte),
         cmocka_unit_test(rejects_unknown_escapes),
         cmocka_unit_test(round_trips_any_bytes),
+        cmocka_unit_test(refuses_unescapable_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,10 +195,80 @@ static void writer_lock(void **state)
     unlink(lock);
 }
 
+/* Another process upgrades the store between this one's version read and its BEGIN IMMEDIATE:
+ * the upgrade reads the version again under the write lock and finds nothing to do (it read
+ * the old version outside the transaction and upgraded a second time: "table model already
+ * exists"). The other process is a second connection run when BEGIN IMMEDIATE starts. */
+static const char *upgrade_path;
+static int upgrade_armed;
+
+static int upgrade_on_begin(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type, (void)ctx;
+    const char *sql = sqlite3_sql(p);
+    (void)x;
+    if (!upgrade_armed || !sql || strcmp(sql, "BEGIN IMMEDIATE") != 0)
+        return 0;
+    upgrade_armed = 0;
+    sqlite3 *o = NULL;
+    if (sqlite3_open(upgrade_path, &o) == SQLITE_OK)
+        sqlite3_exec(o,
+                     "CREATE TABLE model(hash TEXT PRIMARY KEY, id TEXT NOT NULL, version "
+                     "INTEGER NOT NULL, text BLOB NOT NULL) WITHOUT ROWID;"
+                     "ALTER TABLE enterprise ADD COLUMN attrs TEXT; PRAGMA user_version=4",
+                     NULL, NULL, NULL);
+    sqlite3_close(o);
+    return 0;
+}
+
+static int trace_init(sqlite3 *db, char **err, const struct sqlite3_api_routines *api)
+{
+    (void)err, (void)api;
+    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, upgrade_on_begin, NULL);
+    return SQLITE_OK;
+}
+
+static void upgrade_raced(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/crisk-test-upgrade-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    cr_store *s = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_store_open(path, &s, &d), CR_OK);
+    cr_store_close(s);
+    sqlite3 *o = NULL;
+    assert_int_equal(sqlite3_open(path, &o), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(o,
+                                  "DROP TABLE model; ALTER TABLE enterprise DROP COLUMN attrs; "
+                                  "PRAGMA user_version=3",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(o);
+    upgrade_path = path;
+    upgrade_armed = 1;
+    assert_int_equal(sqlite3_auto_extension((void (*)(void))trace_init), SQLITE_OK);
+    s = NULL;
+    cr_err rc = cr_store_open(path, &s, &d);
+    sqlite3_cancel_auto_extension((void (*)(void))trace_init);
+    if (rc)
+        fprintf(stderr, "%s\n", d.msg);
+    assert_int_equal(upgrade_armed, 0);
+    assert_int_equal(rc, CR_OK);
+    int64_t v = 0;
+    assert_int_equal(cr_store_scalar(s, "PRAGMA user_version", &v), CR_OK);
+    assert_int_equal(v, 4);
+    cr_store_close(s);
+    remove_store(path);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(blocks_round_trip),
-                                       cmocka_unit_test(readonly_open),
-                                       cmocka_unit_test(writer_lock)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(blocks_round_trip), cmocka_unit_test(readonly_open),
+        cmocka_unit_test(writer_lock), cmocka_unit_test(upgrade_raced)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# A feed file that is a FIFO and a catalog that never ends are clear errors, never a hang or a
+# process filling the memory: open() of a FIFO waited for a writer forever (the regular-file
+# check came after it), and the YAML reader grew its buffer without a limit on /dev/zero.
+set -euo pipefail
+crisk=$(realpath "$1")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+expect() { # expect CODE PATTERN -- command...
+  local code=$1 pat=$2; shift 3
+  set +e; out=$(timeout 10 "$@" 2>&1); rc=$?; set -e
+  [ $rc = "$code" ] || { echo "expected exit $code, got $rc: $*"; echo "$out"; exit 1; }
+  echo "$out" | grep >/dev/null -- "$pat" || { echo "expected '$pat' in: $out"; exit 1; }
+}
+printf 'catalog: x\ndepartments:\n  - {code: D1, name: n}\ntopics:\n  - code: T1\n    name: t\n    department: D1\n    kind: penalty\n    files: [a.csv]\n    key: k\n    fields: {date: d}\n' > c.yaml
+mkfifo a.csv
+expect 3 "a.csv: not a regular file" -- "$crisk" ingest --db s.db --catalog c.yaml
+expect 3 "longer than 16 MiB" -- "$crisk" ingest --db s2.db --catalog /dev/zero
+expect 3 "a model file has at most" -- "$crisk" classify --db s.db --model /dev/zero
+echo ok
