@@ -413,8 +413,7 @@ static cr_err maybe_bulk(ingest *ig, size_t incoming_rows)
 {
     int64_t subjects, persons, roles;
     if (cr_store_max_id(ig->s, "subject", &subjects) ||
-        cr_store_max_id(ig->s, "person", &persons) ||
-        cr_store_scalar(ig->s, "SELECT coalesce(max(rowid), 0) FROM role", &roles))
+        cr_store_max_id(ig->s, "person", &persons) || cr_store_role_top(ig->s, &roles))
         return CR_ESTORE;
     double incoming = (double)incoming_rows;
     double stored = (double)(subjects + persons + roles);
@@ -426,7 +425,7 @@ static cr_err maybe_bulk(ingest *ig, size_t incoming_rows)
 static cr_err make_sets(ingest *ig)
 {
     int64_t max_id = 0;
-    if (cr_store_scalar(ig->s, "SELECT coalesce(max(id), 0) FROM topic", &max_id))
+    if (cr_store_topic_top(ig->s, &max_id))
         return CR_ESTORE;
     ig->seen.n = (size_t)max_id + 1;
     ig->seen.t = calloc(ig->seen.n, sizeof *ig->seen.t);
