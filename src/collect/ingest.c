@@ -572,11 +572,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     cr_err rc = topic_ids ? cr_store_lock(s, "ingest", d) : CR_ENOMEM;
     if (!rc)
         rc = cr__ingest_prepare(&ig, topic_ids);
-    if (!rc && (rc = cr__sink_start(s, &ig.k)))
-        cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer: %s",
-                    rc == CR_ESTORE ? cr_store_errmsg(s) : cr_strerror(rc));
-    if (!rc && !(ig.out = cr__sink_open(ig.k)))
-        rc = CR_ENOMEM;
+    if (!rc)
+        rc = cr__ingest_writer_start(&ig, s, d);
     ig.s = NULL; /* the writer thread owns the connection from here on */
     /* The registry first, on this thread, so that rows of this run link at once; then roles
      * and events in parallel. */
@@ -623,6 +620,17 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     report->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     free(topic_ids);
     cr__ingest_free(&ig);
+    return rc;
+}
+
+cr_err cr__ingest_writer_start(ingest *ig, cr_store *s, cr_diag *d)
+{
+    cr_err rc = cr__sink_start(s, &ig->k);
+    if (rc)
+        cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer: %s",
+                    rc == CR_ESTORE ? cr_store_errmsg(s) : cr_strerror(rc));
+    else if (!(ig->out = cr__sink_open(ig->k)))
+        rc = CR_ENOMEM;
     return rc;
 }
 

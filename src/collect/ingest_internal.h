@@ -129,9 +129,15 @@ size_t cr__ingest_topic_bytes(const ingest *ig, const struct cr_topic *t, int64_
                               size_t *rows);
 cr_err cr__ingest_prepare(ingest *ig, int64_t *topic_ids) CR_MUST_USE;
 void cr__ingest_free(ingest *ig);
+/* Starts the store writer thread on s and opens its batch in ig (cr_ingest_run, the retry); the
+ * caller hands s over (ig->s = NULL) whatever the outcome. */
+cr_err cr__ingest_writer_start(ingest *ig, cr_store *s, cr_diag *d) CR_MUST_USE;
 
 /* ---- rows: checking, cleaning and storing one record (rows.c) ---- */
 
+/* Adds by to reason's count in v (n of them), appending the reason when new; -1 when out of
+ * memory. count_reason counts one quarantined row, count_nulled by fields left out. */
+int cr__ingest_reason_add(struct cr_ingest_reason **v, size_t *n, const char *reason, int64_t by);
 int cr__ingest_count_reason(struct cr_ingest_report *r, const char *reason);
 int cr__ingest_count_nulled(struct cr_ingest_report *r, const char *reason, int64_t by);
 char *cr__ingest_masked_raw(const struct cr_topic *t, cr_feed *f, const struct cr_feed_rec *rec);

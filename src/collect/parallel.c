@@ -54,19 +54,6 @@ static void *worker_run(void *arg)
     return NULL;
 }
 
-static int merge_reason(struct cr_ingest_report *r, const char *reason, int64_t count)
-{
-    for (size_t i = 0; i < r->n_reasons; i++)
-        if (strcmp(r->reasons[i].reason, reason) == 0) {
-            r->reasons[i].count += count;
-            return 0;
-        }
-    if (cr__ingest_count_reason(r, reason))
-        return -1;
-    r->reasons[r->n_reasons - 1].count = count;
-    return 0;
-}
-
 /* Moves a worker's file reports, reasons and counters into the run's report; files in catalog
  * order, as one thread would have listed them. */
 static cr_err merge_reports(struct cr_ingest_report *into, struct worker *w, size_t n_workers,
@@ -97,7 +84,8 @@ static cr_err merge_reports(struct cr_ingest_report *into, struct worker *w, siz
         into->n_unmatched_patterns += r->n_unmatched_patterns;
         into->unverified_divisions += r->unverified_divisions;
         for (size_t k = 0; k < r->n_reasons; k++)
-            if (!rc && merge_reason(into, r->reasons[k].reason, r->reasons[k].count))
+            if (!rc && cr__ingest_reason_add(&into->reasons, &into->n_reasons, r->reasons[k].reason,
+                                             r->reasons[k].count))
                 rc = CR_ENOMEM;
         for (size_t k = 0; k < r->n_nulled; k++)
             if (!rc && cr__ingest_count_nulled(into, r->nulled[k].reason, r->nulled[k].count))

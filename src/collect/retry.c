@@ -274,11 +274,8 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
             rc = skip(report, items[i].id, 0,
                       "no open quarantine row has this id (unknown, or resolved already)");
     }
-    if (!rc && (rc = cr__sink_start(s, &ig.k)))
-        cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer: %s",
-                    rc == CR_ESTORE ? cr_store_errmsg(s) : cr_strerror(rc));
-    if (!rc && !(ig.out = cr__sink_open(ig.k)))
-        rc = CR_ENOMEM;
+    if (!rc)
+        rc = cr__ingest_writer_start(&ig, s, d);
     ig.s = NULL; /* the writer thread owns the connection from here on */
     struct retry_src from = {0};
     for (size_t i = 0; !rc && i < q.n; i++)

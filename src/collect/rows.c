@@ -49,22 +49,27 @@ static enum outcome reject(struct verdict *v, const char *reason, const char *fm
     return QUARANTINED;
 }
 
-int cr__ingest_count_reason(struct cr_ingest_report *r, const char *reason)
+int cr__ingest_reason_add(struct cr_ingest_reason **v, size_t *n, const char *reason, int64_t by)
 {
-    for (size_t i = 0; i < r->n_reasons; i++)
-        if (strcmp(r->reasons[i].reason, reason) == 0) {
-            r->reasons[i].count++;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i].reason, reason) == 0) {
+            (*v)[i].count += by;
             return 0;
         }
-    void *p = realloc(r->reasons, (r->n_reasons + 1) * sizeof *r->reasons);
+    void *p = realloc(*v, (*n + 1) * sizeof **v);
     if (!p)
         return -1;
-    r->reasons = p;
+    *v = p;
     char *copy = strdup(reason);
     if (!copy)
         return -1;
-    r->reasons[r->n_reasons++] = (struct cr_ingest_reason){copy, 1};
+    (*v)[(*n)++] = (struct cr_ingest_reason){copy, by};
     return 0;
+}
+
+int cr__ingest_count_reason(struct cr_ingest_report *r, const char *reason)
+{
+    return cr__ingest_reason_add(&r->reasons, &r->n_reasons, reason, 1);
 }
 
 /* A bad value of an optional field, whose reason is in v: with on_error: null for the field it
@@ -80,20 +85,7 @@ static int drop_bad(ingest *ig, const struct cr_topic *t, int field, const struc
 
 int cr__ingest_count_nulled(struct cr_ingest_report *r, const char *reason, int64_t by)
 {
-    for (size_t i = 0; i < r->n_nulled; i++)
-        if (strcmp(r->nulled[i].reason, reason) == 0) {
-            r->nulled[i].count += by;
-            return 0;
-        }
-    void *p = realloc(r->nulled, (r->n_nulled + 1) * sizeof *r->nulled);
-    if (!p)
-        return -1;
-    r->nulled = p;
-    char *copy = strdup(reason);
-    if (!copy)
-        return -1;
-    r->nulled[r->n_nulled++] = (struct cr_ingest_reason){copy, by};
-    return 0;
+    return cr__ingest_reason_add(&r->nulled, &r->n_nulled, reason, by);
 }
 
 /* NFKC of a value into ig->norm (when needed); returns the normalised text and length. */
@@ -519,6 +511,82 @@ static int parse_coord(const char *s, size_t len, double lo, double hi, double *
     return 0;
 }
 
+/* The industry code as the registry keeps it (the section letter, or the letter and the code)
+ * in buf, pointed to by *out; *out untouched when the column is empty. QUARANTINED when the
+ * value is no GB/T 4754-2017 code and the field's on_error does not null it. */
+#define INDUSTRY_CAP 16
+static enum outcome industry(ingest *ig, const struct cr_topic *t, cr_feed *f,
+                             char buf[INDUSTRY_CAP], const char **out, struct verdict *v)
+{
+    const char *ind;
+    size_t ind_len;
+    cr_feed_value(f, CR_F_INDUSTRY, &ind, &ind_len);
+    if (!ind_len)
+        return LOADED;
+    char code[64];
+    /* Text is compared as NFKC keeps it (Ｍ７５１３ is M7513), the section letter in upper
+     * case (m7513). */
+    size_t n = ind_len < sizeof code ? cr_halfwidth(ind, ind_len, code) : 0;
+    n = n < 16 ? cr_zero_fraction_len(code, n) : 0; /* 7513.0 */
+    code[n] = 0;
+    if (code[0] >= 'a' && code[0] <= 'z')
+        code[0] = (char)(code[0] - 'a' + 'A');
+    const struct cr_industry *in = n ? cr_ref_industry_find(ig->ref, code) : NULL;
+    if (!in) {
+        enum outcome o = reject(v, "bad_industry", "column %s: '%s' is not a GB/T 4754-2017 code",
+                                cr_feed_slot_label(f, CR_F_INDUSTRY), shown(v, ind, ind_len));
+        return drop_bad(ig, t, CR_F_INDUSTRY, v) ? LOADED : o;
+    }
+    snprintf(buf, INDUSTRY_CAP, in->level == 1 ? "%c" : "%c%s", in->section, in->code);
+    *out = buf;
+    return LOADED;
+}
+
+/* The coordinates into r (has_coords) when both columns have a value: both finite, decimal and
+ * inside the topic's bounds (0,0 is no place in a city's registry), or neither is kept;
+ * QUARANTINED when they are not and the field's on_error does not null them. */
+static enum outcome coordinates(ingest *ig, const struct cr_topic *t, cr_feed *f,
+                                struct cr_enterprise_rec *r, struct verdict *v)
+{
+    const char *lon, *lat;
+    size_t lon_len, lat_len;
+    cr_feed_value(f, CR_F_LON, &lon, &lon_len);
+    cr_feed_value(f, CR_F_LAT, &lat, &lat_len);
+    if (!lon_len || !lat_len)
+        return LOADED;
+    if (parse_coord(lon, lon_len, -180, 180, &r->lon) ||
+        parse_coord(lat, lat_len, -90, 90, &r->lat) || !cr_topic_in_bounds(t, r->lon, r->lat)) {
+        enum outcome o =
+            reject(v, "bad_coordinates",
+                   "columns %s/%s: '%s', '%s' are not finite coordinates inside the topic's "
+                   "bounds",
+                   cr_feed_slot_label(f, CR_F_LON), cr_feed_slot_label(f, CR_F_LAT),
+                   shown_at(v, 0, lon, lon_len), shown_at(v, 1, lat, lat_len));
+        r->lon = r->lat = 0; /* never cast inf to an integer for the row's content */
+        return drop_bad(ig, t, t->opt[CR_F_LON].on_error_null ? CR_F_LON : CR_F_LAT, v) ? LOADED
+                                                                                        : o;
+    }
+    r->has_coords = 1;
+    return LOADED;
+}
+
+/* The enterprise's content for de-duplication in ig->canon, up to its attrs. */
+static void registry_canon(ingest *ig, int64_t topic_id, const char *key, size_t klen,
+                           const struct cr_enterprise_rec *r)
+{
+    ig->canon.len = 0;
+    cr__ingest_canon_i64(ig, topic_id, 1);
+    cr__ingest_canon_field(ig, key, klen);
+    const char *vals[] = {r->name,    r->type,     r->industry, r->status,
+                          r->address, r->district, r->street,   r->grid};
+    for (size_t i = 0; i < sizeof vals / sizeof *vals; i++)
+        cr__ingest_canon_field(ig, vals[i] ? vals[i] : "", vals[i] ? strlen(vals[i]) : 0);
+    cr__ingest_canon_i64(ig, r->capital_fen, r->has_capital);
+    cr__ingest_canon_i64(ig, r->established, r->has_established);
+    cr__ingest_canon_i64(ig, (int64_t)(r->lon * 1e6), r->has_coords);
+    cr__ingest_canon_i64(ig, (int64_t)(r->lat * 1e6), r->has_coords);
+}
+
 static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t topic_id, cr_feed *f,
                                  const char *key, size_t klen, struct verdict *v, cr_err *err)
 {
@@ -541,31 +609,9 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     r.type = text[1];
     r.status = text[2];
     r.address = text[3];
-    const char *ind;
-    size_t ind_len;
-    cr_feed_value(f, CR_F_INDUSTRY, &ind, &ind_len);
-    char indbuf[16];
-    if (ind_len) {
-        char code[64];
-        /* Text is compared as NFKC keeps it (Ｍ７５１３ is M7513), the section letter in upper
-         * case (m7513). */
-        size_t n = ind_len < sizeof code ? cr_halfwidth(ind, ind_len, code) : 0;
-        n = n < 16 ? cr_zero_fraction_len(code, n) : 0; /* 7513.0 */
-        code[n] = 0;
-        if (code[0] >= 'a' && code[0] <= 'z')
-            code[0] = (char)(code[0] - 'a' + 'A');
-        const struct cr_industry *in = n ? cr_ref_industry_find(ig->ref, code) : NULL;
-        if (!in) {
-            o = reject(v, "bad_industry", "column %s: '%s' is not a GB/T 4754-2017 code",
-                       cr_feed_slot_label(f, CR_F_INDUSTRY), shown(v, ind, ind_len));
-            if (!drop_bad(ig, t, CR_F_INDUSTRY, v))
-                goto out;
-            o = LOADED;
-        } else {
-            snprintf(indbuf, sizeof indbuf, in->level == 1 ? "%c" : "%c%s", in->section, in->code);
-            r.industry = indbuf;
-        }
-    }
+    char indbuf[INDUSTRY_CAP];
+    if ((o = industry(ig, t, f, indbuf, &r.industry, v)) == QUARANTINED)
+        goto out;
     int has;
     char period[8];
     if ((parse_money(t, f, CR_F_CAPITAL, &r.capital_fen, &has, v) == QUARANTINED &&
@@ -585,39 +631,9 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     char derived[2][16];
     if ((o = divisions(ig, t, f, &r, own, has_addr ? &addr : NULL, derived, v)) == QUARANTINED)
         goto out;
-    const char *lon, *lat;
-    size_t lon_len, lat_len;
-    cr_feed_value(f, CR_F_LON, &lon, &lon_len);
-    cr_feed_value(f, CR_F_LAT, &lat, &lat_len);
-    if (lon_len && lat_len) {
-        /* Both finite, decimal and inside the topic's bounds (0,0 is no place in a city's
-         * registry), or neither is kept. */
-        if (parse_coord(lon, lon_len, -180, 180, &r.lon) ||
-            parse_coord(lat, lat_len, -90, 90, &r.lat) || !cr_topic_in_bounds(t, r.lon, r.lat)) {
-            o = reject(v, "bad_coordinates",
-                       "columns %s/%s: '%s', '%s' are not finite coordinates inside the topic's "
-                       "bounds",
-                       cr_feed_slot_label(f, CR_F_LON), cr_feed_slot_label(f, CR_F_LAT),
-                       shown_at(v, 0, lon, lon_len), shown_at(v, 1, lat, lat_len));
-            r.lon = r.lat = 0; /* never cast inf to an integer for the row's content */
-            if (!drop_bad(ig, t, t->opt[CR_F_LON].on_error_null ? CR_F_LON : CR_F_LAT, v))
-                goto out;
-            o = LOADED;
-        } else {
-            r.has_coords = 1;
-        }
-    }
-    ig->canon.len = 0;
-    cr__ingest_canon_i64(ig, topic_id, 1);
-    cr__ingest_canon_field(ig, key, klen);
-    const char *vals[] = {r.name,    r.type,     r.industry, r.status,
-                          r.address, r.district, r.street,   r.grid};
-    for (size_t i = 0; i < sizeof vals / sizeof *vals; i++)
-        cr__ingest_canon_field(ig, vals[i] ? vals[i] : "", vals[i] ? strlen(vals[i]) : 0);
-    cr__ingest_canon_i64(ig, r.capital_fen, r.has_capital);
-    cr__ingest_canon_i64(ig, r.established, r.has_established);
-    cr__ingest_canon_i64(ig, (int64_t)(r.lon * 1e6), r.has_coords);
-    cr__ingest_canon_i64(ig, (int64_t)(r.lat * 1e6), r.has_coords);
+    if ((o = coordinates(ig, t, f, &r, v)) == QUARANTINED)
+        goto out;
+    registry_canon(ig, topic_id, key, klen, &r);
     build_attrs(ig, t, f, CR_ESTABLISHED_PERIOD_ATTR, period);
     r.attrs = ig->attrs.len ? ig->attrs.p : NULL;
     cr__ingest_canon_field(ig, ig->attrs.p, ig->attrs.len);
