@@ -165,6 +165,31 @@ static cr_err test_hooks(ingest *ig)
     return CR_OK;
 }
 
+/* The record of an earlier run of this file (same topic, content and path), else NULL. */
+static const struct known_file *known_find(const ingest *ig, int64_t topic_id, int64_t hash,
+                                           const char *rel)
+{
+    for (size_t i = 0; i < ig->files.n; i++)
+        if (ig->files.v[i].rec.topic == topic_id && ig->files.v[i].rec.hash == hash &&
+            strcmp(ig->files.v[i].path, rel) == 0)
+            return &ig->files.v[i];
+    return NULL;
+}
+
+/* A new file record's id: the next of the run (shared by the parser threads). */
+static int64_t next_file_id(ingest *ig)
+{
+    int64_t id;
+    if (ig->par) {
+        pthread_mutex_lock(&ig->par->mu);
+        id = ++ig->par->next_file;
+        pthread_mutex_unlock(&ig->par->mu);
+    } else {
+        id = ++ig->next_file;
+    }
+    return id;
+}
+
 static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id, const char *rel,
                           const char *full)
 {
@@ -191,11 +216,7 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
         return out->error ? CR_OK : CR_ENOMEM;
     }
     struct cr_file_rec fr = {0};
-    const struct known_file *known = NULL;
-    for (size_t i = 0; i < ig->files.n && !known; i++)
-        if (ig->files.v[i].rec.topic == topic_id && ig->files.v[i].rec.hash == cr_feed_hash(f) &&
-            strcmp(ig->files.v[i].path, rel) == 0)
-            known = &ig->files.v[i];
+    const struct known_file *known = known_find(ig, topic_id, cr_feed_hash(f), rel);
     if (known && known->rec.done) {
         out->skipped = 1;
         goto out;
@@ -206,15 +227,7 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
         if ((rc = cr_feed_seek(f, fr.next_offset, (long)fr.next_line)))
             goto out;
     } else {
-        int64_t id;
-        if (ig->par) {
-            pthread_mutex_lock(&ig->par->mu);
-            id = ++ig->par->next_file;
-            pthread_mutex_unlock(&ig->par->mu);
-        } else {
-            id = ++ig->next_file;
-        }
-        fr = (struct cr_file_rec){.id = id,
+        fr = (struct cr_file_rec){.id = next_file_id(ig),
                                   .topic = topic_id,
                                   .size = cr_feed_size(f),
                                   .hash = cr_feed_hash(f),
