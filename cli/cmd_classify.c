@@ -170,7 +170,7 @@ int cmd_classify(int argc, char **argv)
         rc = cr_store_lock(s, "classify", &d);
     if (!rc && !as_of_s) {
         int64_t last = 0;
-        if (cr_store_scalar(s, "SELECT coalesce(max(day_max), 0) FROM event_block", &last))
+        if (cr_store_events_last_day(s, &last))
             rc = cli_store_fail(&d, CR_ESTORE, s, "cannot read the latest event date");
         else if (!last)
             rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0,

@@ -112,8 +112,7 @@ static int summary(cr_store *s, const char *reason, long limit, int json)
     int64_t open = 0, resolved = 0;
     json_t *by = json_object();
     struct listing l = {.rows = json ? json_array() : NULL, .limit = limit};
-    if (cr_store_scalar(s, "SELECT count(*) FROM quarantine WHERE state='open'", &open) ||
-        cr_store_scalar(s, "SELECT count(*) FROM quarantine WHERE state='resolved'", &resolved) ||
+    if (cr_store_quarantine_totals(s, &open, &resolved) ||
         cr_store_quarantine_counts(s, count_reason, by)) {
         json_decref(by);
         json_decref(l.rows);

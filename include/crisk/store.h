@@ -321,6 +321,12 @@ cr_err cr_store_read_end(cr_store *s, int commit) CR_MUST_USE;
 cr_err cr_store_event_blocks_top(cr_store *s, int64_t *top) CR_MUST_USE;
 /* The largest topic id, 0 when none. */
 cr_err cr_store_topic_top(cr_store *s, int64_t *top) CR_MUST_USE;
+/* The largest role row id, 0 when none (ingest sizes a bulk load against it). */
+cr_err cr_store_role_top(cr_store *s, int64_t *top) CR_MUST_USE;
+/* The latest day an event block holds (days since 1970-01-01), 0 when the store has no events. */
+cr_err cr_store_events_last_day(cr_store *s, int64_t *day) CR_MUST_USE;
+/* The quarantined rows still open and those resolved (by a retry). */
+cr_err cr_store_quarantine_totals(cr_store *s, int64_t *open, int64_t *resolved) CR_MUST_USE;
 
 /* The readers below read the whole store (around = 0) or the neighbourhood marked by the last
  * cr_store_around_mark on s (around = 1). Their callbacks return nonzero to stop. *why names
@@ -353,9 +359,5 @@ cr_err cr_store_roles_read(cr_store *s, int around,
 cr_err cr_store_around_mark(cr_store *s, int64_t subject, cr_diag *d) CR_MUST_USE;
 /* The subjects marked, ascending (malloc'd; the caller frees *out). */
 cr_err cr_store_around_subjects(cr_store *s, int64_t **out, size_t *n) CR_MUST_USE;
-
-/* Runs a read-only SQL query and returns the first column of the first row as int64
- * (for tests and reports). */
-cr_err cr_store_scalar(cr_store *s, const char *sql, int64_t *out) CR_MUST_USE;
 
 #endif

@@ -12,44 +12,7 @@
 
 #include "crisk/hash.h"
 #include "crisk/text.h"
-
-struct bad_line {
-    long line;
-    size_t off, len; /* in the original bytes */
-};
-
-struct cr_feed {
-    const struct cr_topic *t;
-    char *name;
-    char *orig; /* original file bytes, owned, NUL-terminated */
-    size_t orig_len;
-    char *decoded;    /* owned decoded text for GB18030 files, else NULL */
-    char *one;        /* decoded text of the last cr_feed_parse_orig, else NULL */
-    const char *text; /* UTF-8 text after any BOM */
-    size_t len;
-    size_t pos;
-    long line;
-    size_t body_pos; /* the first record after the header, for cr_feed_rewind */
-    long body_line;
-    int64_t hash;
-    struct bad_line *bad;
-    size_t n_bad, i_bad;
-    int n_slots;
-    int ncol;         /* expected columns (CSV with header), or 0 */
-    int min_cols;     /* CSV without header: the largest mapped position */
-    int *col;         /* per slot: 0-based column, -1 unmapped */
-    char **label;     /* per slot */
-    const char **val; /* per slot, current record */
-    size_t *vlen;
-    const char **fv; /* all fields of the current CSV record */
-    size_t *fl;
-    size_t *foff; /* offset in scratch for unescaped fields, SIZE_MAX for fields in text */
-    size_t fcap;
-    char **head;      /* the header's fields, trimmed (ncol of them): a row equal to it is one */
-    size_t *head_len; /* more header, from files joined with their headers */
-    char *scratch;    /* unescaped quoted fields and JSON numbers of the current record */
-    size_t scap, sused;
-};
+#include "feed_internal.h"
 
 CR_FORMAT(4, 5)
 static cr_err feed_error(cr_feed *f, cr_diag *d, long line, const char *fmt, ...)
@@ -62,7 +25,7 @@ static cr_err feed_error(cr_feed *f, cr_diag *d, long line, const char *fmt, ...
     return cr_diag_set(d, CR_EPARSE, f->name, line, 0, "%s", msg);
 }
 
-static size_t line_end(const char *text, size_t len, size_t from)
+size_t cr__feed_line_end(const char *text, size_t len, size_t from)
 {
     const char *nl = memchr(text + from, '\n', len - from);
     return nl ? (size_t)(nl - text) : len;
@@ -159,7 +122,7 @@ static void orig_line(const cr_feed *f, long line, const char **p, size_t *len)
         const char *nl = memchr(f->orig + off, '\n', f->orig_len - off);
         off = nl ? (size_t)(nl - f->orig) + 1 : f->orig_len;
     }
-    size_t end = line_end(f->orig, f->orig_len, off);
+    size_t end = cr__feed_line_end(f->orig, f->orig_len, off);
     if (end > off && f->orig[end - 1] == '\r')
         end--;
     *p = f->orig + off;
@@ -191,7 +154,7 @@ static const char *encoding_hint(const cr_feed *f, long line)
 
 /* Makes room for n more scratch bytes. Fields 0..nf-1 already pushed may point into scratch;
  * they are re-pointed after the buffer moves. */
-static cr_err scratch_reserve(cr_feed *f, size_t n, size_t nf)
+cr_err cr__feed_scratch_reserve(cr_feed *f, size_t n, size_t nf)
 {
     if (f->sused + n <= f->scap)
         return CR_OK;
@@ -221,7 +184,7 @@ static void begin_record(cr_feed *f, size_t max_len)
         f->vlen[s] = 0, f->val[s] = "";
 }
 
-static cr_err push_field(cr_feed *f, size_t nf, const char *v, size_t len, size_t scratch_off)
+cr_err cr__feed_push_field(cr_feed *f, size_t nf, const char *v, size_t len, size_t scratch_off)
 {
     if (nf >= f->fcap) {
         size_t cap = f->fcap ? f->fcap * 2 : 32;
@@ -246,527 +209,13 @@ static cr_err push_field(cr_feed *f, size_t nf, const char *v, size_t len, size_
 }
 
 CR_FORMAT(3, 4)
-static void set_reason(struct cr_feed_rec *rec, const char *reason, const char *fmt, ...)
+void cr__feed_set_reason(struct cr_feed_rec *rec, const char *reason, const char *fmt, ...)
 {
     rec->reason = reason;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(rec->detail, sizeof rec->detail, fmt, ap);
     va_end(ap);
-}
-
-/* Splits the CSV record that starts at pos in text[0..len) into fields. Sets *end to the offset
- * of the record's terminating newline (or len) and counts the newlines it spans. */
-static cr_err split_csv(cr_feed *f, const char *text, size_t len, size_t pos, size_t *end,
-                        long *spanned, size_t *nf_out, struct cr_feed_rec *rec)
-{
-    const char delim = f->t->delimiter;
-    size_t nf = 0, p = pos;
-    long nl_count = 0;
-    cr_err rc;
-    for (;;) {
-        if (p < len && text[p] == '"') {
-            size_t q = p + 1, out = f->sused;
-            int closed = 0, escaped = 0;
-            while (q < len) {
-                const char *hit = memchr(text + q, '"', len - q);
-                if (!hit)
-                    break;
-                size_t h = (size_t)(hit - text);
-                if (h + 1 < len && text[h + 1] == '"') {
-                    escaped = 1;
-                    q = h + 2;
-                    continue;
-                }
-                q = h;
-                closed = 1;
-                break;
-            }
-            if (!closed) {
-                *end = line_end(text, len, pos);
-                *nf_out = nf;
-                set_reason(rec, "unterminated_quote",
-                           "a quoted field opened at column %ld is never closed", (long)nf + 1);
-                return CR_OK;
-            }
-            for (size_t k = p + 1; k < q; k++)
-                nl_count += text[k] == '\n';
-            if (!escaped) {
-                rc = push_field(f, nf++, text + p + 1, q - p - 1, SIZE_MAX);
-            } else {
-                if (scratch_reserve(f, q - p, nf))
-                    return CR_ENOMEM;
-                for (size_t k = p + 1; k < q; k++) {
-                    f->scratch[out++] = text[k];
-                    if (text[k] == '"')
-                        k++;
-                }
-                rc = push_field(f, nf++, f->scratch + f->sused, out - f->sused, f->sused);
-                f->sused = out;
-            }
-            if (rc)
-                return rc;
-            p = q + 1;
-            if (p < len && text[p] == '\r' && (p + 1 == len || text[p + 1] == '\n'))
-                p++;
-            if (p < len && text[p] != delim && text[p] != '\n') {
-                *end = line_end(text, len, p);
-                *nf_out = nf;
-                set_reason(rec, "bad_quote", "text follows the closing quote of column %ld",
-                           (long)nf);
-                *spanned = nl_count;
-                return CR_OK;
-            }
-        } else {
-            size_t q = p;
-            while (q < len && text[q] != delim && text[q] != '\n')
-                q++;
-            size_t vl = q - p;
-            if (q < len && text[q] == '\n' && vl && text[q - 1] == '\r')
-                vl--;
-            if ((rc = push_field(f, nf++, text + p, vl, SIZE_MAX)))
-                return rc;
-            p = q;
-        }
-        if (p < len && text[p] == delim) {
-            p++;
-            continue;
-        }
-        break;
-    }
-    *end = p;
-    *spanned = nl_count;
-    *nf_out = nf;
-    return CR_OK;
-}
-
-static void trim(const char **v, size_t *len)
-{
-    while (*len && ((*v)[0] == ' ' || (*v)[0] == '\t'))
-        (*v)++, (*len)--;
-    while (*len && ((*v)[*len - 1] == ' ' || (*v)[*len - 1] == '\t' || (*v)[*len - 1] == '\r'))
-        (*len)--;
-}
-
-static void map_csv_values(cr_feed *f, size_t nf)
-{
-    for (int s = 0; s < f->n_slots; s++) {
-        int c = f->col[s];
-        if (c >= 0 && (size_t)c < nf) {
-            const char *v = f->fv[c];
-            size_t l = f->fl[c];
-            trim(&v, &l);
-            f->val[s] = v;
-            f->vlen[s] = l;
-        }
-    }
-}
-
-/* ---- JSON Lines: one flat object per line ----
- * A small strict parser (RFC 8259) for what a record may hold, about ten times faster than a
- * general JSON library that builds a tree per line. String and number values fill the mapped
- * slots and null leaves a slot empty; objects, arrays and booleans are accepted only under keys
- * the topic does not map. Duplicate keys, a NUL character and bytes after the object are
- * refused. Unescaped strings and number texts go to the record's scratch, which begin_record
- * sized for the whole line, so no pointer into it moves while the record is read. */
-
-struct jp {
-    const char *s, *p, *end;
-    const char *err; /* where the record stopped being JSON */
-    const char *why; /* why, when it is more than "not JSON" (a limit of this reader) */
-};
-
-/* The deepest nesting of objects and arrays read under a key the topic does not map. */
-#define JSON_MAX_DEPTH 64
-
-static void jws(struct jp *j)
-{
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\r' || *j->p == '\n'))
-        j->p++;
-}
-
-static int jfail(struct jp *j)
-{
-    if (!j->err)
-        j->err = j->p < j->end ? j->p : j->end;
-    return -1;
-}
-
-/* jfail with the reason the record is refused, when it is valid JSON this reader refuses. */
-static int jrefuse(struct jp *j, const char *why)
-{
-    if (!j->err)
-        j->why = why;
-    return jfail(j);
-}
-
-static int hex4(const char *p, uint32_t *out)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (uint32_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (uint32_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (uint32_t)(c - 'A' + 10);
-        else
-            return -1;
-    }
-    *out = v;
-    return 0;
-}
-
-static size_t utf8_put(char *d, uint32_t cp)
-{
-    if (cp < 0x80) {
-        d[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        d[0] = (char)(0xC0 | (cp >> 6));
-        d[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        d[0] = (char)(0xE0 | (cp >> 12));
-        d[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        d[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    d[0] = (char)(0xF0 | (cp >> 18));
-    d[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    d[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    d[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* A string at j->p (its opening quote): the text itself when it has no escapes, else its
- * unescaped copy in the scratch (never longer than the escaped form). */
-static int jstring(cr_feed *f, struct jp *j, const char **out, size_t *olen)
-{
-    const char *q = ++j->p;
-    int esc = 0;
-    while (j->p < j->end && *j->p != '"') {
-        if ((unsigned char)*j->p < 0x20)
-            return jfail(j);
-        if (*j->p == '\\') {
-            esc = 1;
-            if (++j->p == j->end)
-                return jfail(j);
-        }
-        j->p++;
-    }
-    if (j->p == j->end)
-        return jfail(j);
-    size_t n = (size_t)(j->p - q);
-    const char *close = j->p++;
-    if (!esc) {
-        *out = q;
-        *olen = n;
-        return 0;
-    }
-    char *d = f->scratch + f->sused;
-    size_t k = 0;
-    for (const char *r = q; r < close; r++) {
-        if (*r != '\\') {
-            d[k++] = *r;
-            continue;
-        }
-        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-        const char *m = *++r ? strchr(from, *r) : NULL;
-        if (m) {
-            d[k++] = to[m - from];
-            continue;
-        }
-        uint32_t cp, lo;
-        if (*r != 'u' || close - r < 5 || hex4(r + 1, &cp)) {
-            j->p = r;
-            return jfail(j);
-        }
-        r += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-            if (close - r < 7 || r[1] != '\\' || r[2] != 'u' || hex4(r + 3, &lo) || lo < 0xDC00 ||
-                lo > 0xDFFF) {
-                j->p = r;
-                return jfail(j);
-            }
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            r += 6;
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            j->p = r;
-            return jfail(j);
-        } else if (cp == 0) {
-            j->p = r - 5; /* its backslash */
-            return jrefuse(j, "a NUL character (\\u0000) in a string is not allowed");
-        }
-        k += utf8_put(d + k, cp);
-    }
-    d[k] = 0;
-    f->sused += k + 1;
-    *out = d;
-    *olen = k;
-    return 0;
-}
-
-/* A number: its value is written as text the way it always was (integers as such, others with
- * 15 significant digits), so that stored attributes and content hashes stay the same; an
- * integer beyond 64 bits is kept as its digits. out = NULL only checks the syntax (a value
- * under a key the topic does not map). */
-static int jnumber(cr_feed *f, struct jp *j, const char **out, size_t *olen)
-{
-    const char *b = j->p;
-    int integer = 1;
-    if (j->p < j->end && *j->p == '-')
-        j->p++;
-    if (j->p < j->end && *j->p == '0')
-        j->p++;
-    else if (j->p < j->end && *j->p >= '1' && *j->p <= '9')
-        while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-            j->p++;
-    else
-        return jfail(j);
-    if (j->p < j->end && *j->p == '.') {
-        integer = 0;
-        if (++j->p == j->end || *j->p < '0' || *j->p > '9')
-            return jfail(j);
-        while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-            j->p++;
-    }
-    if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
-        integer = 0;
-        j->p++;
-        if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
-            j->p++;
-        if (j->p == j->end || *j->p < '0' || *j->p > '9')
-            return jfail(j);
-        while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-            j->p++;
-    }
-    if (!out)
-        return 0;
-    char num[64];
-    size_t n = (size_t)(j->p - b);
-    char *d = f->scratch + f->sused;
-    if (integer && (n >= sizeof num || n > 18)) {
-        /* Possibly past 64 bits: its digits are its text (the scratch holds the line). */
-        memcpy(d, b, n);
-        d[n] = 0;
-        f->sused += n + 1;
-        *out = d;
-        *olen = n;
-        return 0;
-    }
-    if (n >= sizeof num) {
-        j->p = b;
-        return jrefuse(j, "a number longer than 63 characters with a fraction or exponent");
-    }
-    memcpy(num, b, n);
-    num[n] = 0;
-    int w;
-    if (integer) {
-        w = snprintf(d, 40, "%lld", strtoll(num, NULL, 10));
-    } else {
-        w = snprintf(d, 40, "%.15g", strtod(num, NULL));
-    }
-    f->sused += (size_t)w + 1;
-    *out = d;
-    *olen = (size_t)w;
-    return 0;
-}
-
-static int jliteral(struct jp *j, const char *word)
-{
-    size_t n = strlen(word);
-    if ((size_t)(j->end - j->p) < n || memcmp(j->p, word, n) != 0)
-        return jfail(j);
-    j->p += n;
-    return 0;
-}
-
-/* Skips a value under a key the topic does not map (any JSON value). */
-static int jskip(cr_feed *f, struct jp *j, int depth)
-{
-    const char *v;
-    size_t l;
-    jws(j);
-    if (depth > JSON_MAX_DEPTH)
-        return jrefuse(j, "objects and arrays nested deeper than 64");
-    if (j->p == j->end)
-        return jfail(j);
-    char c = *j->p;
-    if (c == '"') {
-        size_t mark = f->sused;
-        int rc = jstring(f, j, &v, &l);
-        f->sused = mark;
-        return rc;
-    }
-    if (c == '{' || c == '[') {
-        char close = c == '{' ? '}' : ']';
-        j->p++;
-        jws(j);
-        if (j->p < j->end && *j->p == close) {
-            j->p++;
-            return 0;
-        }
-        for (;;) {
-            if (c == '{') {
-                jws(j);
-                if (j->p == j->end || *j->p != '"' || jskip(f, j, depth + 1))
-                    return jfail(j);
-                jws(j);
-                if (j->p == j->end || *j->p != ':')
-                    return jfail(j);
-                j->p++;
-            }
-            if (jskip(f, j, depth + 1))
-                return -1;
-            jws(j);
-            if (j->p == j->end)
-                return jfail(j);
-            if (*j->p == close) {
-                j->p++;
-                return 0;
-            }
-            if (*j->p != ',')
-                return jfail(j);
-            j->p++;
-        }
-    }
-    if (c == 't')
-        return jliteral(j, "true");
-    if (c == 'f')
-        return jliteral(j, "false");
-    if (c == 'n')
-        return jliteral(j, "null");
-    return jnumber(f, j, NULL, NULL);
-}
-
-/* The column (in characters, 1-based) of a place in the line, for the quarantine detail. */
-static long jcolumn(const struct jp *j)
-{
-    long col = 0;
-    for (const char *p = j->s; p < j->err && p < j->end; p++)
-        col += ((unsigned char)*p & 0xC0) != 0x80;
-    return col + (j->err < j->end);
-}
-
-/* Reads one JSON Lines record (the text of one line). */
-static cr_err parse_json(cr_feed *f, const char *text, size_t len, struct cr_feed_rec *rec)
-{
-    struct jp j = {text, text, text + len, NULL, NULL};
-    const char *keys[64];
-    size_t klens[64], n_keys = 0;
-    jws(&j);
-    if (j.p == j.end || *j.p != '{') {
-        jfail(&j);
-        goto bad;
-    }
-    j.p++;
-    jws(&j);
-    if (j.p < j.end && *j.p == '}') {
-        j.p++;
-        goto done;
-    }
-    for (;;) {
-        const char *key, *val;
-        size_t klen, vlen;
-        jws(&j);
-        if (j.p == j.end || *j.p != '"' || jstring(f, &j, &key, &klen)) {
-            jfail(&j);
-            goto bad;
-        }
-        for (size_t k = 0; k < n_keys; k++)
-            if (klens[k] == klen && memcmp(keys[k], key, klen) == 0) {
-                set_reason(rec, "bad_json", "duplicate key \"%.*s\"", (int)(klen < 60 ? klen : 60),
-                           key);
-                return CR_OK;
-            }
-        if (n_keys < sizeof keys / sizeof *keys) {
-            keys[n_keys] = key;
-            klens[n_keys++] = klen;
-        }
-        jws(&j);
-        if (j.p == j.end || *j.p != ':') {
-            jfail(&j);
-            goto bad;
-        }
-        j.p++;
-        jws(&j);
-        int slot = -1;
-        for (int s = 0; s < f->n_slots && slot < 0; s++)
-            if (f->label[s] && f->col[s] >= 0 && strlen(f->label[s]) == klen &&
-                memcmp(f->label[s], key, klen) == 0)
-                slot = s;
-        if (slot < 0) {
-            if (jskip(f, &j, 0))
-                goto bad;
-        } else if (j.p < j.end && *j.p == '"') {
-            if (jstring(f, &j, &val, &vlen))
-                goto bad;
-            trim(&val, &vlen);
-            f->val[slot] = val;
-            f->vlen[slot] = vlen;
-        } else if (j.p < j.end && (*j.p == '-' || (*j.p >= '0' && *j.p <= '9'))) {
-            if (jnumber(f, &j, &val, &vlen))
-                goto bad;
-            f->val[slot] = val;
-            f->vlen[slot] = vlen;
-        } else if (j.p < j.end && *j.p == 'n') {
-            if (jliteral(&j, "null"))
-                goto bad;
-        } else {
-            if (jskip(f, &j, 0))
-                goto bad;
-            set_reason(rec, "bad_json", "a mapped key holds an object, array or boolean (%s)",
-                       f->label[slot]);
-            return CR_OK;
-        }
-        jws(&j);
-        if (j.p == j.end) {
-            jfail(&j);
-            goto bad;
-        }
-        if (*j.p == '}') {
-            j.p++;
-            break;
-        }
-        if (*j.p != ',') {
-            jfail(&j);
-            goto bad;
-        }
-        j.p++;
-    }
-done:
-    jws(&j);
-    if (j.p == j.end)
-        return CR_OK;
-    jfail(&j);
-bad:
-    for (int s = 0; s < f->n_slots; s++)
-        f->vlen[s] = 0, f->val[s] = "";
-    if (j.why)
-        set_reason(rec, "bad_json", "%s (column %ld)", j.why, jcolumn(&j));
-    else
-        set_reason(rec, "bad_json", "not a JSON object (column %ld)", jcolumn(&j));
-    return CR_OK;
-}
-
-/* 1 when the record's nf fields equal the header's, each trimmed. */
-static int is_header(const cr_feed *f, size_t nf)
-{
-    if (!f->head || nf != (size_t)f->ncol)
-        return 0;
-    for (size_t k = 0; k < nf; k++) {
-        const char *v = f->fv[k];
-        size_t l = f->fl[k];
-        trim(&v, &l);
-        if (l != f->head_len[k] || memcmp(v, f->head[k], l) != 0)
-            return 0;
-    }
-    return 1;
 }
 
 static cr_err parse_record(cr_feed *f, const char *text, size_t len, size_t pos,
@@ -779,7 +228,7 @@ static cr_err parse_record(cr_feed *f, const char *text, size_t len, size_t pos,
      * first one is (rec->raw keeps it). */
     if (len - pos >= 3 && memcmp(text + pos, "\xEF\xBB\xBF", 3) == 0)
         pos += 3;
-    size_t le = line_end(text, len, pos);
+    size_t le = cr__feed_line_end(text, len, pos);
     begin_record(f, f->t->format == CR_FMT_JSONL ? le - pos + 64 * (size_t)f->n_slots : le - pos);
     if (!f->scratch)
         return CR_ENOMEM;
@@ -789,14 +238,14 @@ static cr_err parse_record(cr_feed *f, const char *text, size_t len, size_t pos,
         if (l && text[pos + l - 1] == '\r')
             l--;
         if (cr_utf8_valid_prefix(text + pos, l) != l) {
-            set_reason(rec, "bad_utf8", "invalid UTF-8 at byte %ld of the line",
-                       (long)cr_utf8_valid_prefix(text + pos, l) + 1);
+            cr__feed_set_reason(rec, "bad_utf8", "invalid UTF-8 at byte %ld of the line",
+                                (long)cr_utf8_valid_prefix(text + pos, l) + 1);
             return CR_OK;
         }
-        return parse_json(f, text + pos, l, rec);
+        return cr__feed_parse_json(f, text + pos, l, rec);
     }
     size_t nf = 0;
-    cr_err rc = split_csv(f, text, len, pos, end, spanned, &nf, rec);
+    cr_err rc = cr__feed_split_csv(f, text, len, pos, end, spanned, &nf, rec);
     if (rc)
         return rc;
     int bad_count = f->ncol ? nf != (size_t)f->ncol : nf < (size_t)f->min_cols;
@@ -806,7 +255,7 @@ static cr_err parse_record(cr_feed *f, const char *text, size_t len, size_t pos,
          * alone so the following rows are read on their own. */
         *end = le;
         *spanned = 0;
-        set_reason(rec, "unterminated_quote", "a quoted field is not closed on its line");
+        cr__feed_set_reason(rec, "unterminated_quote", "a quoted field is not closed on its line");
         return CR_OK;
     }
     if (rec->reason)
@@ -816,24 +265,26 @@ static cr_err parse_record(cr_feed *f, const char *text, size_t len, size_t pos,
         rl--;
     size_t ok = cr_utf8_valid_prefix(text + pos, rl);
     if (ok != rl) {
-        set_reason(rec, "bad_utf8", "invalid UTF-8 at byte %ld of the record", (long)ok + 1);
+        cr__feed_set_reason(rec, "bad_utf8", "invalid UTF-8 at byte %ld of the record",
+                            (long)ok + 1);
         return CR_OK;
     }
     if (f->ncol && nf != (size_t)f->ncol) {
-        set_reason(rec, "bad_columns", "expected %d columns, found %ld", f->ncol, (long)nf);
+        cr__feed_set_reason(rec, "bad_columns", "expected %d columns, found %ld", f->ncol,
+                            (long)nf);
         return CR_OK;
     }
     if (!f->ncol && nf < (size_t)f->min_cols) {
-        set_reason(rec, "bad_columns", "expected at least %d columns, found %ld", f->min_cols,
-                   (long)nf);
+        cr__feed_set_reason(rec, "bad_columns", "expected at least %d columns, found %ld",
+                            f->min_cols, (long)nf);
         return CR_OK;
     }
-    if (is_header(f, nf)) {
-        set_reason(rec, "repeated_header",
-                   "the row repeats the header (files joined with their headers?)");
+    if (cr__feed_is_header(f, nf)) {
+        cr__feed_set_reason(rec, "repeated_header",
+                            "the row repeats the header (files joined with their headers?)");
         return CR_OK;
     }
-    map_csv_values(f, nf);
+    cr__feed_map_csv_values(f, nf);
     return CR_OK;
 }
 
@@ -876,7 +327,7 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
     /* The header is the first line that is not blank; an undecodable line is not blank (it is
      * an empty line in the decoded text only), so it is a header that does not decode. */
     while (f->pos < f->len && !bad_at(f, f->line)) {
-        size_t le = line_end(f->text, f->len, f->pos);
+        size_t le = cr__feed_line_end(f->text, f->len, f->pos);
         if (!blank_line(f->text, f->pos, le))
             break;
         f->pos = le < f->len ? le + 1 : le;
@@ -890,9 +341,9 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
     struct cr_feed_rec rec;
     size_t end = 0, nf = 0;
     long spanned = 0;
-    begin_record(f, line_end(f->text, f->len, f->pos) - f->pos);
+    begin_record(f, cr__feed_line_end(f->text, f->len, f->pos) - f->pos);
     rec.reason = NULL;
-    cr_err rc = split_csv(f, f->text, f->len, f->pos, &end, &spanned, &nf, &rec);
+    cr_err rc = cr__feed_split_csv(f, f->text, f->len, f->pos, &end, &spanned, &nf, &rec);
     if (rc)
         return rc;
     if (rec.reason)
@@ -908,7 +359,7 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
     for (size_t k = 0; k < nf; k++) {
         const char *h = f->fv[k];
         size_t hl = f->fl[k];
-        trim(&h, &hl);
+        cr__feed_trim(&h, &hl);
         if (!(f->head[k] = malloc(hl + 1)))
             return CR_ENOMEM;
         memcpy(f->head[k], h, hl);
@@ -1125,7 +576,7 @@ cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec)
             rec->reason = "bad_encoding";
             snprintf(rec->detail, sizeof rec->detail, "line is not valid GB18030");
             if (f->pos < f->len) {
-                size_t le = line_end(f->text, f->len, f->pos);
+                size_t le = cr__feed_line_end(f->text, f->len, f->pos);
                 f->pos = le < f->len ? le + 1 : le;
             }
             f->line++;
@@ -1136,7 +587,7 @@ cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec)
         }
         if (f->pos >= f->len)
             return CR_ENOTFOUND;
-        size_t le = line_end(f->text, f->len, f->pos);
+        size_t le = cr__feed_line_end(f->text, f->len, f->pos);
         if (!blank_line(f->text, f->pos, le))
             break;
         f->pos = le < f->len ? le + 1 : le;
@@ -1153,14 +604,15 @@ cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec)
         /* A quoted field ran over a line that does not decode (an empty line in the text):
          * the record cannot be whole. As for any quote that runs on, only this line is
          * quarantined and the undecodable line is read as a record of its own. */
-        end = line_end(f->text, f->len, f->pos);
+        end = cr__feed_line_end(f->text, f->len, f->pos);
         spanned = 0;
         for (int s = 0; s < f->n_slots; s++)
             f->vlen[s] = 0, f->val[s] = "";
-        set_reason(rec, "unterminated_quote",
-                   "a quoted field is not closed on its line (it runs into line %ld, which is "
-                   "not valid GB18030)",
-                   bad);
+        cr__feed_set_reason(
+            rec, "unterminated_quote",
+            "a quoted field is not closed on its line (it runs into line %ld, which is "
+            "not valid GB18030)",
+            bad);
     }
     size_t rl = end - f->pos;
     if (rl && f->text[f->pos + rl - 1] == '\r')

@@ -30,6 +30,9 @@ static inline cr_err cr__store_kept(cr_store *s, cr_err err)
     return err == CR_ESTORE ? cr__store_fail(s) : err;
 }
 const char *cr__store_path(cr_store *s);
+/* Runs a read-only SQL query and returns the first column of the first row as int64 (inside
+ * the store, and for tests; callers above the store use typed functions). */
+cr_err cr_store_scalar(cr_store *s, const char *sql, int64_t *out) CR_MUST_USE;
 /* Releases the writer lock if s holds it (lock.c); cr_store_close calls it last. */
 void cr__store_unlock(cr_store *s);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "crisk/store.h"
+#include "store/internal.h" /* cr_store_scalar */
 
 /* Attribute texts the packing must keep exactly: absent, empty object, plain, escaped quotes
  * and backslashes, names missing or in another order, a number, a nested object, and more
@@ -79,6 +80,12 @@ static void blocks_round_trip(void **state)
         o += (size_t)snprintf(seen.many + o, sizeof seen.many - o, "%s\"k%d\":\"v%d\"",
                               k ? "," : "", k, k);
     snprintf(seen.many + o, sizeof seen.many - o, "}");
+    /* The typed extent reads on an empty store: all 0. */
+    int64_t top = -1, last = -1, open = -1, resolved = -1;
+    assert_int_equal(cr_store_role_top(s, &top), CR_OK);
+    assert_int_equal(cr_store_events_last_day(s, &last), CR_OK);
+    assert_int_equal(cr_store_quarantine_totals(s, &open, &resolved), CR_OK);
+    assert_true(top == 0 && last == 0 && open == 0 && resolved == 0);
     assert_int_equal(cr_store_begin(s), CR_OK);
     for (int64_t id = 1; id <= 7; id++) {
         char key[16];
@@ -111,6 +118,8 @@ static void blocks_round_trip(void **state)
     struct cr_store_counts c;
     assert_int_equal(cr_store_counts(s, &c), CR_OK);
     assert_int_equal(c.events, N_EVENTS);
+    assert_int_equal(cr_store_events_last_day(s, &last), CR_OK);
+    assert_int_equal(last, 19000 + N_EVENTS - 1);
     cr_store_close(s);
     unlink(path);
     char side[64];

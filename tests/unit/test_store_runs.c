@@ -13,6 +13,7 @@
 #include "crisk/classify.h"
 #include "crisk/model.h"
 #include "crisk/store.h"
+#include "store/internal.h" /* cr_store_scalar */
 
 static char *write_tmp(const char *text)
 {

@@ -1,0 +1,128 @@
+#include "crisk/feed.h"
+
+#include <string.h>
+
+#include "feed_internal.h"
+
+/* Splits the CSV record that starts at pos in text[0..len) into fields. Sets *end to the offset
+ * of the record's terminating newline (or len) and counts the newlines it spans. */
+cr_err cr__feed_split_csv(cr_feed *f, const char *text, size_t len, size_t pos, size_t *end,
+                          long *spanned, size_t *nf_out, struct cr_feed_rec *rec)
+{
+    const char delim = f->t->delimiter;
+    size_t nf = 0, p = pos;
+    long nl_count = 0;
+    cr_err rc;
+    for (;;) {
+        if (p < len && text[p] == '"') {
+            size_t q = p + 1, out = f->sused;
+            int closed = 0, escaped = 0;
+            while (q < len) {
+                const char *hit = memchr(text + q, '"', len - q);
+                if (!hit)
+                    break;
+                size_t h = (size_t)(hit - text);
+                if (h + 1 < len && text[h + 1] == '"') {
+                    escaped = 1;
+                    q = h + 2;
+                    continue;
+                }
+                q = h;
+                closed = 1;
+                break;
+            }
+            if (!closed) {
+                *end = cr__feed_line_end(text, len, pos);
+                *nf_out = nf;
+                cr__feed_set_reason(rec, "unterminated_quote",
+                                    "a quoted field opened at column %ld is never closed",
+                                    (long)nf + 1);
+                return CR_OK;
+            }
+            for (size_t k = p + 1; k < q; k++)
+                nl_count += text[k] == '\n';
+            if (!escaped) {
+                rc = cr__feed_push_field(f, nf++, text + p + 1, q - p - 1, SIZE_MAX);
+            } else {
+                if (cr__feed_scratch_reserve(f, q - p, nf))
+                    return CR_ENOMEM;
+                for (size_t k = p + 1; k < q; k++) {
+                    f->scratch[out++] = text[k];
+                    if (text[k] == '"')
+                        k++;
+                }
+                rc = cr__feed_push_field(f, nf++, f->scratch + f->sused, out - f->sused, f->sused);
+                f->sused = out;
+            }
+            if (rc)
+                return rc;
+            p = q + 1;
+            if (p < len && text[p] == '\r' && (p + 1 == len || text[p + 1] == '\n'))
+                p++;
+            if (p < len && text[p] != delim && text[p] != '\n') {
+                *end = cr__feed_line_end(text, len, p);
+                *nf_out = nf;
+                cr__feed_set_reason(rec, "bad_quote",
+                                    "text follows the closing quote of column %ld", (long)nf);
+                *spanned = nl_count;
+                return CR_OK;
+            }
+        } else {
+            size_t q = p;
+            while (q < len && text[q] != delim && text[q] != '\n')
+                q++;
+            size_t vl = q - p;
+            if (q < len && text[q] == '\n' && vl && text[q - 1] == '\r')
+                vl--;
+            if ((rc = cr__feed_push_field(f, nf++, text + p, vl, SIZE_MAX)))
+                return rc;
+            p = q;
+        }
+        if (p < len && text[p] == delim) {
+            p++;
+            continue;
+        }
+        break;
+    }
+    *end = p;
+    *spanned = nl_count;
+    *nf_out = nf;
+    return CR_OK;
+}
+
+void cr__feed_trim(const char **v, size_t *len)
+{
+    while (*len && ((*v)[0] == ' ' || (*v)[0] == '\t'))
+        (*v)++, (*len)--;
+    while (*len && ((*v)[*len - 1] == ' ' || (*v)[*len - 1] == '\t' || (*v)[*len - 1] == '\r'))
+        (*len)--;
+}
+
+void cr__feed_map_csv_values(cr_feed *f, size_t nf)
+{
+    for (int s = 0; s < f->n_slots; s++) {
+        int c = f->col[s];
+        if (c >= 0 && (size_t)c < nf) {
+            const char *v = f->fv[c];
+            size_t l = f->fl[c];
+            cr__feed_trim(&v, &l);
+            f->val[s] = v;
+            f->vlen[s] = l;
+        }
+    }
+}
+
+/* 1 when the record's nf fields equal the header's, each trimmed. */
+int cr__feed_is_header(const cr_feed *f, size_t nf)
+{
+    if (!f->head || nf != (size_t)f->ncol)
+        return 0;
+    for (size_t k = 0; k < nf; k++) {
+        const char *v = f->fv[k];
+        size_t l = f->fl[k];
+        cr__feed_trim(&v, &l);
+        if (l != f->head_len[k] || memcmp(v, f->head[k], l) != 0)
+            return 0;
+    }
+    return 1;
+}

@@ -1,0 +1,88 @@
+#include "crisk/ingest.h"
+
+#include <sodium.h>
+
+#include "crisk/hash.h"
+#include "ingest_internal.h"
+#include "sink.h"
+#include "base/buf.h"
+#include "base/tables.h"
+
+void cr__ingest_canon_field(ingest *ig, const void *p, size_t len)
+{
+    cr__buf_add(&ig->canon, p, len);
+    cr__buf_add(&ig->canon, "\x1f", 1);
+}
+
+void cr__ingest_canon_i64(ingest *ig, int64_t v, int has)
+{
+    /* Fixed-width binary: cheaper than text and unambiguous; "absent" is its own marker. */
+    unsigned char b[9];
+    b[0] = (unsigned char)has;
+    uint64_t u = has ? (uint64_t)v : 0;
+    for (int i = 0; i < 8; i++)
+        b[1 + i] = (unsigned char)(u >> (8 * i));
+    cr__buf_add(&ig->canon, b, sizeof b);
+}
+
+struct hset *cr__ingest_topic_set(ingest *ig, int64_t topic)
+{
+    return topic >= 0 && (size_t)topic < ig->seen.n ? &ig->seen.t[topic] : NULL;
+}
+
+static uint64_t le64(const unsigned char *b)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
+/* The 128-bit hash of the canonical content in ig->canon: SipHash-2-4 with 128-bit output,
+ * keyed by the store's salt, so that no one without the salt can write down two rows that
+ * collide (the unkeyed cr_hash64 could be inverted by hand). lo is stored with the row; in a
+ * store whose rows were hashed with cr_hash64 before (cr_store_row_hash_keyed), lo stays that
+ * hash so that rows of earlier runs are still recognised. A hi of 0 marks "unknown": 1 here. */
+struct hkey cr__ingest_content_hash(const ingest *ig)
+{
+    unsigned char out[crypto_shorthash_siphashx24_BYTES];
+    crypto_shorthash_siphashx24(out, (const unsigned char *)ig->canon.p, ig->canon.len, ig->rowkey);
+    struct hkey k = {le64(out), le64(out + 8)};
+    if (!ig->keyed)
+        k.lo = cr_hash64(ig->canon.p, ig->canon.len, 0x64656475u);
+    k.hi += !k.hi;
+    return k;
+}
+
+/* Returns LOADED or DUPLICATE for the canonical content in ig->canon, and its hash. */
+enum outcome cr__ingest_dedupe(ingest *ig, int64_t topic, int64_t *h, int *oom)
+{
+    struct hkey hv = cr__ingest_content_hash(ig);
+    struct hset *set = cr__ingest_topic_set(ig, topic);
+    int r = set ? cr__hset_add(set, hv) : -1;
+    *h = (int64_t)hv.lo;
+    *oom = r < 0 || ig->canon.oom;
+    return r == 0 ? DUPLICATE : LOADED;
+}
+
+/* Makes the oldest probes until at most keep are left; a duplicate found is taken back from
+ * the batch and moved from loaded to duplicates in fr. */
+cr_err cr__ingest_probes_settle(ingest *ig, struct cr_file_rec *fr, size_t keep)
+{
+    struct probes *q = &ig->probes;
+    while (q->n > keep) {
+        struct probe *e = &q->v[q->head];
+        q->head = (q->head + 1) % PROBE_LAG;
+        q->n--;
+        int r = cr__hset_add(e->set, e->h);
+        if (r < 0)
+            return CR_ENOMEM;
+        if (r == 0) {
+            cr__sink_event_drop(ig->out, e->mark);
+            fr->n_loaded--;
+            fr->n_duplicate++;
+            ig->rep->unlinked -= e->unlinked;
+        }
+    }
+    return CR_OK;
+}

@@ -1,0 +1,20 @@
+/* Small typed reads of the store's extent for the stages above it: the largest role row, the
+ * latest event day, the quarantine's totals. Callers above the store never write SQL. */
+#include "internal.h"
+
+cr_err cr_store_role_top(cr_store *s, int64_t *top)
+{
+    return cr_store_scalar(s, "SELECT coalesce(max(rowid), 0) FROM role", top);
+}
+
+cr_err cr_store_events_last_day(cr_store *s, int64_t *day)
+{
+    return cr_store_scalar(s, "SELECT coalesce(max(day_max), 0) FROM event_block", day);
+}
+
+cr_err cr_store_quarantine_totals(cr_store *s, int64_t *open, int64_t *resolved)
+{
+    if (cr_store_scalar(s, "SELECT count(*) FROM quarantine WHERE state='open'", open))
+        return CR_ESTORE;
+    return cr_store_scalar(s, "SELECT count(*) FROM quarantine WHERE state='resolved'", resolved);
+}
