@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "crisk/err.h"
 #include "crisk/city.h"
@@ -51,6 +52,11 @@ cr_err cli_store_fail(cr_diag *d, cr_err rc, const cr_store *s, const char *what
  * and by canonical name otherwise, so that an export can never replace the store. Prints why and
  * returns CLI_USAGE; CLI_OK otherwise. Called before the store is opened or out is created. */
 int cli_check_output(const char *verb, const char *option, const char *out, const char *db);
+
+/* Writes s[0..len) to fp as one CSV field (RFC 4180): quoted, with quotes doubled, when it
+ * holds a comma, a quote, CR or LF (or always, when always is set); as is otherwise. Every CSV
+ * writer of the command goes through it. Returns nonzero when the write failed. */
+int cli_csv_field(FILE *fp, const char *s, size_t len, int always);
 
 /* Prints obj as one line of JSON on stdout and releases it. */
 int cli_json_print(json_t *obj);

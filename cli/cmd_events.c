@@ -108,23 +108,6 @@ static void topic_name(void *ctx, int64_t id, const char *code, const char *kind
     }
 }
 
-/* A CSV field: quoted when it holds a comma, quote or line break. */
-static void csv_field(const char *s, size_t len)
-{
-    if (!memchr(s, ',', len) && !memchr(s, '"', len) && !memchr(s, '\n', len) &&
-        !memchr(s, '\r', len)) {
-        fwrite(s, 1, len, stdout);
-        return;
-    }
-    putchar('"');
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '"')
-            putchar('"');
-        putchar(s[i]);
-    }
-    putchar('"');
-}
-
 static int print_event(void *ctx, const struct cr_event_row *e)
 {
     const struct out *o = ctx;
@@ -132,13 +115,13 @@ static int print_event(void *ctx, const struct cr_event_row *e)
     char date[11];
     cr_day_format(e->day, date);
     printf("%lld,", (long long)e->subject);
-    csv_field(key, strlen(key));
+    cli_csv_field(stdout, key, strlen(key), 0);
     printf(",%s,%d,%s,", name_of(&o->topics, e->topic), e->day, date);
     if (e->has_amount)
         printf("%lld", (long long)e->amount_fen);
     putchar(',');
     if (e->attrs)
-        csv_field(e->attrs, e->attrs_len);
+        cli_csv_field(stdout, e->attrs, e->attrs_len, 0);
     putchar('\n');
     return 0;
 }
