@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,10 +111,26 @@ static int is_error(int code)
     return code != SQLITE_OK && code != SQLITE_ROW && code != SQLITE_DONE;
 }
 
+/* SQLite's message, with the likely cause when SQLite words it vaguely: a write past the file
+ * size limit (ulimit -f; the crisk command ignores SIGXFSZ) is a bare "disk I/O error" (SQLite
+ * does not keep the EFBIG), so a write error under a finite limit names the limit. */
+static const char *sqlite_msg(sqlite3 *db)
+{
+    int code = sqlite3_errcode(db) & 0xff;
+    struct rlimit lim;
+    if ((code == SQLITE_IOERR || code == SQLITE_FULL) && getrlimit(RLIMIT_FSIZE, &lim) == 0 &&
+        lim.rlim_cur != RLIM_INFINITY)
+        return code == SQLITE_FULL
+                   ? "database or disk is full (or past the file size limit: ulimit -f is set)"
+                   : "disk I/O error (a file size limit is set, ulimit -f: the store may have "
+                     "reached it)";
+    return sqlite3_errmsg(db);
+}
+
 cr_err cr__store_fail(cr_store *s)
 {
     int code = sqlite3_errcode(s->db);
-    snprintf(s->err, sizeof s->err, "%s", is_error(code) ? sqlite3_errmsg(s->db) : no_sqlite_error);
+    snprintf(s->err, sizeof s->err, "%s", is_error(code) ? sqlite_msg(s->db) : no_sqlite_error);
     return CR_ESTORE;
 }
 
@@ -123,7 +140,7 @@ const char *cr_store_errmsg(const cr_store *s)
         return "no store";
     if (s->err[0])
         return s->err;
-    return is_error(sqlite3_errcode(s->db)) ? sqlite3_errmsg(s->db) : no_sqlite_error;
+    return is_error(sqlite3_errcode(s->db)) ? sqlite_msg(s->db) : no_sqlite_error;
 }
 
 static cr_err db_fail(cr_store *s, cr_diag *d, const char *what)
