@@ -153,7 +153,12 @@ int cmd_classify(int argc, char **argv)
     if ((prc = cli_int_opt("classify", "threads", threads_s, 1, CLI_MAX_THREADS, &threads)))
         return prc;
     int32_t as_of = 0;
-    if (as_of_s && cr_date_parse(as_of_s, strlen(as_of_s), &as_of)) {
+    cr_err drc = as_of_s ? cr_date_parse(as_of_s, strlen(as_of_s), &as_of) : CR_OK;
+    if (drc == CR_ERANGE) { /* the form of a date, but no day of the calendar (2025-02-30) */
+        fprintf(stderr, "crisk classify: --as-of %s: no such date (or a year outside 1900-2100)\n",
+                as_of_s);
+        return CLI_USAGE;
+    } else if (drc) {
         fprintf(stderr, "crisk classify: --as-of needs a date (YYYY-MM-DD)\n");
         return CLI_USAGE;
     }

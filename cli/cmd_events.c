@@ -147,10 +147,19 @@ int cmd_events(int argc, char **argv)
     if (!rc && key) {
         char norm[CR_USCC_LEN + 1];
         /* A USCC is looked up in its normal form; other keys as given. */
-        const char *k = cr_uscc_normalize(key, strlen(key), norm) == CR_OK ? norm : key;
+        cr_err nrc = cr_uscc_normalize(key, strlen(key), norm);
+        const char *k = nrc == CR_OK ? norm : key;
         rc = cr_store_subject_find(s, k, &subject);
+        char why[200] = "";
+        if (rc == CR_ENOTFOUND && nrc == CR_ECHECK) /* a key without ':' is meant as a USCC */
+            snprintf(why, sizeof why, ": a USCC with a wrong check character (expected %c)",
+                     cr_uscc_check_char(norm));
+        else if (rc == CR_ENOTFOUND && nrc && !strchr(key, ':')) {
+            memcpy(why, ": not a USCC: ", 14);
+            cr_uscc_explain(key, strlen(key), why + 14, sizeof why - 14);
+        }
         if (rc == CR_ENOTFOUND)
-            cr_diag_set(&d, rc, NULL, 0, 0, "no enterprise with key '%s' in the store", key);
+            cr_diag_set(&d, rc, NULL, 0, 0, "no enterprise with key '%s' in the store%s", key, why);
         else if (rc)
             cli_store_fail(&d, rc, s, "cannot look the key up");
     }
