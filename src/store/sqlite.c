@@ -296,6 +296,44 @@ static cr_err check_version(cr_store *s, cr_diag *d)
 
 enum open_mode { OPEN_CREATE, OPEN_EXISTING, OPEN_READONLY };
 
+/* Whether a reader must not write beside the store at path: the file has no write permission
+ * bit (root would write it anyway, leaving -wal/-shm a writer cannot open), or this user may
+ * not write it or its folder; and there is no -wal whose rows only SQLite's WAL reading sees. */
+static int readonly_store(const char *path)
+{
+    struct stat st;
+    char wal[4096], dir[4096];
+    if (stat(path, &st) != 0 || (size_t)snprintf(wal, sizeof wal, "%s-wal", path) >= sizeof wal)
+        return 0;
+    if (access(wal, F_OK) == 0)
+        return 0;
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        dir[1] = 0;
+    else if (slash)
+        *slash = 0;
+    else
+        snprintf(dir, sizeof dir, ".");
+    return !(st.st_mode & 0222) || access(path, W_OK) != 0 || access(dir, W_OK) != 0;
+}
+
+/* "file:PATH?immutable=1" with the bytes a URI reserves escaped; NULL when out of memory. */
+static char *immutable_uri(const char *path)
+{
+    sqlite3_str *u = sqlite3_str_new(NULL);
+    sqlite3_str_appendall(u, "file:");
+    if (path[0] == '/' && path[1] == '/')
+        sqlite3_str_appendall(u, "//localhost"); /* "file://x" would name a host */
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+        if (*p == '%' || *p == '?' || *p == '#' || *p <= ' ' || *p >= 0x7f)
+            sqlite3_str_appendf(u, "%%%02X", *p);
+        else
+            sqlite3_str_appendchar(u, 1, (char)*p);
+    sqlite3_str_appendall(u, "?immutable=1");
+    return sqlite3_str_finish(u);
+}
+
 static cr_err open_store(const char *path, enum open_mode mode, cr_store **out, cr_diag *d)
 {
     if (sodium_init() < 0)
@@ -315,9 +353,23 @@ static cr_err open_store(const char *path, enum open_mode mode, cr_store **out, 
     int flags = readonly                ? SQLITE_OPEN_READONLY
                 : mode == OPEN_EXISTING ? SQLITE_OPEN_READWRITE
                                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL)) {
+    /* A reader of a store it may not write (a 444 file, a 555 folder) writes nothing: with no
+     * -wal file every committed row is in the file itself, which is then read as immutable, so
+     * that SQLite neither fails to create -wal/-shm nor leaves them behind. */
+    char *uri = readonly && readonly_store(path) ? immutable_uri(path) : NULL;
+    if (sqlite3_open_v2(uri ? uri : path, &s->db,
+                        flags | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0), NULL)) {
         rc = cr_diag_set(d, CR_ESTORE, path, 0, 0, "cannot open store: %s",
                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        sqlite3_free(uri);
+        goto out;
+    }
+    sqlite3_free(uri);
+    /* SQLite opens a file it may not write read-only without a word; a writer says so now. */
+    if (!readonly && sqlite3_db_readonly(s->db, "main") == 1) {
+        rc = cr_diag_set(d, CR_ESTORE, path, 0, 0,
+                         "the store is read-only (the file or its folder may not be written): "
+                         "this verb writes to it");
         goto out;
     }
     sqlite3_busy_timeout(s->db, 10000);
