@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "crisk/err.h"
 #include "crisk/city.h"
@@ -58,6 +59,10 @@ int cli_check_output(const char *verb, const char *option, const char *out, cons
  * or NULL after printing why with *prc set to the exit code (CLI_USAGE: a store file). */
 FILE *cli_open_output(const char *verb, const char *option, const char *out, const char *db,
                       int *prc);
+/* Writes s[0..len) to fp as one CSV field (RFC 4180): quoted, with quotes doubled, when it
+ * holds a comma, a quote, CR or LF (or always, when always is set); as is otherwise. Every CSV
+ * writer of the command goes through it. Returns nonzero when the write failed. */
+int cli_csv_field(FILE *fp, const char *s, size_t len, int always);
 
 /* Prints obj as one line of JSON on stdout and releases it. */
 int cli_json_print(json_t *obj);

@@ -54,7 +54,9 @@ static int indicator_row(void *ctx, size_t e, const double *v, const double *pts
 {
     (void)shares;
     const struct ind_out *o = ctx;
-    fprintf(o->fp, "%s,%.4f,%c", e < o->n_keys ? o->keys[e] : "", o->sc->score[e], o->sc->level[e]);
+    const char *key = e < o->n_keys ? o->keys[e] : "";
+    cli_csv_field(o->fp, key, strlen(key), 0);
+    fprintf(o->fp, ",%.4f,%c", o->sc->score[e], o->sc->level[e]);
     for (size_t i = 0; i < o->n; i++) {
         if (v[i] == v[i])
             fprintf(o->fp, ",%.6g,%.4g", v[i], pts[i]);
@@ -149,7 +151,12 @@ int cmd_classify(int argc, char **argv)
     if ((prc = cli_int_opt("classify", "threads", threads_s, 1, CLI_MAX_THREADS, &threads)))
         return prc;
     int32_t as_of = 0;
-    if (as_of_s && cr_date_parse(as_of_s, strlen(as_of_s), &as_of)) {
+    cr_err drc = as_of_s ? cr_date_parse(as_of_s, strlen(as_of_s), &as_of) : CR_OK;
+    if (drc == CR_ERANGE) { /* the form of a date, but no day of the calendar (2025-02-30) */
+        fprintf(stderr, "crisk classify: --as-of %s: no such date (or a year outside 1900-2100)\n",
+                as_of_s);
+        return CLI_USAGE;
+    } else if (drc) {
         fprintf(stderr, "crisk classify: --as-of needs a date (YYYY-MM-DD)\n");
         return CLI_USAGE;
     }
@@ -262,7 +269,8 @@ static const char scores_help[] = "usage: crisk scores [--db FILE] [--run N] --c
 static void print_score(void *ctx, const char *key, double score, char level)
 {
     (void)ctx;
-    printf("%s,%.4f,%c\n", key, score, level);
+    cli_csv_field(stdout, key, strlen(key), 0);
+    printf(",%.4f,%c\n", score, level);
 }
 
 int cmd_scores(int argc, char **argv)

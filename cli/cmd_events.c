@@ -108,23 +108,6 @@ static void topic_name(void *ctx, int64_t id, const char *code, const char *kind
     }
 }
 
-/* A CSV field: quoted when it holds a comma, quote or line break. */
-static void csv_field(const char *s, size_t len)
-{
-    if (!memchr(s, ',', len) && !memchr(s, '"', len) && !memchr(s, '\n', len) &&
-        !memchr(s, '\r', len)) {
-        fwrite(s, 1, len, stdout);
-        return;
-    }
-    putchar('"');
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '"')
-            putchar('"');
-        putchar(s[i]);
-    }
-    putchar('"');
-}
-
 static int print_event(void *ctx, const struct cr_event_row *e)
 {
     const struct out *o = ctx;
@@ -132,13 +115,13 @@ static int print_event(void *ctx, const struct cr_event_row *e)
     char date[11];
     cr_day_format(e->day, date);
     printf("%lld,", (long long)e->subject);
-    csv_field(key, strlen(key));
+    cli_csv_field(stdout, key, strlen(key), 0);
     printf(",%s,%d,%s,", name_of(&o->topics, e->topic), e->day, date);
     if (e->has_amount)
         printf("%lld", (long long)e->amount_fen);
     putchar(',');
     if (e->attrs)
-        csv_field(e->attrs, e->attrs_len);
+        cli_csv_field(stdout, e->attrs, e->attrs_len, 0);
     putchar('\n');
     return 0;
 }
@@ -164,10 +147,19 @@ int cmd_events(int argc, char **argv)
     if (!rc && key) {
         char norm[CR_USCC_LEN + 1];
         /* A USCC is looked up in its normal form; other keys as given. */
-        const char *k = cr_uscc_normalize(key, strlen(key), norm) == CR_OK ? norm : key;
+        cr_err nrc = cr_uscc_normalize(key, strlen(key), norm);
+        const char *k = nrc == CR_OK ? norm : key;
         rc = cr_store_subject_find(s, k, &subject);
+        char why[200] = "";
+        if (rc == CR_ENOTFOUND && nrc == CR_ECHECK) /* a key without ':' is meant as a USCC */
+            snprintf(why, sizeof why, ": a USCC with a wrong check character (expected %c)",
+                     cr_uscc_check_char(norm));
+        else if (rc == CR_ENOTFOUND && nrc && !strchr(key, ':')) {
+            memcpy(why, ": not a USCC: ", 14);
+            cr_uscc_explain(key, strlen(key), why + 14, sizeof why - 14);
+        }
         if (rc == CR_ENOTFOUND)
-            cr_diag_set(&d, rc, NULL, 0, 0, "no enterprise with key '%s' in the store", key);
+            cr_diag_set(&d, rc, NULL, 0, 0, "no enterprise with key '%s' in the store%s", key, why);
         else if (rc)
             cli_store_fail(&d, rc, s, "cannot look the key up");
     }

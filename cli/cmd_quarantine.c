@@ -54,13 +54,7 @@ static char *shown_raw(const struct cr_quarantine_row *r)
 
 static void csv_field(FILE *fp, const char *s, int last)
 {
-    fputc('"', fp);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
+    cli_csv_field(fp, s, strlen(s), 1);
     fputc(last ? '\n' : ',', fp);
 }
 

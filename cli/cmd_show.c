@@ -261,7 +261,9 @@ int cmd_show(int argc, char **argv)
                 cr_uscc_check_char(key));
         return CLI_BADINPUT;
     } else if (!strchr(pos[0], ':')) {
-        fprintf(stderr, "crisk show: %s is not an 18-character USCC\n", pos[0]);
+        char why[200];
+        cr_uscc_explain(pos[0], strlen(pos[0]), why, sizeof why);
+        fprintf(stderr, "crisk show: %s is not a USCC: %s\n", pos[0], why);
         return CLI_BADINPUT;
     }
     cr_diag d = {{0}, {0}, 0, 0};

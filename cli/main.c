@@ -1,4 +1,5 @@
 /* The crisk command: one verb per stage of the loop (DESIGN.md "Interfaces"). */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,9 @@ static void usage(FILE *fp)
 
 int main(int argc, char **argv)
 {
+    /* A write past the file size limit (ulimit -f) fails with EFBIG, reported like any other
+     * write error, instead of killing the process silently with SIGXFSZ. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

@@ -34,8 +34,10 @@ const char *cr_ref_default_dir(void)
     return e && *e ? e : CRISK_DATA_DIR;
 }
 
-/* Reference files are plain CSV: a field may be quoted as a whole ("东城区", as the national
- * division files are) but holds no comma or quote of its own; anything else is not our file. */
+/* Reference files are CSV (RFC 4180, one record a line): a field may be quoted ("东城区", as
+ * the national division files are, or "南头,街道" with a comma of its own), a quote inside a
+ * quoted field written twice. Splits line in place; -1 when it is not such a line (a stray or
+ * unclosed quote, more than max fields). */
 static int split(char *line, char **f, int max)
 {
     int n = 0;
@@ -46,14 +48,31 @@ static int split(char *line, char **f, int max)
     for (;;) {
         if (n == max)
             return -1;
+        if (*p == '"') {
+            char *w = p, *r = p + 1;
+            f[n++] = w;
+            for (;; r++) {
+                if (!*r)
+                    return -1; /* unclosed */
+                if (*r == '"') {
+                    if (r[1] != '"')
+                        break;
+                    r++;
+                }
+                *w++ = *r;
+            }
+            r++; /* past the closing quote */
+            if (*r && *r != ',')
+                return -1;
+            *w = 0;
+            if (!*r)
+                break;
+            p = r + 1;
+            continue;
+        }
         char *c = strchr(p, ',');
         if (c)
             *c = 0;
-        size_t fl = strlen(p);
-        if (fl >= 2 && p[0] == '"' && p[fl - 1] == '"') {
-            p[fl - 1] = 0;
-            p++;
-        }
         if (strchr(p, '"'))
             return -1;
         f[n++] = p;

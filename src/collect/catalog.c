@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "base/ydoc.h"
+#include "crisk/escape.h"
 #include "crisk/text.h"
 
 static const char *const field_names[CR__NFIELD] = {
@@ -417,18 +418,30 @@ static cr_err parse_topic(cr__ydoc *p, yaml_node_t *n, struct cr_topic *t, const
     else if (enc && strcmp(enc, "utf-8") != 0 && strcmp(enc, "UTF-8") != 0)
         return cr__yfail(p, cr__yget(p, n, "encoding"), "encoding '%s' is not utf-8 or gb18030",
                          enc);
-    const char *delim = cr__yscalar(cr__yget(p, n, "delimiter"));
+    yaml_node_t *dnode = cr__yget(p, n, "delimiter");
+    const char *delim = cr__yscalar(dnode);
     if (delim) {
-        if (strcmp(delim, "\\t") == 0 || strcmp(delim, "\t") == 0)
+        size_t dl = dnode->data.scalar.length; /* "\u0000" holds a NUL */
+        unsigned char c = (unsigned char)delim[0];
+        if ((dl == 2 && memcmp(delim, "\\t", 2) == 0) || (dl == 1 && c == '\t'))
             t->delimiter = '\t';
-        else if (strcmp(delim, "\"") == 0)
-            return cr__yfail(p, cr__yget(p, n, "delimiter"),
-                             "a quote (\") cannot be the delimiter: it encloses fields");
-        else if (strlen(delim) == 1 && delim[0] != '\n')
+        else if (dl == 1 && c == '"')
+            return cr__yfail(p, dnode, "a quote (\") cannot be the delimiter: it encloses fields");
+        else if (dl == 1 && c && c < 0x80 && c != '\n' && c != '\r')
             t->delimiter = delim[0];
-        else
-            return cr__yfail(p, cr__yget(p, n, "delimiter"), "delimiter '%s' must be one character",
-                             delim);
+        else {
+            /* A line end, a NUL or a multi-byte character (a full-width comma): the value
+             * escaped, so that an invisible one can be seen. */
+            char *shown = NULL;
+            if (cr_escape(delim, dl, 0, &shown, NULL))
+                return CR_ENOMEM;
+            rc = cr__yfail(p, dnode,
+                           "delimiter '%s' must be a single ASCII byte other than a quote, NUL, "
+                           "CR or LF",
+                           shown);
+            free(shown);
+            return rc;
+        }
     }
     const char *hdr = cr__yscalar(cr__yget(p, n, "header"));
     if (hdr && strcmp(hdr, "false") == 0)
@@ -594,6 +607,8 @@ static cr_err parse_root(cr__ydoc *p, cr_catalog *cat)
         return cr__yfail(p, tops ? tops : root, "'topics' must be a list");
     size_t nd = (size_t)(deps->data.sequence.items.top - deps->data.sequence.items.start);
     size_t nt = (size_t)(tops->data.sequence.items.top - tops->data.sequence.items.start);
+    if (!nt) /* nothing would be read: an empty store and exit 0 would hide the mistake */
+        return cr__yfail(p, tops, "'topics' is empty: a catalog names at least one topic");
     cat->departments = calloc(nd ? nd : 1, sizeof *cat->departments);
     cat->topics = calloc(nt ? nt : 1, sizeof *cat->topics);
     if (!cat->departments || !cat->topics)

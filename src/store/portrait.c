@@ -151,7 +151,7 @@ static cr_err recent_events(cr_store *s, int64_t subject, int recent, json_t *ar
                                   "JOIN department d ON d.code = t.department WHERE t.id = ?1",
                                   -1, &st, NULL))
         rc = cr__store_fail(s);
-    if (!rc)
+    if (!rc && l.n) /* qsort of a NULL list is undefined, even of none */
         qsort(l.v, l.n, sizeof *l.v, cmp_recent);
     for (size_t i = 0; !rc && i < l.n && i < (size_t)recent; i++) {
         const struct ev_item *e = &l.v[i];

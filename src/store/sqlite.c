@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,10 +111,26 @@ static int is_error(int code)
     return code != SQLITE_OK && code != SQLITE_ROW && code != SQLITE_DONE;
 }
 
+/* SQLite's message, with the likely cause when SQLite words it vaguely: a write past the file
+ * size limit (ulimit -f; the crisk command ignores SIGXFSZ) is a bare "disk I/O error" (SQLite
+ * does not keep the EFBIG), so a write error under a finite limit names the limit. */
+static const char *sqlite_msg(sqlite3 *db)
+{
+    int code = sqlite3_errcode(db) & 0xff;
+    struct rlimit lim;
+    if ((code == SQLITE_IOERR || code == SQLITE_FULL) && getrlimit(RLIMIT_FSIZE, &lim) == 0 &&
+        lim.rlim_cur != RLIM_INFINITY)
+        return code == SQLITE_FULL
+                   ? "database or disk is full (or past the file size limit: ulimit -f is set)"
+                   : "disk I/O error (a file size limit is set, ulimit -f: the store may have "
+                     "reached it)";
+    return sqlite3_errmsg(db);
+}
+
 cr_err cr__store_fail(cr_store *s)
 {
     int code = sqlite3_errcode(s->db);
-    snprintf(s->err, sizeof s->err, "%s", is_error(code) ? sqlite3_errmsg(s->db) : no_sqlite_error);
+    snprintf(s->err, sizeof s->err, "%s", is_error(code) ? sqlite_msg(s->db) : no_sqlite_error);
     return CR_ESTORE;
 }
 
@@ -123,7 +140,7 @@ const char *cr_store_errmsg(const cr_store *s)
         return "no store";
     if (s->err[0])
         return s->err;
-    return is_error(sqlite3_errcode(s->db)) ? sqlite3_errmsg(s->db) : no_sqlite_error;
+    return is_error(sqlite3_errcode(s->db)) ? sqlite_msg(s->db) : no_sqlite_error;
 }
 
 static cr_err db_fail(cr_store *s, cr_diag *d, const char *what)
@@ -286,6 +303,44 @@ static cr_err check_version(cr_store *s, cr_diag *d)
 
 enum open_mode { OPEN_CREATE, OPEN_EXISTING, OPEN_READONLY };
 
+/* Whether a reader must not write beside the store at path: the file has no write permission
+ * bit (root would write it anyway, leaving -wal/-shm a writer cannot open), or this user may
+ * not write it or its folder; and there is no -wal whose rows only SQLite's WAL reading sees. */
+static int readonly_store(const char *path)
+{
+    struct stat st;
+    char wal[4096], dir[4096];
+    if (stat(path, &st) != 0 || (size_t)snprintf(wal, sizeof wal, "%s-wal", path) >= sizeof wal)
+        return 0;
+    if (access(wal, F_OK) == 0)
+        return 0;
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        dir[1] = 0;
+    else if (slash)
+        *slash = 0;
+    else
+        snprintf(dir, sizeof dir, ".");
+    return !(st.st_mode & 0222) || access(path, W_OK) != 0 || access(dir, W_OK) != 0;
+}
+
+/* "file:PATH?immutable=1" with the bytes a URI reserves escaped; NULL when out of memory. */
+static char *immutable_uri(const char *path)
+{
+    sqlite3_str *u = sqlite3_str_new(NULL);
+    sqlite3_str_appendall(u, "file:");
+    if (path[0] == '/' && path[1] == '/')
+        sqlite3_str_appendall(u, "//localhost"); /* "file://x" would name a host */
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+        if (*p == '%' || *p == '?' || *p == '#' || *p <= ' ' || *p >= 0x7f)
+            sqlite3_str_appendf(u, "%%%02X", *p);
+        else
+            sqlite3_str_appendchar(u, 1, (char)*p);
+    sqlite3_str_appendall(u, "?immutable=1");
+    return sqlite3_str_finish(u);
+}
+
 static cr_err open_store(const char *path, enum open_mode mode, cr_store **out, cr_diag *d)
 {
     if (sodium_init() < 0)
@@ -305,17 +360,33 @@ static cr_err open_store(const char *path, enum open_mode mode, cr_store **out, 
     int flags = readonly                ? SQLITE_OPEN_READONLY
                 : mode == OPEN_EXISTING ? SQLITE_OPEN_READWRITE
                                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    /* A store is a file: a name starting with "file:" is a file of that name (as the lock and
-     * the output guards take it), never an SQLite URI, which could name a memory database. */
-    char *name = malloc(strlen(path) + 3);
+    /* A reader of a store it may not write (a 444 file, a 555 folder) writes nothing: with no
+     * -wal file every committed row is in the file itself, which is then read as immutable, so
+     * that SQLite neither fails to create -wal/-shm nor leaves them behind. Otherwise a store is
+     * a file: a name starting with "file:" is a file of that name (as the lock and the output
+     * guards take it), never an SQLite URI, which could name a memory database. */
+    char *uri = readonly && readonly_store(path) ? immutable_uri(path) : NULL;
+    char *name = uri ? NULL : malloc(strlen(path) + 3);
     if (name)
         snprintf(name, strlen(path) + 3, "%s%s", strncmp(path, "file:", 5) == 0 ? "./" : "", path);
     int open_rc =
-        name ? sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) : SQLITE_NOMEM;
+        uri || name
+            ? sqlite3_open_v2(uri ? uri : name, &s->db,
+                              flags | SQLITE_OPEN_NOMUTEX | (uri ? SQLITE_OPEN_URI : 0), NULL)
+            : SQLITE_NOMEM;
     free(name);
     if (open_rc) {
         rc = cr_diag_set(d, CR_ESTORE, path, 0, 0, "cannot open store: %s",
                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        sqlite3_free(uri);
+        goto out;
+    }
+    sqlite3_free(uri);
+    /* SQLite opens a file it may not write read-only without a word; a writer says so now. */
+    if (!readonly && sqlite3_db_readonly(s->db, "main") == 1) {
+        rc = cr_diag_set(d, CR_ESTORE, path, 0, 0,
+                         "the store is read-only (the file or its folder may not be written): "
+                         "this verb writes to it");
         goto out;
     }
     sqlite3_busy_timeout(s->db, 10000);
