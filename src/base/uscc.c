@@ -86,6 +86,18 @@ static size_t fullwidth(const unsigned char *p, size_t left, char *half)
     return 0;
 }
 
+/* Reads one character of a typed code: a full-width letter or digit as its ASCII form, else one
+ * byte. Returns the bytes it took (at least 1; left > 0). */
+static size_t next_char(const unsigned char *p, size_t left, char *c)
+{
+    size_t k = fullwidth(p, left, c);
+    if (k == 0) {
+        *c = (char)p[0];
+        k = 1;
+    }
+    return k;
+}
+
 cr_err cr_uscc_normalize(const char *in, size_t len, char out[CR_USCC_LEN + 1])
 {
     /* Nearly every code arrives clean: 18 characters of the alphabet, checked as they are. */
@@ -100,11 +112,7 @@ cr_err cr_uscc_normalize(const char *in, size_t len, char out[CR_USCC_LEN + 1])
     const unsigned char *p = (const unsigned char *)in;
     for (size_t i = 0; i < len;) {
         char c;
-        size_t k = fullwidth(p + i, len - i, &c);
-        if (k == 0) {
-            c = (char)p[i];
-            k = 1;
-        }
+        size_t k = next_char(p + i, len - i, &c);
         i += k;
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
             continue; /* spaces anywhere are typing noise, never part of a code */
@@ -127,11 +135,7 @@ void cr_uscc_explain(const char *in, size_t len, char *out, size_t cap)
     size_t n = 0;
     for (size_t i = 0; i < len;) {
         char c;
-        size_t k = fullwidth(p + i, len - i, &c);
-        if (k == 0) {
-            c = (char)p[i];
-            k = 1;
-        }
+        size_t k = next_char(p + i, len - i, &c);
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
             i += k;
             continue;
