@@ -85,24 +85,46 @@ void cr__hset_prefetch(const struct hset *s, uint64_t lo)
         __builtin_prefetch(&s->slot[(size_t)cr_mix64(lo ? lo : 1) & (s->cap - 1)], 1);
 }
 
+/* Whether a table slot holds an entry, and if so its home (the hash its probe starts from). */
+typedef int (*home_fn)(const void *entry, uint64_t *home);
+
+/* Doubles an open-addressing table (linear probing, a power-of-two capacity, 1 << 14 at first)
+ * of entries of size bytes: returns a new table holding the old one's entries and frees the old
+ * one, or NULL when out of memory (the old one is then kept). *cap is the old capacity on entry,
+ * the new one on success.
+ * Shared by the subject and the person maps, which differ only in where an entry's home is. */
+static void *table_grow(void *old, size_t *cap, size_t size, home_fn home)
+{
+    size_t ncap = *cap ? *cap * 2 : 1 << 14;
+    unsigned char *t = calloc(ncap, size);
+    if (!t)
+        return NULL;
+    for (size_t i = 0; i < *cap; i++) {
+        const unsigned char *e = (const unsigned char *)old + i * size;
+        uint64_t h, taken;
+        if (!home(e, &h))
+            continue;
+        size_t j = (size_t)h & (ncap - 1);
+        while (home(t + j * size, &taken))
+            j = (j + 1) & (ncap - 1);
+        memcpy(t + j * size, e, size);
+    }
+    free(old);
+    *cap = ncap;
+    return t;
+}
+
+static int subj_home(const void *e, uint64_t *home)
+{
+    *home = ((const struct subj *)e)->h;
+    return *home != 0; /* an empty slot has no hash */
+}
+
 static int smap_grow(struct smap *m)
 {
-    size_t cap = m->cap ? m->cap * 2 : 1 << 14;
-    struct subj *slot = calloc(cap, sizeof *slot);
-    if (!slot)
-        return -1;
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->slot[i].h)
-            continue;
-        size_t j = (size_t)m->slot[i].h & (cap - 1);
-        while (slot[j].h)
-            j = (j + 1) & (cap - 1);
-        slot[j] = m->slot[i];
-    }
-    free(m->slot);
-    m->slot = slot;
-    m->cap = cap;
-    return 0;
+    struct subj *slot = table_grow(m->slot, &m->cap, sizeof *slot, subj_home);
+    m->slot = slot ? slot : m->slot;
+    return slot ? 0 : -1;
 }
 
 struct subj *cr__smap_find(struct smap *m, const char *key, size_t len, uint64_t h)
@@ -162,24 +184,18 @@ static uint64_t pkey(const unsigned char h[16])
     return v;
 }
 
+static int pent_home(const void *e, uint64_t *home)
+{
+    const struct pent *p = e;
+    *home = pkey(p->h);
+    return p->id != 0; /* an empty slot has no id */
+}
+
 static int pmap_grow(struct pmap *m)
 {
-    size_t cap = m->cap ? m->cap * 2 : 1 << 14;
-    struct pent *slot = calloc(cap, sizeof *slot);
-    if (!slot)
-        return -1;
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->slot[i].id)
-            continue;
-        size_t j = (size_t)pkey(m->slot[i].h) & (cap - 1);
-        while (slot[j].id)
-            j = (j + 1) & (cap - 1);
-        slot[j] = m->slot[i];
-    }
-    free(m->slot);
-    m->slot = slot;
-    m->cap = cap;
-    return 0;
+    struct pent *slot = table_grow(m->slot, &m->cap, sizeof *slot, pent_home);
+    m->slot = slot ? slot : m->slot;
+    return slot ? 0 : -1;
 }
 
 /* Returns the slot for h: an existing entry, or the empty slot where it belongs (id 0). */
