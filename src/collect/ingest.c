@@ -323,6 +323,21 @@ static int matched_before(struct matched *m, const char *full, int *oom)
     return 0;
 }
 
+/* The store and the files SQLite and crisk keep beside it are never feeds, whatever a pattern
+ * matches (files: ["*"] in the store's folder): counted as seen before, so never read. */
+static cr_err skip_store_files(ingest *ig, struct matched *seen)
+{
+    static const char *const sides[] = {"", "-wal", "-shm", "-journal", ".lock", ".cols"};
+    const char *db = ig->db_path;
+    int oom = 0;
+    for (size_t i = 0; db && i < sizeof sides / sizeof *sides && !oom; i++) {
+        char path[4096];
+        if ((size_t)snprintf(path, sizeof path, "%s%s", db, sides[i]) < sizeof path)
+            (void)matched_before(seen, path, &oom);
+    }
+    return oom ? CR_ENOMEM : CR_OK;
+}
+
 static cr_err ingest_pattern(ingest *ig, const struct cr_topic *t, int64_t topic_id,
                              const char *pattern, struct matched *seen)
 {
@@ -356,7 +371,7 @@ cr_err cr__ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
     if (set && cr__hset_reserve(set, set->n + ig->topic_rows[t - ig->cat->topics]))
         return CR_ENOMEM;
     struct matched seen = {0};
-    cr_err rc = CR_OK;
+    cr_err rc = skip_store_files(ig, &seen);
     for (size_t i = 0; i < t->n_files && !rc; i++)
         rc = ingest_pattern(ig, t, topic_id, t->files[i], &seen);
     free(seen.v);
@@ -570,6 +585,7 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(report, 0, sizeof *report);
     ingest ig = {.s = s,
+                 .db_path = cr_store_path(s),
                  .cat = cat,
                  .ref = opts->ref,
                  .rep = report,

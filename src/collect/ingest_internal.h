@@ -73,6 +73,7 @@ struct probes {
 
 typedef struct ingest {
     cr_store *s;
+    const char *db_path; /* the store's path (borrowed): its files are never feeds */
     cr_sink *k;
     cr_sink_out *out;
     struct par *par; /* NULL while one thread parses */

@@ -252,6 +252,7 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
     memset(report, 0, sizeof *report);
     struct cr_ingest_report scratch = {0};
     ingest ig = {.s = s,
+                 .db_path = cr_store_path(s),
                  .cat = cat,
                  .ref = opts->ref,
                  .rep = &scratch,
