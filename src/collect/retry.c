@@ -271,7 +271,13 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
         int found = 0;
         for (size_t k = 0; k < q.n && !found; k++)
             found = q.v[k].id == items[i].id;
-        if (!found)
+        int again = 0;
+        for (size_t k = 0; k < i && !again; k++)
+            again = items[k].id == items[i].id;
+        if (again)
+            rc = skip(report, items[i].id, 0,
+                      "listed again in the retry file: only its first line is retried");
+        else if (!found)
             rc = skip(report, items[i].id, 0,
                       "no open quarantine row has this id (unknown, or resolved already)");
     }
