@@ -22,20 +22,45 @@ struct qrow {
 struct qrows {
     struct qrow *v;
     size_t n, cap;
-    const struct cr_retry_item *want;
+    const struct cr_retry_item *items; /* the retry file's lines, NULL to retry every row */
+    const struct cr_retry_item **want; /* the same, by id (and line for equal ids) */
     size_t n_want;
+    unsigned char *hit; /* by line of the retry file: an open row has its id */
     int oom;
 };
+
+static int cmp_item(const void *a, const void *b)
+{
+    const struct cr_retry_item *x = *(const struct cr_retry_item *const *)a;
+    const struct cr_retry_item *y = *(const struct cr_retry_item *const *)b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return x < y ? -1 : x > y; /* the earlier line first */
+}
+
+/* The first line of the retry file with this id, or NULL: a binary search, so that a retry of
+ * many rows does not compare every open row with every line. */
+static const struct cr_retry_item *first_item(const struct qrows *q, int64_t id)
+{
+    size_t lo = 0, hi = q->n_want;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (q->want[mid]->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < q->n_want && q->want[lo]->id == id ? q->want[lo] : NULL;
+}
 
 static int collect_qrow(void *ctx, const struct cr_quarantine_row *r)
 {
     struct qrows *q = ctx;
-    const struct cr_retry_item *item = NULL;
-    for (size_t i = 0; q->want && i < q->n_want && !item; i++)
-        if (q->want[i].id == r->id)
-            item = &q->want[i];
-    if (q->want && !item)
+    const struct cr_retry_item *item = q->items ? first_item(q, r->id) : NULL;
+    if (q->items && !item)
         return 0;
+    if (item)
+        q->hit[item - q->items] = 1;
     if (q->n == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 64;
         void *p = realloc(q->v, cap * sizeof *q->v);
@@ -258,26 +283,31 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
                  .rep = &scratch,
                  .d = d,
                  .batch_rows = DEFAULT_BATCH_ROWS};
-    struct qrows q = {.want = items, .n_want = n_items};
+    struct qrows q = {.items = items, .n_want = items ? n_items : 0};
     int64_t *topic_ids = calloc(cat->n_topics + 1, sizeof *topic_ids);
-    cr_err rc = topic_ids ? cr_store_lock(s, "quarantine --retry", d) : CR_ENOMEM;
+    cr_err rc = topic_ids ? CR_OK : CR_ENOMEM;
+    if (!rc && q.n_want) {
+        q.want = malloc(q.n_want * sizeof *q.want);
+        q.hit = calloc(q.n_want, 1);
+        rc = q.want && q.hit ? CR_OK : CR_ENOMEM;
+        for (size_t i = 0; !rc && i < q.n_want; i++)
+            q.want[i] = &items[i];
+        if (!rc)
+            qsort(q.want, q.n_want, sizeof *q.want, cmp_item);
+    }
+    if (!rc)
+        rc = cr_store_lock(s, "quarantine --retry", d);
     if (!rc)
         rc = cr__ingest_prepare(&ig, topic_ids);
     if (!rc && (cr_store_quarantine_each(s, "open", NULL, collect_qrow, &q) || q.oom))
         rc = q.oom ? CR_ENOMEM
                    : cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot read quarantine: %s",
                                  cr_store_errmsg(s));
-    for (size_t i = 0; items && !rc && i < n_items; i++) {
-        int found = 0;
-        for (size_t k = 0; k < q.n && !found; k++)
-            found = q.v[k].id == items[i].id;
-        int again = 0;
-        for (size_t k = 0; k < i && !again; k++)
-            again = items[k].id == items[i].id;
-        if (again)
+    for (size_t i = 0; !rc && i < q.n_want; i++) {
+        if (first_item(&q, items[i].id) != &items[i])
             rc = skip(report, items[i].id, 0,
                       "listed again in the retry file: only its first line is retried");
-        else if (!found)
+        else if (!q.hit[i])
             rc = skip(report, items[i].id, 0,
                       "no open quarantine row has this id (unknown, or resolved already)");
     }
@@ -305,6 +335,8 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
         free(q.v[i].raw);
     }
     free(q.v);
+    free(q.want);
+    free(q.hit);
     free(topic_ids);
     cr_ingest_report_free(&scratch);
     cr__ingest_free(&ig);
