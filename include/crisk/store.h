@@ -360,4 +360,16 @@ cr_err cr_store_around_mark(cr_store *s, int64_t subject, cr_diag *d) CR_MUST_US
 /* The subjects marked, ascending (malloc'd; the caller frees *out). */
 cr_err cr_store_around_subjects(cr_store *s, int64_t **out, size_t *n) CR_MUST_USE;
 
+/* ---- monitor: detector runs and warnings (src/store/warnings.c) ---- */
+
+/* ---- end of monitor ---- */
+
+/* ---- respond: tasks and their history (src/store/tasks.c) ---- */
+
+/* ---- end of respond ---- */
+
+/* ---- inspect: plans, draws, inspections (src/store/inspect.c) ---- */
+
+/* ---- end of inspect ---- */
+
 #endif

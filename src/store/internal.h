@@ -46,4 +46,10 @@ cr_err cr__events_flush(cr_store *s) CR_MUST_USE;
 void cr__events_discard(cr_store *s);
 cr_err cr__events_postings(cr_store *s) CR_MUST_USE;
 
+/* The schema of version 5, one part per stage, each defined in the stage's file of the store
+ * (warnings.c, tasks.c, inspect.c); migrate() runs them in this order. */
+extern const char cr__schema_v5_monitor[];
+extern const char cr__schema_v5_respond[];
+extern const char cr__schema_v5_inspect[];
+
 #endif

@@ -227,7 +227,17 @@ static const char schema_v4[] =
     "DROP TABLE feed_file;"
     "ALTER TABLE feed_file_v4 RENAME TO feed_file;";
 
-#define SCHEMA_VERSION 4
+/* Version 5: the workflow of the later stages, each stage's tables in its own file of the
+ * store (warnings.c: monitor; tasks.c: respond; inspect.c: inspect). */
+static cr_err schema_v5(cr_store *s)
+{
+    return exec(s, cr__schema_v5_monitor) || exec(s, cr__schema_v5_respond) ||
+                   exec(s, cr__schema_v5_inspect)
+               ? CR_ESTORE
+               : CR_OK;
+}
+
+#define SCHEMA_VERSION 5
 
 static cr_err migrate(cr_store *s, cr_diag *d)
 {
@@ -269,7 +279,9 @@ static cr_err migrate(cr_store *s, cr_diag *d)
     if (version <= 2 && (exec(s, schema_v3) || move_events(s) || cr__events_postings(s) ||
                          cr_store_bump_generation(s)))
         goto fail;
-    if (exec(s, schema_v4) || exec(s, "PRAGMA user_version=4") || cr_store_commit(s))
+    if (version <= 3 && exec(s, schema_v4))
+        goto fail;
+    if (schema_v5(s) || exec(s, "PRAGMA user_version=5") || cr_store_commit(s))
         goto fail;
     return CR_OK;
 fail : {

@@ -17,6 +17,9 @@ uses() {
     city) echo "base store classify" ;;
     collect) echo "base store" ;;
     gen) echo "base" ;;
+    monitor) echo "base store classify city" ;;
+    respond) echo "base store" ;;
+    inspect) echo "base store" ;;
     *) return 1 ;;
     esac
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A store of schema version 2 (events one row each) opens as version 4: its events move into
+# A store of schema version 2 (events one row each) opens as the current version (5): its events move into
 # blocks in their order, unchanged, and reach the postings (version 3); it gains the table of
 # the models runs used (version 4).
 set -euo pipefail
@@ -47,7 +47,7 @@ subject,key,topic,day,date,amount_fen,attrs
 1,91440101MA5CJQ4N59,T1,19003,2022-01-11,0,
 CSV
 diff -u "$tmp/want.csv" "$tmp/all.csv" || { echo "migrate: events changed on the way"; exit 1; }
-[ "$(sqlite3 "$db" 'PRAGMA user_version')" = 4 ] || { echo "migrate: schema not at version 4"; exit 1; }
+[ "$(sqlite3 "$db" 'PRAGMA user_version')" = 5 ] || { echo "migrate: schema not at version 5"; exit 1; }
 [ "$(sqlite3 "$db" "SELECT count(*) FROM model")" = 0 ] || { echo "migrate: no empty model table (version 4)"; exit 1; }
 sqlite3 "$db" "SELECT attrs FROM enterprise LIMIT 0" || { echo "migrate: no enterprise.attrs (version 4)"; exit 1; }
 sqlite3 "$db" ".schema feed_file" | grep >/dev/null 'UNIQUE(topic, path, hash)' || { echo "migrate: feed_file not recorded per topic (version 4)"; exit 1; }
@@ -62,11 +62,11 @@ grep -v '^2,' "$tmp/all.csv" | diff -u - "$tmp/one.csv" || { echo "migrate: post
 [ "$(sed -n 2p "$tmp/some.csv")" = "1,91440101MA5CJQ4N59,T1,19000,2022-01-08,500000," ] \
   && [ "$(sed -n 4p "$tmp/some.csv")" = "1,91440101MA5CJQ4N59,T2,19002,2022-01-10,-100,{}" ] \
   || { echo "migrate: --attrs-of kept the wrong attributes"; cat "$tmp/some.csv"; exit 1; }
-# A version 3 store (what the version 2 store became, less the model table) opens as version 4.
+# A version 3 store (what the version 2 store became, less the model table) opens as version 5.
 sqlite3 "$db" "DROP TABLE model; ALTER TABLE enterprise DROP COLUMN attrs; PRAGMA user_version=3"
 "$crisk" events --db "$db" --csv > /dev/null 2>&1 && { echo "migrate: a reader opened a version 3 store"; exit 1; }
 "$crisk" quarantine --db "$db" --retry --catalog "$tmp/v2.yaml" > /dev/null
-"$crisk" events --db "$db" --csv | diff -u "$tmp/all.csv" - || { echo "migrate: 3 -> 4 changed the events"; exit 1; }
-[ "$(sqlite3 "$db" 'PRAGMA user_version')" = 4 ] && [ "$(sqlite3 "$db" "SELECT count(*) FROM model")" = 0 ] \
-  || { echo "migrate: a version 3 store did not reach version 4"; exit 1; }
-echo "migrate: a version 2 store's 4 events moved into blocks unchanged, postings built; 3 -> 4 adds the models and enterprise.attrs"
+"$crisk" events --db "$db" --csv | diff -u "$tmp/all.csv" - || { echo "migrate: 3 -> 5 changed the events"; exit 1; }
+[ "$(sqlite3 "$db" 'PRAGMA user_version')" = 5 ] && [ "$(sqlite3 "$db" "SELECT count(*) FROM model")" = 0 ] \
+  || { echo "migrate: a version 3 store did not reach version 5"; exit 1; }
+echo "migrate: a version 2 store's 4 events moved into blocks unchanged, postings built; 3 -> 5 adds the models and enterprise.attrs"

@@ -224,7 +224,7 @@ static int upgrade_on_begin(unsigned type, void *ctx, void *p, void *x)
         sqlite3_exec(o,
                      "CREATE TABLE model(hash TEXT PRIMARY KEY, id TEXT NOT NULL, version "
                      "INTEGER NOT NULL, text BLOB NOT NULL) WITHOUT ROWID;"
-                     "ALTER TABLE enterprise ADD COLUMN attrs TEXT; PRAGMA user_version=4",
+                     "ALTER TABLE enterprise ADD COLUMN attrs TEXT; PRAGMA user_version=5",
                      NULL, NULL, NULL);
     sqlite3_close(o);
     return 0;
@@ -269,7 +269,7 @@ static void upgrade_raced(void **state)
     assert_int_equal(rc, CR_OK);
     int64_t v = 0;
     assert_int_equal(cr_store_scalar(s, "PRAGMA user_version", &v), CR_OK);
-    assert_int_equal(v, 4);
+    assert_int_equal(v, 5);
     cr_store_close(s);
     remove_store(path);
 }
