@@ -16,8 +16,9 @@ static const char help[] =
     "\n"
     "Reads every feed file the catalog names, cleans, validates, de-duplicates and links each\n"
     "row, and stores it. Rejected rows go to the quarantine with file, line and reason\n"
-    "(see crisk quarantine). Files already ingested with the same content are skipped; an\n"
-    "interrupted run resumes where its last commit ended.\n"
+    "(see crisk quarantine). Files already ingested with the same content are skipped; a file\n"
+    "that grew by appended rows is read from its first new line; an interrupted run resumes\n"
+    "where its last commit ended.\n"
     "\n"
     "  --catalog FILE   the feed catalog (YAML; format in docs/catalog.md)\n"
     "  --db FILE        the store (default $CRISK_DB, else ./crisk.db)\n"
@@ -52,6 +53,8 @@ static json_t *file_json(const struct cr_ingest_file *f)
         json_object_set_new(o, "skipped", json_true());
     if (o && f->resumed)
         json_object_set_new(o, "resumed", json_true());
+    if (o && f->appended_from > 0)
+        json_object_set_new(o, "appended_from", json_integer((json_int_t)f->appended_from));
     if (o && f->unmatched)
         json_object_set_new(o, "unmatched", json_true());
     if (o && error)
@@ -116,8 +119,12 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
             cli_group(b, sizeof b, f->loaded);
             cli_group(d, sizeof d, f->duplicates);
             cli_group(e, sizeof e, f->quarantined);
-            printf("  %-8s %s: %s read = %s loaded + %s duplicates + %s quarantined%s\n", f->topic,
-                   p, a, b, d, e, f->resumed ? " (resumed)" : "");
+            char from[64] = "";
+            if (f->appended_from > 0)
+                snprintf(from, sizeof from, " (rows appended: read from line %lld)",
+                         (long long)f->appended_from);
+            printf("  %-8s %s: %s read = %s loaded + %s duplicates + %s quarantined%s%s\n",
+                   f->topic, p, a, b, d, e, f->resumed ? " (resumed)" : "", from);
         }
         free(path);
         free(err);

@@ -44,6 +44,9 @@ void cr_feed_close(cr_feed *f);
 /* Size and content hash of the original file bytes. */
 int64_t cr_feed_size(const cr_feed *f);
 int64_t cr_feed_hash(const cr_feed *f);
+/* 1 when the file's first len bytes are a content that hashed to hash (cr_feed_hash of a file
+ * of len bytes) and end a line: the file is that content with rows appended. */
+int cr_feed_extends(const cr_feed *f, int64_t len, int64_t hash);
 
 /* Continues reading at a resume point previously returned in a record's next_offset/next_line.
  * Returns CR_EINVAL when offset is outside the decoded text. */

@@ -31,9 +31,11 @@ struct cr_ingest_file {
     char *path; /* relative to the catalog's folder */
     char *topic;
     int64_t read, loaded, duplicates, quarantined;
-    int skipped; /* 1: this exact content was ingested before; nothing read */
-    int resumed; /* 1: continued an interrupted ingest of this file */
-    char *error; /* non-NULL: the file could not be read at all (message with place) */
+    int skipped;           /* 1: this exact content was ingested before; nothing read */
+    int resumed;           /* 1: continued an interrupted ingest of this file */
+    int64_t appended_from; /* > 0: the file is an earlier content with rows appended; read from
+                              this line on */
+    char *error;           /* non-NULL: the file could not be read at all (message with place) */
     /* 1: path is a catalog file pattern that matched no file; nothing read */
     int unmatched;
 };

@@ -551,6 +551,13 @@ int64_t cr_feed_hash(const cr_feed *f)
     return f->hash;
 }
 
+int cr_feed_extends(const cr_feed *f, int64_t len, int64_t hash)
+{
+    if (len <= 0 || (uint64_t)len >= f->orig_len || f->orig[len - 1] != '\n')
+        return 0;
+    return (int64_t)cr_hash64(f->orig, (size_t)len, 0x63726973u) == hash;
+}
+
 cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line)
 {
     if (offset < 0 || (size_t)offset > f->len || line < 1)

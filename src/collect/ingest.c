@@ -176,6 +176,21 @@ static const struct known_file *known_find(const ingest *ig, int64_t topic_id, i
     return NULL;
 }
 
+/* The record of the longest earlier content of this file (same topic and path) that was read
+ * to its end and that this content extends (rows appended to it), else NULL. */
+static const struct known_file *known_prefix(const ingest *ig, int64_t topic_id, const char *rel,
+                                             const cr_feed *f)
+{
+    const struct known_file *best = NULL;
+    for (size_t i = 0; i < ig->files.n; i++) {
+        const struct known_file *k = &ig->files.v[i];
+        if (k->rec.topic == topic_id && k->rec.done && strcmp(k->path, rel) == 0 &&
+            (!best || k->rec.size > best->rec.size) && cr_feed_extends(f, k->rec.size, k->rec.hash))
+            best = k;
+    }
+    return best;
+}
+
 /* A new file record's id: the next of the run (shared by the parser threads). */
 static int64_t next_file_id(ingest *ig)
 {
@@ -232,6 +247,16 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
                                   .size = cr_feed_size(f),
                                   .hash = cr_feed_hash(f),
                                   .next_line = 1};
+        /* Rows appended to a file read before: only the new rows are read (the old ones were
+         * loaded or quarantined then; reading them again would quarantine its bad rows twice). */
+        const struct known_file *grown = known_prefix(ig, topic_id, rel, f);
+        if (grown) {
+            fr.next_offset = grown->rec.next_offset;
+            fr.next_line = grown->rec.next_line;
+            out->appended_from = fr.next_line;
+            if ((rc = cr_feed_seek(f, fr.next_offset, (long)fr.next_line)))
+                goto out;
+        }
         cr__sink_file(ig->out, rel, &fr);
     }
     struct cr_feed_rec rec;
