@@ -1,7 +1,9 @@
 #include "crisk/feed.h"
 
+#include <stdint.h>
 #include <string.h>
 
+#include "crisk/text.h"
 #include "feed_internal.h"
 
 /* Splits the CSV record that starts at pos in text[0..len) into fields. Sets *end to the offset
@@ -112,17 +114,44 @@ void cr__feed_map_csv_values(cr_feed *f, size_t nf)
     }
 }
 
-/* 1 when the record's nf fields equal the header's, each trimmed. */
-int cr__feed_is_header(const cr_feed *f, size_t nf)
+size_t cr__feed_fold(const char *v, size_t len, char out[CR__FOLD_MAX])
 {
-    if (!f->head || nf != (size_t)f->ncol)
-        return 0;
+    if (len > CR__FOLD_MAX)
+        return SIZE_MAX;
+    size_t n = cr_halfwidth(v, len, out);
+    for (size_t i = 0; i < n; i++)
+        if (out[i] >= 'A' && out[i] <= 'Z')
+            out[i] = (char)(out[i] - 'A' + 'a');
+    const char *t = out;
+    cr__feed_trim(&t, &n);
+    memmove(out, t, n);
+    return n;
+}
+
+/* 1 when the record's nf fields equal the header's, each trimmed; with fold, equal once both
+ * are folded (a joined file whose header was written in full-width forms or another case). */
+static int same_as_header(const cr_feed *f, size_t nf, int fold)
+{
     for (size_t k = 0; k < nf; k++) {
         const char *v = f->fv[k];
         size_t l = f->fl[k];
         cr__feed_trim(&v, &l);
-        if (l != f->head_len[k] || memcmp(v, f->head[k], l) != 0)
+        if (!fold) {
+            if (l != f->head_len[k] || memcmp(v, f->head[k], l) != 0)
+                return 0;
+            continue;
+        }
+        char buf[CR__FOLD_MAX];
+        size_t n = cr__feed_fold(v, l, buf);
+        if (n == SIZE_MAX || n != f->head_fold_len[k] || memcmp(buf, f->head_fold[k], n) != 0)
             return 0;
     }
     return 1;
+}
+
+int cr__feed_is_header(const cr_feed *f, size_t nf)
+{
+    if (!f->head || nf != (size_t)f->ncol)
+        return 0;
+    return same_as_header(f, nf, 0) || (f->head_fold && same_as_header(f, nf, 1));
 }

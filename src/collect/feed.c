@@ -354,7 +354,9 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
     f->ncol = (int)nf;
     f->head = calloc(nf ? nf : 1, sizeof *f->head);
     f->head_len = calloc(nf ? nf : 1, sizeof *f->head_len);
-    if (!f->head || !f->head_len)
+    f->head_fold = calloc(nf ? nf : 1, sizeof *f->head_fold);
+    f->head_fold_len = calloc(nf ? nf : 1, sizeof *f->head_fold_len);
+    if (!f->head || !f->head_len || !f->head_fold || !f->head_fold_len)
         return CR_ENOMEM;
     for (size_t k = 0; k < nf; k++) {
         const char *h = f->fv[k];
@@ -365,6 +367,16 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
         memcpy(f->head[k], h, hl);
         f->head[k][hl] = 0;
         f->head_len[k] = hl;
+        char buf[CR__FOLD_MAX];
+        size_t n = cr__feed_fold(h, hl, buf);
+        if (n == SIZE_MAX) /* a field no folded row can equal: SIZE_MAX never matches */
+            n = 0, buf[0] = 0, f->head_fold_len[k] = SIZE_MAX;
+        else
+            f->head_fold_len[k] = n;
+        if (!(f->head_fold[k] = malloc(n + 1)))
+            return CR_ENOMEM;
+        memcpy(f->head_fold[k], buf, n);
+        f->head_fold[k][n] = 0;
     }
     for (int s = 0; s < f->n_slots; s++) {
         const struct cr_column *c = s < CR__NFIELD ? &t->field[s] : &t->attrs[s - CR__NFIELD];
@@ -526,6 +538,11 @@ void cr_feed_close(cr_feed *f)
             free(f->head[k]);
     free(f->head);
     free(f->head_len);
+    if (f->head_fold)
+        for (int k = 0; k < f->ncol; k++)
+            free(f->head_fold[k]);
+    free(f->head_fold);
+    free(f->head_fold_len);
     free(f->col);
     free(f->val);
     free(f->vlen);

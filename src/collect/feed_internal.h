@@ -42,7 +42,9 @@ struct cr_feed {
     size_t fcap;
     char **head;      /* the header's fields, trimmed (ncol of them): a row equal to it is one */
     size_t *head_len; /* more header, from files joined with their headers */
-    char *scratch;    /* unescaped quoted fields and JSON numbers of the current record */
+    char **head_fold; /* the header's fields folded (cr__feed_fold): a row equal to them also */
+    size_t *head_fold_len;
+    char *scratch; /* unescaped quoted fields and JSON numbers of the current record */
     size_t scap, sused;
 };
 
@@ -57,6 +59,11 @@ cr_err cr__feed_split_csv(cr_feed *f, const char *text, size_t len, size_t pos, 
 void cr__feed_trim(const char **v, size_t *len);
 void cr__feed_map_csv_values(cr_feed *f, size_t nf);
 int cr__feed_is_header(const cr_feed *f, size_t nf);
+/* Folds a header field for comparison: full-width forms to half-width, ASCII to lower case,
+ * spaces trimmed. Writes at most CR__FOLD_MAX bytes to out; returns the length, or SIZE_MAX when
+ * v is longer than that (then no header field). */
+#define CR__FOLD_MAX 256
+size_t cr__feed_fold(const char *v, size_t len, char out[CR__FOLD_MAX]);
 cr_err cr__feed_parse_json(cr_feed *f, const char *text, size_t len,
                            struct cr_feed_rec *rec) CR_MUST_USE;
 

@@ -23,3 +23,17 @@ want=$(printf 'cumcm:E1 cumcm:E2 cumcm:E3' | xxd -p | tr -d '\n' | tr a-f A-F | 
 grep -q '"reasons":{"repeated_header":3}' "$tmp/out.json" || { echo "repeated_header: not counted: $(cat "$tmp/out.json")"; exit 1; }
 grep -q '"totals":{"read":6,"loaded":3,"duplicates":0,"quarantined":3' "$tmp/out.json" || { echo "repeated_header: counts: $(cat "$tmp/out.json")"; exit 1; }
 echo "repeated_header: 3 repeated headers quarantined, 3 enterprises, no U+FEFF in a key"
+# The header repeated in full-width forms, another case or with ideographic spaces is a header
+# too (tests/script/repeated_header.sh, session 5: these loaded as enterprises before).
+printf 'ID,Name\nE1,甲公司\nｉｄ,ｎａｍｅ\nID,NAME\n\xe3\x80\x80Id\xe3\x80\x80,name\nE2,乙公司\nidx,name\n' > "$tmp/fold.csv"
+cat > "$tmp/f.yaml" <<'Y'
+catalog: folded
+departments: [{code: D1, name: 甲局}]
+topics:
+  - {code: R, name: 登记, department: D1, kind: registry, files: [fold.csv], key: {column: ID, type: local, namespace: x}, fields: {name: Name}}
+Y
+"$crisk" ingest --db "$tmp/f.db" --catalog "$tmp/f.yaml" --json > "$tmp/fold.json"
+keys=$(sqlite3 "$tmp/f.db" "SELECT group_concat(key, ' ') FROM (SELECT key FROM subject ORDER BY key)")
+[ "$keys" = "x:E1 x:E2 x:idx" ] || { echo "repeated_header: folded headers loaded as enterprises: $keys"; exit 1; }
+grep -q '"reasons":{"repeated_header":3}' "$tmp/fold.json" || { echo "repeated_header: folded headers not counted: $(cat "$tmp/fold.json")"; exit 1; }
+echo "repeated_header: 3 folded variants (full-width, upper case, ideographic spaces) quarantined; a near miss (idx) loads"
