@@ -430,6 +430,36 @@ cr_err cr_store_warning_close(cr_store *s, int64_t run, int64_t id, int32_t day)
 /* The latest monitor run id, CR_ENOTFOUND when there is none. */
 cr_err cr_store_monitor_run_latest(cr_store *s, int64_t *run) CR_MUST_USE;
 
+/* What a warning shows of a firm: its registry row's identity and place (strings "" when the
+ * store holds none; valid during the call). */
+struct cr_firm_brief {
+    int64_t subject;
+    const char *uscc, *name, *address, *addr_key, *district, *street, *grid;
+};
+/* Calls fn for each of the n subjects that has a registry row, in the order given. */
+cr_err cr_store_firm_briefs(cr_store *s, const int64_t *subjects, size_t n,
+                            int (*fn)(void *ctx, const struct cr_firm_brief *b),
+                            void *ctx) CR_MUST_USE;
+/* Calls fn for each of the n person ids that exists, in the order given: the name as stored
+ * (callers mask it before showing it; may be "") and the keyed ID hash (never an ID number). */
+cr_err cr_store_person_briefs(cr_store *s, const int64_t *persons, size_t n,
+                              int (*fn)(void *ctx, int64_t person, const char *name,
+                                        const unsigned char idhash[16]),
+                              void *ctx) CR_MUST_USE;
+/* A level change between two classification runs of one model. top_*: run_score.top (JSON). */
+struct cr_level_pair {
+    int64_t run_before, run_after, subject;
+    char before, after;
+    const char *top_before, *top_after;
+    const char *model_id;
+    int32_t as_of_before, as_of_after;
+};
+/* The latest run and the latest earlier run of the same model id: calls fn for each enterprise
+ * in both whose level differs, by subject. *found = 0 (fn never called) when there are not two
+ * such runs. */
+cr_err cr_store_level_pairs(cr_store *s, int (*fn)(void *ctx, const struct cr_level_pair *p),
+                            void *ctx, int *found) CR_MUST_USE;
+
 /* ---- end of monitor ---- */
 
 /* ---- respond: tasks and their history (src/store/tasks.c) ---- */

@@ -324,3 +324,120 @@ cr_err cr_store_warning_close(cr_store *s, int64_t run, int64_t id, int32_t day)
         return CR_ESTORE;
     return history_add(s, id, run, "closed", NULL);
 }
+
+cr_err cr_store_firm_briefs(cr_store *s, const int64_t *subjects, size_t n,
+                            int (*fn)(void *ctx, const struct cr_firm_brief *b), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "SELECT coalesce(e.uscc, sj.key), e.name, e.address, e.addr_key, e.district,"
+                " e.street, e.grid FROM enterprise e LEFT JOIN subject sj ON sj.id = e.subject"
+                " WHERE e.subject = ?1",
+                &st))
+        return CR_ESTORE;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(st, 1, subjects[i]);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            struct cr_firm_brief b = {subjects[i],          text_or_empty(st, 0),
+                                      text_or_empty(st, 1), text_or_empty(st, 2),
+                                      text_or_empty(st, 3), text_or_empty(st, 4),
+                                      text_or_empty(st, 5), text_or_empty(st, 6)};
+            if (fn(ctx, &b))
+                break;
+        } else if (rc != SQLITE_DONE) {
+            cr_err e = cr__store_fail(s);
+            sqlite3_finalize(st);
+            return e;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return CR_OK;
+}
+
+cr_err cr_store_person_briefs(cr_store *s, const int64_t *persons, size_t n,
+                              int (*fn)(void *ctx, int64_t person, const char *name,
+                                        const unsigned char idhash[16]),
+                              void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "SELECT name, idhash FROM person WHERE id = ?1", &st))
+        return CR_ESTORE;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(st, 1, persons[i]);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            unsigned char h[16] = {0};
+            const void *b = sqlite3_column_blob(st, 1);
+            int len = sqlite3_column_bytes(st, 1);
+            if (b)
+                memcpy(h, b, len < 16 ? (size_t)len : 16);
+            if (fn(ctx, persons[i], text_or_empty(st, 0), h))
+                break;
+        } else if (rc != SQLITE_DONE) {
+            cr_err e = cr__store_fail(s);
+            sqlite3_finalize(st);
+            return e;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return CR_OK;
+}
+
+cr_err cr_store_level_pairs(cr_store *s, int (*fn)(void *ctx, const struct cr_level_pair *p),
+                            void *ctx, int *found)
+{
+    *found = 0;
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "SELECT a.id, a.model_id, a.as_of,"
+                " (SELECT b.id FROM run b WHERE b.model_id = a.model_id AND b.id < a.id"
+                "  ORDER BY b.id DESC LIMIT 1)"
+                " FROM run a ORDER BY a.id DESC LIMIT 1",
+                &st))
+        return CR_ESTORE;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW || sqlite3_column_type(st, 3) == SQLITE_NULL) {
+        cr_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+        sqlite3_finalize(st);
+        return e;
+    }
+    int64_t after = sqlite3_column_int64(st, 0), before = sqlite3_column_int64(st, 3);
+    sqlite3_finalize(st);
+    if (prepare(s,
+                "SELECT y.subject, x.level, y.level, x.top, y.top, r.model_id, rb.as_of, r.as_of"
+                " FROM run_score y JOIN run_score x ON x.run = ?1 AND x.subject = y.subject"
+                " JOIN run r ON r.id = ?2 JOIN run rb ON rb.id = ?1"
+                " WHERE y.run = ?2 AND x.level <> y.level ORDER BY y.subject",
+                &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int64(st, 2, after);
+    *found = 1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct cr_level_pair p;
+        p.run_before = before;
+        p.run_after = after;
+        p.subject = sqlite3_column_int64(st, 0);
+        p.before = text_or_empty(st, 1)[0];
+        p.after = text_or_empty(st, 2)[0];
+        p.top_before = text_or_empty(st, 3);
+        p.top_after = text_or_empty(st, 4);
+        p.model_id = text_or_empty(st, 5);
+        p.as_of_before = sqlite3_column_int(st, 6);
+        p.as_of_after = sqlite3_column_int(st, 7);
+        if (fn(ctx, &p)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        cr_err e = cr__store_fail(s);
+        sqlite3_finalize(st);
+        return e;
+    }
+    sqlite3_finalize(st);
+    return CR_OK;
+}
