@@ -172,8 +172,8 @@ static cr_err defaults(struct cr_monitor_rules *r)
     r->person_cluster.burst_days = 90;
     r->person_cluster.burst_within_days = 365;
     r->person_cluster.ring_min_firms = 3;
-    strcpy(r->level_jump.from, "AB");
-    strcpy(r->level_jump.to, "CD");
+    memcpy(r->level_jump.from, "AB", 3);
+    memcpy(r->level_jump.to, "CD", 3);
     r->level_jump.max_indicators = 5;
     r->zombie.years = 2;
     r->zombie.min_age_days = 730;
