@@ -21,7 +21,7 @@ const char cr__schema_v5_monitor[] =
     " evidence TEXT);"
     /* The detectors read the blocks of a few rare kinds (listings, changes) by topic
      * (cr_store_event_blocks_of): without this index that query reads every block's page. */
-    "CREATE INDEX event_block_by_topic ON event_block(topic, id);";
+    "CREATE INDEX IF NOT EXISTS event_block_by_topic ON event_block(topic, id);";
 
 static const char *text_or_empty(sqlite3_stmt *st, int col)
 {
