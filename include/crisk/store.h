@@ -424,6 +424,9 @@ cr_err cr_store_monitor_run_finish(cr_store *s, int64_t run, double seconds, int
  * and clears closed_day), or NULL when nothing changed (only last_run moves, no history row). */
 cr_err cr_store_warning_write(cr_store *s, int64_t run, int64_t id, const struct cr_warning_rec *w,
                               const char *change, int64_t *out) CR_MUST_USE;
+/* Sets last_run = run on every open warning: a run that found a warning unchanged writes
+ * nothing else for it (after a run, the open warnings are exactly its findings). */
+cr_err cr_store_warnings_touch(cr_store *s, int64_t run) CR_MUST_USE;
 /* Closes warning id in run on day (a history row "closed"); its firms stay as they were. */
 cr_err cr_store_warning_close(cr_store *s, int64_t run, int64_t id, int32_t day) CR_MUST_USE;
 /* The latest monitor run id, CR_ENOTFOUND when there is none. */

@@ -122,11 +122,31 @@ static cr_err scan_events(struct mon *M)
 
 static int active(const struct mon *M, size_t e)
 {
-    const char *st = M->c->status[e];
-    for (size_t i = 0; st && i < M->r->n_inactive; i++)
-        if (strstr(st, M->r->inactive[i]))
-            return 0;
-    return 1;
+    return M->act[e];
+}
+
+/* Which firms operate: a status containing none of the rules' inactive texts. Statuses are few
+ * distinct texts, so the answer for the last text seen is reused while it repeats. */
+static cr_err operating(struct mon *M)
+{
+    const struct cr_city *c = M->c;
+    M->act = malloc(c->n ? c->n : 1);
+    if (!M->act)
+        return CR_ENOMEM;
+    const char *last = NULL;
+    uint8_t last_act = 1;
+    for (size_t e = 0; e < c->n; e++) {
+        const char *st = c->status[e];
+        if (!st || !last || strcmp(st, last) != 0) {
+            last_act = 1;
+            for (size_t i = 0; st && i < M->r->n_inactive; i++)
+                if (strstr(st, M->r->inactive[i]))
+                    last_act = 0;
+            last = st;
+        }
+        M->act[e] = last_act;
+    }
+    return CR_OK;
 }
 
 /* ---- address_cluster ---- */
@@ -728,7 +748,9 @@ static cr_err attr_checks(struct mon *M)
 
 cr_err mon__detect(struct mon *M)
 {
-    cr_err rc = scan_events(M);
+    cr_err rc = operating(M);
+    if (!rc)
+        rc = scan_events(M);
     const struct cr_monitor_rules *r = M->r;
     if (!rc && r->enabled[CR_DET_ADDRESS_CLUSTER])
         rc = address_cluster(M);

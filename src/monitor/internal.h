@@ -48,6 +48,7 @@ struct mon {
     const struct cr_city *c;
     int32_t as_of;
     struct firm *f;
+    uint8_t *act; /* by dense id: 1 when the firm operates */
     struct finding *found;
     size_t n_found, cap_found;
 };

@@ -485,8 +485,9 @@ static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
                                                             : NULL;
             o->seen = 1;
         }
-        if (!rc && cr_store_warning_write(M->s, run, o ? o->id : 0, &rec, change, NULL))
-            rc = CR_ESTORE;
+        if (!rc && (!o || change) &&
+            cr_store_warning_write(M->s, run, o ? o->id : 0, &rec, change, NULL))
+            rc = CR_ESTORE; /* unchanged ones: cr_store_warnings_touch below */
         if (!rc) {
             res->found[f->det]++;
             res->by_detector[f->det]++;
@@ -533,6 +534,8 @@ static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
                 rc = CR_ESTORE;
             res->n_closed++;
         }
+    if (!rc && cr_store_warnings_touch(M->s, run))
+        rc = CR_ESTORE;
     if (rc)
         return rc;
     json_t *bd = json_object();
@@ -564,7 +567,7 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
     if (rc)
         return rc;
     out->t_load = now_s() - t0;
-    struct mon M = {s, r, m, &city, as_of, NULL, NULL, 0, 0};
+    struct mon M = {s, r, m, &city, as_of, NULL, NULL, NULL, 0, 0};
     struct briefs B = {0};
     struct olds O = {0};
     rc = mon__detect(&M);
@@ -601,6 +604,7 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
     for (size_t e = 0; M.f && e < city.n; e++)
         free(M.f[e].listed_reason);
     free(M.f);
+    free(M.act);
     cr_city_free(&city);
     return rc;
 }

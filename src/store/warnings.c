@@ -312,6 +312,16 @@ cr_err cr_store_warning_write(cr_store *s, int64_t run, int64_t id, const struct
                                                                                   : CR_OK;
 }
 
+cr_err cr_store_warnings_touch(cr_store *s, int64_t run)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "UPDATE warning SET last_run = ?1 WHERE status = 'open' AND last_run <> ?1",
+                &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, run);
+    return step_done(s, st);
+}
+
 cr_err cr_store_warning_close(cr_store *s, int64_t run, int64_t id, int32_t day)
 {
     sqlite3_stmt *st = NULL;
@@ -397,7 +407,8 @@ cr_err cr_store_level_pairs(cr_store *s, int (*fn)(void *ctx, const struct cr_le
     if (prepare(s,
                 "SELECT a.id, a.model_id, a.as_of,"
                 " (SELECT b.id FROM run b WHERE b.model_id = a.model_id AND b.id < a.id"
-                "  ORDER BY b.id DESC LIMIT 1)"
+                "  ORDER BY b.id DESC LIMIT 1),"
+                " (SELECT max(p.id) FROM run p WHERE p.id < a.id)"
                 " FROM run a ORDER BY a.id DESC LIMIT 1",
                 &st))
         return CR_ESTORE;
@@ -408,12 +419,22 @@ cr_err cr_store_level_pairs(cr_store *s, int (*fn)(void *ctx, const struct cr_le
         return e;
     }
     int64_t after = sqlite3_column_int64(st, 0), before = sqlite3_column_int64(st, 3);
+    /* When the run just before is the same model's, its level changes are in level_change
+     * (written by the run against the run before it): only the changed firms are read. */
+    int direct = sqlite3_column_int64(st, 4) == before;
     sqlite3_finalize(st);
     if (prepare(s,
-                "SELECT y.subject, x.level, y.level, x.top, y.top, r.model_id, rb.as_of, r.as_of"
-                " FROM run_score y JOIN run_score x ON x.run = ?1 AND x.subject = y.subject"
-                " JOIN run r ON r.id = ?2 JOIN run rb ON rb.id = ?1"
-                " WHERE y.run = ?2 AND x.level <> y.level ORDER BY y.subject",
+                direct ? "SELECT y.subject, x.level, y.level, x.top, y.top, r.model_id, rb.as_of,"
+                         " r.as_of FROM level_change lc"
+                         " JOIN run_score y ON y.run = ?2 AND y.subject = lc.subject"
+                         " JOIN run_score x ON x.run = ?1 AND x.subject = lc.subject"
+                         " JOIN run r ON r.id = ?2 JOIN run rb ON rb.id = ?1"
+                         " WHERE lc.run = ?2 AND x.level <> y.level ORDER BY lc.subject"
+                       : "SELECT y.subject, x.level, y.level, x.top, y.top, r.model_id, rb.as_of,"
+                         " r.as_of FROM run_score y"
+                         " JOIN run_score x ON x.run = ?1 AND x.subject = y.subject"
+                         " JOIN run r ON r.id = ?2 JOIN run rb ON rb.id = ?1"
+                         " WHERE y.run = ?2 AND x.level <> y.level ORDER BY y.subject",
                 &st))
         return CR_ESTORE;
     sqlite3_bind_int64(st, 1, before);
