@@ -111,9 +111,9 @@ static cr_err scan_events(struct mon *M)
                 F->last_cpos_tax = day;
             if (k == k_cr && day > F->last_creport)
                 F->last_creport = day;
-            if (k == k_ab && day > ab_from && F->n_abnormal < 255)
+            if (k == k_ab && day > ab_from)
                 F->n_abnormal++;
-            if (k == k_ch && day > ch_from && F->n_change < 255)
+            if (k == k_ch && day > ch_from)
                 F->n_change++;
         }
     }
@@ -587,8 +587,20 @@ static int attr_event(void *ctx, const struct cr_event_row *ev)
         ev->day > M->as_of - r->legal_rep_churn.window_days &&
         attr_text(ev, r->legal_rep_churn.item_attr, v, sizeof v)) {
         for (size_t i = 0; i < r->legal_rep_churn.n_items; i++)
-            if (strcmp(v, r->legal_rep_churn.items[i]) == 0 && F->n_churn < MAX_CHURN)
+            if (strcmp(v, r->legal_rep_churn.items[i]) == 0) {
+                if (F->n_churn == F->cap_churn) {
+                    uint32_t cap = F->cap_churn ? 2 * F->cap_churn : 8;
+                    int32_t *d = realloc(F->churn_days, cap * sizeof *d);
+                    if (!d) {
+                        A->rc = CR_ENOMEM;
+                        return 1;
+                    }
+                    F->churn_days = d;
+                    F->cap_churn = cap;
+                }
                 F->churn_days[F->n_churn++] = ev->day;
+                break;
+            }
     }
     if (A->phase == 2 && (F->cand & CAND_CAPITAL) &&
         strcmp(kind, r->capital_mismatch.report_kind) == 0 && ev->day >= F->report_day) {
@@ -628,7 +640,8 @@ static cr_err attr_checks(struct mon *M)
             continue;
         if (M->r->enabled[CR_DET_UNREACHABLE] && F->n_abnormal && F->last_utax <= no_tax_from)
             F->cand |= CAND_UNREACHABLE;
-        if (M->r->enabled[CR_DET_LEGAL_REP_CHURN] && F->n_change >= r->legal_rep_churn.min_changes)
+        if (M->r->enabled[CR_DET_LEGAL_REP_CHURN] &&
+            F->n_change >= (uint32_t)r->legal_rep_churn.min_changes)
             F->cand |= CAND_CHURN;
         if (M->r->enabled[CR_DET_CAPITAL_MISMATCH] && c->capital_wan[e] == c->capital_wan[e] &&
             c->capital_wan[e] >= min_wan)
@@ -679,6 +692,8 @@ static cr_err attr_checks(struct mon *M)
         qsort(subj, k, sizeof *subj, cmp_i64);
         if (cr_store_events_each(M->s, subj, k, attr_event, &A))
             rc = CR_ESTORE;
+        else if (A.rc)
+            rc = A.rc;
     }
     for (size_t t = 0; A.topic_kind && t < A.n_topics; t++)
         free(A.topic_kind[t]);

@@ -601,8 +601,10 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
         json_decref(M.found[i].facts);
     }
     free(M.found);
-    for (size_t e = 0; M.f && e < city.n; e++)
+    for (size_t e = 0; M.f && e < city.n; e++) {
         free(M.f[e].listed_reason);
+        free(M.f[e].churn_days);
+    }
     free(M.f);
     free(M.act);
     cr_city_free(&city);
