@@ -1,9 +1,12 @@
 /* The monthly push as XLSX (libxlsxwriter): one sheet per detector, Chinese headers, a frozen
  * header row, every text a string cell (docs/push.md). */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xlsxwriter.h>
 
+#include "base/buf.h"
 #include "push_internal.h"
 
 /* Excel's last row (1,048,576 rows, the header included). */
@@ -20,7 +23,8 @@ struct xlsx {
     lxw_format *head, *date, *text;
     struct sheet *sheet;
     size_t n_sheets, cap_sheets;
-    char *cut; /* CR_PUSH_CELL_MAX + 1 bytes for a value cut to Excel's limit */
+    char *cut;      /* CR_PUSH_CELL_MAX + 1 bytes for a value cut to Excel's limit */
+    struct buf esc; /* a value with its literal "_xHHHH_" escaped */
     size_t n_cut;
 };
 
@@ -110,10 +114,35 @@ static cr_err sheet_for(struct xlsx *x, const char *detector, struct sheet **out
     return rc;
 }
 
-/* s as Excel can hold it: cut at a character boundary to CR_PUSH_CELL_MAX bytes with the note
- * at its end when longer. */
+/* Excel reads "_xHHHH_" in a cell as the character U+HHHH (libxlsxwriter writes control
+ * characters so); a literal one is kept by escaping its underscore as "_x005F_". 1 if s holds
+ * one. */
+static int has_escape_like(const char *s)
+{
+    for (const char *p = strstr(s, "_x"); p; p = strstr(p + 1, "_x"))
+        if (strspn(p + 2, "0123456789abcdefABCDEF") >= 4 && p[6] == '_')
+            return 1;
+    return 0;
+}
+
+/* s as Excel can hold it: literal escapes kept (has_escape_like), then cut at a character
+ * boundary to CR_PUSH_CELL_MAX bytes with the note at its end when longer. The result lives
+ * until the next call. */
 static const char *fit(struct xlsx *x, const char *s)
 {
+    if (has_escape_like(s)) {
+        x->esc.len = 0;
+        for (const char *p = s; *p; p++) {
+            if (p[0] == '_' && p[1] == 'x' && strspn(p + 2, "0123456789abcdefABCDEF") >= 4 &&
+                p[6] == '_')
+                cr__buf_str(&x->esc, "_x005F_");
+            else
+                cr__buf_char(&x->esc, *p);
+        }
+        if (x->esc.oom)
+            return NULL;
+        s = x->esc.p;
+    }
     size_t len = strlen(s);
     if (len <= CR_PUSH_CELL_MAX)
         return s;
@@ -144,8 +173,12 @@ static cr_err write_row(struct xlsx *x, struct sheet *sh, const struct cr_warnin
         else if (col == PUSH_COL_OPENED) /* Excel's day 25569 is 1970-01-01 */
             e = worksheet_write_number(sh->ws, row, (lxw_col_t)col, r->opened_day + 25569.0,
                                        x->date);
-        else if (*c.v[col])
-            e = worksheet_write_string(sh->ws, row, (lxw_col_t)col, fit(x, c.v[col]), NULL);
+        else if (*c.v[col]) {
+            const char *v = fit(x, c.v[col]);
+            if (!v)
+                return CR_ENOMEM;
+            e = worksheet_write_string(sh->ws, row, (lxw_col_t)col, v, NULL);
+        }
     }
     if (e)
         return cr_diag_set(d, CR_EIO, NULL, 0, 0, "cannot write warning %lld to the workbook: %s",
@@ -158,6 +191,11 @@ cr_err cr_push_write_xlsx(const char *path, const struct cr_warning_row *rows, s
 {
     struct xlsx x = {0};
     cr_err rc = CR_OK;
+    /* libxlsxwriter prints its own errors; a file it could not create is caught first. */
+    FILE *probe = fopen(path, "ab");
+    if (!probe)
+        return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot create: %s", strerror(errno));
+    fclose(probe);
     x.cut = malloc(CR_PUSH_CELL_MAX + 1);
     x.wb = x.cut ? workbook_new(path) : NULL;
     if (!x.wb) {
@@ -192,5 +230,6 @@ cr_err cr_push_write_xlsx(const char *path, const struct cr_warning_row *rows, s
         *st = (struct cr_push_stats){n, x.n_cut};
     free(x.sheet);
     free(x.cut);
+    free(x.esc.p);
     return rc;
 }
