@@ -39,7 +39,7 @@ EOF
 "$crisk" warnings --db "$db" --status open --xlsx "$tmp/w.xlsx" --geojson "$tmp/w.geojson" \
   2> "$tmp/err" || fail "warnings --xlsx --geojson failed: $(cat "$tmp/err")"
 grep -q "5 cells longer than Excel's 32,767 characters were cut" "$tmp/err" || fail "no word of the cut cells (warning 2's five firms)"
-ls -A "$tmp" | grep -q '\.tmp-' && fail "a temporary file left behind"
+if ls -A "$tmp" | grep '\.tmp-' > /dev/null; then fail "a temporary file left behind"; fi
 python3 "$here/xlsx_dump.py" "$tmp/w.xlsx" > "$tmp/w.json"
 sqlite3 -separator ' ' "$db" "SELECT count(*) FROM warning w JOIN warning_firm wf ON wf.warning = w.id
   JOIN enterprise e ON e.subject = wf.subject WHERE w.status = 'open' AND e.lon IS NOT NULL" > "$tmp/n_geo"
@@ -117,7 +117,7 @@ EOF
 # The push: folders per district and street, each with the three files, the CSV as the listing.
 "$crisk" push --db "$db" --out "$tmp/push" --json > "$tmp/push.json" 2> "$tmp/err" ||
   fail "push failed: $(cat "$tmp/err")"
-ls -A "$tmp" | grep -q '\.push-' && fail "the staging folder left behind"
+if ls -A "$tmp" | grep '\.push-' > /dev/null; then fail "the staging folder left behind"; fi
 python3 - "$tmp" <<'EOF' || fail "the push's folders or files are wrong"
 import csv, json, os, sys
 tmp = sys.argv[1]
@@ -195,7 +195,7 @@ cp "$tmp/w.xlsx" "$tmp/old.xlsx"
 "$crisk" push --db "$db" 2> /dev/null; [ $? = 2 ] || fail "push without --out"
 "$crisk" push --db "$db" --out "$tmp/p2" --status maybe 2> /dev/null; [ $? = 2 ] || fail "bad --status"
 set -e
-ls -A "$tmp" | grep -q '\.tmp-\|\.push-' && fail "temporary files left behind"
+if ls -A "$tmp" | grep '\.tmp-\|\.push-' > /dev/null; then fail "temporary files left behind"; fi
 # --district: one polygon; --status all includes the closed warning.
 "$crisk" warnings --db "$db" --district 440106 --geojson "$tmp/d.geojson"
 python3 -c "import json,sys; g=json.load(open(sys.argv[1])); p=[f for f in g['features'] if f['geometry']['type']!='Point']; assert len(p)==1 and p[0]['properties']['code']=='440106', p" "$tmp/d.geojson" ||
