@@ -91,6 +91,9 @@ int cmd_monitor(int argc, char **argv)
                               bd, "new", (json_int_t)res.n_new, "updated",
                               (json_int_t)res.n_updated, "reopened", (json_int_t)res.n_reopened,
                               "closed", (json_int_t)res.n_closed, "seconds", res.seconds);
+        json_object_set_new(o, "timings",
+                            json_pack("{s:f,s:f,s:f}", "load", res.t_load, "detect", res.t_detect,
+                                      "write", res.t_write));
         exit_code = cli_json_print(o);
     } else {
         char day[11];

@@ -82,6 +82,7 @@ struct cr_monitor_result {
     size_t found[CR_DET__N];             /* findings of this run */
     size_t n_new, n_updated, n_closed, n_reopened;
     double seconds;
+    double t_load, t_detect, t_write; /* seconds: city load, detectors, briefs and writes */
 };
 
 /* Runs every enabled detector over the store as of the day as_of and brings the warnings up to

@@ -371,7 +371,7 @@ struct cr_warning_row {
     int64_t warning;
     const char *detector, *status, *summary, *evidence;
     int64_t rule_version;
-    int32_t opened_day, closed_day; /* closed_day -1 while open */
+    int32_t opened_day, closed_day;                         /* closed_day -1 while open */
     const char *w_district, *w_street, *w_grid, *w_address; /* the warning's place ("" if none) */
     int64_t subject;
     const char *uscc, *name, *address, *district, *street, *grid;
@@ -396,8 +396,7 @@ struct cr_warning_state {
     int32_t opened_day;
 };
 /* Calls fn for every warning, open and closed, by id. Strings valid during the call. */
-cr_err cr_store_warnings_each(cr_store *s,
-                              int (*fn)(void *ctx, const struct cr_warning_state *w),
+cr_err cr_store_warnings_each(cr_store *s, int (*fn)(void *ctx, const struct cr_warning_state *w),
                               void *ctx) CR_MUST_USE;
 
 /* A finding to store as a warning. subjects: its current firms (any order, no duplicates). */
@@ -425,6 +424,9 @@ cr_err cr_store_monitor_run_finish(cr_store *s, int64_t run, double seconds, int
  * and clears closed_day), or NULL when nothing changed (only last_run moves, no history row). */
 cr_err cr_store_warning_write(cr_store *s, int64_t run, int64_t id, const struct cr_warning_rec *w,
                               const char *change, int64_t *out) CR_MUST_USE;
+/* Sets last_run = run on every open warning: a run that found a warning unchanged writes
+ * nothing else for it (after a run, the open warnings are exactly its findings). */
+cr_err cr_store_warnings_touch(cr_store *s, int64_t run) CR_MUST_USE;
 /* Closes warning id in run on day (a history row "closed"); its firms stay as they were. */
 cr_err cr_store_warning_close(cr_store *s, int64_t run, int64_t id, int32_t day) CR_MUST_USE;
 /* The latest monitor run id, CR_ENOTFOUND when there is none. */
@@ -459,6 +461,13 @@ struct cr_level_pair {
  * such runs. */
 cr_err cr_store_level_pairs(cr_store *s, int (*fn)(void *ctx, const struct cr_level_pair *p),
                             void *ctx, int *found) CR_MUST_USE;
+
+/* The event blocks of the n topics (ids) as runs of consecutive block ids [from, to), in id
+ * order, for cr_store_events_range: a detector that needs the attributes of a few rare kinds
+ * reads their blocks only. */
+cr_err cr_store_event_blocks_of(cr_store *s, const int64_t *topics, size_t n,
+                                int (*fn)(void *ctx, int64_t from, int64_t to),
+                                void *ctx) CR_MUST_USE;
 
 /* ---- end of monitor ---- */
 

@@ -111,9 +111,9 @@ static cr_err scan_events(struct mon *M)
                 F->last_cpos_tax = day;
             if (k == k_cr && day > F->last_creport)
                 F->last_creport = day;
-            if (k == k_ab && day > ab_from && F->n_abnormal < 255)
+            if (k == k_ab && day > ab_from)
                 F->n_abnormal++;
-            if (k == k_ch && day > ch_from && F->n_change < 255)
+            if (k == k_ch && day > ch_from)
                 F->n_change++;
         }
     }
@@ -122,11 +122,31 @@ static cr_err scan_events(struct mon *M)
 
 static int active(const struct mon *M, size_t e)
 {
-    const char *st = M->c->status[e];
-    for (size_t i = 0; st && i < M->r->n_inactive; i++)
-        if (strstr(st, M->r->inactive[i]))
-            return 0;
-    return 1;
+    return M->act[e];
+}
+
+/* Which firms operate: a status containing none of the rules' inactive texts. Statuses are few
+ * distinct texts, so the answer for the last text seen is reused while it repeats. */
+static cr_err operating(struct mon *M)
+{
+    const struct cr_city *c = M->c;
+    M->act = malloc(c->n ? c->n : 1);
+    if (!M->act)
+        return CR_ENOMEM;
+    const char *last = NULL;
+    uint8_t last_act = 1;
+    for (size_t e = 0; e < c->n; e++) {
+        const char *st = c->status[e];
+        if (!st || !last || strcmp(st, last) != 0) {
+            last_act = 1;
+            for (size_t i = 0; st && i < M->r->n_inactive; i++)
+                if (strstr(st, M->r->inactive[i]))
+                    last_act = 0;
+            last = st;
+        }
+        M->act[e] = last_act;
+    }
+    return CR_OK;
 }
 
 /* ---- address_cluster ---- */
@@ -495,6 +515,8 @@ struct attr_ctx {
     struct mon *M;
     char **topic_kind; /* by store topic id */
     size_t n_topics;
+    int phase; /* 1: the blocks of the listing and change kinds; 2: capital candidates' events */
+    uint8_t *attrs_of;
     cr_err rc;
 };
 
@@ -551,7 +573,7 @@ static int attr_event(void *ctx, const struct cr_event_row *ev)
     struct firm *F = &M->f[e];
     const char *kind = A->topic_kind[ev->topic];
     char v[512];
-    if ((F->cand & CAND_UNREACHABLE) && strcmp(kind, r->unreachable.kind) == 0 &&
+    if (A->phase == 1 && (F->cand & CAND_UNREACHABLE) && strcmp(kind, r->unreachable.kind) == 0 &&
         ev->day > M->as_of - r->unreachable.within_days &&
         attr_text(ev, r->unreachable.reason_attr, v, sizeof v)) {
         for (size_t i = 0; i < r->unreachable.n_reasons; i++)
@@ -561,18 +583,40 @@ static int attr_event(void *ctx, const struct cr_event_row *ev)
                 F->listed_reason = strdup(v);
             }
     }
-    if ((F->cand & CAND_CHURN) && strcmp(kind, r->legal_rep_churn.kind) == 0 &&
+    if (A->phase == 1 && (F->cand & CAND_CHURN) && strcmp(kind, r->legal_rep_churn.kind) == 0 &&
         ev->day > M->as_of - r->legal_rep_churn.window_days &&
         attr_text(ev, r->legal_rep_churn.item_attr, v, sizeof v)) {
         for (size_t i = 0; i < r->legal_rep_churn.n_items; i++)
-            if (strcmp(v, r->legal_rep_churn.items[i]) == 0 && F->n_churn < MAX_CHURN)
+            if (strcmp(v, r->legal_rep_churn.items[i]) == 0) {
+                if (F->n_churn == F->cap_churn) {
+                    uint32_t cap = F->cap_churn ? 2 * F->cap_churn : 8;
+                    int32_t *d = realloc(F->churn_days, cap * sizeof *d);
+                    if (!d) {
+                        A->rc = CR_ENOMEM;
+                        return 1;
+                    }
+                    F->churn_days = d;
+                    F->cap_churn = cap;
+                }
                 F->churn_days[F->n_churn++] = ev->day;
+                break;
+            }
     }
-    if ((F->cand & CAND_CAPITAL) && strcmp(kind, r->capital_mismatch.report_kind) == 0 &&
-        ev->day >= F->report_day) {
+    if (A->phase == 2 && (F->cand & CAND_CAPITAL) &&
+        strcmp(kind, r->capital_mismatch.report_kind) == 0 && ev->day >= F->report_day) {
         F->report_day = ev->day;
         F->employees =
             attr_text(ev, r->capital_mismatch.employees_attr, v, sizeof v) ? strtod(v, NULL) : -1;
+    }
+    return 0;
+}
+
+static int block_range(void *ctx, int64_t from, int64_t to)
+{
+    struct attr_ctx *A = ctx;
+    if (cr_store_events_range(A->M->s, from, to, A->attrs_of, A->n_topics, attr_event, A)) {
+        A->rc = CR_ESTORE;
+        return 1;
     }
     return 0;
 }
@@ -596,7 +640,8 @@ static cr_err attr_checks(struct mon *M)
             continue;
         if (M->r->enabled[CR_DET_UNREACHABLE] && F->n_abnormal && F->last_utax <= no_tax_from)
             F->cand |= CAND_UNREACHABLE;
-        if (M->r->enabled[CR_DET_LEGAL_REP_CHURN] && F->n_change >= r->legal_rep_churn.min_changes)
+        if (M->r->enabled[CR_DET_LEGAL_REP_CHURN] &&
+            F->n_change >= (uint32_t)r->legal_rep_churn.min_changes)
             F->cand |= CAND_CHURN;
         if (M->r->enabled[CR_DET_CAPITAL_MISMATCH] && c->capital_wan[e] == c->capital_wan[e] &&
             c->capital_wan[e] >= min_wan)
@@ -605,27 +650,55 @@ static cr_err attr_checks(struct mon *M)
         F->employees = -1;
         n_cand += F->cand != 0;
     }
-    int64_t *subj = malloc((n_cand ? n_cand : 1) * sizeof *subj);
-    if (!subj)
-        return CR_ENOMEM;
-    size_t k = 0;
-    for (size_t e = 0; e < c->n; e++)
-        if (M->f[e].cand)
-            subj[k++] = c->subject[e];
-    qsort(subj, k, sizeof *subj, cmp_i64);
-    struct attr_ctx A = {M, NULL, 0, CR_OK};
+    struct attr_ctx A = {M, NULL, 0, 0, NULL, CR_OK};
     cr_err rc = CR_OK;
-    if (k) {
+    if (n_cand) {
         if (cr_store_topic_kinds(M->s, topic_max, &A.n_topics) ||
             !(A.topic_kind = calloc(A.n_topics + 1, sizeof *A.topic_kind)) ||
+            !(A.attrs_of = calloc(A.n_topics + 1, 1)) ||
             cr_store_topic_kinds(M->s, topic_kind_row, &A))
-            rc = A.topic_kind ? CR_ESTORE : CR_ENOMEM;
-        if (!rc && cr_store_events_each(M->s, subj, k, attr_event, &A))
+            rc = A.topic_kind && A.attrs_of ? CR_ESTORE : CR_ENOMEM;
+    }
+    /* Phase 1: the listings and changes, rare kinds, from their own blocks only. */
+    int64_t *topics = rc || !n_cand ? NULL : malloc((A.n_topics + 1) * sizeof *topics);
+    size_t nt = 0;
+    if (n_cand && !rc && !topics)
+        rc = CR_ENOMEM;
+    for (size_t t = 0; topics && t < A.n_topics; t++) {
+        const char *k = A.topic_kind[t];
+        if (k &&
+            ((r->enabled[CR_DET_UNREACHABLE] && strcmp(k, r->unreachable.kind) == 0) ||
+             (r->enabled[CR_DET_LEGAL_REP_CHURN] && strcmp(k, r->legal_rep_churn.kind) == 0))) {
+            topics[nt++] = (int64_t)t;
+            A.attrs_of[t] = 1;
+        }
+    }
+    A.phase = 1;
+    if (!rc && nt && cr_store_event_blocks_of(M->s, topics, nt, block_range, &A))
+        rc = CR_ESTORE;
+    if (!rc && A.rc)
+        rc = A.rc;
+    free(topics);
+    /* Phase 2: the few capital candidates' events, through their postings. */
+    size_t k = 0;
+    int64_t *subj = rc ? NULL : malloc((n_cand ? n_cand : 1) * sizeof *subj);
+    if (!rc && !subj)
+        rc = CR_ENOMEM;
+    for (size_t e = 0; subj && e < c->n; e++)
+        if (M->f[e].cand & CAND_CAPITAL)
+            subj[k++] = c->subject[e];
+    A.phase = 2;
+    if (!rc && k) {
+        qsort(subj, k, sizeof *subj, cmp_i64);
+        if (cr_store_events_each(M->s, subj, k, attr_event, &A))
             rc = CR_ESTORE;
+        else if (A.rc)
+            rc = A.rc;
     }
     for (size_t t = 0; A.topic_kind && t < A.n_topics; t++)
         free(A.topic_kind[t]);
     free(A.topic_kind);
+    free(A.attrs_of);
     free(subj);
     if (rc)
         return rc;
@@ -690,7 +763,9 @@ static cr_err attr_checks(struct mon *M)
 
 cr_err mon__detect(struct mon *M)
 {
-    cr_err rc = scan_events(M);
+    cr_err rc = operating(M);
+    if (!rc)
+        rc = scan_events(M);
     const struct cr_monitor_rules *r = M->r;
     if (!rc && r->enabled[CR_DET_ADDRESS_CLUSTER])
         rc = address_cluster(M);

@@ -11,16 +11,16 @@
 #include "crisk/monitor.h"
 
 enum { CAND_UNREACHABLE = 1, CAND_CHURN = 2, CAND_CAPITAL = 4 };
-#define MAX_CHURN 32
 
 /* What one pass over a firm's events found (days ≤ as-of; CR_NO_DAY when none). */
 struct firm {
     int32_t last_report, last_ztax, last_utax, last_cpos_tax, last_creport;
-    uint8_t n_abnormal, n_change, cand, n_churn;
+    uint32_t n_abnormal, n_change, n_churn, cap_churn;
+    uint8_t cand;
     int32_t listed_day, report_day;
     char *listed_reason;
     double employees;
-    int32_t churn_days[MAX_CHURN];
+    int32_t *churn_days; /* the matching changes' days (candidates only) */
 };
 
 /* One finding: a detector's check that holds for a set of firms (dense ids). */
@@ -48,6 +48,7 @@ struct mon {
     const struct cr_city *c;
     int32_t as_of;
     struct firm *f;
+    uint8_t *act; /* by dense id: 1 when the firm operates */
     struct finding *found;
     size_t n_found, cap_found;
 };

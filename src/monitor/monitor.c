@@ -485,8 +485,9 @@ static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
                                                             : NULL;
             o->seen = 1;
         }
-        if (!rc && cr_store_warning_write(M->s, run, o ? o->id : 0, &rec, change, NULL))
-            rc = CR_ESTORE;
+        if (!rc && (!o || change) &&
+            cr_store_warning_write(M->s, run, o ? o->id : 0, &rec, change, NULL))
+            rc = CR_ESTORE; /* unchanged ones: cr_store_warnings_touch below */
         if (!rc) {
             res->found[f->det]++;
             res->by_detector[f->det]++;
@@ -533,6 +534,8 @@ static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
                 rc = CR_ESTORE;
             res->n_closed++;
         }
+    if (!rc && cr_store_warnings_touch(M->s, run))
+        rc = CR_ESTORE;
     if (rc)
         return rc;
     json_t *bd = json_object();
@@ -544,6 +547,7 @@ static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
     if (!bds)
         return CR_ENOMEM;
     res->seconds = now_s() - t0;
+    res->t_write = res->seconds - res->t_load - res->t_detect;
     rc = cr_store_monitor_run_finish(
              M->s, run, res->seconds, (int64_t)res->open, (int64_t)res->n_new,
              (int64_t)(res->n_updated + res->n_reopened), (int64_t)res->n_closed, bds)
@@ -562,10 +566,12 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
     cr_err rc = cr_city_load(s, m, &city, d);
     if (rc)
         return rc;
-    struct mon M = {s, r, m, &city, as_of, NULL, NULL, 0, 0};
+    out->t_load = now_s() - t0;
+    struct mon M = {s, r, m, &city, as_of, NULL, NULL, NULL, 0, 0};
     struct briefs B = {0};
     struct olds O = {0};
     rc = mon__detect(&M);
+    out->t_detect = now_s() - t0 - out->t_load;
     if (rc == CR_ESTORE)
         cr_diag_set(d, rc, NULL, 0, 0, "reading the store: %s", cr_store_errmsg(s));
     if (!rc && (rc = load_briefs(&M, &B)) == CR_ESTORE)
@@ -595,9 +601,12 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
         json_decref(M.found[i].facts);
     }
     free(M.found);
-    for (size_t e = 0; M.f && e < city.n; e++)
+    for (size_t e = 0; M.f && e < city.n; e++) {
         free(M.f[e].listed_reason);
+        free(M.f[e].churn_days);
+    }
     free(M.f);
+    free(M.act);
     cr_city_free(&city);
     return rc;
 }

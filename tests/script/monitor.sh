@@ -64,6 +64,7 @@ python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['run']==2 
 "$crisk" warnings --db "$db" --csv > "$tmp/w2.csv"
 diff -u "$tmp/w1.csv" "$tmp/w2.csv" || fail "second run changed the listing"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM warning_history")" = 9 ] || fail "history rows for an unchanged run"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM warning WHERE last_run = 2 AND first_run = 1")" = 9 ] || fail "last_run not moved"
 
 # Update: an 11th firm at the cluster address: the same warning (id 1), updated.
 python3 "$here/monitor_fixture.py" "$fx" extra
@@ -105,7 +106,8 @@ python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['reopened'
 sqlite3 "$db" "UPDATE run_score SET level = 'A', top = '[[\"age_days\",5.0,0.1],[\"tax_x\",20.0,0.2]]' WHERE run = 1 AND subject = 5;
   UPDATE run_score SET level = 'D', top = '[[\"age_days\",70.0,3.5],[\"tax_x\",20.0,0.2]]' WHERE run = 2 AND subject = 5;
   UPDATE run_score SET level = 'A' WHERE run = 1 AND subject = 6; UPDATE run_score SET level = 'B' WHERE run = 2 AND subject = 6;
-  UPDATE run_score SET level = 'C' WHERE run = 1 AND subject = 7; UPDATE run_score SET level = 'D' WHERE run = 2 AND subject = 7;"
+  UPDATE run_score SET level = 'C' WHERE run = 1 AND subject = 7; UPDATE run_score SET level = 'D' WHERE run = 2 AND subject = 7;
+  INSERT INTO level_change VALUES(2, 5, 'A', 'D'), (2, 6, 'A', 'B'), (2, 7, 'C', 'D');"
 "$crisk" monitor --db "$db" --as-of 2025-12-31 --json > "$tmp/run6.json"
 python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['warnings']['by_detector']['level_jump']==1, r" "$tmp/run6.json" \
   || fail "level jumps: want exactly firm 5's"
@@ -120,6 +122,24 @@ moved = e["indicators_moved"]
 assert [m["indicator"] for m in moved] == ["age_days"] and moved[0]["name"] == "成立时长", moved
 assert "由 A 升至 D" in w[0]["summary"], w[0]["summary"]
 EOF
+
+# Runs of another model in between are never compared: run 3 of model 'other', run 4 of gz-2021
+# again: the jump is found between runs 2 and 4 (every level compared, not level_change's).
+sed 's/^model: gz-2021/model: other/' "$here/../../models/gz-2021.yaml" > "$tmp/other.yaml"
+"$crisk" classify --db "$db" --as-of 2025-12-31 --model "$tmp/other.yaml" > /dev/null
+"$crisk" classify --db "$db" --as-of 2025-12-31 > /dev/null
+# Firm 6 was B in run 2 and is made D in run 4 (and D in run 3, of the other model); firm 5 D in both.
+sqlite3 "$db" "UPDATE run_score SET level = 'D', top = '[[\"age_days\",70.0,3.5]]' WHERE run = 4 AND subject = 6;
+  UPDATE run_score SET level = 'D' WHERE run = 4 AND subject = 5; UPDATE run_score SET level = 'D' WHERE run = 3 AND subject = 6;"
+"$crisk" monitor --db "$db" --as-of 2025-12-31 --json > /dev/null
+"$crisk" warnings --db "$db" --detector level_jump --status open --json > "$tmp/jump2.json"
+python3 -c "
+import json, sys
+w = json.load(open(sys.argv[1]))
+e = w[0]['evidence']
+assert len(w) == 1 and e['run_before'] == 2 and e['run_after'] == 4, w
+assert w[0]['firms'][0]['name'] == '测试企业006有限公司' and e['level_before'] == 'B' and e['level_after'] == 'D', w
+" "$tmp/jump2.json" || fail "level jump across another model's run"
 
 # Filters: a district prefix matches the firms' own divisions; JSON is valid and complete.
 "$crisk" warnings --db "$db" --district 440112 --csv | tail -n +2 | cut -d, -f2 | sort -u > "$tmp/d"
