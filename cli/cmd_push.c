@@ -287,8 +287,12 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
 static int check_out_dir(const char *out)
 {
     struct stat st;
-    if (lstat(out, &st) != 0)
-        return errno == ENOENT ? CLI_OK : CLI_FAIL;
+    if (lstat(out, &st) != 0) {
+        if (errno == ENOENT)
+            return CLI_OK;
+        fprintf(stderr, "crisk push: --out %s: %s\n", out, strerror(errno));
+        return CLI_FAIL;
+    }
     if (!S_ISDIR(st.st_mode)) {
         fprintf(stderr, "crisk push: --out %s exists and is not a folder\n", out);
         return CLI_USAGE;
@@ -395,7 +399,11 @@ int cmd_push(int argc, char **argv)
     struct ctx c = {"push", db, ref, map, 0, 0, json_array()};
     json_t *districts = json_array();
     prc = push_all(&c, stage, &rows, districts);
-    if (!prc && (check_out_dir(dirname) || rename(stage, dirname) != 0)) {
+    /* Checked again: another push may have filled DIR meanwhile (rename would fail on a
+     * non-empty folder anyway; this says why). */
+    if (!prc)
+        prc = check_out_dir(dirname);
+    if (!prc && rename(stage, dirname) != 0) {
         fprintf(stderr, "crisk push: cannot create %s: %s\n", dirname, strerror(errno));
         prc = CLI_FAIL;
     }
