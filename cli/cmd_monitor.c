@@ -114,11 +114,13 @@ int cmd_monitor(int argc, char **argv)
 
 static const char warnings_help[] =
     "usage: crisk warnings [--db FILE] [--detector D] [--district CODE] [--status open|closed]\n"
-    "                      (--csv | --json)\n"
+    "                      (--csv | --json) [--xlsx FILE] [--geojson FILE]\n"
     "\n"
     "Lists the warnings, one row per warning and firm, in warning id order then USCC:\n"
     "  --csv   warning,detector,uscc,name,district,street,grid,status,opened,summary\n"
     "  --json  one object per warning with its place, summary, evidence and firms\n"
+    "  --xlsx FILE     the same rows as a workbook, one sheet per detector (docs/push.md)\n"
+    "  --geojson FILE  district polygons with open warnings, a point per firm with coordinates\n"
     "--district takes any division code prefix (district, street or grid) and matches the\n"
     "firm's own division.\n";
 
@@ -179,17 +181,17 @@ static int warning_row(void *ctx, const struct cr_warning_row *r)
 int cmd_warnings(int argc, char **argv)
 {
     const char *db = NULL, *detector = NULL, *district = NULL, *status = NULL, *csv = NULL,
-               *json = NULL;
-    /* --xlsx FILE and --geojson FILE (the monthly push, issue 10) join these options. */
+               *json = NULL, *xlsx = NULL, *geojson = NULL;
     const struct cli_opt opts[] = {
         {"db", 1, &db},         {"detector", 1, &detector}, {"district", 1, &district},
-        {"status", 1, &status}, {"csv", 0, &csv},           {"json", 0, &json}};
+        {"status", 1, &status}, {"csv", 0, &csv},           {"json", 0, &json},
+        {"xlsx", 1, &xlsx},     {"geojson", 1, &geojson}};
     size_t n_pos;
-    int prc = cli_parse("warnings", argc, argv, opts, 6, NULL, 0, &n_pos, warnings_help);
+    int prc = cli_parse("warnings", argc, argv, opts, 8, NULL, 0, &n_pos, warnings_help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
-    if (!!csv + !!json != 1) {
-        fprintf(stderr, "crisk warnings: give one of --csv and --json\n");
+    if (!!csv + !!json > 1 || !!csv + !!json + !!xlsx + !!geojson == 0) {
+        fprintf(stderr, "crisk warnings: give one of --csv and --json, or --xlsx/--geojson FILE\n");
         return CLI_USAGE;
     }
     if (status && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0) {
@@ -205,6 +207,12 @@ int cmd_warnings(int argc, char **argv)
             return CLI_USAGE;
         }
     }
+    struct cr_warning_filter f = {detector, district, status};
+    if (xlsx || geojson) { /* the files first: a refused file name writes nothing at all */
+        prc = cli_push_files("warnings", cli_db_path(db), &f, xlsx, geojson);
+        if (prc || (!csv && !json))
+            return prc;
+    }
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
     cr_err rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
@@ -213,7 +221,6 @@ int cmd_warnings(int argc, char **argv)
     struct wout o = {stdout, !!json, 0, json ? json_array() : NULL, NULL, 0};
     if (!json)
         fputs("warning,detector,uscc,name,district,street,grid,status,opened,summary\n", stdout);
-    struct cr_warning_filter f = {detector, district, status};
     rc = cr_store_warning_rows(s, &f, warning_row, &o);
     int exit_code = CLI_OK;
     if (rc)

@@ -22,7 +22,8 @@ static const struct verb verbs[] = {
     {"show", cmd_show, "the portrait of one enterprise"},
     {"events", cmd_events, "print stored events as CSV (all, or one enterprise's)"},
     {"monitor", cmd_monitor, "run the detectors; open, update and close warnings"},
-    {"warnings", cmd_warnings, "list warnings and their firms as CSV or JSON"},
+    {"warnings", cmd_warnings, "list warnings and their firms as CSV, JSON, XLSX or GeoJSON"},
+    {"push", cmd_push, "the monthly push: warning lists and maps per district and street"},
 };
 
 static void usage(FILE *fp)
