@@ -38,12 +38,18 @@ EOF
 "$crisk" warnings --db "$db" --status open --csv > "$tmp/open.csv"
 "$crisk" warnings --db "$db" --status open --xlsx "$tmp/w.xlsx" --geojson "$tmp/w.geojson" \
   2> "$tmp/err" || fail "warnings --xlsx --geojson failed: $(cat "$tmp/err")"
-grep -q "5 cells longer than Excel's 32,767 characters were cut" "$tmp/err" || fail "no word of the cut cells (warning 2's five firms)"
+cut=$(sqlite3 "$db" "SELECT count(*) FROM warning_firm WHERE warning = 2")
+[ "$cut" -gt 0 ] || fail "the fixture's warning 2 names no firm"
+word="$cut cells longer than Excel's 32,767 characters were cut"
+[ "$cut" = 1 ] && word="1 cell longer than Excel's 32,767 characters was cut"
+grep "$word" "$tmp/err" >/dev/null || fail "no word of the cut cells (warning 2's $cut firms): $(cat "$tmp/err")"
 if ls -A "$tmp" | grep '\.tmp-' > /dev/null; then fail "a temporary file left behind"; fi
 python3 "$here/xlsx_dump.py" "$tmp/w.xlsx" > "$tmp/w.json"
 sqlite3 -separator ' ' "$db" "SELECT count(*) FROM warning w JOIN warning_firm wf ON wf.warning = w.id
   JOIN enterprise e ON e.subject = wf.subject WHERE w.status = 'open' AND e.lon IS NOT NULL" > "$tmp/n_geo"
 
+sqlite3 "$db" "SELECT count(*) FROM warning w JOIN warning_firm wf ON wf.warning = w.id
+  WHERE w.status = 'open'" > "$tmp/n_open"
 python3 - "$tmp" "$here/../../data" <<'EOF' || fail "warnings files differ from the listing"
 import csv, json, sys
 tmp, data = sys.argv[1], sys.argv[2]
@@ -55,7 +61,8 @@ label = {"address_cluster": "一址多照", "person_cluster": "一人多企", "l
          "zombie": "僵尸企业", "unreachable": "失联企业", "legal_rep_churn": "频繁变更法定代表人",
          "capital_mismatch": "注册资本异常"}
 ref = list(csv.DictReader(open(f"{tmp}/open.csv", encoding="utf-8", newline="")))
-assert len(ref) == 32, len(ref)  # 33 open rows less warning 9's firm
+n_open = int(open(f"{tmp}/n_open").read())  # counted by sqlite3, warning 9 closed above
+assert len(ref) == n_open > 0, (len(ref), n_open)
 wb = json.load(open(f"{tmp}/w.json"))
 sheets = wb["sheets"]
 assert [s["name"] for s in sheets] == list(label.values()), [s["name"] for s in sheets]
@@ -97,7 +104,7 @@ assert geo["type"] == "FeatureCollection"
 polys = [f for f in geo["features"] if f["geometry"]["type"] in ("Polygon", "MultiPolygon")]
 points = [f for f in geo["features"] if f["geometry"]["type"] == "Point"]
 assert len(polys) == 11 and len(polys) + len(points) == len(geo["features"])
-assert len(points) == int(open(f"{tmp}/n_geo").read()) == 6, len(points)
+assert len(points) == int(open(f"{tmp}/n_geo").read()) > 0, len(points)
 def rings(g):
     return g["coordinates"] if g["type"] == "Polygon" else [r for p in g["coordinates"] for r in p]
 for f in polys:
