@@ -32,6 +32,7 @@ header_layer() {
     city.h) echo city ;;
     catalog.h | feed.h | ingest.h) echo collect ;;
     gen.h) echo gen ;;
+    monitor.h) echo monitor ;;
     *) return 1 ;;
     esac
 }
