@@ -23,6 +23,7 @@ int cmd_scores(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
+int cmd_roster(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_warnings(int argc, char **argv);
 

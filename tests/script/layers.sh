@@ -33,6 +33,7 @@ header_layer() {
     catalog.h | feed.h | ingest.h) echo collect ;;
     gen.h) echo gen ;;
     monitor.h) echo monitor ;;
+    respond.h) echo respond ;;
     *) return 1 ;;
     esac
 }
