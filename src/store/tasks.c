@@ -277,17 +277,19 @@ cr_err cr_store_task_history_each(cr_store *s, int64_t task,
     return done(s, st, rc);
 }
 
-cr_err cr_store_dispatch_rows(cr_store *s, int (*fn)(void *ctx, const struct cr_dispatch_row *r),
-                              void *ctx)
+cr_err cr_store_dispatch_rows(cr_store *s, int64_t warning,
+                              int (*fn)(void *ctx, const struct cr_dispatch_row *r), void *ctx)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(cr__store_db(s),
                            "SELECT w.id, wf.subject, w.status, e.district, e.street, e.grid"
                            " FROM warning w JOIN warning_firm wf ON wf.warning = w.id"
                            " LEFT JOIN enterprise e ON e.subject = wf.subject"
-                           " WHERE w.status = 'open' ORDER BY w.id, wf.subject",
+                           " WHERE (?1 = 0 AND w.status = 'open') OR w.id = ?1"
+                           " ORDER BY w.id, wf.subject",
                            -1, &st, NULL))
         return cr__store_fail(s);
+    sqlite3_bind_int64(st, 1, warning);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct cr_dispatch_row r = {sqlite3_column_int64(st, 0),
