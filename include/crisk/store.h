@@ -539,6 +539,17 @@ cr_err cr_store_dispatch_rows(cr_store *s, int64_t warning,
                               int (*fn)(void *ctx, const struct cr_dispatch_row *r),
                               void *ctx) CR_MUST_USE;
 
+/* The warnings naming a firm (warning_firm: its current firms), by id; strings valid during the
+ * call. closed_day -1 while open. */
+struct cr_firm_warning {
+    int64_t id;
+    const char *detector, *status, *summary;
+    int32_t opened_day, closed_day;
+};
+cr_err cr_store_firm_warnings(cr_store *s, int64_t subject,
+                              int (*fn)(void *ctx, const struct cr_firm_warning *w),
+                              void *ctx) CR_MUST_USE;
+
 /* Appends events to a built-in topic (department "crisk", created on first use with the given
  * kind; topic_code e.g. "crisk/task_outcome"), in the caller's transaction or its own (when
  * none is open); writes event blocks and brings postings and the store's generation up to

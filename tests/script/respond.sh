@@ -92,6 +92,12 @@ refuse "unknown task" 999 --accept --by G1 --today 2024-02-02
 refuse "accept twice" "$t_g1" --accept --by G1 --today 2024-02-02
 "$crisk" task --db "$db" "$t_g1" --visit --by S1 --today 2024-02-04 --note '现场核查' > /dev/null
 refuse "unknown outcome" "$t_g1" --close maybe --by G1 --today 2024-02-05
+# the classification before the outcome: A (in G1) and C (in G2, a near miss)
+uscc_a=$(q "SELECT uscc FROM enterprise WHERE subject=${S[0]}")
+uscc_c=$(q "SELECT uscc FROM enterprise WHERE subject=${S[2]}")
+"$crisk" classify --db "$db" --as-of 2024-06-30 > /dev/null
+"$crisk" show --db "$db" "$uscc_a" --json > "$tmp/a0.json"
+"$crisk" show --db "$db" "$uscc_c" --json > "$tmp/c0.json"
 "$crisk" task --db "$db" "$t_g1" --close confirmed --by G1 --today 2024-02-05 --note '地址无实际经营' > /dev/null
 [ "$(q "SELECT status||'|'||outcome FROM task WHERE id=$t_g1")" = "closed|confirmed" ] || fail "closed task"
 # the outcome became an event of each firm in G1 (A, B), not of C
