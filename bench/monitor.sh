@@ -39,8 +39,11 @@ if [ ! -f "$city/catalog.yaml" ] || ! head -1 "$city/truth.csv" 2>/dev/null | gr
   echo "generating $n enterprises into $city"
   /usr/bin/time -f "gen: %e s wall, %M KiB peak RSS" "$crisk" gen --out "$city" --enterprises "$n" --seed 1
 fi
-# The store, unless it is newer than the city.
-if [ ! -f "$db" ] || [ "$city/truth.csv" -nt "$db" ]; then
+# The store, unless it is newer than the city and has the tables this crisk writes (a store made
+# before the monitor's or the respond stage's tables existed is made again).
+has_table() { [ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_master WHERE type='table' AND name LIKE '$1'")" != 0 ]; }
+if [ ! -f "$db" ] || [ "$city/truth.csv" -nt "$db" ] || ! has_table warning ||
+   { [ $mode = full ] && "$crisk" dispatch --help > /dev/null 2>&1 && ! has_table 'task%'; }; then
   rm -f "$db" "$db".*
   echo "ingesting into $db"
   /usr/bin/time -f "ingest: %e s wall, %M KiB peak RSS" "$crisk" ingest --db "$db" --catalog "$city/catalog.yaml" > /dev/null
