@@ -34,7 +34,7 @@ mkdir -p "$out"
 [ -x "$crisk" ] || scripts/build.sh
 
 # The city, unless it exists and is of this generator (truth.csv with hard_negative).
-if [ ! -f "$city/catalog.yaml" ] || ! head -1 "$city/truth.csv" 2>/dev/null | grep -q ',hard_negative$'; then
+if [ ! -f "$city/catalog.yaml" ] || ! head -1 "$city/truth.csv" 2>/dev/null | grep ',hard_negative$' > /dev/null; then
   rm -rf "$city" "$db" "$db".*
   echo "generating $n enterprises into $city"
   /usr/bin/time -f "gen: %e s wall, %M KiB peak RSS" "$crisk" gen --out "$city" --enterprises "$n" --seed 1
