@@ -21,6 +21,9 @@ static const struct verb verbs[] = {
     {"tag", cmd_tag, "tag enterprises by the rules of the theme library"},
     {"show", cmd_show, "the portrait of one enterprise"},
     {"events", cmd_events, "print stored events as CSV (all, or one enterprise's)"},
+    {"roster", cmd_roster, "load the supervision staff (grid workers, stations, inspectors)"},
+    {"monitor", cmd_monitor, "run the detectors; open, update and close warnings"},
+    {"warnings", cmd_warnings, "list warnings and their firms as CSV or JSON"},
 };
 
 static void usage(FILE *fp)

@@ -26,12 +26,14 @@ uses() {
 # ---- the layer of each public header (a new header must be placed here) ----
 header_layer() {
     case $1 in
-    err.h | hash.h | text.h | uscc.h | addr.h | ref.h | escape.h | bigmem.h) echo base ;;
+    err.h | hash.h | text.h | uscc.h | addr.h | ref.h | escape.h | bigmem.h | calendar.h) echo base ;;
     store.h) echo store ;;
     classify.h | model.h | tags.h) echo classify ;;
     city.h) echo city ;;
     catalog.h | feed.h | ingest.h) echo collect ;;
     gen.h) echo gen ;;
+    monitor.h) echo monitor ;;
+    respond.h) echo respond ;;
     *) return 1 ;;
     esac
 }
