@@ -144,3 +144,7 @@ if fail:
 print(f"gen planted: {len(by_key)} addresses, hard negatives {dict(hn)}, "
       f"{len(directors)} directors, roster of {len(ids)}")
 EOF
+# crisk roster takes the generated roster whole.
+staff=$("$crisk" roster --db "$tmp/s.db" --file "$tmp/city/roster.csv" --json)
+[ "$(sqlite3 "$tmp/s.db" "SELECT count(*) FROM staff")" = "$(($(wc -l < "$tmp/city/roster.csv") - 1))" ] \
+  || { echo "crisk roster loaded another number of staff: $staff"; exit 1; }
