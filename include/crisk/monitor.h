@@ -30,7 +30,7 @@ struct cr_monitor_rules {
     char *id;
     int version;
     char hash[17];   /* the file's content hash, hex */
-    char **inactive; /* a firm whose status contains one of these is left out */
+    char **inactive; /* a firm whose status is one of these texts (whole) is left out */
     size_t n_inactive;
     int enabled[CR_DET__N];
     struct {

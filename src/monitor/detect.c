@@ -125,7 +125,7 @@ static int active(const struct mon *M, size_t e)
     return M->act[e];
 }
 
-/* Which firms operate: a status containing none of the rules' inactive texts. Statuses are few
+/* Which firms operate: a status that is none of the rules' inactive texts. Statuses are few
  * distinct texts, so the answer for the last text seen is reused while it repeats. */
 static cr_err operating(struct mon *M)
 {
@@ -140,7 +140,7 @@ static cr_err operating(struct mon *M)
         if (!st || !last || strcmp(st, last) != 0) {
             last_act = 1;
             for (size_t i = 0; st && i < M->r->n_inactive; i++)
-                if (strstr(st, M->r->inactive[i]))
+                if (strcmp(st, M->r->inactive[i]) == 0)
                     last_act = 0;
             last = st;
         }

@@ -153,13 +153,14 @@ static char **dup_list(const char *const *v, size_t n)
 /* The built-in defaults, the same as models/monitor.yaml's. */
 static cr_err defaults(struct cr_monitor_rules *r)
 {
-    static const char *const inactive[] = {"注销", "吊销"};
+    static const char *const inactive[] = {"注销", "已注销", "注销企业", "吊销,已注销",
+                                           "吊销，已注销"};
     static const char *const reasons[] = {"无法联系"};
     static const char *const items[] = {"法定代表人"};
     for (int i = 0; i < CR_DET__N; i++)
         r->enabled[i] = 1;
-    r->inactive = dup_list(inactive, 2);
-    r->n_inactive = 2;
+    r->inactive = dup_list(inactive, 5);
+    r->n_inactive = 5;
     r->address_cluster.min_firms = 10;
     r->address_cluster.burst_firms = 5;
     r->address_cluster.burst_days = 30;

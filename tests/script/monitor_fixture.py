@@ -61,6 +61,12 @@ for i in range(10):
 # near miss: 9 firms at one address
 for i in range(9):
     expect.append((firm("广州市越秀区北京路9号", est=spaced(i)), "-"))
+# a deregistered firm does not count: 9 operating + 1 注销 -> none; a revoked one that has not
+# deregistered (吊销,未注销) still stands at the address: 9 + 1 revoked -> warning
+expect.append((firm("广州市越秀区北京路9号", est=spaced(9), status="注销"), "-"))
+for i in range(9):
+    expect.append((firm("广州市越秀区北京路11号", est=spaced(i)), "address_cluster"))
+expect.append((firm("广州市越秀区北京路11号", est=spaced(9), status="吊销,未注销"), "address_cluster"))
 # a tower: 12 firms in 12 rooms -> none
 for i in range(12):
     expect.append((firm("广州市海珠区新港中路397号B座%d室" % (301 + i), est=spaced(i)), "-"))
@@ -141,7 +147,7 @@ if len(sys.argv) > 2 and sys.argv[2] == "extra":
 with open(os.path.join(out, "registry.csv"), "w") as f:
     f.write("uscc,name,address,capital,established,status\n")
     for n, name, addr, cap, est, st in firms:
-        f.write("%s,%s,%s,%s,%s,%s\n" % (uscc(n), name, addr, cap, est, st))
+        f.write("%s,%s,%s,%s,%s,\"%s\"\n" % (uscc(n), name, addr, cap, est, st))
 with open(os.path.join(out, "roles.csv"), "w") as f:
     f.write("uscc,pid,pname,role\n")
     for n, p, name, role in roles:
