@@ -33,6 +33,12 @@ check no_version 'rules: t\ndetectors: {}\n' "needs a version"
 check no_detectors 'rules: t\nversion: 1\n' "needs a mapping 'detectors'"
 check empty '' "a rules file is a mapping"
 check not_yaml 'rules: [\n' "not_yaml.yaml:"
+# GB18030 text is not UTF-8: refused at its line.
+printf 'rules: 监测\nversion: 1\ndetectors: {}\n' | iconv -f utf-8 -t gb18030 > "$tmp/gb.yaml"
+set +e
+"$crisk" monitor --db "$db" --rules "$tmp/gb.yaml" > /dev/null 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 3 ] && grep -q "gb.yaml:1:" "$tmp/err" || { echo "monitor_rules: GB18030: exit $rc"; cat "$tmp/err"; exit 1; }
 set +e
 "$crisk" monitor --db "$db" --rules "$tmp/missing.yaml" > /dev/null 2> "$tmp/err"; rc=$?
 set -e
@@ -44,4 +50,4 @@ printf 'rules: t\nversion: 2\ndetectors: {}\n' > "$tmp/min.yaml"
 "$crisk" monitor --db "$db" --rules "$tmp/min.yaml" --as-of 2025-12-31 --json > "$tmp/min.json"
 python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['warnings']['total']==10 and r['updated']==10, r" "$tmp/min.json" \
   || { echo "monitor_rules: the defaults differ from models/monitor.yaml"; exit 1; }
-echo "monitor_rules: 15 hostile rules files refused with file:line:col; defaults = models/monitor.yaml"
+echo "monitor_rules: 16 hostile rules files refused with file:line:col; defaults = models/monitor.yaml"

@@ -185,10 +185,71 @@ static void warnings_round_trip(void **state)
     unlink_store(path);
 }
 
+struct ranges {
+    cr_store *s;
+    int64_t n, bad, last_to;
+};
+
+static int count_event(void *ctx, const struct cr_event_row *e)
+{
+    struct ranges *r = ctx;
+    r->n++;
+    r->bad += e->topic != 1;
+    return 0;
+}
+
+static int on_range(void *ctx, int64_t from, int64_t to)
+{
+    struct ranges *r = ctx;
+    r->bad += from < r->last_to || to <= from; /* ascending, disjoint, not empty */
+    r->last_to = to;
+    assert_int_equal(cr_store_events_range(r->s, from, to, NULL, 0, count_event, r), CR_OK);
+    return 0;
+}
+
+/* The blocks of one topic, found by cr_store_event_blocks_of as runs of ids, hold exactly its
+ * events, whatever other topics' blocks lie between them. */
+static void blocks_of_topic(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/crisk-test-warn-XXXXXX";
+    cr_store *s = new_store(path);
+    assert_int_equal(cr_store_begin(s), CR_OK);
+    int64_t t1 = 0, t2 = 0;
+    assert_int_equal(cr_store_department_put(s, "D", "部门"), CR_OK);
+    assert_int_equal(cr_store_topic_put(s, "T1", "一", "D", "abnormal_list", &t1), CR_OK);
+    assert_int_equal(cr_store_topic_put(s, "T2", "二", "D", "tax_filing", &t2), CR_OK);
+    assert_int_equal(t1, 1);
+    static struct cr_event_row rows[3000];
+    for (int i = 0; i < 3000; i++) {
+        rows[i] = (struct cr_event_row){0};
+        rows[i].subject = 1 + i % 50;
+        rows[i].topic = (i / 700) % 2 ? t2 : t1; /* 700 of T1, 700 of T2, ... */
+        rows[i].day = 19000 + i;
+        rows[i].h = i;
+    }
+    assert_int_equal(cr_store_events_add(s, rows, 3000), CR_OK);
+    assert_int_equal(cr_store_commit(s), CR_OK);
+    int64_t want = 0;
+    for (int i = 0; i < 3000; i++)
+        want += rows[i].topic == t1;
+    struct ranges r = {s, 0, 0, 0};
+    assert_int_equal(cr_store_event_blocks_of(s, &t1, 1, on_range, &r), CR_OK);
+    assert_int_equal(r.bad, 0);
+    assert_int_equal(r.n, want);
+    int64_t none = 99;
+    r = (struct ranges){s, 0, 0, 0};
+    assert_int_equal(cr_store_event_blocks_of(s, &none, 1, on_range, &r), CR_OK);
+    assert_int_equal(r.n, 0);
+    cr_store_close(s);
+    unlink_store(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(warnings_round_trip),
+        cmocka_unit_test(blocks_of_topic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
