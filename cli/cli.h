@@ -24,6 +24,9 @@ int cmd_show(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_roster(int argc, char **argv);
+int cmd_dispatch(int argc, char **argv);
+int cmd_tasks(int argc, char **argv);
+int cmd_task(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_warnings(int argc, char **argv);
 

@@ -8,6 +8,7 @@
 #include "crisk/classify.h"
 #include "crisk/model.h"
 #include "crisk/ref.h"
+#include "crisk/respond.h"
 #include "crisk/store.h"
 #include "crisk/text.h"
 #include "crisk/uscc.h"
@@ -138,6 +139,8 @@ static const char *txt(json_t *v)
     return s ? s : "—";
 }
 
+static void print_respond(json_t *o);
+
 static void print_text(json_t *o, const cr_ref *ref)
 {
     json_t *reg = json_object_get(o, "registry");
@@ -195,6 +198,74 @@ static void print_text(json_t *o, const cr_ref *ref)
         " %s(%s, 另有%lld家)", txt(json_object_get(h, "name")), txt(json_object_get(h, "role")),
         (long long)json_integer_value(json_object_get(h, "other_firms")));
     printf("\n  关联企业: %zu 家\n", json_array_size(json_object_get(o, "linked")));
+    print_respond(o);
+}
+
+/* ---- the firm's warnings and tasks (docs/respond.md) ---- */
+
+static void day_text(int32_t day, char out[11])
+{
+    int y, m, dd;
+    cr_civil_from_days(day, &y, &m, &dd);
+    snprintf(out, 11, "%04d-%02d-%02d", y % 10000, m, dd);
+}
+
+static int add_warning(void *ctx, const struct cr_firm_warning *w)
+{
+    char opened[11], closed[11];
+    day_text(w->opened_day, opened);
+    day_text(w->closed_day, closed);
+    json_array_append_new(ctx, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s?}", "id", (json_int_t)w->id,
+                                         "detector", w->detector, "status", w->status, "summary",
+                                         w->summary, "opened", opened, "closed",
+                                         w->closed_day >= 0 ? closed : NULL));
+    return 0;
+}
+
+static int add_task(void *ctx, const struct cr_task *t)
+{
+    static const char *const levels[] = {"city", "district", "street", "grid"};
+    char due[11];
+    day_text(t->due_day, due);
+    json_array_append_new(ctx,
+                          json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s?,s:s?,s:s}", "id",
+                                    (json_int_t)t->id, "warning", (json_int_t)t->warning, "level",
+                                    t->level >= 0 && t->level <= 3 ? levels[t->level] : "",
+                                    "division", t->division, "kind", t->kind, "status", t->status,
+                                    "outcome", *t->outcome ? t->outcome : NULL, "outcome_label",
+                                    cr_outcome_label(t->outcome), "due", due));
+    return 0;
+}
+
+/* Adds "warnings" and "tasks" to the portrait o. */
+static cr_err respond_part(cr_store *s, int64_t subject, json_t *o)
+{
+    json_t *w = json_array(), *t = json_array();
+    json_object_set_new(o, "warnings", w);
+    json_object_set_new(o, "tasks", t);
+    cr_err rc = cr_store_firm_warnings(s, subject, add_warning, w);
+    struct cr_task_filter f = {NULL, NULL, 0, subject, 0};
+    if (!rc)
+        rc = cr_store_tasks_each(s, &f, add_task, t);
+    return rc;
+}
+
+static void print_respond(json_t *o)
+{
+    size_t i;
+    json_t *h;
+    printf("  预警: %zu 条\n", json_array_size(json_object_get(o, "warnings")));
+    json_array_foreach(json_object_get(o, "warnings"), i, h)
+        printf("    #%lld %s %s %s\n", (long long)json_integer_value(json_object_get(h, "id")),
+               txt(json_object_get(h, "detector")), txt(json_object_get(h, "status")),
+               txt(json_object_get(h, "summary")));
+    printf("  任务: %zu 件\n", json_array_size(json_object_get(o, "tasks")));
+    json_array_foreach(json_object_get(o, "tasks"), i, h) printf(
+        "    #%lld %s %s %s %s 期限 %s\n", (long long)json_integer_value(json_object_get(h, "id")),
+        txt(json_object_get(h, "level")), txt(json_object_get(h, "division")),
+        txt(json_object_get(h, "status")),
+        json_object_get(h, "outcome_label") ? txt(json_object_get(h, "outcome_label")) : "-",
+        txt(json_object_get(h, "due")));
 }
 
 static int by_share_desc(const void *a, const void *b)
@@ -283,6 +354,11 @@ int cmd_show(int argc, char **argv)
     else if (rc && !d.msg[0])
         cli_store_fail(&d, rc, s, "cannot read the portrait");
     if (rc) {
+        exit_code = cli_report_diag("show", rc, &d);
+        goto out;
+    }
+    if ((rc = respond_part(s, subject, o))) {
+        cli_store_fail(&d, rc, s, "cannot read the firm's warnings and tasks");
         exit_code = cli_report_diag("show", rc, &d);
         goto out;
     }

@@ -22,6 +22,9 @@ static const struct verb verbs[] = {
     {"show", cmd_show, "the portrait of one enterprise"},
     {"events", cmd_events, "print stored events as CSV (all, or one enterprise's)"},
     {"roster", cmd_roster, "load the supervision staff (grid workers, stations, inspectors)"},
+    {"dispatch", cmd_dispatch, "turn open warnings into tasks; escalate overdue tasks"},
+    {"tasks", cmd_tasks, "list tasks by division, status, overdue"},
+    {"task", cmd_task, "accept, visit or close a task"},
     {"monitor", cmd_monitor, "run the detectors; open, update and close warnings"},
     {"warnings", cmd_warnings, "list warnings and their firms as CSV or JSON"},
 };

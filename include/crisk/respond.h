@@ -35,4 +35,48 @@ void cr_roster_free(struct cr_roster *r);
  * 0), 2 street (9), 3 grid (12); -1 otherwise. */
 int cr_division_level(const char *code);
 
+/* The division code of code's ancestor at level (0 city "440100", 1 district, 2 street, 3 grid)
+ * into out (capacity >= 16); code's level must be >= level. */
+void cr_division_ancestor(const char *code, int level, char *out, size_t cap);
+
+/* ---- tasks ---- */
+
+/* The policy of the respond stage (models/respond.yaml, docs/respond.md): deadlines in working
+ * days per level of the task's division. */
+struct cr_respond_config {
+    int deadline_workdays[4]; /* by level: 0 city, 1 district, 2 street, 3 grid */
+};
+/* Reads the config (path NULL = the documented defaults: grid 5, street 10, district 15, city
+ * 20). CR_EIO / CR_EPARSE with file and line in d. */
+cr_err cr_respond_config_load(const char *path, struct cr_respond_config *out,
+                              cr_diag *d) CR_MUST_USE;
+
+struct cr_dispatch_stats {
+    int64_t warnings;       /* open warnings seen */
+    int64_t created;        /* tasks created for owning divisions */
+    int64_t coordinating;   /* coordinating tasks created */
+    int64_t escalated;      /* escalation tasks created */
+    int64_t warning_closed; /* open tasks whose warning closed, noted in their history now */
+};
+/* Turns open warnings into tasks, escalates overdue ones and notes closed warnings, as of
+ * today, in one transaction (docs/respond.md "Dispatch"). Idempotent: a second run on the same
+ * day creates nothing. CR_ERANGE with d when a deadline falls outside the calendar's years. */
+cr_err cr_dispatch(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
+                   int32_t today, struct cr_dispatch_stats *out, cr_diag *d) CR_MUST_USE;
+
+enum cr_task_action { CR_TASK_ACCEPT = 1, CR_TASK_VISIT, CR_TASK_CLOSE };
+/* The outcome vocabulary: code → Chinese label; NULL for an unknown code. */
+const char *cr_outcome_label(const char *code);
+/* The i-th outcome code (NULL past the end). */
+const char *cr_outcome_code(size_t i);
+/* Moves task id one step (open → accepted → visited → closed; closing from accepted is allowed
+ * too, a visit is not always possible: docs/respond.md) for staff member by, on day today, with
+ * an optional note, in one transaction with its history line. Closing needs an outcome of the
+ * vocabulary, and appends a task_outcome event (topic crisk/task_outcome) for each firm of the
+ * warning in the task's division. CR_ENOTFOUND for an unknown task or staff id; CR_EINVAL (d
+ * says why) for a step out of order, an unknown outcome, or a staff member whose division does
+ * not cover the task's. */
+cr_err cr_task_act(cr_store *s, int64_t id, enum cr_task_action action, const char *outcome,
+                   const char *note, const char *by, int32_t today, cr_diag *d) CR_MUST_USE;
+
 #endif

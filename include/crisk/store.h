@@ -529,13 +529,25 @@ cr_err cr_store_task_history_add(cr_store *s, const struct cr_task_event *e) CR_
 cr_err cr_store_task_history_each(cr_store *s, int64_t task,
                                   int (*fn)(void *ctx, const struct cr_task_event *e),
                                   void *ctx) CR_MUST_USE;
-/* The open warnings (or with all = 1 every warning) with each current firm's divisions, in
- * warning id then subject order, for dispatch. */
+/* The open warnings (warning = 0) or the one warning with this id (any status), with each
+ * current firm's divisions, in warning id then subject order, for dispatch. */
 struct cr_dispatch_row {
     int64_t warning, subject;
     const char *status, *district, *street, *grid; /* the firm's ("" none) */
 };
-cr_err cr_store_dispatch_rows(cr_store *s, int (*fn)(void *ctx, const struct cr_dispatch_row *r),
+cr_err cr_store_dispatch_rows(cr_store *s, int64_t warning,
+                              int (*fn)(void *ctx, const struct cr_dispatch_row *r),
+                              void *ctx) CR_MUST_USE;
+
+/* The warnings naming a firm (warning_firm: its current firms), by id; strings valid during the
+ * call. closed_day -1 while open. */
+struct cr_firm_warning {
+    int64_t id;
+    const char *detector, *status, *summary;
+    int32_t opened_day, closed_day;
+};
+cr_err cr_store_firm_warnings(cr_store *s, int64_t subject,
+                              int (*fn)(void *ctx, const struct cr_firm_warning *w),
                               void *ctx) CR_MUST_USE;
 
 /* Appends events to a built-in topic (department "crisk", created on first use with the given

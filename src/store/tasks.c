@@ -277,17 +277,19 @@ cr_err cr_store_task_history_each(cr_store *s, int64_t task,
     return done(s, st, rc);
 }
 
-cr_err cr_store_dispatch_rows(cr_store *s, int (*fn)(void *ctx, const struct cr_dispatch_row *r),
-                              void *ctx)
+cr_err cr_store_dispatch_rows(cr_store *s, int64_t warning,
+                              int (*fn)(void *ctx, const struct cr_dispatch_row *r), void *ctx)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(cr__store_db(s),
                            "SELECT w.id, wf.subject, w.status, e.district, e.street, e.grid"
                            " FROM warning w JOIN warning_firm wf ON wf.warning = w.id"
                            " LEFT JOIN enterprise e ON e.subject = wf.subject"
-                           " WHERE w.status = 'open' ORDER BY w.id, wf.subject",
+                           " WHERE (?1 = 0 AND w.status = 'open') OR w.id = ?1"
+                           " ORDER BY w.id, wf.subject",
                            -1, &st, NULL))
         return cr__store_fail(s);
+    sqlite3_bind_int64(st, 1, warning);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct cr_dispatch_row r = {sqlite3_column_int64(st, 0),
@@ -297,6 +299,34 @@ cr_err cr_store_dispatch_rows(cr_store *s, int (*fn)(void *ctx, const struct cr_
                                     txt(st, 4),
                                     txt(st, 5)};
         if (fn(ctx, &r)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    return done(s, st, rc);
+}
+
+cr_err cr_store_firm_warnings(cr_store *s, int64_t subject,
+                              int (*fn)(void *ctx, const struct cr_firm_warning *w), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(cr__store_db(s),
+                           "SELECT w.id, w.detector, w.status, w.summary, w.opened_day,"
+                           " coalesce(w.closed_day, -1) FROM warning w"
+                           " JOIN warning_firm wf ON wf.warning = w.id WHERE wf.subject = ?1"
+                           " ORDER BY w.id",
+                           -1, &st, NULL))
+        return cr__store_fail(s);
+    sqlite3_bind_int64(st, 1, subject);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct cr_firm_warning w = {sqlite3_column_int64(st, 0),
+                                    txt(st, 1),
+                                    txt(st, 2),
+                                    txt(st, 3),
+                                    sqlite3_column_int(st, 4),
+                                    sqlite3_column_int(st, 5)};
+        if (fn(ctx, &w)) {
             rc = SQLITE_DONE;
             break;
         }

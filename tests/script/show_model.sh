@@ -23,6 +23,7 @@ default_hash=$(sqlite3 "$db" "SELECT model_hash FROM run WHERE id = 1")
 key=$(sqlite3 "$db" "SELECT s.key FROM run_score a JOIN run_score b ON b.subject = a.subject AND b.run = 2
                      JOIN subject s ON s.id = a.subject WHERE a.run = 1 ORDER BY abs(a.score - b.score) DESC LIMIT 1")
 stored=$(sqlite3 "$db" "SELECT r.score FROM run_score r JOIN subject s ON s.id = r.subject WHERE r.run = 2 AND s.key = '$key'")
+ver=$(sed -n 's/^version: //p' "$tmp/other.yaml")
 rm "$tmp/other.yaml" # the store's copy is what counts
 for round in 1 2; do
   "$crisk" show --db "$db" --json "$key" > "$tmp/show.json"
@@ -35,7 +36,7 @@ for round in 1 2; do
     | awk '{ d = $1 - $3; e = $2 - $3; exit !(d * d < 1e-18 && e * e < 1e-12) }' \
     || { echo "show: score is not the recorded $stored: $level"; exit 1; }
   "$crisk" show --db "$db" "$key" > "$tmp/show.txt"
-  grep -q "模型 other v2 $hash" "$tmp/show.txt" || { echo "show text: not the run's model"; cat "$tmp/show.txt"; exit 1; }
+  grep -q "模型 other v$ver $hash" "$tmp/show.txt" || { echo "show text: not the run's model"; cat "$tmp/show.txt"; exit 1; }
   # The tags of run 2 are computed with run 2's model; showing it again changes nothing.
   "$crisk" tag --db "$db" > /dev/null
 done

@@ -1,0 +1,536 @@
+/* Tasks: routing warnings to divisions, deadlines, escalation and the lifecycle
+ * (docs/respond.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crisk/respond.h"
+
+#define CITY_CODE "440100"
+#define DISPATCHER "crisk"
+
+/* The fixed outcome vocabulary (issue 10) and its labels. */
+static const struct {
+    const char *code, *label;
+} outcomes[] = {
+    {"confirmed", "属实"},
+    {"false_alarm", "不属实/误报"},
+    {"case_filed", "立案查处"},
+    {"police", "移送公安"},
+    {"other_department", "移送其他部门"},
+    {"not_found", "查无此企/无法联系"},
+};
+
+const char *cr_outcome_label(const char *code)
+{
+    for (size_t i = 0; code && i < sizeof outcomes / sizeof *outcomes; i++)
+        if (strcmp(code, outcomes[i].code) == 0)
+            return outcomes[i].label;
+    return NULL;
+}
+
+const char *cr_outcome_code(size_t i)
+{
+    return i < sizeof outcomes / sizeof *outcomes ? outcomes[i].code : NULL;
+}
+
+void cr_division_ancestor(const char *code, int level, char *out, size_t cap)
+{
+    static const int len[] = {0, 6, 9, 12};
+    if (level <= 0) {
+        snprintf(out, cap, "%s", CITY_CODE);
+        return;
+    }
+    snprintf(out, cap, "%.*s", len[level], code);
+}
+
+/* ---- config ---- */
+
+cr_err cr_respond_config_load(const char *path, struct cr_respond_config *out, cr_diag *d)
+{
+    struct cr_respond_config c = {{20, 15, 10, 5}};
+    if (!path) {
+        *out = c;
+        return CR_OK;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    static const char *const keys[] = {"city", "district", "street", "grid"};
+    char line[256];
+    long ln = 0;
+    cr_err rc = CR_OK;
+    while (!rc && fgets(line, sizeof line, f)) {
+        ln++;
+        char *h = strchr(line, '#');
+        if (h)
+            *h = 0;
+        char *k = line + strspn(line, " \t");
+        char *colon = strchr(k, ':');
+        if (!colon)
+            continue;
+        *colon = 0;
+        char *v = colon + 1 + strspn(colon + 1, " \t");
+        v[strcspn(v, " \t\r\n")] = 0;
+        k[strcspn(k, " \t")] = 0;
+        if (!*v || strcmp(k, "version") == 0)
+            continue; /* a section (deadline_workdays:) or the file's version */
+        int lv = -1;
+        for (int i = 0; i < 4; i++)
+            if (strcmp(k, keys[i]) == 0)
+                lv = i;
+        char *end;
+        errno = 0;
+        long n = strtol(v, &end, 10);
+        if (lv < 0)
+            rc = cr_diag_set(d, CR_EPARSE, path, ln, 1, "unknown key '%s'", k);
+        else if (*end || errno || n < 1 || n > 365)
+            rc = cr_diag_set(d, CR_EPARSE, path, ln, 1,
+                             "%s: deadline must be 1 to 365 working days, not '%s'", k, v);
+        else
+            c.deadline_workdays[lv] = (int)n;
+    }
+    fclose(f);
+    if (!rc)
+        *out = c;
+    return rc;
+}
+
+/* ---- dispatch ---- */
+
+/* The division owning a firm: its grid, else its street, else its district, else the city. */
+static const char *owner_of(const struct cr_dispatch_row *r)
+{
+    return *r->grid ? r->grid : *r->street ? r->street : *r->district ? r->district : CITY_CODE;
+}
+
+struct group {
+    int64_t warning;
+    char (*div)[16];
+    size_t n, cap;
+    int oom;
+};
+
+struct walk {
+    struct group *g;
+    size_t n, cap;
+    int oom;
+};
+
+static int gather(void *ctx, const struct cr_dispatch_row *r)
+{
+    struct walk *w = ctx;
+    if (!w->n || w->g[w->n - 1].warning != r->warning) {
+        if (w->n == w->cap) {
+            size_t nc = w->cap ? w->cap * 2 : 64;
+            struct group *p = realloc(w->g, nc * sizeof *p);
+            if (!p)
+                return w->oom = 1;
+            w->g = p;
+            w->cap = nc;
+        }
+        w->g[w->n++] = (struct group){r->warning, NULL, 0, 0, 0};
+    }
+    struct group *g = &w->g[w->n - 1];
+    const char *o = owner_of(r);
+    if (cr_division_level(o) < 0)
+        o = CITY_CODE; /* a division code of another form is routed to the city */
+    for (size_t i = 0; i < g->n; i++)
+        if (strcmp(g->div[i], o) == 0)
+            return 0;
+    if (g->n == g->cap) {
+        size_t nc = g->cap ? g->cap * 2 : 4;
+        char(*p)[16] = realloc(g->div, nc * sizeof *p);
+        if (!p)
+            return w->oom = 1;
+        g->div = p;
+        g->cap = nc;
+    }
+    snprintf(g->div[g->n++], 16, "%s", o);
+    return 0;
+}
+
+static int level_of(const char *code)
+{
+    int l = cr_division_level(code);
+    return l < 0 ? 0 : l;
+}
+
+/* The coordinating division of several: the deepest ancestor common to all, strictly above
+ * each of them. */
+static void common_above(const struct group *g, char *out, size_t cap)
+{
+    int top = 3;
+    for (size_t i = 0; i < g->n; i++)
+        if (level_of(g->div[i]) < top)
+            top = level_of(g->div[i]);
+    for (int l = top - 1; l >= 1; l--) {
+        char a[16], b[16];
+        cr_division_ancestor(g->div[0], l, a, sizeof a);
+        size_t i = 1;
+        for (; i < g->n; i++) {
+            cr_division_ancestor(g->div[i], l, b, sizeof b);
+            if (strcmp(a, b) != 0)
+                break;
+        }
+        if (i == g->n) {
+            snprintf(out, cap, "%s", a);
+            return;
+        }
+    }
+    snprintf(out, cap, "%s", CITY_CODE);
+}
+
+static cr_err due(const cr_calendar *cal, const struct cr_respond_config *cfg, int level,
+                  int32_t today, int32_t *out, cr_diag *d)
+{
+    int32_t dd = cr_calendar_add_workdays(cal, today, cfg->deadline_workdays[level]);
+    if (!cr_calendar_covers(cal, today) || !cr_calendar_covers(cal, dd))
+        return cr_diag_set(d, CR_ERANGE, NULL, 0, 0,
+                           "the working-day calendar does not cover the deadline of a task "
+                           "dispatched on day %d: add the year's holiday notice to "
+                           "data/calendar/cn_workdays.csv",
+                           (int)today);
+    *out = dd;
+    return CR_OK;
+}
+
+static cr_err new_task(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
+                       int32_t today, int64_t warning, const char *division, const char *kind,
+                       int64_t parent, const char *note, int64_t *id, int *created, cr_diag *d)
+{
+    struct cr_task t = {0};
+    t.warning = warning;
+    t.parent = parent;
+    t.level = level_of(division);
+    t.division = division;
+    t.kind = kind;
+    t.status = "open";
+    t.outcome = NULL;
+    t.created_day = today;
+    cr_err rc = due(cal, cfg, t.level, today, &t.due_day, d);
+    if (!rc)
+        rc = cr_store_task_insert(s, &t, id, created);
+    if (!rc && *created) {
+        struct cr_task_event e = {*id, today, DISPATCHER, "dispatch", "", "open", note};
+        rc = cr_store_task_history_add(s, &e);
+    }
+    return rc;
+}
+
+static cr_err route(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
+                    int32_t today, const struct group *g, struct cr_dispatch_stats *st, cr_diag *d)
+{
+    cr_err rc = CR_OK;
+    int64_t id;
+    int created;
+    for (size_t i = 0; i < g->n && !rc; i++) {
+        rc = new_task(s, cal, cfg, today, g->warning, g->div[i], "grid", 0, "", &id, &created, d);
+        st->created += !rc && created;
+    }
+    if (!rc && g->n > 1) {
+        char up[16];
+        common_above(g, up, sizeof up);
+        rc = new_task(s, cal, cfg, today, g->warning, up, "coordinate", 0,
+                      "coordinates the warning's tasks in several divisions", &id, &created, d);
+        st->coordinating += !rc && created;
+    }
+    return rc;
+}
+
+/* Tasks to look at after routing: overdue ones and ones whose warning closed. */
+struct open_task {
+    int64_t id, warning, escalated_to;
+    int level, warning_open;
+    int32_t due_day;
+    char status[16], div[16];
+};
+
+struct pending {
+    struct open_task *t;
+    size_t n, cap;
+    int oom;
+};
+
+static int collect_open(void *ctx, const struct cr_task *t)
+{
+    struct pending *p = ctx;
+    if (strcmp(t->status, "closed") == 0)
+        return 0;
+    if (p->n == p->cap) {
+        size_t nc = p->cap ? p->cap * 2 : 64;
+        struct open_task *a = realloc(p->t, nc * sizeof *a);
+        if (!a)
+            return p->oom = 1;
+        p->t = a;
+        p->cap = nc;
+    }
+    struct open_task *o = &p->t[p->n++];
+    o->id = t->id;
+    o->warning = t->warning;
+    o->escalated_to = t->escalated_to;
+    o->level = t->level;
+    o->warning_open = strcmp(t->warning_status, "open") == 0;
+    o->due_day = t->due_day;
+    snprintf(o->status, sizeof o->status, "%s", t->status);
+    snprintf(o->div, sizeof o->div, "%s", t->division);
+    return 0;
+}
+
+struct has_action {
+    const char *action;
+    int found;
+};
+
+static int find_action(void *ctx, const struct cr_task_event *e)
+{
+    struct has_action *h = ctx;
+    if (strcmp(e->action, h->action) == 0)
+        h->found = 1;
+    return h->found;
+}
+
+/* A task whose warning closed stays (someone may be on the way); its history says so, once. */
+static cr_err note_closed(cr_store *s, const struct open_task *t, int32_t today,
+                          struct cr_dispatch_stats *st)
+{
+    struct has_action h = {"warning_closed", 0};
+    cr_err rc = cr_store_task_history_each(s, t->id, find_action, &h);
+    if (rc || h.found)
+        return rc;
+    struct cr_task_event e = {t->id,
+                              today,
+                              DISPATCHER,
+                              "warning_closed",
+                              t->status,
+                              t->status,
+                              "the warning closed; the task stays until its holder closes it"};
+    rc = cr_store_task_history_add(s, &e);
+    st->warning_closed += !rc;
+    return rc;
+}
+
+/* An overdue task gets a successor one level up, linked both ways; it stays as it was. */
+static cr_err escalate(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
+                       int32_t today, const struct open_task *t, struct cr_dispatch_stats *st,
+                       cr_diag *d)
+{
+    char up[16], note[96];
+    cr_division_ancestor(t->div, t->level - 1, up, sizeof up);
+    snprintf(note, sizeof note, "escalated from task %lld (%s), overdue since day %d",
+             (long long)t->id, t->div, (int)t->due_day);
+    int64_t id;
+    int created;
+    cr_err rc =
+        new_task(s, cal, cfg, today, t->warning, up, "escalation", t->id, note, &id, &created, d);
+    if (!rc)
+        rc = cr_store_task_update(s, t->id, NULL, NULL, id);
+    if (!rc && created) {
+        char n2[64];
+        snprintf(n2, sizeof n2, "overdue: escalated to task %lld (%s)", (long long)id, up);
+        struct cr_task_event e = {t->id, today, DISPATCHER, "escalate", t->status, t->status, n2};
+        rc = cr_store_task_history_add(s, &e);
+        st->escalated++;
+    }
+    return rc;
+}
+
+static cr_err escalate_and_note(cr_store *s, const cr_calendar *cal,
+                                const struct cr_respond_config *cfg, int32_t today,
+                                struct cr_dispatch_stats *st, cr_diag *d)
+{
+    struct pending p = {0};
+    cr_err rc = cr_store_tasks_each(s, NULL, collect_open, &p);
+    if (!rc && p.oom)
+        rc = CR_ENOMEM;
+    for (size_t i = 0; i < p.n && !rc; i++) {
+        const struct open_task *t = &p.t[i];
+        if (!t->warning_open)
+            rc = note_closed(s, t, today, st);
+        else if (!t->escalated_to && today > t->due_day && t->level > 0)
+            rc = escalate(s, cal, cfg, today, t, st, d);
+    }
+    free(p.t);
+    return rc;
+}
+
+cr_err cr_dispatch(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
+                   int32_t today, struct cr_dispatch_stats *out, cr_diag *d)
+{
+    struct cr_dispatch_stats st = {0};
+    struct walk w = {0};
+    cr_err rc = cr_store_begin(s);
+    if (rc)
+        return rc;
+    rc = cr_store_dispatch_rows(s, 0, gather, &w);
+    if (!rc && w.oom)
+        rc = CR_ENOMEM;
+    st.warnings = (int64_t)w.n;
+    for (size_t i = 0; i < w.n && !rc; i++)
+        rc = route(s, cal, cfg, today, &w.g[i], &st, d);
+    if (!rc)
+        rc = escalate_and_note(s, cal, cfg, today, &st, d);
+    if (!rc)
+        rc = cr_store_commit(s);
+    if (rc)
+        cr_store_rollback(s);
+    for (size_t i = 0; i < w.n; i++)
+        free(w.g[i].div);
+    free(w.g);
+    if (!rc)
+        *out = st;
+    return rc;
+}
+
+/* ---- the lifecycle ---- */
+
+struct one_task {
+    int found;
+    int64_t warning;
+    int level;
+    char status[16], div[16], kind[16];
+};
+
+static int get_task(void *ctx, const struct cr_task *t)
+{
+    struct one_task *o = ctx;
+    o->found = 1;
+    o->warning = t->warning;
+    o->level = t->level;
+    snprintf(o->status, sizeof o->status, "%s", t->status);
+    snprintf(o->div, sizeof o->div, "%s", t->division);
+    snprintf(o->kind, sizeof o->kind, "%s", t->kind);
+    return 1;
+}
+
+struct who {
+    char role[16], division[16];
+};
+
+static int get_staff(void *ctx, const struct cr_staff *st)
+{
+    struct who *w = ctx;
+    snprintf(w->role, sizeof w->role, "%s", st->role);
+    snprintf(w->division, sizeof w->division, "%s", st->division);
+    return 1;
+}
+
+/* The firms of the warning in the task's division, as task_outcome events. */
+struct outcome_events {
+    const char *div;
+    struct cr_event_new *ev;
+    size_t n, cap;
+    int oom;
+    int32_t today;
+    const char *attrs;
+};
+
+static int firm_event(void *ctx, const struct cr_dispatch_row *r)
+{
+    struct outcome_events *o = ctx;
+    const char *owner = owner_of(r);
+    if (strcmp(o->div, CITY_CODE) != 0 && strncmp(owner, o->div, strlen(o->div)) != 0)
+        return 0;
+    if (o->n == o->cap) {
+        size_t nc = o->cap ? o->cap * 2 : 8;
+        struct cr_event_new *p = realloc(o->ev, nc * sizeof *p);
+        if (!p)
+            return o->oom = 1;
+        o->ev = p;
+        o->cap = nc;
+    }
+    o->ev[o->n++] = (struct cr_event_new){r->subject, o->today, INT64_MIN, o->attrs};
+    return 0;
+}
+
+static cr_err outcome_events(cr_store *s, int64_t id, const struct one_task *t, const char *outcome,
+                             int32_t today)
+{
+    char attrs[256];
+    snprintf(attrs, sizeof attrs, "{\"结果\":\"%s\",\"任务\":%lld,\"预警\":%lld,\"级别\":\"%s\"}",
+             outcome, (long long)id, (long long)t->warning, t->kind);
+    struct outcome_events o = {t->div, NULL, 0, 0, 0, today, attrs};
+    cr_err rc = cr_store_dispatch_rows(s, t->warning, firm_event, &o);
+    if (!rc && o.oom)
+        rc = CR_ENOMEM;
+    if (!rc && o.n)
+        rc = cr_store_events_append(s, "crisk/task_outcome", "任务处置结果", "task_outcome", o.ev,
+                                    o.n);
+    free(o.ev);
+    return rc;
+}
+
+static cr_err check_step(const struct one_task *t, enum cr_task_action action, const char *outcome,
+                         const char **to, int64_t id, cr_diag *d)
+{
+    const char *from = t->status;
+    if (action == CR_TASK_ACCEPT && strcmp(from, "open") == 0)
+        *to = "accepted";
+    else if (action == CR_TASK_VISIT && strcmp(from, "accepted") == 0)
+        *to = "visited";
+    else if (action == CR_TASK_CLOSE &&
+             (strcmp(from, "accepted") == 0 || strcmp(from, "visited") == 0))
+        *to = "closed";
+    else
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "task %lld is %s: it cannot be %s",
+                           (long long)id, from,
+                           action == CR_TASK_ACCEPT  ? "accepted (only an open task can)"
+                           : action == CR_TASK_VISIT ? "visited (accept it first)"
+                                                     : "closed (accept it first)");
+    if (action == CR_TASK_CLOSE && !cr_outcome_label(outcome))
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "unknown outcome '%s' (confirmed, false_alarm, case_filed, police, "
+                           "other_department, not_found)",
+                           outcome ? outcome : "");
+    return CR_OK;
+}
+
+cr_err cr_task_act(cr_store *s, int64_t id, enum cr_task_action action, const char *outcome,
+                   const char *note, const char *by, int32_t today, cr_diag *d)
+{
+    struct one_task t = {0};
+    struct who w = {{0}, {0}};
+    int found = 0;
+    cr_err rc = cr_store_begin(s);
+    if (rc)
+        return rc;
+    rc = cr_store_tasks_each(s, &(struct cr_task_filter){NULL, NULL, 0, 0, id}, get_task, &t);
+    if (!rc && !t.found)
+        rc = cr_diag_set(d, CR_ENOTFOUND, NULL, 0, 0, "no task %lld", (long long)id);
+    if (!rc)
+        rc = cr_store_staff_get(s, by, get_staff, &w, &found);
+    if (!rc && !found)
+        rc = cr_diag_set(d, CR_ENOTFOUND, NULL, 0, 0,
+                         "no staff member '%s' in the roster (crisk roster loads it)", by);
+    /* the city's staff cover every division; others their own and what lies inside it */
+    if (!rc && strcmp(w.division, CITY_CODE) != 0 &&
+        strncmp(t.div, w.division, strlen(w.division)) != 0)
+        rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                         "%s (%s of %s) may not act on task %lld of division %s, which %s does "
+                         "not cover",
+                         by, w.role, w.division, (long long)id, t.div, w.division);
+    const char *to = NULL;
+    if (!rc)
+        rc = check_step(&t, action, outcome, &to, id, d);
+    if (!rc)
+        rc = cr_store_task_update(s, id, to, action == CR_TASK_CLOSE ? outcome : NULL, 0);
+    if (!rc) {
+        static const char *const names[] = {"", "accept", "visit", "close"};
+        char line[600];
+        if (action == CR_TASK_CLOSE)
+            snprintf(line, sizeof line, "%s %s%s%s", outcome, cr_outcome_label(outcome),
+                     note && *note ? ": " : "", note ? note : "");
+        else
+            snprintf(line, sizeof line, "%s", note ? note : "");
+        struct cr_task_event e = {id, today, by, names[action], t.status, to, line};
+        rc = cr_store_task_history_add(s, &e);
+    }
+    if (!rc && action == CR_TASK_CLOSE)
+        rc = outcome_events(s, id, &t, outcome, today);
+    if (!rc)
+        rc = cr_store_commit(s);
+    if (rc)
+        cr_store_rollback(s);
+    return rc;
+}
