@@ -23,6 +23,9 @@ int cmd_scores(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_plans(int argc, char **argv);
+int cmd_draw(int argc, char **argv);
 
 /* The model used when --model is not given: $CRISK_MODEL, else the shipped gz-2021. */
 const char *cli_default_model(void);

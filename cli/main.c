@@ -21,6 +21,9 @@ static const struct verb verbs[] = {
     {"tag", cmd_tag, "tag enterprises by the rules of the theme library"},
     {"show", cmd_show, "the portrait of one enterprise"},
     {"events", cmd_events, "print stored events as CSV (all, or one enterprise's)"},
+    {"plan", cmd_plan, "record an inspection plan and freeze its eligible list"},
+    {"plans", cmd_plans, "list the recorded inspection plans as CSV"},
+    {"draw", cmd_draw, "draw a plan with a seed; list or verify a recorded draw"},
 };
 
 static void usage(FILE *fp)

@@ -32,6 +32,7 @@ header_layer() {
     city.h) echo city ;;
     catalog.h | feed.h | ingest.h) echo collect ;;
     gen.h) echo gen ;;
+    inspect.h) echo inspect ;;
     *) return 1 ;;
     esac
 }
