@@ -362,6 +362,74 @@ cr_err cr_store_around_subjects(cr_store *s, int64_t **out, size_t *n) CR_MUST_U
 
 /* ---- monitor: detector runs and warnings (src/store/warnings.c) ---- */
 
+/* Tables: monitor_run, warning, warning_firm, warning_history (docs/monitor.md). A warning is
+ * identified by (detector, key) across runs; warning_firm holds its CURRENT firms. */
+
+/* One warning and one of its firms, as cr_store_warning_rows reads them. Strings are valid
+ * during the call; "" where the store holds none. */
+struct cr_warning_row {
+    int64_t warning;
+    const char *detector, *status, *summary, *evidence;
+    int64_t rule_version;
+    int32_t opened_day, closed_day; /* closed_day -1 while open */
+    const char *w_district, *w_street, *w_grid, *w_address; /* the warning's place ("" if none) */
+    int64_t subject;
+    const char *uscc, *name, *address, *district, *street, *grid;
+    int has_geo;
+    double lon, lat;
+};
+/* NULL = any. division is a code prefix matched against the firm's district, street or grid. */
+struct cr_warning_filter {
+    const char *detector, *division, *status;
+};
+/* Calls fn for each warning and firm that pass f (NULL = all), in warning id order, then firm
+ * USCC order (the subject's key for a firm without a USCC). fn returning nonzero stops. */
+cr_err cr_store_warning_rows(cr_store *s, const struct cr_warning_filter *f,
+                             int (*fn)(void *ctx, const struct cr_warning_row *r),
+                             void *ctx) CR_MUST_USE;
+
+/* A stored warning's identity and state, for a monitor run to compare its findings with. */
+struct cr_warning_state {
+    int64_t id;
+    const char *detector, *key, *status, *evidence;
+    int64_t rule_version;
+    int32_t opened_day;
+};
+/* Calls fn for every warning, open and closed, by id. Strings valid during the call. */
+cr_err cr_store_warnings_each(cr_store *s,
+                              int (*fn)(void *ctx, const struct cr_warning_state *w),
+                              void *ctx) CR_MUST_USE;
+
+/* A finding to store as a warning. subjects: its current firms (any order, no duplicates). */
+struct cr_warning_rec {
+    const char *detector, *key;
+    int64_t rule_version;
+    int32_t day; /* the run's as-of day: opened_day of a new or reopened warning */
+    const char *district, *street, *grid, *address; /* NULL = none */
+    const char *summary, *evidence;
+    const int64_t *subjects;
+    size_t n_subjects;
+};
+/* Starts a monitor run inside the caller's transaction: inserts its row with zero counts and
+ * writes its id. rules_hash: the rules file's content hash (hex). */
+cr_err cr_store_monitor_run_begin(cr_store *s, const char *rules_hash, int64_t rules_version,
+                                  int32_t as_of, int64_t *run) CR_MUST_USE;
+/* Records a run's totals: seconds, open warnings after it, changes, and by_detector (a JSON
+ * object of open warnings per detector). */
+cr_err cr_store_monitor_run_finish(cr_store *s, int64_t run, double seconds, int64_t n_open,
+                                   int64_t n_new, int64_t n_updated, int64_t n_closed,
+                                   const char *by_detector) CR_MUST_USE;
+/* Writes a finding of run. id = 0: a new warning (change "new"; *out its id). id > 0: the
+ * stored warning of the same detector and key, rewritten with w's facts and firms and opened
+ * again when closed; change is "updated" or "reopened" ("reopened" sets opened_day = w->day
+ * and clears closed_day), or NULL when nothing changed (only last_run moves, no history row). */
+cr_err cr_store_warning_write(cr_store *s, int64_t run, int64_t id, const struct cr_warning_rec *w,
+                              const char *change, int64_t *out) CR_MUST_USE;
+/* Closes warning id in run on day (a history row "closed"); its firms stay as they were. */
+cr_err cr_store_warning_close(cr_store *s, int64_t run, int64_t id, int32_t day) CR_MUST_USE;
+/* The latest monitor run id, CR_ENOTFOUND when there is none. */
+cr_err cr_store_monitor_run_latest(cr_store *s, int64_t *run) CR_MUST_USE;
+
 /* ---- end of monitor ---- */
 
 /* ---- respond: tasks and their history (src/store/tasks.c) ---- */

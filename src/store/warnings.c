@@ -1,4 +1,326 @@
 /* The store's tables of the monitor stage: detector runs and warnings (docs/monitor.md). */
+#include <string.h>
+
 #include "internal.h"
 
-const char cr__schema_v5_monitor[] = "";
+const char cr__schema_v5_monitor[] =
+    "CREATE TABLE monitor_run(id INTEGER PRIMARY KEY, rules_hash TEXT NOT NULL,"
+    " rules_version INTEGER NOT NULL, as_of INTEGER NOT NULL, created TEXT NOT NULL,"
+    " seconds REAL NOT NULL, n_open INTEGER NOT NULL, n_new INTEGER NOT NULL,"
+    " n_updated INTEGER NOT NULL, n_closed INTEGER NOT NULL, by_detector TEXT NOT NULL);"
+    "CREATE TABLE warning(id INTEGER PRIMARY KEY, detector TEXT NOT NULL, key TEXT NOT NULL,"
+    " status TEXT NOT NULL CHECK(status IN ('open','closed')), rule_version INTEGER NOT NULL,"
+    " first_run INTEGER NOT NULL, last_run INTEGER NOT NULL, opened_day INTEGER NOT NULL,"
+    " closed_day INTEGER, district TEXT, street TEXT, grid TEXT, address TEXT,"
+    " summary TEXT NOT NULL, evidence TEXT NOT NULL, UNIQUE(detector, key));"
+    "CREATE TABLE warning_firm(warning INTEGER NOT NULL, subject INTEGER NOT NULL,"
+    " PRIMARY KEY(warning, subject)) WITHOUT ROWID;"
+    "CREATE INDEX warning_firm_by_subject ON warning_firm(subject);"
+    "CREATE TABLE warning_history(warning INTEGER NOT NULL, run INTEGER NOT NULL,"
+    " change TEXT NOT NULL CHECK(change IN ('new','updated','closed','reopened')),"
+    " evidence TEXT);";
+
+static const char *text_or_empty(sqlite3_stmt *st, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    return t ? t : "";
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+cr_err cr_store_warning_rows(cr_store *s, const struct cr_warning_filter *f,
+                             int (*fn)(void *ctx, const struct cr_warning_row *r), void *ctx)
+{
+    static const char sql[] =
+        "SELECT w.id, w.detector, w.status, w.summary, w.evidence, w.rule_version,"
+        " w.opened_day, coalesce(w.closed_day, -1), w.district, w.street, w.grid, w.address,"
+        " wf.subject, coalesce(e.uscc, sj.key), e.name, e.address, e.district, e.street, e.grid,"
+        " e.lon, e.lat"
+        " FROM warning w JOIN warning_firm wf ON wf.warning = w.id"
+        " LEFT JOIN enterprise e ON e.subject = wf.subject"
+        " LEFT JOIN subject sj ON sj.id = wf.subject"
+        " WHERE (?1 IS NULL OR w.detector = ?1) AND (?3 IS NULL OR w.status = ?3)"
+        " AND (?2 IS NULL OR substr(coalesce(e.district,''), 1, length(?2)) = ?2"
+        "  OR substr(coalesce(e.street,''), 1, length(?2)) = ?2"
+        "  OR substr(coalesce(e.grid,''), 1, length(?2)) = ?2)"
+        " ORDER BY w.id, coalesce(e.uscc, sj.key), wf.subject";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(cr__store_db(s), sql, -1, &st, NULL))
+        return cr__store_fail(s);
+    bind_opt(st, 1, f ? f->detector : NULL);
+    bind_opt(st, 2, f ? f->division : NULL);
+    bind_opt(st, 3, f ? f->status : NULL);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct cr_warning_row r;
+        r.warning = sqlite3_column_int64(st, 0);
+        r.detector = text_or_empty(st, 1);
+        r.status = text_or_empty(st, 2);
+        r.summary = text_or_empty(st, 3);
+        r.evidence = text_or_empty(st, 4);
+        r.rule_version = sqlite3_column_int64(st, 5);
+        r.opened_day = sqlite3_column_int(st, 6);
+        r.closed_day = sqlite3_column_int(st, 7);
+        r.w_district = text_or_empty(st, 8);
+        r.w_street = text_or_empty(st, 9);
+        r.w_grid = text_or_empty(st, 10);
+        r.w_address = text_or_empty(st, 11);
+        r.subject = sqlite3_column_int64(st, 12);
+        r.uscc = text_or_empty(st, 13);
+        r.name = text_or_empty(st, 14);
+        r.address = text_or_empty(st, 15);
+        r.district = text_or_empty(st, 16);
+        r.street = text_or_empty(st, 17);
+        r.grid = text_or_empty(st, 18);
+        r.has_geo = sqlite3_column_type(st, 19) != SQLITE_NULL &&
+                    sqlite3_column_type(st, 20) != SQLITE_NULL;
+        r.lon = r.has_geo ? sqlite3_column_double(st, 19) : 0;
+        r.lat = r.has_geo ? sqlite3_column_double(st, 20) : 0;
+        if (fn(ctx, &r)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        cr_err e = cr__store_fail(s);
+        sqlite3_finalize(st);
+        return e;
+    }
+    sqlite3_finalize(st);
+    return CR_OK;
+}
+
+cr_err cr_store_warnings_each(cr_store *s, int (*fn)(void *ctx, const struct cr_warning_state *w),
+                              void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(cr__store_db(s),
+                           "SELECT id, detector, key, status, evidence, rule_version, opened_day"
+                           " FROM warning ORDER BY id",
+                           -1, &st, NULL))
+        return cr__store_fail(s);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct cr_warning_state w;
+        w.id = sqlite3_column_int64(st, 0);
+        w.detector = text_or_empty(st, 1);
+        w.key = text_or_empty(st, 2);
+        w.status = text_or_empty(st, 3);
+        w.evidence = text_or_empty(st, 4);
+        w.rule_version = sqlite3_column_int64(st, 5);
+        w.opened_day = sqlite3_column_int(st, 6);
+        if (fn(ctx, &w)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        cr_err e = cr__store_fail(s);
+        sqlite3_finalize(st);
+        return e;
+    }
+    sqlite3_finalize(st);
+    return CR_OK;
+}
+
+/* Runs st to completion and finalises it; CR_ESTORE (kept) when it failed. */
+static cr_err step_done(cr_store *s, sqlite3_stmt *st)
+{
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        cr_err e = cr__store_fail(s);
+        sqlite3_finalize(st);
+        return e;
+    }
+    sqlite3_finalize(st);
+    return CR_OK;
+}
+
+static cr_err prepare(cr_store *s, const char *sql, sqlite3_stmt **st)
+{
+    if (sqlite3_prepare_v2(cr__store_db(s), sql, -1, st, NULL)) {
+        *st = NULL;
+        return cr__store_fail(s);
+    }
+    return CR_OK;
+}
+
+cr_err cr_store_monitor_run_begin(cr_store *s, const char *rules_hash, int64_t rules_version,
+                                  int32_t as_of, int64_t *run)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "INSERT INTO monitor_run(rules_hash, rules_version, as_of, created, seconds,"
+                " n_open, n_new, n_updated, n_closed, by_detector)"
+                " VALUES(?1, ?2, ?3, datetime('now'), 0, 0, 0, 0, 0, '{}')",
+                &st))
+        return CR_ESTORE;
+    sqlite3_bind_text(st, 1, rules_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, rules_version);
+    sqlite3_bind_int(st, 3, as_of);
+    if (step_done(s, st))
+        return CR_ESTORE;
+    *run = sqlite3_last_insert_rowid(cr__store_db(s));
+    return CR_OK;
+}
+
+cr_err cr_store_monitor_run_finish(cr_store *s, int64_t run, double seconds, int64_t n_open,
+                                   int64_t n_new, int64_t n_updated, int64_t n_closed,
+                                   const char *by_detector)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "UPDATE monitor_run SET seconds = ?2, n_open = ?3, n_new = ?4, n_updated = ?5,"
+                " n_closed = ?6, by_detector = ?7 WHERE id = ?1",
+                &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_double(st, 2, seconds);
+    sqlite3_bind_int64(st, 3, n_open);
+    sqlite3_bind_int64(st, 4, n_new);
+    sqlite3_bind_int64(st, 5, n_updated);
+    sqlite3_bind_int64(st, 6, n_closed);
+    sqlite3_bind_text(st, 7, by_detector, -1, SQLITE_STATIC);
+    return step_done(s, st);
+}
+
+cr_err cr_store_monitor_run_latest(cr_store *s, int64_t *run)
+{
+    int64_t v = 0;
+    if (cr_store_scalar(s, "SELECT coalesce(max(id),0) FROM monitor_run", &v))
+        return cr__store_fail(s);
+    if (!v)
+        return CR_ENOTFOUND;
+    *run = v;
+    return CR_OK;
+}
+
+static cr_err history_add(cr_store *s, int64_t id, int64_t run, const char *change,
+                          const char *evidence)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "INSERT INTO warning_history(warning, run, change, evidence) VALUES(?1,?2,?3,?4)",
+                &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, run);
+    sqlite3_bind_text(st, 3, change, -1, SQLITE_STATIC);
+    bind_opt(st, 4, evidence);
+    return step_done(s, st);
+}
+
+/* Replaces the firms of warning id with w's. */
+static cr_err firms_put(cr_store *s, int64_t id, const struct cr_warning_rec *w, int replace)
+{
+    sqlite3_stmt *st = NULL;
+    if (replace) {
+        if (prepare(s, "DELETE FROM warning_firm WHERE warning = ?1", &st))
+            return CR_ESTORE;
+        sqlite3_bind_int64(st, 1, id);
+        if (step_done(s, st))
+            return CR_ESTORE;
+    }
+    if (prepare(s, "INSERT OR IGNORE INTO warning_firm(warning, subject) VALUES(?1, ?2)", &st))
+        return CR_ESTORE;
+    for (size_t i = 0; i < w->n_subjects; i++) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, w->subjects[i]);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            cr_err e = cr__store_fail(s);
+            sqlite3_finalize(st);
+            return e;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return CR_OK;
+}
+
+cr_err cr_store_warning_write(cr_store *s, int64_t run, int64_t id, const struct cr_warning_rec *w,
+                              const char *change, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    if (id == 0) {
+        if (prepare(s,
+                    "INSERT INTO warning(detector, key, status, rule_version, first_run, last_run,"
+                    " opened_day, closed_day, district, street, grid, address, summary, evidence)"
+                    " VALUES(?1, ?2, 'open', ?3, ?4, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    &st))
+            return CR_ESTORE;
+        sqlite3_bind_text(st, 1, w->detector, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, w->key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, w->rule_version);
+        sqlite3_bind_int64(st, 4, run);
+        sqlite3_bind_int(st, 5, w->day);
+        bind_opt(st, 6, w->district);
+        bind_opt(st, 7, w->street);
+        bind_opt(st, 8, w->grid);
+        bind_opt(st, 9, w->address);
+        sqlite3_bind_text(st, 10, w->summary, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 11, w->evidence, -1, SQLITE_STATIC);
+        if (step_done(s, st))
+            return CR_ESTORE;
+        id = sqlite3_last_insert_rowid(cr__store_db(s));
+        if (out)
+            *out = id;
+        return firms_put(s, id, w, 0) || history_add(s, id, run, "new", w->evidence) ? CR_ESTORE
+                                                                                     : CR_OK;
+    }
+    if (out)
+        *out = id;
+    if (!change) {
+        if (prepare(s, "UPDATE warning SET last_run = ?2 WHERE id = ?1", &st))
+            return CR_ESTORE;
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, run);
+        return step_done(s, st);
+    }
+    int reopen = strcmp(change, "reopened") == 0;
+    if (!reopen && strcmp(change, "updated") != 0)
+        return CR_EINVAL;
+    if (prepare(s,
+                reopen ? "UPDATE warning SET status = 'open', rule_version = ?2, last_run = ?3,"
+                         " opened_day = ?4, closed_day = NULL, district = ?5, street = ?6,"
+                         " grid = ?7, address = ?8, summary = ?9, evidence = ?10 WHERE id = ?1"
+                       : "UPDATE warning SET status = 'open', rule_version = ?2, last_run = ?3,"
+                         " district = ?5, street = ?6, grid = ?7, address = ?8, summary = ?9,"
+                         " evidence = ?10 WHERE id = ?1",
+                &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, w->rule_version);
+    sqlite3_bind_int64(st, 3, run);
+    sqlite3_bind_int(st, 4, w->day);
+    bind_opt(st, 5, w->district);
+    bind_opt(st, 6, w->street);
+    bind_opt(st, 7, w->grid);
+    bind_opt(st, 8, w->address);
+    sqlite3_bind_text(st, 9, w->summary, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, w->evidence, -1, SQLITE_STATIC);
+    if (step_done(s, st))
+        return CR_ESTORE;
+    return firms_put(s, id, w, 1) || history_add(s, id, run, change, w->evidence) ? CR_ESTORE
+                                                                                  : CR_OK;
+}
+
+cr_err cr_store_warning_close(cr_store *s, int64_t run, int64_t id, int32_t day)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "UPDATE warning SET status = 'closed', closed_day = ?3, last_run = ?2"
+                " WHERE id = ?1",
+                &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, run);
+    sqlite3_bind_int(st, 3, day);
+    if (step_done(s, st))
+        return CR_ESTORE;
+    return history_add(s, id, run, "closed", NULL);
+}
