@@ -157,9 +157,9 @@ static int csv_next(struct csv *c, char **f, int max, int *nf)
         }
         if (sep && sep != '\n' && sep != '\r')
             return -1;
-        while (*p == '\r')
+        if (sep) /* *p may be the NUL just written over the separator */
             p++;
-        if (*p == '\n')
+        if (sep == '\r' && *p == '\n')
             p++;
         c->pos = (size_t)(p - c->text);
         return 1;
