@@ -33,8 +33,7 @@ static void topic_format(FILE *fp, const struct dept *dp)
     }
 }
 
-/* Writes out_dir/name with body. CR_EIO naming the path. */
-static cr_err write_file(gen *g, const char *name, void (*body)(gen *g, FILE *fp))
+cr_err cr__gen_write_file(gen *g, const char *name, void (*body)(gen *g, FILE *fp))
 {
     char path[600];
     snprintf(path, sizeof path, "%s/%s", g->o->out_dir, name);
@@ -155,13 +154,13 @@ static void catalog_body(gen *g, FILE *fp)
 
 cr_err cr__gen_catalog(gen *g)
 {
-    return write_file(g, "catalog.yaml", catalog_body);
+    return cr__gen_write_file(g, "catalog.yaml", catalog_body);
 }
 
 static void truth_body(gen *g, FILE *fp)
 {
     fputs("uscc,violation_next,propensity,status,shell_ring,cluster_address,high_tech,"
-          "direct_selling,registry_dirty\n",
+          "direct_selling,registry_dirty,hard_negative\n",
           fp);
     int64_t viol = 0, counted = 0;
     for (int64_t i = 0; i < g->n; i++) {
@@ -170,14 +169,18 @@ static void truth_body(gen *g, FILE *fp)
             continue;
         counted++;
         viol += e->violation_next;
-        fprintf(fp, "%s,%d,%.4f,%d,%d,%d,%d,%d,%d\n", e->uscc, e->violation_next, (double)e->z,
+        const char *hard = (e->flags & F_TOWER)      ? "tower"
+                           : (e->flags & F_DIRECTOR) ? "director"
+                                                     : "";
+        fprintf(fp, "%s,%d,%.4f,%d,%d,%d,%d,%d,%d,%s\n", e->uscc, e->violation_next, (double)e->z,
                 e->status, !!(e->flags & F_RING), !!(e->flags & F_CLUSTER),
-                !!(e->flags & F_HIGHTECH), !!(e->flags & F_DIRECT), !!(e->flags & F_REG_DIRTY));
+                !!(e->flags & F_HIGHTECH), !!(e->flags & F_DIRECT), !!(e->flags & F_REG_DIRTY),
+                hard);
     }
     g->rep->violation_rate = counted ? (double)viol / (double)counted : 0;
 }
 
 cr_err cr__gen_truth(gen *g)
 {
-    return write_file(g, "truth.csv", truth_body);
+    return cr__gen_write_file(g, "truth.csv", truth_body);
 }

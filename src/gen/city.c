@@ -161,44 +161,131 @@ static int32_t pick_grid(gen *g, cr_rng *r, int di)
     }
 }
 
-/* Allocates the enterprises and draws the address clusters and the shell rings, whose legal
- * representatives are persons 0..n_rings-1. CR_ENOMEM. */
+/* A place for one address in district di: road, number, building and grid. */
+static struct cluster draw_place(gen *g, cr_rng *r, int di)
+{
+    return (struct cluster){di, (int)cr_rng_below(r, 6), 1 + (int)cr_rng_below(r, 400),
+                            (int)cr_rng_below(r, 4), pick_grid(g, r, di)};
+}
+
+/* Planted shares (docs/synthetic-city.md): shell-ring firms, then cluster-address firms, of all
+ * firms; towers and directors' groups are sized in rooms and seats, their shares follow. */
+#define P_RING 0.012
+#define P_CLUSTER 0.030
+
+/* Allocates the enterprises and draws the address clusters, the office towers, the shell rings
+ * (whose legal representatives are persons 0..n_rings-1) and the group directors (persons
+ * n_rings..tail_base-1). Cities under 1,000 firms get no towers or directors: one tower would
+ * be a large share of them. CR_ENOMEM. */
 static cr_err clusters_and_rings(gen *g, cr_rng *r)
 {
     int64_t n = g->n;
     g->ents = calloc((size_t)n, sizeof *g->ents);
     g->n_clusters = (int)(n / 5000 > 3 ? n / 5000 : 3);
     g->n_rings = (int)(n / 2000 > 1 ? n / 2000 : 1);
+    g->n_towers = (int)(n < 1000 ? 0 : n / 3000 > 1 ? n / 3000 : 1);
+    g->n_directors = (int)(n < 1000 ? 0 : n / 5000 > 1 ? n / 5000 : 1);
     g->clusters = calloc((size_t)g->n_clusters, sizeof *g->clusters);
     g->ring_rep = calloc((size_t)g->n_rings, sizeof *g->ring_rep);
-    if (!g->ents || !g->clusters || !g->ring_rep)
+    g->towers = calloc((size_t)g->n_towers + 1, sizeof *g->towers);
+    g->directors = calloc((size_t)g->n_directors + 1, sizeof *g->directors);
+    if (!g->ents || !g->clusters || !g->ring_rep || !g->towers || !g->directors)
         return CR_ENOMEM;
     for (int c = 0; c < g->n_clusters; c++)
-        g->clusters[c] = (struct cluster){pick_weighted(r, gen_district_weights, N_DISTRICTS),
-                                          (int)cr_rng_below(r, 6), 1 + (int)cr_rng_below(r, 400),
-                                          (int)cr_rng_below(r, 4)};
-    g->n_persons = g->n_rings;
+        g->clusters[c] = draw_place(g, r, pick_weighted(r, gen_district_weights, N_DISTRICTS));
+    /* A few towers per district, round the districts in turn; always a named building. */
+    for (int t = 0; t < g->n_towers; t++) {
+        struct tower *tw = &g->towers[t];
+        tw->at = draw_place(g, r, t % N_DISTRICTS);
+        tw->at.number = 1 + (int)cr_rng_below(r, 800);
+        tw->at.building = 1 + (int)cr_rng_below(r, 3);
+        tw->capacity = 30 + (int)cr_rng_below(r, 71);
+        if (tw->capacity > n / 50) /* small cities: a tower stays a small share of them */
+            tw->capacity = (int)(n / 50);
+        tw->offset = (int)cr_rng_below(r, 1200);
+        g->tower_capacity += tw->capacity;
+    }
+    for (int k = 0; k < g->n_directors; k++) {
+        struct director *dr = &g->directors[k];
+        dr->group = 12 + (int)cr_rng_below(r, 29);
+        dr->reps = 2 + (int)cr_rng_below(r, 4);
+        g->group_firms += dr->group;
+    }
+    g->n_persons = g->tail_base = g->n_rings + g->n_directors;
     for (int k = 0; k < g->n_rings; k++)
         g->ring_rep[k] = k;
     return CR_OK;
 }
 
-/* Draws e's shell ring or address cluster (a ring's firms share one), district and grid. */
+int64_t cr__gen_director_person(const gen *g, int k)
+{
+    return g->n_rings + k;
+}
+
+/* Picks a tower with a free room (weighted by size) for e; 0 when the chosen one is full. */
+static int take_tower(gen *g, struct ent *e, cr_rng *r)
+{
+    int64_t u = (int64_t)cr_rng_below(r, (uint64_t)g->tower_capacity);
+    int t = 0;
+    while (u >= g->towers[t].capacity)
+        u -= g->towers[t++].capacity;
+    struct tower *tw = &g->towers[t];
+    if (tw->occupants >= tw->capacity)
+        return 0;
+    e->tower = t;
+    e->room = tw->occupants++;
+    e->flags |= F_TOWER;
+    return 1;
+}
+
+/* Picks a director with a free seat (weighted by group size) for e; 0 when the group is full.
+ * The first firms of a group are the subsidiaries the director represents. */
+static int take_director(gen *g, struct ent *e, cr_rng *r)
+{
+    int64_t u = (int64_t)cr_rng_below(r, (uint64_t)g->group_firms);
+    int k = 0;
+    while (u >= g->directors[k].group)
+        u -= g->directors[k++].group;
+    struct director *dr = &g->directors[k];
+    if (dr->taken >= dr->group)
+        return 0;
+    e->director = k;
+    e->flags |= F_DIRECTOR | (dr->taken++ < dr->reps ? F_DIR_REP : 0);
+    return 1;
+}
+
+/* Draws e's shell ring, address cluster (a ring's firms share one), office tower or director's
+ * group, district and grid. Cluster and tower firms take their address's grid. */
 static void place(gen *g, struct ent *e, cr_rng *r)
 {
-    e->cluster = e->ring = -1;
+    e->cluster = e->ring = e->tower = e->director = -1;
+    /* A quarter more draws than rooms and seats, so that towers and groups mostly fill up; a
+     * firm drawn for a full one stays an ordinary firm. */
+    double p_tower = 1.25 * (double)g->tower_capacity / (double)g->n,
+           p_group = 1.25 * (double)g->group_firms / (double)g->n;
     double u = cr_rng_unit(r);
-    if (u < 0.012) {
+    if (u < P_RING) {
         e->ring = (int32_t)cr_rng_below(r, (uint64_t)g->n_rings);
         e->cluster = e->ring % g->n_clusters;
         e->flags |= F_RING | F_CLUSTER;
-    } else if (u < 0.042) {
+    } else if (u < P_RING + P_CLUSTER) {
         e->cluster = (int32_t)cr_rng_below(r, (uint64_t)g->n_clusters);
         e->flags |= F_CLUSTER;
+    } else if (u < P_RING + P_CLUSTER + p_tower) {
+        take_tower(g, e, r);
+    } else if (u < P_RING + P_CLUSTER + p_tower + p_group) {
+        take_director(g, e, r);
     }
-    e->district = (uint8_t)(e->cluster >= 0 ? g->clusters[e->cluster].district
-                                            : pick_weighted(r, gen_district_weights, N_DISTRICTS));
-    e->grid = pick_grid(g, r, e->district);
+    if (e->cluster >= 0) {
+        e->district = (uint8_t)g->clusters[e->cluster].district;
+        e->grid = g->clusters[e->cluster].grid;
+    } else if (e->tower >= 0) {
+        e->district = (uint8_t)g->towers[e->tower].at.district;
+        e->grid = g->towers[e->tower].at.grid;
+    } else {
+        e->district = (uint8_t)pick_weighted(r, gen_district_weights, N_DISTRICTS);
+        e->grid = pick_grid(g, r, e->district);
+    }
 }
 
 /* Draws e's industry, type, age (span: days from 1995 to the period end) and capital, and the
@@ -304,12 +391,22 @@ void cr__gen_person_name(int64_t idx, char *out, size_t cap)
     snprintf(out, cap, "%s%s%s", s, a, b);
 }
 
-/* Picks an existing person with a heavy tail (a few hold many roles), or a new one. */
+/* Picks an existing person with a heavy tail (a few hold many roles), or a new one.
+ * The cube puts the most weight on the lowest indexes, and those below tail_base are reserved:
+ * the shell rings' representatives and the group directors. A pick that lands there becomes a
+ * new person instead. Were it kept, a ring's representative would also represent a hundred or
+ * more random firms across the city (truth calls them unplanted, so a detector that finds the
+ * ring would seem to flag them wrongly), and a director would gain roles beyond the planted
+ * group; were it drawn again, the first persons above tail_base would collect those hundreds
+ * instead, an unplanted 一人多企. A new person keeps the natural tail as it was: at most a few
+ * dozen roles, fewer than ten as legal representative. */
 int64_t cr__gen_pick_person(gen *g, cr_rng *r, double p_existing)
 {
-    if (g->n_persons > 10 && cr_rng_unit(r) < p_existing) {
+    if (g->n_persons > g->tail_base + 10 && cr_rng_unit(r) < p_existing) {
         double u = cr_rng_unit(r);
-        return (int64_t)((double)g->n_persons * u * u * u);
+        int64_t idx = (int64_t)((double)g->n_persons * u * u * u);
+        if (idx >= g->tail_base)
+            return idx;
     }
     return g->n_persons++;
 }
@@ -345,6 +442,13 @@ void cr__gen_address(gen *g, const struct ent *e, cr_rng *r, char *out, size_t c
     if (e->cluster >= 0) {
         const struct cluster *c = &g->clusters[e->cluster];
         road = c->road, number = c->number, building = c->building, room = 1201;
+    } else if (e->tower >= 0) {
+        /* The k-th occupant takes slot (k * 1097 + offset) mod 1200 of 40 floors (3..42) with
+         * 30 units (02..31) each: distinct rooms for up to 1,200 firms, never a cluster's 1201. */
+        const struct tower *t = &g->towers[e->tower];
+        road = t->at.road, number = t->at.number, building = t->at.building;
+        int slot = (int)(((int64_t)e->room * 1097 + t->offset) % 1200);
+        room = (3 + slot / 30) * 100 + 2 + slot % 30;
     } else {
         road = (int)cr_rng_below(r, 6);
         number = 1 + (int)cr_rng_below(r, 800);

@@ -5,6 +5,7 @@
  *   registry.c the registry and roles feeds
  *   events.c   the event feeds, one pass per kind (kinds and their attributes: gen_tables.h)
  *   catalog.c  catalog.yaml and truth.csv
+ *   roster.c   roster.csv, the city's supervision staff
  *   gen.c      cr_gen_city: folders, the order of the passes, the report
  * Every pass draws from its own random stream seeded from the options, so the bytes written
  * depend only on the options; a change that draws one number more or less changes the city. */
@@ -25,7 +26,18 @@
 
 /* ---- the city in memory ---- */
 
-enum { F_CLUSTER = 1, F_RING = 2, F_HIGHTECH = 4, F_DIRECT = 8, F_REG_DIRTY = 16 };
+/* F_TOWER and F_DIRECTOR mark the hard negatives (truth.csv's hard_negative): firms that look
+ * like a cluster or a shell ring to a careless rule but behave normally. */
+enum {
+    F_CLUSTER = 1,
+    F_RING = 2,
+    F_HIGHTECH = 4,
+    F_DIRECT = 8,
+    F_REG_DIRTY = 16,
+    F_TOWER = 32,    /* in a large office tower, a room of its own */
+    F_DIRECTOR = 64, /* a group director holds a shareholder or manager role */
+    F_DIR_REP = 128  /* ... and is its legal representative (a subsidiary) */
+};
 enum { ST_ACTIVE, ST_REVOKED, ST_CANCELLED };
 
 struct ent {
@@ -34,15 +46,33 @@ struct ent {
     int32_t grid;     /* index into the ref's grids */
     int32_t industry; /* index into the ref's industries (a class) */
     int32_t est_day, end_day;
-    int32_t cluster; /* cluster address, -1 none */
-    int32_t ring;    /* shell ring, -1 none */
+    int32_t cluster;  /* cluster address, -1 none */
+    int32_t ring;     /* shell ring, -1 none */
+    int32_t tower;    /* office tower, -1 none */
+    int32_t room;     /* the tower room's slot (distinct per tower) */
+    int32_t director; /* group director (index into the gen's directors), -1 none */
     int64_t capital_fen;
     float z; /* hidden propensity to violate */
     uint8_t violation_next;
 };
 
+/* One address: a virtual office (room 1201 for every firm) or an office tower (a room per firm).
+ * Its firms share the address's grid, as the firms of one building do. */
 struct cluster {
     int district, road, number, building;
+    int32_t grid;
+};
+
+struct tower {
+    struct cluster at;
+    int capacity, occupants;
+    int offset; /* rotates the room permutation, so towers fill different floors */
+};
+
+/* A group director: shareholder or manager of `group` firms, legal representative of the first
+ * `reps` of them (subsidiaries, each at its own address). */
+struct director {
+    int group, reps, taken;
 };
 
 struct dept {
@@ -70,6 +100,13 @@ typedef struct gen {
     int n_clusters;
     int64_t *ring_rep; /* person index of each ring's legal representative */
     int n_rings;
+    struct tower *towers;
+    int n_towers;
+    int64_t tower_capacity; /* rooms of all towers */
+    struct director *directors;
+    int n_directors;
+    int64_t group_firms; /* firms of all directors' groups */
+    int64_t tail_base; /* first person the heavy tail may pick: below are ring reps and directors */
     int64_t n_persons;
     struct dept depts[160];
     int n_depts;
@@ -134,6 +171,8 @@ void cr__gen_load_centroids(gen *g);
 cr_err cr__gen_enterprises(gen *g) CR_MUST_USE;
 /* Writes the address of e, in one of its spelling variants, into out (cap bytes). */
 void cr__gen_address(gen *g, const struct ent *e, cr_rng *r, char *out, size_t cap);
+/* The person index of group director k. */
+int64_t cr__gen_director_person(const gen *g, int k);
 /* The resident ID number of person idx (unique per index, valid check digit). */
 void cr__gen_person_id(int64_t idx, char out[19]);
 /* The name of person idx, a pure function of idx. */
@@ -176,5 +215,8 @@ cr_err cr__gen_events(gen *g) CR_MUST_USE;
 cr_err cr__gen_catalog(gen *g) CR_MUST_USE;
 /* Also sets the report's violation rate. */
 cr_err cr__gen_truth(gen *g) CR_MUST_USE;
+cr_err cr__gen_roster(gen *g) CR_MUST_USE;
+/* Writes out_dir/name with body. CR_EIO naming the path. */
+cr_err cr__gen_write_file(gen *g, const char *name, void (*body)(gen *g, FILE *fp)) CR_MUST_USE;
 
 #endif

@@ -87,21 +87,31 @@ cr_err cr__gen_registry(gen *g)
                      registry_row);
 }
 
-/* Draws e's people and their roles: the legal representative (a ring's own for a ring firm), up
- * to three shareholders, a manager, a liaison and maybe a registration agent. Returns how many. */
+/* Draws e's people and their roles: the legal representative (a ring's own for a ring firm, the
+ * director for a subsidiary), up to three shareholders, a manager, a liaison and maybe a
+ * registration agent. A director's group firm has the director as its first shareholder or as
+ * its manager. Returns how many. */
 static int people_of(gen *g, struct feed *f, const struct ent *e, int64_t people[8],
                      const char *roles[8])
 {
     cr_rng *r = &f->r;
     int np = 0;
-    int64_t rep = e->ring >= 0 ? g->ring_rep[e->ring] : cr__gen_pick_person(g, r, 0.08);
+    int64_t dir = e->director >= 0 ? cr__gen_director_person(g, e->director) : -1;
+    int64_t rep = e->ring >= 0             ? g->ring_rep[e->ring]
+                  : (e->flags & F_DIR_REP) ? dir
+                                           : cr__gen_pick_person(g, r, 0.08);
     people[np] = rep, roles[np++] = gen_roles[0];
+    int dir_holds = dir >= 0 && cr_rng_unit(r) < 0.8; /* a share, else a manager's seat */
     int sh = 1 + (int)cr_rng_below(r, 3);
     for (int k = 0; k < sh; k++) {
-        people[np] = k == 0 && cr_rng_unit(r) < 0.6 ? rep : cr__gen_pick_person(g, r, 0.15);
+        people[np] = k == 0 && dir_holds              ? dir
+                     : k == 0 && cr_rng_unit(r) < 0.6 ? rep
+                                                      : cr__gen_pick_person(g, r, 0.15);
         roles[np++] = gen_roles[1];
     }
-    people[np] = cr_rng_unit(r) < 0.5 ? rep : cr__gen_pick_person(g, r, 0.05);
+    people[np] = dir >= 0 && !dir_holds ? dir
+                 : cr_rng_unit(r) < 0.5 ? rep
+                                        : cr__gen_pick_person(g, r, 0.05);
     roles[np++] = gen_roles[2];
     people[np] = cr_rng_unit(r) < 0.4 ? rep : cr__gen_pick_person(g, r, 0.05);
     roles[np++] = gen_roles[3];

@@ -14,6 +14,8 @@ topics=$(grep -c '^  - code: T' "$tmp/a/catalog.yaml")
 [ "$depts" = 151 ] || { echo "expected 151 departments, got $depts"; exit 1; }
 [ "$topics" -ge 3000 ] || { echo "expected at least 3000 topics, got $topics"; exit 1; }
 head -1 "$tmp/a/truth.csv" | grep >/dev/null '^uscc,violation_next,' || { echo "truth.csv header"; exit 1; }
+head -1 "$tmp/a/truth.csv" | grep >/dev/null ',hard_negative$' || { echo "truth.csv lacks hard_negative"; exit 1; }
+head -1 "$tmp/a/roster.csv" | grep >/dev/null '^id,name,role,division,qualifications$' || { echo "roster.csv header"; exit 1; }
 [ "$(($(wc -l < "$tmp/a/truth.csv") - 1))" -ge 1900 ] || { echo "truth.csv too short"; exit 1; }
 # The generator's dirt is there: GB18030 files, CRLF files, JSON Lines files.
 grep -q 'encoding: gb18030' "$tmp/a/catalog.yaml" || { echo "no GB18030 department"; exit 1; }
