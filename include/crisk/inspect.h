@@ -56,6 +56,11 @@ struct cr_plan {
     char **complaint_kinds; /* event kinds that trigger: ["complaint"] */
     size_t n_complaint_kinds;
     int complaint_days; /* the window: default 90 */
+    /* 免罚清单: the items (基本编码) whose first minor violation, corrected in time, is not
+     * penalised; a repeat within no_penalty_days is */
+    char **no_penalty;
+    size_t n_no_penalty;
+    int no_penalty_days; /* default 365 [NF] */
     /* recusal: declared conflicts, staff id and USCC (or person name) */
     char **conflict_staff, **conflict_with;
     size_t n_conflicts;
@@ -143,6 +148,26 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
  * level and arm is the recomputed one and the list still has its recorded hash. */
 cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
                          cr_diag *d) CR_MUST_USE;
+
+/* One result to record. */
+struct cr_inspect_result {
+    int64_t inspection;
+    const char *code;  /* a code of cr_result_codes or its Chinese label */
+    const char *items; /* ';'-separated check items (or 免罚清单 基本编码) found violated */
+    const char *by;    /* the user recording it */
+    int32_t day;       /* the day of the inspection */
+    const char *inspectors; /* NULL: the drawn inspectors */
+};
+/* Records a result inside the caller's transaction: the inspection's result, label and
+ * problem flag, the 免罚清单 decision (*penalty_exempt), and the firm's event on topic
+ * crisk/inspection (kind inspection, attrs 检查结果 = the Chinese result) for the next
+ * classification. An inspection that already has a result is an error. */
+cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *r, int *penalty_exempt,
+                         cr_diag *d) CR_MUST_USE;
+/* Records every row of a CSV file (inspection,result,items,by,date; date empty = today); the
+ * first bad row is an error naming its line. */
+cr_err cr_inspect_import(cr_store *s, const char *path, int32_t today, size_t *n_done,
+                         size_t *n_exempt, cr_diag *d) CR_MUST_USE;
 
 /* Official results (DOMAIN.md §2). */
 struct cr_result_code {

@@ -9,9 +9,8 @@
 #include <string.h>
 
 #include "base/ydoc.h"
+#include "internal.h"
 #include "crisk/text.h"
-
-#define MAX_LIST_BYTES ((size_t)16 << 20)
 
 static const int default_bp[4] = {500, 1500, 3000, 5000}; /* Yuexiu 2021, DOMAIN.md §1.4 */
 
@@ -65,127 +64,6 @@ static int level_index(const char *k)
     return k && k[0] >= 'A' && k[0] <= 'D' && !k[1] ? k[0] - 'A' : -1;
 }
 
-/* ---- small CSV files (UTF-8, a header, RFC 4180 quotes within a line) ---- */
-
-struct csv {
-    char *text;
-    size_t len, pos;
-    long line;
-    const char *path;
-};
-
-static cr_err csv_open(struct csv *c, const char *path, cr_diag *d)
-{
-    memset(c, 0, sizeof *c);
-    c->path = path;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0, "%s",
-                           strerror(errno));
-    size_t cap = 4096;
-    c->text = malloc(cap + 1);
-    for (size_t got; c->text && (got = fread(c->text + c->len, 1, cap - c->len, fp)) > 0;) {
-        c->len += got;
-        if (c->len == cap) {
-            if (cap >= MAX_LIST_BYTES) {
-                fclose(fp);
-                return cr_diag_set(d, CR_EINVAL, path, 0, 0, "longer than %zu bytes",
-                                   MAX_LIST_BYTES);
-            }
-            char *t = realloc(c->text, cap * 2 + 1);
-            if (!t)
-                break;
-            c->text = t;
-            cap *= 2;
-        }
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (!c->text)
-        return CR_ENOMEM;
-    if (bad)
-        return cr_diag_set(d, CR_EIO, path, 0, 0, "read error");
-    c->text[c->len] = 0;
-    if (memchr(c->text, 0, c->len))
-        return cr_diag_set(d, CR_EENCODING, path, 0, 0, "holds a NUL byte: not a UTF-8 CSV file");
-    if (cr_utf8_valid_prefix(c->text, c->len) != c->len) /* GB18030 and the like */
-        return cr_diag_set(d, CR_EENCODING, path, 0, 0, "is not UTF-8 (save it as UTF-8)");
-    if (c->len >= 3 && memcmp(c->text, "\xEF\xBB\xBF", 3) == 0)
-        c->pos = 3;
-    return CR_OK;
-}
-
-/* The next line's fields (at most max), in place; 0 at the end, -1 on a bad quote. */
-static int csv_next(struct csv *c, char **f, int max, int *nf)
-{
-    while (c->pos < c->len && (c->text[c->pos] == '\n' || c->text[c->pos] == '\r')) {
-        if (c->text[c->pos] == '\n')
-            c->line++;
-        c->pos++;
-    }
-    if (c->pos >= c->len)
-        return 0;
-    c->line++;
-    *nf = 0;
-    char *p = c->text + c->pos, *w = p;
-    for (;;) {
-        if (*nf < max)
-            f[*nf] = w;
-        (*nf)++;
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (!*p || *p == '\n')
-                    return -1;
-                if (*p == '"' && p[1] == '"') {
-                    *w++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else
-                    *w++ = *p++;
-            }
-        } else
-            while (*p && *p != ',' && *p != '\n' && *p != '\r')
-                *w++ = *p++;
-        char sep = *p;
-        *w++ = 0;
-        if (sep == ',') {
-            p++;
-            continue;
-        }
-        if (sep && sep != '\n' && sep != '\r')
-            return -1;
-        if (sep) /* *p may be the NUL just written over the separator */
-            p++;
-        if (sep == '\r' && *p == '\n')
-            p++;
-        c->pos = (size_t)(p - c->text);
-        return 1;
-    }
-}
-
-static cr_err csv_header(struct csv *c, const char *const *want, int n, cr_diag *d)
-{
-    char *f[16];
-    int nf = 0;
-    int r = csv_next(c, f, 16, &nf);
-    if (r <= 0)
-        return cr_diag_set(d, CR_EPARSE, c->path, 1, 0, "%s", r ? "bad quote" : "empty file");
-    if (nf != n)
-        goto bad;
-    for (int i = 0; i < n; i++)
-        if (strcmp(f[i], want[i]) != 0)
-            goto bad;
-    return CR_OK;
-bad:;
-    char exp[256] = "";
-    for (int i = 0; i < n; i++)
-        snprintf(exp + strlen(exp), sizeof exp - strlen(exp), "%s%s", i ? "," : "", want[i]);
-    return cr_diag_set(d, CR_EPARSE, c->path, c->line, 0, "the header must be '%s'", exp);
-}
-
 static char *beside(const char *plan_path, const char *name)
 {
     if (name[0] == '/')
@@ -217,15 +95,15 @@ static cr_err load_items(struct cr_plan *p, const char *path, char **codes, size
                          cr__ydoc *y, yaml_node_t *at, cr_diag *d)
 {
     static const char *const hdr[] = {"code", "name", "basis", "qualifications"};
-    struct csv c;
-    cr_err rc = csv_open(&c, path, d);
+    struct cr__csv c;
+    cr_err rc = cr__csv_open(&c, path, d);
     if (!rc)
-        rc = csv_header(&c, hdr, 4, d);
+        rc = cr__csv_header(&c, hdr, 4, d);
     struct cr_check_item *all = NULL;
     size_t n_all = 0;
     char *f[8];
     int nf, r;
-    while (!rc && (r = csv_next(&c, f, 8, &nf)) != 0) {
+    while (!rc && (r = cr__csv_next(&c, f, 8, &nf)) != 0) {
         if (r < 0 || nf != 4) {
             rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0,
                              r < 0 ? "bad quote" : "%d fields where the header has 4", nf);
@@ -265,7 +143,7 @@ static cr_err load_items(struct cr_plan *p, const char *path, char **codes, size
     }
     for (size_t k = 0; !rc && k < n_codes; k++) {
         size_t i = 0;
-        while (i < n_all && strcmp(all[i].code, codes[k]) != 0)
+        while (i < n_all && (!all[i].code || strcmp(all[i].code, codes[k]) != 0))
             i++;
         if (i == n_all) {
             rc = cr__yfail(y, at, "check item '%s' is not in %s", codes[k], path);
@@ -305,13 +183,13 @@ static cr_err load_items(struct cr_plan *p, const char *path, char **codes, size
 static cr_err load_tolerance(struct cr_plan *p, const char *path, cr_diag *d)
 {
     static const char *const hdr[] = {"uscc", "certified"};
-    struct csv c;
-    cr_err rc = csv_open(&c, path, d);
+    struct cr__csv c;
+    cr_err rc = cr__csv_open(&c, path, d);
     if (!rc)
-        rc = csv_header(&c, hdr, 2, d);
+        rc = cr__csv_header(&c, hdr, 2, d);
     char *f[4];
     int nf, r;
-    while (!rc && (r = csv_next(&c, f, 4, &nf)) != 0) {
+    while (!rc && (r = cr__csv_next(&c, f, 4, &nf)) != 0) {
         int32_t day;
         if (r < 0 || nf != 2 || !*f[0]) {
             rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "a line must be uscc,certified");
@@ -337,17 +215,39 @@ static cr_err load_tolerance(struct cr_plan *p, const char *path, cr_diag *d)
     return rc;
 }
 
+/* 基本编码,事项名称,适用情形: the 免罚清单. */
+static cr_err load_no_penalty(struct cr_plan *p, const char *path, cr_diag *d)
+{
+    static const char *const hdr[] = {"基本编码", "事项名称", "适用情形"};
+    struct cr__csv c;
+    cr_err rc = cr__csv_open(&c, path, d);
+    if (!rc)
+        rc = cr__csv_header(&c, hdr, 3, d);
+    char *f[4];
+    int nf, r;
+    while (!rc && (r = cr__csv_next(&c, f, 4, &nf)) != 0) {
+        if (r < 0 || nf != 3 || !*f[0] || !*f[1]) {
+            rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0,
+                             "a line must be 基本编码,事项名称,适用情形 with a code and a name");
+            break;
+        }
+        rc = push(&p->no_penalty, &p->n_no_penalty, f[0]);
+    }
+    free(c.text);
+    return rc;
+}
+
 /* staff,with: a declared conflict of an inspector with a firm (USCC) or a person. */
 static cr_err load_conflicts(struct cr_plan *p, const char *path, cr_diag *d)
 {
     static const char *const hdr[] = {"staff", "with"};
-    struct csv c;
-    cr_err rc = csv_open(&c, path, d);
+    struct cr__csv c;
+    cr_err rc = cr__csv_open(&c, path, d);
     if (!rc)
-        rc = csv_header(&c, hdr, 2, d);
+        rc = cr__csv_header(&c, hdr, 2, d);
     char *f[4];
     int nf, r;
-    while (!rc && (r = csv_next(&c, f, 4, &nf)) != 0) {
+    while (!rc && (r = cr__csv_next(&c, f, 4, &nf)) != 0) {
         if (r < 0 || nf != 2 || !*f[0] || !*f[1]) {
             rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "a line must be staff,with");
             break;
@@ -401,14 +301,15 @@ static void defaults(struct cr_plan *p)
     p->trigger_warnings = 1;
     p->complaint_days = 90;
     p->routine = 1;
+    p->no_penalty_days = 365;
 }
 
 cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d)
 {
-    static const char *const keys[] = {"name",       "year",         "batch",      "routine",
-                                       "scope",      "check_items",  "items",      "ratios",
-                                       "mode",       "random_share", "inspectors", "workload_cap",
-                                       "exemptions", "triggers",     "conflicts",  NULL};
+    static const char *const keys[] = {
+        "name",       "year",     "batch",     "routine",      "scope",      "check_items",
+        "items",      "ratios",   "mode",      "random_share", "inspectors", "workload_cap",
+        "exemptions", "triggers", "conflicts", "no_penalty",   NULL};
     static const char *const scope_keys[] = {"districts", "streets", "industry", "tags",
                                              "levels",    "types",   NULL};
     static const char *const ex_keys[] = {"recent_days",    "deregistered",    "tolerance_tag",
@@ -530,6 +431,20 @@ cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d)
     }
     if (!rc && !tr)
         rc = push(&p->complaint_kinds, &p->n_complaint_kinds, "complaint");
+    yaml_node_t *np = rc ? NULL : cr__yget(&y, root, "no_penalty");
+    if (np) {
+        static const char *const np_keys[] = {"list", "window_days", NULL};
+        char *list = NULL;
+        if (!(rc = cr__yonly(&y, np, np_keys, "no_penalty")) &&
+            !(rc = cr__ystr(&y, np, "list", 1, &list, "no_penalty"))) {
+            char *full = beside(path, list);
+            rc = full ? load_no_penalty(p, full, d) : CR_ENOMEM;
+            free(full);
+        }
+        free(list);
+        if (!rc && (n = cr__yget(&y, np, "window_days")))
+            rc = parse_int(&y, n, 0, 36500, &p->no_penalty_days, "window_days");
+    }
     if (!rc) {
         char *list = NULL;
         rc = cr__ystr(&y, root, "conflicts", 0, &list, "a plan");
@@ -568,6 +483,7 @@ void cr_plan_free(struct cr_plan *p)
     cr__ystrs_free(p->tolerance_list, p->n_tolerance_list);
     free(p->tolerance_since);
     cr__ystrs_free(p->complaint_kinds, p->n_complaint_kinds);
+    cr__ystrs_free(p->no_penalty, p->n_no_penalty);
     cr__ystrs_free(p->conflict_staff, p->n_conflicts);
     cr__ystrs_free(p->conflict_with, p->n_conflicts);
     memset(p, 0, sizeof *p);
@@ -612,6 +528,8 @@ json_t *cr_plan_to_json(const struct cr_plan *p)
     json_object_set_new(j, "conflicts", conf);
     json_object_set_new(j, "recent_days", json_integer(p->recent_days));
     json_object_set_new(j, "tolerance_years", json_integer(p->tolerance_years));
+    json_object_set_new(j, "no_penalty", strs(p->no_penalty, p->n_no_penalty));
+    json_object_set_new(j, "no_penalty_days", json_integer(p->no_penalty_days));
     return j;
 }
 
@@ -644,6 +562,13 @@ cr_err cr_plan_from_json(const json_t *j, struct cr_plan *p, cr_diag *d)
         if (!rc && json_is_string(v))
             rc = push(&p->quals, &p->n_quals, json_string_value(v));
     }
+    json_array_foreach(json_object_get(j, "no_penalty"), i, v)
+    {
+        if (!rc && json_is_string(v))
+            rc = push(&p->no_penalty, &p->n_no_penalty, json_string_value(v));
+    }
+    if (json_is_integer(json_object_get(j, "no_penalty_days")))
+        p->no_penalty_days = (int)json_integer_value(json_object_get(j, "no_penalty_days"));
     json_array_foreach(json_object_get(j, "conflicts"), i, v)
     {
         const char *a = json_string_value(json_array_get(v, 0)),
