@@ -114,9 +114,9 @@ sed 's/^name: .*/name: 专项计划\nroutine: false/' "$tmp/p1.yaml" > "$tmp/p4.
 [ "$(cls 7)" = "$want" ] || { echo "plan 7 (special) classes: $(cls 7)"; exit 1; }
 # Scope: a street that holds none of the firms gives an empty list.
 printf 'name: 空\nyear: 2026\nscope: {streets: [440104001]}\n' > "$tmp/p5.yaml"
-"$crisk" plan --db "$db" --file "$tmp/p5.yaml" --today 2026-06-01 --json | grep -q '"eligible":0' \
+"$crisk" plan --db "$db" --file "$tmp/p5.yaml" --today 2026-06-01 --json | grep '"eligible":0' > /dev/null \
   || { echo "a plan out of every firm's street is not empty"; exit 1; }
 printf 'name: 级\nyear: 2026\nscope: {levels: CD}\n' > "$tmp/p6.yaml"
-"$crisk" plan --db "$db" --file "$tmp/p6.yaml" --today 2026-06-01 --json | grep -q '"eligible":0' \
+"$crisk" plan --db "$db" --file "$tmp/p6.yaml" --today 2026-06-01 --json | grep '"eligible":0' > /dev/null \
   || { echo "levels CD took B firms"; exit 1; }
 echo "inspect exemptions: status, tolerance (tag, list), recent, triggers, with near misses"
