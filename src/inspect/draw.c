@@ -29,7 +29,10 @@ static int cmp_elig(const void *a, const void *b)
 
 void cr_elig_sort(struct cr_elig *e, size_t n)
 {
-    if (n > 1)
+    size_t i = 1;
+    while (i < n && strcmp(e[i - 1].key, e[i].key) < 0) /* the store's order is usually it */
+        i++;
+    if (i < n)
         qsort(e, n, sizeof *e, cmp_elig);
 }
 
@@ -49,9 +52,15 @@ void cr_elig_hash(const struct cr_elig *e, size_t n, char hex[65])
     crypto_hash_sha256_init(&st);
     for (size_t i = 0; i < n; i++) {
         char line[96];
-        int len = snprintf(line, sizeof line, "%s,%c,%s\n", e[i].key, e[i].level,
-                           cr_elig_class_name[e[i].cls < CR_EL__N ? e[i].cls : 0]);
-        crypto_hash_sha256_update(&st, (const unsigned char *)line, (unsigned long long)len);
+        const char *cls = cr_elig_class_name[e[i].cls < CR_EL__N ? e[i].cls : 0];
+        size_t kl = strnlen(e[i].key, sizeof e[i].key), cl = strlen(cls);
+        memcpy(line, e[i].key, kl);
+        line[kl] = ',';
+        line[kl + 1] = e[i].level;
+        line[kl + 2] = ',';
+        memcpy(line + kl + 3, cls, cl);
+        line[kl + 3 + cl] = '\n';
+        crypto_hash_sha256_update(&st, (const unsigned char *)line, kl + cl + 4);
     }
     unsigned char h[32];
     crypto_hash_sha256_final(&st, h);
@@ -90,13 +99,62 @@ static void rank_hash(const struct prefix *p, const char *a, const char *b, cons
 }
 
 struct ranked {
+    uint64_t k; /* the digest's first 8 bytes, big-endian: compared first */
     unsigned char h[32];
     size_t i;
 };
 
 static int cmp_ranked(const void *a, const void *b)
 {
-    return memcmp(((const struct ranked *)a)->h, ((const struct ranked *)b)->h, 32);
+    const struct ranked *x = a, *y = b;
+    if (x->k != y->k)
+        return x->k < y->k ? -1 : 1;
+    return memcmp(x->h, y->h, 32);
+}
+
+static void set_key(struct ranked *r)
+{
+    uint64_t k = 0;
+    for (int i = 0; i < 8; i++)
+        k = k << 8 | r->h[i];
+    r->k = k;
+}
+
+static void swap_ranked(struct ranked *a, struct ranked *b)
+{
+    struct ranked t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Moves the k smallest of r[0..n) (by cmp_ranked) to r[0..k), in no particular order: which
+ * firms are drawn is a set, so a selection (linear time) does what a sort would. */
+static void select_smallest(struct ranked *r, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n; /* the k-th smallest lies in [lo, hi) */
+    if (k == 0 || k >= n)
+        return;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        /* median of three to the end as the pivot */
+        if (cmp_ranked(&r[mid], &r[lo]) < 0)
+            swap_ranked(&r[mid], &r[lo]);
+        if (cmp_ranked(&r[hi - 1], &r[lo]) < 0)
+            swap_ranked(&r[hi - 1], &r[lo]);
+        if (cmp_ranked(&r[mid], &r[hi - 1]) < 0)
+            swap_ranked(&r[mid], &r[hi - 1]);
+        size_t store = lo;
+        for (size_t i = lo; i < hi - 1; i++)
+            if (cmp_ranked(&r[i], &r[hi - 1]) < 0)
+                swap_ranked(&r[i], &r[store++]);
+        swap_ranked(&r[store], &r[hi - 1]);
+        if (store == k)
+            return;
+        if (store < k)
+            lo = store + 1;
+        else
+            hi = store;
+    }
 }
 
 /* round half up of num / den, for num >= 0 */
@@ -141,10 +199,11 @@ cr_err cr_draw_compute(const struct cr_plan *p, int64_t plan_id, const char *pla
     for (size_t i = 0; i < n; i++)
         if (e[i].cls == CR_EL_POOL && e[i].level >= 'A' && e[i].level <= 'D') {
             rank_hash(&px, "random", e[i].key, NULL, rk[m].h);
+            set_key(&rk[m]);
             rk[m++].i = i;
         }
-    if (m > 1 && r > 0)
-        qsort(rk, m, sizeof *rk, cmp_ranked);
+    if (r > 0)
+        select_smallest(rk, m, (size_t)r);
     for (int64_t j = 0; j < r && (size_t)j < m; j++)
         arm[rk[j].i] = CR_ARM_RANDOM;
     /* 2. the targeted arm per level, from the pool's firms not in the random arm */
@@ -155,10 +214,10 @@ cr_err cr_draw_compute(const struct cr_plan *p, int64_t plan_id, const char *pla
         for (size_t i = 0; i < n; i++)
             if (e[i].cls == CR_EL_POOL && e[i].level == 'A' + l && arm[i] == 0xff) {
                 rank_hash(&px, "targeted", e[i].key, NULL, rk[m].h);
+                set_key(&rk[m]);
                 rk[m++].i = i;
             }
-        if (m > 1)
-            qsort(rk, m, sizeof *rk, cmp_ranked);
+        select_smallest(rk, m, (size_t)k_level[l]);
         for (int64_t j = 0; j < k_level[l] && (size_t)j < m; j++)
             arm[rk[j].i] = CR_ARM_TARGETED;
     }
@@ -248,6 +307,7 @@ cr_err cr_draw_inspectors(const struct cr_plan *p, int64_t plan_id, const char *
                 continue;
             }
             rank_hash(&px, "inspector", fm->key, staff[s].id, rk[m].h);
+            set_key(&rk[m]);
             rk[m++].i = s;
         }
         if (m > 1)
