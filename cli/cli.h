@@ -26,6 +26,8 @@ int cmd_tag(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_plans(int argc, char **argv);
 int cmd_draw(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_inspections(int argc, char **argv);
 
 /* The model used when --model is not given: $CRISK_MODEL, else the shipped gz-2021. */
 const char *cli_default_model(void);

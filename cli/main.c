@@ -24,6 +24,8 @@ static const struct verb verbs[] = {
     {"plan", cmd_plan, "record an inspection plan and freeze its eligible list"},
     {"plans", cmd_plans, "list the recorded inspection plans as CSV"},
     {"draw", cmd_draw, "draw a plan with a seed; list or verify a recorded draw"},
+    {"inspect", cmd_inspect, "record inspection results (official vocabulary, 免罚清单)"},
+    {"inspections", cmd_inspections, "list inspections, what must be published and what is late"},
 };
 
 static void usage(FILE *fp)
