@@ -371,7 +371,7 @@ struct cr_warning_row {
     int64_t warning;
     const char *detector, *status, *summary, *evidence;
     int64_t rule_version;
-    int32_t opened_day, closed_day; /* closed_day -1 while open */
+    int32_t opened_day, closed_day;                         /* closed_day -1 while open */
     const char *w_district, *w_street, *w_grid, *w_address; /* the warning's place ("" if none) */
     int64_t subject;
     const char *uscc, *name, *address, *district, *street, *grid;
@@ -396,8 +396,7 @@ struct cr_warning_state {
     int32_t opened_day;
 };
 /* Calls fn for every warning, open and closed, by id. Strings valid during the call. */
-cr_err cr_store_warnings_each(cr_store *s,
-                              int (*fn)(void *ctx, const struct cr_warning_state *w),
+cr_err cr_store_warnings_each(cr_store *s, int (*fn)(void *ctx, const struct cr_warning_state *w),
                               void *ctx) CR_MUST_USE;
 
 /* A finding to store as a warning. subjects: its current firms (any order, no duplicates). */
