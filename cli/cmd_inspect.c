@@ -129,7 +129,8 @@ int cmd_plans(int argc, char **argv)
 /* ---- draw ---- */
 
 static const char draw_help[] =
-    "usage: crisk draw [--db FILE] --plan ID --seed SEED [--today YYYY-MM-DD] [--json]\n"
+    "usage: crisk draw [--db FILE] --plan ID --seed SEED [--today YYYY-MM-DD] [--roster FILE]\n"
+    "                  [--json]\n"
     "       crisk draw [--db FILE] --draw ID --csv [--out FILE]\n"
     "       crisk draw verify [--db FILE] --draw ID [--json]\n"
     "\n"
@@ -137,7 +138,8 @@ static const char draw_help[] =
     "eligible list and the seed), draws the inspectors of each inspection from the firm's\n"
     "station and records it all; --csv lists a recorded draw (uscc,level,arm,inspectors,\n"
     "inspection,unstaffed); verify recomputes a recorded draw and exits 0 when it matches,\n"
-    "1 when it does not.\n";
+    "1 when it does not. The inspectors come from the roster loaded with crisk roster, or\n"
+    "from --roster FILE (roster.csv: id,name,role,division,qualifications).\n";
 
 struct staff_list {
     struct cr_inspector *v;
@@ -221,12 +223,13 @@ int cmd_draw(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "verify") == 0)
         return draw_verify(argc - 1, argv + 1);
     const char *db = NULL, *plan_s = NULL, *seed = NULL, *draw_s = NULL, *csv = NULL, *json = NULL,
-               *today_s = NULL, *out = NULL;
-    const struct cli_opt opts[] = {{"db", 1, &db},         {"plan", 1, &plan_s}, {"seed", 1, &seed},
-                                   {"draw", 1, &draw_s},   {"csv", 0, &csv},     {"json", 0, &json},
-                                   {"today", 1, &today_s}, {"out", 1, &out}};
+               *today_s = NULL, *out = NULL, *roster = NULL;
+    const struct cli_opt opts[] = {
+        {"db", 1, &db},         {"plan", 1, &plan_s}, {"seed", 1, &seed},
+        {"draw", 1, &draw_s},   {"csv", 0, &csv},     {"json", 0, &json},
+        {"today", 1, &today_s}, {"out", 1, &out},     {"roster", 1, &roster}};
     size_t n_pos;
-    int prc = cli_parse("draw", argc, argv, opts, 8, NULL, 0, &n_pos, draw_help);
+    int prc = cli_parse("draw", argc, argv, opts, 9, NULL, 0, &n_pos, draw_help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
     long long plan = 0, draw = 0;
@@ -277,11 +280,18 @@ int cmd_draw(int argc, char **argv)
         return CLI_USAGE;
     }
     struct staff_list st = {0};
+    struct cr_roster ro = {0};
     json_t *rep = NULL;
-    cr_err rc = cr_store_open_existing(cli_db_path(db), &s, &d);
+    cr_err rc = roster ? cr_roster_load(roster, &ro, &d) : CR_OK;
+    if (!rc)
+        rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "draw", &d);
-    if (!rc && (rc = cli_inspectors(s, &st, &d)) && !d.msg[0])
+    if (!rc && roster) {
+        st.v = ro.v;
+        st.n = ro.n;
+        ro.v = NULL;
+    } else if (!rc && (rc = cli_inspectors(s, &st, &d)) && !d.msg[0])
         cli_store_fail(&d, rc, s, "cannot read the roster");
     if (!rc && (rc = cr_inspect_draw(s, plan, seed, today, st.v, st.n, &rep, &d)) && !d.msg[0])
         cli_store_fail(&d, rc, s, "cannot record the draw");
@@ -315,6 +325,7 @@ int cmd_draw(int argc, char **argv)
         free(st.own[i]);
     free(st.own);
     free(st.v);
+    cr_roster_free(&ro);
     cr_store_close(s);
     return code;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crisk/inspect.h"
 #include "crisk/text.h"
 #include "internal.h"
 
@@ -121,4 +122,53 @@ bad:;
     for (int i = 0; i < n; i++)
         snprintf(exp + strlen(exp), sizeof exp - strlen(exp), "%s%s", i ? "," : "", want[i]);
     return cr_diag_set(d, CR_EPARSE, c->path, c->line, 0, "the header must be '%s'", exp);
+}
+
+/* ---- a roster file (docs/synthetic-city.md "Roster") ---- */
+
+void cr_roster_free(struct cr_roster *r)
+{
+    if (!r)
+        return;
+    free(r->text);
+    free(r->v);
+    memset(r, 0, sizeof *r);
+}
+
+cr_err cr_roster_load(const char *path, struct cr_roster *r, cr_diag *d)
+{
+    static const char *const hdr[] = {"id", "name", "role", "division", "qualifications"};
+    memset(r, 0, sizeof *r);
+    struct cr__csv c;
+    cr_err rc = cr__csv_open(&c, path, d);
+    r->text = c.text; /* the fields point into it */
+    if (!rc)
+        rc = cr__csv_header(&c, hdr, 5, d);
+    size_t cap = 0;
+    char *f[8];
+    int nf, k;
+    while (!rc && (k = cr__csv_next(&c, f, 8, &nf)) != 0) {
+        if (k < 0 || nf != 5) {
+            rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0,
+                             k < 0 ? "bad quote" : "%d fields where the header has 5", nf);
+            break;
+        }
+        if (!*f[0] || !*f[2]) {
+            rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "id and role must not be empty");
+            break;
+        }
+        if (strcmp(f[2], "inspector") != 0)
+            continue;
+        if (r->n == cap) {
+            cap = cap ? cap * 2 : 256;
+            struct cr_inspector *t = realloc(r->v, cap * sizeof *t);
+            if (!t) {
+                rc = CR_ENOMEM;
+                break;
+            }
+            r->v = t;
+        }
+        r->v[r->n++] = (struct cr_inspector){f[0], f[3], f[4]};
+    }
+    return rc;
 }
