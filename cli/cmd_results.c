@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "crisk/calendar.h"
 #include "crisk/inspect.h"
 #include "crisk/store.h"
 #include "crisk/text.h"
@@ -105,7 +106,7 @@ int cmd_inspect(int argc, char **argv)
 
 struct list_ctx {
     FILE *fp;
-    const void *cal;
+    const cr_calendar *cal;
     int32_t today;
     int due;
     int bad;
@@ -123,7 +124,10 @@ static int list_row(void *ctx, const struct cr_inspection_row *r)
     snprintf(plan, sizeof plan, "%lld", (long long)r->plan);
     if (r->result) {
         cr_day_format(r->day, day);
-        if (c->cal) { /* CALENDAR */
+        int32_t by = cr_calendar_add_workdays(c->cal, r->day, PUBLISH_WORKDAYS);
+        if (cr_calendar_covers(c->cal, r->day) && cr_calendar_covers(c->cal, by)) {
+            cr_day_format(by, pub);
+            late[0] = c->today > by ? '1' : '0';
         } else
             c->uncovered++;
     }
@@ -182,9 +186,10 @@ int cmd_inspections(int argc, char **argv)
     }
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
-    void *cal = NULL;
-    (void)calendar;
-    cr_err rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
+    cr_calendar *cal = NULL;
+    cr_err rc = cr_calendar_load(calendar, &cal, &d);
+    if (!rc)
+        rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
     struct list_ctx c = {stdout, cal, today, due != NULL, 0, 0};
     if (!rc && fputs("id,draw,plan,uscc,level,arm,inspectors,result,label,items,day,by,problem,"
                      "penalty_exempt,publish_by,late\n",
@@ -195,11 +200,12 @@ int cmd_inspections(int argc, char **argv)
     int code = rc ? cli_report_diag("inspections", rc, &d) : CLI_OK;
     if (!rc && (c.bad || fflush(stdout) || ferror(stdout)))
         code = CLI_FAIL;
-    if (!rc && c.uncovered && due)
+    if (!rc && c.uncovered)
         fprintf(stderr,
                 "crisk inspections: warning: %lld result days lie outside the working-day "
                 "calendar's years: their publish_by is empty\n",
                 (long long)c.uncovered);
     cr_store_close(s);
+    cr_calendar_free(cal);
     return code;
 }

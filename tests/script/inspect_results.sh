@@ -83,3 +83,27 @@ for r in csv.DictReader(open(sys.argv[1])):
   || { echo "inspections header: $(head -1 "$tmp/list.csv")"; exit 1; }
 grep ",$k3,.*,targeted,.*,1,未发现问题,,2025-03-01,u2,0,0," "$tmp/list.csv" > /dev/null || { echo "k3's row: $(grep "$k3" "$tmp/list.csv")"; exit 1; }
 echo "inspect results: vocabulary, 免罚清单 with near misses, import all-or-none, events read by classify"
+# Publication: --due lists the results only, each with publish_by = the 20th working day after
+# the result (recomputed here from data/calendar/cn_workdays.csv and the weekend rule) and late.
+src=${CRISK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+"$crisk" inspections --db "$db" --due --today 2025-03-04 --csv > "$tmp/due.csv"
+[ "$(($(wc -l < "$tmp/due.csv") - 1))" = 7 ] || { echo "--due lists $(($(wc -l < "$tmp/due.csv") - 1)) rows, not the 7 results"; exit 1; }
+python3 - "$tmp/due.csv" "$src/data/calendar/cn_workdays.csv" 2025-03-04 <<'PY'
+import csv, datetime, sys
+due, cal, today = sys.argv[1:]
+kind = {r["date"]: r["type"] for r in csv.DictReader(open(cal))}
+def workday(d):
+    t = kind.get(d.isoformat())
+    return t == "workday" if t else d.weekday() < 5
+today = datetime.date.fromisoformat(today)
+n = 0
+for r in csv.DictReader(open(due)):
+    d = datetime.date.fromisoformat(r["day"]); k = 0
+    while k < 20:
+        d += datetime.timedelta(days=1); k += workday(d)
+    assert r["publish_by"] == d.isoformat(), (r["day"], r["publish_by"], d)
+    assert r["late"] == ("1" if today > d else "0"), r
+    n += r["late"] == "1"
+assert n >= 1, "nothing late"
+PY
+echo "inspections --due: publish_by 20 working days after the result, late ones flagged"
