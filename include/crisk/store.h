@@ -424,14 +424,135 @@ cr_err cr_store_monitor_run_finish(cr_store *s, int64_t run, double seconds, int
  * and clears closed_day), or NULL when nothing changed (only last_run moves, no history row). */
 cr_err cr_store_warning_write(cr_store *s, int64_t run, int64_t id, const struct cr_warning_rec *w,
                               const char *change, int64_t *out) CR_MUST_USE;
+/* Sets last_run = run on every open warning: a run that found a warning unchanged writes
+ * nothing else for it (after a run, the open warnings are exactly its findings). */
+cr_err cr_store_warnings_touch(cr_store *s, int64_t run) CR_MUST_USE;
 /* Closes warning id in run on day (a history row "closed"); its firms stay as they were. */
 cr_err cr_store_warning_close(cr_store *s, int64_t run, int64_t id, int32_t day) CR_MUST_USE;
 /* The latest monitor run id, CR_ENOTFOUND when there is none. */
 cr_err cr_store_monitor_run_latest(cr_store *s, int64_t *run) CR_MUST_USE;
 
+/* What a warning shows of a firm: its registry row's identity and place (strings "" when the
+ * store holds none; valid during the call). */
+struct cr_firm_brief {
+    int64_t subject;
+    const char *uscc, *name, *address, *addr_key, *district, *street, *grid;
+};
+/* Calls fn for each of the n subjects that has a registry row, in the order given. */
+cr_err cr_store_firm_briefs(cr_store *s, const int64_t *subjects, size_t n,
+                            int (*fn)(void *ctx, const struct cr_firm_brief *b),
+                            void *ctx) CR_MUST_USE;
+/* Calls fn for each of the n person ids that exists, in the order given: the name as stored
+ * (callers mask it before showing it; may be "") and the keyed ID hash (never an ID number). */
+cr_err cr_store_person_briefs(cr_store *s, const int64_t *persons, size_t n,
+                              int (*fn)(void *ctx, int64_t person, const char *name,
+                                        const unsigned char idhash[16]),
+                              void *ctx) CR_MUST_USE;
+/* A level change between two classification runs of one model. top_*: run_score.top (JSON). */
+struct cr_level_pair {
+    int64_t run_before, run_after, subject;
+    char before, after;
+    const char *top_before, *top_after;
+    const char *model_id;
+    int32_t as_of_before, as_of_after;
+};
+/* The latest run and the latest earlier run of the same model id: calls fn for each enterprise
+ * in both whose level differs, by subject. *found = 0 (fn never called) when there are not two
+ * such runs. */
+cr_err cr_store_level_pairs(cr_store *s, int (*fn)(void *ctx, const struct cr_level_pair *p),
+                            void *ctx, int *found) CR_MUST_USE;
+
+/* The event blocks of the n topics (ids) as runs of consecutive block ids [from, to), in id
+ * order, for cr_store_events_range: a detector that needs the attributes of a few rare kinds
+ * reads their blocks only. */
+cr_err cr_store_event_blocks_of(cr_store *s, const int64_t *topics, size_t n,
+                                int (*fn)(void *ctx, int64_t from, int64_t to),
+                                void *ctx) CR_MUST_USE;
+
 /* ---- end of monitor ---- */
 
 /* ---- respond: tasks and their history (src/store/tasks.c) ---- */
+
+/* One member of the supervision staff (the roster, docs/respond.md). */
+struct cr_staff {
+    const char *id, *name, *role, *division, *qualifications;
+};
+/* Replaces the whole roster (table staff) by rows[0..n) in one transaction of its own. */
+cr_err cr_store_staff_replace(cr_store *s, const struct cr_staff *rows, size_t n) CR_MUST_USE;
+/* Calls fn for every staff member whose division starts with division_prefix (NULL = all), by
+ * id; strings are valid during the call. fn returning nonzero stops the walk (CR_OK). */
+cr_err cr_store_staff_read(cr_store *s, const char *division_prefix,
+                           int (*fn)(void *ctx, const struct cr_staff *st), void *ctx) CR_MUST_USE;
+/* The staff member with this id into fn; *found = 0 when none. */
+cr_err cr_store_staff_get(cr_store *s, const char *id,
+                          int (*fn)(void *ctx, const struct cr_staff *st), void *ctx,
+                          int *found) CR_MUST_USE;
+
+/* A task (docs/respond.md): a warning's errand for one division. Strings are valid during a
+ * reader's call. level: 0 city, 1 district, 2 street, 3 grid. kind: "grid" (the division
+ * owning firms of the warning), "coordinate" (the level above a warning spanning several
+ * grids), "escalation" (an overdue task's successor one level up; parent is that task). */
+struct cr_task {
+    int64_t id, warning, parent /* 0 none */, escalated_to /* 0 none */;
+    int level;
+    const char *division, *kind, *status, *outcome /* "" none */;
+    int32_t created_day, due_day;
+    /* the warning's, for listings */
+    const char *detector, *warning_status, *summary;
+};
+struct cr_task_filter {
+    const char *division; /* code prefix of the task's division; NULL = any */
+    const char *status;   /* NULL = any */
+    int64_t warning;      /* 0 = any */
+    int64_t subject;      /* tasks of warnings naming this firm; 0 = any */
+    int64_t id;           /* 0 = any */
+};
+/* Calls fn for every task matching f (NULL = all), by id. fn nonzero stops (CR_OK). */
+cr_err cr_store_tasks_each(cr_store *s, const struct cr_task_filter *f,
+                           int (*fn)(void *ctx, const struct cr_task *t), void *ctx) CR_MUST_USE;
+/* Inserts a task (t->id ignored), writes its id. *created = 0 (and *id the existing task's)
+ * when a task of the same warning, division, kind and parent exists. In the caller's
+ * transaction. */
+cr_err cr_store_task_insert(cr_store *s, const struct cr_task *t, int64_t *id,
+                            int *created) CR_MUST_USE;
+/* Sets a task's status, outcome (NULL keeps it) and escalated_to (0 keeps it). */
+cr_err cr_store_task_update(cr_store *s, int64_t id, const char *status, const char *outcome,
+                            int64_t escalated_to) CR_MUST_USE;
+/* One line of a task's history. */
+struct cr_task_event {
+    int64_t task;
+    int32_t at; /* day */
+    const char *by, *action, *from_status /* "" none */, *to_status, *note /* "" none */;
+};
+cr_err cr_store_task_history_add(cr_store *s, const struct cr_task_event *e) CR_MUST_USE;
+/* A task's history in order (task = 0: every task's, by task then order). */
+cr_err cr_store_task_history_each(cr_store *s, int64_t task,
+                                  int (*fn)(void *ctx, const struct cr_task_event *e),
+                                  void *ctx) CR_MUST_USE;
+/* The open warnings (or with all = 1 every warning) with each current firm's divisions, in
+ * warning id then subject order, for dispatch. */
+struct cr_dispatch_row {
+    int64_t warning, subject;
+    const char *status, *district, *street, *grid; /* the firm's ("" none) */
+};
+cr_err cr_store_dispatch_rows(cr_store *s, int (*fn)(void *ctx, const struct cr_dispatch_row *r),
+                              void *ctx) CR_MUST_USE;
+
+/* Appends events to a built-in topic (department "crisk", created on first use with the given
+ * kind; topic_code e.g. "crisk/task_outcome"), in the caller's transaction or its own (when
+ * none is open); writes event blocks and brings postings and the store's generation up to
+ * date, so the next classify reads them. attrs_json NULL = no attributes. CR_EINVAL for an
+ * unknown subject or a topic of that code that is not the department crisk's or has another
+ * kind. */
+struct cr_event_new {
+    int64_t subject;
+    int32_t day;
+    int64_t amount_fen; /* INT64_MIN none */
+    const char *attrs_json;
+};
+cr_err cr_store_events_append(cr_store *s, const char *topic_code, const char *topic_name,
+                              const char *kind, const struct cr_event_new *ev,
+                              size_t n) CR_MUST_USE;
 
 /* ---- end of respond ---- */
 

@@ -18,7 +18,10 @@ const char cr__schema_v5_monitor[] =
     "CREATE INDEX warning_firm_by_subject ON warning_firm(subject);"
     "CREATE TABLE warning_history(warning INTEGER NOT NULL, run INTEGER NOT NULL,"
     " change TEXT NOT NULL CHECK(change IN ('new','updated','closed','reopened')),"
-    " evidence TEXT);";
+    " evidence TEXT);"
+    /* The detectors read the blocks of a few rare kinds (listings, changes) by topic
+     * (cr_store_event_blocks_of): without this index that query reads every block's page. */
+    "CREATE INDEX IF NOT EXISTS event_block_by_topic ON event_block(topic, id);";
 
 static const char *text_or_empty(sqlite3_stmt *st, int col)
 {
@@ -309,6 +312,16 @@ cr_err cr_store_warning_write(cr_store *s, int64_t run, int64_t id, const struct
                                                                                   : CR_OK;
 }
 
+cr_err cr_store_warnings_touch(cr_store *s, int64_t run)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "UPDATE warning SET last_run = ?1 WHERE status = 'open' AND last_run <> ?1",
+                &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, run);
+    return step_done(s, st);
+}
+
 cr_err cr_store_warning_close(cr_store *s, int64_t run, int64_t id, int32_t day)
 {
     sqlite3_stmt *st = NULL;
@@ -323,4 +336,181 @@ cr_err cr_store_warning_close(cr_store *s, int64_t run, int64_t id, int32_t day)
     if (step_done(s, st))
         return CR_ESTORE;
     return history_add(s, id, run, "closed", NULL);
+}
+
+cr_err cr_store_firm_briefs(cr_store *s, const int64_t *subjects, size_t n,
+                            int (*fn)(void *ctx, const struct cr_firm_brief *b), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "SELECT coalesce(e.uscc, sj.key), e.name, e.address, e.addr_key, e.district,"
+                " e.street, e.grid FROM enterprise e LEFT JOIN subject sj ON sj.id = e.subject"
+                " WHERE e.subject = ?1",
+                &st))
+        return CR_ESTORE;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(st, 1, subjects[i]);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            struct cr_firm_brief b = {subjects[i],          text_or_empty(st, 0),
+                                      text_or_empty(st, 1), text_or_empty(st, 2),
+                                      text_or_empty(st, 3), text_or_empty(st, 4),
+                                      text_or_empty(st, 5), text_or_empty(st, 6)};
+            if (fn(ctx, &b))
+                break;
+        } else if (rc != SQLITE_DONE) {
+            cr_err e = cr__store_fail(s);
+            sqlite3_finalize(st);
+            return e;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return CR_OK;
+}
+
+cr_err cr_store_person_briefs(cr_store *s, const int64_t *persons, size_t n,
+                              int (*fn)(void *ctx, int64_t person, const char *name,
+                                        const unsigned char idhash[16]),
+                              void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "SELECT name, idhash FROM person WHERE id = ?1", &st))
+        return CR_ESTORE;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(st, 1, persons[i]);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            unsigned char h[16] = {0};
+            const void *b = sqlite3_column_blob(st, 1);
+            int len = sqlite3_column_bytes(st, 1);
+            if (b)
+                memcpy(h, b, len < 16 ? (size_t)len : 16);
+            if (fn(ctx, persons[i], text_or_empty(st, 0), h))
+                break;
+        } else if (rc != SQLITE_DONE) {
+            cr_err e = cr__store_fail(s);
+            sqlite3_finalize(st);
+            return e;
+        }
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return CR_OK;
+}
+
+cr_err cr_store_level_pairs(cr_store *s, int (*fn)(void *ctx, const struct cr_level_pair *p),
+                            void *ctx, int *found)
+{
+    *found = 0;
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "SELECT a.id, a.model_id, a.as_of,"
+                " (SELECT b.id FROM run b WHERE b.model_id = a.model_id AND b.id < a.id"
+                "  ORDER BY b.id DESC LIMIT 1),"
+                " (SELECT max(p.id) FROM run p WHERE p.id < a.id)"
+                " FROM run a ORDER BY a.id DESC LIMIT 1",
+                &st))
+        return CR_ESTORE;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW || sqlite3_column_type(st, 3) == SQLITE_NULL) {
+        cr_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+        sqlite3_finalize(st);
+        return e;
+    }
+    int64_t after = sqlite3_column_int64(st, 0), before = sqlite3_column_int64(st, 3);
+    /* When the run just before is the same model's, its level changes are in level_change
+     * (written by the run against the run before it): only the changed firms are read. */
+    int direct = sqlite3_column_int64(st, 4) == before;
+    sqlite3_finalize(st);
+    if (prepare(s,
+                direct ? "SELECT y.subject, x.level, y.level, x.top, y.top, r.model_id, rb.as_of,"
+                         " r.as_of FROM level_change lc"
+                         " JOIN run_score y ON y.run = ?2 AND y.subject = lc.subject"
+                         " JOIN run_score x ON x.run = ?1 AND x.subject = lc.subject"
+                         " JOIN run r ON r.id = ?2 JOIN run rb ON rb.id = ?1"
+                         " WHERE lc.run = ?2 AND x.level <> y.level ORDER BY lc.subject"
+                       : "SELECT y.subject, x.level, y.level, x.top, y.top, r.model_id, rb.as_of,"
+                         " r.as_of FROM run_score y"
+                         " JOIN run_score x ON x.run = ?1 AND x.subject = y.subject"
+                         " JOIN run r ON r.id = ?2 JOIN run rb ON rb.id = ?1"
+                         " WHERE y.run = ?2 AND x.level <> y.level ORDER BY y.subject",
+                &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, before);
+    sqlite3_bind_int64(st, 2, after);
+    *found = 1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct cr_level_pair p;
+        p.run_before = before;
+        p.run_after = after;
+        p.subject = sqlite3_column_int64(st, 0);
+        p.before = text_or_empty(st, 1)[0];
+        p.after = text_or_empty(st, 2)[0];
+        p.top_before = text_or_empty(st, 3);
+        p.top_after = text_or_empty(st, 4);
+        p.model_id = text_or_empty(st, 5);
+        p.as_of_before = sqlite3_column_int(st, 6);
+        p.as_of_after = sqlite3_column_int(st, 7);
+        if (fn(ctx, &p)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        cr_err e = cr__store_fail(s);
+        sqlite3_finalize(st);
+        return e;
+    }
+    sqlite3_finalize(st);
+    return CR_OK;
+}
+
+cr_err cr_store_event_blocks_of(cr_store *s, const int64_t *topics, size_t n,
+                                int (*fn)(void *ctx, int64_t from, int64_t to), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "SELECT id FROM event_block WHERE topic IN (SELECT value FROM json_each(?1))"
+                " ORDER BY id",
+                &st))
+        return CR_ESTORE;
+    /* the topic ids as a JSON array */
+    size_t cap = 2 + n * 21;
+    char *list = malloc(cap);
+    if (!list) {
+        sqlite3_finalize(st);
+        return CR_ENOMEM;
+    }
+    size_t o = 0;
+    list[o++] = '[';
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)snprintf(list + o, cap - o, "%s%lld", i ? "," : "", (long long)topics[i]);
+    snprintf(list + o, cap - o, "]");
+    sqlite3_bind_text(st, 1, list, -1, SQLITE_TRANSIENT);
+    free(list);
+    int rc, stop = 0;
+    int64_t from = -1, to = -1;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (id == to) {
+            to++;
+            continue;
+        }
+        if (from >= 0 && fn(ctx, from, to)) {
+            stop = 1;
+            break;
+        }
+        from = id;
+        to = id + 1;
+    }
+    if (!stop && rc != SQLITE_DONE) {
+        cr_err e = cr__store_fail(s);
+        sqlite3_finalize(st);
+        return e;
+    }
+    sqlite3_finalize(st);
+    if (!stop && from >= 0)
+        fn(ctx, from, to);
+    return CR_OK;
 }

@@ -32,6 +32,8 @@ header_layer() {
     city.h) echo city ;;
     catalog.h | feed.h | ingest.h) echo collect ;;
     gen.h) echo gen ;;
+    monitor.h) echo monitor ;;
+    respond.h) echo respond ;;
     inspect.h) echo inspect ;;
     *) return 1 ;;
     esac

@@ -1,0 +1,257 @@
+/* The roster file: who works where (docs/respond.md "Roster"). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crisk/respond.h"
+#include "crisk/text.h"
+
+#define CITY_CODE "440100"
+
+int cr_division_level(const char *code)
+{
+    size_t n = strlen(code);
+    for (size_t i = 0; i < n; i++)
+        if (code[i] < '0' || code[i] > '9')
+            return -1;
+    if (n == 6)
+        return strcmp(code, CITY_CODE) == 0 ? 0 : 1;
+    return n == 9 ? 2 : n == 12 ? 3 : -1;
+}
+
+/* The roles and the division level each works at (DESIGN: the brief's roster contract). */
+static const struct {
+    const char *role;
+    int level;
+} roles[] = {{"city", 0}, {"district", 1}, {"station", 2}, {"inspector", 2}, {"grid", 3}};
+
+/* Splits one CSV line (RFC 4180 quoting, no embedded line breaks) in place into at most max
+ * fields; returns their count, or -1 for a broken quote or too many fields. */
+static int split(char *line, char **f, int max)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        if (n == max)
+            return -1;
+        if (*p == '"') {
+            char *w = p, *r = p + 1;
+            f[n++] = w;
+            for (;; r++) {
+                if (!*r)
+                    return -1;
+                if (*r == '"') {
+                    if (r[1] != '"')
+                        break;
+                    r++;
+                }
+                *w++ = *r;
+            }
+            *w = 0;
+            p = r + 1;
+            if (*p == 0)
+                return n;
+            if (*p != ',')
+                return -1;
+            p++;
+        } else {
+            f[n++] = p;
+            char *c = strchr(p, ',');
+            if (!c)
+                return n;
+            *c = 0;
+            p = c + 1;
+        }
+    }
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(((const struct cr_staff *)a)->id, ((const struct cr_staff *)b)->id);
+}
+
+/* Checks one row's fields; returns a message (static or in why) or NULL when fine. */
+static const char *check_row(char **f, char *why, size_t cap)
+{
+    const char *id = f[0];
+    if (!*id)
+        return "id is empty";
+    for (const char *p = id; *p; p++)
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+            return "id must be printable ASCII without spaces";
+    if (!*f[1])
+        return "name is empty";
+    int level = -2;
+    for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
+        if (strcmp(f[2], roles[i].role) == 0)
+            level = roles[i].level;
+    if (level == -2) {
+        snprintf(why, cap, "role '%.40s' is none of city, district, station, inspector, grid",
+                 f[2]);
+        return why;
+    }
+    if (cr_division_level(f[3]) != level) {
+        snprintf(why, cap, "division '%.40s' is not a %s code (%s)", f[3], f[2],
+                 level == 0   ? "the city, 440100"
+                 : level == 1 ? "a 6-digit district"
+                 : level == 2 ? "a 9-digit street"
+                              : "a 12-digit community");
+        return why;
+    }
+    if (*f[4] && strcmp(f[2], "inspector") != 0)
+        return "only inspectors have qualifications";
+    return NULL;
+}
+
+struct reader {
+    struct cr_roster r;
+    size_t cap, text_len, text_cap;
+    int bad;
+};
+
+static cr_err keep(struct reader *rd, char **f)
+{
+    if (rd->r.n == rd->cap) {
+        size_t ncap = rd->cap ? rd->cap * 2 : 64;
+        struct cr_staff *p = realloc(rd->r.row, ncap * sizeof *p);
+        if (!p)
+            return CR_ENOMEM;
+        rd->r.row = p;
+        rd->cap = ncap;
+    }
+    /* offsets now, pointers once the text stops moving */
+    struct cr_staff *st = &rd->r.row[rd->r.n++];
+    const char **slot[5] = {&st->id, &st->name, &st->role, &st->division, &st->qualifications};
+    for (int i = 0; i < 5; i++) {
+        size_t len = strlen(f[i]) + 1;
+        if (rd->text_len + len > rd->text_cap) {
+            size_t ncap = (rd->text_cap ? rd->text_cap * 2 : 4096) + len;
+            char *t = realloc(rd->r.text, ncap);
+            if (!t)
+                return CR_ENOMEM;
+            rd->r.text = t;
+            rd->text_cap = ncap;
+        }
+        memcpy(rd->r.text + rd->text_len, f[i], len);
+        *slot[i] = (const char *)(uintptr_t)rd->text_len;
+        rd->text_len += len;
+    }
+    return CR_OK;
+}
+
+static void report(struct reader *rd, void (*on_error)(void *, const cr_diag *), void *ctx,
+                   cr_diag *d, const cr_diag *e)
+{
+    if (!rd->bad++ && d)
+        *d = *e;
+    if (on_error)
+        on_error(ctx, e);
+}
+
+cr_err cr_roster_read(const char *path, struct cr_roster *out,
+                      void (*on_error)(void *ctx, const cr_diag *d), void *ctx, cr_diag *d)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+    struct reader rd = {{0}, 0, 0, 0, 0};
+    cr_err rc = CR_OK;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t len;
+    long ln = 0;
+    cr_diag e;
+    while ((len = getline(&line, &lcap, fp)) > 0) {
+        ln++;
+        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        if (ln == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+            memmove(line, line + 3, (size_t)(len -= 3) + 1);
+        if ((size_t)len != strlen(line) || cr_utf8_valid_prefix(line, (size_t)len) != (size_t)len) {
+            cr_diag_set(&e, CR_EPARSE, path, ln, 0, "not UTF-8 text (a GB18030 file? convert it)");
+            report(&rd, on_error, ctx, d, &e);
+            if (ln == 1)
+                break;
+            continue;
+        }
+        if (ln == 1) {
+            if (strcmp(line, "id,name,role,division,qualifications") != 0) {
+                cr_diag_set(&e, CR_EPARSE, path, 1, 1,
+                            "header must be id,name,role,division,qualifications");
+                report(&rd, on_error, ctx, d, &e);
+                break;
+            }
+            continue;
+        }
+        if (len == 0)
+            continue;
+        char *f[5];
+        int nf = split(line, f, 5);
+        if (nf != 5) {
+            cr_diag_set(&e, CR_EPARSE, path, ln, 0,
+                        "want 5 fields (id,name,role,division,"
+                        "qualifications)");
+            report(&rd, on_error, ctx, d, &e);
+            continue;
+        }
+        char why[160];
+        const char *msg = check_row(f, why, sizeof why);
+        if (msg) {
+            cr_diag_set(&e, CR_EPARSE, path, ln, 0, "%s", msg);
+            report(&rd, on_error, ctx, d, &e);
+            continue;
+        }
+        if ((rc = keep(&rd, f)))
+            goto out;
+    }
+    if (ferror(fp)) {
+        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "read error");
+        goto out;
+    }
+    if (ln == 0) {
+        cr_diag_set(&e, CR_EPARSE, path, 1, 1,
+                    "empty file: header id,name,role,division,"
+                    "qualifications expected");
+        report(&rd, on_error, ctx, d, &e);
+    }
+    for (size_t i = 0; i < rd.r.n; i++) {
+        struct cr_staff *st = &rd.r.row[i];
+        st->id = rd.r.text + (uintptr_t)st->id;
+        st->name = rd.r.text + (uintptr_t)st->name;
+        st->role = rd.r.text + (uintptr_t)st->role;
+        st->division = rd.r.text + (uintptr_t)st->division;
+        st->qualifications = rd.r.text + (uintptr_t)st->qualifications;
+    }
+    if (rd.r.n) {
+        qsort(rd.r.row, rd.r.n, sizeof *rd.r.row, cmp_id);
+        for (size_t i = 1; i < rd.r.n; i++)
+            if (strcmp(rd.r.row[i].id, rd.r.row[i - 1].id) == 0) {
+                cr_diag_set(&e, CR_EPARSE, path, 0, 0, "id '%.60s' is listed twice",
+                            rd.r.row[i].id);
+                report(&rd, on_error, ctx, d, &e);
+            }
+    }
+    if (rd.bad)
+        rc = CR_EPARSE;
+out:
+    free(line);
+    fclose(fp);
+    if (rc) {
+        cr_roster_free(&rd.r);
+        return rc;
+    }
+    *out = rd.r;
+    return CR_OK;
+}
+
+void cr_roster_free(struct cr_roster *r)
+{
+    if (!r)
+        return;
+    free(r->row);
+    free(r->text);
+    r->row = NULL;
+    r->text = NULL;
+    r->n = 0;
+}
