@@ -209,12 +209,49 @@ static int draw_exists(void *ctx, const struct cr_draw_rec *r)
     return 0;
 }
 
+struct staff_ctx {
+    struct staff_list *l;
+    int oom;
+};
+
+static int staff_fn(void *ctx, const struct cr_staff *st)
+{
+    struct staff_ctx *c = ctx;
+    struct staff_list *l = c->l;
+    if (strcmp(st->role, "inspector") != 0)
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        struct cr_inspector *t = realloc(l->v, cap * sizeof *t);
+        if (t)
+            l->v = t;
+        char **o = realloc(l->own, cap * 3 * sizeof *o);
+        if (o)
+            l->own = o;
+        if (!t || !o)
+            return c->oom = 1;
+        l->cap = cap;
+    }
+    char *id = strdup(st->id), *div = strdup(st->division ? st->division : ""),
+         *q = strdup(st->qualifications ? st->qualifications : "");
+    l->own[l->n_own++] = id;
+    l->own[l->n_own++] = div;
+    l->own[l->n_own++] = q;
+    if (!id || !div || !q)
+        return c->oom = 1;
+    l->v[l->n++] = (struct cr_inspector){id, div, q};
+    return 0;
+}
+
 /* The roster's inspectors (role inspector), from the staff table of `crisk roster`. */
 static cr_err cli_inspectors(cr_store *s, struct staff_list *l, cr_diag *d)
 {
-    (void)s;
-    (void)l;
-    (void)d;
+    struct staff_ctx c = {l, 0};
+    cr_err rc = cr_store_staff_read(s, NULL, staff_fn, &c);
+    if (!rc && c.oom)
+        rc = CR_ENOMEM;
+    if (rc)
+        return cli_store_fail(d, rc, s, "cannot read the roster");
     return CR_OK;
 }
 
@@ -280,9 +317,9 @@ int cmd_draw(int argc, char **argv)
         return CLI_USAGE;
     }
     struct staff_list st = {0};
-    struct cr_roster ro = {0};
+    struct cr_inspect_roster ro = {0};
     json_t *rep = NULL;
-    cr_err rc = roster ? cr_roster_load(roster, &ro, &d) : CR_OK;
+    cr_err rc = roster ? cr_inspect_roster_load(roster, &ro, &d) : CR_OK;
     if (!rc)
         rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
@@ -325,7 +362,7 @@ int cmd_draw(int argc, char **argv)
         free(st.own[i]);
     free(st.own);
     free(st.v);
-    cr_roster_free(&ro);
+    cr_inspect_roster_free(&ro);
     cr_store_close(s);
     return code;
 }

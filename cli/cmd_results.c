@@ -83,8 +83,6 @@ int cmd_inspect(int argc, char **argv)
     }
     if (!rc)
         rc = cr_store_commit(s);
-    if (!rc) /* the events' postings, for the readers of one firm's events */
-        rc = cr_store_ensure_indexes(s);
     if (rc) {
         cr_store_rollback(s);
         if (!d.msg[0])

@@ -126,7 +126,7 @@ bad:;
 
 /* ---- a roster file (docs/synthetic-city.md "Roster") ---- */
 
-void cr_roster_free(struct cr_roster *r)
+void cr_inspect_roster_free(struct cr_inspect_roster *r)
 {
     if (!r)
         return;
@@ -135,7 +135,7 @@ void cr_roster_free(struct cr_roster *r)
     memset(r, 0, sizeof *r);
 }
 
-cr_err cr_roster_load(const char *path, struct cr_roster *r, cr_diag *d)
+cr_err cr_inspect_roster_load(const char *path, struct cr_inspect_roster *r, cr_diag *d)
 {
     static const char *const hdr[] = {"id", "name", "role", "division", "qualifications"};
     memset(r, 0, sizeof *r);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crisk/hash.h"
+#include <stdint.h>
 #include "crisk/inspect.h"
 #include "crisk/store.h"
 #include "crisk/text.h"
@@ -65,31 +65,6 @@ static int repeat_fn(void *ctx, const struct cr_inspection_row *r)
         s += l + (s[l] != 0);
     }
     return c->found;
-}
-
-/* The firm's event on topic crisk/inspection (department crisk, created on first use), inside
- * the caller's transaction; the generation is raised so that the next classify reads it. The
- * caller brings the postings up to date after its commit (cr_store_ensure_indexes). */
-static cr_err append_event(cr_store *s, int64_t subject, int32_t day, const char *attrs)
-{
-    int64_t topic = 0;
-    cr_err rc = cr_store_department_put(s, "crisk", "crisk 工作流");
-    if (!rc)
-        rc = cr_store_topic_put(s, "crisk/inspection", "抽查检查结果", "crisk", "inspection",
-                                &topic);
-    uint64_t key[2] = {(uint64_t)subject, (uint64_t)(uint32_t)day};
-    struct cr_event_row r = {
-        .subject = subject,
-        .topic = topic,
-        .day = day,
-        .attrs = attrs,
-        .attrs_len = strlen(attrs),
-        .h = (int64_t)cr_hash64(attrs, strlen(attrs), cr_hash64(key, sizeof key, 0x494E53))};
-    if (!rc)
-        rc = cr_store_events_add(s, &r, 1);
-    if (!rc)
-        rc = cr_store_bump_generation(s);
-    return rc;
 }
 
 struct settings_ctx {
@@ -172,7 +147,9 @@ cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *in, int *p
                                   *penalty_exempt, "检查事项", items);
         char *a = attrs ? json_dumps(attrs, JSON_COMPACT) : NULL;
         json_decref(attrs);
-        rc = a ? append_event(s, o.r.subject, in->day, a) : CR_ENOMEM;
+        struct cr_event_new ev = {o.r.subject, in->day, INT64_MIN, a};
+        rc = a ? cr_store_events_append(s, "crisk/inspection", "抽查检查结果", "inspection", &ev, 1)
+               : CR_ENOMEM;
         free(a);
     }
     cr_plan_free(&p);

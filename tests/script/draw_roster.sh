@@ -92,6 +92,17 @@ if grep -E 'station' "$tmp/out" > /dev/null; then
   grep -E 'station [0-9]{9}: [01] of 2 inspectors \(roster [0-9]+, qualified [01],' "$tmp/out" > /dev/null \
     || { echo "food: unstaffed for another reason: $(grep station "$tmp/out" | head -3)"; exit 1; }
 fi
+# The store's roster (crisk roster) gives the same inspectors as the file.
+"$crisk" roster --db "$db" --file "$tmp/city/roster.csv" > /dev/null
+"$crisk" draw --db "$db" --plan 1 --seed s1 --today 2026-01-06 --json > /dev/null
+"$crisk" draw --db "$db" --draw "$d1" --csv | cut -d, -f1-4 > "$tmp/a"
+"$crisk" draw --db "$db" --draw "$(sqlite3 "$db" 'SELECT max(id) FROM draw')" --csv | cut -d, -f1-4 > "$tmp/b"
+python3 - "$tmp/a" "$tmp/b" "$key" <<'PY'
+import sys
+a = [l for l in open(sys.argv[1]) if not l.startswith(sys.argv[3] + ",")]
+b = [l for l in open(sys.argv[2]) if not l.startswith(sys.argv[3] + ",")]
+assert a == b, "the store's roster gave other inspectors than the file"
+PY
 # A roster with a bad line is refused, naming it.
 printf 'id,name,role,division,qualifications\nI1,甲,inspector,440103001\n' > "$tmp/bad.csv"
 set +e; "$crisk" draw --db "$db" --plan 1 --seed s4 --roster "$tmp/bad.csv" 2> "$tmp/err" > /dev/null; rc=$?; set -e
