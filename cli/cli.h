@@ -37,6 +37,11 @@ int cmd_push(int argc, char **argv);
 struct cr_warning_filter;
 int cli_push_files(const char *verb, const char *db, const struct cr_warning_filter *f,
                    const char *xlsx, const char *geojson);
+int cmd_plan(int argc, char **argv);
+int cmd_plans(int argc, char **argv);
+int cmd_draw(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_inspections(int argc, char **argv);
 
 /* The model used when --model is not given: $CRISK_MODEL, else the shipped gz-2021. */
 const char *cli_default_model(void);

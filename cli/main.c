@@ -21,13 +21,18 @@ static const struct verb verbs[] = {
     {"tag", cmd_tag, "tag enterprises by the rules of the theme library"},
     {"show", cmd_show, "the portrait of one enterprise"},
     {"events", cmd_events, "print stored events as CSV (all, or one enterprise's)"},
+    {"monitor", cmd_monitor, "run the detectors; open, update and close warnings"},
+    {"warnings", cmd_warnings, "list warnings and their firms as CSV, JSON, XLSX or GeoJSON"},
+    {"push", cmd_push, "the monthly push: warning lists and maps per district and street"},
     {"roster", cmd_roster, "load the supervision staff (grid workers, stations, inspectors)"},
     {"dispatch", cmd_dispatch, "turn open warnings into tasks; escalate overdue tasks"},
     {"tasks", cmd_tasks, "list tasks by division, status, overdue"},
     {"task", cmd_task, "accept, visit or close a task"},
-    {"monitor", cmd_monitor, "run the detectors; open, update and close warnings"},
-    {"warnings", cmd_warnings, "list warnings and their firms as CSV, JSON, XLSX or GeoJSON"},
-    {"push", cmd_push, "the monthly push: warning lists and maps per district and street"},
+    {"plan", cmd_plan, "record an inspection plan and freeze its eligible list"},
+    {"plans", cmd_plans, "list the recorded inspection plans as CSV"},
+    {"draw", cmd_draw, "draw a plan with a seed; list or verify a recorded draw"},
+    {"inspect", cmd_inspect, "record inspection results (official vocabulary, 免罚清单)"},
+    {"inspections", cmd_inspections, "list inspections, what must be published and what is late"},
 };
 
 static void usage(FILE *fp)

@@ -570,6 +570,96 @@ cr_err cr_store_events_append(cr_store *s, const char *topic_code, const char *t
 
 /* ---- inspect: plans, draws, inspections (src/store/inspect.c) ---- */
 
+/* A firm a plan may cover: each enterprise of a run with its level and registry columns
+ * (strings valid during the call; NULL when absent). */
+struct cr_plan_cand {
+    int64_t subject;
+    const char *key, *type, *industry, *status, *district, *street;
+    int has_established;
+    int32_t established;
+    char level;
+};
+cr_err cr_store_plan_candidates(cr_store *s, int64_t run,
+                                int (*fn)(void *ctx, const struct cr_plan_cand *c),
+                                void *ctx) CR_MUST_USE;
+/* The subjects a run's tags give tag (matched by tag id or by name). */
+cr_err cr_store_run_tag_subjects(cr_store *s, int64_t run, const char *tag,
+                                 int (*fn)(void *ctx, int64_t subject), void *ctx) CR_MUST_USE;
+/* The subjects drawn (any arm) by a draw of a routine plan on or after since_day. */
+cr_err cr_store_recently_drawn(cr_store *s, int32_t since_day,
+                               int (*fn)(void *ctx, int64_t subject), void *ctx) CR_MUST_USE;
+/* The subjects of open warnings (monitor stage); none when the store has no warning table. */
+cr_err cr_store_open_warning_subjects(cr_store *s, int (*fn)(void *ctx, int64_t subject),
+                                      void *ctx) CR_MUST_USE;
+
+/* A plan as recorded: its file's text and SHA-256, its resolved settings (JSON), the run its
+ * eligible list was frozen from, the list's size and SHA-256, and its counts (JSON). */
+struct cr_plan_rec {
+    int64_t id, run, eligible;
+    const char *name, *batch, *text, *hash, *settings, *eligible_hash, *counts, *created;
+    int year, routine;
+    int32_t day;
+};
+/* One firm of a plan's frozen eligible list; cls is a class name of docs/draw.md. */
+struct cr_plan_firm {
+    int64_t subject;
+    const char *key, *cls, *street;
+    char level;
+};
+/* Records a plan and its frozen list (in its own transaction); writes the new id. */
+cr_err cr_store_plan_save(cr_store *s, const struct cr_plan_rec *p, const struct cr_plan_firm *f,
+                          size_t n, int64_t *id) CR_MUST_USE;
+/* Calls fn with plan id (CR_ENOTFOUND when there is none), or with every plan (id 0). */
+cr_err cr_store_plans_each(cr_store *s, int64_t id,
+                           int (*fn)(void *ctx, const struct cr_plan_rec *p),
+                           void *ctx) CR_MUST_USE;
+/* The plan's frozen list in key order. */
+cr_err cr_store_plan_firms(cr_store *s, int64_t plan,
+                           int (*fn)(void *ctx, const struct cr_plan_firm *f),
+                           void *ctx) CR_MUST_USE;
+
+/* A draw as recorded, and one firm of it (with the inspection made for it). */
+struct cr_draw_rec {
+    int64_t id, plan, sampled;
+    const char *seed, *report, *created;
+    int32_t day;
+    double seconds;
+};
+struct cr_draw_firm {
+    int64_t draw, subject, inspection;
+    const char *key, *arm, *inspectors, *unstaffed; /* unstaffed NULL when staffed */
+    char level;
+};
+/* Records a draw, its firms and one open inspection per firm (in its own transaction). */
+cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct cr_draw_firm *f,
+                          size_t n, int64_t *id) CR_MUST_USE;
+/* Calls fn with draw id; CR_ENOTFOUND when there is none. */
+cr_err cr_store_draw_get(cr_store *s, int64_t id, int (*fn)(void *ctx, const struct cr_draw_rec *r),
+                         void *ctx) CR_MUST_USE;
+/* The draw's firms in key order. */
+cr_err cr_store_draw_firms(cr_store *s, int64_t draw,
+                           int (*fn)(void *ctx, const struct cr_draw_firm *f),
+                           void *ctx) CR_MUST_USE;
+/* For each subject its latest inspection with a result: the inspectors who made it. */
+cr_err cr_store_last_inspectors(cr_store *s,
+                                int (*fn)(void *ctx, int64_t subject, const char *inspectors),
+                                void *ctx) CR_MUST_USE;
+
+/* An inspection: its firm, draw, plan and arm, and its result once recorded (result NULL). */
+struct cr_inspection_row {
+    int64_t id, draw, plan, subject;
+    const char *key, *level, *arm, *inspectors, *result, *label, *items, *by, *recorded;
+    int32_t day; /* -1 without a result */
+    int penalty_exempt, problem;
+};
+/* Calls fn for inspection id (CR_ENOTFOUND when none), or for every inspection (id 0) of plan
+ * (0 = any) with a result when with_result, by id. */
+cr_err cr_store_inspections_each(cr_store *s, int64_t id, int64_t plan, int with_result,
+                                 int (*fn)(void *ctx, const struct cr_inspection_row *r),
+                                 void *ctx) CR_MUST_USE;
+/* Records the result of an inspection (inside the caller's transaction). */
+cr_err cr_store_inspection_result(cr_store *s, const struct cr_inspection_row *r) CR_MUST_USE;
+
 /* ---- end of inspect ---- */
 
 #endif

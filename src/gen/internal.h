@@ -216,6 +216,8 @@ cr_err cr__gen_catalog(gen *g) CR_MUST_USE;
 /* Also sets the report's violation rate. */
 cr_err cr__gen_truth(gen *g) CR_MUST_USE;
 cr_err cr__gen_roster(gen *g) CR_MUST_USE;
+/* plans/annual.yaml, plans/check_items.csv, plans/no_penalty.csv (plans.c). */
+cr_err cr__gen_plans(gen *g) CR_MUST_USE;
 /* Writes out_dir/name with body. CR_EIO naming the path. */
 cr_err cr__gen_write_file(gen *g, const char *name, void (*body)(gen *g, FILE *fp)) CR_MUST_USE;
 

@@ -1,4 +1,546 @@
 /* The store's tables of the inspect stage: plans, draws and inspections (docs/inspect.md). */
+#include <stdio.h>
+#include <string.h>
+
 #include "internal.h"
 
-const char cr__schema_v5_inspect[] = "";
+const char cr__schema_v5_inspect[] =
+    "CREATE TABLE plan(id INTEGER PRIMARY KEY, name TEXT NOT NULL, year INTEGER NOT NULL,"
+    " batch TEXT, routine INTEGER NOT NULL, text TEXT NOT NULL, hash TEXT NOT NULL,"
+    " settings TEXT NOT NULL, run INTEGER NOT NULL, day INTEGER NOT NULL, created TEXT NOT NULL,"
+    " eligible INTEGER NOT NULL, eligible_hash TEXT NOT NULL, counts TEXT NOT NULL);"
+    "CREATE TABLE plan_firm(plan INTEGER NOT NULL, key TEXT NOT NULL, subject INTEGER NOT NULL,"
+    " level TEXT NOT NULL, class TEXT NOT NULL CHECK(class IN ('pool','triggered',"
+    "'exempt_recent','exempt_status','exempt_tolerance')), street TEXT NOT NULL,"
+    " PRIMARY KEY(plan, key)) WITHOUT ROWID;"
+    "CREATE TABLE draw(id INTEGER PRIMARY KEY, plan INTEGER NOT NULL, seed TEXT NOT NULL,"
+    " day INTEGER NOT NULL, created TEXT NOT NULL, seconds REAL NOT NULL,"
+    " sampled INTEGER NOT NULL, report TEXT NOT NULL);"
+    "CREATE TABLE draw_firm(draw INTEGER NOT NULL, key TEXT NOT NULL, subject INTEGER NOT NULL,"
+    " level TEXT NOT NULL, arm TEXT NOT NULL CHECK(arm IN ('targeted','random','triggered')),"
+    " inspectors TEXT NOT NULL, unstaffed TEXT, PRIMARY KEY(draw, key)) WITHOUT ROWID;"
+    "CREATE INDEX draw_firm_by_subject ON draw_firm(subject);"
+    "CREATE TABLE inspection(id INTEGER PRIMARY KEY, draw INTEGER NOT NULL,"
+    " subject INTEGER NOT NULL, inspectors TEXT NOT NULL, result TEXT, label TEXT, items TEXT,"
+    " day INTEGER, by TEXT, recorded TEXT, penalty_exempt INTEGER NOT NULL DEFAULT 0,"
+    " problem INTEGER, UNIQUE(draw, subject));"
+    "CREATE INDEX inspection_by_subject ON inspection(subject);";
+
+static cr_err prep(cr_store *s, const char *sql, sqlite3_stmt **st)
+{
+    return sqlite3_prepare_v2(cr__store_db(s), sql, -1, st, NULL) ? cr__store_fail(s) : CR_OK;
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+static const char *colz(sqlite3_stmt *st, int i)
+{
+    const char *v = col(st, i);
+    return v ? v : "";
+}
+
+/* Steps st to its end, calling row for each row; fn's nonzero stops. */
+static cr_err each_row(cr_store *s, sqlite3_stmt *st, int (*row)(sqlite3_stmt *st, void *a),
+                       void *a)
+{
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW)
+        if (row(st, a))
+            break;
+    cr_err rc = r == SQLITE_ROW || r == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+struct subj_ctx {
+    int (*fn)(void *ctx, int64_t subject);
+    void *ctx;
+};
+
+static int subj_row(sqlite3_stmt *st, void *a)
+{
+    struct subj_ctx *c = a;
+    return c->fn(c->ctx, sqlite3_column_int64(st, 0));
+}
+
+struct cand_ctx {
+    int (*fn)(void *ctx, const struct cr_plan_cand *c);
+    void *ctx;
+};
+
+static int cand_row(sqlite3_stmt *st, void *a)
+{
+    struct cand_ctx *c = a;
+    struct cr_plan_cand v = {
+        .subject = sqlite3_column_int64(st, 0),
+        .key = colz(st, 1),
+        .level = colz(st, 2)[0],
+        .type = col(st, 3),
+        .industry = col(st, 4),
+        .status = col(st, 5),
+        .district = col(st, 6),
+        .street = col(st, 7),
+        .has_established = sqlite3_column_type(st, 8) != SQLITE_NULL,
+        .established = (int32_t)sqlite3_column_int64(st, 8),
+    };
+    return c->fn(c->ctx, &v);
+}
+
+cr_err cr_store_plan_candidates(cr_store *s, int64_t run,
+                                int (*fn)(void *ctx, const struct cr_plan_cand *c), void *ctx)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s,
+                     "SELECT r.subject, sj.key, r.level, e.type, e.industry, e.status, e.district,"
+                     " e.street, e.established FROM run_score r JOIN subject sj ON sj.id=r.subject"
+                     " LEFT JOIN enterprise e ON e.subject=r.subject WHERE r.run=?1"
+                     " ORDER BY r.subject",
+                     &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, run);
+    struct cand_ctx c = {fn, ctx};
+    return each_row(s, st, cand_row, &c);
+}
+
+cr_err cr_store_run_tag_subjects(cr_store *s, int64_t run, const char *tag,
+                                 int (*fn)(void *ctx, int64_t subject), void *ctx)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s,
+                     "SELECT DISTINCT subject FROM enterprise_tag WHERE run=?1 AND (tag=?2 OR"
+                     " name=?2) ORDER BY subject",
+                     &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_text(st, 2, tag, -1, SQLITE_TRANSIENT);
+    struct subj_ctx c = {fn, ctx};
+    return each_row(s, st, subj_row, &c);
+}
+
+cr_err cr_store_recently_drawn(cr_store *s, int32_t since_day,
+                               int (*fn)(void *ctx, int64_t subject), void *ctx)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s,
+                     "SELECT DISTINCT f.subject FROM draw_firm f JOIN draw d ON d.id=f.draw"
+                     " JOIN plan p ON p.id=d.plan WHERE p.routine=1 AND d.day>=?1"
+                     " ORDER BY f.subject",
+                     &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, since_day);
+    struct subj_ctx c = {fn, ctx};
+    return each_row(s, st, subj_row, &c);
+}
+
+cr_err cr_store_open_warning_subjects(cr_store *s, int (*fn)(void *ctx, int64_t subject), void *ctx)
+{
+    int64_t have = 0;
+    if (cr_store_scalar(s,
+                        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN"
+                        " ('warning','warning_firm')",
+                        &have))
+        return cr__store_fail(s);
+    if (have < 2)
+        return CR_OK;
+    sqlite3_stmt *st;
+    cr_err rc = prep(s,
+                     "SELECT DISTINCT f.subject FROM warning_firm f JOIN warning w ON"
+                     " w.id=f.warning WHERE w.status='open' ORDER BY f.subject",
+                     &st);
+    if (rc)
+        return rc;
+    struct subj_ctx c = {fn, ctx};
+    return each_row(s, st, subj_row, &c);
+}
+
+static cr_err step_done(cr_store *s, sqlite3_stmt *st)
+{
+    int r = sqlite3_step(st);
+    cr_err rc = r == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+    sqlite3_reset(st);
+    return rc;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+cr_err cr_store_plan_save(cr_store *s, const struct cr_plan_rec *p, const struct cr_plan_firm *f,
+                          size_t n, int64_t *id)
+{
+    cr_err rc = cr_store_begin(s);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = NULL;
+    rc = prep(s,
+              "INSERT INTO plan(name, year, batch, routine, text, hash, settings, run, day,"
+              " created, eligible, eligible_hash, counts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,"
+              "strftime('%Y-%m-%dT%H:%M:%SZ','now'),?10,?11,?12)",
+              &st);
+    if (!rc) {
+        bind_text(st, 1, p->name);
+        sqlite3_bind_int(st, 2, p->year);
+        bind_text(st, 3, p->batch);
+        sqlite3_bind_int(st, 4, p->routine);
+        bind_text(st, 5, p->text);
+        bind_text(st, 6, p->hash);
+        bind_text(st, 7, p->settings);
+        sqlite3_bind_int64(st, 8, p->run);
+        sqlite3_bind_int64(st, 9, p->day);
+        sqlite3_bind_int64(st, 10, p->eligible);
+        bind_text(st, 11, p->eligible_hash);
+        bind_text(st, 12, p->counts);
+        rc = step_done(s, st);
+        *id = sqlite3_last_insert_rowid(cr__store_db(s));
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (!rc)
+        rc = prep(s,
+                  "INSERT INTO plan_firm(plan, key, subject, level, class, street)"
+                  " VALUES(?1,?2,?3,?4,?5,?6)",
+                  &st);
+    for (size_t i = 0; !rc && i < n; i++) {
+        char lv[2] = {f[i].level, 0};
+        sqlite3_bind_int64(st, 1, *id);
+        bind_text(st, 2, f[i].key);
+        sqlite3_bind_int64(st, 3, f[i].subject);
+        bind_text(st, 4, lv);
+        bind_text(st, 5, f[i].cls);
+        bind_text(st, 6, f[i].street ? f[i].street : "");
+        rc = step_done(s, st);
+    }
+    sqlite3_finalize(st);
+    if (!rc)
+        rc = cr_store_commit(s);
+    if (rc)
+        cr_store_rollback(s);
+    return rc;
+}
+
+struct plan_ctx {
+    int (*fn)(void *ctx, const struct cr_plan_rec *p);
+    void *ctx;
+    int seen;
+};
+
+static int plan_row(sqlite3_stmt *st, void *a)
+{
+    struct plan_ctx *c = a;
+    struct cr_plan_rec p = {
+        .id = sqlite3_column_int64(st, 0),
+        .name = colz(st, 1),
+        .year = sqlite3_column_int(st, 2),
+        .batch = col(st, 3),
+        .routine = sqlite3_column_int(st, 4),
+        .text = colz(st, 5),
+        .hash = colz(st, 6),
+        .settings = colz(st, 7),
+        .run = sqlite3_column_int64(st, 8),
+        .day = (int32_t)sqlite3_column_int64(st, 9),
+        .created = colz(st, 10),
+        .eligible = sqlite3_column_int64(st, 11),
+        .eligible_hash = colz(st, 12),
+        .counts = colz(st, 13),
+    };
+    c->seen = 1;
+    return c->fn(c->ctx, &p);
+}
+
+cr_err cr_store_plans_each(cr_store *s, int64_t id,
+                           int (*fn)(void *ctx, const struct cr_plan_rec *p), void *ctx)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s,
+                     "SELECT id, name, year, batch, routine, text, hash, settings, run, day,"
+                     " created, eligible, eligible_hash, counts FROM plan WHERE ?1=0 OR id=?1"
+                     " ORDER BY id",
+                     &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    struct plan_ctx c = {fn, ctx, 0};
+    rc = each_row(s, st, plan_row, &c);
+    return !rc && id && !c.seen ? CR_ENOTFOUND : rc;
+}
+
+struct pf_ctx {
+    int (*fn)(void *ctx, const struct cr_plan_firm *f);
+    void *ctx;
+};
+
+static int pf_row(sqlite3_stmt *st, void *a)
+{
+    struct pf_ctx *c = a;
+    struct cr_plan_firm f = {
+        .key = colz(st, 0),
+        .subject = sqlite3_column_int64(st, 1),
+        .level = colz(st, 2)[0],
+        .cls = colz(st, 3),
+        .street = colz(st, 4),
+    };
+    return c->fn(c->ctx, &f);
+}
+
+cr_err cr_store_plan_firms(cr_store *s, int64_t plan,
+                           int (*fn)(void *ctx, const struct cr_plan_firm *f), void *ctx)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s,
+                     "SELECT key, subject, level, class, street FROM plan_firm WHERE plan=?1"
+                     " ORDER BY key",
+                     &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, plan);
+    struct pf_ctx c = {fn, ctx};
+    return each_row(s, st, pf_row, &c);
+}
+
+cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct cr_draw_firm *f,
+                          size_t n, int64_t *id)
+{
+    cr_err rc = cr_store_begin(s);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = NULL, *in = NULL;
+    rc = prep(s,
+              "INSERT INTO draw(plan, seed, day, created, seconds, sampled, report)"
+              " VALUES(?1,?2,?3,strftime('%Y-%m-%dT%H:%M:%SZ','now'),?4,?5,?6)",
+              &st);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, r->plan);
+        bind_text(st, 2, r->seed);
+        sqlite3_bind_int64(st, 3, r->day);
+        sqlite3_bind_double(st, 4, r->seconds);
+        sqlite3_bind_int64(st, 5, r->sampled);
+        bind_text(st, 6, r->report);
+        rc = step_done(s, st);
+        *id = sqlite3_last_insert_rowid(cr__store_db(s));
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (!rc)
+        rc = prep(s,
+                  "INSERT INTO draw_firm(draw, key, subject, level, arm, inspectors, unstaffed)"
+                  " VALUES(?1,?2,?3,?4,?5,?6,?7)",
+                  &st);
+    if (!rc)
+        rc = prep(s, "INSERT INTO inspection(draw, subject, inspectors) VALUES(?1,?2,?3)", &in);
+    for (size_t i = 0; !rc && i < n; i++) {
+        char lv[2] = {f[i].level, 0};
+        sqlite3_bind_int64(st, 1, *id);
+        bind_text(st, 2, f[i].key);
+        sqlite3_bind_int64(st, 3, f[i].subject);
+        bind_text(st, 4, lv);
+        bind_text(st, 5, f[i].arm);
+        bind_text(st, 6, f[i].inspectors ? f[i].inspectors : "");
+        bind_text(st, 7, f[i].unstaffed);
+        if ((rc = step_done(s, st)))
+            break;
+        sqlite3_bind_int64(in, 1, *id);
+        sqlite3_bind_int64(in, 2, f[i].subject);
+        bind_text(in, 3, f[i].inspectors ? f[i].inspectors : "");
+        rc = step_done(s, in);
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(in);
+    if (!rc)
+        rc = cr_store_commit(s);
+    if (rc)
+        cr_store_rollback(s);
+    return rc;
+}
+
+struct draw_ctx {
+    int (*fn)(void *ctx, const struct cr_draw_rec *r);
+    void *ctx;
+    int seen;
+};
+
+static int draw_row(sqlite3_stmt *st, void *a)
+{
+    struct draw_ctx *c = a;
+    struct cr_draw_rec r = {
+        .id = sqlite3_column_int64(st, 0),
+        .plan = sqlite3_column_int64(st, 1),
+        .seed = colz(st, 2),
+        .day = (int32_t)sqlite3_column_int64(st, 3),
+        .created = colz(st, 4),
+        .seconds = sqlite3_column_double(st, 5),
+        .sampled = sqlite3_column_int64(st, 6),
+        .report = colz(st, 7),
+    };
+    c->seen = 1;
+    return c->fn(c->ctx, &r);
+}
+
+cr_err cr_store_draw_get(cr_store *s, int64_t id, int (*fn)(void *ctx, const struct cr_draw_rec *r),
+                         void *ctx)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s,
+                     "SELECT id, plan, seed, day, created, seconds, sampled, report FROM draw"
+                     " WHERE id=?1",
+                     &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    struct draw_ctx c = {fn, ctx, 0};
+    rc = each_row(s, st, draw_row, &c);
+    return !rc && !c.seen ? CR_ENOTFOUND : rc;
+}
+
+struct df_ctx {
+    int (*fn)(void *ctx, const struct cr_draw_firm *f);
+    void *ctx;
+};
+
+static int df_row(sqlite3_stmt *st, void *a)
+{
+    struct df_ctx *c = a;
+    struct cr_draw_firm f = {
+        .draw = sqlite3_column_int64(st, 0),
+        .key = colz(st, 1),
+        .subject = sqlite3_column_int64(st, 2),
+        .level = colz(st, 3)[0],
+        .arm = colz(st, 4),
+        .inspectors = colz(st, 5),
+        .unstaffed = col(st, 6),
+        .inspection = sqlite3_column_int64(st, 7),
+    };
+    return c->fn(c->ctx, &f);
+}
+
+cr_err cr_store_draw_firms(cr_store *s, int64_t draw,
+                           int (*fn)(void *ctx, const struct cr_draw_firm *f), void *ctx)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s,
+                     "SELECT f.draw, f.key, f.subject, f.level, f.arm, f.inspectors, f.unstaffed,"
+                     " coalesce(i.id, 0) FROM draw_firm f LEFT JOIN inspection i ON"
+                     " i.draw=f.draw AND i.subject=f.subject WHERE f.draw=?1 ORDER BY f.key",
+                     &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, draw);
+    struct df_ctx c = {fn, ctx};
+    return each_row(s, st, df_row, &c);
+}
+
+struct li_ctx {
+    int (*fn)(void *ctx, int64_t subject, const char *inspectors);
+    void *ctx;
+};
+
+static int li_row(sqlite3_stmt *st, void *a)
+{
+    struct li_ctx *c = a;
+    return c->fn(c->ctx, sqlite3_column_int64(st, 0), colz(st, 1));
+}
+
+cr_err cr_store_last_inspectors(cr_store *s,
+                                int (*fn)(void *ctx, int64_t subject, const char *inspectors),
+                                void *ctx)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s,
+                     "SELECT subject, inspectors FROM inspection i WHERE result IS NOT NULL AND"
+                     " id=(SELECT max(id) FROM inspection j WHERE j.subject=i.subject AND"
+                     " j.result IS NOT NULL) ORDER BY subject",
+                     &st);
+    if (rc)
+        return rc;
+    struct li_ctx c = {fn, ctx};
+    return each_row(s, st, li_row, &c);
+}
+
+struct in_ctx {
+    int (*fn)(void *ctx, const struct cr_inspection_row *r);
+    void *ctx;
+    int seen;
+};
+
+static int in_row(sqlite3_stmt *st, void *a)
+{
+    struct in_ctx *c = a;
+    struct cr_inspection_row r = {
+        .id = sqlite3_column_int64(st, 0),
+        .draw = sqlite3_column_int64(st, 1),
+        .plan = sqlite3_column_int64(st, 2),
+        .subject = sqlite3_column_int64(st, 3),
+        .key = colz(st, 4),
+        .level = colz(st, 5),
+        .arm = colz(st, 6),
+        .inspectors = colz(st, 7),
+        .result = col(st, 8),
+        .label = col(st, 9),
+        .items = col(st, 10),
+        .day =
+            sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : (int32_t)sqlite3_column_int64(st, 11),
+        .by = col(st, 12),
+        .recorded = col(st, 13),
+        .penalty_exempt = sqlite3_column_int(st, 14),
+        .problem = sqlite3_column_int(st, 15),
+    };
+    c->seen = 1;
+    return c->fn(c->ctx, &r);
+}
+
+cr_err cr_store_inspections_each(cr_store *s, int64_t id, int64_t plan, int with_result,
+                                 int (*fn)(void *ctx, const struct cr_inspection_row *r), void *ctx)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s,
+                     "SELECT i.id, i.draw, d.plan, i.subject, f.key, f.level, f.arm, i.inspectors,"
+                     " i.result, i.label, i.items, i.day, i.by, i.recorded, i.penalty_exempt,"
+                     " coalesce(i.problem, 0) FROM inspection i JOIN draw d ON d.id=i.draw"
+                     " JOIN draw_firm f ON f.draw=i.draw AND f.subject=i.subject"
+                     " WHERE (?1=0 OR i.id=?1) AND (?2=0 OR d.plan=?2)"
+                     " AND (?3=0 OR i.result IS NOT NULL) ORDER BY i.id",
+                     &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, plan);
+    sqlite3_bind_int(st, 3, with_result);
+    struct in_ctx c = {fn, ctx, 0};
+    rc = each_row(s, st, in_row, &c);
+    return !rc && id && !c.seen ? CR_ENOTFOUND : rc;
+}
+
+cr_err cr_store_inspection_result(cr_store *s, const struct cr_inspection_row *r)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s,
+                     "UPDATE inspection SET result=?2, label=?3, items=?4, day=?5, by=?6,"
+                     " recorded=strftime('%Y-%m-%dT%H:%M:%SZ','now'), penalty_exempt=?7,"
+                     " problem=?8, inspectors=?9 WHERE id=?1",
+                     &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, r->id);
+    bind_text(st, 2, r->result);
+    bind_text(st, 3, r->label);
+    bind_text(st, 4, r->items);
+    sqlite3_bind_int64(st, 5, r->day);
+    bind_text(st, 6, r->by);
+    sqlite3_bind_int(st, 7, r->penalty_exempt);
+    sqlite3_bind_int(st, 8, r->problem);
+    bind_text(st, 9, r->inspectors);
+    rc = step_done(s, st);
+    if (!rc && sqlite3_changes(cr__store_db(s)) != 1)
+        rc = CR_ENOTFOUND;
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -34,6 +34,7 @@ header_layer() {
     gen.h) echo gen ;;
     monitor.h) echo monitor ;;
     push.h | respond.h) echo respond ;;
+    inspect.h) echo inspect ;;
     *) return 1 ;;
     esac
 }

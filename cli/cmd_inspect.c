@@ -1,0 +1,368 @@
+/* crisk plan, plans, draw, inspect, inspections: the inspect stage (docs/inspect.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "crisk/inspect.h"
+#include "crisk/store.h"
+#include "crisk/text.h"
+
+/* --today YYYY-MM-DD, default today in Asia/Shanghai (UTC+8). */
+static int today_opt(const char *verb, const char *s, int32_t *day)
+{
+    if (!s) {
+        *day = (int32_t)((time(NULL) + 8 * 3600) / 86400);
+        return CLI_OK;
+    }
+    if (cr_date_parse(s, strlen(s), day) != CR_OK) {
+        fprintf(stderr, "crisk %s: --today needs a date such as 2026-03-01, not '%s'\n", verb, s);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static const char plan_help[] =
+    "usage: crisk plan [--db FILE] --file PLAN.yaml [--today YYYY-MM-DD] [--json]\n"
+    "\n"
+    "Records an inspection plan (docs/inspect.md): the file's text and SHA-256 and its frozen\n"
+    "eligible list - the latest classification run's firms in the plan's scope, each with its\n"
+    "level and class (pool, triggered, exempt_recent, exempt_status, exempt_tolerance) - and\n"
+    "the list's SHA-256, before any seed is chosen. Prints the plan id and the counts.\n";
+
+int cmd_plan(int argc, char **argv)
+{
+    const char *db = NULL, *file = NULL, *today_s = NULL, *json = NULL;
+    const struct cli_opt opts[] = {
+        {"db", 1, &db}, {"file", 1, &file}, {"today", 1, &today_s}, {"json", 0, &json}};
+    size_t n_pos;
+    int prc = cli_parse("plan", argc, argv, opts, 4, NULL, 0, &n_pos, plan_help);
+    if (prc)
+        return prc < 0 ? CLI_OK : prc;
+    if (!file) {
+        fprintf(stderr, "crisk plan: --file PLAN.yaml is required\n");
+        return CLI_USAGE;
+    }
+    int32_t today;
+    if ((prc = today_opt("plan", today_s, &today)))
+        return prc;
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_store *s = NULL;
+    json_t *rep = NULL;
+    cr_err rc = cr_store_open_existing(cli_db_path(db), &s, &d);
+    if (!rc)
+        rc = cr_store_lock(s, "plan", &d);
+    if (!rc && (rc = cr_inspect_plan(s, file, today, &rep, &d)) && !d.msg[0])
+        cli_store_fail(&d, rc, s, "cannot record the plan");
+    int code = CLI_OK;
+    if (rc)
+        code = cli_report_diag("plan", rc, &d);
+    else if (json)
+        code = cli_json_print(rep), rep = NULL;
+    else {
+        json_t *ex = json_object_get(rep, "exempt");
+        printf("plan %lld: %s\n  eligible %lld (pool %lld, triggered %lld; exempt: recent %lld, "
+               "deregistered %lld, tolerance %lld)\n  eligible list sha256 %s\n",
+               (long long)json_integer_value(json_object_get(rep, "plan")),
+               json_string_value(json_object_get(rep, "name")),
+               (long long)json_integer_value(json_object_get(rep, "eligible")),
+               (long long)json_integer_value(json_object_get(rep, "pool")),
+               (long long)json_integer_value(json_object_get(rep, "triggered")),
+               (long long)json_integer_value(json_object_get(ex, "recent")),
+               (long long)json_integer_value(json_object_get(ex, "deregistered")),
+               (long long)json_integer_value(json_object_get(ex, "tolerance")),
+               json_string_value(json_object_get(rep, "eligible_hash")));
+    }
+    json_decref(rep);
+    cr_store_close(s);
+    return code;
+}
+
+static int plans_row(void *ctx, const struct cr_plan_rec *p)
+{
+    FILE *fp = ctx;
+    char day[11];
+    cr_day_format(p->day, day);
+    const char *f[] = {NULL, p->name, NULL,    p->batch ? p->batch : "", NULL,
+                       day,  NULL,    p->hash, p->eligible_hash,         p->counts};
+    char id[24], year[12], run[24], el[24];
+    snprintf(id, sizeof id, "%lld", (long long)p->id);
+    snprintf(year, sizeof year, "%d", p->year);
+    snprintf(run, sizeof run, "%lld", (long long)p->run);
+    snprintf(el, sizeof el, "%lld", (long long)p->eligible);
+    f[0] = id, f[2] = year, f[4] = p->routine ? "1" : "0", f[6] = run;
+    int bad = 0;
+    for (int i = 0; i < 10; i++)
+        bad |= (i ? fputc(',', fp) == EOF : 0) || cli_csv_field(fp, f[i], strlen(f[i]), 0);
+    bad |= fputc(',', fp) == EOF || cli_csv_field(fp, el, strlen(el), 0) || fputc('\n', fp) == EOF;
+    return bad;
+}
+
+static const char plans_help[] = "usage: crisk plans [--db FILE]\n"
+                                 "\n"
+                                 "Lists the recorded plans as CSV.\n";
+
+int cmd_plans(int argc, char **argv)
+{
+    const char *db = NULL;
+    const struct cli_opt opts[] = {{"db", 1, &db}};
+    size_t n_pos;
+    int prc = cli_parse("plans", argc, argv, opts, 1, NULL, 0, &n_pos, plans_help);
+    if (prc)
+        return prc < 0 ? CLI_OK : prc;
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_store *s = NULL;
+    cr_err rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
+    if (!rc) {
+        printf("id,name,year,batch,routine,day,run,hash,eligible_hash,counts,eligible\n");
+        if ((rc = cr_store_plans_each(s, 0, plans_row, stdout)))
+            cli_store_fail(&d, rc, s, "cannot read the plans");
+    }
+    int code = rc ? cli_report_diag("plans", rc, &d) : CLI_OK;
+    if (!rc && (fflush(stdout) || ferror(stdout)))
+        code = CLI_FAIL;
+    cr_store_close(s);
+    return code;
+}
+
+/* ---- draw ---- */
+
+static const char draw_help[] =
+    "usage: crisk draw [--db FILE] --plan ID --seed SEED [--today YYYY-MM-DD] [--roster FILE]\n"
+    "                  [--json]\n"
+    "       crisk draw [--db FILE] --draw ID --csv [--out FILE]\n"
+    "       crisk draw verify [--db FILE] --draw ID [--json]\n"
+    "\n"
+    "Draws a recorded plan with a seed (docs/draw.md: a pure function of the plan, its frozen\n"
+    "eligible list and the seed), draws the inspectors of each inspection from the firm's\n"
+    "station and records it all; --csv lists a recorded draw (uscc,level,arm,inspectors,\n"
+    "inspection,unstaffed); verify recomputes a recorded draw and exits 0 when it matches,\n"
+    "1 when it does not. The inspectors come from the roster loaded with crisk roster, or\n"
+    "from --roster FILE (roster.csv: id,name,role,division,qualifications).\n";
+
+struct staff_list {
+    struct cr_inspector *v;
+    char **own;
+    size_t n, cap, n_own;
+};
+
+static int csv_row(void *ctx, const struct cr_draw_firm *f)
+{
+    FILE *fp = ctx;
+    char lv[2] = {f->level, 0}, id[24];
+    snprintf(id, sizeof id, "%lld", (long long)f->inspection);
+    const char *v[] = {f->key, lv, f->arm, f->inspectors, id, f->unstaffed ? f->unstaffed : ""};
+    int bad = 0;
+    for (int i = 0; i < 6; i++)
+        bad |= (i ? fputc(',', fp) == EOF : 0) || cli_csv_field(fp, v[i], strlen(v[i]), 0);
+    return bad | (fputc('\n', fp) == EOF);
+}
+
+static int draw_verify(int argc, char **argv)
+{
+    const char *db = NULL, *draw_s = NULL, *json = NULL;
+    const struct cli_opt opts[] = {{"db", 1, &db}, {"draw", 1, &draw_s}, {"json", 0, &json}};
+    size_t n_pos;
+    int prc = cli_parse("draw verify", argc, argv, opts, 3, NULL, 0, &n_pos, draw_help);
+    if (prc)
+        return prc < 0 ? CLI_OK : prc;
+    long long draw = 0;
+    if ((prc = cli_int_opt("draw verify", "draw", draw_s, 1, LLONG_MAX, &draw)))
+        return prc;
+    if (!draw_s) {
+        fprintf(stderr, "crisk draw verify: --draw ID is required\n");
+        return CLI_USAGE;
+    }
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_store *s = NULL;
+    json_t *rep = NULL;
+    int match = 0;
+    cr_err rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
+    if (!rc && (rc = cr_inspect_verify(s, draw, &match, &rep, &d)) && !d.msg[0])
+        cli_store_fail(&d, rc, s, "cannot read the draw");
+    int code = CLI_OK;
+    if (rc)
+        code = cli_report_diag("draw verify", rc, &d);
+    else {
+        if (json)
+            cli_json_print(json_incref(rep));
+        else if (match)
+            printf("draw %lld: recomputed exactly from plan %lld and seed '%s'\n", draw,
+                   (long long)json_integer_value(json_object_get(rep, "plan")),
+                   json_string_value(json_object_get(rep, "seed")));
+        else
+            printf("draw %lld: DOES NOT MATCH its recomputation (%lld differences; %s)\n", draw,
+                   (long long)json_integer_value(json_object_get(rep, "differences")),
+                   json_string_value(json_object_get(rep, "first_difference")));
+        code = match ? CLI_OK : CLI_FAIL;
+    }
+    json_decref(rep);
+    cr_store_close(s);
+    return code;
+}
+
+static int draw_exists(void *ctx, const struct cr_draw_rec *r)
+{
+    (void)ctx;
+    (void)r;
+    return 0;
+}
+
+struct staff_ctx {
+    struct staff_list *l;
+    int oom;
+};
+
+static int staff_fn(void *ctx, const struct cr_staff *st)
+{
+    struct staff_ctx *c = ctx;
+    struct staff_list *l = c->l;
+    if (strcmp(st->role, "inspector") != 0)
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        struct cr_inspector *t = realloc(l->v, cap * sizeof *t);
+        if (t)
+            l->v = t;
+        char **o = realloc(l->own, cap * 3 * sizeof *o);
+        if (o)
+            l->own = o;
+        if (!t || !o)
+            return c->oom = 1;
+        l->cap = cap;
+    }
+    char *id = strdup(st->id), *div = strdup(st->division ? st->division : ""),
+         *q = strdup(st->qualifications ? st->qualifications : "");
+    l->own[l->n_own++] = id;
+    l->own[l->n_own++] = div;
+    l->own[l->n_own++] = q;
+    if (!id || !div || !q)
+        return c->oom = 1;
+    l->v[l->n++] = (struct cr_inspector){id, div, q};
+    return 0;
+}
+
+/* The roster's inspectors (role inspector), from the staff table of `crisk roster`. */
+static cr_err cli_inspectors(cr_store *s, struct staff_list *l, cr_diag *d)
+{
+    struct staff_ctx c = {l, 0};
+    cr_err rc = cr_store_staff_read(s, NULL, staff_fn, &c);
+    if (!rc && c.oom)
+        rc = CR_ENOMEM;
+    if (rc)
+        return cli_store_fail(d, rc, s, "cannot read the roster");
+    return CR_OK;
+}
+
+int cmd_draw(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "verify") == 0)
+        return draw_verify(argc - 1, argv + 1);
+    const char *db = NULL, *plan_s = NULL, *seed = NULL, *draw_s = NULL, *csv = NULL, *json = NULL,
+               *today_s = NULL, *out = NULL, *roster = NULL;
+    const struct cli_opt opts[] = {
+        {"db", 1, &db},         {"plan", 1, &plan_s}, {"seed", 1, &seed},
+        {"draw", 1, &draw_s},   {"csv", 0, &csv},     {"json", 0, &json},
+        {"today", 1, &today_s}, {"out", 1, &out},     {"roster", 1, &roster}};
+    size_t n_pos;
+    int prc = cli_parse("draw", argc, argv, opts, 9, NULL, 0, &n_pos, draw_help);
+    if (prc)
+        return prc < 0 ? CLI_OK : prc;
+    long long plan = 0, draw = 0;
+    if ((prc = cli_int_opt("draw", "plan", plan_s, 1, LLONG_MAX, &plan)) ||
+        (prc = cli_int_opt("draw", "draw", draw_s, 1, LLONG_MAX, &draw)))
+        return prc;
+    int32_t today;
+    if ((prc = today_opt("draw", today_s, &today)))
+        return prc;
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_store *s = NULL;
+    if (draw_s) {
+        if (plan_s || seed || !csv) {
+            fprintf(stderr, "crisk draw: --draw ID lists a recorded draw and needs --csv "
+                            "(and no --plan or --seed)\n");
+            return CLI_USAGE;
+        }
+        if (out && (prc = cli_check_output("draw", "out", out, cli_db_path(db))))
+            return prc;
+        int code = CLI_OK;
+        FILE *fp = stdout;
+        cr_err rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
+        if (!rc && (rc = cr_store_draw_get(s, draw, draw_exists, NULL)) == CR_ENOTFOUND)
+            cr_diag_set(&d, rc, NULL, 0, 0, "there is no draw %lld", draw);
+        if (!rc && out && !(fp = cli_open_output("draw", "out", out, cli_db_path(db), &code))) {
+            cr_store_close(s);
+            return code;
+        }
+        if (!rc && fputs("uscc,level,arm,inspectors,inspection,unstaffed\n", fp) == EOF)
+            rc = CR_EIO;
+        if (!rc && (rc = cr_store_draw_firms(s, draw, csv_row, fp)))
+            cli_store_fail(&d, rc, s, "cannot list the draw");
+        if (rc && !d.msg[0])
+            cli_store_fail(&d, rc, s, "cannot read the draw");
+        if (rc)
+            code = cli_report_diag("draw", rc, &d);
+        if (fp != stdout && fclose(fp) && !code) {
+            fprintf(stderr, "crisk draw: cannot write %s\n", out);
+            code = CLI_FAIL;
+        } else if (fp == stdout && (fflush(stdout) || ferror(stdout)) && !code)
+            code = CLI_FAIL;
+        cr_store_close(s);
+        return code;
+    }
+    if (!plan_s || !seed) {
+        fprintf(stderr,
+                "crisk draw: --plan ID and --seed SEED are required (or --draw ID --csv)\n");
+        return CLI_USAGE;
+    }
+    struct staff_list st = {0};
+    struct cr_inspect_roster ro = {0};
+    json_t *rep = NULL;
+    cr_err rc = roster ? cr_inspect_roster_load(roster, &ro, &d) : CR_OK;
+    if (!rc)
+        rc = cr_store_open_existing(cli_db_path(db), &s, &d);
+    if (!rc)
+        rc = cr_store_lock(s, "draw", &d);
+    if (!rc && roster) {
+        st.v = ro.v;
+        st.n = ro.n;
+        ro.v = NULL;
+    } else if (!rc && (rc = cli_inspectors(s, &st, &d)) && !d.msg[0])
+        cli_store_fail(&d, rc, s, "cannot read the roster");
+    if (!rc && (rc = cr_inspect_draw(s, plan, seed, today, st.v, st.n, &rep, &d)) && !d.msg[0])
+        cli_store_fail(&d, rc, s, "cannot record the draw");
+    int code = CLI_OK;
+    if (rc)
+        code = cli_report_diag("draw", rc, &d);
+    else if (json)
+        code = cli_json_print(rep), rep = NULL;
+    else {
+        json_t *bl = json_object_get(rep, "by_level"), *ex = json_object_get(rep, "exempt");
+#define I(o, k) (long long)json_integer_value(json_object_get(o, k))
+        printf("draw %lld of plan %lld, seed '%s': %lld of %lld eligible\n"
+               "  by level A %lld, B %lld, C %lld, D %lld; targeted %lld, random arm %lld, "
+               "triggered %lld\n  exempt: recent %lld, deregistered %lld, tolerance %lld\n"
+               "  unstaffed inspections: %lld\n",
+               I(rep, "draw"), I(rep, "plan"), seed, I(rep, "sampled"), I(rep, "eligible"),
+               I(bl, "A"), I(bl, "B"), I(bl, "C"), I(bl, "D"), I(rep, "targeted"),
+               I(rep, "random_arm"), I(rep, "triggered"), I(ex, "recent"), I(ex, "deregistered"),
+               I(ex, "tolerance"), I(rep, "unstaffed"));
+        size_t i;
+        json_t *u;
+        json_array_foreach(json_object_get(rep, "unstaffed_examples"), i, u)
+        {
+            printf("    %s: %s\n", json_string_value(json_object_get(u, "uscc")),
+                   json_string_value(json_object_get(u, "why")));
+        }
+#undef I
+    }
+    json_decref(rep);
+    for (size_t i = 0; i < st.n_own; i++)
+        free(st.own[i]);
+    free(st.own);
+    free(st.v);
+    cr_inspect_roster_free(&ro);
+    cr_store_close(s);
+    return code;
+}

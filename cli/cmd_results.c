@@ -1,0 +1,209 @@
+/* crisk inspect, inspections: results of inspections and their publication (docs/inspect.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "crisk/calendar.h"
+#include "crisk/inspect.h"
+#include "crisk/store.h"
+#include "crisk/text.h"
+
+/* The publication deadline: 20 working days after the result (DOMAIN.md §2 [M]). */
+#define PUBLISH_WORKDAYS 20
+
+static int day_opt(const char *verb, const char *name, const char *s, int32_t *day)
+{
+    if (!s) {
+        *day = (int32_t)((time(NULL) + 8 * 3600) / 86400);
+        return CLI_OK;
+    }
+    if (cr_date_parse(s, strlen(s), day) != CR_OK) {
+        fprintf(stderr, "crisk %s: --%s needs a date such as 2026-03-01, not '%s'\n", verb, name,
+                s);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static const char inspect_help[] =
+    "usage: crisk inspect [--db FILE] --inspection ID --result CODE [--items A;B] --by USER\n"
+    "                     [--date YYYY-MM-DD] [--inspectors ID;ID] [--json]\n"
+    "       crisk inspect [--db FILE] --import FILE.csv [--json]\n"
+    "\n"
+    "Records the result of an inspection in the official vocabulary (docs/inspect.md: 1 "
+    "未发现问题,\n"
+    "B, C, 6, D, 3, 4, 5, G, 7, 8, 9-12, A 发现问题待后续处理, E 发现问题经责令已改正, F; the code "
+    "or\n"
+    "the Chinese label), applies the plan's 免罚清单 and adds the firm's event (topic\n"
+    "crisk/inspection) for the next classification. --import reads "
+    "inspection,result,items,by,date\n"
+    "rows (date empty: today), all or none.\n";
+
+int cmd_inspect(int argc, char **argv)
+{
+    const char *db = NULL, *id_s = NULL, *result = NULL, *items = NULL, *by = NULL, *date_s = NULL,
+               *insp = NULL, *import = NULL, *json = NULL;
+    const struct cli_opt opts[] = {
+        {"db", 1, &db},           {"inspection", 1, &id_s}, {"result", 1, &result},
+        {"items", 1, &items},     {"by", 1, &by},           {"date", 1, &date_s},
+        {"inspectors", 1, &insp}, {"import", 1, &import},   {"json", 0, &json}};
+    size_t n_pos;
+    int prc = cli_parse("inspect", argc, argv, opts, 9, NULL, 0, &n_pos, inspect_help);
+    if (prc)
+        return prc < 0 ? CLI_OK : prc;
+    long long id = 0;
+    if ((prc = cli_int_opt("inspect", "inspection", id_s, 1, LLONG_MAX, &id)))
+        return prc;
+    int32_t day;
+    if ((prc = day_opt("inspect", "date", date_s, &day)))
+        return prc;
+    if (import ? (id_s || result || items || by || insp) : (!id_s || !result || !by)) {
+        fprintf(stderr, "crisk inspect: give --inspection ID --result CODE --by USER, or "
+                        "--import FILE.csv alone\n");
+        return CLI_USAGE;
+    }
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_store *s = NULL;
+    size_t done = 0, exempt = 0;
+    int ex = 0;
+    cr_err rc = cr_store_open_existing(cli_db_path(db), &s, &d);
+    if (!rc)
+        rc = cr_store_lock(s, "inspect", &d);
+    if (!rc)
+        rc = cr_store_begin(s);
+    if (!rc && import)
+        rc = cr_inspect_import(s, import, day, &done, &exempt, &d);
+    else if (!rc) {
+        struct cr_inspect_result r = {id, result, items, by, day, insp};
+        rc = cr_inspect_record(s, &r, &ex, &d);
+        done = 1;
+        exempt = (size_t)ex;
+    }
+    if (!rc)
+        rc = cr_store_commit(s);
+    if (rc) {
+        cr_store_rollback(s);
+        if (!d.msg[0])
+            cli_store_fail(&d, rc, s, "cannot record the result");
+        int code = cli_report_diag("inspect", rc, &d);
+        cr_store_close(s);
+        return code;
+    }
+    cr_store_close(s);
+    if (json)
+        return cli_json_print(json_pack("{s:I,s:I}", "recorded", (json_int_t)done, "penalty_exempt",
+                                        (json_int_t)exempt));
+    printf("recorded %zu result%s (%zu 免罚清单: no penalty)\n", done, done == 1 ? "" : "s",
+           exempt);
+    return CLI_OK;
+}
+
+/* ---- inspections ---- */
+
+struct list_ctx {
+    FILE *fp;
+    const cr_calendar *cal;
+    int32_t today;
+    int due;
+    int bad;
+    int64_t uncovered;
+};
+
+static int list_row(void *ctx, const struct cr_inspection_row *r)
+{
+    struct list_ctx *c = ctx;
+    if (c->due && !r->result)
+        return 0;
+    char id[24], draw[24], plan[24], day[11] = "", pub[11] = "", late[2] = "";
+    snprintf(id, sizeof id, "%lld", (long long)r->id);
+    snprintf(draw, sizeof draw, "%lld", (long long)r->draw);
+    snprintf(plan, sizeof plan, "%lld", (long long)r->plan);
+    if (r->result) {
+        cr_day_format(r->day, day);
+        int32_t by = cr_calendar_add_workdays(c->cal, r->day, PUBLISH_WORKDAYS);
+        if (cr_calendar_covers(c->cal, r->day) && cr_calendar_covers(c->cal, by)) {
+            cr_day_format(by, pub);
+            late[0] = c->today > by ? '1' : '0';
+        } else
+            c->uncovered++;
+    }
+    const char *f[] = {id,
+                       draw,
+                       plan,
+                       r->key,
+                       r->level,
+                       r->arm,
+                       r->inspectors,
+                       r->result ? r->result : "",
+                       r->label ? r->label : "",
+                       r->items ? r->items : "",
+                       day,
+                       r->by ? r->by : "",
+                       r->result ? (r->problem ? "1" : "0") : "",
+                       r->result ? (r->penalty_exempt ? "1" : "0") : "",
+                       pub,
+                       late};
+    int bad = 0;
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
+        bad |= (i ? fputc(',', c->fp) == EOF : 0) || cli_csv_field(c->fp, f[i], strlen(f[i]), 0);
+    c->bad |= bad | (fputc('\n', c->fp) == EOF);
+    return c->bad;
+}
+
+static const char inspections_help[] =
+    "usage: crisk inspections [--db FILE] [--plan ID] [--due] [--today YYYY-MM-DD] --csv\n"
+    "                         [--calendar FILE]\n"
+    "\n"
+    "Lists the inspections (all, or of one plan) as CSV: id,draw,plan,uscc,level,arm,inspectors,\n"
+    "result,label,items,day,by,problem,penalty_exempt,publish_by,late. --due lists the recorded\n"
+    "results only, each with the day it must be published by (20 working days after the result,\n"
+    "by the working-day calendar) and late=1 when today is past it.\n";
+
+int cmd_inspections(int argc, char **argv)
+{
+    const char *db = NULL, *plan_s = NULL, *due = NULL, *today_s = NULL, *csv = NULL,
+               *calendar = NULL;
+    const struct cli_opt opts[] = {{"db", 1, &db},   {"plan", 1, &plan_s},
+                                   {"due", 0, &due}, {"today", 1, &today_s},
+                                   {"csv", 0, &csv}, {"calendar", 1, &calendar}};
+    size_t n_pos;
+    int prc = cli_parse("inspections", argc, argv, opts, 6, NULL, 0, &n_pos, inspections_help);
+    if (prc)
+        return prc < 0 ? CLI_OK : prc;
+    long long plan = 0;
+    if ((prc = cli_int_opt("inspections", "plan", plan_s, 1, LLONG_MAX, &plan)))
+        return prc;
+    int32_t today;
+    if ((prc = day_opt("inspections", "today", today_s, &today)))
+        return prc;
+    if (!csv) {
+        fprintf(stderr, "crisk inspections: --csv is required (the only output form)\n");
+        return CLI_USAGE;
+    }
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_store *s = NULL;
+    cr_calendar *cal = NULL;
+    cr_err rc = cr_calendar_load(calendar, &cal, &d);
+    if (!rc)
+        rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
+    struct list_ctx c = {stdout, cal, today, due != NULL, 0, 0};
+    if (!rc && fputs("id,draw,plan,uscc,level,arm,inspectors,result,label,items,day,by,problem,"
+                     "penalty_exempt,publish_by,late\n",
+                     stdout) == EOF)
+        rc = CR_EIO;
+    if (!rc && (rc = cr_store_inspections_each(s, 0, plan, 0, list_row, &c)) && !d.msg[0])
+        cli_store_fail(&d, rc, s, "cannot list the inspections");
+    int code = rc ? cli_report_diag("inspections", rc, &d) : CLI_OK;
+    if (!rc && (c.bad || fflush(stdout) || ferror(stdout)))
+        code = CLI_FAIL;
+    if (!rc && c.uncovered)
+        fprintf(stderr,
+                "crisk inspections: warning: %lld result days lie outside the working-day "
+                "calendar's years: their publish_by is empty\n",
+                (long long)c.uncovered);
+    cr_store_close(s);
+    cr_calendar_free(cal);
+    return code;
+}

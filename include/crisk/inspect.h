@@ -1,0 +1,191 @@
+/* The inspect stage (docs/inspect.md, docs/draw.md): differentiated double-random plans
+ * (双随机、一公开). A plan file says what may be drawn and how much per level; `crisk plan` freezes
+ * its eligible list in the store before any seed is known; the draw is a pure function of the
+ * plan, that list and a seed, which anyone can recompute. */
+#ifndef CRISK_INSPECT_H
+#define CRISK_INSPECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "crisk/err.h"
+#include "crisk/store.h"
+
+/* Ratios are held in basis points (1/10000): 5 % = 500. Integer arithmetic makes the rounding of
+ * every stratum's size exact and the same in any language (docs/draw.md). */
+#define CR_BP 10000
+
+/* One check item of the plan, from the check-item list file (code,name,basis,qualifications). */
+struct cr_check_item {
+    char *code, *name, *basis;
+    char **quals; /* inspector qualifications the item needs */
+    size_t n_quals;
+};
+
+/* A loaded plan: every policy number with its default (docs/inspect.md). */
+struct cr_plan {
+    char *name, *batch;
+    int year;
+    int routine; /* a routine plan's draws exempt their firms from the next routine plans */
+    /* scope: each list empty = no restriction */
+    char **districts, **streets, **industry, **tags, **types;
+    size_t n_districts, n_streets, n_industry, n_tags, n_types;
+    char levels[5]; /* the levels in scope, "ABCD" by default */
+    struct cr_check_item *items;
+    size_t n_items;
+    char **quals; /* the union of the items' qualifications, sorted */
+    size_t n_quals;
+    int ratio_bp[4];  /* per level A..D; default Yuexiu 500/1500/3000/5000 */
+    char mode[4][16]; /* "on-site" or "off-site" per level */
+    int random_bp;    /* the uniform-random arm's share of the sample, default 1000 */
+    int inspectors;   /* per inspection, >= 2 */
+    int workload_cap; /* inspections per inspector and draw, default 30 */
+    /* exemptions */
+    int recent_days;     /* drawn by a routine plan within this many days: 365 */
+    char **dereg_status; /* status texts that mean deregistered/revoked */
+    size_t n_dereg_status;
+    char *tolerance_tag;      /* "high_tech" */
+    char **tolerance_list;    /* USCCs configured as in tolerance (with tolerance_since) */
+    int32_t *tolerance_since; /* day of certification of each, for the years test */
+    size_t n_tolerance_list;
+    int tolerance_years; /* default 2 [NF] */
+    /* triggers */
+    int trigger_warnings;   /* an open warning triggers; default 1 */
+    char **complaint_kinds; /* event kinds that trigger: ["complaint"] */
+    size_t n_complaint_kinds;
+    int complaint_days; /* the window: default 90 */
+    /* 免罚清单: the items (基本编码) whose first minor violation, corrected in time, is not
+     * penalised; a repeat within no_penalty_days is */
+    char **no_penalty;
+    size_t n_no_penalty;
+    int no_penalty_days; /* default 365 [NF] */
+    /* recusal: declared conflicts, staff id and USCC (or person name) */
+    char **conflict_staff, **conflict_with;
+    size_t n_conflicts;
+};
+
+/* Loads a plan file; relative file names inside it (check_items, tolerance_list, conflicts) are
+ * read beside it. Errors name file:line. Free with cr_plan_free (also after a failure). */
+cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d) CR_MUST_USE;
+void cr_plan_free(struct cr_plan *p);
+/* The plan's resolved settings as JSON (what the store records beside the text, and what a
+ * draw reads back), and the way back. */
+json_t *cr_plan_to_json(const struct cr_plan *p);
+cr_err cr_plan_from_json(const json_t *j, struct cr_plan *p, cr_diag *d) CR_MUST_USE;
+
+/* The classes of the frozen eligible list. */
+enum cr_elig_class {
+    CR_EL_POOL = 0,      /* drawn by chance */
+    CR_EL_TRIGGERED,     /* in the sample regardless (open warning or complaint) */
+    CR_EL_EXEMPT_RECENT, /* drawn by a routine plan within recent_days */
+    CR_EL_EXEMPT_STATUS, /* deregistered or revoked */
+    CR_EL_EXEMPT_TOLERANCE,
+    CR_EL__N
+};
+extern const char *const cr_elig_class_name[CR_EL__N]; /* "pool", "triggered", ... */
+cr_err cr_elig_class_parse(const char *s, enum cr_elig_class *out) CR_MUST_USE;
+
+/* One firm of the frozen eligible list. */
+struct cr_elig {
+    int64_t subject;
+    char key[40]; /* USCC, or the department's own key */
+    char level;   /* 'A'..'D' */
+    uint8_t cls;  /* enum cr_elig_class */
+    char street[16];
+};
+
+/* SHA-256 (hex) of the list's canonical text: "key,level,class\n" per firm in ascending byte
+ * order of key (the list must be so sorted). */
+void cr_elig_hash(const struct cr_elig *e, size_t n, char hex[65]);
+/* Sorts by key. */
+void cr_elig_sort(struct cr_elig *e, size_t n);
+
+/* One sampled firm. */
+enum cr_arm { CR_ARM_TARGETED = 0, CR_ARM_RANDOM, CR_ARM_TRIGGERED };
+extern const char *const cr_arm_name[3];
+struct cr_drawn {
+    size_t elig; /* index into the eligible list */
+    uint8_t arm;
+};
+
+/* The draw (docs/draw.md): from the eligible list e (sorted by key), the plan's id, hash and
+ * ratios and the seed. Writes a malloc'd array of the sampled firms in key order. */
+cr_err cr_draw_compute(const struct cr_plan *p, int64_t plan_id, const char *plan_hash,
+                       const struct cr_elig *e, size_t n, const char *seed, struct cr_drawn **out,
+                       size_t *n_out) CR_MUST_USE;
+
+/* An inspector of the roster. */
+struct cr_inspector {
+    const char *id, *division, *qualifications; /* qualifications ';'-separated */
+};
+/* The inspectors (role inspector) of a roster file (header id,name,role,division,qualifications;
+ * UTF-8; every bad line an error naming it). Free with cr_inspect_roster_free. */
+struct cr_inspect_roster {
+    struct cr_inspector *v;
+    size_t n;
+    char *text; /* the file, which v points into */
+};
+cr_err cr_inspect_roster_load(const char *path, struct cr_inspect_roster *r,
+                              cr_diag *d) CR_MUST_USE;
+void cr_inspect_roster_free(struct cr_inspect_roster *r);
+/* A firm's recusals beyond the plan's conflicts: the inspectors of its last inspection. */
+struct cr_recusal {
+    int64_t subject;
+    const char *staff;
+};
+/* Draws p->inspectors inspectors for each sampled firm (docs/draw.md "Inspectors"). out[i] is
+ * a malloc'd ';'-joined list of staff ids (possibly shorter than needed); why[i] is NULL or a
+ * malloc'd Chinese/English reason when the station could not staff it. */
+cr_err cr_draw_inspectors(const struct cr_plan *p, int64_t plan_id, const char *plan_hash,
+                          const char *seed, const struct cr_elig *e, const struct cr_drawn *dr,
+                          size_t n, const struct cr_inspector *staff, size_t n_staff,
+                          const struct cr_recusal *rec, size_t n_rec, char **out,
+                          char **why) CR_MUST_USE;
+
+/* Records the plan file at path in the store: its text and hash, its settings, and its frozen
+ * eligible list (the latest classification run's levels and tags, scope, exemptions and
+ * triggers as of today). *report: {"plan":ID,"eligible":...,"pool":...,"exempt":{...},...}. */
+cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **report,
+                       cr_diag *d) CR_MUST_USE;
+/* Draws plan_id with seed, staffs each inspection from staff (the roster's inspectors) and
+ * records the draw. *report as `crisk draw --json` prints it. */
+cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t today,
+                       const struct cr_inspector *staff, size_t n_staff, json_t **report,
+                       cr_diag *d) CR_MUST_USE;
+/* Recomputes draw from its plan's frozen list and seed: *match = 1 when every recorded firm,
+ * level and arm is the recomputed one and the list still has its recorded hash. */
+cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
+                         cr_diag *d) CR_MUST_USE;
+
+/* One result to record. */
+struct cr_inspect_result {
+    int64_t inspection;
+    const char *code;  /* a code of cr_result_codes or its Chinese label */
+    const char *items; /* ';'-separated check items (or 免罚清单 基本编码) found violated */
+    const char *by;    /* the user recording it */
+    int32_t day;       /* the day of the inspection */
+    const char *inspectors; /* NULL: the drawn inspectors */
+};
+/* Records a result inside the caller's transaction: the inspection's result, label and
+ * problem flag, the 免罚清单 decision (*penalty_exempt), and the firm's event on topic
+ * crisk/inspection (kind inspection, attrs 检查结果 = the Chinese result) for the next
+ * classification. An inspection that already has a result is an error. */
+cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *r, int *penalty_exempt,
+                         cr_diag *d) CR_MUST_USE;
+/* Records every row of a CSV file (inspection,result,items,by,date; date empty = today); the
+ * first bad row is an error naming its line. */
+cr_err cr_inspect_import(cr_store *s, const char *path, int32_t today, size_t *n_done,
+                         size_t *n_exempt, cr_diag *d) CR_MUST_USE;
+
+/* Official results (DOMAIN.md §2). */
+struct cr_result_code {
+    const char *code, *label;
+    int problem; /* 1: a problem was found (a positive label for learning) */
+};
+extern const struct cr_result_code cr_result_codes[];
+extern const size_t cr_n_result_codes;
+const struct cr_result_code *cr_result_find(const char *code);
+
+#endif

@@ -1,0 +1,25 @@
+/* Internals shared by the files of the inspect stage. */
+#ifndef CRISK_INSPECT_INTERNAL_H
+#define CRISK_INSPECT_INTERNAL_H
+
+#include <stddef.h>
+
+#include "crisk/err.h"
+
+/* A small CSV file (UTF-8, at most 16 MiB, a header, RFC 4180 quotes within one line) read
+ * whole; fields are cut in place. */
+struct cr__csv {
+    char *text;
+    size_t len, pos;
+    long line; /* the 1-based line of the row last read */
+    const char *path;
+};
+/* Reads path (CR_EENCODING for NUL bytes or text that is not UTF-8). Free c->text. */
+cr_err cr__csv_open(struct cr__csv *c, const char *path, cr_diag *d) CR_MUST_USE;
+/* The next non-empty line's fields (at most max stored, *nf counts all): 1, 0 at the end, -1 on
+ * a bad quote. */
+int cr__csv_next(struct cr__csv *c, char **f, int max, int *nf);
+/* Reads the header and checks it is exactly want[0..n). */
+cr_err cr__csv_header(struct cr__csv *c, const char *const *want, int n, cr_diag *d) CR_MUST_USE;
+
+#endif

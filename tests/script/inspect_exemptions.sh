@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Every exemption and trigger of a plan (docs/inspect.md) on a hand-built store, each with a near
+# miss: deregistered/revoked status; tolerance period by the high_tech tag (within 2 years of
+# establishment) and by a configured list (within 2 years of certification); a complaint in the
+# window or an open warning triggers (also over a tolerance period), one outside the window or a
+# closed warning does not; firms drawn by a routine plan within 365 days are exempt from the
+# next routine plan, not after 365 days and not from a special (non-routine) plan.
+set -euo pipefail
+crisk=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+db=$tmp/s.db
+cat > "$tmp/catalog.yaml" <<'YAML'
+catalog: fixture
+departments:
+  - {code: SJ, name: 市场监管局}
+topics:
+  - code: ENT
+    name: 企业登记
+    department: SJ
+    kind: registry
+    files: [ent.csv]
+    key: {column: 代号, type: local, namespace: t}
+    fields: {name: 名称, status: 状态, established: 成立日期, district: 区, street: 街道}
+    required: [name]
+  - code: CPL
+    name: 投诉举报
+    department: SJ
+    kind: complaint
+    files: [cpl.csv]
+    key: {column: 代号, type: local, namespace: t}
+    fields: {date: 日期}
+  - code: CERT
+    name: 高新技术企业认定
+    department: SJ
+    kind: certificate
+    files: [cert.csv]
+    key: {column: 代号, type: local, namespace: t}
+    fields: {date: 日期}
+YAML
+{
+  echo "代号,名称,状态,成立日期,区,街道"
+  echo "E01,注销公司,注销,2010-01-01,440103,440103001"
+  echo "E02,高新新公司,在营（开业）企业,2025-06-01,440103,440103001"
+  echo "E03,高新老公司,在营（开业）企业,2020-01-01,440103,440103001"
+  echo "E04,高新被投诉公司,在营（开业）企业,2025-06-01,440103,440103001"
+  echo "E05,旧投诉公司,在营（开业）企业,2010-01-01,440103,440103001"
+  echo "E06,预警公司,在营（开业）企业,2010-01-01,440103,440103001"
+  echo "E07,预警已关公司,在营（开业）企业,2010-01-01,440103,440103001"
+  echo "E08,普通公司,在营（开业）企业,2010-01-01,440103,440103001"
+  echo "E09,名单新公司,在营（开业）企业,2010-01-01,440103,440103001"
+  echo "E10,名单老公司,在营（开业）企业,2010-01-01,440103,440103001"
+  echo "E11,吊销公司,吊销，未注销,2010-01-01,440103,440103001"
+  echo "E12,在营公司,在营（开业）企业,2010-01-01,440103,440103001"
+} > "$tmp/ent.csv"
+printf '代号,日期\nE04,2025-12-20\nE05,2025-08-01\n' > "$tmp/cpl.csv"
+printf '代号,日期\nE02,2025-06-01\nE03,2025-06-01\nE04,2025-06-01\n' > "$tmp/cert.csv"
+"$crisk" ingest --db "$db" --catalog "$tmp/catalog.yaml" > /dev/null
+"$crisk" classify --db "$db" --as-of 2025-12-31 > /dev/null
+"$crisk" tag --db "$db" > /dev/null
+sqlite3 "$db" "UPDATE run_score SET level='B'"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM enterprise_tag WHERE tag='high_tech'")" = 3 ] \
+  || { echo "fixture: the high_tech tag is not on E02-E04"; exit 1; }
+# Warnings: E06 in an open one, E07 in a closed one.
+sqlite3 "$db" "INSERT INTO warning(id, detector, key, status, rule_version, first_run, last_run, opened_day, closed_day, summary, evidence) VALUES (1,'same_address','k1','open',1,1,1,20400,NULL,'一址多照','{}'), (2,'same_address','k2','closed',1,1,1,20400,20410,'一址多照','{}');
+  INSERT INTO warning_firm SELECT 1, id FROM subject WHERE key='t:E06';
+  INSERT INTO warning_firm SELECT 2, id FROM subject WHERE key='t:E07';"
+printf 'uscc,certified\nt:E09,2025-03-01\nt:E10,2022-01-01\n' > "$tmp/tol.csv"
+cat > "$tmp/p1.yaml" <<'YAML'
+name: 常规计划一
+year: 2026
+ratios: {A: 100%, B: 100%, C: 100%, D: 100%}
+random_share: 0%
+exemptions: {tolerance_tag: high_tech, tolerance_list: tol.csv, tolerance_years: 2}
+YAML
+"$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2026-01-05 --json > "$tmp/p1.json"
+cls() { sqlite3 "$db" "SELECT group_concat(substr(key,3) || '=' || class, ' ') FROM (SELECT key, class FROM plan_firm WHERE plan=$1 ORDER BY key)"; }
+want="E01=exempt_status E02=exempt_tolerance E03=pool E04=triggered E05=pool E06=triggered E07=pool E08=pool E09=exempt_tolerance E10=pool E11=exempt_status E12=pool"
+[ "$(cls 1)" = "$want" ] || { echo "plan 1 classes: $(cls 1)"; echo "want:           $want"; exit 1; }
+python3 - "$tmp/p1.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["eligible"] == 12 and j["pool"] == 6 and j["triggered"] == 2, j
+assert j["exempt"] == {"recent": 0, "deregistered": 2, "tolerance": 2}, j
+PY
+"$crisk" draw --db "$db" --plan 1 --seed s1 --today 2026-01-06 --json > "$tmp/d1.json"
+python3 - "$tmp/d1.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["sampled"] == 8 and j["triggered"] == 2 and j["targeted"] == 6 and j["random_arm"] == 0, j
+assert j["exempt"] == {"recent": 0, "deregistered": 2, "tolerance": 2}, j
+PY
+# A second routine plan within 365 days: the 8 drawn firms are exempt_recent, except the
+# triggered one (a trigger wins over the exemption; E04's complaint is out of the window now).
+"$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2026-12-01 > /dev/null
+want2="E01=exempt_status E02=exempt_tolerance E03=exempt_recent E04=exempt_recent E05=exempt_recent E06=triggered E07=exempt_recent E08=exempt_recent E09=exempt_tolerance E10=exempt_recent E11=exempt_status E12=exempt_recent"
+[ "$(cls 2)" = "$want2" ] || { echo "plan 2 classes: $(cls 2)"; exit 1; }
+# Near misses: 365 days after the draw still exempt, 366 days not; on the second anniversary of
+# establishment (E02, E04; the period is [day, day + 2 years)) the tolerance period is over.
+"$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-01-06 > /dev/null
+[ "$(sqlite3 "$db" "SELECT class FROM plan_firm WHERE plan=3 AND key='t:E08'")" = exempt_recent ] \
+  || { echo "365 days after the draw E08 is not exempt: $(cls 3)"; exit 1; }
+"$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-01-07 > /dev/null
+want4="E01=exempt_status E02=exempt_tolerance E03=pool E04=exempt_tolerance E05=pool E06=triggered E07=pool E08=pool E09=exempt_tolerance E10=pool E11=exempt_status E12=pool"
+[ "$(cls 4)" = "$want4" ] || { echo "plan 4 classes: $(cls 4)"; echo "want:           $want4"; exit 1; }
+"$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-05-31 > /dev/null
+[ "$(sqlite3 "$db" "SELECT group_concat(class) FROM plan_firm WHERE plan=5 AND key IN ('t:E02','t:E04')")" = exempt_tolerance,exempt_tolerance ] \
+  || { echo "the day before the second anniversary E02/E04 left the tolerance period: $(cls 5)"; exit 1; }
+"$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-06-01 > /dev/null
+want6="E01=exempt_status E02=pool E03=pool E04=pool E05=pool E06=triggered E07=pool E08=pool E09=pool E10=pool E11=exempt_status E12=pool"
+[ "$(cls 6)" = "$want6" ] || { echo "plan 6 classes: $(cls 6)"; echo "want:           $want6"; exit 1; }
+sed 's/^name: .*/name: 专项计划\nroutine: false/' "$tmp/p1.yaml" > "$tmp/p4.yaml"
+"$crisk" plan --db "$db" --file "$tmp/p4.yaml" --today 2026-01-05 > /dev/null
+[ "$(cls 7)" = "$want" ] || { echo "plan 7 (special) classes: $(cls 7)"; exit 1; }
+# Scope: a street that holds none of the firms gives an empty list.
+printf 'name: 空\nyear: 2026\nscope: {streets: [440104001]}\n' > "$tmp/p5.yaml"
+"$crisk" plan --db "$db" --file "$tmp/p5.yaml" --today 2026-06-01 --json | grep '"eligible":0' > /dev/null \
+  || { echo "a plan out of every firm's street is not empty"; exit 1; }
+printf 'name: 级\nyear: 2026\nscope: {levels: CD}\n' > "$tmp/p6.yaml"
+"$crisk" plan --db "$db" --file "$tmp/p6.yaml" --today 2026-06-01 --json | grep '"eligible":0' > /dev/null \
+  || { echo "levels CD took B firms"; exit 1; }
+echo "inspect exemptions: status, tolerance (tag, list), recent, triggers, with near misses"
