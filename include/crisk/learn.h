@@ -92,4 +92,60 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
 /* Assigns stratified folds 0..k-1 to the rows with y (shuffled per class by seed). */
 void cr_learn_folds_kfold(const int8_t *y, size_t n, int k, uint64_t seed, int32_t *fold);
 
+/* ---- metrics (docs/learn.md "Metrics"); rows with a NAN score are left out ---- */
+
+/* AUC as the Mann–Whitney statistic: the chance a positive outscores a negative, ties counting
+ * one half. NAN when either class is empty. */
+double cr_learn_auc(const double *score, const int8_t *y, size_t n);
+/* KS = max over thresholds of TPR - FPR (rows at or above the threshold flagged; equal scores
+ * cross the threshold together). NAN when either class is empty. */
+double cr_learn_ks(const double *score, const int8_t *y, size_t n);
+
+/* Hit rate and lift per level A..D: hit = positives / rows of the level, lift = hit / overall. */
+struct cr_learn_level_stat {
+    size_t n, pos;
+    double hit, lift;
+};
+void cr_learn_level_stats(const char *level, const int8_t *y, size_t n,
+                          struct cr_learn_level_stat out[4]);
+/* Levels by target shares A..D of the rows, by score (riskiest share[3] get D, ...), equal
+ * scores on the less risky side of a cut, as the engine does. level[i] = 0 for NAN scores. */
+cr_err cr_learn_levels_by_share(const double *score, size_t n, const double share[4],
+                                char *level) CR_MUST_USE;
+
+/* Calibration: rows in score deciles (lowest first); mean score and observed hit rate each. */
+struct cr_learn_calib {
+    size_t n, pos;
+    double mean_score, hit;
+};
+cr_err cr_learn_calibration(const double *score, const int8_t *y, size_t n, int bins,
+                            struct cr_learn_calib *out) CR_MUST_USE;
+
+/* Lift at the top share q of rows by score (hit rate there / overall hit rate). */
+double cr_learn_lift_at(const double *score, const int8_t *y, size_t n, double q);
+
+/* PSI = sum (A - E) ln(A / E) over bins: of scores, with bins cut at the deciles of the expected
+ * scores (bins 10); of levels, the four levels. An empty bin counts as CR_PSI_FLOOR of its side. */
+#define CR_PSI_FLOOR 1e-4
+double cr_learn_psi_scores(const double *expected, size_t ne, const double *actual, size_t na,
+                           int bins);
+double cr_learn_psi_levels(const char *expected, size_t ne, const char *actual, size_t na);
+
+/* Per district: rows, positives, flagged (level in flag_levels, e.g. "CD"), hit rate among the
+ * flagged and false-positive rate (flagged negatives / negatives). */
+struct cr_learn_district {
+    size_t n, pos, flagged, flagged_pos;
+    double hit, fpr;
+};
+/* out has d->n_districts entries; rows with mask[i] == 0 (mask NULL: all) are left out. The
+ * worst-to-best ratios over districts with at least min_rows rows and one flagged row: best hit
+ * / worst hit, worst fpr / best fpr (NAN when undefined). */
+void cr_learn_district_stats(const struct cr_learn_data *d, const char *level, const uint8_t *mask,
+                             const char *flag_levels, size_t min_rows,
+                             struct cr_learn_district *out, double *hit_ratio, double *fpr_ratio);
+
+/* The ROC curve at most max_points points (fpr, tpr), from (0,0) to (1,1); returns the count. */
+size_t cr_learn_roc(const double *score, const int8_t *y, size_t n, double *fpr, double *tpr,
+                    size_t max_points);
+
 #endif
