@@ -23,6 +23,9 @@ int cmd_scores(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
+int cmd_learn(int argc, char **argv);
+int cmd_model_promote(int argc, char **argv);
+int cmd_model_promotions(int argc, char **argv);
 
 /* The model used when --model is not given: $CRISK_MODEL, else the shipped gz-2021. */
 const char *cli_default_model(void);
@@ -34,6 +37,11 @@ struct cr_store;
 struct cr_model;
 cr_err cli_run_model(struct cr_store *s, int64_t run, const char *file, struct cr_model **out,
                      cr_diag *d) CR_MUST_USE;
+
+/* The champion model: file when given, else $CRISK_MODEL when set, else the store's latest
+ * promotion (crisk model promote), else the shipped default (docs/learn.md "Promotion"). */
+cr_err cli_champion_model(struct cr_store *s, const char *file, struct cr_model **out,
+                          cr_diag *d) CR_MUST_USE;
 
 /* Returns the store path: the --db value when given, else $CRISK_DB, else "crisk.db". */
 const char *cli_db_path(const char *flag);

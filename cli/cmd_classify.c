@@ -170,11 +170,11 @@ int cmd_classify(int argc, char **argv)
     struct cr_scores sc = {0};
     int exit_code = CLI_OK;
     double t0 = now_s();
-    cr_err rc = cr_model_load(model ? model : cli_default_model(), &m, &d);
-    if (!rc)
-        rc = cr_store_open_existing(cli_db_path(db), &s, &d);
+    cr_err rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "classify", &d);
+    if (!rc) /* --model, else $CRISK_MODEL, else the promoted champion, else the shipped one */
+        rc = cli_champion_model(s, model, &m, &d);
     if (!rc && !as_of_s) {
         int64_t last = 0;
         if (cr_store_events_last_day(s, &last))

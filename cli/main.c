@@ -15,12 +15,13 @@ static const struct verb verbs[] = {
     {"gen", cmd_gen, "generate a synthetic city: feeds, catalog and hidden truth"},
     {"ingest", cmd_ingest, "read every feed of a catalog into the store"},
     {"quarantine", cmd_quarantine, "list, export and retry quarantined rows"},
-    {"model", cmd_model, "check an indicator model and print its tree"},
+    {"model", cmd_model, "check a model and print its tree; promote a champion"},
     {"classify", cmd_classify, "score every enterprise and assign levels A-D; record the run"},
     {"scores", cmd_scores, "print a run's scores as CSV"},
     {"tag", cmd_tag, "tag enterprises by the rules of the theme library"},
     {"show", cmd_show, "the portrait of one enterprise"},
     {"events", cmd_events, "print stored events as CSV (all, or one enterprise's)"},
+    {"learn", cmd_learn, "measure the champion against outcomes; train and report challengers"},
 };
 
 static void usage(FILE *fp)

@@ -79,7 +79,10 @@ struct cr_learn_info {
     size_t test_positives, test_negatives; /* fold 1 when out of time, else = the above */
     size_t n_indicator_features, n_attr_features;
     size_t left_out; /* firms without the label (column labels) or not yet established */
+    double *naive;   /* per row: events of the label's kinds up to the row's as-of date (the
+                      * naive baseline); NULL for a column label. Freed by cr_learn_info_free */
 };
+void cr_learn_info_free(struct cr_learn_info *info);
 
 /* Builds the matrix of model m's indicators (values as cr_classify_explain_each computes them;
  * the points for a categorical indicator read through a map) and the registry attributes from
@@ -147,5 +150,63 @@ void cr_learn_district_stats(const struct cr_learn_data *d, const char *level, c
 /* The ROC curve at most max_points points (fpr, tpr), from (0,0) to (1,1); returns the count. */
 size_t cr_learn_roc(const double *score, const int8_t *y, size_t n, double *fpr, double *tpr,
                     size_t max_points);
+
+/* ---- the scorecard challenger (docs/learn.md "The scorecard") ---- */
+
+struct cr_scorecard_opts {
+    int monotone;         /* 0: the model's bins; 1: monotone binning from quantile pre-bins (0) */
+    int prebins;          /* quantile pre-bins of monotone binning (20) */
+    double min_bin_share; /* monotone binning: least share of the training rows per bin (0.05) */
+    int l1;               /* 1: L1-penalised (selects indicators), else L2 (0) */
+    double c;             /* liblinear's C, the inverse penalty (1) */
+    double eps;           /* liblinear's stopping tolerance (1e-4) */
+    double pdo, points0, odds0; /* points scaling (50, 600, 1/19; DOMAIN.md §12) */
+};
+void cr_scorecard_opts_default(struct cr_scorecard_opts *o);
+
+struct cr_sc_bin {
+    double lo, hi;     /* lo <= value < hi (bins indicators) */
+    double old_points; /* map indicators: the model's points this bin stands for */
+    size_t n, bad;     /* training rows */
+    double woe;        /* ln(%bad / %good), 0.5 added to each count; 0 for an empty bin */
+    double points;     /* the model file's risk points 0..100 */
+    double pdo_points; /* the bin's credit points on the PDO scale (higher = safer) */
+};
+struct cr_sc_feature {
+    size_t j; /* feature index in the matrix (= indicator index in model order) */
+    const struct cr_indicator *ind;
+    struct cr_sc_bin *bins; /* last bin: missing (bins indicators) */
+    size_t n_bins;
+    int has_missing_bin;
+    double iv, coef, lo, range; /* contribution coef*woe spans [lo, lo + range] */
+};
+struct cr_scorecard {
+    struct cr_sc_feature *f;
+    size_t n_feat;
+    double intercept;
+    double c0, r; /* logit = c0 + r * score / 100 (score: the model file's 0..100) */
+    double a, b;  /* PDO: credit points = a - b * logit */
+    size_t n_train, n_bad;
+};
+void cr_scorecard_free(struct cr_scorecard *sc);
+
+/* Fits a scorecard of model m's indicators (the first m->n_indicators features of d) on the
+ * rows with train[i] != 0. */
+cr_err cr_scorecard_fit(const cr_model *m, const struct cr_learn_data *d, const uint8_t *train,
+                        const struct cr_scorecard_opts *o, struct cr_scorecard *out,
+                        cr_diag *diag) CR_MUST_USE;
+/* The log-odds and the model file's score (0..100) of one row of features. */
+double cr_scorecard_logit(const struct cr_scorecard *sc, const float *x);
+double cr_scorecard_score(const struct cr_scorecard *sc, const float *x);
+/* Out-of-fold predictions on d's folds (k-fold: each fold by the model of the others; out of
+ * time: the test rows by the model of the train rows, NAN on train rows) as model-file scores,
+ * and the final scorecard (on every row, k-fold; on the train rows, out of time). */
+cr_err cr_scorecard_cv(const cr_model *m, const struct cr_learn_data *d,
+                       const struct cr_scorecard_opts *o, double *pred, struct cr_scorecard *final,
+                       cr_diag *diag) CR_MUST_USE;
+/* The model file of a scorecard: base's aspects, categories, indicators, flags, vetoes and
+ * levels, with re-fitted bins (or map points), missing points and weights. *out malloc'd. */
+cr_err cr_scorecard_model_text(const cr_model *base, const struct cr_scorecard *sc, const char *id,
+                               const char *name, const char *comment, char **out) CR_MUST_USE;
 
 #endif

@@ -445,27 +445,37 @@ static int8_t bins_direction(const struct cr_indicator *ind)
     return b > a ? 1 : b < a ? -1 : 0;
 }
 
-/* Positives per firm for an events label over (t, t + w]. */
+/* Positives per firm for an events label over (t, t + w], and the naive baseline: the events
+ * of the label's kinds (with its flag) up to t. */
 static void events_label(const struct cr_city *c, const uint8_t *want_kind, int flag_bit, int32_t t,
-                         int w, int8_t *pos)
+                         int w, int8_t *pos, double *naive)
 {
     for (size_t e = 0; e < c->n; e++) {
         size_t lo, hi;
         cr_city_events(c, e, &lo, &hi);
         pos[e] = 0;
+        naive[e] = 0;
         for (size_t k = lo; k < hi; k++) {
             int32_t day = c->ev_day[k];
-            if (day <= t || day > t + w)
+            if (day > t + w)
                 continue;
             int32_t kind = c->topic_kind[c->ev_topic[k]];
             if (kind < 0 || !want_kind[kind])
                 continue;
             if (flag_bit >= 0 && !(c->ev_flags[k] & (1u << flag_bit)))
                 continue;
-            pos[e] = 1;
-            break;
+            if (day <= t)
+                naive[e]++;
+            else
+                pos[e] = 1;
         }
     }
+}
+
+void cr_learn_info_free(struct cr_learn_info *info)
+{
+    free(info->naive);
+    info->naive = NULL;
 }
 
 static int established_by(const struct cr_city *c, size_t e, int32_t t)
@@ -487,6 +497,7 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
     size_t *row_of = NULL;
     const struct cr_indicator **ind = NULL;
     uint8_t *want_kind = NULL;
+    double *naive = NULL;
     struct cr_scores sc = {0};
     int min_class = o->min_class > 0 ? o->min_class : l->min_class;
     char day1[11], day2[11];
@@ -579,9 +590,10 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
     f.attrs = calloc(city.n, sizeof *f.attrs);
     f.district = malloc(city.n * sizeof *f.district);
     pos = malloc(city.n);
+    naive = malloc(city.n * sizeof *naive);
     row_of = malloc(city.n * sizeof *row_of);
     ind = malloc((m->n_indicators + 1) * sizeof *ind);
-    if (!f.attrs || !f.district || !pos || !row_of || !ind) {
+    if (!f.attrs || !f.district || !pos || !naive || !row_of || !ind) {
         rc = CR_ENOMEM;
         goto out;
     }
@@ -659,6 +671,10 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
     out->expert_score = malloc(n_rows * sizeof *out->expert_score);
     out->expert_level = malloc(n_rows);
     out->district = malloc(n_rows * sizeof *out->district);
+    if (!l->column && !(info->naive = malloc(n_rows * sizeof *info->naive))) {
+        rc = CR_ENOMEM;
+        goto out;
+    }
     if (!out->x || !out->y || !out->fold || !out->subject || !out->expert_score ||
         !out->expert_level || !out->district) {
         rc = CR_ENOMEM;
@@ -682,7 +698,7 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
                     pos[e] = -1;
             }
         } else
-            events_label(&city, want_kind, flag_bit, day, l->within_days, pos);
+            events_label(&city, want_kind, flag_bit, day, l->within_days, pos, naive);
         size_t r0 = r;
         for (size_t e = 0; e < city.n; e++) {
             if (!established_by(&city, e, day) || pos[e] < 0) {
@@ -695,6 +711,8 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
             out->fold[r] = out->out_of_time ? t : 0;
             out->subject[r] = city.subject[e];
             out->district[r] = f.district[e];
+            if (info->naive)
+                info->naive[r] = naive[e];
             float *x = out->x + r * p;
             size_t j = m->n_indicators;
             for (size_t i = 0; i < n_ac; i++) {
@@ -758,8 +776,10 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
 out:
     if (rc == CR_ENOMEM)
         rc = cr_diag_set(d, rc, NULL, 0, 0, "out of memory building the learn matrix");
-    if (rc)
+    if (rc) {
         cr_learn_data_free(out);
+        cr_learn_info_free(info);
+    }
     cr_scores_free(&sc);
     for (size_t e = 0; f.attrs && e < city.n; e++)
         json_decref(f.attrs[e]);
@@ -768,6 +788,7 @@ out:
     free(f.codes);
     attr_columns_free(ac, n_ac);
     free(pos);
+    free(naive);
     free(row_of);
     free(ind);
     free(want_kind);
