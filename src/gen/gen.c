@@ -32,9 +32,9 @@ static cr_err make_dirs(gen *g)
 /* The passes in their order. Each draws from its own random stream seeded from the options, so
  * the order matters only for what a pass reads of the ones before it. */
 static cr_err (*const passes[])(gen *g) = {
-    cr__gen_departments, cr__gen_index_reference, make_dirs,
-    cr__gen_enterprises, cr__gen_registry,        cr__gen_roles,
-    cr__gen_events,      cr__gen_catalog,         cr__gen_truth};
+    cr__gen_departments, cr__gen_index_reference, make_dirs,      cr__gen_enterprises,
+    cr__gen_registry,    cr__gen_roles,           cr__gen_events, cr__gen_catalog,
+    cr__gen_truth,       cr__gen_labels};
 
 /* Fills the report's counts and frees the city. */
 static void report(gen *g)

@@ -176,5 +176,6 @@ cr_err cr__gen_events(gen *g) CR_MUST_USE;
 cr_err cr__gen_catalog(gen *g) CR_MUST_USE;
 /* Also sets the report's violation rate. */
 cr_err cr__gen_truth(gen *g) CR_MUST_USE;
+cr_err cr__gen_labels(gen *g) CR_MUST_USE; /* labels.c */
 
 #endif

@@ -10,10 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 db=$tmp/s.db
 "$crisk" gen --out "$tmp/city" --enterprises 3000 --seed 9 > /dev/null
 "$crisk" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" > /dev/null
-cat > "$tmp/label.yaml" <<'Y'
-label: violation-12m
-events: {kinds: [penalty, abnormal_list, serious_violation], within_days: 365}
-Y
+cp "$tmp/city/labels/violation-12m.yaml" "$tmp/label.yaml" # written by crisk gen
 "$crisk" learn --db "$db" --label "$tmp/label.yaml" --out "$tmp/out" --json > "$tmp/rep.json"
 sqlite3 -csv "$db" "SELECT code, kind FROM topic" > "$tmp/topics.csv"
 sqlite3 -csv "$db" "SELECT subject, coalesce(established, '') FROM enterprise" > "$tmp/firms.csv"
