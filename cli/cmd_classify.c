@@ -193,7 +193,7 @@ int cmd_classify(int argc, char **argv)
     if (!rc && cr_classify_kind_gaps(m, &city, kind_gap, &gaps))
         rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
     if (!rc)
-        rc = cr_classify(m, &city, as_of, (int)threads, &sc, &d);
+        rc = cli_classify_any(s, m, &city, as_of, (int)threads, &sc, &d);
     double t_run = now_s();
     int64_t run = 0, changes = 0;
     if (!rc && cr_city_run_save(s, m, as_of, &city, &sc, &run, &changes))

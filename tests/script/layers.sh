@@ -20,6 +20,7 @@ uses() {
     monitor) echo "base store classify city" ;;
     respond) echo "base store" ;;
     inspect) echo "base store" ;;
+    learn) echo "base store classify city" ;;
     *) return 1 ;;
     esac
 }
@@ -32,6 +33,7 @@ header_layer() {
     city.h) echo city ;;
     catalog.h | feed.h | ingest.h) echo collect ;;
     gen.h) echo gen ;;
+    learn.h | booster.h) echo learn ;;
     *) return 1 ;;
     esac
 }
