@@ -1,5 +1,5 @@
 /* Gradient-boosted trees (issue 12): training with XGBoost's C API on a learn matrix, the model
- * file that carries the booster, and scoring and explaining with it (docs/learn.md, "Trees"). */
+ * file that carries the booster, and scoring and explaining with it (docs/learn-trees.md). */
 #ifndef CRISK_BOOSTER_H
 #define CRISK_BOOSTER_H
 
@@ -11,7 +11,7 @@
 #include "crisk/learn.h"
 #include "crisk/model.h"
 
-/* Training settings; cr_xgb_params_default gives the documented defaults (docs/learn.md). */
+/* Training settings; cr_xgb_params_default gives the documented defaults (docs/learn-trees.md). */
 struct cr_xgb_params {
     double eta;              /* learning rate (0.05) */
     int max_depth;           /* tree depth (3) */

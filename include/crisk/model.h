@@ -123,7 +123,7 @@ typedef enum cr_level_method { CR_LEVELS_SHARE = 0, CR_LEVELS_SCORE } cr_level_m
 
 /* How a model scores (`method:`, default expert): expert and scorecard models score with their
  * indicators' bins and weights (the engine); an xgboost model scores with its booster over the
- * features it names (src/learn/xgb.c, docs/learn.md), its indicators only defining how the
+ * features it names (src/learn/xgb.c, docs/learn-trees.md), its indicators only defining how the
  * indicator features are computed. */
 typedef enum cr_method { CR_METHOD_EXPERT = 0, CR_METHOD_SCORECARD, CR_METHOD_XGBOOST } cr_method;
 

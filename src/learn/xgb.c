@@ -1,4 +1,4 @@
-/* Gradient-boosted trees with XGBoost's C API (issue 12; docs/learn.md, "Trees"): training per
+/* Gradient-boosted trees with XGBoost's C API (issue 12; docs/learn-trees.md): training per
  * fold with early stopping on a validation split, the model file that carries the booster as
  * base64 of its UBJSON bytes, and scoring and explaining (SHAP contributions) with it. */
 #include "crisk/booster.h"
@@ -466,7 +466,7 @@ cr_err cr_learn_xgb_model_text(const cr_model *base, const char *id, const char 
 {
     struct sbuf b = {0};
     char line[256];
-    sb_str(&b, "# Gradient-boosted trees trained by crisk learn (docs/learn.md, \"Trees\"); the\n"
+    sb_str(&b, "# Gradient-boosted trees trained by crisk learn (docs/learn-trees.md); the\n"
                "# indicators below are those of the base model ");
     sb_str(&b, base->id);
     sb_str(&b, " and define the indicator features.\nmodel: ");
