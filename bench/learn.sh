@@ -23,7 +23,7 @@ tmp=$(mktemp -d)
 export CRISK_XGB_THREADS=${CRISK_XGB_THREADS:-1}
 trap 'rm -rf "$tmp"' EXIT
 has_export=0
-"$crisk" learn --help 2>&1 | grep -q -- --export-matrix && has_export=1
+"$crisk" learn --help 2>&1 | grep -- --export-matrix >/dev/null && has_export=1
 
 scorecard_auc() { # db label -> the scorecard's AUC from crisk learn --json, or "null"
   if "$crisk" learn --help >/dev/null 2>&1; then
