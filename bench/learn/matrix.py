@@ -94,6 +94,11 @@ def directions(model):
     return d
 
 
+def mapped_indicators(model):
+    m = yaml.safe_load(open(model, encoding='utf-8'))
+    return {i['id'] for a in m['aspects'] for c in a['categories'] for i in c['indicators'] if 'map' in i}
+
+
 def indicators_matrix(dbp, ind, label, out, model):
     db = sqlite3.connect(dbp)
     keys = {}
@@ -109,11 +114,13 @@ def indicators_matrix(dbp, ind, label, out, model):
     rd = csv.DictReader(open(ind, newline='', encoding='utf-8'))
     feats = [c[:-6] for c in rd.fieldnames if c.endswith('.value')]
     dirs = directions(model)
+    mapped = mapped_indicators(model)  # a categorical indicator is its points (as crisk learn)
+    col = {f: f + ('.points' if f in mapped else '.value') for f in feats}
     rows = {}
     for r in rd:
         s = keys.get(r[rd.fieldnames[0]])
         if s in y:
-            rows[s] = [num(r[f + '.value']) if r[f + '.value'] != '' else None for f in feats]
+            rows[s] = [num(r[col[f]]) if r[col[f]] != '' else None for f in feats]
     subjects = sorted(rows)
     write(out, subjects, y, feats, [dirs.get(f, 0) for f in feats], rows)
 

@@ -377,4 +377,30 @@ cr_err cr_store_around_subjects(cr_store *s, int64_t **out, size_t *n) CR_MUST_U
 
 /* ---- end of inspect ---- */
 
+/* ---- learn: the registry columns of the feature matrix, promotions (src/store/learn.c) ---- */
+
+/* Each enterprise's subject, district ("" when none) and kept registry attributes (JSON object
+ * text, NULL when none), by subject. Strings are valid during the call; fn returns nonzero to
+ * stop (the result is then CR_EIO). */
+cr_err cr_store_learn_firms(cr_store *s,
+                            int (*fn)(void *ctx, int64_t subject, const char *district,
+                                      const char *attrs),
+                            void *ctx) CR_MUST_USE;
+
+/* A promoted model (crisk model promote): the file's whole text, who and why. */
+struct cr_promotion {
+    int64_t id, version;
+    const char *model_id, *hash, *method, *text, *path, *by, *note, *created, *metrics;
+    size_t text_len;
+};
+/* Records a promotion (in the caller's transaction or its own); writes its id. */
+cr_err cr_store_promotion_add(cr_store *s, const struct cr_promotion *p, int64_t *id) CR_MUST_USE;
+/* Calls fn for every promotion, oldest first, or for the latest only (CR_ENOTFOUND when there is
+ * none). Strings are valid during the call. */
+cr_err cr_store_promotions_each(cr_store *s, int latest_only,
+                                int (*fn)(void *ctx, const struct cr_promotion *p),
+                                void *ctx) CR_MUST_USE;
+
+/* ---- end of learn ---- */
+
 #endif

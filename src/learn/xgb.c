@@ -599,21 +599,35 @@ static int indicator_index(const cr_model *m, const char *id, int *aspect)
 
 struct feat_ctx {
     const cr_model *m;
-    const int *ind; /* per feature: model-order indicator index, -1 for attributes */
+    const int *ind;           /* per feature: model-order indicator index, -1 for attributes */
+    const uint8_t *by_points; /* per feature: a categorical indicator read through a map */
     float *x;
     size_t p;
 };
 
+/* An indicator feature is its value, or for a categorical indicator read through a map (whose
+ * value explain gives as NAN) its points — as the learn matrix has it (cr_learn_data_build). */
 static int feat_row(void *ctx, size_t e, const double *values, const double *points,
                     const double *shares)
 {
     struct feat_ctx *f = ctx;
-    (void)points;
     (void)shares;
     for (size_t j = 0; j < f->p; j++)
         if (f->ind[j] >= 0)
-            f->x[e * f->p + j] = (float)values[f->ind[j]];
+            f->x[e * f->p + j] = (float)(f->by_points[j] ? points[f->ind[j]] : values[f->ind[j]]);
     return 0;
+}
+
+static const struct cr_indicator *indicator_at(const cr_model *m, int k)
+{
+    for (size_t a = 0; a < m->n_aspects; a++)
+        for (size_t c = 0; c < m->aspects[a].n_categories; c++) {
+            const struct cr_category *cat = &m->aspects[a].categories[c];
+            if ((size_t)k < cat->n_indicators)
+                return &cat->indicators[k];
+            k -= (int)cat->n_indicators;
+        }
+    return NULL;
 }
 
 /* An attribute's value as a feature: "attr:col" a number (a JSON number, or a string that is
@@ -651,18 +665,21 @@ cr_err cr_xgb_features(const cr_model *m, const struct cr_city *city, int32_t as
     if (m->method != CR_METHOD_XGBOOST || !p)
         return cr_diag_set(diag, CR_EINVAL, NULL, 0, 0, "model %s has no booster", m->id);
     int *ind = malloc(p * sizeof *ind), any_ind = 0, any_attr = 0;
+    uint8_t *by_points = calloc(p, 1);
     float *v = malloc((n * p + 1) * sizeof *v);
-    cr_err rc = ind && v ? CR_OK : CR_ENOMEM;
+    cr_err rc = ind && by_points && v ? CR_OK : CR_ENOMEM;
     for (size_t j = 0; !rc && j < p; j++) {
         int attr = strncmp(m->features[j], "attr:", 5) == 0;
         ind[j] = attr ? -1 : indicator_index(m, m->features[j], NULL);
+        const struct cr_indicator *it = ind[j] >= 0 ? indicator_at(m, ind[j]) : NULL;
+        by_points[j] = it && it->n_map > 0;
         any_ind |= ind[j] >= 0;
         any_attr |= attr;
     }
     for (size_t i = 0; !rc && i < n * p; i++)
         v[i] = NAN;
     if (!rc && any_ind) {
-        struct feat_ctx f = {m, ind, v, p};
+        struct feat_ctx f = {m, ind, by_points, v, p};
         rc = cr_classify_explain_each(m, city, as_of, feat_row, &f);
     }
     for (size_t e = 0; !rc && any_attr && attrs && e < n; e++) {
@@ -673,6 +690,7 @@ cr_err cr_xgb_features(const cr_model *m, const struct cr_city *city, int32_t as
         json_decref(o);
     }
     free(ind);
+    free(by_points);
     if (rc) {
         free(v);
         return rc == CR_ENOMEM ? cr_diag_set(diag, rc, NULL, 0, 0, "features: out of memory") : rc;

@@ -25,7 +25,13 @@ tmp, base = sys.argv[1], sys.argv[2]
 rows = list(csv.DictReader(open(tmp + '/ind.csv', newline='')))
 truth = {r['uscc']: int(r['violation_next']) for r in csv.DictReader(open(tmp + '/city/truth.csv', newline=''))}
 feats = [c[:-6] for c in rows[0] if c.endswith('.value')]
-X = np.array([[float(r[f + '.value']) if r[f + '.value'] != '' else np.nan for f in feats] for r in rows], dtype=np.float32)
+# a categorical indicator read through a map is its points (its value is no number)
+import yaml
+mapped = {i['id'] for a in yaml.safe_load(open(base, encoding='utf-8'))['aspects']
+          for c in a['categories'] for i in c['indicators'] if 'map' in i}
+assert mapped
+col = {f: f + ('.points' if f in mapped else '.value') for f in feats}
+X = np.array([[float(r[col[f]]) if r[col[f]] != '' else np.nan for f in feats] for r in rows], dtype=np.float32)
 y = np.array([truth[r['uscc']] for r in rows])
 assert 0 < y.sum() < len(y)
 bst = xgb.train({'objective': 'binary:logistic', 'max_depth': 3, 'eta': 0.3, 'nthread': 1, 'seed': 1},
