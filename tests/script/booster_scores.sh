@@ -24,7 +24,7 @@ import numpy as np, xgboost as xgb
 tmp, base = sys.argv[1], sys.argv[2]
 rows = list(csv.DictReader(open(tmp + '/ind.csv', newline='')))
 truth = {r['uscc']: int(r['violation_next']) for r in csv.DictReader(open(tmp + '/city/truth.csv', newline=''))}
-feats = [c[:-6] for c in rows[0] if c.endswith('.value')]
+feats = [c[:-6] for c in rows[0] if c.endswith('.value')][::-1]  # not the model's order
 # a categorical indicator read through a map is its points (its value is no number)
 import yaml
 mapped = {i['id'] for a in yaml.safe_load(open(base, encoding='utf-8'))['aspects']
@@ -72,7 +72,9 @@ PY
 # show: contributions are XGBoost's, and base + shares = the recorded score
 for key in $("$py" -c 'import json,sys; print(" ".join(list(json.load(open(sys.argv[1])))[:6]))' "$tmp/phi.json"); do
   "$crisk" show --db "$tmp/s.db" --json "$key" > "$tmp/show.json"
-  "$py" - "$tmp/show.json" "$tmp/phi.json" "$key" <<'PY'
+  sqlite3 "$tmp/s.db" "SELECT rs.top FROM run_score rs JOIN enterprise e ON e.subject = rs.subject
+    WHERE e.uscc = '$key' AND rs.run = (SELECT max(id) FROM run)" > "$tmp/top.json"
+  "$py" - "$tmp/show.json" "$tmp/phi.json" "$key" "$tmp/top.json" <<'PY'
 import json, math, sys
 o = json.load(open(sys.argv[1])); ref = json.load(open(sys.argv[2]))[sys.argv[3]]
 lv = o['level']
@@ -84,6 +86,11 @@ for f in feats:
 total = lv['base'] + sum(f['share'] for f in feats)
 assert abs(total - lv['score']) < 1e-3 and abs(lv['explained_score'] - lv['score']) < 1e-3, (total, lv)
 assert abs(lv['base'] - 100 / (1 + math.exp(-ref['bias']))) < 1e-3
+# the run recorded the features with the largest positive shares, by feature id
+top = json.load(open(sys.argv[4]))
+want = sorted((f for f in feats if f['share'] > 0), key=lambda f: -f['share'])[:5]
+assert [t[0] for t in top] == [f['id'] for f in want], (top, [(f['id'], f['share']) for f in want])
+assert all(abs(t[2] - f['share']) < 1e-3 for t, f in zip(top, want))
 PY
 done
 
