@@ -19,6 +19,8 @@ static const char help[] =
     "(events after it never count; default: the latest event date in the store), then category,\n"
     "aspect and total scores, vetoes and levels A 低 / B 中 / C 较高 / D 高, and records the run\n"
     "with each enterprise's score, level, aspect scores and top contributions.\n"
+    "A tree model (method: xgboost, docs/learn-trees.md) scores with its booster instead: score =\n"
+    "100 x its probability over the indicators and registry attributes it names.\n"
     "\n"
     "  --indicators FILE  also write every enterprise's indicators as CSV, for tuning the model:\n"
     "                     uscc,score,level (key,… when some keys are no USCCs), then ID.value\n"

@@ -20,6 +20,8 @@ static const char help[] =
     "aspect and category breakdown and every indicator's value, points and share (the shares sum\n"
     "to the score); level history; recent events by department; the persons behind the firm\n"
     "(names masked) and the other firms they and its address are linked to.\n"
+    "For a tree model's run: each feature's SHAP contribution and share; the base plus the shares\n"
+    "is the score (docs/learn-trees.md).\n"
     "The breakdown uses the model the run used, as recorded with the run; --model FILE is only\n"
     "needed for a run recorded before the store kept model texts (it must be that model).\n"
     "A key of a department's own (e.g. cumcm:E1) is accepted as well as a USCC.\n";
