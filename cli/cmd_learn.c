@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "crisk/booster.h"
 #include "crisk/learn.h"
 #include "crisk/model.h"
 #include "crisk/text.h"
@@ -495,11 +496,6 @@ int cmd_learn(int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    if (do_xgb) {
-        fprintf(stderr, "crisk learn: --method xgboost: the trees are not built yet in this "
-                        "build (branch booster)\n");
-        return CLI_USAGE;
-    }
     if (validation && strcmp(validation, "auto") && strcmp(validation, "kfold")) {
         fprintf(stderr, "crisk learn: --validation is auto or kfold, not '%s'\n", validation);
         return CLI_USAGE;
@@ -536,6 +532,9 @@ int cmd_learn(int argc, char **argv)
     struct cr_scorecard sc = {0};
     double *sc_pred = NULL, *sc_final = NULL;
     char *sc_level = NULL, *sc_text = NULL, *naive_level = NULL;
+    double *xgb_pred = NULL;
+    char *xgb_level = NULL, *xgb_text = NULL;
+    struct cr_xgb_fit xfit = {0};
     uint8_t *test = NULL;
     json_t *rep = NULL, *rocs = NULL, *lifts = NULL, *binning_j = NULL;
     int exit_code = CLI_OK;
@@ -580,7 +579,7 @@ int cmd_learn(int argc, char **argv)
     if (m->level_method == CR_LEVELS_SHARE)
         memcpy(shares, m->level_share, sizeof shares);
 
-    struct entry ent[4];
+    struct entry ent[5];
     size_t n_ent = 0;
     char champ_name[300];
     snprintf(champ_name, sizeof champ_name, "%s v%d", m->id, m->version);
@@ -651,6 +650,50 @@ int cmd_learn(int argc, char **argv)
         cr_model_free(chk);
         ent[n_ent++] = e;
         binning_j = binning_json(&sc);
+    }
+
+    if (do_xgb) {
+        struct cr_xgb_params xp;
+        cr_xgb_params_default(&xp);
+        xp.seed = lo.seed;
+        xgb_pred = malloc((n + 1) * sizeof *xgb_pred);
+        xgb_level = calloc(n + 1, 1);
+        if (!xgb_pred || !xgb_level)
+            rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
+        if (!rc)
+            rc = cr_learn_xgb_fit(&data, &xp, &xfit, &d);
+        char id[300], name[600];
+        snprintf(id, sizeof id, "%s-xgboost", m->id);
+        snprintf(name, sizeof name, "%s（梯度提升树，%s）", m->name, label->id);
+        if (!rc)
+            rc = cr_learn_xgb_model_text(m, id, name, &data, &xfit, &xgb_text, &d);
+        for (size_t i = 0; !rc && i < n; i++)
+            xgb_pred[i] = 100 * xfit.pred[i];
+        if (!rc && cr_learn_levels_by_share(xgb_pred, n, shares, xgb_level))
+            rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
+        if (rc) {
+            exit_code = cli_report_diag("learn", rc, &d);
+            goto out;
+        }
+        struct entry e = {"xgboost", "xgboost", xgb_pred, xgb_level, NULL, "", NULL};
+        snprintf(e.file, sizeof e.file, "%s/%s.yaml", out_dir, id);
+        FILE *fp = cli_open_output("learn", "out", e.file, dbp, &prc);
+        if (!fp) {
+            exit_code = prc;
+            goto out;
+        }
+        fputs(xgb_text, fp);
+        if ((exit_code = close_out(fp, e.file)))
+            goto out;
+        cr_model *chk = NULL;
+        if ((rc = cr_model_load(e.file, &chk, &d))) {
+            exit_code = cli_report_diag("learn", rc, &d);
+            goto out;
+        }
+        e.extra = json_pack("{s:s,s:s,s:i}", "model_id", chk->id, "hash", chk->hash, "trees",
+                            xfit.rounds);
+        cr_model_free(chk);
+        ent[n_ent++] = e;
     }
 
     /* ---- the report ---- */
@@ -772,6 +815,10 @@ out:
     free(sc_level);
     free(naive_level);
     free(sc_text);
+    free(xgb_pred);
+    free(xgb_level);
+    free(xgb_text);
+    cr_xgb_fit_free(&xfit);
     cr_scorecard_free(&sc);
     cr_learn_info_free(&info);
     cr_learn_data_free(&data);

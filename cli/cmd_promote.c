@@ -32,15 +32,13 @@ static int latest_text(void *ctx, const struct cr_promotion *p)
     return 0;
 }
 
-cr_err cli_champion_model(cr_store *s, const char *file, cr_model **out, cr_diag *d)
+cr_err cli_promoted_model(cr_store *s, cr_model **out, cr_diag *d)
 {
-    const char *env = getenv("CRISK_MODEL");
-    if (file || (env && *env))
-        return cr_model_load(file ? file : env, out, d);
+    *out = NULL;
     char *buf = NULL;
     cr_err rc = cr_store_promotions_each(s, 1, latest_text, &buf);
     if (rc == CR_ENOTFOUND)
-        return cr_model_load(cli_default_model(), out, d);
+        return rc;
     if (rc) {
         free(buf);
         return cli_store_fail(d, rc == CR_EIO ? CR_ENOMEM : rc, s,
@@ -52,6 +50,15 @@ cr_err cli_champion_model(cr_store *s, const char *file, cr_model **out, cr_diag
     rc = cr_model_load_text(name, text, strlen(text), out, d);
     free(buf);
     return rc;
+}
+
+cr_err cli_champion_model(cr_store *s, const char *file, cr_model **out, cr_diag *d)
+{
+    const char *env = getenv("CRISK_MODEL");
+    if (file || (env && *env) || !s)
+        return cr_model_load(file ? file : cli_default_model(), out, d);
+    cr_err rc = cli_promoted_model(s, out, d);
+    return rc == CR_ENOTFOUND ? cr_model_load(cli_default_model(), out, d) : rc;
 }
 
 int cmd_model_promote(int argc, char **argv)
@@ -78,9 +85,9 @@ int cmd_model_promote(int argc, char **argv)
     if (!rc)
         rc = cr_store_lock(s, "model promote", &d);
     if (!rc) {
-        const char *method = strstr(m->text, "\nmethod: xgboost") ? "xgboost"
-                             : strstr(m->text, "-scorecard")      ? "scorecard"
-                                                                  : "expert";
+        const char *method = m->method == CR_METHOD_XGBOOST     ? "xgboost"
+                             : m->method == CR_METHOD_SCORECARD ? "scorecard"
+                                                                : "expert";
         struct cr_promotion p = {.model_id = m->id,
                                  .version = m->version,
                                  .hash = m->hash,

@@ -175,6 +175,11 @@ struct cr_enterprise_rec {
 };
 /* Inserts or replaces the registry row of rec->subject (a later row is a registry update). */
 cr_err cr_store_enterprise_put(cr_store *s, const struct cr_enterprise_rec *rec) CR_MUST_USE;
+/* The kept registry columns (enterprise.attrs, JSON) of the n enterprises subjects (ascending,
+ * as a city's): attrs[i] a malloc'd copy, NULL when the enterprise has none. For the features
+ * of a tree model (src/learn/xgb.c). */
+cr_err cr_store_enterprise_attrs(cr_store *s, const int64_t *subjects, size_t n,
+                                 char **attrs) CR_MUST_USE;
 
 /* Calls fn for every person (keyed ID hash → id). */
 cr_err cr_store_persons_each(cr_store *s,

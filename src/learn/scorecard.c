@@ -569,7 +569,7 @@ cr_err cr_scorecard_model_text(const cr_model *base, const struct cr_scorecard *
     sb_q(&b, id);
     sb_str(&b, "\nversion: 1\nname: ");
     sb_q(&b, name);
-    sb_str(&b, "\nlevels:\n");
+    sb_str(&b, "\nmethod: scorecard\nlevels:\n");
     if (base->level_method == CR_LEVELS_SHARE)
         sb_fmt(&b, "  method: share\n  shares: {A: %.17g, B: %.17g, C: %.17g, D: %.17g}\n",
                base->level_share[0], base->level_share[1], base->level_share[2],

@@ -33,7 +33,7 @@ header_layer() {
     city.h) echo city ;;
     catalog.h | feed.h | ingest.h) echo collect ;;
     gen.h) echo gen ;;
-    learn.h) echo learn ;;
+    learn.h | booster.h) echo learn ;;
     *) return 1 ;;
     esac
 }
