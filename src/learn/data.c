@@ -528,10 +528,11 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
     int n_dates = 1;
     if (l->column) {
         info->as_of = o->as_of != INT32_MIN ? o->as_of : (int32_t)last;
-        if (info->as_of == 0 && o->as_of == INT32_MIN) {
-            rc = cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
-                             "the store has no events to date the features: give --as-of");
-            goto out;
+        if (o->as_of == INT32_MIN && !last) { /* no events: the latest establishment day */
+            info->as_of = 0;
+            for (size_t e = 0; e < city.n; e++)
+                if (city.established[e] != CR_NO_DAY && city.established[e] > info->as_of)
+                    info->as_of = city.established[e];
         }
         dates[0] = info->as_of;
     } else {
