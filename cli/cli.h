@@ -42,6 +42,9 @@ int cmd_plans(int argc, char **argv);
 int cmd_draw(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_inspections(int argc, char **argv);
+int cmd_learn(int argc, char **argv);
+int cmd_model_promote(int argc, char **argv);
+int cmd_model_promotions(int argc, char **argv);
 
 /* The model used when --model is not given: $CRISK_MODEL, else the shipped gz-2021. */
 const char *cli_default_model(void);
@@ -53,6 +56,25 @@ struct cr_store;
 struct cr_model;
 cr_err cli_run_model(struct cr_store *s, int64_t run, const char *file, struct cr_model **out,
                      cr_diag *d) CR_MUST_USE;
+
+/* The champion model: file when given, else $CRISK_MODEL when set, else the store's latest
+ * promotion (crisk model promote), else the shipped default (docs/learn.md "Promotion"). */
+cr_err cli_champion_model(struct cr_store *s, const char *file, struct cr_model **out,
+                          cr_diag *d) CR_MUST_USE;
+/* The store's latest promoted model; CR_ENOTFOUND when none was promoted. (With s NULL,
+ * cli_champion_model skips the promotions.) */
+cr_err cli_promoted_model(struct cr_store *s, struct cr_model **out, cr_diag *d) CR_MUST_USE;
+/* Classifies with m: the engine, or for a tree model (method: xgboost) its booster over its
+ * features, attributes read from the store (cli/trees.c). */
+struct cr_scores;
+struct cr_city;
+cr_err cli_classify_any(struct cr_store *s, const struct cr_model *m, const struct cr_city *city,
+                        int32_t as_of, int threads, struct cr_scores *out, cr_diag *d) CR_MUST_USE;
+/* The registry attributes of city's enterprises when m has attribute features (*out NULL when
+ * it has none); freed with cli_tree_attrs_free. */
+cr_err cli_tree_attrs(struct cr_store *s, const struct cr_model *m, const struct cr_city *city,
+                      char ***out, cr_diag *d) CR_MUST_USE;
+void cli_tree_attrs_free(char **attrs, size_t n);
 
 /* Returns the store path: the --db value when given, else $CRISK_DB, else "crisk.db". */
 const char *cli_db_path(const char *flag);

@@ -19,6 +19,8 @@ static const char help[] =
     "(events after it never count; default: the latest event date in the store), then category,\n"
     "aspect and total scores, vetoes and levels A 低 / B 中 / C 较高 / D 高, and records the run\n"
     "with each enterprise's score, level, aspect scores and top contributions.\n"
+    "A tree model (method: xgboost, docs/learn-trees.md) scores with its booster instead: score =\n"
+    "100 x its probability over the indicators and registry attributes it names.\n"
     "\n"
     "  --indicators FILE  also write every enterprise's indicators as CSV, for tuning the model:\n"
     "                     uscc,score,level (key,… when some keys are no USCCs), then ID.value\n"
@@ -170,11 +172,23 @@ int cmd_classify(int argc, char **argv)
     struct cr_scores sc = {0};
     int exit_code = CLI_OK;
     double t0 = now_s();
-    cr_err rc = cr_model_load(model ? model : cli_default_model(), &m, &d);
+    /* --model, else $CRISK_MODEL, else the promoted champion, else the shipped one. The file
+     * (or the shipped default) is read before the store is opened, as its errors come first. */
+    const char *env = getenv("CRISK_MODEL");
+    cr_err rc = cli_champion_model(NULL, model, &m, &d);
     if (!rc)
         rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "classify", &d);
+    if (!rc && !model && !(env && *env)) {
+        cr_model *promoted = NULL;
+        cr_err prc2 = cli_promoted_model(s, &promoted, &d);
+        if (!prc2) {
+            cr_model_free(m);
+            m = promoted;
+        } else if (prc2 != CR_ENOTFOUND)
+            rc = prc2;
+    }
     if (!rc && !as_of_s) {
         int64_t last = 0;
         if (cr_store_events_last_day(s, &last))
@@ -193,7 +207,7 @@ int cmd_classify(int argc, char **argv)
     if (!rc && cr_classify_kind_gaps(m, &city, kind_gap, &gaps))
         rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
     if (!rc)
-        rc = cr_classify(m, &city, as_of, (int)threads, &sc, &d);
+        rc = cli_classify_any(s, m, &city, as_of, (int)threads, &sc, &d);
     double t_run = now_s();
     int64_t run = 0, changes = 0;
     if (!rc && cr_city_run_save(s, m, as_of, &city, &sc, &run, &changes))

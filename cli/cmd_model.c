@@ -2,12 +2,15 @@
 #include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "crisk/model.h"
 
 static const char help[] =
     "usage: crisk model [--model FILE] [--json]\n"
+    "       crisk model promote FILE --by USER --note TEXT [--db FILE]\n"
+    "       crisk model promotions [--db FILE] [--json]\n"
     "\n"
     "Checks an indicator model (default: models/gz-2021.yaml of the build) and prints its\n"
     "aspects, categories and indicators. A wrong model gets an error with file, line, field.\n";
@@ -64,6 +67,10 @@ static json_t *indicator_json(const struct cr_indicator *ind)
 
 int cmd_model(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "promote") == 0)
+        return cmd_model_promote(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "promotions") == 0)
+        return cmd_model_promotions(argc - 1, argv + 1);
     const char *model = NULL, *json = NULL;
     const struct cli_opt opts[] = {{"model", 1, &model}, {"json", 0, &json}};
     size_t n_pos;

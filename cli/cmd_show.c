@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "crisk/booster.h"
 #include "crisk/classify.h"
 #include "crisk/model.h"
 #include "crisk/ref.h"
@@ -20,6 +21,8 @@ static const char help[] =
     "aspect and category breakdown and every indicator's value, points and share (the shares sum\n"
     "to the score); level history; recent events by department; the persons behind the firm\n"
     "(names masked) and the other firms they and its address are linked to.\n"
+    "For a tree model's run: each feature's SHAP contribution and share; the base plus the shares\n"
+    "is the score (docs/learn-trees.md).\n"
     "The breakdown uses the model the run used, as recorded with the run; --model FILE is only\n"
     "needed for a run recorded before the store kept model texts (it must be that model).\n"
     "A key of a department's own (e.g. cumcm:E1) is accepted as well as a USCC.\n";
@@ -125,6 +128,81 @@ static json_t *explain(cr_store *s, const cr_model *m, int64_t subject, int32_t 
     return aspects;
 }
 
+/* The same for a tree model (method: xgboost): each feature's value, its SHAP contribution φ
+ * (margin space, as "points") and its share of the score (cr_xgb_shares), grouped under the
+ * model's aspects and categories; attribute features under 登记属性. The shares and the base
+ * (*base_out, the score of a firm about which nothing is known) add up to the score. */
+static json_t *explain_trees(cr_store *s, const cr_model *m, int64_t subject, int32_t as_of,
+                             double *score_out, double *base_out, cr_diag *d)
+{
+    struct cr_city c;
+    size_t e0 = 0, p = m->n_features;
+    if (cr_city_load_around(s, m, subject, &c, &e0, d))
+        return NULL;
+    char **attrs = NULL;
+    float *x = NULL, *contrib = malloc((c.n * (p + 1) + 1) * sizeof *contrib);
+    double *prob = malloc((c.n + 1) * sizeof *prob), *sh = malloc((p + 1) * sizeof *sh);
+    json_t *aspects = NULL;
+    if (contrib && prob && sh && !cli_tree_attrs(s, m, &c, &attrs, d) &&
+        !cr_xgb_features(m, &c, as_of, (const char *const *)attrs, &x, d) &&
+        !cr_learn_xgb_predict(m->booster, x, c.n, p, 1, prob, contrib, d)) {
+        const float *phi = contrib + e0 * (p + 1);
+        const float *xv = x + e0 * p;
+        *score_out = cr_xgb_shares(phi, p, 100.0 * prob[e0], sh, base_out);
+        aspects = json_array();
+        int *done = calloc(p + 1, sizeof *done);
+        for (size_t a = 0; done && a <= m->n_aspects; a++) {
+            const struct cr_aspect *as = a < m->n_aspects ? &m->aspects[a] : NULL;
+            json_t *cats = json_array();
+            double asum = 0;
+            for (size_t ci = 0; ci < (as ? as->n_categories : 1); ci++) {
+                const struct cr_category *cat = as ? &as->categories[ci] : NULL;
+                json_t *inds = json_array();
+                double csum = 0;
+                for (size_t j = 0; j < p; j++) {
+                    const char *name = NULL;
+                    for (size_t i = 0; cat && !name && i < cat->n_indicators; i++)
+                        if (strcmp(cat->indicators[i].id, m->features[j]) == 0)
+                            name = cat->indicators[i].name;
+                    if (!as && !done[j])
+                        name = m->features[j] + 5; /* an attribute: its column */
+                    if (!name || done[j])
+                        continue;
+                    done[j] = 1;
+                    json_array_append_new(
+                        inds, json_pack("{s:s,s:s,s:o,s:f,s:f}", "id", m->features[j], "name", name,
+                                        "value", isnan(xv[j]) ? json_null() : json_real(xv[j]),
+                                        "points", (double)phi[j], "share", sh[j]));
+                    csum += sh[j];
+                }
+                if (json_array_size(inds))
+                    json_array_append_new(cats, json_pack("{s:s,s:s,s:f,s:o}", "id",
+                                                          cat ? cat->id : "attributes", "name",
+                                                          cat ? cat->name : "登记属性", "share",
+                                                          csum, "indicators", inds));
+                else
+                    json_decref(inds);
+                asum += csum;
+            }
+            if (json_array_size(cats))
+                json_array_append_new(aspects, json_pack("{s:s,s:s,s:f,s:o}", "id",
+                                                         as ? as->id : "attributes", "name",
+                                                         as ? as->name : "登记属性", "share", asum,
+                                                         "categories", cats));
+            else
+                json_decref(cats);
+        }
+        free(done);
+    }
+    cli_tree_attrs_free(attrs, c.n);
+    free(x);
+    free(contrib);
+    free(prob);
+    free(sh);
+    cr_city_free(&c);
+    return aspects;
+}
+
 static const char *division_name(const cr_ref *ref, json_t *code)
 {
     const char *c = json_string_value(code);
@@ -168,6 +246,11 @@ static void print_text(json_t *o, const cr_ref *ref)
             printf("    %-12s %6.2f\n", txt(json_object_get(a, "name")),
                    json_real_value(json_object_get(a, "share")));
         }
+        json_t *base = json_object_get(lv, "base");
+        if (base) /* a tree model: the shares start from the base */
+            printf(
+                "  树模型（XGBoost）：基准分 %.2f 加各特征贡献即得分（“分”为 SHAP 对数几率贡献）\n",
+                json_real_value(base));
         printf("  主要贡献指标:\n");
         json_array_foreach(json_object_get(o, "drivers"), i, a)
         {
@@ -379,8 +462,11 @@ int cmd_show(int argc, char **argv)
             exit_code = cli_report_diag("show", CR_ESTORE, &d);
             goto out;
         }
-        double score = 0;
-        json_t *aspects = m ? explain(s, m, subject, as_of, &score, &d) : NULL;
+        double score = 0, base = 0;
+        int trees = m && m->method == CR_METHOD_XGBOOST;
+        json_t *aspects = !m      ? NULL
+                          : trees ? explain_trees(s, m, subject, as_of, &score, &base, &d)
+                                  : explain(s, m, subject, as_of, &score, &d);
         if (m && !aspects) {
             if (!d.msg[0])
                 cli_store_fail(&d, CR_ESTORE, s, "cannot explain the score");
@@ -394,6 +480,10 @@ int cmd_show(int argc, char **argv)
             json_object_get(last, "model_hash"));
         if (aspects) {
             json_object_set_new(lv, "explained_score", json_real(score));
+            if (trees) { /* the shares and the base add up to the score (docs/learn-trees.md) */
+                json_object_set_new(lv, "method", json_string("xgboost"));
+                json_object_set_new(lv, "base", json_real(base));
+            }
             json_object_set_new(o, "drivers", top_drivers(aspects, 8));
             json_object_set_new(o, "aspects", aspects);
         } else {

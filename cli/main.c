@@ -15,7 +15,7 @@ static const struct verb verbs[] = {
     {"gen", cmd_gen, "generate a synthetic city: feeds, catalog and hidden truth"},
     {"ingest", cmd_ingest, "read every feed of a catalog into the store"},
     {"quarantine", cmd_quarantine, "list, export and retry quarantined rows"},
-    {"model", cmd_model, "check an indicator model and print its tree"},
+    {"model", cmd_model, "check a model and print its tree; promote a champion"},
     {"classify", cmd_classify, "score every enterprise and assign levels A-D; record the run"},
     {"scores", cmd_scores, "print a run's scores as CSV"},
     {"tag", cmd_tag, "tag enterprises by the rules of the theme library"},
@@ -33,6 +33,7 @@ static const struct verb verbs[] = {
     {"draw", cmd_draw, "draw a plan with a seed; list or verify a recorded draw"},
     {"inspect", cmd_inspect, "record inspection results (official vocabulary, 免罚清单)"},
     {"inspections", cmd_inspections, "list inspections, what must be published and what is late"},
+    {"learn", cmd_learn, "measure the champion against outcomes; train and report challengers"},
 };
 
 static void usage(FILE *fp)

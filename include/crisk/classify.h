@@ -96,6 +96,11 @@ cr_err cr_classify_kind_gaps(const cr_model *m, const struct cr_city *city,
                              void (*fn)(void *ctx, const char *kind, int unprovided),
                              void *ctx) CR_MUST_USE;
 
+/* Assigns out->level (and out->levels) from out->score and out->veto by m's levels and vetoes,
+ * as cr_classify does: for a scorer other than the engine (src/learn/xgb.c). */
+cr_err cr_classify_levels(const cr_model *m, const struct cr_city *city,
+                          struct cr_scores *out) CR_MUST_USE;
+
 /* Explains one enterprise: each indicator's raw value (NAN when missing), points and share of
  * the total score, in model order (arrays of m->n_indicators). The shares sum to the score. */
 cr_err cr_classify_explain(const cr_model *m, const struct cr_city *city, int32_t as_of, size_t e,

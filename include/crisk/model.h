@@ -121,6 +121,12 @@ struct cr_flag {
 
 typedef enum cr_level_method { CR_LEVELS_SHARE = 0, CR_LEVELS_SCORE } cr_level_method;
 
+/* How a model scores (`method:`, default expert): expert and scorecard models score with their
+ * indicators' bins and weights (the engine); an xgboost model scores with its booster over the
+ * features it names (src/learn/xgb.c, docs/learn-trees.md), its indicators only defining how the
+ * indicator features are computed. */
+typedef enum cr_method { CR_METHOD_EXPERT = 0, CR_METHOD_SCORECARD, CR_METHOD_XGBOOST } cr_method;
+
 typedef struct cr_model {
     char *path, *id, *name;
     int version;
@@ -137,6 +143,13 @@ typedef struct cr_model {
     double level_share[4]; /* A..D shares (method share), summing to 1 */
     double level_score[4]; /* lowest score of B, C, D in [1..3] (method score) */
     size_t n_indicators;   /* in all */
+    cr_method method;
+    /* method xgboost (`booster:`): the booster's features in its column order — indicator ids of
+     * this model or "attr:<column>" for a registry attribute — and the booster itself, base64 of
+     * XGBoost's UBJSON model as XGBoosterSaveModelToBuffer writes it */
+    char **features;
+    size_t n_features;
+    char *booster;
 } cr_model;
 
 /* A model file is at most this long: a guard against reading some other large file whole

@@ -175,6 +175,11 @@ struct cr_enterprise_rec {
 };
 /* Inserts or replaces the registry row of rec->subject (a later row is a registry update). */
 cr_err cr_store_enterprise_put(cr_store *s, const struct cr_enterprise_rec *rec) CR_MUST_USE;
+/* The kept registry columns (enterprise.attrs, JSON) of the n enterprises subjects (ascending,
+ * as a city's): attrs[i] a malloc'd copy, NULL when the enterprise has none. For the features
+ * of a tree model (src/learn/xgb.c). */
+cr_err cr_store_enterprise_attrs(cr_store *s, const int64_t *subjects, size_t n,
+                                 char **attrs) CR_MUST_USE;
 
 /* Calls fn for every person (keyed ID hash → id). */
 cr_err cr_store_persons_each(cr_store *s,
@@ -661,5 +666,31 @@ cr_err cr_store_inspections_each(cr_store *s, int64_t id, int64_t plan, int with
 cr_err cr_store_inspection_result(cr_store *s, const struct cr_inspection_row *r) CR_MUST_USE;
 
 /* ---- end of inspect ---- */
+
+/* ---- learn: the registry columns of the feature matrix, promotions (src/store/learn.c) ---- */
+
+/* Each enterprise's subject, district ("" when none) and kept registry attributes (JSON object
+ * text, NULL when none), by subject. Strings are valid during the call; fn returns nonzero to
+ * stop (the result is then CR_EIO). */
+cr_err cr_store_learn_firms(cr_store *s,
+                            int (*fn)(void *ctx, int64_t subject, const char *district,
+                                      const char *attrs),
+                            void *ctx) CR_MUST_USE;
+
+/* A promoted model (crisk model promote): the file's whole text, who and why. */
+struct cr_promotion {
+    int64_t id, version;
+    const char *model_id, *hash, *method, *text, *path, *by, *note, *created, *metrics;
+    size_t text_len;
+};
+/* Records a promotion (in the caller's transaction or its own); writes its id. */
+cr_err cr_store_promotion_add(cr_store *s, const struct cr_promotion *p, int64_t *id) CR_MUST_USE;
+/* Calls fn for every promotion, oldest first, or for the latest only (CR_ENOTFOUND when there is
+ * none). Strings are valid during the call. */
+cr_err cr_store_promotions_each(cr_store *s, int latest_only,
+                                int (*fn)(void *ctx, const struct cr_promotion *p),
+                                void *ctx) CR_MUST_USE;
+
+/* ---- end of learn ---- */
 
 #endif

@@ -23,14 +23,16 @@ cr_err cr_city_run_save(cr_store *s, const cr_model *m, int32_t as_of, const str
         }
     for (size_t v = 0; v < m->n_vetoes; v++)
         veto[v] = m->vetoes[v].id;
+    /* a tree model's top contributions index its features (src/learn/xgb.c) */
+    int trees = m->method == CR_METHOD_XGBOOST;
     struct cr_run_rec r = {
         .model_id = m->id,
         .model_hash = m->hash,
         .model_version = m->version,
         .model_text = m->text,
         .model_text_len = m->text_len,
-        .indicator_ids = ind,
-        .n_indicators = k,
+        .indicator_ids = trees ? (const char *const *)m->features : ind,
+        .n_indicators = trees ? m->n_features : k,
         .veto_ids = veto,
         .n_vetoes = m->n_vetoes,
         .as_of = as_of,

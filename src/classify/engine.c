@@ -637,6 +637,11 @@ static cr_err assign_levels(const cr_model *m, const struct cr_city *c, struct c
     return CR_OK;
 }
 
+cr_err cr_classify_levels(const cr_model *m, const struct cr_city *city, struct cr_scores *out)
+{
+    return assign_levels(m, city, out);
+}
+
 static cr_err plan_make(struct plan *p, const cr_model *m, const struct cr_city *c)
 {
     memset(p, 0, sizeof *p);

@@ -416,6 +416,71 @@ static cr_err check_names(cr__ydoc *y, cr_model *m)
     return rc;
 }
 
+/* Whether id names an indicator of m. */
+static int has_indicator(const cr_model *m, const char *id)
+{
+    for (size_t a = 0; a < m->n_aspects; a++)
+        for (size_t c = 0; c < m->aspects[a].n_categories; c++)
+            for (size_t i = 0; i < m->aspects[a].categories[c].n_indicators; i++)
+                if (strcmp(m->aspects[a].categories[c].indicators[i].id, id) == 0)
+                    return 1;
+    return 0;
+}
+
+/* `method:` and, for xgboost, `booster: {features: [...], format: ubj, data: BASE64}`. The
+ * booster's bytes are checked by whoever loads them (the learn layer); here only their form. */
+static cr_err parse_method(cr__ydoc *y, yaml_node_t *root, cr_model *m)
+{
+    yaml_node_t *mn = cr__yget(y, root, "method"), *bn = cr__yget(y, root, "booster");
+    const char *method = mn ? cr__yscalar(mn) : "expert";
+    if (method && strcmp(method, "expert") == 0)
+        m->method = CR_METHOD_EXPERT;
+    else if (method && strcmp(method, "scorecard") == 0)
+        m->method = CR_METHOD_SCORECARD;
+    else if (method && strcmp(method, "xgboost") == 0)
+        m->method = CR_METHOD_XGBOOST;
+    else
+        return cr__yfail(y, mn, "method must be expert, scorecard or xgboost");
+    if (m->method != CR_METHOD_XGBOOST) {
+        if (bn)
+            return cr__yfail(y, bn, "a booster belongs to a model with method: xgboost");
+        return CR_OK;
+    }
+    if (!bn)
+        return cr__yfail(y, mn, "a model with method: xgboost needs a booster");
+    static const char *const keys[] = {"features", "format", "data", NULL};
+    cr_err rc = cr__yonly(y, bn, keys, "booster");
+    if (rc)
+        return rc;
+    const char *format = cr__yscalar(cr__yget(y, bn, "format"));
+    if (!format || strcmp(format, "ubj") != 0)
+        return cr__yfail(y, cr__yget(y, bn, "format") ? cr__yget(y, bn, "format") : bn,
+                         "booster.format must be ubj");
+    yaml_node_t *fn = cr__yget(y, bn, "features");
+    if (!cr__ylen(fn))
+        return cr__yfail(y, fn ? fn : bn, "booster.features must be a list of feature ids");
+    if ((rc = cr__ystrs(y, fn, &m->features, &m->n_features, "booster.features")))
+        return rc;
+    for (size_t i = 0; i < m->n_features; i++) {
+        const char *f = m->features[i];
+        if (strncmp(f, "attr:", 5) == 0 ? !f[5] : !has_indicator(m, f))
+            return cr__yfail(y, cr__yitem(y, fn, i),
+                             "booster feature '%s' is neither an indicator of the model nor "
+                             "attr:<column>",
+                             f);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(m->features[j], f) == 0)
+                return cr__yfail(y, cr__yitem(y, fn, i), "booster feature '%s' given twice", f);
+    }
+    if ((rc = cr__ystr(y, bn, "data", 1, &m->booster, "booster")))
+        return rc;
+    for (const char *c = m->booster; *c; c++)
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+              *c == '+' || *c == '/' || *c == '='))
+            return cr__yfail(y, cr__yget(y, bn, "data"), "booster.data must be base64");
+    return CR_OK;
+}
+
 /* The content hash of a model's bytes, as cr_hash_file computes it for the file (64 KiB at a
  * time), so a model loaded from a run's recorded text keeps the hash of its file. */
 static void text_hash(const char *text, size_t len, char out[17])
@@ -462,8 +527,9 @@ cr_err cr_model_load_text(const char *name, const char *text, size_t len, cr_mod
     if (rc)
         goto out;
     yaml_node_t *root = cr__yroot(&y);
-    static const char *const keys[] = {"model",  "version", "name",    "description", "levels",
-                                       "vetoes", "flags",   "aspects", NULL};
+    static const char *const keys[] = {"model",  "version", "name",  "description",
+                                       "levels", "vetoes",  "flags", "aspects",
+                                       "method", "booster", NULL};
     double version = 0;
     if ((rc = cr__yonly(&y, root, keys, "the model")) ||
         (rc = cr__ystr(&y, root, "model", 1, &m->id, "the model")) ||
@@ -499,6 +565,8 @@ cr_err cr_model_load_text(const char *name, const char *text, size_t len, cr_mod
     }
     if (!rc)
         rc = check_names(&y, m);
+    if (!rc)
+        rc = parse_method(&y, root, m);
     if (!rc && (!(m->path = strdup(path)) || !(m->text = malloc(len + 1))))
         rc = CR_ENOMEM;
     if (!rc) {
@@ -565,6 +633,8 @@ void cr_model_free(cr_model *m)
         cr__ystrs_free(m->flags[i].values, m->flags[i].n_values);
     }
     free(m->flags);
+    cr__ystrs_free(m->features, m->n_features);
+    free(m->booster);
     free(m->path);
     free(m->text);
     free(m->id);

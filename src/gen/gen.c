@@ -34,7 +34,7 @@ static cr_err make_dirs(gen *g)
 static cr_err (*const passes[])(gen *g) = {
     cr__gen_departments, cr__gen_index_reference, make_dirs,      cr__gen_enterprises,
     cr__gen_registry,    cr__gen_roles,           cr__gen_events, cr__gen_catalog,
-    cr__gen_truth,       cr__gen_roster,          cr__gen_plans};
+    cr__gen_truth,       cr__gen_roster,          cr__gen_plans,  cr__gen_labels};
 
 /* Fills the report's counts and frees the city. */
 static void report(gen *g)

@@ -220,5 +220,6 @@ cr_err cr__gen_roster(gen *g) CR_MUST_USE;
 cr_err cr__gen_plans(gen *g) CR_MUST_USE;
 /* Writes out_dir/name with body. CR_EIO naming the path. */
 cr_err cr__gen_write_file(gen *g, const char *name, void (*body)(gen *g, FILE *fp)) CR_MUST_USE;
+cr_err cr__gen_labels(gen *g) CR_MUST_USE; /* labels.c */
 
 #endif

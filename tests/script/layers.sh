@@ -20,6 +20,7 @@ uses() {
     monitor) echo "base store classify city" ;;
     respond) echo "base store" ;;
     inspect) echo "base store" ;;
+    learn) echo "base store classify city" ;;
     *) return 1 ;;
     esac
 }
@@ -35,6 +36,7 @@ header_layer() {
     monitor.h) echo monitor ;;
     push.h | respond.h) echo respond ;;
     inspect.h) echo inspect ;;
+    learn.h | booster.h) echo learn ;;
     *) return 1 ;;
     esac
 }

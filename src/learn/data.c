@@ -1,0 +1,798 @@
+/* Labels and the feature matrix of the learn stage (docs/learn.md "Label files", "Features",
+ * "Validation"). */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/ydoc.h"
+#include "crisk/city.h"
+#include "crisk/classify.h"
+#include "crisk/learn.h"
+#include "crisk/text.h"
+
+/* ---------------------------------------------------------------- label files */
+
+void cr_learn_label_free(struct cr_learn_label *l)
+{
+    if (!l)
+        return;
+    free(l->path);
+    free(l->id);
+    cr__ystrs_free(l->kinds, l->n_kinds);
+    free(l->flag);
+    free(l->column);
+    cr__ystrs_free(l->positive, l->n_positive);
+    cr__ystrs_free(l->negative, l->n_negative);
+    cr__ystrs_free(l->exclude, l->n_exclude);
+    free(l);
+}
+
+static cr_err whole(cr__ydoc *y, yaml_node_t *n, long lo, long hi, int *out, const char *what)
+{
+    double v;
+    cr_err rc = cr__ynum(y, n, &v, what);
+    if (rc)
+        return rc;
+    if (!(v >= (double)lo && v <= (double)hi) || v != floor(v))
+        return cr__yfail(y, n, "%s must be a whole number from %ld to %ld", what, lo, hi);
+    *out = (int)v;
+    return CR_OK;
+}
+
+cr_err cr_learn_label_load(const char *path, struct cr_learn_label **out, cr_diag *d)
+{
+    *out = NULL;
+    cr__ydoc y;
+    cr_err rc = cr__ydoc_load(&y, path, d);
+    struct cr_learn_label *l = rc ? NULL : calloc(1, sizeof *l);
+    if (!rc && !l)
+        rc = CR_ENOMEM;
+    yaml_node_t *root = rc ? NULL : cr__yroot(&y);
+    static const char *const keys[] = {"label",    "events",  "column",    "positive",
+                                       "negative", "exclude", "min_class", NULL};
+    static const char *const ev_keys[] = {"kinds", "within_days", "flag", NULL};
+    if (!rc && (!root || root->type != YAML_MAPPING_NODE))
+        rc = cr__yfail(&y, root, "a label file is a mapping (label:, events: or column:)");
+    if (!rc)
+        rc = cr__yonly(&y, root, keys, "a label file");
+    if (!rc && !(l->path = strdup(path)))
+        rc = CR_ENOMEM;
+    if (!rc)
+        rc = cr__ystr(&y, root, "label", 1, &l->id, "label");
+    yaml_node_t *ev = rc ? NULL : cr__yget(&y, root, "events");
+    yaml_node_t *col = rc ? NULL : cr__yget(&y, root, "column");
+    if (!rc && !ev == !col)
+        rc = cr__yfail(&y, root, "label %s needs exactly one of events: and column:", l->id);
+    if (!rc && ev) {
+        if (ev->type != YAML_MAPPING_NODE)
+            rc = cr__yfail(&y, ev, "events: is a mapping {kinds: [...], within_days: N}");
+        if (!rc)
+            rc = cr__yonly(&y, ev, ev_keys, "events");
+        if (!rc)
+            rc = cr__ystrs(&y, cr__yget(&y, ev, "kinds"), &l->kinds, &l->n_kinds, "kinds");
+        if (!rc && !l->n_kinds)
+            rc = cr__yfail(&y, ev, "events: needs kinds: [...] (at least one event kind)");
+        yaml_node_t *w = rc ? NULL : cr__yget(&y, ev, "within_days");
+        if (!rc && !w)
+            rc = cr__yfail(&y, ev,
+                           "events: needs within_days: N (the label window after the "
+                           "as-of date)");
+        if (!rc)
+            rc = whole(&y, w, 1, 36500, &l->within_days, "within_days");
+        if (!rc)
+            rc = cr__ystr(&y, ev, "flag", 0, &l->flag, "flag");
+        static const char *const other[] = {"positive", "negative", "exclude", NULL};
+        for (size_t i = 0; !rc && other[i]; i++)
+            if (strcmp(other[i], "exclude") && cr__yget(&y, root, other[i]))
+                rc = cr__yfail(&y, cr__yget(&y, root, other[i]),
+                               "%s: belongs to a column label, not to an events label", other[i]);
+    }
+    if (!rc && col) {
+        rc = cr__ystr(&y, root, "column", 1, &l->column, "column");
+        if (!rc)
+            rc = cr__ystrs(&y, cr__yget(&y, root, "positive"), &l->positive, &l->n_positive,
+                           "positive");
+        if (!rc && !l->n_positive)
+            rc = cr__yfail(&y, col, "column: needs positive: [values] (the values that are 1)");
+        if (!rc)
+            rc = cr__ystrs(&y, cr__yget(&y, root, "negative"), &l->negative, &l->n_negative,
+                           "negative");
+    }
+    if (!rc)
+        rc = cr__ystrs(&y, cr__yget(&y, root, "exclude"), &l->exclude, &l->n_exclude, "exclude");
+    l ? (void)(l->min_class = CR_LEARN_MIN_CLASS) : (void)0;
+    yaml_node_t *mc = rc ? NULL : cr__yget(&y, root, "min_class");
+    if (mc)
+        rc = whole(&y, mc, 1, 1000000000, &l->min_class, "min_class");
+    if (rc == CR_ENOMEM)
+        rc = cr_diag_set(d, rc, path, 0, 0, "out of memory");
+    cr__ydoc_free(&y);
+    if (rc) {
+        cr_learn_label_free(l);
+        return rc;
+    }
+    *out = l;
+    return CR_OK;
+}
+
+/* ---------------------------------------------------------------- folds */
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void cr_learn_folds_kfold(const int8_t *y, size_t n, int k, uint64_t seed, int32_t *fold)
+{
+    size_t *idx = malloc((n + 1) * sizeof *idx);
+    if (!idx) { /* never fails for sizes that built the matrix; fall back to round robin */
+        for (size_t i = 0; i < n; i++)
+            fold[i] = (int32_t)(i % (size_t)k);
+        return;
+    }
+    uint64_t st = seed;
+    for (int cls = 0; cls < 2; cls++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (y[i] == cls)
+                idx[m++] = i;
+        for (size_t i = m; i > 1; i--) { /* Fisher–Yates */
+            size_t j = (size_t)(splitmix(&st) % i);
+            size_t t = idx[i - 1];
+            idx[i - 1] = idx[j];
+            idx[j] = t;
+        }
+        for (size_t i = 0; i < m; i++)
+            fold[idx[i]] = (int32_t)(i % (size_t)k);
+    }
+    free(idx);
+}
+
+/* ---------------------------------------------------------------- the matrix */
+
+void cr_learn_opts_default(struct cr_learn_opts *o)
+{
+    o->as_of = INT32_MIN;
+    o->k = 5;
+    o->seed = 20240612;
+    o->validation = 0;
+    o->max_levels = 10;
+    o->min_share = 0.01;
+    o->min_class = 0;
+    o->min_history_days = 180;
+}
+
+void cr_learn_data_free(struct cr_learn_data *d)
+{
+    if (!d)
+        return;
+    free(d->x);
+    free(d->y);
+    free(d->fold);
+    free(d->subject);
+    for (size_t j = 0; d->name && j < d->p; j++)
+        free(d->name[j]);
+    free(d->name);
+    free(d->direction);
+    free(d->expert_score);
+    free(d->expert_level);
+    free(d->district);
+    free(d->district_code);
+    memset(d, 0, sizeof *d);
+}
+
+/* One registry attribute column: numeric, or categorical with its one-hot values. */
+struct attr_col {
+    char *key;
+    size_t n_num, n_text;
+    json_t *counts; /* categorical: value -> count */
+    char **levels;  /* the one-hot values */
+    size_t n_levels;
+};
+
+struct firms {
+    const struct cr_city *c;
+    size_t i; /* merge position in c->subject */
+    json_t **attrs;
+    int16_t *district;
+    char (*codes)[7];
+    size_t n_codes, cap_codes;
+    int oom;
+};
+
+static int district_index(struct firms *f, const char *dist)
+{
+    size_t len = strlen(dist);
+    if (len < 6)
+        return -1;
+    for (size_t i = 0; i < 6; i++)
+        if (dist[i] < '0' || dist[i] > '9')
+            return -1;
+    for (size_t i = 0; i < f->n_codes; i++)
+        if (memcmp(f->codes[i], dist, 6) == 0)
+            return (int)i;
+    if (f->n_codes >= 32000)
+        return -1;
+    if (f->n_codes == f->cap_codes) {
+        size_t cap = f->cap_codes ? 2 * f->cap_codes : 16;
+        char(*c)[7] = realloc(f->codes, cap * sizeof *c);
+        if (!c) {
+            f->oom = 1;
+            return -1;
+        }
+        f->codes = c;
+        f->cap_codes = cap;
+    }
+    memcpy(f->codes[f->n_codes], dist, 6);
+    f->codes[f->n_codes][6] = 0;
+    return (int)f->n_codes++;
+}
+
+static int firm_row(void *ctx, int64_t subject, const char *district, const char *attrs)
+{
+    struct firms *f = ctx;
+    while (f->i < f->c->n && f->c->subject[f->i] < subject)
+        f->i++;
+    if (f->i == f->c->n || f->c->subject[f->i] != subject)
+        return 0;
+    f->district[f->i] = (int16_t)district_index(f, district);
+    if (attrs) {
+        json_t *o = json_loads(attrs, 0, NULL);
+        if (o && !json_is_object(o)) {
+            json_decref(o);
+            o = NULL;
+        }
+        f->attrs[f->i] = o;
+    }
+    return f->oom;
+}
+
+/* The text of an attribute value as a category ("" for null or a nested value). */
+static const char *value_text(json_t *v, char *buf, size_t cap)
+{
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v)) {
+        snprintf(buf, cap, "%lld", (long long)json_integer_value(v));
+        return buf;
+    }
+    if (json_is_real(v)) {
+        snprintf(buf, cap, "%.17g", json_real_value(v));
+        return buf;
+    }
+    if (json_is_true(v))
+        return "true";
+    if (json_is_false(v))
+        return "false";
+    return "";
+}
+
+/* A number from an attribute value: a JSON number, or a string that is one whole (as the
+ * booster's reader, cr_xgb_features, takes it). NAN otherwise. */
+static double value_number(json_t *v)
+{
+    if (json_is_number(v))
+        return json_number_value(v);
+    if (!json_is_string(v))
+        return NAN;
+    const char *s = json_string_value(v);
+    char *end;
+    double x = strtod(s, &end);
+    return *s && !*end && isfinite(x) ? x : NAN;
+}
+
+static int in_list(char **v, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+struct level_count {
+    const char *v;
+    json_int_t n;
+};
+
+static int by_count(const void *a, const void *b)
+{
+    const struct level_count *x = a, *y = b;
+    if (x->n != y->n)
+        return x->n > y->n ? -1 : 1;
+    return strcmp(x->v, y->v);
+}
+
+/* Types the attribute columns over the firms with attributes. */
+static cr_err attr_columns(json_t **attrs, size_t n, const struct cr_learn_label *l,
+                           const struct cr_learn_opts *o, struct attr_col **out, size_t *n_out)
+{
+    json_t *cols = json_object(); /* key -> index */
+    struct attr_col *c = NULL;
+    size_t nc = 0, cap = 0;
+    cr_err rc = cols ? CR_OK : CR_ENOMEM;
+    char buf[64];
+    for (size_t e = 0; !rc && e < n; e++) {
+        const char *key;
+        json_t *v;
+        if (!attrs[e])
+            continue;
+        json_object_foreach(attrs[e], key, v)
+        {
+            if (json_is_null(v) || (json_is_string(v) && !*json_string_value(v)))
+                continue;
+            if ((l->column && strcmp(key, l->column) == 0) ||
+                in_list(l->exclude, l->n_exclude, key))
+                continue;
+            json_t *ix = json_object_get(cols, key);
+            size_t i;
+            if (ix)
+                i = (size_t)json_integer_value(ix);
+            else {
+                if (nc == cap) {
+                    cap = cap ? 2 * cap : 16;
+                    struct attr_col *t = realloc(c, cap * sizeof *t);
+                    if (!t) {
+                        rc = CR_ENOMEM;
+                        break;
+                    }
+                    c = t;
+                }
+                i = nc++;
+                memset(&c[i], 0, sizeof c[i]);
+                c[i].key = strdup(key);
+                c[i].counts = json_object();
+                if (!c[i].key || !c[i].counts ||
+                    json_object_set_new(cols, key, json_integer((json_int_t)i))) {
+                    rc = CR_ENOMEM;
+                    break;
+                }
+            }
+            if (!isnan(value_number(v)))
+                c[i].n_num++;
+            else
+                c[i].n_text++;
+            const char *t = value_text(v, buf, sizeof buf);
+            json_t *cnt = json_object_get(c[i].counts, t);
+            if (json_object_set_new(c[i].counts, t,
+                                    json_integer(cnt ? json_integer_value(cnt) + 1 : 1))) {
+                rc = CR_ENOMEM;
+                break;
+            }
+        }
+    }
+    /* A column whose every value is a number is numeric; else its most frequent values become
+     * one-hot features (target-free: chosen by frequency alone). */
+    for (size_t i = 0; !rc && i < nc; i++) {
+        if (!c[i].n_text)
+            continue;
+        size_t k = json_object_size(c[i].counts), m = 0;
+        struct level_count *lv = malloc((k + 1) * sizeof *lv);
+        if (!lv) {
+            rc = CR_ENOMEM;
+            break;
+        }
+        const char *key;
+        json_t *v;
+        json_object_foreach(c[i].counts, key, v)
+        {
+            lv[m].v = key;
+            lv[m++].n = json_integer_value(v);
+        }
+        qsort(lv, m, sizeof *lv, by_count);
+        c[i].levels = calloc((size_t)o->max_levels + 1, sizeof(char *));
+        for (size_t j = 0; c[i].levels && j < m && (int)j < o->max_levels; j++) {
+            if ((double)lv[j].n < o->min_share * (double)n || lv[j].n < 2)
+                break;
+            if (!(c[i].levels[c[i].n_levels++] = strdup(lv[j].v)))
+                rc = CR_ENOMEM;
+        }
+        if (!c[i].levels)
+            rc = CR_ENOMEM;
+        free(lv);
+    }
+    json_decref(cols);
+    *out = c;
+    *n_out = nc;
+    return rc;
+}
+
+static void attr_columns_free(struct attr_col *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(c[i].key);
+        json_decref(c[i].counts);
+        for (size_t j = 0; j < c[i].n_levels; j++)
+            free(c[i].levels[j]);
+        free(c[i].levels);
+    }
+    free(c);
+}
+
+/* The rows of one as-of date. */
+struct pass {
+    struct cr_learn_data *d;
+    const cr_model *m;
+    const struct cr_indicator **ind; /* model order */
+    const size_t *row_of;            /* firm -> row, SIZE_MAX when not a row */
+};
+
+static int explain_row(void *ctx, size_t e, const double *values, const double *points,
+                       const double *shares)
+{
+    (void)shares;
+    struct pass *ps = ctx;
+    size_t r = ps->row_of[e];
+    if (r == SIZE_MAX)
+        return 0;
+    float *x = ps->d->x + r * ps->d->p;
+    for (size_t i = 0; i < ps->m->n_indicators; i++)
+        x[i] = (float)(ps->ind[i]->n_map ? points[i] : values[i]);
+    return 0;
+}
+
+static int8_t bins_direction(const struct cr_indicator *ind)
+{
+    if (ind->n_map)
+        return 1; /* the feature is the map's risk points */
+    if (ind->n_bins < 2)
+        return 0;
+    double a = ind->bins[0].points, b = ind->bins[ind->n_bins - 1].points;
+    return b > a ? 1 : b < a ? -1 : 0;
+}
+
+/* Positives per firm for an events label over (t, t + w], and the naive baseline: the events
+ * of the label's kinds (with its flag) up to t. */
+static void events_label(const struct cr_city *c, const uint8_t *want_kind, int flag_bit, int32_t t,
+                         int w, int8_t *pos, double *naive)
+{
+    for (size_t e = 0; e < c->n; e++) {
+        size_t lo, hi;
+        cr_city_events(c, e, &lo, &hi);
+        pos[e] = 0;
+        naive[e] = 0;
+        for (size_t k = lo; k < hi; k++) {
+            int32_t day = c->ev_day[k];
+            if (day > t + w)
+                continue;
+            int32_t kind = c->topic_kind[c->ev_topic[k]];
+            if (kind < 0 || !want_kind[kind])
+                continue;
+            if (flag_bit >= 0 && !(c->ev_flags[k] & (1u << flag_bit)))
+                continue;
+            if (day <= t)
+                naive[e]++;
+            else
+                pos[e] = 1;
+        }
+    }
+}
+
+void cr_learn_info_free(struct cr_learn_info *info)
+{
+    free(info->naive);
+    info->naive = NULL;
+}
+
+static int established_by(const struct cr_city *c, size_t e, int32_t t)
+{
+    return c->established[e] == CR_NO_DAY || c->established[e] <= t;
+}
+
+cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn_label *l,
+                           const struct cr_learn_opts *o, struct cr_learn_data *out,
+                           struct cr_learn_info *info, cr_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    memset(info, 0, sizeof *info);
+    struct cr_city city = {0};
+    struct firms f = {0};
+    struct attr_col *ac = NULL;
+    size_t n_ac = 0;
+    int8_t *pos = NULL;
+    size_t *row_of = NULL;
+    const struct cr_indicator **ind = NULL;
+    uint8_t *want_kind = NULL;
+    double *naive = NULL;
+    struct cr_scores sc = {0};
+    int min_class = o->min_class > 0 ? o->min_class : l->min_class;
+    char day1[11], day2[11];
+
+    cr_err rc = cr_city_load(s, m, &city, d);
+    if (rc)
+        return rc;
+    if (!city.n) {
+        rc = cr_diag_set(d, CR_ENOTFOUND, NULL, 0, 0, "the store has no enterprises");
+        goto out;
+    }
+    int64_t last = 0;
+    if ((rc = cr_store_events_last_day(s, &last))) {
+        rc = cr_diag_set(d, rc, NULL, 0, 0, "cannot read the latest event date: %s",
+                         cr_store_errmsg(s));
+        goto out;
+    }
+    info->last_event_day = (int32_t)last;
+    info->first_event_day = INT32_MAX;
+    for (size_t k = 0; k < city.n_events; k++)
+        if (city.ev_day[k] < info->first_event_day)
+            info->first_event_day = city.ev_day[k];
+    if (!city.n_events)
+        info->first_event_day = info->last_event_day;
+
+    /* ---- the dates ---- */
+    int32_t dates[2];
+    int n_dates = 1;
+    if (l->column) {
+        info->as_of = o->as_of != INT32_MIN ? o->as_of : (int32_t)last;
+        if (o->as_of == INT32_MIN && !last) { /* no events: the latest establishment day */
+            info->as_of = 0;
+            for (size_t e = 0; e < city.n; e++)
+                if (city.established[e] != CR_NO_DAY && city.established[e] > info->as_of)
+                    info->as_of = city.established[e];
+        }
+        dates[0] = info->as_of;
+    } else {
+        if (!city.n_events) {
+            rc = cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
+                             "label %s counts events, and the store has none", l->id);
+            goto out;
+        }
+        int w = l->within_days;
+        info->as_of = o->as_of != INT32_MIN ? o->as_of : (int32_t)last - w;
+        cr_day_format(info->as_of, day1);
+        cr_day_format((int32_t)last, day2);
+        if ((int64_t)info->as_of + w > last) {
+            rc = cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
+                             "label %s looks %d days past the as-of date %s, beyond the store's "
+                             "last event (%s): its outcomes are not known yet; give an earlier "
+                             "--as-of",
+                             l->id, w, day1, day2);
+            goto out;
+        }
+        info->train_as_of = info->as_of - w;
+        if (o->validation == 0 &&
+            (int64_t)info->train_as_of - info->first_event_day >= o->min_history_days) {
+            dates[0] = info->train_as_of;
+            dates[1] = info->as_of;
+            n_dates = 2;
+        } else
+            dates[0] = info->as_of;
+        if (!(want_kind = calloc(city.n_kinds + 1, 1))) {
+            rc = CR_ENOMEM;
+            goto out;
+        }
+        for (size_t k = 0; k < city.n_kinds; k++)
+            want_kind[k] = (uint8_t)in_list(l->kinds, l->n_kinds, city.kinds[k]);
+    }
+    out->out_of_time = n_dates == 2;
+    out->k = out->out_of_time ? 2 : o->k;
+    if (!out->out_of_time)
+        info->train_as_of = 0;
+
+    int flag_bit = -1;
+    if (l->flag) {
+        for (size_t i = 0; i < m->n_flags; i++)
+            if (strcmp(m->flags[i].id, l->flag) == 0)
+                flag_bit = (int)i;
+        if (flag_bit < 0) {
+            rc =
+                cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
+                            "label %s: flag '%s' is not a flag of model %s", l->id, l->flag, m->id);
+            goto out;
+        }
+    }
+
+    /* ---- districts and attributes ---- */
+    f.c = &city;
+    f.attrs = calloc(city.n, sizeof *f.attrs);
+    f.district = malloc(city.n * sizeof *f.district);
+    pos = malloc(city.n);
+    naive = malloc(city.n * sizeof *naive);
+    row_of = malloc(city.n * sizeof *row_of);
+    ind = malloc((m->n_indicators + 1) * sizeof *ind);
+    if (!f.attrs || !f.district || !pos || !naive || !row_of || !ind) {
+        rc = CR_ENOMEM;
+        goto out;
+    }
+    for (size_t e = 0; e < city.n; e++)
+        f.district[e] = -1;
+    if ((rc = cr_store_learn_firms(s, firm_row, &f))) {
+        rc = f.oom ? CR_ENOMEM
+                   : cr_diag_set(d, rc, NULL, 0, 0, "cannot read the registry: %s",
+                                 cr_store_errmsg(s));
+        goto out;
+    }
+    if ((rc = attr_columns(f.attrs, city.n, l, o, &ac, &n_ac)))
+        goto out;
+    {
+        size_t q = 0;
+        for (size_t a = 0; a < m->n_aspects; a++)
+            for (size_t c = 0; c < m->aspects[a].n_categories; c++)
+                for (size_t i = 0; i < m->aspects[a].categories[c].n_indicators; i++)
+                    ind[q++] = &m->aspects[a].categories[c].indicators[i];
+    }
+
+    /* ---- features: names and directions ---- */
+    size_t p = m->n_indicators;
+    for (size_t i = 0; i < n_ac; i++)
+        p += ac[i].n_text ? ac[i].n_levels : 1;
+    out->p = p;
+    info->n_indicator_features = m->n_indicators;
+    info->n_attr_features = p - m->n_indicators;
+    out->name = calloc(p + 1, sizeof *out->name);
+    out->direction = calloc(p + 1, 1);
+    if (!out->name || !out->direction) {
+        rc = CR_ENOMEM;
+        goto out;
+    }
+    {
+        size_t j = 0;
+        for (size_t i = 0; i < m->n_indicators; i++, j++) {
+            out->name[j] = strdup(ind[i]->id);
+            out->direction[j] = bins_direction(ind[i]);
+        }
+        for (size_t i = 0; i < n_ac; i++) {
+            if (!ac[i].n_text) {
+                size_t len = strlen(ac[i].key) + 6;
+                if ((out->name[j] = malloc(len)))
+                    snprintf(out->name[j], len, "attr:%s", ac[i].key);
+                j++;
+                continue;
+            }
+            for (size_t v = 0; v < ac[i].n_levels; v++, j++) {
+                size_t len = strlen(ac[i].key) + strlen(ac[i].levels[v]) + 7;
+                if ((out->name[j] = malloc(len)))
+                    snprintf(out->name[j], len, "attr:%s=%s", ac[i].key, ac[i].levels[v]);
+            }
+        }
+        for (size_t k = 0; k < p; k++)
+            if (!out->name[k])
+                rc = CR_ENOMEM;
+        if (rc)
+            goto out;
+    }
+
+    /* ---- rows ---- */
+    size_t n_rows = 0;
+    for (int t = 0; t < n_dates; t++)
+        for (size_t e = 0; e < city.n; e++)
+            n_rows += established_by(&city, e, dates[t]);
+    if (!n_rows) {
+        rc = cr_diag_set(d, CR_EINVAL, l->path, 0, 0, "no enterprise was established by then");
+        goto out;
+    }
+    out->x = malloc(n_rows * p * sizeof *out->x);
+    out->y = malloc(n_rows);
+    out->fold = malloc(n_rows * sizeof *out->fold);
+    out->subject = malloc(n_rows * sizeof *out->subject);
+    out->expert_score = malloc(n_rows * sizeof *out->expert_score);
+    out->expert_level = malloc(n_rows);
+    out->district = malloc(n_rows * sizeof *out->district);
+    if (!l->column && !(info->naive = malloc(n_rows * sizeof *info->naive))) {
+        rc = CR_ENOMEM;
+        goto out;
+    }
+    if (!out->x || !out->y || !out->fold || !out->subject || !out->expert_score ||
+        !out->expert_level || !out->district) {
+        rc = CR_ENOMEM;
+        goto out;
+    }
+    size_t r = 0;
+    for (int t = 0; t < n_dates; t++) {
+        int32_t day = dates[t];
+        if (l->column) {
+            char buf[64];
+            for (size_t e = 0; e < city.n; e++) {
+                json_t *v = f.attrs[e] ? json_object_get(f.attrs[e], l->column) : NULL;
+                const char *txt = v ? value_text(v, buf, sizeof buf) : "";
+                if (!*txt)
+                    pos[e] = -1;
+                else if (in_list(l->positive, l->n_positive, txt))
+                    pos[e] = 1;
+                else if (!l->n_negative || in_list(l->negative, l->n_negative, txt))
+                    pos[e] = 0;
+                else
+                    pos[e] = -1;
+            }
+        } else
+            events_label(&city, want_kind, flag_bit, day, l->within_days, pos, naive);
+        size_t r0 = r;
+        for (size_t e = 0; e < city.n; e++) {
+            if (!established_by(&city, e, day) || pos[e] < 0) {
+                row_of[e] = SIZE_MAX;
+                info->left_out += t == n_dates - 1;
+                continue;
+            }
+            row_of[e] = r;
+            out->y[r] = pos[e];
+            out->fold[r] = out->out_of_time ? t : 0;
+            out->subject[r] = city.subject[e];
+            out->district[r] = f.district[e];
+            if (info->naive)
+                info->naive[r] = naive[e];
+            float *x = out->x + r * p;
+            size_t j = m->n_indicators;
+            for (size_t i = 0; i < n_ac; i++) {
+                json_t *v = f.attrs[e] ? json_object_get(f.attrs[e], ac[i].key) : NULL;
+                int missing =
+                    !v || json_is_null(v) || (json_is_string(v) && !*json_string_value(v));
+                if (!ac[i].n_text) {
+                    x[j++] = missing ? NAN : (float)value_number(v);
+                    continue;
+                }
+                char buf[64];
+                const char *txt = missing ? NULL : value_text(v, buf, sizeof buf);
+                for (size_t k = 0; k < ac[i].n_levels; k++)
+                    x[j++] = !txt ? NAN : strcmp(txt, ac[i].levels[k]) == 0 ? 1.0f : 0.0f;
+            }
+            r++;
+        }
+        struct pass ps = {out, m, ind, row_of};
+        if ((rc = cr_classify_explain_each(m, &city, day, explain_row, &ps))) {
+            rc = cr_diag_set(d, rc, NULL, 0, 0, "cannot compute the indicators: %s",
+                             cr_strerror(rc));
+            goto out;
+        }
+        if ((rc = cr_classify(m, &city, day, 0, &sc, d)))
+            goto out;
+        for (size_t e = 0; e < city.n; e++)
+            if (row_of[e] != SIZE_MAX) {
+                out->expert_score[row_of[e]] = sc.score[e];
+                out->expert_level[row_of[e]] = sc.level[e];
+            }
+        cr_scores_free(&sc);
+        memset(&sc, 0, sizeof sc);
+        (void)r0;
+    }
+    out->n = r;
+    for (size_t i = 0; i < r; i++) {
+        size_t *c = out->y[i] ? &info->positives : &info->negatives;
+        (*c)++;
+        if (!out->out_of_time || out->fold[i] == 1)
+            (*(out->y[i] ? &info->test_positives : &info->test_negatives))++;
+    }
+    size_t tr_pos = info->positives - info->test_positives,
+           tr_neg = info->negatives - info->test_negatives;
+    cr_day_format(info->as_of, day1);
+    if (info->test_positives < (size_t)min_class || info->test_negatives < (size_t)min_class ||
+        (out->out_of_time && (tr_pos < (size_t)min_class || tr_neg < (size_t)min_class))) {
+        rc = cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
+                         "label %s as of %s yields %zu positives and %zu negatives%s: too few "
+                         "to learn from (each must be at least %d; min_class: in the label file "
+                         "or --min-class)",
+                         l->id, day1, info->test_positives, info->test_negatives,
+                         out->out_of_time ? " in the test period" : "", min_class);
+        goto out;
+    }
+    if (!out->out_of_time)
+        cr_learn_folds_kfold(out->y, out->n, out->k, o->seed, out->fold);
+    out->district_code = f.codes;
+    out->n_districts = f.n_codes;
+    f.codes = NULL;
+
+out:
+    if (rc == CR_ENOMEM)
+        rc = cr_diag_set(d, rc, NULL, 0, 0, "out of memory building the learn matrix");
+    if (rc) {
+        cr_learn_data_free(out);
+        cr_learn_info_free(info);
+    }
+    cr_scores_free(&sc);
+    for (size_t e = 0; f.attrs && e < city.n; e++)
+        json_decref(f.attrs[e]);
+    free(f.attrs);
+    free(f.district);
+    free(f.codes);
+    attr_columns_free(ac, n_ac);
+    free(pos);
+    free(naive);
+    free(row_of);
+    free(ind);
+    free(want_kind);
+    cr_city_free(&city);
+    return rc;
+}
