@@ -25,23 +25,21 @@ trap 'rm -rf "$tmp"' EXIT
 has_export=0
 "$crisk" learn --help 2>&1 | grep -- --export-matrix >/dev/null && has_export=1
 
-scorecard_auc() { # db label -> the scorecard's AUC from crisk learn --json, or "null"
-  if "$crisk" learn --help >/dev/null 2>&1; then
-    "$crisk" learn --db "$1" --label "$2" --method scorecard --out "$tmp/sc" --json 2>/dev/null |
-      "$py" -c 'import json,sys; print(next((m["auc"] for m in json.load(sys.stdin)["models"] if m["method"] == "scorecard"), "null"))' ||
-      echo null
-  else
-    echo null
-  fi
+# crisk learn (when the build has --export-matrix): the scorecard's AUC and the matrix, in one
+# run, k-fold (the peers get the same folds; out of time would need them to know T).
+learn() { # db label matrix extra-args... -> prints the scorecard's AUC
+  local db=$1 label=$2 m=$3
+  shift 3
+  "$crisk" learn --db "$db" --label "$label" --method scorecard --validation kfold \
+    --out "$tmp/learn-out" --json --export-matrix "$m" "$@" |
+    "$py" -c 'import json,sys; print(next((m["auc"] for m in json.load(sys.stdin)["models"] if m["method"] == "scorecard"), "null"))'
 }
 
-run() { # name db label matrix
-  local name=$1 db=$2 label=$3 m=$4 t0 t1
+run() { # name matrix scorecard-auc
+  local name=$1 m=$2 sc=$3 t0 t1
   t0=$(date +%s.%N)
   "$fit" "$m" > "$tmp/$name.trees.csv" 2> "$tmp/$name.fit.log"
   t1=$(date +%s.%N)
-  local sc
-  sc=$(scorecard_auc "$db" "$label")
   "$py" "$src/bench/learn/peers.py" "$m" "$tmp/$name.trees.csv" "$sc" > "$tmp/$name.json"
   "$py" - "$name" "$tmp/$name.json" "$(echo "$t1 - $t0" | bc)" "$(cat "$tmp/$name.fit.log")" <<'PY'
 import json, sys
@@ -54,37 +52,39 @@ print('%-14s %6d rows %5d pos %4d feat | trees %.4f  xgboost.py %.4f  gap %+.4f 
 PY
 }
 
-export_matrix() { # db label out [indicators-args...]
-  if [ $has_export = 1 ]; then
-    "$crisk" learn --db "$1" --label "$2" --export-matrix "$3" >/dev/null
-  else
-    shift 3
-    "$py" "$src/bench/learn/matrix.py" "$@"
-  fi
-}
-
 echo "matrix: $([ $has_export = 1 ] && echo 'crisk learn --export-matrix' || echo 'bench/learn/matrix.py (crisk learn has no --export-matrix in this build)')"
 
-# German credit: registry attributes
+# German credit: registry attributes (no events: the features are dated by --as-of)
 "$crisk" ingest --db "$tmp/g.db" --catalog "$src/catalogs/germancredit/catalog.yaml" >/dev/null
-export_matrix "$tmp/g.db" "$src/catalogs/germancredit/label.yaml" "$tmp/g.csv" \
-  attrs "$tmp/g.db" "$src/catalogs/germancredit/label.yaml" "$tmp/g.csv" 2>/dev/null
-run germancredit "$tmp/g.db" "$src/catalogs/germancredit/label.yaml" "$tmp/g.csv"
+if [ $has_export = 1 ]; then
+  sc=$(learn "$tmp/g.db" "$src/catalogs/germancredit/label.yaml" "$tmp/g.csv" --as-of 2020-01-01)
+else
+  "$py" "$src/bench/learn/matrix.py" attrs "$tmp/g.db" "$src/catalogs/germancredit/label.yaml" "$tmp/g.csv" 2>/dev/null
+  sc=null
+fi
+run germancredit "$tmp/g.csv" "$sc"
 
 # CUMCM: the model's indicators over the invoices
 "$crisk" ingest --db "$tmp/c.db" --catalog "$src/catalogs/cumcm2020c/catalog.yaml" >/dev/null
-"$crisk" classify --db "$tmp/c.db" --indicators "$tmp/c.ind.csv" >/dev/null
-export_matrix "$tmp/c.db" "$src/catalogs/cumcm2020c/label.yaml" "$tmp/c.csv" \
-  indicators "$tmp/c.db" "$tmp/c.ind.csv" "$src/catalogs/cumcm2020c/label.yaml" "$tmp/c.csv" \
-  "$src/models/gz-2021.yaml" 2>/dev/null
-run cumcm2020c "$tmp/c.db" "$src/catalogs/cumcm2020c/label.yaml" "$tmp/c.csv"
+if [ $has_export = 1 ]; then
+  sc=$(learn "$tmp/c.db" "$src/catalogs/cumcm2020c/label.yaml" "$tmp/c.csv")
+else
+  "$crisk" classify --db "$tmp/c.db" --indicators "$tmp/c.ind.csv" >/dev/null
+  "$py" "$src/bench/learn/matrix.py" indicators "$tmp/c.db" "$tmp/c.ind.csv" \
+    "$src/catalogs/cumcm2020c/label.yaml" "$tmp/c.csv" "$src/models/gz-2021.yaml" 2>/dev/null
+  sc=null
+fi
+run cumcm2020c "$tmp/c.csv" "$sc"
 
-# the synthetic city: indicators, label violation_next (truth.csv) or the generator's label file
+# the synthetic city: its label file (crisk gen), else truth.csv's violation_next
 "$crisk" gen --out "$tmp/city" --enterprises "$n" --seed 7 >/dev/null
 "$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/city/catalog.yaml" >/dev/null
-"$crisk" classify --db "$tmp/s.db" --indicators "$tmp/s.ind.csv" >/dev/null
-label=$tmp/city/labels/violation-12m.yaml
-[ -f "$label" ] || label=$tmp/city/truth.csv
-export_matrix "$tmp/s.db" "$label" "$tmp/s.csv" \
-  indicators "$tmp/s.db" "$tmp/s.ind.csv" "$tmp/city/truth.csv" "$tmp/s.csv" "$src/models/gz-2021.yaml" 2>/dev/null
-run "city-$n" "$tmp/s.db" "$label" "$tmp/s.csv"
+if [ $has_export = 1 ]; then
+  sc=$(learn "$tmp/s.db" "$tmp/city/labels/violation-12m.yaml" "$tmp/s.csv")
+else
+  "$crisk" classify --db "$tmp/s.db" --indicators "$tmp/s.ind.csv" >/dev/null
+  "$py" "$src/bench/learn/matrix.py" indicators "$tmp/s.db" "$tmp/s.ind.csv" "$tmp/city/truth.csv" \
+    "$tmp/s.csv" "$src/models/gz-2021.yaml" 2>/dev/null
+  sc=null
+fi
+run "city-$n" "$tmp/s.csv" "$sc"

@@ -122,13 +122,21 @@ int cmd_model(int argc, char **argv)
                                   strings(m->vetoes[i].kinds, m->vetoes[i].n_kinds), "window_days",
                                   m->vetoes[i].window_days, "min_count", m->vetoes[i].min_count,
                                   "level", &m->vetoes[i].level, (size_t)1));
-        exit_code =
-            cli_json_print(json_pack("{s:s,s:i,s:s,s:s,s:o,s:o,s:o,s:o}", "id", m->id, "version",
-                                     m->version, "hash", m->hash, "name", m->name, "levels", levels,
-                                     "flags", flags, "vetoes", vetoes, "aspects", aspects));
+        json_t *o = json_pack("{s:s,s:i,s:s,s:s,s:o,s:o,s:o,s:o}", "id", m->id, "version",
+                              m->version, "hash", m->hash, "name", m->name, "levels", levels,
+                              "flags", flags, "vetoes", vetoes, "aspects", aspects);
+        if (o && m->method != CR_METHOD_EXPERT)
+            json_object_set_new(
+                o, "method", json_string(m->method == CR_METHOD_XGBOOST ? "xgboost" : "scorecard"));
+        if (o && m->method == CR_METHOD_XGBOOST)
+            json_object_set_new(o, "features", strings(m->features, m->n_features));
+        exit_code = cli_json_print(o);
     } else {
         printf("%s v%d (%s) %s: %zu aspects, %zu categories, %zu indicators, %zu vetoes\n", m->id,
                m->version, m->hash, m->name, m->n_aspects, n_cat, m->n_indicators, m->n_vetoes);
+        if (m->method == CR_METHOD_XGBOOST) /* the indicators below define its indicator features */
+            printf("method xgboost: a booster over %zu features (%zu bytes of base64)\n",
+                   m->n_features, strlen(m->booster));
         for (size_t a = 0; a < m->n_aspects; a++) {
             const struct cr_aspect *as = &m->aspects[a];
             printf("  %s %s (%.2f)\n", as->id, as->name, as->weight);
