@@ -23,6 +23,8 @@ int cmd_scores(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
 
 /* The model used when --model is not given: $CRISK_MODEL, else the shipped gz-2021. */
 const char *cli_default_model(void);

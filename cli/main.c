@@ -21,6 +21,8 @@ static const struct verb verbs[] = {
     {"tag", cmd_tag, "tag enterprises by the rules of the theme library"},
     {"show", cmd_show, "the portrait of one enterprise"},
     {"events", cmd_events, "print stored events as CSV (all, or one enterprise's)"},
+    {"serve", cmd_serve, "serve the JSON API over HTTP to the users of 'crisk user'"},
+    {"user", cmd_user, "add a user of the HTTP API (role and jurisdiction)"},
 };
 
 static void usage(FILE *fp)

@@ -51,5 +51,6 @@ cr_err cr__events_postings(cr_store *s) CR_MUST_USE;
 extern const char cr__schema_v5_monitor[];
 extern const char cr__schema_v5_respond[];
 extern const char cr__schema_v5_inspect[];
+extern const char cr__schema_v5_serve[];
 
 #endif
