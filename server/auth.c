@@ -310,6 +310,7 @@ void srv_login(struct srv_req *r, struct srv_reply *out)
         return;
     }
     unsigned char id[32], csrf[32];
+    now = now_s(); /* the session starts now, not before the (slow) password check */
     randombytes_buf(id, sizeof id);
     randombytes_buf(csrf, sizeof csrf);
     struct login_w l = {.user = u.id,

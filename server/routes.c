@@ -77,7 +77,19 @@ void srv_route_allow(const char *path, char *out, size_t cap)
 void srv_routes_print(void)
 {
     for (size_t t = 0; srv_route_tables[t]; t++)
-        for (size_t i = 0; i < srv_route_tables[t]->n; i++)
-            printf("%s %s\n", srv_route_tables[t]->routes[i].method,
-                   srv_route_tables[t]->routes[i].pattern);
+        for (size_t i = 0; i < srv_route_tables[t]->n; i++) {
+            const struct srv_route *rt = &srv_route_tables[t]->routes[i];
+            printf("%s %s ", rt->method, rt->pattern);
+            if (rt->flags & SRV_PUBLIC) {
+                printf("public\n");
+                continue;
+            }
+            const char *sep = "";
+            for (int r = 0; r < SRV_N_ROLES; r++)
+                if (rt->roles & SRV_ROLE(r)) {
+                    printf("%s%s", sep, srv_role_name(r));
+                    sep = ",";
+                }
+            printf("\n");
+        }
 }

@@ -366,24 +366,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size) {
         if (since(&x->start) > (double)s->cfg.request_timeout_s)
             x->too_slow = 1;
-        if (!x->too_big && !x->too_slow) {
-            if (x->len + *upload_size > (size_t)s->cfg.max_body_bytes) {
-                x->too_big = 1;
-            } else {
-                if (x->len + *upload_size > x->cap) {
-                    size_t cap = (x->len + *upload_size) * 2;
-                    if (cap > (size_t)s->cfg.max_body_bytes)
-                        cap = (size_t)s->cfg.max_body_bytes;
-                    char *p = realloc(x->buf, cap);
-                    if (!p)
-                        return MHD_NO;
-                    x->buf = p;
-                    x->cap = cap;
-                }
-                memcpy(x->buf + x->len, upload_data, *upload_size);
-                x->len += *upload_size;
-            }
+        else if (x->len + *upload_size > (size_t)s->cfg.max_body_bytes)
+            x->too_big = 1;
+        if (x->too_slow)
+            /* A body still trickling in after request_timeout_s: the connection is closed
+             * (libmicrohttpd 0.9 cannot answer before the body is read), so it holds no worker. */
+            return MHD_NO;
+        if (x->too_big) {
+            /* Read and dropped (a chunked body has no length to refuse up front); 413 at its
+             * end, and request_timeout_s bounds how long that takes. */
+            *upload_size = 0;
+            return MHD_YES;
         }
+        if (x->len + *upload_size > x->cap) {
+            size_t cap = (x->len + *upload_size) * 2;
+            if (cap > (size_t)s->cfg.max_body_bytes)
+                cap = (size_t)s->cfg.max_body_bytes;
+            char *p = realloc(x->buf, cap);
+            if (!p)
+                return MHD_NO;
+            x->buf = p;
+            x->cap = cap;
+        }
+        memcpy(x->buf + x->len, upload_data, *upload_size);
+        x->len += *upload_size;
         *upload_size = 0;
         return MHD_YES;
     }
@@ -391,8 +397,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     char allow[64] = "";
     if (x->too_big)
         srv_error(&out, 413, "too_large", "the request body is too large");
-    else if (x->too_slow)
-        srv_error(&out, 408, "too_slow", "the request took too long to arrive");
     else
         handle(s, c, method, url, x, &out, allow, sizeof allow);
     if (!out.status)

@@ -131,7 +131,8 @@ int srv_route_match(const char *method, const char *path, const struct srv_route
                     struct srv_req *r);
 /* The methods path answers ("GET, POST"), for a 405's Allow header. */
 void srv_route_allow(const char *path, char *out, size_t cap);
-/* Prints "METHOD PATTERN" of every route, one a line. */
+/* Prints "METHOD PATTERN ROLES" of every route, one a line (ROLES: "public", or the role
+ * names joined by commas). */
 void srv_routes_print(void);
 
 /* The embedded openapi.json (openapi_doc.c, made from server/openapi.json at build). */
