@@ -23,8 +23,18 @@ int cmd_scores(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_warnings(int argc, char **argv);
+int cmd_push(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+
+/* crisk warnings --xlsx FILE / --geojson FILE (cmd_push.c): the warnings that pass f written
+ * to the files given (NULL: not that one); district limits the map's polygons. Returns the
+ * exit code, after printing why on failure. */
+struct cr_warning_filter;
+int cli_push_files(const char *verb, const char *db, const struct cr_warning_filter *f,
+                   const char *xlsx, const char *geojson);
 
 /* The model used when --model is not given: $CRISK_MODEL, else the shipped gz-2021. */
 const char *cli_default_model(void);
@@ -61,6 +71,22 @@ int cli_check_output(const char *verb, const char *option, const char *out, cons
  * or NULL after printing why with *prc set to the exit code (CLI_USAGE: a store file). */
 FILE *cli_open_output(const char *verb, const char *option, const char *out, const char *db,
                       int *prc);
+/* An output file written whole or not at all: cli_out_begin checks out as cli_check_output
+ * does, refuses a symbolic link or a folder, and opens a temporary file beside it (o->tmp, o->fp:
+ * write there, or have a library write to o->tmp by name); cli_out_commit flushes, syncs and
+ * closes it, checks out against the store again and renames the temporary file to out;
+ * cli_out_abort removes it. A folder that does not exist, a failed write or a refused name
+ * leave no file behind. Both print why and return the exit code. */
+struct cli_out {
+    const char *path;
+    char tmp[PATH_MAX];
+    FILE *fp;
+};
+int cli_out_begin(const char *verb, const char *option, const char *out, const char *db,
+                  struct cli_out *o);
+int cli_out_commit(const char *verb, const char *option, struct cli_out *o, const char *db);
+void cli_out_abort(struct cli_out *o);
+
 /* Writes s[0..len) to fp as one CSV field (RFC 4180): quoted, with quotes doubled, when it
  * holds a comma, a quote, CR or LF (or always, when always is set); as is otherwise. Every CSV
  * writer of the command goes through it. Returns nonzero when the write failed. */

@@ -21,6 +21,9 @@ static const struct verb verbs[] = {
     {"tag", cmd_tag, "tag enterprises by the rules of the theme library"},
     {"show", cmd_show, "the portrait of one enterprise"},
     {"events", cmd_events, "print stored events as CSV (all, or one enterprise's)"},
+    {"monitor", cmd_monitor, "run the detectors; open, update and close warnings"},
+    {"warnings", cmd_warnings, "list warnings and their firms as CSV, JSON, XLSX or GeoJSON"},
+    {"push", cmd_push, "the monthly push: warning lists and maps per district and street"},
     {"serve", cmd_serve, "serve the JSON API over HTTP to the users of 'crisk user'"},
     {"user", cmd_user, "add a user of the HTTP API (role and jurisdiction)"},
 };

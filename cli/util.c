@@ -276,3 +276,77 @@ FILE *cli_open_output(const char *verb, const char *option, const char *out, con
     *prc = CLI_OK;
     return fp;
 }
+
+int cli_out_begin(const char *verb, const char *option, const char *out, const char *db,
+                  struct cli_out *o)
+{
+    memset(o, 0, sizeof *o);
+    o->path = out;
+    int prc = cli_check_output(verb, option, out, db);
+    if (prc)
+        return prc;
+    struct stat sl;
+    if (lstat(out, &sl) == 0 && (S_ISLNK(sl.st_mode) || S_ISDIR(sl.st_mode))) {
+        fprintf(stderr, "crisk %s: cannot create %s: %s\n", verb, out,
+                S_ISLNK(sl.st_mode) ? "it is a symbolic link (give the file itself)"
+                                    : "it is a folder");
+        return CLI_FAIL;
+    }
+    /* The temporary file sits beside out, so that the rename is atomic (one file system). */
+    const char *slash = strrchr(out, '/');
+    int n = slash ? snprintf(o->tmp, sizeof o->tmp, "%.*s/.%s.tmp-XXXXXX", (int)(slash - out), out,
+                             slash + 1)
+                  : snprintf(o->tmp, sizeof o->tmp, ".%s.tmp-XXXXXX", out);
+    if (n < 0 || (size_t)n >= sizeof o->tmp) {
+        fprintf(stderr, "crisk %s: cannot create %s: the name is too long\n", verb, out);
+        return CLI_FAIL;
+    }
+    int fd = mkstemp(o->tmp);
+    if (fd < 0) {
+        fprintf(stderr, "crisk %s: cannot create %s: %s\n", verb, out, strerror(errno));
+        o->tmp[0] = 0;
+        return CLI_FAIL;
+    }
+    (void)fchmod(fd, 0644);
+    if (!(o->fp = fdopen(fd, "wb"))) {
+        fprintf(stderr, "crisk %s: cannot create %s: %s\n", verb, out, strerror(errno));
+        close(fd);
+        cli_out_abort(o);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+void cli_out_abort(struct cli_out *o)
+{
+    if (o->fp)
+        fclose(o->fp);
+    o->fp = NULL;
+    if (o->tmp[0])
+        unlink(o->tmp);
+    o->tmp[0] = 0;
+}
+
+int cli_out_commit(const char *verb, const char *option, struct cli_out *o, const char *db)
+{
+    int bad = fflush(o->fp) != 0 || fsync(fileno(o->fp)) != 0;
+    bad |= fclose(o->fp) != 0;
+    o->fp = NULL;
+    if (bad) {
+        fprintf(stderr, "crisk %s: cannot write %s: %s\n", verb, o->path, strerror(errno));
+        cli_out_abort(o);
+        return CLI_FAIL;
+    }
+    /* Checked again: a store file may have been moved to the name meanwhile. */
+    int prc = cli_check_output(verb, option, o->path, db);
+    if (!prc && rename(o->tmp, o->path) != 0) {
+        fprintf(stderr, "crisk %s: cannot create %s: %s\n", verb, o->path, strerror(errno));
+        prc = CLI_FAIL;
+    }
+    if (prc) {
+        cli_out_abort(o);
+        return prc;
+    }
+    o->tmp[0] = 0;
+    return CLI_OK;
+}

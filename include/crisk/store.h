@@ -362,6 +362,113 @@ cr_err cr_store_around_subjects(cr_store *s, int64_t **out, size_t *n) CR_MUST_U
 
 /* ---- monitor: detector runs and warnings (src/store/warnings.c) ---- */
 
+/* Tables: monitor_run, warning, warning_firm, warning_history (docs/monitor.md). A warning is
+ * identified by (detector, key) across runs; warning_firm holds its CURRENT firms. */
+
+/* One warning and one of its firms, as cr_store_warning_rows reads them. Strings are valid
+ * during the call; "" where the store holds none. */
+struct cr_warning_row {
+    int64_t warning;
+    const char *detector, *status, *summary, *evidence;
+    int64_t rule_version;
+    int32_t opened_day, closed_day;                         /* closed_day -1 while open */
+    const char *w_district, *w_street, *w_grid, *w_address; /* the warning's place ("" if none) */
+    int64_t subject;
+    const char *uscc, *name, *address, *district, *street, *grid;
+    int has_geo;
+    double lon, lat;
+};
+/* NULL = any. division is a code prefix matched against the firm's district, street or grid. */
+struct cr_warning_filter {
+    const char *detector, *division, *status;
+};
+/* Calls fn for each warning and firm that pass f (NULL = all), in warning id order, then firm
+ * USCC order (the subject's key for a firm without a USCC). fn returning nonzero stops. */
+cr_err cr_store_warning_rows(cr_store *s, const struct cr_warning_filter *f,
+                             int (*fn)(void *ctx, const struct cr_warning_row *r),
+                             void *ctx) CR_MUST_USE;
+
+/* A stored warning's identity and state, for a monitor run to compare its findings with. */
+struct cr_warning_state {
+    int64_t id;
+    const char *detector, *key, *status, *evidence;
+    int64_t rule_version;
+    int32_t opened_day;
+};
+/* Calls fn for every warning, open and closed, by id. Strings valid during the call. */
+cr_err cr_store_warnings_each(cr_store *s, int (*fn)(void *ctx, const struct cr_warning_state *w),
+                              void *ctx) CR_MUST_USE;
+
+/* A finding to store as a warning. subjects: its current firms (any order, no duplicates). */
+struct cr_warning_rec {
+    const char *detector, *key;
+    int64_t rule_version;
+    int32_t day; /* the run's as-of day: opened_day of a new or reopened warning */
+    const char *district, *street, *grid, *address; /* NULL = none */
+    const char *summary, *evidence;
+    const int64_t *subjects;
+    size_t n_subjects;
+};
+/* Starts a monitor run inside the caller's transaction: inserts its row with zero counts and
+ * writes its id. rules_hash: the rules file's content hash (hex). */
+cr_err cr_store_monitor_run_begin(cr_store *s, const char *rules_hash, int64_t rules_version,
+                                  int32_t as_of, int64_t *run) CR_MUST_USE;
+/* Records a run's totals: seconds, open warnings after it, changes, and by_detector (a JSON
+ * object of open warnings per detector). */
+cr_err cr_store_monitor_run_finish(cr_store *s, int64_t run, double seconds, int64_t n_open,
+                                   int64_t n_new, int64_t n_updated, int64_t n_closed,
+                                   const char *by_detector) CR_MUST_USE;
+/* Writes a finding of run. id = 0: a new warning (change "new"; *out its id). id > 0: the
+ * stored warning of the same detector and key, rewritten with w's facts and firms and opened
+ * again when closed; change is "updated" or "reopened" ("reopened" sets opened_day = w->day
+ * and clears closed_day), or NULL when nothing changed (only last_run moves, no history row). */
+cr_err cr_store_warning_write(cr_store *s, int64_t run, int64_t id, const struct cr_warning_rec *w,
+                              const char *change, int64_t *out) CR_MUST_USE;
+/* Sets last_run = run on every open warning: a run that found a warning unchanged writes
+ * nothing else for it (after a run, the open warnings are exactly its findings). */
+cr_err cr_store_warnings_touch(cr_store *s, int64_t run) CR_MUST_USE;
+/* Closes warning id in run on day (a history row "closed"); its firms stay as they were. */
+cr_err cr_store_warning_close(cr_store *s, int64_t run, int64_t id, int32_t day) CR_MUST_USE;
+/* The latest monitor run id, CR_ENOTFOUND when there is none. */
+cr_err cr_store_monitor_run_latest(cr_store *s, int64_t *run) CR_MUST_USE;
+
+/* What a warning shows of a firm: its registry row's identity and place (strings "" when the
+ * store holds none; valid during the call). */
+struct cr_firm_brief {
+    int64_t subject;
+    const char *uscc, *name, *address, *addr_key, *district, *street, *grid;
+};
+/* Calls fn for each of the n subjects that has a registry row, in the order given. */
+cr_err cr_store_firm_briefs(cr_store *s, const int64_t *subjects, size_t n,
+                            int (*fn)(void *ctx, const struct cr_firm_brief *b),
+                            void *ctx) CR_MUST_USE;
+/* Calls fn for each of the n person ids that exists, in the order given: the name as stored
+ * (callers mask it before showing it; may be "") and the keyed ID hash (never an ID number). */
+cr_err cr_store_person_briefs(cr_store *s, const int64_t *persons, size_t n,
+                              int (*fn)(void *ctx, int64_t person, const char *name,
+                                        const unsigned char idhash[16]),
+                              void *ctx) CR_MUST_USE;
+/* A level change between two classification runs of one model. top_*: run_score.top (JSON). */
+struct cr_level_pair {
+    int64_t run_before, run_after, subject;
+    char before, after;
+    const char *top_before, *top_after;
+    const char *model_id;
+    int32_t as_of_before, as_of_after;
+};
+/* The latest run and the latest earlier run of the same model id: calls fn for each enterprise
+ * in both whose level differs, by subject. *found = 0 (fn never called) when there are not two
+ * such runs. */
+cr_err cr_store_level_pairs(cr_store *s, int (*fn)(void *ctx, const struct cr_level_pair *p),
+                            void *ctx, int *found) CR_MUST_USE;
+
+/* The event blocks of the n topics (ids) as runs of consecutive block ids [from, to), in id
+ * order, for cr_store_events_range: a detector that needs the attributes of a few rare kinds
+ * reads their blocks only. */
+cr_err cr_store_event_blocks_of(cr_store *s, const int64_t *topics, size_t n,
+                                int (*fn)(void *ctx, int64_t from, int64_t to),
+                                void *ctx) CR_MUST_USE;
+
 /* ---- end of monitor ---- */
 
 /* ---- respond: tasks and their history (src/store/tasks.c) ---- */

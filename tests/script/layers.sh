@@ -32,6 +32,8 @@ header_layer() {
     city.h) echo city ;;
     catalog.h | feed.h | ingest.h) echo collect ;;
     gen.h) echo gen ;;
+    monitor.h) echo monitor ;;
+    push.h) echo respond ;;
     *) return 1 ;;
     esac
 }

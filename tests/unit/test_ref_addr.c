@@ -108,6 +108,11 @@ static void same_place(void **state)
         {"黄埔区科学大道18号A栋201", "黄埔区科学大道18号A幢201"},
         {"增城区荔城街道府佑路98号（自编2号楼）", "增城区府佑路98号自编2栋"},
         {"中国广东省广州市南沙区港前大道南162号", "南沙区港前大道南162号"},
+        /* The spellings the synthetic city writes of one cluster address (issue 10): prefix,
+         * a street name inserted, full-width digits, a space, 栋/座, 房/室. */
+        {"广州市海珠区新港中路26号C座1201房", "广东省广州市海珠区赤岗街道新港中路２６号 C栋1201室"},
+        {"海珠区新港中路26号 C座1201室", "广州市海珠区新港中路26号C栋1201房"},
+        {"广东省广州市海珠区新港中路２６号Ｃ座１２０１房", "海珠区赤岗街道新港中路26号C座1201房"},
         /* Issue 8: every control character is noise alike, DEL and C1 (U+0085) as C0. */
         {"天河区天河路\x7f"
          "385号",
@@ -139,6 +144,10 @@ static void different_places(void **state)
         {"海珠区新港中路397号B座", "海珠区新港中路397号C座"},
         {"白云区机场路1号之一", "白云区机场路11号"},
         {"黄埔区科学大道18号3楼", "黄埔区科学大道18号3室"},
+        /* Rooms of one tower are different places (issue 10's hard negatives). */
+        {"广州市海珠区新港中路26号C座1201房", "广州市海珠区新港中路26号C座1202房"},
+        {"海珠区新港中路26号C座1201室", "海珠区新港中路26号D座1201室"},
+        {"海珠区新港中路26号C座1201室", "海珠区新港中路26号C座"},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         char a[512], b[512];

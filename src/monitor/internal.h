@@ -1,0 +1,59 @@
+/* Internals of the monitor: the findings the detectors (detect.c) hand to the warning writer
+ * (monitor.c). */
+#ifndef CRISK_MONITOR_INTERNAL_H
+#define CRISK_MONITOR_INTERNAL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "crisk/city.h"
+#include "crisk/classify.h"
+#include "crisk/monitor.h"
+
+enum { CAND_UNREACHABLE = 1, CAND_CHURN = 2, CAND_CAPITAL = 4 };
+
+/* What one pass over a firm's events found (days ≤ as-of; CR_NO_DAY when none). */
+struct firm {
+    int32_t last_report, last_ztax, last_utax, last_cpos_tax, last_creport;
+    uint32_t n_abnormal, n_change, n_churn, cap_churn;
+    uint8_t cand;
+    int32_t listed_day, report_day;
+    char *listed_reason;
+    double employees;
+    int32_t *churn_days; /* the matching changes' days (candidates only) */
+};
+
+/* One finding: a detector's check that holds for a set of firms (dense ids). */
+struct finding {
+    enum cr_detector det;
+    const char *check; /* address_cluster, legal_rep, shareholder, shell_ring, zombie, ... */
+    size_t *firms, n_firms;
+    int64_t person; /* store person id, -1 none */
+    int by_addr;    /* identified by the firms' address key */
+    json_t *facts;
+    /* for the summary */
+    size_t n_count, n_burst;
+    int burst_days;
+    char level_before, level_after;
+    int32_t day;
+    char *text;
+    int zero_tax, zero_emp;
+    double capital_wan;
+};
+
+struct mon {
+    cr_store *s;
+    const struct cr_monitor_rules *r;
+    const cr_model *model;
+    const struct cr_city *c;
+    int32_t as_of;
+    struct firm *f;
+    uint8_t *act; /* by dense id: 1 when the firm operates */
+    struct finding *found;
+    size_t n_found, cap_found;
+};
+
+cr_err mon__detect(struct mon *M) CR_MUST_USE;
+void mon__date(int32_t day, char out[11]);
+
+#endif
