@@ -30,6 +30,8 @@ int cmd_task(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_warnings(int argc, char **argv);
 int cmd_push(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_user(int argc, char **argv);
 
 /* crisk warnings --xlsx FILE / --geojson FILE (cmd_push.c): the warnings that pass f written
  * to the files given (NULL: not that one); district limits the map's polygons. Returns the

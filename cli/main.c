@@ -34,6 +34,8 @@ static const struct verb verbs[] = {
     {"inspect", cmd_inspect, "record inspection results (official vocabulary, 免罚清单)"},
     {"inspections", cmd_inspections, "list inspections, what must be published and what is late"},
     {"learn", cmd_learn, "measure the champion against outcomes; train and report challengers"},
+    {"serve", cmd_serve, "serve the JSON API over HTTP to the users of 'crisk user'"},
+    {"user", cmd_user, "add a user of the HTTP API (role and jurisdiction)"},
 };
 
 static void usage(FILE *fp)

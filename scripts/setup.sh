@@ -4,7 +4,8 @@
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
       libsqlite3-dev sqlite3 bc libyaml-dev libjansson-dev libutf8proc-dev libsodium-dev libcmocka-dev
-      libxlsxwriter-dev python3 liblinear-dev libxgboost-dev python3-sklearn python3-xgboost)
+      libxlsxwriter-dev python3 liblinear-dev libxgboost-dev python3-sklearn python3-xgboost
+      libmicrohttpd-dev curl wrk)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep >/dev/null 'install ok installed' || missing+=("$p")

@@ -693,4 +693,111 @@ cr_err cr_store_promotions_each(cr_store *s, int latest_only,
 
 /* ---- end of learn ---- */
 
+/* ---- serve: users, sessions, audit, and the API's readers (src/store/serve.c) ---- */
+
+/* Creates the serve tables when missing (a version 5 store made before they existed); a
+ * store created fresh has them. Needs a writable handle. */
+cr_err cr_store_serve_ensure(cr_store *s) CR_MUST_USE;
+
+/* Releases the writer lock cr_store_lock took on s (nothing when s does not hold it), for a
+ * process that lives long and writes seldom (crisk serve): it takes the lock around each write
+ * of the workflow and lets the monthly verbs run between them. */
+void cr_store_unlock(cr_store *s);
+
+/* A user of the HTTP API (docs/serve.md). role is one of the roles of server/; scope the
+ * division code of the user's jurisdiction ("" for the whole city); pwhash libsodium's
+ * crypto_pwhash_str text (argon2id), never a password. */
+struct cr_user_rec {
+    int64_t id;
+    char name[128], role[32], scope[16], pwhash[160];
+    int disabled;
+};
+/* Adds the user u (id ignored) created at now (Unix seconds). *id is the new id, or 0 when a
+ * user of that name exists (nothing is changed then). */
+cr_err cr_store_user_add(cr_store *s, const struct cr_user_rec *u, int64_t now,
+                         int64_t *id) CR_MUST_USE;
+/* The user named name, or with id id, into *out. CR_ENOTFOUND when there is none. */
+cr_err cr_store_user_by_name(cr_store *s, const char *name, struct cr_user_rec *out) CR_MUST_USE;
+cr_err cr_store_user_by_id(cr_store *s, int64_t id, struct cr_user_rec *out) CR_MUST_USE;
+
+/* Sessions, kept by a hash of their id (the id itself, a bearer secret, is never stored), with
+ * the hash of their CSRF token; times in Unix seconds. */
+struct cr_session_rec {
+    int64_t user, created, last_seen;
+    unsigned char csrf_hash[32];
+};
+cr_err cr_store_session_put(cr_store *s, const unsigned char idhash[32], int64_t user,
+                            const unsigned char csrf_hash[32], int64_t now) CR_MUST_USE;
+/* CR_ENOTFOUND when no session has this hash. */
+cr_err cr_store_session_get(cr_store *s, const unsigned char idhash[32],
+                            struct cr_session_rec *out) CR_MUST_USE;
+cr_err cr_store_session_touch(cr_store *s, const unsigned char idhash[32], int64_t now) CR_MUST_USE;
+cr_err cr_store_session_delete(cr_store *s, const unsigned char idhash[32]) CR_MUST_USE;
+/* Deletes the sessions last seen before idle_before or created before created_before. */
+cr_err cr_store_sessions_expire(cr_store *s, int64_t idle_before,
+                                int64_t created_before) CR_MUST_USE;
+
+/* One row of the audit log: who (user name and role), when (Unix seconds), what (action, e.g.
+ * "portrait", "login", "user.add"), on which object (a USCC, a user name) with which HTTP
+ * status, from which client address. Strings are valid during a callback. */
+struct cr_audit_rec {
+    int64_t id, at;
+    const char *user, *role, *action, *object, *client;
+    int status;
+};
+cr_err cr_store_audit_add(cr_store *s, const struct cr_audit_rec *a) CR_MUST_USE;
+/* Calls fn for up to limit rows with ids below before_id (<= 0: from the newest), newest
+ * first; fn returning nonzero stops. */
+cr_err cr_store_audit_each(cr_store *s, int64_t before_id, int limit,
+                           int (*fn)(void *ctx, const struct cr_audit_rec *a),
+                           void *ctx) CR_MUST_USE;
+
+/* An enterprise and its place (division codes; NULL when unknown). Strings valid during the
+ * callback. */
+struct cr_place {
+    int64_t subject;
+    const char *key, *name, *address, *district, *street, *grid;
+};
+/* Enterprises whose key starts with q or whose name or address contains q, within scope (""
+ * or NULL: the whole city; a 6-, 9- or 12-digit code: that district, street or grid), by key,
+ * at most limit. fn returning nonzero stops. */
+cr_err cr_store_enterprise_search(cr_store *s, const char *q, const char *scope, int limit,
+                                  int (*fn)(void *ctx, const struct cr_place *p),
+                                  void *ctx) CR_MUST_USE;
+/* The division codes of an enterprise ("" where unknown); CR_ENOTFOUND without a registry row. */
+cr_err cr_store_enterprise_place(cr_store *s, int64_t subject, char district[16], char street[16],
+                                 char grid[16]) CR_MUST_USE;
+
+/* One enterprise's row of a run: score, level ('A'..'D'), veto id (NULL: none), and the stored
+ * aspect scores and top contributions as JSON text (docs/store.md run_score). */
+struct cr_score_rec {
+    double score;
+    char level;
+    const char *veto, *aspects, *top;
+};
+/* Calls fn once with the row of subject in run; CR_ENOTFOUND when the run did not score it. */
+cr_err cr_store_run_score(cr_store *s, int64_t run, int64_t subject,
+                          int (*fn)(void *ctx, const struct cr_score_rec *r),
+                          void *ctx) CR_MUST_USE;
+
+/* A classification run's record. */
+struct cr_run_info {
+    int64_t id, enterprises, events;
+    const char *model_id, *model_hash, *created;
+    int model_version;
+    int32_t as_of;
+    double seconds;
+};
+/* Every run, oldest first; fn returning nonzero stops. */
+cr_err cr_store_runs_each(cr_store *s, int (*fn)(void *ctx, const struct cr_run_info *r),
+                          void *ctx) CR_MUST_USE;
+/* Level counts of a run per district (digits 6), street (9) or grid (12) code ("" for firms
+ * without one), of the enterprises within scope (as cr_store_enterprise_search), by code.
+ * CR_EINVAL for other digits. */
+cr_err cr_store_run_by_division(cr_store *s, int64_t run, int digits, const char *scope,
+                                int (*fn)(void *ctx, const char *code, const int64_t n[4]),
+                                void *ctx) CR_MUST_USE;
+
+/* ---- end of serve ---- */
+
 #endif

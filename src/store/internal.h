@@ -52,5 +52,6 @@ extern const char cr__schema_v5_monitor[];
 extern const char cr__schema_v5_respond[];
 extern const char cr__schema_v5_inspect[];
 extern const char cr__schema_v5_learn[];
+extern const char cr__schema_v5_serve[];
 
 #endif

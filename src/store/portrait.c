@@ -199,6 +199,9 @@ static json_t *linked_row(sqlite3_stmt *st)
     json_object_set_new(o, "name", col_json(st, 1));
     json_object_set_new(o, "via", col_json(st, 2));
     json_object_set_new(o, "level", col_json(st, 3));
+    json_object_set_new(o, "district", col_json(st, 4));
+    json_object_set_new(o, "street", col_json(st, 5));
+    json_object_set_new(o, "grid", col_json(st, 6));
     return o;
 }
 
@@ -267,7 +270,8 @@ cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out)
                       "  ON e2.addr_key = e1.addr_key WHERE e1.subject = ?1 AND e2.subject <> ?1) "
                       "SELECT s.key, e.name, group_concat(DISTINCT l.via), "
                       " (SELECT x.level FROM run r CROSS JOIN run_score x "
-                      "  ON x.run = r.id AND x.subject = l.subject ORDER BY r.id DESC LIMIT 1) "
+                      "  ON x.run = r.id AND x.subject = l.subject ORDER BY r.id DESC LIMIT 1), "
+                      " e.district, e.street, e.grid "
                       "FROM l JOIN subject s ON s.id = l.subject "
                       "LEFT JOIN enterprise e ON e.subject = l.subject "
                       "GROUP BY l.subject ORDER BY l.subject LIMIT ?2",

@@ -232,7 +232,8 @@ static const char schema_v4[] =
 static cr_err schema_v5(cr_store *s)
 {
     return exec(s, cr__schema_v5_monitor) || exec(s, cr__schema_v5_respond) ||
-                   exec(s, cr__schema_v5_inspect) || exec(s, cr__schema_v5_learn)
+                   exec(s, cr__schema_v5_inspect) || exec(s, cr__schema_v5_learn) ||
+                   exec(s, cr__schema_v5_serve)
                ? CR_ESTORE
                : CR_OK;
 }

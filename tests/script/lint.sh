@@ -14,15 +14,15 @@ missing=$(awk '
     collecting = 0
     if (decl !~ /CR_MUST_USE/ && decl !~ /^cr_err (cr_diag_set|cr__store_fail|cli_store_fail)\(/)
       print file ":" line ": " decl
-  }' include/crisk/*.h $(find src cli -name '*.h'))
+  }' include/crisk/*.h $(find src cli server -name '*.h'))
 if [ -n "$missing" ]; then
   echo "lint: cr_err declarations without CR_MUST_USE:"; echo "$missing"; fail=1
 fi
 banned='\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|atof|rand|localtime|gmtime|system)[[:space:]]*\('
-if grep -nE "$banned" $(find src cli include -name '*.[ch]') | grep -vE '^\S+:[0-9]+:\s*(/\*|\*)'; then
+if grep -nE "$banned" $(find src cli server include -name '*.[ch]') | grep -vE '^\S+:[0-9]+:\s*(/\*|\*)'; then
   echo "lint: banned functions called (STYLE.md)"; fail=1
 fi
-if grep -n 'pragma GCC diagnostic ignored\|pragma clang diagnostic ignored' $(find src cli include -name '*.[ch]'); then
+if grep -n 'pragma GCC diagnostic ignored\|pragma clang diagnostic ignored' $(find src cli server include -name '*.[ch]'); then
   echo "lint: a warning is switched off in the source"; fail=1
 fi
 # Under pipefail, a producer piped into a quiet grep (-q) fails when grep exits at its first

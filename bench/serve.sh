@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# crisk serve under load (wrk on loopback, logged in): the portrait of random firms and searches,
+# with their p99 latency. Goals (DESIGN.md): the portrait at 1,000 requests/s with p99 <= 10 ms,
+# search p99 <= 50 ms. wrk drives the server as fast as it answers (closed loop, -c connections);
+# the portrait's goal holds when its rate is >= 1,000/s and its p99 <= 10 ms at that load.
+# Usage: bench/serve.sh [STORE]   (default: a 100,000-firm city in bench/out/serve, made once)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+crisk=${CRISK:-build-rel/crisk}
+[ -x "$crisk" ] || CRISK_BUILD=build-rel scripts/build.sh
+command -v wrk >/dev/null || scripts/setup.sh
+out=bench/out/serve
+mkdir -p "$out"
+db=${1:-$out/city.db}
+if [ ! -f "$db" ]; then
+    echo "== a 100,000-firm city (once)"
+    "$crisk" gen --out "$out/city" --enterprises 100000 --seed 1 >/dev/null
+    "$crisk" ingest --db "$db" --catalog "$out/city/catalog.yaml" >/dev/null
+    "$crisk" classify --db "$db" >/dev/null
+fi
+duration=${DURATION:-20}
+conns=${CONNS:-8}
+threads=${THREADS:-$(nproc)}
+user=bench_$$
+echo "bench-pw-$$" | "$crisk" user add --db "$db" --name "$user" --role city_analyst >/dev/null
+printf 'threads: %s\nsession_idle_s: 3600\n' "$threads" >"$out/serve.cfg"
+"$crisk" serve --db "$db" --listen 127.0.0.1:0 --config "$out/serve.cfg" >"$out/serve.out" 2>"$out/serve.err" &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do grep >/dev/null 'listening on' "$out/serve.out" && break; sleep 0.1; done
+url=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$out/serve.out")
+curl -s -c "$out/jar" -o /dev/null -d "{\"name\":\"$user\",\"password\":\"bench-pw-$$\"}" "$url/api/v1/login"
+cookie=$(awk '$6 == "crisk_session" { print $7 }' "$out/jar")
+# 2,000 random firms, and search terms: USCC starts, name parts and address parts.
+sqlite3 "$db" "SELECT '/api/v1/enterprises/' || uscc FROM enterprise WHERE uscc IS NOT NULL
+               ORDER BY random() LIMIT 2000" >"$out/portrait.paths"
+python3 - "$db" >"$out/search.paths" <<'PY'
+import random, sqlite3, sys, urllib.parse
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT uscc, name, address FROM enterprise ORDER BY random() LIMIT 700").fetchall()
+random.seed(1)
+for uscc, name, address in rows:
+    for q in (uscc[:12] if uscc else None, name[2:5] if name else None, address[3:8] if address else None):
+        if q and len(q.encode()) >= 2:
+            print("/api/v1/enterprises?q=" + urllib.parse.quote(q))
+PY
+cat >"$out/paths.lua" <<'LUA'
+local paths, i = {}, 0
+for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+LUA
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+run() { # name paths
+    echo "== $1: wrk -t2 -c$conns -d${duration}s, $(wc -l <"$2") distinct requests, $threads server threads"
+    curl -s -o /dev/null -w "one request: %{http_code} in %{time_total} s\n" -b "crisk_session=$cookie" \
+        "$url$(head -1 "$2")"
+    local c0 c1 n
+    c0=$(cpu_ticks)
+    PATHS=$2 wrk -t2 -c"$conns" -d"${duration}s" --latency -s "$out/paths.lua" \
+        -H "Cookie: crisk_session=$cookie" "$url" | tee "$out/$1.wrk"
+    local rate p99
+    rate=$(awk '/^Requests\/sec/ { print $2 }' "$out/$1.wrk")
+    p99=$(awk '$1 == "99%" { print $2 }' "$out/$1.wrk")
+    c1=$(cpu_ticks)
+    n=$(awk '/requests in/ { print $1 }' "$out/$1.wrk")
+    # Server CPU per request: what a request costs whatever else the machine runs (a loaded
+    # machine stretches the latencies above, not this).
+    echo "$1: $rate requests/s, p99 $p99, server CPU $(echo "scale=2; ($c1 - $c0) * 1000 / $(getconf CLK_TCK) / $n" | bc) ms per request, load average $(cut -d' ' -f1 /proc/loadavg)"
+}
+audit0=$(sqlite3 "$db" "SELECT count(*) FROM audit")
+run portrait "$out/portrait.paths"
+audit1=$(sqlite3 "$db" "SELECT count(*) FROM audit")
+echo "portrait: $((audit1 - audit0)) audit rows written"
+run search "$out/search.paths"
+echo "store: $(sqlite3 "$db" "SELECT count(*) FROM enterprise") firms; build $(grep CMAKE_BUILD_TYPE "$(dirname "$crisk")/CMakeCache.txt" | cut -d= -f2)"

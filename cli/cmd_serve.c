@@ -1,0 +1,39 @@
+/* crisk serve: the HTTP API (server/, docs/serve.md). */
+#include <stdio.h>
+
+#include "cli.h"
+#include "server.h"
+
+static const char help[] =
+    "usage: crisk serve [--db FILE] [--listen IPV4:PORT] [--config FILE] [--model FILE] "
+    "[--routes]\n"
+    "\n"
+    "Serves the JSON API under /api/v1/ (docs/serve.md) on --listen (default 127.0.0.1:8080;\n"
+    "port 0 takes a free port) until SIGINT or SIGTERM, and prints the address it listens on.\n"
+    "Users come from 'crisk user add'. --config FILE holds the policy numbers (threads,\n"
+    "timeouts, request size, session expiry, login limits; docs/serve.md lists them and their\n"
+    "defaults). --model names the model shown before the first classification run.\n"
+    "--routes prints the route table (METHOD PATH) and exits.\n";
+
+int cmd_serve(int argc, char **argv)
+{
+    const char *db = NULL, *listen = NULL, *config = NULL, *model = NULL, *routes = NULL;
+    const struct cli_opt opts[] = {{"db", 1, &db},
+                                   {"listen", 1, &listen},
+                                   {"config", 1, &config},
+                                   {"model", 1, &model},
+                                   {"routes", 0, &routes}};
+    size_t n_pos;
+    int prc = cli_parse("serve", argc, argv, opts, 5, NULL, 0, &n_pos, help);
+    if (prc)
+        return prc < 0 ? CLI_OK : prc;
+    if (routes) {
+        srv_routes_print();
+        return CLI_OK;
+    }
+    struct srv_options o = {.db = cli_db_path(db),
+                            .listen = listen ? listen : "127.0.0.1:8080",
+                            .config = config,
+                            .model = model ? model : cli_default_model()};
+    return srv_run(&o);
+}

@@ -1,0 +1,361 @@
+/* Users, roles, sessions, CSRF tokens and login rate limits of crisk serve (docs/serve.md).
+ * Passwords are hashed with argon2id (libsodium crypto_pwhash_str); a session id and a CSRF
+ * token are 256 random bits each, handed to the client once and stored only as BLAKE2b hashes,
+ * so a copy of the store lets no one into a session. */
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "server.h"
+
+/* The roles: name, the digits of the scope code they need (0: the whole city). Which routes a
+ * role may call is in the route tables; the scope decides which enterprises it sees. */
+static const struct {
+    const char *name;
+    int scope_digits;
+} roles[SRV_N_ROLES] = {
+    [SRV_CITY_ADMIN] = {"city_admin", 0},
+    [SRV_CITY_ANALYST] = {"city_analyst", 0},
+    [SRV_DISTRICT] = {"district", 6},
+    [SRV_STREET] = {"street", 9},
+    [SRV_GRID] = {"grid", 12},
+    [SRV_AUDITOR] = {"auditor", 0},
+};
+
+int srv_role_find(const char *name)
+{
+    for (int i = 0; name && i < SRV_N_ROLES; i++)
+        if (strcmp(roles[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+const char *srv_role_name(int role)
+{
+    return role >= 0 && role < SRV_N_ROLES ? roles[role].name : "?";
+}
+
+int srv_role_scope_digits(int role)
+{
+    return role >= 0 && role < SRV_N_ROLES ? roles[role].scope_digits : 0;
+}
+
+static int all_digits(const char *s)
+{
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+cr_err srv_user_make(const char *name, const char *role, const char *scope, const char *password,
+                     struct cr_user_rec *u, cr_diag *d)
+{
+    int r = srv_role_find(role);
+    if (r < 0)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "unknown role '%s' (city_admin, city_analyst, district, street, grid, "
+                           "auditor)",
+                           role ? role : "");
+    size_t nlen = name ? strlen(name) : 0;
+    if (!nlen || nlen >= sizeof u->name)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "a user name needs 1 to %zu bytes",
+                           sizeof u->name - 1);
+    int digits = roles[r].scope_digits;
+    const char *sc = scope ? scope : "";
+    if (digits && (strlen(sc) != (size_t)digits || !all_digits(sc)))
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "role %s needs --scope with a %d-digit division code", role, digits);
+    if (!digits && *sc)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "role %s covers the whole city: leave out --scope", role);
+    if (!password || !*password)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "an empty password");
+    memset(u, 0, sizeof *u);
+    snprintf(u->name, sizeof u->name, "%s", name);
+    snprintf(u->role, sizeof u->role, "%s", role);
+    snprintf(u->scope, sizeof u->scope, "%s", sc);
+    _Static_assert(sizeof u->pwhash >= crypto_pwhash_STRBYTES, "pwhash holds an argon2id string");
+    if (crypto_pwhash_str(u->pwhash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE))
+        return cr_diag_set(d, CR_ENOMEM, NULL, 0, 0, "cannot hash the password (out of memory)");
+    return CR_OK;
+}
+
+/* ---- login rate limits: failures per name and per client address in a window ---- */
+enum { LIMIT_CAP = 4096 };
+struct limit {
+    char key[160];
+    int64_t since;
+    long failures;
+};
+struct srv_auth {
+    pthread_mutex_t mu;
+    struct limit v[LIMIT_CAP];
+    size_t n;
+    char dummy[crypto_pwhash_STRBYTES]; /* verified against for unknown names: same cost */
+};
+
+cr_err srv_auth_new(struct srv_auth **out)
+{
+    struct srv_auth *a = calloc(1, sizeof *a);
+    if (!a)
+        return CR_ENOMEM;
+    unsigned char pw[16];
+    randombytes_buf(pw, sizeof pw);
+    if (crypto_pwhash_str(a->dummy, (const char *)pw, sizeof pw, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE)) {
+        free(a);
+        return CR_ENOMEM;
+    }
+    pthread_mutex_init(&a->mu, NULL);
+    *out = a;
+    return CR_OK;
+}
+
+void srv_auth_free(struct srv_auth *a)
+{
+    if (!a)
+        return;
+    pthread_mutex_destroy(&a->mu);
+    free(a);
+}
+
+/* The entry of key (a new one when absent; a full table reuses its oldest). Under a->mu. */
+static struct limit *limit_of(struct srv_auth *a, const char *key, int64_t now, long window)
+{
+    struct limit *oldest = NULL;
+    for (size_t i = 0; i < a->n; i++) {
+        struct limit *l = &a->v[i];
+        if (strcmp(l->key, key) == 0) {
+            if (now - l->since >= window) {
+                l->since = now;
+                l->failures = 0;
+            }
+            return l;
+        }
+        if (!oldest || l->since < oldest->since)
+            oldest = l;
+    }
+    struct limit *l = a->n < LIMIT_CAP ? &a->v[a->n++] : oldest;
+    snprintf(l->key, sizeof l->key, "%s", key);
+    l->since = now;
+    l->failures = 0;
+    return l;
+}
+
+static int64_t now_s(void)
+{
+    return (int64_t)time(NULL);
+}
+
+/* ---- sessions ---- */
+static void hash32(unsigned char out[32], const unsigned char *in, size_t len)
+{
+    crypto_generichash(out, 32, in, len, NULL, 0);
+}
+
+/* Decodes a base64url token of 32 bytes; 0 on success. */
+static int token_decode(const char *s, unsigned char out[32])
+{
+    size_t len = 0;
+    if (!s || strlen(s) != 43)
+        return -1;
+    if (sodium_base642bin(out, 32, s, 43, NULL, &len, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) ||
+        len != 32)
+        return -1;
+    return 0;
+}
+
+struct sess_del {
+    unsigned char h[32];
+};
+static cr_err sess_delete(void *ctx, cr_store *w)
+{
+    return cr_store_session_delete(w, ((struct sess_del *)ctx)->h);
+}
+struct sess_touch {
+    unsigned char h[32];
+    int64_t now;
+};
+static cr_err sess_touch(void *ctx, cr_store *w)
+{
+    struct sess_touch *t = ctx;
+    return cr_store_session_touch(w, t->h, t->now);
+}
+
+int srv_session_user(struct srv *s, cr_store *db, const char *cookie, const char *csrf,
+                     struct srv_user *u, int *csrf_ok)
+{
+    unsigned char id[32], h[32];
+    *csrf_ok = 0;
+    if (token_decode(cookie, id))
+        return 401;
+    hash32(h, id, sizeof id);
+    struct cr_session_rec rec;
+    if (cr_store_session_get(db, h, &rec))
+        return 401;
+    const struct srv_config *c = srv_cfg(s);
+    int64_t now = now_s();
+    char why[200];
+    if (now - rec.last_seen >= c->session_idle_s || now - rec.created >= c->session_max_s) {
+        struct sess_del del;
+        memcpy(del.h, h, 32);
+        if (srv_write(s, 0, sess_delete, &del, why, sizeof why))
+            fprintf(stderr, "crisk serve: cannot delete an expired session: %s\n", why);
+        return 401;
+    }
+    struct cr_user_rec ur;
+    if (cr_store_user_by_id(db, rec.user, &ur) || ur.disabled || srv_role_find(ur.role) < 0)
+        return 401;
+    /* last_seen is kept to the second: at most one write a second per session. */
+    if (now > rec.last_seen) {
+        struct sess_touch t = {.now = now};
+        memcpy(t.h, h, 32);
+        if (srv_write(s, 0, sess_touch, &t, why, sizeof why))
+            fprintf(stderr, "crisk serve: cannot note a session's use: %s\n", why);
+    }
+    u->id = ur.id;
+    snprintf(u->name, sizeof u->name, "%s", ur.name);
+    u->role = srv_role_find(ur.role);
+    snprintf(u->scope, sizeof u->scope, "%s", ur.scope);
+    unsigned char tok[32], th[32];
+    if (csrf && !token_decode(csrf, tok)) {
+        hash32(th, tok, sizeof tok);
+        *csrf_ok = sodium_memcmp(th, rec.csrf_hash, 32) == 0;
+    }
+    return 0;
+}
+
+struct audit_w {
+    struct cr_audit_rec a;
+};
+static cr_err audit_write(void *ctx, cr_store *w)
+{
+    return cr_store_audit_add(w, &((struct audit_w *)ctx)->a);
+}
+
+cr_err srv_audit(struct srv *s, const char *user, const char *role, const char *action,
+                 const char *object, int status, const char *client)
+{
+    struct audit_w x = {{.at = now_s(),
+                         .user = user,
+                         .role = role,
+                         .action = action,
+                         .object = object ? object : "",
+                         .status = status,
+                         .client = client ? client : ""}};
+    char why[200];
+    cr_err rc = srv_write(s, 0, audit_write, &x, why, sizeof why);
+    if (rc)
+        fprintf(stderr, "crisk serve: cannot write the audit log: %s\n", why);
+    return rc;
+}
+
+struct login_w {
+    unsigned char id_hash[32], csrf_hash[32];
+    int64_t user, now, idle_before, created_before;
+};
+static cr_err login_write(void *ctx, cr_store *w)
+{
+    struct login_w *l = ctx;
+    cr_err rc = cr_store_sessions_expire(w, l->idle_before, l->created_before);
+    return rc ? rc : cr_store_session_put(w, l->id_hash, l->user, l->csrf_hash, l->now);
+}
+
+void srv_login(struct srv_req *r, struct srv_reply *out)
+{
+    struct srv *s = r->srv;
+    struct srv_auth *a = srv_auth_of(s);
+    const struct srv_config *c = srv_cfg(s);
+    const char *name = json_string_value(json_object_get(r->body, "name"));
+    const char *password = json_string_value(json_object_get(r->body, "password"));
+    if (!name || !password || !*name || strlen(name) >= sizeof((struct cr_user_rec *)0)->name) {
+        srv_error(out, 400, "bad_request", "login needs {\"name\": …, \"password\": …}");
+        return;
+    }
+    snprintf(r->audit_object, sizeof r->audit_object, "%s", name);
+    char kn[160], ka[160];
+    snprintf(kn, sizeof kn, "n:%s", name);
+    snprintf(ka, sizeof ka, "a:%s", r->client);
+    int64_t now = now_s();
+    pthread_mutex_lock(&a->mu);
+    int limited = limit_of(a, kn, now, c->login_window_s)->failures >= c->login_failures_name ||
+                  limit_of(a, ka, now, c->login_window_s)->failures >= c->login_failures_addr;
+    pthread_mutex_unlock(&a->mu);
+    if (limited) {
+        srv_error(out, 429, "too_many_attempts", "登录失败次数过多，请稍后再试");
+        return;
+    }
+    struct cr_user_rec u;
+    int found = cr_store_user_by_name(r->db, name, &u) == CR_OK && !u.disabled &&
+                srv_role_find(u.role) >= 0;
+    int ok =
+        crypto_pwhash_str_verify(found ? u.pwhash : a->dummy, password, strlen(password)) == 0 &&
+        found;
+    pthread_mutex_lock(&a->mu);
+    if (!ok) {
+        limit_of(a, kn, now, c->login_window_s)->failures++;
+        limit_of(a, ka, now, c->login_window_s)->failures++;
+    } else {
+        limit_of(a, kn, now, c->login_window_s)->failures = 0;
+    }
+    pthread_mutex_unlock(&a->mu);
+    if (!ok) {
+        srv_error(out, 401, "bad_login", "用户名或密码错误");
+        return;
+    }
+    unsigned char id[32], csrf[32];
+    now = now_s(); /* the session starts now, not before the (slow) password check */
+    randombytes_buf(id, sizeof id);
+    randombytes_buf(csrf, sizeof csrf);
+    struct login_w l = {.user = u.id,
+                        .now = now,
+                        .idle_before = now - c->session_idle_s,
+                        .created_before = now - c->session_max_s};
+    hash32(l.id_hash, id, sizeof id);
+    hash32(l.csrf_hash, csrf, sizeof csrf);
+    char why[200];
+    if (srv_write(s, 0, login_write, &l, why, sizeof why)) {
+        fprintf(stderr, "crisk serve: cannot store a session: %s\n", why);
+        srv_error(out, 503, "store_busy", "cannot start a session now; try again");
+        return;
+    }
+    char id64[64], csrf64[64];
+    sodium_bin2base64(id64, sizeof id64, id, sizeof id, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(csrf64, sizeof csrf64, csrf, sizeof csrf,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(id, sizeof id);
+    snprintf(out->set_cookie, sizeof out->set_cookie,
+             "crisk_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s", id64,
+             c->session_max_s, c->cookie_secure ? "; Secure" : "");
+    sodium_memzero(id64, sizeof id64);
+    out->status = 200;
+    out->json = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i}", "name", u.name, "role", u.role, "scope",
+                          u.scope, "csrf_token", csrf64, "idle_seconds", (int)c->session_idle_s,
+                          "max_seconds", (int)c->session_max_s);
+}
+
+void srv_logout(struct srv_req *r, struct srv_reply *out)
+{
+    /* The session's cookie was checked by the dispatcher; it is read again here to end it. */
+    const char *cookie = r->session_cookie;
+    struct sess_del del;
+    unsigned char id[32];
+    char why[200];
+    if (!token_decode(cookie, id)) {
+        hash32(del.h, id, sizeof id);
+        if (srv_write(r->srv, 0, sess_delete, &del, why, sizeof why)) {
+            srv_error(out, 503, "store_busy", "cannot end the session now; try again");
+            return;
+        }
+    }
+    snprintf(out->set_cookie, sizeof out->set_cookie,
+             "crisk_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    out->status = 200;
+    out->json = json_pack("{s:b}", "ok", 1);
+}

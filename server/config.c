@@ -1,0 +1,100 @@
+/* crisk serve's policy numbers: one table of keys, defaults and ranges (docs/serve.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+struct key {
+    const char *name;
+    size_t offset;
+    long def, min, max;
+};
+
+#define K(n, d, lo, hi)                                                                            \
+    {                                                                                              \
+#n, offsetof(struct srv_config, n), d, lo, hi                                              \
+    }
+static const struct key keys[] = {
+    K(threads, 4, 1, 64),
+    K(connection_timeout_s, 10, 1, 3600),
+    K(request_timeout_s, 10, 1, 3600),
+    K(max_body_bytes, 65536, 1024, 16777216),
+    K(max_connections, 512, 1, 65536),
+    K(per_ip_connections, 256, 1, 65536),
+    K(session_idle_s, 1800, 1, 604800),
+    K(session_max_s, 43200, 1, 2592000),
+    K(login_failures_name, 5, 1, 1000000),
+    K(login_failures_addr, 20, 1, 1000000),
+    K(login_window_s, 900, 1, 86400),
+    K(cookie_secure, 0, 0, 1),
+    K(search_limit, 20, 1, 1000),
+    K(portrait_events, 20, 0, 1000),
+    K(audit_page, 200, 1, 10000),
+};
+#undef K
+
+static long *field(struct srv_config *c, const struct key *k)
+{
+    return (long *)(void *)((char *)c + k->offset);
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        s[--n] = 0;
+    return s;
+}
+
+cr_err srv_config_load(const char *path, struct srv_config *c, cr_diag *d)
+{
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        *field(c, &keys[i]) = keys[i].def;
+    if (!path)
+        return CR_OK;
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return cr_diag_set(d, CR_EINVAL, path, 0, 0, "cannot open: %s", strerror(errno));
+    char line[512];
+    int n = 0;
+    cr_err rc = CR_OK;
+    while (!rc && fgets(line, sizeof line, fp)) {
+        n++;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = 0;
+        char *s = trim(line);
+        if (!*s)
+            continue;
+        char *colon = strchr(s, ':');
+        if (!colon) {
+            rc = cr_diag_set(d, CR_EINVAL, path, n, 0, "expected 'key: value'");
+            break;
+        }
+        *colon = 0;
+        char *k = trim(s), *v = trim(colon + 1);
+        const struct key *key = NULL;
+        for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+            if (strcmp(keys[i].name, k) == 0)
+                key = &keys[i];
+        if (!key) {
+            rc = cr_diag_set(d, CR_EINVAL, path, n, 0, "unknown key '%s'", k);
+            break;
+        }
+        char *end = NULL;
+        errno = 0;
+        long val = strtol(v, &end, 10);
+        if (!*v || *end || errno || val < key->min || val > key->max) {
+            rc = cr_diag_set(d, CR_EINVAL, path, n, 0, "%s needs a whole number from %ld to %ld",
+                             key->name, key->min, key->max);
+            break;
+        }
+        *field(c, key) = val;
+    }
+    fclose(fp);
+    return rc;
+}

@@ -1,0 +1,471 @@
+/* The routes of what main holds: login, the index, openapi.json, enterprise search and the
+ * portrait, runs and level counts by division, the model tree, the quarantine summary, the
+ * audit log and users (docs/serve.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crisk/model.h"
+#include "crisk/ref.h"
+#include "crisk/text.h"
+#include "crisk/uscc.h"
+#include "server.h"
+
+static const char index_html[] =
+    "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+    "<title>crisk</title></head><body>\n"
+    "<h1>crisk 企业信用风险分类监管</h1>\n"
+    "<p>JSON API under <code>/api/v1/</code>: log in with <code>POST /api/v1/login</code>; "
+    "every route is described in <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>. "
+    "The web UI is not built yet.</p>\n</body></html>\n";
+
+static void get_index(struct srv_req *r, struct srv_reply *out)
+{
+    (void)r;
+    out->status = 200;
+    out->content_type = "text/html; charset=utf-8";
+    out->body = index_html;
+    out->body_len = sizeof index_html - 1;
+}
+
+static void get_openapi(struct srv_req *r, struct srv_reply *out)
+{
+    (void)r;
+    out->status = 200;
+    out->content_type = "application/json; charset=utf-8";
+    out->body = (const char *)srv_openapi_json;
+    out->body_len = srv_openapi_json_len;
+}
+
+static void get_me(struct srv_req *r, struct srv_reply *out)
+{
+    out->status = 200;
+    out->json = json_pack("{s:s,s:s,s:s}", "name", r->user->name, "role",
+                          srv_role_name(r->user->role), "scope", r->user->scope);
+}
+
+static void store_error(struct srv_reply *out, cr_store *db)
+{
+    fprintf(stderr, "crisk serve: store: %s\n", cr_store_errmsg(db));
+    srv_error(out, 500, "store", "the store failed to answer");
+}
+
+/* A whole number query argument in [min, max], def when absent; -1 when it is not one. */
+static long long num_arg(const struct srv_req *r, const char *key, long long def, long long min,
+                         long long max)
+{
+    const char *v = srv_query(r, key);
+    if (!v)
+        return def;
+    char *end = NULL;
+    long long n = strtoll(v, &end, 10);
+    return *v && !*end && n >= min && n <= max ? n : -1;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* ---- search ---- */
+static int search_row(void *ctx, const struct cr_place *p)
+{
+    json_array_append_new(ctx,
+                          json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "key", str_or_null(p->key), "name",
+                                    str_or_null(p->name), "address", str_or_null(p->address),
+                                    "district", str_or_null(p->district), "street",
+                                    str_or_null(p->street), "grid", str_or_null(p->grid)));
+    return 0;
+}
+
+static void get_search(struct srv_req *r, struct srv_reply *out)
+{
+    const char *q = srv_query(r, "q");
+    const struct srv_config *c = srv_cfg(r->srv);
+    long long limit = num_arg(r, "limit", c->search_limit, 1, c->search_limit);
+    if (!q || strlen(q) < 2 || strlen(q) > 200 || limit < 0) {
+        srv_error(out, 400, "bad_request",
+                  "search needs q (2 to 200 bytes: a USCC or its start, or part of a name or "
+                  "an address) and limit from 1 to the configured search_limit");
+        return;
+    }
+    char key[CR_USCC_LEN + 1];
+    if (cr_uscc_normalize(q, strlen(q), key) == CR_OK)
+        q = key;
+    json_t *rows = json_array();
+    if (cr_store_enterprise_search(r->db, q, srv_scope(r->user), (int)limit, search_row, rows)) {
+        json_decref(rows);
+        store_error(out, r->db);
+        return;
+    }
+    out->status = 200;
+    out->json = json_pack("{s:I,s:o}", "count", (json_int_t)json_array_size(rows), "results", rows);
+}
+
+/* ---- the portrait ---- */
+struct score_ctx {
+    json_t *level, *aspects, *top;
+    const cr_model *m;
+};
+
+/* The indicator of id in m, or NULL. */
+static const struct cr_indicator *indicator_find(const cr_model *m, const char *id)
+{
+    for (size_t a = 0; m && a < m->n_aspects; a++)
+        for (size_t c = 0; c < m->aspects[a].n_categories; c++)
+            for (size_t i = 0; i < m->aspects[a].categories[c].n_indicators; i++)
+                if (strcmp(m->aspects[a].categories[c].indicators[i].id, id) == 0)
+                    return &m->aspects[a].categories[c].indicators[i];
+    return NULL;
+}
+
+static int score_row(void *ctx, const struct cr_score_rec *s)
+{
+    struct score_ctx *x = ctx;
+    char lv[2] = {s->level, 0};
+    json_object_set_new(x->level, "level", json_string(lv));
+    json_object_set_new(x->level, "score", json_real(s->score));
+    json_object_set_new(x->level, "veto", str_or_null(s->veto));
+    json_t *asp = s->aspects ? json_loads(s->aspects, 0, NULL) : NULL;
+    json_t *top = s->top ? json_loads(s->top, 0, NULL) : NULL;
+    size_t i;
+    json_t *v;
+    json_array_foreach(asp, i, v)
+    {
+        const struct cr_aspect *a = x->m && i < x->m->n_aspects ? &x->m->aspects[i] : NULL;
+        json_array_append_new(x->aspects,
+                              json_pack("{s:o,s:o,s:o,s:O}", "id", str_or_null(a ? a->id : NULL),
+                                        "name", str_or_null(a ? a->name : NULL), "weight",
+                                        a ? json_real(a->weight) : json_null(), "score", v));
+    }
+    json_array_foreach(top, i, v)
+    {
+        const char *id = json_string_value(json_array_get(v, 0));
+        const struct cr_indicator *ind = id ? indicator_find(x->m, id) : NULL;
+        json_array_append_new(x->top,
+                              json_pack("{s:o,s:o,s:O,s:O}", "id", str_or_null(id), "name",
+                                        str_or_null(ind ? ind->name : NULL), "points",
+                                        json_array_get(v, 1), "share", json_array_get(v, 2)));
+    }
+    json_decref(asp);
+    json_decref(top);
+    return 0;
+}
+
+/* Adds level, aspects and top of the latest run to the portrait o (from the run's stored rows:
+ * no recomputation). */
+static cr_err add_level(struct srv_req *r, int64_t subject, json_t *o)
+{
+    json_t *hist = json_object_get(o, "history");
+    json_t *last = json_array_get(hist, json_array_size(hist) - 1);
+    if (!last)
+        return CR_OK;
+    int64_t run = json_integer_value(json_object_get(last, "run"));
+    struct score_ctx x = {json_object(), json_array(), json_array(),
+                          srv_run_model(r->srv, r->db, run)};
+    json_object_set(x.level, "run", json_object_get(last, "run"));
+    json_object_set(x.level, "as_of", json_object_get(last, "as_of"));
+    json_object_set(x.level, "model", json_object_get(last, "model"));
+    json_object_set(x.level, "model_hash", json_object_get(last, "model_hash"));
+    cr_err rc = cr_store_run_score(r->db, run, subject, score_row, &x);
+    if (rc == CR_ENOTFOUND)
+        rc = CR_OK;
+    json_object_set_new(o, "level", x.level);
+    json_object_set_new(o, "aspects", x.aspects);
+    json_object_set_new(o, "top", x.top);
+    return rc;
+}
+
+/* Drops the linked firms outside the user's jurisdiction, leaving their number only. */
+static void scope_linked(const struct srv_user *u, json_t *o)
+{
+    json_t *linked = json_object_get(o, "linked"), *kept = json_array(), *v;
+    size_t i, outside = 0;
+    json_array_foreach(linked, i, v)
+    {
+        if (srv_in_scope(u, json_string_value(json_object_get(v, "district")),
+                         json_string_value(json_object_get(v, "street")),
+                         json_string_value(json_object_get(v, "grid"))))
+            json_array_append(kept, v);
+        else
+            outside++;
+    }
+    json_object_set_new(o, "linked", kept);
+    json_object_set_new(o, "linked_outside", json_integer((json_int_t)outside));
+}
+
+static void get_portrait(struct srv_req *r, struct srv_reply *out)
+{
+    const char *given = r->param[0];
+    char key[CR_USCC_LEN + 1];
+    const char *lookup = given;
+    snprintf(r->audit_object, sizeof r->audit_object, "%s", given);
+    if (cr_uscc_normalize(given, strlen(given), key) == CR_OK) {
+        lookup = key;
+        snprintf(r->audit_object, sizeof r->audit_object, "%s", key);
+    } else if (!strchr(given, ':')) {
+        srv_error(out, 400, "bad_uscc", "not a USCC (nor a department's key ns:key)");
+        return;
+    }
+    int64_t subject = 0;
+    char district[16], street[16], grid[16];
+    cr_err rc = cr_store_subject_find(r->db, lookup, &subject);
+    if (!rc)
+        rc = cr_store_enterprise_place(r->db, subject, district, street, grid);
+    /* Outside the jurisdiction reads exactly as not there. */
+    if (rc == CR_ENOTFOUND || (!rc && !srv_in_scope(r->user, district, street, grid))) {
+        srv_error(out, 404, "not_found", "no such enterprise");
+        return;
+    }
+    json_t *o = NULL;
+    if (rc || (rc = cr_store_portrait(r->db, subject, (int)srv_cfg(r->srv)->portrait_events, &o)) ||
+        (rc = add_level(r, subject, o))) {
+        json_decref(o);
+        if (rc == CR_ENOTFOUND)
+            srv_error(out, 404, "not_found", "no such enterprise");
+        else
+            store_error(out, r->db);
+        return;
+    }
+    scope_linked(r->user, o);
+    out->status = 200;
+    out->json = o;
+}
+
+/* ---- runs and level counts ---- */
+static int run_row(void *ctx, const struct cr_run_info *x)
+{
+    char as_of[11];
+    cr_day_format(x->as_of, as_of);
+    json_array_append_new(ctx, json_pack("{s:I,s:s,s:i,s:s,s:s,s:s,s:I,s:I,s:f}", "id",
+                                         (json_int_t)x->id, "model", x->model_id, "model_version",
+                                         x->model_version, "model_hash", x->model_hash, "as_of",
+                                         as_of, "created", x->created, "enterprises",
+                                         (json_int_t)x->enterprises, "events",
+                                         (json_int_t)x->events, "seconds", x->seconds));
+    return 0;
+}
+
+static void get_runs(struct srv_req *r, struct srv_reply *out)
+{
+    json_t *rows = json_array();
+    if (cr_store_runs_each(r->db, run_row, rows)) {
+        json_decref(rows);
+        store_error(out, r->db);
+        return;
+    }
+    out->status = 200;
+    out->json = json_pack("{s:o}", "runs", rows);
+}
+
+struct levels_ctx {
+    json_t *rows;
+    const cr_ref *ref;
+};
+
+static int level_row(void *ctx, const char *code, const int64_t n[4])
+{
+    struct levels_ctx *x = ctx;
+    const struct cr_division *dv = x->ref && *code ? cr_ref_division_find(x->ref, code) : NULL;
+    json_array_append_new(x->rows, json_pack("{s:s,s:o,s:I,s:I,s:I,s:I}", "code", code, "name",
+                                             dv ? json_string(dv->name) : json_null(), "A",
+                                             (json_int_t)n[0], "B", (json_int_t)n[1], "C",
+                                             (json_int_t)n[2], "D", (json_int_t)n[3]));
+    return 0;
+}
+
+static void get_levels(struct srv_req *r, struct srv_reply *out)
+{
+    const char *by = srv_query(r, "by");
+    int digits = !by || strcmp(by, "district") == 0 ? 6
+                 : strcmp(by, "street") == 0        ? 9
+                 : strcmp(by, "grid") == 0          ? 12
+                                                    : 0;
+    int64_t run = 0;
+    char *end = NULL;
+    if (strcmp(r->param[0], "latest") == 0) {
+        cr_err rc = cr_store_run_latest(r->db, &run);
+        if (rc || run <= 0) {
+            srv_error(out, 404, "not_found", "no classification run yet");
+            return;
+        }
+    } else {
+        run = strtoll(r->param[0], &end, 10);
+        if (!*r->param[0] || *end || run <= 0)
+            digits = 0;
+    }
+    if (!digits) {
+        srv_error(out, 400, "bad_request",
+                  "levels needs a run id (or latest) and by = district, street or grid");
+        return;
+    }
+    struct levels_ctx x = {json_array(), srv_ref(r->srv)};
+    cr_err rc = cr_store_run_by_division(r->db, run, digits, srv_scope(r->user), level_row, &x);
+    if (rc) {
+        json_decref(x.rows);
+        store_error(out, r->db);
+        return;
+    }
+    out->status = 200;
+    out->json = json_pack("{s:I,s:s,s:s,s:o}", "run", (json_int_t)run, "by",
+                          digits == 6   ? "district"
+                          : digits == 9 ? "street"
+                                        : "grid",
+                          "scope", srv_scope(r->user), "rows", x.rows);
+}
+
+/* ---- the model ---- */
+static void get_model(struct srv_req *r, struct srv_reply *out)
+{
+    int64_t run = 0;
+    if (cr_store_run_latest(r->db, &run))
+        run = 0;
+    const cr_model *m = srv_run_model(r->srv, r->db, run);
+    if (!m) {
+        srv_error(out, 500, "model", "the model cannot be read");
+        return;
+    }
+    json_t *aspects = json_array();
+    for (size_t a = 0; a < m->n_aspects; a++) {
+        const struct cr_aspect *as = &m->aspects[a];
+        json_t *cats = json_array();
+        for (size_t c = 0; c < as->n_categories; c++) {
+            const struct cr_category *cat = &as->categories[c];
+            json_t *inds = json_array();
+            for (size_t i = 0; i < cat->n_indicators; i++) {
+                const struct cr_indicator *ind = &cat->indicators[i];
+                json_array_append_new(inds, json_pack("{s:s,s:s,s:f,s:s,s:i}", "id", ind->id,
+                                                      "name", ind->name, "weight", ind->weight,
+                                                      "aggregation", cr_agg_name(ind->agg),
+                                                      "window_days", ind->window_days));
+            }
+            json_array_append_new(cats,
+                                  json_pack("{s:s,s:s,s:f,s:o}", "id", cat->id, "name", cat->name,
+                                            "weight", cat->weight, "indicators", inds));
+        }
+        json_array_append_new(aspects,
+                              json_pack("{s:s,s:s,s:f,s:o}", "id", as->id, "name", as->name,
+                                        "weight", as->weight, "categories", cats));
+    }
+    out->status = 200;
+    out->json = json_pack("{s:s,s:i,s:s,s:s,s:I,s:I,s:o}", "id", m->id, "version", m->version,
+                          "hash", m->hash, "name", m->name, "indicators",
+                          (json_int_t)m->n_indicators, "run", (json_int_t)run, "aspects", aspects);
+}
+
+/* ---- quarantine ---- */
+static void reason_row(void *ctx, const char *reason, int64_t n)
+{
+    json_array_append_new(ctx, json_pack("{s:s,s:I}", "reason", reason, "open", (json_int_t)n));
+}
+
+static void get_quarantine(struct srv_req *r, struct srv_reply *out)
+{
+    int64_t open = 0, resolved = 0;
+    json_t *rows = json_array();
+    if (cr_store_quarantine_totals(r->db, &open, &resolved) ||
+        cr_store_quarantine_counts(r->db, reason_row, rows)) {
+        json_decref(rows);
+        store_error(out, r->db);
+        return;
+    }
+    out->status = 200;
+    out->json = json_pack("{s:I,s:I,s:o}", "open", (json_int_t)open, "resolved",
+                          (json_int_t)resolved, "by_reason", rows);
+}
+
+/* ---- the audit log ---- */
+static int audit_row(void *ctx, const struct cr_audit_rec *a)
+{
+    char at[32];
+    time_t t = (time_t)a->at;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_array_append_new(ctx,
+                          json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "id", (json_int_t)a->id,
+                                    "at", at, "user", a->user, "role", a->role, "action", a->action,
+                                    "object", a->object, "status", a->status, "client", a->client));
+    return 0;
+}
+
+static void get_audit(struct srv_req *r, struct srv_reply *out)
+{
+    const struct srv_config *c = srv_cfg(r->srv);
+    long long limit = num_arg(r, "limit", c->audit_page, 1, c->audit_page);
+    long long before = num_arg(r, "before", 0, 0, INT64_MAX);
+    if (limit < 0 || before < 0) {
+        srv_error(out, 400, "bad_request", "limit (1 to audit_page) and before (an id) only");
+        return;
+    }
+    json_t *rows = json_array();
+    if (cr_store_audit_each(r->db, before, (int)limit, audit_row, rows)) {
+        json_decref(rows);
+        store_error(out, r->db);
+        return;
+    }
+    out->status = 200;
+    out->json = json_pack("{s:o}", "rows", rows);
+}
+
+/* ---- users ---- */
+struct user_w {
+    struct cr_user_rec u;
+    int64_t id;
+};
+static cr_err user_write(void *ctx, cr_store *w)
+{
+    struct user_w *x = ctx;
+    return cr_store_user_add(w, &x->u, (int64_t)time(NULL), &x->id);
+}
+
+static void post_user(struct srv_req *r, struct srv_reply *out)
+{
+    const char *name = json_string_value(json_object_get(r->body, "name"));
+    const char *role = json_string_value(json_object_get(r->body, "role"));
+    const char *scope = json_string_value(json_object_get(r->body, "scope"));
+    const char *password = json_string_value(json_object_get(r->body, "password"));
+    snprintf(r->audit_object, sizeof r->audit_object, "%s", name ? name : "");
+    struct user_w x = {0};
+    cr_diag d = {{0}, {0}, 0, 0};
+    if (srv_user_make(name, role, scope, password, &x.u, &d)) {
+        srv_error(out, 400, "bad_request", d.msg);
+        return;
+    }
+    char why[200];
+    if (srv_write(r->srv, 1, user_write, &x, why, sizeof why)) {
+        fprintf(stderr, "crisk serve: cannot add a user: %s\n", why);
+        srv_error(out, 503, "store_busy", "the store is busy (another verb holds its lock)");
+        return;
+    }
+    if (!x.id) {
+        srv_error(out, 409, "exists", "a user of that name exists");
+        return;
+    }
+    out->status = 201;
+    out->json = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)x.id, "name", x.u.name, "role",
+                          x.u.role, "scope", x.u.scope);
+}
+
+#define ADMIN SRV_ROLE(SRV_CITY_ADMIN)
+#define CITY (SRV_ROLE(SRV_CITY_ADMIN) | SRV_ROLE(SRV_CITY_ANALYST))
+#define AUDITORS (SRV_ROLE(SRV_AUDITOR) | SRV_ROLE(SRV_CITY_ADMIN))
+
+static const struct srv_route core[] = {
+    {"GET", "/", get_index, 0, SRV_PUBLIC, "index"},
+    {"GET", "/api/v1/openapi.json", get_openapi, 0, SRV_PUBLIC, "openapi"},
+    {"POST", "/api/v1/login", srv_login, 0, SRV_PUBLIC | SRV_WRITE, "login"},
+    {"POST", "/api/v1/logout", srv_logout, SRV_EVERYONE, SRV_WRITE, "logout"},
+    {"GET", "/api/v1/me", get_me, SRV_EVERYONE, 0, "me"},
+    {"GET", "/api/v1/enterprises", get_search, SRV_READERS, 0, "search"},
+    {"GET", "/api/v1/enterprises/{uscc}", get_portrait, SRV_READERS, SRV_AUDIT, "portrait"},
+    {"GET", "/api/v1/runs", get_runs, SRV_EVERYONE, 0, "runs"},
+    {"GET", "/api/v1/runs/{run}/levels", get_levels, SRV_READERS, 0, "levels"},
+    {"GET", "/api/v1/model", get_model, SRV_EVERYONE, 0, "model"},
+    {"GET", "/api/v1/quarantine", get_quarantine, CITY, 0, "quarantine"},
+    {"GET", "/api/v1/audit", get_audit, AUDITORS, 0, "audit"},
+    {"POST", "/api/v1/users", post_user, ADMIN, SRV_WRITE | SRV_LOCK, "user.add"},
+};
+
+const struct srv_route_table srv_routes_core = {"core", core, sizeof core / sizeof *core};

@@ -1,0 +1,533 @@
+/* crisk serve: libmicrohttpd with a pool of worker threads, each reading the store through its
+ * own read-only connection; writes (sessions, the audit log, the workflow) go through one writer
+ * connection, one at a time (docs/serve.md). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "crisk/model.h"
+#include "crisk/ref.h"
+#include "server.h"
+
+enum { MODEL_CAP = 16, RUN_MODEL_CAP = 256 };
+
+struct srv {
+    struct srv_config cfg;
+    const char *db_path, *model_path;
+    cr_store *writer;
+    pthread_mutex_t wmu;
+    pthread_key_t reader_key;
+    struct srv_auth *auth;
+    cr_ref *ref;
+    pthread_mutex_t mmu;
+    cr_model *models[MODEL_CAP];
+    size_t n_models;
+    struct {
+        int64_t run;
+        const cr_model *m;
+    } run_models[RUN_MODEL_CAP];
+    size_t n_run_models;
+};
+
+const struct srv_config *srv_cfg(const struct srv *s)
+{
+    return &s->cfg;
+}
+
+const struct cr_ref *srv_ref(const struct srv *s)
+{
+    return s->ref;
+}
+
+struct srv_auth *srv_auth_of(struct srv *s)
+{
+    return s->auth;
+}
+
+const char *srv_default_model(const struct srv *s)
+{
+    return s->model_path;
+}
+
+/* ---- the writer ---- */
+cr_err srv_write(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
+                 char *why, size_t cap)
+{
+    cr_diag d = {{0}, {0}, 0, 0};
+    pthread_mutex_lock(&s->wmu);
+    cr_err rc = lock ? cr_store_lock(s->writer, "serve", &d) : CR_OK;
+    if (rc) {
+        snprintf(why, cap, "%s", d.msg[0] ? d.msg : cr_strerror(rc));
+        pthread_mutex_unlock(&s->wmu);
+        return rc;
+    }
+    rc = cr_store_begin(s->writer);
+    if (!rc)
+        rc = fn(ctx, s->writer);
+    if (!rc)
+        rc = cr_store_commit(s->writer);
+    if (rc) {
+        snprintf(why, cap, "%s", cr_store_errmsg(s->writer));
+        cr_store_rollback(s->writer);
+    }
+    if (lock)
+        cr_store_unlock(s->writer);
+    pthread_mutex_unlock(&s->wmu);
+    return rc;
+}
+
+/* ---- models of runs, loaded once ---- */
+const struct cr_model *srv_run_model(struct srv *s, cr_store *db, int64_t run)
+{
+    pthread_mutex_lock(&s->mmu);
+    for (size_t i = 0; i < s->n_run_models; i++)
+        if (s->run_models[i].run == run) {
+            const cr_model *m = s->run_models[i].m;
+            pthread_mutex_unlock(&s->mmu);
+            return m;
+        }
+    pthread_mutex_unlock(&s->mmu);
+    char hash[17] = "";
+    char *text = NULL;
+    size_t len = 0;
+    if (run <= 0) {
+        cr_model *dm = NULL;
+        if (cr_model_load(s->model_path, &dm, NULL))
+            return NULL;
+        snprintf(hash, sizeof hash, "%s", dm->hash);
+        cr_model_free(dm);
+    } else if (cr_store_run_model(db, run, hash, &text, &len)) {
+        return NULL;
+    }
+    const cr_model *found = NULL;
+    pthread_mutex_lock(&s->mmu);
+    for (size_t i = 0; i < s->n_models && !found; i++)
+        if (strcmp(s->models[i]->hash, hash) == 0)
+            found = s->models[i];
+    if (!found && s->n_models < MODEL_CAP) {
+        cr_model *m = NULL;
+        cr_err rc = text ? cr_model_load_text("the run's model", text, len, &m, NULL)
+                         : cr_model_load(s->model_path, &m, NULL);
+        if (!rc && strcmp(m->hash, hash) != 0) {
+            cr_model_free(m);
+            m = NULL;
+        }
+        if (!rc && m)
+            found = s->models[s->n_models++] = m;
+    }
+    if (found && s->n_run_models < RUN_MODEL_CAP) {
+        s->run_models[s->n_run_models].run = run;
+        s->run_models[s->n_run_models++].m = found;
+    }
+    pthread_mutex_unlock(&s->mmu);
+    free(text);
+    return found;
+}
+
+/* ---- per-worker read-only connections ---- */
+static void reader_close(void *p)
+{
+    cr_store_close(p);
+}
+
+static cr_store *reader(struct srv *s)
+{
+    cr_store *db = pthread_getspecific(s->reader_key);
+    if (db)
+        return db;
+    cr_diag d = {{0}, {0}, 0, 0};
+    if (cr_store_open_readonly(s->db_path, &db, &d)) {
+        fprintf(stderr, "crisk serve: cannot open the store for reading: %s\n", d.msg);
+        return NULL;
+    }
+    pthread_setspecific(s->reader_key, db);
+    return db;
+}
+
+/* ---- replies ---- */
+void srv_error(struct srv_reply *out, int status, const char *code, const char *message)
+{
+    json_decref(out->json);
+    out->status = status;
+    out->json = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+}
+
+const char *srv_query(const struct srv_req *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *srv_scope(const struct srv_user *u)
+{
+    return srv_role_scope_digits(u->role) ? u->scope : "";
+}
+
+int srv_in_scope(const struct srv_user *u, const char *district, const char *street,
+                 const char *grid)
+{
+    switch (srv_role_scope_digits(u->role)) {
+    case 0:
+        return 1;
+    case 6:
+        return district && strcmp(district, u->scope) == 0;
+    case 9:
+        return street && strcmp(street, u->scope) == 0;
+    case 12:
+        return grid && strcmp(grid, u->scope) == 0;
+    default:
+        return 0;
+    }
+}
+
+/* Headers every response carries: no script but the server's own, no framing, no sniffing,
+ * no referrer, and nothing of the API kept in a cache. */
+static const char *const security_headers[][2] = {
+    {"Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; "
+                                "object-src 'none'; base-uri 'none'; form-action 'self'; "
+                                "frame-ancestors 'none'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "no-referrer"},
+    {"X-Frame-Options", "DENY"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+    {"Cache-Control", "no-store"},
+};
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, struct srv_reply *out,
+                                  const char *allow)
+{
+    struct MHD_Response *resp;
+    if (out->json) {
+        char *text = json_dumps(out->json, JSON_COMPACT);
+        if (!text) {
+            static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of "
+                                      "memory\"}}";
+            out->status = 500;
+            resp = MHD_create_response_from_buffer(sizeof oom - 1, (void *)oom,
+                                                   MHD_RESPMEM_PERSISTENT);
+        } else {
+            resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+        }
+        if (resp)
+            MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    } else {
+        resp = MHD_create_response_from_buffer(out->body_len, (void *)out->body,
+                                               MHD_RESPMEM_PERSISTENT);
+        if (resp && out->content_type)
+            MHD_add_response_header(resp, "Content-Type", out->content_type);
+    }
+    if (!resp)
+        return MHD_NO;
+    for (size_t i = 0; i < sizeof security_headers / sizeof *security_headers; i++)
+        MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
+    if (out->set_cookie[0])
+        MHD_add_response_header(resp, "Set-Cookie", out->set_cookie);
+    if (allow)
+        MHD_add_response_header(resp, "Allow", allow);
+    if (out->status == 429)
+        MHD_add_response_header(resp, "Retry-After", "60");
+    enum MHD_Result rc = MHD_queue_response(c, (unsigned)out->status, resp);
+    MHD_destroy_response(resp);
+    json_decref(out->json);
+    out->json = NULL;
+    return rc;
+}
+
+/* ---- requests ---- */
+struct rctx {
+    char *buf;
+    size_t len, cap;
+    int too_big, too_slow;
+    struct timespec start;
+};
+
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void client_addr(struct MHD_Connection *c, char *out, size_t cap)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, cap, "?");
+    if (!ci || !ci->client_addr)
+        return;
+    if (ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+                  out, (socklen_t)cap);
+    else if (ci->client_addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6,
+                  &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, out,
+                  (socklen_t)cap);
+}
+
+static void handle(struct srv *s, struct MHD_Connection *c, const char *method, const char *url,
+                   struct rctx *x, struct srv_reply *out, char *allow, size_t allow_cap)
+{
+    struct srv_req r;
+    memset(&r, 0, sizeof r);
+    r.srv = s;
+    r.method = method;
+    r.path = url;
+    r.conn = c;
+    char client[64];
+    client_addr(c, client, sizeof client);
+    r.client = client;
+    const struct srv_route *rt = NULL;
+    int m = srv_route_match(method, url, &rt, &r);
+    if (m == 404) {
+        srv_error(out, 404, "not_found", "no such resource");
+        return;
+    }
+    if (m == 405) {
+        srv_route_allow(url, allow, allow_cap);
+        srv_error(out, 405, "method_not_allowed", "this resource does not take that method");
+        return;
+    }
+    if (!(r.db = reader(s))) {
+        srv_error(out, 503, "store_unavailable", "the store cannot be read");
+        return;
+    }
+    if (x->len) {
+        json_error_t je;
+        r.body = json_loadb(x->buf, x->len, JSON_REJECT_DUPLICATES, &je);
+        if (!json_is_object(r.body)) {
+            json_decref(r.body);
+            srv_error(out, 400, "bad_json", "the request body is not a JSON object");
+            return;
+        }
+    }
+    struct srv_user u;
+    r.session_cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "crisk_session");
+    if (!(rt->flags & SRV_PUBLIC)) {
+        int csrf_ok = 0;
+        const char *csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+        if (srv_session_user(s, r.db, r.session_cookie, csrf, &u, &csrf_ok)) {
+            srv_error(out, 401, "unauthenticated", "log in first (POST /api/v1/login)");
+            goto out;
+        }
+        r.user = &u;
+        if (!(rt->roles & SRV_ROLE(u.role))) {
+            srv_error(out, 403, "forbidden", "your role may not do this");
+        } else if ((rt->flags & SRV_WRITE) && !csrf_ok) {
+            srv_error(out, 403, "csrf", "a write needs the X-CSRF-Token header given at login");
+        } else {
+            rt->fn(&r, out);
+        }
+        if ((rt->flags & (SRV_WRITE | SRV_AUDIT)) &&
+            srv_audit(s, u.name, srv_role_name(u.role), rt->action,
+                      r.audit_object[0] ? r.audit_object : url, out->status, client) &&
+            out->status < 300)
+            /* Personal data is never handed out unaudited (PIPL). */
+            srv_error(out, 503, "audit_unavailable", "the audit log cannot be written now");
+    } else {
+        rt->fn(&r, out);
+        if (rt->flags & SRV_WRITE) {
+            const char *who = r.audit_object[0] ? r.audit_object : "";
+            if (srv_audit(s, who, "", rt->action, who, out->status, client) && out->status < 300)
+                srv_error(out, 503, "audit_unavailable", "the audit log cannot be written now");
+        }
+    }
+out:
+    json_decref(r.body);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    struct srv *s = cls;
+    struct rctx *x = *con_cls;
+    if (!x) {
+        if (!(x = calloc(1, sizeof *x)))
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &x->start);
+        *con_cls = x;
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoll(cl, NULL, 10) > s->cfg.max_body_bytes) {
+            /* Refused before a byte of the body is read; MHD closes the connection after. */
+            struct srv_reply out = {0};
+            srv_error(&out, 413, "too_large", "the request body is too large");
+            return send_reply(c, &out, NULL);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (since(&x->start) > (double)s->cfg.request_timeout_s)
+            x->too_slow = 1;
+        else if (x->len + *upload_size > (size_t)s->cfg.max_body_bytes)
+            x->too_big = 1;
+        if (x->too_slow)
+            /* A body still trickling in after request_timeout_s: the connection is closed
+             * (libmicrohttpd 0.9 cannot answer before the body is read), so it holds no worker. */
+            return MHD_NO;
+        if (x->too_big) {
+            /* Read and dropped (a chunked body has no length to refuse up front); 413 at its
+             * end, and request_timeout_s bounds how long that takes. */
+            *upload_size = 0;
+            return MHD_YES;
+        }
+        if (x->len + *upload_size > x->cap) {
+            size_t cap = (x->len + *upload_size) * 2;
+            if (cap > (size_t)s->cfg.max_body_bytes)
+                cap = (size_t)s->cfg.max_body_bytes;
+            char *p = realloc(x->buf, cap);
+            if (!p)
+                return MHD_NO;
+            x->buf = p;
+            x->cap = cap;
+        }
+        memcpy(x->buf + x->len, upload_data, *upload_size);
+        x->len += *upload_size;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    struct srv_reply out = {0};
+    char allow[64] = "";
+    if (x->too_big)
+        srv_error(&out, 413, "too_large", "the request body is too large");
+    else
+        handle(s, c, method, url, x, &out, allow, sizeof allow);
+    if (!out.status)
+        srv_error(&out, 500, "internal", "the handler gave no answer");
+    return send_reply(c, &out, allow[0] ? allow : NULL);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    struct rctx *x = *con_cls;
+    if (x) {
+        free(x->buf);
+        free(x);
+    }
+    *con_cls = NULL;
+}
+
+/* "HOST:PORT" (IPv4) into a; 0 on success. */
+static int parse_listen(const char *listen, struct sockaddr_in *a)
+{
+    const char *colon = strrchr(listen, ':');
+    char host[64];
+    if (!colon || (size_t)(colon - listen) >= sizeof host)
+        return -1;
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = 0;
+    char *end = NULL;
+    long port = strtol(colon + 1, &end, 10);
+    if (!colon[1] || *end || port < 0 || port > 65535)
+        return -1;
+    memset(a, 0, sizeof *a);
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    return inet_pton(AF_INET, host, &a->sin_addr) == 1 ? 0 : -1;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap) CR_FORMAT(2, 0);
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    /* MHD's own messages (a refused connection, a closed socket); they carry no request data. */
+    fputs("crisk serve: ", stderr);
+    vfprintf(stderr, fmt, ap);
+}
+
+int srv_run(const struct srv_options *o)
+{
+    struct srv *s = calloc(1, sizeof *s);
+    if (!s)
+        return 1;
+    cr_diag d = {{0}, {0}, 0, 0};
+    int exit_code = 1;
+    struct MHD_Daemon *daemon = NULL;
+    int keys = 0;
+    s->db_path = o->db;
+    s->model_path = o->model;
+    pthread_mutex_init(&s->wmu, NULL);
+    pthread_mutex_init(&s->mmu, NULL);
+    struct sockaddr_in addr;
+    if (srv_config_load(o->config, &s->cfg, &d)) {
+        fprintf(stderr, "crisk serve: %s:%ld: %s\n", d.file, d.line, d.msg);
+        exit_code = 3;
+        goto out;
+    }
+    if (parse_listen(o->listen, &addr)) {
+        fprintf(stderr, "crisk serve: --listen needs IPV4:PORT (e.g. 127.0.0.1:8080), not '%s'\n",
+                o->listen);
+        exit_code = 2;
+        goto out;
+    }
+    cr_err rc = cr_store_open_existing(o->db, &s->writer, &d);
+    if (!rc && (rc = cr_store_serve_ensure(s->writer)))
+        snprintf(d.msg, sizeof d.msg, "%s", cr_store_errmsg(s->writer));
+    if (rc) {
+        fprintf(stderr, "crisk serve: %s\n", d.msg);
+        exit_code = rc == CR_ENOTFOUND ? 3 : 1;
+        goto out;
+    }
+    if (srv_auth_new(&s->auth) || pthread_key_create(&s->reader_key, reader_close)) {
+        fprintf(stderr, "crisk serve: out of memory\n");
+        goto out;
+    }
+    keys = 1;
+    if (cr_ref_load(cr_ref_default_dir(), &s->ref, NULL))
+        s->ref = NULL;
+    /* Workers inherit this mask: only the main thread takes SIGINT and SIGTERM. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.connection_timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->cfg.per_ip_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, s, MHD_OPTION_END);
+    if (!daemon) {
+        fprintf(stderr, "crisk serve: cannot listen on %s: %s\n", o->listen, strerror(errno));
+        goto out;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    char host[64];
+    inet_ntop(AF_INET, &addr.sin_addr, host, sizeof host);
+    printf("crisk serve: listening on http://%s:%u/ (%ld threads)\n", host,
+           di ? (unsigned)di->port : 0u, s->cfg.threads);
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&set, &sig);
+    fprintf(stderr, "crisk serve: stopping (signal %d)\n", sig);
+    exit_code = 0;
+out:
+    if (daemon)
+        MHD_stop_daemon(daemon);
+    if (keys)
+        pthread_key_delete(s->reader_key);
+    srv_auth_free(s->auth);
+    cr_ref_free(s->ref);
+    cr_store_close(s->writer);
+    for (size_t i = 0; i < s->n_models; i++)
+        cr_model_free(s->models[i]);
+    pthread_mutex_destroy(&s->wmu);
+    pthread_mutex_destroy(&s->mmu);
+    free(s);
+    return exit_code;
+}

@@ -1,0 +1,192 @@
+/* crisk serve: the HTTP API (docs/serve.md). Like cli/, server/ uses the public headers of
+ * libcrisk only; its SQL lives in src/store/ (serve.c). Routes are data: each stage adds a
+ * table of struct srv_route (routes_<stage>.c) and one line in routes.c. */
+#ifndef CRISK_SERVER_H
+#define CRISK_SERVER_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crisk/err.h"
+#include "crisk/store.h"
+
+/* ---- configuration (config.c): every policy number, with its documented default ---- */
+struct srv_config {
+    long threads;              /* worker threads of the pool */
+    long connection_timeout_s; /* an idle connection (a slow request) is closed after this */
+    long request_timeout_s;    /* a request body still arriving after this is refused (408) */
+    long max_body_bytes;       /* a larger request body is refused (413) */
+    long max_connections;      /* connections at once */
+    long per_ip_connections;   /* connections at once from one client address */
+    long session_idle_s;       /* a session unused this long ends */
+    long session_max_s;        /* a session ends this long after login, used or not */
+    long login_failures_name;  /* failed logins of one name within the window before 429 */
+    long login_failures_addr;  /* failed logins from one address within the window before 429 */
+    long login_window_s;       /* the window of the two limits above */
+    long cookie_secure;        /* 1: the session cookie carries Secure (behind TLS) */
+    long search_limit;         /* most enterprises a search returns */
+    long portrait_events;      /* recent events in a portrait */
+    long audit_page;           /* most audit rows one request returns */
+};
+/* Fills c with the defaults, then reads path (NULL: none) as "key: value" lines (# comments).
+ * An unknown key, a value that is not a whole number or one outside its range is CR_EINVAL
+ * with d naming file and line. */
+cr_err srv_config_load(const char *path, struct srv_config *c, cr_diag *d) CR_MUST_USE;
+
+/* ---- roles (auth.c) ---- */
+enum srv_role {
+    SRV_CITY_ADMIN,
+    SRV_CITY_ANALYST,
+    SRV_DISTRICT,
+    SRV_STREET,
+    SRV_GRID,
+    SRV_AUDITOR,
+    SRV_N_ROLES
+};
+#define SRV_ROLE(r) (1u << (r))
+#define SRV_READERS                                                                                \
+    (SRV_ROLE(SRV_CITY_ADMIN) | SRV_ROLE(SRV_CITY_ANALYST) | SRV_ROLE(SRV_DISTRICT) |              \
+     SRV_ROLE(SRV_STREET) | SRV_ROLE(SRV_GRID))
+#define SRV_EVERYONE (SRV_READERS | SRV_ROLE(SRV_AUDITOR))
+/* The role named name (e.g. "district"), or -1. */
+int srv_role_find(const char *name);
+const char *srv_role_name(int role);
+/* Digits of the scope code a role needs (6 district, 9 street, 12 grid), 0 for city roles. */
+int srv_role_scope_digits(int role);
+
+/* Checks a user's role and scope and hashes the password (argon2id) into u. CR_EINVAL with d
+ * saying why for an unknown role or a scope that does not fit it, or an empty password. */
+cr_err srv_user_make(const char *name, const char *role, const char *scope, const char *password,
+                     struct cr_user_rec *u, cr_diag *d) CR_MUST_USE;
+
+/* ---- the server ---- */
+struct srv;
+
+/* The user behind a request's session. */
+struct srv_user {
+    int64_t id;
+    char name[128];
+    int role;
+    char scope[16];
+};
+
+/* One request as a handler sees it. */
+struct srv_req {
+    struct srv *srv;
+    const char *method, *path;
+    const char *param[4]; /* the {…} parts of the route's pattern, in order */
+    size_t n_param;
+    json_t *body;                /* a JSON request body, or NULL */
+    const struct srv_user *user; /* NULL on public routes */
+    cr_store *db;                /* this worker's read-only connection */
+    const char *client;          /* the client's address */
+    void *conn;                  /* the MHD connection (query arguments: srv_query) */
+    const char *session_cookie;  /* the crisk_session cookie as sent, or NULL (logout ends it) */
+    /* Set by a handler of an audited route: the object read or written (e.g. the USCC). */
+    char audit_object[128];
+};
+
+/* A handler's answer: status and a JSON body (owned; NULL for none), or a plain body. */
+struct srv_reply {
+    int status;
+    json_t *json;
+    const char *content_type; /* with body: a static body of body_len bytes */
+    const char *body;
+    size_t body_len;
+    char set_cookie[256]; /* a Set-Cookie header value, or "" */
+};
+
+typedef void (*srv_handler)(struct srv_req *r, struct srv_reply *out);
+
+enum {
+    SRV_PUBLIC = 1, /* no session needed */
+    SRV_WRITE = 2,  /* changes something: needs the CSRF header; audited */
+    SRV_AUDIT = 4,  /* a read that is audited (personal data: the portrait) */
+    SRV_LOCK = 8,   /* the write takes the store's writer lock */
+};
+
+/* A route: method, pattern ("/api/v1/enterprises/{uscc}": {…} is one path segment), handler,
+ * the roles that may call it (ignored for SRV_PUBLIC), flags, and the action name in the audit
+ * log. openapi.json describes the same routes (tests/script/serve_openapi.sh). */
+struct srv_route {
+    const char *method, *pattern;
+    srv_handler fn;
+    unsigned roles;
+    unsigned flags;
+    const char *action;
+};
+struct srv_route_table {
+    const char *stage;
+    const struct srv_route *routes;
+    size_t n;
+};
+/* The tables of every stage (routes.c), NULL-terminated. */
+extern const struct srv_route_table *const srv_route_tables[];
+extern const struct srv_route_table srv_routes_core;
+
+/* Finds the route of method and path: *route and the parameters in r; returns 200, 404 (no
+ * such path) or 405 (the path exists for other methods). */
+int srv_route_match(const char *method, const char *path, const struct srv_route **route,
+                    struct srv_req *r);
+/* The methods path answers ("GET, POST"), for a 405's Allow header. */
+void srv_route_allow(const char *path, char *out, size_t cap);
+/* Prints "METHOD PATTERN ROLES" of every route, one a line (ROLES: "public", or the role
+ * names joined by commas). */
+void srv_routes_print(void);
+
+/* The embedded openapi.json (openapi_doc.c, made from server/openapi.json at build). */
+extern const unsigned char srv_openapi_json[];
+extern const size_t srv_openapi_json_len;
+
+/* ---- helpers for handlers ---- */
+void srv_error(struct srv_reply *out, int status, const char *code, const char *message);
+/* A query argument of the request, or NULL. */
+const char *srv_query(const struct srv_req *r, const char *key);
+/* Whether an enterprise at (district, street, grid) lies in the user's jurisdiction. */
+int srv_in_scope(const struct srv_user *u, const char *district, const char *street,
+                 const char *grid);
+/* The scope of the user as a store filter: "" for city roles. */
+const char *srv_scope(const struct srv_user *u);
+/* The model that run used (run <= 0: the default model), loaded once and kept (NULL when it
+ * cannot be had). Thread-safe. */
+struct cr_model;
+const struct cr_model *srv_run_model(struct srv *s, cr_store *db, int64_t run);
+/* The default model path (for a store without runs). */
+const char *srv_default_model(const struct srv *s);
+const struct srv_config *srv_cfg(const struct srv *s);
+/* Division names (data/), or NULL when they could not be loaded (names are then left out). */
+struct cr_ref;
+const struct cr_ref *srv_ref(const struct srv *s);
+
+/* Runs fn(ctx, writer) in one transaction on the server's writer connection (serialised);
+ * lock: take the store's writer lock for the write and release it after. CR_ESTORE with the
+ * reason in why (cap bytes) when the write or the lock failed. */
+cr_err srv_write(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
+                 char *why, size_t cap) CR_MUST_USE;
+
+/* ---- auth.c: login, sessions, CSRF, rate limits ---- */
+struct srv_auth;
+cr_err srv_auth_new(struct srv_auth **out) CR_MUST_USE;
+void srv_auth_free(struct srv_auth *a);
+/* The user of the session named by the request's cookie (cookie: the value of crisk_session),
+ * checking expiry; 0 with *u filled, or 401 when there is none. csrf (may be NULL) is the
+ * X-CSRF-Token header: *csrf_ok says whether it matches the session's. */
+int srv_session_user(struct srv *s, cr_store *db, const char *cookie, const char *csrf,
+                     struct srv_user *u, int *csrf_ok);
+void srv_login(struct srv_req *r, struct srv_reply *out);
+void srv_logout(struct srv_req *r, struct srv_reply *out);
+struct srv_auth *srv_auth_of(struct srv *s);
+/* Writes one audit row through the writer (errors are reported on stderr without secrets). */
+cr_err srv_audit(struct srv *s, const char *user, const char *role, const char *action,
+                 const char *object, int status, const char *client) CR_MUST_USE;
+
+/* ---- server.c ---- */
+struct srv_options {
+    const char *db, *listen, *config, *model;
+};
+/* Runs the server until SIGINT or SIGTERM. Prints the address it listens on to stdout. Returns
+ * the exit code (0, 1 failure, 3 bad input). */
+int srv_run(const struct srv_options *o);
+
+#endif

@@ -1,0 +1,379 @@
+/* The store's tables of the serve stage (docs/serve.md): users, sessions and the audit log, and
+ * the readers the HTTP API needs beyond those of the other stages (search, a firm's place and
+ * score, runs, level counts by division). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* IF NOT EXISTS: a version 5 store made before these tables existed gets them from
+ * cr_store_serve_ensure (the schema version stays 5 this session). */
+const char cr__schema_v5_serve[] =
+    "CREATE TABLE IF NOT EXISTS app_user(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " role TEXT NOT NULL, scope TEXT NOT NULL, pwhash TEXT NOT NULL, created INTEGER NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS app_session(idhash BLOB PRIMARY KEY, user INTEGER NOT NULL,"
+    " csrf_hash BLOB NOT NULL, created INTEGER NOT NULL, last_seen INTEGER NOT NULL)"
+    " WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+    " user TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL,"
+    " status INTEGER NOT NULL, client TEXT NOT NULL);";
+
+static cr_err prep(cr_store *s, const char *sql, sqlite3_stmt **st)
+{
+    return sqlite3_prepare_v2(cr__store_db(s), sql, -1, st, NULL) ? cr__store_fail(s) : CR_OK;
+}
+
+/* Steps a statement expected to finish (an INSERT, UPDATE or DELETE) and finalises it. */
+static cr_err done(cr_store *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    cr_err e = rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return e;
+}
+
+static void copy_col(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+    const char *v = (const char *)sqlite3_column_text(st, i);
+    snprintf(out, cap, "%s", v ? v : "");
+}
+
+cr_err cr_store_serve_ensure(cr_store *s)
+{
+    return sqlite3_exec(cr__store_db(s), cr__schema_v5_serve, NULL, NULL, NULL) ? cr__store_fail(s)
+                                                                                : CR_OK;
+}
+
+void cr_store_unlock(cr_store *s)
+{
+    if (s)
+        cr__store_unlock(s);
+}
+
+cr_err cr_store_user_add(cr_store *s, const struct cr_user_rec *u, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s,
+             "INSERT INTO app_user(name, role, scope, pwhash, created) VALUES(?1,?2,?3,?4,?5) "
+             "ON CONFLICT(name) DO NOTHING",
+             &st))
+        return CR_ESTORE;
+    sqlite3_bind_text(st, 1, u->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, u->role, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, u->scope, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, u->pwhash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, now);
+    cr_err e = done(s, st);
+    if (e)
+        return e;
+    *id = sqlite3_changes(cr__store_db(s)) ? sqlite3_last_insert_rowid(cr__store_db(s)) : 0;
+    return CR_OK;
+}
+
+static cr_err user_get(cr_store *s, const char *sql, const char *name, int64_t id,
+                       struct cr_user_rec *out)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s, sql, &st))
+        return CR_ESTORE;
+    if (name)
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        copy_col(st, 1, out->name, sizeof out->name);
+        copy_col(st, 2, out->role, sizeof out->role);
+        copy_col(st, 3, out->scope, sizeof out->scope);
+        copy_col(st, 4, out->pwhash, sizeof out->pwhash);
+        out->disabled = sqlite3_column_int(st, 5);
+    }
+    cr_err e = rc == SQLITE_ROW ? CR_OK : rc == SQLITE_DONE ? CR_ENOTFOUND : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return e;
+}
+
+cr_err cr_store_user_by_name(cr_store *s, const char *name, struct cr_user_rec *out)
+{
+    return user_get(s,
+                    "SELECT id, name, role, scope, pwhash, disabled FROM app_user WHERE name = ?1",
+                    name, 0, out);
+}
+
+cr_err cr_store_user_by_id(cr_store *s, int64_t id, struct cr_user_rec *out)
+{
+    return user_get(s, "SELECT id, name, role, scope, pwhash, disabled FROM app_user WHERE id = ?1",
+                    NULL, id, out);
+}
+
+cr_err cr_store_session_put(cr_store *s, const unsigned char idhash[32], int64_t user,
+                            const unsigned char csrf_hash[32], int64_t now)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s,
+             "INSERT INTO app_session(idhash, user, csrf_hash, created, last_seen) "
+             "VALUES(?1,?2,?3,?4,?4)",
+             &st))
+        return CR_ESTORE;
+    sqlite3_bind_blob(st, 1, idhash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, user);
+    sqlite3_bind_blob(st, 3, csrf_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, now);
+    return done(s, st);
+}
+
+cr_err cr_store_session_get(cr_store *s, const unsigned char idhash[32], struct cr_session_rec *out)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s, "SELECT user, csrf_hash, created, last_seen FROM app_session WHERE idhash = ?1",
+             &st))
+        return CR_ESTORE;
+    sqlite3_bind_blob(st, 1, idhash, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->user = sqlite3_column_int64(st, 0);
+        memset(out->csrf_hash, 0, sizeof out->csrf_hash);
+        if (sqlite3_column_bytes(st, 1) == 32)
+            memcpy(out->csrf_hash, sqlite3_column_blob(st, 1), 32);
+        out->created = sqlite3_column_int64(st, 2);
+        out->last_seen = sqlite3_column_int64(st, 3);
+    }
+    cr_err e = rc == SQLITE_ROW ? CR_OK : rc == SQLITE_DONE ? CR_ENOTFOUND : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return e;
+}
+
+cr_err cr_store_session_touch(cr_store *s, const unsigned char idhash[32], int64_t now)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s, "UPDATE app_session SET last_seen = ?2 WHERE idhash = ?1", &st))
+        return CR_ESTORE;
+    sqlite3_bind_blob(st, 1, idhash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now);
+    return done(s, st);
+}
+
+cr_err cr_store_session_delete(cr_store *s, const unsigned char idhash[32])
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s, "DELETE FROM app_session WHERE idhash = ?1", &st))
+        return CR_ESTORE;
+    sqlite3_bind_blob(st, 1, idhash, 32, SQLITE_STATIC);
+    return done(s, st);
+}
+
+cr_err cr_store_sessions_expire(cr_store *s, int64_t idle_before, int64_t created_before)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s, "DELETE FROM app_session WHERE last_seen < ?1 OR created < ?2", &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, idle_before);
+    sqlite3_bind_int64(st, 2, created_before);
+    return done(s, st);
+}
+
+cr_err cr_store_audit_add(cr_store *s, const struct cr_audit_rec *a)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s,
+             "INSERT INTO audit(at, user, role, action, object, status, client) "
+             "VALUES(?1,?2,?3,?4,?5,?6,?7)",
+             &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, a->at);
+    sqlite3_bind_text(st, 2, a->user, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, a->role, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, a->action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, a->object, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, a->status);
+    sqlite3_bind_text(st, 7, a->client, -1, SQLITE_STATIC);
+    return done(s, st);
+}
+
+cr_err cr_store_audit_each(cr_store *s, int64_t before_id, int limit,
+                           int (*fn)(void *ctx, const struct cr_audit_rec *a), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s,
+             "SELECT id, at, user, role, action, object, status, client FROM audit "
+             "WHERE id < ?1 ORDER BY id DESC LIMIT ?2",
+             &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, before_id > 0 ? before_id : INT64_MAX);
+    sqlite3_bind_int(st, 2, limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct cr_audit_rec a = {.id = sqlite3_column_int64(st, 0),
+                                 .at = sqlite3_column_int64(st, 1),
+                                 .user = (const char *)sqlite3_column_text(st, 2),
+                                 .role = (const char *)sqlite3_column_text(st, 3),
+                                 .action = (const char *)sqlite3_column_text(st, 4),
+                                 .object = (const char *)sqlite3_column_text(st, 5),
+                                 .status = sqlite3_column_int(st, 6),
+                                 .client = (const char *)sqlite3_column_text(st, 7)};
+        if (fn(ctx, &a)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    cr_err e = rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return e;
+}
+
+/* The scope test of a division code column set: the whole city for "", else the district
+ * (6 digits), street (9) or grid (12) equal to the scope. */
+#define IN_SCOPE                                                                                   \
+    "(?2 = '' OR (length(?2) = 6 AND e.district = ?2) OR (length(?2) = 9 AND e.street = ?2) OR "   \
+    "(length(?2) = 12 AND e.grid = ?2))"
+
+cr_err cr_store_enterprise_search(cr_store *s, const char *q, const char *scope, int limit,
+                                  int (*fn)(void *ctx, const struct cr_place *p), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    /* A key (USCC) prefix through the unique index on subject.key; else a substring of the name
+     * or the address, scanned. */
+    if (prep(s,
+             "SELECT s.key, e.name, e.address, e.district, e.street, e.grid, e.subject "
+             "FROM subject s JOIN enterprise e ON e.subject = s.id "
+             "WHERE s.key >= ?1 AND s.key < ?1 || char(127) AND " IN_SCOPE " "
+             "UNION SELECT s.key, e.name, e.address, e.district, e.street, e.grid, e.subject "
+             "FROM enterprise e JOIN subject s ON s.id = e.subject "
+             "WHERE (instr(e.name, ?1) > 0 OR instr(e.address, ?1) > 0) AND " IN_SCOPE " "
+             "ORDER BY 1 LIMIT ?3",
+             &st))
+        return CR_ESTORE;
+    sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, scope ? scope : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, limit);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct cr_place p = {.key = (const char *)sqlite3_column_text(st, 0),
+                             .name = (const char *)sqlite3_column_text(st, 1),
+                             .address = (const char *)sqlite3_column_text(st, 2),
+                             .district = (const char *)sqlite3_column_text(st, 3),
+                             .street = (const char *)sqlite3_column_text(st, 4),
+                             .grid = (const char *)sqlite3_column_text(st, 5),
+                             .subject = sqlite3_column_int64(st, 6)};
+        if (fn(ctx, &p)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    cr_err e = rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return e;
+}
+
+cr_err cr_store_enterprise_place(cr_store *s, int64_t subject, char district[16], char street[16],
+                                 char grid[16])
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s, "SELECT district, street, grid FROM enterprise WHERE subject = ?1", &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, subject);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        copy_col(st, 0, district, 16);
+        copy_col(st, 1, street, 16);
+        copy_col(st, 2, grid, 16);
+    }
+    cr_err e = rc == SQLITE_ROW ? CR_OK : rc == SQLITE_DONE ? CR_ENOTFOUND : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return e;
+}
+
+cr_err cr_store_run_score(cr_store *s, int64_t run, int64_t subject,
+                          int (*fn)(void *ctx, const struct cr_score_rec *r), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s,
+             "SELECT score, level, veto, aspects, top FROM run_score WHERE run = ?1 AND "
+             "subject = ?2",
+             &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_int64(st, 2, subject);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *level = (const char *)sqlite3_column_text(st, 1);
+        struct cr_score_rec r = {.score = sqlite3_column_double(st, 0),
+                                 .level = level ? level[0] : 0,
+                                 .veto = (const char *)sqlite3_column_text(st, 2),
+                                 .aspects = (const char *)sqlite3_column_text(st, 3),
+                                 .top = (const char *)sqlite3_column_text(st, 4)};
+        fn(ctx, &r);
+    }
+    cr_err e = rc == SQLITE_ROW ? CR_OK : rc == SQLITE_DONE ? CR_ENOTFOUND : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return e;
+}
+
+cr_err cr_store_runs_each(cr_store *s, int (*fn)(void *ctx, const struct cr_run_info *r), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s,
+             "SELECT id, model_id, model_version, model_hash, as_of, created, enterprises, "
+             "events, coalesce(seconds, 0) FROM run ORDER BY id",
+             &st))
+        return CR_ESTORE;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct cr_run_info r = {.id = sqlite3_column_int64(st, 0),
+                                .model_id = (const char *)sqlite3_column_text(st, 1),
+                                .model_version = sqlite3_column_int(st, 2),
+                                .model_hash = (const char *)sqlite3_column_text(st, 3),
+                                .as_of = sqlite3_column_int(st, 4),
+                                .created = (const char *)sqlite3_column_text(st, 5),
+                                .enterprises = sqlite3_column_int64(st, 6),
+                                .events = sqlite3_column_int64(st, 7),
+                                .seconds = sqlite3_column_double(st, 8)};
+        if (fn(ctx, &r)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    cr_err e = rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return e;
+}
+
+cr_err cr_store_run_by_division(cr_store *s, int64_t run, int digits, const char *scope,
+                                int (*fn)(void *ctx, const char *code, const int64_t n[4]),
+                                void *ctx)
+{
+    static const char *const sql[3] = {
+        "SELECT coalesce(e.district, ''), sum(r.level='A'), sum(r.level='B'), sum(r.level='C'), "
+        "sum(r.level='D') FROM run_score r JOIN enterprise e ON e.subject = r.subject "
+        "WHERE r.run = ?1 AND " IN_SCOPE " GROUP BY 1 ORDER BY 1",
+        "SELECT coalesce(e.street, ''), sum(r.level='A'), sum(r.level='B'), sum(r.level='C'), "
+        "sum(r.level='D') FROM run_score r JOIN enterprise e ON e.subject = r.subject "
+        "WHERE r.run = ?1 AND " IN_SCOPE " GROUP BY 1 ORDER BY 1",
+        "SELECT coalesce(e.grid, ''), sum(r.level='A'), sum(r.level='B'), sum(r.level='C'), "
+        "sum(r.level='D') FROM run_score r JOIN enterprise e ON e.subject = r.subject "
+        "WHERE r.run = ?1 AND " IN_SCOPE " GROUP BY 1 ORDER BY 1"};
+    int which = digits == 6 ? 0 : digits == 9 ? 1 : digits == 12 ? 2 : -1;
+    if (which < 0)
+        return CR_EINVAL;
+    sqlite3_stmt *st = NULL;
+    if (prep(s, sql[which], &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_text(st, 2, scope ? scope : "", -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t n[4];
+        for (int i = 0; i < 4; i++)
+            n[i] = sqlite3_column_int64(st, 1 + i);
+        if (fn(ctx, (const char *)sqlite3_column_text(st, 0), n)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    cr_err e = rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return e;
+}
