@@ -91,6 +91,12 @@ int cmd_monitor(int argc, char **argv)
                               bd, "new", (json_int_t)res.n_new, "updated",
                               (json_int_t)res.n_updated, "reopened", (json_int_t)res.n_reopened,
                               "closed", (json_int_t)res.n_closed, "seconds", res.seconds);
+        json_t *sk = json_object();
+        for (int k = 0; k < CR_DET__N; k++)
+            if (res.skipped[k][0])
+                json_object_set_new(sk, cr_detector_name((enum cr_detector)k),
+                                    json_string(res.skipped[k]));
+        json_object_set_new(o, "skipped", sk);
         json_object_set_new(o, "timings",
                             json_pack("{s:f,s:f,s:f}", "load", res.t_load, "detect", res.t_detect,
                                       "write", res.t_write));
@@ -102,9 +108,14 @@ int cmd_monitor(int argc, char **argv)
                "%zu reopened, %zu closed) in %.2f s\n",
                (long long)res.run, r->id, r->version, day, res.open, res.n_new, res.n_updated,
                res.n_reopened, res.n_closed, res.seconds);
-        for (int k = 0; k < CR_DET__N; k++)
-            printf("  %-17s %zu%s\n", cr_detector_name((enum cr_detector)k), res.by_detector[k],
-                   r->enabled[k] ? "" : " (disabled)");
+        for (int k = 0; k < CR_DET__N; k++) {
+            if (res.skipped[k][0])
+                printf("  %-17s %zu (skipped: %s; its warnings left as they were)\n",
+                       cr_detector_name((enum cr_detector)k), res.by_detector[k], res.skipped[k]);
+            else
+                printf("  %-17s %zu%s\n", cr_detector_name((enum cr_detector)k), res.by_detector[k],
+                       r->enabled[k] ? "" : " (disabled)");
+        }
     }
     cr_model_free(m);
     cr_store_close(s);

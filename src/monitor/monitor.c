@@ -288,7 +288,7 @@ static const char *common(const struct brief *const *fb, size_t n, size_t off)
 }
 
 struct built {
-    char key[600];
+    struct text key; /* any length: an identity is never cut */
     const char *district, *street, *grid, *address;
     char *evidence;
     struct text summary;
@@ -324,17 +324,21 @@ static cr_err build(struct mon *M, const struct briefs *B, struct finding *f, st
     const char *ak = fb[0]->addr_key;
     switch (f->det) {
     case CR_DET_ADDRESS_CLUSTER:
-        snprintf(w->key, sizeof w->key, "%s", ak);
+        tput(&w->key, "%s", ak);
         break;
     case CR_DET_PERSON_CLUSTER:
         if (f->by_addr)
-            snprintf(w->key, sizeof w->key, "%s:%s|%s", f->check, pb ? pb->hash : "?", ak);
+            tput(&w->key, "%s:%s|%s", f->check, pb ? pb->hash : "?", ak);
         else
-            snprintf(w->key, sizeof w->key, "%s:%s", f->check, pb ? pb->hash : "?");
+            tput(&w->key, "%s:%s", f->check, pb ? pb->hash : "?");
         break;
     default:
-        snprintf(w->key, sizeof w->key, "%s", fb[0]->uscc);
+        tput(&w->key, "%s", fb[0]->uscc);
         break;
+    }
+    if (w->key.oom) {
+        free(fb);
+        return CR_ENOMEM;
     }
     /* place */
     w->district = common(fb, n, offsetof(struct brief, district));
@@ -437,9 +441,22 @@ static cr_err build(struct mon *M, const struct briefs *B, struct finding *f, st
 
 static void built_free(struct built *w)
 {
+    free(w->key.s);
     free(w->evidence);
     free(w->summary.s);
     free(w->subjects);
+}
+
+/* Whether the detector named in dk ("detector\x1fkey") ran in this run. */
+static int ran_for(const struct mon *M, const char *dk)
+{
+    size_t len = strcspn(dk, "\x1f");
+    for (int k = 0; k < CR_DET__N; k++) {
+        const char *nm = cr_detector_name((enum cr_detector)k);
+        if (strlen(nm) == len && memcmp(nm, dk, len) == 0)
+            return M->ran[k];
+    }
+    return 0; /* a detector this version does not know: left alone */
 }
 
 static double now_s(void)
@@ -467,15 +484,20 @@ static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
             continue;
         }
         const char *det = cr_detector_name(f->det);
-        char dk[700];
-        snprintf(dk, sizeof dk, "%s\x1f%s", det, w.key);
+        struct text dkt = {0};
+        if (!rc)
+            tput(&dkt, "%s\x1f%s", det, w.key.s);
+        if (!rc && dkt.oom)
+            rc = CR_ENOMEM;
+        const char *dk = dkt.s;
         size_t *slot = rc ? NULL : old_slot(O, dk);
         struct old *o = slot && *slot ? &O->v[*slot - 1] : NULL;
         if (!rc && o && o->seen) { /* the same identity twice in one run: the first stands */
+            free(dkt.s);
             built_free(&w);
             continue;
         }
-        struct cr_warning_rec rec = {det,         w.key,      M->r->version, M->as_of,
+        struct cr_warning_rec rec = {det,         w.key.s,    M->r->version, M->as_of,
                                      w.district,  w.street,   w.grid,        w.address,
                                      w.summary.s, w.evidence, w.subjects,    w.n};
         const char *change = NULL;
@@ -526,10 +548,13 @@ static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
                 *old_slot(O, dkc) = O->n;
             }
         }
+        free(dkt.s);
         built_free(&w);
     }
+    /* Only a detector that ran can say its warning no longer holds: a disabled or skipped
+     * detector's open warnings stay as they are. */
     for (size_t i = 0; !rc && i < O->n; i++)
-        if (O->v[i].open && !O->v[i].seen && O->v[i].id > 0) {
+        if (O->v[i].open && !O->v[i].seen && O->v[i].id > 0 && ran_for(M, O->v[i].dk)) {
             if (cr_store_warning_close(M->s, run, O->v[i].id, M->as_of))
                 rc = CR_ESTORE;
             res->n_closed++;
@@ -557,25 +582,61 @@ static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
     return rc;
 }
 
+/* Refuses an as-of day earlier than a previous run's: warnings would close (the later facts not
+ * yet there) and reopen on the next run, and their history would say so. */
+static cr_err check_as_of(cr_store *s, int32_t as_of, cr_diag *d)
+{
+    int32_t last = 0;
+    int64_t run = 0;
+    if (cr_store_monitor_last_as_of(s, &last, &run))
+        return cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "reading the monitor runs: %s",
+                           cr_store_errmsg(s));
+    if (run && as_of < last) {
+        char a[11], b[11];
+        mon__date(as_of, a);
+        mon__date(last, b);
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "as-of %s is earlier than monitor run %lld's as-of %s: the warnings "
+                           "move forward in time only",
+                           a, (long long)run, b);
+    }
+    return CR_OK;
+}
+
 cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_model *m,
-                      int32_t as_of, struct cr_monitor_result *out, cr_diag *d)
+                      int32_t as_of, struct cr_monitor_result *result, cr_diag *d)
 {
     double t0 = now_s();
-    memset(out, 0, sizeof *out);
+    struct cr_monitor_result res;
+    memset(&res, 0, sizeof res);
+    struct cr_monitor_result *out = &res;
+    cr_err rc = check_as_of(s, as_of, d);
+    if (rc)
+        return rc;
     struct cr_city city = {0};
-    cr_err rc = cr_city_load(s, m, &city, d);
+    rc = cr_city_load(s, m, &city, d);
     if (rc)
         return rc;
     out->t_load = now_s() - t0;
-    struct mon M = {s, r, m, &city, as_of, NULL, NULL, NULL, 0, 0};
+    struct mon M;
+    memset(&M, 0, sizeof M);
+    M.s = s;
+    M.r = r;
+    M.model = m;
+    M.c = &city;
+    M.as_of = as_of;
     struct briefs B = {0};
     struct olds O = {0};
     rc = mon__detect(&M);
     out->t_detect = now_s() - t0 - out->t_load;
+    memcpy(out->skipped, M.skipped, sizeof out->skipped);
     if (rc == CR_ESTORE)
         cr_diag_set(d, rc, NULL, 0, 0, "reading the store: %s", cr_store_errmsg(s));
-    if (!rc && (rc = load_briefs(&M, &B)) == CR_ESTORE)
-        cr_diag_set(d, rc, NULL, 0, 0, "reading firms and persons: %s", cr_store_errmsg(s));
+    if (!rc) {
+        rc = load_briefs(&M, &B);
+        if (rc == CR_ESTORE)
+            cr_diag_set(d, rc, NULL, 0, 0, "reading firms and persons: %s", cr_store_errmsg(s));
+    }
     if (!rc && cr_store_begin(s))
         rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot begin: %s", cr_store_errmsg(s));
     else if (!rc) {
@@ -584,8 +645,11 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
                              cr_store_errmsg(s));
         else if (O.oom || olds_index(&O))
             rc = CR_ENOMEM;
-        if (!rc && (rc = write_all(&M, &B, &O, out, t0)) == CR_ESTORE)
-            cr_diag_set(d, rc, NULL, 0, 0, "writing the warnings: %s", cr_store_errmsg(s));
+        if (!rc) {
+            rc = write_all(&M, &B, &O, out, t0);
+            if (rc == CR_ESTORE)
+                cr_diag_set(d, rc, NULL, 0, 0, "writing the warnings: %s", cr_store_errmsg(s));
+        }
         if (!rc && cr_store_commit(s))
             rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot commit: %s", cr_store_errmsg(s));
         if (rc)
@@ -608,5 +672,7 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
     free(M.f);
     free(M.act);
     cr_city_free(&city);
+    if (!rc)
+        *result = res;
     return rc;
 }
