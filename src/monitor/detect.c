@@ -27,7 +27,7 @@ static int role_index(const struct cr_city *c, const char *role)
     return -2;
 }
 
-void mon__date(int32_t day, char out[11])
+void cr__monitor_date(int32_t day, char out[11])
 {
     if (day == CR_NO_DAY)
         snprintf(out, 11, "—");
@@ -445,6 +445,37 @@ static size_t dense_of(const struct cr_city *c, int64_t subject)
     return lo < c->n && c->subject[lo] == subject ? lo : (size_t)-1;
 }
 
+struct rise {
+    const char *id;
+    double before, after;
+    size_t order;
+};
+
+/* Largest rise first; ties in the later run's order. */
+static int cmp_rise(const void *a, const void *b)
+{
+    const struct rise *x = a, *y = b;
+    double dx = x->after - x->before, dy = y->after - y->before;
+    if (dx != dy)
+        return dx < dy ? 1 : -1;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* The points of indicator id in a run's top contributions (JSON [[id, points, …], …]), 0 when
+ * it is not among them. */
+static double points_in(json_t *top, const char *id)
+{
+    size_t j;
+    json_t *bt;
+    json_array_foreach(top, j, bt)
+    {
+        const char *b = json_string_value(json_array_get(bt, 0));
+        if (b && strcmp(b, id) == 0)
+            return json_number_value(json_array_get(bt, 1));
+    }
+    return 0;
+}
+
 static int jump_pair(void *ctx, const struct cr_level_pair *p)
 {
     struct jump_ctx *J = ctx;
@@ -476,28 +507,26 @@ static int jump_pair(void *ctx, const struct cr_level_pair *p)
      * earlier run's top (0 when it was not among them), largest rise first. */
     json_t *after = json_loads(p->top_after, 0, NULL), *before = json_loads(p->top_before, 0, NULL);
     json_t *moved = json_array();
-    size_t i;
+    struct rise rs[16];
+    size_t n_rs = 0, i;
     json_t *it;
     json_array_foreach(after, i, it)
     {
         const char *id = json_string_value(json_array_get(it, 0));
         double pa = json_number_value(json_array_get(it, 1));
-        double pb = 0;
-        size_t j;
-        json_t *bt;
-        json_array_foreach(before, j,
-                           bt) if (id && json_string_value(json_array_get(bt, 0)) &&
-                                   strcmp(json_string_value(json_array_get(bt, 0)), id) == 0) pb =
-            json_number_value(json_array_get(bt, 1));
-        if (!id || pa <= pb || json_array_size(moved) >= (size_t)r->level_jump.max_indicators)
-            continue;
+        double pb = id ? points_in(before, id) : 0;
+        if (id && pa > pb && n_rs < sizeof rs / sizeof *rs)
+            rs[n_rs++] = (struct rise){id, pb, pa, n_rs};
+    }
+    qsort(rs, n_rs, sizeof *rs, cmp_rise);
+    for (size_t k = 0; k < n_rs && k < (size_t)r->level_jump.max_indicators; k++) {
         json_t *o = json_object();
-        json_object_set_new(o, "indicator", json_string(id));
-        const char *nm = indicator_name(M->model, id);
+        json_object_set_new(o, "indicator", json_string(rs[k].id));
+        const char *nm = indicator_name(M->model, rs[k].id);
         if (nm)
             json_object_set_new(o, "name", json_string(nm));
-        json_object_set_new(o, "points_before", json_real(pb));
-        json_object_set_new(o, "points_after", json_real(pa));
+        json_object_set_new(o, "points_before", json_real(rs[k].before));
+        json_object_set_new(o, "points_after", json_real(rs[k].after));
         json_array_append_new(moved, o);
     }
     json_decref(after);
@@ -843,7 +872,7 @@ static void which_run(struct mon *M)
         need_kind(M, CR_DET_CAPITAL_MISMATCH, r->capital_mismatch.report_kind);
 }
 
-cr_err mon__detect(struct mon *M)
+cr_err cr__monitor_detect(struct mon *M)
 {
     which_run(M);
     cr_err rc = operating(M);

@@ -55,7 +55,7 @@ struct mon {
     char skipped[CR_DET__N][128]; /* why an enabled detector did not run, "" when it ran */
 };
 
-cr_err mon__detect(struct mon *M) CR_MUST_USE;
-void mon__date(int32_t day, char out[11]);
+cr_err cr__monitor_detect(struct mon *M) CR_MUST_USE;
+void cr__monitor_date(int32_t day, char out[11]);
 
 #endif

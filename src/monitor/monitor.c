@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "crisk/hash.h"
 #include "internal.h"
 
@@ -233,41 +234,6 @@ static void olds_free(struct olds *O)
 
 /* ---- a finding as a warning ---- */
 
-struct text {
-    char *s;
-    size_t len, cap;
-    int oom;
-};
-
-static void tput(struct text *t, const char *fmt, ...) CR_FORMAT(2, 3);
-static void tput(struct text *t, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->oom = 1;
-            return;
-        }
-        if (t->s && t->len + (size_t)n < t->cap) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = t->cap ? t->cap : 256;
-        while (cap <= t->len + (size_t)n)
-            cap *= 2;
-        char *s = realloc(t->s, cap);
-        if (!s) {
-            t->oom = 1;
-            return;
-        }
-        t->s = s;
-        t->cap = cap;
-    }
-}
-
 static int cmp_brief_ptr(const void *a, const void *b)
 {
     const struct brief *x = *(const struct brief *const *)a, *y = *(const struct brief *const *)b;
@@ -288,10 +254,10 @@ static const char *common(const struct brief *const *fb, size_t n, size_t off)
 }
 
 struct built {
-    struct text key; /* any length: an identity is never cut */
+    struct buf key; /* any length: an identity is never cut */
     const char *district, *street, *grid, *address;
     char *evidence;
-    struct text summary;
+    struct buf summary;
     int64_t *subjects;
     size_t n;
 };
@@ -324,16 +290,16 @@ static cr_err build(struct mon *M, const struct briefs *B, struct finding *f, st
     const char *ak = fb[0]->addr_key;
     switch (f->det) {
     case CR_DET_ADDRESS_CLUSTER:
-        tput(&w->key, "%s", ak);
+        cr__buf_printf(&w->key, "%s", ak);
         break;
     case CR_DET_PERSON_CLUSTER:
         if (f->by_addr)
-            tput(&w->key, "%s:%s|%s", f->check, pb ? pb->hash : "?", ak);
+            cr__buf_printf(&w->key, "%s:%s|%s", f->check, pb ? pb->hash : "?", ak);
         else
-            tput(&w->key, "%s:%s", f->check, pb ? pb->hash : "?");
+            cr__buf_printf(&w->key, "%s:%s", f->check, pb ? pb->hash : "?");
         break;
     default:
-        tput(&w->key, "%s", fb[0]->uscc);
+        cr__buf_printf(&w->key, "%s", fb[0]->uscc);
         break;
     }
     if (w->key.oom) {
@@ -381,56 +347,60 @@ static cr_err build(struct mon *M, const struct briefs *B, struct finding *f, st
     w->evidence = json_dumps(ev, JSON_COMPACT);
     json_decref(ev);
     /* summary */
-    struct text *t = &w->summary;
+    struct buf *t = &w->summary;
     const char *firm = fb[0]->name[0] ? fb[0]->name : fb[0]->uscc;
     const char *who = pb ? pb->name : "*";
     char d1[11];
     switch (f->det) {
     case CR_DET_ADDRESS_CLUSTER:
-        tput(t, "一址多照：%s 登记在营企业 %zu 户", w->address ? w->address : ak, f->n_count);
+        cr__buf_printf(t, "一址多照：%s 登记在营企业 %zu 户", w->address ? w->address : ak,
+                       f->n_count);
         if (f->n_count >= (size_t)M->r->address_cluster.min_firms)
-            tput(t, "（阈值 %d 户）", M->r->address_cluster.min_firms);
+            cr__buf_printf(t, "（阈值 %d 户）", M->r->address_cluster.min_firms);
         if (f->n_burst)
-            tput(t, "，%d 天内集中新设 %zu 户", f->burst_days, f->n_burst);
+            cr__buf_printf(t, "，%d 天内集中新设 %zu 户", f->burst_days, f->n_burst);
         break;
     case CR_DET_PERSON_CLUSTER:
         if (strcmp(f->check, "shell_ring") == 0)
-            tput(t, "疑似空壳团伙：%s 在同一地址 %s 担任 %zu 户企业%s", who,
-                 w->address ? w->address : ak, f->n_count, M->r->person_cluster.rep_role);
+            cr__buf_printf(t, "疑似空壳团伙：%s 在同一地址 %s 担任 %zu 户企业%s", who,
+                           w->address ? w->address : ak, f->n_count, M->r->person_cluster.rep_role);
         else if (strcmp(f->check, "shareholder") == 0)
-            tput(t, "一人多企：%s 为 %zu 户在营企业%s（阈值 %d 户）", who, f->n_count,
-                 M->r->person_cluster.shareholder_role, M->r->person_cluster.shareholder_min_firms);
+            cr__buf_printf(t, "一人多企：%s 为 %zu 户在营企业%s（阈值 %d 户）", who, f->n_count,
+                           M->r->person_cluster.shareholder_role,
+                           M->r->person_cluster.shareholder_min_firms);
         else {
-            tput(t, "一人多企：%s 担任 %zu 户在营企业%s", who, f->n_count,
-                 M->r->person_cluster.rep_role);
+            cr__buf_printf(t, "一人多企：%s 担任 %zu 户在营企业%s", who, f->n_count,
+                           M->r->person_cluster.rep_role);
             if (M->r->person_cluster.rep_min_firms > 0 &&
                 f->n_count >= (size_t)M->r->person_cluster.rep_min_firms)
-                tput(t, "（阈值 %d 户）", M->r->person_cluster.rep_min_firms);
+                cr__buf_printf(t, "（阈值 %d 户）", M->r->person_cluster.rep_min_firms);
             if (f->n_burst)
-                tput(t, "，%d 天内集中新设 %zu 户", f->burst_days, f->n_burst);
+                cr__buf_printf(t, "，%d 天内集中新设 %zu 户", f->burst_days, f->n_burst);
         }
         break;
     case CR_DET_LEVEL_JUMP:
-        tput(t, "等级跃升：%s（%s）风险等级由 %c 升至 %c", firm, fb[0]->uscc, f->level_before,
-             f->level_after);
+        cr__buf_printf(t, "等级跃升：%s（%s）风险等级由 %c 升至 %c", firm, fb[0]->uscc,
+                       f->level_before, f->level_after);
         break;
     case CR_DET_ZOMBIE:
-        tput(t, "疑似僵尸企业：%s（%s）连续 %d 年无年报且无纳税申报", firm, fb[0]->uscc,
-             M->r->zombie.years);
+        cr__buf_printf(t, "疑似僵尸企业：%s（%s）连续 %d 年无年报且无纳税申报", firm, fb[0]->uscc,
+                       M->r->zombie.years);
         break;
     case CR_DET_UNREACHABLE:
-        mon__date(f->day, d1);
-        tput(t, "住所失联：%s（%s）%s 因“%s”列入经营异常名录，%d 天内无纳税申报", firm, fb[0]->uscc,
-             d1, f->text ? f->text : "", M->r->unreachable.no_tax_days);
+        cr__monitor_date(f->day, d1);
+        cr__buf_printf(t, "住所失联：%s（%s）%s 因“%s”列入经营异常名录，%d 天内无纳税申报", firm,
+                       fb[0]->uscc, d1, f->text ? f->text : "", M->r->unreachable.no_tax_days);
         break;
     case CR_DET_LEGAL_REP_CHURN:
-        tput(t, "频繁变更法定代表人：%s（%s）%d 天内变更 %zu 次（阈值 %d 次）", firm, fb[0]->uscc,
-             M->r->legal_rep_churn.window_days, f->n_count, M->r->legal_rep_churn.min_changes);
+        cr__buf_printf(t, "频繁变更法定代表人：%s（%s）%d 天内变更 %zu 次（阈值 %d 次）", firm,
+                       fb[0]->uscc, M->r->legal_rep_churn.window_days, f->n_count,
+                       M->r->legal_rep_churn.min_changes);
         break;
     case CR_DET_CAPITAL_MISMATCH:
-        tput(t, "注册资本与经营不符：%s（%s）注册资本 %.0f 万元，%s%s%s", firm, fb[0]->uscc,
-             f->capital_wan, f->zero_tax ? "近期零纳税" : "",
-             f->zero_tax && f->zero_emp ? "、" : "", f->zero_emp ? "年报从业人数为 0" : "");
+        cr__buf_printf(t, "注册资本与经营不符：%s（%s）注册资本 %.0f 万元，%s%s%s", firm,
+                       fb[0]->uscc, f->capital_wan, f->zero_tax ? "近期零纳税" : "",
+                       f->zero_tax && f->zero_emp ? "、" : "",
+                       f->zero_emp ? "年报从业人数为 0" : "");
         break;
     default:
         break;
@@ -441,9 +411,9 @@ static cr_err build(struct mon *M, const struct briefs *B, struct finding *f, st
 
 static void built_free(struct built *w)
 {
-    free(w->key.s);
+    free(w->key.p);
     free(w->evidence);
-    free(w->summary.s);
+    free(w->summary.p);
     free(w->subjects);
 }
 
@@ -484,22 +454,22 @@ static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
             continue;
         }
         const char *det = cr_detector_name(f->det);
-        struct text dkt = {0};
+        struct buf dkt = {0};
         if (!rc)
-            tput(&dkt, "%s\x1f%s", det, w.key.s);
+            cr__buf_printf(&dkt, "%s\x1f%s", det, w.key.p);
         if (!rc && dkt.oom)
             rc = CR_ENOMEM;
-        const char *dk = dkt.s;
+        const char *dk = dkt.p;
         size_t *slot = rc ? NULL : old_slot(O, dk);
         struct old *o = slot && *slot ? &O->v[*slot - 1] : NULL;
         if (!rc && o && o->seen) { /* the same identity twice in one run: the first stands */
-            free(dkt.s);
+            free(dkt.p);
             built_free(&w);
             continue;
         }
-        struct cr_warning_rec rec = {det,         w.key.s,    M->r->version, M->as_of,
+        struct cr_warning_rec rec = {det,         w.key.p,    M->r->version, M->as_of,
                                      w.district,  w.street,   w.grid,        w.address,
-                                     w.summary.s, w.evidence, w.subjects,    w.n};
+                                     w.summary.p, w.evidence, w.subjects,    w.n};
         const char *change = NULL;
         if (!rc && o) {
             change = !o->open                               ? "reopened"
@@ -548,7 +518,7 @@ static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
                 *old_slot(O, dkc) = O->n;
             }
         }
-        free(dkt.s);
+        free(dkt.p);
         built_free(&w);
     }
     /* Only a detector that ran can say its warning no longer holds: a disabled or skipped
@@ -593,8 +563,8 @@ static cr_err check_as_of(cr_store *s, int32_t as_of, cr_diag *d)
                            cr_store_errmsg(s));
     if (run && as_of < last) {
         char a[11], b[11];
-        mon__date(as_of, a);
-        mon__date(last, b);
+        cr__monitor_date(as_of, a);
+        cr__monitor_date(last, b);
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                            "as-of %s is earlier than monitor run %lld's as-of %s: the warnings "
                            "move forward in time only",
@@ -627,7 +597,7 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
     M.as_of = as_of;
     struct briefs B = {0};
     struct olds O = {0};
-    rc = mon__detect(&M);
+    rc = cr__monitor_detect(&M);
     out->t_detect = now_s() - t0 - out->t_load;
     memcpy(out->skipped, M.skipped, sizeof out->skipped);
     if (rc == CR_ESTORE)

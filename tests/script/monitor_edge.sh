@@ -74,8 +74,8 @@ python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['closed']=
 # level_jump compares runs as of the monitor's as-of day: a run dated later is not compared.
 "$crisk" classify --db "$db" --as-of 2025-12-31 > /dev/null
 "$crisk" classify --db "$db" --as-of 2025-12-31 > /dev/null
-sqlite3 "$db" "UPDATE run_score SET level = 'A' WHERE run = 1 AND subject = 1;
-  UPDATE run_score SET level = 'D' WHERE run = 2 AND subject = 1;
+sqlite3 "$db" "UPDATE run_score SET level = 'A', top = '[[\"age_days\",5.0,0.1],[\"tax_x\",1.0,0.1]]' WHERE run = 1 AND subject = 1;
+  UPDATE run_score SET level = 'D', top = '[[\"age_days\",10.0,0.1],[\"tax_x\",30.0,0.1]]' WHERE run = 2 AND subject = 1;
   INSERT INTO level_change VALUES(2, 1, 'A', 'D'); UPDATE run SET as_of = as_of + 30 WHERE id = 2;"
 "$crisk" monitor --db "$db" --as-of 2025-12-31 --json > "$tmp/run4.json"
 python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['warnings']['by_detector']['level_jump']==0, r" "$tmp/run4.json" \
@@ -83,4 +83,11 @@ python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['warnings'
 "$crisk" monitor --db "$db" --as-of 2026-01-30 --json > "$tmp/run5.json"
 python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['warnings']['by_detector']['level_jump']==1, r" "$tmp/run5.json" \
   || fail "the jump is not found once the as-of day reaches the later run"
+# The indicators that moved, largest rise first (tax_x +29 before age_days +5).
+sqlite3 "$db" "SELECT evidence FROM warning WHERE detector = 'level_jump'" > "$tmp/jump"
+python3 -c "
+import json, sys
+e = json.loads(open(sys.argv[1]).read())
+assert [m['indicator'] for m in e['indicators_moved']] == ['tax_x', 'age_days'], e
+" "$tmp/jump" || fail "moved indicators not sorted by their rise"
 echo "monitor_edge: window boundaries, foreign forms, skipped and disabled detectors, as-of order"
