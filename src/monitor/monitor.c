@@ -262,58 +262,34 @@ struct built {
     size_t n;
 };
 
-static cr_err build(struct mon *M, const struct briefs *B, struct finding *f, struct built *w)
+/* The warning's identity (docs/monitor.md, Identity): any length, never cut. */
+static cr_err build_key(const struct finding *f, const struct brief *const *fb,
+                        const struct pbrief *pb, struct buf *key)
 {
-    memset(w, 0, sizeof *w);
-    const struct brief **fb = malloc((f->n_firms ? f->n_firms : 1) * sizeof *fb);
-    w->subjects = malloc((f->n_firms ? f->n_firms : 1) * sizeof *w->subjects);
-    if (!fb || !w->subjects) {
-        free(fb);
-        return CR_ENOMEM;
-    }
-    size_t n = 0;
-    for (size_t i = 0; i < f->n_firms; i++) {
-        const struct brief *b = brief_of(B, M->c->subject[f->firms[i]]);
-        if (b)
-            fb[n++] = b;
-    }
-    qsort(fb, n, sizeof *fb, cmp_brief_ptr);
-    for (size_t i = 0; i < n; i++)
-        w->subjects[i] = fb[i]->subject;
-    w->n = n;
-    if (!n) {
-        free(fb);
-        return CR_ENOTFOUND; /* no registry row left: nothing to warn about */
-    }
-    const struct pbrief *pb = f->person >= 0 ? pbrief_of(B, f->person) : NULL;
-    /* identity */
     const char *ak = fb[0]->addr_key;
     switch (f->det) {
     case CR_DET_ADDRESS_CLUSTER:
-        cr__buf_printf(&w->key, "%s", ak);
+        cr__buf_printf(key, "%s", ak);
         break;
     case CR_DET_PERSON_CLUSTER:
         if (f->by_addr)
-            cr__buf_printf(&w->key, "%s:%s|%s", f->check, pb ? pb->hash : "?", ak);
+            cr__buf_printf(key, "%s:%s|%s", f->check, pb ? pb->hash : "?", ak);
         else
-            cr__buf_printf(&w->key, "%s:%s", f->check, pb ? pb->hash : "?");
+            cr__buf_printf(key, "%s:%s", f->check, pb ? pb->hash : "?");
         break;
     default:
-        cr__buf_printf(&w->key, "%s", fb[0]->uscc);
+        cr__buf_printf(key, "%s", fb[0]->uscc);
         break;
     }
-    if (w->key.oom) {
-        free(fb);
-        return CR_ENOMEM;
-    }
-    /* place */
-    w->district = common(fb, n, offsetof(struct brief, district));
-    w->street = common(fb, n, offsetof(struct brief, street));
-    w->grid = common(fb, n, offsetof(struct brief, grid));
-    w->address = f->by_addr || n == 1 ? fb[0]->address : NULL;
-    if (w->address && !*w->address)
-        w->address = NULL;
-    /* evidence */
+    return key->oom ? CR_ENOMEM : CR_OK;
+}
+
+/* The evidence JSON (docs/monitor.md, Evidence), compact, in w->evidence. */
+static cr_err build_evidence(const struct mon *M, const struct finding *f,
+                             const struct brief *const *fb, size_t n, const struct pbrief *pb,
+                             struct built *w)
+{
+    const char *ak = fb[0]->addr_key;
     json_t *ev = json_object();
     json_object_set_new(ev, "rule", json_string(M->r->id));
     json_object_set_new(ev, "rule_version", json_integer(M->r->version));
@@ -346,7 +322,14 @@ static cr_err build(struct mon *M, const struct briefs *B, struct finding *f, st
     json_object_set_new(ev, "firms", firms);
     w->evidence = json_dumps(ev, JSON_COMPACT);
     json_decref(ev);
-    /* summary */
+    return w->evidence ? CR_OK : CR_ENOMEM;
+}
+
+/* The one Chinese line of the warning, in w->summary. */
+static cr_err build_summary(const struct mon *M, const struct finding *f,
+                            const struct brief *const *fb, const struct pbrief *pb, struct built *w)
+{
+    const char *ak = fb[0]->addr_key;
     struct buf *t = &w->summary;
     const char *firm = fb[0]->name[0] ? fb[0]->name : fb[0]->uscc;
     const char *who = pb ? pb->name : "*";
@@ -405,8 +388,47 @@ static cr_err build(struct mon *M, const struct briefs *B, struct finding *f, st
     default:
         break;
     }
+    return t->oom ? CR_ENOMEM : CR_OK;
+}
+
+static cr_err build(struct mon *M, const struct briefs *B, struct finding *f, struct built *w)
+{
+    memset(w, 0, sizeof *w);
+    const struct brief **fb = malloc((f->n_firms ? f->n_firms : 1) * sizeof *fb);
+    w->subjects = malloc((f->n_firms ? f->n_firms : 1) * sizeof *w->subjects);
+    if (!fb || !w->subjects) {
+        free(fb);
+        return CR_ENOMEM;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_firms; i++) {
+        const struct brief *b = brief_of(B, M->c->subject[f->firms[i]]);
+        if (b)
+            fb[n++] = b;
+    }
+    qsort(fb, n, sizeof *fb, cmp_brief_ptr);
+    for (size_t i = 0; i < n; i++)
+        w->subjects[i] = fb[i]->subject;
+    w->n = n;
+    if (!n) {
+        free(fb);
+        return CR_ENOTFOUND; /* no registry row left: nothing to warn about */
+    }
+    const struct pbrief *pb = f->person >= 0 ? pbrief_of(B, f->person) : NULL;
+    cr_err rc = build_key(f, fb, pb, &w->key);
+    /* place */
+    w->district = common(fb, n, offsetof(struct brief, district));
+    w->street = common(fb, n, offsetof(struct brief, street));
+    w->grid = common(fb, n, offsetof(struct brief, grid));
+    w->address = f->by_addr || n == 1 ? fb[0]->address : NULL;
+    if (w->address && !*w->address)
+        w->address = NULL;
+    if (!rc)
+        rc = build_evidence(M, f, fb, n, pb, w);
+    if (!rc)
+        rc = build_summary(M, f, fb, pb, w);
     free(fb);
-    return !w->evidence || t->oom ? CR_ENOMEM : CR_OK;
+    return rc;
 }
 
 static void built_free(struct built *w)
@@ -434,6 +456,72 @@ static double now_s(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Adds the new identity dk to the index of stored warnings (copied). Olds are indexed once; new
+ * identities are added as they come, growing the slots when they fill. */
+static cr_err remember_new(struct olds *O, const char *dk)
+{
+    if (O->n == O->cap) {
+        size_t cap = O->cap ? 2 * O->cap : 256;
+        struct old *v = realloc(O->v, cap * sizeof *v);
+        if (!v)
+            return CR_ENOMEM;
+        O->v = v;
+        O->cap = cap;
+    }
+    if (2 * (O->n + 1) + 2 > O->n_slot) {
+        size_t *slot = calloc(2 * O->n_slot, sizeof *slot);
+        if (!slot)
+            return CR_ENOMEM;
+        free(O->slot);
+        O->slot = slot;
+        O->n_slot *= 2;
+        for (size_t k = 0; k < O->n; k++)
+            *old_slot(O, O->v[k].dk) = k + 1;
+    }
+    char *dkc = strdup(dk);
+    if (!dkc)
+        return CR_ENOMEM;
+    O->v[O->n++] = (struct old){-1, dkc, 1, 1, NULL};
+    *old_slot(O, dkc) = O->n;
+    return CR_OK;
+}
+
+/* Closes the open warnings of the detectors that ran and did not find them again. */
+static cr_err close_unseen(struct mon *M, struct olds *O, int64_t run,
+                           struct cr_monitor_result *res)
+{
+    for (size_t i = 0; i < O->n; i++)
+        if (O->v[i].open && !O->v[i].seen && O->v[i].id > 0 && ran_for(M, O->v[i].dk)) {
+            if (cr_store_warning_close(M->s, run, O->v[i].id, M->as_of))
+                return CR_ESTORE;
+            res->n_closed++;
+        }
+    return CR_OK;
+}
+
+/* Records the run's counts in its monitor_run row. */
+static cr_err finish_run(struct mon *M, int64_t run, struct cr_monitor_result *res, double t0)
+{
+    json_t *bd = json_object();
+    for (int k = 0; bd && k < CR_DET__N; k++)
+        if (json_object_set_new(bd, cr_detector_name((enum cr_detector)k),
+                                json_integer((json_int_t)res->by_detector[k])))
+            break;
+    char *bds = bd ? json_dumps(bd, JSON_COMPACT) : NULL;
+    json_decref(bd);
+    if (!bds)
+        return CR_ENOMEM;
+    res->seconds = now_s() - t0;
+    res->t_write = res->seconds - res->t_load - res->t_detect;
+    cr_err rc = cr_store_monitor_run_finish(
+                    M->s, run, res->seconds, (int64_t)res->open, (int64_t)res->n_new,
+                    (int64_t)(res->n_updated + res->n_reopened), (int64_t)res->n_closed, bds)
+                    ? CR_ESTORE
+                    : CR_OK;
+    free(bds);
+    return rc;
 }
 
 static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
@@ -491,64 +579,19 @@ static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
             else if (change)
                 res->n_reopened++;
         }
-        if (!rc && !o) { /* a new identity: remember it, so a second finding of it is skipped */
-            /* olds are indexed once; new keys are rare duplicates, checked by a linear list */
-            if (O->n == O->cap) {
-                size_t cap = O->cap ? 2 * O->cap : 256;
-                struct old *v = realloc(O->v, cap * sizeof *v);
-                if (!v)
-                    rc = CR_ENOMEM;
-                else
-                    O->v = v, O->cap = cap;
-            }
-            if (!rc && 2 * (O->n + 1) + 2 > O->n_slot) {
-                free(O->slot);
-                O->n_slot *= 2;
-                O->slot = calloc(O->n_slot, sizeof *O->slot);
-                if (!O->slot)
-                    rc = CR_ENOMEM;
-                for (size_t k = 0; !rc && k < O->n; k++)
-                    *old_slot(O, O->v[k].dk) = k + 1;
-            }
-            char *dkc = rc ? NULL : strdup(dk);
-            if (!rc && !dkc)
-                rc = CR_ENOMEM;
-            if (!rc) {
-                O->v[O->n++] = (struct old){-1, dkc, 1, 1, NULL};
-                *old_slot(O, dkc) = O->n;
-            }
-        }
+        if (!rc && !o) /* a new identity: remember it, so a second finding of it is skipped */
+            rc = remember_new(O, dk);
         free(dkt.p);
         built_free(&w);
     }
     /* Only a detector that ran can say its warning no longer holds: a disabled or skipped
      * detector's open warnings stay as they are. */
-    for (size_t i = 0; !rc && i < O->n; i++)
-        if (O->v[i].open && !O->v[i].seen && O->v[i].id > 0 && ran_for(M, O->v[i].dk)) {
-            if (cr_store_warning_close(M->s, run, O->v[i].id, M->as_of))
-                rc = CR_ESTORE;
-            res->n_closed++;
-        }
+    if (!rc)
+        rc = close_unseen(M, O, run, res);
     if (!rc && cr_store_warnings_touch(M->s, run))
         rc = CR_ESTORE;
-    if (rc)
-        return rc;
-    json_t *bd = json_object();
-    for (int k = 0; k < CR_DET__N; k++)
-        json_object_set_new(bd, cr_detector_name((enum cr_detector)k),
-                            json_integer((json_int_t)res->by_detector[k]));
-    char *bds = json_dumps(bd, JSON_COMPACT);
-    json_decref(bd);
-    if (!bds)
-        return CR_ENOMEM;
-    res->seconds = now_s() - t0;
-    res->t_write = res->seconds - res->t_load - res->t_detect;
-    rc = cr_store_monitor_run_finish(
-             M->s, run, res->seconds, (int64_t)res->open, (int64_t)res->n_new,
-             (int64_t)(res->n_updated + res->n_reopened), (int64_t)res->n_closed, bds)
-             ? CR_ESTORE
-             : CR_OK;
-    free(bds);
+    if (!rc)
+        rc = finish_run(M, run, res, t0);
     return rc;
 }
 
