@@ -705,7 +705,8 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static cr_err attr_checks(struct mon *M)
+/* Marks the firms a cheap column test leaves for each attribute check; the count. */
+static size_t mark_candidates(struct mon *M)
 {
     const struct cr_monitor_rules *r = M->r;
     const struct cr_city *c = M->c;
@@ -729,6 +730,15 @@ static cr_err attr_checks(struct mon *M)
         F->employees = -1;
         n_cand += F->cand != 0;
     }
+    return n_cand;
+}
+
+/* Reads the attributes the candidates' checks need: the listings and changes from the blocks
+ * of their kinds, the capital candidates' annual reports through their postings. */
+static cr_err read_attrs(struct mon *M, size_t n_cand)
+{
+    const struct cr_monitor_rules *r = M->r;
+    const struct cr_city *c = M->c;
     struct attr_ctx A = {M, NULL, 0, 0, NULL, CR_OK};
     cr_err rc = CR_OK;
     if (n_cand) {
@@ -782,8 +792,14 @@ static cr_err attr_checks(struct mon *M)
     free(A.topic_kind);
     free(A.attrs_of);
     free(subj);
-    if (rc)
-        return rc;
+    return rc;
+}
+
+/* The findings of the attribute checks, from what read_attrs gathered. */
+static cr_err attr_findings(struct mon *M)
+{
+    const struct cr_monitor_rules *r = M->r;
+    const struct cr_city *c = M->c;
     int32_t tax_from = M->as_of - r->capital_mismatch.tax_window_days;
     for (size_t e = 0; e < c->n; e++) {
         struct firm *F = &M->f[e];
@@ -844,6 +860,13 @@ static cr_err attr_checks(struct mon *M)
         }
     }
     return CR_OK;
+}
+
+static cr_err attr_checks(struct mon *M)
+{
+    size_t n_cand = mark_candidates(M);
+    cr_err rc = n_cand ? read_attrs(M, n_cand) : CR_OK;
+    return rc ? rc : attr_findings(M);
 }
 
 /* A detector that reads a kind no topic of the store provides would see no events and flag
