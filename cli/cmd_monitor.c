@@ -35,6 +35,75 @@ static const char *default_rules(void)
     return e && *e ? e : CRISK_MONITOR_DEFAULT;
 }
 
+/* The run as one JSON object (the fields --help lists). */
+static int print_json(const struct cr_monitor_rules *r, int32_t as_of,
+                      const struct cr_monitor_result *rs)
+{
+    json_t *bd = json_object();
+    for (int k = 0; k < CR_DET__N; k++)
+        json_object_set_new(bd, cr_detector_name((enum cr_detector)k),
+                            json_integer((json_int_t)rs->by_detector[k]));
+    char day[11];
+    cr_day_format(as_of, day);
+    json_t *o = json_pack("{s:I,s:s,s:{s:s,s:i},s:{s:I,s:o},s:I,s:I,s:I,s:I,s:f}", "run",
+                          (json_int_t)rs->run, "as_of", day, "rules", "id", r->id, "version",
+                          r->version, "warnings", "total", (json_int_t)rs->open, "by_detector", bd,
+                          "new", (json_int_t)rs->n_new, "updated", (json_int_t)rs->n_updated,
+                          "reopened", (json_int_t)rs->n_reopened, "closed",
+                          (json_int_t)rs->n_closed, "seconds", rs->seconds);
+    if (!o) {
+        fprintf(stderr, "crisk monitor: out of memory\n");
+        return CLI_FAIL;
+    }
+    json_t *sk = json_object();
+    for (int k = 0; k < CR_DET__N; k++)
+        if (rs->skipped[k][0])
+            json_object_set_new(sk, cr_detector_name((enum cr_detector)k),
+                                json_string(rs->skipped[k]));
+    json_object_set_new(o, "skipped", sk);
+    json_object_set_new(o, "timings",
+                        json_pack("{s:f,s:f,s:f}", "load", rs->t_load, "detect", rs->t_detect,
+                                  "write", rs->t_write));
+    return cli_json_print(o);
+}
+
+/* The run as text: one line, then one per detector. */
+static void print_text(const struct cr_monitor_rules *r, int32_t as_of,
+                       const struct cr_monitor_result *rs)
+{
+    char day[11];
+    cr_day_format(as_of, day);
+    printf("monitor run %lld: rules %s v%d as of %s; %zu open warnings (%zu new, %zu updated, "
+           "%zu reopened, %zu closed) in %.2f s\n",
+           (long long)rs->run, r->id, r->version, day, rs->open, rs->n_new, rs->n_updated,
+           rs->n_reopened, rs->n_closed, rs->seconds);
+    for (int k = 0; k < CR_DET__N; k++) {
+        if (rs->skipped[k][0])
+            printf("  %-17s %zu (skipped: %s; its warnings left as they were)\n",
+                   cr_detector_name((enum cr_detector)k), rs->by_detector[k], rs->skipped[k]);
+        else
+            printf("  %-17s %zu%s\n", cr_detector_name((enum cr_detector)k), rs->by_detector[k],
+                   r->enabled[k] ? "" : " (disabled)");
+    }
+}
+
+/* The city is loaded with the event flags of the latest classification's model, so that the
+ * column cache classify built is the one mapped here (docs/monitor.md); the default model when
+ * there is no run. */
+static cr_err pick_model(cr_store *s, cr_model **m, cr_diag *d)
+{
+    cr_err rc = CR_OK;
+    int64_t run = 0;
+    cr_err lr = cr_store_run_latest(s, &run);
+    if (lr == CR_OK && cli_run_model(s, run, NULL, m, d) == CR_OK)
+        ;
+    else if (lr == CR_OK || lr == CR_ENOTFOUND)
+        rc = cr_model_load(cli_default_model(), m, d);
+    else
+        rc = cli_store_fail(d, lr, s, "cannot read the latest run");
+    return rc;
+}
+
 int cmd_monitor(int argc, char **argv)
 {
     const char *db = NULL, *rules = NULL, *as_of_s = NULL, *json = NULL;
@@ -70,61 +139,17 @@ int cmd_monitor(int argc, char **argv)
                              "the store has no events: ingest first, or give --as-of");
         as_of = (int32_t)last;
     }
-    /* The city is loaded with the event flags of the latest classification's model, so that
-     * the column cache classify built is the one mapped here (docs/monitor.md). */
-    if (!rc) {
-        int64_t run = 0;
-        cr_err lr = cr_store_run_latest(s, &run);
-        if (lr == CR_OK && cli_run_model(s, run, NULL, &m, &d) == CR_OK)
-            ;
-        else if (lr == CR_OK || lr == CR_ENOTFOUND)
-            rc = cr_model_load(cli_default_model(), &m, &d);
-        else
-            rc = cli_store_fail(&d, lr, s, "cannot read the latest run");
-    }
+    if (!rc)
+        rc = pick_model(s, &m, &d);
     if (!rc)
         rc = cr_monitor_run(s, r, m, as_of, &res, &d);
     int exit_code = CLI_OK;
     if (rc) {
         exit_code = cli_report_diag("monitor", rc, &d);
     } else if (json) {
-        json_t *bd = json_object();
-        for (int k = 0; k < CR_DET__N; k++)
-            json_object_set_new(bd, cr_detector_name((enum cr_detector)k),
-                                json_integer((json_int_t)res.by_detector[k]));
-        char day[11];
-        cr_day_format(as_of, day);
-        json_t *o = json_pack("{s:I,s:s,s:{s:s,s:i},s:{s:I,s:o},s:I,s:I,s:I,s:I,s:f}", "run",
-                              (json_int_t)res.run, "as_of", day, "rules", "id", r->id, "version",
-                              r->version, "warnings", "total", (json_int_t)res.open, "by_detector",
-                              bd, "new", (json_int_t)res.n_new, "updated",
-                              (json_int_t)res.n_updated, "reopened", (json_int_t)res.n_reopened,
-                              "closed", (json_int_t)res.n_closed, "seconds", res.seconds);
-        json_t *sk = json_object();
-        for (int k = 0; k < CR_DET__N; k++)
-            if (res.skipped[k][0])
-                json_object_set_new(sk, cr_detector_name((enum cr_detector)k),
-                                    json_string(res.skipped[k]));
-        json_object_set_new(o, "skipped", sk);
-        json_object_set_new(o, "timings",
-                            json_pack("{s:f,s:f,s:f}", "load", res.t_load, "detect", res.t_detect,
-                                      "write", res.t_write));
-        exit_code = cli_json_print(o);
+        exit_code = print_json(r, as_of, &res);
     } else {
-        char day[11];
-        cr_day_format(as_of, day);
-        printf("monitor run %lld: rules %s v%d as of %s; %zu open warnings (%zu new, %zu updated, "
-               "%zu reopened, %zu closed) in %.2f s\n",
-               (long long)res.run, r->id, r->version, day, res.open, res.n_new, res.n_updated,
-               res.n_reopened, res.n_closed, res.seconds);
-        for (int k = 0; k < CR_DET__N; k++) {
-            if (res.skipped[k][0])
-                printf("  %-17s %zu (skipped: %s; its warnings left as they were)\n",
-                       cr_detector_name((enum cr_detector)k), res.by_detector[k], res.skipped[k]);
-            else
-                printf("  %-17s %zu%s\n", cr_detector_name((enum cr_detector)k), res.by_detector[k],
-                       r->enabled[k] ? "" : " (disabled)");
-        }
+        print_text(r, as_of, &res);
     }
     cr_model_free(m);
     cr_store_close(s);
