@@ -295,11 +295,84 @@ static int cmp_by_addr(const void *a, const void *b)
     return (x->e > y->e) - (x->e < y->e);
 }
 
+/* The count and burst check of one person's k firms fe (days: scratch of k). */
+static cr_err person_counts(struct mon *M, int64_t person, const size_t *fe, size_t k,
+                            int min_firms, const char *check, int with_burst, int32_t *days)
+{
+    const struct cr_monitor_rules *r = M->r;
+    int bmin = r->person_cluster.burst_firms;
+    int hit_n = min_firms > 0 && (int)k >= min_firms;
+    size_t b = 0;
+    int32_t bf = CR_NO_DAY, bt = CR_NO_DAY;
+    if (with_burst && (int)k >= bmin) {
+        for (size_t q = 0; q < k; q++)
+            days[q] = M->c->established[fe[q]];
+        qsort(days, k, sizeof *days, cmp_i32);
+        b = burst(days, k, r->person_cluster.burst_days,
+                  M->as_of - r->person_cluster.burst_within_days, &bf, &bt);
+    }
+    int hit_b = with_burst && (int)b >= bmin;
+    if (!hit_n && !hit_b)
+        return CR_OK;
+    struct finding *f = add_finding(M, CR_DET_PERSON_CLUSTER, check);
+    if (!f || set_firms(f, fe, k))
+        return CR_ENOMEM;
+    f->person = person;
+    f->n_count = k;
+    f->n_burst = hit_b ? b : 0;
+    f->burst_days = r->person_cluster.burst_days;
+    json_object_set_new(f->facts, "firms_of_person", json_integer((json_int_t)k));
+    json_object_set_new(f->facts, "min_firms", json_integer(min_firms));
+    json_object_set_new(f->facts, "count_crossed", json_boolean(hit_n));
+    if (hit_b) {
+        json_t *bj = json_object();
+        json_object_set_new(bj, "firms", json_integer((json_int_t)b));
+        json_object_set_new(bj, "from", date_json(bf));
+        json_object_set_new(bj, "to", date_json(bt));
+        json_object_set_new(bj, "burst_firms", json_integer(bmin));
+        json_object_set_new(bj, "burst_days", json_integer(r->person_cluster.burst_days));
+        json_object_set_new(f->facts, "burst", bj);
+    }
+    return CR_OK;
+}
+
+/* Shell rings of one person: ring_min_firms or more of the k firms fe at one address key
+ * (ba: scratch of k; fe is overwritten). */
+static cr_err person_rings(struct mon *M, int64_t person, size_t *fe, size_t k, struct by_addr *ba)
+{
+    const struct cr_city *c = M->c;
+    int ring = M->r->person_cluster.ring_min_firms;
+    if ((int)k < ring)
+        return CR_OK;
+    for (size_t q = 0; q < k; q++)
+        ba[q] = (struct by_addr){c->addr[fe[q]], fe[q]};
+    qsort(ba, k, sizeof *ba, cmp_by_addr);
+    for (size_t a = 0; a < k;) {
+        size_t z = a;
+        while (z < k && ba[z].addr == ba[a].addr)
+            z++;
+        if (ba[a].addr >= 0 && (int)(z - a) >= ring) {
+            struct finding *f = add_finding(M, CR_DET_PERSON_CLUSTER, "shell_ring");
+            size_t m = z - a;
+            for (size_t q = 0; q < m; q++)
+                fe[q] = ba[a + q].e; /* fe reused: its pairs are in ba */
+            if (!f || set_firms(f, fe, m))
+                return CR_ENOMEM;
+            f->person = person;
+            f->by_addr = 1;
+            f->n_count = m;
+            json_object_set_new(f->facts, "firms_sharing_person_and_address",
+                                json_integer((json_int_t)m));
+            json_object_set_new(f->facts, "ring_min_firms", json_integer(ring));
+        }
+        a = z;
+    }
+    return CR_OK;
+}
+
 static cr_err person_groups(struct mon *M, int role, int min_firms, const char *check,
                             int with_burst_and_ring)
 {
-    const struct cr_monitor_rules *r = M->r;
-    const struct cr_city *c = M->c;
     uint64_t *p = NULL;
     size_t n = 0;
     cr_err rc = role_pairs(M, role, &p, &n);
@@ -310,7 +383,6 @@ static cr_err person_groups(struct mon *M, int role, int min_firms, const char *
     struct by_addr *ba = malloc((n ? n : 1) * sizeof *ba);
     if (!fe || !days || !ba)
         rc = CR_ENOMEM;
-    int bmin = r->person_cluster.burst_firms, ring = r->person_cluster.ring_min_firms;
     for (size_t i = 0; !rc && i < n;) {
         size_t j = i;
         int64_t person = (int64_t)(p[i] >> 32);
@@ -320,67 +392,9 @@ static cr_err person_groups(struct mon *M, int role, int min_firms, const char *
         for (size_t q = 0; q < k; q++)
             fe[q] = (size_t)(p[i + q] & 0xffffffffu);
         i = j;
-        int hit_n = min_firms > 0 && (int)k >= min_firms;
-        size_t b = 0;
-        int32_t bf = CR_NO_DAY, bt = CR_NO_DAY;
-        if (with_burst_and_ring && (int)k >= bmin) {
-            for (size_t q = 0; q < k; q++)
-                days[q] = c->established[fe[q]];
-            qsort(days, k, sizeof *days, cmp_i32);
-            b = burst(days, k, r->person_cluster.burst_days,
-                      M->as_of - r->person_cluster.burst_within_days, &bf, &bt);
-        }
-        int hit_b = with_burst_and_ring && (int)b >= bmin;
-        if (hit_n || hit_b) {
-            struct finding *f = add_finding(M, CR_DET_PERSON_CLUSTER, check);
-            if (!f || set_firms(f, fe, k)) {
-                rc = CR_ENOMEM;
-                break;
-            }
-            f->person = person;
-            f->n_count = k;
-            f->n_burst = hit_b ? b : 0;
-            f->burst_days = r->person_cluster.burst_days;
-            json_object_set_new(f->facts, "firms_of_person", json_integer((json_int_t)k));
-            json_object_set_new(f->facts, "min_firms", json_integer(min_firms));
-            json_object_set_new(f->facts, "count_crossed", json_boolean(hit_n));
-            if (hit_b) {
-                json_t *bj = json_object();
-                json_object_set_new(bj, "firms", json_integer((json_int_t)b));
-                json_object_set_new(bj, "from", date_json(bf));
-                json_object_set_new(bj, "to", date_json(bt));
-                json_object_set_new(bj, "burst_firms", json_integer(bmin));
-                json_object_set_new(bj, "burst_days", json_integer(r->person_cluster.burst_days));
-                json_object_set_new(f->facts, "burst", bj);
-            }
-        }
-        if (!with_burst_and_ring || (int)k < ring)
-            continue;
-        for (size_t q = 0; q < k; q++)
-            ba[q] = (struct by_addr){c->addr[fe[q]], fe[q]};
-        qsort(ba, k, sizeof *ba, cmp_by_addr);
-        for (size_t a = 0; a < k;) {
-            size_t z = a;
-            while (z < k && ba[z].addr == ba[a].addr)
-                z++;
-            if (ba[a].addr >= 0 && (int)(z - a) >= ring) {
-                struct finding *f = add_finding(M, CR_DET_PERSON_CLUSTER, "shell_ring");
-                size_t m = z - a;
-                for (size_t q = 0; q < m; q++)
-                    fe[q] = ba[a + q].e; /* fe reused: its pairs are in ba */
-                if (!f || set_firms(f, fe, m)) {
-                    rc = CR_ENOMEM;
-                    break;
-                }
-                f->person = person;
-                f->by_addr = 1;
-                f->n_count = m;
-                json_object_set_new(f->facts, "firms_sharing_person_and_address",
-                                    json_integer((json_int_t)m));
-                json_object_set_new(f->facts, "ring_min_firms", json_integer(ring));
-            }
-            a = z;
-        }
+        rc = person_counts(M, person, fe, k, min_firms, check, with_burst_and_ring, days);
+        if (!rc && with_burst_and_ring)
+            rc = person_rings(M, person, fe, k, ba);
     }
     free(p);
     free(fe);
@@ -889,6 +903,11 @@ static void which_run(struct mon *M)
     need_kind(M, CR_DET_UNREACHABLE, r->unreachable.kind);
     need_kind(M, CR_DET_UNREACHABLE, r->unreachable.tax_kind);
     need_kind(M, CR_DET_LEGAL_REP_CHURN, r->legal_rep_churn.kind);
+    if (M->ran[CR_DET_PERSON_CLUSTER] && role_index(M->c, r->person_cluster.rep_role) == -2) {
+        M->ran[CR_DET_PERSON_CLUSTER] = 0;
+        snprintf(M->skipped[CR_DET_PERSON_CLUSTER], sizeof M->skipped[CR_DET_PERSON_CLUSTER],
+                 "no role %s in the store", r->person_cluster.rep_role);
+    }
     if (r->capital_mismatch.zero_tax)
         need_kind(M, CR_DET_CAPITAL_MISMATCH, r->capital_mismatch.tax_kind);
     if (r->capital_mismatch.zero_employees)

@@ -57,6 +57,12 @@ PY
   || fail "the text report does not say the detector was skipped"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM warning WHERE status = 'open'")" = 7 ] || fail "a skipped detector's warnings were closed"
 
+# A legal-representative role no firm has: person_cluster is skipped too, not run on nobody.
+sed 's/^    rep_role: 法定代表人$/    rep_role: 无此角色/' "$rules" > "$tmp/norole.yaml"
+"$crisk" monitor --db "$db" --rules "$tmp/norole.yaml" --as-of 2025-12-31 --json > "$tmp/run2b.json"
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['skipped'] == {'person_cluster': 'no role 无此角色 in the store'} and r['closed'] == 0, r" "$tmp/run2b.json" \
+  || fail "a role no firm has did not skip person_cluster"
+
 # A disabled detector's warnings are left open.
 python3 - "$rules" "$tmp/off.yaml" <<'PY'
 import sys
