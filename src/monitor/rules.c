@@ -146,11 +146,13 @@ static char *dup(const char *s)
 static char **dup_list(const char *const *v, size_t n)
 {
     char **out = calloc(n + 1, sizeof *out);
-    for (size_t i = 0; out && i < n; i++)
-        if (!(out[i] = strdup(v[i]))) {
+    for (size_t i = 0; out && i < n; i++) {
+        out[i] = strdup(v[i]);
+        if (!out[i]) {
             cr__ystrs_free(out, i);
             return NULL;
         }
+    }
     return out;
 }
 
