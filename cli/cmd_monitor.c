@@ -1,4 +1,4 @@
-/* crisk monitor and crisk warnings: run the detectors; list the warnings (docs/monitor.md). */
+/* crisk monitor: run the detectors (docs/monitor.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +17,91 @@ static const char monitor_help[] =
     "person_cluster (一人多企, shell rings), level_jump, zombie, unreachable, legal_rep_churn,\n"
     "capital_mismatch. Each finding is a warning with evidence; a warning found again keeps its\n"
     "id (updated when its evidence changed), one no longer found is closed. Prints the run's\n"
-    "counts; --json: {\"run\":N,\"warnings\":{\"total\":…,\"by_detector\":{…}},\"new\":…,\n"
-    "\"updated\":…,\"closed\":…,\"seconds\":…}.\n";
+    "counts; --json, one object:\n"
+    "  run          the monitor_run id\n"
+    "  as_of        the as-of date (YYYY-MM-DD)\n"
+    "  rules        {id, version} of the rules file\n"
+    "  warnings     {total, by_detector:{detector: n}}: warnings open after the run\n"
+    "  new, updated, reopened, closed   this run's changes\n"
+    "  seconds      the run's wall time\n"
+    "  skipped      {detector: reason} for enabled detectors that did not run (their warnings are\n"
+    "               left as they were), {} when all ran\n"
+    "  timings      {load, detect, write} in seconds\n"
+    "An --as-of earlier than a previous monitor run's is refused (exit 3).\n";
 
 static const char *default_rules(void)
 {
     const char *e = getenv("CRISK_MONITOR_RULES");
     return e && *e ? e : CRISK_MONITOR_DEFAULT;
+}
+
+/* The run as one JSON object (the fields --help lists). */
+static int print_json(const struct cr_monitor_rules *r, int32_t as_of,
+                      const struct cr_monitor_result *rs)
+{
+    json_t *bd = json_object();
+    for (int k = 0; k < CR_DET__N; k++)
+        json_object_set_new(bd, cr_detector_name((enum cr_detector)k),
+                            json_integer((json_int_t)rs->by_detector[k]));
+    char day[11];
+    cr_day_format(as_of, day);
+    json_t *o = json_pack("{s:I,s:s,s:{s:s,s:i},s:{s:I,s:o},s:I,s:I,s:I,s:I,s:f}", "run",
+                          (json_int_t)rs->run, "as_of", day, "rules", "id", r->id, "version",
+                          r->version, "warnings", "total", (json_int_t)rs->open, "by_detector", bd,
+                          "new", (json_int_t)rs->n_new, "updated", (json_int_t)rs->n_updated,
+                          "reopened", (json_int_t)rs->n_reopened, "closed",
+                          (json_int_t)rs->n_closed, "seconds", rs->seconds);
+    if (!o) {
+        fprintf(stderr, "crisk monitor: out of memory\n");
+        return CLI_FAIL;
+    }
+    json_t *sk = json_object();
+    for (int k = 0; k < CR_DET__N; k++)
+        if (rs->skipped[k][0])
+            json_object_set_new(sk, cr_detector_name((enum cr_detector)k),
+                                json_string(rs->skipped[k]));
+    json_object_set_new(o, "skipped", sk);
+    json_object_set_new(o, "timings",
+                        json_pack("{s:f,s:f,s:f}", "load", rs->t_load, "detect", rs->t_detect,
+                                  "write", rs->t_write));
+    return cli_json_print(o);
+}
+
+/* The run as text: one line, then one per detector. */
+static void print_text(const struct cr_monitor_rules *r, int32_t as_of,
+                       const struct cr_monitor_result *rs)
+{
+    char day[11];
+    cr_day_format(as_of, day);
+    printf("monitor run %lld: rules %s v%d as of %s; %zu open warnings (%zu new, %zu updated, "
+           "%zu reopened, %zu closed) in %.2f s\n",
+           (long long)rs->run, r->id, r->version, day, rs->open, rs->n_new, rs->n_updated,
+           rs->n_reopened, rs->n_closed, rs->seconds);
+    for (int k = 0; k < CR_DET__N; k++) {
+        if (rs->skipped[k][0])
+            printf("  %-17s %zu (skipped: %s; its warnings left as they were)\n",
+                   cr_detector_name((enum cr_detector)k), rs->by_detector[k], rs->skipped[k]);
+        else
+            printf("  %-17s %zu%s\n", cr_detector_name((enum cr_detector)k), rs->by_detector[k],
+                   r->enabled[k] ? "" : " (disabled)");
+    }
+}
+
+/* The city is loaded with the event flags of the latest classification's model, so that the
+ * column cache classify built is the one mapped here (docs/monitor.md); the default model when
+ * there is no run. */
+static cr_err pick_model(cr_store *s, cr_model **m, cr_diag *d)
+{
+    cr_err rc = CR_OK;
+    int64_t run = 0;
+    cr_err lr = cr_store_run_latest(s, &run);
+    if (lr == CR_OK && cli_run_model(s, run, NULL, m, d) == CR_OK)
+        ;
+    else if (lr == CR_OK || lr == CR_ENOTFOUND)
+        rc = cr_model_load(cli_default_model(), m, d);
+    else
+        rc = cli_store_fail(d, lr, s, "cannot read the latest run");
+    return rc;
 }
 
 int cmd_monitor(int argc, char **argv)
@@ -61,181 +139,20 @@ int cmd_monitor(int argc, char **argv)
                              "the store has no events: ingest first, or give --as-of");
         as_of = (int32_t)last;
     }
-    /* The city is loaded with the event flags of the latest classification's model, so that
-     * the column cache classify built is the one mapped here (docs/monitor.md). */
-    if (!rc) {
-        int64_t run = 0;
-        cr_err lr = cr_store_run_latest(s, &run);
-        if (lr == CR_OK && cli_run_model(s, run, NULL, &m, &d) == CR_OK)
-            ;
-        else if (lr == CR_OK || lr == CR_ENOTFOUND)
-            rc = cr_model_load(cli_default_model(), &m, &d);
-        else
-            rc = cli_store_fail(&d, lr, s, "cannot read the latest run");
-    }
+    if (!rc)
+        rc = pick_model(s, &m, &d);
     if (!rc)
         rc = cr_monitor_run(s, r, m, as_of, &res, &d);
     int exit_code = CLI_OK;
     if (rc) {
         exit_code = cli_report_diag("monitor", rc, &d);
     } else if (json) {
-        json_t *bd = json_object();
-        for (int k = 0; k < CR_DET__N; k++)
-            json_object_set_new(bd, cr_detector_name((enum cr_detector)k),
-                                json_integer((json_int_t)res.by_detector[k]));
-        char day[11];
-        cr_day_format(as_of, day);
-        json_t *o = json_pack("{s:I,s:s,s:{s:s,s:i},s:{s:I,s:o},s:I,s:I,s:I,s:I,s:f}", "run",
-                              (json_int_t)res.run, "as_of", day, "rules", "id", r->id, "version",
-                              r->version, "warnings", "total", (json_int_t)res.open, "by_detector",
-                              bd, "new", (json_int_t)res.n_new, "updated",
-                              (json_int_t)res.n_updated, "reopened", (json_int_t)res.n_reopened,
-                              "closed", (json_int_t)res.n_closed, "seconds", res.seconds);
-        json_object_set_new(o, "timings",
-                            json_pack("{s:f,s:f,s:f}", "load", res.t_load, "detect", res.t_detect,
-                                      "write", res.t_write));
-        exit_code = cli_json_print(o);
+        exit_code = print_json(r, as_of, &res);
     } else {
-        char day[11];
-        cr_day_format(as_of, day);
-        printf("monitor run %lld: rules %s v%d as of %s; %zu open warnings (%zu new, %zu updated, "
-               "%zu reopened, %zu closed) in %.2f s\n",
-               (long long)res.run, r->id, r->version, day, res.open, res.n_new, res.n_updated,
-               res.n_reopened, res.n_closed, res.seconds);
-        for (int k = 0; k < CR_DET__N; k++)
-            printf("  %-17s %zu%s\n", cr_detector_name((enum cr_detector)k), res.by_detector[k],
-                   r->enabled[k] ? "" : " (disabled)");
+        print_text(r, as_of, &res);
     }
     cr_model_free(m);
     cr_store_close(s);
     cr_monitor_rules_free(r);
-    return exit_code;
-}
-
-static const char warnings_help[] =
-    "usage: crisk warnings [--db FILE] [--detector D] [--district CODE] [--status open|closed]\n"
-    "                      (--csv | --json) [--xlsx FILE] [--geojson FILE]\n"
-    "\n"
-    "Lists the warnings, one row per warning and firm, in warning id order then USCC:\n"
-    "  --csv   warning,detector,uscc,name,district,street,grid,status,opened,summary\n"
-    "  --json  one object per warning with its place, summary, evidence and firms\n"
-    "  --xlsx FILE     the same rows as a workbook, one sheet per detector (docs/push.md)\n"
-    "  --geojson FILE  district polygons with open warnings, a point per firm with coordinates\n"
-    "--district takes any division code prefix (district, street or grid) and matches the\n"
-    "firm's own division.\n";
-
-struct wout {
-    FILE *fp;
-    int json, bad;
-    json_t *arr, *cur;
-    int64_t cur_id;
-};
-
-static int warning_row(void *ctx, const struct cr_warning_row *r)
-{
-    struct wout *o = ctx;
-    char opened[11], closed[11] = "";
-    cr_day_format(r->opened_day, opened);
-    if (r->closed_day >= 0)
-        cr_day_format(r->closed_day, closed);
-    if (!o->json) {
-        FILE *fp = o->fp;
-        fprintf(fp, "%lld,", (long long)r->warning);
-        const char *f[] = {r->detector, r->uscc,   r->name, r->district, r->street,
-                           r->grid,     r->status, opened,  r->summary};
-        for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
-            if (cli_csv_field(fp, f[i], strlen(f[i]), 0) ||
-                fputc(i + 1 < sizeof f / sizeof *f ? ',' : '\n', fp) == EOF) {
-                o->bad = 1;
-                return 1;
-            }
-        }
-        return 0;
-    }
-    if (!o->cur || o->cur_id != r->warning) {
-        json_t *ev = json_loads(r->evidence, 0, NULL);
-        o->cur = json_pack("{s:I,s:s,s:s,s:I,s:s,s:s?,s:s,s:s,s:s,s:s,s:s,s:o,s:[]}", "warning",
-                           (json_int_t)r->warning, "detector", r->detector, "status", r->status,
-                           "rule_version", (json_int_t)r->rule_version, "opened", opened, "closed",
-                           r->closed_day >= 0 ? closed : NULL, "district", r->w_district, "street",
-                           r->w_street, "grid", r->w_grid, "address", r->w_address, "summary",
-                           r->summary, "evidence", ev ? ev : json_string(r->evidence), "firms");
-        if (!o->cur) {
-            o->bad = 1;
-            return 1;
-        }
-        o->cur_id = r->warning;
-        json_array_append_new(o->arr, o->cur);
-    }
-    json_t *firm =
-        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "uscc", r->uscc, "name", r->name, "address",
-                  r->address, "district", r->district, "street", r->street, "grid", r->grid);
-    if (firm && r->has_geo) {
-        json_object_set_new(firm, "lon", json_real(r->lon));
-        json_object_set_new(firm, "lat", json_real(r->lat));
-    }
-    json_array_append_new(json_object_get(o->cur, "firms"), firm);
-    return 0;
-}
-
-int cmd_warnings(int argc, char **argv)
-{
-    const char *db = NULL, *detector = NULL, *district = NULL, *status = NULL, *csv = NULL,
-               *json = NULL, *xlsx = NULL, *geojson = NULL;
-    const struct cli_opt opts[] = {
-        {"db", 1, &db},         {"detector", 1, &detector}, {"district", 1, &district},
-        {"status", 1, &status}, {"csv", 0, &csv},           {"json", 0, &json},
-        {"xlsx", 1, &xlsx},     {"geojson", 1, &geojson}};
-    size_t n_pos;
-    int prc = cli_parse("warnings", argc, argv, opts, 8, NULL, 0, &n_pos, warnings_help);
-    if (prc)
-        return prc < 0 ? CLI_OK : prc;
-    if (!!csv + !!json > 1 || !!csv + !!json + !!xlsx + !!geojson == 0) {
-        fprintf(stderr, "crisk warnings: give one of --csv and --json, or --xlsx/--geojson FILE\n");
-        return CLI_USAGE;
-    }
-    if (status && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0) {
-        fprintf(stderr, "crisk warnings: --status is open or closed, not '%s'\n", status);
-        return CLI_USAGE;
-    }
-    if (detector) {
-        int known = 0;
-        for (int k = 0; k < CR_DET__N; k++)
-            known |= strcmp(detector, cr_detector_name((enum cr_detector)k)) == 0;
-        if (!known) {
-            fprintf(stderr, "crisk warnings: unknown detector '%s'\n", detector);
-            return CLI_USAGE;
-        }
-    }
-    struct cr_warning_filter f = {detector, district, status};
-    if (xlsx || geojson) { /* the files first: a refused file name writes nothing at all */
-        prc = cli_push_files("warnings", cli_db_path(db), &f, xlsx, geojson);
-        if (prc || (!csv && !json))
-            return prc;
-    }
-    cr_diag d = {{0}, {0}, 0, 0};
-    cr_store *s = NULL;
-    cr_err rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
-    if (rc)
-        return cli_report_diag("warnings", rc, &d);
-    struct wout o = {stdout, !!json, 0, json ? json_array() : NULL, NULL, 0};
-    if (!json)
-        fputs("warning,detector,uscc,name,district,street,grid,status,opened,summary\n", stdout);
-    rc = cr_store_warning_rows(s, &f, warning_row, &o);
-    int exit_code = CLI_OK;
-    if (rc)
-        exit_code =
-            cli_report_diag("warnings", cli_store_fail(&d, rc, s, "cannot read warnings"), &d);
-    else if (o.bad) {
-        fprintf(stderr, "crisk warnings: cannot write the output\n");
-        exit_code = CLI_FAIL;
-    } else if (json)
-        exit_code = cli_json_print(o.arr), o.arr = NULL;
-    else if (fflush(stdout)) {
-        fprintf(stderr, "crisk warnings: cannot write the output\n");
-        exit_code = CLI_FAIL;
-    }
-    json_decref(o.arr);
-    cr_store_close(s);
     return exit_code;
 }

@@ -52,18 +52,21 @@ struct cr_monitor_rules {
     } zombie;
     struct {
         char *kind, *reason_attr, *tax_kind;
-        char **reasons; /* a reason containing one of these matches */
+        char **reasons; /* a reason containing one of these texts matches; an entry of digits
+                         * only is a reason code (DOMAIN.md §3: 4 = 无法联系) and matches a
+                         * reason that is exactly that code */
         size_t n_reasons;
-        int within_days, no_tax_days;
+        int within_days, listed_days, no_tax_days;
     } unreachable;
     struct {
         char *kind, *item_attr;
-        char **items;
+        char **items; /* a change whose item text contains one of these counts: a composite
+                       * "法定代表人;住所" is a change of the legal representative */
         size_t n_items;
         int min_changes, window_days;
     } legal_rep_churn;
     struct {
-        double min_capital_yuan;
+        int64_t min_capital_fen; /* the file's min_capital_yuan, in 分 */
         char *tax_kind, *report_kind, *employees_attr;
         int tax_window_days, zero_tax, zero_employees;
     } capital_mismatch;
@@ -81,6 +84,9 @@ struct cr_monitor_result {
     size_t open, by_detector[CR_DET__N]; /* open warnings after the run */
     size_t found[CR_DET__N];             /* findings of this run */
     size_t n_new, n_updated, n_closed, n_reopened;
+    /* Why an enabled detector did not run ("" when it ran or is disabled): its warnings were
+     * left as they were, neither found nor closed. */
+    char skipped[CR_DET__N][128];
     double seconds;
     double t_load, t_detect, t_write; /* seconds: city load, detectors, briefs and writes */
 };
@@ -95,7 +101,8 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
                       int32_t as_of, struct cr_monitor_result *out, cr_diag *d) CR_MUST_USE;
 
 /* Masks a person's name for display: the first character, '*', and the last when the name has
- * three or more (张*三, 欧阳*风); "张*" for two; "*" for one or none. out: at least 64 bytes. */
+ * three or more (张小三 → 张*三, 欧阳小风 → 欧*风); "张*" for two; "*" for one or none. out: at
+ * least 64 bytes. */
 void cr_mask_name(const char *name, char *out, size_t cap);
 
 #endif

@@ -461,11 +461,16 @@ struct cr_level_pair {
     const char *model_id;
     int32_t as_of_before, as_of_after;
 };
-/* The latest run and the latest earlier run of the same model id: calls fn for each enterprise
- * in both whose level differs, by subject. *found = 0 (fn never called) when there are not two
- * such runs. */
-cr_err cr_store_level_pairs(cr_store *s, int (*fn)(void *ctx, const struct cr_level_pair *p),
-                            void *ctx, int *found) CR_MUST_USE;
+/* The latest run as of as_of (run.as_of <= as_of) and the latest earlier run of the same model
+ * id as of as_of: calls fn for each enterprise in both whose level differs, by subject. *found
+ * (written on success only) = 0 (fn never called) when there are not two such runs. */
+cr_err cr_store_level_pairs(cr_store *s, int32_t as_of,
+                            int (*fn)(void *ctx, const struct cr_level_pair *p), void *ctx,
+                            int *found) CR_MUST_USE;
+/* The latest as-of day of the monitor runs and the run that used it (*day INT32_MIN, *run 0
+ * when there is none): a monitor run earlier than it would reopen and close warnings by going
+ * back in time. */
+cr_err cr_store_monitor_last_as_of(cr_store *s, int32_t *day, int64_t *run) CR_MUST_USE;
 
 /* The event blocks of the n topics (ids) as runs of consecutive block ids [from, to), in id
  * order, for cr_store_events_range: a detector that needs the attributes of a few rare kinds

@@ -2,6 +2,7 @@
 #include "buf.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,36 @@ void cr__buf_add(struct buf *b, const void *data, size_t len)
         memcpy(b->p + b->len, data, len);
     b->len += len;
     b->p[b->len] = 0;
+}
+
+void cr__buf_printf(struct buf *b, const char *fmt, ...)
+{
+    if (b->oom)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->oom = 1;
+        return;
+    }
+    if (b->p && b->len + (size_t)n < b->cap) {
+        b->len += (size_t)n;
+        return;
+    }
+    size_t need = b->len + (size_t)n + 1, cap = need * 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        b->oom = 1;
+        return;
+    }
+    b->p = p;
+    b->cap = cap;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
 }
 
 void cr__buf_str(struct buf *b, const char *s)

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "crisk/err.h"
+
 struct buf {
     char *p;
     size_t len, cap;
@@ -20,6 +22,9 @@ struct buf {
 void cr__buf_add(struct buf *b, const void *data, size_t len);
 void cr__buf_str(struct buf *b, const char *s);
 void cr__buf_char(struct buf *b, char c);
+
+/* Appends the formatted text (vsnprintf), however long. */
+void cr__buf_printf(struct buf *b, const char *fmt, ...) CR_FORMAT(2, 3);
 
 /* Appends s[0..len) as a JSON string literal, quotes included. The only escaping of JSON
  * text in the library, so every writer escapes alike: " and \ get a backslash, bytes below

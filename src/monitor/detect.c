@@ -2,7 +2,9 @@
  * plain data that monitor.c turns into warnings. One pass over the event columns gathers the
  * per-firm dates the detectors need; attributes are read from the store only for the few
  * candidate firms a detector must check them for. */
+#include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +27,7 @@ static int role_index(const struct cr_city *c, const char *role)
     return -2;
 }
 
-void mon__date(int32_t day, char out[11])
+void cr__monitor_date(int32_t day, char out[11])
 {
     if (day == CR_NO_DAY)
         snprintf(out, 11, "—");
@@ -125,8 +127,10 @@ static int active(const struct mon *M, size_t e)
     return M->act[e];
 }
 
-/* Which firms operate: a status that is none of the rules' inactive texts. Statuses are few
- * distinct texts, so the answer for the last text seen is reused while it repeats. */
+/* Which firms operate: a status that is none of the rules' inactive texts (the current
+ * registry's status: the store keeps no status history), established on or before the as-of
+ * day. Statuses are few distinct texts, so the answer for the last text seen is reused while it
+ * repeats. */
 static cr_err operating(struct mon *M)
 {
     const struct cr_city *c = M->c;
@@ -144,7 +148,9 @@ static cr_err operating(struct mon *M)
                     last_act = 0;
             last = st;
         }
-        M->act[e] = last_act;
+        /* The registry is today's: a firm established after the as-of day did not exist then. */
+        int32_t est = c->established[e];
+        M->act[e] = last_act && (est == CR_NO_DAY || est <= M->as_of);
     }
     return CR_OK;
 }
@@ -289,11 +295,84 @@ static int cmp_by_addr(const void *a, const void *b)
     return (x->e > y->e) - (x->e < y->e);
 }
 
+/* The count and burst check of one person's k firms fe (days: scratch of k). */
+static cr_err person_counts(struct mon *M, int64_t person, const size_t *fe, size_t k,
+                            int min_firms, const char *check, int with_burst, int32_t *days)
+{
+    const struct cr_monitor_rules *r = M->r;
+    int bmin = r->person_cluster.burst_firms;
+    int hit_n = min_firms > 0 && (int)k >= min_firms;
+    size_t b = 0;
+    int32_t bf = CR_NO_DAY, bt = CR_NO_DAY;
+    if (with_burst && (int)k >= bmin) {
+        for (size_t q = 0; q < k; q++)
+            days[q] = M->c->established[fe[q]];
+        qsort(days, k, sizeof *days, cmp_i32);
+        b = burst(days, k, r->person_cluster.burst_days,
+                  M->as_of - r->person_cluster.burst_within_days, &bf, &bt);
+    }
+    int hit_b = with_burst && (int)b >= bmin;
+    if (!hit_n && !hit_b)
+        return CR_OK;
+    struct finding *f = add_finding(M, CR_DET_PERSON_CLUSTER, check);
+    if (!f || set_firms(f, fe, k))
+        return CR_ENOMEM;
+    f->person = person;
+    f->n_count = k;
+    f->n_burst = hit_b ? b : 0;
+    f->burst_days = r->person_cluster.burst_days;
+    json_object_set_new(f->facts, "firms_of_person", json_integer((json_int_t)k));
+    json_object_set_new(f->facts, "min_firms", json_integer(min_firms));
+    json_object_set_new(f->facts, "count_crossed", json_boolean(hit_n));
+    if (hit_b) {
+        json_t *bj = json_object();
+        json_object_set_new(bj, "firms", json_integer((json_int_t)b));
+        json_object_set_new(bj, "from", date_json(bf));
+        json_object_set_new(bj, "to", date_json(bt));
+        json_object_set_new(bj, "burst_firms", json_integer(bmin));
+        json_object_set_new(bj, "burst_days", json_integer(r->person_cluster.burst_days));
+        json_object_set_new(f->facts, "burst", bj);
+    }
+    return CR_OK;
+}
+
+/* Shell rings of one person: ring_min_firms or more of the k firms fe at one address key
+ * (ba: scratch of k; fe is overwritten). */
+static cr_err person_rings(struct mon *M, int64_t person, size_t *fe, size_t k, struct by_addr *ba)
+{
+    const struct cr_city *c = M->c;
+    int ring = M->r->person_cluster.ring_min_firms;
+    if ((int)k < ring)
+        return CR_OK;
+    for (size_t q = 0; q < k; q++)
+        ba[q] = (struct by_addr){c->addr[fe[q]], fe[q]};
+    qsort(ba, k, sizeof *ba, cmp_by_addr);
+    for (size_t a = 0; a < k;) {
+        size_t z = a;
+        while (z < k && ba[z].addr == ba[a].addr)
+            z++;
+        if (ba[a].addr >= 0 && (int)(z - a) >= ring) {
+            struct finding *f = add_finding(M, CR_DET_PERSON_CLUSTER, "shell_ring");
+            size_t m = z - a;
+            for (size_t q = 0; q < m; q++)
+                fe[q] = ba[a + q].e; /* fe reused: its pairs are in ba */
+            if (!f || set_firms(f, fe, m))
+                return CR_ENOMEM;
+            f->person = person;
+            f->by_addr = 1;
+            f->n_count = m;
+            json_object_set_new(f->facts, "firms_sharing_person_and_address",
+                                json_integer((json_int_t)m));
+            json_object_set_new(f->facts, "ring_min_firms", json_integer(ring));
+        }
+        a = z;
+    }
+    return CR_OK;
+}
+
 static cr_err person_groups(struct mon *M, int role, int min_firms, const char *check,
                             int with_burst_and_ring)
 {
-    const struct cr_monitor_rules *r = M->r;
-    const struct cr_city *c = M->c;
     uint64_t *p = NULL;
     size_t n = 0;
     cr_err rc = role_pairs(M, role, &p, &n);
@@ -304,7 +383,6 @@ static cr_err person_groups(struct mon *M, int role, int min_firms, const char *
     struct by_addr *ba = malloc((n ? n : 1) * sizeof *ba);
     if (!fe || !days || !ba)
         rc = CR_ENOMEM;
-    int bmin = r->person_cluster.burst_firms, ring = r->person_cluster.ring_min_firms;
     for (size_t i = 0; !rc && i < n;) {
         size_t j = i;
         int64_t person = (int64_t)(p[i] >> 32);
@@ -314,67 +392,9 @@ static cr_err person_groups(struct mon *M, int role, int min_firms, const char *
         for (size_t q = 0; q < k; q++)
             fe[q] = (size_t)(p[i + q] & 0xffffffffu);
         i = j;
-        int hit_n = min_firms > 0 && (int)k >= min_firms;
-        size_t b = 0;
-        int32_t bf = CR_NO_DAY, bt = CR_NO_DAY;
-        if (with_burst_and_ring && (int)k >= bmin) {
-            for (size_t q = 0; q < k; q++)
-                days[q] = c->established[fe[q]];
-            qsort(days, k, sizeof *days, cmp_i32);
-            b = burst(days, k, r->person_cluster.burst_days,
-                      M->as_of - r->person_cluster.burst_within_days, &bf, &bt);
-        }
-        int hit_b = with_burst_and_ring && (int)b >= bmin;
-        if (hit_n || hit_b) {
-            struct finding *f = add_finding(M, CR_DET_PERSON_CLUSTER, check);
-            if (!f || set_firms(f, fe, k)) {
-                rc = CR_ENOMEM;
-                break;
-            }
-            f->person = person;
-            f->n_count = k;
-            f->n_burst = hit_b ? b : 0;
-            f->burst_days = r->person_cluster.burst_days;
-            json_object_set_new(f->facts, "firms_of_person", json_integer((json_int_t)k));
-            json_object_set_new(f->facts, "min_firms", json_integer(min_firms));
-            json_object_set_new(f->facts, "count_crossed", json_boolean(hit_n));
-            if (hit_b) {
-                json_t *bj = json_object();
-                json_object_set_new(bj, "firms", json_integer((json_int_t)b));
-                json_object_set_new(bj, "from", date_json(bf));
-                json_object_set_new(bj, "to", date_json(bt));
-                json_object_set_new(bj, "burst_firms", json_integer(bmin));
-                json_object_set_new(bj, "burst_days", json_integer(r->person_cluster.burst_days));
-                json_object_set_new(f->facts, "burst", bj);
-            }
-        }
-        if (!with_burst_and_ring || (int)k < ring)
-            continue;
-        for (size_t q = 0; q < k; q++)
-            ba[q] = (struct by_addr){c->addr[fe[q]], fe[q]};
-        qsort(ba, k, sizeof *ba, cmp_by_addr);
-        for (size_t a = 0; a < k;) {
-            size_t z = a;
-            while (z < k && ba[z].addr == ba[a].addr)
-                z++;
-            if (ba[a].addr >= 0 && (int)(z - a) >= ring) {
-                struct finding *f = add_finding(M, CR_DET_PERSON_CLUSTER, "shell_ring");
-                size_t m = z - a;
-                for (size_t q = 0; q < m; q++)
-                    fe[q] = ba[a + q].e; /* fe reused: its pairs are in ba */
-                if (!f || set_firms(f, fe, m)) {
-                    rc = CR_ENOMEM;
-                    break;
-                }
-                f->person = person;
-                f->by_addr = 1;
-                f->n_count = m;
-                json_object_set_new(f->facts, "firms_sharing_person_and_address",
-                                    json_integer((json_int_t)m));
-                json_object_set_new(f->facts, "ring_min_firms", json_integer(ring));
-            }
-            a = z;
-        }
+        rc = person_counts(M, person, fe, k, min_firms, check, with_burst_and_ring, days);
+        if (!rc && with_burst_and_ring)
+            rc = person_rings(M, person, fe, k, ba);
     }
     free(p);
     free(fe);
@@ -439,6 +459,37 @@ static size_t dense_of(const struct cr_city *c, int64_t subject)
     return lo < c->n && c->subject[lo] == subject ? lo : (size_t)-1;
 }
 
+struct rise {
+    const char *id;
+    double before, after;
+    size_t order;
+};
+
+/* Largest rise first; ties in the later run's order. */
+static int cmp_rise(const void *a, const void *b)
+{
+    const struct rise *x = a, *y = b;
+    double dx = x->after - x->before, dy = y->after - y->before;
+    if (dx != dy)
+        return dx < dy ? 1 : -1;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* The points of indicator id in a run's top contributions (JSON [[id, points, …], …]), 0 when
+ * it is not among them. */
+static double points_in(json_t *top, const char *id)
+{
+    size_t j;
+    json_t *bt;
+    json_array_foreach(top, j, bt)
+    {
+        const char *b = json_string_value(json_array_get(bt, 0));
+        if (b && strcmp(b, id) == 0)
+            return json_number_value(json_array_get(bt, 1));
+    }
+    return 0;
+}
+
 static int jump_pair(void *ctx, const struct cr_level_pair *p)
 {
     struct jump_ctx *J = ctx;
@@ -470,28 +521,26 @@ static int jump_pair(void *ctx, const struct cr_level_pair *p)
      * earlier run's top (0 when it was not among them), largest rise first. */
     json_t *after = json_loads(p->top_after, 0, NULL), *before = json_loads(p->top_before, 0, NULL);
     json_t *moved = json_array();
-    size_t i;
+    struct rise rs[16];
+    size_t n_rs = 0, i;
     json_t *it;
     json_array_foreach(after, i, it)
     {
         const char *id = json_string_value(json_array_get(it, 0));
         double pa = json_number_value(json_array_get(it, 1));
-        double pb = 0;
-        size_t j;
-        json_t *bt;
-        json_array_foreach(before, j,
-                           bt) if (id && json_string_value(json_array_get(bt, 0)) &&
-                                   strcmp(json_string_value(json_array_get(bt, 0)), id) == 0) pb =
-            json_number_value(json_array_get(bt, 1));
-        if (!id || pa <= pb || json_array_size(moved) >= (size_t)r->level_jump.max_indicators)
-            continue;
+        double pb = id ? points_in(before, id) : 0;
+        if (id && pa > pb && n_rs < sizeof rs / sizeof *rs)
+            rs[n_rs++] = (struct rise){id, pb, pa, n_rs};
+    }
+    qsort(rs, n_rs, sizeof *rs, cmp_rise);
+    for (size_t k = 0; k < n_rs && k < (size_t)r->level_jump.max_indicators; k++) {
         json_t *o = json_object();
-        json_object_set_new(o, "indicator", json_string(id));
-        const char *nm = indicator_name(M->model, id);
+        json_object_set_new(o, "indicator", json_string(rs[k].id));
+        const char *nm = indicator_name(M->model, rs[k].id);
         if (nm)
             json_object_set_new(o, "name", json_string(nm));
-        json_object_set_new(o, "points_before", json_real(pb));
-        json_object_set_new(o, "points_after", json_real(pa));
+        json_object_set_new(o, "points_before", json_real(rs[k].before));
+        json_object_set_new(o, "points_after", json_real(rs[k].after));
         json_array_append_new(moved, o);
     }
     json_decref(after);
@@ -504,7 +553,10 @@ static cr_err level_jump(struct mon *M)
 {
     struct jump_ctx J = {M, CR_OK};
     int found = 0;
-    if (cr_store_level_pairs(M->s, jump_pair, &J, &found))
+    cr_err rc = cr_store_level_pairs(M->s, M->as_of, jump_pair, &J, &found);
+    if (J.rc)
+        return J.rc;
+    if (rc)
         return CR_ESTORE;
     return J.rc;
 }
@@ -526,6 +578,10 @@ static int topic_kind_row(void *ctx, int64_t id, const char *kind, size_t len)
     if (id < 0 || (size_t)id >= A->n_topics)
         return 0;
     A->topic_kind[id] = strndup(kind, len);
+    if (!A->topic_kind[id]) {
+        A->rc = CR_ENOMEM;
+        return 1;
+    }
     return 0;
 }
 
@@ -544,7 +600,7 @@ static int attr_text(const struct cr_event_row *ev, const char *attr, char *out,
 {
     if (!ev->attrs || !ev->attrs_len)
         return 0;
-    json_t *o = json_loadb(ev->attrs, ev->attrs_len, 0, NULL);
+    json_t *o = json_loadb(ev->attrs, ev->attrs_len, 0, NULL); /* NULL: not JSON, absent */
     json_t *v = json_object_get(o, attr);
     int ok = 1;
     if (json_is_string(v))
@@ -557,6 +613,37 @@ static int attr_text(const struct cr_event_row *ev, const char *attr, char *out,
         ok = 0;
     json_decref(o);
     return ok;
+}
+
+/* A listing reason matches a reasons entry: an entry of digits only is a reason code and must be
+ * the whole reason ("4"); any other entry matches a reason that contains it. */
+static int reason_matches(const struct cr_monitor_rules *r, const char *reason)
+{
+    for (size_t i = 0; i < r->unreachable.n_reasons; i++) {
+        const char *want = r->unreachable.reasons[i];
+        if (strspn(want, "0123456789") == strlen(want) ? strcmp(reason, want) == 0
+                                                       : strstr(reason, want) != NULL)
+            return 1;
+    }
+    return 0;
+}
+
+/* An employee count: the whole text a non-negative number (spaces around allowed); -1 (unknown)
+ * for anything else, such as 企业选择不公示. */
+static double count_of(const char *v)
+{
+    while (*v == ' ')
+        v++;
+    if (!*v || !strchr("0123456789.+", *v))
+        return -1;
+    errno = 0;
+    char *end = NULL;
+    double x = strtod(v, &end);
+    while (end && *end == ' ')
+        end++;
+    if (errno || !end || *end || !isfinite(x) || x < 0)
+        return -1;
+    return x;
 }
 
 static int attr_event(void *ctx, const struct cr_event_row *ev)
@@ -575,19 +662,23 @@ static int attr_event(void *ctx, const struct cr_event_row *ev)
     char v[512];
     if (A->phase == 1 && (F->cand & CAND_UNREACHABLE) && strcmp(kind, r->unreachable.kind) == 0 &&
         ev->day > M->as_of - r->unreachable.within_days &&
-        attr_text(ev, r->unreachable.reason_attr, v, sizeof v)) {
-        for (size_t i = 0; i < r->unreachable.n_reasons; i++)
-            if (strstr(v, r->unreachable.reasons[i]) && ev->day >= F->listed_day) {
-                F->listed_day = ev->day;
-                free(F->listed_reason);
-                F->listed_reason = strdup(v);
-            }
+        ev->day <= M->as_of - r->unreachable.listed_days &&
+        attr_text(ev, r->unreachable.reason_attr, v, sizeof v) && ev->day >= F->listed_day &&
+        reason_matches(r, v)) {
+        char *reason = strdup(v);
+        if (!reason) {
+            A->rc = CR_ENOMEM;
+            return 1;
+        }
+        F->listed_day = ev->day;
+        free(F->listed_reason);
+        F->listed_reason = reason;
     }
     if (A->phase == 1 && (F->cand & CAND_CHURN) && strcmp(kind, r->legal_rep_churn.kind) == 0 &&
         ev->day > M->as_of - r->legal_rep_churn.window_days &&
         attr_text(ev, r->legal_rep_churn.item_attr, v, sizeof v)) {
         for (size_t i = 0; i < r->legal_rep_churn.n_items; i++)
-            if (strcmp(v, r->legal_rep_churn.items[i]) == 0) {
+            if (strstr(v, r->legal_rep_churn.items[i])) {
                 if (F->n_churn == F->cap_churn) {
                     uint32_t cap = F->cap_churn ? 2 * F->cap_churn : 8;
                     int32_t *d = realloc(F->churn_days, cap * sizeof *d);
@@ -606,7 +697,7 @@ static int attr_event(void *ctx, const struct cr_event_row *ev)
         strcmp(kind, r->capital_mismatch.report_kind) == 0 && ev->day >= F->report_day) {
         F->report_day = ev->day;
         F->employees =
-            attr_text(ev, r->capital_mismatch.employees_attr, v, sizeof v) ? strtod(v, NULL) : -1;
+            attr_text(ev, r->capital_mismatch.employees_attr, v, sizeof v) ? count_of(v) : -1;
     }
     return 0;
 }
@@ -615,7 +706,8 @@ static int block_range(void *ctx, int64_t from, int64_t to)
 {
     struct attr_ctx *A = ctx;
     if (cr_store_events_range(A->M->s, from, to, A->attrs_of, A->n_topics, attr_event, A)) {
-        A->rc = CR_ESTORE;
+        if (!A->rc)
+            A->rc = CR_ESTORE;
         return 1;
     }
     return 0;
@@ -627,37 +719,52 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static cr_err attr_checks(struct mon *M)
+/* Marks the firms a cheap column test leaves for each attribute check; the count. */
+static size_t mark_candidates(struct mon *M)
 {
     const struct cr_monitor_rules *r = M->r;
     const struct cr_city *c = M->c;
     int32_t no_tax_from = M->as_of - r->unreachable.no_tax_days;
-    double min_wan = r->capital_mismatch.min_capital_yuan / 1e4;
+    double min_fen = (double)r->capital_mismatch.min_capital_fen;
     size_t n_cand = 0;
     for (size_t e = 0; e < c->n; e++) {
         struct firm *F = &M->f[e];
         if (!active(M, e))
             continue;
-        if (M->r->enabled[CR_DET_UNREACHABLE] && F->n_abnormal && F->last_utax <= no_tax_from)
+        if (M->ran[CR_DET_UNREACHABLE] && F->n_abnormal && F->last_utax <= no_tax_from)
             F->cand |= CAND_UNREACHABLE;
-        if (M->r->enabled[CR_DET_LEGAL_REP_CHURN] &&
+        if (M->ran[CR_DET_LEGAL_REP_CHURN] &&
             F->n_change >= (uint32_t)r->legal_rep_churn.min_changes)
             F->cand |= CAND_CHURN;
-        if (M->r->enabled[CR_DET_CAPITAL_MISMATCH] && c->capital_wan[e] == c->capital_wan[e] &&
-            c->capital_wan[e] >= min_wan)
+        /* 1 万元 = 10^6 分; the double holds any registered capital exactly enough to compare */
+        if (M->ran[CR_DET_CAPITAL_MISMATCH] && c->capital_wan[e] == c->capital_wan[e] &&
+            round(c->capital_wan[e] * 1e6) >= min_fen)
             F->cand |= CAND_CAPITAL;
         F->listed_day = F->report_day = CR_NO_DAY;
         F->employees = -1;
         n_cand += F->cand != 0;
     }
+    return n_cand;
+}
+
+/* Reads the attributes the candidates' checks need: the listings and changes from the blocks
+ * of their kinds, the capital candidates' annual reports through their postings. */
+static cr_err read_attrs(struct mon *M, size_t n_cand)
+{
+    const struct cr_monitor_rules *r = M->r;
+    const struct cr_city *c = M->c;
     struct attr_ctx A = {M, NULL, 0, 0, NULL, CR_OK};
     cr_err rc = CR_OK;
     if (n_cand) {
-        if (cr_store_topic_kinds(M->s, topic_max, &A.n_topics) ||
-            !(A.topic_kind = calloc(A.n_topics + 1, sizeof *A.topic_kind)) ||
-            !(A.attrs_of = calloc(A.n_topics + 1, 1)) ||
-            cr_store_topic_kinds(M->s, topic_kind_row, &A))
-            rc = A.topic_kind && A.attrs_of ? CR_ESTORE : CR_ENOMEM;
+        if (cr_store_topic_kinds(M->s, topic_max, &A.n_topics))
+            rc = CR_ESTORE;
+        if (!rc) {
+            A.topic_kind = calloc(A.n_topics + 1, sizeof *A.topic_kind);
+            A.attrs_of = calloc(A.n_topics + 1, 1);
+            rc = A.topic_kind && A.attrs_of ? CR_OK : CR_ENOMEM;
+        }
+        if (!rc && cr_store_topic_kinds(M->s, topic_kind_row, &A))
+            rc = A.rc ? A.rc : CR_ESTORE;
     }
     /* Phase 1: the listings and changes, rare kinds, from their own blocks only. */
     int64_t *topics = rc || !n_cand ? NULL : malloc((A.n_topics + 1) * sizeof *topics);
@@ -666,16 +773,15 @@ static cr_err attr_checks(struct mon *M)
         rc = CR_ENOMEM;
     for (size_t t = 0; topics && t < A.n_topics; t++) {
         const char *k = A.topic_kind[t];
-        if (k &&
-            ((r->enabled[CR_DET_UNREACHABLE] && strcmp(k, r->unreachable.kind) == 0) ||
-             (r->enabled[CR_DET_LEGAL_REP_CHURN] && strcmp(k, r->legal_rep_churn.kind) == 0))) {
+        if (k && ((M->ran[CR_DET_UNREACHABLE] && strcmp(k, r->unreachable.kind) == 0) ||
+                  (M->ran[CR_DET_LEGAL_REP_CHURN] && strcmp(k, r->legal_rep_churn.kind) == 0))) {
             topics[nt++] = (int64_t)t;
             A.attrs_of[t] = 1;
         }
     }
     A.phase = 1;
     if (!rc && nt && cr_store_event_blocks_of(M->s, topics, nt, block_range, &A))
-        rc = CR_ESTORE;
+        rc = A.rc ? A.rc : CR_ESTORE;
     if (!rc && A.rc)
         rc = A.rc;
     free(topics);
@@ -691,7 +797,7 @@ static cr_err attr_checks(struct mon *M)
     if (!rc && k) {
         qsort(subj, k, sizeof *subj, cmp_i64);
         if (cr_store_events_each(M->s, subj, k, attr_event, &A))
-            rc = CR_ESTORE;
+            rc = A.rc ? A.rc : CR_ESTORE;
         else if (A.rc)
             rc = A.rc;
     }
@@ -700,8 +806,14 @@ static cr_err attr_checks(struct mon *M)
     free(A.topic_kind);
     free(A.attrs_of);
     free(subj);
-    if (rc)
-        return rc;
+    return rc;
+}
+
+/* The findings of the attribute checks, from what read_attrs gathered. */
+static cr_err attr_findings(struct mon *M)
+{
+    const struct cr_monitor_rules *r = M->r;
+    const struct cr_city *c = M->c;
     int32_t tax_from = M->as_of - r->capital_mismatch.tax_window_days;
     for (size_t e = 0; e < c->n; e++) {
         struct firm *F = &M->f[e];
@@ -715,6 +827,7 @@ static cr_err attr_checks(struct mon *M)
             json_object_set_new(f->facts, "reason", json_string(F->listed_reason));
             json_object_set_new(f->facts, "last_tax_filing", date_json(F->last_utax));
             json_object_set_new(f->facts, "no_tax_days", json_integer(r->unreachable.no_tax_days));
+            json_object_set_new(f->facts, "listed_days", json_integer(r->unreachable.listed_days));
             f->day = F->listed_day;
             f->text = F->listed_reason;
             F->listed_reason = NULL;
@@ -736,7 +849,9 @@ static cr_err attr_checks(struct mon *M)
             f->n_count = F->n_churn;
         }
         if (F->cand & CAND_CAPITAL) {
-            int zero_tax = r->capital_mismatch.zero_tax && F->last_cpos_tax <= tax_from;
+            /* a firm younger than the tax window has not had a year to pay in */
+            int zero_tax = r->capital_mismatch.zero_tax && F->last_cpos_tax <= tax_from &&
+                           c->established[e] != CR_NO_DAY && c->established[e] <= tax_from;
             int zero_emp = r->capital_mismatch.zero_employees && F->report_day != CR_NO_DAY &&
                            F->employees == 0;
             if (!zero_tax && !zero_emp)
@@ -746,7 +861,7 @@ static cr_err attr_checks(struct mon *M)
                 return CR_ENOMEM;
             json_object_set_new(f->facts, "capital_wan", json_real(c->capital_wan[e]));
             json_object_set_new(f->facts, "min_capital_yuan",
-                                json_real(r->capital_mismatch.min_capital_yuan));
+                                json_real((double)r->capital_mismatch.min_capital_fen / 100));
             json_object_set_new(f->facts, "zero_tax", json_boolean(zero_tax));
             json_object_set_new(f->facts, "last_tax_paid", date_json(F->last_cpos_tax));
             json_object_set_new(f->facts, "tax_window_days",
@@ -761,24 +876,63 @@ static cr_err attr_checks(struct mon *M)
     return CR_OK;
 }
 
-cr_err mon__detect(struct mon *M)
+static cr_err attr_checks(struct mon *M)
 {
+    size_t n_cand = mark_candidates(M);
+    cr_err rc = n_cand ? read_attrs(M, n_cand) : CR_OK;
+    return rc ? rc : attr_findings(M);
+}
+
+/* A detector that reads a kind no topic of the store provides would see no events and flag
+ * every firm (no report, no tax): it is skipped, with the reason. */
+static void need_kind(struct mon *M, enum cr_detector d, const char *kind)
+{
+    if (M->ran[d] && kind_index(M->c, kind) == -2) {
+        M->ran[d] = 0;
+        snprintf(M->skipped[d], sizeof M->skipped[d], "no topic of kind %s in the store", kind);
+    }
+}
+
+static void which_run(struct mon *M)
+{
+    const struct cr_monitor_rules *r = M->r;
+    for (int k = 0; k < CR_DET__N; k++)
+        M->ran[k] = r->enabled[k];
+    need_kind(M, CR_DET_ZOMBIE, r->zombie.report_kind);
+    need_kind(M, CR_DET_ZOMBIE, r->zombie.tax_kind);
+    need_kind(M, CR_DET_UNREACHABLE, r->unreachable.kind);
+    need_kind(M, CR_DET_UNREACHABLE, r->unreachable.tax_kind);
+    need_kind(M, CR_DET_LEGAL_REP_CHURN, r->legal_rep_churn.kind);
+    if (M->ran[CR_DET_PERSON_CLUSTER] && role_index(M->c, r->person_cluster.rep_role) == -2) {
+        M->ran[CR_DET_PERSON_CLUSTER] = 0;
+        snprintf(M->skipped[CR_DET_PERSON_CLUSTER], sizeof M->skipped[CR_DET_PERSON_CLUSTER],
+                 "no role %s in the store", r->person_cluster.rep_role);
+    }
+    if (r->capital_mismatch.zero_tax)
+        need_kind(M, CR_DET_CAPITAL_MISMATCH, r->capital_mismatch.tax_kind);
+    if (r->capital_mismatch.zero_employees)
+        need_kind(M, CR_DET_CAPITAL_MISMATCH, r->capital_mismatch.report_kind);
+}
+
+cr_err cr__monitor_detect(struct mon *M)
+{
+    which_run(M);
     cr_err rc = operating(M);
     if (!rc)
         rc = scan_events(M);
     const struct cr_monitor_rules *r = M->r;
-    if (!rc && r->enabled[CR_DET_ADDRESS_CLUSTER])
+    if (!rc && M->ran[CR_DET_ADDRESS_CLUSTER])
         rc = address_cluster(M);
-    if (!rc && r->enabled[CR_DET_PERSON_CLUSTER]) {
+    if (!rc && M->ran[CR_DET_PERSON_CLUSTER]) {
         rc = person_groups(M, role_index(M->c, r->person_cluster.rep_role),
                            r->person_cluster.rep_min_firms, "legal_rep", 1);
         if (!rc && r->person_cluster.shareholder_min_firms > 0)
             rc = person_groups(M, role_index(M->c, r->person_cluster.shareholder_role),
                                r->person_cluster.shareholder_min_firms, "shareholder", 0);
     }
-    if (!rc && r->enabled[CR_DET_LEVEL_JUMP])
+    if (!rc && M->ran[CR_DET_LEVEL_JUMP])
         rc = level_jump(M);
-    if (!rc && r->enabled[CR_DET_ZOMBIE])
+    if (!rc && M->ran[CR_DET_ZOMBIE])
         rc = zombie(M);
     if (!rc)
         rc = attr_checks(M);

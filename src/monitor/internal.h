@@ -51,9 +51,11 @@ struct mon {
     uint8_t *act; /* by dense id: 1 when the firm operates */
     struct finding *found;
     size_t n_found, cap_found;
+    int ran[CR_DET__N];           /* enabled and not skipped */
+    char skipped[CR_DET__N][128]; /* why an enabled detector did not run, "" when it ran */
 };
 
-cr_err mon__detect(struct mon *M) CR_MUST_USE;
-void mon__date(int32_t day, char out[11]);
+cr_err cr__monitor_detect(struct mon *M) CR_MUST_USE;
+void cr__monitor_date(int32_t day, char out[11]);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/buf.h"
 #include "crisk/hash.h"
 #include "internal.h"
 
@@ -233,41 +234,6 @@ static void olds_free(struct olds *O)
 
 /* ---- a finding as a warning ---- */
 
-struct text {
-    char *s;
-    size_t len, cap;
-    int oom;
-};
-
-static void tput(struct text *t, const char *fmt, ...) CR_FORMAT(2, 3);
-static void tput(struct text *t, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->s ? t->s + t->len : NULL, t->s ? t->cap - t->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->oom = 1;
-            return;
-        }
-        if (t->s && t->len + (size_t)n < t->cap) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = t->cap ? t->cap : 256;
-        while (cap <= t->len + (size_t)n)
-            cap *= 2;
-        char *s = realloc(t->s, cap);
-        if (!s) {
-            t->oom = 1;
-            return;
-        }
-        t->s = s;
-        t->cap = cap;
-    }
-}
-
 static int cmp_brief_ptr(const void *a, const void *b)
 {
     const struct brief *x = *(const struct brief *const *)a, *y = *(const struct brief *const *)b;
@@ -288,62 +254,42 @@ static const char *common(const struct brief *const *fb, size_t n, size_t off)
 }
 
 struct built {
-    char key[600];
+    struct buf key; /* any length: an identity is never cut */
     const char *district, *street, *grid, *address;
     char *evidence;
-    struct text summary;
+    struct buf summary;
     int64_t *subjects;
     size_t n;
 };
 
-static cr_err build(struct mon *M, const struct briefs *B, struct finding *f, struct built *w)
+/* The warning's identity (docs/monitor.md, Identity): any length, never cut. */
+static cr_err build_key(const struct finding *f, const struct brief *const *fb,
+                        const struct pbrief *pb, struct buf *key)
 {
-    memset(w, 0, sizeof *w);
-    const struct brief **fb = malloc((f->n_firms ? f->n_firms : 1) * sizeof *fb);
-    w->subjects = malloc((f->n_firms ? f->n_firms : 1) * sizeof *w->subjects);
-    if (!fb || !w->subjects) {
-        free(fb);
-        return CR_ENOMEM;
-    }
-    size_t n = 0;
-    for (size_t i = 0; i < f->n_firms; i++) {
-        const struct brief *b = brief_of(B, M->c->subject[f->firms[i]]);
-        if (b)
-            fb[n++] = b;
-    }
-    qsort(fb, n, sizeof *fb, cmp_brief_ptr);
-    for (size_t i = 0; i < n; i++)
-        w->subjects[i] = fb[i]->subject;
-    w->n = n;
-    if (!n) {
-        free(fb);
-        return CR_ENOTFOUND; /* no registry row left: nothing to warn about */
-    }
-    const struct pbrief *pb = f->person >= 0 ? pbrief_of(B, f->person) : NULL;
-    /* identity */
     const char *ak = fb[0]->addr_key;
     switch (f->det) {
     case CR_DET_ADDRESS_CLUSTER:
-        snprintf(w->key, sizeof w->key, "%s", ak);
+        cr__buf_printf(key, "%s", ak);
         break;
     case CR_DET_PERSON_CLUSTER:
         if (f->by_addr)
-            snprintf(w->key, sizeof w->key, "%s:%s|%s", f->check, pb ? pb->hash : "?", ak);
+            cr__buf_printf(key, "%s:%s|%s", f->check, pb ? pb->hash : "?", ak);
         else
-            snprintf(w->key, sizeof w->key, "%s:%s", f->check, pb ? pb->hash : "?");
+            cr__buf_printf(key, "%s:%s", f->check, pb ? pb->hash : "?");
         break;
     default:
-        snprintf(w->key, sizeof w->key, "%s", fb[0]->uscc);
+        cr__buf_printf(key, "%s", fb[0]->uscc);
         break;
     }
-    /* place */
-    w->district = common(fb, n, offsetof(struct brief, district));
-    w->street = common(fb, n, offsetof(struct brief, street));
-    w->grid = common(fb, n, offsetof(struct brief, grid));
-    w->address = f->by_addr || n == 1 ? fb[0]->address : NULL;
-    if (w->address && !*w->address)
-        w->address = NULL;
-    /* evidence */
+    return key->oom ? CR_ENOMEM : CR_OK;
+}
+
+/* The evidence JSON (docs/monitor.md, Evidence), compact, in w->evidence. */
+static cr_err build_evidence(const struct mon *M, const struct finding *f,
+                             const struct brief *const *fb, size_t n, const struct pbrief *pb,
+                             struct built *w)
+{
+    const char *ak = fb[0]->addr_key;
     json_t *ev = json_object();
     json_object_set_new(ev, "rule", json_string(M->r->id));
     json_object_set_new(ev, "rule_version", json_integer(M->r->version));
@@ -376,70 +322,133 @@ static cr_err build(struct mon *M, const struct briefs *B, struct finding *f, st
     json_object_set_new(ev, "firms", firms);
     w->evidence = json_dumps(ev, JSON_COMPACT);
     json_decref(ev);
-    /* summary */
-    struct text *t = &w->summary;
+    return w->evidence ? CR_OK : CR_ENOMEM;
+}
+
+/* The one Chinese line of the warning, in w->summary. */
+static cr_err build_summary(const struct mon *M, const struct finding *f,
+                            const struct brief *const *fb, const struct pbrief *pb, struct built *w)
+{
+    const char *ak = fb[0]->addr_key;
+    struct buf *t = &w->summary;
     const char *firm = fb[0]->name[0] ? fb[0]->name : fb[0]->uscc;
     const char *who = pb ? pb->name : "*";
     char d1[11];
     switch (f->det) {
     case CR_DET_ADDRESS_CLUSTER:
-        tput(t, "一址多照：%s 登记在营企业 %zu 户", w->address ? w->address : ak, f->n_count);
+        cr__buf_printf(t, "一址多照：%s 登记在营企业 %zu 户", w->address ? w->address : ak,
+                       f->n_count);
         if (f->n_count >= (size_t)M->r->address_cluster.min_firms)
-            tput(t, "（阈值 %d 户）", M->r->address_cluster.min_firms);
+            cr__buf_printf(t, "（阈值 %d 户）", M->r->address_cluster.min_firms);
         if (f->n_burst)
-            tput(t, "，%d 天内集中新设 %zu 户", f->burst_days, f->n_burst);
+            cr__buf_printf(t, "，%d 天内集中新设 %zu 户", f->burst_days, f->n_burst);
         break;
     case CR_DET_PERSON_CLUSTER:
         if (strcmp(f->check, "shell_ring") == 0)
-            tput(t, "疑似空壳团伙：%s 在同一地址 %s 担任 %zu 户企业%s", who,
-                 w->address ? w->address : ak, f->n_count, M->r->person_cluster.rep_role);
+            cr__buf_printf(t, "疑似空壳团伙：%s 在同一地址 %s 担任 %zu 户企业%s", who,
+                           w->address ? w->address : ak, f->n_count, M->r->person_cluster.rep_role);
         else if (strcmp(f->check, "shareholder") == 0)
-            tput(t, "一人多企：%s 为 %zu 户在营企业%s（阈值 %d 户）", who, f->n_count,
-                 M->r->person_cluster.shareholder_role, M->r->person_cluster.shareholder_min_firms);
+            cr__buf_printf(t, "一人多企：%s 为 %zu 户在营企业%s（阈值 %d 户）", who, f->n_count,
+                           M->r->person_cluster.shareholder_role,
+                           M->r->person_cluster.shareholder_min_firms);
         else {
-            tput(t, "一人多企：%s 担任 %zu 户在营企业%s", who, f->n_count,
-                 M->r->person_cluster.rep_role);
+            cr__buf_printf(t, "一人多企：%s 担任 %zu 户在营企业%s", who, f->n_count,
+                           M->r->person_cluster.rep_role);
             if (M->r->person_cluster.rep_min_firms > 0 &&
                 f->n_count >= (size_t)M->r->person_cluster.rep_min_firms)
-                tput(t, "（阈值 %d 户）", M->r->person_cluster.rep_min_firms);
+                cr__buf_printf(t, "（阈值 %d 户）", M->r->person_cluster.rep_min_firms);
             if (f->n_burst)
-                tput(t, "，%d 天内集中新设 %zu 户", f->burst_days, f->n_burst);
+                cr__buf_printf(t, "，%d 天内集中新设 %zu 户", f->burst_days, f->n_burst);
         }
         break;
     case CR_DET_LEVEL_JUMP:
-        tput(t, "等级跃升：%s（%s）风险等级由 %c 升至 %c", firm, fb[0]->uscc, f->level_before,
-             f->level_after);
+        cr__buf_printf(t, "等级跃升：%s（%s）风险等级由 %c 升至 %c", firm, fb[0]->uscc,
+                       f->level_before, f->level_after);
         break;
     case CR_DET_ZOMBIE:
-        tput(t, "疑似僵尸企业：%s（%s）连续 %d 年无年报且无纳税申报", firm, fb[0]->uscc,
-             M->r->zombie.years);
+        cr__buf_printf(t, "疑似僵尸企业：%s（%s）连续 %d 年无年报且无纳税申报", firm, fb[0]->uscc,
+                       M->r->zombie.years);
         break;
     case CR_DET_UNREACHABLE:
-        mon__date(f->day, d1);
-        tput(t, "住所失联：%s（%s）%s 因“%s”列入经营异常名录，%d 天内无纳税申报", firm, fb[0]->uscc,
-             d1, f->text ? f->text : "", M->r->unreachable.no_tax_days);
+        cr__monitor_date(f->day, d1);
+        cr__buf_printf(t, "住所失联：%s（%s）%s 因“%s”列入经营异常名录，%d 天内无纳税申报", firm,
+                       fb[0]->uscc, d1, f->text ? f->text : "", M->r->unreachable.no_tax_days);
         break;
     case CR_DET_LEGAL_REP_CHURN:
-        tput(t, "频繁变更法定代表人：%s（%s）%d 天内变更 %zu 次（阈值 %d 次）", firm, fb[0]->uscc,
-             M->r->legal_rep_churn.window_days, f->n_count, M->r->legal_rep_churn.min_changes);
+        cr__buf_printf(t, "频繁变更法定代表人：%s（%s）%d 天内变更 %zu 次（阈值 %d 次）", firm,
+                       fb[0]->uscc, M->r->legal_rep_churn.window_days, f->n_count,
+                       M->r->legal_rep_churn.min_changes);
         break;
     case CR_DET_CAPITAL_MISMATCH:
-        tput(t, "注册资本与经营不符：%s（%s）注册资本 %.0f 万元，%s%s%s", firm, fb[0]->uscc,
-             f->capital_wan, f->zero_tax ? "近期零纳税" : "",
-             f->zero_tax && f->zero_emp ? "、" : "", f->zero_emp ? "年报从业人数为 0" : "");
+        cr__buf_printf(t, "注册资本与经营不符：%s（%s）注册资本 %.0f 万元，%s%s%s", firm,
+                       fb[0]->uscc, f->capital_wan, f->zero_tax ? "近期零纳税" : "",
+                       f->zero_tax && f->zero_emp ? "、" : "",
+                       f->zero_emp ? "年报从业人数为 0" : "");
         break;
     default:
         break;
     }
+    return t->oom ? CR_ENOMEM : CR_OK;
+}
+
+static cr_err build(struct mon *M, const struct briefs *B, struct finding *f, struct built *w)
+{
+    memset(w, 0, sizeof *w);
+    const struct brief **fb = malloc((f->n_firms ? f->n_firms : 1) * sizeof *fb);
+    w->subjects = malloc((f->n_firms ? f->n_firms : 1) * sizeof *w->subjects);
+    if (!fb || !w->subjects) {
+        free(fb);
+        return CR_ENOMEM;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_firms; i++) {
+        const struct brief *b = brief_of(B, M->c->subject[f->firms[i]]);
+        if (b)
+            fb[n++] = b;
+    }
+    qsort(fb, n, sizeof *fb, cmp_brief_ptr);
+    for (size_t i = 0; i < n; i++)
+        w->subjects[i] = fb[i]->subject;
+    w->n = n;
+    if (!n) {
+        free(fb);
+        return CR_ENOTFOUND; /* no registry row left: nothing to warn about */
+    }
+    const struct pbrief *pb = f->person >= 0 ? pbrief_of(B, f->person) : NULL;
+    cr_err rc = build_key(f, fb, pb, &w->key);
+    /* place */
+    w->district = common(fb, n, offsetof(struct brief, district));
+    w->street = common(fb, n, offsetof(struct brief, street));
+    w->grid = common(fb, n, offsetof(struct brief, grid));
+    w->address = f->by_addr || n == 1 ? fb[0]->address : NULL;
+    if (w->address && !*w->address)
+        w->address = NULL;
+    if (!rc)
+        rc = build_evidence(M, f, fb, n, pb, w);
+    if (!rc)
+        rc = build_summary(M, f, fb, pb, w);
     free(fb);
-    return !w->evidence || t->oom ? CR_ENOMEM : CR_OK;
+    return rc;
 }
 
 static void built_free(struct built *w)
 {
+    free(w->key.p);
     free(w->evidence);
-    free(w->summary.s);
+    free(w->summary.p);
     free(w->subjects);
+}
+
+/* Whether the detector named in dk ("detector\x1fkey") ran in this run. */
+static int ran_for(const struct mon *M, const char *dk)
+{
+    size_t len = strcspn(dk, "\x1f");
+    for (int k = 0; k < CR_DET__N; k++) {
+        const char *nm = cr_detector_name((enum cr_detector)k);
+        if (strlen(nm) == len && memcmp(nm, dk, len) == 0)
+            return M->ran[k];
+    }
+    return 0; /* a detector this version does not know: left alone */
 }
 
 static double now_s(void)
@@ -447,6 +456,72 @@ static double now_s(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Adds the new identity dk to the index of stored warnings (copied). Olds are indexed once; new
+ * identities are added as they come, growing the slots when they fill. */
+static cr_err remember_new(struct olds *O, const char *dk)
+{
+    if (O->n == O->cap) {
+        size_t cap = O->cap ? 2 * O->cap : 256;
+        struct old *v = realloc(O->v, cap * sizeof *v);
+        if (!v)
+            return CR_ENOMEM;
+        O->v = v;
+        O->cap = cap;
+    }
+    if (2 * (O->n + 1) + 2 > O->n_slot) {
+        size_t *slot = calloc(2 * O->n_slot, sizeof *slot);
+        if (!slot)
+            return CR_ENOMEM;
+        free(O->slot);
+        O->slot = slot;
+        O->n_slot *= 2;
+        for (size_t k = 0; k < O->n; k++)
+            *old_slot(O, O->v[k].dk) = k + 1;
+    }
+    char *dkc = strdup(dk);
+    if (!dkc)
+        return CR_ENOMEM;
+    O->v[O->n++] = (struct old){-1, dkc, 1, 1, NULL};
+    *old_slot(O, dkc) = O->n;
+    return CR_OK;
+}
+
+/* Closes the open warnings of the detectors that ran and did not find them again. */
+static cr_err close_unseen(struct mon *M, struct olds *O, int64_t run,
+                           struct cr_monitor_result *res)
+{
+    for (size_t i = 0; i < O->n; i++)
+        if (O->v[i].open && !O->v[i].seen && O->v[i].id > 0 && ran_for(M, O->v[i].dk)) {
+            if (cr_store_warning_close(M->s, run, O->v[i].id, M->as_of))
+                return CR_ESTORE;
+            res->n_closed++;
+        }
+    return CR_OK;
+}
+
+/* Records the run's counts in its monitor_run row. */
+static cr_err finish_run(struct mon *M, int64_t run, struct cr_monitor_result *res, double t0)
+{
+    json_t *bd = json_object();
+    for (int k = 0; bd && k < CR_DET__N; k++)
+        if (json_object_set_new(bd, cr_detector_name((enum cr_detector)k),
+                                json_integer((json_int_t)res->by_detector[k])))
+            break;
+    char *bds = bd ? json_dumps(bd, JSON_COMPACT) : NULL;
+    json_decref(bd);
+    if (!bds)
+        return CR_ENOMEM;
+    res->seconds = now_s() - t0;
+    res->t_write = res->seconds - res->t_load - res->t_detect;
+    cr_err rc = cr_store_monitor_run_finish(
+                    M->s, run, res->seconds, (int64_t)res->open, (int64_t)res->n_new,
+                    (int64_t)(res->n_updated + res->n_reopened), (int64_t)res->n_closed, bds)
+                    ? CR_ESTORE
+                    : CR_OK;
+    free(bds);
+    return rc;
 }
 
 static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
@@ -467,17 +542,22 @@ static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
             continue;
         }
         const char *det = cr_detector_name(f->det);
-        char dk[700];
-        snprintf(dk, sizeof dk, "%s\x1f%s", det, w.key);
+        struct buf dkt = {0};
+        if (!rc)
+            cr__buf_printf(&dkt, "%s\x1f%s", det, w.key.p);
+        if (!rc && dkt.oom)
+            rc = CR_ENOMEM;
+        const char *dk = dkt.p;
         size_t *slot = rc ? NULL : old_slot(O, dk);
         struct old *o = slot && *slot ? &O->v[*slot - 1] : NULL;
         if (!rc && o && o->seen) { /* the same identity twice in one run: the first stands */
+            free(dkt.p);
             built_free(&w);
             continue;
         }
-        struct cr_warning_rec rec = {det,         w.key,      M->r->version, M->as_of,
+        struct cr_warning_rec rec = {det,         w.key.p,    M->r->version, M->as_of,
                                      w.district,  w.street,   w.grid,        w.address,
-                                     w.summary.s, w.evidence, w.subjects,    w.n};
+                                     w.summary.p, w.evidence, w.subjects,    w.n};
         const char *change = NULL;
         if (!rc && o) {
             change = !o->open                               ? "reopened"
@@ -499,83 +579,77 @@ static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
             else if (change)
                 res->n_reopened++;
         }
-        if (!rc && !o) { /* a new identity: remember it, so a second finding of it is skipped */
-            /* olds are indexed once; new keys are rare duplicates, checked by a linear list */
-            if (O->n == O->cap) {
-                size_t cap = O->cap ? 2 * O->cap : 256;
-                struct old *v = realloc(O->v, cap * sizeof *v);
-                if (!v)
-                    rc = CR_ENOMEM;
-                else
-                    O->v = v, O->cap = cap;
-            }
-            if (!rc && 2 * (O->n + 1) + 2 > O->n_slot) {
-                free(O->slot);
-                O->n_slot *= 2;
-                O->slot = calloc(O->n_slot, sizeof *O->slot);
-                if (!O->slot)
-                    rc = CR_ENOMEM;
-                for (size_t k = 0; !rc && k < O->n; k++)
-                    *old_slot(O, O->v[k].dk) = k + 1;
-            }
-            char *dkc = rc ? NULL : strdup(dk);
-            if (!rc && !dkc)
-                rc = CR_ENOMEM;
-            if (!rc) {
-                O->v[O->n++] = (struct old){-1, dkc, 1, 1, NULL};
-                *old_slot(O, dkc) = O->n;
-            }
-        }
+        if (!rc && !o) /* a new identity: remember it, so a second finding of it is skipped */
+            rc = remember_new(O, dk);
+        free(dkt.p);
         built_free(&w);
     }
-    for (size_t i = 0; !rc && i < O->n; i++)
-        if (O->v[i].open && !O->v[i].seen && O->v[i].id > 0) {
-            if (cr_store_warning_close(M->s, run, O->v[i].id, M->as_of))
-                rc = CR_ESTORE;
-            res->n_closed++;
-        }
+    /* Only a detector that ran can say its warning no longer holds: a disabled or skipped
+     * detector's open warnings stay as they are. */
+    if (!rc)
+        rc = close_unseen(M, O, run, res);
     if (!rc && cr_store_warnings_touch(M->s, run))
         rc = CR_ESTORE;
-    if (rc)
-        return rc;
-    json_t *bd = json_object();
-    for (int k = 0; k < CR_DET__N; k++)
-        json_object_set_new(bd, cr_detector_name((enum cr_detector)k),
-                            json_integer((json_int_t)res->by_detector[k]));
-    char *bds = json_dumps(bd, JSON_COMPACT);
-    json_decref(bd);
-    if (!bds)
-        return CR_ENOMEM;
-    res->seconds = now_s() - t0;
-    res->t_write = res->seconds - res->t_load - res->t_detect;
-    rc = cr_store_monitor_run_finish(
-             M->s, run, res->seconds, (int64_t)res->open, (int64_t)res->n_new,
-             (int64_t)(res->n_updated + res->n_reopened), (int64_t)res->n_closed, bds)
-             ? CR_ESTORE
-             : CR_OK;
-    free(bds);
+    if (!rc)
+        rc = finish_run(M, run, res, t0);
     return rc;
 }
 
+/* Refuses an as-of day earlier than a previous run's: warnings would close (the later facts not
+ * yet there) and reopen on the next run, and their history would say so. */
+static cr_err check_as_of(cr_store *s, int32_t as_of, cr_diag *d)
+{
+    int32_t last = 0;
+    int64_t run = 0;
+    if (cr_store_monitor_last_as_of(s, &last, &run))
+        return cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "reading the monitor runs: %s",
+                           cr_store_errmsg(s));
+    if (run && as_of < last) {
+        char a[11], b[11];
+        cr__monitor_date(as_of, a);
+        cr__monitor_date(last, b);
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "as-of %s is earlier than monitor run %lld's as-of %s: the warnings "
+                           "move forward in time only",
+                           a, (long long)run, b);
+    }
+    return CR_OK;
+}
+
 cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_model *m,
-                      int32_t as_of, struct cr_monitor_result *out, cr_diag *d)
+                      int32_t as_of, struct cr_monitor_result *result, cr_diag *d)
 {
     double t0 = now_s();
-    memset(out, 0, sizeof *out);
+    struct cr_monitor_result res;
+    memset(&res, 0, sizeof res);
+    struct cr_monitor_result *out = &res;
+    cr_err rc = check_as_of(s, as_of, d);
+    if (rc)
+        return rc;
     struct cr_city city = {0};
-    cr_err rc = cr_city_load(s, m, &city, d);
+    rc = cr_city_load(s, m, &city, d);
     if (rc)
         return rc;
     out->t_load = now_s() - t0;
-    struct mon M = {s, r, m, &city, as_of, NULL, NULL, NULL, 0, 0};
+    struct mon M;
+    memset(&M, 0, sizeof M);
+    M.s = s;
+    M.r = r;
+    M.model = m;
+    M.c = &city;
+    M.as_of = as_of;
     struct briefs B = {0};
     struct olds O = {0};
-    rc = mon__detect(&M);
+    rc = cr__monitor_detect(&M);
     out->t_detect = now_s() - t0 - out->t_load;
+    memcpy(out->skipped, M.skipped, sizeof out->skipped);
     if (rc == CR_ESTORE)
         cr_diag_set(d, rc, NULL, 0, 0, "reading the store: %s", cr_store_errmsg(s));
-    if (!rc && (rc = load_briefs(&M, &B)) == CR_ESTORE)
-        cr_diag_set(d, rc, NULL, 0, 0, "reading firms and persons: %s", cr_store_errmsg(s));
+    if (!rc) {
+        rc = load_briefs(&M, &B);
+        if (rc == CR_ESTORE)
+            cr_diag_set(d, rc, NULL, 0, 0, "reading firms and persons: %s", cr_store_errmsg(s));
+    }
     if (!rc && cr_store_begin(s))
         rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot begin: %s", cr_store_errmsg(s));
     else if (!rc) {
@@ -584,8 +658,11 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
                              cr_store_errmsg(s));
         else if (O.oom || olds_index(&O))
             rc = CR_ENOMEM;
-        if (!rc && (rc = write_all(&M, &B, &O, out, t0)) == CR_ESTORE)
-            cr_diag_set(d, rc, NULL, 0, 0, "writing the warnings: %s", cr_store_errmsg(s));
+        if (!rc) {
+            rc = write_all(&M, &B, &O, out, t0);
+            if (rc == CR_ESTORE)
+                cr_diag_set(d, rc, NULL, 0, 0, "writing the warnings: %s", cr_store_errmsg(s));
+        }
         if (!rc && cr_store_commit(s))
             rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot commit: %s", cr_store_errmsg(s));
         if (rc)
@@ -608,5 +685,7 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
     free(M.f);
     free(M.act);
     cr_city_free(&city);
+    if (!rc)
+        *result = res;
     return rc;
 }

@@ -1,6 +1,8 @@
 /* The monitor's rules file (models/monitor.yaml, docs/monitor.md): checked YAML through ydoc;
  * every error names the file, line and field. */
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,8 +38,9 @@ static cr_err int_field(cr__ydoc *y, yaml_node_t *map, const char *det, const ch
     return CR_OK;
 }
 
-static cr_err real_field(cr__ydoc *y, yaml_node_t *map, const char *det, const char *key, double lo,
-                         double hi, double *out)
+/* An optional amount of money given in yuan (at most 2 decimals), held in fen. */
+static cr_err money_field(cr__ydoc *y, yaml_node_t *map, const char *det, const char *key,
+                          int64_t *out_fen)
 {
     yaml_node_t *n = cr__yget(y, map, key);
     if (!n)
@@ -48,9 +51,10 @@ static cr_err real_field(cr__ydoc *y, yaml_node_t *map, const char *det, const c
     cr_err rc = cr__ynum(y, n, &v, what);
     if (rc)
         return rc;
-    if (!(v >= lo && v <= hi))
-        return cr__yfail(y, n, "%s must be a number from %g to %g", what, lo, hi);
-    *out = v;
+    double fen = v * 100;
+    if (!(v >= 0 && v <= 1e15) || fabs(fen - round(fen)) > 1e-6 * (1 + fabs(fen)))
+        return cr__yfail(y, n, "%s must be an amount in yuan from 0 to 1e15, to the fen", what);
+    *out_fen = (int64_t)llround(fen);
     return CR_OK;
 }
 
@@ -142,11 +146,13 @@ static char *dup(const char *s)
 static char **dup_list(const char *const *v, size_t n)
 {
     char **out = calloc(n + 1, sizeof *out);
-    for (size_t i = 0; out && i < n; i++)
-        if (!(out[i] = strdup(v[i]))) {
+    for (size_t i = 0; out && i < n; i++) {
+        out[i] = strdup(v[i]);
+        if (!out[i]) {
             cr__ystrs_free(out, i);
             return NULL;
         }
+    }
     return out;
 }
 
@@ -155,7 +161,7 @@ static cr_err defaults(struct cr_monitor_rules *r)
 {
     static const char *const inactive[] = {"注销", "已注销", "注销企业", "吊销,已注销",
                                            "吊销，已注销"};
-    static const char *const reasons[] = {"无法联系"};
+    static const char *const reasons[] = {"无法联系", "4"};
     static const char *const items[] = {"法定代表人"};
     for (int i = 0; i < CR_DET__N; i++)
         r->enabled[i] = 1;
@@ -183,9 +189,10 @@ static cr_err defaults(struct cr_monitor_rules *r)
     r->unreachable.kind = dup("abnormal_list");
     r->unreachable.reason_attr = dup("列入原因");
     r->unreachable.tax_kind = dup("tax_filing");
-    r->unreachable.reasons = dup_list(reasons, 1);
-    r->unreachable.n_reasons = 1;
+    r->unreachable.reasons = dup_list(reasons, 2);
+    r->unreachable.n_reasons = 2;
     r->unreachable.within_days = 1095;
+    r->unreachable.listed_days = 730;
     r->unreachable.no_tax_days = 730;
     r->legal_rep_churn.kind = dup("change");
     r->legal_rep_churn.item_attr = dup("变更事项");
@@ -193,7 +200,7 @@ static cr_err defaults(struct cr_monitor_rules *r)
     r->legal_rep_churn.n_items = 1;
     r->legal_rep_churn.min_changes = 3;
     r->legal_rep_churn.window_days = 365;
-    r->capital_mismatch.min_capital_yuan = 1e8;
+    r->capital_mismatch.min_capital_fen = (int64_t)100000000 * 100;
     r->capital_mismatch.tax_kind = dup("tax_filing");
     r->capital_mismatch.report_kind = dup("annual_report");
     r->capital_mismatch.employees_attr = dup("从业人数");
@@ -225,7 +232,8 @@ static cr_err detector(cr__ydoc *y, struct cr_monitor_rules *r, enum cr_detector
     case CR_DET_ADDRESS_CLUSTER: {
         static const char *const keys[] = {"enabled",    "min_firms",         "burst_firms",
                                            "burst_days", "burst_within_days", NULL};
-        if ((rc = cr__yonly(y, map, keys, "detectors.address_cluster")))
+        rc = cr__yonly(y, map, keys, "detectors.address_cluster");
+        if (rc)
             return rc;
         return int_field(y, map, det, "min_firms", 2, FIRMS, &r->address_cluster.min_firms) ||
                        int_field(y, map, det, "burst_firms", 2, FIRMS,
@@ -248,7 +256,8 @@ static cr_err detector(cr__ydoc *y, struct cr_monitor_rules *r, enum cr_detector
                                            "burst_within_days",
                                            "ring_min_firms",
                                            NULL};
-        if ((rc = cr__yonly(y, map, keys, "detectors.person_cluster")))
+        rc = cr__yonly(y, map, keys, "detectors.person_cluster");
+        if (rc)
             return rc;
         return str_field(y, map, det, "rep_role", &r->person_cluster.rep_role) ||
                        str_field(y, map, det, "shareholder_role",
@@ -270,7 +279,8 @@ static cr_err detector(cr__ydoc *y, struct cr_monitor_rules *r, enum cr_detector
     }
     case CR_DET_LEVEL_JUMP: {
         static const char *const keys[] = {"enabled", "from", "to", "max_indicators", NULL};
-        if ((rc = cr__yonly(y, map, keys, "detectors.level_jump")))
+        rc = cr__yonly(y, map, keys, "detectors.level_jump");
+        if (rc)
             return rc;
         return levels_field(y, map, "from", r->level_jump.from) ||
                        levels_field(y, map, "to", r->level_jump.to) ||
@@ -281,7 +291,8 @@ static cr_err detector(cr__ydoc *y, struct cr_monitor_rules *r, enum cr_detector
     case CR_DET_ZOMBIE: {
         static const char *const keys[] = {"enabled",     "years",    "min_age_days",
                                            "report_kind", "tax_kind", NULL};
-        if ((rc = cr__yonly(y, map, keys, "detectors.zombie")))
+        rc = cr__yonly(y, map, keys, "detectors.zombie");
+        if (rc)
             return rc;
         return int_field(y, map, det, "years", 1, 100, &r->zombie.years) ||
                        int_field(y, map, det, "min_age_days", 0, DAYS, &r->zombie.min_age_days) ||
@@ -291,9 +302,11 @@ static cr_err detector(cr__ydoc *y, struct cr_monitor_rules *r, enum cr_detector
                    : CR_OK;
     }
     case CR_DET_UNREACHABLE: {
-        static const char *const keys[] = {"enabled",     "kind",        "reason_attr", "reasons",
-                                           "within_days", "no_tax_days", "tax_kind",    NULL};
-        if ((rc = cr__yonly(y, map, keys, "detectors.unreachable")))
+        static const char *const keys[] = {"enabled",  "kind",        "reason_attr",
+                                           "reasons",  "within_days", "no_tax_days",
+                                           "tax_kind", "listed_days", NULL};
+        rc = cr__yonly(y, map, keys, "detectors.unreachable");
+        if (rc)
             return rc;
         return str_field(y, map, det, "kind", &r->unreachable.kind) ||
                        str_field(y, map, det, "reason_attr", &r->unreachable.reason_attr) ||
@@ -303,6 +316,8 @@ static cr_err detector(cr__ydoc *y, struct cr_monitor_rules *r, enum cr_detector
                                  &r->unreachable.within_days) ||
                        int_field(y, map, det, "no_tax_days", 1, DAYS,
                                  &r->unreachable.no_tax_days) ||
+                       int_field(y, map, det, "listed_days", 0, DAYS,
+                                 &r->unreachable.listed_days) ||
                        str_field(y, map, det, "tax_kind", &r->unreachable.tax_kind)
                    ? CR_EPARSE
                    : CR_OK;
@@ -310,7 +325,8 @@ static cr_err detector(cr__ydoc *y, struct cr_monitor_rules *r, enum cr_detector
     case CR_DET_LEGAL_REP_CHURN: {
         static const char *const keys[] = {"enabled",     "kind",        "item_attr", "items",
                                            "min_changes", "window_days", NULL};
-        if ((rc = cr__yonly(y, map, keys, "detectors.legal_rep_churn")))
+        rc = cr__yonly(y, map, keys, "detectors.legal_rep_churn");
+        if (rc)
             return rc;
         return str_field(y, map, det, "kind", &r->legal_rep_churn.kind) ||
                        str_field(y, map, det, "item_attr", &r->legal_rep_churn.item_attr) ||
@@ -327,10 +343,10 @@ static cr_err detector(cr__ydoc *y, struct cr_monitor_rules *r, enum cr_detector
         static const char *const keys[] = {"enabled",     "min_capital_yuan", "zero_tax",
                                            "tax_kind",    "tax_window_days",  "zero_employees",
                                            "report_kind", "employees_attr",   NULL};
-        if ((rc = cr__yonly(y, map, keys, "detectors.capital_mismatch")))
+        rc = cr__yonly(y, map, keys, "detectors.capital_mismatch");
+        if (rc)
             return rc;
-        return real_field(y, map, det, "min_capital_yuan", 0, 1e15,
-                          &r->capital_mismatch.min_capital_yuan) ||
+        return money_field(y, map, det, "min_capital_yuan", &r->capital_mismatch.min_capital_fen) ||
                        bool_field(y, map, det, "zero_tax", &r->capital_mismatch.zero_tax) ||
                        str_field(y, map, det, "tax_kind", &r->capital_mismatch.tax_kind) ||
                        int_field(y, map, det, "tax_window_days", 1, DAYS,
@@ -347,21 +363,77 @@ static cr_err detector(cr__ydoc *y, struct cr_monitor_rules *r, enum cr_detector
     }
 }
 
+/* The whole file in *text (malloc'd, *len bytes): read once, so that the hash recorded with a
+ * run is the hash of the very bytes parsed. */
+static cr_err read_rules(const char *path, char **text, size_t *len, cr_diag *d)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0,
+                           "cannot open the rules file");
+    size_t cap = 65536, n = 0;
+    char *b = malloc(cap);
+    cr_err rc = b ? CR_OK : CR_ENOMEM;
+    while (!rc) {
+        if (n == cap) {
+            char *nb = cap >= CR_YAML_MAX_BYTES ? NULL : realloc(b, 2 * cap);
+            if (!nb) {
+                rc = cap >= CR_YAML_MAX_BYTES
+                         ? cr_diag_set(d, CR_EINVAL, path, 0, 0, "the rules file is too long")
+                         : CR_ENOMEM;
+                break;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        size_t k = fread(b + n, 1, cap - n, fp);
+        n += k;
+        if (k == 0)
+            break;
+    }
+    if (!rc && ferror(fp))
+        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read the rules file");
+    fclose(fp);
+    if (rc) {
+        free(b);
+        return rc;
+    }
+    *text = b;
+    *len = n;
+    return CR_OK;
+}
+
+/* The content hash as cr_hash_file computes it (64 KiB at a time), of the bytes in memory. */
+static void hash_text(const char *text, size_t len, char out[17])
+{
+    uint64_t h = 0;
+    for (size_t at = 0; at < len; at += 65536)
+        h = cr_hash64(text + at, len - at < 65536 ? len - at : 65536, h);
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 cr_err cr_monitor_rules_load(const char *path, struct cr_monitor_rules **out, cr_diag *d)
 {
-    *out = NULL;
     struct cr_monitor_rules *r = calloc(1, sizeof *r);
     if (!r)
         return CR_ENOMEM;
     cr__ydoc y;
+    memset(&y, 0, sizeof y);
     cr_err rc = defaults(r);
     if (rc) {
         cr_monitor_rules_free(r);
         return rc;
     }
-    rc = cr__ydoc_load(&y, path, d);
-    if (!rc && cr_hash_file(path, r->hash))
-        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read the rules file");
+    char *text = NULL;
+    size_t len = 0;
+    rc = read_rules(path, &text, &len, d);
+    if (rc) {
+        cr_monitor_rules_free(r);
+        return rc;
+    }
+    hash_text(text, len, r->hash);
+    rc = cr__ydoc_load_mem(&y, path, text, len, d);
+    free(text);
     yaml_node_t *root = rc ? NULL : cr__yroot(&y);
     static const char *const keys[] = {"rules", "version", "inactive_status", "detectors", NULL};
     if (!rc && (!root || root->type != YAML_MAPPING_NODE))

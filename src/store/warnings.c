@@ -399,23 +399,26 @@ cr_err cr_store_person_briefs(cr_store *s, const int64_t *persons, size_t n,
     return CR_OK;
 }
 
-cr_err cr_store_level_pairs(cr_store *s, int (*fn)(void *ctx, const struct cr_level_pair *p),
-                            void *ctx, int *found)
+cr_err cr_store_level_pairs(cr_store *s, int32_t as_of,
+                            int (*fn)(void *ctx, const struct cr_level_pair *p), void *ctx,
+                            int *found)
 {
-    *found = 0;
     sqlite3_stmt *st = NULL;
     if (prepare(s,
                 "SELECT a.id, a.model_id, a.as_of,"
                 " (SELECT b.id FROM run b WHERE b.model_id = a.model_id AND b.id < a.id"
-                "  ORDER BY b.id DESC LIMIT 1),"
+                "  AND b.as_of <= ?1 ORDER BY b.id DESC LIMIT 1),"
                 " (SELECT max(p.id) FROM run p WHERE p.id < a.id)"
-                " FROM run a ORDER BY a.id DESC LIMIT 1",
+                " FROM run a WHERE a.as_of <= ?1 ORDER BY a.id DESC LIMIT 1",
                 &st))
         return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, as_of);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW || sqlite3_column_type(st, 3) == SQLITE_NULL) {
         cr_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
         sqlite3_finalize(st);
+        if (!e)
+            *found = 0;
         return e;
     }
     int64_t after = sqlite3_column_int64(st, 0), before = sqlite3_column_int64(st, 3);
@@ -439,7 +442,6 @@ cr_err cr_store_level_pairs(cr_store *s, int (*fn)(void *ctx, const struct cr_le
         return CR_ESTORE;
     sqlite3_bind_int64(st, 1, before);
     sqlite3_bind_int64(st, 2, after);
-    *found = 1;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct cr_level_pair p;
         p.run_before = before;
@@ -463,6 +465,28 @@ cr_err cr_store_level_pairs(cr_store *s, int (*fn)(void *ctx, const struct cr_le
         return e;
     }
     sqlite3_finalize(st);
+    *found = 1;
+    return CR_OK;
+}
+
+cr_err cr_store_monitor_last_as_of(cr_store *s, int32_t *day, int64_t *run)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "SELECT as_of, id FROM monitor_run ORDER BY as_of DESC, id DESC LIMIT 1", &st))
+        return CR_ESTORE;
+    int rc = sqlite3_step(st);
+    int32_t d = INT32_MIN;
+    int64_t id = 0;
+    if (rc == SQLITE_ROW) {
+        d = sqlite3_column_int(st, 0);
+        id = sqlite3_column_int64(st, 1);
+    }
+    cr_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+    sqlite3_finalize(st);
+    if (e)
+        return e;
+    *day = d;
+    *run = id;
     return CR_OK;
 }
 

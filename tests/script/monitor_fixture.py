@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes the hand-built city of tests/script/monitor.sh: a catalog and CSV feeds whose firms
 each exercise one detector, positive or near miss, and expect.csv, what each firm should get.
-Usage: monitor_fixture.py DIR [extra]  ("extra": only extra.csv, the later registry rows)."""
+Usage: monitor_fixture.py DIR [extra|edge]  ("extra": only extra.csv, the later registry rows;
+"edge": another city, of boundary cases and foreign forms for monitor_edge.sh)."""
 import sys, os
 
 CH = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -98,13 +99,13 @@ expect.append((firm("广州市番禺区繁华路3号", est="2025-01-10", tax_ok=
 
 # unreachable: listed for 无法联系 with no tax filing -> warning; with tax -> none; another reason -> none
 u1 = firm("广州市南沙区港前大道1号", tax_ok=False)
-abnormal.append((u1, "2024-03-01", "通过登记的住所或者经营场所无法联系"))
+abnormal.append((u1, "2023-06-01", "通过登记的住所或者经营场所无法联系"))
 expect.append((u1, "unreachable"))
 u2 = firm("广州市南沙区港前大道2号")
-abnormal.append((u2, "2024-03-01", "通过登记的住所或者经营场所无法联系"))
+abnormal.append((u2, "2023-06-01", "通过登记的住所或者经营场所无法联系"))
 expect.append((u2, "-"))
 u3 = firm("广州市南沙区港前大道3号", tax_ok=False)
-abnormal.append((u3, "2024-03-01", "未按照规定期限公示年度报告"))
+abnormal.append((u3, "2023-06-01", "未按照规定期限公示年度报告"))
 expect.append((u3, "-"))
 
 # legal_rep_churn: 3 changes of the legal representative in 12 months -> warning; 2 (and one
@@ -131,6 +132,52 @@ k3 = firm("广州市花都区新华路3号", capital=9999, tax_ok=False)
 tax.append((k3, "2025-06-15", "0"))
 expect.append((k3, "-"))
 expect.append((firm("广州市花都区新华路4号", capital=20000), "-"))
+
+# edge: the boundaries of the windows as of 2025-12-31 (as_of - 365 = 2024-12-31, as_of - 730 =
+# 2024-01-01), dates after the as-of day, and foreign forms of the attributes.
+if len(sys.argv) > 2 and sys.argv[2] == "edge":
+    for lst in (firms, roles, tax, reports, abnormal, changes, expect):
+        lst.clear()
+    seq[0] = 0
+    # 9 firms at an address and a 10th established after the as-of day: no cluster as of then
+    for i in range(9):
+        expect.append((firm("广州市天河区体育西路1号", est=spaced(i)), "-"))
+    expect.append((firm("广州市天河区体育西路1号", est="2026-01-05"), "-"))
+    # 10 firms at an address near the longest that has an address key (include/crisk/addr.h):
+    # one warning whose key is the whole address key
+    long_addr = "广州市天河区" + "很长的路" * 38 + "1号"
+    for i in range(10):
+        expect.append((firm(long_addr, est=spaced(i)), "address_cluster"))
+    # employees not published (企业选择不公示): unknown, not 0
+    e1 = firm("广州市越秀区东风路1号", capital=20000, report_ok=False)
+    reports.append((e1, "2025-05-01", "企业选择不公示"))
+    expect.append((e1, "-"))
+    e2 = firm("广州市越秀区东风路2号", capital=20000, report_ok=False)
+    reports.append((e2, "2025-05-01", " 0 "))
+    expect.append((e2, "capital_mismatch"))
+    # zero tax: established on as_of - tax_window_days -> flagged; one day later -> too young
+    expect.append((firm("广州市越秀区东风路3号", capital=20000, est="2024-12-31", tax_ok=False), "capital_mismatch"))
+    expect.append((firm("广州市越秀区东风路4号", capital=20000, est="2025-01-01", tax_ok=False), "-"))
+    # zombie: established on as_of - min_age_days -> flagged; one day later -> none
+    expect.append((firm("广州市番禺区市桥路1号", est="2024-01-01", tax_ok=False, report_ok=False), "zombie"))
+    expect.append((firm("广州市番禺区市桥路2号", est="2024-01-02", tax_ok=False, report_ok=False), "-"))
+    # unreachable: listed on as_of - listed_days -> flagged; a day later -> none; reason code 4
+    # -> flagged; code 1 -> none; listed after the as-of day -> none
+    for d, reason, want in [("2024-01-01", "住所无法联系", "unreachable"), ("2024-01-02", "住所无法联系", "-"),
+                            ("2023-05-01", "4", "unreachable"), ("2023-05-01", "1", "-"),
+                            ("2026-01-10", "无法联系", "-")]:
+        u = firm("广州市南沙区进港大道%d号" % (seq[0] + 1), tax_ok=False)
+        abnormal.append((u, d, reason))
+        expect.append((u, want))
+    # composite change items count as a change of the legal representative; changes after the
+    # as-of day do not count
+    c1 = firm("广州市增城区荔城街1号")
+    changes += [(c1, "2025-02-01", "法定代表人;住所"), (c1, "2025-06-01", "住所、法定代表人"),
+                (c1, "2025-11-01", "法定代表人变更")]
+    expect.append((c1, "legal_rep_churn"))
+    c2 = firm("广州市增城区荔城街2号")
+    changes += [(c2, "2025-02-01", "法定代表人"), (c2, "2025-06-01", "法定代表人"), (c2, "2026-01-02", "法定代表人")]
+    expect.append((c2, "-"))
 
 # extra: registry rows added later (the update and close steps of monitor.sh)
 if len(sys.argv) > 2 and sys.argv[2] == "extra":

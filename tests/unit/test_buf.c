@@ -70,12 +70,31 @@ static void grows_and_appends(void **state)
     free(b.p);
 }
 
+/* Formatted appends of any length: an identity key longer than any fixed buffer stays whole. */
+static void printf_grows(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    cr__buf_printf(&b, "%s:%d", "k", 7);
+    char long_text[3000];
+    memset(long_text, 'x', sizeof long_text - 1);
+    long_text[sizeof long_text - 1] = 0;
+    cr__buf_printf(&b, "|%s|", long_text);
+    assert_false(b.oom);
+    assert_int_equal(b.len, 3 + 1 + 2999 + 1);
+    assert_int_equal(strlen(b.p), b.len);
+    assert_memory_equal(b.p, "k:7|x", 5);
+    assert_int_equal(b.p[b.len - 1], '|');
+    free(b.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(escapes_json),
         cmocka_unit_test(writes_fixed_as_printf),
         cmocka_unit_test(grows_and_appends),
+        cmocka_unit_test(printf_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
