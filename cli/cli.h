@@ -34,11 +34,12 @@ int cmd_serve(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 
 /* crisk warnings --xlsx FILE / --geojson FILE (cmd_push.c): the warnings that pass f written
- * to the files given (NULL: not that one); district limits the map's polygons. Returns the
- * exit code, after printing why on failure. */
+ * to the files given (NULL: not that one); district limits the map's polygons; today (days
+ * since 1970-01-01) says which tasks on the map are overdue. Returns the exit code, after
+ * printing why on failure. */
 struct cr_warning_filter;
 int cli_push_files(const char *verb, const char *db, const struct cr_warning_filter *f,
-                   const char *xlsx, const char *geojson);
+                   const char *xlsx, const char *geojson, int32_t today);
 int cmd_plan(int argc, char **argv);
 int cmd_plans(int argc, char **argv);
 int cmd_draw(int argc, char **argv);
@@ -145,6 +146,9 @@ int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opt
 
 /* Parses a non-negative integer (an id read from a file); returns -1 when it is not one. */
 long long cli_count(const char *s);
+/* --today YYYY-MM-DD into *out (days since 1970-01-01); s NULL: today in Asia/Shanghai (UTC+8,
+ * no daylight saving). CLI_USAGE after saying why for a bad date. */
+int cli_today_opt(const char *verb, const char *s, int32_t *out);
 
 /* The value s of numeric option --name: a whole number in [min, max] written in plain decimal
  * digits (no spaces, no '+', a '-' only when min < 0), stored in *out. Anything else (zero

@@ -17,7 +17,8 @@
 #include "crisk/store.h"
 
 static const char push_help[] =
-    "usage: crisk push [--db FILE] --out DIR [--status open|closed|all] [--json]\n"
+    "usage: crisk push [--db FILE] --out DIR [--status open|closed|all] [--today YYYY-MM-DD]\n"
+    "                  [--json]\n"
     "\n"
     "Writes the monthly push of the warnings (default: the open ones) into DIR, a new or empty\n"
     "folder, all at once (a failed push leaves no DIR behind):\n"
@@ -28,7 +29,9 @@ static const char push_help[] =
     "A row is filed under its firm's own district and street (the warning's place when the\n"
     "firm has none). The XLSX has one sheet per detector with Chinese headers; the CSV the same\n"
     "columns (UTF-8 with a byte-order mark, for Excel); the GeoJSON the district polygons with\n"
-    "open warnings and firms, and a point per firm with coordinates. Prints what was written;\n"
+    "open warnings and firms (and the respond stage's open and overdue tasks, overdue as of\n"
+    "--today, default today in Asia/Shanghai), a point per firm with coordinates and one per\n"
+    "open task at its firms' mean. Prints what was written;\n"
     "--json: {\"out\":…,\"rows\":…,\"warnings\":…,\"files\":[…],\"districts\":[…]}.\n";
 
 /* ---- the files of one set of rows ---- */
@@ -39,7 +42,68 @@ struct ctx {
     const cr_push_map *map;
     size_t cut, files;
     json_t *names; /* files written, relative to the push's folder */
+    const struct tasks *tasks;
 };
+
+/* ---- the respond stage's tasks not closed, for the maps ---- */
+
+struct task_copy {
+    struct cr_push_task t;
+    char division[16], kind[16], status[16];
+};
+
+struct tasks {
+    struct task_copy *c;
+    struct cr_push_task *t; /* c[i].t with its strings pointed, once read */
+    size_t n, cap;
+    int oom;
+    int32_t today;
+};
+
+static int keep_task(void *ctx, const struct cr_task *t)
+{
+    struct tasks *ts = ctx;
+    if (strcmp(t->status, "closed") == 0)
+        return 0;
+    if (ts->n == ts->cap) {
+        size_t nc = ts->cap ? ts->cap * 2 : 256;
+        struct task_copy *p = realloc(ts->c, nc * sizeof *p);
+        if (!p)
+            return ts->oom = 1;
+        ts->c = p;
+        ts->cap = nc;
+    }
+    struct task_copy *c = &ts->c[ts->n++];
+    c->t = (struct cr_push_task){t->id, t->warning, t->level,   NULL,
+                                 NULL,  NULL,       t->due_day, ts->today > t->due_day};
+    snprintf(c->division, sizeof c->division, "%s", t->division);
+    snprintf(c->kind, sizeof c->kind, "%s", t->kind);
+    snprintf(c->status, sizeof c->status, "%s", t->status);
+    return 0;
+}
+
+/* Reads the tasks not closed into ts (today set), as cr_push_task rows in ts->t. */
+static cr_err read_tasks(cr_store *s, struct tasks *ts)
+{
+    cr_err rc = cr_store_tasks_each(s, NULL, keep_task, ts);
+    if (!rc && ts->oom)
+        rc = CR_ENOMEM;
+    if (!rc && !(ts->t = malloc((ts->n ? ts->n : 1) * sizeof *ts->t)))
+        rc = CR_ENOMEM;
+    for (size_t i = 0; !rc && i < ts->n; i++) {
+        ts->t[i] = ts->c[i].t;
+        ts->t[i].division = ts->c[i].division;
+        ts->t[i].kind = ts->c[i].kind;
+        ts->t[i].status = ts->c[i].status;
+    }
+    return rc;
+}
+
+static void free_tasks(struct tasks *ts)
+{
+    free(ts->c);
+    free(ts->t);
+}
 
 static int report(const char *verb, cr_err rc, cr_diag *d)
 {
@@ -49,7 +113,8 @@ static int report(const char *verb, cr_err rc, cr_diag *d)
 /* Writes dir/{warnings.xlsx,warnings.csv,map.geojson} (dir a new folder of the staging tree:
  * the files are created, never replaced). rel names dir in the summary. */
 static int write_set(struct ctx *c, const char *dir, const char *rel,
-                     const struct cr_warning_row *rows, size_t n, const char *district)
+                     const struct cr_warning_row *rows, size_t n, const char *district,
+                     const char *scope)
 {
     static const char *const file[] = {"warnings.xlsx", "warnings.csv", "map.geojson"};
     for (int k = 0; k < 3; k++) {
@@ -69,9 +134,9 @@ static int write_set(struct ctx *c, const char *dir, const char *rel,
                 fprintf(stderr, "crisk %s: cannot create %s: %s\n", c->verb, path, strerror(errno));
                 return CLI_FAIL;
             }
-            struct cr_push_geo_opts go = {district, NULL, NULL};
-            /* The respond stage's open tasks per district join the map through go.open_tasks
-             * once its tasks table exists (issue 10, "Routing and tasks"). */
+            /* the respond stage's tasks not closed, of the folder's district or street */
+            struct cr_push_geo_opts go = {district,    NULL,        NULL,
+                                          c->tasks->t, c->tasks->n, scope ? scope : ""};
             rc = k == 1 ? cr_push_write_csv(fp, rows, n, c->ref, 1, &st, &d)
                         : cr_push_write_geojson(fp, c->map, rows, n, &go, &st, &d);
             if (fclose(fp) != 0 && !rc)
@@ -99,8 +164,10 @@ static cr_err load_refs(cr_ref **ref, cr_push_map **map, cr_diag *d)
 }
 
 int cli_push_files(const char *verb, const char *db, const struct cr_warning_filter *f,
-                   const char *xlsx, const char *geojson)
+                   const char *xlsx, const char *geojson, int32_t today)
 {
+    struct tasks ts = {0};
+    ts.today = today;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
     cr_ref *ref = NULL;
@@ -121,6 +188,9 @@ int cli_push_files(const char *verb, const char *db, const struct cr_warning_fil
         rc = cr_store_open_readonly(db, &s, &d);
     if (!rc && cr_push_rows_read(s, f, &rows))
         rc = cli_store_fail(&d, CR_ESTORE, s, "cannot read warnings");
+    cr_err trc = !rc && geojson ? read_tasks(s, &ts) : CR_OK;
+    if (trc)
+        rc = trc == CR_ENOMEM ? trc : cli_store_fail(&d, trc, s, "cannot read the tasks");
     struct cr_push_stats st = {0, 0};
     if (!rc && xlsx)
         rc = cr_push_write_xlsx(ox.tmp, rows.row, rows.n, ref, &st, &d);
@@ -128,7 +198,8 @@ int cli_push_files(const char *verb, const char *db, const struct cr_warning_fil
         char dist[7] = "";
         if (f->division)
             snprintf(dist, sizeof dist, "%s", f->division);
-        struct cr_push_geo_opts go = {dist, NULL, NULL};
+        /* the tasks of the listed warnings; with --district those inside it */
+        struct cr_push_geo_opts go = {dist, NULL, NULL, ts.t, ts.n, f->division};
         rc = cr_push_write_geojson(og.fp, map, rows.row, rows.n, &go, NULL, &d);
     }
     prc = rc ? report(verb, rc, &d) : CLI_OK;
@@ -146,6 +217,7 @@ int cli_push_files(const char *verb, const char *db, const struct cr_warning_fil
                 "cell says so; --csv and --json hold them whole)\n",
                 verb, st.cut, xlsx);
     cr_push_rows_free(&rows);
+    free_tasks(&ts);
     cr_store_close(s);
     cr_push_map_free(map);
     cr_ref_free(ref);
@@ -244,7 +316,7 @@ static int push_district(struct ctx *c, const char *stage, const struct cr_warni
     snprintf(dir, sizeof dir, "%s/%s", stage, rel);
     int prc = make_dir(c->verb, dir);
     if (!prc)
-        prc = write_set(c, dir, rel, sel, k, *code ? code : "-");
+        prc = write_set(c, dir, rel, sel, k, *code ? code : "-", *code ? code : "-");
     size_t n_streets = 0;
     const char **streets = prc ? NULL : distinct(sel, k, 1, &n_streets);
     if (!prc && !streets)
@@ -262,7 +334,7 @@ static int push_district(struct ctx *c, const char *stage, const struct cr_warni
         snprintf(sdir, sizeof sdir, "%s/%s", stage, srel);
         prc = make_dir(c->verb, sdir);
         if (!prc)
-            prc = write_set(c, sdir, srel, sel2, k2, *code ? code : "-");
+            prc = write_set(c, sdir, srel, sel2, k2, *code ? code : "-", streets[i]);
         json_array_append_new(sj, json_pack("{s:s,s:s,s:I,s:I}", "code", streets[i], "name",
                                             place_name(c->ref, streets[i]), "warnings",
                                             (json_int_t)count_warnings(sel2, k2), "rows",
@@ -318,7 +390,7 @@ static int check_out_dir(const char *out)
 static int push_all(struct ctx *c, const char *stage, const struct cr_push_rows *rows,
                     json_t *districts)
 {
-    int prc = write_set(c, stage, "", rows->row, rows->n, NULL);
+    int prc = write_set(c, stage, "", rows->row, rows->n, NULL, NULL);
     size_t n_d = 0;
     const char **codes = prc ? NULL : distinct(rows->row, rows->n, 0, &n_d);
     struct cr_warning_row *sel = malloc((rows->n ? rows->n : 1) * sizeof *sel);
@@ -337,13 +409,19 @@ static int push_all(struct ctx *c, const char *stage, const struct cr_push_rows 
 
 int cmd_push(int argc, char **argv)
 {
-    const char *db = NULL, *out = NULL, *status = NULL, *json = NULL;
-    const struct cli_opt opts[] = {
-        {"db", 1, &db}, {"out", 1, &out}, {"status", 1, &status}, {"json", 0, &json}};
+    const char *db = NULL, *out = NULL, *status = NULL, *json = NULL, *today_s = NULL;
+    const struct cli_opt opts[] = {{"db", 1, &db},
+                                   {"out", 1, &out},
+                                   {"status", 1, &status},
+                                   {"json", 0, &json},
+                                   {"today", 1, &today_s}};
     size_t n_pos;
-    int prc = cli_parse("push", argc, argv, opts, 4, NULL, 0, &n_pos, push_help);
+    int prc = cli_parse("push", argc, argv, opts, 5, NULL, 0, &n_pos, push_help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
+    struct tasks ts = {0};
+    if ((prc = cli_today_opt("push", today_s, &ts.today)))
+        return prc;
     if (!out) {
         fprintf(stderr, "crisk push: give --out DIR\n");
         return CLI_USAGE;
@@ -379,6 +457,9 @@ int cmd_push(int argc, char **argv)
     struct cr_warning_filter f = {NULL, NULL, strcmp(status, "all") ? status : NULL};
     if (!rc && cr_push_rows_read(s, &f, &rows))
         rc = cli_store_fail(&d, CR_ESTORE, s, "cannot read warnings");
+    cr_err trc = rc ? CR_OK : read_tasks(s, &ts);
+    if (trc)
+        rc = trc == CR_ENOMEM ? trc : cli_store_fail(&d, trc, s, "cannot read the tasks");
     if (rc) {
         prc = report("push", rc, &d);
         goto out;
@@ -396,7 +477,7 @@ int cmd_push(int argc, char **argv)
         goto out;
     }
     chmod(stage, 0755);
-    struct ctx c = {"push", db, ref, map, 0, 0, json_array()};
+    struct ctx c = {"push", db, ref, map, 0, 0, json_array(), &ts};
     json_t *districts = json_array();
     prc = push_all(&c, stage, &rows, districts);
     /* Checked again: another push may have filled DIR meanwhile (rename would fail on a
@@ -438,6 +519,7 @@ int cmd_push(int argc, char **argv)
     json_decref(c.names);
 out:
     cr_push_rows_free(&rows);
+    free_tasks(&ts);
     cr_store_close(s);
     cr_push_map_free(map);
     cr_ref_free(ref);

@@ -10,20 +10,6 @@
 #include "crisk/store.h"
 #include "crisk/text.h"
 
-/* --today YYYY-MM-DD, default today in Asia/Shanghai (UTC+8, no daylight saving). */
-static int today_opt(const char *verb, const char *s, int32_t *out)
-{
-    if (!s) {
-        *out = (int32_t)((time(NULL) + 8 * 3600) / 86400);
-        return CLI_OK;
-    }
-    if (cr_date_parse(s, strlen(s), out) != CR_OK) {
-        fprintf(stderr, "crisk %s: --today needs a date YYYY-MM-DD, not '%s'\n", verb, s);
-        return CLI_USAGE;
-    }
-    return CLI_OK;
-}
-
 static void day_str(int32_t day, char out[11])
 {
     int y, m, d;
@@ -63,7 +49,7 @@ int cmd_dispatch(int argc, char **argv)
     if (prc)
         return prc < 0 ? CLI_OK : prc;
     int32_t today;
-    if ((prc = today_opt("dispatch", today_s, &today)))
+    if ((prc = cli_today_opt("dispatch", today_s, &today)))
         return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     struct cr_respond_config cfg;
@@ -187,7 +173,7 @@ int cmd_tasks(int argc, char **argv)
         return CLI_USAGE;
     }
     int32_t today;
-    if ((prc = today_opt("tasks", today_s, &today)))
+    if ((prc = cli_today_opt("tasks", today_s, &today)))
         return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
@@ -247,7 +233,7 @@ int cmd_task(int argc, char **argv)
         return CLI_USAGE;
     }
     int32_t today;
-    if ((prc = today_opt("task", today_s, &today)))
+    if ((prc = cli_today_opt("task", today_s, &today)))
         return prc;
     enum cr_task_action a = accept ? CR_TASK_ACCEPT : visit ? CR_TASK_VISIT : CR_TASK_CLOSE;
     cr_diag d = {{0}, {0}, 0, 0};

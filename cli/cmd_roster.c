@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "crisk/ref.h"
 #include "crisk/respond.h"
 #include "crisk/store.h"
 
@@ -36,7 +37,14 @@ int cmd_roster(int argc, char **argv)
     cr_diag d = {{0}, {0}, 0, 0};
     struct cr_roster r = {0};
     cr_store *s = NULL;
-    cr_err rc = cr_roster_read(file, &r, on_error, NULL, &d);
+    cr_ref *ref = NULL;
+    cr_err rc = cr_ref_load(cr_ref_default_dir(), &ref, &d);
+    if (rc) {
+        cr_roster_free(&r);
+        return cli_report_diag("roster", rc, &d);
+    }
+    rc = cr_roster_read(file, ref, &r, on_error, NULL, &d);
+    cr_ref_free(ref);
     if (rc == CR_EPARSE) {
         fprintf(stderr, "crisk roster: %s: bad rows, nothing loaded\n", file);
         return CLI_BADINPUT;

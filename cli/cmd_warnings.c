@@ -10,13 +10,15 @@
 
 static const char warnings_help[] =
     "usage: crisk warnings [--db FILE] [--detector D] [--district CODE] [--status open|closed]\n"
-    "                      (--csv | --json) [--xlsx FILE] [--geojson FILE]\n"
+    "                      (--csv | --json) [--xlsx FILE] [--geojson FILE] [--today DATE]\n"
     "\n"
     "Lists the warnings, one row per warning and firm, in warning id order then USCC:\n"
     "  --csv   warning,detector,uscc,name,district,street,grid,status,opened,summary\n"
     "  --json  one object per warning with its place, summary, evidence and firms\n"
     "  --xlsx FILE     the same rows as a workbook, one sheet per detector (docs/push.md)\n"
-    "  --geojson FILE  district polygons with open warnings, a point per firm with coordinates\n"
+    "  --geojson FILE  district polygons with open warnings and the respond stage's open and\n"
+    "                  overdue tasks (as of --today), a point per firm with coordinates and\n"
+    "                  one per open task\n"
     "--district takes any division code prefix (district, street or grid) and matches the\n"
     "firm's own division.\n";
 
@@ -77,13 +79,13 @@ static int warning_row(void *ctx, const struct cr_warning_row *r)
 int cmd_warnings(int argc, char **argv)
 {
     const char *db = NULL, *detector = NULL, *district = NULL, *status = NULL, *csv = NULL,
-               *json = NULL, *xlsx = NULL, *geojson = NULL;
+               *json = NULL, *xlsx = NULL, *geojson = NULL, *today_s = NULL;
     const struct cli_opt opts[] = {
         {"db", 1, &db},         {"detector", 1, &detector}, {"district", 1, &district},
         {"status", 1, &status}, {"csv", 0, &csv},           {"json", 0, &json},
-        {"xlsx", 1, &xlsx},     {"geojson", 1, &geojson}};
+        {"xlsx", 1, &xlsx},     {"geojson", 1, &geojson},   {"today", 1, &today_s}};
     size_t n_pos;
-    int prc = cli_parse("warnings", argc, argv, opts, 8, NULL, 0, &n_pos, warnings_help);
+    int prc = cli_parse("warnings", argc, argv, opts, 9, NULL, 0, &n_pos, warnings_help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
     if (!!csv + !!json > 1 || !!csv + !!json + !!xlsx + !!geojson == 0) {
@@ -104,8 +106,12 @@ int cmd_warnings(int argc, char **argv)
         }
     }
     struct cr_warning_filter f = {detector, district, status};
+    int32_t today;
+    prc = cli_today_opt("warnings", today_s, &today);
+    if (prc)
+        return prc;
     if (xlsx || geojson) { /* the files first: a refused file name writes nothing at all */
-        prc = cli_push_files("warnings", cli_db_path(db), &f, xlsx, geojson);
+        prc = cli_push_files("warnings", cli_db_path(db), &f, xlsx, geojson, today);
         if (prc || (!csv && !json))
             return prc;
     }

@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "crisk/text.h"
 
 const char *cli_db_path(const char *flag)
 {
@@ -119,6 +121,19 @@ int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opt
                     verb);
             return CLI_USAGE;
         }
+    }
+    return CLI_OK;
+}
+
+int cli_today_opt(const char *verb, const char *s, int32_t *out)
+{
+    if (!s) {
+        *out = (int32_t)((time(NULL) + 8 * 3600) / 86400);
+        return CLI_OK;
+    }
+    if (cr_date_parse(s, strlen(s), out) != CR_OK) {
+        fprintf(stderr, "crisk %s: --today needs a date YYYY-MM-DD, not '%s'\n", verb, s);
+        return CLI_USAGE;
     }
     return CLI_OK;
 }

@@ -76,6 +76,15 @@ cr_err cr_push_map_load(const char *path, const cr_ref *ref, cr_push_map **out,
                         cr_diag *d) CR_MUST_USE;
 void cr_push_map_free(cr_push_map *m);
 
+/* One of the respond stage's tasks not yet closed, for the map (docs/push.md "The map"). */
+struct cr_push_task {
+    int64_t id, warning;
+    int level; /* of its division: 0 city, 1 district, 2 street, 3 grid */
+    const char *division, *kind, *status; /* status open, accepted or visited */
+    int32_t due_day;                      /* days since 1970-01-01 */
+    int overdue;                          /* due_day before the push's today */
+};
+
 struct cr_push_geo_opts {
     /* Only the district polygons whose code begins with this (a district's code for its own
      * push; NULL or "" = every district). */
@@ -84,13 +93,25 @@ struct cr_push_geo_opts {
      * gains an open_tasks property. A negative return leaves it out for that district. */
     int64_t (*open_tasks)(void *ctx, const char *district);
     void *ctx;
+    /* The tasks not closed (tasks[0..n_tasks), NULL = none given). Those whose division begins
+     * with tasks_within (NULL or "" = all) and whose warning is among the rows, open, are the
+     * file's: each polygon gains open_tasks and overdue_tasks, the file's tasks whose division lies
+     * in the district (this replaces the open_tasks hook), and each of the file's tasks with firms
+     * of coordinates among rows (the warning's open rows whose firm's own grid, else street, else
+     * district lies in the task's division; every firm of the warning for a city task) gets one
+     * Point at their mean. */
+    const struct cr_push_task *tasks;
+    size_t n_tasks;
+    const char *tasks_within;
 };
 
 /* Writes a GeoJSON FeatureCollection: one feature per district polygon (properties code, name,
  * open_warnings: open warnings with a firm filed there, firms: their distinct firms there, and
- * open_tasks when the hook is set), then one Point per row of an open warning whose firm has
- * coordinates (properties warning, detector, uscc, name, district, street, grid). o may be
- * NULL. st->rows counts the points. CR_EIO when a write fails, CR_ENOMEM. */
+ * open_tasks when the hook is set, open_tasks and overdue_tasks when tasks are given), then one
+ * Point per row of an open warning whose firm has coordinates (properties warning, detector,
+ * uscc, name, district, street, grid), then one Point per task (o->tasks: properties task,
+ * warning, detector, kind, level, division, status, due, overdue, firms). o may be NULL.
+ * st->rows counts the points. CR_EIO when a write fails, CR_ENOMEM. */
 cr_err cr_push_write_geojson(FILE *fp, const cr_push_map *m, const struct cr_warning_row *rows,
                              size_t n, const struct cr_push_geo_opts *o, struct cr_push_stats *st,
                              cr_diag *d) CR_MUST_USE;

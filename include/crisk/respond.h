@@ -9,6 +9,7 @@
 
 #include "crisk/calendar.h"
 #include "crisk/err.h"
+#include "crisk/ref.h"
 #include "crisk/store.h"
 
 /* ---- roster ---- */
@@ -23,20 +24,23 @@ struct cr_roster {
 /* Reads a roster CSV (UTF-8, header id,name,role,division,qualifications; docs/respond.md).
  * Every bad row (wrong field count, empty or non-ASCII or duplicate id, empty name, invalid
  * UTF-8, unknown role, a division that is not the role's digits: city/district 6, station and
- * inspector 9, grid 12, qualifications on a non-inspector) is reported through on_error (may be
+ * inspector 9, grid 12, qualifications on a non-inspector; with ref, a division the reference
+ * does not know: a city none of whose counties is known, an unknown district, a street or
+ * community unknown in a county whose streets ref holds) is reported through on_error (may be
  * NULL) with file and line, and the call then returns CR_EPARSE with the first one in d and
  * nothing in out. CR_EIO when unreadable. */
-cr_err cr_roster_read(const char *path, struct cr_roster *out,
+cr_err cr_roster_read(const char *path, const cr_ref *ref, struct cr_roster *out,
                       void (*on_error)(void *ctx, const cr_diag *d), void *ctx,
                       cr_diag *d) CR_MUST_USE;
 void cr_roster_free(struct cr_roster *r);
 
-/* The level of a division code by its length: 1 district (6 digits; 440100 is the city, level
- * 0), 2 street (9), 3 grid (12); -1 otherwise. */
+/* The level of a division code by its length: 0 city (6 digits ending in 00, GB/T 2260's
+ * prefecture-level cities: 440100 Guangzhou), 1 district (other 6 digits), 2 street (9), 3 grid
+ * (12); -1 otherwise. */
 int cr_division_level(const char *code);
 
-/* The division code of code's ancestor at level (0 city "440100", 1 district, 2 street, 3 grid)
- * into out (capacity >= 16); code's level must be >= level. */
+/* The division code of code's ancestor at level (0 its city: the first four digits and 00, 1
+ * district, 2 street, 3 grid) into out (capacity >= 16); code's level must be >= level. */
 void cr_division_ancestor(const char *code, int level, char *out, size_t cap);
 
 /* ---- tasks ---- */
@@ -45,9 +49,12 @@ void cr_division_ancestor(const char *code, int level, char *out, size_t cap);
  * days per level of the task's division. */
 struct cr_respond_config {
     int deadline_workdays[4]; /* by level: 0 city, 1 district, 2 street, 3 grid */
+    char city_code[16];       /* the top of the routing hierarchy (city_code, default 440100):
+                               * firms without a division and warnings spanning districts go
+                               * there */
 };
 /* Reads the config (path NULL = the documented defaults: grid 5, street 10, district 15, city
- * 20). CR_EIO / CR_EPARSE with file and line in d. */
+ * 20; city_code 440100). CR_EIO / CR_EPARSE with file and line in d. */
 cr_err cr_respond_config_load(const char *path, struct cr_respond_config *out,
                               cr_diag *d) CR_MUST_USE;
 

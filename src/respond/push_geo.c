@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crisk/text.h"
 #include "push_internal.h"
 
 struct district {
@@ -142,6 +143,79 @@ static int dump_feature(FILE *fp, json_t *f, int *first)
     return bad;
 }
 
+static size_t first_row(const struct cr_warning_row *rows, size_t n, int64_t w);
+
+/* Whether task t is among the file's: its division begins with o->tasks_within and its warning
+ * is among the rows, open (the map is of open warnings). */
+static int task_in_file(const struct cr_push_geo_opts *o, const struct cr_push_task *t,
+                        const struct cr_warning_row *rows, size_t n)
+{
+    const char *w = o->tasks_within ? o->tasks_within : "";
+    size_t i = first_row(rows, n, t->warning);
+    return strncmp(t->division, w, strlen(w)) == 0 && i < n && rows[i].warning == t->warning &&
+           strcmp(rows[i].status, "open") == 0;
+}
+
+/* The file's tasks whose division lies in district code: not closed, and overdue. */
+static void district_tasks(const struct cr_push_geo_opts *o, const struct cr_warning_row *rows,
+                           size_t n, const char *code, json_int_t *open, json_int_t *overdue)
+{
+    *open = *overdue = 0;
+    for (size_t i = 0; i < o->n_tasks; i++) {
+        const struct cr_push_task *t = &o->tasks[i];
+        if (task_in_file(o, t, rows, n) && strncmp(t->division, code, strlen(code)) == 0)
+            (*open)++, *overdue += t->overdue != 0;
+    }
+}
+
+/* The first row of warning w (rows in warning id order), or n. */
+static size_t first_row(const struct cr_warning_row *rows, size_t n, int64_t w)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rows[mid].warning < w)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* One Point for task t at the mean of its firms' coordinates among rows; none without any. */
+static int task_point(FILE *fp, const struct cr_push_task *t, const struct cr_warning_row *rows,
+                      size_t n, int *first, size_t *points)
+{
+    double lon = 0, lat = 0;
+    size_t k = 0;
+    const char *detector = NULL;
+    for (size_t i = first_row(rows, n, t->warning); i < n && rows[i].warning == t->warning; i++) {
+        const struct cr_warning_row *r = &rows[i];
+        const char *own = *r->grid ? r->grid : *r->street ? r->street : r->district;
+        if (strcmp(r->status, "open") || !r->has_geo ||
+            (t->level > 0 && strncmp(own, t->division, strlen(t->division)) != 0))
+            continue;
+        lon += r->lon, lat += r->lat, k++;
+        detector = r->detector;
+    }
+    if (!k)
+        return 0;
+    int y, m, dd;
+    cr_civil_from_days(t->due_day, &y, &m, &dd);
+    char due[16];
+    snprintf(due, sizeof due, "%04d-%02d-%02d", y % 10000, m, dd);
+    (*points)++;
+    return dump_feature(
+        fp,
+        json_pack("{s:s,s:{s:I,s:I,s:s,s:s,s:i,s:s,s:s,s:s,s:b,s:I},s:{s:s,s:[f,f]}}", "type",
+                  "Feature", "properties", "task", (json_int_t)t->id, "warning",
+                  (json_int_t)t->warning, "detector", detector, "kind", t->kind, "level", t->level,
+                  "division", t->division, "status", t->status, "due", due, "overdue",
+                  t->overdue != 0, "firms", (json_int_t)k, "geometry", "type", "Point",
+                  "coordinates", lon / (double)k, lat / (double)k),
+        first);
+}
+
 cr_err cr_push_write_geojson(FILE *fp, const cr_push_map *m, const struct cr_warning_row *rows,
                              size_t n, const struct cr_push_geo_opts *o, struct cr_push_stats *st,
                              cr_diag *d)
@@ -160,7 +234,12 @@ cr_err cr_push_write_geojson(FILE *fp, const cr_push_map *m, const struct cr_war
         json_t *props = json_pack("{s:s,s:s,s:I,s:I}", "code", dd->code, "name", dd->name,
                                   "open_warnings", nw, "firms", nf);
         int64_t tasks = o && o->open_tasks ? o->open_tasks(o->ctx, dd->code) : -1;
-        if (props && tasks >= 0)
+        if (props && o && o->tasks) {
+            json_int_t open, overdue;
+            district_tasks(o, rows, n, dd->code, &open, &overdue);
+            json_object_set_new(props, "open_tasks", json_integer(open));
+            json_object_set_new(props, "overdue_tasks", json_integer(overdue));
+        } else if (props && tasks >= 0)
             json_object_set_new(props, "open_tasks", json_integer((json_int_t)tasks));
         bad = dump_feature(fp,
                            props ? json_pack("{s:s,s:o,s:O}", "type", "Feature", "properties",
@@ -189,6 +268,9 @@ cr_err cr_push_write_geojson(FILE *fp, const cr_push_map *m, const struct cr_war
         bad = dump_feature(fp, f, &first);
         points++;
     }
+    for (size_t i = 0; o && o->tasks && i < o->n_tasks && !bad; i++)
+        if (task_in_file(o, &o->tasks[i], rows, n))
+            bad = task_point(fp, &o->tasks[i], rows, n, &first, &points);
     free(subj);
     if (bad || fputs("\n]}\n", fp) == EOF || fflush(fp))
         return cr_diag_set(d, CR_EIO, NULL, 0, 0, "cannot write the GeoJSON");

@@ -7,16 +7,14 @@
 #include "crisk/respond.h"
 #include "crisk/text.h"
 
-#define CITY_CODE "440100"
-
 int cr_division_level(const char *code)
 {
     size_t n = strlen(code);
     for (size_t i = 0; i < n; i++)
         if (code[i] < '0' || code[i] > '9')
             return -1;
-    if (n == 6)
-        return strcmp(code, CITY_CODE) == 0 ? 0 : 1;
+    if (n == 6) /* GB/T 2260: a prefecture-level city ends in 00, a county-level one never */
+        return strcmp(code + 4, "00") == 0 ? 0 : 1;
     return n == 9 ? 2 : n == 12 ? 3 : -1;
 }
 
@@ -71,8 +69,33 @@ static int cmp_id(const void *a, const void *b)
     return strcmp(((const struct cr_staff *)a)->id, ((const struct cr_staff *)b)->id);
 }
 
+/* Whether the reference knows code (of the given level, its digits already checked): a city
+ * when a county-level division of it is known (GB/T 2260: the city's first four digits), a
+ * district when it is a known county-level division; a street or grid when known, or when it
+ * lies in a known county whose streets the reference does not hold (it cannot be checked). */
+static int known_division(const cr_ref *ref, const char *code, int level)
+{
+    if (level == 0) {
+        for (int i = 1; i <= 99; i++) {
+            char c[16];
+            snprintf(c, sizeof c, "%.4s%02d", code, i);
+            if (cr_ref_division_find(ref, c))
+                return 1;
+        }
+        return 0;
+    }
+    const struct cr_division *dv = cr_ref_division_find(ref, code);
+    if (dv)
+        return dv->level == level;
+    if (level == 1)
+        return 0;
+    char county[8];
+    snprintf(county, sizeof county, "%.6s", code);
+    return cr_ref_division_find(ref, county) && !cr_ref_division_covered(ref, code);
+}
+
 /* Checks one row's fields; returns a message (static or in why) or NULL when fine. */
-static const char *check_row(char **f, char *why, size_t cap)
+static const char *check_row(char **f, const cr_ref *ref, char *why, size_t cap)
 {
     const char *id = f[0];
     if (!*id)
@@ -93,10 +116,18 @@ static const char *check_row(char **f, char *why, size_t cap)
     }
     if (cr_division_level(f[3]) != level) {
         snprintf(why, cap, "division '%.40s' is not a %s code (%s)", f[3], f[2],
-                 level == 0   ? "the city, 440100"
+                 level == 0   ? "a city, 6 digits ending in 00"
                  : level == 1 ? "a 6-digit district"
                  : level == 2 ? "a 9-digit street"
                               : "a 12-digit community");
+        return why;
+    }
+    if (ref && !known_division(ref, f[3], level)) {
+        snprintf(why, cap, "division '%.40s' is not a known %s code (data/divisions)", f[3],
+                 level == 0   ? "city"
+                 : level == 1 ? "district"
+                 : level == 2 ? "street"
+                              : "community (grid)");
         return why;
     }
     if (*f[4] && strcmp(f[2], "inspector") != 0)
@@ -149,7 +180,7 @@ static void report(struct reader *rd, void (*on_error)(void *, const cr_diag *),
         on_error(ctx, e);
 }
 
-cr_err cr_roster_read(const char *path, struct cr_roster *out,
+cr_err cr_roster_read(const char *path, const cr_ref *ref, struct cr_roster *out,
                       void (*on_error)(void *ctx, const cr_diag *d), void *ctx, cr_diag *d)
 {
     FILE *fp = fopen(path, "r");
@@ -196,7 +227,7 @@ cr_err cr_roster_read(const char *path, struct cr_roster *out,
             continue;
         }
         char why[160];
-        const char *msg = check_row(f, why, sizeof why);
+        const char *msg = check_row(f, ref, why, sizeof why);
         if (msg) {
             cr_diag_set(&e, CR_EPARSE, path, ln, 0, "%s", msg);
             report(&rd, on_error, ctx, d, &e);

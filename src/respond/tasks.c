@@ -7,7 +7,7 @@
 
 #include "crisk/respond.h"
 
-#define CITY_CODE "440100"
+#define CITY_CODE "440100" /* the documented default of city_code */
 #define DISPATCHER "crisk"
 
 /* The fixed outcome vocabulary (issue 10) and its labels. */
@@ -39,7 +39,11 @@ void cr_division_ancestor(const char *code, int level, char *out, size_t cap)
 {
     static const int len[] = {0, 6, 9, 12};
     if (level <= 0) {
-        snprintf(out, cap, "%s", CITY_CODE);
+        /* GB/T 2260: a prefecture-level city is its first four digits and 00 */
+        if (strlen(code) >= 6)
+            snprintf(out, cap, "%.4s00", code);
+        else
+            snprintf(out, cap, "%s", CITY_CODE);
         return;
     }
     snprintf(out, cap, "%.*s", len[level], code);
@@ -49,7 +53,7 @@ void cr_division_ancestor(const char *code, int level, char *out, size_t cap)
 
 cr_err cr_respond_config_load(const char *path, struct cr_respond_config *out, cr_diag *d)
 {
-    struct cr_respond_config c = {{20, 15, 10, 5}};
+    struct cr_respond_config c = {{20, 15, 10, 5}, CITY_CODE};
     if (!path) {
         *out = c;
         return CR_OK;
@@ -76,6 +80,17 @@ cr_err cr_respond_config_load(const char *path, struct cr_respond_config *out, c
         k[strcspn(k, " \t")] = 0;
         if (!*v || strcmp(k, "version") == 0)
             continue; /* a section (deadline_workdays:) or the file's version */
+        if (strcmp(k, "city_code") == 0) {
+            if (strlen(v) != 6 || cr_division_level(v) != 0) {
+                rc = cr_diag_set(d, CR_EPARSE, path, ln, 1,
+                                 "city_code must be a 6-digit city code ending in 00 (440100 for "
+                                 "Guangzhou), not '%s'",
+                                 v);
+                break;
+            }
+            snprintf(c.city_code, sizeof c.city_code, "%s", v);
+            continue;
+        }
         int lv = -1;
         for (int i = 0; i < 4; i++)
             if (strcmp(k, keys[i]) == 0)
@@ -100,9 +115,9 @@ cr_err cr_respond_config_load(const char *path, struct cr_respond_config *out, c
 /* ---- dispatch ---- */
 
 /* The division owning a firm: its grid, else its street, else its district, else the city. */
-static const char *owner_of(const struct cr_dispatch_row *r)
+static const char *owner_of(const struct cr_dispatch_row *r, const char *city)
 {
-    return *r->grid ? r->grid : *r->street ? r->street : *r->district ? r->district : CITY_CODE;
+    return *r->grid ? r->grid : *r->street ? r->street : *r->district ? r->district : city;
 }
 
 struct group {
@@ -116,6 +131,7 @@ struct walk {
     struct group *g;
     size_t n, cap;
     int oom;
+    const char *city;
 };
 
 static int gather(void *ctx, const struct cr_dispatch_row *r)
@@ -133,9 +149,9 @@ static int gather(void *ctx, const struct cr_dispatch_row *r)
         w->g[w->n++] = (struct group){r->warning, NULL, 0, 0, 0};
     }
     struct group *g = &w->g[w->n - 1];
-    const char *o = owner_of(r);
+    const char *o = owner_of(r, w->city);
     if (cr_division_level(o) < 0)
-        o = CITY_CODE; /* a division code of another form is routed to the city */
+        o = w->city; /* a division code of another form is routed to the city */
     for (size_t i = 0; i < g->n; i++)
         if (strcmp(g->div[i], o) == 0)
             return 0;
@@ -159,7 +175,7 @@ static int level_of(const char *code)
 
 /* The coordinating division of several: the deepest ancestor common to all, strictly above
  * each of them. */
-static void common_above(const struct group *g, char *out, size_t cap)
+static void common_above(const struct group *g, const char *city, char *out, size_t cap)
 {
     int top = 3;
     for (size_t i = 0; i < g->n; i++)
@@ -179,7 +195,7 @@ static void common_above(const struct group *g, char *out, size_t cap)
             return;
         }
     }
-    snprintf(out, cap, "%s", CITY_CODE);
+    snprintf(out, cap, "%s", city);
 }
 
 static cr_err due(const cr_calendar *cal, const struct cr_respond_config *cfg, int level,
@@ -231,7 +247,7 @@ static cr_err route(cr_store *s, const cr_calendar *cal, const struct cr_respond
     }
     if (!rc && g->n > 1) {
         char up[16];
-        common_above(g, up, sizeof up);
+        common_above(g, cfg->city_code, up, sizeof up);
         rc = new_task(s, cal, cfg, today, g->warning, up, "coordinate", 0,
                       "coordinates the warning's tasks in several divisions", &id, &created, d);
         st->coordinating += !rc && created;
@@ -360,6 +376,7 @@ cr_err cr_dispatch(cr_store *s, const cr_calendar *cal, const struct cr_respond_
 {
     struct cr_dispatch_stats st = {0};
     struct walk w = {0};
+    w.city = cfg->city_code[0] ? cfg->city_code : CITY_CODE;
     cr_err rc = cr_store_begin(s);
     if (rc)
         return rc;
@@ -419,6 +436,7 @@ static int get_staff(void *ctx, const struct cr_staff *st)
 /* The firms of the warning in the task's division, as task_outcome events. */
 struct outcome_events {
     const char *div;
+    int level;
     struct cr_event_new *ev;
     size_t n, cap;
     int oom;
@@ -429,8 +447,8 @@ struct outcome_events {
 static int firm_event(void *ctx, const struct cr_dispatch_row *r)
 {
     struct outcome_events *o = ctx;
-    const char *owner = owner_of(r);
-    if (strcmp(o->div, CITY_CODE) != 0 && strncmp(owner, o->div, strlen(o->div)) != 0)
+    const char *owner = owner_of(r, "");
+    if (o->level > 0 && strncmp(owner, o->div, strlen(o->div)) != 0)
         return 0;
     if (o->n == o->cap) {
         size_t nc = o->cap ? o->cap * 2 : 8;
@@ -450,7 +468,7 @@ static cr_err outcome_events(cr_store *s, int64_t id, const struct one_task *t, 
     char attrs[256];
     snprintf(attrs, sizeof attrs, "{\"结果\":\"%s\",\"任务\":%lld,\"预警\":%lld,\"级别\":\"%s\"}",
              outcome, (long long)id, (long long)t->warning, t->kind);
-    struct outcome_events o = {t->div, NULL, 0, 0, 0, today, attrs};
+    struct outcome_events o = {t->div, t->level, NULL, 0, 0, 0, today, attrs};
     cr_err rc = cr_store_dispatch_rows(s, t->warning, firm_event, &o);
     if (!rc && o.oom)
         rc = CR_ENOMEM;
@@ -503,9 +521,10 @@ cr_err cr_task_act(cr_store *s, int64_t id, enum cr_task_action action, const ch
     if (!rc && !found)
         rc = cr_diag_set(d, CR_ENOTFOUND, NULL, 0, 0,
                          "no staff member '%s' in the roster (crisk roster loads it)", by);
-    /* the city's staff cover every division; others their own and what lies inside it */
-    if (!rc && strcmp(w.division, CITY_CODE) != 0 &&
-        strncmp(t.div, w.division, strlen(w.division)) != 0)
+    /* the city's staff cover every division of their city (the first four digits of their
+     * code); others their own and what lies inside it */
+    if (!rc && strncmp(t.div, w.division,
+                       cr_division_level(w.division) == 0 ? 4 : strlen(w.division)) != 0)
         rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                          "%s (%s of %s) may not act on task %lld of division %s, which %s does "
                          "not cover",
