@@ -98,14 +98,20 @@ int cli_check_output(const char *verb, const char *option, const char *out, cons
 
 /* Opens the output file out (given to --option) for writing: created if need be, never through a
  * symbolic link, compared by device and inode with the store db's files once open (so a file
- * swapped in after cli_check_output is still caught), and only then emptied. Returns the stream,
- * or NULL after printing why with *prc set to the exit code (CLI_USAGE: a store file). */
+ * swapped in after cli_check_output is still caught), and only then emptied. The output is
+ * streamed into what is there: an existing FIFO or character device (/dev/null) is written
+ * into as a shell redirection would; a block device, a socket or a folder is refused (checked
+ * before the open and again on the opened file). Returns the stream, or NULL after printing why
+ * with *prc set to the exit code (CLI_USAGE: a store file, or not a regular file, FIFO or
+ * character device). */
 FILE *cli_open_output(const char *verb, const char *option, const char *out, const char *db,
                       int *prc);
 /* An output file written whole or not at all: cli_out_begin checks out as cli_check_output
- * does, refuses a symbolic link or a folder, and opens a temporary file beside it (o->tmp, o->fp:
- * write there, or have a library write to o->tmp by name); cli_out_commit flushes, syncs and
- * closes it, checks out against the store again and renames the temporary file to out;
+ * does, refuses a symbolic link or a folder, refuses anything else that is not a regular file
+ * (a device or a FIFO: the rename would replace it; CLI_USAGE, "is not a regular file"), and
+ * opens a temporary file beside it (o->tmp, o->fp: write there, or have a library write to
+ * o->tmp by name); cli_out_commit flushes, syncs and closes it, checks out against the store
+ * and its kind again and renames the temporary file to out;
  * cli_out_abort removes it. A folder that does not exist, a failed write or a refused name
  * leave no file behind. Both print why and return the exit code. */
 struct cli_out {

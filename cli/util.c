@@ -239,11 +239,41 @@ int cli_check_output(const char *verb, const char *option, const char *out, cons
     return CLI_OK;
 }
 
+static const char *file_kind(mode_t m)
+{
+    return S_ISCHR(m)    ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+           : S_ISFIFO(m) ? "a FIFO"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISDIR(m)  ? "a folder"
+                         : "not a file";
+}
+
+/* A streamed output is written into what is at its name, nothing is replaced: a regular file,
+ * a FIFO (a reader takes the rows) and a character device (/dev/null, a terminal) are fine,
+ * as with a shell's redirection; a block device (a disk) or a socket never is. */
+static int streamable(mode_t m)
+{
+    return S_ISREG(m) || S_ISFIFO(m) || S_ISCHR(m) || S_ISLNK(m); /* links: open's message */
+}
+
+static void refuse_kind(const char *verb, const char *option, const char *out, mode_t m)
+{
+    fprintf(stderr, "crisk %s: --%s %s is not a regular file (%s): refusing to write to it\n", verb,
+            option, out, file_kind(m));
+}
+
 FILE *cli_open_output(const char *verb, const char *option, const char *out, const char *db,
                       int *prc)
 {
     static const char *const suffix[] = {"", "-wal", "-shm", "-journal", ".lock", ".cols"};
     *prc = CLI_FAIL;
+    struct stat sl;
+    if (lstat(out, &sl) == 0 && !streamable(sl.st_mode)) {
+        refuse_kind(verb, option, out, sl.st_mode);
+        *prc = CLI_USAGE;
+        return NULL;
+    }
     /* Not truncated yet: what was opened is compared with the store's files first. */
     int fd = open(out, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -255,6 +285,12 @@ FILE *cli_open_output(const char *verb, const char *option, const char *out, con
     if (fstat(fd, &so) != 0) {
         fprintf(stderr, "crisk %s: cannot create %s: %s\n", verb, out, strerror(errno));
         close(fd);
+        return NULL;
+    }
+    if (!streamable(so.st_mode)) { /* swapped in since the lstat */
+        refuse_kind(verb, option, out, so.st_mode);
+        close(fd);
+        *prc = CLI_USAGE;
         return NULL;
     }
     for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
@@ -277,6 +313,21 @@ FILE *cli_open_output(const char *verb, const char *option, const char *out, con
     return fp;
 }
 
+/* The whole-file outputs replace what is at out by a rename: only a regular file (or nothing)
+ * may be there. A device or a FIFO renamed over would be lost as such (/dev/null made a regular
+ * file), so it is refused, not written into. */
+static int check_replaceable(const char *verb, const char *option, const char *out)
+{
+    struct stat sl;
+    if (lstat(out, &sl) != 0 || S_ISREG(sl.st_mode) || S_ISLNK(sl.st_mode) || S_ISDIR(sl.st_mode))
+        return CLI_OK; /* links and folders are refused by cli_out_begin's own message */
+    fprintf(stderr,
+            "crisk %s: --%s %s is not a regular file (%s): refusing to replace it (give a file "
+            "name)\n",
+            verb, option, out, file_kind(sl.st_mode));
+    return CLI_USAGE;
+}
+
 int cli_out_begin(const char *verb, const char *option, const char *out, const char *db,
                   struct cli_out *o)
 {
@@ -292,6 +343,8 @@ int cli_out_begin(const char *verb, const char *option, const char *out, const c
                                     : "it is a folder");
         return CLI_FAIL;
     }
+    if ((prc = check_replaceable(verb, option, out)))
+        return prc;
     /* The temporary file sits beside out, so that the rename is atomic (one file system). */
     const char *slash = strrchr(out, '/');
     int n = slash ? snprintf(o->tmp, sizeof o->tmp, "%.*s/.%s.tmp-XXXXXX", (int)(slash - out), out,
@@ -337,8 +390,11 @@ int cli_out_commit(const char *verb, const char *option, struct cli_out *o, cons
         cli_out_abort(o);
         return CLI_FAIL;
     }
-    /* Checked again: a store file may have been moved to the name meanwhile. */
+    /* Checked again: a store file, a device or a FIFO may have been moved to the name
+     * meanwhile (rename would replace it). */
     int prc = cli_check_output(verb, option, o->path, db);
+    if (!prc)
+        prc = check_replaceable(verb, option, o->path);
     if (!prc && rename(o->tmp, o->path) != 0) {
         fprintf(stderr, "crisk %s: cannot create %s: %s\n", verb, o->path, strerror(errno));
         prc = CLI_FAIL;
