@@ -96,6 +96,17 @@ cr_err cli_store_fail(cr_diag *d, cr_err rc, const cr_store *s, const char *what
  * returns CLI_USAGE; CLI_OK otherwise. Called before the store is opened or out is created. */
 int cli_check_output(const char *verb, const char *option, const char *out, const char *db);
 
+/* Refuses two output options naming one file (by device and inode, canonical name or text):
+ * one would overwrite the other. Either may be NULL (not given). Prints why and returns
+ * CLI_USAGE; CLI_OK otherwise. */
+int cli_outputs_distinct(const char *verb, const char *opt_a, const char *a, const char *opt_b,
+                         const char *b);
+
+/* Checks an option that takes a division code or a code prefix (--district): 1 to 12 digits,
+ * NULL (not given) allowed. A mistyped code would match nothing and print an empty list as if
+ * there were no warnings. Prints why and returns CLI_USAGE; CLI_OK otherwise. */
+int cli_division_opt(const char *verb, const char *name, const char *s);
+
 /* Opens the output file out (given to --option) for writing: created if need be, never through a
  * symbolic link, compared by device and inode with the store db's files once open (so a file
  * swapped in after cli_check_output is still caught), and only then emptied. The output is
@@ -143,8 +154,9 @@ struct cli_opt {
 };
 
 /* Parses argv[1..] against opts; positional arguments go to pos (up to max_pos). Prints the
- * problem and returns CLI_USAGE on an unknown option or a missing or empty value (no option
- * means anything by ""), CLI_OK otherwise.
+ * problem and returns CLI_USAGE on an unknown option, a missing or empty value (no option
+ * means anything by "") or an option with a value given twice (the last one silently won: at
+ * most 64 options), CLI_OK otherwise.
  * "--help" prints help (when not NULL) and returns -1. */
 int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
               const char **pos, size_t max_pos, size_t *n_pos, const char *help);

@@ -1,5 +1,6 @@
 /* realpath (cli_check_output) is an XSI extension, hidden by _POSIX_C_SOURCE alone. */
 #define _XOPEN_SOURCE 700
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -72,6 +73,9 @@ int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opt
               const char **pos, size_t max_pos, size_t *n_pos, const char *help)
 {
     *n_pos = 0;
+    /* A value given twice is a mistake, never a choice: "--xlsx a --xlsx b" wrote b only. */
+    const char *given[64] = {NULL};
+    assert(n_opts <= sizeof given / sizeof *given);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -90,9 +94,10 @@ int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opt
         const char *name = a + 2, *eq = strchr(name, '=');
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
         const struct cli_opt *o = NULL;
+        size_t ko = 0;
         for (size_t k = 0; k < n_opts; k++)
             if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, name, nlen) == 0)
-                o = &opts[k];
+                o = &opts[k], ko = k;
         if (!o) {
             fprintf(stderr, "crisk %s: unknown option '%s' (see crisk %s --help)\n", verb, a, verb);
             return CLI_USAGE;
@@ -108,6 +113,12 @@ int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opt
                         v ? " (it is empty)" : "");
                 return CLI_USAGE;
             }
+            if (given[ko]) {
+                fprintf(stderr, "crisk %s: --%s given twice ('%s' and '%s'): give it once\n", verb,
+                        o->name, given[ko], v);
+                return CLI_USAGE;
+            }
+            given[ko] = v;
             *o->value = v;
         }
     }
@@ -198,6 +209,36 @@ static int canonical(const char *path, char *out, size_t cap)
     if (n < 0 || (size_t)n >= sizeof dir || !realpath(dir, buf))
         return -1;
     return snprintf(out, cap, "%s/%s", buf, slash ? slash + 1 : path) < (int)cap ? 0 : -1;
+}
+
+int cli_outputs_distinct(const char *verb, const char *opt_a, const char *a, const char *opt_b,
+                         const char *b)
+{
+    if (!a || !b)
+        return CLI_OK;
+    struct stat sa, sb;
+    char na[PATH_MAX + 1], nb[PATH_MAX + 1];
+    int same =
+        stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    same |=
+        canonical(a, na, sizeof na) == 0 && canonical(b, nb, sizeof nb) == 0 && strcmp(na, nb) == 0;
+    same |= strcmp(a, b) == 0;
+    if (!same)
+        return CLI_OK;
+    fprintf(stderr, "crisk %s: --%s %s and --%s %s are the same file: give each its own file\n",
+            verb, opt_a, a, opt_b, b);
+    return CLI_USAGE;
+}
+
+int cli_division_opt(const char *verb, const char *name, const char *s)
+{
+    size_t n = s ? strspn(s, "0123456789") : 0;
+    if (!s || (s[n] == 0 && n >= 1 && n <= 12))
+        return CLI_OK;
+    fprintf(stderr,
+            "crisk %s: --%s needs a division code (1 to 12 digits, e.g. 440106), not '%s'\n", verb,
+            name, s);
+    return CLI_USAGE;
 }
 
 static void refuse_output(const char *verb, const char *option, const char *out, const char *db,
