@@ -97,16 +97,33 @@ cr_err cli_store_fail(cr_diag *d, cr_err rc, const cr_store *s, const char *what
  * returns CLI_USAGE; CLI_OK otherwise. Called before the store is opened or out is created. */
 int cli_check_output(const char *verb, const char *option, const char *out, const char *db);
 
+/* Refuses two output options naming one file (by device and inode, canonical name or text):
+ * one would overwrite the other. Either may be NULL (not given). Prints why and returns
+ * CLI_USAGE; CLI_OK otherwise. */
+int cli_outputs_distinct(const char *verb, const char *opt_a, const char *a, const char *opt_b,
+                         const char *b);
+
+/* Checks an option that takes a division code or a code prefix (--district): 1 to 12 digits,
+ * NULL (not given) allowed. A mistyped code would match nothing and print an empty list as if
+ * there were no warnings. Prints why and returns CLI_USAGE; CLI_OK otherwise. */
+int cli_division_opt(const char *verb, const char *name, const char *s);
+
 /* Opens the output file out (given to --option) for writing: created if need be, never through a
  * symbolic link, compared by device and inode with the store db's files once open (so a file
- * swapped in after cli_check_output is still caught), and only then emptied. Returns the stream,
- * or NULL after printing why with *prc set to the exit code (CLI_USAGE: a store file). */
+ * swapped in after cli_check_output is still caught), and only then emptied. The output is
+ * streamed into what is there: an existing FIFO or character device (/dev/null) is written
+ * into as a shell redirection would; a block device, a socket or a folder is refused (checked
+ * before the open and again on the opened file). Returns the stream, or NULL after printing why
+ * with *prc set to the exit code (CLI_USAGE: a store file, or not a regular file, FIFO or
+ * character device). */
 FILE *cli_open_output(const char *verb, const char *option, const char *out, const char *db,
                       int *prc);
 /* An output file written whole or not at all: cli_out_begin checks out as cli_check_output
- * does, refuses a symbolic link or a folder, and opens a temporary file beside it (o->tmp, o->fp:
- * write there, or have a library write to o->tmp by name); cli_out_commit flushes, syncs and
- * closes it, checks out against the store again and renames the temporary file to out;
+ * does, refuses a symbolic link or a folder, refuses anything else that is not a regular file
+ * (a device or a FIFO: the rename would replace it; CLI_USAGE, "is not a regular file"), and
+ * opens a temporary file beside it (o->tmp, o->fp: write there, or have a library write to
+ * o->tmp by name); cli_out_commit flushes, syncs and closes it, checks out against the store
+ * and its kind again and renames the temporary file to out;
  * cli_out_abort removes it. A folder that does not exist, a failed write or a refused name
  * leave no file behind. Both print why and return the exit code. */
 struct cli_out {
@@ -138,8 +155,9 @@ struct cli_opt {
 };
 
 /* Parses argv[1..] against opts; positional arguments go to pos (up to max_pos). Prints the
- * problem and returns CLI_USAGE on an unknown option or a missing or empty value (no option
- * means anything by ""), CLI_OK otherwise.
+ * problem and returns CLI_USAGE on an unknown option, a missing or empty value (no option
+ * means anything by "") or an option with a value given twice (the last one silently won: at
+ * most 64 options), CLI_OK otherwise.
  * "--help" prints help (when not NULL) and returns -1. */
 int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opts, size_t n_opts,
               const char **pos, size_t max_pos, size_t *n_pos, const char *help);

@@ -539,6 +539,8 @@ int cmd_learn(int argc, char **argv)
     json_t *rep = NULL, *rocs = NULL, *lifts = NULL, *binning_j = NULL;
     int exit_code = CLI_OK;
     cr_err rc = cr_learn_label_load(label_s, &label, &d);
+    /* A label file that cannot be read is bad input (exit 3) like one that is wrong. */
+    int label_unread = rc == CR_EIO;
     if (!rc)
         rc = cr_store_open_readonly(dbp, &s, &d);
     if (!rc)
@@ -546,7 +548,8 @@ int cmd_learn(int argc, char **argv)
     if (!rc)
         rc = cr_learn_data_build(s, m, label, &lo, &data, &info, &d);
     if (rc) {
-        exit_code = cli_report_diag("learn", rc, &d);
+        exit_code = label_unread ? (cli_report_diag("learn", rc, &d), CLI_BADINPUT)
+                                 : cli_report_diag("learn", rc, &d);
         goto out;
     }
     if (mkdir(out_dir, 0777) && errno != EEXIST) {

@@ -174,7 +174,9 @@ int cli_push_files(const char *verb, const char *db, const struct cr_warning_fil
     cr_push_map *map = NULL;
     struct cr_push_rows rows = {0};
     struct cli_out ox, og;
-    int prc = xlsx ? cli_out_begin(verb, "xlsx", xlsx, db, &ox) : CLI_OK;
+    int prc = cli_outputs_distinct(verb, "xlsx", xlsx, "geojson", geojson);
+    if (!prc && xlsx)
+        prc = cli_out_begin(verb, "xlsx", xlsx, db, &ox);
     if (prc)
         return prc;
     prc = geojson ? cli_out_begin(verb, "geojson", geojson, db, &og) : CLI_OK;

@@ -49,6 +49,10 @@ int cmd_roster(int argc, char **argv)
         fprintf(stderr, "crisk roster: %s: bad rows, nothing loaded\n", file);
         return CLI_BADINPUT;
     }
+    if (rc) { /* a roster file missing or unreadable is bad input (exit 3), as monitor --rules */
+        int code = cli_report_diag("roster", rc, &d);
+        return rc == CR_EIO || rc == CR_ENOTFOUND ? CLI_BADINPUT : code;
+    }
     if (!rc)
         rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)

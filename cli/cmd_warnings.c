@@ -92,6 +92,9 @@ int cmd_warnings(int argc, char **argv)
         fprintf(stderr, "crisk warnings: give one of --csv and --json, or --xlsx/--geojson FILE\n");
         return CLI_USAGE;
     }
+    prc = cli_division_opt("warnings", "district", district);
+    if (prc)
+        return prc;
     if (status && strcmp(status, "open") != 0 && strcmp(status, "closed") != 0) {
         fprintf(stderr, "crisk warnings: --status is open or closed, not '%s'\n", status);
         return CLI_USAGE;

@@ -1,5 +1,6 @@
 /* realpath (cli_check_output) is an XSI extension, hidden by _POSIX_C_SOURCE alone. */
 #define _XOPEN_SOURCE 700
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -74,6 +75,9 @@ int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opt
               const char **pos, size_t max_pos, size_t *n_pos, const char *help)
 {
     *n_pos = 0;
+    /* A value given twice is a mistake, never a choice: "--xlsx a --xlsx b" wrote b only. */
+    const char *given[64] = {NULL};
+    assert(n_opts <= sizeof given / sizeof *given);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -92,9 +96,10 @@ int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opt
         const char *name = a + 2, *eq = strchr(name, '=');
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
         const struct cli_opt *o = NULL;
+        size_t ko = 0;
         for (size_t k = 0; k < n_opts; k++)
             if (strlen(opts[k].name) == nlen && strncmp(opts[k].name, name, nlen) == 0)
-                o = &opts[k];
+                o = &opts[k], ko = k;
         if (!o) {
             fprintf(stderr, "crisk %s: unknown option '%s' (see crisk %s --help)\n", verb, a, verb);
             return CLI_USAGE;
@@ -110,6 +115,12 @@ int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opt
                         v ? " (it is empty)" : "");
                 return CLI_USAGE;
             }
+            if (given[ko]) {
+                fprintf(stderr, "crisk %s: --%s given twice ('%s' and '%s'): give it once\n", verb,
+                        o->name, given[ko], v);
+                return CLI_USAGE;
+            }
+            given[ko] = v;
             *o->value = v;
         }
     }
@@ -215,6 +226,36 @@ static int canonical(const char *path, char *out, size_t cap)
     return snprintf(out, cap, "%s/%s", buf, slash ? slash + 1 : path) < (int)cap ? 0 : -1;
 }
 
+int cli_outputs_distinct(const char *verb, const char *opt_a, const char *a, const char *opt_b,
+                         const char *b)
+{
+    if (!a || !b)
+        return CLI_OK;
+    struct stat sa, sb;
+    char na[PATH_MAX + 1], nb[PATH_MAX + 1];
+    int same =
+        stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    same |=
+        canonical(a, na, sizeof na) == 0 && canonical(b, nb, sizeof nb) == 0 && strcmp(na, nb) == 0;
+    same |= strcmp(a, b) == 0;
+    if (!same)
+        return CLI_OK;
+    fprintf(stderr, "crisk %s: --%s %s and --%s %s are the same file: give each its own file\n",
+            verb, opt_a, a, opt_b, b);
+    return CLI_USAGE;
+}
+
+int cli_division_opt(const char *verb, const char *name, const char *s)
+{
+    size_t n = s ? strspn(s, "0123456789") : 0;
+    if (!s || (s[n] == 0 && n >= 1 && n <= 12))
+        return CLI_OK;
+    fprintf(stderr,
+            "crisk %s: --%s needs a division code (1 to 12 digits, e.g. 440106), not '%s'\n", verb,
+            name, s);
+    return CLI_USAGE;
+}
+
 static void refuse_output(const char *verb, const char *option, const char *out, const char *db,
                           const char *suffix)
 {
@@ -254,11 +295,41 @@ int cli_check_output(const char *verb, const char *option, const char *out, cons
     return CLI_OK;
 }
 
+static const char *file_kind(mode_t m)
+{
+    return S_ISCHR(m)    ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+           : S_ISFIFO(m) ? "a FIFO"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISDIR(m)  ? "a folder"
+                         : "not a file";
+}
+
+/* A streamed output is written into what is at its name, nothing is replaced: a regular file,
+ * a FIFO (a reader takes the rows) and a character device (/dev/null, a terminal) are fine,
+ * as with a shell's redirection; a block device (a disk) or a socket never is. */
+static int streamable(mode_t m)
+{
+    return S_ISREG(m) || S_ISFIFO(m) || S_ISCHR(m) || S_ISLNK(m); /* links: open's message */
+}
+
+static void refuse_kind(const char *verb, const char *option, const char *out, mode_t m)
+{
+    fprintf(stderr, "crisk %s: --%s %s is not a regular file (%s): refusing to write to it\n", verb,
+            option, out, file_kind(m));
+}
+
 FILE *cli_open_output(const char *verb, const char *option, const char *out, const char *db,
                       int *prc)
 {
     static const char *const suffix[] = {"", "-wal", "-shm", "-journal", ".lock", ".cols"};
     *prc = CLI_FAIL;
+    struct stat sl;
+    if (lstat(out, &sl) == 0 && !streamable(sl.st_mode)) {
+        refuse_kind(verb, option, out, sl.st_mode);
+        *prc = CLI_USAGE;
+        return NULL;
+    }
     /* Not truncated yet: what was opened is compared with the store's files first. */
     int fd = open(out, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
@@ -270,6 +341,12 @@ FILE *cli_open_output(const char *verb, const char *option, const char *out, con
     if (fstat(fd, &so) != 0) {
         fprintf(stderr, "crisk %s: cannot create %s: %s\n", verb, out, strerror(errno));
         close(fd);
+        return NULL;
+    }
+    if (!streamable(so.st_mode)) { /* swapped in since the lstat */
+        refuse_kind(verb, option, out, so.st_mode);
+        close(fd);
+        *prc = CLI_USAGE;
         return NULL;
     }
     for (size_t i = 0; i < sizeof suffix / sizeof *suffix; i++) {
@@ -292,6 +369,21 @@ FILE *cli_open_output(const char *verb, const char *option, const char *out, con
     return fp;
 }
 
+/* The whole-file outputs replace what is at out by a rename: only a regular file (or nothing)
+ * may be there. A device or a FIFO renamed over would be lost as such (/dev/null made a regular
+ * file), so it is refused, not written into. */
+static int check_replaceable(const char *verb, const char *option, const char *out)
+{
+    struct stat sl;
+    if (lstat(out, &sl) != 0 || S_ISREG(sl.st_mode) || S_ISLNK(sl.st_mode) || S_ISDIR(sl.st_mode))
+        return CLI_OK; /* links and folders are refused by cli_out_begin's own message */
+    fprintf(stderr,
+            "crisk %s: --%s %s is not a regular file (%s): refusing to replace it (give a file "
+            "name)\n",
+            verb, option, out, file_kind(sl.st_mode));
+    return CLI_USAGE;
+}
+
 int cli_out_begin(const char *verb, const char *option, const char *out, const char *db,
                   struct cli_out *o)
 {
@@ -307,6 +399,8 @@ int cli_out_begin(const char *verb, const char *option, const char *out, const c
                                     : "it is a folder");
         return CLI_FAIL;
     }
+    if ((prc = check_replaceable(verb, option, out)))
+        return prc;
     /* The temporary file sits beside out, so that the rename is atomic (one file system). */
     const char *slash = strrchr(out, '/');
     int n = slash ? snprintf(o->tmp, sizeof o->tmp, "%.*s/.%s.tmp-XXXXXX", (int)(slash - out), out,
@@ -352,8 +446,11 @@ int cli_out_commit(const char *verb, const char *option, struct cli_out *o, cons
         cli_out_abort(o);
         return CLI_FAIL;
     }
-    /* Checked again: a store file may have been moved to the name meanwhile. */
+    /* Checked again: a store file, a device or a FIFO may have been moved to the name
+     * meanwhile (rename would replace it). */
     int prc = cli_check_output(verb, option, o->path, db);
+    if (!prc)
+        prc = check_replaceable(verb, option, o->path);
     if (!prc && rename(o->tmp, o->path) != 0) {
         fprintf(stderr, "crisk %s: cannot create %s: %s\n", verb, o->path, strerror(errno));
         prc = CLI_FAIL;

@@ -14,8 +14,9 @@
 #include "crisk/ref.h"
 #include "crisk/store.h"
 
-/* Excel's limit on the characters of one cell, applied to bytes (libxlsxwriter counts bytes):
- * a longer value is cut at a character boundary and ends in CR_PUSH_CUT_NOTE. */
+/* Excel's limit on the characters of one cell, counted as Excel counts them: UTF-16 code units
+ * (a character outside the BMP is 2). A longer value is cut at a character boundary to this
+ * many units, CR_PUSH_CUT_NOTE included at its end. */
 #define CR_PUSH_CELL_MAX 32767
 #define CR_PUSH_CUT_NOTE "…（已截断：超出Excel单元格32767字符上限，全文见 crisk warnings --json）"
 

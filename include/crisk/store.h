@@ -328,7 +328,10 @@ cr_err cr_store_event_blocks_top(cr_store *s, int64_t *top) CR_MUST_USE;
 cr_err cr_store_topic_top(cr_store *s, int64_t *top) CR_MUST_USE;
 /* The largest role row id, 0 when none (ingest sizes a bulk load against it). */
 cr_err cr_store_role_top(cr_store *s, int64_t *top) CR_MUST_USE;
-/* The latest day an event block holds (days since 1970-01-01), 0 when the store has no events. */
+/* The latest day of the collected (department) events (days since 1970-01-01), 0 when there
+ * are none: the default as-of of classify, monitor and learn. Events of the built-in topics of
+ * department "crisk" (task outcomes, inspection results appended with a day a user gave) are
+ * left out, so closing a task never moves the whole city's as-of. */
 cr_err cr_store_events_last_day(cr_store *s, int64_t *day) CR_MUST_USE;
 /* The quarantined rows still open and those resolved (by a retry). */
 cr_err cr_store_quarantine_totals(cr_store *s, int64_t *open, int64_t *resolved) CR_MUST_USE;

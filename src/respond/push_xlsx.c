@@ -11,6 +11,9 @@
 
 /* Excel's last row (1,048,576 rows, the header included). */
 enum { XLSX_MAX_ROWS = 1048576, SHEET_NAME_MAX = 31 };
+/* A cut value's bytes: at most 3 per UTF-16 unit kept (a BMP character is 1 unit in up to 3
+ * bytes; one outside it 2 units in 4), the note and its NUL. */
+#define CUT_BYTES (3 * (size_t)CR_PUSH_CELL_MAX + sizeof CR_PUSH_CUT_NOTE)
 
 struct sheet {
     lxw_worksheet *ws;
@@ -23,7 +26,7 @@ struct xlsx {
     lxw_format *head, *date, *text;
     struct sheet *sheet;
     size_t n_sheets, cap_sheets;
-    char *cut;      /* CR_PUSH_CELL_MAX + 1 bytes for a value cut to Excel's limit */
+    char *cut;      /* CUT_BYTES for a value cut to Excel's limit */
     struct buf esc; /* a value with its literal "_xHHHH_" escaped */
     size_t n_cut;
 };
@@ -125,34 +128,64 @@ static int has_escape_like(const char *s)
     return 0;
 }
 
-/* s as Excel can hold it: literal escapes kept (has_escape_like), then cut at a character
- * boundary to CR_PUSH_CELL_MAX bytes with the note at its end when longer. The result lives
- * until the next call. */
-static const char *fit(struct xlsx *x, const char *s)
+/* The length of the UTF-8 character at p (1 for a byte that does not start one) and the UTF-16
+ * code units it takes (Excel counts those: a character outside the BMP is 2). */
+static size_t utf8_char(const unsigned char *p, size_t *units)
 {
-    if (has_escape_like(s)) {
-        x->esc.len = 0;
-        for (const char *p = s; *p; p++) {
-            if (p[0] == '_' && p[1] == 'x' && strspn(p + 2, "0123456789abcdefABCDEF") >= 4 &&
-                p[6] == '_')
-                cr__buf_str(&x->esc, "_x005F_");
-            else
-                cr__buf_char(&x->esc, *p);
-        }
-        if (x->esc.oom)
-            return NULL;
-        s = x->esc.p;
-    }
-    size_t len = strlen(s);
-    if (len <= CR_PUSH_CELL_MAX)
+    size_t len = *p < 0xC0 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+    for (size_t k = 1; k < len; k++)
+        if ((p[k] & 0xC0) != 0x80)
+            len = 1; /* not UTF-8: the byte alone (Excel would show one replacement) */
+    *units = len == 4 ? 2 : 1;
+    return len;
+}
+
+static size_t utf16_units(const char *s)
+{
+    size_t n = 0, u = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; n += u)
+        p += utf8_char(p, &u);
+    return n;
+}
+
+/* s cut to Excel's limit: CR_PUSH_CELL_MAX UTF-16 code units (Excel's "32,767 characters"),
+ * at a character boundary, the note at its end; s itself when it fits. */
+static const char *cut_to_limit(struct xlsx *x, const char *s)
+{
+    if (utf16_units(s) <= CR_PUSH_CELL_MAX)
         return s;
-    size_t keep = CR_PUSH_CELL_MAX - (sizeof CR_PUSH_CUT_NOTE - 1);
-    while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
-        keep--;
-    memcpy(x->cut, s, keep);
+    size_t room = CR_PUSH_CELL_MAX - utf16_units(CR_PUSH_CUT_NOTE), used = 0, keep = 0, u;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t len = utf8_char(p, &u);
+        if (used + u > room)
+            break;
+        used += u;
+        keep += len;
+        p += len;
+    }
+    memcpy(x->cut, s, keep); /* keep <= 3 bytes per unit: x->cut's size */
     memcpy(x->cut + keep, CR_PUSH_CUT_NOTE, sizeof CR_PUSH_CUT_NOTE);
     x->n_cut++;
     return x->cut;
+}
+
+/* s as Excel can hold it: cut to the limit (counted as Excel counts the text it shows), then
+ * literal escapes kept (has_escape_like: "_x0041_" written as "_x005F_x0041_", which Excel
+ * shows as the 7 characters it was). The result lives until the next call. */
+static const char *fit(struct xlsx *x, const char *s)
+{
+    s = cut_to_limit(x, s);
+    if (!has_escape_like(s))
+        return s;
+    x->esc.len = 0;
+    for (const char *p = s; *p; p++) {
+        if (p[0] == '_' && p[1] == 'x' && strspn(p + 2, "0123456789abcdefABCDEF") >= 4 &&
+            p[6] == '_')
+            cr__buf_str(&x->esc, "_x005F_");
+        else
+            cr__buf_char(&x->esc, *p);
+    }
+    return x->esc.oom ? NULL : x->esc.p;
 }
 
 static cr_err write_row(struct xlsx *x, struct sheet *sh, const struct cr_warning_row *r,
@@ -196,7 +229,7 @@ cr_err cr_push_write_xlsx(const char *path, const struct cr_warning_row *rows, s
     if (!probe)
         return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot create: %s", strerror(errno));
     fclose(probe);
-    x.cut = malloc(CR_PUSH_CELL_MAX + 1);
+    x.cut = malloc(CUT_BYTES);
     x.wb = x.cut ? workbook_new(path) : NULL;
     if (!x.wb) {
         free(x.cut);

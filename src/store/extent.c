@@ -9,7 +9,12 @@ cr_err cr_store_role_top(cr_store *s, int64_t *top)
 
 cr_err cr_store_events_last_day(cr_store *s, int64_t *day)
 {
-    return cr_store_scalar(s, "SELECT coalesce(max(day_max), 0) FROM event_block", day);
+    /* The workflow's own events (department crisk, cr_store_events_append) carry the day a
+     * user gave; they never move the default as-of of the whole city. */
+    return cr_store_scalar(s,
+                           "SELECT coalesce(max(day_max), 0) FROM event_block WHERE topic NOT IN"
+                           " (SELECT id FROM topic WHERE department = 'crisk')",
+                           day);
 }
 
 cr_err cr_store_quarantine_totals(cr_store *s, int64_t *open, int64_t *resolved)

@@ -124,7 +124,7 @@ for r in ref:
     assert datetime.date(1899, 12, 30) + datetime.timedelta(days=v[9]) == datetime.date.fromisoformat(r["opened"])
     ev = v[11]
     if int(r["warning"]) == cut_warning:
-        assert len(ev.encode()) <= 32767 and ev.endswith("全文见 crisk warnings --json）"), len(ev)
+        assert len(ev.encode("utf-16-le")) // 2 <= 32767 and ev.endswith("全文见 crisk warnings --json）"), len(ev)
     else:
         assert len(ev) < 32767 and ev.startswith("{"), ev[:40]
 hostile = [v for sn, v in got if v[2] == hostile_uscc]

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reads an XLSX workbook with nothing but zipfile and the XML of its parts, independently of
 libxlsxwriter, and prints it as JSON: {"sheets": [{"name", "frozen_rows", "widths": [...],
-"rows": [[cell, ...], ...]}]}, a cell being null or {"t": "s"|"n", "v": text or number}.
+"rows": [[cell, ...], ...]}]}, a cell being null or {"t": "s"|"n", "v": text or number}; a
+string cell also has "u16", its length as Excel counts it (UTF-16 code units).
 Strings are decoded as Excel reads them (shared or inline, _xHHHH_ escapes).
 Usage: xlsx_dump.py FILE.xlsx"""
 import json
@@ -68,6 +69,10 @@ def main(path):
                     cells[i] = {"t": "s", "v": v.text or ""}
                 else:
                     cells[i] = {"t": "n", "v": float(v.text)} if v is not None else None
+        for cells in rows:
+            for c in cells:
+                if c is not None and c["t"] == "s":
+                    c["u16"] = len(c["v"].encode("utf-16-le")) // 2
         out.append({"name": sh.get("name"), "frozen_rows": frozen, "widths": widths, "rows": rows})
     json.dump({"sheets": out}, sys.stdout, ensure_ascii=False)
 

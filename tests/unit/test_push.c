@@ -162,42 +162,78 @@ static void test_xlsx_sheets(void **state)
     cr_ref_free(ref);
 }
 
-/* Hostile text comes back as it went in; a value past 32,767 bytes is cut at a character
- * boundary with the note, and counted. */
+/* n CJK characters (3 bytes each in UTF-8, 1 UTF-16 unit each), malloc'd. */
+static char *cjk(size_t n)
+{
+    char *s = malloc(3 * n + 1);
+    assert_non_null(s);
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + 3 * i, i % 2 ? "证" : "据", 3);
+    s[3 * n] = 0;
+    return s;
+}
+
+static size_t json_size(json_t *o, const char *key)
+{
+    return (size_t)json_integer_value(json_object_get(o, key));
+}
+
+/* Hostile text comes back as it went in. Excel's limit is 32,767 characters (UTF-16 units, as
+ * xlsx_dump.py counts them with python3), not bytes: 21,047 CJK characters (63,141 bytes) stay
+ * whole; 40,000 are cut at a character boundary to exactly the limit, the note at the end,
+ * and counted; a value of characters outside the BMP (2 units each) is cut by units too. */
 static void test_xlsx_hostile(void **state)
 {
     (void)state;
     const char *name = "\"引号\",逗号\n换行\r\x01控制\x1f\t制表 =SUM(A1) _x0041_";
-    size_t big = 40000;
-    char *ev = malloc(big + 1);
-    for (size_t i = 0; i + 3 <= big; i += 3)
-        memcpy(ev + i, "证", 3);
-    ev[big - big % 3] = 0;
+    char *whole = cjk(21047), *ev = cjk(40000);
+    size_t n_astral = 20000; /* U+20000 𠀀: 4 bytes, 2 units; 40,000 units in all */
+    char *astral = malloc(4 * n_astral + 1);
+    for (size_t i = 0; i < n_astral; i++)
+        memcpy(astral + 4 * i, "\xF0\xA0\x80\x80", 4);
+    astral[4 * n_astral] = 0;
     struct cr_warning_row rows[] = {
         row(1, "person_cluster", "open", 1, "91440106MA00000011", name, "440106", "", ""),
         row(2, "person_cluster", "open", 2, "91440106MA00000012", "正常", "440106", "", ""),
+        row(3, "person_cluster", "open", 3, "91440106MA00000013", "整", "440106", "", ""),
+        row(4, "person_cluster", "open", 4, "91440106MA00000014", "外", "440106", "", ""),
     };
     rows[1].evidence = ev;
+    rows[2].evidence = whole;
+    rows[3].evidence = astral;
     char *path = tmp_path(".xlsx");
     struct cr_push_stats st = {0, 0};
     cr_diag d = {{0}, {0}, 0, 0};
-    assert_int_equal(cr_push_write_xlsx(path, rows, 2, NULL, &st, &d), CR_OK);
-    assert_int_equal(st.cut, 1);
+    assert_int_equal(cr_push_write_xlsx(path, rows, 4, NULL, &st, &d), CR_OK);
+    assert_int_equal(st.cut, 2);
     json_t *doc = xlsx_read(path);
     json_t *sh = sheet(doc, 1);
     assert_string_equal(cell_str(sh, 1, 3), name);
     assert_string_equal(cell_str(sh, 1, 5), "440106"); /* no ref: the code */
+    /* 21,047 characters: whole, no note */
+    assert_string_equal(cell_str(sh, 3, 11), whole);
+    assert_int_equal(json_size(cell(sh, 3, 11), "u16"), 21047);
+    /* 40,000: cut to 32,767 characters, the note included */
     const char *cut = cell_str(sh, 2, 11);
     size_t len = strlen(cut), note = strlen(CR_PUSH_CUT_NOTE);
-    assert_true(len <= CR_PUSH_CELL_MAX);
-    assert_true(len > CR_PUSH_CELL_MAX - note - 3);
+    assert_int_equal(json_size(cell(sh, 2, 11), "u16"), CR_PUSH_CELL_MAX);
     assert_string_equal(cut + len - note, CR_PUSH_CUT_NOTE);
     assert_int_equal((len - note) % 3, 0); /* whole characters kept */
     assert_memory_equal(cut, ev, len - note);
+    /* outside the BMP: 2 units each, so the kept part is whole 4-byte characters and the cell
+     * one unit short of the limit at most */
+    const char *cut2 = cell_str(sh, 4, 11);
+    size_t len2 = strlen(cut2);
+    assert_true(json_size(cell(sh, 4, 11), "u16") >= CR_PUSH_CELL_MAX - 1);
+    assert_true(json_size(cell(sh, 4, 11), "u16") <= CR_PUSH_CELL_MAX);
+    assert_int_equal((len2 - note) % 4, 0);
+    assert_memory_equal(cut2, astral, len2 - note);
     json_decref(doc);
     unlink(path);
     free(path);
     free(ev);
+    free(whole);
+    free(astral);
 }
 
 /* A workbook in a folder that does not exist: CR_EIO with the reason, no file. */

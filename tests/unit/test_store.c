@@ -120,6 +120,15 @@ static void blocks_round_trip(void **state)
     assert_int_equal(c.events, N_EVENTS);
     assert_int_equal(cr_store_events_last_day(s, &last), CR_OK);
     assert_int_equal(last, 19000 + N_EVENTS - 1);
+    /* A workflow event (department crisk) dated 8 days after the collected ones leaves the
+     * default as-of where it was: closing one task moved the whole city's levels. */
+    struct cr_event_new wf = {3, 19000 + N_EVENTS - 1 + 8, INT64_MIN, "{\"结果\":\"confirmed\"}"};
+    assert_int_equal(
+        cr_store_events_append(s, "crisk/task_outcome", "任务结果", "task_outcome", &wf, 1), CR_OK);
+    assert_int_equal(cr_store_events_last_day(s, &last), CR_OK);
+    assert_int_equal(last, 19000 + N_EVENTS - 1);
+    assert_int_equal(cr_store_counts(s, &c), CR_OK);
+    assert_int_equal(c.events, N_EVENTS + 1); /* near miss: the event itself was written */
     cr_store_close(s);
     unlink(path);
     char side[64];
