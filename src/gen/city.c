@@ -322,7 +322,7 @@ static void propensity(gen *g, struct ent *e, int sec_i, cr_rng *r)
      * firms (sections F, K, L under 3 years) are riskier than their age and trade each say. */
     char sec = cr_ref_industry(g->ref, (size_t)e->industry)->section;
     if (age_years < 3 && (sec == 'F' || sec == 'K' || sec == 'L'))
-        z += 0.8;
+        z += 1.2;
     e->z = (float)z;
     /* The second hidden factor, from a stream of its own (the other draws stay as they were). */
     cr_rng hr;

@@ -258,7 +258,7 @@ static cr_err monthly_events(gen *g, struct kind_pass *kp, const struct ent *e, 
     int y0, m0, d0, y1, m1, d1;
     cr_civil_from_days(from, &y0, &m0, &d0);
     cr_civil_from_days(to, &y1, &m1, &d1);
-    double miss = sigmoid(-3.2 + 1.6 * z + 1.2 * e->h); /* the second factor shows here */
+    double miss = sigmoid(-3.2 + 1.6 * z + 2.0 * e->h); /* the second factor shows here */
     cr_err rc = CR_OK;
     for (int ym = y0 * 12 + m0 - 1; !rc && ym < y1 * 12 + m1 - 1; ym++) {
         if (cr_rng_unit(r) < miss)
