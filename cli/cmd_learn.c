@@ -385,7 +385,12 @@ static json_t *binning_json(const struct cr_scorecard *sc)
         for (size_t b = 0; b < f->n_bins; b++) {
             const struct cr_sc_bin *x = &f->bins[b];
             char label[128];
-            if (f->ind->n_map)
+            if (f->n_levels)
+                snprintf(label, sizeof label, "%s",
+                         b < f->n_levels    ? f->levels[b]
+                         : b == f->n_levels ? "other"
+                                            : "missing");
+            else if (f->ind && f->ind->n_map)
                 snprintf(label, sizeof label, "expert points %g", x->old_points);
             else if (f->has_missing_bin && b == f->n_bins - 1)
                 snprintf(label, sizeof label, "missing");
@@ -396,9 +401,9 @@ static json_t *binning_json(const struct cr_scorecard *sc)
                                                   "woe", x->woe, "points", x->points, "pdo_points",
                                                   x->pdo_points));
         }
-        json_array_append_new(a, json_pack("{s:s,s:s,s:f,s:f,s:f,s:o}", "id", f->ind->id, "name",
-                                           f->ind->name, "iv", f->iv, "coefficient", f->coef,
-                                           "weight", f->range, "bins", bins));
+        json_array_append_new(a, json_pack("{s:s,s:s,s:f,s:f,s:f,s:o}", "id", f->id, "name",
+                                           f->name, "iv", f->iv, "coefficient", f->coef, "weight",
+                                           f->range, "bins", bins));
     }
     free(ord);
     return a;

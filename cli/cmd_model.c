@@ -32,7 +32,7 @@ static json_t *strings(char **v, size_t n)
 /* Everything an indicator says, so that another engine (bench/duckdb) can compute it too. */
 static json_t *indicator_json(const struct cr_indicator *ind)
 {
-    static const char *const inputs[] = {"events", "registry", "graph"};
+    static const char *const inputs[] = {"events", "registry", "graph", "attr"};
     static const char *const fields[] = {"age_days", "capital", "industry", "type", "status"};
     static const char *const features[] = {"firms_at_address", "person_firms",
                                            "person_flagged_firms", "role_count"};
@@ -47,6 +47,8 @@ static json_t *indicator_json(const struct cr_indicator *ind)
         json_object_set_new(o, "flag", json_string(ind->flag));
     if (ind->input == CR_IN_REGISTRY)
         json_object_set_new(o, "field", json_string(fields[ind->field]));
+    if (ind->input == CR_IN_ATTR)
+        json_object_set_new(o, "attr", json_string(ind->attr));
     if (ind->input == CR_IN_GRAPH)
         json_object_set_new(o, "feature", json_string(features[ind->feature]));
     if (ind->role)

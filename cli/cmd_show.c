@@ -103,11 +103,18 @@ static json_t *explain(cr_store *s, const cr_model *m, int64_t subject, int32_t 
                 json_t *inds = json_array();
                 double csum = 0;
                 for (size_t i = 0; i < cat->n_indicators; i++, k++) {
-                    json_array_append_new(
-                        inds, json_pack("{s:s,s:s,s:o,s:f,s:f}", "id", cat->indicators[i].id,
-                                        "name", cat->indicators[i].name, "value",
-                                        isnan(v[k]) ? json_null() : json_real(v[k]), "points", p[k],
-                                        "share", sh[k]));
+                    const struct cr_indicator *ind = &cat->indicators[i];
+                    /* an attribute indicator shows the attribute's own value (text) */
+                    const char *at = ind->input == CR_IN_ATTR && ind->attr_index < c.n_attr
+                                         ? c.attr_text[e0 * c.n_attr + ind->attr_index]
+                                         : NULL;
+                    json_t *val = at                         ? json_string(at)
+                                  : ind->input == CR_IN_ATTR ? json_null()
+                                  : isnan(v[k])              ? json_null()
+                                                             : json_real(v[k]);
+                    json_array_append_new(inds, json_pack("{s:s,s:s,s:o,s:f,s:f}", "id", ind->id,
+                                                          "name", ind->name, "value", val, "points",
+                                                          p[k], "share", sh[k]));
                     csum += sh[k];
                 }
                 json_array_append_new(cats,
@@ -258,6 +265,8 @@ static void print_text(json_t *o, const cr_ref *ref)
             char vbuf[32];
             if (json_is_null(val))
                 snprintf(vbuf, sizeof vbuf, "缺失");
+            else if (json_is_string(val))
+                snprintf(vbuf, sizeof vbuf, "%s", json_string_value(val));
             else
                 snprintf(vbuf, sizeof vbuf, "%g", json_real_value(val));
             printf("    %-28s 值 %-10s 分 %5.1f  贡献 %5.2f\n", txt(json_object_get(a, "name")),

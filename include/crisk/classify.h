@@ -22,7 +22,12 @@ struct cr_city {
     int32_t *established;              /* day or CR_NO_DAY */
     double *capital_wan;               /* NAN when unknown */
     char **industry, **type, **status; /* NULL when unknown */
-    int32_t *addr;                     /* dense address key id, -1 when none */
+    /* the model's attribute columns (cr_model.attr_columns): attr_text[e * n_attr + k] the text
+     * of enterprise e's value of column k (numbers as the learn matrix writes them), NULL when
+     * missing (absent, null or "") */
+    char **attr_text;
+    size_t n_attr;
+    int32_t *addr; /* dense address key id, -1 when none */
     size_t n_addr;
     char **kinds; /* kind dictionary */
     size_t n_kinds;
@@ -79,6 +84,10 @@ struct cr_scores {
 };
 
 void cr_scores_free(struct cr_scores *s);
+
+/* The number an attribute's text stands for, as the learn matrix holds it (a float): the whole
+ * text must be one finite number; NAN otherwise (and for NULL). */
+double cr_attr_number(const char *text);
 
 /* Classifies every enterprise of city as of the day as_of with threads workers (0 = number of
  * processors). A kind the model names that no topic provides simply counts nothing: callers

@@ -174,7 +174,15 @@ struct cr_sc_bin {
 };
 struct cr_sc_feature {
     size_t j; /* feature index in the matrix (= indicator index in model order) */
-    const struct cr_indicator *ind;
+    const struct cr_indicator *ind; /* NULL for a registry attribute */
+    const char *id, *name;          /* the indicator's, or the attribute's */
+    /* a registry attribute (`input: {attr: C}` in the model file): numeric (the matrix column
+     * "attr:C" at j, binned) or categorical (the one-hot columns cols[k] = "attr:C=levels[k]";
+     * bins: each level, then any other value, then missing) */
+    char *attr; /* "attr:C" (id; name C), NULL for an indicator */
+    size_t *cols;
+    char **levels;
+    size_t n_levels;
     struct cr_sc_bin *bins; /* last bin: missing (bins indicators) */
     size_t n_bins;
     int has_missing_bin;
@@ -190,8 +198,8 @@ struct cr_scorecard {
 };
 void cr_scorecard_free(struct cr_scorecard *sc);
 
-/* Fits a scorecard of model m's indicators (the first m->n_indicators features of d) on the
- * rows with train[i] != 0. */
+/* Fits a scorecard of model m's indicators (the first m->n_indicators features of d) and of
+ * d's registry attributes (the features after them) on the rows with train[i] != 0. */
 cr_err cr_scorecard_fit(const cr_model *m, const struct cr_learn_data *d, const uint8_t *train,
                         const struct cr_scorecard_opts *o, struct cr_scorecard *out,
                         cr_diag *diag) CR_MUST_USE;

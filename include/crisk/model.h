@@ -14,7 +14,8 @@
 #define CR_MAX_FLAGS 32
 #define CR_MAX_VETOES 64
 
-typedef enum cr_input { CR_IN_EVENTS = 0, CR_IN_REGISTRY, CR_IN_GRAPH } cr_input;
+/* CR_IN_ATTR: a registry attribute, a kept column of a catalogued table (enterprise.attrs) */
+typedef enum cr_input { CR_IN_EVENTS = 0, CR_IN_REGISTRY, CR_IN_GRAPH, CR_IN_ATTR } cr_input;
 
 typedef enum cr_agg {
     CR_AGG_COUNT = 0,       /* events in the window */
@@ -69,7 +70,10 @@ struct cr_indicator {
     char *flag; /* events: only events carrying this flag (see cr_flag) */
     cr_reg_field field;
     cr_graph_feature feature;
-    char *role;      /* graph: role name, e.g. 法定代表人 */
+    char *role; /* graph: role name, e.g. 法定代表人 */
+    char *attr; /* attr: the column; numeric with bins, or categorical with a map (exact
+                 * values); attr_index its place in the model's attr_columns */
+    size_t attr_index;
     int window_days; /* 0 = all history up to the as-of date */
     cr_agg agg;
     struct cr_bin *bins;
@@ -143,6 +147,10 @@ typedef struct cr_model {
     double level_share[4]; /* A..D shares (method share), summing to 1 */
     double level_score[4]; /* lowest score of B, C, D in [1..3] (method score) */
     size_t n_indicators;   /* in all */
+    /* the registry attribute columns the indicators read (`input: {attr: C}`), each once, in
+     * order of first use: the city loads these and only these */
+    char **attr_columns;
+    size_t n_attr_columns;
     cr_method method;
     /* method xgboost (`booster:`): the booster's features in its column order — indicator ids of
      * this model or "attr:<column>" for a registry attribute — and the booster itself, base64 of

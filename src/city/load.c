@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <jansson.h>
+
 #include "base/tables.h"
 #include "internal.h"
 
@@ -259,6 +261,67 @@ out:
 /* The whole load reads one committed state of the store: it runs in one read transaction (its
  * extra connections check they see the same, events.c), so an ingest committing meanwhile
  * is either wholly in the city or not at all. around: the neighbourhood marked in the store. */
+/* The text of an attribute value, as the learn matrix reads it (src/learn/data.c value_text);
+ * NULL when missing: absent, null, "" or a nested value. */
+static char *attr_text(json_t *v)
+{
+    char buf[64];
+    if (json_is_string(v))
+        return *json_string_value(v) ? strdup(json_string_value(v)) : NULL;
+    if (json_is_integer(v))
+        snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
+    else if (json_is_boolean(v))
+        snprintf(buf, sizeof buf, "%s", json_is_true(v) ? "true" : "false");
+    else
+        return NULL;
+    return strdup(buf);
+}
+
+/* The attribute columns the model reads, and only those (none: nothing is read). */
+static cr_err load_attrs(cr_store *s, const cr_model *m, struct cr_city *c)
+{
+    if (!m || !m->n_attr_columns)
+        return CR_OK;
+    size_t k = m->n_attr_columns;
+    if (c->n > SIZE_MAX / sizeof(char *) / k - 1)
+        return CR_ENOMEM;
+    char **raw = calloc(c->n + 1, sizeof *raw);
+    c->attr_text = calloc(c->n * k + 1, sizeof *c->attr_text);
+    if (!raw || !c->attr_text) {
+        free(raw);
+        return CR_ENOMEM;
+    }
+    c->n_attr = k;
+    cr_err rc = cr_store_enterprise_attrs(s, c->subject, c->n, raw);
+    for (size_t e = 0; !rc && e < c->n; e++) {
+        if (!raw[e])
+            continue;
+        json_t *o = json_loads(raw[e], 0, NULL);
+        if (!json_is_object(o)) {
+            json_decref(o);
+            cr__city_set_why("reading the registry attributes",
+                             "a row's attributes are not a JSON object");
+            rc = CR_ESTORE;
+            break;
+        }
+        for (size_t j = 0; j < k; j++) {
+            json_t *v = json_object_get(o, m->attr_columns[j]);
+            char *t = v ? attr_text(v) : NULL;
+            if (v && !t && json_is_string(v) == 0 && !json_is_null(v) && !json_is_object(v) &&
+                !json_is_array(v))
+                rc = CR_ENOMEM;
+            c->attr_text[e * k + j] = t;
+        }
+        json_decref(o);
+    }
+    for (size_t e = 0; e < c->n; e++)
+        free(raw[e]);
+    free(raw);
+    return rc;
+}
+
 static cr_err load(cr_store *s, int around, const cr_model *m, struct cr_city *city, cr_diag *d)
 {
     memset(city, 0, sizeof *city);
@@ -279,6 +342,8 @@ static cr_err load(cr_store *s, int around, const cr_model *m, struct cr_city *c
                        : cr__city_load_events(s, around, m, city, dense, max_subj);
     if (!rc)
         rc = load_roles(s, around, city, dense, max_subj);
+    if (!rc)
+        rc = load_attrs(s, m, city);
     free(dense);
     if (rc) {
         /* The message first: ending the transaction clears SQLite's. */
@@ -330,6 +395,9 @@ void cr_city_free(struct cr_city *c)
         if (c->status)
             free(c->status[i]);
     }
+    for (size_t i = 0; c->attr_text && i < c->n * c->n_attr; i++)
+        free(c->attr_text[i]);
+    free(c->attr_text);
     for (size_t i = 0; c->kinds && i < c->n_kinds; i++)
         free(c->kinds[i]);
     for (size_t i = 0; c->role_names && i < c->n_role_names; i++)

@@ -291,11 +291,23 @@ static void firm_flags_of(const struct plan *p, int32_t as_of, size_t e)
     }
 }
 
+double cr_attr_number(const char *text)
+{
+    if (!text || !*text)
+        return NAN;
+    char *end;
+    double x = strtod(text, &end);
+    return !*end && isfinite(x) ? (double)(float)x : NAN;
+}
+
+/* prefix 1: industry code prefixes; 2: substrings; 3: the exact value (attributes) */
 static double map_points(const struct cr_indicator *ind, const char *v, int prefix)
 {
     for (size_t i = 0; i < ind->n_map; i++) {
         const char *k = ind->map[i].match;
-        if (prefix ? strncmp(v, k, strlen(k)) == 0 : strstr(v, k) != NULL)
+        if (prefix == 1   ? strncmp(v, k, strlen(k)) == 0
+            : prefix == 3 ? strcmp(v, k) == 0
+                          : strstr(v, k) != NULL)
             return ind->map[i].points;
     }
     return ind->map_default;
@@ -427,6 +439,13 @@ static double score_one(const struct plan *p, int32_t as_of, size_t e, struct ac
             }
         } else if (ind->input == CR_IN_GRAPH) {
             v = graph_value(p, ip, e);
+        } else if (ind->input == CR_IN_ATTR) {
+            text =
+                ind->attr_index < c->n_attr ? c->attr_text[e * c->n_attr + ind->attr_index] : NULL;
+            if (!ind->n_bins) /* a map */
+                categorical = 3;
+            else
+                v = cr_attr_number(text), text = NULL;
         } else {
             switch (ind->agg) {
             case CR_AGG_COUNT:
@@ -455,7 +474,7 @@ static double score_one(const struct plan *p, int32_t as_of, size_t e, struct ac
             }
         }
         if (categorical)
-            pts = text ? map_points(ind, text, categorical == 1) : ind->missing_points;
+            pts = text ? map_points(ind, text, categorical) : ind->missing_points;
         else
             pts = isnan(v) ? ind->missing_points : bin_points(ind, v);
         double share = ip->share * pts;

@@ -100,14 +100,23 @@ static cr_err parse_map(cr__ydoc *y, yaml_node_t *n, struct cr_indicator *ind)
 
 static cr_err parse_input(cr__ydoc *y, yaml_node_t *n, struct cr_indicator *ind)
 {
-    static const char *const keys[] = {"events", "registry", "graph", NULL};
+    static const char *const keys[] = {"events", "registry", "graph", "attr", NULL};
     cr_err rc = cr__yonly(y, n, keys, "input");
     if (rc)
         return rc;
     yaml_node_t *ev = cr__yget(y, n, "events"), *reg = cr__yget(y, n, "registry"),
-                *gr = cr__yget(y, n, "graph");
-    if (!!ev + !!reg + !!gr != 1)
-        return cr__yfail(y, n, "input of %s names exactly one of events, registry, graph", ind->id);
+                *gr = cr__yget(y, n, "graph"), *at = cr__yget(y, n, "attr");
+    if (!!ev + !!reg + !!gr + !!at != 1)
+        return cr__yfail(y, n, "input of %s names exactly one of events, registry, graph, attr",
+                         ind->id);
+    if (at) {
+        if ((rc = cr__ystr(y, n, "attr", 1, &ind->attr, ind->id)))
+            return rc;
+        if (!*ind->attr)
+            return cr__yfail(y, at, "attr input of %s needs a column name", ind->id);
+        ind->input = CR_IN_ATTR;
+        return CR_OK;
+    }
     if (reg) {
         int f = lookup(cr__yscalar(reg), reg_names, CR__NREG);
         if (f < 0)
@@ -196,9 +205,10 @@ static cr_err parse_indicator(cr__ydoc *y, yaml_node_t *n, struct cr_indicator *
         ind->window_days = (int)w;
     }
     yaml_node_t *bn = cr__yget(y, n, "bins"), *mn = cr__yget(y, n, "map");
-    int categorical =
-        ind->input == CR_IN_REGISTRY &&
-        (ind->field == CR_REG_INDUSTRY || ind->field == CR_REG_TYPE || ind->field == CR_REG_STATUS);
+    int categorical = (ind->input == CR_IN_REGISTRY &&
+                       (ind->field == CR_REG_INDUSTRY || ind->field == CR_REG_TYPE ||
+                        ind->field == CR_REG_STATUS)) ||
+                      (ind->input == CR_IN_ATTR && mn);
     if (categorical ? !mn || bn : !bn || mn)
         return cr__yfail(y, n, "indicator %s needs %s", ind->id,
                          categorical ? "a map (and no bins)" : "bins (and no map)");
@@ -380,6 +390,28 @@ static cr_err parse_flags(cr__ydoc *y, yaml_node_t *n, cr_model *m)
             return cr__yfail(y, v, "flag %s needs kinds, attr and one of in / not_in", f->id);
         f->negate = not_in != NULL;
     }
+    return CR_OK;
+}
+
+/* The attribute columns the indicators read, each once. */
+static cr_err attr_columns(cr_model *m)
+{
+    if (!(m->attr_columns = calloc(m->n_indicators + 1, sizeof *m->attr_columns)))
+        return CR_ENOMEM;
+    for (size_t a = 0; a < m->n_aspects; a++)
+        for (size_t c = 0; c < m->aspects[a].n_categories; c++)
+            for (size_t i = 0; i < m->aspects[a].categories[c].n_indicators; i++) {
+                struct cr_indicator *ind = &m->aspects[a].categories[c].indicators[i];
+                if (ind->input != CR_IN_ATTR)
+                    continue;
+                size_t k = 0;
+                while (k < m->n_attr_columns && strcmp(m->attr_columns[k], ind->attr) != 0)
+                    k++;
+                if (k == m->n_attr_columns &&
+                    !(m->attr_columns[m->n_attr_columns++] = strdup(ind->attr)))
+                    return CR_ENOMEM;
+                ind->attr_index = k;
+            }
     return CR_OK;
 }
 
@@ -566,6 +598,8 @@ cr_err cr_model_load_text(const char *name, const char *text, size_t len, cr_mod
     if (!rc)
         rc = check_names(&y, m);
     if (!rc)
+        rc = attr_columns(m);
+    if (!rc)
         rc = parse_method(&y, root, m);
     if (!rc && (!(m->path = strdup(path)) || !(m->text = malloc(len + 1))))
         rc = CR_ENOMEM;
@@ -595,6 +629,7 @@ static void free_indicator(struct cr_indicator *ind)
     cr__ystrs_free(ind->den_kinds, ind->n_den_kinds);
     free(ind->flag);
     free(ind->role);
+    free(ind->attr);
     free(ind->bins);
     for (size_t i = 0; i < ind->n_map; i++)
         free(ind->map[i].match);
@@ -620,6 +655,9 @@ void cr_model_free(cr_model *m)
         free(as->name);
     }
     free(m->aspects);
+    for (size_t i = 0; i < m->n_attr_columns; i++)
+        free(m->attr_columns[i]);
+    free(m->attr_columns);
     for (size_t i = 0; i < m->n_vetoes; i++) {
         free(m->vetoes[i].id);
         free(m->vetoes[i].name);

@@ -172,7 +172,9 @@ static void truth_body(gen *g, FILE *fp)
         const char *hard = (e->flags & F_TOWER)      ? "tower"
                            : (e->flags & F_DIRECTOR) ? "director"
                                                      : "";
-        fprintf(fp, "%s,%d,%.4f,%d,%d,%d,%d,%d,%d,%s\n", e->uscc, e->violation_next, (double)e->z,
+        fprintf(fp, "%s,%d,%.4f,%d,%d,%d,%d,%d,%d,%s\n", e->uscc, e->violation_next,
+                (double)e->z +
+                    gen_drift(g->o->start_year + g->o->years - 1, g->o->start_year) * (double)e->h,
                 e->status, !!(e->flags & F_RING), !!(e->flags & F_CLUSTER),
                 !!(e->flags & F_HIGHTECH), !!(e->flags & F_DIRECT), !!(e->flags & F_REG_DIRTY),
                 hard);

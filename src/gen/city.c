@@ -318,9 +318,20 @@ static void propensity(gen *g, struct ent *e, int sec_i, cr_rng *r)
     double z = 0.9 * cr_rng_normal(r) + gen_sections[sec_i].risk + (age_years < 2 ? 0.3 : 0) +
                ((e->flags & F_CLUSTER) ? 0.7 : 0) + ((e->flags & F_RING) ? 1.3 : 0) +
                ((e->flags & F_HIGHTECH) ? -0.5 : 0) + (e->capital_fen < 100000000 ? 0.15 : 0);
+    /* An interaction no additive model holds: young trading, real-estate and business-service
+     * firms (sections F, K, L under 3 years) are riskier than their age and trade each say. */
+    char sec = cr_ref_industry(g->ref, (size_t)e->industry)->section;
+    if (age_years < 3 && (sec == 'F' || sec == 'K' || sec == 'L'))
+        z += 1.2;
     e->z = (float)z;
-    /* What next year's inspection would find: the same propensity plus what no data shows. */
-    e->violation_next = cr_rng_unit(r) < sigmoid(-2.8 + 2.2 * (z + 0.2 * cr_rng_normal(r)));
+    /* The second hidden factor, from a stream of its own (the other draws stay as they were). */
+    cr_rng hr;
+    cr_rng_seed(&hr, g->o->seed ^ 0x48494444454EULL ^ cr_mix64((uint64_t)(e - g->ents)));
+    e->h = (float)(0.8 * cr_rng_normal(&hr));
+    /* What next year's inspection would find: the same propensity (the second factor at next
+     * year's weight) plus what no data shows. */
+    double zn = z + gen_drift(g->o->start_year + g->o->years, g->o->start_year) * e->h;
+    e->violation_next = cr_rng_unit(r) < sigmoid(-2.8 + 2.2 * (zn + 0.2 * cr_rng_normal(r)));
     e->end_day = INT32_MAX;
     if (cr_rng_unit(r) < sigmoid(-4.2 + 1.2 * z)) {
         e->status = ST_REVOKED;

@@ -258,7 +258,7 @@ static cr_err monthly_events(gen *g, struct kind_pass *kp, const struct ent *e, 
     int y0, m0, d0, y1, m1, d1;
     cr_civil_from_days(from, &y0, &m0, &d0);
     cr_civil_from_days(to, &y1, &m1, &d1);
-    double miss = sigmoid(-3.2 + 1.6 * z);
+    double miss = sigmoid(-3.2 + 1.6 * z + 2.0 * e->h); /* the second factor shows here */
     cr_err rc = CR_OK;
     for (int ym = y0 * 12 + m0 - 1; !rc && ym < y1 * 12 + m1 - 1; ym++) {
         if (cr_rng_unit(r) < miss)
@@ -284,7 +284,7 @@ static cr_err annual_events(gen *g, struct kind_pass *kp, const struct ent *e, i
         double logit = log(kd->rate / (1 - kd->rate));
         if (cr_rng_unit(r) >= sigmoid(logit + kd->beta * z))
             continue;
-        int late = cr_rng_unit(r) < sigmoid(-2.5 + 0.8 * z);
+        int late = cr_rng_unit(r) < sigmoid(-2.5 + 0.8 * z + 1.0 * e->h);
         int32_t day = late ? jun30 + 1 + (int32_t)cr_rng_below(r, 150)
                            : cr_days_from_civil(y, 1, 1) + (int32_t)cr_rng_below(r, 180);
         rc = write_event(g, kp, e, day, r);
@@ -306,12 +306,45 @@ static cr_err poisson_events(gen *g, struct kind_pass *kp, const struct ent *e, 
 {
     const struct gen_kind_def *kd = &gen_kinds[kp->kind];
     double z = e->z;
-    double years = (to - from + 1) / 365.25;
-    double lambda = kd->rate * years * exp(kd->beta * z - 0.5 * kd->beta * kd->beta);
-    uint32_t k = cr_rng_poisson(r, lambda);
     cr_err rc = CR_OK;
-    for (uint32_t i = 0; !rc && i < k; i++)
-        rc = write_event(g, kp, e, from + (int32_t)cr_rng_below(r, (uint64_t)(to - from + 1)), r);
+    if (kd->beta <= 0) {
+        double years = (to - from + 1) / 365.25;
+        double lambda = kd->rate * years * exp(kd->beta * z - 0.5 * kd->beta * kd->beta);
+        uint32_t k = cr_rng_poisson(r, lambda);
+        for (uint32_t i = 0; !rc && i < k; i++)
+            rc = write_event(g, kp, e, from + (int32_t)cr_rng_below(r, (uint64_t)(to - from + 1)),
+                             r);
+        return rc;
+    }
+    /* risk kinds: the rate year by year, the second hidden factor weighing more each year
+     * (drift); one Poisson draw for the whole span, each event then placed in a year by its
+     * share of the rate and on a uniform day of it */
+    int y0, y1, mm, dd;
+    cr_civil_from_days(from, &y0, &mm, &dd);
+    cr_civil_from_days(to, &y1, &mm, &dd);
+    enum { MAX_Y = 64 };
+    double lam[MAX_Y], total = 0;
+    int32_t lo[MAX_Y], hi[MAX_Y];
+    int ny = y1 - y0 + 1 < MAX_Y ? y1 - y0 + 1 : MAX_Y;
+    for (int t = 0; t < ny; t++) {
+        int y = y0 + t;
+        int32_t a = cr_days_from_civil(y, 1, 1), b = cr_days_from_civil(y + 1, 1, 1) - 1;
+        lo[t] = a > from ? a : from;
+        hi[t] = t == ny - 1 || b > to ? to : b;
+        double zy = z + gen_drift(y, g->o->start_year) * e->h;
+        lam[t] = kd->rate * ((hi[t] - lo[t] + 1) / 365.25) *
+                 exp(kd->beta * zy - 0.5 * kd->beta * kd->beta);
+        total += lam[t];
+    }
+    uint32_t k = cr_rng_poisson(r, total);
+    for (uint32_t i = 0; !rc && i < k; i++) {
+        double u = cr_rng_unit(r) * total;
+        int t = 0;
+        while (t < ny - 1 && u >= lam[t])
+            u -= lam[t++];
+        rc = write_event(g, kp, e, lo[t] + (int32_t)cr_rng_below(r, (uint64_t)(hi[t] - lo[t] + 1)),
+                         r);
+    }
     return rc;
 }
 

@@ -53,6 +53,8 @@ struct ent {
     int32_t director; /* group director (index into the gen's directors), -1 none */
     int64_t capital_fen;
     float z; /* hidden propensity to violate */
+    float h; /* the second hidden factor (docs/synthetic-city.md "A second hidden factor"): its
+              * weight in the risk kinds grows year by year (gen_drift) */
     uint8_t violation_next;
 };
 
@@ -146,6 +148,12 @@ enum dirt {
     D_SPACES,
     D__N
 };
+
+/* The second hidden factor's weight in a year's risk events and findings: it drifts up. */
+static inline double gen_drift(int year, int start_year)
+{
+    return 0.5 + 0.2 * (year - start_year);
+}
 
 static inline double sigmoid(double x)
 {

@@ -26,17 +26,30 @@ void cr_scorecard_opts_default(struct cr_scorecard_opts *o)
 
 void cr_scorecard_free(struct cr_scorecard *sc)
 {
-    for (size_t i = 0; sc->f && i < sc->n_feat; i++)
+    for (size_t i = 0; sc->f && i < sc->n_feat; i++) {
         free(sc->f[i].bins);
+        free(sc->f[i].attr);
+        free(sc->f[i].cols);
+        free(sc->f[i].levels); /* the strings belong to the matrix's names */
+    }
     free(sc->f);
     memset(sc, 0, sizeof *sc);
 }
 
 /* The bin of value x, exactly as the engine places the indicator's value (bin_points in
  * src/classify/engine.c); -1 when none (a map value the model does not give). */
-static int bin_of(const struct cr_sc_feature *f, float x)
+static int bin_of(const struct cr_sc_feature *f, const float *row)
 {
-    if (f->ind->n_map) {
+    float x = row[f->j];
+    if (f->n_levels) { /* a categorical attribute */
+        if (isnan(x))
+            return (int)f->n_levels + 1;
+        for (size_t k = 0; k < f->n_levels; k++)
+            if (row[f->cols[k]] == 1.0f)
+                return (int)k;
+        return (int)f->n_levels;
+    }
+    if (f->ind && f->ind->n_map) {
         for (size_t b = 0; b < f->n_bins; b++)
             if ((float)f->bins[b].old_points == x)
                 return (int)b;
@@ -72,7 +85,7 @@ static void count_bins(struct cr_sc_feature *f, const struct cr_learn_data *d, c
     for (size_t i = 0; i < d->n; i++) {
         if (!train[i])
             continue;
-        int b = bin_of(f, d->x[i * d->p + f->j]);
+        int b = bin_of(f, d->x + i * d->p);
         if (b < 0)
             continue;
         f->bins[b].n++;
@@ -175,6 +188,66 @@ static void quiet(const char *s)
     (void)s;
 }
 
+/* The registry attributes of d (features p.. named "attr:C" or "attr:C=value"), appended to
+ * out->f as features: a numeric one binned monotonically from quantiles, a categorical one
+ * (its consecutive one-hot columns) with a bin per value, other and missing. */
+static cr_err attr_features(const struct cr_learn_data *d, size_t p, const uint8_t *train,
+                            const struct cr_scorecard_opts *o, size_t tb, size_t tg,
+                            struct cr_scorecard *out)
+{
+    for (size_t j = p; j < d->p;) {
+        const char *name = d->name[j];
+        if (strncmp(name, "attr:", 5) != 0) {
+            j++;
+            continue;
+        }
+        const char *col = name + 5, *eq = strchr(col, '=');
+        size_t cl = eq ? (size_t)(eq - col) : strlen(col);
+        struct cr_sc_feature *f = &out->f[out->n_feat];
+        memset(f, 0, sizeof *f);
+        f->j = j;
+        if (!(f->attr = strndup(name, 5 + cl))) /* "attr:C", the indicator's id */
+            return CR_ENOMEM;
+        out->n_feat++;
+        f->id = f->attr;
+        f->name = f->attr + 5;
+        if (!eq) { /* numeric */
+            if (!(f->bins = calloc(2, sizeof *f->bins)))
+                return CR_ENOMEM;
+            f->bins[0].lo = -INFINITY;
+            f->bins[0].hi = INFINITY;
+            f->bins[1].lo = f->bins[1].hi = NAN;
+            f->n_bins = 2;
+            f->has_missing_bin = 1;
+            cr_err rc = monotone_bins(f, d, train, d->direction ? d->direction[j] : 0, o, tb, tg);
+            if (rc)
+                return rc;
+            count_bins(f, d, train, tb, tg);
+            j++;
+            continue;
+        }
+        size_t k = 0;
+        while (j + k < d->p && strncmp(d->name[j + k], name, 5 + cl + 1) == 0)
+            k++;
+        f->cols = malloc(k * sizeof *f->cols);
+        f->levels = malloc(k * sizeof *f->levels);
+        f->bins = calloc(k + 2, sizeof *f->bins);
+        if (!f->cols || !f->levels || !f->bins)
+            return CR_ENOMEM;
+        for (size_t q = 0; q < k; q++) {
+            f->cols[q] = j + q;
+            f->levels[q] = d->name[j + q] + 5 + cl + 1;
+            f->bins[q].lo = f->bins[q].hi = NAN;
+        }
+        f->n_levels = k;
+        f->n_bins = k + 2;
+        f->bins[k].lo = f->bins[k].hi = f->bins[k + 1].lo = f->bins[k + 1].hi = NAN;
+        count_bins(f, d, train, tb, tg);
+        j += k;
+    }
+    return CR_OK;
+}
+
 cr_err cr_scorecard_fit(const cr_model *m, const struct cr_learn_data *d, const uint8_t *rows_in,
                         const struct cr_scorecard_opts *o, struct cr_scorecard *out, cr_diag *diag)
 {
@@ -190,11 +263,13 @@ cr_err cr_scorecard_fit(const cr_model *m, const struct cr_learn_data *d, const 
     out->n_train = tb + tg;
     out->n_bad = tb;
     size_t p = m->n_indicators;
-    out->f = calloc(p + 1, sizeof *out->f);
+    out->f = calloc(d->p + 1, sizeof *out->f);
     if (!out->f)
         return CR_ENOMEM;
     out->n_feat = p;
     cr_err rc = CR_OK;
+    if ((rc = attr_features(d, p, rows_in, o, tb, tg, out)))
+        goto fail;
     size_t q = 0;
     for (size_t a = 0; a < m->n_aspects; a++)
         for (size_t c = 0; c < m->aspects[a].n_categories; c++)
@@ -203,6 +278,8 @@ cr_err cr_scorecard_fit(const cr_model *m, const struct cr_learn_data *d, const 
                 const struct cr_indicator *ind = &m->aspects[a].categories[c].indicators[i];
                 f->j = q;
                 f->ind = ind;
+                f->id = ind->id;
+                f->name = ind->name;
                 if (ind->n_map) { /* one bin per distinct points value of the map */
                     f->bins = calloc(ind->n_map + 2, sizeof *f->bins);
                     if (!f->bins) {
@@ -242,6 +319,7 @@ cr_err cr_scorecard_fit(const cr_model *m, const struct cr_learn_data *d, const 
     /* ---- logistic regression on the WOE values ---- */
     {
         size_t l = out->n_train;
+        p = out->n_feat; /* indicators and attributes */
         struct feature_node *nodes = malloc((l * (p + 2) + 1) * sizeof *nodes);
         struct feature_node **rows = malloc((l + 1) * sizeof *rows);
         double *yy = malloc((l + 1) * sizeof *yy);
@@ -259,7 +337,7 @@ cr_err cr_scorecard_fit(const cr_model *m, const struct cr_learn_data *d, const 
             rows[r] = &nodes[k];
             yy[r++] = d->y[i] ? 1 : -1;
             for (size_t j = 0; j < p; j++) {
-                int b = bin_of(&out->f[j], d->x[i * d->p + j]);
+                int b = bin_of(&out->f[j], d->x + i * d->p);
                 double w = b < 0 ? 0 : out->f[j].bins[b].woe;
                 if (w != 0)
                     nodes[k++] = (struct feature_node){(int)j + 1, w};
@@ -327,7 +405,7 @@ double cr_scorecard_logit(const struct cr_scorecard *sc, const float *x)
 {
     double z = sc->intercept;
     for (size_t j = 0; j < sc->n_feat; j++) {
-        int b = bin_of(&sc->f[j], x[sc->f[j].j]);
+        int b = bin_of(&sc->f[j], x);
         if (b >= 0)
             z += sc->f[j].coef * sc->f[j].bins[b].woe;
     }
@@ -344,7 +422,7 @@ double cr_scorecard_score(const struct cr_scorecard *sc, const float *x)
         const struct cr_sc_feature *f = &sc->f[j];
         if (!(f->range > 0))
             continue;
-        int b = bin_of(f, x[f->j]);
+        int b = bin_of(f, x);
         if (b >= 0)
             s += f->range / sc->r * f->bins[b].points;
     }
@@ -554,6 +632,56 @@ static void write_indicator(struct sb *b, const struct cr_indicator *ind,
     sb_fmt(b, "   # IV %.4f, coefficient %.6g\n", f->iv, f->coef);
 }
 
+/* A registry attribute as an indicator `input: {attr: C}`: bins, or a map of its values. */
+static void write_attr(struct sb *b, const struct cr_sc_feature *f)
+{
+    sb_str(b, "          - id: ");
+    sb_q(b, f->id);
+    sb_str(b, "\n            name: ");
+    sb_q(b, f->name);
+    sb_str(b, "\n            input: {attr: ");
+    sb_q(b, f->name);
+    sb_str(b, "}\n            aggregation: value");
+    double missing;
+    if (f->n_levels) {
+        sb_str(b, "\n            map: {");
+        for (size_t k = 0; k < f->n_levels; k++) {
+            if (k)
+                sb_str(b, ", ");
+            sb_q(b, f->levels[k]);
+            sb_str(b, ": ");
+            sb_num(b, f->bins[k].points);
+        }
+        sb_str(b, ", default: ");
+        sb_num(b, f->bins[f->n_levels].points);
+        sb_str(b, "}");
+        missing = f->bins[f->n_levels + 1].points;
+    } else {
+        sb_str(b, "\n            bins: [");
+        size_t nb = f->n_bins - 1;
+        for (size_t x = 0; x < nb; x++) {
+            sb_str(b, x ? ", [" : "[");
+            sb_num(b, f->bins[x].lo);
+            sb_str(b, ", ");
+            sb_num(b, f->bins[x].hi);
+            sb_str(b, ", ");
+            sb_num(b, f->bins[x].points);
+            sb_str(b, "]");
+        }
+        sb_str(b, "]");
+        missing = f->bins[nb].points;
+    }
+    sb_str(b, "\n            missing: ");
+    sb_num(b, missing);
+    sb_str(b, "\n            weight: ");
+    sb_num(b, f->range > 0 ? f->range : 0);
+    sb_str(b, "\n            rationale: ");
+    char why[256];
+    snprintf(why, sizeof why, "登记属性（学习所得）：%s", f->name);
+    sb_q(b, why);
+    sb_fmt(b, "   # IV %.4f, coefficient %.6g\n", f->iv, f->coef);
+}
+
 cr_err cr_scorecard_model_text(const cr_model *base, const struct cr_scorecard *sc, const char *id,
                                const char *name, const char *comment, char **out)
 {
@@ -637,6 +765,20 @@ cr_err cr_scorecard_model_text(const cr_model *base, const struct cr_scorecard *
             for (size_t i = 0; i < cat->n_indicators; i++, q++)
                 write_indicator(&b, &cat->indicators[i], &sc->f[q]);
         }
+    }
+    /* the registry attributes: an aspect of their own */
+    double wr = 0;
+    for (size_t j = q; j < sc->n_feat; j++)
+        wr += sc->f[j].range;
+    if (q < sc->n_feat && wr > 0) {
+        sb_str(&b, "  - id: registry_attrs\n    name: 登记属性\n    weight: ");
+        sb_num(&b, wr);
+        sb_str(&b, "\n    categories:\n      - id: registry_attrs\n        name: 登记属性\n"
+                   "        weight: ");
+        sb_num(&b, wr);
+        sb_str(&b, "\n        indicators:\n");
+        for (size_t j = q; j < sc->n_feat; j++)
+            write_attr(&b, &sc->f[j]);
     }
     if (b.oom) {
         free(b.s);
