@@ -505,10 +505,60 @@ static int firm_event(void *ctx, const struct cr_dispatch_row *r)
     return 0;
 }
 
+/* Which of the candidate firms already have an outcome event of this warning and outcome (the
+ * attrs outcome_events writes: {"结果":"<outcome>","任务":N,"预警":W,...}). */
+struct seen_outcome {
+    struct cr_event_new *ev;
+    size_t n;
+    char *seen;
+    char head[96], warn[48];
+};
+
+static int mark_seen(void *ctx, const struct cr_event_row *e)
+{
+    struct seen_outcome *so = ctx;
+    char a[256];
+    if (!e->attrs || e->attrs_len >= sizeof a)
+        return 0; /* longer attrs are not ours */
+    memcpy(a, e->attrs, e->attrs_len);
+    a[e->attrs_len] = 0;
+    if (strncmp(a, so->head, strlen(so->head)) != 0 || !strstr(a, so->warn))
+        return 0;
+    for (size_t i = 0; i < so->n; i++)
+        if (so->ev[i].subject == e->subject)
+            so->seen[i] = 1;
+    return 0;
+}
+
+/* Drops the candidates that already have their event: a firm that moved to another grid after
+ * its first grid task closed gets a second grid task, but not a second event. */
+static cr_err drop_seen(cr_store *s, struct outcome_events *o, const char *outcome, int64_t warning)
+{
+    struct seen_outcome so = {o->ev, o->n, calloc(o->n, 1), {0}, {0}};
+    int64_t *subj = malloc(o->n * sizeof *subj);
+    cr_err rc = so.seen && subj ? CR_OK : CR_ENOMEM;
+    snprintf(so.head, sizeof so.head, "{\"结果\":\"%s\",\"任务\":", outcome);
+    snprintf(so.warn, sizeof so.warn, ",\"预警\":%lld,", (long long)warning);
+    for (size_t i = 0; !rc && i < o->n; i++)
+        subj[i] = o->ev[i].subject;
+    if (!rc)
+        rc = cr_store_events_each(s, subj, o->n, mark_seen, &so);
+    size_t k = 0;
+    for (size_t i = 0; !rc && i < o->n; i++)
+        if (!so.seen[i])
+            o->ev[k++] = o->ev[i];
+    if (!rc)
+        o->n = k;
+    free(so.seen);
+    free(subj);
+    return rc;
+}
+
 /* Only the task that owns a firm (kind grid at the firm's owning division) speaks for it: a
  * coordinating or escalation task closing adds nothing, so each (warning, firm) gets one outcome
  * event: routing makes one grid task per (warning, division) (UNIQUE(warning, division, kind,
- * parent) with parent 0) and a closed task cannot be closed again. */
+ * parent) with parent 0), a closed task cannot be closed again, and drop_seen skips a firm
+ * that has the event already. */
 static cr_err outcome_events(cr_store *s, int64_t id, const struct one_task *t, const char *outcome,
                              int32_t today, cr_diag *d)
 {
@@ -521,6 +571,8 @@ static cr_err outcome_events(cr_store *s, int64_t id, const struct one_task *t, 
     cr_err rc = cr_store_dispatch_rows(s, t->warning, firm_event, &o);
     if (!rc && o.oom)
         rc = CR_ENOMEM;
+    if (!rc && o.n)
+        rc = drop_seen(s, &o, outcome, t->warning);
     if (!rc && o.n)
         rc = cr_store_events_append(s, "crisk/task_outcome", "任务处置结果", "task_outcome", o.ev,
                                     o.n);

@@ -51,6 +51,16 @@ n = collections.Counter(r['subject'] for r in rows)
 assert n == {s: 1 for s in sys.argv[2:6]}, n
 P
 
+# A moves to a new grid of the street after its task closed: a grid task for the new grid, but
+# closing it confirmed again writes no second event for A (W1, confirmed)
+q "UPDATE enterprise SET grid='440106001003' WHERE subject=${S[0]}"
+"$crisk" dispatch --db "$db" --today 2025-03-05 > /dev/null
+t=$(q "SELECT id FROM task WHERE warning=1 AND division='440106001003'")
+[ -n "$t" ] || fail "no task for A's new grid"
+"$crisk" task --db "$db" "$t" --accept --by C1 --today 2025-03-05 > /dev/null
+"$crisk" task --db "$db" "$t" --close confirmed --by C1 --today 2025-03-05 > /dev/null
+[ "$("$crisk" events --db "$db" --csv | grep -c "^${S[0]},.*crisk/task_outcome")" = 1 ] || fail "A's outcome written twice"
+
 # escalation of W2 (nobody acts): grids → the street's open coordinating task; it → a new
 # district task; that → a new city task; never two open tasks of W2 at one division
 for d in 2025-04-03 2025-05-06 2025-06-03; do
