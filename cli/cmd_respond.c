@@ -66,13 +66,20 @@ int cmd_dispatch(int argc, char **argv)
     if (!rc && (rc = cr_dispatch(s, cal, &cfg, today, &st, &d)) && !d.msg[0])
         cli_store_fail(&d, rc, s, "cannot dispatch");
     int exit_code = CLI_OK;
+    if (!rc && st.estimated)
+        fprintf(stderr,
+                "crisk dispatch: warning: the working-day calendar does not cover %d: %lld "
+                "deadline(s) counted by weekends only (estimated; add the year's holiday notice "
+                "to data/calendar/cn_workdays.csv)\n",
+                st.estimated_year, (long long)st.estimated);
     if (rc)
         exit_code = cli_report_diag("dispatch", rc, &d);
     else if (json)
-        exit_code = cli_json_print(json_pack(
-            "{s:I,s:I,s:I,s:I,s:I}", "warnings", (json_int_t)st.warnings, "created",
-            (json_int_t)st.created, "coordinating", (json_int_t)st.coordinating, "escalated",
-            (json_int_t)st.escalated, "warning_closed", (json_int_t)st.warning_closed));
+        exit_code = cli_json_print(
+            json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "warnings", (json_int_t)st.warnings, "created",
+                      (json_int_t)st.created, "coordinating", (json_int_t)st.coordinating,
+                      "escalated", (json_int_t)st.escalated, "warning_closed",
+                      (json_int_t)st.warning_closed, "estimated", (json_int_t)st.estimated));
     else
         printf("  open warnings %lld\n  tasks created %lld (+%lld coordinating)\n"
                "  escalated %lld\n  warning closed (noted) %lld\n",

@@ -40,7 +40,8 @@ void cr_roster_free(struct cr_roster *r);
 int cr_division_level(const char *code);
 
 /* The division code of code's ancestor at level (0 its city: the first four digits and 00, 1
- * district, 2 street, 3 grid) into out (capacity >= 16); code's level must be >= level. */
+ * district, 2 street, 3 grid) into out (capacity >= 16); code's level must be >= level. A level
+ * outside 0..3 writes "". */
 void cr_division_ancestor(const char *code, int level, char *out, size_t cap);
 
 /* ---- tasks ---- */
@@ -62,7 +63,9 @@ struct cr_dispatch_stats {
     int64_t warnings;       /* open warnings seen */
     int64_t created;        /* tasks created for owning divisions */
     int64_t coordinating;   /* coordinating tasks created */
-    int64_t escalated;      /* escalation tasks created */
+    int64_t escalated;      /* overdue tasks handed up (to a new or an open task) */
+    int64_t estimated;      /* tasks created with an estimated deadline (calendar lacks the year) */
+    int estimated_year;     /* the first such year, 0 when none: callers warn about it */
     int64_t warning_closed; /* open tasks whose warning closed, noted in their history now */
 };
 /* Turns open warnings into tasks, escalates overdue ones and notes closed warnings, as of

@@ -568,7 +568,7 @@ cr_err cr_store_firm_warnings(cr_store *s, int64_t subject,
  * none is open); writes event blocks and brings postings and the store's generation up to
  * date, so the next classify reads them. attrs_json NULL = no attributes. CR_EINVAL for an
  * unknown subject or a topic of that code that is not the department crisk's or has another
- * kind. */
+ * kind; cr_store_errmsg then names the subject or the topic. */
 struct cr_event_new {
     int64_t subject;
     int32_t day;

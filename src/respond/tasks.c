@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crisk/respond.h"
+#include "crisk/text.h"
 
 #define CITY_CODE "440100" /* the documented default of city_code */
 #define DISPATCHER "crisk"
@@ -38,7 +39,11 @@ const char *cr_outcome_code(size_t i)
 void cr_division_ancestor(const char *code, int level, char *out, size_t cap)
 {
     static const int len[] = {0, 6, 9, 12};
-    if (level <= 0) {
+    if (level < 0 || level > 3) {
+        snprintf(out, cap, "%s", "");
+        return;
+    }
+    if (level == 0) {
         /* GB/T 2260: a prefecture-level city is its first four digits and 00 */
         if (strlen(code) >= 6)
             snprintf(out, cap, "%.4s00", code);
@@ -114,10 +119,21 @@ cr_err cr_respond_config_load(const char *path, struct cr_respond_config *out, c
 
 /* ---- dispatch ---- */
 
-/* The division owning a firm: its grid, else its street, else its district, else the city. */
+/* The division owning a firm: its grid, else its street, else its district, else the city; a
+ * code of another form is routed to the city. Routing (gather) and the outcome events
+ * (firm_event) both ask this one function, so a firm has one owner everywhere. */
 static const char *owner_of(const struct cr_dispatch_row *r, const char *city)
 {
-    return *r->grid ? r->grid : *r->street ? r->street : *r->district ? r->district : city;
+    const char *o = *r->grid ? r->grid : *r->street ? r->street : *r->district ? r->district : city;
+    return cr_division_level(o) < 0 ? city : o;
+}
+
+/* day as YYYY-MM-DD into out (capacity >= 11) */
+static void day_text(int32_t day, char *out, size_t cap)
+{
+    int y, m, dd;
+    cr_civil_from_days(day, &y, &m, &dd);
+    snprintf(out, cap, "%04d-%02d-%02d", y, m, dd);
 }
 
 struct group {
@@ -150,8 +166,6 @@ static int gather(void *ctx, const struct cr_dispatch_row *r)
     }
     struct group *g = &w->g[w->n - 1];
     const char *o = owner_of(r, w->city);
-    if (cr_division_level(o) < 0)
-        o = w->city; /* a division code of another form is routed to the city */
     for (size_t i = 0; i < g->n; i++)
         if (strcmp(g->div[i], o) == 0)
             return 0;
@@ -173,15 +187,15 @@ static int level_of(const char *code)
     return l < 0 ? 0 : l;
 }
 
-/* The coordinating division of several: the deepest ancestor common to all, strictly above
- * each of them. */
+/* The coordinating division of several distinct ones: the deepest division common to all, which
+ * may be one of them (a street and one of its grids: the street); the city when none is. */
 static void common_above(const struct group *g, const char *city, char *out, size_t cap)
 {
     int top = 3;
     for (size_t i = 0; i < g->n; i++)
         if (level_of(g->div[i]) < top)
             top = level_of(g->div[i]);
-    for (int l = top - 1; l >= 1; l--) {
+    for (int l = top; l >= 1; l--) {
         char a[16], b[16];
         cr_division_ancestor(g->div[0], l, a, sizeof a);
         size_t i = 1;
@@ -198,23 +212,28 @@ static void common_above(const struct group *g, const char *city, char *out, siz
     snprintf(out, cap, "%s", city);
 }
 
-static cr_err due(const cr_calendar *cal, const struct cr_respond_config *cfg, int level,
-                  int32_t today, int32_t *out, cr_diag *d)
+/* The deadline: the n-th working day after today. Past the calendar's years the weekend rule
+ * alone counts (cr_calendar_add_workdays knows no holidays there): the deadline is an estimate,
+ * *uncovered_year is the first year the count crossed that the calendar lacks (0 when none). */
+static int32_t due(const cr_calendar *cal, const struct cr_respond_config *cfg, int level,
+                   int32_t today, int *uncovered_year)
 {
     int32_t dd = cr_calendar_add_workdays(cal, today, cfg->deadline_workdays[level]);
-    if (!cr_calendar_covers(cal, today) || !cr_calendar_covers(cal, dd))
-        return cr_diag_set(d, CR_ERANGE, NULL, 0, 0,
-                           "the working-day calendar does not cover the deadline of a task "
-                           "dispatched on day %d: add the year's holiday notice to "
-                           "data/calendar/cn_workdays.csv",
-                           (int)today);
-    *out = dd;
-    return CR_OK;
+    int y, m, md;
+    *uncovered_year = 0;
+    if (!cr_calendar_covers(cal, today))
+        cr_civil_from_days(today, uncovered_year, &m, &md);
+    else if (!cr_calendar_covers(cal, dd)) {
+        cr_civil_from_days(dd, &y, &m, &md);
+        *uncovered_year = y;
+    }
+    return dd;
 }
 
 static cr_err new_task(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
                        int32_t today, int64_t warning, const char *division, const char *kind,
-                       int64_t parent, const char *note, int64_t *id, int *created, cr_diag *d)
+                       int64_t parent, const char *note, int64_t *id, int *created,
+                       struct cr_dispatch_stats *st)
 {
     struct cr_task t = {0};
     t.warning = warning;
@@ -225,31 +244,45 @@ static cr_err new_task(cr_store *s, const cr_calendar *cal, const struct cr_resp
     t.status = "open";
     t.outcome = NULL;
     t.created_day = today;
-    cr_err rc = due(cal, cfg, t.level, today, &t.due_day, d);
-    if (!rc)
-        rc = cr_store_task_insert(s, &t, id, created);
+    int uncovered;
+    t.due_day = due(cal, cfg, t.level, today, &uncovered);
+    cr_err rc = cr_store_task_insert(s, &t, id, created);
     if (!rc && *created) {
         struct cr_task_event e = {*id, today, DISPATCHER, "dispatch", "", "open", note};
         rc = cr_store_task_history_add(s, &e);
+    }
+    if (!rc && *created && uncovered) {
+        char line[160], dt[16];
+        day_text(t.due_day, dt, sizeof dt);
+        snprintf(line, sizeof line,
+                 "deadline %s estimated: the working-day calendar does not cover %d (weekends "
+                 "only, no holidays)",
+                 dt, uncovered);
+        struct cr_task_event e = {*id,    today,  DISPATCHER, "deadline_estimated",
+                                  "open", "open", line};
+        rc = cr_store_task_history_add(s, &e);
+        st->estimated++;
+        if (!st->estimated_year || uncovered < st->estimated_year)
+            st->estimated_year = uncovered;
     }
     return rc;
 }
 
 static cr_err route(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
-                    int32_t today, const struct group *g, struct cr_dispatch_stats *st, cr_diag *d)
+                    int32_t today, const struct group *g, struct cr_dispatch_stats *st)
 {
     cr_err rc = CR_OK;
     int64_t id;
     int created;
     for (size_t i = 0; i < g->n && !rc; i++) {
-        rc = new_task(s, cal, cfg, today, g->warning, g->div[i], "grid", 0, "", &id, &created, d);
+        rc = new_task(s, cal, cfg, today, g->warning, g->div[i], "grid", 0, "", &id, &created, st);
         st->created += !rc && created;
     }
     if (!rc && g->n > 1) {
         char up[16];
         common_above(g, cfg->city_code, up, sizeof up);
         rc = new_task(s, cal, cfg, today, g->warning, up, "coordinate", 0,
-                      "coordinates the warning's tasks in several divisions", &id, &created, d);
+                      "coordinates the warning's tasks in several divisions", &id, &created, st);
         st->coordinating += !rc && created;
     }
     return rc;
@@ -327,24 +360,49 @@ static cr_err note_closed(cr_store *s, const struct open_task *t, int32_t today,
     return rc;
 }
 
-/* An overdue task gets a successor one level up, linked both ways; it stays as it was. */
-static cr_err escalate(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
-                       int32_t today, const struct open_task *t, struct cr_dispatch_stats *st,
-                       cr_diag *d)
-{
-    char up[16], note[96];
-    cr_division_ancestor(t->div, t->level - 1, up, sizeof up);
-    snprintf(note, sizeof note, "escalated from task %lld (%s), overdue since day %d",
-             (long long)t->id, t->div, (int)t->due_day);
+/* An open task of the warning at exactly division (any kind), the first by id. */
+struct open_at {
+    const char *div;
     int64_t id;
-    int created;
-    cr_err rc =
-        new_task(s, cal, cfg, today, t->warning, up, "escalation", t->id, note, &id, &created, d);
+};
+
+static int find_open_at(void *ctx, const struct cr_task *t)
+{
+    struct open_at *o = ctx;
+    if (strcmp(t->division, o->div) != 0 || strcmp(t->status, "closed") == 0)
+        return 0;
+    o->id = t->id;
+    return 1;
+}
+
+/* An overdue task is handed one level up: to the warning's open task at the parent division
+ * when there is one (a coordinating task, an earlier escalation), else to a new escalation task
+ * there, so a warning never has two open tasks of dispatch's making at one division. The link
+ * is escalated_to (and parent for a new task); the overdue task stays as it was for its
+ * holder, and its history says where it went. */
+static cr_err escalate(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
+                       int32_t today, const struct open_task *t, struct cr_dispatch_stats *st)
+{
+    char up[16], note[128], since[16];
+    cr_division_ancestor(t->div, t->level - 1, up, sizeof up);
+    day_text(t->due_day, since, sizeof since);
+    struct open_at o = {up, 0};
+    cr_err rc = cr_store_tasks_each(s, &(struct cr_task_filter){up, NULL, t->warning, 0, 0},
+                                    find_open_at, &o);
+    int64_t id = o.id;
+    int created = 0;
+    if (!rc && !id) {
+        snprintf(note, sizeof note, "escalated from task %lld (%s), overdue since %s",
+                 (long long)t->id, t->div, since);
+        rc = new_task(s, cal, cfg, today, t->warning, up, "escalation", t->id, note, &id, &created,
+                      st);
+    }
     if (!rc)
         rc = cr_store_task_update(s, t->id, NULL, NULL, id);
-    if (!rc && created) {
-        char n2[64];
-        snprintf(n2, sizeof n2, "overdue: escalated to task %lld (%s)", (long long)id, up);
+    if (!rc) {
+        char n2[128];
+        snprintf(n2, sizeof n2, "overdue since %s: escalated to %s task %lld (%s)", since,
+                 created ? "new" : "open", (long long)id, up);
         struct cr_task_event e = {t->id, today, DISPATCHER, "escalate", t->status, t->status, n2};
         rc = cr_store_task_history_add(s, &e);
         st->escalated++;
@@ -354,7 +412,7 @@ static cr_err escalate(cr_store *s, const cr_calendar *cal, const struct cr_resp
 
 static cr_err escalate_and_note(cr_store *s, const cr_calendar *cal,
                                 const struct cr_respond_config *cfg, int32_t today,
-                                struct cr_dispatch_stats *st, cr_diag *d)
+                                struct cr_dispatch_stats *st)
 {
     struct pending p = {0};
     cr_err rc = cr_store_tasks_each(s, NULL, collect_open, &p);
@@ -365,7 +423,7 @@ static cr_err escalate_and_note(cr_store *s, const cr_calendar *cal,
         if (!t->warning_open)
             rc = note_closed(s, t, today, st);
         else if (!t->escalated_to && today > t->due_day && t->level > 0)
-            rc = escalate(s, cal, cfg, today, t, st, d);
+            rc = escalate(s, cal, cfg, today, t, st);
     }
     free(p.t);
     return rc;
@@ -374,6 +432,7 @@ static cr_err escalate_and_note(cr_store *s, const cr_calendar *cal,
 cr_err cr_dispatch(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
                    int32_t today, struct cr_dispatch_stats *out, cr_diag *d)
 {
+    (void)d; /* store failures are on the handle (cr_store_errmsg); nothing else fails now */
     struct cr_dispatch_stats st = {0};
     struct walk w = {0};
     w.city = cfg->city_code[0] ? cfg->city_code : CITY_CODE;
@@ -385,9 +444,9 @@ cr_err cr_dispatch(cr_store *s, const cr_calendar *cal, const struct cr_respond_
         rc = CR_ENOMEM;
     st.warnings = (int64_t)w.n;
     for (size_t i = 0; i < w.n && !rc; i++)
-        rc = route(s, cal, cfg, today, &w.g[i], &st, d);
+        rc = route(s, cal, cfg, today, &w.g[i], &st);
     if (!rc)
-        rc = escalate_and_note(s, cal, cfg, today, &st, d);
+        rc = escalate_and_note(s, cal, cfg, today, &st);
     if (!rc)
         rc = cr_store_commit(s);
     if (rc)
@@ -435,7 +494,7 @@ static int get_staff(void *ctx, const struct cr_staff *st)
 
 /* The firms of the warning in the task's division, as task_outcome events. */
 struct outcome_events {
-    const char *div;
+    const char *div, *city;
     int level;
     struct cr_event_new *ev;
     size_t n, cap;
@@ -447,8 +506,7 @@ struct outcome_events {
 static int firm_event(void *ctx, const struct cr_dispatch_row *r)
 {
     struct outcome_events *o = ctx;
-    const char *owner = owner_of(r, "");
-    if (o->level > 0 && strncmp(owner, o->div, strlen(o->div)) != 0)
+    if (strcmp(owner_of(r, o->city), o->div) != 0)
         return 0;
     if (o->n == o->cap) {
         size_t nc = o->cap ? o->cap * 2 : 8;
@@ -462,19 +520,82 @@ static int firm_event(void *ctx, const struct cr_dispatch_row *r)
     return 0;
 }
 
-static cr_err outcome_events(cr_store *s, int64_t id, const struct one_task *t, const char *outcome,
-                             int32_t today)
+/* Which of the candidate firms already have an outcome event of this warning and outcome (the
+ * attrs outcome_events writes: {"结果":"<outcome>","任务":N,"预警":W,...}). */
+struct seen_outcome {
+    struct cr_event_new *ev;
+    size_t n;
+    char *seen;
+    char head[96], warn[48];
+};
+
+static int mark_seen(void *ctx, const struct cr_event_row *e)
 {
+    struct seen_outcome *so = ctx;
+    char a[256];
+    if (!e->attrs || e->attrs_len >= sizeof a)
+        return 0; /* longer attrs are not ours */
+    memcpy(a, e->attrs, e->attrs_len);
+    a[e->attrs_len] = 0;
+    if (strncmp(a, so->head, strlen(so->head)) != 0 || !strstr(a, so->warn))
+        return 0;
+    for (size_t i = 0; i < so->n; i++)
+        if (so->ev[i].subject == e->subject)
+            so->seen[i] = 1;
+    return 0;
+}
+
+/* Drops the candidates that already have their event: a firm that moved to another grid after
+ * its first grid task closed gets a second grid task, but not a second event. */
+static cr_err drop_seen(cr_store *s, struct outcome_events *o, const char *outcome, int64_t warning)
+{
+    struct seen_outcome so = {o->ev, o->n, calloc(o->n, 1), {0}, {0}};
+    int64_t *subj = malloc(o->n * sizeof *subj);
+    cr_err rc = so.seen && subj ? CR_OK : CR_ENOMEM;
+    snprintf(so.head, sizeof so.head, "{\"结果\":\"%s\",\"任务\":", outcome);
+    snprintf(so.warn, sizeof so.warn, ",\"预警\":%lld,", (long long)warning);
+    for (size_t i = 0; !rc && i < o->n; i++)
+        subj[i] = o->ev[i].subject;
+    if (!rc)
+        rc = cr_store_events_each(s, subj, o->n, mark_seen, &so);
+    size_t k = 0;
+    for (size_t i = 0; !rc && i < o->n; i++)
+        if (!so.seen[i])
+            o->ev[k++] = o->ev[i];
+    if (!rc)
+        o->n = k;
+    free(so.seen);
+    free(subj);
+    return rc;
+}
+
+/* Only the task that owns a firm (kind grid at the firm's owning division) speaks for it: a
+ * coordinating or escalation task closing adds nothing, so each (warning, firm) gets one outcome
+ * event: routing makes one grid task per (warning, division) (UNIQUE(warning, division, kind,
+ * parent) with parent 0), a closed task cannot be closed again, and drop_seen skips a firm
+ * that has the event already. */
+static cr_err outcome_events(cr_store *s, int64_t id, const struct one_task *t, const char *outcome,
+                             int32_t today, cr_diag *d)
+{
+    if (strcmp(t->kind, "grid") != 0)
+        return CR_OK;
     char attrs[256];
     snprintf(attrs, sizeof attrs, "{\"结果\":\"%s\",\"任务\":%lld,\"预警\":%lld,\"级别\":\"%s\"}",
              outcome, (long long)id, (long long)t->warning, t->kind);
-    struct outcome_events o = {t->div, t->level, NULL, 0, 0, 0, today, attrs};
+    char city[16]; /* the task's own city: firms with no division are owned by it */
+    cr_division_ancestor(t->div, 0, city, sizeof city);
+    struct outcome_events o = {t->div, city, t->level, NULL, 0, 0, 0, today, attrs};
     cr_err rc = cr_store_dispatch_rows(s, t->warning, firm_event, &o);
     if (!rc && o.oom)
         rc = CR_ENOMEM;
     if (!rc && o.n)
+        rc = drop_seen(s, &o, outcome, t->warning);
+    if (!rc && o.n)
         rc = cr_store_events_append(s, "crisk/task_outcome", "任务处置结果", "task_outcome", o.ev,
                                     o.n);
+    if (rc == CR_EINVAL)
+        rc = cr_diag_set(d, rc, NULL, 0, 0, "cannot record the outcome of task %lld: %s",
+                         (long long)id, cr_store_errmsg(s));
     free(o.ev);
     return rc;
 }
@@ -546,7 +667,7 @@ cr_err cr_task_act(cr_store *s, int64_t id, enum cr_task_action action, const ch
         rc = cr_store_task_history_add(s, &e);
     }
     if (!rc && action == CR_TASK_CLOSE)
-        rc = outcome_events(s, id, &t, outcome, today);
+        rc = outcome_events(s, id, &t, outcome, today, d);
     if (!rc)
         rc = cr_store_commit(s);
     if (rc)

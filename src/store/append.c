@@ -2,6 +2,7 @@
  * to built-in topics of the department "crisk" as event blocks, so the next classification
  * reads them like any collected event (docs/respond.md "Feedback"). */
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "crisk/hash.h"
@@ -20,8 +21,12 @@ static cr_err builtin_topic(cr_store *s, const char *code, const char *name, con
     cr_err rc = cr_store_topic_identity(s, code, k, sizeof k, dept, sizeof dept, &found, &has_rows);
     if (rc)
         return rc;
-    if (found && (strcmp(dept, CRISK_DEPARTMENT) != 0 || strcmp(k, kind) != 0))
+    if (found && (strcmp(dept, CRISK_DEPARTMENT) != 0 || strcmp(k, kind) != 0)) {
+        snprintf(s->err, sizeof s->err,
+                 "topic %s exists as department %s's of kind %s, not crisk's of kind %s", code,
+                 dept, k, kind);
         return CR_EINVAL;
+    }
     if ((rc = cr_store_department_put(s, CRISK_DEPARTMENT, CRISK_DEPARTMENT_NAME)))
         return rc;
     return cr_store_topic_put(s, code, name, CRISK_DEPARTMENT, kind, id);
@@ -36,9 +41,11 @@ static cr_err subjects_exist(cr_store *s, const struct cr_event_new *ev, size_t 
     for (size_t i = 0; i < n && !err; i++) {
         sqlite3_bind_int64(st, 1, ev[i].subject);
         int rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
+        if (rc == SQLITE_DONE) {
+            snprintf(s->err, sizeof s->err, "no subject %lld in the store",
+                     (long long)ev[i].subject);
             err = CR_EINVAL;
-        else if (rc != SQLITE_ROW)
+        } else if (rc != SQLITE_ROW)
             err = cr__store_fail(s);
         sqlite3_reset(st);
     }

@@ -117,8 +117,10 @@ t_g3=$(q "SELECT id FROM task WHERE division='440106001003'")
 # overdue escalation: on 2024-02-08 G2's task (due 2-7) goes to the street; G1's is closed
 "$crisk" dispatch --db "$db" --today 2024-02-08 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert (d["created"],d["escalated"])==(0,1), d' \
   || fail "escalation on 2024-02-08"
-[ "$(q "SELECT kind||':'||division||':'||parent FROM task WHERE id=(SELECT escalated_to FROM task WHERE id=$t_g2)")" = "escalation:440106001:$t_g2" ] \
+# the street already has W1's open coordinating task: G2's task is handed to it, no new task
+[ "$(q "SELECT kind||':'||division FROM task WHERE id=(SELECT escalated_to FROM task WHERE id=$t_g2)")" = "coordinate:440106001" ] \
   || fail "escalated task: $(q 'SELECT * FROM task')"
+[ "$(q "SELECT count(*) FROM task WHERE kind='escalation'")" = 0 ] || fail "an escalation task beside the open coordinating one"
 "$crisk" dispatch --db "$db" --today 2024-02-08 --json | grep '"escalated":0' > /dev/null || fail "escalated twice"
 # G3's task is due on the make-up Sunday 2-18: not overdue on 2-17 (a naive weekday count
 # would have said 2-12), overdue on 2-19

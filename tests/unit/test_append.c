@@ -95,9 +95,13 @@ static void append_and_read(void **state)
     assert_int_equal(
         cr_store_events_append(s, "crisk/task_outcome", "任务结果", "task_outcome", &ghost, 1),
         CR_EINVAL);
+    assert_non_null(strstr(cr_store_errmsg(s), "no subject 99"));
     assert_int_equal(
         cr_store_events_append(s, "crisk/task_outcome", "任务结果", "inspection", &one, 1),
         CR_EINVAL);
+    assert_non_null(strstr(cr_store_errmsg(s), "topic crisk/task_outcome"));
+    assert_non_null(
+        strstr(cr_store_errmsg(s), "kind task_outcome, not crisk's of kind inspection"));
     assert_int_equal(scalar(s, "SELECT v FROM meta WHERE k = 'events'"), 3);
     cr_store_close(s);
     unlink(path);

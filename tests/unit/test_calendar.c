@@ -115,12 +115,29 @@ static void hostile(void **state)
     assert_null(c);
 }
 
+/* Past the file's last year (2026) the weekend rule alone counts: 2026-12-28 (Mon) + 5 working
+ * days crosses into 2027 and lands on Monday 2027-01-04 (1-1 is a Friday the file does not know
+ * as a holiday); covers() tells the caller the deadline is an estimate. Backwards across the
+ * boundary too. */
+static void add_past_the_last_year(void **state)
+{
+    (void)state;
+    assert_int_equal(cr_calendar_covers(cal, D(2026, 12, 31)), 1);
+    assert_int_equal(cr_calendar_covers(cal, D(2027, 1, 1)), 0);
+    assert_int_equal(cr_calendar_add_workdays(cal, D(2026, 12, 28), 5), D(2027, 1, 4));
+    assert_int_equal(cr_calendar_is_workday(cal, D(2027, 1, 1)), 1);
+    assert_int_equal(cr_calendar_is_workday(cal, D(2027, 1, 2)), 0);
+    assert_int_equal(cr_calendar_add_workdays(cal, D(2027, 1, 4), -5), D(2026, 12, 28));
+    /* far past the file: 2028-01-05 (Wed) + 5 = 2028-01-12 */
+    assert_int_equal(cr_calendar_covers(cal, D(2028, 1, 5)), 0);
+    assert_int_equal(cr_calendar_add_workdays(cal, D(2028, 1, 5), 5), D(2028, 1, 12));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(notices_2024),
-        cmocka_unit_test(add_across_spring_festival),
-        cmocka_unit_test(covers),
+        cmocka_unit_test(notices_2024), cmocka_unit_test(add_across_spring_festival),
+        cmocka_unit_test(covers),       cmocka_unit_test(add_past_the_last_year),
         cmocka_unit_test(hostile),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
