@@ -123,6 +123,42 @@ static void same_place(void **state)
         {"天河区天河路\xc2\x9f"
          "385号\x01",
          "天河区天河路385号"},
+        /* Chinese numerals in house numbers, read by value. */
+        {"天河区中山大道一百号A座1201房", "天河区中山大道100号A栋1201室"},
+        {"天河区中山大道二百号", "天河区中山大道200号"},
+        {"天河区中山大道一千号", "天河区中山大道1000号"},
+        {"天河区中山大道一百零五号", "天河区中山大道105号"},
+        {"越秀区北京路二十三号", "越秀区北京路23号"},
+        {"越秀区北京路十三号", "越秀区北京路13号"},
+        {"越秀区北京路两百号", "越秀区北京路200号"},
+        {"荔湾区康王中路一千零五十号", "荔湾区康王中路1050号"},
+        {"荔湾区康王中路三〇一号", "荔湾区康王中路301号"},
+        {"天河区中山大道一百号之一", "天河区中山大道100号之1"},
+        {"天河区中山大道一百号之一", "天河区中山大道100号-1"},
+        /* Numerals in names convert alike in every spelling. */
+        {"天河区五山路381号", "天河区五山路三百八十一号"},
+        {"荔湾区十三行路2号", "荔湾区十三行路二号"},
+        {"越秀区一德路9号", "广州市越秀区一德路九号"},
+        /* The room suffix is optional; 单元 at the end is a room. */
+        {"天河区天河路100号A座1201", "天河区天河路100号A座1201室"},
+        {"越秀区东风路9号301", "越秀区东风路9号301室"},
+        {"越秀区东风路9号301房", "越秀区东风路9号301"},
+        {"海珠区新港中路26号C座2208单元", "海珠区新港中路26号C座2208室"},
+        {"天河区天河路100号A座1201F", "天河区天河路100号A座1201房"},
+        {"天河区天河路100号A座1201-1房", "天河区天河路100号A座1201之一"},
+        {"天河区天河路100号A座12楼1201房", "天河区天河路100号A座1201房"},
+        {"天河区天河路100号A座12F1201", "天河区天河路100号A座1201"},
+        {"越秀区中山五路219号3层301房", "越秀区中山五路219号301"},
+        /* Districts written without 区 (not where a road name goes on). */
+        {"广州天河天河路100号A座1201房", "广州市天河区天河路100号A座1201房"},
+        {"广州海珠新港中路26号", "海珠区新港中路26号"},
+        {"广州市白云机场路1号", "白云区机场路1号"},
+        {"广东省广州市番禺区市桥街道繁华路105号", "番禺繁华路一百零五号"},
+        {"广州市黄埔区 科学大道 18号 A幢 201", "黄埔区科学大道十八号A栋201室"},
+        {"广州市天河区石牌街道天河路100号", "天河区天河路100号"},
+        {"广州市花都区新华街道公益路12号之三", "花都区公益路12号之3"},
+        {"广州市南沙区港前大道南162号3号楼", "南沙区港前大道南162号3栋"},
+        {"广州市天河区天河路１００号Ａ座１２０１房", "天河区天河路100号A座1201"},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         char a[512], b[512];
@@ -148,6 +184,33 @@ static void different_places(void **state)
         {"广州市海珠区新港中路26号C座1201房", "广州市海珠区新港中路26号C座1202房"},
         {"海珠区新港中路26号C座1201室", "海珠区新港中路26号D座1201室"},
         {"海珠区新港中路26号C座1201室", "海珠区新港中路26号C座"},
+        /* Ten firms in ten rooms of five buildings stay apart (the user's report). */
+        {"天河区中山大道一百号A座1201房", "天河区中山大道一百号B座0303房"},
+        {"天河区中山大道一百号B座0303房", "天河区中山大道一百号C座2208室"},
+        {"天河区中山大道一百号A座1201房", "天河区中山大道一百号A座1202房"},
+        {"天河区中山大道一百号", "天河区中山大道二百号"},
+        {"天河区中山大道一百号", "天河区中山大道一千号"},
+        {"天河区中山大道一百号", "天河区中山大道一百号之一"},
+        {"天河区中山大道一百零五号", "天河区中山大道一百五十号"},
+        {"天河区中山大道一百零五号", "天河区中山大道15号"},
+        {"越秀区北京路二十三号", "越秀区北京路203号"},
+        {"天河区天河路100号A座1201-1房", "天河区天河路100号A座1201房"},
+        {"天河区天河路100号A座1201-1房", "天河区天河路100号A座1201-2房"},
+        {"天河区天河路100号A座12F", "天河区天河路100号A座1201"},
+        {"天河区天河路100号A座12F", "天河区天河路100号A座12"},
+        {"天河区天河路100号A座3楼302", "天河区天河路100号A座3楼301"},
+        {"天河区天河路100号A座3楼", "天河区天河路100号A座301"},
+        {"越秀区东风路1号3单元501房", "越秀区东风路1号3501房"},
+        {"越秀区东风路1号3单元501房", "越秀区东风路1号4单元501房"},
+        /* A short district name that begins a road is the road. */
+        {"广州天河路1号", "广州天河区天河路1号"},
+        {"天河北路1号", "天河区北路1号"},
+        {"白云大道1号", "白云区大道1号"},
+        {"天河区五山路1号", "天河区山路1号"},
+        {"天河区五山路1号", "天河区山路5号"},
+        {"黄埔区科学大道18号A栋201", "黄埔区科学大道18号B栋201"},
+        {"黄埔区科学大道18号A栋201", "黄埔区科学大道18号A栋2-01"},
+        {"番禺区繁华路105号", "番禺区繁华路15号"},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
         char a[512], b[512];
@@ -174,6 +237,45 @@ static void division_codes(void **state)
     assert_int_equal(cr_addr_normalize(ref, s, strlen(s), &a), CR_OK);
     assert_string_equal(a.key, "|某某路1号");
     assert_string_equal(a.district, "");
+    /* An address without a district takes the registry's; one with a district keeps its own. */
+    s = "天河路100号A座1201房";
+    assert_int_equal(cr_addr_normalize(ref, s, strlen(s), &a), CR_OK);
+    assert_string_equal(a.key, "|天河路100号A栋1201");
+    assert_int_equal(cr_addr_default_district(&a, "440106"), CR_OK);
+    assert_string_equal(a.key, "440106|天河路100号A栋1201");
+    assert_string_equal(a.district, "440106");
+    struct cr_addr b;
+    s = "广州市天河区天河路100号A座1201";
+    assert_int_equal(cr_addr_normalize(ref, s, strlen(s), &b), CR_OK);
+    assert_string_equal(a.key, b.key);
+    assert_int_equal(cr_addr_default_district(&b, "440104"), CR_OK);
+    assert_string_equal(b.key, "440106|天河路100号A栋1201");
+    s = "天河路1号";
+    assert_int_equal(cr_addr_normalize(ref, s, strlen(s), &a), CR_OK);
+    assert_int_equal(cr_addr_default_district(&a, NULL), CR_OK);
+    assert_int_equal(cr_addr_default_district(&a, "4401"), CR_OK);
+    assert_int_equal(cr_addr_default_district(&a, "44010x"), CR_OK);
+    assert_string_equal(a.key, "|天河路1号");
+    /* Numerals in the user's report, exactly. */
+    static const char *const want[][2] = {
+        {"天河区中山大道一百号A座1201房", "440106|中山大道100号A栋1201"},
+        {"天河区中山大道一百号之一", "440106|中山大道100号-1"},
+        {"天河区中山大道一百零五号", "440106|中山大道105号"},
+        {"天河区五山路二十三号", "440106|5山路23号"},
+        {"荔湾区十三行路一号", "440103|13行路1号"},
+        {"广州天河天河路100号A座1201F", "440106|天河路100号A栋1201"},
+        {"天河区天河路100号A座12F", "440106|天河路100号A栋12层"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        assert_int_equal(cr_addr_normalize(ref, want[i][0], strlen(want[i][0]), &a), CR_OK);
+        assert_string_equal(a.key, want[i][1]);
+    }
+    /* Long numeral runs neither overflow nor write past the key. */
+    char longrun[130 * 3 + 1];
+    for (int i = 0; i < 130; i++)
+        memcpy(longrun + 3 * i, "千", 3);
+    longrun[130 * 3] = 0;
+    assert_int_equal(cr_addr_normalize(ref, longrun, strlen(longrun), &a), CR_OK);
     assert_int_equal(cr_addr_normalize(ref, "，。 ", strlen("，。 "), &a), CR_EINVAL);
     assert_int_equal(cr_addr_normalize(ref, "\xff\xfe", 2, &a), CR_EENCODING);
 }
