@@ -255,17 +255,25 @@ static void strip_any(const uint32_t *cp, size_t n, size_t *at, const char *cons
     }
 }
 
-/* Characters that continue a name after a district's short name (天河路, 天河北路, 白云大道,
- * 海珠广场): the short name there is part of a road or place, not the district. */
-static int continues_name(uint32_t c)
+static int one_of(uint32_t c, const char *set)
 {
-    static const char conts[] = "路街道巷里村城山湖港广场园区大北南东西中桥涌岛塘湾坊";
     uint32_t w[64];
-    size_t k = decode(conts, sizeof conts - 1, w, 64);
+    size_t k = decode(set, strlen(set), w, 64);
     for (size_t i = 0; i < k; i++)
         if (w[i] == c)
             return 1;
     return 0;
+}
+
+/* Whether the text at cp[0..n) goes on with a road or place name after a district's short name
+ * (天河路, 白云大道, 海珠广场, 天河北路, 天河南二路): the short name there is part of that name,
+ * not the district. A direction alone does not (广州天河中山大道 is 天河区's 中山大道). */
+static int continues_name(const uint32_t *cp, size_t n)
+{
+    if (one_of(cp[0], "路街道巷里村城山湖港广场园区大桥涌岛塘湾坊"))
+        return 1;
+    return n > 1 && one_of(cp[0], "东南西北中") &&
+           (one_of(cp[1], "路街大一二三四五六七八九") || (cp[1] >= '0' && cp[1] <= '9'));
 }
 
 /* Returns the division of the given level whose name (for districts, the name as published,
@@ -292,7 +300,8 @@ static const struct cr_division *strip_division(const cr_ref *ref, cr_div_level 
             size_t j = 0;
             while (j < k - 1 && *at + j < n && cp[*at + j] == w[j])
                 j++;
-            if (j == k - 1 && *at + j < n && !continues_name(cp[*at + j]) && j > best_len)
+            if (j == k - 1 && *at + j < n && !continues_name(cp + *at + j, n - *at - j) &&
+                j > best_len)
                 best = &all[i], best_len = j;
         }
     *at += best_len;
