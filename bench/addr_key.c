@@ -41,15 +41,15 @@ int main(int argc, char **argv)
                  forms[i % 6][1], 100 + i % 3000, forms[i % 6][2]);
     struct timespec t0, t1;
     size_t sum = 0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
     for (int i = 0; i < N_KEYS; i++) {
         const char *s = addr[i % N_ADDR];
         if (cr_addr_normalize(ref, s, strlen(s), &a) == CR_OK)
             sum += (unsigned char)a.key[0];
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
     double ns = (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);
-    printf("%d keys: %.0f ns/key (check %zu)\n", N_KEYS, ns / N_KEYS, sum);
+    printf("%d keys: %.0f ns/key of CPU time (check %zu)\n", N_KEYS, ns / N_KEYS, sum);
     cr_ref_free(ref);
     return 0;
 }
