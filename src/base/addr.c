@@ -167,8 +167,8 @@ static size_t redundant_floors(uint32_t *cp, size_t n)
     const uint32_t CENG = 0x5C42;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        if (cp[i] == CENG && i > 0 && is_digit(cp[i - 1])) {
-            size_t f = digits_before(cp, i), r = 0;
+        if (cp[i] == CENG && o > 0 && is_digit(cp[o - 1])) { /* cp[..o) is the output so far */
+            size_t f = digits_before(cp, o), r = 0;
             while (i + 1 + r < n && is_digit(cp[i + 1 + r]))
                 r++;
             if (f <= 3 && r == f + 2 && memcmp(cp + o - f, cp + i + 1, f * sizeof *cp) == 0) {
