@@ -84,50 +84,63 @@ static int unit_of(uint32_t c)
     return c == 0x5341 ? 10 : c == 0x767E ? 100 : c == 0x5343 ? 1000 : 0; /* 十百千 */
 }
 
-/* Replaces each run of Chinese numerals by ASCII digits. A run with 十/百/千 is read by value
- * (一百零五 → 105, 十三 → 13); a run without is read digit by digit (三〇一 → 301). */
-static size_t numerals(uint32_t *cp, size_t n)
+/* The value of the numeral run cp[0..n) that holds 十/百/千 (一百零五 → 105, 十三 → 13, 两千 →
+ * 2000); -1 when it is too long to be a house number. */
+static long run_value(const uint32_t *cp, size_t n)
+{
+    if (n > 12)
+        return -1;
+    long total = 0, cur = 0;
+    for (size_t t = 0; t < n; t++) {
+        int u = unit_of(cp[t]);
+        if (u) {
+            total += (cur ? cur : 1) * u;
+            cur = 0;
+        } else {
+            cur = digit_of(cp[t]);
+        }
+    }
+    return total + cur;
+}
+
+/* Copies in[0..n) to out (capacity cap), each run of Chinese numerals turned into ASCII digits:
+ * a run with 十/百/千 is read by value, a run without digit by digit (三〇一 → 301). Numerals in
+ * names are converted too (五山路 → 5山路): every spelling of a name converts alike, and 中山五路
+ * is also written 中山5路. Returns the output length, or (size_t)-1 when out is too small. */
+static size_t numerals(const uint32_t *in, size_t n, uint32_t *out, size_t cap)
 {
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i;
         int has_unit = 0;
-        while (j < n && (digit_of(cp[j]) >= 0 || unit_of(cp[j]))) {
-            has_unit |= unit_of(cp[j]) != 0;
+        while (j < n && (digit_of(in[j]) >= 0 || unit_of(in[j]))) {
+            has_unit |= unit_of(in[j]) != 0;
             j++;
         }
         if (j == i) {
-            cp[o++] = cp[i++];
+            if (o >= cap)
+                return (size_t)-1;
+            out[o++] = in[i++];
             continue;
         }
-        char num[32];
-        size_t k = 0;
-        if (has_unit) {
-            long total = 0, cur = 0;
-            for (size_t t = i; t < j; t++) {
-                int u = unit_of(cp[t]);
-                if (u) {
-                    total += (cur ? cur : 1) * u;
-                    cur = 0;
-                } else {
-                    cur = digit_of(cp[t]);
-                }
-            }
-            total += cur;
+        long v = has_unit ? run_value(in + i, j - i) : -1;
+        if (has_unit && v >= 0) {
             char tmp[24];
             size_t tl = 0;
             do {
-                tmp[tl++] = (char)('0' + total % 10);
-                total /= 10;
-            } while (total && tl < sizeof tmp);
+                tmp[tl++] = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            if (o + tl > cap)
+                return (size_t)-1;
             while (tl)
-                num[k++] = tmp[--tl];
+                out[o++] = (uint32_t)tmp[--tl];
         } else {
-            for (size_t t = i; t < j && k < sizeof num; t++)
-                num[k++] = (char)('0' + digit_of(cp[t]));
+            if (o + (j - i) > cap)
+                return (size_t)-1;
+            for (size_t t = i; t < j; t++)
+                out[o++] = unit_of(in[t]) ? in[t] : (uint32_t)('0' + digit_of(in[t]));
         }
-        for (size_t t = 0; t < k; t++)
-            cp[o++] = (uint32_t)num[t];
         i = j;
     }
     return o;
@@ -138,35 +151,80 @@ static int is_digit(uint32_t c)
     return c >= '0' && c <= '9';
 }
 
-/* Unifies the spellings that follow a number: 号楼/栋/座/幢 → 栋, 楼/层/F → 层, 室/房 → 室,
- * # → 号, and 之 between two numbers → '-'. Buildings are also marked by letters (A栋 = A座). */
+/* The number of ASCII digits ending just before cp[o]. */
+static size_t digits_before(const uint32_t *cp, size_t o)
+{
+    size_t k = 0;
+    while (k < o && is_digit(cp[o - 1 - k]))
+        k++;
+    return k;
+}
+
+/* Drops a floor that only repeats a room number's leading digits: 3层301 → 301, 12F1201 → 1201
+ * (the room number already names the floor). */
+static size_t redundant_floors(uint32_t *cp, size_t n)
+{
+    const uint32_t CENG = 0x5C42;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (cp[i] == CENG && o > 0 && is_digit(cp[o - 1])) { /* cp[..o) is the output so far */
+            size_t f = digits_before(cp, o), r = 0;
+            while (i + 1 + r < n && is_digit(cp[i + 1 + r]))
+                r++;
+            if (f <= 3 && r == f + 2 && memcmp(cp + o - f, cp + i + 1, f * sizeof *cp) == 0) {
+                o -= f; /* the floor's digits, already copied */
+                continue;
+            }
+        }
+        cp[o++] = cp[i];
+    }
+    return o;
+}
+
+/* Unifies the spellings that follow a number: 号楼/栋/座/幢 → 栋, 楼/层/F → 层, # → 号, and 之
+ * after a number or 号 and before a number → '-' (之一 → -1). A room's 室/房/单元 at the end is
+ * optional and dropped (301室 = 301房 = 301); before more text 房 → 室. 楼/层/F at the end after
+ * a number of three or more digits worth 200 or more is a room written 1201F, not a floor, and
+ * is dropped too. Buildings are also marked by letters (A栋 = A座). */
 static size_t suffixes(uint32_t *cp, size_t n)
 {
     const uint32_t HAO = 0x53F7, LOU = 0x697C, DONG = 0x680B, ZUO = 0x5EA7, ZHUANG = 0x5E62,
-                   CENG = 0x5C42, SHI = 0x5BA4, FANG = 0x623F, ZHI = 0x4E4B;
+                   CENG = 0x5C42, SHI = 0x5BA4, FANG = 0x623F, ZHI = 0x4E4B, DAN = 0x5355,
+                   YUAN = 0x5143;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t c = cp[i];
         int after_num = o > 0 && is_digit(cp[o - 1]);
         int after_mark = o > 0 && (is_digit(cp[o - 1]) || (cp[o - 1] >= 'A' && cp[o - 1] <= 'Z'));
+        int last = i + 1 == n;
         if (after_num && c == HAO && i + 1 < n && cp[i + 1] == LOU) {
             cp[o++] = DONG;
             i++;
         } else if (after_mark && (c == DONG || c == ZUO || c == ZHUANG)) {
             cp[o++] = DONG;
-        } else if (after_num && (c == LOU || c == 'F' || c == 'f')) {
-            cp[o++] = CENG;
+        } else if (after_num && (c == LOU || c == CENG || c == 'F')) {
+            size_t k = digits_before(cp, o);
+            long v = 0;
+            for (size_t t = o - k; t < o && k <= 6; t++)
+                v = v * 10 + (long)(cp[t] - '0');
+            if (!(last && k >= 3 && v >= 200))
+                cp[o++] = CENG;
+        } else if (after_num && (c == SHI || c == FANG) && last) {
+            continue;
+        } else if (after_num && c == DAN && i + 2 == n && cp[i + 1] == YUAN) {
+            i++;
         } else if (after_num && c == FANG) {
             cp[o++] = SHI;
         } else if (after_num && c == '#') {
             cp[o++] = HAO;
-        } else if (after_num && c == ZHI && i + 1 < n && is_digit(cp[i + 1])) {
+        } else if ((after_num || (o > 0 && cp[o - 1] == HAO)) && c == ZHI && i + 1 < n &&
+                   is_digit(cp[i + 1])) {
             cp[o++] = '-';
         } else {
             cp[o++] = c;
         }
     }
-    return o;
+    return redundant_floors(cp, o);
 }
 
 static int match(const uint32_t *cp, size_t n, size_t at, const char *lit, size_t *len)
@@ -197,8 +255,30 @@ static void strip_any(const uint32_t *cp, size_t n, size_t *at, const char *cons
     }
 }
 
+static int one_of(uint32_t c, const char *set)
+{
+    uint32_t w[64];
+    size_t k = decode(set, strlen(set), w, 64);
+    for (size_t i = 0; i < k; i++)
+        if (w[i] == c)
+            return 1;
+    return 0;
+}
+
+/* Whether the text at cp[0..n) goes on with a road or place name after a district's short name
+ * (天河路, 白云大道, 海珠广场, 天河北路, 天河南二路): the short name there is part of that name,
+ * not the district. A direction alone does not (广州天河中山大道 is 天河区's 中山大道). */
+static int continues_name(const uint32_t *cp, size_t n)
+{
+    if (one_of(cp[0], "路街道巷里村城山湖港广场园区大桥涌岛塘湾坊"))
+        return 1;
+    return n > 1 && one_of(cp[0], "东南西北中") &&
+           (one_of(cp[1], "路街大一二三四五六七八九") || (cp[1] >= '0' && cp[1] <= '9'));
+}
+
 /* Returns the division of the given level whose name (for districts, the name as published,
- * ending in 区) is the longest match at *at, and advances *at past it. */
+ * ending in 区) is the longest match at *at, and advances *at past it. A district is also
+ * matched by its name without 区 (广州天河天河路) unless a road or place name goes on there. */
 static const struct cr_division *strip_division(const cr_ref *ref, cr_div_level level,
                                                 const uint32_t *cp, size_t n, size_t *at)
 {
@@ -211,6 +291,19 @@ static const struct cr_division *strip_division(const cr_ref *ref, cr_div_level 
         if (all[i].first == first && match(cp, n, *at, all[i].name, &k) && k > best_len)
             best = &all[i], best_len = k;
     }
+    if (!best && level == CR_DIV_DISTRICT)
+        for (size_t i = 0; first && i < count; i++) {
+            uint32_t w[16];
+            size_t k = decode(all[i].name, strlen(all[i].name), w, 16);
+            if (all[i].first != first || k < 3 || w[k - 1] != 0x533A) /* 区 */
+                continue;
+            size_t j = 0;
+            while (j < k - 1 && *at + j < n && cp[*at + j] == w[j])
+                j++;
+            if (j == k - 1 && *at + j < n && !continues_name(cp + *at + j, n - *at - j) &&
+                j > best_len)
+                best = &all[i], best_len = j;
+        }
     *at += best_len;
     return best;
 }
@@ -222,7 +315,7 @@ cr_err cr_addr_normalize(const cr_ref *ref, const char *s, size_t len, struct cr
     cr_err rc = cr_nfkc(s, len, &norm, &nlen);
     if (rc)
         return rc;
-    uint32_t *cp = malloc(MAXCP * sizeof *cp);
+    uint32_t *cp = malloc(3 * MAXCP * sizeof *cp); /* input, then numerals' output */
     if (!cp) {
         free(norm);
         return CR_ENOMEM;
@@ -258,15 +351,32 @@ cr_err cr_addr_normalize(const cr_ref *ref, const char *s, size_t len, struct cr
         if (dist)
             memcpy(a.district, dist->code, sizeof a.district);
     }
-    size_t m = numerals(cp + at, n - at);
-    m = suffixes(cp + at, m);
+    uint32_t *num = cp + MAXCP;
+    size_t m = numerals(cp + at, n - at, num, 2 * MAXCP);
+    if (m != (size_t)-1)
+        m = suffixes(num, m);
     size_t dl = strlen(a.district);
     memcpy(a.key, a.district, dl);
     a.key[dl] = '|';
-    if (m == 0 || encode(cp + at, m, a.key + dl + 1, sizeof a.key - dl - 1) == (size_t)-1)
+    if (m == 0 || m == (size_t)-1 ||
+        encode(num, m, a.key + dl + 1, sizeof a.key - dl - 1) == (size_t)-1)
         rc = CR_EINVAL;
     free(cp);
     if (!rc)
         *out = a;
     return rc;
+}
+
+cr_err cr_addr_default_district(struct cr_addr *a, const char *district)
+{
+    size_t dl = district ? strlen(district) : 0;
+    if (a->district[0] || dl != 6 || strspn(district, "0123456789") != 6)
+        return CR_OK;
+    size_t kl = strlen(a->key);
+    if (kl + dl >= sizeof a->key)
+        return CR_EINVAL;
+    memmove(a->key + dl, a->key, kl + 1);
+    memcpy(a->key, district, dl);
+    memcpy(a->district, district, dl + 1);
+    return CR_OK;
 }

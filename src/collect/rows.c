@@ -631,6 +631,10 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     char derived[2][16];
     if ((o = divisions(ig, t, f, &r, own, has_addr ? &addr : NULL, derived, v)) == QUARANTINED)
         goto out;
+    /* An address written without its district gets the row's own district, so that it keys
+     * like the same address written with it (a key too long for that stays as it was). */
+    if (has_addr && cr_addr_default_district(&addr, r.district) == CR_OK)
+        r.addr_key = addr.key;
     if ((o = coordinates(ig, t, f, &r, v)) == QUARANTINED)
         goto out;
     registry_canon(ig, topic_id, key, klen, &r);
