@@ -67,6 +67,19 @@ static int repeat_fn(void *ctx, const struct cr_inspection_row *r)
     return c->found;
 }
 
+struct draw_state {
+    int32_t day;
+    int is_void;
+};
+
+static int draw_state_fn(void *ctx, const struct cr_draw_rec *r)
+{
+    struct draw_state *g = ctx;
+    g->day = r->day;
+    g->is_void = r->void_by != NULL;
+    return 0;
+}
+
 struct settings_ctx {
     char *settings, *name;
 };
@@ -101,6 +114,14 @@ cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *in, int *p
     if (o.r.result)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "inspection %lld already has its result (%s)",
                            (long long)in->inspection, o.result);
+    struct draw_state ds = {0};
+    if ((rc = cr_store_draw_get(s, o.r.draw, draw_state_fn, &ds)))
+        return rc;
+    if (ds.is_void)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "inspection %lld belongs to draw %lld, which was voided by a redraw: "
+                           "it was cancelled and takes no result",
+                           (long long)in->inspection, (long long)o.r.draw);
     struct settings_ctx sc = {0};
     if ((rc = cr_store_plans_each(s, o.r.plan, settings_fn, &sc)))
         return rc;

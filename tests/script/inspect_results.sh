@@ -21,8 +21,11 @@ ratios: {A: 100%, B: 100%, C: 100%, D: 100%}
 random_share: 0%
 no_penalty: {list: no_penalty.csv, window_days: 365}
 YAML
-"$crisk" plan --db "$db" --file "$tmp/all.yaml" --today 2025-01-05 > /dev/null
-for sd in a b c; do "$crisk" draw --db "$db" --plan 1 --seed "$sd" --today 2025-01-06 > /dev/null; done
+# One draw per plan: three plans, each drawn once.
+for pl in 1 2 3; do
+  "$crisk" plan --db "$db" --file "$tmp/all.yaml" --today 2025-01-05 > /dev/null
+  "$crisk" draw --db "$db" --plan $pl --seed "s$pl" --today 2025-01-06 > /dev/null
+done
 "$crisk" draw --db "$db" --draw 1 --csv > "$tmp/d1.csv"
 # Three firms with an inspection in each of the three draws.
 keys=$(awk -F, 'NR > 1 && $3 == "targeted" { print $1 }' "$tmp/d1.csv" | head -3)
