@@ -175,6 +175,7 @@ struct cr_inspect_result {
     const char *by;    /* the user recording it */
     int32_t day;       /* the day of the inspection */
     const char *inspectors; /* NULL: the drawn inspectors */
+    int32_t today;          /* day must lie in [the draw's day, today] */
 };
 /* Records a result inside the caller's transaction: the inspection's result, label and
  * problem flag, the 免罚清单 decision (*penalty_exempt), and the firm's event on topic
@@ -184,8 +185,8 @@ cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *r, int *pe
                          cr_diag *d) CR_MUST_USE;
 /* Records every row of a CSV file (inspection,result,items,by,date; date empty = today); the
  * first bad row is an error naming its line. */
-cr_err cr_inspect_import(cr_store *s, const char *path, int32_t today, size_t *n_done,
-                         size_t *n_exempt, cr_diag *d) CR_MUST_USE;
+cr_err cr_inspect_import(cr_store *s, const char *path, int32_t day_default, int32_t today,
+                         size_t *n_done, size_t *n_exempt, cr_diag *d) CR_MUST_USE;
 
 /* Official results (DOMAIN.md §2). */
 struct cr_result_code {
