@@ -130,7 +130,7 @@ int cmd_plans(int argc, char **argv)
 
 static const char draw_help[] =
     "usage: crisk draw [--db FILE] --plan ID --seed SEED [--today YYYY-MM-DD] [--roster FILE]\n"
-    "                  [--json]\n"
+    "                  [--redraw --reason TEXT --by USER] [--json]\n"
     "       crisk draw [--db FILE] --draw ID --csv [--out FILE]\n"
     "       crisk draw verify [--db FILE] --draw ID [--json]\n"
     "\n"
@@ -139,7 +139,9 @@ static const char draw_help[] =
     "station and records it all; --csv lists a recorded draw (uscc,level,arm,inspectors,\n"
     "inspection,unstaffed); verify recomputes a recorded draw and exits 0 when it matches,\n"
     "1 when it does not. The inspectors come from the roster loaded with crisk roster, or\n"
-    "from --roster FILE (roster.csv: id,name,role,division,qualifications).\n";
+    "from --roster FILE (roster.csv: id,name,role,division,qualifications). A plan is drawn\n"
+    "once: drawing it again is refused (exit 3) unless --redraw --reason TEXT --by USER, which\n"
+    "voids the earlier draw (kept, marked void; its open inspections cancelled).\n";
 
 struct staff_list {
     struct cr_inspector *v;
@@ -260,13 +262,15 @@ int cmd_draw(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "verify") == 0)
         return draw_verify(argc - 1, argv + 1);
     const char *db = NULL, *plan_s = NULL, *seed = NULL, *draw_s = NULL, *csv = NULL, *json = NULL,
-               *today_s = NULL, *out = NULL, *roster = NULL;
+               *today_s = NULL, *out = NULL, *roster = NULL, *redraw = NULL, *reason = NULL,
+               *by = NULL;
     const struct cli_opt opts[] = {
-        {"db", 1, &db},         {"plan", 1, &plan_s}, {"seed", 1, &seed},
-        {"draw", 1, &draw_s},   {"csv", 0, &csv},     {"json", 0, &json},
-        {"today", 1, &today_s}, {"out", 1, &out},     {"roster", 1, &roster}};
+        {"db", 1, &db},         {"plan", 1, &plan_s},   {"seed", 1, &seed},
+        {"draw", 1, &draw_s},   {"csv", 0, &csv},       {"json", 0, &json},
+        {"today", 1, &today_s}, {"out", 1, &out},       {"roster", 1, &roster},
+        {"redraw", 0, &redraw}, {"reason", 1, &reason}, {"by", 1, &by}};
     size_t n_pos;
-    int prc = cli_parse("draw", argc, argv, opts, 9, NULL, 0, &n_pos, draw_help);
+    int prc = cli_parse("draw", argc, argv, opts, 12, NULL, 0, &n_pos, draw_help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
     long long plan = 0, draw = 0;
@@ -316,6 +320,12 @@ int cmd_draw(int argc, char **argv)
                 "crisk draw: --plan ID and --seed SEED are required (or --draw ID --csv)\n");
         return CLI_USAGE;
     }
+    if (redraw ? !reason || !by : reason || by) {
+        fprintf(stderr, "crisk draw: --redraw needs --reason TEXT and --by USER (and they go only "
+                        "with --redraw)\n");
+        return CLI_USAGE;
+    }
+    struct cr_redraw rd = {by, reason};
     struct staff_list st = {0};
     struct cr_inspect_roster ro = {0};
     json_t *rep = NULL;
@@ -330,7 +340,9 @@ int cmd_draw(int argc, char **argv)
         ro.v = NULL;
     } else if (!rc && (rc = cli_inspectors(s, &st, &d)) && !d.msg[0])
         cli_store_fail(&d, rc, s, "cannot read the roster");
-    if (!rc && (rc = cr_inspect_draw(s, plan, seed, today, st.v, st.n, &rep, &d)) && !d.msg[0])
+    if (!rc &&
+        (rc = cr_inspect_draw(s, plan, seed, today, st.v, st.n, redraw ? &rd : NULL, &rep, &d)) &&
+        !d.msg[0])
         cli_store_fail(&d, rc, s, "cannot record the draw");
     int code = CLI_OK;
     if (rc)

@@ -29,7 +29,7 @@ static int day_opt(const char *verb, const char *name, const char *s, int32_t *d
 
 static const char inspect_help[] =
     "usage: crisk inspect [--db FILE] --inspection ID --result CODE [--items A;B] --by USER\n"
-    "                     [--date YYYY-MM-DD] [--inspectors ID;ID] [--json]\n"
+    "                     [--date YYYY-MM-DD] [--today YYYY-MM-DD] [--inspectors ID;ID] [--json]\n"
     "       crisk inspect [--db FILE] --import FILE.csv [--json]\n"
     "\n"
     "Records the result of an inspection in the official vocabulary (docs/inspect.md: 1 "
@@ -39,25 +39,28 @@ static const char inspect_help[] =
     "the Chinese label), applies the plan's 免罚清单 and adds the firm's event (topic\n"
     "crisk/inspection) for the next classification. --import reads "
     "inspection,result,items,by,date\n"
-    "rows (date empty: today), all or none.\n";
+    "rows (date empty: today), all or none. A result's date lies between its draw's day and\n"
+    "--today (default today); an inspection without inspectors takes no result.\n";
 
 int cmd_inspect(int argc, char **argv)
 {
     const char *db = NULL, *id_s = NULL, *result = NULL, *items = NULL, *by = NULL, *date_s = NULL,
-               *insp = NULL, *import = NULL, *json = NULL;
-    const struct cli_opt opts[] = {
-        {"db", 1, &db},           {"inspection", 1, &id_s}, {"result", 1, &result},
-        {"items", 1, &items},     {"by", 1, &by},           {"date", 1, &date_s},
-        {"inspectors", 1, &insp}, {"import", 1, &import},   {"json", 0, &json}};
+               *insp = NULL, *import = NULL, *json = NULL, *today_s = NULL;
+    const struct cli_opt opts[] = {{"db", 1, &db},           {"inspection", 1, &id_s},
+                                   {"result", 1, &result},   {"items", 1, &items},
+                                   {"by", 1, &by},           {"date", 1, &date_s},
+                                   {"inspectors", 1, &insp}, {"import", 1, &import},
+                                   {"json", 0, &json},       {"today", 1, &today_s}};
     size_t n_pos;
-    int prc = cli_parse("inspect", argc, argv, opts, 9, NULL, 0, &n_pos, inspect_help);
+    int prc = cli_parse("inspect", argc, argv, opts, 10, NULL, 0, &n_pos, inspect_help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
     long long id = 0;
     if ((prc = cli_int_opt("inspect", "inspection", id_s, 1, LLONG_MAX, &id)))
         return prc;
-    int32_t day;
-    if ((prc = day_opt("inspect", "date", date_s, &day)))
+    int32_t day, today;
+    if ((prc = day_opt("inspect", "date", date_s, &day)) ||
+        (prc = day_opt("inspect", "today", today_s, &today)))
         return prc;
     if (import ? (id_s || result || items || by || insp) : (!id_s || !result || !by)) {
         fprintf(stderr, "crisk inspect: give --inspection ID --result CODE --by USER, or "
@@ -74,9 +77,9 @@ int cmd_inspect(int argc, char **argv)
     if (!rc)
         rc = cr_store_begin(s);
     if (!rc && import)
-        rc = cr_inspect_import(s, import, day, &done, &exempt, &d);
+        rc = cr_inspect_import(s, import, date_s ? day : today, today, &done, &exempt, &d);
     else if (!rc) {
-        struct cr_inspect_result r = {id, result, items, by, day, insp};
+        struct cr_inspect_result r = {id, result, items, by, day, insp, today};
         rc = cr_inspect_record(s, &r, &ex, &d);
         done = 1;
         exempt = (size_t)ex;

@@ -149,11 +149,19 @@ cr_err cr_draw_inspectors(const struct cr_plan *p, int64_t plan_id, const char *
  * triggers as of today). *report: {"plan":ID,"eligible":...,"pool":...,"exempt":{...},...}. */
 cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **report,
                        cr_diag *d) CR_MUST_USE;
+/* A redraw: who replaces the plan's standing draw and why (both non-empty, no control
+ * characters). */
+struct cr_redraw {
+    const char *by, *reason;
+};
 /* Draws plan_id with seed, staffs each inspection from staff (the roster's inspectors) and
- * records the draw. *report as `crisk draw --json` prints it. */
+ * records the draw. A plan is drawn once: when it already has a standing draw, CR_EINVAL unless
+ * redraw is given, which voids that draw in the same transaction (docs/draw.md "One draw per
+ * plan"). CR_EINVAL too when today is before the plan's day. *report as `crisk draw --json`
+ * prints it. */
 cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t today,
-                       const struct cr_inspector *staff, size_t n_staff, json_t **report,
-                       cr_diag *d) CR_MUST_USE;
+                       const struct cr_inspector *staff, size_t n_staff,
+                       const struct cr_redraw *redraw, json_t **report, cr_diag *d) CR_MUST_USE;
 /* Recomputes draw from its plan's frozen list and seed: *match = 1 when every recorded firm,
  * level and arm is the recomputed one and the list still has its recorded hash. */
 cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
@@ -167,6 +175,7 @@ struct cr_inspect_result {
     const char *by;    /* the user recording it */
     int32_t day;       /* the day of the inspection */
     const char *inspectors; /* NULL: the drawn inspectors */
+    int32_t today;          /* day must lie in [the draw's day, today] */
 };
 /* Records a result inside the caller's transaction: the inspection's result, label and
  * problem flag, the 免罚清单 decision (*penalty_exempt), and the firm's event on topic
@@ -176,8 +185,8 @@ cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *r, int *pe
                          cr_diag *d) CR_MUST_USE;
 /* Records every row of a CSV file (inspection,result,items,by,date; date empty = today); the
  * first bad row is an error naming its line. */
-cr_err cr_inspect_import(cr_store *s, const char *path, int32_t today, size_t *n_done,
-                         size_t *n_exempt, cr_diag *d) CR_MUST_USE;
+cr_err cr_inspect_import(cr_store *s, const char *path, int32_t day_default, int32_t today,
+                         size_t *n_done, size_t *n_exempt, cr_diag *d) CR_MUST_USE;
 
 /* Official results (DOMAIN.md §2). */
 struct cr_result_code {

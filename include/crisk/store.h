@@ -598,8 +598,9 @@ cr_err cr_store_plan_candidates(cr_store *s, int64_t run,
 /* The subjects a run's tags give tag (matched by tag id or by name). */
 cr_err cr_store_run_tag_subjects(cr_store *s, int64_t run, const char *tag,
                                  int (*fn)(void *ctx, int64_t subject), void *ctx) CR_MUST_USE;
-/* The subjects drawn (any arm) by a draw of a routine plan on or after since_day. */
-cr_err cr_store_recently_drawn(cr_store *s, int32_t since_day,
+/* The subjects drawn (any arm) by a standing (not void) draw of a routine plan dated in
+ * [since_day, before_day): only draws before the plan's day count (docs/inspect.md). */
+cr_err cr_store_recently_drawn(cr_store *s, int32_t since_day, int32_t before_day,
                                int (*fn)(void *ctx, int64_t subject), void *ctx) CR_MUST_USE;
 /* The subjects of open warnings (monitor stage); none when the store has no warning table. */
 cr_err cr_store_open_warning_subjects(cr_store *s, int (*fn)(void *ctx, int64_t subject),
@@ -637,15 +638,30 @@ struct cr_draw_rec {
     const char *seed, *report, *created;
     int32_t day;
     double seconds;
+    /* A void draw (replaced by a redraw, docs/draw.md "One draw per plan"): who voided it,
+     * why, on which day and when; void_by NULL while the draw stands. */
+    const char *void_by, *void_reason, *voided;
+    int32_t void_day;
 };
 struct cr_draw_firm {
     int64_t draw, subject, inspection;
     const char *key, *arm, *inspectors, *unstaffed; /* unstaffed NULL when staffed */
     char level;
 };
-/* Records a draw, its firms and one open inspection per firm (in its own transaction). */
+/* A redraw's voiding of the standing draw it replaces. */
+struct cr_draw_void {
+    int64_t draw;
+    const char *by, *reason;
+    int32_t day;
+};
+/* Records a draw, its firms and one open inspection per firm (in its own transaction). With
+ * replace, the same transaction first marks the standing draw replace->draw void (by, reason,
+ * day, the time now) and cancels its inspections without a result; CR_ENOTFOUND when that draw
+ * is not standing. */
 cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct cr_draw_firm *f,
-                          size_t n, int64_t *id) CR_MUST_USE;
+                          size_t n, const struct cr_draw_void *replace, int64_t *id) CR_MUST_USE;
+/* The plan's standing (not void) draw in *draw; CR_ENOTFOUND when it has none. */
+cr_err cr_store_plan_live_draw(cr_store *s, int64_t plan, int64_t *draw) CR_MUST_USE;
 /* Calls fn with draw id; CR_ENOTFOUND when there is none. */
 cr_err cr_store_draw_get(cr_store *s, int64_t id, int (*fn)(void *ctx, const struct cr_draw_rec *r),
                          void *ctx) CR_MUST_USE;

@@ -67,6 +67,19 @@ static int repeat_fn(void *ctx, const struct cr_inspection_row *r)
     return c->found;
 }
 
+struct draw_state {
+    int32_t day;
+    int is_void;
+};
+
+static int draw_state_fn(void *ctx, const struct cr_draw_rec *r)
+{
+    struct draw_state *g = ctx;
+    g->day = r->day;
+    g->is_void = r->void_by != NULL;
+    return 0;
+}
+
 struct settings_ctx {
     char *settings, *name;
 };
@@ -91,6 +104,19 @@ cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *in, int *p
                            in->code);
     if (!in->by || !*in->by)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "a result needs the user who records it");
+    for (const unsigned char *c = (const unsigned char *)in->by; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                               "by: the user's name holds a control character");
+    const char *it = in->items ? in->items : "";
+    int empty_item = *it && (*it == ';' || it[strlen(it) - 1] == ';' || strstr(it, ";;"));
+    if (empty_item)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "items: '%s' holds an empty item", it);
+    if (*it && !code->problem)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "items: result %s (%s) found no problem, so it lists no violated "
+                           "items",
+                           code->code, code->label);
     struct one o = {0};
     cr_err rc = cr_store_inspections_each(s, in->inspection, 0, 0, one_fn, &o);
     if (rc == CR_ENOTFOUND)
@@ -101,6 +127,29 @@ cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *in, int *p
     if (o.r.result)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "inspection %lld already has its result (%s)",
                            (long long)in->inspection, o.result);
+    struct draw_state ds = {0};
+    if ((rc = cr_store_draw_get(s, o.r.draw, draw_state_fn, &ds)))
+        return rc;
+    char dd[11], td[11], rd[11];
+    cr_day_format(ds.day, dd);
+    cr_day_format(in->today, td);
+    cr_day_format(in->day, rd);
+    if (in->day < ds.day || in->day > in->today)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "date: %s is %s (the result's date lies between draw %lld's day %s and "
+                           "today %s)",
+                           rd, in->day < ds.day ? "before the draw" : "after today",
+                           (long long)o.r.draw, dd, td);
+    if (ds.is_void)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "inspection %lld belongs to draw %lld, which was voided by a redraw: "
+                           "it was cancelled and takes no result",
+                           (long long)in->inspection, (long long)o.r.draw);
+    if (!*o.r.inspectors && !(in->inspectors && *in->inspectors))
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "inspection %lld has no inspectors (its station could not staff it): "
+                           "it takes no result",
+                           (long long)in->inspection);
     struct settings_ctx sc = {0};
     if ((rc = cr_store_plans_each(s, o.r.plan, settings_fn, &sc)))
         return rc;
@@ -158,8 +207,8 @@ cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *in, int *p
     return rc;
 }
 
-cr_err cr_inspect_import(cr_store *s, const char *path, int32_t today, size_t *n_done,
-                         size_t *n_exempt, cr_diag *d)
+cr_err cr_inspect_import(cr_store *s, const char *path, int32_t day_default, int32_t today,
+                         size_t *n_done, size_t *n_exempt, cr_diag *d)
 {
     static const char *const hdr[] = {"inspection", "result", "items", "by", "date"};
     *n_done = *n_exempt = 0;
@@ -181,12 +230,12 @@ cr_err cr_inspect_import(cr_store *s, const char *path, int32_t today, size_t *n
             rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "inspection: '%s' is not an id", f[0]);
             break;
         }
-        int32_t day = today;
+        int32_t day = day_default;
         if (*f[4] && cr_date_parse(f[4], strlen(f[4]), &day) != CR_OK) {
             rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "date: '%s' is not a date", f[4]);
             break;
         }
-        struct cr_inspect_result in = {id, f[1], f[2], f[3], day, NULL};
+        struct cr_inspect_result in = {id, f[1], f[2], f[3], day, NULL, today};
         int ex = 0;
         cr_diag one = {{0}, {0}, 0, 0};
         rc = cr_inspect_record(s, &in, &ex, &one);

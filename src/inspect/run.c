@@ -269,7 +269,7 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
     if (!rc)
         rc = complaints(s, &p, today, &b.complained);
     if (!rc && p.routine)
-        rc = cr_store_recently_drawn(s, today - p.recent_days, bits_add, &b.recent);
+        rc = cr_store_recently_drawn(s, today - p.recent_days, today, bits_add, &b.recent);
     if (!rc)
         rc = cr_store_plan_candidates(s, run, cand_fn, &b);
     if (!rc && b.oom)
@@ -354,6 +354,7 @@ struct plan_got {
     char hash[65], elig_hash[65];
     char *settings;
     int routine;
+    int32_t day;
 };
 
 static int plan_got_fn(void *ctx, const struct cr_plan_rec *r)
@@ -364,6 +365,7 @@ static int plan_got_fn(void *ctx, const struct cr_plan_rec *r)
     snprintf(g->elig_hash, sizeof g->elig_hash, "%s", r->eligible_hash);
     g->settings = strdup(r->settings);
     g->routine = r->routine;
+    g->day = r->day;
     return 0;
 }
 
@@ -495,15 +497,56 @@ static int seed_ok(const char *seed)
     return cr_utf8_valid_prefix(seed, n) == n;
 }
 
+static int text_ok(const char *t)
+{
+    if (!t || !*t)
+        return 0;
+    for (const unsigned char *c = (const unsigned char *)t; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return 0;
+    return cr_utf8_valid_prefix(t, strlen(t)) == strlen(t);
+}
+
+/* One draw per plan: the standing draw to void in *replace, or an error. */
+static cr_err draw_once(cr_store *s, int64_t plan, int32_t today, const struct cr_redraw *redraw,
+                        struct cr_draw_void *replace, int *have, cr_diag *d)
+{
+    *have = 0;
+    int64_t old = 0;
+    cr_err rc = cr_store_plan_live_draw(s, plan, &old);
+    if (rc == CR_ENOTFOUND)
+        return redraw ? cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                                    "plan %lld has no draw to redraw: draw it without --redraw",
+                                    (long long)plan)
+                      : CR_OK;
+    if (rc)
+        return rc;
+    if (!redraw)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "plan %lld was already drawn (draw %lld); a plan is drawn once - "
+                           "redraw only with --redraw --reason TEXT --by USER, which voids draw "
+                           "%lld (docs/draw.md)",
+                           (long long)plan, (long long)old, (long long)old);
+    if (!text_ok(redraw->by) || !text_ok(redraw->reason))
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "a redraw needs --reason and --by: non-empty text without control "
+                           "characters");
+    *replace = (struct cr_draw_void){old, redraw->by, redraw->reason, today};
+    *have = 1;
+    return CR_OK;
+}
+
 cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t today,
-                       const struct cr_inspector *staff, size_t n_staff, json_t **report,
-                       cr_diag *d)
+                       const struct cr_inspector *staff, size_t n_staff,
+                       const struct cr_redraw *redraw, json_t **report, cr_diag *d)
 {
     *report = NULL;
     if (!seed_ok(seed))
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                            "the seed must be 1 to 200 bytes of UTF-8 text without control "
                            "characters");
+    struct cr_draw_void replace = {0};
+    int have_replace = 0;
     int64_t t0 = now_ns();
     struct plan_got g = {0};
     struct cr_plan p = {0};
@@ -516,6 +559,17 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
     json_t *rep = NULL;
     char *rep_s = NULL;
     cr_err rc = load_plan(s, plan_id, &g, &p, &l, d);
+    if (!rc && today < g.day) {
+        char pd[11], td[11];
+        cr_day_format(g.day, pd);
+        cr_day_format(today, td);
+        rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                         "the draw's day %s is before plan %lld's day %s: a draw cannot be "
+                         "backdated before its plan",
+                         td, (long long)g.id, pd);
+    }
+    if (!rc)
+        rc = draw_once(s, g.id, today, redraw, &replace, &have_replace, d);
     if (!rc)
         rc = cr_draw_compute(&p, g.id, g.hash, l.e, l.n, seed, &dr, &n);
     if (!rc)
@@ -579,11 +633,13 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
                                 .report = rep_s,
                                 .day = today,
                                 .seconds = secs};
-        rc = cr_store_draw_save(s, &r, df, n, &id);
+        rc = cr_store_draw_save(s, &r, df, n, have_replace ? &replace : NULL, &id);
     }
     if (!rc) {
         json_object_set_new(rep, "draw", json_integer(id));
         json_object_set_new(rep, "seconds", json_real(secs));
+        if (have_replace)
+            json_object_set_new(rep, "voided_draw", json_integer(replace.draw));
         *report = rep;
         rep = NULL;
     }

@@ -15,7 +15,9 @@ const char cr__schema_v5_inspect[] =
     " PRIMARY KEY(plan, key)) WITHOUT ROWID;"
     "CREATE TABLE draw(id INTEGER PRIMARY KEY, plan INTEGER NOT NULL, seed TEXT NOT NULL,"
     " day INTEGER NOT NULL, created TEXT NOT NULL, seconds REAL NOT NULL,"
-    " sampled INTEGER NOT NULL, report TEXT NOT NULL);"
+    " sampled INTEGER NOT NULL, report TEXT NOT NULL, void_by TEXT, void_reason TEXT,"
+    " void_day INTEGER, voided TEXT);"
+    "CREATE INDEX draw_by_plan ON draw(plan);"
     "CREATE TABLE draw_firm(draw INTEGER NOT NULL, key TEXT NOT NULL, subject INTEGER NOT NULL,"
     " level TEXT NOT NULL, arm TEXT NOT NULL CHECK(arm IN ('targeted','random','triggered')),"
     " inspectors TEXT NOT NULL, unstaffed TEXT, PRIMARY KEY(draw, key)) WITHOUT ROWID;"
@@ -23,7 +25,7 @@ const char cr__schema_v5_inspect[] =
     "CREATE TABLE inspection(id INTEGER PRIMARY KEY, draw INTEGER NOT NULL,"
     " subject INTEGER NOT NULL, inspectors TEXT NOT NULL, result TEXT, label TEXT, items TEXT,"
     " day INTEGER, by TEXT, recorded TEXT, penalty_exempt INTEGER NOT NULL DEFAULT 0,"
-    " problem INTEGER, UNIQUE(draw, subject));"
+    " problem INTEGER, cancelled INTEGER NOT NULL DEFAULT 0, UNIQUE(draw, subject));"
     "CREATE INDEX inspection_by_subject ON inspection(subject);";
 
 static cr_err prep(cr_store *s, const char *sql, sqlite3_stmt **st)
@@ -122,18 +124,19 @@ cr_err cr_store_run_tag_subjects(cr_store *s, int64_t run, const char *tag,
     return each_row(s, st, subj_row, &c);
 }
 
-cr_err cr_store_recently_drawn(cr_store *s, int32_t since_day,
+cr_err cr_store_recently_drawn(cr_store *s, int32_t since_day, int32_t before_day,
                                int (*fn)(void *ctx, int64_t subject), void *ctx)
 {
     sqlite3_stmt *st;
     cr_err rc = prep(s,
                      "SELECT DISTINCT f.subject FROM draw_firm f JOIN draw d ON d.id=f.draw"
-                     " JOIN plan p ON p.id=d.plan WHERE p.routine=1 AND d.day>=?1"
-                     " ORDER BY f.subject",
+                     " JOIN plan p ON p.id=d.plan WHERE p.routine=1 AND d.day>=?1 AND d.day<?2"
+                     " AND d.void_by IS NULL ORDER BY f.subject",
                      &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, since_day);
+    sqlite3_bind_int64(st, 2, before_day);
     struct subj_ctx c = {fn, ctx};
     return each_row(s, st, subj_row, &c);
 }
@@ -307,17 +310,48 @@ cr_err cr_store_plan_firms(cr_store *s, int64_t plan,
     return each_row(s, st, pf_row, &c);
 }
 
+static cr_err draw_void(cr_store *s, int64_t draw, const char *by, const char *reason, int32_t day)
+{
+    sqlite3_stmt *st = NULL;
+    cr_err rc = prep(s,
+                     "UPDATE draw SET void_by=?2, void_reason=?3, void_day=?4,"
+                     " voided=strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id=?1 AND void_by IS NULL",
+                     &st);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, draw);
+        bind_text(st, 2, by);
+        bind_text(st, 3, reason);
+        sqlite3_bind_int64(st, 4, day);
+        rc = step_done(s, st);
+        if (!rc && sqlite3_changes(cr__store_db(s)) != 1)
+            rc = CR_ENOTFOUND;
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (!rc)
+        rc = prep(s, "UPDATE inspection SET cancelled=1 WHERE draw=?1 AND result IS NULL", &st);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, draw);
+        rc = step_done(s, st);
+        sqlite3_finalize(st);
+    }
+    return rc;
+}
+
 cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct cr_draw_firm *f,
-                          size_t n, int64_t *id)
+                          size_t n, const struct cr_draw_void *replace, int64_t *id)
 {
     cr_err rc = cr_store_begin(s);
     if (rc)
         return rc;
     sqlite3_stmt *st = NULL, *in = NULL;
-    rc = prep(s,
-              "INSERT INTO draw(plan, seed, day, created, seconds, sampled, report)"
-              " VALUES(?1,?2,?3,strftime('%Y-%m-%dT%H:%M:%SZ','now'),?4,?5,?6)",
-              &st);
+    if (replace)
+        rc = draw_void(s, replace->draw, replace->by, replace->reason, replace->day);
+    if (!rc)
+        rc = prep(s,
+                  "INSERT INTO draw(plan, seed, day, created, seconds, sampled, report)"
+                  " VALUES(?1,?2,?3,strftime('%Y-%m-%dT%H:%M:%SZ','now'),?4,?5,?6)",
+                  &st);
     if (!rc) {
         sqlite3_bind_int64(st, 1, r->plan);
         bind_text(st, 2, r->seed);
@@ -380,6 +414,10 @@ static int draw_row(sqlite3_stmt *st, void *a)
         .seconds = sqlite3_column_double(st, 5),
         .sampled = sqlite3_column_int64(st, 6),
         .report = colz(st, 7),
+        .void_by = col(st, 8),
+        .void_reason = col(st, 9),
+        .void_day = (int32_t)sqlite3_column_int64(st, 10),
+        .voided = col(st, 11),
     };
     c->seen = 1;
     return c->fn(c->ctx, &r);
@@ -390,8 +428,8 @@ cr_err cr_store_draw_get(cr_store *s, int64_t id, int (*fn)(void *ctx, const str
 {
     sqlite3_stmt *st;
     cr_err rc = prep(s,
-                     "SELECT id, plan, seed, day, created, seconds, sampled, report FROM draw"
-                     " WHERE id=?1",
+                     "SELECT id, plan, seed, day, created, seconds, sampled, report, void_by,"
+                     " void_reason, void_day, voided FROM draw WHERE id=?1",
                      &st);
     if (rc)
         return rc;
@@ -541,6 +579,22 @@ cr_err cr_store_inspection_result(cr_store *s, const struct cr_inspection_row *r
     rc = step_done(s, st);
     if (!rc && sqlite3_changes(cr__store_db(s)) != 1)
         rc = CR_ENOTFOUND;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+cr_err cr_store_plan_live_draw(cr_store *s, int64_t plan, int64_t *draw)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s, "SELECT max(id) FROM draw WHERE plan=?1 AND void_by IS NULL", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, plan);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *draw = sqlite3_column_int64(st, 0);
+    else
+        rc = r == SQLITE_ROW ? CR_ENOTFOUND : cr__store_fail(s);
     sqlite3_finalize(st);
     return rc;
 }

@@ -21,11 +21,29 @@ random_share: 10%
 YAML
 "$crisk" plan --db "$db" --file "$tmp/plan.yaml" --today 2026-01-05 --json > "$tmp/plan.json"
 plan=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["plan"])' "$tmp/plan.json")
-draw_of() { "$crisk" draw --db "$db" --plan "$plan" --seed "$1" --today 2026-01-06 --json \
+draw_of() { "$crisk" draw --db "$db" --plan "$plan" --seed "$1" --today 2026-01-06 --json "${@:2}" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["draw"])'; }
+# A draw backdated before its plan's day is refused.
+set +e; "$crisk" draw --db "$db" --plan "$plan" --seed x --today 2026-01-04 > /dev/null 2> "$tmp/err"; rc=$?; set -e
+[ $rc = 3 ] && grep -q 'before plan' "$tmp/err" || { echo "a backdated draw exited $rc: $(cat "$tmp/err")"; exit 1; }
 d1=$(draw_of "2026-01-06 双色球 03 11 17 22 28 31 + 09")
-d2=$(draw_of "2026-01-06 双色球 03 11 17 22 28 31 + 09")
-d3=$(draw_of "another seed")
+# One draw per plan: a second draw is refused; --redraw needs --reason and --by.
+set +e; "$crisk" draw --db "$db" --plan "$plan" --seed y --today 2026-01-06 > /dev/null 2> "$tmp/err"; rc=$?; set -e
+[ $rc = 3 ] && grep -q 'already drawn' "$tmp/err" || { echo "a second draw exited $rc: $(cat "$tmp/err")"; exit 1; }
+set +e; "$crisk" draw --db "$db" --plan "$plan" --seed y --redraw --by u1 > /dev/null 2>&1; rc=$?; set -e
+[ $rc = 2 ] || { echo "--redraw without --reason exited $rc"; exit 1; }
+[ "$(sqlite3 "$db" "SELECT count(*) FROM draw WHERE plan=$plan")" = 1 ] || { echo "a refused draw was recorded"; exit 1; }
+d2=$(draw_of "2026-01-06 双色球 03 11 17 22 28 31 + 09" --redraw --reason "the lottery result was misread" --by 张三)
+[ "$(sqlite3 "$db" "SELECT void_by || '|' || void_reason FROM draw WHERE id=$d1")" = "张三|the lottery result was misread" ] \
+  || { echo "draw $d1 not marked void"; exit 1; }
+[ "$(sqlite3 "$db" "SELECT count(*) FROM inspection WHERE draw=$d1 AND cancelled=0")" = 0 ] \
+  || { echo "the void draw's inspections were not cancelled"; exit 1; }
+[ "$(sqlite3 "$db" "SELECT count(*) FROM inspection WHERE draw=$d2 AND cancelled=1")" = 0 ] \
+  || { echo "the standing draw's inspections were cancelled"; exit 1; }
+vi=$(sqlite3 "$db" "SELECT min(id) FROM inspection WHERE draw=$d1")
+set +e; "$crisk" inspect --db "$db" --inspection "$vi" --result 1 --by u1 --date 2026-01-07 > /dev/null 2> "$tmp/err"; rc=$?; set -e
+[ $rc = 3 ] && grep -q 'voided' "$tmp/err" || { echo "a result on a void draw exited $rc: $(cat "$tmp/err")"; exit 1; }
+d3=$(draw_of "another seed" --redraw --reason "test of another seed" --by 李四)
 firms() { "$crisk" draw --db "$db" --draw "$1" --csv | tail -n +2 | cut -d, -f1-3; }
 firms "$d1" > "$tmp/d1"; firms "$d2" > "$tmp/d2"; firms "$d3" > "$tmp/d3"
 [ -s "$tmp/d1" ] || { echo "an empty draw"; exit 1; }

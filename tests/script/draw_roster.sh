@@ -71,7 +71,7 @@ d1=$("$crisk" draw --db "$db" --plan 1 --seed s1 --roster "$tmp/city/roster.csv"
 row=$(sed -n 2p "$tmp/d.csv"); key=${row%%,*}
 insp=$(echo "$row" | cut -d, -f5); who=$(echo "$row" | cut -d, -f4)
 "$crisk" inspect --db "$db" --inspection "$insp" --result 1 --by u1 --date 2026-02-01 > /dev/null
-d2=$("$crisk" draw --db "$db" --plan 1 --seed s2 --roster "$tmp/city/roster.csv" --today 2026-03-01 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["draw"])')
+d2=$("$crisk" draw --db "$db" --plan 1 --seed s2 --roster "$tmp/city/roster.csv" --today 2026-03-01 --redraw --reason r --by u1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["draw"])')
 check "$d2" 40 "$key" ${who//;/ } > /dev/null
 # A cap of 1 cannot staff a plan of every firm: the report says which station and why.
 sed -i 's/^workload_cap: 40/workload_cap: 1/' "$tmp/food.yaml"
@@ -94,7 +94,7 @@ if grep -E 'station' "$tmp/out" > /dev/null; then
 fi
 # The store's roster (crisk roster) gives the same inspectors as the file.
 "$crisk" roster --db "$db" --file "$tmp/city/roster.csv" > /dev/null
-"$crisk" draw --db "$db" --plan 1 --seed s1 --today 2026-01-06 --json > /dev/null
+"$crisk" draw --db "$db" --plan 1 --seed s1 --today 2026-01-06 --redraw --reason r --by u1 --json > /dev/null
 "$crisk" draw --db "$db" --draw "$d1" --csv | cut -d, -f1-4 > "$tmp/a"
 "$crisk" draw --db "$db" --draw "$(sqlite3 "$db" 'SELECT max(id) FROM draw')" --csv | cut -d, -f1-4 > "$tmp/b"
 python3 - "$tmp/a" "$tmp/b" "$key" <<'PY'

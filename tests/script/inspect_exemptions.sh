@@ -95,6 +95,17 @@ PY
 "$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2026-12-01 > /dev/null
 want2="E01=exempt_status E02=exempt_tolerance E03=exempt_recent E04=exempt_recent E05=exempt_recent E06=triggered E07=exempt_recent E08=exempt_recent E09=exempt_tolerance E10=exempt_recent E11=exempt_status E12=exempt_recent"
 [ "$(cls 2)" = "$want2" ] || { echo "plan 2 classes: $(cls 2)"; exit 1; }
+# Near misses on a copy: a plan dated the draw's own day does not count it (only draws before
+# the plan's day), and a voided draw counts for nothing.
+cp "$db" "$tmp/c.db"
+"$crisk" plan --db "$tmp/c.db" --file "$tmp/p1.yaml" --today 2026-01-06 > /dev/null
+[ "$(sqlite3 "$tmp/c.db" "SELECT count(*) FROM plan_firm WHERE plan=3 AND class='exempt_recent'")" = 0 ] \
+  || { echo "a draw on the plan's own day counted as recent"; exit 1; }
+"$crisk" draw --db "$tmp/c.db" --plan 1 --seed s9 --today 2026-01-06 --redraw --reason test --by u1 > /dev/null
+sqlite3 "$tmp/c.db" "UPDATE draw SET void_by='u1', void_reason='t', void_day=0 WHERE id=2"
+"$crisk" plan --db "$tmp/c.db" --file "$tmp/p1.yaml" --today 2026-12-01 > /dev/null
+[ "$(sqlite3 "$tmp/c.db" "SELECT count(*) FROM plan_firm WHERE plan=4 AND class='exempt_recent'")" = 0 ] \
+  || { echo "a void draw counted as recent"; exit 1; }
 # Near misses: 365 days after the draw still exempt, 366 days not; on the second anniversary of
 # establishment (E02, E04; the period is [day, day + 2 years)) the tolerance period is over.
 "$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-01-06 > /dev/null

@@ -21,11 +21,16 @@ ratios: {A: 100%, B: 100%, C: 100%, D: 100%}
 random_share: 0%
 no_penalty: {list: no_penalty.csv, window_days: 365}
 YAML
-"$crisk" plan --db "$db" --file "$tmp/all.yaml" --today 2025-01-05 > /dev/null
-for sd in a b c; do "$crisk" draw --db "$db" --plan 1 --seed "$sd" --today 2025-01-06 > /dev/null; done
+# Inspections take results only when staffed: the store's roster staffs them.
+"$crisk" roster --db "$db" --file "$tmp/city/roster.csv" > /dev/null
+# One draw per plan: three plans, each drawn once.
+for pl in 1 2 3; do
+  "$crisk" plan --db "$db" --file "$tmp/all.yaml" --today 2025-01-05 > /dev/null
+  "$crisk" draw --db "$db" --plan $pl --seed "s$pl" --today 2025-01-06 > /dev/null
+done
 "$crisk" draw --db "$db" --draw 1 --csv > "$tmp/d1.csv"
 # Three firms with an inspection in each of the three draws.
-keys=$(awk -F, 'NR > 1 && $3 == "targeted" { print $1 }' "$tmp/d1.csv" | head -3)
+keys=$(sqlite3 "$db" "SELECT s.key FROM inspection i JOIN subject s ON s.id=i.subject WHERE i.inspectors<>'' GROUP BY i.subject HAVING count(*)=3 ORDER BY s.key LIMIT 3")
 k1=$(echo "$keys" | sed -n 1p); k2=$(echo "$keys" | sed -n 2p); k3=$(echo "$keys" | sed -n 3p)
 insp() { sqlite3 "$db" "SELECT i.id FROM inspection i JOIN subject s ON s.id=i.subject WHERE s.key='$1' AND i.draw=$2"; }
 fails() { # expected-exit regex args...
@@ -37,6 +42,14 @@ fails() { # expected-exit regex args...
 fails 3 "not a result code" --inspection "$(insp "$k1" 1)" --result Z --by u1
 fails 3 "no inspection 999999" --inspection 999999 --result 1 --by u1
 fails 2 "by USER" --inspection "$(insp "$k1" 1)" --result 1
+# Dates between the draw's day (2025-01-06) and today; staffed inspections only; sane items/by.
+fails 3 "before the draw" --inspection "$(insp "$k1" 1)" --result 1 --by u1 --date 2025-01-05
+fails 3 "after today" --inspection "$(insp "$k1" 1)" --result 1 --by u1 --date 2025-03-02 --today 2025-03-01
+fails 3 "empty item" --inspection "$(insp "$k1" 1)" --result A --items ";;" --by u1 --date 2025-02-01
+fails 3 "no violated" --inspection "$(insp "$k1" 1)" --result 1 --items GS-01 --by u1 --date 2025-02-01
+fails 3 "control character" --inspection "$(insp "$k1" 1)" --result 1 --by $'u\x1b1' --date 2025-02-01
+un=$(sqlite3 "$db" "SELECT min(id) FROM inspection WHERE inspectors=''")
+[ -n "$un" ] && fails 3 "no inspectors" --inspection "$un" --result 1 --by u1 --date 2025-02-01
 ex() { sqlite3 "$db" "SELECT penalty_exempt || ',' || label || ',' || problem FROM inspection WHERE id=$1"; }
 # k1: first E on a listed item -> no penalty; the repeat 100 days later -> penalty.
 "$crisk" inspect --db "$db" --inspection "$(insp "$k1" 1)" --result E --items MF-GS-01 --by u1 --date 2025-02-01 > /dev/null
