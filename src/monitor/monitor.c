@@ -336,8 +336,7 @@ static cr_err build_summary(const struct mon *M, const struct finding *f,
     char d1[11];
     switch (f->det) {
     case CR_DET_ADDRESS_CLUSTER:
-        cr__buf_printf(t, "一址多照：%s 登记在营企业 %zu 户", w->address ? w->address : ak,
-                       f->n_count);
+        cr__buf_printf(t, "一址多照：%s 登记企业 %zu 户", w->address ? w->address : ak, f->n_count);
         if (f->n_count >= (size_t)M->r->address_cluster.min_firms)
             cr__buf_printf(t, "（阈值 %d 户）", M->r->address_cluster.min_firms);
         if (f->n_burst)
@@ -348,11 +347,11 @@ static cr_err build_summary(const struct mon *M, const struct finding *f,
             cr__buf_printf(t, "疑似空壳团伙：%s 在同一地址 %s 担任 %zu 户企业%s", who,
                            w->address ? w->address : ak, f->n_count, M->r->person_cluster.rep_role);
         else if (strcmp(f->check, "shareholder") == 0)
-            cr__buf_printf(t, "一人多企：%s 为 %zu 户在营企业%s（阈值 %d 户）", who, f->n_count,
+            cr__buf_printf(t, "一人多企：%s 为 %zu 户企业%s（阈值 %d 户）", who, f->n_count,
                            M->r->person_cluster.shareholder_role,
                            M->r->person_cluster.shareholder_min_firms);
         else {
-            cr__buf_printf(t, "一人多企：%s 担任 %zu 户在营企业%s", who, f->n_count,
+            cr__buf_printf(t, "一人多企：%s 担任 %zu 户企业%s", who, f->n_count,
                            M->r->person_cluster.rep_role);
             if (M->r->person_cluster.rep_min_firms > 0 &&
                 f->n_count >= (size_t)M->r->person_cluster.rep_min_firms)
