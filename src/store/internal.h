@@ -30,6 +30,12 @@ static inline cr_err cr__store_kept(cr_store *s, cr_err err)
     return err == CR_ESTORE ? cr__store_fail(s) : err;
 }
 const char *cr__store_path(cr_store *s);
+/* A text column of the current row, "" for NULL. */
+static inline const char *cr__store_text(sqlite3_stmt *st, int col)
+{
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    return t ? t : "";
+}
 /* Runs a read-only SQL query and returns the first column of the first row as int64 (inside
  * the store, and for tests; callers above the store use typed functions). */
 cr_err cr_store_scalar(cr_store *s, const char *sql, int64_t *out) CR_MUST_USE;

@@ -21,12 +21,6 @@ const char cr__schema_v5_respond[] =
     " created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')));"
     "CREATE INDEX task_history_by_task ON task_history(task);";
 
-static const char *txt(sqlite3_stmt *st, int col)
-{
-    const char *t = (const char *)sqlite3_column_text(st, col);
-    return t ? t : "";
-}
-
 static void bind_opt(sqlite3_stmt *st, int i, const char *v)
 {
     if (v && *v)
@@ -96,7 +90,8 @@ static cr_err staff_query(cr_store *s, const char *sql, const char *arg,
     if (found)
         *found = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct cr_staff r = {txt(st, 0), txt(st, 1), txt(st, 2), txt(st, 3), txt(st, 4)};
+        struct cr_staff r = {cr__store_text(st, 0), cr__store_text(st, 1), cr__store_text(st, 2),
+                             cr__store_text(st, 3), cr__store_text(st, 4)};
         if (found)
             *found = 1;
         if (fn(ctx, &r)) {
@@ -152,15 +147,15 @@ cr_err cr_store_tasks_each(cr_store *s, const struct cr_task_filter *f,
         t.parent = sqlite3_column_int64(st, 2);
         t.escalated_to = sqlite3_column_int64(st, 3);
         t.level = sqlite3_column_int(st, 4);
-        t.division = txt(st, 5);
-        t.kind = txt(st, 6);
-        t.status = txt(st, 7);
-        t.outcome = txt(st, 8);
+        t.division = cr__store_text(st, 5);
+        t.kind = cr__store_text(st, 6);
+        t.status = cr__store_text(st, 7);
+        t.outcome = cr__store_text(st, 8);
         t.created_day = sqlite3_column_int(st, 9);
         t.due_day = sqlite3_column_int(st, 10);
-        t.detector = txt(st, 11);
-        t.warning_status = txt(st, 12);
-        t.summary = txt(st, 13);
+        t.detector = cr__store_text(st, 11);
+        t.warning_status = cr__store_text(st, 12);
+        t.summary = cr__store_text(st, 13);
         if (fn(ctx, &t)) {
             rc = SQLITE_DONE;
             break;
@@ -262,13 +257,10 @@ cr_err cr_store_task_history_each(cr_store *s, int64_t task,
     sqlite3_bind_int64(st, 1, task);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct cr_task_event e = {sqlite3_column_int64(st, 0),
-                                  sqlite3_column_int(st, 1),
-                                  txt(st, 2),
-                                  txt(st, 3),
-                                  txt(st, 4),
-                                  txt(st, 5),
-                                  txt(st, 6)};
+        struct cr_task_event e = {sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
+                                  cr__store_text(st, 2),       cr__store_text(st, 3),
+                                  cr__store_text(st, 4),       cr__store_text(st, 5),
+                                  cr__store_text(st, 6)};
         if (fn(ctx, &e)) {
             rc = SQLITE_DONE;
             break;
@@ -292,12 +284,9 @@ cr_err cr_store_dispatch_rows(cr_store *s, int64_t warning,
     sqlite3_bind_int64(st, 1, warning);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct cr_dispatch_row r = {sqlite3_column_int64(st, 0),
-                                    sqlite3_column_int64(st, 1),
-                                    txt(st, 2),
-                                    txt(st, 3),
-                                    txt(st, 4),
-                                    txt(st, 5)};
+        struct cr_dispatch_row r = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+                                    cr__store_text(st, 2),       cr__store_text(st, 3),
+                                    cr__store_text(st, 4),       cr__store_text(st, 5)};
         if (fn(ctx, &r)) {
             rc = SQLITE_DONE;
             break;
@@ -320,12 +309,9 @@ cr_err cr_store_firm_warnings(cr_store *s, int64_t subject,
     sqlite3_bind_int64(st, 1, subject);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct cr_firm_warning w = {sqlite3_column_int64(st, 0),
-                                    txt(st, 1),
-                                    txt(st, 2),
-                                    txt(st, 3),
-                                    sqlite3_column_int(st, 4),
-                                    sqlite3_column_int(st, 5)};
+        struct cr_firm_warning w = {sqlite3_column_int64(st, 0), cr__store_text(st, 1),
+                                    cr__store_text(st, 2),       cr__store_text(st, 3),
+                                    sqlite3_column_int(st, 4),   sqlite3_column_int(st, 5)};
         if (fn(ctx, &w)) {
             rc = SQLITE_DONE;
             break;

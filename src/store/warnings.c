@@ -23,12 +23,6 @@ const char cr__schema_v5_monitor[] =
      * (cr_store_event_blocks_of): without this index that query reads every block's page. */
     "CREATE INDEX IF NOT EXISTS event_block_by_topic ON event_block(topic, id);";
 
-static const char *text_or_empty(sqlite3_stmt *st, int col)
-{
-    const char *t = (const char *)sqlite3_column_text(st, col);
-    return t ? t : "";
-}
-
 static void bind_opt(sqlite3_stmt *st, int i, const char *v)
 {
     if (v)
@@ -63,24 +57,24 @@ cr_err cr_store_warning_rows(cr_store *s, const struct cr_warning_filter *f,
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct cr_warning_row r;
         r.warning = sqlite3_column_int64(st, 0);
-        r.detector = text_or_empty(st, 1);
-        r.status = text_or_empty(st, 2);
-        r.summary = text_or_empty(st, 3);
-        r.evidence = text_or_empty(st, 4);
+        r.detector = cr__store_text(st, 1);
+        r.status = cr__store_text(st, 2);
+        r.summary = cr__store_text(st, 3);
+        r.evidence = cr__store_text(st, 4);
         r.rule_version = sqlite3_column_int64(st, 5);
         r.opened_day = sqlite3_column_int(st, 6);
         r.closed_day = sqlite3_column_int(st, 7);
-        r.w_district = text_or_empty(st, 8);
-        r.w_street = text_or_empty(st, 9);
-        r.w_grid = text_or_empty(st, 10);
-        r.w_address = text_or_empty(st, 11);
+        r.w_district = cr__store_text(st, 8);
+        r.w_street = cr__store_text(st, 9);
+        r.w_grid = cr__store_text(st, 10);
+        r.w_address = cr__store_text(st, 11);
         r.subject = sqlite3_column_int64(st, 12);
-        r.uscc = text_or_empty(st, 13);
-        r.name = text_or_empty(st, 14);
-        r.address = text_or_empty(st, 15);
-        r.district = text_or_empty(st, 16);
-        r.street = text_or_empty(st, 17);
-        r.grid = text_or_empty(st, 18);
+        r.uscc = cr__store_text(st, 13);
+        r.name = cr__store_text(st, 14);
+        r.address = cr__store_text(st, 15);
+        r.district = cr__store_text(st, 16);
+        r.street = cr__store_text(st, 17);
+        r.grid = cr__store_text(st, 18);
         r.has_geo = sqlite3_column_type(st, 19) != SQLITE_NULL &&
                     sqlite3_column_type(st, 20) != SQLITE_NULL;
         r.lon = r.has_geo ? sqlite3_column_double(st, 19) : 0;
@@ -112,10 +106,10 @@ cr_err cr_store_warnings_each(cr_store *s, int (*fn)(void *ctx, const struct cr_
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct cr_warning_state w;
         w.id = sqlite3_column_int64(st, 0);
-        w.detector = text_or_empty(st, 1);
-        w.key = text_or_empty(st, 2);
-        w.status = text_or_empty(st, 3);
-        w.evidence = text_or_empty(st, 4);
+        w.detector = cr__store_text(st, 1);
+        w.key = cr__store_text(st, 2);
+        w.status = cr__store_text(st, 3);
+        w.evidence = cr__store_text(st, 4);
         w.rule_version = sqlite3_column_int64(st, 5);
         w.opened_day = sqlite3_column_int(st, 6);
         if (fn(ctx, &w)) {
@@ -352,10 +346,10 @@ cr_err cr_store_firm_briefs(cr_store *s, const int64_t *subjects, size_t n,
         sqlite3_bind_int64(st, 1, subjects[i]);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) {
-            struct cr_firm_brief b = {subjects[i],          text_or_empty(st, 0),
-                                      text_or_empty(st, 1), text_or_empty(st, 2),
-                                      text_or_empty(st, 3), text_or_empty(st, 4),
-                                      text_or_empty(st, 5), text_or_empty(st, 6)};
+            struct cr_firm_brief b = {subjects[i],           cr__store_text(st, 0),
+                                      cr__store_text(st, 1), cr__store_text(st, 2),
+                                      cr__store_text(st, 3), cr__store_text(st, 4),
+                                      cr__store_text(st, 5), cr__store_text(st, 6)};
             if (fn(ctx, &b))
                 break;
         } else if (rc != SQLITE_DONE) {
@@ -386,7 +380,7 @@ cr_err cr_store_person_briefs(cr_store *s, const int64_t *persons, size_t n,
             int len = sqlite3_column_bytes(st, 1);
             if (b)
                 memcpy(h, b, len < 16 ? (size_t)len : 16);
-            if (fn(ctx, persons[i], text_or_empty(st, 0), h))
+            if (fn(ctx, persons[i], cr__store_text(st, 0), h))
                 break;
         } else if (rc != SQLITE_DONE) {
             cr_err e = cr__store_fail(s);
@@ -447,11 +441,11 @@ cr_err cr_store_level_pairs(cr_store *s, int32_t as_of,
         p.run_before = before;
         p.run_after = after;
         p.subject = sqlite3_column_int64(st, 0);
-        p.before = text_or_empty(st, 1)[0];
-        p.after = text_or_empty(st, 2)[0];
-        p.top_before = text_or_empty(st, 3);
-        p.top_after = text_or_empty(st, 4);
-        p.model_id = text_or_empty(st, 5);
+        p.before = cr__store_text(st, 1)[0];
+        p.after = cr__store_text(st, 2)[0];
+        p.top_before = cr__store_text(st, 3);
+        p.top_after = cr__store_text(st, 4);
+        p.model_id = cr__store_text(st, 5);
         p.as_of_before = sqlite3_column_int(st, 6);
         p.as_of_after = sqlite3_column_int(st, 7);
         if (fn(ctx, &p)) {
