@@ -3,7 +3,7 @@
 # Idempotent: does nothing when all are present. Runs as root (or via sudo when available).
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
-      libsqlite3-dev sqlite3 bc libyaml-dev libjansson-dev libutf8proc-dev libsodium-dev libcmocka-dev
+      libsqlite3-dev sqlite3 bc libyaml-dev libjansson-dev libutf8proc-dev libsodium-dev libssl-dev libcmocka-dev
       libxlsxwriter-dev python3 liblinear-dev libxgboost-dev python3-sklearn python3-xgboost
       libmicrohttpd-dev curl wrk)
 missing=()

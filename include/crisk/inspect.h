@@ -90,15 +90,15 @@ cr_err cr_elig_class_parse(const char *s, enum cr_elig_class *out) CR_MUST_USE;
 /* One firm of the frozen eligible list. */
 struct cr_elig {
     int64_t subject;
-    char key[40]; /* USCC, or the department's own key */
-    char level;   /* 'A'..'D' */
-    uint8_t cls;  /* enum cr_elig_class */
+    const char *key; /* USCC, or the department's own key (owned by whoever built the list) */
+    char level;      /* 'A'..'D' */
+    uint8_t cls;     /* enum cr_elig_class */
     char street[16];
 };
 
 /* SHA-256 (hex) of the list's canonical text: "key,level,class\n" per firm in ascending byte
  * order of key (the list must be so sorted). */
-void cr_elig_hash(const struct cr_elig *e, size_t n, char hex[65]);
+cr_err cr_elig_hash(const struct cr_elig *e, size_t n, char hex[65]) CR_MUST_USE;
 /* Sorts by key. */
 void cr_elig_sort(struct cr_elig *e, size_t n);
 

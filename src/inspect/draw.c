@@ -3,10 +3,15 @@
  * with the list and the seed recomputes it in a few lines. */
 #include "crisk/inspect.h"
 
-#include <sodium.h>
+#include "internal.h"
+
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *const cr_elig_class_name[CR_EL__N] = {"pool", "triggered", "exempt_recent",
                                                   "exempt_status", "exempt_tolerance"};
@@ -20,6 +25,36 @@ cr_err cr_elig_class_parse(const char *s, enum cr_elig_class *out)
             return CR_OK;
         }
     return CR_EINVAL;
+}
+
+const char *cr__strpool_dup(struct cr__strpool *p, const char *s)
+{
+    enum { CHUNK = 1 << 20 };
+    size_t len = strlen(s) + 1;
+    if (!p->n_chunks || p->used + len > p->cap) {
+        size_t cap = len > CHUNK ? len : CHUNK;
+        char **t = realloc(p->chunk, (p->n_chunks + 1) * sizeof *t);
+        if (!t)
+            return NULL;
+        p->chunk = t;
+        if (!(t[p->n_chunks] = malloc(cap)))
+            return NULL;
+        p->n_chunks++;
+        p->used = 0;
+        p->cap = cap;
+    }
+    char *out = p->chunk[p->n_chunks - 1] + p->used;
+    memcpy(out, s, len);
+    p->used += len;
+    return out;
+}
+
+void cr__strpool_free(struct cr__strpool *p)
+{
+    for (size_t i = 0; i < p->n_chunks; i++)
+        free(p->chunk[i]);
+    free(p->chunk);
+    memset(p, 0, sizeof *p);
 }
 
 static int cmp_elig(const void *a, const void *b)
@@ -46,56 +81,124 @@ static void hexify(const unsigned char *h, size_t n, char *out)
     out[2 * n] = 0;
 }
 
-void cr_elig_hash(const struct cr_elig *e, size_t n, char hex[65])
+/* SHA-256 is OpenSSL's (libcrypto uses the CPU's SHA instructions where there are some: a draw
+ * over the full city takes millions of digests); every call is checked, and a failure of the
+ * library is CR_ENOMEM, the only way it fails on a valid context. */
+
+cr_err cr_elig_hash(const struct cr_elig *e, size_t n, char hex[65])
 {
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
-    for (size_t i = 0; i < n; i++) {
-        char line[96];
+    EVP_MD_CTX *st = EVP_MD_CTX_new();
+    char *buf = malloc(1 << 16);
+    size_t used = 0;
+    int ok = st && buf && EVP_DigestInit_ex(st, EVP_sha256(), NULL);
+    for (size_t i = 0; i < n && ok; i++) {
         const char *cls = cr_elig_class_name[e[i].cls < CR_EL__N ? e[i].cls : 0];
-        size_t kl = strnlen(e[i].key, sizeof e[i].key), cl = strlen(cls);
+        size_t kl = strlen(e[i].key), cl = strlen(cls), len = kl + cl + 4;
+        if (used + len > (1 << 16)) {
+            ok = EVP_DigestUpdate(st, buf, used);
+            used = 0;
+        }
+        if (len > (1 << 16)) { /* a key longer than the buffer: straight through */
+            ok = ok && EVP_DigestUpdate(st, e[i].key, kl) && EVP_DigestUpdate(st, ",", 1) &&
+                 EVP_DigestUpdate(st, &e[i].level, 1) && EVP_DigestUpdate(st, ",", 1) &&
+                 EVP_DigestUpdate(st, cls, cl) && EVP_DigestUpdate(st, "\n", 1);
+            continue;
+        }
+        char *line = buf + used;
         memcpy(line, e[i].key, kl);
         line[kl] = ',';
         line[kl + 1] = e[i].level;
         line[kl + 2] = ',';
         memcpy(line + kl + 3, cls, cl);
         line[kl + 3 + cl] = '\n';
-        crypto_hash_sha256_update(&st, (const unsigned char *)line, kl + cl + 4);
+        used += len;
     }
     unsigned char h[32];
-    crypto_hash_sha256_final(&st, h);
+    unsigned int hl = 0;
+    ok = ok && EVP_DigestUpdate(st, buf, used) && EVP_DigestFinal_ex(st, h, &hl) && hl == 32;
+    EVP_MD_CTX_free(st);
+    free(buf);
+    if (!ok)
+        return CR_ENOMEM;
     hexify(h, 32, hex);
+    return CR_OK;
 }
 
-/* The message prefix of every hash of a draw: "crisk-draw-1\n<plan id>\n<plan hash>\n<seed>\n". */
-struct prefix {
-    crypto_hash_sha256_state st;
-};
-
-static void prefix_init(struct prefix *p, int64_t plan_id, const char *plan_hash, const char *seed)
+/* The digest state after the message prefix of every hash of a draw:
+ * "crisk-draw-1\n<plan id>\n<plan hash>\n<seed>\n". Shared read-only by the threads. */
+static EVP_MD_CTX *prefix_new(int64_t plan_id, const char *plan_hash, const char *seed)
 {
-    crypto_hash_sha256_init(&p->st);
+    EVP_MD_CTX *p = EVP_MD_CTX_new();
     char head[128];
     int len =
         snprintf(head, sizeof head, "crisk-draw-1\n%lld\n%s\n", (long long)plan_id, plan_hash);
-    crypto_hash_sha256_update(&p->st, (const unsigned char *)head, (unsigned long long)len);
-    crypto_hash_sha256_update(&p->st, (const unsigned char *)seed, strlen(seed));
-    crypto_hash_sha256_update(&p->st, (const unsigned char *)"\n", 1);
+    if (p && EVP_DigestInit_ex(p, EVP_sha256(), NULL) && EVP_DigestUpdate(p, head, (size_t)len) &&
+        EVP_DigestUpdate(p, seed, strlen(seed)) && EVP_DigestUpdate(p, "\n", 1))
+        return p;
+    EVP_MD_CTX_free(p);
+    return NULL;
 }
 
-/* SHA-256(prefix ‖ a ‖ "\n" ‖ b [‖ "\n" ‖ c]). */
-static void rank_hash(const struct prefix *p, const char *a, const char *b, const char *c,
-                      unsigned char out[32])
+/* SHA-256(prefix ‖ a ‖ "\n" ‖ b [‖ "\n" ‖ c]) with the caller's scratch context; 0 on failure. */
+static int rank_hash(const EVP_MD_CTX *prefix, EVP_MD_CTX *st, const char *a, const char *b,
+                     const char *c, unsigned char out[32])
 {
-    crypto_hash_sha256_state st = p->st;
-    crypto_hash_sha256_update(&st, (const unsigned char *)a, strlen(a));
-    crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
-    crypto_hash_sha256_update(&st, (const unsigned char *)b, strlen(b));
-    if (c) {
-        crypto_hash_sha256_update(&st, (const unsigned char *)"\n", 1);
-        crypto_hash_sha256_update(&st, (const unsigned char *)c, strlen(c));
+    unsigned int hl = 0;
+    return EVP_MD_CTX_copy_ex(st, prefix) && EVP_DigestUpdate(st, a, strlen(a)) &&
+           EVP_DigestUpdate(st, "\n", 1) && EVP_DigestUpdate(st, b, strlen(b)) &&
+           (!c || (EVP_DigestUpdate(st, "\n", 1) && EVP_DigestUpdate(st, c, strlen(c)))) &&
+           EVP_DigestFinal_ex(st, out, &hl) && hl == 32;
+}
+
+/* ---- work split over threads ---- */
+
+/* Calls fn(ctx, lo, hi, scratch) over [0, n) cut into one range per thread (the CPUs online, at
+ * most 8; one thread below min_per_thread items each). Each range gets its own scratch digest
+ * context. Every result depends on its item alone, so the split never changes an answer.
+ * Returns 0, or 1 when a range or a thread failed. */
+typedef int (*range_fn)(void *ctx, size_t lo, size_t hi, EVP_MD_CTX *scratch);
+
+struct range_job {
+    range_fn fn;
+    void *ctx;
+    size_t lo, hi;
+    int failed;
+};
+
+static void *range_main(void *arg)
+{
+    struct range_job *j = arg;
+    EVP_MD_CTX *st = EVP_MD_CTX_new();
+    j->failed = !st || j->fn(j->ctx, j->lo, j->hi, st);
+    EVP_MD_CTX_free(st);
+    return NULL;
+}
+
+static int parallel_ranges(size_t n, size_t min_per_thread, range_fn fn, void *ctx)
+{
+    enum { MAX_THREADS = 8 };
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t t = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (size_t)cpus;
+    if (n / min_per_thread < t)
+        t = n / min_per_thread ? n / min_per_thread : 1;
+    struct range_job job[MAX_THREADS];
+    pthread_t th[MAX_THREADS];
+    int started[MAX_THREADS] = {0}, failed = 0;
+    for (size_t i = 0; i < t; i++) {
+        job[i] = (struct range_job){fn, ctx, n * i / t, n * (i + 1) / t, 0};
+        if (i > 0)
+            started[i] = pthread_create(&th[i], NULL, range_main, &job[i]) == 0;
     }
-    crypto_hash_sha256_final(&st, out);
+    range_main(&job[0]);
+    for (size_t i = 1; i < t; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            range_main(&job[i]); /* no thread to be had: this one does it */
+    }
+    for (size_t i = 0; i < t; i++)
+        failed |= job[i].failed;
+    return failed;
 }
 
 struct ranked {
@@ -163,14 +266,42 @@ static int64_t round_div(int64_t num, int64_t den)
     return (num + den / 2) / den;
 }
 
+/* The firms' digests of one arm: rk[i].h = digest(arm, key of e[rk[i].i]). */
+struct firm_hashes {
+    const EVP_MD_CTX *prefix;
+    const char *arm;
+    const struct cr_elig *e;
+    struct ranked *rk;
+};
+
+static int firm_hash_range(void *ctx, size_t lo, size_t hi, EVP_MD_CTX *st)
+{
+    struct firm_hashes *c = ctx;
+    for (size_t j = lo; j < hi; j++) {
+        if (!rank_hash(c->prefix, st, c->arm, c->e[c->rk[j].i].key, NULL, c->rk[j].h))
+            return 1;
+        set_key(&c->rk[j]);
+    }
+    return 0;
+}
+
+/* Ranks rk[0..m) (their .i set) by the digests of arm and keeps the k smallest in rk[0..k). */
+static cr_err rank_firms(const EVP_MD_CTX *prefix, const char *arm, const struct cr_elig *e,
+                         struct ranked *rk, size_t m, size_t k)
+{
+    struct firm_hashes c = {prefix, arm, e, rk};
+    if (parallel_ranges(m, 16384, firm_hash_range, &c))
+        return CR_ENOMEM;
+    select_smallest(rk, m, k);
+    return CR_OK;
+}
+
 cr_err cr_draw_compute(const struct cr_plan *p, int64_t plan_id, const char *plan_hash,
                        const struct cr_elig *e, size_t n, const char *seed, struct cr_drawn **out,
                        size_t *n_out)
 {
     *out = NULL;
     *n_out = 0;
-    struct prefix px;
-    prefix_init(&px, plan_id, plan_hash, seed);
     int64_t n_level[4] = {0}, t_level[4], k_level[4], total = 0, targeted = 0;
     size_t n_pool = 0;
     for (size_t i = 0; i < n; i++)
@@ -186,61 +317,54 @@ cr_err cr_draw_compute(const struct cr_plan *p, int64_t plan_id, const char *pla
         targeted += k_level[l];
     }
     int64_t r = total - targeted; /* the random arm: the rest of the sample */
+    EVP_MD_CTX *px = prefix_new(plan_id, plan_hash, seed);
     uint8_t *arm = malloc(n ? n : 1);
     struct ranked *rk = malloc((n_pool ? n_pool : 1) * sizeof *rk);
-    if (!arm || !rk) {
-        free(arm);
-        free(rk);
-        return CR_ENOMEM;
-    }
-    memset(arm, 0xff, n ? n : 1);
+    cr_err rc = px && arm && rk ? CR_OK : CR_ENOMEM;
+    if (!rc)
+        memset(arm, 0xff, n ? n : 1);
     /* 1. the random arm over the whole pool */
     size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (e[i].cls == CR_EL_POOL && e[i].level >= 'A' && e[i].level <= 'D') {
-            rank_hash(&px, "random", e[i].key, NULL, rk[m].h);
-            set_key(&rk[m]);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (e[i].cls == CR_EL_POOL && e[i].level >= 'A' && e[i].level <= 'D')
             rk[m++].i = i;
-        }
-    if (r > 0)
-        select_smallest(rk, m, (size_t)r);
-    for (int64_t j = 0; j < r && (size_t)j < m; j++)
+    if (!rc && r > 0)
+        rc = rank_firms(px, "random", e, rk, m, (size_t)r);
+    for (int64_t j = 0; !rc && j < r && (size_t)j < m; j++)
         arm[rk[j].i] = CR_ARM_RANDOM;
     /* 2. the targeted arm per level, from the pool's firms not in the random arm */
-    for (int l = 0; l < 4; l++) {
+    for (int l = 0; !rc && l < 4; l++) {
         if (k_level[l] <= 0)
             continue;
         m = 0;
         for (size_t i = 0; i < n; i++)
-            if (e[i].cls == CR_EL_POOL && e[i].level == 'A' + l && arm[i] == 0xff) {
-                rank_hash(&px, "targeted", e[i].key, NULL, rk[m].h);
-                set_key(&rk[m]);
+            if (e[i].cls == CR_EL_POOL && e[i].level == 'A' + l && arm[i] == 0xff)
                 rk[m++].i = i;
-            }
-        select_smallest(rk, m, (size_t)k_level[l]);
-        for (int64_t j = 0; j < k_level[l] && (size_t)j < m; j++)
+        rc = rank_firms(px, "targeted", e, rk, m, (size_t)k_level[l]);
+        for (int64_t j = 0; !rc && j < k_level[l] && (size_t)j < m; j++)
             arm[rk[j].i] = CR_ARM_TARGETED;
     }
     free(rk);
+    EVP_MD_CTX_free(px);
     /* 3. triggered firms, all of them */
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; !rc && i < n; i++) {
         if (e[i].cls == CR_EL_TRIGGERED)
             arm[i] = CR_ARM_TRIGGERED;
         k += arm[i] != 0xff;
     }
-    struct cr_drawn *dr = malloc((k ? k : 1) * sizeof *dr);
-    if (!dr) {
-        free(arm);
-        return CR_ENOMEM;
-    }
+    struct cr_drawn *dr = rc ? NULL : malloc((k ? k : 1) * sizeof *dr);
+    if (!rc && !dr)
+        rc = CR_ENOMEM;
     k = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; !rc && i < n; i++)
         if (arm[i] != 0xff) {
             dr[k].elig = i;
             dr[k++].arm = arm[i];
         }
     free(arm);
+    if (rc)
+        return rc;
     *out = dr;
     *n_out = k;
     return CR_OK;
@@ -267,54 +391,128 @@ static int cmp_cstr(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* A roster entry by division: sorted by (division, index), so a street's roster is one range. */
+struct staff_ref {
+    const char *division;
+    size_t i;
+};
+
+static int cmp_staff_ref(const void *a, const void *b)
+{
+    const struct staff_ref *x = a, *y = b;
+    int c = strcmp(x->division, y->division);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+static int cmp_recusal(const void *a, const void *b)
+{
+    const struct cr_recusal *x = a, *y = b;
+    if (x->subject != y->subject)
+        return x->subject < y->subject ? -1 : 1;
+    return strcmp(x->staff, y->staff);
+}
+
+/* First index in sorted idx[0..n) whose division is >= div. */
+static size_t lower_division(const struct staff_ref *idx, size_t n, const char *div)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(idx[mid].division, div) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* What a firm's staffing looks at: the plan, the roster by division, the recusals. */
+struct staffing {
+    const struct cr_plan *p;
+    const struct staff_ref *idx; /* staff by division */
+    size_t n_staff;
+    const struct cr_recusal *rec; /* sorted by subject */
+    size_t n_rec;
+};
+
+static int recused(const struct staffing *c, const struct cr_elig *fm, const char *id)
+{
+    const struct cr_plan *p = c->p;
+    for (size_t k = 0; k < p->n_conflicts; k++)
+        if (strcmp(p->conflict_staff[k], id) == 0 && strcmp(p->conflict_with[k], fm->key) == 0)
+            return 1;
+    size_t lo = 0, hi = c->n_rec;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->rec[mid].subject < fm->subject)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < c->n_rec && c->rec[lo].subject == fm->subject; lo++)
+        if (strcmp(c->rec[lo].staff, id) == 0)
+            return 1;
+    return 0;
+}
+
 cr_err cr_draw_inspectors(const struct cr_plan *p, int64_t plan_id, const char *plan_hash,
                           const char *seed, const struct cr_elig *e, const struct cr_drawn *dr,
                           size_t n, const struct cr_inspector *staff, size_t n_staff,
                           const struct cr_recusal *rec, size_t n_rec, char **out, char **why)
 {
-    struct prefix px;
-    prefix_init(&px, plan_id, plan_hash, seed);
-    int *load = calloc(n_staff ? n_staff : 1, sizeof *load);
-    struct ranked *rk = malloc((n_staff ? n_staff : 1) * sizeof *rk);
-    if (!load || !rk) {
-        free(load);
-        free(rk);
-        return CR_ENOMEM;
-    }
-    cr_err rc = CR_OK;
-    for (size_t f = 0; f < n && !rc; f++) {
+    for (size_t f = 0; f < n; f++)
         out[f] = why[f] = NULL;
+    EVP_MD_CTX *px = prefix_new(plan_id, plan_hash, seed), *st = EVP_MD_CTX_new();
+    int *load = calloc(n_staff ? n_staff : 1, sizeof *load);
+    struct staff_ref *idx = malloc((n_staff ? n_staff : 1) * sizeof *idx);
+    struct cr_recusal *rs = malloc((n_rec ? n_rec : 1) * sizeof *rs);
+    struct ranked *rk = malloc((n_staff ? n_staff : 1) * sizeof *rk);
+    const char **pick = malloc((p->inspectors > 0 ? (size_t)p->inspectors : 1) * sizeof *pick);
+    cr_err rc = px && st && load && idx && rs && rk && pick ? CR_OK : CR_ENOMEM;
+    if (!rc) {
+        for (size_t s = 0; s < n_staff; s++)
+            idx[s] = (struct staff_ref){staff[s].division, s};
+        qsort(idx, n_staff, sizeof *idx, cmp_staff_ref);
+        if (n_rec)
+            memcpy(rs, rec, n_rec * sizeof *rs);
+        qsort(rs, n_rec, sizeof *rs, cmp_recusal);
+    }
+    struct staffing c = {p, idx, n_staff, rs, n_rec};
+    /* In key order: the candidates of the firm's street, ranked by digest, the best ones under
+     * their workload caps. A firm whose candidates are all at the cap gets none, and its digests
+     * are not needed: the ranking only orders candidates that can still take work. */
+    for (size_t f = 0; !rc && f < n; f++) {
         const struct cr_elig *fm = &e[dr[f].elig];
-        size_t in_roster = 0, qualified = 0, recused = 0, capped = 0, m = 0;
-        for (size_t s = 0; s < n_staff; s++) {
-            if (strcmp(staff[s].division, fm->street) != 0)
-                continue;
+        size_t in_roster = 0, qualified = 0, n_recused = 0, capped = 0, m = 0;
+        int free_one = 0;
+        for (size_t j = lower_division(idx, n_staff, fm->street);
+             j < n_staff && strcmp(idx[j].division, fm->street) == 0; j++) {
+            const struct cr_inspector *sf = &staff[idx[j].i];
             in_roster++;
             int ok = 1;
             for (size_t q = 0; q < p->n_quals && ok; q++)
-                ok = has_qual(staff[s].qualifications, p->quals[q]);
+                ok = has_qual(sf->qualifications, p->quals[q]);
             if (!ok)
                 continue;
             qualified++;
-            int conflict = 0;
-            for (size_t c = 0; c < p->n_conflicts && !conflict; c++)
-                conflict = strcmp(p->conflict_staff[c], staff[s].id) == 0 &&
-                           strcmp(p->conflict_with[c], fm->key) == 0;
-            for (size_t c = 0; c < n_rec && !conflict; c++)
-                conflict = rec[c].subject == fm->subject && strcmp(rec[c].staff, staff[s].id) == 0;
-            if (conflict) {
-                recused++;
+            if (recused(&c, fm, sf->id)) {
+                n_recused++;
                 continue;
             }
-            rank_hash(&px, "inspector", fm->key, staff[s].id, rk[m].h);
-            set_key(&rk[m]);
-            rk[m++].i = s;
+            free_one |= load[idx[j].i] < p->workload_cap;
+            rk[m++].i = idx[j].i;
         }
-        if (m > 1)
+        for (size_t j = 0; free_one && j < m; j++) {
+            if (!rank_hash(px, st, "inspector", fm->key, staff[rk[j].i].id, rk[j].h)) {
+                rc = CR_ENOMEM;
+                break;
+            }
+            set_key(&rk[j]);
+        }
+        if (free_one && m > 1)
             qsort(rk, m, sizeof *rk, cmp_ranked);
-        const char *pick[20];
         int got = 0;
-        for (size_t j = 0; j < m && got < p->inspectors && got < 20; j++) {
+        for (size_t j = 0; j < m && got < p->inspectors; j++) {
             if (load[rk[j].i] >= p->workload_cap) {
                 capped++;
                 continue;
@@ -326,7 +524,7 @@ cr_err cr_draw_inspectors(const struct cr_plan *p, int64_t plan_id, const char *
         size_t len = 1;
         for (int g = 0; g < got; g++)
             len += strlen(pick[g]) + 1;
-        if (!(out[f] = malloc(len))) {
+        if (rc || !(out[f] = malloc(len))) {
             rc = CR_ENOMEM;
             break;
         }
@@ -345,13 +543,18 @@ cr_err cr_draw_inspectors(const struct cr_plan *p, int64_t plan_id, const char *
                      "station %s: %d of %d inspectors (roster %zu, qualified %zu, recused %zu, "
                      "at the workload cap %zu)",
                      fm->street[0] ? fm->street : "(no street)", got, p->inspectors, in_roster,
-                     qualified, recused, capped);
+                     qualified, n_recused, capped);
             if (!(why[f] = strdup(buf)))
                 rc = CR_ENOMEM;
         }
     }
+    EVP_MD_CTX_free(px);
+    EVP_MD_CTX_free(st);
     free(load);
+    free(idx);
+    free(rs);
     free(rk);
+    free(pick);
     return rc;
 }
 

@@ -22,4 +22,14 @@ int cr__csv_next(struct cr__csv *c, char **f, int max, int *nf);
 /* Reads the header and checks it is exactly want[0..n). */
 cr_err cr__csv_header(struct cr__csv *c, const char *const *want, int n, cr_diag *d) CR_MUST_USE;
 
+/* Strings copied into chunks that never move: the keys of an eligible list (struct cr_elig
+ * points into it). */
+struct cr__strpool {
+    char **chunk;
+    size_t n_chunks, used, cap; /* used and cap of the last chunk */
+};
+/* A copy of s in the pool, or NULL when memory ran out. */
+const char *cr__strpool_dup(struct cr__strpool *p, const char *s);
+void cr__strpool_free(struct cr__strpool *p);
+
 #endif

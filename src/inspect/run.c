@@ -9,6 +9,7 @@
 #include "crisk/inspect.h"
 #include "crisk/store.h"
 #include "crisk/text.h"
+#include "internal.h"
 
 /* ---- a set of subjects as a bitmap over subject ids ---- */
 
@@ -69,6 +70,7 @@ struct plan_build {
     struct bits tags, tol_tag, warned, complained, recent;
     struct cr_elig *e;
     size_t n, cap;
+    struct cr__strpool keys;
     int64_t counts[CR_EL__N], by_level[4];
     int oom;
 };
@@ -105,7 +107,10 @@ static int cand_fn(void *ctx, const struct cr_plan_cand *c)
     struct cr_elig *e = &b->e[b->n++];
     memset(e, 0, sizeof *e);
     e->subject = c->subject;
-    snprintf(e->key, sizeof e->key, "%s", c->key);
+    if (!(e->key = cr__strpool_dup(&b->keys, c->key))) {
+        b->oom = 1;
+        return 1;
+    }
     snprintf(e->street, sizeof e->street, "%s", c->street ? c->street : "");
     e->level = c->level;
     int dereg = 0;
@@ -286,7 +291,7 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
     if (!rc) {
         sha_hex(text, text_len, plan_hash);
         cr_elig_sort(b.e, b.n);
-        cr_elig_hash(b.e, b.n, elig_hash);
+        rc = cr_elig_hash(b.e, b.n, elig_hash);
         settings = cr_plan_to_json(&p);
         counts = json_pack("{s:I,s:I,s:I,s:{s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I}}", "eligible",
                            (json_int_t)b.n, "pool", (json_int_t)b.counts[CR_EL_POOL], "triggered",
@@ -338,6 +343,7 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
     free(pf);
     free(text);
     free(b.e);
+    cr__strpool_free(&b.keys);
     free_bits(&b.tags);
     free_bits(&b.tol_tag);
     free_bits(&b.warned);
@@ -372,8 +378,15 @@ static int plan_got_fn(void *ctx, const struct cr_plan_rec *r)
 struct elig_list {
     struct cr_elig *e;
     size_t n, cap;
+    struct cr__strpool keys;
     int bad;
 };
+
+static void elig_list_free(struct elig_list *l)
+{
+    free(l->e);
+    cr__strpool_free(&l->keys);
+}
 
 static int elig_fn(void *ctx, const struct cr_plan_firm *f)
 {
@@ -391,7 +404,10 @@ static int elig_fn(void *ctx, const struct cr_plan_firm *f)
     struct cr_elig *e = &l->e[l->n++];
     memset(e, 0, sizeof *e);
     e->subject = f->subject;
-    snprintf(e->key, sizeof e->key, "%s", f->key);
+    if (!(e->key = cr__strpool_dup(&l->keys, f->key))) {
+        l->bad = 1;
+        return 1;
+    }
     snprintf(e->street, sizeof e->street, "%s", f->street);
     e->level = f->level;
     enum cr_elig_class c;
@@ -431,8 +447,8 @@ static cr_err load_plan(cr_store *s, int64_t id, struct plan_got *g, struct cr_p
     if (!rc) {
         char hex[65];
         cr_elig_sort(l->e, l->n);
-        cr_elig_hash(l->e, l->n, hex);
-        if (strcmp(hex, g->elig_hash) != 0)
+        rc = cr_elig_hash(l->e, l->n, hex);
+        if (!rc && strcmp(hex, g->elig_hash) != 0)
             rc = cr_diag_set(d, CR_ECHECK, NULL, 0, 0,
                              "plan %lld: its eligible list no longer has the recorded hash "
                              "(%s, recorded %s): the list was changed after it was frozen",
@@ -570,8 +586,10 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
     }
     if (!rc)
         rc = draw_once(s, g.id, today, redraw, &replace, &have_replace, d);
+    int64_t t_list = now_ns();
     if (!rc)
         rc = cr_draw_compute(&p, g.id, g.hash, l.e, l.n, seed, &dr, &n);
+    int64_t t_draw = now_ns();
     if (!rc)
         rc = cr_store_last_inspectors(s, rec_fn, &rl);
     if (!rc && rl.bad)
@@ -586,6 +604,7 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
     if (!rc)
         rc = cr_draw_inspectors(&p, g.id, g.hash, seed, l.e, dr, n, staff, n_staff, rl.r, rl.n,
                                 insp, why);
+    int64_t t_staff = now_ns();
     int64_t by_level[4] = {0}, arms[3] = {0}, unstaffed = 0;
     json_t *unst = json_array();
     for (size_t i = 0; !rc && i < n; i++) {
@@ -638,6 +657,11 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
     if (!rc) {
         json_object_set_new(rep, "draw", json_integer(id));
         json_object_set_new(rep, "seconds", json_real(secs));
+        json_t *tm = json_pack("{s:f,s:f,s:f,s:f}", "list", (double)(t_list - t0) / 1e9, "draw",
+                               (double)(t_draw - t_list) / 1e9, "inspectors",
+                               (double)(t_staff - t_draw) / 1e9, "record",
+                               (double)(now_ns() - t0) / 1e9 - secs);
+        json_object_set_new(rep, "timings", tm);
         if (have_replace)
             json_object_set_new(rep, "voided_draw", json_integer(replace.draw));
         *report = rep;
@@ -659,7 +683,7 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
     for (size_t i = 0; i < rl.n; i++)
         free((char *)rl.r[i].staff);
     free(rl.r);
-    free(l.e);
+    elig_list_free(&l);
     free(g.settings);
     cr_plan_free(&p);
     return rc;
@@ -758,7 +782,7 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
         *d = pd;
     }
     free(dr);
-    free(l.e);
+    elig_list_free(&l);
     free(g.settings);
     free(gd.seed);
     cr_plan_free(&p);

@@ -24,7 +24,7 @@ static struct cr_elig firm(const char *key, const char *street, int64_t subject)
 {
     struct cr_elig e = {0};
     e.subject = subject;
-    strcpy(e.key, key);
+    e.key = key;
     strcpy(e.street, street);
     e.level = 'B';
     return e;
@@ -162,8 +162,10 @@ static void sizes(void **state)
     p.random_bp = 1000;
     enum { N = 300 };
     struct cr_elig *e = calloc(N, sizeof *e);
+    static char keys[N][8];
     for (int i = 0; i < N; i++) {
-        snprintf(e[i].key, sizeof e[i].key, "K%04d", i);
+        snprintf(keys[i], sizeof keys[i], "K%04d", i);
+        e[i].key = keys[i];
         e[i].level = "ABCD"[i % 4]; /* 75 per level */
         e[i].subject = i + 1;
     }
