@@ -143,8 +143,11 @@ static const char draw_help[] =
     "Draws a recorded plan with a seed (docs/draw.md: a pure function of the plan, its frozen\n"
     "eligible list and the seed), draws the inspectors of each inspection from the firm's\n"
     "station and records it all; --csv lists a recorded draw (uscc,level,arm,inspectors,\n"
-    "inspection,unstaffed); verify recomputes a recorded draw and exits 0 when it matches,\n"
-    "1 when it does not. The inspectors come from the roster loaded with crisk roster, or\n"
+    "inspection,unstaffed); verify recomputes a recorded draw - the plan's text hash, the\n"
+    "eligible list's hash, its day, its firms and their inspectors (from the roster recorded\n"
+    "with it) - and exits 0 when it matches, 1 when it does not, saying what differs. A seed\n"
+    "is 1-200 bytes of visible UTF-8 in NFKC form without spaces at its ends (docs/draw.md).\n"
+    "The inspectors come from the roster loaded with crisk roster, or\n"
     "from --roster FILE (roster.csv: id,name,role,division,qualifications). A plan is drawn\n"
     "once: drawing it again is refused (exit 3) unless --redraw --reason TEXT --by USER, which\n"
     "voids the earlier draw (kept, marked void; its open inspections cancelled).\n";

@@ -167,8 +167,11 @@ const char *cr_inspect_text_problem(const char *t, size_t max_bytes, int nfkc);
 cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t today,
                        const struct cr_inspector *staff, size_t n_staff,
                        const struct cr_redraw *redraw, json_t **report, cr_diag *d) CR_MUST_USE;
-/* Recomputes draw from its plan's frozen list and seed: *match = 1 when every recorded firm,
- * level and arm is the recomputed one and the list still has its recorded hash. */
+/* Recomputes draw from its plan's frozen list and seed and the roster and recusals recorded
+ * with it (docs/draw.md "Verifying a draw"): *match = 1 when the plan's text still has its
+ * recorded hash, the list its recorded hash, the draw's day is not before the plan's, and every
+ * recorded firm, level, arm, inspector list and unstaffed reason is the recomputed one.
+ * *report: the checks and "problems", the messages of what differs. */
 cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
                          cr_diag *d) CR_MUST_USE;
 
