@@ -215,7 +215,7 @@ static cr_err check_inspectors(cr_store *s, const struct cr_plan *p, const char 
         if (*c < 0x20 || *c == 0x7f)
             return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                                "inspectors: '%s' holds a control character", given);
-    if (*given == ';' || given[strlen(given) - 1] == ';' || strstr(given, ";;"))
+    if (!*given || *given == ';' || given[strlen(given) - 1] == ';' || strstr(given, ";;"))
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "inspectors: '%s' holds an empty id", given);
     for (const char *q = given; *q && !rc;) {
         size_t l = strcspn(q, ";");

@@ -37,7 +37,9 @@ static const char inputs_schema[] =
     "CREATE TABLE IF NOT EXISTS draw_staff(draw INTEGER NOT NULL, id TEXT NOT NULL,"
     " division TEXT NOT NULL, qualifications TEXT NOT NULL, PRIMARY KEY(draw, id)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS draw_recusal(draw INTEGER NOT NULL, subject INTEGER NOT NULL,"
-    " inspectors TEXT NOT NULL, PRIMARY KEY(draw, subject)) WITHOUT ROWID;";
+    " inspectors TEXT NOT NULL, PRIMARY KEY(draw, subject)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS inspection_result ON inspection(subject, day, id)"
+    " WHERE result IS NOT NULL;";
 
 /* Each subject's latest inspection with a result: the latest result day, of equal days the
  * highest id (docs/draw.md "Inspectors"). */
