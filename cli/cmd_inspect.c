@@ -56,6 +56,12 @@ int cmd_plan(int argc, char **argv)
     if (!rc && (rc = cr_inspect_plan(s, file, today, &rep, &d)) && !d.msg[0])
         cli_store_fail(&d, rc, s, "cannot record the plan");
     int code = CLI_OK;
+    size_t wi;
+    json_t *w;
+    json_array_foreach(rc ? NULL : json_object_get(rep, "warnings"), wi, w)
+    {
+        fprintf(stderr, "crisk plan: warning: %s\n", json_string_value(w));
+    }
     if (rc)
         code = cli_report_diag("plan", rc, &d);
     else if (json)
@@ -137,8 +143,11 @@ static const char draw_help[] =
     "Draws a recorded plan with a seed (docs/draw.md: a pure function of the plan, its frozen\n"
     "eligible list and the seed), draws the inspectors of each inspection from the firm's\n"
     "station and records it all; --csv lists a recorded draw (uscc,level,arm,inspectors,\n"
-    "inspection,unstaffed); verify recomputes a recorded draw and exits 0 when it matches,\n"
-    "1 when it does not. The inspectors come from the roster loaded with crisk roster, or\n"
+    "inspection,unstaffed); verify recomputes a recorded draw - the plan's text hash, the\n"
+    "eligible list's hash, its day, its firms and their inspectors (from the roster recorded\n"
+    "with it) - and exits 0 when it matches, 1 when it does not, saying what differs. A seed\n"
+    "is 1-200 bytes of visible UTF-8 in NFKC form without spaces at its ends (docs/draw.md).\n"
+    "The inspectors come from the roster loaded with crisk roster, or\n"
     "from --roster FILE (roster.csv: id,name,role,division,qualifications). A plan is drawn\n"
     "once: drawing it again is refused (exit 3) unless --redraw --reason TEXT --by USER, which\n"
     "voids the earlier draw (kept, marked void; its open inspections cancelled).\n";
@@ -193,10 +202,17 @@ static int draw_verify(int argc, char **argv)
             printf("draw %lld: recomputed exactly from plan %lld and seed '%s'\n", draw,
                    (long long)json_integer_value(json_object_get(rep, "plan")),
                    json_string_value(json_object_get(rep, "seed")));
-        else
-            printf("draw %lld: DOES NOT MATCH its recomputation (%lld differences; %s)\n", draw,
-                   (long long)json_integer_value(json_object_get(rep, "differences")),
-                   json_string_value(json_object_get(rep, "first_difference")));
+        else {
+            printf("draw %lld: DOES NOT MATCH its recomputation from plan %lld and seed '%s':\n",
+                   draw, (long long)json_integer_value(json_object_get(rep, "plan")),
+                   json_string_value(json_object_get(rep, "seed")));
+            size_t i;
+            json_t *p;
+            json_array_foreach(json_object_get(rep, "problems"), i, p)
+            {
+                printf("  %s\n", json_string_value(p));
+            }
+        }
         code = match ? CLI_OK : CLI_FAIL;
     }
     json_decref(rep);
@@ -325,6 +341,20 @@ int cmd_draw(int argc, char **argv)
                         "with --redraw)\n");
         return CLI_USAGE;
     }
+    const char *why = cr_inspect_text_problem(seed, 200, 1);
+    if (why) {
+        fprintf(stderr,
+                "crisk draw: --seed: %s (a seed is 1-200 bytes of visible UTF-8 text in NFKC form, "
+                "no space at either end: docs/draw.md \"The seed\")\n",
+                why);
+        return CLI_BADINPUT;
+    }
+    if (redraw && ((why = cr_inspect_text_problem(reason, 4000, 0)) ||
+                   (why = cr_inspect_text_problem(by, 4000, 0)))) {
+        fprintf(stderr, "crisk draw: --%s: %s\n",
+                cr_inspect_text_problem(reason, 4000, 0) ? "reason" : "by", why);
+        return CLI_BADINPUT;
+    }
     struct cr_redraw rd = {by, reason};
     struct staff_list st = {0};
     struct cr_inspect_roster ro = {0};
@@ -344,6 +374,39 @@ int cmd_draw(int argc, char **argv)
         (rc = cr_inspect_draw(s, plan, seed, today, st.v, st.n, redraw ? &rd : NULL, &rep, &d)) &&
         !d.msg[0])
         cli_store_fail(&d, rc, s, "cannot record the draw");
+    /* the roster it was staffed from, so that draw verify recomputes its inspectors */
+    struct cr_staff *rows = !rc ? calloc(st.n ? st.n : 1, sizeof *rows) : NULL;
+    if (!rc && !rows)
+        rc = CR_ENOMEM;
+    for (size_t i = 0; !rc && i < st.n; i++)
+        rows[i] = (struct cr_staff){st.v[i].id, "", "inspector", st.v[i].division,
+                                    st.v[i].qualifications};
+    if (!rc && (rc = cr_store_draw_roster_save(s, json_integer_value(json_object_get(rep, "draw")),
+                                               rows, st.n)))
+        cli_store_fail(&d, rc, s,
+                       "the draw was recorded, its roster not: draw verify will not match it");
+    free(rows);
+    json_t *warn = json_array();
+    if (!rc) {
+        long long sampled = json_integer_value(json_object_get(rep, "sampled")),
+                  unst = json_integer_value(json_object_get(rep, "unstaffed"));
+        if (!sampled)
+            json_array_append_new(warn, json_string("the draw sampled no firm (the plan's pool "
+                                                    "and ratios give none)"));
+        else if (unst == sampled)
+            json_array_append_new(
+                warn, json_sprintf("every one of the %lld inspections is unstaffed: no station "
+                                   "could staff any (roster of %zu inspectors; see the reasons)",
+                                   sampled, st.n));
+        size_t i;
+        json_t *w;
+        json_array_foreach(warn, i, w)
+        {
+            fprintf(stderr, "crisk draw: warning: %s\n", json_string_value(w));
+        }
+        json_object_set(rep, "warnings", warn);
+    }
+    json_decref(warn);
     int code = CLI_OK;
     if (rc)
         code = cli_report_diag("draw", rc, &d);

@@ -40,7 +40,10 @@ static const char inspect_help[] =
     "crisk/inspection) for the next classification. --import reads "
     "inspection,result,items,by,date\n"
     "rows (date empty: today), all or none. A result's date lies between its draw's day and\n"
-    "--today (default today); an inspection without inspectors takes no result.\n";
+    "--today (default today); --items are codes of the plan's check items or 免罚清单.\n"
+    "--inspectors: inspectors of the roster (crisk roster); the drawn ones for an inspection\n"
+    "its draw staffed, the drawn ones completed to the plan's number for one it could not -\n"
+    "which takes a result only so.\n";
 
 int cmd_inspect(int argc, char **argv)
 {
@@ -71,15 +74,16 @@ int cmd_inspect(int argc, char **argv)
     cr_store *s = NULL;
     size_t done = 0, exempt = 0;
     int ex = 0;
+    struct cr_inspect_withdrawn w = {0};
     cr_err rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "inspect", &d);
     if (!rc)
         rc = cr_store_begin(s);
     if (!rc && import)
-        rc = cr_inspect_import(s, import, date_s ? day : today, today, &done, &exempt, &d);
+        rc = cr_inspect_import(s, import, date_s ? day : today, today, &done, &exempt, &w, &d);
     else if (!rc) {
-        struct cr_inspect_result r = {id, result, items, by, day, insp, today};
+        struct cr_inspect_result r = {id, result, items, by, day, insp, today, &w};
         rc = cr_inspect_record(s, &r, &ex, &d);
         done = 1;
         exempt = (size_t)ex;
@@ -95,9 +99,25 @@ int cmd_inspect(int argc, char **argv)
         return code;
     }
     cr_store_close(s);
+    /* an earlier-dated violation recorded now makes later exempt results repeats */
+    json_t *wd = json_array();
+    char list[256] = "";
+    for (size_t i = 0; i < w.n && i < sizeof w.id / sizeof *w.id; i++) {
+        json_array_append_new(wd, json_integer(w.id[i]));
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%lld", i ? ", " : "",
+                 (long long)w.id[i]);
+    }
+    if (w.n)
+        fprintf(stderr,
+                "crisk inspect: warning: %zu later result%s on the same 免罚清单 items (inspection "
+                "%s%s) %s a repeat now and lost %s no-penalty decision\n",
+                w.n, w.n == 1 ? "" : "s", list, w.n > sizeof w.id / sizeof *w.id ? ", …" : "",
+                w.n == 1 ? "is" : "are", w.n == 1 ? "its" : "their");
     if (json)
-        return cli_json_print(json_pack("{s:I,s:I}", "recorded", (json_int_t)done, "penalty_exempt",
-                                        (json_int_t)exempt));
+        return cli_json_print(json_pack("{s:I,s:I,s:I,s:o}", "recorded", (json_int_t)done,
+                                        "penalty_exempt", (json_int_t)exempt, "penalty_withdrawn",
+                                        (json_int_t)w.n, "withdrawn_from", wd));
+    json_decref(wd);
     printf("recorded %zu result%s (%zu 免罚清单: no penalty)\n", done, done == 1 ? "" : "s",
            exempt);
     return CLI_OK;

@@ -154,6 +154,11 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
 struct cr_redraw {
     const char *by, *reason;
 };
+/* What is wrong with a seed (max_bytes 200, nfkc 1) or another text of a draw (docs/draw.md
+ * "The seed"): empty, longer than max_bytes, not UTF-8, a C0/C1 control, bidirectional or
+ * zero-width character, a space at either end, or (nfkc) not in Unicode NFKC form. NULL when
+ * nothing is; else a static English phrase ("it ends with a space"). */
+const char *cr_inspect_text_problem(const char *t, size_t max_bytes, int nfkc);
 /* Draws plan_id with seed, staffs each inspection from staff (the roster's inspectors) and
  * records the draw. A plan is drawn once: when it already has a standing draw, CR_EINVAL unless
  * redraw is given, which voids that draw in the same transaction (docs/draw.md "One draw per
@@ -162,11 +167,20 @@ struct cr_redraw {
 cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t today,
                        const struct cr_inspector *staff, size_t n_staff,
                        const struct cr_redraw *redraw, json_t **report, cr_diag *d) CR_MUST_USE;
-/* Recomputes draw from its plan's frozen list and seed: *match = 1 when every recorded firm,
- * level and arm is the recomputed one and the list still has its recorded hash. */
+/* Recomputes draw from its plan's frozen list and seed and the roster and recusals recorded
+ * with it (docs/draw.md "Verifying a draw"): *match = 1 when the plan's text still has its
+ * recorded hash, the list its recorded hash, the draw's day is not before the plan's, and every
+ * recorded firm, level, arm, inspector list and unstaffed reason is the recomputed one.
+ * *report: the checks and "problems", the messages of what differs. */
 cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
                          cr_diag *d) CR_MUST_USE;
 
+/* The results whose 免罚 decision a newly recorded, earlier-dated violation withdrew (they are
+ * repeats now): how many, and the first ids. */
+struct cr_inspect_withdrawn {
+    size_t n;
+    int64_t id[16];
+};
 /* One result to record. */
 struct cr_inspect_result {
     int64_t inspection;
@@ -174,8 +188,9 @@ struct cr_inspect_result {
     const char *items; /* ';'-separated check items (or 免罚清单 基本编码) found violated */
     const char *by;    /* the user recording it */
     int32_t day;       /* the day of the inspection */
-    const char *inspectors; /* NULL: the drawn inspectors */
+    const char *inspectors; /* NULL: the drawn inspectors; else checked (docs/inspect.md) */
     int32_t today;          /* day must lie in [the draw's day, today] */
+    struct cr_inspect_withdrawn *withdrawn; /* NULL, or where withdrawn 免罚 decisions go */
 };
 /* Records a result inside the caller's transaction: the inspection's result, label and
  * problem flag, the 免罚清单 decision (*penalty_exempt), and the firm's event on topic
@@ -184,9 +199,10 @@ struct cr_inspect_result {
 cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *r, int *penalty_exempt,
                          cr_diag *d) CR_MUST_USE;
 /* Records every row of a CSV file (inspection,result,items,by,date; date empty = today); the
- * first bad row is an error naming its line. */
+ * first bad row is an error naming its line. w (may be NULL): the 免罚 decisions withdrawn. */
 cr_err cr_inspect_import(cr_store *s, const char *path, int32_t day_default, int32_t today,
-                         size_t *n_done, size_t *n_exempt, cr_diag *d) CR_MUST_USE;
+                         size_t *n_done, size_t *n_exempt, struct cr_inspect_withdrawn *w,
+                         cr_diag *d) CR_MUST_USE;
 
 /* Official results (DOMAIN.md §2). */
 struct cr_result_code {

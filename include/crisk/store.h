@@ -669,7 +669,8 @@ cr_err cr_store_draw_get(cr_store *s, int64_t id, int (*fn)(void *ctx, const str
 cr_err cr_store_draw_firms(cr_store *s, int64_t draw,
                            int (*fn)(void *ctx, const struct cr_draw_firm *f),
                            void *ctx) CR_MUST_USE;
-/* For each subject its latest inspection with a result: the inspectors who made it. */
+/* For each subject its latest inspection with a result (the latest result day; of equal days
+ * the highest inspection id): the inspectors who made it. */
 cr_err cr_store_last_inspectors(cr_store *s,
                                 int (*fn)(void *ctx, int64_t subject, const char *inspectors),
                                 void *ctx) CR_MUST_USE;
@@ -688,6 +689,26 @@ cr_err cr_store_inspections_each(cr_store *s, int64_t id, int64_t plan, int with
                                  void *ctx) CR_MUST_USE;
 /* Records the result of an inspection (inside the caller's transaction). */
 cr_err cr_store_inspection_result(cr_store *s, const struct cr_inspection_row *r) CR_MUST_USE;
+/* The subject's inspections with a result, by result day, then id. */
+cr_err cr_store_subject_results(cr_store *s, int64_t subject,
+                                int (*fn)(void *ctx, const struct cr_inspection_row *r),
+                                void *ctx) CR_MUST_USE;
+/* Sets an inspection's 免罚 decision (inside the caller's transaction). */
+cr_err cr_store_inspection_penalty(cr_store *s, int64_t id, int penalty_exempt) CR_MUST_USE;
+/* A draw's inputs beyond the plan, list and seed (docs/draw.md "Verifying a draw"). Records
+ * the roster's inspectors (id, division, qualifications) draw was staffed from, in its own
+ * transaction, once per draw. (cr_store_draw_save records the draw's recusals by last
+ * inspection itself, in the draw's transaction.) */
+cr_err cr_store_draw_roster_save(cr_store *s, int64_t draw, const struct cr_staff *rows,
+                                 size_t n) CR_MUST_USE;
+/* The recorded roster of draw by id (*recorded = 0 and fn never called when none was). */
+cr_err cr_store_draw_roster(cr_store *s, int64_t draw,
+                            int (*fn)(void *ctx, const struct cr_staff *st), void *ctx,
+                            int *recorded) CR_MUST_USE;
+/* The recusals by last inspection recorded with draw: subject and ';'-joined staff ids. */
+cr_err cr_store_draw_recusals(cr_store *s, int64_t draw,
+                              int (*fn)(void *ctx, int64_t subject, const char *inspectors),
+                              void *ctx) CR_MUST_USE;
 
 /* ---- end of inspect ---- */
 

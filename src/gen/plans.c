@@ -59,7 +59,7 @@ static void annual(gen *g, FILE *fp)
         "workload_cap: 30        # inspections per inspector and draw\n"
         "exemptions:\n"
         "  recent_days: 365      # drawn by a routine plan within 12 months\n"
-        "  deregistered: [注销, 吊销, 撤销]\n"
+        "  deregistered: [注销, 吊销, 吊销，未注销, 吊销，已注销, 撤销]  # whole status values\n"
         "  tolerance_tag: high_tech\n"
         "  tolerance_years: 2    # [NF] DOMAIN.md §1.3: 28,000 high-tech firms, triggered only\n"
         "triggers:\n"

@@ -135,6 +135,38 @@ void cr_inspect_roster_free(struct cr_inspect_roster *r)
     memset(r, 0, sizeof *r);
 }
 
+struct id_line {
+    const char *id;
+    long line;
+};
+
+static int cmp_id_line(const void *a, const void *b)
+{
+    const struct id_line *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* The first id (by the line of its second occurrence) given twice: an error naming both lines. */
+static cr_err roster_unique(const char *path, struct id_line *v, size_t n, cr_diag *d)
+{
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_id_line);
+    size_t at = 0;
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(v[i - 1].id, v[i].id) == 0 && (!at || v[i].line < v[at].line))
+            at = i;
+    if (!at)
+        return CR_OK;
+    size_t first = at;
+    while (first > 0 && strcmp(v[first - 1].id, v[at].id) == 0)
+        first--;
+    return cr_diag_set(d, CR_EPARSE, path, v[at].line, 0,
+                       "id '%s' is given again (first on line %ld): each member of the roster "
+                       "once",
+                       v[at].id, v[first].line);
+}
+
 cr_err cr_inspect_roster_load(const char *path, struct cr_inspect_roster *r, cr_diag *d)
 {
     static const char *const hdr[] = {"id", "name", "role", "division", "qualifications"};
@@ -144,7 +176,8 @@ cr_err cr_inspect_roster_load(const char *path, struct cr_inspect_roster *r, cr_
     r->text = c.text; /* the fields point into it */
     if (!rc)
         rc = cr__csv_header(&c, hdr, 5, d);
-    size_t cap = 0;
+    size_t cap = 0, n_ids = 0, ids_cap = 0;
+    struct id_line *ids = NULL;
     char *f[8];
     int nf, k;
     while (!rc && (k = cr__csv_next(&c, f, 8, &nf)) != 0) {
@@ -157,6 +190,16 @@ cr_err cr_inspect_roster_load(const char *path, struct cr_inspect_roster *r, cr_
             rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "id and role must not be empty");
             break;
         }
+        if (n_ids == ids_cap) {
+            ids_cap = ids_cap ? ids_cap * 2 : 256;
+            struct id_line *t = realloc(ids, ids_cap * sizeof *t);
+            if (!t) {
+                rc = CR_ENOMEM;
+                break;
+            }
+            ids = t;
+        }
+        ids[n_ids++] = (struct id_line){f[0], c.line};
         if (strcmp(f[2], "inspector") != 0)
             continue;
         if (r->n == cap) {
@@ -170,5 +213,8 @@ cr_err cr_inspect_roster_load(const char *path, struct cr_inspect_roster *r, cr_
         }
         r->v[r->n++] = (struct cr_inspector){f[0], f[3], f[4]};
     }
+    if (!rc)
+        rc = roster_unique(path, ids, n_ids, d);
+    free(ids);
     return rc;
 }

@@ -19,26 +19,31 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* "5%", "12.5%" or 0.05: basis points, exact to 0.01 %. */
+/* "5%" or "12.5%": basis points, exact to 0.01 %. Only percentages: a bare number is
+ * ambiguous (is 1 one per cent or all?), so it is refused. */
 static cr_err parse_bp(cr__ydoc *y, yaml_node_t *n, int *out, const char *what)
 {
     const char *s = cr__yscalar(n);
     if (!s || !*s)
-        return cr__yfail(y, n, "%s must be a share such as 5%% or 0.05", what);
+        return cr__yfail(y, n, "%s must be a percentage such as 5%%", what);
     size_t len = strlen(s);
-    int pct = s[len - 1] == '%';
     char buf[64];
     if (len >= sizeof buf)
-        return cr__yfail(y, n, "%s must be a share such as 5%% or 0.05, not '%s'", what, s);
-    memcpy(buf, s, len + 1);
-    if (pct)
-        buf[len - 1] = 0;
+        return cr__yfail(y, n, "%s must be a percentage such as 5%%, not '%.40s…'", what, s);
+    if (s[len - 1] != '%')
+        return cr__yfail(y, n,
+                         "%s must be a percentage such as 5%%, not '%s' (a bare number is "
+                         "ambiguous: write %s%% or the share times 100 with %%)",
+                         what, s, s);
+    memcpy(buf, s, len - 1);
+    buf[len - 1] = 0;
     char *end = NULL;
     errno = 0;
     double v = strtod(buf, &end);
-    if (!*buf || *end || errno || !(v >= 0))
-        return cr__yfail(y, n, "%s must be a share such as 5%% or 0.05, not '%s'", what, s);
-    double bp = pct ? v * 100 : v * CR_BP;
+    int digits = *buf && strspn(buf, "0123456789.") == strlen(buf);
+    if (!digits || *end || errno || !(v >= 0))
+        return cr__yfail(y, n, "%s must be a percentage such as 5%%, not '%s'", what, s);
+    double bp = v * 100;
     long r = (long)(bp + 0.5);
     if (bp > CR_BP || (bp - (double)r) > 1e-6 || ((double)r - bp) > 1e-6)
         return cr__yfail(y, n, "%s must be from 0%% to 100%% in steps of 0.01%%, not '%s'", what,
@@ -64,18 +69,39 @@ static int level_index(const char *k)
     return k && k[0] >= 'A' && k[0] <= 'D' && !k[1] ? k[0] - 'A' : -1;
 }
 
-static char *beside(const char *plan_path, const char *name)
+/* A list file named in the plan: a relative path inside the plan file's folder (no absolute
+ * path, no ".." part), read from that folder (docs/inspect.md "The plan file"). */
+static cr_err beside(cr__ydoc *y, yaml_node_t *at, const char *plan_path, const char *name,
+                     char **out)
 {
-    if (name[0] == '/')
-        return strdup(name);
+    *out = NULL;
+    int up = 0;
+    for (const char *q = name; *q;) {
+        size_t l = strcspn(q, "/");
+        up |= l == 2 && q[0] == '.' && q[1] == '.';
+        q += l + (q[l] == '/');
+    }
+    if (name[0] == '/' || up || strchr(name, '\\'))
+        return cr__yfail(y, at,
+                         "'%s': a list file is named relative to the plan file's folder and "
+                         "inside it (no absolute path, no '..', no '\\')",
+                         name);
     const char *slash = strrchr(plan_path, '/');
     size_t dl = slash ? (size_t)(slash - plan_path) + 1 : 0;
-    char *out = malloc(dl + strlen(name) + 1);
-    if (out) {
-        memcpy(out, plan_path, dl);
-        memcpy(out + dl, name, strlen(name) + 1);
-    }
-    return out;
+    char *o = malloc(dl + strlen(name) + 1);
+    if (!o)
+        return CR_ENOMEM;
+    memcpy(o, plan_path, dl);
+    memcpy(o + dl, name, strlen(name) + 1);
+    *out = o;
+    return CR_OK;
+}
+
+/* The node of the k-th code of an items list (itself when a single scalar). */
+static yaml_node_t *item_node(cr__ydoc *y, yaml_node_t *at, size_t k)
+{
+    yaml_node_t *n = at && at->type == YAML_SEQUENCE_NODE ? cr__yitem(y, at, k) : NULL;
+    return n ? n : at;
 }
 
 static cr_err push(char ***v, size_t *n, const char *s)
@@ -145,8 +171,13 @@ static cr_err load_items(struct cr_plan *p, const char *path, char **codes, size
         size_t i = 0;
         while (i < n_all && (!all[i].code || strcmp(all[i].code, codes[k]) != 0))
             i++;
+        for (size_t j = 0; j < k && !rc; j++)
+            if (strcmp(codes[j], codes[k]) == 0)
+                rc = cr__yfail(y, item_node(y, at, k), "check item '%s' is named twice", codes[k]);
+        if (rc)
+            break;
         if (i == n_all) {
-            rc = cr__yfail(y, at, "check item '%s' is not in %s", codes[k], path);
+            rc = cr__yfail(y, item_node(y, at, k), "check item '%s' is not in %s", codes[k], path);
             break;
         }
         struct cr_check_item *t = realloc(p->items, (p->n_items + 1) * sizeof *t);
@@ -231,7 +262,11 @@ static cr_err load_no_penalty(struct cr_plan *p, const char *path, cr_diag *d)
                              "a line must be 基本编码,事项名称,适用情形 with a code and a name");
             break;
         }
-        rc = push(&p->no_penalty, &p->n_no_penalty, f[0]);
+        for (size_t i = 0; i < p->n_no_penalty && !rc; i++)
+            if (strcmp(p->no_penalty[i], f[0]) == 0)
+                rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "基本编码 '%s' listed twice", f[0]);
+        if (!rc)
+            rc = push(&p->no_penalty, &p->n_no_penalty, f[0]);
     }
     free(c.text);
     return rc;
@@ -269,6 +304,16 @@ static cr_err per_level(cr__ydoc *y, yaml_node_t *m, const char *what, int is_mo
 {
     static const char *const lv[] = {"A", "B", "C", "D", NULL};
     cr_err rc = cr__yonly(y, m, lv, what);
+    char missing[16] = "";
+    for (int i = 0; !rc && !is_mode && i < 4; i++)
+        if (!cr__yget(y, m, lv[i]))
+            snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s",
+                     *missing ? ", " : "", lv[i]);
+    if (!rc && *missing)
+        return cr__yfail(y, m,
+                         "ratios must give all four levels A, B, C and D (missing %s; the "
+                         "defaults are A 5%%, B 15%%, C 30%%, D 50%%)",
+                         missing);
     for (int i = 0; !rc && i < 4; i++) {
         yaml_node_t *n = cr__yget(y, m, lv[i]);
         if (!n)
@@ -368,9 +413,10 @@ cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d)
         char *list = NULL;
         rc = cr__ystr(&y, root, "check_items", n_codes > 0, &list, "a plan");
         if (!rc && list) {
-            char *full = beside(path, list);
-            rc = full ? load_items(p, full, codes, n_codes, &y, cr__yget(&y, root, "items"), d)
-                      : CR_ENOMEM;
+            char *full = NULL;
+            rc = beside(&y, cr__yget(&y, root, "check_items"), path, list, &full);
+            if (!rc)
+                rc = load_items(p, full, codes, n_codes, &y, cr__yget(&y, root, "items"), d);
             free(full);
         }
         free(list);
@@ -401,8 +447,10 @@ cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d)
         if (!rc)
             rc = cr__ystr(&y, ex, "tolerance_list", 0, &list, "exemptions");
         if (!rc && list) {
-            char *full = beside(path, list);
-            rc = full ? load_tolerance(p, full, d) : CR_ENOMEM;
+            char *full = NULL;
+            rc = beside(&y, cr__yget(&y, ex, "tolerance_list"), path, list, &full);
+            if (!rc)
+                rc = load_tolerance(p, full, d);
             free(full);
         }
         free(list);
@@ -410,9 +458,27 @@ cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d)
     if (!rc && !ex)
         rc = (p->tolerance_tag = strdup("high_tech")) ? CR_OK : CR_ENOMEM;
     if (!rc && !p->n_dereg_status) {
-        static const char *const dflt[] = {"注销", "吊销", "撤销"};
-        for (int i = 0; !rc && i < 3; i++)
+        /* whole registry status values (docs/inspect.md) */
+        static const char *const dflt[] = {"注销", "吊销", "吊销，未注销", "吊销，已注销", "撤销"};
+        for (int i = 0; !rc && i < 5; i++)
             rc = push(&p->dereg_status, &p->n_dereg_status, dflt[i]);
+    }
+    /* compared with the store's values as it keeps them: NFKC, trimmed ("吊销，未注销" is kept
+     * as "吊销,未注销") */
+    for (size_t i = 0; !rc && i < p->n_dereg_status; i++) {
+        char *norm = NULL;
+        size_t nl = 0;
+        rc = cr_nfkc(p->dereg_status[i], strlen(p->dereg_status[i]), &norm, &nl);
+        if (rc == CR_EENCODING)
+            rc = cr_diag_set(d, CR_EPARSE, path, 0, 0, "exemptions.deregistered: not UTF-8");
+        if (rc)
+            break;
+        size_t a = strspn(norm, " \t");
+        while (nl > a && (norm[nl - 1] == ' ' || norm[nl - 1] == '\t'))
+            norm[--nl] = 0;
+        memmove(norm, norm + a, nl - a + 1);
+        free(p->dereg_status[i]);
+        p->dereg_status[i] = norm;
     }
     yaml_node_t *tr = rc ? NULL : cr__yget(&y, root, "triggers");
     if (tr && !(rc = cr__yonly(&y, tr, tr_keys, "triggers"))) {
@@ -437,8 +503,10 @@ cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d)
         char *list = NULL;
         if (!(rc = cr__yonly(&y, np, np_keys, "no_penalty")) &&
             !(rc = cr__ystr(&y, np, "list", 1, &list, "no_penalty"))) {
-            char *full = beside(path, list);
-            rc = full ? load_no_penalty(p, full, d) : CR_ENOMEM;
+            char *full = NULL;
+            rc = beside(&y, cr__yget(&y, np, "list"), path, list, &full);
+            if (!rc)
+                rc = load_no_penalty(p, full, d);
             free(full);
         }
         free(list);
@@ -449,8 +517,10 @@ cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d)
         char *list = NULL;
         rc = cr__ystr(&y, root, "conflicts", 0, &list, "a plan");
         if (!rc && list) {
-            char *full = beside(path, list);
-            rc = full ? load_conflicts(p, full, d) : CR_ENOMEM;
+            char *full = NULL;
+            rc = beside(&y, cr__yget(&y, root, "conflicts"), path, list, &full);
+            if (!rc)
+                rc = load_conflicts(p, full, d);
             free(full);
         }
         free(list);
@@ -526,6 +596,7 @@ json_t *cr_plan_to_json(const struct cr_plan *p)
     json_object_set_new(j, "items", items);
     json_object_set_new(j, "qualifications", strs(p->quals, p->n_quals));
     json_object_set_new(j, "conflicts", conf);
+    json_object_set_new(j, "deregistered", strs(p->dereg_status, p->n_dereg_status));
     json_object_set_new(j, "recent_days", json_integer(p->recent_days));
     json_object_set_new(j, "tolerance_years", json_integer(p->tolerance_years));
     json_object_set_new(j, "no_penalty", strs(p->no_penalty, p->n_no_penalty));

@@ -44,27 +44,65 @@ static int item_in(const char *list, const char *item, size_t len)
     return 0;
 }
 
-/* An earlier problem of subject on one of items within [day - window, day]. */
-struct repeat_ctx {
-    int64_t subject, self;
-    const char *items;
-    int32_t from, to;
-    int found;
-};
-
-static int repeat_fn(void *ctx, const struct cr_inspection_row *r)
+/* Whether the ';'-lists a and b share an item. */
+static int items_meet(const char *a, const char *b)
 {
-    struct repeat_ctx *c = ctx;
-    if (r->subject != c->subject || r->id == c->self || !r->problem || r->day < c->from ||
-        r->day > c->to || !r->items)
-        return 0;
-    for (const char *s = c->items; *s;) {
+    for (const char *s = a ? a : ""; *s;) {
         size_t l = strcspn(s, ";");
-        if (l && item_in(r->items, s, l))
-            c->found = 1;
+        if (l && item_in(b, s, l))
+            return 1;
         s += l + (s[l] != 0);
     }
-    return c->found;
+    return 0;
+}
+
+/* (day, id) order: which of two results came first (docs/inspect.md "免罚清单"). */
+static int before(int32_t day_a, int64_t id_a, int32_t day_b, int64_t id_b)
+{
+    return day_a < day_b || (day_a == day_b && id_a < id_b);
+}
+
+/* The firm's other results, for the 免罚清单 decision by dates. */
+struct later {
+    int64_t id, plan;
+    int32_t day;
+    char *items;
+};
+struct results_ctx {
+    int64_t self;
+    int32_t day, from; /* this result's day, and the first day of its window */
+    const char *items;
+    int problem;     /* this result found a problem */
+    int earlier;     /* an earlier problem on one of items within the window */
+    struct later *l; /* later exempt results on one of items: candidates to withdraw */
+    size_t n, cap;
+    int oom;
+};
+
+static int results_fn(void *ctx, const struct cr_inspection_row *r)
+{
+    struct results_ctx *c = ctx;
+    if (r->id == c->self || !r->problem || !items_meet(r->items, c->items))
+        return 0;
+    if (before(r->day, r->id, c->day, c->self)) {
+        c->earlier |= r->day >= c->from;
+        return 0;
+    }
+    if (!c->problem || !r->penalty_exempt)
+        return 0;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 8;
+        struct later *t = realloc(c->l, cap * sizeof *t);
+        if (!t)
+            return c->oom = 1;
+        c->l = t;
+        c->cap = cap;
+    }
+    char *it = strdup(r->items ? r->items : "");
+    if (!it)
+        return c->oom = 1;
+    c->l[c->n++] = (struct later){r->id, r->plan, r->day, it};
+    return 0;
 }
 
 struct draw_state {
@@ -87,15 +125,176 @@ struct settings_ctx {
 static int settings_fn(void *ctx, const struct cr_plan_rec *p)
 {
     struct settings_ctx *c = ctx;
+    free(c->settings);
+    free(c->name);
     c->settings = strdup(p->settings);
     c->name = strdup(p->name);
     return 0;
+}
+
+/* A plan's settings as recorded with it: the plan (cr_plan_from_json), its name and the JSON. */
+static cr_err plan_settings(cr_store *s, int64_t plan, struct cr_plan *p, char **name, json_t **j,
+                            cr_diag *d)
+{
+    struct settings_ctx sc = {0};
+    cr_err rc = cr_store_plans_each(s, plan, settings_fn, &sc);
+    if (!rc && (!sc.settings || !sc.name))
+        rc = CR_ENOMEM;
+    json_error_t je;
+    *j = rc ? NULL : json_loads(sc.settings, 0, &je);
+    if (!rc && !*j)
+        rc = cr_diag_set(d, CR_EPARSE, NULL, 0, 0, "plan %lld: its stored settings are not JSON",
+                         (long long)plan);
+    if (!rc)
+        rc = cr_plan_from_json(*j, p, d);
+    free(sc.settings);
+    if (!rc)
+        *name = sc.name;
+    else
+        free(sc.name);
+    return rc;
+}
+
+/* The check-item codes of the plan's settings and its 免罚清单: what --items may name. */
+static int item_known(const json_t *settings, const struct cr_plan *p, const char *it, size_t len)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(settings, "items"), i, v)
+    {
+        const char *code = json_string_value(json_object_get(v, "code"));
+        if (code && strlen(code) == len && memcmp(code, it, len) == 0)
+            return 1;
+    }
+    for (i = 0; i < p->n_no_penalty; i++)
+        if (strlen(p->no_penalty[i]) == len && memcmp(p->no_penalty[i], it, len) == 0)
+            return 1;
+    return 0;
+}
+
+static int n_ids(const char *list)
+{
+    int n = 0;
+    for (const char *q = list; q && *q;) {
+        size_t l = strcspn(q, ";");
+        n += l > 0;
+        q += l + (q[l] != 0);
+    }
+    return n;
+}
+
+struct staff_found {
+    int inspector;
+    char qualifications[512];
+};
+
+static int staff_found_fn(void *ctx, const struct cr_staff *st)
+{
+    struct staff_found *f = ctx;
+    f->inspector = st->role && strcmp(st->role, "inspector") == 0;
+    snprintf(f->qualifications, sizeof f->qualifications, "%s",
+             st->qualifications ? st->qualifications : "");
+    return 0;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* --inspectors (docs/inspect.md "Results"): who made the inspection. The ids, sorted and
+ * ';'-joined, into out. */
+static cr_err check_inspectors(cr_store *s, const struct cr_plan *p, const char *key,
+                               const char *drawn, const char *given, char *out, size_t cap,
+                               cr_diag *d)
+{
+    char *ids[32];
+    int n = 0;
+    cr_err rc = CR_OK;
+    for (const unsigned char *c = (const unsigned char *)given; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                               "inspectors: '%s' holds a control character", given);
+    if (!*given || *given == ';' || given[strlen(given) - 1] == ';' || strstr(given, ";;"))
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "inspectors: '%s' holds an empty id", given);
+    for (const char *q = given; *q && !rc;) {
+        size_t l = strcspn(q, ";");
+        if (n == 32)
+            rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "inspectors: more than 32 ids");
+        else if (!(ids[n++] = strndup(q, l)))
+            rc = CR_ENOMEM;
+        q += l + (q[l] != 0);
+    }
+    if (!rc)
+        qsort(ids, (size_t)n, sizeof *ids, cmp_cstr);
+    for (int i = 1; !rc && i < n; i++)
+        if (strcmp(ids[i - 1], ids[i]) == 0)
+            rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "inspectors: '%s' is named twice", ids[i]);
+    struct staff_found *f = calloc((size_t)(n ? n : 1), sizeof *f);
+    if (!rc && !f)
+        rc = CR_ENOMEM;
+    for (int i = 0; !rc && i < n; i++) {
+        int found = 0;
+        if ((rc = cr_store_staff_get(s, ids[i], staff_found_fn, &f[i], &found)))
+            break;
+        if (!found || !f[i].inspector)
+            rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                             "inspectors: '%s' is not %s of the roster (crisk roster)", ids[i],
+                             found ? "an inspector" : "a member");
+    }
+    int n_drawn = n_ids(drawn), full = n_drawn >= p->inspectors;
+    for (const char *q = drawn; !rc && *q;) { /* every drawn inspector is among them */
+        size_t l = strcspn(q, ";");
+        if (l && !item_in(given, q, l))
+            rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                             "inspectors: '%.*s', drawn for this inspection, is missing (the "
+                             "drawn inspectors make it; docs/inspect.md)",
+                             (int)l, q);
+        q += l + (q[l] != 0);
+    }
+    if (!rc && full && n != n_drawn)
+        rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                         "inspectors: the inspection was staffed by its draw (%s): others cannot "
+                         "be added or put in their place (a redraw replaces a draw)",
+                         drawn);
+    if (!rc && n < p->inspectors)
+        rc =
+            cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                        "inspectors: %d named, the plan needs %d per inspection", n, p->inspectors);
+    for (int i = 0; !rc && i < n; i++) { /* the ones added to a drawn few */
+        if (item_in(drawn, ids[i], strlen(ids[i])))
+            continue;
+        for (size_t q = 0; !rc && q < p->n_quals; q++)
+            if (!item_in(f[i].qualifications, p->quals[q], strlen(p->quals[q])))
+                rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                                 "inspectors: '%s' lacks the qualification '%s' the plan's check "
+                                 "items need",
+                                 ids[i], p->quals[q]);
+        for (size_t c = 0; !rc && c < p->n_conflicts; c++)
+            if (strcmp(p->conflict_staff[c], ids[i]) == 0 && strcmp(p->conflict_with[c], key) == 0)
+                rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                                 "inspectors: '%s' has a declared conflict with %s", ids[i], key);
+    }
+    free(f);
+    size_t at = 0;
+    for (int i = 0; !rc && i < n; i++) {
+        int w = snprintf(out + at, cap - at, "%s%s", i ? ";" : "", ids[i]);
+        if (w < 0 || (size_t)w >= cap - at)
+            rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "inspectors: too long");
+        else
+            at += (size_t)w;
+    }
+    for (int i = 0; i < n; i++)
+        free(ids[i]);
+    return rc;
 }
 
 cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *in, int *penalty_exempt,
                          cr_diag *d)
 {
     *penalty_exempt = 0;
+    if (in->withdrawn)
+        in->withdrawn->n = 0;
     const struct cr_result_code *code = cr_result_find(in->code);
     if (!code)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
@@ -145,55 +344,87 @@ cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *in, int *p
                            "inspection %lld belongs to draw %lld, which was voided by a redraw: "
                            "it was cancelled and takes no result",
                            (long long)in->inspection, (long long)o.r.draw);
-    if (!*o.r.inspectors && !(in->inspectors && *in->inspectors))
-        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                           "inspection %lld has no inspectors (its station could not staff it): "
-                           "it takes no result",
-                           (long long)in->inspection);
-    struct settings_ctx sc = {0};
-    if ((rc = cr_store_plans_each(s, o.r.plan, settings_fn, &sc)))
-        return rc;
     struct cr_plan p = {0};
-    json_error_t je;
-    json_t *j = sc.settings ? json_loads(sc.settings, 0, &je) : NULL;
-    rc = j ? cr_plan_from_json(j, &p, d) : CR_ENOMEM;
-    json_decref(j);
-    /* 免罚清单: result E on listed items only, no earlier problem on them in the window */
-    const char *items = in->items ? in->items : "";
-    if (!rc && strcmp(code->code, "E") == 0 && *items && p.n_no_penalty) {
+    char *plan_name = NULL;
+    json_t *settings = NULL;
+    rc = plan_settings(s, o.r.plan, &p, &plan_name, &settings, d);
+    /* check items: each a code of the plan's check items or of its 免罚清单 */
+    for (const char *q = it; !rc && *q;) {
+        size_t l = strcspn(q, ";");
+        if (!item_known(settings, &p, q, l))
+            rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                             "items: '%.*s' is not a check item of plan %lld (%zu items) nor on "
+                             "its 免罚清单 (%zu codes)",
+                             (int)l, q, (long long)o.r.plan,
+                             json_array_size(json_object_get(settings, "items")), p.n_no_penalty);
+        q += l + (q[l] != 0);
+    }
+    char who[512];
+    snprintf(who, sizeof who, "%s", o.inspectors);
+    if (!rc && in->inspectors)
+        rc = check_inspectors(s, &p, o.key, o.inspectors, in->inspectors, who, sizeof who, d);
+    else if (!rc && n_ids(o.inspectors) < p.inspectors)
+        rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                         "inspection %lld has %d of the %d inspectors it needs (its station could "
+                         "not staff it): it takes a result only with --inspectors naming them",
+                         (long long)in->inspection, n_ids(o.inspectors), p.inspectors);
+    /* 免罚清单 by the dates of the violations: this result against the firm's earlier ones, and
+     * the later exempt ones against this one */
+    struct results_ctx rc_ = {.self = o.r.id,
+                              .day = in->day,
+                              .from = in->day - p.no_penalty_days,
+                              .items = it,
+                              .problem = code->problem};
+    if (!rc && *it)
+        rc = cr_store_subject_results(s, o.r.subject, results_fn, &rc_);
+    if (!rc && rc_.oom)
+        rc = CR_ENOMEM;
+    if (!rc && strcmp(code->code, "E") == 0 && *it && p.n_no_penalty) {
         int all_listed = 1;
-        for (const char *q = items; *q && all_listed;) {
+        for (const char *q = it; *q && all_listed;) {
             size_t l = strcspn(q, ";");
             int listed = 0;
             for (size_t i = 0; i < p.n_no_penalty && !listed; i++)
                 listed = strlen(p.no_penalty[i]) == l && memcmp(p.no_penalty[i], q, l) == 0;
-            all_listed = listed || !l;
+            all_listed = listed;
             q += l + (q[l] != 0);
         }
-        struct repeat_ctx rp = {o.r.subject, o.r.id, items, in->day - p.no_penalty_days,
-                                in->day,     0};
-        if (all_listed)
-            rc = cr_store_inspections_each(s, 0, 0, 1, repeat_fn, &rp);
-        *penalty_exempt = all_listed && !rp.found;
+        *penalty_exempt = all_listed && !rc_.earlier;
+    }
+    for (size_t i = 0; !rc && i < rc_.n; i++) { /* a later one within its window: a repeat now */
+        struct cr_plan lp = {0};
+        char *lname = NULL;
+        json_t *lj = NULL;
+        rc = plan_settings(s, rc_.l[i].plan, &lp, &lname, &lj, d);
+        if (!rc && in->day >= rc_.l[i].day - lp.no_penalty_days) {
+            rc = cr_store_inspection_penalty(s, rc_.l[i].id, 0);
+            if (!rc && in->withdrawn) {
+                if (in->withdrawn->n < sizeof in->withdrawn->id / sizeof *in->withdrawn->id)
+                    in->withdrawn->id[in->withdrawn->n] = rc_.l[i].id;
+                in->withdrawn->n++;
+            }
+        }
+        cr_plan_free(&lp);
+        free(lname);
+        json_decref(lj);
     }
     if (!rc) {
         struct cr_inspection_row r = o.r;
         r.result = code->code;
         r.label = code->label;
-        r.items = items;
+        r.items = it;
         r.day = in->day;
         r.by = in->by;
         r.penalty_exempt = *penalty_exempt;
         r.problem = code->problem;
-        if (in->inspectors && *in->inspectors)
-            r.inspectors = in->inspectors;
+        r.inspectors = who;
         rc = cr_store_inspection_result(s, &r);
     }
     if (!rc) {
         json_t *attrs = json_pack("{s:s,s:s,s:I,s:s,s:s,s:b,s:s}", "检查结果", code->label,
                                   "结果代码", code->code, "抽查计划", (json_int_t)o.r.plan,
-                                  "计划名称", sc.name ? sc.name : "", "arm", o.arm, "免罚",
-                                  *penalty_exempt, "检查事项", items);
+                                  "计划名称", plan_name ? plan_name : "", "arm", o.arm, "免罚",
+                                  *penalty_exempt, "检查事项", it);
         char *a = attrs ? json_dumps(attrs, JSON_COMPACT) : NULL;
         json_decref(attrs);
         struct cr_event_new ev = {o.r.subject, in->day, INT64_MIN, a};
@@ -201,15 +432,23 @@ cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *in, int *p
                : CR_ENOMEM;
         free(a);
     }
+    for (size_t i = 0; i < rc_.n; i++)
+        free(rc_.l[i].items);
+    free(rc_.l);
     cr_plan_free(&p);
-    free(sc.settings);
-    free(sc.name);
+    free(plan_name);
+    json_decref(settings);
+    if (rc)
+        *penalty_exempt = 0;
     return rc;
 }
 
 cr_err cr_inspect_import(cr_store *s, const char *path, int32_t day_default, int32_t today,
-                         size_t *n_done, size_t *n_exempt, cr_diag *d)
+                         size_t *n_done, size_t *n_exempt, struct cr_inspect_withdrawn *w,
+                         cr_diag *d)
 {
+    if (w)
+        w->n = 0;
     static const char *const hdr[] = {"inspection", "result", "items", "by", "date"};
     *n_done = *n_exempt = 0;
     struct cr__csv c;
@@ -235,7 +474,8 @@ cr_err cr_inspect_import(cr_store *s, const char *path, int32_t day_default, int
             rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "date: '%s' is not a date", f[4]);
             break;
         }
-        struct cr_inspect_result in = {id, f[1], f[2], f[3], day, NULL, today};
+        struct cr_inspect_withdrawn one_w = {0};
+        struct cr_inspect_result in = {id, f[1], f[2], f[3], day, NULL, today, &one_w};
         int ex = 0;
         cr_diag one = {{0}, {0}, 0, 0};
         rc = cr_inspect_record(s, &in, &ex, &one);
@@ -250,6 +490,11 @@ cr_err cr_inspect_import(cr_store *s, const char *path, int32_t day_default, int
         }
         (*n_done)++;
         *n_exempt += (size_t)ex;
+        for (size_t i = 0; w && i < one_w.n; i++) {
+            if (w->n < sizeof w->id / sizeof *w->id && i < sizeof one_w.id / sizeof *one_w.id)
+                w->id[w->n] = one_w.id[i];
+            w->n++;
+        }
     }
     free(c.text);
     return rc;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <utf8proc.h>
 
 #include "crisk/inspect.h"
 #include "crisk/store.h"
@@ -73,6 +74,9 @@ struct plan_build {
     struct cr__strpool keys;
     int64_t counts[CR_EL__N], by_level[4];
     int oom;
+    /* a status holding a deregistered text without being one of them: the first, and how many */
+    char near_status[64], near_text[64];
+    int64_t n_near;
 };
 
 static int cand_fn(void *ctx, const struct cr_plan_cand *c)
@@ -113,9 +117,14 @@ static int cand_fn(void *ctx, const struct cr_plan_cand *c)
     }
     snprintf(e->street, sizeof e->street, "%s", c->street ? c->street : "");
     e->level = c->level;
-    int dereg = 0;
+    int dereg = 0, near = 0; /* whole values of the list (docs/inspect.md) */
     for (size_t i = 0; c->status && i < p->n_dereg_status && !dereg; i++)
-        dereg = strstr(c->status, p->dereg_status[i]) != NULL;
+        dereg = strcmp(c->status, p->dereg_status[i]) == 0;
+    for (size_t i = 0; c->status && !dereg && i < p->n_dereg_status && !near; i++)
+        if ((near = strstr(c->status, p->dereg_status[i]) != NULL) && !b->n_near++) {
+            snprintf(b->near_status, sizeof b->near_status, "%s", c->status);
+            snprintf(b->near_text, sizeof b->near_text, "%s", p->dereg_status[i]);
+        }
     int tol = 0;
     if (bits_has(&b->tol_tag, c->subject) && c->has_established &&
         b->today < add_years(c->established, p->tolerance_years))
@@ -239,6 +248,41 @@ static void sha_hex(const void *text, size_t len, char hex[65])
     hex[64] = 0;
 }
 
+/* Counts the subjects a tag gives while adding them. */
+struct tag_count {
+    struct bits *b;
+    int64_t n;
+};
+
+static int tag_fn(void *ctx, int64_t subject)
+{
+    struct tag_count *t = ctx;
+    t->n++;
+    return bits_add(t->b, subject);
+}
+
+/* The plan's scope in words, for a message. */
+static void scope_text(const struct cr_plan *p, char *out, size_t cap)
+{
+    struct {
+        const char *name;
+        char **v;
+        size_t n;
+    } lists[] = {{"districts", p->districts, p->n_districts},
+                 {"streets", p->streets, p->n_streets},
+                 {"industry", p->industry, p->n_industry},
+                 {"tags", p->tags, p->n_tags},
+                 {"types", p->types, p->n_types}};
+    snprintf(out, cap, "levels %s", p->levels);
+    for (size_t l = 0; l < sizeof lists / sizeof *lists; l++) {
+        if (!lists[l].n)
+            continue;
+        snprintf(out + strlen(out), cap - strlen(out), "; %s", lists[l].name);
+        for (size_t i = 0; i < lists[l].n; i++)
+            snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? ", " : " ", lists[l].v[i]);
+    }
+}
+
 static int free_bits(struct bits *b)
 {
     free(b->b);
@@ -264,9 +308,17 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
                                                 "classify first (a plan freezes its levels)")
                                   : rc;
     }
-    if (!rc && p.n_tags)
-        for (size_t i = 0; !rc && i < p.n_tags; i++)
-            rc = cr_store_run_tag_subjects(s, run, p.tags[i], bits_add, &b.tags);
+    json_t *warnings = json_array();
+    if (!warnings)
+        rc = CR_ENOMEM;
+    for (size_t i = 0; !rc && i < p.n_tags; i++) {
+        struct tag_count tc = {&b.tags, 0};
+        rc = cr_store_run_tag_subjects(s, run, p.tags[i], tag_fn, &tc);
+        if (!rc && !tc.n)
+            json_array_append_new(warnings,
+                                  json_sprintf("scope.tags: no firm of run %lld has the tag '%s'",
+                                               (long long)run, p.tags[i]));
+    }
     if (!rc && p.tolerance_tag)
         rc = cr_store_run_tag_subjects(s, run, p.tolerance_tag, bits_add, &b.tol_tag);
     if (!rc && p.trigger_warnings)
@@ -279,6 +331,25 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
         rc = cr_store_plan_candidates(s, run, cand_fn, &b);
     if (!rc && b.oom)
         rc = CR_ENOMEM;
+    if (!rc && !b.n) {
+        char sc[512];
+        scope_text(&p, sc, sizeof sc);
+        rc = cr_diag_set(d, CR_EINVAL, path, 0, 0,
+                         "no firm of classification run %lld is in the plan's scope (%s): an "
+                         "empty plan is not recorded",
+                         (long long)run, sc);
+    }
+    if (!rc && b.n_near)
+        json_array_append_new(
+            warnings, json_sprintf("exemptions.deregistered: %lld firms have a status such as "
+                                   "'%s' that holds '%s' but is none of the listed values (whole "
+                                   "values are matched): they are not exempt",
+                                   (long long)b.n_near, b.near_status, b.near_text));
+    if (!rc && !b.counts[CR_EL_POOL] && !b.counts[CR_EL_TRIGGERED])
+        json_array_append_new(warnings,
+                              json_sprintf("all %zu firms in the scope are exempt: a draw samples "
+                                           "none",
+                                           b.n));
     size_t text_len = 0;
     char *text = rc ? NULL : read_text(path, &text_len);
     if (!rc && !text)
@@ -330,14 +401,17 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
         json_t *r =
             json_pack("{s:I,s:s,s:I,s:s,s:s}", "plan", (json_int_t)id, "name", p.name, "run",
                       (json_int_t)run, "hash", plan_hash, "eligible_hash", elig_hash);
-        if (r)
+        if (r) {
             json_object_update(r, counts);
+            json_object_set(r, "warnings", warnings);
+        }
         *report = r;
         if (!r)
             rc = CR_ENOMEM;
     }
     json_decref(settings);
     json_decref(counts);
+    json_decref(warnings);
     free(settings_s);
     free(counts_s);
     free(pf);
@@ -502,25 +576,15 @@ static int rec_fn(void *ctx, int64_t subject, const char *inspectors)
     return 0;
 }
 
+/* docs/draw.md "The seed": cr_inspect_text_problem at its end. */
 static int seed_ok(const char *seed)
 {
-    size_t n = strlen(seed);
-    if (!n || n > 200)
-        return 0;
-    for (const unsigned char *c = (const unsigned char *)seed; *c; c++)
-        if (*c < 0x20 || *c == 0x7f)
-            return 0;
-    return cr_utf8_valid_prefix(seed, n) == n;
+    return cr_inspect_text_problem(seed, 200, 1) == NULL;
 }
 
 static int text_ok(const char *t)
 {
-    if (!t || !*t)
-        return 0;
-    for (const unsigned char *c = (const unsigned char *)t; *c; c++)
-        if (*c < 0x20 || *c == 0x7f)
-            return 0;
-    return cr_utf8_valid_prefix(t, strlen(t)) == strlen(t);
+    return t && cr_inspect_text_problem(t, 4000, 0) == NULL;
 }
 
 /* One draw per plan: the standing draw to void in *replace, or an error. */
@@ -693,6 +757,7 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
 
 struct got_draw {
     int64_t plan;
+    int32_t day;
     char *seed;
 };
 
@@ -700,16 +765,33 @@ static int got_draw_fn(void *ctx, const struct cr_draw_rec *r)
 {
     struct got_draw *g = ctx;
     g->plan = r->plan;
+    g->day = r->day;
     g->seed = strdup(r->seed);
+    return 0;
+}
+
+/* The plan's text against its recorded hash. */
+struct text_check {
+    int ok, oom;
+    char hex[65], recorded[65];
+};
+
+static int text_check_fn(void *ctx, const struct cr_plan_rec *r)
+{
+    struct text_check *t = ctx;
+    sha_hex(r->text, strlen(r->text), t->hex);
+    snprintf(t->recorded, sizeof t->recorded, "%s", r->hash);
+    t->ok = strcmp(t->hex, r->hash) == 0;
     return 0;
 }
 
 struct cmp_ctx {
     const struct cr_elig *e;
     const struct cr_drawn *dr;
+    char **insp, **why; /* the recomputed inspectors, NULL when not recomputed */
     size_t n, i;
-    int64_t mismatch;
-    char first[160];
+    int64_t mismatch, insp_mismatch;
+    char first[200], first_insp[300];
 };
 
 static int cmp_fn(void *ctx, const struct cr_draw_firm *f)
@@ -727,9 +809,62 @@ static int cmp_fn(void *ctx, const struct cr_draw_firm *f)
                      f->key, f->level ? f->level : '?', f->arm,
                      c->i < c->n ? c->e[c->dr[c->i].elig].key : "(nothing more)");
         c->mismatch++;
+    } else if (c->insp) {
+        const char *want = c->insp[c->i] ? c->insp[c->i] : "", *why = c->why[c->i];
+        if (strcmp(want, f->inspectors) != 0 ||
+            (why ? !f->unstaffed || strcmp(why, f->unstaffed) != 0 : f->unstaffed != NULL)) {
+            if (!c->insp_mismatch)
+                snprintf(c->first_insp, sizeof c->first_insp,
+                         "%s: recorded inspectors '%s'%s, recomputed '%s'%s", f->key, f->inspectors,
+                         f->unstaffed ? " (unstaffed)" : "", want, why ? " (unstaffed)" : "");
+            c->insp_mismatch++;
+        }
     }
     c->i++;
     return 0;
+}
+
+/* The recorded roster and recusals of a draw, as cr_draw_inspectors takes them. */
+struct inputs {
+    struct cr_inspector *staff;
+    size_t n_staff, cap_staff;
+    struct rec_list rec;
+    int oom;
+};
+
+static int input_staff_fn(void *ctx, const struct cr_staff *st)
+{
+    struct inputs *in = ctx;
+    if (in->n_staff == in->cap_staff) {
+        size_t cap = in->cap_staff ? in->cap_staff * 2 : 256;
+        struct cr_inspector *t = realloc(in->staff, cap * sizeof *t);
+        if (!t)
+            return in->oom = 1;
+        in->staff = t;
+        in->cap_staff = cap;
+    }
+    char *id = strdup(st->id), *div = strdup(st->division), *q = strdup(st->qualifications);
+    if (!id || !div || !q) {
+        free(id);
+        free(div);
+        free(q);
+        return in->oom = 1;
+    }
+    in->staff[in->n_staff++] = (struct cr_inspector){id, div, q};
+    return 0;
+}
+
+static void inputs_free(struct inputs *in)
+{
+    for (size_t i = 0; i < in->n_staff; i++) {
+        free((char *)in->staff[i].id);
+        free((char *)in->staff[i].division);
+        free((char *)in->staff[i].qualifications);
+    }
+    free(in->staff);
+    for (size_t i = 0; i < in->rec.n; i++)
+        free((char *)in->rec.r[i].staff);
+    free(in->rec.r);
 }
 
 cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report, cr_diag *d)
@@ -747,8 +882,13 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
     struct elig_list l = {0};
     struct cr_drawn *dr = NULL;
     size_t n = 0;
-    int list_ok = 1;
+    int list_ok = 1, recorded = 0;
     cr_diag pd = {0};
+    struct text_check tc = {0};
+    struct inputs in = {0};
+    char **insp = NULL, **why = NULL;
+    if (!rc)
+        rc = cr_store_plans_each(s, gd.plan, text_check_fn, &tc);
     if (!rc) {
         rc = load_plan(s, gd.plan, &g, &p, &l, &pd);
         if (rc == CR_ECHECK) { /* a changed list: not an error of verify, a mismatch */
@@ -756,13 +896,30 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
             rc = CR_OK;
         }
     }
+    int day_ok = !rc && gd.day >= g.day;
     struct cmp_ctx c = {0};
     if (!rc && list_ok)
         rc = cr_draw_compute(&p, g.id, g.hash, l.e, l.n, gd.seed, &dr, &n);
+    /* the inspectors, from the roster and recusals recorded with the draw */
+    if (!rc && list_ok)
+        rc = cr_store_draw_roster(s, draw, input_staff_fn, &in, &recorded);
+    if (!rc && list_ok && recorded)
+        rc = cr_store_draw_recusals(s, draw, rec_fn, &in.rec);
+    if (!rc && (in.oom || in.rec.bad))
+        rc = CR_ENOMEM;
+    if (!rc && list_ok && recorded) {
+        insp = calloc(n ? n : 1, sizeof *insp);
+        why = calloc(n ? n : 1, sizeof *why);
+        rc = insp && why ? cr_draw_inspectors(&p, g.id, g.hash, gd.seed, l.e, dr, n, in.staff,
+                                              in.n_staff, in.rec.r, in.rec.n, insp, why)
+                         : CR_ENOMEM;
+    }
     if (!rc && list_ok) {
         c.e = l.e;
         c.dr = dr;
         c.n = n;
+        c.insp = recorded ? insp : NULL;
+        c.why = why;
         rc = cr_store_draw_firms(s, draw, cmp_fn, &c);
         if (!rc && c.i < n) {
             if (!c.mismatch)
@@ -771,20 +928,122 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
         }
     }
     if (!rc) {
-        *match = list_ok && !c.mismatch;
-        *report = json_pack("{s:I,s:I,s:s,s:b,s:b,s:I,s:s}", "draw", (json_int_t)draw, "plan",
-                            (json_int_t)gd.plan, "seed", gd.seed, "eligible_list_intact", list_ok,
-                            "match", *match, "differences", (json_int_t)c.mismatch,
-                            "first_difference", list_ok ? c.first : pd.msg);
+        json_t *problems = json_array();
+        char buf[400];
+        if (!tc.ok) {
+            snprintf(buf, sizeof buf,
+                     "plan %lld: its stored text hashes to %.12s…, not the recorded %.12s…: the "
+                     "plan's text was changed after it was recorded",
+                     (long long)gd.plan, tc.hex, tc.recorded);
+            json_array_append_new(problems, json_string(buf));
+        }
+        if (!list_ok)
+            json_array_append_new(problems, json_string(pd.msg));
+        if (!day_ok) {
+            char dd[11], pdd[11];
+            cr_day_format(gd.day, dd);
+            cr_day_format(g.day, pdd);
+            snprintf(buf, sizeof buf, "the draw's day %s is before plan %lld's day %s", dd,
+                     (long long)gd.plan, pdd);
+            json_array_append_new(problems, json_string(buf));
+        }
+        if (c.mismatch) {
+            snprintf(buf, sizeof buf, "%lld firms differ; the first: %s", (long long)c.mismatch,
+                     c.first);
+            json_array_append_new(problems, json_string(buf));
+        }
+        if (list_ok && !recorded)
+            json_array_append_new(problems,
+                                  json_string("the roster the draw was staffed from is not "
+                                              "recorded (a draw of an older crisk, or one "
+                                              "interrupted): its inspectors cannot be recomputed"));
+        if (c.insp_mismatch) {
+            snprintf(buf, sizeof buf, "%lld firms' inspectors differ; the first: %s",
+                     (long long)c.insp_mismatch, c.first_insp);
+            json_array_append_new(problems, json_string(buf));
+        }
+        *match = json_array_size(problems) == 0;
+        json_t *first = json_array_get(problems, 0);
+        *report = json_pack(
+            "{s:I,s:I,s:s,s:b,s:b,s:b,s:b,s:b,s:I,s:I,s:s,s:o}", "draw", (json_int_t)draw, "plan",
+            (json_int_t)gd.plan, "seed", gd.seed, "match", *match, "plan_text_intact", tc.ok,
+            "eligible_list_intact", list_ok, "day_ok", day_ok, "inspectors_checked",
+            list_ok && recorded, "differences", (json_int_t)(c.mismatch + c.insp_mismatch),
+            "inspector_differences", (json_int_t)c.insp_mismatch, "first_difference",
+            first ? json_string_value(first) : "", "problems", problems);
         if (!*report)
             rc = CR_ENOMEM;
     } else if (d && pd.msg[0]) {
         *d = pd;
     }
+    for (size_t i = 0; i < n; i++) {
+        if (insp)
+            free(insp[i]);
+        if (why)
+            free(why[i]);
+    }
+    free(insp);
+    free(why);
+    inputs_free(&in);
     free(dr);
     elig_list_free(&l);
     free(g.settings);
     free(gd.seed);
     cr_plan_free(&p);
     return rc;
+}
+
+/* ---- seeds and texts of a draw ---- */
+
+/* Characters a reader cannot see or that reorder what is seen: C1 controls, bidirectional
+ * marks, embeddings, overrides and isolates, zero-width and other invisible format characters. */
+static int invisible(int32_t c)
+{
+    return (c >= 0x80 && c <= 0x9f) || c == 0xad || c == 0x61c || c == 0x180e ||
+           (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
+           (c >= 0x2060 && c <= 0x2069) || c == 0xfeff;
+}
+
+static int space(int32_t c)
+{
+    return c == ' ' || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x202f ||
+           c == 0x205f || c == 0x3000;
+}
+
+const char *cr_inspect_text_problem(const char *t, size_t max_bytes, int nfkc)
+{
+    size_t n = strlen(t);
+    if (!n)
+        return "it is empty";
+    if (n > max_bytes)
+        return "it is too long";
+    if (cr_utf8_valid_prefix(t, n) != n)
+        return "it is not UTF-8";
+    int32_t c = 0, last = 0;
+    for (size_t i = 0; i < n;) {
+        utf8proc_ssize_t k =
+            utf8proc_iterate((const utf8proc_uint8_t *)t + i, (utf8proc_ssize_t)(n - i), &c);
+        if (k <= 0)
+            return "it is not UTF-8";
+        if (c < 0x20 || c == 0x7f)
+            return "it holds a control character";
+        if (invisible(c))
+            return "it holds an invisible or direction-changing character (C1 control, "
+                   "bidirectional mark or override, zero-width character)";
+        if (i == 0 && space(c))
+            return "it begins with a space";
+        last = c;
+        i += (size_t)k;
+    }
+    if (space(last))
+        return "it ends with a space";
+    if (nfkc) {
+        utf8proc_uint8_t *norm = utf8proc_NFKC((const utf8proc_uint8_t *)t);
+        int same = norm && strcmp((const char *)norm, t) == 0;
+        free(norm);
+        if (!same)
+            return "it is not in Unicode NFKC form (full-width or other compatibility "
+                   "characters: write their plain form, e.g. 0-9 for ０-９)";
+    }
+    return NULL;
 }

@@ -28,6 +28,27 @@ const char cr__schema_v5_inspect[] =
     " problem INTEGER, cancelled INTEGER NOT NULL DEFAULT 0, UNIQUE(draw, subject));"
     "CREATE INDEX inspection_by_subject ON inspection(subject);";
 
+/* The tables a draw's inspector inputs go to (docs/draw.md "Verifying a draw"): the roster's
+ * inspectors it was staffed from (draw_roster marks that they were recorded) and the recusals
+ * by last inspection in force for its firms. Created on first use, so that a version 5 store
+ * made before them gains them. */
+static const char inputs_schema[] =
+    "CREATE TABLE IF NOT EXISTS draw_roster(draw INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS draw_staff(draw INTEGER NOT NULL, id TEXT NOT NULL,"
+    " division TEXT NOT NULL, qualifications TEXT NOT NULL, PRIMARY KEY(draw, id)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS draw_recusal(draw INTEGER NOT NULL, subject INTEGER NOT NULL,"
+    " inspectors TEXT NOT NULL, PRIMARY KEY(draw, subject)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS inspection_result ON inspection(subject, day, id)"
+    " WHERE result IS NOT NULL;";
+
+/* Each subject's latest inspection with a result: the latest result day, of equal days the
+ * highest id (docs/draw.md "Inspectors"). */
+#define LATEST_RESULTS                                                                             \
+    "SELECT i.subject AS subject, i.inspectors AS inspectors FROM inspection i"                    \
+    " WHERE i.result IS NOT NULL AND NOT EXISTS(SELECT 1 FROM inspection j"                        \
+    " WHERE j.subject=i.subject AND j.result IS NOT NULL"                                          \
+    " AND (j.day>i.day OR (j.day=i.day AND j.id>i.id)))"
+
 static cr_err prep(cr_store *s, const char *sql, sqlite3_stmt **st)
 {
     return sqlite3_prepare_v2(cr__store_db(s), sql, -1, st, NULL) ? cr__store_fail(s) : CR_OK;
@@ -389,6 +410,21 @@ cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct
     }
     sqlite3_finalize(st);
     sqlite3_finalize(in);
+    st = NULL;
+    /* the recusals by last inspection in force for the drawn firms, for draw verify */
+    if (!rc && sqlite3_exec(cr__store_db(s), inputs_schema, NULL, NULL, NULL))
+        rc = cr__store_fail(s);
+    if (!rc)
+        rc = prep(s,
+                  "INSERT INTO draw_recusal(draw, subject, inspectors) SELECT ?1, l.subject,"
+                  " l.inspectors FROM (" LATEST_RESULTS ") l WHERE EXISTS(SELECT 1 FROM draw_firm f"
+                  " WHERE f.subject=l.subject AND f.draw=?1)",
+                  &st);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, *id);
+        rc = step_done(s, st);
+        sqlite3_finalize(st);
+    }
     if (!rc)
         rc = cr_store_commit(s);
     if (rc)
@@ -476,6 +512,20 @@ cr_err cr_store_draw_firms(cr_store *s, int64_t draw,
     return each_row(s, st, df_row, &c);
 }
 
+static cr_err has_table(cr_store *s, const char *name, int *have)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?1", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int r = sqlite3_step(st);
+    *have = r == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+    rc = r == SQLITE_ROW ? CR_OK : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 struct li_ctx {
     int (*fn)(void *ctx, int64_t subject, const char *inspectors);
     void *ctx;
@@ -492,11 +542,8 @@ cr_err cr_store_last_inspectors(cr_store *s,
                                 void *ctx)
 {
     sqlite3_stmt *st;
-    cr_err rc = prep(s,
-                     "SELECT subject, inspectors FROM inspection i WHERE result IS NOT NULL AND"
-                     " id=(SELECT max(id) FROM inspection j WHERE j.subject=i.subject AND"
-                     " j.result IS NOT NULL) ORDER BY subject",
-                     &st);
+    cr_err rc =
+        prep(s, "SELECT subject, inspectors FROM (" LATEST_RESULTS ") ORDER BY subject", &st);
     if (rc)
         return rc;
     struct li_ctx c = {fn, ctx};
@@ -595,6 +642,137 @@ cr_err cr_store_plan_live_draw(cr_store *s, int64_t plan, int64_t *draw)
         *draw = sqlite3_column_int64(st, 0);
     else
         rc = r == SQLITE_ROW ? CR_ENOTFOUND : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+cr_err cr_store_draw_roster_save(cr_store *s, int64_t draw, const struct cr_staff *rows, size_t n)
+{
+    cr_err rc = cr_store_begin(s);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_exec(cr__store_db(s), inputs_schema, NULL, NULL, NULL))
+        rc = cr__store_fail(s);
+    if (!rc)
+        rc = prep(s, "INSERT INTO draw_roster(draw, n) VALUES(?1,?2)", &st);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, draw);
+        sqlite3_bind_int64(st, 2, (int64_t)n);
+        rc = step_done(s, st);
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (!rc)
+        rc = prep(s,
+                  "INSERT INTO draw_staff(draw, id, division, qualifications) VALUES(?1,?2,?3,?4)",
+                  &st);
+    for (size_t i = 0; !rc && i < n; i++) {
+        sqlite3_bind_int64(st, 1, draw);
+        bind_text(st, 2, rows[i].id);
+        bind_text(st, 3, rows[i].division ? rows[i].division : "");
+        bind_text(st, 4, rows[i].qualifications ? rows[i].qualifications : "");
+        rc = step_done(s, st);
+    }
+    sqlite3_finalize(st);
+    if (!rc)
+        rc = cr_store_commit(s);
+    if (rc)
+        cr_store_rollback(s);
+    return rc;
+}
+
+struct staff_row_ctx {
+    int (*fn)(void *ctx, const struct cr_staff *st);
+    void *ctx;
+};
+
+static int staff_row(sqlite3_stmt *st, void *a)
+{
+    struct staff_row_ctx *c = a;
+    struct cr_staff v = {colz(st, 0), "", "inspector", colz(st, 1), colz(st, 2)};
+    return c->fn(c->ctx, &v);
+}
+
+cr_err cr_store_draw_roster(cr_store *s, int64_t draw,
+                            int (*fn)(void *ctx, const struct cr_staff *st), void *ctx,
+                            int *recorded)
+{
+    *recorded = 0;
+    int have = 0;
+    cr_err rc = has_table(s, "draw_roster", &have);
+    if (rc || !have)
+        return rc;
+    int64_t n = 0;
+    sqlite3_stmt *st;
+    if ((rc = prep(s, "SELECT n FROM draw_roster WHERE draw=?1", &st)))
+        return rc;
+    sqlite3_bind_int64(st, 1, draw);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        *recorded = 1;
+        n = sqlite3_column_int64(st, 0);
+    } else if (r != SQLITE_DONE)
+        rc = cr__store_fail(s);
+    sqlite3_finalize(st);
+    (void)n;
+    if (rc || !*recorded)
+        return rc;
+    if ((rc = prep(s,
+                   "SELECT id, division, qualifications FROM draw_staff WHERE draw=?1 ORDER BY id",
+                   &st)))
+        return rc;
+    sqlite3_bind_int64(st, 1, draw);
+    struct staff_row_ctx c = {fn, ctx};
+    return each_row(s, st, staff_row, &c);
+}
+
+cr_err cr_store_draw_recusals(cr_store *s, int64_t draw,
+                              int (*fn)(void *ctx, int64_t subject, const char *inspectors),
+                              void *ctx)
+{
+    int have = 0;
+    cr_err rc = has_table(s, "draw_recusal", &have);
+    if (rc || !have)
+        return rc;
+    sqlite3_stmt *st;
+    if ((rc = prep(s, "SELECT subject, inspectors FROM draw_recusal WHERE draw=?1 ORDER BY subject",
+                   &st)))
+        return rc;
+    sqlite3_bind_int64(st, 1, draw);
+    struct li_ctx c = {fn, ctx};
+    return each_row(s, st, li_row, &c);
+}
+
+cr_err cr_store_subject_results(cr_store *s, int64_t subject,
+                                int (*fn)(void *ctx, const struct cr_inspection_row *r), void *ctx)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s,
+                     "SELECT i.id, i.draw, d.plan, i.subject, f.key, f.level, f.arm, i.inspectors,"
+                     " i.result, i.label, i.items, i.day, i.by, i.recorded, i.penalty_exempt,"
+                     " coalesce(i.problem, 0) FROM inspection i JOIN draw d ON d.id=i.draw"
+                     " JOIN draw_firm f ON f.draw=i.draw AND f.subject=i.subject"
+                     " WHERE i.subject=?1 AND i.result IS NOT NULL ORDER BY i.day, i.id",
+                     &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, subject);
+    struct in_ctx c = {fn, ctx, 0};
+    return each_row(s, st, in_row, &c);
+}
+
+cr_err cr_store_inspection_penalty(cr_store *s, int64_t id, int penalty_exempt)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s, "UPDATE inspection SET penalty_exempt=?2 WHERE id=?1", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, penalty_exempt);
+    rc = step_done(s, st);
+    if (!rc && sqlite3_changes(cr__store_db(s)) != 1)
+        rc = CR_ENOTFOUND;
     sqlite3_finalize(st);
     return rc;
 }

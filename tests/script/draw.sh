@@ -90,6 +90,38 @@ set +e; "$crisk" draw verify --db "$db" --draw 999 > /dev/null 2>&1; rc=$?; set 
 [ $rc != 0 ] && [ $rc != 1 ] || { echo "verify of an unknown draw exited $rc"; exit 1; }
 set +e; "$crisk" draw --db "$db" --plan "$plan" --seed $'a\tb' > /dev/null 2>&1; rc=$?; set -e
 [ $rc = 3 ] || { echo "a seed with a control character exited $rc"; exit 1; }
+# Seeds a reader cannot read back as typed (docs/draw.md "The seed"): refused with the reason.
+seedfail() { # seed regex
+  set +e; "$crisk" draw --db "$db" --plan "$plan" --seed "$1" --today 2026-01-07 --redraw --reason r --by u1 > /dev/null 2> "$tmp/err"; local rc=$?; set -e
+  [ $rc = 3 ] && grep -Eq "$2" "$tmp/err" || { echo "seed '$1': exit $rc: $(cat "$tmp/err")"; exit 1; }
+}
+seedfail "abc " "ends with a space"
+seedfail " abc" "begins with a space"
+seedfail $'abc\u3000' "ends with a space"
+seedfail $'ab\u0085c' "invisible or direction-changing"
+seedfail $'ab\u202ec' "invisible or direction-changing"
+seedfail $'ab\u2067c' "invisible or direction-changing"
+seedfail $'ab\u200bc' "invisible or direction-changing"
+seedfail $'ab\ufeffc' "invisible or direction-changing"
+seedfail $'\uff10\uff13 \uff11\uff11' "NFKC"
+seedfail "$(printf 'x%.0s' $(seq 201))" "too long"
+set +e; "$crisk" draw --db "$db" --plan "$plan" --seed ok --today 2026-01-07 --redraw --reason "r " --by u1 > /dev/null 2> "$tmp/err"; rc=$?; set -e
+[ $rc = 3 ] && grep -q -- "--reason: it ends with a space" "$tmp/err" || { echo "a reason ending in a space: $rc $(cat "$tmp/err")"; exit 1; }
+[ "$(sqlite3 "$db" "SELECT count(*) FROM draw WHERE plan=$plan")" = 3 ] || { echo "a refused seed made a draw"; exit 1; }
+# verify also re-hashes the plan's stored text, and checks the draw's day against the plan's.
+cp "$db" "$tmp/t.db"
+sqlite3 "$tmp/t.db" "UPDATE plan SET text=replace(text, '50%', '60%') WHERE id=$plan"
+set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" --json > "$tmp/out"; rc=$?; set -e
+[ $rc = 1 ] && grep -q '"plan_text_intact": *false' "$tmp/out" && grep -q "text was changed" "$tmp/out" \
+  || { echo "verify of a changed plan text exited $rc: $(cat "$tmp/out")"; exit 1; }
+cp "$db" "$tmp/t.db"
+sqlite3 "$tmp/t.db" "UPDATE draw SET day=day-2 WHERE id=$d1"
+set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" > "$tmp/out"; rc=$?; set -e
+[ $rc = 1 ] && grep -q "day 2026-01-04 is before plan $plan's day 2026-01-05" "$tmp/out" \
+  || { echo "verify of a backdated draw exited $rc: $(cat "$tmp/out")"; exit 1; }
+cp "$db" "$tmp/t.db"
+sqlite3 "$tmp/t.db" "UPDATE draw SET day=day-1 WHERE id=$d1"
+"$crisk" draw verify --db "$tmp/t.db" --draw "$d1" > /dev/null || { echo "verify of a draw on its plan's day failed"; exit 1; }
 # A list large enough for the draw to split its digests over threads (16,384 firms a thread),
 # with department keys of 62 bytes (a key is never cut): the plan's list copied 40 times under
 # new keys, its hash recomputed by python; the Python re-implementation must still agree.

@@ -107,4 +107,27 @@ PY
 printf 'id,name,role,division,qualifications\nI1,甲,inspector,440103001\n' > "$tmp/bad.csv"
 set +e; "$crisk" draw --db "$db" --plan 1 --seed s4 --roster "$tmp/bad.csv" 2> "$tmp/err" > /dev/null; rc=$?; set -e
 [ $rc = 3 ] && grep 'bad.csv:2' "$tmp/err" > /dev/null || { echo "bad roster: $rc $(cat "$tmp/err")"; exit 1; }
+# A roster file with an id twice is refused, naming both lines (the generated one is the near
+# miss, accepted above).
+{ head -1 "$tmp/city/roster.csv"; grep ',inspector,' "$tmp/city/roster.csv" | sed -n 1,3p; grep ',inspector,' "$tmp/city/roster.csv" | sed -n 2p | sed 's/,[^,]*,inspector,/,另一人,inspector,/'; } > "$tmp/dup.csv"
+dupid=$(sed -n 3p "$tmp/dup.csv" | cut -d, -f1)
+set +e; "$crisk" draw --db "$db" --plan 1 --seed s4 --roster "$tmp/dup.csv" --redraw --reason r --by u1 2> "$tmp/err" > /dev/null; rc=$?; set -e
+[ $rc = 3 ] && grep -q "dup.csv:5:.*'$dupid' is given again (first on line 3)" "$tmp/err" || { echo "duplicate roster id: $rc $(cat "$tmp/err")"; exit 1; }
+# draw verify recomputes the inspectors too, from the roster and recusals recorded with the
+# draw: a changed inspector, a changed reason or a changed recorded roster does not match.
+last=$(sqlite3 "$db" 'SELECT max(id) FROM draw')
+for dd in "$d1" "$d2" "$last"; do
+  "$crisk" draw verify --db "$db" --draw "$dd" > "$tmp/out" || { echo "verify of draw $dd: $(cat "$tmp/out")"; exit 1; }
+done
+[ "$(sqlite3 "$db" "SELECT count(*) FROM draw_recusal WHERE draw=$d2")" -ge 1 ] || { echo "draw $d2 recorded no recusal"; exit 1; }
+tamper() { # sql regex
+  cp "$db" "$tmp/t.db"; sqlite3 "$tmp/t.db" "$1"
+  set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d2" > "$tmp/out"; local rc=$?; set -e
+  [ $rc = 1 ] && grep -Eq "$2" "$tmp/out" || { echo "verify after '$1': exit $rc: $(cat "$tmp/out")"; exit 1; }
+}
+tamper "UPDATE draw_firm SET inspectors=(SELECT inspectors FROM draw_firm WHERE draw=$d2 ORDER BY key DESC LIMIT 1) WHERE draw=$d2 AND key=(SELECT min(key) FROM draw_firm WHERE draw=$d2)" "inspectors differ"
+tamper "UPDATE draw_firm SET unstaffed='station x' WHERE draw=$d2 AND key=(SELECT min(key) FROM draw_firm WHERE draw=$d2)" "inspectors differ"
+tamper "DELETE FROM draw_staff WHERE draw=$d2 AND id=(SELECT substr(inspectors, 1, instr(inspectors, ';') - 1) FROM draw_firm WHERE draw=$d2 ORDER BY key LIMIT 1)" "inspectors differ"
+tamper "INSERT OR REPLACE INTO draw_recusal SELECT draw, subject, inspectors FROM draw_firm WHERE draw=$d2 AND key=(SELECT min(key) FROM draw_firm WHERE draw=$d2)" "inspectors differ"
+tamper "DELETE FROM draw_roster WHERE draw=$d2" "roster the draw was staffed from is not recorded"
 echo "draw roster: station, qualifications, conflicts, last inspector, workload cap"

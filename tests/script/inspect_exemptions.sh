@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every exemption and trigger of a plan (docs/inspect.md) on a hand-built store, each with a near
-# miss: deregistered/revoked status; tolerance period by the high_tech tag (within 2 years of
+# miss: deregistered/revoked status (whole
+# values: 简易注销公告中 holds 注销 and is not one); tolerance period by the high_tech tag (within 2 years of
 # establishment) and by a configured list (within 2 years of certification); a complaint in the
 # window or an open warning triggers (also over a tolerance period), one outside the window or a
 # closed warning does not; firms drawn by a routine plan within 365 days are exempt from the
@@ -52,6 +53,7 @@ YAML
   echo "E10,名单老公司,在营（开业）企业,2010-01-01,440103,440103001"
   echo "E11,吊销公司,吊销，未注销,2010-01-01,440103,440103001"
   echo "E12,在营公司,在营（开业）企业,2010-01-01,440103,440103001"
+  echo "E13,简易注销公告公司,简易注销公告中,2010-01-01,440103,440103001"
 } > "$tmp/ent.csv"
 printf '代号,日期\nE04,2025-12-20\nE05,2025-08-01\n' > "$tmp/cpl.csv"
 printf '代号,日期\nE02,2025-06-01\nE03,2025-06-01\nE04,2025-06-01\n' > "$tmp/cert.csv"
@@ -73,27 +75,29 @@ ratios: {A: 100%, B: 100%, C: 100%, D: 100%}
 random_share: 0%
 exemptions: {tolerance_tag: high_tech, tolerance_list: tol.csv, tolerance_years: 2}
 YAML
-"$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2026-01-05 --json > "$tmp/p1.json"
+"$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2026-01-05 --json > "$tmp/p1.json" 2> "$tmp/err"
+grep -q "warning: exemptions.deregistered: 1 firms have a status such as '简易注销公告中'" "$tmp/err" \
+  || { echo "no warning on a status near the listed ones: $(cat "$tmp/err")"; exit 1; }
 cls() { sqlite3 "$db" "SELECT group_concat(substr(key,3) || '=' || class, ' ') FROM (SELECT key, class FROM plan_firm WHERE plan=$1 ORDER BY key)"; }
-want="E01=exempt_status E02=exempt_tolerance E03=pool E04=triggered E05=pool E06=triggered E07=pool E08=pool E09=exempt_tolerance E10=pool E11=exempt_status E12=pool"
+want="E01=exempt_status E02=exempt_tolerance E03=pool E04=triggered E05=pool E06=triggered E07=pool E08=pool E09=exempt_tolerance E10=pool E11=exempt_status E12=pool E13=pool"
 [ "$(cls 1)" = "$want" ] || { echo "plan 1 classes: $(cls 1)"; echo "want:           $want"; exit 1; }
 python3 - "$tmp/p1.json" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert j["eligible"] == 12 and j["pool"] == 6 and j["triggered"] == 2, j
+assert j["eligible"] == 13 and j["pool"] == 7 and j["triggered"] == 2, j
 assert j["exempt"] == {"recent": 0, "deregistered": 2, "tolerance": 2}, j
 PY
 "$crisk" draw --db "$db" --plan 1 --seed s1 --today 2026-01-06 --json > "$tmp/d1.json"
 python3 - "$tmp/d1.json" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert j["sampled"] == 8 and j["triggered"] == 2 and j["targeted"] == 6 and j["random_arm"] == 0, j
+assert j["sampled"] == 9 and j["triggered"] == 2 and j["targeted"] == 7 and j["random_arm"] == 0, j
 assert j["exempt"] == {"recent": 0, "deregistered": 2, "tolerance": 2}, j
 PY
-# A second routine plan within 365 days: the 8 drawn firms are exempt_recent, except the
+# A second routine plan within 365 days: the 9 drawn firms are exempt_recent, except the
 # triggered one (a trigger wins over the exemption; E04's complaint is out of the window now).
 "$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2026-12-01 > /dev/null
-want2="E01=exempt_status E02=exempt_tolerance E03=exempt_recent E04=exempt_recent E05=exempt_recent E06=triggered E07=exempt_recent E08=exempt_recent E09=exempt_tolerance E10=exempt_recent E11=exempt_status E12=exempt_recent"
+want2="E01=exempt_status E02=exempt_tolerance E03=exempt_recent E04=exempt_recent E05=exempt_recent E06=triggered E07=exempt_recent E08=exempt_recent E09=exempt_tolerance E10=exempt_recent E11=exempt_status E12=exempt_recent E13=exempt_recent"
 [ "$(cls 2)" = "$want2" ] || { echo "plan 2 classes: $(cls 2)"; exit 1; }
 # Near misses on a copy: a plan dated the draw's own day does not count it (only draws before
 # the plan's day), and a voided draw counts for nothing.
@@ -112,22 +116,46 @@ sqlite3 "$tmp/c.db" "UPDATE draw SET void_by='u1', void_reason='t', void_day=0 W
 [ "$(sqlite3 "$db" "SELECT class FROM plan_firm WHERE plan=3 AND key='t:E08'")" = exempt_recent ] \
   || { echo "365 days after the draw E08 is not exempt: $(cls 3)"; exit 1; }
 "$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-01-07 > /dev/null
-want4="E01=exempt_status E02=exempt_tolerance E03=pool E04=exempt_tolerance E05=pool E06=triggered E07=pool E08=pool E09=exempt_tolerance E10=pool E11=exempt_status E12=pool"
+want4="E01=exempt_status E02=exempt_tolerance E03=pool E04=exempt_tolerance E05=pool E06=triggered E07=pool E08=pool E09=exempt_tolerance E10=pool E11=exempt_status E12=pool E13=pool"
 [ "$(cls 4)" = "$want4" ] || { echo "plan 4 classes: $(cls 4)"; echo "want:           $want4"; exit 1; }
 "$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-05-31 > /dev/null
 [ "$(sqlite3 "$db" "SELECT group_concat(class) FROM plan_firm WHERE plan=5 AND key IN ('t:E02','t:E04')")" = exempt_tolerance,exempt_tolerance ] \
   || { echo "the day before the second anniversary E02/E04 left the tolerance period: $(cls 5)"; exit 1; }
 "$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-06-01 > /dev/null
-want6="E01=exempt_status E02=pool E03=pool E04=pool E05=pool E06=triggered E07=pool E08=pool E09=pool E10=pool E11=exempt_status E12=pool"
+want6="E01=exempt_status E02=pool E03=pool E04=pool E05=pool E06=triggered E07=pool E08=pool E09=pool E10=pool E11=exempt_status E12=pool E13=pool"
 [ "$(cls 6)" = "$want6" ] || { echo "plan 6 classes: $(cls 6)"; echo "want:           $want6"; exit 1; }
 sed 's/^name: .*/name: 专项计划\nroutine: false/' "$tmp/p1.yaml" > "$tmp/p4.yaml"
 "$crisk" plan --db "$db" --file "$tmp/p4.yaml" --today 2026-01-05 > /dev/null
 [ "$(cls 7)" = "$want" ] || { echo "plan 7 (special) classes: $(cls 7)"; exit 1; }
-# Scope: a street that holds none of the firms gives an empty list.
+# Scope: a street that holds none of the firms, or levels none has, is an empty plan: refused
+# (exit 3) with the scope named, and not recorded.
+n0=$(sqlite3 "$db" "SELECT count(*) FROM plan")
+empty() { # plan-file regex
+  set +e; "$crisk" plan --db "$db" --file "$1" --today 2026-06-01 > /dev/null 2> "$tmp/err"; local rc=$?; set -e
+  [ $rc = 3 ] && grep -Eq "$2" "$tmp/err" || { echo "empty scope $1: exit $rc: $(cat "$tmp/err")"; exit 1; }
+}
 printf 'name: 空\nyear: 2026\nscope: {streets: [440104001]}\n' > "$tmp/p5.yaml"
-"$crisk" plan --db "$db" --file "$tmp/p5.yaml" --today 2026-06-01 --json | grep '"eligible":0' > /dev/null \
-  || { echo "a plan out of every firm's street is not empty"; exit 1; }
+empty "$tmp/p5.yaml" "no firm of classification run [0-9]+ is in the plan's scope \\(levels ABCD; streets 440104001\\)"
 printf 'name: 级\nyear: 2026\nscope: {levels: CD}\n' > "$tmp/p6.yaml"
-"$crisk" plan --db "$db" --file "$tmp/p6.yaml" --today 2026-06-01 --json | grep '"eligible":0' > /dev/null \
-  || { echo "levels CD took B firms"; exit 1; }
+empty "$tmp/p6.yaml" "scope \\(levels CD\\)"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM plan")" = "$n0" ] || { echo "an empty plan was recorded"; exit 1; }
+# A tag no firm has: a warning (stderr and --json), the plan recorded from the other tag.
+printf 'name: 标签\nyear: 2026\nroutine: false\nscope: {tags: [no_such_tag, high_tech]}\n' > "$tmp/p7.yaml"
+"$crisk" plan --db "$db" --file "$tmp/p7.yaml" --today 2026-06-01 --json > "$tmp/p7.json" 2> "$tmp/err"
+grep -q "warning: scope.tags: no firm of run [0-9]* has the tag 'no_such_tag'" "$tmp/err" \
+  || { echo "no warning for a tag no firm has: $(cat "$tmp/err")"; exit 1; }
+python3 - "$tmp/p7.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["eligible"] == 3 and any("no_such_tag" in w for w in j["warnings"]), j
+PY
+# Every firm in scope exempt (E01, E11: deregistered): recorded, with a warning that a draw
+# samples none; the draw says so too.
+printf 'name: 全免\nyear: 2026\nroutine: false\nexemptions: {deregistered: [在营（开业）企业, 简易注销公告中, 注销, 吊销，未注销]}\n' > "$tmp/p8.yaml"
+"$crisk" plan --db "$db" --file "$tmp/p8.yaml" --today 2026-06-01 --json > "$tmp/p8.json" 2> "$tmp/err"
+grep -q "warning: all 13 firms in the scope are exempt" "$tmp/err" || { echo "all exempt: $(cat "$tmp/err")"; exit 1; }
+p8=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["exempt"]["deregistered"] == 13, j; print(j["plan"])' "$tmp/p8.json")
+"$crisk" draw --db "$db" --plan "$p8" --seed s8 --today 2026-06-01 --json > "$tmp/d8.json" 2> "$tmp/err"
+grep -q "warning: the draw sampled no firm" "$tmp/err" || { echo "empty draw: $(cat "$tmp/err")"; exit 1; }
+grep -q '"warnings": *\["the draw sampled no firm' "$tmp/d8.json" || { echo "empty draw json: $(cat "$tmp/d8.json")"; exit 1; }
 echo "inspect exemptions: status, tolerance (tag, list), recent, triggers, with near misses"
