@@ -49,7 +49,8 @@ int cmd_dispatch(int argc, char **argv)
     if (prc)
         return prc < 0 ? CLI_OK : prc;
     int32_t today;
-    if ((prc = cli_today_opt("dispatch", today_s, &today)))
+    prc = cli_today_opt("dispatch", today_s, &today);
+    if (prc)
         return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     struct cr_respond_config cfg;
@@ -63,8 +64,11 @@ int cmd_dispatch(int argc, char **argv)
         rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "dispatch", &d);
-    if (!rc && (rc = cr_dispatch(s, cal, &cfg, today, &st, &d)) && !d.msg[0])
-        cli_store_fail(&d, rc, s, "cannot dispatch");
+    if (!rc) {
+        rc = cr_dispatch(s, cal, &cfg, today, &st, &d);
+        if (rc && !d.msg[0])
+            cli_store_fail(&d, rc, s, "cannot dispatch");
+    }
     int exit_code = CLI_OK;
     if (!rc && st.estimated)
         fprintf(stderr,
@@ -180,7 +184,8 @@ int cmd_tasks(int argc, char **argv)
         return CLI_USAGE;
     }
     int32_t today;
-    if ((prc = cli_today_opt("tasks", today_s, &today)))
+    prc = cli_today_opt("tasks", today_s, &today);
+    if (prc)
         return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
@@ -191,8 +196,11 @@ int cmd_tasks(int argc, char **argv)
               "overdue,parent,escalated_to,summary\n",
               stdout);
     struct cr_task_filter f = {div, status, 0, 0, 0};
-    if (!rc && (rc = cr_store_tasks_each(s, &f, list_row, &l)))
-        cli_store_fail(&d, rc, s, "cannot read the tasks");
+    if (!rc) {
+        rc = cr_store_tasks_each(s, &f, list_row, &l);
+        if (rc)
+            cli_store_fail(&d, rc, s, "cannot read the tasks");
+    }
     int exit_code = CLI_OK;
     if (rc)
         exit_code = cli_report_diag("tasks", rc, &d);
@@ -240,7 +248,8 @@ int cmd_task(int argc, char **argv)
         return CLI_USAGE;
     }
     int32_t today;
-    if ((prc = cli_today_opt("task", today_s, &today)))
+    prc = cli_today_opt("task", today_s, &today);
+    if (prc)
         return prc;
     enum cr_task_action a = accept ? CR_TASK_ACCEPT : visit ? CR_TASK_VISIT : CR_TASK_CLOSE;
     cr_diag d = {{0}, {0}, 0, 0};
@@ -248,8 +257,11 @@ int cmd_task(int argc, char **argv)
     cr_err rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "task", &d);
-    if (!rc && (rc = cr_task_act(s, id, a, close_o, note, by, today, &d)) && !d.msg[0])
-        cli_store_fail(&d, rc, s, "cannot change the task");
+    if (!rc) {
+        rc = cr_task_act(s, id, a, close_o, note, by, today, &d);
+        if (rc && !d.msg[0])
+            cli_store_fail(&d, rc, s, "cannot change the task");
+    }
     int exit_code = CLI_OK;
     if (rc)
         exit_code = cli_report_diag("task", rc, &d);

@@ -54,8 +54,11 @@ struct cr_respond_config {
                                * firms without a division and warnings spanning districts go
                                * there */
 };
-/* Reads the config (path NULL = the documented defaults: grid 5, street 10, district 15, city
- * 20; city_code 440100). CR_EIO / CR_EPARSE with file and line in d. */
+/* Reads the policy file (models/respond.yaml, checked YAML: version, city_code and
+ * deadline_workdays {city, district, street, grid}, every key required, no other key allowed).
+ * The shipped file is the one place the defaults live: nothing is filled in from code.
+ * CR_ENOTFOUND / CR_EIO when it cannot be read, CR_EPARSE with file, line and column in d for a
+ * key missing, unknown or out of range; CR_EINVAL when path is NULL. */
 cr_err cr_respond_config_load(const char *path, struct cr_respond_config *out,
                               cr_diag *d) CR_MUST_USE;
 
@@ -77,6 +80,9 @@ cr_err cr_dispatch(cr_store *s, const cr_calendar *cal, const struct cr_respond_
 enum cr_task_action { CR_TASK_ACCEPT = 1, CR_TASK_VISIT, CR_TASK_CLOSE };
 /* The outcome vocabulary: code → Chinese label; NULL for an unknown code. */
 const char *cr_outcome_label(const char *code);
+/* The outcome code of text: a code (confirmed), its Chinese label (属实, 不属实/误报) or a
+ * part or short form of one (误报, 立案, 查无此企业); NULL for anything else. */
+const char *cr_outcome_parse(const char *text);
 /* The i-th outcome code (NULL past the end). */
 const char *cr_outcome_code(size_t i);
 /* Moves task id one step (open → accepted → visited → closed; closing from accepted is allowed

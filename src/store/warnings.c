@@ -53,8 +53,8 @@ cr_err cr_store_warning_rows(cr_store *s, const struct cr_warning_filter *f,
     bind_opt(st, 1, f ? f->detector : NULL);
     bind_opt(st, 2, f ? f->division : NULL);
     bind_opt(st, 3, f ? f->status : NULL);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         struct cr_warning_row r;
         r.warning = sqlite3_column_int64(st, 0);
         r.detector = cr__store_text(st, 1);
@@ -102,8 +102,8 @@ cr_err cr_store_warnings_each(cr_store *s, int (*fn)(void *ctx, const struct cr_
                            " FROM warning ORDER BY id",
                            -1, &st, NULL))
         return cr__store_fail(s);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         struct cr_warning_state w;
         w.id = sqlite3_column_int64(st, 0);
         w.detector = cr__store_text(st, 1);
@@ -436,7 +436,7 @@ cr_err cr_store_level_pairs(cr_store *s, int32_t as_of,
         return CR_ESTORE;
     sqlite3_bind_int64(st, 1, before);
     sqlite3_bind_int64(st, 2, after);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    for (rc = sqlite3_step(st); rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         struct cr_level_pair p;
         p.run_before = before;
         p.run_after = after;
@@ -507,9 +507,10 @@ cr_err cr_store_event_blocks_of(cr_store *s, const int64_t *topics, size_t n,
     snprintf(list + o, cap - o, "]");
     sqlite3_bind_text(st, 1, list, -1, SQLITE_TRANSIENT);
     free(list);
-    int rc, stop = 0;
+    int stop = 0;
     int64_t from = -1, to = -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         int64_t id = sqlite3_column_int64(st, 0);
         if (id == to) {
             to++;
