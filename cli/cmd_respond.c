@@ -222,9 +222,11 @@ static const char task_help[] =
     "\n"
     "Moves a task one step: open → accepted → visited → closed (closing an accepted task\n"
     "without a visit is allowed). USER is a staff id of the roster whose division covers the\n"
-    "task's. Outcomes: confirmed 属实, false_alarm 不属实/误报, case_filed 立案查处,\n"
-    "police 移送公安, other_department 移送其他部门, not_found 查无此企/无法联系. Closing\n"
-    "records a task_outcome event for each firm of the warning in the task's division.\n";
+    "task's. Outcomes, by code or Chinese label: confirmed 属实, false_alarm 不属实/误报,\n"
+    "case_filed 立案查处, police 移送公安, other_department 移送其他部门, not_found\n"
+    "查无此企/无法联系 (also 不属实, 误报, 立案, 查无此企业, 无法联系). Closing records a\n"
+    "task_outcome event for each firm of the warning in the task's division. A step dated\n"
+    "(--today) before the task's previous step is refused.\n";
 
 int cmd_task(int argc, char **argv)
 {

@@ -531,6 +531,14 @@ cr_err cr_store_tasks_each(cr_store *s, const struct cr_task_filter *f,
  * transaction. */
 cr_err cr_store_task_insert(cr_store *s, const struct cr_task *t, int64_t *id,
                             int *created) CR_MUST_USE;
+/* The version of the address-key rules (CR_ADDR_KEY_RULES, include/crisk/addr.h) the store's
+ * enterprise.addr_key values were made with: the oldest when ingests of several versions wrote
+ * them; *v = 0 when unknown (a store whose registry was ingested before crisk recorded it). */
+cr_err cr_store_addr_key_rules(cr_store *s, int *v) CR_MUST_USE;
+/* Records, before an ingest writes registry rows, that their keys are made with rules version v:
+ * a store without enterprise rows takes v; one with rows keeps the older of its version and v
+ * (its older keys stay until re-ingested), and an unknown version stays unknown. */
+cr_err cr_store_addr_key_rules_note(cr_store *s, int v) CR_MUST_USE;
 /* The latest task (greatest id) of warning at exactly division of kind, whatever its parent:
  * *found 0 when there is none. opening as cr_task.opening (0 for tasks of stores made before
  * the column; see cr_store_tasks_upgrade). */

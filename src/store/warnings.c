@@ -31,6 +31,40 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
+cr_err cr_store_addr_key_rules(cr_store *s, int *v)
+{
+    int64_t x = 0;
+    cr_err rc = cr_store_scalar(
+        s, "SELECT coalesce((SELECT v FROM meta WHERE k = 'addr_key_rules'), 0)", &x);
+    if (!rc)
+        *v = x > 0 && x < 1000000 ? (int)x : 0;
+    return rc;
+}
+
+cr_err cr_store_addr_key_rules_note(cr_store *s, int v)
+{
+    sqlite3_stmt *st = NULL;
+    sqlite3 *db = cr__store_db(s);
+    static const char *const sql[] = {
+        /* no registry row yet: every key will be this version's */
+        "INSERT INTO meta(k, v) SELECT 'addr_key_rules', ?1"
+        " WHERE NOT EXISTS (SELECT 1 FROM enterprise)"
+        " ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+        /* rows of another version may stay: the older one is recorded */
+        "UPDATE meta SET v = min(v, ?1) WHERE k = 'addr_key_rules'"
+        " AND EXISTS (SELECT 1 FROM enterprise)"};
+    for (size_t i = 0; i < 2; i++) {
+        if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL))
+            return cr__store_fail(s);
+        sqlite3_bind_int(st, 1, v);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return cr__store_fail(s);
+    }
+    return CR_OK;
+}
+
 cr_err cr_store_warning_rows(cr_store *s, const struct cr_warning_filter *f,
                              int (*fn)(void *ctx, const struct cr_warning_row *r), void *ctx)
 {
