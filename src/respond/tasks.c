@@ -401,17 +401,54 @@ static cr_err escalate_and_note(cr_store *s, const cr_calendar *cal,
     return rc;
 }
 
+/* The task's latest step (the greatest day in its history; the later line on a tie). */
+struct last_step {
+    int32_t at;
+    int64_t task;
+    char action[24];
+};
+
+static int keep_last(void *ctx, const struct cr_task_event *e)
+{
+    struct last_step *l = ctx;
+    if (e->at >= l->at) {
+        l->at = e->at;
+        l->task = e->task;
+        snprintf(l->action, sizeof l->action, "%s", e->action);
+    }
+    return 0;
+}
+
+/* Dispatch writes history too (dispatch, escalate, warning_closed lines): a --today before the
+ * latest day of the task history would date them before steps already taken. */
+static cr_err check_dispatch_date(cr_store *s, int32_t today, cr_diag *d)
+{
+    struct last_step l = {INT32_MIN, 0, ""};
+    cr_err rc = cr_store_task_history_each(s, 0, keep_last, &l);
+    if (rc || l.at == INT32_MIN || today >= l.at)
+        return rc;
+    char a[16], b[16];
+    day_text(today, a, sizeof a);
+    day_text(l.at, b, sizeof b);
+    return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                       "--today %s is before the latest step of the task history (task %lld: %s "
+                       "on %s); the history moves forward in time",
+                       a, (long long)l.task, l.action, b);
+}
+
 cr_err cr_dispatch(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
                    int32_t today, struct cr_dispatch_stats *out, cr_diag *d)
 {
-    (void)d; /* store failures are on the handle (cr_store_errmsg); nothing else fails now */
+    /* store failures are on the handle (cr_store_errmsg); d says why a date is refused */
     struct cr_dispatch_stats st = {0};
     struct walk w = {0};
     w.city = cfg->city_code;
     cr_err rc = cr_store_begin(s);
     if (rc)
         return rc;
-    rc = cr_store_tasks_upgrade(s);
+    rc = check_dispatch_date(s, today, d);
+    if (!rc)
+        rc = cr_store_tasks_upgrade(s);
     if (!rc)
         rc = cr_store_dispatch_rows(s, 0, gather, &w);
     if (!rc && w.oom)
@@ -611,27 +648,11 @@ static cr_err check_step(const struct one_task *t, enum cr_task_action action, c
     return CR_OK;
 }
 
-/* The task's latest step (the greatest day in its history; the later line on a tie). */
-struct last_step {
-    int32_t at;
-    char action[24];
-};
-
-static int keep_last(void *ctx, const struct cr_task_event *e)
-{
-    struct last_step *l = ctx;
-    if (e->at >= l->at) {
-        l->at = e->at;
-        snprintf(l->action, sizeof l->action, "%s", e->action);
-    }
-    return 0;
-}
-
 /* A step dated before the task's previous one would make its history run backwards (an outcome
  * event before the warning it answers): refused, naming that step. */
 static cr_err check_date(cr_store *s, int64_t id, int32_t today, cr_diag *d)
 {
-    struct last_step l = {INT32_MIN, ""};
+    struct last_step l = {INT32_MIN, 0, ""};
     cr_err rc = cr_store_task_history_each(s, id, keep_last, &l);
     if (rc || l.at == INT32_MIN || today >= l.at)
         return rc;

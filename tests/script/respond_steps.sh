@@ -51,6 +51,11 @@ refuse "accept dated before the dispatch" "before its previous step (dispatch on
   "$t1" --accept --by G1 --today 2020-01-01
 [ "$(q "SELECT status FROM task WHERE id=$t1")" = open ] || fail "a refused step changed the task"
 ok "$t1" --accept --by G1 --today 2026-01-07
+# dispatch writes history too: not dated before the latest step either (the same day is fine)
+set +e; "$crisk" dispatch --db "$db" --today 2026-01-06 > /dev/null 2> "$tmp/err"; rc=$?; set -e
+[ $rc -eq 3 ] && grep "task $t1: accept on 2026-01-07" "$tmp/err" > /dev/null \
+  || fail "dispatch dated before a step: exit $rc, $(cat "$tmp/err")"
+"$crisk" dispatch --db "$db" --today 2026-01-07 > /dev/null || fail "dispatch on the day of the latest step refused"
 refuse "visit dated before the accept" "(accept on 2026-01-07)" "$t1" --visit --by G1 --today 2026-01-06
 ok "$t1" --visit --by G1 --today 2026-01-07
 refuse "close dated before the visit" "(visit on 2026-01-07)" "$t1" --close confirmed --by G1 --today 2026-01-05
