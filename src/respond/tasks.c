@@ -611,29 +611,34 @@ static cr_err outcome_events(cr_store *s, int64_t id, const struct one_task *t, 
     return rc;
 }
 
-/* Why action cannot follow status from (NULL when it can). */
-static const char *refusal(const char *from, enum cr_task_action action)
+/* Why action cannot follow status from, as "is …" (NULL when it can). */
+static const char *refusal(const char *from, enum cr_task_action action, char *why, size_t cap)
 {
     if (strcmp(from, "closed") == 0)
-        return "already closed: a closed task takes no further step (a reopened warning gets a "
-               "new task at the next dispatch)";
-    if (action == CR_TASK_ACCEPT)
-        return strcmp(from, "open") == 0 ? NULL : "already accepted: only an open task can be";
+        return "is already closed: a closed task takes no further step (a reopened warning gets "
+               "a new task at the next dispatch)";
+    if (action == CR_TASK_ACCEPT) {
+        if (strcmp(from, "open") == 0)
+            return NULL;
+        snprintf(why, cap, "is already %s: only an open task can be accepted", from);
+        return why;
+    }
     if (strcmp(from, "open") == 0)
-        return "open: accept it first";
-    if (action == CR_TASK_VISIT)
-        return strcmp(from, "accepted") == 0 ? NULL : "already visited";
-    return NULL; /* closing an accepted or visited task */
+        return "is open: accept it first";
+    if (action == CR_TASK_VISIT && strcmp(from, "accepted") != 0)
+        return "is already visited";
+    return NULL; /* visiting an accepted task, closing an accepted or visited one */
 }
 
 static cr_err check_step(const struct one_task *t, enum cr_task_action action, const char **outcome,
                          const char **to, int64_t id, cr_diag *d)
 {
     static const char *const verbs[] = {"", "accepted", "visited", "closed"};
-    const char *why = refusal(t->status, action);
+    char buf[96];
+    const char *why = refusal(t->status, action, buf, sizeof buf);
     if (why)
-        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "task %lld cannot be %s: it is %s",
-                           (long long)id, verbs[action], why);
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "task %lld cannot be %s: it %s", (long long)id,
+                           verbs[action], why);
     *to = verbs[action];
     if (action != CR_TASK_CLOSE)
         return CR_OK;
