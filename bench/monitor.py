@@ -90,6 +90,12 @@ def main():
         for rule in rules_of(det, key, ev):
             by_rule[(det, rule)].add(u)
         pairs_db.add((wid, u))
+    # A person over the legal-representative count carries their shell rings in the same
+    # warning's evidence (docs/monitor.md "Shell rings"): the ring's firms count for shell_ring.
+    for (ev,) in con.execute("SELECT evidence FROM warning WHERE status = 'open' AND evidence "
+                             "LIKE '%\"shell_rings\"%'"):
+        for ring in json.loads(ev).get("shell_rings", []):
+            by_rule[("person_cluster", "shell_ring")].update(ring.get("uscc", []))
     if pairs_csv != pairs_db:
         print(f"NOTE: warnings --csv has {len(pairs_csv)} open (warning, firm) pairs, the store "
               f"{len(pairs_db)}; {len(pairs_csv - pairs_db)} only in the CSV, "

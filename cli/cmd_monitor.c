@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "crisk/addr.h"
 #include "crisk/model.h"
 #include "crisk/monitor.h"
 #include "crisk/store.h"
@@ -61,6 +62,10 @@ static int print_json(const struct cr_monitor_rules *r, int32_t as_of,
             json_object_set_new(sk, cr_detector_name((enum cr_detector)k),
                                 json_string(rs->skipped[k]));
     json_object_set_new(o, "skipped", sk);
+    json_object_set_new(o, "address_key_rules",
+                        json_pack("{s:o,s:i}", "store",
+                                  rs->key_rules ? json_integer(rs->key_rules) : json_null(),
+                                  "crisk", CR_ADDR_KEY_RULES));
     json_object_set_new(o, "timings",
                         json_pack("{s:f,s:f,s:f}", "load", rs->t_load, "detect", rs->t_detect,
                                   "write", rs->t_write));
@@ -144,6 +149,17 @@ int cmd_monitor(int argc, char **argv)
     if (!rc)
         rc = cr_monitor_run(s, r, m, as_of, &res, &d);
     int exit_code = CLI_OK;
+    if (!rc && res.key_rules != CR_ADDR_KEY_RULES) {
+        char v[16] = "unknown";
+        if (res.key_rules)
+            snprintf(v, sizeof v, "%d", res.key_rules);
+        fprintf(stderr,
+                "crisk monitor: warning: the store's address keys were made by key rules version "
+                "%s, this crisk's are version %d: address clusters and shell rings may split one "
+                "address in two; ingest the registry into a fresh store (docs/collect.md "
+                "\"Address keys\")\n",
+                v, CR_ADDR_KEY_RULES);
+    }
     if (rc) {
         exit_code = cli_report_diag("monitor", rc, &d);
     } else if (json) {

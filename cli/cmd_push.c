@@ -88,8 +88,11 @@ static cr_err read_tasks(cr_store *s, struct tasks *ts)
     cr_err rc = cr_store_tasks_each(s, NULL, keep_task, ts);
     if (!rc && ts->oom)
         rc = CR_ENOMEM;
-    if (!rc && !(ts->t = malloc((ts->n ? ts->n : 1) * sizeof *ts->t)))
-        rc = CR_ENOMEM;
+    if (!rc) {
+        ts->t = malloc((ts->n ? ts->n : 1) * sizeof *ts->t);
+        if (!ts->t)
+            rc = CR_ENOMEM;
+    }
     for (size_t i = 0; !rc && i < ts->n; i++) {
         ts->t[i] = ts->c[i].t;
         ts->t[i].division = ts->c[i].division;
@@ -422,7 +425,8 @@ int cmd_push(int argc, char **argv)
     if (prc)
         return prc < 0 ? CLI_OK : prc;
     struct tasks ts = {0};
-    if ((prc = cli_today_opt("push", today_s, &ts.today)))
+    prc = cli_today_opt("push", today_s, &ts.today);
+    if (prc)
         return prc;
     if (!out) {
         fprintf(stderr, "crisk push: give --out DIR\n");
@@ -445,7 +449,10 @@ int cmd_push(int argc, char **argv)
     memcpy(dirname, out, ol);
     dirname[ol] = 0;
     db = cli_db_path(db);
-    if ((prc = cli_check_output("push", "out", dirname, db)) || (prc = check_out_dir(dirname)))
+    prc = cli_check_output("push", "out", dirname, db);
+    if (!prc)
+        prc = check_out_dir(dirname);
+    if (prc)
         return prc;
 
     cr_diag d = {{0}, {0}, 0, 0};

@@ -49,7 +49,8 @@ int cmd_dispatch(int argc, char **argv)
     if (prc)
         return prc < 0 ? CLI_OK : prc;
     int32_t today;
-    if ((prc = cli_today_opt("dispatch", today_s, &today)))
+    prc = cli_today_opt("dispatch", today_s, &today);
+    if (prc)
         return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     struct cr_respond_config cfg;
@@ -63,8 +64,11 @@ int cmd_dispatch(int argc, char **argv)
         rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "dispatch", &d);
-    if (!rc && (rc = cr_dispatch(s, cal, &cfg, today, &st, &d)) && !d.msg[0])
-        cli_store_fail(&d, rc, s, "cannot dispatch");
+    if (!rc) {
+        rc = cr_dispatch(s, cal, &cfg, today, &st, &d);
+        if (rc && !d.msg[0])
+            cli_store_fail(&d, rc, s, "cannot dispatch");
+    }
     int exit_code = CLI_OK;
     if (!rc && st.estimated)
         fprintf(stderr,
@@ -180,7 +184,8 @@ int cmd_tasks(int argc, char **argv)
         return CLI_USAGE;
     }
     int32_t today;
-    if ((prc = cli_today_opt("tasks", today_s, &today)))
+    prc = cli_today_opt("tasks", today_s, &today);
+    if (prc)
         return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
@@ -191,8 +196,11 @@ int cmd_tasks(int argc, char **argv)
               "overdue,parent,escalated_to,summary\n",
               stdout);
     struct cr_task_filter f = {div, status, 0, 0, 0};
-    if (!rc && (rc = cr_store_tasks_each(s, &f, list_row, &l)))
-        cli_store_fail(&d, rc, s, "cannot read the tasks");
+    if (!rc) {
+        rc = cr_store_tasks_each(s, &f, list_row, &l);
+        if (rc)
+            cli_store_fail(&d, rc, s, "cannot read the tasks");
+    }
     int exit_code = CLI_OK;
     if (rc)
         exit_code = cli_report_diag("tasks", rc, &d);
@@ -214,9 +222,11 @@ static const char task_help[] =
     "\n"
     "Moves a task one step: open → accepted → visited → closed (closing an accepted task\n"
     "without a visit is allowed). USER is a staff id of the roster whose division covers the\n"
-    "task's. Outcomes: confirmed 属实, false_alarm 不属实/误报, case_filed 立案查处,\n"
-    "police 移送公安, other_department 移送其他部门, not_found 查无此企/无法联系. Closing\n"
-    "records a task_outcome event for each firm of the warning in the task's division.\n";
+    "task's. Outcomes, by code or Chinese label: confirmed 属实, false_alarm 不属实/误报,\n"
+    "case_filed 立案查处, police 移送公安, other_department 移送其他部门, not_found\n"
+    "查无此企/无法联系 (also 不属实, 误报, 立案, 查无此企业, 无法联系). Closing records a\n"
+    "task_outcome event for each firm of the warning in the task's division. A step dated\n"
+    "(--today) before the task's previous step is refused.\n";
 
 int cmd_task(int argc, char **argv)
 {
@@ -240,7 +250,8 @@ int cmd_task(int argc, char **argv)
         return CLI_USAGE;
     }
     int32_t today;
-    if ((prc = cli_today_opt("task", today_s, &today)))
+    prc = cli_today_opt("task", today_s, &today);
+    if (prc)
         return prc;
     enum cr_task_action a = accept ? CR_TASK_ACCEPT : visit ? CR_TASK_VISIT : CR_TASK_CLOSE;
     cr_diag d = {{0}, {0}, 0, 0};
@@ -248,8 +259,11 @@ int cmd_task(int argc, char **argv)
     cr_err rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "task", &d);
-    if (!rc && (rc = cr_task_act(s, id, a, close_o, note, by, today, &d)) && !d.msg[0])
-        cli_store_fail(&d, rc, s, "cannot change the task");
+    if (!rc) {
+        rc = cr_task_act(s, id, a, close_o, note, by, today, &d);
+        if (rc && !d.msg[0])
+            cli_store_fail(&d, rc, s, "cannot change the task");
+    }
     int exit_code = CLI_OK;
     if (rc)
         exit_code = cli_report_diag("task", rc, &d);

@@ -57,8 +57,11 @@ int cmd_roster(int argc, char **argv)
         rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "roster", &d);
-    if (!rc && (rc = cr_store_staff_replace(s, r.row, r.n)))
-        cli_store_fail(&d, rc, s, "cannot store the roster");
+    if (!rc) {
+        rc = cr_store_staff_replace(s, r.row, r.n);
+        if (rc)
+            cli_store_fail(&d, rc, s, "cannot store the roster");
+    }
     int exit_code = CLI_OK;
     if (rc) {
         exit_code = cli_report_diag("roster", rc, &d);

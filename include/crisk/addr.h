@@ -14,6 +14,14 @@ struct cr_addr {
     char street[12];  /* 9-digit code or "" */
 };
 
+/* The version of the address-key rules below (docs/collect.md "Address keys"): raised whenever a
+ * change of the rules changes keys. 1: the rules before session 5's numeral fix; 2: numerals read
+ * by value, optional room suffix, district without 区, the registry's district for keys without
+ * one. Ingest records it in the store (cr_store_addr_key_rules_note) and the monitor writes it
+ * into the evidence of every warning identified by an address key, so a change of the rules is
+ * visible there. */
+#define CR_ADDR_KEY_RULES 2
+
 /* Normalises the UTF-8 address s: NFKC (full-width to half-width), upper-case Latin letters, drops
  * spaces and punctuation (keeping '-'), strips 中国/广东(省)/广州(市) and the longest matching
  * district (with or without 区) and street (with 街道 or 镇) names of ref, turns Chinese

@@ -89,6 +89,10 @@ struct cr_monitor_result {
     char skipped[CR_DET__N][128];
     double seconds;
     double t_load, t_detect, t_write; /* seconds: city load, detectors, briefs and writes */
+    /* The address-key rules version of the store's keys (cr_store_addr_key_rules; 0 unknown),
+     * written into the evidence of warnings identified by an address key. A value other than
+     * CR_ADDR_KEY_RULES means the keys were made by other rules than this crisk's. */
+    int key_rules;
 };
 
 /* Runs every enabled detector over the store as of the day as_of and brings the warnings up to

@@ -54,8 +54,11 @@ struct cr_respond_config {
                                * firms without a division and warnings spanning districts go
                                * there */
 };
-/* Reads the config (path NULL = the documented defaults: grid 5, street 10, district 15, city
- * 20; city_code 440100). CR_EIO / CR_EPARSE with file and line in d. */
+/* Reads the policy file (models/respond.yaml, checked YAML: version, city_code and
+ * deadline_workdays {city, district, street, grid}, every key required, no other key allowed).
+ * The shipped file is the one place the defaults live: nothing is filled in from code.
+ * CR_ENOTFOUND / CR_EIO when it cannot be read, CR_EPARSE with file, line and column in d for a
+ * key missing, unknown or out of range; CR_EINVAL when path is NULL. */
 cr_err cr_respond_config_load(const char *path, struct cr_respond_config *out,
                               cr_diag *d) CR_MUST_USE;
 
@@ -70,22 +73,29 @@ struct cr_dispatch_stats {
 };
 /* Turns open warnings into tasks, escalates overdue ones and notes closed warnings, as of
  * today, in one transaction (docs/respond.md "Dispatch"). Idempotent: a second run on the same
- * day creates nothing. CR_ERANGE with d when a deadline falls outside the calendar's years. */
+ * day creates nothing; a reopened warning whose task closed gets a new one (parent = the closed
+ * task). A deadline past the calendar's years is estimated (stats.estimated), not an error.
+ * CR_EINVAL with d when today is before the latest day of the task history; CR_ESTORE (message
+ * on the handle) when the store fails. */
 cr_err cr_dispatch(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
                    int32_t today, struct cr_dispatch_stats *out, cr_diag *d) CR_MUST_USE;
 
 enum cr_task_action { CR_TASK_ACCEPT = 1, CR_TASK_VISIT, CR_TASK_CLOSE };
 /* The outcome vocabulary: code → Chinese label; NULL for an unknown code. */
 const char *cr_outcome_label(const char *code);
+/* The outcome code of text: a code (confirmed), its Chinese label (属实, 不属实/误报) or a
+ * part or short form of one (误报, 立案, 查无此企业); NULL for anything else. */
+const char *cr_outcome_parse(const char *text);
 /* The i-th outcome code (NULL past the end). */
 const char *cr_outcome_code(size_t i);
 /* Moves task id one step (open → accepted → visited → closed; closing from accepted is allowed
- * too, a visit is not always possible: docs/respond.md) for staff member by, on day today, with
- * an optional note, in one transaction with its history line. Closing needs an outcome of the
- * vocabulary, and appends a task_outcome event (topic crisk/task_outcome) for each firm of the
+ * too, a visit is not always possible: docs/respond.md) for staff member by, on day today (not
+ * before the task's previous step), with an optional note, in one transaction with its history
+ * line. Closing needs an outcome of the vocabulary (a code or label, cr_outcome_parse; the code
+ * is stored), and appends a task_outcome event (topic crisk/task_outcome) for each firm of the
  * warning in the task's division. CR_ENOTFOUND for an unknown task or staff id; CR_EINVAL (d
- * says why) for a step out of order, an unknown outcome, or a staff member whose division does
- * not cover the task's. */
+ * says why) for a step out of order or on a closed task, a day before the previous step, an
+ * unknown outcome, or a staff member whose division does not cover the task's. */
 cr_err cr_task_act(cr_store *s, int64_t id, enum cr_task_action action, const char *outcome,
                    const char *note, const char *by, int32_t today, cr_diag *d) CR_MUST_USE;
 

@@ -512,6 +512,9 @@ struct cr_task {
     int32_t created_day, due_day;
     /* the warning's, for listings */
     const char *detector, *warning_status, *summary;
+    /* for cr_store_task_insert only (listings leave it 0): how many times the warning had been
+     * reopened when the task was made (docs/respond.md "A reopened warning") */
+    int64_t opening;
 };
 struct cr_task_filter {
     const char *division; /* code prefix of the task's division; NULL = any */
@@ -528,6 +531,27 @@ cr_err cr_store_tasks_each(cr_store *s, const struct cr_task_filter *f,
  * transaction. */
 cr_err cr_store_task_insert(cr_store *s, const struct cr_task *t, int64_t *id,
                             int *created) CR_MUST_USE;
+/* The version of the address-key rules (CR_ADDR_KEY_RULES, include/crisk/addr.h) the store's
+ * enterprise.addr_key values were made with: the oldest when ingests of several versions wrote
+ * them; *v = 0 when unknown (a store whose registry was ingested before crisk recorded it). */
+cr_err cr_store_addr_key_rules(cr_store *s, int *v) CR_MUST_USE;
+/* Records, before an ingest writes registry rows, that their keys are made with rules version v:
+ * a store without enterprise rows takes v; one with rows keeps the older of its version and v
+ * (its older keys stay until re-ingested), and an unknown version stays unknown. */
+cr_err cr_store_addr_key_rules_note(cr_store *s, int v) CR_MUST_USE;
+/* The latest task (greatest id) of warning at exactly division of kind, whatever its parent:
+ * *found 0 when there is none. opening as cr_task.opening (0 for tasks of stores made before
+ * the column; see cr_store_tasks_upgrade). */
+struct cr_task_latest {
+    int64_t id, opening;
+    char status[16];
+};
+cr_err cr_store_task_latest(cr_store *s, int64_t warning, const char *division, const char *kind,
+                            struct cr_task_latest *out, int *found) CR_MUST_USE;
+/* Gives a version-5 store made before the column task.opening existed that column (default 0),
+ * once; a no-op otherwise. Writers of tasks call it in their transaction before reading or
+ * inserting tasks with cr_store_task_latest / cr_store_task_insert. */
+cr_err cr_store_tasks_upgrade(cr_store *s) CR_MUST_USE;
 /* Sets a task's status, outcome (NULL keeps it) and escalated_to (0 keeps it). */
 cr_err cr_store_task_update(cr_store *s, int64_t id, const char *status, const char *outcome,
                             int64_t escalated_to) CR_MUST_USE;
@@ -547,6 +571,7 @@ cr_err cr_store_task_history_each(cr_store *s, int64_t task,
 struct cr_dispatch_row {
     int64_t warning, subject;
     const char *status, *district, *street, *grid; /* the firm's ("" none) */
+    int64_t reopens; /* how many times the warning was reopened (warning_history) */
 };
 cr_err cr_store_dispatch_rows(cr_store *s, int64_t warning,
                               int (*fn)(void *ctx, const struct cr_dispatch_row *r),

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "crisk/addr.h"
 #include "crisk/bigmem.h"
 #include "crisk/feed.h"
 #include "crisk/hash.h"
@@ -628,6 +629,10 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     /* One writer at a time: everything cr__ingest_prepare() reads would be stale under a second
      * one. */
     cr_err rc = topic_ids ? cr_store_lock(s, "ingest", d) : CR_ENOMEM;
+    /* the registry rows' address keys are this crisk's rules (docs/collect.md "Address keys") */
+    if (!rc && cr_store_addr_key_rules_note(s, CR_ADDR_KEY_RULES))
+        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot record the address-key rules: %s",
+                         cr_store_errmsg(s));
     if (!rc)
         rc = cr__ingest_prepare(&ig, topic_ids);
     if (!rc)

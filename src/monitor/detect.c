@@ -336,9 +336,28 @@ static cr_err person_counts(struct mon *M, int64_t person, const size_t *fe, siz
     return CR_OK;
 }
 
+/* Adds a ring of m firms to the person's count finding host (its evidence lists the rings). */
+static cr_err host_ring(struct finding *host, const size_t *fe, size_t m)
+{
+    struct ring *r = realloc(host->rings, (host->n_rings + 1) * sizeof *r);
+    if (!r)
+        return CR_ENOMEM;
+    host->rings = r;
+    size_t *firms = malloc(m * sizeof *firms);
+    if (!firms)
+        return CR_ENOMEM;
+    memcpy(firms, fe, m * sizeof *firms);
+    host->rings[host->n_rings++] = (struct ring){firms, m};
+    return CR_OK;
+}
+
 /* Shell rings of one person: ring_min_firms or more of the k firms fe at one address key
- * (ba: scratch of k; fe is overwritten). */
-static cr_err person_rings(struct mon *M, int64_t person, size_t *fe, size_t k, struct by_addr *ba)
+ * (ba: scratch of k; fe is overwritten). When the person's count or burst already made a finding
+ * (host, else NULL), its rings go into that finding: one warning per person, so the grid of the
+ * ring gets one task and one visit for both facts (docs/monitor.md "Shell rings"). Otherwise
+ * each ring is a shell_ring finding of its own. */
+static cr_err person_rings(struct mon *M, int64_t person, size_t *fe, size_t k, struct by_addr *ba,
+                           struct finding *host)
 {
     const struct cr_city *c = M->c;
     int ring = M->r->person_cluster.ring_min_firms;
@@ -351,21 +370,28 @@ static cr_err person_rings(struct mon *M, int64_t person, size_t *fe, size_t k, 
         size_t z = a;
         while (z < k && ba[z].addr == ba[a].addr)
             z++;
-        if (ba[a].addr >= 0 && (int)(z - a) >= ring) {
-            struct finding *f = add_finding(M, CR_DET_PERSON_CLUSTER, "shell_ring");
-            size_t m = z - a;
-            for (size_t q = 0; q < m; q++)
-                fe[q] = ba[a + q].e; /* fe reused: its pairs are in ba */
-            if (!f || set_firms(f, fe, m))
-                return CR_ENOMEM;
-            f->person = person;
-            f->by_addr = 1;
-            f->n_count = m;
-            json_object_set_new(f->facts, "firms_sharing_person_and_address",
-                                json_integer((json_int_t)m));
-            json_object_set_new(f->facts, "ring_min_firms", json_integer(ring));
+        size_t m = z - a;
+        if (ba[a].addr < 0 || (int)m < ring) {
+            a = z;
+            continue;
         }
+        for (size_t q = 0; q < m; q++)
+            fe[q] = ba[a + q].e; /* fe reused: its pairs are in ba */
         a = z;
+        if (host) {
+            if (host_ring(host, fe, m))
+                return CR_ENOMEM;
+            continue;
+        }
+        struct finding *f = add_finding(M, CR_DET_PERSON_CLUSTER, "shell_ring");
+        if (!f || set_firms(f, fe, m))
+            return CR_ENOMEM;
+        f->person = person;
+        f->by_addr = 1;
+        f->n_count = m;
+        json_object_set_new(f->facts, "firms_sharing_person_and_address",
+                            json_integer((json_int_t)m));
+        json_object_set_new(f->facts, "ring_min_firms", json_integer(ring));
     }
     return CR_OK;
 }
@@ -392,9 +418,12 @@ static cr_err person_groups(struct mon *M, int role, int min_firms, const char *
         for (size_t q = 0; q < k; q++)
             fe[q] = (size_t)(p[i + q] & 0xffffffffu);
         i = j;
+        size_t before = M->n_found;
         rc = person_counts(M, person, fe, k, min_firms, check, with_burst_and_ring, days);
+        /* the count finding, if one was made (its place is stable until the next add) */
+        struct finding *host = M->n_found > before ? &M->found[M->n_found - 1] : NULL;
         if (!rc && with_burst_and_ring)
-            rc = person_rings(M, person, fe, k, ba);
+            rc = person_rings(M, person, fe, k, ba, host);
     }
     free(p);
     free(fe);

@@ -23,6 +23,11 @@ struct firm {
     int32_t *churn_days; /* the matching changes' days (candidates only) */
 };
 
+/* A shell ring inside a person's finding: firms (dense ids) sharing the person and an address. */
+struct ring {
+    size_t *firms, n;
+};
+
 /* One finding: a detector's check that holds for a set of firms (dense ids). */
 struct finding {
     enum cr_detector det;
@@ -39,6 +44,10 @@ struct finding {
     char *text;
     int zero_tax, zero_emp;
     double capital_wan;
+    /* legal_rep only: the person's shell rings, merged into this one warning (one visit, one
+     * task per grid) instead of a shell_ring warning of their own */
+    struct ring *rings;
+    size_t n_rings;
 };
 
 struct mon {
@@ -51,6 +60,7 @@ struct mon {
     uint8_t *act; /* by dense id: 1 when the firm operates */
     struct finding *found;
     size_t n_found, cap_found;
+    int key_rules;                /* the store's address-key rules version, 0 unknown */
     int ran[CR_DET__N];           /* enabled and not skipped */
     char skipped[CR_DET__N][128]; /* why an enabled detector did not run, "" when it ran */
 };

@@ -284,8 +284,74 @@ static cr_err build_key(const struct finding *f, const struct brief *const *fb,
     return key->oom ? CR_ENOMEM : CR_OK;
 }
 
+/* The version of the rules the store's address keys were made with; null when unknown. */
+static json_t *key_rules_json(const struct mon *M)
+{
+    return M->key_rules ? json_integer(M->key_rules) : json_null();
+}
+
+/* A shell ring of a legal_rep finding as evidence: its address (the first firm's by USCC), key,
+ * count, threshold and firms' USCCs; NULL when out of memory. */
+static json_t *ring_json(const struct mon *M, const struct briefs *B, const struct ring *r)
+{
+    const struct brief **fb = malloc((r->n ? r->n : 1) * sizeof *fb);
+    if (!fb)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const struct brief *b = brief_of(B, M->c->subject[r->firms[i]]);
+        if (b)
+            fb[n++] = b;
+    }
+    if (!n) {
+        free(fb);
+        return json_null();
+    }
+    qsort(fb, n, sizeof *fb, cmp_brief_ptr);
+    json_t *o = json_object(), *u = json_array();
+    json_object_set_new(o, "address", json_string(fb[0]->address));
+    json_object_set_new(o, "address_key", json_string(fb[0]->addr_key));
+    json_object_set_new(o, "firms_sharing_person_and_address", json_integer((json_int_t)n));
+    json_object_set_new(o, "address_key_rules", key_rules_json(M));
+    json_object_set_new(o, "ring_min_firms", json_integer(M->r->person_cluster.ring_min_firms));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(u, json_string(fb[i]->uscc));
+    json_object_set_new(o, "uscc", u);
+    free(fb);
+    return o;
+}
+
+static int cmp_ring_key(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    return strcmp(json_string_value(json_object_get(x, "address_key")),
+                  json_string_value(json_object_get(y, "address_key")));
+}
+
+/* The rings of a legal_rep finding, ordered by address key (stable across runs). */
+static json_t *rings_json(const struct mon *M, const struct briefs *B, const struct finding *f)
+{
+    json_t **v = calloc(f->n_rings ? f->n_rings : 1, sizeof *v);
+    if (!v)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_rings; i++) {
+        json_t *o = ring_json(M, B, &f->rings[i]);
+        if (json_is_object(o))
+            v[n++] = o;
+        else
+            json_decref(o);
+    }
+    qsort(v, n, sizeof *v, cmp_ring_key);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, v[i]);
+    free(v);
+    return a;
+}
+
 /* The evidence JSON (docs/monitor.md, Evidence), compact, in w->evidence. */
-static cr_err build_evidence(const struct mon *M, const struct finding *f,
+static cr_err build_evidence(const struct mon *M, const struct briefs *B, const struct finding *f,
                              const struct brief *const *fb, size_t n, const struct pbrief *pb,
                              struct built *w)
 {
@@ -297,9 +363,13 @@ static cr_err build_evidence(const struct mon *M, const struct finding *f,
     json_object_set_new(ev, "check", json_string(f->check));
     if (w->address)
         json_object_set_new(ev, "address", json_string(w->address));
-    if (f->by_addr)
+    if (f->by_addr) {
         json_object_set_new(ev, "address_key", json_string(ak));
+        json_object_set_new(ev, "address_key_rules", key_rules_json(M));
+    }
     json_object_update(ev, f->facts);
+    if (f->n_rings)
+        json_object_set_new(ev, "shell_rings", rings_json(M, B, f));
     if (pb) {
         json_t *ps = json_array(), *p = json_object();
         json_object_set_new(p, "name", json_string(pb->name));
@@ -358,6 +428,11 @@ static cr_err build_summary(const struct mon *M, const struct finding *f,
                 cr__buf_printf(t, "（阈值 %d 户）", M->r->person_cluster.rep_min_firms);
             if (f->n_burst)
                 cr__buf_printf(t, "，%d 天内集中新设 %zu 户", f->burst_days, f->n_burst);
+            if (f->n_rings == 1)
+                cr__buf_printf(t, "，其中 %zu 户同一地址（疑似空壳团伙）", f->rings[0].n);
+            else if (f->n_rings > 1)
+                cr__buf_printf(t, "，其中 %zu 处地址各有 %d 户以上（疑似空壳团伙）", f->n_rings,
+                               M->r->person_cluster.ring_min_firms);
         }
         break;
     case CR_DET_LEVEL_JUMP:
@@ -423,7 +498,7 @@ static cr_err build(struct mon *M, const struct briefs *B, struct finding *f, st
     if (w->address && !*w->address)
         w->address = NULL;
     if (!rc)
-        rc = build_evidence(M, f, fb, n, pb, w);
+        rc = build_evidence(M, B, f, fb, n, pb, w);
     if (!rc)
         rc = build_summary(M, f, fb, pb, w);
     free(fb);
@@ -639,7 +714,12 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
     M.as_of = as_of;
     struct briefs B = {0};
     struct olds O = {0};
-    rc = cr__monitor_detect(&M);
+    if (cr_store_addr_key_rules(s, &M.key_rules))
+        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "reading the address-key rules: %s",
+                         cr_store_errmsg(s));
+    out->key_rules = M.key_rules;
+    if (!rc)
+        rc = cr__monitor_detect(&M);
     out->t_detect = now_s() - t0 - out->t_load;
     memcpy(out->skipped, M.skipped, sizeof out->skipped);
     if (rc == CR_ESTORE)
@@ -672,6 +752,9 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
     olds_free(&O);
     briefs_free(&B);
     for (size_t i = 0; i < M.n_found; i++) {
+        for (size_t k = 0; k < M.found[i].n_rings; k++)
+            free(M.found[i].rings[k].firms);
+        free(M.found[i].rings);
         free(M.found[i].firms);
         free(M.found[i].text);
         json_decref(M.found[i].facts);

@@ -134,9 +134,11 @@ static int collect(void *ctx, const struct cr_warning_row *r)
     const char **s[] = {&c.detector, &c.status,   &c.summary,   &c.evidence, &c.w_district,
                         &c.w_street, &c.w_grid,   &c.w_address, &c.uscc,     &c.name,
                         &c.address,  &c.district, &c.street,    &c.grid};
-    for (size_t i = 0; i < sizeof s / sizeof *s; i++)
-        if (!(*s[i] = keep(rows, *s[i] ? *s[i] : "")))
+    for (size_t i = 0; i < sizeof s / sizeof *s; i++) {
+        *s[i] = keep(rows, *s[i] ? *s[i] : "");
+        if (!*s[i])
             return 1;
+    }
     rows->row[rows->n++] = c;
     k->oom = 0;
     return 0;

@@ -78,10 +78,11 @@ static cr_err add_sheet(struct xlsx *x, const char *detector, const char *label,
         char base[sizeof name];
         snprintf(base, sizeof base, "%s", name);
         /* Keep the name within 31 characters: drop whole characters from its end. */
-        size_t chars = 0, o = 0;
+        size_t chars = 0;
         for (const unsigned char *p = (const unsigned char *)base; *p; p++)
             chars += (*p & 0xC0) != 0x80;
-        while (chars + (size_t)nl > SHEET_NAME_MAX && (o = strlen(base)) > 0) {
+        while (chars + (size_t)nl > SHEET_NAME_MAX && base[0]) {
+            size_t o = strlen(base);
             while (o > 0 && ((unsigned char)base[o - 1] & 0xC0) == 0x80)
                 o--;
             base[o > 0 ? o - 1 : 0] = 0;

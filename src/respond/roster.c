@@ -193,7 +193,7 @@ cr_err cr_roster_read(const char *path, const cr_ref *ref, struct cr_roster *out
     ssize_t len;
     long ln = 0;
     cr_diag e;
-    while ((len = getline(&line, &lcap, fp)) > 0) {
+    for (len = getline(&line, &lcap, fp); len > 0; len = getline(&line, &lcap, fp)) {
         ln++;
         while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = 0;
@@ -233,7 +233,8 @@ cr_err cr_roster_read(const char *path, const cr_ref *ref, struct cr_roster *out
             report(&rd, on_error, ctx, d, &e);
             continue;
         }
-        if ((rc = keep(&rd, f)))
+        rc = keep(&rd, f);
+        if (rc)
             goto out;
     }
     if (ferror(fp)) {
@@ -244,6 +245,11 @@ cr_err cr_roster_read(const char *path, const cr_ref *ref, struct cr_roster *out
         cr_diag_set(&e, CR_EPARSE, path, 1, 1,
                     "empty file: header id,name,role,division,"
                     "qualifications expected");
+        report(&rd, on_error, ctx, d, &e);
+    } else if (!rd.bad && !rd.r.n) {
+        /* the roster is replaced whole: a file of no staff would remove everyone */
+        cr_diag_set(&e, CR_EPARSE, path, ln, 0,
+                    "no staff rows: the roster would be emptied (a roster file lists everyone)");
         report(&rd, on_error, ctx, d, &e);
     }
     for (size_t i = 0; i < rd.r.n; i++) {

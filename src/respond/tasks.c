@@ -1,6 +1,6 @@
 /* Tasks: routing warnings to divisions, deadlines, escalation and the lifecycle
  * (docs/respond.md). */
-#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,19 +8,20 @@
 #include "crisk/respond.h"
 #include "crisk/text.h"
 
-#define CITY_CODE "440100" /* the documented default of city_code */
 #define DISPATCHER "crisk"
 
-/* The fixed outcome vocabulary (issue 10) and its labels. */
+/* The fixed outcome vocabulary (issue 10): the code stored and written into events, its Chinese
+ * label, and the other words a user may type for it — each part of a label written a/b, and the
+ * short forms in use (立案, 查无此企业). Codes, labels and aliases are all accepted alike. */
 static const struct {
-    const char *code, *label;
+    const char *code, *label, *aliases[4];
 } outcomes[] = {
-    {"confirmed", "属实"},
-    {"false_alarm", "不属实/误报"},
-    {"case_filed", "立案查处"},
-    {"police", "移送公安"},
-    {"other_department", "移送其他部门"},
-    {"not_found", "查无此企/无法联系"},
+    {"confirmed", "属实", {NULL}},
+    {"false_alarm", "不属实/误报", {"不属实", "误报", NULL}},
+    {"case_filed", "立案查处", {"立案", NULL}},
+    {"police", "移送公安", {NULL}},
+    {"other_department", "移送其他部门", {NULL}},
+    {"not_found", "查无此企/无法联系", {"查无此企", "查无此企业", "无法联系", NULL}},
 };
 
 const char *cr_outcome_label(const char *code)
@@ -36,85 +37,29 @@ const char *cr_outcome_code(size_t i)
     return i < sizeof outcomes / sizeof *outcomes ? outcomes[i].code : NULL;
 }
 
+const char *cr_outcome_parse(const char *text)
+{
+    for (size_t i = 0; text && i < sizeof outcomes / sizeof *outcomes; i++) {
+        if (strcmp(text, outcomes[i].code) == 0 || strcmp(text, outcomes[i].label) == 0)
+            return outcomes[i].code;
+        for (const char *const *a = outcomes[i].aliases; *a; a++)
+            if (strcmp(text, *a) == 0)
+                return outcomes[i].code;
+    }
+    return NULL;
+}
+
 void cr_division_ancestor(const char *code, int level, char *out, size_t cap)
 {
     static const int len[] = {0, 6, 9, 12};
-    if (level < 0 || level > 3) {
+    if (level < 0 || level > 3 || strlen(code) < (size_t)(level ? len[level] : 6)) {
         snprintf(out, cap, "%s", "");
         return;
     }
-    if (level == 0) {
-        /* GB/T 2260: a prefecture-level city is its first four digits and 00 */
-        if (strlen(code) >= 6)
-            snprintf(out, cap, "%.4s00", code);
-        else
-            snprintf(out, cap, "%s", CITY_CODE);
-        return;
-    }
-    snprintf(out, cap, "%.*s", len[level], code);
-}
-
-/* ---- config ---- */
-
-cr_err cr_respond_config_load(const char *path, struct cr_respond_config *out, cr_diag *d)
-{
-    struct cr_respond_config c = {{20, 15, 10, 5}, CITY_CODE};
-    if (!path) {
-        *out = c;
-        return CR_OK;
-    }
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    static const char *const keys[] = {"city", "district", "street", "grid"};
-    char line[256];
-    long ln = 0;
-    cr_err rc = CR_OK;
-    while (!rc && fgets(line, sizeof line, f)) {
-        ln++;
-        char *h = strchr(line, '#');
-        if (h)
-            *h = 0;
-        char *k = line + strspn(line, " \t");
-        char *colon = strchr(k, ':');
-        if (!colon)
-            continue;
-        *colon = 0;
-        char *v = colon + 1 + strspn(colon + 1, " \t");
-        v[strcspn(v, " \t\r\n")] = 0;
-        k[strcspn(k, " \t")] = 0;
-        if (!*v || strcmp(k, "version") == 0)
-            continue; /* a section (deadline_workdays:) or the file's version */
-        if (strcmp(k, "city_code") == 0) {
-            if (strlen(v) != 6 || cr_division_level(v) != 0) {
-                rc = cr_diag_set(d, CR_EPARSE, path, ln, 1,
-                                 "city_code must be a 6-digit city code ending in 00 (440100 for "
-                                 "Guangzhou), not '%s'",
-                                 v);
-                break;
-            }
-            snprintf(c.city_code, sizeof c.city_code, "%s", v);
-            continue;
-        }
-        int lv = -1;
-        for (int i = 0; i < 4; i++)
-            if (strcmp(k, keys[i]) == 0)
-                lv = i;
-        char *end;
-        errno = 0;
-        long n = strtol(v, &end, 10);
-        if (lv < 0)
-            rc = cr_diag_set(d, CR_EPARSE, path, ln, 1, "unknown key '%s'", k);
-        else if (*end || errno || n < 1 || n > 365)
-            rc = cr_diag_set(d, CR_EPARSE, path, ln, 1,
-                             "%s: deadline must be 1 to 365 working days, not '%s'", k, v);
-        else
-            c.deadline_workdays[lv] = (int)n;
-    }
-    fclose(f);
-    if (!rc)
-        *out = c;
-    return rc;
+    if (level == 0) /* GB/T 2260: a prefecture-level city is its first four digits and 00 */
+        snprintf(out, cap, "%.4s00", code);
+    else
+        snprintf(out, cap, "%.*s", len[level], code);
 }
 
 /* ---- dispatch ---- */
@@ -137,7 +82,7 @@ static void day_text(int32_t day, char *out, size_t cap)
 }
 
 struct group {
-    int64_t warning;
+    int64_t warning, reopens;
     char (*div)[16];
     size_t n, cap;
     int oom;
@@ -162,7 +107,7 @@ static int gather(void *ctx, const struct cr_dispatch_row *r)
             w->g = p;
             w->cap = nc;
         }
-        w->g[w->n++] = (struct group){r->warning, NULL, 0, 0, 0};
+        w->g[w->n++] = (struct group){r->warning, r->reopens, NULL, 0, 0, 0};
     }
     struct group *g = &w->g[w->n - 1];
     const char *o = owner_of(r, w->city);
@@ -232,10 +177,11 @@ static int32_t due(const cr_calendar *cal, const struct cr_respond_config *cfg, 
 
 static cr_err new_task(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
                        int32_t today, int64_t warning, const char *division, const char *kind,
-                       int64_t parent, const char *note, int64_t *id, int *created,
+                       int64_t parent, int64_t opening, const char *note, int64_t *id, int *created,
                        struct cr_dispatch_stats *st)
 {
     struct cr_task t = {0};
+    t.opening = opening;
     t.warning = warning;
     t.parent = parent;
     t.level = level_of(division);
@@ -268,21 +214,46 @@ static cr_err new_task(cr_store *s, const cr_calendar *cal, const struct cr_resp
     return rc;
 }
 
+/* The warning's task of kind at division, made unless one stands for the warning's current
+ * opening: none yet, or the latest there is closed and was made before the warning's latest
+ * reopening (opening < reopens) — then the new task's parent is that closed task, which keeps
+ * its outcome and history. A task still open stands for the reopened warning too. */
+static cr_err place(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
+                    int32_t today, const struct group *g, const char *division, const char *kind,
+                    const char *note, int *created, struct cr_dispatch_stats *st)
+{
+    struct cr_task_latest l;
+    int found = 0;
+    *created = 0;
+    cr_err rc = cr_store_task_latest(s, g->warning, division, kind, &l, &found);
+    if (rc || (found && (strcmp(l.status, "closed") != 0 || l.opening >= g->reopens)))
+        return rc;
+    char again[160];
+    if (found) {
+        snprintf(again, sizeof again,
+                 "the warning reopened after task %lld closed: a new task (%s)", (long long)l.id,
+                 *note ? note : "the earlier one keeps its outcome");
+        note = again;
+    }
+    int64_t id;
+    return new_task(s, cal, cfg, today, g->warning, division, kind, found ? l.id : 0, g->reopens,
+                    note, &id, created, st);
+}
+
 static cr_err route(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
                     int32_t today, const struct group *g, struct cr_dispatch_stats *st)
 {
     cr_err rc = CR_OK;
-    int64_t id;
     int created;
     for (size_t i = 0; i < g->n && !rc; i++) {
-        rc = new_task(s, cal, cfg, today, g->warning, g->div[i], "grid", 0, "", &id, &created, st);
+        rc = place(s, cal, cfg, today, g, g->div[i], "grid", "", &created, st);
         st->created += !rc && created;
     }
     if (!rc && g->n > 1) {
         char up[16];
         common_above(g, cfg->city_code, up, sizeof up);
-        rc = new_task(s, cal, cfg, today, g->warning, up, "coordinate", 0,
-                      "coordinates the warning's tasks in several divisions", &id, &created, st);
+        rc = place(s, cal, cfg, today, g, up, "coordinate",
+                   "coordinates the warning's tasks in several divisions", &created, st);
         st->coordinating += !rc && created;
     }
     return rc;
@@ -394,8 +365,9 @@ static cr_err escalate(cr_store *s, const cr_calendar *cal, const struct cr_resp
     if (!rc && !id) {
         snprintf(note, sizeof note, "escalated from task %lld (%s), overdue since %s",
                  (long long)t->id, t->div, since);
-        rc = new_task(s, cal, cfg, today, t->warning, up, "escalation", t->id, note, &id, &created,
-                      st);
+        /* opening 0: only grid and coordinating tasks are matched against reopenings (place) */
+        rc = new_task(s, cal, cfg, today, t->warning, up, "escalation", t->id, 0, note, &id,
+                      &created, st);
     }
     if (!rc)
         rc = cr_store_task_update(s, t->id, NULL, NULL, id);
@@ -429,17 +401,56 @@ static cr_err escalate_and_note(cr_store *s, const cr_calendar *cal,
     return rc;
 }
 
+/* The task's latest step (the greatest day in its history; the later line on a tie). */
+struct last_step {
+    int32_t at;
+    int64_t task;
+    char action[24];
+};
+
+static int keep_last(void *ctx, const struct cr_task_event *e)
+{
+    struct last_step *l = ctx;
+    if (e->at >= l->at) {
+        l->at = e->at;
+        l->task = e->task;
+        snprintf(l->action, sizeof l->action, "%s", e->action);
+    }
+    return 0;
+}
+
+/* Dispatch writes history too (dispatch, escalate, warning_closed lines): a --today before the
+ * latest day of the task history would date them before steps already taken. */
+static cr_err check_dispatch_date(cr_store *s, int32_t today, cr_diag *d)
+{
+    struct last_step l = {INT32_MIN, 0, ""};
+    cr_err rc = cr_store_task_history_each(s, 0, keep_last, &l);
+    if (rc || l.at == INT32_MIN || today >= l.at)
+        return rc;
+    char a[16], b[16];
+    day_text(today, a, sizeof a);
+    day_text(l.at, b, sizeof b);
+    return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                       "--today %s is before the latest step of the task history (task %lld: %s "
+                       "on %s); the history moves forward in time",
+                       a, (long long)l.task, l.action, b);
+}
+
 cr_err cr_dispatch(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
                    int32_t today, struct cr_dispatch_stats *out, cr_diag *d)
 {
-    (void)d; /* store failures are on the handle (cr_store_errmsg); nothing else fails now */
+    /* store failures are on the handle (cr_store_errmsg); d says why a date is refused */
     struct cr_dispatch_stats st = {0};
     struct walk w = {0};
-    w.city = cfg->city_code[0] ? cfg->city_code : CITY_CODE;
+    w.city = cfg->city_code;
     cr_err rc = cr_store_begin(s);
     if (rc)
         return rc;
-    rc = cr_store_dispatch_rows(s, 0, gather, &w);
+    rc = check_dispatch_date(s, today, d);
+    if (!rc)
+        rc = cr_store_tasks_upgrade(s);
+    if (!rc)
+        rc = cr_store_dispatch_rows(s, 0, gather, &w);
     if (!rc && w.oom)
         rc = CR_ENOMEM;
     st.warnings = (int64_t)w.n;
@@ -600,29 +611,63 @@ static cr_err outcome_events(cr_store *s, int64_t id, const struct one_task *t, 
     return rc;
 }
 
-static cr_err check_step(const struct one_task *t, enum cr_task_action action, const char *outcome,
+/* Why action cannot follow status from, as "is …" (NULL when it can). */
+static const char *refusal(const char *from, enum cr_task_action action, char *why, size_t cap)
+{
+    if (strcmp(from, "closed") == 0)
+        return "is already closed: a closed task takes no further step (a reopened warning gets "
+               "a new task at the next dispatch)";
+    if (action == CR_TASK_ACCEPT) {
+        if (strcmp(from, "open") == 0)
+            return NULL;
+        snprintf(why, cap, "is already %s: only an open task can be accepted", from);
+        return why;
+    }
+    if (strcmp(from, "open") == 0)
+        return "is open: accept it first";
+    if (action == CR_TASK_VISIT && strcmp(from, "accepted") != 0)
+        return "is already visited";
+    return NULL; /* visiting an accepted task, closing an accepted or visited one */
+}
+
+static cr_err check_step(const struct one_task *t, enum cr_task_action action, const char **outcome,
                          const char **to, int64_t id, cr_diag *d)
 {
-    const char *from = t->status;
-    if (action == CR_TASK_ACCEPT && strcmp(from, "open") == 0)
-        *to = "accepted";
-    else if (action == CR_TASK_VISIT && strcmp(from, "accepted") == 0)
-        *to = "visited";
-    else if (action == CR_TASK_CLOSE &&
-             (strcmp(from, "accepted") == 0 || strcmp(from, "visited") == 0))
-        *to = "closed";
-    else
-        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "task %lld is %s: it cannot be %s",
-                           (long long)id, from,
-                           action == CR_TASK_ACCEPT  ? "accepted (only an open task can)"
-                           : action == CR_TASK_VISIT ? "visited (accept it first)"
-                                                     : "closed (accept it first)");
-    if (action == CR_TASK_CLOSE && !cr_outcome_label(outcome))
+    static const char *const verbs[] = {"", "accepted", "visited", "closed"};
+    char buf[96];
+    const char *why = refusal(t->status, action, buf, sizeof buf);
+    if (why)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "task %lld cannot be %s: it %s", (long long)id,
+                           verbs[action], why);
+    *to = verbs[action];
+    if (action != CR_TASK_CLOSE)
+        return CR_OK;
+    const char *code = cr_outcome_parse(*outcome);
+    if (!code)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                           "unknown outcome '%s' (confirmed, false_alarm, case_filed, police, "
-                           "other_department, not_found)",
-                           outcome ? outcome : "");
+                           "unknown outcome '%s' (confirmed 属实, false_alarm 不属实/误报, "
+                           "case_filed 立案查处, police 移送公安, other_department "
+                           "移送其他部门, not_found 查无此企/无法联系)",
+                           *outcome ? *outcome : "");
+    *outcome = code;
     return CR_OK;
+}
+
+/* A step dated before the task's previous one would make its history run backwards (an outcome
+ * event before the warning it answers): refused, naming that step. */
+static cr_err check_date(cr_store *s, int64_t id, int32_t today, cr_diag *d)
+{
+    struct last_step l = {INT32_MIN, 0, ""};
+    cr_err rc = cr_store_task_history_each(s, id, keep_last, &l);
+    if (rc || l.at == INT32_MIN || today >= l.at)
+        return rc;
+    char a[16], b[16];
+    day_text(today, a, sizeof a);
+    day_text(l.at, b, sizeof b);
+    return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                       "task %lld: --today %s is before its previous step (%s on %s); a task's "
+                       "steps are dated in order",
+                       (long long)id, a, l.action, b);
 }
 
 cr_err cr_task_act(cr_store *s, int64_t id, enum cr_task_action action, const char *outcome,
@@ -652,7 +697,9 @@ cr_err cr_task_act(cr_store *s, int64_t id, enum cr_task_action action, const ch
                          by, w.role, w.division, (long long)id, t.div, w.division);
     const char *to = NULL;
     if (!rc)
-        rc = check_step(&t, action, outcome, &to, id, d);
+        rc = check_step(&t, action, &outcome, &to, id, d);
+    if (!rc)
+        rc = check_date(s, id, today, d);
     if (!rc)
         rc = cr_store_task_update(s, id, to, action == CR_TASK_CLOSE ? outcome : NULL, 0);
     if (!rc) {

@@ -1,5 +1,6 @@
 /* The store's tables of the respond stage: the roster, tasks routed from warnings, their
  * history (docs/respond.md). */
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -14,7 +15,7 @@ const char cr__schema_v5_respond[] =
     " parent INTEGER NOT NULL DEFAULT 0, escalated_to INTEGER NOT NULL DEFAULT 0,"
     " status TEXT NOT NULL CHECK(status IN ('open','accepted','visited','closed')),"
     " outcome TEXT, created_day INTEGER NOT NULL, due_day INTEGER NOT NULL,"
-    " UNIQUE(warning, division, kind, parent));"
+    " opening INTEGER NOT NULL DEFAULT 0, UNIQUE(warning, division, kind, parent));"
     "CREATE INDEX task_by_division ON task(division);"
     "CREATE TABLE task_history(task INTEGER NOT NULL, at INTEGER NOT NULL, by TEXT NOT NULL,"
     " action TEXT NOT NULL, from_status TEXT, to_status TEXT NOT NULL, note TEXT,"
@@ -86,10 +87,10 @@ static cr_err staff_query(cr_store *s, const char *sql, const char *arg,
     if (sqlite3_prepare_v2(cr__store_db(s), sql, -1, &st, NULL))
         return cr__store_fail(s);
     bind_opt(st, 1, arg);
-    int rc;
     if (found)
         *found = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         struct cr_staff r = {cr__store_text(st, 0), cr__store_text(st, 1), cr__store_text(st, 2),
                              cr__store_text(st, 3), cr__store_text(st, 4)};
         if (found)
@@ -139,8 +140,8 @@ cr_err cr_store_tasks_each(cr_store *s, const struct cr_task_filter *f,
     sqlite3_bind_int64(st, 3, f ? f->warning : 0);
     sqlite3_bind_int64(st, 4, f ? f->subject : 0);
     sqlite3_bind_int64(st, 5, f ? f->id : 0);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         struct cr_task t;
         t.id = sqlite3_column_int64(st, 0);
         t.warning = sqlite3_column_int64(st, 1);
@@ -156,6 +157,7 @@ cr_err cr_store_tasks_each(cr_store *s, const struct cr_task_filter *f,
         t.detector = cr__store_text(st, 11);
         t.warning_status = cr__store_text(st, 12);
         t.summary = cr__store_text(st, 13);
+        t.opening = 0; /* not read: a store made before the column still lists its tasks */
         if (fn(ctx, &t)) {
             rc = SQLITE_DONE;
             break;
@@ -170,7 +172,8 @@ cr_err cr_store_task_insert(cr_store *s, const struct cr_task *t, int64_t *id, i
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO task(warning, level, division, kind, parent, escalated_to,"
-                           " status, outcome, created_day, due_day) VALUES(?,?,?,?,?,0,?,?,?,?)"
+                           " status, outcome, created_day, due_day, opening)"
+                           " VALUES(?,?,?,?,?,0,?,?,?,?,?)"
                            " ON CONFLICT(warning, division, kind, parent) DO NOTHING",
                            -1, &st, NULL))
         return cr__store_fail(s);
@@ -183,6 +186,7 @@ cr_err cr_store_task_insert(cr_store *s, const struct cr_task *t, int64_t *id, i
     bind_opt(st, 7, t->outcome);
     sqlite3_bind_int(st, 8, t->created_day);
     sqlite3_bind_int(st, 9, t->due_day);
+    sqlite3_bind_int64(st, 10, t->opening);
     if (sqlite3_step(st) != SQLITE_DONE)
         return done(s, st, SQLITE_ERROR);
     int ch = sqlite3_changes(db);
@@ -206,6 +210,45 @@ cr_err cr_store_task_insert(cr_store *s, const struct cr_task *t, int64_t *id, i
     *id = sqlite3_column_int64(st, 0);
     *created = 0;
     sqlite3_finalize(st);
+    return CR_OK;
+}
+
+cr_err cr_store_task_latest(cr_store *s, int64_t warning, const char *division, const char *kind,
+                            struct cr_task_latest *out, int *found)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(cr__store_db(s),
+                           "SELECT id, status, opening FROM task WHERE warning = ?1"
+                           " AND division = ?2 AND kind = ?3 ORDER BY id DESC LIMIT 1",
+                           -1, &st, NULL))
+        return cr__store_fail(s);
+    sqlite3_bind_int64(st, 1, warning);
+    sqlite3_bind_text(st, 2, division, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (*found) {
+        out->id = sqlite3_column_int64(st, 0);
+        snprintf(out->status, sizeof out->status, "%s", cr__store_text(st, 1));
+        out->opening = sqlite3_column_int64(st, 2);
+        rc = sqlite3_step(st);
+    }
+    return done(s, st, rc);
+}
+
+cr_err cr_store_tasks_upgrade(cr_store *s)
+{
+    int64_t has = 0;
+    cr_err rc = cr_store_scalar(
+        s, "SELECT count(*) FROM pragma_table_info('task') WHERE name = 'opening'", &has);
+    if (rc)
+        return rc;
+    if (has)
+        return CR_OK;
+    if (sqlite3_exec(cr__store_db(s),
+                     "ALTER TABLE task ADD COLUMN opening INTEGER NOT NULL DEFAULT 0", NULL, NULL,
+                     NULL))
+        return cr__store_fail(s);
     return CR_OK;
 }
 
@@ -255,8 +298,8 @@ cr_err cr_store_task_history_each(cr_store *s, int64_t task,
                            -1, &st, NULL))
         return cr__store_fail(s);
     sqlite3_bind_int64(st, 1, task);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         struct cr_task_event e = {sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
                                   cr__store_text(st, 2),       cr__store_text(st, 3),
                                   cr__store_text(st, 4),       cr__store_text(st, 5),
@@ -274,19 +317,23 @@ cr_err cr_store_dispatch_rows(cr_store *s, int64_t warning,
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(cr__store_db(s),
-                           "SELECT w.id, wf.subject, w.status, e.district, e.street, e.grid"
+                           "SELECT w.id, wf.subject, w.status, e.district, e.street, e.grid,"
+                           " coalesce(r.n, 0)"
                            " FROM warning w JOIN warning_firm wf ON wf.warning = w.id"
                            " LEFT JOIN enterprise e ON e.subject = wf.subject"
+                           " LEFT JOIN (SELECT warning, count(*) AS n FROM warning_history"
+                           " WHERE change = 'reopened' GROUP BY warning) r ON r.warning = w.id"
                            " WHERE (?1 = 0 AND w.status = 'open') OR w.id = ?1"
                            " ORDER BY w.id, wf.subject",
                            -1, &st, NULL))
         return cr__store_fail(s);
     sqlite3_bind_int64(st, 1, warning);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         struct cr_dispatch_row r = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
                                     cr__store_text(st, 2),       cr__store_text(st, 3),
-                                    cr__store_text(st, 4),       cr__store_text(st, 5)};
+                                    cr__store_text(st, 4),       cr__store_text(st, 5),
+                                    sqlite3_column_int64(st, 6)};
         if (fn(ctx, &r)) {
             rc = SQLITE_DONE;
             break;
@@ -307,8 +354,8 @@ cr_err cr_store_firm_warnings(cr_store *s, int64_t subject,
                            -1, &st, NULL))
         return cr__store_fail(s);
     sqlite3_bind_int64(st, 1, subject);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         struct cr_firm_warning w = {sqlite3_column_int64(st, 0), cr__store_text(st, 1),
                                     cr__store_text(st, 2),       cr__store_text(st, 3),
                                     sqlite3_column_int(st, 4),   sqlite3_column_int(st, 5)};

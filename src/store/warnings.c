@@ -31,6 +31,40 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
+cr_err cr_store_addr_key_rules(cr_store *s, int *v)
+{
+    int64_t x = 0;
+    cr_err rc = cr_store_scalar(
+        s, "SELECT coalesce((SELECT v FROM meta WHERE k = 'addr_key_rules'), 0)", &x);
+    if (!rc)
+        *v = x > 0 && x < 1000000 ? (int)x : 0;
+    return rc;
+}
+
+cr_err cr_store_addr_key_rules_note(cr_store *s, int v)
+{
+    sqlite3_stmt *st = NULL;
+    sqlite3 *db = cr__store_db(s);
+    static const char *const sql[] = {
+        /* no registry row yet: every key will be this version's */
+        "INSERT INTO meta(k, v) SELECT 'addr_key_rules', ?1"
+        " WHERE NOT EXISTS (SELECT 1 FROM enterprise)"
+        " ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+        /* rows of another version may stay: the older one is recorded */
+        "UPDATE meta SET v = min(v, ?1) WHERE k = 'addr_key_rules'"
+        " AND EXISTS (SELECT 1 FROM enterprise)"};
+    for (size_t i = 0; i < 2; i++) {
+        if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL))
+            return cr__store_fail(s);
+        sqlite3_bind_int(st, 1, v);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE)
+            return cr__store_fail(s);
+    }
+    return CR_OK;
+}
+
 cr_err cr_store_warning_rows(cr_store *s, const struct cr_warning_filter *f,
                              int (*fn)(void *ctx, const struct cr_warning_row *r), void *ctx)
 {
@@ -53,8 +87,8 @@ cr_err cr_store_warning_rows(cr_store *s, const struct cr_warning_filter *f,
     bind_opt(st, 1, f ? f->detector : NULL);
     bind_opt(st, 2, f ? f->division : NULL);
     bind_opt(st, 3, f ? f->status : NULL);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         struct cr_warning_row r;
         r.warning = sqlite3_column_int64(st, 0);
         r.detector = cr__store_text(st, 1);
@@ -102,8 +136,8 @@ cr_err cr_store_warnings_each(cr_store *s, int (*fn)(void *ctx, const struct cr_
                            " FROM warning ORDER BY id",
                            -1, &st, NULL))
         return cr__store_fail(s);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         struct cr_warning_state w;
         w.id = sqlite3_column_int64(st, 0);
         w.detector = cr__store_text(st, 1);
@@ -436,7 +470,7 @@ cr_err cr_store_level_pairs(cr_store *s, int32_t as_of,
         return CR_ESTORE;
     sqlite3_bind_int64(st, 1, before);
     sqlite3_bind_int64(st, 2, after);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    for (rc = sqlite3_step(st); rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         struct cr_level_pair p;
         p.run_before = before;
         p.run_after = after;
@@ -507,9 +541,10 @@ cr_err cr_store_event_blocks_of(cr_store *s, const int64_t *topics, size_t n,
     snprintf(list + o, cap - o, "]");
     sqlite3_bind_text(st, 1, list, -1, SQLITE_TRANSIENT);
     free(list);
-    int rc, stop = 0;
+    int stop = 0;
     int64_t from = -1, to = -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         int64_t id = sqlite3_column_int64(st, 0);
         if (id == to) {
             to++;

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes the hand-built city of tests/script/monitor.sh: a catalog and CSV feeds whose firms
 each exercise one detector, positive or near miss, and expect.csv, what each firm should get.
-Usage: monitor_fixture.py DIR [extra|edge]  ("extra": only extra.csv, the later registry rows;
-"edge": another city, of boundary cases and foreign forms for monitor_edge.sh)."""
+Usage: monitor_fixture.py DIR [extra|edge|ring]  ("extra": only extra.csv, the later registry rows;
+"edge": another city, of boundary cases and foreign forms for monitor_edge.sh; "ring": persons
+with shell rings beside the legal-representative count, for monitor_ring.sh)."""
 import sys, os
 
 CH = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -179,6 +180,32 @@ if len(sys.argv) > 2 and sys.argv[2] == "edge":
     changes += [(c2, "2025-02-01", "法定代表人"), (c2, "2025-06-01", "法定代表人"), (c2, "2026-01-02", "法定代表人")]
     expect.append((c2, "-"))
 
+# ring: shell rings beside the legal-representative count (monitor_ring.sh): one warning per person
+if len(sys.argv) > 2 and sys.argv[2] == "ring":
+    for lst in (firms, roles, tax, reports, abnormal, changes, expect):
+        lst.clear()
+    seq[0] = 0
+    # person 1: 10 firms (the count), 4 of them at one address (a ring) -> one warning, the ring
+    # in its evidence
+    for i in range(4):
+        expect.append((firm("广州市黄埔区科学大道30号", est=spaced(i), rep=1), "person_cluster"))
+    for i in range(6):
+        expect.append((firm("广州市荔湾区中山七路%d号" % (10 + i), est=spaced(4 + i), rep=1), "person_cluster"))
+    # person 5: 12 firms, 3 at each of two addresses -> one warning, two rings
+    for i in range(3):
+        expect.append((firm("广州市黄埔区科学大道40号", est=spaced(i), rep=5), "person_cluster"))
+    for i in range(3):
+        expect.append((firm("广州市黄埔区科学大道50号", est=spaced(3 + i), rep=5), "person_cluster"))
+    for i in range(6):
+        expect.append((firm("广州市海珠区江南大道%d号" % (10 + i), est=spaced(6 + i), rep=5), "person_cluster"))
+    # person 3: 3 firms at one address, below the count -> a shell_ring warning of its own
+    for i in range(3):
+        expect.append((firm("广州市黄埔区科学大道18号", est=spaced(i), rep=3), "person_cluster"))
+    # person 4: 2 at one address and 1 elsewhere -> none
+    for i in range(2):
+        expect.append((firm("广州市黄埔区科学大道20号", est=spaced(i), rep=4), "-"))
+    expect.append((firm("广州市黄埔区科学大道22号", est=spaced(5), rep=4), "-"))
+
 # extra: registry rows added later (the update and close steps of monitor.sh)
 if len(sys.argv) > 2 and sys.argv[2] == "extra":
     with open(os.path.join(out, "extra.csv"), "w") as f:
@@ -198,7 +225,7 @@ with open(os.path.join(out, "registry.csv"), "w") as f:
 with open(os.path.join(out, "roles.csv"), "w") as f:
     f.write("uscc,pid,pname,role\n")
     for n, p, name, role in roles:
-        pname = {1: "张小三", 2: "李四", 3: "欧阳小风", 4: "王五"}.get(p, name)
+        pname = {1: "张小三", 2: "李四", 3: "欧阳小风", 4: "王五", 5: "赵六"}.get(p, name)
         f.write("%s,%s,%s,%s\n" % (uscc(n), pid(p), pname, role))
 with open(os.path.join(out, "tax.csv"), "w") as f:
     f.write("uscc,date,amount\n")

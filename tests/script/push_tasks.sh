@@ -48,7 +48,7 @@ t4=$(q "SELECT id FROM task WHERE warning=4")
 "$crisk" task --db "$db" "$t4" --close false_alarm --by G7 --today 2026-01-06 > /dev/null
 # 2026-01-14: the grid tasks (5 working days) are overdue, street (10) and coordinating not
 today=2026-01-14
-"$crisk" dispatch --db "$db" --today 2026-01-05 > /dev/null  # nothing new, nothing escalated
+"$crisk" dispatch --db "$db" --today 2026-01-06 > /dev/null  # nothing new, nothing escalated (not before the close of 01-06)
 [ "$(q "SELECT count(*) FROM task WHERE status != 'closed' AND due_day < 20467")" -gt 0 ] || fail "no overdue task in the fixture"
 [ "$(q "SELECT count(*) FROM task WHERE status != 'closed' AND due_day >= 20467")" -gt 0 ] || fail "no task in time in the fixture"
 

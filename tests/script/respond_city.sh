@@ -93,11 +93,42 @@ set -e
 "$crisk" task --db "$db" "$t" --close confirmed --by XG --today 2024-06-04 > /dev/null || fail "the grid worker could not close"
 [ "$(q "SELECT by FROM task_history WHERE action='close'")" = XG ] || fail "close not recorded"
 
-# the default config (no city_code line: 440100) routes the firm without a division to 440100
-grep -v '^city_code' "$tmp/respond.yaml" > "$tmp/default.yaml"
+# models/respond.yaml is the one place of the defaults: a file without city_code is refused
+# naming the key (no second default in code)
+grep -v '^city_code' "$tmp/respond.yaml" > "$tmp/nocity.yaml"
+set +e
+"$crisk" dispatch --db "$db" --config "$tmp/nocity.yaml" --today 2024-03-01 > /dev/null 2> "$tmp/err"
+rc=$?
+set -e
+[ $rc = 3 ] && grep -q "nocity.yaml:.*city_code is missing" "$tmp/err" || fail "a policy without city_code accepted (exit $rc): $(cat "$tmp/err")"
+# read as YAML (the project's checked reader), not line by line: flow mappings and quoted
+# scalars are YAML too; the deadline of a grid task comes from the file (3 working days)
+cat > "$tmp/flow.yaml" <<'Y'
+version: 1
+city_code: "440100"
+deadline_workdays: {city: 20, district: 15, street: 10, grid: 3}
+Y
 q "DELETE FROM task_history; DELETE FROM task;"
-"$crisk" dispatch --db "$db" --config "$tmp/default.yaml" --today 2024-03-01 > /dev/null
-[ "$(q "SELECT division FROM task WHERE warning=2")" = 440100 ] || fail "default city_code is not 440100"
+"$crisk" dispatch --db "$db" --config "$tmp/flow.yaml" --today 2024-03-01 > /dev/null || fail "flow-style policy refused"
+[ "$(q "SELECT division FROM task WHERE warning=2")" = 440100 ] || fail "quoted city_code 440100 not used"
+[ "$(q "SELECT date(due_day*86400, 'unixepoch') FROM task WHERE level=3 LIMIT 1")" = 2024-03-06 ] \
+  || fail "grid deadline of 3 working days from 2024-03-01 is not 2024-03-06: $(q 'SELECT level, due_day FROM task')"
+# unknown keys, a missing deadline, a level out of range: exit 3 naming file, line and key
+bad_policy() { # name want-pattern
+    set +e
+    "$crisk" dispatch --db "$db" --config "$tmp/$1" --today 2024-03-01 > /dev/null 2> "$tmp/err"
+    local rc=$?
+    set -e
+    [ $rc = 3 ] && grep -q "$2" "$tmp/err" || fail "$1 (exit $rc): $(cat "$tmp/err")"
+}
+printf 'version: 1\ncity_code: 440100\ndeadline_workdays: {city: 20, district: 15, street: 10, grid: 5, gird: 4}\n' > "$tmp/p1.yaml"
+bad_policy p1.yaml "p1.yaml:3:.*gird"
+printf 'version: 1\ncity_code: 440100\ndeadline_workdays: {city: 20, district: 15, street: 10}\n' > "$tmp/p2.yaml"
+bad_policy p2.yaml "p2.yaml:3:.*deadline_workdays.grid is missing"
+printf 'version: 1\ncity_code: 440100\ndeadline_workdays:\n  city: 20\n  district: 15\n  street: 0\n  grid: 5\n' > "$tmp/p3.yaml"
+bad_policy p3.yaml "p3.yaml:6:.*deadline_workdays.street must be a whole number from 1 to 365"
+printf 'version: 1\ncity_code: 440100\ncity_cod: 440100\ndeadline_workdays: {city: 20, district: 15, street: 10, grid: 5}\n' > "$tmp/p4.yaml"
+bad_policy p4.yaml "p4.yaml:3:.*city_cod"
 # a bad city_code is bad input naming the file and line
 sed 's/^city_code: .*/city_code: 310104/' "$src/models/respond.yaml" > "$tmp/bad.yaml"
 set +e

@@ -41,6 +41,9 @@ bad() { # name expected-line-in-message file-content
 h='id,name,role,division,qualifications'
 bad empty 'empty file' ''
 bad header 'header must be' $'id,name,role\nX,Y,grid\n'
+# a header and nothing else (or only blank lines) would replace the roster by no one
+bad header_only 'bad.csv:1:.*no staff rows' "$h"$'\n'
+bad header_blank 'bad.csv:3:.*no staff rows' "$h"$'\n\n\n'
 bad role 'bad.csv:2:.*role' "$h"$'\nX1,甲,boss,440106,\n'
 bad division 'bad.csv:3:.*12-digit' "$h"$'\nX1,甲,grid,440106001001,\nX2,乙,grid,440106001,\n'
 bad fields 'bad.csv:2:.*5 fields' "$h"$'\nX1,甲,grid\n'

@@ -1,0 +1,90 @@
+/* The respond stage's policy file (models/respond.yaml, docs/respond.md "The policy file"):
+ * checked YAML through ydoc, as the monitor's rules and the model. Every key is required: the
+ * shipped file is the one place the defaults live, so a file that leaves one out is an error
+ * naming it rather than a silent second default in code. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/ydoc.h"
+#include "crisk/respond.h"
+
+/* The levels of deadline_workdays, indexed as cr_respond_config.deadline_workdays. */
+static const char *const level_keys[] = {"city", "district", "street", "grid", NULL};
+
+/* A required whole number of key in map within [lo, hi]. */
+static cr_err whole(cr__ydoc *y, yaml_node_t *map, const char *key, const char *what, long lo,
+                    long hi, int *out)
+{
+    yaml_node_t *n = cr__yget(y, map, key);
+    if (!n)
+        return cr__yfail(y, map, "%s is missing (models/respond.yaml lists every key)", what);
+    double v = 0;
+    cr_err rc = cr__ynum(y, n, &v, what);
+    if (rc)
+        return rc;
+    if (!(v >= (double)lo && v <= (double)hi && v == floor(v)))
+        return cr__yfail(y, n, "%s must be a whole number from %ld to %ld", what, lo, hi);
+    *out = (int)v;
+    return CR_OK;
+}
+
+static cr_err city_code(cr__ydoc *y, yaml_node_t *root, char *out, size_t cap)
+{
+    yaml_node_t *n = cr__yget(y, root, "city_code");
+    if (!n)
+        return cr__yfail(y, root, "city_code is missing (models/respond.yaml lists every key)");
+    const char *v = cr__yscalar(n);
+    if (!v || strlen(v) != 6 || cr_division_level(v) != 0)
+        return cr__yfail(y, n,
+                         "city_code must be a 6-digit city code ending in 00 (440100 for "
+                         "Guangzhou), not '%s'",
+                         v ? v : "(not a scalar)");
+    snprintf(out, cap, "%s", v);
+    return CR_OK;
+}
+
+static cr_err read_config(cr__ydoc *y, struct cr_respond_config *c)
+{
+    static const char *const keys[] = {"version", "city_code", "deadline_workdays", NULL};
+    yaml_node_t *root = cr__yroot(y);
+    if (!root || root->type != YAML_MAPPING_NODE)
+        return cr__yfail(y, root,
+                         "the respond policy is a mapping with version, city_code and "
+                         "deadline_workdays");
+    cr_err rc = cr__yonly(y, root, keys, "the respond policy");
+    int version = 0;
+    if (!rc)
+        rc = whole(y, root, "version", "version", 1, 1000000000L, &version);
+    if (!rc)
+        rc = city_code(y, root, c->city_code, sizeof c->city_code);
+    yaml_node_t *dl = rc ? NULL : cr__yget(y, root, "deadline_workdays");
+    if (!rc && (!dl || dl->type != YAML_MAPPING_NODE))
+        rc = cr__yfail(y, dl ? dl : root,
+                       "deadline_workdays must be a mapping of city, district, street, grid");
+    if (!rc)
+        rc = cr__yonly(y, dl, level_keys, "deadline_workdays");
+    for (int lv = 0; !rc && lv < 4; lv++) {
+        char what[64];
+        snprintf(what, sizeof what, "deadline_workdays.%s", level_keys[lv]);
+        rc = whole(y, dl, level_keys[lv], what, 1, 365, &c->deadline_workdays[lv]);
+    }
+    return rc;
+}
+
+cr_err cr_respond_config_load(const char *path, struct cr_respond_config *out, cr_diag *d)
+{
+    if (!path)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "no respond policy file given (models/respond.yaml)");
+    struct cr_respond_config c;
+    memset(&c, 0, sizeof c);
+    cr__ydoc y;
+    cr_err rc = cr__ydoc_load(&y, path, d);
+    if (!rc)
+        rc = read_config(&y, &c);
+    cr__ydoc_free(&y);
+    if (!rc)
+        *out = c;
+    return rc;
+}
