@@ -22,7 +22,8 @@ static const char help[] =
     "\n"
     "Builds the label (a file: docs/learn.md \"Label files\") and the features (the champion's\n"
     "indicators and the registry attributes) of every enterprise, measures the champion model,\n"
-    "the naive baseline (the count of past events of the label's kinds) and the challengers on\n"
+    "the naive baseline (the count of past events of the label's kinds, or of past positive\n"
+    "outcomes) and the challengers on\n"
     "the same folds (out of time when the store's history allows it, else stratified k-fold),\n"
     "and writes to DIR (default learn): the challengers' model files, report.json, report.html\n"
     "and scores.csv (subject,fold,y and every model's score per row). A challenger is never used\n"
@@ -52,9 +53,14 @@ static json_t *num(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, const struct entry *e,
-                        const char *champion_level, json_t **roc_out, json_t **lift_out)
+/* The metrics of model e on the rows with test[i] (and a score), against the label ylab (NULL:
+ * d->y). brief: only the ranking, level and calibration metrics (the random arm's). */
+static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, const int8_t *ylab,
+                        int brief, const struct entry *e, const char *champion_level,
+                        json_t **roc_out, json_t **lift_out)
 {
+    if (!ylab)
+        ylab = d->y;
     size_t n = d->n, m = 0;
     double *s = malloc((n + 1) * sizeof *s);
     int8_t *y = malloc(n + 1);
@@ -68,7 +74,7 @@ static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, cons
     for (size_t i = 0; i < n; i++)
         if (test[i] && !isnan(e->score[i])) {
             s[m] = e->score[i];
-            y[m] = d->y[i];
+            y[m] = ylab[i];
             lv[m] = e->level ? e->level[i] : 0;
             cl[m++] = champion_level ? champion_level[i] : 0;
         }
@@ -76,6 +82,12 @@ static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, cons
     json_object_set_new(o, "name", json_string(e->name));
     json_object_set_new(o, "method", json_string(e->method));
     json_object_set_new(o, "rows", json_integer((json_int_t)m));
+    if (brief) {
+        size_t np = 0;
+        for (size_t i = 0; i < m; i++)
+            np += y[i] == 1;
+        json_object_set_new(o, "positives", json_integer((json_int_t)np));
+    }
     json_object_set_new(o, "auc", num(auc));
     json_object_set_new(o, "ks", num(cr_learn_ks(s, y, m)));
     json_object_set_new(o, "gini", num(2 * auc - 1));
@@ -92,7 +104,7 @@ static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, cons
                                             (json_int_t)st[l].n, "positives", (json_int_t)st[l].pos,
                                             "hit_rate", num(st[l].hit), "lift", num(st[l].lift)));
         json_object_set_new(o, "levels", a);
-        if (champion_level)
+        if (champion_level && !brief)
             json_object_set_new(o, "psi_levels_vs_champion",
                                 num(cr_learn_psi_levels(cl, m, lv, m)));
     }
@@ -105,7 +117,7 @@ static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, cons
                                                num(cal[b].hit)));
         json_object_set_new(o, "calibration", a);
     }
-    if (e->final_score && d->out_of_time) {
+    if (e->final_score && d->out_of_time && !brief) {
         double *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
         size_t na = 0, nb = 0;
         for (size_t i = 0; a && b && i < n; i++) {
@@ -120,7 +132,7 @@ static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, cons
         free(a);
         free(b);
     }
-    if (e->level && d->n_districts) {
+    if (e->level && d->n_districts && !brief) {
         struct cr_learn_district *ds = calloc(d->n_districts, sizeof *ds);
         double hr = NAN, fr = NAN;
         if (ds) {
@@ -159,9 +171,9 @@ static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, cons
             json_array_append_new(a, num(cr_learn_lift_at(s, y, m, q / 20.0)));
         *lift_out = a;
     }
-    if (e->file[0])
+    if (e->file[0] && !brief)
         json_object_set_new(o, "file", json_string(e->file));
-    if (e->extra)
+    if (e->extra && !brief)
         json_object_update(o, e->extra);
     free(s), free(y), free(lv), free(cl);
     return o;
@@ -250,6 +262,36 @@ static int write_html(FILE *fp, json_t *rep, json_t *rocs, json_t *lifts, json_t
         fputs("</td></tr>\n", fp);
     }
     fputs("</table>\n", fp);
+    json_t *ra = json_object_get(rep, "random_arm");
+    if (ra) {
+        fprintf(fp,
+                "<h2>随机抽查组 random-arm inspections</h2><p>只看随机抽取的检查（无选择偏差）："
+                "正例 positives %lld, 负例 negatives %lld. The targeted and triggered arms are "
+                "a selected sample (regulators inspect the risky ones more); these rows are the "
+                "unbiased measure.</p>\n<table><tr><th>model</th><th>method</th><th>rows</th>"
+                "<th>positives</th><th>AUC</th><th>KS</th><th>Gini</th><th>lift@10%%</th></tr>\n",
+                (long long)json_integer_value(json_object_get(ra, "positives")),
+                (long long)json_integer_value(json_object_get(ra, "negatives")));
+        json_array_foreach(json_object_get(ra, "models"), i, mo)
+        {
+            fputs("<tr><td class=l>", fp);
+            html_text(fp, json_string_value(json_object_get(mo, "name")));
+            fputs("</td><td class=l>", fp);
+            html_text(fp, json_string_value(json_object_get(mo, "method")));
+            fprintf(fp, "</td><td>%lld</td><td>%lld</td><td>",
+                    (long long)json_integer_value(json_object_get(mo, "rows")),
+                    (long long)json_integer_value(json_object_get(mo, "positives")));
+            html_num(fp, json_object_get(mo, "auc"), 4);
+            fputs("</td><td>", fp);
+            html_num(fp, json_object_get(mo, "ks"), 4);
+            fputs("</td><td>", fp);
+            html_num(fp, json_object_get(mo, "gini"), 4);
+            fputs("</td><td>", fp);
+            html_num(fp, json_object_get(mo, "lift_top10"), 2);
+            fputs("</td></tr>\n", fp);
+        }
+        fputs("</table>\n", fp);
+    }
     /* ROC */
     fputs("<h2>ROC</h2><svg width=\"360\" height=\"360\" viewBox=\"-30 -10 360 360\">"
           "<line x1=\"0\" y1=\"300\" x2=\"300\" y2=\"0\" stroke=\"#ddd\"/>"
@@ -540,7 +582,7 @@ int cmd_learn(int argc, char **argv)
     double *xgb_pred = NULL;
     char *xgb_level = NULL, *xgb_text = NULL;
     struct cr_xgb_fit xfit = {0};
-    uint8_t *test = NULL;
+    uint8_t *test = NULL, *arm = NULL;
     json_t *rep = NULL, *rocs = NULL, *lifts = NULL, *binning_j = NULL;
     int exit_code = CLI_OK;
     cr_err rc = cr_learn_label_load(label_s, &label, &d);
@@ -727,16 +769,26 @@ int cmd_learn(int argc, char **argv)
         rep, "champion",
         json_pack("{s:s,s:i,s:s}", "id", m->id, "version", m->version, "hash", m->hash));
     json_t *models = json_array();
+    json_t *arm_models = json_array();
+    size_t arm_rows = 0;
+    if (data.y_random && (arm = calloc(n + 1, 1)))
+        for (size_t i = 0; i < n; i++)
+            arm_rows += arm[i] = test[i] && data.y_random[i] >= 0;
     rocs = json_array();
     lifts = json_array();
     for (size_t k = 0; k < n_ent; k++) {
         json_t *roc = NULL, *lift = NULL;
-        json_t *o = evaluate(&data, test, &ent[k], k ? data.expert_level : NULL, &roc, &lift);
+        json_t *o =
+            evaluate(&data, test, NULL, 0, &ent[k], k ? data.expert_level : NULL, &roc, &lift);
+        if (o && arm_rows)
+            json_array_append_new(
+                arm_models, evaluate(&data, arm, data.y_random, 1, &ent[k], NULL, NULL, NULL));
         json_decref(ent[k].extra);
         if (!o) {
             fprintf(stderr, "crisk learn: out of memory\n");
             exit_code = CLI_FAIL;
             json_decref(models);
+            json_decref(arm_models);
             goto out;
         }
         json_array_append_new(models, o);
@@ -744,6 +796,16 @@ int cmd_learn(int argc, char **argv)
         json_array_append_new(lifts, lift);
     }
     json_object_set_new(rep, "models", models);
+    /* Inspections labels: the same metrics on the random-arm inspections alone (the targeted
+     * and triggered arms are a selected sample; DOMAIN.md §12). */
+    if (data.y_random)
+        json_object_set_new(rep, "random_arm",
+                            json_pack("{s:I,s:I,s:o}", "positives",
+                                      (json_int_t)info.random_positives, "negatives",
+                                      (json_int_t)info.random_negatives, "models", arm_models));
+    else
+        json_decref(arm_models);
+    arm_models = NULL;
     {
         char path[1100];
         snprintf(path, sizeof path, "%s/scores.csv", out_dir);
@@ -810,6 +872,19 @@ int cmd_learn(int argc, char **argv)
                    json_is_number(auc) ? json_number_value(auc) : NAN,
                    json_is_number(ks) ? json_number_value(ks) : NAN);
         }
+        json_t *ra = json_object_get(rep, "random_arm");
+        if (ra) {
+            printf("random-arm inspections alone: %lld positives, %lld negatives\n",
+                   (long long)json_integer_value(json_object_get(ra, "positives")),
+                   (long long)json_integer_value(json_object_get(ra, "negatives")));
+            json_array_foreach(json_object_get(ra, "models"), k, o)
+            {
+                json_t *auc = json_object_get(o, "auc");
+                printf("  %-28s %-9s AUC %.4f\n", json_string_value(json_object_get(o, "name")),
+                       json_string_value(json_object_get(o, "method")),
+                       json_is_number(auc) ? json_number_value(auc) : NAN);
+            }
+        }
         printf("report: %s/report.html, %s/report.json\n", out_dir, out_dir);
     }
 out:
@@ -818,6 +893,7 @@ out:
     json_decref(lifts);
     json_decref(binning_j);
     free(test);
+    free(arm);
     free(sc_pred);
     free(sc_final);
     free(sc_level);

@@ -29,6 +29,9 @@ struct cr_learn_data {
     int16_t *district;    /* index into district_code, -1 none (fairness by district) */
     char (*district_code)[7];
     size_t n_districts;
+    /* inspections labels: per row, whether its random-arm inspections in the window found a
+     * problem (0/1), -1 when it had none; the unbiased sample (DOMAIN.md §12). NULL otherwise */
+    int8_t *y_random;
 };
 void cr_learn_data_free(struct cr_learn_data *d);
 
@@ -48,6 +51,12 @@ struct cr_learn_label {
     char *column;
     char **positive, **negative;
     size_t n_positive, n_negative;
+    /* inspections: {within_days: N} — the firms with an inspection result of the inspect stage
+     * in (as_of, as_of + within_days]: positive when one found a problem, negative otherwise;
+     * firms without one are left out. outcomes: {within_days: N, positive: [...], negative:
+     * [...]} — the same over the task outcomes of the respond stage (topic crisk/task_outcome),
+     * with positive/negative above holding the outcome names; a firm with both is positive. */
+    int inspections, outcomes;
     char **exclude; /* registry attributes never used as features */
     size_t n_exclude;
     int min_class; /* least positives and negatives (min_class:, default CR_LEARN_MIN_CLASS) */
@@ -78,7 +87,9 @@ struct cr_learn_info {
     size_t positives, negatives;           /* over all rows */
     size_t test_positives, test_negatives; /* fold 1 when out of time, else = the above */
     size_t n_indicator_features, n_attr_features;
-    size_t left_out; /* firms without the label (column labels) or not yet established */
+    size_t random_positives, random_negatives; /* the test rows' y_random (inspections) */
+    size_t left_out; /* firms without the label (column labels; inspections and outcomes labels:
+                      * without one in the window) or not yet established */
     double *naive;   /* per row: events of the label's kinds up to the row's as-of date (the
                       * naive baseline); NULL for a column label. Freed by cr_learn_info_free */
 };

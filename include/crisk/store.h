@@ -701,6 +701,11 @@ cr_err cr_store_learn_firms(cr_store *s,
                                       const char *attrs),
                             void *ctx) CR_MUST_USE;
 
+/* The events of the topic with code topic_code (e.g. "crisk/task_outcome", the respond stage's
+ * outcomes), with their attrs, block by block. None when the topic does not exist. */
+cr_err cr_store_learn_topic_events(cr_store *s, const char *topic_code, cr_event_fn fn,
+                                   void *ctx) CR_MUST_USE;
+
 /* A promoted model (crisk model promote): the file's whole text, who and why. */
 struct cr_promotion {
     int64_t id, version;

@@ -39,6 +39,54 @@ cr_err cr_store_learn_firms(cr_store *s,
     return rc;
 }
 
+struct topic_scan {
+    cr_event_fn fn;
+    void *ctx;
+    int stop;
+};
+
+static int topic_event(void *ctx, const struct cr_event_row *e)
+{
+    struct topic_scan *t = ctx;
+    return t->stop = t->fn(t->ctx, e);
+}
+
+cr_err cr_store_learn_topic_events(cr_store *s, const char *topic_code, cr_event_fn fn, void *ctx)
+{
+    struct topic_scan ts = {fn, ctx, 0};
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(cr__store_db(s),
+                           "SELECT b.id FROM event_block b JOIN topic t ON t.id=b.topic"
+                           " WHERE t.code=?1 ORDER BY b.id",
+                           -1, &st, NULL))
+        return cr__store_fail(s);
+    sqlite3_bind_text(st, 1, topic_code, -1, SQLITE_STATIC);
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    int r;
+    cr_err rc = CR_OK;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            int64_t *t = realloc(ids, cap * sizeof *t);
+            if (!t) {
+                rc = CR_ENOMEM;
+                break;
+            }
+            ids = t;
+        }
+        ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    if (!rc && r != SQLITE_DONE)
+        rc = cr__store_fail(s);
+    sqlite3_finalize(st);
+    /* The topic's blocks one by one (a few: outcomes are a workflow's, not a feed's). */
+    for (size_t i = 0; !rc && !ts.stop && i < n; i++)
+        rc = cr_store_events_range(s, ids[i], ids[i] + 1, NULL, 0, topic_event, &ts);
+    free(ids);
+    return rc;
+}
+
 cr_err cr_store_promotion_add(cr_store *s, const struct cr_promotion *p, int64_t *id)
 {
     sqlite3 *db = cr__store_db(s);
