@@ -144,6 +144,16 @@ double cr_learn_lift_at(const double *score, const int8_t *y, size_t n, double q
 double cr_learn_psi_scores(const double *expected, size_t ne, const double *actual, size_t na,
                            int bins);
 double cr_learn_psi_levels(const char *expected, size_t ne, const char *actual, size_t na);
+/* The score PSI bin by bin: bin b holds [lo, hi) (the first from -inf, the last to +inf; the
+ * cuts are the expected scores' quantiles b/bins, so equal scores share a bin and a tie-made
+ * empty bin adds 0), with its counts, shares and term. out (bins entries) may be NULL. */
+struct cr_learn_psi_bin {
+    double lo, hi;
+    size_t ne, na;
+    double e, a, psi; /* shares of each side, (a - e) ln(a / e) with the floor */
+};
+double cr_learn_psi_table(const double *expected, size_t ne, const double *actual, size_t na,
+                          int bins, struct cr_learn_psi_bin *out);
 
 /* Per district: rows, positives, flagged (level in flag_levels, e.g. "CD"), hit rate among the
  * flagged and false-positive rate (flagged negatives / negatives). */
