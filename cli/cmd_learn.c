@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli.h"
 #include "crisk/booster.h"
@@ -54,6 +55,13 @@ struct entry {
     char file[1024];
     json_t *extra;
 };
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 static json_t *num(double v)
 {
@@ -747,6 +755,7 @@ int cmd_learn(int argc, char **argv)
     uint8_t *test = NULL, *arm = NULL;
     json_t *rep = NULL, *rocs = NULL, *lifts = NULL, *binning_j = NULL;
     int exit_code = CLI_OK;
+    double t_start = now_s();
     cr_err rc = cr_learn_label_load(label_s, &label, &d);
     /* A label file that cannot be read is bad input (exit 3) like one that is wrong. */
     int label_unread = rc == CR_EIO;
@@ -756,6 +765,7 @@ int cmd_learn(int argc, char **argv)
         rc = cli_champion_model(s, model_s, &m, &d);
     if (!rc)
         rc = cr_learn_data_build(s, m, label, &lo, &data, &info, &d);
+    double t_matrix = now_s() - t_start, t_sc = NAN, t_xgb = NAN;
     if (rc) {
         exit_code = label_unread ? (cli_report_diag("learn", rc, &d), CLI_BADINPUT)
                                  : cli_report_diag("learn", rc, &d);
@@ -814,8 +824,11 @@ int cmd_learn(int argc, char **argv)
         sc_final = malloc((n + 1) * sizeof *sc_final);
         if (!sc_pred || !sc_final) {
             rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
-        } else
+        } else {
+            double t0 = now_s();
             rc = cr_scorecard_cv(m, &data, &so, sc_pred, &sc, &d);
+            t_sc = now_s() - t0;
+        }
         if (!rc && cr_learn_levels_by_share(sc_pred, n, shares, sc_level))
             rc = CR_ENOMEM;
         if (rc) {
@@ -872,8 +885,11 @@ int cmd_learn(int argc, char **argv)
         xgb_level = calloc(n + 1, 1);
         if (!xgb_pred || !xgb_level)
             rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
-        if (!rc)
+        if (!rc) {
+            double t0 = now_s();
             rc = cr_learn_xgb_fit(&data, &xp, &xfit, &d);
+            t_xgb = now_s() - t0;
+        }
         char id[300], name[600];
         snprintf(id, sizeof id, "%s-xgboost", m->id);
         snprintf(name, sizeof name, "%s（梯度提升树，%s）", m->name, label->id);
@@ -927,6 +943,11 @@ int cmd_learn(int argc, char **argv)
                         json_pack("{s:I,s:I}", "indicators", (json_int_t)info.n_indicator_features,
                                   "attributes", (json_int_t)info.n_attr_features));
     json_object_set_new(rep, "left_out", json_integer((json_int_t)info.left_out));
+    /* Wall seconds of the stages (bench/learn_full.sh): the matrix (store read, indicators,
+     * champion), the scorecard's folds and final fit, the trees' folds and final fit. */
+    json_object_set_new(rep, "seconds",
+                        json_pack("{s:o,s:o,s:o}", "matrix", num(t_matrix), "scorecard", num(t_sc),
+                                  "xgboost", num(t_xgb)));
     json_object_set_new(
         rep, "champion",
         json_pack("{s:s,s:i,s:s}", "id", m->id, "version", m->version, "hash", m->hash));

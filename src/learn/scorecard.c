@@ -439,7 +439,9 @@ cr_err cr_scorecard_cv(const cr_model *m, const struct cr_learn_data *d,
     cr_err rc = CR_OK;
     for (size_t i = 0; i < d->n; i++)
         pred[i] = NAN;
-    int rounds = d->out_of_time ? 1 : d->k;
+    /* Out of time the model tested on the test rows is the final one (trained on the train
+     * rows): fitted once. k-fold: one fit per fold, then the final on every row. */
+    int rounds = d->out_of_time ? 0 : d->k;
     for (int k = 0; !rc && k < rounds; k++) {
         int test = d->out_of_time ? 1 : k;
         for (size_t i = 0; i < d->n; i++)
@@ -456,6 +458,9 @@ cr_err cr_scorecard_cv(const cr_model *m, const struct cr_learn_data *d,
         train[i] = !d->out_of_time || d->fold[i] == 0;
     if (!rc)
         rc = cr_scorecard_fit(m, d, train, o, final, diag);
+    for (size_t i = 0; !rc && d->out_of_time && i < d->n; i++)
+        if (d->fold[i] == 1)
+            pred[i] = cr_scorecard_score(final, d->x + i * d->p);
     free(train);
     return rc;
 }
