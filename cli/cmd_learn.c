@@ -19,7 +19,7 @@ static const char help[] =
     "scorecard|xgboost|both]\n"
     "                   [--out DIR] [--json] [--model FILE] [--validation auto|kfold] [--folds K]\n"
     "                   [--seed N] [--min-class N] [--binning model|monotone] [--penalty l2|l1]\n"
-    "                   [--c X] [--export-matrix FILE]\n"
+    "                   [--c X] [--min-bin-share X] [--export-matrix FILE]\n"
     "       crisk learn --psi RUN_A RUN_B [--db FILE] [--bins N] [--json]\n"
     "\n"
     "Builds the label (a file: docs/learn.md \"Label files\") and the features (the champion's\n"
@@ -106,9 +106,14 @@ static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, cons
     json_object_set_new(o, "auc", num(auc));
     json_object_set_new(o, "ks", num(cr_learn_ks(s, y, m)));
     json_object_set_new(o, "gini", num(2 * auc - 1));
-    json_object_set_new(o, "lift_top5", num(cr_learn_lift_at(s, y, m, 0.05)));
-    json_object_set_new(o, "lift_top10", num(cr_learn_lift_at(s, y, m, 0.10)));
-    json_object_set_new(o, "lift_top20", num(cr_learn_lift_at(s, y, m, 0.20)));
+    /* the three lifts, then the curve at 5 %, 10 %, ... 100 % (one sort) */
+    double qs[23] = {0.05, 0.10, 0.20}, lifts[23];
+    for (int q = 1; q <= 20; q++)
+        qs[2 + q] = q / 20.0;
+    cr_learn_lifts(s, y, m, qs, 23, lifts);
+    json_object_set_new(o, "lift_top5", num(lifts[0]));
+    json_object_set_new(o, "lift_top10", num(lifts[1]));
+    json_object_set_new(o, "lift_top20", num(lifts[2]));
     if (e->level) {
         struct cr_learn_level_stat st[4];
         cr_learn_level_stats(lv, y, m, st);
@@ -183,7 +188,7 @@ static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, cons
     if (lift_out) {
         json_t *a = json_array();
         for (int q = 1; q <= 20; q++)
-            json_array_append_new(a, num(cr_learn_lift_at(s, y, m, q / 20.0)));
+            json_array_append_new(a, num(lifts[2 + q]));
         *lift_out = a;
     }
     if (e->file[0] && !brief)
@@ -643,7 +648,7 @@ int cmd_learn(int argc, char **argv)
     const char *db = NULL, *label_s = NULL, *as_of_s = NULL, *method = NULL, *out_s = NULL,
                *json = NULL, *model_s = NULL, *validation = NULL, *folds_s = NULL, *seed_s = NULL,
                *min_class_s = NULL, *binning = NULL, *penalty = NULL, *c_s = NULL, *matrix = NULL,
-               *psi = NULL, *bins_s = NULL, *pos[1] = {NULL};
+               *psi = NULL, *bins_s = NULL, *mbs_s = NULL, *pos[1] = {NULL};
     const struct cli_opt opts[] = {{"db", 1, &db},
                                    {"label", 1, &label_s},
                                    {"as-of", 1, &as_of_s},
@@ -660,6 +665,7 @@ int cmd_learn(int argc, char **argv)
                                    {"c", 1, &c_s},
                                    {"export-matrix", 1, &matrix},
                                    {"psi", 1, &psi},
+                                   {"min-bin-share", 1, &mbs_s},
                                    {"bins", 1, &bins_s}};
     size_t n_pos;
     int prc =
@@ -693,7 +699,8 @@ int cmd_learn(int argc, char **argv)
     if ((prc = cli_int_opt("learn", "folds", folds_s, 2, 100, &folds)) ||
         (prc = cli_int_opt("learn", "seed", seed_s, 0, LLONG_MAX, &seed)) ||
         (prc = cli_int_opt("learn", "min-class", min_class_s, 1, 1000000000, &min_class)) ||
-        (prc = cli_real_opt("learn", "c", c_s, 1e-9, 1e9, &cval)))
+        (prc = cli_real_opt("learn", "c", c_s, 1e-9, 1e9, &cval)) ||
+        (prc = cli_real_opt("learn", "min-bin-share", mbs_s, 0, 0.5, &so.min_bin_share)))
         return prc;
     lo.k = (int)folds;
     lo.seed = (uint64_t)seed;

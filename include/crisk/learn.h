@@ -137,6 +137,9 @@ cr_err cr_learn_calibration(const double *score, const int8_t *y, size_t n, int 
 
 /* Lift at the top share q of rows by score (hit rate there / overall hit rate). */
 double cr_learn_lift_at(const double *score, const int8_t *y, size_t n, double q);
+/* The same at nq shares q[k] into out[k], sorting the rows once. */
+void cr_learn_lifts(const double *score, const int8_t *y, size_t n, const double *q, size_t nq,
+                    double *out);
 
 /* PSI = sum (A - E) ln(A / E) over bins: of scores, with bins cut at the deciles of the expected
  * scores (bins 10); of levels, the four levels. An empty bin counts as CR_PSI_FLOOR of its side. */
@@ -177,10 +180,12 @@ size_t cr_learn_roc(const double *score, const int8_t *y, size_t n, double *fpr,
 struct cr_scorecard_opts {
     int monotone;         /* 0: the model's bins; 1: monotone binning from quantile pre-bins (0) */
     int prebins;          /* quantile pre-bins of monotone binning (20) */
-    double min_bin_share; /* monotone binning: least share of the training rows per bin (0.05) */
+    double min_bin_share; /* monotone binning: least share of the training rows per bin (0.01) */
+    int keep_cuts;        /* monotone binning: the model's cut points are candidates beside the
+                           * quantiles (1) */
     int l1;               /* 1: L1-penalised (selects indicators), else L2 (0) */
     double c;             /* liblinear's C, the inverse penalty (1) */
-    double eps;           /* liblinear's stopping tolerance (1e-4) */
+    double eps;           /* liblinear's stopping tolerance (1e-3) */
     double pdo, points0, odds0; /* points scaling (50, 600, 1/19; DOMAIN.md §12) */
 };
 void cr_scorecard_opts_default(struct cr_scorecard_opts *o);

@@ -690,7 +690,10 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
     int min_class = o->min_class > 0 ? o->min_class : l->min_class;
     char day1[11], day2[11];
 
-    cr_err rc = cr_city_load(s, m, &city, d);
+    /* 8 MiB of SQLite page cache: every table is read once (docs/learn.md "Memory") */
+    cr_err rc = cr_store_learn_cache(s, 8192);
+    if (!rc)
+        rc = cr_city_load(s, m, &city, d);
     if (rc)
         return rc;
     if (!city.n) {

@@ -196,24 +196,32 @@ cr_err cr_learn_calibration(const double *score, const int8_t *y, size_t n, int 
     return CR_OK;
 }
 
-double cr_learn_lift_at(const double *score, const int8_t *y, size_t n, double q)
+void cr_learn_lifts(const double *score, const int8_t *y, size_t n, const double *q, size_t nq,
+                    double *out)
 {
     size_t m;
     struct sy *v = sorted(score, y, n, &m);
-    if (!v || !m) {
-        free(v);
-        return NAN;
-    }
-    size_t top = (size_t)ceil(q * (double)m), pos = 0, tpos = 0;
-    for (size_t i = 0; i < m; i++) {
+    size_t pos = 0;
+    for (size_t i = 0; v && i < m; i++)
         pos += v[i].y == 1;
-        if (i >= m - top)
+    for (size_t k = 0; k < nq; k++) {
+        size_t top = (size_t)ceil(q[k] * (double)m), tpos = 0;
+        if (top > m)
+            top = m;
+        for (size_t i = m - top; v && i < m; i++)
             tpos += v[i].y == 1;
+        out[k] = !v || !m || !pos || !top
+                     ? NAN
+                     : ((double)tpos / (double)top) / ((double)pos / (double)m);
     }
     free(v);
-    if (!pos || !top)
-        return NAN;
-    return ((double)tpos / (double)top) / ((double)pos / (double)m);
+}
+
+double cr_learn_lift_at(const double *score, const int8_t *y, size_t n, double q)
+{
+    double out;
+    cr_learn_lifts(score, y, n, &q, 1, &out);
+    return out;
 }
 
 static double psi_term(double e, double a)

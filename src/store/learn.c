@@ -1,5 +1,6 @@
 /* The store's part of the learn stage (docs/learn.md): the registry columns the feature matrix
  * reads (district and kept attributes) and the record of promoted models. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,13 @@ cr_err cr_store_learn_firms(cr_store *s,
         rc = cr__store_fail(s);
     sqlite3_finalize(st);
     return rc;
+}
+
+cr_err cr_store_learn_cache(cr_store *s, int kib)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", kib > 0 ? kib : 1);
+    return sqlite3_exec(cr__store_db(s), sql, NULL, NULL, NULL) ? cr__store_fail(s) : CR_OK;
 }
 
 struct topic_scan {

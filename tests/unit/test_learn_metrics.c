@@ -106,6 +106,14 @@ static void levels_lift_calibration(void **state)
     int8_t y1[] = {0, 0, 1, 1};
     NEAR(cr_learn_lift_at(s1, y1, 4, 0.5), 1.0);
     NEAR(cr_learn_lift_at(s1, y1, 4, 0.25), 2.0);
+    /* several shares from one sort: top 25 % {0.8: 1} -> 2; 50 % {0.8, 0.4} -> 1; 75 % adds
+     * 0.35 (1) -> (2/3)/0.5; all -> 1 */
+    double qs[4] = {0.25, 0.5, 0.75, 1.0}, lf[4];
+    cr_learn_lifts(s1, y1, 4, qs, 4, lf);
+    NEAR(lf[0], 2.0);
+    NEAR(lf[1], 1.0);
+    NEAR(lf[2], (2.0 / 3) / 0.5);
+    NEAR(lf[3], 1.0);
     struct cr_learn_calib c[2];
     assert_int_equal(cr_learn_calibration(s1, y1, 4, 2, c), CR_OK);
     assert_int_equal(c[0].n, 2);
