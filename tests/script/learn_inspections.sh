@@ -4,7 +4,9 @@
 # problems more likely at riskier levels, some pending and some dated before the as-of date
 # (the near misses: not in the window). Only inspected firms are rows; positives, negatives, the
 # random-arm counts and the random-arm AUCs are checked against python3 over the store's own
-# inspection table (sqlite3) and scores.csv. Refusals: a store without results, an unknown key.
+# inspection table (sqlite3) and scores.csv. Then a plan a year earlier gives the train period
+# its results: out of time, its counts checked the same way. Refusals: a store without results,
+# an unknown key.
 set -euo pipefail
 crisk=$1
 tmp=$(mktemp -d)
@@ -113,6 +115,47 @@ assert rep["models"][0]["auc"] > 0.6, rep["models"][0]
 print("ok", len(y), pos, len(yr), rpos, [round(m["auc"], 3) for m in ra["models"]])
 PY
 grep -q '随机抽查组 random-arm' "$tmp/out/report.html" || fail "report.html lacks the random-arm section"
+# Results a year earlier (a plan drawn 2025-01-05, results in 2025): the train period now has
+# outcomes, so the validation is out of time; train counts against python3, test unchanged.
+sed 's/专项一/专项三/; s/2026/2025/' "$tmp/p1.yaml" > "$tmp/p3.yaml"
+"$crisk" plan --db "$db" --file "$tmp/p3.yaml" --today 2025-01-05 > /dev/null
+"$crisk" draw --db "$db" --plan 3 --seed s3 --today 2025-01-05 > /dev/null
+"$crisk" inspections --db "$db" --plan 3 --csv > "$tmp/list3.csv"
+python3 - "$tmp" <<'PY'
+import csv, random, datetime, sys
+t = sys.argv[1]
+rng = random.Random(9)
+out = open(t + "/imp3.csv", "w")
+out.write("inspection,result,items,by,date\n")
+for r in csv.DictReader(open(t + "/list3.csv")):
+    if r["inspectors"]:
+        day = datetime.date(2025, 2, 1) + datetime.timedelta(days=rng.randrange(200))
+        out.write(f"{r['id']},{'D' if rng.random() < 0.4 else '1'},,u1,{day}\n")
+PY
+"$crisk" inspect --db "$db" --import "$tmp/imp3.csv" --today 2026-11-30 > /dev/null
+"$crisk" learn --db "$db" --label "$tmp/insp.yaml" --as-of 2025-12-31 --out "$tmp/out3" --json > "$tmp/rep3.json"
+sqlite3 -csv "$db" "SELECT i.subject, i.day, i.problem FROM inspection i WHERE i.result IS NOT NULL" > "$tmp/insp3.csv"
+python3 - "$tmp" <<'PY'
+import csv, datetime, json, sys
+t = sys.argv[1]
+rep, old = json.load(open(t + "/rep3.json")), json.load(open(t + "/rep.json"))
+day = lambda s: (datetime.date.fromisoformat(s) - datetime.date(1970, 1, 1)).days
+T0 = day("2024-12-31")
+assert rep["validation"] == "out_of_time" and rep["train"]["as_of"] == "2024-12-31", rep
+est = {int(r[0]): (int(r[1]) if r[1] else None) for r in csv.reader(open(t + "/firms.csv"))}
+y = {}
+for s, d, prob in csv.reader(open(t + "/insp3.csv")):
+    s, d = int(s), int(d)
+    if T0 < d <= T0 + 365 and (est[s] is None or est[s] <= T0):
+        y[s] = max(y.get(s, 0), int(prob))
+p = sum(y.values())
+assert (p, len(y) - p) == (rep["train"]["positives"], rep["train"]["negatives"]), (p, len(y) - p, rep["train"])
+for k in ("positives", "negatives"):
+    assert rep[k] == old[k] and rep["random_arm"][k] == old["random_arm"][k], (k, rep, old)
+sc = list(csv.DictReader(open(t + "/out3/scores.csv")))
+assert sum(r["fold"] == "0" for r in sc) == len(y), "train rows"
+print("out of time: train", p, len(y) - p)
+PY
 # An events label has no random arm.
 printf 'label: v\nevents: {kinds: [penalty], within_days: 365}\n' > "$tmp/ev.yaml"
 "$crisk" learn --db "$db" --label "$tmp/ev.yaml" --out "$tmp/o2" --json --min-class 5 > "$tmp/rep2.json"
