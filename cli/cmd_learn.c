@@ -19,7 +19,7 @@ static const char help[] =
     "scorecard|xgboost|both]\n"
     "                   [--out DIR] [--json] [--model FILE] [--validation auto|kfold] [--folds K]\n"
     "                   [--seed N] [--min-class N] [--binning model|monotone] [--penalty l2|l1]\n"
-    "                   [--c X] [--min-bin-share X] [--export-matrix FILE]\n"
+    "                   [--c X] [--min-bin-share X] [--eta X] [--export-matrix FILE]\n"
     "       crisk learn --psi RUN_A RUN_B [--db FILE] [--bins N] [--json]\n"
     "\n"
     "Builds the label (a file: docs/learn.md \"Label files\") and the features (the champion's\n"
@@ -648,7 +648,7 @@ int cmd_learn(int argc, char **argv)
     const char *db = NULL, *label_s = NULL, *as_of_s = NULL, *method = NULL, *out_s = NULL,
                *json = NULL, *model_s = NULL, *validation = NULL, *folds_s = NULL, *seed_s = NULL,
                *min_class_s = NULL, *binning = NULL, *penalty = NULL, *c_s = NULL, *matrix = NULL,
-               *psi = NULL, *bins_s = NULL, *mbs_s = NULL, *pos[1] = {NULL};
+               *psi = NULL, *bins_s = NULL, *mbs_s = NULL, *eta_s = NULL, *pos[1] = {NULL};
     const struct cli_opt opts[] = {{"db", 1, &db},
                                    {"label", 1, &label_s},
                                    {"as-of", 1, &as_of_s},
@@ -666,6 +666,7 @@ int cmd_learn(int argc, char **argv)
                                    {"export-matrix", 1, &matrix},
                                    {"psi", 1, &psi},
                                    {"min-bin-share", 1, &mbs_s},
+                                   {"eta", 1, &eta_s},
                                    {"bins", 1, &bins_s}};
     size_t n_pos;
     int prc =
@@ -695,12 +696,13 @@ int cmd_learn(int argc, char **argv)
     struct cr_scorecard_opts so;
     cr_scorecard_opts_default(&so);
     long long folds = lo.k, seed = (long long)lo.seed, min_class = 0;
-    double cval = so.c;
+    double cval = so.c, eta = 0;
     if ((prc = cli_int_opt("learn", "folds", folds_s, 2, 100, &folds)) ||
         (prc = cli_int_opt("learn", "seed", seed_s, 0, LLONG_MAX, &seed)) ||
         (prc = cli_int_opt("learn", "min-class", min_class_s, 1, 1000000000, &min_class)) ||
         (prc = cli_real_opt("learn", "c", c_s, 1e-9, 1e9, &cval)) ||
-        (prc = cli_real_opt("learn", "min-bin-share", mbs_s, 0, 0.5, &so.min_bin_share)))
+        (prc = cli_real_opt("learn", "min-bin-share", mbs_s, 0, 0.5, &so.min_bin_share)) ||
+        (prc = cli_real_opt("learn", "eta", eta_s, 1e-6, 1, &eta)))
         return prc;
     lo.k = (int)folds;
     lo.seed = (uint64_t)seed;
@@ -888,6 +890,8 @@ int cmd_learn(int argc, char **argv)
         struct cr_xgb_params xp;
         cr_xgb_params_default(&xp);
         xp.seed = lo.seed;
+        if (eta_s)
+            xp.eta = eta;
         xgb_pred = malloc((n + 1) * sizeof *xgb_pred);
         xgb_level = calloc(n + 1, 1);
         if (!xgb_pred || !xgb_level)
