@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli.h"
 #include "crisk/booster.h"
@@ -18,11 +19,13 @@ static const char help[] =
     "scorecard|xgboost|both]\n"
     "                   [--out DIR] [--json] [--model FILE] [--validation auto|kfold] [--folds K]\n"
     "                   [--seed N] [--min-class N] [--binning model|monotone] [--penalty l2|l1]\n"
-    "                   [--c X] [--export-matrix FILE]\n"
+    "                   [--c X] [--min-bin-share X] [--eta X] [--export-matrix FILE]\n"
+    "       crisk learn --psi RUN_A RUN_B [--db FILE] [--bins N] [--json]\n"
     "\n"
     "Builds the label (a file: docs/learn.md \"Label files\") and the features (the champion's\n"
     "indicators and the registry attributes) of every enterprise, measures the champion model,\n"
-    "the naive baseline (the count of past events of the label's kinds) and the challengers on\n"
+    "the naive baseline (the count of past events of the label's kinds, or of past positive\n"
+    "outcomes) and the challengers on\n"
     "the same folds (out of time when the store's history allows it, else stratified k-fold),\n"
     "and writes to DIR (default learn): the challengers' model files, report.json, report.html\n"
     "and scores.csv (subject,fold,y and every model's score per row). A challenger is never used\n"
@@ -35,7 +38,13 @@ static const char help[] =
     "  --export-matrix F  also write the matrix as CSV: subject,y,fold,<features>, then a line\n"
     "                     direction,,,<+1|-1|0>, then one row per firm (empty = missing)\n"
     "\n"
-    "Exit 3 when the label yields fewer positives or negatives than its min_class.\n";
+    "  --psi A B          the population stability of stored classification run B against\n"
+    "                     run A: PSI of the scores in N bins (default 10) cut at run A's\n"
+    "                     quantiles, and of the levels (<0.1 stable, 0.1-0.25 watch, >0.25\n"
+    "                     rebuild)\n"
+    "\n"
+    "Exit 3 when the label yields fewer positives or negatives than its min_class, or a run\n"
+    "does not exist.\n";
 
 /* One model's scores over the matrix rows. */
 struct entry {
@@ -47,14 +56,26 @@ struct entry {
     json_t *extra;
 };
 
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 static json_t *num(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, const struct entry *e,
-                        const char *champion_level, json_t **roc_out, json_t **lift_out)
+/* The metrics of model e on the rows with test[i] (and a score), against the label ylab (NULL:
+ * d->y). brief: only the ranking, level and calibration metrics (the random arm's). */
+static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, const int8_t *ylab,
+                        int brief, const struct entry *e, const char *champion_level,
+                        json_t **roc_out, json_t **lift_out)
 {
+    if (!ylab)
+        ylab = d->y;
     size_t n = d->n, m = 0;
     double *s = malloc((n + 1) * sizeof *s);
     int8_t *y = malloc(n + 1);
@@ -68,7 +89,7 @@ static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, cons
     for (size_t i = 0; i < n; i++)
         if (test[i] && !isnan(e->score[i])) {
             s[m] = e->score[i];
-            y[m] = d->y[i];
+            y[m] = ylab[i];
             lv[m] = e->level ? e->level[i] : 0;
             cl[m++] = champion_level ? champion_level[i] : 0;
         }
@@ -76,12 +97,23 @@ static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, cons
     json_object_set_new(o, "name", json_string(e->name));
     json_object_set_new(o, "method", json_string(e->method));
     json_object_set_new(o, "rows", json_integer((json_int_t)m));
+    if (brief) {
+        size_t np = 0;
+        for (size_t i = 0; i < m; i++)
+            np += y[i] == 1;
+        json_object_set_new(o, "positives", json_integer((json_int_t)np));
+    }
     json_object_set_new(o, "auc", num(auc));
     json_object_set_new(o, "ks", num(cr_learn_ks(s, y, m)));
     json_object_set_new(o, "gini", num(2 * auc - 1));
-    json_object_set_new(o, "lift_top5", num(cr_learn_lift_at(s, y, m, 0.05)));
-    json_object_set_new(o, "lift_top10", num(cr_learn_lift_at(s, y, m, 0.10)));
-    json_object_set_new(o, "lift_top20", num(cr_learn_lift_at(s, y, m, 0.20)));
+    /* the three lifts, then the curve at 5 %, 10 %, ... 100 % (one sort) */
+    double qs[23] = {0.05, 0.10, 0.20}, lifts[23];
+    for (int q = 1; q <= 20; q++)
+        qs[2 + q] = q / 20.0;
+    cr_learn_lifts(s, y, m, qs, 23, lifts);
+    json_object_set_new(o, "lift_top5", num(lifts[0]));
+    json_object_set_new(o, "lift_top10", num(lifts[1]));
+    json_object_set_new(o, "lift_top20", num(lifts[2]));
     if (e->level) {
         struct cr_learn_level_stat st[4];
         cr_learn_level_stats(lv, y, m, st);
@@ -92,7 +124,7 @@ static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, cons
                                             (json_int_t)st[l].n, "positives", (json_int_t)st[l].pos,
                                             "hit_rate", num(st[l].hit), "lift", num(st[l].lift)));
         json_object_set_new(o, "levels", a);
-        if (champion_level)
+        if (champion_level && !brief)
             json_object_set_new(o, "psi_levels_vs_champion",
                                 num(cr_learn_psi_levels(cl, m, lv, m)));
     }
@@ -105,7 +137,7 @@ static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, cons
                                                num(cal[b].hit)));
         json_object_set_new(o, "calibration", a);
     }
-    if (e->final_score && d->out_of_time) {
+    if (e->final_score && d->out_of_time && !brief) {
         double *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
         size_t na = 0, nb = 0;
         for (size_t i = 0; a && b && i < n; i++) {
@@ -120,7 +152,7 @@ static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, cons
         free(a);
         free(b);
     }
-    if (e->level && d->n_districts) {
+    if (e->level && d->n_districts && !brief) {
         struct cr_learn_district *ds = calloc(d->n_districts, sizeof *ds);
         double hr = NAN, fr = NAN;
         if (ds) {
@@ -156,12 +188,12 @@ static json_t *evaluate(const struct cr_learn_data *d, const uint8_t *test, cons
     if (lift_out) {
         json_t *a = json_array();
         for (int q = 1; q <= 20; q++)
-            json_array_append_new(a, num(cr_learn_lift_at(s, y, m, q / 20.0)));
+            json_array_append_new(a, num(lifts[2 + q]));
         *lift_out = a;
     }
-    if (e->file[0])
+    if (e->file[0] && !brief)
         json_object_set_new(o, "file", json_string(e->file));
-    if (e->extra)
+    if (e->extra && !brief)
         json_object_update(o, e->extra);
     free(s), free(y), free(lv), free(cl);
     return o;
@@ -250,6 +282,36 @@ static int write_html(FILE *fp, json_t *rep, json_t *rocs, json_t *lifts, json_t
         fputs("</td></tr>\n", fp);
     }
     fputs("</table>\n", fp);
+    json_t *ra = json_object_get(rep, "random_arm");
+    if (ra) {
+        fprintf(fp,
+                "<h2>随机抽查组 random-arm inspections</h2><p>只看随机抽取的检查（无选择偏差）："
+                "正例 positives %lld, 负例 negatives %lld. The targeted and triggered arms are "
+                "a selected sample (regulators inspect the risky ones more); these rows are the "
+                "unbiased measure.</p>\n<table><tr><th>model</th><th>method</th><th>rows</th>"
+                "<th>positives</th><th>AUC</th><th>KS</th><th>Gini</th><th>lift@10%%</th></tr>\n",
+                (long long)json_integer_value(json_object_get(ra, "positives")),
+                (long long)json_integer_value(json_object_get(ra, "negatives")));
+        json_array_foreach(json_object_get(ra, "models"), i, mo)
+        {
+            fputs("<tr><td class=l>", fp);
+            html_text(fp, json_string_value(json_object_get(mo, "name")));
+            fputs("</td><td class=l>", fp);
+            html_text(fp, json_string_value(json_object_get(mo, "method")));
+            fprintf(fp, "</td><td>%lld</td><td>%lld</td><td>",
+                    (long long)json_integer_value(json_object_get(mo, "rows")),
+                    (long long)json_integer_value(json_object_get(mo, "positives")));
+            html_num(fp, json_object_get(mo, "auc"), 4);
+            fputs("</td><td>", fp);
+            html_num(fp, json_object_get(mo, "ks"), 4);
+            fputs("</td><td>", fp);
+            html_num(fp, json_object_get(mo, "gini"), 4);
+            fputs("</td><td>", fp);
+            html_num(fp, json_object_get(mo, "lift_top10"), 2);
+            fputs("</td></tr>\n", fp);
+        }
+        fputs("</table>\n", fp);
+    }
     /* ROC */
     fputs("<h2>ROC</h2><svg width=\"360\" height=\"360\" viewBox=\"-30 -10 360 360\">"
           "<line x1=\"0\" y1=\"300\" x2=\"300\" y2=\"0\" stroke=\"#ddd\"/>"
@@ -443,11 +505,150 @@ static int close_out(FILE *fp, const char *path)
     return CLI_OK;
 }
 
+/* ---- crisk learn --psi RUN_A RUN_B: the stability of two stored classification runs ---- */
+
+struct run_scores {
+    double *score;
+    char *level;
+    size_t n, cap;
+    int oom;
+};
+
+static void run_score_row(void *ctx, const char *key, double score, char level)
+{
+    (void)key;
+    struct run_scores *r = ctx;
+    if (r->oom)
+        return;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 1024;
+        double *s = realloc(r->score, cap * sizeof *s);
+        if (s)
+            r->score = s;
+        char *l = s ? realloc(r->level, cap) : NULL;
+        if (!s || !l) {
+            r->oom = 1;
+            return;
+        }
+        r->level = l;
+        r->cap = cap;
+    }
+    r->score[r->n] = score;
+    r->level[r->n++] = level;
+}
+
+static const char *psi_reading(double psi)
+{
+    return !isfinite(psi) ? "none" : psi < 0.1 ? "stable" : psi <= 0.25 ? "watch" : "rebuild";
+}
+
+static int learn_psi(const char *db, const char *a_s, const char *b_s, const char *bins_s, int json)
+{
+    long long run[2], bins = 10;
+    int prc;
+    if ((prc = cli_int_opt("learn", "psi", a_s, 1, LLONG_MAX, &run[0])) ||
+        (prc = cli_int_opt("learn", "psi", b_s, 1, LLONG_MAX, &run[1])) ||
+        (prc = cli_int_opt("learn", "bins", bins_s, 2, 100, &bins)))
+        return prc;
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_store *s = NULL;
+    struct run_scores r[2] = {{0}};
+    int32_t as_of[2] = {0, 0};
+    char hash[2][17] = {"", ""};
+    struct cr_learn_psi_bin *tab = calloc((size_t)bins, sizeof *tab);
+    int exit_code = CLI_OK;
+    cr_err rc = tab ? cr_store_open_readonly(cli_db_path(db), &s, &d) : CR_ENOMEM;
+    if (rc) {
+        exit_code = cli_report_diag("learn", rc, &d);
+        goto out;
+    }
+    for (int k = 0; k < 2; k++) {
+        char dummy = 0, *text = NULL;
+        size_t len = 0;
+        rc = cr_store_run_levels(s, run[k], NULL, 0, &as_of[k], &dummy);
+        if (!rc)
+            rc = cr_store_run_model(s, run[k], hash[k], &text, &len);
+        free(text);
+        if (!rc)
+            rc = cr_store_scores_each(s, run[k], run_score_row, &r[k]);
+        if (rc == CR_ENOTFOUND) {
+            fprintf(stderr, "crisk learn: --psi: there is no classification run %lld%s\n", run[k],
+                    " (crisk classify records runs)");
+            exit_code = CLI_BADINPUT;
+            goto out;
+        }
+        if (rc || r[k].oom) {
+            fprintf(stderr, "crisk learn: cannot read run %lld: %s\n", run[k],
+                    r[k].oom ? "out of memory" : cr_store_errmsg(s));
+            exit_code = CLI_FAIL;
+            goto out;
+        }
+    }
+    double psi_s = cr_learn_psi_table(r[0].score, r[0].n, r[1].score, r[1].n, (int)bins, tab);
+    double psi_l = cr_learn_psi_levels(r[0].level, r[0].n, r[1].level, r[1].n);
+    double lv[2][4] = {{0}};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < r[k].n; i++)
+            if (r[k].level[i] >= 'A' && r[k].level[i] <= 'D')
+                lv[k][r[k].level[i] - 'A'] += 1.0 / (double)r[k].n;
+    char day[2][11];
+    cr_day_format(as_of[0], day[0]);
+    cr_day_format(as_of[1], day[1]);
+    json_t *o =
+        json_pack("{s:[{s:I,s:s,s:s,s:I},{s:I,s:s,s:s,s:I}],s:I,s:o,s:s,s:o,s:s}", "runs", "run",
+                  (json_int_t)run[0], "as_of", day[0], "model_hash", hash[0], "firms",
+                  (json_int_t)r[0].n, "run", (json_int_t)run[1], "as_of", day[1], "model_hash",
+                  hash[1], "firms", (json_int_t)r[1].n, "bins", (json_int_t)bins, "psi_scores",
+                  num(psi_s), "psi_scores_reading", psi_reading(psi_s), "psi_levels", num(psi_l),
+                  "psi_levels_reading", psi_reading(psi_l));
+    json_t *sb = json_array(), *lb = json_array();
+    for (long long b = 0; b < bins; b++)
+        json_array_append_new(sb,
+                              json_pack("{s:o,s:o,s:I,s:I,s:o,s:o,s:o}", "lo", num(tab[b].lo), "hi",
+                                        num(tab[b].hi), "expected", (json_int_t)tab[b].ne, "actual",
+                                        (json_int_t)tab[b].na, "expected_share", num(tab[b].e),
+                                        "actual_share", num(tab[b].a), "psi", num(tab[b].psi)));
+    for (int l = 0; l < 4; l++) {
+        double e = lv[0][l] < CR_PSI_FLOOR ? CR_PSI_FLOOR : lv[0][l];
+        double a = lv[1][l] < CR_PSI_FLOOR ? CR_PSI_FLOOR : lv[1][l];
+        json_array_append_new(lb, json_pack("{s:s#,s:o,s:o,s:o}", "level", "ABCD" + l, 1,
+                                            "expected_share", num(lv[0][l]), "actual_share",
+                                            num(lv[1][l]), "psi", num((a - e) * log(a / e))));
+    }
+    json_object_set_new(o, "score_bins", sb);
+    json_object_set_new(o, "levels", lb);
+    if (json) {
+        exit_code = cli_json_print(o);
+        goto out;
+    }
+    printf("PSI of run %lld (%s, %zu firms) against run %lld (%s, %zu firms); bins at run %lld's "
+           "score %lld-quantiles\n",
+           run[1], day[1], r[1].n, run[0], day[0], r[0].n, run[0], bins);
+    printf("  scores  %.4f  %s\n  levels  %.4f  %s\n", psi_s, psi_reading(psi_s), psi_l,
+           psi_reading(psi_l));
+    printf("  %-22s %9s %9s %9s\n", "score bin", "expected", "actual", "psi");
+    for (long long b = 0; b < bins; b++)
+        printf("  [%8.3f, %8.3f)   %9.4f %9.4f %9.5f\n", tab[b].lo, tab[b].hi, tab[b].e, tab[b].a,
+               tab[b].psi);
+    for (int l = 0; l < 4; l++)
+        printf("  level %c                %9.4f %9.4f\n", 'A' + l, lv[0][l], lv[1][l]);
+    json_decref(o);
+out:
+    cr_store_close(s);
+    free(tab);
+    for (int k = 0; k < 2; k++) {
+        free(r[k].score);
+        free(r[k].level);
+    }
+    return exit_code;
+}
+
 int cmd_learn(int argc, char **argv)
 {
     const char *db = NULL, *label_s = NULL, *as_of_s = NULL, *method = NULL, *out_s = NULL,
                *json = NULL, *model_s = NULL, *validation = NULL, *folds_s = NULL, *seed_s = NULL,
-               *min_class_s = NULL, *binning = NULL, *penalty = NULL, *c_s = NULL, *matrix = NULL;
+               *min_class_s = NULL, *binning = NULL, *penalty = NULL, *c_s = NULL, *matrix = NULL,
+               *psi = NULL, *bins_s = NULL, *mbs_s = NULL, *eta_s = NULL, *pos[1] = {NULL};
     const struct cli_opt opts[] = {{"db", 1, &db},
                                    {"label", 1, &label_s},
                                    {"as-of", 1, &as_of_s},
@@ -462,12 +663,30 @@ int cmd_learn(int argc, char **argv)
                                    {"binning", 1, &binning},
                                    {"penalty", 1, &penalty},
                                    {"c", 1, &c_s},
-                                   {"export-matrix", 1, &matrix}};
+                                   {"export-matrix", 1, &matrix},
+                                   {"psi", 1, &psi},
+                                   {"min-bin-share", 1, &mbs_s},
+                                   {"eta", 1, &eta_s},
+                                   {"bins", 1, &bins_s}};
     size_t n_pos;
     int prc =
-        cli_parse("learn", argc, argv, opts, sizeof opts / sizeof *opts, NULL, 0, &n_pos, help);
+        cli_parse("learn", argc, argv, opts, sizeof opts / sizeof *opts, pos, 1, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
+    if (psi) {
+        if (n_pos != 1 || label_s) {
+            fprintf(stderr, "crisk learn: --psi RUN_A RUN_B compares two runs (and takes no "
+                            "--label)\n");
+            return CLI_USAGE;
+        }
+        return learn_psi(db, psi, pos[0], bins_s, json != NULL);
+    }
+    if (n_pos || bins_s) {
+        fprintf(stderr, "crisk learn: %s\n",
+                n_pos ? "unexpected argument (a second run goes with --psi RUN_A RUN_B)"
+                      : "--bins goes with --psi RUN_A RUN_B");
+        return CLI_USAGE;
+    }
     if (!label_s) {
         fprintf(stderr, "crisk learn: --label FILE is required (docs/learn.md \"Label files\")\n");
         return CLI_USAGE;
@@ -477,11 +696,13 @@ int cmd_learn(int argc, char **argv)
     struct cr_scorecard_opts so;
     cr_scorecard_opts_default(&so);
     long long folds = lo.k, seed = (long long)lo.seed, min_class = 0;
-    double cval = so.c;
+    double cval = so.c, eta = 0;
     if ((prc = cli_int_opt("learn", "folds", folds_s, 2, 100, &folds)) ||
         (prc = cli_int_opt("learn", "seed", seed_s, 0, LLONG_MAX, &seed)) ||
         (prc = cli_int_opt("learn", "min-class", min_class_s, 1, 1000000000, &min_class)) ||
-        (prc = cli_real_opt("learn", "c", c_s, 1e-9, 1e9, &cval)))
+        (prc = cli_real_opt("learn", "c", c_s, 1e-9, 1e9, &cval)) ||
+        (prc = cli_real_opt("learn", "min-bin-share", mbs_s, 0, 0.5, &so.min_bin_share)) ||
+        (prc = cli_real_opt("learn", "eta", eta_s, 1e-6, 1, &eta)))
         return prc;
     lo.k = (int)folds;
     lo.seed = (uint64_t)seed;
@@ -540,9 +761,10 @@ int cmd_learn(int argc, char **argv)
     double *xgb_pred = NULL;
     char *xgb_level = NULL, *xgb_text = NULL;
     struct cr_xgb_fit xfit = {0};
-    uint8_t *test = NULL;
+    uint8_t *test = NULL, *arm = NULL;
     json_t *rep = NULL, *rocs = NULL, *lifts = NULL, *binning_j = NULL;
     int exit_code = CLI_OK;
+    double t_start = now_s();
     cr_err rc = cr_learn_label_load(label_s, &label, &d);
     /* A label file that cannot be read is bad input (exit 3) like one that is wrong. */
     int label_unread = rc == CR_EIO;
@@ -552,6 +774,7 @@ int cmd_learn(int argc, char **argv)
         rc = cli_champion_model(s, model_s, &m, &d);
     if (!rc)
         rc = cr_learn_data_build(s, m, label, &lo, &data, &info, &d);
+    double t_matrix = now_s() - t_start, t_sc = NAN, t_xgb = NAN;
     if (rc) {
         exit_code = label_unread ? (cli_report_diag("learn", rc, &d), CLI_BADINPUT)
                                  : cli_report_diag("learn", rc, &d);
@@ -610,8 +833,11 @@ int cmd_learn(int argc, char **argv)
         sc_final = malloc((n + 1) * sizeof *sc_final);
         if (!sc_pred || !sc_final) {
             rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
-        } else
+        } else {
+            double t0 = now_s();
             rc = cr_scorecard_cv(m, &data, &so, sc_pred, &sc, &d);
+            t_sc = now_s() - t0;
+        }
         if (!rc && cr_learn_levels_by_share(sc_pred, n, shares, sc_level))
             rc = CR_ENOMEM;
         if (rc) {
@@ -664,12 +890,17 @@ int cmd_learn(int argc, char **argv)
         struct cr_xgb_params xp;
         cr_xgb_params_default(&xp);
         xp.seed = lo.seed;
+        if (eta_s)
+            xp.eta = eta;
         xgb_pred = malloc((n + 1) * sizeof *xgb_pred);
         xgb_level = calloc(n + 1, 1);
         if (!xgb_pred || !xgb_level)
             rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
-        if (!rc)
+        if (!rc) {
+            double t0 = now_s();
             rc = cr_learn_xgb_fit(&data, &xp, &xfit, &d);
+            t_xgb = now_s() - t0;
+        }
         char id[300], name[600];
         snprintf(id, sizeof id, "%s-xgboost", m->id);
         snprintf(name, sizeof name, "%s（梯度提升树，%s）", m->name, label->id);
@@ -723,20 +954,35 @@ int cmd_learn(int argc, char **argv)
                         json_pack("{s:I,s:I}", "indicators", (json_int_t)info.n_indicator_features,
                                   "attributes", (json_int_t)info.n_attr_features));
     json_object_set_new(rep, "left_out", json_integer((json_int_t)info.left_out));
+    /* Wall seconds of the stages (bench/learn_full.sh): the matrix (store read, indicators,
+     * champion), the scorecard's folds and final fit, the trees' folds and final fit. */
+    json_object_set_new(rep, "seconds",
+                        json_pack("{s:o,s:o,s:o}", "matrix", num(t_matrix), "scorecard", num(t_sc),
+                                  "xgboost", num(t_xgb)));
     json_object_set_new(
         rep, "champion",
         json_pack("{s:s,s:i,s:s}", "id", m->id, "version", m->version, "hash", m->hash));
     json_t *models = json_array();
+    json_t *arm_models = json_array();
+    size_t arm_rows = 0;
+    if (data.y_random && (arm = calloc(n + 1, 1)))
+        for (size_t i = 0; i < n; i++)
+            arm_rows += arm[i] = test[i] && data.y_random[i] >= 0;
     rocs = json_array();
     lifts = json_array();
     for (size_t k = 0; k < n_ent; k++) {
         json_t *roc = NULL, *lift = NULL;
-        json_t *o = evaluate(&data, test, &ent[k], k ? data.expert_level : NULL, &roc, &lift);
+        json_t *o =
+            evaluate(&data, test, NULL, 0, &ent[k], k ? data.expert_level : NULL, &roc, &lift);
+        if (o && arm_rows)
+            json_array_append_new(
+                arm_models, evaluate(&data, arm, data.y_random, 1, &ent[k], NULL, NULL, NULL));
         json_decref(ent[k].extra);
         if (!o) {
             fprintf(stderr, "crisk learn: out of memory\n");
             exit_code = CLI_FAIL;
             json_decref(models);
+            json_decref(arm_models);
             goto out;
         }
         json_array_append_new(models, o);
@@ -744,6 +990,16 @@ int cmd_learn(int argc, char **argv)
         json_array_append_new(lifts, lift);
     }
     json_object_set_new(rep, "models", models);
+    /* Inspections labels: the same metrics on the random-arm inspections alone (the targeted
+     * and triggered arms are a selected sample; DOMAIN.md §12). */
+    if (data.y_random)
+        json_object_set_new(rep, "random_arm",
+                            json_pack("{s:I,s:I,s:o}", "positives",
+                                      (json_int_t)info.random_positives, "negatives",
+                                      (json_int_t)info.random_negatives, "models", arm_models));
+    else
+        json_decref(arm_models);
+    arm_models = NULL;
     {
         char path[1100];
         snprintf(path, sizeof path, "%s/scores.csv", out_dir);
@@ -810,6 +1066,19 @@ int cmd_learn(int argc, char **argv)
                    json_is_number(auc) ? json_number_value(auc) : NAN,
                    json_is_number(ks) ? json_number_value(ks) : NAN);
         }
+        json_t *ra = json_object_get(rep, "random_arm");
+        if (ra) {
+            printf("random-arm inspections alone: %lld positives, %lld negatives\n",
+                   (long long)json_integer_value(json_object_get(ra, "positives")),
+                   (long long)json_integer_value(json_object_get(ra, "negatives")));
+            json_array_foreach(json_object_get(ra, "models"), k, o)
+            {
+                json_t *auc = json_object_get(o, "auc");
+                printf("  %-28s %-9s AUC %.4f\n", json_string_value(json_object_get(o, "name")),
+                       json_string_value(json_object_get(o, "method")),
+                       json_is_number(auc) ? json_number_value(auc) : NAN);
+            }
+        }
         printf("report: %s/report.html, %s/report.json\n", out_dir, out_dir);
     }
 out:
@@ -818,6 +1087,7 @@ out:
     json_decref(lifts);
     json_decref(binning_j);
     free(test);
+    free(arm);
     free(sc_pred);
     free(sc_final);
     free(sc_level);

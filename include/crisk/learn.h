@@ -29,6 +29,9 @@ struct cr_learn_data {
     int16_t *district;    /* index into district_code, -1 none (fairness by district) */
     char (*district_code)[7];
     size_t n_districts;
+    /* inspections labels: per row, whether its random-arm inspections in the window found a
+     * problem (0/1), -1 when it had none; the unbiased sample (DOMAIN.md §12). NULL otherwise */
+    int8_t *y_random;
 };
 void cr_learn_data_free(struct cr_learn_data *d);
 
@@ -48,6 +51,12 @@ struct cr_learn_label {
     char *column;
     char **positive, **negative;
     size_t n_positive, n_negative;
+    /* inspections: {within_days: N} — the firms with an inspection result of the inspect stage
+     * in (as_of, as_of + within_days]: positive when one found a problem, negative otherwise;
+     * firms without one are left out. outcomes: {within_days: N, positive: [...], negative:
+     * [...]} — the same over the task outcomes of the respond stage (topic crisk/task_outcome),
+     * with positive/negative above holding the outcome names; a firm with both is positive. */
+    int inspections, outcomes;
     char **exclude; /* registry attributes never used as features */
     size_t n_exclude;
     int min_class; /* least positives and negatives (min_class:, default CR_LEARN_MIN_CLASS) */
@@ -78,7 +87,9 @@ struct cr_learn_info {
     size_t positives, negatives;           /* over all rows */
     size_t test_positives, test_negatives; /* fold 1 when out of time, else = the above */
     size_t n_indicator_features, n_attr_features;
-    size_t left_out; /* firms without the label (column labels) or not yet established */
+    size_t random_positives, random_negatives; /* the test rows' y_random (inspections) */
+    size_t left_out; /* firms without the label (column labels; inspections and outcomes labels:
+                      * without one in the window) or not yet established */
     double *naive;   /* per row: events of the label's kinds up to the row's as-of date (the
                       * naive baseline); NULL for a column label. Freed by cr_learn_info_free */
 };
@@ -126,6 +137,9 @@ cr_err cr_learn_calibration(const double *score, const int8_t *y, size_t n, int 
 
 /* Lift at the top share q of rows by score (hit rate there / overall hit rate). */
 double cr_learn_lift_at(const double *score, const int8_t *y, size_t n, double q);
+/* The same at nq shares q[k] into out[k], sorting the rows once. */
+void cr_learn_lifts(const double *score, const int8_t *y, size_t n, const double *q, size_t nq,
+                    double *out);
 
 /* PSI = sum (A - E) ln(A / E) over bins: of scores, with bins cut at the deciles of the expected
  * scores (bins 10); of levels, the four levels. An empty bin counts as CR_PSI_FLOOR of its side. */
@@ -133,6 +147,16 @@ double cr_learn_lift_at(const double *score, const int8_t *y, size_t n, double q
 double cr_learn_psi_scores(const double *expected, size_t ne, const double *actual, size_t na,
                            int bins);
 double cr_learn_psi_levels(const char *expected, size_t ne, const char *actual, size_t na);
+/* The score PSI bin by bin: bin b holds [lo, hi) (the first from -inf, the last to +inf; the
+ * cuts are the expected scores' quantiles b/bins, so equal scores share a bin and a tie-made
+ * empty bin adds 0), with its counts, shares and term. out (bins entries) may be NULL. */
+struct cr_learn_psi_bin {
+    double lo, hi;
+    size_t ne, na;
+    double e, a, psi; /* shares of each side, (a - e) ln(a / e) with the floor */
+};
+double cr_learn_psi_table(const double *expected, size_t ne, const double *actual, size_t na,
+                          int bins, struct cr_learn_psi_bin *out);
 
 /* Per district: rows, positives, flagged (level in flag_levels, e.g. "CD"), hit rate among the
  * flagged and false-positive rate (flagged negatives / negatives). */
@@ -156,10 +180,12 @@ size_t cr_learn_roc(const double *score, const int8_t *y, size_t n, double *fpr,
 struct cr_scorecard_opts {
     int monotone;         /* 0: the model's bins; 1: monotone binning from quantile pre-bins (0) */
     int prebins;          /* quantile pre-bins of monotone binning (20) */
-    double min_bin_share; /* monotone binning: least share of the training rows per bin (0.05) */
+    double min_bin_share; /* monotone binning: least share of the training rows per bin (0.01) */
+    int keep_cuts;        /* monotone binning: the model's cut points are candidates beside the
+                           * quantiles (1) */
     int l1;               /* 1: L1-penalised (selects indicators), else L2 (0) */
     double c;             /* liblinear's C, the inverse penalty (1) */
-    double eps;           /* liblinear's stopping tolerance (1e-4) */
+    double eps;           /* liblinear's stopping tolerance (1e-3) */
     double pdo, points0, odds0; /* points scaling (50, 600, 1/19; DOMAIN.md §12) */
 };
 void cr_scorecard_opts_default(struct cr_scorecard_opts *o);

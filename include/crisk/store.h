@@ -747,6 +747,15 @@ cr_err cr_store_learn_firms(cr_store *s,
                                       const char *attrs),
                             void *ctx) CR_MUST_USE;
 
+/* Sets the page cache of s to kib KiB (the store opens with 256 MiB, for writers): the learn
+ * matrix reads each table once, and a full cache would only add to its peak memory. */
+cr_err cr_store_learn_cache(cr_store *s, int kib) CR_MUST_USE;
+
+/* The events of the topic with code topic_code (e.g. "crisk/task_outcome", the respond stage's
+ * outcomes), with their attrs, block by block. None when the topic does not exist. */
+cr_err cr_store_learn_topic_events(cr_store *s, const char *topic_code, cr_event_fn fn,
+                                   void *ctx) CR_MUST_USE;
+
 /* A promoted model (crisk model promote): the file's whole text, who and why. */
 struct cr_promotion {
     int64_t id, version;

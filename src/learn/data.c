@@ -41,6 +41,86 @@ static cr_err whole(cr__ydoc *y, yaml_node_t *n, long lo, long hi, int *out, con
     return CR_OK;
 }
 
+/* The task outcomes of the respond stage (docs/respond.md "Feedback"): an outcomes label may
+ * name only these. */
+static const char *const task_outcomes[] = {"confirmed", "false_alarm",      "case_filed",
+                                            "police",    "other_department", "not_found"};
+
+static cr_err outcome_list(cr__ydoc *y, yaml_node_t *map, const char *key, char ***v, size_t *n)
+{
+    yaml_node_t *node = cr__yget(y, map, key);
+    cr_err rc = cr__ystrs(y, node, v, n, key);
+    for (size_t i = 0; !rc && i < *n; i++) {
+        size_t k = 0;
+        while (k < sizeof task_outcomes / sizeof *task_outcomes &&
+               strcmp((*v)[i], task_outcomes[k]))
+            k++;
+        if (k == sizeof task_outcomes / sizeof *task_outcomes)
+            rc =
+                cr__yfail(y, node,
+                          "'%s' is not a task outcome (confirmed, false_alarm, case_filed, police, "
+                          "other_department, not_found)",
+                          (*v)[i]);
+    }
+    return rc;
+}
+
+/* inspections: {within_days: N}, or outcomes: {within_days: N, positive: [...], negative:
+ * [...]} (defaults: positive confirmed, case_filed, police; negative false_alarm). */
+static cr_err outcome_label_load(cr__ydoc *y, yaml_node_t *root, yaml_node_t *n,
+                                 struct cr_learn_label *l, int inspections)
+{
+    static const char *const insp_keys[] = {"within_days", NULL};
+    static const char *const oc_keys[] = {"within_days", "positive", "negative", NULL};
+    const char *what = inspections ? "inspections" : "outcomes";
+    if (n->type != YAML_MAPPING_NODE)
+        return cr__yfail(y, n, "%s: is a mapping {within_days: N%s}", what,
+                         inspections ? "" : ", positive: [...], negative: [...]");
+    cr_err rc = cr__yonly(y, n, inspections ? insp_keys : oc_keys, what);
+    yaml_node_t *w = rc ? NULL : cr__yget(y, n, "within_days");
+    if (!rc && !w)
+        rc = cr__yfail(y, n, "%s: needs within_days: N (the label window after the as-of date)",
+                       what);
+    if (!rc)
+        rc = whole(y, w, 1, 36500, &l->within_days, "within_days");
+    static const char *const other[] = {"positive", "negative", NULL};
+    for (size_t i = 0; !rc && other[i]; i++)
+        if (cr__yget(y, root, other[i]))
+            rc = cr__yfail(y, cr__yget(y, root, other[i]),
+                           "%s: belongs to a column label (an outcomes label has it inside "
+                           "outcomes:)",
+                           other[i]);
+    l->inspections = inspections;
+    l->outcomes = !inspections;
+    if (rc || inspections)
+        return rc;
+    if (!rc)
+        rc = outcome_list(y, n, "positive", &l->positive, &l->n_positive);
+    if (!rc)
+        rc = outcome_list(y, n, "negative", &l->negative, &l->n_negative);
+    static const char *const def_pos[] = {"confirmed", "case_filed", "police"};
+    if (!rc && !cr__yget(y, n, "positive")) {
+        if (!(l->positive = calloc(3, sizeof *l->positive)))
+            return CR_ENOMEM;
+        for (l->n_positive = 0; l->n_positive < 3; l->n_positive++)
+            if (!(l->positive[l->n_positive] = strdup(def_pos[l->n_positive])))
+                return CR_ENOMEM;
+    }
+    if (!rc && !cr__yget(y, n, "negative")) {
+        if (!(l->negative = calloc(1, sizeof *l->negative)) ||
+            !(l->negative[0] = strdup("false_alarm")))
+            return CR_ENOMEM;
+        l->n_negative = 1;
+    }
+    for (size_t i = 0; !rc && i < l->n_positive; i++)
+        for (size_t k = 0; k < l->n_negative; k++)
+            if (!strcmp(l->positive[i], l->negative[k]))
+                rc = cr__yfail(y, n, "outcome '%s' is both positive and negative", l->positive[i]);
+    if (!rc && !l->n_positive)
+        rc = cr__yfail(y, n, "outcomes: needs at least one positive outcome");
+    return rc;
+}
+
 cr_err cr_learn_label_load(const char *path, struct cr_learn_label **out, cr_diag *d)
 {
     *out = NULL;
@@ -50,11 +130,13 @@ cr_err cr_learn_label_load(const char *path, struct cr_learn_label **out, cr_dia
     if (!rc && !l)
         rc = CR_ENOMEM;
     yaml_node_t *root = rc ? NULL : cr__yroot(&y);
-    static const char *const keys[] = {"label",    "events",  "column",    "positive",
-                                       "negative", "exclude", "min_class", NULL};
+    static const char *const keys[] = {"label",    "events",   "column",  "inspections", "outcomes",
+                                       "positive", "negative", "exclude", "min_class",   NULL};
     static const char *const ev_keys[] = {"kinds", "within_days", "flag", NULL};
     if (!rc && (!root || root->type != YAML_MAPPING_NODE))
-        rc = cr__yfail(&y, root, "a label file is a mapping (label:, events: or column:)");
+        rc = cr__yfail(&y, root,
+                       "a label file is a mapping (label:, and events:, column:, inspections: or "
+                       "outcomes:)");
     if (!rc)
         rc = cr__yonly(&y, root, keys, "a label file");
     if (!rc && !(l->path = strdup(path)))
@@ -63,8 +145,15 @@ cr_err cr_learn_label_load(const char *path, struct cr_learn_label **out, cr_dia
         rc = cr__ystr(&y, root, "label", 1, &l->id, "label");
     yaml_node_t *ev = rc ? NULL : cr__yget(&y, root, "events");
     yaml_node_t *col = rc ? NULL : cr__yget(&y, root, "column");
-    if (!rc && !ev == !col)
-        rc = cr__yfail(&y, root, "label %s needs exactly one of events: and column:", l->id);
+    yaml_node_t *insp = rc ? NULL : cr__yget(&y, root, "inspections");
+    yaml_node_t *oc = rc ? NULL : cr__yget(&y, root, "outcomes");
+    if (!rc && (!!ev + !!col + !!insp + !!oc) != 1)
+        rc = cr__yfail(&y, root,
+                       "label %s needs exactly one of events:, column:, inspections: and "
+                       "outcomes:",
+                       l->id);
+    if (!rc && (insp || oc))
+        rc = outcome_label_load(&y, root, insp ? insp : oc, l, !!insp);
     if (!rc && ev) {
         if (ev->type != YAML_MAPPING_NODE)
             rc = cr__yfail(&y, ev, "events: is a mapping {kinds: [...], within_days: N}");
@@ -183,6 +272,7 @@ void cr_learn_data_free(struct cr_learn_data *d)
     free(d->expert_level);
     free(d->district);
     free(d->district_code);
+    free(d->y_random);
     memset(d, 0, sizeof *d);
 }
 
@@ -483,10 +573,108 @@ static int established_by(const struct cr_city *c, size_t e, int32_t t)
     return c->established[e] == CR_NO_DAY || c->established[e] <= t;
 }
 
+/* ---------------------------------------------------------------- outcome labels */
+
+/* One recorded outcome of a firm: an inspection result or a task outcome. */
+struct outcome {
+    size_t e;
+    int32_t day;
+    int8_t pos;    /* problem found / a positive outcome */
+    int8_t random; /* inspections: from the random arm */
+};
+
+struct outcomes {
+    const struct cr_city *c;
+    const struct cr_learn_label *l;
+    struct outcome *v;
+    size_t n, cap;
+    int oom;
+};
+
+static size_t firm_of(const struct cr_city *c, int64_t subject)
+{
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->subject[mid] < subject)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < c->n && c->subject[lo] == subject ? lo : SIZE_MAX;
+}
+
+static int outcome_add(struct outcomes *o, int64_t subject, int32_t day, int pos, int random)
+{
+    size_t e = firm_of(o->c, subject);
+    if (e == SIZE_MAX) /* a key without a registry row is not a row of the matrix either */
+        return 0;
+    if (o->n == o->cap) {
+        size_t cap = o->cap ? 2 * o->cap : 256;
+        struct outcome *t = realloc(o->v, cap * sizeof *t);
+        if (!t)
+            return o->oom = 1;
+        o->v = t;
+        o->cap = cap;
+    }
+    o->v[o->n++] = (struct outcome){e, day, (int8_t)pos, (int8_t)random};
+    return 0;
+}
+
+static int inspection_row(void *ctx, const struct cr_inspection_row *r)
+{
+    if (r->day < 0 || !r->result)
+        return 0;
+    return outcome_add(ctx, r->subject, r->day, r->problem != 0,
+                       r->arm && strcmp(r->arm, "random") == 0);
+}
+
+static int outcome_event(void *ctx, const struct cr_event_row *ev)
+{
+    struct outcomes *o = ctx;
+    json_t *a = ev->attrs ? json_loadb(ev->attrs, ev->attrs_len, 0, NULL) : NULL;
+    const char *res = json_string_value(json_object_get(a, "结果"));
+    int r = 0;
+    if (res) {
+        int p = in_list(o->l->positive, o->l->n_positive, res);
+        if (p || in_list(o->l->negative, o->l->n_negative, res))
+            r = outcome_add(o, ev->subject, ev->day, p, 0);
+    }
+    json_decref(a);
+    return r;
+}
+
+/* The label over (t, t + w] from the outcomes: -1 for a firm without one, 1 when one is
+ * positive; the naive baseline counts the positive ones up to t; yr (NULL: none) the random-arm
+ * label (-1 without a random-arm outcome in the window). */
+static void outcome_label(const struct outcomes *o, size_t n_firms, int32_t t, int w, int8_t *pos,
+                          double *naive, int8_t *yr)
+{
+    for (size_t e = 0; e < n_firms; e++) {
+        pos[e] = -1;
+        naive[e] = 0;
+        if (yr)
+            yr[e] = -1;
+    }
+    for (size_t i = 0; i < o->n; i++) {
+        const struct outcome *v = &o->v[i];
+        if (v->day <= t)
+            naive[v->e] += v->pos;
+        else if (v->day <= t + w) {
+            if (v->pos > pos[v->e])
+                pos[v->e] = v->pos;
+            if (yr && v->random && v->pos > yr[v->e])
+                yr[v->e] = v->pos;
+        }
+    }
+}
+
 cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn_label *l,
                            const struct cr_learn_opts *o, struct cr_learn_data *out,
                            struct cr_learn_info *info, cr_diag *d)
 {
+    struct outcomes oc = {0};
+    int8_t *yr = NULL;
     memset(out, 0, sizeof *out);
     memset(info, 0, sizeof *info);
     struct cr_city city = {0};
@@ -502,7 +690,10 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
     int min_class = o->min_class > 0 ? o->min_class : l->min_class;
     char day1[11], day2[11];
 
-    cr_err rc = cr_city_load(s, m, &city, d);
+    /* 8 MiB of SQLite page cache: every table is read once (docs/learn.md "Memory") */
+    cr_err rc = cr_store_learn_cache(s, 8192);
+    if (!rc)
+        rc = cr_city_load(s, m, &city, d);
     if (rc)
         return rc;
     if (!city.n) {
@@ -535,6 +726,64 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
                     info->as_of = city.established[e];
         }
         dates[0] = info->as_of;
+    } else if (l->inspections || l->outcomes) {
+        oc.c = &city;
+        oc.l = l;
+        rc = l->inspections
+                 ? cr_store_inspections_each(s, 0, 0, 1, inspection_row, &oc)
+                 : cr_store_learn_topic_events(s, "crisk/task_outcome", outcome_event, &oc);
+        if (oc.oom)
+            rc = CR_ENOMEM;
+        if (rc) {
+            if (rc != CR_ENOMEM)
+                rc = cr_diag_set(d, rc, NULL, 0, 0, "cannot read the %s: %s",
+                                 l->inspections ? "inspection results" : "task outcomes",
+                                 cr_store_errmsg(s));
+            goto out;
+        }
+        if (!oc.n) {
+            rc = cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
+                             l->inspections
+                                 ? "label %s counts inspection results, and the store has none "
+                                   "(crisk inspect records them)"
+                                 : "label %s counts task outcomes, and the store has none of "
+                                   "its outcomes (crisk respond close records them)",
+                             l->id);
+            goto out;
+        }
+        int32_t last_oc = INT32_MIN;
+        for (size_t i = 0; i < oc.n; i++)
+            if (oc.v[i].day > last_oc)
+                last_oc = oc.v[i].day;
+        int w = l->within_days;
+        info->as_of = o->as_of != INT32_MIN ? o->as_of : last_oc - w;
+        info->train_as_of = info->as_of - w;
+        dates[0] = info->as_of;
+        /* Out of time when the features have the history and the train period has the
+         * outcomes to learn from (the inspect stage may be younger than the label window). */
+        if (o->validation == 0 &&
+            (int64_t)info->train_as_of - info->first_event_day >= o->min_history_days) {
+            int8_t *p0 = malloc(city.n + 1);
+            double *n0 = malloc((city.n + 1) * sizeof *n0);
+            size_t cnt[2] = {0, 0};
+            if (!p0 || !n0) {
+                free(p0);
+                free(n0);
+                rc = CR_ENOMEM;
+                goto out;
+            }
+            outcome_label(&oc, city.n, info->train_as_of, w, p0, n0, NULL);
+            for (size_t e = 0; e < city.n; e++)
+                if (p0[e] >= 0 && established_by(&city, e, info->train_as_of))
+                    cnt[p0[e]]++;
+            free(p0);
+            free(n0);
+            if (cnt[0] >= (size_t)min_class && cnt[1] >= (size_t)min_class) {
+                dates[0] = info->train_as_of;
+                dates[1] = info->as_of;
+                n_dates = 2;
+            }
+        }
     } else {
         if (!city.n_events) {
             rc = cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
@@ -672,6 +921,14 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
     out->expert_score = malloc(n_rows * sizeof *out->expert_score);
     out->expert_level = malloc(n_rows);
     out->district = malloc(n_rows * sizeof *out->district);
+    if (l->inspections && !(out->y_random = malloc(n_rows))) {
+        rc = CR_ENOMEM;
+        goto out;
+    }
+    if (l->inspections && !(yr = malloc(city.n + 1))) {
+        rc = CR_ENOMEM;
+        goto out;
+    }
     if (!l->column && !(info->naive = malloc(n_rows * sizeof *info->naive))) {
         rc = CR_ENOMEM;
         goto out;
@@ -698,7 +955,9 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
                 else
                     pos[e] = -1;
             }
-        } else
+        } else if (l->inspections || l->outcomes)
+            outcome_label(&oc, city.n, day, l->within_days, pos, naive, yr);
+        else
             events_label(&city, want_kind, flag_bit, day, l->within_days, pos, naive);
         size_t r0 = r;
         for (size_t e = 0; e < city.n; e++) {
@@ -714,6 +973,8 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
             out->district[r] = f.district[e];
             if (info->naive)
                 info->naive[r] = naive[e];
+            if (out->y_random)
+                out->y_random[r] = yr[e];
             float *x = out->x + r * p;
             size_t j = m->n_indicators;
             for (size_t i = 0; i < n_ac; i++) {
@@ -752,8 +1013,11 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
     for (size_t i = 0; i < r; i++) {
         size_t *c = out->y[i] ? &info->positives : &info->negatives;
         (*c)++;
-        if (!out->out_of_time || out->fold[i] == 1)
+        if (!out->out_of_time || out->fold[i] == 1) {
             (*(out->y[i] ? &info->test_positives : &info->test_negatives))++;
+            if (out->y_random && out->y_random[i] >= 0)
+                (*(out->y_random[i] ? &info->random_positives : &info->random_negatives))++;
+        }
     }
     size_t tr_pos = info->positives - info->test_positives,
            tr_neg = info->negatives - info->test_negatives;
@@ -793,6 +1057,8 @@ out:
     free(row_of);
     free(ind);
     free(want_kind);
+    free(oc.v);
+    free(yr);
     cr_city_free(&city);
     return rc;
 }

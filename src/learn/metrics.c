@@ -196,24 +196,32 @@ cr_err cr_learn_calibration(const double *score, const int8_t *y, size_t n, int 
     return CR_OK;
 }
 
-double cr_learn_lift_at(const double *score, const int8_t *y, size_t n, double q)
+void cr_learn_lifts(const double *score, const int8_t *y, size_t n, const double *q, size_t nq,
+                    double *out)
 {
     size_t m;
     struct sy *v = sorted(score, y, n, &m);
-    if (!v || !m) {
-        free(v);
-        return NAN;
-    }
-    size_t top = (size_t)ceil(q * (double)m), pos = 0, tpos = 0;
-    for (size_t i = 0; i < m; i++) {
+    size_t pos = 0;
+    for (size_t i = 0; v && i < m; i++)
         pos += v[i].y == 1;
-        if (i >= m - top)
+    for (size_t k = 0; k < nq; k++) {
+        size_t top = (size_t)ceil(q[k] * (double)m), tpos = 0;
+        if (top > m)
+            top = m;
+        for (size_t i = m - top; v && i < m; i++)
             tpos += v[i].y == 1;
+        out[k] = !v || !m || !pos || !top
+                     ? NAN
+                     : ((double)tpos / (double)top) / ((double)pos / (double)m);
     }
     free(v);
-    if (!pos || !top)
-        return NAN;
-    return ((double)tpos / (double)top) / ((double)pos / (double)m);
+}
+
+double cr_learn_lift_at(const double *score, const int8_t *y, size_t n, double q)
+{
+    double out;
+    cr_learn_lifts(score, y, n, &q, 1, &out);
+    return out;
 }
 
 static double psi_term(double e, double a)
@@ -231,12 +239,12 @@ static int dcmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-double cr_learn_psi_scores(const double *expected, size_t ne, const double *actual, size_t na,
-                           int bins)
+double cr_learn_psi_table(const double *expected, size_t ne, const double *actual, size_t na,
+                          int bins, struct cr_learn_psi_bin *out)
 {
     double *e = malloc((ne + 1) * sizeof *e);
     double *cut = malloc(((size_t)bins + 1) * sizeof *cut);
-    double *ce = calloc((size_t)bins + 1, sizeof *ce), *ca = calloc((size_t)bins + 1, sizeof *ca);
+    size_t *ce = calloc((size_t)bins + 1, sizeof *ce), *ca = calloc((size_t)bins + 1, sizeof *ca);
     double psi = NAN;
     size_t me = 0, ma = 0;
     if (!e || !cut || !ce || !ca || bins < 1)
@@ -252,28 +260,51 @@ double cr_learn_psi_scores(const double *expected, size_t ne, const double *actu
     for (int side = 0; side < 2; side++) {
         const double *v = side ? actual : expected;
         size_t nv = side ? na : ne;
-        double *c = side ? ca : ce;
+        size_t *c = side ? ca : ce;
         for (size_t i = 0; i < nv; i++) {
             if (isnan(v[i]))
                 continue;
-            int b = 0;
-            while (b < bins - 1 && v[i] >= cut[b])
-                b++;
-            c[b]++;
+            /* the first bin whose upper cut is above the value (binary search) */
+            int lo = 0, hi = bins - 1;
+            while (lo < hi) {
+                int mid = (lo + hi) / 2;
+                if (v[i] >= cut[mid])
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            c[lo]++;
             side ? ma++ : 0;
         }
     }
     if (!ma)
         goto out;
     psi = 0;
-    for (int b = 0; b < bins; b++)
-        psi += psi_term(ce[b] / (double)me, ca[b] / (double)ma);
+    for (int b = 0; b < bins; b++) {
+        double fe = (double)ce[b] / (double)me, fa = (double)ca[b] / (double)ma;
+        double t = psi_term(fe, fa);
+        psi += t;
+        if (out)
+            out[b] = (struct cr_learn_psi_bin){b ? cut[b - 1] : -INFINITY,
+                                               b < bins - 1 ? cut[b] : INFINITY,
+                                               ce[b],
+                                               ca[b],
+                                               fe,
+                                               fa,
+                                               t};
+    }
 out:
     free(e);
     free(cut);
     free(ce);
     free(ca);
     return psi;
+}
+
+double cr_learn_psi_scores(const double *expected, size_t ne, const double *actual, size_t na,
+                           int bins)
+{
+    return cr_learn_psi_table(expected, ne, actual, na, bins, NULL);
 }
 
 double cr_learn_psi_levels(const char *expected, size_t ne, const char *actual, size_t na)

@@ -15,10 +15,11 @@ void cr_scorecard_opts_default(struct cr_scorecard_opts *o)
 {
     o->monotone = 0;
     o->prebins = 20;
-    o->min_bin_share = 0.05;
+    o->min_bin_share = 0.01;
+    o->keep_cuts = 1;
     o->l1 = 0;
     o->c = 1.0;
-    o->eps = 1e-4;
+    o->eps = 1e-3;
     o->pdo = 50;
     o->points0 = 600;
     o->odds0 = 1.0 / 19;
@@ -110,10 +111,25 @@ static int dcmp(const void *a, const void *b)
 
 /* Monotone binning: quantile pre-bins of the training values, then adjacent bins merged while
  * the WOE is not monotone in the indicator's direction or a bin holds less than the least share. */
+static int cut_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static cr_err monotone_bins(struct cr_sc_feature *f, const struct cr_learn_data *d,
                             const uint8_t *train, int direction, const struct cr_scorecard_opts *o,
                             size_t tb, size_t tg)
 {
+    /* The candidate cuts: the training values' quantiles, and (o->keep_cuts) the cut points
+     * of the bins the feature has now — the model's own, the business cuts a count like
+     * "one penalty" needs even when few firms reach it. */
+    size_t n_keep = 0;
+    double keep[64];
+    size_t n_value = f->n_bins - (size_t)f->has_missing_bin;
+    for (size_t b = 0; o->keep_cuts && b + 1 < n_value && n_keep < 64; b++)
+        if (isfinite(f->bins[b].hi))
+            keep[n_keep++] = f->bins[b].hi;
     size_t m = 0;
     double *v = malloc((d->n + 1) * sizeof *v);
     if (!v)
@@ -128,16 +144,27 @@ static cr_err monotone_bins(struct cr_sc_feature *f, const struct cr_learn_data 
         return CR_OK; /* keep the model's bins */
     }
     qsort(v, m, sizeof *v, dcmp);
-    struct cr_sc_bin *bins = calloc((size_t)o->prebins + 2, sizeof *bins);
-    if (!bins) {
+    size_t n_cuts = 0;
+    double *cuts = malloc(((size_t)o->prebins + n_keep + 2) * sizeof *cuts);
+    struct cr_sc_bin *bins = calloc((size_t)o->prebins + n_keep + 2, sizeof *bins);
+    if (!bins || !cuts) {
         free(v);
+        free(cuts);
+        free(bins);
         return CR_ENOMEM;
     }
+    for (int q = 1; q < o->prebins; q++)
+        cuts[n_cuts++] = v[(size_t)q * m / (size_t)o->prebins];
+    for (size_t k = 0; k < n_keep; k++)
+        cuts[n_cuts++] = keep[k];
+    qsort(cuts, n_cuts, sizeof *cuts, cut_cmp);
+    cuts[n_cuts++] = INFINITY;
     size_t nb = 0;
     double lo = -INFINITY;
-    for (int q = 1; q <= o->prebins; q++) {
-        double cut = q == o->prebins ? INFINITY : v[(size_t)q * m / (size_t)o->prebins];
-        if (!(cut > lo) || (nb && cut == bins[nb - 1].hi) || (cut <= v[0] && q < o->prebins))
+    for (size_t q = 0; q < n_cuts; q++) {
+        double cut = cuts[q];
+        /* a cut at or below the least value leaves an empty first bin */
+        if (!(cut > lo) || (cut <= v[0] && q + 1 < n_cuts))
             continue;
         bins[nb].lo = lo;
         bins[nb].hi = cut;
@@ -145,6 +172,7 @@ static cr_err monotone_bins(struct cr_sc_feature *f, const struct cr_learn_data 
         lo = cut;
     }
     free(v);
+    free(cuts);
     if (!nb) {
         free(bins);
         return CR_OK;
@@ -439,7 +467,9 @@ cr_err cr_scorecard_cv(const cr_model *m, const struct cr_learn_data *d,
     cr_err rc = CR_OK;
     for (size_t i = 0; i < d->n; i++)
         pred[i] = NAN;
-    int rounds = d->out_of_time ? 1 : d->k;
+    /* Out of time the model tested on the test rows is the final one (trained on the train
+     * rows): fitted once. k-fold: one fit per fold, then the final on every row. */
+    int rounds = d->out_of_time ? 0 : d->k;
     for (int k = 0; !rc && k < rounds; k++) {
         int test = d->out_of_time ? 1 : k;
         for (size_t i = 0; i < d->n; i++)
@@ -456,6 +486,9 @@ cr_err cr_scorecard_cv(const cr_model *m, const struct cr_learn_data *d,
         train[i] = !d->out_of_time || d->fold[i] == 0;
     if (!rc)
         rc = cr_scorecard_fit(m, d, train, o, final, diag);
+    for (size_t i = 0; !rc && d->out_of_time && i < d->n; i++)
+        if (d->fold[i] == 1)
+            pred[i] = cr_scorecard_score(final, d->x + i * d->p);
     free(train);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* The store's part of the learn stage (docs/learn.md): the registry columns the feature matrix
  * reads (district and kept attributes) and the record of promoted models. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,61 @@ cr_err cr_store_learn_firms(cr_store *s,
     if (!rc && r != SQLITE_DONE)
         rc = cr__store_fail(s);
     sqlite3_finalize(st);
+    return rc;
+}
+
+cr_err cr_store_learn_cache(cr_store *s, int kib)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", kib > 0 ? kib : 1);
+    return sqlite3_exec(cr__store_db(s), sql, NULL, NULL, NULL) ? cr__store_fail(s) : CR_OK;
+}
+
+struct topic_scan {
+    cr_event_fn fn;
+    void *ctx;
+    int stop;
+};
+
+static int topic_event(void *ctx, const struct cr_event_row *e)
+{
+    struct topic_scan *t = ctx;
+    return t->stop = t->fn(t->ctx, e);
+}
+
+cr_err cr_store_learn_topic_events(cr_store *s, const char *topic_code, cr_event_fn fn, void *ctx)
+{
+    struct topic_scan ts = {fn, ctx, 0};
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(cr__store_db(s),
+                           "SELECT b.id FROM event_block b JOIN topic t ON t.id=b.topic"
+                           " WHERE t.code=?1 ORDER BY b.id",
+                           -1, &st, NULL))
+        return cr__store_fail(s);
+    sqlite3_bind_text(st, 1, topic_code, -1, SQLITE_STATIC);
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    int r;
+    cr_err rc = CR_OK;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            int64_t *t = realloc(ids, cap * sizeof *t);
+            if (!t) {
+                rc = CR_ENOMEM;
+                break;
+            }
+            ids = t;
+        }
+        ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    if (!rc && r != SQLITE_DONE)
+        rc = cr__store_fail(s);
+    sqlite3_finalize(st);
+    /* The topic's blocks one by one (a few: outcomes are a workflow's, not a feed's). */
+    for (size_t i = 0; !rc && !ts.stop && i < n; i++)
+        rc = cr_store_events_range(s, ids[i], ids[i] + 1, NULL, 0, topic_event, &ts);
+    free(ids);
     return rc;
 }
 

@@ -106,6 +106,14 @@ static void levels_lift_calibration(void **state)
     int8_t y1[] = {0, 0, 1, 1};
     NEAR(cr_learn_lift_at(s1, y1, 4, 0.5), 1.0);
     NEAR(cr_learn_lift_at(s1, y1, 4, 0.25), 2.0);
+    /* several shares from one sort: top 25 % {0.8: 1} -> 2; 50 % {0.8, 0.4} -> 1; 75 % adds
+     * 0.35 (1) -> (2/3)/0.5; all -> 1 */
+    double qs[4] = {0.25, 0.5, 0.75, 1.0}, lf[4];
+    cr_learn_lifts(s1, y1, 4, qs, 4, lf);
+    NEAR(lf[0], 2.0);
+    NEAR(lf[1], 1.0);
+    NEAR(lf[2], (2.0 / 3) / 0.5);
+    NEAR(lf[3], 1.0);
     struct cr_learn_calib c[2];
     assert_int_equal(cr_learn_calibration(s1, y1, 4, 2, c), CR_OK);
     assert_int_equal(c[0].n, 2);
@@ -129,6 +137,41 @@ static void psi(void **state)
     double want = (0.5 - 0.25) * log(2) + 0 + (CR_PSI_FLOOR - 0.25) * log(CR_PSI_FLOOR / 0.25) + 0;
     NEAR(cr_learn_psi_scores(e, 8, a, 4, 4), want);
     NEAR(cr_learn_psi_scores(e, 8, e, 8, 4), 0.0);
+}
+
+static void psi_table(void **state)
+{
+    (void)state;
+    /* Bins fixed on the expected side's quintiles {1,2 | 3,4 | 5,6 | 7,8 | 9,10}: cuts 3, 5, 7, 9.
+     * Actual {0, 2, 3, 3, 9, 12, 12, 12}: 2, 2, 0, 0, 4 of 8 -> 0.25, 0.25, 0, 0, 0.5. */
+    double e[10] = {10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
+    double a[9] = {0, 2, 3, 3, 9, 12, 12, 12, NAN};
+    struct cr_learn_psi_bin t[5];
+    double p = cr_learn_psi_table(e, 10, a, 9, 5, t);
+    double f = CR_PSI_FLOOR;
+    double want[5] = {(0.25 - 0.2) * log(0.25 / 0.2), (0.25 - 0.2) * log(0.25 / 0.2),
+                      (f - 0.2) * log(f / 0.2), (f - 0.2) * log(f / 0.2),
+                      (0.5 - 0.2) * log(0.5 / 0.2)};
+    double sum = 0;
+    for (int b = 0; b < 5; b++) {
+        NEAR(t[b].psi, want[b]);
+        NEAR(t[b].e, 0.2);
+        sum += want[b];
+    }
+    NEAR(p, sum); /* 0.0111572 * 2 + 1.5192140 * 2 + 0.2748872 = 3.3360424 */
+    assert_true(fabs(p - 3.3360424) < 1e-7);
+    assert_true(isinf(t[0].lo) && t[0].lo < 0 && isinf(t[4].hi));
+    NEAR(t[1].lo, 3);
+    NEAR(t[1].hi, 5);
+    assert_int_equal(t[4].na, 4);
+    assert_int_equal(t[2].na, 0);
+    /* Ties: expected all 5 -> every cut is 5: bins 0..3 empty on both sides (term 0), all in
+     * the last; an actual value below 5 falls in bin 0. */
+    double e2[4] = {5, 5, 5, 5}, a2[2] = {5, 1};
+    NEAR(cr_learn_psi_table(e2, 4, a2, 2, 5, t), (0.5 - 1) * log(0.5) + (0.5 - f) * log(0.5 / f));
+    assert_int_equal(t[0].na, 1);
+    assert_int_equal(t[4].ne, 4);
+    NEAR(cr_learn_psi_scores(e, 10, a, 9, 5), p);
 }
 
 static void districts(void **state)
@@ -186,6 +229,7 @@ int main(void)
         cmocka_unit_test(auc_ks_random),
         cmocka_unit_test(levels_lift_calibration),
         cmocka_unit_test(psi),
+        cmocka_unit_test(psi_table),
         cmocka_unit_test(districts),
         cmocka_unit_test(folds),
     };
