@@ -115,7 +115,7 @@ static void hits_free(struct hits *h)
 /* Runs st (bound) and keeps up to limit rows of ROW. */
 static cr_err collect(cr_store *s, sqlite3_stmt *st, int limit, struct hits *h)
 {
-    int rc;
+    int rc = SQLITE_DONE;
     if (!(h->v = calloc((size_t)limit, sizeof *h->v)))
         return CR_ENOMEM;
     while (h->n < (size_t)limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -182,7 +182,8 @@ static void sb_phrase(struct sbuf *b, const char *t, size_t n)
     sb_add(b, "\"", 1);
 }
 
-/* The FTS5 query of q into *out (malloc'd), or NULL when the rows must be read instead. */
+/* The FTS5 query of q into *out (malloc'd; "" when no name or address can contain q), or NULL
+ * when the rows must be read instead. */
 static cr_err fts_query(cr_store *s, const char *q, char **out)
 {
     size_t len = strlen(q), chars = 0;
@@ -227,8 +228,8 @@ static cr_err fts_query(cr_store *s, const char *q, char **out)
             free(b.p);
             return e;
         }
-        if (!n) /* no trigram starts with q: nothing contains it */
-            sb_add(&b, "\"\x01\x01\x01\"", 5);
+        if (!n) /* no trigram starts with q: no name or address contains it */
+            sb_add(&b, "", 0);
     }
     if (b.oom) {
         free(b.p);
@@ -273,7 +274,7 @@ cr_err cr_store_enterprise_search(cr_store *s, const char *q, const char *scope,
                    "WHERE s.key >= ?1 AND s.key < ?1 || char(127) AND " IN_SCOPE " "
                    "ORDER BY s.key LIMIT ?3",
                    q, scope, limit, &keyed);
-        if (!rc)
+        if (!rc && *match)
             rc = query(s,
                        "SELECT " ROW " FROM search_fts f JOIN search_rank r ON r.rank = f.rowid "
                        "JOIN enterprise e ON e.subject = r.subject "
