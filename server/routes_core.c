@@ -1,6 +1,8 @@
 /* The routes of what main holds: login, the index, openapi.json, enterprise search and the
  * portrait, runs and level counts by division, the model tree, the quarantine summary, the
  * audit log and users (docs/serve.md). */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +197,175 @@ static void scope_linked(const struct srv_user *u, json_t *o)
     json_object_set_new(o, "linked_outside", json_integer((json_int_t)outside));
 }
 
+/* ---- the portrait cache ----
+ * A portrait costs a few hundred key lookups (its events' blocks, its persons, the linked
+ * firms and their levels) and its text is the same for every caller of one jurisdiction until
+ * the store changes. The cache keeps the portrait's text without "tags", keyed by the key asked
+ * for and the caller's scope (the linked firms are filtered by scope), stamped with the store's
+ * generation and latest run (cr_store_serve_stamp): a portrait answers from the cache only when
+ * both are unchanged; the tags, which `crisk tag` saves again without a new run, are read
+ * afresh every time. Only portraits of firms inside the caller's scope are kept; a 404 is never
+ * cached. Least recently used entries go first when the cache passes its size. */
+enum { PCACHE_BUCKETS = 1 << 14 };
+/* Bytes of portrait text kept (about 10 kB each on the generated cities: ~6,000 portraits). */
+static const size_t pcache_bytes = (size_t)64 << 20;
+
+struct pentry {
+    struct pentry *hnext, *prev, *next; /* hash chain; LRU list (head: most recent) */
+    uint64_t hash;
+    int64_t generation, run, subject;
+    size_t len;
+    char *text;
+    char key[]; /* the key asked for, '\n', the scope */
+};
+
+static struct {
+    pthread_mutex_t mu;
+    struct pentry *bucket[PCACHE_BUCKETS];
+    struct pentry *head, *tail;
+    size_t bytes;
+} pcache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static uint64_t fnv1a(const char *k)
+{
+    uint64_t h = 1469598103934665603u;
+    for (const unsigned char *p = (const unsigned char *)k; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    return h;
+}
+
+static void pcache_unlink(struct pentry *e)
+{
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        pcache.head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        pcache.tail = e->prev;
+    e->prev = e->next = NULL;
+}
+
+static void pcache_front(struct pentry *e)
+{
+    e->next = pcache.head;
+    if (pcache.head)
+        pcache.head->prev = e;
+    pcache.head = e;
+    if (!pcache.tail)
+        pcache.tail = e;
+}
+
+static void pcache_drop(struct pentry *e)
+{
+    struct pentry **pp = &pcache.bucket[e->hash % PCACHE_BUCKETS];
+    while (*pp != e)
+        pp = &(*pp)->hnext;
+    *pp = e->hnext;
+    pcache_unlink(e);
+    pcache.bytes -= e->len;
+    free(e->text);
+    free(e);
+}
+
+static struct pentry *pcache_find(const char *key, uint64_t h)
+{
+    for (struct pentry *e = pcache.bucket[h % PCACHE_BUCKETS]; e; e = e->hnext)
+        if (e->hash == h && strcmp(e->key, key) == 0)
+            return e;
+    return NULL;
+}
+
+/* A copy of the cached text of key when its stamp is (generation, run), with its subject;
+ * NULL when there is none. */
+static char *pcache_get(const char *key, int64_t generation, int64_t run, int64_t *subject)
+{
+    uint64_t h = fnv1a(key);
+    char *text = NULL;
+    pthread_mutex_lock(&pcache.mu);
+    struct pentry *e = pcache_find(key, h);
+    if (e && (e->generation != generation || e->run != run)) {
+        pcache_drop(e);
+        e = NULL;
+    }
+    if (e && (text = malloc(e->len + 1))) {
+        memcpy(text, e->text, e->len + 1);
+        *subject = e->subject;
+        pcache_unlink(e);
+        pcache_front(e);
+    }
+    pthread_mutex_unlock(&pcache.mu);
+    return text;
+}
+
+/* Keeps text (taken over) for key with its stamp. */
+static void pcache_put(const char *key, int64_t generation, int64_t run, int64_t subject,
+                       char *text)
+{
+    size_t klen = strlen(key), len = strlen(text);
+    struct pentry *e = len < pcache_bytes / 4 ? malloc(sizeof *e + klen + 1) : NULL;
+    if (!e) {
+        free(text);
+        return;
+    }
+    *e = (struct pentry){.hash = fnv1a(key),
+                         .generation = generation,
+                         .run = run,
+                         .subject = subject,
+                         .len = len,
+                         .text = text};
+    memcpy(e->key, key, klen + 1);
+    pthread_mutex_lock(&pcache.mu);
+    struct pentry *old = pcache_find(key, e->hash);
+    if (old)
+        pcache_drop(old);
+    e->hnext = pcache.bucket[e->hash % PCACHE_BUCKETS];
+    pcache.bucket[e->hash % PCACHE_BUCKETS] = e;
+    pcache_front(e);
+    pcache.bytes += len;
+    while (pcache.bytes > pcache_bytes && pcache.tail != e)
+        pcache_drop(pcache.tail);
+    pthread_mutex_unlock(&pcache.mu);
+}
+
+/* The portrait o as cached: its members but "tags", in order. NULL when it cannot be made. */
+static char *portrait_text(json_t *o)
+{
+    json_t *rest = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v)
+    {
+        if (strcmp(k, "tags") != 0)
+            json_object_set(rest, k, v);
+    }
+    char *text = json_dumps(rest, JSON_COMPACT);
+    json_decref(rest);
+    return text;
+}
+
+/* The portrait from its cached text and fresh tags: "tags" first, as built. */
+static json_t *portrait_from(const char *text, json_t *tags)
+{
+    json_t *rest = json_loads(text, 0, NULL), *o = json_object();
+    if (!rest || !o) {
+        json_decref(rest);
+        json_decref(o);
+        json_decref(tags);
+        return NULL;
+    }
+    json_object_set_new(o, "tags", tags);
+    const char *k;
+    json_t *v;
+    json_object_foreach(rest, k, v)
+    {
+        json_object_set(o, k, v);
+    }
+    json_decref(rest);
+    return o;
+}
+
 static void get_portrait(struct srv_req *r, struct srv_reply *out)
 {
     const char *given = r->param[0];
@@ -208,7 +379,27 @@ static void get_portrait(struct srv_req *r, struct srv_reply *out)
         srv_error(out, 400, "bad_uscc", "not a USCC (nor a department's key ns:key)");
         return;
     }
-    int64_t subject = 0;
+    int64_t generation = 0, run = 0, subject = 0;
+    char ckey[300];
+    int cacheable =
+        !cr_store_serve_stamp(r->db, &generation, &run) &&
+        (size_t)snprintf(ckey, sizeof ckey, "%s\n%s", lookup, srv_scope(r->user)) < sizeof ckey;
+    char *text = cacheable ? pcache_get(ckey, generation, run, &subject) : NULL;
+    if (text) {
+        json_t *tags = json_array(), *o = NULL;
+        if (cr_store_portrait_tags(r->db, subject, tags) == CR_OK)
+            o = portrait_from(text, tags);
+        else
+            json_decref(tags);
+        free(text);
+        if (!o) {
+            store_error(out, r->db);
+            return;
+        }
+        out->status = 200;
+        out->json = o;
+        return;
+    }
     char district[16], street[16], grid[16];
     cr_err rc = cr_store_subject_find(r->db, lookup, &subject);
     if (!rc)
@@ -229,6 +420,8 @@ static void get_portrait(struct srv_req *r, struct srv_reply *out)
         return;
     }
     scope_linked(r->user, o);
+    if (cacheable && (text = portrait_text(o)))
+        pcache_put(ckey, generation, run, subject, text);
     out->status = 200;
     out->json = o;
 }

@@ -479,6 +479,9 @@ int srv_run(const struct srv_options *o)
         exit_code = rc == CR_ENOTFOUND ? 3 : 1;
         goto out;
     }
+    int rebuilt = 0; /* the search index: else searches read the rows (src/store/search.c) */
+    if (cr_store_search_refresh(s->writer, &rebuilt))
+        fprintf(stderr, "crisk serve: no search index: %s\n", cr_store_errmsg(s->writer));
     if (srv_auth_new(&s->auth) || pthread_key_create(&s->reader_key, reader_close)) {
         fprintf(stderr, "crisk serve: out of memory\n");
         goto out;

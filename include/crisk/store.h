@@ -239,6 +239,10 @@ cr_err cr_store_subject_find(cr_store *s, const char *key, int64_t *subject) CR_
  * topic), "persons" (masked names, roles, how many other firms each holds a role in) and
  * "linked" (other firms sharing a person or the address). */
 cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out) CR_MUST_USE;
+/* The "tags" of that portrait alone (appended to the array tags): the rules of the latest run
+ * tagged. Tags are saved again for a run without a new run or generation (crisk tag), so a
+ * cached portrait reads them afresh (server/routes_core.c). CR_ESTORE on failure. */
+cr_err cr_store_portrait_tags(cr_store *s, int64_t subject, json_t *tags) CR_MUST_USE;
 
 /* What a run records (plain data, prepared by the caller: cr_city_run_save in city.h). The
  * enterprises are subject[0..n-1] in ascending order; per enterprise e its score, level ('A'..'D'),
@@ -837,12 +841,19 @@ struct cr_place {
     int64_t subject;
     const char *key, *name, *address, *district, *street, *grid;
 };
-/* Enterprises whose key starts with q or whose name or address contains q, within scope (""
- * or NULL: the whole city; a 6-, 9- or 12-digit code: that district, street or grid), by key,
- * at most limit. fn returning nonzero stops. */
+/* Enterprises whose key starts with q or whose name or address contains q (bytes, as instr),
+ * within scope ("" or NULL: the whole city; a 6-, 9- or 12-digit code: that district, street or
+ * grid), by key, at most limit. fn returning nonzero stops. Names and addresses are looked up in
+ * the search index when it is as new as the store (cr_store_search_refresh), else scanned; the
+ * answer is the same (src/store/search.c). */
 cr_err cr_store_enterprise_search(cr_store *s, const char *q, const char *scope, int limit,
                                   int (*fn)(void *ctx, const struct cr_place *p),
                                   void *ctx) CR_MUST_USE;
+/* Brings the search index (an FTS5 trigram index of names and addresses in key order) up to
+ * the store's generation: rebuilds it in one write transaction when it is missing or was built
+ * from another generation (after an ingest); *rebuilt says whether it did. A second of CPU per
+ * 100,000 firms. */
+cr_err cr_store_search_refresh(cr_store *s, int *rebuilt) CR_MUST_USE;
 /* The division codes of an enterprise ("" where unknown); CR_ENOTFOUND without a registry row. */
 cr_err cr_store_enterprise_place(cr_store *s, int64_t subject, char district[16], char street[16],
                                  char grid[16]) CR_MUST_USE;
@@ -876,6 +887,12 @@ cr_err cr_store_runs_each(cr_store *s, int (*fn)(void *ctx, const struct cr_run_
 cr_err cr_store_run_by_division(cr_store *s, int64_t run, int digits, const char *scope,
                                 int (*fn)(void *ctx, const char *code, const int64_t n[4]),
                                 void *ctx) CR_MUST_USE;
+
+/* What a stored portrait depends on besides its tags: the store's generation (every ingest
+ * and quarantine retry raises it: registry, persons, events) and the latest run's id (runs are
+ * only added, each with all its scores in one transaction). A portrait built after reading
+ * these is valid as long as both are unchanged. */
+cr_err cr_store_serve_stamp(cr_store *s, int64_t *generation, int64_t *run) CR_MUST_USE;
 
 /* ---- end of serve ---- */
 

@@ -205,6 +205,14 @@ static json_t *linked_row(sqlite3_stmt *st)
     return o;
 }
 
+cr_err cr_store_portrait_tags(cr_store *s, int64_t subject, json_t *tags)
+{
+    return each_row(cr__store_db(s),
+                    "SELECT tag, name FROM enterprise_tag WHERE subject = ?1 AND run = "
+                    "(SELECT max(run) FROM enterprise_tag) LIMIT ?2",
+                    subject, 64, tag_row, tags);
+}
+
 cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out)
 {
     sqlite3 *db = cr__store_db(s);
@@ -249,10 +257,7 @@ cr_err cr_store_portrait(cr_store *s, int64_t subject, int recent, json_t **out)
                          "ON s.run = r.id AND s.subject = ?1 ORDER BY r.id LIMIT ?2",
                          subject, 1000, history_row, history);
     if (!rc)
-        rc = each_row(db,
-                      "SELECT tag, name FROM enterprise_tag WHERE subject = ?1 AND run = "
-                      "(SELECT max(run) FROM enterprise_tag) LIMIT ?2",
-                      subject, 64, tag_row, tags);
+        rc = cr_store_portrait_tags(s, subject, tags);
     if (!rc)
         rc = recent_events(s, subject, recent, events);
     if (!rc)

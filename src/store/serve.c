@@ -230,44 +230,6 @@ cr_err cr_store_audit_each(cr_store *s, int64_t before_id, int limit,
     "(?2 = '' OR (length(?2) = 6 AND e.district = ?2) OR (length(?2) = 9 AND e.street = ?2) OR "   \
     "(length(?2) = 12 AND e.grid = ?2))"
 
-cr_err cr_store_enterprise_search(cr_store *s, const char *q, const char *scope, int limit,
-                                  int (*fn)(void *ctx, const struct cr_place *p), void *ctx)
-{
-    sqlite3_stmt *st = NULL;
-    /* A key (USCC) prefix through the unique index on subject.key; else a substring of the name
-     * or the address, scanned. */
-    if (prep(s,
-             "SELECT s.key, e.name, e.address, e.district, e.street, e.grid, e.subject "
-             "FROM subject s JOIN enterprise e ON e.subject = s.id "
-             "WHERE s.key >= ?1 AND s.key < ?1 || char(127) AND " IN_SCOPE " "
-             "UNION SELECT s.key, e.name, e.address, e.district, e.street, e.grid, e.subject "
-             "FROM enterprise e JOIN subject s ON s.id = e.subject "
-             "WHERE (instr(e.name, ?1) > 0 OR instr(e.address, ?1) > 0) AND " IN_SCOPE " "
-             "ORDER BY 1 LIMIT ?3",
-             &st))
-        return CR_ESTORE;
-    sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, scope ? scope : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, limit);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct cr_place p = {.key = (const char *)sqlite3_column_text(st, 0),
-                             .name = (const char *)sqlite3_column_text(st, 1),
-                             .address = (const char *)sqlite3_column_text(st, 2),
-                             .district = (const char *)sqlite3_column_text(st, 3),
-                             .street = (const char *)sqlite3_column_text(st, 4),
-                             .grid = (const char *)sqlite3_column_text(st, 5),
-                             .subject = sqlite3_column_int64(st, 6)};
-        if (fn(ctx, &p)) {
-            rc = SQLITE_DONE;
-            break;
-        }
-    }
-    cr_err e = rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
-    sqlite3_finalize(st);
-    return e;
-}
-
 cr_err cr_store_enterprise_place(cr_store *s, int64_t subject, char district[16], char street[16],
                                  char grid[16])
 {
@@ -376,4 +338,21 @@ cr_err cr_store_run_by_division(cr_store *s, int64_t run, int digits, const char
     cr_err e = rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
     sqlite3_finalize(st);
     return e;
+}
+
+cr_err cr_store_serve_stamp(cr_store *s, int64_t *generation, int64_t *run)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s,
+             "SELECT coalesce((SELECT v FROM meta WHERE k = 'generation'), 0), "
+             "coalesce((SELECT max(id) FROM run), 0)",
+             &st))
+        return CR_ESTORE;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *generation = sqlite3_column_int64(st, 0);
+        *run = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? CR_OK : cr__store_fail(s);
 }
