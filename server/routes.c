@@ -7,6 +7,7 @@
 
 const struct srv_route_table *const srv_route_tables[] = {
     &srv_routes_core,
+    &srv_routes_web,
     NULL,
 };
 

@@ -160,6 +160,11 @@ void srv_error(struct srv_reply *out, int status, const char *code, const char *
     out->json = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
 }
 
+const char *srv_header(const struct srv_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
 const char *srv_query(const struct srv_req *r, const char *key)
 {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
@@ -188,7 +193,8 @@ int srv_in_scope(const struct srv_user *u, const char *district, const char *str
 }
 
 /* Headers every response carries: no script but the server's own, no framing, no sniffing,
- * no referrer, and nothing of the API kept in a cache. */
+ * no referrer, and nothing of the API kept in a cache (the web UI's assets say otherwise:
+ * srv_reply.cache_control, the last entry). */
 static const char *const security_headers[][2] = {
     {"Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; "
                                 "object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -225,8 +231,14 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct srv_reply *ou
     }
     if (!resp)
         return MHD_NO;
-    for (size_t i = 0; i < sizeof security_headers / sizeof *security_headers; i++)
+    size_t n_headers = sizeof security_headers / sizeof *security_headers;
+    for (size_t i = 0; i + 1 < n_headers; i++)
         MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
+    MHD_add_response_header(resp, "Cache-Control",
+                            out->cache_control ? out->cache_control
+                                               : security_headers[n_headers - 1][1]);
+    if (out->etag)
+        MHD_add_response_header(resp, "ETag", out->etag);
     if (out->set_cookie[0])
         MHD_add_response_header(resp, "Set-Cookie", out->set_cookie);
     if (allow)

@@ -95,6 +95,9 @@ struct srv_reply {
     const char *body;
     size_t body_len;
     char set_cookie[256]; /* a Set-Cookie header value, or "" */
+    /* Static strings or NULL: Cache-Control instead of the default no-store, and an ETag. */
+    const char *cache_control;
+    const char *etag;
 };
 
 typedef void (*srv_handler)(struct srv_req *r, struct srv_reply *out);
@@ -139,8 +142,21 @@ void srv_routes_print(void);
 extern const unsigned char srv_openapi_json[];
 extern const size_t srv_openapi_json_len;
 
+/* The web UI's assets (web_assets.c, made at build by server/embed_web.cmake from web/, ECharts
+ * and the district map), ended by an entry with a NULL name. etag is quoted ("…"). */
+struct srv_asset {
+    const char *name;
+    const unsigned char *data;
+    size_t len;
+    const char *etag;
+};
+extern const struct srv_asset srv_web_assets[];
+extern const struct srv_route_table srv_routes_web;
+
 /* ---- helpers for handlers ---- */
 void srv_error(struct srv_reply *out, int status, const char *code, const char *message);
+/* A header of the request, or NULL. */
+const char *srv_header(const struct srv_req *r, const char *name);
 /* A query argument of the request, or NULL. */
 const char *srv_query(const struct srv_req *r, const char *key);
 /* Whether an enterprise at (district, street, grid) lies in the user's jurisdiction. */
