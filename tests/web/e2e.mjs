@@ -1,0 +1,220 @@
+// The browser half of tests/script/web_e2e.sh: Debian's chromium, headless, driven by
+// playwright-core. Every step names what it checks; a failure exits 1 after a screenshot of
+// the page as it was (E2E_ART/failure.png).
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+
+const env = (k) => {
+  const v = process.env[k];
+  if (v === undefined) throw new Error('missing ' + k);
+  return v;
+};
+const URL_ = env('E2E_URL');
+const ART = env('E2E_ART');
+const origin = new URL(URL_).origin;
+const env_district = env('E2E_DISTRICT');
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  // As root in a container; no GPU; and nothing of Chromium's own traffic to other hosts
+  // (the machine's network is closed; the test checks the page's requests).
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-default-apps', '--disable-extensions'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+const page = await context.newPage();
+
+// Every request the page makes: none may go to another host.
+const foreign = [];
+const problems = [];
+page.on('request', (r) => {
+  const u = r.url();
+  if (!u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
+});
+// Refuse anything foreign at the network level too, so that a slip cannot hang the test.
+await context.route((u) => u.origin !== origin, (route) => route.abort());
+page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+page.on('console', (m) => {
+  const text = m.text();
+  if (/Content Security Policy|Content-Security-Policy/i.test(text)) problems.push('CSP: ' + text);
+  else if (m.type() === 'error' && !/status of (401|404)/.test(text)) problems.push('console error: ' + text);
+});
+
+let step = '';
+async function check(name, fn) {
+  step = name;
+  process.stdout.write('web_e2e: ' + name + ' … ');
+  await fn();
+  console.log('ok');
+}
+const shot = (name) => page.screenshot({ path: `${ART}/${name}.png`, fullPage: true });
+// Waits until the charts inside sel have been drawn (charts.js marks each box data-ready).
+const chartsDrawn = (sel) => page.waitForFunction((s) => {
+  const boxes = [...document.querySelectorAll(s + ' .chart')];
+  return boxes.length > 0 && boxes.every((b) => b.dataset.ready === '1');
+}, sel);
+
+try {
+  await check('the login page, in Chinese, with no inline script', async () => {
+    const resp = await page.goto(URL_ + '/');
+    const csp = resp.headers()['content-security-policy'] || '';
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    await page.waitForSelector('#login-form');
+    assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+    assert.equal((await page.textContent('#login-submit')).trim(), '登录');
+    assert.equal(await page.locator('script:not([src])').count(), 0, 'an inline script');
+    await shot('login');
+  });
+
+  await check('a wrong password is refused', async () => {
+    await page.fill('#login-name', env('E2E_USER'));
+    await page.fill('#login-password', 'not the password');
+    await page.click('#login-submit');
+    await page.waitForSelector('#login-msg .error');
+    assert.match(await page.textContent('#login-msg'), /用户名或密码错误/);
+  });
+
+  await check('log in as the district officer: the dashboard of the district', async () => {
+    await page.fill('#login-password', env('E2E_PASS'));
+    await page.click('#login-submit');
+    await page.waitForSelector('#kpi-total');
+    await page.waitForSelector('table.divisions');
+    await chartsDrawn('.page');
+    assert.equal((await page.textContent('#kpi-total')).replace(/,/g, ''), env('E2E_N_DISTRICT'), 'the district\'s firm count');
+    assert.match(await page.textContent('#who'), /区局/);
+    // Streets of the district only, in the table below the map.
+    const keys = await page.$$eval('table.divisions tbody tr', (rs) => rs.map((r) => r.dataset.key));
+    assert.ok(keys.length > 0 && keys.every((k) => k.startsWith(env_district)), 'a street outside the district: ' + keys);
+    // No page of the city roles or the auditor in the navigation.
+    const nav = await page.$$eval('#nav a', (as) => as.map((a) => a.dataset.page));
+    for (const p of ['quarantine', 'audit', 'jobs']) assert.ok(!nav.includes(p), 'nav has ' + p);
+    await page.waitForTimeout(500);
+    await shot('dashboard');
+  });
+
+  await check('search: the firms found are the district\'s', async () => {
+    await page.click('#nav a[data-page=search]');
+    await page.fill('#search-q', env('E2E_SEARCH'));
+    await page.press('#search-q', 'Enter');
+    await page.waitForSelector('#search-count');
+    const rows = await page.$$eval('table.results tbody tr', (rs) => rs.map((r) => [r.dataset.key, r.cells[3].textContent]));
+    assert.ok(rows.length > 0, 'no result for ' + env('E2E_SEARCH'));
+    for (const [key, grid] of rows) assert.ok(grid.startsWith(env_district), key + ' lies in ' + grid);
+    await shot('search');
+  });
+
+  await check('a firm outside the district is not found (by USCC, by address, by its portrait)', async () => {
+    for (const q of [env('E2E_OUT'), env('E2E_OUT_WORD')]) {
+      await page.goto(URL_ + '/#/search?q=' + encodeURIComponent(q));
+      await page.waitForSelector('#search-count');
+      assert.equal(await page.locator('table.results tbody tr').count(), 0, q + ' found');
+    }
+    await page.goto(URL_ + '/#/firm/' + env('E2E_OUT'));
+    await page.waitForSelector('.page .error');
+    assert.match(await page.textContent('.page .error'), /404/);
+    assert.equal(await page.locator('#portrait-name').count(), 0);
+  });
+
+  await check('open a portrait from the search: level, score, aspects, masked persons', async () => {
+    await page.goto(URL_ + '/#/search?q=' + encodeURIComponent(env('E2E_IN')));
+    await page.waitForSelector('table.results');
+    await page.click(`table.results tr[data-key="${env('E2E_IN')}"] a`);
+    await page.waitForSelector('#portrait-name');
+    assert.equal(await page.textContent('#portrait-name'), env('E2E_IN_NAME'));
+    assert.equal(await page.textContent('#portrait-score'), env('E2E_IN_SCORE'));
+    assert.match(await page.textContent('#portrait-level'), /^[ABCD] /);
+    const persons = await page.$$eval('table.persons tbody tr', (rs) => rs.map((r) => r.cells[0].textContent));
+    for (const p of persons) assert.ok(p === '' || p.includes('*'), 'a person not masked: ' + p);
+    await chartsDrawn('.page');
+    await page.waitForTimeout(800);
+    await shot('portrait');
+  });
+
+  await check('the model: 5 aspects as a tree with weights', async () => {
+    await page.click('#nav a[data-page=model]');
+    await page.waitForSelector('#model-head');
+    assert.match(await page.textContent('#model-head'), /5 个方面 · 24 个类别/);
+    await chartsDrawn('.page');
+    assert.ok(await page.locator('table.model tbody tr').count() >= 72);
+    await shot('model');
+  });
+
+  const hasTasks = await page.evaluate(async () => {
+    const doc = await fetch('/api/v1/openapi.json').then((r) => r.json());
+    return '/api/v1/tasks/{id}/close' in doc.paths;
+  });
+  if (hasTasks && process.env.E2E_TASK) {
+    await check('close a task: accept, visit, close with an outcome and a note', async () => {
+      const id = env('E2E_TASK');
+      await page.click('#nav a[data-page=tasks]');
+      await page.waitForSelector('table.tasks');
+      await page.goto(URL_ + '/#/task/' + id);
+      for (const action of ['accept', 'visit', 'close']) {
+        await page.waitForSelector('#task-' + action);
+        await page.fill('#task-by', env('E2E_STAFF'));
+        await page.fill('#task-note', '浏览器端到端测试');
+        if (action === 'close') await page.selectOption('#task-outcome-select', { index: 0 });
+        const outcome = action === 'close' ? await page.inputValue('#task-outcome-select') : '';
+        await page.click('#task-' + action);
+        await page.waitForSelector('.page .ok');
+        if (action === 'close') writeFileSync(ART + '/task_closed', outcome);
+      }
+      assert.equal(await page.textContent('#task-status'), '已办结');
+      await shot('task');
+    });
+  } else {
+    console.log('web_e2e: closing a task: skipped (' + (hasTasks ? 'no open task in the district' : 'the server has no task routes') + ')');
+  }
+
+  await check('switch to English: labels change, data stays, the choice survives a reload', async () => {
+    await page.goto(URL_ + '/#/dashboard');
+    await page.waitForSelector('#kpi-total');
+    await page.click('#lang');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await page.waitForSelector('#kpi-total');
+    assert.equal((await page.textContent('#nav a[data-page=dashboard]')).trim(), 'Dashboard');
+    assert.match(await page.textContent('#who'), /District officer/);
+    await chartsDrawn('.page');
+    await page.reload();
+    await page.waitForSelector('#kpi-total');
+    assert.equal((await page.textContent('#nav a[data-page=search]')).trim(), 'Search');
+    await page.waitForTimeout(500);
+    await shot('dashboard-en');
+    await page.click('#lang');
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+  });
+
+  await check('log out: the API answers 401 again', async () => {
+    await page.click('#logout');
+    await page.waitForSelector('#login-form');
+    const st = await page.evaluate(() => fetch('/api/v1/me').then((r) => r.status));
+    assert.equal(st, 401);
+  });
+
+  await check('the auditor sees the audit log with the officer\'s portrait reads, and no dashboard', async () => {
+    await page.fill('#login-name', env('E2E_AUDITOR'));
+    await page.fill('#login-password', env('E2E_AUDITOR_PASS'));
+    await page.click('#login-submit');
+    await page.waitForSelector('table.audit');
+    const objects = await page.$$eval('table.audit tbody tr', (rs) => rs.map((r) => r.cells[5].textContent));
+    assert.ok(objects.includes(env('E2E_IN')), 'the portrait read is not in the audit log');
+    const nav = await page.$$eval('#nav a', (as) => as.map((a) => a.dataset.page));
+    assert.ok(!nav.includes('dashboard') && !nav.includes('search'), 'the auditor sees ' + nav);
+    await shot('audit');
+  });
+
+  await check('no request to any other host, no CSP violation, no script error', async () => {
+    assert.deepEqual(foreign, [], 'requests to other hosts');
+    assert.deepEqual(problems, []);
+  });
+} catch (e) {
+  console.log('FAILED');
+  console.error('web_e2e: step "' + step + '": ' + (e && e.stack ? e.stack : e));
+  if (problems.length) console.error('web_e2e: console: ' + problems.join('\n  '));
+  await page.screenshot({ path: ART + '/failure.png', fullPage: true }).catch(() => {});
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();
