@@ -156,6 +156,8 @@ static cr_store *reader(struct srv *s)
 void srv_error(struct srv_reply *out, int status, const char *code, const char *message)
 {
     json_decref(out->json);
+    out->cache_control = NULL;
+    out->etag = NULL;
     out->status = status;
     out->json = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
 }

@@ -101,6 +101,7 @@ function loginPage(main, params) {
 let generation = 0;
 export async function route() {
   const my = ++generation;
+  delete document.body.dataset.rendered;
   disposeAll();
   // Each visit renders into a fresh container: a page still loading when the user moves on
   // writes into its own detached container, never into the next page.
@@ -124,11 +125,13 @@ export async function route() {
     if (state.me) { location.hash = '#/' + home(); return; }
     document.title = t('login.title') + ' · crisk';
     loginPage(main, params);
+    rendered(my);
     return;
   }
   const name = parts[0] || home();
   if (!allowed(name)) {
     main.append(h('p', { class: 'error' }, t('common.no_page')));
+    rendered(my);
     return;
   }
   document.body.dataset.page = name;
@@ -144,6 +147,13 @@ export async function route() {
     }
     main.append(errorBox(e));
   }
+  rendered(my);
+}
+
+// Marks the page as drawn (its data loaded; charts draw on the next frames): the end-to-end
+// test waits for this rather than for elements an earlier page may also have had.
+function rendered(my) {
+  if (my === generation) document.body.dataset.rendered = location.hash || '#/';
 }
 
 document.getElementById('lang').addEventListener('click', () => setLang(lang() === 'zh' ? 'en' : 'zh'));
