@@ -45,6 +45,8 @@ export function chartBox(cls, option) {
 }
 
 let mapPromise = null;
+// The centre of each district ([lon, lat]), to zoom a district user's map onto theirs.
+export const centers = {};
 // Registers the district map once; names are the 6-digit codes (labels come from the
 // GeoJSON's names). Resolves to {code: name}.
 export function districtMap() {
@@ -54,6 +56,7 @@ export function districtMap() {
       for (const f of geo.features) {
         const code = String(f.properties.adcode);
         names[code] = f.properties.name;
+        centers[code] = f.properties.centroid || f.properties.center;
         f.properties.name = code;
       }
       if (available()) window.echarts.registerMap('guangzhou', geo);

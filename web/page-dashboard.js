@@ -3,7 +3,7 @@
 // overdue tasks per district once those routes exist.
 import { h, api, qs, num, pct, section, table } from './util.js';
 import { t } from './i18n.js';
-import { chartBox, districtMap, LEVEL_COLORS, tip } from './charts.js';
+import { chartBox, districtMap, centers, LEVEL_COLORS, tip } from './charts.js';
 
 const LEVELS = ['A', 'B', 'C', 'D'];
 const TREND_RUNS = 12;
@@ -21,7 +21,13 @@ function metricOf(r, m) {
   return r[m] / n;
 }
 
-function mapOption(rows, names, metric) {
+// A district user's map is zoomed onto the district (the rest of the city stays grey).
+function mapView(scope) {
+  const c = scope && centers[scope.slice(0, 6)];
+  return c ? { center: c, zoom: scope.length === 6 ? 2.5 : 4 } : {};
+}
+
+function mapOption(rows, names, metric, scope) {
   const data = Object.keys(names).map((code) => {
     const r = rows.find((x) => x.code === code);
     return { name: code, value: r ? metricOf(r, metric) : null, row: r || null };
@@ -49,7 +55,7 @@ function mapOption(rows, names, metric) {
       formatter: (v) => (metric === 'count' ? num(v) : pct(v, 0)),
     },
     series: [{
-      type: 'map', map: 'guangzhou', roam: true, aspectScale: 0.9,
+      type: 'map', map: 'guangzhou', roam: true, aspectScale: 0.9, ...mapView(scope),
       label: { show: true, fontSize: 10, formatter: (p) => names[p.name] || p.name },
       emphasis: { label: { show: true } },
       itemStyle: { borderColor: '#fff', areaColor: '#dcdcdc' },
@@ -119,9 +125,9 @@ export async function dashboardPage(main, ctx) {
   // The map and its metric.
   const metric = h('select', { id: 'map-metric' },
     ['cd', 'D', 'C', 'B', 'A', 'count'].map((m) => h('option', { value: m }, t('dash.metric.' + m))));
-  const [mapBox, mapChart] = chartBox('map', mapOption(rows, names, 'cd'));
+  const [mapBox, mapChart] = chartBox('map', mapOption(rows, names, 'cd', ctx.me.scope));
   metric.addEventListener('change', () => {
-    if (mapChart && mapChart.inst) mapChart.inst.setOption(mapOption(rows, names, metric.value), true);
+    if (mapChart && mapChart.inst) mapChart.inst.setOption(mapOption(rows, names, metric.value, ctx.me.scope), true);
   });
   const [pieBox] = chartBox('small', sharesOption(sums, n));
   main.append(h('div', { class: 'row' },

@@ -133,15 +133,28 @@ export async function portraitPage(main, ctx) {
       e.amount_yuan !== undefined && e.amount_yuan !== null ? ' · ¥' + num(e.amount_yuan, 2) : '',
       e.attrs && Object.keys(e.attrs).length ? h('span', { class: 'muted' }, ' ' + Object.entries(e.attrs).map(([k, v]) => k + ': ' + v).join('; ')) : null)))));
 
+  if (!o.warnings && ctx.routes.has('/api/v1/warnings/{id}') && reg.grid) {
+    // The portrait does not carry them: the warnings of the firm's grid that name the firm,
+    // with their tasks (each warning's detail lists its firms and tasks).
+    const list = await api('/warnings' + qs({ division: reg.grid, limit: 50 })).catch(() => null);
+    if (list) {
+      const details = await Promise.all(list.warnings.map((w) => api('/warnings/' + w.id).catch(() => null)));
+      const mine = details.filter((w) => w && (w.firm_list || []).some((f) => f.uscc === (reg.uscc || reg.key)));
+      o.warnings = mine;
+      o.tasks = mine.flatMap((w) => w.tasks || []);
+    }
+  }
   if (o.warnings) main.append(section(t('nav.warnings'), table([
     { label: '#', cell: (w) => link('#/warning/' + w.id, String(w.id)) },
     { label: t('wf.detector'), cell: (w) => w.detector_label || w.detector },
     { label: t('wf.status'), cell: (w) => t('wstatus.' + w.status) },
     { label: t('wf.summary'), cell: (w) => w.summary || '' },
-  ], o.warnings)));
+  ], o.warnings, { class: 'firm-warnings' })));
   if (o.tasks) main.append(section(t('nav.tasks'), table([
     { label: '#', cell: (x) => link('#/task/' + x.id, String(x.id)) },
+    { label: t('wf.division'), cell: (x) => (x.division_name ? x.division_name + ' ' : '') + (x.division || '') },
     { label: t('wf.status'), cell: (x) => t('tstatus.' + x.status) },
-    { label: t('wf.due'), cell: (x) => x.due || '' },
-  ], o.tasks)));
+    { label: t('wf.outcome'), cell: (x) => x.outcome_label || x.outcome || '' },
+    { label: t('wf.due'), cell: (x) => h('span', { class: x.overdue ? 'overdue' : '' }, x.due || '') },
+  ], o.tasks, { class: 'firm-tasks' })));
 }

@@ -189,6 +189,16 @@ try {
       assert.equal(await page.textContent('#task-status'), '已办结');
       await shot('task');
     });
+    await check('the portrait of a firm of that task shows its warning and the closed task', async () => {
+      const id = env('E2E_TASK');
+      const warning = (await page.getAttribute('a[href^="#/warning/"]', 'href')).split('/').pop();
+      const firm = (await page.getAttribute('.page table.grid:last-of-type a[href^="#/firm/"]', 'href')).split('/').pop();
+      await go('#/firm/' + firm);
+      const ws = await page.$$eval('table.firm-warnings tbody tr', (rs) => rs.map((r) => r.cells[0].textContent));
+      assert.ok(ws.includes(warning), 'warning ' + warning + ' not in the portrait: ' + ws);
+      const ts = await page.$$eval('table.firm-tasks tbody tr', (rs) => rs.map((r) => [r.cells[0].textContent, r.cells[2].textContent]));
+      assert.ok(ts.some(([t, st]) => t === id && st === '已办结'), 'task ' + id + ' not closed in the portrait: ' + ts);
+    });
   } else {
     console.log('web_e2e: closing a task: skipped (' + (hasTasks ? 'no open task in the district' : 'the server has no task routes') + ')');
   }
