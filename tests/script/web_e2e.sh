@@ -36,6 +36,10 @@ db=$tmp/e.db
 "$CRISK" monitor --db "$db" --as-of 2025-12-31 >/dev/null
 "$CRISK" roster --db "$db" --file "$tmp/city/roster.csv" >/dev/null
 "$CRISK" dispatch --db "$db" --today 2026-01-05 >/dev/null
+# An inspection plan and its draw (双随机), for the inspections page.
+printf 'name: 端到端测试计划\nyear: 2026\nratios: {A: 5%%, B: 15%%, C: 30%%, D: 50%%}\nrandom_share: 10%%\n' >"$tmp/plan.yaml"
+"$CRISK" plan --db "$db" --file "$tmp/plan.yaml" --today 2026-01-05 >/dev/null
+"$CRISK" draw --db "$db" --plan 1 --seed "e2e 2026-01-06" --today 2026-01-06 --roster "$tmp/city/roster.csv" >/dev/null
 q() { sqlite3 "$db" "$1"; }
 
 # The district of the test: the one with the most firms; a firm in it and one outside.
@@ -114,6 +118,12 @@ if [ -f "$art/task_closed" ]; then
         fail "task $TASK is not closed with the outcome chosen in the browser"
     q "SELECT count(*) FROM task_history WHERE task = $TASK AND note = '浏览器端到端测试'" | grep -qx '[1-9][0-9]*' ||
         fail "the note of task $TASK is not in its history"
+fi
+# The inspection result recorded in the browser is in the store.
+if [ -f "$art/inspection_recorded" ]; then
+    read -r iid res <"$art/inspection_recorded"
+    [ "$(q "SELECT result FROM inspection WHERE id = $iid")" = "$res" ] ||
+        fail "inspection $iid has no result $res in the store: $(q "SELECT result FROM inspection WHERE id = $iid")"
 fi
 # Every portrait the browser opened is in the audit log, the refused one too.
 [ "$(q "SELECT count(*) FROM audit WHERE user = 'officer' AND action = 'portrait' AND object = '$IN' AND status = 200")" -ge 1 ] ||

@@ -203,6 +203,33 @@ try {
     console.log('web_e2e: closing a task: skipped (' + (hasTasks ? 'no open task in the district' : 'the server has no task routes') + ')');
   }
 
+  if (paths.includes('/api/v1/inspections/{id}/result') && paths.includes('/api/v1/draws/{id}/verify')) {
+    await check('inspections: the draw verifies; a result recorded from the list', async () => {
+      await page.click('#nav a[data-page=inspections]');
+      await renderedAs('#/inspections');
+      const rows = page.locator('table.inspections tbody tr');
+      assert.ok(await rows.count() > 0, 'no open inspection in the district');
+      const first = rows.first();
+      const id = (await first.locator('td').first().textContent()).trim();
+      const drawHref = await first.locator('a[href^="#/draw/"]').getAttribute('href');
+      const form = first.locator('form');
+      const result = await form.locator('select').inputValue();
+      await form.locator('button').click();
+      await page.waitForFunction((i) => {
+        const row = [...document.querySelectorAll('table.inspections tbody tr')].find((r) => r.cells[0].textContent.trim() === i);
+        return row && !row.querySelector('form');
+      }, id);
+      writeFileSync(ART + '/inspection_recorded', id + ' ' + result + '\n');
+      await shot('inspections');
+      await go(drawHref);
+      await page.click('#verify');
+      await page.waitForSelector('#verify-out p');
+      assert.match(await page.textContent('#verify-out'), /复核一致/);
+    });
+  } else {
+    console.log('web_e2e: inspections: skipped (the server has no inspection routes)');
+  }
+
   await check('switch to English: labels change, data stays, the choice survives a reload', async () => {
     await go('#/dashboard');
     await page.click('#lang');
