@@ -7,6 +7,11 @@
 
 const struct srv_route_table *const srv_route_tables[] = {
     &srv_routes_core,
+    &srv_routes_monitor,
+    &srv_routes_respond,
+    &srv_routes_inspect,
+    &srv_routes_learn,
+    &srv_routes_jobs,
     NULL,
 };
 
