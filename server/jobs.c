@@ -365,6 +365,13 @@ static void *job_main(void *arg)
 {
     struct job *x = arg;
     cr_progress_set(on_progress, x);
+    /* For tests: a job waits while the file CRISK_JOB_PAUSE_FILE names exists (as ingest's
+     * CRISK_PAUSE_FILE), so that a test sees it running without depending on its speed. */
+    const char *pause = getenv("CRISK_JOB_PAUSE_FILE");
+    while (pause && *pause && access(pause, F_OK) == 0) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     cr_diag d = {{0}, {0}, 0, 0};
     json_t *res = NULL;
     cr_err rc = x->kind == JOB_CLASSIFY  ? run_classify(x, &res, &d)

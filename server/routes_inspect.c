@@ -377,7 +377,10 @@ static void get_draw(struct srv_req *r, struct srv_reply *out)
         srv_store_error(out, r->db);
         return;
     }
-    /* The draw's report counts the whole city's sample; a scoped caller sees counts only. */
+    /* The draw's report counts the whole city's sample; its examples of unstaffed firms may
+     * lie anywhere: a scoped caller sees the counts only. */
+    if (srv_scope(r->user)[0])
+        json_object_del(json_object_get(o, "report"), "unstaffed_examples");
     json_object_set_new(o, "firms", firms);
     json_object_set_new(o, "firms_outside", json_integer(outside));
     out->status = 200;
