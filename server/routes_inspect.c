@@ -452,7 +452,7 @@ static int ilist_row(void *ctx, const struct cr_inspection_row *r)
 {
     struct ilist *x = ctx;
     if ((x->draw && r->draw != x->draw) || (x->state == 1 && r->result) ||
-        (x->state == 2 && !r->result))
+        (x->state == 2 && !r->result) || x->state == 3)
         return 0;
     if (x->n == x->cap) {
         size_t cap = x->cap ? 2 * x->cap : 64;
@@ -474,8 +474,17 @@ static void ilist_free(struct ilist *x)
     free(x->v);
 }
 
-/* Keeps the rows whose firm lies in the jurisdiction, with the firm's name and place. */
-static cr_err ilist_scope(cr_store *db, const struct srv_user *u, struct ilist *x)
+/* Whether a firm's district, street or grid starts with the division prefix div ("": any). */
+static int place_in_division(const struct place *p, const char *div)
+{
+    size_t n = strlen(div);
+    return !n || strncmp(p->district, div, n) == 0 || strncmp(p->street, div, n) == 0 ||
+           strncmp(p->grid, div, n) == 0;
+}
+
+/* Keeps the rows whose firm lies in the jurisdiction and the division prefix div ("": any),
+ * with the firm's name and place. */
+static cr_err ilist_scope(cr_store *db, const struct srv_user *u, const char *div, struct ilist *x)
 {
     struct places p = {calloc(x->n ? x->n : 1, sizeof *p.v), x->n, 0};
     if (!p.v)
@@ -485,7 +494,7 @@ static cr_err ilist_scope(cr_store *db, const struct srv_user *u, struct ilist *
     cr_err rc = places_read(db, &p);
     size_t k = 0;
     for (size_t i = 0; i < x->n; i++) {
-        if (rc || !place_in_scope(u, &p.v[i])) {
+        if (rc || !place_in_scope(u, &p.v[i]) || !place_in_division(&p.v[i], div)) {
             json_decref(x->v[i].o);
             continue;
         }
@@ -511,12 +520,14 @@ static void get_inspections(struct srv_req *r, struct srv_reply *out)
     long long due = srv_query_num(r, "due", 0, 0, 1);
     const char *state = srv_query(r, "state");
     int32_t today;
-    if (limit < 0 || offset < 0 || plan < 0 || draw < 0 || due < 0 ||
+    char div[16];
+    int f = srv_division_filter(r->user, srv_query(r, "division"), div);
+    if (limit < 0 || offset < 0 || plan < 0 || draw < 0 || due < 0 || f < 0 ||
         srv_day_arg(srv_query(r, "today"), srv_today(), &today) ||
         (state && strcmp(state, "open") && strcmp(state, "done"))) {
         srv_error(out, 400, "bad_request",
-                  "inspections takes plan, draw (ids), state (open or done), due (0 or 1), "
-                  "today (YYYY-MM-DD), limit and offset");
+                  "inspections takes plan, draw (ids), division (a code prefix), state (open or "
+                  "done), due (0 or 1), today (YYYY-MM-DD), limit and offset");
         return;
     }
     struct ilist x = {NULL,
@@ -531,11 +542,11 @@ static void get_inspections(struct srv_req *r, struct srv_reply *out)
                       today,
                       c->publish_workdays,
                       srv_calendar(r->srv)};
-    if (due && state && strcmp(state, "open") == 0)
-        x.state = 3; /* nothing is both */
+    if ((due && state && strcmp(state, "open") == 0) || f)
+        x.state = 3; /* nothing is both, or the division lies outside the jurisdiction */
     cr_err rc = cr_store_inspections_each(r->db, 0, plan, x.state == 2, ilist_row, &x);
     if (!rc)
-        rc = ilist_scope(r->db, r->user, &x);
+        rc = ilist_scope(r->db, r->user, div, &x);
     if (rc) {
         ilist_free(&x);
         srv_store_error(out, r->db);
@@ -558,7 +569,7 @@ static int inspection_find(struct srv_req *r, int64_t id, json_t **o, int *has_r
     *o = NULL;
     cr_err rc = id < 0 ? CR_ENOTFOUND : cr_store_inspections_each(r->db, id, 0, 0, ilist_row, &x);
     if (!rc)
-        rc = ilist_scope(r->db, r->user, &x);
+        rc = ilist_scope(r->db, r->user, "", &x);
     if (!rc && x.n) {
         *o = json_incref(x.v[0].o);
         *has_result = !json_is_null(json_object_get(*o, "result"));
