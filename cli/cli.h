@@ -144,6 +144,11 @@ int cli_csv_field(FILE *fp, const char *s, size_t len, int always);
 /* Prints obj as one line of JSON on stdout and releases it. */
 int cli_json_print(json_t *obj);
 
+/* Shows the library's progress (crisk/progress.h) as a line on stderr, rewritten in place,
+ * when stderr is a terminal (nothing otherwise); cli_progress_end clears it and stops. */
+void cli_progress_start(const char *verb);
+void cli_progress_end(void);
+
 /* Formats v with thousands separators ("1,234,567"). */
 void cli_group(char *out, size_t cap, long long v);
 

@@ -199,6 +199,7 @@ int cmd_classify(int argc, char **argv)
                              "the store has no events: ingest first, or give --as-of");
         as_of = (int32_t)last;
     }
+    cli_progress_start("classify");
     if (!rc)
         rc = cr_city_load(s, m, &city, &d);
     double t_load = now_s();
@@ -214,6 +215,7 @@ int cmd_classify(int argc, char **argv)
     if (!rc && cr_city_run_save(s, m, as_of, &city, &sc, &run, &changes))
         rc = cli_store_fail(&d, CR_ESTORE, s, "cannot record the run");
     double t_save = now_s();
+    cli_progress_end();
     if (!rc && indicators) {
         FILE *fp = cli_open_output("classify", "indicators", indicators, cli_db_path(db), &prc);
         if (!fp) {

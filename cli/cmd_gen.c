@@ -54,8 +54,11 @@ int cmd_gen(int argc, char **argv)
                             .start_year = (int)sy,
                             .years = (int)ny};
     struct cr_gen_report rep;
-    if (!rc)
+    if (!rc) {
+        cli_progress_start("gen");
         rc = cr_gen_city(&o, ref, &rep, &d);
+        cli_progress_end();
+    }
     cr_ref_free(ref);
     if (rc)
         return cli_report_diag("gen", rc, &d);

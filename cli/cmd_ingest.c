@@ -207,7 +207,9 @@ int cmd_ingest(int argc, char **argv)
         goto out;
     }
     struct cr_ingest_opts io = {.ref = ref, .batch_rows = batch_rows, .threads = (int)threads};
+    cli_progress_start("ingest");
     rc = cr_ingest_run(s, cat, &io, &rep, &d);
+    cli_progress_end();
     struct cr_store_counts counts = {0};
     if (!rc && cr_store_counts(s, &counts))
         rc = cli_store_fail(&d, CR_ESTORE, s, "cannot count the store");

@@ -12,6 +12,7 @@
 #include "crisk/booster.h"
 #include "crisk/learn.h"
 #include "crisk/model.h"
+#include "crisk/progress.h"
 #include "crisk/text.h"
 
 static const char help[] =
@@ -772,8 +773,12 @@ int cmd_learn(int argc, char **argv)
         rc = cr_store_open_readonly(dbp, &s, &d);
     if (!rc)
         rc = cli_champion_model(s, model_s, &m, &d);
-    if (!rc)
+    if (!rc) {
+        cli_progress_start("learn");
+        cr_progress("learn_data", 0);
         rc = cr_learn_data_build(s, m, label, &lo, &data, &info, &d);
+        cli_progress_end();
+    }
     double t_matrix = now_s() - t_start, t_sc = NAN, t_xgb = NAN;
     if (rc) {
         exit_code = label_unread ? (cli_report_diag("learn", rc, &d), CLI_BADINPUT)
@@ -828,7 +833,9 @@ int cmd_learn(int argc, char **argv)
         ent[n_ent++] = (struct entry){"naive baseline", "baseline", info.naive, naive_level,
                                       info.naive,       "",         NULL};
     }
+    cli_progress_start("learn"); /* the fits (errors below clear the line first) */
     if (do_sc) {
+        cr_progress("scorecard", 0);
         sc_pred = malloc((n + 1) * sizeof *sc_pred);
         sc_final = malloc((n + 1) * sizeof *sc_final);
         if (!sc_pred || !sc_final) {
@@ -887,6 +894,7 @@ int cmd_learn(int argc, char **argv)
     }
 
     if (do_xgb) {
+        cr_progress("xgboost", 0);
         struct cr_xgb_params xp;
         cr_xgb_params_default(&xp);
         xp.seed = lo.seed;
@@ -935,6 +943,7 @@ int cmd_learn(int argc, char **argv)
         ent[n_ent++] = e;
     }
 
+    cli_progress_end();
     /* ---- the report ---- */
     char day[11], tday[11];
     cr_day_format(info.as_of, day);

@@ -27,6 +27,7 @@ int cli_report_diag(const char *verb, cr_err rc, const cr_diag *d)
 {
     char msg[1200];
     cr_diag_format(d, msg, sizeof msg);
+    cli_progress_end(); /* a progress line on the terminal is cleared first */
     fprintf(stderr, "crisk %s: %s\n", verb, msg[0] ? msg : cr_strerror(rc));
     switch (rc) {
     case CR_EPARSE:

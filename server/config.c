@@ -32,6 +32,9 @@ static const struct key keys[] = {
     K(search_limit, 20, 1, 1000),
     K(portrait_events, 20, 0, 1000),
     K(audit_page, 200, 1, 10000),
+    K(list_limit, 500, 1, 100000),
+    K(publish_workdays, 20, 1, 365),
+    K(jobs_kept, 50, 1, 10000),
 };
 #undef K
 

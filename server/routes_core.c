@@ -1,4 +1,4 @@
-/* The routes of what main holds: login, the index, openapi.json, enterprise search and the
+/* The routes of what main holds: login, openapi.json, enterprise search and the
  * portrait, runs and level counts by division, the model tree, the quarantine summary, the
  * audit log and users (docs/serve.md). */
 #include <pthread.h>
@@ -13,23 +13,6 @@
 #include "crisk/text.h"
 #include "crisk/uscc.h"
 #include "server.h"
-
-static const char index_html[] =
-    "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-    "<title>crisk</title></head><body>\n"
-    "<h1>crisk 企业信用风险分类监管</h1>\n"
-    "<p>JSON API under <code>/api/v1/</code>: log in with <code>POST /api/v1/login</code>; "
-    "every route is described in <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>. "
-    "The web UI is not built yet.</p>\n</body></html>\n";
-
-static void get_index(struct srv_req *r, struct srv_reply *out)
-{
-    (void)r;
-    out->status = 200;
-    out->content_type = "text/html; charset=utf-8";
-    out->body = index_html;
-    out->body_len = sizeof index_html - 1;
-}
 
 static void get_openapi(struct srv_req *r, struct srv_reply *out)
 {
@@ -646,7 +629,6 @@ static void post_user(struct srv_req *r, struct srv_reply *out)
 #define AUDITORS (SRV_ROLE(SRV_AUDITOR) | SRV_ROLE(SRV_CITY_ADMIN))
 
 static const struct srv_route core[] = {
-    {"GET", "/", get_index, 0, SRV_PUBLIC, "index"},
     {"GET", "/api/v1/openapi.json", get_openapi, 0, SRV_PUBLIC, "openapi"},
     {"POST", "/api/v1/login", srv_login, 0, SRV_PUBLIC | SRV_WRITE, "login"},
     {"POST", "/api/v1/logout", srv_logout, SRV_EVERYONE, SRV_WRITE, "logout"},

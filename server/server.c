@@ -13,8 +13,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "crisk/calendar.h"
 #include "crisk/model.h"
 #include "crisk/ref.h"
+#include "crisk/text.h"
 #include "server.h"
 
 enum { MODEL_CAP = 16, RUN_MODEL_CAP = 256 };
@@ -27,6 +29,8 @@ struct srv {
     pthread_key_t reader_key;
     struct srv_auth *auth;
     cr_ref *ref;
+    cr_calendar *cal;
+    struct srv_jobs *jobs;
     pthread_mutex_t mmu;
     cr_model *models[MODEL_CAP];
     size_t n_models;
@@ -57,6 +61,21 @@ const char *srv_default_model(const struct srv *s)
     return s->model_path;
 }
 
+const char *srv_db_path(const struct srv *s)
+{
+    return s->db_path;
+}
+
+const struct cr_calendar *srv_calendar(const struct srv *s)
+{
+    return s->cal;
+}
+
+struct srv_jobs *srv_jobs_of(struct srv *s)
+{
+    return s->jobs;
+}
+
 /* ---- the writer ---- */
 cr_err srv_write(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
                  char *why, size_t cap)
@@ -78,6 +97,26 @@ cr_err srv_write(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), 
         snprintf(why, cap, "%s", cr_store_errmsg(s->writer));
         cr_store_rollback(s->writer);
     }
+    if (lock)
+        cr_store_unlock(s->writer);
+    pthread_mutex_unlock(&s->wmu);
+    return rc;
+}
+
+cr_err srv_write_own(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
+                     char *why, size_t cap)
+{
+    cr_diag d = {{0}, {0}, 0, 0};
+    pthread_mutex_lock(&s->wmu);
+    cr_err rc = lock ? cr_store_lock(s->writer, "serve", &d) : CR_OK;
+    if (rc) {
+        snprintf(why, cap, "%s", d.msg[0] ? d.msg : cr_strerror(rc));
+        pthread_mutex_unlock(&s->wmu);
+        return rc;
+    }
+    rc = fn(ctx, s->writer);
+    if (rc)
+        snprintf(why, cap, "%s", cr_store_errmsg(s->writer));
     if (lock)
         cr_store_unlock(s->writer);
     pthread_mutex_unlock(&s->wmu);
@@ -156,13 +195,106 @@ static cr_store *reader(struct srv *s)
 void srv_error(struct srv_reply *out, int status, const char *code, const char *message)
 {
     json_decref(out->json);
+    out->cache_control = NULL;
+    out->etag = NULL;
+    if (out->body_free)
+        free((void *)out->body);
+    out->body = NULL;
+    out->body_len = 0;
+    out->body_free = 0;
+    out->disposition[0] = 0;
     out->status = status;
     out->json = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
+}
+
+const char *srv_header(const struct srv_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
 const char *srv_query(const struct srv_req *r, const char *key)
 {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+long long srv_query_num(const struct srv_req *r, const char *key, long long def, long long min,
+                        long long max)
+{
+    const char *v = srv_query(r, key);
+    if (!v)
+        return def;
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    return *v && !*end && !errno && n >= min && n <= max ? n : -1;
+}
+
+int64_t srv_param_id(const struct srv_req *r, size_t i)
+{
+    const char *v = i < r->n_param ? r->param[i] : NULL;
+    if (!v || !*v || strlen(v) > 18)
+        return -1;
+    int64_t n = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        n = n * 10 + (*p - '0');
+    }
+    return n > 0 ? n : -1;
+}
+
+int32_t srv_today(void)
+{
+    return (int32_t)((time(NULL) + 8 * 3600) / 86400);
+}
+
+void srv_store_error(struct srv_reply *out, cr_store *db)
+{
+    fprintf(stderr, "crisk serve: store: %s\n", cr_store_errmsg(db));
+    srv_error(out, 500, "store", "the store failed to answer");
+}
+
+int srv_division_in_scope(const struct srv_user *u, const char *code)
+{
+    const char *sc = srv_scope(u);
+    return !*sc || (code && strncmp(code, sc, strlen(sc)) == 0);
+}
+
+int srv_division_filter(const struct srv_user *u, const char *arg, char out[16])
+{
+    const char *sc = srv_scope(u);
+    size_t n = arg ? strlen(arg) : 0;
+    if (arg && (!n || n > 12 || strspn(arg, "0123456789") != n))
+        return -1;
+    if (!arg || strncmp(arg, sc, strlen(sc)) == 0)
+        snprintf(out, 16, "%s", arg ? arg : sc); /* inside the jurisdiction (or none given) */
+    else if (strncmp(sc, arg, n) == 0)
+        snprintf(out, 16, "%s", sc); /* wider than the jurisdiction: the jurisdiction */
+    else
+        return 1;
+    return 0;
+}
+
+int srv_day_arg(const char *s, int32_t def, int32_t *day)
+{
+    *day = def;
+    if (!s)
+        return 0;
+    return cr_date_parse(s, strlen(s), day) == CR_OK ? 0 : -1;
+}
+
+json_t *srv_day_json(int32_t day)
+{
+    if (day == INT32_MIN || day == -1)
+        return json_null();
+    char b[16];
+    cr_day_format(day, b);
+    return json_string(b);
+}
+
+json_t *srv_str_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
 }
 
 const char *srv_scope(const struct srv_user *u)
@@ -188,7 +320,8 @@ int srv_in_scope(const struct srv_user *u, const char *district, const char *str
 }
 
 /* Headers every response carries: no script but the server's own, no framing, no sniffing,
- * no referrer, and nothing of the API kept in a cache. */
+ * no referrer, and nothing of the API kept in a cache (the web UI's assets say otherwise:
+ * srv_reply.cache_control, the last entry). */
 static const char *const security_headers[][2] = {
     {"Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; "
                                 "object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -219,14 +352,26 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct srv_reply *ou
             MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
     } else {
         resp = MHD_create_response_from_buffer(out->body_len, (void *)out->body,
-                                               MHD_RESPMEM_PERSISTENT);
+                                               out->body_free ? MHD_RESPMEM_MUST_FREE
+                                                              : MHD_RESPMEM_PERSISTENT);
+        if (!resp && out->body_free)
+            free((void *)out->body);
+        out->body_free = 0;
         if (resp && out->content_type)
             MHD_add_response_header(resp, "Content-Type", out->content_type);
+        if (resp && out->disposition[0])
+            MHD_add_response_header(resp, "Content-Disposition", out->disposition);
     }
     if (!resp)
         return MHD_NO;
-    for (size_t i = 0; i < sizeof security_headers / sizeof *security_headers; i++)
+    size_t n_headers = sizeof security_headers / sizeof *security_headers;
+    for (size_t i = 0; i + 1 < n_headers; i++)
         MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
+    MHD_add_response_header(resp, "Cache-Control",
+                            out->cache_control ? out->cache_control
+                                               : security_headers[n_headers - 1][1]);
+    if (out->etag)
+        MHD_add_response_header(resp, "ETag", out->etag);
     if (out->set_cookie[0])
         MHD_add_response_header(resp, "Set-Cookie", out->set_cookie);
     if (allow)
@@ -489,6 +634,12 @@ int srv_run(const struct srv_options *o)
     keys = 1;
     if (cr_ref_load(cr_ref_default_dir(), &s->ref, NULL))
         s->ref = NULL;
+    if (cr_calendar_load(NULL, &s->cal, NULL))
+        s->cal = NULL; /* publish_by is then left out */
+    if (srv_jobs_new(&s->jobs)) {
+        fprintf(stderr, "crisk serve: out of memory\n");
+        goto out;
+    }
     /* Workers inherit this mask: only the main thread takes SIGINT and SIGTERM. */
     sigset_t set;
     sigemptyset(&set);
@@ -522,10 +673,12 @@ int srv_run(const struct srv_options *o)
 out:
     if (daemon)
         MHD_stop_daemon(daemon);
+    srv_jobs_free(s->jobs);
     if (keys)
         pthread_key_delete(s->reader_key);
     srv_auth_free(s->auth);
     cr_ref_free(s->ref);
+    cr_calendar_free(s->cal);
     cr_store_close(s->writer);
     for (size_t i = 0; i < s->n_models; i++)
         cr_model_free(s->models[i]);

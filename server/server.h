@@ -28,6 +28,9 @@ struct srv_config {
     long search_limit;         /* most enterprises a search returns */
     long portrait_events;      /* recent events in a portrait */
     long audit_page;           /* most audit rows one request returns */
+    long list_limit;           /* most rows of a list (warnings, tasks, inspections) per request */
+    long publish_workdays;     /* an inspection result is published within this many working days */
+    long jobs_kept;            /* finished background jobs remembered (the oldest are forgotten) */
 };
 /* Fills c with the defaults, then reads path (NULL: none) as "key: value" lines (# comments).
  * An unknown key, a value that is not a whole number or one outside its range is CR_EINVAL
@@ -94,7 +97,12 @@ struct srv_reply {
     const char *content_type; /* with body: a static body of body_len bytes */
     const char *body;
     size_t body_len;
-    char set_cookie[256]; /* a Set-Cookie header value, or "" */
+    char set_cookie[256];  /* a Set-Cookie header value, or "" */
+    int body_free;         /* body is malloc'd: freed once sent */
+    char disposition[160]; /* a Content-Disposition header value, or "" */
+    /* Static strings or NULL: Cache-Control instead of the default no-store, and an ETag. */
+    const char *cache_control;
+    const char *etag;
 };
 
 typedef void (*srv_handler)(struct srv_req *r, struct srv_reply *out);
@@ -123,7 +131,8 @@ struct srv_route_table {
 };
 /* The tables of every stage (routes.c), NULL-terminated. */
 extern const struct srv_route_table *const srv_route_tables[];
-extern const struct srv_route_table srv_routes_core;
+extern const struct srv_route_table srv_routes_core, srv_routes_monitor, srv_routes_respond,
+    srv_routes_inspect, srv_routes_learn, srv_routes_jobs;
 
 /* Finds the route of method and path: *route and the parameters in r; returns 200, 404 (no
  * such path) or 405 (the path exists for other methods). */
@@ -139,8 +148,52 @@ void srv_routes_print(void);
 extern const unsigned char srv_openapi_json[];
 extern const size_t srv_openapi_json_len;
 
+/* The web UI's assets (web_assets.c, made at build by server/embed_web.cmake from web/, ECharts
+ * and the district map), ended by an entry with a NULL name. etag is quoted ("…"). */
+struct srv_asset {
+    const char *name;
+    const unsigned char *data;
+    size_t len;
+    const char *etag;
+};
+extern const struct srv_asset srv_web_assets[];
+extern const struct srv_route_table srv_routes_web;
+
 /* ---- helpers for handlers ---- */
+/* A whole number query argument in [min, max]: def when absent, -1 when it is not one. */
+long long srv_query_num(const struct srv_req *r, const char *key, long long def, long long min,
+                        long long max);
+/* A whole number path parameter (an id): > 0, or -1 when it is not one. */
+int64_t srv_param_id(const struct srv_req *r, size_t i);
+/* Today in Asia/Shanghai (UTC+8), days since 1970-01-01. */
+int32_t srv_today(void);
+/* Reports the store's error on stderr and answers 500 store. */
+void srv_store_error(struct srv_reply *out, cr_store *db);
+/* Whether the division code (or prefix) code lies inside the user's jurisdiction (city roles:
+ * any; else it starts with the user's scope). */
+int srv_division_in_scope(const struct srv_user *u, const char *code);
+/* The division filter of a request: the intersection of the division query argument (a code
+ * prefix of 1 to 12 digits, NULL = none) and the user's jurisdiction, into out ("" = the whole
+ * city). Returns 0, 1 when they do not meet (nothing to list), -1 when the argument is not a
+ * code prefix. */
+int srv_division_filter(const struct srv_user *u, const char *arg, char out[16]);
+/* A day argument YYYY-MM-DD (NULL: def) into *day; -1 when it is not a date. */
+int srv_day_arg(const char *s, int32_t def, int32_t *day);
+/* A day as JSON: "YYYY-MM-DD", or null when day is INT32_MIN or -1 (none). */
+json_t *srv_day_json(int32_t day);
+/* A string as JSON, null for NULL or "". */
+json_t *srv_str_or_null(const char *s);
+/* A task as the API shows it (routes_respond.c): its fields, the warning's detector and
+ * summary, its division's name, overdue as of today. */
+struct cr_task;
+json_t *srv_task_json(struct srv *s, const struct cr_task *t, int32_t today);
+/* The store's path, the working-day calendar (NULL when it could not be loaded). */
+const char *srv_db_path(const struct srv *s);
+struct cr_calendar;
+const struct cr_calendar *srv_calendar(const struct srv *s);
 void srv_error(struct srv_reply *out, int status, const char *code, const char *message);
+/* A header of the request, or NULL. */
+const char *srv_header(const struct srv_req *r, const char *name);
 /* A query argument of the request, or NULL. */
 const char *srv_query(const struct srv_req *r, const char *key);
 /* Whether an enterprise at (district, street, grid) lies in the user's jurisdiction. */
@@ -164,6 +217,19 @@ const struct cr_ref *srv_ref(const struct srv *s);
  * reason in why (cap bytes) when the write or the lock failed. */
 cr_err srv_write(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
                  char *why, size_t cap) CR_MUST_USE;
+
+/* Like srv_write, for a library call that opens its own transaction (cr_task_act,
+ * cr_inspect_plan): fn runs on the writer connection outside any transaction. */
+cr_err srv_write_own(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
+                     char *why, size_t cap) CR_MUST_USE;
+
+/* ---- jobs.c: background runs with progress ---- */
+struct srv_jobs;
+cr_err srv_jobs_new(struct srv_jobs **out) CR_MUST_USE;
+/* Waits for a running job to finish (it is told to stop at its next progress report), then
+ * frees everything. */
+void srv_jobs_free(struct srv_jobs *j);
+struct srv_jobs *srv_jobs_of(struct srv *s);
 
 /* ---- auth.c: login, sessions, CSRF, rate limits ---- */
 struct srv_auth;

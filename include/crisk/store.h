@@ -776,6 +776,16 @@ cr_err cr_store_promotions_each(cr_store *s, int latest_only,
 
 /* ---- end of learn ---- */
 
+/* ---- the HTTP API's stage routes (src/store/api.c) ---- */
+
+/* The rows of warning id (every current firm, as cr_store_warning_rows reads them), in firm
+ * USCC order; none when there is no such warning. */
+cr_err cr_store_warning_rows_of(cr_store *s, int64_t id,
+                                int (*fn)(void *ctx, const struct cr_warning_row *r),
+                                void *ctx) CR_MUST_USE;
+/* The number of current firms of warning id (0 when there is none). */
+cr_err cr_store_warning_firm_count(cr_store *s, int64_t id, int64_t *n) CR_MUST_USE;
+
 /* ---- serve: users, sessions, audit, and the API's readers (src/store/serve.c) ---- */
 
 /* Creates the serve tables when missing (a version 5 store made before they existed); a

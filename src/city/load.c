@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "base/tables.h"
+#include "crisk/progress.h"
 #include "internal.h"
 
 _Thread_local char cr__city_why[256];
@@ -332,18 +333,25 @@ static cr_err load(cr_store *s, int around, const cr_model *m, struct cr_city *c
                            db_msg(s));
     int32_t *dense = NULL;
     int64_t max_subj = 0;
+    cr_progress("city_load", 0);
     cr_err rc = load_enterprises(s, around, city, &dense, &max_subj);
-    if (!rc)
+    if (!rc) {
+        cr_progress("city_load", 0.2);
         rc = load_topics(s, city);
+    }
     const char *cache = getenv("CRISK_COLUMN_CACHE");
     int use_cache = !around && !(cache && strcmp(cache, "0") == 0);
     if (!rc)
         rc = use_cache ? cr__city_load_events_cached(s, m, city, max_subj)
                        : cr__city_load_events(s, around, m, city, dense, max_subj);
-    if (!rc)
+    if (!rc) {
+        cr_progress("city_load", 0.8);
         rc = load_roles(s, around, city, dense, max_subj);
+    }
     if (!rc)
         rc = load_attrs(s, m, city);
+    if (!rc)
+        cr_progress("city_load", 1);
     free(dense);
     if (rc) {
         /* The message first: ending the transaction clears SQLite's. */

@@ -2,6 +2,7 @@
  * as the plain data it takes (store.h, struct cr_run_rec); the store knows no model. */
 #include <stdlib.h>
 
+#include "crisk/progress.h"
 #include "internal.h"
 
 cr_err cr_city_run_save(cr_store *s, const cr_model *m, int32_t as_of, const struct cr_city *c,
@@ -53,7 +54,10 @@ cr_err cr_city_run_save(cr_store *s, const cr_model *m, int32_t as_of, const str
     };
     for (int l = 0; l < 4; l++)
         r.levels[l] = sc->levels[l];
+    cr_progress("run_save", 0);
     cr_err err = cr_store_run_save(s, &r, run_id, n_changes);
+    if (!err)
+        cr_progress("run_save", 1);
     free(ind);
     free(veto);
     return err;

@@ -1,3 +1,4 @@
+#include "crisk/progress.h"
 #include "crisk/classify.h"
 
 #include <math.h>
@@ -531,6 +532,9 @@ static void *worker(void *arg)
     } else {
         struct cr_scores *o = j->out;
         for (size_t e = j->lo; e < j->hi; e++) {
+            /* Only the calling thread's share reports (the hook is the caller's thread's). */
+            if (((e - j->lo) & 4095) == 0)
+                cr_progress("classify", (double)(e - j->lo) / (double)(j->hi - j->lo));
             int veto;
             o->score[e] = score_one(p, j->as_of, e, acc, NULL, points, shares, &veto);
             o->veto[e] = (int16_t)veto;
@@ -706,6 +710,8 @@ cr_err cr_classify(const cr_model *m, const struct cr_city *city, int32_t as_of,
         rc = run_jobs(&p, as_of, threads, out, 1);
     if (!rc)
         rc = assign_levels(m, city, out);
+    if (!rc)
+        cr_progress("classify", 1);
     plan_free(&p);
     if (rc) {
         cr_scores_free(out);

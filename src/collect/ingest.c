@@ -16,6 +16,7 @@
 #include "crisk/bigmem.h"
 #include "crisk/feed.h"
 #include "crisk/hash.h"
+#include "crisk/progress.h"
 #include "ingest_internal.h"
 #include "sink.h"
 #include "base/tables.h"
@@ -640,13 +641,16 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     ig.s = NULL; /* the writer thread owns the connection from here on */
     /* The registry first, on this thread, so that rows of this run link at once; then roles
      * and events in parallel. */
+    cr_progress("ingest", 0);
     for (size_t i = 0; i < cat->n_topics && !rc; i++)
         if (cat->topics[i].role == CR_TOPIC_REGISTRY)
             rc = cr__ingest_topic(&ig, &cat->topics[i], topic_ids[i]);
     cr__sink_close(ig.out, !rc);
     ig.out = NULL;
-    if (!rc)
+    if (!rc) {
+        cr_progress("ingest", 0.2);
         rc = cr__ingest_events_pass(&ig, opts);
+    }
 
     if (ig.k) {
         cr_diag sd = {{0}, {0}, 0, 0};
@@ -663,6 +667,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
      * date after the bulk load (cheaper than maintaining them row by row during it). */
     struct timespec i0, i1;
     clock_gettime(CLOCK_MONOTONIC, &i0);
+    if (!rc)
+        cr_progress("ingest", 0.9);
     if (!rc && cr_store_ensure_indexes(s))
         rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot build the lookup indexes: %s",
                          cr_store_errmsg(s));
@@ -681,6 +687,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
         qsort(report->nulled, report->n_nulled, sizeof *report->nulled, cmp_reason);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     report->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (!rc)
+        cr_progress("ingest", 1);
     free(topic_ids);
     cr__ingest_free(&ig);
     return rc;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "crisk/progress.h"
 #include "crisk/text.h"
 
 static cr_err make_dirs(gen *g)
@@ -80,8 +81,12 @@ cr_err cr_gen_city(const struct cr_gen_opts *opts, const cr_ref *ref, struct cr_
     }
     cr__gen_load_centroids(&g);
     cr_err rc = CR_OK;
-    for (int i = 0; !rc && i < COUNT(passes); i++)
+    for (int i = 0; !rc && i < COUNT(passes); i++) {
+        cr_progress("gen", (double)i / (double)COUNT(passes));
         rc = passes[i](&g);
+    }
+    if (!rc)
+        cr_progress("gen", 1);
     report(&g);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     rep->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -10,6 +10,7 @@
 
 #include "base/buf.h"
 #include "crisk/hash.h"
+#include "crisk/progress.h"
 #include "internal.h"
 
 /* ---- briefs of the firms and persons the findings name ---- */
@@ -718,9 +719,12 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
         rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "reading the address-key rules: %s",
                          cr_store_errmsg(s));
     out->key_rules = M.key_rules;
+    cr_progress("monitor", 0);
     if (!rc)
         rc = cr__monitor_detect(&M);
     out->t_detect = now_s() - t0 - out->t_load;
+    if (!rc)
+        cr_progress("monitor", 0.7);
     memcpy(out->skipped, M.skipped, sizeof out->skipped);
     if (rc == CR_ESTORE)
         cr_diag_set(d, rc, NULL, 0, 0, "reading the store: %s", cr_store_errmsg(s));
@@ -746,6 +750,8 @@ cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_mo
             rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot commit: %s", cr_store_errmsg(s));
         if (rc)
             cr_store_rollback(s);
+        else
+            cr_progress("monitor", 1);
     }
     if (rc == CR_ENOMEM)
         cr_diag_set(d, rc, NULL, 0, 0, "out of memory");

@@ -27,7 +27,7 @@ uses() {
 # ---- the layer of each public header (a new header must be placed here) ----
 header_layer() {
     case $1 in
-    err.h | hash.h | text.h | uscc.h | addr.h | ref.h | escape.h | bigmem.h | calendar.h) echo base ;;
+    err.h | hash.h | text.h | uscc.h | addr.h | ref.h | escape.h | bigmem.h | calendar.h | progress.h) echo base ;;
     store.h) echo store ;;
     classify.h | model.h | tags.h) echo classify ;;
     city.h) echo city ;;

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# The web UI end to end in a real headless Chromium (Debian's chromium, driven by playwright-core
+# from npm): a generated small city, ingested, classified twice (a trend), monitored and
+# dispatched; a user per role; crisk serve on a free port; then tests/web/e2e.mjs logs in as a
+# district officer, searches, opens a portrait, sees only the district's firms (a firm outside
+# is not found, by search or by its address), closes a task (when the server has the task
+# routes), switches to English, and checks that the page asked no other host for anything and
+# broke no rule of the Content-Security-Policy. Screenshots are kept in the build directory
+# (web_e2e/, beside this test's working directory).
+set -euo pipefail
+CRISK=$(realpath "${1:?usage: web_e2e.sh CRISK}")
+src=${CRISK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+fail() {
+    echo "web_e2e: FAIL: $*" >&2
+    exit 1
+}
+command -v node >/dev/null || fail "node is missing: run scripts/setup.sh"
+[ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing: run scripts/setup.sh"
+[ -f "$src/node_modules/playwright-core/package.json" ] || fail "node_modules/playwright-core is missing: run scripts/setup.sh (npm ci)"
+[ -f "$src/node_modules/echarts/dist/echarts.min.js" ] || fail "node_modules/echarts is missing: run scripts/setup.sh (npm ci) and rebuild"
+art=${CRISK_E2E_ARTIFACTS:-$PWD/web_e2e}
+rm -rf "$art"
+mkdir -p "$art"
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+db=$tmp/e.db
+"$CRISK" gen --out "$tmp/city" --enterprises 1500 --seed 11 >/dev/null
+"$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
+"$CRISK" classify --db "$db" --as-of 2025-06-30 >/dev/null
+"$CRISK" classify --db "$db" >/dev/null
+"$CRISK" monitor --db "$db" --as-of 2025-12-31 >/dev/null
+"$CRISK" roster --db "$db" --file "$tmp/city/roster.csv" >/dev/null
+"$CRISK" dispatch --db "$db" --today 2026-01-05 >/dev/null
+# An inspection plan and its draw (双随机), for the inspections page.
+printf 'name: 端到端测试计划\nyear: 2026\nratios: {A: 5%%, B: 15%%, C: 30%%, D: 50%%}\nrandom_share: 10%%\n' >"$tmp/plan.yaml"
+"$CRISK" plan --db "$db" --file "$tmp/plan.yaml" --today 2026-01-05 >/dev/null
+"$CRISK" draw --db "$db" --plan 1 --seed "e2e 2026-01-06" --today 2026-01-06 --roster "$tmp/city/roster.csv" >/dev/null
+q() { sqlite3 "$db" "$1"; }
+
+# The district of the test: the one with the most firms; a firm in it and one outside.
+D=$(q "SELECT district FROM enterprise GROUP BY district ORDER BY count(*) DESC, district LIMIT 1")
+IN=$(q "SELECT uscc FROM enterprise WHERE district = '$D' AND name IS NOT NULL ORDER BY uscc LIMIT 1")
+OUT=$(q "SELECT uscc FROM enterprise WHERE district <> '$D' AND name IS NOT NULL ORDER BY uscc LIMIT 1")
+[ -n "$IN" ] && [ -n "$OUT" ] || fail "no firm inside or outside $D"
+# A word of the outside firm's address that no firm of the district has in its name or address.
+OUT_WORD=$(python3 - "$db" "$D" "$OUT" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+d, out = sys.argv[2], sys.argv[3]
+addr = db.execute("SELECT address FROM enterprise WHERE uscc = ?", (out,)).fetchone()[0] or ""
+for n in (4, 3):
+    for i in range(len(addr) - n + 1):
+        w = addr[i:i + n]
+        if not w.strip() or any(c in w for c in " %_"):
+            continue
+        hit = db.execute("SELECT count(*) FROM enterprise WHERE district = ? AND (instr(name, ?) OR instr(address, ?))", (d, w, w)).fetchone()[0]
+        if hit == 0:
+            print(w)
+            sys.exit(0)
+print("")
+PY
+)
+[ -n "$OUT_WORD" ] || fail "no address word that only the outside firm has"
+# What the store says: the district's firm count in the latest run, the firm's name and score.
+N_DISTRICT=$(q "SELECT count(*) FROM run_score r JOIN enterprise e ON e.subject = r.subject
+                WHERE e.district = '$D' AND r.run = (SELECT max(id) FROM run)")
+IN_NAME=$(q "SELECT name FROM enterprise WHERE uscc = '$IN'")
+IN_SCORE=$(q "SELECT printf('%.2f', r.score) FROM run_score r JOIN enterprise e ON e.subject = r.subject
+              WHERE e.uscc = '$IN' AND r.run = (SELECT max(id) FROM run)")
+# Search by a part of the name that several firms of the city share (firm names start 广州).
+SEARCH=$(python3 -c 'import sys; n = sys.argv[1]; print(n[2:6] if n.startswith("广州") else n[:4])' "$IN_NAME")
+# An open task of the district and a staff member of the roster who covers its division.
+TASK=$(q "SELECT id FROM task WHERE status = 'open' AND division LIKE '$D%' ORDER BY level DESC, id LIMIT 1")
+STAFF=
+if [ -n "$TASK" ]; then
+    TDIV=$(q "SELECT division FROM task WHERE id = $TASK")
+    STAFF=$(awk -F, -v d="$TDIV" 'NR > 1 && $4 == d { print $1; exit }' "$tmp/city/roster.csv")
+    [ -n "$STAFF" ] || STAFF=$(awk -F, -v d="$D" 'NR > 1 && $4 == d { print $1; exit }' "$tmp/city/roster.csv")
+fi
+
+echo 'pw-district-e2e' | "$CRISK" user add --db "$db" --name officer --role district --scope "$D" >/dev/null
+echo 'pw-auditor-e2e' | "$CRISK" user add --db "$db" --name auditor1 --role auditor >/dev/null
+
+"$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+pid=$!
+for _ in $(seq 100); do
+    grep >/dev/null 'listening on' "$tmp/serve.out" 2>/dev/null && break
+    sleep 0.1
+done
+U=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$tmp/serve.out")
+[ -n "$U" ] || fail "the server did not start: $(cat "$tmp/serve.err")"
+
+# Nothing public carries enterprise data: the page and its assets, without a session.
+for a in / /assets/app.js /assets/districts.geojson; do
+    curl -sf "$U$a" -o "$tmp/asset" || fail "GET $a"
+    grep >/dev/null -e "$IN" -e "$OUT" "$tmp/asset" && fail "$a carries a firm's USCC"
+done
+# Caching: an asset's ETag answers 304 on If-None-Match.
+etag=$(curl -s -D - -o /dev/null "$U/assets/app.js" | tr -d '\r' | sed -n 's/^ETag: //Ip')
+[ -n "$etag" ] || fail "no ETag on /assets/app.js"
+st=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$U/assets/app.js")
+[ "$st" = 304 ] || fail "If-None-Match with the ETag: $st, expected 304"
+
+export E2E_URL=$U E2E_ART=$art E2E_USER=officer E2E_PASS=pw-district-e2e E2E_DISTRICT=$D \
+    E2E_IN=$IN E2E_IN_NAME=$IN_NAME E2E_IN_SCORE=$IN_SCORE E2E_OUT=$OUT E2E_OUT_WORD=$OUT_WORD \
+    E2E_SEARCH=$SEARCH E2E_N_DISTRICT=$N_DISTRICT E2E_TASK=$TASK E2E_STAFF=$STAFF \
+    E2E_AUDITOR=auditor1 E2E_AUDITOR_PASS=pw-auditor-e2e
+NODE_PATH="$src/node_modules" node "$src/tests/web/e2e.mjs" || fail "the browser test failed (screenshots in $art)"
+
+# The task closed in the browser is closed in the store, with the outcome and the note given.
+if [ -f "$art/task_closed" ]; then
+    [ "$(q "SELECT status || ' ' || ifnull(outcome, '') FROM task WHERE id = $TASK")" = "closed $(cat "$art/task_closed")" ] ||
+        fail "task $TASK is not closed with the outcome chosen in the browser"
+    [ "$(q "SELECT count(*) FROM task_history WHERE task = $TASK AND note = '浏览器端到端测试'")" -ge 1 ] ||
+        fail "the note of task $TASK is not in its history"
+fi
+# The inspection result recorded in the browser is in the store.
+if [ -f "$art/inspection_recorded" ]; then
+    read -r iid res <"$art/inspection_recorded"
+    [ "$(q "SELECT result FROM inspection WHERE id = $iid")" = "$res" ] ||
+        fail "inspection $iid has no result $res in the store: $(q "SELECT result FROM inspection WHERE id = $iid")"
+fi
+# Every portrait the browser opened is in the audit log, the refused one too.
+[ "$(q "SELECT count(*) FROM audit WHERE user = 'officer' AND action = 'portrait' AND object = '$IN' AND status = 200")" -ge 1 ] ||
+    fail "the portrait read is not audited"
+[ "$(q "SELECT count(*) FROM audit WHERE user = 'officer' AND action = 'portrait' AND object = '$OUT' AND status = 404")" -ge 1 ] ||
+    fail "the refused portrait is not audited"
+echo "web_e2e: ok (screenshots in $art)"

@@ -1,0 +1,283 @@
+// The browser half of tests/script/web_e2e.sh: Debian's chromium, headless, driven by
+// playwright-core. Every step names what it checks; a failure exits 1 after a screenshot of
+// the page as it was (E2E_ART/failure.png).
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const env = (k) => {
+  const v = process.env[k];
+  if (v === undefined) throw new Error('missing ' + k);
+  return v;
+};
+const URL_ = env('E2E_URL');
+const ART = env('E2E_ART');
+const origin = new URL(URL_).origin;
+const env_district = env('E2E_DISTRICT');
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  // As root in a container; no GPU; and nothing of Chromium's own traffic to other hosts
+  // (the machine's network is closed; the test checks the page's requests).
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-default-apps', '--disable-extensions'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN', acceptDownloads: true });
+const page = await context.newPage();
+
+// Every request the page makes: none may go to another host.
+const foreign = [];
+const problems = [];
+page.on('request', (r) => {
+  const u = r.url();
+  if (!u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
+});
+// Refuse anything foreign at the network level too, so that a slip cannot hang the test.
+await context.route((u) => u.origin !== origin, (route) => route.abort());
+page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+page.on('console', (m) => {
+  const text = m.text();
+  if (/Content Security Policy|Content-Security-Policy/i.test(text)) problems.push('CSP: ' + text);
+  else if (m.type() === 'error' && !/status of (401|404)/.test(text)) problems.push('console error: ' + text);
+});
+
+let step = '';
+async function check(name, fn) {
+  step = name;
+  process.stdout.write('web_e2e: ' + name + ' … ');
+  await fn();
+  console.log('ok');
+}
+// The app marks <body data-rendered="#/…"> when a page has its data on screen.
+const renderedAs = (want) => page.waitForFunction((w) => {
+  const r = document.body.dataset.rendered;
+  return r !== undefined && (typeof w === 'string' ? r === w : r.startsWith(w.prefix));
+}, want);
+async function go(hash) {
+  await page.evaluate((hh) => { location.hash = hh; }, hash);
+  await renderedAs(hash);
+}
+const shot = (name) => page.screenshot({ path: `${ART}/${name}.png`, fullPage: true });
+// Waits until the charts inside sel have been drawn (charts.js marks each box data-ready).
+const chartsDrawn = (sel) => page.waitForFunction((s) => {
+  const boxes = [...document.querySelectorAll(s + ' .chart')];
+  return boxes.length > 0 && boxes.every((b) => b.dataset.ready === '1');
+}, sel);
+
+try {
+  await check('the login page, in Chinese, with no inline script', async () => {
+    const resp = await page.goto(URL_ + '/');
+    await renderedAs({ prefix: '#' });
+    const csp = resp.headers()['content-security-policy'] || '';
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    await page.waitForSelector('#login-form');
+    assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+    assert.equal((await page.textContent('#login-submit')).trim(), '登录');
+    assert.equal(await page.locator('script:not([src])').count(), 0, 'an inline script');
+    await shot('login');
+  });
+
+  await check('a wrong password is refused', async () => {
+    await page.fill('#login-name', env('E2E_USER'));
+    await page.fill('#login-password', 'not the password');
+    await page.click('#login-submit');
+    await page.waitForSelector('#login-msg .error');
+    assert.match(await page.textContent('#login-msg'), /用户名或密码错误/);
+  });
+
+  await check('log in as the district officer: the dashboard of the district', async () => {
+    await page.fill('#login-password', env('E2E_PASS'));
+    await page.click('#login-submit');
+    await renderedAs('#/dashboard');
+    await chartsDrawn('.page');
+    assert.equal((await page.textContent('#kpi-total')).replace(/,/g, ''), env('E2E_N_DISTRICT'), 'the district\'s firm count');
+    assert.match(await page.textContent('#who'), /区局/);
+    // Streets of the district only, in the table below the map.
+    const keys = await page.$$eval('table.divisions tbody tr', (rs) => rs.map((r) => r.dataset.key));
+    assert.ok(keys.length > 0 && keys.every((k) => k.startsWith(env_district)), 'a street outside the district: ' + keys);
+    // No page of the city roles or the auditor in the navigation.
+    const nav = await page.$$eval('#nav a', (as) => as.map((a) => a.dataset.page));
+    for (const p of ['quarantine', 'audit', 'jobs']) assert.ok(!nav.includes(p), 'nav has ' + p);
+    await page.waitForTimeout(500);
+    await shot('dashboard');
+  });
+
+  await check('search: the firms found are the district\'s', async () => {
+    await page.click('#nav a[data-page=search]');
+    await renderedAs('#/search');
+    await page.fill('#search-q', env('E2E_SEARCH'));
+    await page.press('#search-q', 'Enter');
+    await renderedAs({ prefix: '#/search?q=' });
+    const rows = await page.$$eval('table.results tbody tr', (rs) => rs.map((r) => [r.dataset.key, r.cells[3].textContent]));
+    assert.ok(rows.length > 0, 'no result for ' + env('E2E_SEARCH'));
+    for (const [key, grid] of rows) assert.ok(grid.startsWith(env_district), key + ' lies in ' + grid);
+    await shot('search');
+  });
+
+  await check('a firm outside the district is not found (by USCC, by address, by its portrait)', async () => {
+    for (const q of [env('E2E_OUT'), env('E2E_OUT_WORD')]) {
+      await go('#/search?q=' + encodeURIComponent(q));
+      assert.equal(await page.locator('table.results tbody tr').count(), 0, q + ' found');
+    }
+    await go('#/firm/' + env('E2E_OUT'));
+    assert.match(await page.textContent('.page .error'), /404/);
+    assert.equal(await page.locator('#portrait-name').count(), 0);
+  });
+
+  await check('open a portrait from the search: level, score, aspects, masked persons', async () => {
+    await go('#/search?q=' + encodeURIComponent(env('E2E_IN')));
+    await page.click(`table.results tr[data-key="${env('E2E_IN')}"] a`);
+    await renderedAs('#/firm/' + env('E2E_IN'));
+    assert.equal(await page.textContent('#portrait-name'), env('E2E_IN_NAME'));
+    assert.equal(await page.textContent('#portrait-score'), env('E2E_IN_SCORE'));
+    assert.match(await page.textContent('#portrait-level'), /^[ABCD] /);
+    const persons = await page.$$eval('table.persons tbody tr', (rs) => rs.map((r) => r.cells[0].textContent));
+    for (const p of persons) assert.ok(p === '' || p.includes('*'), 'a person not masked: ' + p);
+    await chartsDrawn('.page');
+    await page.waitForTimeout(800);
+    await shot('portrait');
+  });
+
+  await check('the model: 5 aspects as a tree with weights', async () => {
+    await page.click('#nav a[data-page=model]');
+    await renderedAs('#/model');
+    assert.match(await page.textContent('#model-head'), /5 个方面 · 24 个类别/);
+    await chartsDrawn('.page');
+    assert.ok(await page.locator('table.model tbody tr').count() >= 72);
+    await shot('model');
+  });
+
+  const paths = await page.evaluate(async () => Object.keys((await fetch('/api/v1/openapi.json').then((r) => r.json())).paths));
+  const hasTasks = paths.includes('/api/v1/tasks/{id}/close');
+  if (paths.includes('/api/v1/warnings') && paths.includes('/api/v1/push.xlsx')) {
+    await check('warnings: the district\'s on the map and in the list; the monthly XLSX downloads', async () => {
+      await page.click('#nav a[data-page=warnings]');
+      await renderedAs('#/warnings');
+      await chartsDrawn('.page');
+      const divs = await page.$$eval('table.warnings tbody tr', (rs) => rs.map((r) => r.cells[5].textContent));
+      assert.ok(divs.length > 0, 'no open warning in the district');
+      for (const d of divs) assert.ok(d.startsWith(env_district), 'a warning of ' + d);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#push-xlsx')]);
+      const file = ART + '/push.xlsx';
+      await download.saveAs(file);
+      const head = readFileSync(file).subarray(0, 2).toString('latin1');
+      assert.equal(head, 'PK', 'the download is not an XLSX (zip) file');
+      await shot('warnings');
+    });
+  } else {
+    console.log('web_e2e: warnings: skipped (the server has no warning routes)');
+  }
+  if (hasTasks && process.env.E2E_TASK) {
+    await check('close a task: accept, visit, close with an outcome and a note', async () => {
+      const id = env('E2E_TASK');
+      await page.click('#nav a[data-page=tasks]');
+      await renderedAs('#/tasks');
+      await go('#/task/' + id);
+      for (const action of ['accept', 'visit', 'close']) {
+        assert.equal(await page.locator('#task-' + action).count(), 1, 'no ' + action + ' button');
+        await page.fill('#task-by', env('E2E_STAFF'));
+        await page.fill('#task-note', '浏览器端到端测试');
+        if (action === 'close') await page.selectOption('#task-outcome-select', { index: 0 });
+        const outcome = action === 'close' ? await page.inputValue('#task-outcome-select') : '';
+        await page.click('#task-' + action);
+        // The page comes back as #/task/ID?done=ACTION with the task as it is now.
+        await renderedAs('#/task/' + id + '?done=' + action);
+        assert.equal(await page.locator('.page .ok').count(), 1, 'no confirmation of ' + action);
+        if (action === 'close') writeFileSync(ART + '/task_closed', outcome);
+      }
+      assert.equal(await page.textContent('#task-status'), '已办结');
+      await shot('task');
+    });
+    await check('the portrait of a firm of that task shows its warning and the closed task', async () => {
+      const id = env('E2E_TASK');
+      const warning = (await page.getAttribute('a[href^="#/warning/"]', 'href')).split('/').pop();
+      const firm = (await page.getAttribute('.page table.grid:last-of-type a[href^="#/firm/"]', 'href')).split('/').pop();
+      await go('#/firm/' + firm);
+      const ws = await page.$$eval('table.firm-warnings tbody tr', (rs) => rs.map((r) => r.cells[0].textContent));
+      assert.ok(ws.includes(warning), 'warning ' + warning + ' not in the portrait: ' + ws);
+      const ts = await page.$$eval('table.firm-tasks tbody tr', (rs) => rs.map((r) => [r.cells[0].textContent, r.cells[2].textContent]));
+      assert.ok(ts.some(([t, st]) => t === id && st === '已办结'), 'task ' + id + ' not closed in the portrait: ' + ts);
+    });
+  } else {
+    console.log('web_e2e: closing a task: skipped (' + (hasTasks ? 'no open task in the district' : 'the server has no task routes') + ')');
+  }
+
+  if (paths.includes('/api/v1/inspections/{id}/result') && paths.includes('/api/v1/draws/{id}/verify')) {
+    await check('inspections: the draw verifies; a result recorded from the list', async () => {
+      await page.click('#nav a[data-page=inspections]');
+      await renderedAs('#/inspections');
+      const rows = page.locator('table.inspections tbody tr');
+      assert.ok(await rows.count() > 0, 'no open inspection in the district');
+      const first = rows.first();
+      const id = (await first.locator('td').first().textContent()).trim();
+      const drawHref = await first.locator('a[href^="#/draw/"]').getAttribute('href');
+      const form = first.locator('form');
+      const result = await form.locator('select').inputValue();
+      await form.locator('button').click();
+      await page.waitForFunction((i) => {
+        const row = [...document.querySelectorAll('table.inspections tbody tr')].find((r) => r.cells[0].textContent.trim() === i);
+        return row && !row.querySelector('form');
+      }, id);
+      writeFileSync(ART + '/inspection_recorded', id + ' ' + result + '\n');
+      await shot('inspections');
+      await go(drawHref);
+      await page.click('#verify');
+      await page.waitForSelector('#verify-out p');
+      assert.match(await page.textContent('#verify-out'), /复核一致/);
+    });
+  } else {
+    console.log('web_e2e: inspections: skipped (the server has no inspection routes)');
+  }
+
+  await check('switch to English: labels change, data stays, the choice survives a reload', async () => {
+    await go('#/dashboard');
+    await page.click('#lang');
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await renderedAs('#/dashboard');
+    assert.equal((await page.textContent('#nav a[data-page=dashboard]')).trim(), 'Dashboard');
+    assert.match(await page.textContent('#who'), /District officer/);
+    await chartsDrawn('.page');
+    await page.reload();
+    await renderedAs('#/dashboard');
+    assert.equal((await page.textContent('#nav a[data-page=search]')).trim(), 'Search');
+    await page.waitForTimeout(500);
+    await shot('dashboard-en');
+    await page.click('#lang');
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+    await renderedAs('#/dashboard');
+    assert.equal((await page.textContent('#nav a[data-page=search]')).trim(), '企业查询');
+  });
+
+  await check('log out: the API answers 401 again', async () => {
+    await page.click('#logout');
+    await renderedAs('#/login');
+    const st = await page.evaluate(() => fetch('/api/v1/me').then((r) => r.status));
+    assert.equal(st, 401);
+  });
+
+  await check('the auditor sees the audit log with the officer\'s portrait reads, and no dashboard', async () => {
+    await page.fill('#login-name', env('E2E_AUDITOR'));
+    await page.fill('#login-password', env('E2E_AUDITOR_PASS'));
+    await page.click('#login-submit');
+    await renderedAs('#/audit');
+    const objects = await page.$$eval('table.audit tbody tr', (rs) => rs.map((r) => r.cells[5].textContent));
+    assert.ok(objects.includes(env('E2E_IN')), 'the portrait read is not in the audit log');
+    const nav = await page.$$eval('#nav a', (as) => as.map((a) => a.dataset.page));
+    assert.ok(!nav.includes('dashboard') && !nav.includes('search'), 'the auditor sees ' + nav);
+    await shot('audit');
+  });
+
+  await check('no request to any other host, no CSP violation, no script error', async () => {
+    assert.deepEqual(foreign, [], 'requests to other hosts');
+    assert.deepEqual(problems, []);
+  });
+} catch (e) {
+  console.log('FAILED');
+  console.error('web_e2e: step "' + step + '": ' + (e && e.stack ? e.stack : e));
+  if (problems.length) console.error('web_e2e: console: ' + problems.join('\n  '));
+  await page.screenshot({ path: ART + '/failure.png', fullPage: true }).catch(() => {});
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();
