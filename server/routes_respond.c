@@ -297,9 +297,10 @@ static void post_act(struct srv_req *r, struct srv_reply *out, enum cr_task_acti
                   "(YYYY-MM-DD, not after today) and for close an outcome");
         return;
     }
-    if (action == CR_TASK_CLOSE && (!a.outcome || !cr_outcome_label(a.outcome))) {
+    if (action == CR_TASK_CLOSE && (!a.outcome || !cr_outcome_parse(a.outcome))) {
         srv_error(out, 400, "bad_request",
-                  "closing needs an outcome of the vocabulary (GET /api/v1/vocabulary)");
+                  "closing needs an outcome of the vocabulary, its code or Chinese label (GET "
+                  "/api/v1/vocabulary)");
         return;
     }
     if (action != CR_TASK_CLOSE && a.outcome) {
