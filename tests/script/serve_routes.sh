@@ -161,6 +161,22 @@ wait "$lockpid" 2>/dev/null || true
 [ "$(post admin /api/v1/jobs '{"kind":"learn"}')" = 400 ] || fail "learn without a label"
 [ "$(post admin /api/v1/jobs '{"kind":"rebuild"}')" = 400 ] || fail "an unknown kind"
 
+# A learn job measures the champion as crisk learn does.
+label=$(ls "$tmp"/city/labels/*.yaml | head -1)
+body=$(python3 -c 'import json,sys; print(json.dumps({"kind": "learn", "label": open(sys.argv[1]).read()}))' "$label")
+[ "$(post admin /api/v1/jobs "$body")" = 202 ] || fail "start a learn run: $(cat "$tmp/body")"
+job=$(jget 'o["id"]')
+for _ in $(seq 300); do
+    get admin "/api/v1/jobs/$job" >/dev/null
+    [ "$(jget 'o["state"]')" = running ] || break
+    sleep 0.1
+done
+[ "$(jget 'o["state"]')" = done ] || fail "the learn job: $(cat "$tmp/body")"
+got=$(jget "'%.9f %.9f' % (o['result']['champion']['auc'], o['result']['champion']['ks'])")
+want=$("$CRISK" learn --db "$db" --label "$label" --method scorecard --out "$tmp/learn" --json |
+    python3 -c 'import json,sys; m=json.load(sys.stdin)["models"][0]; print("%.9f %.9f" % (m["auc"], m["ks"]))')
+[ "$got" = "$want" ] || fail "the learn job's champion AUC and KS $got, crisk learn says $want"
+
 kill -TERM "$pid"
 wait "$pid" || fail "the server did not stop cleanly: $(cat "$tmp/err")"
 pid=
