@@ -1,10 +1,12 @@
 /* crisk model promote / crisk model promotions: the champion model is chosen by a person, on
  * record (docs/learn.md "Promotion"); crisk classify uses the latest promotion by default. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "crisk/booster.h"
 #include "crisk/model.h"
 
 static const char promote_help[] =
@@ -80,6 +82,23 @@ int cmd_model_promote(int argc, char **argv)
     cr_store *s = NULL;
     int64_t id = 0;
     cr_err rc = cr_model_load(pos[0], &m, &d);
+    if (!rc && m->method == CR_METHOD_XGBOOST) {
+        /* The booster must load and take the file's features, or every later classify fails. */
+        size_t p = m->n_features;
+        float *x = malloc((p ? p : 1) * sizeof *x);
+        double prob = 0;
+        for (size_t j = 0; x && j < p; j++)
+            x[j] = NAN;
+        rc = x ? cr_learn_xgb_predict(m->booster, x, 1, p, 1, &prob, NULL, &d) : CR_ENOMEM;
+        free(x);
+        if (rc && rc != CR_ENOMEM) {
+            char why[sizeof d.msg];
+            snprintf(why, sizeof why, "%.*s", (int)strcspn(d.msg, "\n"), d.msg);
+            rc = cr_diag_set(&d, CR_EINVAL, pos[0], 0, 0,
+                             "not promoted: its booster cannot score the file's %zu features (%s)",
+                             p, why);
+        }
+    }
     if (!rc)
         rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)

@@ -543,7 +543,7 @@ cr_err cr_learn_xgb_predict(const char *booster_b64, const float *x, size_t n, s
     bst_ulong nf = 0;
     if (XGBoosterGetNumFeature(b, &nf))
         rc = xg_fail(diag, "features");
-    else if ((size_t)nf > p)
+    else if ((size_t)nf != p)
         rc = cr_diag_set(diag, CR_EINVAL, NULL, 0, 0,
                          "the booster has %zu features, the model file names %zu", (size_t)nf, p);
     float *pr = rc ? NULL : malloc((n + 1) * sizeof *pr);

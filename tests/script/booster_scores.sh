@@ -131,4 +131,21 @@ assert exp.keys() == got.keys() and len(exp) == 1000, (len(exp), len(got))
 bad = [(k, exp[k], got[k]) for k in exp if abs(float(exp[k][0]) - float(got[k][0])) > 1e-3 or exp[k][1] != got[k][1]]
 assert not bad, bad[:5]
 PY
+# Promotion loads the booster: a tampered one, or a feature list of another length, is refused
+# (exit 3) and recorded nowhere; the true file is promoted.
+"$py" - "$tmp" <<'PY'
+import re, sys
+t = open(sys.argv[1] + '/trees.yaml', encoding='utf-8').read()
+m = re.search(r'  data: "([^"]*)"', t)
+data = m.group(1)
+open(sys.argv[1] + '/cut.yaml', 'w', encoding='utf-8').write(t.replace(data, data[: len(data) // 2 // 4 * 4]))
+first = re.search(r'  features:\n(    - .*\n)', t).group(1)
+open(sys.argv[1] + '/less.yaml', 'w', encoding='utf-8').write(t.replace(first, '', 1))
+PY
+for bad in cut less; do
+  set +e; "$crisk" model promote "$tmp/$bad.yaml" --db "$tmp/s.db" --by t --note n > /dev/null 2> "$tmp/err"; rc=$?; set -e
+  [ $rc = 3 ] && grep -q "not promoted" "$tmp/err" || { echo "promote of a $bad booster exited $rc: $(cat "$tmp/err")"; exit 1; }
+done
+[ "$(sqlite3 "$tmp/s.db" "SELECT count(*) FROM model_promotion")" = 0 ] || { echo "a refused model was promoted"; exit 1; }
+"$crisk" model promote "$tmp/trees.yaml" --db "$tmp/s.db" --by t --note n > /dev/null || { echo "the true trees were not promoted"; exit 1; }
 echo "booster: 1,500 firms and 1,000 applicants scored as XGBoost predicts; contributions are its SHAP values and add up to the score"
