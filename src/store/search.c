@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "crisk/text.h"
 #include "internal.h"
 
@@ -149,37 +150,12 @@ static cr_err query(cr_store *s, const char *sql, const char *arg, const char *s
     return rc;
 }
 
-/* Appends text to a growing buffer. */
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-};
-static void sb_add(struct sbuf *b, const char *t, size_t n)
+static void sb_phrase(struct buf *b, const char *t, size_t n)
 {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, t, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-/* An FTS5 string: in double quotes, a double quote doubled. */
-static void sb_phrase(struct sbuf *b, const char *t, size_t n)
-{
-    sb_add(b, "\"", 1);
+    cr__buf_add(b, "\"", 1);
     for (size_t i = 0; i < n; i++)
-        sb_add(b, t[i] == '"' ? "\"\"" : t + i, 1 + (t[i] == '"'));
-    sb_add(b, "\"", 1);
+        cr__buf_add(b, t[i] == '"' ? "\"\"" : t + i, 1 + (t[i] == '"'));
+    cr__buf_add(b, "\"", 1);
 }
 
 /* The FTS5 query of q into *out (malloc'd; "" when no name or address can contain q), or NULL
@@ -192,7 +168,7 @@ static cr_err fts_query(cr_store *s, const char *q, char **out)
         return CR_OK;
     for (size_t i = 0; i < len; i++)
         chars += ((unsigned char)q[i] & 0xC0) != 0x80;
-    struct sbuf b = {0};
+    struct buf b = {0};
     if (chars >= 3) {
         sb_phrase(&b, q, len);
     } else {
@@ -217,7 +193,7 @@ static cr_err fts_query(cr_store *s, const char *q, char **out)
         int rc, n = 0;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             if (n++)
-                sb_add(&b, " OR ", 4);
+                cr__buf_add(&b, " OR ", 4);
             sb_phrase(&b, (const char *)sqlite3_column_text(st, 0),
                       (size_t)sqlite3_column_bytes(st, 0));
         }
@@ -229,7 +205,7 @@ static cr_err fts_query(cr_store *s, const char *q, char **out)
             return e;
         }
         if (!n) /* no trigram starts with q: no name or address contains it */
-            sb_add(&b, "", 0);
+            cr__buf_add(&b, "", 0);
     }
     if (b.oom) {
         free(b.p);
