@@ -348,12 +348,16 @@ cr_err cr_store_quarantine_totals(cr_store *s, int64_t *open, int64_t *resolved)
 cr_err cr_store_enterprise_extent(cr_store *s, int around, int64_t *n, int64_t *max_subject,
                                   const char **why) CR_MUST_USE;
 /* Each enterprise's columns a classification reads (subject, uscc, established, capital_fen,
- * industry, type, status, addr_key; the others unset), by subject. Strings are valid during the
- * call. */
+ * industry, type, status; the others unset), by subject. Strings are valid during the call. */
 cr_err cr_store_enterprises_read(cr_store *s, int around,
-                                 int (*fn)(void *ctx, const struct cr_enterprise_rec *r,
-                                           size_t addr_key_len),
-                                 void *ctx, const char **why) CR_MUST_USE;
+                                 int (*fn)(void *ctx, const struct cr_enterprise_rec *r), void *ctx,
+                                 const char **why) CR_MUST_USE;
+/* Each enterprise's normalised address key (enterprises without one are left out), in the
+ * order of the keys, so that one key's enterprises come one after another (read from the
+ * index on addr_key: no sort, no hashing). The key is valid during the call. */
+cr_err cr_store_addr_keys_read(cr_store *s, int around,
+                               int (*fn)(void *ctx, int64_t subject, const char *key, size_t len),
+                               void *ctx, const char **why) CR_MUST_USE;
 /* Each topic's id and kind. */
 cr_err cr_store_topic_kinds(cr_store *s,
                             int (*fn)(void *ctx, int64_t id, const char *kind, size_t len),

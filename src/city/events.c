@@ -162,6 +162,13 @@ static size_t open_parts(cr_store *s, const int64_t stamp[2], cr_store **extra, 
     return k;
 }
 
+cr_store *cr__city_twin(cr_store *s)
+{
+    int64_t stamp[2];
+    cr_store *extra[2] = {NULL, NULL};
+    return read_stamp(s, stamp) == CR_OK && open_parts(s, stamp, extra, 2) == 2 ? extra[1] : NULL;
+}
+
 cr_err cr__city_group(cr_store *s, const int64_t *subjects, size_t n_subjects, struct ev_group *g,
                       uint64_t *n_out)
 {

@@ -2,6 +2,7 @@
  * neighbourhood, in one read transaction: the registry, the topics' kinds and the roles here;
  * the events in events.c (or the cache, cache.c). */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "base/buf.h"
 #include "base/tables.h"
 #include "crisk/progress.h"
 #include "internal.h"
@@ -48,11 +50,10 @@ struct ent_fill {
     int32_t *dense;
     int64_t maxs;
     size_t e, N;
-    struct cr__dict addrs;
     cr_err err;
 };
 
-static int ent_row(void *ctx, const struct cr_enterprise_rec *r, size_t ak_len)
+static int ent_row(void *ctx, const struct cr_enterprise_rec *r)
 {
     struct ent_fill *f = ctx;
     struct cr_city *c = f->c;
@@ -68,13 +69,61 @@ static int ent_row(void *ctx, const struct cr_enterprise_rec *r, size_t ak_len)
     c->industry[e] = str_dup(r->industry);
     c->type[e] = str_dup(r->type);
     c->status[e] = str_dup(r->status);
-    int32_t id = r->addr_key ? cr__dict_id(&f->addrs, r->addr_key, ak_len) : -1;
-    if (id == -2)
+    if ((r->industry && !c->industry[e]) || (r->type && !c->type[e]) ||
+        (r->status && !c->status[e]))
         f->err = CR_ENOMEM;
-    c->addr[e] = id;
+    c->addr[e] = -1;
     f->dense[c->subject[e]] = (int32_t)e;
     f->e++;
     return f->err != CR_OK;
+}
+
+/* Address ids: the keys come in order, one key's enterprises together, so a key unlike the one
+ * before starts the next id. */
+struct addr_fill {
+    struct cr_city *c;
+    const int32_t *dense;
+    int64_t maxs;
+    struct buf prev;
+    int32_t n;
+    int bad;
+};
+
+static int addr_row(void *ctx, int64_t subject, const char *key, size_t len)
+{
+    struct addr_fill *f = ctx;
+    if (subject < 0 || subject > f->maxs || f->dense[subject] < 0) {
+        f->bad = 1; /* rows that do not agree: reported below */
+        return 1;
+    }
+    if (f->n == 0 || f->prev.len != len || memcmp(f->prev.p, key, len) != 0) {
+        f->prev.len = 0;
+        cr__buf_add(&f->prev, key, len);
+        if (f->prev.oom)
+            return 1;
+        f->n++;
+    }
+    f->c->addr[f->dense[subject]] = f->n - 1;
+    return 0;
+}
+
+static cr_err load_addrs(cr_store *s, int around, struct cr_city *c, const int32_t *dense,
+                         int64_t maxs)
+{
+    struct addr_fill f = {.c = c, .dense = dense, .maxs = maxs};
+    const char *why = NULL;
+    cr_err err = query_too_long(cr_store_addr_keys_read(s, around, addr_row, &f, &why), why);
+    if (!err && f.prev.oom)
+        err = CR_ENOMEM;
+    if (!err && f.bad) {
+        cr__city_set_why("reading the address keys",
+                         "an address key of an enterprise the load did not see (the store is "
+                         "damaged)");
+        err = CR_ESTORE;
+    }
+    free(f.prev.p);
+    c->n_addr = (size_t)f.n;
+    return err;
 }
 
 static cr_err load_enterprises(cr_store *s, int around, struct cr_city *c, int32_t **dense,
@@ -110,13 +159,9 @@ static cr_err load_enterprises(cr_store *s, int around, struct cr_city *c, int32
         (*dense)[i] = -1;
     *max_subj = maxs;
     struct ent_fill f = {.c = c, .dense = *dense, .maxs = maxs, .N = N};
-    if (query_too_long(cr_store_enterprises_read(s, around, ent_row, &f, &why), why)) {
-        cr__dict_free(&f.addrs, 0);
+    if (query_too_long(cr_store_enterprises_read(s, around, ent_row, &f, &why), why))
         return CR_ESTORE;
-    }
     cr_err err = f.err;
-    c->n_addr = f.addrs.n;
-    cr__dict_free(&f.addrs, 0);
     if (!err && f.e != N) {
         const char *db = cr_store_db_error(s);
         cr__city_set_why("reading the enterprises",
@@ -173,65 +218,114 @@ static cr_err load_topics(cr_store *s, struct cr_city *c)
     return f.err;
 }
 
+/* The roles are read in two halves: the rows as they are (on a thread of their own while the
+ * enterprises load, when a second connection can be had), then placed by enterprise once the
+ * enterprises' dense index is known. */
 struct role_fill {
-    struct cr_city *c;
-    const int32_t *dense;
-    int64_t max_subj;
-    int32_t *ent, *person;
+    cr_store *s;
+    int around;
+    int32_t *subj, *person; /* subj: the subject, then the enterprise's dense index; -1: none */
     uint8_t *role;
     size_t n, cap;
     struct cr__dict roles;
+    size_t role_len[16]; /* the first role names' lengths, for a look-up without hashing */
     cr_err err;
+    char why[256];
 };
 
 static int role_row(void *ctx, int64_t s, int64_t p, const char *name, size_t len)
 {
     struct role_fill *f = ctx;
-    struct cr_city *c = f->c;
     if (f->n >= f->cap)
         return 1;
-    if (s < 0 || s > f->max_subj || f->dense[s] < 0 || p < 0 || (size_t)p >= c->n_persons)
-        return 0;
-    int32_t r = cr__dict_id(&f->roles, name, len);
+    int32_t r = -1;
+    for (size_t i = 0; i < f->roles.n && i < 16; i++)
+        if (f->role_len[i] == len && memcmp(f->roles.keys[i], name, len) == 0) {
+            r = (int32_t)i;
+            break;
+        }
+    if (r < 0) {
+        r = cr__dict_id(&f->roles, name, len);
+        if (r >= 0 && r < 16)
+            f->role_len[r] = len;
+    }
     if (r < 0 || r > 255) {
         f->err = r == -2 ? CR_ENOMEM : CR_ERANGE;
         if (f->err == CR_ERANGE)
-            cr__city_set_why("more than 256 role names", "the engine keeps a role in 8 bits");
+            snprintf(f->why, sizeof f->why,
+                     "more than 256 role names: the engine keeps a role "
+                     "in 8 bits");
         return 1;
     }
     size_t n = f->n++;
-    f->ent[n] = f->dense[s];
-    f->person[n] = (int32_t)p;
+    f->subj[n] = s < 0 || s > INT32_MAX ? -1 : (int32_t)s;
+    f->person[n] = p < 0 || p > INT32_MAX ? -1 : (int32_t)p;
     f->role[n] = (uint8_t)r;
-    c->ro_off[f->ent[n] + 1]++;
     return 0;
 }
 
-static cr_err load_roles(cr_store *s, int around, struct cr_city *c, const int32_t *dense,
-                         int64_t max_subj)
+static cr_err roles_begin(cr_store *s, int around, struct cr_city *c, struct role_fill *f)
 {
     int64_t n_roles = 0, max_person = 0;
     const char *why = NULL;
+    f->s = s;
+    f->around = around;
     if (query_too_long(cr_store_role_extent(s, around, &n_roles, &max_person, &why), why))
         return CR_ESTORE;
-    struct role_fill f = {.c = c, .dense = dense, .max_subj = max_subj};
-    f.cap = (size_t)n_roles + 1;
+    if (n_roles < 0 || (uint64_t)n_roles >= SIZE_MAX / sizeof *f->subj || max_person < 0 ||
+        max_person >= INT32_MAX) {
+        cr__city_set_why("reading the roles",
+                         "a count or person id outside 0..2147483647 (the store is damaged)");
+        return CR_ESTORE;
+    }
+    f->cap = (size_t)n_roles + 1;
     c->n_persons = (size_t)max_person + 1;
-    f.ent = malloc(f.cap * sizeof *f.ent);
-    f.person = malloc(f.cap * sizeof *f.person);
-    f.role = malloc(f.cap);
+    f->subj = malloc(f->cap * sizeof *f->subj);
+    f->person = malloc(f->cap * sizeof *f->person);
+    f->role = malloc(f->cap);
+    return f->subj && f->person && f->role ? CR_OK : CR_ENOMEM;
+}
+
+static void *roles_read(void *arg)
+{
+    struct role_fill *f = arg;
+    const char *why = NULL;
+    cr_err err = query_too_long(cr_store_roles_read(f->s, f->around, role_row, f, &why), why);
+    if (err && !f->why[0]) {
+        const char *db = why ? why : cr_store_db_error(f->s);
+        snprintf(f->why, sizeof f->why, "%s", db ? db : cr_strerror(err));
+    }
+    if (!f->err)
+        f->err = err;
+    return NULL;
+}
+
+/* Places the rows read by enterprise (c->ro_*); rows of a subject that is no enterprise of the
+ * city, or of a person out of range, are left out. */
+static cr_err roles_finish(struct cr_city *c, struct role_fill *f, const int32_t *dense,
+                           int64_t max_subj)
+{
+    cr_err err = f->err;
+    if (err) {
+        cr__city_set_why("reading the roles", f->why[0] ? f->why : NULL);
+        goto out;
+    }
     c->ro_off = calloc(c->n + 2, sizeof *c->ro_off);
-    cr_err err = CR_OK;
-    if (!f.ent || !f.person || !f.role || !c->ro_off) {
+    if (!c->ro_off) {
         err = CR_ENOMEM;
         goto out;
     }
-    err = query_too_long(cr_store_roles_read(s, around, role_row, &f, &why), why);
-    if (!err)
-        err = f.err;
-    if (err)
-        goto out;
-    size_t n = f.n;
+    size_t n = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        int32_t s = f->subj[i], p = f->person[i];
+        if (s < 0 || s > max_subj || dense[s] < 0 || p < 0 || (size_t)p >= c->n_persons)
+            continue;
+        f->subj[n] = dense[s];
+        f->person[n] = p;
+        f->role[n] = f->role[i];
+        c->ro_off[f->subj[n] + 1]++;
+        n++;
+    }
     for (size_t e = 0; e < c->n; e++)
         c->ro_off[e + 1] += c->ro_off[e];
     c->n_roles = n;
@@ -244,18 +338,18 @@ static cr_err load_roles(cr_store *s, int around, struct cr_city *c, const int32
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        size_t at = c->ro_off[f.ent[i]] + fill[f.ent[i]]++;
-        c->ro_person[at] = f.person[i];
-        c->ro_role[at] = f.role[i];
+        size_t at = c->ro_off[f->subj[i]] + fill[f->subj[i]]++;
+        c->ro_person[at] = f->person[i];
+        c->ro_role[at] = f->role[i];
     }
     free(fill);
 out:
-    c->role_names = f.roles.keys;
-    c->n_role_names = f.roles.n;
-    cr__dict_free(&f.roles, 1);
-    free(f.ent);
-    free(f.person);
-    free(f.role);
+    c->role_names = f->roles.keys;
+    c->n_role_names = f->roles.n;
+    cr__dict_free(&f->roles, 1);
+    free(f->subj);
+    free(f->person);
+    free(f->role);
     return err;
 }
 
@@ -334,7 +428,23 @@ static cr_err load(cr_store *s, int around, const cr_model *m, struct cr_city *c
     int32_t *dense = NULL;
     int64_t max_subj = 0;
     cr_progress("city_load", 0);
-    cr_err rc = load_enterprises(s, around, city, &dense, &max_subj);
+    /* The roles are read on a second connection meanwhile when the whole city loads (a
+     * neighbourhood's filter is a temporary table of this connection only). */
+    struct role_fill roles = {0};
+    cr_err rc = roles_begin(s, around, city, &roles);
+    cr_store *twin = !rc && !around ? cr__city_twin(s) : NULL;
+    pthread_t tid;
+    int threaded = 0;
+    if (twin) {
+        roles.s = twin;
+        threaded = pthread_create(&tid, NULL, roles_read, &roles) == 0;
+        if (!threaded)
+            roles.s = s;
+    }
+    if (!rc)
+        rc = load_enterprises(s, around, city, &dense, &max_subj);
+    if (!rc)
+        rc = load_addrs(s, around, city, dense, max_subj);
     if (!rc) {
         cr_progress("city_load", 0.2);
         rc = load_topics(s, city);
@@ -344,9 +454,25 @@ static cr_err load(cr_store *s, int around, const cr_model *m, struct cr_city *c
     if (!rc)
         rc = use_cache ? cr__city_load_events_cached(s, m, city, max_subj)
                        : cr__city_load_events(s, around, m, city, dense, max_subj);
+    if (threaded)
+        pthread_join(tid, NULL);
+    else if (!rc)
+        roles_read(&roles);
+    if (twin) {
+        if (cr_store_read_end(twin, 1) && !roles.err) {
+            roles.err = CR_ESTORE;
+            snprintf(roles.why, sizeof roles.why, "%s", db_msg(twin));
+        }
+        cr_store_close(twin);
+    }
     if (!rc) {
         cr_progress("city_load", 0.8);
-        rc = load_roles(s, around, city, dense, max_subj);
+        rc = roles_finish(city, &roles, dense, max_subj);
+    } else {
+        cr__dict_free(&roles.roles, 0);
+        free(roles.subj);
+        free(roles.person);
+        free(roles.role);
     }
     if (!rc)
         rc = load_attrs(s, m, city);

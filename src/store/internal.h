@@ -11,6 +11,12 @@ struct cr_store {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *st[32];
+    /* Statements of the many-row writers kept prepared between calls (cr__store_prepared),
+     * by the address of their SQL text (a string literal of the store's files). */
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } kept[32];
     int in_tx;
     struct cr_events *events; /* the event blocks' own state (events.c) */
     int locked, lock_fd;      /* the writer lock (lock.c); lock_fd is -1 without a file */
@@ -30,6 +36,14 @@ static inline cr_err cr__store_kept(cr_store *s, cr_err err)
     return err == CR_ESTORE ? cr__store_fail(s) : err;
 }
 const char *cr__store_path(cr_store *s);
+/* A statement for sql (a string literal: it is known by its address), prepared on the first
+ * call and kept by the store until it closes; later calls give it back reset, its bindings
+ * cleared. Hand it back with cr__store_done, never sqlite3_finalize. Falls back to a statement
+ * of its own (finalised by cr__store_done) when the store already keeps as many as it can. */
+cr_err cr__store_prepared(cr_store *s, const char *sql, sqlite3_stmt **st) CR_MUST_USE;
+/* Ends the use of a statement of cr__store_prepared (or of sqlite3_prepare): a kept one is
+ * reset for the next call, another one finalised. */
+void cr__store_done(cr_store *s, sqlite3_stmt *st);
 /* A text column of the current row, "" for NULL. */
 static inline const char *cr__store_text(sqlite3_stmt *st, int col)
 {

@@ -85,17 +85,16 @@ cr_err cr_store_enterprise_extent(cr_store *s, int around, int64_t *n, int64_t *
 }
 
 cr_err cr_store_enterprises_read(cr_store *s, int around,
-                                 int (*fn)(void *ctx, const struct cr_enterprise_rec *r,
-                                           size_t addr_key_len),
-                                 void *ctx, const char **why)
+                                 int (*fn)(void *ctx, const struct cr_enterprise_rec *r), void *ctx,
+                                 const char **why)
 {
     char tail[256];
     sqlite3_stmt *st = NULL;
     *why = NULL;
     snprintf(tail, sizeof tail, "%s ORDER BY subject", scope_where(around));
     if (prepare_q(s, &st,
-                  "SELECT subject, uscc, established, capital_fen, industry, type, status, "
-                  "addr_key FROM enterprise",
+                  "SELECT subject, uscc, established, capital_fen, industry, type, status "
+                  "FROM enterprise",
                   tail, why))
         return CR_ESTORE;
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -109,12 +108,33 @@ cr_err cr_store_enterprises_read(cr_store *s, int around,
         r.industry = (const char *)sqlite3_column_text(st, 4);
         r.type = (const char *)sqlite3_column_text(st, 5);
         r.status = (const char *)sqlite3_column_text(st, 6);
-        r.addr_key = (const char *)sqlite3_column_text(st, 7);
-        size_t ak_len = (size_t)sqlite3_column_bytes(st, 7);
-        if (fn(ctx, &r, ak_len))
+        if (fn(ctx, &r))
             break;
     }
     sqlite3_finalize(st);
+    return CR_OK;
+}
+
+cr_err cr_store_addr_keys_read(cr_store *s, int around,
+                               int (*fn)(void *ctx, int64_t subject, const char *key, size_t len),
+                               void *ctx, const char **why)
+{
+    sqlite3_stmt *st = NULL;
+    *why = NULL;
+    /* The covering index enterprise_by_addr gives the rows in key order. */
+    if (prepare_q(s, &st, "SELECT subject, addr_key FROM enterprise WHERE addr_key IS NOT NULL",
+                  around ? " AND subject IN (SELECT subject FROM temp.city_filter)"
+                           " ORDER BY addr_key"
+                         : " ORDER BY addr_key",
+                  why))
+        return CR_ESTORE;
+    int step = SQLITE_DONE;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+               (size_t)sqlite3_column_bytes(st, 1)))
+            break;
+    if (sqlite3_finalize(st) != SQLITE_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        return CR_ESTORE; /* db's message says why */
     return CR_OK;
 }
 

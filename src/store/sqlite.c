@@ -505,12 +505,44 @@ cr_err cr_store_generation(cr_store *s, int64_t *out)
                            out);
 }
 
+cr_err cr__store_prepared(cr_store *s, const char *sql, sqlite3_stmt **st)
+{
+    size_t n = sizeof s->kept / sizeof s->kept[0], i = 0;
+    for (; i < n && s->kept[i].sql; i++)
+        if (s->kept[i].sql == sql && strcmp(sqlite3_sql(s->kept[i].st), sql) == 0) {
+            *st = s->kept[i].st;
+            return CR_OK;
+        }
+    if (sqlite3_prepare_v3(s->db, sql, -1, i < n ? SQLITE_PREPARE_PERSISTENT : 0, st, NULL)) {
+        *st = NULL;
+        return cr__store_fail(s);
+    }
+    if (i < n) {
+        s->kept[i].sql = sql;
+        s->kept[i].st = *st;
+    }
+    return CR_OK;
+}
+
+void cr__store_done(cr_store *s, sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < sizeof s->kept / sizeof s->kept[0] && s->kept[i].sql; i++)
+        if (s->kept[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return;
+        }
+    sqlite3_finalize(st);
+}
+
 void cr_store_close(cr_store *s)
 {
     if (!s)
         return;
     for (int i = 0; i < ST__N; i++)
         sqlite3_finalize(s->st[i]);
+    for (size_t i = 0; i < sizeof s->kept / sizeof s->kept[0]; i++)
+        sqlite3_finalize(s->kept[i].st);
     if (s->in_tx)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     cr__events_fini(s);

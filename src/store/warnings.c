@@ -172,6 +172,14 @@ static cr_err step_done(cr_store *s, sqlite3_stmt *st)
     return CR_OK;
 }
 
+/* step_done for a statement of cr__store_prepared: run to completion, then handed back. */
+static cr_err kept_done(cr_store *s, sqlite3_stmt *st)
+{
+    cr_err e = sqlite3_step(st) != SQLITE_DONE ? cr__store_fail(s) : CR_OK;
+    cr__store_done(s, st);
+    return e;
+}
+
 static cr_err prepare(cr_store *s, const char *sql, sqlite3_stmt **st)
 {
     if (sqlite3_prepare_v2(cr__store_db(s), sql, -1, st, NULL)) {
@@ -235,15 +243,15 @@ static cr_err history_add(cr_store *s, int64_t id, int64_t run, const char *chan
                           const char *evidence)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(s,
-                "INSERT INTO warning_history(warning, run, change, evidence) VALUES(?1,?2,?3,?4)",
-                &st))
+    if (cr__store_prepared(
+            s, "INSERT INTO warning_history(warning, run, change, evidence) VALUES(?1,?2,?3,?4)",
+            &st))
         return CR_ESTORE;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, run);
     sqlite3_bind_text(st, 3, change, -1, SQLITE_STATIC);
     bind_opt(st, 4, evidence);
-    return step_done(s, st);
+    return kept_done(s, st);
 }
 
 /* Replaces the firms of warning id with w's. */
@@ -251,25 +259,26 @@ static cr_err firms_put(cr_store *s, int64_t id, const struct cr_warning_rec *w,
 {
     sqlite3_stmt *st = NULL;
     if (replace) {
-        if (prepare(s, "DELETE FROM warning_firm WHERE warning = ?1", &st))
+        if (cr__store_prepared(s, "DELETE FROM warning_firm WHERE warning = ?1", &st))
             return CR_ESTORE;
         sqlite3_bind_int64(st, 1, id);
-        if (step_done(s, st))
+        if (kept_done(s, st))
             return CR_ESTORE;
     }
-    if (prepare(s, "INSERT OR IGNORE INTO warning_firm(warning, subject) VALUES(?1, ?2)", &st))
+    if (cr__store_prepared(s, "INSERT OR IGNORE INTO warning_firm(warning, subject) VALUES(?1, ?2)",
+                           &st))
         return CR_ESTORE;
     for (size_t i = 0; i < w->n_subjects; i++) {
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, w->subjects[i]);
         if (sqlite3_step(st) != SQLITE_DONE) {
             cr_err e = cr__store_fail(s);
-            sqlite3_finalize(st);
+            cr__store_done(s, st);
             return e;
         }
         sqlite3_reset(st);
     }
-    sqlite3_finalize(st);
+    cr__store_done(s, st);
     return CR_OK;
 }
 
@@ -278,11 +287,12 @@ cr_err cr_store_warning_write(cr_store *s, int64_t run, int64_t id, const struct
 {
     sqlite3_stmt *st = NULL;
     if (id == 0) {
-        if (prepare(s,
-                    "INSERT INTO warning(detector, key, status, rule_version, first_run, last_run,"
-                    " opened_day, closed_day, district, street, grid, address, summary, evidence)"
-                    " VALUES(?1, ?2, 'open', ?3, ?4, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11)",
-                    &st))
+        if (cr__store_prepared(
+                s,
+                "INSERT INTO warning(detector, key, status, rule_version, first_run, last_run,"
+                " opened_day, closed_day, district, street, grid, address, summary, evidence)"
+                " VALUES(?1, ?2, 'open', ?3, ?4, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11)",
+                &st))
             return CR_ESTORE;
         sqlite3_bind_text(st, 1, w->detector, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, w->key, -1, SQLITE_STATIC);
@@ -295,7 +305,7 @@ cr_err cr_store_warning_write(cr_store *s, int64_t run, int64_t id, const struct
         bind_opt(st, 9, w->address);
         sqlite3_bind_text(st, 10, w->summary, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 11, w->evidence, -1, SQLITE_STATIC);
-        if (step_done(s, st))
+        if (kept_done(s, st))
             return CR_ESTORE;
         id = sqlite3_last_insert_rowid(cr__store_db(s));
         if (out)
@@ -306,23 +316,24 @@ cr_err cr_store_warning_write(cr_store *s, int64_t run, int64_t id, const struct
     if (out)
         *out = id;
     if (!change) {
-        if (prepare(s, "UPDATE warning SET last_run = ?2 WHERE id = ?1", &st))
+        if (cr__store_prepared(s, "UPDATE warning SET last_run = ?2 WHERE id = ?1", &st))
             return CR_ESTORE;
         sqlite3_bind_int64(st, 1, id);
         sqlite3_bind_int64(st, 2, run);
-        return step_done(s, st);
+        return kept_done(s, st);
     }
     int reopen = strcmp(change, "reopened") == 0;
     if (!reopen && strcmp(change, "updated") != 0)
         return CR_EINVAL;
-    if (prepare(s,
-                reopen ? "UPDATE warning SET status = 'open', rule_version = ?2, last_run = ?3,"
-                         " opened_day = ?4, closed_day = NULL, district = ?5, street = ?6,"
-                         " grid = ?7, address = ?8, summary = ?9, evidence = ?10 WHERE id = ?1"
-                       : "UPDATE warning SET status = 'open', rule_version = ?2, last_run = ?3,"
-                         " district = ?5, street = ?6, grid = ?7, address = ?8, summary = ?9,"
-                         " evidence = ?10 WHERE id = ?1",
-                &st))
+    if (cr__store_prepared(
+            s,
+            reopen ? "UPDATE warning SET status = 'open', rule_version = ?2, last_run = ?3,"
+                     " opened_day = ?4, closed_day = NULL, district = ?5, street = ?6,"
+                     " grid = ?7, address = ?8, summary = ?9, evidence = ?10 WHERE id = ?1"
+                   : "UPDATE warning SET status = 'open', rule_version = ?2, last_run = ?3,"
+                     " district = ?5, street = ?6, grid = ?7, address = ?8, summary = ?9,"
+                     " evidence = ?10 WHERE id = ?1",
+            &st))
         return CR_ESTORE;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, w->rule_version);
@@ -334,7 +345,7 @@ cr_err cr_store_warning_write(cr_store *s, int64_t run, int64_t id, const struct
     bind_opt(st, 8, w->address);
     sqlite3_bind_text(st, 9, w->summary, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 10, w->evidence, -1, SQLITE_STATIC);
-    if (step_done(s, st))
+    if (kept_done(s, st))
         return CR_ESTORE;
     return firms_put(s, id, w, 1) || history_add(s, id, run, change, w->evidence) ? CR_ESTORE
                                                                                   : CR_OK;
@@ -343,25 +354,25 @@ cr_err cr_store_warning_write(cr_store *s, int64_t run, int64_t id, const struct
 cr_err cr_store_warnings_touch(cr_store *s, int64_t run)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(s, "UPDATE warning SET last_run = ?1 WHERE status = 'open' AND last_run <> ?1",
-                &st))
+    if (cr__store_prepared(
+            s, "UPDATE warning SET last_run = ?1 WHERE status = 'open' AND last_run <> ?1", &st))
         return CR_ESTORE;
     sqlite3_bind_int64(st, 1, run);
-    return step_done(s, st);
+    return kept_done(s, st);
 }
 
 cr_err cr_store_warning_close(cr_store *s, int64_t run, int64_t id, int32_t day)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(s,
-                "UPDATE warning SET status = 'closed', closed_day = ?3, last_run = ?2"
-                " WHERE id = ?1",
-                &st))
+    if (cr__store_prepared(s,
+                           "UPDATE warning SET status = 'closed', closed_day = ?3, last_run = ?2"
+                           " WHERE id = ?1",
+                           &st))
         return CR_ESTORE;
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_int64(st, 2, run);
     sqlite3_bind_int(st, 3, day);
-    if (step_done(s, st))
+    if (kept_done(s, st))
         return CR_ESTORE;
     return history_add(s, id, run, "closed", NULL);
 }
