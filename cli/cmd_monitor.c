@@ -28,7 +28,7 @@ static const char monitor_help[] =
     "  skipped      {detector: reason} for enabled detectors that did not run (their warnings are\n"
     "               left as they were), {} when all ran\n"
     "  timings      {load, detect, write} in seconds\n"
-    "An --as-of earlier than a previous monitor run's is refused (exit 3).\n";
+    "An --as-of earlier than a previous monitor run's, or after today, is refused (exit 3).\n";
 
 static const char *default_rules(void)
 {
@@ -123,6 +123,17 @@ int cmd_monitor(int argc, char **argv)
     if (drc) {
         fprintf(stderr, "crisk monitor: --as-of needs a date (YYYY-MM-DD), not '%s'\n", as_of_s);
         return CLI_USAGE;
+    }
+    int32_t today = 0;
+    if (as_of_s && (cli_today_opt("monitor", NULL, &today) || as_of > today)) {
+        char t[11];
+        cr_day_format(today, t);
+        fprintf(stderr,
+                "crisk monitor: --as-of %s is after today (%s): the detectors would count "
+                "filings not yet due as missing, and every later run with a real date would be "
+                "refused; give a date up to today\n",
+                as_of_s, t);
+        return CLI_BADINPUT;
     }
     cr_diag d = {{0}, {0}, 0, 0};
     struct cr_monitor_rules *r = NULL;

@@ -1,4 +1,5 @@
 /* The crisk command: one verb per stage of the loop (DESIGN.md "Interfaces"). */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,19 @@ static void usage(FILE *fp)
                 "Exit codes: 0 ok, 1 failure, 2 usage, 3 bad input.\n");
 }
 
+/* A verb's exit code, made a failure when its standard output could not be written (a full
+ * disk, /dev/full, a closed pipe): an exit 0 would tell a script its output is complete. */
+static int output_checked(const char *verb, int rc)
+{
+    errno = 0;
+    int flushed = fflush(stdout) == 0;
+    if (flushed && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "crisk %s: the output could not be written%s%s\n", verb,
+            !flushed && errno ? ": " : "", !flushed && errno ? strerror(errno) : "");
+    return rc ? rc : CLI_FAIL;
+}
+
 int main(int argc, char **argv)
 {
     /* A write past the file size limit (ulimit -f) fails with EFBIG, reported like any other
@@ -58,11 +72,11 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return CLI_OK;
+        return output_checked("help", CLI_OK);
     }
     for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
         if (strcmp(argv[1], verbs[i].name) == 0)
-            return verbs[i].run(argc - 1, argv + 1);
+            return output_checked(argv[1], verbs[i].run(argc - 1, argv + 1));
     fprintf(stderr, "crisk: unknown verb '%s'\n", argv[1]);
     usage(stderr);
     return CLI_USAGE;

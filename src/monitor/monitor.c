@@ -515,15 +515,23 @@ static void built_free(struct built *w)
 }
 
 /* Whether the detector named in dk ("detector\x1fkey") ran in this run. */
-static int ran_for(const struct mon *M, const char *dk)
+/* The detector of a stored identity dk ("detector\x1fkey"), or -1 for one this version does not
+ * know. */
+static int detector_of(const char *dk)
 {
     size_t len = strcspn(dk, "\x1f");
     for (int k = 0; k < CR_DET__N; k++) {
         const char *nm = cr_detector_name((enum cr_detector)k);
         if (strlen(nm) == len && memcmp(nm, dk, len) == 0)
-            return M->ran[k];
+            return k;
     }
-    return 0; /* a detector this version does not know: left alone */
+    return -1;
+}
+
+static int ran_for(const struct mon *M, const char *dk)
+{
+    int k = detector_of(dk);
+    return k >= 0 ? M->ran[k] : 0; /* a detector this version does not know: left alone */
 }
 
 static double now_s(void)
@@ -563,16 +571,26 @@ static cr_err remember_new(struct olds *O, const char *dk)
     return CR_OK;
 }
 
-/* Closes the open warnings of the detectors that ran and did not find them again. */
+/* Closes the open warnings of the detectors that ran and did not find them again. Those of a
+ * detector that did not run (disabled, skipped) stay open and are counted with the run's open
+ * warnings, as the store holds them. */
 static cr_err close_unseen(struct mon *M, struct olds *O, int64_t run,
                            struct cr_monitor_result *res)
 {
-    for (size_t i = 0; i < O->n; i++)
-        if (O->v[i].open && !O->v[i].seen && O->v[i].id > 0 && ran_for(M, O->v[i].dk)) {
+    for (size_t i = 0; i < O->n; i++) {
+        if (!O->v[i].open || O->v[i].seen || O->v[i].id <= 0)
+            continue;
+        if (ran_for(M, O->v[i].dk)) {
             if (cr_store_warning_close(M->s, run, O->v[i].id, M->as_of))
                 return CR_ESTORE;
             res->n_closed++;
+            continue;
         }
+        int k = detector_of(O->v[i].dk);
+        res->open++;
+        if (k >= 0)
+            res->by_detector[k]++;
+    }
     return CR_OK;
 }
 

@@ -108,6 +108,24 @@ python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['reopened'
   || fail "warning $wid's history"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM monitor_run")" = 5 ] || fail "one monitor_run row per run"
 
+# A detector turned off leaves its warnings open, and the run's counts say so: total and
+# by_detector are the warnings open in the store after the run, not only those found.
+sed '/^  address_cluster:/,/enabled:/s/enabled: true/enabled: false/' "$tmp/eight.yaml" > "$tmp/off.yaml"
+grep -q 'enabled: false' "$tmp/off.yaml" || fail "could not turn address_cluster off"
+"$crisk" monitor --db "$db" --rules "$tmp/off.yaml" --as-of 2025-12-31 --json > "$tmp/run_off.json"
+sqlite3 "$db" "SELECT detector || ' ' || count(*) FROM warning WHERE status = 'open' GROUP BY detector" | sort > "$tmp/open_sql"
+python3 -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r['closed'] == 0, r
+for k, v in sorted(r['warnings']['by_detector'].items()):
+    if v: print(k, v)
+print('total', r['warnings']['total'], file=sys.stderr)
+" "$tmp/run_off.json" > "$tmp/open_run" 2> "$tmp/total"
+diff -u "$tmp/open_sql" "$tmp/open_run" || fail "the run's open counts differ from the store's"
+[ "$(cat "$tmp/total")" = "total $(sqlite3 "$db" "SELECT count(*) FROM warning WHERE status = 'open'")" ] || fail "total: $(cat "$tmp/total")"
+grep -q '^address_cluster [1-9]' "$tmp/open_run" || fail "the turned-off detector's warnings are not counted"
+
 # level_jump: two classification runs; firm 5 made A then D, firm 6 A then B, firm 7 C then D (1 and 2 are
 # deregistered by now).
 "$crisk" classify --db "$db" --as-of 2025-12-31 > /dev/null

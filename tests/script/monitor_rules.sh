@@ -29,6 +29,8 @@ check huge "${h}  capital_mismatch: {min_capital_yuan: 1e400}\n" "min_capital_yu
 check level "${h}  level_jump: {from: [A, E]}\n" "level_jump.from must be a list of levels A..D"
 check boolean "${h}  zombie: {enabled: yes}\n" "zombie.enabled must be true or false"
 check empty_reason "${h}  unreachable: {reasons: [\"\"]}\n" "unreachable.reasons must be a non-empty string"
+check no_reasons "${h}  unreachable: {reasons: []}\n" "unreachable.reasons must list at least one (to turn unreachable off: enabled: false)"
+check no_items "${h}  legal_rep_churn: {items: []}\n" "legal_rep_churn.items must list at least one"
 check no_version 'rules: t\ndetectors: {}\n' "needs a version"
 check no_detectors 'rules: t\nversion: 1\n' "needs a mapping 'detectors'"
 check empty '' "a rules file is a mapping"
@@ -51,3 +53,15 @@ printf 'rules: t\nversion: 2\ndetectors: {}\n' > "$tmp/min.yaml"
 python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['warnings']['total']==10 and r['updated']==10, r" "$tmp/min.json" \
   || { echo "monitor_rules: the defaults differ from models/monitor.yaml"; exit 1; }
 echo "monitor_rules: 16 hostile rules files refused with file:line:col; defaults = models/monitor.yaml"
+# An as-of after today (a mistyped year) would judge every firm's filings of the future missing
+# and, once run, refuse every real date after it: refused before the store is touched.
+runs() { sqlite3 "$db" "SELECT count(*) FROM monitor_run"; }
+before=$(runs)
+set +e
+"$crisk" monitor --db "$db" --as-of 2099-01-01 > /dev/null 2> "$tmp/err"; rc=$?
+set -e
+[ "$rc" = 3 ] && grep -q "as-of 2099-01-01 is after today" "$tmp/err" || { echo "monitor_rules: future as-of: exit $rc"; cat "$tmp/err"; exit 1; }
+[ "$(runs)" = "$before" ] || { echo "monitor_rules: a future as-of ran"; exit 1; }
+# the near miss: today itself runs
+"$crisk" monitor --db "$db" --as-of "$(TZ=Asia/Shanghai date +%F)" > /dev/null || { echo "monitor_rules: today refused"; exit 1; }
+[ "$(runs)" = $((before + 1)) ] || { echo "monitor_rules: today did not run"; exit 1; }
