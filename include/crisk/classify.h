@@ -120,5 +120,11 @@ cr_err cr_classify_explain_each(const cr_model *m, const struct cr_city *city, i
                                 int (*fn)(void *ctx, size_t e, const double *values,
                                           const double *points, const double *shares),
                                 void *ctx) CR_MUST_USE;
+/* The same for the n_es enterprises es (dense ids, in that order; es NULL: every one). */
+cr_err cr_classify_explain_some(const cr_model *m, const struct cr_city *city, int32_t as_of,
+                                const size_t *es, size_t n_es,
+                                int (*fn)(void *ctx, size_t e, const double *values,
+                                          const double *points, const double *shares),
+                                void *ctx) CR_MUST_USE;
 
 #endif

@@ -743,11 +743,15 @@ cr_err cr_classify_explain(const cr_model *m, const struct cr_city *city, int32_
     return rc;
 }
 
-cr_err cr_classify_explain_each(const cr_model *m, const struct cr_city *city, int32_t as_of,
+cr_err cr_classify_explain_some(const cr_model *m, const struct cr_city *city, int32_t as_of,
+                                const size_t *es, size_t n_es,
                                 int (*fn)(void *ctx, size_t e, const double *values,
                                           const double *points, const double *shares),
                                 void *ctx)
 {
+    for (size_t i = 0; es && i < n_es; i++)
+        if (es[i] >= city->n)
+            return CR_EINVAL;
     struct plan p;
     cr_err rc = plan_make(&p, m, city);
     if (rc)
@@ -760,7 +764,9 @@ cr_err cr_classify_explain_each(const cr_model *m, const struct cr_city *city, i
         rc = CR_ENOMEM;
     for (size_t f = 0; !rc && f < city->n; f++)
         firm_flags_of(&p, as_of, f);
-    for (size_t e = 0; !rc && e < city->n; e++) {
+    size_t n_score = es ? n_es : city->n;
+    for (size_t i = 0; !rc && i < n_score; i++) {
+        size_t e = es ? es[i] : i;
         int veto;
         score_one(&p, as_of, e, acc, values, points, shares, &veto);
         if (fn(ctx, e, values, points, shares))
@@ -772,6 +778,14 @@ cr_err cr_classify_explain_each(const cr_model *m, const struct cr_city *city, i
     free(shares);
     plan_free(&p);
     return rc;
+}
+
+cr_err cr_classify_explain_each(const cr_model *m, const struct cr_city *city, int32_t as_of,
+                                int (*fn)(void *ctx, size_t e, const double *values,
+                                          const double *points, const double *shares),
+                                void *ctx)
+{
+    return cr_classify_explain_some(m, city, as_of, NULL, 0, fn, ctx);
 }
 
 /* Calls visit for every kind the model reads, in model order (repeats included). */

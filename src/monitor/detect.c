@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crisk/classify.h"
 #include "crisk/text.h"
 #include "internal.h"
 
@@ -463,6 +464,11 @@ static cr_err zombie(struct mon *M)
 struct jump_ctx {
     struct mon *M;
     cr_err rc;
+    /* the jumps found, for the recomputation of their indicators (all of one pair of runs) */
+    size_t *finding, *firm;
+    size_t n, cap;
+    int32_t as_of_before, as_of_after;
+    int one_model; /* every pair of the same two runs, of the model the monitor loaded */
 };
 
 static const char *indicator_name(const cr_model *m, const char *id)
@@ -575,19 +581,130 @@ static int jump_pair(void *ctx, const struct cr_level_pair *p)
     json_decref(after);
     json_decref(before);
     json_object_set_new(f->facts, "indicators_moved", moved);
+    json_object_set_new(f->facts, "indicators_from", json_string("top_contributions"));
+    /* kept for the recomputation of every indicator (level_jump below) */
+    if (J->n == J->cap) {
+        size_t cap = J->cap ? 2 * J->cap : 64;
+        size_t *fi = realloc(J->finding, cap * sizeof *fi);
+        if (fi)
+            J->finding = fi;
+        size_t *fe = fi ? realloc(J->firm, cap * sizeof *fe) : NULL;
+        if (!fe) {
+            J->rc = CR_ENOMEM;
+            return 1;
+        }
+        J->firm = fe;
+        J->cap = cap;
+    }
+    if (J->n == 0) {
+        J->as_of_before = p->as_of_before;
+        J->as_of_after = p->as_of_after;
+        J->one_model =
+            M->model && M->model->id && p->model_id && strcmp(M->model->id, p->model_id) == 0;
+    }
+    if (p->as_of_before != J->as_of_before || p->as_of_after != J->as_of_after || !M->model ||
+        !M->model->id || !p->model_id || strcmp(M->model->id, p->model_id) != 0)
+        J->one_model = 0;
+    J->finding[J->n] = (size_t)(f - M->found);
+    J->firm[J->n++] = e;
     return 0;
+}
+
+/* Each jump's points of every indicator as of one of the two runs' days. */
+struct jump_points {
+    const struct jump_ctx *J;
+    size_t n_ind, at;
+    double *pts; /* [jump][n_ind] */
+};
+
+static int jump_points_row(void *ctx, size_t e, const double *values, const double *points,
+                           const double *shares)
+{
+    (void)e;
+    (void)values;
+    (void)shares;
+    struct jump_points *P = ctx;
+    memcpy(P->pts + P->at++ * P->n_ind, points, P->n_ind * sizeof *points);
+    return 0;
+}
+
+/* The indicators that moved, recomputed: both runs' days scored again with the loaded model
+ * (the latest run's, which made both runs) over the events as the store holds them now, every
+ * indicator compared instead of the runs' top contributions only (a level can move through
+ * indicators outside either top); a jump whose points rose nowhere keeps the top contributions.
+ * Not for an xgboost model (no points per indicator): the top
+ * contributions stay. */
+static cr_err jumps_recompute(struct mon *M, const struct jump_ctx *J)
+{
+    const cr_model *m = M->model;
+    if (!J->n || !J->one_model || !m || m->method == CR_METHOD_XGBOOST || !m->n_indicators)
+        return CR_OK;
+    size_t ni = m->n_indicators;
+    const char **ids = malloc(ni * sizeof *ids), **names = malloc(ni * sizeof *names);
+    double *before = malloc(J->n * ni * sizeof *before), *after = malloc(J->n * ni * sizeof *after);
+    struct rise *rs = malloc(ni * sizeof *rs);
+    cr_err rc = ids && names && before && after && rs ? CR_OK : CR_ENOMEM;
+    size_t k = 0;
+    for (size_t a = 0; !rc && a < m->n_aspects; a++)
+        for (size_t c = 0; c < m->aspects[a].n_categories; c++)
+            for (size_t i = 0; i < m->aspects[a].categories[c].n_indicators && k < ni; i++) {
+                ids[k] = m->aspects[a].categories[c].indicators[i].id;
+                names[k++] = m->aspects[a].categories[c].indicators[i].name;
+            }
+    struct jump_points P = {J, ni, 0, before};
+    if (!rc)
+        rc = cr_classify_explain_some(m, M->c, J->as_of_before, J->firm, J->n, jump_points_row, &P);
+    P = (struct jump_points){J, ni, 0, after};
+    if (!rc)
+        rc = cr_classify_explain_some(m, M->c, J->as_of_after, J->firm, J->n, jump_points_row, &P);
+    for (size_t j = 0; !rc && j < J->n; j++) {
+        size_t n_rs = 0;
+        for (size_t i = 0; i < k; i++) {
+            double b = before[j * ni + i], x = after[j * ni + i];
+            if (x > b) /* NaN compares false: a missing value moves nothing */
+                rs[n_rs++] = (struct rise){ids[i], b, x, i};
+        }
+        if (!n_rs) /* its own points did not rise (a level by shares moves with the others'
+                    * scores): the top contributions are all there is to show */
+            continue;
+        qsort(rs, n_rs, sizeof *rs, cmp_rise);
+        json_t *moved = json_array();
+        for (size_t q = 0; moved && q < n_rs && q < (size_t)M->r->level_jump.max_indicators; q++) {
+            json_t *o = json_pack("{s:s, s:f, s:f}", "indicator", rs[q].id, "points_before",
+                                  rs[q].before, "points_after", rs[q].after);
+            if (o && names[rs[q].order])
+                json_object_set_new(o, "name", json_string(names[rs[q].order]));
+            if (!o || json_array_append_new(moved, o)) {
+                json_decref(moved);
+                moved = NULL;
+            }
+        }
+        json_t *facts = M->found[J->finding[j]].facts;
+        if (!moved || json_object_set_new(facts, "indicators_moved", moved) ||
+            json_object_set_new(facts, "indicators_from", json_string("recomputed")))
+            rc = CR_ENOMEM;
+    }
+    free(ids);
+    free(names);
+    free(before);
+    free(after);
+    free(rs);
+    /* an engine failure (a model the engine cannot plan) leaves the top contributions */
+    return rc == CR_ENOMEM ? rc : CR_OK;
 }
 
 static cr_err level_jump(struct mon *M)
 {
-    struct jump_ctx J = {M, CR_OK};
+    struct jump_ctx J = {.M = M, .rc = CR_OK};
     int found = 0;
     cr_err rc = cr_store_level_pairs(M->s, M->as_of, jump_pair, &J, &found);
-    if (J.rc)
-        return J.rc;
-    if (rc)
-        return CR_ESTORE;
-    return J.rc;
+    if (!J.rc && !rc)
+        rc = jumps_recompute(M, &J);
+    else if (!J.rc)
+        rc = CR_ESTORE;
+    free(J.finding);
+    free(J.firm);
+    return J.rc ? J.rc : rc;
 }
 
 /* ---- the attribute checks: unreachable, legal_rep_churn, capital_mismatch ---- */
