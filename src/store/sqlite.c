@@ -309,8 +309,8 @@ static cr_err check_version(cr_store *s, cr_diag *d)
     return cr_diag_set(d, CR_ESTORE, s->path, 0, 0,
                        "store schema version %lld, this crisk reads version %d%s",
                        (long long)version, SCHEMA_VERSION,
-                       version < SCHEMA_VERSION ? ": a writing verb (crisk ingest, classify, tag, "
-                                                  "quarantine --retry) upgrades it"
+                       version < SCHEMA_VERSION ? ": any writing verb (crisk ingest, classify, "
+                                                  "monitor, dispatch, …) upgrades it"
                                                 : "");
 }
 
