@@ -50,6 +50,21 @@ static inline const char *cr__store_text(sqlite3_stmt *st, int col)
     const char *t = (const char *)sqlite3_column_text(st, col);
     return t ? t : "";
 }
+/* The warnings' rows, one per (warning, firm), as struct cr_warning_row reads them: the query's
+ * head, to which a caller appends its WHERE and ORDER BY (warnings.c, api.c). */
+#define CR__WARNING_ROWS                                                                           \
+    "SELECT w.id, w.detector, w.status, w.summary, w.evidence, w.rule_version,"                    \
+    " w.opened_day, coalesce(w.closed_day, -1), w.district, w.street, w.grid, w.address,"          \
+    " wf.subject, coalesce(e.uscc, sj.key), e.name, e.address, e.district, e.street, e.grid,"      \
+    " e.lon, e.lat"                                                                                \
+    " FROM warning w JOIN warning_firm wf ON wf.warning = w.id"                                    \
+    " LEFT JOIN enterprise e ON e.subject = wf.subject"                                            \
+    " LEFT JOIN subject sj ON sj.id = wf.subject"
+/* Steps st (a query of CR__WARNING_ROWS, bound) and calls fn with each row until fn returns
+ * nonzero; finalises st. */
+cr_err cr__warning_rows_run(cr_store *s, sqlite3_stmt *st,
+                            int (*fn)(void *ctx, const struct cr_warning_row *r),
+                            void *ctx) CR_MUST_USE;
 /* Runs a read-only SQL query and returns the first column of the first row as int64 (inside
  * the store, and for tests; callers above the store use typed functions). */
 cr_err cr_store_scalar(cr_store *s, const char *sql, int64_t *out) CR_MUST_USE;

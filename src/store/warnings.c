@@ -65,28 +65,9 @@ cr_err cr_store_addr_key_rules_note(cr_store *s, int v)
     return CR_OK;
 }
 
-cr_err cr_store_warning_rows(cr_store *s, const struct cr_warning_filter *f,
-                             int (*fn)(void *ctx, const struct cr_warning_row *r), void *ctx)
+cr_err cr__warning_rows_run(cr_store *s, sqlite3_stmt *st,
+                            int (*fn)(void *ctx, const struct cr_warning_row *r), void *ctx)
 {
-    static const char sql[] =
-        "SELECT w.id, w.detector, w.status, w.summary, w.evidence, w.rule_version,"
-        " w.opened_day, coalesce(w.closed_day, -1), w.district, w.street, w.grid, w.address,"
-        " wf.subject, coalesce(e.uscc, sj.key), e.name, e.address, e.district, e.street, e.grid,"
-        " e.lon, e.lat"
-        " FROM warning w JOIN warning_firm wf ON wf.warning = w.id"
-        " LEFT JOIN enterprise e ON e.subject = wf.subject"
-        " LEFT JOIN subject sj ON sj.id = wf.subject"
-        " WHERE (?1 IS NULL OR w.detector = ?1) AND (?3 IS NULL OR w.status = ?3)"
-        " AND (?2 IS NULL OR substr(coalesce(e.district,''), 1, length(?2)) = ?2"
-        "  OR substr(coalesce(e.street,''), 1, length(?2)) = ?2"
-        "  OR substr(coalesce(e.grid,''), 1, length(?2)) = ?2)"
-        " ORDER BY w.id, coalesce(e.uscc, sj.key), wf.subject";
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(cr__store_db(s), sql, -1, &st, NULL))
-        return cr__store_fail(s);
-    bind_opt(st, 1, f ? f->detector : NULL);
-    bind_opt(st, 2, f ? f->division : NULL);
-    bind_opt(st, 3, f ? f->status : NULL);
     int rc = sqlite3_step(st);
     for (; rc == SQLITE_ROW; rc = sqlite3_step(st)) {
         struct cr_warning_row r;
@@ -118,13 +99,27 @@ cr_err cr_store_warning_rows(cr_store *s, const struct cr_warning_filter *f,
             break;
         }
     }
-    if (rc != SQLITE_DONE) {
-        cr_err e = cr__store_fail(s);
-        sqlite3_finalize(st);
-        return e;
-    }
+    cr_err e = rc != SQLITE_DONE ? cr__store_fail(s) : CR_OK;
     sqlite3_finalize(st);
-    return CR_OK;
+    return e;
+}
+
+cr_err cr_store_warning_rows(cr_store *s, const struct cr_warning_filter *f,
+                             int (*fn)(void *ctx, const struct cr_warning_row *r), void *ctx)
+{
+    static const char sql[] =
+        CR__WARNING_ROWS " WHERE (?1 IS NULL OR w.detector = ?1) AND (?3 IS NULL OR w.status = ?3)"
+                         " AND (?2 IS NULL OR substr(coalesce(e.district,''), 1, length(?2)) = ?2"
+                         "  OR substr(coalesce(e.street,''), 1, length(?2)) = ?2"
+                         "  OR substr(coalesce(e.grid,''), 1, length(?2)) = ?2)"
+                         " ORDER BY w.id, coalesce(e.uscc, sj.key), wf.subject";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(cr__store_db(s), sql, -1, &st, NULL))
+        return cr__store_fail(s);
+    bind_opt(st, 1, f ? f->detector : NULL);
+    bind_opt(st, 2, f ? f->division : NULL);
+    bind_opt(st, 3, f ? f->status : NULL);
+    return cr__warning_rows_run(s, st, fn, ctx);
 }
 
 cr_err cr_store_warnings_each(cr_store *s, int (*fn)(void *ctx, const struct cr_warning_state *w),
