@@ -397,8 +397,8 @@ int cli_out_begin(const char *verb, const char *option, const char *out, const c
     if (lstat(out, &sl) == 0 && (S_ISLNK(sl.st_mode) || S_ISDIR(sl.st_mode))) {
         fprintf(stderr, "crisk %s: cannot create %s: %s\n", verb, out,
                 S_ISLNK(sl.st_mode) ? "it is a symbolic link (give the file itself)"
-                                    : "it is a folder");
-        return CLI_FAIL;
+                                    : "it is a folder (give a file name)");
+        return S_ISDIR(sl.st_mode) ? CLI_USAGE : CLI_FAIL; /* as a streamed output's folder */
     }
     if ((prc = check_replaceable(verb, option, out)))
         return prc;

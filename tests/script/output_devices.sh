@@ -32,6 +32,11 @@ refused() { # option node kind
 mkfifo fifo
 refused --xlsx fifo fifo
 refused --geojson fifo fifo
+# a folder at the name: a usage error too (exit 2), the folder left as it was
+mkdir outdir
+rc=0; out=$("$crisk" warnings --db s.db --xlsx outdir 2>&1) || rc=$?
+[ $rc = 2 ] && echo "$out" | grep >/dev/null "outdir: it is a folder" || fail "warnings --xlsx outdir: exit $rc: $out"
+[ -d outdir ] && [ -z "$(ls -A outdir)" ] || fail "the folder was changed"
 
 # a streamed output into a FIFO: the reader gets the rows, the FIFO stays a FIFO
 timeout 60 cat fifo > got &
