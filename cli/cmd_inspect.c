@@ -13,7 +13,7 @@
 static int today_opt(const char *verb, const char *s, int32_t *day)
 {
     if (!s) {
-        *day = (int32_t)((time(NULL) + 8 * 3600) / 86400);
+        *day = cr_day_today();
         return CLI_OK;
     }
     if (cr_date_parse(s, strlen(s), day) != CR_OK) {

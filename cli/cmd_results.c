@@ -16,7 +16,7 @@
 static int day_opt(const char *verb, const char *name, const char *s, int32_t *day)
 {
     if (!s) {
-        *day = (int32_t)((time(NULL) + 8 * 3600) / 86400);
+        *day = cr_day_today();
         return CLI_OK;
     }
     if (cr_date_parse(s, strlen(s), day) != CR_OK) {

@@ -49,7 +49,8 @@ static void usage(FILE *fp)
 }
 
 /* A verb's exit code, made a failure when its standard output could not be written (a full
- * disk, /dev/full, a closed pipe): an exit 0 would tell a script its output is complete. */
+ * disk, /dev/full; a closed pipe ends the process by SIGPIPE before this): an exit 0 would tell
+ * a script its output is complete. */
 static int output_checked(const char *verb, int rc)
 {
     errno = 0;

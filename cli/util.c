@@ -140,7 +140,7 @@ int cli_parse(const char *verb, int argc, char **argv, const struct cli_opt *opt
 int cli_today_opt(const char *verb, const char *s, int32_t *out)
 {
     if (!s) {
-        *out = (int32_t)((time(NULL) + 8 * 3600) / 86400);
+        *out = cr_day_today();
         return CLI_OK;
     }
     if (cr_date_parse(s, strlen(s), out) != CR_OK) {

@@ -352,6 +352,9 @@ cr_err cr_store_enterprise_extent(cr_store *s, int around, int64_t *n, int64_t *
 cr_err cr_store_enterprises_read(cr_store *s, int around,
                                  int (*fn)(void *ctx, const struct cr_enterprise_rec *r), void *ctx,
                                  const char **why) CR_MUST_USE;
+/* Whether s was opened read-only (cr_store_open_readonly): a second connection for a parallel
+ * read opens the same way. */
+int cr_store_is_readonly(cr_store *s);
 /* Each enterprise's normalised address key (enterprises without one are left out), in the
  * order of the keys, so that one key's enterprises come one after another (read from the
  * index on addr_key: no sort, no hashing). The key is valid during the call. */
@@ -470,6 +473,7 @@ struct cr_level_pair {
     char before, after;
     const char *top_before, *top_after;
     const char *model_id;
+    const char *hash_before, *hash_after; /* the two runs' model hashes (hex) */
     int32_t as_of_before, as_of_after;
 };
 /* The latest run as of as_of (run.as_of <= as_of) and the latest earlier run of the same model

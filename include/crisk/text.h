@@ -28,6 +28,9 @@ void cr_day_format(int32_t day, char out[11]);
  * (2021-02-30) or a year outside 1900..2100. *day is written only on success. */
 cr_err cr_date_parse(const char *s, size_t len, int32_t *day) CR_MUST_USE;
 
+/* Today's day number in CR_ZONE_DEFAULT_MIN's zone (China's date), from the clock. */
+int32_t cr_day_today(void);
+
 /* How much of the calendar a date value names: a day, or a period (docs/catalog.md "Dates"). */
 typedef enum cr_date_prec { CR_DATE_DAY = 0, CR_DATE_MONTH, CR_DATE_YEAR } cr_date_prec;
 

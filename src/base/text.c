@@ -4,6 +4,7 @@
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <utf8proc.h>
 
 int32_t cr_days_from_civil(int y, int m, int d)
@@ -755,4 +756,9 @@ cr_err cr_gb18030_to_utf8(const char *s, size_t len, char **out, size_t *out_len
 cr_err cr_utf8_to_gb18030(const char *s, size_t len, char **out, size_t *out_len)
 {
     return convert("GB18030", "UTF-8", s, len, out, out_len, NULL);
+}
+
+int32_t cr_day_today(void)
+{
+    return (int32_t)((time(NULL) + (time_t)CR_ZONE_DEFAULT_MIN * 60) / 86400);
 }

@@ -150,7 +150,8 @@ static size_t open_parts(cr_store *s, const int64_t stamp[2], cr_store **extra, 
         cr_store *c = NULL;
         int64_t seen[2];
         int began = 0;
-        if (cr_store_open_existing(cr_store_path(s), &c, NULL))
+        if (cr_store_is_readonly(s) ? cr_store_open_readonly(cr_store_path(s), &c, NULL)
+                                    : cr_store_open_existing(cr_store_path(s), &c, NULL))
             break;
         if (cr_store_read_begin(c, &began) || read_stamp(c, seen) || seen[0] != stamp[0] ||
             seen[1] != stamp[1]) {

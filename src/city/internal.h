@@ -46,13 +46,13 @@ struct ev_group {
 cr_err cr__city_group(cr_store *s, const int64_t *subjects, size_t n_subjects, struct ev_group *g,
                       uint64_t *n_out) CR_MUST_USE;
 
-/* Events of the city's enterprises, grouped by dense id: of the whole city (around = 0) or of
- * the neighbourhood marked in the store (around = 1). */
-/* A second connection to s's store in a read transaction that sees the very state s reads
- * (for a read on another thread), or NULL when none can be opened; close it with
- * cr_store_close. */
+/* A second connection to s's store, opened as s was (read-only or not), in a read transaction
+ * that sees the very state s reads (for a read on another thread), or NULL when none can be
+ * opened; close it with cr_store_close. */
 cr_store *cr__city_twin(cr_store *s);
 
+/* Events of the city's enterprises, grouped by dense id: of the whole city (around = 0) or of
+ * the neighbourhood marked in the store (around = 1). */
 cr_err cr__city_load_events(cr_store *s, int around, const cr_model *m, struct cr_city *c,
                             const int32_t *dense, int64_t max_subj) CR_MUST_USE;
 

@@ -36,7 +36,7 @@ void cr__monitor_date(int32_t day, char out[11])
         cr_day_format(day, out);
 }
 
-static json_t *date_json(int32_t day)
+json_t *cr__monitor_date_json(int32_t day)
 {
     if (day == CR_NO_DAY)
         return json_null();
@@ -45,7 +45,7 @@ static json_t *date_json(int32_t day)
     return json_string(b);
 }
 
-static struct finding *add_finding(struct mon *M, enum cr_detector det, const char *check)
+struct finding *cr__monitor_finding_add(struct mon *M, enum cr_detector det, const char *check)
 {
     if (M->n_found == M->cap_found) {
         size_t cap = M->cap_found ? 2 * M->cap_found : 256;
@@ -64,7 +64,7 @@ static struct finding *add_finding(struct mon *M, enum cr_detector det, const ch
     return f->facts ? f : (M->n_found--, NULL);
 }
 
-static int set_firms(struct finding *f, const size_t *e, size_t n)
+int cr__monitor_finding_firms(struct finding *f, const size_t *e, size_t n)
 {
     f->firms = malloc((n ? n : 1) * sizeof *f->firms);
     if (!f->firms)
@@ -75,6 +75,19 @@ static int set_firms(struct finding *f, const size_t *e, size_t n)
 }
 
 /* ---- per-firm facts from one pass over the events ---- */
+
+size_t cr__monitor_dense(const struct cr_city *c, int64_t subject)
+{
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->subject[mid] < subject)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < c->n && c->subject[lo] == subject ? lo : (size_t)-1;
+}
 
 static cr_err scan_events(struct mon *M)
 {
@@ -123,7 +136,7 @@ static cr_err scan_events(struct mon *M)
     return CR_OK;
 }
 
-static int active(const struct mon *M, size_t e)
+int cr__monitor_active(const struct mon *M, size_t e)
 {
     return M->act[e];
 }
@@ -194,12 +207,12 @@ static cr_err address_cluster(struct mon *M)
     int32_t *days = malloc((c->n ? c->n : 1) * sizeof *days);
     cr_err rc = cnt && start && by && days ? CR_OK : CR_ENOMEM;
     for (size_t e = 0; !rc && e < c->n; e++)
-        if (c->addr[e] >= 0 && active(M, e))
+        if (c->addr[e] >= 0 && cr__monitor_active(M, e))
             cnt[c->addr[e]]++;
     for (size_t a = 0; !rc && a < na; a++)
         start[a + 1] = start[a] + cnt[a];
     for (size_t e = 0; !rc && e < c->n; e++)
-        if (c->addr[e] >= 0 && active(M, e))
+        if (c->addr[e] >= 0 && cr__monitor_active(M, e))
             by[start[c->addr[e]]++] = e;
     for (size_t a = na; !rc && a > 0; a--) /* back to the bucket starts */
         start[a] = start[a - 1];
@@ -220,8 +233,8 @@ static cr_err address_cluster(struct mon *M)
         int hit_n = (int)k >= min, hit_b = (int)b >= bmin;
         if (!hit_n && !hit_b)
             continue;
-        struct finding *f = add_finding(M, CR_DET_ADDRESS_CLUSTER, "address_cluster");
-        if (!f || set_firms(f, fe, k)) {
+        struct finding *f = cr__monitor_finding_add(M, CR_DET_ADDRESS_CLUSTER, "address_cluster");
+        if (!f || cr__monitor_finding_firms(f, fe, k)) {
             rc = CR_ENOMEM;
             break;
         }
@@ -232,8 +245,8 @@ static cr_err address_cluster(struct mon *M)
         if (hit_b) {
             json_t *bj = json_object();
             json_object_set_new(bj, "firms", json_integer((json_int_t)b));
-            json_object_set_new(bj, "from", date_json(bf));
-            json_object_set_new(bj, "to", date_json(bt));
+            json_object_set_new(bj, "from", cr__monitor_date_json(bf));
+            json_object_set_new(bj, "to", cr__monitor_date_json(bt));
             json_object_set_new(bj, "burst_firms", json_integer(bmin));
             json_object_set_new(bj, "burst_days", json_integer(r->address_cluster.burst_days));
             json_object_set_new(f->facts, "burst", bj);
@@ -267,7 +280,7 @@ static cr_err role_pairs(struct mon *M, int role, uint64_t **out, size_t *n_out)
         return CR_ENOMEM;
     size_t n = 0;
     for (size_t e = 0; e < c->n; e++) {
-        if (!active(M, e))
+        if (!cr__monitor_active(M, e))
             continue;
         for (size_t i = c->ro_off[e]; i < c->ro_off[e + 1]; i++)
             if (c->ro_role[i] == role && c->ro_person[i] >= 0)
@@ -315,8 +328,8 @@ static cr_err person_counts(struct mon *M, int64_t person, const size_t *fe, siz
     int hit_b = with_burst && (int)b >= bmin;
     if (!hit_n && !hit_b)
         return CR_OK;
-    struct finding *f = add_finding(M, CR_DET_PERSON_CLUSTER, check);
-    if (!f || set_firms(f, fe, k))
+    struct finding *f = cr__monitor_finding_add(M, CR_DET_PERSON_CLUSTER, check);
+    if (!f || cr__monitor_finding_firms(f, fe, k))
         return CR_ENOMEM;
     f->person = person;
     f->n_count = k;
@@ -328,8 +341,8 @@ static cr_err person_counts(struct mon *M, int64_t person, const size_t *fe, siz
     if (hit_b) {
         json_t *bj = json_object();
         json_object_set_new(bj, "firms", json_integer((json_int_t)b));
-        json_object_set_new(bj, "from", date_json(bf));
-        json_object_set_new(bj, "to", date_json(bt));
+        json_object_set_new(bj, "from", cr__monitor_date_json(bf));
+        json_object_set_new(bj, "to", cr__monitor_date_json(bt));
         json_object_set_new(bj, "burst_firms", json_integer(bmin));
         json_object_set_new(bj, "burst_days", json_integer(r->person_cluster.burst_days));
         json_object_set_new(f->facts, "burst", bj);
@@ -384,8 +397,8 @@ static cr_err person_rings(struct mon *M, int64_t person, size_t *fe, size_t k, 
                 return CR_ENOMEM;
             continue;
         }
-        struct finding *f = add_finding(M, CR_DET_PERSON_CLUSTER, "shell_ring");
-        if (!f || set_firms(f, fe, m))
+        struct finding *f = cr__monitor_finding_add(M, CR_DET_PERSON_CLUSTER, "shell_ring");
+        if (!f || cr__monitor_finding_firms(f, fe, m))
             return CR_ENOMEM;
         f->person = person;
         f->by_addr = 1;
@@ -442,269 +455,21 @@ static cr_err zombie(struct mon *M)
     int32_t from = M->as_of - 365 * r->zombie.years;
     for (size_t e = 0; e < c->n; e++) {
         const struct firm *F = &M->f[e];
-        if (!active(M, e) || c->established[e] == CR_NO_DAY ||
+        if (!cr__monitor_active(M, e) || c->established[e] == CR_NO_DAY ||
             c->established[e] > M->as_of - r->zombie.min_age_days)
             continue;
         if (F->last_report > from || F->last_ztax > from)
             continue;
-        struct finding *f = add_finding(M, CR_DET_ZOMBIE, "zombie");
-        if (!f || set_firms(f, &e, 1))
+        struct finding *f = cr__monitor_finding_add(M, CR_DET_ZOMBIE, "zombie");
+        if (!f || cr__monitor_finding_firms(f, &e, 1))
             return CR_ENOMEM;
         json_object_set_new(f->facts, "years_without_report_and_tax",
                             json_integer(r->zombie.years));
-        json_object_set_new(f->facts, "last_annual_report", date_json(F->last_report));
-        json_object_set_new(f->facts, "last_tax_filing", date_json(F->last_ztax));
-        json_object_set_new(f->facts, "established", date_json(c->established[e]));
+        json_object_set_new(f->facts, "last_annual_report", cr__monitor_date_json(F->last_report));
+        json_object_set_new(f->facts, "last_tax_filing", cr__monitor_date_json(F->last_ztax));
+        json_object_set_new(f->facts, "established", cr__monitor_date_json(c->established[e]));
     }
     return CR_OK;
-}
-
-/* ---- level_jump ---- */
-
-struct jump_ctx {
-    struct mon *M;
-    cr_err rc;
-    /* the jumps found, for the recomputation of their indicators (all of one pair of runs) */
-    size_t *finding, *firm;
-    size_t n, cap;
-    int32_t as_of_before, as_of_after;
-    int one_model; /* every pair of the same two runs, of the model the monitor loaded */
-};
-
-static const char *indicator_name(const cr_model *m, const char *id)
-{
-    for (size_t a = 0; m && a < m->n_aspects; a++)
-        for (size_t k = 0; k < m->aspects[a].n_categories; k++)
-            for (size_t i = 0; i < m->aspects[a].categories[k].n_indicators; i++)
-                if (strcmp(m->aspects[a].categories[k].indicators[i].id, id) == 0)
-                    return m->aspects[a].categories[k].indicators[i].name;
-    return NULL;
-}
-
-static size_t dense_of(const struct cr_city *c, int64_t subject)
-{
-    size_t lo = 0, hi = c->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (c->subject[mid] < subject)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < c->n && c->subject[lo] == subject ? lo : (size_t)-1;
-}
-
-struct rise {
-    const char *id;
-    double before, after;
-    size_t order;
-};
-
-/* Largest rise first; ties in the later run's order. */
-static int cmp_rise(const void *a, const void *b)
-{
-    const struct rise *x = a, *y = b;
-    double dx = x->after - x->before, dy = y->after - y->before;
-    if (dx != dy)
-        return dx < dy ? 1 : -1;
-    return (x->order > y->order) - (x->order < y->order);
-}
-
-/* The points of indicator id in a run's top contributions (JSON [[id, points, …], …]), 0 when
- * it is not among them. */
-static double points_in(json_t *top, const char *id)
-{
-    size_t j;
-    json_t *bt;
-    json_array_foreach(top, j, bt)
-    {
-        const char *b = json_string_value(json_array_get(bt, 0));
-        if (b && strcmp(b, id) == 0)
-            return json_number_value(json_array_get(bt, 1));
-    }
-    return 0;
-}
-
-static int jump_pair(void *ctx, const struct cr_level_pair *p)
-{
-    struct jump_ctx *J = ctx;
-    struct mon *M = J->M;
-    const struct cr_monitor_rules *r = M->r;
-    if (!strchr(r->level_jump.from, p->before) || !strchr(r->level_jump.to, p->after) ||
-        !p->before || !p->after)
-        return 0;
-    size_t e = dense_of(M->c, p->subject);
-    if (e == (size_t)-1 || !active(M, e))
-        return 0;
-    struct finding *f = add_finding(M, CR_DET_LEVEL_JUMP, "level_jump");
-    if (!f || set_firms(f, &e, 1)) {
-        J->rc = CR_ENOMEM;
-        return 1;
-    }
-    f->level_before = p->before;
-    f->level_after = p->after;
-    json_object_set_new(f->facts, "model", json_string(p->model_id));
-    json_object_set_new(f->facts, "run_before", json_integer(p->run_before));
-    json_object_set_new(f->facts, "run_after", json_integer(p->run_after));
-    json_object_set_new(f->facts, "as_of_before", date_json(p->as_of_before));
-    json_object_set_new(f->facts, "as_of_after", date_json(p->as_of_after));
-    char lv[2] = {p->before, 0};
-    json_object_set_new(f->facts, "level_before", json_string(lv));
-    lv[0] = p->after;
-    json_object_set_new(f->facts, "level_after", json_string(lv));
-    /* The indicators that moved: the later run's top contributions, each with its points in the
-     * earlier run's top (0 when it was not among them), largest rise first. */
-    json_t *after = json_loads(p->top_after, 0, NULL), *before = json_loads(p->top_before, 0, NULL);
-    json_t *moved = json_array();
-    struct rise rs[16];
-    size_t n_rs = 0, i;
-    json_t *it;
-    json_array_foreach(after, i, it)
-    {
-        const char *id = json_string_value(json_array_get(it, 0));
-        double pa = json_number_value(json_array_get(it, 1));
-        double pb = id ? points_in(before, id) : 0;
-        if (id && pa > pb && n_rs < sizeof rs / sizeof *rs)
-            rs[n_rs++] = (struct rise){id, pb, pa, n_rs};
-    }
-    qsort(rs, n_rs, sizeof *rs, cmp_rise);
-    for (size_t k = 0; k < n_rs && k < (size_t)r->level_jump.max_indicators; k++) {
-        json_t *o = json_object();
-        json_object_set_new(o, "indicator", json_string(rs[k].id));
-        const char *nm = indicator_name(M->model, rs[k].id);
-        if (nm)
-            json_object_set_new(o, "name", json_string(nm));
-        json_object_set_new(o, "points_before", json_real(rs[k].before));
-        json_object_set_new(o, "points_after", json_real(rs[k].after));
-        json_array_append_new(moved, o);
-    }
-    json_decref(after);
-    json_decref(before);
-    json_object_set_new(f->facts, "indicators_moved", moved);
-    json_object_set_new(f->facts, "indicators_from", json_string("top_contributions"));
-    /* kept for the recomputation of every indicator (level_jump below) */
-    if (J->n == J->cap) {
-        size_t cap = J->cap ? 2 * J->cap : 64;
-        size_t *fi = realloc(J->finding, cap * sizeof *fi);
-        if (fi)
-            J->finding = fi;
-        size_t *fe = fi ? realloc(J->firm, cap * sizeof *fe) : NULL;
-        if (!fe) {
-            J->rc = CR_ENOMEM;
-            return 1;
-        }
-        J->firm = fe;
-        J->cap = cap;
-    }
-    if (J->n == 0) {
-        J->as_of_before = p->as_of_before;
-        J->as_of_after = p->as_of_after;
-        J->one_model =
-            M->model && M->model->id && p->model_id && strcmp(M->model->id, p->model_id) == 0;
-    }
-    if (p->as_of_before != J->as_of_before || p->as_of_after != J->as_of_after || !M->model ||
-        !M->model->id || !p->model_id || strcmp(M->model->id, p->model_id) != 0)
-        J->one_model = 0;
-    J->finding[J->n] = (size_t)(f - M->found);
-    J->firm[J->n++] = e;
-    return 0;
-}
-
-/* Each jump's points of every indicator as of one of the two runs' days. */
-struct jump_points {
-    const struct jump_ctx *J;
-    size_t n_ind, at;
-    double *pts; /* [jump][n_ind] */
-};
-
-static int jump_points_row(void *ctx, size_t e, const double *values, const double *points,
-                           const double *shares)
-{
-    (void)e;
-    (void)values;
-    (void)shares;
-    struct jump_points *P = ctx;
-    memcpy(P->pts + P->at++ * P->n_ind, points, P->n_ind * sizeof *points);
-    return 0;
-}
-
-/* The indicators that moved, recomputed: both runs' days scored again with the loaded model
- * (the latest run's, which made both runs) over the events as the store holds them now, every
- * indicator compared instead of the runs' top contributions only (a level can move through
- * indicators outside either top); a jump whose points rose nowhere keeps the top contributions.
- * Not for an xgboost model (no points per indicator): the top
- * contributions stay. */
-static cr_err jumps_recompute(struct mon *M, const struct jump_ctx *J)
-{
-    const cr_model *m = M->model;
-    if (!J->n || !J->one_model || !m || m->method == CR_METHOD_XGBOOST || !m->n_indicators)
-        return CR_OK;
-    size_t ni = m->n_indicators;
-    const char **ids = malloc(ni * sizeof *ids), **names = malloc(ni * sizeof *names);
-    double *before = malloc(J->n * ni * sizeof *before), *after = malloc(J->n * ni * sizeof *after);
-    struct rise *rs = malloc(ni * sizeof *rs);
-    cr_err rc = ids && names && before && after && rs ? CR_OK : CR_ENOMEM;
-    size_t k = 0;
-    for (size_t a = 0; !rc && a < m->n_aspects; a++)
-        for (size_t c = 0; c < m->aspects[a].n_categories; c++)
-            for (size_t i = 0; i < m->aspects[a].categories[c].n_indicators && k < ni; i++) {
-                ids[k] = m->aspects[a].categories[c].indicators[i].id;
-                names[k++] = m->aspects[a].categories[c].indicators[i].name;
-            }
-    struct jump_points P = {J, ni, 0, before};
-    if (!rc)
-        rc = cr_classify_explain_some(m, M->c, J->as_of_before, J->firm, J->n, jump_points_row, &P);
-    P = (struct jump_points){J, ni, 0, after};
-    if (!rc)
-        rc = cr_classify_explain_some(m, M->c, J->as_of_after, J->firm, J->n, jump_points_row, &P);
-    for (size_t j = 0; !rc && j < J->n; j++) {
-        size_t n_rs = 0;
-        for (size_t i = 0; i < k; i++) {
-            double b = before[j * ni + i], x = after[j * ni + i];
-            if (x > b) /* NaN compares false: a missing value moves nothing */
-                rs[n_rs++] = (struct rise){ids[i], b, x, i};
-        }
-        if (!n_rs) /* its own points did not rise (a level by shares moves with the others'
-                    * scores): the top contributions are all there is to show */
-            continue;
-        qsort(rs, n_rs, sizeof *rs, cmp_rise);
-        json_t *moved = json_array();
-        for (size_t q = 0; moved && q < n_rs && q < (size_t)M->r->level_jump.max_indicators; q++) {
-            json_t *o = json_pack("{s:s, s:f, s:f}", "indicator", rs[q].id, "points_before",
-                                  rs[q].before, "points_after", rs[q].after);
-            if (o && names[rs[q].order])
-                json_object_set_new(o, "name", json_string(names[rs[q].order]));
-            if (!o || json_array_append_new(moved, o)) {
-                json_decref(moved);
-                moved = NULL;
-            }
-        }
-        json_t *facts = M->found[J->finding[j]].facts;
-        if (!moved || json_object_set_new(facts, "indicators_moved", moved) ||
-            json_object_set_new(facts, "indicators_from", json_string("recomputed")))
-            rc = CR_ENOMEM;
-    }
-    free(ids);
-    free(names);
-    free(before);
-    free(after);
-    free(rs);
-    /* an engine failure (a model the engine cannot plan) leaves the top contributions */
-    return rc == CR_ENOMEM ? rc : CR_OK;
-}
-
-static cr_err level_jump(struct mon *M)
-{
-    struct jump_ctx J = {.M = M, .rc = CR_OK};
-    int found = 0;
-    cr_err rc = cr_store_level_pairs(M->s, M->as_of, jump_pair, &J, &found);
-    if (!J.rc && !rc)
-        rc = jumps_recompute(M, &J);
-    else if (!J.rc)
-        rc = CR_ESTORE;
-    free(J.finding);
-    free(J.firm);
-    return J.rc ? J.rc : rc;
 }
 
 /* ---- the attribute checks: unreachable, legal_rep_churn, capital_mismatch ---- */
@@ -800,7 +565,7 @@ static int attr_event(void *ctx, const struct cr_event_row *ev)
     if (ev->day > M->as_of || ev->topic < 0 || (size_t)ev->topic >= A->n_topics ||
         !A->topic_kind[ev->topic])
         return 0;
-    size_t e = dense_of(M->c, ev->subject);
+    size_t e = cr__monitor_dense(M->c, ev->subject);
     if (e == (size_t)-1)
         return 0;
     struct firm *F = &M->f[e];
@@ -875,7 +640,7 @@ static size_t mark_candidates(struct mon *M)
     size_t n_cand = 0;
     for (size_t e = 0; e < c->n; e++) {
         struct firm *F = &M->f[e];
-        if (!active(M, e))
+        if (!cr__monitor_active(M, e))
             continue;
         if (M->ran[CR_DET_UNREACHABLE] && F->n_abnormal && F->last_utax <= no_tax_from)
             F->cand |= CAND_UNREACHABLE;
@@ -966,12 +731,12 @@ static cr_err attr_findings(struct mon *M)
         if (!F->cand)
             continue;
         if ((F->cand & CAND_UNREACHABLE) && F->listed_day != CR_NO_DAY) {
-            struct finding *f = add_finding(M, CR_DET_UNREACHABLE, "unreachable");
-            if (!f || set_firms(f, &e, 1))
+            struct finding *f = cr__monitor_finding_add(M, CR_DET_UNREACHABLE, "unreachable");
+            if (!f || cr__monitor_finding_firms(f, &e, 1))
                 return CR_ENOMEM;
-            json_object_set_new(f->facts, "listed", date_json(F->listed_day));
+            json_object_set_new(f->facts, "listed", cr__monitor_date_json(F->listed_day));
             json_object_set_new(f->facts, "reason", json_string(F->listed_reason));
-            json_object_set_new(f->facts, "last_tax_filing", date_json(F->last_utax));
+            json_object_set_new(f->facts, "last_tax_filing", cr__monitor_date_json(F->last_utax));
             json_object_set_new(f->facts, "no_tax_days", json_integer(r->unreachable.no_tax_days));
             json_object_set_new(f->facts, "listed_days", json_integer(r->unreachable.listed_days));
             f->day = F->listed_day;
@@ -979,13 +744,14 @@ static cr_err attr_findings(struct mon *M)
             F->listed_reason = NULL;
         }
         if ((F->cand & CAND_CHURN) && (int)F->n_churn >= r->legal_rep_churn.min_changes) {
-            struct finding *f = add_finding(M, CR_DET_LEGAL_REP_CHURN, "legal_rep_churn");
-            if (!f || set_firms(f, &e, 1))
+            struct finding *f =
+                cr__monitor_finding_add(M, CR_DET_LEGAL_REP_CHURN, "legal_rep_churn");
+            if (!f || cr__monitor_finding_firms(f, &e, 1))
                 return CR_ENOMEM;
             qsort(F->churn_days, F->n_churn, sizeof *F->churn_days, cmp_i32);
             json_t *d = json_array();
             for (size_t i = 0; i < F->n_churn; i++)
-                json_array_append_new(d, date_json(F->churn_days[i]));
+                json_array_append_new(d, cr__monitor_date_json(F->churn_days[i]));
             json_object_set_new(f->facts, "changes", json_integer((json_int_t)F->n_churn));
             json_object_set_new(f->facts, "dates", d);
             json_object_set_new(f->facts, "min_changes",
@@ -1002,18 +768,20 @@ static cr_err attr_findings(struct mon *M)
                            F->employees == 0;
             if (!zero_tax && !zero_emp)
                 continue;
-            struct finding *f = add_finding(M, CR_DET_CAPITAL_MISMATCH, "capital_mismatch");
-            if (!f || set_firms(f, &e, 1))
+            struct finding *f =
+                cr__monitor_finding_add(M, CR_DET_CAPITAL_MISMATCH, "capital_mismatch");
+            if (!f || cr__monitor_finding_firms(f, &e, 1))
                 return CR_ENOMEM;
             json_object_set_new(f->facts, "capital_wan", json_real(c->capital_wan[e]));
             json_object_set_new(f->facts, "min_capital_yuan",
                                 json_real((double)r->capital_mismatch.min_capital_fen / 100));
             json_object_set_new(f->facts, "zero_tax", json_boolean(zero_tax));
-            json_object_set_new(f->facts, "last_tax_paid", date_json(F->last_cpos_tax));
+            json_object_set_new(f->facts, "last_tax_paid", cr__monitor_date_json(F->last_cpos_tax));
             json_object_set_new(f->facts, "tax_window_days",
                                 json_integer(r->capital_mismatch.tax_window_days));
             json_object_set_new(f->facts, "zero_employees", json_boolean(zero_emp));
-            json_object_set_new(f->facts, "latest_annual_report", date_json(F->report_day));
+            json_object_set_new(f->facts, "latest_annual_report",
+                                cr__monitor_date_json(F->report_day));
             f->zero_tax = zero_tax;
             f->zero_emp = zero_emp;
             f->capital_wan = c->capital_wan[e];
@@ -1077,7 +845,7 @@ cr_err cr__monitor_detect(struct mon *M)
                                r->person_cluster.shareholder_min_firms, "shareholder", 0);
     }
     if (!rc && M->ran[CR_DET_LEVEL_JUMP])
-        rc = level_jump(M);
+        rc = cr__monitor_level_jump(M);
     if (!rc && M->ran[CR_DET_ZOMBIE])
         rc = zombie(M);
     if (!rc)

@@ -66,6 +66,17 @@ struct mon {
 };
 
 cr_err cr__monitor_detect(struct mon *M) CR_MUST_USE;
+/* The level_jump detector (jump.c). */
+cr_err cr__monitor_level_jump(struct mon *M) CR_MUST_USE;
+
+/* Shared by the detectors (detect.c): a day as JSON ("YYYY-MM-DD", null for none); a new
+ * finding of det (NULL when out of memory); its firms (dense ids, copied; nonzero when out of
+ * memory); whether firm e operates; the dense id of subject (SIZE_MAX when not in the city). */
+json_t *cr__monitor_date_json(int32_t day);
+struct finding *cr__monitor_finding_add(struct mon *M, enum cr_detector det, const char *check);
+int cr__monitor_finding_firms(struct finding *f, const size_t *e, size_t n);
+int cr__monitor_active(const struct mon *M, size_t e);
+size_t cr__monitor_dense(const struct cr_city *c, int64_t subject);
 void cr__monitor_date(int32_t day, char out[11]);
 
 #endif

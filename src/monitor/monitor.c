@@ -11,6 +11,7 @@
 #include "base/buf.h"
 #include "crisk/hash.h"
 #include "crisk/progress.h"
+#include "crisk/text.h"
 #include "internal.h"
 
 /* ---- briefs of the firms and persons the findings name ---- */
@@ -514,7 +515,6 @@ static void built_free(struct built *w)
     free(w->subjects);
 }
 
-/* Whether the detector named in dk ("detector\x1fkey") ran in this run. */
 /* The detector of a stored identity dk ("detector\x1fkey"), or -1 for one this version does not
  * know. */
 static int detector_of(const char *dk)
@@ -528,6 +528,7 @@ static int detector_of(const char *dk)
     return -1;
 }
 
+/* Whether the detector named in dk ran in this run. */
 static int ran_for(const struct mon *M, const char *dk)
 {
     int k = detector_of(dk);
@@ -689,9 +690,22 @@ static cr_err write_all(struct mon *M, const struct briefs *B, struct olds *O,
 }
 
 /* Refuses an as-of day earlier than a previous run's: warnings would close (the later facts not
- * yet there) and reopen on the next run, and their history would say so. */
+ * yet there) and reopen on the next run, and their history would say so. And one after today
+ * (a mistyped year): the detectors would count filings not yet due as missing, and every later
+ * run with a real date would be refused as earlier. */
 static cr_err check_as_of(cr_store *s, int32_t as_of, cr_diag *d)
 {
+    int32_t today = cr_day_today();
+    if (as_of > today) {
+        char a[11], t[11];
+        cr__monitor_date(as_of, a);
+        cr__monitor_date(today, t);
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "as-of %s is after today (%s): the detectors would count filings not "
+                           "yet due as missing, and every later run with a real date would be "
+                           "refused; give a date up to today",
+                           a, t);
+    }
     int32_t last = 0;
     int64_t run = 0;
     if (cr_store_monitor_last_as_of(s, &last, &run))

@@ -103,9 +103,11 @@ static cr_err strs_field(cr__ydoc *y, yaml_node_t *map, const char *det, const c
     cr_err rc = cr__ystrs(y, n, &v, &k, what);
     if (rc)
         return rc;
-    if (!k) /* an empty list would find nothing and close every warning of the detector */
+    if (!k) { /* an empty list would find nothing and close every warning of the detector */
+        cr__ystrs_free(v, k);
         return cr__yfail(y, n, "%s must list at least one (to turn %s off: enabled: false)", what,
                          det);
+    }
     for (size_t i = 0; i < k; i++)
         if (!v[i][0]) {
             cr__ystrs_free(v, k);

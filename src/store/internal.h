@@ -39,7 +39,8 @@ const char *cr__store_path(cr_store *s);
 /* A statement for sql (a string literal: it is known by its address), prepared on the first
  * call and kept by the store until it closes; later calls give it back reset, its bindings
  * cleared. Hand it back with cr__store_done, never sqlite3_finalize. Falls back to a statement
- * of its own (finalised by cr__store_done) when the store already keeps as many as it can. */
+ * of its own (finalised by cr__store_done) when the store already keeps as many as it can, or
+ * when the kept one is still stepping (a caller up the stack uses it). */
 cr_err cr__store_prepared(cr_store *s, const char *sql, sqlite3_stmt **st) CR_MUST_USE;
 /* Ends the use of a statement of cr__store_prepared (or of sqlite3_prepare): a kept one is
  * reset for the next call, another one finalised. */

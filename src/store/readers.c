@@ -18,6 +18,11 @@ const char *cr_store_db_error(cr_store *s)
     return sqlite3_errcode(db) != SQLITE_OK ? sqlite3_errmsg(db) : NULL;
 }
 
+int cr_store_is_readonly(cr_store *s)
+{
+    return sqlite3_db_readonly(cr__store_db(s), "main") == 1;
+}
+
 cr_err cr_store_read_begin(cr_store *s, int *began)
 {
     sqlite3 *db = cr__store_db(s);

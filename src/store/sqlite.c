@@ -1,6 +1,7 @@
 /* SQLite backend of the store: the embedded default. */
 #include "crisk/store.h"
 
+#include <pthread.h>
 #include <errno.h>
 #include <sodium.h>
 #include <sqlite3.h>
@@ -354,13 +355,20 @@ static char *immutable_uri(const char *path)
     return sqlite3_str_finish(u);
 }
 
+/* Memory statistics take a global mutex on every allocation; crisk never reads them. Only
+ * possible before SQLite initialises, and sqlite3_config is not safe while another thread uses
+ * SQLite (a city load's second connection): once per process. */
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static cr_err open_store(const char *path, enum open_mode mode, cr_store **out, cr_diag *d)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     if (sodium_init() < 0)
         return cr_diag_set(d, CR_EIO, NULL, 0, 0, "libsodium failed to initialise");
-    /* Memory statistics take a global mutex on every allocation; crisk never reads them. Only
-     * possible before SQLite initialises, so a second open simply keeps the setting. */
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    pthread_once(&once, sqlite_setup);
     cr_store *s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(path))) {
         free(s);
@@ -510,14 +518,15 @@ cr_err cr__store_prepared(cr_store *s, const char *sql, sqlite3_stmt **st)
     size_t n = sizeof s->kept / sizeof s->kept[0], i = 0;
     for (; i < n && s->kept[i].sql; i++)
         if (s->kept[i].sql == sql && strcmp(sqlite3_sql(s->kept[i].st), sql) == 0) {
+            if (sqlite3_stmt_busy(s->kept[i].st))
+                break; /* still stepping in a caller up the stack: a statement of its own */
             *st = s->kept[i].st;
             return CR_OK;
         }
-    if (sqlite3_prepare_v3(s->db, sql, -1, i < n ? SQLITE_PREPARE_PERSISTENT : 0, st, NULL)) {
-        *st = NULL;
+    int keep = i < n && !s->kept[i].sql;
+    if (sqlite3_prepare_v3(s->db, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, st, NULL))
         return cr__store_fail(s);
-    }
-    if (i < n) {
+    if (keep) {
         s->kept[i].sql = sql;
         s->kept[i].st = *st;
     }

@@ -462,13 +462,13 @@ cr_err cr_store_level_pairs(cr_store *s, int32_t as_of,
     sqlite3_finalize(st);
     if (prepare(s,
                 direct ? "SELECT y.subject, x.level, y.level, x.top, y.top, r.model_id, rb.as_of,"
-                         " r.as_of FROM level_change lc"
+                         " r.as_of, rb.model_hash, r.model_hash FROM level_change lc"
                          " JOIN run_score y ON y.run = ?2 AND y.subject = lc.subject"
                          " JOIN run_score x ON x.run = ?1 AND x.subject = lc.subject"
                          " JOIN run r ON r.id = ?2 JOIN run rb ON rb.id = ?1"
                          " WHERE lc.run = ?2 AND x.level <> y.level ORDER BY lc.subject"
                        : "SELECT y.subject, x.level, y.level, x.top, y.top, r.model_id, rb.as_of,"
-                         " r.as_of FROM run_score y"
+                         " r.as_of, rb.model_hash, r.model_hash FROM run_score y"
                          " JOIN run_score x ON x.run = ?1 AND x.subject = y.subject"
                          " JOIN run r ON r.id = ?2 JOIN run rb ON rb.id = ?1"
                          " WHERE y.run = ?2 AND x.level <> y.level ORDER BY y.subject",
@@ -488,6 +488,8 @@ cr_err cr_store_level_pairs(cr_store *s, int32_t as_of,
         p.model_id = cr__store_text(st, 5);
         p.as_of_before = sqlite3_column_int(st, 6);
         p.as_of_after = sqlite3_column_int(st, 7);
+        p.hash_before = cr__store_text(st, 8);
+        p.hash_after = cr__store_text(st, 9);
         if (fn(ctx, &p)) {
             rc = SQLITE_DONE;
             break;

@@ -49,3 +49,30 @@ for w in jumps:
         assert abs(m["points_before"] - before[u][k]) < 1e-9 and abs(m["points_after"] - after[u][k]) < 1e-9, (u, m)
 print("monitor_jump: %d jumps, indicators as classify --indicators gives them" % len(jumps))
 PY
+# The bug this fixes: some listed indicator is in neither run's stored top contributions.
+sqlite3 -json s.db "SELECT e.uscc, x.top AS before, y.top AS after FROM run_score x
+  JOIN run_score y ON y.subject = x.subject AND y.run = 2 JOIN enterprise e ON e.subject = x.subject
+  WHERE x.run = 1" > tops.json
+python3 - jumps.json tops.json <<'PY' || fail "no listed indicator outside both runs' tops: the test shows nothing"
+import json, sys
+jumps = json.load(open(sys.argv[1]))
+tops = {r["uscc"]: {t[0] for k in ("before", "after") for t in json.loads(r[k])} for r in json.load(open(sys.argv[2]))}
+outside = sum(any(m["indicator"] not in tops[w["firms"][0]["uscc"]] for m in w["evidence"]["indicators_moved"]) for w in jumps)
+assert outside > 0, outside
+print("monitor_jump: %d jumps list an indicator outside both stored tops" % outside)
+PY
+
+# A model edited under the same id (another weight) made the earlier run: the loaded model is
+# not the one both runs used, so nothing is recomputed; the runs' own top contributions are shown.
+sed '0,/^    weight: 0.05/s//    weight: 0.5/' "$src/models/gz-2021.yaml" > edited.yaml
+! cmp -s edited.yaml "$src/models/gz-2021.yaml" || fail "could not edit the model"
+"$crisk" classify --db s.db --as-of 2024-12-31 --model edited.yaml > /dev/null
+"$crisk" classify --db s.db --as-of 2025-12-31 > /dev/null
+"$crisk" monitor --db s.db --as-of 2025-12-31 > /dev/null
+"$crisk" warnings --db s.db --detector level_jump --status open --json > jumps2.json
+python3 - jumps2.json <<'PY' || fail "a jump between runs of two model texts was recomputed"
+import json, sys
+w = json.load(open(sys.argv[1]))
+assert w and all(x["evidence"]["indicators_from"] == "top_contributions" and x["evidence"]["run_before"] == 3 for x in w), [x["evidence"] for x in w[:2]]
+print("monitor_jump: %d jumps between an edited model's run and the shipped one's: top contributions" % len(w))
+PY
