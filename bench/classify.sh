@@ -35,12 +35,13 @@ echo "== crisk classify ($runs runs)"
 compute=(); wall=(); rss=()
 for i in $(seq 1 "$runs"); do
   step="crisk classify, run $i"
-  /usr/bin/time -f "%e %M" -o "$out/crisk-$i.time" "$crisk" classify --db "$db" --model "$model" --json > "$out/crisk-$i.json" \
+  /usr/bin/time -f "%e %M %U %S" -o "$out/crisk-$i.time" "$crisk" classify --db "$db" --model "$model" --json > "$out/crisk-$i.json" \
     || fail "crisk classify exited $? (run $i; $out/crisk-$i.json)"
   c=$(jget "$out/crisk-$i.json" timings.classify); l=$(jget "$out/crisk-$i.json" timings.load); s=$(jget "$out/crisk-$i.json" timings.save)
-  read -r w m < <(tail -1 "$out/crisk-$i.time")
+  read -r w m u sy < <(tail -1 "$out/crisk-$i.time")
   compute+=("$c"); wall+=("$w"); rss+=("$m")
-  printf 'run %d: load %.3f s, compute %.3f s, save %.3f s; process %s s wall, peak RSS %s KiB\n' "$i" "$l" "$c" "$s" "$w" "$m"
+  printf 'run %d: load %.3f s, compute %.3f s, save %.3f s; process %s s wall (CPU %s s user, %s s sys), peak RSS %s KiB\n' \
+    "$i" "$l" "$c" "$s" "$w" "$u" "$sy" "$m"
 done
 cp "$out/crisk-$runs.json" "$out/crisk.json"
 run=$(jget "$out/crisk.json" run)
@@ -84,7 +85,8 @@ node -e '
   const r1 = dq / crC, r2 = dl / crW;
   const f = (x, n = 3) => x.toFixed(n);
   console.log(`crisk:  compute ${f(crC)} s; whole process ${f(crW, 2)} s wall, peak RSS ${(Number(cm) / 1048576).toFixed(2)} GiB (medians)`);
-  console.log(`DuckDB: compute ${f(dq)} s (median; best ${f(d.query_best_s)} s); load ${f(d.load_s, 2)} s; load+compute ${f(dl, 2)} s (${d.threads} threads, ${d.events} events)`);
+  const cpu = [...d.query_cpu_s].sort((x, y) => x - y)[Math.floor((d.query_cpu_s.length - 1) / 2)];
+  console.log(`DuckDB: compute ${f(dq)} s (median; best ${f(d.query_best_s)} s; CPU of all threads ${f(cpu, 2)} s); load ${f(d.load_s, 2)} s; load+compute ${f(dl, 2)} s (${d.threads} threads, ${d.events} events)`);
   console.log(`ratio on compute:   DuckDB ${f(dq)} s / crisk ${f(crC)} s = ${f(r1, 1)}x (goal >= 5x: ${r1 >= 5 ? "met" : "NOT met"})`);
   console.log(`ratio with loading: DuckDB ${f(dl, 2)} s (CSV -> tables -> levels) / crisk ${f(crW, 2)} s (whole process: store -> levels saved) = ${f(r2, 1)}x (goal >= 2x: ${r2 >= 2 ? "met" : "NOT met"})`);
   console.log(`agreement: ${d.same_level} of ${d.compared} levels equal (${d.firms} firms; crisk ${d.crisk_rows} rows, DuckDB ${d.duck_rows}), largest score difference ${d.max_score_diff}`);
