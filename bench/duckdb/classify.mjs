@@ -91,18 +91,26 @@ for (const a of model.aspects) {
 const flagBit = Object.fromEntries(model.flags.map((f, k) => [f.id, 1 << k]));
 const inWindow = (w) => (w > 0 ? ` AND day > ${asOf - w}` : '');
 
-// The event indicators: one scan of the events, in two steps of aggregation (PLAN=flat: one
-// GROUP BY subject with a FILTER per indicator, measured slower). Step one groups the events by
-// (subject, topic) into the few partial aggregates the indicators need (counts, sums and maxima per
-// window and flag, the last day), without any kind filter; step two groups those rows, about a
-// seventh of the events, by subject with one FILTER per indicator on the topic's kind.
-const flat = process.env.PLAN === 'flat';
+// The event indicators: one scan of the events, in two steps of aggregation. Step one groups the
+// events by (subject, topic) into the few partial aggregates the indicators need (counts, sums and
+// maxima per window and flag, the last day), without any kind condition; step two groups those
+// rows, about a seventh of the events, by subject with one conditional aggregate per indicator on
+// the topic's kind. Conditional aggregates are CASE expressions inside the aggregate (PLAN=case,
+// the default); PLAN=filter writes them as FILTER clauses, PLAN=flat as one GROUP BY subject with a
+// FILTER per indicator straight on the events. Both measured slower on the 100,000 city.
+const plan = process.env.PLAN || 'case';
+if (!['case', 'filter', 'flat'].includes(plan)) throw new Error(`PLAN '${plan}': case, filter or flat`);
+const flat = plan === 'flat', useFilter = plan !== 'case';
 const parts = new Map(); // step one's columns: name -> SQL
 const part = (agg, w, bit) => {
   const name = `${agg}_${w}_${bit}`;
   const cond = [w > 0 ? `day > ${asOf - w}` : '', bit ? `(flags & ${bit}) <> 0` : ''].filter(Boolean).join(' AND ');
   const f = cond ? ` FILTER (WHERE ${cond})` : '';
-  const sqlOf = { c: `count(*)${f}`, s: `sum(amount_fen)${f}`, m: `max(amount_fen)${f}`, d: `max(day)${bit ? ` FILTER (WHERE (flags & ${bit}) <> 0)` : ''}` };
+  const dbit = bit ? `(flags & ${bit}) <> 0` : '';
+  const sqlOf = useFilter
+    ? { c: `count(*)${f}`, s: `sum(amount_fen)${f}`, m: `max(amount_fen)${f}`, d: `max(day)${dbit ? ` FILTER (WHERE ${dbit})` : ''}` }
+    : { c: cond ? `count(CASE WHEN ${cond} THEN 1 END)` : 'count(*)', s: `sum(${cond ? `CASE WHEN ${cond} THEN amount_fen END` : 'amount_fen'})`,
+        m: `max(${cond ? `CASE WHEN ${cond} THEN amount_fen END` : 'amount_fen'})`, d: `max(${dbit ? `CASE WHEN ${dbit} THEN day END` : 'day'})` };
   if (agg === 'd') parts.set(`d_0_${bit}`, sqlOf.d); // the last day: its window is applied in step two
   else parts.set(name, sqlOf[agg]);
   return agg === 'd' ? `d_0_${bit}` : name;
@@ -118,6 +126,13 @@ const evAgg = (agg, ks, w, bit) => {
     if (agg === 'topics') return `count(DISTINCT topic) FILTER (WHERE ${cond})`;
   }
   const K = kindsIn(ks);
+  if (!useFilter) { // conditional aggregates as CASE expressions: faster than FILTER here
+    if (agg === 'count') return `coalesce(sum(CASE WHEN ${K} THEN ${part('c', w, bit)} END), 0)`;
+    if (agg === 'sum') return `sum(CASE WHEN ${K} THEN ${part('s', w, bit)} END)`;
+    if (agg === 'max') return `max(CASE WHEN ${K} THEN ${part('m', w, bit)} END)`;
+    if (agg === 'last') { const d = part('d', w, bit); return `max(CASE WHEN ${K}${w > 0 ? ` AND ${d} > ${asOf - w}` : ''} THEN ${d} END)`; }
+    if (agg === 'topics') return `count(CASE WHEN ${K} AND ${part('c', w, bit)} > 0 THEN 1 END)`;
+  }
   if (agg === 'count') return `coalesce(sum(${part('c', w, bit)}) FILTER (WHERE ${K}), 0)`;
   if (agg === 'sum') return `sum(${part('s', w, bit)}) FILTER (WHERE ${K})`;
   if (agg === 'max') return `max(${part('m', w, bit)}) FILTER (WHERE ${K})`;
