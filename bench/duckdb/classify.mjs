@@ -48,7 +48,7 @@ const csv = (file, header, cols) =>
   `escape = '"', new_line = '\\n', nullstr = '', columns = {${Object.entries(cols).map(([c, t]) => `${q(c)}: ${q(t)}`).join(', ')}})`;
 
 // ---- load (timed) ----
-const t0 = performance.now();
+const t0 = performance.now(), c0 = process.cpuUsage();
 await con.run(`CREATE TABLE topic_raw AS SELECT * FROM ${csv('topic.csv', false, { id: 'INTEGER', kind: 'VARCHAR', code: 'VARCHAR' })}`);
 await con.run(`CREATE TABLE kind_dict AS SELECT (row_number() OVER (ORDER BY kind))::UTINYINT AS kid, kind FROM (SELECT DISTINCT kind FROM topic_raw)`);
 await con.run(`CREATE TABLE topic AS SELECT t.id::USMALLINT AS id, k.kid, t.code FROM topic_raw t JOIN kind_dict k USING (kind)`);
@@ -72,7 +72,7 @@ await con.run(`CREATE TABLE role_raw AS SELECT * FROM ${csv('role.csv', false, {
 await con.run(`CREATE TABLE role_dict AS SELECT (row_number() OVER (ORDER BY role))::UTINYINT AS rid, role FROM (SELECT DISTINCT role FROM role_raw)`);
 await con.run(`CREATE TABLE role AS SELECT r.subject, r.person, d.rid FROM role_raw r JOIN role_dict d USING (role)`);
 await con.run(`DROP TABLE role_raw; DROP TABLE topic_raw`);
-const t1 = performance.now();
+const t1 = performance.now(), loadCpu = process.cpuUsage(c0);
 const rid = Object.fromEntries((await con.runAndReadAll('SELECT role, rid FROM role_dict')).getRows().map(([r, i]) => [r, Number(i)]));
 const roleIs = (r) => (r in rid ? `rid = ${rid[r]}` : 'false');
 
@@ -257,7 +257,7 @@ const cmp = await con.runAndReadAll(`SELECT (SELECT count(*) FROM enterprise), (
 const [firms, criskRows, duckRows, n, same, maxdiff] = cmp.getRows()[0].map(Number);
 const sorted = [...queryS].sort((x, y) => x - y);
 console.log(JSON.stringify({ threads, events: Number((await con.runAndReadAll('SELECT count(*) FROM event')).getRows()[0][0]),
-  load_s: (t1 - t0) / 1000, query_s: queryS, query_median_s: sorted[Math.floor((runs - 1) / 2)], query_best_s: sorted[0], query_cpu_s: queryCpuS,
+  load_s: (t1 - t0) / 1000, load_cpu_s: (loadCpu.user + loadCpu.system) / 1e6, query_s: queryS, query_median_s: sorted[Math.floor((runs - 1) / 2)], query_best_s: sorted[0], query_cpu_s: queryCpuS,
   firms, crisk_rows: criskRows, duck_rows: duckRows, compared: n, same_level: same || 0, max_score_diff: maxdiff }));
 if (process.env.DEBUG_MISMATCH) {
   const r = await con.runAndReadAll(`SELECT d.subject, d.score, c.score, d.level, c.level FROM duck d JOIN crisk c USING (subject) WHERE d.level <> c.level LIMIT 5`);
