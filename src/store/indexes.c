@@ -33,7 +33,9 @@ cr_err cr_store_ensure_indexes(cr_store *s)
                           "CREATE UNIQUE INDEX IF NOT EXISTS subject_by_key ON subject(key);"
                           "CREATE INDEX IF NOT EXISTS role_by_subject ON role(subject);"
                           "CREATE INDEX IF NOT EXISTS role_by_person ON role(person);"
-                          "CREATE INDEX IF NOT EXISTS enterprise_by_addr ON enterprise(addr_key);",
+                          "CREATE INDEX IF NOT EXISTS enterprise_by_addr ON enterprise(addr_key);"
+                          "CREATE INDEX IF NOT EXISTS event_block_by_day"
+                          " ON event_block(day_max, topic);",
                           NULL, NULL, NULL);
     if (sqlite3_exec(cr__store_db(s), restore, NULL, NULL, NULL) || rc || cr_store_begin(s))
         return CR_ESTORE;

@@ -21,7 +21,11 @@ const char cr__schema_v5_monitor[] =
     " evidence TEXT);"
     /* The detectors read the blocks of a few rare kinds (listings, changes) by topic
      * (cr_store_event_blocks_of): without this index that query reads every block's page. */
-    "CREATE INDEX IF NOT EXISTS event_block_by_topic ON event_block(topic, id);";
+    "CREATE INDEX IF NOT EXISTS event_block_by_topic ON event_block(topic, id);"
+    /* The latest event day (the default as-of, cr_store_events_last_day) from the end of this
+     * index instead of a scan of every block's row (4 GB on the full city, most of a cold
+     * classify's reads). A store made before it gains it at its next ingest. */
+    "CREATE INDEX IF NOT EXISTS event_block_by_day ON event_block(day_max, topic);";
 
 static void bind_opt(sqlite3_stmt *st, int i, const char *v)
 {
