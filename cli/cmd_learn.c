@@ -819,8 +819,14 @@ int cmd_learn(int argc, char **argv)
     size_t n_ent = 0;
     char champ_name[300];
     snprintf(champ_name, sizeof champ_name, "%s v%d", m->id, m->version);
+    /* the champion by its own method: data.expert_score is its scores as classify gives them
+     * (a promoted tree or scorecard model included) */
+    const char *champ_method = m->method == CR_METHOD_XGBOOST     ? "xgboost"
+                               : m->method == CR_METHOD_SCORECARD ? "scorecard"
+                                                                  : "expert";
     ent[n_ent++] = (struct entry){
-        champ_name, "expert", data.expert_score, data.expert_level, data.expert_score, "", NULL};
+        champ_name, champ_method, data.expert_score, data.expert_level, data.expert_score,
+        "",         NULL};
     if (info.naive) {
         double *tmp = malloc((n + 1) * sizeof *tmp);
         if (tmp) { /* levels only on the test rows, each period alone */
@@ -1018,8 +1024,10 @@ int cmd_learn(int argc, char **argv)
             goto out;
         }
         fputs("subject,fold,y", fp);
+        /* a promoted challenger's column is "champion" (a challenger of its method may follow) */
         for (size_t k = 0; k < n_ent; k++)
-            fprintf(fp, ",%s", ent[k].method);
+            fprintf(fp, ",%s",
+                    k == 0 && m->method != CR_METHOD_EXPERT ? "champion" : ent[k].method);
         fputc('\n', fp);
         for (size_t i = 0; i < n; i++) {
             fprintf(fp, "%lld,%d,%d", (long long)data.subject[i], data.fold[i], data.y[i]);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/ydoc.h"
+#include "crisk/booster.h"
 #include "crisk/city.h"
 #include "crisk/classify.h"
 #include "crisk/learn.h"
@@ -998,7 +999,8 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
                              cr_strerror(rc));
             goto out;
         }
-        if ((rc = cr_classify(m, &city, day, 0, &sc, d)))
+        /* the champion as classify scores it: a tree model by its booster */
+        if ((rc = cr_learn_classify(s, m, &city, day, 0, &sc, d)))
             goto out;
         for (size_t e = 0; e < city.n; e++)
             if (row_of[e] != SIZE_MAX) {
