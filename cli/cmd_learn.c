@@ -29,8 +29,9 @@ static const char help[] =
     "the naive baseline (the count of past events of the label's kinds, or of past positive\n"
     "outcomes) and the challengers on\n"
     "the same folds (out of time when the store's history allows it, else stratified k-fold),\n"
-    "and writes to DIR (default learn): the challengers' model files, report.json, report.html\n"
-    "and scores.csv (subject,fold,y and every model's score per row). A challenger is never used\n"
+    "and writes to the folder DIR (default learn): the challengers' model files, report.json,\n"
+    "report.html and scores.csv (subject,fold,y and every model's score per row), whole or not\n"
+    "at all (a temporary folder beside DIR, moved in on success). A challenger is never used\n"
     "by itself: `crisk model promote FILE` makes it the champion.\n"
     "\n"
     "  --model FILE       the champion (default: the promoted model of the store, else the shipped "
@@ -162,6 +163,7 @@ int cmd_learn(int argc, char **argv)
         return prc;
 
     cr_diag d = {{0}, {0}, 0, 0};
+    struct cli_learn_out outd = {out_dir, "", {{0}}, 0};
     struct cr_learn_label *label = NULL;
     cr_model *m = NULL;
     cr_store *s = NULL;
@@ -184,6 +186,17 @@ int cmd_learn(int argc, char **argv)
         rc = cr_store_open_readonly(dbp, &s, &d);
     if (!rc)
         rc = cli_champion_model(s, model_s, &m, &d);
+    if (!rc) { /* the report's names, checked before any work */
+        if (do_sc)
+            snprintf(outd.names[outd.n++], sizeof outd.names[0], "%s-scorecard.yaml", m->id);
+        if (do_xgb)
+            snprintf(outd.names[outd.n++], sizeof outd.names[0], "%s-xgboost.yaml", m->id);
+        snprintf(outd.names[outd.n++], sizeof outd.names[0], "scores.csv");
+        snprintf(outd.names[outd.n++], sizeof outd.names[0], "report.json");
+        snprintf(outd.names[outd.n++], sizeof outd.names[0], "report.html");
+        if ((exit_code = cli_learn_out_check(&outd, dbp)))
+            goto out;
+    }
     if (!rc) {
         cli_progress_start("learn");
         cr_progress("learn_data", 0);
@@ -196,11 +209,8 @@ int cmd_learn(int argc, char **argv)
                                  : cli_report_diag("learn", rc, &d);
         goto out;
     }
-    if (mkdir(out_dir, 0777) && errno != EEXIST) {
-        fprintf(stderr, "crisk learn: cannot create %s: %s\n", out_dir, strerror(errno));
-        exit_code = CLI_FAIL;
+    if ((exit_code = cli_learn_out_begin(&outd)))
         goto out;
-    }
     if (matrix) {
         FILE *fp = cli_open_output("learn", "export-matrix", matrix, dbp, &prc);
         if (!fp) {
@@ -291,17 +301,20 @@ int cmd_learn(int argc, char **argv)
         struct cli_learn_entry e = {"scorecard", "scorecard", sc_pred, sc_level,
                                     sc_final,    "",          NULL};
         snprintf(e.file, sizeof e.file, "%s/%s.yaml", out_dir, id);
-        FILE *fp = cli_open_output("learn", "out", e.file, dbp, &prc);
+        char tpath[PATH_MAX + 300], name_yaml[320];
+        snprintf(name_yaml, sizeof name_yaml, "%s.yaml", id);
+        cli_learn_out_path(&outd, name_yaml, tpath, sizeof tpath);
+        FILE *fp = cli_open_output("learn", "out", tpath, dbp, &prc);
         if (!fp) {
             exit_code = prc;
             goto out;
         }
         fputs(sc_text, fp);
-        if ((exit_code = cli_learn_close(fp, e.file)))
+        if ((exit_code = cli_learn_close(fp, tpath)))
             goto out;
         /* the file must load as a model: else it is a bug, not a challenger */
         cr_model *chk = NULL;
-        if ((rc = cr_model_load(e.file, &chk, &d))) {
+        if ((rc = cr_model_load(tpath, &chk, &d))) {
             exit_code = cli_report_diag("learn", rc, &d);
             goto out;
         }
@@ -342,16 +355,19 @@ int cmd_learn(int argc, char **argv)
         }
         struct cli_learn_entry e = {"xgboost", "xgboost", xgb_pred, xgb_level, NULL, "", NULL};
         snprintf(e.file, sizeof e.file, "%s/%s.yaml", out_dir, id);
-        FILE *fp = cli_open_output("learn", "out", e.file, dbp, &prc);
+        char tpath[PATH_MAX + 300], name_yaml[320];
+        snprintf(name_yaml, sizeof name_yaml, "%s.yaml", id);
+        cli_learn_out_path(&outd, name_yaml, tpath, sizeof tpath);
+        FILE *fp = cli_open_output("learn", "out", tpath, dbp, &prc);
         if (!fp) {
             exit_code = prc;
             goto out;
         }
         fputs(xgb_text, fp);
-        if ((exit_code = cli_learn_close(fp, e.file)))
+        if ((exit_code = cli_learn_close(fp, tpath)))
             goto out;
         cr_model *chk = NULL;
-        if ((rc = cr_model_load(e.file, &chk, &d))) {
+        if ((rc = cr_model_load(tpath, &chk, &d))) {
             exit_code = cli_report_diag("learn", rc, &d);
             goto out;
         }
@@ -428,8 +444,8 @@ int cmd_learn(int argc, char **argv)
         json_decref(arm_models);
     arm_models = NULL;
     {
-        char path[1100];
-        snprintf(path, sizeof path, "%s/scores.csv", out_dir);
+        char path[PATH_MAX + 300];
+        cli_learn_out_path(&outd, "scores.csv", path, sizeof path);
         FILE *fp = cli_open_output("learn", "out", path, dbp, &prc);
         if (!fp) {
             exit_code = prc;
@@ -452,7 +468,7 @@ int cmd_learn(int argc, char **argv)
         }
         if ((exit_code = cli_learn_close(fp, path)))
             goto out;
-        snprintf(path, sizeof path, "%s/report.json", out_dir);
+        cli_learn_out_path(&outd, "report.json", path, sizeof path);
         if (!(fp = cli_open_output("learn", "out", path, dbp, &prc))) {
             exit_code = prc;
             goto out;
@@ -465,13 +481,15 @@ int cmd_learn(int argc, char **argv)
         json_decref(full);
         if ((exit_code = cli_learn_close(fp, path)))
             goto out;
-        snprintf(path, sizeof path, "%s/report.html", out_dir);
+        cli_learn_out_path(&outd, "report.html", path, sizeof path);
         if (!(fp = cli_open_output("learn", "out", path, dbp, &prc))) {
             exit_code = prc;
             goto out;
         }
         cli_learn_write_html(fp, rep, rocs, lifts, binning_j);
         if ((exit_code = cli_learn_close(fp, path)))
+            goto out;
+        if ((exit_code = cli_learn_out_commit(&outd, dbp)))
             goto out;
     }
     if (json) {
@@ -511,6 +529,7 @@ int cmd_learn(int argc, char **argv)
         printf("report: %s/report.html, %s/report.json\n", out_dir, out_dir);
     }
 out:
+    cli_learn_out_abort(&outd);
     json_decref(rep);
     json_decref(rocs);
     json_decref(lifts);

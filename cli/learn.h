@@ -4,6 +4,7 @@
 #define CRISK_CLI_LEARN_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -40,6 +41,25 @@ int cli_learn_write_matrix(FILE *fp, const struct cr_learn_data *d);
 
 /* Closes an output file; prints why and returns CLI_FAIL when the write failed. */
 int cli_learn_close(FILE *fp, const char *path);
+
+/* The report folder --out DIR, written whole or not at all (docs/learn.md): the run's files go
+ * into a temporary folder beside DIR (cli_learn_out_begin; cli_learn_out_path names a file
+ * there) and move into DIR by rename only when the run succeeded (cli_learn_out_commit: DIR
+ * itself when it did not exist, else file by file, other files of DIR kept);
+ * cli_learn_out_abort removes them. cli_learn_out_check refuses, before any work, a DIR that
+ * is not a folder and a name in it that is a symbolic link, the store (or a file SQLite keeps
+ * beside it) or not a regular file. Each prints why and returns the exit code. */
+struct cli_learn_out {
+    const char *dir;
+    char tmp[PATH_MAX]; /* "" when none */
+    char names[5][256]; /* the files of the run */
+    size_t n;
+};
+int cli_learn_out_check(const struct cli_learn_out *o, const char *db);
+int cli_learn_out_begin(struct cli_learn_out *o);
+void cli_learn_out_path(const struct cli_learn_out *o, const char *name, char *buf, size_t cap);
+int cli_learn_out_commit(struct cli_learn_out *o, const char *db);
+void cli_learn_out_abort(struct cli_learn_out *o);
 
 /* crisk learn --psi A B [--bins N] [--json]. Returns the exit code. */
 int cli_learn_psi(const char *db, const char *a_s, const char *b_s, const char *bins_s, int json);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "crisk/learn.h"
@@ -452,4 +454,145 @@ int cli_learn_close(FILE *fp, const char *path)
         return CLI_FAIL;
     }
     return CLI_OK;
+}
+
+/* ---- the report folder (--out DIR), written whole or not at all ---- */
+
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) || stat(b, &sb))
+        return 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int cli_learn_out_check(const struct cli_learn_out *o, const char *db)
+{
+    struct stat st;
+    if (stat(o->dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        fprintf(stderr,
+                "crisk learn: --out %s is not a folder: the report's files (model files, "
+                "report.json, report.html, scores.csv) go into a folder; give a folder's name\n",
+                o->dir);
+        return CLI_USAGE;
+    }
+    /* The files SQLite and crisk keep beside a store: writing any of them loses the store. */
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal", ".lock", ".cols"};
+    for (size_t i = 0; i < o->n; i++) {
+        char path[PATH_MAX];
+        if (snprintf(path, sizeof path, "%s/%s", o->dir, o->names[i]) >= (int)sizeof path) {
+            fprintf(stderr, "crisk learn: --out %s: the folder's name is too long\n", o->dir);
+            return CLI_USAGE;
+        }
+        if (lstat(path, &st) != 0)
+            continue; /* a new file */
+        if (S_ISLNK(st.st_mode)) {
+            fprintf(stderr,
+                    "crisk learn: --out %s: %s is a symbolic link, and an output file is never "
+                    "written through one (remove it or give another folder)\n",
+                    o->dir, path);
+            return CLI_USAGE;
+        }
+        for (size_t k = 0; k < sizeof suffix / sizeof *suffix; k++) {
+            char p[PATH_MAX + 16];
+            snprintf(p, sizeof p, "%s%s", db, suffix[k]);
+            if (same_file(path, p)) {
+                fprintf(stderr,
+                        "crisk learn: --out %s would write %s, which is the %s%s of the store "
+                        "(--db %s): refusing to write over it (give another folder)\n",
+                        o->dir, path, *suffix[k] ? suffix[k] : "file", *suffix[k] ? " file" : "",
+                        db);
+                return CLI_USAGE;
+            }
+        }
+        if (!S_ISREG(st.st_mode)) {
+            fprintf(stderr,
+                    "crisk learn: --out %s: %s is not a regular file, and the run's file of that "
+                    "name would replace it (remove it or give another folder)\n",
+                    o->dir, path);
+            return CLI_USAGE;
+        }
+    }
+    return CLI_OK;
+}
+
+int cli_learn_out_begin(struct cli_learn_out *o)
+{
+    /* beside DIR (the same file system, so that the files move in by rename) */
+    char parent[PATH_MAX], base[PATH_MAX];
+    size_t len = strlen(o->dir);
+    while (len > 1 && o->dir[len - 1] == '/')
+        len--;
+    if (len >= sizeof parent) {
+        fprintf(stderr, "crisk learn: --out %s: the folder's name is too long\n", o->dir);
+        return CLI_USAGE;
+    }
+    memcpy(parent, o->dir, len);
+    parent[len] = 0;
+    char *slash = strrchr(parent, '/');
+    if (slash) {
+        snprintf(base, sizeof base, "%s", slash + 1);
+        if (slash == parent)
+            slash[1] = 0;
+        else
+            *slash = 0;
+    } else {
+        snprintf(base, sizeof base, "%s", parent);
+        snprintf(parent, sizeof parent, ".");
+    }
+    if (snprintf(o->tmp, sizeof o->tmp, "%s/.%s.tmp-XXXXXX", parent, base) >= (int)sizeof o->tmp) {
+        o->tmp[0] = 0;
+        fprintf(stderr, "crisk learn: --out %s: the folder's name is too long\n", o->dir);
+        return CLI_USAGE;
+    }
+    if (!mkdtemp(o->tmp)) {
+        fprintf(stderr, "crisk learn: --out %s: cannot create a temporary folder beside it: %s\n",
+                o->dir, strerror(errno));
+        o->tmp[0] = 0;
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+void cli_learn_out_path(const struct cli_learn_out *o, const char *name, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s/%s", o->tmp, name);
+}
+
+void cli_learn_out_abort(struct cli_learn_out *o)
+{
+    if (!o->tmp[0])
+        return;
+    for (size_t i = 0; i < o->n; i++) {
+        char p[PATH_MAX + 300];
+        snprintf(p, sizeof p, "%s/%s", o->tmp, o->names[i]);
+        (void)unlink(p);
+    }
+    (void)rmdir(o->tmp);
+    o->tmp[0] = 0;
+}
+
+int cli_learn_out_commit(struct cli_learn_out *o, const char *db)
+{
+    int rc = cli_learn_out_check(o, db); /* again: the folder may have changed during the run */
+    struct stat st;
+    if (!rc && lstat(o->dir, &st) != 0 && errno == ENOENT) {
+        if (rename(o->tmp, o->dir) == 0) {
+            o->tmp[0] = 0;
+            return CLI_OK;
+        }
+        /* another process made it meanwhile: move the files in one by one */
+    }
+    for (size_t i = 0; !rc && i < o->n; i++) {
+        char from[PATH_MAX + 300], to[PATH_MAX + 300];
+        snprintf(from, sizeof from, "%s/%s", o->tmp, o->names[i]);
+        snprintf(to, sizeof to, "%s/%s", o->dir, o->names[i]);
+        if (rename(from, to) != 0) {
+            fprintf(stderr, "crisk learn: --out %s: cannot move %s into it: %s\n", o->dir,
+                    o->names[i], strerror(errno));
+            rc = CLI_FAIL;
+        }
+    }
+    cli_learn_out_abort(o);
+    return rc;
 }
