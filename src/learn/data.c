@@ -30,14 +30,18 @@ void cr_learn_label_free(struct cr_learn_label *l)
     free(l);
 }
 
+/* A whole number in digits within [lo, hi]: "1e3", "365.0" or "0x16D" would read as a number
+ * and hide a typo, so only digits are taken. */
 static cr_err whole(cr__ydoc *y, yaml_node_t *n, long lo, long hi, int *out, const char *what)
 {
-    double v;
-    cr_err rc = cr__ynum(y, n, &v, what);
-    if (rc)
-        return rc;
-    if (!(v >= (double)lo && v <= (double)hi) || v != floor(v))
-        return cr__yfail(y, n, "%s must be a whole number from %ld to %ld", what, lo, hi);
+    const char *s = cr__yscalar(n);
+    size_t k = 0;
+    while (s && s[k] >= '0' && s[k] <= '9')
+        k++;
+    long v = s && k && !s[k] && k < 11 ? strtol(s, NULL, 10) : -1;
+    if (v < lo || v > hi)
+        return cr__yfail(y, n, "%s must be a whole number from %ld to %ld in digits, not '%s'",
+                         what, lo, hi, s ? s : "(not a scalar)");
     *out = (int)v;
     return CR_OK;
 }
@@ -574,6 +578,78 @@ static int established_by(const struct cr_city *c, size_t e, int32_t t)
     return c->established[e] == CR_NO_DAY || c->established[e] <= t;
 }
 
+/* Every kind of an events label is the kind of a topic in the store: a misspelt kind would
+ * count no event and read as "0 positives". CR_EINVAL naming it, the file and the kinds. */
+static cr_err kinds_known(const struct cr_city *c, const struct cr_learn_label *l, cr_diag *d)
+{
+    for (size_t i = 0; i < l->n_kinds; i++) {
+        size_t k = 0;
+        while (k < c->n_kinds && strcmp(c->kinds[k], l->kinds[i]))
+            k++;
+        if (k < c->n_kinds)
+            continue;
+        char known[300] = "";
+        size_t len = 0;
+        for (k = 0; k < c->n_kinds && len < sizeof known; k++)
+            len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", k ? ", " : "",
+                                    c->kinds[k]);
+        return cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
+                           "label %s: event kind '%s' is not the kind of any topic in the store "
+                           "(its kinds: %s)",
+                           l->id, l->kinds[i], c->n_kinds ? known : "none");
+    }
+    return CR_OK;
+}
+
+/* The column of a column label is a registry attribute of some enterprise, and one of its
+ * positive values occurs: else every firm is left out or negative, and the run would say only
+ * "0 positives". CR_EINVAL naming the column (or values) and the file. */
+static cr_err column_known(json_t **attrs, size_t n, const struct cr_learn_label *l, cr_diag *d)
+{
+    size_t has = 0, pos = 0;
+    char buf[64];
+    json_t *keys = json_object();
+    if (!keys)
+        return CR_ENOMEM;
+    for (size_t e = 0; e < n; e++) {
+        if (!attrs[e])
+            continue;
+        const char *key;
+        json_t *v;
+        json_object_foreach(attrs[e], key, v)
+        {
+            if (json_object_size(keys) < 12)
+                json_object_set_new(keys, key, json_true());
+        }
+        json_t *v2 = json_object_get(attrs[e], l->column);
+        if (!v2 || json_is_null(v2))
+            continue;
+        has++;
+        pos += (size_t)in_list(l->positive, l->n_positive, value_text(v2, buf, sizeof buf));
+    }
+    char known[300] = "";
+    size_t len = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(keys, key, v)
+    {
+        if (len < sizeof known)
+            len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "", key);
+    }
+    json_decref(keys);
+    if (!has)
+        return cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
+                           "label %s: column '%s' is not a registry attribute of any enterprise "
+                           "in the store (attributes: %s)",
+                           l->id, l->column, len ? known : "none");
+    if (!pos)
+        return cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
+                           "label %s: no enterprise has a positive value of column '%s' (%s%s): "
+                           "check positive:",
+                           l->id, l->column, l->positive[0], l->n_positive > 1 ? ", ..." : "");
+    return CR_OK;
+}
+
 /* ---------------------------------------------------------------- outcome labels */
 
 /* One recorded outcome of a firm: an inspection result or a task outcome. */
@@ -817,6 +893,8 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
         }
         for (size_t k = 0; k < city.n_kinds; k++)
             want_kind[k] = (uint8_t)in_list(l->kinds, l->n_kinds, city.kinds[k]);
+        if ((rc = kinds_known(&city, l, d)))
+            goto out;
     }
     out->out_of_time = n_dates == 2;
     out->k = out->out_of_time ? 2 : o->k;
@@ -856,6 +934,8 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
                                  cr_store_errmsg(s));
         goto out;
     }
+    if (l->column && (rc = column_known(f.attrs, city.n, l, d)))
+        goto out;
     if ((rc = attr_columns(f.attrs, city.n, l, o, &ac, &n_ac)))
         goto out;
     {
