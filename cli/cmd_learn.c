@@ -405,32 +405,48 @@ int cmd_learn(int argc, char **argv)
     json_object_set_new(
         rep, "champion",
         json_pack("{s:s,s:i,s:s}", "id", m->id, "version", m->version, "hash", m->hash));
-    json_t *models = json_array();
-    json_t *arm_models = json_array();
-    size_t arm_rows = 0;
-    if (data.y_random && (arm = calloc(n + 1, 1)))
-        for (size_t i = 0; i < n; i++)
-            arm_rows += arm[i] = test[i] && data.y_random[i] >= 0;
+    /* Every model's metrics, and on the random arm's rows each model's again: a model that
+     * cannot be measured (out of memory) fails the run, never drops out of the report. */
+    json_t *models = json_array(), *arm_models = json_array();
     rocs = json_array();
     lifts = json_array();
-    for (size_t k = 0; k < n_ent; k++) {
-        json_t *roc = NULL, *lift = NULL;
-        json_t *o = cli_learn_evaluate(&data, test, NULL, 0, &ent[k], k ? data.expert_level : NULL,
-                                       &roc, &lift);
-        if (o && arm_rows)
-            json_array_append_new(arm_models, cli_learn_evaluate(&data, arm, data.y_random, 1,
-                                                                 &ent[k], NULL, NULL, NULL));
-        json_decref(ent[k].extra);
-        if (!o) {
-            fprintf(stderr, "crisk learn: out of memory\n");
-            exit_code = CLI_FAIL;
-            json_decref(models);
-            json_decref(arm_models);
-            goto out;
+    size_t arm_rows = 0;
+    int oom = !models || !arm_models || !rocs || !lifts;
+    if (data.y_random && !oom) {
+        arm = calloc(n + 1, 1);
+        oom = !arm;
+        for (size_t i = 0; arm && i < n; i++) {
+            arm[i] = test[i] && data.y_random[i] >= 0;
+            arm_rows += arm[i];
         }
-        json_array_append_new(models, o);
-        json_array_append_new(rocs, roc);
-        json_array_append_new(lifts, lift);
+    }
+    for (size_t k = 0; k < n_ent; k++) {
+        json_t *roc = NULL, *lift = NULL, *o = NULL, *ra = NULL;
+        if (!oom)
+            o = cli_learn_evaluate(&data, test, NULL, 0, &ent[k], k ? data.expert_level : NULL,
+                                   &roc, &lift);
+        if (o && arm_rows)
+            ra = cli_learn_evaluate(&data, arm, data.y_random, 1, &ent[k], NULL, NULL, NULL);
+        json_decref(ent[k].extra);
+        if (oom || !o || (arm_rows && !ra)) {
+            json_decref(o);
+            json_decref(ra);
+            json_decref(roc);
+            json_decref(lift);
+            oom = 1;
+            continue;
+        }
+        oom |= json_array_append_new(models, o) != 0;
+        oom |= json_array_append_new(rocs, roc) != 0;
+        oom |= json_array_append_new(lifts, lift) != 0;
+        oom |= ra && json_array_append_new(arm_models, ra) != 0;
+    }
+    if (oom) {
+        fprintf(stderr, "crisk learn: out of memory measuring the models\n");
+        exit_code = CLI_FAIL;
+        json_decref(models);
+        json_decref(arm_models);
+        goto out;
     }
     json_object_set_new(rep, "models", models);
     /* Inspections labels: the same metrics on the random-arm inspections alone (the targeted

@@ -88,13 +88,14 @@ int cli_learn_psi(const char *db, const char *a_s, const char *b_s, const char *
             goto out;
         }
     }
-    double psi_s = cr_learn_psi_table(r[0].score, r[0].n, r[1].score, r[1].n, (int)bins, tab);
-    double psi_l = cr_learn_psi_levels(r[0].level, r[0].n, r[1].level, r[1].n);
-    double lv[2][4] = {{0}};
-    for (int k = 0; k < 2; k++)
-        for (size_t i = 0; i < r[k].n; i++)
-            if (r[k].level[i] >= 'A' && r[k].level[i] <= 'D')
-                lv[k][r[k].level[i] - 'A'] += 1.0 / (double)r[k].n;
+    double psi_s = NAN;
+    if (cr_learn_psi_table(r[0].score, r[0].n, r[1].score, r[1].n, (int)bins, tab, &psi_s)) {
+        fprintf(stderr, "crisk learn: out of memory\n");
+        exit_code = CLI_FAIL;
+        goto out;
+    }
+    struct cr_learn_psi_bin lt[4];
+    double psi_l = cr_learn_psi_levels_table(r[0].level, r[0].n, r[1].level, r[1].n, lt);
     char day[2][11];
     cr_day_format(as_of[0], day[0]);
     cr_day_format(as_of[1], day[1]);
@@ -113,14 +114,11 @@ int cli_learn_psi(const char *db, const char *a_s, const char *b_s, const char *
                       cli_learn_num(tab[b].hi), "expected", (json_int_t)tab[b].ne, "actual",
                       (json_int_t)tab[b].na, "expected_share", cli_learn_num(tab[b].e),
                       "actual_share", cli_learn_num(tab[b].a), "psi", cli_learn_num(tab[b].psi)));
-    for (int l = 0; l < 4; l++) {
-        double e = lv[0][l] < CR_PSI_FLOOR ? CR_PSI_FLOOR : lv[0][l];
-        double a = lv[1][l] < CR_PSI_FLOOR ? CR_PSI_FLOOR : lv[1][l];
-        json_array_append_new(lb, json_pack("{s:s#,s:o,s:o,s:o}", "level", "ABCD" + l, 1,
-                                            "expected_share", cli_learn_num(lv[0][l]),
-                                            "actual_share", cli_learn_num(lv[1][l]), "psi",
-                                            cli_learn_num((a - e) * log(a / e))));
-    }
+    for (int l = 0; l < 4; l++)
+        json_array_append_new(lb,
+                              json_pack("{s:s#,s:o,s:o,s:o}", "level", "ABCD" + l, 1,
+                                        "expected_share", cli_learn_num(lt[l].e), "actual_share",
+                                        cli_learn_num(lt[l].a), "psi", cli_learn_num(lt[l].psi)));
     json_object_set_new(o, "score_bins", sb);
     json_object_set_new(o, "levels", lb);
     if (json) {
@@ -137,7 +135,7 @@ int cli_learn_psi(const char *db, const char *a_s, const char *b_s, const char *
         printf("  [%8.3f, %8.3f)   %9.4f %9.4f %9.5f\n", tab[b].lo, tab[b].hi, tab[b].e, tab[b].a,
                tab[b].psi);
     for (int l = 0; l < 4; l++)
-        printf("  level %c                %9.4f %9.4f\n", 'A' + l, lv[0][l], lv[1][l]);
+        printf("  level %c                %9.4f %9.4f\n", 'A' + l, lt[l].e, lt[l].a);
     json_decref(o);
 out:
     cr_store_close(s);

@@ -59,7 +59,9 @@ json_t *cli_learn_evaluate(const struct cr_learn_data *d, const uint8_t *test, c
     double qs[23] = {0.05, 0.10, 0.20}, lifts[23];
     for (int q = 1; q <= 20; q++)
         qs[2 + q] = q / 20.0;
-    cr_learn_lifts(s, y, m, qs, 23, lifts);
+    int oom = cr_learn_lifts(s, y, m, qs, 23, lifts) != CR_OK;
+    for (int q = 0; oom && q < 23; q++)
+        lifts[q] = NAN;
     json_object_set_new(o, "lift_top5", cli_learn_num(lifts[0]));
     json_object_set_new(o, "lift_top10", cli_learn_num(lifts[1]));
     json_object_set_new(o, "lift_top20", cli_learn_num(lifts[2]));
@@ -78,7 +80,9 @@ json_t *cli_learn_evaluate(const struct cr_learn_data *d, const uint8_t *test, c
                                 cli_learn_num(cr_learn_psi_levels(cl, m, lv, m)));
     }
     struct cr_learn_calib cal[10];
-    if (!cr_learn_calibration(s, y, m, 10, cal)) {
+    if (cr_learn_calibration(s, y, m, 10, cal))
+        oom = 1;
+    else {
         json_t *a = json_array();
         for (int b = 0; b < 10; b++)
             json_array_append_new(a, json_pack("{s:I,s:o,s:o}", "n", (json_int_t)cal[b].n,
@@ -95,9 +99,11 @@ json_t *cli_learn_evaluate(const struct cr_learn_data *d, const uint8_t *test, c
             else
                 b[nb++] = e->final_score[i];
         }
-        if (a && b)
-            json_object_set_new(o, "psi_scores_train_to_test",
-                                cli_learn_num(cr_learn_psi_scores(a, na, b, nb, 10)));
+        double psi = NAN;
+        if (!a || !b || cr_learn_psi_scores(a, na, b, nb, 10, &psi))
+            oom = 1;
+        else
+            json_object_set_new(o, "psi_scores_train_to_test", cli_learn_num(psi));
         free(a);
         free(b);
     }
@@ -124,8 +130,10 @@ json_t *cli_learn_evaluate(const struct cr_learn_data *d, const uint8_t *test, c
                                               "fpr_worst_to_best", cli_learn_num(fr), "by_district",
                                               a));
             }
+            oom |= !full;
             free(full);
         }
+        oom |= !ds;
         free(ds);
     }
     if (roc_out) {
@@ -147,6 +155,18 @@ json_t *cli_learn_evaluate(const struct cr_learn_data *d, const uint8_t *test, c
     if (e->extra && !brief)
         json_object_update(o, e->extra);
     free(s), free(y), free(lv), free(cl);
+    if (oom) { /* a metric left out would read as "not defined": the report fails instead */
+        json_decref(o);
+        if (roc_out) {
+            json_decref(*roc_out);
+            *roc_out = NULL;
+        }
+        if (lift_out) {
+            json_decref(*lift_out);
+            *lift_out = NULL;
+        }
+        return NULL;
+    }
     return o;
 }
 

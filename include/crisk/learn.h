@@ -135,28 +135,35 @@ struct cr_learn_calib {
 cr_err cr_learn_calibration(const double *score, const int8_t *y, size_t n, int bins,
                             struct cr_learn_calib *out) CR_MUST_USE;
 
-/* Lift at the top share q of rows by score (hit rate there / overall hit rate). */
-double cr_learn_lift_at(const double *score, const int8_t *y, size_t n, double q);
-/* The same at nq shares q[k] into out[k], sorting the rows once. */
-void cr_learn_lifts(const double *score, const int8_t *y, size_t n, const double *q, size_t nq,
-                    double *out);
+/* Lift at the top shares q[k] of rows by score (hit rate there / overall hit rate) into out[k],
+ * sorting the rows once; a lift without rows or positives is NAN. CR_ENOMEM (out untouched)
+ * when the rows cannot be sorted: never a NAN that reads as "no lift". */
+cr_err cr_learn_lifts(const double *score, const int8_t *y, size_t n, const double *q, size_t nq,
+                      double *out) CR_MUST_USE;
 
 /* PSI = sum (A - E) ln(A / E) over bins: of scores, with bins cut at the deciles of the expected
- * scores (bins 10); of levels, the four levels. An empty bin counts as CR_PSI_FLOOR of its side. */
+ * scores (bins 10); of levels, the four levels. An empty bin counts as CR_PSI_FLOOR of its side.
+ * *psi is NAN when a side has no score; CR_ENOMEM, CR_EINVAL (bins < 1). */
 #define CR_PSI_FLOOR 1e-4
-double cr_learn_psi_scores(const double *expected, size_t ne, const double *actual, size_t na,
-                           int bins);
-double cr_learn_psi_levels(const char *expected, size_t ne, const char *actual, size_t na);
+cr_err cr_learn_psi_scores(const double *expected, size_t ne, const double *actual, size_t na,
+                           int bins, double *psi) CR_MUST_USE;
 /* The score PSI bin by bin: bin b holds [lo, hi) (the first from -inf, the last to +inf; the
  * cuts are the expected scores' quantiles b/bins, so equal scores share a bin and a tie-made
- * empty bin adds 0), with its counts, shares and term. out (bins entries) may be NULL. */
+ * empty bin adds 0), with its counts, shares and term. out (bins entries) may be NULL. Errors
+ * as cr_learn_psi_scores; *psi and out are written only on success. */
 struct cr_learn_psi_bin {
     double lo, hi;
     size_t ne, na;
     double e, a, psi; /* shares of each side, (a - e) ln(a / e) with the floor */
 };
-double cr_learn_psi_table(const double *expected, size_t ne, const double *actual, size_t na,
-                          int bins, struct cr_learn_psi_bin *out);
+cr_err cr_learn_psi_table(const double *expected, size_t ne, const double *actual, size_t na,
+                          int bins, struct cr_learn_psi_bin *out, double *psi) CR_MUST_USE;
+/* The level PSI over A..D (rows without a level left out; no allocation): the sum, NAN when a
+ * side has no level; out (4 entries, may be NULL) level by level, lo/hi NAN. The one place the
+ * level PSI is computed (the report's psi_levels_vs_champion and learn --psi). */
+double cr_learn_psi_levels_table(const char *expected, size_t ne, const char *actual, size_t na,
+                                 struct cr_learn_psi_bin *out);
+double cr_learn_psi_levels(const char *expected, size_t ne, const char *actual, size_t na);
 
 /* Per district: rows, positives, flagged (level in flag_levels, e.g. "CD"), hit rate among the
  * flagged and false-positive rate (flagged negatives / negatives). */
