@@ -21,8 +21,9 @@ static const char help[] =
     "scorecard|xgboost|both]\n"
     "                   [--out DIR] [--json] [--model FILE] [--validation auto|kfold] [--folds K]\n"
     "                   [--seed N] [--min-class N] [--binning model|monotone] [--penalty l2|l1]\n"
-    "                   [--c X] [--min-bin-share X] [--eta X] [--export-matrix FILE]\n"
-    "       crisk learn --psi RUN_A RUN_B [--db FILE] [--bins N] [--json]\n"
+    "                   [--c X] [--min-bin-share X] [--eta X] [--export-matrix FILE] [--config "
+    "FILE]\n"
+    "       crisk learn --psi RUN_A RUN_B [--db FILE] [--bins N] [--json] [--config FILE]\n"
     "\n"
     "Builds the label (a file: docs/learn.md \"Label files\") and the features (the champion's\n"
     "indicators and the registry attributes) of every enterprise, measures the champion model,\n"
@@ -36,6 +37,8 @@ static const char help[] =
     "\n"
     "  --model FILE       the champion (default: the promoted model of the store, else the shipped "
     "one)\n"
+    "  --config FILE      the policy: label windows, task outcomes, PSI readings (default\n"
+    "                     $CRISK_LEARN, else models/learn.yaml; docs/learn.md)\n"
     "  --as-of DATE       the date the test rows are scored (default: the last event day minus\n"
     "                     the label window; for a column label, the last event day)\n"
     "  --export-matrix F  also write the matrix as CSV: subject,y,fold,<features>, then a line\n"
@@ -61,7 +64,8 @@ int cmd_learn(int argc, char **argv)
     const char *db = NULL, *label_s = NULL, *as_of_s = NULL, *method = NULL, *out_s = NULL,
                *json = NULL, *model_s = NULL, *validation = NULL, *folds_s = NULL, *seed_s = NULL,
                *min_class_s = NULL, *binning = NULL, *penalty = NULL, *c_s = NULL, *matrix = NULL,
-               *psi = NULL, *bins_s = NULL, *mbs_s = NULL, *eta_s = NULL, *pos[1] = {NULL};
+               *psi = NULL, *bins_s = NULL, *mbs_s = NULL, *eta_s = NULL, *config = NULL,
+               *pos[1] = {NULL};
     const struct cli_opt opts[] = {{"db", 1, &db},
                                    {"label", 1, &label_s},
                                    {"as-of", 1, &as_of_s},
@@ -80,19 +84,32 @@ int cmd_learn(int argc, char **argv)
                                    {"psi", 1, &psi},
                                    {"min-bin-share", 1, &mbs_s},
                                    {"eta", 1, &eta_s},
-                                   {"bins", 1, &bins_s}};
+                                   {"bins", 1, &bins_s},
+                                   {"config", 1, &config}};
     size_t n_pos;
     int prc =
         cli_parse("learn", argc, argv, opts, sizeof opts / sizeof *opts, pos, 1, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
+    /* the policy (models/learn.yaml): label windows, task outcomes, PSI readings */
+    struct cr_learn_policy policy;
+    {
+        cr_diag pd = {{0}, {0}, 0, 0};
+        const char *env = getenv("CRISK_LEARN");
+        const char *path = config ? config : env && *env ? env : CRISK_LEARN_DEFAULT;
+        cr_err rc = cr_learn_policy_load(path, &policy, &pd);
+        if (rc) {
+            int code = cli_report_diag("learn", rc, &pd);
+            return code == CLI_FAIL && rc == CR_EIO ? CLI_BADINPUT : code;
+        }
+    }
     if (psi) {
         if (n_pos != 1 || label_s) {
             fprintf(stderr, "crisk learn: --psi RUN_A RUN_B compares two runs (and takes no "
                             "--label)\n");
             return CLI_USAGE;
         }
-        return cli_learn_psi(db, psi, pos[0], bins_s, json != NULL);
+        return cli_learn_psi(db, psi, pos[0], bins_s, json != NULL, &policy);
     }
     if (n_pos || bins_s) {
         fprintf(stderr, "crisk learn: %s\n",
@@ -179,7 +196,7 @@ int cmd_learn(int argc, char **argv)
     json_t *rep = NULL, *rocs = NULL, *lifts = NULL, *binning_j = NULL;
     int exit_code = CLI_OK;
     double t_start = now_s();
-    cr_err rc = cr_learn_label_load(label_s, &label, &d);
+    cr_err rc = cr_learn_label_load_policy(label_s, &policy, &label, &d);
     /* A label file that cannot be read is bad input (exit 3) like one that is wrong. */
     int label_unread = rc == CR_EIO;
     if (!rc)

@@ -61,7 +61,9 @@ void cli_learn_out_path(const struct cli_learn_out *o, const char *name, char *b
 int cli_learn_out_commit(struct cli_learn_out *o, const char *db);
 void cli_learn_out_abort(struct cli_learn_out *o);
 
-/* crisk learn --psi A B [--bins N] [--json]. Returns the exit code. */
-int cli_learn_psi(const char *db, const char *a_s, const char *b_s, const char *bins_s, int json);
+/* crisk learn --psi A B [--bins N] [--json], read by policy's PSI cut-offs. Returns the exit
+ * code. */
+int cli_learn_psi(const char *db, const char *a_s, const char *b_s, const char *bins_s, int json,
+                  const struct cr_learn_policy *policy);
 
 #endif

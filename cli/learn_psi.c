@@ -41,12 +41,16 @@ static void run_score_row(void *ctx, const char *key, double score, char level)
     r->level[r->n++] = level;
 }
 
-static const char *psi_reading(double psi)
+static const char *psi_reading(double psi, const struct cr_learn_policy *p)
 {
-    return !isfinite(psi) ? "none" : psi < 0.1 ? "stable" : psi <= 0.25 ? "watch" : "rebuild";
+    return !isfinite(psi)          ? "none"
+           : psi < p->psi_watch    ? "stable"
+           : psi <= p->psi_rebuild ? "watch"
+                                   : "rebuild";
 }
 
-int cli_learn_psi(const char *db, const char *a_s, const char *b_s, const char *bins_s, int json)
+int cli_learn_psi(const char *db, const char *a_s, const char *b_s, const char *bins_s, int json,
+                  const struct cr_learn_policy *policy)
 {
     long long run[2], bins = 10;
     int prc;
@@ -99,13 +103,13 @@ int cli_learn_psi(const char *db, const char *a_s, const char *b_s, const char *
     char day[2][11];
     cr_day_format(as_of[0], day[0]);
     cr_day_format(as_of[1], day[1]);
-    json_t *o =
-        json_pack("{s:[{s:I,s:s,s:s,s:I},{s:I,s:s,s:s,s:I}],s:I,s:o,s:s,s:o,s:s}", "runs", "run",
-                  (json_int_t)run[0], "as_of", day[0], "model_hash", hash[0], "firms",
-                  (json_int_t)r[0].n, "run", (json_int_t)run[1], "as_of", day[1], "model_hash",
-                  hash[1], "firms", (json_int_t)r[1].n, "bins", (json_int_t)bins, "psi_scores",
-                  cli_learn_num(psi_s), "psi_scores_reading", psi_reading(psi_s), "psi_levels",
-                  cli_learn_num(psi_l), "psi_levels_reading", psi_reading(psi_l));
+    json_t *o = json_pack("{s:[{s:I,s:s,s:s,s:I},{s:I,s:s,s:s,s:I}],s:I,s:o,s:s,s:o,s:s}", "runs",
+                          "run", (json_int_t)run[0], "as_of", day[0], "model_hash", hash[0],
+                          "firms", (json_int_t)r[0].n, "run", (json_int_t)run[1], "as_of", day[1],
+                          "model_hash", hash[1], "firms", (json_int_t)r[1].n, "bins",
+                          (json_int_t)bins, "psi_scores", cli_learn_num(psi_s),
+                          "psi_scores_reading", psi_reading(psi_s, policy), "psi_levels",
+                          cli_learn_num(psi_l), "psi_levels_reading", psi_reading(psi_l, policy));
     json_t *sb = json_array(), *lb = json_array();
     for (long long b = 0; b < bins; b++)
         json_array_append_new(
@@ -128,8 +132,8 @@ int cli_learn_psi(const char *db, const char *a_s, const char *b_s, const char *
     printf("PSI of run %lld (%s, %zu firms) against run %lld (%s, %zu firms); bins at run %lld's "
            "score %lld-quantiles\n",
            run[1], day[1], r[1].n, run[0], day[0], r[0].n, run[0], bins);
-    printf("  scores  %.4f  %s\n  levels  %.4f  %s\n", psi_s, psi_reading(psi_s), psi_l,
-           psi_reading(psi_l));
+    printf("  scores  %.4f  %s\n  levels  %.4f  %s\n", psi_s, psi_reading(psi_s, policy), psi_l,
+           psi_reading(psi_l, policy));
     printf("  %-22s %9s %9s %9s\n", "score bin", "expected", "actual", "psi");
     for (long long b = 0; b < bins; b++)
         printf("  [%8.3f, %8.3f)   %9.4f %9.4f %9.5f\n", tab[b].lo, tab[b].hi, tab[b].e, tab[b].a,

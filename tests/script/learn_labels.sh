@@ -78,8 +78,27 @@ set +e
 set -e
 [ $rc = 3 ] && grep -E "gbmodel.yaml:[0-9]+:.*not UTF-8.*offset [0-9]+" "$tmp/err" > /dev/null \
     || { echo "GB18030 model: exit $rc"; cat "$tmp/err"; exit 1; }
-# near misses run
 printf 'label: x\nevents: {kinds: [penalty], within_days: 365}\nmin_class: 5\n' > "$tmp/ok.yaml"
+# the policy file (--config, models/learn.yaml): its max_within_days bounds a label's window;
+# a policy that is missing or leaves a key out is refused naming it
+sed 's/^max_within_days: .*/max_within_days: 100/' "$src/models/learn.yaml" > "$tmp/policy.yaml"
+set +e
+"$crisk" learn --db "$tmp/s.db" --label "$tmp/city/labels/violation-12m.yaml" --config "$tmp/policy.yaml" \
+    --out "$tmp/o" > /dev/null 2> "$tmp/err"; rc=$?
+set -e
+[ $rc = 3 ] && grep -E "violation-12m.yaml:[0-9]+:.*within_days must be a whole number from 1 to 100" "$tmp/err" > /dev/null \
+    || { echo "policy max_within_days: exit $rc"; cat "$tmp/err"; exit 1; }
+grep -v '^psi_watch' "$src/models/learn.yaml" > "$tmp/policy2.yaml"
+set +e
+"$crisk" learn --db "$tmp/s.db" --label "$tmp/ok.yaml" --config "$tmp/policy2.yaml" > /dev/null 2> "$tmp/err"; rc=$?
+set -e
+[ $rc = 3 ] && grep -E "policy2.yaml.*psi_watch is missing" "$tmp/err" > /dev/null \
+    || { echo "policy without psi_watch: exit $rc"; cat "$tmp/err"; exit 1; }
+set +e
+CRISK_LEARN=$tmp/nowhere.yaml "$crisk" learn --db "$tmp/s.db" --label "$tmp/ok.yaml" > /dev/null 2> "$tmp/err"; rc=$?
+set -e
+[ $rc = 3 ] && grep "nowhere.yaml" "$tmp/err" > /dev/null || { echo "missing policy: exit $rc"; cat "$tmp/err"; exit 1; }
+# near misses run
 "$crisk" learn --db "$tmp/s.db" --label "$tmp/ok.yaml" --out "$tmp/o1" > /dev/null
 printf 'label: x\ncolumn: outcome\npositive: [bad]\nmin_class: 20\n' > "$tmp/ok2.yaml"
 "$crisk" learn --db "$tmp/f.db" --label "$tmp/ok2.yaml" --validation kfold --as-of 2020-01-01 --out "$tmp/o2" > /dev/null
