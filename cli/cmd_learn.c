@@ -211,7 +211,8 @@ int cmd_learn(int argc, char **argv)
         snprintf(outd.names[outd.n++], sizeof outd.names[0], "scores.csv");
         snprintf(outd.names[outd.n++], sizeof outd.names[0], "report.json");
         snprintf(outd.names[outd.n++], sizeof outd.names[0], "report.html");
-        if ((exit_code = cli_learn_out_check(&outd, dbp)))
+        exit_code = cli_learn_out_check(&outd, dbp);
+        if (exit_code)
             goto out;
     }
     if (!rc) {
@@ -226,7 +227,8 @@ int cmd_learn(int argc, char **argv)
                                  : cli_report_diag("learn", rc, &d);
         goto out;
     }
-    if ((exit_code = cli_learn_out_begin(&outd)))
+    exit_code = cli_learn_out_begin(&outd);
+    if (exit_code)
         goto out;
     if (matrix) {
         FILE *fp = cli_open_output("learn", "export-matrix", matrix, dbp, &prc);
@@ -522,7 +524,8 @@ int cmd_learn(int argc, char **argv)
         cli_learn_write_html(fp, rep, rocs, lifts, binning_j);
         if ((exit_code = cli_learn_close(fp, path)))
             goto out;
-        if ((exit_code = cli_learn_out_commit(&outd, dbp)))
+        exit_code = cli_learn_out_commit(&outd, dbp);
+        if (exit_code)
             goto out;
     }
     if (json) {

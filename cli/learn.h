@@ -52,7 +52,7 @@ int cli_learn_close(FILE *fp, const char *path);
 struct cli_learn_out {
     const char *dir;
     char tmp[PATH_MAX]; /* "" when none */
-    char names[5][256]; /* the files of the run */
+    char names[5][320]; /* the files of the run (model ids: 300 bytes, as cmd_learn.c) */
     size_t n;
 };
 int cli_learn_out_check(const struct cli_learn_out *o, const char *db);
