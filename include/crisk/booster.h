@@ -78,4 +78,18 @@ cr_err cr_xgb_classify(const cr_model *m, const struct cr_city *city, int32_t as
                        const char *const *attrs, int threads, struct cr_scores *out,
                        cr_diag *diag) CR_MUST_USE;
 
+/* Scores every enterprise of city with m as `crisk classify --model` does: the engine for an
+ * expert or scorecard model, the booster for a tree model, its attribute features read from s
+ * (cr_store_enterprise_attrs; s may be NULL only when m is not a tree model or names no
+ * attribute). One path for classify and for learn's champion (docs/learn.md "Promotion"). */
+cr_err cr_learn_classify(cr_store *s, const cr_model *m, const struct cr_city *city, int32_t as_of,
+                         int threads, struct cr_scores *out, cr_diag *diag) CR_MUST_USE;
+
+/* The registry attributes (JSON text per enterprise, NULL = none) of the enterprises of city,
+ * when tree model m names an attribute feature; *out NULL otherwise. Freed with
+ * cr_learn_attrs_free(*out, city->n). */
+cr_err cr_learn_tree_attrs(cr_store *s, const cr_model *m, const struct cr_city *city, char ***out,
+                           cr_diag *diag) CR_MUST_USE;
+void cr_learn_attrs_free(char **attrs, size_t n);
+
 #endif

@@ -35,11 +35,42 @@ struct cr_learn_data {
 };
 void cr_learn_data_free(struct cr_learn_data *d);
 
+/* ---- crisk learn's policy (models/learn.yaml, docs/learn.md "The policy file") ---- */
+
+#define CR_LEARN_MAX_OUTCOMES 16
+struct cr_learn_policy {
+    int max_within_days; /* the longest label window a label file may give (36500) */
+    /* the respond stage's task outcomes an outcomes label may name (confirmed, false_alarm,
+     * case_filed, police, other_department, not_found), and the default positive and negative
+     * ones as bit sets over them (confirmed, case_filed, police; false_alarm) */
+    char task_outcomes[CR_LEARN_MAX_OUTCOMES][32];
+    size_t n_task_outcomes;
+    unsigned default_positive, default_negative;
+    char outcome_attr[64]; /* the task_outcome event's attribute holding the name (结果) */
+    double psi_watch, psi_rebuild; /* PSI reading: below watch stable, up to rebuild watch,
+                                    * above rebuild rebuild (0.1, 0.25; DOMAIN.md §12) */
+};
+/* The documented defaults (the values models/learn.yaml ships). */
+void cr_learn_policy_default(struct cr_learn_policy *p);
+/* Reads a policy file: every key required (the shipped file is where the defaults are read
+ * from), unknown keys refused; errors name the file, line and column. *out written on success. */
+cr_err cr_learn_policy_load(const char *path, struct cr_learn_policy *out, cr_diag *d) CR_MUST_USE;
+
 /* ---- label definitions (a YAML file, docs/learn.md "Label files") ---- */
+
+/* The kind of a label: the one key of events:, column:, inspections: and outcomes: its file
+ * has (in that order, the values of the enum). */
+enum cr_label_kind {
+    CR_LABEL_EVENTS = 0,
+    CR_LABEL_COLUMN,
+    CR_LABEL_INSPECTIONS,
+    CR_LABEL_OUTCOMES
+};
 
 struct cr_learn_label {
     char *path;
     char *id; /* label: */
+    enum cr_label_kind kind;
     /* events: {kinds: [...], within_days: N, flag: F} — positive when an event of the kinds
      * (carrying the model's flag F when given) falls in (as_of, as_of + within_days] */
     char **kinds;
@@ -56,13 +87,18 @@ struct cr_learn_label {
      * firms without one are left out. outcomes: {within_days: N, positive: [...], negative:
      * [...]} — the same over the task outcomes of the respond stage (topic crisk/task_outcome),
      * with positive/negative above holding the outcome names; a firm with both is positive. */
-    int inspections, outcomes;
-    char **exclude; /* registry attributes never used as features */
+    char outcome_attr[64]; /* outcomes: the event attribute holding the name (the policy's) */
+    char **exclude;        /* registry attributes never used as features */
     size_t n_exclude;
     int min_class; /* least positives and negatives (min_class:, default CR_LEARN_MIN_CLASS) */
 };
 #define CR_LEARN_MIN_CLASS 30
 
+/* Reads a label file under policy (NULL: cr_learn_policy_default): its window at most the
+ * policy's max_within_days, an outcomes label's names among its task_outcomes. */
+cr_err cr_learn_label_load_policy(const char *path, const struct cr_learn_policy *policy,
+                                  struct cr_learn_label **out, cr_diag *d) CR_MUST_USE;
+/* The same with the default policy. */
 cr_err cr_learn_label_load(const char *path, struct cr_learn_label **out, cr_diag *d) CR_MUST_USE;
 void cr_learn_label_free(struct cr_learn_label *l);
 
@@ -135,28 +171,35 @@ struct cr_learn_calib {
 cr_err cr_learn_calibration(const double *score, const int8_t *y, size_t n, int bins,
                             struct cr_learn_calib *out) CR_MUST_USE;
 
-/* Lift at the top share q of rows by score (hit rate there / overall hit rate). */
-double cr_learn_lift_at(const double *score, const int8_t *y, size_t n, double q);
-/* The same at nq shares q[k] into out[k], sorting the rows once. */
-void cr_learn_lifts(const double *score, const int8_t *y, size_t n, const double *q, size_t nq,
-                    double *out);
+/* Lift at the top shares q[k] of rows by score (hit rate there / overall hit rate) into out[k],
+ * sorting the rows once; a lift without rows or positives is NAN. CR_ENOMEM (out untouched)
+ * when the rows cannot be sorted: never a NAN that reads as "no lift". */
+cr_err cr_learn_lifts(const double *score, const int8_t *y, size_t n, const double *q, size_t nq,
+                      double *out) CR_MUST_USE;
 
 /* PSI = sum (A - E) ln(A / E) over bins: of scores, with bins cut at the deciles of the expected
- * scores (bins 10); of levels, the four levels. An empty bin counts as CR_PSI_FLOOR of its side. */
+ * scores (bins 10); of levels, the four levels. An empty bin counts as CR_PSI_FLOOR of its side.
+ * *psi is NAN when a side has no score; CR_ENOMEM, CR_EINVAL (bins < 1). */
 #define CR_PSI_FLOOR 1e-4
-double cr_learn_psi_scores(const double *expected, size_t ne, const double *actual, size_t na,
-                           int bins);
-double cr_learn_psi_levels(const char *expected, size_t ne, const char *actual, size_t na);
+cr_err cr_learn_psi_scores(const double *expected, size_t ne, const double *actual, size_t na,
+                           int bins, double *psi) CR_MUST_USE;
 /* The score PSI bin by bin: bin b holds [lo, hi) (the first from -inf, the last to +inf; the
  * cuts are the expected scores' quantiles b/bins, so equal scores share a bin and a tie-made
- * empty bin adds 0), with its counts, shares and term. out (bins entries) may be NULL. */
+ * empty bin adds 0), with its counts, shares and term. out (bins entries) may be NULL. Errors
+ * as cr_learn_psi_scores; *psi and out are written only on success. */
 struct cr_learn_psi_bin {
     double lo, hi;
     size_t ne, na;
     double e, a, psi; /* shares of each side, (a - e) ln(a / e) with the floor */
 };
-double cr_learn_psi_table(const double *expected, size_t ne, const double *actual, size_t na,
-                          int bins, struct cr_learn_psi_bin *out);
+cr_err cr_learn_psi_table(const double *expected, size_t ne, const double *actual, size_t na,
+                          int bins, struct cr_learn_psi_bin *out, double *psi) CR_MUST_USE;
+/* The level PSI over A..D (rows without a level left out; no allocation): the sum, NAN when a
+ * side has no level; out (4 entries, may be NULL) level by level, lo/hi NAN. The one place the
+ * level PSI is computed (the report's psi_levels_vs_champion and learn --psi). */
+double cr_learn_psi_levels_table(const char *expected, size_t ne, const char *actual, size_t na,
+                                 struct cr_learn_psi_bin *out);
+double cr_learn_psi_levels(const char *expected, size_t ne, const char *actual, size_t na);
 
 /* Per district: rows, positives, flagged (level in flag_levels, e.g. "CD"), hit rate among the
  * flagged and false-positive rate (flagged negatives / negatives). */

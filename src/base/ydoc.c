@@ -1,4 +1,5 @@
 #include "ydoc.h"
+#include "crisk/text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -317,12 +318,33 @@ void cr__ystrs_free(char **v, size_t n)
     free(v);
 }
 
+/* A text in another encoding (GB18030 from a Windows editor) is named at its first byte that
+ * does not decode: libyaml would say only "invalid leading UTF-8 octet". */
+static cr_err check_utf8(const char *name, const char *text, size_t len, cr_diag *d)
+{
+    size_t ok = cr_utf8_valid_prefix(text, len);
+    if (ok == len)
+        return CR_OK;
+    long line = 1, col = 1;
+    for (size_t i = 0; i < ok; i++)
+        if (text[i] == '\n')
+            line++, col = 1;
+        else if (((unsigned char)text[i] & 0xC0) != 0x80)
+            col++;
+    return cr_diag_set(d, CR_EENCODING, name, line, col,
+                       "not UTF-8 text: the byte 0x%02X at offset %zu (line %ld) does not "
+                       "decode; a YAML file is UTF-8 (a GB18030 file: iconv -f GB18030 -t UTF-8)",
+                       (unsigned)(unsigned char)text[ok], ok, line);
+}
+
 cr_err cr__ydoc_load_mem(cr__ydoc *y, const char *name, const void *text, size_t len, cr_diag *d)
 {
     memset(y, 0, sizeof *y);
     y->path = name;
     y->d = d;
-    cr_err rc = check_depth(y, text, len);
+    cr_err rc = check_utf8(name, text, len, d);
+    if (!rc)
+        rc = check_depth(y, text, len);
     if (rc)
         return rc;
     yaml_parser_t parser;

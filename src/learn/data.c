@@ -6,205 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/ydoc.h"
+#include "crisk/booster.h"
 #include "crisk/city.h"
 #include "crisk/classify.h"
 #include "crisk/learn.h"
 #include "crisk/text.h"
-
-/* ---------------------------------------------------------------- label files */
-
-void cr_learn_label_free(struct cr_learn_label *l)
-{
-    if (!l)
-        return;
-    free(l->path);
-    free(l->id);
-    cr__ystrs_free(l->kinds, l->n_kinds);
-    free(l->flag);
-    free(l->column);
-    cr__ystrs_free(l->positive, l->n_positive);
-    cr__ystrs_free(l->negative, l->n_negative);
-    cr__ystrs_free(l->exclude, l->n_exclude);
-    free(l);
-}
-
-static cr_err whole(cr__ydoc *y, yaml_node_t *n, long lo, long hi, int *out, const char *what)
-{
-    double v;
-    cr_err rc = cr__ynum(y, n, &v, what);
-    if (rc)
-        return rc;
-    if (!(v >= (double)lo && v <= (double)hi) || v != floor(v))
-        return cr__yfail(y, n, "%s must be a whole number from %ld to %ld", what, lo, hi);
-    *out = (int)v;
-    return CR_OK;
-}
-
-/* The task outcomes of the respond stage (docs/respond.md "Feedback"): an outcomes label may
- * name only these. */
-static const char *const task_outcomes[] = {"confirmed", "false_alarm",      "case_filed",
-                                            "police",    "other_department", "not_found"};
-
-static cr_err outcome_list(cr__ydoc *y, yaml_node_t *map, const char *key, char ***v, size_t *n)
-{
-    yaml_node_t *node = cr__yget(y, map, key);
-    cr_err rc = cr__ystrs(y, node, v, n, key);
-    for (size_t i = 0; !rc && i < *n; i++) {
-        size_t k = 0;
-        while (k < sizeof task_outcomes / sizeof *task_outcomes &&
-               strcmp((*v)[i], task_outcomes[k]))
-            k++;
-        if (k == sizeof task_outcomes / sizeof *task_outcomes)
-            rc =
-                cr__yfail(y, node,
-                          "'%s' is not a task outcome (confirmed, false_alarm, case_filed, police, "
-                          "other_department, not_found)",
-                          (*v)[i]);
-    }
-    return rc;
-}
-
-/* inspections: {within_days: N}, or outcomes: {within_days: N, positive: [...], negative:
- * [...]} (defaults: positive confirmed, case_filed, police; negative false_alarm). */
-static cr_err outcome_label_load(cr__ydoc *y, yaml_node_t *root, yaml_node_t *n,
-                                 struct cr_learn_label *l, int inspections)
-{
-    static const char *const insp_keys[] = {"within_days", NULL};
-    static const char *const oc_keys[] = {"within_days", "positive", "negative", NULL};
-    const char *what = inspections ? "inspections" : "outcomes";
-    if (n->type != YAML_MAPPING_NODE)
-        return cr__yfail(y, n, "%s: is a mapping {within_days: N%s}", what,
-                         inspections ? "" : ", positive: [...], negative: [...]");
-    cr_err rc = cr__yonly(y, n, inspections ? insp_keys : oc_keys, what);
-    yaml_node_t *w = rc ? NULL : cr__yget(y, n, "within_days");
-    if (!rc && !w)
-        rc = cr__yfail(y, n, "%s: needs within_days: N (the label window after the as-of date)",
-                       what);
-    if (!rc)
-        rc = whole(y, w, 1, 36500, &l->within_days, "within_days");
-    static const char *const other[] = {"positive", "negative", NULL};
-    for (size_t i = 0; !rc && other[i]; i++)
-        if (cr__yget(y, root, other[i]))
-            rc = cr__yfail(y, cr__yget(y, root, other[i]),
-                           "%s: belongs to a column label (an outcomes label has it inside "
-                           "outcomes:)",
-                           other[i]);
-    l->inspections = inspections;
-    l->outcomes = !inspections;
-    if (rc || inspections)
-        return rc;
-    if (!rc)
-        rc = outcome_list(y, n, "positive", &l->positive, &l->n_positive);
-    if (!rc)
-        rc = outcome_list(y, n, "negative", &l->negative, &l->n_negative);
-    static const char *const def_pos[] = {"confirmed", "case_filed", "police"};
-    if (!rc && !cr__yget(y, n, "positive")) {
-        if (!(l->positive = calloc(3, sizeof *l->positive)))
-            return CR_ENOMEM;
-        for (l->n_positive = 0; l->n_positive < 3; l->n_positive++)
-            if (!(l->positive[l->n_positive] = strdup(def_pos[l->n_positive])))
-                return CR_ENOMEM;
-    }
-    if (!rc && !cr__yget(y, n, "negative")) {
-        if (!(l->negative = calloc(1, sizeof *l->negative)) ||
-            !(l->negative[0] = strdup("false_alarm")))
-            return CR_ENOMEM;
-        l->n_negative = 1;
-    }
-    for (size_t i = 0; !rc && i < l->n_positive; i++)
-        for (size_t k = 0; k < l->n_negative; k++)
-            if (!strcmp(l->positive[i], l->negative[k]))
-                rc = cr__yfail(y, n, "outcome '%s' is both positive and negative", l->positive[i]);
-    if (!rc && !l->n_positive)
-        rc = cr__yfail(y, n, "outcomes: needs at least one positive outcome");
-    return rc;
-}
-
-cr_err cr_learn_label_load(const char *path, struct cr_learn_label **out, cr_diag *d)
-{
-    *out = NULL;
-    cr__ydoc y;
-    cr_err rc = cr__ydoc_load(&y, path, d);
-    struct cr_learn_label *l = rc ? NULL : calloc(1, sizeof *l);
-    if (!rc && !l)
-        rc = CR_ENOMEM;
-    yaml_node_t *root = rc ? NULL : cr__yroot(&y);
-    static const char *const keys[] = {"label",    "events",   "column",  "inspections", "outcomes",
-                                       "positive", "negative", "exclude", "min_class",   NULL};
-    static const char *const ev_keys[] = {"kinds", "within_days", "flag", NULL};
-    if (!rc && (!root || root->type != YAML_MAPPING_NODE))
-        rc = cr__yfail(&y, root,
-                       "a label file is a mapping (label:, and events:, column:, inspections: or "
-                       "outcomes:)");
-    if (!rc)
-        rc = cr__yonly(&y, root, keys, "a label file");
-    if (!rc && !(l->path = strdup(path)))
-        rc = CR_ENOMEM;
-    if (!rc)
-        rc = cr__ystr(&y, root, "label", 1, &l->id, "label");
-    yaml_node_t *ev = rc ? NULL : cr__yget(&y, root, "events");
-    yaml_node_t *col = rc ? NULL : cr__yget(&y, root, "column");
-    yaml_node_t *insp = rc ? NULL : cr__yget(&y, root, "inspections");
-    yaml_node_t *oc = rc ? NULL : cr__yget(&y, root, "outcomes");
-    if (!rc && (!!ev + !!col + !!insp + !!oc) != 1)
-        rc = cr__yfail(&y, root,
-                       "label %s needs exactly one of events:, column:, inspections: and "
-                       "outcomes:",
-                       l->id);
-    if (!rc && (insp || oc))
-        rc = outcome_label_load(&y, root, insp ? insp : oc, l, !!insp);
-    if (!rc && ev) {
-        if (ev->type != YAML_MAPPING_NODE)
-            rc = cr__yfail(&y, ev, "events: is a mapping {kinds: [...], within_days: N}");
-        if (!rc)
-            rc = cr__yonly(&y, ev, ev_keys, "events");
-        if (!rc)
-            rc = cr__ystrs(&y, cr__yget(&y, ev, "kinds"), &l->kinds, &l->n_kinds, "kinds");
-        if (!rc && !l->n_kinds)
-            rc = cr__yfail(&y, ev, "events: needs kinds: [...] (at least one event kind)");
-        yaml_node_t *w = rc ? NULL : cr__yget(&y, ev, "within_days");
-        if (!rc && !w)
-            rc = cr__yfail(&y, ev,
-                           "events: needs within_days: N (the label window after the "
-                           "as-of date)");
-        if (!rc)
-            rc = whole(&y, w, 1, 36500, &l->within_days, "within_days");
-        if (!rc)
-            rc = cr__ystr(&y, ev, "flag", 0, &l->flag, "flag");
-        static const char *const other[] = {"positive", "negative", "exclude", NULL};
-        for (size_t i = 0; !rc && other[i]; i++)
-            if (strcmp(other[i], "exclude") && cr__yget(&y, root, other[i]))
-                rc = cr__yfail(&y, cr__yget(&y, root, other[i]),
-                               "%s: belongs to a column label, not to an events label", other[i]);
-    }
-    if (!rc && col) {
-        rc = cr__ystr(&y, root, "column", 1, &l->column, "column");
-        if (!rc)
-            rc = cr__ystrs(&y, cr__yget(&y, root, "positive"), &l->positive, &l->n_positive,
-                           "positive");
-        if (!rc && !l->n_positive)
-            rc = cr__yfail(&y, col, "column: needs positive: [values] (the values that are 1)");
-        if (!rc)
-            rc = cr__ystrs(&y, cr__yget(&y, root, "negative"), &l->negative, &l->n_negative,
-                           "negative");
-    }
-    if (!rc)
-        rc = cr__ystrs(&y, cr__yget(&y, root, "exclude"), &l->exclude, &l->n_exclude, "exclude");
-    l ? (void)(l->min_class = CR_LEARN_MIN_CLASS) : (void)0;
-    yaml_node_t *mc = rc ? NULL : cr__yget(&y, root, "min_class");
-    if (mc)
-        rc = whole(&y, mc, 1, 1000000000, &l->min_class, "min_class");
-    if (rc == CR_ENOMEM)
-        rc = cr_diag_set(d, rc, path, 0, 0, "out of memory");
-    cr__ydoc_free(&y);
-    if (rc) {
-        cr_learn_label_free(l);
-        return rc;
-    }
-    *out = l;
-    return CR_OK;
-}
 
 /* ---------------------------------------------------------------- folds */
 
@@ -478,7 +284,8 @@ static cr_err attr_columns(json_t **attrs, size_t n, const struct cr_learn_label
         for (size_t j = 0; c[i].levels && j < m && (int)j < o->max_levels; j++) {
             if ((double)lv[j].n < o->min_share * (double)n || lv[j].n < 2)
                 break;
-            if (!(c[i].levels[c[i].n_levels++] = strdup(lv[j].v)))
+            c[i].levels[c[i].n_levels] = strdup(lv[j].v);
+            if (!c[i].levels[c[i].n_levels++])
                 rc = CR_ENOMEM;
         }
         if (!c[i].levels)
@@ -573,6 +380,78 @@ static int established_by(const struct cr_city *c, size_t e, int32_t t)
     return c->established[e] == CR_NO_DAY || c->established[e] <= t;
 }
 
+/* Every kind of an events label is the kind of a topic in the store: a misspelt kind would
+ * count no event and read as "0 positives". CR_EINVAL naming it, the file and the kinds. */
+static cr_err kinds_known(const struct cr_city *c, const struct cr_learn_label *l, cr_diag *d)
+{
+    for (size_t i = 0; i < l->n_kinds; i++) {
+        size_t k = 0;
+        while (k < c->n_kinds && strcmp(c->kinds[k], l->kinds[i]))
+            k++;
+        if (k < c->n_kinds)
+            continue;
+        char known[300] = "";
+        size_t len = 0;
+        for (k = 0; k < c->n_kinds && len < sizeof known; k++)
+            len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", k ? ", " : "",
+                                    c->kinds[k]);
+        return cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
+                           "label %s: event kind '%s' is not the kind of any topic in the store "
+                           "(its kinds: %s)",
+                           l->id, l->kinds[i], c->n_kinds ? known : "none");
+    }
+    return CR_OK;
+}
+
+/* The column of a column label is a registry attribute of some enterprise, and one of its
+ * positive values occurs: else every firm is left out or negative, and the run would say only
+ * "0 positives". CR_EINVAL naming the column (or values) and the file. */
+static cr_err column_known(json_t **attrs, size_t n, const struct cr_learn_label *l, cr_diag *d)
+{
+    size_t has = 0, pos = 0;
+    char buf[64];
+    json_t *keys = json_object();
+    if (!keys)
+        return CR_ENOMEM;
+    for (size_t e = 0; e < n; e++) {
+        if (!attrs[e])
+            continue;
+        const char *key;
+        json_t *v;
+        json_object_foreach(attrs[e], key, v)
+        {
+            if (json_object_size(keys) < 12)
+                json_object_set_new(keys, key, json_true());
+        }
+        json_t *v2 = json_object_get(attrs[e], l->column);
+        if (!v2 || json_is_null(v2))
+            continue;
+        has++;
+        pos += (size_t)in_list(l->positive, l->n_positive, value_text(v2, buf, sizeof buf));
+    }
+    char known[300] = "";
+    size_t len = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(keys, key, v)
+    {
+        if (len < sizeof known)
+            len += (size_t)snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "", key);
+    }
+    json_decref(keys);
+    if (!has)
+        return cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
+                           "label %s: column '%s' is not a registry attribute of any enterprise "
+                           "in the store (attributes: %s)",
+                           l->id, l->column, len ? known : "none");
+    if (!pos)
+        return cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
+                           "label %s: no enterprise has a positive value of column '%s' (%s%s): "
+                           "check positive:",
+                           l->id, l->column, l->positive[0], l->n_positive > 1 ? ", ..." : "");
+    return CR_OK;
+}
+
 /* ---------------------------------------------------------------- outcome labels */
 
 /* One recorded outcome of a firm: an inspection result or a task outcome. */
@@ -633,7 +512,7 @@ static int outcome_event(void *ctx, const struct cr_event_row *ev)
 {
     struct outcomes *o = ctx;
     json_t *a = ev->attrs ? json_loadb(ev->attrs, ev->attrs_len, 0, NULL) : NULL;
-    const char *res = json_string_value(json_object_get(a, "结果"));
+    const char *res = json_string_value(json_object_get(a, o->l->outcome_attr));
     int r = 0;
     if (res) {
         int p = in_list(o->l->positive, o->l->n_positive, res);
@@ -701,7 +580,8 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
         goto out;
     }
     int64_t last = 0;
-    if ((rc = cr_store_events_last_day(s, &last))) {
+    rc = cr_store_events_last_day(s, &last);
+    if (rc) {
         rc = cr_diag_set(d, rc, NULL, 0, 0, "cannot read the latest event date: %s",
                          cr_store_errmsg(s));
         goto out;
@@ -717,7 +597,7 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
     /* ---- the dates ---- */
     int32_t dates[2];
     int n_dates = 1;
-    if (l->column) {
+    if (l->kind == CR_LABEL_COLUMN) {
         info->as_of = o->as_of != INT32_MIN ? o->as_of : (int32_t)last;
         if (o->as_of == INT32_MIN && !last) { /* no events: the latest establishment day */
             info->as_of = 0;
@@ -726,10 +606,10 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
                     info->as_of = city.established[e];
         }
         dates[0] = info->as_of;
-    } else if (l->inspections || l->outcomes) {
+    } else if (l->kind >= CR_LABEL_INSPECTIONS) {
         oc.c = &city;
         oc.l = l;
-        rc = l->inspections
+        rc = l->kind == CR_LABEL_INSPECTIONS
                  ? cr_store_inspections_each(s, 0, 0, 1, inspection_row, &oc)
                  : cr_store_learn_topic_events(s, "crisk/task_outcome", outcome_event, &oc);
         if (oc.oom)
@@ -737,13 +617,14 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
         if (rc) {
             if (rc != CR_ENOMEM)
                 rc = cr_diag_set(d, rc, NULL, 0, 0, "cannot read the %s: %s",
-                                 l->inspections ? "inspection results" : "task outcomes",
+                                 l->kind == CR_LABEL_INSPECTIONS ? "inspection results"
+                                                                 : "task outcomes",
                                  cr_store_errmsg(s));
             goto out;
         }
         if (!oc.n) {
             rc = cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
-                             l->inspections
+                             l->kind == CR_LABEL_INSPECTIONS
                                  ? "label %s counts inspection results, and the store has none "
                                    "(crisk inspect records them)"
                                  : "label %s counts task outcomes, and the store has none of "
@@ -810,12 +691,16 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
             n_dates = 2;
         } else
             dates[0] = info->as_of;
-        if (!(want_kind = calloc(city.n_kinds + 1, 1))) {
+        want_kind = calloc(city.n_kinds + 1, 1);
+        if (!want_kind) {
             rc = CR_ENOMEM;
             goto out;
         }
         for (size_t k = 0; k < city.n_kinds; k++)
             want_kind[k] = (uint8_t)in_list(l->kinds, l->n_kinds, city.kinds[k]);
+        rc = kinds_known(&city, l, d);
+        if (rc)
+            goto out;
     }
     out->out_of_time = n_dates == 2;
     out->k = out->out_of_time ? 2 : o->k;
@@ -849,13 +734,18 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
     }
     for (size_t e = 0; e < city.n; e++)
         f.district[e] = -1;
-    if ((rc = cr_store_learn_firms(s, firm_row, &f))) {
+    rc = cr_store_learn_firms(s, firm_row, &f);
+    if (rc) {
         rc = f.oom ? CR_ENOMEM
                    : cr_diag_set(d, rc, NULL, 0, 0, "cannot read the registry: %s",
                                  cr_store_errmsg(s));
         goto out;
     }
-    if ((rc = attr_columns(f.attrs, city.n, l, o, &ac, &n_ac)))
+    if (l->kind == CR_LABEL_COLUMN)
+        rc = column_known(f.attrs, city.n, l, d);
+    if (!rc)
+        rc = attr_columns(f.attrs, city.n, l, o, &ac, &n_ac);
+    if (rc)
         goto out;
     {
         size_t q = 0;
@@ -887,14 +777,16 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
         for (size_t i = 0; i < n_ac; i++) {
             if (!ac[i].n_text) {
                 size_t len = strlen(ac[i].key) + 6;
-                if ((out->name[j] = malloc(len)))
+                out->name[j] = malloc(len);
+                if (out->name[j])
                     snprintf(out->name[j], len, "attr:%s", ac[i].key);
                 j++;
                 continue;
             }
             for (size_t v = 0; v < ac[i].n_levels; v++, j++) {
                 size_t len = strlen(ac[i].key) + strlen(ac[i].levels[v]) + 7;
-                if ((out->name[j] = malloc(len)))
+                out->name[j] = malloc(len);
+                if (out->name[j])
                     snprintf(out->name[j], len, "attr:%s=%s", ac[i].key, ac[i].levels[v]);
             }
         }
@@ -921,15 +813,14 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
     out->expert_score = malloc(n_rows * sizeof *out->expert_score);
     out->expert_level = malloc(n_rows);
     out->district = malloc(n_rows * sizeof *out->district);
-    if (l->inspections && !(out->y_random = malloc(n_rows))) {
-        rc = CR_ENOMEM;
-        goto out;
+    if (l->kind == CR_LABEL_INSPECTIONS) {
+        out->y_random = malloc(n_rows);
+        yr = malloc(city.n + 1);
     }
-    if (l->inspections && !(yr = malloc(city.n + 1))) {
-        rc = CR_ENOMEM;
-        goto out;
-    }
-    if (!l->column && !(info->naive = malloc(n_rows * sizeof *info->naive))) {
+    if (l->kind != CR_LABEL_COLUMN)
+        info->naive = malloc(n_rows * sizeof *info->naive);
+    if ((l->kind == CR_LABEL_INSPECTIONS && (!out->y_random || !yr)) ||
+        (l->kind != CR_LABEL_COLUMN && !info->naive)) {
         rc = CR_ENOMEM;
         goto out;
     }
@@ -941,7 +832,7 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
     size_t r = 0;
     for (int t = 0; t < n_dates; t++) {
         int32_t day = dates[t];
-        if (l->column) {
+        if (l->kind == CR_LABEL_COLUMN) {
             char buf[64];
             for (size_t e = 0; e < city.n; e++) {
                 json_t *v = f.attrs[e] ? json_object_get(f.attrs[e], l->column) : NULL;
@@ -955,7 +846,7 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
                 else
                     pos[e] = -1;
             }
-        } else if (l->inspections || l->outcomes)
+        } else if (l->kind >= CR_LABEL_INSPECTIONS)
             outcome_label(&oc, city.n, day, l->within_days, pos, naive, yr);
         else
             events_label(&city, want_kind, flag_bit, day, l->within_days, pos, naive);
@@ -993,12 +884,15 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
             r++;
         }
         struct pass ps = {out, m, ind, row_of};
-        if ((rc = cr_classify_explain_each(m, &city, day, explain_row, &ps))) {
+        rc = cr_classify_explain_each(m, &city, day, explain_row, &ps);
+        if (rc) {
             rc = cr_diag_set(d, rc, NULL, 0, 0, "cannot compute the indicators: %s",
                              cr_strerror(rc));
             goto out;
         }
-        if ((rc = cr_classify(m, &city, day, 0, &sc, d)))
+        /* the champion as classify scores it: a tree model by its booster */
+        rc = cr_learn_classify(s, m, &city, day, 0, &sc, d);
+        if (rc)
             goto out;
         for (size_t e = 0; e < city.n; e++)
             if (row_of[e] != SIZE_MAX) {

@@ -19,8 +19,10 @@ static int by_score(const void *a, const void *b)
 /* The rows with a score, sorted ascending; NULL when out of memory. */
 static struct sy *sorted(const double *score, const int8_t *y, size_t n, size_t *m)
 {
-    struct sy *v = malloc((n + 1) * sizeof *v);
     *m = 0;
+    if (n >= SIZE_MAX / sizeof(struct sy))
+        return NULL;
+    struct sy *v = malloc((n + 1) * sizeof *v);
     if (!v)
         return NULL;
     for (size_t i = 0; i < n; i++)
@@ -196,32 +198,27 @@ cr_err cr_learn_calibration(const double *score, const int8_t *y, size_t n, int 
     return CR_OK;
 }
 
-void cr_learn_lifts(const double *score, const int8_t *y, size_t n, const double *q, size_t nq,
-                    double *out)
+cr_err cr_learn_lifts(const double *score, const int8_t *y, size_t n, const double *q, size_t nq,
+                      double *out)
 {
     size_t m;
     struct sy *v = sorted(score, y, n, &m);
+    if (!v)
+        return CR_ENOMEM;
     size_t pos = 0;
-    for (size_t i = 0; v && i < m; i++)
+    for (size_t i = 0; i < m; i++)
         pos += v[i].y == 1;
     for (size_t k = 0; k < nq; k++) {
         size_t top = (size_t)ceil(q[k] * (double)m), tpos = 0;
         if (top > m)
             top = m;
-        for (size_t i = m - top; v && i < m; i++)
+        for (size_t i = m - top; i < m; i++)
             tpos += v[i].y == 1;
-        out[k] = !v || !m || !pos || !top
-                     ? NAN
-                     : ((double)tpos / (double)top) / ((double)pos / (double)m);
+        out[k] =
+            !m || !pos || !top ? NAN : ((double)tpos / (double)top) / ((double)pos / (double)m);
     }
     free(v);
-}
-
-double cr_learn_lift_at(const double *score, const int8_t *y, size_t n, double q)
-{
-    double out;
-    cr_learn_lifts(score, y, n, &q, 1, &out);
-    return out;
+    return CR_OK;
 }
 
 static double psi_term(double e, double a)
@@ -239,20 +236,23 @@ static int dcmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-double cr_learn_psi_table(const double *expected, size_t ne, const double *actual, size_t na,
-                          int bins, struct cr_learn_psi_bin *out)
+cr_err cr_learn_psi_table(const double *expected, size_t ne, const double *actual, size_t na,
+                          int bins, struct cr_learn_psi_bin *out, double *psi_out)
 {
+    if (bins < 1)
+        return CR_EINVAL;
+    if (ne >= SIZE_MAX / sizeof(double))
+        return CR_ENOMEM;
     double *e = malloc((ne + 1) * sizeof *e);
     double *cut = malloc(((size_t)bins + 1) * sizeof *cut);
     size_t *ce = calloc((size_t)bins + 1, sizeof *ce), *ca = calloc((size_t)bins + 1, sizeof *ca);
+    cr_err rc = e && cut && ce && ca ? CR_OK : CR_ENOMEM;
     double psi = NAN;
     size_t me = 0, ma = 0;
-    if (!e || !cut || !ce || !ca || bins < 1)
-        goto out;
-    for (size_t i = 0; i < ne; i++)
+    for (size_t i = 0; !rc && i < ne; i++)
         if (!isnan(expected[i]))
             e[me++] = expected[i];
-    if (!me)
+    if (rc || !me)
         goto out;
     qsort(e, me, sizeof *e, dcmp);
     for (int b = 1; b < bins; b++) /* bin b holds values in [cut[b-1], cut[b]) */
@@ -274,7 +274,8 @@ double cr_learn_psi_table(const double *expected, size_t ne, const double *actua
                     hi = mid;
             }
             c[lo]++;
-            side ? ma++ : 0;
+            if (side)
+                ma++;
         }
     }
     if (!ma)
@@ -298,30 +299,47 @@ out:
     free(cut);
     free(ce);
     free(ca);
-    return psi;
+    if (!rc)
+        *psi_out = psi;
+    return rc;
 }
 
-double cr_learn_psi_scores(const double *expected, size_t ne, const double *actual, size_t na,
-                           int bins)
+cr_err cr_learn_psi_scores(const double *expected, size_t ne, const double *actual, size_t na,
+                           int bins, double *psi)
 {
-    return cr_learn_psi_table(expected, ne, actual, na, bins, NULL);
+    return cr_learn_psi_table(expected, ne, actual, na, bins, NULL, psi);
+}
+
+double cr_learn_psi_levels_table(const char *expected, size_t ne, const char *actual, size_t na,
+                                 struct cr_learn_psi_bin *out)
+{
+    size_t ce[4] = {0}, ca[4] = {0}, te = 0, ta = 0;
+    for (size_t i = 0; i < ne; i++)
+        if (expected[i] >= 'A' && expected[i] <= 'D') {
+            ce[expected[i] - 'A']++;
+            te++;
+        }
+    for (size_t i = 0; i < na; i++)
+        if (actual[i] >= 'A' && actual[i] <= 'D') {
+            ca[actual[i] - 'A']++;
+            ta++;
+        }
+    double psi = te && ta ? 0 : NAN;
+    for (int l = 0; l < 4; l++) {
+        double fe = te ? (double)ce[l] / (double)te : NAN;
+        double fa = ta ? (double)ca[l] / (double)ta : NAN;
+        double t = te && ta ? psi_term(fe, fa) : NAN;
+        if (te && ta)
+            psi += t;
+        if (out)
+            out[l] = (struct cr_learn_psi_bin){NAN, NAN, ce[l], ca[l], fe, fa, t};
+    }
+    return psi;
 }
 
 double cr_learn_psi_levels(const char *expected, size_t ne, const char *actual, size_t na)
 {
-    double ce[4] = {0}, ca[4] = {0}, te = 0, ta = 0;
-    for (size_t i = 0; i < ne; i++)
-        if (expected[i] >= 'A' && expected[i] <= 'D')
-            ce[expected[i] - 'A']++, te++;
-    for (size_t i = 0; i < na; i++)
-        if (actual[i] >= 'A' && actual[i] <= 'D')
-            ca[actual[i] - 'A']++, ta++;
-    if (!te || !ta)
-        return NAN;
-    double psi = 0;
-    for (int l = 0; l < 4; l++)
-        psi += psi_term(ce[l] / te, ca[l] / ta);
-    return psi;
+    return cr_learn_psi_levels_table(expected, ne, actual, na, NULL);
 }
 
 void cr_learn_district_stats(const struct cr_learn_data *d, const char *level, const uint8_t *mask,

@@ -125,15 +125,19 @@ static cr_err monotone_bins(struct cr_sc_feature *f, const struct cr_learn_data 
      * of the bins the feature has now — the model's own, the business cuts a count like
      * "one penalty" needs even when few firms reach it. */
     size_t n_keep = 0;
-    double keep[64];
     size_t n_value = f->n_bins - (size_t)f->has_missing_bin;
-    for (size_t b = 0; o->keep_cuts && b + 1 < n_value && n_keep < 64; b++)
+    double *keep = malloc((n_value + 1) * sizeof *keep); /* every cut: none dropped */
+    if (!keep)
+        return CR_ENOMEM;
+    for (size_t b = 0; o->keep_cuts && b + 1 < n_value; b++)
         if (isfinite(f->bins[b].hi))
             keep[n_keep++] = f->bins[b].hi;
     size_t m = 0;
     double *v = malloc((d->n + 1) * sizeof *v);
-    if (!v)
+    if (!v) {
+        free(keep);
         return CR_ENOMEM;
+    }
     for (size_t i = 0; i < d->n; i++) {
         float x = d->x[i * d->p + f->j];
         if (train[i] && !isnan(x))
@@ -141,6 +145,7 @@ static cr_err monotone_bins(struct cr_sc_feature *f, const struct cr_learn_data 
     }
     if (m < 2) {
         free(v);
+        free(keep);
         return CR_OK; /* keep the model's bins */
     }
     qsort(v, m, sizeof *v, dcmp);
@@ -149,6 +154,7 @@ static cr_err monotone_bins(struct cr_sc_feature *f, const struct cr_learn_data 
     struct cr_sc_bin *bins = calloc((size_t)o->prebins + n_keep + 2, sizeof *bins);
     if (!bins || !cuts) {
         free(v);
+        free(keep);
         free(cuts);
         free(bins);
         return CR_ENOMEM;
@@ -157,6 +163,7 @@ static cr_err monotone_bins(struct cr_sc_feature *f, const struct cr_learn_data 
         cuts[n_cuts++] = v[(size_t)q * m / (size_t)o->prebins];
     for (size_t k = 0; k < n_keep; k++)
         cuts[n_cuts++] = keep[k];
+    free(keep);
     qsort(cuts, n_cuts, sizeof *cuts, cut_cmp);
     cuts[n_cuts++] = INFINITY;
     size_t nb = 0;

@@ -769,3 +769,47 @@ cr_err cr_xgb_classify(const cr_model *m, const struct cr_city *city, int32_t as
         cr_scores_free(out);
     return rc;
 }
+
+cr_err cr_learn_tree_attrs(cr_store *s, const cr_model *m, const struct cr_city *city, char ***out,
+                           cr_diag *diag)
+{
+    *out = NULL;
+    int any = 0;
+    for (size_t j = 0; j < m->n_features; j++)
+        any |= strncmp(m->features[j], "attr:", 5) == 0;
+    if (!any)
+        return CR_OK;
+    char **a = calloc(city->n + 1, sizeof *a);
+    if (!a)
+        return cr_diag_set(diag, CR_ENOMEM, NULL, 0, 0, "out of memory");
+    cr_err rc = s ? cr_store_enterprise_attrs(s, city->subject, city->n, a) : CR_EINVAL;
+    if (rc) {
+        free(a);
+        if (rc != CR_ESTORE)
+            return cr_diag_set(diag, rc, NULL, 0, 0, "cannot read the registry attributes");
+        return cr_diag_set(diag, rc, NULL, 0, 0, "cannot read the registry attributes: %s",
+                           cr_store_errmsg(s));
+    }
+    *out = a;
+    return CR_OK;
+}
+
+void cr_learn_attrs_free(char **attrs, size_t n)
+{
+    for (size_t i = 0; attrs && i < n; i++)
+        free(attrs[i]);
+    free(attrs);
+}
+
+cr_err cr_learn_classify(cr_store *s, const cr_model *m, const struct cr_city *city, int32_t as_of,
+                         int threads, struct cr_scores *out, cr_diag *diag)
+{
+    if (m->method != CR_METHOD_XGBOOST)
+        return cr_classify(m, city, as_of, threads, out, diag);
+    char **attrs = NULL;
+    cr_err rc = cr_learn_tree_attrs(s, m, city, &attrs, diag);
+    if (!rc)
+        rc = cr_xgb_classify(m, city, as_of, (const char *const *)attrs, threads, out, diag);
+    cr_learn_attrs_free(attrs, city->n);
+    return rc;
+}

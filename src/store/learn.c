@@ -26,7 +26,7 @@ cr_err cr_store_learn_firms(cr_store *s,
         return cr__store_fail(s);
     int r;
     cr_err rc = CR_OK;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    for (r = sqlite3_step(st); r == SQLITE_ROW; r = sqlite3_step(st)) {
         const char *dist = (const char *)sqlite3_column_text(st, 1);
         const char *attrs = (const char *)sqlite3_column_text(st, 2);
         if (fn(ctx, sqlite3_column_int64(st, 0), dist ? dist : "", attrs)) {
@@ -73,7 +73,7 @@ cr_err cr_store_learn_topic_events(cr_store *s, const char *topic_code, cr_event
     size_t n = 0, cap = 0;
     int r;
     cr_err rc = CR_OK;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    for (r = sqlite3_step(st); r == SQLITE_ROW; r = sqlite3_step(st)) {
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             int64_t *t = realloc(ids, cap * sizeof *t);
@@ -160,7 +160,7 @@ cr_err cr_store_promotions_each(cr_store *s, int latest_only,
         return cr__store_fail(s);
     int r, any = 0;
     cr_err rc = CR_OK;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    for (r = sqlite3_step(st); r == SQLITE_ROW; r = sqlite3_step(st)) {
         struct cr_promotion p = {
             .id = sqlite3_column_int64(st, 0),
             .model_id = (const char *)sqlite3_column_text(st, 1),

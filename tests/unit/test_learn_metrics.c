@@ -104,12 +104,10 @@ static void levels_lift_calibration(void **state)
 
     double s1[] = {0.1, 0.4, 0.35, 0.8};
     int8_t y1[] = {0, 0, 1, 1};
-    NEAR(cr_learn_lift_at(s1, y1, 4, 0.5), 1.0);
-    NEAR(cr_learn_lift_at(s1, y1, 4, 0.25), 2.0);
     /* several shares from one sort: top 25 % {0.8: 1} -> 2; 50 % {0.8, 0.4} -> 1; 75 % adds
      * 0.35 (1) -> (2/3)/0.5; all -> 1 */
     double qs[4] = {0.25, 0.5, 0.75, 1.0}, lf[4];
-    cr_learn_lifts(s1, y1, 4, qs, 4, lf);
+    assert_int_equal(cr_learn_lifts(s1, y1, 4, qs, 4, lf), CR_OK);
     NEAR(lf[0], 2.0);
     NEAR(lf[1], 1.0);
     NEAR(lf[2], (2.0 / 3) / 0.5);
@@ -135,8 +133,19 @@ static void psi(void **state)
     double e[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     double a[4] = {1, 1, 3, 8}; /* 0.5, 0.25, 0, 0.25 */
     double want = (0.5 - 0.25) * log(2) + 0 + (CR_PSI_FLOOR - 0.25) * log(CR_PSI_FLOOR / 0.25) + 0;
-    NEAR(cr_learn_psi_scores(e, 8, a, 4, 4), want);
-    NEAR(cr_learn_psi_scores(e, 8, e, 8, 4), 0.0);
+    double got = NAN;
+    assert_int_equal(cr_learn_psi_scores(e, 8, a, 4, 4, &got), CR_OK);
+    NEAR(got, want);
+    assert_int_equal(cr_learn_psi_scores(e, 8, e, 8, 4, &got), CR_OK);
+    NEAR(got, 0.0);
+    /* level by level: the shares and terms, summing to the PSI */
+    struct cr_learn_psi_bin lt[4];
+    NEAR(cr_learn_psi_levels_table("AABB", 4, "ABBB", 4, lt), -0.25 * log(0.5) + 0.25 * log(1.5));
+    NEAR(lt[0].e, 0.5);
+    NEAR(lt[0].a, 0.25);
+    NEAR(lt[1].psi, 0.25 * log(1.5));
+    assert_int_equal(lt[1].na, 3);
+    NEAR(lt[2].psi, 0.0);
 }
 
 static void psi_table(void **state)
@@ -147,7 +156,8 @@ static void psi_table(void **state)
     double e[10] = {10, 9, 8, 7, 6, 5, 4, 3, 2, 1};
     double a[9] = {0, 2, 3, 3, 9, 12, 12, 12, NAN};
     struct cr_learn_psi_bin t[5];
-    double p = cr_learn_psi_table(e, 10, a, 9, 5, t);
+    double p = NAN;
+    assert_int_equal(cr_learn_psi_table(e, 10, a, 9, 5, t, &p), CR_OK);
     double f = CR_PSI_FLOOR;
     double want[5] = {(0.25 - 0.2) * log(0.25 / 0.2), (0.25 - 0.2) * log(0.25 / 0.2),
                       (f - 0.2) * log(f / 0.2), (f - 0.2) * log(f / 0.2),
@@ -168,10 +178,32 @@ static void psi_table(void **state)
     /* Ties: expected all 5 -> every cut is 5: bins 0..3 empty on both sides (term 0), all in
      * the last; an actual value below 5 falls in bin 0. */
     double e2[4] = {5, 5, 5, 5}, a2[2] = {5, 1};
-    NEAR(cr_learn_psi_table(e2, 4, a2, 2, 5, t), (0.5 - 1) * log(0.5) + (0.5 - f) * log(0.5 / f));
+    double p2 = NAN;
+    assert_int_equal(cr_learn_psi_table(e2, 4, a2, 2, 5, t, &p2), CR_OK);
+    NEAR(p2, (0.5 - 1) * log(0.5) + (0.5 - f) * log(0.5 / f));
     assert_int_equal(t[0].na, 1);
     assert_int_equal(t[4].ne, 4);
-    NEAR(cr_learn_psi_scores(e, 10, a, 9, 5), p);
+    assert_int_equal(cr_learn_psi_scores(e, 10, a, 9, 5, &p2), CR_OK);
+    NEAR(p2, p);
+    /* No bins, or an empty side: an error, or NAN on success, never confused. */
+    assert_int_equal(cr_learn_psi_table(e, 10, a, 9, 0, t, &p2), CR_EINVAL);
+    assert_int_equal(cr_learn_psi_table(e, 10, a, 0, 5, NULL, &p2), CR_OK);
+    assert_true(isnan(p2));
+}
+
+/* Rows that cannot be held (a count no allocation can take): CR_ENOMEM, and the outputs are
+ * left as they were — not a NAN that reads as "undefined". The arrays are never read. */
+static void out_of_memory(void **state)
+{
+    (void)state;
+    double s1[1] = {1}, q[2] = {0.1, 0.5}, out[2] = {7, 7}, psi = 7;
+    int8_t y1[1] = {1};
+    size_t huge = SIZE_MAX / 2;
+    assert_int_equal(cr_learn_lifts(s1, y1, huge, q, 2, out), CR_ENOMEM);
+    assert_true(out[0] == 7 && out[1] == 7);
+    assert_int_equal(cr_learn_psi_table(s1, huge, s1, 1, 10, NULL, &psi), CR_ENOMEM);
+    assert_int_equal(cr_learn_psi_scores(s1, huge, s1, 1, 10, &psi), CR_ENOMEM);
+    assert_true(psi == 7);
 }
 
 static void districts(void **state)
@@ -230,6 +262,7 @@ int main(void)
         cmocka_unit_test(levels_lift_calibration),
         cmocka_unit_test(psi),
         cmocka_unit_test(psi_table),
+        cmocka_unit_test(out_of_memory),
         cmocka_unit_test(districts),
         cmocka_unit_test(folds),
     };

@@ -7,8 +7,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crisk/learn.h"
 
@@ -153,8 +155,84 @@ static void label_files(void **state)
     remove(path);
 }
 
+/* The shipped models/learn.yaml and the documented defaults in code are the same policy; an
+ * outcomes label takes its names and defaults from the policy, and a policy file that leaves a
+ * key out or breaks a rule is refused. */
+static void policy(void **state)
+{
+    (void)state;
+    const char *data = getenv("CRISK_DATA"); /* the repository's data/: models/ beside it */
+    assert_non_null(data);
+    char shipped[4096];
+    snprintf(shipped, sizeof shipped, "%s/../models/learn.yaml", data);
+    struct cr_learn_policy def, got;
+    cr_learn_policy_default(&def);
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_learn_policy_load(shipped, &got, &d), CR_OK);
+    assert_int_equal(got.max_within_days, def.max_within_days);
+    assert_int_equal(got.n_task_outcomes, def.n_task_outcomes);
+    for (size_t k = 0; k < def.n_task_outcomes; k++)
+        assert_string_equal(got.task_outcomes[k], def.task_outcomes[k]);
+    assert_int_equal(got.default_positive, def.default_positive);
+    assert_int_equal(got.default_negative, def.default_negative);
+    assert_string_equal(got.outcome_attr, def.outcome_attr);
+    assert_true(got.psi_watch == def.psi_watch && got.psi_rebuild == def.psi_rebuild);
+
+    char path[] = "/tmp/crisk_policy_XXXXXX", lpath[] = "/tmp/crisk_label_XXXXXX";
+    int fd = mkstemp(path), lfd = mkstemp(lpath);
+    assert_true(fd >= 0 && lfd >= 0);
+    close(fd);
+    close(lfd);
+    const char *head = "version: 1\ntask_outcomes: [ok, bad, odd]\noutcome_positive: [bad]\n"
+                       "outcome_negative: [ok]\noutcome_attr: res\npsi_watch: 0.2\n";
+    FILE *fp = fopen(path, "w");
+    fprintf(fp, "%smax_within_days: 100\npsi_rebuild: 0.3\n", head);
+    fclose(fp);
+    assert_int_equal(cr_learn_policy_load(path, &got, &d), CR_OK);
+    assert_int_equal(got.max_within_days, 100);
+    struct cr_learn_label *l = NULL;
+    fp = fopen(lpath, "w");
+    fputs("label: v\noutcomes: {within_days: 90}\n", fp);
+    fclose(fp);
+    assert_int_equal(cr_learn_label_load_policy(lpath, &got, &l, &d), CR_OK);
+    assert_int_equal(l->kind, CR_LABEL_OUTCOMES);
+    assert_int_equal(l->n_positive, 1);
+    assert_string_equal(l->positive[0], "bad");
+    assert_string_equal(l->negative[0], "ok");
+    assert_string_equal(l->outcome_attr, "res");
+    cr_learn_label_free(l);
+    const char *refused[] = {
+        "label: v\noutcomes: {within_days: 101}\n",                      /* past max_within_days */
+        "label: v\noutcomes: {within_days: 9, positive: [confirmed]}\n", /* not the policy's */
+    };
+    for (size_t i = 0; i < 2; i++) {
+        fp = fopen(lpath, "w");
+        fputs(refused[i], fp);
+        fclose(fp);
+        l = NULL;
+        if (cr_learn_label_load_policy(lpath, &got, &l, &d) == CR_OK)
+            fail_msg("accepted: %s", refused[i]);
+    }
+    const char *bad_policy[] = {
+        "max_within_days: 100\n",                   /* psi_rebuild missing */
+        "max_within_days: 100\npsi_rebuild: 0.1\n", /* below psi_watch */
+        "max_within_days: 1e2\npsi_rebuild: 0.3\n", /* not in digits */
+        "max_within_days: 100\npsi_rebuild: 0.3\nextra: 1\n",
+    };
+    for (size_t i = 0; i < sizeof bad_policy / sizeof *bad_policy; i++) {
+        fp = fopen(path, "w");
+        fprintf(fp, "%s%s", head, bad_policy[i]);
+        fclose(fp);
+        if (cr_learn_policy_load(path, &got, &d) == CR_OK)
+            fail_msg("accepted policy: %s", bad_policy[i]);
+    }
+    remove(path);
+    remove(lpath);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(woe_iv), cmocka_unit_test(label_files)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(woe_iv), cmocka_unit_test(label_files),
+                                       cmocka_unit_test(policy)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

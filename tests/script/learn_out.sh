@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# crisk learn --out DIR is a folder written whole or not at all (docs/learn.md): the files go
+# into a temporary folder beside DIR and are moved in only when the run succeeded, so a refused
+# run leaves DIR as it was (nothing partial), and a name in DIR that must not be written (a
+# symbolic link, the store itself) is refused before any work, naming --out DIR and the file.
+# A file or a device given as --out is a usage error (exit 2), not a failure after the fits.
+set -euo pipefail
+crisk=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+db=$tmp/s.db
+"$crisk" gen --out "$tmp/city" --enterprises 1500 --seed 4 > /dev/null
+"$crisk" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" > /dev/null
+label=$tmp/city/labels/violation-12m.yaml
+expect() { # code pattern command...
+    local want=$1 pat=$2
+    shift 2
+    set +e
+    "$@" > "$tmp/out.txt" 2> "$tmp/err"
+    local rc=$?
+    set -e
+    [ $rc = "$want" ] && grep -E -- "$pat" "$tmp/err" > /dev/null \
+        || { echo "want exit $want /$pat/, got $rc: $*"; cat "$tmp/err"; exit 1; }
+}
+leftovers() { # no temporary folder is left beside DIR
+    if ls -A "$1" | grep -E '\.tmp' > /dev/null; then
+        echo "temporary folder left in $1:"; ls -A "$1"; exit 1
+    fi
+}
+# A file, or /dev/null, as --out: exit 2 naming --out; the file is unchanged.
+echo keep > "$tmp/afile"
+expect 2 "--out .*afile.* not a folder" "$crisk" learn --db "$db" --label "$label" --out "$tmp/afile"
+[ "$(cat "$tmp/afile")" = keep ]
+expect 2 "--out /dev/null.* not a folder" "$crisk" learn --db "$db" --label "$label" --out /dev/null
+# A refused label (too few positives): exit 3 naming the label file; DIR keeps its old files.
+mkdir "$tmp/o"
+echo old > "$tmp/o/report.json"
+echo mine > "$tmp/o/notes.txt"
+printf 'label: x\nevents: {kinds: [penalty], within_days: 365}\nmin_class: 100000\n' > "$tmp/few.yaml"
+expect 3 "few.yaml.*too few" "$crisk" learn --db "$db" --label "$tmp/few.yaml" --out "$tmp/o"
+[ "$(ls "$tmp/o" | tr '\n' ' ')" = "notes.txt report.json " ] && [ "$(cat "$tmp/o/report.json")" = old ] \
+    || { echo "refused run changed --out:"; ls -l "$tmp/o"; exit 1; }
+expect 3 "few.yaml.*too few" "$crisk" learn --db "$db" --label "$tmp/few.yaml" --out "$tmp/new"
+[ ! -e "$tmp/new" ] || { echo "refused run created --out"; ls -l "$tmp/new"; exit 1; }
+leftovers "$tmp"
+# A symbolic link at one of the names: refused before any work, naming it; nothing written.
+echo target > "$tmp/target.csv"
+ln -s "$tmp/target.csv" "$tmp/o/scores.csv"
+expect 2 "--out .*/o: .*scores.csv.* symbolic link" "$crisk" learn --db "$db" --label "$label" --out "$tmp/o"
+[ "$(cat "$tmp/target.csv")" = target ] && [ ! -e "$tmp/o/gz-2021-scorecard.yaml" ] \
+    && [ "$(cat "$tmp/o/report.json")" = old ] || { echo "link: output written"; ls -l "$tmp/o"; exit 1; }
+rm "$tmp/o/scores.csv"
+leftovers "$tmp"
+# The store inside DIR under a name the report uses: refused, naming --out DIR and --db.
+mkdir "$tmp/d"
+"$crisk" ingest --db "$tmp/d/report.json" --catalog "$tmp/city/catalog.yaml" > /dev/null
+cp "$tmp/d/report.json" "$tmp/store.bak"
+expect 2 "--out .*/d .*report.json.* store" "$crisk" learn --db "$tmp/d/report.json" --label "$label" --out "$tmp/d"
+cmp "$tmp/d/report.json" "$tmp/store.bak"
+[ ! -e "$tmp/d/gz-2021-scorecard.yaml" ] && [ ! -e "$tmp/d/scores.csv" ] || { echo "store: partial output"; ls -l "$tmp/d"; exit 1; }
+leftovers "$tmp"
+# A run that succeeds replaces the report's files and keeps the others; a new DIR is created.
+"$crisk" learn --db "$db" --label "$label" --out "$tmp/o" > /dev/null
+[ "$(cat "$tmp/o/notes.txt")" = mine ] && [ "$(cat "$tmp/o/report.json")" != old ]
+ls "$tmp/o/gz-2021-scorecard.yaml" "$tmp/o/scores.csv" "$tmp/o/report.html" > /dev/null
+"$crisk" learn --db "$db" --label "$label" --out "$tmp/new" > /dev/null
+[ "$(ls "$tmp/new" | tr '\n' ' ')" = "gz-2021-scorecard.yaml report.html report.json scores.csv " ] \
+    || { echo "new folder:"; ls -l "$tmp/new"; exit 1; }
+leftovers "$tmp"
+leftovers "$tmp/o"
+echo ok
