@@ -6,15 +6,18 @@
 # once with `crisk draw`, timed as a whole process (it reads the frozen list, checks its hash,
 # draws, staffs every inspection from the roster and records the draw). Prints per run the
 # process's wall time and the draw's own "seconds" (everything before recording), and the medians.
-# Usage: bench/draw_full.sh [RUNS]   (default 3; CRISK overrides the binary)
+# Usage: bench/draw_full.sh [RUNS] [N]   (default 3 runs on the full city, N = 1600000; CRISK
+# overrides the binary). N = 100000 times the same on bench/out/monitor-100000.db (bench/monitor.sh
+# 100000 makes it): the size the helpers may run beside others.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
 crisk=${CRISK:-build/crisk}
-city=bench/out/city-1600000
-db=bench/out/monitor-1600000.db
+n=${2:-1600000}
+city=bench/out/city-$n
+db=bench/out/monitor-$n.db
 today=${TODAY:-2026-01-05}
-[ -f "$db" ] || { echo "bench/draw_full.sh: $db is missing: run bench/monitor.sh full first" >&2; exit 1; }
+[ -f "$db" ] || { echo "bench/draw_full.sh: $db is missing: run bench/monitor.sh full (or bench/monitor.sh $n) first" >&2; exit 1; }
 [ -x "$crisk" ] || scripts/build.sh
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -30,9 +33,9 @@ for i in $(seq "$runs"); do
   s=$(date +%s.%N)
   "$crisk" draw --db "$db" --plan "$id" --seed "bench-$i" --today "$today" --json > bench/out/draw-full.json
   e=$(date +%s.%N)
-  read -r inproc sampled unstaffed < <(python3 -c 'import json; j = json.load(open("bench/out/draw-full.json")); print(j["seconds"], j["sampled"], j["unstaffed"])')
+  read -r inproc sampled unstaffed timings < <(python3 -c 'import json; j = json.load(open("bench/out/draw-full.json")); t = j.get("timings", {}); print(j["seconds"], j["sampled"], j["unstaffed"], " ".join("%s %.3f" % kv for kv in t.items()))')
   wall=$(echo "$e - $s" | bc)
-  echo "draw run $i: process $wall s, draw before recording $inproc s, $sampled sampled, $unstaffed unstaffed (load average $(cut -d' ' -f1 /proc/loadavg))"
+  echo "draw run $i: process $wall s, draw before recording $inproc s ($timings), $sampled sampled, $unstaffed unstaffed (load average $(cut -d' ' -f1 /proc/loadavg))"
   walls+=("$wall") ins+=("$inproc")
 done
 echo "median of $runs: process $(printf '%s\n' "${walls[@]}" | median) s, before recording $(printf '%s\n' "${ins[@]}" | median) s (goal <= 1 s)"

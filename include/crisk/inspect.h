@@ -90,10 +90,10 @@ cr_err cr_elig_class_parse(const char *s, enum cr_elig_class *out) CR_MUST_USE;
 /* One firm of the frozen eligible list. */
 struct cr_elig {
     int64_t subject;
-    const char *key; /* USCC, or the department's own key (owned by whoever built the list) */
-    char level;      /* 'A'..'D' */
-    uint8_t cls;     /* enum cr_elig_class */
-    char street[16];
+    const char *key;    /* USCC, or the department's own key (owned by whoever built the list) */
+    char level;         /* 'A'..'D' */
+    uint8_t cls;        /* enum cr_elig_class */
+    const char *street; /* its street code, "" without one (owned as key is) */
 };
 
 /* SHA-256 (hex) of the list's canonical text: "key,level,class\n" per firm in ascending byte

@@ -115,7 +115,10 @@ static int cand_fn(void *ctx, const struct cr_plan_cand *c)
         b->oom = 1;
         return 1;
     }
-    snprintf(e->street, sizeof e->street, "%s", c->street ? c->street : "");
+    if (!(e->street = cr__strpool_dup(&b->keys, c->street ? c->street : ""))) {
+        b->oom = 1;
+        return 1;
+    }
     e->level = c->level;
     int dereg = 0, near = 0; /* whole values of the list (docs/inspect.md) */
     for (size_t i = 0; c->status && i < p->n_dereg_status && !dereg; i++)
@@ -380,9 +383,8 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
     }
     if (!rc) {
         for (size_t i = 0; i < b.n; i++)
-            pf[i] =
-                (struct cr_plan_firm){b.e[i].subject, b.e[i].key, cr_elig_class_name[b.e[i].cls],
-                                      b.e[i].street, b.e[i].level};
+            pf[i] = (struct cr_plan_firm){b.e[i].subject, b.e[i].key, b.e[i].street, b.e[i].cls,
+                                          b.e[i].level};
         struct cr_plan_rec rec = {.run = run,
                                   .eligible = (int64_t)b.n,
                                   .name = p.name,
@@ -449,46 +451,17 @@ static int plan_got_fn(void *ctx, const struct cr_plan_rec *r)
     return 0;
 }
 
+/* A plan's frozen list as the draw takes it: e[i] points into the store's list l. */
 struct elig_list {
     struct cr_elig *e;
-    size_t n, cap;
-    struct cr__strpool keys;
-    int bad;
+    size_t n;
+    struct cr_plan_list l;
 };
 
 static void elig_list_free(struct elig_list *l)
 {
     free(l->e);
-    cr__strpool_free(&l->keys);
-}
-
-static int elig_fn(void *ctx, const struct cr_plan_firm *f)
-{
-    struct elig_list *l = ctx;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4096;
-        struct cr_elig *t = realloc(l->e, cap * sizeof *t);
-        if (!t) {
-            l->bad = 1;
-            return 1;
-        }
-        l->e = t;
-        l->cap = cap;
-    }
-    struct cr_elig *e = &l->e[l->n++];
-    memset(e, 0, sizeof *e);
-    e->subject = f->subject;
-    if (!(e->key = cr__strpool_dup(&l->keys, f->key))) {
-        l->bad = 1;
-        return 1;
-    }
-    snprintf(e->street, sizeof e->street, "%s", f->street);
-    e->level = f->level;
-    enum cr_elig_class c;
-    if (cr_elig_class_parse(f->cls, &c))
-        l->bad = 2;
-    e->cls = (uint8_t)c;
-    return 0;
+    cr_store_plan_list_free(&l->l);
 }
 
 /* Loads plan id, its settings and its frozen list, and checks the list against its hash. */
@@ -511,13 +484,19 @@ static cr_err load_plan(cr_store *s, int64_t id, struct plan_got *g, struct cr_p
     if (!rc)
         rc = cr_plan_from_json(j, p, d);
     json_decref(j);
+    const char *why = "";
+    if (!rc && (rc = cr_store_plan_list(s, id, &l->l, &why)) == CR_EPARSE)
+        rc = cr_diag_set(d, CR_ECHECK, NULL, 0, 0,
+                         "plan %lld: its recorded eligible list cannot be read: %s", (long long)id,
+                         why);
+    if (!rc && !(l->e = malloc((l->l.n ? l->l.n : 1) * sizeof *l->e)))
+        rc = CR_ENOMEM;
+    for (size_t i = 0; !rc && i < l->l.n; i++) {
+        const struct cr_plan_firm *f = &l->l.f[i];
+        l->e[i] = (struct cr_elig){f->subject, f->key, f->level, f->cls, f->street};
+    }
     if (!rc)
-        rc = cr_store_plan_firms(s, id, elig_fn, l);
-    if (!rc && l->bad)
-        rc = l->bad == 1 ? CR_ENOMEM
-                         : cr_diag_set(d, CR_EPARSE, NULL, 0, 0,
-                                       "plan %lld: its eligible list holds an unknown class",
-                                       (long long)id);
+        l->n = l->l.n;
     if (!rc) {
         char hex[65];
         cr_elig_sort(l->e, l->n);
@@ -709,6 +688,14 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
     }
     int64_t id = 0;
     double secs = (double)(now_ns() - t0) / 1e9;
+    /* the roster it was staffed from goes with it, so that draw verify recomputes its
+     * inspectors: in the draw's transaction, so no draw is ever without it */
+    struct cr_staff *rows = rc ? NULL : calloc(n_staff ? n_staff : 1, sizeof *rows);
+    if (!rc && !rows)
+        rc = CR_ENOMEM;
+    for (size_t i = 0; !rc && i < n_staff; i++)
+        rows[i] = (struct cr_staff){staff[i].id, "", "inspector", staff[i].division,
+                                    staff[i].qualifications};
     if (!rc) {
         struct cr_draw_rec r = {.plan = g.id,
                                 .sampled = (int64_t)n,
@@ -716,8 +703,9 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
                                 .report = rep_s,
                                 .day = today,
                                 .seconds = secs};
-        rc = cr_store_draw_save(s, &r, df, n, have_replace ? &replace : NULL, &id);
+        rc = cr_store_draw_save(s, &r, df, n, rows, n_staff, have_replace ? &replace : NULL, &id);
     }
+    free(rows);
     if (!rc) {
         json_object_set_new(rep, "draw", json_integer(id));
         json_object_set_new(rep, "seconds", json_real(secs));
