@@ -762,15 +762,111 @@ static int got_draw_fn(void *ctx, const struct cr_draw_rec *r)
 struct text_check {
     int ok, oom;
     char hex[65], recorded[65];
+    char *text, *settings;
 };
 
 static int text_check_fn(void *ctx, const struct cr_plan_rec *r)
 {
     struct text_check *t = ctx;
+    t->text = strdup(r->text);
+    t->settings = strdup(r->settings);
+    t->oom = !t->text || !t->settings;
     sha_hex(r->text, strlen(r->text), t->hex);
     snprintf(t->recorded, sizeof t->recorded, "%s", r->hash);
     t->ok = strcmp(t->hex, r->hash) == 0;
     return 0;
+}
+
+/* The recorded settings that the plan's recorded text determines, re-derived from the text
+ * (cr_plan_load_text) and compared: each one that differs is a problem. The list files a plan
+ * names are not stored, so what comes from them (the items' names and qualifications, the
+ * conflicts, the tolerance list, the 免罚清单) enters through the settings alone; the
+ * settings that froze the list (scope, triggers, tolerance tag) are compared when recorded
+ * (plans of an older crisk lack them). *checked = 1 when the text could be read. */
+static cr_err settings_check(int64_t plan, const char *text, const char *settings, json_t *problems,
+                             int *checked)
+{
+    static const char *const always[] = {"name",
+                                         "year",
+                                         "batch",
+                                         "routine",
+                                         "levels",
+                                         "ratios_bp",
+                                         "mode",
+                                         "random_bp",
+                                         "inspectors",
+                                         "workload_cap",
+                                         "recent_days",
+                                         "tolerance_years",
+                                         "deregistered",
+                                         "no_penalty_days",
+                                         NULL};
+    static const char *const if_recorded[] = {"tolerance_tag", "complaint_kinds", "complaint_days",
+                                              "open_warnings", "scope",           NULL};
+    *checked = 0;
+    struct cr_plan t;
+    cr_diag d = {{0}, {0}, 0, 0};
+    char name[64];
+    snprintf(name, sizeof name, "plan %lld's text", (long long)plan);
+    cr_err rc = cr_plan_load_text(name, text, strlen(text), &t, &d);
+    json_t *jt = NULL, *js = NULL;
+    if (rc == CR_ENOMEM)
+        goto out;
+    if (rc) {
+        json_array_append_new(problems,
+                              json_sprintf("plan %lld: its recorded text no longer reads as a "
+                                           "plan, so its settings cannot be re-derived: %s",
+                                           (long long)plan, d.msg));
+        rc = CR_OK;
+        goto out;
+    }
+    jt = cr_plan_to_json(&t);
+    js = json_loads(settings, 0, NULL);
+    if (!jt) {
+        rc = CR_ENOMEM;
+        goto out;
+    }
+    *checked = 1;
+    if (!json_is_object(js)) {
+        json_array_append_new(problems, json_sprintf("plan %lld: its recorded settings are not "
+                                                     "a JSON object",
+                                                     (long long)plan));
+        goto out;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (const char *const *k = pass ? if_recorded : always; *k; k++) {
+            json_t *a = json_object_get(js, *k), *b = json_object_get(jt, *k);
+            if (pass && !a)
+                continue;
+            if (a && b && json_equal(a, b))
+                continue;
+            char *as = a ? json_dumps(a, JSON_ENCODE_ANY | JSON_COMPACT) : NULL,
+                 *bs = b ? json_dumps(b, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+            json_array_append_new(
+                problems,
+                json_sprintf("plan %lld: setting %s is %s in the recorded settings but "
+                             "%s in the plan's text",
+                             (long long)plan, *k, as ? as : "(missing)", bs ? bs : "(missing)"));
+            free(as);
+            free(bs);
+        }
+    /* the items: the text gives their codes */
+    json_t *ia = json_object_get(js, "items"), *ib = json_object_get(jt, "items");
+    int same = json_array_size(ia) == json_array_size(ib);
+    for (size_t i = 0; same && i < json_array_size(ia); i++) {
+        const char *ca = json_string_value(json_object_get(json_array_get(ia, i), "code")),
+                   *cb = json_string_value(json_object_get(json_array_get(ib, i), "code"));
+        same = ca && cb && strcmp(ca, cb) == 0;
+    }
+    if (!same)
+        json_array_append_new(problems, json_sprintf("plan %lld: the recorded check items are "
+                                                     "not the items of the plan's text",
+                                                     (long long)plan));
+out:
+    json_decref(jt);
+    json_decref(js);
+    cr_plan_free(&t);
+    return rc;
 }
 
 struct cmp_ctx {
@@ -877,6 +973,15 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
     char **insp = NULL, **why = NULL;
     if (!rc)
         rc = cr_store_plans_each(s, gd.plan, text_check_fn, &tc);
+    if (!rc && tc.oom)
+        rc = CR_ENOMEM;
+    json_t *problems = json_array();
+    int settings_ok = 0;
+    if (!rc && !problems)
+        rc = CR_ENOMEM;
+    if (!rc)
+        rc = settings_check(gd.plan, tc.text, tc.settings, problems, &settings_ok);
+    size_t n_settings = json_array_size(problems);
     if (!rc) {
         rc = load_plan(s, gd.plan, &g, &p, &l, &pd);
         if (rc == CR_ECHECK) { /* a changed list: not an error of verify, a mismatch */
@@ -916,7 +1021,6 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
         }
     }
     if (!rc) {
-        json_t *problems = json_array();
         char buf[400];
         if (!tc.ok) {
             snprintf(buf, sizeof buf,
@@ -953,12 +1057,13 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
         *match = json_array_size(problems) == 0;
         json_t *first = json_array_get(problems, 0);
         *report = json_pack(
-            "{s:I,s:I,s:s,s:b,s:b,s:b,s:b,s:b,s:I,s:I,s:s,s:o}", "draw", (json_int_t)draw, "plan",
-            (json_int_t)gd.plan, "seed", gd.seed, "match", *match, "plan_text_intact", tc.ok,
-            "eligible_list_intact", list_ok, "day_ok", day_ok, "inspectors_checked",
-            list_ok && recorded, "differences", (json_int_t)(c.mismatch + c.insp_mismatch),
-            "inspector_differences", (json_int_t)c.insp_mismatch, "first_difference",
-            first ? json_string_value(first) : "", "problems", problems);
+            "{s:I,s:I,s:s,s:b,s:b,s:b,s:b,s:b,s:b,s:I,s:I,s:I,s:s,s:O}", "draw", (json_int_t)draw,
+            "plan", (json_int_t)gd.plan, "seed", gd.seed, "match", *match, "plan_text_intact",
+            tc.ok, "settings_intact", settings_ok && !n_settings, "eligible_list_intact", list_ok,
+            "day_ok", day_ok, "inspectors_checked", list_ok && recorded, "differences",
+            (json_int_t)(c.mismatch + c.insp_mismatch), "inspector_differences",
+            (json_int_t)c.insp_mismatch, "settings_differences", (json_int_t)n_settings,
+            "first_difference", first ? json_string_value(first) : "", "problems", problems);
         if (!*report)
             rc = CR_ENOMEM;
     } else if (d && pd.msg[0]) {
@@ -977,6 +1082,9 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
     elig_list_free(&l);
     free(g.settings);
     free(gd.seed);
+    free(tc.text);
+    free(tc.settings);
+    json_decref(problems);
     cr_plan_free(&p);
     return rc;
 }

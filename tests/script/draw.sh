@@ -116,6 +116,25 @@ sqlite3 "$tmp/t.db" "UPDATE plan SET text=replace(text, '50%', '60%') WHERE id=$
 set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" --json > "$tmp/out"; rc=$?; set -e
 [ $rc = 1 ] && grep -q '"plan_text_intact": *false' "$tmp/out" && grep -q "text was changed" "$tmp/out" \
   || { echo "verify of a changed plan text exited $rc: $(cat "$tmp/out")"; exit 1; }
+# ... and re-derives the plan's settings from that text: a recorded ratio, random share, mode or
+# exemption window that the text does not give is named (the near miss: the true settings match,
+# checked by the verify above and settings_intact).
+"$crisk" draw verify --db "$db" --draw "$d1" --json | grep '"settings_intact": *true' > /dev/null \
+  || { echo "verify does not find the true settings intact"; exit 1; }
+for change in "ratios_bp.D:6000:ratios_bp" "random_bp:2000:random_bp" "mode.B:'off-site':mode" \
+              "recent_days:30:recent_days" "tolerance_years:5:tolerance_years" "complaint_days:9:complaint_days"; do
+  path=${change%%:*}; rest=${change#*:}; value=${rest%%:*}; key=${rest##*:}
+  cp "$db" "$tmp/t.db"
+  sqlite3 "$tmp/t.db" "UPDATE plan SET settings=json_set(settings, '\$.$path', $value) WHERE id=$plan"
+  set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" --json > "$tmp/out"; rc=$?; set -e
+  [ $rc = 1 ] && grep -q '"settings_intact": *false' "$tmp/out" && grep -q "setting $key is" "$tmp/out" \
+    || { echo "verify of a changed setting $path exited $rc: $(cat "$tmp/out")"; exit 1; }
+done
+cp "$db" "$tmp/t.db"
+sqlite3 "$tmp/t.db" "UPDATE plan SET settings=json_remove(settings, '\$.random_bp') WHERE id=$plan"
+set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" > "$tmp/out"; rc=$?; set -e
+[ $rc = 1 ] && grep -q "setting random_bp is (missing)" "$tmp/out" \
+  || { echo "verify of a removed setting exited $rc: $(cat "$tmp/out")"; exit 1; }
 cp "$db" "$tmp/t.db"
 sqlite3 "$tmp/t.db" "UPDATE draw SET day=day-2 WHERE id=$d1"
 set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" > "$tmp/out"; rc=$?; set -e
