@@ -374,18 +374,6 @@ int cmd_draw(int argc, char **argv)
         (rc = cr_inspect_draw(s, plan, seed, today, st.v, st.n, redraw ? &rd : NULL, &rep, &d)) &&
         !d.msg[0])
         cli_store_fail(&d, rc, s, "cannot record the draw");
-    /* the roster it was staffed from, so that draw verify recomputes its inspectors */
-    struct cr_staff *rows = !rc ? calloc(st.n ? st.n : 1, sizeof *rows) : NULL;
-    if (!rc && !rows)
-        rc = CR_ENOMEM;
-    for (size_t i = 0; !rc && i < st.n; i++)
-        rows[i] = (struct cr_staff){st.v[i].id, "", "inspector", st.v[i].division,
-                                    st.v[i].qualifications};
-    if (!rc && (rc = cr_store_draw_roster_save(s, json_integer_value(json_object_get(rep, "draw")),
-                                               rows, st.n)))
-        cli_store_fail(&d, rc, s,
-                       "the draw was recorded, its roster not: draw verify will not match it");
-    free(rows);
     json_t *warn = json_array();
     if (!rc) {
         long long sampled = json_integer_value(json_object_get(rep, "sampled")),

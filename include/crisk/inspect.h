@@ -70,6 +70,12 @@ struct cr_plan {
  * read beside it. Errors name file:line. Free with cr_plan_free (also after a failure). */
 cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d) CR_MUST_USE;
 void cr_plan_free(struct cr_plan *p);
+/* The same from the text of a plan file in memory (name stands for its path in messages),
+ * without reading the list files it names: the items keep their codes alone, and the
+ * qualifications, tolerance list, 免罚清单 and conflicts stay empty. What `crisk draw verify`
+ * re-derives the recorded settings from. */
+cr_err cr_plan_load_text(const char *name, const char *text, size_t len, struct cr_plan *p,
+                         cr_diag *d) CR_MUST_USE;
 /* The plan's resolved settings as JSON (what the store records beside the text, and what a
  * draw reads back), and the way back. */
 json_t *cr_plan_to_json(const struct cr_plan *p);
@@ -90,10 +96,10 @@ cr_err cr_elig_class_parse(const char *s, enum cr_elig_class *out) CR_MUST_USE;
 /* One firm of the frozen eligible list. */
 struct cr_elig {
     int64_t subject;
-    const char *key; /* USCC, or the department's own key (owned by whoever built the list) */
-    char level;      /* 'A'..'D' */
-    uint8_t cls;     /* enum cr_elig_class */
-    char street[16];
+    const char *key;    /* USCC, or the department's own key (owned by whoever built the list) */
+    char level;         /* 'A'..'D' */
+    uint8_t cls;        /* enum cr_elig_class */
+    const char *street; /* its street code, "" without one (owned as key is) */
 };
 
 /* SHA-256 (hex) of the list's canonical text: "key,level,class\n" per firm in ascending byte

@@ -651,23 +651,42 @@ struct cr_plan_rec {
     int year, routine;
     int32_t day;
 };
-/* One firm of a plan's frozen eligible list; cls is a class name of docs/draw.md. */
+/* One firm of a plan's frozen eligible list; cls is a class code of docs/draw.md (an index of
+ * cr_store_elig_class). */
 struct cr_plan_firm {
     int64_t subject;
-    const char *key, *cls, *street;
+    const char *key, *street;
+    uint8_t cls;
     char level;
 };
-/* Records a plan and its frozen list (in its own transaction); writes the new id. */
+/* The classes of the eligible list by code: "pool", "triggered", "exempt_recent",
+ * "exempt_status", "exempt_tolerance" (the order of docs/store.md "plan_list"). */
+#define CR_STORE_N_ELIG_CLASSES 5
+extern const char *const cr_store_elig_class[CR_STORE_N_ELIG_CLASSES];
+/* Records a plan and its frozen list (in its own transaction): the list as one block of table
+ * plan_list (docs/store.md "plan_list", format 1), in the order given (ascending byte order of
+ * key); writes the new id. */
 cr_err cr_store_plan_save(cr_store *s, const struct cr_plan_rec *p, const struct cr_plan_firm *f,
                           size_t n, int64_t *id) CR_MUST_USE;
 /* Calls fn with plan id (CR_ENOTFOUND when there is none), or with every plan (id 0). */
 cr_err cr_store_plans_each(cr_store *s, int64_t id,
                            int (*fn)(void *ctx, const struct cr_plan_rec *p),
                            void *ctx) CR_MUST_USE;
-/* The plan's frozen list in key order. */
-cr_err cr_store_plan_firms(cr_store *s, int64_t plan,
-                           int (*fn)(void *ctx, const struct cr_plan_firm *f),
-                           void *ctx) CR_MUST_USE;
+/* A plan's frozen list as read back: f[0..n) in the recorded order, its strings in memory the
+ * list owns (free with cr_store_plan_list_free, also after a failure). */
+struct cr_plan_list {
+    struct cr_plan_firm *f;
+    size_t n;
+    void *mem;  /* the block the strings point into */
+    char **own; /* a list of an older store (rows of plan_firm): its strings */
+    size_t n_own;
+};
+/* The plan's frozen list: its plan_list block, or for a plan recorded by an older crisk its
+ * plan_firm rows in key order. CR_EPARSE when the block is not of a known format or is cut
+ * (*why says how). */
+cr_err cr_store_plan_list(cr_store *s, int64_t plan, struct cr_plan_list *l,
+                          const char **why) CR_MUST_USE;
+void cr_store_plan_list_free(struct cr_plan_list *l);
 
 /* A draw as recorded, and one firm of it (with the inspection made for it). */
 struct cr_draw_rec {
@@ -691,12 +710,15 @@ struct cr_draw_void {
     const char *by, *reason;
     int32_t day;
 };
-/* Records a draw, its firms and one open inspection per firm (in its own transaction). With
- * replace, the same transaction first marks the standing draw replace->draw void (by, reason,
- * day, the time now) and cancels its inspections without a result; CR_ENOTFOUND when that draw
- * is not standing. */
+/* Records a draw in one transaction: the draw, one open inspection per firm (holding the firm's
+ * level, arm, drawn inspectors and unstaffed reason, docs/store.md "Draws"), the roster's
+ * inspectors it was staffed from (roster[0..n_roster): id, division, qualifications) and the
+ * recusals by last inspection in force for its firms. With replace, the same transaction first
+ * marks the standing draw replace->draw void (by, reason, day, the time now) and cancels its
+ * inspections without a result; CR_ENOTFOUND when that draw is not standing. */
 cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct cr_draw_firm *f,
-                          size_t n, const struct cr_draw_void *replace, int64_t *id) CR_MUST_USE;
+                          size_t n, const struct cr_staff *roster, size_t n_roster,
+                          const struct cr_draw_void *replace, int64_t *id) CR_MUST_USE;
 /* The plan's standing (not void) draw in *draw; CR_ENOTFOUND when it has none. */
 cr_err cr_store_plan_live_draw(cr_store *s, int64_t plan, int64_t *draw) CR_MUST_USE;
 /* Calls fn with draw id; CR_ENOTFOUND when there is none. */
@@ -732,12 +754,6 @@ cr_err cr_store_subject_results(cr_store *s, int64_t subject,
                                 void *ctx) CR_MUST_USE;
 /* Sets an inspection's 免罚 decision (inside the caller's transaction). */
 cr_err cr_store_inspection_penalty(cr_store *s, int64_t id, int penalty_exempt) CR_MUST_USE;
-/* A draw's inputs beyond the plan, list and seed (docs/draw.md "Verifying a draw"). Records
- * the roster's inspectors (id, division, qualifications) draw was staffed from, in its own
- * transaction, once per draw. (cr_store_draw_save records the draw's recusals by last
- * inspection itself, in the draw's transaction.) */
-cr_err cr_store_draw_roster_save(cr_store *s, int64_t draw, const struct cr_staff *rows,
-                                 size_t n) CR_MUST_USE;
 /* The recorded roster of draw by id (*recorded = 0 and fn never called when none was). */
 cr_err cr_store_draw_roster(cr_store *s, int64_t draw,
                             int (*fn)(void *ctx, const struct cr_staff *st), void *ctx,

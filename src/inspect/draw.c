@@ -478,24 +478,43 @@ cr_err cr_draw_inspectors(const struct cr_plan *p, int64_t plan_id, const char *
         qsort(rs, n_rec, sizeof *rs, cmp_recusal);
     }
     struct staffing c = {p, idx, n_staff, rs, n_rec};
+    /* whether each inspector holds every qualification the plan's items need: the same for
+     * every firm, so looked at once */
+    uint8_t *qual_ok = rc ? NULL : malloc(n_staff ? n_staff : 1);
+    if (!rc && !qual_ok)
+        rc = CR_ENOMEM;
+    for (size_t j = 0; !rc && j < n_staff; j++) {
+        int ok = 1;
+        for (size_t q = 0; q < p->n_quals && ok; q++)
+            ok = has_qual(staff[j].qualifications, p->quals[q]);
+        qual_ok[j] = (uint8_t)ok;
+    }
     /* In key order: the candidates of the firm's street, ranked by digest, the best ones under
      * their workload caps. A firm whose candidates are all at the cap gets none, and its digests
      * are not needed: the ranking only orders candidates that can still take work. */
     for (size_t f = 0; !rc && f < n; f++) {
         const struct cr_elig *fm = &e[dr[f].elig];
         size_t in_roster = 0, qualified = 0, n_recused = 0, capped = 0, m = 0;
-        int free_one = 0;
+        int free_one = 0, may_recuse = p->n_conflicts > 0;
+        if (!may_recuse) { /* a recusal by last inspection of this firm? */
+            size_t lo = 0, hi = n_rec;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (rs[mid].subject < fm->subject)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            may_recuse = lo < n_rec && rs[lo].subject == fm->subject;
+        }
         for (size_t j = lower_division(idx, n_staff, fm->street);
              j < n_staff && strcmp(idx[j].division, fm->street) == 0; j++) {
             const struct cr_inspector *sf = &staff[idx[j].i];
             in_roster++;
-            int ok = 1;
-            for (size_t q = 0; q < p->n_quals && ok; q++)
-                ok = has_qual(sf->qualifications, p->quals[q]);
-            if (!ok)
+            if (!qual_ok[idx[j].i])
                 continue;
             qualified++;
-            if (recused(&c, fm, sf->id)) {
+            if (may_recuse && recused(&c, fm, sf->id)) {
                 n_recused++;
                 continue;
             }
@@ -550,6 +569,7 @@ cr_err cr_draw_inspectors(const struct cr_plan *p, int64_t plan_id, const char *
     }
     EVP_MD_CTX_free(px);
     EVP_MD_CTX_free(st);
+    free(qual_ok);
     free(load);
     free(idx);
     free(rs);

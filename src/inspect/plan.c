@@ -349,7 +349,34 @@ static void defaults(struct cr_plan *p)
     p->no_penalty_days = 365;
 }
 
+/* The plan of document y, named path; with files, the list files it names are read beside
+ * path; without, only their names are checked as text and the items keep their codes alone. */
+static cr_err plan_parse(cr__ydoc *y, const char *path, int files, struct cr_plan *p, cr_diag *d);
+
 cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d)
+{
+    defaults(p);
+    cr__ydoc y;
+    cr_err rc = cr__ydoc_load(&y, path, d);
+    if (!rc)
+        rc = plan_parse(&y, path, 1, p, d);
+    cr__ydoc_free(&y);
+    return rc;
+}
+
+cr_err cr_plan_load_text(const char *name, const char *text, size_t len, struct cr_plan *p,
+                         cr_diag *d)
+{
+    defaults(p);
+    cr__ydoc y;
+    cr_err rc = cr__ydoc_load_mem(&y, name, text, len, d);
+    if (!rc)
+        rc = plan_parse(&y, name, 0, p, d);
+    cr__ydoc_free(&y);
+    return rc;
+}
+
+static cr_err plan_parse(cr__ydoc *y, const char *path, int files, struct cr_plan *p, cr_diag *d)
 {
     static const char *const keys[] = {
         "name",       "year",     "batch",     "routine",      "scope",      "check_items",
@@ -361,46 +388,44 @@ cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d)
                                           "tolerance_list", "tolerance_years", NULL};
     static const char *const tr_keys[] = {"open_warnings", "complaint_kinds", "complaint_days",
                                           NULL};
-    defaults(p);
-    cr__ydoc y;
-    cr_err rc = cr__ydoc_load(&y, path, d);
-    yaml_node_t *root = rc ? NULL : cr__yroot(&y);
+    cr_err rc = CR_OK;
+    yaml_node_t *root = cr__yroot(y);
     if (!rc && !root)
         rc = cr_diag_set(d, CR_EPARSE, path, 1, 0, "empty plan file");
     if (!rc)
-        rc = cr__yonly(&y, root, keys, "a plan");
+        rc = cr__yonly(y, root, keys, "a plan");
     if (!rc)
-        rc = cr__ystr(&y, root, "name", 1, &p->name, "a plan");
+        rc = cr__ystr(y, root, "name", 1, &p->name, "a plan");
     if (!rc)
-        rc = parse_int(&y, cr__yget(&y, root, "year"), 2000, 2100, &p->year, "year");
-    if (!rc && cr__yget(&y, root, "batch"))
-        rc = cr__ystr(&y, root, "batch", 0, &p->batch, "a plan");
+        rc = parse_int(y, cr__yget(y, root, "year"), 2000, 2100, &p->year, "year");
+    if (!rc && cr__yget(y, root, "batch"))
+        rc = cr__ystr(y, root, "batch", 0, &p->batch, "a plan");
     yaml_node_t *n;
-    if (!rc && (n = cr__yget(&y, root, "routine"))) {
+    if (!rc && (n = cr__yget(y, root, "routine"))) {
         const char *s = cr__yscalar(n);
         if (s && strcmp(s, "true") == 0)
             p->routine = 1;
         else if (s && strcmp(s, "false") == 0)
             p->routine = 0;
         else
-            rc = cr__yfail(&y, n, "routine must be true or false");
+            rc = cr__yfail(y, n, "routine must be true or false");
     }
-    yaml_node_t *sc = rc ? NULL : cr__yget(&y, root, "scope");
+    yaml_node_t *sc = rc ? NULL : cr__yget(y, root, "scope");
     if (sc) {
-        if (!(rc = cr__yonly(&y, sc, scope_keys, "scope")) &&
-            !(rc = cr__ystrs(&y, cr__yget(&y, sc, "districts"), &p->districts, &p->n_districts,
+        if (!(rc = cr__yonly(y, sc, scope_keys, "scope")) &&
+            !(rc = cr__ystrs(y, cr__yget(y, sc, "districts"), &p->districts, &p->n_districts,
                              "districts")) &&
-            !(rc = cr__ystrs(&y, cr__yget(&y, sc, "streets"), &p->streets, &p->n_streets,
+            !(rc = cr__ystrs(y, cr__yget(y, sc, "streets"), &p->streets, &p->n_streets,
                              "streets")) &&
-            !(rc = cr__ystrs(&y, cr__yget(&y, sc, "industry"), &p->industry, &p->n_industry,
+            !(rc = cr__ystrs(y, cr__yget(y, sc, "industry"), &p->industry, &p->n_industry,
                              "industry")) &&
-            !(rc = cr__ystrs(&y, cr__yget(&y, sc, "tags"), &p->tags, &p->n_tags, "tags")))
-            rc = cr__ystrs(&y, cr__yget(&y, sc, "types"), &p->types, &p->n_types, "types");
-        yaml_node_t *lv = cr__yget(&y, sc, "levels");
+            !(rc = cr__ystrs(y, cr__yget(y, sc, "tags"), &p->tags, &p->n_tags, "tags")))
+            rc = cr__ystrs(y, cr__yget(y, sc, "types"), &p->types, &p->n_types, "types");
+        yaml_node_t *lv = cr__yget(y, sc, "levels");
         const char *s = cr__yscalar(lv);
         if (!rc && lv) {
             if (!s || !*s || strlen(s) > 4 || strspn(s, "ABCD") != strlen(s))
-                rc = cr__yfail(&y, lv, "levels must be letters A-D, such as CD");
+                rc = cr__yfail(y, lv, "levels must be letters A-D, such as CD");
             else
                 snprintf(p->levels, sizeof p->levels, "%s", s);
         }
@@ -408,47 +433,57 @@ cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d)
     char **codes = NULL;
     size_t n_codes = 0;
     if (!rc)
-        rc = cr__ystrs(&y, cr__yget(&y, root, "items"), &codes, &n_codes, "items");
+        rc = cr__ystrs(y, cr__yget(y, root, "items"), &codes, &n_codes, "items");
     if (!rc) {
         char *list = NULL;
-        rc = cr__ystr(&y, root, "check_items", n_codes > 0, &list, "a plan");
-        if (!rc && list) {
+        rc = cr__ystr(y, root, "check_items", n_codes > 0, &list, "a plan");
+        if (!rc && !files && n_codes) { /* the codes alone: the list file is not at hand */
+            p->items = calloc(n_codes, sizeof *p->items);
+            if (!p->items)
+                rc = CR_ENOMEM;
+            for (size_t i = 0; !rc && i < n_codes; i++) {
+                struct cr_check_item *it = &p->items[p->n_items++];
+                if (!(it->code = strdup(codes[i])) || !(it->name = strdup("")) ||
+                    !(it->basis = strdup("")))
+                    rc = CR_ENOMEM;
+            }
+        } else if (!rc && list) {
             char *full = NULL;
-            rc = beside(&y, cr__yget(&y, root, "check_items"), path, list, &full);
+            rc = beside(y, cr__yget(y, root, "check_items"), path, list, &full);
             if (!rc)
-                rc = load_items(p, full, codes, n_codes, &y, cr__yget(&y, root, "items"), d);
+                rc = load_items(p, full, codes, n_codes, y, cr__yget(y, root, "items"), d);
             free(full);
         }
         free(list);
     }
     cr__ystrs_free(codes, n_codes);
-    if (!rc && (n = cr__yget(&y, root, "ratios")))
-        rc = per_level(&y, n, "ratios", 0, p);
-    if (!rc && (n = cr__yget(&y, root, "mode")))
-        rc = per_level(&y, n, "mode", 1, p);
-    if (!rc && (n = cr__yget(&y, root, "random_share")))
-        rc = parse_bp(&y, n, &p->random_bp, "random_share");
-    if (!rc && (n = cr__yget(&y, root, "inspectors")))
-        rc = parse_int(&y, n, 2, 20, &p->inspectors, "inspectors (per inspection, at least 2)");
-    if (!rc && (n = cr__yget(&y, root, "workload_cap")))
-        rc = parse_int(&y, n, 1, 1000000, &p->workload_cap, "workload_cap");
-    yaml_node_t *ex = rc ? NULL : cr__yget(&y, root, "exemptions");
-    if (ex && !(rc = cr__yonly(&y, ex, ex_keys, "exemptions"))) {
-        if ((n = cr__yget(&y, ex, "recent_days")))
-            rc = parse_int(&y, n, 0, 36500, &p->recent_days, "recent_days");
+    if (!rc && (n = cr__yget(y, root, "ratios")))
+        rc = per_level(y, n, "ratios", 0, p);
+    if (!rc && (n = cr__yget(y, root, "mode")))
+        rc = per_level(y, n, "mode", 1, p);
+    if (!rc && (n = cr__yget(y, root, "random_share")))
+        rc = parse_bp(y, n, &p->random_bp, "random_share");
+    if (!rc && (n = cr__yget(y, root, "inspectors")))
+        rc = parse_int(y, n, 2, 20, &p->inspectors, "inspectors (per inspection, at least 2)");
+    if (!rc && (n = cr__yget(y, root, "workload_cap")))
+        rc = parse_int(y, n, 1, 1000000, &p->workload_cap, "workload_cap");
+    yaml_node_t *ex = rc ? NULL : cr__yget(y, root, "exemptions");
+    if (ex && !(rc = cr__yonly(y, ex, ex_keys, "exemptions"))) {
+        if ((n = cr__yget(y, ex, "recent_days")))
+            rc = parse_int(y, n, 0, 36500, &p->recent_days, "recent_days");
         if (!rc)
-            rc = cr__ystrs(&y, cr__yget(&y, ex, "deregistered"), &p->dereg_status,
-                           &p->n_dereg_status, "deregistered");
+            rc = cr__ystrs(y, cr__yget(y, ex, "deregistered"), &p->dereg_status, &p->n_dereg_status,
+                           "deregistered");
         if (!rc)
-            rc = cr__ystr(&y, ex, "tolerance_tag", 0, &p->tolerance_tag, "exemptions");
-        if (!rc && (n = cr__yget(&y, ex, "tolerance_years")))
-            rc = parse_int(&y, n, 0, 100, &p->tolerance_years, "tolerance_years");
+            rc = cr__ystr(y, ex, "tolerance_tag", 0, &p->tolerance_tag, "exemptions");
+        if (!rc && (n = cr__yget(y, ex, "tolerance_years")))
+            rc = parse_int(y, n, 0, 100, &p->tolerance_years, "tolerance_years");
         char *list = NULL;
         if (!rc)
-            rc = cr__ystr(&y, ex, "tolerance_list", 0, &list, "exemptions");
-        if (!rc && list) {
+            rc = cr__ystr(y, ex, "tolerance_list", 0, &list, "exemptions");
+        if (!rc && list && files) {
             char *full = NULL;
-            rc = beside(&y, cr__yget(&y, ex, "tolerance_list"), path, list, &full);
+            rc = beside(y, cr__yget(y, ex, "tolerance_list"), path, list, &full);
             if (!rc)
                 rc = load_tolerance(p, full, d);
             free(full);
@@ -480,52 +515,51 @@ cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d)
         free(p->dereg_status[i]);
         p->dereg_status[i] = norm;
     }
-    yaml_node_t *tr = rc ? NULL : cr__yget(&y, root, "triggers");
-    if (tr && !(rc = cr__yonly(&y, tr, tr_keys, "triggers"))) {
-        if ((n = cr__yget(&y, tr, "open_warnings"))) {
+    yaml_node_t *tr = rc ? NULL : cr__yget(y, root, "triggers");
+    if (tr && !(rc = cr__yonly(y, tr, tr_keys, "triggers"))) {
+        if ((n = cr__yget(y, tr, "open_warnings"))) {
             const char *s = cr__yscalar(n);
             if (s && (strcmp(s, "true") == 0 || strcmp(s, "false") == 0))
                 p->trigger_warnings = strcmp(s, "true") == 0;
             else
-                rc = cr__yfail(&y, n, "open_warnings must be true or false");
+                rc = cr__yfail(y, n, "open_warnings must be true or false");
         }
         if (!rc)
-            rc = cr__ystrs(&y, cr__yget(&y, tr, "complaint_kinds"), &p->complaint_kinds,
+            rc = cr__ystrs(y, cr__yget(y, tr, "complaint_kinds"), &p->complaint_kinds,
                            &p->n_complaint_kinds, "complaint_kinds");
-        if (!rc && (n = cr__yget(&y, tr, "complaint_days")))
-            rc = parse_int(&y, n, 0, 36500, &p->complaint_days, "complaint_days");
+        if (!rc && (n = cr__yget(y, tr, "complaint_days")))
+            rc = parse_int(y, n, 0, 36500, &p->complaint_days, "complaint_days");
     }
     if (!rc && !tr)
         rc = push(&p->complaint_kinds, &p->n_complaint_kinds, "complaint");
-    yaml_node_t *np = rc ? NULL : cr__yget(&y, root, "no_penalty");
+    yaml_node_t *np = rc ? NULL : cr__yget(y, root, "no_penalty");
     if (np) {
         static const char *const np_keys[] = {"list", "window_days", NULL};
         char *list = NULL;
-        if (!(rc = cr__yonly(&y, np, np_keys, "no_penalty")) &&
-            !(rc = cr__ystr(&y, np, "list", 1, &list, "no_penalty"))) {
+        if (!(rc = cr__yonly(y, np, np_keys, "no_penalty")) &&
+            !(rc = cr__ystr(y, np, "list", 1, &list, "no_penalty")) && files) {
             char *full = NULL;
-            rc = beside(&y, cr__yget(&y, np, "list"), path, list, &full);
+            rc = beside(y, cr__yget(y, np, "list"), path, list, &full);
             if (!rc)
                 rc = load_no_penalty(p, full, d);
             free(full);
         }
         free(list);
-        if (!rc && (n = cr__yget(&y, np, "window_days")))
-            rc = parse_int(&y, n, 0, 36500, &p->no_penalty_days, "window_days");
+        if (!rc && (n = cr__yget(y, np, "window_days")))
+            rc = parse_int(y, n, 0, 36500, &p->no_penalty_days, "window_days");
     }
     if (!rc) {
         char *list = NULL;
-        rc = cr__ystr(&y, root, "conflicts", 0, &list, "a plan");
-        if (!rc && list) {
+        rc = cr__ystr(y, root, "conflicts", 0, &list, "a plan");
+        if (!rc && list && files) {
             char *full = NULL;
-            rc = beside(&y, cr__yget(&y, root, "conflicts"), path, list, &full);
+            rc = beside(y, cr__yget(y, root, "conflicts"), path, list, &full);
             if (!rc)
                 rc = load_conflicts(p, full, d);
             free(full);
         }
         free(list);
     }
-    cr__ydoc_free(&y);
     return rc;
 }
 
@@ -601,6 +635,19 @@ json_t *cr_plan_to_json(const struct cr_plan *p)
     json_object_set_new(j, "tolerance_years", json_integer(p->tolerance_years));
     json_object_set_new(j, "no_penalty", strs(p->no_penalty, p->n_no_penalty));
     json_object_set_new(j, "no_penalty_days", json_integer(p->no_penalty_days));
+    /* what froze the list (recorded since format 2 of the draw's records; not read back by a
+     * draw, compared with the text by draw verify) */
+    json_object_set_new(j, "tolerance_tag",
+                        p->tolerance_tag ? json_string(p->tolerance_tag) : json_null());
+    json_object_set_new(j, "complaint_kinds", strs(p->complaint_kinds, p->n_complaint_kinds));
+    json_object_set_new(j, "complaint_days", json_integer(p->complaint_days));
+    json_object_set_new(j, "open_warnings", json_boolean(p->trigger_warnings));
+    json_object_set_new(j, "scope",
+                        json_pack("{s:o,s:o,s:o,s:o,s:o}", "districts",
+                                  strs(p->districts, p->n_districts), "streets",
+                                  strs(p->streets, p->n_streets), "industry",
+                                  strs(p->industry, p->n_industry), "tags",
+                                  strs(p->tags, p->n_tags), "types", strs(p->types, p->n_types)));
     return j;
 }
 

@@ -115,7 +115,10 @@ static int cand_fn(void *ctx, const struct cr_plan_cand *c)
         b->oom = 1;
         return 1;
     }
-    snprintf(e->street, sizeof e->street, "%s", c->street ? c->street : "");
+    if (!(e->street = cr__strpool_dup(&b->keys, c->street ? c->street : ""))) {
+        b->oom = 1;
+        return 1;
+    }
     e->level = c->level;
     int dereg = 0, near = 0; /* whole values of the list (docs/inspect.md) */
     for (size_t i = 0; c->status && i < p->n_dereg_status && !dereg; i++)
@@ -380,9 +383,8 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
     }
     if (!rc) {
         for (size_t i = 0; i < b.n; i++)
-            pf[i] =
-                (struct cr_plan_firm){b.e[i].subject, b.e[i].key, cr_elig_class_name[b.e[i].cls],
-                                      b.e[i].street, b.e[i].level};
+            pf[i] = (struct cr_plan_firm){b.e[i].subject, b.e[i].key, b.e[i].street, b.e[i].cls,
+                                          b.e[i].level};
         struct cr_plan_rec rec = {.run = run,
                                   .eligible = (int64_t)b.n,
                                   .name = p.name,
@@ -449,46 +451,17 @@ static int plan_got_fn(void *ctx, const struct cr_plan_rec *r)
     return 0;
 }
 
+/* A plan's frozen list as the draw takes it: e[i] points into the store's list l. */
 struct elig_list {
     struct cr_elig *e;
-    size_t n, cap;
-    struct cr__strpool keys;
-    int bad;
+    size_t n;
+    struct cr_plan_list l;
 };
 
 static void elig_list_free(struct elig_list *l)
 {
     free(l->e);
-    cr__strpool_free(&l->keys);
-}
-
-static int elig_fn(void *ctx, const struct cr_plan_firm *f)
-{
-    struct elig_list *l = ctx;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4096;
-        struct cr_elig *t = realloc(l->e, cap * sizeof *t);
-        if (!t) {
-            l->bad = 1;
-            return 1;
-        }
-        l->e = t;
-        l->cap = cap;
-    }
-    struct cr_elig *e = &l->e[l->n++];
-    memset(e, 0, sizeof *e);
-    e->subject = f->subject;
-    if (!(e->key = cr__strpool_dup(&l->keys, f->key))) {
-        l->bad = 1;
-        return 1;
-    }
-    snprintf(e->street, sizeof e->street, "%s", f->street);
-    e->level = f->level;
-    enum cr_elig_class c;
-    if (cr_elig_class_parse(f->cls, &c))
-        l->bad = 2;
-    e->cls = (uint8_t)c;
-    return 0;
+    cr_store_plan_list_free(&l->l);
 }
 
 /* Loads plan id, its settings and its frozen list, and checks the list against its hash. */
@@ -511,13 +484,19 @@ static cr_err load_plan(cr_store *s, int64_t id, struct plan_got *g, struct cr_p
     if (!rc)
         rc = cr_plan_from_json(j, p, d);
     json_decref(j);
+    const char *why = "";
+    if (!rc && (rc = cr_store_plan_list(s, id, &l->l, &why)) == CR_EPARSE)
+        rc = cr_diag_set(d, CR_ECHECK, NULL, 0, 0,
+                         "plan %lld: its recorded eligible list cannot be read: %s", (long long)id,
+                         why);
+    if (!rc && !(l->e = malloc((l->l.n ? l->l.n : 1) * sizeof *l->e)))
+        rc = CR_ENOMEM;
+    for (size_t i = 0; !rc && i < l->l.n; i++) {
+        const struct cr_plan_firm *f = &l->l.f[i];
+        l->e[i] = (struct cr_elig){f->subject, f->key, f->level, f->cls, f->street};
+    }
     if (!rc)
-        rc = cr_store_plan_firms(s, id, elig_fn, l);
-    if (!rc && l->bad)
-        rc = l->bad == 1 ? CR_ENOMEM
-                         : cr_diag_set(d, CR_EPARSE, NULL, 0, 0,
-                                       "plan %lld: its eligible list holds an unknown class",
-                                       (long long)id);
+        l->n = l->l.n;
     if (!rc) {
         char hex[65];
         cr_elig_sort(l->e, l->n);
@@ -709,6 +688,14 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
     }
     int64_t id = 0;
     double secs = (double)(now_ns() - t0) / 1e9;
+    /* the roster it was staffed from goes with it, so that draw verify recomputes its
+     * inspectors: in the draw's transaction, so no draw is ever without it */
+    struct cr_staff *rows = rc ? NULL : calloc(n_staff ? n_staff : 1, sizeof *rows);
+    if (!rc && !rows)
+        rc = CR_ENOMEM;
+    for (size_t i = 0; !rc && i < n_staff; i++)
+        rows[i] = (struct cr_staff){staff[i].id, "", "inspector", staff[i].division,
+                                    staff[i].qualifications};
     if (!rc) {
         struct cr_draw_rec r = {.plan = g.id,
                                 .sampled = (int64_t)n,
@@ -716,8 +703,9 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
                                 .report = rep_s,
                                 .day = today,
                                 .seconds = secs};
-        rc = cr_store_draw_save(s, &r, df, n, have_replace ? &replace : NULL, &id);
+        rc = cr_store_draw_save(s, &r, df, n, rows, n_staff, have_replace ? &replace : NULL, &id);
     }
+    free(rows);
     if (!rc) {
         json_object_set_new(rep, "draw", json_integer(id));
         json_object_set_new(rep, "seconds", json_real(secs));
@@ -774,15 +762,111 @@ static int got_draw_fn(void *ctx, const struct cr_draw_rec *r)
 struct text_check {
     int ok, oom;
     char hex[65], recorded[65];
+    char *text, *settings;
 };
 
 static int text_check_fn(void *ctx, const struct cr_plan_rec *r)
 {
     struct text_check *t = ctx;
+    t->text = strdup(r->text);
+    t->settings = strdup(r->settings);
+    t->oom = !t->text || !t->settings;
     sha_hex(r->text, strlen(r->text), t->hex);
     snprintf(t->recorded, sizeof t->recorded, "%s", r->hash);
     t->ok = strcmp(t->hex, r->hash) == 0;
     return 0;
+}
+
+/* The recorded settings that the plan's recorded text determines, re-derived from the text
+ * (cr_plan_load_text) and compared: each one that differs is a problem. The list files a plan
+ * names are not stored, so what comes from them (the items' names and qualifications, the
+ * conflicts, the tolerance list, the 免罚清单) enters through the settings alone; the
+ * settings that froze the list (scope, triggers, tolerance tag) are compared when recorded
+ * (plans of an older crisk lack them). *checked = 1 when the text could be read. */
+static cr_err settings_check(int64_t plan, const char *text, const char *settings, json_t *problems,
+                             int *checked)
+{
+    static const char *const always[] = {"name",
+                                         "year",
+                                         "batch",
+                                         "routine",
+                                         "levels",
+                                         "ratios_bp",
+                                         "mode",
+                                         "random_bp",
+                                         "inspectors",
+                                         "workload_cap",
+                                         "recent_days",
+                                         "tolerance_years",
+                                         "deregistered",
+                                         "no_penalty_days",
+                                         NULL};
+    static const char *const if_recorded[] = {"tolerance_tag", "complaint_kinds", "complaint_days",
+                                              "open_warnings", "scope",           NULL};
+    *checked = 0;
+    struct cr_plan t;
+    cr_diag d = {{0}, {0}, 0, 0};
+    char name[64];
+    snprintf(name, sizeof name, "plan %lld's text", (long long)plan);
+    cr_err rc = cr_plan_load_text(name, text, strlen(text), &t, &d);
+    json_t *jt = NULL, *js = NULL;
+    if (rc == CR_ENOMEM)
+        goto out;
+    if (rc) {
+        json_array_append_new(problems,
+                              json_sprintf("plan %lld: its recorded text no longer reads as a "
+                                           "plan, so its settings cannot be re-derived: %s",
+                                           (long long)plan, d.msg));
+        rc = CR_OK;
+        goto out;
+    }
+    jt = cr_plan_to_json(&t);
+    js = json_loads(settings, 0, NULL);
+    if (!jt) {
+        rc = CR_ENOMEM;
+        goto out;
+    }
+    *checked = 1;
+    if (!json_is_object(js)) {
+        json_array_append_new(problems, json_sprintf("plan %lld: its recorded settings are not "
+                                                     "a JSON object",
+                                                     (long long)plan));
+        goto out;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (const char *const *k = pass ? if_recorded : always; *k; k++) {
+            json_t *a = json_object_get(js, *k), *b = json_object_get(jt, *k);
+            if (pass && !a)
+                continue;
+            if (a && b && json_equal(a, b))
+                continue;
+            char *as = a ? json_dumps(a, JSON_ENCODE_ANY | JSON_COMPACT) : NULL,
+                 *bs = b ? json_dumps(b, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+            json_array_append_new(
+                problems,
+                json_sprintf("plan %lld: setting %s is %s in the recorded settings but "
+                             "%s in the plan's text",
+                             (long long)plan, *k, as ? as : "(missing)", bs ? bs : "(missing)"));
+            free(as);
+            free(bs);
+        }
+    /* the items: the text gives their codes */
+    json_t *ia = json_object_get(js, "items"), *ib = json_object_get(jt, "items");
+    int same = json_array_size(ia) == json_array_size(ib);
+    for (size_t i = 0; same && i < json_array_size(ia); i++) {
+        const char *ca = json_string_value(json_object_get(json_array_get(ia, i), "code")),
+                   *cb = json_string_value(json_object_get(json_array_get(ib, i), "code"));
+        same = ca && cb && strcmp(ca, cb) == 0;
+    }
+    if (!same)
+        json_array_append_new(problems, json_sprintf("plan %lld: the recorded check items are "
+                                                     "not the items of the plan's text",
+                                                     (long long)plan));
+out:
+    json_decref(jt);
+    json_decref(js);
+    cr_plan_free(&t);
+    return rc;
 }
 
 struct cmp_ctx {
@@ -889,6 +973,15 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
     char **insp = NULL, **why = NULL;
     if (!rc)
         rc = cr_store_plans_each(s, gd.plan, text_check_fn, &tc);
+    if (!rc && tc.oom)
+        rc = CR_ENOMEM;
+    json_t *problems = json_array();
+    int settings_ok = 0;
+    if (!rc && !problems)
+        rc = CR_ENOMEM;
+    if (!rc)
+        rc = settings_check(gd.plan, tc.text, tc.settings, problems, &settings_ok);
+    size_t n_settings = json_array_size(problems);
     if (!rc) {
         rc = load_plan(s, gd.plan, &g, &p, &l, &pd);
         if (rc == CR_ECHECK) { /* a changed list: not an error of verify, a mismatch */
@@ -928,7 +1021,6 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
         }
     }
     if (!rc) {
-        json_t *problems = json_array();
         char buf[400];
         if (!tc.ok) {
             snprintf(buf, sizeof buf,
@@ -965,12 +1057,13 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
         *match = json_array_size(problems) == 0;
         json_t *first = json_array_get(problems, 0);
         *report = json_pack(
-            "{s:I,s:I,s:s,s:b,s:b,s:b,s:b,s:b,s:I,s:I,s:s,s:o}", "draw", (json_int_t)draw, "plan",
-            (json_int_t)gd.plan, "seed", gd.seed, "match", *match, "plan_text_intact", tc.ok,
-            "eligible_list_intact", list_ok, "day_ok", day_ok, "inspectors_checked",
-            list_ok && recorded, "differences", (json_int_t)(c.mismatch + c.insp_mismatch),
-            "inspector_differences", (json_int_t)c.insp_mismatch, "first_difference",
-            first ? json_string_value(first) : "", "problems", problems);
+            "{s:I,s:I,s:s,s:b,s:b,s:b,s:b,s:b,s:b,s:I,s:I,s:I,s:s,s:O}", "draw", (json_int_t)draw,
+            "plan", (json_int_t)gd.plan, "seed", gd.seed, "match", *match, "plan_text_intact",
+            tc.ok, "settings_intact", settings_ok && !n_settings, "eligible_list_intact", list_ok,
+            "day_ok", day_ok, "inspectors_checked", list_ok && recorded, "differences",
+            (json_int_t)(c.mismatch + c.insp_mismatch), "inspector_differences",
+            (json_int_t)c.insp_mismatch, "settings_differences", (json_int_t)n_settings,
+            "first_difference", first ? json_string_value(first) : "", "problems", problems);
         if (!*report)
             rc = CR_ENOMEM;
     } else if (d && pd.msg[0]) {
@@ -989,6 +1082,9 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
     elig_list_free(&l);
     free(g.settings);
     free(gd.seed);
+    free(tc.text);
+    free(tc.settings);
+    json_decref(problems);
     cr_plan_free(&p);
     return rc;
 }

@@ -1,5 +1,8 @@
 /* The store's tables of the inspect stage: plans, draws and inspections (docs/inspect.md). */
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -150,7 +153,7 @@ cr_err cr_store_recently_drawn(cr_store *s, int32_t since_day, int32_t before_da
 {
     sqlite3_stmt *st;
     cr_err rc = prep(s,
-                     "SELECT DISTINCT f.subject FROM draw_firm f JOIN draw d ON d.id=f.draw"
+                     "SELECT DISTINCT f.subject FROM inspection f JOIN draw d ON d.id=f.draw"
                      " JOIN plan p ON p.id=d.plan WHERE p.routine=1 AND d.day>=?1 AND d.day<?2"
                      " AND d.void_by IS NULL ORDER BY f.subject",
                      &st);
@@ -199,18 +202,236 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
+const char *const cr_store_elig_class[CR_STORE_N_ELIG_CLASSES] = {
+    "pool", "triggered", "exempt_recent", "exempt_status", "exempt_tolerance"};
+
+/* The block of a frozen list (docs/store.md "plan_list"), format 1, little-endian:
+ * "CRPLIST1", u32 n, u32 n_streets, level[n], class[n], u32 street[n], i64 subject[n], the n
+ * keys each ended by a NUL byte, the n_streets streets each ended by a NUL byte. */
+static const char plist_magic[8] = {'C', 'R', 'P', 'L', 'I', 'S', 'T', '1'};
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A street's index in the block: an open-addressing table over the distinct streets. */
+struct street_set {
+    const char **v; /* slot -> street */
+    uint32_t *idx;  /* slot -> index */
+    size_t cap, n;
+    const char **order; /* index -> street */
+};
+
+static uint64_t str_hash(const char *t)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *t; t++)
+        h = (h ^ (unsigned char)*t) * 1099511628211ULL;
+    return h;
+}
+
+/* The index of t, added when new; UINT32_MAX when out of memory. */
+static uint32_t street_index(struct street_set *ss, const char *t)
+{
+    if (2 * (ss->n + 1) > ss->cap) {
+        size_t cap = ss->cap ? ss->cap * 2 : 256;
+        const char **v = calloc(cap, sizeof *v);
+        uint32_t *idx = calloc(cap, sizeof *idx);
+        const char **order = realloc(ss->order, cap * sizeof *order);
+        if (!v || !idx || !order) {
+            free(v);
+            free(idx);
+            if (order)
+                ss->order = order;
+            return UINT32_MAX;
+        }
+        ss->order = order;
+        for (size_t i = 0; i < ss->cap; i++)
+            if (ss->v[i]) {
+                size_t j = str_hash(ss->v[i]) & (cap - 1);
+                while (v[j])
+                    j = (j + 1) & (cap - 1);
+                v[j] = ss->v[i];
+                idx[j] = ss->idx[i];
+            }
+        free(ss->v);
+        free(ss->idx);
+        ss->v = v;
+        ss->idx = idx;
+        ss->cap = cap;
+    }
+    size_t j = str_hash(t) & (ss->cap - 1);
+    while (ss->v[j] && strcmp(ss->v[j], t) != 0)
+        j = (j + 1) & (ss->cap - 1);
+    if (!ss->v[j]) {
+        ss->v[j] = t;
+        ss->idx[j] = (uint32_t)ss->n;
+        ss->order[ss->n++] = t;
+    }
+    return ss->idx[j];
+}
+
+static void street_set_free(struct street_set *ss)
+{
+    free(ss->v);
+    free(ss->idx);
+    free(ss->order);
+}
+
+/* Encodes f[0..n) as a format-1 block into *out (malloc'd) of *len bytes. */
+static cr_err plist_encode(const struct cr_plan_firm *f, size_t n, unsigned char **out, size_t *len)
+{
+    *out = NULL;
+    if (n > UINT32_MAX)
+        return CR_EINVAL;
+    struct street_set ss = {0};
+    uint32_t *sidx = malloc((n ? n : 1) * sizeof *sidx);
+    size_t keys = 0, streets = 0;
+    cr_err rc = sidx ? CR_OK : CR_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (f[i].cls >= CR_STORE_N_ELIG_CLASSES)
+            rc = CR_EINVAL;
+        else if ((sidx[i] = street_index(&ss, f[i].street ? f[i].street : "")) == UINT32_MAX)
+            rc = CR_ENOMEM;
+        keys += strlen(f[i].key) + 1;
+    }
+    for (size_t i = 0; !rc && i < ss.n; i++)
+        streets += strlen(ss.order[i]) + 1;
+    size_t total = 16 + n * (1 + 1 + 4 + 8) + keys + streets;
+    unsigned char *b = rc ? NULL : malloc(total);
+    if (!rc && !b)
+        rc = CR_ENOMEM;
+    if (!rc) {
+        memcpy(b, plist_magic, 8);
+        put_u32(b + 8, (uint32_t)n);
+        put_u32(b + 12, (uint32_t)ss.n);
+        unsigned char *lv = b + 16, *cl = lv + n, *st = cl + n, *sj = st + 4 * n;
+        char *kp = (char *)(sj + 8 * n);
+        for (size_t i = 0; i < n; i++) {
+            lv[i] = (unsigned char)f[i].level;
+            cl[i] = f[i].cls;
+            put_u32(st + 4 * i, sidx[i]);
+            uint64_t v = (uint64_t)f[i].subject;
+            for (int k = 0; k < 8; k++)
+                sj[8 * i + (size_t)k] = (unsigned char)(v >> (8 * k));
+            size_t l = strlen(f[i].key) + 1;
+            memcpy(kp, f[i].key, l);
+            kp += l;
+        }
+        for (size_t i = 0; i < ss.n; i++) {
+            size_t l = strlen(ss.order[i]) + 1;
+            memcpy(kp, ss.order[i], l);
+            kp += l;
+        }
+        *out = b;
+        *len = total;
+    }
+    free(sidx);
+    street_set_free(&ss);
+    return rc;
+}
+
+/* Decodes a block of len bytes (owned by l from now on) into l; *why on a bad block. */
+static cr_err plist_decode(unsigned char *b, size_t len, struct cr_plan_list *l, const char **why)
+{
+    l->mem = b;
+    if (len < 16 || memcmp(b, plist_magic, 8) != 0) {
+        *why = "it is not a format-1 block (its first bytes are not CRPLIST1)";
+        return CR_EPARSE;
+    }
+    size_t n = get_u32(b + 8), ns = get_u32(b + 12);
+    if ((len - 16) / 14 < n) {
+        *why = "it is shorter than its firms' arrays";
+        return CR_EPARSE;
+    }
+    const unsigned char *lv = b + 16, *cl = lv + n, *st = cl + n, *sj = st + 4 * n;
+    char *p = (char *)(sj + 8 * n), *end = (char *)b + len;
+    const char **streets = malloc((ns ? ns : 1) * sizeof *streets);
+    l->f = malloc((n ? n : 1) * sizeof *l->f);
+    if (!streets || !l->f) {
+        free(streets);
+        return CR_ENOMEM;
+    }
+    cr_err rc = CR_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        char *z = memchr(p, 0, (size_t)(end - p));
+        if (!z) {
+            *why = "its keys are cut";
+            rc = CR_EPARSE;
+            break;
+        }
+        l->f[i].key = p;
+        p = z + 1;
+    }
+    for (size_t i = 0; i < ns && !rc; i++) {
+        char *z = memchr(p, 0, (size_t)(end - p));
+        if (!z) {
+            *why = "its streets are cut";
+            rc = CR_EPARSE;
+            break;
+        }
+        streets[i] = p;
+        p = z + 1;
+    }
+    if (!rc && p != end) {
+        *why = "it has bytes after its last street";
+        rc = CR_EPARSE;
+    }
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint32_t si = get_u32(st + 4 * i);
+        uint64_t v = 0;
+        for (int k = 7; k >= 0; k--)
+            v = v << 8 | sj[8 * i + (size_t)k];
+        if (si >= ns || cl[i] >= CR_STORE_N_ELIG_CLASSES) {
+            *why = si >= ns ? "a firm's street index is out of range"
+                            : "a firm's class code is out of range";
+            rc = CR_EPARSE;
+            break;
+        }
+        l->f[i].street = streets[si];
+        l->f[i].cls = cl[i];
+        l->f[i].level = (char)lv[i];
+        l->f[i].subject = (int64_t)v;
+    }
+    /* the streets' pointers are kept in l->own so they are freed with the list */
+    l->own = (char **)streets;
+    l->n_own = 0;
+    l->n = rc ? 0 : n;
+    return rc;
+}
+
+static const char plist_schema[] =
+    "CREATE TABLE IF NOT EXISTS plan_list(plan INTEGER PRIMARY KEY, format INTEGER NOT NULL,"
+    " n INTEGER NOT NULL, list BLOB NOT NULL);";
+
 cr_err cr_store_plan_save(cr_store *s, const struct cr_plan_rec *p, const struct cr_plan_firm *f,
                           size_t n, int64_t *id)
 {
-    cr_err rc = cr_store_begin(s);
+    unsigned char *blk = NULL;
+    size_t len = 0;
+    cr_err rc = plist_encode(f, n, &blk, &len);
     if (rc)
         return rc;
+    if ((rc = cr_store_begin(s))) {
+        free(blk);
+        return rc;
+    }
     sqlite3_stmt *st = NULL;
-    rc = prep(s,
-              "INSERT INTO plan(name, year, batch, routine, text, hash, settings, run, day,"
-              " created, eligible, eligible_hash, counts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,"
-              "strftime('%Y-%m-%dT%H:%M:%SZ','now'),?10,?11,?12)",
-              &st);
+    if (sqlite3_exec(cr__store_db(s), plist_schema, NULL, NULL, NULL))
+        rc = cr__store_fail(s);
+    if (!rc)
+        rc = prep(s,
+                  "INSERT INTO plan(name, year, batch, routine, text, hash, settings, run, day,"
+                  " created, eligible, eligible_hash, counts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,"
+                  "strftime('%Y-%m-%dT%H:%M:%SZ','now'),?10,?11,?12)",
+                  &st);
     if (!rc) {
         bind_text(st, 1, p->name);
         sqlite3_bind_int(st, 2, p->year);
@@ -230,21 +451,15 @@ cr_err cr_store_plan_save(cr_store *s, const struct cr_plan_rec *p, const struct
         st = NULL;
     }
     if (!rc)
-        rc = prep(s,
-                  "INSERT INTO plan_firm(plan, key, subject, level, class, street)"
-                  " VALUES(?1,?2,?3,?4,?5,?6)",
-                  &st);
-    for (size_t i = 0; !rc && i < n; i++) {
-        char lv[2] = {f[i].level, 0};
+        rc = prep(s, "INSERT INTO plan_list(plan, format, n, list) VALUES(?1, 1, ?2, ?3)", &st);
+    if (!rc) {
         sqlite3_bind_int64(st, 1, *id);
-        bind_text(st, 2, f[i].key);
-        sqlite3_bind_int64(st, 3, f[i].subject);
-        bind_text(st, 4, lv);
-        bind_text(st, 5, f[i].cls);
-        bind_text(st, 6, f[i].street ? f[i].street : "");
+        sqlite3_bind_int64(st, 2, (int64_t)n);
+        sqlite3_bind_blob64(st, 3, blk, len, SQLITE_STATIC);
         rc = step_done(s, st);
     }
     sqlite3_finalize(st);
+    free(blk);
     if (!rc)
         rc = cr_store_commit(s);
     if (rc)
@@ -298,26 +513,22 @@ cr_err cr_store_plans_each(cr_store *s, int64_t id,
     return !rc && id && !c.seen ? CR_ENOTFOUND : rc;
 }
 
-struct pf_ctx {
-    int (*fn)(void *ctx, const struct cr_plan_firm *f);
-    void *ctx;
-};
+static cr_err has_table(cr_store *s, const char *name, int *have);
 
-static int pf_row(sqlite3_stmt *st, void *a)
+void cr_store_plan_list_free(struct cr_plan_list *l)
 {
-    struct pf_ctx *c = a;
-    struct cr_plan_firm f = {
-        .key = colz(st, 0),
-        .subject = sqlite3_column_int64(st, 1),
-        .level = colz(st, 2)[0],
-        .cls = colz(st, 3),
-        .street = colz(st, 4),
-    };
-    return c->fn(c->ctx, &f);
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n_own; i++)
+        free(l->own[i]);
+    free(l->own);
+    free(l->f);
+    free(l->mem);
+    memset(l, 0, sizeof *l);
 }
 
-cr_err cr_store_plan_firms(cr_store *s, int64_t plan,
-                           int (*fn)(void *ctx, const struct cr_plan_firm *f), void *ctx)
+/* The list of a plan recorded by an older crisk: its plan_firm rows in key order. */
+static cr_err plist_rows(cr_store *s, int64_t plan, struct cr_plan_list *l, const char **why)
 {
     sqlite3_stmt *st;
     cr_err rc = prep(s,
@@ -327,8 +538,93 @@ cr_err cr_store_plan_firms(cr_store *s, int64_t plan,
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, plan);
-    struct pf_ctx c = {fn, ctx};
-    return each_row(s, st, pf_row, &c);
+    size_t cap = 0;
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if (l->n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            struct cr_plan_firm *t = realloc(l->f, cap * sizeof *t);
+            char **o = realloc(l->own, 2 * cap * sizeof *o);
+            if (t)
+                l->f = t;
+            if (o)
+                l->own = o;
+            if (!t || !o) {
+                rc = CR_ENOMEM;
+                break;
+            }
+        }
+        char *key = strdup(colz(st, 0)), *street = strdup(colz(st, 4));
+        if (key)
+            l->own[l->n_own++] = key;
+        if (street)
+            l->own[l->n_own++] = street;
+        if (!key || !street) {
+            rc = CR_ENOMEM;
+            break;
+        }
+        uint8_t c = CR_STORE_N_ELIG_CLASSES;
+        for (uint8_t k = 0; k < CR_STORE_N_ELIG_CLASSES; k++)
+            if (strcmp(colz(st, 3), cr_store_elig_class[k]) == 0)
+                c = k;
+        if (c == CR_STORE_N_ELIG_CLASSES) {
+            *why = "a firm of its plan_firm rows has an unknown class";
+            rc = CR_EPARSE;
+            break;
+        }
+        l->f[l->n++] =
+            (struct cr_plan_firm){sqlite3_column_int64(st, 1), key, street, c, colz(st, 2)[0]};
+    }
+    if (!rc && r != SQLITE_DONE)
+        rc = cr__store_fail(s);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+cr_err cr_store_plan_list(cr_store *s, int64_t plan, struct cr_plan_list *l, const char **why)
+{
+    memset(l, 0, sizeof *l);
+    *why = "";
+    int have = 0;
+    cr_err rc = has_table(s, "plan_list", &have);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    if (have && !(rc = prep(s, "SELECT format, length(list) FROM plan_list WHERE plan=?1", &st))) {
+        sqlite3_bind_int64(st, 1, plan);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            found = 1;
+            if (sqlite3_column_int64(st, 0) != 1) {
+                *why = "its plan_list block is of an unknown format (this crisk reads format 1)";
+                rc = CR_EPARSE;
+            }
+        } else if (r != SQLITE_DONE)
+            rc = cr__store_fail(s);
+        int64_t len = found ? sqlite3_column_int64(st, 1) : 0;
+        sqlite3_finalize(st);
+        unsigned char *b = NULL;
+        sqlite3_blob *bl = NULL;
+        if (!rc && found) {
+            /* straight into memory of ours: one copy of a block of tens of megabytes */
+            b = len <= INT_MAX ? malloc(len > 0 ? (size_t)len : 1) : NULL;
+            if (!b)
+                rc = CR_ENOMEM;
+            else if (sqlite3_blob_open(cr__store_db(s), "main", "plan_list", "list", plan, 0,
+                                       &bl) ||
+                     sqlite3_blob_read(bl, b, (int)len, 0))
+                rc = cr__store_fail(s);
+            sqlite3_blob_close(bl);
+            if (rc)
+                free(b);
+            else
+                rc = plist_decode(b, (size_t)len, l, why);
+        }
+    }
+    if (!rc && !found)
+        rc = plist_rows(s, plan, l, why);
+    return rc;
 }
 
 static cr_err draw_void(cr_store *s, int64_t draw, const char *by, const char *reason, int32_t day)
@@ -359,14 +655,184 @@ static cr_err draw_void(cr_store *s, int64_t draw, const char *by, const char *r
     return rc;
 }
 
-cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct cr_draw_firm *f,
-                          size_t n, const struct cr_draw_void *replace, int64_t *id)
+/* The layout of a draw's firms (docs/store.md "Draws"). Since format 2 each firm of a draw is
+ * its inspection row, which holds its level, arm, drawn inspectors and unstaffed reason (an id
+ * of draw_reason); the rows of table draw_firm of an older crisk are kept as table
+ * draw_firm_v1, and draw_firm is a view of both. A store no draw of format 2 was recorded in
+ * still has its draw_firm table and an inspection table without those columns. */
+static cr_err draw_layout(cr_store *s, int *v2)
 {
-    cr_err rc = cr_store_begin(s);
-    if (rc)
+    int64_t n = 0;
+    cr_err rc = cr_store_scalar(
+                    s, "SELECT count(*) FROM pragma_table_info('inspection') WHERE name='arm'", &n)
+                    ? cr__store_fail(s)
+                    : CR_OK;
+    *v2 = n > 0;
+    return rc;
+}
+
+static const char draw_v2_schema[] =
+    "ALTER TABLE inspection ADD COLUMN level TEXT;"
+    "ALTER TABLE inspection ADD COLUMN arm TEXT;"
+    "ALTER TABLE inspection ADD COLUMN drawn TEXT;"
+    "ALTER TABLE inspection ADD COLUMN unstaffed INTEGER;"
+    "CREATE TABLE IF NOT EXISTS draw_reason(draw INTEGER NOT NULL, id INTEGER NOT NULL,"
+    " text TEXT NOT NULL, PRIMARY KEY(draw, id)) WITHOUT ROWID;"
+    /* a firm's inspections are looked up by subject only with a result, which the partial
+     * index inspection_result (inputs_schema) serves: one index less to grow by every drawn
+     * firm */
+    "DROP INDEX IF EXISTS inspection_by_subject;";
+
+static const char draw_v1_table[] =
+    "CREATE TABLE draw_firm_v1(draw INTEGER NOT NULL, key TEXT NOT NULL,"
+    " subject INTEGER NOT NULL, level TEXT NOT NULL, arm TEXT NOT NULL, inspectors TEXT NOT NULL,"
+    " unstaffed TEXT, PRIMARY KEY(draw, key)) WITHOUT ROWID;"
+    "CREATE INDEX draw_firm_v1_by_subject ON draw_firm_v1(subject);";
+
+static const char draw_firm_view[] =
+    "CREATE VIEW draw_firm(draw, key, subject, level, arm, inspectors, unstaffed) AS"
+    " SELECT i.draw, s.key, i.subject, i.level, i.arm, i.drawn, r.text FROM inspection i"
+    " LEFT JOIN subject s ON s.id=i.subject LEFT JOIN draw_reason r ON r.draw=i.draw AND"
+    " r.id=i.unstaffed WHERE i.arm IS NOT NULL UNION ALL SELECT draw, key, subject, level, arm,"
+    " inspectors, unstaffed FROM draw_firm_v1;";
+
+/* Brings the store to the layout of format 2, inside the caller's transaction. */
+static cr_err draw_layout_upgrade(cr_store *s)
+{
+    int v2 = 0;
+    cr_err rc = draw_layout(s, &v2);
+    if (rc || v2)
         return rc;
-    sqlite3_stmt *st = NULL, *in = NULL;
-    if (replace)
+    sqlite3 *db = cr__store_db(s);
+    int64_t table = 0;
+    if (cr_store_scalar(s,
+                        "SELECT count(*) FROM sqlite_master WHERE type='table' AND"
+                        " name='draw_firm'",
+                        &table))
+        return cr__store_fail(s);
+    if (sqlite3_exec(db, draw_v2_schema, NULL, NULL, NULL) ||
+        sqlite3_exec(db, table ? "ALTER TABLE draw_firm RENAME TO draw_firm_v1" : draw_v1_table,
+                     NULL, NULL, NULL) ||
+        sqlite3_exec(db, draw_firm_view, NULL, NULL, NULL))
+        return cr__store_fail(s);
+    return CR_OK;
+}
+
+/* The distinct unstaffed reasons of a draw, each with its id (1, 2, ...). */
+struct reasons {
+    const char **v;
+    int64_t *id;
+    size_t cap, n;
+};
+
+/* The id of t (0 for NULL), added when new; -1 when out of memory. */
+static int64_t reason_id(struct reasons *rs, const char *t)
+{
+    if (!t)
+        return 0;
+    if (2 * (rs->n + 1) > rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 64;
+        const char **v = calloc(cap, sizeof *v);
+        int64_t *id = calloc(cap, sizeof *id);
+        if (!v || !id) {
+            free(v);
+            free(id);
+            return -1;
+        }
+        for (size_t i = 0; i < rs->cap; i++)
+            if (rs->v[i]) {
+                size_t j = str_hash(rs->v[i]) & (cap - 1);
+                while (v[j])
+                    j = (j + 1) & (cap - 1);
+                v[j] = rs->v[i];
+                id[j] = rs->id[i];
+            }
+        free(rs->v);
+        free(rs->id);
+        rs->v = v;
+        rs->id = id;
+        rs->cap = cap;
+    }
+    size_t j = str_hash(t) & (rs->cap - 1);
+    while (rs->v[j] && strcmp(rs->v[j], t) != 0)
+        j = (j + 1) & (rs->cap - 1);
+    if (!rs->v[j]) {
+        rs->v[j] = t;
+        rs->id[j] = (int64_t)++rs->n;
+    }
+    return rs->id[j];
+}
+
+struct by_subject {
+    int64_t subject;
+    size_t i;
+};
+
+static int cmp_by_subject(const void *a, const void *b)
+{
+    const struct by_subject *x = a, *y = b;
+    return (x->subject > y->subject) - (x->subject < y->subject);
+}
+
+/* The draw's roster: rows of draw_roster and draw_staff. */
+static cr_err roster_save(cr_store *s, int64_t draw, const struct cr_staff *rows, size_t n)
+{
+    sqlite3_stmt *st = NULL;
+    cr_err rc = prep(s, "INSERT INTO draw_roster(draw, n) VALUES(?1,?2)", &st);
+    if (!rc) {
+        sqlite3_bind_int64(st, 1, draw);
+        sqlite3_bind_int64(st, 2, (int64_t)n);
+        rc = step_done(s, st);
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (!rc)
+        rc = prep(s,
+                  "INSERT INTO draw_staff(draw, id, division, qualifications) VALUES(?1,?2,?3,?4)",
+                  &st);
+    for (size_t i = 0; !rc && i < n; i++) {
+        sqlite3_bind_int64(st, 1, draw);
+        bind_text(st, 2, rows[i].id);
+        bind_text(st, 3, rows[i].division ? rows[i].division : "");
+        bind_text(st, 4, rows[i].qualifications ? rows[i].qualifications : "");
+        rc = step_done(s, st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct cr_draw_firm *f,
+                          size_t n, const struct cr_staff *roster, size_t n_roster,
+                          const struct cr_draw_void *replace, int64_t *id)
+{
+    /* The inspections are inserted by subject, their ids first, first + 1, ... in that order:
+     * every index of the table then grows at its end or close to where the last one went. */
+    struct by_subject *order = malloc((n ? n : 1) * sizeof *order);
+    int64_t *rid = malloc((n ? n : 1) * sizeof *rid);
+    struct reasons rs = {0};
+    cr_err rc = order && rid ? CR_OK : CR_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++) {
+        order[i] = (struct by_subject){f[i].subject, i};
+        if ((rid[i] = reason_id(&rs, f[i].unstaffed)) < 0)
+            rc = CR_ENOMEM;
+    }
+    if (!rc)
+        qsort(order, n, sizeof *order, cmp_by_subject);
+    if (!rc)
+        rc = cr_store_begin(s);
+    else {
+        free(order);
+        free(rid);
+        free(rs.v);
+        free(rs.id);
+        return rc;
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_exec(cr__store_db(s), inputs_schema, NULL, NULL, NULL))
+        rc = cr__store_fail(s);
+    if (!rc)
+        rc = draw_layout_upgrade(s);
+    if (!rc && replace)
         rc = draw_void(s, replace->draw, replace->by, replace->reason, replace->day);
     if (!rc)
         rc = prep(s,
@@ -386,45 +852,60 @@ cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct
         st = NULL;
     }
     if (!rc)
-        rc = prep(s,
-                  "INSERT INTO draw_firm(draw, key, subject, level, arm, inspectors, unstaffed)"
-                  " VALUES(?1,?2,?3,?4,?5,?6,?7)",
-                  &st);
-    if (!rc)
-        rc = prep(s, "INSERT INTO inspection(draw, subject, inspectors) VALUES(?1,?2,?3)", &in);
-    for (size_t i = 0; !rc && i < n; i++) {
-        char lv[2] = {f[i].level, 0};
-        sqlite3_bind_int64(st, 1, *id);
-        bind_text(st, 2, f[i].key);
-        sqlite3_bind_int64(st, 3, f[i].subject);
-        bind_text(st, 4, lv);
-        bind_text(st, 5, f[i].arm);
-        bind_text(st, 6, f[i].inspectors ? f[i].inspectors : "");
-        bind_text(st, 7, f[i].unstaffed);
-        if ((rc = step_done(s, st)))
-            break;
-        sqlite3_bind_int64(in, 1, *id);
-        sqlite3_bind_int64(in, 2, f[i].subject);
-        bind_text(in, 3, f[i].inspectors ? f[i].inspectors : "");
-        rc = step_done(s, in);
-    }
+        rc = prep(s, "INSERT INTO draw_reason(draw, id, text) VALUES(?1,?2,?3)", &st);
+    for (size_t j = 0; !rc && j < rs.cap; j++)
+        if (rs.v[j]) {
+            sqlite3_bind_int64(st, 1, *id);
+            sqlite3_bind_int64(st, 2, rs.id[j]);
+            sqlite3_bind_text(st, 3, rs.v[j], -1, SQLITE_STATIC);
+            rc = step_done(s, st);
+        }
     sqlite3_finalize(st);
-    sqlite3_finalize(in);
     st = NULL;
-    /* the recusals by last inspection in force for the drawn firms, for draw verify */
-    if (!rc && sqlite3_exec(cr__store_db(s), inputs_schema, NULL, NULL, NULL))
+    int64_t first = 0;
+    if (!rc && cr_store_scalar(s, "SELECT coalesce(max(id), 0) + 1 FROM inspection", &first))
         rc = cr__store_fail(s);
     if (!rc)
         rc = prep(s,
+                  "INSERT INTO inspection(id, draw, subject, inspectors, level, arm, drawn,"
+                  " unstaffed) VALUES(?1,?2,?3,?4,?5,?6,?4,?7)",
+                  &st);
+    if (!rc)
+        sqlite3_bind_int64(st, 2, *id);
+    for (size_t k = 0; !rc && k < n; k++) {
+        const struct cr_draw_firm *x = &f[order[k].i];
+        char lv[2] = {x->level, 0};
+        sqlite3_bind_int64(st, 1, first + (int64_t)k);
+        sqlite3_bind_int64(st, 3, x->subject);
+        sqlite3_bind_text(st, 4, x->inspectors ? x->inspectors : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, lv, 1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 6, x->arm, -1, SQLITE_STATIC);
+        if (rid[order[k].i])
+            sqlite3_bind_int64(st, 7, rid[order[k].i]);
+        else
+            sqlite3_bind_null(st, 7);
+        rc = step_done(s, st);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    free(order);
+    free(rid);
+    free(rs.v);
+    free(rs.id);
+    /* the recusals by last inspection in force for the drawn firms, for draw verify */
+    if (!rc)
+        rc = prep(s,
                   "INSERT INTO draw_recusal(draw, subject, inspectors) SELECT ?1, l.subject,"
-                  " l.inspectors FROM (" LATEST_RESULTS ") l WHERE EXISTS(SELECT 1 FROM draw_firm f"
-                  " WHERE f.subject=l.subject AND f.draw=?1)",
+                  " l.inspectors FROM (" LATEST_RESULTS ") l WHERE EXISTS(SELECT 1 FROM"
+                  " inspection f WHERE f.subject=l.subject AND f.draw=?1)",
                   &st);
     if (!rc) {
         sqlite3_bind_int64(st, 1, *id);
         rc = step_done(s, st);
         sqlite3_finalize(st);
     }
+    if (!rc)
+        rc = roster_save(s, *id, roster, n_roster);
     if (!rc)
         rc = cr_store_commit(s);
     if (rc)
@@ -499,12 +980,25 @@ static int df_row(sqlite3_stmt *st, void *a)
 cr_err cr_store_draw_firms(cr_store *s, int64_t draw,
                            int (*fn)(void *ctx, const struct cr_draw_firm *f), void *ctx)
 {
+    int v2 = 0;
+    cr_err rc = draw_layout(s, &v2);
+    if (rc)
+        return rc;
     sqlite3_stmt *st;
-    cr_err rc = prep(s,
-                     "SELECT f.draw, f.key, f.subject, f.level, f.arm, f.inspectors, f.unstaffed,"
-                     " coalesce(i.id, 0) FROM draw_firm f LEFT JOIN inspection i ON"
-                     " i.draw=f.draw AND i.subject=f.subject WHERE f.draw=?1 ORDER BY f.key",
-                     &st);
+    rc =
+        prep(s,
+             v2 ? "SELECT draw, key, subject, level, arm, inspectors, unstaffed, inspection FROM"
+                  " (SELECT i.draw AS draw, s.key AS key, i.subject AS subject, i.level AS level,"
+                  " i.arm AS arm, i.drawn AS inspectors, r.text AS unstaffed, i.id AS inspection"
+                  " FROM inspection i LEFT JOIN subject s ON s.id=i.subject LEFT JOIN draw_reason r"
+                  " ON r.draw=i.draw AND r.id=i.unstaffed WHERE i.draw=?1 AND i.arm IS NOT NULL"
+                  " UNION ALL SELECT f.draw, f.key, f.subject, f.level, f.arm, f.inspectors,"
+                  " f.unstaffed, coalesce(i.id, 0) FROM draw_firm_v1 f LEFT JOIN inspection i"
+                  " ON i.draw=f.draw AND i.subject=f.subject WHERE f.draw=?1) ORDER BY key"
+                : "SELECT f.draw, f.key, f.subject, f.level, f.arm, f.inspectors, f.unstaffed,"
+                  " coalesce(i.id, 0) FROM draw_firm f LEFT JOIN inspection i ON"
+                  " i.draw=f.draw AND i.subject=f.subject WHERE f.draw=?1 ORDER BY f.key",
+             &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, draw);
@@ -550,6 +1044,15 @@ cr_err cr_store_last_inspectors(cr_store *s,
     return each_row(s, st, li_row, &c);
 }
 
+/* An inspection's columns for in_row, of the layout of format 2 (draw_layout): the level and arm
+ * on the inspection row, or for a draw of an older crisk on its draw_firm_v1 row. */
+#define INSPECTION_V2_COLS                                                                         \
+    "i.id, i.draw, d.plan, i.subject, s.key, coalesce(i.level, f.level),"                          \
+    " coalesce(i.arm, f.arm), i.inspectors, i.result, i.label, i.items, i.day, i.by, i.recorded,"  \
+    " i.penalty_exempt, coalesce(i.problem, 0) FROM inspection i JOIN draw d ON d.id=i.draw"       \
+    " LEFT JOIN subject s ON s.id=i.subject LEFT JOIN draw_firm_v1 f ON f.draw=i.draw AND"         \
+    " f.subject=i.subject"
+
 struct in_ctx {
     int (*fn)(void *ctx, const struct cr_inspection_row *r);
     void *ctx;
@@ -585,15 +1088,21 @@ static int in_row(sqlite3_stmt *st, void *a)
 cr_err cr_store_inspections_each(cr_store *s, int64_t id, int64_t plan, int with_result,
                                  int (*fn)(void *ctx, const struct cr_inspection_row *r), void *ctx)
 {
+    int v2 = 0;
+    cr_err rc = draw_layout(s, &v2);
+    if (rc)
+        return rc;
     sqlite3_stmt *st;
-    cr_err rc = prep(s,
-                     "SELECT i.id, i.draw, d.plan, i.subject, f.key, f.level, f.arm, i.inspectors,"
-                     " i.result, i.label, i.items, i.day, i.by, i.recorded, i.penalty_exempt,"
-                     " coalesce(i.problem, 0) FROM inspection i JOIN draw d ON d.id=i.draw"
-                     " JOIN draw_firm f ON f.draw=i.draw AND f.subject=i.subject"
-                     " WHERE (?1=0 OR i.id=?1) AND (?2=0 OR d.plan=?2)"
-                     " AND (?3=0 OR i.result IS NOT NULL) ORDER BY i.id",
-                     &st);
+    rc = prep(s,
+              v2 ? "SELECT " INSPECTION_V2_COLS " WHERE (?1=0 OR i.id=?1) AND (?2=0 OR d.plan=?2)"
+                   " AND (?3=0 OR i.result IS NOT NULL) ORDER BY i.id"
+                 : "SELECT i.id, i.draw, d.plan, i.subject, f.key, f.level, f.arm, i.inspectors,"
+                   " i.result, i.label, i.items, i.day, i.by, i.recorded, i.penalty_exempt,"
+                   " coalesce(i.problem, 0) FROM inspection i JOIN draw d ON d.id=i.draw"
+                   " JOIN draw_firm f ON f.draw=i.draw AND f.subject=i.subject"
+                   " WHERE (?1=0 OR i.id=?1) AND (?2=0 OR d.plan=?2)"
+                   " AND (?3=0 OR i.result IS NOT NULL) ORDER BY i.id",
+              &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -643,42 +1152,6 @@ cr_err cr_store_plan_live_draw(cr_store *s, int64_t plan, int64_t *draw)
     else
         rc = r == SQLITE_ROW ? CR_ENOTFOUND : cr__store_fail(s);
     sqlite3_finalize(st);
-    return rc;
-}
-
-cr_err cr_store_draw_roster_save(cr_store *s, int64_t draw, const struct cr_staff *rows, size_t n)
-{
-    cr_err rc = cr_store_begin(s);
-    if (rc)
-        return rc;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_exec(cr__store_db(s), inputs_schema, NULL, NULL, NULL))
-        rc = cr__store_fail(s);
-    if (!rc)
-        rc = prep(s, "INSERT INTO draw_roster(draw, n) VALUES(?1,?2)", &st);
-    if (!rc) {
-        sqlite3_bind_int64(st, 1, draw);
-        sqlite3_bind_int64(st, 2, (int64_t)n);
-        rc = step_done(s, st);
-        sqlite3_finalize(st);
-        st = NULL;
-    }
-    if (!rc)
-        rc = prep(s,
-                  "INSERT INTO draw_staff(draw, id, division, qualifications) VALUES(?1,?2,?3,?4)",
-                  &st);
-    for (size_t i = 0; !rc && i < n; i++) {
-        sqlite3_bind_int64(st, 1, draw);
-        bind_text(st, 2, rows[i].id);
-        bind_text(st, 3, rows[i].division ? rows[i].division : "");
-        bind_text(st, 4, rows[i].qualifications ? rows[i].qualifications : "");
-        rc = step_done(s, st);
-    }
-    sqlite3_finalize(st);
-    if (!rc)
-        rc = cr_store_commit(s);
-    if (rc)
-        cr_store_rollback(s);
     return rc;
 }
 
@@ -747,14 +1220,20 @@ cr_err cr_store_draw_recusals(cr_store *s, int64_t draw,
 cr_err cr_store_subject_results(cr_store *s, int64_t subject,
                                 int (*fn)(void *ctx, const struct cr_inspection_row *r), void *ctx)
 {
+    int v2 = 0;
+    cr_err rc = draw_layout(s, &v2);
+    if (rc)
+        return rc;
     sqlite3_stmt *st;
-    cr_err rc = prep(s,
-                     "SELECT i.id, i.draw, d.plan, i.subject, f.key, f.level, f.arm, i.inspectors,"
-                     " i.result, i.label, i.items, i.day, i.by, i.recorded, i.penalty_exempt,"
-                     " coalesce(i.problem, 0) FROM inspection i JOIN draw d ON d.id=i.draw"
-                     " JOIN draw_firm f ON f.draw=i.draw AND f.subject=i.subject"
-                     " WHERE i.subject=?1 AND i.result IS NOT NULL ORDER BY i.day, i.id",
-                     &st);
+    rc = prep(s,
+              v2 ? "SELECT " INSPECTION_V2_COLS " WHERE i.subject=?1 AND i.result IS NOT NULL"
+                   " ORDER BY i.day, i.id"
+                 : "SELECT i.id, i.draw, d.plan, i.subject, f.key, f.level, f.arm, i.inspectors,"
+                   " i.result, i.label, i.items, i.day, i.by, i.recorded, i.penalty_exempt,"
+                   " coalesce(i.problem, 0) FROM inspection i JOIN draw d ON d.id=i.draw"
+                   " JOIN draw_firm f ON f.draw=i.draw AND f.subject=i.subject"
+                   " WHERE i.subject=?1 AND i.result IS NOT NULL ORDER BY i.day, i.id",
+              &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, subject);

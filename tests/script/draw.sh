@@ -2,7 +2,8 @@
 # The draw (docs/draw.md) on a real synthetic city: an independent Python re-implementation
 # (tests/script/draw_python.py, hashlib only) recomputes it byte for byte; the same seed gives the
 # same draw, another seed another; targeted counts per level are the documented rounding of the
-# ratios; draw verify exits 0 on the recorded draw and 1 on a tampered draw_firm or plan_firm row.
+# ratios; draw verify exits 0 on the recorded draw and 1 on a tampered drawn firm (its inspection
+# row) or frozen list (its plan_list block, rewritten by tests/script/plan_list.py).
 set -euo pipefail
 crisk=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,34 +55,45 @@ for d in "$d1" "$d3"; do
   firms "$d" > "$tmp/c"
   cmp "$tmp/py" "$tmp/c" || { echo "draw $d: the Python re-implementation disagrees"; diff "$tmp/py" "$tmp/c" | head; exit 1; }
 done
-# Targeted per level: round half up of 90 % x ratio x pool size (checked by sqlite3's own sums).
+# Targeted per level: round half up of 90 % x ratio x pool size (the list decoded by plan_list.py).
+python3 "$here/plan_list.py" "$db" "$plan" > "$tmp/list"
 for L in A:500 B:1500 C:3000 D:5000; do
   lv=${L%%:*}; bp=${L##*:}
-  n=$(sqlite3 "$db" "SELECT count(*) FROM plan_firm WHERE plan=$plan AND class='pool' AND level='$lv'")
+  n=$(grep -c ",$lv,pool," "$tmp/list" || true)
   want=$(( (bp * n * 9000 + 50000000) / 100000000 ))
   got=$(grep -c ",$lv,targeted\$" "$tmp/d1" || true)
   [ "$got" = "$want" ] || { echo "level $lv: $got targeted, want $want of $n"; exit 1; }
 done
 # Every triggered firm of the list is in the draw; no exempt one is.
-trig=$(sqlite3 "$db" "SELECT count(*) FROM plan_firm WHERE plan=$plan AND class='triggered'")
+trig=$(grep -c ',triggered,' "$tmp/list" || true)
 [ "$(grep -c ',triggered$' "$tmp/d1" || true)" = "$trig" ] || { echo "triggered firms missing"; exit 1; }
-sqlite3 "$db" "SELECT key FROM plan_firm WHERE plan=$plan AND class LIKE 'exempt%'" | sort > "$tmp/ex"
+grep ',exempt_' "$tmp/list" | cut -d, -f1 | sort > "$tmp/ex"
 [ -z "$(cut -d, -f1 "$tmp/d1" | sort | comm -12 - "$tmp/ex")" ] || { echo "an exempt firm was drawn"; exit 1; }
 # verify: 0 as recorded; 1 after tampering with a drawn firm, a removed one, or the frozen list.
 "$crisk" draw verify --db "$db" --draw "$d1" > /dev/null || { echo "verify failed on a true draw"; exit 1; }
 cp "$db" "$tmp/t.db"
-sqlite3 "$tmp/t.db" "UPDATE draw_firm SET arm='random' WHERE draw=$d1 AND key=(SELECT min(key) FROM draw_firm WHERE draw=$d1 AND arm='targeted')"
+sqlite3 "$tmp/t.db" "UPDATE inspection SET arm='random' WHERE draw=$d1 AND subject=(SELECT subject FROM draw_firm WHERE draw=$d1 AND arm='targeted' ORDER BY key LIMIT 1)"
 set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" > "$tmp/out"; rc=$?; set -e
 [ $rc = 1 ] || { echo "verify of a tampered arm exited $rc"; cat "$tmp/out"; exit 1; }
 cp "$db" "$tmp/t.db"
-sqlite3 "$tmp/t.db" "DELETE FROM draw_firm WHERE draw=$d1 AND key=(SELECT max(key) FROM draw_firm WHERE draw=$d1)"
+sqlite3 "$tmp/t.db" "DELETE FROM inspection WHERE draw=$d1 AND subject=(SELECT subject FROM draw_firm WHERE draw=$d1 ORDER BY key DESC LIMIT 1)"
 set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" > /dev/null; rc=$?; set -e
 [ $rc = 1 ] || { echo "verify of a removed firm exited $rc"; exit 1; }
 cp "$db" "$tmp/t.db"
-sqlite3 "$tmp/t.db" "UPDATE plan_firm SET level='D' WHERE plan=$plan AND key=(SELECT min(key) FROM plan_firm WHERE plan=$plan AND level='A')"
+python3 "$here/plan_list.py" "$tmp/t.db" "$plan" --set-level "$(grep -m1 ',A,' "$tmp/list" | cut -d, -f1)" D
 set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" > "$tmp/out"; rc=$?; set -e
 [ $rc = 1 ] || { echo "verify of a tampered eligible list exited $rc"; exit 1; }
 grep -q "hash" "$tmp/out" || { echo "verify does not say the list changed: $(cat "$tmp/out")"; exit 1; }
+# A block cut short or of another format cannot be read: verify says so (exit 1), a draw stops.
+for bad in "list=substr(list, 1, 100)" "format=2" "list=CAST('CRPLIST9' AS BLOB) || substr(list, 9)"; do
+  cp "$db" "$tmp/c.db"
+  sqlite3 "$tmp/c.db" "UPDATE plan_list SET $bad WHERE plan=$plan"
+  set +e; "$crisk" draw verify --db "$tmp/c.db" --draw "$d1" > "$tmp/out"; rc=$?; set -e
+  [ $rc = 1 ] && grep -q "eligible list cannot be read" "$tmp/out" \
+    || { echo "verify of a plan_list block with $bad exited $rc: $(cat "$tmp/out")"; exit 1; }
+  set +e; "$crisk" draw --db "$tmp/c.db" --plan "$plan" --seed z --today 2026-01-07 --redraw --reason r --by u > /dev/null 2> "$tmp/err"; rc=$?; set -e
+  [ $rc != 0 ] && grep -q "cannot be read" "$tmp/err" || { echo "a draw from a bad block ($bad) exited $rc: $(cat "$tmp/err")"; exit 1; }
+done
 # ... and a draw from the tampered list is refused.
 set +e; "$crisk" draw --db "$tmp/t.db" --plan "$plan" --seed x > /dev/null 2>&1; rc=$?; set -e
 [ $rc != 0 ] || { echo "a draw from a tampered list was made"; exit 1; }
@@ -114,6 +126,25 @@ sqlite3 "$tmp/t.db" "UPDATE plan SET text=replace(text, '50%', '60%') WHERE id=$
 set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" --json > "$tmp/out"; rc=$?; set -e
 [ $rc = 1 ] && grep -q '"plan_text_intact": *false' "$tmp/out" && grep -q "text was changed" "$tmp/out" \
   || { echo "verify of a changed plan text exited $rc: $(cat "$tmp/out")"; exit 1; }
+# ... and re-derives the plan's settings from that text: a recorded ratio, random share, mode or
+# exemption window that the text does not give is named (the near miss: the true settings match,
+# checked by the verify above and settings_intact).
+"$crisk" draw verify --db "$db" --draw "$d1" --json | grep '"settings_intact": *true' > /dev/null \
+  || { echo "verify does not find the true settings intact"; exit 1; }
+for change in "ratios_bp.D:6000:ratios_bp" "random_bp:2000:random_bp" "mode.B:'off-site':mode" \
+              "recent_days:30:recent_days" "tolerance_years:5:tolerance_years" "complaint_days:9:complaint_days"; do
+  path=${change%%:*}; rest=${change#*:}; value=${rest%%:*}; key=${rest##*:}
+  cp "$db" "$tmp/t.db"
+  sqlite3 "$tmp/t.db" "UPDATE plan SET settings=json_set(settings, '\$.$path', $value) WHERE id=$plan"
+  set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" --json > "$tmp/out"; rc=$?; set -e
+  [ $rc = 1 ] && grep -q '"settings_intact": *false' "$tmp/out" && grep -q "setting $key is" "$tmp/out" \
+    || { echo "verify of a changed setting $path exited $rc: $(cat "$tmp/out")"; exit 1; }
+done
+cp "$db" "$tmp/t.db"
+sqlite3 "$tmp/t.db" "UPDATE plan SET settings=json_remove(settings, '\$.random_bp') WHERE id=$plan"
+set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" > "$tmp/out"; rc=$?; set -e
+[ $rc = 1 ] && grep -q "setting random_bp is (missing)" "$tmp/out" \
+  || { echo "verify of a removed setting exited $rc: $(cat "$tmp/out")"; exit 1; }
 cp "$db" "$tmp/t.db"
 sqlite3 "$tmp/t.db" "UPDATE draw SET day=day-2 WHERE id=$d1"
 set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" > "$tmp/out"; rc=$?; set -e
@@ -127,21 +158,22 @@ sqlite3 "$tmp/t.db" "UPDATE draw SET day=day-1 WHERE id=$d1"
 # new keys, its hash recomputed by python; the Python re-implementation must still agree.
 sqlite3 "$db" "
   INSERT INTO plan(name, year, batch, routine, text, hash, settings, run, day, created, eligible, eligible_hash, counts)
-    SELECT 'big', year, batch, 0, text, hash, settings, run, day, created, 0, '', '{}' FROM plan WHERE id=$plan;
-  WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM c WHERE i+1 < 40)
-  INSERT INTO plan_firm SELECT (SELECT max(id) FROM plan),
-      'DEPT-KEY-' || printf('%02d', i) || '-' || key || '-0123456789abcdefghijklmnopqrstu', subject * 100 + i,
-      level, class, street FROM plan_firm, c WHERE plan=$plan;"
+    SELECT 'big', year, batch, 0, text, hash, settings, run, day, created, 0, '', '{}' FROM plan WHERE id=$plan;"
 big=$(sqlite3 "$db" "SELECT max(id) FROM plan")
-python3 - "$db" "$big" <<'PY'
+python3 - "$db" "$plan" "$big" "$here" <<'PY'
 import hashlib, sqlite3, sys
-db = sqlite3.connect(sys.argv[1]); plan = int(sys.argv[2])
-rows = db.execute("SELECT key, level, class FROM plan_firm WHERE plan=?", (plan,)).fetchall()
+sys.path.insert(0, sys.argv[4])
+import plan_list
+db = sqlite3.connect(sys.argv[1]); plan, big = int(sys.argv[2]), int(sys.argv[3])
+rows = [(f"DEPT-KEY-{i:02d}-{k}-0123456789abcdefghijklmnopqrstu", l, c, st, 10_000_000 + j * 100 + i)
+        for k, l, c, st, j in plan_list.read(db, plan) for i in range(40)]
+db.executemany("INSERT INTO subject(id, key) VALUES(?, ?)", [(r[4], r[0]) for r in rows])
 rows.sort(key=lambda r: r[0].encode())
-h = hashlib.sha256("".join(f"{k},{l},{c}\n" for k, l, c in rows).encode()).hexdigest()
-db.execute("UPDATE plan SET eligible=?, eligible_hash=? WHERE id=?", (len(rows), h, plan)); db.commit()
+plan_list.write(db, big, rows)
+h = hashlib.sha256("".join(f"{k},{l},{c}\n" for k, l, c, _, _ in rows).encode()).hexdigest()
+db.execute("UPDATE plan SET eligible=?, eligible_hash=? WHERE id=?", (len(rows), h, big)); db.commit()
 PY
-[ "$(sqlite3 "$db" "SELECT count(*) FROM plan_firm WHERE plan=$big AND class='pool'")" -gt 40000 ] \
+[ "$(python3 "$here/plan_list.py" "$db" "$big" | grep -c ',pool,')" -gt 40000 ] \
   || { echo "the big list is too small to need threads"; exit 1; }
 plan_=$plan; plan=$big
 d4=$(draw_of "big list")

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""An independent re-implementation of the draw of docs/draw.md (hashlib and sqlite3 only).
+"""An independent re-implementation of the draw of docs/draw.md (hashlib and sqlite3 only; the
+frozen list decoded by plan_list.py from the format of docs/store.md "plan_list").
 
 usage: draw_python.py STORE DRAW_ID  -> prints "uscc,level,arm" lines of the recomputed draw,
 after checking the frozen eligible list against its recorded hash (exit 1 when it differs).
 """
 import hashlib
 import json
+import os
 import sqlite3
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plan_list  # noqa: E402
 
 db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
 draw_id = int(sys.argv[2])
@@ -17,7 +22,7 @@ plan_hash, settings, elig_hash = db.execute(
 settings = json.loads(settings)
 bp = settings["ratios_bp"]
 s = settings["random_bp"]
-firms = db.execute("SELECT key, level, class FROM plan_firm WHERE plan=?", (plan_id,)).fetchall()
+firms = [(k, lv, c) for k, lv, c, _, _ in plan_list.read(db, plan_id)]
 firms.sort(key=lambda f: f[0].encode())
 
 canon = "".join(f"{k},{lv},{c}\n" for k, lv, c in firms).encode()

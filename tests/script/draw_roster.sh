@@ -125,8 +125,11 @@ tamper() { # sql regex
   set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d2" > "$tmp/out"; local rc=$?; set -e
   [ $rc = 1 ] && grep -Eq "$2" "$tmp/out" || { echo "verify after '$1': exit $rc: $(cat "$tmp/out")"; exit 1; }
 }
-tamper "UPDATE draw_firm SET inspectors=(SELECT inspectors FROM draw_firm WHERE draw=$d2 ORDER BY key DESC LIMIT 1) WHERE draw=$d2 AND key=(SELECT min(key) FROM draw_firm WHERE draw=$d2)" "inspectors differ"
-tamper "UPDATE draw_firm SET unstaffed='station x' WHERE draw=$d2 AND key=(SELECT min(key) FROM draw_firm WHERE draw=$d2)" "inspectors differ"
+# (since format 2 a drawn firm is its inspection row: drawn inspectors in drawn, the reason an id
+# of draw_reason; draw_firm is a view of them, docs/store.md "Draws")
+first="(SELECT subject FROM draw_firm WHERE draw=$d2 ORDER BY key LIMIT 1)"
+tamper "UPDATE inspection SET drawn=(SELECT inspectors FROM draw_firm WHERE draw=$d2 ORDER BY key DESC LIMIT 1) WHERE draw=$d2 AND subject=$first" "inspectors differ"
+tamper "INSERT INTO draw_reason VALUES($d2, 999, 'station x'); UPDATE inspection SET unstaffed=999 WHERE draw=$d2 AND subject=$first" "inspectors differ"
 tamper "DELETE FROM draw_staff WHERE draw=$d2 AND id=(SELECT substr(inspectors, 1, instr(inspectors, ';') - 1) FROM draw_firm WHERE draw=$d2 ORDER BY key LIMIT 1)" "inspectors differ"
 tamper "INSERT OR REPLACE INTO draw_recusal SELECT draw, subject, inspectors FROM draw_firm WHERE draw=$d2 AND key=(SELECT min(key) FROM draw_firm WHERE draw=$d2)" "inspectors differ"
 tamper "DELETE FROM draw_roster WHERE draw=$d2" "roster the draw was staffed from is not recorded"

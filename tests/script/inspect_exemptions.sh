@@ -8,6 +8,7 @@
 # next routine plan, not after 365 days and not from a special (non-routine) plan.
 set -euo pipefail
 crisk=$1
+here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 db=$tmp/s.db
@@ -78,7 +79,9 @@ YAML
 "$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2026-01-05 --json > "$tmp/p1.json" 2> "$tmp/err"
 grep -q "warning: exemptions.deregistered: 1 firms have a status such as '简易注销公告中'" "$tmp/err" \
   || { echo "no warning on a status near the listed ones: $(cat "$tmp/err")"; exit 1; }
-cls() { sqlite3 "$db" "SELECT group_concat(substr(key,3) || '=' || class, ' ') FROM (SELECT key, class FROM plan_firm WHERE plan=$1 ORDER BY key)"; }
+# the frozen list's classes, decoded by tests/script/plan_list.py (docs/store.md "plan_list")
+list() { python3 "$here/plan_list.py" "${2:-$db}" "$1"; }
+cls() { list "$1" | awk -F, '{ printf "%s%s=%s", (NR > 1 ? " " : ""), substr($1, 3), $3 }'; }
 want="E01=exempt_status E02=exempt_tolerance E03=pool E04=triggered E05=pool E06=triggered E07=pool E08=pool E09=exempt_tolerance E10=pool E11=exempt_status E12=pool E13=pool"
 [ "$(cls 1)" = "$want" ] || { echo "plan 1 classes: $(cls 1)"; echo "want:           $want"; exit 1; }
 python3 - "$tmp/p1.json" <<'PY'
@@ -103,23 +106,23 @@ want2="E01=exempt_status E02=exempt_tolerance E03=exempt_recent E04=exempt_recen
 # the plan's day), and a voided draw counts for nothing.
 cp "$db" "$tmp/c.db"
 "$crisk" plan --db "$tmp/c.db" --file "$tmp/p1.yaml" --today 2026-01-06 > /dev/null
-[ "$(sqlite3 "$tmp/c.db" "SELECT count(*) FROM plan_firm WHERE plan=3 AND class='exempt_recent'")" = 0 ] \
+[ "$(list 3 "$tmp/c.db" | grep -c ',exempt_recent,')" = 0 ] \
   || { echo "a draw on the plan's own day counted as recent"; exit 1; }
 "$crisk" draw --db "$tmp/c.db" --plan 1 --seed s9 --today 2026-01-06 --redraw --reason test --by u1 > /dev/null
 sqlite3 "$tmp/c.db" "UPDATE draw SET void_by='u1', void_reason='t', void_day=0 WHERE id=2"
 "$crisk" plan --db "$tmp/c.db" --file "$tmp/p1.yaml" --today 2026-12-01 > /dev/null
-[ "$(sqlite3 "$tmp/c.db" "SELECT count(*) FROM plan_firm WHERE plan=4 AND class='exempt_recent'")" = 0 ] \
+[ "$(list 4 "$tmp/c.db" | grep -c ',exempt_recent,')" = 0 ] \
   || { echo "a void draw counted as recent"; exit 1; }
 # Near misses: 365 days after the draw still exempt, 366 days not; on the second anniversary of
 # establishment (E02, E04; the period is [day, day + 2 years)) the tolerance period is over.
 "$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-01-06 > /dev/null
-[ "$(sqlite3 "$db" "SELECT class FROM plan_firm WHERE plan=3 AND key='t:E08'")" = exempt_recent ] \
+[ "$(list 3 | grep '^t:E08,' | cut -d, -f3)" = exempt_recent ] \
   || { echo "365 days after the draw E08 is not exempt: $(cls 3)"; exit 1; }
 "$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-01-07 > /dev/null
 want4="E01=exempt_status E02=exempt_tolerance E03=pool E04=exempt_tolerance E05=pool E06=triggered E07=pool E08=pool E09=exempt_tolerance E10=pool E11=exempt_status E12=pool E13=pool"
 [ "$(cls 4)" = "$want4" ] || { echo "plan 4 classes: $(cls 4)"; echo "want:           $want4"; exit 1; }
 "$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-05-31 > /dev/null
-[ "$(sqlite3 "$db" "SELECT group_concat(class) FROM plan_firm WHERE plan=5 AND key IN ('t:E02','t:E04')")" = exempt_tolerance,exempt_tolerance ] \
+[ "$(list 5 | grep -E '^t:E0[24],' | cut -d, -f3 | paste -sd,)" = exempt_tolerance,exempt_tolerance ] \
   || { echo "the day before the second anniversary E02/E04 left the tolerance period: $(cls 5)"; exit 1; }
 "$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-06-01 > /dev/null
 want6="E01=exempt_status E02=pool E03=pool E04=pool E05=pool E06=triggered E07=pool E08=pool E09=pool E10=pool E11=exempt_status E12=pool E13=pool"

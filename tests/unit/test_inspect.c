@@ -25,7 +25,7 @@ static struct cr_elig firm(const char *key, const char *street, int64_t subject)
     struct cr_elig e = {0};
     e.subject = subject;
     e.key = key;
-    strcpy(e.street, street);
+    e.street = street;
     e.level = 'B';
     return e;
 }
@@ -203,6 +203,15 @@ static void result_codes(void **state)
     assert_null(cr_result_find("Z"));
 }
 
+/* The store's class codes of a frozen list (docs/store.md "plan_list") are the draw's classes. */
+static void class_codes(void **state)
+{
+    (void)state;
+    assert_int_equal(CR_STORE_N_ELIG_CLASSES, CR_EL__N);
+    for (int k = 0; k < CR_EL__N; k++)
+        assert_string_equal(cr_store_elig_class[k], cr_elig_class_name[k]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +221,7 @@ int main(void)
         cmocka_unit_test(deterministic),
         cmocka_unit_test(sizes),
         cmocka_unit_test(result_codes),
+        cmocka_unit_test(class_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
