@@ -191,7 +191,6 @@ static void scope_linked(const struct srv_user *u, json_t *o)
  * cached. Least recently used entries go first when the cache passes its size. */
 enum { PCACHE_BUCKETS = 1 << 14 };
 /* Bytes of portrait text kept (about 10 kB each on the generated cities: ~6,000 portraits). */
-static const size_t pcache_bytes = (size_t)64 << 20;
 
 struct pentry {
     struct pentry *hnext, *prev, *next; /* hash chain; LRU list (head: most recent) */
@@ -284,7 +283,7 @@ static char *pcache_get(const char *key, int64_t generation, int64_t run, int64_
 
 /* Keeps text (taken over) for key with its stamp. */
 static void pcache_put(const char *key, int64_t generation, int64_t run, int64_t subject,
-                       char *text)
+                       char *text, size_t pcache_bytes)
 {
     size_t klen = strlen(key), len = strlen(text);
     struct pentry *e = len < pcache_bytes / 4 ? malloc(sizeof *e + klen + 1) : NULL;
@@ -404,7 +403,8 @@ static void get_portrait(struct srv_req *r, struct srv_reply *out)
     }
     scope_linked(r->user, o);
     if (cacheable && (text = portrait_text(o)))
-        pcache_put(ckey, generation, run, subject, text);
+        pcache_put(ckey, generation, run, subject, text,
+                   (size_t)srv_cfg(r->srv)->portrait_cache_mib << 20);
     out->status = 200;
     out->json = o;
 }
