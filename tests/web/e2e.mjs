@@ -230,6 +230,22 @@ try {
     console.log('web_e2e: inspections: skipped (the server has no inspection routes)');
   }
 
+  if (paths.includes('/api/v1/runs/{run}/hits')) {
+    await check('the dashboard\'s hit rate per level (the shell checks it against the store)', async () => {
+      await go('#/dashboard');
+      await page.waitForSelector('table.hits');
+      // Each level: inspections and tasks as hits/n (— for none).
+      const rows = await page.$$eval('table.hits tbody tr', (rs) => rs.map((r) => [r.dataset.key,
+        ...[1, 2].map((i) => { const m = r.cells[i].textContent.match(/\((\d+)\/(\d+)\)/); return m ? m[1] + '/' + m[2] : '0/0'; })].join(' ')));
+      assert.equal(rows.length, 4, 'the hit rate table has ' + rows.length + ' rows');
+      writeFileSync(ART + '/hits.txt', rows.join('\n') + '\n');
+      await chartsDrawn('.page');
+      await shot('dashboard-hits');
+    });
+  } else {
+    console.log('web_e2e: hit rate: skipped (the server has no hits route)');
+  }
+
   await check('switch to English: labels change, data stays, the choice survives a reload', async () => {
     await go('#/dashboard');
     await page.click('#lang');
@@ -238,6 +254,12 @@ try {
     assert.equal((await page.textContent('#nav a[data-page=dashboard]')).trim(), 'Dashboard');
     assert.match(await page.textContent('#who'), /District officer/);
     await chartsDrawn('.page');
+    // The district's English name (data/divisions/guangzhou_districts_en.csv), not its Chinese one.
+    if (hasTasks) {
+      const wf = await page.textContent('table.workflow');
+      assert.ok(wf.includes(env('E2E_DISTRICT_EN')), 'no English district name in ' + wf);
+      assert.ok(!wf.includes(env('E2E_DISTRICT_ZH')), 'the Chinese district name in English: ' + wf);
+    }
     await page.reload();
     await renderedAs('#/dashboard');
     assert.equal((await page.textContent('#nav a[data-page=search]')).trim(), 'Search');
@@ -247,6 +269,7 @@ try {
     await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
     await renderedAs('#/dashboard');
     assert.equal((await page.textContent('#nav a[data-page=search]')).trim(), '企业查询');
+    if (hasTasks) assert.ok((await page.textContent('table.workflow')).includes(env('E2E_DISTRICT_ZH')), 'no Chinese district name');
   });
 
   await check('log out: the API answers 401 again', async () => {
