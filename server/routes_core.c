@@ -536,19 +536,39 @@ static void reason_row(void *ctx, const char *reason, int64_t n)
     json_array_append_new(ctx, json_pack("{s:s,s:I}", "reason", reason, "open", (json_int_t)n));
 }
 
+/* by_department: [{department, name, open, by_reason: {reason: n}}], rows come by department. */
+static int department_row(void *ctx, const char *department, const char *name, const char *reason,
+                          int64_t n)
+{
+    json_t *all = ctx;
+    json_t *last = json_array_get(all, json_array_size(all) - 1);
+    if (!last || strcmp(json_string_value(json_object_get(last, "department")), department)) {
+        last =
+            json_pack("{s:s,s:o,s:I,s:{}}", "department", department, "name",
+                      *name ? json_string(name) : json_null(), "open", (json_int_t)0, "by_reason");
+        json_array_append_new(all, last);
+    }
+    json_object_set_new(last, "open",
+                        json_integer(json_integer_value(json_object_get(last, "open")) + n));
+    json_object_set_new(json_object_get(last, "by_reason"), reason, json_integer(n));
+    return 0;
+}
+
 static void get_quarantine(struct srv_req *r, struct srv_reply *out)
 {
     int64_t open = 0, resolved = 0;
-    json_t *rows = json_array();
+    json_t *rows = json_array(), *deps = json_array();
     if (cr_store_quarantine_totals(r->db, &open, &resolved) ||
-        cr_store_quarantine_counts(r->db, reason_row, rows)) {
+        cr_store_quarantine_counts(r->db, reason_row, rows) ||
+        cr_store_quarantine_by_department(r->db, department_row, deps)) {
         json_decref(rows);
+        json_decref(deps);
         store_error(out, r->db);
         return;
     }
     out->status = 200;
-    out->json = json_pack("{s:I,s:I,s:o}", "open", (json_int_t)open, "resolved",
-                          (json_int_t)resolved, "by_reason", rows);
+    out->json = json_pack("{s:I,s:I,s:o,s:o}", "open", (json_int_t)open, "resolved",
+                          (json_int_t)resolved, "by_reason", rows, "by_department", deps);
 }
 
 /* ---- the audit log ---- */

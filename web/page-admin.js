@@ -61,7 +61,14 @@ export async function quarantinePage(main) {
   main.append(section(t('quar.by_reason'), box, table([
     { label: t('quar.reason'), cell: (r) => label(r.reason) },
     { label: t('quar.open'), class: 'num', cell: (r) => num(r.open) },
-  ], rows, { class: 'quarantine' })), h('p', { class: 'muted' }, t('quar.cli')));
+  ], rows, { class: 'quarantine' })));
+  // By the department that sent the rows: its open rows and their reasons.
+  main.append(section(t('quar.by_department'), table([
+    { label: t('quar.department'), cell: (d) => (d.name ? d.name + ' ' : '') + d.department },
+    { label: t('quar.open'), class: 'num', cell: (d) => num(d.open) },
+    { label: t('quar.reasons'), cell: (d) => Object.entries(d.by_reason).sort((a, b) => b[1] - a[1]).map(([r, n]) => label(r) + ' ' + num(n)).join('；') },
+  ], (q.by_department || []).slice().sort((a, b) => b.open - a.open), { class: 'quarantine-departments', key: (d) => d.department })),
+  h('p', { class: 'muted' }, t('quar.cli')));
 }
 
 export async function auditPage(main, ctx) {

@@ -924,6 +924,14 @@ cr_err cr_store_hits_by_level(cr_store *s, int64_t run, const char *scope,
  * caps the map at its compile-time limit. */
 cr_err cr_store_read_tune(cr_store *s, int64_t cache_kib, int64_t mmap_bytes) CR_MUST_USE;
 
+/* The open quarantined rows by the department that sent them (its code and name; "" when the
+ * row's topic is unknown) and reason, with their count, by department and reason. fn nonzero
+ * stops. */
+cr_err cr_store_quarantine_by_department(cr_store *s,
+                                         int (*fn)(void *ctx, const char *department,
+                                                   const char *name, const char *reason, int64_t n),
+                                         void *ctx) CR_MUST_USE;
+
 /* ---- end of serve ---- */
 
 #endif

@@ -411,3 +411,30 @@ cr_err cr_store_read_tune(cr_store *s, int64_t cache_kib, int64_t mmap_bytes)
              (long long)(mmap_bytes > 0 ? mmap_bytes : 0));
     return sqlite3_exec(cr__store_db(s), sql, NULL, NULL, NULL) ? cr__store_fail(s) : CR_OK;
 }
+
+cr_err cr_store_quarantine_by_department(cr_store *s,
+                                         int (*fn)(void *ctx, const char *department,
+                                                   const char *name, const char *reason, int64_t n),
+                                         void *ctx)
+{
+    /* A row's topic, else its file's: the department that sent it. */
+    sqlite3_stmt *st = NULL;
+    if (prep(s,
+             "SELECT coalesce(t.department, ''), coalesce(d.name, ''), q.reason, count(*) FROM "
+             "quarantine q LEFT JOIN feed_file f ON f.id = q.file LEFT JOIN topic t ON t.id = "
+             "coalesce(q.topic, f.topic) LEFT JOIN department d ON d.code = t.department WHERE "
+             "q.state = 'open' GROUP BY 1, 2, 3 ORDER BY 1, 3",
+             &st))
+        return CR_ESTORE;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(ctx, (const char *)sqlite3_column_text(st, 0),
+               (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+               sqlite3_column_int64(st, 3))) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    cr_err e = rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return e;
+}

@@ -4,7 +4,8 @@
 # against an independent computation over the store's tables (python3's sqlite3): tasks closed
 # with several outcomes and inspections with results of both kinds, as a district and a grid
 # user and the city; hit_outcomes from the configuration; a firm outside the jurisdiction lists
-# nothing, exactly as an unknown one; a malformed firm is 400.
+# nothing, exactly as an unknown one; a malformed firm is 400. The quarantine summary by the
+# department that sent the rows.
 set -euo pipefail
 CRISK=$(realpath "${1:?usage: serve_dash.sh CRISK}")
 tmp=$(mktemp -d)
@@ -181,4 +182,25 @@ got=$(ids tasks)
 want=$(q "SELECT group_concat(id, ',') FROM (SELECT t.id FROM task t JOIN warning_firm wf ON wf.warning = t.warning
           JOIN enterprise e ON e.subject = wf.subject WHERE e.uscc = '$fin' AND t.division LIKE '$G%' AND t.status = 'closed' ORDER BY t.id)")
 [ "$got" = "$want" ] || fail "tasks?firm&status=closed: $got, the store says $want"
+# ---- the quarantine summary by department: each open row under its topic's (else its file's)
+# department, counted apart ----
+[ "$(get analyst /api/v1/quarantine)" = 200 ] || fail "quarantine: $(cat "$tmp/body")"
+python3 - "$db" "$tmp/body" <<'PY' || fail "quarantine by department differs from the store's"
+import collections, json, sqlite3, sys
+db, o = sqlite3.connect(sys.argv[1]), json.load(open(sys.argv[2]))
+topic_dep = dict(db.execute("SELECT id, department FROM topic"))
+file_topic = dict(db.execute("SELECT id, topic FROM feed_file"))
+names = dict(db.execute("SELECT code, name FROM department"))
+want = collections.defaultdict(collections.Counter)
+for file, topic, reason in db.execute("SELECT file, topic, reason FROM quarantine WHERE state = 'open'"):
+    want[topic_dep.get(topic if topic is not None else file_topic.get(file), "")][reason] += 1
+got = {d["department"]: d for d in o["by_department"]}
+assert sum(sum(c.values()) for c in want.values()) == o["open"] > 0, "open rows"
+assert set(got) == set(want), (sorted(got), sorted(want))
+for dep, c in want.items():
+    assert got[dep]["by_reason"] == dict(c) and got[dep]["open"] == sum(c.values()), dep
+    assert got[dep]["name"] == names.get(dep), dep
+assert len(want) >= 2, "one department only: the test would not tell them apart"
+PY
+[ "$(get district /api/v1/quarantine)" = 403 ] || fail "quarantine as a district officer"
 echo "serve_dash: ok"
