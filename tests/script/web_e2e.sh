@@ -104,8 +104,9 @@ D_ZH=$(awk -F, -v d="$D" '$1 == d { print $2 }' "$src/data/divisions/guangzhou_d
 
 echo 'pw-district-e2e' | "$CRISK" user add --db "$db" --name officer --role district --scope "$D" >/dev/null
 echo 'pw-auditor-e2e' | "$CRISK" user add --db "$db" --name auditor1 --role auditor >/dev/null
+echo 'pw-admin-e2e' | "$CRISK" user add --db "$db" --name admin1 --role city_admin >/dev/null
 
-"$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+CRISK_JOB_PAUSE_FILE=$tmp/job.pause "$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pid=$!
 for _ in $(seq 100); do
     grep >/dev/null 'listening on' "$tmp/serve.out" 2>/dev/null && break
@@ -128,7 +129,8 @@ st=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$U/assets
 export E2E_URL=$U E2E_ART=$art E2E_USER=officer E2E_PASS=pw-district-e2e E2E_DISTRICT=$D \
     E2E_IN=$IN E2E_IN_NAME=$IN_NAME E2E_IN_SCORE=$IN_SCORE E2E_OUT=$OUT E2E_OUT_WORD=$OUT_WORD \
     E2E_SEARCH=$SEARCH E2E_N_DISTRICT=$N_DISTRICT E2E_TASK=$TASK E2E_STAFF=$STAFF \
-    E2E_AUDITOR=auditor1 E2E_AUDITOR_PASS=pw-auditor-e2e E2E_DISTRICT_EN=$D_EN E2E_DISTRICT_ZH=$D_ZH
+    E2E_AUDITOR=auditor1 E2E_AUDITOR_PASS=pw-auditor-e2e E2E_DISTRICT_EN=$D_EN E2E_DISTRICT_ZH=$D_ZH \
+    E2E_ADMIN=admin1 E2E_ADMIN_PASS=pw-admin-e2e E2E_JOB_PAUSE=$tmp/job.pause
 NODE_PATH="$src/node_modules" node "$src/tests/web/e2e.mjs" || fail "the browser test failed (screenshots in $art)"
 
 # The task closed in the browser is closed in the store, with the outcome and the note given.

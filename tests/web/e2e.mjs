@@ -3,7 +3,7 @@
 // the page as it was (E2E_ART/failure.png).
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 
 const env = (k) => {
   const v = process.env[k];
@@ -290,6 +290,39 @@ try {
     assert.ok(!nav.includes('dashboard') && !nav.includes('search'), 'the auditor sees ' + nav);
     await shot('audit');
   });
+
+  if (paths.includes('/api/v1/jobs')) {
+    await check('a city administrator starts a monitoring run: its progress bar, polled each second, goes from 0 to done', async () => {
+      await page.click('#logout');
+      await renderedAs('#/login');
+      // The job waits while this file exists (CRISK_JOB_PAUSE_FILE of the server).
+      writeFileSync(env('E2E_JOB_PAUSE'), '');
+      await page.fill('#login-name', env('E2E_ADMIN'));
+      await page.fill('#login-password', env('E2E_ADMIN_PASS'));
+      await page.click('#login-submit');
+      await renderedAs('#/dashboard');
+      await page.click('#nav a[data-page=jobs]');
+      await renderedAs('#/jobs');
+      await page.selectOption('#job-kind', 'monitor');
+      await page.fill('#job-as-of', '2025-12-31');
+      await page.click('#job-form button[type=submit]');
+      await renderedAs({ prefix: '#/jobs?t=' });
+      const row = 'table.jobs tbody tr';
+      await page.waitForSelector(row);
+      assert.equal((await page.textContent(row + ' td:nth-child(3)')).trim(), '运行中');
+      assert.equal(await page.$eval(row + ' .bar', (b) => b.style.width), '0%');
+      await shot('jobs-running');
+      unlinkSync(env('E2E_JOB_PAUSE'));
+      await page.waitForFunction((sel) => {
+        const b = document.querySelector(sel + ' .bar');
+        return b && b.style.width === '100%';
+      }, row, { timeout: 120000 });
+      assert.equal((await page.textContent(row + ' td:nth-child(3)')).trim(), '完成');
+      await shot('jobs');
+    });
+  } else {
+    console.log('web_e2e: jobs: skipped (the server has no job routes)');
+  }
 
   await check('no request to any other host, no CSP violation, no script error', async () => {
     assert.deepEqual(foreign, [], 'requests to other hosts');
