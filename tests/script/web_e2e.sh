@@ -102,6 +102,9 @@ D_EN=$(awk -F, -v d="$D" '$1 == d { print $3 }' "$src/data/divisions/guangzhou_d
 D_ZH=$(awk -F, -v d="$D" '$1 == d { print $2 }' "$src/data/divisions/guangzhou_districts_en.csv")
 [ -n "$D_EN" ] || fail "no English name of $D in data/divisions/guangzhou_districts_en.csv"
 
+# A promotion for the model page (after the runs: they keep the model they used).
+"$CRISK" model promote "$src/models/gz-2021.yaml" --db "$db" --by e2e --note 端到端测试晋升 >/dev/null
+
 echo 'pw-district-e2e' | "$CRISK" user add --db "$db" --name officer --role district --scope "$D" >/dev/null
 echo 'pw-auditor-e2e' | "$CRISK" user add --db "$db" --name auditor1 --role auditor >/dev/null
 echo 'pw-admin-e2e' | "$CRISK" user add --db "$db" --name admin1 --role city_admin >/dev/null
@@ -130,7 +133,8 @@ export E2E_URL=$U E2E_ART=$art E2E_USER=officer E2E_PASS=pw-district-e2e E2E_DIS
     E2E_IN=$IN E2E_IN_NAME=$IN_NAME E2E_IN_SCORE=$IN_SCORE E2E_OUT=$OUT E2E_OUT_WORD=$OUT_WORD \
     E2E_SEARCH=$SEARCH E2E_N_DISTRICT=$N_DISTRICT E2E_TASK=$TASK E2E_STAFF=$STAFF \
     E2E_AUDITOR=auditor1 E2E_AUDITOR_PASS=pw-auditor-e2e E2E_DISTRICT_EN=$D_EN E2E_DISTRICT_ZH=$D_ZH \
-    E2E_ADMIN=admin1 E2E_ADMIN_PASS=pw-admin-e2e E2E_JOB_PAUSE=$tmp/job.pause
+    E2E_ADMIN=admin1 E2E_ADMIN_PASS=pw-admin-e2e E2E_JOB_PAUSE=$tmp/job.pause \
+    E2E_LABEL=$tmp/city/labels/violation-12m.yaml
 NODE_PATH="$src/node_modules" node "$src/tests/web/e2e.mjs" || fail "the browser test failed (screenshots in $art)"
 
 # The task closed in the browser is closed in the store, with the outcome and the note given.

@@ -145,6 +145,14 @@ try {
     assert.match(await page.textContent('#model-head'), /5 个方面 · 24 个类别/);
     await chartsDrawn('.page');
     assert.ok(await page.locator('table.model tbody tr').count() >= 72);
+    // The promotion the shell recorded (crisk model promote), with its note.
+    const api = await page.evaluate(async () => Object.keys((await fetch('/api/v1/openapi.json').then((r) => r.json())).paths));
+    if (api.includes('/api/v1/promotions')) {
+      await page.waitForSelector('table.promotions');
+      const rows = await page.$$eval('table.promotions tbody tr', (rs) => rs.map((r) => r.textContent));
+      assert.equal(rows.length, 1, 'promotions: ' + rows);
+      assert.ok(rows[0].includes('gz-2021') && rows[0].includes('端到端测试晋升'), rows[0]);
+    }
     await shot('model');
   });
 
@@ -292,7 +300,7 @@ try {
   });
 
   if (paths.includes('/api/v1/jobs')) {
-    await check('a city administrator starts a monitoring run: its progress bar, polled each second, goes from 0 to done', async () => {
+    await check('a city administrator starts a monitoring run (its progress bar, polled each second, goes from 0 to done) and a learn run (the champion\'s AUC and KS)', async () => {
       await page.click('#logout');
       await renderedAs('#/login');
       // The job waits while this file exists (CRISK_JOB_PAUSE_FILE of the server).
@@ -318,6 +326,21 @@ try {
         return b && b.style.width === '100%';
       }, row, { timeout: 120000 });
       assert.equal((await page.textContent(row + ' td:nth-child(3)')).trim(), '完成');
+      // A learn run: the champion measured against a label file's text (the city's own).
+      assert.ok(!(await page.isVisible('#job-label')), 'the label box shows for a monitoring run');
+      await page.selectOption('#job-kind', 'learn');
+      await page.fill('#job-label', readFileSync(env('E2E_LABEL'), 'utf8'));
+      await page.fill('#job-as-of', '');
+      await page.click('#job-form button[type=submit]');
+      await renderedAs({ prefix: '#/jobs?t=' });
+      const learnRow = () => page.waitForFunction(() => [...document.querySelectorAll('table.jobs tbody tr')]
+        .some((r) => r.cells[1].textContent === '模型训练' && r.cells[2].textContent !== '运行中'), null, { timeout: 180000 });
+      await learnRow();
+      const learned = await page.$$eval('table.jobs tbody tr', (rs) => rs.filter((r) => r.cells[1].textContent === '模型训练')
+        .map((r) => [r.cells[2].textContent, r.cells[5].textContent, r.cells[4].textContent]));
+      assert.equal(learned.length, 1);
+      assert.equal(learned[0][0], '完成', 'the learn run: ' + learned[0]);
+      assert.match(learned[0][1], /^AUC 0\.\d{3} · KS 0\.\d{3}/);
       await shot('jobs');
     });
   } else {
