@@ -231,28 +231,19 @@ int srv_session_user(struct srv *s, cr_store *db, const char *cookie, const char
     return 0;
 }
 
-struct audit_w {
-    struct cr_audit_rec a;
-};
-static cr_err audit_write(void *ctx, cr_store *w)
-{
-    return cr_store_audit_add(w, &((struct audit_w *)ctx)->a);
-}
-
 cr_err srv_audit(struct srv *s, const char *user, const char *role, const char *action,
-                 const char *object, int status, const char *client)
+                 const char *object, int status, const char *client, int wait)
 {
-    struct audit_w x = {{.at = now_s(),
-                         .user = user,
-                         .role = role,
-                         .action = action,
-                         .object = object ? object : "",
-                         .status = status,
-                         .client = client ? client : ""}};
-    char why[200];
-    cr_err rc = srv_write(s, 0, audit_write, &x, why, sizeof why);
-    if (rc)
-        fprintf(stderr, "crisk serve: cannot write the audit log: %s\n", why);
+    struct cr_audit_rec a = {.at = now_s(),
+                             .user = user,
+                             .role = role,
+                             .action = action,
+                             .object = object ? object : "",
+                             .status = status,
+                             .client = client ? client : ""};
+    cr_err rc = srv_audit_row(srv_auditq_of(s), &a, wait);
+    if (rc && !wait)
+        fprintf(stderr, "crisk serve: the audit log's queue is full\n");
     return rc;
 }
 
@@ -289,6 +280,7 @@ void srv_login(struct srv_req *r, struct srv_reply *out)
     pthread_mutex_unlock(&a->mu);
     if (limited) {
         srv_error(out, 429, "too_many_attempts", "登录失败次数过多，请稍后再试");
+        out->retry_after_s = srv_cfg(s)->login_window_s; /* the most a client must wait */
         return;
     }
     struct cr_user_rec u;

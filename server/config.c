@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crisk/respond.h"
 #include "server.h"
 
 struct key {
@@ -35,6 +36,12 @@ static const struct key keys[] = {
     K(list_limit, 500, 1, 100000),
     K(publish_workdays, 20, 1, 365),
     K(jobs_kept, 50, 1, 10000),
+    K(portrait_cache_mib, 64, 0, 65536),
+    K(read_cache_mib, 256, 1, 65536),
+    K(read_mmap_mib, 1024, 0, 1048576),
+    K(audit_flush_ms, 20, 1, 10000),
+    K(audit_batch, 256, 1, 100000),
+    K(audit_wait, 1, 0, 1),
 };
 #undef K
 
@@ -53,10 +60,47 @@ static char *trim(char *s)
     return s;
 }
 
+/* The task outcomes that count as a hit (default: all but false_alarm: the warning was right,
+ * the firm was a problem, or it could not be found at its address, which an inspection also
+ * counts as a problem): a comma-separated list of outcome codes into c->hit_outcomes. */
+static const char hit_outcomes_default[] = "confirmed,case_filed,police,other_department,not_found";
+
+static int hit_outcomes_set(struct srv_config *c, const char *v)
+{
+    char buf[sizeof c->hit_outcomes];
+    if (strlen(v) >= sizeof buf)
+        return -1;
+    snprintf(buf, sizeof buf, "%s", v);
+    for (char *p = buf, *comma; p; p = comma ? comma + 1 : NULL) {
+        comma = strchr(p, ',');
+        if (comma)
+            *comma = 0;
+        if (!cr_outcome_label(trim(p)))
+            return -1;
+    }
+    snprintf(c->hit_outcomes, sizeof c->hit_outcomes, "%s", v);
+    return 0;
+}
+
+int srv_hit_outcome(const struct srv_config *c, const char *code)
+{
+    size_t n = strlen(code);
+    for (const char *p = c->hit_outcomes; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ", ");
+        if (len == n && strncmp(p, code, n) == 0)
+            return 1;
+        p += len;
+    }
+    return 0;
+}
+
 cr_err srv_config_load(const char *path, struct srv_config *c, cr_diag *d)
 {
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         *field(c, &keys[i]) = keys[i].def;
+    snprintf(c->hit_outcomes, sizeof c->hit_outcomes, "%s", hit_outcomes_default);
     if (!path)
         return CR_OK;
     FILE *fp = fopen(path, "r");
@@ -80,6 +124,12 @@ cr_err srv_config_load(const char *path, struct srv_config *c, cr_diag *d)
         }
         *colon = 0;
         char *k = trim(s), *v = trim(colon + 1);
+        if (strcmp(k, "hit_outcomes") == 0) {
+            if (hit_outcomes_set(c, v))
+                rc = cr_diag_set(d, CR_EINVAL, path, n, 0,
+                                 "hit_outcomes needs task outcome codes separated by commas");
+            continue;
+        }
         const struct key *key = NULL;
         for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
             if (strcmp(keys[i].name, k) == 0)

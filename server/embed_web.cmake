@@ -2,7 +2,8 @@
 # file of WEB (web/: index.html, the ES modules, the style sheet, the icon), Apache ECharts
 # (ECHARTS: node_modules/echarts/dist/echarts.min.js, put there by scripts/setup.sh's npm ci;
 # when it is missing a stub that says so stands in) and the district map (GEO: the GeoJSON of
-# data/geo). Each asset carries a strong ETag: the start of its SHA-256.
+# data/geo) with the districts' English names (NAMES_EN: data/divisions). Each asset carries a
+# strong ETag: the start of its SHA-256.
 file(GLOB files LIST_DIRECTORIES false "${WEB}/*.html" "${WEB}/*.js" "${WEB}/*.css" "${WEB}/*.svg")
 set(names "")
 foreach(f ${files})
@@ -15,6 +16,7 @@ else()
   list(APPEND names "echarts.min.js=${WEB}/stub/echarts-missing.js")
 endif()
 list(APPEND names "districts.geojson=${GEO}")
+list(APPEND names "districts_en.csv=${NAMES_EN}")
 set(out "/* Generated from web/, ECharts and data/geo at build (server/embed_web.cmake): do not edit. */\n#include \"server.h\"\n")
 set(table "")
 set(i 0)

@@ -6,8 +6,9 @@
 #include "server.h"
 
 const struct srv_route_table *const srv_route_tables[] = {
-    &srv_routes_core,    &srv_routes_web,   &srv_routes_monitor, &srv_routes_respond,
-    &srv_routes_inspect, &srv_routes_learn, &srv_routes_jobs,    NULL,
+    &srv_routes_core,    &srv_routes_web,     &srv_routes_monitor,
+    &srv_routes_respond, &srv_routes_inspect, &srv_routes_learn,
+    &srv_routes_jobs,    &srv_routes_dash,    NULL,
 };
 
 /* Whether path matches pattern, each {…} of the pattern standing for one non-empty segment

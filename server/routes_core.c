@@ -191,7 +191,6 @@ static void scope_linked(const struct srv_user *u, json_t *o)
  * cached. Least recently used entries go first when the cache passes its size. */
 enum { PCACHE_BUCKETS = 1 << 14 };
 /* Bytes of portrait text kept (about 10 kB each on the generated cities: ~6,000 portraits). */
-static const size_t pcache_bytes = (size_t)64 << 20;
 
 struct pentry {
     struct pentry *hnext, *prev, *next; /* hash chain; LRU list (head: most recent) */
@@ -284,7 +283,7 @@ static char *pcache_get(const char *key, int64_t generation, int64_t run, int64_
 
 /* Keeps text (taken over) for key with its stamp. */
 static void pcache_put(const char *key, int64_t generation, int64_t run, int64_t subject,
-                       char *text)
+                       char *text, size_t pcache_bytes)
 {
     size_t klen = strlen(key), len = strlen(text);
     struct pentry *e = len < pcache_bytes / 4 ? malloc(sizeof *e + klen + 1) : NULL;
@@ -328,25 +327,20 @@ static char *portrait_text(json_t *o)
     return text;
 }
 
-/* The portrait from its cached text and fresh tags: "tags" first, as built. */
-static json_t *portrait_from(const char *text, json_t *tags)
+/* The portrait's answer from its cached text and fresh tags (taken): "tags" first, as built,
+ * spliced as text (json_dumps of the built object gives the same bytes: compact, members in
+ * order), so that a cached answer costs no parse of the portrait. NULL without memory. */
+static char *portrait_from(const char *text, json_t *tags, size_t *len)
 {
-    json_t *rest = json_loads(text, 0, NULL), *o = json_object();
-    if (!rest || !o) {
-        json_decref(rest);
-        json_decref(o);
-        json_decref(tags);
-        return NULL;
-    }
-    json_object_set_new(o, "tags", tags);
-    const char *k;
-    json_t *v;
-    json_object_foreach(rest, k, v)
-    {
-        json_object_set(o, k, v);
-    }
-    json_decref(rest);
-    return o;
+    char *t = json_dumps(tags, JSON_COMPACT);
+    json_decref(tags);
+    size_t tlen = t ? strlen(t) : 0, rlen = strlen(text);
+    char *out = t && rlen >= 2 && text[0] == '{' ? malloc(tlen + rlen + 16) : NULL;
+    if (out)
+        *len = (size_t)snprintf(out, tlen + rlen + 16, "{\"tags\":%s%s%s", t, rlen > 2 ? "," : "",
+                                text + 1);
+    free(t);
+    return out;
 }
 
 static void get_portrait(struct srv_req *r, struct srv_reply *out)
@@ -369,18 +363,23 @@ static void get_portrait(struct srv_req *r, struct srv_reply *out)
         (size_t)snprintf(ckey, sizeof ckey, "%s\n%s", lookup, srv_scope(r->user)) < sizeof ckey;
     char *text = cacheable ? pcache_get(ckey, generation, run, &subject) : NULL;
     if (text) {
-        json_t *tags = json_array(), *o = NULL;
+        json_t *tags = json_array();
+        char *body = NULL;
+        size_t len = 0;
         if (cr_store_portrait_tags(r->db, subject, tags) == CR_OK)
-            o = portrait_from(text, tags);
+            body = portrait_from(text, tags, &len);
         else
             json_decref(tags);
         free(text);
-        if (!o) {
+        if (!body) {
             store_error(out, r->db);
             return;
         }
         out->status = 200;
-        out->json = o;
+        out->content_type = "application/json; charset=utf-8";
+        out->body = body;
+        out->body_len = len;
+        out->body_free = 1;
         return;
     }
     char district[16], street[16], grid[16];
@@ -404,7 +403,8 @@ static void get_portrait(struct srv_req *r, struct srv_reply *out)
     }
     scope_linked(r->user, o);
     if (cacheable && (text = portrait_text(o)))
-        pcache_put(ckey, generation, run, subject, text);
+        pcache_put(ckey, generation, run, subject, text,
+                   (size_t)srv_cfg(r->srv)->portrait_cache_mib << 20);
     out->status = 200;
     out->json = o;
 }
@@ -536,19 +536,39 @@ static void reason_row(void *ctx, const char *reason, int64_t n)
     json_array_append_new(ctx, json_pack("{s:s,s:I}", "reason", reason, "open", (json_int_t)n));
 }
 
+/* by_department: [{department, name, open, by_reason: {reason: n}}], rows come by department. */
+static int department_row(void *ctx, const char *department, const char *name, const char *reason,
+                          int64_t n)
+{
+    json_t *all = ctx;
+    json_t *last = json_array_get(all, json_array_size(all) - 1);
+    if (!last || strcmp(json_string_value(json_object_get(last, "department")), department)) {
+        last =
+            json_pack("{s:s,s:o,s:I,s:{}}", "department", department, "name",
+                      *name ? json_string(name) : json_null(), "open", (json_int_t)0, "by_reason");
+        json_array_append_new(all, last);
+    }
+    json_object_set_new(last, "open",
+                        json_integer(json_integer_value(json_object_get(last, "open")) + n));
+    json_object_set_new(json_object_get(last, "by_reason"), reason, json_integer(n));
+    return 0;
+}
+
 static void get_quarantine(struct srv_req *r, struct srv_reply *out)
 {
     int64_t open = 0, resolved = 0;
-    json_t *rows = json_array();
+    json_t *rows = json_array(), *deps = json_array();
     if (cr_store_quarantine_totals(r->db, &open, &resolved) ||
-        cr_store_quarantine_counts(r->db, reason_row, rows)) {
+        cr_store_quarantine_counts(r->db, reason_row, rows) ||
+        cr_store_quarantine_by_department(r->db, department_row, deps)) {
         json_decref(rows);
+        json_decref(deps);
         store_error(out, r->db);
         return;
     }
     out->status = 200;
-    out->json = json_pack("{s:I,s:I,s:o}", "open", (json_int_t)open, "resolved",
-                          (json_int_t)resolved, "by_reason", rows);
+    out->json = json_pack("{s:I,s:I,s:o,s:o}", "open", (json_int_t)open, "resolved",
+                          (json_int_t)resolved, "by_reason", rows, "by_department", deps);
 }
 
 /* ---- the audit log ---- */

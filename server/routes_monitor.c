@@ -69,11 +69,15 @@ struct wlist {
     json_t *cur;
     int64_t cur_id;
     int64_t firms;
+    int64_t firm; /* the firm filter's subject (0: none) */
+    int has_firm; /* the current warning names it */
 };
 
 static void wlist_close(struct wlist *x)
 {
-    if (x->cur) {
+    if (x->cur && x->firm && !x->has_firm) {
+        json_decref(x->cur);
+    } else if (x->cur) {
         json_object_set_new(x->cur, "firms", json_integer(x->firms));
         json_array_append_new(x->all, x->cur);
     }
@@ -88,8 +92,10 @@ static int wlist_row(void *ctx, const struct cr_warning_row *w)
         x->cur = warning_brief(w);
         x->cur_id = w->warning;
         x->firms = 0;
+        x->has_firm = 0;
     }
     x->firms++;
+    x->has_firm |= w->subject == x->firm;
     return 0;
 }
 
@@ -101,17 +107,23 @@ static void get_warnings(struct srv_req *r, struct srv_reply *out)
     long long offset = srv_query_num(r, "offset", 0, 0, INT32_MAX);
     char div[16];
     int f = srv_division_filter(r->user, srv_query(r, "division"), div);
-    if (limit < 0 || offset < 0 || f < 0 ||
+    int64_t firm = 0;
+    int fa = srv_firm_arg(r, &firm);
+    if (fa == -2) {
+        srv_store_error(out, r->db);
+        return;
+    }
+    if (limit < 0 || offset < 0 || f < 0 || fa < 0 ||
         (status && strcmp(status, "open") && strcmp(status, "closed")) ||
         (detector && !cr_push_detector_label(detector))) {
         srv_error(out, 400, "bad_request",
                   "warnings takes detector (a detector id), status (open or closed), division "
-                  "(a code prefix), limit (1 to list_limit) and offset");
+                  "(a code prefix), firm (a USCC), limit (1 to list_limit) and offset");
         return;
     }
-    struct wlist x = {json_array(), NULL, 0, 0};
+    struct wlist x = {json_array(), NULL, 0, 0, firm, 0};
     struct cr_warning_filter wf = {detector, div[0] ? div : NULL, status};
-    if (!f && cr_store_warning_rows(r->db, &wf, wlist_row, &x)) {
+    if (!f && firm >= 0 && cr_store_warning_rows(r->db, &wf, wlist_row, &x)) {
         json_decref(x.cur);
         json_decref(x.all);
         srv_store_error(out, r->db);

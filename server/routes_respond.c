@@ -72,17 +72,24 @@ static void get_tasks(struct srv_req *r, struct srv_reply *out)
     char div[16];
     int f = srv_division_filter(r->user, srv_query(r, "division"), div);
     int active = status && strcmp(status, "active") == 0;
-    if (limit < 0 || offset < 0 || warning < 0 || overdue < 0 || f < 0 ||
+    int64_t firm = 0;
+    int fa = srv_firm_arg(r, &firm);
+    if (fa == -2) {
+        srv_store_error(out, r->db);
+        return;
+    }
+    if (limit < 0 || offset < 0 || warning < 0 || overdue < 0 || f < 0 || fa < 0 ||
         (status && !active && !status_known(status)) ||
         (detector && !cr_push_detector_label(detector))) {
         srv_error(out, 400, "bad_request",
                   "tasks takes status (open, accepted, visited, closed or active), division (a "
-                  "code prefix), detector, warning (an id), overdue (0 or 1), limit and offset");
+                  "code prefix), detector, warning (an id), firm (a USCC), overdue (0 or 1), limit "
+                  "and offset");
         return;
     }
     struct tlist x = {r->srv, json_array(), detector, active, (int)overdue, srv_today()};
-    struct cr_task_filter tf = {div[0] ? div : NULL, active ? NULL : status, warning, 0, 0};
-    if (!f && cr_store_tasks_each(r->db, &tf, tlist_row, &x)) {
+    struct cr_task_filter tf = {div[0] ? div : NULL, active ? NULL : status, warning, firm, 0};
+    if (!f && firm >= 0 && cr_store_tasks_each(r->db, &tf, tlist_row, &x)) {
         json_decref(x.all);
         srv_store_error(out, r->db);
         return;

@@ -13,7 +13,7 @@ static const char *content_type(const char *name)
     static const char *const types[][2] = {
         {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
         {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
-        {".geojson", "application/geo+json"},
+        {".geojson", "application/geo+json"},  {".csv", "text/csv; charset=utf-8"},
     };
     const char *dot = strrchr(name, '.');
     for (size_t i = 0; dot && i < sizeof types / sizeof *types; i++)

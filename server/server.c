@@ -31,6 +31,7 @@ struct srv {
     cr_ref *ref;
     cr_calendar *cal;
     struct srv_jobs *jobs;
+    struct srv_auditq *auditq;
     pthread_mutex_t mmu;
     cr_model *models[MODEL_CAP];
     size_t n_models;
@@ -49,6 +50,11 @@ const struct srv_config *srv_cfg(const struct srv *s)
 const struct cr_ref *srv_ref(const struct srv *s)
 {
     return s->ref;
+}
+
+struct srv_auditq *srv_auditq_of(struct srv *s)
+{
+    return s->auditq;
 }
 
 struct srv_auth *srv_auth_of(struct srv *s)
@@ -187,6 +193,9 @@ static cr_store *reader(struct srv *s)
         fprintf(stderr, "crisk serve: cannot open the store for reading: %s\n", d.msg);
         return NULL;
     }
+    if (cr_store_read_tune(db, (int64_t)s->cfg.read_cache_mib << 10,
+                           (int64_t)s->cfg.read_mmap_mib << 20))
+        fprintf(stderr, "crisk serve: cannot set the read cache: %s\n", cr_store_errmsg(db));
     pthread_setspecific(s->reader_key, db);
     return db;
 }
@@ -203,6 +212,7 @@ void srv_error(struct srv_reply *out, int status, const char *code, const char *
     out->body_len = 0;
     out->body_free = 0;
     out->disposition[0] = 0;
+    out->retry_after_s = 0;
     out->status = status;
     out->json = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
 }
@@ -376,8 +386,11 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct srv_reply *ou
         MHD_add_response_header(resp, "Set-Cookie", out->set_cookie);
     if (allow)
         MHD_add_response_header(resp, "Allow", allow);
-    if (out->status == 429)
-        MHD_add_response_header(resp, "Retry-After", "60");
+    if (out->retry_after_s > 0) {
+        char secs[24];
+        snprintf(secs, sizeof secs, "%ld", out->retry_after_s);
+        MHD_add_response_header(resp, "Retry-After", secs);
+    }
     enum MHD_Result rc = MHD_queue_response(c, (unsigned)out->status, resp);
     MHD_destroy_response(resp);
     json_decref(out->json);
@@ -471,7 +484,8 @@ static void handle(struct srv *s, struct MHD_Connection *c, const char *method, 
         }
         if ((rt->flags & (SRV_WRITE | SRV_AUDIT)) &&
             srv_audit(s, u.name, srv_role_name(u.role), rt->action,
-                      r.audit_object[0] ? r.audit_object : url, out->status, client) &&
+                      r.audit_object[0] ? r.audit_object : url, out->status, client,
+                      (rt->flags & SRV_WRITE) || s->cfg.audit_wait) &&
             out->status < 300)
             /* Personal data is never handed out unaudited (PIPL). */
             srv_error(out, 503, "audit_unavailable", "the audit log cannot be written now");
@@ -479,7 +493,7 @@ static void handle(struct srv *s, struct MHD_Connection *c, const char *method, 
         rt->fn(&r, out);
         if (rt->flags & SRV_WRITE) {
             const char *who = r.audit_object[0] ? r.audit_object : "";
-            if (srv_audit(s, who, "", rt->action, who, out->status, client) && out->status < 300)
+            if (srv_audit(s, who, "", rt->action, who, out->status, client, 1) && out->status < 300)
                 srv_error(out, 503, "audit_unavailable", "the audit log cannot be written now");
         }
     }
@@ -625,8 +639,12 @@ int srv_run(const struct srv_options *o)
         goto out;
     }
     int rebuilt = 0; /* the search index: else searches read the rows (src/store/search.c) */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (cr_store_search_refresh(s->writer, &rebuilt))
         fprintf(stderr, "crisk serve: no search index: %s\n", cr_store_errmsg(s->writer));
+    else if (rebuilt)
+        fprintf(stderr, "crisk serve: search index rebuilt in %.1f s\n", since(&t0));
     if (srv_auth_new(&s->auth) || pthread_key_create(&s->reader_key, reader_close)) {
         fprintf(stderr, "crisk serve: out of memory\n");
         goto out;
@@ -636,7 +654,7 @@ int srv_run(const struct srv_options *o)
         s->ref = NULL;
     if (cr_calendar_load(NULL, &s->cal, NULL))
         s->cal = NULL; /* publish_by is then left out */
-    if (srv_jobs_new(&s->jobs)) {
+    if (srv_jobs_new(&s->jobs) || srv_auditq_new(s, &s->auditq)) {
         fprintf(stderr, "crisk serve: out of memory\n");
         goto out;
     }
@@ -673,6 +691,7 @@ int srv_run(const struct srv_options *o)
 out:
     if (daemon)
         MHD_stop_daemon(daemon);
+    srv_auditq_free(s->auditq); /* commits the rows still queued */
     srv_jobs_free(s->jobs);
     if (keys)
         pthread_key_delete(s->reader_key);

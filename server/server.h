@@ -31,11 +31,20 @@ struct srv_config {
     long list_limit;           /* most rows of a list (warnings, tasks, inspections) per request */
     long publish_workdays;     /* an inspection result is published within this many working days */
     long jobs_kept;            /* finished background jobs remembered (the oldest are forgotten) */
+    long portrait_cache_mib;   /* portraits kept, least recently used out first */
+    long read_cache_mib;       /* page cache of each worker's read connection */
+    long read_mmap_mib;        /* the store mapped into memory by each read connection (0: none) */
+    long audit_flush_ms;       /* an audit row waits at most this long for its batch's commit */
+    long audit_batch;          /* most audit rows one commit writes */
+    long audit_wait;           /* 1: an audited read waits for its row's commit */
+    char hit_outcomes[160];    /* task outcome codes counted as hits, comma-separated */
 };
 /* Fills c with the defaults, then reads path (NULL: none) as "key: value" lines (# comments).
  * An unknown key, a value that is not a whole number or one outside its range is CR_EINVAL
  * with d naming file and line. */
 cr_err srv_config_load(const char *path, struct srv_config *c, cr_diag *d) CR_MUST_USE;
+/* Whether the task outcome code counts as a hit (hit_outcomes). */
+int srv_hit_outcome(const struct srv_config *c, const char *code);
 
 /* ---- roles (auth.c) ---- */
 enum srv_role {
@@ -103,6 +112,7 @@ struct srv_reply {
     /* Static strings or NULL: Cache-Control instead of the default no-store, and an ETag. */
     const char *cache_control;
     const char *etag;
+    long retry_after_s; /* > 0: a Retry-After header (a 429) */
 };
 
 typedef void (*srv_handler)(struct srv_req *r, struct srv_reply *out);
@@ -132,7 +142,7 @@ struct srv_route_table {
 /* The tables of every stage (routes.c), NULL-terminated. */
 extern const struct srv_route_table *const srv_route_tables[];
 extern const struct srv_route_table srv_routes_core, srv_routes_monitor, srv_routes_respond,
-    srv_routes_inspect, srv_routes_learn, srv_routes_jobs;
+    srv_routes_inspect, srv_routes_learn, srv_routes_jobs, srv_routes_dash;
 
 /* Finds the route of method and path: *route and the parameters in r; returns 200, 404 (no
  * such path) or 405 (the path exists for other methods). */
@@ -177,6 +187,11 @@ int srv_division_in_scope(const struct srv_user *u, const char *code);
  * city). Returns 0, 1 when they do not meet (nothing to list), -1 when the argument is not a
  * code prefix. */
 int srv_division_filter(const struct srv_user *u, const char *arg, char out[16]);
+/* The firm query argument of a list (a USCC or a department's key ns:key) into *subject: 0
+ * when absent; -1 when the firm is unknown or outside the user's jurisdiction (the list is then
+ * empty: its existence is not revealed). Returns 0, -1 when the argument is not a key, -2 on a
+ * store error. */
+int srv_firm_arg(struct srv_req *r, int64_t *subject);
 /* A day argument YYYY-MM-DD (NULL: def) into *day; -1 when it is not a date. */
 int srv_day_arg(const char *s, int32_t def, int32_t *day);
 /* A day as JSON: "YYYY-MM-DD", or null when day is INT32_MIN or -1 (none). */
@@ -243,9 +258,21 @@ int srv_session_user(struct srv *s, cr_store *db, const char *cookie, const char
 void srv_login(struct srv_req *r, struct srv_reply *out);
 void srv_logout(struct srv_req *r, struct srv_reply *out);
 struct srv_auth *srv_auth_of(struct srv *s);
-/* Writes one audit row through the writer (errors are reported on stderr without secrets). */
+/* Queues one audit row for the audit writer (audit.c); wait: return once it is committed (its
+ * error then), else at once (CR_ESTORE only when the queue is full: the store has refused
+ * rows for a while). Errors are reported on stderr without secrets. Thread-safe. */
 cr_err srv_audit(struct srv *s, const char *user, const char *role, const char *action,
-                 const char *object, int status, const char *client) CR_MUST_USE;
+                 const char *object, int status, const char *client, int wait) CR_MUST_USE;
+
+/* ---- audit.c: the audit log's writer, committing the rows of many requests at once ---- */
+struct srv_auditq;
+/* Starts the writer thread (batches of audit_batch rows, audit_flush_ms, srv_cfg(s)). */
+cr_err srv_auditq_new(struct srv *s, struct srv_auditq **out) CR_MUST_USE;
+/* Commits every row still queued, then stops the thread and frees a. NULL is a no-op. */
+void srv_auditq_free(struct srv_auditq *a);
+/* Queues rec (copied; strings longer than the row's fields are cut). See srv_audit. */
+cr_err srv_audit_row(struct srv_auditq *a, const struct cr_audit_rec *rec, int wait) CR_MUST_USE;
+struct srv_auditq *srv_auditq_of(struct srv *s);
 
 /* ---- server.c ---- */
 struct srv_options {

@@ -3,7 +3,7 @@
 // its own that returns escaped text: ECharts' default one writes style attributes, which the
 // Content-Security-Policy (style-src 'self') refuses.
 import { h, esc } from './util.js';
-import { t } from './i18n.js';
+import { t, lang } from './i18n.js';
 
 export const LEVEL_COLORS = { A: '#4c9a5e', B: '#d9b44a', C: '#e07b39', D: '#c0392b' };
 
@@ -47,23 +47,42 @@ export function chartBox(cls, option) {
 let mapPromise = null;
 // The centre of each district ([lon, lat]), to zoom a district user's map onto theirs.
 export const centers = {};
+// The districts' names: Chinese from the GeoJSON, English from data/divisions'
+// guangzhou_districts_en.csv (served as /assets/districts_en.csv).
+const namesZh = {};
+const namesEn = {};
 // Registers the district map once; names are the 6-digit codes (labels come from the
-// GeoJSON's names). Resolves to {code: name}.
+// GeoJSON's names). Resolves to {code: name} in the current language.
 export function districtMap() {
   if (!mapPromise) {
-    mapPromise = fetch('/assets/districts.geojson').then((r) => r.json()).then((geo) => {
-      const names = {};
+    const en = fetch('/assets/districts_en.csv').then((r) => (r.ok ? r.text() : '')).catch(() => '');
+    mapPromise = Promise.all([fetch('/assets/districts.geojson').then((r) => r.json()), en]).then(([geo, csv]) => {
       for (const f of geo.features) {
         const code = String(f.properties.adcode);
-        names[code] = f.properties.name;
+        namesZh[code] = f.properties.name;
         centers[code] = f.properties.centroid || f.properties.center;
         f.properties.name = code;
       }
+      // code,name,name_en (no quoting: the file holds none)
+      for (const line of csv.split('\n').slice(1)) {
+        const [code, , nameEn] = line.trim().split(',');
+        if (code && nameEn) namesEn[code] = nameEn;
+      }
       if (available()) window.echarts.registerMap('guangzhou', geo);
-      return names;
     });
   }
-  return mapPromise;
+  return mapPromise.then(() => {
+    const names = {};
+    for (const code of Object.keys(namesZh)) names[code] = divisionName(code, namesZh[code]);
+    return names;
+  });
+}
+
+// A division's name for display: a district's English name in the English UI (once the map
+// is loaded), else the name given (the server's Chinese name; streets and grids have no
+// English names in data/).
+export function divisionName(code, name) {
+  return (lang() === 'en' && namesEn[code]) || name || namesZh[code] || '';
 }
 
 export function tip(lines) {

@@ -1,5 +1,6 @@
-// The model tree (5 aspects, 24 categories, 72 indicators with their weights), the quarantine
-// summary (city roles) and the audit log (auditor, city administrator).
+// The model tree (5 aspects, 24 categories, 72 indicators with their weights) with the promoted
+// models (learn stage), the quarantine summary (city roles) and the audit log (auditor, city
+// administrator).
 import { h, api, qs, num, section, table } from './util.js';
 import { t } from './i18n.js';
 import { chartBox, tip } from './charts.js';
@@ -9,7 +10,13 @@ function aspectName(a) {
   return t(k) !== k ? t(k) : a.name;
 }
 
-export async function modelPage(main) {
+// A metric of a promotion's recorded metrics (absent or null: —).
+function metric(p, k) {
+  const v = p.metrics && typeof p.metrics === 'object' ? p.metrics[k] : undefined;
+  return typeof v === 'number' ? num(v, 3) : '—';
+}
+
+export async function modelPage(main, ctx) {
   const m = await api('/model');
   const nCat = m.aspects.reduce((s, a) => s + a.categories.length, 0);
   main.append(h('h1', {}, t('nav.model')),
@@ -41,6 +48,20 @@ export async function modelPage(main) {
     { label: 'id', class: 'mono', cell: (r) => r.i.id },
     { label: t('model.weight'), class: 'num', cell: (r) => num(r.i.weight, 2) },
   ], rows, { class: 'model' })));
+  // The models promoted with crisk model promote (classification uses the latest), newest first.
+  if (ctx && ctx.routes.has('/api/v1/promotions')) {
+    const p = await api('/promotions').catch(() => null);
+    if (p) main.append(section(t('model.promotions'), table([
+      { label: '#', class: 'num', cell: (x) => String(x.id) },
+      { label: t('model.model'), cell: (x) => x.model_id + ' v' + x.version },
+      { label: t('model.method'), cell: (x) => x.method || '' },
+      { label: 'AUC', class: 'num', cell: (x) => metric(x, 'auc') },
+      { label: 'KS', class: 'num', cell: (x) => metric(x, 'ks') },
+      { label: t('model.by'), cell: (x) => x.by || '' },
+      { label: t('model.note'), cell: (x) => x.note || '' },
+      { label: t('model.created'), class: 'mono', cell: (x) => x.created || '' },
+    ], p.promotions.slice().reverse(), { class: 'promotions', empty: t('model.no_promotions') })));
+  }
 }
 
 export async function quarantinePage(main) {
@@ -61,7 +82,14 @@ export async function quarantinePage(main) {
   main.append(section(t('quar.by_reason'), box, table([
     { label: t('quar.reason'), cell: (r) => label(r.reason) },
     { label: t('quar.open'), class: 'num', cell: (r) => num(r.open) },
-  ], rows, { class: 'quarantine' })), h('p', { class: 'muted' }, t('quar.cli')));
+  ], rows, { class: 'quarantine' })));
+  // By the department that sent the rows: its open rows and their reasons.
+  main.append(section(t('quar.by_department'), table([
+    { label: t('quar.department'), cell: (d) => (d.name ? d.name + ' ' : '') + d.department },
+    { label: t('quar.open'), class: 'num', cell: (d) => num(d.open) },
+    { label: t('quar.reasons'), cell: (d) => Object.entries(d.by_reason).sort((a, b) => b[1] - a[1]).map(([r, n]) => label(r) + ' ' + num(n)).join('；') },
+  ], (q.by_department || []).slice().sort((a, b) => b.open - a.open), { class: 'quarantine-departments', key: (d) => d.department })),
+  h('p', { class: 'muted' }, t('quar.cli')));
 }
 
 export async function auditPage(main, ctx) {

@@ -1,9 +1,10 @@
 // The dashboard: level counts of the latest run on the district map (a choropleth), the level
 // shares and their trend over runs, the divisions below the user's own, and open warnings and
-// overdue tasks per district once those routes exist.
+// overdue tasks per district once those routes exist, and the hit rate per level where
+// outcomes exist (inspection results, closed tasks).
 import { h, api, qs, num, pct, section, table } from './util.js';
 import { t } from './i18n.js';
-import { chartBox, districtMap, centers, LEVEL_COLORS, tip } from './charts.js';
+import { chartBox, districtMap, divisionName, centers, LEVEL_COLORS, tip } from './charts.js';
 
 const LEVELS = ['A', 'B', 'C', 'D'];
 const TREND_RUNS = 12;
@@ -92,6 +93,51 @@ function sharesOption(sums, n) {
   };
 }
 
+// The hit rate per level: a bar for inspections and one for tasks, each level's rate.
+function hitsOption(levels) {
+  const kinds = ['inspections', 'tasks'];
+  return {
+    tooltip: {
+      trigger: 'axis',
+      formatter: (ps) => tip([ps[0].axisValue].concat(ps.map((p) => {
+        const x = levels[p.dataIndex][kinds[p.seriesIndex]];
+        return p.seriesName + ': ' + (x.n ? pct(x.rate) + ' (' + num(x.hits) + ' / ' + num(x.n) + ')' : '—');
+      }))),
+    },
+    legend: { top: 0 },
+    grid: { left: 50, right: 20, top: 30, bottom: 30 },
+    xAxis: { type: 'category', data: levels.map((l) => t('level.' + l.level)) },
+    yAxis: { type: 'value', max: 1, axisLabel: { formatter: (v) => pct(v, 0) } },
+    series: kinds.map((k) => ({
+      name: t('dash.hits.' + k), type: 'bar',
+      data: levels.map((l) => (l[k].n ? l[k].rate : null)),
+    })),
+  };
+}
+
+function rateCell(x) {
+  return x.n ? pct(x.rate) + ' (' + num(x.hits) + '/' + num(x.n) + ')' : '—';
+}
+
+async function hitsSection(main, ctx, run) {
+  const hits = await api('/runs/' + run.id + '/hits').catch(() => null);
+  if (ctx.stale() || !hits) return;
+  const any = hits.levels.some((l) => l.inspections.n || l.tasks.n);
+  const body = [];
+  if (any) {
+    const [box] = chartBox('small', hitsOption(hits.levels));
+    body.push(box, table([
+      { label: t('portrait.level'), cell: (l) => t('level.' + l.level) },
+      { label: t('dash.hits.inspections'), class: 'num', cell: (l) => rateCell(l.inspections) },
+      { label: t('dash.hits.tasks'), class: 'num', cell: (l) => rateCell(l.tasks) },
+    ], hits.levels, { class: 'hits', key: (l) => l.level }));
+  } else {
+    body.push(h('p', { class: 'muted', id: 'hits-none' }, t('dash.hits.none')));
+  }
+  body.push(h('p', { class: 'muted' }, t('dash.hits.note', run.id)));
+  main.append(section(t('dash.hits'), ...body));
+}
+
 function sum(rows) {
   const s = { A: 0, B: 0, C: 0, D: 0 };
   for (const r of rows) for (const l of LEVELS) s[l] += r[l] || 0;
@@ -148,7 +194,7 @@ export async function dashboardPage(main, ctx) {
   // The divisions of the jurisdiction, one level down (districts for the city).
   const divRows = (byBelow ? byBelow.rows : rows).slice().sort((a, b) => metricOf(b, 'cd') - metricOf(a, 'cd'));
   const cols = [
-    { label: t('dash.division'), cell: (r) => (r.name ? r.name + ' ' : '') + r.code },
+    { label: t('dash.division'), cell: (r) => divisionName(r.code, r.name) + ' ' + r.code },
     { label: t('dash.firms'), class: 'num', cell: (r) => num(total(r)) },
   ].concat(LEVELS.map((l) => ({ label: t('level.' + l), class: 'num', cell: (r) => num(r[l]) })),
     [{ label: t('dash.metric.cd'), class: 'num', cell: (r) => pct(metricOf(r, 'cd')) }]);
@@ -172,4 +218,5 @@ export async function dashboardPage(main, ctx) {
       { label: t('dash.overdue_tasks'), class: 'num', cell: (r) => h('a', { href: '#/tasks?overdue=1&division=' + div(r.code) }, num(r.overdue)) },
     ], counts, { class: 'workflow' })));
   }
+  if (ctx.routes.has('/api/v1/runs/{run}/hits')) await hitsSection(main, ctx, latest);
 }

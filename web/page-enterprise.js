@@ -4,7 +4,7 @@
 // carries them.
 import { h, api, qs, num, section, table, link } from './util.js';
 import { t } from './i18n.js';
-import { chartBox, LEVEL_COLORS, tip } from './charts.js';
+import { chartBox, divisionName, LEVEL_COLORS, tip } from './charts.js';
 
 function levelBadge(l) {
   return l ? h('span', { class: 'badge level-' + l }, l + ' ' + t('level.' + l)) : h('span', { class: 'muted' }, '–');
@@ -133,16 +133,16 @@ export async function portraitPage(main, ctx) {
       e.amount_yuan !== undefined && e.amount_yuan !== null ? ' · ¥' + num(e.amount_yuan, 2) : '',
       e.attrs && Object.keys(e.attrs).length ? h('span', { class: 'muted' }, ' ' + Object.entries(e.attrs).map(([k, v]) => k + ': ' + v).join('; ')) : null)))));
 
-  if (!o.warnings && ctx.routes.has('/api/v1/warnings/{id}') && reg.grid) {
-    // The portrait does not carry them: the warnings of the firm's grid that name the firm,
-    // with their tasks (each warning's detail lists its firms and tasks).
-    const list = await api('/warnings' + qs({ division: reg.grid, limit: 50 })).catch(() => null);
-    if (list) {
-      const details = await Promise.all(list.warnings.map((w) => api('/warnings/' + w.id).catch(() => null)));
-      const mine = details.filter((w) => w && (w.firm_list || []).some((f) => f.uscc === (reg.uscc || reg.key)));
-      o.warnings = mine;
-      o.tasks = mine.flatMap((w) => w.tasks || []);
-    }
+  if (!o.warnings && ctx.routes.has('/api/v1/warnings') && ctx.routes.has('/api/v1/tasks')) {
+    // The portrait does not carry them: the lists filtered by the firm (firm=, inside the
+    // jurisdiction like every list).
+    const firm = reg.uscc || reg.key;
+    const [w, k] = await Promise.all([
+      api('/warnings' + qs({ firm, limit: 100 })).catch(() => null),
+      api('/tasks' + qs({ firm, limit: 100 })).catch(() => null),
+    ]);
+    if (w) o.warnings = w.warnings;
+    if (k) o.tasks = k.tasks;
   }
   if (o.warnings) main.append(section(t('nav.warnings'), table([
     { label: '#', cell: (w) => link('#/warning/' + w.id, String(w.id)) },
@@ -152,7 +152,7 @@ export async function portraitPage(main, ctx) {
   ], o.warnings, { class: 'firm-warnings' })));
   if (o.tasks) main.append(section(t('nav.tasks'), table([
     { label: '#', cell: (x) => link('#/task/' + x.id, String(x.id)) },
-    { label: t('wf.division'), cell: (x) => (x.division_name ? x.division_name + ' ' : '') + (x.division || '') },
+    { label: t('wf.division'), cell: (x) => divisionName(x.division, x.division_name) + ' ' + (x.division || '') },
     { label: t('wf.status'), cell: (x) => t('tstatus.' + x.status) },
     { label: t('wf.outcome'), cell: (x) => x.outcome_label || x.outcome || '' },
     { label: t('wf.due'), cell: (x) => h('span', { class: x.overdue ? 'overdue' : '' }, x.due || '') },

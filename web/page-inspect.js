@@ -111,15 +111,24 @@ function resultForm(x, results) {
 export async function jobsPage(main, ctx) {
   main.append(h('h1', {}, t('nav.jobs')));
   const msg = h('div', {});
-  const kind = h('select', { id: 'job-kind' }, ['classify', 'monitor'].map((k) => h('option', { value: k }, t('job.' + k))));
+  const kind = h('select', { id: 'job-kind' }, ['classify', 'monitor', 'learn'].map((k) => h('option', { value: k }, t('job.' + k))));
   const asOf = h('input', { id: 'job-as-of', type: 'date' });
+  // A learn run measures the champion against a label file (its YAML text, docs/learn.md).
+  const label = h('textarea', { id: 'job-label', rows: 6, placeholder: t('job.label_hint') });
+  const labelBox = h('label', { class: 'wide' }, t('job.label'), label);
+  // (style, not the hidden attribute: the form's labels are display: flex in app.css)
+  const showLabel = () => { labelBox.style.display = kind.value === 'learn' ? '' : 'none'; };
+  showLabel();
+  kind.addEventListener('change', showLabel);
   const form = h('form', { class: 'filters', id: 'job-form' }, h('label', {}, t('job.kind'), kind), h('label', {}, t('job.as_of'), asOf),
-    h('button', { type: 'submit' }, t('job.start')), msg);
+    labelBox, h('button', { type: 'submit' }, t('job.start')), msg);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clear(msg);
     try {
-      await api('/jobs', { method: 'POST', body: { kind: kind.value, as_of: asOf.value || undefined } });
+      const body = { kind: kind.value, as_of: asOf.value || undefined };
+      if (kind.value === 'learn') body.label = label.value;
+      await api('/jobs', { method: 'POST', body });
       location.hash = '#/jobs?t=' + Date.now();
     } catch (e) {
       msg.append(errorBox(e));
@@ -135,6 +144,7 @@ export async function jobsPage(main, ctx) {
       { label: t('job.state'), cell: (j) => t('job.state.' + j.state) },
       { label: t('job.progress'), cell: (j) => { const bar = h('span', { class: 'bar' }); bar.style.width = Math.round(100 * (j.progress || 0)) + '%'; return h('span', { class: 'progress', title: pctText(j.progress) }, bar); } },
       { label: t('job.message'), cell: (j) => (j.error ? j.error.message : j.message || '') },
+      { label: t('job.result'), cell: jobResult },
       { label: t('audit.user'), cell: (j) => j.user || '' },
     ], jobs, { class: 'jobs' }));
   };
@@ -145,6 +155,14 @@ export async function jobsPage(main, ctx) {
     if ((r.jobs || []).some((j) => j.state === 'running')) setTimeout(poll, 1000);
   };
   await poll();
+}
+
+// What a finished job found: a run's id, a learn run's champion AUC and KS.
+function jobResult(j) {
+  const r = j.result || {};
+  if (r.champion) return 'AUC ' + num(r.champion.auc, 3) + ' · KS ' + num(r.champion.ks, 3) + ' · ' + t('job.rows', num(r.rows));
+  if (r.run) return t('job.run', r.run);
+  return '';
 }
 
 function pctText(p) {

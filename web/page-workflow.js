@@ -4,7 +4,7 @@
 // monthly XLSX push workbook.
 import { h, api, qs, num, section, table, link, errorBox, clear } from './util.js';
 import { t } from './i18n.js';
-import { chartBox, districtMap, tip } from './charts.js';
+import { chartBox, districtMap, divisionName, tip } from './charts.js';
 
 let vocab = null;
 async function vocabulary() {
@@ -101,7 +101,7 @@ function taskTable(tasks) {
     { label: '#', class: 'num', cell: (x) => link('#/task/' + x.id, String(x.id)) },
     { label: t('wf.detector'), cell: (x) => x.detector_label || x.detector || '' },
     { label: t('wf.summary'), cell: (x) => x.summary || '' },
-    { label: t('wf.division'), cell: (x) => (x.division_name ? x.division_name + ' ' : '') + (x.division || '') },
+    { label: t('wf.division'), cell: (x) => divisionName(x.division, x.division_name) + ' ' + (x.division || '') },
     { label: t('wf.status'), cell: (x) => h('span', { class: 'status-' + x.status }, t('tstatus.' + x.status)) },
     { label: t('wf.outcome'), cell: (x) => x.outcome_label || x.outcome || '' },
     { label: t('wf.due'), class: 'mono', cell: (x) => h('span', { class: x.overdue ? 'overdue' : '' }, (x.due || '') + (x.overdue ? ' ' + t('wf.overdue') : '')) },
@@ -129,7 +129,7 @@ export async function taskPage(main, ctx) {
     h('p', {}, x.summary || ''),
     h('dl', { class: 'facts' },
       h('dt', {}, t('wf.status')), h('dd', { id: 'task-status' }, t('tstatus.' + x.status)),
-      h('dt', {}, t('wf.division')), h('dd', {}, (x.division_name || '') + ' ' + (x.division || '')),
+      h('dt', {}, t('wf.division')), h('dd', {}, divisionName(x.division, x.division_name) + ' ' + (x.division || '')),
       h('dt', {}, t('wf.due')), h('dd', { class: x.overdue ? 'overdue' : '' }, x.due || ''),
       h('dt', {}, t('wf.outcome')), h('dd', { id: 'task-outcome' }, x.outcome_label || x.outcome || '–'),
       h('dt', {}, t('wf.warning')), h('dd', {}, link('#/warning/' + x.warning, '#' + x.warning))));

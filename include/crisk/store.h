@@ -928,6 +928,34 @@ cr_err cr_store_run_by_division(cr_store *s, int64_t run, int digits, const char
  * these is valid as long as both are unchanged. */
 cr_err cr_store_serve_stamp(cr_store *s, int64_t *generation, int64_t *run) CR_MUST_USE;
 
+/* Outcomes by level, for the hit rate per level (docs/serve.md "Hit rate"): inspections with a
+ * result (source "inspection", code the result code) and closed tasks with an outcome (source
+ * "task", code the outcome; once per firm of the task's warning in the task's division), each
+ * under the level run gave the firm; only firms within scope (as cr_store_enterprise_search)
+ * and tasks whose division lies in it. Strings valid during the call; fn nonzero stops. */
+struct cr_hit_rec {
+    const char *source;
+    char level;
+    const char *code;
+    int64_t n;
+};
+cr_err cr_store_hits_by_level(cr_store *s, int64_t run, const char *scope,
+                              int (*fn)(void *ctx, const struct cr_hit_rec *h),
+                              void *ctx) CR_MUST_USE;
+
+/* Sets a read-only handle's page cache (KiB) and how much of the store it maps into memory
+ * (bytes; 0: none, reads by read(2)), for a long-lived reader (crisk serve's workers). SQLite
+ * caps the map at its compile-time limit. */
+cr_err cr_store_read_tune(cr_store *s, int64_t cache_kib, int64_t mmap_bytes) CR_MUST_USE;
+
+/* The open quarantined rows by the department that sent them (its code and name; "" when the
+ * row's topic is unknown) and reason, with their count, by department and reason. fn nonzero
+ * stops. */
+cr_err cr_store_quarantine_by_department(cr_store *s,
+                                         int (*fn)(void *ctx, const char *department,
+                                                   const char *name, const char *reason, int64_t n),
+                                         void *ctx) CR_MUST_USE;
+
 /* ---- end of serve ---- */
 
 #endif

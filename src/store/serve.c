@@ -356,3 +356,85 @@ cr_err cr_store_serve_stamp(cr_store *s, int64_t *generation, int64_t *run)
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? CR_OK : cr__store_fail(s);
 }
+
+cr_err cr_store_hits_by_level(cr_store *s, int64_t run, const char *scope,
+                              int (*fn)(void *ctx, const struct cr_hit_rec *h), void *ctx)
+{
+    /* Inspections with a result (not cancelled) of firms the run scored; the closed tasks with
+     * an outcome, once for each of their warning's firms that lies in the task's division (a
+     * city task, 440100: the city's first four digits) and that the run scored. A task counts
+     * when its division lies in the scope, as the API's task lists do. */
+    static const char *const sql[2] = {
+        "SELECT r.level, i.result, count(*) FROM inspection i JOIN run_score r ON r.run = ?1 "
+        "AND r.subject = i.subject JOIN enterprise e ON e.subject = i.subject WHERE i.result IS "
+        "NOT NULL AND i.cancelled = 0 AND " IN_SCOPE " GROUP BY 1, 2 ORDER BY 1, 2",
+        "SELECT r.level, t.outcome, count(*) FROM task t JOIN warning_firm w ON w.warning = "
+        "t.warning JOIN enterprise e ON e.subject = w.subject JOIN run_score r ON r.run = ?1 AND "
+        "r.subject = w.subject WHERE t.status = 'closed' AND t.outcome IS NOT NULL AND "
+        "substr(t.division, 1, length(?2)) = ?2 AND CASE WHEN length(t.division) = 6 AND "
+        "substr(t.division, 5) = '00' THEN substr(e.district, 1, 4) = substr(t.division, 1, 4) "
+        "ELSE (e.district = t.division OR e.street = t.division OR e.grid = t.division) END "
+        "AND " IN_SCOPE " GROUP BY 1, 2 ORDER BY 1, 2"};
+    static const char *const source[2] = {"inspection", "task"};
+    cr_err e = CR_OK;
+    for (int k = 0; k < 2 && !e; k++) {
+        sqlite3_stmt *st = NULL;
+        if (prep(s, sql[k], &st))
+            return CR_ESTORE;
+        sqlite3_bind_int64(st, 1, run);
+        sqlite3_bind_text(st, 2, scope ? scope : "", -1, SQLITE_STATIC);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *level = (const char *)sqlite3_column_text(st, 0);
+            struct cr_hit_rec h = {source[k], level ? level[0] : '?',
+                                   (const char *)sqlite3_column_text(st, 1),
+                                   sqlite3_column_int64(st, 2)};
+            if (fn(ctx, &h)) {
+                rc = SQLITE_DONE;
+                k = 2;
+                break;
+            }
+        }
+        if (rc != SQLITE_DONE)
+            e = cr__store_fail(s);
+        sqlite3_finalize(st);
+    }
+    return e;
+}
+
+cr_err cr_store_read_tune(cr_store *s, int64_t cache_kib, int64_t mmap_bytes)
+{
+    /* PRAGMA takes no bound values: both are whole numbers printed here. */
+    char sql[128];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%lld; PRAGMA mmap_size=%lld;",
+             (long long)(cache_kib > 0 ? cache_kib : 1),
+             (long long)(mmap_bytes > 0 ? mmap_bytes : 0));
+    return sqlite3_exec(cr__store_db(s), sql, NULL, NULL, NULL) ? cr__store_fail(s) : CR_OK;
+}
+
+cr_err cr_store_quarantine_by_department(cr_store *s,
+                                         int (*fn)(void *ctx, const char *department,
+                                                   const char *name, const char *reason, int64_t n),
+                                         void *ctx)
+{
+    /* A row's topic, else its file's: the department that sent it. */
+    sqlite3_stmt *st = NULL;
+    if (prep(s,
+             "SELECT coalesce(t.department, ''), coalesce(d.name, ''), q.reason, count(*) FROM "
+             "quarantine q LEFT JOIN feed_file f ON f.id = q.file LEFT JOIN topic t ON t.id = "
+             "coalesce(q.topic, f.topic) LEFT JOIN department d ON d.code = t.department WHERE "
+             "q.state = 'open' GROUP BY 1, 2, 3 ORDER BY 1, 3",
+             &st))
+        return CR_ESTORE;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(ctx, (const char *)sqlite3_column_text(st, 0),
+               (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+               sqlite3_column_int64(st, 3))) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    cr_err e = rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return e;
+}

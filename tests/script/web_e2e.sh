@@ -83,10 +83,33 @@ if [ -n "$TASK" ]; then
     [ -n "$STAFF" ] || STAFF=$(awk -F, -v d="$D" 'NR > 1 && $4 == d { print $1; exit }' "$tmp/city/roster.csv")
 fi
 
+# Outcomes for the dashboard's hit rate: three of the district's other tasks closed, two of its
+# inspections with a result (the browser adds one of each).
+k=0
+for t in $(q "SELECT id FROM task WHERE status = 'open' AND division LIKE '$D%' AND id <> ${TASK:-0} ORDER BY id LIMIT 3"); do
+    o=(confirmed false_alarm case_filed)
+    "$CRISK" task --db "$db" "$t" --accept --by C440100-01 --today 2026-01-06 >/dev/null
+    "$CRISK" task --db "$db" "$t" --close "${o[k]}" --by C440100-01 --today 2026-01-07 >/dev/null
+    k=$((k + 1))
+done
+k=0
+for i in $(q "SELECT i.id FROM inspection i JOIN enterprise e ON e.subject = i.subject WHERE e.district = '$D' ORDER BY i.id DESC LIMIT 2"); do
+    r=(1 B)
+    "$CRISK" inspect --db "$db" --inspection "$i" --result "${r[k]}" --by u1 --date 2026-01-20 >/dev/null
+    k=$((k + 1))
+done
+D_EN=$(awk -F, -v d="$D" '$1 == d { print $3 }' "$src/data/divisions/guangzhou_districts_en.csv")
+D_ZH=$(awk -F, -v d="$D" '$1 == d { print $2 }' "$src/data/divisions/guangzhou_districts_en.csv")
+[ -n "$D_EN" ] || fail "no English name of $D in data/divisions/guangzhou_districts_en.csv"
+
+# A promotion for the model page (after the runs: they keep the model they used).
+"$CRISK" model promote "$src/models/gz-2021.yaml" --db "$db" --by e2e --note 端到端测试晋升 >/dev/null
+
 echo 'pw-district-e2e' | "$CRISK" user add --db "$db" --name officer --role district --scope "$D" >/dev/null
 echo 'pw-auditor-e2e' | "$CRISK" user add --db "$db" --name auditor1 --role auditor >/dev/null
+echo 'pw-admin-e2e' | "$CRISK" user add --db "$db" --name admin1 --role city_admin >/dev/null
 
-"$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+CRISK_JOB_PAUSE_FILE=$tmp/job.pause "$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pid=$!
 for _ in $(seq 100); do
     grep >/dev/null 'listening on' "$tmp/serve.out" 2>/dev/null && break
@@ -109,7 +132,9 @@ st=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$U/assets
 export E2E_URL=$U E2E_ART=$art E2E_USER=officer E2E_PASS=pw-district-e2e E2E_DISTRICT=$D \
     E2E_IN=$IN E2E_IN_NAME=$IN_NAME E2E_IN_SCORE=$IN_SCORE E2E_OUT=$OUT E2E_OUT_WORD=$OUT_WORD \
     E2E_SEARCH=$SEARCH E2E_N_DISTRICT=$N_DISTRICT E2E_TASK=$TASK E2E_STAFF=$STAFF \
-    E2E_AUDITOR=auditor1 E2E_AUDITOR_PASS=pw-auditor-e2e
+    E2E_AUDITOR=auditor1 E2E_AUDITOR_PASS=pw-auditor-e2e E2E_DISTRICT_EN=$D_EN E2E_DISTRICT_ZH=$D_ZH \
+    E2E_ADMIN=admin1 E2E_ADMIN_PASS=pw-admin-e2e E2E_JOB_PAUSE=$tmp/job.pause \
+    E2E_LABEL=$tmp/city/labels/violation-12m.yaml
 NODE_PATH="$src/node_modules" node "$src/tests/web/e2e.mjs" || fail "the browser test failed (screenshots in $art)"
 
 # The task closed in the browser is closed in the store, with the outcome and the note given.
@@ -124,6 +149,38 @@ if [ -f "$art/inspection_recorded" ]; then
     read -r iid res <"$art/inspection_recorded"
     [ "$(q "SELECT result FROM inspection WHERE id = $iid")" = "$res" ] ||
         fail "inspection $iid has no result $res in the store: $(q "SELECT result FROM inspection WHERE id = $iid")"
+fi
+# The dashboard's hit rate per level, as the browser showed it after its own task and result:
+# the store's inspections with a result and closed tasks' firms of the district, by the level of
+# the latest run (hits: a problem found; an outcome of the default hit_outcomes).
+if [ -f "$art/hits.txt" ]; then
+    want=$(python3 - "$db" "$D" <<'PY'
+import sqlite3, sys
+db, d = sqlite3.connect(sys.argv[1]), sys.argv[2]
+run = db.execute("SELECT max(id) FROM run").fetchone()[0]
+no_problem = {"1", "7", "9", "10", "11", "12", "F"}  # DOMAIN.md §2
+hits = {"confirmed", "case_filed", "police", "other_department", "not_found"}
+n = {l: [0, 0, 0, 0] for l in "ABCD"}
+for lv, res in db.execute("""SELECT r.level, i.result FROM inspection i JOIN enterprise e ON e.subject = i.subject
+        JOIN run_score r ON r.run = ? AND r.subject = i.subject
+        WHERE i.result IS NOT NULL AND i.cancelled = 0 AND e.district = ?""", (run, d)):
+    n[lv][0] += res not in no_problem
+    n[lv][1] += 1
+for lv, outcome in db.execute("""SELECT r.level, t.outcome FROM task t JOIN warning_firm wf ON wf.warning = t.warning
+        JOIN enterprise e ON e.subject = wf.subject JOIN run_score r ON r.run = ? AND r.subject = wf.subject
+        WHERE t.status = 'closed' AND t.outcome IS NOT NULL AND t.division LIKE ? || '%' AND e.district = ?
+        AND t.division IN (e.district, e.street, e.grid)""", (run, d, d)):
+    n[lv][2] += outcome in hits
+    n[lv][3] += 1
+for l in "ABCD":
+    print("%s %d/%d %d/%d" % (l, *n[l]))
+PY
+)
+    [ "$(cat "$art/hits.txt")" = "$want" ] || fail "the dashboard's hit rate: $(tr '
+' ';' <"$art/hits.txt"), the store says $(echo "$want" | tr '
+' ';')"
+    echo "$want" | awk '{ split($2, a, "/"); split($3, b, "/"); i += a[2]; t += b[2] } END { exit !(i >= 2 && t >= 3) }' ||
+        fail "too few outcomes for the hit rate: $want"
 fi
 # Every portrait the browser opened is in the audit log, the refused one too.
 [ "$(q "SELECT count(*) FROM audit WHERE user = 'officer' AND action = 'portrait' AND object = '$IN' AND status = 200")" -ge 1 ] ||

@@ -48,3 +48,26 @@ if (bad.length) {
 }
 console.log(`web_i18n: ${zh.length} messages in zh and en, ${literal} literal keys and ${prefixes} key prefixes of the pages found`);
 JS
+# The districts' English names (data/divisions/guangzhou_districts_en.csv): every district of
+# guangzhou_districts.csv once, with the same Chinese name, and an English name in ASCII
+# letters ending " District".
+python3 - "$src/data/divisions" <<'PY'
+import csv, sys
+d = sys.argv[1]
+zh = {r["code"]: r["name"] for r in csv.DictReader(open(d + "/guangzhou_districts.csv", encoding="utf-8"))}
+rows = list(csv.DictReader(open(d + "/guangzhou_districts_en.csv", encoding="utf-8")))
+bad = []
+codes = [r["code"] for r in rows]
+if sorted(codes) != sorted(zh) or len(set(codes)) != len(codes):
+    bad.append("codes differ from guangzhou_districts.csv: %s" % codes)
+for r in rows:
+    if zh.get(r["code"]) != r["name"]:
+        bad.append("%s: %s, guangzhou_districts.csv says %s" % (r["code"], r["name"], zh.get(r["code"])))
+    en = r["name_en"]
+    if not (en.isascii() and en.endswith(" District") and en[:-9].isalpha() and en[0].isupper()):
+        bad.append("%s: not an English district name: %r" % (r["code"], en))
+if bad:
+    print("web_i18n: FAIL:\n  " + "\n  ".join(bad))
+    sys.exit(1)
+print("web_i18n: %d districts with English names" % len(rows))
+PY

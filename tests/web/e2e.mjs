@@ -3,7 +3,7 @@
 // the page as it was (E2E_ART/failure.png).
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, unlinkSync } from 'node:fs';
 
 const env = (k) => {
   const v = process.env[k];
@@ -145,6 +145,14 @@ try {
     assert.match(await page.textContent('#model-head'), /5 个方面 · 24 个类别/);
     await chartsDrawn('.page');
     assert.ok(await page.locator('table.model tbody tr').count() >= 72);
+    // The promotion the shell recorded (crisk model promote), with its note.
+    const api = await page.evaluate(async () => Object.keys((await fetch('/api/v1/openapi.json').then((r) => r.json())).paths));
+    if (api.includes('/api/v1/promotions')) {
+      await page.waitForSelector('table.promotions');
+      const rows = await page.$$eval('table.promotions tbody tr', (rs) => rs.map((r) => r.textContent));
+      assert.equal(rows.length, 1, 'promotions: ' + rows);
+      assert.ok(rows[0].includes('gz-2021') && rows[0].includes('端到端测试晋升'), rows[0]);
+    }
     await shot('model');
   });
 
@@ -230,6 +238,22 @@ try {
     console.log('web_e2e: inspections: skipped (the server has no inspection routes)');
   }
 
+  if (paths.includes('/api/v1/runs/{run}/hits')) {
+    await check('the dashboard\'s hit rate per level (the shell checks it against the store)', async () => {
+      await go('#/dashboard');
+      await page.waitForSelector('table.hits');
+      // Each level: inspections and tasks as hits/n (— for none).
+      const rows = await page.$$eval('table.hits tbody tr', (rs) => rs.map((r) => [r.dataset.key,
+        ...[1, 2].map((i) => { const m = r.cells[i].textContent.match(/\((\d+)\/(\d+)\)/); return m ? m[1] + '/' + m[2] : '0/0'; })].join(' ')));
+      assert.equal(rows.length, 4, 'the hit rate table has ' + rows.length + ' rows');
+      writeFileSync(ART + '/hits.txt', rows.join('\n') + '\n');
+      await chartsDrawn('.page');
+      await shot('dashboard-hits');
+    });
+  } else {
+    console.log('web_e2e: hit rate: skipped (the server has no hits route)');
+  }
+
   await check('switch to English: labels change, data stays, the choice survives a reload', async () => {
     await go('#/dashboard');
     await page.click('#lang');
@@ -238,6 +262,12 @@ try {
     assert.equal((await page.textContent('#nav a[data-page=dashboard]')).trim(), 'Dashboard');
     assert.match(await page.textContent('#who'), /District officer/);
     await chartsDrawn('.page');
+    // The district's English name (data/divisions/guangzhou_districts_en.csv), not its Chinese one.
+    if (hasTasks) {
+      const wf = await page.textContent('table.workflow');
+      assert.ok(wf.includes(env('E2E_DISTRICT_EN')), 'no English district name in ' + wf);
+      assert.ok(!wf.includes(env('E2E_DISTRICT_ZH')), 'the Chinese district name in English: ' + wf);
+    }
     await page.reload();
     await renderedAs('#/dashboard');
     assert.equal((await page.textContent('#nav a[data-page=search]')).trim(), 'Search');
@@ -247,6 +277,7 @@ try {
     await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
     await renderedAs('#/dashboard');
     assert.equal((await page.textContent('#nav a[data-page=search]')).trim(), '企业查询');
+    if (hasTasks) assert.ok((await page.textContent('table.workflow')).includes(env('E2E_DISTRICT_ZH')), 'no Chinese district name');
   });
 
   await check('log out: the API answers 401 again', async () => {
@@ -267,6 +298,54 @@ try {
     assert.ok(!nav.includes('dashboard') && !nav.includes('search'), 'the auditor sees ' + nav);
     await shot('audit');
   });
+
+  if (paths.includes('/api/v1/jobs')) {
+    await check('a city administrator starts a monitoring run (its progress bar, polled each second, goes from 0 to done) and a learn run (the champion\'s AUC and KS)', async () => {
+      await page.click('#logout');
+      await renderedAs('#/login');
+      // The job waits while this file exists (CRISK_JOB_PAUSE_FILE of the server).
+      writeFileSync(env('E2E_JOB_PAUSE'), '');
+      await page.fill('#login-name', env('E2E_ADMIN'));
+      await page.fill('#login-password', env('E2E_ADMIN_PASS'));
+      await page.click('#login-submit');
+      await renderedAs('#/dashboard');
+      await page.click('#nav a[data-page=jobs]');
+      await renderedAs('#/jobs');
+      await page.selectOption('#job-kind', 'monitor');
+      await page.fill('#job-as-of', '2025-12-31');
+      await page.click('#job-form button[type=submit]');
+      await renderedAs({ prefix: '#/jobs?t=' });
+      const row = 'table.jobs tbody tr';
+      await page.waitForSelector(row);
+      assert.equal((await page.textContent(row + ' td:nth-child(3)')).trim(), '运行中');
+      assert.equal(await page.$eval(row + ' .bar', (b) => b.style.width), '0%');
+      await shot('jobs-running');
+      unlinkSync(env('E2E_JOB_PAUSE'));
+      await page.waitForFunction((sel) => {
+        const b = document.querySelector(sel + ' .bar');
+        return b && b.style.width === '100%';
+      }, row, { timeout: 120000 });
+      assert.equal((await page.textContent(row + ' td:nth-child(3)')).trim(), '完成');
+      // A learn run: the champion measured against a label file's text (the city's own).
+      assert.ok(!(await page.isVisible('#job-label')), 'the label box shows for a monitoring run');
+      await page.selectOption('#job-kind', 'learn');
+      await page.fill('#job-label', readFileSync(env('E2E_LABEL'), 'utf8'));
+      await page.fill('#job-as-of', '');
+      await page.click('#job-form button[type=submit]');
+      await renderedAs({ prefix: '#/jobs?t=' });
+      const learnRow = () => page.waitForFunction(() => [...document.querySelectorAll('table.jobs tbody tr')]
+        .some((r) => r.cells[1].textContent === '模型训练' && r.cells[2].textContent !== '运行中'), null, { timeout: 180000 });
+      await learnRow();
+      const learned = await page.$$eval('table.jobs tbody tr', (rs) => rs.filter((r) => r.cells[1].textContent === '模型训练')
+        .map((r) => [r.cells[2].textContent, r.cells[5].textContent, r.cells[4].textContent]));
+      assert.equal(learned.length, 1);
+      assert.equal(learned[0][0], '完成', 'the learn run: ' + learned[0]);
+      assert.match(learned[0][1], /^AUC 0\.\d{3} · KS 0\.\d{3}/);
+      await shot('jobs');
+    });
+  } else {
+    console.log('web_e2e: jobs: skipped (the server has no job routes)');
+  }
 
   await check('no request to any other host, no CSP violation, no script error', async () => {
     assert.deepEqual(foreign, [], 'requests to other hosts');
