@@ -12,7 +12,7 @@
 
 void cr_xgb_params_default(struct cr_xgb_params *p)
 {
-    *p = (struct cr_xgb_params){.eta = 0.05,
+    *p = (struct cr_xgb_params){.eta = 0.1,
                                 .max_depth = 3,
                                 .min_child_weight = 1,
                                 .lambda = 1,
