@@ -40,6 +40,10 @@ int cmd_user(int argc, char **argv);
 struct cr_warning_filter;
 int cli_push_files(const char *verb, const char *db, const struct cr_warning_filter *f,
                    const char *xlsx, const char *geojson, int32_t today);
+/* The respond stage's policy (cmd_respond.c): flag (--config), else $CRISK_RESPOND, else the
+ * shipped models/respond.yaml, its city_code checked against the division table. */
+struct cr_respond_config;
+cr_err cli_respond_policy(const char *flag, struct cr_respond_config *out, cr_diag *d) CR_MUST_USE;
 int cmd_plan(int argc, char **argv);
 int cmd_plans(int argc, char **argv);
 int cmd_draw(int argc, char **argv);

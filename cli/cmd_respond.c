@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "crisk/calendar.h"
+#include "crisk/ref.h"
 #include "crisk/respond.h"
 #include "crisk/store.h"
 #include "crisk/text.h"
@@ -26,7 +27,8 @@ static const char dispatch_help[] =
     "several divisions; escalates tasks past their deadline one level up; notes in their\n"
     "history the tasks whose warning closed. Idempotent. Deadlines in working days per level\n"
     "(--config, default models/respond.yaml) on China's working-day calendar\n"
-    "(data/calendar/cn_workdays.csv). --today defaults to today in Asia/Shanghai.\n";
+    "(data/calendar/cn_workdays.csv). --today defaults to today in Asia/Shanghai and may lie\n"
+    "at most today_ahead_days (policy file) after it.\n";
 
 static const char *config_path(const char *flag)
 {
@@ -34,6 +36,22 @@ static const char *config_path(const char *flag)
         return flag;
     const char *e = getenv("CRISK_RESPOND");
     return e && *e ? e : CRISK_RESPOND_DEFAULT;
+}
+
+cr_err cli_respond_policy(const char *flag, struct cr_respond_config *out, cr_diag *d)
+{
+    cr_ref *ref = NULL;
+    cr_err rc = cr_ref_load(cr_ref_default_dir(), &ref, d);
+    if (!rc)
+        rc = cr_respond_config_load(config_path(flag), ref, out, d);
+    cr_ref_free(ref);
+    return rc;
+}
+
+/* The machine's date in Asia/Shanghai (UTC+8), as --today defaults to. */
+static int32_t machine_day(void)
+{
+    return (int32_t)((time(NULL) + 8 * 3600) / 86400);
 }
 
 int cmd_dispatch(int argc, char **argv)
@@ -57,7 +75,9 @@ int cmd_dispatch(int argc, char **argv)
     cr_calendar *cal = NULL;
     cr_store *s = NULL;
     struct cr_dispatch_stats st = {0};
-    cr_err rc = cr_respond_config_load(config_path(config), &cfg, &d);
+    cr_err rc = cli_respond_policy(config, &cfg, &d);
+    if (!rc)
+        rc = cr_respond_today_check(&cfg, today, machine_day(), &d);
     if (!rc)
         rc = cr_calendar_load(calf, &cal, &d);
     if (!rc)
@@ -98,9 +118,10 @@ static const char tasks_help[] =
     "usage: crisk tasks [--db DB] [--grid|--street|--district CODE] [--status S] [--overdue]\n"
     "                   [--today YYYY-MM-DD] --csv|--json\n"
     "\n"
-    "Lists tasks (of divisions inside CODE; of status open, accepted, visited or closed; past\n"
-    "their deadline on --today and not closed). CSV columns: id,warning,detector,level,\n"
-    "division,kind,status,outcome,outcome_label,created,due,overdue,parent,escalated_to,summary.\n";
+    "Lists tasks (of divisions inside CODE; of status open, accepted, visited or closed;\n"
+    "overdue: not closed, its warning open, and past its deadline on --today). CSV columns:\n"
+    "id,warning,detector,level,division,kind,status,outcome,outcome_label,created,due,overdue,\n"
+    "parent,escalated_to,summary. One task with its history: crisk task ID.\n";
 
 struct list {
     FILE *fp;
@@ -111,28 +132,47 @@ struct list {
 
 static const char *const level_names[] = {"city", "district", "street", "grid"};
 
+/* Overdue: not closed, its warning open, and due before today. A task whose warning closed is
+ * never escalated (docs/respond.md), nor counted overdue on the map: it is not overdue here
+ * either. */
+static int task_overdue(const struct cr_task *t, int32_t today)
+{
+    return strcmp(t->status, "closed") != 0 && strcmp(t->warning_status, "open") == 0 &&
+           today > t->due_day;
+}
+
+/* One task as the JSON of crisk tasks --json and crisk task ID --json. */
+static json_t *task_json(const struct cr_task *t, int32_t today)
+{
+    char created[11], due[11];
+    day_str(t->created_day, created);
+    day_str(t->due_day, due);
+    const char *lv = t->level >= 0 && t->level <= 3 ? level_names[t->level] : "";
+    return json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s?,s:s?,s:s,s:s,s:b,s:I,s:I,s:s,s:s}", "id",
+                     (json_int_t)t->id, "warning", (json_int_t)t->warning, "detector", t->detector,
+                     "level", lv, "division", t->division, "kind", t->kind, "status", t->status,
+                     "outcome", *t->outcome ? t->outcome : NULL, "outcome_label",
+                     cr_outcome_label(t->outcome), "created", created, "due", due, "overdue",
+                     task_overdue(t, today), "parent", (json_int_t)t->parent, "escalated_to",
+                     (json_int_t)t->escalated_to, "summary", t->summary, "warning_status",
+                     t->warning_status);
+}
+
 static int list_row(void *ctx, const struct cr_task *t)
 {
     struct list *l = ctx;
-    int overdue = strcmp(t->status, "closed") != 0 && l->today > t->due_day;
+    int overdue = task_overdue(t, l->today);
     if (l->overdue_only && !overdue)
         return 0;
+    if (l->arr) {
+        json_array_append_new(l->arr, task_json(t, l->today));
+        return 0;
+    }
     char created[11], due[11];
     day_str(t->created_day, created);
     day_str(t->due_day, due);
     const char *label = cr_outcome_label(t->outcome);
     const char *lv = t->level >= 0 && t->level <= 3 ? level_names[t->level] : "";
-    if (l->arr) {
-        json_array_append_new(
-            l->arr,
-            json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s?,s:s?,s:s,s:s,s:b,s:I,s:I,s:s}", "id",
-                      (json_int_t)t->id, "warning", (json_int_t)t->warning, "detector", t->detector,
-                      "level", lv, "division", t->division, "kind", t->kind, "status", t->status,
-                      "outcome", *t->outcome ? t->outcome : NULL, "outcome_label", label, "created",
-                      created, "due", due, "overdue", overdue, "parent", (json_int_t)t->parent,
-                      "escalated_to", (json_int_t)t->escalated_to, "summary", t->summary));
-        return 0;
-    }
     int e = fprintf(l->fp, "%lld,%lld,", (long long)t->id, (long long)t->warning) < 0;
     e |= cli_csv_field(l->fp, t->detector, strlen(t->detector), 0);
     e |= fprintf(l->fp, ",%s,%s,%s,%s,", lv, t->division, t->kind, t->status) < 0;
@@ -218,30 +258,155 @@ int cmd_tasks(int argc, char **argv)
 
 static const char task_help[] =
     "usage: crisk task [--db DB] ID --accept|--visit|--close OUTCOME [--note TEXT] --by USER\n"
-    "                  [--today YYYY-MM-DD]\n"
+    "                  [--today YYYY-MM-DD] [--config FILE]\n"
+    "       crisk task [--db DB] ID [--today YYYY-MM-DD] [--json]\n"
     "\n"
     "Moves a task one step: open → accepted → visited → closed (closing an accepted task\n"
     "without a visit is allowed). USER is a staff id of the roster whose division covers the\n"
     "task's. Outcomes, by code or Chinese label: confirmed 属实, false_alarm 不属实/误报,\n"
     "case_filed 立案查处, police 移送公安, other_department 移送其他部门, not_found\n"
     "查无此企/无法联系 (also 不属实, 误报, 立案, 查无此企业, 无法联系). Closing records a\n"
-    "task_outcome event for each firm of the warning in the task's division. A step dated\n"
-    "(--today) before the task's previous step is refused.\n";
+    "task_outcome event for each firm of the warning in the task's division; closing a\n"
+    "coordinating or escalation task also closes the warning's open tasks below it. A step\n"
+    "dated (--today) before the task's previous step, or more than today_ahead_days after the\n"
+    "machine's date, is refused; a note must be UTF-8 of at most note_max_bytes (policy file,\n"
+    "--config, default models/respond.yaml).\n"
+    "\n"
+    "Without a step: shows the task and its history, every step with who and when (--json:\n"
+    "{\"task\":{…},\"history\":[{\"at\",\"by\",\"action\",\"from\",\"to\",\"note\",\"created\"}]})."
+    "\n";
+
+/* Text as a JSON string; bytes that are not UTF-8 (a note stored before notes were checked)
+ * become U+FFFD, so the line is shown rather than lost. */
+static json_t *text_json(const char *s)
+{
+    if (!s || !*s)
+        return json_null();
+    size_t n = strlen(s), ok = cr_utf8_valid_prefix(s, n);
+    if (ok == n)
+        return json_string(s);
+    char *b = malloc(n * 3 + 1);
+    if (!b)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        size_t v = cr_utf8_valid_prefix(s + i, n - i);
+        memcpy(b + k, s + i, v);
+        k += v;
+        i += v;
+        if (i < n) {
+            memcpy(b + k, "\xEF\xBF\xBD", 3);
+            k += 3;
+            i++;
+        }
+    }
+    b[k] = 0;
+    json_t *j = json_string(b);
+    free(b);
+    return j;
+}
+
+struct show {
+    int found, err;
+    json_t *task, *history;
+    int32_t today;
+};
+
+static int show_task(void *ctx, const struct cr_task *t)
+{
+    struct show *x = ctx;
+    x->found = 1;
+    if (x->history) {
+        x->task = task_json(t, x->today);
+        return 1;
+    }
+    char created[11], due[11];
+    day_str(t->created_day, created);
+    day_str(t->due_day, due);
+    const char *label = cr_outcome_label(t->outcome);
+    const char *lv = t->level >= 0 && t->level <= 3 ? level_names[t->level] : "";
+    int e = printf("task %lld  %s task of %s %s\n", (long long)t->id, t->kind, lv, t->division) < 0;
+    e |= printf("  warning   %lld %s (%s): %s\n", (long long)t->warning, t->detector,
+                t->warning_status, t->summary) < 0;
+    e |= printf("  status    %s%s%s%s%s\n", t->status, *t->outcome ? ", outcome " : "", t->outcome,
+                label ? " " : "", label ? label : "") < 0;
+    e |= printf("  created   %s  due %s%s\n", created, due,
+                task_overdue(t, x->today) ? "  (overdue)" : "") < 0;
+    if (t->parent || t->escalated_to)
+        e |= printf("  parent    %lld  escalated to %lld\n", (long long)t->parent,
+                    (long long)t->escalated_to) < 0;
+    e |= printf("history (day, by, step, from -> to, note):\n") < 0;
+    x->err |= e;
+    return 1;
+}
+
+static int show_step(void *ctx, const struct cr_task_event *e)
+{
+    struct show *x = ctx;
+    char at[11];
+    day_str(e->at, at);
+    if (x->history) {
+        json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:s,s:o,s:s}", "at", at, "by", e->by, "action",
+                              e->action, "from", text_json(e->from_status), "to", e->to_status,
+                              "note", text_json(e->note), "created", e->created);
+        x->err |= !j || json_array_append_new(x->history, j);
+        return x->err;
+    }
+    x->err |= printf("  %s  %s  %s  %s -> %s%s%s\n", at, e->by, e->action,
+                     *e->from_status ? e->from_status : "-", e->to_status, *e->note ? "  " : "",
+                     e->note) < 0;
+    return x->err;
+}
+
+/* crisk task ID without a step: the task and its history. */
+static int task_show(const char *db, long long id, int32_t today, int json)
+{
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_store *s = NULL;
+    struct show x = {0, 0, NULL, json ? json_array() : NULL, today};
+    cr_err rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
+    if (!rc &&
+        cr_store_tasks_each(s, &(struct cr_task_filter){NULL, NULL, 0, 0, id}, show_task, &x))
+        rc = cli_store_fail(&d, CR_ESTORE, s, "cannot read the task");
+    if (!rc && !x.found)
+        rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0, "no task %lld", id);
+    if (!rc && cr_store_task_history_each(s, id, show_step, &x))
+        rc = cli_store_fail(&d, CR_ESTORE, s, "cannot read the task's history");
+    int exit_code = CLI_OK;
+    if (rc)
+        exit_code = cli_report_diag("task", rc, &d);
+    else if (json && (!x.task || x.err)) {
+        fprintf(stderr, "crisk task: cannot build the JSON of task %lld\n", id);
+        exit_code = CLI_FAIL;
+    } else if (json) {
+        exit_code = cli_json_print(json_pack("{s:O,s:O}", "task", x.task, "history", x.history));
+    } else if (x.err || fflush(stdout)) {
+        fprintf(stderr, "crisk task: write error\n");
+        exit_code = CLI_FAIL;
+    }
+    json_decref(x.task);
+    json_decref(x.history);
+    cr_store_close(s);
+    return exit_code;
+}
 
 int cmd_task(int argc, char **argv)
 {
     const char *db = NULL, *accept = NULL, *visit = NULL, *close_o = NULL, *note = NULL, *by = NULL,
-               *today_s = NULL, *pos[1];
+               *today_s = NULL, *config = NULL, *json = NULL, *pos[1];
     const struct cli_opt opts[] = {
-        {"db", 1, &db},     {"accept", 0, &accept}, {"visit", 0, &visit},  {"close", 1, &close_o},
-        {"note", 1, &note}, {"by", 1, &by},         {"today", 1, &today_s}};
+        {"db", 1, &db},         {"accept", 0, &accept}, {"visit", 0, &visit},
+        {"close", 1, &close_o}, {"note", 1, &note},     {"by", 1, &by},
+        {"today", 1, &today_s}, {"config", 1, &config}, {"json", 0, &json}};
     size_t n_pos;
-    int prc = cli_parse("task", argc, argv, opts, 7, pos, 1, &n_pos, task_help);
+    int prc = cli_parse("task", argc, argv, opts, 9, pos, 1, &n_pos, task_help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
-    if (n_pos != 1 || !!accept + !!visit + !!close_o != 1 || !by) {
-        fprintf(stderr, "crisk task: give a task ID, one of --accept, --visit, --close OUTCOME, "
-                        "and --by USER\n");
+    int steps = !!accept + !!visit + !!close_o;
+    if (n_pos != 1 || steps > 1 || (steps && (!by || json)) || (!steps && (by || note || config))) {
+        fprintf(stderr, "crisk task: give a task ID, and to move it one of --accept, --visit, "
+                        "--close OUTCOME with --by USER (without a step it is shown; --json "
+                        "only then)\n");
         return CLI_USAGE;
     }
     long long id = cli_count(pos[0]);
@@ -253,20 +418,31 @@ int cmd_task(int argc, char **argv)
     prc = cli_today_opt("task", today_s, &today);
     if (prc)
         return prc;
+    if (!steps)
+        return task_show(db, id, today, !!json);
     enum cr_task_action a = accept ? CR_TASK_ACCEPT : visit ? CR_TASK_VISIT : CR_TASK_CLOSE;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
-    cr_err rc = cr_store_open_existing(cli_db_path(db), &s, &d);
+    struct cr_respond_config cfg;
+    int64_t below = 0;
+    cr_err rc = cli_respond_policy(config, &cfg, &d);
+    if (!rc)
+        rc = cr_respond_today_check(&cfg, today, machine_day(), &d);
+    if (!rc)
+        rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "task", &d);
     if (!rc) {
-        rc = cr_task_act(s, id, a, close_o, note, by, today, &d);
+        rc = cr_task_step(s, &cfg, id, a, close_o, note, by, today, &below, &d);
         if (rc && !d.msg[0])
             cli_store_fail(&d, rc, s, "cannot change the task");
     }
     int exit_code = CLI_OK;
     if (rc)
         exit_code = cli_report_diag("task", rc, &d);
+    else if (below)
+        printf("task %lld closed, and %lld open task(s) of its warning below it\n", id,
+               (long long)below);
     else
         printf("task %lld %s\n", id,
                a == CR_TASK_ACCEPT  ? "accepted"

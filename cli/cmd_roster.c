@@ -8,12 +8,13 @@
 #include "crisk/store.h"
 
 static const char help[] =
-    "usage: crisk roster --db DB --file roster.csv [--json]\n"
+    "usage: crisk roster --db DB --file roster.csv [--config FILE] [--json]\n"
     "\n"
     "Replaces the store's roster (table staff) by the file's rows: UTF-8 CSV with the header\n"
     "id,name,role,division,qualifications (roles city, district, station, inspector, grid;\n"
-    "division the code where they work). Every bad row is reported with its line and nothing\n"
-    "is loaded (exit 3). Prints the count per role.\n";
+    "division the code where they work; id, name and qualifications at most roster_max_bytes\n"
+    "of the policy file, --config, default models/respond.yaml). Every bad row is reported\n"
+    "with its line and nothing is loaded (exit 3). Prints the count per role.\n";
 
 static void on_error(void *ctx, const cr_diag *e)
 {
@@ -24,10 +25,11 @@ static void on_error(void *ctx, const cr_diag *e)
 
 int cmd_roster(int argc, char **argv)
 {
-    const char *db = NULL, *file = NULL, *json = NULL;
-    const struct cli_opt opts[] = {{"db", 1, &db}, {"file", 1, &file}, {"json", 0, &json}};
+    const char *db = NULL, *file = NULL, *json = NULL, *config = NULL;
+    const struct cli_opt opts[] = {
+        {"db", 1, &db}, {"file", 1, &file}, {"json", 0, &json}, {"config", 1, &config}};
     size_t n_pos;
-    int prc = cli_parse("roster", argc, argv, opts, 3, NULL, 0, &n_pos, help);
+    int prc = cli_parse("roster", argc, argv, opts, 4, NULL, 0, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
     if (!file) {
@@ -38,12 +40,15 @@ int cmd_roster(int argc, char **argv)
     struct cr_roster r = {0};
     cr_store *s = NULL;
     cr_ref *ref = NULL;
-    cr_err rc = cr_ref_load(cr_ref_default_dir(), &ref, &d);
+    struct cr_respond_config cfg;
+    cr_err rc = cli_respond_policy(config, &cfg, &d);
+    if (!rc)
+        rc = cr_ref_load(cr_ref_default_dir(), &ref, &d);
     if (rc) {
         cr_roster_free(&r);
         return cli_report_diag("roster", rc, &d);
     }
-    rc = cr_roster_read(file, ref, &r, on_error, NULL, &d);
+    rc = cr_roster_read(file, ref, cfg.roster_max_bytes, &r, on_error, NULL, &d);
     cr_ref_free(ref);
     if (rc == CR_EPARSE) {
         fprintf(stderr, "crisk roster: %s: bad rows, nothing loaded\n", file);

@@ -22,14 +22,16 @@ struct cr_roster {
 };
 
 /* Reads a roster CSV (UTF-8, header id,name,role,division,qualifications; docs/respond.md).
- * Every bad row (wrong field count, empty or non-ASCII or duplicate id, empty name, invalid
- * UTF-8, unknown role, a division that is not the role's digits: city/district 6, station and
- * inspector 9, grid 12, qualifications on a non-inspector; with ref, a division the reference
- * does not know: a city none of whose counties is known, an unknown district, a street or
- * community unknown in a county whose streets ref holds) is reported through on_error (may be
+ * Every bad row (wrong field count, an id, name or qualifications longer than max[0], max[1],
+ * max[2] bytes (max NULL: unbounded; cr_respond_config.roster_max_bytes), empty or non-ASCII
+ * id, empty name, a NUL byte, invalid UTF-8, unknown role, a division that is not the role's
+ * digits: city/district 6, station and inspector 9, grid 12, qualifications on a non-inspector;
+ * with ref, a division the reference does not know: a city none of whose counties is known, an
+ * unknown district, a street or community unknown in a county whose streets ref holds) and every
+ * id listed more than once (once per id, naming its lines) is reported through on_error (may be
  * NULL) with file and line, and the call then returns CR_EPARSE with the first one in d and
  * nothing in out. CR_EIO when unreadable. */
-cr_err cr_roster_read(const char *path, const cr_ref *ref, struct cr_roster *out,
+cr_err cr_roster_read(const char *path, const cr_ref *ref, const size_t *max, struct cr_roster *out,
                       void (*on_error)(void *ctx, const cr_diag *d), void *ctx,
                       cr_diag *d) CR_MUST_USE;
 void cr_roster_free(struct cr_roster *r);
@@ -38,6 +40,12 @@ void cr_roster_free(struct cr_roster *r);
  * prefecture-level cities: 440100 Guangzhou), 1 district (other 6 digits), 2 street (9), 3 grid
  * (12); -1 otherwise. */
 int cr_division_level(const char *code);
+
+/* Whether the reference knows code (checked by cr_division_level first): a city when a
+ * county-level division of it is known (its first four digits), a district when it is a known
+ * county-level division, a street or community when known, or when it lies in a known county
+ * whose streets ref does not hold (it cannot be checked there). */
+int cr_division_known(const cr_ref *ref, const char *code);
 
 /* The division code of code's ancestor at level (0 its city: the first four digits and 00, 1
  * district, 2 street, 3 grid) into out (capacity >= 16); code's level must be >= level. A level
@@ -49,17 +57,29 @@ void cr_division_ancestor(const char *code, int level, char *out, size_t cap);
 /* The policy of the respond stage (models/respond.yaml, docs/respond.md): deadlines in working
  * days per level of the task's division. */
 struct cr_respond_config {
-    int deadline_workdays[4]; /* by level: 0 city, 1 district, 2 street, 3 grid */
-    char city_code[16];       /* the top of the routing hierarchy (city_code, default 440100):
-                               * firms without a division and warnings spanning districts go
-                               * there */
+    int deadline_workdays[4];   /* by level: 0 city, 1 district, 2 street, 3 grid */
+    char city_code[16];         /* the top of the routing hierarchy (city_code, default 440100):
+                                 * firms without a division and warnings spanning districts go
+                                 * there */
+    int today_ahead_days;       /* how many days a step's date (--today) may lie after the
+                                 * machine's date (default 1; cr_respond_today_check) */
+    size_t note_max_bytes;      /* the longest note of a task step, in bytes (default 2000) */
+    size_t roster_max_bytes[3]; /* the longest roster id, name, qualifications (64, 200, 1000) */
 };
-/* Reads the policy file (models/respond.yaml, checked YAML: version, city_code and
- * deadline_workdays {city, district, street, grid}, every key required, no other key allowed).
- * The shipped file is the one place the defaults live: nothing is filled in from code.
- * CR_ENOTFOUND / CR_EIO when it cannot be read, CR_EPARSE with file, line and column in d for a
- * key missing, unknown or out of range; CR_EINVAL when path is NULL. */
-cr_err cr_respond_config_load(const char *path, struct cr_respond_config *out,
+/* Reads the policy file (models/respond.yaml, checked YAML: version, city_code,
+ * deadline_workdays {city, district, street, grid}, today_ahead_days, note_max_bytes and
+ * roster_max_bytes {id, name, qualifications}, every key required, no other key allowed). The
+ * shipped file is the one place the defaults live: nothing is filled in from code. With ref,
+ * city_code must be a city of the division table (cr_division_known). CR_ENOTFOUND / CR_EIO
+ * when it cannot be read, CR_EPARSE with file, line and column in d for a key missing, unknown
+ * or out of range; CR_EINVAL when path is NULL. */
+cr_err cr_respond_config_load(const char *path, const cr_ref *ref, struct cr_respond_config *out,
+                              cr_diag *d) CR_MUST_USE;
+/* Whether a step dated today may be taken when the machine's date is now (both days since
+ * 1970-01-01): CR_OK unless today lies more than cfg->today_ahead_days after now, then
+ * CR_EINVAL with d naming the option (--today), the dates and the limit. A date in the future
+ * would otherwise block every real date (steps are dated in order). */
+cr_err cr_respond_today_check(const struct cr_respond_config *cfg, int32_t today, int32_t now,
                               cr_diag *d) CR_MUST_USE;
 
 struct cr_dispatch_stats {
@@ -90,12 +110,23 @@ const char *cr_outcome_parse(const char *text);
 const char *cr_outcome_code(size_t i);
 /* Moves task id one step (open → accepted → visited → closed; closing from accepted is allowed
  * too, a visit is not always possible: docs/respond.md) for staff member by, on day today (not
- * before the task's previous step), with an optional note, in one transaction with its history
- * line. Closing needs an outcome of the vocabulary (a code or label, cr_outcome_parse; the code
- * is stored), and appends a task_outcome event (topic crisk/task_outcome) for each firm of the
- * warning in the task's division. CR_ENOTFOUND for an unknown task or staff id; CR_EINVAL (d
- * says why) for a step out of order or on a closed task, a day before the previous step, an
- * unknown outcome, or a staff member whose division does not cover the task's. */
+ * before the task's previous step), with an optional note (UTF-8, at most cfg->note_max_bytes;
+ * never cut), in one transaction with its history line. Closing needs an outcome of the
+ * vocabulary (a code or label, cr_outcome_parse; the code is stored) and appends task_outcome
+ * events (topic crisk/task_outcome): a grid task's for each firm of the warning its division
+ * owns; a task above grid level (coordinating, escalation) for each firm owned inside its
+ * division that no closed grid task answered, and it closes the warning's open tasks inside its
+ * division with its outcome (their count in *closed_below, may be NULL), a history line each
+ * ("closed by task N above"). A firm that has the event of this warning and outcome already gets
+ * no second one. cfg may be NULL (no note length bound: the caller bounds it). CR_ENOTFOUND for
+ * an unknown task or staff id; CR_EINVAL (d says why) for a step out of order or on a closed
+ * task, a day before the previous step (of the task or of a task it would close), an unknown
+ * outcome, a note not UTF-8 or too long, or a staff member whose division does not cover the
+ * task's. */
+cr_err cr_task_step(cr_store *s, const struct cr_respond_config *cfg, int64_t id,
+                    enum cr_task_action action, const char *outcome, const char *note,
+                    const char *by, int32_t today, int64_t *closed_below, cr_diag *d) CR_MUST_USE;
+/* cr_task_step without a policy (the API's routes bound the note themselves). */
 cr_err cr_task_act(cr_store *s, int64_t id, enum cr_task_action action, const char *outcome,
                    const char *note, const char *by, int32_t today, cr_diag *d) CR_MUST_USE;
 

@@ -572,6 +572,7 @@ struct cr_task_event {
     int64_t task;
     int32_t at; /* day */
     const char *by, *action, *from_status /* "" none */, *to_status, *note /* "" none */;
+    const char *created; /* read: the wall clock (UTC) the line was written; ignored on add */
 };
 cr_err cr_store_task_history_add(cr_store *s, const struct cr_task_event *e) CR_MUST_USE;
 /* A task's history in order (task = 0: every task's, by task then order). */

@@ -69,12 +69,11 @@ static int cmp_id(const void *a, const void *b)
     return strcmp(((const struct cr_staff *)a)->id, ((const struct cr_staff *)b)->id);
 }
 
-/* Whether the reference knows code (of the given level, its digits already checked): a city
- * when a county-level division of it is known (GB/T 2260: the city's first four digits), a
- * district when it is a known county-level division; a street or grid when known, or when it
- * lies in a known county whose streets the reference does not hold (it cannot be checked). */
-static int known_division(const cr_ref *ref, const char *code, int level)
+int cr_division_known(const cr_ref *ref, const char *code)
 {
+    int level = cr_division_level(code);
+    if (level < 0)
+        return 0;
     if (level == 0) {
         for (int i = 1; i <= 99; i++) {
             char c[16];
@@ -94,9 +93,22 @@ static int known_division(const cr_ref *ref, const char *code, int level)
     return cr_ref_division_find(ref, county) && !cr_ref_division_covered(ref, code);
 }
 
-/* Checks one row's fields; returns a message (static or in why) or NULL when fine. */
-static const char *check_row(char **f, const cr_ref *ref, char *why, size_t cap)
+/* Checks one row's fields (max: the bounds of id, name and qualifications in bytes, NULL none);
+ * returns a message (static or in why) or NULL when fine. */
+static const char *check_row(char **f, const cr_ref *ref, const size_t *max, char *why, size_t cap)
 {
+    static const char *const bounded[] = {"id", "name", "qualifications"};
+    static const int field[] = {0, 1, 4};
+    for (int k = 0; max && k < 3; k++) {
+        size_t n = strlen(f[field[k]]);
+        if (n > max[k]) {
+            snprintf(why, cap,
+                     "%s is %zu bytes, over the limit of %zu (roster_max_bytes.%s in the respond "
+                     "policy, models/respond.yaml)",
+                     bounded[k], n, max[k], bounded[k]);
+            return why;
+        }
+    }
     const char *id = f[0];
     if (!*id)
         return "id is empty";
@@ -122,7 +134,7 @@ static const char *check_row(char **f, const cr_ref *ref, char *why, size_t cap)
                               : "a 12-digit community");
         return why;
     }
-    if (ref && !known_division(ref, f[3], level)) {
+    if (ref && !cr_division_known(ref, f[3])) {
         snprintf(why, cap, "division '%.40s' is not a known %s code (data/divisions)", f[3],
                  level == 0   ? "city"
                  : level == 1 ? "district"
@@ -138,10 +150,11 @@ static const char *check_row(char **f, const cr_ref *ref, char *why, size_t cap)
 struct reader {
     struct cr_roster r;
     size_t cap, text_len, text_cap;
+    long *line; /* the file line of each row, for duplicates */
     int bad;
 };
 
-static cr_err keep(struct reader *rd, char **f)
+static cr_err keep(struct reader *rd, char **f, long ln)
 {
     if (rd->r.n == rd->cap) {
         size_t ncap = rd->cap ? rd->cap * 2 : 64;
@@ -149,8 +162,13 @@ static cr_err keep(struct reader *rd, char **f)
         if (!p)
             return CR_ENOMEM;
         rd->r.row = p;
+        long *l = realloc(rd->line, ncap * sizeof *l);
+        if (!l)
+            return CR_ENOMEM;
+        rd->line = l;
         rd->cap = ncap;
     }
+    rd->line[rd->r.n] = ln;
     /* offsets now, pointers once the text stops moving */
     struct cr_staff *st = &rd->r.row[rd->r.n++];
     const char **slot[5] = {&st->id, &st->name, &st->role, &st->division, &st->qualifications};
@@ -180,13 +198,64 @@ static void report(struct reader *rd, void (*on_error)(void *, const cr_diag *),
         on_error(ctx, e);
 }
 
-cr_err cr_roster_read(const char *path, const cr_ref *ref, struct cr_roster *out,
+/* Rows with one id, by id then line: reported once per id, naming every line. */
+struct by_id {
+    const struct cr_staff *row;
+    long line;
+};
+
+static int cmp_by_id(const void *a, const void *b)
+{
+    const struct by_id *x = a, *y = b;
+    int c = strcmp(x->row->id, y->row->id);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+static cr_err duplicates(struct reader *rd, const char *path,
+                         void (*on_error)(void *, const cr_diag *), void *ctx, cr_diag *d)
+{
+    size_t n = rd->r.n;
+    struct by_id *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return CR_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        v[i] = (struct by_id){&rd->r.row[i], rd->line[i]};
+    qsort(v, n, sizeof *v, cmp_by_id);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && strcmp(v[j].row->id, v[i].row->id) == 0)
+            j++;
+        if (j - i > 1) {
+            char lines[200];
+            size_t k = 0, shown = 0;
+            for (size_t m = i; m < j && k < sizeof lines - 40; m++, shown++)
+                k += (size_t)snprintf(lines + k, sizeof lines - k, "%s%ld",
+                                      m == i       ? ""
+                                      : m + 1 == j ? " and "
+                                                   : ", ",
+                                      v[m].line);
+            if (shown < j - i)
+                snprintf(lines + k, sizeof lines - k, " and %zu more", j - i - shown);
+            cr_diag e;
+            char times[32];
+            snprintf(times, sizeof times, j - i == 2 ? "twice" : "%zu times", j - i);
+            cr_diag_set(&e, CR_EPARSE, path, v[i + 1].line, 0,
+                        "id '%.60s' is listed %s, on lines %s", v[i].row->id, times, lines);
+            report(rd, on_error, ctx, d, &e);
+        }
+        i = j;
+    }
+    free(v);
+    return CR_OK;
+}
+
+cr_err cr_roster_read(const char *path, const cr_ref *ref, const size_t *max, struct cr_roster *out,
                       void (*on_error)(void *ctx, const cr_diag *d), void *ctx, cr_diag *d)
 {
     FILE *fp = fopen(path, "r");
     if (!fp)
         return cr_diag_set(d, CR_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
-    struct reader rd = {{0}, 0, 0, 0, 0};
+    struct reader rd = {{0}, 0, 0, 0, NULL, 0};
     cr_err rc = CR_OK;
     char *line = NULL;
     size_t lcap = 0;
@@ -199,7 +268,16 @@ cr_err cr_roster_read(const char *path, const cr_ref *ref, struct cr_roster *out
             line[--len] = 0;
         if (ln == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
             memmove(line, line + 3, (size_t)(len -= 3) + 1);
-        if ((size_t)len != strlen(line) || cr_utf8_valid_prefix(line, (size_t)len) != (size_t)len) {
+        size_t nul = strlen(line);
+        if ((size_t)len != nul) {
+            cr_diag_set(&e, CR_EPARSE, path, ln, (long)nul + 1,
+                        "a NUL byte (at byte %zu of the line): a roster is text", nul + 1);
+            report(&rd, on_error, ctx, d, &e);
+            if (ln == 1)
+                break;
+            continue;
+        }
+        if (cr_utf8_valid_prefix(line, (size_t)len) != (size_t)len) {
             cr_diag_set(&e, CR_EPARSE, path, ln, 0, "not UTF-8 text (a GB18030 file? convert it)");
             report(&rd, on_error, ctx, d, &e);
             if (ln == 1)
@@ -226,14 +304,14 @@ cr_err cr_roster_read(const char *path, const cr_ref *ref, struct cr_roster *out
             report(&rd, on_error, ctx, d, &e);
             continue;
         }
-        char why[160];
-        const char *msg = check_row(f, ref, why, sizeof why);
+        char why[200];
+        const char *msg = check_row(f, ref, max, why, sizeof why);
         if (msg) {
             cr_diag_set(&e, CR_EPARSE, path, ln, 0, "%s", msg);
             report(&rd, on_error, ctx, d, &e);
             continue;
         }
-        rc = keep(&rd, f);
+        rc = keep(&rd, f, ln);
         if (rc)
             goto out;
     }
@@ -260,19 +338,16 @@ cr_err cr_roster_read(const char *path, const cr_ref *ref, struct cr_roster *out
         st->division = rd.r.text + (uintptr_t)st->division;
         st->qualifications = rd.r.text + (uintptr_t)st->qualifications;
     }
-    if (rd.r.n) {
+    rc = duplicates(&rd, path, on_error, ctx, d);
+    if (rc)
+        goto out;
+    if (rd.r.n)
         qsort(rd.r.row, rd.r.n, sizeof *rd.r.row, cmp_id);
-        for (size_t i = 1; i < rd.r.n; i++)
-            if (strcmp(rd.r.row[i].id, rd.r.row[i - 1].id) == 0) {
-                cr_diag_set(&e, CR_EPARSE, path, 0, 0, "id '%.60s' is listed twice",
-                            rd.r.row[i].id);
-                report(&rd, on_error, ctx, d, &e);
-            }
-    }
     if (rd.bad)
         rc = CR_EPARSE;
 out:
     free(line);
+    free(rd.line);
     fclose(fp);
     if (rc) {
         cr_roster_free(&rd.r);

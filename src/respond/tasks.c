@@ -194,7 +194,7 @@ static cr_err new_task(cr_store *s, const cr_calendar *cal, const struct cr_resp
     t.due_day = due(cal, cfg, t.level, today, &uncovered);
     cr_err rc = cr_store_task_insert(s, &t, id, created);
     if (!rc && *created) {
-        struct cr_task_event e = {*id, today, DISPATCHER, "dispatch", "", "open", note};
+        struct cr_task_event e = {*id, today, DISPATCHER, "dispatch", "", "open", note, NULL};
         rc = cr_store_task_history_add(s, &e);
     }
     if (!rc && *created && uncovered) {
@@ -205,7 +205,7 @@ static cr_err new_task(cr_store *s, const cr_calendar *cal, const struct cr_resp
                  "only, no holidays)",
                  dt, uncovered);
         struct cr_task_event e = {*id,    today,  DISPATCHER, "deadline_estimated",
-                                  "open", "open", line};
+                                  "open", "open", line,       NULL};
         rc = cr_store_task_history_add(s, &e);
         st->estimated++;
         if (!st->estimated_year || uncovered < st->estimated_year)
@@ -325,7 +325,8 @@ static cr_err note_closed(cr_store *s, const struct open_task *t, int32_t today,
                               "warning_closed",
                               t->status,
                               t->status,
-                              "the warning closed; the task stays until its holder closes it"};
+                              "the warning closed; the task stays until its holder closes it",
+                              NULL};
     rc = cr_store_task_history_add(s, &e);
     st->warning_closed += !rc;
     return rc;
@@ -354,17 +355,19 @@ static int find_open_at(void *ctx, const struct cr_task *t)
 static cr_err escalate(cr_store *s, const cr_calendar *cal, const struct cr_respond_config *cfg,
                        int32_t today, const struct open_task *t, struct cr_dispatch_stats *st)
 {
-    char up[16], note[128], since[16];
+    char up[16], note[160], since[16], due_s[16];
     cr_division_ancestor(t->div, t->level - 1, up, sizeof up);
-    day_text(t->due_day, since, sizeof since);
+    /* overdue from the day after the due day (a task due on D may be closed on D) */
+    day_text(t->due_day + 1, since, sizeof since);
+    day_text(t->due_day, due_s, sizeof due_s);
     struct open_at o = {up, 0};
     cr_err rc = cr_store_tasks_each(s, &(struct cr_task_filter){up, NULL, t->warning, 0, 0},
                                     find_open_at, &o);
     int64_t id = o.id;
     int created = 0;
     if (!rc && !id) {
-        snprintf(note, sizeof note, "escalated from task %lld (%s), overdue since %s",
-                 (long long)t->id, t->div, since);
+        snprintf(note, sizeof note, "escalated from task %lld (%s), overdue since %s (due %s)",
+                 (long long)t->id, t->div, since, due_s);
         /* opening 0: only grid and coordinating tasks are matched against reopenings (place) */
         rc = new_task(s, cal, cfg, today, t->warning, up, "escalation", t->id, 0, note, &id,
                       &created, st);
@@ -372,10 +375,11 @@ static cr_err escalate(cr_store *s, const cr_calendar *cal, const struct cr_resp
     if (!rc)
         rc = cr_store_task_update(s, t->id, NULL, NULL, id);
     if (!rc) {
-        char n2[128];
-        snprintf(n2, sizeof n2, "overdue since %s: escalated to %s task %lld (%s)", since,
-                 created ? "new" : "open", (long long)id, up);
-        struct cr_task_event e = {t->id, today, DISPATCHER, "escalate", t->status, t->status, n2};
+        char n2[160];
+        snprintf(n2, sizeof n2, "overdue since %s (due %s): escalated to %s task %lld (%s)", since,
+                 due_s, created ? "new" : "open", (long long)id, up);
+        struct cr_task_event e = {t->id,     today,     DISPATCHER, "escalate",
+                                  t->status, t->status, n2,         NULL};
         rc = cr_store_task_history_add(s, &e);
         st->escalated++;
     }
@@ -503,10 +507,63 @@ static int get_staff(void *ctx, const struct cr_staff *st)
     return 1;
 }
 
-/* The firms of the warning in the task's division, as task_outcome events. */
+/* Whether division div lies inside top, a division of level top_level (top itself included): a
+ * city holds the divisions of its first four digits, other divisions those beginning with their
+ * code. */
+static int inside(const char *div, const char *top, int top_level)
+{
+    return strncmp(div, top, top_level == 0 ? 4 : strlen(top)) == 0;
+}
+
+/* The tasks of one warning, by id, as they were before a close above grid level changed any. */
+struct wtask {
+    int64_t id;
+    char div[16], kind[16], status[16];
+};
+
+struct wtasks {
+    struct wtask *t;
+    size_t n, cap;
+    int oom;
+};
+
+static int collect_wtask(void *ctx, const struct cr_task *t)
+{
+    struct wtasks *w = ctx;
+    if (w->n == w->cap) {
+        size_t nc = w->cap ? w->cap * 2 : 16;
+        struct wtask *p = realloc(w->t, nc * sizeof *p);
+        if (!p)
+            return w->oom = 1;
+        w->t = p;
+        w->cap = nc;
+    }
+    struct wtask *o = &w->t[w->n++];
+    o->id = t->id;
+    snprintf(o->div, sizeof o->div, "%s", t->division);
+    snprintf(o->kind, sizeof o->kind, "%s", t->kind);
+    snprintf(o->status, sizeof o->status, "%s", t->status);
+    return 0;
+}
+
+/* Whether the firms owned by division div were answered by their own grid task already: the
+ * warning's latest grid task there (the greatest id) was closed before this close. */
+static int answered(const struct wtasks *w, const char *div)
+{
+    const struct wtask *last = NULL;
+    for (size_t i = 0; w && i < w->n; i++)
+        if (strcmp(w->t[i].kind, "grid") == 0 && strcmp(w->t[i].div, div) == 0)
+            last = &w->t[i];
+    return last && strcmp(last->status, "closed") == 0;
+}
+
+/* The firms a closing task speaks for, as task_outcome events: a grid task's are the firms its
+ * division owns; a task above grid level (coordinating, escalation) names the firms owned by
+ * divisions inside its own, but for those their own grid task answered before (w). */
 struct outcome_events {
     const char *div, *city;
-    int level;
+    int level, above;
+    const struct wtasks *w;
     struct cr_event_new *ev;
     size_t n, cap;
     int oom;
@@ -517,7 +574,8 @@ struct outcome_events {
 static int firm_event(void *ctx, const struct cr_dispatch_row *r)
 {
     struct outcome_events *o = ctx;
-    if (strcmp(owner_of(r, o->city), o->div) != 0)
+    const char *own = owner_of(r, o->city);
+    if (o->above ? !inside(own, o->div, o->level) || answered(o->w, own) : strcmp(own, o->div) != 0)
         return 0;
     if (o->n == o->cap) {
         size_t nc = o->cap ? o->cap * 2 : 8;
@@ -580,22 +638,22 @@ static cr_err drop_seen(cr_store *s, struct outcome_events *o, const char *outco
     return rc;
 }
 
-/* Only the task that owns a firm (kind grid at the firm's owning division) speaks for it: a
- * coordinating or escalation task closing adds nothing, so each (warning, firm) gets one outcome
- * event: routing makes one grid task per (warning, division) (UNIQUE(warning, division, kind,
- * parent) with parent 0), a closed task cannot be closed again, and drop_seen skips a firm
- * that has the event already. */
+/* The outcome events of a closing task (firm_event says which firms), a firm that has the event
+ * of this warning and outcome already skipped (drop_seen): each (warning, firm) gets one outcome
+ * event per outcome. Routing makes one grid task per (warning, division) (UNIQUE(warning,
+ * division, kind, parent) with parent 0) and a closed task cannot be closed again; a task above
+ * grid level speaks only for the firms no closed grid task answered, and closes the open tasks
+ * below it (close_below), so they never speak again. */
 static cr_err outcome_events(cr_store *s, int64_t id, const struct one_task *t, const char *outcome,
-                             int32_t today, cr_diag *d)
+                             int32_t today, const struct wtasks *w, cr_diag *d)
 {
-    if (strcmp(t->kind, "grid") != 0)
-        return CR_OK;
     char attrs[256];
     snprintf(attrs, sizeof attrs, "{\"结果\":\"%s\",\"任务\":%lld,\"预警\":%lld,\"级别\":\"%s\"}",
              outcome, (long long)id, (long long)t->warning, t->kind);
     char city[16]; /* the task's own city: firms with no division are owned by it */
     cr_division_ancestor(t->div, 0, city, sizeof city);
-    struct outcome_events o = {t->div, city, t->level, NULL, 0, 0, 0, today, attrs};
+    struct outcome_events o = {t->div, city,  t->level, strcmp(t->kind, "grid") != 0, w, NULL, 0, 0,
+                               0,      today, attrs};
     cr_err rc = cr_store_dispatch_rows(s, t->warning, firm_event, &o);
     if (!rc && o.oom)
         rc = CR_ENOMEM;
@@ -670,13 +728,91 @@ static cr_err check_date(cr_store *s, int64_t id, int32_t today, cr_diag *d)
                        (long long)id, a, l.action, b);
 }
 
-cr_err cr_task_act(cr_store *s, int64_t id, enum cr_task_action action, const char *outcome,
-                   const char *note, const char *by, int32_t today, cr_diag *d)
+/* Whether task id's open tasks below may be closed on today: none has a step after it. */
+static cr_err check_below(cr_store *s, int64_t id, const struct one_task *t, const struct wtasks *w,
+                          int32_t today, cr_diag *d)
+{
+    cr_err rc = CR_OK;
+    for (size_t i = 0; !rc && i < w->n; i++) {
+        const struct wtask *b = &w->t[i];
+        if (b->id != id && strcmp(b->status, "closed") != 0 && inside(b->div, t->div, t->level))
+            rc = check_date(s, b->id, today, d);
+    }
+    return rc;
+}
+
+/* Closing a task above grid level closes the open tasks of its warning inside its division (its
+ * grid tasks, a street's coordinating task below a district's escalation, …) with its outcome,
+ * each with a history line of who and when saying so: the answer above stands for them, and
+ * left open they would run overdue and escalate for ever. */
+static cr_err close_below(cr_store *s, int64_t id, const struct one_task *t, const struct wtasks *w,
+                          const char *outcome, const char *by, int32_t today, int64_t *closed)
+{
+    cr_err rc = CR_OK;
+    for (size_t i = 0; !rc && i < w->n; i++) {
+        const struct wtask *b = &w->t[i];
+        if (b->id == id || strcmp(b->status, "closed") == 0 || !inside(b->div, t->div, t->level))
+            continue;
+        char line[200];
+        snprintf(line, sizeof line, "closed by task %lld above (%s, %s): %s %s", (long long)id,
+                 t->kind, t->div, outcome, cr_outcome_label(outcome));
+        rc = cr_store_task_update(s, b->id, "closed", outcome, 0);
+        if (!rc) {
+            struct cr_task_event e = {b->id, today, by, "close", b->status, "closed", line, NULL};
+            rc = cr_store_task_history_add(s, &e);
+        }
+        *closed += !rc;
+    }
+    return rc;
+}
+
+/* A note is UTF-8 text of at most max bytes (0: no bound): nothing is cut. */
+static cr_err check_note(const char *note, size_t max, int64_t id, cr_diag *d)
+{
+    if (!note)
+        return CR_OK;
+    size_t n = strlen(note), ok = cr_utf8_valid_prefix(note, n);
+    if (ok != n)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "task %lld: the note is not UTF-8 text (byte %zu); nothing was changed",
+                           (long long)id, ok + 1);
+    if (max && n > max)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "task %lld: the note is %zu bytes, over the limit of %zu "
+                           "(note_max_bytes in the respond policy, models/respond.yaml); nothing "
+                           "was changed (a note is never cut)",
+                           (long long)id, n, max);
+    return CR_OK;
+}
+
+/* The history line of a step: the outcome and its label before the note when closing. */
+static char *step_line(enum cr_task_action action, const char *outcome, const char *note)
+{
+    const char *nt = note ? note : "";
+    size_t cap = strlen(nt) + 128;
+    char *line = malloc(cap);
+    if (!line)
+        return NULL;
+    if (action == CR_TASK_CLOSE)
+        snprintf(line, cap, "%s %s%s%s", outcome, cr_outcome_label(outcome), *nt ? ": " : "", nt);
+    else
+        snprintf(line, cap, "%s", nt);
+    return line;
+}
+
+cr_err cr_task_step(cr_store *s, const struct cr_respond_config *cfg, int64_t id,
+                    enum cr_task_action action, const char *outcome, const char *note,
+                    const char *by, int32_t today, int64_t *closed_below, cr_diag *d)
 {
     struct one_task t = {0};
     struct who w = {{0}, {0}};
+    struct wtasks below = {0};
     int found = 0;
-    cr_err rc = cr_store_begin(s);
+    int64_t closed = 0;
+    cr_err rc = check_note(note, cfg ? cfg->note_max_bytes : 0, id, d);
+    if (rc)
+        return rc;
+    rc = cr_store_begin(s);
     if (rc)
         return rc;
     rc = cr_store_tasks_each(s, &(struct cr_task_filter){NULL, NULL, 0, 0, id}, get_task, &t);
@@ -700,24 +836,40 @@ cr_err cr_task_act(cr_store *s, int64_t id, enum cr_task_action action, const ch
         rc = check_step(&t, action, &outcome, &to, id, d);
     if (!rc)
         rc = check_date(s, id, today, d);
+    int above = action == CR_TASK_CLOSE && strcmp(t.kind, "grid") != 0;
+    if (!rc && above) {
+        rc = cr_store_tasks_each(s, &(struct cr_task_filter){NULL, NULL, t.warning, 0, 0},
+                                 collect_wtask, &below);
+        if (!rc && below.oom)
+            rc = CR_ENOMEM;
+        if (!rc)
+            rc = check_below(s, id, &t, &below, today, d);
+    }
     if (!rc)
         rc = cr_store_task_update(s, id, to, action == CR_TASK_CLOSE ? outcome : NULL, 0);
     if (!rc) {
         static const char *const names[] = {"", "accept", "visit", "close"};
-        char line[600];
-        if (action == CR_TASK_CLOSE)
-            snprintf(line, sizeof line, "%s %s%s%s", outcome, cr_outcome_label(outcome),
-                     note && *note ? ": " : "", note ? note : "");
-        else
-            snprintf(line, sizeof line, "%s", note ? note : "");
-        struct cr_task_event e = {id, today, by, names[action], t.status, to, line};
-        rc = cr_store_task_history_add(s, &e);
+        char *line = step_line(action, outcome, note);
+        struct cr_task_event e = {id, today, by, names[action], t.status, to, line, NULL};
+        rc = line ? cr_store_task_history_add(s, &e) : CR_ENOMEM;
+        free(line);
     }
     if (!rc && action == CR_TASK_CLOSE)
-        rc = outcome_events(s, id, &t, outcome, today, d);
+        rc = outcome_events(s, id, &t, outcome, today, above ? &below : NULL, d);
+    if (!rc && above)
+        rc = close_below(s, id, &t, &below, outcome, by, today, &closed);
     if (!rc)
         rc = cr_store_commit(s);
     if (rc)
         cr_store_rollback(s);
+    free(below.t);
+    if (!rc && closed_below)
+        *closed_below = closed;
     return rc;
+}
+
+cr_err cr_task_act(cr_store *s, int64_t id, enum cr_task_action action, const char *outcome,
+                   const char *note, const char *by, int32_t today, cr_diag *d)
+{
+    return cr_task_step(s, NULL, id, action, outcome, note, by, today, NULL, d);
 }

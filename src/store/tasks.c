@@ -293,7 +293,7 @@ cr_err cr_store_task_history_each(cr_store *s, int64_t task,
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(cr__store_db(s),
-                           "SELECT task, at, by, action, from_status, to_status, note"
+                           "SELECT task, at, by, action, from_status, to_status, note, created"
                            " FROM task_history WHERE ?1 = 0 OR task = ?1 ORDER BY task, rowid",
                            -1, &st, NULL))
         return cr__store_fail(s);
@@ -303,7 +303,7 @@ cr_err cr_store_task_history_each(cr_store *s, int64_t task,
         struct cr_task_event e = {sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1),
                                   cr__store_text(st, 2),       cr__store_text(st, 3),
                                   cr__store_text(st, 4),       cr__store_text(st, 5),
-                                  cr__store_text(st, 6)};
+                                  cr__store_text(st, 6),       cr__store_text(st, 7)};
         if (fn(ctx, &e)) {
             rc = SQLITE_DONE;
             break;

@@ -18,16 +18,18 @@ mapfile -t S < <(q "SELECT subject FROM enterprise ORDER BY subject LIMIT 6")
 place() { q "UPDATE enterprise SET district='440106', street='440106001', grid='$2' WHERE subject=$1"; }
 for i in 0 1 2 3 4; do place "${S[$i]}" 440106001001; done
 place "${S[5]}" 440106001002
-# W1..W4 one firm each in G1; W5 two firms in G1 and G2 (a coordinating task at the street)
+# W1..W4 one firm each in G1; W5 two firms in G1 and G2 (a coordinating task at the street); W6
+# one firm in G2
 q "INSERT INTO warning(id, detector, key, status, rule_version, first_run, last_run, opened_day,
      summary, evidence) VALUES
    (1, 'zombie', 'k1', 'open', 1, 1, 1, 20400, 'w1', '{}'),
    (2, 'zombie', 'k2', 'open', 1, 1, 1, 20400, 'w2', '{}'),
    (3, 'zombie', 'k3', 'open', 1, 1, 1, 20400, 'w3', '{}'),
    (4, 'zombie', 'k4', 'open', 1, 1, 1, 20400, 'w4', '{}'),
-   (5, 'address_cluster', 'k5', 'open', 1, 1, 1, 20400, 'w5', '{}');
+   (5, 'address_cluster', 'k5', 'open', 1, 1, 1, 20400, 'w5', '{}'),
+   (6, 'zombie', 'k6', 'open', 1, 1, 1, 20400, 'w6', '{}');
    INSERT INTO warning_firm VALUES (1, ${S[0]}), (2, ${S[1]}), (3, ${S[2]}), (4, ${S[3]}),
-     (5, ${S[4]}), (5, ${S[5]});"
+     (5, ${S[4]}), (5, ${S[5]}), (6, ${S[5]});"
 cat > "$tmp/roster.csv" <<'R'
 id,name,role,division,qualifications
 S1,黄所,station,440106001,
@@ -85,23 +87,29 @@ refuse "visit an open task" "accept it first" "$(tid 5 440106001001)" --visit --
 
 # 4. reopened warnings (the monitor's writes, by hand): W1 (its task closed) closes and reopens;
 # W2 (its task closed) stays open, a near miss; W5 closes and reopens with its G1 and
-# coordinating tasks closed and its G2 task still open, which stands for the reopened warning.
+# coordinating tasks closed (closing the coordinating task closed its G2 task too); W6 closes and
+# reopens with its G2 task still open (accepted), which stands for the reopened warning.
 reopen() { q "UPDATE warning SET status='closed', closed_day=20500 WHERE id=$1;
               INSERT INTO warning_history(warning, run, change) VALUES ($1, 2, 'closed');
               UPDATE warning SET status='open', closed_day=NULL, opened_day=20530 WHERE id=$1;
               INSERT INTO warning_history(warning, run, change) VALUES ($1, 3, 'reopened');"; }
-t5g1=$(tid 5 440106001001); t5g2=$(tid 5 440106001002); t5c=$(tid 5 440106001)
+t5g1=$(tid 5 440106001001); t5g2=$(tid 5 440106001002); t5c=$(tid 5 440106001); t6=$(tid 6 440106001002)
 ok "$t5g1" --accept --by G1 --today 2026-01-06
 ok "$t5g1" --close confirmed --by G1 --today 2026-01-06
 ok "$t5c" --accept --by S1 --today 2026-01-06
 ok "$t5c" --close confirmed --by S1 --today 2026-01-06
+[ "$(q "SELECT status||'|'||outcome FROM task WHERE id=$t5g2")" = "closed|confirmed" ] \
+  || fail "closing the coordinating task left W5's G2 task: $(q "SELECT * FROM task WHERE id=$t5g2")"
+ok "$t6" --accept --by G2 --today 2026-01-06
 reopen 1
 reopen 5
-n_tasks=$(q 'SELECT count(*) FROM task')
+reopen 6
+n_tasks=$(q "SELECT count(*) FROM task WHERE kind != 'escalation'")
 "$crisk" dispatch --db "$db" --today 2026-02-02 --json > "$tmp/d.json"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert (d["created"], d["coordinating"]) == (2, 1), d' "$tmp/d.json" \
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert (d["created"], d["coordinating"]) == (3, 1), d' "$tmp/d.json" \
   || fail "dispatch after the reopenings: $(cat "$tmp/d.json")"
-[ "$(q 'SELECT count(*) FROM task')" = $((n_tasks + 3)) ] || fail "task count after reopening"
+# (W6's accepted task, overdue, is also handed to a new escalation task of the street)
+[ "$(q "SELECT count(*) FROM task WHERE kind != 'escalation'")" = $((n_tasks + 4)) ] || fail "task count after reopening"
 n1=$(tid 1 440106001001)
 [ "$n1" != "$t1" ] || fail "no new task for reopened W1"
 [ "$(q "SELECT kind||'|'||status||'|'||parent||'|'||opening FROM task WHERE id=$n1")" = "grid|open|$t1|1" ] \
@@ -112,10 +120,11 @@ q "SELECT note FROM task_history WHERE task=$n1 AND action='dispatch'" | grep "r
 [ "$(q "SELECT status||'|'||outcome FROM task WHERE id=$t1")" = "closed|confirmed" ] || fail "the old task changed"
 [ "$(q "SELECT group_concat(action, ' ') FROM task_history WHERE task=$t1")" = "dispatch accept visit close" ] \
   || fail "the old task's history: $(q "SELECT * FROM task_history WHERE task=$t1")"
-# W5: G1's closed task and the closed coordinating task get successors; G2's open task stands
+# W5: the closed G1, G2 and coordinating tasks get successors; W6's open G2 task stands
 [ "$(tid 5 440106001001)" != "$t5g1" ] || fail "no new G1 task for reopened W5"
+[ "$(tid 5 440106001002)" != "$t5g2" ] || fail "no new G2 task for reopened W5"
 [ "$(tid 5 440106001)" != "$t5c" ] || fail "no new coordinating task for reopened W5"
-[ "$(tid 5 440106001002)" = "$t5g2" ] || fail "W5's open G2 task was duplicated"
+[ "$(tid 6 440106001002)" = "$t6" ] || fail "W6's open G2 task was duplicated"
 # near miss: W2 stayed open with its task closed: nothing new
 [ "$(q 'SELECT count(*) FROM task WHERE warning=2')" = 1 ] || fail "a warning that never closed got a second task"
 # idempotent, and a new task once closed is not replaced again

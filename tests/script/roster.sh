@@ -54,6 +54,31 @@ bad gb18030 'bad.csv:2:.*UTF-8' "$h"$'\nX1,\xd5\xc5\xc8\xfd,grid,440106001001,\n
 # every bad row is named, not only the first
 bad all 'bad.csv:4:' "$h"$'\nX1,甲,boss,440106,\nX2,乙,grid,440106001001,\nX3,丙,grid,4401,\n'
 grep -q 'bad.csv:2:' "$tmp/err" || { echo "roster: first of two bad rows not named"; exit 1; }
+# a NUL byte is named as such, not as a GB18030 file
+printf '%s\nX1,甲,grid,440106001001,\nX2,乙\0丙,grid,440106001001,\n' "$h" > "$tmp/bad.csv"
+set +e; "$crisk" roster --db "$db" --file "$tmp/bad.csv" 2> "$tmp/err"; rc=$?; set -e
+[ $rc -eq 3 ] && grep -q 'bad.csv:3:.*NUL byte' "$tmp/err" || { echo "roster: NUL not named (exit $rc)"; cat "$tmp/err"; exit 1; }
+grep -q 'GB18030' "$tmp/err" && { echo "roster: a NUL byte called GB18030"; cat "$tmp/err"; exit 1; }
+# one id five times: one message naming every line (2, 4, 5, 6, 8), not four unnamed ones
+bad dup5 'bad.csv:4:.*X1.* 5 times, on lines 2, 4, 5, 6 and 8' "$h"$'\nX1,甲,grid,440106001001,\nX9,乙,grid,440106001001,\nX1,丙,grid,440106001001,\nX1,丁,grid,440106001001,\nX1,戊,grid,440106001001,\nX8,己,grid,440106001001,\nX1,庚,grid,440106001001,\n'
+[ "$(grep -c 'listed' "$tmp/err")" = 1 ] || { echo "roster: duplicates reported more than once"; cat "$tmp/err"; exit 1; }
+# field sizes: bounded by models/respond.yaml (roster_max_bytes: id 64, name 200,
+# qualifications 1000), a longer field named with its line and the limit; the limit is fine
+long=$(python3 -c 'print("张" * 666667)')   # 2,000,001 bytes
+bad hugename 'bad.csv:3:.*name is 2000001 bytes, over the limit of 200 (roster_max_bytes.name' "$h"$'\nX1,甲,grid,440106001001,\n'"X2,$long,grid,440106001001,"$'\n'
+bad longid 'bad.csv:2:.*id is 65 bytes, over the limit of 64' "$h"$'\n'"$(printf 'I%.0s' $(seq 65)),甲,grid,440106001001,"$'\n'
+bad longquals 'bad.csv:2:.*qualifications is 1001 bytes, over the limit of 1000' "$h"$'\n'"I1,甲,inspector,440106001,$(printf 'q%.0s' $(seq 1001))"$'\n'
+edge=$(python3 -c 'print("张" * 66 + "ab")')   # 200 bytes: on the limit
+printf '%s\n%s,%s,inspector,440106001,%s\n' "$h" "$(printf 'I%.0s' $(seq 64))" "$edge" "$(printf 'q%.0s' $(seq 1000))" > "$tmp/edge.csv"
+cp "$db" "$tmp/edge.db"
+"$crisk" roster --db "$tmp/edge.db" --file "$tmp/edge.csv" > /dev/null || { echo "roster: fields on the limit refused"; exit 1; }
+[ "$(sqlite3 "$tmp/edge.db" "SELECT length(CAST(name AS BLOB)) || ' ' || length(id) || ' ' || length(qualifications) FROM staff")" = "200 64 1000" ] \
+  || { echo "roster: fields on the limit not stored whole"; exit 1; }
+# the limits come from the policy file: a smaller one refuses the same roster
+src=${CRISK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+sed 's/^  name: .*/  name: 199/' "$src/models/respond.yaml" > "$tmp/small.yaml"
+set +e; "$crisk" roster --db "$tmp/edge.db" --file "$tmp/edge.csv" --config "$tmp/small.yaml" 2> "$tmp/err"; rc=$?; set -e
+[ $rc -eq 3 ] && grep -q 'edge.csv:2:.*over the limit of 199' "$tmp/err" || { echo "roster: --config name 199 (exit $rc)"; cat "$tmp/err"; exit 1; }
 # nothing loaded: the good roster is still there
 [ "$(sqlite3 "$db" 'SELECT count(*) FROM staff')" = 6 ] || { echo "roster: a bad file changed the roster"; exit 1; }
 set +e
