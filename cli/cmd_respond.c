@@ -132,15 +132,6 @@ struct list {
 
 static const char *const level_names[] = {"city", "district", "street", "grid"};
 
-/* Overdue: not closed, its warning open, and due before today. A task whose warning closed is
- * never escalated (docs/respond.md), nor counted overdue on the map: it is not overdue here
- * either. */
-static int task_overdue(const struct cr_task *t, int32_t today)
-{
-    return strcmp(t->status, "closed") != 0 && strcmp(t->warning_status, "open") == 0 &&
-           today > t->due_day;
-}
-
 /* One task as the JSON of crisk tasks --json and crisk task ID --json. */
 static json_t *task_json(const struct cr_task *t, int32_t today)
 {
@@ -153,7 +144,7 @@ static json_t *task_json(const struct cr_task *t, int32_t today)
                      "level", lv, "division", t->division, "kind", t->kind, "status", t->status,
                      "outcome", *t->outcome ? t->outcome : NULL, "outcome_label",
                      cr_outcome_label(t->outcome), "created", created, "due", due, "overdue",
-                     task_overdue(t, today), "parent", (json_int_t)t->parent, "escalated_to",
+                     cr_task_overdue(t, today), "parent", (json_int_t)t->parent, "escalated_to",
                      (json_int_t)t->escalated_to, "summary", t->summary, "warning_status",
                      t->warning_status);
 }
@@ -161,7 +152,7 @@ static json_t *task_json(const struct cr_task *t, int32_t today)
 static int list_row(void *ctx, const struct cr_task *t)
 {
     struct list *l = ctx;
-    int overdue = task_overdue(t, l->today);
+    int overdue = cr_task_overdue(t, l->today);
     if (l->overdue_only && !overdue)
         return 0;
     if (l->arr) {
@@ -331,7 +322,7 @@ static int show_task(void *ctx, const struct cr_task *t)
     e |= printf("  status    %s%s%s%s%s\n", t->status, *t->outcome ? ", outcome " : "", t->outcome,
                 label ? " " : "", label ? label : "") < 0;
     e |= printf("  created   %s  due %s%s\n", created, due,
-                task_overdue(t, x->today) ? "  (overdue)" : "") < 0;
+                cr_task_overdue(t, x->today) ? "  (overdue)" : "") < 0;
     if (t->parent || t->escalated_to)
         e |= printf("  parent    %lld  escalated to %lld\n", (long long)t->parent,
                     (long long)t->escalated_to) < 0;

@@ -20,7 +20,6 @@ json_t *srv_task_json(struct srv *s, const struct cr_task *t, int32_t today)
     const struct cr_division *dv =
         ref && t->division[0] ? cr_ref_division_find(ref, t->division) : NULL;
     const char *label = cr_push_detector_label(t->detector);
-    int closed = strcmp(t->status, "closed") == 0;
     return json_pack("{s:I,s:I,s:s,s:s,s:s,s:s,s:i,s:s,s:o,s:s,s:s,s:o,s:o,s:o,s:o,s:b,s:o,s:o}",
                      "id", (json_int_t)t->id, "warning", (json_int_t)t->warning, "detector",
                      t->detector, "detector_label", label ? label : t->detector, "warning_status",
@@ -30,7 +29,7 @@ json_t *srv_task_json(struct srv *s, const struct cr_task *t, int32_t today)
                      "outcome_label",
                      srv_str_or_null(t->outcome[0] ? cr_outcome_label(t->outcome) : NULL),
                      "created", srv_day_json(t->created_day), "due", srv_day_json(t->due_day),
-                     "overdue", !closed && today > t->due_day, "parent",
+                     "overdue", cr_task_overdue(t, today), "parent",
                      t->parent ? json_integer((json_int_t)t->parent) : json_null(), "escalated_to",
                      t->escalated_to ? json_integer((json_int_t)t->escalated_to) : json_null());
 }
@@ -49,7 +48,7 @@ static int tlist_row(void *ctx, const struct cr_task *t)
     struct tlist *x = ctx;
     int closed = strcmp(t->status, "closed") == 0;
     if ((x->detector && strcmp(x->detector, t->detector) != 0) || (x->active && closed) ||
-        (x->overdue && (closed || x->today <= t->due_day)))
+        (x->overdue && !cr_task_overdue(t, x->today)))
         return 0;
     json_array_append_new(x->all, srv_task_json(x->s, t, x->today));
     return 0;

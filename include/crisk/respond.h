@@ -103,6 +103,10 @@ cr_err cr_dispatch(cr_store *s, const cr_calendar *cal, const struct cr_respond_
 enum cr_task_action { CR_TASK_ACCEPT = 1, CR_TASK_VISIT, CR_TASK_CLOSE };
 /* The outcome vocabulary: code → Chinese label; NULL for an unknown code. */
 const char *cr_outcome_label(const char *code);
+/* Whether task t is overdue on day today: not closed, its warning open, and due before today.
+ * A task whose warning closed is never escalated (docs/respond.md), nor counted overdue
+ * anywhere (the CLI's list, the API, the map). */
+int cr_task_overdue(const struct cr_task *t, int32_t today);
 /* The outcome code of text: a code (confirmed), its Chinese label (属实, 不属实/误报) or a
  * part or short form of one (误报, 立案, 查无此企业); NULL for anything else. */
 const char *cr_outcome_parse(const char *text);

@@ -230,7 +230,8 @@ int32_t cr__dict_id(struct cr__dict *d, const char *key, size_t len)
     char *copy = malloc(len + 1);
     if (!copy)
         return -2;
-    memcpy(copy, key, len);
+    if (len) /* a NULL key of length 0 (a damaged row) is the empty key */
+        memcpy(copy, key, len);
     copy[len] = 0;
     if (!cr__smap_put(&d->map, key, len, h, (int64_t)d->n, 0)) {
         free(copy);

@@ -873,3 +873,9 @@ cr_err cr_task_act(cr_store *s, int64_t id, enum cr_task_action action, const ch
 {
     return cr_task_step(s, NULL, id, action, outcome, note, by, today, NULL, d);
 }
+
+int cr_task_overdue(const struct cr_task *t, int32_t today)
+{
+    return strcmp(t->status, "closed") != 0 && strcmp(t->warning_status, "open") == 0 &&
+           today > t->due_day;
+}
