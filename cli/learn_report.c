@@ -571,6 +571,10 @@ int cli_learn_out_begin(struct cli_learn_out *o)
         o->tmp[0] = 0;
         return CLI_FAIL;
     }
+    /* mkdtemp makes it 0700; the folder it becomes is the user's like any other (umask) */
+    mode_t um = umask(0);
+    umask(um);
+    (void)chmod(o->tmp, 0777 & ~um);
     return CLI_OK;
 }
 

@@ -351,6 +351,12 @@ static cr_err plist_decode(unsigned char *b, size_t len, struct cr_plan_list *l,
         *why = "it is shorter than its firms' arrays";
         return CR_EPARSE;
     }
+    /* every key and every street takes at least its NUL byte: a count beyond the bytes left is
+     * refused before anything is allocated for it */
+    if (len - 16 - 14 * n < n || ns > len - 16 - 14 * n - n) {
+        *why = "its counts of keys and streets exceed its bytes";
+        return CR_EPARSE;
+    }
     const unsigned char *lv = b + 16, *cl = lv + n, *st = cl + n, *sj = st + 4 * n;
     char *p = (char *)(sj + 8 * n), *end = (char *)b + len;
     const char **streets = malloc((ns ? ns : 1) * sizeof *streets);
@@ -820,7 +826,7 @@ cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct
         qsort(order, n, sizeof *order, cmp_by_subject);
     if (!rc)
         rc = cr_store_begin(s);
-    else {
+    if (rc) { /* nothing begun: nothing to roll back */
         free(order);
         free(rid);
         free(rs.v);
