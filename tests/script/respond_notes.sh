@@ -35,6 +35,9 @@ nhist() { q "SELECT count(*) FROM task_history WHERE task=$t"; }
 h0=$(nhist)
 refuse "a note of invalid UTF-8" "note is not UTF-8" "$t" --accept --by G1 --today 2026-01-06 --note $'\xff\xfe x'
 refuse "a note of GB18030" "note is not UTF-8" "$t" --accept --by G1 --today 2026-01-06 --note $'\xd5\xc5\xc8\xfd'
+# terminal control sequences (the API's rule: only tab and line breaks), C1 controls too
+refuse "a note with an escape sequence" "control character (byte 3)" "$t" --accept --by G1 --today 2026-01-06 --note $'ab\x1b[31mcd'
+refuse "a note with a C1 control" "control character (byte 2)" "$t" --accept --by G1 --today 2026-01-06 --note $'a\xc2\x85b'
 # a note one byte over the limit, of three-byte characters ending mid-way in the old cut
 over=$(python3 -c 'import sys; n=int(sys.argv[1]); print("核" * (n // 3) + "x" * (n % 3 + 1))' "$limit")
 refuse "a note over the limit" "note is $((limit + 1)) bytes, over the limit of $limit (note_max_bytes" \
