@@ -178,6 +178,32 @@ int cmd_learn(int argc, char **argv)
     const char *dbp = cli_db_path(db);
     if (matrix && (prc = cli_check_output("learn", "export-matrix", matrix, dbp)))
         return prc;
+    /* the matrix never replaces the run's own inputs, nor goes into --out (written whole) */
+    if (matrix &&
+        ((prc = cli_outputs_distinct("learn", "export-matrix", matrix, "label", label_s)) ||
+         (prc = cli_outputs_distinct("learn", "export-matrix", matrix, "model", model_s)) ||
+         (prc = cli_outputs_distinct("learn", "export-matrix", matrix, "config", config))))
+        return prc;
+    if (matrix) {
+        char *dir = strdup(matrix);
+        if (!dir)
+            return CLI_FAIL;
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = 0;
+        struct stat sd, sout;
+        int inside = stat(slash ? (*dir ? dir : "/") : ".", &sd) == 0 &&
+                     stat(out_dir, &sout) == 0 && sd.st_dev == sout.st_dev &&
+                     sd.st_ino == sout.st_ino;
+        free(dir);
+        if (inside) {
+            fprintf(stderr,
+                    "crisk learn: --export-matrix %s is inside --out %s, which the run writes "
+                    "whole: give a file outside it\n",
+                    matrix, out_dir);
+            return CLI_USAGE;
+        }
+    }
 
     cr_diag d = {{0}, {0}, 0, 0};
     struct cli_learn_out outd = {out_dir, "", {{0}}, 0};

@@ -68,4 +68,12 @@ ls "$tmp/o/gz-2021-scorecard.yaml" "$tmp/o/scores.csv" "$tmp/o/report.html" > /d
     || { echo "new folder:"; ls -l "$tmp/new"; exit 1; }
 leftovers "$tmp"
 leftovers "$tmp/o"
+# --export-matrix never replaces the run's inputs (label, model, policy) nor goes into --out.
+cp "$label" "$tmp/lab.yaml"
+expect 2 "--export-matrix .*lab.yaml and --label .*same file" "$crisk" learn --db "$db" --label "$tmp/lab.yaml" --export-matrix "$tmp/lab.yaml" --out "$tmp/m1"
+cmp "$label" "$tmp/lab.yaml" || { echo "the label file was written"; exit 1; }
+expect 2 "--export-matrix .*/o/m.csv is inside --out" "$crisk" learn --db "$db" --label "$label" --export-matrix "$tmp/o/m.csv" --out "$tmp/o"
+[ ! -e "$tmp/o/m.csv" ] || { echo "a matrix inside --out"; exit 1; }
+# folders made by the run have the user's mode, not mkdtemp's 0700
+[ "$(stat -c %a "$tmp/new")" = "$(printf '%o' $((0777 & ~0$(umask))))" ] || { echo "--out made $(stat -c %a "$tmp/new")"; exit 1; }
 echo ok
