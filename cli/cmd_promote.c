@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "crisk/text.h"
 #include "crisk/booster.h"
 #include "crisk/model.h"
 
@@ -76,6 +77,16 @@ int cmd_model_promote(int argc, char **argv)
         fprintf(stderr, "crisk model promote: needs the model FILE, --by USER and --note TEXT "
                         "(who promotes it and why)\n");
         return CLI_USAGE;
+    }
+    /* who and why are read back as JSON (model promotions --json, the API): UTF-8 text only */
+    const char *const what[2][2] = {{"--by", by}, {"--note", note}};
+    for (int i = 0; i < 2; i++) {
+        size_t n = strlen(what[i][1]), ok = cr_utf8_valid_prefix(what[i][1], n);
+        if (ok != n || !n) {
+            fprintf(stderr, "crisk model promote: %s %s (byte %zu); nothing was promoted\n",
+                    what[i][0], n ? "is not UTF-8 text" : "is empty", ok + 1);
+            return CLI_BADINPUT;
+        }
     }
     cr_diag d = {{0}, {0}, 0, 0};
     cr_model *m = NULL;

@@ -628,7 +628,7 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
                                  ? "label %s counts inspection results, and the store has none "
                                    "(crisk inspect records them)"
                                  : "label %s counts task outcomes, and the store has none of "
-                                   "its outcomes (crisk respond close records them)",
+                                   "its outcomes (crisk task ID --close OUTCOME records them)",
                              l->id);
             goto out;
         }

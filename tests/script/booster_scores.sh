@@ -146,6 +146,11 @@ for bad in cut less; do
   set +e; "$crisk" model promote "$tmp/$bad.yaml" --db "$tmp/s.db" --by t --note n > /dev/null 2> "$tmp/err"; rc=$?; set -e
   [ $rc = 3 ] && grep -q "not promoted" "$tmp/err" || { echo "promote of a $bad booster exited $rc: $(cat "$tmp/err")"; exit 1; }
 done
+# who and why must be UTF-8 text (read back as JSON by model promotions --json and the API)
+for who in "$(printf '\xd5\xc5'):n" "t:$(printf '\xff\xfe')"; do
+  set +e; "$crisk" model promote "$tmp/trees.yaml" --db "$tmp/s.db" --by "${who%%:*}" --note "${who#*:}" > /dev/null 2> "$tmp/err"; rc=$?; set -e
+  [ $rc = 3 ] && grep -q "is not UTF-8 text" "$tmp/err" || { echo "promote with non-UTF-8 text exited $rc: $(cat "$tmp/err")"; exit 1; }
+done
 [ "$(sqlite3 "$tmp/s.db" "SELECT count(*) FROM model_promotion")" = 0 ] || { echo "a refused model was promoted"; exit 1; }
 "$crisk" model promote "$tmp/trees.yaml" --db "$tmp/s.db" --by t --note n > /dev/null || { echo "the true trees were not promoted"; exit 1; }
 echo "booster: 1,500 firms and 1,000 applicants scored as XGBoost predicts; contributions are its SHAP values and add up to the score"
