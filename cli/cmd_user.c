@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "crisk/ref.h"
 #include "server.h"
 
 static const char help[] =
@@ -45,7 +46,11 @@ int cmd_user(int argc, char **argv)
     pw[len] = 0;
     struct cr_user_rec u;
     cr_diag d = {{0}, {0}, 0, 0};
-    cr_err rc = srv_user_make(name, role, scope, pw, &u, &d);
+    cr_ref *ref = NULL;
+    cr_err rc = cr_ref_load(cr_ref_default_dir(), &ref, &d);
+    if (!rc)
+        rc = srv_user_make(name, role, scope, pw, ref, &u, &d);
+    cr_ref_free(ref);
     sodium_memzero(pw, sizeof pw);
     if (rc) {
         fprintf(stderr, "crisk user: %s\n", d.msg);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "crisk/respond.h"
 #include "server.h"
 
 /* The roles: name, the digits of the scope code they need (0: the whole city). Which routes a
@@ -52,7 +53,7 @@ static int all_digits(const char *s)
 }
 
 cr_err srv_user_make(const char *name, const char *role, const char *scope, const char *password,
-                     struct cr_user_rec *u, cr_diag *d)
+                     const struct cr_ref *ref, struct cr_user_rec *u, cr_diag *d)
 {
     int r = srv_role_find(role);
     if (r < 0)
@@ -72,6 +73,11 @@ cr_err srv_user_make(const char *name, const char *role, const char *scope, cons
     if (!digits && *sc)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                            "role %s covers the whole city: leave out --scope", role);
+    if (digits && ref && !cr_division_known(ref, sc))
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "scope %s is no division of the reference table (data/divisions): a "
+                           "user of it would see nothing",
+                           sc);
     if (!password || !*password)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "an empty password");
     memset(u, 0, sizeof *u);

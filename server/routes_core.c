@@ -625,7 +625,7 @@ static void post_user(struct srv_req *r, struct srv_reply *out)
     snprintf(r->audit_object, sizeof r->audit_object, "%s", name ? name : "");
     struct user_w x = {0};
     cr_diag d = {{0}, {0}, 0, 0};
-    if (srv_user_make(name, role, scope, password, &x.u, &d)) {
+    if (srv_user_make(name, role, scope, password, srv_ref(r->srv), &x.u, &d)) {
         srv_error(out, 400, "bad_request", d.msg);
         return;
     }

@@ -67,10 +67,12 @@ const char *srv_role_name(int role);
 /* Digits of the scope code a role needs (6 district, 9 street, 12 grid), 0 for city roles. */
 int srv_role_scope_digits(int role);
 
+struct cr_ref;
 /* Checks a user's role and scope and hashes the password (argon2id) into u. CR_EINVAL with d
- * saying why for an unknown role or a scope that does not fit it, or an empty password. */
+ * saying why for an unknown role, a scope that does not fit it or (with ref) is no known
+ * division, or an empty password. */
 cr_err srv_user_make(const char *name, const char *role, const char *scope, const char *password,
-                     struct cr_user_rec *u, cr_diag *d) CR_MUST_USE;
+                     const struct cr_ref *ref, struct cr_user_rec *u, cr_diag *d) CR_MUST_USE;
 
 /* ---- the server ---- */
 struct srv;

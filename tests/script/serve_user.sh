@@ -31,6 +31,9 @@ echo "x" | expect 3 "6-digit" -- add --db "$db" --name bob --role district
 echo "x" | expect 3 "6-digit" -- add --db "$db" --name bob --role district --scope 440106001
 echo "x" | expect 3 "9-digit" -- add --db "$db" --name bob --role street --scope 44010600A
 echo "x" | expect 3 "whole city" -- add --db "$db" --name bob --role city_analyst --scope 440106
+# a scope of the right length that is no division (the near miss: 440106 above is one)
+echo "x" | expect 3 "no division of the reference table" -- add --db "$db" --name bob --role district --scope 999999
+echo "x" | expect 3 "no division of the reference table" -- add --db "$db" --name bob --role street --scope 440106999
 echo "" | expect 3 "empty password" -- add --db "$db" --name bob --role auditor
 expect 3 "no password" -- add --db "$db" --name bob --role auditor </dev/null
 echo "x" | expect 2 "" -- add --db "$db" --role auditor
