@@ -563,6 +563,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return send_reply(c, &out, allow[0] ? allow : NULL);
 }
 
+/* MHD's percent-decoding of paths and query values, but a text holding %00 is left as written:
+ * decoded, the NUL would end the C string and /api/v1/tasks/76%00xyz would answer as
+ * /api/v1/tasks/76 (no route or value holds a NUL: it then matches nothing). */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return strstr(s, "%00") ? strlen(s) : MHD_http_unescape(s);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -673,7 +683,7 @@ int srv_run(const struct srv_options *o)
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->cfg.per_ip_connections,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_END);
+        on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
     if (!daemon) {
         fprintf(stderr, "crisk serve: cannot listen on %s: %s\n", o->listen, strerror(errno));
         goto out;

@@ -98,7 +98,7 @@ PY
 start() { # config-file name → sets U
     "$CRISK" serve --db "$db" --listen 127.0.0.1:0 --config "$1" >"$tmp/$2.out" 2>"$tmp/$2.err" &
     pids+=($!)
-    for _ in $(seq 100); do
+    for _ in $(seq 600); do
         grep >/dev/null 'listening on' "$tmp/$2.out" 2>/dev/null && break
         sleep 0.1
     done

@@ -31,7 +31,7 @@ start() { # config lines
     printf '%b\n' "$1" >"$tmp/serve.cfg"
     "$CRISK" serve --db "$db" --listen 127.0.0.1:0 --config "$tmp/serve.cfg" >"$tmp/out" 2>"$tmp/err" &
     pid=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 600); do
         grep >/dev/null 'listening on' "$tmp/out" 2>/dev/null && break
         sleep 0.1
     done

@@ -41,7 +41,7 @@ q "SELECT uscc FROM enterprise WHERE district <> '$D' AND uscc IS NOT NULL ORDER
 start() { # NAME → U_NAME, cookies in $tmp/NAME.city and $tmp/NAME.dist
     "$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/$1.out" 2>"$tmp/$1.err" &
     pids+=($!)
-    for _ in $(seq 100); do
+    for _ in $(seq 600); do
         grep >/dev/null 'listening on' "$tmp/$1.out" 2>/dev/null && break
         sleep 0.1
     done
