@@ -99,7 +99,7 @@ start() { # config-file name → sets U
     "$CRISK" serve --db "$db" --listen 127.0.0.1:0 --config "$1" >"$tmp/$2.out" 2>"$tmp/$2.err" &
     pids+=($!)
     for _ in $(seq 600); do
-        grep >/dev/null 'listening on' "$tmp/$2.out" 2>/dev/null && break
+        grep >/dev/null 'listening on http://[0-9.:]*/' "$tmp/$2.out" 2>/dev/null && break
         sleep 0.1
     done
     U=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$tmp/$2.out")

@@ -39,7 +39,7 @@ expect 3 "" -- --db "$tmp/missing.db" --listen 127.0.0.1:0
 # A clean start and stop.
 "$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-for _ in $(seq 600); do grep >/dev/null 'listening on' "$tmp/out" && break; sleep 0.1; done
+for _ in $(seq 600); do grep >/dev/null 'listening on http://[0-9.:]*/' "$tmp/out" && break; sleep 0.1; done
 grep >/dev/null 'listening on http://127.0.0.1:' "$tmp/out" || fail "no listening line: $(cat "$tmp/err")"
 kill -TERM "$pid"
 set +e

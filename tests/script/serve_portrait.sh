@@ -42,7 +42,7 @@ start() { # NAME → U_NAME, cookies in $tmp/NAME.city and $tmp/NAME.dist
     "$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/$1.out" 2>"$tmp/$1.err" &
     pids+=($!)
     for _ in $(seq 600); do
-        grep >/dev/null 'listening on' "$tmp/$1.out" 2>/dev/null && break
+        grep >/dev/null 'listening on http://[0-9.:]*/' "$tmp/$1.out" 2>/dev/null && break
         sleep 0.1
     done
     local u

@@ -44,7 +44,7 @@ echo "pw-a" | "$CRISK" user add --db "$db" --name u_admin --role city_admin >/de
 CRISK_JOB_PAUSE_FILE=$tmp/pause "$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 600); do
-    grep >/dev/null 'listening on' "$tmp/out" 2>/dev/null && break
+    grep >/dev/null 'listening on http://[0-9.:]*/' "$tmp/out" 2>/dev/null && break
     sleep 0.1
 done
 U=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$tmp/out")

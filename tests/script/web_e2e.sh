@@ -112,7 +112,7 @@ echo 'pw-admin-e2e' | "$CRISK" user add --db "$db" --name admin1 --role city_adm
 CRISK_JOB_PAUSE_FILE=$tmp/job.pause "$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
 pid=$!
 for _ in $(seq 100); do
-    grep >/dev/null 'listening on' "$tmp/serve.out" 2>/dev/null && break
+    grep >/dev/null 'listening on http://[0-9.:]*/' "$tmp/serve.out" 2>/dev/null && break
     sleep 0.1
 done
 U=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$tmp/serve.out")
