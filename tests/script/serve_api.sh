@@ -96,6 +96,7 @@ PY
 
 # ---- the server ----
 start() { # config-file name → sets U
+    rm -f "$tmp/$2.out" # an old run's listening line must not be read for this one's
     "$CRISK" serve --db "$db" --listen 127.0.0.1:0 --config "$1" >"$tmp/$2.out" 2>"$tmp/$2.err" &
     pids+=($!)
     for _ in $(seq 600); do

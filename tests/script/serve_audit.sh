@@ -29,6 +29,7 @@ q "SELECT uscc FROM enterprise WHERE uscc IS NOT NULL ORDER BY uscc LIMIT 200" >
 
 start() { # config lines
     printf '%b\n' "$1" >"$tmp/serve.cfg"
+    rm -f "$tmp/out" # an old run's listening line must not be read for this one's
     "$CRISK" serve --db "$db" --listen 127.0.0.1:0 --config "$tmp/serve.cfg" >"$tmp/out" 2>"$tmp/err" &
     pid=$!
     for _ in $(seq 600); do

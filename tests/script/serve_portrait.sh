@@ -39,6 +39,7 @@ q "SELECT uscc FROM enterprise WHERE district = '$D' AND uscc IS NOT NULL ORDER 
 q "SELECT uscc FROM enterprise WHERE district <> '$D' AND uscc IS NOT NULL ORDER BY uscc LIMIT 10" >"$tmp/out"
 
 start() { # NAME → U_NAME, cookies in $tmp/NAME.city and $tmp/NAME.dist
+    rm -f "$tmp/$1.out" # an old run's listening line must not be read for this one's
     "$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/$1.out" 2>"$tmp/$1.err" &
     pids+=($!)
     for _ in $(seq 600); do

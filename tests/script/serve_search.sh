@@ -35,6 +35,7 @@ for u in "${users[@]}"; do
 done
 
 start() {
+    rm -f "$tmp/out" # an old run's listening line must not be read for this one's
     "$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
     pid=$!
     for _ in $(seq 600); do
