@@ -17,6 +17,14 @@
  * every stratum's size exact and the same in any language (docs/draw.md). */
 #define CR_BP 10000
 
+/* The version of the rules by which a plan file's text becomes its settings, recorded with
+ * every plan ("rules" in its settings) so that `crisk draw verify` reads an old plan's text by
+ * the rules it was recorded under (docs/inspect.md "Plan rules"). 1: a key left out of a
+ * partial exemptions: or triggers: block has no value (tolerance_tag none, complaint_kinds
+ * none); 2: each key left out has its documented default, and `tolerance_tag: null` or
+ * `complaint_kinds: []` turn the tag or the kinds off. */
+#define CR_PLAN_RULES 2
+
 /* One check item of the plan, from the check-item list file (code,name,basis,qualifications). */
 struct cr_check_item {
     char *code, *name, *basis;
@@ -26,6 +34,7 @@ struct cr_check_item {
 
 /* A loaded plan: every policy number with its default (docs/inspect.md). */
 struct cr_plan {
+    int rules; /* CR_PLAN_RULES when read from a file; as recorded when read back */
     char *name, *batch;
     int year;
     int routine; /* a routine plan's draws exempt their firms from the next routine plans */
@@ -73,9 +82,9 @@ void cr_plan_free(struct cr_plan *p);
 /* The same from the text of a plan file in memory (name stands for its path in messages),
  * without reading the list files it names: the items keep their codes alone, and the
  * qualifications, tolerance list, 免罚清单 and conflicts stay empty. What `crisk draw verify`
- * re-derives the recorded settings from. */
-cr_err cr_plan_load_text(const char *name, const char *text, size_t len, struct cr_plan *p,
-                         cr_diag *d) CR_MUST_USE;
+ * re-derives the recorded settings from, by plan rules version rules (1..CR_PLAN_RULES). */
+cr_err cr_plan_load_text(const char *name, const char *text, size_t len, int rules,
+                         struct cr_plan *p, cr_diag *d) CR_MUST_USE;
 /* The plan's resolved settings as JSON (what the store records beside the text, and what a
  * draw reads back), and the way back. */
 json_t *cr_plan_to_json(const struct cr_plan *p);

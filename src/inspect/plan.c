@@ -52,6 +52,16 @@ static cr_err parse_bp(cr__ydoc *y, yaml_node_t *n, int *out, const char *what)
     return CR_OK;
 }
 
+/* A YAML null written out: `key: null`, `key: ~` or `key:` (plain, not quoted). */
+static int is_null(const yaml_node_t *n)
+{
+    if (!n || n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return 0;
+    const char *s = (const char *)n->data.scalar.value;
+    return !*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
+           strcmp(s, "NULL") == 0;
+}
+
 static cr_err parse_int(cr__ydoc *y, yaml_node_t *n, int lo, int hi, int *out, const char *what)
 {
     double v;
@@ -347,6 +357,7 @@ static void defaults(struct cr_plan *p)
     p->complaint_days = 90;
     p->routine = 1;
     p->no_penalty_days = 365;
+    p->rules = CR_PLAN_RULES;
 }
 
 /* The plan of document y, named path; with files, the list files it names are read beside
@@ -364,10 +375,15 @@ cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d)
     return rc;
 }
 
-cr_err cr_plan_load_text(const char *name, const char *text, size_t len, struct cr_plan *p,
-                         cr_diag *d)
+cr_err cr_plan_load_text(const char *name, const char *text, size_t len, int rules,
+                         struct cr_plan *p, cr_diag *d)
 {
     defaults(p);
+    if (rules < 1 || rules > CR_PLAN_RULES)
+        return cr_diag_set(d, CR_EINVAL, name, 0, 0,
+                           "plan rules version %d is not one this crisk knows (1 to %d)", rules,
+                           CR_PLAN_RULES);
+    p->rules = rules;
     cr__ydoc y;
     cr_err rc = cr__ydoc_load_mem(&y, name, text, len, d);
     if (!rc)
@@ -468,13 +484,16 @@ static cr_err plan_parse(cr__ydoc *y, const char *path, int files, struct cr_pla
     if (!rc && (n = cr__yget(y, root, "workload_cap")))
         rc = parse_int(y, n, 1, 1000000, &p->workload_cap, "workload_cap");
     yaml_node_t *ex = rc ? NULL : cr__yget(y, root, "exemptions");
+    int tag_off = 0; /* tolerance_tag: null (rules 2) */
     if (ex && !(rc = cr__yonly(y, ex, ex_keys, "exemptions"))) {
         if ((n = cr__yget(y, ex, "recent_days")))
             rc = parse_int(y, n, 0, 36500, &p->recent_days, "recent_days");
         if (!rc)
             rc = cr__ystrs(y, cr__yget(y, ex, "deregistered"), &p->dereg_status, &p->n_dereg_status,
                            "deregistered");
-        if (!rc)
+        if (!rc && p->rules >= 2 && is_null(cr__yget(y, ex, "tolerance_tag")))
+            tag_off = 1;
+        else if (!rc)
             rc = cr__ystr(y, ex, "tolerance_tag", 0, &p->tolerance_tag, "exemptions");
         if (!rc && (n = cr__yget(y, ex, "tolerance_years")))
             rc = parse_int(y, n, 0, 100, &p->tolerance_years, "tolerance_years");
@@ -490,7 +509,9 @@ static cr_err plan_parse(cr__ydoc *y, const char *path, int files, struct cr_pla
         }
         free(list);
     }
-    if (!rc && !ex)
+    /* rules 1: the tag's default only when the whole block is left out; 2: whenever the key
+     * is (CR_PLAN_RULES) */
+    if (!rc && (p->rules >= 2 ? !p->tolerance_tag && !tag_off : !ex))
         rc = (p->tolerance_tag = strdup("high_tech")) ? CR_OK : CR_ENOMEM;
     if (!rc && !p->n_dereg_status) {
         /* whole registry status values (docs/inspect.md) */
@@ -530,7 +551,7 @@ static cr_err plan_parse(cr__ydoc *y, const char *path, int files, struct cr_pla
         if (!rc && (n = cr__yget(y, tr, "complaint_days")))
             rc = parse_int(y, n, 0, 36500, &p->complaint_days, "complaint_days");
     }
-    if (!rc && !tr)
+    if (!rc && (p->rules >= 2 ? !cr__yget(y, tr, "complaint_kinds") : !tr))
         rc = push(&p->complaint_kinds, &p->n_complaint_kinds, "complaint");
     yaml_node_t *np = rc ? NULL : cr__yget(y, root, "no_penalty");
     if (np) {
@@ -617,6 +638,7 @@ json_t *cr_plan_to_json(const struct cr_plan *p)
                                                strs(p->items[i].quals, p->items[i].n_quals)));
     for (size_t i = 0; i < p->n_conflicts; i++)
         json_array_append_new(conf, json_pack("[s,s]", p->conflict_staff[i], p->conflict_with[i]));
+    json_object_set_new(j, "rules", json_integer(p->rules));
     json_object_set_new(j, "name", json_string(p->name));
     json_object_set_new(j, "year", json_integer(p->year));
     json_object_set_new(j, "batch", p->batch ? json_string(p->batch) : json_null());
@@ -663,6 +685,15 @@ cr_err cr_plan_from_json(const json_t *j, struct cr_plan *p, cr_diag *d)
         p->ratio_bp[i] = (int)json_integer_value(r);
         snprintf(p->mode[i], sizeof p->mode[i], "%s", json_string_value(m));
     }
+    /* a plan recorded before the rules were versioned was read by rules 1 */
+    json_t *rules = json_object_get(j, "rules");
+    p->rules = rules ? (int)json_integer_value(rules) : 1;
+    if (p->rules < 1 || p->rules > CR_PLAN_RULES)
+        return cr_diag_set(d, CR_EPARSE, NULL, 0, 0,
+                           "the stored plan was read by plan rules %s, which this crisk does not "
+                           "know (1 to %d): use the crisk that recorded it",
+                           json_is_integer(rules) ? "of a later version" : "of no valid version",
+                           CR_PLAN_RULES);
     const char *name = json_string_value(json_object_get(j, "name"));
     p->name = strdup(name ? name : "");
     p->year = (int)json_integer_value(json_object_get(j, "year"));

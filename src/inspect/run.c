@@ -437,11 +437,15 @@ struct plan_got {
     char *settings;
     int routine;
     int32_t day;
+    int text_ok; /* the stored text hashes to the recorded hash */
 };
 
 static int plan_got_fn(void *ctx, const struct cr_plan_rec *r)
 {
     struct plan_got *g = ctx;
+    char hex[65];
+    sha_hex(r->text, strlen(r->text), hex);
+    g->text_ok = strcmp(hex, r->hash) == 0;
     g->id = r->id;
     snprintf(g->hash, sizeof g->hash, "%s", r->hash);
     snprintf(g->elig_hash, sizeof g->elig_hash, "%s", r->eligible_hash);
@@ -618,6 +622,12 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
     json_t *rep = NULL;
     char *rep_s = NULL;
     cr_err rc = load_plan(s, plan_id, &g, &p, &l, d);
+    if (!rc && !g.text_ok)
+        rc = cr_diag_set(d, CR_ECHECK, NULL, 0, 0,
+                         "plan %lld: its stored text no longer hashes to the recorded %.12s…: the "
+                         "plan was changed after it was recorded, so it is not drawn (crisk draw "
+                         "verify names what differs)",
+                         (long long)g.id, g.hash);
     if (!rc && today < g.day) {
         char pd[11], td[11];
         cr_day_format(g.day, pd);
@@ -801,15 +811,19 @@ static cr_err settings_check(int64_t plan, const char *text, const char *setting
                                          "deregistered",
                                          "no_penalty_days",
                                          NULL};
-    static const char *const if_recorded[] = {"tolerance_tag", "complaint_kinds", "complaint_days",
-                                              "open_warnings", "scope",           NULL};
+    static const char *const if_recorded[] = {
+        "rules", "tolerance_tag", "complaint_kinds", "complaint_days", "open_warnings", "scope",
+        NULL};
     *checked = 0;
     struct cr_plan t;
     cr_diag d = {{0}, {0}, 0, 0};
     char name[64];
     snprintf(name, sizeof name, "plan %lld's text", (long long)plan);
-    cr_err rc = cr_plan_load_text(name, text, strlen(text), &t, &d);
-    json_t *jt = NULL, *js = NULL;
+    json_t *jt = NULL, *js = json_loads(settings, 0, NULL);
+    /* the text is read by the rules the plan was recorded under (absent: 1) */
+    json_t *rules = json_object_get(js, "rules");
+    cr_err rc = cr_plan_load_text(name, text, strlen(text),
+                                  rules ? (int)json_integer_value(rules) : 1, &t, &d);
     if (rc == CR_ENOMEM)
         goto out;
     if (rc) {
@@ -821,7 +835,6 @@ static cr_err settings_check(int64_t plan, const char *text, const char *setting
         goto out;
     }
     jt = cr_plan_to_json(&t);
-    js = json_loads(settings, 0, NULL);
     if (!jt) {
         rc = CR_ENOMEM;
         goto out;

@@ -40,7 +40,7 @@ db.executemany("INSERT INTO plan_firm(plan, key, subject, level, class, street) 
                [(plan, k, j, l, c, s) for k, l, c, s, j in rows])
 db.execute("DELETE FROM plan_list")
 st = json.loads(db.execute("SELECT settings FROM plan WHERE id=?", (plan,)).fetchone()[0])
-for k in ("tolerance_tag", "complaint_kinds", "complaint_days", "open_warnings", "scope"):
+for k in ("rules", "tolerance_tag", "complaint_kinds", "complaint_days", "open_warnings", "scope"):
     del st[k]  # an older crisk did not record them
 db.execute("UPDATE plan SET settings=? WHERE id=?", (json.dumps(st, ensure_ascii=False), plan))
 db.executescript("""
