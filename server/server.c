@@ -6,6 +6,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,11 @@ struct srv {
         const cr_model *m;
     } run_models[RUN_MODEL_CAP];
     size_t n_run_models;
+    /* the search index's rebuild (after an ingest), on a thread and connection of its own */
+    pthread_t search_thread;
+    int search_started;
+    atomic_int search_stop;
+    cr_store *search_store;
 };
 
 const struct srv_config *srv_cfg(const struct srv *s)
@@ -615,6 +621,20 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     vfprintf(stderr, fmt, ap);
 }
 
+static void *search_main(void *arg)
+{
+    struct srv *s = arg;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rebuilt = 0;
+    if (cr_store_search_refresh(s->search_store, &s->search_stop, &rebuilt))
+        fprintf(stderr, "crisk serve: the search index is not rebuilt: %s\n",
+                cr_store_errmsg(s->search_store));
+    else if (rebuilt)
+        fprintf(stderr, "crisk serve: search index rebuilt in %.1f s\n", since(&t0));
+    return NULL;
+}
+
 int srv_run(const struct srv_options *o)
 {
     struct srv *s = calloc(1, sizeof *s);
@@ -648,13 +668,14 @@ int srv_run(const struct srv_options *o)
         exit_code = rc == CR_ENOTFOUND ? 3 : 1;
         goto out;
     }
-    int rebuilt = 0; /* the search index: else searches read the rows (src/store/search.c) */
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (cr_store_search_refresh(s->writer, &rebuilt))
-        fprintf(stderr, "crisk serve: no search index: %s\n", cr_store_errmsg(s->writer));
-    else if (rebuilt)
-        fprintf(stderr, "crisk serve: search index rebuilt in %.1f s\n", since(&t0));
+    /* The search index is brought up to date behind the listening server: until it is,
+     * searches read the rows (src/store/search.c). */
+    if (cr_store_open_existing(o->db, &s->search_store, &d) ||
+        pthread_create(&s->search_thread, NULL, search_main, s))
+        fprintf(stderr, "crisk serve: the search index is not rebuilt: %s\n",
+                d.msg[0] ? d.msg : "no thread");
+    else
+        s->search_started = 1;
     if (srv_auth_new(&s->auth) || pthread_key_create(&s->reader_key, reader_close)) {
         fprintf(stderr, "crisk serve: out of memory\n");
         goto out;
@@ -699,6 +720,11 @@ int srv_run(const struct srv_options *o)
     fprintf(stderr, "crisk serve: stopping (signal %d)\n", sig);
     exit_code = 0;
 out:
+    if (s->search_started) {
+        atomic_store(&s->search_stop, 1);
+        pthread_join(s->search_thread, NULL);
+    }
+    cr_store_close(s->search_store);
     if (daemon)
         MHD_stop_daemon(daemon);
     srv_auditq_free(s->auditq); /* commits the rows still queued */

@@ -5,6 +5,7 @@
 #ifndef CRISK_STORE_H
 #define CRISK_STORE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -885,10 +886,13 @@ cr_err cr_store_enterprise_search(cr_store *s, const char *q, const char *scope,
                                   int (*fn)(void *ctx, const struct cr_place *p),
                                   void *ctx) CR_MUST_USE;
 /* Brings the search index (an FTS5 trigram index of names and addresses in key order) up to
- * the store's generation: rebuilds it in one write transaction when it is missing or was built
- * from another generation (after an ingest); *rebuilt says whether it did. A second of CPU per
- * 100,000 firms. */
-cr_err cr_store_search_refresh(cr_store *s, int *rebuilt) CR_MUST_USE;
+ * the store's generation: rebuilds it when it is missing or was built from another generation
+ * (after an ingest); *rebuilt says whether it did. The new index is built beside the one in use
+ * in steps of a short write transaction each and swapped in at the end, so it may run on a
+ * thread of its own while others read and write (searches meanwhile read the rows). *stop
+ * (stop may be NULL) set by another thread ends it between steps, without an index. About 1.5
+ * s of CPU per 100,000 firms. */
+cr_err cr_store_search_refresh(cr_store *s, const atomic_int *stop, int *rebuilt) CR_MUST_USE;
 /* The division codes of an enterprise ("" where unknown); CR_ENOTFOUND without a registry row. */
 cr_err cr_store_enterprise_place(cr_store *s, int64_t subject, char district[16], char street[16],
                                  char grid[16]) CR_MUST_USE;

@@ -15,6 +15,7 @@
  * that start with it (the two U+0001 after each text make every occurrence the start of one),
  * read from search_vocab; when there are more than vocab_cap of them (a very common character),
  * or the query holds U+0001 or is not valid UTF-8, the rows are read instead. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,54 +34,141 @@
 /* Most trigrams a 1- or 2-character query is expanded into before the rows are read instead. */
 enum { vocab_cap = 256 };
 
-cr_err cr_store_search_refresh(cr_store *s, int *rebuilt)
+/* Runs sql (no result rows) in a write transaction of its own; *changes gets the rows it
+ * changed (sqlite3_total_changes before and after), when changes is not NULL. */
+static cr_err step_tx(cr_store *s, const char *sql, int64_t a, int64_t b, int64_t *changes)
+{
+    sqlite3 *db = cr__store_db(s);
+    sqlite3_stmt *st = NULL;
+    if (cr_store_begin(s))
+        return cr__store_fail(s);
+    int64_t before = sqlite3_total_changes64(db);
+    int bad = sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK;
+    if (!bad && sqlite3_bind_parameter_count(st) >= 1)
+        sqlite3_bind_int64(st, 1, a);
+    if (!bad && sqlite3_bind_parameter_count(st) >= 2)
+        sqlite3_bind_int64(st, 2, b);
+    bad = bad || sqlite3_step(st) != SQLITE_DONE;
+    sqlite3_finalize(st);
+    if (changes)
+        *changes = sqlite3_total_changes64(db) - before;
+    if (bad || cr_store_commit(s)) {
+        cr_err e = cr__store_fail(s);
+        cr_store_rollback(s);
+        return e;
+    }
+    return CR_OK;
+}
+
+static int stopped(const atomic_int *stop)
+{
+    return stop && atomic_load(stop);
+}
+
+cr_err cr_store_search_refresh(cr_store *s, const atomic_int *stop, int *rebuilt)
 {
     sqlite3 *db = cr__store_db(s);
     *rebuilt = 0;
+    int64_t gen = 0, built = -1;
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL))
+        return cr__store_fail(s);
+    cr_err rc =
+        cr_store_scalar(s, "SELECT coalesce((SELECT v FROM meta WHERE k = 'generation'), 0)", &gen);
+    if (!rc)
+        rc = cr_store_scalar(
+            s, "SELECT coalesce((SELECT v FROM meta WHERE k = 'search_generation'), -1)", &built);
+    int have = 0;
+    if (!rc && built == gen) {
+        sqlite3_stmt *st = NULL;
+        have = sqlite3_prepare_v2(db, "SELECT 1 FROM search_fts, search_rank, search_vocab", -1,
+                                  &st, NULL) == SQLITE_OK;
+        sqlite3_finalize(st);
+    }
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc || have)
+        return rc;
+    /* Built beside the index in use (a search meanwhile reads the rows, as the generations
+     * differ), in steps of search_step firms, each its own write transaction: the other
+     * writers (the audit log, logins) wait for one step at most, not for the whole build. */
+    enum { search_step = 20000, merge_pages = 2000 };
+    if (sqlite3_exec(db,
+                     "BEGIN IMMEDIATE;"
+                     "DROP TABLE IF EXISTS search_fts_new; DROP TABLE IF EXISTS search_rank_new;"
+                     "CREATE VIRTUAL TABLE search_fts_new USING fts5(name, address,"
+                     " content='', tokenize='trigram case_sensitive 1');"
+                     "CREATE TABLE search_rank_new(rank INTEGER PRIMARY KEY,"
+                     " subject INTEGER NOT NULL);"
+                     "COMMIT;",
+                     NULL, NULL, NULL)) {
+        rc = cr__store_fail(s);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    /* ranks: the firms in key order, a step at a time after the last key ranked */
+    for (int64_t n = 0, got = 1; !rc && got > 0 && !stopped(stop); n += got)
+        rc = step_tx(s,
+                     "INSERT INTO search_rank_new(rank, subject) SELECT ?1 + row_number()"
+                     " OVER (ORDER BY key), id FROM (SELECT s.key AS key, s.id AS id"
+                     " FROM subject s JOIN enterprise e ON e.subject = s.id"
+                     " WHERE s.key > coalesce((SELECT t.key FROM search_rank_new r"
+                     " JOIN subject t ON t.id = r.subject WHERE r.rank = ?1), '')"
+                     " ORDER BY s.key LIMIT ?2)",
+                     n, search_step, &got);
+    int64_t ranks = 0;
+    if (!rc && !stopped(stop))
+        rc = cr_store_scalar(s, "SELECT coalesce(max(rank), 0) FROM search_rank_new", &ranks);
+    for (int64_t n = 0; !rc && n < ranks && !stopped(stop); n += search_step)
+        rc = step_tx(s,
+                     "INSERT INTO search_fts_new(rowid, name, address) SELECT r.rank,"
+                     " e.name || char(1, 1), e.address || char(1, 1) FROM search_rank_new r"
+                     " JOIN enterprise e ON e.subject = r.subject"
+                     " WHERE r.rank > ?1 AND r.rank <= ?1 + ?2",
+                     n, search_step, NULL);
+    /* the optimize, incrementally: a negative merge starts it, positive ones go on until one
+     * does nothing (FTS5 counts a merge that did work as 2 or more changes, one that did not as
+     * fewer) */
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO search_fts_new(search_fts_new, rank) VALUES('merge', -%d)", merge_pages);
+    if (!rc && !stopped(stop))
+        rc = step_tx(s, sql, 0, 0, NULL);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO search_fts_new(search_fts_new, rank) VALUES('merge', %d)", merge_pages);
+    for (int64_t did = 2; !rc && did >= 2 && !stopped(stop);)
+        rc = step_tx(s, sql, 0, 0, &did);
+    if (rc || stopped(stop))
+        return rc; /* the *_new tables are dropped by the next build */
+    /* The swap, in one short transaction, when the store is still of the generation the new
+     * index was built from (an ingest meanwhile: the next start builds again). */
     if (cr_store_begin(s))
         return cr__store_fail(s);
-    int64_t gen = 0, built = -1;
-    if (cr_store_scalar(s, "SELECT coalesce((SELECT v FROM meta WHERE k = 'generation'), 0)",
-                        &gen) ||
-        cr_store_scalar(
-            s, "SELECT coalesce((SELECT v FROM meta WHERE k = 'search_generation'), -1)", &built))
-        goto fail;
-    if (built == gen) {
-        sqlite3_stmt *st = NULL;
-        int have = sqlite3_prepare_v2(db, "SELECT 1 FROM search_fts, search_rank, search_vocab", -1,
-                                      &st, NULL) == SQLITE_OK;
-        sqlite3_finalize(st);
-        if (have)
-            return cr_store_commit(s) ? cr__store_fail(s) : CR_OK;
+    int64_t now = 0;
+    rc =
+        cr_store_scalar(s, "SELECT coalesce((SELECT v FROM meta WHERE k = 'generation'), 0)", &now);
+    if (!rc && now != gen) {
+        cr_store_rollback(s);
+        return CR_OK;
     }
-    char sql[512];
     snprintf(sql, sizeof sql,
              "INSERT INTO meta(k, v) VALUES('search_generation', %lld) "
              "ON CONFLICT(k) DO UPDATE SET v = excluded.v",
              (long long)gen);
-    if (sqlite3_exec(db,
-                     "DROP TABLE IF EXISTS search_vocab; DROP TABLE IF EXISTS search_fts;"
-                     "DROP TABLE IF EXISTS search_rank;"
-                     "CREATE VIRTUAL TABLE search_fts USING fts5(name, address, content='',"
-                     " tokenize='trigram case_sensitive 1');"
-                     "CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_fts, row);"
-                     "CREATE TABLE search_rank(rank INTEGER PRIMARY KEY, subject INTEGER NOT NULL);"
-                     "INSERT INTO search_rank(rank, subject) SELECT row_number() OVER "
-                     " (ORDER BY s.key), s.id FROM subject s JOIN enterprise e ON e.subject = s.id;"
-                     "INSERT INTO search_fts(rowid, name, address) SELECT r.rank,"
-                     " e.name || char(1, 1), e.address || char(1, 1) FROM search_rank r"
-                     " JOIN enterprise e ON e.subject = r.subject;"
-                     "INSERT INTO search_fts(search_fts) VALUES('optimize');",
-                     NULL, NULL, NULL) ||
-        sqlite3_exec(db, sql, NULL, NULL, NULL) || cr_store_commit(s))
-        goto fail;
+    if (!rc && (sqlite3_exec(db,
+                             "DROP TABLE IF EXISTS search_vocab; DROP TABLE IF EXISTS search_fts;"
+                             "DROP TABLE IF EXISTS search_rank;"
+                             "ALTER TABLE search_fts_new RENAME TO search_fts;"
+                             "ALTER TABLE search_rank_new RENAME TO search_rank;"
+                             "CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_fts, row);",
+                             NULL, NULL, NULL) ||
+                sqlite3_exec(db, sql, NULL, NULL, NULL)))
+        rc = cr__store_fail(s);
+    if (!rc && cr_store_commit(s))
+        rc = cr__store_fail(s);
+    if (rc) {
+        cr_store_rollback(s);
+        return rc;
+    }
     *rebuilt = 1;
     return CR_OK;
-fail : {
-    cr_err e = cr__store_fail(s);
-    cr_store_rollback(s);
-    return e;
-}
 }
 
 /* One result list, sorted by key. */

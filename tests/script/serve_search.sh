@@ -110,9 +110,18 @@ print("serve_search: %s: %d searches equal to the instr() search (%d with result
 PY
 }
 
+# The index is rebuilt behind the listening server (searches meanwhile read the rows): wait
+# for it, up to 60 s.
+wait_index() {
+    for _ in $(seq 600); do
+        [ "$(q "SELECT v FROM meta WHERE k = 'search_generation'")" = "$(q "SELECT v FROM meta WHERE k = 'generation'")" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
 start
-[ "$(q "SELECT v FROM meta WHERE k = 'search_generation'")" = "$(q "SELECT v FROM meta WHERE k = 'generation'")" ] ||
-    fail "the server did not build the search index at start"
+compare "before the index"
+wait_index || fail "the server did not build the search index at start"
 [ "$(q "SELECT count(*) FROM search_rank")" = "$(q "SELECT count(*) FROM enterprise")" ] ||
     fail "the index does not hold every registry row"
 compare indexed
@@ -143,8 +152,7 @@ n=$(curl -s -b "$tmp/jar.city" "$U/api/v1/enterprises?q=%E6%94%B9%E5%9D%80%E8%B7
 [ "$n" = 15 ] || fail "a stale index: 改址路 found $n firms, not 15"
 stop
 start
-[ "$(q "SELECT v FROM meta WHERE k = 'search_generation'")" = "$(q "SELECT v FROM meta WHERE k = 'generation'")" ] ||
-    fail "a restart did not rebuild the index for the new generation"
+wait_index || fail "a restart did not rebuild the index for the new generation"
 compare rebuilt
 stop
 echo "serve_search: ok"
