@@ -621,17 +621,29 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     vfprintf(stderr, fmt, ap);
 }
 
+static int search_stopped(void *ctx)
+{
+    return atomic_load(&((struct srv *)ctx)->search_stop);
+}
+
+/* The search index's rebuild; its connection (and page cache) is closed when it ends. */
 static void *search_main(void *arg)
 {
     struct srv *s = arg;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int rebuilt = 0;
-    if (cr_store_search_refresh(s->search_store, &s->search_stop, &rebuilt))
+    const char *why = NULL;
+    if (cr_store_search_refresh(s->search_store, (int)s->cfg.search_step, search_stopped, s,
+                                &rebuilt, &why))
         fprintf(stderr, "crisk serve: the search index is not rebuilt: %s\n",
                 cr_store_errmsg(s->search_store));
     else if (rebuilt)
         fprintf(stderr, "crisk serve: search index rebuilt in %.1f s\n", since(&t0));
+    else if (why)
+        fprintf(stderr, "crisk serve: the search index is not rebuilt: %s\n", why);
+    cr_store_close(s->search_store);
+    s->search_store = NULL; /* read by srv_run only after the join */
     return NULL;
 }
 
@@ -668,6 +680,13 @@ int srv_run(const struct srv_options *o)
         exit_code = rc == CR_ENOTFOUND ? 3 : 1;
         goto out;
     }
+    /* Workers inherit this mask: only the main thread takes SIGINT and SIGTERM. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
     /* The search index is brought up to date behind the listening server: until it is,
      * searches read the rows (src/store/search.c). */
     if (cr_store_open_existing(o->db, &s->search_store, &d) ||
@@ -689,13 +708,6 @@ int srv_run(const struct srv_options *o)
         fprintf(stderr, "crisk serve: out of memory\n");
         goto out;
     }
-    /* Workers inherit this mask: only the main thread takes SIGINT and SIGTERM. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
     daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
         on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR,

@@ -37,6 +37,7 @@ struct srv_config {
     long audit_flush_ms;       /* an audit row waits at most this long for its batch's commit */
     long audit_batch;          /* most audit rows one commit writes */
     long audit_wait;           /* 1: an audited read waits for its row's commit */
+    long search_step;          /* firms per write transaction of the search index's rebuild */
     char hit_outcomes[160];    /* task outcome codes counted as hits, comma-separated */
 };
 /* Fills c with the defaults, then reads path (NULL: none) as "key: value" lines (# comments).

@@ -5,7 +5,6 @@
 #ifndef CRISK_STORE_H
 #define CRISK_STORE_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -886,13 +885,19 @@ cr_err cr_store_enterprise_search(cr_store *s, const char *q, const char *scope,
                                   int (*fn)(void *ctx, const struct cr_place *p),
                                   void *ctx) CR_MUST_USE;
 /* Brings the search index (an FTS5 trigram index of names and addresses in key order) up to
- * the store's generation: rebuilds it when it is missing or was built from another generation
- * (after an ingest); *rebuilt says whether it did. The new index is built beside the one in use
- * in steps of a short write transaction each and swapped in at the end, so it may run on a
- * thread of its own while others read and write (searches meanwhile read the rows). *stop
- * (stop may be NULL) set by another thread ends it between steps, without an index. About 1.5
- * s of CPU per 100,000 firms. */
-cr_err cr_store_search_refresh(cr_store *s, const atomic_int *stop, int *rebuilt) CR_MUST_USE;
+ * the store's generation when it is missing or was built from another generation (after an
+ * ingest). The new index is built beside the one in use, in steps of `step` firms (0: 20,000),
+ * each a short write transaction, and swapped in with one more; meanwhile the index in use is
+ * marked stale, so searches read the rows. A build belongs to the connection that began it (an
+ * owner token in meta): a second one begun meanwhile, by another server on the same store,
+ * takes it over and the first gives up at its next step. stop(ctx) (stop may be NULL) returning
+ * nonzero ends the build between steps. Returns CR_OK with *rebuilt 1 when it swapped in a new
+ * index; with *rebuilt 0 and *why NULL when the index was up to date; with *why saying why it
+ * ended without one ("stopped", "another server took the build over", "the store changed
+ * during the build (an ingest)"). s is used by the calling thread alone. About 1.5 s of CPU
+ * per 100,000 firms. */
+cr_err cr_store_search_refresh(cr_store *s, int step, int (*stop)(void *ctx), void *ctx,
+                               int *rebuilt, const char **why) CR_MUST_USE;
 /* The division codes of an enterprise ("" where unknown); CR_ENOTFOUND without a registry row. */
 cr_err cr_store_enterprise_place(cr_store *s, int64_t subject, char district[16], char street[16],
                                  char grid[16]) CR_MUST_USE;

@@ -15,10 +15,11 @@
  * that start with it (the two U+0001 after each text make every occurrence the start of one),
  * read from search_vocab; when there are more than vocab_cap of them (a very common character),
  * or the query holds U+0001 or is not valid UTF-8, the rows are read instead. */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "base/buf.h"
 #include "crisk/text.h"
@@ -34,41 +35,95 @@
 /* Most trigrams a 1- or 2-character query is expanded into before the rows are read instead. */
 enum { vocab_cap = 256 };
 
-/* Runs sql (no result rows) in a write transaction of its own; *changes gets the rows it
- * changed (sqlite3_total_changes before and after), when changes is not NULL. */
-static cr_err step_tx(cr_store *s, const char *sql, int64_t a, int64_t b, int64_t *changes)
+/* Why a build ended without an index (cr_store_search_refresh's *why). */
+static const char why_taken[] = "another server took the build over",
+                  why_changed[] = "the store changed during the build (an ingest)",
+                  why_stopped[] = "stopped";
+
+/* A build of the index in steps (cr_store_search_refresh): its owner token (meta
+ * 'search_build', written when its tables were made) and the generation it reads. */
+struct build {
+    cr_store *s;
+    int64_t token, gen;
+    const char *why; /* why it ended without an index, NULL while it goes on */
+};
+
+/* Opens a write transaction when the build still owns the *_new tables (another server may
+ * have taken them over) and the store is still of its generation (an ingest meanwhile); else
+ * b->why says which, no transaction stays open and it returns CR_OK with *owned 0. */
+static cr_err own_begin(struct build *b, int *owned)
 {
-    sqlite3 *db = cr__store_db(s);
-    sqlite3_stmt *st = NULL;
+    cr_store *s = b->s;
+    *owned = 0;
     if (cr_store_begin(s))
         return cr__store_fail(s);
-    int64_t before = sqlite3_total_changes64(db);
-    int bad = sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK;
-    if (!bad && sqlite3_bind_parameter_count(st) >= 1)
-        sqlite3_bind_int64(st, 1, a);
-    if (!bad && sqlite3_bind_parameter_count(st) >= 2)
-        sqlite3_bind_int64(st, 2, b);
-    bad = bad || sqlite3_step(st) != SQLITE_DONE;
-    sqlite3_finalize(st);
-    if (changes)
-        *changes = sqlite3_total_changes64(db) - before;
-    if (bad || cr_store_commit(s)) {
-        cr_err e = cr__store_fail(s);
+    int64_t token = 0, gen = 0;
+    cr_err rc = cr_store_scalar(
+        s, "SELECT coalesce((SELECT v FROM meta WHERE k = 'search_build'), 0)", &token);
+    if (!rc)
+        rc = cr_store_scalar(s, "SELECT coalesce((SELECT v FROM meta WHERE k = 'generation'), 0)",
+                             &gen);
+    if (!rc && (token != b->token || gen != b->gen))
+        b->why = token != b->token ? why_taken : why_changed;
+    if (rc || b->why) {
         cr_store_rollback(s);
+        return rc;
+    }
+    *owned = 1;
+    return CR_OK;
+}
+
+/* Commits the open transaction, or rolls it back when bad: CR_ESTORE then. */
+static cr_err own_end(struct build *b, int bad)
+{
+    if (bad || cr_store_commit(b->s)) {
+        cr_err e = cr__store_fail(b->s);
+        cr_store_rollback(b->s);
         return e;
     }
     return CR_OK;
 }
 
-static int stopped(const atomic_int *stop)
+/* One step: sql (no result rows; ?1 = a, ?2 = n) in a write transaction of its own, when the
+ * build is still its own (own_begin). *changes gets the rows changed (sqlite3_total_changes
+ * before and after) when not NULL. */
+static cr_err step_tx(struct build *b, const char *sql, int64_t a, int64_t n, int64_t *changes)
 {
-    return stop && atomic_load(stop);
+    sqlite3 *db = cr__store_db(b->s);
+    int owned = 0;
+    cr_err rc = own_begin(b, &owned);
+    if (rc || !owned)
+        return rc;
+    sqlite3_stmt *st = NULL;
+    int64_t before = sqlite3_total_changes64(db);
+    int bad = sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK;
+    if (!bad && sqlite3_bind_parameter_count(st) >= 1)
+        sqlite3_bind_int64(st, 1, a);
+    if (!bad && sqlite3_bind_parameter_count(st) >= 2)
+        sqlite3_bind_int64(st, 2, n);
+    bad = bad || sqlite3_step(st) != SQLITE_DONE;
+    sqlite3_finalize(st);
+    if (changes)
+        *changes = sqlite3_total_changes64(db) - before;
+    return own_end(b, bad);
 }
 
-cr_err cr_store_search_refresh(cr_store *s, const atomic_int *stop, int *rebuilt)
+/* Whether the build goes on: not stopped, still its own, the store not changed. */
+static int going(struct build *b, int (*stop)(void *ctx), void *ctx)
+{
+    if (!b->why && stop && stop(ctx))
+        b->why = why_stopped;
+    return !b->why;
+}
+
+cr_err cr_store_search_refresh(cr_store *s, int step, int (*stop)(void *ctx), void *ctx,
+                               int *rebuilt, const char **why)
 {
     sqlite3 *db = cr__store_db(s);
     *rebuilt = 0;
+    *why = NULL;
+    if (step <= 0)
+        step = 20000;
     int64_t gen = 0, built = -1;
     if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL))
         return cr__store_fail(s);
@@ -87,88 +142,116 @@ cr_err cr_store_search_refresh(cr_store *s, const atomic_int *stop, int *rebuilt
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc || have)
         return rc;
-    /* Built beside the index in use (a search meanwhile reads the rows, as the generations
-     * differ), in steps of search_step firms, each its own write transaction: the other
-     * writers (the audit log, logins) wait for one step at most, not for the whole build. */
-    enum { search_step = 20000, merge_pages = 2000 };
-    if (sqlite3_exec(db,
-                     "BEGIN IMMEDIATE;"
+    /* Built beside the index in use, in steps of `step` firms, each its own write transaction:
+     * the other writers (the audit log, logins) wait for one step at most, not for the whole
+     * build. The index in use is marked stale first (searches read the rows until the swap:
+     * also when one of its tables is missing). The owner token makes a second server that
+     * starts meanwhile take the build over: the first one stops at its next step. */
+    struct build b = {s, 0, gen, NULL};
+    unsigned char tok[8];
+    randombytes_buf(tok, sizeof tok);
+    for (int i = 0; i < 8; i++)
+        b.token = b.token << 8 | tok[i];
+    b.token = b.token ? b.token & INT64_MAX : 1;
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO meta(k, v) VALUES('search_build', %lld) "
+             "ON CONFLICT(k) DO UPDATE SET v = excluded.v;"
+             "DELETE FROM meta WHERE k = 'search_generation';",
+             (long long)b.token);
+    if (cr_store_begin(s) ||
+        sqlite3_exec(db,
                      "DROP TABLE IF EXISTS search_fts_new; DROP TABLE IF EXISTS search_rank_new;"
                      "CREATE VIRTUAL TABLE search_fts_new USING fts5(name, address,"
                      " content='', tokenize='trigram case_sensitive 1');"
                      "CREATE TABLE search_rank_new(rank INTEGER PRIMARY KEY,"
-                     " subject INTEGER NOT NULL);"
-                     "COMMIT;",
-                     NULL, NULL, NULL)) {
+                     " subject INTEGER NOT NULL);",
+                     NULL, NULL, NULL) ||
+        sqlite3_exec(db, sql, NULL, NULL, NULL) || cr_store_commit(s)) {
         rc = cr__store_fail(s);
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        cr_store_rollback(s);
+        return rc;
     }
     /* ranks: the firms in key order, a step at a time after the last key ranked */
-    for (int64_t n = 0, got = 1; !rc && got > 0 && !stopped(stop); n += got)
-        rc = step_tx(s,
+    for (int64_t n = 0, got = 1; !rc && got > 0 && going(&b, stop, ctx); n += got) {
+        got = 0;
+        rc = step_tx(&b,
                      "INSERT INTO search_rank_new(rank, subject) SELECT ?1 + row_number()"
                      " OVER (ORDER BY key), id FROM (SELECT s.key AS key, s.id AS id"
                      " FROM subject s JOIN enterprise e ON e.subject = s.id"
                      " WHERE s.key > coalesce((SELECT t.key FROM search_rank_new r"
                      " JOIN subject t ON t.id = r.subject WHERE r.rank = ?1), '')"
                      " ORDER BY s.key LIMIT ?2)",
-                     n, search_step, &got);
+                     n, step, &got);
+    }
     int64_t ranks = 0;
-    if (!rc && !stopped(stop))
+    if (!rc && going(&b, stop, ctx))
         rc = cr_store_scalar(s, "SELECT coalesce(max(rank), 0) FROM search_rank_new", &ranks);
-    for (int64_t n = 0; !rc && n < ranks && !stopped(stop); n += search_step)
-        rc = step_tx(s,
+    for (int64_t n = 0; !rc && n < ranks && going(&b, stop, ctx); n += step)
+        rc = step_tx(&b,
                      "INSERT INTO search_fts_new(rowid, name, address) SELECT r.rank,"
                      " e.name || char(1, 1), e.address || char(1, 1) FROM search_rank_new r"
                      " JOIN enterprise e ON e.subject = r.subject"
                      " WHERE r.rank > ?1 AND r.rank <= ?1 + ?2",
-                     n, search_step, NULL);
+                     n, step, NULL);
     /* the optimize, incrementally: a negative merge starts it, positive ones go on until one
      * does nothing (FTS5 counts a merge that did work as 2 or more changes, one that did not as
      * fewer) */
-    char sql[160];
+    enum { merge_pages = 2000 };
     snprintf(sql, sizeof sql,
              "INSERT INTO search_fts_new(search_fts_new, rank) VALUES('merge', -%d)", merge_pages);
-    if (!rc && !stopped(stop))
-        rc = step_tx(s, sql, 0, 0, NULL);
+    if (!rc && going(&b, stop, ctx))
+        rc = step_tx(&b, sql, 0, 0, NULL);
     snprintf(sql, sizeof sql,
              "INSERT INTO search_fts_new(search_fts_new, rank) VALUES('merge', %d)", merge_pages);
-    for (int64_t did = 2; !rc && did >= 2 && !stopped(stop);)
-        rc = step_tx(s, sql, 0, 0, &did);
-    if (rc || stopped(stop))
-        return rc; /* the *_new tables are dropped by the next build */
-    /* The swap, in one short transaction, when the store is still of the generation the new
-     * index was built from (an ingest meanwhile: the next start builds again). */
-    if (cr_store_begin(s))
-        return cr__store_fail(s);
-    int64_t now = 0;
-    rc =
-        cr_store_scalar(s, "SELECT coalesce((SELECT v FROM meta WHERE k = 'generation'), 0)", &now);
-    if (!rc && now != gen) {
-        cr_store_rollback(s);
-        return CR_OK;
+    for (int64_t did = 2; !rc && did >= 2 && going(&b, stop, ctx);) {
+        did = 0;
+        rc = step_tx(&b, sql, 0, 0, &did);
     }
-    snprintf(sql, sizeof sql,
-             "INSERT INTO meta(k, v) VALUES('search_generation', %lld) "
-             "ON CONFLICT(k) DO UPDATE SET v = excluded.v",
-             (long long)gen);
-    if (!rc && (sqlite3_exec(db,
-                             "DROP TABLE IF EXISTS search_vocab; DROP TABLE IF EXISTS search_fts;"
-                             "DROP TABLE IF EXISTS search_rank;"
-                             "ALTER TABLE search_fts_new RENAME TO search_fts;"
-                             "ALTER TABLE search_rank_new RENAME TO search_rank;"
-                             "CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_fts, row);",
-                             NULL, NULL, NULL) ||
-                sqlite3_exec(db, sql, NULL, NULL, NULL)))
-        rc = cr__store_fail(s);
-    if (!rc && cr_store_commit(s))
-        rc = cr__store_fail(s);
-    if (rc) {
-        cr_store_rollback(s);
-        return rc;
+    /* The swap, in one short transaction, when the build is still its own and the store still
+     * of its generation. */
+    int owned = 0;
+    if (!rc && going(&b, stop, ctx))
+        rc = own_begin(&b, &owned);
+    if (!rc && owned) {
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO meta(k, v) VALUES('search_generation', %lld) "
+                 "ON CONFLICT(k) DO UPDATE SET v = excluded.v;"
+                 "DELETE FROM meta WHERE k = 'search_build';",
+                 (long long)gen);
+        int bad =
+            sqlite3_exec(db,
+                         "DROP TABLE IF EXISTS search_vocab; DROP TABLE IF EXISTS search_fts;"
+                         "DROP TABLE IF EXISTS search_rank;"
+                         "ALTER TABLE search_fts_new RENAME TO search_fts;"
+                         "ALTER TABLE search_rank_new RENAME TO search_rank;"
+                         "CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_fts, row);",
+                         NULL, NULL, NULL) ||
+            sqlite3_exec(db, sql, NULL, NULL, NULL);
+        rc = own_end(&b, bad);
+        *rebuilt = !rc;
     }
-    *rebuilt = 1;
-    return CR_OK;
+    /* Given up because the store changed: its tables go now (the next start builds for the
+     * new generation); taken over: they are the new owner's; stopped: the next start drops
+     * them. */
+    if (!rc && b.why == why_changed) {
+        int64_t token = 0;
+        if (cr_store_begin(s) == CR_OK) {
+            if (!cr_store_scalar(
+                    s, "SELECT coalesce((SELECT v FROM meta WHERE k = 'search_build'), 0)",
+                    &token) &&
+                token == b.token)
+                sqlite3_exec(db,
+                             "DROP TABLE IF EXISTS search_fts_new;"
+                             "DROP TABLE IF EXISTS search_rank_new;"
+                             "DELETE FROM meta WHERE k = 'search_build';",
+                             NULL, NULL, NULL);
+            if (cr_store_commit(s))
+                cr_store_rollback(s);
+        }
+    }
+    *why = b.why;
+    return rc;
 }
 
 /* One result list, sorted by key. */
