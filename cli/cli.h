@@ -44,6 +44,8 @@ int cli_push_files(const char *verb, const char *db, const struct cr_warning_fil
  * shipped models/respond.yaml, its city_code checked against the division table. */
 struct cr_respond_config;
 cr_err cli_respond_policy(const char *flag, struct cr_respond_config *out, cr_diag *d) CR_MUST_USE;
+/* CLI_USAGE (with a message) when flag (--config) is NULL and $CRISK_RESPOND is set but empty. */
+int cli_respond_env_check(const char *verb, const char *flag);
 int cmd_plan(int argc, char **argv);
 int cmd_plans(int argc, char **argv);
 int cmd_draw(int argc, char **argv);

@@ -38,6 +38,17 @@ static const char *config_path(const char *flag)
     return e && *e ? e : CRISK_RESPOND_DEFAULT;
 }
 
+int cli_respond_env_check(const char *verb, const char *flag)
+{
+    const char *e = getenv("CRISK_RESPOND");
+    if (flag || !e || *e)
+        return CLI_OK;
+    /* as cli_parse refuses an empty $CRISK_DB: an empty value is no file, not the default */
+    fprintf(stderr, "crisk %s: $CRISK_RESPOND is set but empty: give --config FILE or unset it\n",
+            verb);
+    return CLI_USAGE;
+}
+
 cr_err cli_respond_policy(const char *flag, struct cr_respond_config *out, cr_diag *d)
 {
     cr_ref *ref = NULL;
@@ -66,6 +77,8 @@ int cmd_dispatch(int argc, char **argv)
     int prc = cli_parse("dispatch", argc, argv, opts, 5, NULL, 0, &n_pos, dispatch_help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
+    if ((prc = cli_respond_env_check("dispatch", config)))
+        return prc;
     int32_t today;
     prc = cli_today_opt("dispatch", today_s, &today);
     if (prc)
@@ -411,6 +424,8 @@ int cmd_task(int argc, char **argv)
         return prc;
     if (!steps)
         return task_show(db, id, today, !!json);
+    if ((prc = cli_respond_env_check("task", config)))
+        return prc;
     enum cr_task_action a = accept ? CR_TASK_ACCEPT : visit ? CR_TASK_VISIT : CR_TASK_CLOSE;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
