@@ -1,5 +1,8 @@
 /* crisk dispatch, tasks, task: the respond stage (docs/respond.md). */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,6 +39,27 @@ static const char *config_path(const char *flag)
         return flag;
     const char *e = getenv("CRISK_RESPOND");
     return e && *e ? e : CRISK_RESPOND_DEFAULT;
+}
+
+int cli_done_report_checked(const char *verb, int failed, const char *fmt, ...)
+{
+    errno = 0;
+    if (!failed && fflush(stdout) == 0 && !ferror(stdout))
+        return CLI_OK;
+    int err = errno;
+    char done[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(done, sizeof done, fmt, ap);
+    va_end(ap);
+    fprintf(stderr,
+            "crisk %s: %s; only this report could not be written to the standard output%s%s: do "
+            "not repeat it\n",
+            verb, done, err ? ": " : "", err ? strerror(err) : "");
+    /* what is left unwritten is dropped, so main's check of stdout does not report it again */
+    __fpurge(stdout);
+    clearerr(stdout);
+    return CLI_FAIL;
 }
 
 int cli_respond_env_check(const char *verb, const char *flag)
@@ -444,16 +468,17 @@ int cmd_task(int argc, char **argv)
             cli_store_fail(&d, rc, s, "cannot change the task");
     }
     int exit_code = CLI_OK;
+    const char *done = a == CR_TASK_ACCEPT ? "accepted" : a == CR_TASK_VISIT ? "visited" : "closed";
     if (rc)
         exit_code = cli_report_diag("task", rc, &d);
-    else if (below)
-        printf("task %lld closed, and %lld open task(s) of its warning below it\n", id,
-               (long long)below);
-    else
-        printf("task %lld %s\n", id,
-               a == CR_TASK_ACCEPT  ? "accepted"
-               : a == CR_TASK_VISIT ? "visited"
-                                    : "closed");
+    else {
+        int e = below ? printf("task %lld closed, and %lld open task(s) of its warning below it\n",
+                               id, (long long)below) < 0
+                      : printf("task %lld %s\n", id, done) < 0;
+        exit_code =
+            cli_done_report_checked("task", e, "task %lld WAS %s (recorded in the store%s)", id,
+                                    done, below ? ", with the open tasks below it closed" : "");
+    }
     cr_store_close(s);
     return exit_code;
 }
