@@ -62,6 +62,20 @@ int cli_done_report_checked(const char *verb, int failed, const char *fmt, ...)
     return CLI_FAIL;
 }
 
+/* The library's messages name the step's date "the day D" (the API's field is day); here it is
+ * --today, so the CLI says so. */
+static cr_err today_hint(cr_err rc, cr_diag *d)
+{
+    char *p = rc ? strstr(d->msg, "the day ") : NULL;
+    if (p && (p == d->msg || (p - d->msg >= 2 && p[-2] == ':' && p[-1] == ' '))) {
+        const char *flag = "--today ";
+        size_t fl = strlen(flag), ol = strlen("the day ");
+        memmove(p + fl, p + ol, strlen(p + ol) + 1); /* fl < ol: it fits */
+        memcpy(p, flag, fl);
+    }
+    return rc;
+}
+
 int cli_respond_env_check(const char *verb, const char *flag)
 {
     const char *e = getenv("CRISK_RESPOND");
@@ -114,7 +128,7 @@ int cmd_dispatch(int argc, char **argv)
     struct cr_dispatch_stats st = {0};
     cr_err rc = cli_respond_policy(config, &cfg, &d);
     if (!rc)
-        rc = cr_respond_today_check(&cfg, today, machine_day(), &d);
+        rc = today_hint(cr_respond_today_check(&cfg, today, machine_day(), &d), &d);
     if (!rc)
         rc = cr_calendar_load(calf, &cal, &d);
     if (!rc)
@@ -122,7 +136,7 @@ int cmd_dispatch(int argc, char **argv)
     if (!rc)
         rc = cr_store_lock(s, "dispatch", &d);
     if (!rc) {
-        rc = cr_dispatch(s, cal, &cfg, today, &st, &d);
+        rc = today_hint(cr_dispatch(s, cal, &cfg, today, &st, &d), &d);
         if (rc && !d.msg[0])
             cli_store_fail(&d, rc, s, "cannot dispatch");
     }
@@ -457,13 +471,13 @@ int cmd_task(int argc, char **argv)
     int64_t below = 0;
     cr_err rc = cli_respond_policy(config, &cfg, &d);
     if (!rc)
-        rc = cr_respond_today_check(&cfg, today, machine_day(), &d);
+        rc = today_hint(cr_respond_today_check(&cfg, today, machine_day(), &d), &d);
     if (!rc)
         rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "task", &d);
     if (!rc) {
-        rc = cr_task_step(s, &cfg, id, a, close_o, note, by, today, &below, &d);
+        rc = today_hint(cr_task_step(s, &cfg, id, a, close_o, note, by, today, &below, &d), &d);
         if (rc && !d.msg[0])
             cli_store_fail(&d, rc, s, "cannot change the task");
     }
