@@ -80,6 +80,14 @@ cr_err cli_run_model(cr_store *s, int64_t run, const char *file, cr_model **out,
     return CR_OK;
 }
 
+/* A booster's refusal names the model file it came from. */
+static cr_err named(cr_err rc, const cr_model *m, cr_diag *d)
+{
+    if (rc && rc != CR_ENOMEM && !d->file[0] && m->path)
+        snprintf(d->file, sizeof d->file, "%s", m->path);
+    return rc;
+}
+
 /* The text an indicator's value is for the portrait: an attribute's own text, or the firm's
  * industry code, type or status for a registry map; NULL for the others (and when absent). */
 static const char *registry_text(const struct cr_indicator *ind, const struct cr_city *c, size_t e)
@@ -176,7 +184,7 @@ static json_t *explain_trees(cr_store *s, const cr_model *m, int64_t subject, in
     json_t *aspects = NULL;
     if (contrib && prob && sh && !cli_tree_attrs(s, m, &c, &attrs, d) &&
         !cr_xgb_features(m, &c, as_of, (const char *const *)attrs, &x, d) &&
-        !cr_learn_xgb_predict(m->booster, x, c.n, p, 1, prob, contrib, d)) {
+        !named(cr_learn_xgb_predict(m->booster, x, c.n, p, 1, prob, contrib, d), m, d)) {
         const float *phi = contrib + e0 * (p + 1);
         const float *xv = x + e0 * p;
         *score_out = cr_xgb_shares(phi, p, 100.0 * prob[e0], sh, base_out);
