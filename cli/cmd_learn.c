@@ -206,7 +206,7 @@ int cmd_learn(int argc, char **argv)
     }
 
     cr_diag d = {{0}, {0}, 0, 0};
-    struct cli_learn_out outd = {out_dir, "", {{0}}, 0};
+    struct cli_learn_out outd = {out_dir, "", {{0}}, 0, ""};
     struct cr_learn_label *label = NULL;
     cr_model *m = NULL;
     cr_store *s = NULL;
