@@ -45,7 +45,8 @@ json_t *cli_learn_evaluate(const struct cr_learn_data *d, const uint8_t *test, c
             lv[m] = e->level ? e->level[i] : 0;
             cl[m++] = champion_level ? champion_level[i] : 0;
         }
-    double auc = cr_learn_auc(s, y, m);
+    double auc = NAN, ks = NAN;
+    int oom = cr_learn_auc_ks(s, y, m, &auc, &ks) != CR_OK;
     json_object_set_new(o, "name", json_string(e->name));
     json_object_set_new(o, "method", json_string(e->method));
     json_object_set_new(o, "rows", json_integer((json_int_t)m));
@@ -56,14 +57,15 @@ json_t *cli_learn_evaluate(const struct cr_learn_data *d, const uint8_t *test, c
         json_object_set_new(o, "positives", json_integer((json_int_t)np));
     }
     json_object_set_new(o, "auc", cli_learn_num(auc));
-    json_object_set_new(o, "ks", cli_learn_num(cr_learn_ks(s, y, m)));
+    json_object_set_new(o, "ks", cli_learn_num(ks));
     json_object_set_new(o, "gini", cli_learn_num(2 * auc - 1));
     /* the three lifts, then the curve at 5 %, 10 %, ... 100 % (one sort) */
     double qs[23] = {0.05, 0.10, 0.20}, lifts[23];
     for (int q = 1; q <= 20; q++)
         qs[2 + q] = q / 20.0;
-    int oom = cr_learn_lifts(s, y, m, qs, 23, lifts) != CR_OK;
-    for (int q = 0; oom && q < 23; q++)
+    int lifts_oom = cr_learn_lifts(s, y, m, qs, 23, lifts) != CR_OK;
+    oom |= lifts_oom;
+    for (int q = 0; lifts_oom && q < 23; q++)
         lifts[q] = NAN;
     json_object_set_new(o, "lift_top5", cli_learn_num(lifts[0]));
     json_object_set_new(o, "lift_top10", cli_learn_num(lifts[1]));
