@@ -207,6 +207,7 @@ int cmd_learn(int argc, char **argv)
 
     cr_diag d = {{0}, {0}, 0, 0};
     struct cli_learn_out outd = {out_dir, "", {{0}}, 0, ""};
+    struct cli_out mout = {NULL, "", NULL};
     struct cr_learn_label *label = NULL;
     cr_model *m = NULL;
     cr_store *s = NULL;
@@ -256,16 +257,10 @@ int cmd_learn(int argc, char **argv)
     exit_code = cli_learn_out_begin(&outd);
     if (exit_code)
         goto out;
-    if (matrix) {
-        FILE *fp = cli_open_output("learn", "export-matrix", matrix, dbp, &prc);
-        if (!fp) {
-            exit_code = prc;
-            goto out;
-        }
-        cli_learn_write_matrix(fp, &data);
-        if ((exit_code = cli_learn_close(fp, matrix)))
-            goto out;
-    }
+    /* --export-matrix: its name checked and its temporary file made now (a symbolic link or a
+     * folder is refused before the fits); written after them */
+    if (matrix && (exit_code = cli_out_begin("learn", "export-matrix", matrix, dbp, &mout)))
+        goto out;
     size_t n = data.n;
     test = malloc(n + 1);
     sc_level = calloc(n + 1, 1);
@@ -550,8 +545,20 @@ int cmd_learn(int argc, char **argv)
         cli_learn_write_html(fp, rep, rocs, lifts, binning_j);
         if ((exit_code = cli_learn_close(fp, path)))
             goto out;
+        /* The matrix after the fits (a failed fit leaves none), into its temporary file, renamed
+         * in after --out: a run that fails leaves neither. */
+        if (matrix) {
+            if (cli_learn_write_matrix(mout.fp, &data)) {
+                fprintf(stderr, "crisk learn: cannot write --export-matrix %s: %s\n", matrix,
+                        strerror(errno));
+                exit_code = CLI_FAIL;
+                goto out;
+            }
+        }
         exit_code = cli_learn_out_commit(&outd, dbp);
         if (exit_code)
+            goto out;
+        if (matrix && (exit_code = cli_out_commit("learn", "export-matrix", &mout, dbp)))
             goto out;
     }
     if (json) {
@@ -592,6 +599,7 @@ int cmd_learn(int argc, char **argv)
     }
 out:
     cli_learn_out_abort(&outd);
+    cli_out_abort(&mout);
     json_decref(rep);
     json_decref(rocs);
     json_decref(lifts);

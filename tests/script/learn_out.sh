@@ -114,6 +114,27 @@ expect 2 "--export-matrix .*lab.yaml and --label .*same file" "$crisk" learn --d
 cmp "$label" "$tmp/lab.yaml" || { echo "the label file was written"; exit 1; }
 expect 2 "--export-matrix .*/o/m.csv is inside --out" "$crisk" learn --db "$db" --label "$label" --export-matrix "$tmp/o/m.csv" --out "$tmp/o"
 [ ! -e "$tmp/o/m.csv" ] || { echo "a matrix inside --out"; exit 1; }
+# --export-matrix is written after the fits, whole, and renamed in after --out: a run that fails
+# while writing (here a file size limit: EFBIG) leaves neither a matrix nor --out; a run that
+# succeeds leaves both (per fold, its y counts are the report's train and test counts).
+set +e
+(ulimit -f 40; "$crisk" learn --db "$db" --label "$label" --export-matrix "$tmp/mx.csv" --out "$tmp/mo") > /dev/null 2> "$tmp/err"
+rc=$?
+set -e
+[ $rc = 1 ] || { echo "a write past the size limit: exit $rc"; cat "$tmp/err"; exit 1; }
+[ ! -e "$tmp/mx.csv" ] && [ ! -e "$tmp/mo" ] || { echo "a failed run left its matrix or --out"; ls -la "$tmp"; exit 1; }
+leftovers "$tmp"
+"$crisk" learn --db "$db" --label "$label" --export-matrix "$tmp/mx.csv" --out "$tmp/mo" --json > "$tmp/mo.json"
+python3 - "$tmp/mx.csv" "$tmp/mo.json" <<'PY'
+import json, sys
+import collections
+rows = open(sys.argv[1], encoding='utf-8').read().splitlines()[2:]
+rep = json.load(open(sys.argv[2]))
+c = collections.Counter(tuple(r.split(',')[1:3]) for r in rows)
+want = {('1', '0'): rep['train']['positives'], ('0', '0'): rep['train']['negatives'],
+        ('1', '1'): rep['positives'], ('0', '1'): rep['negatives']}
+assert dict(c) == want, (c, want)
+PY
 # folders made by the run have the user's mode, not mkdtemp's 0700
 [ "$(stat -c %a "$tmp/new")" = "$(printf '%o' $((0777 & ~0$(umask))))" ] || { echo "--out made $(stat -c %a "$tmp/new")"; exit 1; }
 echo ok
