@@ -216,7 +216,7 @@ int cmd_learn(int argc, char **argv)
     struct cr_scorecard sc = {0};
     double *sc_pred = NULL, *sc_final = NULL;
     char *sc_level = NULL, *sc_text = NULL, *naive_level = NULL;
-    double *xgb_pred = NULL;
+    double *xgb_pred = NULL, *xgb_final = NULL;
     char *xgb_level = NULL, *xgb_text = NULL;
     struct cr_xgb_fit xfit = {0};
     uint8_t *test = NULL, *arm = NULL;
@@ -389,11 +389,22 @@ int cmd_learn(int argc, char **argv)
             xgb_pred[i] = 100 * xfit.pred[i];
         if (!rc && cr_learn_levels_by_share(xgb_pred, n, shares, xgb_level))
             rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
+        /* out of time: the kept model's scores of every row, train period too, for the PSI of
+         * its scores from train to test (as the scorecard's final model gives) */
+        if (!rc && data.out_of_time) {
+            if (!(xgb_final = malloc((n + 1) * sizeof *xgb_final)))
+                rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
+            else
+                rc = cr_learn_xgb_predict(xfit.booster_b64, data.x, n, data.p, xp.nthread,
+                                          xgb_final, NULL, &d);
+            for (size_t i = 0; !rc && i < n; i++)
+                xgb_final[i] *= 100;
+        }
         if (rc) {
             exit_code = cli_report_diag("learn", rc, &d);
             goto out;
         }
-        struct cli_learn_entry e = {"xgboost", "xgboost", xgb_pred, xgb_level, NULL, "", NULL};
+        struct cli_learn_entry e = {"xgboost", "xgboost", xgb_pred, xgb_level, xgb_final, "", NULL};
         snprintf(e.file, sizeof e.file, "%s/%s.yaml", out_dir, id);
         char tpath[PATH_MAX + 300], name_yaml[320];
         snprintf(name_yaml, sizeof name_yaml, "%s.yaml", id);
@@ -612,6 +623,7 @@ out:
     free(naive_level);
     free(sc_text);
     free(xgb_pred);
+    free(xgb_final);
     free(xgb_level);
     free(xgb_text);
     cr_xgb_fit_free(&xfit);
