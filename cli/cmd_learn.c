@@ -178,6 +178,14 @@ int cmd_learn(int argc, char **argv)
     const char *dbp = cli_db_path(db);
     if (matrix && (prc = cli_check_output("learn", "export-matrix", matrix, dbp)))
         return prc;
+    struct stat mst; /* a usage error like --out's: the matrix is never written through a link */
+    if (matrix && lstat(matrix, &mst) == 0 && S_ISLNK(mst.st_mode)) {
+        fprintf(stderr,
+                "crisk learn: --export-matrix %s is a symbolic link, and the matrix is never "
+                "written through one (give the file itself)\n",
+                matrix);
+        return CLI_USAGE;
+    }
     /* the matrix never replaces the run's own inputs, nor goes into --out (written whole) */
     if (matrix &&
         ((prc = cli_outputs_distinct("learn", "export-matrix", matrix, "label", label_s)) ||

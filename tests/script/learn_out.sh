@@ -135,6 +135,10 @@ want = {('1', '0'): rep['train']['positives'], ('0', '0'): rep['train']['negativ
         ('1', '1'): rep['positives'], ('0', '1'): rep['negatives']}
 assert dict(c) == want, (c, want)
 PY
+# --export-matrix through a symbolic link: exit 2 before any work (as --out), the target untouched
+echo target > "$tmp/mt.csv"; ln -s "$tmp/mt.csv" "$tmp/ml.csv"
+expect 2 "--export-matrix .*ml.csv is a symbolic link" "$crisk" learn --db "$db" --label "$label" --export-matrix "$tmp/ml.csv" --out "$tmp/ml"
+[ "$(cat "$tmp/mt.csv")" = target ] && [ ! -e "$tmp/ml" ] || { echo "a linked matrix was written"; exit 1; }
 # folders made by the run have the user's mode, not mkdtemp's 0700
 [ "$(stat -c %a "$tmp/new")" = "$(printf '%o' $((0777 & ~0$(umask))))" ] || { echo "--out made $(stat -c %a "$tmp/new")"; exit 1; }
 echo ok
