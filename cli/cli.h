@@ -44,6 +44,13 @@ int cli_push_files(const char *verb, const char *db, const struct cr_warning_fil
  * shipped models/respond.yaml, its city_code checked against the division table. */
 struct cr_respond_config;
 cr_err cli_respond_policy(const char *flag, struct cr_respond_config *out, cr_diag *d) CR_MUST_USE;
+/* CLI_USAGE (with a message) when flag (--config) is NULL and $CRISK_RESPOND is set but empty. */
+int cli_respond_env_check(const char *verb, const char *flag);
+/* After a verb's work is done and its report printed: CLI_OK when the standard output took the
+ * report (flushed), else (or when failed) CLI_FAIL with a message saying what WAS done (fmt)
+ * and that only the report was lost; the unwritten rest is dropped so main does not report it
+ * twice. */
+int cli_done_report_checked(const char *verb, int failed, const char *fmt, ...) CR_FORMAT(3, 4);
 int cmd_plan(int argc, char **argv);
 int cmd_plans(int argc, char **argv);
 int cmd_draw(int argc, char **argv);

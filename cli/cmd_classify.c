@@ -199,6 +199,8 @@ int cmd_classify(int argc, char **argv)
                              "the store has no events: ingest first, or give --as-of");
         as_of = (int32_t)last;
     }
+    if (!rc) /* before the load: cr_classify checks it again (the API's job calls it) */
+        rc = cr_classify_as_of_check(m, as_of, &d);
     cli_progress_start("classify");
     if (!rc)
         rc = cr_city_load(s, m, &city, &d);

@@ -178,6 +178,14 @@ int cmd_learn(int argc, char **argv)
     const char *dbp = cli_db_path(db);
     if (matrix && (prc = cli_check_output("learn", "export-matrix", matrix, dbp)))
         return prc;
+    struct stat mst; /* a usage error like --out's: the matrix is never written through a link */
+    if (matrix && lstat(matrix, &mst) == 0 && S_ISLNK(mst.st_mode)) {
+        fprintf(stderr,
+                "crisk learn: --export-matrix %s is a symbolic link, and the matrix is never "
+                "written through one (give the file itself)\n",
+                matrix);
+        return CLI_USAGE;
+    }
     /* the matrix never replaces the run's own inputs, nor goes into --out (written whole) */
     if (matrix &&
         ((prc = cli_outputs_distinct("learn", "export-matrix", matrix, "label", label_s)) ||
@@ -206,7 +214,8 @@ int cmd_learn(int argc, char **argv)
     }
 
     cr_diag d = {{0}, {0}, 0, 0};
-    struct cli_learn_out outd = {out_dir, "", {{0}}, 0};
+    struct cli_learn_out outd = {out_dir, "", {{0}}, 0, ""};
+    struct cli_out mout = {NULL, "", NULL};
     struct cr_learn_label *label = NULL;
     cr_model *m = NULL;
     cr_store *s = NULL;
@@ -215,7 +224,7 @@ int cmd_learn(int argc, char **argv)
     struct cr_scorecard sc = {0};
     double *sc_pred = NULL, *sc_final = NULL;
     char *sc_level = NULL, *sc_text = NULL, *naive_level = NULL;
-    double *xgb_pred = NULL;
+    double *xgb_pred = NULL, *xgb_final = NULL;
     char *xgb_level = NULL, *xgb_text = NULL;
     struct cr_xgb_fit xfit = {0};
     uint8_t *test = NULL, *arm = NULL;
@@ -256,16 +265,10 @@ int cmd_learn(int argc, char **argv)
     exit_code = cli_learn_out_begin(&outd);
     if (exit_code)
         goto out;
-    if (matrix) {
-        FILE *fp = cli_open_output("learn", "export-matrix", matrix, dbp, &prc);
-        if (!fp) {
-            exit_code = prc;
-            goto out;
-        }
-        cli_learn_write_matrix(fp, &data);
-        if ((exit_code = cli_learn_close(fp, matrix)))
-            goto out;
-    }
+    /* --export-matrix: its name checked and its temporary file made now (a symbolic link or a
+     * folder is refused before the fits); written after them */
+    if (matrix && (exit_code = cli_out_begin("learn", "export-matrix", matrix, dbp, &mout)))
+        goto out;
     size_t n = data.n;
     test = malloc(n + 1);
     sc_level = calloc(n + 1, 1);
@@ -394,11 +397,22 @@ int cmd_learn(int argc, char **argv)
             xgb_pred[i] = 100 * xfit.pred[i];
         if (!rc && cr_learn_levels_by_share(xgb_pred, n, shares, xgb_level))
             rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
+        /* out of time: the kept model's scores of every row, train period too, for the PSI of
+         * its scores from train to test (as the scorecard's final model gives) */
+        if (!rc && data.out_of_time) {
+            if (!(xgb_final = malloc((n + 1) * sizeof *xgb_final)))
+                rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
+            else
+                rc = cr_learn_xgb_predict(xfit.booster_b64, data.x, n, data.p, xp.nthread,
+                                          xgb_final, NULL, &d);
+            for (size_t i = 0; !rc && i < n; i++)
+                xgb_final[i] *= 100;
+        }
         if (rc) {
             exit_code = cli_report_diag("learn", rc, &d);
             goto out;
         }
-        struct cli_learn_entry e = {"xgboost", "xgboost", xgb_pred, xgb_level, NULL, "", NULL};
+        struct cli_learn_entry e = {"xgboost", "xgboost", xgb_pred, xgb_level, xgb_final, "", NULL};
         snprintf(e.file, sizeof e.file, "%s/%s.yaml", out_dir, id);
         char tpath[PATH_MAX + 300], name_yaml[320];
         snprintf(name_yaml, sizeof name_yaml, "%s.yaml", id);
@@ -550,8 +564,20 @@ int cmd_learn(int argc, char **argv)
         cli_learn_write_html(fp, rep, rocs, lifts, binning_j);
         if ((exit_code = cli_learn_close(fp, path)))
             goto out;
+        /* The matrix after the fits (a failed fit leaves none), into its temporary file, renamed
+         * in after --out: a run that fails leaves neither. */
+        if (matrix) {
+            if (cli_learn_write_matrix(mout.fp, &data)) {
+                fprintf(stderr, "crisk learn: cannot write --export-matrix %s: %s\n", matrix,
+                        strerror(errno));
+                exit_code = CLI_FAIL;
+                goto out;
+            }
+        }
         exit_code = cli_learn_out_commit(&outd, dbp);
         if (exit_code)
+            goto out;
+        if (matrix && (exit_code = cli_out_commit("learn", "export-matrix", &mout, dbp)))
             goto out;
     }
     if (json) {
@@ -592,6 +618,7 @@ int cmd_learn(int argc, char **argv)
     }
 out:
     cli_learn_out_abort(&outd);
+    cli_out_abort(&mout);
     json_decref(rep);
     json_decref(rocs);
     json_decref(lifts);
@@ -604,6 +631,7 @@ out:
     free(naive_level);
     free(sc_text);
     free(xgb_pred);
+    free(xgb_final);
     free(xgb_level);
     free(xgb_text);
     cr_xgb_fit_free(&xfit);

@@ -118,6 +118,13 @@ int cmd_monitor(int argc, char **argv)
     int prc = cli_parse("monitor", argc, argv, opts, 4, NULL, 0, &n_pos, monitor_help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
+    const char *env = getenv("CRISK_MONITOR_RULES");
+    if (!rules && env && !*env) { /* as cli_parse refuses an empty $CRISK_DB */
+        fprintf(stderr,
+                "crisk monitor: $CRISK_MONITOR_RULES is set but empty: give --rules FILE or unset "
+                "it\n");
+        return CLI_USAGE;
+    }
     int32_t as_of = 0;
     cr_err drc = as_of_s ? cr_date_parse(as_of_s, strlen(as_of_s), &as_of) : CR_OK;
     if (drc) {

@@ -505,25 +505,31 @@ int cmd_push(int argc, char **argv)
                 "workbooks (the cell says so; the CSV files hold them whole)\n",
                 c.cut);
     size_t n_w = count_warnings(rows.row, rows.n);
+    int pushed = !prc, lost = 0;
     if (!prc && json) {
-        prc = cli_json_print(json_pack("{s:s,s:s,s:I,s:I,s:I,s:O,s:O}", "out", dirname, "status",
-                                       status, "rows", (json_int_t)rows.n, "warnings",
-                                       (json_int_t)n_w, "cut", (json_int_t)c.cut, "files", c.names,
-                                       "districts", districts));
+        lost = cli_json_print(json_pack("{s:s,s:s,s:I,s:I,s:I,s:O,s:O}", "out", dirname, "status",
+                                        status, "rows", (json_int_t)rows.n, "warnings",
+                                        (json_int_t)n_w, "cut", (json_int_t)c.cut, "files", c.names,
+                                        "districts", districts));
     } else if (!prc) {
-        printf("push: %zu warnings (%zu firm rows, status %s) → %s: %zu files\n", n_w, rows.n,
-               status, dirname, c.files);
+        lost |= printf("push: %zu warnings (%zu firm rows, status %s) → %s: %zu files\n", n_w,
+                       rows.n, status, dirname, c.files) < 0;
         size_t i;
         json_t *v;
         json_array_foreach(districts, i, v)
         {
-            printf("  %-30s %5lld warnings %6lld rows %3zu streets\n",
-                   json_string_value(json_object_get(v, "folder")),
-                   (long long)json_integer_value(json_object_get(v, "warnings")),
-                   (long long)json_integer_value(json_object_get(v, "rows")),
-                   json_array_size(json_object_get(v, "streets")));
+            lost |= printf("  %-30s %5lld warnings %6lld rows %3zu streets\n",
+                           json_string_value(json_object_get(v, "folder")),
+                           (long long)json_integer_value(json_object_get(v, "warnings")),
+                           (long long)json_integer_value(json_object_get(v, "rows")),
+                           json_array_size(json_object_get(v, "streets"))) < 0;
         }
     }
+    /* The folder is complete and in place: a lost report must not make a script push again
+     * (the folder is then no longer empty) without knowing it exists. */
+    if (pushed)
+        prc = cli_done_report_checked("push", lost, "the push WAS written: %s holds its %zu files",
+                                      dirname, c.files);
     json_decref(districts);
     json_decref(c.names);
 out:

@@ -1,5 +1,8 @@
 /* crisk dispatch, tasks, task: the respond stage (docs/respond.md). */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,6 +41,52 @@ static const char *config_path(const char *flag)
     return e && *e ? e : CRISK_RESPOND_DEFAULT;
 }
 
+int cli_done_report_checked(const char *verb, int failed, const char *fmt, ...)
+{
+    errno = 0;
+    if (!failed && fflush(stdout) == 0 && !ferror(stdout))
+        return CLI_OK;
+    int err = errno;
+    char done[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(done, sizeof done, fmt, ap);
+    va_end(ap);
+    fprintf(stderr,
+            "crisk %s: %s; only this report could not be written to the standard output%s%s: do "
+            "not repeat it\n",
+            verb, done, err ? ": " : "", err ? strerror(err) : "");
+    /* what is left unwritten is dropped, so main's check of stdout does not report it again */
+    __fpurge(stdout);
+    clearerr(stdout);
+    return CLI_FAIL;
+}
+
+/* The library's messages name the step's date "the day D" (the API's field is day); here it is
+ * --today, so the CLI says so. */
+static cr_err today_hint(cr_err rc, cr_diag *d)
+{
+    char *p = rc ? strstr(d->msg, "the day ") : NULL;
+    if (p && (p == d->msg || (p - d->msg >= 2 && p[-2] == ':' && p[-1] == ' '))) {
+        const char *flag = "--today ";
+        size_t fl = strlen(flag), ol = strlen("the day ");
+        memmove(p + fl, p + ol, strlen(p + ol) + 1); /* fl < ol: it fits */
+        memcpy(p, flag, fl);
+    }
+    return rc;
+}
+
+int cli_respond_env_check(const char *verb, const char *flag)
+{
+    const char *e = getenv("CRISK_RESPOND");
+    if (flag || !e || *e)
+        return CLI_OK;
+    /* as cli_parse refuses an empty $CRISK_DB: an empty value is no file, not the default */
+    fprintf(stderr, "crisk %s: $CRISK_RESPOND is set but empty: give --config FILE or unset it\n",
+            verb);
+    return CLI_USAGE;
+}
+
 cr_err cli_respond_policy(const char *flag, struct cr_respond_config *out, cr_diag *d)
 {
     cr_ref *ref = NULL;
@@ -66,6 +115,8 @@ int cmd_dispatch(int argc, char **argv)
     int prc = cli_parse("dispatch", argc, argv, opts, 5, NULL, 0, &n_pos, dispatch_help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
+    if ((prc = cli_respond_env_check("dispatch", config)))
+        return prc;
     int32_t today;
     prc = cli_today_opt("dispatch", today_s, &today);
     if (prc)
@@ -77,7 +128,7 @@ int cmd_dispatch(int argc, char **argv)
     struct cr_dispatch_stats st = {0};
     cr_err rc = cli_respond_policy(config, &cfg, &d);
     if (!rc)
-        rc = cr_respond_today_check(&cfg, today, machine_day(), &d);
+        rc = today_hint(cr_respond_today_check(&cfg, today, machine_day(), &d), &d);
     if (!rc)
         rc = cr_calendar_load(calf, &cal, &d);
     if (!rc)
@@ -85,7 +136,7 @@ int cmd_dispatch(int argc, char **argv)
     if (!rc)
         rc = cr_store_lock(s, "dispatch", &d);
     if (!rc) {
-        rc = cr_dispatch(s, cal, &cfg, today, &st, &d);
+        rc = today_hint(cr_dispatch(s, cal, &cfg, today, &st, &d), &d);
         if (rc && !d.msg[0])
             cli_store_fail(&d, rc, s, "cannot dispatch");
     }
@@ -411,6 +462,8 @@ int cmd_task(int argc, char **argv)
         return prc;
     if (!steps)
         return task_show(db, id, today, !!json);
+    if ((prc = cli_respond_env_check("task", config)))
+        return prc;
     enum cr_task_action a = accept ? CR_TASK_ACCEPT : visit ? CR_TASK_VISIT : CR_TASK_CLOSE;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_store *s = NULL;
@@ -418,27 +471,28 @@ int cmd_task(int argc, char **argv)
     int64_t below = 0;
     cr_err rc = cli_respond_policy(config, &cfg, &d);
     if (!rc)
-        rc = cr_respond_today_check(&cfg, today, machine_day(), &d);
+        rc = today_hint(cr_respond_today_check(&cfg, today, machine_day(), &d), &d);
     if (!rc)
         rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "task", &d);
     if (!rc) {
-        rc = cr_task_step(s, &cfg, id, a, close_o, note, by, today, &below, &d);
+        rc = today_hint(cr_task_step(s, &cfg, id, a, close_o, note, by, today, &below, &d), &d);
         if (rc && !d.msg[0])
             cli_store_fail(&d, rc, s, "cannot change the task");
     }
     int exit_code = CLI_OK;
+    const char *done = a == CR_TASK_ACCEPT ? "accepted" : a == CR_TASK_VISIT ? "visited" : "closed";
     if (rc)
         exit_code = cli_report_diag("task", rc, &d);
-    else if (below)
-        printf("task %lld closed, and %lld open task(s) of its warning below it\n", id,
-               (long long)below);
-    else
-        printf("task %lld %s\n", id,
-               a == CR_TASK_ACCEPT  ? "accepted"
-               : a == CR_TASK_VISIT ? "visited"
-                                    : "closed");
+    else {
+        int e = below ? printf("task %lld closed, and %lld open task(s) of its warning below it\n",
+                               id, (long long)below) < 0
+                      : printf("task %lld %s\n", id, done) < 0;
+        exit_code =
+            cli_done_report_checked("task", e, "task %lld WAS %s (recorded in the store%s)", id,
+                                    done, below ? ", with the open tasks below it closed" : "");
+    }
     cr_store_close(s);
     return exit_code;
 }

@@ -36,6 +36,8 @@ int cmd_roster(int argc, char **argv)
         fprintf(stderr, "crisk roster: --file roster.csv is required\n");
         return CLI_USAGE;
     }
+    if ((prc = cli_respond_env_check("roster", config)))
+        return prc;
     cr_diag d = {{0}, {0}, 0, 0};
     struct cr_roster r = {0};
     cr_store *s = NULL;

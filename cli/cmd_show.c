@@ -80,6 +80,34 @@ cr_err cli_run_model(cr_store *s, int64_t run, const char *file, cr_model **out,
     return CR_OK;
 }
 
+/* A booster's refusal names the model file it came from. */
+static cr_err named(cr_err rc, const cr_model *m, cr_diag *d)
+{
+    if (rc && rc != CR_ENOMEM && !d->file[0] && m->path)
+        snprintf(d->file, sizeof d->file, "%s", m->path);
+    return rc;
+}
+
+/* The text an indicator's value is for the portrait: an attribute's own text, or the firm's
+ * industry code, type or status for a registry map; NULL for the others (and when absent). */
+static const char *registry_text(const struct cr_indicator *ind, const struct cr_city *c, size_t e)
+{
+    if (ind->input == CR_IN_ATTR)
+        return ind->attr_index < c->n_attr ? c->attr_text[e * c->n_attr + ind->attr_index] : NULL;
+    if (ind->input != CR_IN_REGISTRY)
+        return NULL;
+    switch (ind->field) {
+    case CR_REG_INDUSTRY:
+        return c->industry ? c->industry[e] : NULL;
+    case CR_REG_TYPE:
+        return c->type ? c->type[e] : NULL;
+    case CR_REG_STATUS:
+        return c->status ? c->status[e] : NULL;
+    default:
+        return NULL;
+    }
+}
+
 /* Explanation of the latest run: each indicator recomputed from the neighbourhood. */
 static json_t *explain(cr_store *s, const cr_model *m, int64_t subject, int32_t as_of,
                        double *score_out, cr_diag *d)
@@ -105,14 +133,17 @@ static json_t *explain(cr_store *s, const cr_model *m, int64_t subject, int32_t 
                 double csum = 0;
                 for (size_t i = 0; i < cat->n_indicators; i++, k++) {
                     const struct cr_indicator *ind = &cat->indicators[i];
-                    /* an attribute indicator shows the attribute's own value (text) */
-                    const char *at = ind->input == CR_IN_ATTR && ind->attr_index < c.n_attr
-                                         ? c.attr_text[e0 * c.n_attr + ind->attr_index]
-                                         : NULL;
-                    json_t *val = at                         ? json_string(at)
-                                  : ind->input == CR_IN_ATTR ? json_null()
-                                  : isnan(v[k])              ? json_null()
-                                                             : json_real(v[k]);
+                    /* an attribute indicator shows the attribute's own value (text), a
+                     * registry map (industry, type, status) the firm's text it matched */
+                    int textual = ind->input == CR_IN_ATTR ||
+                                  (ind->input == CR_IN_REGISTRY &&
+                                   (ind->field == CR_REG_INDUSTRY || ind->field == CR_REG_TYPE ||
+                                    ind->field == CR_REG_STATUS));
+                    const char *at = registry_text(ind, &c, e0);
+                    json_t *val = at && *at     ? json_string(at)
+                                  : textual     ? json_null()
+                                  : isnan(v[k]) ? json_null()
+                                                : json_real(v[k]);
                     json_array_append_new(inds, json_pack("{s:s,s:s,s:o,s:f,s:f}", "id", ind->id,
                                                           "name", ind->name, "value", val, "points",
                                                           p[k], "share", sh[k]));
@@ -153,7 +184,7 @@ static json_t *explain_trees(cr_store *s, const cr_model *m, int64_t subject, in
     json_t *aspects = NULL;
     if (contrib && prob && sh && !cli_tree_attrs(s, m, &c, &attrs, d) &&
         !cr_xgb_features(m, &c, as_of, (const char *const *)attrs, &x, d) &&
-        !cr_learn_xgb_predict(m->booster, x, c.n, p, 1, prob, contrib, d)) {
+        !named(cr_learn_xgb_predict(m->booster, x, c.n, p, 1, prob, contrib, d), m, d)) {
         const float *phi = contrib + e0 * (p + 1);
         const float *xv = x + e0 * p;
         *score_out = cr_xgb_shares(phi, p, 100.0 * prob[e0], sh, base_out);
@@ -263,7 +294,7 @@ static void print_text(json_t *o, const cr_ref *ref)
         json_array_foreach(json_object_get(o, "drivers"), i, a)
         {
             json_t *val = json_object_get(a, "value");
-            char vbuf[32];
+            char vbuf[256];
             if (json_is_null(val))
                 snprintf(vbuf, sizeof vbuf, "缺失");
             else if (json_is_string(val))

@@ -43,9 +43,11 @@ int cli_learn_write_matrix(FILE *fp, const struct cr_learn_data *d);
 int cli_learn_close(FILE *fp, const char *path);
 
 /* The report folder --out DIR, written whole or not at all (docs/learn.md): the run's files go
- * into a temporary folder beside DIR (cli_learn_out_begin; cli_learn_out_path names a file
- * there) and move into DIR by rename only when the run succeeded (cli_learn_out_commit: DIR
- * itself when it did not exist, else file by file, other files of DIR kept);
+ * into a temporary folder beside DIR — beside its target when DIR is a symbolic link, so the
+ * renames stay on one file system — (cli_learn_out_begin; cli_learn_out_path names a file
+ * there) and replace DIR by rename only when the run succeeded (cli_learn_out_commit: DIR's
+ * other files hard-linked into the new folder, the old folder moved aside, the new one renamed
+ * in, the old removed; file by file when DIR holds other than regular files);
  * cli_learn_out_abort removes them. cli_learn_out_check refuses, before any work, a DIR that
  * is not a folder and a name in it that is a symbolic link, the store (or a file SQLite keeps
  * beside it) or not a regular file. Each prints why and returns the exit code. */
@@ -54,6 +56,7 @@ struct cli_learn_out {
     char tmp[PATH_MAX]; /* "" when none */
     char names[5][320]; /* the files of the run (model ids: 300 bytes, as cmd_learn.c) */
     size_t n;
+    char real[PATH_MAX]; /* where DIR is: its target when DIR is a symbolic link (begin) */
 };
 int cli_learn_out_check(const struct cli_learn_out *o, const char *db);
 int cli_learn_out_begin(struct cli_learn_out *o);

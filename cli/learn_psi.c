@@ -139,7 +139,8 @@ int cli_learn_psi(const char *db, const char *a_s, const char *b_s, const char *
         printf("  [%8.3f, %8.3f)   %9.4f %9.4f %9.5f\n", tab[b].lo, tab[b].hi, tab[b].e, tab[b].a,
                tab[b].psi);
     for (int l = 0; l < 4; l++)
-        printf("  level %c                %9.4f %9.4f\n", 'A' + l, lt[l].e, lt[l].a);
+        printf("  level %c                %9.4f %9.4f %9.5f\n", 'A' + l, lt[l].e, lt[l].a,
+               lt[l].psi);
     json_decref(o);
 out:
     cr_store_close(s);

@@ -1,5 +1,8 @@
 /* crisk learn's report: the metrics of each model, the HTML page, the binning tables and the
  * matrix export (docs/learn.md). */
+/* realpath (--out through a symbolic link) is an XSI extension, hidden by _POSIX_C_SOURCE alone. */
+#define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -42,7 +45,8 @@ json_t *cli_learn_evaluate(const struct cr_learn_data *d, const uint8_t *test, c
             lv[m] = e->level ? e->level[i] : 0;
             cl[m++] = champion_level ? champion_level[i] : 0;
         }
-    double auc = cr_learn_auc(s, y, m);
+    double auc = NAN, ks = NAN;
+    int oom = cr_learn_auc_ks(s, y, m, &auc, &ks) != CR_OK;
     json_object_set_new(o, "name", json_string(e->name));
     json_object_set_new(o, "method", json_string(e->method));
     json_object_set_new(o, "rows", json_integer((json_int_t)m));
@@ -53,14 +57,15 @@ json_t *cli_learn_evaluate(const struct cr_learn_data *d, const uint8_t *test, c
         json_object_set_new(o, "positives", json_integer((json_int_t)np));
     }
     json_object_set_new(o, "auc", cli_learn_num(auc));
-    json_object_set_new(o, "ks", cli_learn_num(cr_learn_ks(s, y, m)));
+    json_object_set_new(o, "ks", cli_learn_num(ks));
     json_object_set_new(o, "gini", cli_learn_num(2 * auc - 1));
     /* the three lifts, then the curve at 5 %, 10 %, ... 100 % (one sort) */
     double qs[23] = {0.05, 0.10, 0.20}, lifts[23];
     for (int q = 1; q <= 20; q++)
         qs[2 + q] = q / 20.0;
-    int oom = cr_learn_lifts(s, y, m, qs, 23, lifts) != CR_OK;
-    for (int q = 0; oom && q < 23; q++)
+    int lifts_oom = cr_learn_lifts(s, y, m, qs, 23, lifts) != CR_OK;
+    oom |= lifts_oom;
+    for (int q = 0; lifts_oom && q < 23; q++)
         lifts[q] = NAN;
     json_object_set_new(o, "lift_top5", cli_learn_num(lifts[0]));
     json_object_set_new(o, "lift_top10", cli_learn_num(lifts[1]));
@@ -536,18 +541,51 @@ int cli_learn_out_check(const struct cli_learn_out *o, const char *db)
     return CLI_OK;
 }
 
+/* parent and base of path (trailing slashes ignored): "" and -1 when too long */
+static int split_path(const char *path, char *parent, char *base, size_t cap)
+{
+    size_t len = strlen(path);
+    while (len > 1 && path[len - 1] == '/')
+        len--;
+    if (len >= cap)
+        return -1;
+    memcpy(parent, path, len);
+    parent[len] = 0;
+    char *slash = strrchr(parent, '/');
+    if (slash) {
+        snprintf(base, cap, "%s", slash + 1);
+        if (slash == parent)
+            slash[1] = 0;
+        else
+            *slash = 0;
+    } else {
+        snprintf(base, cap, "%s", parent);
+        snprintf(parent, cap, ".");
+    }
+    return 0;
+}
+
 int cli_learn_out_begin(struct cli_learn_out *o)
 {
-    /* beside DIR (the same file system, so that the files move in by rename) */
+    /* beside DIR (the same file system, so that the folder moves in by rename); when DIR is a
+     * symbolic link, beside the folder it names (a rename across file systems fails: EXDEV) */
+    struct stat st;
+    snprintf(o->real, sizeof o->real, "%s", o->dir);
+    if (lstat(o->dir, &st) == 0 && S_ISLNK(st.st_mode) && !realpath(o->dir, o->real)) {
+        fprintf(stderr, "crisk learn: --out %s is a symbolic link to no folder: %s\n", o->dir,
+                strerror(errno));
+        o->real[0] = 0;
+        return CLI_USAGE;
+    }
     char parent[PATH_MAX], base[PATH_MAX];
-    size_t len = strlen(o->dir);
-    while (len > 1 && o->dir[len - 1] == '/')
+    size_t len = strlen(o->real);
+    while (len > 1 && o->real[len - 1] == '/')
         len--;
     if (len >= sizeof parent) {
         fprintf(stderr, "crisk learn: --out %s: the folder's name is too long\n", o->dir);
         return CLI_USAGE;
     }
-    memcpy(parent, o->dir, len);
+    memcpy(parent, o->real, len);
     parent[len] = 0;
     char *slash = strrchr(parent, '/');
     if (slash) {
@@ -583,34 +621,148 @@ void cli_learn_out_path(const struct cli_learn_out *o, const char *name, char *b
     snprintf(buf, cap, "%s/%s", o->tmp, name);
 }
 
+/* Removes the files of folder dir (the run's own temporary folder, or DIR's old copy whose
+ * files are the run's old ones or links kept in the new DIR) and the folder. */
+static void remove_files(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    struct dirent *e;
+    while (dp && (e = readdir(dp))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char p[PATH_MAX + 300];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        (void)unlink(p);
+    }
+    if (dp)
+        closedir(dp);
+    (void)rmdir(dir);
+}
+
 void cli_learn_out_abort(struct cli_learn_out *o)
 {
     if (!o->tmp[0])
         return;
-    for (size_t i = 0; i < o->n; i++) {
-        char p[PATH_MAX + 300];
-        snprintf(p, sizeof p, "%s/%s", o->tmp, o->names[i]);
-        (void)unlink(p);
-    }
-    (void)rmdir(o->tmp);
+    remove_files(o->tmp);
     o->tmp[0] = 0;
+}
+
+static int is_run_name(const struct cli_learn_out *o, const char *name)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (strcmp(o->names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* DIR exists: its other files are hard-linked into the temporary folder, DIR is moved aside
+ * (.DIR.old-XXXXXX), the temporary folder renamed to DIR, the old one removed. Returns CLI_OK,
+ * CLI_FAIL (said why; DIR as it was), or -1 when this cannot be done (DIR holds a subfolder or
+ * another non-regular entry, a link fails, DIR cannot be moved): then the caller moves the
+ * files in one by one. */
+static int replace_whole(struct cli_learn_out *o, const struct stat *dst)
+{
+    struct stat cwd;
+    if (stat(".", &cwd) == 0 && cwd.st_dev == dst->st_dev && cwd.st_ino == dst->st_ino)
+        return -1; /* the working folder (--out .): relative names must keep meaning it */
+    DIR *dp = opendir(o->real);
+    if (!dp)
+        return -1;
+    int rc = 0;
+    struct dirent *e;
+    while (!rc && (e = readdir(dp))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            is_run_name(o, e->d_name))
+            continue;
+        char from[PATH_MAX + 300], to[PATH_MAX + 300];
+        struct stat st;
+        snprintf(from, sizeof from, "%s/%s", o->real, e->d_name);
+        snprintf(to, sizeof to, "%s/%s", o->tmp, e->d_name);
+        if (lstat(from, &st) != 0 || !S_ISREG(st.st_mode) || link(from, to) != 0)
+            rc = -1;
+    }
+    closedir(dp);
+    char parent[PATH_MAX], base[PATH_MAX], aside[PATH_MAX + 300];
+    if (!rc && split_path(o->real, parent, base, sizeof parent))
+        rc = -1;
+    if (!rc)
+        snprintf(aside, sizeof aside, "%s/.%s.old-XXXXXX", parent, base);
+    if (!rc && !mkdtemp(aside))
+        rc = -1;
+    (void)chmod(o->tmp, dst->st_mode & 07777); /* DIR keeps its mode */
+    if (!rc && rename(o->real, aside) != 0) {  /* over the empty folder mkdtemp made */
+        (void)rmdir(aside);
+        rc = -1;
+    }
+    if (rc) { /* the links leave the temporary folder; the run's files stay in it */
+        dp = opendir(o->tmp);
+        while (dp && (e = readdir(dp)))
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && !is_run_name(o, e->d_name)) {
+                char p[PATH_MAX + 300];
+                snprintf(p, sizeof p, "%s/%s", o->tmp, e->d_name);
+                (void)unlink(p);
+            }
+        if (dp)
+            closedir(dp);
+        return -1;
+    }
+    if (rename(o->tmp, o->real) != 0) {
+        int err = errno;
+        if (rename(aside, o->real) != 0)
+            fprintf(stderr, "crisk learn: --out %s: its old files are in %s\n", o->dir, aside);
+        fprintf(stderr, "crisk learn: --out %s: cannot rename the new folder into place: %s\n",
+                o->dir, strerror(err));
+        return CLI_FAIL;
+    }
+    o->tmp[0] = 0;
+    /* The old folder holds the run's old files and links to the files now in DIR; anything else
+     * (made in DIR during the swap) goes back into DIR, or stays in the old folder, named. */
+    dp = opendir(aside);
+    int kept = 0;
+    while (dp && (e = readdir(dp))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char a[PATH_MAX + 600], n[PATH_MAX + 300];
+        struct stat sa, sn;
+        snprintf(a, sizeof a, "%s/%s", aside, e->d_name);
+        snprintf(n, sizeof n, "%s/%s", o->real, e->d_name);
+        if (is_run_name(o, e->d_name) || (lstat(a, &sa) == 0 && lstat(n, &sn) == 0 &&
+                                          sa.st_ino == sn.st_ino && sa.st_dev == sn.st_dev))
+            (void)unlink(a);
+        else if (lstat(n, &sn) != 0 && rename(a, n) == 0)
+            ;
+        else
+            kept = 1;
+    }
+    if (dp)
+        closedir(dp);
+    if (kept)
+        fprintf(stderr, "crisk learn: --out %s: files made in it during the run are in %s\n",
+                o->dir, aside);
+    else
+        (void)rmdir(aside);
+    return CLI_OK;
 }
 
 int cli_learn_out_commit(struct cli_learn_out *o, const char *db)
 {
     int rc = cli_learn_out_check(o, db); /* again: the folder may have changed during the run */
     struct stat st;
-    if (!rc && lstat(o->dir, &st) != 0 && errno == ENOENT) {
-        if (rename(o->tmp, o->dir) == 0) {
+    if (!rc && lstat(o->real, &st) != 0 && errno == ENOENT) {
+        if (rename(o->tmp, o->real) == 0) {
             o->tmp[0] = 0;
             return CLI_OK;
         }
         /* another process made it meanwhile: move the files in one by one */
+    } else if (!rc && S_ISDIR(st.st_mode)) {
+        int w = replace_whole(o, &st);
+        if (w >= 0)
+            return w;
     }
     for (size_t i = 0; !rc && i < o->n; i++) {
         char from[PATH_MAX + 300], to[PATH_MAX + 300];
         snprintf(from, sizeof from, "%s/%s", o->tmp, o->names[i]);
-        snprintf(to, sizeof to, "%s/%s", o->dir, o->names[i]);
+        snprintf(to, sizeof to, "%s/%s", o->real, o->names[i]);
         if (rename(from, to) != 0) {
             fprintf(stderr, "crisk learn: --out %s: cannot move %s into it: %s\n", o->dir,
                     o->names[i], strerror(errno));

@@ -89,9 +89,14 @@ void cr_scores_free(struct cr_scores *s);
  * text must be one finite number; NAN otherwise (and for NULL). */
 double cr_attr_number(const char *text);
 
+/* CR_EINVAL (with a message naming both days) when as_of lies more than m->as_of_ahead_days
+ * after today (cr_day_today): a mistyped year would become the latest run, and every level
+ * with it. cr_classify checks it first; callers may check before loading the city. */
+cr_err cr_classify_as_of_check(const cr_model *m, int32_t as_of, cr_diag *d) CR_MUST_USE;
+
 /* Classifies every enterprise of city as of the day as_of with threads workers (0 = number of
- * processors). A kind the model names that no topic provides simply counts nothing: callers
- * warn about it with cr_classify_kind_gaps. */
+ * processors); refuses an as_of cr_classify_as_of_check refuses. A kind the model names that no
+ * topic provides simply counts nothing: callers warn about it with cr_classify_kind_gaps. */
 cr_err cr_classify(const cr_model *m, const struct cr_city *city, int32_t as_of, int threads,
                    struct cr_scores *out, cr_diag *d) CR_MUST_USE;
 

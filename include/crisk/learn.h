@@ -150,6 +150,11 @@ double cr_learn_auc(const double *score, const int8_t *y, size_t n);
 /* KS = max over thresholds of TPR - FPR (rows at or above the threshold flagged; equal scores
  * cross the threshold together). NAN when either class is empty. */
 double cr_learn_ks(const double *score, const int8_t *y, size_t n);
+/* Both in one sort, CR_ENOMEM when out of memory (the report fails then: a metric left out
+ * would read as "not defined"); cr_learn_auc and cr_learn_ks give NAN then, for callers that
+ * show null. Either pointer may be NULL. */
+cr_err cr_learn_auc_ks(const double *score, const int8_t *y, size_t n, double *auc,
+                       double *ks) CR_MUST_USE;
 
 /* Hit rate and lift per level A..D: hit = positives / rows of the level, lift = hit / overall. */
 struct cr_learn_level_stat {

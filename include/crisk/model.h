@@ -158,7 +158,15 @@ typedef struct cr_model {
     char **features;
     size_t n_features;
     char *booster;
+    /* how many days an as-of date may lie after today (key as_of_ahead_days, default
+     * CR_AS_OF_AHEAD_DAYS_DEFAULT): cr_classify refuses a later one */
+    int as_of_ahead_days;
 } cr_model;
+
+/* The default of a model's as_of_ahead_days: an as-of after today is refused, as monitor's. */
+#define CR_AS_OF_AHEAD_DAYS_DEFAULT 0
+/* Its largest value. */
+#define CR_AS_OF_AHEAD_DAYS_MAX 366
 
 /* A model file is at most this long: a guard against reading some other large file whole
  * (gz-2021 is 30 KiB). */

@@ -1,5 +1,6 @@
 #include "crisk/progress.h"
 #include "crisk/classify.h"
+#include "crisk/text.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -678,12 +679,31 @@ static cr_err plan_make(struct plan *p, const cr_model *m, const struct cr_city 
     return rc;
 }
 
+cr_err cr_classify_as_of_check(const cr_model *m, int32_t as_of, cr_diag *d)
+{
+    int32_t today = cr_day_today();
+    if ((int64_t)as_of <= (int64_t)today + m->as_of_ahead_days)
+        return CR_OK;
+    char a[11], t[11];
+    cr_day_format(as_of, a);
+    cr_day_format(today, t);
+    return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                       "as-of %s is after today (%s) by more than the %d day(s) model %s allows "
+                       "(as_of_ahead_days): the run would become the latest and every later "
+                       "run's levels would be compared with it; give a date up to %s%s",
+                       a, t, m->as_of_ahead_days, m->id ? m->id : "?", t,
+                       m->as_of_ahead_days ? " plus that allowance" : "");
+}
+
 cr_err cr_classify(const cr_model *m, const struct cr_city *city, int32_t as_of, int threads,
                    struct cr_scores *out, cr_diag *d)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(out, 0, sizeof *out);
+    cr_err arc = cr_classify_as_of_check(m, as_of, d);
+    if (arc)
+        return arc;
     if (threads <= 0) {
         long np = sysconf(_SC_NPROCESSORS_ONLN);
         threads = np > 0 ? (int)np : 1;

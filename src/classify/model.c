@@ -559,10 +559,11 @@ cr_err cr_model_load_text(const char *name, const char *text, size_t len, cr_mod
     if (rc)
         goto out;
     yaml_node_t *root = cr__yroot(&y);
-    static const char *const keys[] = {"model",  "version", "name",  "description",
-                                       "levels", "vetoes",  "flags", "aspects",
-                                       "method", "booster", NULL};
+    static const char *const keys[] = {
+        "model", "version", "name",   "description", "levels",           "vetoes",
+        "flags", "aspects", "method", "booster",     "as_of_ahead_days", NULL};
     double version = 0;
+    m->as_of_ahead_days = CR_AS_OF_AHEAD_DAYS_DEFAULT;
     if ((rc = cr__yonly(&y, root, keys, "the model")) ||
         (rc = cr__ystr(&y, root, "model", 1, &m->id, "the model")) ||
         (rc = cr__ystr(&y, root, "name", 1, &m->name, "the model")))
@@ -581,6 +582,19 @@ cr_err cr_model_load_text(const char *name, const char *text, size_t len, cr_mod
         goto out;
     }
     m->version = (int)version;
+    yaml_node_t *ahead = cr__yget(&y, root, "as_of_ahead_days");
+    if (ahead) {
+        double a = 0;
+        if ((rc = cr__ynum(&y, ahead, &a, "as_of_ahead_days")))
+            goto out;
+        if (!(a >= 0 && a <= CR_AS_OF_AHEAD_DAYS_MAX && a == floor(a))) {
+            rc =
+                cr__yfail(&y, ahead, "as_of_ahead_days must be a whole number of days from 0 to %d",
+                          CR_AS_OF_AHEAD_DAYS_MAX);
+            goto out;
+        }
+        m->as_of_ahead_days = (int)a;
+    }
     yaml_node_t *asp = cr__yget(&y, root, "aspects");
     size_t k = cr__ylen(asp);
     if (!k) {

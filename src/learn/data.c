@@ -452,6 +452,23 @@ static cr_err column_known(json_t **attrs, size_t n, const struct cr_learn_label
     return CR_OK;
 }
 
+/* Every name under exclude: is a registry attribute of some enterprise: a misspelt name would
+ * leave the column it meant (one that leaks the label, say) among the features, silently. */
+static cr_err exclude_known(json_t **attrs, size_t n, const struct cr_learn_label *l, cr_diag *d)
+{
+    for (size_t k = 0; k < l->n_exclude; k++) {
+        size_t e = 0;
+        while (e < n && !(attrs[e] && json_object_get(attrs[e], l->exclude[k])))
+            e++;
+        if (e == n)
+            return cr_diag_set(d, CR_EINVAL, l->path, 0, 0,
+                               "label %s: exclude: '%s' is not a registry attribute of any "
+                               "enterprise in the store: a misspelt name excludes nothing",
+                               l->id, l->exclude[k]);
+    }
+    return CR_OK;
+}
+
 /* ---------------------------------------------------------------- outcome labels */
 
 /* One recorded outcome of a firm: an inspection result or a task outcome. */
@@ -743,6 +760,8 @@ cr_err cr_learn_data_build(cr_store *s, const cr_model *m, const struct cr_learn
     }
     if (l->kind == CR_LABEL_COLUMN)
         rc = column_known(f.attrs, city.n, l, d);
+    if (!rc)
+        rc = exclude_known(f.attrs, city.n, l, d);
     if (!rc)
         rc = attr_columns(f.attrs, city.n, l, o, &ac, &n_ac);
     if (rc)

@@ -278,6 +278,12 @@ static cr_err column_label_load(cr__ydoc *y, yaml_node_t *root, yaml_node_t *col
         rc = cr__yfail(y, col, "column: needs positive: [values] (the values that are 1)");
     if (!rc)
         rc = cr__ystrs(y, cr__yget(y, root, "negative"), &l->negative, &l->n_negative, "negative");
+    /* a value under both would count as positive, silently ("0 negatives"), as outcomes: says */
+    for (size_t i = 0; !rc && i < l->n_positive; i++)
+        for (size_t j = 0; !rc && j < l->n_negative; j++)
+            if (strcmp(l->positive[i], l->negative[j]) == 0)
+                rc = cr__yfail(y, cr__yget(y, root, "negative"),
+                               "value '%s' is both positive and negative", l->positive[i]);
     return rc;
 }
 

@@ -32,12 +32,9 @@ static struct sy *sorted(const double *score, const int8_t *y, size_t n, size_t 
     return v;
 }
 
-double cr_learn_auc(const double *score, const int8_t *y, size_t n)
+/* AUC of the sorted rows v (ties share their average rank); NAN when a class is empty. */
+static double auc_sorted(const struct sy *v, size_t m)
 {
-    size_t m;
-    struct sy *v = sorted(score, y, n, &m);
-    if (!v)
-        return NAN;
     double pos = 0, neg = 0, rank_sum = 0;
     for (size_t i = 0; i < m;) {
         size_t j = i;
@@ -51,18 +48,14 @@ double cr_learn_auc(const double *score, const int8_t *y, size_t n)
     }
     for (size_t i = 0; i < m; i++)
         v[i].y ? pos++ : neg++;
-    free(v);
     if (!pos || !neg)
         return NAN;
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
 }
 
-double cr_learn_ks(const double *score, const int8_t *y, size_t n)
+/* KS of the sorted rows v; NAN when a class is empty. */
+static double ks_sorted(const struct sy *v, size_t m)
 {
-    size_t m;
-    struct sy *v = sorted(score, y, n, &m);
-    if (!v)
-        return NAN;
     double pos = 0, neg = 0, tp = 0, fp = 0, ks = 0;
     for (size_t i = 0; i < m; i++)
         v[i].y ? pos++ : neg++;
@@ -74,8 +67,33 @@ double cr_learn_ks(const double *score, const int8_t *y, size_t n)
                 ks = dd;
         }
     }
-    free(v);
     return pos && neg ? ks : NAN;
+}
+
+cr_err cr_learn_auc_ks(const double *score, const int8_t *y, size_t n, double *auc, double *ks)
+{
+    size_t m;
+    struct sy *v = sorted(score, y, n, &m);
+    if (!v)
+        return CR_ENOMEM;
+    if (auc)
+        *auc = auc_sorted(v, m);
+    if (ks)
+        *ks = ks_sorted(v, m);
+    free(v);
+    return CR_OK;
+}
+
+double cr_learn_auc(const double *score, const int8_t *y, size_t n)
+{
+    double a = NAN;
+    return cr_learn_auc_ks(score, y, n, &a, NULL) ? NAN : a;
+}
+
+double cr_learn_ks(const double *score, const int8_t *y, size_t n)
+{
+    double k = NAN;
+    return cr_learn_auc_ks(score, y, n, NULL, &k) ? NAN : k;
 }
 
 size_t cr_learn_roc(const double *score, const int8_t *y, size_t n, double *fpr, double *tpr,

@@ -545,7 +545,9 @@ cr_err cr_learn_xgb_predict(const char *booster_b64, const float *x, size_t n, s
         rc = xg_fail(diag, "features");
     else if ((size_t)nf != p)
         rc = cr_diag_set(diag, CR_EINVAL, NULL, 0, 0,
-                         "the booster has %zu features, the model file names %zu", (size_t)nf, p);
+                         "the booster has %zu features, the model file's booster.features names "
+                         "%zu",
+                         (size_t)nf, p);
     float *pr = rc ? NULL : malloc((n + 1) * sizeof *pr);
     if (!rc && !pr)
         rc = CR_ENOMEM;
@@ -732,6 +734,8 @@ cr_err cr_xgb_classify(const cr_model *m, const struct cr_city *city, int32_t as
         rc = cr_diag_set(diag, CR_ENOMEM, NULL, 0, 0, "trees: out of memory");
     if (!rc)
         rc = cr_learn_xgb_predict(m->booster, x, n, p, threads, prob, contrib, diag);
+    if (rc && rc != CR_ENOMEM && !diag->file[0] && m->path) /* the booster is the file's */
+        snprintf(diag->file, sizeof diag->file, "%s", m->path);
     for (size_t j = 0; !rc && j < p; j++) {
         asp[j] = -1;
         if (strncmp(m->features[j], "attr:", 5) != 0)

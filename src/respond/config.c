@@ -137,7 +137,7 @@ cr_err cr_respond_today_check(const struct cr_respond_config *cfg, int32_t today
     cr_civil_from_days(today, &y, &m, &dd);
     cr_civil_from_days(now, &y2, &m2, &d2);
     return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                       "--today %04d-%02d-%02d is %lld days after the machine's date "
+                       "the day %04d-%02d-%02d is %lld days after the machine's date "
                        "%04d-%02d-%02d; the limit is %d (today_ahead_days in the respond policy, "
                        "models/respond.yaml): steps are dated in order, so a future date would "
                        "block every real one",

@@ -204,10 +204,25 @@ struct by_id {
     long line;
 };
 
+/* Ids are compared without ASCII case (ids are printable ASCII): G001 and g001 would be two
+ * staff whom people tell apart by case only, so the second is refused as a duplicate. */
+static int id_cmp_nocase(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        int x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x >= 'A' && x <= 'Z')
+            x += 'a' - 'A';
+        if (y >= 'A' && y <= 'Z')
+            y += 'a' - 'A';
+        if (x != y || !x)
+            return x - y;
+    }
+}
+
 static int cmp_by_id(const void *a, const void *b)
 {
     const struct by_id *x = a, *y = b;
-    int c = strcmp(x->row->id, y->row->id);
+    int c = id_cmp_nocase(x->row->id, y->row->id);
     return c ? c : (x->line > y->line) - (x->line < y->line);
 }
 
@@ -223,24 +238,27 @@ static cr_err duplicates(struct reader *rd, const char *path,
     qsort(v, n, sizeof *v, cmp_by_id);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        while (j < n && strcmp(v[j].row->id, v[i].row->id) == 0)
-            j++;
+        int cased = 0; /* some differ from the first only by case */
+        while (j < n && id_cmp_nocase(v[j].row->id, v[i].row->id) == 0)
+            cased |= strcmp(v[j++].row->id, v[i].row->id) != 0;
         if (j - i > 1) {
-            char lines[200];
+            char lines[400];
             size_t k = 0, shown = 0;
-            for (size_t m = i; m < j && k < sizeof lines - 40; m++, shown++)
-                k += (size_t)snprintf(lines + k, sizeof lines - k, "%s%ld",
+            for (size_t m = i; m < j && k < sizeof lines - 120; m++, shown++)
+                k += (size_t)snprintf(lines + k, sizeof lines - k,
+                                      cased ? "%s%ld ('%.60s')" : "%s%ld",
                                       m == i       ? ""
                                       : m + 1 == j ? " and "
                                                    : ", ",
-                                      v[m].line);
+                                      v[m].line, v[m].row->id);
             if (shown < j - i)
                 snprintf(lines + k, sizeof lines - k, " and %zu more", j - i - shown);
             cr_diag e;
             char times[32];
             snprintf(times, sizeof times, j - i == 2 ? "twice" : "%zu times", j - i);
             cr_diag_set(&e, CR_EPARSE, path, v[i + 1].line, 0,
-                        "id '%.60s' is listed %s, on lines %s", v[i].row->id, times, lines);
+                        "id '%.60s' is listed %s%s, on lines %s", v[i].row->id, times,
+                        cased ? " (ids differing only in case are one id)" : "", lines);
             report(rd, on_error, ctx, d, &e);
         }
         i = j;

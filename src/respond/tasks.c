@@ -435,7 +435,7 @@ static cr_err check_dispatch_date(cr_store *s, int32_t today, cr_diag *d)
     day_text(today, a, sizeof a);
     day_text(l.at, b, sizeof b);
     return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                       "--today %s is before the latest step of the task history (task %lld: %s "
+                       "the day %s is before the latest step of the task history (task %lld: %s "
                        "on %s); the history moves forward in time",
                        a, (long long)l.task, l.action, b);
 }
@@ -723,7 +723,7 @@ static cr_err check_date(cr_store *s, int64_t id, int32_t today, cr_diag *d)
     day_text(today, a, sizeof a);
     day_text(l.at, b, sizeof b);
     return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                       "task %lld: --today %s is before its previous step (%s on %s); a task's "
+                       "task %lld: the day %s is before its previous step (%s on %s); a task's "
                        "steps are dated in order",
                        (long long)id, a, l.action, b);
 }

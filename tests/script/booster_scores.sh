@@ -146,6 +146,10 @@ for bad in cut less; do
   set +e; "$crisk" model promote "$tmp/$bad.yaml" --db "$tmp/s.db" --by t --note n > /dev/null 2> "$tmp/err"; rc=$?; set -e
   [ $rc = 3 ] && grep -q "not promoted" "$tmp/err" || { echo "promote of a $bad booster exited $rc: $(cat "$tmp/err")"; exit 1; }
 done
+# classify with a model whose booster takes another number of features: the refusal names the file
+set +e; "$crisk" classify --model "$tmp/less.yaml" --db "$tmp/s.db" > /dev/null 2> "$tmp/err"; rc=$?; set -e
+[ $rc = 3 ] && grep -q "less.yaml: the booster has [0-9]* features, the model file's booster.features names" "$tmp/err" \
+  || { echo "classify with a booster of other features exited $rc: $(cat "$tmp/err")"; exit 1; }
 # who and why must be UTF-8 text (read back as JSON by model promotions --json and the API)
 for who in "$(printf '\xd5\xc5'):n" "t:$(printf '\xff\xfe')"; do
   set +e; "$crisk" model promote "$tmp/trees.yaml" --db "$tmp/s.db" --by "${who%%:*}" --note "${who#*:}" > /dev/null 2> "$tmp/err"; rc=$?; set -e

@@ -58,6 +58,10 @@ refused "$tmp/s.db" 'label: x\nevents: {kinds: [penalty, penalti], within_days: 
 # unknown column, and a positive value nobody has
 refused "$tmp/f.db" 'label: x\ncolumn: outcom\npositive: [bad]\n' "l.yaml" "column 'outcom'" "sector"
 refused "$tmp/f.db" 'label: x\ncolumn: outcome\npositive: [Bad]\n' "l.yaml" "positive value of column 'outcome'"
+# exclude: naming no attribute (a misspelt leak would stay a feature), a value both positive and
+# negative (it counted as positive: "0 negatives")
+refused "$tmp/f.db" 'label: x\ncolumn: outcome\npositive: [bad]\nexclude: [sectr]\n' "l.yaml" "exclude: 'sectr' is not a registry attribute"
+refused "$tmp/f.db" 'label: x\ncolumn: outcome\npositive: [bad, good]\nnegative: [good]\n' "l.yaml:4:" "value 'good' is both positive and negative"
 # numbers not written as whole numbers in digits
 refused "$tmp/s.db" 'label: x\nevents: {kinds: [penalty], within_days: 1e3}\n' "l.yaml:2:" "within_days.*'1e3'"
 refused "$tmp/s.db" 'label: x\nevents: {kinds: [penalty], within_days: 365.0}\n' "l.yaml:2:" "within_days.*'365.0'"
@@ -100,6 +104,6 @@ set -e
 [ $rc = 3 ] && grep "nowhere.yaml" "$tmp/err" > /dev/null || { echo "missing policy: exit $rc"; cat "$tmp/err"; exit 1; }
 # near misses run
 "$crisk" learn --db "$tmp/s.db" --label "$tmp/ok.yaml" --out "$tmp/o1" > /dev/null
-printf 'label: x\ncolumn: outcome\npositive: [bad]\nmin_class: 20\n' > "$tmp/ok2.yaml"
+printf 'label: x\ncolumn: outcome\npositive: [bad]\nnegative: [good]\nexclude: [sector]\nmin_class: 20\n' > "$tmp/ok2.yaml"
 "$crisk" learn --db "$tmp/f.db" --label "$tmp/ok2.yaml" --validation kfold --as-of 2020-01-01 --out "$tmp/o2" > /dev/null
 echo ok

@@ -68,12 +68,77 @@ ls "$tmp/o/gz-2021-scorecard.yaml" "$tmp/o/scores.csv" "$tmp/o/report.html" > /d
     || { echo "new folder:"; ls -l "$tmp/new"; exit 1; }
 leftovers "$tmp"
 leftovers "$tmp/o"
+# An existing DIR is replaced as a whole (a new folder renamed over it, never a mix of two runs'
+# files): its inode changes, its other files are kept (hard links: the same inode), its mode
+# kept, and no .DIR.old-/.DIR.tmp- folder is left. A DIR holding a subfolder gets the files
+# moved in one by one (the near miss: its inode stays, the subfolder too).
+chmod 750 "$tmp/o"
+ino=$(stat -c %i "$tmp/o"); nino=$(stat -c %i "$tmp/o/notes.txt")
+"$crisk" learn --db "$db" --label "$label" --out "$tmp/o" > /dev/null
+[ "$(stat -c %i "$tmp/o")" != "$ino" ] || { echo "--out DIR was not replaced as a whole"; exit 1; }
+[ "$(stat -c %i "$tmp/o/notes.txt")" = "$nino" ] && [ "$(cat "$tmp/o/notes.txt")" = mine ] \
+    || { echo "--out DIR's other file lost"; ls -l "$tmp/o"; exit 1; }
+[ "$(stat -c %a "$tmp/o")" = 750 ] || { echo "--out DIR's mode $(stat -c %a "$tmp/o"), not 750"; exit 1; }
+if ls -A "$tmp" | grep -E '\.o\.(old|tmp)' > /dev/null; then echo "left beside DIR:"; ls -A "$tmp"; exit 1; fi
+mkdir "$tmp/o/sub"; echo x > "$tmp/o/sub/f"
+ino=$(stat -c %i "$tmp/o")
+"$crisk" learn --db "$db" --label "$label" --out "$tmp/o" > /dev/null
+[ "$(stat -c %i "$tmp/o")" = "$ino" ] && [ "$(cat "$tmp/o/sub/f")" = x ] && [ "$(cat "$tmp/o/notes.txt")" = mine ] \
+    || { echo "--out DIR with a subfolder"; ls -lR "$tmp/o"; exit 1; }
+if ls -A "$tmp" | grep -E '\.o\.(old|tmp)' > /dev/null; then echo "left beside DIR:"; ls -A "$tmp"; exit 1; fi
+# --out through a symbolic link to a folder on another file system: the temporary folder is made
+# beside the folder it names (a rename across file systems fails with EXDEV, after the fits); the
+# link stays a link. A link to nothing is refused first (exit 2).
+far=$(mktemp -d /dev/shm/crisk-learn-out.XXXXXX 2>/dev/null || true)
+if [ -n "$far" ] && [ "$(stat -c %d "$far")" != "$(stat -c %d "$tmp")" ]; then
+    ln -s "$far" "$tmp/far"
+    "$crisk" learn --db "$db" --label "$label" --out "$tmp/far" > /dev/null 2> "$tmp/err" \
+        || { echo "--out through a link to another file system:"; cat "$tmp/err"; rm -rf "$far"; exit 1; }
+    [ -L "$tmp/far" ] && [ -f "$far/report.json" ] || { echo "link: not written through"; ls -la "$tmp" "$far"; rm -rf "$far"; exit 1; }
+    "$crisk" learn --db "$db" --label "$label" --out "$tmp/far" > /dev/null 2> "$tmp/err" \
+        || { echo "--out through a link, again:"; cat "$tmp/err"; rm -rf "$far"; exit 1; }
+    [ -L "$tmp/far" ] || { echo "the link became a folder"; rm -rf "$far"; exit 1; }
+    left=$(ls -A "$(dirname "$far")" | grep -c "^\.$(basename "$far")\." || true)
+    rm -rf "$far" "$tmp/far"
+    [ "$left" = 0 ] || { echo "temporary folders left beside the link's target"; exit 1; }
+    leftovers "$tmp"
+else
+    echo "learn_out: no second file system at /dev/shm: the cross-file-system case is skipped"
+    [ -n "$far" ] && rm -rf "$far"
+fi
+ln -s "$tmp/nowhere" "$tmp/dangling"
+expect 2 "--out .*dangling is a symbolic link to no folder" "$crisk" learn --db "$db" --label "$label" --out "$tmp/dangling"
 # --export-matrix never replaces the run's inputs (label, model, policy) nor goes into --out.
 cp "$label" "$tmp/lab.yaml"
 expect 2 "--export-matrix .*lab.yaml and --label .*same file" "$crisk" learn --db "$db" --label "$tmp/lab.yaml" --export-matrix "$tmp/lab.yaml" --out "$tmp/m1"
 cmp "$label" "$tmp/lab.yaml" || { echo "the label file was written"; exit 1; }
 expect 2 "--export-matrix .*/o/m.csv is inside --out" "$crisk" learn --db "$db" --label "$label" --export-matrix "$tmp/o/m.csv" --out "$tmp/o"
 [ ! -e "$tmp/o/m.csv" ] || { echo "a matrix inside --out"; exit 1; }
+# --export-matrix is written after the fits, whole, and renamed in after --out: a run that fails
+# while writing (here a file size limit: EFBIG) leaves neither a matrix nor --out; a run that
+# succeeds leaves both (per fold, its y counts are the report's train and test counts).
+set +e
+(ulimit -f 40; "$crisk" learn --db "$db" --label "$label" --export-matrix "$tmp/mx.csv" --out "$tmp/mo") > /dev/null 2> "$tmp/err"
+rc=$?
+set -e
+[ $rc = 1 ] || { echo "a write past the size limit: exit $rc"; cat "$tmp/err"; exit 1; }
+[ ! -e "$tmp/mx.csv" ] && [ ! -e "$tmp/mo" ] || { echo "a failed run left its matrix or --out"; ls -la "$tmp"; exit 1; }
+leftovers "$tmp"
+"$crisk" learn --db "$db" --label "$label" --export-matrix "$tmp/mx.csv" --out "$tmp/mo" --json > "$tmp/mo.json"
+python3 - "$tmp/mx.csv" "$tmp/mo.json" <<'PY'
+import json, sys
+import collections
+rows = open(sys.argv[1], encoding='utf-8').read().splitlines()[2:]
+rep = json.load(open(sys.argv[2]))
+c = collections.Counter(tuple(r.split(',')[1:3]) for r in rows)
+want = {('1', '0'): rep['train']['positives'], ('0', '0'): rep['train']['negatives'],
+        ('1', '1'): rep['positives'], ('0', '1'): rep['negatives']}
+assert dict(c) == want, (c, want)
+PY
+# --export-matrix through a symbolic link: exit 2 before any work (as --out), the target untouched
+echo target > "$tmp/mt.csv"; ln -s "$tmp/mt.csv" "$tmp/ml.csv"
+expect 2 "--export-matrix .*ml.csv is a symbolic link" "$crisk" learn --db "$db" --label "$label" --export-matrix "$tmp/ml.csv" --out "$tmp/ml"
+[ "$(cat "$tmp/mt.csv")" = target ] && [ ! -e "$tmp/ml" ] || { echo "a linked matrix was written"; exit 1; }
 # folders made by the run have the user's mode, not mkdtemp's 0700
 [ "$(stat -c %a "$tmp/new")" = "$(printf '%o' $((0777 & ~0$(umask))))" ] || { echo "--out made $(stat -c %a "$tmp/new")"; exit 1; }
 echo ok

@@ -58,6 +58,12 @@ for name, a, b, bins in (("p10", 1, 2, 10), ("p7", 2, 1, 7), ("same", 2, 2, 10))
     print(name, round(p, 4), round(pl, 4))
 same = json.load(open(f"{t}/same.json"))
 assert same["psi_scores"] == 0 and same["psi_levels"] == 0, same
+# the text's level rows carry their PSI terms too (they were left empty), summing to the levels'
+txt = open(f"{t}/p10.txt", encoding="utf-8").read().splitlines()
+lv = [l.split() for l in txt if l.startswith("  level ")]
+assert len(lv) == 4 and all(len(r) == 5 for r in lv), lv
+pl = psi_levels([l for _, l in run[1]], [l for _, l in run[2]])
+assert abs(sum(float(r[4]) for r in lv) - pl) < 1e-4, (lv, pl)
 p10 = json.load(open(f"{t}/p10.json"))
 assert p10["psi_scores"] > 0.01, p10["psi_scores"]  # a year and a half apart: not identical
 PY

@@ -62,6 +62,12 @@ grep -q 'GB18030' "$tmp/err" && { echo "roster: a NUL byte called GB18030"; cat 
 # one id five times: one message naming every line (2, 4, 5, 6, 8), not four unnamed ones
 bad dup5 'bad.csv:4:.*X1.* 5 times, on lines 2, 4, 5, 6 and 8' "$h"$'\nX1,甲,grid,440106001001,\nX9,乙,grid,440106001001,\nX1,丙,grid,440106001001,\nX1,丁,grid,440106001001,\nX1,戊,grid,440106001001,\nX8,己,grid,440106001001,\nX1,庚,grid,440106001001,\n'
 [ "$(grep -c 'listed' "$tmp/err")" = 1 ] || { echo "roster: duplicates reported more than once"; cat "$tmp/err"; exit 1; }
+# ids differing only in case are one id (G001 and g001 would be two staff people tell apart by
+# case only): the second is refused, both lines and spellings named; near miss G001/G0011 loads
+bad dupcase "bad.csv:4:.*G001.* twice (ids differing only in case are one id), on lines 2 ('G001') and 4 ('g001')" "$h"$'\nG001,甲,grid,440106001001,\nG0011,乙,grid,440106001001,\ng001,丙,grid,440106001001,\n'
+printf '%s\nG001,甲,grid,440106001001,\nG0011,乙,grid,440106001001,\nG01,丙,grid,440106001001,\n' "$h" > "$tmp/near.csv"
+cp "$db" "$tmp/near.db"
+"$crisk" roster --db "$tmp/near.db" --file "$tmp/near.csv" > /dev/null || { echo "roster: G001, G0011 and G01 refused"; exit 1; }
 # field sizes: bounded by models/respond.yaml (roster_max_bytes: id 64, name 200,
 # qualifications 1000), a longer field named with its line and the limit; the limit is fine
 long=$(python3 -c 'print("张" * 666667)')   # 2,000,001 bytes

@@ -231,6 +231,49 @@ static void scores_levels_vetoes(void **state)
     cr_model_free(m);
 }
 
+/* An as-of after today (+ the model's as_of_ahead_days) is refused by cr_classify itself (the
+ * API's job calls it directly), today's is not; a model may allow some days ahead. */
+static void as_of_after_today_refused(void **state)
+{
+    (void)state;
+    cr_model *m = load(model_text);
+    assert_int_equal(m->as_of_ahead_days, 0);
+    struct cr_city c;
+    build(&c, base_events, sizeof base_events / sizeof *base_events);
+    struct cr_scores sc;
+    cr_diag d = {{0}, {0}, 0, 0};
+    int32_t today = cr_day_today();
+    assert_int_equal(cr_classify(m, &c, today, 1, &sc, &d), CR_OK);
+    cr_scores_free(&sc);
+    assert_int_equal(cr_classify(m, &c, today + 1, 1, &sc, &d), CR_EINVAL);
+    assert_non_null(strstr(d.msg, "after today"));
+    assert_non_null(strstr(d.msg, "as_of_ahead_days"));
+    cr_scores_free(&sc);
+    cr_model_free(m);
+    /* the key: whole days 0..366, checked where the model is read */
+    size_t n = strlen(model_text);
+    char *t = malloc(n + 64);
+    snprintf(t, n + 64, "as_of_ahead_days: 3\n%s", model_text);
+    m = load(t);
+    assert_int_equal(m->as_of_ahead_days, 3);
+    assert_int_equal(cr_classify_as_of_check(m, today + 3, &d), CR_OK);
+    assert_int_equal(cr_classify_as_of_check(m, today + 4, &d), CR_EINVAL);
+    cr_model_free(m);
+    const char *bad[] = {"-1", "1.5", "367", "soon"};
+    for (size_t i = 0; i < 4; i++) {
+        char *path = NULL;
+        snprintf(t, n + 64, "as_of_ahead_days: %s\n%s", bad[i], model_text);
+        path = write_tmp(t);
+        m = NULL;
+        assert_int_not_equal(cr_model_load(path, &m, &d), CR_OK);
+        assert_non_null(strstr(d.msg, "as_of_ahead_days"));
+        unlink(path);
+        free(path);
+    }
+    free(t);
+    cr_city_free(&c);
+}
+
 static void future_never_counts(void **state)
 {
     (void)state;
@@ -512,10 +555,11 @@ static void equal_scores_equal_levels(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(every_aggregation),      cmocka_unit_test(scores_levels_vetoes),
-        cmocka_unit_test(future_never_counts),    cmocka_unit_test(rejects_bad_models),
-        cmocka_unit_test(rejects_duplicate_keys), cmocka_unit_test(rejects_models_past_limits),
-        cmocka_unit_test(kinds_past_64),          cmocka_unit_test(equal_scores_equal_levels),
+        cmocka_unit_test(every_aggregation),          cmocka_unit_test(scores_levels_vetoes),
+        cmocka_unit_test(future_never_counts),        cmocka_unit_test(as_of_after_today_refused),
+        cmocka_unit_test(rejects_bad_models),         cmocka_unit_test(rejects_duplicate_keys),
+        cmocka_unit_test(rejects_models_past_limits), cmocka_unit_test(kinds_past_64),
+        cmocka_unit_test(equal_scores_equal_levels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,10 @@ static void auc_ks_small(void **state)
     int8_t y1[] = {0, 0, 1, 1};
     NEAR(cr_learn_auc(s1, y1, 4), 0.75);
     NEAR(cr_learn_ks(s1, y1, 4), 0.5);
+    double a = 0, k = 0;
+    assert_int_equal(cr_learn_auc_ks(s1, y1, 4, &a, &k), CR_OK);
+    NEAR(a, 0.75);
+    NEAR(k, 0.5);
     /* Ties count one half: pos {2,3} vs neg {1,2} -> (1 + .5 + 1 + 1) / 4. Breaking the tie by
      * row order would give 0.75 or 1. */
     double s2[] = {1, 2, 2, 3};
@@ -204,6 +208,13 @@ static void out_of_memory(void **state)
     assert_int_equal(cr_learn_psi_table(s1, huge, s1, 1, 10, NULL, &psi), CR_ENOMEM);
     assert_int_equal(cr_learn_psi_scores(s1, huge, s1, 1, 10, &psi), CR_ENOMEM);
     assert_true(psi == 7);
+    /* AUC and KS: an error, not a NAN that would read as "not defined" */
+    double auc = 7, ks = 7;
+    assert_int_equal(cr_learn_auc_ks(s1, y1, huge, &auc, &ks), CR_ENOMEM);
+    assert_true(auc == 7 && ks == 7);
+    /* the near miss: the same call on its real size, one class only, is defined as NAN */
+    assert_int_equal(cr_learn_auc_ks(s1, y1, 1, &auc, &ks), CR_OK);
+    assert_true(isnan(auc) && isnan(ks));
 }
 
 static void districts(void **state)

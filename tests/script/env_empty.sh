@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# $CRISK_RESPOND and $CRISK_MONITOR_RULES set but empty are refused (exit 2, naming the variable)
+# as cli_parse refuses an empty $CRISK_DB: an empty value silently meant the shipped file. The
+# flag (--config, --rules) still wins over the variable, and an unset variable is the default.
+set -euo pipefail
+crisk=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+db=$tmp/s.db
+src=${CRISK_SRC:-$(dirname "$0")/../..}
+"$crisk" gen --out "$tmp/city" --enterprises 200 --seed 4 > /dev/null
+"$crisk" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" > /dev/null
+expect2() { # variable message... -- command
+    local var=$1; shift
+    set +e
+    env "$var=" "$@" > /dev/null 2> "$tmp/err"; local rc=$?
+    set -e
+    [ $rc = 2 ] || { echo "$var empty: $*: exit $rc, not 2"; cat "$tmp/err"; exit 1; }
+    grep -q "\$$var is set but empty" "$tmp/err" || { echo "$var empty: $*: message"; cat "$tmp/err"; exit 1; }
+}
+expect2 CRISK_MONITOR_RULES "$crisk" monitor --db "$db"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_master WHERE name='monitor_run'")" = 0 ] \
+  || [ "$(sqlite3 "$db" "SELECT count(*) FROM monitor_run")" = 0 ] || { echo "a refused monitor ran"; exit 1; }
+expect2 CRISK_RESPOND "$crisk" dispatch --db "$db"
+expect2 CRISK_RESPOND "$crisk" roster --db "$db" --file "$tmp/city/roster.csv"
+expect2 CRISK_RESPOND "$crisk" task 1 --accept --by X1 --db "$db"
+# near misses: the flag wins over an empty variable; an unset variable is the shipped file
+CRISK_MONITOR_RULES= "$crisk" monitor --db "$db" --rules "$src/models/monitor.yaml" > /dev/null
+CRISK_RESPOND= "$crisk" roster --db "$db" --file "$tmp/city/roster.csv" --config "$src/models/respond.yaml" > /dev/null
+CRISK_RESPOND= "$crisk" dispatch --db "$db" --config "$src/models/respond.yaml" > /dev/null
+(unset CRISK_RESPOND CRISK_MONITOR_RULES; "$crisk" monitor --db "$db" > /dev/null && "$crisk" dispatch --db "$db" > /dev/null)
+echo "env_empty: empty \$CRISK_RESPOND / \$CRISK_MONITOR_RULES refused (exit 2); flags and unset variables work"
