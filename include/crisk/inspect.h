@@ -131,20 +131,11 @@ cr_err cr_draw_compute(const struct cr_plan *p, int64_t plan_id, const char *pla
                        const struct cr_elig *e, size_t n, const char *seed, struct cr_drawn **out,
                        size_t *n_out) CR_MUST_USE;
 
-/* An inspector of the roster. */
+/* An inspector of the roster (the store's, or a roster file read by cr_roster_read of
+ * crisk/respond.h: one reader for both). */
 struct cr_inspector {
     const char *id, *division, *qualifications; /* qualifications ';'-separated */
 };
-/* The inspectors (role inspector) of a roster file (header id,name,role,division,qualifications;
- * UTF-8; every bad line an error naming it). Free with cr_inspect_roster_free. */
-struct cr_inspect_roster {
-    struct cr_inspector *v;
-    size_t n;
-    char *text; /* the file, which v points into */
-};
-cr_err cr_inspect_roster_load(const char *path, struct cr_inspect_roster *r,
-                              cr_diag *d) CR_MUST_USE;
-void cr_inspect_roster_free(struct cr_inspect_roster *r);
 /* A firm's recusals beyond the plan's conflicts: the inspectors of its last inspection. */
 struct cr_recusal {
     int64_t subject;
