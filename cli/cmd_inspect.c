@@ -1,4 +1,5 @@
 /* crisk plan, plans, draw, inspect, inspections: the inspect stage (docs/inspect.md). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,28 @@ static int today_opt(const char *verb, const char *s, int32_t *day)
         return CLI_USAGE;
     }
     return CLI_OK;
+}
+
+/* The report of a plan or draw that was recorded could not be written (a full disk,
+ * /dev/full): the work is done, so say so with its id, and exit 1 (the report is lost). */
+static int report_written(const char *verb, const char *what, long long id, int code)
+{
+    errno = 0;
+    int flushed = fflush(stdout) == 0;
+    if (flushed && !ferror(stdout) && !code)
+        return CLI_OK;
+    int e = errno;
+    char hint[64];
+    if (strcmp(what, "plan") == 0)
+        snprintf(hint, sizeof hint, "crisk plans");
+    else
+        snprintf(hint, sizeof hint, "crisk draw --draw %lld --csv", id);
+    fprintf(stderr,
+            "crisk %s: %s %lld was recorded, but its report could not be written%s%s (%s lists "
+            "it; do not record it again)\n",
+            verb, what, id, !flushed && e ? ": " : "", !flushed && e ? strerror(e) : "", hint);
+    clearerr(stdout);
+    return CLI_FAIL;
 }
 
 static const char plan_help[] =
@@ -66,6 +89,7 @@ int cmd_plan(int argc, char **argv)
     {
         fprintf(stderr, "crisk plan: warning: %s\n", json_string_value(w));
     }
+    long long id = rc ? 0 : (long long)json_integer_value(json_object_get(rep, "plan"));
     if (rc)
         code = cli_report_diag("plan", rc, &d);
     else if (json)
@@ -84,6 +108,8 @@ int cmd_plan(int argc, char **argv)
                (long long)json_integer_value(json_object_get(ex, "tolerance")),
                json_string_value(json_object_get(rep, "eligible_hash")));
     }
+    if (!rc)
+        code = report_written("plan", "plan", id, code);
     json_decref(rep);
     cr_store_close(s);
     return code;
@@ -460,6 +486,7 @@ int cmd_draw(int argc, char **argv)
     }
     json_decref(warn);
     int code = CLI_OK;
+    long long id = rc ? 0 : (long long)json_integer_value(json_object_get(rep, "draw"));
     if (rc)
         code = cli_report_diag("draw", rc, &d);
     else if (json)
@@ -484,6 +511,8 @@ int cmd_draw(int argc, char **argv)
         }
 #undef I
     }
+    if (!rc)
+        code = report_written("draw", "draw", id, code);
     json_decref(rep);
     for (size_t i = 0; i < st.n_own; i++)
         free(st.own[i]);
