@@ -228,22 +228,37 @@ static int draw_verify(int argc, char **argv)
     if (rc)
         code = cli_report_diag("draw verify", rc, &d);
     else {
+        json_t *vd = json_object_get(rep, "void");
+        size_t np = json_array_size(json_object_get(rep, "problems"));
         if (json)
             cli_json_print(json_incref(rep));
         else if (match)
-            printf("draw %lld: recomputed exactly from plan %lld and seed '%s'\n", draw,
-                   (long long)json_integer_value(json_object_get(rep, "plan")),
-                   json_string_value(json_object_get(rep, "seed")));
-        else {
-            printf("draw %lld: DOES NOT MATCH its recomputation from plan %lld and seed '%s':\n",
+            printf("draw %lld: recomputed exactly from plan %lld and seed '%s' (its firms, levels, "
+                   "arms and inspectors, and its inspections' inspectors)\n",
                    draw, (long long)json_integer_value(json_object_get(rep, "plan")),
                    json_string_value(json_object_get(rep, "seed")));
+        else {
+            printf("draw %lld: DOES NOT MATCH its recomputation from plan %lld and seed '%s' (%zu "
+                   "problem%s):\n",
+                   draw, (long long)json_integer_value(json_object_get(rep, "plan")),
+                   json_string_value(json_object_get(rep, "seed")), np, np == 1 ? "" : "s");
             size_t i;
             json_t *p;
             json_array_foreach(json_object_get(rep, "problems"), i, p)
             {
                 printf("  %s\n", json_string_value(p));
             }
+        }
+        if (!json && json_is_object(vd)) {
+            json_t *rd = json_object_get(vd, "redraw");
+            printf("  this draw is void: voided on %s by %s (reason: %s); ",
+                   json_string_value(json_object_get(vd, "day")),
+                   json_string_value(json_object_get(vd, "by")),
+                   json_string_value(json_object_get(vd, "reason")));
+            if (rd)
+                printf("its redraw: draw %lld\n", (long long)json_integer_value(rd));
+            else
+                printf("its redraw is not recorded\n");
         }
         code = match ? CLI_OK : CLI_FAIL;
     }

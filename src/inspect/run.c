@@ -755,8 +755,8 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
 
 struct got_draw {
     int64_t plan;
-    int32_t day;
-    char *seed;
+    int32_t day, void_day;
+    char *seed, *void_by, *void_reason, *voided;
 };
 
 static int got_draw_fn(void *ctx, const struct cr_draw_rec *r)
@@ -765,6 +765,10 @@ static int got_draw_fn(void *ctx, const struct cr_draw_rec *r)
     g->plan = r->plan;
     g->day = r->day;
     g->seed = strdup(r->seed);
+    g->void_day = r->void_day;
+    g->void_by = r->void_by ? strdup(r->void_by) : NULL;
+    g->void_reason = r->void_reason ? strdup(r->void_reason) : NULL;
+    g->voided = r->voided ? strdup(r->voided) : NULL;
     return 0;
 }
 
@@ -887,25 +891,94 @@ struct cmp_ctx {
     const struct cr_drawn *dr;
     char **insp, **why; /* the recomputed inspectors, NULL when not recomputed */
     size_t n, i;
-    int64_t mismatch, insp_mismatch;
-    char first[200], first_insp[300];
+    int64_t mismatch, insp_mismatch, row_mismatch;
+    char first[300], first_insp[300], first_row[400];
 };
 
+/* A drawn firm that differs: key, then what (" is recorded but ...", or ": recorded ..."). */
+static void firm_diff(struct cmp_ctx *c, const char *key, const char *what)
+{
+    if (!c->mismatch++)
+        snprintf(c->first, sizeof c->first, "%s%s", key, what);
+}
+
+/* Whether every id of the ';'-list a is in b. */
+static int ids_within(const char *a, const char *b)
+{
+    for (const char *q = a; *q;) {
+        size_t l = strcspn(q, ";");
+        int in = 0;
+        for (const char *r = b; l && *r && !in;) {
+            size_t m = strcspn(r, ";");
+            in = m == l && memcmp(q, r, l) == 0;
+            r += m + (r[m] != 0);
+        }
+        if (l && !in)
+            return 0;
+        q += l + (q[l] != 0);
+    }
+    return 1;
+}
+
+static size_t n_list(const char *a)
+{
+    size_t n = 0;
+    for (const char *q = a; *q;) {
+        size_t l = strcspn(q, ";");
+        n += l > 0;
+        q += l + (q[l] != 0);
+    }
+    return n;
+}
+
+/* The inspection row's own inspectors against the draw's (docs/draw.md "Verifying a draw"): a
+ * staffed inspection, or one without a result, holds exactly its drawn inspectors; an unstaffed
+ * one with a result holds them and those --inspectors completed it with. */
+static void row_check(struct cmp_ctx *c, const struct cr_draw_firm *f)
+{
+    if (!f->recorded)
+        return;
+    const char *why = NULL;
+    int exact = !f->unstaffed || !f->has_result;
+    if (!ids_within(f->inspectors, f->recorded))
+        why = "lack some of the drawn";
+    else if (exact && n_list(f->recorded) != n_list(f->inspectors))
+        why = f->unstaffed ? "add others to the drawn, with no result recorded"
+                           : "add others to the drawn (a staffed inspection is made by its drawn "
+                             "inspectors)";
+    if (!why)
+        return;
+    if (!c->row_mismatch++)
+        snprintf(c->first_row, sizeof c->first_row,
+                 "inspection %lld (%s): its recorded inspectors '%s' %s '%s'",
+                 (long long)f->inspection, f->key, f->recorded, why, f->inspectors);
+}
+
+/* The recorded firms (in key order) against the recomputed ones (in key order), merged by key:
+ * a firm missing on either side is one difference, not a shift of every row after it. */
 static int cmp_fn(void *ctx, const struct cr_draw_firm *f)
 {
     struct cmp_ctx *c = ctx;
-    int ok = c->i < c->n;
-    if (ok) {
-        const struct cr_elig *e = &c->e[c->dr[c->i].elig];
-        ok = strcmp(e->key, f->key) == 0 && e->level == f->level &&
-             strcmp(cr_arm_name[c->dr[c->i].arm], f->arm) == 0 && e->subject == f->subject;
+    while (c->i < c->n && strcmp(c->e[c->dr[c->i].elig].key, f->key) < 0) {
+        firm_diff(c, c->e[c->dr[c->i].elig].key,
+                  " is in the recomputed draw but not recorded (no inspection row)");
+        c->i++;
     }
-    if (!ok) {
-        if (!c->mismatch)
-            snprintf(c->first, sizeof c->first, "recorded %s,%c,%s differs from the recomputed %s",
-                     f->key, f->level ? f->level : '?', f->arm,
-                     c->i < c->n ? c->e[c->dr[c->i].elig].key : "(nothing more)");
-        c->mismatch++;
+    row_check(c, f);
+    if (c->i >= c->n || strcmp(c->e[c->dr[c->i].elig].key, f->key) != 0) {
+        firm_diff(c, f->key, " is recorded but not in the recomputed draw");
+        return 0;
+    }
+    const struct cr_elig *e = &c->e[c->dr[c->i].elig];
+    const char *arm = cr_arm_name[c->dr[c->i].arm];
+    if (e->level != f->level || strcmp(arm, f->arm) != 0 || e->subject != f->subject) {
+        char more[160];
+        snprintf(
+            more, sizeof more,
+            ": recorded level %c, arm %s, subject %lld; recomputed level %c, arm %s, subject %lld",
+            f->level ? f->level : '?', f->arm, (long long)f->subject, e->level, arm,
+            (long long)e->subject);
+        firm_diff(c, f->key, more);
     } else if (c->insp) {
         const char *want = c->insp[c->i] ? c->insp[c->i] : "", *why = c->why[c->i];
         if (strcmp(want, f->inspectors) != 0 ||
@@ -918,6 +991,13 @@ static int cmp_fn(void *ctx, const struct cr_draw_firm *f)
         }
     }
     c->i++;
+    return 0;
+}
+
+/* Only the inspection rows' own inspectors (when the list cannot be recomputed). */
+static int rows_fn(void *ctx, const struct cr_draw_firm *f)
+{
+    row_check(ctx, f);
     return 0;
 }
 
@@ -1027,11 +1107,13 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
         c.insp = recorded ? insp : NULL;
         c.why = why;
         rc = cr_store_draw_firms(s, draw, cmp_fn, &c);
-        if (!rc && c.i < n) {
-            if (!c.mismatch)
-                snprintf(c.first, sizeof c.first, "%zu recomputed firms are not recorded", n - c.i);
-            c.mismatch += (int64_t)(n - c.i);
-        }
+        for (; !rc && c.i < n; c.i++)
+            firm_diff(&c, l.e[dr[c.i].elig].key,
+                      " is in the recomputed draw but not recorded (no inspection row)");
+    }
+    if (!rc && !list_ok) { /* nothing to recompute: the inspection rows against their draw */
+        c.n = 0;
+        rc = cr_store_draw_firms(s, draw, rows_fn, &c);
     }
     if (!rc) {
         char buf[400];
@@ -1053,8 +1135,19 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
             json_array_append_new(problems, json_string(buf));
         }
         if (c.mismatch) {
-            snprintf(buf, sizeof buf, "%lld firms differ; the first: %s", (long long)c.mismatch,
+            snprintf(buf, sizeof buf,
+                     "%lld drawn firm%s differ%s from the recomputed draw; the "
+                     "first: %s",
+                     (long long)c.mismatch, c.mismatch == 1 ? "" : "s", c.mismatch == 1 ? "s" : "",
                      c.first);
+            json_array_append_new(problems, json_string(buf));
+        }
+        if (c.row_mismatch) {
+            snprintf(buf, sizeof buf,
+                     "%lld inspection%s disagree%s with the draw's inspectors; "
+                     "the first: %s",
+                     (long long)c.row_mismatch, c.row_mismatch == 1 ? "" : "s",
+                     c.row_mismatch == 1 ? "s" : "", c.first_row);
             json_array_append_new(problems, json_string(buf));
         }
         if (list_ok && !recorded)
@@ -1063,21 +1156,46 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
                                               "recorded (a draw of an older crisk, or one "
                                               "interrupted): its inspectors cannot be recomputed"));
         if (c.insp_mismatch) {
-            snprintf(buf, sizeof buf, "%lld firms' inspectors differ; the first: %s",
-                     (long long)c.insp_mismatch, c.first_insp);
+            snprintf(buf, sizeof buf,
+                     "%lld firm%s drawn inspectors differ from those recomputed from the roster "
+                     "recorded with the draw; the first: %s",
+                     (long long)c.insp_mismatch, c.insp_mismatch == 1 ? "'s" : "s'", c.first_insp);
             json_array_append_new(problems, json_string(buf));
         }
         *match = json_array_size(problems) == 0;
         json_t *first = json_array_get(problems, 0);
-        *report = json_pack(
-            "{s:I,s:I,s:s,s:b,s:b,s:b,s:b,s:b,s:b,s:I,s:I,s:I,s:s,s:O}", "draw", (json_int_t)draw,
-            "plan", (json_int_t)gd.plan, "seed", gd.seed, "match", *match, "plan_text_intact",
-            tc.ok, "settings_intact", settings_ok && !n_settings, "eligible_list_intact", list_ok,
-            "day_ok", day_ok, "inspectors_checked", list_ok && recorded, "differences",
-            (json_int_t)(c.mismatch + c.insp_mismatch), "inspector_differences",
-            (json_int_t)c.insp_mismatch, "settings_differences", (json_int_t)n_settings,
-            "first_difference", first ? json_string_value(first) : "", "problems", problems);
-        if (!*report)
+        json_t *vd = json_null();
+        if (gd.void_by) {
+            char day[11];
+            cr_day_format(gd.void_day, day);
+            vd = json_pack("{s:s,s:s,s:s,s:s}", "by", gd.void_by, "reason",
+                           gd.void_reason ? gd.void_reason : "", "day", day, "voided",
+                           gd.voided ? gd.voided : "");
+            int64_t redraw = 0;
+            cr_err r2 = cr_store_draw_redraw(s, draw, &redraw);
+            if (!r2 && vd)
+                json_object_set_new(vd, "redraw", json_integer(redraw));
+            else if (r2 != CR_ENOTFOUND)
+                rc = r2;
+            if (!vd && !rc)
+                rc = CR_ENOMEM;
+        }
+        if (!rc)
+            *report = json_pack(
+                "{s:I,s:I,s:s,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:s,"
+                "s:O,s:o}",
+                "draw", (json_int_t)draw, "plan", (json_int_t)gd.plan, "seed", gd.seed, "match",
+                *match, "plan_text_intact", tc.ok, "settings_intact", settings_ok && !n_settings,
+                "eligible_list_intact", list_ok, "day_ok", day_ok, "inspectors_checked",
+                list_ok && recorded, "inspections_checked", 1, "differences",
+                (json_int_t)(c.mismatch + c.insp_mismatch + c.row_mismatch),
+                "inspector_differences", (json_int_t)c.insp_mismatch, "inspection_differences",
+                (json_int_t)c.row_mismatch, "settings_differences", (json_int_t)n_settings,
+                "first_difference", first ? json_string_value(first) : "", "problems", problems,
+                "void", vd);
+        else
+            json_decref(vd);
+        if (!rc && !*report)
             rc = CR_ENOMEM;
     } else if (d && pd.msg[0]) {
         *d = pd;
@@ -1095,6 +1213,9 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
     elig_list_free(&l);
     free(g.settings);
     free(gd.seed);
+    free(gd.void_by);
+    free(gd.void_reason);
+    free(gd.voided);
     free(tc.text);
     free(tc.settings);
     json_decref(problems);

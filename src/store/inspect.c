@@ -979,6 +979,8 @@ static int df_row(sqlite3_stmt *st, void *a)
         .inspectors = colz(st, 5),
         .unstaffed = col(st, 6),
         .inspection = sqlite3_column_int64(st, 7),
+        .recorded = col(st, 8),
+        .has_result = sqlite3_column_int(st, 9),
     };
     return c->fn(c->ctx, &f);
 }
@@ -993,16 +995,20 @@ cr_err cr_store_draw_firms(cr_store *s, int64_t draw,
     sqlite3_stmt *st;
     rc =
         prep(s,
-             v2 ? "SELECT draw, key, subject, level, arm, inspectors, unstaffed, inspection FROM"
+             v2 ? "SELECT draw, key, subject, level, arm, inspectors, unstaffed, inspection,"
+                  " recorded, has_result FROM"
                   " (SELECT i.draw AS draw, s.key AS key, i.subject AS subject, i.level AS level,"
-                  " i.arm AS arm, i.drawn AS inspectors, r.text AS unstaffed, i.id AS inspection"
+                  " i.arm AS arm, i.drawn AS inspectors, r.text AS unstaffed, i.id AS inspection,"
+                  " i.inspectors AS recorded, i.result IS NOT NULL AS has_result"
                   " FROM inspection i LEFT JOIN subject s ON s.id=i.subject LEFT JOIN draw_reason r"
                   " ON r.draw=i.draw AND r.id=i.unstaffed WHERE i.draw=?1 AND i.arm IS NOT NULL"
                   " UNION ALL SELECT f.draw, f.key, f.subject, f.level, f.arm, f.inspectors,"
-                  " f.unstaffed, coalesce(i.id, 0) FROM draw_firm_v1 f LEFT JOIN inspection i"
+                  " f.unstaffed, coalesce(i.id, 0), i.inspectors, coalesce(i.result IS NOT NULL,"
+                  " 0) FROM draw_firm_v1 f LEFT JOIN inspection i"
                   " ON i.draw=f.draw AND i.subject=f.subject WHERE f.draw=?1) ORDER BY key"
                 : "SELECT f.draw, f.key, f.subject, f.level, f.arm, f.inspectors, f.unstaffed,"
-                  " coalesce(i.id, 0) FROM draw_firm f LEFT JOIN inspection i ON"
+                  " coalesce(i.id, 0), i.inspectors, coalesce(i.result IS NOT NULL, 0) FROM"
+                  " draw_firm f LEFT JOIN inspection i ON"
                   " i.draw=f.draw AND i.subject=f.subject WHERE f.draw=?1 ORDER BY f.key",
              &st);
     if (rc)
@@ -1141,6 +1147,25 @@ cr_err cr_store_inspection_result(cr_store *s, const struct cr_inspection_row *r
     rc = step_done(s, st);
     if (!rc && sqlite3_changes(cr__store_db(s)) != 1)
         rc = CR_ENOTFOUND;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+cr_err cr_store_draw_redraw(cr_store *s, int64_t draw, int64_t *redraw)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s,
+                     "SELECT min(id) FROM draw WHERE plan=(SELECT plan FROM draw WHERE id=?1)"
+                     " AND id>?1",
+                     &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, draw);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *redraw = sqlite3_column_int64(st, 0);
+    else
+        rc = r == SQLITE_ROW ? CR_ENOTFOUND : cr__store_fail(s);
     sqlite3_finalize(st);
     return rc;
 }
