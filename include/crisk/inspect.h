@@ -75,9 +75,17 @@ struct cr_plan {
     size_t n_conflicts;
 };
 
-/* Loads a plan file; relative file names inside it (check_items, tolerance_list, conflicts) are
- * read beside it. Errors name file:line. Free with cr_plan_free (also after a failure). */
-cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d) CR_MUST_USE;
+/* The largest plan file (1 MiB; a plan is a few hundred lines) and the largest list file it
+ * names (check items, tolerance list, 免罚清单, conflicts: 16 MiB) that are read; a longer one
+ * is refused by its size before it is read (docs/inspect.md "Sizes"). */
+#define CR_PLAN_MAX_BYTES ((size_t)1 << 20)
+#define CR_PLAN_LIST_MAX_BYTES ((size_t)16 << 20)
+
+/* Loads a plan file (one YAML document); relative file names inside it (check_items,
+ * tolerance_list, conflicts) are read beside it; day is the plan's day (a tolerance list's
+ * certification may not follow it). Errors name file:line. Free with cr_plan_free (also after a
+ * failure). */
+cr_err cr_plan_load(const char *path, int32_t day, struct cr_plan *p, cr_diag *d) CR_MUST_USE;
 void cr_plan_free(struct cr_plan *p);
 /* The same from the text of a plan file in memory (name stands for its path in messages),
  * without reading the list files it names: the items keep their codes alone, and the

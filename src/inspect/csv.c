@@ -8,7 +8,7 @@
 #include "crisk/text.h"
 #include "internal.h"
 
-#define MAX_LIST_BYTES ((size_t)16 << 20)
+#define MAX_LIST_BYTES CR_PLAN_LIST_MAX_BYTES
 
 /* ---- small CSV files (UTF-8, a header, RFC 4180 quotes within a line) ---- */
 
@@ -16,6 +16,9 @@ cr_err cr__csv_open(struct cr__csv *c, const char *path, cr_diag *d)
 {
     memset(c, 0, sizeof *c);
     c->path = path;
+    cr_err rc = cr__file_size_check(path, MAX_LIST_BYTES, "CSV file", d);
+    if (rc)
+        return rc;
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0, "%s",
@@ -27,7 +30,9 @@ cr_err cr__csv_open(struct cr__csv *c, const char *path, cr_diag *d)
         if (c->len == cap) {
             if (cap >= MAX_LIST_BYTES) {
                 fclose(fp);
-                return cr_diag_set(d, CR_EINVAL, path, 0, 0, "longer than %zu bytes",
+                return cr_diag_set(d, CR_EINVAL, path, 0, 0,
+                                   "longer than the limit of %zu bytes for a CSV file "
+                                   "(docs/inspect.md \"Sizes\")",
                                    MAX_LIST_BYTES);
             }
             char *t = realloc(c->text, cap * 2 + 1);

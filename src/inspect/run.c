@@ -155,6 +155,7 @@ struct kinds_ctx {
     const struct cr_plan *p;
     uint8_t *is_complaint;
     size_t n;
+    uint8_t *seen; /* per complaint kind: a topic of the store has it */
 };
 
 static int kind_fn(void *ctx, int64_t id, const char *kind, size_t len)
@@ -162,8 +163,11 @@ static int kind_fn(void *ctx, int64_t id, const char *kind, size_t len)
     struct kinds_ctx *k = ctx;
     for (size_t i = 0; i < k->p->n_complaint_kinds; i++)
         if (strlen(k->p->complaint_kinds[i]) == len &&
-            memcmp(k->p->complaint_kinds[i], kind, len) == 0 && id >= 0 && (size_t)id < k->n)
-            k->is_complaint[id] = 1;
+            memcmp(k->p->complaint_kinds[i], kind, len) == 0) {
+            k->seen[i] = 1;
+            if (id >= 0 && (size_t)id < k->n)
+                k->is_complaint[id] = 1;
+        }
     return 0;
 }
 
@@ -183,21 +187,39 @@ static int ev_fn(void *ctx, const struct cr_event_row *e)
     return 0;
 }
 
-/* The subjects with a complaint event in [today - days, today]. */
-static cr_err complaints(cr_store *s, const struct cr_plan *p, int32_t today, struct bits *out)
+/* The subjects with a complaint event in [today - days, today]; a warning naming the
+ * complaint kinds no topic of the store has (they trigger nothing: a typo, or a feed not
+ * loaded). */
+static cr_err complaints(cr_store *s, const struct cr_plan *p, int32_t today, struct bits *out,
+                         json_t *warnings)
 {
     int64_t top = 0, blocks = 0;
     cr_err rc = cr_store_topic_top(s, &top);
     if (rc || !p->n_complaint_kinds)
         return rc;
-    struct kinds_ctx k = {p, calloc((size_t)top + 1, 1), (size_t)top + 1};
+    struct kinds_ctx k = {p, calloc((size_t)top + 1, 1), (size_t)top + 1,
+                          calloc(p->n_complaint_kinds, 1)};
     uint8_t *no_attrs = calloc((size_t)top + 1, 1);
-    if (!k.is_complaint || !no_attrs) {
+    if (!k.is_complaint || !no_attrs || !k.seen) {
         free(k.is_complaint);
+        free(k.seen);
         free(no_attrs);
         return CR_ENOMEM;
     }
     rc = cr_store_topic_kinds(s, kind_fn, &k);
+    char unseen[512] = "";
+    size_t n_unseen = 0;
+    for (size_t i = 0; !rc && i < p->n_complaint_kinds; i++)
+        if (!k.seen[i] && strlen(unseen) + strlen(p->complaint_kinds[i]) + 8 < sizeof unseen)
+            snprintf(unseen + strlen(unseen), sizeof unseen - strlen(unseen), "%s'%s'",
+                     n_unseen++ ? ", " : "", p->complaint_kinds[i]);
+    if (n_unseen)
+        json_array_append_new(warnings,
+                              json_sprintf("triggers.complaint_kinds: %s %s no event kind of the "
+                                           "store (no feed has loaded such events): %s nothing",
+                                           unseen, n_unseen == 1 ? "is" : "are",
+                                           n_unseen == 1 ? "it triggers" : "they trigger"));
+    free(k.seen);
     int any = 0;
     for (size_t i = 0; i < k.n; i++)
         any |= k.is_complaint[i];
@@ -297,7 +319,7 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
 {
     *report = NULL;
     struct cr_plan p;
-    cr_err rc = cr_plan_load(path, &p, d);
+    cr_err rc = cr_plan_load(path, today, &p, d);
     if (rc) {
         cr_plan_free(&p);
         return rc;
@@ -327,7 +349,7 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
     if (!rc && p.trigger_warnings)
         rc = cr_store_open_warning_subjects(s, bits_add, &b.warned);
     if (!rc)
-        rc = complaints(s, &p, today, &b.complained);
+        rc = complaints(s, &p, today, &b.complained, warnings);
     if (!rc && p.routine)
         rc = cr_store_recently_drawn(s, today - p.recent_days, today, bits_add, &b.recent);
     if (!rc)
