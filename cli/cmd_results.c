@@ -13,6 +13,9 @@
 /* The publication deadline: 20 working days after the result (DOMAIN.md §2 [M]). */
 #define PUBLISH_WORKDAYS 20
 
+/* A date option: --today is how the command is run (a bad one is usage, 2, as every verb's
+ * --today); --date is the inspection's date, data like the date column of an --import file, so
+ * a bad one is bad input (3), as it is there. */
 static int day_opt(const char *verb, const char *name, const char *s, int32_t *day)
 {
     if (!s) {
@@ -22,9 +25,16 @@ static int day_opt(const char *verb, const char *name, const char *s, int32_t *d
     if (cr_date_parse(s, strlen(s), day) != CR_OK) {
         fprintf(stderr, "crisk %s: --%s needs a date such as 2026-03-01, not '%s'\n", verb, name,
                 s);
-        return CLI_USAGE;
+        return strcmp(name, "date") == 0 ? CLI_BADINPUT : CLI_USAGE;
     }
     return CLI_OK;
+}
+
+static int plan_seen(void *ctx, const struct cr_plan_rec *p)
+{
+    (void)ctx;
+    (void)p;
+    return 0;
 }
 
 static const char inspect_help[] =
@@ -212,6 +222,12 @@ int cmd_inspections(int argc, char **argv)
     if (!rc)
         rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
     struct list_ctx c = {stdout, cal, today, due != NULL, 0, 0};
+    if (!rc && plan && (rc = cr_store_plans_each(s, plan, plan_seen, NULL))) {
+        if (rc == CR_ENOTFOUND)
+            cr_diag_set(&d, rc, NULL, 0, 0, "there is no plan %lld (crisk plans lists them)", plan);
+        else
+            cli_store_fail(&d, rc, s, "cannot read the plans");
+    }
     if (!rc && fputs("id,draw,plan,uscc,level,arm,inspectors,result,label,items,day,by,problem,"
                      "penalty_exempt,publish_by,late\n",
                      stdout) == EOF)
