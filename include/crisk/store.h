@@ -678,8 +678,9 @@ cr_err cr_store_plans_each(cr_store *s, int64_t id,
 struct cr_plan_list {
     struct cr_plan_firm *f;
     size_t n;
-    void *mem;  /* the block the strings point into */
-    char **own; /* a list of an older store (rows of plan_firm): its strings */
+    void *mem;            /* the block the strings point into */
+    const char **streets; /* the block's street codes (pointers into mem) */
+    char **own;           /* a list of an older store (rows of plan_firm): its strings */
     size_t n_own;
 };
 /* The plan's frozen list: its plan_list block, or for a plan recorded by an older crisk its
