@@ -472,8 +472,9 @@ static cr_err draw_layout(cr_store *s, int *v2)
 }
 
 static const char draw_v2_schema[] =
-    "ALTER TABLE inspection ADD COLUMN level TEXT;"
-    "ALTER TABLE inspection ADD COLUMN arm TEXT;"
+    /* the checks draw_firm had (NULL on the rows of older draws passes them) */
+    "ALTER TABLE inspection ADD COLUMN level TEXT CHECK(level IN ('A','B','C','D'));"
+    "ALTER TABLE inspection ADD COLUMN arm TEXT CHECK(arm IN ('targeted','random','triggered'));"
     "ALTER TABLE inspection ADD COLUMN drawn TEXT;"
     "ALTER TABLE inspection ADD COLUMN unstaffed INTEGER;"
     "CREATE TABLE IF NOT EXISTS draw_reason(draw INTEGER NOT NULL, id INTEGER NOT NULL,"
