@@ -372,6 +372,12 @@ static cr_err plist_rows(cr_store *s, int64_t plan, struct cr_plan_list *l, cons
             rc = CR_EPARSE;
             break;
         }
+        const char *lv = colz(st, 2);
+        if (lv[0] < 'A' || lv[0] > 'D' || lv[1]) {
+            *why = "a firm of its plan_firm rows has a level that is not A-D";
+            rc = CR_EPARSE;
+            break;
+        }
         l->f[l->n++] =
             (struct cr_plan_firm){sqlite3_column_int64(st, 1), key, street, c, colz(st, 2)[0]};
     }

@@ -188,9 +188,10 @@ cr_err cr__plist_decode(unsigned char *b, size_t len, struct cr_plan_list *l, co
         uint64_t v = 0;
         for (int k = 7; k >= 0; k--)
             v = v << 8 | sj[8 * i + (size_t)k];
-        if (si >= ns || cl[i] >= CR_STORE_N_ELIG_CLASSES) {
-            *why = si >= ns ? "a firm's street index is out of range"
-                            : "a firm's class code is out of range";
+        if (si >= ns || cl[i] >= CR_STORE_N_ELIG_CLASSES || lv[i] < 'A' || lv[i] > 'D') {
+            *why = si >= ns                           ? "a firm's street index is out of range"
+                   : cl[i] >= CR_STORE_N_ELIG_CLASSES ? "a firm's class code is out of range"
+                                                      : "a firm's level is not A-D";
             rc = CR_EPARSE;
             break;
         }

@@ -89,7 +89,8 @@ grep -q "hash" "$tmp/out" || { echo "verify does not say the list changed: $(cat
 # (and counts of firms or streets beyond the block's bytes: refused before any allocation)
 for bad in "list=substr(list, 1, 100)" "format=2" "list=CAST('CRPLIST9' AS BLOB) || substr(list, 9)" \
            "list=substr(list, 1, 12) || X'F0FFFFFF' || substr(list, 17)" \
-           "list=substr(list, 1, 8) || X'F0FFFF0F' || substr(list, 13)"; do
+           "list=substr(list, 1, 8) || X'F0FFFF0F' || substr(list, 13)" \
+           "list=substr(list, 1, 16) || CAST('Z' AS BLOB) || substr(list, 18)"; do
   cp "$db" "$tmp/c.db"
   sqlite3 "$tmp/c.db" "UPDATE plan_list SET $bad WHERE plan=$plan"
   set +e; "$crisk" draw verify --db "$tmp/c.db" --draw "$d1" > "$tmp/out"; rc=$?; set -e
