@@ -33,6 +33,19 @@ static cr_err parse_bp(cr__ydoc *y, yaml_node_t *n, int *out, const char *what)
     char buf[64];
     if (len >= sizeof buf)
         return cr__yfail(y, n, "%s must be a percentage such as 5%%, not '%.40s…'", what, s);
+    /* full-width ％ or digits (a Chinese input method's 5％): the ASCII form to write */
+    char *norm = strspn(s, "0123456789.%") == len
+                     ? NULL
+                     : (char *)utf8proc_NFKC((const utf8proc_uint8_t *)s);
+    if (norm && strcmp(norm, s) != 0) {
+        cr_err rc = cr__yfail(y, n,
+                              "%s: '%s' is written with full-width characters: write %s (ASCII "
+                              "digits and %%)",
+                              what, s, norm);
+        free(norm);
+        return rc;
+    }
+    free(norm);
     if (s[len - 1] != '%')
         return cr__yfail(y, n,
                          "%s must be a percentage such as 5%%, not '%s' (a bare number is "
