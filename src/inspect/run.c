@@ -714,6 +714,8 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
                         "random_arm", (json_int_t)arms[CR_ARM_RANDOM], "triggered",
                         (json_int_t)arms[CR_ARM_TRIGGERED], "exempt", exempt, "unstaffed",
                         (json_int_t)unstaffed, "unstaffed_examples", unst);
+        if (rep && have_replace) /* recorded with the report: which draw this one voided */
+            json_object_set_new(rep, "voided_draw", json_integer(replace.draw));
         rep_s = rep ? json_dumps(rep, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
         if (!rep_s)
             rc = CR_ENOMEM;
@@ -746,8 +748,6 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
                                (double)(t_staff - t_draw) / 1e9, "record",
                                (double)(now_ns() - t0) / 1e9 - secs);
         json_object_set_new(rep, "timings", tm);
-        if (have_replace)
-            json_object_set_new(rep, "voided_draw", json_integer(replace.draw));
         *report = rep;
         rep = NULL;
     }

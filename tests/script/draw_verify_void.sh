@@ -29,6 +29,9 @@ r = json.load(sys.stdin)
 v = r["void"]
 assert r["match"] and v["redraw"] == 2 and v["by"] == "王五" and v["day"] == "2026-01-07", r' \
   || fail "verify --json of draw 1: no void"
+# the redraw's stored report names the draw it voided
+[ "$(sqlite3 "$db" "SELECT json_extract(report, '$.voided_draw') FROM draw WHERE id=2")" = 1 ] \
+  || fail "draw 2's stored report does not name the voided draw 1"
 # the near miss: the standing draw 2 is not said to be void
 "$crisk" draw verify --db "$db" --draw 2 > "$tmp/out" || fail "draw 2 does not verify: $(cat "$tmp/out")"
 ! grep -qi "void" "$tmp/out" || fail "the standing draw 2 is said void: $(cat "$tmp/out")"
