@@ -1,11 +1,16 @@
 /* crisk plan, plans, draw, inspect, inspections: the inspect stage (docs/inspect.md). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <sys/stat.h>
+
 #include "cli.h"
 #include "crisk/inspect.h"
+#include "crisk/ref.h"
+#include "crisk/respond.h"
 #include "crisk/store.h"
 #include "crisk/text.h"
 
@@ -21,6 +26,28 @@ static int today_opt(const char *verb, const char *s, int32_t *day)
         return CLI_USAGE;
     }
     return CLI_OK;
+}
+
+/* The report of a plan or draw that was recorded could not be written (a full disk,
+ * /dev/full): the work is done, so say so with its id, and exit 1 (the report is lost). */
+static int report_written(const char *verb, const char *what, long long id, int code)
+{
+    errno = 0;
+    int flushed = fflush(stdout) == 0;
+    if (flushed && !ferror(stdout) && !code)
+        return CLI_OK;
+    int e = errno;
+    char hint[64];
+    if (strcmp(what, "plan") == 0)
+        snprintf(hint, sizeof hint, "crisk plans");
+    else
+        snprintf(hint, sizeof hint, "crisk draw --draw %lld --csv", id);
+    fprintf(stderr,
+            "crisk %s: %s %lld was recorded, but its report could not be written%s%s (%s lists "
+            "it; do not record it again)\n",
+            verb, what, id, !flushed && e ? ": " : "", !flushed && e ? strerror(e) : "", hint);
+    clearerr(stdout);
+    return CLI_FAIL;
 }
 
 static const char plan_help[] =
@@ -62,6 +89,7 @@ int cmd_plan(int argc, char **argv)
     {
         fprintf(stderr, "crisk plan: warning: %s\n", json_string_value(w));
     }
+    long long id = rc ? 0 : (long long)json_integer_value(json_object_get(rep, "plan"));
     if (rc)
         code = cli_report_diag("plan", rc, &d);
     else if (json)
@@ -80,6 +108,8 @@ int cmd_plan(int argc, char **argv)
                (long long)json_integer_value(json_object_get(ex, "tolerance")),
                json_string_value(json_object_get(rep, "eligible_hash")));
     }
+    if (!rc)
+        code = report_written("plan", "plan", id, code);
     json_decref(rep);
     cr_store_close(s);
     return code;
@@ -136,7 +166,7 @@ int cmd_plans(int argc, char **argv)
 
 static const char draw_help[] =
     "usage: crisk draw [--db FILE] --plan ID --seed SEED [--today YYYY-MM-DD] [--roster FILE]\n"
-    "                  [--redraw --reason TEXT --by USER] [--json]\n"
+    "                  [--config FILE] [--redraw --reason TEXT --by USER] [--json]\n"
     "       crisk draw [--db FILE] --draw ID --csv [--out FILE]\n"
     "       crisk draw verify [--db FILE] --draw ID [--json]\n"
     "\n"
@@ -148,7 +178,9 @@ static const char draw_help[] =
     "with it) - and exits 0 when it matches, 1 when it does not, saying what differs. A seed\n"
     "is 1-200 bytes of visible UTF-8 in NFKC form without spaces at its ends (docs/draw.md).\n"
     "The inspectors come from the roster loaded with crisk roster, or\n"
-    "from --roster FILE (roster.csv: id,name,role,division,qualifications). A plan is drawn\n"
+    "from --roster FILE (roster.csv: id,name,role,division,qualifications), read and checked\n"
+    "as crisk roster reads it (--config: the respond policy's roster_max_bytes; every bad row\n"
+    "reported with its line, exit 3, nothing drawn). A plan is drawn\n"
     "once: drawing it again is refused (exit 3) unless --redraw --reason TEXT --by USER, which\n"
     "voids the earlier draw (kept, marked void; its open inspections cancelled).\n";
 
@@ -196,22 +228,37 @@ static int draw_verify(int argc, char **argv)
     if (rc)
         code = cli_report_diag("draw verify", rc, &d);
     else {
+        json_t *vd = json_object_get(rep, "void");
+        size_t np = json_array_size(json_object_get(rep, "problems"));
         if (json)
             cli_json_print(json_incref(rep));
         else if (match)
-            printf("draw %lld: recomputed exactly from plan %lld and seed '%s'\n", draw,
-                   (long long)json_integer_value(json_object_get(rep, "plan")),
-                   json_string_value(json_object_get(rep, "seed")));
-        else {
-            printf("draw %lld: DOES NOT MATCH its recomputation from plan %lld and seed '%s':\n",
+            printf("draw %lld: recomputed exactly from plan %lld and seed '%s' (its firms, levels, "
+                   "arms and inspectors, and its inspections' inspectors)\n",
                    draw, (long long)json_integer_value(json_object_get(rep, "plan")),
                    json_string_value(json_object_get(rep, "seed")));
+        else {
+            printf("draw %lld: DOES NOT MATCH its recomputation from plan %lld and seed '%s' (%zu "
+                   "problem%s):\n",
+                   draw, (long long)json_integer_value(json_object_get(rep, "plan")),
+                   json_string_value(json_object_get(rep, "seed")), np, np == 1 ? "" : "s");
             size_t i;
             json_t *p;
             json_array_foreach(json_object_get(rep, "problems"), i, p)
             {
                 printf("  %s\n", json_string_value(p));
             }
+        }
+        if (!json && json_is_object(vd)) {
+            json_t *rd = json_object_get(vd, "redraw");
+            printf("  this draw is void: voided on %s by %s (reason: %s); ",
+                   json_string_value(json_object_get(vd, "day")),
+                   json_string_value(json_object_get(vd, "by")),
+                   json_string_value(json_object_get(vd, "reason")));
+            if (rd)
+                printf("its redraw: draw %lld\n", (long long)json_integer_value(rd));
+            else
+                printf("its redraw is not recorded\n");
         }
         code = match ? CLI_OK : CLI_FAIL;
     }
@@ -273,20 +320,73 @@ static cr_err cli_inspectors(cr_store *s, struct staff_list *l, cr_diag *d)
     return CR_OK;
 }
 
+static void roster_error(void *ctx, const cr_diag *e)
+{
+    (void)ctx;
+    char msg[1200];
+    fprintf(stderr, "crisk draw: %s\n", cr_diag_format(e, msg, sizeof msg));
+}
+
+/* --roster FILE: read by the reader of crisk roster (cr_roster_read: the same checks, the same
+ * messages), its inspectors into l. Returns the exit code after printing why (3: bad input). */
+static int roster_file(const char *path, const char *config, struct staff_list *l)
+{
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "crisk draw: --roster %s is a folder, not a roster file (roster.csv)\n",
+                path);
+        return CLI_BADINPUT;
+    }
+    cr_diag d = {{0}, {0}, 0, 0};
+    struct cr_respond_config cfg;
+    cr_ref *ref = NULL;
+    struct cr_roster r = {0};
+    cr_err rc = cli_respond_policy(config, &cfg, &d);
+    if (!rc)
+        rc = cr_ref_load(cr_ref_default_dir(), &ref, &d);
+    if (rc) {
+        cr_ref_free(ref);
+        return cli_report_diag("draw", rc, &d);
+    }
+    rc = cr_roster_read(path, ref, cfg.roster_max_bytes, &r, roster_error, NULL, &d);
+    cr_ref_free(ref);
+    if (rc == CR_EPARSE) {
+        fprintf(stderr,
+                "crisk draw: --roster %s: bad rows (as crisk roster reads them), nothing "
+                "drawn\n",
+                path);
+        return CLI_BADINPUT;
+    }
+    if (rc) { /* missing or unreadable: bad input, as crisk roster says */
+        int code = cli_report_diag("draw", rc, &d);
+        return rc == CR_EIO || rc == CR_ENOTFOUND ? CLI_BADINPUT : code;
+    }
+    struct staff_ctx c = {l, 0};
+    for (size_t i = 0; i < r.n && !c.oom; i++)
+        staff_fn(&c, &r.row[i]);
+    cr_roster_free(&r);
+    if (c.oom) {
+        fprintf(stderr, "crisk draw: out of memory reading --roster %s\n", path);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
 int cmd_draw(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "verify") == 0)
         return draw_verify(argc - 1, argv + 1);
     const char *db = NULL, *plan_s = NULL, *seed = NULL, *draw_s = NULL, *csv = NULL, *json = NULL,
                *today_s = NULL, *out = NULL, *roster = NULL, *redraw = NULL, *reason = NULL,
-               *by = NULL;
+               *by = NULL, *config = NULL;
     const struct cli_opt opts[] = {
         {"db", 1, &db},         {"plan", 1, &plan_s},   {"seed", 1, &seed},
         {"draw", 1, &draw_s},   {"csv", 0, &csv},       {"json", 0, &json},
         {"today", 1, &today_s}, {"out", 1, &out},       {"roster", 1, &roster},
-        {"redraw", 0, &redraw}, {"reason", 1, &reason}, {"by", 1, &by}};
+        {"redraw", 0, &redraw}, {"reason", 1, &reason}, {"by", 1, &by},
+        {"config", 1, &config}};
     size_t n_pos;
-    int prc = cli_parse("draw", argc, argv, opts, 12, NULL, 0, &n_pos, draw_help);
+    int prc = cli_parse("draw", argc, argv, opts, 13, NULL, 0, &n_pos, draw_help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
     long long plan = 0, draw = 0;
@@ -356,19 +456,24 @@ int cmd_draw(int argc, char **argv)
         return CLI_BADINPUT;
     }
     struct cr_redraw rd = {by, reason};
+    if (config && !roster) {
+        fprintf(stderr, "crisk draw: --config goes with --roster FILE (it bounds the file's "
+                        "fields)\n");
+        return CLI_USAGE;
+    }
     struct staff_list st = {0};
-    struct cr_inspect_roster ro = {0};
     json_t *rep = NULL;
-    cr_err rc = roster ? cr_inspect_roster_load(roster, &ro, &d) : CR_OK;
-    if (!rc)
-        rc = cr_store_open_existing(cli_db_path(db), &s, &d);
+    if (roster && (prc = roster_file(roster, config, &st))) {
+        for (size_t i = 0; i < st.n_own; i++)
+            free(st.own[i]);
+        free(st.own);
+        free(st.v);
+        return prc;
+    }
+    cr_err rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "draw", &d);
-    if (!rc && roster) {
-        st.v = ro.v;
-        st.n = ro.n;
-        ro.v = NULL;
-    } else if (!rc && (rc = cli_inspectors(s, &st, &d)) && !d.msg[0])
+    if (!rc && !roster && (rc = cli_inspectors(s, &st, &d)) && !d.msg[0])
         cli_store_fail(&d, rc, s, "cannot read the roster");
     if (!rc &&
         (rc = cr_inspect_draw(s, plan, seed, today, st.v, st.n, redraw ? &rd : NULL, &rep, &d)) &&
@@ -396,6 +501,7 @@ int cmd_draw(int argc, char **argv)
     }
     json_decref(warn);
     int code = CLI_OK;
+    long long id = rc ? 0 : (long long)json_integer_value(json_object_get(rep, "draw"));
     if (rc)
         code = cli_report_diag("draw", rc, &d);
     else if (json)
@@ -420,12 +526,13 @@ int cmd_draw(int argc, char **argv)
         }
 #undef I
     }
+    if (!rc)
+        code = report_written("draw", "draw", id, code);
     json_decref(rep);
     for (size_t i = 0; i < st.n_own; i++)
         free(st.own[i]);
     free(st.own);
     free(st.v);
-    cr_inspect_roster_free(&ro);
     cr_store_close(s);
     return code;
 }

@@ -13,6 +13,9 @@
 /* The publication deadline: 20 working days after the result (DOMAIN.md §2 [M]). */
 #define PUBLISH_WORKDAYS 20
 
+/* A date option: --today is how the command is run (a bad one is usage, 2, as every verb's
+ * --today); --date is the inspection's date, data like the date column of an --import file, so
+ * a bad one is bad input (3), as it is there. */
 static int day_opt(const char *verb, const char *name, const char *s, int32_t *day)
 {
     if (!s) {
@@ -22,15 +25,23 @@ static int day_opt(const char *verb, const char *name, const char *s, int32_t *d
     if (cr_date_parse(s, strlen(s), day) != CR_OK) {
         fprintf(stderr, "crisk %s: --%s needs a date such as 2026-03-01, not '%s'\n", verb, name,
                 s);
-        return CLI_USAGE;
+        return strcmp(name, "date") == 0 ? CLI_BADINPUT : CLI_USAGE;
     }
     return CLI_OK;
+}
+
+static int plan_seen(void *ctx, const struct cr_plan_rec *p)
+{
+    (void)ctx;
+    (void)p;
+    return 0;
 }
 
 static const char inspect_help[] =
     "usage: crisk inspect [--db FILE] --inspection ID --result CODE [--items A;B] --by USER\n"
     "                     [--date YYYY-MM-DD] [--today YYYY-MM-DD] [--inspectors ID;ID] [--json]\n"
-    "       crisk inspect [--db FILE] --import FILE.csv [--json]\n"
+    "       crisk inspect [--db FILE] --import FILE.csv [--date YYYY-MM-DD] [--today YYYY-MM-DD]\n"
+    "                     [--json]\n"
     "\n"
     "Records the result of an inspection in the official vocabulary (docs/inspect.md: 1 "
     "未发现问题,\n"
@@ -39,7 +50,8 @@ static const char inspect_help[] =
     "the Chinese label), applies the plan's 免罚清单 and adds the firm's event (topic\n"
     "crisk/inspection) for the next classification. --import reads "
     "inspection,result,items,by,date\n"
-    "rows (date empty: today), all or none. A result's date lies between its draw's day and\n"
+    "rows (by: who records each; date empty: --date, default today), all or none. A result's date "
+    "lies between its draw's day and\n"
     "--today (default today); --items are codes of the plan's check items or 免罚清单.\n"
     "--inspectors: inspectors of the roster (crisk roster); the drawn ones for an inspection\n"
     "its draw staffed, the drawn ones completed to the plan's number for one it could not -\n"
@@ -212,6 +224,12 @@ int cmd_inspections(int argc, char **argv)
     if (!rc)
         rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
     struct list_ctx c = {stdout, cal, today, due != NULL, 0, 0};
+    if (!rc && plan && (rc = cr_store_plans_each(s, plan, plan_seen, NULL))) {
+        if (rc == CR_ENOTFOUND)
+            cr_diag_set(&d, rc, NULL, 0, 0, "there is no plan %lld (crisk plans lists them)", plan);
+        else
+            cli_store_fail(&d, rc, s, "cannot read the plans");
+    }
     if (!rc && fputs("id,draw,plan,uscc,level,arm,inspectors,result,label,items,day,by,problem,"
                      "penalty_exempt,publish_by,late\n",
                      stdout) == EOF)

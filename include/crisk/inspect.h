@@ -75,9 +75,17 @@ struct cr_plan {
     size_t n_conflicts;
 };
 
-/* Loads a plan file; relative file names inside it (check_items, tolerance_list, conflicts) are
- * read beside it. Errors name file:line. Free with cr_plan_free (also after a failure). */
-cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d) CR_MUST_USE;
+/* The largest plan file (1 MiB; a plan is a few hundred lines) and the largest list file it
+ * names (check items, tolerance list, 免罚清单, conflicts: 16 MiB) that are read; a longer one
+ * is refused by its size before it is read (docs/inspect.md "Sizes"). */
+#define CR_PLAN_MAX_BYTES ((size_t)1 << 20)
+#define CR_PLAN_LIST_MAX_BYTES ((size_t)16 << 20)
+
+/* Loads a plan file (one YAML document); relative file names inside it (check_items,
+ * tolerance_list, conflicts) are read beside it; day is the plan's day (a tolerance list's
+ * certification may not follow it). Errors name file:line. Free with cr_plan_free (also after a
+ * failure). */
+cr_err cr_plan_load(const char *path, int32_t day, struct cr_plan *p, cr_diag *d) CR_MUST_USE;
 void cr_plan_free(struct cr_plan *p);
 /* The same from the text of a plan file in memory (name stands for its path in messages),
  * without reading the list files it names: the items keep their codes alone, and the
@@ -131,20 +139,11 @@ cr_err cr_draw_compute(const struct cr_plan *p, int64_t plan_id, const char *pla
                        const struct cr_elig *e, size_t n, const char *seed, struct cr_drawn **out,
                        size_t *n_out) CR_MUST_USE;
 
-/* An inspector of the roster. */
+/* An inspector of the roster (the store's, or a roster file read by cr_roster_read of
+ * crisk/respond.h: one reader for both). */
 struct cr_inspector {
     const char *id, *division, *qualifications; /* qualifications ';'-separated */
 };
-/* The inspectors (role inspector) of a roster file (header id,name,role,division,qualifications;
- * UTF-8; every bad line an error naming it). Free with cr_inspect_roster_free. */
-struct cr_inspect_roster {
-    struct cr_inspector *v;
-    size_t n;
-    char *text; /* the file, which v points into */
-};
-cr_err cr_inspect_roster_load(const char *path, struct cr_inspect_roster *r,
-                              cr_diag *d) CR_MUST_USE;
-void cr_inspect_roster_free(struct cr_inspect_roster *r);
 /* A firm's recusals beyond the plan's conflicts: the inspectors of its last inspection. */
 struct cr_recusal {
     int64_t subject;

@@ -678,8 +678,9 @@ cr_err cr_store_plans_each(cr_store *s, int64_t id,
 struct cr_plan_list {
     struct cr_plan_firm *f;
     size_t n;
-    void *mem;  /* the block the strings point into */
-    char **own; /* a list of an older store (rows of plan_firm): its strings */
+    void *mem;            /* the block the strings point into */
+    const char **streets; /* the block's street codes (pointers into mem) */
+    char **own;           /* a list of an older store (rows of plan_firm): its strings */
     size_t n_own;
 };
 /* The plan's frozen list: its plan_list block, or for a plan recorded by an older crisk its
@@ -704,6 +705,10 @@ struct cr_draw_firm {
     int64_t draw, subject, inspection;
     const char *key, *arm, *inspectors, *unstaffed; /* unstaffed NULL when staffed */
     char level;
+    /* read back only: the inspection row's own inspectors (inspection.inspectors, completed by
+     * crisk inspect --inspectors; NULL without a row) and whether it has a result */
+    const char *recorded;
+    int has_result;
 };
 /* A redraw's voiding of the standing draw it replaces. */
 struct cr_draw_void {
@@ -720,6 +725,8 @@ struct cr_draw_void {
 cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct cr_draw_firm *f,
                           size_t n, const struct cr_staff *roster, size_t n_roster,
                           const struct cr_draw_void *replace, int64_t *id) CR_MUST_USE;
+/* The redraw that voided draw (the next draw of its plan) in *redraw; CR_ENOTFOUND when none. */
+cr_err cr_store_draw_redraw(cr_store *s, int64_t draw, int64_t *redraw) CR_MUST_USE;
 /* The plan's standing (not void) draw in *draw; CR_ENOTFOUND when it has none. */
 cr_err cr_store_plan_live_draw(cr_store *s, int64_t plan, int64_t *draw) CR_MUST_USE;
 /* Calls fn with draw id; CR_ENOTFOUND when there is none. */

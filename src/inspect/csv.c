@@ -8,7 +8,7 @@
 #include "crisk/text.h"
 #include "internal.h"
 
-#define MAX_LIST_BYTES ((size_t)16 << 20)
+#define MAX_LIST_BYTES CR_PLAN_LIST_MAX_BYTES
 
 /* ---- small CSV files (UTF-8, a header, RFC 4180 quotes within a line) ---- */
 
@@ -16,6 +16,9 @@ cr_err cr__csv_open(struct cr__csv *c, const char *path, cr_diag *d)
 {
     memset(c, 0, sizeof *c);
     c->path = path;
+    cr_err rc = cr__file_size_check(path, MAX_LIST_BYTES, "CSV file", d);
+    if (rc)
+        return rc;
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0, "%s",
@@ -27,7 +30,9 @@ cr_err cr__csv_open(struct cr__csv *c, const char *path, cr_diag *d)
         if (c->len == cap) {
             if (cap >= MAX_LIST_BYTES) {
                 fclose(fp);
-                return cr_diag_set(d, CR_EINVAL, path, 0, 0, "longer than %zu bytes",
+                return cr_diag_set(d, CR_EINVAL, path, 0, 0,
+                                   "longer than the limit of %zu bytes for a CSV file "
+                                   "(docs/inspect.md \"Sizes\")",
                                    MAX_LIST_BYTES);
             }
             char *t = realloc(c->text, cap * 2 + 1);
@@ -122,99 +127,4 @@ bad:;
     for (int i = 0; i < n; i++)
         snprintf(exp + strlen(exp), sizeof exp - strlen(exp), "%s%s", i ? "," : "", want[i]);
     return cr_diag_set(d, CR_EPARSE, c->path, c->line, 0, "the header must be '%s'", exp);
-}
-
-/* ---- a roster file (docs/synthetic-city.md "Roster") ---- */
-
-void cr_inspect_roster_free(struct cr_inspect_roster *r)
-{
-    if (!r)
-        return;
-    free(r->text);
-    free(r->v);
-    memset(r, 0, sizeof *r);
-}
-
-struct id_line {
-    const char *id;
-    long line;
-};
-
-static int cmp_id_line(const void *a, const void *b)
-{
-    const struct id_line *x = a, *y = b;
-    int c = strcmp(x->id, y->id);
-    return c ? c : (x->line > y->line) - (x->line < y->line);
-}
-
-/* The first id (by the line of its second occurrence) given twice: an error naming both lines. */
-static cr_err roster_unique(const char *path, struct id_line *v, size_t n, cr_diag *d)
-{
-    if (n > 1)
-        qsort(v, n, sizeof *v, cmp_id_line);
-    size_t at = 0;
-    for (size_t i = 1; i < n; i++)
-        if (strcmp(v[i - 1].id, v[i].id) == 0 && (!at || v[i].line < v[at].line))
-            at = i;
-    if (!at)
-        return CR_OK;
-    size_t first = at;
-    while (first > 0 && strcmp(v[first - 1].id, v[at].id) == 0)
-        first--;
-    return cr_diag_set(d, CR_EPARSE, path, v[at].line, 0,
-                       "id '%s' is given again (first on line %ld): each member of the roster "
-                       "once",
-                       v[at].id, v[first].line);
-}
-
-cr_err cr_inspect_roster_load(const char *path, struct cr_inspect_roster *r, cr_diag *d)
-{
-    static const char *const hdr[] = {"id", "name", "role", "division", "qualifications"};
-    memset(r, 0, sizeof *r);
-    struct cr__csv c;
-    cr_err rc = cr__csv_open(&c, path, d);
-    r->text = c.text; /* the fields point into it */
-    if (!rc)
-        rc = cr__csv_header(&c, hdr, 5, d);
-    size_t cap = 0, n_ids = 0, ids_cap = 0;
-    struct id_line *ids = NULL;
-    char *f[8];
-    int nf, k;
-    while (!rc && (k = cr__csv_next(&c, f, 8, &nf)) != 0) {
-        if (k < 0 || nf != 5) {
-            rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0,
-                             k < 0 ? "bad quote" : "%d fields where the header has 5", nf);
-            break;
-        }
-        if (!*f[0] || !*f[2]) {
-            rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "id and role must not be empty");
-            break;
-        }
-        if (n_ids == ids_cap) {
-            ids_cap = ids_cap ? ids_cap * 2 : 256;
-            struct id_line *t = realloc(ids, ids_cap * sizeof *t);
-            if (!t) {
-                rc = CR_ENOMEM;
-                break;
-            }
-            ids = t;
-        }
-        ids[n_ids++] = (struct id_line){f[0], c.line};
-        if (strcmp(f[2], "inspector") != 0)
-            continue;
-        if (r->n == cap) {
-            cap = cap ? cap * 2 : 256;
-            struct cr_inspector *t = realloc(r->v, cap * sizeof *t);
-            if (!t) {
-                rc = CR_ENOMEM;
-                break;
-            }
-            r->v = t;
-        }
-        r->v[r->n++] = (struct cr_inspector){f[0], f[3], f[4]};
-    }
-    if (!rc)
-        rc = roster_unique(path, ids, n_ids, d);
-    free(ids);
-    return rc;
 }

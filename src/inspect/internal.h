@@ -6,8 +6,8 @@
 
 #include "crisk/err.h"
 
-/* A small CSV file (UTF-8, at most 16 MiB, a header, RFC 4180 quotes within one line) read
- * whole; fields are cut in place. */
+/* A small CSV file (UTF-8, at most CR_PLAN_LIST_MAX_BYTES, a header, RFC 4180 quotes within one
+ * line) read whole; fields are cut in place. */
 struct cr__csv {
     char *text;
     size_t len, pos;
@@ -21,6 +21,12 @@ cr_err cr__csv_open(struct cr__csv *c, const char *path, cr_diag *d) CR_MUST_USE
 int cr__csv_next(struct cr__csv *c, char **f, int max, int *nf);
 /* Reads the header and checks it is exactly want[0..n). */
 cr_err cr__csv_header(struct cr__csv *c, const char *const *want, int n, cr_diag *d) CR_MUST_USE;
+
+/* CR_EINVAL naming the size and limit when path is a regular file longer than limit bytes, or
+ * a folder (what: "plan file", "list file"); CR_OK otherwise (also when it cannot be stat'ed:
+ * the open says why). */
+cr_err cr__file_size_check(const char *path, size_t limit, const char *what,
+                           cr_diag *d) CR_MUST_USE;
 
 /* Strings copied into chunks that never move: the keys of an eligible list (struct cr_elig
  * points into it). */

@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <utf8proc.h>
 
 #include "base/ydoc.h"
 #include "internal.h"
 #include "crisk/text.h"
+#include "crisk/uscc.h"
 
 static const int default_bp[4] = {500, 1500, 3000, 5000}; /* Yuexiu 2021, DOMAIN.md §1.4 */
 
@@ -30,6 +33,19 @@ static cr_err parse_bp(cr__ydoc *y, yaml_node_t *n, int *out, const char *what)
     char buf[64];
     if (len >= sizeof buf)
         return cr__yfail(y, n, "%s must be a percentage such as 5%%, not '%.40s…'", what, s);
+    /* full-width ％ or digits (a Chinese input method's 5％): the ASCII form to write */
+    char *norm = strspn(s, "0123456789.%") == len
+                     ? NULL
+                     : (char *)utf8proc_NFKC((const utf8proc_uint8_t *)s);
+    if (norm && strcmp(norm, s) != 0) {
+        cr_err rc = cr__yfail(y, n,
+                              "%s: '%s' is written with full-width characters: write %s (ASCII "
+                              "digits and %%)",
+                              what, s, norm);
+        free(norm);
+        return rc;
+    }
+    free(norm);
     if (s[len - 1] != '%')
         return cr__yfail(y, n,
                          "%s must be a percentage such as 5%%, not '%s' (a bare number is "
@@ -220,8 +236,38 @@ static cr_err load_items(struct cr_plan *p, const char *path, char **codes, size
     return rc;
 }
 
-/* uscc,certified (a date): firms in a tolerance period by a configured list. */
-static cr_err load_tolerance(struct cr_plan *p, const char *path, cr_diag *d)
+/* What is wrong with a firm's key in a list (a USCC, or namespace:key for a firm known only by
+ * a department's own key), into why; NULL when nothing. */
+static const char *key_problem(const char *k, char *why, size_t cap)
+{
+    const char *colon = strchr(k, ':');
+    if (colon)
+        return colon == k || !colon[1] ? "a namespace:key needs both parts" : NULL;
+    char u[CR_USCC_LEN + 1];
+    cr_err rc = cr_uscc_normalize(k, strlen(k), u);
+    if (rc == CR_ECHECK) {
+        snprintf(why, cap,
+                 "'%.40s' has a wrong check character: a USCC with these first 17 characters "
+                 "ends in '%c' (GB 32100-2015)",
+                 k, cr_uscc_check_char(u));
+        return why;
+    }
+    if (rc) {
+        char ex[160];
+        cr_uscc_explain(k, strlen(k), ex, sizeof ex);
+        snprintf(why, cap, "'%.40s' is not a USCC (%s) nor a namespace:key", k, ex);
+        return why;
+    }
+    if (strcmp(u, k) != 0) {
+        snprintf(why, cap, "'%.40s' is written otherwise than the store keeps it: write %s", k, u);
+        return why;
+    }
+    return NULL;
+}
+
+/* uscc,certified (a date): firms in a tolerance period by a configured list; a certification
+ * after the plan's day (day) is refused: the firm was not certified yet. */
+static cr_err load_tolerance(struct cr_plan *p, const char *path, int32_t day0, cr_diag *d)
 {
     static const char *const hdr[] = {"uscc", "certified"};
     struct cr__csv c;
@@ -236,8 +282,24 @@ static cr_err load_tolerance(struct cr_plan *p, const char *path, cr_diag *d)
             rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "a line must be uscc,certified");
             break;
         }
+        char why[320];
+        const char *bad = key_problem(f[0], why, sizeof why);
+        if (bad) {
+            rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "uscc: %s", bad);
+            break;
+        }
         if (cr_date_parse(f[1], strlen(f[1]), &day) != CR_OK) {
             rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "certified: '%s' is not a date", f[1]);
+            break;
+        }
+        if (day > day0) {
+            char a[11], b[11];
+            cr_day_format(day, a);
+            cr_day_format(day0, b);
+            rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0,
+                             "certified: %s is after the plan's day %s (a certification to come "
+                             "is not one yet)",
+                             a, b);
             break;
         }
         int32_t *t = realloc(p->tolerance_since, (p->n_tolerance_list + 1) * sizeof *t);
@@ -361,17 +423,89 @@ static void defaults(struct cr_plan *p)
 }
 
 /* The plan of document y, named path; with files, the list files it names are read beside
- * path; without, only their names are checked as text and the items keep their codes alone. */
-static cr_err plan_parse(cr__ydoc *y, const char *path, int files, struct cr_plan *p, cr_diag *d);
+ * path (day: the plan's day, which no certification may follow); without, only their names are
+ * checked as text and the items keep their codes alone. */
+static cr_err plan_parse(cr__ydoc *y, const char *path, int files, int32_t day, struct cr_plan *p,
+                         cr_diag *d);
 
-cr_err cr_plan_load(const char *path, struct cr_plan *p, cr_diag *d)
+/* The line where a second YAML document begins in text, 0 when there is one document (or the
+ * text does not parse: the load says why). */
+static long second_document(const char *text, size_t len)
+{
+    yaml_parser_t ps;
+    if (!yaml_parser_initialize(&ps))
+        return 0;
+    yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
+    long line = 0;
+    int docs = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&ps, &ev))
+            break;
+        yaml_event_type_t t = ev.type;
+        if (t == YAML_DOCUMENT_START_EVENT && ++docs == 2)
+            line = (long)ev.start_mark.line + 1;
+        yaml_event_delete(&ev);
+        if (line || t == YAML_STREAM_END_EVENT)
+            break;
+    }
+    yaml_parser_delete(&ps);
+    return line;
+}
+
+/* A plan file or a list file whose size is past its limit, from its size before anything is
+ * read: the error, naming the size and the limit (docs/inspect.md "Sizes"). */
+cr_err cr__file_size_check(const char *path, size_t limit, const char *what, cr_diag *d)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return CR_OK; /* the open says why */
+    if (S_ISDIR(st.st_mode))
+        return cr_diag_set(d, CR_EINVAL, path, 0, 0, "is a folder, not a %s", what);
+    if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > limit)
+        return cr_diag_set(d, CR_EINVAL, path, 0, 0,
+                           "is %lld bytes, over the limit of %zu bytes (%zu MiB) for a %s "
+                           "(docs/inspect.md \"Sizes\")",
+                           (long long)st.st_size, limit, limit >> 20, what);
+    return CR_OK;
+}
+
+cr_err cr_plan_load(const char *path, int32_t day, struct cr_plan *p, cr_diag *d)
 {
     defaults(p);
-    cr__ydoc y;
-    cr_err rc = cr__ydoc_load(&y, path, d);
+    cr_err rc = cr__file_size_check(path, CR_PLAN_MAX_BYTES, "plan file", d);
+    if (rc)
+        return rc;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0,
+                           "cannot open: %s", strerror(errno));
+    /* read whole, at most the limit and a byte: a FIFO or /dev/zero stops there too */
+    char *text = malloc(CR_PLAN_MAX_BYTES + 1);
+    size_t len = text ? fread(text, 1, CR_PLAN_MAX_BYTES + 1, fp) : 0;
+    int bad = ferror(fp);
+    fclose(fp);
+    if (!text)
+        return CR_ENOMEM;
+    if (bad)
+        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read: %s", strerror(errno));
+    else if (len > CR_PLAN_MAX_BYTES)
+        rc = cr_diag_set(d, CR_EINVAL, path, 0, 0,
+                         "longer than the limit of %zu bytes (%zu MiB) for a plan file "
+                         "(docs/inspect.md \"Sizes\")",
+                         (size_t)CR_PLAN_MAX_BYTES, (size_t)CR_PLAN_MAX_BYTES >> 20);
+    long second = rc ? 0 : second_document(text, len);
+    if (second)
+        rc = cr_diag_set(d, CR_EPARSE, path, second, 0,
+                         "a second YAML document begins here: a plan file is one document (the "
+                         "second would be ignored)");
+    cr__ydoc y = {0};
     if (!rc)
-        rc = plan_parse(&y, path, 1, p, d);
+        rc = cr__ydoc_load_mem(&y, path, text, len, d);
+    if (!rc)
+        rc = plan_parse(&y, path, 1, day, p, d);
     cr__ydoc_free(&y);
+    free(text);
     return rc;
 }
 
@@ -387,12 +521,13 @@ cr_err cr_plan_load_text(const char *name, const char *text, size_t len, int rul
     cr__ydoc y;
     cr_err rc = cr__ydoc_load_mem(&y, name, text, len, d);
     if (!rc)
-        rc = plan_parse(&y, name, 0, p, d);
+        rc = plan_parse(&y, name, 0, 0, p, d);
     cr__ydoc_free(&y);
     return rc;
 }
 
-static cr_err plan_parse(cr__ydoc *y, const char *path, int files, struct cr_plan *p, cr_diag *d)
+static cr_err plan_parse(cr__ydoc *y, const char *path, int files, int32_t day, struct cr_plan *p,
+                         cr_diag *d)
 {
     static const char *const keys[] = {
         "name",       "year",     "batch",     "routine",      "scope",      "check_items",
@@ -504,7 +639,7 @@ static cr_err plan_parse(cr__ydoc *y, const char *path, int files, struct cr_pla
             char *full = NULL;
             rc = beside(y, cr__yget(y, ex, "tolerance_list"), path, list, &full);
             if (!rc)
-                rc = load_tolerance(p, full, d);
+                rc = load_tolerance(p, full, day, d);
             free(full);
         }
         free(list);

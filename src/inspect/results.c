@@ -197,6 +197,23 @@ static int staff_found_fn(void *ctx, const struct cr_staff *st)
     return 0;
 }
 
+/* One id looked up in the roster recorded with a draw (draw_staff: its inspectors). */
+struct drawn_staff {
+    const char *id;
+    int found;
+    char quals[512];
+};
+
+static int drawn_staff_fn(void *ctx, const struct cr_staff *st)
+{
+    struct drawn_staff *f = ctx;
+    if (strcmp(st->id, f->id) != 0)
+        return 0;
+    f->found = 1;
+    snprintf(f->quals, sizeof f->quals, "%s", st->qualifications ? st->qualifications : "");
+    return 1;
+}
+
 static int cmp_cstr(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -204,7 +221,7 @@ static int cmp_cstr(const void *a, const void *b)
 
 /* --inspectors (docs/inspect.md "Results"): who made the inspection. The ids, sorted and
  * ';'-joined, into out. */
-static cr_err check_inspectors(cr_store *s, const struct cr_plan *p, const char *key,
+static cr_err check_inspectors(cr_store *s, const struct cr_plan *p, int64_t draw, const char *key,
                                const char *drawn, const char *given, char *out, size_t cap,
                                cr_diag *d)
 {
@@ -234,13 +251,28 @@ static cr_err check_inspectors(cr_store *s, const struct cr_plan *p, const char 
     if (!rc && !f)
         rc = CR_ENOMEM;
     for (int i = 0; !rc && i < n; i++) {
+        /* the drawn ones are recorded for the inspection: valid whatever roster drew them (the
+         * store's, or a --roster file the store's roster never held) */
+        if (item_in(drawn, ids[i], strlen(ids[i])))
+            continue;
         int found = 0;
         if ((rc = cr_store_staff_get(s, ids[i], staff_found_fn, &f[i], &found)))
             break;
+        if (!found || !f[i].inspector) { /* else an inspector of the roster the draw used */
+            struct drawn_staff ds = {ids[i], 0, ""};
+            int recorded = 0;
+            if ((rc = cr_store_draw_roster(s, draw, drawn_staff_fn, &ds, &recorded)))
+                break;
+            if (ds.found) {
+                found = f[i].inspector = 1;
+                snprintf(f[i].qualifications, sizeof f[i].qualifications, "%s", ds.quals);
+            }
+        }
         if (!found || !f[i].inspector)
             rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                             "inspectors: '%s' is not %s of the roster (crisk roster)", ids[i],
-                             found ? "an inspector" : "a member");
+                             "inspectors: '%s' is not %s of the roster (crisk roster) nor of the "
+                             "roster draw %lld was staffed from",
+                             ids[i], found ? "an inspector" : "a member", (long long)draw);
     }
     int n_drawn = n_ids(drawn), full = n_drawn >= p->inspectors;
     for (const char *q = drawn; !rc && *q;) { /* every drawn inspector is among them */
@@ -362,7 +394,8 @@ cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *in, int *p
     char who[512];
     snprintf(who, sizeof who, "%s", o.inspectors);
     if (!rc && in->inspectors)
-        rc = check_inspectors(s, &p, o.key, o.inspectors, in->inspectors, who, sizeof who, d);
+        rc = check_inspectors(s, &p, o.r.draw, o.key, o.inspectors, in->inspectors, who, sizeof who,
+                              d);
     else if (!rc && n_ids(o.inspectors) < p.inspectors)
         rc = cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                          "inspection %lld has %d of the %d inspectors it needs (its station could "

@@ -155,6 +155,7 @@ struct kinds_ctx {
     const struct cr_plan *p;
     uint8_t *is_complaint;
     size_t n;
+    uint8_t *seen; /* per complaint kind: a topic of the store has it */
 };
 
 static int kind_fn(void *ctx, int64_t id, const char *kind, size_t len)
@@ -162,8 +163,11 @@ static int kind_fn(void *ctx, int64_t id, const char *kind, size_t len)
     struct kinds_ctx *k = ctx;
     for (size_t i = 0; i < k->p->n_complaint_kinds; i++)
         if (strlen(k->p->complaint_kinds[i]) == len &&
-            memcmp(k->p->complaint_kinds[i], kind, len) == 0 && id >= 0 && (size_t)id < k->n)
-            k->is_complaint[id] = 1;
+            memcmp(k->p->complaint_kinds[i], kind, len) == 0) {
+            k->seen[i] = 1;
+            if (id >= 0 && (size_t)id < k->n)
+                k->is_complaint[id] = 1;
+        }
     return 0;
 }
 
@@ -183,21 +187,39 @@ static int ev_fn(void *ctx, const struct cr_event_row *e)
     return 0;
 }
 
-/* The subjects with a complaint event in [today - days, today]. */
-static cr_err complaints(cr_store *s, const struct cr_plan *p, int32_t today, struct bits *out)
+/* The subjects with a complaint event in [today - days, today]; a warning naming the
+ * complaint kinds no topic of the store has (they trigger nothing: a typo, or a feed not
+ * loaded). */
+static cr_err complaints(cr_store *s, const struct cr_plan *p, int32_t today, struct bits *out,
+                         json_t *warnings)
 {
     int64_t top = 0, blocks = 0;
     cr_err rc = cr_store_topic_top(s, &top);
     if (rc || !p->n_complaint_kinds)
         return rc;
-    struct kinds_ctx k = {p, calloc((size_t)top + 1, 1), (size_t)top + 1};
+    struct kinds_ctx k = {p, calloc((size_t)top + 1, 1), (size_t)top + 1,
+                          calloc(p->n_complaint_kinds, 1)};
     uint8_t *no_attrs = calloc((size_t)top + 1, 1);
-    if (!k.is_complaint || !no_attrs) {
+    if (!k.is_complaint || !no_attrs || !k.seen) {
         free(k.is_complaint);
+        free(k.seen);
         free(no_attrs);
         return CR_ENOMEM;
     }
     rc = cr_store_topic_kinds(s, kind_fn, &k);
+    char unseen[512] = "";
+    size_t n_unseen = 0;
+    for (size_t i = 0; !rc && i < p->n_complaint_kinds; i++)
+        if (!k.seen[i] && strlen(unseen) + strlen(p->complaint_kinds[i]) + 8 < sizeof unseen)
+            snprintf(unseen + strlen(unseen), sizeof unseen - strlen(unseen), "%s'%s'",
+                     n_unseen++ ? ", " : "", p->complaint_kinds[i]);
+    if (n_unseen)
+        json_array_append_new(warnings,
+                              json_sprintf("triggers.complaint_kinds: %s %s no event kind of the "
+                                           "store (no feed has loaded such events): %s nothing",
+                                           unseen, n_unseen == 1 ? "is" : "are",
+                                           n_unseen == 1 ? "it triggers" : "they trigger"));
+    free(k.seen);
     int any = 0;
     for (size_t i = 0; i < k.n; i++)
         any |= k.is_complaint[i];
@@ -297,7 +319,7 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
 {
     *report = NULL;
     struct cr_plan p;
-    cr_err rc = cr_plan_load(path, &p, d);
+    cr_err rc = cr_plan_load(path, today, &p, d);
     if (rc) {
         cr_plan_free(&p);
         return rc;
@@ -327,7 +349,7 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
     if (!rc && p.trigger_warnings)
         rc = cr_store_open_warning_subjects(s, bits_add, &b.warned);
     if (!rc)
-        rc = complaints(s, &p, today, &b.complained);
+        rc = complaints(s, &p, today, &b.complained, warnings);
     if (!rc && p.routine)
         rc = cr_store_recently_drawn(s, today - p.recent_days, today, bits_add, &b.recent);
     if (!rc)
@@ -692,6 +714,8 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
                         "random_arm", (json_int_t)arms[CR_ARM_RANDOM], "triggered",
                         (json_int_t)arms[CR_ARM_TRIGGERED], "exempt", exempt, "unstaffed",
                         (json_int_t)unstaffed, "unstaffed_examples", unst);
+        if (rep && have_replace) /* recorded with the report: which draw this one voided */
+            json_object_set_new(rep, "voided_draw", json_integer(replace.draw));
         rep_s = rep ? json_dumps(rep, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
         if (!rep_s)
             rc = CR_ENOMEM;
@@ -724,8 +748,6 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
                                (double)(t_staff - t_draw) / 1e9, "record",
                                (double)(now_ns() - t0) / 1e9 - secs);
         json_object_set_new(rep, "timings", tm);
-        if (have_replace)
-            json_object_set_new(rep, "voided_draw", json_integer(replace.draw));
         *report = rep;
         rep = NULL;
     }
@@ -755,8 +777,8 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
 
 struct got_draw {
     int64_t plan;
-    int32_t day;
-    char *seed;
+    int32_t day, void_day;
+    char *seed, *void_by, *void_reason, *voided;
 };
 
 static int got_draw_fn(void *ctx, const struct cr_draw_rec *r)
@@ -765,6 +787,10 @@ static int got_draw_fn(void *ctx, const struct cr_draw_rec *r)
     g->plan = r->plan;
     g->day = r->day;
     g->seed = strdup(r->seed);
+    g->void_day = r->void_day;
+    g->void_by = r->void_by ? strdup(r->void_by) : NULL;
+    g->void_reason = r->void_reason ? strdup(r->void_reason) : NULL;
+    g->voided = r->voided ? strdup(r->voided) : NULL;
     return 0;
 }
 
@@ -887,25 +913,94 @@ struct cmp_ctx {
     const struct cr_drawn *dr;
     char **insp, **why; /* the recomputed inspectors, NULL when not recomputed */
     size_t n, i;
-    int64_t mismatch, insp_mismatch;
-    char first[200], first_insp[300];
+    int64_t mismatch, insp_mismatch, row_mismatch;
+    char first[300], first_insp[300], first_row[400];
 };
 
+/* A drawn firm that differs: key, then what (" is recorded but ...", or ": recorded ..."). */
+static void firm_diff(struct cmp_ctx *c, const char *key, const char *what)
+{
+    if (!c->mismatch++)
+        snprintf(c->first, sizeof c->first, "%s%s", key, what);
+}
+
+/* Whether every id of the ';'-list a is in b. */
+static int ids_within(const char *a, const char *b)
+{
+    for (const char *q = a; *q;) {
+        size_t l = strcspn(q, ";");
+        int in = 0;
+        for (const char *r = b; l && *r && !in;) {
+            size_t m = strcspn(r, ";");
+            in = m == l && memcmp(q, r, l) == 0;
+            r += m + (r[m] != 0);
+        }
+        if (l && !in)
+            return 0;
+        q += l + (q[l] != 0);
+    }
+    return 1;
+}
+
+static size_t n_list(const char *a)
+{
+    size_t n = 0;
+    for (const char *q = a; *q;) {
+        size_t l = strcspn(q, ";");
+        n += l > 0;
+        q += l + (q[l] != 0);
+    }
+    return n;
+}
+
+/* The inspection row's own inspectors against the draw's (docs/draw.md "Verifying a draw"): a
+ * staffed inspection, or one without a result, holds exactly its drawn inspectors; an unstaffed
+ * one with a result holds them and those --inspectors completed it with. */
+static void row_check(struct cmp_ctx *c, const struct cr_draw_firm *f)
+{
+    if (!f->recorded)
+        return;
+    const char *why = NULL;
+    int exact = !f->unstaffed || !f->has_result;
+    if (!ids_within(f->inspectors, f->recorded))
+        why = "lack some of the drawn";
+    else if (exact && n_list(f->recorded) != n_list(f->inspectors))
+        why = f->unstaffed ? "add others to the drawn, with no result recorded"
+                           : "add others to the drawn (a staffed inspection is made by its drawn "
+                             "inspectors)";
+    if (!why)
+        return;
+    if (!c->row_mismatch++)
+        snprintf(c->first_row, sizeof c->first_row,
+                 "inspection %lld (%s): its recorded inspectors '%s' %s '%s'",
+                 (long long)f->inspection, f->key, f->recorded, why, f->inspectors);
+}
+
+/* The recorded firms (in key order) against the recomputed ones (in key order), merged by key:
+ * a firm missing on either side is one difference, not a shift of every row after it. */
 static int cmp_fn(void *ctx, const struct cr_draw_firm *f)
 {
     struct cmp_ctx *c = ctx;
-    int ok = c->i < c->n;
-    if (ok) {
-        const struct cr_elig *e = &c->e[c->dr[c->i].elig];
-        ok = strcmp(e->key, f->key) == 0 && e->level == f->level &&
-             strcmp(cr_arm_name[c->dr[c->i].arm], f->arm) == 0 && e->subject == f->subject;
+    while (c->i < c->n && strcmp(c->e[c->dr[c->i].elig].key, f->key) < 0) {
+        firm_diff(c, c->e[c->dr[c->i].elig].key,
+                  " is in the recomputed draw but not recorded (no inspection row)");
+        c->i++;
     }
-    if (!ok) {
-        if (!c->mismatch)
-            snprintf(c->first, sizeof c->first, "recorded %s,%c,%s differs from the recomputed %s",
-                     f->key, f->level ? f->level : '?', f->arm,
-                     c->i < c->n ? c->e[c->dr[c->i].elig].key : "(nothing more)");
-        c->mismatch++;
+    row_check(c, f);
+    if (c->i >= c->n || strcmp(c->e[c->dr[c->i].elig].key, f->key) != 0) {
+        firm_diff(c, f->key, " is recorded but not in the recomputed draw");
+        return 0;
+    }
+    const struct cr_elig *e = &c->e[c->dr[c->i].elig];
+    const char *arm = cr_arm_name[c->dr[c->i].arm];
+    if (e->level != f->level || strcmp(arm, f->arm) != 0 || e->subject != f->subject) {
+        char more[160];
+        snprintf(
+            more, sizeof more,
+            ": recorded level %c, arm %s, subject %lld; recomputed level %c, arm %s, subject %lld",
+            f->level ? f->level : '?', f->arm, (long long)f->subject, e->level, arm,
+            (long long)e->subject);
+        firm_diff(c, f->key, more);
     } else if (c->insp) {
         const char *want = c->insp[c->i] ? c->insp[c->i] : "", *why = c->why[c->i];
         if (strcmp(want, f->inspectors) != 0 ||
@@ -918,6 +1013,13 @@ static int cmp_fn(void *ctx, const struct cr_draw_firm *f)
         }
     }
     c->i++;
+    return 0;
+}
+
+/* Only the inspection rows' own inspectors (when the list cannot be recomputed). */
+static int rows_fn(void *ctx, const struct cr_draw_firm *f)
+{
+    row_check(ctx, f);
     return 0;
 }
 
@@ -1027,11 +1129,13 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
         c.insp = recorded ? insp : NULL;
         c.why = why;
         rc = cr_store_draw_firms(s, draw, cmp_fn, &c);
-        if (!rc && c.i < n) {
-            if (!c.mismatch)
-                snprintf(c.first, sizeof c.first, "%zu recomputed firms are not recorded", n - c.i);
-            c.mismatch += (int64_t)(n - c.i);
-        }
+        for (; !rc && c.i < n; c.i++)
+            firm_diff(&c, l.e[dr[c.i].elig].key,
+                      " is in the recomputed draw but not recorded (no inspection row)");
+    }
+    if (!rc && !list_ok) { /* nothing to recompute: the inspection rows against their draw */
+        c.n = 0;
+        rc = cr_store_draw_firms(s, draw, rows_fn, &c);
     }
     if (!rc) {
         char buf[400];
@@ -1053,8 +1157,19 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
             json_array_append_new(problems, json_string(buf));
         }
         if (c.mismatch) {
-            snprintf(buf, sizeof buf, "%lld firms differ; the first: %s", (long long)c.mismatch,
+            snprintf(buf, sizeof buf,
+                     "%lld drawn firm%s differ%s from the recomputed draw; the "
+                     "first: %s",
+                     (long long)c.mismatch, c.mismatch == 1 ? "" : "s", c.mismatch == 1 ? "s" : "",
                      c.first);
+            json_array_append_new(problems, json_string(buf));
+        }
+        if (c.row_mismatch) {
+            snprintf(buf, sizeof buf,
+                     "%lld inspection%s disagree%s with the draw's inspectors; "
+                     "the first: %s",
+                     (long long)c.row_mismatch, c.row_mismatch == 1 ? "" : "s",
+                     c.row_mismatch == 1 ? "s" : "", c.first_row);
             json_array_append_new(problems, json_string(buf));
         }
         if (list_ok && !recorded)
@@ -1063,21 +1178,46 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
                                               "recorded (a draw of an older crisk, or one "
                                               "interrupted): its inspectors cannot be recomputed"));
         if (c.insp_mismatch) {
-            snprintf(buf, sizeof buf, "%lld firms' inspectors differ; the first: %s",
-                     (long long)c.insp_mismatch, c.first_insp);
+            snprintf(buf, sizeof buf,
+                     "%lld firm%s drawn inspectors differ from those recomputed from the roster "
+                     "recorded with the draw; the first: %s",
+                     (long long)c.insp_mismatch, c.insp_mismatch == 1 ? "'s" : "s'", c.first_insp);
             json_array_append_new(problems, json_string(buf));
         }
         *match = json_array_size(problems) == 0;
         json_t *first = json_array_get(problems, 0);
-        *report = json_pack(
-            "{s:I,s:I,s:s,s:b,s:b,s:b,s:b,s:b,s:b,s:I,s:I,s:I,s:s,s:O}", "draw", (json_int_t)draw,
-            "plan", (json_int_t)gd.plan, "seed", gd.seed, "match", *match, "plan_text_intact",
-            tc.ok, "settings_intact", settings_ok && !n_settings, "eligible_list_intact", list_ok,
-            "day_ok", day_ok, "inspectors_checked", list_ok && recorded, "differences",
-            (json_int_t)(c.mismatch + c.insp_mismatch), "inspector_differences",
-            (json_int_t)c.insp_mismatch, "settings_differences", (json_int_t)n_settings,
-            "first_difference", first ? json_string_value(first) : "", "problems", problems);
-        if (!*report)
+        json_t *vd = json_null();
+        if (gd.void_by) {
+            char day[11];
+            cr_day_format(gd.void_day, day);
+            vd = json_pack("{s:s,s:s,s:s,s:s}", "by", gd.void_by, "reason",
+                           gd.void_reason ? gd.void_reason : "", "day", day, "voided",
+                           gd.voided ? gd.voided : "");
+            int64_t redraw = 0;
+            cr_err r2 = cr_store_draw_redraw(s, draw, &redraw);
+            if (!r2 && vd)
+                json_object_set_new(vd, "redraw", json_integer(redraw));
+            else if (r2 != CR_ENOTFOUND)
+                rc = r2;
+            if (!vd && !rc)
+                rc = CR_ENOMEM;
+        }
+        if (!rc)
+            *report = json_pack(
+                "{s:I,s:I,s:s,s:b,s:b,s:b,s:b,s:b,s:b,s:b,s:I,s:I,s:I,s:I,s:s,"
+                "s:O,s:o}",
+                "draw", (json_int_t)draw, "plan", (json_int_t)gd.plan, "seed", gd.seed, "match",
+                *match, "plan_text_intact", tc.ok, "settings_intact", settings_ok && !n_settings,
+                "eligible_list_intact", list_ok, "day_ok", day_ok, "inspectors_checked",
+                list_ok && recorded, "inspections_checked", 1, "differences",
+                (json_int_t)(c.mismatch + c.insp_mismatch + c.row_mismatch),
+                "inspector_differences", (json_int_t)c.insp_mismatch, "inspection_differences",
+                (json_int_t)c.row_mismatch, "settings_differences", (json_int_t)n_settings,
+                "first_difference", first ? json_string_value(first) : "", "problems", problems,
+                "void", vd);
+        else
+            json_decref(vd);
+        if (!rc && !*report)
             rc = CR_ENOMEM;
     } else if (d && pd.msg[0]) {
         *d = pd;
@@ -1095,6 +1235,9 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
     elig_list_free(&l);
     free(g.settings);
     free(gd.seed);
+    free(gd.void_by);
+    free(gd.void_reason);
+    free(gd.voided);
     free(tc.text);
     free(tc.settings);
     json_decref(problems);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "plan_list.h"
 
 const char cr__schema_v5_inspect[] =
     "CREATE TABLE plan(id INTEGER PRIMARY KEY, name TEXT NOT NULL, year INTEGER NOT NULL,"
@@ -205,214 +206,6 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
 const char *const cr_store_elig_class[CR_STORE_N_ELIG_CLASSES] = {
     "pool", "triggered", "exempt_recent", "exempt_status", "exempt_tolerance"};
 
-/* The block of a frozen list (docs/store.md "plan_list"), format 1, little-endian:
- * "CRPLIST1", u32 n, u32 n_streets, level[n], class[n], u32 street[n], i64 subject[n], the n
- * keys each ended by a NUL byte, the n_streets streets each ended by a NUL byte. */
-static const char plist_magic[8] = {'C', 'R', 'P', 'L', 'I', 'S', 'T', '1'};
-
-static void put_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/* A street's index in the block: an open-addressing table over the distinct streets. */
-struct street_set {
-    const char **v; /* slot -> street */
-    uint32_t *idx;  /* slot -> index */
-    size_t cap, n;
-    const char **order; /* index -> street */
-};
-
-static uint64_t str_hash(const char *t)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *t; t++)
-        h = (h ^ (unsigned char)*t) * 1099511628211ULL;
-    return h;
-}
-
-/* The index of t, added when new; UINT32_MAX when out of memory. */
-static uint32_t street_index(struct street_set *ss, const char *t)
-{
-    if (2 * (ss->n + 1) > ss->cap) {
-        size_t cap = ss->cap ? ss->cap * 2 : 256;
-        const char **v = calloc(cap, sizeof *v);
-        uint32_t *idx = calloc(cap, sizeof *idx);
-        const char **order = realloc(ss->order, cap * sizeof *order);
-        if (!v || !idx || !order) {
-            free(v);
-            free(idx);
-            if (order)
-                ss->order = order;
-            return UINT32_MAX;
-        }
-        ss->order = order;
-        for (size_t i = 0; i < ss->cap; i++)
-            if (ss->v[i]) {
-                size_t j = str_hash(ss->v[i]) & (cap - 1);
-                while (v[j])
-                    j = (j + 1) & (cap - 1);
-                v[j] = ss->v[i];
-                idx[j] = ss->idx[i];
-            }
-        free(ss->v);
-        free(ss->idx);
-        ss->v = v;
-        ss->idx = idx;
-        ss->cap = cap;
-    }
-    size_t j = str_hash(t) & (ss->cap - 1);
-    while (ss->v[j] && strcmp(ss->v[j], t) != 0)
-        j = (j + 1) & (ss->cap - 1);
-    if (!ss->v[j]) {
-        ss->v[j] = t;
-        ss->idx[j] = (uint32_t)ss->n;
-        ss->order[ss->n++] = t;
-    }
-    return ss->idx[j];
-}
-
-static void street_set_free(struct street_set *ss)
-{
-    free(ss->v);
-    free(ss->idx);
-    free(ss->order);
-}
-
-/* Encodes f[0..n) as a format-1 block into *out (malloc'd) of *len bytes. */
-static cr_err plist_encode(const struct cr_plan_firm *f, size_t n, unsigned char **out, size_t *len)
-{
-    *out = NULL;
-    if (n > UINT32_MAX)
-        return CR_EINVAL;
-    struct street_set ss = {0};
-    uint32_t *sidx = malloc((n ? n : 1) * sizeof *sidx);
-    size_t keys = 0, streets = 0;
-    cr_err rc = sidx ? CR_OK : CR_ENOMEM;
-    for (size_t i = 0; !rc && i < n; i++) {
-        if (f[i].cls >= CR_STORE_N_ELIG_CLASSES)
-            rc = CR_EINVAL;
-        else if ((sidx[i] = street_index(&ss, f[i].street ? f[i].street : "")) == UINT32_MAX)
-            rc = CR_ENOMEM;
-        keys += strlen(f[i].key) + 1;
-    }
-    for (size_t i = 0; !rc && i < ss.n; i++)
-        streets += strlen(ss.order[i]) + 1;
-    size_t total = 16 + n * (1 + 1 + 4 + 8) + keys + streets;
-    unsigned char *b = rc ? NULL : malloc(total);
-    if (!rc && !b)
-        rc = CR_ENOMEM;
-    if (!rc) {
-        memcpy(b, plist_magic, 8);
-        put_u32(b + 8, (uint32_t)n);
-        put_u32(b + 12, (uint32_t)ss.n);
-        unsigned char *lv = b + 16, *cl = lv + n, *st = cl + n, *sj = st + 4 * n;
-        char *kp = (char *)(sj + 8 * n);
-        for (size_t i = 0; i < n; i++) {
-            lv[i] = (unsigned char)f[i].level;
-            cl[i] = f[i].cls;
-            put_u32(st + 4 * i, sidx[i]);
-            uint64_t v = (uint64_t)f[i].subject;
-            for (int k = 0; k < 8; k++)
-                sj[8 * i + (size_t)k] = (unsigned char)(v >> (8 * k));
-            size_t l = strlen(f[i].key) + 1;
-            memcpy(kp, f[i].key, l);
-            kp += l;
-        }
-        for (size_t i = 0; i < ss.n; i++) {
-            size_t l = strlen(ss.order[i]) + 1;
-            memcpy(kp, ss.order[i], l);
-            kp += l;
-        }
-        *out = b;
-        *len = total;
-    }
-    free(sidx);
-    street_set_free(&ss);
-    return rc;
-}
-
-/* Decodes a block of len bytes (owned by l from now on) into l; *why on a bad block. */
-static cr_err plist_decode(unsigned char *b, size_t len, struct cr_plan_list *l, const char **why)
-{
-    l->mem = b;
-    if (len < 16 || memcmp(b, plist_magic, 8) != 0) {
-        *why = "it is not a format-1 block (its first bytes are not CRPLIST1)";
-        return CR_EPARSE;
-    }
-    size_t n = get_u32(b + 8), ns = get_u32(b + 12);
-    if ((len - 16) / 14 < n) {
-        *why = "it is shorter than its firms' arrays";
-        return CR_EPARSE;
-    }
-    /* every key and every street takes at least its NUL byte: a count beyond the bytes left is
-     * refused before anything is allocated for it */
-    if (len - 16 - 14 * n < n || ns > len - 16 - 14 * n - n) {
-        *why = "its counts of keys and streets exceed its bytes";
-        return CR_EPARSE;
-    }
-    const unsigned char *lv = b + 16, *cl = lv + n, *st = cl + n, *sj = st + 4 * n;
-    char *p = (char *)(sj + 8 * n), *end = (char *)b + len;
-    const char **streets = malloc((ns ? ns : 1) * sizeof *streets);
-    l->f = malloc((n ? n : 1) * sizeof *l->f);
-    if (!streets || !l->f) {
-        free(streets);
-        return CR_ENOMEM;
-    }
-    cr_err rc = CR_OK;
-    for (size_t i = 0; i < n && !rc; i++) {
-        char *z = memchr(p, 0, (size_t)(end - p));
-        if (!z) {
-            *why = "its keys are cut";
-            rc = CR_EPARSE;
-            break;
-        }
-        l->f[i].key = p;
-        p = z + 1;
-    }
-    for (size_t i = 0; i < ns && !rc; i++) {
-        char *z = memchr(p, 0, (size_t)(end - p));
-        if (!z) {
-            *why = "its streets are cut";
-            rc = CR_EPARSE;
-            break;
-        }
-        streets[i] = p;
-        p = z + 1;
-    }
-    if (!rc && p != end) {
-        *why = "it has bytes after its last street";
-        rc = CR_EPARSE;
-    }
-    for (size_t i = 0; i < n && !rc; i++) {
-        uint32_t si = get_u32(st + 4 * i);
-        uint64_t v = 0;
-        for (int k = 7; k >= 0; k--)
-            v = v << 8 | sj[8 * i + (size_t)k];
-        if (si >= ns || cl[i] >= CR_STORE_N_ELIG_CLASSES) {
-            *why = si >= ns ? "a firm's street index is out of range"
-                            : "a firm's class code is out of range";
-            rc = CR_EPARSE;
-            break;
-        }
-        l->f[i].street = streets[si];
-        l->f[i].cls = cl[i];
-        l->f[i].level = (char)lv[i];
-        l->f[i].subject = (int64_t)v;
-    }
-    /* the streets' pointers are kept in l->own so they are freed with the list */
-    l->own = (char **)streets;
-    l->n_own = 0;
-    l->n = rc ? 0 : n;
-    return rc;
-}
-
 static const char plist_schema[] =
     "CREATE TABLE IF NOT EXISTS plan_list(plan INTEGER PRIMARY KEY, format INTEGER NOT NULL,"
     " n INTEGER NOT NULL, list BLOB NOT NULL);";
@@ -422,7 +215,7 @@ cr_err cr_store_plan_save(cr_store *s, const struct cr_plan_rec *p, const struct
 {
     unsigned char *blk = NULL;
     size_t len = 0;
-    cr_err rc = plist_encode(f, n, &blk, &len);
+    cr_err rc = cr__plist_encode(f, n, &blk, &len);
     if (rc)
         return rc;
     if ((rc = cr_store_begin(s))) {
@@ -528,6 +321,7 @@ void cr_store_plan_list_free(struct cr_plan_list *l)
     for (size_t i = 0; i < l->n_own; i++)
         free(l->own[i]);
     free(l->own);
+    free(l->streets);
     free(l->f);
     free(l->mem);
     memset(l, 0, sizeof *l);
@@ -578,6 +372,12 @@ static cr_err plist_rows(cr_store *s, int64_t plan, struct cr_plan_list *l, cons
             rc = CR_EPARSE;
             break;
         }
+        const char *lv = colz(st, 2);
+        if (lv[0] < 'A' || lv[0] > 'D' || lv[1]) {
+            *why = "a firm of its plan_firm rows has a level that is not A-D";
+            rc = CR_EPARSE;
+            break;
+        }
         l->f[l->n++] =
             (struct cr_plan_firm){sqlite3_column_int64(st, 1), key, street, c, colz(st, 2)[0]};
     }
@@ -625,7 +425,7 @@ cr_err cr_store_plan_list(cr_store *s, int64_t plan, struct cr_plan_list *l, con
             if (rc)
                 free(b);
             else
-                rc = plist_decode(b, (size_t)len, l, why);
+                rc = cr__plist_decode(b, (size_t)len, l, why);
         }
     }
     if (!rc && !found)
@@ -678,8 +478,9 @@ static cr_err draw_layout(cr_store *s, int *v2)
 }
 
 static const char draw_v2_schema[] =
-    "ALTER TABLE inspection ADD COLUMN level TEXT;"
-    "ALTER TABLE inspection ADD COLUMN arm TEXT;"
+    /* the checks draw_firm had (NULL on the rows of older draws passes them) */
+    "ALTER TABLE inspection ADD COLUMN level TEXT CHECK(level IN ('A','B','C','D'));"
+    "ALTER TABLE inspection ADD COLUMN arm TEXT CHECK(arm IN ('targeted','random','triggered'));"
     "ALTER TABLE inspection ADD COLUMN drawn TEXT;"
     "ALTER TABLE inspection ADD COLUMN unstaffed INTEGER;"
     "CREATE TABLE IF NOT EXISTS draw_reason(draw INTEGER NOT NULL, id INTEGER NOT NULL,"
@@ -722,51 +523,6 @@ static cr_err draw_layout_upgrade(cr_store *s)
         sqlite3_exec(db, draw_firm_view, NULL, NULL, NULL))
         return cr__store_fail(s);
     return CR_OK;
-}
-
-/* The distinct unstaffed reasons of a draw, each with its id (1, 2, ...). */
-struct reasons {
-    const char **v;
-    int64_t *id;
-    size_t cap, n;
-};
-
-/* The id of t (0 for NULL), added when new; -1 when out of memory. */
-static int64_t reason_id(struct reasons *rs, const char *t)
-{
-    if (!t)
-        return 0;
-    if (2 * (rs->n + 1) > rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 64;
-        const char **v = calloc(cap, sizeof *v);
-        int64_t *id = calloc(cap, sizeof *id);
-        if (!v || !id) {
-            free(v);
-            free(id);
-            return -1;
-        }
-        for (size_t i = 0; i < rs->cap; i++)
-            if (rs->v[i]) {
-                size_t j = str_hash(rs->v[i]) & (cap - 1);
-                while (v[j])
-                    j = (j + 1) & (cap - 1);
-                v[j] = rs->v[i];
-                id[j] = rs->id[i];
-            }
-        free(rs->v);
-        free(rs->id);
-        rs->v = v;
-        rs->id = id;
-        rs->cap = cap;
-    }
-    size_t j = str_hash(t) & (rs->cap - 1);
-    while (rs->v[j] && strcmp(rs->v[j], t) != 0)
-        j = (j + 1) & (rs->cap - 1);
-    if (!rs->v[j]) {
-        rs->v[j] = t;
-        rs->id[j] = (int64_t)++rs->n;
-    }
-    return rs->id[j];
 }
 
 struct by_subject {
@@ -815,12 +571,14 @@ cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct
      * every index of the table then grows at its end or close to where the last one went. */
     struct by_subject *order = malloc((n ? n : 1) * sizeof *order);
     int64_t *rid = malloc((n ? n : 1) * sizeof *rid);
-    struct reasons rs = {0};
+    struct cr__intern rs = {0}; /* the distinct reasons: id = index + 1, 0 for none */
     cr_err rc = order && rid ? CR_OK : CR_ENOMEM;
     for (size_t i = 0; !rc && i < n; i++) {
         order[i] = (struct by_subject){f[i].subject, i};
-        if ((rid[i] = reason_id(&rs, f[i].unstaffed)) < 0)
+        uint32_t k = f[i].unstaffed ? cr__intern(&rs, f[i].unstaffed) : 0;
+        if (k == UINT32_MAX)
             rc = CR_ENOMEM;
+        rid[i] = f[i].unstaffed ? (int64_t)k + 1 : 0;
     }
     if (!rc)
         qsort(order, n, sizeof *order, cmp_by_subject);
@@ -829,8 +587,7 @@ cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct
     if (rc) { /* nothing begun: nothing to roll back */
         free(order);
         free(rid);
-        free(rs.v);
-        free(rs.id);
+        cr__intern_free(&rs);
         return rc;
     }
     sqlite3_stmt *st = NULL;
@@ -859,13 +616,12 @@ cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct
     }
     if (!rc)
         rc = prep(s, "INSERT INTO draw_reason(draw, id, text) VALUES(?1,?2,?3)", &st);
-    for (size_t j = 0; !rc && j < rs.cap; j++)
-        if (rs.v[j]) {
-            sqlite3_bind_int64(st, 1, *id);
-            sqlite3_bind_int64(st, 2, rs.id[j]);
-            sqlite3_bind_text(st, 3, rs.v[j], -1, SQLITE_STATIC);
-            rc = step_done(s, st);
-        }
+    for (size_t j = 0; !rc && j < rs.n; j++) {
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_int64(st, 2, (int64_t)j + 1);
+        sqlite3_bind_text(st, 3, rs.order[j], -1, SQLITE_STATIC);
+        rc = step_done(s, st);
+    }
     sqlite3_finalize(st);
     st = NULL;
     int64_t first = 0;
@@ -896,8 +652,7 @@ cr_err cr_store_draw_save(cr_store *s, const struct cr_draw_rec *r, const struct
     st = NULL;
     free(order);
     free(rid);
-    free(rs.v);
-    free(rs.id);
+    cr__intern_free(&rs);
     /* the recusals by last inspection in force for the drawn firms, for draw verify */
     if (!rc)
         rc = prep(s,
@@ -979,6 +734,8 @@ static int df_row(sqlite3_stmt *st, void *a)
         .inspectors = colz(st, 5),
         .unstaffed = col(st, 6),
         .inspection = sqlite3_column_int64(st, 7),
+        .recorded = col(st, 8),
+        .has_result = sqlite3_column_int(st, 9),
     };
     return c->fn(c->ctx, &f);
 }
@@ -993,16 +750,20 @@ cr_err cr_store_draw_firms(cr_store *s, int64_t draw,
     sqlite3_stmt *st;
     rc =
         prep(s,
-             v2 ? "SELECT draw, key, subject, level, arm, inspectors, unstaffed, inspection FROM"
+             v2 ? "SELECT draw, key, subject, level, arm, inspectors, unstaffed, inspection,"
+                  " recorded, has_result FROM"
                   " (SELECT i.draw AS draw, s.key AS key, i.subject AS subject, i.level AS level,"
-                  " i.arm AS arm, i.drawn AS inspectors, r.text AS unstaffed, i.id AS inspection"
+                  " i.arm AS arm, i.drawn AS inspectors, r.text AS unstaffed, i.id AS inspection,"
+                  " i.inspectors AS recorded, i.result IS NOT NULL AS has_result"
                   " FROM inspection i LEFT JOIN subject s ON s.id=i.subject LEFT JOIN draw_reason r"
                   " ON r.draw=i.draw AND r.id=i.unstaffed WHERE i.draw=?1 AND i.arm IS NOT NULL"
                   " UNION ALL SELECT f.draw, f.key, f.subject, f.level, f.arm, f.inspectors,"
-                  " f.unstaffed, coalesce(i.id, 0) FROM draw_firm_v1 f LEFT JOIN inspection i"
+                  " f.unstaffed, coalesce(i.id, 0), i.inspectors, coalesce(i.result IS NOT NULL,"
+                  " 0) FROM draw_firm_v1 f LEFT JOIN inspection i"
                   " ON i.draw=f.draw AND i.subject=f.subject WHERE f.draw=?1) ORDER BY key"
                 : "SELECT f.draw, f.key, f.subject, f.level, f.arm, f.inspectors, f.unstaffed,"
-                  " coalesce(i.id, 0) FROM draw_firm f LEFT JOIN inspection i ON"
+                  " coalesce(i.id, 0), i.inspectors, coalesce(i.result IS NOT NULL, 0) FROM"
+                  " draw_firm f LEFT JOIN inspection i ON"
                   " i.draw=f.draw AND i.subject=f.subject WHERE f.draw=?1 ORDER BY f.key",
              &st);
     if (rc)
@@ -1141,6 +902,25 @@ cr_err cr_store_inspection_result(cr_store *s, const struct cr_inspection_row *r
     rc = step_done(s, st);
     if (!rc && sqlite3_changes(cr__store_db(s)) != 1)
         rc = CR_ENOTFOUND;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+cr_err cr_store_draw_redraw(cr_store *s, int64_t draw, int64_t *redraw)
+{
+    sqlite3_stmt *st;
+    cr_err rc = prep(s,
+                     "SELECT min(id) FROM draw WHERE plan=(SELECT plan FROM draw WHERE id=?1)"
+                     " AND id>?1",
+                     &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, draw);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *redraw = sqlite3_column_int64(st, 0);
+    else
+        rc = r == SQLITE_ROW ? CR_ENOTFOUND : cr__store_fail(s);
     sqlite3_finalize(st);
     return rc;
 }

@@ -84,18 +84,20 @@ python3 "$here/plan_list.py" "$tmp/t.db" "$plan" --set-level "$(grep -m1 ',A,' "
 set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" > "$tmp/out"; rc=$?; set -e
 [ $rc = 1 ] || { echo "verify of a tampered eligible list exited $rc"; exit 1; }
 grep -q "hash" "$tmp/out" || { echo "verify does not say the list changed: $(cat "$tmp/out")"; exit 1; }
-# A block cut short or of another format cannot be read: verify says so (exit 1), a draw stops.
+# A block cut short or of another format cannot be read: verify says so (exit 1), a draw stops
+# (exit 3, bad input: the store's data, as docs/store.md says).
 # (and counts of firms or streets beyond the block's bytes: refused before any allocation)
 for bad in "list=substr(list, 1, 100)" "format=2" "list=CAST('CRPLIST9' AS BLOB) || substr(list, 9)" \
            "list=substr(list, 1, 12) || X'F0FFFFFF' || substr(list, 17)" \
-           "list=substr(list, 1, 8) || X'F0FFFF0F' || substr(list, 13)"; do
+           "list=substr(list, 1, 8) || X'F0FFFF0F' || substr(list, 13)" \
+           "list=substr(list, 1, 16) || CAST('Z' AS BLOB) || substr(list, 18)"; do
   cp "$db" "$tmp/c.db"
   sqlite3 "$tmp/c.db" "UPDATE plan_list SET $bad WHERE plan=$plan"
   set +e; "$crisk" draw verify --db "$tmp/c.db" --draw "$d1" > "$tmp/out"; rc=$?; set -e
   [ $rc = 1 ] && grep -q "eligible list cannot be read" "$tmp/out" \
     || { echo "verify of a plan_list block with $bad exited $rc: $(cat "$tmp/out")"; exit 1; }
   set +e; "$crisk" draw --db "$tmp/c.db" --plan "$plan" --seed z --today 2026-01-07 --redraw --reason r --by u > /dev/null 2> "$tmp/err"; rc=$?; set -e
-  [ $rc != 0 ] && grep -q "cannot be read" "$tmp/err" || { echo "a draw from a bad block ($bad) exited $rc: $(cat "$tmp/err")"; exit 1; }
+  [ $rc = 3 ] && grep -q "cannot be read" "$tmp/err" || { echo "a draw from a bad block ($bad) exited $rc, want 3 (docs/store.md): $(cat "$tmp/err")"; exit 1; }
 done
 # ... and a draw from the tampered list is refused.
 set +e; "$crisk" draw --db "$tmp/t.db" --plan "$plan" --seed x > /dev/null 2>&1; rc=$?; set -e

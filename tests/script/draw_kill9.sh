@@ -4,6 +4,12 @@
 # one transaction (docs/draw.md "Verifying a draw"), so every recorded draw verifies (exit 0) and
 # the plan keeps at most one standing draw. Redraws are killed too (the voiding is in the same
 # transaction: a killed redraw leaves the earlier draw standing).
+# The kill is aimed inside the write: a watcher (python3) tries BEGIN IMMEDIATE on the store
+# every half millisecond and kills the draw the moment that fails because another connection
+# holds the write lock - the draw's transaction is then open (a draw writes in no other). A
+# kill is counted as inside the transaction when the lock was seen held and afterwards the
+# store has no more draws than before: the transaction was open and never committed. At least
+# one kill must be so; the others may have lost the race to the commit.
 set -euo pipefail
 crisk=$1
 tmp=$(mktemp -d)
@@ -36,15 +42,41 @@ check() {
     "$crisk" draw verify --db "$db" --draw "$d" > "$tmp/v" || { echo "kill9: draw $d: $(cat "$tmp/v")"; exit 1; }
   done
 }
-kills=0 whole=0
+# kill_in_tx DB ARGS...: runs ARGS, kills it when the store's write lock is seen held; prints
+# "locked" (killed with the lock held) or "finished" (it ended first)
+kill_in_tx() {
+  python3 - "$@" <<'PY'
+import os, signal, sqlite3, subprocess, sys, time
+db, args = sys.argv[1], sys.argv[2:]
+p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+con = sqlite3.connect(db, timeout=0, isolation_level=None)
+state = "finished"
+while p.poll() is None:
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("ROLLBACK")
+    except sqlite3.OperationalError as e:
+        if "locked" not in str(e) and "busy" not in str(e):
+            raise
+        os.kill(p.pid, signal.SIGKILL)
+        state = "locked"
+        break
+    time.sleep(0.0005)
+p.wait()
+print(state)
+PY
+}
+kills=0 inside=0 whole=0
 for i in $(seq 1 8); do
   extra=()
   [ -n "$(q "SELECT id FROM draw WHERE plan=$plan AND void_by IS NULL")" ] && extra=(--redraw --reason "kill9 $i" --by t)
-  "$crisk" draw --db "$db" --plan "$plan" --seed "kill9 $i" --today 2026-01-06 "${extra[@]}" > /dev/null 2>&1 &
-  pid=$!
-  sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"
-  if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi
-  wait $pid 2>/dev/null || true
+  before=$(q "SELECT count(*) FROM draw")
+  state=$(kill_in_tx "$db" "$crisk" draw --db "$db" --plan "$plan" --seed "kill9 $i" --today 2026-01-06 "${extra[@]}")
+  after=$(q "SELECT count(*) FROM draw")
+  if [ "$state" = locked ]; then
+    kills=$((kills + 1))
+    [ "$after" = "$before" ] && inside=$((inside + 1))
+  fi
   check
 done
 # and one that runs to its end (a redraw when a killed one got as far as its commit)
@@ -54,4 +86,5 @@ extra=()
 check
 whole=$(q "SELECT count(*) FROM draw")
 [ "$kills" -ge 1 ] || { echo "kill9: every draw finished before it could be killed"; exit 1; }
-echo "draw kill9: $kills kill(s), $whole whole draw(s) recorded, each verifies; no partial draw"
+[ "$inside" -ge 1 ] || { echo "kill9: no kill landed inside a draw's transaction ($kills kills, each after its commit)"; exit 1; }
+echo "draw kill9: $kills kill(s) with the write lock held, $inside inside an uncommitted transaction; $whole whole draw(s) recorded, each verifies; no partial draw"

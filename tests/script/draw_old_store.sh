@@ -65,7 +65,7 @@ python3 "$here/draw_python.py" "$db" "$d1" | cmp - <(cut -d, -f1-3 "$tmp/csv1" |
 cp "$db" "$tmp/t.db"
 sqlite3 "$tmp/t.db" "UPDATE draw_firm SET arm='random' WHERE draw=$d1 AND key=(SELECT min(key) FROM draw_firm WHERE draw=$d1 AND arm<>'random')"
 set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" > "$tmp/out"; rc=$?; set -e
-[ $rc = 1 ] && grep -q "firms differ" "$tmp/out" || { echo "old store: a tampered old row verified ($rc): $(cat "$tmp/out")"; exit 1; }
+[ $rc = 1 ] && grep -Eq "drawn firms? differs? from the recomputed draw" "$tmp/out" || { echo "old store: a tampered old row verified ($rc): $(cat "$tmp/out")"; exit 1; }
 cp "$db" "$tmp/t.db"
 sqlite3 "$tmp/t.db" "UPDATE plan_firm SET class='pool' WHERE plan=$plan AND key=(SELECT min(key) FROM plan_firm WHERE plan=$plan AND class<>'pool')"
 set +e; "$crisk" draw verify --db "$tmp/t.db" --draw "$d1" > "$tmp/out"; rc=$?; set -e

@@ -107,12 +107,12 @@ PY
 printf 'id,name,role,division,qualifications\nI1,甲,inspector,440103001\n' > "$tmp/bad.csv"
 set +e; "$crisk" draw --db "$db" --plan 1 --seed s4 --roster "$tmp/bad.csv" 2> "$tmp/err" > /dev/null; rc=$?; set -e
 [ $rc = 3 ] && grep 'bad.csv:2' "$tmp/err" > /dev/null || { echo "bad roster: $rc $(cat "$tmp/err")"; exit 1; }
-# A roster file with an id twice is refused, naming both lines (the generated one is the near
-# miss, accepted above).
+# A roster file with an id twice is refused, naming both lines, as crisk roster says it (the
+# generated one is the near miss, accepted above).
 { head -1 "$tmp/city/roster.csv"; grep ',inspector,' "$tmp/city/roster.csv" | sed -n 1,3p; grep ',inspector,' "$tmp/city/roster.csv" | sed -n 2p | sed 's/,[^,]*,inspector,/,另一人,inspector,/'; } > "$tmp/dup.csv"
 dupid=$(sed -n 3p "$tmp/dup.csv" | cut -d, -f1)
 set +e; "$crisk" draw --db "$db" --plan 1 --seed s4 --roster "$tmp/dup.csv" --redraw --reason r --by u1 2> "$tmp/err" > /dev/null; rc=$?; set -e
-[ $rc = 3 ] && grep -q "dup.csv:5:.*'$dupid' is given again (first on line 3)" "$tmp/err" || { echo "duplicate roster id: $rc $(cat "$tmp/err")"; exit 1; }
+[ $rc = 3 ] && grep -q "dup.csv:5:.*'$dupid' is listed twice, on lines 3 and 5" "$tmp/err" || { echo "duplicate roster id: $rc $(cat "$tmp/err")"; exit 1; }
 # draw verify recomputes the inspectors too, from the roster and recusals recorded with the
 # draw: a changed inspector, a changed reason or a changed recorded roster does not match.
 last=$(sqlite3 "$db" 'SELECT max(id) FROM draw')
