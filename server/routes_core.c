@@ -572,17 +572,50 @@ static void get_quarantine(struct srv_req *r, struct srv_reply *out)
 }
 
 /* ---- the audit log ---- */
+/* A stored text as JSON: as it is when it is UTF-8, else in srv_text_copy's form (\xNN), so
+ * that no row is left out of the answer for its bytes. NULL without memory. */
+static json_t *audit_text(const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (cr_utf8_valid_prefix(s ? s : "", len) == len)
+        return json_string(s ? s : "");
+    char *b = malloc(len * 4 + 1);
+    json_t *j = NULL;
+    if (b) {
+        srv_text_copy(b, len * 4 + 1, s, 0);
+        j = json_string(b);
+        free(b);
+    }
+    return j;
+}
+
+struct audit_ctx {
+    json_t *rows;
+    int failed;
+};
+
 static int audit_row(void *ctx, const struct cr_audit_rec *a)
 {
+    struct audit_ctx *x = ctx;
     char at[32];
     time_t t = (time_t)a->at;
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_array_append_new(ctx,
-                          json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "id", (json_int_t)a->id,
-                                    "at", at, "user", a->user, "role", a->role, "action", a->action,
-                                    "object", a->object, "status", a->status, "client", a->client));
+    json_t *f[5] = {audit_text(a->user), audit_text(a->role), audit_text(a->action),
+                    audit_text(a->object), audit_text(a->client)};
+    json_t *row = NULL;
+    if (f[0] && f[1] && f[2] && f[3] && f[4])
+        row = json_pack("{s:I,s:s,s:O,s:O,s:O,s:O,s:i,s:O}", "id", (json_int_t)a->id, "at", at,
+                        "user", f[0], "role", f[1], "action", f[2], "object", f[3], "status",
+                        a->status, "client", f[4]);
+    for (int i = 0; i < 5; i++)
+        json_decref(f[i]);
+    /* A row that cannot be encoded stops the answer (500) rather than going missing from it. */
+    if (!row || json_array_append_new(x->rows, row)) {
+        x->failed = 1;
+        return 1;
+    }
     return 0;
 }
 
@@ -595,14 +628,19 @@ static void get_audit(struct srv_req *r, struct srv_reply *out)
         srv_error(out, 400, "bad_request", "limit (1 to audit_page) and before (an id) only");
         return;
     }
-    json_t *rows = json_array();
-    if (cr_store_audit_each(r->db, before, (int)limit, audit_row, rows)) {
-        json_decref(rows);
+    struct audit_ctx x = {json_array(), 0};
+    if (cr_store_audit_each(r->db, before, (int)limit, audit_row, &x)) {
+        json_decref(x.rows);
         store_error(out, r->db);
         return;
     }
+    if (x.failed) {
+        json_decref(x.rows);
+        srv_error(out, 500, "internal", "an audit row could not be encoded (out of memory)");
+        return;
+    }
     out->status = 200;
-    out->json = json_pack("{s:o}", "rows", rows);
+    out->json = json_pack("{s:o}", "rows", x.rows);
 }
 
 /* ---- users ---- */

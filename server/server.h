@@ -37,6 +37,7 @@ struct srv_config {
     long audit_flush_ms;       /* an audit row waits at most this long for its batch's commit */
     long audit_batch;          /* most audit rows one commit writes */
     long audit_wait;           /* 1: an audited read waits for its row's commit */
+    long audit_room_wait_ms;   /* a request waits at most this long for room in a full queue */
     char hit_outcomes[160];    /* task outcome codes counted as hits, comma-separated */
 };
 /* Fills c with the defaults, then reads path (NULL: none) as "key: value" lines (# comments).
@@ -272,7 +273,11 @@ struct srv_auditq;
 cr_err srv_auditq_new(struct srv *s, struct srv_auditq **out) CR_MUST_USE;
 /* Commits every row still queued, then stops the thread and frees a. NULL is a no-op. */
 void srv_auditq_free(struct srv_auditq *a);
-/* Queues rec (copied; strings longer than the row's fields are cut). See srv_audit. */
+/* Copies src (NULL: "") into dst (cap bytes) as valid UTF-8: cut on a character boundary,
+ * bytes that are not UTF-8 written as \xNN; with cut_end a character cut short at src's very
+ * end (the mark of a fixed buffer's cut) is left out. Returns the length written. */
+size_t srv_text_copy(char *dst, size_t cap, const char *src, int cut_end);
+/* Queues rec (copied with srv_text_copy into the row's fields). See srv_audit. */
 cr_err srv_audit_row(struct srv_auditq *a, const struct cr_audit_rec *rec, int wait) CR_MUST_USE;
 struct srv_auditq *srv_auditq_of(struct srv *s);
 
