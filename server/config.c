@@ -41,7 +41,7 @@ static const struct key keys[] = {
     K(read_mmap_mib, 1024, 0, 1048576),
     K(audit_flush_ms, 20, 1, 10000),
     K(audit_batch, 256, 1, 100000),
-    K(audit_wait, 1, 0, 1),
+    K(audit_wait, 0, 0, 1),
     K(audit_room_wait_ms, 3000, 1, 600000),
 };
 #undef K

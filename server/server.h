@@ -36,7 +36,7 @@ struct srv_config {
     long read_mmap_mib;        /* the store mapped into memory by each read connection (0: none) */
     long audit_flush_ms;       /* an audit row waits at most this long for its batch's commit */
     long audit_batch;          /* most audit rows one commit writes */
-    long audit_wait;           /* 1: an audited read waits for its row's commit */
+    long audit_wait;           /* 1: an audited read waits for its row's commit (0: default) */
     long audit_room_wait_ms;   /* a request waits at most this long for room in a full queue */
     char hit_outcomes[160];    /* task outcome codes counted as hits, comma-separated */
 };

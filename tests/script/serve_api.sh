@@ -114,6 +114,7 @@ request_timeout_s: 3
 max_body_bytes: 4096
 login_failures_name: 3
 login_failures_addr: 1000
+audit_wait: 1 # the strict setting: the rows are counted right after the answers
 CFG
 start "$tmp/main.cfg" main
 
