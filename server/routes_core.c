@@ -68,11 +68,12 @@ static void get_search(struct srv_req *r, struct srv_reply *out)
 {
     const char *q = srv_query(r, "q");
     const struct srv_config *c = srv_cfg(r->srv);
-    long long limit = num_arg(r, "limit", c->search_limit, 1, c->search_limit);
+    long long limit = srv_query_limit(r, c->search_limit);
     if (!q || strlen(q) < 2 || strlen(q) > 200 || limit < 0) {
         srv_error(out, 400, "bad_request",
                   "search needs q (2 to 200 bytes: a USCC or its start, or part of a name or "
-                  "an address) and limit from 1 to the configured search_limit");
+                  "an address) and limit of at least 1 (more than search_limit gives "
+                  "search_limit)");
         return;
     }
     char key[CR_USCC_LEN + 1];
@@ -476,6 +477,8 @@ static void get_levels(struct srv_req *r, struct srv_reply *out)
                   "levels needs a run id (or latest) and by = district, street or grid");
         return;
     }
+    if (srv_run_exists(r, run, out) != 1)
+        return;
     struct levels_ctx x = {json_array(), srv_ref(r->srv)};
     cr_err rc = cr_store_run_by_division(r->db, run, digits, srv_scope(r->user), level_row, &x);
     if (rc) {
@@ -622,10 +625,12 @@ static int audit_row(void *ctx, const struct cr_audit_rec *a)
 static void get_audit(struct srv_req *r, struct srv_reply *out)
 {
     const struct srv_config *c = srv_cfg(r->srv);
-    long long limit = num_arg(r, "limit", c->audit_page, 1, c->audit_page);
+    long long limit = srv_query_limit(r, c->audit_page);
     long long before = num_arg(r, "before", 0, 0, INT64_MAX);
     if (limit < 0 || before < 0) {
-        srv_error(out, 400, "bad_request", "limit (1 to audit_page) and before (an id) only");
+        srv_error(
+            out, 400, "bad_request",
+            "limit (at least 1; more than audit_page gives audit_page) and before (an id) only");
         return;
     }
     struct audit_ctx x = {json_array(), 0};
@@ -663,7 +668,8 @@ static void post_user(struct srv_req *r, struct srv_reply *out)
     snprintf(r->audit_object, sizeof r->audit_object, "%s", name ? name : "");
     struct user_w x = {0};
     cr_diag d = {{0}, {0}, 0, 0};
-    if (srv_user_make(name, role, scope, password, srv_ref(r->srv), &x.u, &d)) {
+    if (srv_user_make(name, role, scope, password, srv_cfg(r->srv)->password_min_chars,
+                      srv_ref(r->srv), &x.u, &d)) {
         srv_error(out, 400, "bad_request", d.msg);
         return;
     }

@@ -193,7 +193,7 @@ st=$(req POST /api/v1/login - '{"name":"u_street","password":"pw-street-secret"}
 [ "$st" = 200 ] || fail "another name from the same address was limited too: $st"
 
 # ---- CSRF: every write needs the session's own token ----
-body='{"name":"csrf_user","password":"p","role":"grid","scope":"'$G'"}'
+body='{"name":"csrf_user","password":"p-12345678","role":"grid","scope":"'$G'"}'
 st=$(req POST /api/v1/users "$tmp/jar.city_admin" "$body"); [ "$st" = 403 ] || fail "write without CSRF: $st"
 check_error "no CSRF" csrf
 st=$(req POST /api/v1/users "$tmp/jar.city_admin" "$body" AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA)
@@ -244,7 +244,7 @@ while IFS=$'\t' read -r method route request role c_in c_street c_district c_out
         fi ;;
     /api/v1/users)
         n=$((n + 1))
-        body="{\"name\":\"m_${role}_$n\",\"password\":\"p\",\"role\":\"grid\",\"scope\":\"$G\"}" ;;
+        body="{\"name\":\"m_${role}_$n\",\"password\":\"p-12345678\",\"role\":\"grid\",\"scope\":\"$G\"}" ;;
     /api/v1/tasks/\{id\}/close) body='{"outcome":"confirmed","note":"matrix"}' ;;
     /api/v1/tasks/\{id\}/*) body='{"note":"matrix"}' ;;
     /api/v1/inspections/\{id\}/result) body='{"result":"1"}' ;;

@@ -27,10 +27,10 @@ q() { sqlite3 "$db" "$1"; }
 "$CRISK" gen --out "$tmp/city" --enterprises 300 --seed 5 >/dev/null
 "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
 "$CRISK" classify --db "$db" >/dev/null
-echo "pw-a" | "$CRISK" user add --db "$db" --name u_a --role city_analyst >/dev/null
+echo "pw-a-secret" | "$CRISK" user add --db "$db" --name u_a --role city_analyst >/dev/null
 D=$(q "SELECT district FROM enterprise GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
-echo "pw-d" | "$CRISK" user add --db "$db" --name u_d --role district --scope "$D" >/dev/null
-echo "pw-x" | "$CRISK" user add --db "$db" --name u_x --role auditor >/dev/null
+echo "pw-d-secret" | "$CRISK" user add --db "$db" --name u_d --role district --scope "$D" >/dev/null
+echo "pw-x-secret" | "$CRISK" user add --db "$db" --name u_x --role auditor >/dev/null
 q "SELECT uscc FROM enterprise WHERE uscc IS NOT NULL ORDER BY uscc LIMIT 200" >"$tmp/firms"
 
 start() { # config lines
@@ -44,7 +44,7 @@ start() { # config lines
     done
     U=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$tmp/out")
     [ -n "$U" ] || fail "the server did not start: $(cat "$tmp/err")"
-    for u in a:pw-a d:pw-d x:pw-x; do
+    for u in a:pw-a-secret d:pw-d-secret x:pw-x-secret; do
         curl -s -c "$tmp/jar.${u%%:*}" -o /dev/null -d "{\"name\":\"u_${u%%:*}\",\"password\":\"${u#*:}\"}" "$U/api/v1/login"
     done
 }
@@ -136,7 +136,7 @@ for f in $mine; do
     fi
 done
 # A write (a login) finds the queue full: it waits audit_room_wait_ms, then 503.
-st=$(curl -s --max-time 20 -o "$tmp/body" -w '%{http_code}' -d '{"name":"u_a","password":"pw-a"}' "$U/api/v1/login")
+st=$(curl -s --max-time 20 -o "$tmp/body" -w '%{http_code}' -d '{"name":"u_a","password":"pw-a-secret"}' "$U/api/v1/login")
 [ "$st" = 503 ] && grep -q '"code":"audit_unavailable"' "$tmp/body" ||
     fail "a login with the audit queue full answered '$st' $(cat "$tmp/body") (expected 503 after audit_room_wait_ms)"
 refuse 0
@@ -149,7 +149,7 @@ for _ in $(seq 100); do [ "$(portraits)" = $((n0 + 8)) ] && break; sleep 0.1; do
 refuse 1
 get d "/api/v1/enterprises/$(echo "$mine" | head -1)" >/dev/null
 get d "/api/v1/enterprises/$(echo "$mine" | sed -n 2p)" >/dev/null
-st=$(curl -s --max-time 20 -o "$tmp/body" -w '%{http_code}' -d '{"name":"u_a","password":"pw-a"}' "$U/api/v1/login")
+st=$(curl -s --max-time 20 -o "$tmp/body" -w '%{http_code}' -d '{"name":"u_a","password":"pw-a-secret"}' "$U/api/v1/login")
 [ "$st" = 503 ] || fail "a login behind rows kept for a retry answered '$st' (expected 503)"
 # A stop with the store refusing ends, and says what it could not write.
 stop

@@ -37,9 +37,9 @@ printf 'u_district,区局乙,district,%s,\nu_grid,网格丁,grid,%s,\n' "$D" "$G
 "$CRISK" dispatch --db "$db" --today 2026-01-05 >/dev/null
 "$CRISK" plan --db "$db" --file "$tmp/city/plans/annual.yaml" --today 2026-01-05 >/dev/null
 "$CRISK" draw --db "$db" --plan 1 --seed s --today 2026-01-06 --roster "$tmp/roster.csv" >/dev/null
-echo "pw-d" | "$CRISK" user add --db "$db" --name u_district --role district --scope "$D" >/dev/null
-echo "pw-g" | "$CRISK" user add --db "$db" --name u_grid --role grid --scope "$G" >/dev/null
-echo "pw-a" | "$CRISK" user add --db "$db" --name u_admin --role city_admin >/dev/null
+echo "pw-d-secret" | "$CRISK" user add --db "$db" --name u_district --role district --scope "$D" >/dev/null
+echo "pw-g-secret" | "$CRISK" user add --db "$db" --name u_grid --role grid --scope "$G" >/dev/null
+echo "pw-a-secret" | "$CRISK" user add --db "$db" --name u_admin --role city_admin >/dev/null
 
 CRISK_JOB_PAUSE_FILE=$tmp/pause "$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
 pid=$!
@@ -50,7 +50,7 @@ done
 U=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$tmp/out")
 [ -n "$U" ] || fail "the server did not start: $(cat "$tmp/err")"
 declare -A tok
-for u in district:pw-d grid:pw-g admin:pw-a; do
+for u in district:pw-d-secret grid:pw-g-secret admin:pw-a-secret; do
     curl -s -c "$tmp/jar.${u%%:*}" -d "{\"name\":\"u_${u%%:*}\",\"password\":\"${u#*:}\"}" "$U/api/v1/login" >"$tmp/body"
     tok[${u%%:*}]=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf_token"])' "$tmp/body")
 done
