@@ -10,20 +10,8 @@
 # stop with the store refusing ends. Objects cut mid-character or holding bytes that are not
 # UTF-8 stay in GET /api/v1/audit. The configuration's audit keys are range-checked.
 set -euo pipefail
-CRISK=$(realpath "${1:?usage: serve_audit.sh CRISK}")
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "serve_audit: FAIL: $*" >&2
-    exit 1
-}
-db=$tmp/s.db
-q() { sqlite3 "$db" "$1"; }
+. "$(dirname "$0")/serve_lib.sh"
+serve_init serve_audit "$@"
 "$CRISK" gen --out "$tmp/city" --enterprises 300 --seed 5 >/dev/null
 "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
 "$CRISK" classify --db "$db" >/dev/null
@@ -35,28 +23,14 @@ q "SELECT uscc FROM enterprise WHERE uscc IS NOT NULL ORDER BY uscc LIMIT 200" >
 
 start() { # config lines
     printf '%b\n' "$1" >"$tmp/serve.cfg"
-    rm -f "$tmp/out" # an old run's listening line must not be read for this one's
-    "$CRISK" serve --db "$db" --listen 127.0.0.1:0 --config "$tmp/serve.cfg" >"$tmp/out" 2>"$tmp/err" &
-    pid=$!
-    for _ in $(seq 600); do
-        grep >/dev/null 'listening on http://[0-9.:]*/' "$tmp/out" 2>/dev/null && break
-        sleep 0.1
-    done
-    U=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$tmp/out")
-    [ -n "$U" ] || fail "the server did not start: $(cat "$tmp/err")"
+    serve_start serve "$tmp/serve.cfg"
     for u in a:pw-a-secret d:pw-d-secret x:pw-x-secret; do
-        curl -s -c "$tmp/jar.${u%%:*}" -o /dev/null -d "{\"name\":\"u_${u%%:*}\",\"password\":\"${u#*:}\"}" "$U/api/v1/login"
+        serve_login "$U" "$tmp/jar.${u%%:*}" "u_${u%%:*}" "${u#*:}" >/dev/null
     done
 }
-stop() {
-    kill -INT "$pid"
-    for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && fail "the server did not stop within 30 s: $(cat "$tmp/err")"
-    wait "$pid" || fail "the server did not stop cleanly: $(cat "$tmp/err")"
-    pid=
-}
+stop() { serve_stop "" clean; }
 # The writer's count at a clean stop: "audit log: R rows in C commits, …"
-commits() { sed -n 's/.*audit log: \([0-9]*\) rows in \([0-9]*\) commits.*/\1 \2/p' "$tmp/err"; }
+commits() { sed -n 's/.*audit log: \([0-9]*\) rows in \([0-9]*\) commits.*/\1 \2/p' "$tmp/serve.err"; }
 get() { # jar path → status, body in $tmp/body
     curl -s --max-time 30 -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar.$1" "$U$2"
 }
@@ -153,7 +127,7 @@ st=$(curl -s --max-time 20 -o "$tmp/body" -w '%{http_code}' -d '{"name":"u_a","p
 [ "$st" = 503 ] || fail "a login behind rows kept for a retry answered '$st' (expected 503)"
 # A stop with the store refusing ends, and says what it could not write.
 stop
-grep -q 'audit rows could not be written' "$tmp/err" || fail "the stop did not report the rows it could not write"
+grep -q 'audit rows could not be written' "$tmp/serve.err" || fail "the stop did not report the rows it could not write"
 refuse 0
 
 # ---- objects cut mid-character or not UTF-8 stay in GET /api/v1/audit ----

@@ -7,20 +7,8 @@
 # nothing, exactly as an unknown one; a malformed firm is 400. The quarantine summary by the
 # department that sent the rows.
 set -euo pipefail
-CRISK=$(realpath "${1:?usage: serve_dash.sh CRISK}")
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "serve_dash: FAIL: $*" >&2
-    exit 1
-}
-db=$tmp/s.db
-q() { sqlite3 "$db" "$1"; }
+. "$(dirname "$0")/serve_lib.sh"
+serve_init serve_dash "$@"
 "$CRISK" gen --out "$tmp/city" --enterprises 1500 --seed 11 >/dev/null
 "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
 "$CRISK" classify --db "$db" >/dev/null
@@ -59,16 +47,9 @@ echo "pw-g-secret" | "$CRISK" user add --db "$db" --name u_grid --role grid --sc
 echo "pw-a-secret" | "$CRISK" user add --db "$db" --name u_analyst --role city_analyst >/dev/null
 hits="confirmed,case_filed, police"
 printf 'hit_outcomes: %s\n' "$hits" >"$tmp/serve.cfg"
-"$CRISK" serve --db "$db" --listen 127.0.0.1:0 --config "$tmp/serve.cfg" >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 600); do
-    grep >/dev/null 'listening on http://[0-9.:]*/' "$tmp/out" 2>/dev/null && break
-    sleep 0.1
-done
-U=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$tmp/out")
-[ -n "$U" ] || fail "the server did not start: $(cat "$tmp/err")"
+serve_start serve "$tmp/serve.cfg"
 for u in district:pw-d-secret grid:pw-g-secret analyst:pw-a-secret; do
-    curl -s -c "$tmp/jar.${u%%:*}" -o /dev/null -d "{\"name\":\"u_${u%%:*}\",\"password\":\"${u#*:}\"}" "$U/api/v1/login"
+    serve_login "$U" "$tmp/jar.${u%%:*}" "u_${u%%:*}" "${u#*:}" >/dev/null
 done
 get() { curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar.$1" "$U$2"; }
 

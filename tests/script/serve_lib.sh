@@ -7,8 +7,8 @@
 #   serve_start NAME [CONFIG]   crisk serve on db, on a free port (CONFIG: a configuration file),
 #                               output in $tmp/NAME.out and $tmp/NAME.err; sets U (its URL,
 #                               http://127.0.0.1:PORT) and SERVE_PID
-#   serve_stop [PID] [clean]    SIGINT (default: the last server started); clean: it must end
-#                               within 30 s with exit 0
+#   serve_stop [PID] [clean] [SIGNAL]   SIGNAL (default INT) to PID (default: the last server
+#                               started); clean: it must end within 30 s with exit 0
 #   serve_login URL JAR NAME PASSWORD   echoes the status; cookies in JAR, the body in
 #                               $tmp/login.json
 serve_init() {
@@ -54,15 +54,15 @@ serve_start() {
 }
 
 serve_stop() {
-    local p=${1:-$SERVE_PID} how=${2:-} k
-    kill -INT "$p" 2>/dev/null || true
+    local p=${1:-$SERVE_PID} how=${2:-} sig=${3:-INT} k
+    kill -"$sig" "$p" 2>/dev/null || true
     if [ "$how" = clean ]; then
         for _ in $(seq 300); do
             kill -0 "$p" 2>/dev/null || break
             sleep 0.1
         done
-        kill -0 "$p" 2>/dev/null && fail "the server did not stop within 30 s"
-        wait "$p" || fail "the server did not stop cleanly"
+        kill -0 "$p" 2>/dev/null && fail "the server did not stop within 30 s: $(tail -n 5 "$tmp"/*.err)"
+        wait "$p" || fail "the server did not stop cleanly: $(tail -n 5 "$tmp"/*.err)"
     else
         wait "$p" 2>/dev/null || true
     fi

@@ -4,14 +4,8 @@
 # running ingest's lock respected, and a password of fewer than password_min_chars characters
 # (default 8; counted in characters, not bytes; the key read from --config) refused.
 set -euo pipefail
-CRISK=${1:?usage: serve_user.sh CRISK}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "serve_user: FAIL: $*" >&2
-    exit 1
-}
-db=$tmp/s.db
+. "$(dirname "$0")/serve_lib.sh"
+serve_init serve_user "$@"
 "$CRISK" gen --out "$tmp/city" --enterprises 200 --seed 5 >/dev/null
 "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
 expect() { # exit-code message-fragment -- args… (stdin: the password)
