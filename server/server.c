@@ -212,6 +212,7 @@ void srv_error(struct srv_reply *out, int status, const char *code, const char *
     out->body_len = 0;
     out->body_free = 0;
     out->disposition[0] = 0;
+    out->set_cookie[0] = 0; /* e.g. a login whose audit row failed: no session handed out */
     out->retry_after_s = 0;
     out->status = status;
     out->json = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);

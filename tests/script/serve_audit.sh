@@ -109,10 +109,12 @@ for f in $mine; do
             fail "refusing store, queue full: read answered $st $(cat "$tmp/body")"
     fi
 done
-# A write (a login) finds the queue full: it waits audit_room_wait_ms, then 503.
-st=$(curl -s --max-time 20 -o "$tmp/body" -w '%{http_code}' -d '{"name":"u_a","password":"pw-a-secret"}' "$U/api/v1/login")
+# A write (a login) finds the queue full: it waits audit_room_wait_ms, then 503 (and hands out
+# no session cookie: its audit row was not written).
+st=$(curl -s --max-time 20 -D "$tmp/headers" -o "$tmp/body" -w '%{http_code}' -d '{"name":"u_a","password":"pw-a-secret"}' "$U/api/v1/login")
 [ "$st" = 503 ] && grep -q '"code":"audit_unavailable"' "$tmp/body" ||
     fail "a login with the audit queue full answered '$st' $(cat "$tmp/body") (expected 503 after audit_room_wait_ms)"
+grep -qi '^set-cookie' "$tmp/headers" && fail "a login refused for its audit row set a session cookie"
 refuse 0
 for _ in $(seq 100); do [ "$(portraits)" = $((n0 + 8)) ] && break; sleep 0.1; done
 [ "$(portraits)" = $((n0 + 8)) ] || fail "the 8 rows kept were not written once the store took rows: $(($(portraits) - n0))"
