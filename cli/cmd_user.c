@@ -10,27 +10,37 @@
 #include "server.h"
 
 static const char help[] =
-    "usage: crisk user add [--db FILE] --name NAME --role ROLE [--scope CODE]\n"
+    "usage: crisk user add [--db FILE] --name NAME --role ROLE [--scope CODE] [--config FILE]\n"
     "\n"
     "Adds a user of the HTTP API, reading the password from the first line of stdin (it is\n"
     "hashed with argon2id; the password itself is kept nowhere). Roles: city_admin,\n"
     "city_analyst, auditor (the whole city; no --scope), district (--scope: a 6-digit district\n"
     "code), street (9-digit street code), grid (12-digit grid code). A name already taken is\n"
-    "bad input (exit 3).\n";
+    "bad input (exit 3), and so is a password of fewer than password_min_chars characters\n"
+    "(default 8; --config: crisk serve's configuration file, docs/serve.md).\n";
 
 int cmd_user(int argc, char **argv)
 {
-    const char *db = NULL, *name = NULL, *role = NULL, *scope = NULL;
-    const struct cli_opt opts[] = {
-        {"db", 1, &db}, {"name", 1, &name}, {"role", 1, &role}, {"scope", 1, &scope}};
+    const char *db = NULL, *name = NULL, *role = NULL, *scope = NULL, *config = NULL;
+    const struct cli_opt opts[] = {{"db", 1, &db},
+                                   {"name", 1, &name},
+                                   {"role", 1, &role},
+                                   {"scope", 1, &scope},
+                                   {"config", 1, &config}};
     const char *pos[1];
     size_t n_pos;
-    int prc = cli_parse("user", argc, argv, opts, 4, pos, 1, &n_pos, help);
+    int prc = cli_parse("user", argc, argv, opts, 5, pos, 1, &n_pos, help);
     if (prc)
         return prc < 0 ? CLI_OK : prc;
     if (n_pos != 1 || strcmp(pos[0], "add") != 0 || !name || !role) {
         fprintf(stderr, "crisk user: give 'add --name NAME --role ROLE' (see crisk user --help)\n");
         return CLI_USAGE;
+    }
+    struct srv_config cfg;
+    cr_diag cd = {{0}, {0}, 0, 0};
+    if (srv_config_load(config, &cfg, &cd)) {
+        fprintf(stderr, "crisk user: %s:%ld: %s\n", cd.file, cd.line, cd.msg);
+        return CLI_BADINPUT;
     }
     char pw[1024];
     if (!fgets(pw, sizeof pw, stdin)) {
@@ -49,7 +59,7 @@ int cmd_user(int argc, char **argv)
     cr_ref *ref = NULL;
     cr_err rc = cr_ref_load(cr_ref_default_dir(), &ref, &d);
     if (!rc)
-        rc = srv_user_make(name, role, scope, pw, ref, &u, &d);
+        rc = srv_user_make(name, role, scope, pw, cfg.password_min_chars, ref, &u, &d);
     cr_ref_free(ref);
     sodium_memzero(pw, sizeof pw);
     if (rc) {

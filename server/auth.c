@@ -52,8 +52,17 @@ static int all_digits(const char *s)
     return 1;
 }
 
+/* Characters (code points) of a UTF-8 text: its bytes but continuation bytes. */
+static long utf8_chars(const char *s)
+{
+    long n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
 cr_err srv_user_make(const char *name, const char *role, const char *scope, const char *password,
-                     const struct cr_ref *ref, struct cr_user_rec *u, cr_diag *d)
+                     long min_chars, const struct cr_ref *ref, struct cr_user_rec *u, cr_diag *d)
 {
     int r = srv_role_find(role);
     if (r < 0)
@@ -80,6 +89,12 @@ cr_err srv_user_make(const char *name, const char *role, const char *scope, cons
                            sc);
     if (!password || !*password)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "an empty password");
+    long chars = utf8_chars(password);
+    if (chars < min_chars)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "the password has %ld characters: it needs at least %ld "
+                           "(password_min_chars)",
+                           chars, min_chars);
     memset(u, 0, sizeof *u);
     snprintf(u->name, sizeof u->name, "%s", name);
     snprintf(u->role, sizeof u->role, "%s", role);
@@ -209,6 +224,11 @@ int srv_session_user(struct srv *s, cr_store *db, const char *cookie, const char
     int64_t now = now_s();
     char why[200];
     if (now - rec.last_seen >= c->session_idle_s || now - rec.created >= c->session_max_s) {
+        /* Ended here. The row goes only when it has ended under any server's settings: another
+         * server on the store may keep its sessions longer. */
+        if (now - rec.last_seen < SRV_SESSION_IDLE_MAX_S &&
+            now - rec.created < SRV_SESSION_MAX_MAX_S)
+            return 401;
         struct sess_del del;
         memcpy(del.h, h, 32);
         if (srv_write(s, 0, sess_delete, &del, why, sizeof why))
@@ -261,6 +281,8 @@ static cr_err login_write(void *ctx, cr_store *w)
 {
     struct login_w *l = ctx;
     cr_err rc = cr_store_sessions_expire(w, l->idle_before, l->created_before);
+    /* Only sessions ended under any server's settings: another server on the store may keep
+     * its sessions longer than this one (each server checks its own when one is used). */
     return rc ? rc : cr_store_session_put(w, l->id_hash, l->user, l->csrf_hash, l->now);
 }
 
@@ -292,6 +314,8 @@ void srv_login(struct srv_req *r, struct srv_reply *out)
     struct cr_user_rec u;
     int found = cr_store_user_by_name(r->db, name, &u) == CR_OK && !u.disabled &&
                 srv_role_find(u.role) >= 0;
+    if (found) /* the audit row of the attempt names the user's role */
+        snprintf(r->audit_role, sizeof r->audit_role, "%s", u.role);
     int ok =
         crypto_pwhash_str_verify(found ? u.pwhash : a->dummy, password, strlen(password)) == 0 &&
         found;
@@ -313,8 +337,8 @@ void srv_login(struct srv_req *r, struct srv_reply *out)
     randombytes_buf(csrf, sizeof csrf);
     struct login_w l = {.user = u.id,
                         .now = now,
-                        .idle_before = now - c->session_idle_s,
-                        .created_before = now - c->session_max_s};
+                        .idle_before = now - SRV_SESSION_IDLE_MAX_S,
+                        .created_before = now - SRV_SESSION_MAX_MAX_S};
     hash32(l.id_hash, id, sizeof id);
     hash32(l.csrf_hash, csrf, sizeof csrf);
     char why[200];

@@ -24,8 +24,8 @@ static const struct key keys[] = {
     K(max_body_bytes, 65536, 1024, 16777216),
     K(max_connections, 512, 1, 65536),
     K(per_ip_connections, 256, 1, 65536),
-    K(session_idle_s, 1800, 1, 604800),
-    K(session_max_s, 43200, 1, 2592000),
+    K(session_idle_s, 1800, 1, SRV_SESSION_IDLE_MAX_S),
+    K(session_max_s, 43200, 1, SRV_SESSION_MAX_MAX_S),
     K(login_failures_name, 5, 1, 1000000),
     K(login_failures_addr, 20, 1, 1000000),
     K(login_window_s, 900, 1, 86400),
@@ -41,7 +41,9 @@ static const struct key keys[] = {
     K(read_mmap_mib, 1024, 0, 1048576),
     K(audit_flush_ms, 20, 1, 10000),
     K(audit_batch, 256, 1, 100000),
-    K(audit_wait, 1, 0, 1),
+    K(audit_wait, 0, 0, 1),
+    K(audit_room_wait_ms, 3000, 1, 600000),
+    K(password_min_chars, 8, 1, 256),
     K(search_step, 20000, 1, 10000000),
 };
 #undef K

@@ -68,11 +68,12 @@ static void get_search(struct srv_req *r, struct srv_reply *out)
 {
     const char *q = srv_query(r, "q");
     const struct srv_config *c = srv_cfg(r->srv);
-    long long limit = num_arg(r, "limit", c->search_limit, 1, c->search_limit);
+    long long limit = srv_query_limit(r, c->search_limit);
     if (!q || strlen(q) < 2 || strlen(q) > 200 || limit < 0) {
         srv_error(out, 400, "bad_request",
                   "search needs q (2 to 200 bytes: a USCC or its start, or part of a name or "
-                  "an address) and limit from 1 to the configured search_limit");
+                  "an address) and limit of at least 1 (more than search_limit gives "
+                  "search_limit)");
         return;
     }
     char key[CR_USCC_LEN + 1];
@@ -476,6 +477,8 @@ static void get_levels(struct srv_req *r, struct srv_reply *out)
                   "levels needs a run id (or latest) and by = district, street or grid");
         return;
     }
+    if (srv_run_exists(r, run, out) != 1)
+        return;
     struct levels_ctx x = {json_array(), srv_ref(r->srv)};
     cr_err rc = cr_store_run_by_division(r->db, run, digits, srv_scope(r->user), level_row, &x);
     if (rc) {
@@ -572,37 +575,77 @@ static void get_quarantine(struct srv_req *r, struct srv_reply *out)
 }
 
 /* ---- the audit log ---- */
+/* A stored text as JSON: as it is when it is UTF-8, else in srv_text_copy's form (\xNN), so
+ * that no row is left out of the answer for its bytes. NULL without memory. */
+static json_t *audit_text(const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (cr_utf8_valid_prefix(s ? s : "", len) == len)
+        return json_string(s ? s : "");
+    char *b = malloc(len * 4 + 1);
+    json_t *j = NULL;
+    if (b) {
+        srv_text_copy(b, len * 4 + 1, s, 0);
+        j = json_string(b);
+        free(b);
+    }
+    return j;
+}
+
+struct audit_ctx {
+    json_t *rows;
+    int failed;
+};
+
 static int audit_row(void *ctx, const struct cr_audit_rec *a)
 {
+    struct audit_ctx *x = ctx;
     char at[32];
     time_t t = (time_t)a->at;
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_array_append_new(ctx,
-                          json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "id", (json_int_t)a->id,
-                                    "at", at, "user", a->user, "role", a->role, "action", a->action,
-                                    "object", a->object, "status", a->status, "client", a->client));
+    json_t *f[5] = {audit_text(a->user), audit_text(a->role), audit_text(a->action),
+                    audit_text(a->object), audit_text(a->client)};
+    json_t *row = NULL;
+    if (f[0] && f[1] && f[2] && f[3] && f[4])
+        row = json_pack("{s:I,s:s,s:O,s:O,s:O,s:O,s:i,s:O}", "id", (json_int_t)a->id, "at", at,
+                        "user", f[0], "role", f[1], "action", f[2], "object", f[3], "status",
+                        a->status, "client", f[4]);
+    for (int i = 0; i < 5; i++)
+        json_decref(f[i]);
+    /* A row that cannot be encoded stops the answer (500) rather than going missing from it. */
+    if (!row || json_array_append_new(x->rows, row)) {
+        x->failed = 1;
+        return 1;
+    }
     return 0;
 }
 
 static void get_audit(struct srv_req *r, struct srv_reply *out)
 {
     const struct srv_config *c = srv_cfg(r->srv);
-    long long limit = num_arg(r, "limit", c->audit_page, 1, c->audit_page);
+    long long limit = srv_query_limit(r, c->audit_page);
     long long before = num_arg(r, "before", 0, 0, INT64_MAX);
     if (limit < 0 || before < 0) {
-        srv_error(out, 400, "bad_request", "limit (1 to audit_page) and before (an id) only");
+        srv_error(
+            out, 400, "bad_request",
+            "limit (at least 1; more than audit_page gives audit_page) and before (an id) only");
         return;
     }
-    json_t *rows = json_array();
-    if (cr_store_audit_each(r->db, before, (int)limit, audit_row, rows)) {
-        json_decref(rows);
+    struct audit_ctx x = {json_array(), 0};
+    if (cr_store_audit_each(r->db, before, (int)limit, audit_row, &x)) {
+        json_decref(x.rows);
         store_error(out, r->db);
         return;
     }
+    if (x.failed) {
+        json_decref(x.rows);
+        srv_error(out, 500, "internal", "an audit row could not be encoded (out of memory)");
+        return;
+    }
     out->status = 200;
-    out->json = json_pack("{s:o}", "rows", rows);
+    out->json = json_pack("{s:o}", "rows", x.rows);
 }
 
 /* ---- users ---- */
@@ -625,7 +668,8 @@ static void post_user(struct srv_req *r, struct srv_reply *out)
     snprintf(r->audit_object, sizeof r->audit_object, "%s", name ? name : "");
     struct user_w x = {0};
     cr_diag d = {{0}, {0}, 0, 0};
-    if (srv_user_make(name, role, scope, password, srv_ref(r->srv), &x.u, &d)) {
+    if (srv_user_make(name, role, scope, password, srv_cfg(r->srv)->password_min_chars,
+                      srv_ref(r->srv), &x.u, &d)) {
         srv_error(out, 400, "bad_request", d.msg);
         return;
     }

@@ -87,6 +87,8 @@ static void get_hits(struct srv_req *r, struct srv_reply *out)
         srv_error(out, 400, "bad_request", "hits needs a run id (or latest)");
         return;
     }
+    if (srv_run_exists(r, run, out) != 1)
+        return; /* an unknown run is 404, not zeros */
     struct hits x = {srv_cfg(r->srv), json_array(), {{0}}, {{0}}};
     if (cr_store_hits_by_level(r->db, run, srv_scope(r->user), hit_row, &x)) {
         json_decref(x.detail);
@@ -107,6 +109,24 @@ static void get_hits(struct srv_req *r, struct srv_reply *out)
     out->json =
         json_pack("{s:I,s:s,s:o,s:o,s:o}", "run", (json_int_t)run, "scope", srv_scope(r->user),
                   "hit_outcomes", outcomes, "levels", levels, "detail", x.detail);
+}
+
+int srv_run_exists(struct srv_req *r, int64_t run, struct srv_reply *out)
+{
+    char hash[17];
+    char *text = NULL;
+    size_t len = 0;
+    cr_err rc = cr_store_run_model(r->db, run, hash, &text, &len);
+    free(text);
+    if (rc == CR_ENOTFOUND) {
+        srv_error(out, 404, "not_found", "no such classification run");
+        return 0;
+    }
+    if (rc) {
+        srv_store_error(out, r->db);
+        return -1;
+    }
+    return 1;
 }
 
 static const struct srv_route routes[] = {

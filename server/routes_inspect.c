@@ -513,7 +513,7 @@ static cr_err ilist_scope(cr_store *db, const struct srv_user *u, const char *di
 static void get_inspections(struct srv_req *r, struct srv_reply *out)
 {
     const struct srv_config *c = srv_cfg(r->srv);
-    long long limit = srv_query_num(r, "limit", c->list_limit, 1, c->list_limit);
+    long long limit = srv_query_limit(r, c->list_limit);
     long long offset = srv_query_num(r, "offset", 0, 0, INT32_MAX);
     long long plan = srv_query_num(r, "plan", 0, 1, INT64_MAX);
     long long draw = srv_query_num(r, "draw", 0, 1, INT64_MAX);

@@ -103,7 +103,7 @@ static void get_warnings(struct srv_req *r, struct srv_reply *out)
 {
     const struct srv_config *c = srv_cfg(r->srv);
     const char *detector = srv_query(r, "detector"), *status = srv_query(r, "status");
-    long long limit = srv_query_num(r, "limit", c->list_limit, 1, c->list_limit);
+    long long limit = srv_query_limit(r, c->list_limit);
     long long offset = srv_query_num(r, "offset", 0, 0, INT32_MAX);
     char div[16];
     int f = srv_division_filter(r->user, srv_query(r, "division"), div);
@@ -118,7 +118,8 @@ static void get_warnings(struct srv_req *r, struct srv_reply *out)
         (detector && !cr_push_detector_label(detector))) {
         srv_error(out, 400, "bad_request",
                   "warnings takes detector (a detector id), status (open or closed), division "
-                  "(a code prefix), firm (a USCC), limit (1 to list_limit) and offset");
+                  "(a code prefix), firm (a USCC), limit (at least 1; more than list_limit gives "
+                  "list_limit) and offset");
         return;
     }
     struct wlist x = {json_array(), NULL, 0, 0, firm, 0};

@@ -64,7 +64,7 @@ static void get_tasks(struct srv_req *r, struct srv_reply *out)
 {
     const struct srv_config *c = srv_cfg(r->srv);
     const char *status = srv_query(r, "status"), *detector = srv_query(r, "detector");
-    long long limit = srv_query_num(r, "limit", c->list_limit, 1, c->list_limit);
+    long long limit = srv_query_limit(r, c->list_limit);
     long long offset = srv_query_num(r, "offset", 0, 0, INT32_MAX);
     long long warning = srv_query_num(r, "warning", 0, 1, INT64_MAX);
     long long overdue = srv_query_num(r, "overdue", 0, 0, 1);

@@ -218,6 +218,7 @@ void srv_error(struct srv_reply *out, int status, const char *code, const char *
     out->body_len = 0;
     out->body_free = 0;
     out->disposition[0] = 0;
+    out->set_cookie[0] = 0; /* e.g. a login whose audit row failed: no session handed out */
     out->retry_after_s = 0;
     out->status = status;
     out->json = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", message);
@@ -243,6 +244,19 @@ long long srv_query_num(const struct srv_req *r, const char *key, long long def,
     errno = 0;
     long long n = strtoll(v, &end, 10);
     return *v && !*end && !errno && n >= min && n <= max ? n : -1;
+}
+
+long long srv_query_limit(const struct srv_req *r, long long max)
+{
+    const char *v = srv_query(r, "limit");
+    if (!v)
+        return max;
+    char *end = NULL;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || *end || n < 1)
+        return -1;
+    return errno == ERANGE || n > max ? max : n;
 }
 
 int64_t srv_param_id(const struct srv_req *r, size_t i)
@@ -499,7 +513,8 @@ static void handle(struct srv *s, struct MHD_Connection *c, const char *method, 
         rt->fn(&r, out);
         if (rt->flags & SRV_WRITE) {
             const char *who = r.audit_object[0] ? r.audit_object : "";
-            if (srv_audit(s, who, "", rt->action, who, out->status, client, 1) && out->status < 300)
+            if (srv_audit(s, who, r.audit_role, rt->action, who, out->status, client, 1) &&
+                out->status < 300)
                 srv_error(out, 503, "audit_unavailable", "the audit log cannot be written now");
         }
     }

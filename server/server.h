@@ -36,10 +36,17 @@ struct srv_config {
     long read_mmap_mib;        /* the store mapped into memory by each read connection (0: none) */
     long audit_flush_ms;       /* an audit row waits at most this long for its batch's commit */
     long audit_batch;          /* most audit rows one commit writes */
-    long audit_wait;           /* 1: an audited read waits for its row's commit */
+    long audit_wait;           /* 1: an audited read waits for its row's commit (0: default) */
+    long audit_room_wait_ms;   /* a request waits at most this long for room in a full queue */
+    long password_min_chars;   /* a password needs at least this many characters */
     long search_step;          /* firms per write transaction of the search index's rebuild */
     char hit_outcomes[160];    /* task outcome codes counted as hits, comma-separated */
 };
+/* The longest session_idle_s and session_max_s a configuration may set: a session idle or old
+ * beyond these has ended under any server's settings (a login deletes only those, so servers of
+ * different settings on one store do not end each other's sessions). */
+#define SRV_SESSION_IDLE_MAX_S 604800L
+#define SRV_SESSION_MAX_MAX_S 2592000L
 /* Fills c with the defaults, then reads path (NULL: none) as "key: value" lines (# comments).
  * An unknown key, a value that is not a whole number or one outside its range is CR_EINVAL
  * with d naming file and line. */
@@ -71,9 +78,10 @@ int srv_role_scope_digits(int role);
 struct cr_ref;
 /* Checks a user's role and scope and hashes the password (argon2id) into u. CR_EINVAL with d
  * saying why for an unknown role, a scope that does not fit it or (with ref) is no known
- * division, or an empty password. */
+ * division, or a password empty or of fewer than min_chars characters (password_min_chars). */
 cr_err srv_user_make(const char *name, const char *role, const char *scope, const char *password,
-                     const struct cr_ref *ref, struct cr_user_rec *u, cr_diag *d) CR_MUST_USE;
+                     long min_chars, const struct cr_ref *ref, struct cr_user_rec *u,
+                     cr_diag *d) CR_MUST_USE;
 
 /* ---- the server ---- */
 struct srv;
@@ -100,6 +108,8 @@ struct srv_req {
     const char *session_cookie;  /* the crisk_session cookie as sent, or NULL (logout ends it) */
     /* Set by a handler of an audited route: the object read or written (e.g. the USCC). */
     char audit_object[128];
+    /* Set by a public write (login): the role of the user it names, "" for none. */
+    char audit_role[32];
 };
 
 /* A handler's answer: status and a JSON body (owned; NULL for none), or a plain body. */
@@ -176,10 +186,17 @@ extern const struct srv_route_table srv_routes_web;
 /* A whole number query argument in [min, max]: def when absent, -1 when it is not one. */
 long long srv_query_num(const struct srv_req *r, const char *key, long long def, long long min,
                         long long max);
+/* The limit query argument of a list of at most max rows: max when absent, max when larger
+ * (clamped: a UI asking for more gets the most there is), -1 when it is not a whole number of
+ * at least 1. */
+long long srv_query_limit(const struct srv_req *r, long long max);
 /* A whole number path parameter (an id): > 0, or -1 when it is not one. */
 int64_t srv_param_id(const struct srv_req *r, size_t i);
 /* Today in Asia/Shanghai (UTC+8), days since 1970-01-01. */
 int32_t srv_today(void);
+/* Whether run (> 0) is a classification run of the store: 1 yes, 0 no (then 404 not_found is
+ * answered into out), -1 a store error (500 answered). */
+int srv_run_exists(struct srv_req *r, int64_t run, struct srv_reply *out);
 /* Reports the store's error on stderr and answers 500 store. */
 void srv_store_error(struct srv_reply *out, cr_store *db);
 /* Whether the division code (or prefix) code lies inside the user's jurisdiction (city roles:
@@ -273,7 +290,11 @@ struct srv_auditq;
 cr_err srv_auditq_new(struct srv *s, struct srv_auditq **out) CR_MUST_USE;
 /* Commits every row still queued, then stops the thread and frees a. NULL is a no-op. */
 void srv_auditq_free(struct srv_auditq *a);
-/* Queues rec (copied; strings longer than the row's fields are cut). See srv_audit. */
+/* Copies src (NULL: "") into dst (cap bytes) as valid UTF-8: cut on a character boundary,
+ * bytes that are not UTF-8 written as \xNN; with cut_end a character cut short at src's very
+ * end (the mark of a fixed buffer's cut) is left out. Returns the length written. */
+size_t srv_text_copy(char *dst, size_t cap, const char *src, int cut_end);
+/* Queues rec (copied with srv_text_copy into the row's fields). See srv_audit. */
 cr_err srv_audit_row(struct srv_auditq *a, const struct cr_audit_rec *rec, int wait) CR_MUST_USE;
 struct srv_auditq *srv_auditq_of(struct srv *s);
 

@@ -1,4 +1,4 @@
-// The model tree (5 aspects, 24 categories, 72 indicators with their weights) with the promoted
+// The model tree (gz-2021 v3: 5 aspects, 24 categories, 73 indicators with their weights) with the promoted
 // models (learn stage), the quarantine summary (city roles) and the audit log (auditor, city
 // administrator).
 import { h, api, qs, num, section, table } from './util.js';

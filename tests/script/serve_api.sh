@@ -5,20 +5,8 @@
 # for portrait reads, errors as {"error":{code,message}}, security headers, huge and slow
 # requests refused, session expiry (idle and absolute), no secrets in the store or the log.
 set -euo pipefail
-CRISK=$(realpath "${1:?usage: serve_api.sh CRISK}")
-src=${CRISK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "serve_api: FAIL: $*" >&2
-    exit 1
-}
-db=$tmp/s.db
+. "$(dirname "$0")/serve_lib.sh"
+serve_init serve_api "$@"
 "$CRISK" gen --out "$tmp/city" --enterprises 1500 --seed 11 >/dev/null
 "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
 "$CRISK" classify --db "$db" >/dev/null
@@ -31,7 +19,6 @@ db=$tmp/s.db
 # another grid, its district one of another street, and the city one outside the district:
 # the matrix asks the warning and task routes about these four, the inspection routes about an
 # inspection of a firm drawn in each of the four places.
-q() { sqlite3 "$db" "$1"; }
 q "CREATE TABLE t_wg AS SELECT w.id AS id, min(e.grid) AS g, max(e.grid) AS g2
    FROM warning w JOIN warning_firm wf ON wf.warning = w.id JOIN enterprise e ON e.subject = wf.subject
    WHERE w.status = 'open' GROUP BY w.id HAVING g = g2"
@@ -95,17 +82,7 @@ print(json.dumps({"text": open(os.path.join(d, "annual.yaml")).read(),
 PY
 
 # ---- the server ----
-start() { # config-file name → sets U
-    rm -f "$tmp/$2.out" # an old run's listening line must not be read for this one's
-    "$CRISK" serve --db "$db" --listen 127.0.0.1:0 --config "$1" >"$tmp/$2.out" 2>"$tmp/$2.err" &
-    pids+=($!)
-    for _ in $(seq 600); do
-        grep >/dev/null 'listening on http://[0-9.:]*/' "$tmp/$2.out" 2>/dev/null && break
-        sleep 0.1
-    done
-    U=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$tmp/$2.out")
-    [ -n "$U" ] || fail "the server did not start: $(cat "$tmp/$2.err")"
-}
+start() { serve_start "$2" "$1"; } # config-file name → sets U
 cat >"$tmp/main.cfg" <<'CFG'
 # the test's policy numbers
 threads: 2
@@ -114,6 +91,7 @@ request_timeout_s: 3
 max_body_bytes: 4096
 login_failures_name: 3
 login_failures_addr: 1000
+audit_wait: 1 # the strict setting: the rows are counted right after the answers
 CFG
 start "$tmp/main.cfg" main
 
@@ -192,7 +170,7 @@ st=$(req POST /api/v1/login - '{"name":"u_street","password":"pw-street-secret"}
 [ "$st" = 200 ] || fail "another name from the same address was limited too: $st"
 
 # ---- CSRF: every write needs the session's own token ----
-body='{"name":"csrf_user","password":"p","role":"grid","scope":"'$G'"}'
+body='{"name":"csrf_user","password":"p-12345678","role":"grid","scope":"'$G'"}'
 st=$(req POST /api/v1/users "$tmp/jar.city_admin" "$body"); [ "$st" = 403 ] || fail "write without CSRF: $st"
 check_error "no CSRF" csrf
 st=$(req POST /api/v1/users "$tmp/jar.city_admin" "$body" AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA)
@@ -243,7 +221,7 @@ while IFS=$'\t' read -r method route request role c_in c_street c_district c_out
         fi ;;
     /api/v1/users)
         n=$((n + 1))
-        body="{\"name\":\"m_${role}_$n\",\"password\":\"p\",\"role\":\"grid\",\"scope\":\"$G\"}" ;;
+        body="{\"name\":\"m_${role}_$n\",\"password\":\"p-12345678\",\"role\":\"grid\",\"scope\":\"$G\"}" ;;
     /api/v1/tasks/\{id\}/close) body='{"outcome":"confirmed","note":"matrix"}' ;;
     /api/v1/tasks/\{id\}/*) body='{"note":"matrix"}' ;;
     /api/v1/inspections/\{id\}/result) body='{"result":"1"}' ;;
@@ -437,14 +415,6 @@ for i in 1 2 3 4; do req POST /api/v1/login - "{\"name\":\"n$i\",\"password\":\"
 st=$(req POST /api/v1/login - '{"name":"u_grid","password":"pw-grid-secret"}')
 [ "$st" = 429 ] || fail "login after 4 failures from this address: $st, expected 429"
 # Both servers stop cleanly on SIGTERM (exit 0; under ASan, no leak or error report).
-for i in "${!pids[@]}"; do
-    kill -TERM "${pids[$i]}"
-    set +e
-    wait "${pids[$i]}"
-    rc=$?
-    set -e
-    [ "$rc" = 0 ] || fail "server $i exited $rc on SIGTERM: $(cat "$tmp"/*.err)"
-done
-pids=()
+for p in "${serve_pids[@]}"; do serve_stop "$p" clean TERM; done
 if grep -l 'Sanitizer' "$tmp"/*.err 2>/dev/null; then fail "a sanitizer report: $(cat "$tmp"/*.err)"; fi
 echo "serve_api: ok"

@@ -3,14 +3,8 @@
 # colon) is exit 3 naming file and line; a bad --listen is a usage error; a missing store is exit
 # 3 and leaves no store behind; SIGTERM stops a running server with exit 0.
 set -euo pipefail
-CRISK=${1:?usage: serve_config.sh CRISK}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "serve_config: FAIL: $*" >&2
-    exit 1
-}
-db=$tmp/s.db
+. "$(dirname "$0")/serve_lib.sh"
+serve_init serve_config "$@"
 "$CRISK" gen --out "$tmp/city" --enterprises 50 --seed 2 >/dev/null
 "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
 expect() { # exit-code fragment -- serve args…
@@ -37,14 +31,7 @@ expect 2 "--listen needs IPV4:PORT" -- --db "$db" --listen 127.0.0.1:70000
 expect 3 "" -- --db "$tmp/missing.db" --listen 127.0.0.1:0
 [ ! -e "$tmp/missing.db" ] || fail "serve made a store behind a mistyped path"
 # A clean start and stop.
-"$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 600); do grep >/dev/null 'listening on http://[0-9.:]*/' "$tmp/out" && break; sleep 0.1; done
-grep >/dev/null 'listening on http://127.0.0.1:' "$tmp/out" || fail "no listening line: $(cat "$tmp/err")"
-kill -TERM "$pid"
-set +e
-wait "$pid"
-rc=$?
-set -e
-[ "$rc" = 0 ] || fail "SIGTERM: exit $rc"
+serve_start serve
+case $U in http://127.0.0.1:[0-9]*) ;; *) fail "the listening line names $U" ;; esac
+serve_stop "" clean TERM # exit 0 on SIGTERM
 echo "serve_config: ok"

@@ -7,20 +7,8 @@
 # nothing, exactly as an unknown one; a malformed firm is 400. The quarantine summary by the
 # department that sent the rows.
 set -euo pipefail
-CRISK=$(realpath "${1:?usage: serve_dash.sh CRISK}")
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "serve_dash: FAIL: $*" >&2
-    exit 1
-}
-db=$tmp/s.db
-q() { sqlite3 "$db" "$1"; }
+. "$(dirname "$0")/serve_lib.sh"
+serve_init serve_dash "$@"
 "$CRISK" gen --out "$tmp/city" --enterprises 1500 --seed 11 >/dev/null
 "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
 "$CRISK" classify --db "$db" >/dev/null
@@ -54,21 +42,14 @@ for i in $(q "SELECT i.id FROM inspection i JOIN enterprise e ON e.subject = i.s
 done
 # A second run: the hit rate uses the levels of the run asked.
 "$CRISK" classify --db "$db" --as-of 2026-02-01 >/dev/null
-echo "pw-d" | "$CRISK" user add --db "$db" --name u_district --role district --scope "$D" >/dev/null
-echo "pw-g" | "$CRISK" user add --db "$db" --name u_grid --role grid --scope "$G" >/dev/null
-echo "pw-a" | "$CRISK" user add --db "$db" --name u_analyst --role city_analyst >/dev/null
+echo "pw-d-secret" | "$CRISK" user add --db "$db" --name u_district --role district --scope "$D" >/dev/null
+echo "pw-g-secret" | "$CRISK" user add --db "$db" --name u_grid --role grid --scope "$G" >/dev/null
+echo "pw-a-secret" | "$CRISK" user add --db "$db" --name u_analyst --role city_analyst >/dev/null
 hits="confirmed,case_filed, police"
 printf 'hit_outcomes: %s\n' "$hits" >"$tmp/serve.cfg"
-"$CRISK" serve --db "$db" --listen 127.0.0.1:0 --config "$tmp/serve.cfg" >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 600); do
-    grep >/dev/null 'listening on http://[0-9.:]*/' "$tmp/out" 2>/dev/null && break
-    sleep 0.1
-done
-U=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$tmp/out")
-[ -n "$U" ] || fail "the server did not start: $(cat "$tmp/err")"
-for u in district:pw-d grid:pw-g analyst:pw-a; do
-    curl -s -c "$tmp/jar.${u%%:*}" -o /dev/null -d "{\"name\":\"u_${u%%:*}\",\"password\":\"${u#*:}\"}" "$U/api/v1/login"
+serve_start serve "$tmp/serve.cfg"
+for u in district:pw-d-secret grid:pw-g-secret analyst:pw-a-secret; do
+    serve_login "$U" "$tmp/jar.${u%%:*}" "u_${u%%:*}" "${u#*:}" >/dev/null
 done
 get() { curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar.$1" "$U$2"; }
 
@@ -128,7 +109,7 @@ assert t[0] >= 10 and 0 < t[1] < t[0] and t[2] >= 10 and 0 < t[3] < t[2], t' "$a
 [ "$(get district "/api/v1/runs/latest/hits")" = 200 ] && [ "$(got_hits)" != "$all" ] || fail "the district's hits are the city's"
 [ "$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["hit_outcomes"]))' "$tmp/body")" = confirmed,case_filed,police ] ||
     fail "hit_outcomes: $(cat "$tmp/body")"
-[ "$(get analyst /api/v1/runs/9/hits)" = 200 ] || fail "a run without scores"
+[ "$(get analyst /api/v1/runs/9/hits)" = 404 ] || fail "a run that does not exist: not 404"
 [ "$(get analyst /api/v1/runs/x/hits)" = 400 ] || fail "a run that is not an id"
 printf 'hit_outcomes: confirmed,nonsense\n' >"$tmp/bad.cfg"
 st=0

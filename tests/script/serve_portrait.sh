@@ -9,24 +9,11 @@
 # or generation), a registry change with a new generation (as an ingest); after each, every
 # answer equals a freshly started server's.
 set -euo pipefail
-CRISK=$(realpath "${1:?usage: serve_portrait.sh CRISK}")
-src=${CRISK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "serve_portrait: FAIL: $*" >&2
-    exit 1
-}
-db=$tmp/s.db
+. "$(dirname "$0")/serve_lib.sh"
+serve_init serve_portrait "$@"
 "$CRISK" gen --out "$tmp/city" --enterprises 1500 --seed 17 >/dev/null
 "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
 "$CRISK" classify --db "$db" >/dev/null
-q() { sqlite3 "$db" "$1"; }
 D=$(q "SELECT district FROM enterprise WHERE district IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
 echo "pw-city-secret" | "$CRISK" user add --db "$db" --name city --role city_analyst >/dev/null
 echo "pw-dist-secret" | "$CRISK" user add --db "$db" --name dist --role district --scope "$D" >/dev/null
@@ -38,26 +25,13 @@ q "SELECT uscc FROM enterprise e WHERE district = '$D' AND uscc IS NOT NULL
 q "SELECT uscc FROM enterprise WHERE district = '$D' AND uscc IS NOT NULL ORDER BY uscc LIMIT 10" >>"$tmp/in"
 q "SELECT uscc FROM enterprise WHERE district <> '$D' AND uscc IS NOT NULL ORDER BY uscc LIMIT 10" >"$tmp/out"
 
-start() { # NAME → U_NAME, cookies in $tmp/NAME.city and $tmp/NAME.dist
-    rm -f "$tmp/$1.out" # an old run's listening line must not be read for this one's
-    "$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/$1.out" 2>"$tmp/$1.err" &
-    pids+=($!)
-    for _ in $(seq 600); do
-        grep >/dev/null 'listening on http://[0-9.:]*/' "$tmp/$1.out" 2>/dev/null && break
-        sleep 0.1
-    done
-    local u
-    u=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$tmp/$1.out")
-    [ -n "$u" ] || fail "the server did not start: $(cat "$tmp/$1.err")"
-    echo "$u" >"$tmp/$1.url"
-    curl -s -o /dev/null -c "$tmp/$1.city" -d '{"name":"city","password":"pw-city-secret"}' "$u/api/v1/login"
-    curl -s -o /dev/null -c "$tmp/$1.dist" -d '{"name":"dist","password":"pw-dist-secret"}' "$u/api/v1/login"
+start() { # NAME → its URL in $tmp/NAME.url, cookies in $tmp/NAME.city and $tmp/NAME.dist
+    serve_start "$1"
+    echo "$U" >"$tmp/$1.url"
+    serve_login "$U" "$tmp/$1.city" city pw-city-secret >/dev/null
+    serve_login "$U" "$tmp/$1.dist" dist pw-dist-secret >/dev/null
 }
-stop_last() {
-    kill "${pids[-1]}"
-    wait "${pids[-1]}" 2>/dev/null || true
-    unset 'pids[-1]'
-}
+stop_last() { serve_stop "${serve_pids[-1]}" "" TERM; }
 # get SERVER USER USCC → the body in $tmp/body, the status printed
 get() {
     curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/$1.$2" "$(cat "$tmp/$1.url")/api/v1/enterprises/$3"

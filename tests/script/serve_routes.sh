@@ -8,20 +8,8 @@
 # a verb holds the writer lock) and record what the verbs record. The authorization matrix of
 # these routes is in tests/api/matrix.tsv (serve_api.sh).
 set -euo pipefail
-CRISK=$(realpath "${1:?usage: serve_routes.sh CRISK}")
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "serve_routes: FAIL: $*" >&2
-    exit 1
-}
-db=$tmp/s.db
-q() { sqlite3 "$db" "$1"; }
+. "$(dirname "$0")/serve_lib.sh"
+serve_init serve_routes "$@"
 "$CRISK" gen --out "$tmp/city" --enterprises 1500 --seed 11 >/dev/null
 "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
 "$CRISK" classify --db "$db" >/dev/null
@@ -37,22 +25,15 @@ printf 'u_district,区局乙,district,%s,\nu_grid,网格丁,grid,%s,\n' "$D" "$G
 "$CRISK" dispatch --db "$db" --today 2026-01-05 >/dev/null
 "$CRISK" plan --db "$db" --file "$tmp/city/plans/annual.yaml" --today 2026-01-05 >/dev/null
 "$CRISK" draw --db "$db" --plan 1 --seed s --today 2026-01-06 --roster "$tmp/roster.csv" >/dev/null
-echo "pw-d" | "$CRISK" user add --db "$db" --name u_district --role district --scope "$D" >/dev/null
-echo "pw-g" | "$CRISK" user add --db "$db" --name u_grid --role grid --scope "$G" >/dev/null
-echo "pw-a" | "$CRISK" user add --db "$db" --name u_admin --role city_admin >/dev/null
+echo "pw-d-secret" | "$CRISK" user add --db "$db" --name u_district --role district --scope "$D" >/dev/null
+echo "pw-g-secret" | "$CRISK" user add --db "$db" --name u_grid --role grid --scope "$G" >/dev/null
+echo "pw-a-secret" | "$CRISK" user add --db "$db" --name u_admin --role city_admin >/dev/null
 
-CRISK_JOB_PAUSE_FILE=$tmp/pause "$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
-pid=$!
-for _ in $(seq 600); do
-    grep >/dev/null 'listening on http://[0-9.:]*/' "$tmp/out" 2>/dev/null && break
-    sleep 0.1
-done
-U=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$tmp/out")
-[ -n "$U" ] || fail "the server did not start: $(cat "$tmp/err")"
+CRISK_JOB_PAUSE_FILE=$tmp/pause serve_start serve
 declare -A tok
-for u in district:pw-d grid:pw-g admin:pw-a; do
-    curl -s -c "$tmp/jar.${u%%:*}" -d "{\"name\":\"u_${u%%:*}\",\"password\":\"${u#*:}\"}" "$U/api/v1/login" >"$tmp/body"
-    tok[${u%%:*}]=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf_token"])' "$tmp/body")
+for u in district:pw-d-secret grid:pw-g-secret admin:pw-a-secret; do
+    serve_login "$U" "$tmp/jar.${u%%:*}" "u_${u%%:*}" "${u#*:}" >/dev/null
+    tok[${u%%:*}]=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf_token"])' "$tmp/login.json")
 done
 get() { curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar.$1" "$U$2"; }
 post() { curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar.$1" -H "X-CSRF-Token: ${tok[$1]}" \
@@ -180,8 +161,6 @@ want=$("$CRISK" learn --db "$db" --label "$label" --method scorecard --out "$tmp
     python3 -c 'import json,sys; m=json.load(sys.stdin)["models"][0]; print("%.9f %.9f" % (m["auc"], m["ks"]))')
 [ "$got" = "$want" ] || fail "the learn job's champion AUC and KS $got, crisk learn says $want"
 
-kill -TERM "$pid"
-wait "$pid" || fail "the server did not stop cleanly: $(cat "$tmp/err")"
-pid=
-if grep -l 'Sanitizer' "$tmp/err" 2>/dev/null; then fail "a sanitizer report: $(cat "$tmp/err")"; fi
+serve_stop "" clean TERM
+if grep -l 'Sanitizer' "$tmp/serve.err" 2>/dev/null; then fail "a sanitizer report: $(cat "$tmp/serve.err")"; fi
 echo "serve_routes: ok"

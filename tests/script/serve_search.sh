@@ -7,22 +7,10 @@
 # (the index is older than the store): answers still equal, read from the rows; a restart
 # rebuilds the index for the new generation.
 set -euo pipefail
-CRISK=$(realpath "${1:?usage: serve_search.sh CRISK}")
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "serve_search: FAIL: $*" >&2
-    exit 1
-}
-db=$tmp/s.db
+. "$(dirname "$0")/serve_lib.sh"
+serve_init serve_search "$@"
 "$CRISK" gen --out "$tmp/city" --enterprises 1500 --seed 13 >/dev/null
 "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
-q() { sqlite3 "$db" "$1"; }
 G=$(q "SELECT grid FROM enterprise WHERE grid IS NOT NULL GROUP BY grid ORDER BY count(*) DESC, grid LIMIT 1")
 S=${G:0:9}
 D=${G:0:6}
@@ -35,26 +23,13 @@ for u in "${users[@]}"; do
 done
 
 start() {
-    rm -f "$tmp/out" # an old run's listening line must not be read for this one's
-    "$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/out" 2>"$tmp/err" &
-    pid=$!
-    for _ in $(seq 600); do
-        grep >/dev/null 'listening on http://[0-9.:]*/' "$tmp/out" 2>/dev/null && break
-        sleep 0.1
-    done
-    U=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$tmp/out")
-    [ -n "$U" ] || fail "the server did not start: $(cat "$tmp/err")"
+    serve_start serve
     for u in "${users[@]}"; do
         name=${u%%:*}
-        curl -s -o /dev/null -c "$tmp/jar.$name" -d "{\"name\":\"$name\",\"password\":\"pw-$name-secret\"}" \
-            "$U/api/v1/login"
+        serve_login "$U" "$tmp/jar.$name" "$name" "pw-$name-secret" >/dev/null
     done
 }
-stop() {
-    kill "$pid"
-    wait "$pid" 2>/dev/null || true
-    pid=
-}
+stop() { serve_stop "" "" TERM; }
 
 # compare LABEL: every query × every user, server against sqlite3's instr() search
 compare() {

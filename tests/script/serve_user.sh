@@ -1,16 +1,11 @@
 #!/usr/bin/env bash
 # crisk user add: roles and scopes checked, the password from stdin hashed with argon2id and kept
-# nowhere in clear, a name taken twice refused, no store made behind a mistyped path, and a
-# running ingest's lock respected.
+# nowhere in clear, a name taken twice refused, no store made behind a mistyped path, a
+# running ingest's lock respected, and a password of fewer than password_min_chars characters
+# (default 8; counted in characters, not bytes; the key read from --config) refused.
 set -euo pipefail
-CRISK=${1:?usage: serve_user.sh CRISK}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "serve_user: FAIL: $*" >&2
-    exit 1
-}
-db=$tmp/s.db
+. "$(dirname "$0")/serve_lib.sh"
+serve_init serve_user "$@"
 "$CRISK" gen --out "$tmp/city" --enterprises 200 --seed 5 >/dev/null
 "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
 expect() { # exit-code message-fragment -- args… (stdin: the password)
@@ -25,7 +20,7 @@ expect() { # exit-code message-fragment -- args… (stdin: the password)
         fail "crisk user $*: no '$frag' in: $(cat "$tmp/err" "$tmp/out")"
 }
 echo "Geheim-42" | expect 0 "added" -- add --db "$db" --name alice --role district --scope 440106
-echo "x" | expect 3 "exists" -- add --db "$db" --name alice --role auditor
+echo "long-enough" | expect 3 "exists" -- add --db "$db" --name alice --role auditor
 echo "x" | expect 3 "unknown role" -- add --db "$db" --name bob --role mayor
 echo "x" | expect 3 "6-digit" -- add --db "$db" --name bob --role district
 echo "x" | expect 3 "6-digit" -- add --db "$db" --name bob --role district --scope 440106001
@@ -48,7 +43,20 @@ grep -a >/dev/null -F "Geheim-42" "$db" "$db-wal" 2>/dev/null && fail "the passw
 exec 9>"$db.lock"
 flock -x 9
 echo "crisk ingest, pid 1 on test" >&9
-echo "x" | expect 1 "another writer" -- add --db "$db" --name carol --role auditor
+echo "long-enough" | expect 1 "another writer" -- add --db "$db" --name carol --role auditor
 flock -u 9
-echo "x" | expect 0 "added" -- add --db "$db" --name carol --role auditor
+echo "long-enough" | expect 0 "added" -- add --db "$db" --name carol --role auditor
+# The password's length: 7 characters refused, 8 taken; characters, not bytes (8 Chinese
+# characters are 24 bytes, 7 are 21: still too few); the key from --config.
+echo "1234567" | expect 3 "the password has 7 characters: it needs at least 8 (password_min_chars)" -- add --db "$db" --name dave --role auditor
+echo "密码密码密码密" | expect 3 "has 7 characters" -- add --db "$db" --name dave --role auditor
+echo "密码密码密码密码" | expect 0 "added" -- add --db "$db" --name dave --role auditor
+echo "12345678" | expect 0 "added" -- add --db "$db" --name erin --role auditor
+printf 'password_min_chars: 12\n' >"$tmp/serve.cfg"
+echo "12345678901" | expect 3 "needs at least 12" -- add --db "$db" --name fay --role auditor --config "$tmp/serve.cfg"
+echo "123456789012" | expect 0 "added" -- add --db "$db" --name fay --role auditor --config "$tmp/serve.cfg"
+printf 'password_min_chars: 0\n' >"$tmp/bad.cfg"
+echo "123456789012" | expect 3 "bad.cfg:1" -- add --db "$db" --name gus --role auditor --config "$tmp/bad.cfg"
+[ "$(sqlite3 "$db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM app_user ORDER BY id)")" = "alice carol dave erin fay" ] ||
+    fail "the users: $(sqlite3 "$db" "SELECT group_concat(name, ' ') FROM app_user")"
 echo "serve_user: ok"

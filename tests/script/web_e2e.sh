@@ -8,12 +8,8 @@
 # broke no rule of the Content-Security-Policy. Screenshots are kept in the build directory
 # (web_e2e/, beside this test's working directory).
 set -euo pipefail
-CRISK=$(realpath "${1:?usage: web_e2e.sh CRISK}")
-src=${CRISK_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
-fail() {
-    echo "web_e2e: FAIL: $*" >&2
-    exit 1
-}
+. "$(dirname "$0")/serve_lib.sh"
+serve_init web_e2e "$@"
 command -v node >/dev/null || fail "node is missing: run scripts/setup.sh"
 [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing: run scripts/setup.sh"
 [ -f "$src/node_modules/playwright-core/package.json" ] || fail "node_modules/playwright-core is missing: run scripts/setup.sh (npm ci)"
@@ -21,13 +17,6 @@ command -v node >/dev/null || fail "node is missing: run scripts/setup.sh"
 art=${CRISK_E2E_ARTIFACTS:-$PWD/web_e2e}
 rm -rf "$art"
 mkdir -p "$art"
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
 db=$tmp/e.db
 "$CRISK" gen --out "$tmp/city" --enterprises 1500 --seed 11 >/dev/null
 "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
@@ -40,7 +29,6 @@ db=$tmp/e.db
 printf 'name: 端到端测试计划\nyear: 2026\nratios: {A: 5%%, B: 15%%, C: 30%%, D: 50%%}\nrandom_share: 10%%\n' >"$tmp/plan.yaml"
 "$CRISK" plan --db "$db" --file "$tmp/plan.yaml" --today 2026-01-05 >/dev/null
 "$CRISK" draw --db "$db" --plan 1 --seed "e2e 2026-01-06" --today 2026-01-06 --roster "$tmp/city/roster.csv" >/dev/null
-q() { sqlite3 "$db" "$1"; }
 
 # The district of the test: the one with the most firms; a firm in it and one outside.
 D=$(q "SELECT district FROM enterprise GROUP BY district ORDER BY count(*) DESC, district LIMIT 1")
@@ -109,14 +97,7 @@ echo 'pw-district-e2e' | "$CRISK" user add --db "$db" --name officer --role dist
 echo 'pw-auditor-e2e' | "$CRISK" user add --db "$db" --name auditor1 --role auditor >/dev/null
 echo 'pw-admin-e2e' | "$CRISK" user add --db "$db" --name admin1 --role city_admin >/dev/null
 
-CRISK_JOB_PAUSE_FILE=$tmp/job.pause "$CRISK" serve --db "$db" --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
-pid=$!
-for _ in $(seq 100); do
-    grep >/dev/null 'listening on http://[0-9.:]*/' "$tmp/serve.out" 2>/dev/null && break
-    sleep 0.1
-done
-U=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$tmp/serve.out")
-[ -n "$U" ] || fail "the server did not start: $(cat "$tmp/serve.err")"
+CRISK_JOB_PAUSE_FILE=$tmp/job.pause serve_start serve
 
 # Nothing public carries enterprise data: the page and its assets, without a session.
 for a in / /assets/app.js /assets/districts.geojson; do
