@@ -61,7 +61,7 @@ const char *cr_store_errmsg(const cr_store *s);
 cr_err cr_store_begin(cr_store *s) CR_MUST_USE;
 cr_err cr_store_commit(cr_store *s) CR_MUST_USE;
 /* Rolls back the open transaction, if any. Safe to call when none is open. */
-void cr_store_rollback(cr_store *s);
+void cr_store_rollback(cr_store *s); /* s may be NULL (a store not opened): nothing */
 
 /* The store's secret salt (32 bytes), created with the store, used to key person-ID hashes so
  * raw ID numbers are never stored. */

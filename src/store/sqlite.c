@@ -579,6 +579,8 @@ cr_err cr_store_commit(cr_store *s)
 
 void cr_store_rollback(cr_store *s)
 {
+    if (!s) /* a store that could not be opened: nothing to roll back */
+        return;
     cr__events_discard(s);
     /* Not exec: the message of the failure that led here is kept. */
     if (s->in_tx)

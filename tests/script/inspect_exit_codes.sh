@@ -55,4 +55,9 @@ ln -s $db store-link
 expect 2 "draw --out STORE-LINK" "$crisk" draw --db $db --draw 1 --csv --out store-link
 expect 0 "draw --out FILE" "$crisk" draw --db $db --draw 1 --csv --out plain.csv
 head -1 plain.csv | grep '^uscc,level,arm,inspectors,inspection,unstaffed$' > /dev/null || fail "plain --out not written"
+# a store that cannot be opened: a message and an exit code, not a crash (was a segfault)
+expect 3 "inspect --db NO-STORE" "$crisk" inspect --db "$PWD/no-such.db" --inspection 1 --result 1 --by u
+echo x > not-a-store.db
+set +e; "$crisk" inspect --db not-a-store.db --inspection 1 --result 1 --by u > /dev/null 2>&1; rc=$?; set -e
+[ "$rc" = 1 ] || [ "$rc" = 3 ] || fail "inspect on a file that is no store: exit $rc"
 echo "inspect_exit_codes: unknown plan 3, bad --date 3, roster folder 3, --out link as every verb"
