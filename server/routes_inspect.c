@@ -404,9 +404,15 @@ static void get_verify(struct srv_req *r, struct srv_reply *out)
         json_decref(rep);
         return;
     }
-    /* The first difference may name a firm of any district: the city's roles only. */
-    if (srv_scope(r->user)[0])
+    /* The differences may name firms (and their inspectors) of any district: the city's roles
+     * only; a scoped user sees whether the draw matches and how many problems there are. */
+    if (srv_scope(r->user)[0]) {
         json_object_del(rep, "first_difference");
+        json_object_del(rep, "inspection_differences");
+        json_t *pr = json_object_get(rep, "problems");
+        json_object_set_new(rep, "problems_count", json_integer((json_int_t)json_array_size(pr)));
+        json_object_del(rep, "problems");
+    }
     out->status = 200;
     out->json = json_pack("{s:I,s:b,s:o}", "draw", (json_int_t)id, "match", match, "report", rep);
 }

@@ -190,6 +190,8 @@ static int wone_task(void *ctx, const struct cr_task *t)
     return 0;
 }
 
+static int evidence_scrub(json_t *v, const json_t *inside);
+
 static void get_warning(struct srv_req *r, struct srv_reply *out)
 {
     int64_t id = srv_param_id(r, 0);
@@ -210,19 +212,9 @@ static void get_warning(struct srv_req *r, struct srv_reply *out)
             srv_error(out, 404, "not_found", "no such warning");
         return;
     }
-    /* The evidence names the firms of the finding: those outside are left out. */
-    json_t *ev = json_object_get(x.w, "evidence"), *ef = json_object_get(ev, "firms");
-    if (json_is_array(ef)) {
-        json_t *kept = json_array(), *v;
-        size_t i;
-        json_array_foreach(ef, i, v)
-        {
-            const char *u = json_string_value(json_object_get(v, "uscc"));
-            if (u && json_object_get(x.usccs, u))
-                json_array_append(kept, v);
-        }
-        json_object_set_new(ev, "firms", kept);
-    }
+    /* The evidence names the firms of the finding: those outside are left out, wherever in
+     * it they are named (evidence_scrub). */
+    evidence_scrub(json_object_get(x.w, "evidence"), x.usccs);
     json_decref(x.usccs);
     json_object_set_new(x.w, "firms", json_integer((json_int_t)json_array_size(x.firms)));
     json_object_set_new(x.w, "firms_outside", json_integer(x.outside));
@@ -238,6 +230,43 @@ static void get_warning(struct srv_req *r, struct srv_reply *out)
     json_object_set_new(x.w, "tasks", tc.arr);
     out->status = 200;
     out->json = x.w;
+}
+
+/* Whether a string names a firm: 18 characters of a USCC's alphabet. */
+static int uscc_like(const char *u)
+{
+    return u && strlen(u) == 18 && strspn(u, "0123456789ABCDEFGHJKLMNPQRTUWXY") == 18;
+}
+
+/* 1 when v names a firm outside `inside` (an object of USCCs) and has nothing else to show:
+ * a USCC string, or an object whose "uscc" is such a string or a list left empty. Arrays and
+ * objects below v are scrubbed in place: their elements naming firms outside go. */
+static int evidence_scrub(json_t *v, const json_t *inside)
+{
+    if (json_is_string(v))
+        return uscc_like(json_string_value(v)) && !json_object_get(inside, json_string_value(v));
+    if (json_is_array(v)) {
+        for (size_t i = json_array_size(v); i-- > 0;)
+            if (evidence_scrub(json_array_get(v, i), inside))
+                json_array_remove(v, i);
+        return 0;
+    }
+    if (!json_is_object(v))
+        return 0;
+    json_t *u = json_object_get(v, "uscc");
+    if (json_is_string(u) && evidence_scrub(u, inside))
+        return 1;
+    int listed = json_is_array(u) && json_array_size(u) > 0;
+    const char *k;
+    json_t *x;
+    void *tmp;
+    json_object_foreach_safe(v, tmp, k, x)
+    {
+        if (evidence_scrub(x, inside))
+            json_object_del(v, k);
+    }
+    /* a group of firms (a ring at an address) none of which is inside: gone, address and all */
+    return listed && json_array_size(json_object_get(v, "uscc")) == 0;
 }
 
 /* ---- the monthly push workbook ---- */
@@ -266,6 +295,10 @@ static void get_push(struct srv_req *r, struct srv_reply *out)
         srv_store_error(out, r->db);
         return;
     }
+    /* A warning's raw evidence may name firms of other divisions (a ring across districts):
+     * a division's workbook leaves it out; the warning's page shows what the caller may see. */
+    for (size_t i = 0; div[0] && i < rows.n; i++)
+        rows.row[i].evidence = "";
     const char *tmpdir = getenv("TMPDIR");
     char path[4096];
     snprintf(path, sizeof path, "%s/crisk-push-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");

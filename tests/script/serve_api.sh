@@ -275,6 +275,15 @@ while read -r method route _; do
 done < <("$CRISK" serve --routes)
 echo "serve_api: $n_checked requests of the matrix as expected"
 
+# ---- a draw's verification: what may name firms of any district is the city's alone ----
+req GET /api/v1/draws/1/verify "$tmp/jar.city_analyst" >/dev/null
+[ "$(jget '"problems" in o["report"]')" = True ] || fail "verify as the city: no problems list: $(cat "$tmp/body")"
+for r in district street grid; do
+    req GET /api/v1/draws/1/verify "$tmp/jar.$r" >/dev/null
+    [ "$(jget '[k for k in ("problems", "first_difference", "inspection_differences") if k in o["report"]] == [] and "problems_count" in o["report"]')" = True ] ||
+        fail "verify as $r shows what may name other districts' firms: $(cat "$tmp/body")"
+done
+
 # ---- audit: one row per portrait request (read, refused or not found), naming user and firm ----
 portrait_after=$(q "SELECT count(*) FROM audit WHERE action = 'portrait'")
 [ $((portrait_after - portrait_before)) = "$n_portrait" ] ||
