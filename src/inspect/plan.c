@@ -78,6 +78,27 @@ static int is_null(const yaml_node_t *n)
            strcmp(s, "NULL") == 0;
 }
 
+/* The texts v[0..n) in the form the store keeps values in: NFKC, trimmed of spaces and tabs. */
+static cr_err store_form(char **v, size_t n, const char *what, const char *path, cr_diag *d)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *norm = NULL;
+        size_t nl = 0;
+        cr_err rc = cr_nfkc(v[i], strlen(v[i]), &norm, &nl);
+        if (rc == CR_EENCODING)
+            return cr_diag_set(d, CR_EPARSE, path, 0, 0, "%s: not UTF-8", what);
+        if (rc)
+            return rc;
+        size_t a = strspn(norm, " \t");
+        while (nl > a && (norm[nl - 1] == ' ' || norm[nl - 1] == '\t'))
+            norm[--nl] = 0;
+        memmove(norm, norm + a, nl - a + 1);
+        free(v[i]);
+        v[i] = norm;
+    }
+    return CR_OK;
+}
+
 static cr_err parse_int(cr__ydoc *y, yaml_node_t *n, int lo, int hi, int *out, const char *what)
 {
     double v;
@@ -655,22 +676,12 @@ static cr_err plan_parse(cr__ydoc *y, const char *path, int files, int32_t day, 
             rc = push(&p->dereg_status, &p->n_dereg_status, dflt[i]);
     }
     /* compared with the store's values as it keeps them: NFKC, trimmed ("吊销，未注销" is kept
-     * as "吊销,未注销") */
-    for (size_t i = 0; !rc && i < p->n_dereg_status; i++) {
-        char *norm = NULL;
-        size_t nl = 0;
-        rc = cr_nfkc(p->dereg_status[i], strlen(p->dereg_status[i]), &norm, &nl);
-        if (rc == CR_EENCODING)
-            rc = cr_diag_set(d, CR_EPARSE, path, 0, 0, "exemptions.deregistered: not UTF-8");
-        if (rc)
-            break;
-        size_t a = strspn(norm, " \t");
-        while (nl > a && (norm[nl - 1] == ' ' || norm[nl - 1] == '\t'))
-            norm[--nl] = 0;
-        memmove(norm, norm + a, nl - a + 1);
-        free(p->dereg_status[i]);
-        p->dereg_status[i] = norm;
-    }
+     * as "吊销,未注销"); scope.types too from rules 2 ("有限责任公司（法人独资）" matched
+     * nothing under rules 1) */
+    if (!rc)
+        rc = store_form(p->dereg_status, p->n_dereg_status, "exemptions.deregistered", path, d);
+    if (!rc && p->rules >= 2)
+        rc = store_form(p->types, p->n_types, "scope.types", path, d);
     yaml_node_t *tr = rc ? NULL : cr__yget(y, root, "triggers");
     if (tr && !(rc = cr__yonly(y, tr, tr_keys, "triggers"))) {
         if ((n = cr__yget(y, tr, "open_warnings"))) {

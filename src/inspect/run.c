@@ -453,13 +453,16 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
 
 /* ---- draw ---- */
 
+static cr_err settings_check(int64_t plan, const char *text, const char *settings, json_t *problems,
+                             int *checked);
+
 struct plan_got {
     int64_t id;
     char hash[65], elig_hash[65];
-    char *settings;
+    char *settings, *text;
     int routine;
     int32_t day;
-    int text_ok; /* the stored text hashes to the recorded hash */
+    int text_intact; /* the stored text hashes to the recorded hash */
 };
 
 static int plan_got_fn(void *ctx, const struct cr_plan_rec *r)
@@ -467,10 +470,13 @@ static int plan_got_fn(void *ctx, const struct cr_plan_rec *r)
     struct plan_got *g = ctx;
     char hex[65];
     sha_hex(r->text, strlen(r->text), hex);
-    g->text_ok = strcmp(hex, r->hash) == 0;
+    g->text_intact = strcmp(hex, r->hash) == 0;
+    free(g->text);
+    g->text = strdup(r->text);
     g->id = r->id;
     snprintf(g->hash, sizeof g->hash, "%s", r->hash);
     snprintf(g->elig_hash, sizeof g->elig_hash, "%s", r->eligible_hash);
+    free(g->settings);
     g->settings = strdup(r->settings);
     g->routine = r->routine;
     g->day = r->day;
@@ -644,12 +650,27 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
     json_t *rep = NULL;
     char *rep_s = NULL;
     cr_err rc = load_plan(s, plan_id, &g, &p, &l, d);
-    if (!rc && !g.text_ok)
+    if (!rc && !g.text_intact)
         rc = cr_diag_set(d, CR_ECHECK, NULL, 0, 0,
                          "plan %lld: its stored text no longer hashes to the recorded %.12s…: the "
                          "plan was changed after it was recorded, so it is not drawn (crisk draw "
                          "verify names what differs)",
                          (long long)g.id, g.hash);
+    /* the draw reads the recorded settings: they must still be the ones its text gives */
+    json_t *sp = rc ? NULL : json_array();
+    int checked = 0;
+    if (!rc && !sp)
+        rc = CR_ENOMEM;
+    if (!rc && !g.text)
+        rc = CR_ENOMEM;
+    if (!rc)
+        rc = settings_check(g.id, g.text, g.settings, sp, &checked);
+    if (!rc && json_array_size(sp))
+        rc = cr_diag_set(d, CR_ECHECK, NULL, 0, 0,
+                         "%s: the recorded settings were changed after the plan was recorded, so "
+                         "it is not drawn (crisk draw verify names every difference)",
+                         json_string_value(json_array_get(sp, 0)));
+    json_decref(sp);
     if (!rc && today < g.day) {
         char pd[11], td[11];
         cr_day_format(g.day, pd);
@@ -769,6 +790,7 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
     free(rl.r);
     elig_list_free(&l);
     free(g.settings);
+    free(g.text);
     cr_plan_free(&p);
     return rc;
 }
@@ -1234,6 +1256,7 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
     free(dr);
     elig_list_free(&l);
     free(g.settings);
+    free(g.text);
     free(gd.seed);
     free(gd.void_by);
     free(gd.void_reason);

@@ -31,6 +31,14 @@ read -r p1 trig1 tol1 < <(plan partial 'exemptions: {recent_days: 180}\ntriggers
 read -r p2 trig2 tol2 < <(plan off 'exemptions: {tolerance_tag: null}\ntriggers: {complaint_kinds: []}\n')
 [ "$trig2 $tol2" = "0 0" ] || { echo "tolerance_tag: null / complaint_kinds: [] did not turn them off: $trig2 $tol2"; exit 1; }
 [ "$(setting "$p2" tolerance_tag)" = null ] || { echo "tolerance_tag: null recorded as $(setting "$p2" tolerance_tag)"; exit 1; }
+# scope.types in the store's form (NFKC): full-width parentheses match the registry's type
+elig() { "$crisk" plan --db "$db" --file "$tmp/$1.yaml" --today 2026-01-05 --json 2> /dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["eligible"])'; }
+ty=$(sqlite3 "$db" "SELECT type FROM enterprise WHERE type LIKE '%(%' GROUP BY type ORDER BY count(*) DESC LIMIT 1")
+[ -n "$ty" ] || { echo "the fixture has no enterprise type with parentheses"; exit 1; }
+printf 'name: t1\nyear: 2026\nscope: {types: ["%s"]}\n' "$ty" > "$tmp/t1.yaml"
+printf 'name: t2\nyear: 2026\nscope: {types: ["%s"]}\n' "$(printf '%s' "$ty" | sed 's/(/（/g; s/)/）/g')" > "$tmp/t2.yaml"
+e1=$(elig t1); e2=$(elig t2)
+[ "$e1" -gt 0 ] && [ "$e1" = "$e2" ] || { echo "scope.types: '$ty' gives $e1 firms, its full-width form $e2"; exit 1; }
 # rules 2 plans draw and verify
 d1=$("$crisk" draw --db "$db" --plan "$p1" --seed a --today 2026-01-06 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["draw"])')
 "$crisk" draw verify --db "$db" --draw "$d1" > "$tmp/out" || { echo "verify of a rules-2 plan: $(cat "$tmp/out")"; exit 1; }
@@ -66,4 +74,10 @@ sqlite3 "$db" "UPDATE plan SET text = text || '# edited' WHERE id=$p0"
 set +e; "$crisk" draw --db "$db" --plan "$p0" --seed c --today 2026-01-06 > /dev/null 2> "$tmp/err"; rc=$?; set -e
 [ $rc = 3 ] && grep -q 'changed after it was recorded' "$tmp/err" || { echo "a changed plan text: draw exit $rc: $(cat "$tmp/err")"; exit 1; }
 [ "$(sqlite3 "$db" "SELECT count(*) FROM draw WHERE plan=$p0")" = 0 ] || { echo "a changed plan was drawn"; exit 1; }
+# Recorded settings changed after recording (the draw reads them): not drawn, the setting named.
+read -r p3 _ _ < <(plan edited '')
+sqlite3 "$db" "UPDATE plan SET settings = json_set(settings, '\$.ratios_bp.A', 10000) WHERE id=$p3"
+set +e; "$crisk" draw --db "$db" --plan "$p3" --seed d --today 2026-01-06 > /dev/null 2> "$tmp/err"; rc=$?; set -e
+[ $rc = 3 ] && grep -q 'setting ratios_bp is.*were changed after' "$tmp/err" || { echo "changed settings: draw exit $rc: $(cat "$tmp/err")"; exit 1; }
+[ "$(sqlite3 "$db" "SELECT count(*) FROM draw WHERE plan=$p3")" = 0 ] || { echo "a plan with changed settings was drawn"; exit 1; }
 echo "plan rules: partial blocks keep defaults, null/[] turn off, rules-1 plans verify, changed text refused"
