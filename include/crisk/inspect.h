@@ -96,6 +96,10 @@ cr_err cr_plan_load_text(const char *name, const char *text, size_t len, int rul
 /* The plan's resolved settings as JSON (what the store records beside the text, and what a
  * draw reads back), and the way back. */
 json_t *cr_plan_to_json(const struct cr_plan *p);
+/* The plan rules version recorded in settings: 1 when none is (a plan of an older crisk), the
+ * version when it is a whole number from 1 to INT_MAX (later ones than CR_PLAN_RULES too), 0
+ * when it is anything else. */
+int cr_plan_rules_of(const json_t *settings);
 cr_err cr_plan_from_json(const json_t *j, struct cr_plan *p, cr_diag *d) CR_MUST_USE;
 
 /* The classes of the frozen eligible list. */

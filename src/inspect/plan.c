@@ -4,6 +4,7 @@
 #include "crisk/inspect.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -645,8 +646,10 @@ static cr_err plan_parse(cr__ydoc *y, const char *path, int files, int32_t day, 
         if ((n = cr__yget(y, ex, "recent_days")))
             rc = parse_int(y, n, 0, 36500, &p->recent_days, "recent_days");
         if (!rc)
-            rc = cr__ystrs(y, cr__yget(y, ex, "deregistered"), &p->dereg_status, &p->n_dereg_status,
-                           "deregistered");
+            rc = p->rules >= 2 && is_null(cr__yget(y, ex, "deregistered"))
+                     ? CR_OK
+                     : cr__ystrs(y, cr__yget(y, ex, "deregistered"), &p->dereg_status,
+                                 &p->n_dereg_status, "deregistered");
         if (!rc && p->rules >= 2 && is_null(cr__yget(y, ex, "tolerance_tag")))
             tag_off = 1;
         else if (!rc)
@@ -669,7 +672,9 @@ static cr_err plan_parse(cr__ydoc *y, const char *path, int files, int32_t day, 
      * is (CR_PLAN_RULES) */
     if (!rc && (p->rules >= 2 ? !p->tolerance_tag && !tag_off : !ex))
         rc = (p->tolerance_tag = strdup("high_tech")) ? CR_OK : CR_ENOMEM;
-    if (!rc && !p->n_dereg_status) {
+    /* rules 1: the default list also for an empty one; 2: only when the key is left out
+     * ([] or null: no status exempts) */
+    if (!rc && (p->rules >= 2 ? !cr__yget(y, ex, "deregistered") : !p->n_dereg_status)) {
         /* whole registry status values (docs/inspect.md) */
         static const char *const dflt[] = {"注销", "吊销", "吊销，未注销", "吊销，已注销", "撤销"};
         for (int i = 0; !rc && i < 5; i++)
@@ -692,8 +697,10 @@ static cr_err plan_parse(cr__ydoc *y, const char *path, int files, int32_t day, 
                 rc = cr__yfail(y, n, "open_warnings must be true or false");
         }
         if (!rc)
-            rc = cr__ystrs(y, cr__yget(y, tr, "complaint_kinds"), &p->complaint_kinds,
-                           &p->n_complaint_kinds, "complaint_kinds");
+            rc = p->rules >= 2 && is_null(cr__yget(y, tr, "complaint_kinds"))
+                     ? CR_OK
+                     : cr__ystrs(y, cr__yget(y, tr, "complaint_kinds"), &p->complaint_kinds,
+                                 &p->n_complaint_kinds, "complaint_kinds");
         if (!rc && (n = cr__yget(y, tr, "complaint_days")))
             rc = parse_int(y, n, 0, 36500, &p->complaint_days, "complaint_days");
     }
@@ -819,6 +826,15 @@ json_t *cr_plan_to_json(const struct cr_plan *p)
     return j;
 }
 
+int cr_plan_rules_of(const json_t *settings)
+{
+    json_t *r = json_object_get(settings, "rules");
+    if (!r)
+        return 1;
+    json_int_t v = json_is_integer(r) ? json_integer_value(r) : 0;
+    return v >= 1 && v <= INT_MAX ? (int)v : 0;
+}
+
 cr_err cr_plan_from_json(const json_t *j, struct cr_plan *p, cr_diag *d)
 {
     defaults(p);
@@ -832,14 +848,12 @@ cr_err cr_plan_from_json(const json_t *j, struct cr_plan *p, cr_diag *d)
         snprintf(p->mode[i], sizeof p->mode[i], "%s", json_string_value(m));
     }
     /* a plan recorded before the rules were versioned was read by rules 1 */
-    json_t *rules = json_object_get(j, "rules");
-    p->rules = rules ? (int)json_integer_value(rules) : 1;
+    p->rules = cr_plan_rules_of(j);
     if (p->rules < 1 || p->rules > CR_PLAN_RULES)
         return cr_diag_set(d, CR_EPARSE, NULL, 0, 0,
                            "the stored plan was read by plan rules %s, which this crisk does not "
                            "know (1 to %d): use the crisk that recorded it",
-                           json_is_integer(rules) ? "of a later version" : "of no valid version",
-                           CR_PLAN_RULES);
+                           p->rules ? "of a later version" : "of no valid version", CR_PLAN_RULES);
     const char *name = json_string_value(json_object_get(j, "name"));
     p->name = strdup(name ? name : "");
     p->year = (int)json_integer_value(json_object_get(j, "year"));

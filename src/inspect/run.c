@@ -869,9 +869,16 @@ static cr_err settings_check(int64_t plan, const char *text, const char *setting
     snprintf(name, sizeof name, "plan %lld's text", (long long)plan);
     json_t *jt = NULL, *js = json_loads(settings, 0, NULL);
     /* the text is read by the rules the plan was recorded under (absent: 1) */
-    json_t *rules = json_object_get(js, "rules");
-    cr_err rc = cr_plan_load_text(name, text, strlen(text),
-                                  rules ? (int)json_integer_value(rules) : 1, &t, &d);
+    int rules = cr_plan_rules_of(js);
+    if (!rules) {
+        json_array_append_new(problems, json_sprintf("plan %lld: its recorded settings name no "
+                                                     "valid plan rules version",
+                                                     (long long)plan));
+        memset(&t, 0, sizeof t);
+        json_decref(js);
+        return CR_OK;
+    }
+    cr_err rc = cr_plan_load_text(name, text, strlen(text), rules, &t, &d);
     if (rc == CR_ENOMEM)
         goto out;
     if (rc) {

@@ -28,9 +28,13 @@ read -r p1 trig1 tol1 < <(plan partial 'exemptions: {recent_days: 180}\ntriggers
 [ "$trig1 $tol1" = "$trig0 $tol0" ] || { echo "a partial block lost a default: triggered $trig1 tolerance $tol1, not $trig0 $tol0"; exit 1; }
 [ "$(setting "$p1" tolerance_tag)" = '"high_tech"' ] && [ "$(setting "$p1" complaint_kinds)" = '["complaint"]' ] \
   && [ "$(setting "$p1" rules)" = 2 ] || { echo "partial block settings: $(setting "$p1" tolerance_tag) $(setting "$p1" complaint_kinds) rules $(setting "$p1" rules)"; exit 1; }
-read -r p2 trig2 tol2 < <(plan off 'exemptions: {tolerance_tag: null}\ntriggers: {complaint_kinds: []}\n')
+read -r p2 trig2 tol2 < <(plan off 'exemptions: {tolerance_tag: null, deregistered: []}\ntriggers: {complaint_kinds: ~}\n')
 [ "$trig2 $tol2" = "0 0" ] || { echo "tolerance_tag: null / complaint_kinds: [] did not turn them off: $trig2 $tol2"; exit 1; }
 [ "$(setting "$p2" tolerance_tag)" = null ] || { echo "tolerance_tag: null recorded as $(setting "$p2" tolerance_tag)"; exit 1; }
+[ "$(setting "$p2" deregistered)" = '[]' ] && [ "$(setting "$p2" complaint_kinds)" = '[]' ] \
+  || { echo "deregistered: [] / complaint_kinds: ~ recorded as $(setting "$p2" deregistered) $(setting "$p2" complaint_kinds)"; exit 1; }
+read -r p4 _ _ < <(plan triggers_null 'triggers: {complaint_kinds: [complaint]}\n')
+[ "$(setting "$p4" deregistered)" != '[]' ] || { echo "deregistered left out lost its default"; exit 1; }
 # scope.types in the store's form (NFKC): full-width parentheses match the registry's type
 elig() { "$crisk" plan --db "$db" --file "$tmp/$1.yaml" --today 2026-01-05 --json 2> /dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["eligible"])'; }
 ty=$(sqlite3 "$db" "SELECT type FROM enterprise WHERE type LIKE '%(%' GROUP BY type ORDER BY count(*) DESC LIMIT 1")
