@@ -238,12 +238,13 @@ int srv_session_user(struct srv *s, cr_store *db, const char *cookie, const char
     struct cr_user_rec ur;
     if (cr_store_user_by_id(db, rec.user, &ur) || ur.disabled || srv_role_find(ur.role) < 0)
         return 401;
-    /* last_seen is kept to the second: at most one write a second per session. */
+    /* last_seen is kept to the second: at most one write a second per session. A read never
+     * waits for it: while another process holds the store's write lock (an ingest, a classify
+     * saving), the use is noted by a later request instead. */
     if (now > rec.last_seen) {
         struct sess_touch t = {.now = now};
         memcpy(t.h, h, 32);
-        if (srv_write(s, 0, sess_touch, &t, why, sizeof why))
-            fprintf(stderr, "crisk serve: cannot note a session's use: %s\n", why);
+        (void)srv_write_try(s, sess_touch, &t, why, sizeof why);
     }
     u->id = ur.id;
     snprintf(u->name, sizeof u->name, "%s", ur.name);

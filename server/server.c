@@ -115,6 +115,25 @@ cr_err srv_write(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), 
     return rc;
 }
 
+cr_err srv_write_try(struct srv *s, cr_err (*fn)(void *ctx, cr_store *w), void *ctx, char *why,
+                     size_t cap)
+{
+    pthread_mutex_lock(&s->wmu);
+    cr_store_busy_ms(s->writer, 0);
+    cr_err rc = cr_store_begin(s->writer);
+    if (!rc)
+        rc = fn(ctx, s->writer);
+    if (!rc)
+        rc = cr_store_commit(s->writer);
+    if (rc) {
+        snprintf(why, cap, "%s", cr_store_errmsg(s->writer));
+        cr_store_rollback(s->writer);
+    }
+    cr_store_busy_ms(s->writer, 10000);
+    pthread_mutex_unlock(&s->wmu);
+    return rc;
+}
+
 cr_err srv_write_own(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
                      char *why, size_t cap)
 {

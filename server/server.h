@@ -255,6 +255,10 @@ cr_err srv_write(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), 
 
 /* Like srv_write, for a library call that opens its own transaction (cr_task_act,
  * cr_inspect_plan): fn runs on the writer connection outside any transaction. */
+/* srv_write without waiting for a lock another process holds: CR_ESTORE at once instead (for
+ * what may be skipped, such as noting a session's use). */
+cr_err srv_write_try(struct srv *s, cr_err (*fn)(void *ctx, cr_store *w), void *ctx, char *why,
+                     size_t cap);
 cr_err srv_write_own(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
                      char *why, size_t cap) CR_MUST_USE;
 

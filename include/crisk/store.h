@@ -62,6 +62,9 @@ cr_err cr_store_begin(cr_store *s) CR_MUST_USE;
 cr_err cr_store_commit(cr_store *s) CR_MUST_USE;
 /* Rolls back the open transaction, if any. Safe to call when none is open. */
 void cr_store_rollback(cr_store *s); /* s may be NULL (a store not opened): nothing */
+/* How long a statement waits for another connection's lock before it fails with "database is
+ * locked" (CR_ESTORE): ms milliseconds (10,000 when opened; 0: not at all). */
+void cr_store_busy_ms(cr_store *s, int ms);
 
 /* The store's secret salt (32 bytes), created with the store, used to key person-ID hashes so
  * raw ID numbers are never stored. */

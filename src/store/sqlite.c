@@ -577,6 +577,11 @@ cr_err cr_store_commit(cr_store *s)
     return CR_OK;
 }
 
+void cr_store_busy_ms(cr_store *s, int ms)
+{
+    sqlite3_busy_timeout(s->db, ms);
+}
+
 void cr_store_rollback(cr_store *s)
 {
     if (!s) /* a store that could not be opened: nothing to roll back */
