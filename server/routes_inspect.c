@@ -447,9 +447,13 @@ static json_t *inspection_json(const struct cr_inspection_row *r, int due, int32
                   r->result && r->problem, "penalty_exempt", r->result && r->penalty_exempt);
     if (due || r->result) {
         int32_t by = r->result && cal ? cr_calendar_add_workdays(cal, r->day, (int)workdays) : 0;
-        int ok = r->result && cal && cr_calendar_covers(cal, r->day) && cr_calendar_covers(cal, by);
+        /* past the calendar's years the weekend rule alone counts: publish_by_estimated */
+        int ok = r->result && cal;
         json_object_set_new(o, "publish_by", ok ? srv_day_json(by) : json_null());
         json_object_set_new(o, "late", ok ? json_boolean(today > by) : json_null());
+        json_object_set_new(
+            o, "publish_by_estimated",
+            json_boolean(ok && (!cr_calendar_covers(cal, r->day) || !cr_calendar_covers(cal, by))));
     }
     return o;
 }

@@ -139,7 +139,22 @@ for r in csv.DictReader(open(due)):
     n += r["late"] == "1"
 assert n >= 1, "nothing late"
 PY
-echo "inspections --due: publish_by 20 working days after the result, late ones flagged"
+# Past the calendar's years: publish_by by the weekend rule, an estimate said on stderr (it
+# was left empty, so no late result was ever flagged there).
+cp "$db" "$tmp/later.db"
+sqlite3 "$tmp/later.db" "UPDATE inspection SET day = day + 800 WHERE id = (SELECT min(id) FROM inspection WHERE result IS NOT NULL)"
+"$crisk" inspections --db "$tmp/later.db" --due --today 2028-06-01 --csv > "$tmp/due2.csv" 2> "$tmp/err"
+grep -q 'an estimate' "$tmp/err" || { echo "no estimate said past the calendar: $(cat "$tmp/err")"; exit 1; }
+python3 - "$tmp/due2.csv" <<'PY'
+import csv, datetime, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["day"] >= "2027-01-01"]
+assert len(rows) == 1, rows
+d = datetime.date.fromisoformat(rows[0]["day"]); k = 0
+while k < 20:
+    d += datetime.timedelta(days=1); k += d.weekday() < 5
+assert rows[0]["publish_by"] == d.isoformat() and rows[0]["late"] == "1", (rows[0], d)
+PY
+echo "inspections --due: publish_by 20 working days after the result, late ones flagged, estimated past the calendar"
 
 # 免罚清单 by the dates of the violations, not the order they are recorded in: k4's violation
 # of 2025-05-01 is recorded first (no penalty); the one of 2025-03-01, from a later draw and
