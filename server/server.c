@@ -89,8 +89,11 @@ struct srv_jobs *srv_jobs_of(struct srv *s)
 }
 
 /* ---- the writer ---- */
-cr_err srv_write(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
-                 char *why, size_t cap)
+
+/* fn in a transaction of the writer connection; with lock, under the store's crisk lock; with
+ * busy_ms >= 0, waiting that long (not the connection's 10 s) for another process's lock. */
+static cr_err write_tx(struct srv *s, int lock, int busy_ms, cr_err (*fn)(void *ctx, cr_store *w),
+                       void *ctx, char *why, size_t cap)
 {
     cr_diag d = {{0}, {0}, 0, 0};
     pthread_mutex_lock(&s->wmu);
@@ -100,6 +103,8 @@ cr_err srv_write(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), 
         pthread_mutex_unlock(&s->wmu);
         return rc;
     }
+    if (busy_ms >= 0)
+        cr_store_busy_ms(s->writer, busy_ms);
     rc = cr_store_begin(s->writer);
     if (!rc)
         rc = fn(ctx, s->writer);
@@ -109,29 +114,24 @@ cr_err srv_write(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), 
         snprintf(why, cap, "%s", cr_store_errmsg(s->writer));
         cr_store_rollback(s->writer);
     }
+    if (busy_ms >= 0)
+        cr_store_busy_ms(s->writer, 10000);
     if (lock)
         cr_store_unlock(s->writer);
     pthread_mutex_unlock(&s->wmu);
     return rc;
 }
 
+cr_err srv_write(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
+                 char *why, size_t cap)
+{
+    return write_tx(s, lock, -1, fn, ctx, why, cap);
+}
+
 cr_err srv_write_try(struct srv *s, cr_err (*fn)(void *ctx, cr_store *w), void *ctx, char *why,
                      size_t cap)
 {
-    pthread_mutex_lock(&s->wmu);
-    cr_store_busy_ms(s->writer, 0);
-    cr_err rc = cr_store_begin(s->writer);
-    if (!rc)
-        rc = fn(ctx, s->writer);
-    if (!rc)
-        rc = cr_store_commit(s->writer);
-    if (rc) {
-        snprintf(why, cap, "%s", cr_store_errmsg(s->writer));
-        cr_store_rollback(s->writer);
-    }
-    cr_store_busy_ms(s->writer, 10000);
-    pthread_mutex_unlock(&s->wmu);
-    return rc;
+    return write_tx(s, 0, 0, fn, ctx, why, cap);
 }
 
 cr_err srv_write_own(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
