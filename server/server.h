@@ -258,7 +258,7 @@ cr_err srv_write(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), 
 /* srv_write without waiting for a lock another process holds: CR_ESTORE at once instead (for
  * what may be skipped, such as noting a session's use). */
 cr_err srv_write_try(struct srv *s, cr_err (*fn)(void *ctx, cr_store *w), void *ctx, char *why,
-                     size_t cap);
+                     size_t cap) CR_MUST_USE;
 cr_err srv_write_own(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
                      char *why, size_t cap) CR_MUST_USE;
 
