@@ -150,9 +150,10 @@ cr_err cr_store_search_refresh(cr_store *s, int step, int (*stop)(void *ctx), vo
     struct build b = {s, 0, gen, NULL};
     unsigned char tok[8];
     randombytes_buf(tok, sizeof tok);
+    uint64_t t = 0;
     for (int i = 0; i < 8; i++)
-        b.token = b.token << 8 | tok[i];
-    b.token = b.token ? b.token & INT64_MAX : 1;
+        t = t << 8 | tok[i];
+    b.token = (int64_t)(t & INT64_MAX) ? (int64_t)(t & INT64_MAX) : 1;
     char sql[256];
     snprintf(sql, sizeof sql,
              "INSERT INTO meta(k, v) VALUES('search_build', %lld) "
