@@ -2,13 +2,13 @@
  * Passwords are hashed with argon2id (libsodium crypto_pwhash_str); a session id and a CSRF
  * token are 256 random bits each, handed to the client once and stored only as BLAKE2b hashes,
  * so a copy of the store lets no one into a session. */
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "crisk/inspect.h"
 #include "crisk/respond.h"
 #include "server.h"
 
@@ -61,6 +61,24 @@ static long utf8_chars(const char *s)
     return n;
 }
 
+cr_err srv_password_hash(const char *password, long min_chars, char out[160], cr_diag *d)
+{
+    if (!password || !*password)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "an empty password");
+    long chars = utf8_chars(password);
+    if (chars < min_chars)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "the password has %ld characters: it needs at least %ld "
+                           "(password_min_chars)",
+                           chars, min_chars);
+    _Static_assert(sizeof((struct cr_user_rec *)0)->pwhash >= crypto_pwhash_STRBYTES,
+                   "pwhash holds an argon2id string");
+    if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE))
+        return cr_diag_set(d, CR_ENOMEM, NULL, 0, 0, "cannot hash the password (out of memory)");
+    return CR_OK;
+}
+
 cr_err srv_user_make(const char *name, const char *role, const char *scope, const char *password,
                      long min_chars, const struct cr_ref *ref, struct cr_user_rec *u, cr_diag *d)
 {
@@ -70,53 +88,39 @@ cr_err srv_user_make(const char *name, const char *role, const char *scope, cons
                            "unknown role '%s' (city_admin, city_analyst, district, street, grid, "
                            "auditor)",
                            role ? role : "");
-    size_t nlen = name ? strlen(name) : 0;
-    if (!nlen || nlen >= sizeof u->name)
-        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "a user name needs 1 to %zu bytes",
+    /* A name is shown in the audit log and on pages: visible characters only, one form of
+     * each (NFKC: no full-width twin of another user's name). */
+    const char *why = name ? cr_inspect_text_problem(name, sizeof u->name - 1, 1) : "it is missing";
+    if (why)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "the user name: %s (1 to %zu bytes)", why,
                            sizeof u->name - 1);
     int digits = roles[r].scope_digits;
     const char *sc = scope ? scope : "";
     if (digits && (strlen(sc) != (size_t)digits || !all_digits(sc)))
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                           "role %s needs --scope with a %d-digit division code", role, digits);
+                           "role %s needs a scope: a %d-digit division code", role, digits);
     if (!digits && *sc)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                           "role %s covers the whole city: leave out --scope", role);
+                           "role %s covers the whole city: it takes no scope", role);
     if (digits && ref && !cr_division_known(ref, sc))
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                            "scope %s is no division of the reference table (data/divisions): a "
                            "user of it would see nothing",
                            sc);
-    if (!password || !*password)
-        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "an empty password");
-    long chars = utf8_chars(password);
-    if (chars < min_chars)
-        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                           "the password has %ld characters: it needs at least %ld "
-                           "(password_min_chars)",
-                           chars, min_chars);
     memset(u, 0, sizeof *u);
+    cr_err rc = srv_password_hash(password, min_chars, u->pwhash, d);
+    if (rc)
+        return rc;
     snprintf(u->name, sizeof u->name, "%s", name);
     snprintf(u->role, sizeof u->role, "%s", role);
     snprintf(u->scope, sizeof u->scope, "%s", sc);
-    _Static_assert(sizeof u->pwhash >= crypto_pwhash_STRBYTES, "pwhash holds an argon2id string");
-    if (crypto_pwhash_str(u->pwhash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE))
-        return cr_diag_set(d, CR_ENOMEM, NULL, 0, 0, "cannot hash the password (out of memory)");
     return CR_OK;
 }
 
-/* ---- login rate limits: failures per name and per client address in a window ---- */
-enum { LIMIT_CAP = 4096 };
-struct limit {
-    char key[160];
-    int64_t since;
-    long failures;
-};
+/* ---- login rate limits: failures per name and per client address in a window, kept in the
+ * store so that a restart or a second server on the store neither forgets nor multiplies them ----
+ */
 struct srv_auth {
-    pthread_mutex_t mu;
-    struct limit v[LIMIT_CAP];
-    size_t n;
     char dummy[crypto_pwhash_STRBYTES]; /* verified against for unknown names: same cost */
 };
 
@@ -132,40 +136,13 @@ cr_err srv_auth_new(struct srv_auth **out)
         free(a);
         return CR_ENOMEM;
     }
-    pthread_mutex_init(&a->mu, NULL);
     *out = a;
     return CR_OK;
 }
 
 void srv_auth_free(struct srv_auth *a)
 {
-    if (!a)
-        return;
-    pthread_mutex_destroy(&a->mu);
     free(a);
-}
-
-/* The entry of key (a new one when absent; a full table reuses its oldest). Under a->mu. */
-static struct limit *limit_of(struct srv_auth *a, const char *key, int64_t now, long window)
-{
-    struct limit *oldest = NULL;
-    for (size_t i = 0; i < a->n; i++) {
-        struct limit *l = &a->v[i];
-        if (strcmp(l->key, key) == 0) {
-            if (now - l->since >= window) {
-                l->since = now;
-                l->failures = 0;
-            }
-            return l;
-        }
-        if (!oldest || l->since < oldest->since)
-            oldest = l;
-    }
-    struct limit *l = a->n < LIMIT_CAP ? &a->v[a->n++] : oldest;
-    snprintf(l->key, sizeof l->key, "%s", key);
-    l->since = now;
-    l->failures = 0;
-    return l;
 }
 
 static int64_t now_s(void)
@@ -223,16 +200,15 @@ int srv_session_user(struct srv *s, cr_store *db, const char *cookie, const char
     const struct srv_config *c = srv_cfg(s);
     int64_t now = now_s();
     char why[200];
-    if (now - rec.last_seen >= c->session_idle_s || now - rec.created >= c->session_max_s) {
-        /* Ended here. The row goes only when it has ended under any server's settings: another
-         * server on the store may keep its sessions longer. */
-        if (now - rec.last_seen < SRV_SESSION_IDLE_MAX_S &&
-            now - rec.created < SRV_SESSION_MAX_MAX_S)
-            return 401;
+    /* A session ends by the limits it was made with (one made before sessions kept them: by
+     * this server's settings), whichever server it is shown to. */
+    int64_t idle = rec.idle_s > 0 ? rec.idle_s : c->session_idle_s;
+    int64_t max = rec.max_s > 0 ? rec.max_s : c->session_max_s;
+    if (now - rec.last_seen >= idle || now - rec.created >= max) {
         struct sess_del del;
         memcpy(del.h, h, 32);
-        if (srv_write(s, 0, sess_delete, &del, why, sizeof why))
-            fprintf(stderr, "crisk serve: cannot delete an expired session: %s\n", why);
+        if (srv_write_try(s, sess_delete, &del, why, sizeof why))
+            fprintf(stderr, "crisk serve: an ended session is not deleted yet: %s\n", why);
         return 401;
     }
     struct cr_user_rec ur;
@@ -275,17 +251,47 @@ cr_err srv_audit(struct srv *s, const char *user, const char *role, const char *
     return rc;
 }
 
+/* The keys of a login's rate limits: the name tried and the client's address. */
+struct login_keys {
+    char name[160], addr[160];
+    const char *v[2];
+};
+static void login_keys(struct login_keys *k, const char *name, const char *client)
+{
+    snprintf(k->name, sizeof k->name, "n:%s", name);
+    snprintf(k->addr, sizeof k->addr, "a:%s", client);
+    k->v[0] = k->name;
+    k->v[1] = k->addr;
+}
+
+struct login_try {
+    const struct login_keys *k;
+    int64_t limits[2], now, window;
+    int limited;
+};
+static cr_err login_reserve(void *ctx, cr_store *w)
+{
+    struct login_try *t = ctx;
+    return cr_store_login_reserve(w, t->k->v, t->limits, t->now, t->window, SRV_LOGIN_WINDOW_MAX_S,
+                                  &t->limited);
+}
+
 struct login_w {
+    const struct login_keys *k;
     unsigned char id_hash[32], csrf_hash[32];
-    int64_t user, now, idle_before, created_before;
+    int64_t user, now, window, idle_s, max_s;
 };
 static cr_err login_write(void *ctx, cr_store *w)
 {
     struct login_w *l = ctx;
-    cr_err rc = cr_store_sessions_expire(w, l->idle_before, l->created_before);
-    /* Only sessions ended under any server's settings: another server on the store may keep
-     * its sessions longer than this one (each server checks its own when one is used). */
-    return rc ? rc : cr_store_session_put(w, l->id_hash, l->user, l->csrf_hash, l->now);
+    /* Sessions ended by their own limits go; the attempt counted before the password check is
+     * taken back. */
+    cr_err rc = cr_store_sessions_expire(w, l->now, SRV_SESSION_IDLE_MAX_S, SRV_SESSION_MAX_MAX_S);
+    if (!rc)
+        rc = cr_store_login_release(w, l->k->v, l->now, l->window);
+    return rc ? rc
+              : cr_store_session_put(w, l->id_hash, l->user, l->csrf_hash, l->now, l->idle_s,
+                                     l->max_s);
 }
 
 void srv_login(struct srv_req *r, struct srv_reply *out)
@@ -300,17 +306,23 @@ void srv_login(struct srv_req *r, struct srv_reply *out)
         return;
     }
     snprintf(r->audit_object, sizeof r->audit_object, "%s", name);
-    char kn[160], ka[160];
-    snprintf(kn, sizeof kn, "n:%s", name);
-    snprintf(ka, sizeof ka, "a:%s", r->client);
-    int64_t now = now_s();
-    pthread_mutex_lock(&a->mu);
-    int limited = limit_of(a, kn, now, c->login_window_s)->failures >= c->login_failures_name ||
-                  limit_of(a, ka, now, c->login_window_s)->failures >= c->login_failures_addr;
-    pthread_mutex_unlock(&a->mu);
-    if (limited) {
+    struct login_keys k;
+    login_keys(&k, name, r->client);
+    /* The attempt is counted before the (slow) password check, in the store: attempts in
+     * parallel, or on two servers, cannot pass the limit together. */
+    struct login_try t = {.k = &k,
+                          .limits = {c->login_failures_name, c->login_failures_addr},
+                          .now = now_s(),
+                          .window = c->login_window_s};
+    char why[200];
+    if (srv_write(s, 0, login_reserve, &t, why, sizeof why)) {
+        fprintf(stderr, "crisk serve: cannot count a login attempt: %s\n", why);
+        srv_error(out, 503, "store_busy", "cannot log in now; try again");
+        return;
+    }
+    if (t.limited) {
         srv_error(out, 429, "too_many_attempts", "登录失败次数过多，请稍后再试");
-        out->retry_after_s = srv_cfg(s)->login_window_s; /* the most a client must wait */
+        out->retry_after_s = c->login_window_s; /* the most a client must wait */
         return;
     }
     struct cr_user_rec u;
@@ -321,29 +333,22 @@ void srv_login(struct srv_req *r, struct srv_reply *out)
     int ok =
         crypto_pwhash_str_verify(found ? u.pwhash : a->dummy, password, strlen(password)) == 0 &&
         found;
-    pthread_mutex_lock(&a->mu);
-    if (!ok) {
-        limit_of(a, kn, now, c->login_window_s)->failures++;
-        limit_of(a, ka, now, c->login_window_s)->failures++;
-    } else {
-        limit_of(a, kn, now, c->login_window_s)->failures = 0;
-    }
-    pthread_mutex_unlock(&a->mu);
     if (!ok) {
         srv_error(out, 401, "bad_login", "用户名或密码错误");
         return;
     }
     unsigned char id[32], csrf[32];
-    now = now_s(); /* the session starts now, not before the (slow) password check */
+    int64_t now = now_s(); /* the session starts now, not before the (slow) password check */
     randombytes_buf(id, sizeof id);
     randombytes_buf(csrf, sizeof csrf);
-    struct login_w l = {.user = u.id,
+    struct login_w l = {.k = &k,
+                        .user = u.id,
                         .now = now,
-                        .idle_before = now - SRV_SESSION_IDLE_MAX_S,
-                        .created_before = now - SRV_SESSION_MAX_MAX_S};
+                        .window = c->login_window_s,
+                        .idle_s = c->session_idle_s,
+                        .max_s = c->session_max_s};
     hash32(l.id_hash, id, sizeof id);
     hash32(l.csrf_hash, csrf, sizeof csrf);
-    char why[200];
     if (srv_write(s, 0, login_write, &l, why, sizeof why)) {
         fprintf(stderr, "crisk serve: cannot store a session: %s\n", why);
         srv_error(out, 503, "store_busy", "cannot start a session now; try again");

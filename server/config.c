@@ -28,7 +28,7 @@ static const struct key keys[] = {
     K(session_max_s, 43200, 1, SRV_SESSION_MAX_MAX_S),
     K(login_failures_name, 5, 1, 1000000),
     K(login_failures_addr, 20, 1, 1000000),
-    K(login_window_s, 900, 1, 86400),
+    K(login_window_s, 900, 1, SRV_LOGIN_WINDOW_MAX_S),
     K(cookie_secure, 0, 0, 1),
     K(search_limit, 20, 1, 1000),
     K(portrait_events, 20, 0, 1000),

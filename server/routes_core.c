@@ -2,6 +2,7 @@
  * portrait, runs and level counts by division, the model tree, the quarantine summary, the
  * audit log and users (docs/serve.md). */
 #include <pthread.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -688,6 +689,99 @@ static void post_user(struct srv_req *r, struct srv_reply *out)
                           x.u.role, "scope", x.u.scope);
 }
 
+static json_t *iso_time(int64_t t)
+{
+    char b[24];
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return json_string(b);
+}
+
+static int user_row(void *ctx, const struct cr_user_info *u)
+{
+    json_t *row = json_pack("{s:I,s:s,s:s,s:s,s:b,s:o,s:I,s:o}", "id", (json_int_t)u->id, "name",
+                            u->name, "role", u->role, "scope", u->scope, "disabled", u->disabled,
+                            "created", iso_time(u->created), "sessions", (json_int_t)u->sessions,
+                            "last_seen", u->last_seen ? iso_time(u->last_seen) : json_null());
+    return !row || json_array_append_new(ctx, row);
+}
+
+static void get_users(struct srv_req *r, struct srv_reply *out)
+{
+    json_t *rows = json_array();
+    if (cr_store_users_each(r->db, user_row, rows)) {
+        json_decref(rows);
+        store_error(out, r->db);
+        return;
+    }
+    out->status = 200;
+    out->json = json_pack("{s:o}", "users", rows);
+}
+
+struct user_set_w {
+    const char *name;
+    int disabled;
+    const char *pwhash;
+    int found;
+};
+static cr_err user_set_write(void *ctx, cr_store *w)
+{
+    struct user_set_w *x = ctx;
+    return cr_store_user_set(w, x->name, x->disabled, x->pwhash, &x->found);
+}
+
+/* PATCH /api/v1/users/{name} {"disabled": bool, "password": text}: crisk user disable, enable
+ * and passwd. Disabling or a new password ends the user's sessions. */
+static void patch_user(struct srv_req *r, struct srv_reply *out)
+{
+    const char *name = r->param[0];
+    snprintf(r->audit_object, sizeof r->audit_object, "%s", name);
+    json_t *dis = json_object_get(r->body, "disabled");
+    json_t *pw = json_object_get(r->body, "password");
+    if ((!dis && !pw) || (dis && !json_is_boolean(dis)) || (pw && !json_is_string(pw))) {
+        srv_error(out, 400, "bad_request",
+                  "give {\"disabled\": true|false} and/or {\"password\": \"…\"}");
+        return;
+    }
+    if (dis && json_is_true(dis) && r->user && strcmp(r->user->name, name) == 0) {
+        srv_error(out, 409, "self", "an administrator cannot disable itself");
+        return;
+    }
+    char pwhash[160];
+    struct user_set_w x = {.name = name, .disabled = dis ? json_is_true(dis) : -1};
+    if (pw) {
+        cr_diag d = {{0}, {0}, 0, 0};
+        if (srv_password_hash(json_string_value(pw), srv_cfg(r->srv)->password_min_chars, pwhash,
+                              &d)) {
+            srv_error(out, 400, "bad_request", d.msg);
+            return;
+        }
+        x.pwhash = pwhash;
+    }
+    char why[200];
+    cr_err rc = srv_write(r->srv, 1, user_set_write, &x, why, sizeof why);
+    sodium_memzero(pwhash, sizeof pwhash);
+    if (rc) {
+        fprintf(stderr, "crisk serve: cannot change a user: %s\n", why);
+        srv_error(out, 503, "store_busy", "the store is busy (another verb holds its lock)");
+        return;
+    }
+    if (!x.found) {
+        srv_error(out, 404, "not_found", "no such user");
+        return;
+    }
+    struct cr_user_rec u;
+    if (cr_store_user_by_name(r->db, name, &u)) {
+        store_error(out, r->db);
+        return;
+    }
+    out->status = 200;
+    out->json = json_pack("{s:s,s:s,s:s,s:b}", "name", u.name, "role", u.role, "scope", u.scope,
+                          "disabled", u.disabled);
+}
+
 #define ADMIN SRV_ROLE(SRV_CITY_ADMIN)
 #define CITY (SRV_ROLE(SRV_CITY_ADMIN) | SRV_ROLE(SRV_CITY_ANALYST))
 #define AUDITORS (SRV_ROLE(SRV_AUDITOR) | SRV_ROLE(SRV_CITY_ADMIN))
@@ -704,7 +798,9 @@ static const struct srv_route core[] = {
     {"GET", "/api/v1/model", get_model, SRV_EVERYONE, 0, "model"},
     {"GET", "/api/v1/quarantine", get_quarantine, CITY, 0, "quarantine"},
     {"GET", "/api/v1/audit", get_audit, AUDITORS, 0, "audit"},
+    {"GET", "/api/v1/users", get_users, ADMIN, 0, "users"},
     {"POST", "/api/v1/users", post_user, ADMIN, SRV_WRITE | SRV_LOCK, "user.add"},
+    {"PATCH", "/api/v1/users/{name}", patch_user, ADMIN, SRV_WRITE | SRV_LOCK, "user.set"},
 };
 
 const struct srv_route_table srv_routes_core = {"core", core, sizeof core / sizeof *core};

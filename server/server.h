@@ -42,11 +42,13 @@ struct srv_config {
     long search_step;          /* firms per write transaction of the search index's rebuild */
     char hit_outcomes[160];    /* task outcome codes counted as hits, comma-separated */
 };
-/* The longest session_idle_s and session_max_s a configuration may set: a session idle or old
- * beyond these has ended under any server's settings (a login deletes only those, so servers of
- * different settings on one store do not end each other's sessions). */
+/* The longest session_idle_s and session_max_s a configuration may set. A session keeps the
+ * limits it was made with; one made before sessions kept them is deleted by a login only when
+ * idle or old beyond these (ended under any server's settings). */
 #define SRV_SESSION_IDLE_MAX_S 604800L
 #define SRV_SESSION_MAX_MAX_S 2592000L
+/* The longest login_window_s: login failure rows older than this go, whatever a server set. */
+#define SRV_LOGIN_WINDOW_MAX_S 86400L
 /* Fills c with the defaults, then reads path (NULL: none) as "key: value" lines (# comments).
  * An unknown key, a value that is not a whole number or one outside its range is CR_EINVAL
  * with d naming file and line. */
@@ -76,9 +78,13 @@ const char *srv_role_name(int role);
 int srv_role_scope_digits(int role);
 
 struct cr_ref;
-/* Checks a user's role and scope and hashes the password (argon2id) into u. CR_EINVAL with d
- * saying why for an unknown role, a scope that does not fit it or (with ref) is no known
- * division, or a password empty or of fewer than min_chars characters (password_min_chars). */
+/* A password's argon2id hash (crypto_pwhash_str) into out; CR_EINVAL (with d) when it is
+ * empty or has fewer than min_chars characters (password_min_chars). */
+cr_err srv_password_hash(const char *password, long min_chars, char out[160],
+                         cr_diag *d) CR_MUST_USE;
+/* Checks a user's name (visible characters, NFKC), role and scope and hashes the password
+ * into u. CR_EINVAL with d saying why for a bad name, an unknown role, a scope that does not
+ * fit it or (with ref) is no known division, or a password srv_password_hash refuses. */
 cr_err srv_user_make(const char *name, const char *role, const char *scope, const char *password,
                      long min_chars, const struct cr_ref *ref, struct cr_user_rec *u,
                      cr_diag *d) CR_MUST_USE;

@@ -847,23 +847,58 @@ cr_err cr_store_user_add(cr_store *s, const struct cr_user_rec *u, int64_t now,
 /* The user named name, or with id id, into *out. CR_ENOTFOUND when there is none. */
 cr_err cr_store_user_by_name(cr_store *s, const char *name, struct cr_user_rec *out) CR_MUST_USE;
 cr_err cr_store_user_by_id(cr_store *s, int64_t id, struct cr_user_rec *out) CR_MUST_USE;
+/* Sets the user named name disabled (disabled 1) or enabled (0; -1 leaves it) and its password
+ * hash (NULL leaves it). Disabling or a new password deletes the user's sessions. *found is 0
+ * when there is no such user (nothing is changed). */
+cr_err cr_store_user_set(cr_store *s, const char *name, int disabled, const char *pwhash,
+                         int *found) CR_MUST_USE;
+/* Deletes every session of the user with id user. */
+cr_err cr_store_user_sessions_delete(cr_store *s, int64_t user) CR_MUST_USE;
+/* A user as listed (never the password hash): created and last_seen in Unix seconds
+ * (last_seen 0: no session), sessions the number of its sessions still stored. Strings are
+ * valid during the callback. */
+struct cr_user_info {
+    int64_t id, created, sessions, last_seen;
+    const char *name, *role, *scope;
+    int disabled;
+};
+/* Calls fn for every user by name; fn returning nonzero stops. */
+cr_err cr_store_users_each(cr_store *s, int (*fn)(void *ctx, const struct cr_user_info *u),
+                           void *ctx) CR_MUST_USE;
+
+/* Login rate limits shared by every process on the store: failures per key (a user name, a
+ * client address) within a window of seconds. cr_store_login_reserve counts an attempt of both
+ * keys before its password is checked (so parallel attempts cannot pass the limit together):
+ * *limited is 1, and nothing is counted, when either key has limits[i] failures in its window;
+ * rows older than window_max (the longest window any server may have) are deleted.
+ * cr_store_login_release undoes it after a good password: the name's failures are forgotten and
+ * the address's reserved attempt taken back. */
+cr_err cr_store_login_reserve(cr_store *s, const char *const keys[2], const int64_t limits[2],
+                              int64_t now, int64_t window, int64_t window_max,
+                              int *limited) CR_MUST_USE;
+cr_err cr_store_login_release(cr_store *s, const char *const keys[2], int64_t now,
+                              int64_t window) CR_MUST_USE;
 
 /* Sessions, kept by a hash of their id (the id itself, a bearer secret, is never stored), with
  * the hash of their CSRF token; times in Unix seconds. */
 struct cr_session_rec {
     int64_t user, created, last_seen;
+    int64_t idle_s, max_s; /* the limits it was made with; 0: made before sessions kept them */
     unsigned char csrf_hash[32];
 };
+/* A session made at now that ends idle_s seconds after its last use or max_s after now. */
 cr_err cr_store_session_put(cr_store *s, const unsigned char idhash[32], int64_t user,
-                            const unsigned char csrf_hash[32], int64_t now) CR_MUST_USE;
+                            const unsigned char csrf_hash[32], int64_t now, int64_t idle_s,
+                            int64_t max_s) CR_MUST_USE;
 /* CR_ENOTFOUND when no session has this hash. */
 cr_err cr_store_session_get(cr_store *s, const unsigned char idhash[32],
                             struct cr_session_rec *out) CR_MUST_USE;
 cr_err cr_store_session_touch(cr_store *s, const unsigned char idhash[32], int64_t now) CR_MUST_USE;
 cr_err cr_store_session_delete(cr_store *s, const unsigned char idhash[32]) CR_MUST_USE;
-/* Deletes the sessions last seen before idle_before or created before created_before. */
-cr_err cr_store_sessions_expire(cr_store *s, int64_t idle_before,
-                                int64_t created_before) CR_MUST_USE;
+/* Deletes the sessions ended at now by their own limits (a session without them: by idle_max
+ * and max_max, the longest limits any server may set). */
+cr_err cr_store_sessions_expire(cr_store *s, int64_t now, int64_t idle_max,
+                                int64_t max_max) CR_MUST_USE;
 
 /* One row of the audit log: who (user name and role), when (Unix seconds), what (action, e.g.
  * "portrait", "login", "user.add"), on which object (a USCC, a user name) with which HTTP

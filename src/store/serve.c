@@ -14,8 +14,11 @@ const char cr__schema_v5_serve[] =
     " role TEXT NOT NULL, scope TEXT NOT NULL, pwhash TEXT NOT NULL, created INTEGER NOT NULL,"
     " disabled INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS app_session(idhash BLOB PRIMARY KEY, user INTEGER NOT NULL,"
-    " csrf_hash BLOB NOT NULL, created INTEGER NOT NULL, last_seen INTEGER NOT NULL)"
-    " WITHOUT ROWID;"
+    " csrf_hash BLOB NOT NULL, created INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+    " idle_s INTEGER, max_s INTEGER) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS app_session_by_user ON app_session(user);"
+    "CREATE TABLE IF NOT EXISTS login_failure(key TEXT PRIMARY KEY, since INTEGER NOT NULL,"
+    " failures INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
     " user TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL,"
     " status INTEGER NOT NULL, client TEXT NOT NULL);";
@@ -40,10 +43,35 @@ static void copy_col(sqlite3_stmt *st, int i, char *out, size_t cap)
     snprintf(out, cap, "%s", v ? v : "");
 }
 
+/* 1 when table has a column named col, 0 when not, -1 on a failure. */
+static int has_column(cr_store *s, const char *table, const char *col)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", &st))
+        return -1;
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, col, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 cr_err cr_store_serve_ensure(cr_store *s)
 {
-    return sqlite3_exec(cr__store_db(s), cr__schema_v5_serve, NULL, NULL, NULL) ? cr__store_fail(s)
-                                                                                : CR_OK;
+    sqlite3 *db = cr__store_db(s);
+    if (sqlite3_exec(db, cr__schema_v5_serve, NULL, NULL, NULL))
+        return cr__store_fail(s);
+    /* A session made before sessions carried their own limits: NULL limits, which the server
+     * reads as its own settings (docs/serve.md "Sessions"). */
+    int has = has_column(s, "app_session", "idle_s");
+    if (has < 0)
+        return cr__store_fail(s);
+    if (!has && sqlite3_exec(db,
+                             "ALTER TABLE app_session ADD COLUMN idle_s INTEGER;"
+                             "ALTER TABLE app_session ADD COLUMN max_s INTEGER;",
+                             NULL, NULL, NULL))
+        return cr__store_fail(s);
+    return CR_OK;
 }
 
 void cr_store_unlock(cr_store *s)
@@ -110,25 +138,30 @@ cr_err cr_store_user_by_id(cr_store *s, int64_t id, struct cr_user_rec *out)
 }
 
 cr_err cr_store_session_put(cr_store *s, const unsigned char idhash[32], int64_t user,
-                            const unsigned char csrf_hash[32], int64_t now)
+                            const unsigned char csrf_hash[32], int64_t now, int64_t idle_s,
+                            int64_t max_s)
 {
     sqlite3_stmt *st = NULL;
     if (prep(s,
-             "INSERT INTO app_session(idhash, user, csrf_hash, created, last_seen) "
-             "VALUES(?1,?2,?3,?4,?4)",
+             "INSERT INTO app_session(idhash, user, csrf_hash, created, last_seen, idle_s, max_s) "
+             "VALUES(?1,?2,?3,?4,?4,?5,?6)",
              &st))
         return CR_ESTORE;
     sqlite3_bind_blob(st, 1, idhash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, user);
     sqlite3_bind_blob(st, 3, csrf_hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, now);
+    sqlite3_bind_int64(st, 5, idle_s);
+    sqlite3_bind_int64(st, 6, max_s);
     return done(s, st);
 }
 
 cr_err cr_store_session_get(cr_store *s, const unsigned char idhash[32], struct cr_session_rec *out)
 {
     sqlite3_stmt *st = NULL;
-    if (prep(s, "SELECT user, csrf_hash, created, last_seen FROM app_session WHERE idhash = ?1",
+    if (prep(s,
+             "SELECT user, csrf_hash, created, last_seen, coalesce(idle_s, 0), coalesce(max_s, 0) "
+             "FROM app_session WHERE idhash = ?1",
              &st))
         return CR_ESTORE;
     sqlite3_bind_blob(st, 1, idhash, 32, SQLITE_STATIC);
@@ -140,6 +173,8 @@ cr_err cr_store_session_get(cr_store *s, const unsigned char idhash[32], struct 
             memcpy(out->csrf_hash, sqlite3_column_blob(st, 1), 32);
         out->created = sqlite3_column_int64(st, 2);
         out->last_seen = sqlite3_column_int64(st, 3);
+        out->idle_s = sqlite3_column_int64(st, 4);
+        out->max_s = sqlite3_column_int64(st, 5);
     }
     cr_err e = rc == SQLITE_ROW ? CR_OK : rc == SQLITE_DONE ? CR_ENOTFOUND : cr__store_fail(s);
     sqlite3_finalize(st);
@@ -165,14 +200,158 @@ cr_err cr_store_session_delete(cr_store *s, const unsigned char idhash[32])
     return done(s, st);
 }
 
-cr_err cr_store_sessions_expire(cr_store *s, int64_t idle_before, int64_t created_before)
+cr_err cr_store_sessions_expire(cr_store *s, int64_t now, int64_t idle_max, int64_t max_max)
 {
     sqlite3_stmt *st = NULL;
-    if (prep(s, "DELETE FROM app_session WHERE last_seen < ?1 OR created < ?2", &st))
+    if (prep(s,
+             "DELETE FROM app_session WHERE last_seen + coalesce(idle_s, ?2) <= ?1"
+             " OR created + coalesce(max_s, ?3) <= ?1",
+             &st))
         return CR_ESTORE;
-    sqlite3_bind_int64(st, 1, idle_before);
-    sqlite3_bind_int64(st, 2, created_before);
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, idle_max);
+    sqlite3_bind_int64(st, 3, max_max);
     return done(s, st);
+}
+
+cr_err cr_store_user_sessions_delete(cr_store *s, int64_t user)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s, "DELETE FROM app_session WHERE user = ?1", &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, user);
+    return done(s, st);
+}
+
+cr_err cr_store_user_set(cr_store *s, const char *name, int disabled, const char *pwhash,
+                         int *found)
+{
+    struct cr_user_rec u;
+    *found = 0;
+    cr_err e = cr_store_user_by_name(s, name, &u);
+    if (e == CR_ENOTFOUND)
+        return CR_OK;
+    if (e)
+        return e;
+    *found = 1;
+    sqlite3_stmt *st = NULL;
+    if (prep(s,
+             "UPDATE app_user SET disabled = coalesce(?2, disabled), pwhash = coalesce(?3, pwhash)"
+             " WHERE id = ?1",
+             &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, u.id);
+    if (disabled >= 0)
+        sqlite3_bind_int(st, 2, disabled != 0);
+    if (pwhash)
+        sqlite3_bind_text(st, 3, pwhash, -1, SQLITE_STATIC);
+    if ((e = done(s, st)))
+        return e;
+    /* A disabled user, or one whose password changed, is logged out everywhere: a cookie of
+     * before never comes back to life (not when the user is enabled again either). */
+    return disabled == 1 || pwhash ? cr_store_user_sessions_delete(s, u.id) : CR_OK;
+}
+
+cr_err cr_store_users_each(cr_store *s, int (*fn)(void *ctx, const struct cr_user_info *u),
+                           void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s,
+             "SELECT u.id, u.name, u.role, u.scope, u.created, u.disabled,"
+             " (SELECT count(*) FROM app_session AS x WHERE x.user = u.id),"
+             " (SELECT max(x.last_seen) FROM app_session AS x WHERE x.user = u.id)"
+             " FROM app_user AS u ORDER BY u.name",
+             &st))
+        return CR_ESTORE;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct cr_user_info u = {
+            .id = sqlite3_column_int64(st, 0),
+            .name = (const char *)sqlite3_column_text(st, 1),
+            .role = (const char *)sqlite3_column_text(st, 2),
+            .scope = (const char *)sqlite3_column_text(st, 3),
+            .created = sqlite3_column_int64(st, 4),
+            .disabled = sqlite3_column_int(st, 5),
+            .sessions = sqlite3_column_int64(st, 6),
+            .last_seen =
+                sqlite3_column_type(st, 7) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 7),
+        };
+        if (fn(ctx, &u)) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    cr_err e = rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return e;
+}
+
+/* ---- login failures, shared by every server on the store ---- */
+
+/* The row of key in *since and *failures, with its window restarted when it has passed. */
+static cr_err failure_get(cr_store *s, const char *key, int64_t now, int64_t window, int64_t *since,
+                          int64_t *failures)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s, "SELECT since, failures FROM login_failure WHERE key = ?1", &st))
+        return CR_ESTORE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *since = now;
+    *failures = 0;
+    if (rc == SQLITE_ROW && now - sqlite3_column_int64(st, 0) < window) {
+        *since = sqlite3_column_int64(st, 0);
+        *failures = sqlite3_column_int64(st, 1);
+    }
+    cr_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return e;
+}
+
+static cr_err failure_put(cr_store *s, const char *key, int64_t since, int64_t failures)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s,
+             failures > 0 ? "INSERT OR REPLACE INTO login_failure(key, since, failures) "
+                            "VALUES(?1,?2,?3)"
+                          : "DELETE FROM login_failure WHERE key = ?1",
+             &st))
+        return CR_ESTORE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (failures > 0) {
+        sqlite3_bind_int64(st, 2, since);
+        sqlite3_bind_int64(st, 3, failures);
+    }
+    return done(s, st);
+}
+
+cr_err cr_store_login_reserve(cr_store *s, const char *const keys[2], const int64_t limits[2],
+                              int64_t now, int64_t window, int64_t window_max, int *limited)
+{
+    *limited = 0;
+    sqlite3_stmt *st = NULL;
+    if (prep(s, "DELETE FROM login_failure WHERE since <= ?1", &st))
+        return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, now - window_max);
+    cr_err e = done(s, st);
+    int64_t since[2], failures[2];
+    for (int i = 0; i < 2 && !e; i++) {
+        e = failure_get(s, keys[i], now, window, &since[i], &failures[i]);
+        if (!e && failures[i] >= limits[i])
+            *limited = 1;
+    }
+    for (int i = 0; i < 2 && !e && !*limited; i++)
+        e = failure_put(s, keys[i], since[i], failures[i] + 1);
+    return e;
+}
+
+cr_err cr_store_login_release(cr_store *s, const char *const keys[2], int64_t now, int64_t window)
+{
+    int64_t since, failures;
+    cr_err e = failure_put(s, keys[0], now, 0);
+    if (!e)
+        e = failure_get(s, keys[1], now, window, &since, &failures);
+    return e ? e : failure_put(s, keys[1], since, failures - 1);
 }
 
 cr_err cr_store_audit_add(cr_store *s, const struct cr_audit_rec *a)

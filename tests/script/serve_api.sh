@@ -222,6 +222,7 @@ while IFS=$'\t' read -r method route request role c_in c_street c_district c_out
     /api/v1/users)
         n=$((n + 1))
         body="{\"name\":\"m_${role}_$n\",\"password\":\"p-12345678\",\"role\":\"grid\",\"scope\":\"$G\"}" ;;
+    /api/v1/users/\{name\}) body='{"disabled":false}' ;;
     /api/v1/tasks/\{id\}/close) body='{"outcome":"confirmed","note":"matrix"}' ;;
     /api/v1/tasks/\{id\}/*) body='{"note":"matrix"}' ;;
     /api/v1/inspections/\{id\}/result) body='{"result":"1"}' ;;
@@ -394,6 +395,9 @@ session_max_s: 8
 login_failures_addr: 4
 login_failures_name: 100
 CFG
+# Login failures live in the store, shared by both servers: the main server's failures from
+# this address above would count against this one's limit of 4.
+q "DELETE FROM login_failure"
 start "$tmp/short.cfg" short
 : >"$tmp/jar.idle"
 login grid "$tmp/jar.idle" >/dev/null

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Users over their life: `crisk user list`, `disable`, `enable`, `passwd` and the API's
+# GET /api/v1/users and PATCH /api/v1/users/{name}; a disabled user or a new password ends every
+# session at once and enabling again revives none; user names with control, invisible,
+# direction-changing or full-width characters refused (CLI and API); a session keeps the limits
+# of the server that made it (judged the same by a server of other settings); login failures
+# live in the store (a restart forgets none, two servers share them).
+set -euo pipefail
+. "$(dirname "$0")/serve_lib.sh"
+serve_init serve_user_admin "$@"
+"$CRISK" gen --out "$tmp/city" --enterprises 200 --seed 5 >/dev/null
+"$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
+expect() { # exit-code message-fragment -- args… (stdin: the password)
+    local want=$1 frag=$2
+    shift 3
+    set +e
+    "$CRISK" user "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    set -e
+    [ "$rc" = "$want" ] || fail "crisk user $*: exit $rc, expected $want: $(cat "$tmp/err")"
+    [ -z "$frag" ] || grep >/dev/null -F "$frag" "$tmp/err" "$tmp/out" ||
+        fail "crisk user $*: no '$frag' in: $(cat "$tmp/err" "$tmp/out")"
+}
+echo "admin-secret" | expect 0 added -- add --db "$db" --name admin --role city_admin
+echo "wang-secret" | expect 0 added -- add --db "$db" --name wang --role district --scope 440106
+
+# ---- names: visible text in one form ----
+for bad in $'bo\tb' $'bob\x1b[31m' $'\u202eboB' $'bo\u200bb' ' bob' 'bob ' 'ｂｏｂ' $'\xff\xfe'; do
+    echo "long-enough" | expect 3 "the user name" -- add --db "$db" --name "$bad" --role auditor
+done
+[ "$(q "SELECT count(*) FROM app_user")" = 2 ] || fail "a bad name was added: $(q "SELECT name FROM app_user")"
+echo "long-enough" | expect 0 added -- add --db "$db" --name '王 小明' --role auditor
+
+# ---- list, disable, enable, passwd: usage and unknown users ----
+expect 0 "" -- list --db "$db"
+for n in admin wang '王 小明'; do grep >/dev/null -F "$n" "$tmp/out" || fail "list lacks $n: $(cat "$tmp/out")"; done
+grep >/dev/null -F '$argon2' "$tmp/out" && fail "list shows a password hash"
+expect 0 "" -- list --db "$db" --json
+python3 - "$tmp/out" <<'PY' || fail "list --json: $(cat "$tmp/out")"
+import json, sys
+rows = json.load(open(sys.argv[1]))
+assert [r["name"] for r in rows] == sorted(["admin", "wang", "王 小明"]), rows
+w = [r for r in rows if r["name"] == "wang"][0]
+assert (w["role"], w["scope"], w["disabled"], w["sessions"], w["last_seen"]) == ("district", "440106", False, 0, None), w
+assert all("pwhash" not in r for r in rows)
+PY
+expect 3 "no user named 'nobody'" -- disable --db "$db" --name nobody
+expect 2 "" -- disable --db "$db"
+expect 2 "" -- enable --db "$db" --name wang --role grid
+expect 2 "" -- list --db "$db" --name wang
+echo short | expect 3 "needs at least 8" -- passwd --db "$db" --name wang
+
+# ---- a disabled user's sessions end at once; enabling revives none ----
+serve_start a
+[ "$(serve_login "$U" "$tmp/jw" wang wang-secret)" = 200 ] || fail "login wang: $(cat "$tmp/login.json")"
+me() { curl -s -o /dev/null -w '%{http_code}' -b "$1" "$U/api/v1/me"; }
+[ "$(me "$tmp/jw")" = 200 ] || fail "wang's session does not work"
+expect 0 "disabled" -- disable --db "$db" --name wang
+[ "$(me "$tmp/jw")" = 401 ] || fail "a disabled user's session still works"
+[ "$(serve_login "$U" "$tmp/jw2" wang wang-secret)" = 401 ] || fail "a disabled user logged in"
+expect 0 "enabled" -- enable --db "$db" --name wang
+[ "$(me "$tmp/jw")" = 401 ] || fail "enabling revived an old session"
+[ "$(serve_login "$U" "$tmp/jw" wang wang-secret)" = 200 ] || fail "login after enable: $(cat "$tmp/login.json")"
+[ "$(me "$tmp/jw")" = 200 ] || fail "wang's new session does not work"
+echo "wang-new-secret" | expect 0 "new password" -- passwd --db "$db" --name wang
+[ "$(me "$tmp/jw")" = 401 ] || fail "a session outlived a new password"
+[ "$(serve_login "$U" "$tmp/jw" wang wang-secret)" = 401 ] || fail "the old password still works"
+[ "$(serve_login "$U" "$tmp/jw" wang wang-new-secret)" = 200 ] || fail "the new password does not work"
+
+# ---- the same over the API ----
+[ "$(serve_login "$U" "$tmp/ja" admin admin-secret)" = 200 ] || fail "login admin"
+tok=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf_token"])' "$tmp/login.json")
+api() { # METHOD PATH [BODY] → status; body in $tmp/body
+    local args=(-s -o "$tmp/body" -w '%{http_code}' -X "$1" -b "$tmp/ja" -H "X-CSRF-Token: $tok")
+    [ $# -ge 3 ] && args+=(-H 'Content-Type: application/json' --data-binary "$3")
+    curl "${args[@]}" "$U$2"
+}
+[ "$(api GET /api/v1/users)" = 200 ] || fail "GET users: $(cat "$tmp/body")"
+python3 - "$tmp/body" <<'PY' || fail "GET users: $(cat "$tmp/body")"
+import json, sys
+u = {r["name"]: r for r in json.load(open(sys.argv[1]))["users"]}
+assert u["wang"]["sessions"] == 1 and u["wang"]["last_seen"].endswith("Z"), u["wang"]
+assert u["admin"]["role"] == "city_admin" and not u["admin"]["disabled"]
+assert all("pwhash" not in r for r in u.values())
+PY
+[ "$(api PATCH /api/v1/users/wang '{"disabled":true}')" = 200 ] || fail "PATCH disable: $(cat "$tmp/body")"
+[ "$(me "$tmp/jw")" = 401 ] || fail "a session outlived PATCH disabled"
+[ "$(q "SELECT disabled FROM app_user WHERE name = 'wang'")" = 1 ] || fail "wang not disabled"
+[ "$(api PATCH /api/v1/users/wang '{"disabled":false,"password":"via-the-api"}')" = 200 ] || fail "PATCH: $(cat "$tmp/body")"
+[ "$(serve_login "$U" "$tmp/jw" wang via-the-api)" = 200 ] || fail "the API's new password does not work"
+[ "$(api PATCH /api/v1/users/nobody '{"disabled":true}')" = 404 ] || fail "PATCH of no user: $(cat "$tmp/body")"
+[ "$(api PATCH /api/v1/users/wang '{"password":"short"}')" = 400 ] || fail "PATCH short password: $(cat "$tmp/body")"
+[ "$(api PATCH /api/v1/users/wang '{"disabled":"yes"}')" = 400 ] || fail "PATCH disabled as text: $(cat "$tmp/body")"
+[ "$(api PATCH /api/v1/users/wang '{}')" = 400 ] || fail "PATCH of nothing: $(cat "$tmp/body")"
+[ "$(api PATCH /api/v1/users/admin '{"disabled":true}')" = 409 ] || fail "admin disabled itself: $(cat "$tmp/body")"
+[ "$(api POST /api/v1/users '{"name":"e\u202evil","password":"long-enough","role":"auditor"}')" = 400 ] ||
+    fail "POST users took a bidi name: $(cat "$tmp/body")"
+grep >/dev/null -F -- '--scope' "$tmp/body" && fail "an API message names a CLI flag: $(cat "$tmp/body")"
+[ "$(api POST /api/v1/users '{"name":"bob","password":"long-enough","role":"district"}')" = 400 ] ||
+    fail "POST users without a scope: $(cat "$tmp/body")"
+grep >/dev/null -F -- '--scope' "$tmp/body" && fail "an API message names a CLI flag: $(cat "$tmp/body")"
+[ "$(q "SELECT count(*) FROM audit WHERE action = 'user.set' AND user = 'admin' AND object = 'wang'")" -ge 2 ] ||
+    fail "PATCH users not audited: $(q "SELECT * FROM audit WHERE action = 'user.set'")"
+serve_stop
+
+# ---- a session ends by the limits it was made with, on any server ----
+printf 'session_idle_s: 60\n' >"$tmp/short.cfg"
+serve_start short "$tmp/short.cfg"
+[ "$(serve_login "$U" "$tmp/js" wang via-the-api)" = 200 ] || fail "login on the short server"
+serve_stop
+[ "$(q "SELECT idle_s || ' ' || max_s FROM app_session ORDER BY created DESC LIMIT 1")" = "60 43200" ] ||
+    fail "the session does not keep its limits: $(q "SELECT * FROM app_session")"
+q "UPDATE app_session SET last_seen = last_seen - 100 WHERE idle_s = 60"
+serve_start long # the default: 1800 s idle
+[ "$(me "$tmp/js")" = 401 ] || fail "a session idle past its own 60 s works on a server of 1800 s"
+[ "$(serve_login "$U" "$tmp/jl" wang via-the-api)" = 200 ] || fail "login on the long server"
+serve_stop
+[ "$(q "SELECT count(*) FROM app_session WHERE idle_s = 60")" = 0 ] || fail "the ended session was not deleted"
+q "UPDATE app_session SET last_seen = last_seen - 100 WHERE idle_s = 1800"
+serve_start short2 "$tmp/short.cfg"
+[ "$(me "$tmp/jl")" = 200 ] || fail "a session of 1800 s idle 100 s was ended by a server of 60 s"
+serve_stop
+
+# ---- login failures live in the store ----
+printf 'login_failures_name: 3\nlogin_failures_addr: 1000\n' >"$tmp/lim.cfg"
+serve_start l1 "$tmp/lim.cfg"
+u1=$U
+for i in 1 2; do [ "$(serve_login "$u1" "$tmp/jx" wang wrong-$i)" = 401 ] || fail "failure $i"; done
+serve_stop
+serve_start l2 "$tmp/lim.cfg" # a restart: the two failures are remembered
+u2=$U
+[ "$(serve_login "$u2" "$tmp/jx" wang wrong-3)" = 401 ] || fail "failure 3"
+[ "$(serve_login "$u2" "$tmp/jx" wang via-the-api)" = 429 ] || fail "a restart forgot the failures: $(cat "$tmp/login.json")"
+serve_start l3 "$tmp/lim.cfg" # a second server on the store shares them
+[ "$(serve_login "$U" "$tmp/jx" wang via-the-api)" = 429 ] || fail "a second server does not share the failures"
+[ "$(serve_login "$U" "$tmp/jx" admin admin-secret)" = 200 ] || fail "another name was limited"
+q "UPDATE login_failure SET since = since - 1000"
+[ "$(serve_login "$u2" "$tmp/jx" wang via-the-api)" = 200 ] || fail "the window passed but the limit holds: $(cat "$tmp/login.json")"
+[ "$(q "SELECT count(*) FROM login_failure WHERE key = 'n:wang'")" = 0 ] || fail "a success left the name's failures"
+echo "serve_user_admin: ok"
