@@ -6,6 +6,7 @@
  * by a crisk verb 503 store_busy). A learn run only reads (it measures the champion against a
  * label); it takes no lock. Jobs live in the server's memory: a restart forgets them. */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,7 +233,11 @@ static cr_err run_monitor(struct job *x, json_t **res, cr_diag *d)
     struct cr_monitor_rules *rules = NULL;
     cr_model *m = NULL;
     struct cr_monitor_result mr;
-    cr_err rc = cr_monitor_rules_load(env && *env ? env : CRISK_MONITOR_DEFAULT, &rules, d);
+    /* As crisk monitor: set but empty is a mistake said, not the default taken silently. */
+    cr_err rc = env && !*env ? cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                                           "$CRISK_MONITOR_RULES is set but empty in the server's "
+                                           "environment: restart it with the rules file or unset")
+                             : cr_monitor_rules_load(env ? env : CRISK_MONITOR_DEFAULT, &rules, d);
     if (!rc)
         rc = default_as_of(x, d);
     if (!rc) {
@@ -327,6 +332,9 @@ static cr_err run_learn(struct job *x, json_t **res, cr_diag *d)
                 level[k] = data.expert_level[i];
                 y[k++] = data.y[i];
             }
+        double auc = NAN, ks = NAN; /* NAN: not defined (one class only): null below */
+        if (!rc)
+            rc = cr_learn_auc_ks(score, y, k, &auc, &ks); /* CR_ENOMEM: the job fails, saying so */
         if (!rc) {
             struct cr_learn_level_stat ls[4];
             cr_learn_level_stats(level, y, k, ls);
@@ -346,8 +354,7 @@ static cr_err run_learn(struct job *x, json_t **res, cr_diag *d)
                 (json_int_t)info.positives, "negatives", (json_int_t)info.negatives,
                 "test_positives", (json_int_t)info.test_positives, "test_negatives",
                 (json_int_t)info.test_negatives, "champion", "id", m->id, "version", m->version,
-                "hash", m->hash, "auc", num_or_null(cr_learn_auc(score, y, k)), "ks",
-                num_or_null(cr_learn_ks(score, y, k)), "levels", levels);
+                "hash", m->hash, "auc", num_or_null(auc), "ks", num_or_null(ks), "levels", levels);
         }
         free(score);
         free(y);

@@ -163,4 +163,19 @@ want=$("$CRISK" learn --db "$db" --label "$label" --method scorecard --out "$tmp
 
 serve_stop "" clean TERM
 if grep -l 'Sanitizer' "$tmp/serve.err" 2>/dev/null; then fail "a sanitizer report: $(cat "$tmp/serve.err")"; fi
+
+# A server whose $CRISK_MONITOR_RULES is set but empty: a monitor job fails saying so (as crisk
+# monitor does) rather than running the default rules. The session of before still holds: it
+# lives in the store.
+CRISK_MONITOR_RULES= serve_start empty_rules
+[ "$(post admin /api/v1/jobs '{"kind":"monitor"}')" = 202 ] || fail "start a monitor job: $(cat "$tmp/body")"
+job=$(jget 'o["id"]')
+for _ in $(seq 300); do
+    get admin "/api/v1/jobs/$job" >/dev/null
+    [ "$(jget 'o["state"]')" = running ] || break
+    sleep 0.1
+done
+[ "$(jget 'o["state"]')" = failed ] && jget 'o["error"]["message"]' | grep >/dev/null -F 'CRISK_MONITOR_RULES is set but empty' ||
+    fail "a monitor job with an empty \$CRISK_MONITOR_RULES: $(cat "$tmp/body")"
+serve_stop "" clean TERM
 echo "serve_routes: ok"
