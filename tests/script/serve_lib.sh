@@ -11,6 +11,9 @@
 #                               started); clean: it must end within 30 s with exit 0
 #   serve_login URL JAR NAME PASSWORD   echoes the status; cookies in JAR, the body in
 #                               $tmp/login.json
+#   user_expect CODE FRAGMENT -- ARGS…   crisk user ARGS (stdin: the password) must exit CODE
+#                               and, unless FRAGMENT is empty, say FRAGMENT (output in $tmp/out,
+#                               $tmp/err)
 serve_init() {
     SERVE_TEST=$1
     CRISK=$(realpath "${2:?usage: $1.sh CRISK}")
@@ -74,4 +77,16 @@ serve_stop() {
 serve_login() {
     curl -s -o "$tmp/login.json" -w '%{http_code}' -c "$2" -H 'Content-Type: application/json' \
         -d "{\"name\":\"$3\",\"password\":\"$4\"}" "$1/api/v1/login"
+}
+
+user_expect() {
+    local want=$1 frag=$2
+    shift 3
+    set +e
+    "$CRISK" user "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    set -e
+    [ "$rc" = "$want" ] || fail "crisk user $*: exit $rc, expected $want: $(cat "$tmp/err")"
+    [ -z "$frag" ] || grep >/dev/null -F "$frag" "$tmp/err" "$tmp/out" ||
+        fail "crisk user $*: no '$frag' in: $(cat "$tmp/err" "$tmp/out")"
 }

@@ -39,6 +39,13 @@ get() { curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar.$1" "$U$2"; }
 post() { curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar.$1" -H "X-CSRF-Token: ${tok[$1]}" \
     -H 'Content-Type: application/json' --data-binary "$3" "$U$2"; }
 jget() { python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); exec("print(" + sys.argv[2] + ")")' "$tmp/body" "$1"; }
+job_wait() { # ID: until the job is no longer running (30 s at most); its answer in $tmp/body
+    for _ in $(seq 300); do
+        get admin "/api/v1/jobs/$1" >/dev/null
+        [ "$(jget 'o["state"]')" = running ] || break
+        sleep 0.1
+    done
+}
 
 # ---- warnings: exactly the store's with a firm in the jurisdiction ----
 for who in district:$D grid:$G; do
@@ -123,11 +130,7 @@ job=$(jget 'o["id"]')
 # The job holds the writer lock: a verb waits for nothing and is refused.
 "$CRISK" dispatch --db "$db" --today 2026-01-05 >/dev/null 2>&1 && fail "a verb ran while the job held the lock"
 rm "$tmp/pause"
-for _ in $(seq 300); do
-    get admin "/api/v1/jobs/$job" >/dev/null
-    [ "$(jget 'o["state"]')" = running ] || break
-    sleep 0.1
-done
+job_wait "$job"
 [ "$(jget 'o["state"] + " " + str(o["progress"])')" = "done 1.0" ] || fail "the job: $(cat "$tmp/body")"
 run=$(jget 'o["result"]["run"]')
 [ "$run" = "$(q 'SELECT max(id) FROM run')" ] || fail "the job's run is not the store's latest"
@@ -150,11 +153,7 @@ label=$(ls "$tmp"/city/labels/*.yaml | head -1)
 body=$(python3 -c 'import json,sys; print(json.dumps({"kind": "learn", "label": open(sys.argv[1]).read()}))' "$label")
 [ "$(post admin /api/v1/jobs "$body")" = 202 ] || fail "start a learn run: $(cat "$tmp/body")"
 job=$(jget 'o["id"]')
-for _ in $(seq 300); do
-    get admin "/api/v1/jobs/$job" >/dev/null
-    [ "$(jget 'o["state"]')" = running ] || break
-    sleep 0.1
-done
+job_wait "$job"
 [ "$(jget 'o["state"]')" = done ] || fail "the learn job: $(cat "$tmp/body")"
 got=$(jget "'%.9f %.9f' % (o['result']['champion']['auc'], o['result']['champion']['ks'])")
 want=$("$CRISK" learn --db "$db" --label "$label" --method scorecard --out "$tmp/learn" --json |
@@ -170,11 +169,7 @@ if grep -l 'Sanitizer' "$tmp/serve.err" 2>/dev/null; then fail "a sanitizer repo
 CRISK_MONITOR_RULES= serve_start empty_rules
 [ "$(post admin /api/v1/jobs '{"kind":"monitor"}')" = 202 ] || fail "start a monitor job: $(cat "$tmp/body")"
 job=$(jget 'o["id"]')
-for _ in $(seq 300); do
-    get admin "/api/v1/jobs/$job" >/dev/null
-    [ "$(jget 'o["state"]')" = running ] || break
-    sleep 0.1
-done
+job_wait "$job"
 [ "$(jget 'o["state"]')" = failed ] && jget 'o["error"]["message"]' | grep >/dev/null -F 'CRISK_MONITOR_RULES is set but empty' ||
     fail "a monitor job with an empty \$CRISK_MONITOR_RULES: $(cat "$tmp/body")"
 serve_stop "" clean TERM

@@ -8,32 +8,21 @@ set -euo pipefail
 serve_init serve_user "$@"
 "$CRISK" gen --out "$tmp/city" --enterprises 200 --seed 5 >/dev/null
 "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
-expect() { # exit-code message-fragment -- args… (stdin: the password)
-    local want=$1 frag=$2
-    shift 3
-    set +e
-    "$CRISK" user "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    set -e
-    [ "$rc" = "$want" ] || fail "crisk user $*: exit $rc, expected $want: $(cat "$tmp/err")"
-    [ -z "$frag" ] || grep >/dev/null -F "$frag" "$tmp/err" "$tmp/out" ||
-        fail "crisk user $*: no '$frag' in: $(cat "$tmp/err" "$tmp/out")"
-}
-echo "Geheim-42" | expect 0 "added" -- add --db "$db" --name alice --role district --scope 440106
-echo "long-enough" | expect 3 "exists" -- add --db "$db" --name alice --role auditor
-echo "x" | expect 3 "unknown role" -- add --db "$db" --name bob --role mayor
-echo "x" | expect 3 "6-digit" -- add --db "$db" --name bob --role district
-echo "x" | expect 3 "6-digit" -- add --db "$db" --name bob --role district --scope 440106001
-echo "x" | expect 3 "9-digit" -- add --db "$db" --name bob --role street --scope 44010600A
-echo "x" | expect 3 "whole city" -- add --db "$db" --name bob --role city_analyst --scope 440106
+echo "Geheim-42" | user_expect 0 "added" -- add --db "$db" --name alice --role district --scope 440106
+echo "long-enough" | user_expect 3 "exists" -- add --db "$db" --name alice --role auditor
+echo "x" | user_expect 3 "unknown role" -- add --db "$db" --name bob --role mayor
+echo "x" | user_expect 3 "6-digit" -- add --db "$db" --name bob --role district
+echo "x" | user_expect 3 "6-digit" -- add --db "$db" --name bob --role district --scope 440106001
+echo "x" | user_expect 3 "9-digit" -- add --db "$db" --name bob --role street --scope 44010600A
+echo "x" | user_expect 3 "whole city" -- add --db "$db" --name bob --role city_analyst --scope 440106
 # a scope of the right length that is no division (the near miss: 440106 above is one)
-echo "x" | expect 3 "no division of the reference table" -- add --db "$db" --name bob --role district --scope 999999
-echo "x" | expect 3 "no division of the reference table" -- add --db "$db" --name bob --role street --scope 440106999
-echo "" | expect 3 "empty password" -- add --db "$db" --name bob --role auditor
-expect 3 "no password" -- add --db "$db" --name bob --role auditor </dev/null
-echo "x" | expect 2 "" -- add --db "$db" --role auditor
-echo "x" | expect 2 "" -- remove --db "$db" --name bob --role auditor
-echo "x" | expect 3 "" -- add --db "$tmp/missing.db" --name bob --role auditor
+echo "x" | user_expect 3 "no division of the reference table" -- add --db "$db" --name bob --role district --scope 999999
+echo "x" | user_expect 3 "no division of the reference table" -- add --db "$db" --name bob --role street --scope 440106999
+echo "" | user_expect 3 "empty password" -- add --db "$db" --name bob --role auditor
+user_expect 3 "no password" -- add --db "$db" --name bob --role auditor </dev/null
+echo "x" | user_expect 2 "" -- add --db "$db" --role auditor
+echo "x" | user_expect 2 "" -- remove --db "$db" --name bob --role auditor
+echo "x" | user_expect 3 "" -- add --db "$tmp/missing.db" --name bob --role auditor
 [ ! -e "$tmp/missing.db" ] || fail "a store was made behind a mistyped path"
 [ "$(sqlite3 "$db" "SELECT name || ' ' || role || ' ' || scope FROM app_user ORDER BY id")" = "alice district 440106" ] ||
     fail "the users table holds: $(sqlite3 "$db" "SELECT * FROM app_user")"
@@ -43,20 +32,20 @@ grep -a >/dev/null -F "Geheim-42" "$db" "$db-wal" 2>/dev/null && fail "the passw
 exec 9>"$db.lock"
 flock -x 9
 echo "crisk ingest, pid 1 on test" >&9
-echo "long-enough" | expect 1 "another writer" -- add --db "$db" --name carol --role auditor
+echo "long-enough" | user_expect 1 "another writer" -- add --db "$db" --name carol --role auditor
 flock -u 9
-echo "long-enough" | expect 0 "added" -- add --db "$db" --name carol --role auditor
+echo "long-enough" | user_expect 0 "added" -- add --db "$db" --name carol --role auditor
 # The password's length: 7 characters refused, 8 taken; characters, not bytes (8 Chinese
 # characters are 24 bytes, 7 are 21: still too few); the key from --config.
-echo "1234567" | expect 3 "the password has 7 characters: it needs at least 8 (password_min_chars)" -- add --db "$db" --name dave --role auditor
-echo "密码密码密码密" | expect 3 "has 7 characters" -- add --db "$db" --name dave --role auditor
-echo "密码密码密码密码" | expect 0 "added" -- add --db "$db" --name dave --role auditor
-echo "12345678" | expect 0 "added" -- add --db "$db" --name erin --role auditor
+echo "1234567" | user_expect 3 "the password has 7 characters: it needs at least 8 (password_min_chars)" -- add --db "$db" --name dave --role auditor
+echo "密码密码密码密" | user_expect 3 "has 7 characters" -- add --db "$db" --name dave --role auditor
+echo "密码密码密码密码" | user_expect 0 "added" -- add --db "$db" --name dave --role auditor
+echo "12345678" | user_expect 0 "added" -- add --db "$db" --name erin --role auditor
 printf 'password_min_chars: 12\n' >"$tmp/serve.cfg"
-echo "12345678901" | expect 3 "needs at least 12" -- add --db "$db" --name fay --role auditor --config "$tmp/serve.cfg"
-echo "123456789012" | expect 0 "added" -- add --db "$db" --name fay --role auditor --config "$tmp/serve.cfg"
+echo "12345678901" | user_expect 3 "needs at least 12" -- add --db "$db" --name fay --role auditor --config "$tmp/serve.cfg"
+echo "123456789012" | user_expect 0 "added" -- add --db "$db" --name fay --role auditor --config "$tmp/serve.cfg"
 printf 'password_min_chars: 0\n' >"$tmp/bad.cfg"
-echo "123456789012" | expect 3 "bad.cfg:1" -- add --db "$db" --name gus --role auditor --config "$tmp/bad.cfg"
+echo "123456789012" | user_expect 3 "bad.cfg:1" -- add --db "$db" --name gus --role auditor --config "$tmp/bad.cfg"
 [ "$(sqlite3 "$db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM app_user ORDER BY id)")" = "alice carol dave erin fay" ] ||
     fail "the users: $(sqlite3 "$db" "SELECT group_concat(name, ' ') FROM app_user")"
 echo "serve_user: ok"

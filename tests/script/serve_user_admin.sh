@@ -10,32 +10,21 @@ set -euo pipefail
 serve_init serve_user_admin "$@"
 "$CRISK" gen --out "$tmp/city" --enterprises 200 --seed 5 >/dev/null
 "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
-expect() { # exit-code message-fragment -- args… (stdin: the password)
-    local want=$1 frag=$2
-    shift 3
-    set +e
-    "$CRISK" user "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    set -e
-    [ "$rc" = "$want" ] || fail "crisk user $*: exit $rc, expected $want: $(cat "$tmp/err")"
-    [ -z "$frag" ] || grep >/dev/null -F "$frag" "$tmp/err" "$tmp/out" ||
-        fail "crisk user $*: no '$frag' in: $(cat "$tmp/err" "$tmp/out")"
-}
-echo "admin-secret" | expect 0 added -- add --db "$db" --name admin --role city_admin
-echo "wang-secret" | expect 0 added -- add --db "$db" --name wang --role district --scope 440106
+echo "admin-secret" | user_expect 0 added -- add --db "$db" --name admin --role city_admin
+echo "wang-secret" | user_expect 0 added -- add --db "$db" --name wang --role district --scope 440106
 
 # ---- names: visible text in one form ----
 for bad in $'bo\tb' $'bob\x1b[31m' $'\u202eboB' $'bo\u200bb' ' bob' 'bob ' 'ｂｏｂ' $'\xff\xfe'; do
-    echo "long-enough" | expect 3 "the user name" -- add --db "$db" --name "$bad" --role auditor
+    echo "long-enough" | user_expect 3 "the user name" -- add --db "$db" --name "$bad" --role auditor
 done
 [ "$(q "SELECT count(*) FROM app_user")" = 2 ] || fail "a bad name was added: $(q "SELECT name FROM app_user")"
-echo "long-enough" | expect 0 added -- add --db "$db" --name '王 小明' --role auditor
+echo "long-enough" | user_expect 0 added -- add --db "$db" --name '王 小明' --role auditor
 
 # ---- list, disable, enable, passwd: usage and unknown users ----
-expect 0 "" -- list --db "$db"
+user_expect 0 "" -- list --db "$db"
 for n in admin wang '王 小明'; do grep >/dev/null -F "$n" "$tmp/out" || fail "list lacks $n: $(cat "$tmp/out")"; done
 grep >/dev/null -F '$argon2' "$tmp/out" && fail "list shows a password hash"
-expect 0 "" -- list --db "$db" --json
+user_expect 0 "" -- list --db "$db" --json
 python3 - "$tmp/out" <<'PY' || fail "list --json: $(cat "$tmp/out")"
 import json, sys
 rows = json.load(open(sys.argv[1]))
@@ -44,25 +33,25 @@ w = [r for r in rows if r["name"] == "wang"][0]
 assert (w["role"], w["scope"], w["disabled"], w["sessions"], w["last_seen"]) == ("district", "440106", False, 0, None), w
 assert all("pwhash" not in r for r in rows)
 PY
-expect 3 "no user named 'nobody'" -- disable --db "$db" --name nobody
-expect 2 "" -- disable --db "$db"
-expect 2 "" -- enable --db "$db" --name wang --role grid
-expect 2 "" -- list --db "$db" --name wang
-echo short | expect 3 "needs at least 8" -- passwd --db "$db" --name wang
+user_expect 3 "no user named 'nobody'" -- disable --db "$db" --name nobody
+user_expect 2 "" -- disable --db "$db"
+user_expect 2 "" -- enable --db "$db" --name wang --role grid
+user_expect 2 "" -- list --db "$db" --name wang
+echo short | user_expect 3 "needs at least 8" -- passwd --db "$db" --name wang
 
 # ---- a disabled user's sessions end at once; enabling revives none ----
 serve_start a
 [ "$(serve_login "$U" "$tmp/jw" wang wang-secret)" = 200 ] || fail "login wang: $(cat "$tmp/login.json")"
 me() { curl -s -o /dev/null -w '%{http_code}' -b "$1" "$U/api/v1/me"; }
 [ "$(me "$tmp/jw")" = 200 ] || fail "wang's session does not work"
-expect 0 "disabled" -- disable --db "$db" --name wang
+user_expect 0 "disabled" -- disable --db "$db" --name wang
 [ "$(me "$tmp/jw")" = 401 ] || fail "a disabled user's session still works"
 [ "$(serve_login "$U" "$tmp/jw2" wang wang-secret)" = 401 ] || fail "a disabled user logged in"
-expect 0 "enabled" -- enable --db "$db" --name wang
+user_expect 0 "enabled" -- enable --db "$db" --name wang
 [ "$(me "$tmp/jw")" = 401 ] || fail "enabling revived an old session"
 [ "$(serve_login "$U" "$tmp/jw" wang wang-secret)" = 200 ] || fail "login after enable: $(cat "$tmp/login.json")"
 [ "$(me "$tmp/jw")" = 200 ] || fail "wang's new session does not work"
-echo "wang-new-secret" | expect 0 "new password" -- passwd --db "$db" --name wang
+echo "wang-new-secret" | user_expect 0 "new password" -- passwd --db "$db" --name wang
 [ "$(me "$tmp/jw")" = 401 ] || fail "a session outlived a new password"
 [ "$(serve_login "$U" "$tmp/jw" wang wang-secret)" = 401 ] || fail "the old password still works"
 [ "$(serve_login "$U" "$tmp/jw" wang wang-new-secret)" = 200 ] || fail "the new password does not work"
