@@ -1,5 +1,8 @@
 /* crisk model promote / crisk model promotions: the champion model is chosen by a person, on
  * record (docs/learn.md "Promotion"); crisk classify uses the latest promotion by default. */
+/* realpath (the promoted file's whole path) is an XSI extension, hidden by _POSIX_C_SOURCE alone. */
+#define _XOPEN_SOURCE 700
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,7 +117,10 @@ int cmd_model_promote(int argc, char **argv)
         rc = cr_store_open_existing(cli_db_path(db), &s, &d);
     if (!rc)
         rc = cr_store_lock(s, "model promote", &d);
+    char abs[PATH_MAX];
     if (!rc) {
+        /* The file's whole path: "challenger.yaml" says nothing once the shell has moved on. */
+        const char *path = realpath(pos[0], abs) ? abs : pos[0];
         const char *method = m->method == CR_METHOD_XGBOOST     ? "xgboost"
                              : m->method == CR_METHOD_SCORECARD ? "scorecard"
                                                                 : "expert";
@@ -123,7 +129,7 @@ int cmd_model_promote(int argc, char **argv)
                                  .hash = m->hash,
                                  .method = method,
                                  .text = m->text,
-                                 .path = pos[0],
+                                 .path = path,
                                  .by = by,
                                  .note = note};
         if ((rc = cr_store_promotion_add(s, &p, &id)))

@@ -80,7 +80,10 @@ set +e
 "$crisk" model promote "$card" --db "$db" --by 张三 2> "$tmp/err"; rc=$?
 set -e
 [ $rc = 2 ] || { echo "promote without --note: exit $rc"; exit 1; }
-"$crisk" model promote "$card" --db "$db" --by 张三 --note "AUC 高于专家模型" > /dev/null
+# promoted by a relative path: the record keeps the file's whole path
+(cd "$(dirname "$card")" && "$crisk" model promote "./$(basename "$card")" --db "$db" --by 张三 --note "AUC 高于专家模型" > /dev/null)
+[ "$(sqlite3 "$db" "SELECT path FROM model_promotion ORDER BY id DESC LIMIT 1")" = "$(realpath "$card")" ] \
+  || { echo "the promotion keeps the path as typed: $(sqlite3 "$db" "SELECT path FROM model_promotion")"; exit 1; }
 "$crisk" classify --db "$db" --json > "$tmp/c2.json"
 grep -q '"model":{"id":"gz-2021-scorecard"' "$tmp/c2.json" || { echo "promoted model not used"; cat "$tmp/c2.json"; exit 1; }
 "$crisk" model promotions --db "$db" --json > "$tmp/prom.json"
