@@ -1,6 +1,6 @@
 /* crisk model promote / crisk model promotions: the champion model is chosen by a person, on
  * record (docs/learn.md "Promotion"); crisk classify uses the latest promotion by default. */
-/* realpath (the promoted file's whole path) is an XSI extension, hidden by _POSIX_C_SOURCE alone. */
+/* realpath is an XSI extension, hidden by _POSIX_C_SOURCE alone. */
 #define _XOPEN_SOURCE 700
 #include <limits.h>
 #include <math.h>
