@@ -207,6 +207,8 @@ int cmd_classify(int argc, char **argv)
     double t_load = now_s();
     if (!rc && city.n == 0)
         rc = cr_diag_set(&d, CR_ENOTFOUND, NULL, 0, 0, "the store has no enterprises");
+    if (!rc)
+        rc = cr_classify_as_of_city_check(&city, as_of, &d);
     struct kind_gaps gaps = {json_array(), json_array(), json_array()};
     if (!rc && cr_classify_kind_gaps(m, &city, kind_gap, &gaps))
         rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");

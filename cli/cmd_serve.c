@@ -1,5 +1,6 @@
 /* crisk serve: the HTTP API (server/, docs/serve.md). */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "server.h"
@@ -30,6 +31,14 @@ int cmd_serve(int argc, char **argv)
     if (routes) {
         srv_routes_print();
         return CLI_OK;
+    }
+    /* The monitor jobs' rules (docs/serve.md "Jobs"): set but empty is a mistake said at the
+     * start, as crisk monitor says it, not the default rules taken silently by every job. */
+    const char *rules = getenv("CRISK_MONITOR_RULES");
+    if (rules && !*rules) {
+        fprintf(stderr, "crisk serve: $CRISK_MONITOR_RULES is set but empty: set it to the "
+                        "monitor's rules file or unset it\n");
+        return CLI_USAGE;
     }
     struct srv_options o = {.db = cli_db_path(db),
                             .listen = listen ? listen : "127.0.0.1:8080",

@@ -1,7 +1,9 @@
 /* crisk user: the users of crisk serve (docs/serve.md). */
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -48,27 +50,50 @@ static int read_password(char *pw, size_t cap)
     return CLI_OK;
 }
 
-/* Opens the store db under its writer lock, in a transaction with the serve tables. */
-static cr_err open_write(const char *db, cr_store **s, cr_diag *d)
+/* A store open for a user change, in a transaction (tx) with the serve tables. */
+struct wstore {
+    cr_store *s;
+    int tx;
+};
+
+static cr_err open_write(const char *db, struct wstore *w, cr_diag *d)
 {
-    cr_err rc = cr_store_open_existing(cli_db_path(db), s, d);
+    /* Without the crisk writer lock (as the server's sessions and audit rows): an account can
+     * be shut out while an ingest or a classification runs; SQLite's own lock orders the
+     * writes. */
+    cr_err rc = cr_store_open_existing(cli_db_path(db), &w->s, d);
     if (!rc)
-        rc = cr_store_lock(*s, "user", d);
-    if (!rc && (rc = cr_store_begin(*s)) == CR_OK && (rc = cr_store_serve_ensure(*s)))
-        cr_store_rollback(*s);
+        rc = cr_store_begin(w->s);
+    w->tx = !rc;
+    if (!rc)
+        rc = cr_store_serve_ensure(w->s);
     return rc;
 }
 
-/* Commits (or, after a failure rc, rolls back) and closes s; the exit code after saying why. */
-static int close_write(cr_store *s, cr_err rc, cr_diag *d, const char *what)
+/* Writes the change's audit row (action on object with the HTTP status the API would have
+ * given, by the operating-system user, as the API's rows are by the API's user) and commits — or,
+ * after a failure rc, rolls back — and closes the store; the exit code after saying why. */
+static int close_write(struct wstore *w, cr_err rc, cr_diag *d, const char *action,
+                       const char *object, int status, const char *what)
 {
+    if (!rc) {
+        const struct passwd *pw = getpwuid(geteuid());
+        struct cr_audit_rec a = {.at = (int64_t)time(NULL),
+                                 .user = pw && pw->pw_name ? pw->pw_name : "?",
+                                 .role = "cli",
+                                 .action = action,
+                                 .object = object,
+                                 .status = status,
+                                 .client = "crisk user"};
+        rc = cr_store_audit_add(w->s, &a);
+    }
     if (!rc)
-        rc = cr_store_commit(s);
-    if (rc && s)
-        cr_store_rollback(s);
+        rc = cr_store_commit(w->s);
+    if (rc && w->tx)
+        cr_store_rollback(w->s);
     if (rc && !d->msg[0])
-        cli_store_fail(d, rc, s, what);
-    cr_store_close(s);
+        cli_store_fail(d, rc, w->s, what);
+    cr_store_close(w->s);
     return rc ? cli_report_diag("user", rc, d) : CLI_OK;
 }
 
@@ -91,12 +116,13 @@ static int user_add(const char *db, const char *name, const char *role, const ch
         fprintf(stderr, "crisk user: %s\n", d.msg);
         return rc == CR_EINVAL ? CLI_BADINPUT : CLI_FAIL;
     }
-    cr_store *s = NULL;
+    struct wstore w = {NULL, 0};
     int64_t id = 0;
-    rc = open_write(db, &s, &d);
+    rc = open_write(db, &w, &d);
     if (!rc)
-        rc = cr_store_user_add(s, &u, (int64_t)time(NULL), &id);
-    int code = close_write(s, rc, &d, "cannot add the user");
+        rc = cr_store_user_add(w.s, &u, (int64_t)time(NULL), &id);
+    /* the status an API request would have had: 201 added, 409 the name taken */
+    int code = close_write(&w, rc, &d, "user.add", name, id ? 201 : 409, "cannot add the user");
     if (code)
         return code;
     if (!id) {
@@ -127,12 +153,15 @@ static int user_set(const char *db, const char *name, int disabled, const struct
         }
         pwhash = u.pwhash;
     }
-    cr_store *s = NULL;
+    struct wstore w = {NULL, 0};
     int found = 0;
-    cr_err rc = open_write(db, &s, &d);
+    cr_err rc = open_write(db, &w, &d);
     if (!rc)
-        rc = cr_store_user_set(s, name, disabled, pwhash, &found);
-    int code = close_write(s, rc, &d, "cannot change the user");
+        rc = cr_store_user_set(w.s, name, disabled, pwhash, &found);
+    const char *action = disabled == 1   ? "user.disable"
+                         : disabled == 0 ? "user.enable"
+                                         : "user.passwd";
+    int code = close_write(&w, rc, &d, action, name, found ? 200 : 404, "cannot change the user");
     if (code)
         return code;
     if (!found) {
@@ -155,8 +184,8 @@ static void day_time(int64_t t, char out[24])
 }
 
 struct list_ctx {
-    json_t *rows;
-    int json;
+    json_t *rows; /* --json; else a text table */
+    int failed;
 };
 
 static int list_row(void *ctx, const struct cr_user_info *u)
@@ -166,33 +195,40 @@ static int list_row(void *ctx, const struct cr_user_info *u)
     day_time(u->created, created);
     if (u->last_seen)
         day_time(u->last_seen, seen);
-    if (x->json)
-        return json_array_append_new(
-            x->rows, json_pack("{s:I,s:s,s:s,s:s,s:b,s:s,s:I,s:o}", "id", (json_int_t)u->id, "name",
-                               u->name, "role", u->role, "scope", u->scope, "disabled", u->disabled,
-                               "created", created, "sessions", (json_int_t)u->sessions, "last_seen",
-                               u->last_seen ? json_string(seen) : json_null()));
-    printf("%-20s %-13s %-13s %-9s %s %3lld %s\n", u->name, u->role, u->scope[0] ? u->scope : "-",
-           u->disabled ? "disabled" : "active", created, (long long)u->sessions,
-           seen[0] ? seen : "-");
-    return 0;
+    if (!x->rows) {
+        printf("%-20s %-13s %-13s %-9s %s %3lld %s\n", u->name, u->role,
+               u->scope[0] ? u->scope : "-", u->disabled ? "disabled" : "active", created,
+               (long long)u->sessions, seen[0] ? seen : "-");
+        return 0;
+    }
+    json_t *row = json_pack("{s:I,s:s,s:s,s:s,s:b,s:s,s:I,s:o}", "id", (json_int_t)u->id, "name",
+                            u->name, "role", u->role, "scope", u->scope, "disabled", u->disabled,
+                            "created", created, "sessions", (json_int_t)u->sessions, "last_seen",
+                            u->last_seen ? json_string(seen) : json_null());
+    x->failed = !row || json_array_append_new(x->rows, row);
+    return x->failed;
 }
 
 static int user_list(const char *db, int json)
 {
     cr_store *s = NULL;
     cr_diag d = {{0}, {0}, 0, 0};
+    struct list_ctx x = {json ? json_array() : NULL, 0};
     cr_err rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
-    struct list_ctx x = {json ? json_array() : NULL, json};
-    if (!json)
+    int has_users = 0;
+    if (!rc)
+        rc = cr_store_serve_present(s, &has_users);
+    if (!rc && !json)
         printf("%-20s %-13s %-13s %-9s %-20s %3s %s\n", "name", "role", "scope", "state", "created",
                "ses", "last_seen");
-    if (!rc)
-        rc = cr_store_users_each(s, list_row, &x);
+    /* A store no user was ever added to (made before the serve stage) has no users table:
+     * no users. */
+    if (!rc && has_users)
+        rc = cr_store_users_each(s, (int64_t)time(NULL), list_row, &x);
+    if (!rc && x.failed)
+        rc = cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory listing the users");
     if (rc && !d.msg[0])
-        cli_store_fail(&d, rc, s,
-                       "cannot list the users (a store no user was ever added to "
-                       "has none)");
+        cli_store_fail(&d, rc, s, "cannot list the users");
     cr_store_close(s);
     if (rc) {
         json_decref(x.rows);
@@ -231,11 +267,21 @@ int cmd_user(int argc, char **argv)
         fprintf(stderr, "crisk user: %s needs --name%s\n", verb, add ? " and --role" : "");
         return CLI_USAGE;
     }
-    if ((!add && (role || scope)) || (json && !list) || (list && name) ||
-        (config && !(add || passwd))) {
-        fprintf(stderr, "crisk user: an option %s does not take (see crisk user --help)\n", verb);
-        return CLI_USAGE;
-    }
+    /* The options each verb takes beyond --db. */
+    const struct {
+        const char *opt, *value;
+        int ok;
+    } extra[] = {{"name", name, !list},
+                 {"role", role, add},
+                 {"scope", scope, add},
+                 {"config", config, add || passwd},
+                 {"json", json, list}};
+    for (size_t i = 0; i < sizeof extra / sizeof *extra; i++)
+        if (extra[i].value && !extra[i].ok) {
+            fprintf(stderr, "crisk user: %s takes no --%s (see crisk user --help)\n", verb,
+                    extra[i].opt);
+            return CLI_USAGE;
+        }
     if (list)
         return user_list(db, json != NULL);
     struct srv_config cfg;

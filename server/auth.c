@@ -90,7 +90,10 @@ cr_err srv_user_make(const char *name, const char *role, const char *scope, cons
                            role ? role : "");
     /* A name is shown in the audit log and on pages: visible characters only, one form of
      * each (NFKC: no full-width twin of another user's name). */
-    const char *why = name ? cr_inspect_text_problem(name, sizeof u->name - 1, 1) : "it is missing";
+    const char *why = !name               ? "it is missing"
+                      : strchr(name, '/') ? "it holds a '/' (a name is a segment of "
+                                            "/api/v1/users/{name})"
+                                          : cr_inspect_text_problem(name, sizeof u->name - 1, 1);
     if (why)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "the user name: %s (1 to %zu bytes)", why,
                            sizeof u->name - 1);
@@ -200,15 +203,22 @@ int srv_session_user(struct srv *s, cr_store *db, const char *cookie, const char
     const struct srv_config *c = srv_cfg(s);
     int64_t now = now_s();
     char why[200];
-    /* A session ends by the limits it was made with (one made before sessions kept them: by
-     * this server's settings), whichever server it is shown to. */
-    int64_t idle = rec.idle_s > 0 ? rec.idle_s : c->session_idle_s;
-    int64_t max = rec.max_s > 0 ? rec.max_s : c->session_max_s;
+    /* A session ends at the earlier of the limits it was made with and this server's: every
+     * server ends it by its own limits, and lowering a server's limits ends the sessions
+     * beyond them. Only a session ended by its own limits is deleted (a server of longer
+     * settings may still take one this server refuses). One made before sessions kept their
+     * limits is judged by this server's. */
+    int64_t idle =
+        rec.idle_s > 0 && rec.idle_s < c->session_idle_s ? rec.idle_s : c->session_idle_s;
+    int64_t max = rec.max_s > 0 && rec.max_s < c->session_max_s ? rec.max_s : c->session_max_s;
     if (now - rec.last_seen >= idle || now - rec.created >= max) {
-        struct sess_del del;
-        memcpy(del.h, h, 32);
-        if (srv_write_try(s, sess_delete, &del, why, sizeof why))
-            fprintf(stderr, "crisk serve: an ended session is not deleted yet: %s\n", why);
+        if (rec.idle_s > 0 && rec.max_s > 0 &&
+            (now - rec.last_seen >= rec.idle_s || now - rec.created >= rec.max_s)) {
+            struct sess_del del;
+            memcpy(del.h, h, 32);
+            cr_err busy = srv_write_try(s, sess_delete, &del, why, sizeof why);
+            (void)busy; /* busy: deleted by a later request or login */
+        }
         return 401;
     }
     struct cr_user_rec ur;
@@ -272,32 +282,86 @@ struct login_try {
 static cr_err login_reserve(void *ctx, cr_store *w)
 {
     struct login_try *t = ctx;
-    return cr_store_login_reserve(w, t->k->v, t->limits, t->now, t->window, SRV_LOGIN_WINDOW_MAX_S,
-                                  &t->limited);
+    return cr_store_login_reserve(w, t->k->v, t->limits, t->now, t->window, &t->limited);
 }
 
 struct login_w {
     const struct login_keys *k;
+    const char *pwhash;
     unsigned char id_hash[32], csrf_hash[32];
-    int64_t user, now, window, idle_s, max_s;
+    int64_t user, now, idle_s, max_s;
+    int made;
 };
 static cr_err login_write(void *ctx, cr_store *w)
 {
     struct login_w *l = ctx;
     /* Sessions ended by their own limits go; the attempt counted before the password check is
-     * taken back. */
+     * taken back; the session is stored only if the user is still enabled with the password
+     * checked (a disable or passwd during the check wins). */
     cr_err rc = cr_store_sessions_expire(w, l->now, SRV_SESSION_IDLE_MAX_S, SRV_SESSION_MAX_MAX_S);
     if (!rc)
-        rc = cr_store_login_release(w, l->k->v, l->now, l->window);
-    return rc ? rc
-              : cr_store_session_put(w, l->id_hash, l->user, l->csrf_hash, l->now, l->idle_s,
-                                     l->max_s);
+        rc = cr_store_session_put(w, l->id_hash, l->user, l->pwhash, l->csrf_hash, l->now,
+                                  l->idle_s, l->max_s, &l->made);
+    if (!rc && l->made)
+        rc = cr_store_login_release(w, l->k->v, l->now);
+    return rc;
+}
+
+struct login_rel {
+    const struct login_keys *k;
+    int64_t now;
+};
+static cr_err login_release(void *ctx, cr_store *w)
+{
+    struct login_rel *x = ctx;
+    return cr_store_login_release(w, x->k->v, x->now);
+}
+
+int srv_password_check(struct srv_req *r, const char *name, const char *password, int release,
+                       struct cr_user_rec *u, const char *msg, struct srv_reply *out)
+{
+    struct srv *s = r->srv;
+    struct srv_auth *a = srv_auth_of(s);
+    memset(u, 0, sizeof *u);
+    const struct srv_config *c = srv_cfg(s);
+    struct login_keys k;
+    login_keys(&k, name, r->client);
+    /* The attempt is counted before the (slow) password check, in the store: attempts in
+     * parallel, or on two servers, cannot pass the limit together. It waits at most
+     * login_busy_ms for another process's write lock. */
+    struct login_try t = {.k = &k,
+                          .limits = {c->login_failures_name, c->login_failures_addr},
+                          .now = now_s(),
+                          .window = c->login_window_s};
+    char why[200];
+    if (srv_write_wait(s, (int)c->login_busy_ms, login_reserve, &t, why, sizeof why)) {
+        fprintf(stderr, "crisk serve: cannot count a login attempt: %s\n", why);
+        srv_error(out, 503, "store_busy", "the store is busy; try again");
+        return -1;
+    }
+    if (t.limited) {
+        srv_error(out, 429, "too_many_attempts", "登录失败次数过多，请稍后再试");
+        out->retry_after_s = c->login_window_s; /* the most a client must wait */
+        return -1;
+    }
+    int found = cr_store_user_by_name(r->db, name, u) == CR_OK && !u->disabled &&
+                srv_role_find(u->role) >= 0;
+    int ok =
+        crypto_pwhash_str_verify(found ? u->pwhash : a->dummy, password, strlen(password)) == 0 &&
+        found;
+    if (!ok) {
+        srv_error(out, 401, "bad_login", msg);
+        return -1;
+    }
+    struct login_rel rel = {&k, now_s()};
+    if (release && srv_write(s, 0, login_release, &rel, why, sizeof why))
+        fprintf(stderr, "crisk serve: a right password's attempt stays counted: %s\n", why);
+    return 0;
 }
 
 void srv_login(struct srv_req *r, struct srv_reply *out)
 {
     struct srv *s = r->srv;
-    struct srv_auth *a = srv_auth_of(s);
     const struct srv_config *c = srv_cfg(s);
     const char *name = json_string_value(json_object_get(r->body, "name"));
     const char *password = json_string_value(json_object_get(r->body, "password"));
@@ -306,52 +370,35 @@ void srv_login(struct srv_req *r, struct srv_reply *out)
         return;
     }
     snprintf(r->audit_object, sizeof r->audit_object, "%s", name);
+    struct cr_user_rec u;
+    if (srv_password_check(r, name, password, 0, &u, "用户名或密码错误", out)) {
+        if (out->status == 401 && u.name[0] && srv_role_find(u.role) >= 0)
+            snprintf(r->audit_role, sizeof r->audit_role, "%s", u.role);
+        return;
+    }
+    snprintf(r->audit_role, sizeof r->audit_role, "%s", u.role); /* the attempt's audit row */
     struct login_keys k;
     login_keys(&k, name, r->client);
-    /* The attempt is counted before the (slow) password check, in the store: attempts in
-     * parallel, or on two servers, cannot pass the limit together. */
-    struct login_try t = {.k = &k,
-                          .limits = {c->login_failures_name, c->login_failures_addr},
-                          .now = now_s(),
-                          .window = c->login_window_s};
-    char why[200];
-    if (srv_write(s, 0, login_reserve, &t, why, sizeof why)) {
-        fprintf(stderr, "crisk serve: cannot count a login attempt: %s\n", why);
-        srv_error(out, 503, "store_busy", "cannot log in now; try again");
-        return;
-    }
-    if (t.limited) {
-        srv_error(out, 429, "too_many_attempts", "登录失败次数过多，请稍后再试");
-        out->retry_after_s = c->login_window_s; /* the most a client must wait */
-        return;
-    }
-    struct cr_user_rec u;
-    int found = cr_store_user_by_name(r->db, name, &u) == CR_OK && !u.disabled &&
-                srv_role_find(u.role) >= 0;
-    if (found) /* the audit row of the attempt names the user's role */
-        snprintf(r->audit_role, sizeof r->audit_role, "%s", u.role);
-    int ok =
-        crypto_pwhash_str_verify(found ? u.pwhash : a->dummy, password, strlen(password)) == 0 &&
-        found;
-    if (!ok) {
-        srv_error(out, 401, "bad_login", "用户名或密码错误");
-        return;
-    }
     unsigned char id[32], csrf[32];
     int64_t now = now_s(); /* the session starts now, not before the (slow) password check */
     randombytes_buf(id, sizeof id);
     randombytes_buf(csrf, sizeof csrf);
     struct login_w l = {.k = &k,
+                        .pwhash = u.pwhash,
                         .user = u.id,
                         .now = now,
-                        .window = c->login_window_s,
                         .idle_s = c->session_idle_s,
                         .max_s = c->session_max_s};
     hash32(l.id_hash, id, sizeof id);
     hash32(l.csrf_hash, csrf, sizeof csrf);
+    char why[200];
     if (srv_write(s, 0, login_write, &l, why, sizeof why)) {
         fprintf(stderr, "crisk serve: cannot store a session: %s\n", why);
         srv_error(out, 503, "store_busy", "cannot start a session now; try again");
+        return;
+    }
+    if (!l.made) { /* disabled, or a new password, while the password was checked */
+        srv_error(out, 401, "bad_login", "用户名或密码错误");
         return;
     }
     char id64[64], csrf64[64];

@@ -29,6 +29,8 @@ static const struct key keys[] = {
     K(login_failures_name, 5, 1, 1000000),
     K(login_failures_addr, 20, 1, 1000000),
     K(login_window_s, 900, 1, SRV_LOGIN_WINDOW_MAX_S),
+    K(login_busy_ms, 2000, 0, 60000),
+    K(lock_wait_ms, 1000, 0, 60000),
     K(cookie_secure, 0, 0, 1),
     K(search_limit, 20, 1, 1000),
     K(portrait_events, 20, 0, 1000),

@@ -209,6 +209,8 @@ static cr_err run_classify(struct job *x, json_t **res, cr_diag *d)
     if (!rc && city.n == 0)
         rc = cr_diag_set(d, CR_ENOTFOUND, NULL, 0, 0, "the store has no enterprises");
     if (!rc)
+        rc = cr_classify_as_of_city_check(&city, x->as_of, d);
+    if (!rc)
         rc = cr_classify(m, &city, x->as_of, 0, &sc, d);
     if (!rc && cr_city_run_save(x->db, m, x->as_of, &city, &sc, &run, &changes))
         rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot record the run: %s",
@@ -233,11 +235,8 @@ static cr_err run_monitor(struct job *x, json_t **res, cr_diag *d)
     struct cr_monitor_rules *rules = NULL;
     cr_model *m = NULL;
     struct cr_monitor_result mr;
-    /* As crisk monitor: set but empty is a mistake said, not the default taken silently. */
-    cr_err rc = env && !*env ? cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                                           "$CRISK_MONITOR_RULES is set but empty in the server's "
-                                           "environment: restart it with the rules file or unset")
-                             : cr_monitor_rules_load(env ? env : CRISK_MONITOR_DEFAULT, &rules, d);
+    /* crisk serve refuses to start with it set but empty (cli/cmd_serve.c). */
+    cr_err rc = cr_monitor_rules_load(env ? env : CRISK_MONITOR_DEFAULT, &rules, d);
     if (!rc)
         rc = default_as_of(x, d);
     if (!rc) {

@@ -662,6 +662,16 @@ static cr_err user_write(void *ctx, cr_store *w)
 
 static void post_user(struct srv_req *r, struct srv_reply *out)
 {
+    static const char *const fields[] = {"name", "password", "role", "scope"};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        json_t *v = json_object_get(r->body, fields[i]);
+        if (v && !json_is_string(v)) {
+            char msg[80];
+            snprintf(msg, sizeof msg, "%s must be text (a JSON string)", fields[i]);
+            srv_error(out, 400, "bad_request", msg);
+            return;
+        }
+    }
     const char *name = json_string_value(json_object_get(r->body, "name"));
     const char *role = json_string_value(json_object_get(r->body, "role"));
     const char *scope = json_string_value(json_object_get(r->body, "scope"));
@@ -675,7 +685,7 @@ static void post_user(struct srv_req *r, struct srv_reply *out)
         return;
     }
     char why[200];
-    if (srv_write(r->srv, 1, user_write, &x, why, sizeof why)) {
+    if (srv_write(r->srv, 0, user_write, &x, why, sizeof why)) {
         fprintf(stderr, "crisk serve: cannot add a user: %s\n", why);
         srv_error(out, 503, "store_busy", "the store is busy (another verb holds its lock)");
         return;
@@ -699,25 +709,38 @@ static json_t *iso_time(int64_t t)
     return json_string(b);
 }
 
+struct users_ctx {
+    json_t *rows;
+    int failed;
+};
+
 static int user_row(void *ctx, const struct cr_user_info *u)
 {
+    struct users_ctx *x = ctx;
     json_t *row = json_pack("{s:I,s:s,s:s,s:s,s:b,s:o,s:I,s:o}", "id", (json_int_t)u->id, "name",
                             u->name, "role", u->role, "scope", u->scope, "disabled", u->disabled,
                             "created", iso_time(u->created), "sessions", (json_int_t)u->sessions,
                             "last_seen", u->last_seen ? iso_time(u->last_seen) : json_null());
-    return !row || json_array_append_new(ctx, row);
+    /* A row that cannot be encoded stops the answer (500) rather than going missing from it. */
+    x->failed = !row || json_array_append_new(x->rows, row);
+    return x->failed;
 }
 
 static void get_users(struct srv_req *r, struct srv_reply *out)
 {
-    json_t *rows = json_array();
-    if (cr_store_users_each(r->db, user_row, rows)) {
-        json_decref(rows);
+    struct users_ctx x = {json_array(), 0};
+    if (cr_store_users_each(r->db, (int64_t)time(NULL), user_row, &x)) {
+        json_decref(x.rows);
         store_error(out, r->db);
         return;
     }
+    if (x.failed) {
+        json_decref(x.rows);
+        srv_error(out, 500, "internal", "a user row could not be encoded (out of memory)");
+        return;
+    }
     out->status = 200;
-    out->json = json_pack("{s:o}", "users", rows);
+    out->json = json_pack("{s:o}", "users", x.rows);
 }
 
 struct user_set_w {
@@ -737,9 +760,14 @@ static cr_err user_set_write(void *ctx, cr_store *w)
 static void patch_user(struct srv_req *r, struct srv_reply *out)
 {
     const char *name = r->param[0];
-    snprintf(r->audit_object, sizeof r->audit_object, "%s", name);
     json_t *dis = json_object_get(r->body, "disabled");
     json_t *pw = json_object_get(r->body, "password");
+    /* The audit row says what changed: "wang:disable", "wang:enable+password", … */
+    snprintf(r->audit_object, sizeof r->audit_object, "%s:%s%s%s", name,
+             !dis                ? ""
+             : json_is_true(dis) ? "disable"
+                                 : "enable",
+             dis && pw ? "+" : "", pw ? "password" : "");
     if ((!dis && !pw) || (dis && !json_is_boolean(dis)) || (pw && !json_is_string(pw))) {
         srv_error(out, 400, "bad_request",
                   "give {\"disabled\": true|false} and/or {\"password\": \"…\"}");
@@ -751,6 +779,22 @@ static void patch_user(struct srv_req *r, struct srv_reply *out)
     }
     char pwhash[160];
     struct user_set_w x = {.name = name, .disabled = dis ? json_is_true(dis) : -1};
+    if (pw && r->user && strcmp(r->user->name, name) == 0) {
+        /* One's own password only with the current one: a stolen session (cookie and CSRF
+         * token) must not become the account for good. Counted by the login limits. */
+        const char *cur = json_string_value(json_object_get(r->body, "current_password"));
+        struct cr_user_rec me;
+        if (!cur) {
+            srv_error(out, 400, "bad_request",
+                      "your own new password needs your current one (\"current_password\")");
+            return;
+        }
+        if (srv_password_check(r, name, cur, 1, &me, "当前密码错误", out)) {
+            if (out->status == 401) /* logged in: a wrong current password is no lost session */
+                srv_error(out, 403, "bad_password", "当前密码错误");
+            return;
+        }
+    }
     if (pw) {
         cr_diag d = {{0}, {0}, 0, 0};
         if (srv_password_hash(json_string_value(pw), srv_cfg(r->srv)->password_min_chars, pwhash,
@@ -761,11 +805,13 @@ static void patch_user(struct srv_req *r, struct srv_reply *out)
         x.pwhash = pwhash;
     }
     char why[200];
-    cr_err rc = srv_write(r->srv, 1, user_set_write, &x, why, sizeof why);
+    cr_err rc = srv_write(r->srv, 0, user_set_write, &x, why, sizeof why);
     sodium_memzero(pwhash, sizeof pwhash);
     if (rc) {
         fprintf(stderr, "crisk serve: cannot change a user: %s\n", why);
-        srv_error(out, 503, "store_busy", "the store is busy (another verb holds its lock)");
+        srv_error(out, 503, "store_busy",
+                  "the user cannot be changed now (another verb holds the store, or it failed: "
+                  "the server's log says which)");
         return;
     }
     if (!x.found) {
@@ -799,8 +845,10 @@ static const struct srv_route core[] = {
     {"GET", "/api/v1/quarantine", get_quarantine, CITY, 0, "quarantine"},
     {"GET", "/api/v1/audit", get_audit, AUDITORS, 0, "audit"},
     {"GET", "/api/v1/users", get_users, ADMIN, 0, "users"},
-    {"POST", "/api/v1/users", post_user, ADMIN, SRV_WRITE | SRV_LOCK, "user.add"},
-    {"PATCH", "/api/v1/users/{name}", patch_user, ADMIN, SRV_WRITE | SRV_LOCK, "user.set"},
+    /* users are the server's own rows, as sessions: no crisk lock (an account is shut out
+     * during a monthly ingest too) */
+    {"POST", "/api/v1/users", post_user, ADMIN, SRV_WRITE, "user.add"},
+    {"PATCH", "/api/v1/users/{name}", patch_user, ADMIN, SRV_WRITE, "user.set"},
 };
 
 const struct srv_route_table srv_routes_core = {"core", core, sizeof core / sizeof *core};

@@ -90,14 +90,38 @@ struct srv_jobs *srv_jobs_of(struct srv *s)
 
 /* ---- the writer ---- */
 
+/* The store's crisk writer lock for the writer connection, waiting at most lock_wait_ms for
+ * another holder (another server's write holds it for milliseconds; a verb such as an ingest
+ * for minutes: then the write is refused). */
+static cr_err take_lock(struct srv *s, cr_diag *d)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        cr_err rc = cr_store_lock(s->writer, "serve", d);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long waited = (long)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+        if (!rc || waited >= s->cfg.lock_wait_ms)
+            return rc;
+        struct timespec pause = {0, 20 * 1000000L};
+        nanosleep(&pause, NULL);
+        memset(d, 0, sizeof *d);
+    }
+}
+
 /* fn in a transaction of the writer connection; with lock, under the store's crisk lock; with
  * busy_ms >= 0, waiting that long (not the connection's 10 s) for another process's lock. */
 static cr_err write_tx(struct srv *s, int lock, int busy_ms, cr_err (*fn)(void *ctx, cr_store *w),
                        void *ctx, char *why, size_t cap)
 {
     cr_diag d = {{0}, {0}, 0, 0};
-    pthread_mutex_lock(&s->wmu);
-    cr_err rc = lock ? cr_store_lock(s->writer, "serve", &d) : CR_OK;
+    /* busy_ms 0 waits for nothing, this process's other writes included (a session's touch
+     * must not queue behind a login counting its attempt). */
+    if (busy_ms == 0 ? pthread_mutex_trylock(&s->wmu) != 0 : pthread_mutex_lock(&s->wmu) != 0) {
+        snprintf(why, cap, "another write of this server is under way");
+        return CR_ESTORE;
+    }
+    cr_err rc = lock ? take_lock(s, &d) : CR_OK;
     if (rc) {
         snprintf(why, cap, "%s", d.msg[0] ? d.msg : cr_strerror(rc));
         pthread_mutex_unlock(&s->wmu);
@@ -134,12 +158,18 @@ cr_err srv_write_try(struct srv *s, cr_err (*fn)(void *ctx, cr_store *w), void *
     return write_tx(s, 0, 0, fn, ctx, why, cap);
 }
 
+cr_err srv_write_wait(struct srv *s, int busy_ms, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
+                      char *why, size_t cap)
+{
+    return write_tx(s, 0, busy_ms, fn, ctx, why, cap);
+}
+
 cr_err srv_write_own(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
                      char *why, size_t cap)
 {
     cr_diag d = {{0}, {0}, 0, 0};
     pthread_mutex_lock(&s->wmu);
-    cr_err rc = lock ? cr_store_lock(s->writer, "serve", &d) : CR_OK;
+    cr_err rc = lock ? take_lock(s, &d) : CR_OK;
     if (rc) {
         snprintf(why, cap, "%s", d.msg[0] ? d.msg : cr_strerror(rc));
         pthread_mutex_unlock(&s->wmu);

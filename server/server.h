@@ -24,6 +24,8 @@ struct srv_config {
     long login_failures_name;  /* failed logins of one name within the window before 429 */
     long login_failures_addr;  /* failed logins from one address within the window before 429 */
     long login_window_s;       /* the window of the two limits above */
+    long login_busy_ms;        /* how long a login waits for another process's write lock */
+    long lock_wait_ms;         /* how long a write waits for the store's crisk lock */
     long cookie_secure;        /* 1: the session cookie carries Secure (behind TLS) */
     long search_limit;         /* most enterprises a search returns */
     long portrait_events;      /* recent events in a portrait */
@@ -259,12 +261,15 @@ const struct cr_ref *srv_ref(const struct srv *s);
 cr_err srv_write(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
                  char *why, size_t cap) CR_MUST_USE;
 
-/* Like srv_write, for a library call that opens its own transaction (cr_task_act,
- * cr_inspect_plan): fn runs on the writer connection outside any transaction. */
-/* srv_write without waiting for a lock another process holds: CR_ESTORE at once instead (for
- * what may be skipped, such as noting a session's use). */
+/* srv_write without waiting for a lock another process holds, nor for this server's other
+ * writes: CR_ESTORE at once instead (for what may be skipped, such as noting a session's use). */
 cr_err srv_write_try(struct srv *s, cr_err (*fn)(void *ctx, cr_store *w), void *ctx, char *why,
                      size_t cap) CR_MUST_USE;
+/* srv_write waiting at most busy_ms for another process's write lock (0: srv_write_try). */
+cr_err srv_write_wait(struct srv *s, int busy_ms, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
+                      char *why, size_t cap) CR_MUST_USE;
+/* Like srv_write, for a library call that opens its own transaction (cr_task_act,
+ * cr_inspect_plan): fn runs on the writer connection outside any transaction. */
 cr_err srv_write_own(struct srv *s, int lock, cr_err (*fn)(void *ctx, cr_store *w), void *ctx,
                      char *why, size_t cap) CR_MUST_USE;
 
@@ -277,6 +282,13 @@ void srv_jobs_free(struct srv_jobs *j);
 struct srv_jobs *srv_jobs_of(struct srv *s);
 
 /* ---- auth.c: login, sessions, CSRF, rate limits ---- */
+/* Checks name's password as a login does, under the login rate limits (an attempt counted in
+ * the store before the check; docs/serve.md "Security"): 0 with the user in *u when it is
+ * right and the user enabled; else -1 with out set (401 with msg, 429, or 503). A right
+ * password's counted attempt is taken back here with release, else by the caller (a login
+ * does it with its session, cr_store_login_release). */
+int srv_password_check(struct srv_req *r, const char *name, const char *password, int release,
+                       struct cr_user_rec *u, const char *msg, struct srv_reply *out);
 struct srv_auth;
 cr_err srv_auth_new(struct srv_auth **out) CR_MUST_USE;
 void srv_auth_free(struct srv_auth *a);

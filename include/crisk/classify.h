@@ -93,6 +93,12 @@ double cr_attr_number(const char *text);
  * after today (cr_day_today): a mistyped year would become the latest run, and every level
  * with it. cr_classify checks it first; callers may check before loading the city. */
 cr_err cr_classify_as_of_check(const cr_model *m, int32_t as_of, cr_diag *d) CR_MUST_USE;
+/* CR_EINVAL (with d saying why) when as_of is before every enterprise of the whole city was
+ * established (a mistyped century): a run made at it would score a city that did not exist
+ * and become the latest run. For the callers that record a run (crisk classify, the API's
+ * classify job); a neighbourhood's small city (cr_city_load_around) is not the city. */
+cr_err cr_classify_as_of_city_check(const struct cr_city *city, int32_t as_of,
+                                    cr_diag *d) CR_MUST_USE;
 
 /* Classifies every enterprise of city as of the day as_of with threads workers (0 = number of
  * processors); refuses an as_of cr_classify_as_of_check refuses. A kind the model names that no

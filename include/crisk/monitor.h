@@ -104,9 +104,4 @@ struct cr_monitor_result {
 cr_err cr_monitor_run(cr_store *s, const struct cr_monitor_rules *r, const cr_model *m,
                       int32_t as_of, struct cr_monitor_result *out, cr_diag *d) CR_MUST_USE;
 
-/* Masks a person's name for display: the first character, '*', and the last when the name has
- * three or more (张小三 → 张*三, 欧阳小风 → 欧*风); "张*" for two; "*" for one or none. out: at
- * least 64 bytes. */
-void cr_mask_name(const char *name, char *out, size_t cap);
-
 #endif

@@ -823,9 +823,14 @@ cr_err cr_store_warning_firm_count(cr_store *s, int64_t id, int64_t *n) CR_MUST_
 
 /* ---- serve: users, sessions, audit, and the API's readers (src/store/serve.c) ---- */
 
-/* Creates the serve tables when missing (a version 5 store made before they existed); a
- * store created fresh has them. Needs a writable handle. */
+/* Creates the serve tables, and the columns later sessions added, when missing (a version 5
+ * store made before they existed); a store created fresh has them. Needs a writable handle;
+ * its own transaction (BEGIN IMMEDIATE), or a savepoint in the caller's. */
 cr_err cr_store_serve_ensure(cr_store *s) CR_MUST_USE;
+
+/* *present: whether s has the serve tables (a store made before the serve stage, to which no
+ * user was added, has none: it has no users). */
+cr_err cr_store_serve_present(cr_store *s, int *present) CR_MUST_USE;
 
 /* Releases the writer lock cr_store_lock took on s (nothing when s does not hold it), for a
  * process that lives long and writes seldom (crisk serve): it takes the lock around each write
@@ -849,35 +854,38 @@ cr_err cr_store_user_by_name(cr_store *s, const char *name, struct cr_user_rec *
 cr_err cr_store_user_by_id(cr_store *s, int64_t id, struct cr_user_rec *out) CR_MUST_USE;
 /* Sets the user named name disabled (disabled 1) or enabled (0; -1 leaves it) and its password
  * hash (NULL leaves it). Disabling or a new password deletes the user's sessions. *found is 0
- * when there is no such user (nothing is changed). */
+ * when there is no such user (nothing is changed). In the caller's write transaction. */
 cr_err cr_store_user_set(cr_store *s, const char *name, int disabled, const char *pwhash,
                          int *found) CR_MUST_USE;
 /* Deletes every session of the user with id user. */
 cr_err cr_store_user_sessions_delete(cr_store *s, int64_t user) CR_MUST_USE;
 /* A user as listed (never the password hash): created and last_seen in Unix seconds
- * (last_seen 0: no session), sessions the number of its sessions still stored. Strings are
- * valid during the callback. */
+ * (last_seen 0: no session stored), sessions the number of its sessions not ended by their own
+ * limits (one made before sessions kept limits counts while stored). Strings are valid during
+ * the callback. */
 struct cr_user_info {
     int64_t id, created, sessions, last_seen;
     const char *name, *role, *scope;
     int disabled;
 };
-/* Calls fn for every user by name; fn returning nonzero stops. */
-cr_err cr_store_users_each(cr_store *s, int (*fn)(void *ctx, const struct cr_user_info *u),
+/* Calls fn for every user by name, sessions counted at now (Unix seconds); fn returning
+ * nonzero stops (CR_OK: the caller knows why it stopped). */
+cr_err cr_store_users_each(cr_store *s, int64_t now,
+                           int (*fn)(void *ctx, const struct cr_user_info *u),
                            void *ctx) CR_MUST_USE;
 
 /* Login rate limits shared by every process on the store: failures per key (a user name, a
- * client address) within a window of seconds. cr_store_login_reserve counts an attempt of both
- * keys before its password is checked (so parallel attempts cannot pass the limit together):
- * *limited is 1, and nothing is counted, when either key has limits[i] failures in its window;
- * rows older than window_max (the longest window any server may have) are deleted.
- * cr_store_login_release undoes it after a good password: the name's failures are forgotten and
- * the address's reserved attempt taken back. */
+ * client address) in a window that opens at a key's first failure. cr_store_login_reserve
+ * counts an attempt of both keys before its password is checked, so that parallel attempts
+ * cannot pass the limit together: *limited is 1, and nothing is counted, when either key has
+ * limits[i] failures in its window; else both are counted, each key's window lasting at least
+ * window seconds from its first failure (the longest window of the servers that counted it
+ * wins). Rows of ended windows are deleted. cr_store_login_release undoes it after a good
+ * password: the name's failures are forgotten and the address's reserved attempt taken back.
+ * Times in Unix seconds; both in the caller's write transaction. */
 cr_err cr_store_login_reserve(cr_store *s, const char *const keys[2], const int64_t limits[2],
-                              int64_t now, int64_t window, int64_t window_max,
-                              int *limited) CR_MUST_USE;
-cr_err cr_store_login_release(cr_store *s, const char *const keys[2], int64_t now,
-                              int64_t window) CR_MUST_USE;
+                              int64_t now, int64_t window, int *limited) CR_MUST_USE;
+cr_err cr_store_login_release(cr_store *s, const char *const keys[2], int64_t now) CR_MUST_USE;
 
 /* Sessions, kept by a hash of their id (the id itself, a bearer secret, is never stored), with
  * the hash of their CSRF token; times in Unix seconds. */
@@ -886,10 +894,13 @@ struct cr_session_rec {
     int64_t idle_s, max_s; /* the limits it was made with; 0: made before sessions kept them */
     unsigned char csrf_hash[32];
 };
-/* A session made at now that ends idle_s seconds after its last use or max_s after now. */
+/* Stores a session of user made at now that ends idle_s seconds after its last use or max_s
+ * after now (Unix seconds) — only while the user is enabled and its password hash is still
+ * pwhash (the one the login checked): *made is 0, and nothing is stored, when the user was
+ * disabled or given a new password meanwhile. */
 cr_err cr_store_session_put(cr_store *s, const unsigned char idhash[32], int64_t user,
-                            const unsigned char csrf_hash[32], int64_t now, int64_t idle_s,
-                            int64_t max_s) CR_MUST_USE;
+                            const char *pwhash, const unsigned char csrf_hash[32], int64_t now,
+                            int64_t idle_s, int64_t max_s, int *made) CR_MUST_USE;
 /* CR_ENOTFOUND when no session has this hash. */
 cr_err cr_store_session_get(cr_store *s, const unsigned char idhash[32],
                             struct cr_session_rec *out) CR_MUST_USE;

@@ -108,4 +108,9 @@ cr_err cr_gb18030_to_utf8(const char *s, size_t len, char **out, size_t *out_len
  * they really arrive. Same ownership and errors as cr_gb18030_to_utf8. */
 cr_err cr_utf8_to_gb18030(const char *s, size_t len, char **out, size_t *out_len) CR_MUST_USE;
 
+/* Masks a person's name for display, the one rule of every view (warnings, the portrait): the
+ * first character, '*', and the last when the name has three or more (张小三 → 张*三, 欧阳小风 →
+ * 欧*风); "张*" for two; "*" for one or none. out: at least 64 bytes. */
+void cr_mask_name(const char *name, char *out, size_t cap);
+
 #endif

@@ -695,6 +695,24 @@ cr_err cr_classify_as_of_check(const cr_model *m, int32_t as_of, cr_diag *d)
                        m->as_of_ahead_days ? " plus that allowance" : "");
 }
 
+cr_err cr_classify_as_of_city_check(const struct cr_city *city, int32_t as_of, cr_diag *d)
+{
+    int32_t first = INT32_MAX;
+    for (size_t e = 0; city->established && e < city->n; e++)
+        if (city->established[e] != CR_NO_DAY && city->established[e] < first)
+            first = city->established[e];
+    if (first == INT32_MAX || as_of >= first)
+        return CR_OK;
+    char a[11], f[11];
+    cr_day_format(as_of, a);
+    cr_day_format(first, f);
+    return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                       "as-of %s is before every enterprise of the store was established (the "
+                       "first on %s): the run would score a city that did not exist yet and "
+                       "become the latest run; give a date from %s on",
+                       a, f, f);
+}
+
 cr_err cr_classify(const cr_model *m, const struct cr_city *city, int32_t as_of, int threads,
                    struct cr_scores *out, cr_diag *d)
 {

@@ -42,21 +42,13 @@ static json_t *day_json(sqlite3_stmt *st, int i)
     return json_string(d);
 }
 
-/* A person's name as shown: the surname, then one * per other character. */
+/* A person's name as shown: cr_mask_name's rule, the warnings' too. */
 static json_t *masked(const char *name)
 {
     if (!name || !*name)
         return json_null();
     char out[64];
-    size_t first = 1;
-    while (name[first] && ((unsigned char)name[first] & 0xC0) == 0x80)
-        first++;
-    size_t o = first < sizeof out ? first : 0;
-    memcpy(out, name, o);
-    for (const char *p = name + first; *p && o + 2 < sizeof out; p++)
-        if (((unsigned char)*p & 0xC0) != 0x80)
-            out[o++] = '*';
-    out[o] = 0;
+    cr_mask_name(name, out, sizeof out);
     return json_string(out);
 }
 

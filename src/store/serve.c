@@ -18,7 +18,8 @@ const char cr__schema_v5_serve[] =
     " idle_s INTEGER, max_s INTEGER) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS app_session_by_user ON app_session(user);"
     "CREATE TABLE IF NOT EXISTS login_failure(key TEXT PRIMARY KEY, since INTEGER NOT NULL,"
-    " failures INTEGER NOT NULL) WITHOUT ROWID;"
+    " until INTEGER NOT NULL, failures INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS login_failure_by_until ON login_failure(until);"
     "CREATE TABLE IF NOT EXISTS audit(id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
     " user TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL, object TEXT NOT NULL,"
     " status INTEGER NOT NULL, client TEXT NOT NULL);";
@@ -56,28 +57,60 @@ static int has_column(cr_store *s, const char *table, const char *col)
     return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Adds column col (declared decl) to table when missing. */
+static cr_err add_column(cr_store *s, const char *table, const char *col, const char *decl)
+{
+    int has = has_column(s, table, col);
+    if (has < 0)
+        return cr__store_fail(s);
+    if (has)
+        return CR_OK;
+    char sql[200];
+    snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", table, col, decl);
+    return sqlite3_exec(cr__store_db(s), sql, NULL, NULL, NULL) ? cr__store_fail(s) : CR_OK;
+}
+
 cr_err cr_store_serve_ensure(cr_store *s)
 {
     sqlite3 *db = cr__store_db(s);
-    if (sqlite3_exec(db, cr__schema_v5_serve, NULL, NULL, NULL))
+    /* One transaction (a savepoint inside the caller's): a store is changed whole or not at
+     * all, and two processes converting one store take turns (BEGIN IMMEDIATE waits for the
+     * other's lock instead of failing on a stale read). */
+    int own = sqlite3_get_autocommit(db);
+    if (sqlite3_exec(db, own ? "BEGIN IMMEDIATE" : "SAVEPOINT serve_ensure", NULL, NULL, NULL))
         return cr__store_fail(s);
-    /* A session made before sessions carried their own limits: NULL limits, which the server
-     * reads as its own settings (docs/serve.md "Sessions"). */
-    int has = has_column(s, "app_session", "idle_s");
-    if (has < 0)
-        return cr__store_fail(s);
-    if (!has && sqlite3_exec(db,
-                             "ALTER TABLE app_session ADD COLUMN idle_s INTEGER;"
-                             "ALTER TABLE app_session ADD COLUMN max_s INTEGER;",
-                             NULL, NULL, NULL))
-        return cr__store_fail(s);
-    return CR_OK;
+    cr_err e = sqlite3_exec(db, cr__schema_v5_serve, NULL, NULL, NULL) ? cr__store_fail(s) : CR_OK;
+    /* A session made before sessions carried their own limits: NULL limits, which a server
+     * reads as its own settings (docs/serve.md "Security"). */
+    if (!e)
+        e = add_column(s, "app_session", "idle_s", "INTEGER");
+    if (!e)
+        e = add_column(s, "app_session", "max_s", "INTEGER");
+    if (!e && sqlite3_exec(db, own ? "COMMIT" : "RELEASE serve_ensure", NULL, NULL, NULL))
+        e = cr__store_fail(s);
+    if (e)
+        sqlite3_exec(db, own ? "ROLLBACK" : "ROLLBACK TO serve_ensure; RELEASE serve_ensure", NULL,
+                     NULL, NULL);
+    return e;
 }
 
 void cr_store_unlock(cr_store *s)
 {
     if (s)
         cr__store_unlock(s);
+}
+
+cr_err cr_store_serve_present(cr_store *s, int *present)
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'app_user'", &st))
+        return CR_ESTORE;
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return cr__store_fail(s);
+    *present = rc == SQLITE_ROW;
+    return CR_OK;
 }
 
 cr_err cr_store_user_add(cr_store *s, const struct cr_user_rec *u, int64_t now, int64_t *id)
@@ -138,13 +171,15 @@ cr_err cr_store_user_by_id(cr_store *s, int64_t id, struct cr_user_rec *out)
 }
 
 cr_err cr_store_session_put(cr_store *s, const unsigned char idhash[32], int64_t user,
-                            const unsigned char csrf_hash[32], int64_t now, int64_t idle_s,
-                            int64_t max_s)
+                            const char *pwhash, const unsigned char csrf_hash[32], int64_t now,
+                            int64_t idle_s, int64_t max_s, int *made)
 {
     sqlite3_stmt *st = NULL;
+    *made = 0;
     if (prep(s,
              "INSERT INTO app_session(idhash, user, csrf_hash, created, last_seen, idle_s, max_s) "
-             "VALUES(?1,?2,?3,?4,?4,?5,?6)",
+             "SELECT ?1, id, ?3, ?4, ?4, ?5, ?6 FROM app_user "
+             "WHERE id = ?2 AND disabled = 0 AND pwhash = ?7",
              &st))
         return CR_ESTORE;
     sqlite3_bind_blob(st, 1, idhash, 32, SQLITE_STATIC);
@@ -153,7 +188,11 @@ cr_err cr_store_session_put(cr_store *s, const unsigned char idhash[32], int64_t
     sqlite3_bind_int64(st, 4, now);
     sqlite3_bind_int64(st, 5, idle_s);
     sqlite3_bind_int64(st, 6, max_s);
-    return done(s, st);
+    sqlite3_bind_text(st, 7, pwhash, -1, SQLITE_STATIC);
+    cr_err e = done(s, st);
+    if (!e)
+        *made = sqlite3_changes(cr__store_db(s)) == 1;
+    return e;
 }
 
 cr_err cr_store_session_get(cr_store *s, const unsigned char idhash[32], struct cr_session_rec *out)
@@ -233,7 +272,6 @@ cr_err cr_store_user_set(cr_store *s, const char *name, int disabled, const char
         return CR_OK;
     if (e)
         return e;
-    *found = 1;
     sqlite3_stmt *st = NULL;
     if (prep(s,
              "UPDATE app_user SET disabled = coalesce(?2, disabled), pwhash = coalesce(?3, pwhash)"
@@ -242,27 +280,33 @@ cr_err cr_store_user_set(cr_store *s, const char *name, int disabled, const char
         return CR_ESTORE;
     sqlite3_bind_int64(st, 1, u.id);
     if (disabled >= 0)
-        sqlite3_bind_int(st, 2, disabled != 0);
+        sqlite3_bind_int(st, 2, disabled > 0);
     if (pwhash)
         sqlite3_bind_text(st, 3, pwhash, -1, SQLITE_STATIC);
-    if ((e = done(s, st)))
-        return e;
+    e = done(s, st);
     /* A disabled user, or one whose password changed, is logged out everywhere: a cookie of
      * before never comes back to life (not when the user is enabled again either). */
-    return disabled == 1 || pwhash ? cr_store_user_sessions_delete(s, u.id) : CR_OK;
+    if (!e && (disabled > 0 || pwhash))
+        e = cr_store_user_sessions_delete(s, u.id);
+    if (!e)
+        *found = 1;
+    return e;
 }
 
-cr_err cr_store_users_each(cr_store *s, int (*fn)(void *ctx, const struct cr_user_info *u),
-                           void *ctx)
+cr_err cr_store_users_each(cr_store *s, int64_t now,
+                           int (*fn)(void *ctx, const struct cr_user_info *u), void *ctx)
 {
     sqlite3_stmt *st = NULL;
     if (prep(s,
              "SELECT u.id, u.name, u.role, u.scope, u.created, u.disabled,"
-             " (SELECT count(*) FROM app_session AS x WHERE x.user = u.id),"
+             " (SELECT count(*) FROM app_session AS x WHERE x.user = u.id"
+             "  AND (x.idle_s IS NULL OR x.last_seen + x.idle_s > ?1)"
+             "  AND (x.max_s IS NULL OR x.created + x.max_s > ?1)),"
              " (SELECT max(x.last_seen) FROM app_session AS x WHERE x.user = u.id)"
              " FROM app_user AS u ORDER BY u.name",
              &st))
         return CR_ESTORE;
+    sqlite3_bind_int64(st, 1, now);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct cr_user_info u = {
@@ -288,70 +332,86 @@ cr_err cr_store_users_each(cr_store *s, int (*fn)(void *ctx, const struct cr_use
 
 /* ---- login failures, shared by every server on the store ---- */
 
-/* The row of key in *since and *failures, with its window restarted when it has passed. */
-static cr_err failure_get(cr_store *s, const char *key, int64_t now, int64_t window, int64_t *since,
+/* The live row of key (until after now) into *since, *until and *failures; a new window from
+ * now when there is none. */
+static cr_err failure_get(cr_store *s, const char *key, int64_t now, int64_t *since, int64_t *until,
                           int64_t *failures)
 {
     sqlite3_stmt *st = NULL;
-    if (prep(s, "SELECT since, failures FROM login_failure WHERE key = ?1", &st))
+    if (prep(s, "SELECT since, until, failures FROM login_failure WHERE key = ?1 AND until > ?2",
+             &st))
         return CR_ESTORE;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now);
     int rc = sqlite3_step(st);
-    *since = now;
-    *failures = 0;
-    if (rc == SQLITE_ROW && now - sqlite3_column_int64(st, 0) < window) {
-        *since = sqlite3_column_int64(st, 0);
-        *failures = sqlite3_column_int64(st, 1);
-    }
+    int64_t v[3] = {now, now, 0};
+    if (rc == SQLITE_ROW)
+        for (int i = 0; i < 3; i++)
+            v[i] = sqlite3_column_int64(st, i);
     cr_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
     sqlite3_finalize(st);
+    if (!e) {
+        *since = v[0];
+        *until = v[1];
+        *failures = v[2];
+    }
     return e;
 }
 
-static cr_err failure_put(cr_store *s, const char *key, int64_t since, int64_t failures)
+/* Stores key's row, or deletes it when failures is 0. */
+static cr_err failure_put(cr_store *s, const char *key, int64_t since, int64_t until,
+                          int64_t failures)
 {
     sqlite3_stmt *st = NULL;
     if (prep(s,
-             failures > 0 ? "INSERT OR REPLACE INTO login_failure(key, since, failures) "
-                            "VALUES(?1,?2,?3)"
+             failures > 0 ? "INSERT OR REPLACE INTO login_failure(key, since, until, failures) "
+                            "VALUES(?1,?2,?3,?4)"
                           : "DELETE FROM login_failure WHERE key = ?1",
              &st))
         return CR_ESTORE;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     if (failures > 0) {
         sqlite3_bind_int64(st, 2, since);
-        sqlite3_bind_int64(st, 3, failures);
+        sqlite3_bind_int64(st, 3, until);
+        sqlite3_bind_int64(st, 4, failures);
     }
     return done(s, st);
 }
 
 cr_err cr_store_login_reserve(cr_store *s, const char *const keys[2], const int64_t limits[2],
-                              int64_t now, int64_t window, int64_t window_max, int *limited)
+                              int64_t now, int64_t window, int *limited)
 {
-    *limited = 0;
     sqlite3_stmt *st = NULL;
-    if (prep(s, "DELETE FROM login_failure WHERE since <= ?1", &st))
+    if (prep(s, "DELETE FROM login_failure WHERE until <= ?1", &st))
         return CR_ESTORE;
-    sqlite3_bind_int64(st, 1, now - window_max);
+    sqlite3_bind_int64(st, 1, now);
     cr_err e = done(s, st);
-    int64_t since[2], failures[2];
+    int64_t since[2], until[2], failures[2];
+    int over = 0;
     for (int i = 0; i < 2 && !e; i++) {
-        e = failure_get(s, keys[i], now, window, &since[i], &failures[i]);
-        if (!e && failures[i] >= limits[i])
-            *limited = 1;
+        e = failure_get(s, keys[i], now, &since[i], &until[i], &failures[i]);
+        over |= !e && failures[i] >= limits[i];
     }
-    for (int i = 0; i < 2 && !e && !*limited; i++)
-        e = failure_put(s, keys[i], since[i], failures[i] + 1);
+    /* A window ends at the latest end any counting server gives it: a server of a shorter
+     * window never restarts the count of a longer one. */
+    for (int i = 0; i < 2 && !e && !over; i++)
+        e = failure_put(s, keys[i], since[i],
+                        since[i] + window > until[i] ? since[i] + window : until[i],
+                        failures[i] + 1);
+    if (!e)
+        *limited = over;
     return e;
 }
 
-cr_err cr_store_login_release(cr_store *s, const char *const keys[2], int64_t now, int64_t window)
+cr_err cr_store_login_release(cr_store *s, const char *const keys[2], int64_t now)
 {
-    int64_t since, failures;
-    cr_err e = failure_put(s, keys[0], now, 0);
+    int64_t since, until, failures;
+    cr_err e = failure_put(s, keys[0], now, now, 0);
     if (!e)
-        e = failure_get(s, keys[1], now, window, &since, &failures);
-    return e ? e : failure_put(s, keys[1], since, failures - 1);
+        e = failure_get(s, keys[1], now, &since, &until, &failures);
+    if (!e && failures > 0)
+        e = failure_put(s, keys[1], since, until, failures - 1);
+    return e;
 }
 
 cr_err cr_store_audit_add(cr_store *s, const struct cr_audit_rec *a)

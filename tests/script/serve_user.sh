@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # crisk user add: roles and scopes checked, the password from stdin hashed with argon2id and kept
-# nowhere in clear, a name taken twice refused, no store made behind a mistyped path, a
-# running ingest's lock respected, and a password of fewer than password_min_chars characters
-# (default 8; counted in characters, not bytes; the key read from --config) refused.
+# nowhere in clear, a name taken twice refused, no store made behind a mistyped path, users
+# added and disabled while an ingest holds the store's crisk lock, and a password of fewer than
+# password_min_chars characters (default 8; counted in characters, not bytes; the key read from
+# --config) refused.
 set -euo pipefail
 . "$(dirname "$0")/serve_lib.sh"
 serve_init serve_user "$@"
@@ -28,13 +29,15 @@ echo "x" | user_expect 3 "" -- add --db "$tmp/missing.db" --name bob --role audi
     fail "the users table holds: $(sqlite3 "$db" "SELECT * FROM app_user")"
 sqlite3 "$db" "SELECT pwhash FROM app_user" | grep >/dev/null '^\$argon2id\$' || fail "not an argon2id hash"
 grep -a >/dev/null -F "Geheim-42" "$db" "$db-wal" 2>/dev/null && fail "the password is in the store"
-# A writer holding the store (an ingest) is not interrupted: the user verb says who holds it.
+# A verb holding the store's crisk lock (an ingest, for minutes) does not keep an account from
+# being added or shut out: users are the server's own rows, ordered by SQLite's lock alone.
 exec 9>"$db.lock"
 flock -x 9
 echo "crisk ingest, pid 1 on test" >&9
-echo "long-enough" | user_expect 1 "another writer" -- add --db "$db" --name carol --role auditor
-flock -u 9
 echo "long-enough" | user_expect 0 "added" -- add --db "$db" --name carol --role auditor
+user_expect 0 "disabled" -- disable --db "$db" --name carol
+user_expect 0 "enabled" -- enable --db "$db" --name carol
+flock -u 9
 # The password's length: 7 characters refused, 8 taken; characters, not bytes (8 Chinese
 # characters are 24 bytes, 7 are 21: still too few); the key from --config.
 echo "1234567" | user_expect 3 "the password has 7 characters: it needs at least 8 (password_min_chars)" -- add --db "$db" --name dave --role auditor

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "crisk/monitor.h"
+#include "crisk/text.h" /* cr_mask_name */
 
 static void masks(void **state)
 {
