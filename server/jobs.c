@@ -490,6 +490,8 @@ static void post_job(struct srv_req *r, struct srv_reply *out)
     const char *label = json_string_value(json_object_get(r->body, "label"));
     const char *method = json_string_value(json_object_get(r->body, "method"));
     snprintf(r->audit_object, sizeof r->audit_object, "job:%s", kind ? kind : "?");
+    if (srv_body_keys(r, out, "kind,as_of,label,method"))
+        return;
     int k = !kind                           ? -1
             : strcmp(kind, "classify") == 0 ? JOB_CLASSIFY
             : strcmp(kind, "monitor") == 0  ? JOB_MONITOR

@@ -412,16 +412,28 @@ static void get_portrait(struct srv_req *r, struct srv_reply *out)
 }
 
 /* ---- runs and level counts ---- */
+/* A run's created, stored as SQLite's datetime('now') ("YYYY-MM-DD HH:MM:SS", UTC), in ISO 8601
+ * as the audit rows give theirs ("YYYY-MM-DDTHH:MM:SSZ"); another form is given as stored. */
+static void stored_time_iso(const char *stored, char out[32])
+{
+    size_t n = strlen(stored);
+    if (n == 19 && stored[10] == ' ')
+        snprintf(out, 32, "%.10sT%.8sZ", stored, stored + 11);
+    else
+        snprintf(out, 32, "%s", stored);
+}
+
 static int run_row(void *ctx, const struct cr_run_info *x)
 {
-    char as_of[11];
+    char as_of[11], created[32];
     cr_day_format(x->as_of, as_of);
-    json_array_append_new(ctx, json_pack("{s:I,s:s,s:i,s:s,s:s,s:s,s:I,s:I,s:f}", "id",
-                                         (json_int_t)x->id, "model", x->model_id, "model_version",
-                                         x->model_version, "model_hash", x->model_hash, "as_of",
-                                         as_of, "created", x->created, "enterprises",
-                                         (json_int_t)x->enterprises, "events",
-                                         (json_int_t)x->events, "seconds", x->seconds));
+    stored_time_iso(x->created ? x->created : "", created);
+    json_array_append_new(ctx,
+                          json_pack("{s:I,s:s,s:i,s:s,s:s,s:s,s:I,s:I,s:f}", "id",
+                                    (json_int_t)x->id, "model", x->model_id, "model_version",
+                                    x->model_version, "model_hash", x->model_hash, "as_of", as_of,
+                                    "created", created, "enterprises", (json_int_t)x->enterprises,
+                                    "events", (json_int_t)x->events, "seconds", x->seconds));
     return 0;
 }
 
@@ -627,11 +639,12 @@ static void get_audit(struct srv_req *r, struct srv_reply *out)
 {
     const struct srv_config *c = srv_cfg(r->srv);
     long long limit = srv_query_limit(r, c->audit_page);
-    long long before = num_arg(r, "before", 0, 0, INT64_MAX);
+    long long before = num_arg(r, "before", 0, 1, INT64_MAX); /* absent: the newest page */
     if (limit < 0 || before < 0) {
         srv_error(
             out, 400, "bad_request",
-            "limit (at least 1; more than audit_page gives audit_page) and before (an id) only");
+            "limit (at least 1; more than audit_page gives audit_page) and before (an id of at "
+            "least 1) only");
         return;
     }
     struct audit_ctx x = {json_array(), 0};
@@ -667,6 +680,8 @@ static void post_user(struct srv_req *r, struct srv_reply *out)
     const char *scope = json_string_value(json_object_get(r->body, "scope"));
     const char *password = json_string_value(json_object_get(r->body, "password"));
     snprintf(r->audit_object, sizeof r->audit_object, "%s", name ? name : "");
+    if (srv_body_keys(r, out, "name,password,role,scope"))
+        return;
     struct user_w x = {0};
     cr_diag d = {{0}, {0}, 0, 0};
     if (srv_user_make(name, role, scope, password, srv_cfg(r->srv)->password_min_chars,
@@ -738,6 +753,8 @@ static void patch_user(struct srv_req *r, struct srv_reply *out)
 {
     const char *name = r->param[0];
     snprintf(r->audit_object, sizeof r->audit_object, "%s", name);
+    if (srv_body_keys(r, out, "disabled,password"))
+        return;
     json_t *dis = json_object_get(r->body, "disabled");
     json_t *pw = json_object_get(r->body, "password");
     if ((!dis && !pw) || (dis && !json_is_boolean(dis)) || (pw && !json_is_string(pw))) {
