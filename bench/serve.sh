@@ -53,7 +53,7 @@ else
     start "as the store is"
 fi
 url=$(sed -n 's|.*listening on \(http://[0-9.:]*\)/.*|\1|p' "$out/serve.out")
-curl -s -c "$out/jar" -o /dev/null -d "{\"name\":\"$user\",\"password\":\"bench-pw-$$\"}" "$url/api/v1/login"
+curl -s -c "$out/jar" -o /dev/null -H 'Content-Type: application/json' -d "{\"name\":\"$user\",\"password\":\"bench-pw-$$\"}" "$url/api/v1/login"
 cookie=$(awk '$6 == "crisk_session" { print $7 }' "$out/jar")
 # 2,000 random firms (asked once before the run: their portraits are cached), 20,000 others
 # (each asked at most once: built, as a portrait the server has not answered since the last

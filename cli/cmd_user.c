@@ -175,14 +175,6 @@ static int user_set(const char *db, const char *name, int disabled, const struct
     return CLI_OK;
 }
 
-static void day_time(int64_t t, char out[24])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 struct list_ctx {
     json_t *rows; /* --json; else a text table */
     int failed;
@@ -191,10 +183,10 @@ struct list_ctx {
 static int list_row(void *ctx, const struct cr_user_info *u)
 {
     struct list_ctx *x = ctx;
-    char created[24], seen[24] = "";
-    day_time(u->created, created);
+    char created[SRV_TIME_ISO_CAP], seen[SRV_TIME_ISO_CAP] = "";
+    srv_time_iso(u->created, created);
     if (u->last_seen)
-        day_time(u->last_seen, seen);
+        srv_time_iso(u->last_seen, seen);
     if (!x->rows) {
         printf("%-20s %-13s %-13s %-9s %s %3lld %s\n", u->name, u->role,
                u->scope[0] ? u->scope : "-", u->disabled ? "disabled" : "active", created,

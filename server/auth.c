@@ -365,6 +365,8 @@ void srv_login(struct srv_req *r, struct srv_reply *out)
     const struct srv_config *c = srv_cfg(s);
     const char *name = json_string_value(json_object_get(r->body, "name"));
     const char *password = json_string_value(json_object_get(r->body, "password"));
+    if (srv_body_keys(r, out, "name,password"))
+        return;
     if (!name || !password || !*name || strlen(name) >= sizeof((struct cr_user_rec *)0)->name) {
         srv_error(out, 400, "bad_request", "login needs {\"name\": …, \"password\": …}");
         return;
@@ -418,6 +420,8 @@ void srv_login(struct srv_req *r, struct srv_reply *out)
 
 void srv_logout(struct srv_req *r, struct srv_reply *out)
 {
+    if (srv_body_keys(r, out, ""))
+        return;
     /* The session's cookie was checked by the dispatcher; it is read again here to end it. */
     const char *cookie = r->session_cookie;
     struct sess_del del;

@@ -420,14 +420,10 @@ static void *job_main(void *arg)
 /* ---- the routes ---- */
 static json_t *job_json(const struct job *x)
 {
-    char started[32], finished[32] = "";
-    struct tm tm;
-    gmtime_r(&x->started, &tm);
-    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (x->finished) {
-        gmtime_r(&x->finished, &tm);
-        strftime(finished, sizeof finished, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    }
+    char started[SRV_TIME_ISO_CAP], finished[SRV_TIME_ISO_CAP] = "";
+    srv_time_iso(x->started, started);
+    if (x->finished)
+        srv_time_iso(x->finished, finished);
     double secs = x->seconds;
     if (x->state == JOB_RUNNING) {
         struct timespec t1;
@@ -496,6 +492,8 @@ static void post_job(struct srv_req *r, struct srv_reply *out)
     const char *label = json_string_value(json_object_get(r->body, "label"));
     const char *method = json_string_value(json_object_get(r->body, "method"));
     snprintf(r->audit_object, sizeof r->audit_object, "job:%s", kind ? kind : "?");
+    if (srv_body_keys(r, out, "kind,as_of,label,method"))
+        return;
     int k = !kind                           ? -1
             : strcmp(kind, "classify") == 0 ? JOB_CLASSIFY
             : strcmp(kind, "monitor") == 0  ? JOB_MONITOR

@@ -412,16 +412,28 @@ static void get_portrait(struct srv_req *r, struct srv_reply *out)
 }
 
 /* ---- runs and level counts ---- */
+/* A run's created, stored as SQLite's datetime('now') ("YYYY-MM-DD HH:MM:SS", UTC), in ISO 8601
+ * as the audit rows give theirs ("YYYY-MM-DDTHH:MM:SSZ"); another form is given as stored. */
+static void stored_time_iso(const char *stored, char out[32])
+{
+    size_t n = strlen(stored);
+    if (n == 19 && stored[10] == ' ')
+        snprintf(out, 32, "%.10sT%.8sZ", stored, stored + 11);
+    else
+        snprintf(out, 32, "%s", stored);
+}
+
 static int run_row(void *ctx, const struct cr_run_info *x)
 {
-    char as_of[11];
+    char as_of[11], created[32];
     cr_day_format(x->as_of, as_of);
-    json_array_append_new(ctx, json_pack("{s:I,s:s,s:i,s:s,s:s,s:s,s:I,s:I,s:f}", "id",
-                                         (json_int_t)x->id, "model", x->model_id, "model_version",
-                                         x->model_version, "model_hash", x->model_hash, "as_of",
-                                         as_of, "created", x->created, "enterprises",
-                                         (json_int_t)x->enterprises, "events",
-                                         (json_int_t)x->events, "seconds", x->seconds));
+    stored_time_iso(x->created ? x->created : "", created);
+    json_array_append_new(ctx,
+                          json_pack("{s:I,s:s,s:i,s:s,s:s,s:s,s:I,s:I,s:f}", "id",
+                                    (json_int_t)x->id, "model", x->model_id, "model_version",
+                                    x->model_version, "model_hash", x->model_hash, "as_of", as_of,
+                                    "created", created, "enterprises", (json_int_t)x->enterprises,
+                                    "events", (json_int_t)x->events, "seconds", x->seconds));
     return 0;
 }
 
@@ -601,11 +613,8 @@ struct audit_ctx {
 static int audit_row(void *ctx, const struct cr_audit_rec *a)
 {
     struct audit_ctx *x = ctx;
-    char at[32];
-    time_t t = (time_t)a->at;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char at[SRV_TIME_ISO_CAP];
+    srv_time_iso(a->at, at);
     json_t *f[5] = {audit_text(a->user), audit_text(a->role), audit_text(a->action),
                     audit_text(a->object), audit_text(a->client)};
     json_t *row = NULL;
@@ -627,11 +636,12 @@ static void get_audit(struct srv_req *r, struct srv_reply *out)
 {
     const struct srv_config *c = srv_cfg(r->srv);
     long long limit = srv_query_limit(r, c->audit_page);
-    long long before = num_arg(r, "before", 0, 0, INT64_MAX);
+    long long before = num_arg(r, "before", 0, 1, INT64_MAX); /* absent: the newest page */
     if (limit < 0 || before < 0) {
         srv_error(
             out, 400, "bad_request",
-            "limit (at least 1; more than audit_page gives audit_page) and before (an id) only");
+            "limit (at least 1; more than audit_page gives audit_page) and before (an id of at "
+            "least 1) only");
         return;
     }
     struct audit_ctx x = {json_array(), 0};
@@ -677,6 +687,8 @@ static void post_user(struct srv_req *r, struct srv_reply *out)
     const char *scope = json_string_value(json_object_get(r->body, "scope"));
     const char *password = json_string_value(json_object_get(r->body, "password"));
     snprintf(r->audit_object, sizeof r->audit_object, "%s", name ? name : "");
+    if (srv_body_keys(r, out, "name,password,role,scope"))
+        return;
     struct user_w x = {0};
     cr_diag d = {{0}, {0}, 0, 0};
     if (srv_user_make(name, role, scope, password, srv_cfg(r->srv)->password_min_chars,
@@ -701,11 +713,8 @@ static void post_user(struct srv_req *r, struct srv_reply *out)
 
 static json_t *iso_time(int64_t t)
 {
-    char b[24];
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char b[SRV_TIME_ISO_CAP];
+    srv_time_iso(t, b);
     return json_string(b);
 }
 
@@ -760,6 +769,9 @@ static cr_err user_set_write(void *ctx, cr_store *w)
 static void patch_user(struct srv_req *r, struct srv_reply *out)
 {
     const char *name = r->param[0];
+    snprintf(r->audit_object, sizeof r->audit_object, "%s", name);
+    if (srv_body_keys(r, out, "disabled,password,current_password"))
+        return;
     json_t *dis = json_object_get(r->body, "disabled");
     json_t *pw = json_object_get(r->body, "password");
     /* The audit row says what changed: "wang:disable", "wang:enable+password", … */

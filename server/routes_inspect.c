@@ -204,6 +204,8 @@ static void post_plan(struct srv_req *r, struct srv_reply *out)
     const char *day_s = json_string_value(json_object_get(r->body, "day"));
     int32_t today = srv_today(), day;
     snprintf(r->audit_object, sizeof r->audit_object, "plan");
+    if (srv_body_keys(r, out, "text,files,day"))
+        return;
     if (!json_is_string(text) || !json_string_length(text) ||
         strlen(json_string_value(text)) != json_string_length(text) ||
         (json_object_get(r->body, "day") && !day_s) || srv_day_arg(day_s, today, &day) ||
@@ -531,12 +533,12 @@ static void get_inspections(struct srv_req *r, struct srv_reply *out)
     const char *state = srv_query(r, "state");
     int32_t today;
     char div[16];
-    int f = srv_division_filter(r->user, srv_query(r, "division"), div);
+    int f = srv_division_filter(r->srv, r->user, srv_query(r, "division"), div);
     if (limit < 0 || offset < 0 || plan < 0 || draw < 0 || due < 0 || f < 0 ||
         srv_day_arg(srv_query(r, "today"), srv_today(), &today) ||
         (state && strcmp(state, "open") && strcmp(state, "done"))) {
         srv_error(out, 400, "bad_request",
-                  "inspections takes plan, draw (ids), division (a code prefix), state (open or "
+                  "inspections takes plan, draw (ids), division (a division code), state (open or "
                   "done), due (0 or 1), today (YYYY-MM-DD), limit and offset");
         return;
     }
@@ -606,6 +608,8 @@ static void post_result(struct srv_req *r, struct srv_reply *out)
 {
     int64_t id = srv_param_id(r, 0);
     snprintf(r->audit_object, sizeof r->audit_object, "inspection:%s", r->param[0]);
+    if (srv_body_keys(r, out, "result,items,day,inspectors"))
+        return;
     json_t *o = NULL;
     int has_result = 0;
     int st = inspection_find(r, id, &o, &has_result);

@@ -106,7 +106,7 @@ static void get_warnings(struct srv_req *r, struct srv_reply *out)
     long long limit = srv_query_limit(r, c->list_limit);
     long long offset = srv_query_num(r, "offset", 0, 0, INT32_MAX);
     char div[16];
-    int f = srv_division_filter(r->user, srv_query(r, "division"), div);
+    int f = srv_division_filter(r->srv, r->user, srv_query(r, "division"), div);
     int64_t firm = 0;
     int fa = srv_firm_arg(r, &firm);
     if (fa == -2) {
@@ -118,7 +118,7 @@ static void get_warnings(struct srv_req *r, struct srv_reply *out)
         (detector && !cr_push_detector_label(detector))) {
         srv_error(out, 400, "bad_request",
                   "warnings takes detector (a detector id), status (open or closed), division "
-                  "(a code prefix), firm (a USCC), limit (at least 1; more than list_limit gives "
+                  "(a division code), firm (a USCC), limit (at least 1; more than list_limit gives "
                   "list_limit) and offset");
         return;
     }
@@ -274,7 +274,7 @@ static void get_push(struct srv_req *r, struct srv_reply *out)
 {
     const char *arg = srv_query(r, "division"), *status = srv_query(r, "status");
     char div[16];
-    int f = srv_division_filter(r->user, arg, div);
+    int f = srv_division_filter(r->srv, r->user, arg, div);
     snprintf(r->audit_object, sizeof r->audit_object, "push:%s", arg ? arg : div);
     if (f < 0 || (status && strcmp(status, "open") && strcmp(status, "all"))) {
         srv_error(out, 400, "bad_request",
@@ -284,7 +284,8 @@ static void get_push(struct srv_req *r, struct srv_reply *out)
     }
     /* A division outside the jurisdiction, or one the jurisdiction only meets (a city-wide push
      * asked by a district user), is not the caller's. */
-    if (f || (arg && strcmp(div, arg) != 0)) {
+    int whole_city = arg && cr_division_level(arg) == 0 && !*srv_scope(r->user);
+    if (f || (arg && !whole_city && strcmp(div, arg) != 0)) {
         srv_error(out, 404, "not_found", "no such division in your jurisdiction");
         return;
     }

@@ -69,7 +69,7 @@ static void get_tasks(struct srv_req *r, struct srv_reply *out)
     long long warning = srv_query_num(r, "warning", 0, 1, INT64_MAX);
     long long overdue = srv_query_num(r, "overdue", 0, 0, 1);
     char div[16];
-    int f = srv_division_filter(r->user, srv_query(r, "division"), div);
+    int f = srv_division_filter(r->srv, r->user, srv_query(r, "division"), div);
     int active = status && strcmp(status, "active") == 0;
     int64_t firm = 0;
     int fa = srv_firm_arg(r, &firm);
@@ -80,10 +80,11 @@ static void get_tasks(struct srv_req *r, struct srv_reply *out)
     if (limit < 0 || offset < 0 || warning < 0 || overdue < 0 || f < 0 || fa < 0 ||
         (status && !active && !status_known(status)) ||
         (detector && !cr_push_detector_label(detector))) {
-        srv_error(out, 400, "bad_request",
-                  "tasks takes status (open, accepted, visited, closed or active), division (a "
-                  "code prefix), detector, warning (an id), firm (a USCC), overdue (0 or 1), limit "
-                  "and offset");
+        srv_error(
+            out, 400, "bad_request",
+            "tasks takes status (open, accepted, visited, closed or active), division (a "
+            "division code), detector, warning (an id), firm (a USCC), overdue (0 or 1), limit "
+            "and offset");
         return;
     }
     struct tlist x = {r->srv, json_array(), detector, active, (int)overdue, srv_today()};
@@ -281,6 +282,8 @@ static void post_act(struct srv_req *r, struct srv_reply *out, enum cr_task_acti
 {
     int64_t id = srv_param_id(r, 0);
     snprintf(r->audit_object, sizeof r->audit_object, "task:%s", r->param[0]);
+    if (srv_body_keys(r, out, "note,outcome,by,day"))
+        return;
     struct tone x;
     int st = task_find(r, id, &x);
     if (st) {

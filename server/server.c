@@ -11,19 +11,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include "crisk/calendar.h"
 #include "crisk/model.h"
 #include "crisk/ref.h"
+#include "crisk/respond.h"
 #include "crisk/text.h"
+#include "crisk/uscc.h"
 #include "server.h"
 
 enum { MODEL_CAP = 16, RUN_MODEL_CAP = 256 };
 
+/* A connection as the watchdog sees it (libmicrohttpd 0.9.75 restarts its own timeout at every
+ * byte, so a client sending a header byte every few seconds would keep its connection, and 512
+ * such every connection). Each lives in the table from MHD's STARTED notification to its
+ * CLOSED one, which MHD gives before it closes the socket: under the table's mutex, fd is
+ * always this connection's. */
+struct conn {
+    int fd;
+    int cut;     /* shut down by the watchdog */
+    int waiting; /* 1: headers or a body still arriving, due by deadline */
+    struct timespec deadline;
+    struct conn *prev, *next;
+};
+
 struct srv {
     struct srv_config cfg;
+    char city[16]; /* the code of the city the store's enterprises lie in ("" when none) */
     const char *db_path, *model_path;
     cr_store *writer;
     pthread_mutex_t wmu;
@@ -46,6 +63,12 @@ struct srv {
     int search_started;
     atomic_int search_stop;
     cr_store *search_store;
+    /* the watchdog of request deadlines (header_timeout_s, request_timeout_s) */
+    pthread_mutex_t cmu;
+    pthread_cond_t ccond;
+    struct conn *conns;
+    int watch_started, watch_stop;
+    pthread_t watch_thread;
 };
 
 const struct srv_config *srv_cfg(const struct srv *s)
@@ -333,18 +356,52 @@ void srv_store_error(struct srv_reply *out, cr_store *db)
     srv_error(out, 500, "store", "the store failed to answer");
 }
 
+int srv_body_keys(const struct srv_req *r, struct srv_reply *out, const char *allowed)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(r->body, key, v)
+    {
+        size_t n = strlen(key);
+        const char *p = allowed;
+        while (*p && !(strncmp(p, key, n) == 0 && (p[n] == ',' || !p[n]))) {
+            p = strchr(p, ',');
+            p = p ? p + 1 : "";
+        }
+        if (!*p || !n) {
+            char shown[72], msg[256];
+            srv_text_copy(shown, sizeof shown, key, 0);
+            snprintf(msg, sizeof msg, "unknown key '%s' (this write takes: %s)", shown,
+                     *allowed ? allowed : "no body");
+            srv_error(out, 400, "bad_request", msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int srv_division_in_scope(const struct srv_user *u, const char *code)
 {
     const char *sc = srv_scope(u);
     return !*sc || (code && strncmp(code, sc, strlen(sc)) == 0);
 }
 
-int srv_division_filter(const struct srv_user *u, const char *arg, char out[16])
+int srv_division_filter(const struct srv *s, const struct srv_user *u, const char *arg,
+                        char out[16])
 {
     const char *sc = srv_scope(u);
     size_t n = arg ? strlen(arg) : 0;
-    if (arg && (!n || n > 12 || strspn(arg, "0123456789") != n))
+    /* A real division, not a prefix: 44 or 4401030 would silently list what starts with it. */
+    if (arg && (!n || n > 12 || strspn(arg, "0123456789") != n || cr_division_level(arg) < 0 ||
+                (s->ref && !cr_division_known(s->ref, arg))))
         return -1;
+    if (arg && cr_division_level(arg) == 0) {
+        /* The city's own code (440100) is the whole city (no division of it starts with it):
+         * the jurisdiction when that lies in the city. Another city's code lists nothing. */
+        if (strcmp(arg, s->city) != 0 || (*sc && strncmp(sc, arg, 4) != 0))
+            return 1;
+        arg = NULL;
+    }
     if (!arg || strncmp(arg, sc, strlen(sc)) == 0)
         snprintf(out, 16, "%s", arg ? arg : sc); /* inside the jurisdiction (or none given) */
     else if (strncmp(sc, arg, n) == 0)
@@ -360,6 +417,14 @@ int srv_day_arg(const char *s, int32_t def, int32_t *day)
     if (!s)
         return 0;
     return cr_date_parse(s, strlen(s), day) == CR_OK ? 0 : -1;
+}
+
+void srv_time_iso(int64_t t, char out[SRV_TIME_ISO_CAP])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, SRV_TIME_ISO_CAP, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 json_t *srv_day_json(int32_t day)
@@ -498,6 +563,47 @@ static void client_addr(struct MHD_Connection *c, char *out, size_t cap)
                   (socklen_t)cap);
 }
 
+/* Whether a request's Content-Type names JSON ("application/json", any parameters after). */
+static int body_is_json(const char *type)
+{
+    static const char json[] = "application/json";
+    if (!type || strncasecmp(type, json, sizeof json - 1) != 0)
+        return 0;
+    type += sizeof json - 1;
+    type += strspn(type, " \t");
+    return !*type || *type == ';';
+}
+
+/* The object of an audited route's row when its handler did not run (401, 403, 405): the USCC
+ * of a portrait (normalised when it is one), "action:param" for the others ("task:12"), the
+ * path when the route has no parameter. */
+static void audit_object_default(const struct srv_route *rt, const struct srv_req *r,
+                                 const char *url, char *out, size_t cap)
+{
+    char key[CR_USCC_LEN + 1];
+    if (!r->n_param)
+        snprintf(out, cap, "%s", url);
+    else if (strcmp(rt->action, "portrait") != 0)
+        snprintf(out, cap, "%s:%s", rt->action, r->param[0]);
+    else if (cr_uscc_normalize(r->param[0], strlen(r->param[0]), key) == CR_OK)
+        snprintf(out, cap, "%s", key);
+    else
+        snprintf(out, cap, "%s", r->param[0]);
+}
+
+/* Audits an answer on an audited route the handler did not give (no user, or another method):
+ * a refused read of personal data is on the log too. */
+static void audit_refused(struct srv *s, const struct srv_route *rt, const struct srv_req *r,
+                          const char *url, const char *user, const char *role, int status)
+{
+    char object[128];
+    audit_object_default(rt, r, url, object, sizeof object);
+    cr_err unwritten =
+        srv_audit(s, user, role, rt->action, object, status, r->client, (int)s->cfg.audit_wait);
+    (void)unwritten; /* a refusal is answered the same with or without its row (srv_audit says
+                      * why on stderr) */
+}
+
 static void handle(struct srv *s, struct MHD_Connection *c, const char *method, const char *url,
                    struct rctx *x, struct srv_reply *out, char *allow, size_t allow_cap)
 {
@@ -511,14 +617,26 @@ static void handle(struct srv *s, struct MHD_Connection *c, const char *method, 
     client_addr(c, client, sizeof client);
     r.client = client;
     const struct srv_route *rt = NULL;
-    int m = srv_route_match(method, url, &rt, &r);
+    /* HEAD is GET without the body (MHD sends a HEAD's headers only). */
+    int m = srv_route_match(strcmp(method, "HEAD") == 0 ? "GET" : method, url, &rt, &r);
     if (m == 404) {
         srv_error(out, 404, "not_found", "no such resource");
         return;
     }
     if (m == 405) {
         srv_route_allow(url, allow, allow_cap);
+        size_t n = strlen(allow);
+        if (strstr(allow, "GET"))
+            snprintf(allow + n, allow_cap - n, ", HEAD");
         srv_error(out, 405, "method_not_allowed", "this resource does not take that method");
+        const struct srv_route *get = NULL;
+        if (srv_route_match("GET", url, &get, &r) == 200 && (get->flags & SRV_AUDIT))
+            audit_refused(s, get, &r, url, "", "", 405);
+        return;
+    }
+    if (x->len && !body_is_json(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"))) {
+        srv_error(out, 415, "unsupported_media_type",
+                  "a request body must be JSON (Content-Type: application/json)");
         return;
     }
     if (!(r.db = reader(s))) {
@@ -541,11 +659,14 @@ static void handle(struct srv *s, struct MHD_Connection *c, const char *method, 
         const char *csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
         if (srv_session_user(s, r.db, r.session_cookie, csrf, &u, &csrf_ok)) {
             srv_error(out, 401, "unauthenticated", "log in first (POST /api/v1/login)");
+            if (rt->flags & SRV_AUDIT)
+                audit_refused(s, rt, &r, url, "", "", 401);
             goto out;
         }
         r.user = &u;
         if (!(rt->roles & SRV_ROLE(u.role))) {
             srv_error(out, 403, "forbidden", "your role may not do this");
+            audit_object_default(rt, &r, url, r.audit_object, sizeof r.audit_object);
         } else if ((rt->flags & SRV_WRITE) && !csrf_ok) {
             srv_error(out, 403, "csrf", "a write needs the X-CSRF-Token header given at login");
         } else {
@@ -571,6 +692,119 @@ out:
     json_decref(r.body);
 }
 
+/* ---- the watchdog of request deadlines ---- */
+static void deadline_in(struct timespec *t, long s)
+{
+    clock_gettime(CLOCK_MONOTONIC, t);
+    t->tv_sec += s;
+}
+
+/* The connection of c now waits for its request's headers or body, due in due_s seconds, or
+ * (due_s 0) waits for nothing of the client: a handler runs or an answer is being sent. */
+static void conn_wait(struct srv *s, struct MHD_Connection *c, long due_s)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn *k = ci ? ci->socket_context : NULL;
+    if (!k)
+        return;
+    pthread_mutex_lock(&s->cmu);
+    k->waiting = due_s > 0;
+    if (due_s > 0)
+        deadline_in(&k->deadline, due_s);
+    pthread_mutex_unlock(&s->cmu);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct srv *s = cls;
+    struct conn *k = *socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+        if (!k)
+            return;
+        pthread_mutex_lock(&s->cmu);
+        if (k->prev)
+            k->prev->next = k->next;
+        else
+            s->conns = k->next;
+        if (k->next)
+            k->next->prev = k->prev;
+        pthread_mutex_unlock(&s->cmu);
+        free(k);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci || !(k = calloc(1, sizeof *k)))
+        return; /* not watched: MHD's own connection_timeout_s still applies */
+    k->fd = ci->connect_fd;
+    k->waiting = 1;
+    deadline_in(&k->deadline, s->cfg.header_timeout_s);
+    pthread_mutex_lock(&s->cmu);
+    k->next = s->conns;
+    if (s->conns)
+        s->conns->prev = k;
+    s->conns = k;
+    pthread_mutex_unlock(&s->cmu);
+    *socket_context = k;
+}
+
+/* Shuts down the connections whose request is overdue: MHD then reads the end of the stream
+ * and closes the connection itself (its CLOSED notification takes it out of the table). */
+static void *watch_main(void *arg)
+{
+    struct srv *s = arg;
+    pthread_mutex_lock(&s->cmu);
+    while (!s->watch_stop) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        for (struct conn *k = s->conns; k; k = k->next)
+            if (k->waiting && !k->cut &&
+                (now.tv_sec > k->deadline.tv_sec ||
+                 (now.tv_sec == k->deadline.tv_sec && now.tv_nsec >= k->deadline.tv_nsec))) {
+                shutdown(k->fd, SHUT_RDWR);
+                k->cut = 1;
+            }
+        struct timespec wake = now;
+        wake.tv_nsec += 250000000L; /* deadlines are whole seconds: a quarter's lateness at most */
+        if (wake.tv_nsec >= 1000000000L) {
+            wake.tv_sec++;
+            wake.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->ccond, &s->cmu, &wake);
+    }
+    pthread_mutex_unlock(&s->cmu);
+    return NULL;
+}
+
+struct size_sum {
+    size_t n;
+};
+
+static enum MHD_Result add_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    ((struct size_sum *)cls)->n += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
+/* Our own limits on the request line and the headers (below MHD's memory limit, above which
+ * MHD answers itself in HTML): 414 or 431 with the error JSON and every security header. */
+static int too_long(struct srv *s, struct MHD_Connection *c, const char *url, struct srv_reply *out)
+{
+    struct size_sum q = {strlen(url)}, h = {0};
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_size, &q);
+    MHD_get_connection_values(c, MHD_HEADER_KIND, add_size, &h);
+    if (q.n > (size_t)s->cfg.max_url_bytes)
+        srv_error(out, 414, "uri_too_long", "the request's path and query are too long");
+    else if (h.n > (size_t)s->cfg.max_header_bytes)
+        srv_error(out, 431, "headers_too_large", "the request's headers are too large");
+    return out->status != 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **con_cls)
@@ -583,11 +817,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &x->start);
         *con_cls = x;
+        /* The headers are in: the body (if any) is due within request_timeout_s. */
+        conn_wait(s, c, s->cfg.request_timeout_s);
+        struct srv_reply out = {0};
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoll(cl, NULL, 10) > s->cfg.max_body_bytes) {
-            /* Refused before a byte of the body is read; MHD closes the connection after. */
-            struct srv_reply out = {0};
+        if (cl && strtoll(cl, NULL, 10) > s->cfg.max_body_bytes)
             srv_error(&out, 413, "too_large", "the request body is too large");
+        if (out.status || too_long(s, c, url, &out)) {
+            /* Refused before a byte of the body is read; MHD closes the connection after. */
+            conn_wait(s, c, 0);
             return send_reply(c, &out, NULL);
         }
         return MHD_YES;
@@ -622,6 +860,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    conn_wait(s, c, 0);
     struct srv_reply out = {0};
     char allow[64] = "";
     if (x->too_big)
@@ -646,9 +885,10 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
-    (void)c;
     (void)toe;
+    struct srv *s = cls;
+    /* A kept-alive connection's next request is due within header_timeout_s. */
+    conn_wait(s, c, s->cfg.header_timeout_s);
     struct rctx *x = *con_cls;
     if (x) {
         free(x->buf);
@@ -724,6 +964,12 @@ int srv_run(const struct srv_options *o)
     s->model_path = o->model;
     pthread_mutex_init(&s->wmu, NULL);
     pthread_mutex_init(&s->mmu, NULL);
+    pthread_mutex_init(&s->cmu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->ccond, &ca);
+    pthread_condattr_destroy(&ca);
     struct sockaddr_in addr;
     if (srv_config_load(o->config, &s->cfg, &d)) {
         fprintf(stderr, "crisk serve: %s:%ld: %s\n", d.file, d.line, d.msg);
@@ -766,12 +1012,24 @@ int srv_run(const struct srv_options *o)
     keys = 1;
     if (cr_ref_load(cr_ref_default_dir(), &s->ref, NULL))
         s->ref = NULL;
+    /* the city served: a division argument of another city's code lists nothing */
+    if (cr_store_city_of(s->writer, s->city))
+        fprintf(stderr, "crisk serve: cannot read the store's city: %s\n",
+                cr_store_errmsg(s->writer));
     if (cr_calendar_load(NULL, &s->cal, NULL))
         s->cal = NULL; /* publish_by is then left out */
     if (srv_jobs_new(&s->jobs) || srv_auditq_new(s, &s->auditq)) {
         fprintf(stderr, "crisk serve: out of memory\n");
         goto out;
     }
+    if (pthread_create(&s->watch_thread, NULL, watch_main, s)) {
+        fprintf(stderr, "crisk serve: cannot start the watchdog thread\n");
+        goto out;
+    }
+    s->watch_started = 1;
+    /* MHD's memory per connection holds the request line and headers (read and parsed) and the
+     * answer's headers: room above our own limits (too_long), so that within them we answer. */
+    size_t conn_memory = 2 * (size_t)(s->cfg.max_url_bytes + s->cfg.max_header_bytes) + 65536;
     daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
         on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s, MHD_OPTION_SOCK_ADDR,
@@ -779,8 +1037,9 @@ int srv_run(const struct srv_options *o)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.connection_timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->cfg.max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->cfg.per_ip_connections,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, conn_memory, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_UNESCAPE_CALLBACK, unescape,
+        NULL, MHD_OPTION_END);
     if (!daemon) {
         fprintf(stderr, "crisk serve: cannot listen on %s: %s\n", o->listen, strerror(errno));
         goto out;
@@ -802,7 +1061,14 @@ out:
     }
     cr_store_close(s->search_store);
     if (daemon)
-        MHD_stop_daemon(daemon);
+        MHD_stop_daemon(daemon); /* every connection's CLOSED notification: the table empties */
+    if (s->watch_started) {
+        pthread_mutex_lock(&s->cmu);
+        s->watch_stop = 1;
+        pthread_cond_signal(&s->ccond);
+        pthread_mutex_unlock(&s->cmu);
+        pthread_join(s->watch_thread, NULL);
+    }
     srv_auditq_free(s->auditq); /* commits the rows still queued */
     srv_jobs_free(s->jobs);
     if (keys)
@@ -815,6 +1081,8 @@ out:
         cr_model_free(s->models[i]);
     pthread_mutex_destroy(&s->wmu);
     pthread_mutex_destroy(&s->mmu);
+    pthread_mutex_destroy(&s->cmu);
+    pthread_cond_destroy(&s->ccond);
     free(s);
     return exit_code;
 }

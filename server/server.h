@@ -15,7 +15,10 @@
 struct srv_config {
     long threads;              /* worker threads of the pool */
     long connection_timeout_s; /* an idle connection (a slow request) is closed after this */
-    long request_timeout_s;    /* a request body still arriving after this is refused (408) */
+    long request_timeout_s;    /* a body still arriving this long after its headers is cut */
+    long header_timeout_s;     /* headers not in this long after the start or last request: cut */
+    long max_url_bytes;        /* a longer path and query are refused (414) */
+    long max_header_bytes;     /* longer headers (all together) are refused (431) */
     long max_body_bytes;       /* a larger request body is refused (413) */
     long max_connections;      /* connections at once */
     long per_ip_connections;   /* connections at once from one client address */
@@ -210,11 +213,13 @@ void srv_store_error(struct srv_reply *out, cr_store *db);
 /* Whether the division code (or prefix) code lies inside the user's jurisdiction (city roles:
  * any; else it starts with the user's scope). */
 int srv_division_in_scope(const struct srv_user *u, const char *code);
-/* The division filter of a request: the intersection of the division query argument (a code
- * prefix of 1 to 12 digits, NULL = none) and the user's jurisdiction, into out ("" = the whole
- * city). Returns 0, 1 when they do not meet (nothing to list), -1 when the argument is not a
- * code prefix. */
-int srv_division_filter(const struct srv_user *u, const char *arg, char out[16]);
+/* The division filter of a request: the intersection of the division query argument (NULL =
+ * none) and the user's jurisdiction, into out ("" = the whole city). The argument must be a
+ * division code the reference table knows (cr_division_known; a prefix such as 44 or 4401030
+ * is none); the city's own code (440100) means the whole city. Returns 0, 1 when they do not
+ * meet (nothing to list), -1 when the argument is not a known division code. */
+int srv_division_filter(const struct srv *s, const struct srv_user *u, const char *arg,
+                        char out[16]);
 /* The firm query argument of a list (a USCC or a department's key ns:key) into *subject: 0
  * when absent; -1 when the firm is unknown or outside the user's jurisdiction (the list is then
  * empty: its existence is not revealed). Returns 0, -1 when the argument is not a key, -2 on a
@@ -222,6 +227,9 @@ int srv_division_filter(const struct srv_user *u, const char *arg, char out[16])
 int srv_firm_arg(struct srv_req *r, int64_t *subject);
 /* A day argument YYYY-MM-DD (NULL: def) into *day; -1 when it is not a date. */
 int srv_day_arg(const char *s, int32_t def, int32_t *day);
+/* Unix seconds t as ISO 8601 UTC ("2026-12-01T10:20:22Z"), the API's form of every time. */
+#define SRV_TIME_ISO_CAP 24
+void srv_time_iso(int64_t t, char out[SRV_TIME_ISO_CAP]);
 /* A day as JSON: "YYYY-MM-DD", or null when day is INT32_MIN or -1 (none). */
 json_t *srv_day_json(int32_t day);
 /* A string as JSON, null for NULL or "". */
@@ -319,6 +327,12 @@ size_t srv_text_copy(char *dst, size_t cap, const char *src, int cut_end);
 /* Queues rec (copied with srv_text_copy into the row's fields). See srv_audit. */
 cr_err srv_audit_row(struct srv_auditq *a, const struct cr_audit_rec *rec, int wait) CR_MUST_USE;
 struct srv_auditq *srv_auditq_of(struct srv *s);
+
+/* ---- server.c: checks of a write's body ---- */
+/* Whether the JSON object of a write's body holds only the keys of allowed (a comma-separated
+ * list: "name,password"; "" for none; a missing body holds none): 0, or -1 with a 400
+ * bad_request naming the first other key answered into out. */
+int srv_body_keys(const struct srv_req *r, struct srv_reply *out, const char *allowed);
 
 /* ---- server.c ---- */
 struct srv_options {

@@ -926,6 +926,10 @@ cr_err cr_store_audit_each(cr_store *s, int64_t before_id, int limit,
                            int (*fn)(void *ctx, const struct cr_audit_rec *a),
                            void *ctx) CR_MUST_USE;
 
+/* The 6-digit code of the city the store's enterprises lie in (the first 4 digits of a
+ * district, then 00: 440100), "" when no enterprise has a district. */
+cr_err cr_store_city_of(cr_store *s, char city[16]) CR_MUST_USE;
+
 /* An enterprise and its place (division codes; NULL when unknown). Strings valid during the
  * callback. */
 struct cr_place {

@@ -469,6 +469,23 @@ cr_err cr_store_audit_each(cr_store *s, int64_t before_id, int limit,
     "(?2 = '' OR (length(?2) = 6 AND e.district = ?2) OR (length(?2) = 9 AND e.street = ?2) OR "   \
     "(length(?2) = 12 AND e.grid = ?2))"
 
+cr_err cr_store_city_of(cr_store *s, char city[16])
+{
+    sqlite3_stmt *st = NULL;
+    if (prep(s,
+             "SELECT substr(district, 1, 4) || '00' FROM enterprise"
+             " WHERE length(district) = 6 LIMIT 1",
+             &st))
+        return CR_ESTORE;
+    int rc = sqlite3_step(st);
+    city[0] = 0;
+    if (rc == SQLITE_ROW)
+        copy_col(st, 0, city, 16);
+    cr_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? CR_OK : cr__store_fail(s);
+    sqlite3_finalize(st);
+    return e;
+}
+
 cr_err cr_store_enterprise_place(cr_store *s, int64_t subject, char district[16], char street[16],
                                  char grid[16])
 {

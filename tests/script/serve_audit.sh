@@ -115,7 +115,7 @@ for f in $mine; do
 done
 # A write (a login) finds the queue full: it waits audit_room_wait_ms, then 503 (and hands out
 # no session cookie: its audit row was not written).
-st=$(curl -s --max-time 20 -D "$tmp/headers" -o "$tmp/body" -w '%{http_code}' -d '{"name":"u_a","password":"pw-a-secret"}' "$U/api/v1/login")
+st=$(curl -s --max-time 20 -D "$tmp/headers" -o "$tmp/body" -w '%{http_code}' -H 'Content-Type: application/json' -d '{"name":"u_a","password":"pw-a-secret"}' "$U/api/v1/login")
 [ "$st" = 503 ] && grep -q '"code":"audit_unavailable"' "$tmp/body" ||
     fail "a login with the audit queue full answered '$st' $(cat "$tmp/body") (expected 503 after audit_room_wait_ms)"
 grep -qi '^set-cookie' "$tmp/headers" && fail "a login refused for its audit row set a session cookie"
@@ -129,7 +129,7 @@ for _ in $(seq 100); do [ "$(portraits)" = $((n0 + 8)) ] && break; sleep 0.1; do
 refuse 1
 get d "/api/v1/enterprises/$(echo "$mine" | head -1)" >/dev/null
 get d "/api/v1/enterprises/$(echo "$mine" | sed -n 2p)" >/dev/null
-st=$(curl -s --max-time 20 -o "$tmp/body" -w '%{http_code}' -d '{"name":"u_a","password":"pw-a-secret"}' "$U/api/v1/login")
+st=$(curl -s --max-time 20 -o "$tmp/body" -w '%{http_code}' -H 'Content-Type: application/json' -d '{"name":"u_a","password":"pw-a-secret"}' "$U/api/v1/login")
 [ "$st" = 503 ] || fail "a login behind rows kept for a retry answered '$st' (expected 503)"
 # A stop with the store refusing ends, and says what it could not write.
 stop

@@ -158,4 +158,6 @@ serve_start l3 "$tmp/lim.cfg" # a second server on the store shares them
 q "UPDATE login_failure SET since = since - 1000, until = until - 1000"
 [ "$(serve_login "$u2" "$tmp/jx" wang via-the-api)" = 200 ] || fail "the window passed but the limit holds: $(cat "$tmp/login.json")"
 [ "$(q "SELECT count(*) FROM login_failure WHERE key = 'n:wang'")" = 0 ] || fail "a success left the name's failures"
+for p in "${serve_pids[@]}"; do serve_stop "$p" clean TERM; done
+if grep -l 'Sanitizer' "$tmp"/*.err 2>/dev/null; then fail "a sanitizer report: $(cat "$tmp"/*.err)"; fi
 echo "serve_user_admin: ok"
