@@ -233,6 +233,11 @@ cr_err cr_store_ensure_indexes(cr_store *s) CR_MUST_USE;
  * inserting millions of random keys into them. Until cr_store_ensure_indexes runs, lookups by
  * key scan. */
 cr_err cr_store_drop_indexes(cr_store *s) CR_MUST_USE;
+/* The page cache of ingest's writer (docs/store.md "The writer's page cache"): on (1), the
+ * connection's cache becomes CR_STORE_WRITE_CACHE_KIB until off (0) gives back the size it had.
+ * Only speed hangs on it, never what is stored. */
+#define CR_STORE_WRITE_CACHE_KIB 32768
+cr_err cr_store_write_cache(cr_store *s, int on) CR_MUST_USE;
 
 /* Finds the subject id of a key (USCC or namespace:key); CR_ENOTFOUND when unknown. */
 cr_err cr_store_subject_find(cr_store *s, const char *key, int64_t *subject) CR_MUST_USE;

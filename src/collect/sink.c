@@ -564,7 +564,11 @@ cr_err cr__sink_start(cr_store *s, cr_sink **out)
             return CR_ENOMEM;
         }
     }
-    if (cr_store_begin(s)) {
+    /* the writer's page cache (docs/store.md "The writer's page cache"); given back by
+     * cr__sink_finish */
+    if (cr_store_write_cache(s, 1) || cr_store_begin(s)) {
+        cr_err cache_rc = cr_store_write_cache(s, 0); /* as below: only speed hangs on it */
+        (void)cache_rc;
         for (int i = 0; i < N_BATCHES; i++)
             free(k->b[i].p);
         free(k);
@@ -574,6 +578,8 @@ cr_err cr__sink_start(cr_store *s, cr_sink **out)
     pthread_cond_init(&k->cv, NULL);
     if (pthread_create(&k->thread, NULL, writer, k)) {
         cr_store_rollback(s);
+        cr_err cache_rc = cr_store_write_cache(s, 0); /* as in cr__sink_finish: speed only */
+        (void)cache_rc;
         pthread_mutex_destroy(&k->mu);
         pthread_cond_destroy(&k->cv);
         for (int i = 0; i < N_BATCHES; i++)
@@ -601,6 +607,10 @@ cr_err cr__sink_finish(cr_sink *k, int ok, cr_diag *d)
     }
     if (rc || !ok)
         cr_store_rollback(k->s);
+    /* The connection's own cache size back. Ignored when it fails: what is stored does not
+     * hang on it, only the speed of what the connection does next. */
+    cr_err cache_rc = cr_store_write_cache(k->s, 0);
+    (void)cache_rc;
     if (rc)
         cr_diag_set(d, rc, NULL, 0, 0, "%s", k->errmsg[0] ? k->errmsg : cr_strerror(rc));
     pthread_mutex_destroy(&k->mu);

@@ -5,6 +5,7 @@
  * one topic in columns (the codec: evblock.c), so that SQLite pays its per-row cost once per
  * block rather than once per event. event_posting (postings.c) lists, per subject, the blocks
  * holding its events. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,8 @@ struct cr_events {
     sqlite3_stmt *insert; /* prepared on first use */
     sqlite3_stmt *count;
     struct cr_evpairs *pairs; /* (subject, block) pairs of the blocks written (postings.c) */
+    int write_cache;          /* cr_store_write_cache is on: saved_cache is the size to restore */
+    int64_t saved_cache;
 };
 
 cr_err cr__events_init(cr_store *s)
@@ -108,6 +111,34 @@ cr_err cr_store_events_add(cr_store *s, const struct cr_event_row *rows, size_t 
         if ((rc = cr__evblock_add(b, e)))
             return rc;
     }
+    return CR_OK;
+}
+
+/* A bulk load appends: event blocks at the end of event_block, registry rows by increasing
+ * subject id, small indexes (event blocks by topic and by day) aside. It needs few pages
+ * cached, and a 256 MiB cache made it slower: on the 100,000 city the writer thread took 13 s
+ * against 4.4 s with 8 MiB (and the whole ingest 16.2 s of CPU against 12.7 s; bench/README.md,
+ * "Session 9 (P14)"), a cache that keeps growing to its limit costing more than the pages it
+ * spares re-reading. 32 MiB keeps a full city's two event-block indexes (about 6 MiB each)
+ * whole. */
+cr_err cr_store_write_cache(cr_store *s, int on)
+{
+    struct cr_events *ev = s->events;
+    if (!ev || on == ev->write_cache)
+        return CR_OK;
+    char sql[64];
+    if (on) {
+        int64_t cache;
+        if (cr_store_scalar(s, "PRAGMA cache_size", &cache))
+            return CR_ESTORE;
+        ev->saved_cache = cache;
+        snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", CR_STORE_WRITE_CACHE_KIB);
+    } else {
+        snprintf(sql, sizeof sql, "PRAGMA cache_size=%lld", (long long)ev->saved_cache);
+    }
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL))
+        return cr__store_fail(s);
+    ev->write_cache = on;
     return CR_OK;
 }
 
