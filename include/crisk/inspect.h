@@ -172,10 +172,13 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
 struct cr_redraw {
     const char *by, *reason;
 };
-/* What is wrong with a seed (max_bytes 200, nfkc 1) or another text of a draw (docs/draw.md
- * "The seed"): empty, longer than max_bytes, not UTF-8, a C0/C1 control, bidirectional or
- * zero-width character, a space at either end, or (nfkc) not in Unicode NFKC form. NULL when
- * nothing is; else a static English phrase ("it ends with a space"). */
+/* The longest seed and the longest --reason or --by of a redraw, in bytes (docs/draw.md "The
+ * seed"); both are checked by cr_text_problem (crisk/text.h), a seed in NFKC form. */
+#define CR_SEED_MAX_BYTES 200
+#define CR_DRAW_TEXT_MAX_BYTES 4000
+/* cr_text_problem(t, strlen(t), max_bytes, nfkc, …) with its message in a buffer of the calling
+ * thread (valid until its next call there). Kept for callers outside inspect until they call
+ * cr_text_problem; new code calls that. */
 const char *cr_inspect_text_problem(const char *t, size_t max_bytes, int nfkc);
 /* Draws plan_id with seed, staffs each inspection from staff (the roster's inspectors) and
  * records the draw. A plan is drawn once: when it already has a standing draw, CR_EINVAL unless

@@ -108,4 +108,20 @@ cr_err cr_gb18030_to_utf8(const char *s, size_t len, char **out, size_t *out_len
  * they really arrive. Same ownership and errors as cr_gb18030_to_utf8. */
 cr_err cr_utf8_to_gb18030(const char *s, size_t len, char **out, size_t *out_len) CR_MUST_USE;
 
+/* The room a cr_text_problem message needs, its NUL included. */
+#define CR_TEXT_WHY_CAP 160
+/* What keeps t[0..len) from being a visible, single-line text (docs/draw.md "The seed": a seed,
+ * a redraw's reason and by, a user name): empty; longer than max_bytes; not UTF-8; a character
+ * that shows as nothing or moves what is seen — a control (Cc, NUL included), a format character
+ * (Cf: zero-width, bidirectional marks and overrides, the byte order mark), a line or paragraph
+ * separator (U+2028, U+2029), a space other than the ASCII space, a variation selector (U+FE00-
+ * FE0F, U+E0100-E01EF, the Mongolian ones), the combining grapheme joiner U+034F, a tag
+ * character (U+E0000-E007F) or another default-ignorable code point; an ASCII space at either
+ * end; or, when nfkc, a text NFKC would change. NULL when nothing is; else an English phrase,
+ * either static or written into why (which is then returned), naming the code point and the
+ * character and byte where it is ("it holds U+2028, a line or paragraph separator, at
+ * character 3 (byte 3)"). Thread-safe (why is the caller's). */
+const char *cr_text_problem(const char *t, size_t len, size_t max_bytes, int nfkc,
+                            char why[CR_TEXT_WHY_CAP]);
+
 #endif

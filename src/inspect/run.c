@@ -587,18 +587,20 @@ static int rec_fn(void *ctx, int64_t subject, const char *inspectors)
     return 0;
 }
 
-/* docs/draw.md "The seed": cr_inspect_text_problem at its end. */
-static int seed_ok(const char *seed)
-{
-    return cr_inspect_text_problem(seed, 200, 1) == NULL;
-}
-
 static int text_ok(const char *t)
 {
-    return t && cr_inspect_text_problem(t, 4000, 0) == NULL;
+    char why[CR_TEXT_WHY_CAP];
+    return t && cr_text_problem(t, strlen(t), CR_DRAW_TEXT_MAX_BYTES, 0, why) == NULL;
 }
 
-/* One draw per plan: the standing draw to void in *replace, or an error. */
+static int draw_day_fn(void *ctx, const struct cr_draw_rec *r)
+{
+    *(int32_t *)ctx = r->day;
+    return 0;
+}
+
+/* One draw per plan: the standing draw to void in *replace, or an error. A redraw is not dated
+ * before the draw it voids (the void would precede what it voids). */
 static cr_err draw_once(cr_store *s, int64_t plan, int32_t today, const struct cr_redraw *redraw,
                         struct cr_draw_void *replace, int *have, cr_diag *d)
 {
@@ -622,6 +624,18 @@ static cr_err draw_once(cr_store *s, int64_t plan, int32_t today, const struct c
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                            "a redraw needs --reason and --by: non-empty text without control "
                            "characters");
+    int32_t old_day = 0;
+    if ((rc = cr_store_draw_get(s, old, draw_day_fn, &old_day)))
+        return rc;
+    if (today < old_day) {
+        char od[11], td[11];
+        cr_day_format(old_day, od);
+        cr_day_format(today, td);
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "the redraw's day %s is before %s, the day of draw %lld it would void: "
+                           "a redraw is dated on or after the draw it replaces",
+                           td, od, (long long)old);
+    }
     *replace = (struct cr_draw_void){old, redraw->by, redraw->reason, today};
     *have = 1;
     return CR_OK;
@@ -632,10 +646,14 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
                        const struct cr_redraw *redraw, json_t **report, cr_diag *d)
 {
     *report = NULL;
-    if (!seed_ok(seed))
+    char seed_why[CR_TEXT_WHY_CAP];
+    const char *bad = seed ? cr_text_problem(seed, strlen(seed), CR_SEED_MAX_BYTES, 1, seed_why)
+                           : "it is missing";
+    if (bad)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                           "the seed must be 1 to 200 bytes of UTF-8 text without control "
-                           "characters");
+                           "the seed: %s (a seed is 1-200 bytes of visible UTF-8 text in NFKC "
+                           "form, no space at either end: docs/draw.md \"The seed\")",
+                           bad);
     struct cr_draw_void replace = {0};
     int have_replace = 0;
     int64_t t0 = now_ns();
@@ -1277,55 +1295,10 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
 
 /* ---- seeds and texts of a draw ---- */
 
-/* Characters a reader cannot see or that reorder what is seen: C1 controls, bidirectional
- * marks, embeddings, overrides and isolates, zero-width and other invisible format characters. */
-static int invisible(int32_t c)
-{
-    return (c >= 0x80 && c <= 0x9f) || c == 0xad || c == 0x61c || c == 0x180e ||
-           (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
-           (c >= 0x2060 && c <= 0x2069) || c == 0xfeff;
-}
-
-static int space(int32_t c)
-{
-    return c == ' ' || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x202f ||
-           c == 0x205f || c == 0x3000;
-}
-
+/* The check moved to cr_text_problem (crisk/text.h); kept for server/auth.c until it calls that
+ * directly. The message of the last call in this thread. */
 const char *cr_inspect_text_problem(const char *t, size_t max_bytes, int nfkc)
 {
-    size_t n = strlen(t);
-    if (!n)
-        return "it is empty";
-    if (n > max_bytes)
-        return "it is too long";
-    if (cr_utf8_valid_prefix(t, n) != n)
-        return "it is not UTF-8";
-    int32_t c = 0, last = 0;
-    for (size_t i = 0; i < n;) {
-        utf8proc_ssize_t k =
-            utf8proc_iterate((const utf8proc_uint8_t *)t + i, (utf8proc_ssize_t)(n - i), &c);
-        if (k <= 0)
-            return "it is not UTF-8";
-        if (c < 0x20 || c == 0x7f)
-            return "it holds a control character";
-        if (invisible(c))
-            return "it holds an invisible or direction-changing character (C1 control, "
-                   "bidirectional mark or override, zero-width character)";
-        if (i == 0 && space(c))
-            return "it begins with a space";
-        last = c;
-        i += (size_t)k;
-    }
-    if (space(last))
-        return "it ends with a space";
-    if (nfkc) {
-        utf8proc_uint8_t *norm = utf8proc_NFKC((const utf8proc_uint8_t *)t);
-        int same = norm && strcmp((const char *)norm, t) == 0;
-        free(norm);
-        if (!same)
-            return "it is not in Unicode NFKC form (full-width or other compatibility "
-                   "characters: write their plain form, e.g. 0-9 for ０-９)";
-    }
-    return NULL;
+    static _Thread_local char why[CR_TEXT_WHY_CAP];
+    return cr_text_problem(t, strlen(t), max_bytes, nfkc, why);
 }
