@@ -176,6 +176,9 @@ struct cr_redraw {
  * seed"); both are checked by cr_text_problem (crisk/text.h), a seed in NFKC form. */
 #define CR_SEED_MAX_BYTES 200
 #define CR_DRAW_TEXT_MAX_BYTES 4000
+/* The longest name of the user who records a result (--by, the by column of --import), in bytes:
+ * a name, not a note (docs/inspect.md "Results"); checked by cr_text_problem. */
+#define CR_RESULT_BY_MAX_BYTES 200
 /* cr_text_problem(t, strlen(t), max_bytes, nfkc, …) with its message in a buffer of the calling
  * thread (valid until its next call there). Kept for callers outside inspect until they call
  * cr_text_problem; new code calls that. */

@@ -124,4 +124,18 @@ cr_err cr_utf8_to_gb18030(const char *s, size_t len, char **out, size_t *out_len
 const char *cr_text_problem(const char *t, size_t len, size_t max_bytes, int nfkc,
                             char why[CR_TEXT_WHY_CAP]);
 
+/* Flags of cr_file_read. */
+#define CR_FILE_REGULAR 1 /* only a regular file: a folder, FIFO or device is refused unread */
+/* Reads the file at path whole: *out (malloc'd, NUL-terminated; the caller frees it) holds its
+ * *len bytes; written only on success. A file longer than max_bytes is CR_ERANGE ("is N bytes,
+ * over the limit of M bytes": a regular file by its size, before anything is read; another one
+ * when it passes the limit) — callers may reword it with their limit's name. With
+ * CR_FILE_REGULAR, anything but a regular file is CR_EINVAL ("is a folder, not a file", "is not
+ * a regular file …") before it is opened; without it a FIFO or device is read up to the limit
+ * (a folder fails its read, CR_EINVAL). The open never waits for a FIFO's writer. A path naming
+ * nothing is CR_ENOTFOUND, one that cannot be opened for permission or a loop of links
+ * CR_EINVAL (both "cannot open: …"), a failed read CR_EIO; CR_ENOMEM. Messages carry path. */
+cr_err cr_file_read(const char *path, size_t max_bytes, int flags, char **out, size_t *len,
+                    cr_diag *d) CR_MUST_USE;
+
 #endif

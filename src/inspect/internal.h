@@ -23,11 +23,9 @@ int cr__csv_next(struct cr__csv *c, char **f, int max, int *nf);
 /* Reads the header and checks it is exactly want[0..n). */
 cr_err cr__csv_header(struct cr__csv *c, const char *const *want, int n, cr_diag *d) CR_MUST_USE;
 
-/* CR_EINVAL naming the size and limit when path is a regular file longer than limit bytes, or
- * a folder (what: "plan file", "list file"); CR_OK otherwise (also when it cannot be stat'ed:
- * the open says why). */
-cr_err cr__file_size_check(const char *path, size_t limit, const char *what,
-                           cr_diag *d) CR_MUST_USE;
+/* CR_EINVAL "<what cr_file_read said> (N MiB) for a <what> (docs/inspect.md "Sizes")": a file
+ * longer than limit, after cr_file_read's CR_ERANGE (what: "plan file", "list file"). */
+cr_err cr__too_long(const char *path, size_t limit, const char *what, cr_diag *d) CR_MUST_USE;
 
 /* Strings copied into chunks that never move: the keys of an eligible list (struct cr_elig
  * points into it). */

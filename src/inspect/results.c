@@ -335,14 +335,29 @@ cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *in, int *p
                            in->code);
     if (!in->by || !*in->by)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "a result needs the user who records it");
-    for (const unsigned char *c = (const unsigned char *)in->by; *c; c++)
-        if (*c < 0x20 || *c == 0x7f)
-            return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                               "by: the user's name holds a control character");
+    char why[CR_TEXT_WHY_CAP];
+    const char *bad = cr_text_problem(in->by, strlen(in->by), CR_RESULT_BY_MAX_BYTES, 0, why);
+    if (bad)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "by: the user's name: %s (visible text on one line, at most %d "
+                           "bytes)",
+                           bad, CR_RESULT_BY_MAX_BYTES);
     const char *it = in->items ? in->items : "";
     int empty_item = *it && (*it == ';' || it[strlen(it) - 1] == ';' || strstr(it, ";;"));
     if (empty_item)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "items: '%s' holds an empty item", it);
+    for (const char *q = it; *q;) { /* each item once: a second is a slip, not a count */
+        size_t l = strcspn(q, ";");
+        for (const char *r = q + l + (q[l] != 0); *r;) {
+            size_t m = strcspn(r, ";");
+            if (m == l && memcmp(q, r, l) == 0)
+                return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                                   "items: '%.*s' is listed twice in '%s' (each item once)", (int)l,
+                                   q, it);
+            r += m + (r[m] != 0);
+        }
+        q += l + (q[l] != 0);
+    }
     if (*it && !code->problem)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                            "items: result %s (%s) found no problem, so it lists no violated "

@@ -315,6 +315,53 @@ static int free_bits(struct bits *b)
     return 0;
 }
 
+struct run_as_of {
+    int64_t run;
+    int32_t as_of;
+    int found;
+};
+
+static int run_as_of_fn(void *ctx, const struct cr_run_info *r)
+{
+    struct run_as_of *a = ctx;
+    if (r->id == a->run) {
+        a->as_of = r->as_of;
+        a->found = 1;
+    }
+    return 0;
+}
+
+/* The plan's day (--today) lies in the plan's year or the year before (a 2026 plan is made from
+ * 2025-01-01 to 2026-12-31: --today 1999-12-31 is a slip). A day before the as-of day of the
+ * run whose levels the plan freezes is said (a warning in warnings): the plan then knew levels
+ * from after its day, as a test or a late recording does, not refused. */
+static cr_err plan_day_check(cr_store *s, int64_t run, const struct cr_plan *p, int32_t today,
+                             json_t *warnings, cr_diag *d)
+{
+    char td[11], od[11];
+    cr_day_format(today, td);
+    int32_t first = cr_days_from_civil(p->year - 1, 1, 1),
+            last = cr_days_from_civil(p->year, 12, 31);
+    if (today < first || today > last)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "the plan's day %s is %s its year %d: a plan of year %d is made from "
+                           "%d-01-01 to %d-12-31 (--today, or the plan's year)",
+                           td, today < first ? "more than a year before" : "after", p->year,
+                           p->year, p->year - 1, p->year);
+    struct run_as_of a = {run, 0, 0};
+    cr_err rc = cr_store_runs_each(s, run_as_of_fn, &a);
+    if (rc)
+        return rc;
+    if (a.found && today < a.as_of) {
+        cr_day_format(a.as_of, od);
+        json_array_append_new(warnings,
+                              json_sprintf("the plan's day %s is before %s, the as-of day of "
+                                           "classification run %lld whose levels it freezes",
+                                           td, od, (long long)run));
+    }
+    return CR_OK;
+}
+
 cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **report, cr_diag *d)
 {
     *report = NULL;
@@ -336,6 +383,8 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
     json_t *warnings = json_array();
     if (!warnings)
         rc = CR_ENOMEM;
+    if (!rc)
+        rc = plan_day_check(s, run, &p, today, warnings, d);
     for (size_t i = 0; !rc && i < p.n_tags; i++) {
         struct tag_count tc = {&b.tags, 0};
         rc = cr_store_run_tag_subjects(s, run, p.tags[i], tag_fn, &tc);
