@@ -909,39 +909,35 @@ cr_err cr_store_inspection_result(cr_store *s, const struct cr_inspection_row *r
     return rc;
 }
 
-cr_err cr_store_draw_redraw(cr_store *s, int64_t draw, int64_t *redraw)
+/* The one int64 that sql (one parameter, ?1 = arg) selects: *out, or CR_ENOTFOUND when it is
+ * NULL (an aggregate over no row). */
+static cr_err one_int64(cr_store *s, const char *sql, int64_t arg, int64_t *out)
 {
     sqlite3_stmt *st;
-    cr_err rc = prep(s,
-                     "SELECT min(id) FROM draw WHERE plan=(SELECT plan FROM draw WHERE id=?1)"
-                     " AND id>?1",
-                     &st);
+    cr_err rc = prep(s, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, draw);
+    sqlite3_bind_int64(st, 1, arg);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        *redraw = sqlite3_column_int64(st, 0);
+        *out = sqlite3_column_int64(st, 0);
     else
         rc = r == SQLITE_ROW ? CR_ENOTFOUND : cr__store_fail(s);
     sqlite3_finalize(st);
     return rc;
 }
 
+cr_err cr_store_draw_redraw(cr_store *s, int64_t draw, int64_t *redraw)
+{
+    return one_int64(s,
+                     "SELECT min(id) FROM draw WHERE plan=(SELECT plan FROM draw WHERE id=?1)"
+                     " AND id>?1",
+                     draw, redraw);
+}
+
 cr_err cr_store_plan_live_draw(cr_store *s, int64_t plan, int64_t *draw)
 {
-    sqlite3_stmt *st;
-    cr_err rc = prep(s, "SELECT max(id) FROM draw WHERE plan=?1 AND void_by IS NULL", &st);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st, 1, plan);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        *draw = sqlite3_column_int64(st, 0);
-    else
-        rc = r == SQLITE_ROW ? CR_ENOTFOUND : cr__store_fail(s);
-    sqlite3_finalize(st);
-    return rc;
+    return one_int64(s, "SELECT max(id) FROM draw WHERE plan=?1 AND void_by IS NULL", plan, draw);
 }
 
 struct staff_row_ctx {
