@@ -212,8 +212,10 @@ static int csv_row(void *ctx, const struct cr_draw_firm *f)
                        f->unstaffed ? f->unstaffed : "",
                        c->is_void ? "void" : "standing"};
     int bad = 0;
-    for (int i = 0; i < 7; i++)
-        bad |= (i ? fputc(',', fp) == EOF : 0) || cli_csv_field(fp, v[i], strlen(v[i]), 0);
+    for (int i = 0; i < 7; i++) /* 0 uscc, 3 inspectors: typed by someone */
+        bad |= (i ? fputc(',', fp) == EOF : 0) ||
+               (i == 0 || i == 3 ? cli_csv_text(fp, v[i], strlen(v[i]))
+                                 : cli_csv_field(fp, v[i], strlen(v[i]), 0));
     return bad | (fputc('\n', fp) == EOF);
 }
 

@@ -185,8 +185,11 @@ static int list_row(void *ctx, const struct cr_inspection_row *r)
                        : r->cancelled ? "cancelled"
                                       : "open"};
     int bad = 0;
-    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
-        bad |= (i ? fputc(',', c->fp) == EOF : 0) || cli_csv_field(c->fp, f[i], strlen(f[i]), 0);
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) /* 3 uscc, 6 inspectors, 9 items, 11 by */
+        bad |=
+            (i ? fputc(',', c->fp) == EOF : 0) ||
+            (i == 3 || i == 6 || i == 9 || i == 11 ? cli_csv_text(c->fp, f[i], strlen(f[i]))
+                                                   : cli_csv_field(c->fp, f[i], strlen(f[i]), 0));
     c->bad |= bad | (fputc('\n', c->fp) == EOF);
     return c->bad;
 }

@@ -179,6 +179,8 @@ struct cr_redraw {
 /* The longest name of the user who records a result (--by, the by column of --import), in bytes:
  * a name, not a note (docs/inspect.md "Results"); checked by cr_text_problem. */
 #define CR_RESULT_BY_MAX_BYTES 200
+/* The longest name or batch of a plan, in bytes (docs/inspect.md "The plan file"). */
+#define CR_PLAN_NAME_MAX_BYTES 400
 /* cr_text_problem(t, strlen(t), max_bytes, nfkc, …) with its message in a buffer of the calling
  * thread (valid until its next call there). Kept for callers outside inspect until they call
  * cr_text_problem; new code calls that. */

@@ -437,6 +437,14 @@ static cr_err load_conflicts(struct cr_plan *p, const char *path, cr_diag *d)
             rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "a line must be staff,with");
             break;
         }
+        char why[CR_TEXT_WHY_CAP];
+        const char *bad = cr_text_problem(f[0], strlen(f[0]), 200, 0, why);
+        const char *bad_with = bad ? NULL : cr_text_problem(f[1], strlen(f[1]), 200, 0, why);
+        if (bad || bad_with) {
+            rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "%s: %s", bad ? "staff" : "with",
+                             bad ? bad : bad_with);
+            break;
+        }
         size_t n = p->n_conflicts;
         if ((rc = push(&p->conflict_staff, &n, f[0])))
             break;
@@ -575,6 +583,20 @@ cr_err cr_plan_load_text(const char *name, const char *text, size_t len, int rul
     return rc;
 }
 
+/* A name or batch as the plan's lists and reports show it: visible text on one line, whole (a
+ * NUL inside a quoted YAML scalar, "a\0b", would cut it; ESC or U+202E would be echoed raw). */
+static cr_err visible(cr__ydoc *y, yaml_node_t *n, const char *what)
+{
+    if (!n || n->type != YAML_SCALAR_NODE)
+        return CR_OK; /* cr__ystr said what is wrong */
+    char why[CR_TEXT_WHY_CAP];
+    const char *bad = cr_text_problem((const char *)n->data.scalar.value, n->data.scalar.length,
+                                      CR_PLAN_NAME_MAX_BYTES, 0, why);
+    return bad ? cr__yfail(y, n, "%s: %s (visible text on one line, at most %d bytes)", what, bad,
+                           CR_PLAN_NAME_MAX_BYTES)
+               : CR_OK;
+}
+
 static cr_err plan_parse(cr__ydoc *y, const char *path, int files, int32_t day, struct cr_plan *p,
                          cr_diag *d)
 {
@@ -596,6 +618,8 @@ static cr_err plan_parse(cr__ydoc *y, const char *path, int files, int32_t day, 
         rc = cr__yonly(y, root, keys, "a plan");
     if (!rc)
         rc = cr__ystr(y, root, "name", 1, &p->name, "a plan");
+    if (!rc && files) /* a recorded plan's text is read as it was recorded */
+        rc = visible(y, cr__yget(y, root, "name"), "name");
     if (!rc && !cr__yget(y, root, "year")) /* said as a missing key, as name is */
         rc = cr__yfail(y, root,
                        "a plan is missing required key 'year' (the plan's year, e.g. "
@@ -604,6 +628,8 @@ static cr_err plan_parse(cr__ydoc *y, const char *path, int files, int32_t day, 
         rc = parse_int(y, cr__yget(y, root, "year"), 2000, 2100, &p->year, "year");
     if (!rc && cr__yget(y, root, "batch"))
         rc = cr__ystr(y, root, "batch", 0, &p->batch, "a plan");
+    if (!rc && files && cr__yget(y, root, "batch"))
+        rc = visible(y, cr__yget(y, root, "batch"), "batch");
     yaml_node_t *n;
     if (!rc && (n = cr__yget(y, root, "routine"))) {
         const char *s = cr__yscalar(n);

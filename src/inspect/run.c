@@ -315,6 +315,54 @@ static int free_bits(struct bits *b)
     return 0;
 }
 
+static int staff_seen_fn(void *ctx, const struct cr_staff *st)
+{
+    (void)ctx;
+    (void)st;
+    return 0;
+}
+
+/* A declared conflict (plan key conflicts) that names staff the store's roster does not hold,
+ * or a firm the store does not know, is recorded but said: the roster may be loaded after the
+ * plan (or a draw staffed from --roster FILE), and a firm may arrive with the next ingest — but
+ * a typo would silently recuse no one. One warning per kind, with the count and the first
+ * three. */
+static cr_err conflicts_check(cr_store *s, const struct cr_plan *p, json_t *warnings)
+{
+    char staff[160] = "", firms[160] = "";
+    size_t n_staff = 0, n_firms = 0;
+    cr_err rc = CR_OK;
+    for (size_t i = 0; !rc && i < p->n_conflicts; i++) {
+        int found = 0;
+        if ((rc = cr_store_staff_get(s, p->conflict_staff[i], staff_seen_fn, NULL, &found)))
+            break;
+        if (!found && n_staff++ < 3)
+            snprintf(staff + strlen(staff), sizeof staff - strlen(staff), "%s'%s'",
+                     n_staff > 1 ? ", " : "", p->conflict_staff[i]);
+        int64_t subject = 0;
+        rc = cr_store_subject_find(s, p->conflict_with[i], &subject);
+        if (rc == CR_ENOTFOUND) {
+            rc = CR_OK;
+            if (n_firms++ < 3)
+                snprintf(firms + strlen(firms), sizeof firms - strlen(firms), "%s'%s'",
+                         n_firms > 1 ? ", " : "", p->conflict_with[i]);
+        }
+    }
+    if (!rc && n_staff)
+        json_array_append_new(warnings,
+                              json_sprintf("conflicts: %zu row%s staff the store's roster does "
+                                           "not hold (%s%s): recusing no one it staffs",
+                                           n_staff, n_staff == 1 ? " names" : "s name", staff,
+                                           n_staff > 3 ? ", …" : ""));
+    if (!rc && n_firms)
+        json_array_append_new(warnings,
+                              json_sprintf("conflicts: %zu row%s a firm the store does not know "
+                                           "(%s%s)",
+                                           n_firms, n_firms == 1 ? " names" : "s name", firms,
+                                           n_firms > 3 ? ", …" : ""));
+    return rc;
+}
+
 struct run_as_of {
     int64_t run;
     int32_t as_of;
@@ -385,6 +433,8 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
         rc = CR_ENOMEM;
     if (!rc)
         rc = plan_day_check(s, run, &p, today, warnings, d);
+    if (!rc)
+        rc = conflicts_check(s, &p, warnings);
     for (size_t i = 0; !rc && i < p.n_tags; i++) {
         struct tag_count tc = {&b.tags, 0};
         rc = cr_store_run_tag_subjects(s, run, p.tags[i], tag_fn, &tc);

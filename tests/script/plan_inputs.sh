@@ -41,6 +41,22 @@ plan 3 "ny\\.yaml:1:.*missing required key 'year'" "$tmp/ny.yaml"
 printf 'name: x\nyear: [2026]\n' > "$tmp/ny.yaml"
 plan 3 "ny\\.yaml:2:" "$tmp/ny.yaml"
 
+# conflicts: staff not in the store's roster, firms it does not know: recorded, warned, named;
+# an id that is no visible text refused at its line
+"$crisk" roster --db "$db" --file "$tmp/city/roster.csv" > /dev/null
+sid=$(sed -n 2p "$tmp/city/roster.csv" | cut -d, -f1)
+printf 'name: c\nyear: 2026\nroutine: false\nconflicts: con.csv\n' > "$tmp/c.yaml"
+printf 'staff,with\n%s,%s\n' "$sid" "$u1" > "$tmp/con.csv"
+plan 0 "" "$tmp/c.yaml"
+[ ! -s "$tmp/err" ] || fail "known conflicts were warned about: $(cat "$tmp/err")"
+printf 'staff,with\n%s,%s\nNOBODY-1,%s\n%s,91440000NOSUCHFIRM\n' "$sid" "$u1" "$u1" "$sid" > "$tmp/con.csv"
+plan 0 "warning: conflicts: 1 row names staff the store's roster does not hold \\('NOBODY-1'\\)" "$tmp/c.yaml"
+grep "warning: conflicts: 1 row names a firm the store does not know ('91440000NOSUCHFIRM')" "$tmp/err" > /dev/null \
+  || fail "an unknown firm not warned about: $(cat "$tmp/err")"
+printf 'staff,with\n%s,%s\n"A\033B",%s\n' "$sid" "$u1" "$u1" > "$tmp/con.csv"
+plan 3 "con\\.csv:3:.*staff: .*U\\+001B" "$tmp/c.yaml"
+n_before=$(q "SELECT count(*) FROM plan")
+
 # folders and FIFOs given as files: exit 3, and a FIFO never hangs
 mkfifo "$tmp/fifo.csv" "$tmp/fifo.yaml"
 printf 'name: x\nyear: 2026\ncheck_items: .\nitems: [GS-01]\n' > "$tmp/dir.yaml"
@@ -51,14 +67,14 @@ plan 3 "fifo\\.yaml: is not a regular file" "$tmp/fifo.yaml"
 plan 3 "is a folder" "$tmp"
 run 3 "is a folder" "$crisk" inspect --db "$db" --import "$tmp/"
 run 3 "fifo\\.csv: is not a regular file" "$crisk" inspect --db "$db" --import "$tmp/fifo.csv"
-[ "$(q "SELECT count(*) FROM plan")" = 1 ] || fail "a refused plan was recorded"
+[ "$(q "SELECT count(*) FROM plan")" = "$n_before" ] || fail "a refused plan was recorded"
 
 # the plan's day: in its year or the year before; before the run's as-of day it is said
 printf 'name: d\nyear: 2026\nroutine: false\nratios: {A: 50%%, B: 50%%, C: 50%%, D: 50%%}\n' > "$tmp/d.yaml"
 plan 3 "1999-12-31 is more than a year before its year 2026.*2025-01-01 to 2026-12-31" "$tmp/d.yaml" 1999-12-31
 plan 3 "2024-12-31 is more than a year before its year 2026" "$tmp/d.yaml" 2024-12-31
 plan 3 "2027-01-01 is after its year 2026" "$tmp/d.yaml" 2027-01-01
-[ "$(q "SELECT count(*) FROM plan")" = 1 ] || fail "a plan of a refused day was recorded"
+[ "$(q "SELECT count(*) FROM plan")" = "$n_before" ] || fail "a plan of a refused day was recorded"
 plan 0 "warning: the plan's day 2025-01-01 is before 2025-12-31, the as-of day of classification run 1" "$tmp/d.yaml" 2025-01-01
 plan 0 "" "$tmp/d.yaml" 2025-12-31
 [ ! -s "$tmp/err" ] || fail "a plan on the run's as-of day was warned about: $(cat "$tmp/err")"
