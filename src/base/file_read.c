@@ -40,7 +40,7 @@ static cr_err too_long(const char *path, const struct stat *st, size_t max_bytes
 cr_err cr_file_read(const char *path, size_t max_bytes, int flags, char **out, size_t *len,
                     cr_diag *d)
 {
-    struct stat st;
+    struct stat st = {0};
     /* refused before the open when it is known: an open of a FIFO would wait for a writer */
     if ((flags & CR_FILE_REGULAR) && stat(path, &st) == 0 && !S_ISREG(st.st_mode))
         return not_regular(path, &st, d);
@@ -59,7 +59,7 @@ cr_err cr_file_read(const char *path, size_t max_bytes, int flags, char **out, s
     else if (fcntl(fd, F_SETFL, 0) != 0) /* reads wait for a FIFO's writer, as a read should */
         rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read: %s", strerror(errno));
     /* a regular file's size, else a page at first; at most max_bytes + 1 (to see one more) */
-    size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096;
+    size_t cap = !rc && S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096;
     if (cap > max_bytes + 1)
         cap = max_bytes + 1;
     if (!rc && !(buf = malloc(cap + 1)))
