@@ -151,6 +151,11 @@ void cli_out_abort(struct cli_out *o);
  * holds a comma, a quote, CR or LF (or always, when always is set); as is otherwise. Every CSV
  * writer of the command goes through it. Returns nonzero when the write failed. */
 int cli_csv_field(FILE *fp, const char *s, size_t len, int always);
+/* Writes a text cell someone typed (a user name, an id, a code) as cli_csv_field does, except
+ * that one beginning with = + - @ (or a tab or CR), which a spreadsheet would take for a formula
+ * (--by '=HYPERLINK(…)', OWASP "CSV injection"), is written quoted with a leading apostrophe,
+ * shown as text. Returns nonzero when the write failed. */
+int cli_csv_text(FILE *fp, const char *s, size_t len);
 
 /* Prints obj as one line of JSON on stdout and releases it. */
 int cli_json_print(json_t *obj);

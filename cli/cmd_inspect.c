@@ -173,9 +173,10 @@ static const char draw_help[] =
     "Draws a recorded plan with a seed (docs/draw.md: a pure function of the plan, its frozen\n"
     "eligible list and the seed), draws the inspectors of each inspection from the firm's\n"
     "station and records it all; --csv lists a recorded draw (uscc,level,arm,inspectors,\n"
-    "inspection,unstaffed); verify recomputes a recorded draw - the plan's text hash, the\n"
-    "eligible list's hash, its day, its firms and their inspectors (from the roster recorded\n"
-    "with it) - and exits 0 when it matches, 1 when it does not, saying what differs. A seed\n"
+    "inspection,unstaffed,draw_state: standing, or void when a redraw replaced it); verify\n"
+    "recomputes a recorded draw - the plan's text hash, the eligible list's hash, its day, its\n"
+    "firms and their inspectors (from the roster recorded with it) - and exits 0 when it matches, "
+    "1 when it does not, saying what differs. A seed\n"
     "is 1-200 bytes of visible UTF-8 in NFKC form without spaces at its ends (docs/draw.md).\n"
     "The inspectors come from the roster loaded with crisk roster, or\n"
     "from --roster FILE (roster.csv: id,name,role,division,qualifications), read and checked\n"
@@ -190,15 +191,31 @@ struct staff_list {
     size_t n, cap, n_own;
 };
 
+/* The draw listed by --draw ID --csv: whether it stands, and where its rows go. */
+struct draw_csv {
+    FILE *fp;
+    int is_void;
+    char void_day[11];
+};
+
 static int csv_row(void *ctx, const struct cr_draw_firm *f)
 {
-    FILE *fp = ctx;
+    struct draw_csv *c = ctx;
+    FILE *fp = c->fp;
     char lv[2] = {f->level, 0}, id[24];
     snprintf(id, sizeof id, "%lld", (long long)f->inspection);
-    const char *v[] = {f->key, lv, f->arm, f->inspectors, id, f->unstaffed ? f->unstaffed : ""};
+    const char *v[] = {f->key,
+                       lv,
+                       f->arm,
+                       f->inspectors,
+                       id,
+                       f->unstaffed ? f->unstaffed : "",
+                       c->is_void ? "void" : "standing"};
     int bad = 0;
-    for (int i = 0; i < 6; i++)
-        bad |= (i ? fputc(',', fp) == EOF : 0) || cli_csv_field(fp, v[i], strlen(v[i]), 0);
+    for (int i = 0; i < 7; i++) /* 0 uscc, 3 inspectors: typed by someone */
+        bad |= (i ? fputc(',', fp) == EOF : 0) ||
+               (i == 0 || i == 3 ? cli_csv_text(fp, v[i], strlen(v[i]))
+                                 : cli_csv_field(fp, v[i], strlen(v[i]), 0));
     return bad | (fputc('\n', fp) == EOF);
 }
 
@@ -269,8 +286,11 @@ static int draw_verify(int argc, char **argv)
 
 static int draw_exists(void *ctx, const struct cr_draw_rec *r)
 {
-    (void)ctx;
-    (void)r;
+    struct draw_csv *c = ctx;
+    c->is_void = r->void_by != NULL;
+    if (c->is_void) {
+        cr_day_format(r->void_day, c->void_day);
+    }
     return 0;
 }
 
@@ -409,20 +429,27 @@ int cmd_draw(int argc, char **argv)
         int code = CLI_OK;
         FILE *fp = stdout;
         cr_err rc = cr_store_open_readonly(cli_db_path(db), &s, &d);
-        if (!rc && (rc = cr_store_draw_get(s, draw, draw_exists, NULL)) == CR_ENOTFOUND)
+        struct draw_csv dc = {stdout, 0, ""};
+        if (!rc && (rc = cr_store_draw_get(s, draw, draw_exists, &dc)) == CR_ENOTFOUND)
             cr_diag_set(&d, rc, NULL, 0, 0, "there is no draw %lld", draw);
         if (!rc && out && !(fp = cli_open_output("draw", "out", out, cli_db_path(db), &code))) {
             cr_store_close(s);
             return code;
         }
-        if (!rc && fputs("uscc,level,arm,inspectors,inspection,unstaffed\n", fp) == EOF)
+        dc.fp = fp;
+        if (!rc && fputs("uscc,level,arm,inspectors,inspection,unstaffed,draw_state\n", fp) == EOF)
             rc = CR_EIO;
-        if (!rc && (rc = cr_store_draw_firms(s, draw, csv_row, fp)))
+        if (!rc && (rc = cr_store_draw_firms(s, draw, csv_row, &dc)))
             cli_store_fail(&d, rc, s, "cannot list the draw");
         if (rc && !d.msg[0])
             cli_store_fail(&d, rc, s, "cannot read the draw");
         if (rc)
             code = cli_report_diag("draw", rc, &d);
+        else if (dc.is_void)
+            fprintf(stderr,
+                    "crisk draw: draw %lld is void (voided on %s by a redraw): its inspections "
+                    "without a result are cancelled (draw_state void)\n",
+                    draw, dc.void_day);
         if (fp != stdout && fclose(fp) && !code) {
             fprintf(stderr, "crisk draw: cannot write %s\n", out);
             code = CLI_FAIL;
@@ -441,7 +468,8 @@ int cmd_draw(int argc, char **argv)
                         "with --redraw)\n");
         return CLI_USAGE;
     }
-    const char *why = cr_inspect_text_problem(seed, 200, 1);
+    char whybuf[CR_TEXT_WHY_CAP];
+    const char *why = cr_text_problem(seed, strlen(seed), CR_SEED_MAX_BYTES, 1, whybuf);
     if (why) {
         fprintf(stderr,
                 "crisk draw: --seed: %s (a seed is 1-200 bytes of visible UTF-8 text in NFKC form, "
@@ -449,12 +477,13 @@ int cmd_draw(int argc, char **argv)
                 why);
         return CLI_BADINPUT;
     }
-    if (redraw && ((why = cr_inspect_text_problem(reason, 4000, 0)) ||
-                   (why = cr_inspect_text_problem(by, 4000, 0)))) {
-        fprintf(stderr, "crisk draw: --%s: %s\n",
-                cr_inspect_text_problem(reason, 4000, 0) ? "reason" : "by", why);
-        return CLI_BADINPUT;
-    }
+    const char *const texts[] = {reason, by}, *const names[] = {"reason", "by"};
+    for (int i = 0; redraw && i < 2; i++)
+        if ((why =
+                 cr_text_problem(texts[i], strlen(texts[i]), CR_DRAW_TEXT_MAX_BYTES, 0, whybuf))) {
+            fprintf(stderr, "crisk draw: --%s: %s\n", names[i], why);
+            return CLI_BADINPUT;
+        }
     struct cr_redraw rd = {by, reason};
     if (config && !roster) {
         fprintf(stderr, "crisk draw: --config goes with --roster FILE (it bounds the file's "

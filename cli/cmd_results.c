@@ -180,10 +180,16 @@ static int list_row(void *ctx, const struct cr_inspection_row *r)
                        r->result ? (r->problem ? "1" : "0") : "",
                        r->result ? (r->penalty_exempt ? "1" : "0") : "",
                        pub,
-                       late};
+                       late,
+                       r->result      ? "done"
+                       : r->cancelled ? "cancelled"
+                                      : "open"};
     int bad = 0;
-    for (size_t i = 0; i < sizeof f / sizeof *f; i++)
-        bad |= (i ? fputc(',', c->fp) == EOF : 0) || cli_csv_field(c->fp, f[i], strlen(f[i]), 0);
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) /* 3 uscc, 6 inspectors, 9 items, 11 by */
+        bad |=
+            (i ? fputc(',', c->fp) == EOF : 0) ||
+            (i == 3 || i == 6 || i == 9 || i == 11 ? cli_csv_text(c->fp, f[i], strlen(f[i]))
+                                                   : cli_csv_field(c->fp, f[i], strlen(f[i]), 0));
     c->bad |= bad | (fputc('\n', c->fp) == EOF);
     return c->bad;
 }
@@ -193,9 +199,10 @@ static const char inspections_help[] =
     "                         [--calendar FILE]\n"
     "\n"
     "Lists the inspections (all, or of one plan) as CSV: id,draw,plan,uscc,level,arm,inspectors,\n"
-    "result,label,items,day,by,problem,penalty_exempt,publish_by,late. --due lists the recorded\n"
-    "results only, each with the day it must be published by (20 working days after the result,\n"
-    "by the working-day calendar) and late=1 when today is past it.\n";
+    "result,label,items,day,by,problem,penalty_exempt,publish_by,late,state. --due lists the\n"
+    "recorded results only, each with the day it must be published by (20 working days after the\n"
+    "result, by the working-day calendar) and late=1 when today is past it. state is open (no\n"
+    "result yet), done (a result) or cancelled (its draw was voided before a result).\n";
 
 int cmd_inspections(int argc, char **argv)
 {
@@ -232,7 +239,7 @@ int cmd_inspections(int argc, char **argv)
             cli_store_fail(&d, rc, s, "cannot read the plans");
     }
     if (!rc && fputs("id,draw,plan,uscc,level,arm,inspectors,result,label,items,day,by,problem,"
-                     "penalty_exempt,publish_by,late\n",
+                     "penalty_exempt,publish_by,late,state\n",
                      stdout) == EOF)
         rc = CR_EIO;
     if (!rc && (rc = cr_store_inspections_each(s, 0, plan, 0, list_row, &c)) && !d.msg[0])

@@ -19,3 +19,13 @@ int cli_csv_field(FILE *fp, const char *s, size_t len, int always)
     }
     return fputc('"', fp) == EOF;
 }
+
+int cli_csv_text(FILE *fp, const char *s, size_t len)
+{
+    if (!len || !strchr("=+-@\t\r", s[0]))
+        return cli_csv_field(fp, s, len, 0);
+    int bad = fputs("\"'", fp) == EOF;
+    for (size_t i = 0; i < len && !bad; i++)
+        bad = (s[i] == '"' && fputc('"', fp) == EOF) || fputc((unsigned char)s[i], fp) == EOF;
+    return bad || fputc('"', fp) == EOF;
+}

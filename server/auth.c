@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "crisk/inspect.h"
+#include "crisk/text.h"
 #include "crisk/respond.h"
 #include "server.h"
 
@@ -90,10 +90,12 @@ cr_err srv_user_make(const char *name, const char *role, const char *scope, cons
                            role ? role : "");
     /* A name is shown in the audit log and on pages: visible characters only, one form of
      * each (NFKC: no full-width twin of another user's name). */
-    const char *why = !name               ? "it is missing"
-                      : strchr(name, '/') ? "it holds a '/' (a name is a segment of "
-                                            "/api/v1/users/{name})"
-                                          : cr_inspect_text_problem(name, sizeof u->name - 1, 1);
+    char buf[CR_TEXT_WHY_CAP];
+    const char *why = !name ? "it is missing"
+                      : strchr(name, '/')
+                          ? "it holds a '/' (a name is a segment of "
+                            "/api/v1/users/{name})"
+                          : cr_text_problem(name, strlen(name), sizeof u->name - 1, 1, buf);
     if (why)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "the user name: %s (1 to %zu bytes)", why,
                            sizeof u->name - 1);

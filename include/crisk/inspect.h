@@ -172,11 +172,15 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
 struct cr_redraw {
     const char *by, *reason;
 };
-/* What is wrong with a seed (max_bytes 200, nfkc 1) or another text of a draw (docs/draw.md
- * "The seed"): empty, longer than max_bytes, not UTF-8, a C0/C1 control, bidirectional or
- * zero-width character, a space at either end, or (nfkc) not in Unicode NFKC form. NULL when
- * nothing is; else a static English phrase ("it ends with a space"). */
-const char *cr_inspect_text_problem(const char *t, size_t max_bytes, int nfkc);
+/* The longest seed and the longest --reason or --by of a redraw, in bytes (docs/draw.md "The
+ * seed"); both are checked by cr_text_problem (crisk/text.h), a seed in NFKC form. */
+#define CR_SEED_MAX_BYTES 200
+#define CR_DRAW_TEXT_MAX_BYTES 4000
+/* The longest name of the user who records a result (--by, the by column of --import), in bytes:
+ * a name, not a note (docs/inspect.md "Results"); checked by cr_text_problem. */
+#define CR_RESULT_BY_MAX_BYTES 200
+/* The longest name or batch of a plan, in bytes (docs/inspect.md "The plan file"). */
+#define CR_PLAN_NAME_MAX_BYTES 400
 /* Draws plan_id with seed, staffs each inspection from staff (the roster's inspectors) and
  * records the draw. A plan is drawn once: when it already has a standing draw, CR_EINVAL unless
  * redraw is given, which voids that draw in the same transaction (docs/draw.md "One draw per

@@ -756,6 +756,7 @@ struct cr_inspection_row {
     const char *key, *level, *arm, *inspectors, *result, *label, *items, *by, *recorded;
     int32_t day; /* -1 without a result */
     int penalty_exempt, problem;
+    int cancelled; /* 1: its draw was voided before it had a result (closed to results) */
 };
 /* Calls fn for inspection id (CR_ENOTFOUND when none), or for every inspection (id 0) of plan
  * (0 = any) with a result when with_result, by id. */

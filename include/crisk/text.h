@@ -113,4 +113,34 @@ cr_err cr_utf8_to_gb18030(const char *s, size_t len, char **out, size_t *out_len
  * 欧*风); "张*" for two; "*" for one or none. out: at least 64 bytes. */
 void cr_mask_name(const char *name, char *out, size_t cap);
 
+/* The room a cr_text_problem message needs, its NUL included. */
+#define CR_TEXT_WHY_CAP 160
+/* What keeps t[0..len) from being a visible, single-line text (docs/draw.md "The seed": a seed,
+ * a redraw's reason and by, a user name): empty; longer than max_bytes; not UTF-8; a character
+ * that shows as nothing or moves what is seen — a control (Cc, NUL included), a format character
+ * (Cf: zero-width, bidirectional marks and overrides, the byte order mark), a line or paragraph
+ * separator (U+2028, U+2029), a space other than the ASCII space, a variation selector (U+FE00-
+ * FE0F, U+E0100-E01EF, the Mongolian ones), the combining grapheme joiner U+034F, a tag
+ * character (U+E0000-E007F) or another default-ignorable code point; an ASCII space at either
+ * end; or, when nfkc, a text NFKC would change. NULL when nothing is; else an English phrase,
+ * either static or written into why (which is then returned), naming the code point and the
+ * character and byte where it is ("it holds U+2028, a line or paragraph separator, at
+ * character 3 (byte 3)"). Thread-safe (why is the caller's). */
+const char *cr_text_problem(const char *t, size_t len, size_t max_bytes, int nfkc,
+                            char why[CR_TEXT_WHY_CAP]);
+
+/* Flags of cr_file_read. */
+#define CR_FILE_REGULAR 1 /* only a regular file: a folder, FIFO or device is refused unread */
+/* Reads the file at path whole: *out (malloc'd, NUL-terminated; the caller frees it) holds its
+ * *len bytes; written only on success. A file longer than max_bytes is CR_ERANGE ("is N bytes,
+ * over the limit of M bytes": a regular file by its size, before anything is read; another one
+ * when it passes the limit) — callers may reword it with their limit's name. With
+ * CR_FILE_REGULAR, anything but a regular file is CR_EINVAL ("is a folder, not a file", "is not
+ * a regular file …") before it is opened; without it a FIFO or device is read up to the limit
+ * (a folder fails its read, CR_EINVAL). The open never waits for a FIFO's writer. A path naming
+ * nothing is CR_ENOTFOUND, one that cannot be opened for permission or a loop of links
+ * CR_EINVAL (both "cannot open: …"), a failed read CR_EIO; CR_ENOMEM. Messages carry path. */
+cr_err cr_file_read(const char *path, size_t max_bytes, int flags, char **out, size_t *len,
+                    cr_diag *d) CR_MUST_USE;
+
 #endif

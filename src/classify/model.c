@@ -8,6 +8,7 @@
 
 #include "base/ydoc.h"
 #include "crisk/hash.h"
+#include "crisk/text.h"
 
 static const char *const agg_names[CR__NAGG] = {
     "count", "sum", "max", "days_since_last", "exists", "distinct_topics", "ratio", "value"};
@@ -525,20 +526,10 @@ static void text_hash(const char *text, size_t len, char out[17])
 
 cr_err cr_model_load(const char *path, cr_model **out, cr_diag *d)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0,
-                           "cannot open: %s", strerror(errno));
-    char *text = malloc(CR_MODEL_MAX_BYTES + 1);
-    size_t len = text ? fread(text, 1, CR_MODEL_MAX_BYTES + 1, fp) : 0;
-    int bad = ferror(fp);
-    fclose(fp);
-    cr_err rc = CR_OK;
-    if (!text)
-        rc = CR_ENOMEM;
-    else if (bad)
-        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read the model");
-    else if (len > CR_MODEL_MAX_BYTES)
+    char *text = NULL;
+    size_t len = 0;
+    cr_err rc = cr_file_read(path, CR_MODEL_MAX_BYTES, 0, &text, &len, d);
+    if (rc == CR_ERANGE)
         rc = cr_diag_set(d, CR_EPARSE, path, 0, 0, "a model file has at most %d bytes",
                          CR_MODEL_MAX_BYTES);
     if (!rc)

@@ -12,43 +12,23 @@
 
 /* ---- small CSV files (UTF-8, a header, RFC 4180 quotes within a line) ---- */
 
+cr_err cr__too_long(const char *path, size_t limit, const char *what, cr_diag *d)
+{
+    char m[sizeof d->msg];
+    snprintf(m, sizeof m, "%s", d ? d->msg : "is too long"); /* cr_file_read's, with the size */
+    return cr_diag_set(d, CR_EINVAL, path, 0, 0,
+                       "%s (%zu MiB) for a %s (docs/inspect.md \"Sizes\")", m, limit >> 20, what);
+}
+
 cr_err cr__csv_open(struct cr__csv *c, const char *path, cr_diag *d)
 {
     memset(c, 0, sizeof *c);
     c->path = path;
-    cr_err rc = cr__file_size_check(path, MAX_LIST_BYTES, "CSV file", d);
+    cr_err rc = cr_file_read(path, MAX_LIST_BYTES, CR_FILE_REGULAR, &c->text, &c->len, d);
+    if (rc == CR_ERANGE) /* said with the limit's name */
+        return cr__too_long(path, MAX_LIST_BYTES, "list file", d);
     if (rc)
         return rc;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0, "%s",
-                           strerror(errno));
-    size_t cap = 4096;
-    c->text = malloc(cap + 1);
-    for (size_t got; c->text && (got = fread(c->text + c->len, 1, cap - c->len, fp)) > 0;) {
-        c->len += got;
-        if (c->len == cap) {
-            if (cap >= MAX_LIST_BYTES) {
-                fclose(fp);
-                return cr_diag_set(d, CR_EINVAL, path, 0, 0,
-                                   "longer than the limit of %zu bytes for a CSV file "
-                                   "(docs/inspect.md \"Sizes\")",
-                                   MAX_LIST_BYTES);
-            }
-            char *t = realloc(c->text, cap * 2 + 1);
-            if (!t)
-                break;
-            c->text = t;
-            cap *= 2;
-        }
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (!c->text)
-        return CR_ENOMEM;
-    if (bad)
-        return cr_diag_set(d, CR_EIO, path, 0, 0, "read error");
-    c->text[c->len] = 0;
     if (memchr(c->text, 0, c->len))
         return cr_diag_set(d, CR_EENCODING, path, 0, 0, "holds a NUL byte: not a UTF-8 CSV file");
     if (cr_utf8_valid_prefix(c->text, c->len) != c->len) /* GB18030 and the like */

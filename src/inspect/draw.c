@@ -5,12 +5,7 @@
 
 #include "internal.h"
 
-/* SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, but EVP copies a digest
- * context through an allocation: the ranking digests share one prefix state, copied as a plain
- * struct millions of times per draw (about twice as fast). Both run the same SHA instructions. */
-#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -131,25 +126,23 @@ cr_err cr_elig_hash(const struct cr_elig *e, size_t n, char hex[65])
 
 /* The digest state after the message prefix of every hash of a draw:
  * "crisk-draw-1\n<plan id>\n<plan hash>\n<seed>\n". Shared read-only by the threads. */
-static int prefix_init(SHA256_CTX *p, int64_t plan_id, const char *plan_hash, const char *seed)
+static int prefix_init(struct cr__sha256_prefix *p, int64_t plan_id, const char *plan_hash,
+                       const char *seed)
 {
+    memset(p, 0, sizeof *p); /* fini may follow a failed init */
     char head[128];
     int len =
         snprintf(head, sizeof head, "crisk-draw-1\n%lld\n%s\n", (long long)plan_id, plan_hash);
-    return SHA256_Init(p) && SHA256_Update(p, head, (size_t)len) &&
-           SHA256_Update(p, seed, strlen(seed)) && SHA256_Update(p, "\n", 1);
+    return len > 0 && (size_t)len < sizeof head && cr__sha256_prefix_init(p, head, (size_t)len) &&
+           cr__sha256_prefix_update(p, seed, strlen(seed)) && cr__sha256_prefix_update(p, "\n", 1);
 }
 
 /* SHA-256(prefix ‖ a ‖ "\n" ‖ b [‖ "\n" ‖ c]); 0 on failure. */
-static int rank_hash(const SHA256_CTX *prefix, const char *a, const char *b, const char *c,
-                     unsigned char out[32])
+static int rank_hash(const struct cr__sha256_prefix *prefix, const char *a, const char *b,
+                     const char *c, unsigned char out[32])
 {
-    SHA256_CTX st = *prefix;
-    int ok = SHA256_Update(&st, a, strlen(a)) && SHA256_Update(&st, "\n", 1) &&
-             SHA256_Update(&st, b, strlen(b)) &&
-             (!c || (SHA256_Update(&st, "\n", 1) && SHA256_Update(&st, c, strlen(c)))) &&
-             SHA256_Final(out, &st);
-    return ok; /* nothing here is secret (the seed is published): no cleansing */
+    const char *parts[] = {a, "\n", b, "\n", c};
+    return cr__sha256_prefix_digest(prefix, parts, c ? 5 : 3, out);
 }
 
 /* ---- work split over threads ---- */
@@ -267,7 +260,7 @@ static int64_t round_div(int64_t num, int64_t den)
 
 /* The firms' digests of one arm: rk[i].h = digest(arm, key of e[rk[i].i]). */
 struct firm_hashes {
-    const SHA256_CTX *prefix;
+    const struct cr__sha256_prefix *prefix;
     const char *arm;
     const struct cr_elig *e;
     struct ranked *rk;
@@ -285,8 +278,8 @@ static int firm_hash_range(void *ctx, size_t lo, size_t hi)
 }
 
 /* Ranks rk[0..m) (their .i set) by the digests of arm and keeps the k smallest in rk[0..k). */
-static cr_err rank_firms(const SHA256_CTX *prefix, const char *arm, const struct cr_elig *e,
-                         struct ranked *rk, size_t m, size_t k)
+static cr_err rank_firms(const struct cr__sha256_prefix *prefix, const char *arm,
+                         const struct cr_elig *e, struct ranked *rk, size_t m, size_t k)
 {
     struct firm_hashes c = {prefix, arm, e, rk};
     if (parallel_ranges(m, 16384, firm_hash_range, &c))
@@ -316,7 +309,7 @@ cr_err cr_draw_compute(const struct cr_plan *p, int64_t plan_id, const char *pla
         targeted += k_level[l];
     }
     int64_t r = total - targeted; /* the random arm: the rest of the sample */
-    SHA256_CTX prefix, *px = &prefix;
+    struct cr__sha256_prefix prefix, *px = &prefix;
     int px_ok = prefix_init(px, plan_id, plan_hash, seed);
     uint8_t *arm = malloc(n ? n : 1);
     struct ranked *rk = malloc((n_pool ? n_pool : 1) * sizeof *rk);
@@ -344,6 +337,7 @@ cr_err cr_draw_compute(const struct cr_plan *p, int64_t plan_id, const char *pla
         for (int64_t j = 0; !rc && j < k_level[l] && (size_t)j < m; j++)
             arm[rk[j].i] = CR_ARM_TARGETED;
     }
+    cr__sha256_prefix_fini(px);
     free(rk);
     /* 3. triggered firms, all of them */
     size_t k = 0;
@@ -461,7 +455,7 @@ cr_err cr_draw_inspectors(const struct cr_plan *p, int64_t plan_id, const char *
 {
     for (size_t f = 0; f < n; f++)
         out[f] = why[f] = NULL;
-    SHA256_CTX prefix, *px = &prefix;
+    struct cr__sha256_prefix prefix, *px = &prefix;
     int px_ok = prefix_init(px, plan_id, plan_hash, seed);
     int *load = calloc(n_staff ? n_staff : 1, sizeof *load);
     struct staff_ref *idx = malloc((n_staff ? n_staff : 1) * sizeof *idx);
@@ -573,6 +567,7 @@ cr_err cr_draw_inspectors(const struct cr_plan *p, int64_t plan_id, const char *
     free(rs);
     free(rk);
     free(pick);
+    cr__sha256_prefix_fini(px);
     return rc;
 }
 

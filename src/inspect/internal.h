@@ -3,6 +3,7 @@
 #define CRISK_INSPECT_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "crisk/err.h"
 
@@ -22,11 +23,9 @@ int cr__csv_next(struct cr__csv *c, char **f, int max, int *nf);
 /* Reads the header and checks it is exactly want[0..n). */
 cr_err cr__csv_header(struct cr__csv *c, const char *const *want, int n, cr_diag *d) CR_MUST_USE;
 
-/* CR_EINVAL naming the size and limit when path is a regular file longer than limit bytes, or
- * a folder (what: "plan file", "list file"); CR_OK otherwise (also when it cannot be stat'ed:
- * the open says why). */
-cr_err cr__file_size_check(const char *path, size_t limit, const char *what,
-                           cr_diag *d) CR_MUST_USE;
+/* CR_EINVAL "<what cr_file_read said> (N MiB) for a <what> (docs/inspect.md "Sizes")": a file
+ * longer than limit, after cr_file_read's CR_ERANGE (what: "plan file", "list file"). */
+cr_err cr__too_long(const char *path, size_t limit, const char *what, cr_diag *d) CR_MUST_USE;
 
 /* Strings copied into chunks that never move: the keys of an eligible list (struct cr_elig
  * points into it). */
@@ -37,5 +36,23 @@ struct cr__strpool {
 /* A copy of s in the pool, or NULL when memory ran out. */
 const char *cr__strpool_dup(struct cr__strpool *p, const char *s);
 void cr__strpool_free(struct cr__strpool *p);
+
+/* SHA-256 of messages that share a prefix (src/inspect/sha256_prefix.c): the state after the
+ * prefix, copied for each message. Filled by init, read-only afterwards (threads may share it),
+ * released by fini (also after a failed init). The functions return 1 on success, 0 on a failure
+ * of the library (memory). */
+struct cr__sha256_prefix {
+    union {
+        unsigned char raw[128]; /* a SHA256_CTX, or an EVP_MD_CTX pointer (sha256_prefix.c) */
+        uint64_t align_u64;
+        void *align_ptr;
+    } state;
+};
+int cr__sha256_prefix_init(struct cr__sha256_prefix *p, const void *head, size_t len);
+int cr__sha256_prefix_update(struct cr__sha256_prefix *p, const void *data, size_t len);
+/* out = SHA-256(prefix ‖ parts[0] ‖ … ‖ parts[n-1]), each part a NUL-terminated string. */
+int cr__sha256_prefix_digest(const struct cr__sha256_prefix *p, const char *const *parts, size_t n,
+                             unsigned char out[32]);
+void cr__sha256_prefix_fini(struct cr__sha256_prefix *p);
 
 #endif

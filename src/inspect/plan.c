@@ -287,11 +287,53 @@ static const char *key_problem(const char *k, char *why, size_t cap)
     return NULL;
 }
 
+/* A row of a list: its key and line, to find a key listed twice. */
+struct keyed_line {
+    const char *key;
+    long line;
+};
+
+static int cmp_keyed_line(const void *a, const void *b)
+{
+    const struct keyed_line *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* CR_EPARSE naming both lines when a key of v[0..n) (read at line[i]) is there twice: the pair
+ * whose second line comes first in the file. O(n log n): a list may hold 500,000 rows. */
+static cr_err twice_check(char **v, const long *line, size_t n, const char *what, const char *path,
+                          cr_diag *d)
+{
+    if (n < 2)
+        return CR_OK;
+    struct keyed_line *k = malloc(n * sizeof *k);
+    if (!k)
+        return CR_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        k[i] = (struct keyed_line){v[i], line[i]};
+    qsort(k, n, sizeof *k, cmp_keyed_line);
+    size_t best = 0; /* 1 + the index of the later row of the pair to report */
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(k[i].key, k[i - 1].key) == 0 && (!best || k[i].line < k[best - 1].line))
+            best = i + 1;
+    cr_err rc = CR_OK;
+    if (best)
+        rc = cr_diag_set(d, CR_EPARSE, path, k[best - 1].line, 0,
+                         "%s '%s' is listed twice, at lines %ld and %ld (each once)", what,
+                         k[best - 1].key, k[best - 2].line, k[best - 1].line);
+    free(k);
+    return rc;
+}
+
 /* uscc,certified (a date): firms in a tolerance period by a configured list; a certification
- * after the plan's day (day) is refused: the firm was not certified yet. */
+ * after the plan's day (day) is refused: the firm was not certified yet, and a firm listed twice
+ * is refused with both lines (which certification would count?). */
 static cr_err load_tolerance(struct cr_plan *p, const char *path, int32_t day0, cr_diag *d)
 {
     static const char *const hdr[] = {"uscc", "certified"};
+    long *lines = NULL; /* the line of each row */
+    size_t line_cap = 0;
     struct cr__csv c;
     cr_err rc = cr__csv_open(&c, path, d);
     if (!rc)
@@ -331,11 +373,25 @@ static cr_err load_tolerance(struct cr_plan *p, const char *path, int32_t day0, 
         }
         p->tolerance_since = t;
         t[p->n_tolerance_list] = day;
+        if (p->n_tolerance_list == line_cap) {
+            size_t cap = line_cap ? 2 * line_cap : 64;
+            long *nl = realloc(lines, cap * sizeof *nl);
+            if (!nl) {
+                rc = CR_ENOMEM;
+                break;
+            }
+            lines = nl;
+            line_cap = cap;
+        }
+        lines[p->n_tolerance_list] = c.line;
         size_t n = p->n_tolerance_list;
         if ((rc = push(&p->tolerance_list, &n, f[0])))
             break;
         p->n_tolerance_list = n;
     }
+    if (!rc)
+        rc = twice_check(p->tolerance_list, lines, p->n_tolerance_list, "uscc", path, d);
+    free(lines);
     free(c.text);
     return rc;
 }
@@ -379,6 +435,14 @@ static cr_err load_conflicts(struct cr_plan *p, const char *path, cr_diag *d)
     while (!rc && (r = cr__csv_next(&c, f, 4, &nf)) != 0) {
         if (r < 0 || nf != 2 || !*f[0] || !*f[1]) {
             rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "a line must be staff,with");
+            break;
+        }
+        char why[CR_TEXT_WHY_CAP];
+        const char *bad = cr_text_problem(f[0], strlen(f[0]), 200, 0, why);
+        const char *bad_with = bad ? NULL : cr_text_problem(f[1], strlen(f[1]), 200, 0, why);
+        if (bad || bad_with) {
+            rc = cr_diag_set(d, CR_EPARSE, path, c.line, 0, "%s: %s", bad ? "staff" : "with",
+                             bad ? bad : bad_with);
             break;
         }
         size_t n = p->n_conflicts;
@@ -477,45 +541,16 @@ static long second_document(const char *text, size_t len)
 
 /* A plan file or a list file whose size is past its limit, from its size before anything is
  * read: the error, naming the size and the limit (docs/inspect.md "Sizes"). */
-cr_err cr__file_size_check(const char *path, size_t limit, const char *what, cr_diag *d)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return CR_OK; /* the open says why */
-    if (S_ISDIR(st.st_mode))
-        return cr_diag_set(d, CR_EINVAL, path, 0, 0, "is a folder, not a %s", what);
-    if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > limit)
-        return cr_diag_set(d, CR_EINVAL, path, 0, 0,
-                           "is %lld bytes, over the limit of %zu bytes (%zu MiB) for a %s "
-                           "(docs/inspect.md \"Sizes\")",
-                           (long long)st.st_size, limit, limit >> 20, what);
-    return CR_OK;
-}
-
 cr_err cr_plan_load(const char *path, int32_t day, struct cr_plan *p, cr_diag *d)
 {
     defaults(p);
-    cr_err rc = cr__file_size_check(path, CR_PLAN_MAX_BYTES, "plan file", d);
+    char *text = NULL;
+    size_t len = 0;
+    cr_err rc = cr_file_read(path, CR_PLAN_MAX_BYTES, CR_FILE_REGULAR, &text, &len, d);
+    if (rc == CR_ERANGE)
+        return cr__too_long(path, CR_PLAN_MAX_BYTES, "plan file", d);
     if (rc)
         return rc;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0,
-                           "cannot open: %s", strerror(errno));
-    /* read whole, at most the limit and a byte: a FIFO or /dev/zero stops there too */
-    char *text = malloc(CR_PLAN_MAX_BYTES + 1);
-    size_t len = text ? fread(text, 1, CR_PLAN_MAX_BYTES + 1, fp) : 0;
-    int bad = ferror(fp);
-    fclose(fp);
-    if (!text)
-        return CR_ENOMEM;
-    if (bad)
-        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read: %s", strerror(errno));
-    else if (len > CR_PLAN_MAX_BYTES)
-        rc = cr_diag_set(d, CR_EINVAL, path, 0, 0,
-                         "longer than the limit of %zu bytes (%zu MiB) for a plan file "
-                         "(docs/inspect.md \"Sizes\")",
-                         (size_t)CR_PLAN_MAX_BYTES, (size_t)CR_PLAN_MAX_BYTES >> 20);
     long second = rc ? 0 : second_document(text, len);
     if (second)
         rc = cr_diag_set(d, CR_EPARSE, path, second, 0,
@@ -548,6 +583,20 @@ cr_err cr_plan_load_text(const char *name, const char *text, size_t len, int rul
     return rc;
 }
 
+/* A name or batch as the plan's lists and reports show it: visible text on one line, whole (a
+ * NUL inside a quoted YAML scalar, "a\0b", would cut it; ESC or U+202E would be echoed raw). */
+static cr_err visible(cr__ydoc *y, yaml_node_t *n, const char *what)
+{
+    if (!n || n->type != YAML_SCALAR_NODE)
+        return CR_OK; /* cr__ystr said what is wrong */
+    char why[CR_TEXT_WHY_CAP];
+    const char *bad = cr_text_problem((const char *)n->data.scalar.value, n->data.scalar.length,
+                                      CR_PLAN_NAME_MAX_BYTES, 0, why);
+    return bad ? cr__yfail(y, n, "%s: %s (visible text on one line, at most %d bytes)", what, bad,
+                           CR_PLAN_NAME_MAX_BYTES)
+               : CR_OK;
+}
+
 static cr_err plan_parse(cr__ydoc *y, const char *path, int files, int32_t day, struct cr_plan *p,
                          cr_diag *d)
 {
@@ -569,10 +618,18 @@ static cr_err plan_parse(cr__ydoc *y, const char *path, int files, int32_t day, 
         rc = cr__yonly(y, root, keys, "a plan");
     if (!rc)
         rc = cr__ystr(y, root, "name", 1, &p->name, "a plan");
+    if (!rc && files) /* a recorded plan's text is read as it was recorded */
+        rc = visible(y, cr__yget(y, root, "name"), "name");
+    if (!rc && !cr__yget(y, root, "year")) /* said as a missing key, as name is */
+        rc = cr__yfail(y, root,
+                       "a plan is missing required key 'year' (the plan's year, e.g. "
+                       "year: 2026)");
     if (!rc)
         rc = parse_int(y, cr__yget(y, root, "year"), 2000, 2100, &p->year, "year");
     if (!rc && cr__yget(y, root, "batch"))
         rc = cr__ystr(y, root, "batch", 0, &p->batch, "a plan");
+    if (!rc && files && cr__yget(y, root, "batch"))
+        rc = visible(y, cr__yget(y, root, "batch"), "batch");
     yaml_node_t *n;
     if (!rc && (n = cr__yget(y, root, "routine"))) {
         const char *s = cr__yscalar(n);

@@ -328,6 +328,11 @@ cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *in, int *p
     if (in->withdrawn)
         in->withdrawn->n = 0;
     const struct cr_result_code *code = cr_result_find(in->code);
+    char why[CR_TEXT_WHY_CAP];
+    const char *bad =
+        code || !in->code ? NULL : cr_text_problem(in->code, strlen(in->code), 200, 0, why);
+    if (bad) /* not echoed: an ESC or U+202E would act on the terminal that shows the message */
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "the result code: %s", bad);
     if (!code)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                            "'%s' is not a result code of DOMAIN.md §2 (1, B, C, 6, D, 3, 4, 5, G, "
@@ -335,14 +340,30 @@ cr_err cr_inspect_record(cr_store *s, const struct cr_inspect_result *in, int *p
                            in->code);
     if (!in->by || !*in->by)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "a result needs the user who records it");
-    for (const unsigned char *c = (const unsigned char *)in->by; *c; c++)
-        if (*c < 0x20 || *c == 0x7f)
-            return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                               "by: the user's name holds a control character");
+    bad = cr_text_problem(in->by, strlen(in->by), CR_RESULT_BY_MAX_BYTES, 0, why);
+    if (bad)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "by: the user's name: %s (visible text on one line, at most %d "
+                           "bytes)",
+                           bad, CR_RESULT_BY_MAX_BYTES);
     const char *it = in->items ? in->items : "";
+    if (*it && (bad = cr_text_problem(it, strlen(it), CR_DRAW_TEXT_MAX_BYTES, 0, why)))
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "items: %s", bad);
     int empty_item = *it && (*it == ';' || it[strlen(it) - 1] == ';' || strstr(it, ";;"));
     if (empty_item)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "items: '%s' holds an empty item", it);
+    for (const char *q = it; *q;) { /* each item once: a second is a slip, not a count */
+        size_t l = strcspn(q, ";");
+        for (const char *r = q + l + (q[l] != 0); *r;) {
+            size_t m = strcspn(r, ";");
+            if (m == l && memcmp(q, r, l) == 0)
+                return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                                   "items: '%.*s' is listed twice in '%s' (each item once)", (int)l,
+                                   q, it);
+            r += m + (r[m] != 0);
+        }
+        q += l + (q[l] != 0);
+    }
     if (*it && !code->problem)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                            "items: result %s (%s) found no problem, so it lists no violated "

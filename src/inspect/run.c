@@ -315,6 +315,101 @@ static int free_bits(struct bits *b)
     return 0;
 }
 
+static int staff_seen_fn(void *ctx, const struct cr_staff *st)
+{
+    (void)ctx;
+    (void)st;
+    return 0;
+}
+
+/* A declared conflict (plan key conflicts) that names staff the store's roster does not hold,
+ * or a firm the store does not know, is recorded but said: the roster may be loaded after the
+ * plan (or a draw staffed from --roster FILE), and a firm may arrive with the next ingest — but
+ * a typo would silently recuse no one. One warning per kind, with the count and the first
+ * three. */
+static cr_err conflicts_check(cr_store *s, const struct cr_plan *p, json_t *warnings)
+{
+    char staff[160] = "", firms[160] = "";
+    size_t n_staff = 0, n_firms = 0;
+    cr_err rc = CR_OK;
+    for (size_t i = 0; !rc && i < p->n_conflicts; i++) {
+        int found = 0;
+        if ((rc = cr_store_staff_get(s, p->conflict_staff[i], staff_seen_fn, NULL, &found)))
+            break;
+        if (!found && n_staff++ < 3)
+            snprintf(staff + strlen(staff), sizeof staff - strlen(staff), "%s'%s'",
+                     n_staff > 1 ? ", " : "", p->conflict_staff[i]);
+        int64_t subject = 0;
+        rc = cr_store_subject_find(s, p->conflict_with[i], &subject);
+        if (rc == CR_ENOTFOUND) {
+            rc = CR_OK;
+            if (n_firms++ < 3)
+                snprintf(firms + strlen(firms), sizeof firms - strlen(firms), "%s'%s'",
+                         n_firms > 1 ? ", " : "", p->conflict_with[i]);
+        }
+    }
+    if (!rc && n_staff)
+        json_array_append_new(warnings,
+                              json_sprintf("conflicts: %zu row%s staff the store's roster does "
+                                           "not hold (%s%s): recusing no one it staffs",
+                                           n_staff, n_staff == 1 ? " names" : "s name", staff,
+                                           n_staff > 3 ? ", …" : ""));
+    if (!rc && n_firms)
+        json_array_append_new(warnings,
+                              json_sprintf("conflicts: %zu row%s a firm the store does not know "
+                                           "(%s%s)",
+                                           n_firms, n_firms == 1 ? " names" : "s name", firms,
+                                           n_firms > 3 ? ", …" : ""));
+    return rc;
+}
+
+struct run_as_of {
+    int64_t run;
+    int32_t as_of;
+    int found;
+};
+
+static int run_as_of_fn(void *ctx, const struct cr_run_info *r)
+{
+    struct run_as_of *a = ctx;
+    if (r->id == a->run) {
+        a->as_of = r->as_of;
+        a->found = 1;
+    }
+    return 0;
+}
+
+/* The plan's day (--today) lies in the plan's year or the year before (a 2026 plan is made from
+ * 2025-01-01 to 2026-12-31: --today 1999-12-31 is a slip). A day before the as-of day of the
+ * run whose levels the plan freezes is said (a warning in warnings): the plan then knew levels
+ * from after its day, as a test or a late recording does, not refused. */
+static cr_err plan_day_check(cr_store *s, int64_t run, const struct cr_plan *p, int32_t today,
+                             json_t *warnings, cr_diag *d)
+{
+    char td[11], od[11];
+    cr_day_format(today, td);
+    int32_t first = cr_days_from_civil(p->year - 1, 1, 1),
+            last = cr_days_from_civil(p->year, 12, 31);
+    if (today < first || today > last)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "the plan's day %s is %s its year %d: a plan of year %d is made from "
+                           "%d-01-01 to %d-12-31 (--today, or the plan's year)",
+                           td, today < first ? "more than a year before" : "after", p->year,
+                           p->year, p->year - 1, p->year);
+    struct run_as_of a = {run, 0, 0};
+    cr_err rc = cr_store_runs_each(s, run_as_of_fn, &a);
+    if (rc)
+        return rc;
+    if (a.found && today < a.as_of) {
+        cr_day_format(a.as_of, od);
+        json_array_append_new(warnings,
+                              json_sprintf("the plan's day %s is before %s, the as-of day of "
+                                           "classification run %lld whose levels it freezes",
+                                           td, od, (long long)run));
+    }
+    return CR_OK;
+}
+
 cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **report, cr_diag *d)
 {
     *report = NULL;
@@ -336,6 +431,10 @@ cr_err cr_inspect_plan(cr_store *s, const char *path, int32_t today, json_t **re
     json_t *warnings = json_array();
     if (!warnings)
         rc = CR_ENOMEM;
+    if (!rc)
+        rc = plan_day_check(s, run, &p, today, warnings, d);
+    if (!rc)
+        rc = conflicts_check(s, &p, warnings);
     for (size_t i = 0; !rc && i < p.n_tags; i++) {
         struct tag_count tc = {&b.tags, 0};
         rc = cr_store_run_tag_subjects(s, run, p.tags[i], tag_fn, &tc);
@@ -587,18 +686,20 @@ static int rec_fn(void *ctx, int64_t subject, const char *inspectors)
     return 0;
 }
 
-/* docs/draw.md "The seed": cr_inspect_text_problem at its end. */
-static int seed_ok(const char *seed)
-{
-    return cr_inspect_text_problem(seed, 200, 1) == NULL;
-}
-
 static int text_ok(const char *t)
 {
-    return t && cr_inspect_text_problem(t, 4000, 0) == NULL;
+    char why[CR_TEXT_WHY_CAP];
+    return t && cr_text_problem(t, strlen(t), CR_DRAW_TEXT_MAX_BYTES, 0, why) == NULL;
 }
 
-/* One draw per plan: the standing draw to void in *replace, or an error. */
+static int draw_day_fn(void *ctx, const struct cr_draw_rec *r)
+{
+    *(int32_t *)ctx = r->day;
+    return 0;
+}
+
+/* One draw per plan: the standing draw to void in *replace, or an error. A redraw is not dated
+ * before the draw it voids (the void would precede what it voids). */
 static cr_err draw_once(cr_store *s, int64_t plan, int32_t today, const struct cr_redraw *redraw,
                         struct cr_draw_void *replace, int *have, cr_diag *d)
 {
@@ -622,6 +723,18 @@ static cr_err draw_once(cr_store *s, int64_t plan, int32_t today, const struct c
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                            "a redraw needs --reason and --by: non-empty text without control "
                            "characters");
+    int32_t old_day = 0;
+    if ((rc = cr_store_draw_get(s, old, draw_day_fn, &old_day)))
+        return rc;
+    if (today < old_day) {
+        char od[11], td[11];
+        cr_day_format(old_day, od);
+        cr_day_format(today, td);
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "the redraw's day %s is before %s, the day of draw %lld it would void: "
+                           "a redraw is dated on or after the draw it replaces",
+                           td, od, (long long)old);
+    }
     *replace = (struct cr_draw_void){old, redraw->by, redraw->reason, today};
     *have = 1;
     return CR_OK;
@@ -632,10 +745,14 @@ cr_err cr_inspect_draw(cr_store *s, int64_t plan_id, const char *seed, int32_t t
                        const struct cr_redraw *redraw, json_t **report, cr_diag *d)
 {
     *report = NULL;
-    if (!seed_ok(seed))
+    char seed_why[CR_TEXT_WHY_CAP];
+    const char *bad = seed ? cr_text_problem(seed, strlen(seed), CR_SEED_MAX_BYTES, 1, seed_why)
+                           : "it is missing";
+    if (bad)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                           "the seed must be 1 to 200 bytes of UTF-8 text without control "
-                           "characters");
+                           "the seed: %s (a seed is 1-200 bytes of visible UTF-8 text in NFKC "
+                           "form, no space at either end: docs/draw.md \"The seed\")",
+                           bad);
     struct cr_draw_void replace = {0};
     int have_replace = 0;
     int64_t t0 = now_ns();
@@ -1273,59 +1390,4 @@ cr_err cr_inspect_verify(cr_store *s, int64_t draw, int *match, json_t **report,
     json_decref(problems);
     cr_plan_free(&p);
     return rc;
-}
-
-/* ---- seeds and texts of a draw ---- */
-
-/* Characters a reader cannot see or that reorder what is seen: C1 controls, bidirectional
- * marks, embeddings, overrides and isolates, zero-width and other invisible format characters. */
-static int invisible(int32_t c)
-{
-    return (c >= 0x80 && c <= 0x9f) || c == 0xad || c == 0x61c || c == 0x180e ||
-           (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) ||
-           (c >= 0x2060 && c <= 0x2069) || c == 0xfeff;
-}
-
-static int space(int32_t c)
-{
-    return c == ' ' || c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x202f ||
-           c == 0x205f || c == 0x3000;
-}
-
-const char *cr_inspect_text_problem(const char *t, size_t max_bytes, int nfkc)
-{
-    size_t n = strlen(t);
-    if (!n)
-        return "it is empty";
-    if (n > max_bytes)
-        return "it is too long";
-    if (cr_utf8_valid_prefix(t, n) != n)
-        return "it is not UTF-8";
-    int32_t c = 0, last = 0;
-    for (size_t i = 0; i < n;) {
-        utf8proc_ssize_t k =
-            utf8proc_iterate((const utf8proc_uint8_t *)t + i, (utf8proc_ssize_t)(n - i), &c);
-        if (k <= 0)
-            return "it is not UTF-8";
-        if (c < 0x20 || c == 0x7f)
-            return "it holds a control character";
-        if (invisible(c))
-            return "it holds an invisible or direction-changing character (C1 control, "
-                   "bidirectional mark or override, zero-width character)";
-        if (i == 0 && space(c))
-            return "it begins with a space";
-        last = c;
-        i += (size_t)k;
-    }
-    if (space(last))
-        return "it ends with a space";
-    if (nfkc) {
-        utf8proc_uint8_t *norm = utf8proc_NFKC((const utf8proc_uint8_t *)t);
-        int same = norm && strcmp((const char *)norm, t) == 0;
-        free(norm);
-        if (!same)
-            return "it is not in Unicode NFKC form (full-width or other compatibility "
-                   "characters: write their plain form, e.g. 0-9 for ０-９)";
-    }
-    return NULL;
 }

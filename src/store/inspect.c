@@ -816,7 +816,8 @@ cr_err cr_store_last_inspectors(cr_store *s,
 #define INSPECTION_V2_COLS                                                                         \
     "i.id, i.draw, d.plan, i.subject, s.key, coalesce(i.level, f.level),"                          \
     " coalesce(i.arm, f.arm), i.inspectors, i.result, i.label, i.items, i.day, i.by, i.recorded,"  \
-    " i.penalty_exempt, coalesce(i.problem, 0) FROM inspection i JOIN draw d ON d.id=i.draw"       \
+    " i.penalty_exempt, coalesce(i.problem, 0), i.cancelled FROM inspection i"                     \
+    " JOIN draw d ON d.id=i.draw"                                                                  \
     " LEFT JOIN subject s ON s.id=i.subject LEFT JOIN draw_firm_v1 f ON f.draw=i.draw AND"         \
     " f.subject=i.subject"
 
@@ -847,6 +848,7 @@ static int in_row(sqlite3_stmt *st, void *a)
         .recorded = col(st, 13),
         .penalty_exempt = sqlite3_column_int(st, 14),
         .problem = sqlite3_column_int(st, 15),
+        .cancelled = sqlite3_column_int(st, 16),
     };
     c->seen = 1;
     return c->fn(c->ctx, &r);
@@ -860,16 +862,17 @@ cr_err cr_store_inspections_each(cr_store *s, int64_t id, int64_t plan, int with
     if (rc)
         return rc;
     sqlite3_stmt *st;
-    rc = prep(s,
-              v2 ? "SELECT " INSPECTION_V2_COLS " WHERE (?1=0 OR i.id=?1) AND (?2=0 OR d.plan=?2)"
-                   " AND (?3=0 OR i.result IS NOT NULL) ORDER BY i.id"
-                 : "SELECT i.id, i.draw, d.plan, i.subject, f.key, f.level, f.arm, i.inspectors,"
-                   " i.result, i.label, i.items, i.day, i.by, i.recorded, i.penalty_exempt,"
-                   " coalesce(i.problem, 0) FROM inspection i JOIN draw d ON d.id=i.draw"
-                   " JOIN draw_firm f ON f.draw=i.draw AND f.subject=i.subject"
-                   " WHERE (?1=0 OR i.id=?1) AND (?2=0 OR d.plan=?2)"
-                   " AND (?3=0 OR i.result IS NOT NULL) ORDER BY i.id",
-              &st);
+    rc = prep(
+        s,
+        v2 ? "SELECT " INSPECTION_V2_COLS " WHERE (?1=0 OR i.id=?1) AND (?2=0 OR d.plan=?2)"
+             " AND (?3=0 OR i.result IS NOT NULL) ORDER BY i.id"
+           : "SELECT i.id, i.draw, d.plan, i.subject, f.key, f.level, f.arm, i.inspectors,"
+             " i.result, i.label, i.items, i.day, i.by, i.recorded, i.penalty_exempt,"
+             " coalesce(i.problem, 0), i.cancelled FROM inspection i JOIN draw d ON d.id=i.draw"
+             " JOIN draw_firm f ON f.draw=i.draw AND f.subject=i.subject"
+             " WHERE (?1=0 OR i.id=?1) AND (?2=0 OR d.plan=?2)"
+             " AND (?3=0 OR i.result IS NOT NULL) ORDER BY i.id",
+        &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -906,39 +909,35 @@ cr_err cr_store_inspection_result(cr_store *s, const struct cr_inspection_row *r
     return rc;
 }
 
-cr_err cr_store_draw_redraw(cr_store *s, int64_t draw, int64_t *redraw)
+/* The one int64 that sql (one parameter, ?1 = arg) selects: *out, or CR_ENOTFOUND when it is
+ * NULL (an aggregate over no row). */
+static cr_err one_int64(cr_store *s, const char *sql, int64_t arg, int64_t *out)
 {
     sqlite3_stmt *st;
-    cr_err rc = prep(s,
-                     "SELECT min(id) FROM draw WHERE plan=(SELECT plan FROM draw WHERE id=?1)"
-                     " AND id>?1",
-                     &st);
+    cr_err rc = prep(s, sql, &st);
     if (rc)
         return rc;
-    sqlite3_bind_int64(st, 1, draw);
+    sqlite3_bind_int64(st, 1, arg);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        *redraw = sqlite3_column_int64(st, 0);
+        *out = sqlite3_column_int64(st, 0);
     else
         rc = r == SQLITE_ROW ? CR_ENOTFOUND : cr__store_fail(s);
     sqlite3_finalize(st);
     return rc;
 }
 
+cr_err cr_store_draw_redraw(cr_store *s, int64_t draw, int64_t *redraw)
+{
+    return one_int64(s,
+                     "SELECT min(id) FROM draw WHERE plan=(SELECT plan FROM draw WHERE id=?1)"
+                     " AND id>?1",
+                     draw, redraw);
+}
+
 cr_err cr_store_plan_live_draw(cr_store *s, int64_t plan, int64_t *draw)
 {
-    sqlite3_stmt *st;
-    cr_err rc = prep(s, "SELECT max(id) FROM draw WHERE plan=?1 AND void_by IS NULL", &st);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st, 1, plan);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        *draw = sqlite3_column_int64(st, 0);
-    else
-        rc = r == SQLITE_ROW ? CR_ENOTFOUND : cr__store_fail(s);
-    sqlite3_finalize(st);
-    return rc;
+    return one_int64(s, "SELECT max(id) FROM draw WHERE plan=?1 AND void_by IS NULL", plan, draw);
 }
 
 struct staff_row_ctx {
@@ -1011,15 +1010,16 @@ cr_err cr_store_subject_results(cr_store *s, int64_t subject,
     if (rc)
         return rc;
     sqlite3_stmt *st;
-    rc = prep(s,
-              v2 ? "SELECT " INSPECTION_V2_COLS " WHERE i.subject=?1 AND i.result IS NOT NULL"
-                   " ORDER BY i.day, i.id"
-                 : "SELECT i.id, i.draw, d.plan, i.subject, f.key, f.level, f.arm, i.inspectors,"
-                   " i.result, i.label, i.items, i.day, i.by, i.recorded, i.penalty_exempt,"
-                   " coalesce(i.problem, 0) FROM inspection i JOIN draw d ON d.id=i.draw"
-                   " JOIN draw_firm f ON f.draw=i.draw AND f.subject=i.subject"
-                   " WHERE i.subject=?1 AND i.result IS NOT NULL ORDER BY i.day, i.id",
-              &st);
+    rc = prep(
+        s,
+        v2 ? "SELECT " INSPECTION_V2_COLS " WHERE i.subject=?1 AND i.result IS NOT NULL"
+             " ORDER BY i.day, i.id"
+           : "SELECT i.id, i.draw, d.plan, i.subject, f.key, f.level, f.arm, i.inspectors,"
+             " i.result, i.label, i.items, i.day, i.by, i.recorded, i.penalty_exempt,"
+             " coalesce(i.problem, 0), i.cancelled FROM inspection i JOIN draw d ON d.id=i.draw"
+             " JOIN draw_firm f ON f.draw=i.draw AND f.subject=i.subject"
+             " WHERE i.subject=?1 AND i.result IS NOT NULL ORDER BY i.day, i.id",
+        &st);
     if (rc)
         return rc;
     sqlite3_bind_int64(st, 1, subject);

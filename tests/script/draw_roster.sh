@@ -94,7 +94,7 @@ if grep -E 'station' "$tmp/out" > /dev/null; then
 fi
 # The store's roster (crisk roster) gives the same inspectors as the file.
 "$crisk" roster --db "$db" --file "$tmp/city/roster.csv" > /dev/null
-"$crisk" draw --db "$db" --plan 1 --seed s1 --today 2026-01-06 --redraw --reason r --by u1 --json > /dev/null
+"$crisk" draw --db "$db" --plan 1 --seed s1 --today 2026-03-01 --redraw --reason r --by u1 --json > /dev/null
 "$crisk" draw --db "$db" --draw "$d1" --csv | cut -d, -f1-4 > "$tmp/a"
 "$crisk" draw --db "$db" --draw "$(sqlite3 "$db" 'SELECT max(id) FROM draw')" --csv | cut -d, -f1-4 > "$tmp/b"
 python3 - "$tmp/a" "$tmp/b" "$key" <<'PY'

@@ -115,16 +115,18 @@ sqlite3 "$tmp/c.db" "UPDATE draw SET void_by='u1', void_reason='t', void_day=0 W
   || { echo "a void draw counted as recent"; exit 1; }
 # Near misses: 365 days after the draw still exempt, 366 days not; on the second anniversary of
 # establishment (E02, E04; the period is [day, day + 2 years)) the tolerance period is over.
-"$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-01-06 > /dev/null
+# (Plans of 2027, dated in 2027: a plan's day lies in its year or the year before.)
+sed 's/^year: 2026$/year: 2027/' "$tmp/p1.yaml" > "$tmp/p1y.yaml"
+"$crisk" plan --db "$db" --file "$tmp/p1y.yaml" --today 2027-01-06 > /dev/null
 [ "$(list 3 | grep '^t:E08,' | cut -d, -f3)" = exempt_recent ] \
   || { echo "365 days after the draw E08 is not exempt: $(cls 3)"; exit 1; }
-"$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-01-07 > /dev/null
+"$crisk" plan --db "$db" --file "$tmp/p1y.yaml" --today 2027-01-07 > /dev/null
 want4="E01=exempt_status E02=exempt_tolerance E03=pool E04=exempt_tolerance E05=pool E06=triggered E07=pool E08=pool E09=exempt_tolerance E10=pool E11=exempt_status E12=pool E13=pool"
 [ "$(cls 4)" = "$want4" ] || { echo "plan 4 classes: $(cls 4)"; echo "want:           $want4"; exit 1; }
-"$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-05-31 > /dev/null
+"$crisk" plan --db "$db" --file "$tmp/p1y.yaml" --today 2027-05-31 > /dev/null
 [ "$(list 5 | grep -E '^t:E0[24],' | cut -d, -f3 | paste -sd,)" = exempt_tolerance,exempt_tolerance ] \
   || { echo "the day before the second anniversary E02/E04 left the tolerance period: $(cls 5)"; exit 1; }
-"$crisk" plan --db "$db" --file "$tmp/p1.yaml" --today 2027-06-01 > /dev/null
+"$crisk" plan --db "$db" --file "$tmp/p1y.yaml" --today 2027-06-01 > /dev/null
 want6="E01=exempt_status E02=pool E03=pool E04=pool E05=pool E06=triggered E07=pool E08=pool E09=pool E10=pool E11=exempt_status E12=pool E13=pool"
 [ "$(cls 6)" = "$want6" ] || { echo "plan 6 classes: $(cls 6)"; echo "want:           $want6"; exit 1; }
 sed 's/^name: .*/name: 专项计划\nroutine: false/' "$tmp/p1.yaml" > "$tmp/p4.yaml"

@@ -54,7 +54,7 @@ sed 's/crisk quarantine/crisk draw/' err | cmp -s - draw.err || fail "draw --out
 ln -s $db store-link
 expect 2 "draw --out STORE-LINK" "$crisk" draw --db $db --draw 1 --csv --out store-link
 expect 0 "draw --out FILE" "$crisk" draw --db $db --draw 1 --csv --out plain.csv
-head -1 plain.csv | grep '^uscc,level,arm,inspectors,inspection,unstaffed$' > /dev/null || fail "plain --out not written"
+head -1 plain.csv | grep '^uscc,level,arm,inspectors,inspection,unstaffed,draw_state$' > /dev/null || fail "plain --out not written"
 # a store that cannot be opened: a message and an exit code, not a crash (was a segfault)
 expect 3 "inspect --db NO-STORE" "$crisk" inspect --db "$PWD/no-such.db" --inspection 1 --result 1 --by u
 echo x > not-a-store.db

@@ -112,7 +112,7 @@ w3=$(( $(val "$k3" "$tmp/ind0.csv") + 1 )); w1=$(( $(val "$k1" "$tmp/ind0.csv") 
 [ "$(val "$k1")" = $w1 ] || { echo "k1 insp_problem_3y = $(val "$k1"), want $w1"; exit 1; }
 # The label for learning, with its arm.
 "$crisk" inspections --db "$db" --plan 1 --csv > "$tmp/list.csv"
-[ "$(head -1 "$tmp/list.csv")" = "id,draw,plan,uscc,level,arm,inspectors,result,label,items,day,by,problem,penalty_exempt,publish_by,late" ] \
+[ "$(head -1 "$tmp/list.csv")" = "id,draw,plan,uscc,level,arm,inspectors,result,label,items,day,by,problem,penalty_exempt,publish_by,late,state" ] \
   || { echo "inspections header: $(head -1 "$tmp/list.csv")"; exit 1; }
 grep ",$k3,.*,targeted,.*,1,未发现问题,,2025-03-01,u2,0,0," "$tmp/list.csv" > /dev/null || { echo "k3's row: $(grep "$k3" "$tmp/list.csv")"; exit 1; }
 echo "inspect results: vocabulary, 免罚清单 with near misses, import all-or-none, events read by classify"
