@@ -15,7 +15,7 @@ echo "wang-secret" | user_expect 0 added -- add --db "$db" --name wang --role di
 
 # ---- names: visible text in one form ----
 for bad in $'bo\tb' $'bob\x1b[31m' $'\u202eboB' $'bo\u200bb' ' bob' 'bob ' 'ｂｏｂ' $'\xff\xfe' 'a/b' \
-    $'bob\u2028' $'bob\ufe0f' $'b\u034fob' $'bob\U000E0041' $'b\ue000ob'; do
+    $'bob\u2028' $'bob\ufe0f' $'b\u034fob' $'bob\U000E0041'; do
     echo "long-enough" | user_expect 3 "the user name" -- add --db "$db" --name "$bad" --role auditor
 done
 [ "$(q "SELECT count(*) FROM app_user")" = 2 ] || fail "a bad name was added: $(q "SELECT name FROM app_user")"
