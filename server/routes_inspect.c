@@ -428,7 +428,7 @@ struct ilist {
     struct irow *v;
     size_t n, cap;
     int64_t draw;
-    int state; /* 0 any, 1 open, 2 done */
+    int state; /* 0 any, 1 open, 2 done, 3 nothing, 4 cancelled */
     int due;
     int32_t today;
     long workdays;
@@ -447,6 +447,12 @@ static json_t *inspection_json(const struct cr_inspection_row *r, int due, int32
                   srv_str_or_null(r->items), "day", r->result ? srv_day_json(r->day) : json_null(),
                   "by", srv_str_or_null(r->by), "recorded", srv_str_or_null(r->recorded), "problem",
                   r->result && r->problem, "penalty_exempt", r->result && r->penalty_exempt);
+    /* as crisk inspections --csv's state: a voided draw's inspection without a result is
+     * cancelled (closed to results), not open */
+    json_object_set_new(o, "state",
+                        json_string(r->result      ? "done"
+                                    : r->cancelled ? "cancelled"
+                                                   : "open"));
     if (due || r->result) {
         int32_t by = r->result && cal ? cr_calendar_add_workdays(cal, r->day, (int)workdays) : 0;
         /* past the calendar's years the weekend rule alone counts: publish_by_estimated */
@@ -463,8 +469,9 @@ static json_t *inspection_json(const struct cr_inspection_row *r, int due, int32
 static int ilist_row(void *ctx, const struct cr_inspection_row *r)
 {
     struct ilist *x = ctx;
-    if ((x->draw && r->draw != x->draw) || (x->state == 1 && r->result) ||
-        (x->state == 2 && !r->result) || x->state == 3)
+    if ((x->draw && r->draw != x->draw) || (x->state == 1 && (r->result || r->cancelled)) ||
+        (x->state == 2 && !r->result) || x->state == 3 ||
+        (x->state == 4 && (r->result || !r->cancelled)))
         return 0;
     if (x->n == x->cap) {
         size_t cap = x->cap ? 2 * x->cap : 64;
@@ -536,25 +543,26 @@ static void get_inspections(struct srv_req *r, struct srv_reply *out)
     int f = srv_division_filter(r->srv, r->user, srv_query(r, "division"), div);
     if (limit < 0 || offset < 0 || plan < 0 || draw < 0 || due < 0 || f < 0 ||
         srv_day_arg(srv_query(r, "today"), srv_today(), &today) ||
-        (state && strcmp(state, "open") && strcmp(state, "done"))) {
+        (state && strcmp(state, "open") && strcmp(state, "done") && strcmp(state, "cancelled"))) {
         srv_error(out, 400, "bad_request",
-                  "inspections takes plan, draw (ids), division (a division code), state (open or "
-                  "done), due (0 or 1), today (YYYY-MM-DD), limit and offset");
+                  "inspections takes plan, draw (ids), division (a division code), state (open, "
+                  "done or cancelled), due (0 or 1), today (YYYY-MM-DD), limit and offset");
         return;
     }
     struct ilist x = {NULL,
                       0,
                       0,
                       draw,
-                      due                          ? 2
-                      : !state                     ? 0
-                      : strcmp(state, "open") == 0 ? 1
-                                                   : 2,
+                      due                               ? 2
+                      : !state                          ? 0
+                      : strcmp(state, "open") == 0      ? 1
+                      : strcmp(state, "cancelled") == 0 ? 4
+                                                        : 2,
                       (int)due,
                       today,
                       c->publish_workdays,
                       srv_calendar(r->srv)};
-    if ((due && state && strcmp(state, "open") == 0) || f)
+    if ((due && state && strcmp(state, "done") != 0) || f)
         x.state = 3; /* nothing is both, or the division lies outside the jurisdiction */
     cr_err rc = cr_store_inspections_each(r->db, 0, plan, x.state == 2, ilist_row, &x);
     if (!rc)
