@@ -12,6 +12,7 @@
 #include "crisk/push.h"
 #include "crisk/ref.h"
 #include "crisk/respond.h"
+#include "crisk/text.h"
 #include "server.h"
 
 json_t *srv_task_json(struct srv *s, const struct cr_task *t, int32_t today)
@@ -259,8 +260,10 @@ static cr_err act_write(void *ctx, cr_store *w)
 }
 
 /* A text field of the body: *out NULL when absent; -1 when it is not a string or longer than
- * max bytes or holds a control character (but in a note: tab and line breaks). */
-static int body_text(const json_t *body, const char *key, size_t max, int note, const char **out)
+ * max bytes or holds a control character; a note (note 1) holds what cr_note_problem takes,
+ * else -1 with its phrase in why. */
+static int body_text(const json_t *body, const char *key, size_t max, int note, const char **out,
+                     char why[CR_TEXT_WHY_CAP])
 {
     json_t *v = json_object_get(body, key);
     *out = NULL;
@@ -271,9 +274,18 @@ static int body_text(const json_t *body, const char *key, size_t max, int note, 
     const char *s = json_string_value(v);
     if (strlen(s) != json_string_length(v))
         return -1;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if ((*p < 0x20 && !(note && (*p == '\t' || *p == '\n' || *p == '\r'))) || *p == 0x7f)
+    if (note) {
+        const char *w = cr_note_problem(s, strlen(s), why);
+        if (w) {
+            if (w != why)
+                snprintf(why, CR_TEXT_WHY_CAP, "%s", w);
             return -1;
+        }
+    } else {
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+            if (*p < 0x20 || *p == 0x7f)
+                return -1;
+    }
     *out = s;
     return 0;
 }
@@ -297,10 +309,17 @@ static void post_act(struct srv_req *r, struct srv_reply *out, enum cr_task_acti
     struct act a = {id, action, NULL, NULL, NULL, 0, {{0}, {0}, 0, 0}, 0};
     const char *day_s = NULL;
     int32_t today = srv_today();
-    if (body_text(r->body, "note", 2000, 1, &a.note) || body_text(r->body, "by", 64, 0, &a.by) ||
-        body_text(r->body, "day", 10, 0, &day_s) ||
-        body_text(r->body, "outcome", 64, 0, &a.outcome) || srv_day_arg(day_s, today, &a.day) ||
-        a.day > today) {
+    char twhy[CR_TEXT_WHY_CAP] = "";
+    if (body_text(r->body, "note", 2000, 1, &a.note, twhy)) {
+        char msg[CR_TEXT_WHY_CAP + 80];
+        snprintf(msg, sizeof msg, "the note: %s", twhy[0] ? twhy : "text of at most 2000 bytes");
+        srv_error(out, 400, "bad_request", msg);
+        return;
+    }
+    if (body_text(r->body, "by", 64, 0, &a.by, twhy) ||
+        body_text(r->body, "day", 10, 0, &day_s, twhy) ||
+        body_text(r->body, "outcome", 64, 0, &a.outcome, twhy) ||
+        srv_day_arg(day_s, today, &a.day) || a.day > today) {
         srv_error(out, 400, "bad_request",
                   "a transition takes note (at most 2000 bytes), by (a staff id), day "
                   "(YYYY-MM-DD, not after today) and for close an outcome");

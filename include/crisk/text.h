@@ -129,6 +129,14 @@ void cr_mask_name(const char *name, char *out, size_t cap);
 const char *cr_text_problem(const char *t, size_t len, size_t max_bytes, int nfkc,
                             char why[CR_TEXT_WHY_CAP]);
 
+/* What keeps t[0..len) from being a note (a task step's, shown on pages and terminals): not
+ * UTF-8, or a character that hides or reorders what is seen — a control character other than
+ * tab and line breaks, a format character (zero-width, bidirectional marks and overrides), a
+ * line or paragraph separator, a tag character. Spaces of any width and variation selectors
+ * (an emoji's) are kept. NULL when nothing is; else a phrase as cr_text_problem's, naming the
+ * code point and where it is. */
+const char *cr_note_problem(const char *t, size_t len, char why[CR_TEXT_WHY_CAP]);
+
 /* Flags of cr_file_read. */
 #define CR_FILE_REGULAR 1 /* only a regular file: a folder, FIFO or device is refused unread */
 /* Reads the file at path whole: *out (malloc'd, NUL-terminated; the caller frees it) holds its

@@ -86,3 +86,50 @@ const char *cr_text_problem(const char *t, size_t len, size_t max_bytes, int nfk
     }
     return NULL;
 }
+
+/* invisible_kind's characters that hide or reorder what is seen, for a note: a note keeps its
+ * tabs and line breaks, its spaces of any width and an emoji's variation selector. */
+static const char *note_hiding_kind(int32_t c)
+{
+    if (c == '\t' || c == '\n' || c == '\r')
+        return NULL;
+    if (c >= 0xe0000 && c <= 0xe007f)
+        return invisible_kind(c);
+    switch (utf8proc_get_property(c)->category) {
+    case UTF8PROC_CATEGORY_CC:
+    case UTF8PROC_CATEGORY_CF:
+    case UTF8PROC_CATEGORY_ZL:
+    case UTF8PROC_CATEGORY_ZP:
+        return invisible_kind(c);
+    default:
+        return NULL;
+    }
+}
+
+const char *cr_note_problem(const char *t, size_t len, char why[CR_TEXT_WHY_CAP])
+{
+    size_t ok = cr_utf8_valid_prefix(t, len);
+    if (ok != len) {
+        snprintf(why, CR_TEXT_WHY_CAP, "it is not UTF-8 (at byte %zu)", ok + 1);
+        return why;
+    }
+    int32_t c = 0;
+    size_t chars = 0;
+    for (size_t i = 0; i < len;) {
+        utf8proc_ssize_t k =
+            utf8proc_iterate((const utf8proc_uint8_t *)t + i, (utf8proc_ssize_t)(len - i), &c);
+        if (k <= 0) {
+            snprintf(why, CR_TEXT_WHY_CAP, "it is not UTF-8 (at byte %zu)", i + 1);
+            return why;
+        }
+        chars++;
+        const char *kind = note_hiding_kind(c);
+        if (kind) {
+            snprintf(why, CR_TEXT_WHY_CAP, "it holds U+%04X, %s, at character %zu (byte %zu)",
+                     (unsigned)c, kind, chars, i + 1);
+            return why;
+        }
+        i += (size_t)k;
+    }
+    return NULL;
+}

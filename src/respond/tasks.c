@@ -766,26 +766,20 @@ static cr_err close_below(cr_store *s, int64_t id, const struct one_task *t, con
     return rc;
 }
 
-/* A note is UTF-8 text of at most max bytes (0: no bound) without control characters but tab
- * and line breaks (the API's rule: a note is printed to terminals and pages): nothing is cut. */
+/* A note is UTF-8 text of at most max bytes (0: no bound) that cr_note_problem takes (the API's
+ * rule: a note is printed to terminals and pages): nothing is cut. */
 static cr_err check_note(const char *note, size_t max, int64_t id, cr_diag *d)
 {
     if (!note)
         return CR_OK;
-    size_t n = strlen(note), ok = cr_utf8_valid_prefix(note, n);
-    if (ok != n)
+    size_t n = strlen(note);
+    char buf[CR_TEXT_WHY_CAP];
+    const char *why = cr_note_problem(note, n, buf);
+    if (why)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                           "task %lld: the note is not UTF-8 text (byte %zu); nothing was changed",
-                           (long long)id, ok + 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)note[i];
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f ||
-            (c == 0xc2 && i + 1 < n && (unsigned char)note[i + 1] < 0xa0))
-            return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
-                               "task %lld: the note holds a control character (byte %zu); only "
-                               "tab and line breaks are kept; nothing was changed",
-                               (long long)id, i + 1);
-    }
+                           "task %lld: the note: %s (a note keeps tabs and line breaks, nothing "
+                           "that hides or reorders text); nothing was changed",
+                           (long long)id, why);
     if (max && n > max)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                            "task %lld: the note is %zu bytes, over the limit of %zu "

@@ -33,11 +33,15 @@ refuse() { # what pattern args...
 }
 nhist() { q "SELECT count(*) FROM task_history WHERE task=$t"; }
 h0=$(nhist)
-refuse "a note of invalid UTF-8" "note is not UTF-8" "$t" --accept --by G1 --today 2026-01-06 --note $'\xff\xfe x'
-refuse "a note of GB18030" "note is not UTF-8" "$t" --accept --by G1 --today 2026-01-06 --note $'\xd5\xc5\xc8\xfd'
+refuse "a note of invalid UTF-8" "note: it is not UTF-8" "$t" --accept --by G1 --today 2026-01-06 --note $'\xff\xfe x'
+refuse "a note of GB18030" "note: it is not UTF-8" "$t" --accept --by G1 --today 2026-01-06 --note $'\xd5\xc5\xc8\xfd'
 # terminal control sequences (the API's rule: only tab and line breaks), C1 controls too
-refuse "a note with an escape sequence" "control character (byte 3)" "$t" --accept --by G1 --today 2026-01-06 --note $'ab\x1b[31mcd'
-refuse "a note with a C1 control" "control character (byte 2)" "$t" --accept --by G1 --today 2026-01-06 --note $'a\xc2\x85b'
+refuse "a note with an escape sequence" "U+001B, a control character, at character 3 (byte 3)" "$t" --accept --by G1 --today 2026-01-06 --note $'ab\x1b[31mcd'
+refuse "a note with a C1 control" "U+0085, a control character, at character 2 (byte 2)" "$t" --accept --by G1 --today 2026-01-06 --note $'a\xc2\x85b'
+# what reorders or hides text: a bidirectional override, a zero-width space, a line separator
+refuse "a note with a bidi override" "U+202E" "$t" --accept --by G1 --today 2026-01-06 --note $'abc\u202edef'
+refuse "a note with a zero-width space" "U+200B" "$t" --accept --by G1 --today 2026-01-06 --note $'ab\u200bcd'
+refuse "a note with a line separator" "U+2028" "$t" --accept --by G1 --today 2026-01-06 --note $'ab\u2028cd'
 # a note one byte over the limit, of three-byte characters ending mid-way in the old cut
 over=$(python3 -c 'import sys; n=int(sys.argv[1]); print("核" * (n // 3) + "x" * (n % 3 + 1))' "$limit")
 refuse "a note over the limit" "note is $((limit + 1)) bytes, over the limit of $limit (note_max_bytes" \
@@ -50,7 +54,9 @@ edge=$(python3 -c 'import sys; n=int(sys.argv[1]); print("核" * (n // 3) + "x" 
   || fail "the note on the limit was not stored whole"
 # closing: the outcome and its label before a note of 1000 bytes (cut at 599 bytes before)
 mid=$(python3 -c 'print("现场核查" * 83 + "完")')   # 999 bytes + 3
-"$crisk" task --db "$db" "$t" --visit --by G1 --today 2026-01-07 --note '到场' > /dev/null
+# the near miss: a full-width space and an emoji with its variation selector are text
+"$crisk" task --db "$db" "$t" --visit --by G1 --today 2026-01-07 --note $'到场\u3000\u2714\ufe0f' > /dev/null \
+  || fail "a note with a full-width space and an emoji was refused"
 "$crisk" task --db "$db" "$t" --close confirmed --by G1 --today 2026-01-08 --note "$mid" > /dev/null || fail "close with a long note"
 q "SELECT note FROM task_history WHERE task=$t AND action='close'" > "$tmp/close.txt"
 python3 - "$tmp/close.txt" "$mid" <<'P' || fail "the close note: $(cat "$tmp/close.txt")"

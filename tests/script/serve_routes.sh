@@ -100,6 +100,8 @@ events() { q "SELECT count(*) FROM event_block b JOIN topic t ON t.id = b.topic 
 [ "$(post grid "/api/v1/tasks/$t/accept" '{"note":"收到"}')" = 200 ] || fail "accept: $(cat "$tmp/body")"
 [ "$(post grid "/api/v1/tasks/$t/close" '{"note":"x"}')" = 400 ] || fail "close without an outcome"
 [ "$(post grid "/api/v1/tasks/$t/close" '{"outcome":"nonsense"}')" = 400 ] || fail "close with an unknown outcome"
+[ "$(post grid "/api/v1/tasks/$t/close" '{"outcome":"confirmed","note":"abc\u202edef"}')" = 400 ] &&
+    grep >/dev/null -F 'U+202E' "$tmp/body" || fail "a note with a bidi override: $(cat "$tmp/body")"
 [ "$(q "SELECT status FROM task WHERE id = $t")" = accepted ] || fail "a refused close wrote"
 [ "$(post grid "/api/v1/tasks/$t/close" '{"outcome":"false_alarm","note":"现场核实"}')" = 200 ] || fail "close: $(cat "$tmp/body")"
 [ "$(q "SELECT status || ' ' || outcome FROM task WHERE id = $t")" = "closed false_alarm" ] || fail "the task is not closed"

@@ -130,12 +130,42 @@ static void ends_and_sizes(void **state)
     assert_non_null(strstr(problem("a\xc0\x80", 3, 0, why), "not UTF-8"));
 }
 
+/* A note keeps tabs, line breaks, spaces of any width and an emoji's variation selector, and
+ * refuses what hides or reorders text, naming it. */
+static void notes(void **state)
+{
+    (void)state;
+    char why[CR_TEXT_WHY_CAP];
+    static const char *const fine[] = {"现场核实\n二楼\t无人", "  indented",
+                                       "到场\u3000\u2714\ufe0f", "", "x\r\n"};
+    for (size_t i = 0; i < sizeof fine / sizeof *fine; i++)
+        assert_null(cr_note_problem(fine[i], strlen(fine[i]), why));
+    static const struct {
+        const char *t, *want;
+    } bad[] = {
+        {"ab\x1b[31m", "U+001B, a control character, at character 3 (byte 3)"},
+        {"a\u202eb", "U+202E"},
+        {"a\u200bb", "U+200B"},
+        {"a\u2028b", "U+2028, a line or paragraph separator"},
+        {"a\U000E0041", "U+E0041, a tag character"},
+        {"\xff", "not UTF-8 (at byte 1)"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *w = cr_note_problem(bad[i].t, strlen(bad[i].t), why);
+        assert_non_null(w);
+        assert_non_null(strstr(w, bad[i].want));
+    }
+    /* a NUL inside is a control character, not the end */
+    assert_non_null(cr_note_problem("a\0b", 3, why));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(visible_passes),
         cmocka_unit_test(invisible_refused),
         cmocka_unit_test(ends_and_sizes),
+        cmocka_unit_test(notes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
