@@ -107,9 +107,17 @@ static int user_add(const char *db, const char *name, const char *role, const ch
     struct cr_user_rec u;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_ref *ref = NULL;
+    /* The store's city, so that a scope of another city is refused ("" when the store cannot
+     * be read here: opening it to write says why below). */
+    char city[16] = "";
+    cr_store *rs = NULL;
+    cr_diag rd = {{0}, {0}, 0, 0};
+    if (!cr_store_open_readonly(cli_db_path(db), &rs, &rd) && cr_store_city_of(rs, city))
+        city[0] = 0;
+    cr_store_close(rs);
     cr_err rc = cr_ref_load(cr_ref_default_dir(), &ref, &d);
     if (!rc)
-        rc = srv_user_make(name, role, scope, pw, cfg->password_min_chars, ref, &u, &d);
+        rc = srv_user_make(name, role, scope, pw, cfg->password_min_chars, ref, city, &u, &d);
     cr_ref_free(ref);
     sodium_memzero(pw, sizeof pw);
     if (rc) {

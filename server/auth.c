@@ -80,7 +80,8 @@ cr_err srv_password_hash(const char *password, long min_chars, char out[160], cr
 }
 
 cr_err srv_user_make(const char *name, const char *role, const char *scope, const char *password,
-                     long min_chars, const struct cr_ref *ref, struct cr_user_rec *u, cr_diag *d)
+                     long min_chars, const struct cr_ref *ref, const char *city,
+                     struct cr_user_rec *u, cr_diag *d)
 {
     int r = srv_role_find(role);
     if (r < 0)
@@ -107,6 +108,15 @@ cr_err srv_user_make(const char *name, const char *role, const char *scope, cons
     if (!digits && *sc)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                            "role %s covers the whole city: it takes no scope", role);
+    /* A district is a district's code, not the city's own (440100 is six digits too). */
+    if (digits && cr_division_level(sc) != digits / 3 - 1)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "scope %s is not a %s code (%s is the whole city's)", sc, role, sc);
+    if (digits && city && *city && strncmp(sc, city, 4) != 0)
+        return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
+                           "scope %s lies outside the city of the store (%s): a user of it would "
+                           "see nothing",
+                           sc, city);
     if (digits && ref && !cr_division_known(ref, sc))
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                            "scope %s is no division of the reference table (data/divisions): a "
@@ -278,13 +288,14 @@ static void login_keys(struct login_keys *k, const char *name, const char *clien
 
 struct login_try {
     const struct login_keys *k;
-    int64_t limits[2], now, window;
+    int64_t limits[2], now, window, retry_s;
     int limited;
 };
 static cr_err login_reserve(void *ctx, cr_store *w)
 {
     struct login_try *t = ctx;
-    return cr_store_login_reserve(w, t->k->v, t->limits, t->now, t->window, &t->limited);
+    return cr_store_login_reserve(w, t->k->v, t->limits, t->now, t->window, &t->limited,
+                                  &t->retry_s);
 }
 
 struct login_w {
@@ -343,7 +354,7 @@ int srv_password_check(struct srv_req *r, const char *name, const char *password
     }
     if (t.limited) {
         srv_error(out, 429, "too_many_attempts", "登录失败次数过多，请稍后再试");
-        out->retry_after_s = c->login_window_s; /* the most a client must wait */
+        out->retry_after_s = t.retry_s > 0 ? (long)t.retry_s : 1; /* until the window ends */
         return -1;
     }
     int found = cr_store_user_by_name(r->db, name, u) == CR_OK && !u->disabled &&

@@ -692,7 +692,7 @@ static void post_user(struct srv_req *r, struct srv_reply *out)
     struct user_w x = {0};
     cr_diag d = {{0}, {0}, 0, 0};
     if (srv_user_make(name, role, scope, password, srv_cfg(r->srv)->password_min_chars,
-                      srv_ref(r->srv), &x.u, &d)) {
+                      srv_ref(r->srv), srv_city(r->srv), &x.u, &d)) {
         srv_error(out, 400, "bad_request", d.msg);
         return;
     }
@@ -791,7 +791,15 @@ static void patch_user(struct srv_req *r, struct srv_reply *out)
     }
     char pwhash[160];
     struct user_set_w x = {.name = name, .disabled = dis ? json_is_true(dis) : -1};
-    if (pw && r->user && strcmp(r->user->name, name) == 0) {
+    int self = r->user && strcmp(r->user->name, name) == 0;
+    if (!self && json_object_get(r->body, "current_password")) {
+        /* never silently ignored: an administrator sets another's password without it */
+        srv_error(out, 400, "bad_request",
+                  "current_password is for one's own password only (another user's is set "
+                  "without it)");
+        return;
+    }
+    if (pw && self) {
         /* One's own password only with the current one: a stolen session (cookie and CSRF
          * token) must not become the account for good. Counted by the login limits. */
         const char *cur = json_string_value(json_object_get(r->body, "current_password"));

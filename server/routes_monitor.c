@@ -282,10 +282,11 @@ static void get_push(struct srv_req *r, struct srv_reply *out)
                   "or all)");
         return;
     }
-    /* A division outside the jurisdiction, or one the jurisdiction only meets (a city-wide push
-     * asked by a district user), is not the caller's. */
-    int whole_city = arg && cr_division_level(arg) == 0 && !*srv_scope(r->user);
-    if (f || (arg && !whole_city && strcmp(div, arg) != 0)) {
+    /* A division outside the jurisdiction, or one the jurisdiction only meets (a street of
+     * another district's code), is not the caller's; the city's own code is the caller's
+     * jurisdiction, as for the lists (docs/serve.md "division"). */
+    int city = arg && cr_division_level(arg) == 0;
+    if (f || (arg && !city && strcmp(div, arg) != 0)) {
         srv_error(out, 404, "not_found", "no such division in your jurisdiction");
         return;
     }

@@ -76,6 +76,11 @@ const struct srv_config *srv_cfg(const struct srv *s)
     return &s->cfg;
 }
 
+const char *srv_city(const struct srv *s)
+{
+    return s->city;
+}
+
 const struct cr_ref *srv_ref(const struct srv *s)
 {
     return s->ref;
@@ -647,8 +652,16 @@ static void handle(struct srv *s, struct MHD_Connection *c, const char *method, 
         json_error_t je;
         r.body = json_loadb(x->buf, x->len, JSON_REJECT_DUPLICATES, &je);
         if (!json_is_object(r.body)) {
+            /* jansson's reason (a NUL in a string, a duplicate key, a lone surrogate, where):
+             * its text holds no more of the body than a few characters around the fault */
+            char msg[JSON_ERROR_TEXT_LENGTH + 80];
+            if (r.body)
+                snprintf(msg, sizeof msg, "the request body is JSON but not an object");
+            else
+                snprintf(msg, sizeof msg, "the request body is not valid JSON: %s (character %d)",
+                         je.text, je.position);
             json_decref(r.body);
-            srv_error(out, 400, "bad_json", "the request body is not a JSON object");
+            srv_error(out, 400, "bad_json", msg);
             return;
         }
     }

@@ -89,10 +89,12 @@ cr_err srv_password_hash(const char *password, long min_chars, char out[160],
                          cr_diag *d) CR_MUST_USE;
 /* Checks a user's name (visible characters, NFKC), role and scope and hashes the password
  * into u. CR_EINVAL with d saying why for a bad name, an unknown role, a scope that does not
- * fit it or (with ref) is no known division, or a password srv_password_hash refuses. */
+ * fit it (its length and division level), lies outside city (the store's city code, 440100;
+ * NULL or "": unchecked) or (with ref) is no known division, or a password srv_password_hash
+ * refuses. */
 cr_err srv_user_make(const char *name, const char *role, const char *scope, const char *password,
-                     long min_chars, const struct cr_ref *ref, struct cr_user_rec *u,
-                     cr_diag *d) CR_MUST_USE;
+                     long min_chars, const struct cr_ref *ref, const char *city,
+                     struct cr_user_rec *u, cr_diag *d) CR_MUST_USE;
 
 /* ---- the server ---- */
 struct srv;
@@ -262,6 +264,9 @@ const struct srv_config *srv_cfg(const struct srv *s);
 /* Division names (data/), or NULL when they could not be loaded (names are then left out). */
 struct cr_ref;
 const struct cr_ref *srv_ref(const struct srv *s);
+/* The code of the city the store's enterprises lie in (440100), "" when none had a district at
+ * the server's start. */
+const char *srv_city(const struct srv *s);
 
 /* Runs fn(ctx, writer) in one transaction on the server's writer connection (serialised);
  * lock: take the store's writer lock for the write and release it after. CR_ESTORE with the

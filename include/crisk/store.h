@@ -886,11 +886,13 @@ cr_err cr_store_users_each(cr_store *s, int64_t now,
  * cannot pass the limit together: *limited is 1, and nothing is counted, when either key has
  * limits[i] failures in its window; else both are counted, each key's window lasting at least
  * window seconds from its first failure (the longest window of the servers that counted it
- * wins). Rows of ended windows are deleted. cr_store_login_release undoes it after a good
+ * wins); *retry_s is then the seconds until the limiting window ends. Rows of ended windows
+ * are deleted. cr_store_login_release undoes it after a good
  * password: the name's failures are forgotten and the address's reserved attempt taken back.
  * Times in Unix seconds; both in the caller's write transaction. */
 cr_err cr_store_login_reserve(cr_store *s, const char *const keys[2], const int64_t limits[2],
-                              int64_t now, int64_t window, int *limited) CR_MUST_USE;
+                              int64_t now, int64_t window, int *limited,
+                              int64_t *retry_s) CR_MUST_USE;
 cr_err cr_store_login_release(cr_store *s, const char *const keys[2], int64_t now) CR_MUST_USE;
 
 /* Sessions, kept by a hash of their id (the id itself, a bearer secret, is never stored), with

@@ -33,7 +33,13 @@ static const char *invisible_kind(int32_t c)
         return "a line or paragraph separator";
     case UTF8PROC_CATEGORY_ZS:
         return c == ' ' ? NULL : "a space other than the ASCII space";
+    case UTF8PROC_CATEGORY_CO:
+        return "a private-use character (no agreed glyph: shown as nothing or a box)";
+    case UTF8PROC_CATEGORY_CN:
+        return "an unassigned code point or noncharacter";
     default:
+        if (c == 0x2800)
+            return "the blank braille pattern (shown as a space)";
         return p->ignorable ? "an invisible (default-ignorable) character" : NULL;
     }
 }
@@ -70,6 +76,12 @@ const char *cr_text_problem(const char *t, size_t len, size_t max_bytes, int nfk
         }
         if (i == 0 && c == ' ')
             return "it begins with a space";
+        if (i == 0 && utf8proc_get_property(c)->combining_class) {
+            snprintf(why, CR_TEXT_WHY_CAP,
+                     "it begins with U+%04X, a combining mark (it joins what stands before it)",
+                     (unsigned)c);
+            return why;
+        }
         i += (size_t)k;
     }
     if (c == ' ')

@@ -379,7 +379,7 @@ static cr_err failure_put(cr_store *s, const char *key, int64_t since, int64_t u
 }
 
 cr_err cr_store_login_reserve(cr_store *s, const char *const keys[2], const int64_t limits[2],
-                              int64_t now, int64_t window, int *limited)
+                              int64_t now, int64_t window, int *limited, int64_t *retry_s)
 {
     sqlite3_stmt *st = NULL;
     if (prep(s, "DELETE FROM login_failure WHERE until <= ?1", &st))
@@ -388,9 +388,13 @@ cr_err cr_store_login_reserve(cr_store *s, const char *const keys[2], const int6
     cr_err e = done(s, st);
     int64_t since[2], until[2], failures[2];
     int over = 0;
+    int64_t wait = 0;
     for (int i = 0; i < 2 && !e; i++) {
         e = failure_get(s, keys[i], now, &since[i], &until[i], &failures[i]);
-        over |= !e && failures[i] >= limits[i];
+        if (!e && failures[i] >= limits[i]) {
+            over = 1;
+            wait = until[i] - now > wait ? until[i] - now : wait;
+        }
     }
     /* A window ends at the latest end any counting server gives it: a server of a shorter
      * window never restarts the count of a longer one. */
@@ -398,8 +402,10 @@ cr_err cr_store_login_reserve(cr_store *s, const char *const keys[2], const int6
         e = failure_put(s, keys[i], since[i],
                         since[i] + window > until[i] ? since[i] + window : until[i],
                         failures[i] + 1);
-    if (!e)
+    if (!e) {
         *limited = over;
+        *retry_s = wait;
+    }
     return e;
 }
 

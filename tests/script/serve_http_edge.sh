@@ -267,8 +267,14 @@ for l in "warnings warnings" "tasks tasks" "inspections inspections"; do
 done
 st=$(curl -s -o /dev/null -w '%{http_code}' -b "$tmp/jar.ad" "$U/api/v1/push.xlsx?division=$city")
 [ "$st" = 200 ] || fail "the city's push workbook: $st"
-st=$(curl -s -o /dev/null -w '%{http_code}' -b "$tmp/jar.d" "$U/api/v1/push.xlsx?division=$city")
-[ "$st" = 404 ] || fail "the city's push workbook asked by a district: $st"
+st=$(curl -s -o "$tmp/city.xlsx" -w '%{http_code}' -b "$tmp/jar.d" "$U/api/v1/push.xlsx?division=$city")
+[ "$st" = 200 ] || fail "the city's push workbook asked by a district (its own jurisdiction): $st"
+curl -s -o "$tmp/own.xlsx" -b "$tmp/jar.d" "$U/api/v1/push.xlsx?division=$D"
+python3 -c 'import sys, zipfile
+a, b = (zipfile.ZipFile(f).read("xl/worksheets/sheet1.xml") for f in sys.argv[1:])
+sys.exit(a != b)' "$tmp/city.xlsx" "$tmp/own.xlsx" || fail "the city's workbook asked by a district is not its district's"
+st=$(curl -s -o /dev/null -w '%{http_code}' -b "$tmp/jar.d" "$U/api/v1/push.xlsx?division=440300")
+[ "$st" = 404 ] || fail "another city's push workbook asked by a district: $st"
 
 # ---- 8. a run's created: ISO 8601, the store's time ----
 curl -s -b "$tmp/jar.ad" "$U/api/v1/runs" >"$tmp/runs"

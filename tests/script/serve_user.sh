@@ -17,7 +17,7 @@ echo "x" | user_expect 3 "6-digit" -- add --db "$db" --name bob --role district 
 echo "x" | user_expect 3 "9-digit" -- add --db "$db" --name bob --role street --scope 44010600A
 echo "x" | user_expect 3 "whole city" -- add --db "$db" --name bob --role city_analyst --scope 440106
 # a scope of the right length that is no division (the near miss: 440106 above is one)
-echo "x" | user_expect 3 "no division of the reference table" -- add --db "$db" --name bob --role district --scope 999999
+echo "x" | user_expect 3 "no division of the reference table" -- add --db "$db" --name bob --role district --scope 440199
 echo "x" | user_expect 3 "no division of the reference table" -- add --db "$db" --name bob --role street --scope 440106999
 echo "" | user_expect 3 "empty password" -- add --db "$db" --name bob --role auditor
 user_expect 3 "no password" -- add --db "$db" --name bob --role auditor </dev/null

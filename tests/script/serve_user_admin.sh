@@ -15,10 +15,13 @@ echo "wang-secret" | user_expect 0 added -- add --db "$db" --name wang --role di
 
 # ---- names: visible text in one form ----
 for bad in $'bo\tb' $'bob\x1b[31m' $'\u202eboB' $'bo\u200bb' ' bob' 'bob ' 'ｂｏｂ' $'\xff\xfe' 'a/b' \
-    $'bob\u2028' $'bob\ufe0f' $'b\u034fob' $'bob\U000E0041'; do
+    $'bob\u2028' $'bob\ufe0f' $'b\u034fob' $'bob\U000E0041' $'b\ue000ob' $'\u2800' $'\u0301bob'; do
     echo "long-enough" | user_expect 3 "the user name" -- add --db "$db" --name "$bad" --role auditor
 done
 [ "$(q "SELECT count(*) FROM app_user")" = 2 ] || fail "a bad name was added: $(q "SELECT name FROM app_user")"
+# scopes: the city's own code is no district; another city's district lies outside the store's
+echo "long-enough" | user_expect 3 "is not a district code" -- add --db "$db" --name bob --role district --scope 440100
+echo "long-enough" | user_expect 3 "outside the city of the store (440100)" -- add --db "$db" --name bob --role district --scope 440303
 echo "long-enough" | user_expect 0 added -- add --db "$db" --name '王 小明' --role auditor
 
 # ---- list, disable, enable, passwd: usage and unknown users ----
@@ -84,6 +87,8 @@ PY
 [ "$(serve_login "$U" "$tmp/jw" wang via-the-api)" = 200 ] || fail "the API's new password does not work"
 [ "$(api PATCH /api/v1/users/nobody '{"disabled":true}')" = 404 ] || fail "PATCH of no user: $(cat "$tmp/body")"
 [ "$(api PATCH /api/v1/users/wang '{"password":"short"}')" = 400 ] || fail "PATCH short password: $(cat "$tmp/body")"
+[ "$(api PATCH /api/v1/users/wang '{"password":"long-enough-2","current_password":"x"}')" = 400 ] ||
+    fail "current_password for another user's password was not refused: $(cat "$tmp/body")"
 [ "$(api PATCH /api/v1/users/wang '{"disabled":"yes"}')" = 400 ] || fail "PATCH disabled as text: $(cat "$tmp/body")"
 [ "$(api PATCH /api/v1/users/wang '{}')" = 400 ] || fail "PATCH of nothing: $(cat "$tmp/body")"
 [ "$(api PATCH /api/v1/users/admin '{"disabled":true}')" = 409 ] || fail "admin disabled itself: $(cat "$tmp/body")"

@@ -129,12 +129,17 @@ static void sessions_end_by_their_own_limits(void **state)
     drop_store(s);
 }
 
+static int64_t last_retry; /* the seconds to wait of the last limited reserve */
+
 static int reserve(cr_store *s, const char *name, int64_t now, int64_t window, int64_t limit_name)
 {
     const char *keys[2] = {name, "a:127.0.0.1"};
     const int64_t limits[2] = {limit_name, 1000};
     int limited = -1;
-    assert_int_equal(cr_store_login_reserve(s, keys, limits, now, window, &limited), CR_OK);
+    int64_t retry = -1;
+    assert_int_equal(cr_store_login_reserve(s, keys, limits, now, window, &limited, &retry), CR_OK);
+    if (limited)
+        last_retry = retry;
     return limited;
 }
 
@@ -148,8 +153,10 @@ static void login_failures_in_windows(void **state)
     assert_int_equal(reserve(s, "n:wang", 1003, 900, 3), 1);
     assert_int_equal(scalar(s, "SELECT failures FROM login_failure WHERE key = 'n:wang'"), 3);
     assert_int_equal(scalar(s, "SELECT failures FROM login_failure WHERE key = 'a:127.0.0.1'"), 3);
-    /* a server of a 5 s window later on: the 900 s count holds */
+    assert_int_equal(last_retry, 1900 - 1003); /* until the window that limits ends */
+    /* a server of a 5 s window later on: the 900 s count holds, and it says how long */
     assert_int_equal(reserve(s, "n:wang", 1010, 5, 3), 1);
+    assert_int_equal(last_retry, 890);
     /* the window ends 900 s after the first failure */
     assert_int_equal(reserve(s, "n:wang", 1899, 900, 3), 1);
     assert_int_equal(reserve(s, "n:wang", 1900, 900, 3), 0);

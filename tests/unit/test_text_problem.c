@@ -72,22 +72,24 @@ static void invisible_refused(void **state)
         uint32_t c;
         const char *kind;
     } bad[] = {
-        {0x0, "control"},       {0x9, "control"},      {0x1b, "control"},
-        {0x7f, "control"},      {0x85, "control"},     {0x9f, "control"},
-        {0xad, "format"},       {0x61c, "format"},     {0x180e, "format"},
-        {0x200b, "format"},     {0x200d, "format"},    {0x200e, "format"},
-        {0x202e, "format"},     {0x2066, "format"},    {0x2069, "format"},
-        {0x2060, "format"},     {0x2064, "format"},    {0xfeff, "format"},
-        {0xfff9, "format"},     {0x110bd, "format"},   {0x1d173, "format"},
-        {0x2028, "separator"},  {0x2029, "separator"}, {0xa0, "space"},
-        {0x1680, "space"},      {0x2000, "space"},     {0x200a, "space"},
-        {0x202f, "space"},      {0x205f, "space"},     {0x3000, "space"},
-        {0xfe00, "variation"},  {0xfe0f, "variation"}, {0xe0100, "variation"},
-        {0xe01ef, "variation"}, {0x180b, "variation"}, {0x180f, "variation"},
-        {0x34f, "grapheme"},    {0xe0000, "tag"},      {0xe0001, "tag"},
-        {0xe0020, "tag"},       {0xe0041, "tag"},      {0xe007f, "tag"},
-        {0x115f, "ignorable"},  {0x1160, "ignorable"}, {0x3164, "ignorable"},
-        {0xffa0, "ignorable"},  {0x17b4, "ignorable"},
+        {0x0, "control"},         {0x9, "control"},          {0x1b, "control"},
+        {0x7f, "control"},        {0x85, "control"},         {0x9f, "control"},
+        {0xad, "format"},         {0x61c, "format"},         {0x180e, "format"},
+        {0x200b, "format"},       {0x200d, "format"},        {0x200e, "format"},
+        {0x202e, "format"},       {0x2066, "format"},        {0x2069, "format"},
+        {0x2060, "format"},       {0x2064, "format"},        {0xfeff, "format"},
+        {0xfff9, "format"},       {0x110bd, "format"},       {0x1d173, "format"},
+        {0x2028, "separator"},    {0x2029, "separator"},     {0xa0, "space"},
+        {0x1680, "space"},        {0x2000, "space"},         {0x200a, "space"},
+        {0x202f, "space"},        {0x205f, "space"},         {0x3000, "space"},
+        {0xfe00, "variation"},    {0xfe0f, "variation"},     {0xe0100, "variation"},
+        {0xe01ef, "variation"},   {0x180b, "variation"},     {0x180f, "variation"},
+        {0x34f, "grapheme"},      {0xe0000, "tag"},          {0xe0001, "tag"},
+        {0xe0020, "tag"},         {0xe0041, "tag"},          {0xe007f, "tag"},
+        {0x115f, "ignorable"},    {0x1160, "ignorable"},     {0x3164, "ignorable"},
+        {0xffa0, "ignorable"},    {0x17b4, "ignorable"},     {0xe000, "private-use"},
+        {0xf8ff, "private-use"},  {0x10fffd, "private-use"}, {0xffff, "noncharacter"},
+        {0xfdd0, "noncharacter"}, {0x2800, "braille"},
     };
     char why[CR_TEXT_WHY_CAP];
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -108,6 +110,15 @@ static void invisible_refused(void **state)
 static void ends_and_sizes(void **state)
 {
     (void)state;
+    {
+        char w[CR_TEXT_WHY_CAP];
+        const char *p = problem("\xcc\x81lead", 6, 0, w); /* U+0301 first */
+        assert_non_null(p);
+        assert_non_null(strstr(p, "begins with U+0301, a combining mark"));
+        assert_null(problem("le\xcc\x81"
+                            "ad",
+                            6, 0, w)); /* inside: an accent on its letter */
+    }
     char why[CR_TEXT_WHY_CAP];
     assert_string_equal(problem("", 0, 0, why), "it is empty");
     assert_string_equal(problem(" a", 2, 0, why), "it begins with a space");
