@@ -263,7 +263,8 @@ while IFS=$'\t' read -r method route request role c_in c_street c_district c_out
         fi
         [ "$st" -ge 400 ] && check_error "$method $path as $role" "$(jget 'o["error"]["code"]')"
         check_headers "$method $path as $role"
-        case $route in /api/v1/enterprises/\{uscc\}) [ "$role" != anon ] && n_portrait=$((n_portrait + 1)) ;; esac
+        # every portrait request is audited, an unauthenticated one too (user and role empty)
+        case $route in /api/v1/enterprises/\{uscc\}) n_portrait=$((n_portrait + 1)) ;; esac
         n_checked=$((n_checked + 1))
         [ "$route" = "/api/v1/logout" ] || [ "$route" = "/api/v1/login" ] || [ "$st" -lt 300 ] || continue
     done
@@ -285,7 +286,7 @@ for r in district street grid; do
         fail "verify as $r shows what may name other districts' firms: $(cat "$tmp/body")"
 done
 
-# ---- audit: one row per portrait request (read, refused or not found), naming user and firm ----
+# ---- audit: one row per portrait request (read, refused, unauthenticated or not found), naming user and firm ----
 portrait_after=$(q "SELECT count(*) FROM audit WHERE action = 'portrait'")
 [ $((portrait_after - portrait_before)) = "$n_portrait" ] ||
     fail "audit: $((portrait_after - portrait_before)) portrait rows for $n_portrait portrait requests"
