@@ -44,15 +44,12 @@ static const char *invisible_kind(int32_t c)
     }
 }
 
-const char *cr_text_problem(const char *t, size_t len, size_t max_bytes, int nfkc,
-                            char why[CR_TEXT_WHY_CAP])
+/* Walks t (len bytes) character by character: the first character kind() names, or one that is
+ * not UTF-8, is the problem, written into why. A visible line (line != 0) may not begin or end with
+ * a space nor begin with a combining mark. NULL when t passes. */
+static const char *walk(const char *t, size_t len, const char *(*kind)(int32_t), int line,
+                        char why[CR_TEXT_WHY_CAP])
 {
-    if (!len)
-        return "it is empty";
-    if (len > max_bytes) {
-        snprintf(why, CR_TEXT_WHY_CAP, "it is too long (%zu bytes, at most %zu)", len, max_bytes);
-        return why;
-    }
     size_t ok = cr_utf8_valid_prefix(t, len);
     if (ok != len) {
         snprintf(why, CR_TEXT_WHY_CAP, "it is not UTF-8 (at byte %zu)", ok + 1);
@@ -68,15 +65,15 @@ const char *cr_text_problem(const char *t, size_t len, size_t max_bytes, int nfk
             return why;
         }
         chars++;
-        const char *kind = invisible_kind(c);
-        if (kind) {
+        const char *what = kind(c);
+        if (what) {
             snprintf(why, CR_TEXT_WHY_CAP, "it holds U+%04X, %s, at character %zu (byte %zu)",
-                     (unsigned)c, kind, chars, i + 1);
+                     (unsigned)c, what, chars, i + 1);
             return why;
         }
-        if (i == 0 && c == ' ')
+        if (line && i == 0 && c == ' ')
             return "it begins with a space";
-        if (i == 0 && utf8proc_get_property(c)->combining_class) {
+        if (line && i == 0 && utf8proc_get_property(c)->combining_class) {
             snprintf(why, CR_TEXT_WHY_CAP,
                      "it begins with U+%04X, a combining mark (it joins what stands before it)",
                      (unsigned)c);
@@ -84,8 +81,23 @@ const char *cr_text_problem(const char *t, size_t len, size_t max_bytes, int nfk
         }
         i += (size_t)k;
     }
-    if (c == ' ')
+    if (line && c == ' ')
         return "it ends with a space";
+    return NULL;
+}
+
+const char *cr_text_problem(const char *t, size_t len, size_t max_bytes, int nfkc,
+                            char why[CR_TEXT_WHY_CAP])
+{
+    if (!len)
+        return "it is empty";
+    if (len > max_bytes) {
+        snprintf(why, CR_TEXT_WHY_CAP, "it is too long (%zu bytes, at most %zu)", len, max_bytes);
+        return why;
+    }
+    const char *problem = walk(t, len, invisible_kind, 1, why);
+    if (problem)
+        return problem;
     if (nfkc) {
         utf8proc_uint8_t *norm = NULL;
         utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)t, (utf8proc_ssize_t)len, &norm,
@@ -120,28 +132,5 @@ static const char *note_hiding_kind(int32_t c)
 
 const char *cr_note_problem(const char *t, size_t len, char why[CR_TEXT_WHY_CAP])
 {
-    size_t ok = cr_utf8_valid_prefix(t, len);
-    if (ok != len) {
-        snprintf(why, CR_TEXT_WHY_CAP, "it is not UTF-8 (at byte %zu)", ok + 1);
-        return why;
-    }
-    int32_t c = 0;
-    size_t chars = 0;
-    for (size_t i = 0; i < len;) {
-        utf8proc_ssize_t k =
-            utf8proc_iterate((const utf8proc_uint8_t *)t + i, (utf8proc_ssize_t)(len - i), &c);
-        if (k <= 0) {
-            snprintf(why, CR_TEXT_WHY_CAP, "it is not UTF-8 (at byte %zu)", i + 1);
-            return why;
-        }
-        chars++;
-        const char *kind = note_hiding_kind(c);
-        if (kind) {
-            snprintf(why, CR_TEXT_WHY_CAP, "it holds U+%04X, %s, at character %zu (byte %zu)",
-                     (unsigned)c, kind, chars, i + 1);
-            return why;
-        }
-        i += (size_t)k;
-    }
-    return NULL;
+    return walk(t, len, note_hiding_kind, 0, why);
 }
