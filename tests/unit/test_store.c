@@ -13,6 +13,7 @@
 
 #include "crisk/store.h"
 #include "store/internal.h" /* cr_store_scalar */
+#include "store_tmp.h"
 
 /* Attribute texts the packing must keep exactly: absent, empty object, plain, escaped quotes
  * and backslashes, names missing or in another order, a number, a nested object, and more
@@ -66,10 +67,7 @@ static void blocks_round_trip(void **state)
 {
     (void)state;
     char path[] = "/tmp/crisk-test-store-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
+    tmp_store_path(path);
     cr_store *s = NULL;
     cr_diag d = {{0}, {0}, 0, 0};
     assert_int_equal(cr_store_open(path, &s, &d), CR_OK);
@@ -130,22 +128,7 @@ static void blocks_round_trip(void **state)
     assert_int_equal(cr_store_counts(s, &c), CR_OK);
     assert_int_equal(c.events, N_EVENTS + 1); /* near miss: the event itself was written */
     cr_store_close(s);
-    unlink(path);
-    char side[64];
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-}
-
-static void remove_store(const char *path)
-{
-    char side[64];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
+    tmp_store_remove(path);
 }
 
 /* A reader never creates a store, and cannot write through its handle. */
@@ -153,10 +136,7 @@ static void readonly_open(void **state)
 {
     (void)state;
     char path[] = "/tmp/crisk-test-store-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
+    tmp_store_path(path);
     cr_store *s = NULL;
     cr_diag d = {{0}, {0}, 0, 0};
     assert_int_equal(cr_store_open_readonly(path, &s, &d), CR_ENOTFOUND);
@@ -177,7 +157,7 @@ static void readonly_open(void **state)
     cr_store_rollback(s);
     assert_non_null(strstr(cr_store_errmsg(s), "readonly database"));
     cr_store_close(s);
-    remove_store(path);
+    tmp_store_remove(path);
 }
 
 /* One writer at a time, also between two handles of one process; the holder is named; closing
@@ -186,10 +166,7 @@ static void writer_lock(void **state)
 {
     (void)state;
     char path[] = "/tmp/crisk-test-lock-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
+    tmp_store_path(path);
     cr_store *a = NULL, *b = NULL;
     cr_diag d = {{0}, {0}, 0, 0};
     assert_int_equal(cr_store_open(path, &a, &d), CR_OK);
@@ -207,7 +184,7 @@ static void writer_lock(void **state)
     assert_int_equal(cr_store_open(":memory:", &m, &d), CR_OK);
     assert_int_equal(cr_store_lock(m, "ingest", &d), CR_OK);
     cr_store_close(m);
-    remove_store(path);
+    tmp_store_remove(path);
     char lock[64];
     snprintf(lock, sizeof lock, "%s.lock", path);
     unlink(lock);
@@ -250,10 +227,7 @@ static void upgrade_raced(void **state)
 {
     (void)state;
     char path[] = "/tmp/crisk-test-upgrade-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
+    tmp_store_path(path);
     cr_store *s = NULL;
     cr_diag d = {{0}, {0}, 0, 0};
     assert_int_equal(cr_store_open(path, &s, &d), CR_OK);
@@ -280,7 +254,7 @@ static void upgrade_raced(void **state)
     assert_int_equal(cr_store_scalar(s, "PRAGMA user_version", &v), CR_OK);
     assert_int_equal(v, 5);
     cr_store_close(s);
-    remove_store(path);
+    tmp_store_remove(path);
 }
 
 int main(void)

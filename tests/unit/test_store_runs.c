@@ -14,6 +14,7 @@
 #include "crisk/model.h"
 #include "crisk/store.h"
 #include "store/internal.h" /* cr_store_scalar */
+#include "store_tmp.h"
 
 static char *write_tmp(const char *text)
 {
@@ -23,30 +24,6 @@ static char *write_tmp(const char *text)
     assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
     return path;
-}
-
-static void unlink_store(const char *path)
-{
-    char side[512];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s.cols", path);
-    unlink(side);
-}
-
-static cr_store *new_store(char *path)
-{
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
-    cr_store *s = NULL;
-    cr_diag d = {{0}, {0}, 0, 0};
-    assert_int_equal(cr_store_open(path, &s, &d), CR_OK);
-    return s;
 }
 
 /* Five indicators whose ids are 195 bytes long (and one with a quote and a backslash): the
@@ -81,7 +58,7 @@ static void long_indicator_ids(void **state)
     unlink(mpath);
     free(mpath);
     char path[] = "/tmp/crisk-runs-store-XXXXXX";
-    cr_store *s = new_store(path);
+    cr_store *s = tmp_store_open(path);
     int64_t subject = 1;
     struct cr_city c = {.n = 1, .subject = &subject};
     double score = 12;
@@ -116,7 +93,7 @@ static void long_indicator_ids(void **state)
         CR_OK);
     assert_int_equal(v, 1);
     cr_store_close(s);
-    unlink_store(path);
+    tmp_store_remove(path);
     cr_model_free(m);
 }
 

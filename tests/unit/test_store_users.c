@@ -18,32 +18,22 @@
 #include <sqlite3.h>
 
 #include "store/internal.h" /* cr_store_scalar, cr__store_db */
+#include "store_tmp.h"
 
 static char path[64];
 
 static cr_store *new_store(void)
 {
     snprintf(path, sizeof path, "/tmp/crisk-users-XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
-    cr_store *s = NULL;
-    cr_diag d = {{0}, {0}, 0, 0};
-    assert_int_equal(cr_store_open(path, &s, &d), CR_OK);
+    cr_store *s = tmp_store_open(path);
     assert_int_equal(cr_store_serve_ensure(s), CR_OK);
     return s;
 }
 
 static void drop_store(cr_store *s)
 {
-    char side[128];
     cr_store_close(s);
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
+    tmp_store_remove(path);
 }
 
 static int64_t scalar(cr_store *s, const char *sql)
@@ -182,13 +172,7 @@ static void old_sessions_table_gains_its_limits(void **state)
 {
     (void)state;
     snprintf(path, sizeof path, "/tmp/crisk-users-XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
-    cr_store *s = NULL;
-    cr_diag d = {{0}, {0}, 0, 0};
-    assert_int_equal(cr_store_open(path, &s, &d), CR_OK);
+    cr_store *s = tmp_store_open(path);
     /* the sessions table as stores of session 8 have it, with a live session */
     assert_int_equal(sqlite3_exec(cr__store_db(s),
                                   "DROP TABLE IF EXISTS app_session;"

@@ -12,28 +12,7 @@
 
 #include "crisk/store.h"
 #include "store/internal.h" /* cr_store_scalar */
-
-static cr_store *new_store(char *path)
-{
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
-    cr_store *s = NULL;
-    cr_diag d = {{0}, {0}, 0, 0};
-    assert_int_equal(cr_store_open(path, &s, &d), CR_OK);
-    return s;
-}
-
-static void unlink_store(const char *path)
-{
-    char side[512];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-}
+#include "store_tmp.h"
 
 /* Three firms: 1 and 2 in grid 440106001001 (street 440106001, district 440106), 3 in
  * district 440104 with coordinates; their USCCs sort 3 < 2 < 1. */
@@ -94,7 +73,7 @@ static void warnings_round_trip(void **state)
 {
     (void)state;
     char path[] = "/tmp/crisk-test-warn-XXXXXX";
-    cr_store *s = new_store(path);
+    cr_store *s = tmp_store_open(path);
     add_firms(s);
 
     int64_t run = 0, id1 = 0, id2 = 0;
@@ -182,7 +161,7 @@ static void warnings_round_trip(void **state)
     assert_int_equal(cr_store_monitor_run_latest(s, &run), CR_OK);
     assert_int_equal(run, 3);
     cr_store_close(s);
-    unlink_store(path);
+    tmp_store_remove(path);
 }
 
 struct ranges {
@@ -213,7 +192,7 @@ static void blocks_of_topic(void **state)
 {
     (void)state;
     char path[] = "/tmp/crisk-test-warn-XXXXXX";
-    cr_store *s = new_store(path);
+    cr_store *s = tmp_store_open(path);
     assert_int_equal(cr_store_begin(s), CR_OK);
     int64_t t1 = 0, t2 = 0;
     assert_int_equal(cr_store_department_put(s, "D", "部门"), CR_OK);
@@ -242,7 +221,7 @@ static void blocks_of_topic(void **state)
     assert_int_equal(cr_store_event_blocks_of(s, &none, 1, on_range, &r), CR_OK);
     assert_int_equal(r.n, 0);
     cr_store_close(s);
-    unlink_store(path);
+    tmp_store_remove(path);
 }
 
 int main(void)
