@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <stdarg.h>
@@ -441,6 +442,85 @@ static cr_err open_common(cr_feed *f, cr_diag *d)
     return rc;
 }
 
+/* Read buffers of closed feeds, kept for the next feeds (cr_feed_close). Below SPARE_MIN a
+ * buffer comes from malloc's own free lists anyway. */
+enum { N_SPARES = 4, SPARE_MIN = 1 << 20 };
+static pthread_mutex_t spare_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    char *p;
+    size_t cap;
+} spares[N_SPARES];
+
+/* A buffer of at least need bytes into f->orig: the smallest kept one that fits, else a new
+ * one. 0, or -1 when memory ran out. */
+static int orig_alloc(cr_feed *f, size_t need)
+{
+    int best = -1;
+    pthread_mutex_lock(&spare_mu);
+    for (int i = 0; i < N_SPARES; i++)
+        if (spares[i].p && spares[i].cap >= need && (best < 0 || spares[i].cap < spares[best].cap))
+            best = i;
+    if (best >= 0) {
+        f->orig = spares[best].p;
+        f->orig_cap = spares[best].cap;
+        spares[best].p = NULL;
+    }
+    pthread_mutex_unlock(&spare_mu);
+    if (best < 0) {
+        f->orig = malloc(need);
+        f->orig_cap = need;
+    }
+    return f->orig ? 0 : -1;
+}
+
+/* Keeps p (cap bytes) for a later feed, in place of smaller kept buffers when the total would
+ * pass CR_FEED_SPARE_BYTES, or frees it. */
+static void orig_release(char *p, size_t cap)
+{
+    if (!p)
+        return;
+    if (cap < SPARE_MIN || cap > CR_FEED_SPARE_BYTES) {
+        free(p);
+        return;
+    }
+    pthread_mutex_lock(&spare_mu);
+    for (;;) {
+        size_t total = cap;
+        int free_slot = -1, smallest = -1;
+        for (int i = 0; i < N_SPARES; i++) {
+            if (!spares[i].p) {
+                free_slot = i;
+                continue;
+            }
+            total += spares[i].cap;
+            if (smallest < 0 || spares[i].cap < spares[smallest].cap)
+                smallest = i;
+        }
+        if (free_slot >= 0 && total <= CR_FEED_SPARE_BYTES) {
+            spares[free_slot].p = p;
+            spares[free_slot].cap = cap;
+            p = NULL;
+            break;
+        }
+        if (smallest < 0 || spares[smallest].cap >= cap)
+            break; /* p is the smallest: it goes */
+        free(spares[smallest].p);
+        spares[smallest].p = NULL;
+    }
+    pthread_mutex_unlock(&spare_mu);
+    free(p);
+}
+
+void cr_feed_spares_free(void)
+{
+    pthread_mutex_lock(&spare_mu);
+    for (int i = 0; i < N_SPARES; i++) {
+        free(spares[i].p);
+        spares[i].p = NULL;
+    }
+    pthread_mutex_unlock(&spare_mu);
+}
+
 cr_err cr_feed_open_buf(const char *name, const void *buf, size_t len, const struct cr_topic *t,
                         cr_feed **out, cr_diag *d)
 {
@@ -449,9 +529,8 @@ cr_err cr_feed_open_buf(const char *name, const void *buf, size_t len, const str
         return CR_ENOMEM;
     f->t = t;
     f->name = strdup(name);
-    f->orig = malloc(len + 1);
     cr_err rc = CR_ENOMEM;
-    if (f->name && f->orig) {
+    if (f->name && !orig_alloc(f, len + 1)) {
         memcpy(f->orig, buf, len);
         f->orig[len] = 0;
         f->orig_len = len;
@@ -471,7 +550,7 @@ cr_err cr_feed_open_buf(const char *name, const void *buf, size_t len, const str
  * size while it is read (ingest checks afterwards that the file did not change, ingest.c). */
 static cr_err read_all(int fd, const char *path, cr_feed *f, cr_diag *d)
 {
-    if (!(f->orig = malloc(f->orig_len + 1)))
+    if (orig_alloc(f, f->orig_len + 1))
         return CR_ENOMEM;
     size_t got = 0;
     while (got < f->orig_len) {
@@ -553,7 +632,7 @@ void cr_feed_close(cr_feed *f)
     free(f->bad);
     free(f->decoded);
     free(f->one);
-    free(f->orig);
+    orig_release(f->orig, f->orig_cap);
     free(f->name);
     free(f);
 }

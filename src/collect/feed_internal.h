@@ -18,6 +18,7 @@ struct cr_feed {
     char *name;
     char *orig; /* original file bytes, owned, NUL-terminated */
     size_t orig_len;
+    size_t orig_cap;  /* bytes allocated at orig (orig_alloc) */
     char *decoded;    /* owned decoded text for GB18030 files, else NULL */
     char *one;        /* decoded text of the last cr_feed_parse_orig, else NULL */
     const char *text; /* UTF-8 text after any BOM */

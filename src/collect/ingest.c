@@ -589,6 +589,7 @@ fail:
 
 void cr__ingest_free(ingest *ig)
 {
+    cr_feed_spares_free(); /* the read buffers kept between files */
     for (size_t i = 0; i < ig->seen.n; i++)
         cr_bigfree(ig->seen.t[i].slot, ig->seen.t[i].cap * sizeof *ig->seen.t[i].slot);
     free(ig->seen.t);

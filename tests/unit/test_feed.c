@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -323,6 +324,70 @@ static void json_lines(void **state)
     cr_feed_close(f);
 }
 
+/* A file of rows "2021-01-02,Ki,fill" of about size bytes, the last one "2021-01-03,END,last"
+ * without a line end. */
+static char *rows_of(size_t size, const char *fill, size_t *len)
+{
+    char *b = malloc(size + 256);
+    assert_non_null(b);
+    size_t o = (size_t)sprintf(b, "日期,代码,备注\n");
+    for (int i = 0; o < size; i++)
+        o += (size_t)sprintf(b + o, "2021-01-02,K%d,%s\n", i, fill);
+    o += (size_t)sprintf(b + o, "2021-01-03,END,last");
+    *len = o;
+    return b;
+}
+
+/* Count of the rows of f and whether the last is END/last. */
+static long rows_read(cr_feed *f, int *last_ok)
+{
+    struct cr_feed_rec r;
+    long n = 0;
+    while (cr_feed_next(f, &r) == CR_OK) {
+        assert_null(r.reason);
+        n++;
+        *last_ok = value_is(f, CR_F_KEY, "END") && value_is(f, CR_FEED_ATTR(0), "last");
+    }
+    return n;
+}
+
+/* A closed feed's read buffer is kept for the next (cr_feed_close): a smaller file read into a
+ * larger kept buffer holds its own bytes only (not the tail of the one before), and its size
+ * and content hash are those of a fresh buffer. */
+static void kept_buffer_holds_only_the_new_file(void **state)
+{
+    (void)state;
+    struct cr_topic t = topic(CR_FMT_CSV, 0, ',');
+    size_t la, lb;
+    char *a = rows_of(3u << 20, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &la);
+    char *b = rows_of(3u << 19, "b", &lb);
+    cr_feed *f = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    int last_ok = 0;
+    cr_feed_spares_free();
+    assert_int_equal(cr_feed_open_buf("b.csv", b, lb, &t, &f, &d), CR_OK);
+    long fresh_rows = rows_read(f, &last_ok);
+    int64_t fresh_hash = cr_feed_hash(f);
+    assert_true(last_ok);
+    cr_feed_close(f);
+    cr_feed_spares_free(); /* only a's buffer will be kept */
+    assert_int_equal(cr_feed_open_buf("a.csv", a, la, &t, &f, &d), CR_OK);
+    long a_rows = rows_read(f, &last_ok);
+    assert_true(last_ok);
+    cr_feed_close(f); /* its 3 MiB buffer is kept */
+    assert_int_equal(cr_feed_open_buf("b.csv", b, lb, &t, &f, &d), CR_OK);
+    last_ok = 0;
+    assert_int_equal(rows_read(f, &last_ok), fresh_rows);
+    assert_true(last_ok);
+    assert_int_equal(cr_feed_size(f), (int64_t)lb);
+    assert_int_equal(cr_feed_hash(f), fresh_hash);
+    assert_true(a_rows != fresh_rows);
+    cr_feed_close(f);
+    cr_feed_spares_free();
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +399,7 @@ int main(void)
         cmocka_unit_test(utf8_bom_declared_gb18030),
         cmocka_unit_test(bad_utf8_row),
         cmocka_unit_test(json_lines),
+        cmocka_unit_test(kept_buffer_holds_only_the_new_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
