@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "crisk/respond.h"
 #include "server.h"
 
 static const char help[] =
@@ -13,7 +14,8 @@ static const char help[] =
     "port 0 takes a free port) until SIGINT or SIGTERM, and prints the address it listens on.\n"
     "Users come from 'crisk user add'. --config FILE holds the policy numbers (threads,\n"
     "timeouts, request size, session expiry, login limits; docs/serve.md lists them and their\n"
-    "defaults). --model names the model shown before the first classification run.\n"
+    "defaults). --model names the model shown before the first classification run. Task steps\n"
+    "follow the respond policy ($CRISK_RESPOND or models/respond.yaml, as crisk task).\n"
     "--routes prints the route table (METHOD PATH) and exits.\n";
 
 int cmd_serve(int argc, char **argv)
@@ -40,9 +42,20 @@ int cmd_serve(int argc, char **argv)
                         "monitor's rules file or unset it\n");
         return CLI_USAGE;
     }
+    /* The respond policy of task steps taken through the API (note_max_bytes), the file crisk
+     * dispatch and crisk task read ($CRISK_RESPOND or models/respond.yaml). */
+    int erc = cli_respond_env_check("serve", NULL);
+    if (erc)
+        return erc;
+    struct cr_respond_config respond;
+    cr_diag d = {{0}, {0}, 0, 0};
+    cr_err rc = cli_respond_policy(NULL, &respond, &d);
+    if (rc)
+        return cli_report_diag("serve", rc, &d);
     struct srv_options o = {.db = cli_db_path(db),
                             .listen = listen ? listen : "127.0.0.1:8080",
                             .config = config,
-                            .model = model ? model : cli_default_model()};
+                            .model = model ? model : cli_default_model(),
+                            .respond = &respond};
     return srv_run(&o);
 }

@@ -1,5 +1,6 @@
 /* The route tables of every stage and the matching of a request against them. A stage adds its
  * routes as a table (routes_<stage>.c) and one line below; openapi.json describes them too. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,6 +74,28 @@ void srv_route_allow(const char *path, char *out, size_t cap)
                 o + strlen(rt->method) + 3 < cap)
                 o += (size_t)snprintf(out + o, cap - o, "%s%s", o ? ", " : "", rt->method);
         }
+}
+
+void srv_route_query_keys(const json_t *openapi, const struct srv_route *rt, char *out, size_t cap)
+{
+    char method[8];
+    size_t i = 0;
+    for (; rt->method[i] && i + 1 < sizeof method; i++)
+        method[i] = (char)tolower((unsigned char)rt->method[i]);
+    method[i] = 0;
+    const json_t *params = json_object_get(
+        json_object_get(json_object_get(json_object_get(openapi, "paths"), rt->pattern), method),
+        "parameters");
+    size_t o = 0, k;
+    const json_t *p;
+    out[0] = 0;
+    json_array_foreach(params, k, p)
+    {
+        const char *in = json_string_value(json_object_get(p, "in"));
+        const char *name = json_string_value(json_object_get(p, "name"));
+        if (in && name && strcmp(in, "query") == 0 && o + strlen(name) + 2 < cap)
+            o += (size_t)snprintf(out + o, cap - o, "%s%s", o ? "," : "", name);
+    }
 }
 
 void srv_routes_print(void)

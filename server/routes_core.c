@@ -77,15 +77,29 @@ static void get_search(struct srv_req *r, struct srv_reply *out)
                   "search_limit)");
         return;
     }
+    /* Stored names and addresses are NFKC (docs/collect.md): a query typed with an input
+     * method's full-width digits or brackets is folded the same way. Not UTF-8: searched as
+     * given (it matches nothing). */
+    char *norm = NULL;
+    size_t norm_len = 0;
+    cr_err nrc = cr_nfkc(q, strlen(q), &norm, &norm_len);
+    if (nrc == CR_ENOMEM) {
+        srv_error(out, 500, "internal", "out of memory");
+        return;
+    }
+    if (!nrc)
+        q = norm;
     char key[CR_USCC_LEN + 1];
     if (cr_uscc_normalize(q, strlen(q), key) == CR_OK)
         q = key;
     json_t *rows = json_array();
     if (cr_store_enterprise_search(r->db, q, srv_scope(r->user), (int)limit, search_row, rows)) {
+        free(norm);
         json_decref(rows);
         store_error(out, r->db);
         return;
     }
+    free(norm);
     out->status = 200;
     out->json = json_pack("{s:I,s:o}", "count", (json_int_t)json_array_size(rows), "results", rows);
 }

@@ -1,10 +1,10 @@
 /* The routes of the respond stage (docs/serve.md "Tasks"): tasks of the divisions inside the
  * caller's jurisdiction, one task with its history and firms, and its transitions through
- * cr_task_act. A task is the caller's when its division lies inside the caller's jurisdiction
- * (a district officer sees the district's, its streets' and grids' tasks; a grid inspector the
- * grid's). Who acts is a staff member of the roster: the user's name, or the staff id given as
- * "by", whose division must lie inside the caller's jurisdiction; cr_task_act then checks that
- * the staff member's division covers the task's (docs/respond.md). */
+ * cr_task_step under the server's respond policy. A task is the caller's when its division lies
+ * inside the caller's jurisdiction (a district officer sees the district's, its streets' and grids'
+ * tasks; a grid inspector the grid's). Who acts is a staff member of the roster: the user's name,
+ * or the staff id given as "by", whose division must lie inside the caller's jurisdiction;
+ * cr_task_step then checks that the staff member's division covers the task's (docs/respond.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +248,7 @@ struct act {
     enum cr_task_action action;
     const char *outcome, *note, *by;
     int32_t day;
+    const struct cr_respond_config *policy;
     cr_diag d;
     int ran;
 };
@@ -256,7 +257,8 @@ static cr_err act_write(void *ctx, cr_store *w)
 {
     struct act *a = ctx;
     a->ran = 1;
-    return cr_task_act(w, a->id, a->action, a->outcome, a->note, a->by, a->day, &a->d);
+    return cr_task_step(w, a->policy, a->id, a->action, a->outcome, a->note, a->by, a->day, NULL,
+                        &a->d);
 }
 
 /* A text field of the body: *out NULL when absent; -1 when it is not a string or longer than
@@ -306,13 +308,19 @@ static void post_act(struct srv_req *r, struct srv_reply *out, enum cr_task_acti
         return;
     }
     json_decref(x.t);
-    struct act a = {id, action, NULL, NULL, NULL, 0, {{0}, {0}, 0, 0}, 0};
+    const struct cr_respond_config *policy = srv_respond(r->srv);
+    struct act a = {id, action, NULL, NULL, NULL, 0, policy, {{0}, {0}, 0, 0}, 0};
     const char *day_s = NULL;
     int32_t today = srv_today();
     char twhy[CR_TEXT_WHY_CAP] = "";
-    if (body_text(r->body, "note", 2000, 1, &a.note, twhy)) {
-        char msg[CR_TEXT_WHY_CAP + 80];
-        snprintf(msg, sizeof msg, "the note: %s", twhy[0] ? twhy : "text of at most 2000 bytes");
+    if (body_text(r->body, "note", policy->note_max_bytes, 1, &a.note, twhy)) {
+        char msg[CR_TEXT_WHY_CAP + 120];
+        if (twhy[0])
+            snprintf(msg, sizeof msg, "the note: %s", twhy);
+        else
+            snprintf(msg, sizeof msg,
+                     "the note: text of at most %zu bytes (note_max_bytes of the respond policy)",
+                     policy->note_max_bytes);
         srv_error(out, 400, "bad_request", msg);
         return;
     }
@@ -321,8 +329,8 @@ static void post_act(struct srv_req *r, struct srv_reply *out, enum cr_task_acti
         body_text(r->body, "outcome", 64, 0, &a.outcome, twhy) ||
         srv_day_arg(day_s, today, &a.day) || a.day > today) {
         srv_error(out, 400, "bad_request",
-                  "a transition takes note (at most 2000 bytes), by (a staff id), day "
-                  "(YYYY-MM-DD, not after today) and for close an outcome");
+                  "a transition takes note (text), by (a staff id), day (YYYY-MM-DD, not after "
+                  "today) and for close an outcome");
         return;
     }
     if (action == CR_TASK_CLOSE && (!a.outcome || !cr_outcome_parse(a.outcome))) {

@@ -48,6 +48,8 @@ struct srv {
     struct srv_auth *auth;
     cr_ref *ref;
     cr_calendar *cal;
+    struct cr_respond_config respond;
+    json_t *openapi; /* the embedded openapi.json: each route's query arguments */
     struct srv_jobs *jobs;
     struct srv_auditq *auditq;
     pthread_mutex_t mmu;
@@ -109,6 +111,11 @@ const char *srv_db_path(const struct srv *s)
 const struct cr_calendar *srv_calendar(const struct srv *s)
 {
     return s->cal;
+}
+
+const struct cr_respond_config *srv_respond(const struct srv *s)
+{
+    return &s->respond;
 }
 
 struct srv_jobs *srv_jobs_of(struct srv *s)
@@ -421,7 +428,14 @@ int srv_day_arg(const char *s, int32_t def, int32_t *day)
     *day = def;
     if (!s)
         return 0;
-    return cr_date_parse(s, strlen(s), day) == CR_OK ? 0 : -1;
+    /* The API's days are ISO 8601's, no other form: cr_date_parse also reads the departments'
+     * (2026-1-5, 2026/01/05, 20260105), which are for their files. */
+    if (strlen(s) != 10)
+        return -1;
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? s[i] != '-' : s[i] < '0' || s[i] > '9')
+            return -1;
+    return cr_date_parse(s, 10, day) == CR_OK ? 0 : -1;
 }
 
 void srv_time_iso(int64_t t, char out[SRV_TIME_ISO_CAP])
@@ -609,6 +623,62 @@ static void audit_refused(struct srv *s, const struct srv_route *rt, const struc
                       * why on stderr) */
 }
 
+/* The query arguments of a request as query_check walks them. */
+struct query_walk {
+    const char *allowed; /* "q,limit" */
+    const char *seen[16];
+    size_t n_seen;
+    char bad[300]; /* the first fault, or "" */
+};
+
+static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    (void)kind;
+    struct query_walk *w = cls;
+    size_t n = strlen(key);
+    if (!n && (!value || !*value))
+        return MHD_YES; /* "?" or "&&": nothing given */
+    const char *p = w->allowed;
+    while (*p && !(strncmp(p, key, n) == 0 && (p[n] == ',' || !p[n]))) {
+        p = strchr(p, ',');
+        p = p ? p + 1 : "";
+    }
+    char shown[72];
+    srv_text_copy(shown, sizeof shown, key, 0);
+    if (!*p || !n) {
+        snprintf(w->bad, sizeof w->bad, "unknown query argument '%s' (this resource takes: %s)",
+                 shown, *w->allowed ? w->allowed : "none");
+        return MHD_NO;
+    }
+    for (size_t i = 0; i < w->n_seen; i++)
+        if (strcmp(w->seen[i], key) == 0) {
+            snprintf(w->bad, sizeof w->bad, "query argument '%s' given twice", shown);
+            return MHD_NO;
+        }
+    if (w->n_seen < sizeof w->seen / sizeof w->seen[0])
+        w->seen[w->n_seen++] = key;
+    return MHD_YES;
+}
+
+/* A misspelt argument would be ignored and its filter with it (warnings?divison=… listed the
+ * whole jurisdiction): an API request may give only the query arguments openapi.json declares
+ * for its route, each once. 0, or -1 with a 400 in out. */
+static int query_check(const struct srv *s, const struct srv_route *rt, struct MHD_Connection *c,
+                       struct srv_reply *out)
+{
+    if (strncmp(rt->pattern, "/api/", 5) != 0)
+        return 0; /* the page and its assets: a cache-busting argument is harmless */
+    char allowed[256];
+    srv_route_query_keys(s->openapi, rt, allowed, sizeof allowed);
+    struct query_walk w = {.allowed = allowed};
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, &w);
+    if (!w.bad[0])
+        return 0;
+    srv_error(out, 400, "bad_request", w.bad);
+    return -1;
+}
+
 static void handle(struct srv *s, struct MHD_Connection *c, const char *method, const char *url,
                    struct rctx *x, struct srv_reply *out, char *allow, size_t allow_cap)
 {
@@ -644,6 +714,8 @@ static void handle(struct srv *s, struct MHD_Connection *c, const char *method, 
                   "a request body must be JSON (Content-Type: application/json)");
         return;
     }
+    if (query_check(s, rt, c, out))
+        return;
     if (!(r.db = reader(s))) {
         srv_error(out, 503, "store_unavailable", "the store cannot be read");
         return;
@@ -975,6 +1047,7 @@ int srv_run(const struct srv_options *o)
     int keys = 0;
     s->db_path = o->db;
     s->model_path = o->model;
+    s->respond = *o->respond;
     pthread_mutex_init(&s->wmu, NULL);
     pthread_mutex_init(&s->mmu, NULL);
     pthread_mutex_init(&s->cmu, NULL);
@@ -987,6 +1060,12 @@ int srv_run(const struct srv_options *o)
     if (srv_config_load(o->config, &s->cfg, &d)) {
         fprintf(stderr, "crisk serve: %s:%ld: %s\n", d.file, d.line, d.msg);
         exit_code = 3;
+        goto out;
+    }
+    json_error_t je;
+    s->openapi = json_loadb((const char *)srv_openapi_json, srv_openapi_json_len, 0, &je);
+    if (!s->openapi) {
+        fprintf(stderr, "crisk serve: the built-in openapi.json: %s (line %d)\n", je.text, je.line);
         goto out;
     }
     if (parse_listen(o->listen, &addr)) {
@@ -1089,6 +1168,7 @@ out:
     srv_auth_free(s->auth);
     cr_ref_free(s->ref);
     cr_calendar_free(s->cal);
+    json_decref(s->openapi);
     cr_store_close(s->writer);
     for (size_t i = 0; i < s->n_models; i++)
         cr_model_free(s->models[i]);

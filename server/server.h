@@ -176,6 +176,9 @@ int srv_route_match(const char *method, const char *path, const struct srv_route
                     struct srv_req *r);
 /* The methods path answers ("GET, POST"), for a 405's Allow header. */
 void srv_route_allow(const char *path, char *out, size_t cap);
+/* The query arguments rt takes as openapi (the parsed openapi.json) declares them, joined by
+ * commas ("q,limit"; "" for none): what is not among them is refused (docs/serve.md). */
+void srv_route_query_keys(const json_t *openapi, const struct srv_route *rt, char *out, size_t cap);
 /* Prints "METHOD PATTERN ROLES" of every route, one a line (ROLES: "public", or the role
  * names joined by commas). */
 void srv_routes_print(void);
@@ -244,6 +247,8 @@ json_t *srv_task_json(struct srv *s, const struct cr_task *t, int32_t today);
 const char *srv_db_path(const struct srv *s);
 struct cr_calendar;
 const struct cr_calendar *srv_calendar(const struct srv *s);
+/* The respond policy the server was started with (task steps: note_max_bytes). */
+const struct cr_respond_config *srv_respond(const struct srv *s);
 void srv_error(struct srv_reply *out, int status, const char *code, const char *message);
 /* A header of the request, or NULL. */
 const char *srv_header(const struct srv_req *r, const char *name);
@@ -340,8 +345,10 @@ struct srv_auditq *srv_auditq_of(struct srv *s);
 int srv_body_keys(const struct srv_req *r, struct srv_reply *out, const char *allowed);
 
 /* ---- server.c ---- */
+struct cr_respond_config;
 struct srv_options {
     const char *db, *listen, *config, *model;
+    const struct cr_respond_config *respond; /* the respond policy of task steps (copied) */
 };
 /* Runs the server until SIGINT or SIGTERM. Prints the address it listens on to stdout. Returns
  * the exit code (0, 1 failure, 3 bad input). */

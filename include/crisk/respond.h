@@ -130,8 +130,5 @@ const char *cr_outcome_code(size_t i);
 cr_err cr_task_step(cr_store *s, const struct cr_respond_config *cfg, int64_t id,
                     enum cr_task_action action, const char *outcome, const char *note,
                     const char *by, int32_t today, int64_t *closed_below, cr_diag *d) CR_MUST_USE;
-/* cr_task_step without a policy (the API's routes bound the note themselves). */
-cr_err cr_task_act(cr_store *s, int64_t id, enum cr_task_action action, const char *outcome,
-                   const char *note, const char *by, int32_t today, cr_diag *d) CR_MUST_USE;
 
 #endif

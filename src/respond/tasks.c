@@ -872,12 +872,6 @@ cr_err cr_task_step(cr_store *s, const struct cr_respond_config *cfg, int64_t id
     return rc;
 }
 
-cr_err cr_task_act(cr_store *s, int64_t id, enum cr_task_action action, const char *outcome,
-                   const char *note, const char *by, int32_t today, cr_diag *d)
-{
-    return cr_task_step(s, NULL, id, action, outcome, note, by, today, NULL, d);
-}
-
 int cr_task_overdue(const struct cr_task *t, int32_t today)
 {
     return strcmp(t->status, "closed") != 0 && strcmp(t->warning_status, "open") == 0 &&

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# $CRISK_RESPOND and $CRISK_MONITOR_RULES set but empty are refused (exit 2, naming the variable)
+# $CRISK_RESPOND and $CRISK_MONITOR_RULES set but empty are refused (exit 2, naming the variable;
+# crisk serve too, and a bad respond policy stops it: exit 3)
 # as cli_parse refuses an empty $CRISK_DB: an empty value silently meant the shipped file. The
 # flag (--config, --rules) still wins over the variable, and an unset variable is the default.
 set -euo pipefail
@@ -24,6 +25,14 @@ expect2 CRISK_MONITOR_RULES "$crisk" monitor --db "$db"
 expect2 CRISK_RESPOND "$crisk" dispatch --db "$db"
 expect2 CRISK_RESPOND "$crisk" roster --db "$db" --file "$tmp/city/roster.csv"
 expect2 CRISK_RESPOND "$crisk" task 1 --accept --by X1 --db "$db"
+expect2 CRISK_RESPOND timeout 20 "$crisk" serve --db "$db" --listen 127.0.0.1:0
+# crisk serve reads the respond policy at its start: a bad one stops it (exit 3, naming the key)
+sed 's/^note_max_bytes: .*/note_max_bytes: 0/' "$src/models/respond.yaml" > "$tmp/bad.yaml"
+set +e
+CRISK_RESPOND=$tmp/bad.yaml timeout 20 "$crisk" serve --db "$db" --listen 127.0.0.1:0 > /dev/null 2> "$tmp/err"
+rc=$?
+set -e
+[ $rc = 3 ] && grep -q note_max_bytes "$tmp/err" || { echo "serve with a bad respond policy: exit $rc"; cat "$tmp/err"; exit 1; }
 # near misses: the flag wins over an empty variable; an unset variable is the shipped file
 CRISK_MONITOR_RULES= "$crisk" monitor --db "$db" --rules "$src/models/monitor.yaml" > /dev/null
 CRISK_RESPOND= "$crisk" roster --db "$db" --file "$tmp/city/roster.csv" --config "$src/models/respond.yaml" > /dev/null

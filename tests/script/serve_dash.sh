@@ -9,14 +9,7 @@
 set -euo pipefail
 . "$(dirname "$0")/serve_lib.sh"
 serve_init serve_dash "$@"
-"$CRISK" gen --out "$tmp/city" --enterprises 1500 --seed 11 >/dev/null
-"$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
-"$CRISK" classify --db "$db" >/dev/null
-"$CRISK" monitor --db "$db" >/dev/null
-"$CRISK" roster --db "$db" --file "$tmp/city/roster.csv" >/dev/null
-"$CRISK" dispatch --db "$db" --today 2026-01-05 >/dev/null
-"$CRISK" plan --db "$db" --file "$tmp/city/plans/annual.yaml" --today 2026-01-05 >/dev/null
-"$CRISK" draw --db "$db" --plan 1 --seed s --today 2026-01-06 --roster "$tmp/city/roster.csv" >/dev/null
+serve_city 1500 11
 # The district with the most tasks, and its grid with the most.
 D=$(q "SELECT substr(division, 1, 6) FROM task GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
 G=$(q "SELECT division FROM task WHERE division LIKE '$D%' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")

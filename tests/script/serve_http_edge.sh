@@ -8,18 +8,13 @@
 # and an unknown key of a write's object 400 naming it (every POST and PATCH route); the audit
 # log's before must be an id; refused portrait reads (401, 403, 405) are audited with the USCC
 # as object; a division argument is a division code (the city's own: the whole city; a prefix
-# such as 44: 400); a run's created is ISO 8601 as the store's time.
+# such as 44: 400); a run's created is ISO 8601 as the store's time; an API request's query
+# arguments are the ones openapi.json declares for its route, each once (a misspelt one is 400
+# naming it, not ignored with its filter).
 set -euo pipefail
 . "$(dirname "$0")/serve_lib.sh"
 serve_init serve_http_edge "$@"
-"$CRISK" gen --out "$tmp/city" --enterprises 400 --seed 11 >/dev/null
-"$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
-"$CRISK" classify --db "$db" >/dev/null
-"$CRISK" monitor --db "$db" >/dev/null
-"$CRISK" roster --db "$db" --file "$tmp/city/roster.csv" >/dev/null
-"$CRISK" dispatch --db "$db" --today 2026-01-05 >/dev/null
-"$CRISK" plan --db "$db" --file "$tmp/city/plans/annual.yaml" --today 2026-01-05 >/dev/null
-"$CRISK" draw --db "$db" --plan 1 --seed s --today 2026-01-06 --roster "$tmp/city/roster.csv" >/dev/null
+serve_city 400 11
 D=$(q "SELECT district FROM enterprise GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
 echo "pw-admin-secret" | "$CRISK" user add --db "$db" --name admin --role city_admin >/dev/null
 echo "pw-dist-secret" | "$CRISK" user add --db "$db" --name dist --role district --scope "$D" >/dev/null
@@ -128,8 +123,8 @@ hdrs 414 uri_too_long "$U/api/v1/$long"
 big=$(head -c 33000 /dev/zero | tr '\0' b)
 hdrs 431 headers_too_large -H "X-Big: $big" "$U/api/v1/openapi.json"
 hdrs 431 headers_too_large -H "X-A: ${big:0:17000}" -H "X-B: ${big:0:17000}" "$U/api/v1/openapi.json"
-# Under the limits: served.
-st=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: ${big:0:30000}" "$U/api/v1/openapi.json?x=${long:0:7000}")
+# Under the limits: served (the page, which ignores its query: an API route refuses x).
+st=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Big: ${big:0:30000}" "$U/?x=${long:0:7000}")
 [ "$st" = 200 ] || fail "a 7,000-byte query and 30,000 bytes of headers answered $st"
 
 # ---- 3. HEAD: GET without a body; Allow lists HEAD ----
@@ -286,6 +281,44 @@ for r in runs:
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", r["created"]), r["created"]
 print(" ".join(r["created"] for r in runs), end=" ")' "$tmp/runs")
 [ "$got" = "$want" ] || fail "runs' created: $got, the store's $want"
+
+# ---- 9. query arguments: only the declared ones, each once ----
+body=$(curl -s -w ' %{http_code}' -b "$tmp/jar.ad" "$U/api/v1/warnings?divison=$D")
+case $body in
+*"unknown query argument 'divison'"*division*" 400") ;;
+*) fail "warnings?divison=…: $body" ;;
+esac
+body=$(curl -s -w ' %{http_code}' -b "$tmp/jar.ad" "$U/api/v1/tasks?division=$D&limit=5&division=$D")
+case $body in *"'division' given twice"*" 400") ;; *) fail "tasks with division twice: $body" ;; esac
+st=$(curl -s -o /dev/null -w '%{http_code}' -b "$tmp/jar.ad" "$U/api/v1/warnings?&limit=5&")
+[ "$st" = 200 ] || fail "warnings?&limit=5& (empty parts): $st"
+st=$(curl -s -o /dev/null -w '%{http_code}' "$U/?v=1")
+[ "$st" = 200 ] || fail "the page with a cache-busting argument: $st"
+# every API route and method: an undeclared argument is refused before anything else; each
+# declared one is taken (whatever its value makes of the request, it is not unknown)
+python3 - "$src/server/openapi.json" >"$tmp/query-cases" <<'PY'
+import json, sys
+for path, ops in json.load(open(sys.argv[1]))["paths"].items():
+    if not path.startswith("/api/"):
+        continue
+    for method, op in ops.items():
+        keys = [p["name"] for p in op.get("parameters", []) if p.get("in") == "query"]
+        url = path.replace("{", "").replace("}", "")
+        print(method.upper(), url, " ".join(keys) or "-")
+PY
+while read -r method url keys; do
+    body=$(curl -s -X "$method" -w ' %{http_code}' -b "$tmp/jar.ad" "$U$url?zz=1")
+    case $body in
+    *"unknown query argument 'zz'"*" 400") ;;
+    *) fail "$method $url?zz=1: $body" ;;
+    esac
+    [ "$keys" = - ] && continue
+    for k in $keys; do
+        body=$(curl -s -X "$method" -w ' %{http_code}' -b "$tmp/jar.ad" "$U$url?$k=1")
+        case $body in *"unknown query argument"*) fail "$method $url?$k=1 (declared): $body" ;; esac
+    done
+done <"$tmp/query-cases"
+[ "$(wc -l <"$tmp/query-cases")" -ge 30 ] || fail "only $(wc -l <"$tmp/query-cases") API operations read"
 
 serve_stop "" clean
 echo "serve_http_edge: ok"

@@ -11,6 +11,9 @@
 #                               started); clean: it must end within 30 s with exit 0
 #   serve_login URL JAR NAME PASSWORD   echoes the status; cookies in JAR, the body in
 #                               $tmp/login.json
+#   serve_city ENTERPRISES SEED  a synthetic city in $tmp/city run through the loop into db:
+#                               ingest, classify, monitor, roster, dispatch (2026-01-05), the
+#                               annual plan (2026-01-05) and its draw (seed s, 2026-01-06)
 #   user_expect CODE FRAGMENT -- ARGS…   crisk user ARGS (stdin: the password) must exit CODE
 #                               and, unless FRAGMENT is empty, say FRAGMENT (output in $tmp/out,
 #                               $tmp/err)
@@ -37,6 +40,18 @@ fail() {
 }
 
 q() { sqlite3 "$db" "$1"; }
+
+serve_city() {
+    "$CRISK" gen --out "$tmp/city" --enterprises "$1" --seed "$2" >/dev/null
+    "$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
+    "$CRISK" classify --db "$db" >/dev/null
+    "$CRISK" monitor --db "$db" >/dev/null
+    "$CRISK" roster --db "$db" --file "$tmp/city/roster.csv" >/dev/null
+    "$CRISK" dispatch --db "$db" --today 2026-01-05 >/dev/null
+    "$CRISK" plan --db "$db" --file "$tmp/city/plans/annual.yaml" --today 2026-01-05 >/dev/null
+    "$CRISK" draw --db "$db" --plan 1 --seed s --today 2026-01-06 --roster "$tmp/city/roster.csv" \
+        >/dev/null
+}
 
 serve_start() {
     local name=$1 cfg=${2:-}

@@ -10,14 +10,7 @@
 set -euo pipefail
 . "$(dirname "$0")/serve_lib.sh"
 serve_init serve_policy "$@"
-"$CRISK" gen --out "$tmp/city" --enterprises 400 --seed 7 >/dev/null
-"$CRISK" ingest --db "$db" --catalog "$tmp/city/catalog.yaml" >/dev/null
-"$CRISK" classify --db "$db" >/dev/null
-"$CRISK" monitor --db "$db" >/dev/null
-"$CRISK" roster --db "$db" --file "$tmp/city/roster.csv" >/dev/null
-"$CRISK" dispatch --db "$db" --today 2026-01-05 >/dev/null
-"$CRISK" plan --db "$db" --file "$tmp/city/plans/annual.yaml" --today 2026-01-05 >/dev/null
-"$CRISK" draw --db "$db" --plan 1 --seed s --today 2026-01-06 --roster "$tmp/city/roster.csv" >/dev/null
+serve_city 400 7
 D=$(q "SELECT district FROM enterprise GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
 echo "pw-admin-secret" | "$CRISK" user add --db "$db" --name admin --role city_admin >/dev/null
 echo "pw-dist-secret" | "$CRISK" user add --db "$db" --name dist --role district --scope "$D" >/dev/null

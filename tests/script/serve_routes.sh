@@ -29,7 +29,9 @@ echo "pw-d-secret" | "$CRISK" user add --db "$db" --name u_district --role distr
 echo "pw-g-secret" | "$CRISK" user add --db "$db" --name u_grid --role grid --scope "$G" >/dev/null
 echo "pw-a-secret" | "$CRISK" user add --db "$db" --name u_admin --role city_admin >/dev/null
 
-CRISK_JOB_PAUSE_FILE=$tmp/pause serve_start serve
+# the respond policy's note limit holds for the API's task steps too
+sed 's/^note_max_bytes: .*/note_max_bytes: 16/' "$src/models/respond.yaml" >"$tmp/respond.yaml"
+CRISK_RESPOND=$tmp/respond.yaml CRISK_JOB_PAUSE_FILE=$tmp/pause serve_start serve
 declare -A tok
 for u in district:pw-d-secret grid:pw-g-secret admin:pw-a-secret; do
     serve_login "$U" "$tmp/jar.${u%%:*}" "u_${u%%:*}" "${u#*:}" >/dev/null
@@ -97,6 +99,12 @@ t=$(q "SELECT min(id) FROM task WHERE division = '$G' AND status = 'open'")
 events() { q "SELECT count(*) FROM event_block b JOIN topic t ON t.id = b.topic WHERE t.code = 'crisk/task_outcome'" 2>/dev/null || echo 0; }
 [ "$(post grid "/api/v1/tasks/$t/visit" '{}')" = 409 ] || fail "visiting an open task: not 409"
 [ "$(post grid "/api/v1/tasks/$t/accept" '{"by":"u_district"}')" = 403 ] || fail "acting as a staff member outside the grid"
+[ "$(post grid "/api/v1/tasks/$t/accept" '{"note":"12345678901234567"}')" = 400 ] &&
+    grep >/dev/null -F 'at most 16 bytes (note_max_bytes' "$tmp/body" || fail "a 17-byte note under a 16-byte policy: $(cat "$tmp/body")"
+for day in 2026-1-5 2026/01/05 20260105 "2026-01-05 " 2026-02-30; do
+    [ "$(post grid "/api/v1/tasks/$t/accept" "{\"day\":\"$day\"}")" = 400 ] || fail "accept dated '$day': $(cat "$tmp/body")"
+done
+[ "$(q "SELECT status FROM task WHERE id = $t")" = open ] || fail "a refused accept moved the task"
 [ "$(post grid "/api/v1/tasks/$t/accept" '{"note":"收到"}')" = 200 ] || fail "accept: $(cat "$tmp/body")"
 [ "$(post grid "/api/v1/tasks/$t/close" '{"note":"x"}')" = 400 ] || fail "close without an outcome"
 [ "$(post grid "/api/v1/tasks/$t/close" '{"outcome":"nonsense"}')" = 400 ] || fail "close with an unknown outcome"

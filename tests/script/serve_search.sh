@@ -2,7 +2,8 @@
 # Enterprise search through its index (src/store/search.c) answers exactly as the search without
 # one: a running server's answers for USCC starts, name and address parts of 1, 2, 3 and more
 # characters (the ends of names, which only the index's end markers reach), quotes and LIKE/GLOB
-# characters, ASCII case, words that occur nowhere, in every jurisdiction, compared with the
+# characters, ASCII case, words that occur nowhere, full-width forms (folded by NFKC as the
+# stored texts are: Python's unicodedata, not the server's code), in every jurisdiction, compared with the
 # instr() query run by sqlite3 on the store itself. Then a registry change without a new index
 # (the index is older than the store): answers still equal, read from the rows; a restart
 # rebuilds the index for the new generation.
@@ -34,7 +35,7 @@ stop() { serve_stop "" "" TERM; }
 # compare LABEL: every query × every user, server against sqlite3's instr() search
 compare() {
     python3 - "$db" "$U" "$tmp" "$1" "${users[@]}" <<'PY'
-import http.client, json, random, sqlite3, sys, urllib.parse
+import http.client, json, random, sqlite3, sys, unicodedata, urllib.parse
 db, url, tmp, label, users = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 con = sqlite3.connect(db)
 rows = con.execute("SELECT s.key, e.name, coalesce(e.address, '') FROM enterprise e "
@@ -47,6 +48,9 @@ for key, name, addr in random.sample(rows, 15):
     for q in (key[:5], key[:12], key, name[:1], name[:2], name[2:4], name[-2:], name[-1:],
               name[2:5], name[3:9], addr[:2], addr[3:8], addr[-2:], addr[-3:], addr[-1:]):
         qs.append(q)
+    # as an input method types them: full-width digits and letters (U+FF01..FF5E)
+    full = lambda t: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t)
+    qs += [full(key[:5]), full(key), full(addr[3:8]), full(addr[-3:])]
 qs = [q for q in qs if len(q.encode()) >= 2]  # the route's least
 IN_SCOPE = ("(?2 = '' OR (length(?2) = 6 AND e.district = ?2) OR (length(?2) = 9 AND e.street = ?2)"
             " OR (length(?2) = 12 AND e.grid = ?2))")
@@ -66,7 +70,7 @@ for u in users:
     for q in qs:
         for limit in ((20, 3) if scope == "" else (20,)):
             want = [dict(zip(["key", "name", "address", "district", "street", "grid"], r))
-                    for r in con.execute(sql, (q, scope, limit))]
+                    for r in con.execute(sql, (unicodedata.normalize("NFKC", q), scope, limit))]
             conn.request("GET", "/api/v1/enterprises?limit=%d&q=" % limit +
                          urllib.parse.quote(q, safe=""), headers={"Cookie": "crisk_session=" + cookie})
             got = json.loads(conn.getresponse().read())
