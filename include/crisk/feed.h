@@ -39,13 +39,12 @@ cr_err cr_feed_open(const char *path, const struct cr_topic *t, cr_feed **out,
 /* The same over a memory buffer (copied), for tests and fuzzing; name is used in messages. */
 cr_err cr_feed_open_buf(const char *name, const void *buf, size_t len, const struct cr_topic *t,
                         cr_feed **out, cr_diag *d) CR_MUST_USE;
-/* Closes f. Its read buffer, when large, is kept for the next feed opened (a fresh one costs a
- * page fault per 4 KiB; a full city reads 7.3 GB), at most CR_FEED_SPARE_BYTES in all, until
- * cr_feed_spares_free. */
+/* Closes f. While an ingest runs (cr_feed_spares_keep), a large read buffer is kept for the
+ * next feed opened instead of freed (docs/collect.md "Per file"). */
 void cr_feed_close(cr_feed *f);
-#define CR_FEED_SPARE_BYTES ((size_t)1 << 30)
-/* Frees the kept read buffers (ingest and retry call it when they end). Thread-safe. */
-void cr_feed_spares_free(void);
+/* on: an ingest starts, and read buffers of closed feeds are kept for the next ones; off: it
+ * ended, and when no other runs the kept buffers are freed. Thread-safe; calls pair. */
+void cr_feed_spares_keep(int on);
 
 /* Size and content hash of the original file bytes. */
 int64_t cr_feed_size(const cr_feed *f);

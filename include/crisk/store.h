@@ -234,11 +234,8 @@ cr_err cr_store_ensure_indexes(cr_store *s) CR_MUST_USE;
  * key scan. */
 cr_err cr_store_drop_indexes(cr_store *s) CR_MUST_USE;
 /* The page cache of ingest's writer (docs/store.md "The writer's page cache"): on (1), the
- * connection's cache becomes CR_STORE_WRITE_CACHE_KIB until off (0) gives back the size it had.
- * Only speed hangs on it, never what is stored. */
-#ifndef CR_STORE_WRITE_CACHE_KIB /* a build may set another (bench/README.md, Session 10) */
-#define CR_STORE_WRITE_CACHE_KIB 32768
-#endif
+ * connection's cache becomes CR_STORE_WRITE_CACHE_KIB (src/store/internal.h) until off (0)
+ * gives back the size it had. Only speed hangs on it, never what is stored. */
 cr_err cr_store_write_cache(cr_store *s, int on) CR_MUST_USE;
 
 /* Finds the subject id of a key (USCC or namespace:key); CR_ENOTFOUND when unknown. */

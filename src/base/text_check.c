@@ -45,9 +45,9 @@ static const char *invisible_kind(int32_t c)
 }
 
 /* Walks t (len bytes) character by character: the first character kind() names, or one that is
- * not UTF-8, is the problem, written into why. A visible line (line != 0) may not begin or end with
- * a space nor begin with a combining mark. NULL when t passes. */
-static const char *walk(const char *t, size_t len, const char *(*kind)(int32_t), int line,
+ * not UTF-8, is the problem, written into why. A one-line visible text (one_line) may not begin
+ * or end with a space nor begin with a combining mark. NULL when t passes. */
+static const char *walk(const char *t, size_t len, const char *(*kind)(int32_t), int one_line,
                         char why[CR_TEXT_WHY_CAP])
 {
     size_t ok = cr_utf8_valid_prefix(t, len);
@@ -71,9 +71,9 @@ static const char *walk(const char *t, size_t len, const char *(*kind)(int32_t),
                      (unsigned)c, what, chars, i + 1);
             return why;
         }
-        if (line && i == 0 && c == ' ')
+        if (one_line && i == 0 && c == ' ')
             return "it begins with a space";
-        if (line && i == 0 && utf8proc_get_property(c)->combining_class) {
+        if (one_line && i == 0 && utf8proc_get_property(c)->combining_class) {
             snprintf(why, CR_TEXT_WHY_CAP,
                      "it begins with U+%04X, a combining mark (it joins what stands before it)",
                      (unsigned)c);
@@ -81,7 +81,7 @@ static const char *walk(const char *t, size_t len, const char *(*kind)(int32_t),
         }
         i += (size_t)k;
     }
-    if (line && c == ' ')
+    if (one_line && c == ' ')
         return "it ends with a space";
     return NULL;
 }

@@ -442,23 +442,45 @@ static cr_err open_common(cr_feed *f, cr_diag *d)
     return rc;
 }
 
-/* Read buffers of closed feeds, kept for the next feeds (cr_feed_close). Below SPARE_MIN a
- * buffer comes from malloc's own free lists anyway. */
+/* Read buffers of closed feeds kept for the next feeds while an ingest runs
+ * (cr_feed_spares_keep): a fresh buffer costs a page fault per 4 KiB written into it, and a full
+ * city reads 7.3 GB (bench/README.md, Session 10). At most N_SPARES buffers of SPARE_MIN bytes or
+ * more, SPARES_MAX bytes in all; a buffer is handed out only to a file needing at least half of
+ * it. Under AddressSanitizer the bytes past a file's end stay poisoned, so that a read beyond it
+ * is caught as in a buffer of its own. */
+#if defined(__SANITIZE_ADDRESS__)
+#define FEED_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FEED_ASAN 1
+#endif
+#endif
+#ifdef FEED_ASAN
+#include <sanitizer/asan_interface.h>
+#define TAIL_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define TAIL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define TAIL_POISON(p, n) ((void)(p), (void)(n))
+#define TAIL_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 enum { N_SPARES = 4, SPARE_MIN = 1 << 20 };
+#define SPARES_MAX ((size_t)1 << 30)
 static pthread_mutex_t spare_mu = PTHREAD_MUTEX_INITIALIZER;
+static int spare_users; /* ingests running (cr_feed_spares_keep) */
 static struct {
     char *p;
     size_t cap;
 } spares[N_SPARES];
 
-/* A buffer of at least need bytes into f->orig: the smallest kept one that fits, else a new
- * one. 0, or -1 when memory ran out. */
+/* A buffer of at least need bytes into f->orig: the smallest kept one that fits and is at most
+ * twice need, else a new one. 0, or -1 when memory ran out. */
 static int orig_alloc(cr_feed *f, size_t need)
 {
     int best = -1;
     pthread_mutex_lock(&spare_mu);
-    for (int i = 0; i < N_SPARES; i++)
-        if (spares[i].p && spares[i].cap >= need && (best < 0 || spares[i].cap < spares[best].cap))
+    for (int i = 0; need >= SPARE_MIN && i < N_SPARES; i++)
+        if (spares[i].p && spares[i].cap >= need && spares[i].cap / 2 <= need &&
+            (best < 0 || spares[i].cap < spares[best].cap))
             best = i;
     if (best >= 0) {
         f->orig = spares[best].p;
@@ -470,21 +492,20 @@ static int orig_alloc(cr_feed *f, size_t need)
         f->orig = malloc(need);
         f->orig_cap = need;
     }
+    if (f->orig)
+        TAIL_POISON(f->orig + need, f->orig_cap - need);
     return f->orig ? 0 : -1;
 }
 
-/* Keeps p (cap bytes) for a later feed, in place of smaller kept buffers when the total would
- * pass CR_FEED_SPARE_BYTES, or frees it. */
+/* Keeps p (cap bytes) for a later feed while an ingest runs, in place of smaller kept buffers
+ * when the total would pass SPARES_MAX, or frees it. */
 static void orig_release(char *p, size_t cap)
 {
     if (!p)
         return;
-    if (cap < SPARE_MIN || cap > CR_FEED_SPARE_BYTES) {
-        free(p);
-        return;
-    }
+    TAIL_UNPOISON(p, cap);
     pthread_mutex_lock(&spare_mu);
-    for (;;) {
+    for (; spare_users && cap >= SPARE_MIN && cap <= SPARES_MAX;) {
         size_t total = cap;
         int free_slot = -1, smallest = -1;
         for (int i = 0; i < N_SPARES; i++) {
@@ -496,7 +517,7 @@ static void orig_release(char *p, size_t cap)
             if (smallest < 0 || spares[i].cap < spares[smallest].cap)
                 smallest = i;
         }
-        if (free_slot >= 0 && total <= CR_FEED_SPARE_BYTES) {
+        if (free_slot >= 0 && total <= SPARES_MAX) {
             spares[free_slot].p = p;
             spares[free_slot].cap = cap;
             p = NULL;
@@ -511,14 +532,28 @@ static void orig_release(char *p, size_t cap)
     free(p);
 }
 
-void cr_feed_spares_free(void)
+void cr_feed_spares_keep(int on)
 {
     pthread_mutex_lock(&spare_mu);
-    for (int i = 0; i < N_SPARES; i++) {
-        free(spares[i].p);
-        spares[i].p = NULL;
+    spare_users += on ? 1 : -1;
+    if (spare_users <= 0) {
+        spare_users = 0;
+        for (int i = 0; i < N_SPARES; i++) {
+            free(spares[i].p);
+            spares[i].p = NULL;
+        }
     }
     pthread_mutex_unlock(&spare_mu);
+}
+
+size_t cr__feed_spares_bytes(void)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&spare_mu);
+    for (int i = 0; i < N_SPARES; i++)
+        n += spares[i].p ? spares[i].cap : 0;
+    pthread_mutex_unlock(&spare_mu);
+    return n;
 }
 
 cr_err cr_feed_open_buf(const char *name, const void *buf, size_t len, const struct cr_topic *t,

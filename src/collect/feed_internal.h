@@ -68,4 +68,7 @@ size_t cr__feed_fold(const char *v, size_t len, char out[CR__FOLD_MAX]);
 cr_err cr__feed_parse_json(cr_feed *f, const char *text, size_t len,
                            struct cr_feed_rec *rec) CR_MUST_USE;
 
+/* The bytes of the read buffers kept now (cr_feed_spares_keep), for tests. */
+size_t cr__feed_spares_bytes(void);
+
 #endif

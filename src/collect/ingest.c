@@ -524,6 +524,8 @@ static cr_err check_identity(ingest *ig)
 
 cr_err cr__ingest_prepare(ingest *ig, int64_t *topic_ids)
 {
+    cr_feed_spares_keep(1);
+    ig->spares_kept = 1;
     if (cr_store_salt(ig->s, ig->salt))
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "store has no salt: %s",
                            cr_store_errmsg(ig->s));
@@ -589,7 +591,8 @@ fail:
 
 void cr__ingest_free(ingest *ig)
 {
-    cr_feed_spares_free(); /* the read buffers kept between files */
+    if (ig->spares_kept)
+        cr_feed_spares_keep(0); /* frees the read buffers kept between files */
     for (size_t i = 0; i < ig->seen.n; i++)
         cr_bigfree(ig->seen.t[i].slot, ig->seen.t[i].cap * sizeof *ig->seen.t[i].slot);
     free(ig->seen.t);

@@ -109,6 +109,7 @@ typedef struct ingest {
     int n_row_nulled;
     int row_unverified; /* division codes of this row kept unchecked (unverified_division) */
     cr_diag *d;
+    int spares_kept; /* cr_feed_spares_keep(1) was called: cr__ingest_free ends it */
 } ingest;
 
 enum outcome { LOADED, DUPLICATE, QUARANTINED };

@@ -90,4 +90,10 @@ extern const char cr__schema_v5_inspect[];
 extern const char cr__schema_v5_learn[];
 extern const char cr__schema_v5_serve[];
 
+/* The writer's page cache while ingest writes (cr_store_write_cache): a build may set another
+ * (-DCR_STORE_WRITE_CACHE_KIB=8192) to compare sizes (bench/README.md, Session 10). */
+#ifndef CR_STORE_WRITE_CACHE_KIB
+#define CR_STORE_WRITE_CACHE_KIB 32768
+#endif
+
 #endif

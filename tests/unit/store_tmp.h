@@ -28,10 +28,11 @@ static inline cr_store *tmp_store_open(char *path)
     return s;
 }
 
-/* Removes the store at path with its WAL, shared-memory and column-cache files. */
+/* Removes the store at path with its side files: WAL, shared memory, rollback journal, the
+ * column cache and the writer lock. */
 static inline void tmp_store_remove(const char *path)
 {
-    static const char *const side[] = {"", "-wal", "-shm", ".cols"};
+    static const char *const side[] = {"", "-wal", "-shm", "-journal", ".cols", ".lock"};
     char name[512];
     for (size_t i = 0; i < sizeof side / sizeof side[0]; i++) {
         snprintf(name, sizeof name, "%s%s", path, side[i]);

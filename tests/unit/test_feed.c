@@ -9,6 +9,7 @@
 
 #include "crisk/feed.h"
 #include "crisk/text.h"
+#include "collect/feed_internal.h" /* cr__feed_spares_bytes */
 
 /* A topic mapping key, date and one attribute by header name. */
 static struct cr_topic topic(cr_feed_format fmt, int gb, char delim)
@@ -330,10 +331,10 @@ static char *rows_of(size_t size, const char *fill, size_t *len)
 {
     char *b = malloc(size + 256);
     assert_non_null(b);
-    size_t o = (size_t)sprintf(b, "日期,代码,备注\n");
+    size_t cap = size + 256, o = (size_t)snprintf(b, cap, "日期,代码,备注\n");
     for (int i = 0; o < size; i++)
-        o += (size_t)sprintf(b + o, "2021-01-02,K%d,%s\n", i, fill);
-    o += (size_t)sprintf(b + o, "2021-01-03,END,last");
+        o += (size_t)snprintf(b + o, cap - o, "2021-01-02,K%d,%s\n", i, fill);
+    o += (size_t)snprintf(b + o, cap - o, "2021-01-03,END,last");
     *len = o;
     return b;
 }
@@ -351,31 +352,36 @@ static long rows_read(cr_feed *f, int *last_ok)
     return n;
 }
 
-/* A closed feed's read buffer is kept for the next (cr_feed_close): a smaller file read into a
- * larger kept buffer holds its own bytes only (not the tail of the one before), and its size
- * and content hash are those of a fresh buffer. */
+/* While an ingest runs (cr_feed_spares_keep), a closed feed's read buffer of 1 MiB or more is
+ * kept for the next feed: a smaller file read into it holds its own bytes only (not the tail of
+ * the one before: its rows, size and content hash are those of a fresh buffer); a file needing
+ * less than half of a kept buffer gets a fresh one; the end of the ingest frees them all, and
+ * without an ingest nothing is kept. */
 static void kept_buffer_holds_only_the_new_file(void **state)
 {
     (void)state;
     struct cr_topic t = topic(CR_FMT_CSV, 0, ',');
-    size_t la, lb;
+    size_t la, lb, lc;
     char *a = rows_of(3u << 20, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &la);
-    char *b = rows_of(3u << 19, "b", &lb);
+    char *b = rows_of(2u << 20, "b", &lb);
+    char *c = rows_of(1u << 20, "c", &lc);
     cr_feed *f = NULL;
     cr_diag d = {{0}, {0}, 0, 0};
     int last_ok = 0;
-    cr_feed_spares_free();
     assert_int_equal(cr_feed_open_buf("b.csv", b, lb, &t, &f, &d), CR_OK);
     long fresh_rows = rows_read(f, &last_ok);
     int64_t fresh_hash = cr_feed_hash(f);
     assert_true(last_ok);
     cr_feed_close(f);
-    cr_feed_spares_free(); /* only a's buffer will be kept */
+    assert_int_equal(cr__feed_spares_bytes(), 0); /* no ingest: nothing kept */
+    cr_feed_spares_keep(1);
     assert_int_equal(cr_feed_open_buf("a.csv", a, la, &t, &f, &d), CR_OK);
     long a_rows = rows_read(f, &last_ok);
     assert_true(last_ok);
-    cr_feed_close(f); /* its 3 MiB buffer is kept */
+    cr_feed_close(f);
+    assert_int_equal(cr__feed_spares_bytes(), la + 1); /* a's buffer is kept */
     assert_int_equal(cr_feed_open_buf("b.csv", b, lb, &t, &f, &d), CR_OK);
+    assert_int_equal(cr__feed_spares_bytes(), 0); /* b took it */
     last_ok = 0;
     assert_int_equal(rows_read(f, &last_ok), fresh_rows);
     assert_true(last_ok);
@@ -383,9 +389,17 @@ static void kept_buffer_holds_only_the_new_file(void **state)
     assert_int_equal(cr_feed_hash(f), fresh_hash);
     assert_true(a_rows != fresh_rows);
     cr_feed_close(f);
-    cr_feed_spares_free();
+    assert_int_equal(cr__feed_spares_bytes(), la + 1);
+    /* c needs under half of the kept buffer: a fresh one, and both are kept after */
+    assert_int_equal(cr_feed_open_buf("c.csv", c, lc, &t, &f, &d), CR_OK);
+    assert_int_equal(cr__feed_spares_bytes(), la + 1);
+    cr_feed_close(f);
+    assert_int_equal(cr__feed_spares_bytes(), la + 1 + lc + 1);
+    cr_feed_spares_keep(0);
+    assert_int_equal(cr__feed_spares_bytes(), 0);
     free(a);
     free(b);
+    free(c);
 }
 
 int main(void)
