@@ -34,24 +34,25 @@ int cmd_serve(int argc, char **argv)
         srv_routes_print();
         return CLI_OK;
     }
-    /* The monitor jobs' rules (docs/serve.md "Jobs"): set but empty is a mistake said at the
-     * start, as crisk monitor says it, not the default rules taken silently by every job. */
-    const char *rules = getenv("CRISK_MONITOR_RULES");
-    if (rules && !*rules) {
-        fprintf(stderr, "crisk serve: $CRISK_MONITOR_RULES is set but empty: set it to the "
-                        "monitor's rules file or unset it\n");
-        return CLI_USAGE;
+    /* The monitor jobs' rules (docs/serve.md "Jobs") and the respond policy of task steps
+     * (note_max_bytes, roster_max_bytes.id): set but empty is a mistake said at the start, as
+     * crisk monitor and crisk task say it, not the shipped file taken silently. */
+    static const char *const files[][2] = {{"CRISK_MONITOR_RULES", "the monitor's rules file"},
+                                           {"CRISK_RESPOND", "the respond policy file"}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        const char *v = getenv(files[i][0]);
+        if (v && !*v) {
+            fprintf(stderr, "crisk serve: $%s is set but empty: set it to %s or unset it\n",
+                    files[i][0], files[i][1]);
+            return CLI_USAGE;
+        }
     }
-    /* The respond policy of task steps taken through the API (note_max_bytes), the file crisk
-     * dispatch and crisk task read ($CRISK_RESPOND or models/respond.yaml). */
-    int erc = cli_respond_env_check("serve", NULL);
-    if (erc)
-        return erc;
     struct cr_respond_config respond;
     cr_diag d = {{0}, {0}, 0, 0};
     cr_err rc = cli_respond_policy(NULL, &respond, &d);
-    if (rc)
-        return cli_report_diag("serve", rc, &d);
+    if (rc) /* "crisk serve: the respond policy ($CRISK_RESPOND …): FILE:LINE: …" */
+        return cli_report_diag("serve: the respond policy ($CRISK_RESPOND or models/respond.yaml)",
+                               rc, &d);
     struct srv_options o = {.db = cli_db_path(db),
                             .listen = listen ? listen : "127.0.0.1:8080",
                             .config = config,

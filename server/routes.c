@@ -76,7 +76,7 @@ void srv_route_allow(const char *path, char *out, size_t cap)
         }
 }
 
-void srv_route_query_keys(const json_t *openapi, const struct srv_route *rt, char *out, size_t cap)
+int srv_route_query_keys(const json_t *openapi, const struct srv_route *rt, char *out, size_t cap)
 {
     char method[8];
     size_t i = 0;
@@ -86,16 +86,20 @@ void srv_route_query_keys(const json_t *openapi, const struct srv_route *rt, cha
     const json_t *params = json_object_get(
         json_object_get(json_object_get(json_object_get(openapi, "paths"), rt->pattern), method),
         "parameters");
-    size_t o = 0, k;
+    size_t o = 0, k, n = 0;
     const json_t *p;
     out[0] = 0;
     json_array_foreach(params, k, p)
     {
         const char *in = json_string_value(json_object_get(p, "in"));
         const char *name = json_string_value(json_object_get(p, "name"));
-        if (in && name && strcmp(in, "query") == 0 && o + strlen(name) + 2 < cap)
-            o += (size_t)snprintf(out + o, cap - o, "%s%s", o ? "," : "", name);
+        if (!in || !name || strcmp(in, "query") != 0)
+            continue;
+        if (o + strlen(name) + 2 >= cap || ++n > SRV_QUERY_KEYS_MAX)
+            return -1;
+        o += (size_t)snprintf(out + o, cap - o, "%s%s", o ? "," : "", name);
     }
+    return 0;
 }
 
 void srv_routes_print(void)

@@ -70,25 +70,27 @@ static void get_search(struct srv_req *r, struct srv_reply *out)
     const char *q = srv_query(r, "q");
     const struct srv_config *c = srv_cfg(r->srv);
     long long limit = srv_query_limit(r, c->search_limit);
-    if (!q || strlen(q) < 2 || strlen(q) > 200 || limit < 0) {
-        srv_error(out, 400, "bad_request",
-                  "search needs q (2 to 200 bytes: a USCC or its start, or part of a name or "
-                  "an address) and limit of at least 1 (more than search_limit gives "
-                  "search_limit)");
-        return;
-    }
     /* Stored names and addresses are NFKC (docs/collect.md): a query typed with an input
-     * method's full-width digits or brackets is folded the same way. Not UTF-8: searched as
-     * given (it matches nothing). */
+     * method's full-width digits or brackets is folded the same way, before its length is
+     * judged. Not UTF-8 (a cut character would match the characters it begins): refused. */
     char *norm = NULL;
     size_t norm_len = 0;
-    cr_err nrc = cr_nfkc(q, strlen(q), &norm, &norm_len);
-    if (nrc == CR_ENOMEM) {
-        srv_error(out, 500, "internal", "out of memory");
+    cr_err nrc = q ? cr_nfkc(q, strlen(q), &norm, &norm_len) : CR_OK;
+    if (nrc) {
+        srv_error(out, nrc == CR_ENOMEM ? 500 : 400, nrc == CR_ENOMEM ? "internal" : "bad_request",
+                  nrc == CR_ENOMEM ? "out of memory" : "q is not UTF-8");
         return;
     }
-    if (!nrc)
+    if (q)
         q = norm;
+    if (!q || strlen(q) < 2 || strlen(q) > 200 || limit < 0) {
+        free(norm);
+        srv_error(out, 400, "bad_request",
+                  "search needs q (2 to 200 bytes once full-width forms are folded: a USCC or "
+                  "its start, or part of a name or an address) and limit of at least 1 (more "
+                  "than search_limit gives search_limit)");
+        return;
+    }
     char key[CR_USCC_LEN + 1];
     if (cr_uscc_normalize(q, strlen(q), key) == CR_OK)
         q = key;

@@ -324,13 +324,18 @@ static void post_act(struct srv_req *r, struct srv_reply *out, enum cr_task_acti
         srv_error(out, 400, "bad_request", msg);
         return;
     }
-    if (body_text(r->body, "by", 64, 0, &a.by, twhy) ||
-        body_text(r->body, "day", 10, 0, &day_s, twhy) ||
-        body_text(r->body, "outcome", 64, 0, &a.outcome, twhy) ||
-        srv_day_arg(day_s, today, &a.day) || a.day > today) {
-        srv_error(out, 400, "bad_request",
-                  "a transition takes note (text), by (a staff id), day (YYYY-MM-DD, not after "
-                  "today) and for close an outcome");
+    const char *bad = NULL;
+    if (body_text(r->body, "by", policy->roster_max_bytes[0], 0, &a.by, twhy))
+        bad = "by must be a staff id of the roster (text of at most roster_max_bytes.id bytes "
+              "of the respond policy)";
+    else if (body_text(r->body, "day", 10, 0, &day_s, twhy) || srv_day_arg(day_s, today, &a.day))
+        bad = "day must be a date YYYY-MM-DD";
+    else if (a.day > today)
+        bad = "day must not be after today";
+    else if (body_text(r->body, "outcome", 64, 0, &a.outcome, twhy))
+        bad = "outcome must be a code or label of the vocabulary (GET /api/v1/vocabulary)";
+    if (bad) {
+        srv_error(out, 400, "bad_request", bad);
         return;
     }
     if (action == CR_TASK_CLOSE && (!a.outcome || !cr_outcome_parse(a.outcome))) {

@@ -626,7 +626,7 @@ static void audit_refused(struct srv *s, const struct srv_route *rt, const struc
 /* The query arguments of a request as query_check walks them. */
 struct query_walk {
     const char *allowed; /* "q,limit" */
-    const char *seen[16];
+    const char *seen[SRV_QUERY_KEYS_MAX];
     size_t n_seen;
     char bad[300]; /* the first fault, or "" */
 };
@@ -651,6 +651,11 @@ static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char 
                  shown, *w->allowed ? w->allowed : "none");
         return MHD_NO;
     }
+    if (!value) {
+        snprintf(w->bad, sizeof w->bad, "query argument '%s' has no value (give %s=…)", shown,
+                 shown);
+        return MHD_NO;
+    }
     for (size_t i = 0; i < w->n_seen; i++)
         if (strcmp(w->seen[i], key) == 0) {
             snprintf(w->bad, sizeof w->bad, "query argument '%s' given twice", shown);
@@ -668,9 +673,10 @@ static int query_check(const struct srv *s, const struct srv_route *rt, struct M
                        struct srv_reply *out)
 {
     if (strncmp(rt->pattern, "/api/", 5) != 0)
-        return 0; /* the page and its assets: a cache-busting argument is harmless */
-    char allowed[256];
-    srv_route_query_keys(s->openapi, rt, allowed, sizeof allowed);
+        return 0;       /* the page and its assets: a cache-busting argument is harmless */
+    char allowed[1024]; /* srv_run checked that every route's list fits */
+    if (srv_route_query_keys(s->openapi, rt, allowed, sizeof allowed))
+        allowed[0] = 0;
     struct query_walk w = {.allowed = allowed};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, &w);
     if (!w.bad[0])
@@ -714,8 +720,6 @@ static void handle(struct srv *s, struct MHD_Connection *c, const char *method, 
                   "a request body must be JSON (Content-Type: application/json)");
         return;
     }
-    if (query_check(s, rt, c, out))
-        return;
     if (!(r.db = reader(s))) {
         srv_error(out, 503, "store_unavailable", "the store cannot be read");
         return;
@@ -754,6 +758,9 @@ static void handle(struct srv *s, struct MHD_Connection *c, const char *method, 
             audit_object_default(rt, &r, url, r.audit_object, sizeof r.audit_object);
         } else if ((rt->flags & SRV_WRITE) && !csrf_ok) {
             srv_error(out, 403, "csrf", "a write needs the X-CSRF-Token header given at login");
+        } else if (query_check(s, rt, c, out)) {
+            /* audited below with the object the handler would have named */
+            audit_object_default(rt, &r, url, r.audit_object, sizeof r.audit_object);
         } else {
             rt->fn(&r, out);
         }
@@ -764,7 +771,7 @@ static void handle(struct srv *s, struct MHD_Connection *c, const char *method, 
             out->status < 300)
             /* Personal data is never handed out unaudited (PIPL). */
             srv_error(out, 503, "audit_unavailable", "the audit log cannot be written now");
-    } else {
+    } else if (!query_check(s, rt, c, out)) {
         rt->fn(&r, out);
         if (rt->flags & SRV_WRITE) {
             const char *who = r.audit_object[0] ? r.audit_object : "";
@@ -1047,7 +1054,7 @@ int srv_run(const struct srv_options *o)
     int keys = 0;
     s->db_path = o->db;
     s->model_path = o->model;
-    s->respond = *o->respond;
+    s->respond = *o->respond; /* required (srv_options) */
     pthread_mutex_init(&s->wmu, NULL);
     pthread_mutex_init(&s->mmu, NULL);
     pthread_mutex_init(&s->cmu, NULL);
@@ -1068,6 +1075,18 @@ int srv_run(const struct srv_options *o)
         fprintf(stderr, "crisk serve: the built-in openapi.json: %s (line %d)\n", je.text, je.line);
         goto out;
     }
+    for (size_t t = 0; srv_route_tables[t]; t++)
+        for (size_t i = 0; i < srv_route_tables[t]->n; i++) {
+            char qkeys[1024];
+            const struct srv_route *rt = &srv_route_tables[t]->routes[i];
+            if (srv_route_query_keys(s->openapi, rt, qkeys, sizeof qkeys)) {
+                fprintf(stderr,
+                        "crisk serve: openapi.json: the query arguments of %s %s are "
+                        "too many\n",
+                        rt->method, rt->pattern);
+                goto out;
+            }
+        }
     if (parse_listen(o->listen, &addr)) {
         fprintf(stderr, "crisk serve: --listen needs IPV4:PORT (e.g. 127.0.0.1:8080), not '%s'\n",
                 o->listen);

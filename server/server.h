@@ -177,8 +177,10 @@ int srv_route_match(const char *method, const char *path, const struct srv_route
 /* The methods path answers ("GET, POST"), for a 405's Allow header. */
 void srv_route_allow(const char *path, char *out, size_t cap);
 /* The query arguments rt takes as openapi (the parsed openapi.json) declares them, joined by
- * commas ("q,limit"; "" for none): what is not among them is refused (docs/serve.md). */
-void srv_route_query_keys(const json_t *openapi, const struct srv_route *rt, char *out, size_t cap);
+ * commas ("q,limit"; "" for none): what is not among them is refused (docs/serve.md). -1 when
+ * they do not fit cap bytes or are more than SRV_QUERY_KEYS_MAX (srv_run refuses to start). */
+#define SRV_QUERY_KEYS_MAX 64
+int srv_route_query_keys(const json_t *openapi, const struct srv_route *rt, char *out, size_t cap);
 /* Prints "METHOD PATTERN ROLES" of every route, one a line (ROLES: "public", or the role
  * names joined by commas). */
 void srv_routes_print(void);
@@ -348,7 +350,8 @@ int srv_body_keys(const struct srv_req *r, struct srv_reply *out, const char *al
 struct cr_respond_config;
 struct srv_options {
     const char *db, *listen, *config, *model;
-    const struct cr_respond_config *respond; /* the respond policy of task steps (copied) */
+    const struct cr_respond_config *respond; /* the respond policy of task steps (required;
+                                              * copied) */
 };
 /* Runs the server until SIGINT or SIGTERM. Prints the address it listens on to stdout. Returns
  * the exit code (0, 1 failure, 3 bad input). */

@@ -75,9 +75,10 @@ export async function drawPage(main, ctx) {
 }
 
 export async function inspectionsPage(main, ctx) {
+  // The page's "all" is the API's absent state (it takes open, done or cancelled).
   const state = ctx.params.get('state') || 'open';
-  const [r, v] = await Promise.all([api('/inspections' + qs({ state, limit: 100 })), api('/vocabulary').catch(() => ({ results: [] }))]);
-  const sel = h('select', { id: 'insp-state' }, ['open', 'done', ''].map((s) => h('option', { value: s, selected: s === state }, t('insp.state.' + (s || 'all')))));
+  const [r, v] = await Promise.all([api('/inspections' + qs({ state: state === 'all' ? undefined : state, limit: 100 })), api('/vocabulary').catch(() => ({ results: [] }))]);
+  const sel = h('select', { id: 'insp-state' }, ['open', 'done', ''].map((s) => h('option', { value: s, selected: (s || 'all') === state }, t('insp.state.' + (s || 'all')))));
   sel.addEventListener('change', () => { location.hash = '#/inspections' + qs({ state: sel.value || 'all' }); });
   main.append(h('h1', {}, t('nav.inspections')), h('label', { class: 'inline' }, t('wf.status'), sel));
   const canRecord = ctx.me.role !== 'city_analyst';

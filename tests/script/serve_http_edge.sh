@@ -290,12 +290,31 @@ case $body in
 esac
 body=$(curl -s -w ' %{http_code}' -b "$tmp/jar.ad" "$U/api/v1/tasks?division=$D&limit=5&division=$D")
 case $body in *"'division' given twice"*" 400") ;; *) fail "tasks with division twice: $body" ;; esac
+for arg in status division overdue; do # a filter without a value is no filter: refused
+    body=$(curl -s -w ' %{http_code}' -b "$tmp/jar.ad" "$U/api/v1/tasks?$arg")
+    case $body in *"'$arg' has no value"*" 400") ;; *) fail "tasks?$arg: $body" ;; esac
+done
+# a refused query of the portrait is audited as the portrait's other refusals, with the USCC;
+# without a session it is 401 as any request
+firm=$(q "SELECT s.key FROM subject s JOIN enterprise e ON e.subject = s.id LIMIT 1")
+n0=$(q "SELECT count(*) FROM audit WHERE action = 'portrait' AND status = 400 AND object = '$firm'")
+st=$(curl -s -o /dev/null -w '%{http_code}' -b "$tmp/jar.ad" "$U/api/v1/enterprises/$firm?x=1")
+[ "$st" = 400 ] || fail "the portrait with ?x=1: $st"
+st=$(curl -s -o /dev/null -w '%{http_code}' "$U/api/v1/enterprises/$firm?x=1")
+[ "$st" = 401 ] || fail "the portrait with ?x=1 without a session: $st"
+for _ in $(seq 50); do
+    [ "$(q "SELECT count(*) FROM audit WHERE action = 'portrait' AND status = 400 AND object = '$firm'")" = $((n0 + 1)) ] && break
+    sleep 0.1
+done
+[ "$(q "SELECT count(*) FROM audit WHERE action = 'portrait' AND status = 400 AND object = '$firm'")" = $((n0 + 1)) ] ||
+    fail "the refused portrait query is not audited with the USCC"
 st=$(curl -s -o /dev/null -w '%{http_code}' -b "$tmp/jar.ad" "$U/api/v1/warnings?&limit=5&")
 [ "$st" = 200 ] || fail "warnings?&limit=5& (empty parts): $st"
 st=$(curl -s -o /dev/null -w '%{http_code}' "$U/?v=1")
 [ "$st" = 200 ] || fail "the page with a cache-busting argument: $st"
-# every API route and method: an undeclared argument is refused before anything else; each
-# declared one is taken (whatever its value makes of the request, it is not unknown)
+# every API route and method (as the city's administrator, who may call each, with the CSRF
+# token): an undeclared argument is refused before the handler runs; each declared one is taken
+# (whatever its value makes of the request, it is not unknown)
 python3 - "$src/server/openapi.json" >"$tmp/query-cases" <<'PY'
 import json, sys
 for path, ops in json.load(open(sys.argv[1]))["paths"].items():
@@ -307,7 +326,7 @@ for path, ops in json.load(open(sys.argv[1]))["paths"].items():
         print(method.upper(), url, " ".join(keys) or "-")
 PY
 while read -r method url keys; do
-    body=$(curl -s -X "$method" -w ' %{http_code}' -b "$tmp/jar.ad" "$U$url?zz=1")
+    body=$(curl -s -X "$method" -w ' %{http_code}' -b "$tmp/jar.ad" -H "X-CSRF-Token: $CSRF" "$U$url?zz=1")
     case $body in
     *"unknown query argument 'zz'"*" 400") ;;
     *) fail "$method $url?zz=1: $body" ;;

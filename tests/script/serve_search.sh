@@ -51,7 +51,7 @@ for key, name, addr in random.sample(rows, 15):
     # as an input method types them: full-width digits and letters (U+FF01..FF5E)
     full = lambda t: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t)
     qs += [full(key[:5]), full(key), full(addr[3:8]), full(addr[-3:])]
-qs = [q for q in qs if len(q.encode()) >= 2]  # the route's least
+qs = [q for q in qs if len(unicodedata.normalize("NFKC", q).encode()) >= 2]  # the route's least, folded
 IN_SCOPE = ("(?2 = '' OR (length(?2) = 6 AND e.district = ?2) OR (length(?2) = 9 AND e.street = ?2)"
             " OR (length(?2) = 12 AND e.grid = ?2))")
 ROW = "s.key, e.name, e.address, e.district, e.street, e.grid"
@@ -104,6 +104,11 @@ wait_index || fail "the server did not build the search index at start"
 [ "$(q "SELECT count(*) FROM search_rank")" = "$(q "SELECT count(*) FROM enterprise")" ] ||
     fail "the index does not hold every registry row"
 compare indexed
+# q's 2-byte least is judged after the fold: a full-width Ａ (3 bytes) is the 1-byte A
+st=$(curl -s -o /dev/null -w '%{http_code}' -b "$tmp/jar.city" "$U/api/v1/enterprises?q=%EF%BC%A1")
+[ "$st" = 400 ] || fail "q=Ａ (A once folded, 1 byte) answered $st"
+st=$(curl -s -o /dev/null -w '%{http_code}' -b "$tmp/jar.city" "$U/api/v1/enterprises?q=%E4%B8")
+[ "$st" = 400 ] || fail "q=%E4%B8 (half a character, not UTF-8) answered $st"
 
 # The answers above come from the index: a firm taken out of it is no longer found by its name
 # (a part of 4 characters, and its last 2), though the USCC start still finds it. The firm first

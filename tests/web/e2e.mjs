@@ -233,6 +233,13 @@ try {
       await page.click('#verify');
       await page.waitForSelector('#verify-out p');
       assert.match(await page.textContent('#verify-out'), /复核一致/);
+      // 全部 (all): the open and the recorded inspection both listed, no error
+      await go('#/inspections');
+      await page.selectOption('#insp-state', '');
+      await renderedAs('#/inspections?state=all');
+      const all = await page.$$eval('table.inspections tbody tr', (rs) => rs.map((r) => r.cells[0].textContent.trim()));
+      assert.ok(all.includes(id), 'the recorded inspection ' + id + ' is not under 全部: ' + all.slice(0, 5));
+      assert.ok(!/请求失败/.test(await page.textContent('main')), 'an error under 全部');
     });
   } else {
     console.log('web_e2e: inspections: skipped (the server has no inspection routes)');
