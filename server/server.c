@@ -733,9 +733,11 @@ static void handle(struct srv *s, struct MHD_Connection *c, const char *method, 
             char msg[JSON_ERROR_TEXT_LENGTH + 80];
             if (r.body)
                 snprintf(msg, sizeof msg, "the request body is JSON but not an object");
-            else
+            else /* jansson names its own flag for a NUL: say what the client sent */
                 snprintf(msg, sizeof msg, "the request body is not valid JSON: %s (character %d)",
-                         je.text, je.position);
+                         strstr(je.text, "JSON_ALLOW_NUL") ? "a string holds \\u0000 (NUL)"
+                                                           : je.text,
+                         je.position);
             json_decref(r.body);
             srv_error(out, 400, "bad_json", msg);
             return;

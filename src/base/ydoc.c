@@ -129,45 +129,13 @@ cr_err cr__ydoc_load(cr__ydoc *y, const char *path, cr_diag *d)
     memset(y, 0, sizeof *y);
     y->path = path;
     y->d = d;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0,
-                           "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(fp); /* libyaml would say only "input error" */
-        return cr_diag_set(d, CR_EINVAL, path, 0, 0, "is a folder, not a YAML file");
-    }
-    /* Read whole: the depth check and the load each read it once. */
+    /* Read whole (the depth check and the load each read it once), bounded, and only from a
+     * regular file: a FIFO would hang the reader, a device never end (cr_file_read). */
     char *text = NULL;
-    size_t len = 0, cap = 0;
-    cr_err rc = CR_OK;
-    for (;;) {
-        if (len > CR_YAML_MAX_BYTES) {
-            rc = cr_diag_set(d, CR_EINVAL, path, 0, 0,
-                             "longer than %zu MiB: not a catalog, model or tags file",
-                             CR_YAML_MAX_BYTES >> 20);
-            break;
-        }
-        if (len == cap) {
-            size_t grown = cap ? cap * 2 : 8192; /* at most twice the limit: no overflow */
-            char *p = realloc(text, grown);
-            if (!p) {
-                rc = CR_ENOMEM;
-                break;
-            }
-            text = p;
-            cap = grown;
-        }
-        size_t got = fread(text + len, 1, cap - len, fp);
-        len += got;
-        if (got == 0) {
-            if (ferror(fp))
-                rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read: %s", strerror(errno));
-            break;
-        }
-    }
-    fclose(fp);
+    size_t len = 0;
+    cr_err rc = cr_file_read(path, CR_YAML_MAX_BYTES, CR_FILE_REGULAR, &text, &len, d);
+    if (rc == CR_EINVAL && strstr(d->msg, "is a folder"))
+        rc = cr_diag_set(d, CR_EINVAL, path, 0, 0, "is a folder, not a YAML file");
     if (!rc)
         rc = cr__ydoc_load_mem(y, path, text, len, d);
     free(text);

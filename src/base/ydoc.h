@@ -23,8 +23,9 @@ typedef struct cr__ydoc {
  * an endless one such as /dev/zero, is an error instead of filling the memory. */
 #define CR_YAML_MAX_BYTES ((size_t)16 << 20)
 
-/* Loads the first document of path; CR_ENOTFOUND / CR_EIO when it cannot be opened, CR_EINVAL
- * when it is a folder or longer than CR_YAML_MAX_BYTES, CR_EPARSE on a YAML syntax error, nesting
+/* Loads the first document of path (cr_file_read); CR_ENOTFOUND / CR_EIO when it cannot be
+ * opened, CR_EINVAL when it is a folder, a FIFO or a device (refused before it is opened: never a
+ * hang), CR_ERANGE when longer than CR_YAML_MAX_BYTES, CR_EPARSE on a YAML syntax error, nesting
  * deeper than CR_YAML_MAX_DEPTH (at the first collection too deep, before the document is built) or
  * a key given twice in one mapping (at the second one's line:column). Free with cr__ydoc_free (also
  * after a failure). */

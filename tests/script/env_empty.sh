@@ -35,6 +35,15 @@ set -e
 [ $rc = 3 ] && grep -q note_max_bytes "$tmp/err" && grep -q "the respond policy" "$tmp/err" ||
     { echo "serve with a bad respond policy: exit $rc"; cat "$tmp/err"; exit 1; }
 grep -q -- "--config" "$tmp/err" && { echo "serve's message names --config (the server's own file)"; exit 1; }
+# a FIFO or a device as the policy: refused at once (the open of a FIFO waited for a writer)
+mkfifo "$tmp/fifo"
+for f in "$tmp/fifo" /dev/zero; do
+    set +e
+    CRISK_RESPOND=$f timeout 20 "$crisk" serve --db "$db" --listen 127.0.0.1:0 > /dev/null 2> "$tmp/err"
+    rc=$?
+    set -e
+    [ $rc = 3 ] && grep -q "not a regular file" "$tmp/err" || { echo "serve with $f as the respond policy: exit $rc"; cat "$tmp/err"; exit 1; }
+done
 # near misses: the flag wins over an empty variable; an unset variable is the shipped file
 CRISK_MONITOR_RULES= "$crisk" monitor --db "$db" --rules "$src/models/monitor.yaml" > /dev/null
 CRISK_RESPOND= "$crisk" roster --db "$db" --file "$tmp/city/roster.csv" --config "$src/models/respond.yaml" > /dev/null

@@ -194,6 +194,10 @@ st=$(write PATCH /api/v1/users/dist '{"disabled":true,"role":"city_admin"}')
 st=$(write POST "/api/v1/tasks/$task/accept" '{"note":"ok","notes":"typo"}')
 [ "$st" = 400 ] && grep -q "unknown key 'notes'" "$tmp/body" || fail "accept with 'notes': $st"
 [ "$(q "SELECT status FROM task WHERE id = $task")" = open ] || fail "a refused accept moved the task"
+# a NUL in a string: said in the client's terms, not the JSON library's flag
+st=$(write POST "/api/v1/tasks/$task/accept" '{"day":"2026-12-01\u0000"}')
+[ "$st" = 400 ] && grep -qF 'a string holds \\u0000 (NUL)' "$tmp/body" && ! grep -q JSON_ALLOW_NUL "$tmp/body" ||
+    fail "a NUL in a string: $st $(cat "$tmp/body")"
 
 # ---- 5. audit: before is an id of at least 1 ----
 aget() { curl -s -o "$tmp/body" -w '%{http_code}' -b "$tmp/jar.ad" "$U$1"; }
