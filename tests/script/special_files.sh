@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A feed file that is a FIFO and a catalog that never ends are clear errors, never a hang or a
 # process filling the memory: open() of a FIFO waited for a writer forever (the regular-file
-# check came after it), and the YAML reader grew its buffer without a limit on /dev/zero.
+# check came after it), and the YAML reader grew its buffer without a limit on /dev/zero. A YAML
+# file is read only from a regular file of at most 16 MiB (cr_file_read).
 set -euo pipefail
 crisk=$(realpath "$1")
 tmp=$(mktemp -d)
@@ -16,6 +17,10 @@ expect() { # expect CODE PATTERN -- command...
 printf 'catalog: x\ndepartments:\n  - {code: D1, name: n}\ntopics:\n  - code: T1\n    name: t\n    department: D1\n    kind: penalty\n    files: [a.csv]\n    key: k\n    fields: {date: d}\n' > c.yaml
 mkfifo a.csv
 expect 3 "a.csv: not a regular file" -- "$crisk" ingest --db s.db --catalog c.yaml
-expect 3 "longer than 16 MiB" -- "$crisk" ingest --db s2.db --catalog /dev/zero
+expect 3 "/dev/zero: is not a regular file" -- "$crisk" ingest --db s2.db --catalog /dev/zero
+mkfifo c.fifo
+expect 3 "c.fifo: is not a regular file" -- "$crisk" ingest --db s2.db --catalog c.fifo
+head -c $((17 << 20)) /dev/zero | tr '\0' '#' > big.yaml
+expect 3 "big.yaml: is 17825792 bytes, over the limit of 16777216 bytes" -- "$crisk" ingest --db s2.db --catalog big.yaml
 expect 3 "a model file has at most" -- "$crisk" classify --db s.db --model /dev/zero
 echo ok
