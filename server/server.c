@@ -368,19 +368,25 @@ void srv_store_error(struct srv_reply *out, cr_store *db)
     srv_error(out, 500, "store", "the store failed to answer");
 }
 
+/* Whether key (not empty) is one of list's comma-separated names ("note,by,day"). */
+static int key_listed(const char *list, const char *key)
+{
+    size_t n = strlen(key);
+    const char *p = list;
+    while (n && *p && !(strncmp(p, key, n) == 0 && (p[n] == ',' || !p[n]))) {
+        p = strchr(p, ',');
+        p = p ? p + 1 : "";
+    }
+    return n && *p;
+}
+
 int srv_body_keys(const struct srv_req *r, struct srv_reply *out, const char *allowed)
 {
     const char *key;
     json_t *v;
     json_object_foreach(r->body, key, v)
     {
-        size_t n = strlen(key);
-        const char *p = allowed;
-        while (*p && !(strncmp(p, key, n) == 0 && (p[n] == ',' || !p[n]))) {
-            p = strchr(p, ',');
-            p = p ? p + 1 : "";
-        }
-        if (!*p || !n) {
+        if (!key_listed(allowed, key)) {
             char shown[72], msg[256];
             srv_text_copy(shown, sizeof shown, key, 0);
             snprintf(msg, sizeof msg, "unknown key '%s' (this write takes: %s)", shown,
@@ -636,17 +642,11 @@ static enum MHD_Result query_arg(void *cls, enum MHD_ValueKind kind, const char 
 {
     (void)kind;
     struct query_walk *w = cls;
-    size_t n = strlen(key);
-    if (!n && (!value || !*value))
+    if (!*key && (!value || !*value))
         return MHD_YES; /* "?" or "&&": nothing given */
-    const char *p = w->allowed;
-    while (*p && !(strncmp(p, key, n) == 0 && (p[n] == ',' || !p[n]))) {
-        p = strchr(p, ',');
-        p = p ? p + 1 : "";
-    }
     char shown[72];
     srv_text_copy(shown, sizeof shown, key, 0);
-    if (!*p || !n) {
+    if (!key_listed(w->allowed, key)) {
         snprintf(w->bad, sizeof w->bad, "unknown query argument '%s' (this resource takes: %s)",
                  shown, *w->allowed ? w->allowed : "none");
         return MHD_NO;
