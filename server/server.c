@@ -49,7 +49,13 @@ struct srv {
     cr_ref *ref;
     cr_calendar *cal;
     struct cr_respond_config respond;
-    json_t *openapi; /* the embedded openapi.json: each route's query arguments */
+    /* each route's query arguments as openapi.json declares them (srv_route_query_keys), read
+     * once at start */
+    struct route_query {
+        const struct srv_route *rt;
+        char *keys; /* "q,limit"; "" for none */
+    } * query;
+    size_t n_query;
     struct srv_jobs *jobs;
     struct srv_auditq *auditq;
     pthread_mutex_t mmu;
@@ -673,10 +679,11 @@ static int query_check(const struct srv *s, const struct srv_route *rt, struct M
                        struct srv_reply *out)
 {
     if (strncmp(rt->pattern, "/api/", 5) != 0)
-        return 0;       /* the page and its assets: a cache-busting argument is harmless */
-    char allowed[1024]; /* srv_run checked that every route's list fits */
-    if (srv_route_query_keys(s->openapi, rt, allowed, sizeof allowed))
-        allowed[0] = 0;
+        return 0; /* the page and its assets: a cache-busting argument is harmless */
+    const char *allowed = "";
+    for (size_t i = 0; i < s->n_query; i++)
+        if (s->query[i].rt == rt)
+            allowed = s->query[i].keys;
     struct query_walk w = {.allowed = allowed};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, &w);
     if (!w.bad[0])
@@ -1045,6 +1052,43 @@ static void *search_main(void *arg)
     return NULL;
 }
 
+/* Reads every route's query arguments from the built-in openapi.json into s->query. -1 (said on
+ * stderr) when it does not parse, a route's list does not fit or memory runs out. */
+static int route_queries(struct srv *s)
+{
+    json_error_t je;
+    json_t *openapi = json_loadb((const char *)srv_openapi_json, srv_openapi_json_len, 0, &je);
+    if (!openapi) {
+        fprintf(stderr, "crisk serve: the built-in openapi.json: %s (line %d)\n", je.text, je.line);
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t t = 0; srv_route_tables[t]; t++)
+        n += srv_route_tables[t]->n;
+    int rc = (s->query = calloc(n + 1, sizeof *s->query)) ? 0 : -1;
+    if (rc)
+        fprintf(stderr, "crisk serve: out of memory\n");
+    for (size_t t = 0; !rc && srv_route_tables[t]; t++)
+        for (size_t i = 0; !rc && i < srv_route_tables[t]->n; i++) {
+            char keys[1024];
+            const struct srv_route *rt = &srv_route_tables[t]->routes[i];
+            if (srv_route_query_keys(openapi, rt, keys, sizeof keys)) {
+                fprintf(stderr,
+                        "crisk serve: openapi.json: the query arguments of %s %s are "
+                        "too many\n",
+                        rt->method, rt->pattern);
+                rc = -1;
+            } else if (!(s->query[s->n_query].keys = strdup(keys))) {
+                fprintf(stderr, "crisk serve: out of memory\n");
+                rc = -1;
+            } else {
+                s->query[s->n_query++].rt = rt;
+            }
+        }
+    json_decref(openapi);
+    return rc;
+}
+
 int srv_run(const struct srv_options *o)
 {
     struct srv *s = calloc(1, sizeof *s);
@@ -1071,24 +1115,8 @@ int srv_run(const struct srv_options *o)
         exit_code = 3;
         goto out;
     }
-    json_error_t je;
-    s->openapi = json_loadb((const char *)srv_openapi_json, srv_openapi_json_len, 0, &je);
-    if (!s->openapi) {
-        fprintf(stderr, "crisk serve: the built-in openapi.json: %s (line %d)\n", je.text, je.line);
+    if (route_queries(s))
         goto out;
-    }
-    for (size_t t = 0; srv_route_tables[t]; t++)
-        for (size_t i = 0; i < srv_route_tables[t]->n; i++) {
-            char qkeys[1024];
-            const struct srv_route *rt = &srv_route_tables[t]->routes[i];
-            if (srv_route_query_keys(s->openapi, rt, qkeys, sizeof qkeys)) {
-                fprintf(stderr,
-                        "crisk serve: openapi.json: the query arguments of %s %s are "
-                        "too many\n",
-                        rt->method, rt->pattern);
-                goto out;
-            }
-        }
     if (parse_listen(o->listen, &addr)) {
         fprintf(stderr, "crisk serve: --listen needs IPV4:PORT (e.g. 127.0.0.1:8080), not '%s'\n",
                 o->listen);
@@ -1189,7 +1217,9 @@ out:
     srv_auth_free(s->auth);
     cr_ref_free(s->ref);
     cr_calendar_free(s->cal);
-    json_decref(s->openapi);
+    for (size_t i = 0; i < s->n_query; i++)
+        free(s->query[i].keys);
+    free(s->query);
     cr_store_close(s->writer);
     for (size_t i = 0; i < s->n_models; i++)
         cr_model_free(s->models[i]);
