@@ -142,10 +142,18 @@ static cr_err file_unchanged(ingest *ig, const char *rel, const char *full,
     if (now.size == was->size && now.ino == was->ino && now.mtime.tv_sec == was->mtime.tv_sec &&
         now.mtime.tv_nsec == was->mtime.tv_nsec)
         return CR_OK;
+    char what[96];
+    if (now.size != was->size)
+        snprintf(what, sizeof what, "%lld bytes when opened, %lld now", (long long)was->size,
+                 (long long)now.size);
+    else if (now.ino != was->ino)
+        snprintf(what, sizeof what, "replaced by another file of the same size");
+    else
+        snprintf(what, sizeof what, "same size, modified since it was opened");
     return fail_note(ig, CR_EIO,
-                     "%s: changed while it was read (%lld bytes when opened, %lld now); rows "
-                     "after its last resume point were not kept (run ingest again)",
-                     rel, (long long)was->size, (long long)now.size);
+                     "%s: changed while it was read (%s); rows after its last resume point were "
+                     "not kept (run ingest again)",
+                     rel, what);
 }
 
 /* The test hooks of the row just processed (see struct ingest). */

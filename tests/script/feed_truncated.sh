@@ -31,23 +31,35 @@ awk 'BEGIN {
     printf "91440106MA5AAAA192,2023-%02d-%02d,%d,第%d号处罚决定书 记录内容用于填充文件的长度以便截断\n", 1 + i % 12, 1 + i % 28, i, i
 }' > "$tmp/feeds/penalty.csv"
 cp "$tmp/feeds/penalty.csv" "$tmp/whole.csv"
-CRISK_PAUSE_ROW=2000 CRISK_PAUSE_FILE="$tmp/pause" \
-  "$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/catalog.yaml" --threads 1 --batch-rows 500 \
-  > "$tmp/out.txt" 2>&1 &
-pid=$!
-for _ in $(seq 1 3000); do
-  [ -e "$tmp/pause" ] && break
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.01
-done
-[ -e "$tmp/pause" ] || { echo "feed_truncated: the ingest did not reach its pause row"; cat "$tmp/out.txt"; exit 1; }
-truncate -s 4096 "$tmp/feeds/penalty.csv"
-rm -f "$tmp/pause"
-set +e; wait "$pid"; rc=$?; set -e
-pid=
-[ $rc = 1 ] || { echo "feed_truncated: exit $rc, want 1"; cat "$tmp/out.txt"; exit 1; }
-grep -q "feeds/penalty.csv.*changed while it was read" "$tmp/out.txt" ||
-  { echo "feed_truncated: the error does not name the file:"; cat "$tmp/out.txt"; exit 1; }
+# Runs a paused ingest into $1, applies the command $2 to the feed while it is paused, and
+# checks exit 1 and the error naming the file and the change ($3, an extended regex).
+paused_change() {
+  CRISK_PAUSE_ROW=2000 CRISK_PAUSE_FILE="$tmp/pause" \
+    "$crisk" ingest --db "$1" --catalog "$tmp/catalog.yaml" --threads 1 --batch-rows 500 \
+    > "$tmp/out.txt" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 3000); do
+    [ -e "$tmp/pause" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.01
+  done
+  [ -e "$tmp/pause" ] || { echo "feed_truncated: the ingest did not reach its pause row"; cat "$tmp/out.txt"; exit 1; }
+  eval "$2"
+  rm -f "$tmp/pause"
+  set +e; wait "$pid"; rc=$?; set -e
+  pid=
+  [ $rc = 1 ] || { echo "feed_truncated: exit $rc, want 1 ($2)"; cat "$tmp/out.txt"; exit 1; }
+  grep -Eq "feeds/penalty.csv: changed while it was read \($3\)" "$tmp/out.txt" ||
+    { echo "feed_truncated: the error does not name the file and '$3' ($2):"; cat "$tmp/out.txt"; exit 1; }
+}
+# A byte rewritten in place (same size, same file) and the file replaced by another of the same
+# size: each said as what it is, not as "N bytes when opened, N now".
+paused_change "$tmp/inplace.db" 'printf X | dd of="$tmp/feeds/penalty.csv" bs=1 seek=100 conv=notrunc 2> /dev/null' \
+  "same size, modified since it was opened"
+cp "$tmp/whole.csv" "$tmp/feeds/penalty.csv"
+paused_change "$tmp/replaced.db" 'cp "$tmp/whole.csv" "$tmp/other.csv"; mv "$tmp/other.csv" "$tmp/feeds/penalty.csv"' \
+  "replaced by another file of the same size"
+paused_change "$tmp/s.db" 'truncate -s 4096 "$tmp/feeds/penalty.csv"' "[0-9]+ bytes when opened, 4096 now"
 q() { sqlite3 "$tmp/s.db" "$1"; }
 [ "$(q 'PRAGMA integrity_check')" = ok ] || { echo "feed_truncated: integrity_check failed"; exit 1; }
 [ "$(q 'SELECT count(*) FROM feed_file WHERE n_read <> n_loaded + n_duplicate + n_quarantined')" = 0 ] ||
