@@ -12,5 +12,10 @@ void cr_bigfree(void *p, size_t size);
 /* Maps every page of p writable now, keeping its contents (MADV_POPULATE_WRITE; advice only), so
  * that random probes later take no page faults. */
 void cr_bigprefault(void *p, size_t size);
+/* A buffer about to be filled whole (a file read into memory): size bytes, or NULL. Large ones
+ * are mapped at once on huge pages where the kernel allows (cr_bigalloc, cr_bigprefault: one
+ * call instead of a page fault per 4 KiB written; their bytes start zero), small ones are
+ * malloc's (bytes undefined). Free with cr_bigfree(p, size). */
+void *cr_bigbuf(size_t size);
 
 #endif

@@ -47,3 +47,12 @@ void cr_bigfree(void *p, size_t size)
 #endif
     free(p);
 }
+
+void *cr_bigbuf(size_t size)
+{
+    if (size < BIG)
+        return malloc(size ? size : 1);
+    void *p = cr_bigalloc(size);
+    cr_bigprefault(p, size);
+    return p;
+}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crisk/bigmem.h"
 #include "crisk/hash.h"
 #include "crisk/text.h"
 #include "feed_internal.h"
@@ -489,7 +490,7 @@ static int orig_alloc(cr_feed *f, size_t need)
     }
     pthread_mutex_unlock(&spare_mu);
     if (best < 0) {
-        f->orig = malloc(need);
+        f->orig = cr_bigbuf(need); /* no page fault per 4 KiB of the read */
         f->orig_cap = need;
     }
     if (f->orig)
@@ -525,11 +526,11 @@ static void orig_release(char *p, size_t cap)
         }
         if (smallest < 0 || spares[smallest].cap >= cap)
             break; /* p is the smallest: it goes */
-        free(spares[smallest].p);
+        cr_bigfree(spares[smallest].p, spares[smallest].cap);
         spares[smallest].p = NULL;
     }
     pthread_mutex_unlock(&spare_mu);
-    free(p);
+    cr_bigfree(p, cap);
 }
 
 void cr_feed_spares_keep(int on)
@@ -539,7 +540,7 @@ void cr_feed_spares_keep(int on)
     if (spare_users <= 0) {
         spare_users = 0;
         for (int i = 0; i < N_SPARES; i++) {
-            free(spares[i].p);
+            cr_bigfree(spares[i].p, spares[i].cap);
             spares[i].p = NULL;
         }
     }
