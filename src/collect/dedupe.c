@@ -1,6 +1,9 @@
 #include "crisk/ingest.h"
 
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 
 #include "crisk/hash.h"
 #include "ingest_internal.h"
@@ -85,4 +88,70 @@ cr_err cr__ingest_probes_settle(ingest *ig, struct cr_file_rec *fr, size_t keep)
         }
     }
     return CR_OK;
+}
+
+struct set_grower {
+    pthread_t thread;
+    ingest *ig;
+    struct sized {
+        size_t bytes, topic; /* catalog index */
+    } * order;               /* the topics to grow, largest first */
+    size_t n;
+    atomic_int stop;
+    cr_err rc;
+};
+
+static int cmp_bytes_desc(const void *a, const void *b)
+{
+    const struct sized *x = a, *y = b;
+    if (x->bytes != y->bytes)
+        return x->bytes > y->bytes ? -1 : 1;
+    return (x->topic > y->topic) - (x->topic < y->topic);
+}
+
+static void *grow_sets(void *arg)
+{
+    struct set_grower *g = arg;
+    const ingest *ig = g->ig;
+    for (size_t i = 0; i < g->n && !g->rc && !atomic_load(&g->stop); i++) {
+        size_t t = g->order[i].topic;
+        struct hset *set = cr__ingest_topic_set(g->ig, ig->topic_ids[t]);
+        if (set && cr__hset_reserve(set, set->n + ig->topic_rows[t]))
+            g->rc = CR_ENOMEM;
+    }
+    return NULL;
+}
+
+struct set_grower *cr__ingest_sets_grow(ingest *ig)
+{
+    const cr_catalog *cat = ig->cat;
+    struct set_grower *g = calloc(1, sizeof *g);
+    if (!g || !(g->order = malloc((cat->n_topics + 1) * sizeof *g->order))) {
+        free(g);
+        return NULL;
+    }
+    g->ig = ig;
+    for (size_t i = 0; i < cat->n_topics; i++)
+        if (cat->topics[i].role != CR_TOPIC_REGISTRY)
+            g->order[g->n++] = (struct sized){ig->topic_bytes[i], i};
+    qsort(g->order, g->n, sizeof *g->order, cmp_bytes_desc);
+    atomic_init(&g->stop, 0);
+    if (pthread_create(&g->thread, NULL, grow_sets, g)) {
+        free(g->order);
+        free(g);
+        return NULL;
+    }
+    return g;
+}
+
+cr_err cr__ingest_sets_join(struct set_grower *g)
+{
+    if (!g)
+        return CR_OK;
+    atomic_store(&g->stop, 1);
+    pthread_join(g->thread, NULL);
+    cr_err rc = g->rc;
+    free(g->order);
+    free(g);
+    return rc;
 }

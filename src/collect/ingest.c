@@ -654,9 +654,14 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     /* The registry first, on this thread, so that rows of this run link at once; then roles
      * and events in parallel. */
     cr_progress("ingest", 0);
+    struct set_grower *grower = rc ? NULL : cr__ingest_sets_grow(&ig);
     for (size_t i = 0; i < cat->n_topics && !rc; i++)
         if (cat->topics[i].role == CR_TOPIC_REGISTRY)
             rc = cr__ingest_topic(&ig, &cat->topics[i], topic_ids[i]);
+    cr_err grc = cr__ingest_sets_join(grower);
+    if (!rc && grc)
+        rc = cr_diag_set(d, grc, NULL, 0, 0, "cannot size the de-duplication sets: %s",
+                         cr_strerror(grc));
     cr__sink_close(ig.out, !rc);
     ig.out = NULL;
     if (!rc) {

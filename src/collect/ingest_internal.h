@@ -124,6 +124,15 @@ struct verdict {
 
 #define FAIL_CAP 512
 
+/* Grows the de-duplication sets of the roles and event topics on a thread of its own, largest
+ * topic first, while this thread reads the registry (the other core is mostly idle then, and a
+ * big set's pages take seconds to zero: docs/collect.md). NULL when the thread cannot start:
+ * cr__ingest_topic grows each set anyway. */
+struct set_grower;
+struct set_grower *cr__ingest_sets_grow(ingest *ig);
+/* Stops the grower between two topics and waits for it; CR_ENOMEM when a set could not grow. */
+cr_err cr__ingest_sets_join(struct set_grower *g) CR_MUST_USE;
+
 /* ---- the run: the store's indexes, files, topics, preparing and freeing (ingest.c) ---- */
 
 cr_err cr__ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id) CR_MUST_USE;
