@@ -96,9 +96,10 @@ typedef int (*home_fn)(const void *entry, uint64_t *home);
 static void *table_grow(void *old, size_t *cap, size_t size, home_fn home)
 {
     size_t ncap = *cap ? *cap * 2 : 1 << 14;
-    unsigned char *t = calloc(ncap, size);
+    unsigned char *t = cr_bigalloc(ncap * size); /* probed at random: huge pages, mapped now */
     if (!t)
         return NULL;
+    cr_bigprefault(t, ncap * size);
     for (size_t i = 0; i < *cap; i++) {
         const unsigned char *e = (const unsigned char *)old + i * size;
         uint64_t h, taken;
@@ -109,7 +110,7 @@ static void *table_grow(void *old, size_t *cap, size_t size, home_fn home)
             j = (j + 1) & (ncap - 1);
         memcpy(t + j * size, e, size);
     }
-    free(old);
+    cr_bigfree(old, *cap * size);
     *cap = ncap;
     return t;
 }
@@ -170,6 +171,13 @@ struct subj *cr__smap_put(struct smap *m, const char *key, size_t len, uint64_t 
     return &m->slot[j];
 }
 
+void cr__smap_free(struct smap *m)
+{
+    cr_bigfree(m->slot, m->cap * sizeof *m->slot);
+    free(m->keys);
+    *m = (struct smap){0};
+}
+
 uint64_t cr__key_hash(const char *key, size_t len)
 {
     uint64_t h = cr_hash64(key, len, 0x5u);
@@ -207,6 +215,12 @@ struct pent *cr__pmap_slot(struct pmap *m, const unsigned char h[16])
     while (m->slot[j].id && memcmp(m->slot[j].h, h, 16) != 0)
         j = (j + 1) & (m->cap - 1);
     return &m->slot[j];
+}
+
+void cr__pmap_free(struct pmap *m)
+{
+    cr_bigfree(m->slot, m->cap * sizeof *m->slot);
+    *m = (struct pmap){0};
 }
 
 /* ---- the string → dense id dictionary (a city load's kinds, roles, addresses) ---- */
@@ -248,6 +262,5 @@ void cr__dict_free(struct cr__dict *d, int keep_keys)
             free(d->keys[i]);
         free(d->keys);
     }
-    free(d->map.slot);
-    free(d->map.keys);
+    cr__smap_free(&d->map);
 }

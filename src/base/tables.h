@@ -70,6 +70,11 @@ struct subj *cr__smap_find(struct smap *m, const char *key, size_t len, uint64_t
 struct subj *cr__smap_put(struct smap *m, const char *key, size_t len, uint64_t h, int64_t id,
                           int registered);
 
+/* Frees the map's table and keys (the map is empty afterwards). */
+void cr__smap_free(struct smap *m);
+/* Frees the map's table (the map is empty afterwards). */
+void cr__pmap_free(struct pmap *m);
+
 /* The slot of idhash: the entry, or the empty slot where it belongs (id 0); NULL when out of
  * memory. The caller fills an empty slot and counts it in m->n. */
 struct pent *cr__pmap_slot(struct pmap *m, const unsigned char h[16]);

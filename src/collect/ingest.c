@@ -604,9 +604,8 @@ void cr__ingest_free(ingest *ig)
     for (size_t i = 0; i < ig->seen.n; i++)
         cr_bigfree(ig->seen.t[i].slot, ig->seen.t[i].cap * sizeof *ig->seen.t[i].slot);
     free(ig->seen.t);
-    free(ig->subj.slot);
-    free(ig->subj.keys);
-    free(ig->persons.slot);
+    cr__smap_free(&ig->subj);
+    cr__pmap_free(&ig->persons);
     for (size_t i = 0; i < ig->files.n; i++)
         free(ig->files.v[i].path);
     free(ig->files.v);

@@ -211,8 +211,7 @@ cr_err cr__ingest_events_pass(ingest *ig, const struct cr_ingest_opts *opts)
         rc = p.err;
     cr_err mrc = merge_reports(ig->rep, w, n, &p);
     rc = rc ? rc : mrc;
-    free(p.late.slot);
-    free(p.late.keys);
+    cr__smap_free(&p.late);
     pthread_mutex_destroy(&p.mu);
 out:
     free(tasks);
