@@ -5,7 +5,10 @@
 # runs, rows/s of both, the ratio and the goals (>= 1 M rows/s, >= 1.5x .import). Exits 1 when a
 # step fails (crisk ingest, sqlite3, a missing file), naming it.
 # Usage: bench/ingest.sh [ENTERPRISES] [RUNS]     (default 100000 3; the full city is 1600000)
-# Needs: a built crisk (scripts/build.sh), sqlite3, python3. Writes under bench/out/ (git-ignored).
+# Each timed run starts after a sync, so that neither pays for the other's write-back; CPU is
+# user + system seconds (GNU time).
+# Needs: a built crisk (scripts/build.sh), sqlite3, python3, GNU time. Writes under bench/out/
+# (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step="start"
@@ -66,25 +69,27 @@ for line in open(listing, encoding="utf-8"):
 PY
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) exit 1; print a[int((NR+1)/2)]}'; }
-crisk_t=(); import_t=(); rows=0; import_rows=0
+crisk_t=(); import_t=(); crisk_c=(); import_c=(); rows=0; import_rows=0
 for i in $(seq 1 "$runs"); do
   step="crisk ingest, run $i"
   rm -f "$out/bench.db"*
-  s=$(date +%s.%N)
-  "$crisk" ingest --db "$out/bench.db" --catalog "$city/catalog.yaml" --json > "$out/ingest-$i.json" \
+  sync # the previous run's dirty pages are written back before this one starts, not during it
+  /usr/bin/time -f "%e %U %S" -o "$out/ingest-$i.time" \
+    "$crisk" ingest --db "$out/bench.db" --catalog "$city/catalog.yaml" --json > "$out/ingest-$i.json" \
     || fail "crisk ingest exited $? (run $i; $out/ingest-$i.json)"
-  e=$(date +%s.%N)
-  crisk_t+=("$(echo "$e - $s" | bc)")
+  read -r wall user sys < "$out/ingest-$i.time"
+  crisk_t+=("$wall"); crisk_cpu=$(echo "$user + $sys" | bc); crisk_c+=("$crisk_cpu")
   rows=$(node -e 'const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     if (!j.totals || !Number.isInteger(j.totals.read)) { console.error("no totals.read"); process.exit(1); }
     console.log(j.totals.read);' "$out/ingest-$i.json") || fail "$out/ingest-$i.json: no totals.read"
   step="sqlite3 .import, run $i"
   rm -f "$out/import.db"*
-  s=$(date +%s.%N)
-  sqlite3 -bail "$out/import.db" < "$out/import-$n.sql" > /dev/null 2> "$out/import-$i.err" \
+  sync
+  /usr/bin/time -f "%e %U %S" -o "$out/import-$i.time" \
+    sqlite3 -bail "$out/import.db" < "$out/import-$n.sql" > /dev/null 2> "$out/import-$i.err" \
     || fail "sqlite3 .import exited $? (run $i): $(head -5 "$out/import-$i.err")"
-  e=$(date +%s.%N)
-  import_t+=("$(echo "$e - $s" | bc)")
+  read -r wall user sys < "$out/import-$i.time"
+  import_t+=("$wall"); import_cpu=$(echo "$user + $sys" | bc); import_c+=("$import_cpu")
   # Rows .import loaded (its own count, not the files' lines); its complaints are in import-N.err.
   import_rows=$(python3 -c 'import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
@@ -92,8 +97,9 @@ names = [r[0] for r in c.execute("SELECT name FROM sqlite_schema WHERE type = ?"
 print(sum(c.execute(f"SELECT count(*) FROM \"{t}\"").fetchone()[0] for t in names))' "$out/import.db") \
     || fail "cannot count the rows of $out/import.db"
   [[ "$import_rows" =~ ^[0-9]+$ && "$import_rows" -gt 0 ]] || fail "sqlite3 .import loaded no rows (run $i)"
-  printf 'run %d: crisk %.2f s (%s rows), .import %.2f s (%s rows; %s warnings)\n' "$i" "${crisk_t[-1]}" "$rows" \
-    "${import_t[-1]}" "$import_rows" "$(grep -c . "$out/import-$i.err" || true)"
+  printf 'run %d: crisk %.2f s, %.1f s CPU (%s rows), .import %.2f s, %.1f s CPU (%s rows; %s warnings)\n' \
+    "$i" "${crisk_t[-1]}" "$crisk_cpu" "$rows" "${import_t[-1]}" "$import_cpu" "$import_rows" \
+    "$(grep -c . "$out/import-$i.err" || true)"
 done
 step="summary"
 ct=$(printf '%s\n' "${crisk_t[@]}" | median)
@@ -102,6 +108,7 @@ cr=$(echo "$rows / $ct" | bc)
 ir=$(echo "$import_rows / $it" | bc)
 ratio=$(echo "scale=2; $cr / $ir" | bc)
 echo "enterprises: $n, runs: $runs (medians)"
+echo "CPU (user + system): crisk $(printf '%s\n' "${crisk_c[@]}" | median) s, .import $(printf '%s\n' "${import_c[@]}" | median) s"
 echo "crisk ingest:    $rows rows (all files, parsed, cleaned, de-duplicated, linked) in $ct s = $cr rows/s (goal >= 1,000,000: $([ "$cr" -ge 1000000 ] && echo met || echo NOT met))"
 echo "sqlite3 .import: $import_rows rows (UTF-8 CSV files only, no cleaning) in $it s = $ir rows/s"
 echo "ratio (crisk rows/s / .import rows/s): $ratio (goal >= 1.5: $([ "$(echo "$ratio >= 1.5" | bc)" = 1 ] && echo met || echo NOT met))"

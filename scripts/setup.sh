@@ -7,7 +7,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
       libsqlite3-dev sqlite3 bc libyaml-dev libjansson-dev libutf8proc-dev libsodium-dev libssl-dev libcmocka-dev
       libxlsxwriter-dev python3 liblinear-dev libxgboost-dev python3-sklearn python3-xgboost
-      libmicrohttpd-dev curl wrk chromium fonts-noto-cjk)
+      libmicrohttpd-dev curl wrk chromium fonts-noto-cjk time)
 # Node.js and npm: Debian's nodejs and npm, unless a Node.js with its own npm is there already.
 command -v npm >/dev/null || PKGS+=(nodejs npm)
 missing=()
