@@ -9,6 +9,7 @@
 #include "base/ydoc.h"
 #include "crisk/hash.h"
 #include "crisk/monitor.h"
+#include "crisk/text.h"
 
 static const char *const det_names[CR_DET__N] = {
     "address_cluster", "person_cluster",  "level_jump",      "zombie",
@@ -369,43 +370,17 @@ static cr_err detector(cr__ydoc *y, struct cr_monitor_rules *r, enum cr_detector
 }
 
 /* The whole file in *text (malloc'd, *len bytes): read once, so that the hash recorded with a
- * run is the hash of the very bytes parsed. */
+ * run is the hash of the very bytes parsed; only from a regular file (a FIFO would hang the
+ * reader, a device never end) and at most CR_YAML_MAX_BYTES (cr_file_read). */
 static cr_err read_rules(const char *path, char **text, size_t *len, cr_diag *d)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return cr_diag_set(d, errno == ENOENT ? CR_ENOTFOUND : CR_EIO, path, 0, 0,
-                           "cannot open the rules file");
-    size_t cap = 65536, n = 0;
-    char *b = malloc(cap);
-    cr_err rc = b ? CR_OK : CR_ENOMEM;
-    while (!rc) {
-        if (n == cap) {
-            char *nb = cap >= CR_YAML_MAX_BYTES ? NULL : realloc(b, 2 * cap);
-            if (!nb) {
-                rc = cap >= CR_YAML_MAX_BYTES
-                         ? cr_diag_set(d, CR_EINVAL, path, 0, 0, "the rules file is too long")
-                         : CR_ENOMEM;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-        size_t k = fread(b + n, 1, cap - n, fp);
-        n += k;
-        if (k == 0)
-            break;
+    cr_err rc = cr_file_read(path, CR_YAML_MAX_BYTES, CR_FILE_REGULAR, text, len, d);
+    if (rc == CR_ERANGE && d) { /* a bad rules file, as its content would be */
+        char why[sizeof d->msg];
+        snprintf(why, sizeof why, "%s", d->msg);
+        rc = cr_diag_set(d, CR_EINVAL, path, 0, 0, "%s", why);
     }
-    if (!rc && ferror(fp))
-        rc = cr_diag_set(d, CR_EIO, path, 0, 0, "cannot read the rules file");
-    fclose(fp);
-    if (rc) {
-        free(b);
-        return rc;
-    }
-    *text = b;
-    *len = n;
-    return CR_OK;
+    return rc;
 }
 
 /* The content hash as cr_hash_file computes it (64 KiB at a time), of the bytes in memory. */

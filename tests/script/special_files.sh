@@ -2,7 +2,8 @@
 # A feed file that is a FIFO and a catalog that never ends are clear errors, never a hang or a
 # process filling the memory: open() of a FIFO waited for a writer forever (the regular-file
 # check came after it), and the YAML reader grew its buffer without a limit on /dev/zero. A YAML
-# file is read only from a regular file of at most 16 MiB (cr_file_read).
+# file (catalog, model, monitor rules) is read only from a regular file of at most 16 MiB
+# (cr_file_read).
 set -euo pipefail
 crisk=$(realpath "$1")
 tmp=$(mktemp -d)
@@ -23,4 +24,9 @@ expect 3 "c.fifo: is not a regular file" -- "$crisk" ingest --db s2.db --catalog
 head -c $((17 << 20)) /dev/zero | tr '\0' '#' > big.yaml
 expect 3 "big.yaml: is 17825792 bytes, over the limit of 16777216 bytes" -- "$crisk" ingest --db s2.db --catalog big.yaml
 expect 3 "a model file has at most" -- "$crisk" classify --db s.db --model /dev/zero
+# The monitor's rules file has a reader of its own (its hash is of the bytes parsed): the same
+# limits (a FIFO waited for a writer forever, /dev/zero filled 16 MiB before).
+expect 3 "c.fifo: is not a regular file" -- "$crisk" monitor --db s.db --rules c.fifo
+expect 3 "/dev/zero: is not a regular file" -- "$crisk" monitor --db s.db --rules /dev/zero
+expect 3 "big.yaml: is 17825792 bytes, over the limit of 16777216 bytes" -- "$crisk" monitor --db s.db --rules big.yaml
 echo ok
