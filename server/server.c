@@ -1101,6 +1101,7 @@ int srv_run(const struct srv_options *o)
     s->db_path = o->db;
     s->model_path = o->model;
     s->respond = *o->respond; /* required (srv_options) */
+    s->respond.path[0] = 0;   /* a message to a client never names a file of the server */
     pthread_mutex_init(&s->wmu, NULL);
     pthread_mutex_init(&s->mmu, NULL);
     pthread_mutex_init(&s->cmu, NULL);

@@ -65,6 +65,7 @@ struct cr_respond_config {
                                  * machine's date (default 1; cr_respond_today_check) */
     size_t note_max_bytes;      /* the longest note of a task step, in bytes (default 2000) */
     size_t roster_max_bytes[3]; /* the longest roster id, name, qualifications (64, 200, 1000) */
+    char path[512];             /* the file it was read from, as given (messages name it) */
 };
 /* Reads the policy file (models/respond.yaml, checked YAML: version, city_code,
  * deadline_workdays {city, district, street, grid}, today_ahead_days, note_max_bytes and

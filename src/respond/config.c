@@ -123,8 +123,10 @@ cr_err cr_respond_config_load(const char *path, const cr_ref *ref, struct cr_res
     if (!rc)
         rc = read_config(&y, ref, &c);
     cr__ydoc_free(&y);
-    if (!rc)
+    if (!rc) {
+        snprintf(c.path, sizeof c.path, "%s", path);
         *out = c;
+    }
     return rc;
 }
 

@@ -768,7 +768,8 @@ static cr_err close_below(cr_store *s, int64_t id, const struct one_task *t, con
 
 /* A note is UTF-8 text of at most max bytes (0: no bound) that cr_note_problem takes (the API's
  * rule: a note is printed to terminals and pages): nothing is cut. */
-static cr_err check_note(const char *note, size_t max, int64_t id, cr_diag *d)
+static cr_err check_note(const char *note, const struct cr_respond_config *cfg, int64_t id,
+                         cr_diag *d)
 {
     if (!note)
         return CR_OK;
@@ -780,12 +781,13 @@ static cr_err check_note(const char *note, size_t max, int64_t id, cr_diag *d)
                            "task %lld: the note: %s (a note keeps tabs and line breaks, nothing "
                            "that hides or reorders text); nothing was changed",
                            (long long)id, why);
+    size_t max = cfg ? cfg->note_max_bytes : 0;
     if (max && n > max)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                            "task %lld: the note is %zu bytes, over the limit of %zu "
-                           "(note_max_bytes in the respond policy, models/respond.yaml); nothing "
-                           "was changed (a note is never cut)",
-                           (long long)id, n, max);
+                           "(note_max_bytes in the respond policy, %s); nothing was changed (a "
+                           "note is never cut)",
+                           (long long)id, n, max, cfg->path[0] ? cfg->path : "its file");
     return CR_OK;
 }
 
@@ -813,7 +815,7 @@ cr_err cr_task_step(cr_store *s, const struct cr_respond_config *cfg, int64_t id
     struct wtasks below = {0};
     int found = 0;
     int64_t closed = 0;
-    cr_err rc = check_note(note, cfg ? cfg->note_max_bytes : 0, id, d);
+    cr_err rc = check_note(note, cfg, id, d);
     if (rc)
         return rc;
     rc = cr_store_begin(s);

@@ -70,7 +70,7 @@ t2=$(q "SELECT id FROM task WHERE id != $t ORDER BY id LIMIT 1")
 [ -z "$t2" ] && { q "INSERT INTO warning(id, detector, key, status, rule_version, first_run, last_run, opened_day,
      summary, evidence) VALUES (2, 'zombie', 'k2', 'open', 1, 1, 1, 20000, 'w2', '{}');
    INSERT INTO warning_firm VALUES (2, $s);"; "$crisk" dispatch --db "$db" --today 2026-01-08 > /dev/null; t2=$(q "SELECT id FROM task WHERE warning=2"); }
-refuse "a 7-byte note over a limit of 6" "over the limit of 6" "$t2" --accept --by G1 --today 2026-01-08 --note '核查x' --config "$tmp/small.yaml"
+refuse "a 7-byte note over a limit of 6" "over the limit of 6 (note_max_bytes in the respond policy, $tmp/small.yaml)" "$t2" --accept --by G1 --today 2026-01-08 --note '核查x' --config "$tmp/small.yaml"
 "$crisk" task --db "$db" "$t2" --accept --by G1 --today 2026-01-08 --note '核查' --config "$tmp/small.yaml" > /dev/null \
   || fail "a 6-byte note under a limit of 6 refused"
 
