@@ -2,6 +2,7 @@
  * evblock.h and docs/store.md "Event blocks"). Pure: no SQL. */
 #include "evblock.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,21 @@
 static size_t head_bytes(uint32_t n)
 {
     return 8 + (size_t)n * 28;
+}
+
+/* The closing quote of the JSON string whose text starts at q (after its opening quote), or
+ * NULL: the first '"' not escaped, i.e. after an even run of backslashes. memchr: a value's text
+ * is scanned at memory speed, escapes being rare. */
+static const char *string_end(const char *q, const char *end)
+{
+    for (const char *p = q; (p = memchr(p, '"', (size_t)(end - p))) != NULL; p++) {
+        size_t slashes = 0;
+        while (p - slashes > q && p[-1 - (ptrdiff_t)slashes] == '\\')
+            slashes++;
+        if (slashes % 2 == 0)
+            return p;
+    }
+    return NULL;
 }
 
 /* Splits a JSON object of string values, {"k":"v",...}, as ingest writes it: calls back with
@@ -39,9 +55,7 @@ static int json_pairs(const char *p, size_t len,
             if (p == end || *p != '"')
                 return -1;
             const char *q = ++p;
-            while (p < end && *p != '"')
-                p += *p == '\\' ? 2 : 1;
-            if (p >= end)
+            if (!(p = string_end(q, end)))
                 return -1;
             str[k] = q;
             sl[k] = (size_t)(p - q);

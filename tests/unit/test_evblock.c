@@ -108,6 +108,47 @@ static void encodes_as_documented(void **state)
     cr__evblock_free(b);
 }
 
+/* Values holding escaped quotes and runs of backslashes are split where JSON ends them (a quote
+ * after an even run of backslashes), so the event is packed, not kept raw, and comes back byte
+ * for byte; a value whose closing quote is escaped away is kept raw. */
+static void escapes_split_where_json_ends_strings(void **state)
+{
+    (void)state;
+    struct cr_evblock *b = cr__evblock_new();
+    assert_non_null(b);
+    const char *attrs[] = {
+        "{\"a\":\"x\\\"y\",\"b\":\"\\\\\",\"c\":\"\\\\\\\"q\\\\\"}", /* x\"y, \\, \\\"q\\ */
+        "{\"a\":\"\\\"}",                                            /* the value's quote escaped */
+    };
+    struct cr_event_row rows[2];
+    for (int i = 0; i < 2; i++) {
+        rows[i] = (struct cr_event_row){.subject = 1, .topic = 1, .day = 1, .h = i + 1};
+        rows[i].attrs = attrs[i];
+        rows[i].attrs_len = strlen(attrs[i]);
+        assert_int_equal(cr__evblock_add(b, &rows[i]), CR_OK);
+    }
+    uint32_t mask;
+    memcpy(&mask, b->attrs, 4);
+    assert_int_equal(mask, 7);                                          /* packed: a, b and c */
+    assert_int_equal(b->attrs_end[0], 4 + (1 + 4) + (1 + 2) + (1 + 7)); /* the values' text */
+    memcpy(&mask, b->attrs + b->attrs_end[0], 4);
+    assert_int_equal(mask, 0xFFFFFFFFu); /* raw */
+    const unsigned char *got;
+    size_t len;
+    assert_int_equal(cr__evblock_encode(b, &got, &len), CR_OK);
+    struct cr_evview v;
+    struct cr_jbuf j = {0};
+    assert_int_equal(cr__evview_of(got, len, &v), 0);
+    for (uint32_t i = 0; i < 2; i++) {
+        struct cr_event_row e;
+        assert_int_equal(cr__evview_row(&v, 1, i, &e, &j), 0);
+        assert_int_equal(e.attrs_len, rows[i].attrs_len);
+        assert_memory_equal(e.attrs, rows[i].attrs, e.attrs_len);
+    }
+    free(j.p);
+    cr__evblock_free(b);
+}
+
 static void fills_up_to_its_limit(void **state)
 {
     (void)state;
@@ -147,6 +188,7 @@ int main(void)
         cmocka_unit_test(encodes_as_documented),
         cmocka_unit_test(fills_up_to_its_limit),
         cmocka_unit_test(varints_round_trip),
+        cmocka_unit_test(escapes_split_where_json_ends_strings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
