@@ -368,7 +368,7 @@ static int roster_file(const char *path, const char *config, struct staff_list *
         cr_ref_free(ref);
         return cli_report_diag("draw", rc, &d);
     }
-    rc = cr_roster_read(path, ref, cfg.roster_max_bytes, &r, roster_error, NULL, &d);
+    rc = cr_roster_read(path, ref, &cfg, &r, roster_error, NULL, &d);
     cr_ref_free(ref);
     if (rc == CR_EPARSE) {
         fprintf(stderr,

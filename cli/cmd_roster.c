@@ -50,7 +50,7 @@ int cmd_roster(int argc, char **argv)
         cr_roster_free(&r);
         return cli_report_diag("roster", rc, &d);
     }
-    rc = cr_roster_read(file, ref, cfg.roster_max_bytes, &r, on_error, NULL, &d);
+    rc = cr_roster_read(file, ref, &cfg, &r, on_error, NULL, &d);
     cr_ref_free(ref);
     if (rc == CR_EPARSE) {
         fprintf(stderr, "crisk roster: %s: bad rows, nothing loaded\n", file);

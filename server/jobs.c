@@ -395,10 +395,14 @@ static void *job_main(void *arg)
     if (rc) {
         x->state = JOB_FAILED;
         snprintf(x->err_code, sizeof x->err_code, "%s",
-                 rc == CR_EPARSE || rc == CR_EINVAL || rc == CR_ENOTFOUND ? "bad_input" : "failed");
+                 rc == CR_EPARSE || rc == CR_EINVAL || rc == CR_ENOTFOUND || rc == CR_ERANGE
+                     ? "bad_input"
+                     : "failed");
+        /* the file by its name only: a client is never told where the server keeps its files */
+        const char *slash = strrchr(d.file, '/');
         if (d.line)
-            snprintf(x->err_msg, sizeof x->err_msg, "%s:%ld: %s", d.file[0] ? d.file : "input",
-                     (long)d.line, d.msg);
+            snprintf(x->err_msg, sizeof x->err_msg, "%s:%ld: %s",
+                     d.file[0] ? (slash ? slash + 1 : d.file) : "input", (long)d.line, d.msg);
         else
             snprintf(x->err_msg, sizeof x->err_msg, "%s", d.msg[0] ? d.msg : cr_strerror(rc));
         snprintf(x->message, sizeof x->message, "失败 failed");

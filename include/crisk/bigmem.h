@@ -1,6 +1,8 @@
-/* Large zeroed tables (hash sets of tens of millions of entries) that are probed at random.
- * On Linux they are backed by transparent huge pages where the kernel allows, which removes most
- * TLB misses of random probing; elsewhere they are plain calloc memory. */
+/* Large memory: zeroed tables (hash sets of tens of millions of entries) that are probed at
+ * random, and buffers filled whole at once (a file read into memory). From 4 MiB on Linux they
+ * are backed by transparent huge pages where the kernel allows, which removes most TLB misses of
+ * random probing and the page fault per 4 KiB of a buffer filled; elsewhere, below 4 MiB and
+ * under AddressSanitizer they are plain calloc/malloc memory. */
 #ifndef CRISK_BIGMEM_H
 #define CRISK_BIGMEM_H
 

@@ -73,7 +73,8 @@ struct cr_monitor_rules {
 };
 
 /* Loads and checks a rules file: unknown keys, wrong types and values out of range are errors
- * naming the file, line and field (CR_EPARSE); CR_ENOTFOUND / CR_EIO when it cannot be read.
+ * naming the file, line and field (CR_EPARSE); CR_ENOTFOUND / CR_EIO when it cannot be read,
+ * CR_EINVAL when it is not a regular file, CR_ERANGE when it is over 16 MiB (cr_file_read).
  * Free with cr_monitor_rules_free. */
 cr_err cr_monitor_rules_load(const char *path, struct cr_monitor_rules **out,
                              cr_diag *d) CR_MUST_USE;

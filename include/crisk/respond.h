@@ -22,8 +22,8 @@ struct cr_roster {
 };
 
 /* Reads a roster CSV (UTF-8, header id,name,role,division,qualifications; docs/respond.md).
- * Every bad row (wrong field count, an id, name or qualifications longer than max[0], max[1],
- * max[2] bytes (max NULL: unbounded; cr_respond_config.roster_max_bytes), empty or non-ASCII
+ * Every bad row (wrong field count, an id, name or qualifications longer than the policy's
+ * roster_max_bytes (policy NULL: unbounded; messages name policy->path), empty or non-ASCII
  * id, empty name, a NUL byte, invalid UTF-8, unknown role, a division that is not the role's
  * digits: city/district 6, station and inspector 9, grid 12, qualifications on a non-inspector;
  * with ref, a division the reference does not know: a city none of whose counties is known, an
@@ -31,9 +31,10 @@ struct cr_roster {
  * id listed more than once (once per id, naming its lines) is reported through on_error (may be
  * NULL) with file and line, and the call then returns CR_EPARSE with the first one in d and
  * nothing in out. CR_EIO when unreadable. */
-cr_err cr_roster_read(const char *path, const cr_ref *ref, const size_t *max, struct cr_roster *out,
-                      void (*on_error)(void *ctx, const cr_diag *d), void *ctx,
-                      cr_diag *d) CR_MUST_USE;
+struct cr_respond_config;
+cr_err cr_roster_read(const char *path, const cr_ref *ref, const struct cr_respond_config *policy,
+                      struct cr_roster *out, void (*on_error)(void *ctx, const cr_diag *d),
+                      void *ctx, cr_diag *d) CR_MUST_USE;
 void cr_roster_free(struct cr_roster *r);
 
 /* The level of a division code by its length: 0 city (6 digits ending in 00, GB/T 2260's
@@ -65,7 +66,8 @@ struct cr_respond_config {
                                  * machine's date (default 1; cr_respond_today_check) */
     size_t note_max_bytes;      /* the longest note of a task step, in bytes (default 2000) */
     size_t roster_max_bytes[3]; /* the longest roster id, name, qualifications (64, 200, 1000) */
-    char path[512];             /* the file it was read from, as given (messages name it) */
+    char path[512];             /* the file it was read from, as given (messages name it; ""
+                                 * in the server's copy: a client is never told server paths) */
 };
 /* Reads the policy file (models/respond.yaml, checked YAML: version, city_code,
  * deadline_workdays {city, district, street, grid}, today_ahead_days, note_max_bytes and
@@ -76,6 +78,9 @@ struct cr_respond_config {
  * or out of range; CR_EINVAL when path is NULL. */
 cr_err cr_respond_config_load(const char *path, const cr_ref *ref, struct cr_respond_config *out,
                               cr_diag *d) CR_MUST_USE;
+/* The policy file's name as messages give it: its path, or "its file" when none is known (the
+ * server's copy, NULL). */
+const char *cr_respond_policy_name(const struct cr_respond_config *cfg);
 /* Whether a step dated today may be taken when the machine's date is now (both days since
  * 1970-01-01): CR_OK unless today lies more than cfg->today_ahead_days after now, then
  * CR_EINVAL with d naming the option (--today), the dates and the limit. A date in the future

@@ -7,8 +7,19 @@
 #include <sys/mman.h>
 
 /* Below this, plain calloc. Above, 2 MiB pages: a table probed at random (the de-duplication
- * sets of ingest) then costs one TLB entry per 2 MiB instead of per 4 KiB. */
-#define BIG (4u << 20)
+ * sets of ingest) then costs one TLB entry per 2 MiB instead of per 4 KiB. Under
+ * AddressSanitizer everything is calloc's, so that every big table and feed buffer keeps its
+ * redzones and leak check (mapped memory has neither). */
+#if defined(__SANITIZE_ADDRESS__)
+#define BIG ((size_t)-1)
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BIG ((size_t)-1)
+#endif
+#endif
+#ifndef BIG
+#define BIG ((size_t)4 << 20)
+#endif
 
 void *cr_bigalloc(size_t size)
 {

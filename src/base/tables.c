@@ -3,6 +3,7 @@
  * load. */
 #include "tables.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,8 @@ typedef int (*home_fn)(const void *entry, uint64_t *home);
 static void *table_grow(void *old, size_t *cap, size_t size, home_fn home)
 {
     size_t ncap = *cap ? *cap * 2 : 1 << 14;
+    if (ncap > SIZE_MAX / size)
+        return NULL;
     unsigned char *t = cr_bigalloc(ncap * size); /* probed at random: huge pages, mapped now */
     if (!t)
         return NULL;

@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "crisk/hash.h"
 #include "ingest_internal.h"
@@ -90,68 +91,69 @@ cr_err cr__ingest_probes_settle(ingest *ig, struct cr_file_rec *fr, size_t keep)
     return CR_OK;
 }
 
-struct set_grower {
-    pthread_t thread;
-    ingest *ig;
-    struct sized {
-        size_t bytes, topic; /* catalog index */
-    } * order;               /* the topics to grow, largest first */
-    size_t n;
-    atomic_int stop;
-    cr_err rc;
+/* A set to grow before its topic starts: to rows entries; bytes (its topic's files) orders it. */
+struct set_goal {
+    struct hset *set;
+    size_t rows;
+    size_t bytes;
 };
 
-static int cmp_bytes_desc(const void *a, const void *b)
+/* The goals are the grower's alone until cr__ingest_sets_join: it touches nothing else. */
+struct set_grower {
+    pthread_t thread;
+    struct set_goal *goals; /* largest topic first */
+    size_t n;
+    atomic_int stop;
+};
+
+static int cmp_goal(const void *a, const void *b)
 {
-    const struct sized *x = a, *y = b;
-    if (x->bytes != y->bytes)
-        return x->bytes > y->bytes ? -1 : 1;
-    return (x->topic > y->topic) - (x->topic < y->topic);
+    const struct set_goal *x = a, *y = b;
+    return x->bytes != y->bytes ? (x->bytes > y->bytes ? -1 : 1) : 0;
 }
 
 static void *grow_sets(void *arg)
 {
     struct set_grower *g = arg;
-    const ingest *ig = g->ig;
-    for (size_t i = 0; i < g->n && !g->rc && !atomic_load(&g->stop); i++) {
-        size_t t = g->order[i].topic;
-        struct hset *set = cr__ingest_topic_set(g->ig, ig->topic_ids[t]);
-        if (set && cr__hset_reserve(set, set->n + ig->topic_rows[t]))
-            g->rc = CR_ENOMEM;
-    }
+    /* Best effort: a set that cannot grow here is grown when its topic starts, which says so. */
+    for (size_t i = 0; i < g->n && !atomic_load(&g->stop); i++)
+        if (cr__hset_reserve(g->goals[i].set, g->goals[i].rows))
+            break;
     return NULL;
 }
 
-struct set_grower *cr__ingest_sets_grow(ingest *ig)
+struct set_grower *cr__ingest_sets_grow(ingest *ig, int threads)
 {
     const cr_catalog *cat = ig->cat;
+    if (threads == 1 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return NULL; /* no idle core to do it on */
     struct set_grower *g = calloc(1, sizeof *g);
-    if (!g || !(g->order = malloc((cat->n_topics + 1) * sizeof *g->order))) {
+    if (!g || !(g->goals = malloc((cat->n_topics + 1) * sizeof *g->goals))) {
         free(g);
         return NULL;
     }
-    g->ig = ig;
-    for (size_t i = 0; i < cat->n_topics; i++)
-        if (cat->topics[i].role != CR_TOPIC_REGISTRY)
-            g->order[g->n++] = (struct sized){ig->topic_bytes[i], i};
-    qsort(g->order, g->n, sizeof *g->order, cmp_bytes_desc);
+    for (size_t i = 0; i < cat->n_topics; i++) {
+        struct hset *set = cr__ingest_topic_set(ig, ig->topic_ids[i]);
+        if (set && cat->topics[i].role != CR_TOPIC_REGISTRY)
+            g->goals[g->n++] =
+                (struct set_goal){set, set->n + ig->topic_rows[i], ig->topic_bytes[i]};
+    }
+    qsort(g->goals, g->n, sizeof *g->goals, cmp_goal);
     atomic_init(&g->stop, 0);
     if (pthread_create(&g->thread, NULL, grow_sets, g)) {
-        free(g->order);
+        free(g->goals);
         free(g);
         return NULL;
     }
     return g;
 }
 
-cr_err cr__ingest_sets_join(struct set_grower *g)
+void cr__ingest_sets_join(struct set_grower *g)
 {
     if (!g)
-        return CR_OK;
+        return;
     atomic_store(&g->stop, 1);
     pthread_join(g->thread, NULL);
-    cr_err rc = g->rc;
-    free(g->order);
+    free(g->goals);
     free(g);
-    return rc;
 }

@@ -403,8 +403,12 @@ static cr_err ingest_pattern(ingest *ig, const struct cr_topic *t, int64_t topic
 cr_err cr__ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
 {
     struct hset *set = cr__ingest_topic_set(ig, topic_id);
-    if (set && cr__hset_reserve(set, set->n + ig->topic_rows[t - ig->cat->topics]))
-        return CR_ENOMEM;
+    size_t rows = set ? set->n + ig->topic_rows[t - ig->cat->topics] : 0;
+    if (set && cr__hset_reserve(set, rows))
+        return fail_note(ig, CR_ENOMEM,
+                         "topic %s: out of memory for its de-duplication set of %zu rows (about "
+                         "%zu MiB)",
+                         t->code, rows, rows * 2 * sizeof(struct hkey) >> 20);
     struct matched seen = {0};
     cr_err rc = skip_store_files(ig, &seen);
     for (size_t i = 0; i < t->n_files && !rc; i++)
@@ -653,14 +657,11 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     /* The registry first, on this thread, so that rows of this run link at once; then roles
      * and events in parallel. */
     cr_progress("ingest", 0);
-    struct set_grower *grower = rc ? NULL : cr__ingest_sets_grow(&ig);
+    struct set_grower *grower = rc ? NULL : cr__ingest_sets_grow(&ig, opts->threads);
     for (size_t i = 0; i < cat->n_topics && !rc; i++)
         if (cat->topics[i].role == CR_TOPIC_REGISTRY)
             rc = cr__ingest_topic(&ig, &cat->topics[i], topic_ids[i]);
-    cr_err grc = cr__ingest_sets_join(grower);
-    if (!rc && grc)
-        rc = cr_diag_set(d, grc, NULL, 0, 0, "cannot size the de-duplication sets: %s",
-                         cr_strerror(grc));
+    cr__ingest_sets_join(grower);
     cr__sink_close(ig.out, !rc);
     ig.out = NULL;
     if (!rc) {

@@ -126,12 +126,13 @@ struct verdict {
 
 /* Grows the de-duplication sets of the roles and event topics on a thread of its own, largest
  * topic first, while this thread reads the registry (the other core is mostly idle then, and a
- * big set's pages take seconds to zero: docs/collect.md). NULL when the thread cannot start:
- * cr__ingest_topic grows each set anyway. */
+ * big set's pages take seconds to zero: docs/collect.md). Best effort: NULL when the thread
+ * cannot start, threads is 1 or the machine has one core, and a set it cannot grow is left as
+ * it is; cr__ingest_topic grows each set anyway. The sets are the grower's until the join. */
 struct set_grower;
-struct set_grower *cr__ingest_sets_grow(ingest *ig);
-/* Stops the grower between two topics and waits for it; CR_ENOMEM when a set could not grow. */
-cr_err cr__ingest_sets_join(struct set_grower *g) CR_MUST_USE;
+struct set_grower *cr__ingest_sets_grow(ingest *ig, int threads);
+/* Stops the grower between two sets and waits for it (nothing when g is NULL). */
+void cr__ingest_sets_join(struct set_grower *g);
 
 /* ---- the run: the store's indexes, files, topics, preparing and freeing (ingest.c) ---- */
 

@@ -374,13 +374,7 @@ static cr_err detector(cr__ydoc *y, struct cr_monitor_rules *r, enum cr_detector
  * reader, a device never end) and at most CR_YAML_MAX_BYTES (cr_file_read). */
 static cr_err read_rules(const char *path, char **text, size_t *len, cr_diag *d)
 {
-    cr_err rc = cr_file_read(path, CR_YAML_MAX_BYTES, CR_FILE_REGULAR, text, len, d);
-    if (rc == CR_ERANGE && d) { /* a bad rules file, as its content would be */
-        char why[sizeof d->msg];
-        snprintf(why, sizeof why, "%s", d->msg);
-        rc = cr_diag_set(d, CR_EINVAL, path, 0, 0, "%s", why);
-    }
-    return rc;
+    return cr_file_read(path, CR_YAML_MAX_BYTES, CR_FILE_REGULAR, text, len, d);
 }
 
 /* The content hash as cr_hash_file computes it (64 KiB at a time), of the bytes in memory. */

@@ -141,8 +141,13 @@ cr_err cr_respond_today_check(const struct cr_respond_config *cfg, int32_t today
     return cr_diag_set(d, CR_EINVAL, NULL, 0, 0,
                        "the day %04d-%02d-%02d is %lld days after the machine's date "
                        "%04d-%02d-%02d; the limit is %d (today_ahead_days in the respond policy, "
-                       "models/respond.yaml): steps are dated in order, so a future date would "
-                       "block every real one",
+                       "%s): steps are dated in order, so a future date would block every real "
+                       "one",
                        y, m, dd, (long long)((int64_t)today - now), y2, m2, d2,
-                       cfg->today_ahead_days);
+                       cfg->today_ahead_days, cr_respond_policy_name(cfg));
+}
+
+const char *cr_respond_policy_name(const struct cr_respond_config *cfg)
+{
+    return cfg && cfg->path[0] ? cfg->path : "its file";
 }

@@ -95,8 +95,10 @@ int cr_division_known(const cr_ref *ref, const char *code)
 
 /* Checks one row's fields (max: the bounds of id, name and qualifications in bytes, NULL none);
  * returns a message (static or in why) or NULL when fine. */
-static const char *check_row(char **f, const cr_ref *ref, const size_t *max, char *why, size_t cap)
+static const char *check_row(char **f, const cr_ref *ref, const struct cr_respond_config *policy,
+                             char *why, size_t cap)
 {
+    const size_t *max = policy ? policy->roster_max_bytes : NULL;
     static const char *const bounded[] = {"id", "name", "qualifications"};
     static const int field[] = {0, 1, 4};
     for (int k = 0; max && k < 3; k++) {
@@ -104,8 +106,8 @@ static const char *check_row(char **f, const cr_ref *ref, const size_t *max, cha
         if (n > max[k]) {
             snprintf(why, cap,
                      "%s is %zu bytes, over the limit of %zu (roster_max_bytes.%s in the respond "
-                     "policy, models/respond.yaml)",
-                     bounded[k], n, max[k], bounded[k]);
+                     "policy, %s)",
+                     bounded[k], n, max[k], bounded[k], cr_respond_policy_name(policy));
             return why;
         }
     }
@@ -267,8 +269,9 @@ static cr_err duplicates(struct reader *rd, const char *path,
     return CR_OK;
 }
 
-cr_err cr_roster_read(const char *path, const cr_ref *ref, const size_t *max, struct cr_roster *out,
-                      void (*on_error)(void *ctx, const cr_diag *d), void *ctx, cr_diag *d)
+cr_err cr_roster_read(const char *path, const cr_ref *ref, const struct cr_respond_config *policy,
+                      struct cr_roster *out, void (*on_error)(void *ctx, const cr_diag *d),
+                      void *ctx, cr_diag *d)
 {
     FILE *fp = fopen(path, "r");
     if (!fp)
@@ -323,7 +326,7 @@ cr_err cr_roster_read(const char *path, const cr_ref *ref, const size_t *max, st
             continue;
         }
         char why[200];
-        const char *msg = check_row(f, ref, max, why, sizeof why);
+        const char *msg = check_row(f, ref, policy, why, sizeof why);
         if (msg) {
             cr_diag_set(&e, CR_EPARSE, path, ln, 0, "%s", msg);
             report(&rd, on_error, ctx, d, &e);

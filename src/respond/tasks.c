@@ -787,7 +787,7 @@ static cr_err check_note(const char *note, const struct cr_respond_config *cfg, 
                            "task %lld: the note is %zu bytes, over the limit of %zu "
                            "(note_max_bytes in the respond policy, %s); nothing was changed (a "
                            "note is never cut)",
-                           (long long)id, n, max, cfg->path[0] ? cfg->path : "its file");
+                           (long long)id, n, max, cr_respond_policy_name(cfg));
     return CR_OK;
 }
 

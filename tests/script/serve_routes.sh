@@ -173,6 +173,23 @@ want=$("$CRISK" learn --db "$db" --label "$label" --method scorecard --out "$tmp
 serve_stop "" clean TERM
 if grep -l 'Sanitizer' "$tmp/serve.err" 2>/dev/null; then fail "a sanitizer report: $(cat "$tmp/serve.err")"; fi
 
+# A monitor job on a bad rules file fails as bad input naming the file and line, by its name
+# only: a client is never told where the server keeps its files.
+printf 'version: 1\nno_such_rule: 1\n' >"$tmp/bad-rules.yaml"
+CRISK_MONITOR_RULES=$tmp/bad-rules.yaml serve_start serve_rules
+serve_login "$U" "$tmp/jar.admin" u_admin pw-a-secret >/dev/null
+tok[admin]=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf_token"])' "$tmp/login.json")
+[ "$(post admin /api/v1/jobs '{"kind":"monitor"}')" = 202 ] || fail "start a monitor job: $(cat "$tmp/body")"
+job_wait "$(jget 'o["id"]')"
+[ "$(jget 'o["state"] + " " + o["error"]["code"]')" = "failed bad_input" ] || fail "the bad rules job: $(cat "$tmp/body")"
+msg=$(jget 'o["error"]["message"]')
+case "$msg" in
+bad-rules.yaml:[0-9]*) ;;
+*) fail "the bad rules job's message does not start with the file's name and line: $msg" ;;
+esac
+case "$msg" in *"$tmp"*) fail "the job's message names the server's folder: $msg" ;; esac
+serve_stop "" clean TERM
+
 # A server whose $CRISK_MONITOR_RULES is set but empty does not start (monitor jobs would take
 # the default rules silently), saying why, as crisk monitor does.
 set +e
