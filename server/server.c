@@ -38,6 +38,12 @@ struct conn {
     struct conn *prev, *next;
 };
 
+/* A route's query arguments as openapi.json declares them (srv_route_query_keys). */
+struct route_query {
+    const struct srv_route *rt;
+    char *keys; /* "q,limit"; "" for none */
+};
+
 struct srv {
     struct srv_config cfg;
     char city[16]; /* the code of the city the store's enterprises lie in ("" when none) */
@@ -49,12 +55,7 @@ struct srv {
     cr_ref *ref;
     cr_calendar *cal;
     struct cr_respond_config respond;
-    /* each route's query arguments as openapi.json declares them (srv_route_query_keys), read
-     * once at start */
-    struct route_query {
-        const struct srv_route *rt;
-        char *keys; /* "q,limit"; "" for none */
-    } * query;
+    struct route_query *query; /* each route's query arguments, read once at start */
     size_t n_query;
     struct srv_jobs *jobs;
     struct srv_auditq *auditq;
@@ -682,8 +683,10 @@ static int query_check(const struct srv *s, const struct srv_route *rt, struct M
         return 0; /* the page and its assets: a cache-busting argument is harmless */
     const char *allowed = "";
     for (size_t i = 0; i < s->n_query; i++)
-        if (s->query[i].rt == rt)
+        if (s->query[i].rt == rt) {
             allowed = s->query[i].keys;
+            break;
+        }
     struct query_walk w = {.allowed = allowed};
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, query_arg, &w);
     if (!w.bad[0])
@@ -1065,7 +1068,8 @@ static int route_queries(struct srv *s)
     size_t n = 0;
     for (size_t t = 0; srv_route_tables[t]; t++)
         n += srv_route_tables[t]->n;
-    int rc = (s->query = calloc(n + 1, sizeof *s->query)) ? 0 : -1;
+    s->query = calloc(n + 1, sizeof *s->query);
+    int rc = s->query ? 0 : -1;
     if (rc)
         fprintf(stderr, "crisk serve: out of memory\n");
     for (size_t t = 0; !rc && srv_route_tables[t]; t++)
@@ -1074,16 +1078,19 @@ static int route_queries(struct srv *s)
             const struct srv_route *rt = &srv_route_tables[t]->routes[i];
             if (srv_route_query_keys(openapi, rt, keys, sizeof keys)) {
                 fprintf(stderr,
-                        "crisk serve: openapi.json: the query arguments of %s %s are "
-                        "too many\n",
-                        rt->method, rt->pattern);
+                        "crisk serve: openapi.json: the query arguments of %s %s are more than "
+                        "%d or longer than %zu bytes in all\n",
+                        rt->method, rt->pattern, SRV_QUERY_KEYS_MAX, sizeof keys - 1);
                 rc = -1;
-            } else if (!(s->query[s->n_query].keys = strdup(keys))) {
+                continue;
+            }
+            char *copy = strdup(keys);
+            if (!copy) {
                 fprintf(stderr, "crisk serve: out of memory\n");
                 rc = -1;
-            } else {
-                s->query[s->n_query++].rt = rt;
+                continue;
             }
+            s->query[s->n_query++] = (struct route_query){rt, copy};
         }
     json_decref(openapi);
     return rc;

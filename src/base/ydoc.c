@@ -134,7 +134,7 @@ cr_err cr__ydoc_load(cr__ydoc *y, const char *path, cr_diag *d)
     char *text = NULL;
     size_t len = 0;
     cr_err rc = cr_file_read(path, CR_YAML_MAX_BYTES, CR_FILE_REGULAR, &text, &len, d);
-    if (rc == CR_EINVAL && strstr(d->msg, "is a folder"))
+    if (rc == CR_EINVAL && d && strstr(d->msg, "is a folder"))
         rc = cr_diag_set(d, CR_EINVAL, path, 0, 0, "is a folder, not a YAML file");
     if (!rc)
         rc = cr__ydoc_load_mem(y, path, text, len, d);

@@ -124,7 +124,8 @@ cr_err cr_respond_config_load(const char *path, const cr_ref *ref, struct cr_res
         rc = read_config(&y, ref, &c);
     cr__ydoc_free(&y);
     if (!rc) {
-        snprintf(c.path, sizeof c.path, "%s", path);
+        if ((size_t)snprintf(c.path, sizeof c.path, "%s", path) >= sizeof c.path)
+            c.path[0] = 0; /* too long to name whole: messages say "its file" */
         *out = c;
     }
     return rc;
