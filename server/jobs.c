@@ -563,7 +563,10 @@ static void post_job(struct srv_req *r, struct srv_reply *out)
     x->next = j->head;
     j->head = x;
     jobs_trim(j, srv_cfg(r->srv)->jobs_kept);
-    if (pthread_create(&j->thread, NULL, job_main, x)) {
+    /* Decided here, under the lock: the thread may fail and mark the job failed before this
+     * request answers (a bad rules file fails at once), and that job was started all the same. */
+    int no_thread = pthread_create(&j->thread, NULL, job_main, x) != 0;
+    if (no_thread) {
         j->running = 0;
         x->state = JOB_FAILED;
         x->finished = time(NULL);
@@ -577,8 +580,8 @@ static void post_job(struct srv_req *r, struct srv_reply *out)
     snprintf(r->audit_object, sizeof r->audit_object, "job:%lld:%s", (long long)x->id, kind);
     out->json = job_json(x);
     pthread_mutex_unlock(&j->mu);
-    out->status = x->state == JOB_FAILED ? 500 : 202;
-    if (out->status == 500)
+    out->status = 202;
+    if (no_thread)
         srv_error(out, 500, "internal", "the job cannot be started");
 }
 

@@ -1,5 +1,7 @@
 #include "sink.h"
 
+#include "crisk/ingest.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +12,13 @@
  * (cr__sink_commit); the writer applies batches in the order handed over and commits between
  * them, so every commit ends on a resume point of each producer. */
 #define BATCH_BYTES (4u << 20)
-#define N_BATCHES 8
+/* Every open output holds a batch from its open on (the ingest's own, and one per parser
+ * thread, all opened before any parser starts), so an open must find one or it waits forever:
+ * SPARE_BATCHES more than the outputs open are in use, the spares letting producers fill while
+ * the writer applies. A batch's pages are touched only once it is used (take_batch takes the
+ * lowest free one), so the unused ones cost address space only. */
+#define SPARE_BATCHES 7
+#define N_BATCHES (1 + CR_INGEST_MAX_THREADS + SPARE_BATCHES)
 
 enum op {
     OP_EVENT = 1,
@@ -51,6 +59,7 @@ struct cr_sink {
     int busy[N_BATCHES];  /* held by a producer or queued */
     int queue[N_BATCHES]; /* ring of batch indexes waiting for the writer */
     int qhead, qlen;
+    int n_open; /* outputs open: take_batch uses the first n_open + SPARE_BATCHES batches */
     struct new_subject *subjects; /* under mu */
     size_t n_subjects, cap_subjects;
     int subjects_oom;
@@ -115,7 +124,8 @@ static void put_op(struct batch *b, enum op op)
 static int take_batch(cr_sink *k)
 {
     for (;;) {
-        for (int i = 0; i < N_BATCHES; i++)
+        int n = k->n_open + SPARE_BATCHES < N_BATCHES ? k->n_open + SPARE_BATCHES : N_BATCHES;
+        for (int i = 0; i < n; i++)
             if (!k->busy[i]) {
                 k->busy[i] = 1;
                 k->b[i].len = 0;
@@ -163,6 +173,7 @@ cr_sink_out *cr__sink_open(cr_sink *k)
         return NULL;
     o->k = k;
     pthread_mutex_lock(&k->mu);
+    k->n_open++;
     o->cur = take_batch(k);
     pthread_mutex_unlock(&k->mu);
     return o;
@@ -184,12 +195,12 @@ void cr__sink_close(cr_sink_out *o, int ok)
         return;
     if (ok && o->cur >= 0 && o->k->b[o->cur].len)
         hand_over(o, 0);
-    else if (o->cur >= 0) {
-        pthread_mutex_lock(&o->k->mu);
+    pthread_mutex_lock(&o->k->mu);
+    if (o->cur >= 0)
         o->k->busy[o->cur] = 0;
-        pthread_cond_broadcast(&o->k->cv);
-        pthread_mutex_unlock(&o->k->mu);
-    }
+    o->k->n_open--;
+    pthread_cond_broadcast(&o->k->cv);
+    pthread_mutex_unlock(&o->k->mu);
     free(o);
 }
 
