@@ -57,6 +57,14 @@ static json_t *file_json(const struct cr_ingest_file *f)
         json_object_set_new(o, "appended_from", json_integer((json_int_t)f->appended_from));
     if (o && f->unmatched)
         json_object_set_new(o, "unmatched", json_true());
+    if (o && f->same_as) {
+        char *same = shown(f->same_as);
+        if (!same || json_object_set_new(o, "same_as", json_string(same))) {
+            json_decref(o);
+            o = NULL;
+        }
+        free(same);
+    }
     if (o && error)
         json_object_set_new(o, "error", json_string(error));
     free(path);
@@ -112,6 +120,11 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
             printf("  %-8s %s: ERROR %s\n", f->topic, p, err ? err : "(out of memory)");
         } else if (f->skipped) {
             printf("  %-8s %s: already ingested, skipped\n", f->topic, p);
+        } else if (f->same_as) {
+            char *same = shown(f->same_as);
+            printf("  %-8s %s: same file as %s, read once\n", f->topic, p,
+                   same ? same : "(out of memory)");
+            free(same);
         } else if (f->unmatched) {
             printf("  %-8s %s: WARNING this pattern matches no file\n", f->topic, p);
         } else {

@@ -38,6 +38,9 @@ struct cr_ingest_file {
     char *error;           /* non-NULL: the file could not be read at all (message with place) */
     /* 1: path is a catalog file pattern that matched no file; nothing read */
     int unmatched;
+    /* non-NULL: path is the same file (device and inode: a link, or one matched twice) as this
+       earlier path of the topic, read under that name; nothing read under this one */
+    char *same_as;
 };
 
 struct cr_ingest_reason {

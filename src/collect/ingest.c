@@ -325,37 +325,52 @@ static int glob_files(const cr_catalog *cat, const char *file, glob_t *g, size_t
 }
 
 /* The files a topic's patterns matched so far, by device and inode: a file two patterns
- * match ("*.csv" and "p*.csv", or one listed twice) is read once. */
+ * match ("*.csv" and "p*.csv", or one listed twice, or a link beside its target) is read once,
+ * and its other names are listed as the same file (path NULL: the store's own files, never
+ * listed). */
 struct matched {
     struct matched_file {
         dev_t dev;
         ino_t ino;
+        char *path;
     } * v;
     size_t n, cap;
 };
 
-/* 1 when full was matched before, else remembers it (*oom set when it cannot). A file that
- * cannot be stat'ed is not remembered: its ingest reports why it cannot be read. */
-static int matched_before(struct matched *m, const char *full, int *oom)
+/* The earlier match of full (NULL when none: full is remembered, under the name rel) or
+ * &MATCHED_OOM when it cannot be remembered. A file that cannot be stat'ed is not remembered:
+ * its ingest reports why it cannot be read. */
+static const struct matched_file MATCHED_OOM;
+
+static const struct matched_file *matched_before(struct matched *m, const char *full,
+                                                 const char *rel)
 {
     struct stat st;
     if (stat(full, &st))
-        return 0;
+        return NULL;
     for (size_t i = 0; i < m->n; i++)
         if (m->v[i].dev == st.st_dev && m->v[i].ino == st.st_ino)
-            return 1;
+            return &m->v[i];
     if (m->n == m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 16;
         void *p = realloc(m->v, cap * sizeof *m->v);
-        if (!p) {
-            *oom = 1;
-            return 1;
-        }
+        if (!p)
+            return &MATCHED_OOM;
         m->v = p;
         m->cap = cap;
     }
-    m->v[m->n++] = (struct matched_file){st.st_dev, st.st_ino};
-    return 0;
+    char *copy = rel ? strdup(rel) : NULL;
+    if (rel && !copy)
+        return &MATCHED_OOM;
+    m->v[m->n++] = (struct matched_file){st.st_dev, st.st_ino, copy};
+    return NULL;
+}
+
+static void matched_free(struct matched *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        free(m->v[i].path);
+    free(m->v);
 }
 
 /* The store and the files SQLite and crisk keep beside it are never feeds, whatever a pattern
@@ -364,13 +379,22 @@ static cr_err skip_store_files(ingest *ig, struct matched *seen)
 {
     static const char *const sides[] = {"", "-wal", "-shm", "-journal", ".lock", ".cols"};
     const char *db = ig->db_path;
-    int oom = 0;
-    for (size_t i = 0; db && i < sizeof sides / sizeof *sides && !oom; i++) {
+    for (size_t i = 0; db && i < sizeof sides / sizeof *sides; i++) {
         char path[4096];
-        if ((size_t)snprintf(path, sizeof path, "%s%s", db, sides[i]) < sizeof path)
-            (void)matched_before(seen, path, &oom);
+        if ((size_t)snprintf(path, sizeof path, "%s%s", db, sides[i]) < sizeof path &&
+            matched_before(seen, path, NULL) == &MATCHED_OOM)
+            return CR_ENOMEM;
     }
-    return oom ? CR_ENOMEM : CR_OK;
+    return CR_OK;
+}
+
+static cr_err same_file_report(ingest *ig, const struct cr_topic *t, const char *rel,
+                               const char *earlier)
+{
+    struct cr_ingest_file *fr = add_file_report(ig->rep, rel, t->code);
+    if (!fr)
+        return CR_ENOMEM;
+    return (fr->same_as = strdup(earlier)) ? CR_OK : CR_ENOMEM;
 }
 
 static cr_err ingest_pattern(ingest *ig, const struct cr_topic *t, int64_t topic_id,
@@ -392,12 +416,18 @@ static cr_err ingest_pattern(ingest *ig, const struct cr_topic *t, int64_t topic
     if (grc)
         return grc == GLOB_NOSPACE ? CR_ENOMEM : CR_EIO;
     cr_err rc = CR_OK;
-    int oom = 0;
-    for (size_t k = 0; k < g.gl_pathc && !rc; k++)
-        if (!matched_before(seen, g.gl_pathv[k], &oom))
-            rc = ingest_file(ig, t, topic_id, g.gl_pathv[k] + prefix, g.gl_pathv[k]);
+    for (size_t k = 0; k < g.gl_pathc && !rc; k++) {
+        const char *rel = g.gl_pathv[k] + prefix;
+        const struct matched_file *before = matched_before(seen, g.gl_pathv[k], rel);
+        if (before == &MATCHED_OOM)
+            rc = CR_ENOMEM;
+        else if (!before)
+            rc = ingest_file(ig, t, topic_id, rel, g.gl_pathv[k]);
+        else if (before->path && strcmp(before->path, rel)) /* every name is in the report */
+            rc = same_file_report(ig, t, rel, before->path);
+    }
     globfree(&g);
-    return rc ? rc : oom ? CR_ENOMEM : CR_OK;
+    return rc;
 }
 
 cr_err cr__ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
@@ -413,7 +443,7 @@ cr_err cr__ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
     cr_err rc = skip_store_files(ig, &seen);
     for (size_t i = 0; i < t->n_files && !rc; i++)
         rc = ingest_pattern(ig, t, topic_id, t->files[i], &seen);
-    free(seen.v);
+    matched_free(&seen);
     return rc;
 }
 
@@ -730,6 +760,7 @@ void cr_ingest_report_free(struct cr_ingest_report *r)
         free(r->files[i].path);
         free(r->files[i].topic);
         free(r->files[i].error);
+        free(r->files[i].same_as);
     }
     free(r->files);
     for (size_t i = 0; i < r->n_reasons; i++)

@@ -15,6 +15,19 @@ Y
 out=$("$crisk" ingest --db "$tmp/a.db" --catalog "$tmp/twice.yaml" --json) || { echo "shared_files: one topic matching a file twice failed"; exit 1; }
 echo "$out" | grep >/dev/null '"totals":{"read":2,"loaded":2,"duplicates":0' || { echo "shared_files: file not read exactly once: $out"; exit 1; }
 [ "$(echo "$out" | grep -o '"path":"pen.csv"' | wc -l)" = 1 ] || { echo "shared_files: file reported more than once: $out"; exit 1; }
+# Its other names (a symbolic and a hard link "*.csv" also matches) are read once too, and each
+# is listed as the same file, so that no name a pattern matched vanishes from the report.
+ln -s pen.csv "$tmp/link.csv"
+ln "$tmp/pen.csv" "$tmp/hard.csv"
+out=$("$crisk" ingest --db "$tmp/l.db" --catalog "$tmp/twice.yaml" --json) || { echo "shared_files: a feed and its links failed"; exit 1; }
+echo "$out" | grep >/dev/null '"totals":{"read":2,"loaded":2,"duplicates":0' || { echo "shared_files: a feed and its links not read exactly once: $out"; exit 1; }
+for l in hard link; do
+  echo "$out" | grep >/dev/null "\"path\":\"$l.csv\",\"topic\":\"T1\",\"read\":0,\"loaded\":0,\"duplicates\":0,\"quarantined\":0,\"same_as\":\"pen.csv\"}" ||
+    { echo "shared_files: $l.csv not listed as the same file as pen.csv: $out"; exit 1; }
+done
+text=$("$crisk" ingest --db "$tmp/l2.db" --catalog "$tmp/twice.yaml")
+echo "$text" | grep >/dev/null -F 'link.csv: same file as pen.csv, read once' || { echo "shared_files: the text report: $text"; exit 1; }
+rm "$tmp/link.csv" "$tmp/hard.csv"
 # A licence table used as registry and as events.
 printf 'k,n,d\nL1,甲,2024-01-02\nL2,乙,2024-01-03\n' > "$tmp/lic.csv"
 cat > "$tmp/two.yaml" <<'Y'
