@@ -228,6 +228,11 @@ int cmd_ingest(int argc, char **argv)
         rc = cli_store_fail(&d, CR_ESTORE, s, "cannot count the store");
     if (rc) {
         exit_code = cli_report_diag("ingest", rc, &d);
+        if (rep.n_files) /* files were read: some may have been committed (docs/collect.md) */
+            fprintf(stderr, "crisk ingest: what was committed before this stays in the store, "
+                            "consistent; the same command resumes from there (files read to "
+                            "their end are skipped, an interrupted one goes on from its last "
+                            "commit)\n");
         goto out;
     }
     if (json)

@@ -231,8 +231,10 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
         f = NULL;
         rc = cr_diag_set(&fd, CR_EIO, full, 0, 0, "feed changed while it was opened");
     }
-    if (rc == CR_ENOMEM)
-        return rc;
+    if (rc == CR_ENOMEM) /* a feed is read whole into memory */
+        return fail_note(
+            ig, rc, "%s (topic %s): out of memory to read it (a feed is read whole into memory)",
+            rel, t->code);
     if (rc) {
         char msg[900];
         snprintf(fd.file, sizeof fd.file, "%s", rel);
@@ -301,6 +303,9 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
 out:
     if (cr__ingest_probes_settle(ig, &fr, 0) && !rc) /* counts stay whole on every path */
         rc = CR_ENOMEM;
+    if (rc == CR_ENOMEM)
+        fail_note(ig, rc, "%s (topic %s): out of memory at line %lld", rel, t->code,
+                  (long long)fr.next_line);
     ig->probes = (struct probes){0};
     out->read = fr.n_read;
     out->loaded = fr.n_loaded;

@@ -15,8 +15,8 @@
 /* Every open output holds a batch from its open on (the ingest's own, and one per parser
  * thread, all opened before any parser starts), so an open must find one or it waits forever:
  * SPARE_BATCHES more than the outputs open are in use, the spares letting producers fill while
- * the writer applies. A batch's pages are touched only once it is used (take_batch takes the
- * lowest free one), so the unused ones cost address space only. */
+ * the writer applies. A batch is allocated when first taken (take_batch takes the lowest free
+ * one), so the unused ones cost nothing. */
 #define SPARE_BATCHES 7
 #define N_BATCHES (1 + CR_INGEST_MAX_THREADS + SPARE_BATCHES)
 
@@ -129,7 +129,9 @@ static int take_batch(cr_sink *k)
             if (!k->busy[i]) {
                 k->busy[i] = 1;
                 k->b[i].len = 0;
-                k->b[i].oom = 0;
+                if (!k->b[i].p) /* allocated when first used, so unused ones cost nothing */
+                    k->b[i].p = malloc(k->b[i].cap);
+                k->b[i].oom = !k->b[i].p; /* swallows all; its hand-over fails the run */
                 return i;
             }
         if (k->done)
@@ -196,6 +198,8 @@ void cr__sink_close(cr_sink_out *o, int ok)
     if (ok && o->cur >= 0 && o->k->b[o->cur].len)
         hand_over(o, 0);
     pthread_mutex_lock(&o->k->mu);
+    if (o->cur >= 0 && ok && o->k->b[o->cur].oom && !o->k->err)
+        o->k->err = CR_ENOMEM; /* an empty batch that could not be allocated lost rows too */
     if (o->cur >= 0)
         o->k->busy[o->cur] = 0;
     o->k->n_open--;
@@ -384,7 +388,7 @@ static cr_err apply(cr_sink *k, struct reader *r)
     enum op op = (enum op)r->p[0];
     /* Other operations (a commit above all) must see every event queued before them. */
     if (op != OP_EVENT && op != OP_EVENT_DROPPED && k->n_pending && flush_events(k)) {
-        snprintf(k->errmsg, sizeof k->errmsg, "store write failed (events): %s",
+        snprintf(k->errmsg, sizeof k->errmsg, "cannot write events to the store: %s",
                  cr_store_errmsg(k->s));
         return CR_ESTORE;
     }
@@ -480,8 +484,24 @@ static cr_err apply(cr_sink *k, struct reader *r)
     for (int i = 0; i < 12; i++)
         free(heap[i]);
     if (rc) {
-        snprintf(k->errmsg, sizeof k->errmsg, "store write failed (operation %d): %s", (int)op,
-                 cr_store_errmsg(k->s));
+        static const char *const what[] = {
+            [OP_EVENT] = "an event",
+            [OP_ENTERPRISE] = "an enterprise",
+            [OP_PERSON] = "a person",
+            [OP_ROLE] = "a role",
+            [OP_QUARANTINE] = "a quarantined row",
+            [OP_QRESOLVE] = "a quarantine row's resolution",
+            [OP_QUPDATE] = "a quarantine row's update",
+            [OP_FILE] = "a feed file's resume point",
+            [OP_EVENT_DROPPED] = "a dropped event",
+        };
+        const char *w = (size_t)op < sizeof what / sizeof *what && what[op] ? what[op] : NULL;
+        if (w)
+            snprintf(k->errmsg, sizeof k->errmsg, "cannot write %s to the store: %s", w,
+                     cr_store_errmsg(k->s));
+        else
+            snprintf(k->errmsg, sizeof k->errmsg, "cannot write to the store (record type %d): %s",
+                     (int)op, cr_store_errmsg(k->s));
         return rc == CR_EINVAL ? CR_EINVAL : CR_ESTORE;
     }
     return CR_OK;
@@ -500,8 +520,8 @@ static cr_err write_subjects(cr_sink *k)
     cr_err rc = oom ? CR_ENOMEM : CR_OK;
     for (size_t i = 0; i < n; i++) {
         if (!rc && cr_store_subject_add(k->s, v[i].id, v[i].key, v[i].len)) {
-            snprintf(k->errmsg, sizeof k->errmsg, "store write failed (subject %s): %s", v[i].key,
-                     cr_store_errmsg(k->s));
+            snprintf(k->errmsg, sizeof k->errmsg, "cannot write subject %s to the store: %s",
+                     v[i].key, cr_store_errmsg(k->s));
             rc = CR_ESTORE;
         }
         free(v[i].key);
@@ -527,7 +547,7 @@ static void *writer(void *arg)
         while (!err && !rc && r.p < r.end)
             rc = apply(k, &r);
         if (!err && !rc && flush_events(k)) { /* pending rows point into this batch */
-            snprintf(k->errmsg, sizeof k->errmsg, "store write failed (events): %s",
+            snprintf(k->errmsg, sizeof k->errmsg, "cannot write events to the store: %s",
                      cr_store_errmsg(k->s));
             rc = CR_ESTORE;
         }
@@ -565,16 +585,8 @@ cr_err cr__sink_start(cr_store *s, cr_sink **out)
     if (!k)
         return CR_ENOMEM;
     k->s = s;
-    for (int i = 0; i < N_BATCHES; i++) {
-        k->b[i].cap = BATCH_BYTES + (64u << 10);
-        k->b[i].p = malloc(k->b[i].cap);
-        if (!k->b[i].p) {
-            for (int j = 0; j < i; j++)
-                free(k->b[j].p);
-            free(k);
-            return CR_ENOMEM;
-        }
-    }
+    for (int i = 0; i < N_BATCHES; i++)
+        k->b[i].cap = BATCH_BYTES + (64u << 10); /* allocated by take_batch */
     /* the writer's page cache (docs/store.md "The writer's page cache"); given back by
      * cr__sink_finish */
     if (cr_store_write_cache(s, 1) || cr_store_begin(s)) {
