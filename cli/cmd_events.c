@@ -12,9 +12,10 @@ static const char help[] =
     "usage: crisk events [--db DB] [--key KEY] [--attrs-of KINDS] --csv\n"
     "\n"
     "Prints the stored events as CSV, in the order they were stored: every event, or those of\n"
-    "one enterprise (--key: its USCC or namespace:key). Columns: subject (the store's id),\n"
-    "key, topic (code), day (days since 1970-01-01), date, amount_fen (empty when none),\n"
-    "attrs (the kept columns as a JSON object).\n"
+    "one enterprise (--key: its USCC or namespace:key). Columns: subject (the store's id,\n"
+    "numbered as rows arrive: it differs between two stores of the same feeds, so compare\n"
+    "stores by key, e.g. with cut -d, -f2-), key, topic (code), day (days since 1970-01-01),\n"
+    "date, amount_fen (empty when none), attrs (the kept columns as a JSON object).\n"
     "\n"
     "  --attrs-of KINDS  print attrs only for events of these kinds (comma-separated), leaving\n"
     "                    the column empty for the rest: a much smaller export of a whole city\n";
