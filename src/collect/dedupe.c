@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "crisk/hash.h"
@@ -56,6 +57,26 @@ struct hkey cr__ingest_content_hash(const ingest *ig)
         k.lo = cr_hash64(ig->canon.p, ig->canon.len, 0x64656475u);
     k.hi += !k.hi;
     return k;
+}
+
+/* Keyed as the content hash is (a crafted line cannot pose as another), with a key of its own
+ * context so that a raw line and a row's canonical content never share a hash by design. */
+struct hkey cr__ingest_raw_hash(const ingest *ig, const void *raw, size_t len)
+{
+    unsigned char key[crypto_shorthash_siphashx24_KEYBYTES], out[crypto_shorthash_siphashx24_BYTES];
+    memcpy(key, ig->rowkey, sizeof key);
+    key[0] ^= 0x51; /* 'Q': the quarantine's */
+    crypto_shorthash_siphashx24(out, raw, len, key);
+    struct hkey k = {le64(out), le64(out + 8)};
+    k.hi += !k.hi;
+    return k;
+}
+
+int cr__ingest_qseen(ingest *ig, int64_t topic, const void *raw, size_t len)
+{
+    if (topic < 0 || (size_t)topic >= ig->qseen.n)
+        return 1;
+    return cr__hset_add(&ig->qseen.t[topic], cr__ingest_raw_hash(ig, raw, len));
 }
 
 /* Returns LOADED or DUPLICATE for the canonical content in ig->canon, and its hash. */

@@ -38,6 +38,17 @@ static void load_hash(void *ctx, int64_t topic, int64_t h)
         s->oom = 1; /* checked after the scan */
 }
 
+/* An open quarantine row's raw line, so that the same bad line read again (a file delivered
+ * again under another name) is not quarantined twice (rows.c; not for roles topics, whose raw
+ * lines are stored with ID numbers masked, so that two rows may look the same there). */
+static int load_qrow(void *ctx, const struct cr_quarantine_row *r)
+{
+    ingest *ig = ctx;
+    if (cr__ingest_qseen(ig, r->topic, r->raw, r->raw_len) < 0)
+        ig->qseen.oom = 1;
+    return ig->qseen.oom; /* stops the scan */
+}
+
 /* ---- the run ---- */
 
 static void load_person(void *ctx, const unsigned char h[16], int64_t id)
@@ -449,6 +460,8 @@ cr_err cr__ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
     for (size_t i = 0; i < t->n_files && !rc; i++)
         rc = ingest_pattern(ig, t, topic_id, t->files[i], &seen);
     matched_free(&seen);
+    if (rc == CR_ENOMEM) /* unless a file said where first */
+        fail_note(ig, rc, "topic %s: out of memory listing its files", t->code);
     return rc;
 }
 
@@ -533,9 +546,10 @@ static cr_err make_sets(ingest *ig)
     int64_t max_id = 0;
     if (cr_store_topic_top(ig->s, &max_id))
         return CR_ESTORE;
-    ig->seen.n = (size_t)max_id + 1;
+    ig->seen.n = ig->qseen.n = (size_t)max_id + 1;
     ig->seen.t = calloc(ig->seen.n, sizeof *ig->seen.t);
-    return ig->seen.t ? CR_OK : CR_ENOMEM;
+    ig->qseen.t = calloc(ig->qseen.n, sizeof *ig->qseen.t);
+    return ig->seen.t && ig->qseen.t ? CR_OK : CR_ENOMEM;
 }
 
 /* A topic's code names its kind and department in every row stored under it: a catalog that
@@ -629,6 +643,10 @@ cr_err cr__ingest_prepare(ingest *ig, int64_t *topic_ids)
     if (cr_store_hashes_each(ig->s, load_hash, &ig->seen) || ig->seen.oom)
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load row hashes: %s",
                            cr_store_errmsg(ig->s));
+    if (cr_store_quarantine_each(ig->s, "open", NULL, load_qrow, ig) || ig->qseen.oom)
+        return cr_diag_set(ig->d, ig->qseen.oom ? CR_ENOMEM : CR_ESTORE, NULL, 0, 0,
+                           "cannot load the open quarantine's lines: %s",
+                           ig->qseen.oom ? cr_strerror(CR_ENOMEM) : cr_store_errmsg(ig->s));
     return CR_OK;
 fail:
     cr_store_rollback(ig->s);
@@ -643,6 +661,9 @@ void cr__ingest_free(ingest *ig)
     for (size_t i = 0; i < ig->seen.n; i++)
         cr_bigfree(ig->seen.t[i].slot, ig->seen.t[i].cap * sizeof *ig->seen.t[i].slot);
     free(ig->seen.t);
+    for (size_t i = 0; i < ig->qseen.n; i++)
+        cr_bigfree(ig->qseen.t[i].slot, ig->qseen.t[i].cap * sizeof *ig->qseen.t[i].slot);
+    free(ig->qseen.t);
     cr__smap_free(&ig->subj);
     cr__pmap_free(&ig->persons);
     for (size_t i = 0; i < ig->files.n; i++)
@@ -702,6 +723,9 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     if (!rc) {
         cr_progress("ingest", 0.2);
         rc = cr__ingest_events_pass(&ig, opts);
+        if (rc == CR_ENOMEM) /* unless a topic or file said where first */
+            fail_note(&ig, rc, "out of memory in the roles and events pass (%zu parser threads)",
+                      cr__ingest_parser_threads(opts));
     }
 
     if (ig.k) {

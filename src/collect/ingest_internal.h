@@ -98,6 +98,7 @@ typedef struct ingest {
     const char *pause_file;
     char *fail; /* FAIL_CAP bytes shared by the run's threads: the first failure's message */
     struct hsets seen;
+    struct hsets qseen; /* by topic: the raw lines open in its quarantine (cr__ingest_qseen) */
     struct probes probes;
     struct smap subj;
     struct buf canon, attrs, norm;
@@ -167,10 +168,18 @@ void cr__ingest_canon_i64(ingest *ig, int64_t v, int has);
 struct hset *cr__ingest_topic_set(ingest *ig, int64_t topic);
 struct hkey cr__ingest_content_hash(const ingest *ig);
 enum outcome cr__ingest_dedupe(ingest *ig, int64_t topic, int64_t *h, int *oom);
+/* The keyed hash of a quarantined raw line, as cr__ingest_qseen keeps it. */
+struct hkey cr__ingest_raw_hash(const ingest *ig, const void *raw, size_t len);
+/* 1 when the raw line is new to the topic's open quarantine (it is remembered now), 0 when it is
+ * open there already (from an earlier run or file, or this one: not quarantined twice), -1 when
+ * out of memory. */
+int cr__ingest_qseen(ingest *ig, int64_t topic, const void *raw, size_t len);
 cr_err cr__ingest_probes_settle(ingest *ig, struct cr_file_rec *fr, size_t keep) CR_MUST_USE;
 
 /* ---- the events pass, in parallel (parallel.c) ---- */
 
 cr_err cr__ingest_events_pass(ingest *ig, const struct cr_ingest_opts *opts) CR_MUST_USE;
+/* The parser threads of the events pass: the option, else one per core (at most 8). */
+size_t cr__ingest_parser_threads(const struct cr_ingest_opts *opts);
 
 #endif

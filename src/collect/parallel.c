@@ -97,7 +97,7 @@ static cr_err merge_reports(struct cr_ingest_report *into, struct worker *w, siz
 
 /* The threads to parse event feeds with: the option (at most CR_INGEST_MAX_THREADS), else one
  * per online core up to CR_INGEST_DEFAULT_THREADS (crisk/ingest.h). */
-static size_t parser_threads(const struct cr_ingest_opts *opts)
+size_t cr__ingest_parser_threads(const struct cr_ingest_opts *opts)
 {
     long n = opts->threads;
     if (n <= 0) {
@@ -145,7 +145,7 @@ static cr_err order_tasks(size_t *order, size_t from, size_t n, const size_t *ta
 cr_err cr__ingest_events_pass(ingest *ig, const struct cr_ingest_opts *opts)
 {
     const cr_catalog *cat = ig->cat;
-    size_t n = parser_threads(opts);
+    size_t n = cr__ingest_parser_threads(opts);
     struct par p = {.next_subject = ig->next_subject, .next_file = ig->next_file};
     size_t *tasks = calloc(cat->n_topics + 1, sizeof *tasks);
     size_t *order = calloc(cat->n_topics + 1, sizeof *order);

@@ -799,6 +799,7 @@ cr_err cr__ingest_process_record(ingest *ig, const struct cr_topic *t, int64_t t
 {
     struct verdict v;
     enum outcome o;
+    int q;
     fr->n_read++;
     cr_err err = cr__ingest_evaluate(ig, t, topic_id, f, rec, &o, &v);
     if (err)
@@ -812,6 +813,11 @@ cr_err cr__ingest_process_record(ingest *ig, const struct cr_topic *t, int64_t t
         fr->n_loaded++;
     } else if (o == DUPLICATE) {
         fr->n_duplicate++;
+    } else if (t->role != CR_TOPIC_ROLES &&
+               (q = cr__ingest_qseen(ig, topic_id, rec->raw, rec->raw_len)) != 1) {
+        if (q < 0)
+            return CR_ENOMEM;
+        fr->n_duplicate++; /* the same bad line is open in the topic's quarantine already */
     } else {
         fr->n_quarantined++;
         char *masked = cr__ingest_masked_raw(t, f, rec);

@@ -635,7 +635,10 @@ cr_err cr__sink_finish(cr_sink *k, int ok, cr_diag *d)
     cr_err cache_rc = cr_store_write_cache(k->s, 0);
     (void)cache_rc;
     if (rc)
-        cr_diag_set(d, rc, NULL, 0, 0, "%s", k->errmsg[0] ? k->errmsg : cr_strerror(rc));
+        cr_diag_set(d, rc, NULL, 0, 0, "%s",
+                    k->errmsg[0]      ? k->errmsg
+                    : rc == CR_ENOMEM ? "out of memory for a batch of rows on its way to the store"
+                                      : cr_strerror(rc));
     pthread_mutex_destroy(&k->mu);
     pthread_cond_destroy(&k->cv);
     for (int i = 0; i < N_BATCHES; i++)
