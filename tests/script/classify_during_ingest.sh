@@ -8,6 +8,7 @@
 # clear error (or, where the damage goes unseen, a run), never a crash or "not an error".
 set -euo pipefail
 crisk=$1
+. "$(dirname "$0")/pause_lib.sh"
 tmp=$(mktemp -d)
 pid=
 trap 'rm -f "$tmp/pause"; [ -n "$pid" ] && wait $pid 2> /dev/null; rm -rf "$tmp"' EXIT
@@ -25,12 +26,7 @@ bad() {
 CRISK_PAUSE_ROW=3000 CRISK_PAUSE_FILE="$tmp/pause" \
   "$crisk" ingest --db "$db" --catalog "$tmp/b/catalog.yaml" --batch-rows 500 > "$tmp/ingest.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 3000); do
-  [ -e "$tmp/pause" ] && break
-  kill -0 $pid 2> /dev/null || break
-  sleep 0.01
-done
-[ -e "$tmp/pause" ] || { echo "classify_during_ingest: the ingest did not reach its pause row"; cat "$tmp/ingest.out"; exit 1; }
+wait_paused classify_during_ingest "$tmp/pause" "$pid" "$tmp/ingest.out"
 runs=0
 for cache in 1 0; do
   set +e

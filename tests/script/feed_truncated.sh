@@ -5,6 +5,7 @@
 # at resume points, every count adding up, and the next run completes it.
 set -euo pipefail
 crisk=$1
+. "$(dirname "$0")/pause_lib.sh"
 tmp=$(mktemp -d)
 pid=
 cleanup() { rm -f "$tmp/pause"; [ -z "$pid" ] || wait "$pid" 2>/dev/null || true; rm -rf "$tmp"; }
@@ -38,12 +39,7 @@ paused_change() {
     "$crisk" ingest --db "$1" --catalog "$tmp/catalog.yaml" --threads 1 --batch-rows 500 \
     > "$tmp/out.txt" 2>&1 &
   pid=$!
-  for _ in $(seq 1 3000); do
-    [ -e "$tmp/pause" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.01
-  done
-  [ -e "$tmp/pause" ] || { echo "feed_truncated: the ingest did not reach its pause row"; cat "$tmp/out.txt"; exit 1; }
+  wait_paused feed_truncated "$tmp/pause" "$pid" "$tmp/out.txt"
   eval "$2"
   rm -f "$tmp/pause"
   set +e; wait "$pid"; rc=$?; set -e

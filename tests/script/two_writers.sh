@@ -6,6 +6,7 @@
 # 31,396 quarantine rows for 30,911 distinct file/line), the same counts and events.
 set -euo pipefail
 crisk=$1
+. "$(dirname "$0")/pause_lib.sh"
 tmp=$(mktemp -d)
 pid1=
 cleanup() { rm -f "$tmp/pause"; [ -z "$pid1" ] || wait "$pid1" 2>/dev/null || true; rm -rf "$tmp"; }
@@ -17,12 +18,7 @@ cat="$tmp/city/catalog.yaml"
 CRISK_PAUSE_ROW=3000 CRISK_PAUSE_FILE="$tmp/pause" \
   "$crisk" ingest --db "$tmp/s.db" --catalog "$cat" --batch-rows 500 > "$tmp/first.txt" 2>&1 &
 pid1=$!
-for _ in $(seq 1 3000); do
-  [ -e "$tmp/pause" ] && break
-  kill -0 "$pid1" 2>/dev/null || break
-  sleep 0.01
-done
-[ -e "$tmp/pause" ] || { echo "two_writers: the first ingest did not reach its pause row"; exit 1; }
+wait_paused two_writers "$tmp/pause" "$pid1" "$tmp/first.txt"
 expect_held() { # expect_held WHAT -- command...: exit 1 and the holder named
   local what=$1; shift 2
   set +e; out=$("$@" 2>&1); rc=$?; set -e
