@@ -57,6 +57,8 @@ static json_t *file_json(const struct cr_ingest_file *f)
         json_object_set_new(o, "appended_from", json_integer((json_int_t)f->appended_from));
     if (o && f->unmatched)
         json_object_set_new(o, "unmatched", json_true());
+    if (o && f->utf8_lines)
+        json_object_set_new(o, "utf8_lines", json_integer((json_int_t)f->utf8_lines));
     if (o && f->same_as) {
         char *same = shown(f->same_as);
         if (!same || json_object_set_new(o, "same_as", json_string(same))) {
@@ -132,12 +134,16 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
             cli_group(b, sizeof b, f->loaded);
             cli_group(d, sizeof d, f->duplicates);
             cli_group(e, sizeof e, f->quarantined);
-            char from[64] = "";
+            char from[64] = "", utf8[128] = "";
             if (f->appended_from > 0)
                 snprintf(from, sizeof from, " (rows appended: read from line %lld)",
                          (long long)f->appended_from);
-            printf("  %-8s %s: %s read = %s loaded + %s duplicates + %s quarantined%s%s\n",
-                   f->topic, p, a, b, d, e, f->resumed ? " (resumed)" : "", from);
+            if (f->utf8_lines)
+                snprintf(utf8, sizeof utf8,
+                         " (WARNING %lld rows are UTF-8 in a file declared gb18030: read as UTF-8)",
+                         (long long)f->utf8_lines);
+            printf("  %-8s %s: %s read = %s loaded + %s duplicates + %s quarantined%s%s%s\n",
+                   f->topic, p, a, b, d, e, f->resumed ? " (resumed)" : "", from, utf8);
         }
         free(path);
         free(err);

@@ -41,6 +41,9 @@ struct cr_ingest_file {
     /* non-NULL: path is the same file (device and inode: a link, or one matched twice) as this
        earlier path of the topic, read under that name; nothing read under this one */
     char *same_as;
+    /* rows read as UTF-8 from a file declared gb18030: lines that are certainly UTF-8 (another
+       system's rows appended), which decoded as GB18030 would have loaded garbled */
+    int64_t utf8_lines;
 };
 
 struct cr_ingest_reason {

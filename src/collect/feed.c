@@ -33,9 +33,44 @@ size_t cr__feed_line_end(const char *text, size_t len, size_t from)
     return nl ? (size_t)(nl - text) : len;
 }
 
+/* 1 when text[from, to) holds only spaces, tabs and a carriage return: not a row (nor a
+ * header), in CSV and JSON Lines alike. */
+static int blank_line(const char *text, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r')
+            return 0;
+    return 1;
+}
+
+/* 1 when a line of a GB18030 file is certainly UTF-8 (rows appended by another system): it is
+ * valid UTF-8 as a whole and holds at least two CJK ideographs (U+4E00..U+9FFF) as UTF-8's
+ * three-byte sequences. No GB2312 character is such a sequence (each was checked), and a line of
+ * GB18030 text valid as UTF-8 as a whole is rare in itself (none among 17,732 lines of Chinese of
+ * a generated city encoded so): decoded as GB18030, such a line would load as other characters
+ * without a word (docs/collect.md). */
+int cr__feed_utf8_line(const char *p, size_t n)
+{
+    if (cr_utf8_valid_prefix(p, n) != n)
+        return 0;
+    int cjk = 0;
+    for (size_t i = 0; i + 2 < n && cjk < 2; i++) {
+        unsigned char a = (unsigned char)p[i];
+        if (a < 0xE4 || a > 0xE9) /* U+4000..U+9FFF; the range check below narrows it */
+            continue;
+        unsigned cp = (unsigned)(a & 0x0F) << 12 | (unsigned)((unsigned char)p[i + 1] & 0x3F) << 6 |
+                      (unsigned)((unsigned char)p[i + 2] & 0x3F);
+        cjk += cp >= 0x4E00 && cp <= 0x9FFF;
+        i += 2;
+    }
+    return cjk >= 2;
+}
+
 /* GB18030 → UTF-8, line by line on failure: an undecodable line becomes an empty line in the
  * text (so line numbers stay right) and is remembered with its original bytes. 0x0A never occurs
- * inside a GB18030 multi-byte sequence, so lines can be cut on raw bytes. */
+ * inside a GB18030 multi-byte sequence, so lines can be cut on raw bytes. A line that is
+ * certainly UTF-8 (cr__feed_utf8_line) is kept as it is, and counted; not the header, which
+ * says what the file is and is read as declared. */
 static cr_err decode_gb(cr_feed *f)
 {
     iconv_t cd = iconv_open("UTF-8", "GB18030");
@@ -46,6 +81,8 @@ static cr_err decode_gb(cr_feed *f)
     cr_err rc = CR_OK;
     size_t in_off = 0;
     long line = 1;
+    /* past the header (the first line that is not blank), which is read as declared */
+    int seen_text = f->t->format == CR_FMT_JSONL || !f->t->header;
     while (out && in_off < f->orig_len) {
         const char *nl = memchr(f->orig + in_off, '\n', f->orig_len - in_off);
         size_t end = nl ? (size_t)(nl - f->orig) + 1 : f->orig_len;
@@ -62,6 +99,23 @@ static cr_err decode_gb(cr_feed *f)
         }
         char *ip = f->orig + in_off, *op = out + used;
         size_t il = n, ol = cap - used;
+        if (seen_text && cr__feed_utf8_line(ip, n)) {
+            if (f->n_utf8 % 16 == 0) {
+                void *nu = realloc(f->utf8, (f->n_utf8 + 16) * sizeof *f->utf8);
+                if (!nu) {
+                    rc = CR_ENOMEM;
+                    break;
+                }
+                f->utf8 = nu;
+            }
+            f->utf8[f->n_utf8++] = line;
+            memcpy(op, ip, n);
+            used += n;
+            in_off = end;
+            line++;
+            continue;
+        }
+        seen_text = seen_text || !blank_line(ip, 0, nl ? n - 1 : n);
         iconv(cd, NULL, NULL, NULL, NULL);
         if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
             if (f->n_bad % 16 == 0) {
@@ -288,16 +342,6 @@ static cr_err parse_record(cr_feed *f, const char *text, size_t len, size_t pos,
     }
     cr__feed_map_csv_values(f, nf);
     return CR_OK;
-}
-
-/* 1 when text[from, to) holds only spaces, tabs and a carriage return: not a row (nor a
- * header), in CSV and JSON Lines alike. */
-static int blank_line(const char *text, size_t from, size_t to)
-{
-    for (size_t i = from; i < to; i++)
-        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r')
-            return 0;
-    return 1;
 }
 
 /* Reads the header record and resolves every mapped slot to a column. */
@@ -666,6 +710,7 @@ void cr_feed_close(cr_feed *f)
     free(f->foff);
     free(f->scratch);
     free(f->bad);
+    free(f->utf8);
     free(f->decoded);
     free(f->one);
     orig_release(f->orig, f->orig_cap);
@@ -676,6 +721,11 @@ void cr_feed_close(cr_feed *f)
 int64_t cr_feed_size(const cr_feed *f)
 {
     return (int64_t)f->orig_len;
+}
+
+int64_t cr_feed_utf8_lines(const cr_feed *f)
+{
+    return f->utf8_read;
 }
 
 int64_t cr_feed_hash(const cr_feed *f)
@@ -699,6 +749,9 @@ cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line)
     f->i_bad = 0;
     while (f->i_bad < f->n_bad && f->bad[f->i_bad].line < line)
         f->i_bad++;
+    f->i_utf8 = 0;
+    while (f->i_utf8 < f->n_utf8 && f->utf8[f->i_utf8] < line)
+        f->i_utf8++;
     return CR_OK;
 }
 
@@ -758,6 +811,10 @@ cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec)
         rl--;
     rec->raw = f->text + f->pos;
     rec->raw_len = rl;
+    while (f->i_utf8 < f->n_utf8 && f->utf8[f->i_utf8] < rec->line)
+        f->i_utf8++;
+    if (f->i_utf8 < f->n_utf8 && f->utf8[f->i_utf8] == rec->line)
+        f->utf8_read++;
     f->line += 1 + spanned;
     f->pos = end < f->len ? end + 1 : end;
     rec->next_offset = (int64_t)f->pos;
@@ -770,6 +827,8 @@ void cr_feed_rewind(cr_feed *f)
     f->pos = f->body_pos;
     f->line = f->body_line;
     f->i_bad = 0;
+    f->i_utf8 = 0;
+    f->utf8_read = 0;
 }
 
 void cr_feed_set_value(cr_feed *f, int slot, const char *val, size_t len)
@@ -795,7 +854,7 @@ cr_err cr_feed_parse_one(cr_feed *f, const char *text, size_t len, struct cr_fee
 
 cr_err cr_feed_parse_orig(cr_feed *f, const char *bytes, size_t len, struct cr_feed_rec *rec)
 {
-    if (!f->t->gb18030)
+    if (!f->t->gb18030 || cr__feed_utf8_line(bytes, len)) /* as the reader reads it */
         return cr_feed_parse_one(f, bytes, len, rec);
     free(f->one);
     f->one = NULL;

@@ -30,6 +30,9 @@ struct cr_feed {
     int64_t hash;
     struct bad_line *bad;
     size_t n_bad, i_bad;
+    long *utf8;            /* GB18030 files: lines read as UTF-8 (cr__feed_utf8_line), in order */
+    size_t n_utf8, i_utf8; /* i_utf8: the first not yet returned by cr_feed_next */
+    int64_t utf8_read;     /* records cr_feed_next returned that start on such a line */
     int n_slots;
     int ncol;         /* expected columns (CSV with header), or 0 */
     int min_cols;     /* CSV without header: the largest mapped position */
@@ -50,6 +53,8 @@ struct cr_feed {
 };
 
 size_t cr__feed_line_end(const char *text, size_t len, size_t from);
+/* 1 when a line of a GB18030 file is certainly UTF-8 (feed.c says why it is certain). */
+int cr__feed_utf8_line(const char *p, size_t n);
 cr_err cr__feed_scratch_reserve(cr_feed *f, size_t n, size_t nf) CR_MUST_USE;
 cr_err cr__feed_push_field(cr_feed *f, size_t nf, const char *v, size_t len,
                            size_t scratch_off) CR_MUST_USE;

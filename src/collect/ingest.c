@@ -324,6 +324,8 @@ out:
     out->quarantined = fr.n_quarantined;
     if (out->skipped)
         out->read = out->loaded = out->duplicates = out->quarantined = 0;
+    else
+        out->utf8_lines = cr_feed_utf8_lines(f);
     cr_feed_close(f);
     return rc;
 }

@@ -3,13 +3,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crisk/feed.h"
 #include "crisk/text.h"
-#include "collect/feed_internal.h" /* cr__feed_spares_bytes */
+#include "collect/feed_internal.h" /* cr__feed_spares_bytes, cr__feed_utf8_line */
 
 /* A topic mapping key, date and one attribute by header name. */
 static struct cr_topic topic(cr_feed_format fmt, int gb, char delim)
@@ -402,6 +403,45 @@ static void kept_buffer_holds_only_the_new_file(void **state)
     free(c);
 }
 
+/* The test that takes a line of a GB18030 file for UTF-8, against iconv's encodings: no text of
+ * GB2312 characters (each alone, thrice, and each beside the next in code order) is taken for
+ * UTF-8, and the UTF-8 of the same pairs always is. */
+static void utf8_line_never_takes_gb2312_text(void **state)
+{
+    (void)state;
+    iconv_t to_gb = iconv_open("GB2312", "UTF-8");
+    assert_true(to_gb != (iconv_t)-1);
+    char prev[4] = "", cur[4], gb_prev[2] = {0};
+    int have_prev = 0, chars = 0;
+    for (unsigned cp = 0x4E00; cp <= 0x9FA5; cp++) {
+        cur[0] = (char)(0xE0 | cp >> 12), cur[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        cur[2] = (char)(0x80 | (cp & 0x3F)), cur[3] = 0;
+        char gb[8], *ip = cur, *op = gb;
+        size_t il = 3, ol = sizeof gb;
+        iconv(to_gb, NULL, NULL, NULL, NULL);
+        if (iconv(to_gb, &ip, &il, &op, &ol) == (size_t)-1 || op - gb != 2)
+            continue; /* not in GB2312 */
+        chars++;
+        char line[32];
+        memcpy(line, gb, 2), memcpy(line + 2, gb, 2), memcpy(line + 4, gb, 2);
+        assert_int_equal(cr__feed_utf8_line(line, 6), 0);
+        if (have_prev) {
+            memcpy(line, gb_prev, 2), memcpy(line + 2, gb, 2);
+            memcpy(line + 4, gb_prev, 2), memcpy(line + 6, gb, 2);
+            assert_int_equal(cr__feed_utf8_line(line, 8), 0);
+            memcpy(line, prev, 3), memcpy(line + 3, cur, 3);
+            assert_int_equal(cr__feed_utf8_line(line, 6), 1);
+        }
+        memcpy(prev, cur, 4), memcpy(gb_prev, gb, 2);
+        have_prev = 1;
+    }
+    iconv_close(to_gb);
+    assert_int_equal(chars, 6763); /* every hanzi of GB2312 was tried */
+    assert_int_equal(cr__feed_utf8_line("\xe4\xb8\xad", 3), 0); /* one ideograph: not certain */
+    assert_int_equal(cr__feed_utf8_line("a,\xe4\xb8\xad\xe5\x9b\xbd,b\r\n", 12), 1);
+    assert_int_equal(cr__feed_utf8_line("\xe4\xb8\xad\xe5\x9b", 5), 0); /* cut: not UTF-8 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +451,7 @@ int main(void)
         cmocka_unit_test(gb18030_header_must_decode),
         cmocka_unit_test(gb18030_every_bad_line_counts),
         cmocka_unit_test(utf8_bom_declared_gb18030),
+        cmocka_unit_test(utf8_line_never_takes_gb2312_text),
         cmocka_unit_test(bad_utf8_row),
         cmocka_unit_test(json_lines),
         cmocka_unit_test(kept_buffer_holds_only_the_new_file),
