@@ -57,7 +57,10 @@ int64_t cr_feed_utf8_lines(const cr_feed *f);
 int cr_feed_extends(const cr_feed *f, int64_t len, int64_t hash);
 
 /* Continues reading at a resume point previously returned in a record's next_offset/next_line.
- * Returns CR_EINVAL when offset is outside the decoded text. */
+ * The line wins: offset is a place in the decoded text as the crisk that stored it decoded the
+ * file, and a GB18030 file may decode to other lengths now (UTF-8 rows read as such), so reading
+ * goes on at the start of physical line `line` (the end of the text when it has fewer lines).
+ * Returns CR_EINVAL when offset is outside the decoded text or line is below 1. */
 cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line) CR_MUST_USE;
 
 /* Reads the next record into rec. rec's pointers stay valid until the next call. Returns:

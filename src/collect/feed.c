@@ -43,12 +43,15 @@ static int blank_line(const char *text, size_t from, size_t to)
     return 1;
 }
 
-/* 1 when a line of a GB18030 file is certainly UTF-8 (rows appended by another system): it is
- * valid UTF-8 as a whole and holds at least two CJK ideographs (U+4E00..U+9FFF) as UTF-8's
- * three-byte sequences. No GB2312 character is such a sequence (each was checked), and a line of
- * GB18030 text valid as UTF-8 as a whole is rare in itself (none among 17,732 lines of Chinese of
- * a generated city encoded so): decoded as GB18030, such a line would load as other characters
- * without a word (docs/collect.md). */
+/* 1 when a line of a GB18030 file is certainly UTF-8 (rows appended by another system). Decoded
+ * as GB18030 such a line loads as other characters without a word, so it is read as UTF-8 when
+ * three things hold: it is valid UTF-8 as a whole; it holds at least two CJK ideographs
+ * (U+4E00..U+9FFF) as UTF-8's three-byte sequences; and, read as GB18030, one of its two-byte
+ * characters is outside GB2312 (a byte below 0xA1: UTF-8's continuation bytes 0x80..0xA0 make
+ * one in nearly every line of two ideographs or more, GB2312 text never). Text of GB2312
+ * characters is never taken for UTF-8; a short field with a GBK character beyond GB2312 rarely
+ * (about 3 in 100,000 random three-character ones; tests/unit/test_feed.c,
+ * docs/collect.md). */
 int cr__feed_utf8_line(const char *p, size_t n)
 {
     if (cr_utf8_valid_prefix(p, n) != n)
@@ -63,7 +66,21 @@ int cr__feed_utf8_line(const char *p, size_t n)
         cjk += cp >= 0x4E00 && cp <= 0x9FFF;
         i += 2;
     }
-    return cjk >= 2;
+    if (cjk < 2)
+        return 0;
+    const unsigned char *b = (const unsigned char *)p;
+    for (size_t i = 0; i + 1 < n;) {
+        if (b[i] < 0x80) {
+            i++;
+        } else if (b[i + 1] >= 0x30 && b[i + 1] <= 0x39) {
+            i += 4; /* GB18030's four-byte form */
+        } else {
+            if (b[i] < 0xA1 || b[i + 1] < 0xA1)
+                return 1;
+            i += 2;
+        }
+    }
+    return 0;
 }
 
 /* GB18030 → UTF-8, line by line on failure: an undecodable line becomes an empty line in the
@@ -744,7 +761,10 @@ cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line)
 {
     if (offset < 0 || (size_t)offset > f->len || line < 1)
         return CR_EINVAL;
-    f->pos = (size_t)offset;
+    size_t at = 0; /* the start of physical line `line` */
+    for (long l = 1; l < line && at < f->len; l++)
+        at = cr__feed_line_end(f->text, f->len, at) + 1;
+    f->pos = at < f->len ? at : f->len;
     f->line = line;
     f->i_bad = 0;
     while (f->i_bad < f->n_bad && f->bad[f->i_bad].line < line)
