@@ -59,9 +59,14 @@ int cr_feed_extends(const cr_feed *f, int64_t len, int64_t hash);
 /* Continues reading at a resume point previously returned in a record's next_offset/next_line.
  * The line wins: offset is a place in the decoded text as the crisk that stored it decoded the
  * file, and a GB18030 file may decode to other lengths now (UTF-8 rows read as such), so reading
- * goes on at the start of physical line `line` (the end of the text when it has fewer lines).
+ * goes on at the start of physical line `line` (the end of the text when it has fewer lines),
+ * and never before the line after the header (a header-only file read before, rows appended
+ * since, has its resume point at line 1).
  * Returns CR_EINVAL when offset is outside the decoded text or line is below 1. */
 cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line) CR_MUST_USE;
+/* Where reading goes on: the resume point the next record would start at (after a seek, or at the
+ * end of the text once cr_feed_next found no more). */
+void cr_feed_tell(const cr_feed *f, int64_t *offset, long *line);
 
 /* Reads the next record into rec. rec's pointers stay valid until the next call. Returns:
  *   CR_OK        a record: read, or quarantined (rec->reason and rec->detail set);

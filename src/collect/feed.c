@@ -761,6 +761,8 @@ cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line)
 {
     if (offset < 0 || (size_t)offset > f->len || line < 1)
         return CR_EINVAL;
+    if (line < f->body_line) /* the header is never a row: a header-only file grown by rows */
+        line = f->body_line;
     size_t at = 0; /* the start of physical line `line` */
     for (long l = 1; l < line && at < f->len; l++)
         at = cr__feed_line_end(f->text, f->len, at) + 1;
@@ -773,6 +775,12 @@ cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line)
     while (f->i_utf8 < f->n_utf8 && f->utf8[f->i_utf8] < line)
         f->i_utf8++;
     return CR_OK;
+}
+
+void cr_feed_tell(const cr_feed *f, int64_t *offset, long *line)
+{
+    *offset = (int64_t)f->pos;
+    *line = f->line;
 }
 
 cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec)

@@ -39,14 +39,44 @@ static void load_hash(void *ctx, int64_t topic, int64_t h)
 }
 
 /* An open quarantine row's raw line, so that the same bad line read again (a file delivered
- * again under another name) is not quarantined twice (rows.c; not for roles topics, whose raw
- * lines are stored with ID numbers masked, so that two rows may look the same there). */
-static int load_qrow(void *ctx, const struct cr_quarantine_row *r)
+ * again under another name) is not quarantined twice (rows.c). Not for roles topics, whose raw
+ * lines are stored with ID numbers masked, so that two rows may look the same there: their sets
+ * stay empty and are never asked. */
+struct qload {
+    ingest *ig;
+    const uint8_t *roles; /* by topic id: 1 for a roles topic */
+};
+
+static int load_qrow(void *ctx, int64_t topic, const void *raw, size_t len)
 {
-    ingest *ig = ctx;
-    if (cr__ingest_qseen(ig, r->topic, r->raw, r->raw_len) < 0)
-        ig->qseen.oom = 1;
-    return ig->qseen.oom; /* stops the scan */
+    struct qload *q = ctx;
+    if (topic < 0 || (size_t)topic >= q->ig->qseen.n || q->roles[topic])
+        return 0;
+    if (cr__ingest_qseen(q->ig, topic, raw, len) < 0)
+        q->ig->qseen.oom = 1;
+    return q->ig->qseen.oom; /* stops the scan */
+}
+
+static cr_err load_quarantine_lines(ingest *ig)
+{
+    uint8_t *roles = calloc(ig->qseen.n + 1, 1);
+    if (!roles)
+        return cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0,
+                           "out of memory for the open quarantine's lines");
+    for (size_t i = 0; i < ig->cat->n_topics; i++)
+        if (ig->cat->topics[i].role == CR_TOPIC_ROLES && ig->topic_ids[i] >= 0 &&
+            (size_t)ig->topic_ids[i] < ig->qseen.n)
+            roles[ig->topic_ids[i]] = 1;
+    struct qload q = {ig, roles};
+    cr_err rc = CR_OK;
+    if (cr_store_quarantine_open_raws(ig->s, load_qrow, &q))
+        rc = cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot read the open quarantine: %s",
+                         cr_store_errmsg(ig->s));
+    else if (ig->qseen.oom)
+        rc = cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0,
+                         "out of memory for the open quarantine's lines");
+    free(roles);
+    return rc;
 }
 
 /* ---- the run ---- */
@@ -120,6 +150,13 @@ static cr_err fail_note(ingest *ig, cr_err rc, const char *fmt, ...)
     if (ig->par)
         pthread_mutex_unlock(&ig->par->mu);
     return rc;
+}
+
+/* 1 when rc is this thread's own out of memory, not the writer's (whose message says what it
+ * could not keep, cr__sink_finish): a file or topic is named only for its own. */
+static int local_oom(ingest *ig, cr_err rc)
+{
+    return rc == CR_ENOMEM && !(ig->k && cr__sink_error(ig->k) == CR_ENOMEM);
 }
 
 /* The file's identity when its ingest starts: checked at every resume point, because the rows
@@ -274,11 +311,12 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
          * loaded or quarantined then; reading them again would quarantine its bad rows twice). */
         const struct known_file *grown = known_prefix(ig, topic_id, rel, f);
         if (grown) {
-            fr.next_offset = grown->rec.next_offset;
-            fr.next_line = grown->rec.next_line;
-            out->appended_from = fr.next_line;
-            if ((rc = cr_feed_seek(f, fr.next_offset, (long)fr.next_line)))
+            if ((rc = cr_feed_seek(f, grown->rec.next_offset, (long)grown->rec.next_line)))
                 goto out;
+            long line;
+            cr_feed_tell(f, &fr.next_offset, &line); /* past the header, whatever was stored */
+            fr.next_line = line;
+            out->appended_from = fr.next_line;
         }
         cr__sink_file(ig->out, rel, &fr);
     }
@@ -308,13 +346,16 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
         (rc = file_unchanged(ig, rel, full, &fid)))
         goto out;
     fr.done = 1;
+    long end_line; /* the end of the text: where rows appended later start */
+    cr_feed_tell(f, &fr.next_offset, &end_line);
+    fr.next_line = end_line;
     cr__sink_file(ig->out, rel, &fr);
     cr__sink_commit(ig->out);
     rc = cr__sink_error(ig->k);
 out:
     if (cr__ingest_probes_settle(ig, &fr, 0) && !rc) /* counts stay whole on every path */
         rc = CR_ENOMEM;
-    if (rc == CR_ENOMEM)
+    if (local_oom(ig, rc))
         fail_note(ig, rc, "%s (topic %s): out of memory at line %lld", rel, t->code,
                   (long long)fr.next_line);
     ig->probes = (struct probes){0};
@@ -462,8 +503,8 @@ cr_err cr__ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
     for (size_t i = 0; i < t->n_files && !rc; i++)
         rc = ingest_pattern(ig, t, topic_id, t->files[i], &seen);
     matched_free(&seen);
-    if (rc == CR_ENOMEM) /* unless a file said where first */
-        fail_note(ig, rc, "topic %s: out of memory listing its files", t->code);
+    if (local_oom(ig, rc)) /* unless a file said where first */
+        fail_note(ig, rc, "topic %s: out of memory", t->code);
     return rc;
 }
 
@@ -627,7 +668,7 @@ cr_err cr__ingest_prepare(ingest *ig, int64_t *topic_ids)
     ig->topic_bytes = calloc(ig->cat->n_topics + 1, sizeof *ig->topic_bytes);
     ig->topic_rows = calloc(ig->cat->n_topics + 1, sizeof *ig->topic_rows);
     if (!ig->topic_bytes || !ig->topic_rows)
-        return cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0, "out of memory");
+        return cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0, "out of memory sizing the topics");
     size_t incoming = 0;
     for (size_t i = 0; i < ig->cat->n_topics; i++) {
         ig->topic_bytes[i] =
@@ -642,13 +683,13 @@ cr_err cr__ingest_prepare(ingest *ig, int64_t *topic_ids)
                            rc == CR_ESTORE ? "cannot prepare the store for this ingest"
                                            : "cannot size the de-duplication sets",
                            rc == CR_ESTORE ? cr_store_errmsg(ig->s) : cr_strerror(rc));
-    if (cr_store_hashes_each(ig->s, load_hash, &ig->seen) || ig->seen.oom)
+    cr_err hrc = cr_store_hashes_each(ig->s, load_hash, &ig->seen);
+    if (ig->seen.oom) /* the scan's callback ran out, not the store */
+        return cr_diag_set(ig->d, CR_ENOMEM, NULL, 0, 0,
+                           "out of memory loading the stored rows' hashes");
+    if (hrc)
         return cr_diag_set(ig->d, CR_ESTORE, NULL, 0, 0, "cannot load row hashes: %s",
                            cr_store_errmsg(ig->s));
-    if (cr_store_quarantine_each(ig->s, "open", NULL, load_qrow, ig) || ig->qseen.oom)
-        return cr_diag_set(ig->d, ig->qseen.oom ? CR_ENOMEM : CR_ESTORE, NULL, 0, 0,
-                           "cannot load the open quarantine's lines: %s",
-                           ig->qseen.oom ? cr_strerror(CR_ENOMEM) : cr_store_errmsg(ig->s));
     return CR_OK;
 fail:
     cr_store_rollback(ig->s);
@@ -710,6 +751,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     if (!rc)
         rc = cr__ingest_prepare(&ig, topic_ids);
     if (!rc)
+        rc = load_quarantine_lines(&ig);
+    if (!rc)
         rc = cr__ingest_writer_start(&ig, s, d);
     ig.s = NULL; /* the writer thread owns the connection from here on */
     /* The registry first, on this thread, so that rows of this run link at once; then roles
@@ -725,7 +768,7 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     if (!rc) {
         cr_progress("ingest", 0.2);
         rc = cr__ingest_events_pass(&ig, opts);
-        if (rc == CR_ENOMEM) /* unless a topic or file said where first */
+        if (local_oom(&ig, rc)) /* unless a topic or file said where first */
             fail_note(&ig, rc, "out of memory in the roles and events pass (%zu parser threads)",
                       cr__ingest_parser_threads(opts));
     }
@@ -733,7 +776,7 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     if (ig.k) {
         cr_diag sd = {{0}, {0}, 0, 0};
         cr_err src = cr__sink_finish(ig.k, rc == CR_OK, &sd);
-        if (src && (!rc || rc == CR_ESTORE)) {
+        if (src && (!rc || rc == CR_ESTORE || (rc == CR_ENOMEM && src == CR_ENOMEM))) {
             rc = src;
             if (d)
                 *d = sd;

@@ -2,6 +2,7 @@
 
 #include "crisk/ingest.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +16,10 @@
 /* Every open output holds a batch from its open on (the ingest's own, and one per parser
  * thread, all opened before any parser starts), so an open must find one or it waits forever:
  * SPARE_BATCHES more than the outputs open are in use, the spares letting producers fill while
- * the writer applies. A batch is allocated when first taken (take_batch takes the lowest free
+ * the writer applies. A batch is allocated when first written (take_batch takes the lowest free
  * one), so the unused ones cost nothing. */
 #define SPARE_BATCHES 7
+#define BATCH_CAP (BATCH_BYTES + (64u << 10)) /* a batch's first allocation */
 #define N_BATCHES (1 + CR_INGEST_MAX_THREADS + SPARE_BATCHES)
 
 enum op {
@@ -82,7 +84,11 @@ static void put(struct batch *b, const void *data, size_t n)
     if (b->oom)
         return;
     if (b->len + n > b->cap) {
-        size_t cap = (b->len + n) * 2;
+        /* a batch is allocated when first written, so that outputs that write nothing (a
+         * parser thread with no topic left) cost nothing */
+        size_t cap = b->cap ? (b->len + n) * 2 : BATCH_CAP;
+        if (cap < b->len + n)
+            cap = b->len + n;
         unsigned char *p = realloc(b->p, cap);
         if (!p) {
             b->oom = 1;
@@ -129,9 +135,7 @@ static int take_batch(cr_sink *k)
             if (!k->busy[i]) {
                 k->busy[i] = 1;
                 k->b[i].len = 0;
-                if (!k->b[i].p) /* allocated when first used, so unused ones cost nothing */
-                    k->b[i].p = malloc(k->b[i].cap);
-                k->b[i].oom = !k->b[i].p; /* swallows all; its hand-over fails the run */
+                k->b[i].oom = 0;
                 return i;
             }
         if (k->done)
@@ -199,7 +203,7 @@ void cr__sink_close(cr_sink_out *o, int ok)
         hand_over(o, 0);
     pthread_mutex_lock(&o->k->mu);
     if (o->cur >= 0 && ok && o->k->b[o->cur].oom && !o->k->err)
-        o->k->err = CR_ENOMEM; /* an empty batch that could not be allocated lost rows too */
+        o->k->err = CR_ENOMEM; /* rows were lost in a batch that could not be allocated */
     if (o->cur >= 0)
         o->k->busy[o->cur] = 0;
     o->k->n_open--;
@@ -543,7 +547,8 @@ static void *writer(void *arg)
         cr_err err = k->err;
         pthread_mutex_unlock(&k->mu);
         cr_err rc = err ? CR_OK : write_subjects(k);
-        struct reader r = {k->b[bi].p, k->b[bi].p + k->b[bi].len};
+        unsigned char *bp = k->b[bi].p; /* NULL for a batch never written */
+        struct reader r = {bp, bp ? bp + k->b[bi].len : bp};
         while (!err && !rc && r.p < r.end)
             rc = apply(k, &r);
         if (!err && !rc && flush_events(k)) { /* pending rows point into this batch */
@@ -585,8 +590,7 @@ cr_err cr__sink_start(cr_store *s, cr_sink **out)
     if (!k)
         return CR_ENOMEM;
     k->s = s;
-    for (int i = 0; i < N_BATCHES; i++)
-        k->b[i].cap = BATCH_BYTES + (64u << 10); /* allocated by take_batch */
+    /* the batches are allocated by put(), when first written */
     /* the writer's page cache (docs/store.md "The writer's page cache"); given back by
      * cr__sink_finish */
     if (cr_store_write_cache(s, 1) || cr_store_begin(s)) {
@@ -599,7 +603,8 @@ cr_err cr__sink_start(cr_store *s, cr_sink **out)
     }
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->cv, NULL);
-    if (pthread_create(&k->thread, NULL, writer, k)) {
+    int perr = pthread_create(&k->thread, NULL, writer, k);
+    if (perr) {
         cr_store_rollback(s);
         cr_err cache_rc = cr_store_write_cache(s, 0); /* as in cr__sink_finish: speed only */
         (void)cache_rc;
@@ -608,7 +613,7 @@ cr_err cr__sink_start(cr_store *s, cr_sink **out)
         for (int i = 0; i < N_BATCHES; i++)
             free(k->b[i].p);
         free(k);
-        return CR_EIO;
+        return perr == EAGAIN ? CR_ENOMEM : CR_EIO; /* EAGAIN: no memory for its stack */
     }
     *out = k;
     return CR_OK;

@@ -884,6 +884,22 @@ cr_err cr_store_quarantine_each(cr_store *s, const char *state, const char *reas
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? CR_OK : cr__store_fail(s);
 }
 
+cr_err cr_store_quarantine_open_raws(
+    cr_store *s, int (*fn)(void *ctx, int64_t topic, const void *raw, size_t len), void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT topic, raw FROM quarantine WHERE state = 'open'", -1, &st,
+                           NULL))
+        return cr__store_fail(s);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (fn(ctx, sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0),
+               sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1)))
+            break;
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? CR_OK : cr__store_fail(s);
+}
+
 cr_err cr_store_quarantine_counts(cr_store *s, void (*fn)(void *ctx, const char *reason, int64_t n),
                                   void *ctx)
 {

@@ -51,4 +51,23 @@ sed -i 's/2024-01-02,10/2024-01-02,11/' "$tmp/u.csv"
 out=$("$crisk" ingest --db "$db" --catalog "$tmp/c.yaml" --json 2>/dev/null) || true
 echo "$out" | grep >/dev/null '"path":"u.csv","topic":"U","read":4,' || fail "an edited file was not read whole: $out"
 echo "$out" | grep "appended_from" >/dev/null && fail "an edited file counted as an append: $out"
+# A header-only file (and one with blank lines after its header) grown by rows: the header is
+# never read as a row (it was quarantined as repeated_header; T16).
+cat > "$tmp/h.yaml" <<'YAML'
+catalog: h
+departments:
+  - {code: D1, name: n}
+topics:
+  - {code: H, name: h, department: D1, kind: penalty, files: ["h*.csv"], key: k, fields: {date: d}}
+YAML
+printf 'k,d\n' > "$tmp/h1.csv"
+printf 'k,d\n\n\n' > "$tmp/h2.csv"
+"$crisk" ingest --db "$tmp/h.db" --catalog "$tmp/h.yaml" > /dev/null
+for h in h1 h2; do printf '91440101MA5CJQ4N59,2024-02-0%s\n' 1 2 >> "$tmp/$h.csv"; done
+out=$("$crisk" ingest --db "$tmp/h.db" --catalog "$tmp/h.yaml" --json)
+echo "$out" | grep >/dev/null '"path":"h1.csv","topic":"H","read":2,"loaded":2,"duplicates":0,"quarantined":0,"appended_from":2' ||
+  fail "a header-only file grown by rows: $out"
+echo "$out" | grep >/dev/null '"path":"h2.csv","topic":"H","read":2,"loaded":0,"duplicates":2,"quarantined":0,"appended_from":4' ||
+  fail "a header-and-blank-lines file grown by rows: $out"
+[ "$(sqlite3 "$tmp/h.db" "SELECT count(*) FROM quarantine")" = 0 ] || fail "a header was quarantined"
 echo "appended_feed: appended rows read from their first line (UTF-8 and GB18030), no bad row quarantined twice; an edited file read whole"
