@@ -214,13 +214,20 @@ int cmd_ingest(int argc, char **argv)
     cr_store *s = NULL;
     struct cr_ingest_report rep = {0};
     int exit_code = CLI_OK;
+    const char *stage = "reading the catalog";
     cr_err rc = cr_catalog_load(catalog, &cat, &d);
-    if (!rc)
+    if (!rc) {
+        stage = "reading the reference data";
         rc = cr_ref_load(data ? data : cr_ref_default_dir(), &ref, &d);
+    }
     if (!rc)
         rc = cr_catalog_add_divisions(cat, ref, &d);
-    if (!rc)
+    if (!rc) {
+        stage = "opening the store";
         rc = cr_store_open(cli_db_path(db), &s, &d);
+    }
+    if (rc == CR_ENOMEM && !d.msg[0]) /* nothing read or written yet */
+        cr_diag_set(&d, rc, NULL, 0, 0, "out of memory %s", stage);
     if (rc) {
         exit_code = cli_report_diag("ingest", rc, &d);
         goto out;

@@ -91,8 +91,11 @@ static cr_err check_depth(cr__ydoc *y, const void *text, size_t len)
     int depth = 0, done = 0;
     while (!rc && !done) {
         yaml_event_t ev;
-        if (!yaml_parser_parse(&p, &ev))
+        if (!yaml_parser_parse(&p, &ev)) {
+            if (p.error == YAML_MEMORY_ERROR)
+                rc = cr_diag_set(y->d, CR_ENOMEM, y->path, 0, 0, "out of memory reading it");
             break;
+        }
         if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
             if (++depth > CR_YAML_MAX_DEPTH)
                 rc = cr_diag_set(y->d, CR_EPARSE, y->path, (long)ev.start_mark.line + 1,
@@ -112,7 +115,10 @@ static cr_err check_depth(cr__ydoc *y, const void *text, size_t len)
 static cr_err parse(cr__ydoc *y, yaml_parser_t *parser)
 {
     cr_err rc = CR_OK;
-    if (!yaml_parser_load(parser, &y->doc))
+    int loaded = yaml_parser_load(parser, &y->doc);
+    if (!loaded && parser->error == YAML_MEMORY_ERROR)
+        rc = cr_diag_set(y->d, CR_ENOMEM, y->path, 0, 0, "out of memory reading it");
+    else if (!loaded)
         rc = cr_diag_set(y->d, CR_EPARSE, y->path, (long)parser->problem_mark.line + 1,
                          (long)parser->problem_mark.column + 1, "YAML: %s",
                          parser->problem ? parser->problem : "syntax error");

@@ -179,7 +179,8 @@ cr_err cr__ingest_probes_settle(ingest *ig, struct cr_file_rec *fr, size_t keep)
 /* ---- the events pass, in parallel (parallel.c) ---- */
 
 cr_err cr__ingest_events_pass(ingest *ig, const struct cr_ingest_opts *opts) CR_MUST_USE;
-/* The parser threads of the events pass: the option, else one per core (at most 8). */
+/* The parser threads of the events pass: --threads (1 to CR_INGEST_MAX_THREADS), else one per
+ * core up to CR_INGEST_DEFAULT_THREADS. */
 size_t cr__ingest_parser_threads(const struct cr_ingest_opts *opts);
 
 #endif

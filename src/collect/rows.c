@@ -799,7 +799,6 @@ cr_err cr__ingest_process_record(ingest *ig, const struct cr_topic *t, int64_t t
 {
     struct verdict v;
     enum outcome o;
-    int q;
     fr->n_read++;
     cr_err err = cr__ingest_evaluate(ig, t, topic_id, f, rec, &o, &v);
     if (err)
@@ -809,15 +808,17 @@ cr_err cr__ingest_process_record(ingest *ig, const struct cr_topic *t, int64_t t
     for (int i = 0; o != QUARANTINED && i < ig->n_row_nulled; i++)
         if (cr__ingest_count_nulled(ig->rep, ig->row_nulled[i], 1))
             return CR_ENOMEM;
+    /* A bad line open in the topic's quarantine already is a duplicate (docs/collect.md "A bad
+     * line is quarantined once"); roles topics store lines masked, so they always quarantine. */
+    int new_bad = o != QUARANTINED || t->role == CR_TOPIC_ROLES
+                      ? 1
+                      : cr__ingest_qseen(ig, topic_id, rec->raw, rec->raw_len);
+    if (new_bad < 0)
+        return CR_ENOMEM;
     if (o == LOADED) {
         fr->n_loaded++;
-    } else if (o == DUPLICATE) {
+    } else if (o == DUPLICATE || !new_bad) {
         fr->n_duplicate++;
-    } else if (t->role != CR_TOPIC_ROLES &&
-               (q = cr__ingest_qseen(ig, topic_id, rec->raw, rec->raw_len)) != 1) {
-        if (q < 0)
-            return CR_ENOMEM;
-        fr->n_duplicate++; /* the same bad line is open in the topic's quarantine already */
     } else {
         fr->n_quarantined++;
         char *masked = cr__ingest_masked_raw(t, f, rec);
