@@ -61,8 +61,9 @@ int cr_feed_extends(const cr_feed *f, int64_t len, int64_t hash);
  * file, and a GB18030 file may decode to other lengths now (UTF-8 rows read as such), so reading
  * goes on at the start of physical line `line` (the end of the text when it has fewer lines),
  * and never before the line after the header (a header-only file read before, rows appended
- * since, has its resume point at line 1).
- * Returns CR_EINVAL when offset is outside the decoded text or line is below 1. */
+ * since, has its resume point at line 1). The offset may even lie past the end of the text now.
+ * The rows before the line read as UTF-8 count in cr_feed_utf8_lines, as a resumed file's
+ * counts are the whole file's. Returns CR_EINVAL when line is below 1. */
 cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line) CR_MUST_USE;
 /* Where reading goes on: the resume point the next record would start at (after a seek, or at the
  * end of the text once cr_feed_next found no more). */

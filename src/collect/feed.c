@@ -759,7 +759,8 @@ int cr_feed_extends(const cr_feed *f, int64_t len, int64_t hash)
 
 cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line)
 {
-    if (offset < 0 || (size_t)offset > f->len || line < 1)
+    (void)offset; /* a hint only: the text may be shorter or longer than when it was stored */
+    if (line < 1)
         return CR_EINVAL;
     if (line < f->body_line) /* the header is never a row: a header-only file grown by rows */
         line = f->body_line;
@@ -774,6 +775,7 @@ cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line)
     f->i_utf8 = 0;
     while (f->i_utf8 < f->n_utf8 && f->utf8[f->i_utf8] < line)
         f->i_utf8++;
+    f->utf8_read = (int64_t)f->i_utf8; /* a resumed file's count is the file's, as its reads */
     return CR_OK;
 }
 

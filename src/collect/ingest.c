@@ -269,6 +269,7 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
     struct cr_ingest_file *out = add_file_report(ig->rep, rel, t->code);
     if (!out)
         return CR_ENOMEM;
+    int64_t utf8_before = 0; /* an appended file: its earlier rows read as UTF-8 */
     cr_feed *f = NULL;
     cr_diag fd = {{0}, {0}, 0, 0};
     struct file_id fid;
@@ -317,6 +318,7 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
             cr_feed_tell(f, &fr.next_offset, &line); /* past the header, whatever was stored */
             fr.next_line = line;
             out->appended_from = fr.next_line;
+            utf8_before = cr_feed_utf8_lines(f); /* the counts are of the new rows only */
         }
         cr__sink_file(ig->out, rel, &fr);
     }
@@ -366,7 +368,7 @@ out:
     if (out->skipped)
         out->read = out->loaded = out->duplicates = out->quarantined = 0;
     else
-        out->utf8_lines = cr_feed_utf8_lines(f);
+        out->utf8_lines = cr_feed_utf8_lines(f) - utf8_before;
     cr_feed_close(f);
     return rc;
 }

@@ -174,8 +174,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rr.retried + rr.skipped != quarantined ||
             rr.retried != rr.loaded + rr.duplicates + rr.quarantined)
             __builtin_trap();
+        if (getenv("CRISK_FUZZ_SHOW"))
+            for (size_t i = 0; i < rr.n_skips; i++)
+                fprintf(stderr, "skipped #%lld: %s\n", (long long)rr.skips[i].id, rr.skips[i].why);
         if (rr.loaded || rr.duplicates)
             __builtin_trap(); /* nothing changed: what failed still fails */
+        cr_retry_report_free(&rr);
     }
     cr_store_close(s);
     return 0;
