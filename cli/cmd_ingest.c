@@ -235,13 +235,14 @@ int cmd_ingest(int argc, char **argv)
     struct cr_ingest_opts io = {.ref = ref, .batch_rows = batch_rows, .threads = (int)threads};
     cli_progress_start("ingest");
     rc = cr_ingest_run(s, cat, &io, &rep, &d);
+    int run_failed = rc != CR_OK; /* else only the count below: everything was committed */
     cli_progress_end();
     struct cr_store_counts counts = {0};
     if (!rc && cr_store_counts(s, &counts))
         rc = cli_store_fail(&d, CR_ESTORE, s, "cannot count the store");
     if (rc) {
         exit_code = cli_report_diag("ingest", rc, &d);
-        if (rep.n_files) /* files were read: some may have been committed (docs/collect.md) */
+        if (run_failed && rep.n_files) /* files were read: some may be committed (collect.md) */
             fprintf(stderr, "crisk ingest: what was committed before this stays in the store, "
                             "consistent; the same command resumes from there (files read to "
                             "their end are skipped, an interrupted one goes on from its last "

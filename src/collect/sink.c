@@ -338,6 +338,7 @@ cr_err cr__sink_error(cr_sink *k)
 
 struct reader {
     const unsigned char *p, *end;
+    int oom; /* a string could not be copied out: what was written with it is rolled back */
 };
 
 static int64_t get_i64(struct reader *r)
@@ -370,8 +371,10 @@ static const char *get_cstr(struct reader *r, char *buf, size_t cap, char **heap
     char *dst = buf;
     if ((size_t)len + 1 > cap) {
         dst = malloc((size_t)len + 1);
-        if (!dst)
+        if (!dst) {
+            r->oom = 1; /* NULL would be stored as an absent value: apply() fails instead */
             return NULL;
+        }
         free(*heap);
         *heap = dst;
     }
@@ -487,6 +490,11 @@ static cr_err apply(cr_sink *k, struct reader *r)
     }
     for (int i = 0; i < 12; i++)
         free(heap[i]);
+    if (r->oom) {
+        snprintf(k->errmsg, sizeof k->errmsg,
+                 "out of memory for a long value on its way to the store");
+        return CR_ENOMEM;
+    }
     if (rc) {
         static const char *const what[] = {
             [OP_EVENT] = "an event",
@@ -548,7 +556,7 @@ static void *writer(void *arg)
         pthread_mutex_unlock(&k->mu);
         cr_err rc = err ? CR_OK : write_subjects(k);
         unsigned char *bp = k->b[bi].p; /* NULL for a batch never written */
-        struct reader r = {bp, bp ? bp + k->b[bi].len : bp};
+        struct reader r = {bp, bp ? bp + k->b[bi].len : bp, 0};
         while (!err && !rc && r.p < r.end)
             rc = apply(k, &r);
         if (!err && !rc && flush_events(k)) { /* pending rows point into this batch */
