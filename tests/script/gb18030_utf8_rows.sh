@@ -41,7 +41,7 @@ q=$(sqlite3 "$tmp/s.db" "SELECT group_concat(line || ':' || reason, ' ') FROM (S
 [ "$(sqlite3 "$tmp/s.db" "SELECT raw FROM quarantine WHERE line = 4")" = "$key,2021-13-45,行政处罚" ] ||
   fail "the UTF-8 row's raw is not kept as written"
 text=$("$crisk" ingest --db "$tmp/t.db" --catalog "$tmp/c.yaml")
-echo "$text" | grep -qF 'WARNING 2 rows are UTF-8 in a file declared gb18030: read as UTF-8' || fail "text report: $text"
+echo "$text" | grep >/dev/null -F 'WARNING 2 rows are UTF-8 in a file declared gb18030: read as UTF-8' || fail "text report: $text"
 # Fixed and retried, the UTF-8 row is read as UTF-8 again, and so is a row whose bad bytes an
 # analyst replaced by typing UTF-8 text (the export is UTF-8).
 "$crisk" quarantine --db "$tmp/s.db" --export "$tmp/q.csv" 2> /dev/null
