@@ -83,6 +83,20 @@ int cr__feed_utf8_line(const char *p, size_t n)
     return 0;
 }
 
+/* Makes room for element n of the array *v of n elements, its capacity derived from n (16, then
+ * doubled at each power of two): a file whose every line is listed costs O(n) copies, not O(n^2)
+ * as growing by 16 did. 0, or -1 when out of memory (*v unchanged). */
+static int room_for_one(void **v, size_t n, size_t size)
+{
+    if (n % 16 || (n && (n & (n - 1))))
+        return 0; /* below its capacity */
+    void *p = realloc(*v, (n ? n * 2 : 16) * size);
+    if (!p)
+        return -1;
+    *v = p;
+    return 0;
+}
+
 /* GB18030 → UTF-8, line by line on failure: an undecodable line becomes an empty line in the
  * text (so line numbers stay right) and is remembered with its original bytes. 0x0A never occurs
  * inside a GB18030 multi-byte sequence, so lines can be cut on raw bytes. A line that is
@@ -117,13 +131,9 @@ static cr_err decode_gb(cr_feed *f)
         char *ip = f->orig + in_off, *op = out + used;
         size_t il = n, ol = cap - used;
         if (seen_text && cr__feed_utf8_line(ip, n)) {
-            if (f->n_utf8 % 16 == 0) {
-                void *nu = realloc(f->utf8, (f->n_utf8 + 16) * sizeof *f->utf8);
-                if (!nu) {
-                    rc = CR_ENOMEM;
-                    break;
-                }
-                f->utf8 = nu;
+            if (room_for_one((void **)&f->utf8, f->n_utf8, sizeof *f->utf8)) {
+                rc = CR_ENOMEM;
+                break;
             }
             f->utf8[f->n_utf8++] = line;
             memcpy(op, ip, n);
@@ -135,13 +145,9 @@ static cr_err decode_gb(cr_feed *f)
         seen_text = seen_text || !blank_line(ip, 0, nl ? n - 1 : n);
         iconv(cd, NULL, NULL, NULL, NULL);
         if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
-            if (f->n_bad % 16 == 0) {
-                void *nb = realloc(f->bad, (f->n_bad + 16) * sizeof *f->bad);
-                if (!nb) {
-                    rc = CR_ENOMEM;
-                    break;
-                }
-                f->bad = nb;
+            if (room_for_one((void **)&f->bad, f->n_bad, sizeof *f->bad)) {
+                rc = CR_ENOMEM;
+                break;
             }
             size_t blen = n - (nl ? 1 : 0);
             if (blen && f->orig[in_off + blen - 1] == '\r')
