@@ -164,7 +164,8 @@ struct subj *cr__smap_put(struct smap *m, const char *key, size_t len, uint64_t 
         m->keys = k;
         m->kcap = cap;
     }
-    memcpy(m->keys + m->klen, key, len);
+    if (len) /* a NULL key of length 0 (a damaged row) is the empty key */
+        memcpy(m->keys + m->klen, key, len);
     size_t j = (size_t)h & (m->cap - 1);
     while (m->slot[j].h)
         j = (j + 1) & (m->cap - 1);
