@@ -92,6 +92,45 @@ cr_err cr__feed_split_csv(cr_feed *f, const char *text, size_t len, size_t pos, 
     return CR_OK;
 }
 
+size_t cr__feed_csv_record_end(const char *text, size_t len, size_t pos, char delim)
+{
+    size_t p = pos;
+    for (;;) {
+        if (p < len && text[p] == '"') {
+            size_t q = p + 1;
+            int closed = 0;
+            while (q < len) {
+                const char *hit = memchr(text + q, '"', len - q);
+                if (!hit)
+                    break;
+                size_t h = (size_t)(hit - text);
+                if (h + 1 < len && text[h + 1] == '"') {
+                    q = h + 2;
+                    continue;
+                }
+                q = h;
+                closed = 1;
+                break;
+            }
+            if (!closed)
+                return cr__feed_line_end(text, len, pos); /* unterminated_quote */
+            p = q + 1;
+            if (p < len && text[p] == '\r' && (p + 1 == len || text[p + 1] == '\n'))
+                p++;
+            if (p < len && text[p] != delim && text[p] != '\n')
+                return cr__feed_line_end(text, len, p); /* bad_quote */
+        } else {
+            while (p < len && text[p] != delim && text[p] != '\n')
+                p++;
+        }
+        if (p < len && text[p] == delim) {
+            p++;
+            continue;
+        }
+        return p;
+    }
+}
+
 void cr__feed_trim(const char **v, size_t *len)
 {
     while (*len && ((*v)[0] == ' ' || (*v)[0] == '\t'))

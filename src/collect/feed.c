@@ -97,11 +97,27 @@ static int room_for_one(void **v, size_t n, size_t size)
     return 0;
 }
 
+/* The end (past its newline) of the CSV record of several lines starting at off in the original
+ * bytes of a GB18030 file, or 0 when the record is one line. GB18030's multi-byte sequences hold
+ * no '"' nor '\n', so the quotes are found on the raw bytes; a delimiter byte inside such a
+ * sequence (possible for '|') can only make a span too long, then judged line by line. */
+static size_t gb_record_span(const cr_feed *f, size_t off, size_t line_end)
+{
+    if (f->t->format != CR_FMT_CSV || !memchr(f->orig + off, '"', line_end - off))
+        return 0;
+    size_t end = cr__feed_csv_record_end(f->orig, f->orig_len, off, f->t->delimiter);
+    if (end <= line_end)
+        return 0;
+    return end < f->orig_len ? end + 1 : end;
+}
+
 /* GB18030 → UTF-8, line by line on failure: an undecodable line becomes an empty line in the
  * text (so line numbers stay right) and is remembered with its original bytes. 0x0A never occurs
- * inside a GB18030 multi-byte sequence, so lines can be cut on raw bytes. A line that is
- * certainly UTF-8 (cr__feed_utf8_line) is kept as it is, and counted; not the header, which
- * says what the file is and is read as declared. */
+ * inside a GB18030 multi-byte sequence, so lines can be cut on raw bytes. A record that is
+ * certainly UTF-8 (cr__feed_utf8_line: a line, or all the lines of a record whose quoted field
+ * spans them) is kept as it is, and counted once, by its first line; not the header, which says
+ * what the file is and is read as declared. The lines of a record of several lines that is not
+ * certainly UTF-8 as a whole are judged one by one. */
 static cr_err decode_gb(cr_feed *f)
 {
     iconv_t cd = iconv_open("UTF-8", "GB18030");
@@ -114,9 +130,16 @@ static cr_err decode_gb(cr_feed *f)
     long line = 1;
     /* past the header (the first line that is not blank), which is read as declared */
     int seen_text = f->t->format == CR_FMT_JSONL || !f->t->header;
+    size_t judged = 0; /* lines starting before it belong to a record judged already */
     while (out && in_off < f->orig_len) {
         const char *nl = memchr(f->orig + in_off, '\n', f->orig_len - in_off);
         size_t end = nl ? (size_t)(nl - f->orig) + 1 : f->orig_len;
+        if (seen_text && in_off >= judged) {
+            size_t span = gb_record_span(f, in_off, end - (nl ? 1 : 0));
+            if (span && cr__feed_utf8_line(f->orig + in_off, span - in_off))
+                end = span; /* one UTF-8 record: copied whole below */
+            judged = span;
+        }
         size_t n = end - in_off;
         if (cap - used < n * 2 + 4) {
             cap = (cap + n * 2 + 4) * 2;
@@ -139,7 +162,9 @@ static cr_err decode_gb(cr_feed *f)
             memcpy(op, ip, n);
             used += n;
             in_off = end;
-            line++;
+            for (size_t k = 0; k < n; k++)
+                line += ip[k] == '\n';
+            line += ip[n - 1] != '\n'; /* the last line, without a newline */
             continue;
         }
         seen_text = seen_text || !blank_line(ip, 0, nl ? n - 1 : n);

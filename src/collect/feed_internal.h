@@ -62,6 +62,10 @@ CR_FORMAT(3, 4)
 void cr__feed_set_reason(struct cr_feed_rec *rec, const char *reason, const char *fmt, ...);
 cr_err cr__feed_split_csv(cr_feed *f, const char *text, size_t len, size_t pos, size_t *end,
                           long *spanned, size_t *nf_out, struct cr_feed_rec *rec) CR_MUST_USE;
+/* Where the CSV record that starts at pos ends, as cr__feed_split_csv finds it (its *end: the
+ * offset of the terminating newline, or len), without splitting it: a quoted field may span
+ * lines. tests/unit/test_feed.c compares the two on random text. */
+size_t cr__feed_csv_record_end(const char *text, size_t len, size_t pos, char delim);
 void cr__feed_trim(const char **v, size_t *len);
 void cr__feed_map_csv_values(cr_feed *f, size_t nf);
 int cr__feed_is_header(const cr_feed *f, size_t nf);

@@ -479,6 +479,80 @@ static void utf8_line_never_takes_gb2312_text(void **state)
     assert_int_equal(cr__feed_utf8_line("\xe4\xb8\xad\xe5\x9b", 5), 0); /* cut: not UTF-8 */
 }
 
+/* RV12b M1: a UTF-8 record of a GB18030 file whose quoted field spans two lines, the second of
+ * ideographs whose UTF-8 bytes are all 0xA1 or above (两个中临: GB2312-like pairs, 涓や釜涓复 as
+ * GB18030, not taken alone), is read as UTF-8 whole and counted once; the GB18030 rows around it
+ * keep their line numbers. */
+static void gb18030_utf8_record_spanning_lines(void **state)
+{
+    (void)state;
+    struct cr_topic t = topic(CR_FMT_CSV, 1, ',');
+    const char tail[] =
+        "A2,2021-01-03,\"\xe5\xb9\xbf\xe5\xb7\x9e\xe5\xa4\xa9\xe6\xb2\xb3\n" /* 广州天河 */
+        "\xe4\xb8\xa4\xe4\xb8\xaa\xe4\xb8\xad\xe4\xb8\xb4\"\n"               /* 两个中临 */
+        "A3,2021-01-04,\"\xc6\xd5\n\xcd\xa8\"\n"; /* 普\n通 in GB18030 */
+    size_t len;
+    char *buf = gb_file("代码,日期,备注\nA1,2021-01-02,普通\n", tail, sizeof tail - 1, &len);
+    assert_int_equal(cr__feed_utf8_line(tail + 28, 14), 0); /* the second line alone: not taken */
+    cr_feed *f = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_feed_open_buf("gb.csv", buf, len, &t, &f, &d), CR_OK);
+    free(buf);
+    struct cr_feed_rec r;
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_true(value_is(f, CR_FEED_ATTR(0), "普通"));
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_null(r.reason);
+    assert_int_equal(r.line, 3);
+    assert_true(value_is(f, CR_FEED_ATTR(0), "广州天河\n两个中临"));
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_null(r.reason);
+    assert_int_equal(r.line, 5);
+    assert_true(value_is(f, CR_FEED_ATTR(0), "普\n通"));
+    assert_int_equal(cr_feed_next(f, &r), CR_ENOTFOUND);
+    assert_int_equal(cr_feed_utf8_lines(f), 1);
+    cr_feed_close(f);
+}
+
+/* cr__feed_csv_record_end finds where cr__feed_split_csv ends a record, on random text of
+ * quotes, delimiters, line ends and letters, record after record. */
+static void csv_record_end_is_the_readers(void **state)
+{
+    (void)state;
+    static const char delims[] = {',', '|', '\t'};
+    static const char alphabet[] = "a\"\"\n\r ,|\t";
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    long records = 0;
+    for (int k = 0; k < 3; k++) {
+        struct cr_topic t = topic(CR_FMT_CSV, 0, delims[k]);
+        char head[32];
+        snprintf(head, sizeof head, "代码%c日期%c备注\n", delims[k], delims[k]);
+        cr_feed *f = NULL;
+        cr_diag d = {{0}, {0}, 0, 0};
+        assert_int_equal(cr_feed_open_buf("r.csv", head, strlen(head), &t, &f, &d), CR_OK);
+        for (int trial = 0; trial < 20000; trial++) {
+            char text[48];
+            size_t len = 1 + trial % (sizeof text - 1);
+            for (size_t i = 0; i < len; i++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                text[i] = alphabet[x % (sizeof alphabet - 1)];
+            }
+            for (size_t pos = 0; pos < len;) {
+                size_t end = 0, nf = 0;
+                long spanned = 0;
+                struct cr_feed_rec rec = {0};
+                assert_int_equal(cr__feed_split_csv(f, text, len, pos, &end, &spanned, &nf, &rec),
+                                 CR_OK);
+                assert_int_equal(cr__feed_csv_record_end(text, len, pos, delims[k]), end);
+                records++;
+                pos = end + 1;
+            }
+        }
+        cr_feed_close(f);
+    }
+    assert_true(records > 100000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -489,6 +563,8 @@ int main(void)
         cmocka_unit_test(gb18030_every_bad_line_counts),
         cmocka_unit_test(utf8_bom_declared_gb18030),
         cmocka_unit_test(utf8_line_never_takes_gb2312_text),
+        cmocka_unit_test(gb18030_utf8_record_spanning_lines),
+        cmocka_unit_test(csv_record_end_is_the_readers),
         cmocka_unit_test(bad_utf8_row),
         cmocka_unit_test(json_lines),
         cmocka_unit_test(kept_buffer_holds_only_the_new_file),
