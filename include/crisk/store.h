@@ -210,8 +210,9 @@ struct cr_quarantine_row {
 cr_err cr_store_quarantine_each(cr_store *s, const char *state, const char *reason,
                                 int (*fn)(void *ctx, const struct cr_quarantine_row *r),
                                 void *ctx) CR_MUST_USE;
-/* Calls fn with the topic and raw bytes of every open quarantined row, in no order (one scan of
- * the table: ingest hashes them at its start). */
+/* Calls fn with the topic and raw bytes of every open quarantined row, and again with the line
+ * as delivered of a row whose raw a retry replaced by an edit, in no order (one scan of the
+ * table: ingest hashes them at its start). */
 cr_err cr_store_quarantine_open_raws(cr_store *s,
                                      int (*fn)(void *ctx, int64_t topic, const void *raw,
                                                size_t len),

@@ -53,7 +53,10 @@ static const char *const sql_text[ST__N] = {
                     "VALUES(?1,?2,?3,?4,?5,?6)",
     [ST_QUAR_RESOLVE] = "UPDATE quarantine SET state='resolved', resolved_at=datetime('now') "
                         "WHERE id=?1",
-    [ST_QUAR_UPDATE] = "UPDATE quarantine SET reason=?2, detail=?3, raw=?4 WHERE id=?1",
+    /* the line as delivered is kept the first time an edit replaces it */
+    [ST_QUAR_UPDATE] = "UPDATE quarantine SET reason=?2, detail=?3, raw=?4, delivered="
+                       "CASE WHEN delivered IS NULL AND raw IS NOT ?4 THEN raw ELSE delivered END "
+                       "WHERE id=?1",
 };
 
 /* Version 2: classification runs. */
@@ -239,7 +242,12 @@ static cr_err schema_v5(cr_store *s)
                : CR_OK;
 }
 
-#define SCHEMA_VERSION 5
+/* Version 6: a quarantined row keeps the line as delivered (delivered) when a retry stores an
+ * edit that still fails in raw, so the line sent again is known as open (docs/collect.md "A bad
+ * line is quarantined once"). NULL while raw is the line as delivered. */
+static const char schema_v6[] = "ALTER TABLE quarantine ADD COLUMN delivered BLOB;";
+
+#define SCHEMA_VERSION 6
 
 static cr_err migrate(cr_store *s, cr_diag *d)
 {
@@ -283,7 +291,8 @@ static cr_err migrate(cr_store *s, cr_diag *d)
         goto fail;
     if (version <= 3 && exec(s, schema_v4))
         goto fail;
-    if (schema_v5(s) || exec(s, "PRAGMA user_version=5") || cr_store_commit(s))
+    if ((version <= 4 && schema_v5(s)) || (version <= 5 && exec(s, schema_v6)) || exec(s, "PRAGMA user_version=6") ||
+        cr_store_commit(s))
         goto fail;
     return CR_OK;
 fail : {
@@ -888,8 +897,11 @@ cr_err cr_store_quarantine_open_raws(
     cr_store *s, int (*fn)(void *ctx, int64_t topic, const void *raw, size_t len), void *ctx)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT topic, raw FROM quarantine WHERE state = 'open'", -1, &st,
-                           NULL))
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT topic, raw FROM quarantine WHERE state = 'open' UNION ALL "
+                           "SELECT topic, delivered FROM quarantine "
+                           "WHERE state = 'open' AND delivered IS NOT NULL",
+                           -1, &st, NULL))
         return cr__store_fail(s);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)

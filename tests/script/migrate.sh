@@ -47,7 +47,8 @@ subject,key,topic,day,date,amount_fen,attrs
 1,91440101MA5CJQ4N59,T1,19003,2022-01-11,0,
 CSV
 diff -u "$tmp/want.csv" "$tmp/all.csv" || { echo "migrate: events changed on the way"; exit 1; }
-[ "$(sqlite3 "$db" 'PRAGMA user_version')" = 5 ] || { echo "migrate: schema not at version 5"; exit 1; }
+[ "$(sqlite3 "$db" 'PRAGMA user_version')" = 6 ] || { echo "migrate: schema not at version 6"; exit 1; }
+sqlite3 "$db" "SELECT delivered FROM quarantine LIMIT 0" || { echo "migrate: no quarantine.delivered (version 6)"; exit 1; }
 [ "$(sqlite3 "$db" "SELECT count(*) FROM model")" = 0 ] || { echo "migrate: no empty model table (version 4)"; exit 1; }
 sqlite3 "$db" "SELECT attrs FROM enterprise LIMIT 0" || { echo "migrate: no enterprise.attrs (version 4)"; exit 1; }
 sqlite3 "$db" ".schema feed_file" | grep >/dev/null 'UNIQUE(topic, path, hash)' || { echo "migrate: feed_file not recorded per topic (version 4)"; exit 1; }
@@ -62,15 +63,22 @@ grep -v '^2,' "$tmp/all.csv" | diff -u - "$tmp/one.csv" || { echo "migrate: post
 [ "$(sed -n 2p "$tmp/some.csv")" = "1,91440101MA5CJQ4N59,T1,19000,2022-01-08,500000," ] \
   && [ "$(sed -n 4p "$tmp/some.csv")" = "1,91440101MA5CJQ4N59,T2,19002,2022-01-10,-100,{}" ] \
   || { echo "migrate: --attrs-of kept the wrong attributes"; cat "$tmp/some.csv"; exit 1; }
-# A version 3 store (what the version 2 store became, less the model table) opens as version 5.
+# A version 3 store (what the version 2 store became, less the model table) opens as version 6.
 # The tables of version 5 (every stage's: those the version 2 store does not have) go too.
 v5=$(sqlite3 "$db" "SELECT group_concat('DROP TABLE ' || name || ';', ' ') FROM sqlite_master WHERE type = 'table'
   AND name NOT IN ('meta','department','topic','feed_file','subject','enterprise','person','role','quarantine',
   'run','run_score','level_change','enterprise_tag','event_block','event_posting','model')")
-sqlite3 "$db" "$v5 DROP TABLE model; ALTER TABLE enterprise DROP COLUMN attrs; PRAGMA user_version=3"
+sqlite3 "$db" "$v5 DROP TABLE model; ALTER TABLE enterprise DROP COLUMN attrs; ALTER TABLE quarantine DROP COLUMN delivered; PRAGMA user_version=3"
 "$crisk" events --db "$db" --csv > /dev/null 2>&1 && { echo "migrate: a reader opened a version 3 store"; exit 1; }
 "$crisk" quarantine --db "$db" --retry --catalog "$tmp/v2.yaml" > /dev/null
 "$crisk" events --db "$db" --csv | diff -u "$tmp/all.csv" - || { echo "migrate: 3 -> 5 changed the events"; exit 1; }
-[ "$(sqlite3 "$db" 'PRAGMA user_version')" = 5 ] && [ "$(sqlite3 "$db" "SELECT count(*) FROM model")" = 0 ] \
-  || { echo "migrate: a version 3 store did not reach version 5"; exit 1; }
-echo "migrate: a version 2 store's 4 events moved into blocks unchanged, postings built; 3 -> 5 adds the models and enterprise.attrs"
+[ "$(sqlite3 "$db" 'PRAGMA user_version')" = 6 ] && [ "$(sqlite3 "$db" "SELECT count(*) FROM model")" = 0 ] \
+  || { echo "migrate: a version 3 store did not reach version 6"; exit 1; }
+# A version 5 store gains quarantine.delivered; its rows stay as they were.
+sqlite3 "$db" "INSERT INTO quarantine(file, topic, line, reason, detail, raw, state) VALUES(1, 1, 9, 'bad_date', 'x', CAST('k,x' AS BLOB), 'resolved');
+  ALTER TABLE quarantine DROP COLUMN delivered; PRAGMA user_version=5"
+"$crisk" events --db "$db" --csv > /dev/null 2>&1 && { echo "migrate: a reader opened a version 5 store"; exit 1; }
+"$crisk" quarantine --db "$db" --retry --catalog "$tmp/v2.yaml" > /dev/null
+[ "$(sqlite3 "$db" "PRAGMA user_version; SELECT count(*) FROM quarantine WHERE raw = CAST('k,x' AS BLOB) AND delivered IS NULL")" = "6
+1" ] || { echo "migrate: a version 5 store did not reach version 6 with its quarantine"; exit 1; }
+echo "migrate: a version 2 store's 4 events moved into blocks unchanged, postings built; 3 -> 6 adds the models and enterprise.attrs; 5 -> 6 quarantine.delivered"

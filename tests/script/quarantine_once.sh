@@ -38,6 +38,25 @@ printf 'k,d\nA1,2024-01-02\nA3,not-a-date\nA2,2024-13-45\n' > "$tmp/pen1.csv"
 check "an edited file" "$(counts pen1.csv < "$tmp/r3.json")" "3 0 2 1"
 [ "$(open_rows)" = 2 ] || { echo "quarantine_once: $(open_rows) rows open after an edit"; exit 1; }
 
+# A retry whose edit still fails keeps the edit to show and the line as delivered: the line
+# sent again (or the edit) is still a duplicate while the row is open.
+"$crisk" quarantine --db "$tmp/s.db" --export "$tmp/q.csv" 2> /dev/null
+sed -i 's/"A3,not-a-date"$/"A3,still-not-a-date"/' "$tmp/q.csv"
+"$crisk" quarantine --db "$tmp/s.db" --retry "$tmp/q.csv" --catalog "$tmp/cat.yaml" > /dev/null
+[ "$(open_rows)" = 2 ] || { echo "quarantine_once: $(open_rows) rows open after a failed edit"; exit 1; }
+[ "$(sqlite3 "$tmp/s.db" "SELECT CAST(raw AS TEXT) || '|' || CAST(delivered AS TEXT) FROM quarantine WHERE delivered IS NOT NULL")" \
+  = "A3,still-not-a-date|A3,not-a-date" ] || { echo "quarantine_once: the edit and the line as delivered not both kept"; exit 1; }
+printf 'k,d\nA3,not-a-date\nA3,still-not-a-date\n' > "$tmp/pen4.csv"
+"$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/cat.yaml" --json > "$tmp/r5.json"
+check "the line as delivered and its edit, sent again" "$(counts pen4.csv < "$tmp/r5.json")" "2 0 2 0"
+# A second failed edit keeps the first line as delivered.
+"$crisk" quarantine --db "$tmp/s.db" --export "$tmp/q.csv" 2> /dev/null
+sed -i 's/"A3,still-not-a-date"$/"A3,2024-02-30"/' "$tmp/q.csv"
+"$crisk" quarantine --db "$tmp/s.db" --retry "$tmp/q.csv" --catalog "$tmp/cat.yaml" > /dev/null
+[ "$(sqlite3 "$tmp/s.db" "SELECT CAST(raw AS TEXT) || '|' || CAST(delivered AS TEXT) FROM quarantine WHERE delivered IS NOT NULL")" \
+  = "A3,2024-02-30|A3,not-a-date" ] || { echo "quarantine_once: a second edit lost the line as delivered"; exit 1; }
+rm "$tmp/pen4.csv"
+
 # Fixed and retried, the row is resolved: the same bad line delivered again is new again.
 "$crisk" quarantine --db "$tmp/s.db" --export "$tmp/q.csv" 2> /dev/null
 sed -i 's/"A2,2024-13-45"$/"A2,2024-12-31"/' "$tmp/q.csv"

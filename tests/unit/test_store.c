@@ -207,7 +207,8 @@ static int upgrade_on_begin(unsigned type, void *ctx, void *p, void *x)
         sqlite3_exec(o,
                      "CREATE TABLE model(hash TEXT PRIMARY KEY, id TEXT NOT NULL, version "
                      "INTEGER NOT NULL, text BLOB NOT NULL) WITHOUT ROWID;"
-                     "ALTER TABLE enterprise ADD COLUMN attrs TEXT; PRAGMA user_version=5",
+                     "ALTER TABLE enterprise ADD COLUMN attrs TEXT;"
+                     "ALTER TABLE quarantine ADD COLUMN delivered BLOB; PRAGMA user_version=6",
                      NULL, NULL, NULL);
     sqlite3_close(o);
     return 0;
@@ -233,6 +234,7 @@ static void upgrade_raced(void **state)
     assert_int_equal(sqlite3_open(path, &o), SQLITE_OK);
     assert_int_equal(sqlite3_exec(o,
                                   "DROP TABLE model; ALTER TABLE enterprise DROP COLUMN attrs; "
+                                  "ALTER TABLE quarantine DROP COLUMN delivered; "
                                   "PRAGMA user_version=3",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
@@ -249,7 +251,7 @@ static void upgrade_raced(void **state)
     assert_int_equal(rc, CR_OK);
     int64_t v = 0;
     assert_int_equal(cr_store_scalar(s, "PRAGMA user_version", &v), CR_OK);
-    assert_int_equal(v, 5);
+    assert_int_equal(v, 6);
     cr_store_close(s);
     tmp_store_remove(path);
 }
