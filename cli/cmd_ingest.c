@@ -39,7 +39,19 @@ static char *shown(const char *s)
     return cr_escape(s, strlen(s), 0, &out, NULL) == CR_OK ? out : NULL;
 }
 
-static json_t *file_json(const struct cr_ingest_file *f)
+/* What a failed run committed of each file it read (committed_view): the file's counts as the
+ * store holds them, and where the same command goes on. */
+enum committed { COMMITTED_DONE, COMMITTED_PARTIAL, COMMITTED_NONE };
+struct file_state {
+    enum committed state;
+    int64_t resume_line; /* COMMITTED_PARTIAL: the line the same command resumes at */
+    int64_t topic_id, rec_id;
+};
+
+static const char *const committed_name[] = {"done", "partial", "none"};
+
+/* fs: NULL for a run that ended, else the file's committed state after a failed one. */
+static json_t *file_json(const struct cr_ingest_file *f, const struct file_state *fs)
 {
     char *path = shown(f->path), *topic = shown(f->topic),
          *error = f->error ? shown(f->error) : NULL;
@@ -69,24 +81,30 @@ static json_t *file_json(const struct cr_ingest_file *f)
     }
     if (o && error)
         json_object_set_new(o, "error", json_string(error));
+    if (o && fs && !f->error && !f->skipped && !f->same_as && !f->unmatched) {
+        json_object_set_new(o, "committed", json_string(committed_name[fs->state]));
+        if (fs->state == COMMITTED_PARTIAL)
+            json_object_set_new(o, "resume_line", json_integer((json_int_t)fs->resume_line));
+    }
     free(path);
     free(topic);
     free(error);
     return o;
 }
 
-static json_t *report_json(const struct cr_ingest_report *r, const struct cr_store_counts *c)
+static json_t *report_json(const struct cr_ingest_report *r, const struct cr_store_counts *c,
+                           const struct file_state *fs)
 {
     json_t *files = json_array();
     for (size_t i = 0; i < r->n_files; i++) {
-        json_t *o = file_json(&r->files[i]);
+        json_t *o = file_json(&r->files[i], fs ? &fs[i] : NULL);
         if (!o || json_array_append_new(files, o)) { /* never a report that leaves a file out */
             json_decref(files);
             return NULL;
         }
     }
     json_t *reasons = json_object();
-    for (size_t i = 0; i < r->n_reasons; i++)
+    for (size_t i = 0; !fs && i < r->n_reasons; i++) /* a failed run's counted rolled-back rows */
         json_object_set_new(reasons, r->reasons[i].reason, json_integer(r->reasons[i].count));
     double rate = r->seconds > 0 ? (double)r->read / r->seconds : 0;
     json_t *o = json_pack(
@@ -100,20 +118,146 @@ static json_t *report_json(const struct cr_ingest_report *r, const struct cr_sto
         "unregistered_subjects", (json_int_t)c->subjects_unregistered, "events",
         (json_int_t)c->events, "roles", (json_int_t)c->roles, "quarantined_open",
         (json_int_t)c->quarantined_open);
-    if (o && r->n_nulled) { /* fields left out by on_error: null (docs/catalog.md) */
+    if (o && r->n_nulled && !fs) { /* fields left out by on_error: null (docs/catalog.md) */
         json_t *nulled = json_object();
         for (size_t i = 0; i < r->n_nulled; i++)
             json_object_set_new(nulled, r->nulled[i].reason, json_integer(r->nulled[i].count));
         json_object_set_new(o, "nulled", nulled);
     }
-    if (o && r->unverified_divisions) /* another city's streets and grids, kept as given */
+    if (o && r->unverified_divisions && !fs) /* another city's streets and grids, kept as given */
         json_object_set_new(o, "unverified_divisions", json_integer(r->unverified_divisions));
     return o;
 }
 
-static void report_text(const struct cr_ingest_report *r, const struct cr_store_counts *c)
+/* ---- after a failed run: what the store holds of the files it read ---- */
+
+struct keyed {
+    const char *a; /* the file's topic code, then its path */
+    int64_t topic;
+    size_t i; /* in the report */
+};
+
+static int by_code(const void *x, const void *y)
+{
+    return strcmp(((const struct keyed *)x)->a, ((const struct keyed *)y)->a);
+}
+
+static int by_topic_path(const void *x, const void *y)
+{
+    const struct keyed *p = x, *q = y;
+    if (p->topic != q->topic)
+        return p->topic < q->topic ? -1 : 1;
+    return strcmp(p->a, q->a);
+}
+
+struct view {
+    struct cr_ingest_report *r;
+    struct file_state *fs;
+    struct keyed *k; /* the files the run read rows of */
+    size_t n;
+    int64_t last_before; /* the largest feed_file id before the run */
+};
+
+static void topic_seen(void *ctx, int64_t id, const char *code, const char *kind)
+{
+    (void)kind;
+    struct view *v = ctx;
+    struct keyed key = {.a = code};
+    struct keyed *hit = bsearch(&key, v->k, v->n, sizeof *v->k, by_code);
+    if (!hit)
+        return;
+    while (hit > v->k && strcmp(hit[-1].a, code) == 0)
+        hit--;
+    for (; hit < v->k + v->n && strcmp(hit->a, code) == 0; hit++)
+        hit->topic = id;
+}
+
+/* The file's record of this run: one it made (a later id), or the one it resumed. */
+static void file_seen(void *ctx, const char *path, const struct cr_file_rec *rec)
+{
+    struct view *v = ctx;
+    struct keyed key = {.a = path, .topic = rec->topic};
+    struct keyed *hit = bsearch(&key, v->k, v->n, sizeof *v->k, by_topic_path);
+    if (!hit)
+        return;
+    struct file_state *fs = &v->fs[hit->i];
+    struct cr_ingest_file *f = &v->r->files[hit->i];
+    if (rec->id <= fs->rec_id || (rec->id <= v->last_before && !f->resumed))
+        return;
+    fs->rec_id = rec->id;
+    fs->state = rec->done ? COMMITTED_DONE : COMMITTED_PARTIAL;
+    fs->resume_line = rec->next_line;
+    f->read = rec->n_read;
+    f->loaded = rec->n_loaded;
+    f->duplicates = rec->n_duplicate;
+    f->quarantined = rec->n_quarantined;
+}
+
+/* Replaces the counts of a failed run's report by what the store holds of each file it read (the
+ * rows of the batch on its way when the run stopped were rolled back), and says per file whether
+ * it was read to its end, in part, or not at all. NULL when the store cannot say (then only the
+ * error is shown). */
+static struct file_state *committed_view(cr_store *s, struct cr_ingest_report *r,
+                                         int64_t last_before)
+{
+    struct view v = {.r = r, .last_before = last_before};
+    v.fs = calloc(r->n_files + 1, sizeof *v.fs);
+    v.k = malloc((r->n_files + 1) * sizeof *v.k);
+    if (!v.fs || !v.k) {
+        free(v.fs);
+        free(v.k);
+        return NULL;
+    }
+    for (size_t i = 0; i < r->n_files; i++) {
+        struct cr_ingest_file *f = &r->files[i];
+        if (f->error || f->skipped || f->same_as || f->unmatched)
+            continue;
+        v.fs[i].state = COMMITTED_NONE;
+        f->read = f->loaded = f->duplicates = f->quarantined = 0;
+        v.k[v.n++] = (struct keyed){f->topic, 0, i};
+    }
+    qsort(v.k, v.n, sizeof *v.k, by_code);
+    cr_err rc = cr_store_topics_each(s, topic_seen, &v);
+    for (size_t j = 0; j < v.n; j++)
+        v.k[j].a = r->files[v.k[j].i].path;
+    qsort(v.k, v.n, sizeof *v.k, by_topic_path);
+    if (!rc)
+        rc = cr_store_files_each(s, file_seen, &v);
+    free(v.k);
+    if (rc) {
+        free(v.fs);
+        return NULL;
+    }
+    r->read = r->loaded = r->duplicates = r->quarantined = 0;
+    for (size_t i = 0; i < r->n_files; i++) {
+        r->read += r->files[i].read;
+        r->loaded += r->files[i].loaded;
+        r->duplicates += r->files[i].duplicates;
+        r->quarantined += r->files[i].quarantined;
+    }
+    return v.fs;
+}
+
+static void store_line(const struct cr_store_counts *c)
 {
     char a[32], b[32], d[32], e[32];
+    cli_group(a, sizeof a, c->enterprises);
+    cli_group(b, sizeof b, c->events);
+    cli_group(d, sizeof d, c->subjects_unregistered);
+    cli_group(e, sizeof e, c->quarantined_open);
+    printf("store: %s enterprises, %s events, %s keys without a registry row yet, %s rows in "
+           "quarantine\n",
+           a, b, d, e);
+}
+
+/* fs: NULL for a run that ended, else the files' committed state after a failed one (then
+ * neither time nor reasons, which counted rows that were rolled back). */
+static void report_text(const struct cr_ingest_report *r, const struct cr_store_counts *c,
+                        const struct file_state *fs)
+{
+    char a[32], b[32], d[32], e[32];
+    if (fs)
+        printf("committed before the stop (the store's counts of each file this run read):\n");
     for (size_t i = 0; i < r->n_files; i++) {
         const struct cr_ingest_file *f = &r->files[i];
         char *path = shown(f->path), *err = f->error ? shown(f->error) : NULL;
@@ -142,8 +286,15 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
                 snprintf(utf8, sizeof utf8,
                          " (WARNING %lld rows are UTF-8 in a file declared gb18030: read as UTF-8)",
                          (long long)f->utf8_lines);
-            printf("  %-8s %s: %s read = %s loaded + %s duplicates + %s quarantined%s%s%s\n",
-                   f->topic, p, a, b, d, e, f->resumed ? " (resumed)" : "", from, utf8);
+            char state[96] = "";
+            if (fs && fs[i].state == COMMITTED_PARTIAL)
+                snprintf(state, sizeof state, " (in part: the same command resumes at line %lld)",
+                         (long long)fs[i].resume_line);
+            else if (fs && fs[i].state == COMMITTED_NONE)
+                snprintf(state, sizeof state, " (nothing committed)");
+            printf("  %-8s %s: %s read = %s loaded + %s duplicates + %s quarantined%s%s%s%s\n",
+                   f->topic, p, a, b, d, e, f->resumed ? " (resumed)" : "", from, fs ? "" : utf8,
+                   state);
         }
         free(path);
         free(err);
@@ -154,6 +305,10 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
     cli_group(e, sizeof e, r->quarantined);
     printf("total: %zu files, %s read = %s loaded + %s duplicates + %s quarantined\n",
            r->n_files - r->n_unmatched_patterns, a, b, d, e);
+    if (fs) {
+        store_line(c);
+        return;
+    }
     cli_group(a, sizeof a, (long long)(r->seconds > 0 ? (double)r->read / r->seconds : 0));
     printf("time: %.2f s, %s rows/s (of which %.2f s building lookup indexes)\n", r->seconds, a,
            r->index_seconds);
@@ -172,18 +327,39 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
                "kept as given\n",
                a);
     }
-    cli_group(a, sizeof a, c->enterprises);
-    cli_group(b, sizeof b, c->events);
-    cli_group(d, sizeof d, c->subjects_unregistered);
-    cli_group(e, sizeof e, c->quarantined_open);
-    printf("store: %s enterprises, %s events, %s keys without a registry row yet, %s rows in "
-           "quarantine\n",
-           a, b, d, e);
+    store_line(c);
     if (r->n_file_errors)
         printf("%zu file(s) could not be read: see ERROR lines above\n", r->n_file_errors);
     if (r->n_unmatched_patterns)
         printf("warning: %zu catalog file pattern(s) matched no file: see WARNING lines above\n",
                r->n_unmatched_patterns);
+}
+
+/* After a failed run: its report on stdout (text or JSON, the error in it), with the counts the
+ * store holds of each file it read. Nothing when the store cannot say. */
+static void report_committed(cr_store *s, struct cr_ingest_report *r, int64_t last_before,
+                             const cr_diag *d, int json)
+{
+    struct cr_store_counts counts = {0};
+    struct file_state *fs = committed_view(s, r, last_before);
+    if (fs && !cr_store_counts(s, &counts)) {
+        if (json) {
+            char msg[1200];
+            cr_diag_format(d, msg, sizeof msg);
+            char *error = shown(msg);
+            json_t *o = error ? report_json(r, &counts, fs) : NULL;
+            if (o && json_object_set_new(o, "error", json_string(error))) {
+                json_decref(o);
+                o = NULL;
+            }
+            if (o)
+                cli_json_print(o);
+            free(error);
+        } else {
+            report_text(r, &counts, fs);
+        }
+    }
+    free(fs);
 }
 
 int cmd_ingest(int argc, char **argv)
@@ -233,6 +409,12 @@ int cmd_ingest(int argc, char **argv)
         goto out;
     }
     struct cr_ingest_opts io = {.ref = ref, .batch_rows = batch_rows, .threads = (int)threads};
+    int64_t last_before = 0; /* the run's own file records come after it */
+    if (cr_store_max_id(s, "feed_file", &last_before)) {
+        exit_code = cli_report_diag(
+            "ingest", cli_store_fail(&d, CR_ESTORE, s, "cannot read the store's files"), &d);
+        goto out;
+    }
     cli_progress_start("ingest");
     rc = cr_ingest_run(s, cat, &io, &rep, &d);
     int run_failed = rc != CR_OK; /* else only the count below: everything was committed */
@@ -242,17 +424,19 @@ int cmd_ingest(int argc, char **argv)
         rc = cli_store_fail(&d, CR_ESTORE, s, "cannot count the store");
     if (rc) {
         exit_code = cli_report_diag("ingest", rc, &d);
-        if (run_failed && rep.n_files) /* files were read: some may be committed (collect.md) */
+        if (run_failed && rep.n_files) { /* files were read: some may be committed (collect.md) */
+            report_committed(s, &rep, last_before, &d, json != NULL);
             fprintf(stderr, "crisk ingest: what was committed before this stays in the store, "
                             "consistent; the same command resumes from there (files read to "
                             "their end are skipped, an interrupted one goes on from its last "
                             "commit)\n");
+        }
         goto out;
     }
     if (json)
-        exit_code = cli_json_print(report_json(&rep, &counts));
+        exit_code = cli_json_print(report_json(&rep, &counts, NULL));
     else
-        report_text(&rep, &counts);
+        report_text(&rep, &counts, NULL);
     if (exit_code == CLI_OK && rep.n_file_errors)
         exit_code = CLI_BADINPUT;
 out:
