@@ -499,11 +499,47 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
     return CR_OK;
 }
 
+/* 1 when the n bytes at b are UTF-16 with a byte-order mark: the mark, and the first line feed
+ * a whole code unit (0A 00 at an even offset, or 00 0A); a title line that merely starts with
+ * FF FE is not. */
+static int utf16(const unsigned char *b, size_t n)
+{
+    int le = n >= 2 && b[0] == 0xFF && b[1] == 0xFE, be = n >= 2 && b[0] == 0xFE && b[1] == 0xFF;
+    if (!le && !be)
+        return 0;
+    const unsigned char *nl = memchr(b, '\n', n);
+    if (!nl)
+        return n % 2 == 0;
+    size_t at = (size_t)(nl - b);
+    return le ? at % 2 == 0 && at + 1 < n && b[at + 1] == 0 : at % 2 == 1 && b[at - 1] == 0;
+}
+
 static cr_err open_common(cr_feed *f, cr_diag *d)
 {
     const struct cr_topic *t = f->t;
     f->hash = (int64_t)cr_hash64(f->orig, f->orig_len, 0x63726973u);
     f->line = 1;
+    /* Two forms a department's export may take that crisk does not read, said as such (read on,
+     * they would be "not valid UTF-8" or a missing column). */
+    const unsigned char *b = (const unsigned char *)f->orig;
+    size_t first = cr__feed_line_end(f->orig, f->orig_len, 0);
+    if (utf16(b, f->orig_len))
+        return feed_error(
+            f, d, 1,
+            "the file is UTF-16 (byte-order mark %02X %02X): crisk reads UTF-8 and "
+            "GB18030 (topic %s, catalog line %ld, says which); save it as one of them",
+            b[0], b[1], t->code, t->line);
+    if (t->format == CR_FMT_CSV && t->header && memchr(f->orig, 0, first)) /* the header */
+        return feed_error(f, d, 1,
+                          "the first line holds NUL bytes: the file is UTF-16 without a "
+                          "byte-order mark, or not text; crisk reads UTF-8 and GB18030");
+    if (first == f->orig_len) {
+        const char *cr = memchr(f->orig, '\r', f->orig_len);
+        if (cr && (size_t)(cr - f->orig) + 1 < f->orig_len)
+            return feed_error(f, d, 1,
+                              "the file's lines end with a carriage return alone (CR, as old "
+                              "Mac files did): save it with LF or CRLF line ends");
+    }
     if (t->gb18030 && f->orig_len >= 3 && memcmp(f->orig, "\xEF\xBB\xBF", 3) == 0)
         return feed_error(f, d, 1,
                           "the file starts with a UTF-8 byte-order mark, but topic %s (catalog "

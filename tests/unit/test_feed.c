@@ -553,6 +553,43 @@ static void csv_record_end_is_the_readers(void **state)
     assert_true(records > 100000);
 }
 
+/* T16: forms crisk does not read are said as such: UTF-16 with a byte-order mark (either order),
+ * a header holding NUL bytes (UTF-16 without one), lines ended by CR alone. */
+static void foreign_forms_said(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *says;
+    } cases[] = {
+        {"\xFF\xFE\x31\x00,\x00\n\x00", 8, "UTF-16 (byte-order mark FF FE)"},
+        {"\xFE\xFF\x00\x31\x00,\x00\n", 8, "UTF-16 (byte-order mark FE FF)"},
+        {"k\0,\0d\0\n\0", 8, "NUL bytes"},
+        {"\xe4\xbb\xa3\xe7\xa0\x81,\xe6\x97\xa5\xe6\x9c\x9f\rA1,2021-01-02\r", 28,
+         "carriage return alone"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        for (int gb = 0; gb < 2; gb++) {
+            struct cr_topic t = topic(CR_FMT_CSV, gb, ',');
+            cr_feed *f = NULL;
+            cr_diag d = {{0}, {0}, 0, 0};
+            assert_int_equal(cr_feed_open_buf("x.csv", cases[i].text, cases[i].len, &t, &f, &d),
+                             CR_EPARSE);
+            if (!strstr(d.msg, cases[i].says))
+                fail_msg("case %zu (gb18030 %d): '%s' does not say '%s'", i, gb, d.msg,
+                         cases[i].says);
+        }
+    }
+    /* A file of one line ending in CR is read (the CR is the line's end). */
+    struct cr_topic t = topic(CR_FMT_CSV, 0, ',');
+    cr_feed *f = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    static const char one[] = "代码,日期,备注\r";
+    assert_int_equal(cr_feed_open_buf("x.csv", one, sizeof one - 1, &t, &f, &d), CR_OK);
+    cr_feed_close(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -565,6 +602,7 @@ int main(void)
         cmocka_unit_test(utf8_line_never_takes_gb2312_text),
         cmocka_unit_test(gb18030_utf8_record_spanning_lines),
         cmocka_unit_test(csv_record_end_is_the_readers),
+        cmocka_unit_test(foreign_forms_said),
         cmocka_unit_test(bad_utf8_row),
         cmocka_unit_test(json_lines),
         cmocka_unit_test(kept_buffer_holds_only_the_new_file),
