@@ -71,6 +71,8 @@ static json_t *file_json(const struct cr_ingest_file *f, const struct file_state
         json_object_set_new(o, "unmatched", json_true());
     if (o && f->utf8_lines)
         json_object_set_new(o, "utf8_lines", json_integer((json_int_t)f->utf8_lines));
+    if (o && f->utf8_first)
+        json_object_set_new(o, "utf8_first_line", json_integer((json_int_t)f->utf8_first));
     if (o && f->same_as) {
         char *same = shown(f->same_as);
         if (!same || json_object_set_new(o, "same_as", json_string(same))) {
@@ -278,14 +280,15 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
             cli_group(b, sizeof b, f->loaded);
             cli_group(d, sizeof d, f->duplicates);
             cli_group(e, sizeof e, f->quarantined);
-            char from[64] = "", utf8[128] = "";
+            char from[64] = "", utf8[160] = "";
             if (f->appended_from > 0)
                 snprintf(from, sizeof from, " (rows appended: read from line %lld)",
                          (long long)f->appended_from);
             if (f->utf8_lines)
                 snprintf(utf8, sizeof utf8,
-                         " (WARNING %lld rows are UTF-8 in a file declared gb18030: read as UTF-8)",
-                         (long long)f->utf8_lines);
+                         " (WARNING %lld rows are UTF-8 in a file declared gb18030, the first at "
+                         "line %ld: read as UTF-8)",
+                         (long long)f->utf8_lines, f->utf8_first);
             char state[96] = "";
             if (fs && fs[i].state == COMMITTED_PARTIAL)
                 snprintf(state, sizeof state, " (in part: the same command resumes at line %lld)",

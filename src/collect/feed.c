@@ -812,6 +812,14 @@ int64_t cr_feed_utf8_lines(const cr_feed *f)
     return f->utf8_read;
 }
 
+long cr_feed_utf8_first(const cr_feed *f, long from)
+{
+    for (size_t i = 0; i < f->n_utf8; i++) /* in order: the first one at or after from */
+        if (f->utf8[i] >= from)
+            return f->utf8[i];
+    return 0;
+}
+
 int64_t cr_feed_hash(const cr_feed *f)
 {
     return f->hash;

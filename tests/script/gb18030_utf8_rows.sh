@@ -31,7 +31,7 @@ printf 'k,d,备注\n%s,2021-01-01,代码\n' "$key" | iconv -f UTF-8 -t GB18030 >
 printf '%s,2021-01-02,企业名称\n%s,2021-13-45,行政处罚\n%s,2021-01-03,甲\n' "$key" "$key" "$key" >> "$tmp/a.csv"
 printf '%s,2021-01-04,\xff\xfe\n' "$key" >> "$tmp/a.csv"
 "$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/c.yaml" --json > "$tmp/out.json"
-grep -q '"read":5,"loaded":2,"duplicates":0,"quarantined":3,.*"utf8_lines":2' "$tmp/out.json" ||
+grep -q '"read":5,"loaded":2,"duplicates":0,"quarantined":3,.*"utf8_lines":2,"utf8_first_line":3' "$tmp/out.json" ||
   fail "counts: $(cat "$tmp/out.json")"
 got=$("$crisk" events --db "$tmp/s.db" --csv | cut -d, -f5,7- | tail -n +2 | LC_ALL=C sort | tr '\n' ';')
 [ "$got" = '2021-01-01,"{""备注"":""代码""}";2021-01-02,"{""备注"":""企业名称""}";' ] ||
@@ -41,7 +41,7 @@ q=$(sqlite3 "$tmp/s.db" "SELECT group_concat(line || ':' || reason, ' ') FROM (S
 [ "$(sqlite3 "$tmp/s.db" "SELECT raw FROM quarantine WHERE line = 4")" = "$key,2021-13-45,行政处罚" ] ||
   fail "the UTF-8 row's raw is not kept as written"
 text=$("$crisk" ingest --db "$tmp/t.db" --catalog "$tmp/c.yaml")
-echo "$text" | grep >/dev/null -F 'WARNING 2 rows are UTF-8 in a file declared gb18030: read as UTF-8' || fail "text report: $text"
+echo "$text" | grep >/dev/null -F 'WARNING 2 rows are UTF-8 in a file declared gb18030, the first at line 3: read as UTF-8' || fail "text report: $text"
 # Fixed and retried, the UTF-8 row is read as UTF-8 again, and so is a row whose bad bytes an
 # analyst replaced by typing UTF-8 text (the export is UTF-8).
 "$crisk" quarantine --db "$tmp/s.db" --export "$tmp/q.csv" 2> /dev/null
@@ -52,6 +52,10 @@ got=$("$crisk" events --db "$tmp/s.db" --csv | grep -c '2021-12-31,,"{""备注""
 [ "$got" = 1 ] || fail "the retried UTF-8 row: $("$crisk" events --db "$tmp/s.db" --csv)"
 got=$("$crisk" events --db "$tmp/s.db" --csv | grep -c '2021-01-04,,"{""备注"":""行政许可""}"' || true)
 [ "$got" = 1 ] || fail "the row fixed by typing UTF-8: $("$crisk" events --db "$tmp/s.db" --csv)"
+# A UTF-8 row appended later: the appended read names its own first UTF-8 line.
+printf '%s,2021-01-05,行政许可\n' "$key" >> "$tmp/a.csv"
+"$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/c.yaml" --json > "$tmp/app.json"
+grep -q '"appended_from":7,"utf8_lines":1,"utf8_first_line":7' "$tmp/app.json" || fail "appended: $(cat "$tmp/app.json")"
 # No false alarm: the generated city's GB18030 department reads as before.
 "$crisk" gen --out "$tmp/city" --enterprises 3000 --seed 11 > /dev/null
 grep -q 'encoding: gb18030' "$tmp/city/catalog.yaml" || fail "the generated city has no GB18030 department"
