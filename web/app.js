@@ -5,7 +5,7 @@ import { t, lang, setLang, onLang } from './i18n.js';
 import { disposeAll } from './charts.js';
 import { dashboardPage } from './page-dashboard.js';
 import { searchPage, portraitPage } from './page-enterprise.js';
-import { modelPage, quarantinePage, auditPage } from './page-admin.js';
+import { modelPage, quarantinePage, auditPage, usersPage } from './page-admin.js';
 import { warningsPage, warningPage, tasksPage, taskPage } from './page-workflow.js';
 import { plansPage, planPage, drawPage, inspectionsPage, jobsPage } from './page-inspect.js';
 
@@ -29,6 +29,7 @@ const PAGES = {
   model: ['nav.model', READERS.concat(['auditor']), '/api/v1/model', modelPage],
   quarantine: ['nav.quarantine', CITY, '/api/v1/quarantine', quarantinePage],
   audit: ['nav.audit', ['auditor', 'city_admin'], '/api/v1/audit', auditPage],
+  users: ['nav.users', ['city_admin'], '/api/v1/users', usersPage],
 };
 
 const state = { me: null, routes: null };

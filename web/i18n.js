@@ -79,6 +79,16 @@ const zh = {
   'job.kind': '类型', 'job.classify': '分类', 'job.monitor': '预警监测', 'job.learn': '模型训练', 'job.as_of': '截至日期',
   'job.start': '开始', 'job.state': '状态', 'job.state.running': '运行中', 'job.state.done': '完成', 'job.state.failed': '失败',
   'job.progress': '进度', 'job.message': '说明',
+  'nav.users': '用户管理', 'users.list': '用户', 'users.name': '用户名', 'users.role': '角色', 'users.scope': '辖区代码',
+  'users.state': '状态', 'users.enabled': '启用', 'users.disabled': '已停用', 'users.created': '创建时间（UTC）',
+  'users.sessions': '会话数', 'users.last_seen': '最近使用（UTC）', 'users.actions': '操作', 'users.self': '本人',
+  'users.enable': '启用', 'users.disable': '停用', 'users.add': '新增用户', 'users.password': '初始密码',
+  'users.scope_hint': '区局填 6 位区级代码，市场监管所填 9 位街道代码，网格员填 12 位网格代码；市局角色与审计不填。',
+  'users.password_hint': '密码至少 8 个字符（以服务端配置 password_min_chars 为准）。', 'users.submit': '新增',
+  'users.passwd': '设置密码', 'users.new_password': '新密码', 'users.current_password': '当前密码（修改本人密码时须填写）',
+  'users.passwd_hint': '设置新密码或停用用户后，该用户已登录的会话全部失效。', 'users.passwd_submit': '设置密码',
+  'users.done.added': '已新增用户 {0}。', 'users.done.disabled': '已停用用户 {0}，其会话已失效。',
+  'users.done.enabled': '已启用用户 {0}。', 'users.done.passwd': '已为用户 {0} 设置新密码，其会话已失效。',
 };
 
 const en = {
@@ -158,6 +168,16 @@ const en = {
   'job.kind': 'Kind', 'job.classify': 'Classification', 'job.monitor': 'Monitoring', 'job.learn': 'Learning', 'job.as_of': 'As of',
   'job.start': 'Start', 'job.state': 'State', 'job.state.running': 'running', 'job.state.done': 'done', 'job.state.failed': 'failed',
   'job.progress': 'Progress', 'job.message': 'Message',
+  'nav.users': 'Users', 'users.list': 'Users', 'users.name': 'User name', 'users.role': 'Role', 'users.scope': 'Division code',
+  'users.state': 'State', 'users.enabled': 'Enabled', 'users.disabled': 'Disabled', 'users.created': 'Created (UTC)',
+  'users.sessions': 'Sessions', 'users.last_seen': 'Last used (UTC)', 'users.actions': 'Actions', 'users.self': 'you',
+  'users.enable': 'Enable', 'users.disable': 'Disable', 'users.add': 'Add a user', 'users.password': 'Initial password',
+  'users.scope_hint': 'District office: the 6-digit district code; market supervision office: the 9-digit street code; grid inspector: the 12-digit grid code; none for city roles and auditors.',
+  'users.password_hint': 'At least 8 characters (the server\'s password_min_chars decides).', 'users.submit': 'Add',
+  'users.passwd': 'Set a password', 'users.new_password': 'New password', 'users.current_password': 'Current password (for your own)',
+  'users.passwd_hint': 'A new password or disabling a user ends every session the user has.', 'users.passwd_submit': 'Set the password',
+  'users.done.added': 'User {0} added.', 'users.done.disabled': 'User {0} disabled; their sessions ended.',
+  'users.done.enabled': 'User {0} enabled.', 'users.done.passwd': 'New password set for {0}; their sessions ended.',
 };
 
 export const messages = { zh, en };

@@ -1,7 +1,7 @@
 // The model tree (gz-2021 v3: 5 aspects, 24 categories, 73 indicators with their weights) with the promoted
-// models (learn stage), the quarantine summary (city roles) and the audit log (auditor, city
-// administrator).
-import { h, api, qs, num, section, table } from './util.js';
+// models (learn stage), the quarantine summary (city roles), the audit log (auditor, city
+// administrator) and the users (city administrator).
+import { h, api, qs, num, section, table, clear, errorBox } from './util.js';
 import { t } from './i18n.js';
 import { chartBox, tip } from './charts.js';
 
@@ -107,4 +107,92 @@ export async function auditPage(main, ctx) {
     { label: t('audit.client'), class: 'mono', cell: (x) => x.client },
   ], r.rows, { class: 'audit' }));
   if (r.rows.length) main.append(h('p', {}, h('a', { href: '#/audit' + qs({ before: r.rows[r.rows.length - 1].id }), id: 'audit-older' }, t('audit.older'))));
+}
+
+const ROLES = ['city_admin', 'city_analyst', 'district', 'street', 'grid', 'auditor'];
+
+// The users (city administrator): the list with each user's state, enabling and disabling,
+// adding a user and setting a password (crisk user add, disable, enable, passwd). Disabling and
+// a new password end the user's sessions (the server does that).
+export async function usersPage(main, ctx) {
+  const r = await api('/users');
+  const done = ctx.params.get('done');
+  main.append(h('h1', {}, t('nav.users')));
+  if (done) main.append(h('p', { class: 'ok', role: 'status', id: 'users-done' }, t('users.done.' + done, ctx.params.get('name') || '')));
+  const msg = h('div', { id: 'users-msg' });
+  const patch = async (name, body, what) => {
+    clear(msg);
+    try {
+      await api('/users/' + encodeURIComponent(name), { method: 'PATCH', body });
+      location.hash = '#/users' + qs({ done: what, name });
+    } catch (e) {
+      msg.append(errorBox(e));
+    }
+  };
+  const self = (u) => u.name === ctx.me.name;
+  main.append(section(t('users.list'), msg, table([
+    { label: t('users.name'), cell: (u) => [u.name, self(u) ? ' (' + t('users.self') + ')' : ''] },
+    { label: t('users.role'), cell: (u) => t('role.' + u.role) },
+    { label: t('users.scope'), class: 'mono', cell: (u) => u.scope || '' },
+    { label: t('users.state'), cell: (u) => (u.disabled ? t('users.disabled') : t('users.enabled')) },
+    { label: t('users.created'), class: 'mono', cell: (u) => u.created || '' },
+    { label: t('users.sessions'), class: 'num', cell: (u) => num(u.sessions) },
+    { label: t('users.last_seen'), class: 'mono', cell: (u) => u.last_seen || '' },
+    {
+      label: t('users.actions'), cell: (u) => (self(u) ? '' : u.disabled
+        ? h('button', { type: 'button', class: 'user-enable', onclick: () => patch(u.name, { disabled: false }, 'enabled') }, t('users.enable'))
+        : h('button', { type: 'button', class: 'user-disable', onclick: () => patch(u.name, { disabled: true }, 'disabled') }, t('users.disable'))),
+    },
+  ], r.users, { class: 'users', key: (u) => u.name })));
+
+  // A new user: a division code as scope for the district, street and grid roles.
+  const name = h('input', { id: 'user-name', name: 'name', required: true, autocomplete: 'off' });
+  const role = h('select', { id: 'user-role', name: 'role' }, ROLES.map((x) => h('option', { value: x }, t('role.' + x))));
+  const scope = h('input', { id: 'user-scope', name: 'scope', inputmode: 'numeric', autocomplete: 'off' });
+  const password = h('input', { id: 'user-password', name: 'password', type: 'password', required: true, autocomplete: 'new-password' });
+  const addMsg = h('div', { id: 'user-add-msg' });
+  const add = h('form', { class: 'card', id: 'user-add' }, h('h2', {}, t('users.add')),
+    h('label', {}, t('users.name'), name), h('label', {}, t('users.role'), role),
+    h('label', {}, t('users.scope'), scope), h('p', { class: 'muted' }, t('users.scope_hint')),
+    h('label', {}, t('users.password'), password), h('p', { class: 'muted' }, t('users.password_hint')),
+    h('button', { type: 'submit' }, t('users.submit')), addMsg);
+  add.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(addMsg);
+    try {
+      await api('/users', { method: 'POST', body: { name: name.value, role: role.value, password: password.value, scope: scope.value || undefined } });
+      location.hash = '#/users' + qs({ done: 'added', name: name.value });
+    } catch (e) {
+      addMsg.append(errorBox(e));
+    }
+  });
+  main.append(add);
+
+  // A new password; one's own needs the current one too.
+  const who = h('select', { id: 'passwd-user', name: 'user' }, r.users.map((u) => h('option', { value: u.name, selected: self(u) }, u.name)));
+  const fresh = h('input', { id: 'passwd-new', name: 'password', type: 'password', required: true, autocomplete: 'new-password' });
+  const current = h('input', { id: 'passwd-current', name: 'current_password', type: 'password', autocomplete: 'current-password' });
+  const currentLabel = h('label', {}, t('users.current_password'), current);
+  // (style, not the hidden attribute: the form's labels are display: block in app.css)
+  const showCurrent = () => { currentLabel.style.display = who.value === ctx.me.name ? '' : 'none'; };
+  who.addEventListener('change', showCurrent);
+  showCurrent();
+  const pwMsg = h('div', { id: 'passwd-msg' });
+  const pw = h('form', { class: 'card', id: 'passwd-form' }, h('h2', {}, t('users.passwd')),
+    h('label', {}, t('users.name'), who), h('label', {}, t('users.new_password'), fresh), currentLabel,
+    h('p', { class: 'muted' }, t('users.passwd_hint')), h('button', { type: 'submit' }, t('users.passwd_submit')), pwMsg);
+  pw.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(pwMsg);
+    const body = { password: fresh.value };
+    if (who.value === ctx.me.name) body.current_password = current.value;
+    try {
+      await api('/users/' + encodeURIComponent(who.value), { method: 'PATCH', body });
+      // One's own new password ended this session too: log in again.
+      location.hash = who.value === ctx.me.name ? '#/login' : '#/users' + qs({ done: 'passwd', name: who.value });
+    } catch (e) {
+      pwMsg.append(errorBox(e));
+    }
+  });
+  main.append(pw);
 }
