@@ -25,7 +25,6 @@ static json_t *detector_json(const char *id)
 /* ---- the vocabularies ---- */
 static void get_vocabulary(struct srv_req *r, struct srv_reply *out)
 {
-    (void)r;
     json_t *det = json_array(), *outc = json_array(), *res = json_array();
     for (int i = 0; i < CR_DET__N; i++) {
         const char *id = cr_detector_name((enum cr_detector)i);
@@ -39,7 +38,9 @@ static void get_vocabulary(struct srv_req *r, struct srv_reply *out)
                                              "label", cr_result_codes[i].label, "problem",
                                              cr_result_codes[i].problem));
     out->status = 200;
-    out->json = json_pack("{s:o,s:o,s:o}", "detectors", det, "outcomes", outc, "results", res);
+    /* the task note's limit of the server's respond policy: the UI counts bytes against it */
+    out->json = json_pack("{s:o,s:o,s:o,s:I}", "detectors", det, "outcomes", outc, "results", res,
+                          "note_max_bytes", (json_int_t)srv_respond(r->srv)->note_max_bytes);
 }
 
 /* A warning's own fields (without firms). */

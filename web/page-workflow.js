@@ -138,18 +138,32 @@ export async function taskPage(main, ctx) {
   const next = x.next || [];
   if (next.length && ctx.me.role !== 'city_analyst') {
     const msg = h('div', { id: 'task-msg' });
-    const note = h('textarea', { id: 'task-note', name: 'note', maxlength: 2000, rows: 3 });
+    // The server's limit is in bytes of UTF-8 (a Chinese character is 3): counted as typed.
+    const max = v.note_max_bytes || 2000;
+    const note = h('textarea', { id: 'task-note', name: 'note', rows: 3 });
+    const count = h('p', { class: 'muted', id: 'task-note-count' });
+    const bytes = () => new TextEncoder().encode(note.value).length;
+    const recount = () => {
+      count.textContent = t('wf.note_bytes', num(bytes()), num(max));
+      count.className = bytes() > max ? 'error' : 'muted';
+    };
+    note.addEventListener('input', recount);
+    recount();
     const by = h('input', { id: 'task-by', name: 'by', value: ctx.me.name });
     const outcome = select('task-outcome-select', '', v.outcomes.map((o) => [o.code, o.label || o.code]));
     const form = h('form', { class: 'transition card', id: 'task-form' },
       h('h2', {}, t('wf.act')),
       h('label', {}, t('wf.by'), by),
       next.includes('close') ? h('label', {}, t('wf.outcome'), outcome) : null,
-      h('label', {}, t('wf.note'), note),
+      h('label', {}, t('wf.note'), note), count,
       h('div', { class: 'buttons' }, next.map((a) => h('button', { type: 'button', id: 'task-' + a, onclick: () => act(a) }, t('wf.do.' + a)))),
       msg);
     const act = async (a) => {
       clear(msg);
+      if (bytes() > max) {
+        msg.append(h('p', { class: 'error', role: 'alert' }, t('wf.note_long', num(max))));
+        return;
+      }
       const body = { note: note.value || undefined, by: by.value || undefined };
       if (a === 'close') body.outcome = outcome.value;
       try {

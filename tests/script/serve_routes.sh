@@ -99,6 +99,8 @@ t=$(q "SELECT min(id) FROM task WHERE division = '$G' AND status = 'open'")
 events() { q "SELECT count(*) FROM event_block b JOIN topic t ON t.id = b.topic WHERE t.code = 'crisk/task_outcome'" 2>/dev/null || echo 0; }
 [ "$(post grid "/api/v1/tasks/$t/visit" '{}')" = 409 ] || fail "visiting an open task: not 409"
 [ "$(post grid "/api/v1/tasks/$t/accept" '{"by":"u_district"}')" = 403 ] || fail "acting as a staff member outside the grid"
+[ "$(get grid /api/v1/vocabulary)" = 200 ] && [ "$(jget 'o["note_max_bytes"]')" = 16 ] ||
+    fail "the vocabulary does not give the policy's note limit (the UI counts against it): $(cat "$tmp/body")"
 [ "$(post grid "/api/v1/tasks/$t/accept" '{"note":"12345678901234567"}')" = 400 ] &&
     grep >/dev/null -F 'at most 16 bytes (note_max_bytes' "$tmp/body" || fail "a 17-byte note under a 16-byte policy: $(cat "$tmp/body")"
 for day in 2026-1-5 2026/01/05 20260105 "2026-01-05 " 2026-02-30; do

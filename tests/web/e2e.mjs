@@ -184,6 +184,16 @@ try {
       await page.click('#nav a[data-page=tasks]');
       await renderedAs('#/tasks');
       await go('#/task/' + id);
+      // A note over the server's note_max_bytes (2000 bytes: 667 Chinese characters are 2001)
+      // is counted in bytes as typed and refused before it is sent.
+      const before = await page.textContent('#task-status');
+      await page.fill('#task-note', '长'.repeat(667));
+      assert.equal(await page.getAttribute('#task-note-count', 'class'), 'error');
+      assert.match(await page.textContent('#task-note-count'), /2,001 \/ 2,000/);
+      await page.click('#task-accept');
+      await page.waitForSelector('#task-msg .error');
+      assert.match(await page.textContent('#task-msg'), /备注过长/);
+      assert.equal(await page.textContent('#task-status'), before);
       for (const action of ['accept', 'visit', 'close']) {
         assert.equal(await page.locator('#task-' + action).count(), 1, 'no ' + action + ' button');
         await page.fill('#task-by', env('E2E_STAFF'));
