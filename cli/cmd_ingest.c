@@ -45,7 +45,6 @@ enum committed { COMMITTED_DONE, COMMITTED_PARTIAL, COMMITTED_NONE };
 struct file_state {
     enum committed state;
     int64_t resume_line; /* COMMITTED_PARTIAL: the line the same command resumes at */
-    int64_t topic_id, rec_id;
 };
 
 static const char *const committed_name[] = {"done", "partial", "none"};
@@ -69,10 +68,10 @@ static json_t *file_json(const struct cr_ingest_file *f, const struct file_state
         json_object_set_new(o, "appended_from", json_integer((json_int_t)f->appended_from));
     if (o && f->unmatched)
         json_object_set_new(o, "unmatched", json_true());
-    if (o && f->utf8_lines)
+    if (o && f->utf8_lines && !fs) /* a failed run's count may hold rolled-back rows */
         json_object_set_new(o, "utf8_lines", json_integer((json_int_t)f->utf8_lines));
-    if (o && f->utf8_first)
-        json_object_set_new(o, "utf8_first_line", json_integer((json_int_t)f->utf8_first));
+    if (o && f->utf8_first_line && !fs)
+        json_object_set_new(o, "utf8_first_line", json_integer((json_int_t)f->utf8_first_line));
     if (o && f->same_as) {
         char *same = shown(f->same_as);
         if (!same || json_object_set_new(o, "same_as", json_string(same))) {
@@ -133,62 +132,36 @@ static json_t *report_json(const struct cr_ingest_report *r, const struct cr_sto
 
 /* ---- after a failed run: what the store holds of the files it read ---- */
 
-struct keyed {
-    const char *a; /* the file's topic code, then its path */
-    int64_t topic;
-    size_t i; /* in the report */
+struct by_id {
+    int64_t id; /* the file's record (cr_ingest_file.file_id) */
+    size_t i;   /* in the report */
 };
 
-static int by_code(const void *x, const void *y)
+static int cmp_by_id(const void *x, const void *y)
 {
-    return strcmp(((const struct keyed *)x)->a, ((const struct keyed *)y)->a);
-}
-
-static int by_topic_path(const void *x, const void *y)
-{
-    const struct keyed *p = x, *q = y;
-    if (p->topic != q->topic)
-        return p->topic < q->topic ? -1 : 1;
-    return strcmp(p->a, q->a);
+    int64_t a = ((const struct by_id *)x)->id, b = ((const struct by_id *)y)->id;
+    return a < b ? -1 : a > b;
 }
 
 struct view {
     struct cr_ingest_report *r;
     struct file_state *fs;
-    struct keyed *k; /* the files the run read rows of */
+    struct by_id *k; /* the files the run read rows of, by record id */
     size_t n;
-    int64_t last_before; /* the largest feed_file id before the run */
 };
 
-static void topic_seen(void *ctx, int64_t id, const char *code, const char *kind)
-{
-    (void)kind;
-    struct view *v = ctx;
-    struct keyed key = {.a = code};
-    struct keyed *hit = bsearch(&key, v->k, v->n, sizeof *v->k, by_code);
-    if (!hit)
-        return;
-    while (hit > v->k && strcmp(hit[-1].a, code) == 0)
-        hit--;
-    for (; hit < v->k + v->n && strcmp(hit->a, code) == 0; hit++)
-        hit->topic = id;
-}
-
-/* The file's record of this run: one it made (a later id), or the one it resumed. */
+/* The store's record of a file the run read: its counts replace the run's. */
 static void file_seen(void *ctx, const char *path, const struct cr_file_rec *rec)
 {
+    (void)path;
     struct view *v = ctx;
-    struct keyed key = {.a = path, .topic = rec->topic};
-    struct keyed *hit = bsearch(&key, v->k, v->n, sizeof *v->k, by_topic_path);
+    struct by_id key = {rec->id, 0};
+    const struct by_id *hit = bsearch(&key, v->k, v->n, sizeof *v->k, cmp_by_id);
     if (!hit)
         return;
-    struct file_state *fs = &v->fs[hit->i];
     struct cr_ingest_file *f = &v->r->files[hit->i];
-    if (rec->id <= fs->rec_id || (rec->id <= v->last_before && !f->resumed))
-        return;
-    fs->rec_id = rec->id;
-    fs->state = rec->done ? COMMITTED_DONE : COMMITTED_PARTIAL;
-    fs->resume_line = rec->next_line;
+    v->fs[hit->i].state = rec->done ? COMMITTED_DONE : COMMITTED_PARTIAL;
+    v->fs[hit->i].resume_line = rec->next_line;
     f->read = rec->n_read;
     f->loaded = rec->n_loaded;
     f->duplicates = rec->n_duplicate;
@@ -199,10 +172,9 @@ static void file_seen(void *ctx, const char *path, const struct cr_file_rec *rec
  * rows of the batch on its way when the run stopped were rolled back), and says per file whether
  * it was read to its end, in part, or not at all. NULL when the store cannot say (then only the
  * error is shown). */
-static struct file_state *committed_view(cr_store *s, struct cr_ingest_report *r,
-                                         int64_t last_before)
+static struct file_state *committed_view(cr_store *s, struct cr_ingest_report *r)
 {
-    struct view v = {.r = r, .last_before = last_before};
+    struct view v = {.r = r};
     v.fs = calloc(r->n_files + 1, sizeof *v.fs);
     v.k = malloc((r->n_files + 1) * sizeof *v.k);
     if (!v.fs || !v.k) {
@@ -214,17 +186,13 @@ static struct file_state *committed_view(cr_store *s, struct cr_ingest_report *r
         struct cr_ingest_file *f = &r->files[i];
         if (f->error || f->skipped || f->same_as || f->unmatched)
             continue;
-        v.fs[i].state = COMMITTED_NONE;
+        v.fs[i].state = COMMITTED_NONE; /* unless the store has its record */
         f->read = f->loaded = f->duplicates = f->quarantined = 0;
-        v.k[v.n++] = (struct keyed){f->topic, 0, i};
+        if (f->file_id)
+            v.k[v.n++] = (struct by_id){f->file_id, i};
     }
-    qsort(v.k, v.n, sizeof *v.k, by_code);
-    cr_err rc = cr_store_topics_each(s, topic_seen, &v);
-    for (size_t j = 0; j < v.n; j++)
-        v.k[j].a = r->files[v.k[j].i].path;
-    qsort(v.k, v.n, sizeof *v.k, by_topic_path);
-    if (!rc)
-        rc = cr_store_files_each(s, file_seen, &v);
+    qsort(v.k, v.n, sizeof *v.k, cmp_by_id);
+    cr_err rc = cr_store_files_each(s, file_seen, &v);
     free(v.k);
     if (rc) {
         free(v.fs);
@@ -288,7 +256,7 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
                 snprintf(utf8, sizeof utf8,
                          " (WARNING %lld rows are UTF-8 in a file declared gb18030, the first at "
                          "line %ld: read as UTF-8)",
-                         (long long)f->utf8_lines, f->utf8_first);
+                         (long long)f->utf8_lines, f->utf8_first_line);
             char state[96] = "";
             if (fs && fs[i].state == COMMITTED_PARTIAL)
                 snprintf(state, sizeof state, " (in part: the same command resumes at line %lld)",
@@ -340,11 +308,10 @@ static void report_text(const struct cr_ingest_report *r, const struct cr_store_
 
 /* After a failed run: its report on stdout (text or JSON, the error in it), with the counts the
  * store holds of each file it read. Nothing when the store cannot say. */
-static void report_committed(cr_store *s, struct cr_ingest_report *r, int64_t last_before,
-                             const cr_diag *d, int json)
+static void report_committed(cr_store *s, struct cr_ingest_report *r, const cr_diag *d, int json)
 {
     struct cr_store_counts counts = {0};
-    struct file_state *fs = committed_view(s, r, last_before);
+    struct file_state *fs = committed_view(s, r);
     if (fs && !cr_store_counts(s, &counts)) {
         if (json) {
             char msg[1200];
@@ -412,12 +379,6 @@ int cmd_ingest(int argc, char **argv)
         goto out;
     }
     struct cr_ingest_opts io = {.ref = ref, .batch_rows = batch_rows, .threads = (int)threads};
-    int64_t last_before = 0; /* the run's own file records come after it */
-    if (cr_store_max_id(s, "feed_file", &last_before)) {
-        exit_code = cli_report_diag(
-            "ingest", cli_store_fail(&d, CR_ESTORE, s, "cannot read the store's files"), &d);
-        goto out;
-    }
     cli_progress_start("ingest");
     rc = cr_ingest_run(s, cat, &io, &rep, &d);
     int run_failed = rc != CR_OK; /* else only the count below: everything was committed */
@@ -428,7 +389,7 @@ int cmd_ingest(int argc, char **argv)
     if (rc) {
         exit_code = cli_report_diag("ingest", rc, &d);
         if (run_failed && rep.n_files) { /* files were read: some may be committed (collect.md) */
-            report_committed(s, &rep, last_before, &d, json != NULL);
+            report_committed(s, &rep, &d, json != NULL);
             fprintf(stderr, "crisk ingest: what was committed before this stays in the store, "
                             "consistent; the same command resumes from there (files read to "
                             "their end are skipped, an interrupted one goes on from its last "

@@ -118,7 +118,7 @@ export async function usersPage(main, ctx) {
   const r = await api('/users');
   const done = ctx.params.get('done');
   main.append(h('h1', {}, t('nav.users')));
-  if (done) main.append(h('p', { class: 'ok', role: 'status', id: 'users-done' }, t('users.done.' + done, ctx.params.get('name') || '')));
+  if (['added', 'disabled', 'enabled', 'passwd'].includes(done)) main.append(h('p', { class: 'ok', role: 'status', id: 'users-done' }, t('users.done.' + done, ctx.params.get('name') || '')));
   const msg = h('div', { id: 'users-msg' });
   const patch = async (name, body, what) => {
     clear(msg);
@@ -188,8 +188,10 @@ export async function usersPage(main, ctx) {
     if (who.value === ctx.me.name) body.current_password = current.value;
     try {
       await api('/users/' + encodeURIComponent(who.value), { method: 'PATCH', body });
-      // One's own new password ended this session too: log in again.
-      location.hash = who.value === ctx.me.name ? '#/login' : '#/users' + qs({ done: 'passwd', name: who.value });
+      fresh.value = current.value = '';
+      // One's own new password ended this session too: logged out, as by the header's button.
+      if (who.value === ctx.me.name) document.getElementById('logout').click();
+      else location.hash = '#/users' + qs({ done: 'passwd', name: who.value });
     } catch (e) {
       pwMsg.append(errorBox(e));
     }

@@ -138,8 +138,9 @@ export async function taskPage(main, ctx) {
   const next = x.next || [];
   if (next.length && ctx.me.role !== 'city_analyst') {
     const msg = h('div', { id: 'task-msg' });
-    // The server's limit is in bytes of UTF-8 (a Chinese character is 3): counted as typed.
-    const max = v.note_max_bytes || 2000;
+    // The server's limit (note_max_bytes of its respond policy) is in bytes of UTF-8 (a Chinese
+    // character is 3): counted as typed.
+    const max = v.note_max_bytes;
     const note = h('textarea', { id: 'task-note', name: 'note', rows: 3 });
     const count = h('p', { class: 'muted', id: 'task-note-count' });
     const bytes = () => new TextEncoder().encode(note.value).length;

@@ -52,7 +52,8 @@ int64_t cr_feed_hash(const cr_feed *f);
 /* The records read so far (cr_feed_next) that start on a line of a GB18030 file that is UTF-8
  * and was read as such (docs/collect.md "Per file"). */
 int64_t cr_feed_utf8_lines(const cr_feed *f);
-/* The first line at or after from that a GB18030 file has read as UTF-8, 0 when none: for a
+/* The first line at or after from that a GB18030 file reads as UTF-8 (decided when it was opened,
+ * whether cr_feed_next has come to it or not), 0 when none or the file is not GB18030: for a
  * person to look at (a name beyond GB2312 repeated on every row is taken each time). */
 long cr_feed_utf8_first(const cr_feed *f, long from);
 /* 1 when the file's first len bytes are a content that hashed to hash (cr_feed_hash of a file

@@ -44,7 +44,8 @@ struct cr_ingest_file {
     /* rows read as UTF-8 from a file declared gb18030: lines that are certainly UTF-8 (another
        system's rows appended), which decoded as GB18030 would have loaded garbled */
     int64_t utf8_lines;
-    long utf8_first; /* the first of them (its line), 0 when none */
+    long utf8_first_line; /* the first of them, 0 when none */
+    int64_t file_id;      /* the store's record of this content (feed_file.id), 0 when not read */
 };
 
 struct cr_ingest_reason {

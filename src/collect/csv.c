@@ -6,6 +6,25 @@
 #include "crisk/text.h"
 #include "feed_internal.h"
 
+/* The offset of the quote closing a quoted field whose text starts at q ("" inside is a quote,
+ * and sets *escaped), or len when nothing closes it. */
+static size_t closing_quote(const char *text, size_t len, size_t q, int *escaped)
+{
+    while (q < len) {
+        const char *hit = memchr(text + q, '"', len - q);
+        if (!hit)
+            break;
+        size_t h = (size_t)(hit - text);
+        if (h + 1 < len && text[h + 1] == '"') {
+            *escaped = 1;
+            q = h + 2;
+            continue;
+        }
+        return h;
+    }
+    return len;
+}
+
 /* Splits the CSV record that starts at pos in text[0..len) into fields. Sets *end to the offset
  * of the record's terminating newline (or len) and counts the newlines it spans. */
 cr_err cr__feed_split_csv(cr_feed *f, const char *text, size_t len, size_t pos, size_t *end,
@@ -17,23 +36,10 @@ cr_err cr__feed_split_csv(cr_feed *f, const char *text, size_t len, size_t pos, 
     cr_err rc;
     for (;;) {
         if (p < len && text[p] == '"') {
-            size_t q = p + 1, out = f->sused;
-            int closed = 0, escaped = 0;
-            while (q < len) {
-                const char *hit = memchr(text + q, '"', len - q);
-                if (!hit)
-                    break;
-                size_t h = (size_t)(hit - text);
-                if (h + 1 < len && text[h + 1] == '"') {
-                    escaped = 1;
-                    q = h + 2;
-                    continue;
-                }
-                q = h;
-                closed = 1;
-                break;
-            }
-            if (!closed) {
+            size_t out = f->sused;
+            int escaped = 0;
+            size_t q = closing_quote(text, len, p + 1, &escaped);
+            if (q == len) {
                 *end = cr__feed_line_end(text, len, pos);
                 *nf_out = nf;
                 cr__feed_set_reason(rec, "unterminated_quote",
@@ -97,22 +103,9 @@ size_t cr__feed_csv_record_end(const char *text, size_t len, size_t pos, char de
     size_t p = pos;
     for (;;) {
         if (p < len && text[p] == '"') {
-            size_t q = p + 1;
-            int closed = 0;
-            while (q < len) {
-                const char *hit = memchr(text + q, '"', len - q);
-                if (!hit)
-                    break;
-                size_t h = (size_t)(hit - text);
-                if (h + 1 < len && text[h + 1] == '"') {
-                    q = h + 2;
-                    continue;
-                }
-                q = h;
-                closed = 1;
-                break;
-            }
-            if (!closed)
+            int escaped = 0;
+            size_t q = closing_quote(text, len, p + 1, &escaped);
+            if (q == len)
                 return cr__feed_line_end(text, len, pos); /* unterminated_quote */
             p = q + 1;
             if (p < len && text[p] == '\r' && (p + 1 == len || text[p + 1] == '\n'))

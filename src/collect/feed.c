@@ -99,8 +99,9 @@ static int room_for_one(void **v, size_t n, size_t size)
 
 /* The end (past its newline) of the CSV record of several lines starting at off in the original
  * bytes of a GB18030 file, or 0 when the record is one line. GB18030's multi-byte sequences hold
- * no '"' nor '\n', so the quotes are found on the raw bytes; a delimiter byte inside such a
- * sequence (possible for '|') can only make a span too long, then judged line by line. */
+ * no '"' nor '\n', so the quotes are found on the raw bytes. A delimiter byte inside such a
+ * sequence (possible for '|', 0x7C) can make a span of GB18030 lines too long or too short; such
+ * a span is not valid UTF-8, so its lines are judged one by one as before. */
 static size_t gb_record_span(const cr_feed *f, size_t off, size_t line_end)
 {
     if (f->t->format != CR_FMT_CSV || !memchr(f->orig + off, '"', line_end - off))
@@ -154,17 +155,20 @@ static cr_err decode_gb(cr_feed *f)
         char *ip = f->orig + in_off, *op = out + used;
         size_t il = n, ol = cap - used;
         if (seen_text && cr__feed_utf8_line(ip, n)) {
-            if (room_for_one((void **)&f->utf8, f->n_utf8, sizeof *f->utf8)) {
-                rc = CR_ENOMEM;
-                break;
+            /* every line of the record, the first marked as its start */
+            for (size_t k = 0; k < n && !rc; k++) {
+                if (k && ip[k - 1] != '\n')
+                    continue;
+                if (room_for_one((void **)&f->utf8, f->n_utf8, sizeof *f->utf8))
+                    rc = CR_ENOMEM;
+                else
+                    f->utf8[f->n_utf8++] = (struct utf8_line){line++, k > 0};
             }
-            f->utf8[f->n_utf8++] = line;
+            if (rc)
+                break;
             memcpy(op, ip, n);
             used += n;
             in_off = end;
-            for (size_t k = 0; k < n; k++)
-                line += ip[k] == '\n';
-            line += ip[n - 1] != '\n'; /* the last line, without a newline */
             continue;
         }
         seen_text = seen_text || !blank_line(ip, 0, nl ? n - 1 : n);
@@ -499,19 +503,37 @@ static cr_err read_header(cr_feed *f, cr_diag *d)
     return CR_OK;
 }
 
-/* 1 when the n bytes at b are UTF-16 with a byte-order mark: the mark, and the first line feed
- * a whole code unit (0A 00 at an even offset, or 00 0A); a title line that merely starts with
- * FF FE is not. */
+/* 1 when the n bytes at b are UTF-16 with a byte-order mark: the mark, then a line feed as a
+ * whole code unit (0A 00, or 00 0A, at an even offset; a 0A byte may be half of a character, as
+ * in 上 U+4E0A), or no line feed and an even length. A title line that merely starts with FF FE
+ * is not (its line feed is a single byte). */
 static int utf16(const unsigned char *b, size_t n)
 {
     int le = n >= 2 && b[0] == 0xFF && b[1] == 0xFE, be = n >= 2 && b[0] == 0xFE && b[1] == 0xFF;
     if (!le && !be)
         return 0;
-    const unsigned char *nl = memchr(b, '\n', n);
-    if (!nl)
-        return n % 2 == 0;
-    size_t at = (size_t)(nl - b);
-    return le ? at % 2 == 0 && at + 1 < n && b[at + 1] == 0 : at % 2 == 1 && b[at - 1] == 0;
+    int any_lf = 0;
+    for (size_t i = 2; i + 1 < n; i += 2) {
+        if ((le ? b[i] : b[i + 1]) == '\n' && (le ? b[i + 1] : b[i]) == 0)
+            return 1;
+        any_lf |= b[i] == '\n' || b[i + 1] == '\n';
+    }
+    return !any_lf && n % 2 == 0;
+}
+
+/* 1 when the text's lines end with CR alone (old Mac files): no line feed at all, and a CR
+ * outside quotes with text after it (a CR inside a quoted field of a one-line file is data). */
+static int cr_only(const char *p, size_t n)
+{
+    if (memchr(p, '\n', n))
+        return 0;
+    int quoted = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        quoted ^= p[i] == '"';
+        if (p[i] == '\r' && !quoted)
+            return 1;
+    }
+    return 0;
 }
 
 static cr_err open_common(cr_feed *f, cr_diag *d)
@@ -533,13 +555,10 @@ static cr_err open_common(cr_feed *f, cr_diag *d)
         return feed_error(f, d, 1,
                           "the first line holds NUL bytes: the file is UTF-16 without a "
                           "byte-order mark, or not text; crisk reads UTF-8 and GB18030");
-    if (first == f->orig_len) {
-        const char *cr = memchr(f->orig, '\r', f->orig_len);
-        if (cr && (size_t)(cr - f->orig) + 1 < f->orig_len)
-            return feed_error(f, d, 1,
-                              "the file's lines end with a carriage return alone (CR, as old "
-                              "Mac files did): save it with LF or CRLF line ends");
-    }
+    if (cr_only(f->orig, f->orig_len))
+        return feed_error(f, d, 1,
+                          "the file's lines end with a carriage return alone (CR, as old Mac "
+                          "files did): save it with LF or CRLF line ends");
     if (t->gb18030 && f->orig_len >= 3 && memcmp(f->orig, "\xEF\xBB\xBF", 3) == 0)
         return feed_error(f, d, 1,
                           "the file starts with a UTF-8 byte-order mark, but topic %s (catalog "
@@ -815,8 +834,8 @@ int64_t cr_feed_utf8_lines(const cr_feed *f)
 long cr_feed_utf8_first(const cr_feed *f, long from)
 {
     for (size_t i = 0; i < f->n_utf8; i++) /* in order: the first one at or after from */
-        if (f->utf8[i] >= from)
-            return f->utf8[i];
+        if (f->utf8[i].line >= from)
+            return f->utf8[i].line;
     return 0;
 }
 
@@ -847,10 +866,11 @@ cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line)
     f->i_bad = 0;
     while (f->i_bad < f->n_bad && f->bad[f->i_bad].line < line)
         f->i_bad++;
+    /* a resumed file's count is the file's, as its reads: the records before line */
     f->i_utf8 = 0;
-    while (f->i_utf8 < f->n_utf8 && f->utf8[f->i_utf8] < line)
-        f->i_utf8++;
-    f->utf8_read = (int64_t)f->i_utf8; /* a resumed file's count is the file's, as its reads */
+    f->utf8_read = 0;
+    for (; f->i_utf8 < f->n_utf8 && f->utf8[f->i_utf8].line < line; f->i_utf8++)
+        f->utf8_read += !f->utf8[f->i_utf8].cont;
     return CR_OK;
 }
 
@@ -916,9 +936,11 @@ cr_err cr_feed_next(cr_feed *f, struct cr_feed_rec *rec)
         rl--;
     rec->raw = f->text + f->pos;
     rec->raw_len = rl;
-    while (f->i_utf8 < f->n_utf8 && f->utf8[f->i_utf8] < rec->line)
+    /* a record starting on such a line: also on a continuation line, when the reader cut a bad
+     * record of several lines back to its first and goes on from the next */
+    while (f->i_utf8 < f->n_utf8 && f->utf8[f->i_utf8].line < rec->line)
         f->i_utf8++;
-    if (f->i_utf8 < f->n_utf8 && f->utf8[f->i_utf8] == rec->line)
+    if (f->i_utf8 < f->n_utf8 && f->utf8[f->i_utf8].line == rec->line)
         f->utf8_read++;
     f->line += 1 + spanned;
     f->pos = end < f->len ? end + 1 : end;

@@ -8,6 +8,13 @@
 
 #include "crisk/feed.h"
 
+/* A line of a GB18030 file read as UTF-8 (cr__feed_utf8_line); cont: a line after the first of
+ * a record of several lines judged whole. */
+struct utf8_line {
+    long line;
+    int cont;
+};
+
 struct bad_line {
     long line;
     size_t off, len; /* in the original bytes */
@@ -30,9 +37,9 @@ struct cr_feed {
     int64_t hash;
     struct bad_line *bad;
     size_t n_bad, i_bad;
-    long *utf8;            /* GB18030 files: lines read as UTF-8 (cr__feed_utf8_line), in order */
-    size_t n_utf8, i_utf8; /* i_utf8: the first not yet returned by cr_feed_next */
-    int64_t utf8_read;     /* records cr_feed_next returned that start on such a line */
+    struct utf8_line *utf8; /* GB18030 files: lines read as UTF-8, in order */
+    size_t n_utf8, i_utf8;  /* i_utf8: the first not yet returned by cr_feed_next */
+    int64_t utf8_read;      /* records cr_feed_next returned that start on such a line */
     int n_slots;
     int ncol;         /* expected columns (CSV with header), or 0 */
     int min_cols;     /* CSV without header: the largest mapped position */

@@ -364,6 +364,7 @@ out:
         fail_note(ig, rc, "%s (topic %s): out of memory at line %lld", rel, t->code,
                   (long long)fr.next_line);
     ig->probes = (struct probes){0};
+    out->file_id = out->skipped ? 0 : fr.id;
     out->read = fr.n_read;
     out->loaded = fr.n_loaded;
     out->duplicates = fr.n_duplicate;
@@ -371,7 +372,7 @@ out:
     if (out->skipped)
         out->read = out->loaded = out->duplicates = out->quarantined = 0;
     else if ((out->utf8_lines = cr_feed_utf8_lines(f) - utf8_before))
-        out->utf8_first = cr_feed_utf8_first(f, start_line);
+        out->utf8_first_line = cr_feed_utf8_first(f, start_line);
     cr_feed_close(f);
     return rc;
 }

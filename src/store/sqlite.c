@@ -248,6 +248,8 @@ static cr_err schema_v5(cr_store *s)
 static const char schema_v6[] = "ALTER TABLE quarantine ADD COLUMN delivered BLOB;";
 
 #define SCHEMA_VERSION 6
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 
 static cr_err migrate(cr_store *s, cr_diag *d)
 {
@@ -291,8 +293,8 @@ static cr_err migrate(cr_store *s, cr_diag *d)
         goto fail;
     if (version <= 3 && exec(s, schema_v4))
         goto fail;
-    if ((version <= 4 && schema_v5(s)) || (version <= 5 && exec(s, schema_v6)) || exec(s, "PRAGMA user_version=6") ||
-        cr_store_commit(s))
+    if ((version <= 4 && schema_v5(s)) || (version <= 5 && exec(s, schema_v6)) ||
+        exec(s, "PRAGMA user_version=" STRINGIFY(SCHEMA_VERSION)) || cr_store_commit(s))
         goto fail;
     return CR_OK;
 fail : {

@@ -514,6 +514,67 @@ static void gb18030_utf8_record_spanning_lines(void **state)
     cr_feed_close(f);
 }
 
+/* The same with CRLF line ends and the record last in the file without a line end; and a cut
+ * UTF-8 line (its quote runs into the next line, where text follows the closing quote): the
+ * reader quarantines the cut line alone and reads the next as a record of its own, which is
+ * UTF-8 too (read as such, and counted). */
+static void gb18030_utf8_record_edges(void **state)
+{
+    (void)state;
+    struct cr_topic t = topic(CR_FMT_CSV, 1, ',');
+    static const struct {
+        const char *tail;
+        const char *want; /* the UTF-8 row's 备注 */
+    } cases[] = {
+        {"A2,2021-01-03,\"\xe5\xb9\xbf\xe5\xb7\x9e\xe5\xa4\xa9\xe6\xb2\xb3\r\n"
+         "\xe4\xb8\xa4\xe4\xb8\xaa\xe4\xb8\xad\xe4\xb8\xb4\"\r\n",
+         "广州天河\r\n两个中临"},
+        {"A2,2021-01-03,\"\xe5\xb9\xbf\xe5\xb7\x9e\xe5\xa4\xa9\xe6\xb2\xb3\n"
+         "\xe4\xb8\xa4\xe4\xb8\xaa\xe4\xb8\xad\xe4\xb8\xb4\"",
+         "广州天河\n两个中临"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t len;
+        char *buf = gb_file("代码,日期,备注\r\n", cases[i].tail, strlen(cases[i].tail), &len);
+        cr_feed *f = NULL;
+        cr_diag d = {{0}, {0}, 0, 0};
+        assert_int_equal(cr_feed_open_buf("gb.csv", buf, len, &t, &f, &d), CR_OK);
+        free(buf);
+        struct cr_feed_rec r;
+        assert_int_equal(cr_feed_next(f, &r), CR_OK);
+        assert_null(r.reason);
+        assert_int_equal(r.line, 2);
+        assert_true(value_is(f, CR_FEED_ATTR(0), cases[i].want));
+        assert_int_equal(cr_feed_next(f, &r), CR_ENOTFOUND);
+        assert_int_equal(cr_feed_utf8_lines(f), 1);
+        cr_feed_close(f);
+    }
+    static const char cut[] =
+        "A2,2021-01-03,\"\xe5\xb9\xbf\xe5\xb7\x9e\xe5\xa4\xa9\xe6\xb2\xb3\n"
+        "A3,2021-01-04,\"\xe4\xb8\xa4\xe4\xb8\xaa\xe4\xb8\xad\xe4\xb8\xb4\"\n";
+    size_t len;
+    char *buf = gb_file("代码,日期,备注\n", cut, sizeof cut - 1, &len);
+    cr_feed *f = NULL;
+    cr_diag d = {{0}, {0}, 0, 0};
+    assert_int_equal(cr_feed_open_buf("gb.csv", buf, len, &t, &f, &d), CR_OK);
+    free(buf);
+    struct cr_feed_rec r;
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_string_equal(r.reason, "unterminated_quote");
+    assert_int_equal(r.line, 2);
+    assert_int_equal(cr_feed_next(f, &r), CR_OK);
+    assert_null(r.reason);
+    assert_int_equal(r.line, 3);
+    assert_true(value_is(f, CR_FEED_ATTR(0), "两个中临"));
+    assert_int_equal(cr_feed_next(f, &r), CR_ENOTFOUND);
+    assert_int_equal(cr_feed_utf8_lines(f), 2);
+    assert_int_equal(cr_feed_utf8_first(f, 3), 3);
+    /* Resumed at line 3: the record before it counts, the continuation line does not. */
+    assert_int_equal(cr_feed_seek(f, 0, 3), CR_OK);
+    assert_int_equal(cr_feed_utf8_lines(f), 1);
+    cr_feed_close(f);
+}
+
 /* cr__feed_csv_record_end finds where cr__feed_split_csv ends a record, on random text of
  * quotes, delimiters, line ends and letters, record after record. */
 static void csv_record_end_is_the_readers(void **state)
@@ -566,6 +627,9 @@ static void foreign_forms_said(void **state)
         {"\xFF\xFE\x31\x00,\x00\n\x00", 8, "UTF-16 (byte-order mark FF FE)"},
         {"\xFE\xFF\x00\x31\x00,\x00\n", 8, "UTF-16 (byte-order mark FE FF)"},
         {"k\0,\0d\0\n\0", 8, "NUL bytes"},
+        /* 上报 (U+4E0A U+62A5): the first 0A byte is half of 上 */
+        {"\xFF\xFE\x0A\x4E\xA5\x62\x0A\x00", 8, "UTF-16 (byte-order mark FF FE)"},
+        {"\xFE\xFF\x4E\x0A\x62\xA5\x00\x0A", 8, "UTF-16 (byte-order mark FE FF)"},
         {"\xe4\xbb\xa3\xe7\xa0\x81,\xe6\x97\xa5\xe6\x9c\x9f\rA1,2021-01-02\r", 28,
          "carriage return alone"},
     };
@@ -588,6 +652,10 @@ static void foreign_forms_said(void **state)
     static const char one[] = "代码,日期,备注\r";
     assert_int_equal(cr_feed_open_buf("x.csv", one, sizeof one - 1, &t, &f, &d), CR_OK);
     cr_feed_close(f);
+    /* Nor is a one-line file whose quoted field holds a CR. */
+    static const char quoted[] = "代码,日期,备注,\"说\r明\"";
+    assert_int_equal(cr_feed_open_buf("x.csv", quoted, sizeof quoted - 1, &t, &f, &d), CR_OK);
+    cr_feed_close(f);
 }
 
 int main(void)
@@ -601,6 +669,7 @@ int main(void)
         cmocka_unit_test(utf8_bom_declared_gb18030),
         cmocka_unit_test(utf8_line_never_takes_gb2312_text),
         cmocka_unit_test(gb18030_utf8_record_spanning_lines),
+        cmocka_unit_test(gb18030_utf8_record_edges),
         cmocka_unit_test(csv_record_end_is_the_readers),
         cmocka_unit_test(foreign_forms_said),
         cmocka_unit_test(bad_utf8_row),
