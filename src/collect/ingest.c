@@ -459,7 +459,16 @@ static cr_err same_file_report(ingest *ig, const struct cr_topic *t, const char 
     struct cr_ingest_file *fr = add_file_report(ig->rep, rel, t->code);
     if (!fr)
         return CR_ENOMEM;
-    return (fr->same_as = strdup(earlier)) ? CR_OK : CR_ENOMEM;
+    fr->same_as = strdup(earlier);
+    return fr->same_as ? CR_OK : CR_ENOMEM;
+}
+
+/* 1 when a wildcard of pattern matched a folder (an archive/ beside the feeds): passed over, as
+ * no feed. A pattern naming a folder itself is a file error, as any name that is no file. */
+static int wildcard_folder(const char *pattern, const char *path)
+{
+    struct stat st;
+    return strpbrk(pattern, "*?[") && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static cr_err ingest_pattern(ingest *ig, const struct cr_topic *t, int64_t topic_id,
@@ -483,6 +492,8 @@ static cr_err ingest_pattern(ingest *ig, const struct cr_topic *t, int64_t topic
     cr_err rc = CR_OK;
     for (size_t k = 0; k < g.gl_pathc && !rc; k++) {
         const char *rel = g.gl_pathv[k] + prefix;
+        if (wildcard_folder(pattern, g.gl_pathv[k]))
+            continue;
         const struct matched_file *before = matched_before(seen, g.gl_pathv[k], rel);
         if (before == &MATCHED_OOM)
             rc = CR_ENOMEM;

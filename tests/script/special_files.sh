@@ -18,6 +18,15 @@ expect() { # expect CODE PATTERN -- command...
 printf 'catalog: x\ndepartments:\n  - {code: D1, name: n}\ntopics:\n  - code: T1\n    name: t\n    department: D1\n    kind: penalty\n    files: [a.csv]\n    key: k\n    fields: {date: d}\n' > c.yaml
 mkfifo a.csv
 expect 3 "a.csv: not a regular file" -- "$crisk" ingest --db s.db --catalog c.yaml
+# A folder a wildcard matches (an archive beside the feeds) is passed over; one named by a
+# pattern without a wildcard is a file error.
+mkdir -p w/archive.csv
+printf 'k,d\n91440101MA5CJQ4N59,2024-01-02\n' > w/p.csv
+sed 's|files: \[a.csv\]|files: ["w/*.csv"]|' c.yaml > w.yaml
+expect 0 "w/p.csv: 1 read = 1 loaded" -- "$crisk" ingest --db w.db --catalog w.yaml
+"$crisk" ingest --db w.db --catalog w.yaml | grep >/dev/null archive && { echo "special_files: the folder is listed"; exit 1; }
+sed 's|files: \[a.csv\]|files: ["w/archive.csv"]|' c.yaml > wd.yaml
+expect 3 "w/archive.csv" -- "$crisk" ingest --db wd.db --catalog wd.yaml
 expect 3 "/dev/zero: is not a regular file" -- "$crisk" ingest --db s2.db --catalog /dev/zero
 mkfifo c.fifo
 expect 3 "c.fifo: is not a regular file" -- "$crisk" ingest --db s2.db --catalog c.fifo
