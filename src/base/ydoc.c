@@ -84,8 +84,8 @@ static cr_err reject_duplicate_keys(cr__ydoc *y)
 static cr_err check_depth(cr__ydoc *y, const void *text, size_t len)
 {
     yaml_parser_t p;
-    if (!yaml_parser_initialize(&p))
-        return CR_ENOMEM;
+    if (!yaml_parser_initialize(&p)) /* it fails only for want of memory */
+        return cr_diag_set(y->d, CR_ENOMEM, y->path, 0, 0, "out of memory reading it");
     yaml_parser_set_input_string(&p, text, len);
     cr_err rc = CR_OK;
     int depth = 0, done = 0;
@@ -322,8 +322,8 @@ cr_err cr__ydoc_load_mem(cr__ydoc *y, const char *name, const void *text, size_t
     if (rc)
         return rc;
     yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser))
-        return CR_ENOMEM;
+    if (!yaml_parser_initialize(&parser)) /* it fails only for want of memory */
+        return cr_diag_set(d, CR_ENOMEM, name, 0, 0, "out of memory reading it");
     yaml_parser_set_input_string(&parser, text, len);
     return parse(y, &parser);
 }

@@ -837,7 +837,10 @@ cr_err cr__ingest_writer_start(ingest *ig, cr_store *s, cr_diag *d)
     cr_err rc = cr__sink_start(s, &ig->k);
     if (rc)
         cr_diag_set(d, rc, NULL, 0, 0, "cannot start the store writer: %s",
-                    rc == CR_ESTORE ? cr_store_errmsg(s) : cr_strerror(rc));
+                    rc == CR_ESTORE   ? cr_store_errmsg(s)
+                    : rc == CR_ENOMEM ? "no memory for its thread, or this user's limit of "
+                                        "processes and threads reached (ulimit -u)"
+                                      : cr_strerror(rc));
     else if (!(ig->out = cr__sink_open(ig->k)))
         rc = CR_ENOMEM;
     return rc;

@@ -621,7 +621,8 @@ cr_err cr__sink_start(cr_store *s, cr_sink **out)
         for (int i = 0; i < N_BATCHES; i++)
             free(k->b[i].p);
         free(k);
-        return perr == EAGAIN ? CR_ENOMEM : CR_EIO; /* EAGAIN: no memory for its stack */
+        /* EAGAIN: no memory for its stack, or the limit of threads (the caller says both) */
+        return perr == EAGAIN ? CR_ENOMEM : CR_EIO;
     }
     *out = k;
     return CR_OK;
