@@ -403,6 +403,26 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
 
 /* A malloc'd, NUL-terminated, NFKC-normalised copy of a slot's value; NULL when empty.
  * Sets *oom on allocation failure. */
+/* A field copied as text of its own (a registry row's name, type, status, address and division
+ * codes; a role's person name and role) cannot hold a NUL byte, where it would end: such a row
+ * is quarantined, never cut there (attributes and keys keep one; the industry, amount, date and
+ * coordinate parsers refuse one as they refuse any other bad value). */
+static enum outcome no_nul(cr_feed *f, const int *slots, int n, struct verdict *v)
+{
+    for (int i = 0; i < n; i++) {
+        const char *val;
+        size_t len;
+        cr_feed_value(f, slots[i], &val, &len);
+        const char *z = len ? memchr(val, 0, len) : NULL;
+        if (z)
+            return reject(v, "nul_byte",
+                          "column %s holds a NUL byte (U+0000) at byte %ld of its value: this "
+                          "field is stored as text, which a NUL would end",
+                          cr_feed_slot_label(f, slots[i]), (long)(z - val) + 1);
+    }
+    return LOADED;
+}
+
 static char *value_copy(ingest *ig, cr_feed *f, int slot, int *oom)
 {
     const char *val;
@@ -596,6 +616,10 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     char *text[6] = {0}; /* name, type, status, address, industry, and a spare */
     char *own[3] = {0};  /* district, street, grid as given */
     static const int text_slots[4] = {CR_F_NAME, CR_F_TYPE, CR_F_STATUS, CR_F_ADDRESS};
+    static const int stored[] = {CR_F_NAME,     CR_F_TYPE,   CR_F_STATUS, CR_F_ADDRESS,
+                                 CR_F_DISTRICT, CR_F_STREET, CR_F_GRID};
+    if (no_nul(f, stored, (int)(sizeof stored / sizeof *stored), v) == QUARANTINED)
+        return QUARANTINED;
     for (int i = 0; i < 4; i++)
         text[i] = value_copy(ig, f, text_slots[i], &oom);
     static const int div_slots[3] = {CR_F_DISTRICT, CR_F_STREET, CR_F_GRID};
@@ -692,6 +716,9 @@ static enum outcome roles_row(ingest *ig, const struct cr_topic *t, int64_t topi
     char period[8]; /* a role's start keeps its day only (docs/catalog.md) */
     if (parse_day(t, f, CR_F_DATE, &day, &has_day, period, v) == QUARANTINED &&
         !drop_bad(ig, t, CR_F_DATE, v))
+        return QUARANTINED;
+    static const int stored[] = {CR_F_PERSON_NAME, CR_F_ROLE};
+    if (no_nul(f, stored, 2, v) == QUARANTINED)
         return QUARANTINED;
     char *name = value_copy(ig, f, CR_F_PERSON_NAME, &oom);
     char *role = value_copy(ig, f, CR_F_ROLE, &oom);
