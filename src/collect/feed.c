@@ -545,6 +545,13 @@ static cr_err open_common(cr_feed *f, cr_diag *d)
      * they would be "not valid UTF-8" or a missing column). */
     const unsigned char *b = (const unsigned char *)f->orig;
     size_t first = cr__feed_line_end(f->orig, f->orig_len, 0);
+    if (f->orig_len >= 4 &&
+        (memcmp(b, "\xFF\xFE\0\0", 4) == 0 || memcmp(b, "\0\0\xFE\xFF", 4) == 0))
+        return feed_error(f, d, 1,
+                          "the file is UTF-32 (byte-order mark %02X %02X %02X %02X): crisk reads "
+                          "UTF-8 and GB18030 (topic %s, catalog line %ld, says which); save it as "
+                          "one of them",
+                          b[0], b[1], b[2], b[3], t->code, t->line);
     if (utf16(b, f->orig_len))
         return feed_error(
             f, d, 1,

@@ -630,6 +630,8 @@ static void foreign_forms_said(void **state)
         /* 上报 (U+4E0A U+62A5): the first 0A byte is half of 上 */
         {"\xFF\xFE\x0A\x4E\xA5\x62\x0A\x00", 8, "UTF-16 (byte-order mark FF FE)"},
         {"\xFE\xFF\x4E\x0A\x62\xA5\x00\x0A", 8, "UTF-16 (byte-order mark FE FF)"},
+        {"\xFF\xFE\x00\x00\x31\x00\x00\x00\x0A\x00\x00\x00", 12,
+         "UTF-32 (byte-order mark FF FE 00 00)"},
         {"\xe4\xbb\xa3\xe7\xa0\x81,\xe6\x97\xa5\xe6\x9c\x9f\rA1,2021-01-02\r", 28,
          "carriage return alone"},
     };
