@@ -96,6 +96,9 @@ cr_err srv_user_make(const char *name, const char *role, const char *scope, cons
                       : strchr(name, '/')
                           ? "it holds a '/' (a name is a segment of "
                             "/api/v1/users/{name})"
+                      : !strcmp(name, ".") || !strcmp(name, "..")
+                          ? "'.' and '..' are no names (as a segment of /api/v1/users/{name} a "
+                            "browser folds them away)"
                           : cr_text_problem(name, strlen(name), sizeof u->name - 1, 1, buf);
     if (why)
         return cr_diag_set(d, CR_EINVAL, NULL, 0, 0, "the user name: %s (1 to %zu bytes)", why,

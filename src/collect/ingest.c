@@ -324,9 +324,6 @@ static cr_err ingest_file(ingest *ig, const struct cr_topic *t, int64_t topic_id
     }
     struct cr_feed_rec rec;
     int64_t since = 0;
-    long start_line; /* where this read starts: its rows' UTF-8 lines are reported */
-    int64_t start_offset;
-    cr_feed_tell(f, &start_offset, &start_line);
     ig->probes.on = t->role == CR_TOPIC_EVENTS;
     while ((rc = cr_feed_next(f, &rec)) == CR_OK) {
         if ((rc = cr__ingest_probes_settle(ig, &fr, PROBE_LAG - 1)) ||
@@ -371,8 +368,14 @@ out:
     out->quarantined = fr.n_quarantined;
     if (out->skipped)
         out->read = out->loaded = out->duplicates = out->quarantined = 0;
-    else if ((out->utf8_lines = cr_feed_utf8_lines(f) - utf8_before))
-        out->utf8_first_line = cr_feed_utf8_first(f, start_line);
+    else {
+        /* The UTF-8 rows of the file (a resumed one's too, as its counts), or of an appended
+         * file's new rows: the first line named is of the same span as the count. */
+        out->utf8_lines = cr_feed_utf8_lines(f) - utf8_before;
+        if (out->utf8_lines)
+            out->utf8_first_line =
+                cr_feed_utf8_first(f, out->appended_from > 0 ? (long)out->appended_from : 1);
+    }
     cr_feed_close(f);
     return rc;
 }

@@ -40,6 +40,12 @@ q=$(sqlite3 "$tmp/s.db" "SELECT group_concat(line || ':' || reason, ' ') FROM (S
 [ "$q" = "4:bad_date 5:bad_encoding 6:bad_encoding" ] || fail "quarantined lines: $q"
 [ "$(sqlite3 "$tmp/s.db" "SELECT raw FROM quarantine WHERE line = 4")" = "$key,2021-13-45,行政处罚" ] ||
   fail "the UTF-8 row's raw is not kept as written"
+# Stopped after its UTF-8 rows and resumed (T17 F8): the count and the first line are the file's,
+# as its other counts are (the resumed run said "the first at line 0").
+CRISK_FAULT_ROW=4 "$crisk" ingest --db "$tmp/r.db" --catalog "$tmp/c.yaml" --batch-rows 1 --threads 1 > /dev/null 2>&1 &&
+  fail "the fault did not stop the ingest"
+"$crisk" ingest --db "$tmp/r.db" --catalog "$tmp/c.yaml" --json > "$tmp/r.json"
+grep -q '"resumed":true,"utf8_lines":2,"utf8_first_line":3' "$tmp/r.json" || fail "resumed: $(cat "$tmp/r.json")"
 text=$("$crisk" ingest --db "$tmp/t.db" --catalog "$tmp/c.yaml")
 echo "$text" | grep >/dev/null -F 'WARNING 2 rows are UTF-8 in a file declared gb18030, the first at line 3: read as UTF-8' || fail "text report: $text"
 # Fixed and retried, the UTF-8 row is read as UTF-8 again, and so is a row whose bad bytes an

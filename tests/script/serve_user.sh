@@ -16,6 +16,13 @@ echo "x" | user_expect 3 "6-digit" -- add --db "$db" --name bob --role district
 echo "x" | user_expect 3 "6-digit" -- add --db "$db" --name bob --role district --scope 440106001
 echo "x" | user_expect 3 "9-digit" -- add --db "$db" --name bob --role street --scope 44010600A
 echo "x" | user_expect 3 "whole city" -- add --db "$db" --name bob --role city_analyst --scope 440106
+# names that are no path segment of /api/v1/users/{name} (T17 F5: '..' could be added, then a
+# browser folded it away and the users page could not disable it)
+for n in a/b . ..; do
+    echo "long-enough" | user_expect 3 "the user name" -- add --db "$db" --name "$n" --role auditor
+done
+echo "long-enough" | user_expect 0 "added" -- add --db "$db" --name ... --role auditor
+sqlite3 "$db" "DELETE FROM app_user WHERE name = '...'"
 # a scope of the right length that is no division (the near miss: 440106 above is one)
 echo "x" | user_expect 3 "no division of the reference table" -- add --db "$db" --name bob --role district --scope 440199
 echo "x" | user_expect 3 "no division of the reference table" -- add --db "$db" --name bob --role street --scope 440106999
