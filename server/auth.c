@@ -92,10 +92,9 @@ cr_err srv_user_make(const char *name, const char *role, const char *scope, cons
     /* A name is shown in the audit log and on pages: visible characters only, one form of
      * each (NFKC: no full-width twin of another user's name). */
     char buf[CR_TEXT_WHY_CAP];
-    const char *why = !name ? "it is missing"
-                      : strchr(name, '/')
-                          ? "it holds a '/' (a name is a segment of "
-                            "/api/v1/users/{name})"
+    const char *why = !name               ? "it is missing"
+                      : strchr(name, '/') ? "it holds a '/' (a name is a segment of "
+                                            "/api/v1/users/{name})"
                       : !strcmp(name, ".") || !strcmp(name, "..")
                           ? "'.' and '..' are no names (as a segment of /api/v1/users/{name} a "
                             "browser folds them away)"
