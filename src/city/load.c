@@ -96,7 +96,8 @@ static int addr_row(void *ctx, int64_t subject, const char *key, size_t len)
         f->bad = 1; /* rows that do not agree: reported below */
         return 1;
     }
-    if (f->n == 0 || f->prev.len != len || memcmp(f->prev.p, key, len) != 0) {
+    /* len 0: a damaged row may give a NULL key, which memcmp must not see */
+    if (f->n == 0 || f->prev.len != len || (len && memcmp(f->prev.p, key, len) != 0)) {
         f->prev.len = 0;
         cr__buf_add(&f->prev, key, len);
         if (f->prev.oom)
@@ -248,7 +249,7 @@ static int role_row(void *ctx, int64_t s, int64_t p, const char *name, size_t le
     }
     int32_t r = -1;
     for (size_t i = 0; i < f->roles.n && i < ROLES_FAST; i++)
-        if (f->role_len[i] == len && memcmp(f->roles.keys[i], name, len) == 0) {
+        if (f->role_len[i] == len && (!len || memcmp(f->roles.keys[i], name, len) == 0)) {
             r = (int32_t)i;
             break;
         }
