@@ -810,11 +810,9 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     clock_gettime(CLOCK_MONOTONIC, &i0);
     if (!rc)
         cr_progress("ingest", 0.9);
-    cr_err irc = rc ? CR_OK : cr_store_ensure_indexes(s);
-    if (irc) /* crisk's own allocation failed: SQLite has no message of it */
-        rc = cr_diag_set(d, irc == CR_ENOMEM ? CR_ENOMEM : CR_ESTORE, NULL, 0, 0,
-                         "cannot build the lookup indexes: %s",
-                         irc == CR_ENOMEM ? "out of memory" : cr_store_errmsg(s));
+    if (!rc && cr_store_ensure_indexes(s))
+        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot build the lookup indexes: %s",
+                         cr_store_errmsg(s));
     clock_gettime(CLOCK_MONOTONIC, &i1);
     report->index_seconds =
         (double)(i1.tv_sec - i0.tv_sec) + (double)(i1.tv_nsec - i0.tv_nsec) / 1e9;

@@ -326,11 +326,9 @@ cr_err cr_ingest_retry(cr_store *s, const cr_catalog *cat, const struct cr_inges
             rc = src;
     }
     /* Rows released from the quarantine join the postings of their enterprises. */
-    cr_err irc = rc ? CR_OK : cr_store_ensure_indexes(s);
-    if (irc) /* crisk's own allocation failed: SQLite has no message of it */
-        rc = cr_diag_set(d, irc == CR_ENOMEM ? CR_ENOMEM : CR_ESTORE, NULL, 0, 0,
-                         "cannot update the lookup indexes: %s",
-                         irc == CR_ENOMEM ? "out of memory" : cr_store_errmsg(s));
+    if (!rc && cr_store_ensure_indexes(s))
+        rc = cr_diag_set(d, CR_ESTORE, NULL, 0, 0, "cannot update the lookup indexes: %s",
+                         cr_store_errmsg(s));
     for (size_t i = 0; i < q.n; i++) {
         free(q.v[i].path);
         free(q.v[i].topic);

@@ -401,8 +401,6 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     return LOADED;
 }
 
-/* A malloc'd, NUL-terminated, NFKC-normalised copy of a slot's value; NULL when empty.
- * Sets *oom on allocation failure. */
 /* A field copied as text of its own (a registry row's name, type, status, address and division
  * codes; a role's person name and role) cannot hold a NUL byte, where it would end: such a row
  * is quarantined, never cut there (attributes and keys keep one; the industry, amount, date and
@@ -423,6 +421,8 @@ static enum outcome no_nul(cr_feed *f, const int *slots, int n, struct verdict *
     return LOADED;
 }
 
+/* A malloc'd, NUL-terminated, NFKC-normalised copy of a slot's value; NULL when empty.
+ * Sets *oom on allocation failure. */
 static char *value_copy(ingest *ig, cr_feed *f, int slot, int *oom)
 {
     const char *val;

@@ -42,6 +42,8 @@ cr_err cr_store_ensure_indexes(cr_store *s)
     cr_err err = cr__events_postings(s);
     if (err || cr_store_commit(s)) {
         cr_store_rollback(s);
+        if (err == CR_ENOMEM) /* crisk's own allocation: SQLite has no message of it */
+            snprintf(s->err, sizeof s->err, "out of memory");
         return err ? err : CR_ESTORE;
     }
     return CR_OK;
