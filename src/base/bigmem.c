@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* Below this, plain calloc. Above, 2 MiB pages: a table probed at random (the de-duplication
  * sets of ingest) then costs one TLB entry per 2 MiB instead of per 4 KiB. Under
@@ -35,11 +36,22 @@ void *cr_bigalloc(size_t size)
     return calloc(1, size ? size : 1);
 }
 
+/* Each page is written (an atomic add of 0: a write, so the page is not first mapped to the shared
+ * zero page by a read, and its byte is kept). Not MADV_POPULATE_WRITE: that holds the process's
+ * memory map lock until the whole range is mapped — seconds for the GiBs of de-duplication sets
+ * on a VM that zeroes fresh memory slowly — and meanwhile every other thread's mmap, mprotect
+ * (malloc growing an arena) and brk waits: at the start of a full-city ingest the registry
+ * reader and the store writer stood still for ~8 s while the set grower mapped the sets
+ * (bench/README.md "Session 14"). A page fault of a write takes only the lock of its own mapping.
+ * With huge pages one write in 512 faults. */
 void cr_bigprefault(void *p, size_t size)
 {
-#if defined(MADV_POPULATE_WRITE) && defined(MAP_ANONYMOUS)
-    if (p && size >= BIG)
-        madvise(p, size, MADV_POPULATE_WRITE);
+#if defined(MADV_HUGEPAGE) && defined(MAP_ANONYMOUS)
+    if (p && size >= BIG) {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        for (size_t at = 0; at < size; at += page)
+            __atomic_fetch_add((unsigned char *)p + at, 0, __ATOMIC_RELAXED);
+    }
 #else
     (void)p;
     (void)size;
