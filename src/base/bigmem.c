@@ -36,21 +36,23 @@ void *cr_bigalloc(size_t size)
     return calloc(1, size ? size : 1);
 }
 
-/* Each page is written (an atomic add of 0: a write, so the page is not first mapped to the shared
- * zero page by a read, and its byte is kept). Not MADV_POPULATE_WRITE: that holds the process's
+/* A volatile store of 0 to each page: a write, so the page is not first mapped to the shared zero
+ * page by a read and faulted again by the write (an atomic add of 0 would keep other bytes too,
+ * but clang compiles it to a plain load). Not MADV_POPULATE_WRITE: that holds the process's
  * memory map lock until the whole range is mapped — seconds for the GiBs of de-duplication sets
  * on a VM that zeroes fresh memory slowly — and meanwhile every other thread's mmap, mprotect
  * (malloc growing an arena) and brk waits: at the start of a full-city ingest the registry
  * reader and the store writer stood still for ~8 s while the set grower mapped the sets
- * (bench/README.md "Session 14"). A page fault of a write takes only the lock of its own mapping.
- * With huge pages one write in 512 faults. */
+ * (bench/README.md "Session 14"). Since Linux 6.4 a page fault takes only its own mapping's
+ * lock; before, the map's lock for the one fault. With huge pages one store in 512 faults. */
 void cr_bigprefault(void *p, size_t size)
 {
 #if defined(MADV_HUGEPAGE) && defined(MAP_ANONYMOUS)
     if (p && size >= BIG) {
-        size_t page = (size_t)sysconf(_SC_PAGESIZE);
-        for (size_t at = 0; at < size; at += page)
-            __atomic_fetch_add((unsigned char *)p + at, 0, __ATOMIC_RELAXED);
+        long ps = sysconf(_SC_PAGESIZE);
+        size_t page = ps > 0 ? (size_t)ps : 4096, pages = (size - 1) / page + 1;
+        for (size_t i = 0; i < pages; i++)
+            ((volatile unsigned char *)p)[i * page] = 0;
     }
 #else
     (void)p;
@@ -73,9 +75,5 @@ void cr_bigfree(void *p, size_t size)
 
 void *cr_bigbuf(size_t size)
 {
-    if (size < BIG)
-        return malloc(size ? size : 1);
-    void *p = cr_bigalloc(size);
-    cr_bigprefault(p, size);
-    return p;
+    return size < BIG ? malloc(size ? size : 1) : cr_bigalloc(size);
 }

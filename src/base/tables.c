@@ -69,8 +69,8 @@ cr_err cr__hset_reserve(struct hset *s, size_t n)
         return CR_ENOMEM;
     /* A probe reads before it writes, and a page first read maps the shared zero page, so each
      * page would fault twice, the second time with a TLB flush on every core. The kernel zeroes
-     * the pages here, on the thread reserving the set (ingest's set grower while the registry is
-     * read: src/collect/dedupe.c). */
+     * the pages here, on the thread reserving the set (mostly ingest's set grower, while the
+     * registry is read: src/collect/dedupe.c). */
     cr_bigprefault(bigger.slot, cap * sizeof(struct hkey));
     for (size_t i = 0; i < s->cap; i++)
         if (s->slot[i].lo)
