@@ -790,17 +790,17 @@ static void patch_user(struct srv_req *r, struct srv_reply *out)
         return;
     json_t *dis = json_object_get(r->body, "disabled");
     json_t *pw = json_object_get(r->body, "password");
-    /* The audit row says what changed: "wang:disable", "wang:enable+password", … */
+    if ((!dis && !pw) || (dis && !json_is_boolean(dis)) || (pw && !json_is_string(pw))) {
+        srv_error(out, 400, "bad_request",
+                  "give {\"disabled\": true|false} and/or {\"password\": \"…\"}");
+        return; /* the audit row's object: the name alone, nothing was asked */
+    }
+    /* The audit row says what was asked: "wang:disable", "wang:enable+password", … */
     snprintf(r->audit_object, sizeof r->audit_object, "%s:%s%s%s", name,
              !dis                ? ""
              : json_is_true(dis) ? "disable"
                                  : "enable",
              dis && pw ? "+" : "", pw ? "password" : "");
-    if ((!dis && !pw) || (dis && !json_is_boolean(dis)) || (pw && !json_is_string(pw))) {
-        srv_error(out, 400, "bad_request",
-                  "give {\"disabled\": true|false} and/or {\"password\": \"…\"}");
-        return;
-    }
     if (dis && json_is_true(dis) && r->user && strcmp(r->user->name, name) == 0) {
         srv_error(out, 409, "self", "an administrator cannot disable itself");
         return;
@@ -808,11 +808,14 @@ static void patch_user(struct srv_req *r, struct srv_reply *out)
     char pwhash[160];
     struct user_set_w x = {.name = name, .disabled = dis ? json_is_true(dis) : -1};
     int self = r->user && strcmp(r->user->name, name) == 0;
-    if (!self && json_object_get(r->body, "current_password")) {
-        /* never silently ignored: an administrator sets another's password without it */
+    if (json_object_get(r->body, "current_password") && (!self || !pw)) {
+        /* never silently ignored: an administrator sets another's password without it, and
+         * with no new password it checks nothing (a wrong one must not answer 200) */
         srv_error(out, 400, "bad_request",
-                  "current_password is for one's own password only (another user's is set "
-                  "without it)");
+                  self ? "current_password goes only with a new password of one's own "
+                         "(\"password\")"
+                       : "current_password is for one's own password only (another user's is "
+                         "set without it)");
         return;
     }
     if (pw && self) {

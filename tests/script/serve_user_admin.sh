@@ -97,6 +97,10 @@ PY
 [ "$(api PATCH /api/v1/users/admin '{"password":"taken-over-1","current_password":"guess"}')" = 403 ] ||
     fail "own password with a wrong current one: $(cat "$tmp/body")"
 [ "$(q "SELECT failures FROM login_failure WHERE key = 'n:admin'")" = 1 ] || fail "a wrong current password is not counted"
+# a current password with no new one checks nothing: refused, not a 200 for any guess
+[ "$(api PATCH /api/v1/users/admin '{"disabled":false,"current_password":"guess"}')" = 400 ] ||
+    fail "current_password without a new password: $(cat "$tmp/body")"
+grep -q 'goes only with a new password' "$tmp/body" || fail "current_password alone not named: $(cat "$tmp/body")"
 [ "$(api PATCH /api/v1/users/admin '{"password":"admin-secret-2","current_password":"admin-secret"}')" = 200 ] ||
     fail "own password with the current one: $(cat "$tmp/body")"
 [ "$(api GET /api/v1/users)" = 401 ] || fail "one's own new password left one's session"
@@ -104,6 +108,10 @@ PY
 tok=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf_token"])' "$tmp/login.json")
 [ "$(q "SELECT group_concat(object, ',') FROM audit WHERE action = 'user.set' AND status = 200")" = \
     "wang:disable,wang:enable+password,admin:password" ] || fail "the PATCH audit rows: $(q "SELECT object, status FROM audit WHERE action = 'user.set'")"
+# a refused change names what was asked; a body that asks nothing valid, the user alone
+[ "$(q "SELECT group_concat(object, ',') FROM audit WHERE action = 'user.set' AND status = 400")" = \
+    "wang:password,wang:password,wang,wang,admin:password,admin:enable" ] ||
+    fail "the refused PATCH audit rows: $(q "SELECT object, status FROM audit WHERE action = 'user.set'")"
 [ "$(api POST /api/v1/users '{"name":"e\u202evil","password":"long-enough","role":"auditor"}')" = 400 ] ||
     fail "POST users took a bidi name: $(cat "$tmp/body")"
 grep >/dev/null -F -- '--scope' "$tmp/body" && fail "an API message names a CLI flag: $(cat "$tmp/body")"
