@@ -2,6 +2,7 @@
  * Passwords are hashed with argon2id (libsodium crypto_pwhash_str); a session id and a CSRF
  * token are 256 random bits each, handed to the client once and stored only as BLAKE2b hashes,
  * so a copy of the store lets no one into a session. */
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,8 +138,16 @@ cr_err srv_user_make(const char *name, const char *role, const char *scope, cons
 /* ---- login rate limits: failures per name and per client address in a window, kept in the
  * store so that a restart or a second server on the store neither forgets nor multiplies them ----
  */
+/* Uses of sessions not yet written to the store (sess_note): at most this many sessions. */
+#define UNWRITTEN_USES 1024
+
 struct srv_auth {
     char dummy[crypto_pwhash_STRBYTES]; /* verified against for unknown names: same cost */
+    pthread_mutex_t mu;                 /* for use[] */
+    struct {
+        unsigned char h[32]; /* the session id's hash */
+        int64_t at;          /* its last use, in seconds; 0: a free entry */
+    } use[UNWRITTEN_USES];
 };
 
 cr_err srv_auth_new(struct srv_auth **out)
@@ -153,13 +162,54 @@ cr_err srv_auth_new(struct srv_auth **out)
         free(a);
         return CR_ENOMEM;
     }
+    pthread_mutex_init(&a->mu, NULL);
     *out = a;
     return CR_OK;
 }
 
 void srv_auth_free(struct srv_auth *a)
 {
+    if (a)
+        pthread_mutex_destroy(&a->mu);
     free(a);
+}
+
+/* The entry of session h in a->use, or UNWRITTEN_USES; under a->mu. */
+static size_t use_find(const struct srv_auth *a, const unsigned char h[32])
+{
+    for (size_t i = 0; i < UNWRITTEN_USES; i++)
+        if (a->use[i].at && memcmp(a->use[i].h, h, 32) == 0)
+            return i;
+    return UNWRITTEN_USES;
+}
+
+/* The last use of session h that the store could not take yet, or 0. */
+static int64_t use_unwritten(struct srv_auth *a, const unsigned char h[32])
+{
+    pthread_mutex_lock(&a->mu);
+    size_t i = use_find(a, h);
+    int64_t at = i < UNWRITTEN_USES ? a->use[i].at : 0;
+    pthread_mutex_unlock(&a->mu);
+    return at;
+}
+
+/* Notes a use at `at` that the store could not take (in place of the oldest entry when all
+ * are taken: that session's use is then lost, as every use was before), or with at 0 forgets
+ * it once written. */
+static void use_note(struct srv_auth *a, const unsigned char h[32], int64_t at)
+{
+    pthread_mutex_lock(&a->mu);
+    size_t i = use_find(a, h);
+    if (at && i == UNWRITTEN_USES) {
+        i = 0;
+        for (size_t k = 1; k < UNWRITTEN_USES && a->use[i].at; k++)
+            if (a->use[k].at < a->use[i].at)
+                i = k;
+        memcpy(a->use[i].h, h, 32);
+    }
+    if (i < UNWRITTEN_USES)
+        a->use[i].at = at;
+    pthread_mutex_unlock(&a->mu);
 }
 
 static int64_t now_s(void)
@@ -216,6 +266,11 @@ int srv_session_user(struct srv *s, cr_store *db, const char *cookie, const char
         return 401;
     const struct srv_config *c = srv_cfg(s);
     int64_t now = now_s();
+    /* A use the store could not take yet counts as well (below). */
+    struct srv_auth *a = srv_auth_of(s);
+    int64_t stored = rec.last_seen, unwritten = use_unwritten(a, h);
+    if (unwritten > rec.last_seen)
+        rec.last_seen = unwritten;
     char why[200];
     /* A session ends at the earlier of the limits it was made with and this server's: every
      * server ends it by its own limits, and lowering a server's limits ends the sessions
@@ -239,13 +294,14 @@ int srv_session_user(struct srv *s, cr_store *db, const char *cookie, const char
     if (cr_store_user_by_id(db, rec.user, &ur) || ur.disabled || srv_role_find(ur.role) < 0)
         return 401;
     /* last_seen is kept to the second: at most one write a second per session. A read never
-     * waits for it: while another process holds the store's write lock (an ingest, a classify
-     * saving), the use is noted by a later request instead. */
-    if (now > rec.last_seen) {
+     * waits for it: while this server writes or another process holds the store's write lock
+     * (an ingest, a classify saving), the use is kept in memory and written by a later request,
+     * so that a session in use never ends for idleness however long that lock is held. */
+    if (now > stored) {
         struct sess_touch t = {.now = now};
         memcpy(t.h, h, 32);
-        cr_err skipped = srv_write_try(s, sess_touch, &t, why, sizeof why);
-        (void)skipped; /* busy: a later request notes it */
+        cr_err busy = srv_write_try(s, sess_touch, &t, why, sizeof why);
+        use_note(a, h, busy ? now : 0);
     }
     u->id = ur.id;
     snprintf(u->name, sizeof u->name, "%s", ur.name);
