@@ -138,7 +138,7 @@ cr_err srv_user_make(const char *name, const char *role, const char *scope, cons
 /* ---- login rate limits: failures per name and per client address in a window, kept in the
  * store so that a restart or a second server on the store neither forgets nor multiplies them ----
  */
-/* Uses of sessions not yet written to the store (sess_note): at most this many sessions. */
+/* Uses of sessions the store could not take yet (use_note): at most this many sessions. */
 #define UNWRITTEN_USES 1024
 
 struct srv_auth {
