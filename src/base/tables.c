@@ -57,6 +57,21 @@ int cr__hset_add(struct hset *s, struct hkey h)
     return 1;
 }
 
+int cr__hset_has(const struct hset *s, struct hkey h)
+{
+    if (!s->cap)
+        return 0;
+    if (!h.lo)
+        h.lo = 1;
+    for (size_t j = (size_t)cr_mix64(h.lo) & (s->cap - 1); s->slot[j].lo;
+         j = (j + 1) & (s->cap - 1)) {
+        const struct hkey *e = &s->slot[j];
+        if (e->lo == h.lo && (e->hi == h.hi || !e->hi || !h.hi))
+            return 1;
+    }
+    return 0;
+}
+
 cr_err cr__hset_reserve(struct hset *s, size_t n)
 {
     size_t cap = 256;

@@ -54,6 +54,8 @@ struct pmap {
 /* Adds h to the set (a lo of 0 is stored as 1). Returns 1 when added, 0 when the same row is
  * already present, -1 when out of memory. */
 int cr__hset_add(struct hset *s, struct hkey h);
+/* 1 when the same row as h is in the set, as cr__hset_add would find it; adds nothing. */
+int cr__hset_has(const struct hset *s, struct hkey h);
 /* Grows the set once to hold n entries without rehashing on the way, its pages mapped. */
 cr_err cr__hset_reserve(struct hset *s, size_t n) CR_MUST_USE;
 /* Starts fetching the slot where lo would be probed first; a hint, with no effect on the set. */

@@ -47,14 +47,23 @@ cr_err cr__feed_split_csv(cr_feed *f, const char *text, size_t len, size_t pos, 
                                     (long)nf + 1);
                 return CR_OK;
             }
+            /* A line break inside the field is stored as LF whichever the file wrote, so that
+             * the CRLF and LF copies of a file store (and hash) the same values. */
+            int crlf = 0;
             for (size_t k = p + 1; k < q; k++)
-                nl_count += text[k] == '\n';
-            if (!escaped) {
+                if (text[k] == '\n') {
+                    nl_count++;
+                    f->breaks = 1;
+                    crlf |= text[k - 1] == '\r';
+                }
+            if (!escaped && !crlf) {
                 rc = cr__feed_push_field(f, nf++, text + p + 1, q - p - 1, SIZE_MAX);
             } else {
                 if (cr__feed_scratch_reserve(f, q - p, nf))
                     return CR_ENOMEM;
                 for (size_t k = p + 1; k < q; k++) {
+                    if (text[k] == '\r' && k + 1 < q && text[k + 1] == '\n')
+                        continue;
                     f->scratch[out++] = text[k];
                     if (text[k] == '"')
                         k++;

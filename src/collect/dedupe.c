@@ -13,10 +13,67 @@
 #include "base/buf.h"
 #include "base/tables.h"
 
+/* A record with a line break inside a quoted CSV field has its canonical content built twice:
+ * in ig->canon as read (breaks as LF, cr_feed_line_breaks) and in ig->crlf with every break
+ * as CRLF, the form crisk before 2026-12 stored and hashed for a CRLF file. The row is a
+ * duplicate when either hash is known (cr__ingest_crlf_seen), so a store holding the old form
+ * does not take the row again from either copy of the file. */
+void cr__ingest_canon_start(ingest *ig, int crlf_twin)
+{
+    ig->canon.len = 0;
+    ig->crlf.len = 0;
+    ig->crlf_twin = crlf_twin;
+}
+
 void cr__ingest_canon_field(ingest *ig, const void *p, size_t len)
 {
     cr__buf_add(&ig->canon, p, len);
     cr__buf_add(&ig->canon, "\x1f", 1);
+    if (ig->crlf_twin) {
+        cr__buf_add(&ig->crlf, p, len);
+        cr__buf_add(&ig->crlf, "\x1f", 1);
+    }
+}
+
+void cr__ingest_canon_text(ingest *ig, const char *p, size_t len)
+{
+    cr__buf_add(&ig->canon, p, len);
+    cr__buf_add(&ig->canon, "\x1f", 1);
+    if (!ig->crlf_twin)
+        return;
+    const char *end = p + len;
+    for (const char *nl; (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1) {
+        cr__buf_add(&ig->crlf, p, (size_t)(nl - p));
+        cr__buf_add(&ig->crlf, "\r\n", 2);
+    }
+    cr__buf_add(&ig->crlf, p, (size_t)(end - p));
+    cr__buf_add(&ig->crlf, "\x1f", 1);
+}
+
+void cr__ingest_canon_json(ingest *ig, const char *p, size_t len)
+{
+    cr__buf_add(&ig->canon, p, len);
+    cr__buf_add(&ig->canon, "\x1f", 1);
+    if (!ig->crlf_twin)
+        return;
+    /* cr__buf_json writes a line feed as \u000a and a carriage return as \u000d; every other
+     * escape (\\ among them) is copied as it stands. */
+    static const char lf[] = "\\u000a", crlf[] = "\\u000d\\u000a";
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] != '\\')
+            continue;
+        if (len - i >= 6 && memcmp(p + i, lf, 6) == 0) {
+            cr__buf_add(&ig->crlf, p + run, i - run);
+            cr__buf_add(&ig->crlf, crlf, 12);
+            run = i + 6;
+            i += 5;
+        } else {
+            i++; /* the escaped character: never the start of an escape */
+        }
+    }
+    cr__buf_add(&ig->crlf, p + run, len - run);
+    cr__buf_add(&ig->crlf, "\x1f", 1);
 }
 
 void cr__ingest_canon_i64(ingest *ig, int64_t v, int has)
@@ -28,6 +85,8 @@ void cr__ingest_canon_i64(ingest *ig, int64_t v, int has)
     for (int i = 0; i < 8; i++)
         b[1 + i] = (unsigned char)(u >> (8 * i));
     cr__buf_add(&ig->canon, b, sizeof b);
+    if (ig->crlf_twin)
+        cr__buf_add(&ig->crlf, b, sizeof b);
 }
 
 struct hset *cr__ingest_topic_set(ingest *ig, int64_t topic)
@@ -48,15 +107,28 @@ static uint64_t le64(const unsigned char *b)
  * collide (the unkeyed cr_hash64 could be inverted by hand). lo is stored with the row; in a
  * store whose rows were hashed with cr_hash64 before (cr_store_row_hash_keyed), lo stays that
  * hash so that rows of earlier runs are still recognised. A hi of 0 marks "unknown": 1 here. */
-struct hkey cr__ingest_content_hash(const ingest *ig)
+static struct hkey hash_of(const ingest *ig, const struct buf *canon)
 {
     unsigned char out[crypto_shorthash_siphashx24_BYTES];
-    crypto_shorthash_siphashx24(out, (const unsigned char *)ig->canon.p, ig->canon.len, ig->rowkey);
+    crypto_shorthash_siphashx24(out, (const unsigned char *)canon->p, canon->len, ig->rowkey);
     struct hkey k = {le64(out), le64(out + 8)};
     if (!ig->keyed)
-        k.lo = cr_hash64(ig->canon.p, ig->canon.len, 0x64656475u);
+        k.lo = cr_hash64(canon->p, canon->len, 0x64656475u);
     k.hi += !k.hi;
     return k;
+}
+
+struct hkey cr__ingest_content_hash(const ingest *ig)
+{
+    return hash_of(ig, &ig->canon);
+}
+
+int cr__ingest_crlf_seen(ingest *ig, int64_t topic)
+{
+    struct hset *set = cr__ingest_topic_set(ig, topic);
+    if (!ig->crlf_twin || !set || ig->crlf.oom)
+        return 0;
+    return cr__hset_has(set, hash_of(ig, &ig->crlf));
 }
 
 /* Keyed as the content hash is (a crafted line cannot pose as another), with a key of its own
@@ -86,7 +158,7 @@ enum outcome cr__ingest_dedupe(ingest *ig, int64_t topic, int64_t *h, int *oom)
     struct hset *set = cr__ingest_topic_set(ig, topic);
     int r = set ? cr__hset_add(set, hv) : -1;
     *h = (int64_t)hv.lo;
-    *oom = r < 0 || ig->canon.oom;
+    *oom = r < 0 || ig->canon.oom || ig->crlf.oom;
     return r == 0 ? DUPLICATE : LOADED;
 }
 

@@ -281,6 +281,7 @@ cr_err cr__feed_scratch_reserve(cr_feed *f, size_t n, size_t nf)
 static void begin_record(cr_feed *f, size_t max_len)
 {
     f->sused = 0;
+    f->breaks = 0;
     if (f->scap < max_len + 64) {
         free(f->scratch);
         f->scap = max_len + 64;
@@ -879,6 +880,11 @@ cr_err cr_feed_seek(cr_feed *f, int64_t offset, long line)
     for (; f->i_utf8 < f->n_utf8 && f->utf8[f->i_utf8].line < line; f->i_utf8++)
         f->utf8_read += !f->utf8[f->i_utf8].cont;
     return CR_OK;
+}
+
+int cr_feed_line_breaks(const cr_feed *f)
+{
+    return f->breaks;
 }
 
 void cr_feed_tell(const cr_feed *f, int64_t *offset, long *line)

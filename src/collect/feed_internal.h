@@ -55,6 +55,7 @@ struct cr_feed {
     size_t *head_len; /* more header, from files joined with their headers */
     char **head_fold; /* the header's fields folded (cr__feed_fold): a row equal to them also */
     size_t *head_fold_len;
+    int breaks;    /* the current record has a line break inside a quoted field */
     char *scratch; /* unescaped quoted fields and JSON numbers of the current record */
     size_t scap, sused;
 };

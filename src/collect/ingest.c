@@ -733,6 +733,7 @@ void cr__ingest_free(ingest *ig)
         free(ig->files.v[i].path);
     free(ig->files.v);
     free(ig->canon.p);
+    free(ig->crlf.p);
     free(ig->attrs.p);
     free(ig->norm.p);
     free(ig->topic_bytes);

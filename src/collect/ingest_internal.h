@@ -102,6 +102,8 @@ typedef struct ingest {
     struct probes probes;
     struct smap subj;
     struct buf canon, attrs, norm;
+    struct buf crlf; /* the canonical content with line breaks as CRLF (cr__ingest_canon_start) */
+    int crlf_twin;   /* the row's fields hold a line break: crlf is built too */
     unsigned char salt[32];
     unsigned char rowkey[crypto_shorthash_siphashx24_KEYBYTES]; /* from salt (content_hash) */
     int keyed;                                                  /* cr_store_row_hash_keyed */
@@ -163,8 +165,18 @@ cr_err cr__ingest_process_record(ingest *ig, const struct cr_topic *t, int64_t t
 
 /* ---- delayed de-duplication: a row's content hash and the probes (dedupe.c) ---- */
 
+/* A row's canonical content, in ig->canon: started, then its parts in order. crlf_twin (the
+ * record's fields hold a line break, cr_feed_line_breaks) builds the old CRLF form beside it
+ * (dedupe.c). A field's bytes as they are; text, whose line breaks the twin writes as CRLF; a
+ * JSON object of cr__buf_json strings, likewise for its \u000a escapes; an integer. */
+void cr__ingest_canon_start(ingest *ig, int crlf_twin);
 void cr__ingest_canon_field(ingest *ig, const void *p, size_t len);
+void cr__ingest_canon_text(ingest *ig, const char *p, size_t len);
+void cr__ingest_canon_json(ingest *ig, const char *p, size_t len);
 void cr__ingest_canon_i64(ingest *ig, int64_t v, int has);
+/* 1 when the row's CRLF form (crlf_twin) is known to its topic's set: a duplicate of a row
+ * stored from a CRLF file before line breaks were read as LF. Adds nothing. */
+int cr__ingest_crlf_seen(ingest *ig, int64_t topic);
 struct hset *cr__ingest_topic_set(ingest *ig, int64_t topic);
 struct hkey cr__ingest_content_hash(const ingest *ig);
 enum outcome cr__ingest_dedupe(ingest *ig, int64_t topic, int64_t *h, int *oom);

@@ -176,7 +176,7 @@ cr_err cr__ingest_events_pass(ingest *ig, const struct cr_ingest_opts *opts)
         w[i].ig = *ig; /* shared tables by pointer; buffers and counters of its own below */
         w[i].ig.par = &p;
         w[i].ig.rep = &w[i].rep;
-        w[i].ig.canon = w[i].ig.attrs = w[i].ig.norm = (struct buf){0};
+        w[i].ig.canon = w[i].ig.attrs = w[i].ig.norm = w[i].ig.crlf = (struct buf){0};
         w[i].ig.last_subj = NULL;
         w[i].ig.last_id = 0;
         w[i].par = &p;
@@ -204,6 +204,7 @@ cr_err cr__ingest_events_pass(ingest *ig, const struct cr_ingest_opts *opts)
     for (size_t i = 0; i < n; i++) {
         cr__sink_close(w[i].ig.out, !w[i].rc); /* the others stopped between topics */
         free(w[i].ig.canon.p);
+        free(w[i].ig.crlf.p);
         free(w[i].ig.attrs.p);
         free(w[i].ig.norm.p);
     }

@@ -361,12 +361,12 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     if (!has_day) /* only a topic with as_of lets a row without a date through */
         day = t->as_of_day;
     build_attrs(ig, t, f, CR_PERIOD_ATTR, period);
-    ig->canon.len = 0;
+    cr__ingest_canon_start(ig, cr_feed_line_breaks(f));
     cr__ingest_canon_i64(ig, topic_id, 1);
     cr__ingest_canon_field(ig, key, klen);
     cr__ingest_canon_i64(ig, day, 1);
     cr__ingest_canon_i64(ig, fen, has_amount);
-    cr__ingest_canon_field(ig, ig->attrs.p, ig->attrs.len);
+    cr__ingest_canon_json(ig, ig->attrs.p, ig->attrs.len);
     struct probes *q = &ig->probes;
     int oom = 0;
     int64_t h;
@@ -377,12 +377,14 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
          * it up below creates nothing. */
         hk = cr__ingest_content_hash(ig);
         h = (int64_t)hk.lo;
-        oom = !cr__ingest_topic_set(ig, topic_id) || ig->canon.oom;
+        oom = !cr__ingest_topic_set(ig, topic_id) || ig->canon.oom || ig->crlf.oom;
         if (!oom)
             cr__hset_prefetch(cr__ingest_topic_set(ig, topic_id), hk.lo);
     } else {
         o = cr__ingest_dedupe(ig, topic_id, &h, &oom);
     }
+    if (o == LOADED && cr__ingest_crlf_seen(ig, topic_id))
+        o = DUPLICATE;
     if (oom || ig->attrs.oom) {
         *err = CR_ENOMEM;
         return o;
@@ -591,16 +593,16 @@ static enum outcome coordinates(ingest *ig, const struct cr_topic *t, cr_feed *f
 }
 
 /* The enterprise's content for de-duplication in ig->canon, up to its attrs. */
-static void registry_canon(ingest *ig, int64_t topic_id, const char *key, size_t klen,
-                           const struct cr_enterprise_rec *r)
+static void registry_canon(ingest *ig, const cr_feed *f, int64_t topic_id, const char *key,
+                           size_t klen, const struct cr_enterprise_rec *r)
 {
-    ig->canon.len = 0;
+    cr__ingest_canon_start(ig, cr_feed_line_breaks(f));
     cr__ingest_canon_i64(ig, topic_id, 1);
     cr__ingest_canon_field(ig, key, klen);
     const char *vals[] = {r->name,    r->type,     r->industry, r->status,
                           r->address, r->district, r->street,   r->grid};
     for (size_t i = 0; i < sizeof vals / sizeof *vals; i++)
-        cr__ingest_canon_field(ig, vals[i] ? vals[i] : "", vals[i] ? strlen(vals[i]) : 0);
+        cr__ingest_canon_text(ig, vals[i] ? vals[i] : "", vals[i] ? strlen(vals[i]) : 0);
     cr__ingest_canon_i64(ig, r->capital_fen, r->has_capital);
     cr__ingest_canon_i64(ig, r->established, r->has_established);
     cr__ingest_canon_i64(ig, (int64_t)(r->lon * 1e6), r->has_coords);
@@ -661,11 +663,13 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
         r.addr_key = addr.key;
     if ((o = coordinates(ig, t, f, &r, v)) == QUARANTINED)
         goto out;
-    registry_canon(ig, topic_id, key, klen, &r);
+    registry_canon(ig, f, topic_id, key, klen, &r);
     build_attrs(ig, t, f, CR_ESTABLISHED_PERIOD_ATTR, period);
     r.attrs = ig->attrs.len ? ig->attrs.p : NULL;
-    cr__ingest_canon_field(ig, ig->attrs.p, ig->attrs.len);
+    cr__ingest_canon_json(ig, ig->attrs.p, ig->attrs.len);
     o = cr__ingest_dedupe(ig, topic_id, &r.h, &oom);
+    if (o == LOADED && cr__ingest_crlf_seen(ig, topic_id))
+        o = DUPLICATE;
     oom |= ig->attrs.oom;
     if (oom)
         goto nomem;
@@ -726,13 +730,15 @@ static enum outcome roles_row(ingest *ig, const struct cr_topic *t, int64_t topi
     int64_t h, person;
     if (oom || !role)
         goto nomem;
-    ig->canon.len = 0;
+    cr__ingest_canon_start(ig, cr_feed_line_breaks(f));
     cr__ingest_canon_i64(ig, topic_id, 1);
     cr__ingest_canon_field(ig, key, klen);
     cr__ingest_canon_field(ig, idhash, sizeof idhash);
-    cr__ingest_canon_field(ig, role, strlen(role));
+    cr__ingest_canon_text(ig, role, strlen(role));
     cr__ingest_canon_i64(ig, day, has_day);
     o = cr__ingest_dedupe(ig, topic_id, &h, &oom);
+    if (o == LOADED && cr__ingest_crlf_seen(ig, topic_id))
+        o = DUPLICATE;
     if (oom)
         goto nomem;
     int64_t subject;
