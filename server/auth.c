@@ -148,6 +148,7 @@ struct srv_auth {
         unsigned char h[32]; /* the session id's hash */
         int64_t at;          /* its last use, in seconds; 0: a free entry */
     } use[UNWRITTEN_USES];
+    size_t n_used; /* entries with at != 0: none most of the time, and no scan then */
 };
 
 cr_err srv_auth_new(struct srv_auth **out)
@@ -177,7 +178,7 @@ void srv_auth_free(struct srv_auth *a)
 /* The entry of session h in a->use, or UNWRITTEN_USES; under a->mu. */
 static size_t use_find(const struct srv_auth *a, const unsigned char h[32])
 {
-    for (size_t i = 0; i < UNWRITTEN_USES; i++)
+    for (size_t i = 0; a->n_used && i < UNWRITTEN_USES; i++)
         if (a->use[i].at && memcmp(a->use[i].h, h, 32) == 0)
             return i;
     return UNWRITTEN_USES;
@@ -207,8 +208,13 @@ static void use_note(struct srv_auth *a, const unsigned char h[32], int64_t at)
                 i = k;
         memcpy(a->use[i].h, h, 32);
     }
-    if (i < UNWRITTEN_USES)
+    if (i < UNWRITTEN_USES) {
+        if (!a->use[i].at && at)
+            a->n_used++;
+        else if (a->use[i].at && !at)
+            a->n_used--;
         a->use[i].at = at;
+    }
     pthread_mutex_unlock(&a->mu);
 }
 
