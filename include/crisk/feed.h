@@ -89,10 +89,11 @@ void cr_feed_value(const cr_feed *f, int slot, const char **val, size_t *len);
  * length in *len), else NULL: to say why a mandatory value is missing. */
 const char *cr_feed_null_token(const cr_feed *f, int slot, size_t *len);
 
-/* 1 when the last record read has a line break inside a quoted CSV field. Such a break is
- * given as LF whichever the file wrote (CRLF or LF), so that the two copies of a file read the
- * same; crisk before 2026-12 kept CRLF there, and ingest probes that form too (docs/collect.md
- * "De-duplication"). */
+/* 1 when the record last read (by cr_feed_next or cr_feed_parse_one) has a line break inside a
+ * quoted CSV field, mapped or not; 0 for JSON Lines. Such a break is given as LF whichever the
+ * file wrote (CRLF, LF, or CR CR LF: the CRs before it are dropped), so that the copies of a
+ * file read the same. crisk before 2026-12 kept CRLF there, and ingest probes that form of the
+ * row too (docs/collect.md "Per row, in order"). */
 int cr_feed_line_breaks(const cr_feed *f);
 
 /* The header name (or "#N" for a position) that a slot reads, for messages. */

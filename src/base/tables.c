@@ -36,22 +36,35 @@ static int hset_grow(struct hset *s)
     return 0;
 }
 
-/* Returns 1 when h was added, 0 when the same row is present, -1 when out of memory. Entries
- * with h's lo and another known hi are other rows: the probe goes on past them (they lie
- * before the first empty slot, as h would). */
+/* The slot of the same row as h in s (cap > 0, h.lo != 0), or of the first empty slot where it
+ * would go: *found says which. Entries with h's lo and another known hi are other rows: the
+ * probe goes on past them (they lie before the first empty slot, as h would). */
+static size_t hset_find(const struct hset *s, struct hkey h, int *found)
+{
+    size_t j = (size_t)cr_mix64(h.lo) & (s->cap - 1);
+    while (s->slot[j].lo) {
+        const struct hkey *e = &s->slot[j];
+        if (e->lo == h.lo && (e->hi == h.hi || !e->hi || !h.hi)) {
+            *found = 1;
+            return j;
+        }
+        j = (j + 1) & (s->cap - 1);
+    }
+    *found = 0;
+    return j;
+}
+
+/* Returns 1 when h was added, 0 when the same row is present, -1 when out of memory. */
 int cr__hset_add(struct hset *s, struct hkey h)
 {
     if (!h.lo)
         h.lo = 1;
     if ((s->n + 1) * 4 > s->cap * 3 && hset_grow(s))
         return -1;
-    size_t j = (size_t)cr_mix64(h.lo) & (s->cap - 1);
-    while (s->slot[j].lo) {
-        const struct hkey *e = &s->slot[j];
-        if (e->lo == h.lo && (e->hi == h.hi || !e->hi || !h.hi))
-            return 0;
-        j = (j + 1) & (s->cap - 1);
-    }
+    int found;
+    size_t j = hset_find(s, h, &found);
+    if (found)
+        return 0;
     s->slot[j] = h;
     s->n++;
     return 1;
@@ -59,17 +72,12 @@ int cr__hset_add(struct hset *s, struct hkey h)
 
 int cr__hset_has(const struct hset *s, struct hkey h)
 {
-    if (!s->cap)
-        return 0;
     if (!h.lo)
         h.lo = 1;
-    for (size_t j = (size_t)cr_mix64(h.lo) & (s->cap - 1); s->slot[j].lo;
-         j = (j + 1) & (s->cap - 1)) {
-        const struct hkey *e = &s->slot[j];
-        if (e->lo == h.lo && (e->hi == h.hi || !e->hi || !h.hi))
-            return 1;
-    }
-    return 0;
+    int found = 0;
+    if (s->cap)
+        hset_find(s, h, &found);
+    return found;
 }
 
 cr_err cr__hset_reserve(struct hset *s, size_t n)

@@ -48,7 +48,8 @@ cr_err cr__feed_split_csv(cr_feed *f, const char *text, size_t len, size_t pos, 
                 return CR_OK;
             }
             /* A line break inside the field is stored as LF whichever the file wrote, so that
-             * the CRLF and LF copies of a file store (and hash) the same values. */
+             * the CRLF and LF copies of a file store (and hash) the same values; the CRs before
+             * an LF go with it (CR CR LF: a file converted twice). */
             int crlf = 0;
             for (size_t k = p + 1; k < q; k++)
                 if (text[k] == '\n') {
@@ -62,8 +63,13 @@ cr_err cr__feed_split_csv(cr_feed *f, const char *text, size_t len, size_t pos, 
                 if (cr__feed_scratch_reserve(f, q - p, nf))
                     return CR_ENOMEM;
                 for (size_t k = p + 1; k < q; k++) {
-                    if (text[k] == '\r' && k + 1 < q && text[k + 1] == '\n')
+                    size_t cr = k;
+                    while (cr < q && text[cr] == '\r')
+                        cr++;
+                    if (cr > k && cr < q && text[cr] == '\n') {
+                        k = cr - 1; /* the LF is copied next */
                         continue;
+                    }
                     f->scratch[out++] = text[k];
                     if (text[k] == '"')
                         k++;

@@ -15,14 +15,16 @@
 
 /* A record with a line break inside a quoted CSV field has its canonical content built twice:
  * in ig->canon as read (breaks as LF, cr_feed_line_breaks) and in ig->crlf with every break
- * as CRLF, the form crisk before 2026-12 stored and hashed for a CRLF file. The row is a
- * duplicate when either hash is known (cr__ingest_crlf_seen), so a store holding the old form
- * does not take the row again from either copy of the file. */
+ * as CRLF, the form crisk before 2026-12 stored and hashed for a CRLF file. When a hashed part
+ * held a break (the twin differs), the row is a duplicate when either hash is known
+ * (cr__ingest_crlf_seen), so a store holding the old form does not take the row again from
+ * either copy of the file. */
 void cr__ingest_canon_start(ingest *ig, int crlf_twin)
 {
     ig->canon.len = 0;
     ig->crlf.len = 0;
     ig->crlf_twin = crlf_twin;
+    ig->crlf_differs = 0;
 }
 
 void cr__ingest_canon_field(ingest *ig, const void *p, size_t len)
@@ -42,9 +44,14 @@ void cr__ingest_canon_text(ingest *ig, const char *p, size_t len)
     if (!ig->crlf_twin)
         return;
     const char *end = p + len;
-    for (const char *nl; (nl = memchr(p, '\n', (size_t)(end - p))) != NULL; p = nl + 1) {
+    for (;;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            break;
         cr__buf_add(&ig->crlf, p, (size_t)(nl - p));
         cr__buf_add(&ig->crlf, "\r\n", 2);
+        ig->crlf_differs = 1;
+        p = nl + 1;
     }
     cr__buf_add(&ig->crlf, p, (size_t)(end - p));
     cr__buf_add(&ig->crlf, "\x1f", 1);
@@ -66,6 +73,7 @@ void cr__ingest_canon_json(ingest *ig, const char *p, size_t len)
         if (len - i >= 6 && memcmp(p + i, lf, 6) == 0) {
             cr__buf_add(&ig->crlf, p + run, i - run);
             cr__buf_add(&ig->crlf, crlf, 12);
+            ig->crlf_differs = 1;
             run = i + 6;
             i += 5;
         } else {
@@ -125,10 +133,10 @@ struct hkey cr__ingest_content_hash(const ingest *ig)
 
 int cr__ingest_crlf_seen(ingest *ig, int64_t topic)
 {
-    struct hset *set = cr__ingest_topic_set(ig, topic);
-    if (!ig->crlf_twin || !set || ig->crlf.oom)
+    if (!ig->crlf_differs || ig->crlf.oom) /* out of memory: the caller's check says so */
         return 0;
-    return cr__hset_has(set, hash_of(ig, &ig->crlf));
+    struct hset *set = cr__ingest_topic_set(ig, topic);
+    return set && cr__hset_has(set, hash_of(ig, &ig->crlf));
 }
 
 /* Keyed as the content hash is (a crafted line cannot pose as another), with a key of its own
@@ -156,7 +164,8 @@ enum outcome cr__ingest_dedupe(ingest *ig, int64_t topic, int64_t *h, int *oom)
 {
     struct hkey hv = cr__ingest_content_hash(ig);
     struct hset *set = cr__ingest_topic_set(ig, topic);
-    int r = set ? cr__hset_add(set, hv) : -1;
+    /* the old form first: a row found so adds nothing */
+    int r = !set ? -1 : cr__ingest_crlf_seen(ig, topic) ? 0 : cr__hset_add(set, hv);
     *h = (int64_t)hv.lo;
     *oom = r < 0 || ig->canon.oom || ig->crlf.oom;
     return r == 0 ? DUPLICATE : LOADED;

@@ -102,8 +102,9 @@ typedef struct ingest {
     struct probes probes;
     struct smap subj;
     struct buf canon, attrs, norm;
-    struct buf crlf; /* the canonical content with line breaks as CRLF (cr__ingest_canon_start) */
-    int crlf_twin;   /* the row's fields hold a line break: crlf is built too */
+    struct buf crlf;  /* the canonical content with line breaks as CRLF (cr__ingest_canon_start) */
+    int crlf_twin;    /* the row's fields hold a line break: crlf is built too */
+    int crlf_differs; /* a hashed part held one: crlf differs from canon */
     unsigned char salt[32];
     unsigned char rowkey[crypto_shorthash_siphashx24_KEYBYTES]; /* from salt (content_hash) */
     int keyed;                                                  /* cr_store_row_hash_keyed */
@@ -174,8 +175,9 @@ void cr__ingest_canon_field(ingest *ig, const void *p, size_t len);
 void cr__ingest_canon_text(ingest *ig, const char *p, size_t len);
 void cr__ingest_canon_json(ingest *ig, const char *p, size_t len);
 void cr__ingest_canon_i64(ingest *ig, int64_t v, int has);
-/* 1 when the row's CRLF form (crlf_twin) is known to its topic's set: a duplicate of a row
- * stored from a CRLF file before line breaks were read as LF. Adds nothing. */
+/* 1 when the row's CRLF form differs from its content (a hashed part held a line break) and is
+ * known to its topic's set: a duplicate of a row stored from a CRLF file before line breaks
+ * were read as LF. Adds nothing. cr__ingest_dedupe asks it first. */
 int cr__ingest_crlf_seen(ingest *ig, int64_t topic);
 struct hset *cr__ingest_topic_set(ingest *ig, int64_t topic);
 struct hkey cr__ingest_content_hash(const ingest *ig);

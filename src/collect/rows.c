@@ -363,7 +363,7 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
     build_attrs(ig, t, f, CR_PERIOD_ATTR, period);
     cr__ingest_canon_start(ig, cr_feed_line_breaks(f));
     cr__ingest_canon_i64(ig, topic_id, 1);
-    cr__ingest_canon_field(ig, key, klen);
+    cr__ingest_canon_text(ig, key, klen);
     cr__ingest_canon_i64(ig, day, 1);
     cr__ingest_canon_i64(ig, fen, has_amount);
     cr__ingest_canon_json(ig, ig->attrs.p, ig->attrs.len);
@@ -380,11 +380,11 @@ static enum outcome event_row(ingest *ig, const struct cr_topic *t, int64_t topi
         oom = !cr__ingest_topic_set(ig, topic_id) || ig->canon.oom || ig->crlf.oom;
         if (!oom)
             cr__hset_prefetch(cr__ingest_topic_set(ig, topic_id), hk.lo);
+        if (!oom && cr__ingest_crlf_seen(ig, topic_id))
+            o = DUPLICATE; /* not queued: the probe would add it */
     } else {
         o = cr__ingest_dedupe(ig, topic_id, &h, &oom);
     }
-    if (o == LOADED && cr__ingest_crlf_seen(ig, topic_id))
-        o = DUPLICATE;
     if (oom || ig->attrs.oom) {
         *err = CR_ENOMEM;
         return o;
@@ -598,7 +598,7 @@ static void registry_canon(ingest *ig, const cr_feed *f, int64_t topic_id, const
 {
     cr__ingest_canon_start(ig, cr_feed_line_breaks(f));
     cr__ingest_canon_i64(ig, topic_id, 1);
-    cr__ingest_canon_field(ig, key, klen);
+    cr__ingest_canon_text(ig, key, klen);
     const char *vals[] = {r->name,    r->type,     r->industry, r->status,
                           r->address, r->district, r->street,   r->grid};
     for (size_t i = 0; i < sizeof vals / sizeof *vals; i++)
@@ -668,8 +668,6 @@ static enum outcome registry_row(ingest *ig, const struct cr_topic *t, int64_t t
     r.attrs = ig->attrs.len ? ig->attrs.p : NULL;
     cr__ingest_canon_json(ig, ig->attrs.p, ig->attrs.len);
     o = cr__ingest_dedupe(ig, topic_id, &r.h, &oom);
-    if (o == LOADED && cr__ingest_crlf_seen(ig, topic_id))
-        o = DUPLICATE;
     oom |= ig->attrs.oom;
     if (oom)
         goto nomem;
@@ -732,13 +730,11 @@ static enum outcome roles_row(ingest *ig, const struct cr_topic *t, int64_t topi
         goto nomem;
     cr__ingest_canon_start(ig, cr_feed_line_breaks(f));
     cr__ingest_canon_i64(ig, topic_id, 1);
-    cr__ingest_canon_field(ig, key, klen);
+    cr__ingest_canon_text(ig, key, klen);
     cr__ingest_canon_field(ig, idhash, sizeof idhash);
     cr__ingest_canon_text(ig, role, strlen(role));
     cr__ingest_canon_i64(ig, day, has_day);
     o = cr__ingest_dedupe(ig, topic_id, &h, &oom);
-    if (o == LOADED && cr__ingest_crlf_seen(ig, topic_id))
-        o = DUPLICATE;
     if (oom)
         goto nomem;
     int64_t subject;

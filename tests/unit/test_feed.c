@@ -103,9 +103,9 @@ static void csv_forms(void **state)
 }
 
 /* A line break inside a quoted field reads as LF whether the file wrote CRLF or LF, so the two
- * copies of a file give the same values; a lone CR stays (a CR ending a value is trimmed, as
- * always).
- * cr_feed_line_breaks tells which records had a break inside a field. */
+ * copies of a file give the same values; so does CR CR LF (a file converted twice); a lone CR
+ * stays (a CR ending a value is trimmed, as always). cr_feed_line_breaks tells which records had a
+ * break inside a field. */
 static void line_breaks_in_fields(void **state)
 {
     (void)state;
@@ -116,25 +116,27 @@ static void line_breaks_in_fields(void **state)
         "2021-01-03,A2,\"say \"\"hi\"\"\nagain\n\"\n"
         "2021-01-04,A3,\"cr\ralone\r\"\n"
         "2021-01-05,A4,plain\n"
-        "2021-01-06,\"A5\",\"\n\n\"\n",
+        "2021-01-06,\"A5\",\"\n\n\"\n"
+        "2021-01-07,A6,\"x\r\r\ny\rz\"\n",
         "日期,代码,备注\r\n"
         "2021-01-02,A1,\"two\r\nlines\"\r\n"
         "2021-01-03,A2,\"say \"\"hi\"\"\r\nagain\r\n\"\r\n"
         "2021-01-04,A3,\"cr\ralone\r\"\r\n"
         "2021-01-05,A4,plain\r\n"
-        "2021-01-06,\"A5\",\"\r\n\r\n\"\r\n",
+        "2021-01-06,\"A5\",\"\r\n\r\n\"\r\n"
+        "2021-01-07,A6,\"x\r\r\ny\rz\"\r\n",
     };
-    static const char *const want[] = {"two\nlines", "say \"hi\"\nagain\n", "cr\ralone", "plain",
-                                       "\n\n"};
-    static const int breaks[] = {1, 1, 0, 0, 1};
-    static const long line[] = {2, 4, 7, 8, 9};
+    static const char *const want[] = {
+        "two\nlines", "say \"hi\"\nagain\n", "cr\ralone", "plain", "\n\n", "x\ny\rz"};
+    static const int breaks[] = {1, 1, 0, 0, 1, 1};
+    static const long line[] = {2, 4, 7, 8, 9, 12};
     for (size_t c = 0; c < 2; c++) {
         cr_feed *f = NULL;
         cr_diag d = {{0}, {0}, 0, 0};
         assert_int_equal(cr_feed_open_buf("mem.csv", copies[c], strlen(copies[c]), &t, &f, &d),
                          CR_OK);
         struct cr_feed_rec r;
-        for (size_t i = 0; i < 5; i++) {
+        for (size_t i = 0; i < 6; i++) {
             assert_int_equal(cr_feed_next(f, &r), CR_OK);
             assert_null(r.reason);
             assert_int_equal(r.line, line[i]);
