@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A/B of crisk ingest builds: each binary ingests the same city into a fresh store, binaries
 # alternated, `sync` before each run (the previous run's writes flushed), ROUNDS rounds. Prints a
-# line per run (wall s, user s, sys s, peak RSS KiB, rows/s of the report) and each binary's
+# line per run (wall s, user s, sys s, peak RSS KiB, rows/s and the totals of the report: builds
+# that store the same rows count the same) and each binary's
 # medians. Used for bench/README.md "Session 10" (build variants such as
 # `cmake -S . -B /tmp/ab -DCMAKE_C_FLAGS=-DCR_STORE_WRITE_CACHE_KIB=8192`, or a worktree of an
 # older commit). No peer: the binaries are each other's baseline.
@@ -26,9 +27,10 @@ for i in $(seq 1 "$rounds"); do
     sync
     /usr/bin/time -f "%e %U %S %M" -o "$log.t" "$b" ingest --db "$db" --catalog "$city/catalog.yaml" \
       --json > "$log.j" || fail "$b ingest exited $? (round $i)"
-    rps=$(python3 -c 'import json, sys; print(int(json.load(open(sys.argv[1]))["rows_per_s"]))' "$log.j") \
+    rps=$(python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); t = j["totals"]
+print("%d rows/s; loaded %d, duplicates %d, quarantined %d" % (j["rows_per_s"], t["loaded"], t["duplicates"], t["quarantined"]))' "$log.j") \
       || fail "$b: no rows_per_s in its report"
-    echo "round $i $b: $(cat "$log.t" | awk '{printf "%.1f s wall, %.1f s user, %.1f s sys, %d KiB peak", $1, $2, $3, $4}'), $rps rows/s"
+    echo "round $i $b: $(cat "$log.t" | awk '{printf "%.1f s wall, %.1f s user, %.1f s sys, %d KiB peak", $1, $2, $3, $4}'), $rps"
     echo "$b $(cat "$log.t")" >> "$log"
   done
 done

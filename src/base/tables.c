@@ -20,6 +20,23 @@ static void hset_place(struct hkey *slot, size_t cap, struct hkey h)
     slot[j] = h;
 }
 
+/* The slots of s's memory: more than its capacity when it took a bigger set's (cr__hset_adopt). */
+static size_t hset_mem(const struct hset *s)
+{
+    return s->mem > s->cap ? s->mem : s->cap;
+}
+
+void cr__hset_mem_free(struct hkey *mem, size_t mem_cap)
+{
+    cr_bigfree(mem, mem_cap * sizeof *mem);
+}
+
+void cr__hset_free(struct hset *s)
+{
+    cr__hset_mem_free(s->slot, hset_mem(s));
+    *s = (struct hset){0};
+}
+
 static int hset_grow(struct hset *s)
 {
     size_t cap = s->cap ? s->cap * 2 : 256;
@@ -30,9 +47,10 @@ static int hset_grow(struct hset *s)
     for (size_t i = 0; i < s->cap; i++)
         if (s->slot[i].lo)
             hset_place(slot, cap, s->slot[i]);
-    cr_bigfree(s->slot, s->cap * sizeof *s->slot);
+    cr__hset_mem_free(s->slot, hset_mem(s));
     s->slot = slot;
     s->cap = cap;
+    s->mem = 0;
     return 0;
 }
 
@@ -80,14 +98,40 @@ int cr__hset_has(const struct hset *s, struct hkey h)
     return found;
 }
 
-cr_err cr__hset_reserve(struct hset *s, size_t n)
+size_t cr__hset_cap_for(size_t n)
 {
     size_t cap = 256;
     while (cap * 3 < n * 4)
         cap *= 2;
+    return cap;
+}
+
+void cr__hset_adopt(struct hset *s, struct hkey *mem, size_t mem_cap, size_t n)
+{
+    size_t cap = cr__hset_cap_for(n);
+    memset(mem, 0, cap * sizeof *mem);
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slot[i].lo)
+            hset_place(mem, cap, s->slot[i]);
+    size_t kept = s->n;
+    cr__hset_free(s);
+    *s = (struct hset){mem, cap, kept, mem_cap};
+}
+
+struct hkey *cr__hset_take(struct hset *s, size_t *mem_cap)
+{
+    struct hkey *mem = s->slot;
+    *mem_cap = mem ? hset_mem(s) : 0;
+    *s = (struct hset){0};
+    return mem;
+}
+
+cr_err cr__hset_reserve(struct hset *s, size_t n)
+{
+    size_t cap = cr__hset_cap_for(n);
     if (cap <= s->cap)
         return CR_OK;
-    struct hset bigger = {cr_bigalloc(cap * sizeof(struct hkey)), cap, 0};
+    struct hset bigger = {cr_bigalloc(cap * sizeof(struct hkey)), cap, 0, 0};
     if (!bigger.slot)
         return CR_ENOMEM;
     /* A probe reads before it writes, and a page first read maps the shared zero page, so each
@@ -99,7 +143,7 @@ cr_err cr__hset_reserve(struct hset *s, size_t n)
         if (s->slot[i].lo)
             hset_place(bigger.slot, cap, s->slot[i]);
     bigger.n = s->n;
-    cr_bigfree(s->slot, s->cap * sizeof *s->slot);
+    cr__hset_mem_free(s->slot, hset_mem(s));
     *s = bigger;
     return CR_OK;
 }

@@ -20,6 +20,7 @@ struct hkey {
 struct hset {
     struct hkey *slot;
     size_t cap, n;
+    size_t mem; /* slots of the memory at slot when more than cap (cr__hset_adopt), else 0 */
 };
 
 /* Subject keys (USCC or namespace:local key) → store id, with "has a registry row". */
@@ -56,6 +57,18 @@ struct pmap {
 int cr__hset_add(struct hset *s, struct hkey h);
 /* 1 when the same row as h is in the set, as cr__hset_add would find it; adds nothing. */
 int cr__hset_has(const struct hset *s, struct hkey h);
+/* The capacity cr__hset_reserve gives a set of n entries. */
+size_t cr__hset_cap_for(size_t n);
+/* Makes s hold n entries in mem (mem_cap slots, from cr__hset_take, at least
+ * cr__hset_cap_for(n)): zeroes the part it uses, moves s's entries there and frees s's own
+ * memory. */
+void cr__hset_adopt(struct hset *s, struct hkey *mem, size_t mem_cap, size_t n);
+/* Empties s and hands over its memory: returns it (NULL when none) and its slots in *mem_cap. */
+struct hkey *cr__hset_take(struct hset *s, size_t *mem_cap);
+/* Frees the memory of a set of cr__hset_take (mem_cap slots). */
+void cr__hset_mem_free(struct hkey *mem, size_t mem_cap);
+/* Frees s's memory and empties it. */
+void cr__hset_free(struct hset *s);
 /* Grows the set once to hold n entries without rehashing on the way, its pages mapped. */
 cr_err cr__hset_reserve(struct hset *s, size_t n) CR_MUST_USE;
 /* Starts fetching the slot where lo would be probed first; a hint, with no effect on the set. */

@@ -193,11 +193,105 @@ cr_err cr__ingest_probes_settle(ingest *ig, struct cr_file_rec *fr, size_t keep)
     return CR_OK;
 }
 
+/* ---- the memory of the sets: fresh for the first topics, then reused ---- */
+
+/* Set memory of topics done, for the sets of topics to come: at most POOL_BLOCKS pieces (the
+ * smallest goes when one more comes). Shared by the run's threads. */
+#define POOL_BLOCKS 64
+
+struct set_pool {
+    pthread_mutex_t mu;
+    struct {
+        struct hkey *mem;
+        size_t cap; /* slots */
+    } v[POOL_BLOCKS];
+    size_t n;
+};
+
+struct set_pool *cr__ingest_pool_new(void)
+{
+    struct set_pool *p = calloc(1, sizeof *p);
+    if (p)
+        pthread_mutex_init(&p->mu, NULL);
+    return p;
+}
+
+void cr__ingest_pool_free(struct set_pool *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++)
+        cr__hset_mem_free(p->v[i].mem, p->v[i].cap);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+void cr__ingest_set_done(ingest *ig, int64_t topic)
+{
+    struct hset *set = cr__ingest_topic_set(ig, topic);
+    struct set_pool *p = ig->pool;
+    if (!set || !p)
+        return;
+    size_t cap;
+    struct hkey *mem = cr__hset_take(set, &cap);
+    if (!mem)
+        return;
+    pthread_mutex_lock(&p->mu);
+    size_t at = p->n;
+    if (p->n == POOL_BLOCKS) { /* the smallest of the pool's and this one goes */
+        at = 0;
+        for (size_t i = 1; i < p->n; i++)
+            if (p->v[i].cap < p->v[at].cap)
+                at = i;
+        if (p->v[at].cap >= cap)
+            at = POOL_BLOCKS;
+        else
+            cr__hset_mem_free(p->v[at].mem, p->v[at].cap);
+    } else {
+        p->n++;
+    }
+    if (at < POOL_BLOCKS) {
+        p->v[at].mem = mem;
+        p->v[at].cap = cap;
+        mem = NULL;
+    }
+    pthread_mutex_unlock(&p->mu);
+    cr__hset_mem_free(mem, cap); /* NULL when kept */
+}
+
+cr_err cr__ingest_set_reserve(ingest *ig, struct hset *set, size_t rows)
+{
+    size_t need = cr__hset_cap_for(rows);
+    struct set_pool *p = ig->pool;
+    if (need <= set->cap)
+        return CR_OK;
+    if (!p)
+        return cr__hset_reserve(set, rows);
+    struct hkey *mem = NULL;
+    size_t cap = 0;
+    pthread_mutex_lock(&p->mu);
+    size_t at = p->n;
+    for (size_t i = 0; i < p->n; i++) /* the smallest piece that holds it */
+        if (p->v[i].cap >= need && (at == p->n || p->v[i].cap < p->v[at].cap))
+            at = i;
+    if (at < p->n) {
+        mem = p->v[at].mem;
+        cap = p->v[at].cap;
+        p->v[at] = p->v[--p->n];
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (!mem)
+        return cr__hset_reserve(set, rows);
+    cr__hset_adopt(set, mem, cap, rows);
+    return CR_OK;
+}
+
 /* A set to grow before its topic starts: to rows entries; bytes (its topic's files) orders it. */
 struct set_goal {
     struct hset *set;
     size_t rows;
     size_t bytes;
+    cr_topic_role role;
 };
 
 /* The goals are the grower's alone until cr__ingest_sets_join: it touches nothing else. */
@@ -224,23 +318,33 @@ static void *grow_sets(void *arg)
     return NULL;
 }
 
-struct set_grower *cr__ingest_sets_grow(ingest *ig, int threads)
+struct set_grower *cr__ingest_sets_grow(ingest *ig, size_t parsers)
 {
     const cr_catalog *cat = ig->cat;
-    if (threads == 1 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+    if (parsers == 1 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
         return NULL; /* no idle core to do it on */
     struct set_grower *g = calloc(1, sizeof *g);
     if (!g || !(g->goals = malloc((cat->n_topics + 1) * sizeof *g->goals))) {
         free(g);
         return NULL;
     }
+    /* The sets the events pass starts with: the roles topics' (one thread reads them all
+     * first) and those of the largest event topics, one per parser thread (parallel.c hands
+     * them out largest first). Later topics take the memory of the sets of topics done
+     * (cr__ingest_set_reserve): fresh memory is dear, and zeroing what was mapped is not. */
+    size_t events = 0;
     for (size_t i = 0; i < cat->n_topics; i++) {
         struct hset *set = cr__ingest_topic_set(ig, ig->topic_ids[i]);
         if (set && cat->topics[i].role != CR_TOPIC_REGISTRY)
-            g->goals[g->n++] =
-                (struct set_goal){set, set->n + ig->topic_rows[i], ig->topic_bytes[i]};
+            g->goals[g->n++] = (struct set_goal){set, set->n + ig->topic_rows[i],
+                                                 ig->topic_bytes[i], cat->topics[i].role};
     }
     qsort(g->goals, g->n, sizeof *g->goals, cmp_goal);
+    size_t kept = 0;
+    for (size_t i = 0; i < g->n; i++)
+        if (g->goals[i].role != CR_TOPIC_EVENTS || events++ < parsers)
+            g->goals[kept++] = g->goals[i];
+    g->n = kept;
     atomic_init(&g->stop, 0);
     if (pthread_create(&g->thread, NULL, grow_sets, g)) {
         free(g->goals);

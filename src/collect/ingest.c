@@ -13,7 +13,6 @@
 #include <time.h>
 
 #include "crisk/addr.h"
-#include "crisk/bigmem.h"
 #include "crisk/feed.h"
 #include "crisk/hash.h"
 #include "crisk/progress.h"
@@ -513,7 +512,7 @@ cr_err cr__ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
 {
     struct hset *set = cr__ingest_topic_set(ig, topic_id);
     size_t rows = set ? set->n + ig->topic_rows[t - ig->cat->topics] : 0;
-    if (set && cr__hset_reserve(set, rows))
+    if (set && cr__ingest_set_reserve(ig, set, rows))
         return fail_note(ig, CR_ENOMEM,
                          "topic %s: out of memory for its de-duplication set of %zu rows (about "
                          "%zu MiB)",
@@ -525,6 +524,8 @@ cr_err cr__ingest_topic(ingest *ig, const struct cr_topic *t, int64_t topic_id)
     matched_free(&seen);
     if (local_oom(ig, rc)) /* unless a file said where first */
         fail_note(ig, rc, "topic %s: out of memory", t->code);
+    if (!rc)
+        cr__ingest_set_done(ig, topic_id);
     return rc;
 }
 
@@ -612,7 +613,8 @@ static cr_err make_sets(ingest *ig)
     ig->seen.n = ig->qseen.n = (size_t)max_id + 1;
     ig->seen.t = calloc(ig->seen.n, sizeof *ig->seen.t);
     ig->qseen.t = calloc(ig->qseen.n, sizeof *ig->qseen.t);
-    return ig->seen.t && ig->qseen.t ? CR_OK : CR_ENOMEM;
+    ig->pool = cr__ingest_pool_new();
+    return ig->seen.t && ig->qseen.t && ig->pool ? CR_OK : CR_ENOMEM;
 }
 
 /* A topic's code names its kind and department in every row stored under it: a catalog that
@@ -722,11 +724,12 @@ void cr__ingest_free(ingest *ig)
     if (ig->spares_kept)
         cr_feed_spares_keep(0); /* frees the read buffers kept between files */
     for (size_t i = 0; i < ig->seen.n; i++)
-        cr_bigfree(ig->seen.t[i].slot, ig->seen.t[i].cap * sizeof *ig->seen.t[i].slot);
+        cr__hset_free(&ig->seen.t[i]);
     free(ig->seen.t);
     for (size_t i = 0; i < ig->qseen.n; i++)
-        cr_bigfree(ig->qseen.t[i].slot, ig->qseen.t[i].cap * sizeof *ig->qseen.t[i].slot);
+        cr__hset_free(&ig->qseen.t[i]);
     free(ig->qseen.t);
+    cr__ingest_pool_free(ig->pool);
     cr__smap_free(&ig->subj);
     cr__pmap_free(&ig->persons);
     for (size_t i = 0; i < ig->files.n; i++)
@@ -779,7 +782,8 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
     /* The registry first, on this thread, so that rows of this run link at once; then roles
      * and events in parallel. */
     cr_progress("ingest", 0);
-    struct set_grower *grower = rc ? NULL : cr__ingest_sets_grow(&ig, opts->threads);
+    struct set_grower *grower =
+        rc ? NULL : cr__ingest_sets_grow(&ig, cr__ingest_parser_threads(opts));
     for (size_t i = 0; i < cat->n_topics && !rc; i++)
         if (cat->topics[i].role == CR_TOPIC_REGISTRY)
             rc = cr__ingest_topic(&ig, &cat->topics[i], topic_ids[i]);

@@ -98,7 +98,8 @@ typedef struct ingest {
     const char *pause_file;
     char *fail; /* FAIL_CAP bytes shared by the run's threads: the first failure's message */
     struct hsets seen;
-    struct hsets qseen; /* by topic: the raw lines open in its quarantine (cr__ingest_qseen) */
+    struct set_pool *pool; /* memory of the sets of topics done (dedupe.c), or NULL */
+    struct hsets qseen;    /* by topic: the raw lines open in its quarantine (cr__ingest_qseen) */
     struct probes probes;
     struct smap subj;
     struct buf canon, attrs, norm;
@@ -128,13 +129,24 @@ struct verdict {
 
 #define FAIL_CAP 512
 
-/* Grows the de-duplication sets of the roles and event topics on a thread of its own, largest
- * topic first, while this thread reads the registry (the other core is mostly idle then, and a
- * big set's pages take seconds to zero: docs/collect.md). Best effort: NULL when the thread
- * cannot start, threads is 1 or the machine has one core, and a set it cannot grow is left as
+/* The memory of de-duplication sets whose topics are done, for the sets of the topics to come
+ * (a big set's fresh pages take seconds to map and zero; zeroing mapped ones, a fraction). */
+struct set_pool;
+struct set_pool *cr__ingest_pool_new(void);
+void cr__ingest_pool_free(struct set_pool *p);
+/* A topic's files are all read: its set's memory goes to ig->pool (freed when there is none). */
+void cr__ingest_set_done(ingest *ig, int64_t topic);
+/* Grows set to hold rows entries: in memory from ig->pool when a piece is big enough, else
+ * fresh (cr__hset_reserve). CR_ENOMEM when neither. */
+cr_err cr__ingest_set_reserve(ingest *ig, struct hset *set, size_t rows) CR_MUST_USE;
+
+/* Grows, on a thread of its own while this thread reads the registry (the other core is mostly
+ * idle then), the de-duplication sets the events pass starts with: the roles topics' and those
+ * of the `parsers` largest event topics (docs/collect.md). Best effort: NULL when the thread
+ * cannot start, parsers is 1 or the machine has one core, and a set it cannot grow is left as
  * it is; cr__ingest_topic grows each set anyway. The sets are the grower's until the join. */
 struct set_grower;
-struct set_grower *cr__ingest_sets_grow(ingest *ig, int threads);
+struct set_grower *cr__ingest_sets_grow(ingest *ig, size_t parsers);
 /* Stops the grower between two sets and waits for it (nothing when g is NULL). */
 void cr__ingest_sets_join(struct set_grower *g);
 
