@@ -2,8 +2,8 @@
 # A/B of crisk ingest builds: each binary ingests the same city into a fresh store, binaries
 # alternated, `sync` before each run (the previous run's writes flushed), ROUNDS rounds. Prints a
 # line per run (wall s, user s, sys s, peak RSS KiB, rows/s and the totals of the report: builds
-# that store the same rows count the same) and each binary's
-# medians. Used for bench/README.md "Session 10" (build variants such as
+# that store the same rows count the same) and each binary's medians. Used for bench/README.md
+# "Session 10" (build variants such as
 # `cmake -S . -B /tmp/ab -DCMAKE_C_FLAGS=-DCR_STORE_WRITE_CACHE_KIB=8192`, or a worktree of an
 # older commit). No peer: the binaries are each other's baseline.
 # Usage: bench/ingest_ab.sh CITY ROUNDS CRISK_A CRISK_B [CRISK…]

@@ -3,6 +3,7 @@
  * load. */
 #include "tables.h"
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,16 +110,17 @@ size_t cr__hset_cap_for(size_t n)
 void cr__hset_adopt(struct hset *s, struct hkey *mem, size_t mem_cap, size_t n)
 {
     size_t cap = cr__hset_cap_for(n);
+    assert(n >= s->n && cap <= mem_cap && mem != s->slot);
     memset(mem, 0, cap * sizeof *mem);
     for (size_t i = 0; i < s->cap; i++)
         if (s->slot[i].lo)
             hset_place(mem, cap, s->slot[i]);
     size_t kept = s->n;
     cr__hset_free(s);
-    *s = (struct hset){mem, cap, kept, mem_cap};
+    *s = (struct hset){mem, cap, kept, mem_cap > cap ? mem_cap : 0};
 }
 
-struct hkey *cr__hset_take(struct hset *s, size_t *mem_cap)
+struct hkey *cr__hset_release(struct hset *s, size_t *mem_cap)
 {
     struct hkey *mem = s->slot;
     *mem_cap = mem ? hset_mem(s) : 0;

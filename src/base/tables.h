@@ -59,13 +59,14 @@ int cr__hset_add(struct hset *s, struct hkey h);
 int cr__hset_has(const struct hset *s, struct hkey h);
 /* The capacity cr__hset_reserve gives a set of n entries. */
 size_t cr__hset_cap_for(size_t n);
-/* Makes s hold n entries in mem (mem_cap slots, from cr__hset_take, at least
- * cr__hset_cap_for(n)): zeroes the part it uses, moves s's entries there and frees s's own
- * memory. */
+/* Makes s hold n entries in mem (mem_cap slots, from cr__hset_release of another set, at least
+ * cr__hset_cap_for(n); n at least s->n): zeroes the part it uses, moves s's entries there and
+ * frees s's own memory. */
 void cr__hset_adopt(struct hset *s, struct hkey *mem, size_t mem_cap, size_t n);
-/* Empties s and hands over its memory: returns it (NULL when none) and its slots in *mem_cap. */
-struct hkey *cr__hset_take(struct hset *s, size_t *mem_cap);
-/* Frees the memory of a set of cr__hset_take (mem_cap slots). */
+/* Empties s and gives up its memory to the caller: returns it (NULL when none) and its slots in
+ * *mem_cap. */
+struct hkey *cr__hset_release(struct hset *s, size_t *mem_cap);
+/* Frees memory of cr__hset_release (mem_cap slots). */
 void cr__hset_mem_free(struct hkey *mem, size_t mem_cap);
 /* Frees s's memory and empties it. */
 void cr__hset_free(struct hset *s);

@@ -195,8 +195,10 @@ cr_err cr__ingest_probes_settle(ingest *ig, struct cr_file_rec *fr, size_t keep)
 
 /* ---- the memory of the sets: fresh for the first topics, then reused ---- */
 
-/* Set memory of topics done, for the sets of topics to come: at most POOL_BLOCKS pieces (the
- * smallest goes when one more comes). Shared by the run's threads. */
+/* Set memory of topics done, for the sets of topics to come: at most POOL_BLOCKS pieces. Far
+ * more than the sets in use at once (one per parser thread); when a city's thousands of small
+ * topics fill it, the smallest piece goes, as the big ones are the dear ones to map again.
+ * Shared by the run's threads. */
 #define POOL_BLOCKS 64
 
 struct set_pool {
@@ -211,9 +213,21 @@ struct set_pool {
 struct set_pool *cr__ingest_pool_new(void)
 {
     struct set_pool *p = calloc(1, sizeof *p);
-    if (p)
-        pthread_mutex_init(&p->mu, NULL);
+    if (p && pthread_mutex_init(&p->mu, NULL)) {
+        free(p);
+        p = NULL;
+    }
     return p;
+}
+
+/* Frees every piece of the pool (when fresh memory runs out). */
+static void pool_drain(struct set_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->n; i++)
+        cr__hset_mem_free(p->v[i].mem, p->v[i].cap);
+    p->n = 0;
+    pthread_mutex_unlock(&p->mu);
 }
 
 void cr__ingest_pool_free(struct set_pool *p)
@@ -233,7 +247,7 @@ void cr__ingest_set_done(ingest *ig, int64_t topic)
     if (!set || !p)
         return;
     size_t cap;
-    struct hkey *mem = cr__hset_take(set, &cap);
+    struct hkey *mem = cr__hset_release(set, &cap);
     if (!mem)
         return;
     pthread_mutex_lock(&p->mu);
@@ -280,10 +294,14 @@ cr_err cr__ingest_set_reserve(ingest *ig, struct hset *set, size_t rows)
         p->v[at] = p->v[--p->n];
     }
     pthread_mutex_unlock(&p->mu);
-    if (!mem)
-        return cr__hset_reserve(set, rows);
-    cr__hset_adopt(set, mem, cap, rows);
-    return CR_OK;
+    if (mem) {
+        cr__hset_adopt(set, mem, cap, rows);
+        return CR_OK;
+    }
+    if (cr__hset_reserve(set, rows) == CR_OK)
+        return CR_OK;
+    pool_drain(p); /* pieces too small for this set: memory for it, maybe */
+    return cr__hset_reserve(set, rows);
 }
 
 /* A set to grow before its topic starts: to rows entries; bytes (its topic's files) orders it. */
@@ -291,6 +309,7 @@ struct set_goal {
     struct hset *set;
     size_t rows;
     size_t bytes;
+    size_t topic; /* catalog order: ties as parallel.c orders them */
     cr_topic_role role;
 };
 
@@ -305,7 +324,9 @@ struct set_grower {
 static int cmp_goal(const void *a, const void *b)
 {
     const struct set_goal *x = a, *y = b;
-    return x->bytes != y->bytes ? (x->bytes > y->bytes ? -1 : 1) : 0;
+    if (x->bytes != y->bytes)
+        return x->bytes > y->bytes ? -1 : 1;
+    return x->topic < y->topic ? -1 : x->topic > y->topic;
 }
 
 static void *grow_sets(void *arg)
@@ -337,7 +358,7 @@ struct set_grower *cr__ingest_sets_grow(ingest *ig, size_t parsers)
         struct hset *set = cr__ingest_topic_set(ig, ig->topic_ids[i]);
         if (set && cat->topics[i].role != CR_TOPIC_REGISTRY)
             g->goals[g->n++] = (struct set_goal){set, set->n + ig->topic_rows[i],
-                                                 ig->topic_bytes[i], cat->topics[i].role};
+                                                 ig->topic_bytes[i], i, cat->topics[i].role};
     }
     qsort(g->goals, g->n, sizeof *g->goals, cmp_goal);
     size_t kept = 0;

@@ -613,8 +613,8 @@ static cr_err make_sets(ingest *ig)
     ig->seen.n = ig->qseen.n = (size_t)max_id + 1;
     ig->seen.t = calloc(ig->seen.n, sizeof *ig->seen.t);
     ig->qseen.t = calloc(ig->qseen.n, sizeof *ig->qseen.t);
-    ig->pool = cr__ingest_pool_new();
-    return ig->seen.t && ig->qseen.t && ig->pool ? CR_OK : CR_ENOMEM;
+    ig->pool = cr__ingest_pool_new(); /* NULL: no reuse */
+    return ig->seen.t && ig->qseen.t ? CR_OK : CR_ENOMEM;
 }
 
 /* A topic's code names its kind and department in every row stored under it: a catalog that
@@ -719,10 +719,10 @@ fail:
                        cr_store_errmsg(ig->s));
 }
 
-void cr__ingest_free(ingest *ig)
+/* The de-duplication sets and their pool: a full city's take ~1 GiB, not needed once every
+ * topic is read. */
+static void free_sets(ingest *ig)
 {
-    if (ig->spares_kept)
-        cr_feed_spares_keep(0); /* frees the read buffers kept between files */
     for (size_t i = 0; i < ig->seen.n; i++)
         cr__hset_free(&ig->seen.t[i]);
     free(ig->seen.t);
@@ -730,6 +730,15 @@ void cr__ingest_free(ingest *ig)
         cr__hset_free(&ig->qseen.t[i]);
     free(ig->qseen.t);
     cr__ingest_pool_free(ig->pool);
+    ig->seen = ig->qseen = (struct hsets){0};
+    ig->pool = NULL;
+}
+
+void cr__ingest_free(ingest *ig)
+{
+    if (ig->spares_kept)
+        cr_feed_spares_keep(0); /* frees the read buffers kept between files */
+    free_sets(ig);
     cr__smap_free(&ig->subj);
     cr__pmap_free(&ig->persons);
     for (size_t i = 0; i < ig->files.n; i++)
@@ -797,6 +806,7 @@ cr_err cr_ingest_run(cr_store *s, const cr_catalog *cat, const struct cr_ingest_
             fail_note(&ig, rc, "out of memory in the roles and events pass (%zu parser threads)",
                       cr__ingest_parser_threads(opts));
     }
+    free_sets(&ig); /* before the lookup indexes are built */
 
     if (ig.k) {
         cr_diag sd = {{0}, {0}, 0, 0};

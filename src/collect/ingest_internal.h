@@ -132,12 +132,17 @@ struct verdict {
 /* The memory of de-duplication sets whose topics are done, for the sets of the topics to come
  * (a big set's fresh pages take seconds to map and zero; zeroing mapped ones, a fraction). */
 struct set_pool;
+/* An empty pool, or NULL when out of memory (then no set memory is reused). */
 struct set_pool *cr__ingest_pool_new(void);
+/* Frees the pool and every piece in it (NULL is nothing). */
 void cr__ingest_pool_free(struct set_pool *p);
-/* A topic's files are all read: its set's memory goes to ig->pool (freed when there is none). */
+/* A topic's files are all read and their probes settled: its set is emptied and its memory
+ * kept in ig->pool for the topics to come (kept by the set when there is no pool). Safe from
+ * the run's threads at once, each for its own topics. */
 void cr__ingest_set_done(ingest *ig, int64_t topic);
-/* Grows set to hold rows entries: in memory from ig->pool when a piece is big enough, else
- * fresh (cr__hset_reserve). CR_ENOMEM when neither. */
+/* Grows set to hold rows entries: in the smallest piece of ig->pool that holds it, else in
+ * fresh memory (cr__hset_reserve), the pool freed first if that fails once. CR_ENOMEM when
+ * neither. */
 cr_err cr__ingest_set_reserve(ingest *ig, struct hset *set, size_t rows) CR_MUST_USE;
 
 /* Grows, on a thread of its own while this thread reads the registry (the other core is mostly
