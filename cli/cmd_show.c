@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "crisk/booster.h"
 #include "crisk/classify.h"
+#include "crisk/escape.h"
 #include "crisk/model.h"
 #include "crisk/ref.h"
 #include "crisk/respond.h"
@@ -257,6 +258,35 @@ static const char *txt(json_t *v)
 }
 
 static void print_respond(json_t *o);
+
+/* Every string in o as the text listing shows it: cr_escape's form, so that a line break or
+ * another control character a department wrote into a name or address is named (\x0A), never
+ * printed raw (docs/collect.md). 0 when out of memory. */
+static int escape_strings(json_t *o)
+{
+    if (json_is_string(o)) {
+        char *e = NULL;
+        if (cr_escape(json_string_value(o), json_string_length(o), 0, &e, NULL))
+            return 0;
+        int ok = json_string_set(o, e) == 0;
+        free(e);
+        return ok;
+    }
+    size_t i;
+    const char *k;
+    json_t *v;
+    json_array_foreach(o, i, v) /* nothing when o is no array */
+    {
+        if (!escape_strings(v))
+            return 0;
+    }
+    json_object_foreach(o, k, v) /* nothing when o is no object */
+    {
+        if (!escape_strings(v))
+            return 0;
+    }
+    return 1;
+}
 
 static void print_text(json_t *o, const cr_ref *ref)
 {
@@ -538,6 +568,11 @@ int cmd_show(int argc, char **argv)
     } else {
         if (cr_ref_load(cr_ref_default_dir(), &ref, NULL))
             ref = NULL; /* division names are then left out */
+        if (!escape_strings(o)) {
+            cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
+            exit_code = cli_report_diag("show", CR_ENOMEM, &d);
+            goto out;
+        }
         print_text(o, ref);
     }
 out:

@@ -38,7 +38,7 @@ topics:
     fields: {date: d}
     attrs: [x]
 YAML
-printf 'id,name,addr,x\nA\x7f,a\x7fb\xc2\x85c\x01,天河区天河路\xc2\x85""385号,\xc3\xa9\x7f\xc2\x85\x1f\nB,天河区天河路385号,天河区天河路385号,y\n' > "$tmp/r.csv"
+printf 'id,name,addr,x\nA\x7f,a\x7fb\xc2\x85c\x01,天河区天河路\xc2\x85""385号,\xc3\xa9\x7f\xc2\x85\x1f\nB,天河区天河路385号,天河区天河路385号,y\nC,"甲\n乙",天河区天河路385号,z\n' > "$tmp/r.csv"
 printf 'id,d,x\nA\x7f,2021-01-01,a\x7fb\x81\x30\x81\x35c\x01\n' > "$tmp/g.csv"   # U+0085 in GB18030
 printf '{"id":"A\\u007f","d":"2021-01-02","x":"a\\u007fb\\u0085c\\u0001"}\n' > "$tmp/j.jsonl"
 "$crisk" ingest --db "$tmp/s.db" --catalog "$tmp/c.yaml" > /dev/null
@@ -52,6 +52,15 @@ q() { sqlite3 "$tmp/s.db" "$1"; }
 # The address comparison key drops control characters like spaces: one place.
 [ "$(q "SELECT count(DISTINCT addr_key) FROM enterprise")" = 1 ] \
   || { echo "address keys differ: $(q 'SELECT addr_key FROM enterprise')"; exit 1; }
+# `crisk show` lists them escaped (cr_escape's form), never raw: a line break in a name would
+# start a line of its own (T18 F3).
+out=$("$crisk" show --db "$tmp/s.db" "n:A$(printf '\x7f')")
+[[ "$out" == *'n:A\x7F  a\x7Fb\xC2\x85c\x01'* && "$out" == *'住所 天河区天河路\xC2\x85""385号'* &&
+   "$out" != *$'\x7f'* && "$out" != *$'\x01'* && "$out" != *$'\xc2\x85'* ]] \
+  || { echo "crisk show, control characters not escaped:"; printf '%s\n' "$out" | od -c | head -20; exit 1; }
+out=$("$crisk" show --db "$tmp/s.db" n:C)
+[[ "$(printf '%s\n' "$out" | head -1)" == 'n:C  甲\x0A乙' ]] \
+  || { echo "crisk show, a line break in a name: $(printf '%s\n' "$out" | head -2 | od -c)"; exit 1; }
 # A NUL byte (T17): kept in attributes and keys; in a name or address, where it would end the
 # stored text, the row is quarantined naming the column (it was cut there without a word, and
 # two rows differing after it were one).
