@@ -522,17 +522,22 @@ static int utf16(const unsigned char *b, size_t n)
     return !any_lf && n % 2 == 0;
 }
 
-/* 1 when the text's lines end with CR alone (old Mac files): no line feed at all, and a CR
- * outside quotes with text after it (a CR inside a quoted field of a one-line file is data). */
+/* 1 when the text's lines end with CR alone (old Mac files): its first line break outside
+ * quotes is one or more CRs with neither a line feed nor the end of the text after them. A CR or
+ * LF inside a quoted field is data, and CR CR LF is a line end of its own (csv.c). */
 static int cr_only(const char *p, size_t n)
 {
-    if (memchr(p, '\n', n))
-        return 0;
     int quoted = 0;
-    for (size_t i = 0; i + 1 < n; i++) {
-        quoted ^= p[i] == '"';
-        if (p[i] == '\r' && !quoted)
-            return 1;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"')
+            quoted ^= 1;
+        else if (!quoted && p[i] == '\n')
+            return 0;
+        else if (!quoted && p[i] == '\r') {
+            while (i < n && p[i] == '\r')
+                i++;
+            return i < n && p[i] != '\n';
+        }
     }
     return 0;
 }

@@ -680,6 +680,9 @@ static void foreign_forms_said(void **state)
          "UTF-32 (byte-order mark FF FE 00 00)"},
         {"\xe4\xbb\xa3\xe7\xa0\x81,\xe6\x97\xa5\xe6\x9c\x9f\rA1,2021-01-02\r", 28,
          "carriage return alone"},
+        /* T18 F2: a line feed inside a quoted field does not make it an LF file */
+        {"k,d\r\"a\nb\",2021-01-02\r", 21, "carriage return alone"},
+        {"k,d\r\r\"a\",\"b\rc\"\n", 15, "carriage return alone"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         for (int gb = 0; gb < 2; gb++) {
