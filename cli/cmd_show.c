@@ -261,31 +261,32 @@ static void print_respond(json_t *o);
 
 /* Every string in o as the text listing shows it: cr_escape's form, so that a line break or
  * another control character a department wrote into a name or address is named (\x0A), never
- * printed raw (docs/collect.md). 0 when out of memory. */
-static int escape_strings(json_t *o)
+ * printed raw (docs/collect.md). o must share no child between two places (the portrait does:
+ * escape a json_deep_copy of it), or that child is escaped twice. */
+static cr_err escape_strings(json_t *o)
 {
     if (json_is_string(o)) {
         char *e = NULL;
         if (cr_escape(json_string_value(o), json_string_length(o), 0, &e, NULL))
-            return 0;
-        int ok = json_string_set(o, e) == 0;
+            return CR_ENOMEM;
+        int failed = json_string_set(o, e);
         free(e);
-        return ok;
+        return failed ? CR_ENOMEM : CR_OK;
     }
     size_t i;
     const char *k;
     json_t *v;
     json_array_foreach(o, i, v) /* nothing when o is no array */
     {
-        if (!escape_strings(v))
-            return 0;
+        if (escape_strings(v))
+            return CR_ENOMEM;
     }
     json_object_foreach(o, k, v) /* nothing when o is no object */
     {
-        if (!escape_strings(v))
-            return 0;
+        if (escape_strings(v))
+            return CR_ENOMEM;
     }
-    return 1;
+    return CR_OK;
 }
 
 static void print_text(json_t *o, const cr_ref *ref)
@@ -324,15 +325,14 @@ static void print_text(json_t *o, const cr_ref *ref)
         json_array_foreach(json_object_get(o, "drivers"), i, a)
         {
             json_t *val = json_object_get(a, "value");
-            char vbuf[256];
+            char vbuf[64];
             if (json_is_null(val))
                 snprintf(vbuf, sizeof vbuf, "缺失");
-            else if (json_is_string(val))
-                snprintf(vbuf, sizeof vbuf, "%s", json_string_value(val));
             else
                 snprintf(vbuf, sizeof vbuf, "%g", json_real_value(val));
             printf("    %-28s 值 %-10s 分 %5.1f  贡献 %5.2f\n", txt(json_object_get(a, "name")),
-                   vbuf, json_real_value(json_object_get(a, "points")),
+                   json_is_string(val) ? json_string_value(val) : vbuf, /* text never cut */
+                   json_real_value(json_object_get(a, "points")),
                    json_real_value(json_object_get(a, "share")));
         }
     } else {
@@ -568,12 +568,16 @@ int cmd_show(int argc, char **argv)
     } else {
         if (cr_ref_load(cr_ref_default_dir(), &ref, NULL))
             ref = NULL; /* division names are then left out */
-        if (!escape_strings(o)) {
+        /* a copy: the portrait shares children (drivers are indicators of the aspects) */
+        json_t *shown = json_deep_copy(o);
+        if (!shown || escape_strings(shown)) {
+            json_decref(shown);
             cr_diag_set(&d, CR_ENOMEM, NULL, 0, 0, "out of memory");
             exit_code = cli_report_diag("show", CR_ENOMEM, &d);
             goto out;
         }
-        print_text(o, ref);
+        print_text(shown, ref);
+        json_decref(shown);
     }
 out:
     json_decref(o);
