@@ -522,24 +522,35 @@ static int utf16(const unsigned char *b, size_t n)
     return !any_lf && n % 2 == 0;
 }
 
-/* 1 when the text's lines end with CR alone (old Mac files): its first line break outside
- * quotes is one or more CRs with neither a line feed nor the end of the text after them. A CR or
- * LF inside a quoted field is data, and CR CR LF is a line end of its own (csv.c). */
-static int cr_only(const char *p, size_t n)
+/* 1 when the text's lines end with CR alone (old Mac files): no line feed outside a quoted CSV
+ * field, and a CR outside one with text after it other than another CR. A quote opens a field
+ * only at its start, as csv.c reads it (12" pipe is data), and "" inside a quoted field is a
+ * quote; JSON Lines has no quoted line breaks, so any line feed there is a line end. Scans up to
+ * the first line feed outside quotes: the end of the first line of an LF or CRLF file. */
+static int cr_only(const char *p, size_t n, int csv, char delim)
 {
-    int quoted = 0;
+    int quoted = 0, field_start = 1, cr_break = 0;
     for (size_t i = 0; i < n; i++) {
-        if (p[i] == '"')
-            quoted ^= 1;
-        else if (!quoted && p[i] == '\n')
-            return 0;
-        else if (!quoted && p[i] == '\r') {
-            while (i < n && p[i] == '\r')
+        char c = p[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < n && p[i + 1] == '"')
                 i++;
-            return i < n && p[i] != '\n';
+            else if (c == '"')
+                quoted = 0;
+            continue;
         }
+        if (c == '\n')
+            return 0;
+        if (csv && c == '"' && field_start) {
+            quoted = 1;
+            field_start = 0;
+            continue;
+        }
+        if (c == '\r')
+            cr_break |= i + 1 < n && p[i + 1] != '\r' && p[i + 1] != '\n';
+        field_start = c == '\r' || c == delim;
     }
-    return 0;
+    return cr_break;
 }
 
 static cr_err open_common(cr_feed *f, cr_diag *d)
@@ -568,7 +579,7 @@ static cr_err open_common(cr_feed *f, cr_diag *d)
         return feed_error(f, d, 1,
                           "the first line holds NUL bytes: the file is UTF-16 without a "
                           "byte-order mark, or not text; crisk reads UTF-8 and GB18030");
-    if (cr_only(f->orig, f->orig_len))
+    if (cr_only(f->orig, f->orig_len, t->format == CR_FMT_CSV, t->delimiter))
         return feed_error(f, d, 1,
                           "the file's lines end with a carriage return alone (CR, as old Mac "
                           "files did): save it with LF or CRLF line ends");
@@ -606,9 +617,14 @@ static cr_err open_common(cr_feed *f, cr_diag *d)
 /* Read buffers of closed feeds kept for the next feeds while an ingest runs
  * (cr_feed_spares_keep): a fresh buffer costs a page fault per 4 KiB written into it, and a full
  * city reads 7.3 GB (bench/README.md, Session 10). At most N_SPARES buffers of SPARE_MIN bytes or
- * more, SPARES_MAX bytes in all; a buffer is handed out only to a file needing at least half of
- * it. Under AddressSanitizer the bytes past a file's end stay poisoned, so that a read beyond it
- * is caught as in a buffer of its own. */
+ * more, SPARES_MAX bytes in all (those lent to open feeds counted), the larger kept first; a file
+ * takes the smallest that holds it, however much larger (its pages are in memory already: a small
+ * file in a large buffer costs no more memory than the buffer kept unused). The largest topics are
+ * read first (parallel.c), so the first buffers serve all the files after them; a rule that a file
+ * must need at least half of a buffer left the pool holding only the largest ones while 5.5 of the
+ * full city's 7.2 GB were read into fresh memory (bench/README.md, Session 16). Under
+ * AddressSanitizer the bytes past a file's end stay poisoned, so that a read beyond it is caught as
+ * in a buffer of its own. */
 #if defined(__SANITIZE_ADDRESS__)
 #define FEED_ASAN 1
 #elif defined(__has_feature)
@@ -632,20 +648,22 @@ static struct {
     char *p;
     size_t cap;
 } spares[N_SPARES];
+static size_t spares_lent; /* bytes of kept buffers now read into by a feed */
 
-/* A buffer of at least need bytes into f->orig: the smallest kept one that fits and is at most
- * twice need, else a new one. 0, or -1 when memory ran out. */
+/* A buffer of at least need bytes into f->orig: the smallest kept one that fits, else a new
+ * one. 0, or -1 when memory ran out. */
 static int orig_alloc(cr_feed *f, size_t need)
 {
     int best = -1;
     pthread_mutex_lock(&spare_mu);
     for (int i = 0; need >= SPARE_MIN && i < N_SPARES; i++)
-        if (spares[i].p && spares[i].cap >= need && spares[i].cap / 2 <= need &&
-            (best < 0 || spares[i].cap < spares[best].cap))
+        if (spares[i].p && spares[i].cap >= need && (best < 0 || spares[i].cap < spares[best].cap))
             best = i;
     if (best >= 0) {
         f->orig = spares[best].p;
         f->orig_cap = spares[best].cap;
+        f->orig_lent = 1;
+        spares_lent += spares[best].cap;
         spares[best].p = NULL;
     }
     pthread_mutex_unlock(&spare_mu);
@@ -660,14 +678,15 @@ static int orig_alloc(cr_feed *f, size_t need)
 
 /* Keeps p (cap bytes) for a later feed while an ingest runs, in place of smaller kept buffers
  * when the total would pass SPARES_MAX, or frees it. */
-static void orig_release(char *p, size_t cap)
+static void orig_release(char *p, size_t cap, int lent)
 {
     if (!p)
         return;
     TAIL_UNPOISON(p, cap);
     pthread_mutex_lock(&spare_mu);
+    spares_lent -= lent ? cap : 0;
     for (; spare_users && cap >= SPARE_MIN && cap <= SPARES_MAX;) {
-        size_t total = cap;
+        size_t total = cap + spares_lent;
         int free_slot = -1, smallest = -1;
         for (int i = 0; i < N_SPARES; i++) {
             if (!spares[i].p) {
@@ -829,7 +848,7 @@ void cr_feed_close(cr_feed *f)
     free(f->utf8);
     free(f->decoded);
     free(f->one);
-    orig_release(f->orig, f->orig_cap);
+    orig_release(f->orig, f->orig_cap, f->orig_lent);
     free(f->name);
     free(f);
 }

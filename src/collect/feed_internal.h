@@ -26,6 +26,7 @@ struct cr_feed {
     char *orig; /* original file bytes, owned, NUL-terminated */
     size_t orig_len;
     size_t orig_cap;  /* bytes allocated at orig (orig_alloc) */
+    int orig_lent;    /* orig is a kept buffer (orig_alloc): counted in the kept bytes */
     char *decoded;    /* owned decoded text for GB18030 files, else NULL */
     char *one;        /* decoded text of the last cr_feed_parse_orig, else NULL */
     const char *text; /* UTF-8 text after any BOM */

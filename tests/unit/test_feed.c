@@ -412,9 +412,9 @@ static long rows_read(cr_feed *f, int *last_ok)
 
 /* While an ingest runs (cr_feed_spares_keep), a closed feed's read buffer of 1 MiB or more is
  * kept for the next feed: a smaller file read into it holds its own bytes only (not the tail of
- * the one before: its rows, size and content hash are those of a fresh buffer); a file needing
- * less than half of a kept buffer gets a fresh one; the end of the ingest frees them all, and
- * without an ingest nothing is kept. */
+ * the one before: its rows, size and content hash are those of a fresh buffer); a file however
+ * much smaller than a kept buffer takes it (event topics come largest first: the first buffers
+ * serve the rest); the end of the ingest frees them all, and without an ingest nothing is kept. */
 static void kept_buffer_holds_only_the_new_file(void **state)
 {
     (void)state;
@@ -429,6 +429,11 @@ static void kept_buffer_holds_only_the_new_file(void **state)
     assert_int_equal(cr_feed_open_buf("b.csv", b, lb, &t, &f, &d), CR_OK);
     long fresh_rows = rows_read(f, &last_ok);
     int64_t fresh_hash = cr_feed_hash(f);
+    assert_true(last_ok);
+    cr_feed_close(f);
+    assert_int_equal(cr_feed_open_buf("c.csv", c, lc, &t, &f, &d), CR_OK);
+    long c_rows = rows_read(f, &last_ok);
+    int64_t c_hash = cr_feed_hash(f);
     assert_true(last_ok);
     cr_feed_close(f);
     assert_int_equal(cr__feed_spares_bytes(), 0); /* no ingest: nothing kept */
@@ -448,11 +453,25 @@ static void kept_buffer_holds_only_the_new_file(void **state)
     assert_true(a_rows != fresh_rows);
     cr_feed_close(f);
     assert_int_equal(cr__feed_spares_bytes(), la + 1);
-    /* c needs under half of the kept buffer: a fresh one, and both are kept after */
+    /* c needs a third of the kept buffer: it takes it all the same, and gives it back */
+    assert_int_equal(cr_feed_open_buf("c.csv", c, lc, &t, &f, &d), CR_OK);
+    assert_int_equal(cr__feed_spares_bytes(), 0);
+    last_ok = 0;
+    assert_int_equal(rows_read(f, &last_ok), c_rows);
+    assert_true(last_ok);
+    assert_int_equal(cr_feed_size(f), (int64_t)lc);
+    assert_int_equal(cr_feed_hash(f), c_hash);
+    /* b, opened meanwhile, gets a buffer of its own; both are kept after */
+    cr_feed *g = NULL;
+    assert_int_equal(cr_feed_open_buf("b.csv", b, lb, &t, &g, &d), CR_OK);
+    cr_feed_close(f);
+    cr_feed_close(g);
+    assert_int_equal(cr__feed_spares_bytes(), la + 1 + lb + 1);
+    /* the smallest kept buffer that holds a file is the one it takes */
     assert_int_equal(cr_feed_open_buf("c.csv", c, lc, &t, &f, &d), CR_OK);
     assert_int_equal(cr__feed_spares_bytes(), la + 1);
     cr_feed_close(f);
-    assert_int_equal(cr__feed_spares_bytes(), la + 1 + lc + 1);
+    assert_int_equal(cr__feed_spares_bytes(), la + 1 + lb + 1);
     cr_feed_spares_keep(0);
     assert_int_equal(cr__feed_spares_bytes(), 0);
     free(a);
@@ -682,7 +701,7 @@ static void foreign_forms_said(void **state)
          "carriage return alone"},
         /* T18 F2: a line feed inside a quoted field does not make it an LF file */
         {"k,d\r\"a\nb\",2021-01-02\r", 21, "carriage return alone"},
-        {"k,d\r\r\"a\",\"b\rc\"\n", 15, "carriage return alone"},
+        {"k,d\r\"a\"\"\nb\",2\r", 14, "carriage return alone"}, /* "" inside quotes */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         for (int gb = 0; gb < 2; gb++) {
@@ -707,6 +726,24 @@ static void foreign_forms_said(void **state)
     static const char quoted[] = "代码,日期,备注,\"说\r明\"";
     assert_int_equal(cr_feed_open_buf("x.csv", quoted, sizeof quoted - 1, &t, &f, &d), CR_OK);
     cr_feed_close(f);
+    /* Nor a file with a line feed outside quotes: a lone CR in its first line is data, a field
+     * opening mid-value (12" pipe) is no quote, and CR CR LF ends lines (review of T18 F2). */
+    static const char *const lf_files[] = {"代码,日期\r备注\nA1,2021-01-02\n",
+                                           "代码,日期\nA\"1,2021-01-02\rx\nA2,2021-01-03\n",
+                                           "代码,日期\r\r\nA1,2021-01-02\r\r\n"};
+    for (size_t i = 0; i < sizeof lf_files / sizeof *lf_files; i++) {
+        d.msg[0] = 0;
+        if (cr_feed_open_buf("x.csv", lf_files[i], strlen(lf_files[i]), &t, &f, &d) == CR_OK)
+            cr_feed_close(f);
+        if (strstr(d.msg, "carriage return alone"))
+            fail_msg("LF file %zu taken for a CR-only one: %s", i, d.msg);
+    }
+    struct cr_topic tj = topic(CR_FMT_JSONL, 0, ',');
+    static const char jsonl[] = "{\"k\":\"5\\\" pipe\"}\n{\"k\":\"a\rb\"}\n";
+    d.msg[0] = 0;
+    if (cr_feed_open_buf("x.jsonl", jsonl, sizeof jsonl - 1, &tj, &f, &d) == CR_OK)
+        cr_feed_close(f);
+    assert_null(strstr(d.msg, "carriage return alone"));
 }
 
 int main(void)
