@@ -17,6 +17,9 @@ shift 2
 [ -f "$city/catalog.yaml" ] || fail "$city/catalog.yaml: no such city (crisk gen --out $city)"
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || fail "ROUNDS must be a positive integer"
 for b in "$@"; do [ -x "$b" ] || fail "$b: not an executable"; done
+# A binary copied out of its build reads the reference data of the folder it was built in
+# (CRISK_DATA_DIR); that of this checkout unless the caller says otherwise.
+export CRISK_DATA=${CRISK_DATA:-$PWD/data}
 mkdir -p bench/out
 db=bench/out/ab.db
 trap 'rm -f "$db" "$db"-wal "$db"-shm "$db".lock "$db".cols' EXIT
