@@ -234,8 +234,7 @@ void cr__ingest_pool_free(struct set_pool *p)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < p->n; i++)
-        cr__hset_mem_free(p->v[i].mem, p->v[i].cap);
+    pool_drain(p);
     pthread_mutex_destroy(&p->mu);
     free(p);
 }
