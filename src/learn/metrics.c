@@ -48,7 +48,7 @@ static double auc_sorted(const struct sy *v, size_t m)
     }
     for (size_t i = 0; i < m; i++)
         v[i].y ? pos++ : neg++;
-    if (!pos || !neg)
+    if (pos == 0 || neg == 0)
         return NAN;
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
 }
@@ -67,7 +67,7 @@ static double ks_sorted(const struct sy *v, size_t m)
                 ks = dd;
         }
     }
-    return pos && neg ? ks : NAN;
+    return pos > 0 && neg > 0 ? ks : NAN;
 }
 
 cr_err cr_learn_auc_ks(const double *score, const int8_t *y, size_t n, double *auc, double *ks)
