@@ -25,14 +25,16 @@ static uint32_t eval_flags(const cr_model *m, uint32_t candidates, const char *a
 {
     if (!attrs)
         return 0;
-    json_t *o = json_loadb(attrs, len, 0, NULL);
+    json_t *o = json_loadb(attrs, len, JSON_ALLOW_NUL, NULL); /* \u0000 is kept by ingest */
     uint32_t out = 0;
     for (uint32_t cm = candidates; cm; cm &= cm - 1) {
         int f = __builtin_ctz(cm);
         const struct cr_flag *fl = &m->flags[f];
-        const char *v = json_string_value(json_object_get(o, fl->attr));
+        json_t *js = json_object_get(o, fl->attr);
+        const char *v = json_string_value(js);
         int in = 0;
-        for (size_t i = 0; v && i < fl->n_values && !in; i++)
+        /* a value holding a NUL byte equals no listed value (they are C strings) */
+        for (size_t i = 0; v && strlen(v) == json_string_length(js) && i < fl->n_values && !in; i++)
             in = strcmp(v, fl->values[i]) == 0;
         if (v && in != fl->negate)
             out |= 1u << f;

@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "base/tables.h"
+#include "crisk/escape.h"
 #include "crisk/progress.h"
 #include "internal.h"
 
@@ -370,6 +371,12 @@ out:
 static char *attr_text(json_t *v)
 {
     char buf[64];
+    if (json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v)) {
+        /* a NUL byte the department wrote (kept by ingest, docs/collect.md): the text in
+         * cr_escape's form (\x00), which no plain text equals, never cut at the NUL */
+        char *e = NULL;
+        return cr_escape(json_string_value(v), json_string_length(v), 0, &e, NULL) ? NULL : e;
+    }
     if (json_is_string(v))
         return *json_string_value(v) ? strdup(json_string_value(v)) : NULL;
     if (json_is_integer(v))
@@ -402,7 +409,7 @@ static cr_err load_attrs(cr_store *s, const cr_model *m, struct cr_city *c)
     for (size_t e = 0; !rc && e < c->n; e++) {
         if (!raw[e])
             continue;
-        json_t *o = json_loads(raw[e], 0, NULL);
+        json_t *o = json_loads(raw[e], JSON_ALLOW_NUL, NULL); /* \u0000 is kept by ingest */
         if (!json_is_object(o)) {
             json_decref(o);
             cr__city_set_why("reading the registry attributes",

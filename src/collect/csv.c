@@ -6,6 +6,16 @@
 #include "crisk/text.h"
 #include "feed_internal.h"
 
+/* After a closing quote at p - 1: past the CRs that end the line with the LF after them (CRLF,
+ * or CR CR LF as a file converted twice has it) or with the end of the text; p otherwise. */
+static size_t line_end_crs(const char *text, size_t len, size_t p)
+{
+    size_t r = p;
+    while (r < len && text[r] == '\r')
+        r++;
+    return r > p && (r == len || text[r] == '\n') ? r : p;
+}
+
 /* The offset of the quote closing a quoted field whose text starts at q ("" inside is a quote,
  * and sets *escaped), or len when nothing closes it. */
 static size_t closing_quote(const char *text, size_t len, size_t q, int *escaped)
@@ -79,9 +89,7 @@ cr_err cr__feed_split_csv(cr_feed *f, const char *text, size_t len, size_t pos, 
             }
             if (rc)
                 return rc;
-            p = q + 1;
-            if (p < len && text[p] == '\r' && (p + 1 == len || text[p + 1] == '\n'))
-                p++;
+            p = line_end_crs(text, len, q + 1);
             if (p < len && text[p] != delim && text[p] != '\n') {
                 *end = cr__feed_line_end(text, len, p);
                 *nf_out = nf;
@@ -122,9 +130,7 @@ size_t cr__feed_csv_record_end(const char *text, size_t len, size_t pos, char de
             size_t q = closing_quote(text, len, p + 1, &escaped);
             if (q == len)
                 return cr__feed_line_end(text, len, pos); /* unterminated_quote */
-            p = q + 1;
-            if (p < len && text[p] == '\r' && (p + 1 == len || text[p + 1] == '\n'))
-                p++;
+            p = line_end_crs(text, len, q + 1);
             if (p < len && text[p] != delim && text[p] != '\n')
                 return cr__feed_line_end(text, len, p); /* bad_quote */
         } else {

@@ -71,4 +71,28 @@ printf 'id,name,addr,x\nN1,a\x00b,路,x\x00y\nN2,c,d\x00e,y\nN3,f,路,z\x00\n' >
   || { echo "NUL in a name or address: $(sqlite3 "$tmp/n.db" 'SELECT line, reason, detail FROM quarantine')"; exit 1; }
 [ "$(sqlite3 "$tmp/n.db" "SELECT hex(attrs) FROM enterprise")" = "$(printf '{"x":"z\\u0000"}' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)" ] \
   || { echo "NUL in an attribute: $(sqlite3 "$tmp/n.db" 'SELECT attrs FROM enterprise')"; exit 1; }
+# A model that reads the attribute: the NUL-holding value is its escaped text (z\x00), which
+# equals no plain value, and the city loads (T19 F1: "attributes are not a JSON object").
+cat > "$tmp/m.yaml" <<'YAML'
+model: ctl-attr
+version: 1
+name: 属性
+levels: {method: score, scores: {B: 10, C: 20, D: 30}}
+aspects:
+  - id: a
+    name: 属性
+    weight: 1
+    categories:
+      - id: c
+        name: 属性
+        indicators:
+          - {id: x, name: 属性x, input: {attr: x}, aggregation: value, map: {z: 80, default: 40},
+             missing: 5, sources: [t], rationale: t}
+YAML
+"$crisk" classify --db "$tmp/n.db" --model "$tmp/m.yaml" --as-of 2021-12-31 > /dev/null \
+  || { echo "classify failed on a NUL in an attribute"; exit 1; }
+[ "$("$crisk" show --db "$tmp/n.db" --json n:N3 | python3 -c 'import json, sys
+o = json.load(sys.stdin)
+print([i["value"] for a in o["aspects"] for c in a["categories"] for i in c["indicators"]][0])')" = 'z\x00' ] \
+  || { echo "a NUL-holding attribute's text: $("$crisk" show --db "$tmp/n.db" --json n:N3)"; exit 1; }
 echo "control chars: kept in text, dropped from address keys; a NUL in a name or address quarantined"

@@ -125,12 +125,20 @@ static void line_breaks_in_fields(void **state)
         "2021-01-05,A4,plain\r\n"
         "2021-01-06,\"A5\",\"\r\n\r\n\"\r\n"
         "2021-01-07,A6,\"x\r\r\ny\rz\"\r\n",
+        /* a file converted twice: CR CR LF, after closing quotes too (T19 F2) */
+        "\"日期\",代码,\"备注\"\r\r\n"
+        "2021-01-02,A1,\"two\r\r\nlines\"\r\r\n"
+        "2021-01-03,A2,\"say \"\"hi\"\"\r\r\nagain\r\r\n\"\r\r\n"
+        "2021-01-04,A3,\"cr\ralone\r\"\r\r\n"
+        "2021-01-05,A4,plain\r\r\n"
+        "2021-01-06,\"A5\",\"\r\r\n\r\r\n\"\r\r\n"
+        "2021-01-07,A6,\"x\r\r\ny\rz\"\r\r\n",
     };
     static const char *const want[] = {
         "two\nlines", "say \"hi\"\nagain\n", "cr\ralone", "plain", "\n\n", "x\ny\rz"};
     static const int breaks[] = {1, 1, 0, 0, 1, 1};
     static const long line[] = {2, 4, 7, 8, 9, 12};
-    for (size_t c = 0; c < 2; c++) {
+    for (size_t c = 0; c < sizeof copies / sizeof *copies; c++) {
         cr_feed *f = NULL;
         cr_diag d = {{0}, {0}, 0, 0};
         assert_int_equal(cr_feed_open_buf("mem.csv", copies[c], strlen(copies[c]), &t, &f, &d),
