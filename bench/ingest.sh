@@ -14,8 +14,10 @@ cd "$(dirname "$0")/.."
 step="start"
 trap 'echo "bench/ingest.sh: FAILED at: $step (line $LINENO: $BASH_COMMAND)" >&2' ERR
 fail() { echo "bench/ingest.sh: FAILED: $*" >&2; exit 1; }
-n=${1:-100000}
-runs=${2:-3}
+[ $# -le 2 ] && [ "${1:-}" != --help ] && [ "${1:-}" != -h ] \
+  || { echo "usage: bench/ingest.sh [ENTERPRISES] [RUNS]   (default 100000 3; the full city is 1600000)" >&2; exit 2; }
+n=${1-100000}
+runs=${2-3}
 out=bench/out
 city=$out/city-$n
 mkdir -p "$out"

@@ -6,6 +6,7 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 crisk=${CRISK:-$src/build/crisk}
+[ $# -eq 2 ] || { echo "usage: bench/learn_city.sh CITY_DIR OUT_DIR" >&2; exit 2; }
 city=$1; out=$2
 mkdir -p "$out"
 t0=$(date +%s)

@@ -15,6 +15,7 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 crisk=${CRISK:-$src/build/crisk}
+[ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: bench/learn_full.sh CITY_DIR [OUT_DIR]" >&2; exit 2; }
 city=$1
 out=${2:-$src/bench/out/learn-full}
 mkdir -p "$out"

@@ -11,6 +11,7 @@
 # Paths are taken as given (relative to the current directory).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
+[ $# -ge 2 ] && [ $# -le 3 ] || { echo "usage: bench/quality.sh STORE TRUTH.csv [RUN]" >&2; exit 2; }
 db=$1; truth=$2; run=${3:-}
 crisk=${CRISK:-$here/build/crisk}
 bad=${BAD_KINDS:-penalty,abnormal_list,serious_violation,judgment,dishonest_debtor,complaint,tax_arrears,social_arrears,quality_fail}
