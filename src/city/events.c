@@ -32,9 +32,9 @@ static uint32_t eval_flags(const cr_model *m, uint32_t candidates, const char *a
         const struct cr_flag *fl = &m->flags[f];
         json_t *js = json_object_get(o, fl->attr);
         const char *v = json_string_value(js);
-        int in = 0;
         /* a value holding a NUL byte equals no listed value (they are C strings) */
-        for (size_t i = 0; v && strlen(v) == json_string_length(js) && i < fl->n_values && !in; i++)
+        int in = 0, whole = v && strlen(v) == json_string_length(js);
+        for (size_t i = 0; whole && i < fl->n_values && !in; i++)
             in = strcmp(v, fl->values[i]) == 0;
         if (v && in != fl->negate)
             out |= 1u << f;
